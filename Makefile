@@ -1,0 +1,58 @@
+# riskscore — the two commands a new user runs: `make demo` and `make test`.
+# Each creates .venv when it is missing and installs the project into it (editable).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+SAMPLE := data/sample
+
+.PHONY: demo test lint sample model bench-env bench-generate clean help
+
+help:
+	@echo "make demo   - create .venv, install riskscore, run the main job on data/sample"
+	@echo "make test   - create .venv, install with dev extras, run lint, import contracts, tests"
+	@echo "make sample - regenerate data/sample bit for bit (see data/sample/README.md)"
+	@echo "make model  - retrain the committed bundle models/sample (after any change to the features)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(PIP) install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(BIN)/python pyproject.toml
+	$(PIP) install --quiet -e ".[dev]"
+	@touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/riskscore demo --data $(SAMPLE) --out runs/demo
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/python -m pytest
+
+sample: $(VENV)/.installed
+	$(BIN)/riskscore generate --borrowers 5000 --seed 20260101 --start 2024-01-01 --months 24 --out $(SAMPLE)
+
+# The committed bundle: retrain it whenever the feature list changes (a test checks the contract).
+model: $(VENV)/.installed
+	$(BIN)/riskscore train --data $(SAMPLE) --out models/sample --overwrite
+
+# The comparison anchors (lifelines, scikit-survival, optbinning) need pandas < 3, so they live in
+# their own environment: `make bench-env`, then `.venv-bench/bin/python benchmarks/model_timing.py`.
+bench-env:
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/python -m pip install --quiet --upgrade pip
+	.venv-bench/bin/python -m pip install --quiet -e ".[bench]"
+
+bench-generate: $(VENV)/.installed
+	$(BIN)/python benchmarks/generate.py
+
+clean:
+	rm -rf $(VENV) .venv-bench runs .pytest_cache .ruff_cache

@@ -1,0 +1,15 @@
+"""Shared by the benchmark scripts (run as `python benchmarks/<name>.py`, so this folder is on sys.path)."""
+
+from __future__ import annotations
+
+import os
+import platform
+from importlib.metadata import version
+
+
+def machine() -> str:
+    """Cores, memory, Python and the versions that matter, in one line."""
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    pkgs = ", ".join(f"{p} {version(p)}" for p in ("riskscore", "numpy", "pandas", "pyarrow", "pandera"))
+    return (f"{platform.machine()}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, "
+            f"Python {platform.python_version()}; {pkgs}")

@@ -1,0 +1,43 @@
+"""riskscore: repayment-risk scoring for consumer lending.
+
+Point-in-time features from repayment history, LightGBM likelihood and timing of repayment,
+SHAP reason codes, and contact plans that obey the collection rules.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from riskscore.datasets import World, generate
+from riskscore.exceptions import DataError, DataQualityWarning, RiskscoreError
+from riskscore.features import FeatureBuilder
+from riskscore.labels import make_labels, rolling_as_of_dates, time_split
+from riskscore.schemas import (
+    quarantine,
+    validate_borrowers,
+    validate_contacts,
+    validate_installments,
+)
+from riskscore.snapshots import make_snapshots, split_xy
+
+try:
+    __version__ = version("riskscore")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0+unknown"
+
+__all__ = [
+    "DataError",
+    "DataQualityWarning",
+    "FeatureBuilder",
+    "RiskscoreError",
+    "World",
+    "__version__",
+    "generate",
+    "make_labels",
+    "make_snapshots",
+    "quarantine",
+    "rolling_as_of_dates",
+    "split_xy",
+    "time_split",
+    "validate_borrowers",
+    "validate_contacts",
+    "validate_installments",
+]

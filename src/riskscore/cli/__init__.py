@@ -1,0 +1,5 @@
+"""The ``riskscore`` command line: thin over the library (``riskscore --help``)."""
+
+from riskscore.cli._main import main
+
+__all__ = ["main"]

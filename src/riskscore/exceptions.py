@@ -1,0 +1,106 @@
+"""Exceptions and warning categories raised by riskscore.
+
+This module imports nothing from riskscore, so every layer can use it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import pandas as pd
+
+__all__ = [
+    "BundleError",
+    "BundleVersionWarning",
+    "DataError",
+    "DataQualityWarning",
+    "RiskscoreError",
+]
+
+
+class RiskscoreError(Exception):
+    """Base class of every error riskscore raises on purpose.
+
+    Examples
+    --------
+    >>> from riskscore import DataError, RiskscoreError
+    >>> issubclass(DataError, RiskscoreError)
+    True
+    """
+
+
+class DataError(RiskscoreError, ValueError):
+    """Input data break a data contract.
+
+    The message names the table, each failing column and check, how many rows fail and a few
+    example rows. All failures are collected at once (lazy validation), not only the first.
+
+    Attributes
+    ----------
+    table : str
+        Name of the contract (``"installments"``, ``"borrowers"``, ``"contacts"``).
+    failure_cases : pandas.DataFrame
+        One row per failing cell or row, with the columns ``table``, ``column``, ``check``,
+        ``index`` (the row label in the input frame), ``failure_case`` (the offending value,
+        as text) and ``reason`` (a sentence).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from riskscore import DataError
+    >>> err = DataError("installments", pd.DataFrame(
+    ...     {"table": ["installments"], "column": ["amount_due"], "check": ["ge(0)"],
+    ...      "index": [3], "failure_case": ["-1.0"], "reason": ["amount_due is negative"]}))
+    >>> isinstance(err, ValueError), len(err.failure_cases)
+    (True, 1)
+    """
+
+    def __init__(self, table: str, failure_cases: pd.DataFrame, message: str | None = None):
+        self.table = table
+        self.failure_cases = failure_cases
+        if message is None:
+            message = f"{table}: {len(failure_cases)} failure(s); see err.failure_cases"
+        super().__init__(message)
+
+    @property
+    def reason_codes(self) -> list[str]:
+        """The distinct checks that failed, in order of first appearance."""
+        return list(dict.fromkeys(self.failure_cases["check"].astype(str)))
+
+
+class DataQualityWarning(UserWarning):
+    """Data pass the contract but look suspicious (e.g. many rows quarantined).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from riskscore import DataQualityWarning
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warnings.warn("40% of rows rejected", DataQualityWarning)
+    >>> caught[0].category.__name__
+    'DataQualityWarning'
+    """
+
+
+class BundleError(RiskscoreError):
+    """A model bundle cannot be loaded: a missing or altered file, or an unknown format.
+
+    Examples
+    --------
+    >>> from riskscore.exceptions import BundleError
+    >>> str(BundleError("likelihood.txt does not match its SHA-256"))
+    'likelihood.txt does not match its SHA-256'
+    """
+
+
+class BundleVersionWarning(UserWarning):
+    """A bundle was saved with other library versions than the ones loading it.
+
+    Examples
+    --------
+    >>> from riskscore.exceptions import BundleVersionWarning
+    >>> issubclass(BundleVersionWarning, UserWarning)
+    True
+    """

@@ -1,0 +1,161 @@
+"""FeatureBuilder: a scikit-learn transformer from repayment history to point-in-time features."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from riskscore.features._contacts import contact_features
+from riskscore.features._history import (
+    arrears_features,
+    history_features,
+    installment_state,
+    payment_features,
+    schedule_features,
+)
+from riskscore.features._registry import feature_registry
+from riskscore.schemas import SETTLE_TOLERANCE, validate_contacts, validate_installments
+
+__all__ = ["FeatureBuilder"]
+
+
+class FeatureBuilder(TransformerMixin, BaseEstimator):
+    """Point-in-time borrower features from installments (and, optionally, a contact log).
+
+    ``transform(installments, as_of)`` returns one row per borrower in the scoring population
+    at ``as_of`` (an installment due by ``as_of + lookahead_days`` not settled by payments dated
+    on or before ``as_of``), indexed by ``borrower_id``, with the columns of
+    :func:`riskscore.features.feature_registry` in that order. Only what is known at ``as_of``
+    is used: payments dated after it are ignored, and installments due after
+    ``as_of + lookahead_days`` contribute only their scheduled date and amount.
+
+    Nothing is learned from data: ``fit`` only checks the parameters, so the builder can sit
+    in a ``Pipeline`` and be cloned, and can never leak a training set's outcomes.
+
+    Parameters
+    ----------
+    lookahead_days : int, default 7
+        Installments due up to ``as_of + lookahead_days`` count as outstanding when unpaid.
+    windows : tuple of int, default (3, 6, 12)
+        History windows (the last *n* installments that have fallen due).
+    tolerance : float, default 0.01
+        An installment is settled when at most this much is left unpaid.
+    contacts : {"auto", True, False}, default "auto"
+        Build the contact-log features: ``"auto"`` when a contacts table is given.
+    validate : bool, default True
+        Validate the inputs against their contracts first (turn off only for frames that
+        just came out of :func:`riskscore.validate_installments`).
+    population : {"outstanding", "all"}, default "outstanding"
+        Which borrowers get a row: the scoring population (something owed by
+        ``as_of + lookahead_days``), or every borrower with an installment due by then (for
+        outcomes that are not about repaying what is owed, e.g. a new application's default).
+
+    Attributes
+    ----------
+    feature_names_out_ : ndarray of str
+        The feature names, after ``fit``.
+
+    Examples
+    --------
+    >>> import riskscore
+    >>> from riskscore.features import FeatureBuilder
+    >>> world = riskscore.generate(500, seed=3)
+    >>> X = FeatureBuilder().fit().transform(world.installments, "2025-03-31", contacts=world.contacts)
+    >>> X.index.name, X.shape[1]
+    ('borrower_id', 51)
+    >>> bool((X["days_past_due"] >= 0).all())
+    True
+    """
+
+    def __init__(self, lookahead_days: int = 7, *, windows: tuple[int, ...] = (3, 6, 12),
+                 tolerance: float = SETTLE_TOLERANCE, contacts: str | bool = "auto", validate: bool = True,
+                 population: str = "outstanding"):
+        self.lookahead_days = lookahead_days
+        self.windows = windows
+        self.tolerance = tolerance
+        self.contacts = contacts
+        self.validate = validate
+        self.population = population
+
+    def _check_params(self) -> None:
+        if isinstance(self.lookahead_days, bool) or not isinstance(self.lookahead_days, Integral) \
+                or self.lookahead_days < 0:
+            raise ValueError(f"The 'lookahead_days' parameter of FeatureBuilder must be an int >= 0, "
+                             f"got {self.lookahead_days!r} instead.")
+        ws = tuple(self.windows) if isinstance(self.windows, tuple | list) else ()
+        if not ws or any(isinstance(w, bool) or not isinstance(w, Integral) or w < 1 for w in ws) \
+                or len(set(ws)) != len(ws):
+            raise ValueError(f"The 'windows' parameter of FeatureBuilder must be distinct ints >= 1, "
+                             f"got {self.windows!r} instead.")
+        if isinstance(self.tolerance, bool) or not isinstance(self.tolerance, Real) or self.tolerance < 0:
+            raise ValueError(f"The 'tolerance' parameter of FeatureBuilder must be a number >= 0, "
+                             f"got {self.tolerance!r} instead.")
+        if self.population not in ("outstanding", "all"):
+            raise ValueError(f"The 'population' parameter of FeatureBuilder must be 'outstanding' or 'all', "
+                             f"got {self.population!r} instead.")
+        if self.contacts not in ("auto", True, False):
+            raise ValueError(f"The 'contacts' parameter of FeatureBuilder must be 'auto', True or False, "
+                             f"got {self.contacts!r} instead.")
+
+    def fit(self, X: object = None, y: object = None) -> FeatureBuilder:
+        """Check the parameters and record the feature names; learns nothing from data."""
+        self._check_params()
+        self.feature_names_out_ = np.asarray(self.registry().index, dtype=object)
+        return self
+
+    def registry(self) -> pd.DataFrame:
+        """The registry rows of the features this builder makes (contacts included unless off)."""
+        return feature_registry(tuple(self.windows), contacts=self.contacts is not False)
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        """Feature names in output order (contact features included unless ``contacts=False``)."""
+        self._check_params()
+        return np.asarray(self.registry().index, dtype=object)
+
+    def transform(self, X: pd.DataFrame, as_of: str | pd.Timestamp | None = None,
+                  contacts: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Features of every borrower in the scoring population at ``as_of``.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            The installments table.
+        as_of : date-like
+            The as-of date (required).
+        contacts : pandas.DataFrame, optional
+            The contact log. Without it, contact features are missing (NaN) when
+            ``contacts=True`` and absent when ``contacts="auto"``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``borrower_id`` (sorted), one column per feature, float64.
+        """
+        self._check_params()
+        if as_of is None:
+            raise ValueError("FeatureBuilder.transform needs the as-of date: transform(installments, as_of=...).")
+        t = pd.Timestamp(as_of)
+        if t != t.normalize() or t.tzinfo is not None:
+            raise ValueError(f"as_of must be a calendar date without time or time zone, got {as_of!r}.")
+        installments = validate_installments(X) if self.validate else X
+        if contacts is not None and self.validate:
+            contacts = validate_contacts(contacts)
+        state = installment_state(installments, t, int(self.lookahead_days), float(self.tolerance))
+        cols: dict[str, np.ndarray] = {}
+        cols |= history_features(state, t, tuple(self.windows), float(self.tolerance))
+        cols |= arrears_features(state, t)
+        cols |= payment_features(state, t)
+        cols |= schedule_features(installments, state, t, int(self.lookahead_days))
+        use_contacts = self.contacts is True or (self.contacts == "auto" and contacts is not None)
+        if use_contacts and contacts is not None:
+            cols |= contact_features(contacts, state, t)
+        names = feature_registry(tuple(self.windows), contacts=use_contacts).index
+        frame = pd.DataFrame({name: cols.get(name, np.full(len(state.borrowers), np.nan)) for name in names},
+                             index=pd.Index(state.borrowers, name="borrower_id"))
+        if self.population == "all":
+            return frame.astype(float)
+        in_population = frame["n_installments_outstanding"].to_numpy() > 0
+        return frame.loc[in_population].astype(float)

@@ -1,0 +1,159 @@
+"""The feature registry: what each feature means, its unit, its reason sentence, its direction.
+
+The registry is data (a tuple of :class:`FeatureSpec`), so the model can read monotone
+directions from it, the explanation layer its reason templates and families, and the report its
+descriptions. ``monotone`` is the direction of the feature's effect on the *likelihood of
+repaying*, set only where the domain is unambiguous (-1: more of it never raises the
+likelihood; 0: no constraint).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+__all__ = ["FeatureSpec", "feature_registry"]
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """One feature: name, reason family, meaning, unit, reason template and monotone direction.
+
+    ``template`` is the English sentence a reason code quotes, with ``{value}`` for the
+    borrower's own value (and ``{window}`` for windowed features).
+
+    Examples
+    --------
+    >>> from riskscore.features import FeatureSpec
+    >>> spec = FeatureSpec("days_past_due", "arrears", "Days since the oldest unpaid due date", "days",
+    ...                    "the oldest unpaid installment is {value:.0f} days past due", -1)
+    >>> spec.template.format(value=12)
+    'the oldest unpaid installment is 12 days past due'
+    """
+
+    name: str
+    family: str
+    description: str
+    unit: str
+    template: str
+    monotone: int = 0
+    needs_contacts: bool = False
+
+
+def _windowed(window: int) -> list[FeatureSpec]:
+    w = window
+    return [
+        FeatureSpec(f"share_late_{w}", "late_history", f"Share of the last {w} due installments paid after the due "
+                    "date (or still unpaid)", "share", "{value:.0%} of the last {window} installments were paid late",
+                    -1),
+        FeatureSpec(f"share_late30_{w}", "late_history", f"Share of the last {w} due installments paid more than 30 "
+                    "days late (or unpaid 30+ days)", "share",
+                    "{value:.0%} of the last {window} installments were paid more than 30 days late", -1),
+        FeatureSpec(f"max_days_late_{w}", "late_history", f"Most days late among the last {w} due installments",
+                    "days", "an installment among the last {window} was paid {value:.0f} days late", -1),
+        FeatureSpec(f"mean_days_late_{w}", "late_history", f"Mean days late over the last {w} due installments",
+                    "days", "the last {window} installments were paid {value:.1f} days late on average", -1),
+        FeatureSpec(f"paid_at_due_ratio_{w}", "partial_payments", f"Mean share of the amount paid by the due date "
+                    f"over the last {w} due installments", "share",
+                    "on average {value:.0%} of each of the last {window} installments was paid by its due date"),
+        FeatureSpec(f"share_partial_{w}", "partial_payments", f"Share of the last {w} due installments with a "
+                    "partial payment by the due date", "share",
+                    "{value:.0%} of the last {window} installments were only partly paid by their due date"),
+    ]
+
+
+_CORE = [
+    FeatureSpec("amount_outstanding", "amount_owed", "Amount not yet paid on installments due by as_of + lookahead",
+                "currency", "{value:,.2f} is outstanding"),
+    FeatureSpec("n_installments_outstanding", "amount_owed", "Installments not yet paid, due by as_of + lookahead",
+                "count", "{value:.0f} installments are unpaid"),
+    FeatureSpec("amount_overdue", "arrears", "Amount unpaid on installments already past their due date",
+                "currency", "{value:,.2f} is past due"),
+    FeatureSpec("days_past_due", "arrears", "Days since the oldest unpaid due date (0 when nothing is past due)",
+                "days", "the oldest unpaid installment is {value:.0f} days past due", -1),
+    FeatureSpec("amount_due_upcoming", "upcoming", "Amount unpaid on installments falling due within the lookahead",
+                "currency", "{value:,.2f} falls due within the next days"),
+    FeatureSpec("n_due_upcoming", "upcoming", "Installments unpaid that fall due within the lookahead", "count",
+                "{value:.0f} installments fall due within the next days"),
+    FeatureSpec("days_to_next_due", "upcoming", "Days until the next unpaid due date within the lookahead "
+                "(missing when none)", "days", "the next installment falls due in {value:.0f} days"),
+    FeatureSpec("amount_scheduled_90d", "upcoming", "Scheduled amount due after the lookahead and within 90 days",
+                "currency", "{value:,.2f} more is scheduled within 90 days"),
+    FeatureSpec("outstanding_to_installment", "amount_owed", "Amount outstanding over the borrower's median "
+                "installment", "ratio", "what is outstanding equals {value:.1f} typical installments"),
+    FeatureSpec("paid_ratio_trend", "partial_payments", "Mean share paid by the due date over the last 3 installments "
+                "minus that over the 3 before (negative: growing partial payments)", "share",
+                "the share paid by the due date fell by {value:.0%} over the last 3 installments"),
+    FeatureSpec("days_late_std_12", "regularity", "Standard deviation of days late over the last 12 due installments",
+                "days", "payment timing varied by {value:.1f} days over the last 12 installments"),
+    FeatureSpec("cures_30_12", "cures", "Installments among the last 12 that were paid after being more than 30 days "
+                "late", "count", "{value:.0f} of the last 12 installments were caught up after 30+ days late"),
+    FeatureSpec("n_matured", "tenure", "Installments that have fallen due so far", "count",
+                "{value:.0f} installments have fallen due so far"),
+    FeatureSpec("share_late_all", "late_history", "Share of all due installments paid late (or still unpaid)", "share",
+                "{value:.0%} of all installments so far were paid late", -1),
+    FeatureSpec("mean_days_late_all", "late_history", "Mean days late over all due installments", "days",
+                "installments were paid {value:.1f} days late on average", -1),
+    FeatureSpec("paid_to_date", "payments", "Total paid so far", "currency", "{value:,.2f} has been paid so far"),
+    FeatureSpec("n_payments", "payments", "Payments made so far", "count", "{value:.0f} payments so far"),
+    FeatureSpec("mean_payment_offset_days", "regularity", "Mean days between a payment and its installment's due date",
+                "days", "payments came {value:.1f} days after the due date on average"),
+    FeatureSpec("days_since_last_payment", "payments", "Days since the last payment (missing when none yet)", "days",
+                "the last payment was {value:.0f} days ago"),
+    FeatureSpec("paid_last_90d", "payments", "Amount paid in the last 90 days", "currency",
+                "{value:,.2f} was paid in the last 90 days"),
+    FeatureSpec("partial_payments_90d", "partial_payments", "Payments in the last 90 days that left their "
+                "installment still unpaid (a hardship signal when they recur)", "count",
+                "{value:.0f} partial payments in the last 90 days"),
+    FeatureSpec("days_since_first_due", "tenure", "Days since the borrower's first due date", "days",
+                "the first installment fell due {value:.0f} days ago"),
+    FeatureSpec("n_loans", "tenure", "Loans with an installment due by as_of + lookahead", "count",
+                "{value:.0f} loans"),
+    FeatureSpec("n_active_loans", "amount_owed", "Loans with an unpaid or scheduled installment", "count",
+                "{value:.0f} active loans"),
+]
+
+_CONTACTS = [
+    FeatureSpec("calls_30d", "contacts", "Call attempts in the last 30 days", "count",
+                "{value:.0f} calls in the last 30 days", needs_contacts=True),
+    FeatureSpec("messages_30d", "contacts", "Messages (sms, email, app, letter) in the last 30 days", "count",
+                "{value:.0f} messages in the last 30 days", needs_contacts=True),
+    FeatureSpec("calls_90d", "contacts", "Call attempts in the last 90 days", "count",
+                "{value:.0f} calls in the last 90 days", needs_contacts=True),
+    FeatureSpec("no_answer_90d", "contacts", "Calls not answered in the last 90 days", "count",
+                "{value:.0f} calls went unanswered in the last 90 days", needs_contacts=True),
+    FeatureSpec("conversations_90d", "contacts", "Conversations (including promises) in the last 90 days", "count",
+                "{value:.0f} conversations in the last 90 days", needs_contacts=True),
+    FeatureSpec("refused_90d", "promises", "Calls where the borrower refused to pay, last 90 days", "count",
+                "the borrower refused to pay {value:.0f} times in the last 90 days", needs_contacts=True),
+    FeatureSpec("ptp_kept_180d", "promises", "Promises to pay kept (a payment within 7 days), last 180 days",
+                "count", "{value:.0f} promises to pay were kept in the last 180 days", needs_contacts=True),
+    FeatureSpec("ptp_broken_180d", "promises", "Promises to pay broken (no payment within 7 days), last 180 days",
+                "count", "{value:.0f} promises to pay were broken in the last 180 days", -1, needs_contacts=True),
+    FeatureSpec("days_since_last_contact", "contacts", "Days since the last logged contact (missing when none)",
+                "days", "the last contact was {value:.0f} days ago", needs_contacts=True),
+]
+
+
+def feature_registry(windows: tuple[int, ...] = (3, 6, 12), contacts: bool = True) -> pd.DataFrame:
+    """The registry as a DataFrame indexed by feature name, in the order features are built.
+
+    Parameters
+    ----------
+    windows : tuple of int, default (3, 6, 12)
+        The history windows (last *n* due installments) of the windowed features.
+    contacts : bool, default True
+        Include the contact-log features.
+
+    Examples
+    --------
+    >>> from riskscore.features import feature_registry
+    >>> reg = feature_registry()
+    >>> reg.loc["days_past_due", "family"], int(reg.loc["days_past_due", "monotone"])
+    ('arrears', -1)
+    >>> reg.loc["share_late30_6", "template"].format(value=0.5, window=6)
+    '50% of the last 6 installments were paid more than 30 days late'
+    """
+    specs = [s for w in windows for s in _windowed(w)] + _CORE + (_CONTACTS if contacts else [])
+    return pd.DataFrame([asdict(s) for s in specs]).set_index("name")

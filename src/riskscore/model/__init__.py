@@ -1,0 +1,22 @@
+"""Models: the discrete-time hazard estimator and the repayment model built on it."""
+
+from riskscore.model._bundle import load_bundle, save_bundle
+from riskscore.model._hazard import HazardGBM
+from riskscore.model._repayment import DEFAULT_EDGES, RepaymentModel
+from riskscore.model._scaling import ScoreScaling
+from riskscore.model._survival import StepFunction, check_survival_y, make_survival_y
+from riskscore.model._train import evaluate, train
+
+__all__ = [
+    "DEFAULT_EDGES",
+    "HazardGBM",
+    "RepaymentModel",
+    "ScoreScaling",
+    "StepFunction",
+    "check_survival_y",
+    "evaluate",
+    "load_bundle",
+    "make_survival_y",
+    "save_bundle",
+    "train",
+]

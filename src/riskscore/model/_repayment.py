@@ -1,0 +1,234 @@
+"""RepaymentModel: the likelihood head and the timing head, consistent by construction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from numbers import Integral
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.isotonic import IsotonicRegression
+from sklearn.utils.validation import check_is_fitted
+
+from riskscore.metrics import expected_calibration_error
+from riskscore.model._hazard import HazardGBM
+from riskscore.model._scaling import ScoreScaling
+from riskscore.model._survival import check_survival_y
+
+__all__ = ["DEFAULT_EDGES", "RepaymentModel"]
+
+#: Interval edges (days) of the timing head: fine early, and every reporting horizon is an edge.
+DEFAULT_EDGES = (0, 1, 2, 3, 4, 5, 7, 10, 14, 21, 30, 45, 60, 75, 90)
+GRADES = ("A", "B", "C", "D", "E", "F", "G")
+
+
+def _registry_monotone(columns: list[str]) -> dict[str, int]:
+    from riskscore.features import feature_registry  # the model layer may read the registry
+
+    reg = feature_registry()
+    return {c: int(reg.loc[c, "monotone"]) for c in columns if c in reg.index and reg.loc[c, "monotone"] != 0}
+
+
+class RepaymentModel(ClassifierMixin, BaseEstimator):
+    """Likelihood and timing of repayment from riskscore features.
+
+    Two LightGBM heads share the label ``y`` (structured: event, time):
+
+    * the **likelihood head**, a binary classifier of "repaid within ``horizon_days``" on the
+      rows whose outcome is known at the horizon (a row censored before it is left out, never
+      counted as non-repayment), calibrated by isotonic regression on the validation split when
+      that lowers the expected calibration error;
+    * the **timing head**, a :class:`HazardGBM` survival curve on :data:`DEFAULT_EDGES`.
+
+    They agree by construction: each borrower's survival curve is rescaled as
+    ``S'(d) = S(d) ** alpha`` (a per-borrower proportional-hazards adjustment that keeps the
+    curve's shape and monotonicity) with ``alpha`` chosen so that ``1 - S'(horizon_days)``
+    equals the calibrated likelihood exactly.
+
+    Parameters
+    ----------
+    horizon_days : int, default 30
+        The likelihood is P(repaid within this many days); must be an interval edge.
+    n_estimators, learning_rate, num_leaves, min_child_samples
+        LightGBM parameters of both heads (``n_estimators`` is an upper bound with early stopping).
+    monotone : {"registry"}, dict or None, default "registry"
+        Monotone constraints on the likelihood of repaying: ``"registry"`` takes the directions
+        the feature registry marks as unambiguous (e.g. more days past due never raises it).
+    calibration : {"auto", "isotonic", "none"}, default "auto"
+        With a validation split: isotonic when it lowers ECE ("auto") or always.
+    early_stopping_rounds : int, default 50
+    scaling : ScoreScaling, optional
+        Points scaling (600 points at 50:1, 20 PDO by default).
+    random_state : int, optional
+
+    Attributes
+    ----------
+    likelihood_ : lightgbm.Booster
+    timing_ : HazardGBM
+    calibrator_ : dict or None
+        Isotonic thresholds ``{"x": [...], "y": [...]}`` (JSON-able), when calibrated.
+    grade_edges_ : ndarray
+        Points cut-offs of grades A (best) to G, from the training distribution.
+    feature_names_in_ : ndarray of str
+    classes_ : ndarray
+        ``[False, True]``: not repaid / repaid within the horizon.
+    """
+
+    def __init__(self, horizon_days: int = 30, *, n_estimators: int = 600, learning_rate: float = 0.05,
+                 num_leaves: int = 31, min_child_samples: int = 100, monotone: object = "registry",
+                 calibration: str = "auto", early_stopping_rounds: int = 50, scaling: ScoreScaling | None = None,
+                 random_state: int | None = None):
+        self.horizon_days = horizon_days
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.min_child_samples = min_child_samples
+        self.monotone = monotone
+        self.calibration = calibration
+        self.early_stopping_rounds = early_stopping_rounds
+        self.scaling = scaling
+        self.random_state = random_state
+
+    # -- fitting -----------------------------------------------------------------------------
+    def _check(self, X: object) -> pd.DataFrame:
+        if not isinstance(X, pd.DataFrame):
+            raise TypeError(f"RepaymentModel needs X as a DataFrame of riskscore features, got {type(X).__name__}.")
+        if isinstance(self.horizon_days, bool) or not isinstance(self.horizon_days, Integral) \
+                or self.horizon_days not in DEFAULT_EDGES[1:]:
+            raise ValueError(f"The 'horizon_days' parameter of RepaymentModel must be one of {DEFAULT_EDGES[1:]}, "
+                             f"got {self.horizon_days!r} instead.")
+        if self.calibration not in ("auto", "isotonic", "none"):
+            raise ValueError(f"The 'calibration' parameter must be 'auto', 'isotonic' or 'none', "
+                             f"got {self.calibration!r} instead.")
+        return X
+
+    def _binary(self, y: object) -> tuple[np.ndarray, np.ndarray]:
+        event, time = check_survival_y(y)
+        known = event | (time >= self.horizon_days)
+        return (event & (time <= self.horizon_days)).astype(float), known
+
+    def _monotone_list(self, columns: list[str]) -> list[int]:
+        if self.monotone == "registry":
+            mapping = _registry_monotone(columns)
+        elif isinstance(self.monotone, dict):
+            mapping = self.monotone
+        elif self.monotone is None:
+            mapping = {}
+        else:
+            raise ValueError(f"The 'monotone' parameter must be 'registry', a dict or None, got {self.monotone!r}.")
+        return [int(mapping.get(c, 0)) for c in columns]
+
+    def fit(self, X: pd.DataFrame, y: object, *, eval_set: tuple[pd.DataFrame, object] | None = None
+            ) -> RepaymentModel:
+        """Fit both heads; ``eval_set`` (a later, time-based split) drives early stopping and calibration."""
+        X = self._check(X)
+        columns = [str(c) for c in X.columns]
+        self.feature_names_in_ = np.asarray(columns, dtype=object)
+        self.n_features_in_ = len(columns)
+        self.classes_ = np.array([False, True])
+        target, known = self._binary(y)
+        mono = self._monotone_list(columns)
+        params = {"objective": "binary", "learning_rate": self.learning_rate, "num_leaves": self.num_leaves,
+                  "min_child_samples": self.min_child_samples, "monotone_constraints": mono,
+                  "monotone_constraints_method": "advanced", "seed": self.random_state or 0, "deterministic": True,
+                  "force_row_wise": True, "verbosity": -1}
+        train = lgb.Dataset(X.loc[known].to_numpy(np.float32), label=target[known], feature_name=columns)
+        valid_sets, callbacks, Xv, yv_bin, kv = [], [], None, None, None
+        if eval_set is not None:
+            Xv = self._check(eval_set[0])[columns]
+            yv_bin, kv = self._binary(eval_set[1])
+            valid_sets = [lgb.Dataset(Xv.loc[kv].to_numpy(np.float32), label=yv_bin[kv], reference=train)]
+            callbacks = [lgb.early_stopping(self.early_stopping_rounds, verbose=False)]
+        self.likelihood_ = lgb.train(params, train, num_boost_round=self.n_estimators, valid_sets=valid_sets,
+                                     callbacks=callbacks)
+        self.timing_ = HazardGBM(self.n_estimators, learning_rate=self.learning_rate, num_leaves=self.num_leaves,
+                                 min_child_samples=self.min_child_samples, interval_edges=DEFAULT_EDGES,
+                                 monotone_constraints=mono,
+                                 early_stopping_rounds=self.early_stopping_rounds if eval_set is not None else None,
+                                 max_rows=5_000_000, random_state=self.random_state)
+        self.timing_.fit(X, y, eval_set=(Xv, eval_set[1]) if eval_set is not None else None)
+        self.calibrator_ = None
+        if eval_set is not None and self.calibration != "none":
+            raw = self._raw_proba(Xv.loc[kv])
+            iso = IsotonicRegression(out_of_bounds="clip", y_min=0, y_max=1).fit(raw, yv_bin[kv])
+            before = expected_calibration_error(yv_bin[kv], raw)
+            after = expected_calibration_error(yv_bin[kv], iso.predict(raw))
+            if self.calibration == "isotonic" or after < before:
+                self.calibrator_ = {"x": iso.X_thresholds_.tolist(), "y": iso.y_thresholds_.tolist()}
+        points = self.points(X)
+        self.grade_edges_ = np.quantile(points, np.linspace(0, 1, len(GRADES) + 1)[1:-1])[::-1]
+        return self
+
+    # -- prediction --------------------------------------------------------------------------
+    def _features(self, X: pd.DataFrame) -> pd.DataFrame:
+        check_is_fitted(self, "likelihood_")
+        missing = [c for c in self.feature_names_in_ if c not in X.columns]
+        if missing:
+            raise ValueError(f"X lacks {len(missing)} feature(s) the model was fitted with: {missing[:5]}.")
+        return X[list(self.feature_names_in_)]
+
+    def _raw_proba(self, X: pd.DataFrame) -> np.ndarray:
+        return self.likelihood_.predict(X.to_numpy(np.float32), num_iteration=self.likelihood_.best_iteration or None)
+
+    def likelihood(self, X: pd.DataFrame) -> np.ndarray:
+        """Calibrated P(repaid within ``horizon_days``), shape (n_samples,)."""
+        raw = self._raw_proba(self._features(X))
+        if self.calibrator_ is None:
+            return raw
+        return np.interp(raw, self.calibrator_["x"], self.calibrator_["y"])
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """``[[P(not repaid), P(repaid)]]`` within ``horizon_days`` (scikit-learn convention)."""
+        p = self.likelihood(X)
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """True where repayment within the horizon is more likely than not."""
+        return self.likelihood(X) >= 0.5
+
+    def _curve(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        X = self._features(X)
+        surv = np.clip(self.timing_.predict_survival(X), 1e-9, 1 - 1e-12)
+        edges = np.asarray(DEFAULT_EDGES[1:], dtype=float)
+        at = int(np.flatnonzero(edges == self.horizon_days)[0])
+        target = np.clip(1 - self.likelihood(X), 1e-9, 1 - 1e-12)
+        alpha = np.log(target) / np.log(surv[:, at])
+        return edges, surv ** alpha[:, None]
+
+    def predict_survival(self, X: pd.DataFrame, days: Sequence[int] = (7, 14, 30, 60, 90)) -> pd.DataFrame:
+        """P(repaid within each of ``days``) and the expected days to repay within the last edge.
+
+        Returns a DataFrame with ``p_repaid_{d}d`` per day and ``expected_days`` (the
+        restricted mean time to repay within 90 days), indexed like ``X``.
+        """
+        edges, surv = self._curve(X)
+        out = pd.DataFrame(index=X.index)
+        for d in days:
+            if d not in edges:
+                raise ValueError(f"days must be interval edges {DEFAULT_EDGES[1:]}, got {d}.")
+            out[f"p_repaid_{d}d"] = 1 - surv[:, int(np.flatnonzero(edges == d)[0])]
+        out["expected_days"] = self._restricted_mean(edges, surv)
+        return out
+
+    @staticmethod
+    def _restricted_mean(edges: np.ndarray, surv: np.ndarray) -> np.ndarray:
+        widths = np.diff(np.concatenate([[0.0], edges]))
+        at_start = np.hstack([np.ones((len(surv), 1)), surv[:, :-1]])
+        return (at_start * widths).sum(axis=1)
+
+    def expected_days(self, X: pd.DataFrame) -> np.ndarray:
+        """Restricted mean days to repay within 90 days."""
+        edges, surv = self._curve(X)
+        return self._restricted_mean(edges, surv)
+
+    def points(self, X: pd.DataFrame) -> np.ndarray:
+        """Score points of the likelihood (see :class:`ScoreScaling`)."""
+        return (self.scaling or ScoreScaling()).points(self.likelihood(X))
+
+    def grade(self, X: pd.DataFrame) -> np.ndarray:
+        """Risk grade A (most likely to repay) to G, by the training distribution of points."""
+        check_is_fitted(self, "grade_edges_")
+        idx = np.searchsorted(-self.grade_edges_, -self.points(X), side="left")  # ties go to the better grade
+        return np.asarray(GRADES, dtype=object)[idx]

@@ -1,0 +1,134 @@
+"""Cross-row checks that a column schema cannot express.
+
+Each function takes a typed frame (see ``_coerce``) and returns failure cases in the standard
+table (``riskscore._validation.FAILURE_COLUMNS``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from riskscore._validation import concat_failures, failures_from_mask
+from riskscore.schemas._population import first_in_group
+from riskscore.schemas._tables import parse_channels
+
+#: Quantile of paid dates that stands for the data's own latest date when none is given.
+DATA_DATE_QUANTILE = 0.999
+
+
+def infer_data_date(paid_date: pd.Series, future_tolerance_days: int) -> pd.Timestamp | None:
+    """The latest plausible payment date: a robust maximum of the data, capped at today.
+
+    The 99.9th percentile of ``paid_date`` plus ``future_tolerance_days`` (so a handful of
+    mistyped far-future dates cannot raise it), and never later than today (UTC).
+    """
+    paid = paid_date.dropna()
+    today = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize()
+    if paid.empty:
+        return today
+    robust = paid.quantile(DATA_DATE_QUANTILE).normalize() + pd.Timedelta(days=future_tolerance_days)
+    return min(robust, today)
+
+
+def _mixed(group: np.ndarray, n: int, values: pd.Series) -> np.ndarray:
+    """Rows of the groups whose ``values`` are not all equal."""
+    codes = pd.factorize(values, use_na_sentinel=False)[0]
+    differs = codes != first_in_group(group, n, codes)[group]
+    return (np.bincount(group, weights=differs, minlength=n) > 0)[group]
+
+
+def installment_checks(
+    df: pd.DataFrame,
+    *,
+    data_date: pd.Timestamp | None,
+    early_payment_tolerance_days: int,
+    future_tolerance_days: int,
+) -> pd.DataFrame:
+    """Duplicates, inconsistent installments, impossible payment dates and amounts.
+
+    Works on integer codes (one factorisation of the keys, then O(n) numpy) so it stays fast
+    on tens of millions of rows.
+    """
+    t = "installments"
+    checks = []
+    loan = pd.factorize(df["loan_id"])[0].astype(np.int64)
+    number = df["installment_no"].to_numpy(np.int64)
+    inst = pd.factorize(loan * (int(number.max(initial=0)) + 1) + number)[0]
+    n_inst, n_loan = int(inst.max(initial=-1)) + 1, int(loan.max(initial=-1)) + 1
+    borrower = pd.factorize(df["borrower_id"])[0]
+    paid = df["paid_date"].to_numpy("datetime64[ns]").view(np.int64)
+    due = df["due_date"].to_numpy("datetime64[ns]").view(np.int64)
+    surrogate = pd.DataFrame({"b": borrower, "i": inst, "due": due, "amount": df["amount_due"].to_numpy(),
+                              "paid": paid, "paid_amount": df["amount_paid"].to_numpy()})
+    checks.append(failures_from_mask(
+        t, df, surrogate.duplicated(keep="first").to_numpy(), column="loan_id, installment_no", check="duplicate_row",
+        reason="the same payment row appears more than once",
+        value_columns=["loan_id", "installment_no", "paid_date", "amount_paid"]))
+    for col in ("borrower_id", "due_date", "amount_due"):
+        checks.append(failures_from_mask(
+            t, df, _mixed(inst, n_inst, df[col]), column=col, check="consistent_per_installment",
+            reason=f"rows of one installment (loan_id, installment_no) disagree on {col}",
+            value_columns=["loan_id", "installment_no", col]))
+    checks.append(failures_from_mask(
+        t, df, _mixed(loan, n_loan, df["borrower_id"]), column="borrower_id", check="one_borrower_per_loan",
+        reason="one loan_id belongs to several borrowers", value_columns=["loan_id", "borrower_id"]))
+
+    has_payment = df["paid_date"].notna().to_numpy()
+    paid_rows = np.bincount(inst, weights=has_payment, minlength=n_inst)[inst]
+    checks.append(failures_from_mask(
+        t, df, ~has_payment & (paid_rows > 0), column="paid_date", check="no_unpaid_row_beside_payments",
+        reason="an 'unpaid' row (no paid_date) sits beside payment rows of the same installment",
+        value_columns=["loan_id", "installment_no", "amount_paid"]))
+    amount_paid = df["amount_paid"].to_numpy()
+    checks.append(failures_from_mask(
+        t, df, ~has_payment & (amount_paid > 0), column="paid_date",
+        check="paid_date_present_when_amount_paid",
+        reason="amount_paid > 0 but paid_date is missing", value_columns=["amount_paid", "paid_date"]))
+    checks.append(failures_from_mask(
+        t, df, has_payment & (amount_paid == 0), column="amount_paid",
+        check="amount_paid_positive_when_dated",
+        reason="paid_date is set but amount_paid is 0 (an unpaid installment has no paid_date)",
+        value_columns=["amount_paid", "paid_date"]))
+
+    first_due = np.full(n_loan, np.iinfo(np.int64).max)
+    np.minimum.at(first_due, loan, due)
+    slack = np.int64(early_payment_tolerance_days) * 86_400 * 10**9
+    early = has_payment & (paid < first_due[loan] - slack)
+    checks.append(failures_from_mask(
+        t, df, early, column="paid_date", check=f"not_before_first_due(-{early_payment_tolerance_days}d)",
+        reason=(f"paid more than {early_payment_tolerance_days} days before the loan's first due date "
+                "(set early_payment_tolerance_days to allow it)"),
+        value_columns=["loan_id", "paid_date"]))
+
+    ref = data_date if data_date is not None else infer_data_date(df["paid_date"], future_tolerance_days)
+    if ref is not None:
+        late = has_payment & (paid > np.int64(pd.Timestamp(ref).value))
+        how = "the given data_date" if data_date is not None else "the data's own latest date"
+        checks.append(failures_from_mask(
+            t, df, late, column="paid_date", check=f"not_after_data_date({ref.date()})",
+            reason=f"paid_date lies after {how} ({ref.date()}): a payment cannot be in the future",
+            value_columns=["paid_date"]))
+    return concat_failures(checks)
+
+
+def borrower_checks(df: pd.DataFrame) -> pd.DataFrame:
+    """The preferred channel must be one the borrower allows."""
+    pref = df["preferred_channel"]
+    allowed = df["channels_allowed"].map(parse_channels)
+    outside = pd.Series(
+        [p is not None and not pd.isna(p) and p not in a for p, a in zip(pref, allowed, strict=True)],
+        index=df.index, dtype=bool)
+    return failures_from_mask(
+        "borrowers", df, outside, column="preferred_channel", check="preferred_in_channels_allowed",
+        reason="preferred_channel is not among channels_allowed",
+        value_columns=["preferred_channel", "channels_allowed"])
+
+
+def contact_checks(df: pd.DataFrame) -> pd.DataFrame:
+    """A contact logged twice (same borrower, time, channel and outcome) is a duplicate."""
+    dup = df.duplicated(subset=["borrower_id", "contacted_at", "channel", "outcome"], keep="first")
+    return failures_from_mask(
+        "contacts", df, dup, column="contacted_at", check="duplicate_row",
+        reason="the same contact appears more than once",
+        value_columns=["borrower_id", "contacted_at", "channel"])

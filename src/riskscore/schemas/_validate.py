@@ -1,0 +1,316 @@
+"""Public validation entry points: ``validate_*`` raise, ``quarantine`` sets bad rows aside."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable
+from typing import Any, Literal
+
+import pandas as pd
+import pandera.pandas as pa
+
+from riskscore._validation import (
+    FAILURE_COLUMNS,
+    check_columns_present,
+    concat_failures,
+    data_error,
+    empty_failures,
+)
+from riskscore.exceptions import DataQualityWarning
+from riskscore.schemas._checks import borrower_checks, contact_checks, installment_checks
+from riskscore.schemas._coerce import coerce_frame
+from riskscore.schemas._tables import (
+    CHANNELS,
+    OUTCOMES,
+    BorrowersSchema,
+    ContactsSchema,
+    InstallmentsSchema,
+)
+
+__all__ = ["quarantine", "validate_borrowers", "validate_contacts", "validate_installments"]
+
+Table = Literal["installments", "borrowers", "contacts"]
+_SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
+    "installments": InstallmentsSchema, "borrowers": BorrowersSchema, "contacts": ContactsSchema,
+}
+_REASONS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^greater_than_or_equal_to\((.*)\)$"), "{col} must be >= {0}"),
+    (re.compile(r"^str_length"), "{col} must be a non-empty string"),
+    (re.compile(r"^isin"), "{col} must be one of the contract's values"),
+    (re.compile(r"^str_matches"), "{col} must be a language code such as 'en', 'zh' or 'zh-CN'"),
+    (re.compile(r"^field_uniqueness$|^unique"), "{col} must be unique: it appears more than once"),
+    (re.compile(r"^is_iana_timezone$"), "{col} is not an IANA time-zone name (e.g. 'Asia/Shanghai')"),
+    (re.compile(r"^channels_in_vocabulary$"),
+     "{col} must be a comma-separated list of " + ", ".join(CHANNELS)),
+    (re.compile(r"^is_calendar_date$"), "{col} must be a calendar date (no time of day)"),
+    (re.compile(r"^not_nullable$"), "{col} is required but missing"),
+]
+
+
+def _reason(column: str, check: str) -> str:
+    for pattern, text in _REASONS:
+        m = pattern.search(check)
+        if m:
+            return text.format(*m.groups(), col=column)
+    return f"{column} fails {check}"
+
+
+def _pandera_failures(table: str, err: pa.errors.SchemaErrors) -> pd.DataFrame:
+    fc = err.failure_cases
+    out = pd.DataFrame({
+        "table": table,
+        "column": fc["column"].astype(object).to_numpy(),
+        "check": fc["check"].astype(str).to_numpy(),
+        "index": fc["index"].to_numpy(dtype=object),
+        "failure_case": fc["failure_case"].astype(str).to_numpy(),
+    })
+    out["reason"] = [_reason(str(c), k) for c, k in zip(out["column"], out["check"], strict=True)]
+    if table == "contacts":
+        outcome = out["column"].eq("outcome")
+        out.loc[outcome, "reason"] = "outcome must be one of " + ", ".join(OUTCOMES)
+    return out[FAILURE_COLUMNS]
+
+
+def _collect(table: Table, df: Any, **options: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run every check on ``df``; return (typed frame, failure cases)."""
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{table} must be a pandas DataFrame, got {type(df).__name__} instead.")
+    model = _SCHEMAS[table]
+    schema = model.to_schema()
+    missing = check_columns_present(table, df, schema.columns)
+    if len(missing):
+        raise data_error(table, missing)
+    if not df.index.is_unique:
+        df = df.reset_index(drop=True)
+    typed, failures = coerce_frame(table, df, schema)
+    clean = typed.drop(index=pd.Index(failures["index"].unique()))
+    checked = clean
+    try:
+        checked = schema.validate(clean, lazy=True)
+        pandera_failures = empty_failures()
+    except pa.errors.SchemaErrors as err:
+        pandera_failures = _pandera_failures(table, err)
+    cross = _cross_row_checks(table)(clean, **options) if len(clean) else empty_failures()
+    return checked, concat_failures([failures, pandera_failures, cross])
+
+
+def _cross_row_checks(table: Table) -> Callable[..., pd.DataFrame]:
+    return {"installments": installment_checks, "borrowers": borrower_checks,
+            "contacts": contact_checks}[table]
+
+
+def _installment_options(
+    data_date: object, early_payment_tolerance_days: int, future_tolerance_days: int
+) -> dict[str, Any]:
+    for name, value in (("early_payment_tolerance_days", early_payment_tolerance_days),
+                        ("future_tolerance_days", future_tolerance_days)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"The {name!r} parameter must be an int >= 0, got {value!r} instead.")
+    ref = None if data_date is None else pd.Timestamp(data_date).normalize()
+    return {"data_date": ref, "early_payment_tolerance_days": early_payment_tolerance_days,
+            "future_tolerance_days": future_tolerance_days}
+
+
+def validate_installments(
+    installments: pd.DataFrame,
+    *,
+    data_date: str | pd.Timestamp | None = None,
+    early_payment_tolerance_days: int = 90,
+    future_tolerance_days: int = 31,
+) -> pd.DataFrame:
+    """Check an installments table against the contract and return it typed.
+
+    Besides the column contract (:class:`~riskscore.schemas.InstallmentsSchema`) it checks
+    what a column schema cannot see: duplicate payment rows; rows of one installment that
+    disagree on borrower, due date or amount; a loan shared by two borrowers; an "unpaid"
+    placeholder row beside payment rows; ``amount_paid > 0`` without ``paid_date`` (and a
+    ``paid_date`` with nothing paid); payments long before the loan's first due date; and
+    payments after the data's own latest date.
+
+    Parameters
+    ----------
+    installments : pandas.DataFrame
+        Columns ``borrower_id, loan_id, installment_no, due_date, amount_due, paid_date,
+        amount_paid``; other columns are kept. Dates may be strings, dates or datetimes.
+    data_date : date-like, optional
+        The extract date: no payment may be dated after it. When omitted, the 99.9th
+        percentile of ``paid_date`` plus ``future_tolerance_days`` (capped at today) is used.
+    early_payment_tolerance_days : int, default 90
+        How many days before a loan's first due date a payment may be dated.
+    future_tolerance_days : int, default 31
+        Slack added to the inferred data date.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same rows with contract dtypes (dates as ``datetime64[ns]``).
+
+    Raises
+    ------
+    riskscore.DataError
+        With every failure at once: table, column, check, row count and example rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from riskscore import validate_installments
+    >>> df = pd.DataFrame({"borrower_id": ["b1"], "loan_id": ["l1"], "installment_no": [1],
+    ...     "due_date": ["2024-03-01"], "amount_due": [100.0], "paid_date": ["2024-03-03"],
+    ...     "amount_paid": [100.0]})
+    >>> validate_installments(df)["due_date"].dtype
+    dtype('<M8[ns]')
+    >>> bad = df.assign(amount_due=-5.0)
+    >>> try:
+    ...     validate_installments(bad)
+    ... except ValueError as err:
+    ...     print(str(err).splitlines()[1])
+    - 1 row(s) fail check 'greater_than_or_equal_to(0)' on column 'amount_due': amount_due must be >= 0
+    """
+    opts = _installment_options(data_date, early_payment_tolerance_days, future_tolerance_days)
+    return _raise_or_return("installments", installments, **opts)
+
+
+def validate_borrowers(borrowers: pd.DataFrame) -> pd.DataFrame:
+    """Check a borrowers table against the contract and return it typed.
+
+    Checks: unique ``borrower_id``; an IANA ``timezone``; ``channels_allowed`` a
+    comma-separated subset of ``sms, email, call, letter, app`` (``""`` allows none);
+    ``preferred_channel`` empty or one of the allowed channels; a language code; and the
+    boolean flags ``do_not_contact, cease_requested, dispute_open, bankruptcy, deceased,
+    vulnerable, hardship_declared`` (``true/false``, ``1/0`` and ``yes/no`` text is read).
+
+    Raises
+    ------
+    riskscore.DataError
+        With every failure at once.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from riskscore import validate_borrowers
+    >>> flags = dict.fromkeys(["do_not_contact", "cease_requested", "dispute_open",
+    ...     "bankruptcy", "deceased", "vulnerable", "hardship_declared"], [False])
+    >>> df = pd.DataFrame({"borrower_id": ["b1"], "timezone": ["Asia/Shanghai"],
+    ...     "channels_allowed": ["sms,call"], "preferred_channel": ["sms"], "language": ["zh"],
+    ...     **flags})
+    >>> validate_borrowers(df)["vulnerable"].dtype
+    dtype('bool')
+    """
+    return _raise_or_return("borrowers", borrowers)
+
+
+def validate_contacts(contacts: pd.DataFrame) -> pd.DataFrame:
+    """Check a contact log against the contract and return it typed.
+
+    ``contacted_at`` must be timezone-aware (it is converted to UTC); a naive timestamp is an
+    error rather than a guess. ``channel`` and ``outcome`` must come from the vocabularies in
+    :data:`riskscore.schemas.CHANNELS` and :data:`riskscore.schemas.OUTCOMES`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from riskscore import validate_contacts
+    >>> df = pd.DataFrame({"borrower_id": ["b1"], "contacted_at": ["2024-03-01T02:00:00Z"],
+    ...     "channel": ["sms"], "outcome": ["message_sent"]})
+    >>> str(validate_contacts(df)["contacted_at"].dtype)
+    'datetime64[ns, UTC]'
+    """
+    return _raise_or_return("contacts", contacts)
+
+
+def _raise_or_return(table: Table, df: pd.DataFrame, **options: Any) -> pd.DataFrame:
+    checked, failures = _collect(table, df, **options)
+    if len(failures):
+        raise data_error(table, failures)
+    return checked
+
+
+def quarantine(
+    df: pd.DataFrame,
+    table: Table = "installments",
+    *,
+    warn_above: float = 0.05,
+    **options: Any,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split a table into rows that pass every check and rejected rows with their reasons.
+
+    A borrower with any rejected row is rejected whole: all of its rows go to ``rejects``, so
+    no borrower is ever half-scored. Nothing is dropped: every input row is in exactly one of
+    the two outputs.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table to check.
+    table : {"installments", "borrowers", "contacts"}, default "installments"
+        Which contract applies.
+    warn_above : float, default 0.05
+        Emit a :class:`~riskscore.DataQualityWarning` when more than this share of rows is
+        rejected (it usually means a broken extract rather than a few bad borrowers).
+    **options
+        Passed to the table's checks (for installments: ``data_date``,
+        ``early_payment_tolerance_days``, ``future_tolerance_days``).
+
+    Returns
+    -------
+    good : pandas.DataFrame
+        The passing rows, typed as ``validate_<table>`` returns them.
+    rejects : pandas.DataFrame
+        The rejected rows as they came in, plus ``reason``, ``column`` and ``check`` (several
+        failures of one row are joined with ``"; "``).
+
+    Raises
+    ------
+    riskscore.DataError
+        When a required column is missing (no row can be judged then).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from riskscore import quarantine
+    >>> df = pd.DataFrame({"borrower_id": ["b1", "b1", "b2"], "loan_id": ["l1", "l1", "l2"],
+    ...     "installment_no": [1, 2, 1], "due_date": ["2024-03-01", "2024-04-01", "2024-03-05"],
+    ...     "amount_due": [100.0, -1.0, 50.0], "paid_date": [None, None, "2024-03-05"],
+    ...     "amount_paid": [0.0, 0.0, 50.0]})
+    >>> good, rejects = quarantine(df, "installments", warn_above=1.0)
+    >>> list(good["borrower_id"]), list(rejects["check"])
+    (['b2'], ['borrower_has_rejected_rows', 'greater_than_or_equal_to(0)'])
+    """
+    if table not in _SCHEMAS:
+        raise ValueError(f"The 'table' parameter of quarantine must be one of {sorted(_SCHEMAS)}; "
+                         f"got {table!r} instead.")
+    if table == "installments":
+        options = _installment_options(
+            options.pop("data_date", None), options.pop("early_payment_tolerance_days", 90),
+            options.pop("future_tolerance_days", 31)) | options
+        if options["data_date"] is None and isinstance(df, pd.DataFrame) and "paid_date" in df:
+            from riskscore.schemas._checks import infer_data_date
+
+            parsed = pd.to_datetime(df["paid_date"], errors="coerce", format="mixed")
+            options["data_date"] = infer_data_date(parsed, options["future_tolerance_days"])
+    if isinstance(df, pd.DataFrame) and not df.index.is_unique:
+        df = df.reset_index(drop=True)
+    _, failures = _collect(table, df, **options)
+    rejected = df.index.isin(failures["index"].dropna().unique())
+    ids = df["borrower_id"].astype(str).where(df["borrower_id"].notna())
+    bad_ids = ids[rejected].dropna().unique()
+    whole = ids.isin(bad_ids).to_numpy()
+    rejects = df.loc[rejected | whole].copy()
+    per_row = failures.groupby("index", sort=False).agg(
+        {"reason": "; ".join, "column": lambda c: "; ".join(dict.fromkeys(map(str, c))),
+         "check": lambda c: "; ".join(dict.fromkeys(map(str, c)))})
+    rejects = rejects.join(per_row, how="left")
+    sibling = rejects["reason"].isna()
+    rejects.loc[sibling, "reason"] = "another row of this borrower fails a check; borrower rejected whole"
+    rejects.loc[sibling, "column"] = "borrower_id"
+    rejects.loc[sibling, "check"] = "borrower_has_rejected_rows"
+    good = df.loc[~(rejected | whole)]
+    good = _raise_or_return(table, good, **options) if len(good) else good
+    if len(df) and len(rejects) / len(df) > warn_above:
+        warnings.warn(
+            f"quarantine set aside {len(rejects)} of {len(df)} {table} rows "
+            f"({len(rejects) / len(df):.1%}); the most common check: "
+            f"{failures['check'].value_counts().index[0]!r}. Inspect with "
+            "rejects['check'].value_counts().", DataQualityWarning, stacklevel=2)
+    return good, rejects

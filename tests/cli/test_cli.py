@@ -1,0 +1,93 @@
+"""The command line, run as a user runs it: in a subprocess, against files in tmp_path."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import riskscore
+
+
+def run(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "riskscore.cli", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=300, check=False)
+
+
+def test_version_and_help():
+    out = run("--version")
+    assert out.returncode == 0 and out.stdout.strip() == f"riskscore {riskscore.__version__}"
+    out = run("--help")
+    assert out.returncode == 0
+    for command in ("generate", "validate", "demo"):
+        assert command in out.stdout
+    assert run().returncode == 2
+
+
+def test_usage_error_exits_2():
+    out = run("generate", "--borrowers", "ten", "--out", "x")
+    assert out.returncode == 2 and "invalid int value: 'ten'" in out.stderr
+
+
+@pytest.fixture(scope="module")
+def world_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("world")
+    out = run("generate", "--borrowers", "400", "--seed", "3", "--out", str(folder), "--chunk-borrowers", "1024")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("Wrote a world of 400 borrowers (") and str(folder) in out.stdout
+    return folder
+
+
+def test_generate_then_validate(world_dir):
+    out = run("validate", "--data", str(world_dir))
+    assert out.returncode == 0, out.stderr
+    assert "installments:" in out.stdout and "All tables pass their contracts." in out.stdout
+
+
+def test_bad_csv_exits_1_with_the_reason(world_dir, tmp_path):
+    df = pd.read_parquet(world_dir / "installments.parquet")
+    df.loc[5, "amount_due"] = -10.0
+    csv = tmp_path / "inst.csv"
+    df.to_csv(csv, index=False)
+    out = run("validate", "--installments", str(csv))
+    assert out.returncode == 1
+    assert "fail check 'greater_than_or_equal_to(0)' on column 'amount_due'" in out.stderr
+    rejects = tmp_path / "rejects.parquet"
+    out = run("validate", "--installments", str(csv), "--rejects", str(rejects))
+    assert out.returncode == 0, out.stderr
+    bad = pd.read_parquet(tmp_path / "rejects_installments.parquet")
+    assert set(bad["borrower_id"]) == {df.loc[5, "borrower_id"]}
+    assert (df["borrower_id"] == df.loc[5, "borrower_id"]).sum() == len(bad)
+
+
+def test_missing_file_exits_1(tmp_path):
+    out = run("validate", "--installments", str(tmp_path / "nope.parquet"))
+    assert out.returncode == 1 and "No such file or folder" in out.stderr
+
+
+def test_demo_generates_a_missing_sample(tmp_path):
+    out = run("demo", "--data", str(tmp_path / "sample"), "--out", str(tmp_path / "run"), cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "generating one" in out.stdout and "all three tables pass their contracts" in out.stdout
+    assert (tmp_path / "run" / "summary.json").exists()
+
+
+def test_train_writes_a_bundle(world_dir, tmp_path):
+    out = run("train", "--data", str(world_dir), "--out", str(tmp_path / "bundle"), "--freq", "28D")
+    assert out.returncode == 0, out.stderr
+    assert "test: AUC" in out.stdout and (tmp_path / "bundle" / "manifest.json").exists()
+    again = run("train", "--data", str(world_dir), "--out", str(tmp_path / "bundle"))
+    assert again.returncode == 1 and "exists and is not empty; pass overwrite=True" in again.stderr
+
+
+def test_demo_scores_with_the_committed_bundle(tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    out = run("demo", "--out", str(tmp_path / "run"), cwd=root)
+    assert out.returncode == 0, out.stderr
+    assert "with models/sample: mean likelihood of repaying within 30 days" in out.stdout
+    scores = pd.read_parquet(tmp_path / "run" / "scores.parquet")
+    assert {"borrower_id", "likelihood", "p_repaid_7d", "expected_days", "points", "grade"} <= set(scores.columns)
+    assert scores["likelihood"].between(0, 1).all()

@@ -1,0 +1,163 @@
+"""FeatureBuilder: exact values for a hand-built borrower, parameters, scikit-learn behaviour."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+import riskscore
+from riskscore.features import FeatureBuilder, feature_registry
+from riskscore.schemas import outstanding_at
+
+T = "2024-06-30"  # as-of; lookahead 7 days -> installments due by 2024-07-07 are visible
+
+
+def _row(loan, no, due, amount, paid=None, paid_amount=0.0, borrower="h"):
+    return {"borrower_id": borrower, "loan_id": loan, "installment_no": no, "due_date": due, "amount_due": amount,
+            "paid_date": paid, "amount_paid": paid_amount}
+
+
+@pytest.fixture
+def history() -> pd.DataFrame:
+    rows = [
+        _row("A", 1, "2024-01-01", 100.0, "2023-12-30", 100.0),   # 2 days early
+        _row("A", 2, "2024-02-01", 100.0, "2024-02-11", 100.0),   # 10 days late
+        _row("A", 3, "2024-03-01", 100.0, "2024-03-01", 40.0),    # partial on the due date ...
+        _row("A", 3, "2024-03-01", 100.0, "2024-04-15", 60.0),    # ... cured 45 days late
+        _row("A", 4, "2024-04-01", 100.0, "2024-04-01", 100.0),   # on time
+        _row("A", 5, "2024-05-01", 100.0, "2024-05-01", 50.0),    # partial, 60 days past due at T
+        _row("A", 5, "2024-05-01", 100.0, "2024-07-02", 50.0),    # after T: unknown
+        _row("A", 6, "2024-06-01", 100.0),                        # unpaid, 29 days past due
+        _row("A", 7, "2024-07-01", 100.0),                        # due within the lookahead
+        _row("A", 8, "2024-08-01", 100.0, "2024-06-20", 100.0),   # beyond the lookahead: schedule only
+        _row("A", 9, "2024-09-01", 100.0),
+        _row("A", 10, "2024-10-01", 100.0),                       # beyond 90 days
+        _row("B", 1, "2024-06-20", 30.0, "2024-06-20", 30.0),     # on time
+        _row("B", 2, "2024-06-27", 30.0, "2024-06-25", 30.0),     # 2 days early
+        _row("Z", 1, "2024-06-01", 80.0, "2024-06-01", 80.0, borrower="z"),   # owes nothing at T
+        _row("N", 1, "2024-07-05", 60.0, borrower="n"),           # new: first installment upcoming
+    ]
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def contacts() -> pd.DataFrame:
+    rows = [("2024-06-29T03:00Z", "call", "no_answer"), ("2024-06-10T12:00Z", "call", "promise_to_pay"),
+            ("2024-06-19T08:00Z", "call", "promise_to_pay"), ("2024-05-15T09:00Z", "sms", "message_sent"),
+            ("2024-03-01T10:00Z", "call", "refused"), ("2024-04-10T10:00Z", "call", "conversation"),
+            ("2024-07-01T01:00Z", "call", "no_answer")]  # the last is after the end of day T
+    return pd.DataFrame({"borrower_id": "h", "contacted_at": pd.to_datetime([r[0] for r in rows]),
+                         "channel": [r[1] for r in rows], "outcome": [r[2] for r in rows]})
+
+
+# Matured installments of h, newest first (due date, days late, share paid by due, partial):
+#   B2 06-27 0 1.0 -, B1 06-20 0 1.0 -, A6 06-01 29 0.0 -, A5 05-01 60 0.5 P, A4 04-01 0 1.0 -,
+#   A3 03-01 45 0.4 P, A2 02-01 10 0.0 -, A1 01-01 0 1.0 -
+EXPECTED_H = {
+    "share_late_3": 1 / 3, "share_late30_3": 0.0, "max_days_late_3": 29.0, "mean_days_late_3": 29 / 3,
+    "paid_at_due_ratio_3": 2 / 3, "share_partial_3": 0.0,
+    "share_late_6": 0.5, "share_late30_6": 2 / 6, "max_days_late_6": 60.0, "mean_days_late_6": 134 / 6,
+    "paid_at_due_ratio_6": 3.9 / 6, "share_partial_6": 2 / 6,
+    "share_late_12": 0.5, "share_late30_12": 0.25, "max_days_late_12": 60.0, "mean_days_late_12": 18.0,
+    "paid_at_due_ratio_12": 4.9 / 8, "share_partial_12": 0.25,
+    "amount_outstanding": 250.0,            # A5 50 + A6 100 + A7 100
+    "n_installments_outstanding": 3.0,
+    "amount_overdue": 150.0,
+    "days_past_due": 60.0,                  # A5, due 05-01
+    "amount_due_upcoming": 100.0,           # A7
+    "n_due_upcoming": 1.0,
+    "days_to_next_due": 1.0,                # A7, due 07-01
+    "partial_payments_90d": 1.0,            # A5's 50 on 05-01 (A3's 60 on 04-15 settled it)
+    "amount_scheduled_90d": 200.0,          # A8 and A9 (the A8 prepayment is invisible)
+    "outstanding_to_installment": 2.5,      # median installment 100
+    "paid_ratio_trend": 2 / 3 - 1.9 / 3,
+    "days_late_std_12": np.sqrt(6566 / 8 - 18.0**2),
+    "cures_30_12": 1.0,                     # A3
+    "n_matured": 8.0,
+    "share_late_all": 0.5,
+    "mean_days_late_all": 18.0,
+    "paid_to_date": 510.0,
+    "n_payments": 8.0,
+    "mean_payment_offset_days": 51 / 8,     # -2 +10 +0 +45 +0 +0 +0 -2
+    "days_since_last_payment": 5.0,         # 06-25
+    "paid_last_90d": 170.0,                 # after 04-01: 60 + 50 + 30 + 30
+    "days_since_first_due": 181.0,          # 2024-01-01
+    "n_loans": 2.0,
+    "n_active_loans": 1.0,                  # B is settled and has nothing scheduled
+    "calls_30d": 3.0, "messages_30d": 0.0, "calls_90d": 4.0, "no_answer_90d": 1.0,
+    "conversations_90d": 3.0, "refused_90d": 0.0,
+    "ptp_kept_180d": 1.0,                   # 06-19, paid 06-20
+    "ptp_broken_180d": 1.0,                 # 06-10, next payment 06-20
+    "days_since_last_contact": 1.0,
+}
+
+
+def test_every_feature_of_a_hand_built_borrower(history, contacts):
+    X = FeatureBuilder().fit().transform(history, T, contacts=contacts)
+    assert list(X.index) == ["h", "n"]  # z owes nothing
+    assert list(X.columns) == list(feature_registry().index)
+    assert set(EXPECTED_H) == set(X.columns), set(X.columns) ^ set(EXPECTED_H)
+    for name, value in EXPECTED_H.items():
+        assert X.loc["h", name] == pytest.approx(value, abs=1e-12), name
+
+
+def test_a_new_borrower_has_no_history(history):
+    X = FeatureBuilder().fit().transform(history, T)
+    n = X.loc["n"]
+    assert np.isnan(n["share_late_3"]) and np.isnan(n["days_since_last_payment"])
+    assert n["days_to_next_due"] == 5.0 and X.loc["h", "days_to_next_due"] == 1.0
+    assert n["amount_due_upcoming"] == 60.0 and n["days_since_first_due"] == -5.0 and n["n_matured"] == 0.0
+    assert "calls_30d" not in X.columns  # contacts="auto" without a log
+
+
+def test_population_all_includes_borrowers_who_owe_nothing(history):
+    X = FeatureBuilder(population="all").fit().transform(history, T)
+    assert list(X.index) == ["h", "n", "z"]
+    assert X.loc["z", "n_installments_outstanding"] == 0.0 and X.loc["z", "paid_to_date"] == 80.0
+
+
+def test_contact_features_missing_without_a_log_when_asked(history):
+    X = FeatureBuilder(contacts=True).fit().transform(history, T)
+    assert X["calls_30d"].isna().all()
+
+
+def test_population_is_the_scoring_unit(small_world):
+    X = FeatureBuilder().fit().transform(small_world.installments, "2025-02-14", contacts=small_world.contacts)
+    assert list(X.index) == sorted(set(outstanding_at(small_world.installments, "2025-02-14")["borrower_id"]))
+    assert X.dtypes.eq(float).all()
+
+
+def test_sklearn_conventions():
+    b = FeatureBuilder(lookahead_days=3, windows=(2, 4))
+    assert clone(b).get_params() == b.get_params()
+    assert not hasattr(b, "feature_names_out_")
+    assert list(b.fit().feature_names_out_[:2]) == ["share_late_2", "share_late30_2"]
+    assert len(b.get_feature_names_out()) == 6 * 2 + 24 + 9
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [({"lookahead_days": -1}, "The 'lookahead_days' parameter of FeatureBuilder must be an int >= 0, got -1"),
+     ({"windows": (3, 3)}, r"The 'windows' parameter of FeatureBuilder must be distinct ints >= 1, got \(3, 3\)"),
+     ({"windows": ()}, r"The 'windows' parameter of FeatureBuilder must be distinct ints >= 1, got \(\)"),
+     ({"tolerance": -0.1}, "The 'tolerance' parameter of FeatureBuilder must be a number >= 0, got -0.1"),
+     ({"contacts": "yes"}, "The 'contacts' parameter of FeatureBuilder must be 'auto', True or False, got 'yes'"),
+     ({"population": "some"}, "The 'population' parameter of FeatureBuilder must be 'outstanding' or 'all'")],
+)
+def test_bad_parameters(params, message):
+    with pytest.raises(ValueError, match=message):
+        FeatureBuilder(**params).fit()
+
+
+def test_as_of_is_required_and_a_date(history):
+    with pytest.raises(ValueError, match=r"needs the as-of date"):
+        FeatureBuilder().fit().transform(history)
+    with pytest.raises(ValueError, match="as_of must be a calendar date without time or time zone"):
+        FeatureBuilder().fit().transform(history, "2024-06-30 12:00")
+
+
+def test_bad_input_is_refused_by_its_contract(history):
+    with pytest.raises(riskscore.DataError, match="amount_due must be >= 0"):
+        FeatureBuilder().fit().transform(history.assign(amount_due=-1.0), T)

@@ -1,0 +1,40 @@
+"""Rolling as-of dates and time-based splits."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from riskscore.labels import rolling_as_of_dates, time_split
+
+
+@pytest.fixture
+def snaps():
+    dates = rolling_as_of_dates("2024-01-01", "2024-12-01")
+    return pd.DataFrame({"borrower_id": [f"b{i % 5}" for i in range(len(dates))], "as_of": dates})
+
+
+def test_splits_are_by_time_with_an_embargo(snaps):
+    train, valid, test = time_split(snaps, valid_start="2024-07-01", test_start="2024-10-01", embargo_days=60)
+    assert train["as_of"].max() + pd.Timedelta(days=60) <= pd.Timestamp("2024-07-01")
+    assert valid["as_of"].min() >= pd.Timestamp("2024-07-01")
+    assert valid["as_of"].max() + pd.Timedelta(days=60) <= pd.Timestamp("2024-10-01")
+    assert test["as_of"].min() == pd.Timestamp("2024-10-01")
+    assert [len(train), len(valid), len(test)] == [5, 2, 3]  # Jan-May; Jul, Aug; Oct-Dec
+    assert set(train.index).isdisjoint(valid.index) and set(valid.index).isdisjoint(test.index)
+
+
+def test_exclude_test_borrowers(snaps):
+    train, valid, test = time_split(snaps, valid_start="2024-07-01", test_start="2024-10-01",
+                                    exclude_test_borrowers=True)
+    assert set(train["borrower_id"]).isdisjoint(test["borrower_id"])
+    assert set(valid["borrower_id"]).isdisjoint(test["borrower_id"])
+
+
+def test_split_errors(snaps):
+    with pytest.raises(ValueError, match=r"valid_start \(2024-11-01\) must not be after test_start \(2024-10-01\)"):
+        time_split(snaps, valid_start="2024-11-01", test_start="2024-10-01")
+    with pytest.raises(ValueError, match="The 'embargo_days' parameter must be an int >= 0, got -1"):
+        time_split(snaps, valid_start="2024-07-01", test_start="2024-10-01", embargo_days=-1)
+    with pytest.raises(ValueError, match="No as-of date between 2024-02-02 and 2024-02-20 at frequency 'MS'"):
+        rolling_as_of_dates("2024-02-02", "2024-02-20")

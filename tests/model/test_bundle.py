@@ -1,0 +1,79 @@
+"""Bundles: a round trip gives identical predictions; anything altered is refused by name."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import riskscore
+from riskscore.exceptions import BundleError, BundleVersionWarning
+from riskscore.labels import rolling_as_of_dates
+from riskscore.model import RepaymentModel, load_bundle, save_bundle
+from riskscore.snapshots import split_xy
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    world = riskscore.generate(1500, seed=17)
+    snaps = riskscore.make_snapshots(world.installments, rolling_as_of_dates("2024-04-01", "2025-06-01"),
+                                     data_end=world.end)
+    X, y = split_xy(snaps)
+    half = len(X) // 2
+    model = RepaymentModel(n_estimators=40, random_state=0).fit(X.iloc[:half], y[:half],
+                                                                 eval_set=(X.iloc[half:], y[half:]))
+    return model, X
+
+
+def test_round_trip_is_exact(fitted, tmp_path):
+    model, X = fitted
+    save_bundle(model, tmp_path / "b", metrics={"auc": 0.9}, label_definition={"horizon_days": 90},
+                training_window="2024-04-01..2025-06-01")
+    loaded = load_bundle(tmp_path / "b", features=list(X.columns))
+    np.testing.assert_array_equal(loaded.likelihood(X), model.likelihood(X))
+    pd.testing.assert_frame_equal(loaded.predict_survival(X), model.predict_survival(X))
+    np.testing.assert_array_equal(loaded.grade(X), model.grade(X))
+    files = sorted(p.name for p in (tmp_path / "b").iterdir())
+    assert files == ["likelihood.txt", "manifest.json", "metrics.json", "model.json", "model_card.md", "timing.txt"]
+    assert not any(p.suffix in {".pkl", ".joblib", ".pickle"} for p in (tmp_path / "b").iterdir())
+    card = (tmp_path / "b" / "model_card.md").read_text()
+    assert "## Intended use" in card and "| auc | 0.9 |" in card
+
+
+def test_altered_file_is_refused_by_name(fitted, tmp_path):
+    model, _ = fitted
+    save_bundle(model, tmp_path / "b")
+    path = tmp_path / "b" / "timing.txt"
+    path.write_text(path.read_text().replace("learning_rate", "learning_rat3", 1))
+    with pytest.raises(BundleError, match=r"timing.txt' does not match the SHA-256 in manifest.json"):
+        load_bundle(tmp_path / "b")
+
+
+def test_feature_contract(fitted, tmp_path):
+    model, X = fitted
+    save_bundle(model, tmp_path / "b")
+    with pytest.raises(BundleError, match=r"missing \['days_past_due'\], unexpected \[\]"):
+        load_bundle(tmp_path / "b", features=[c for c in X.columns if c != "days_past_due"])
+    with pytest.raises(BundleError, match="or in another order"):
+        load_bundle(tmp_path / "b", features=list(X.columns[::-1]))
+
+
+def test_format_and_versions(fitted, tmp_path):
+    model, _ = fitted
+    save_bundle(model, tmp_path / "b")
+    manifest_path = tmp_path / "b" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["versions"]["lightgbm"] = "0.0.1"
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.warns(BundleVersionWarning, match=r"lightgbm 0.0.1 -> "):
+        load_bundle(tmp_path / "b")
+    manifest["format_version"] = "2.0"
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(BundleError, match=r"Bundle format 2\.0 is not supported"):
+        load_bundle(tmp_path / "b")
+    with pytest.raises(BundleError, match="exists and is not empty; pass overwrite=True"):
+        save_bundle(model, tmp_path / "b")
+    with pytest.raises(BundleError, match=r"manifest\.json is missing"):
+        load_bundle(tmp_path)

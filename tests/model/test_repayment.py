@@ -1,0 +1,85 @@
+"""RepaymentModel: the two heads agree, calibration, points and grades, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import riskscore
+from riskscore.labels import rolling_as_of_dates, time_split
+from riskscore.model import RepaymentModel, ScoreScaling
+from riskscore.snapshots import split_xy
+
+
+@pytest.fixture(scope="module")
+def split():
+    world = riskscore.generate(4000, seed=13)
+    snaps = riskscore.make_snapshots(world.installments, rolling_as_of_dates("2024-04-01", "2025-08-01", freq="14D"),
+                                     contacts=world.contacts, data_end=world.end)
+    train, valid, test = time_split(snaps, valid_start="2025-01-01", test_start="2025-05-01", embargo_days=30)
+    return split_xy(train), split_xy(valid), split_xy(test)
+
+
+@pytest.fixture(scope="module")
+def model(split):
+    (X, y), valid, _ = split
+    return RepaymentModel(n_estimators=200, random_state=0).fit(X, y, eval_set=valid)
+
+
+def test_likelihood_and_curve_agree_at_the_horizon(model, split):
+    X, _ = split[2]
+    curve = model.predict_survival(X)
+    np.testing.assert_allclose(curve["p_repaid_30d"], model.likelihood(X), atol=1e-9)
+    values = curve[[f"p_repaid_{d}d" for d in (7, 14, 30, 60, 90)]].to_numpy()
+    assert (np.diff(values, axis=1) >= -1e-12).all()          # repaid-by-d grows with d
+    assert ((values >= 0) & (values <= 1)).all()
+    assert curve["expected_days"].between(0, 90).all()
+    np.testing.assert_allclose(curve["expected_days"], model.expected_days(X))
+
+
+def test_discriminates_and_is_calibrated(model, split):
+    X, y = split[2]
+    known = y["event"] | (y["time"] >= 30)
+    label = (y["event"] & (y["time"] <= 30))[known]
+    p = model.likelihood(X)[known]
+    from sklearn.metrics import roc_auc_score
+
+    assert roc_auc_score(label, p) > 0.85
+    assert abs(p.mean() - label.mean()) < 0.03
+    assert model.timing_.score(X, y) > 0.65
+
+
+def test_sklearn_surface(model, split):
+    X, _ = split[2]
+    proba = model.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert list(model.classes_) == [False, True]
+    assert (model.predict(X) == (proba[:, 1] >= 0.5)).all()
+
+
+def test_points_and_grades(model, split):
+    X, _ = split[2]
+    points, grades = model.points(X), model.grade(X)
+    assert set(grades) <= set("ABCDEFG")
+    by_grade = pd.Series(points).groupby(grades).mean()
+    assert by_grade.is_monotonic_decreasing                 # A has the highest points
+    assert ScoreScaling(base_points=500, base_odds=10, pdo=40).points([10 / 11])[0] == pytest.approx(500)
+
+
+def test_monotone_constraints_come_from_the_registry(model, split):
+    X, _ = split[2]
+    row = X.iloc[[0]].copy()
+    rows = pd.concat([row.assign(days_past_due=d) for d in (0, 5, 30, 90, 200)])
+    assert (np.diff(model.likelihood(rows)) <= 1e-12).all()
+
+
+def test_errors(split):
+    (X, y), _, _ = split
+    with pytest.raises(TypeError, match="RepaymentModel needs X as a DataFrame"):
+        RepaymentModel().fit(X.to_numpy(), y)
+    with pytest.raises(ValueError, match=r"The 'horizon_days' parameter of RepaymentModel must be one of"):
+        RepaymentModel(horizon_days=31).fit(X, y)
+    fitted = RepaymentModel(n_estimators=5).fit(X, y)
+    with pytest.raises(ValueError, match=r"X lacks 1 feature\(s\) the model was fitted with: \['days_past_due'\]"):
+        fitted.likelihood(X.drop(columns="days_past_due"))

@@ -1,0 +1,84 @@
+"""The borrowers and contacts contracts."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from riskscore import DataError, validate_borrowers, validate_contacts
+
+
+def _failure(fn, df) -> pd.DataFrame:
+    with pytest.raises(DataError) as info:
+        fn(df)
+    return info.value.failure_cases
+
+
+def test_valid_borrowers(borrowers):
+    out = validate_borrowers(borrowers)
+    assert out["do_not_contact"].dtype == bool
+    assert out["preferred_channel"].isna().tolist() == [False, True]
+
+
+def test_flag_text_is_read(borrowers):
+    out = validate_borrowers(borrowers.assign(vulnerable=["yes", "0"]))
+    assert out["vulnerable"].tolist() == [True, False]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "check", "reason"),
+    [
+        ("borrower_id", "b1", "field_uniqueness", "borrower_id must be unique: it appears more than once"),
+        ("timezone", "Mars/Olympus", "is_iana_timezone",
+         "timezone is not an IANA time-zone name (e.g. 'Asia/Shanghai')"),
+        ("timezone", "CST", "is_iana_timezone", "timezone is not an IANA time-zone name (e.g. 'Asia/Shanghai')"),
+        ("channels_allowed", "sms,pigeon", "channels_in_vocabulary",
+         "channels_allowed must be a comma-separated list of sms, email, call, letter, app"),
+        ("preferred_channel", "fax", "isin(['sms', 'email', 'call', 'letter', 'app'])",
+         "preferred_channel must be one of the contract's values"),
+        ("preferred_channel", "sms", "preferred_in_channels_allowed",
+         "preferred_channel is not among channels_allowed"),
+        ("language", "English", "str_matches('^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$')",
+         "language must be a language code such as 'en', 'zh' or 'zh-CN'"),
+        ("deceased", "maybe", "coerce_dtype('bool')", "deceased cannot be read as bool"),
+        ("bankruptcy", None, "not_nullable", "bankruptcy is required but missing"),
+    ],
+)
+def test_borrower_checks(borrowers, column, value, check, reason):
+    bad = borrowers.astype({column: object})
+    bad.loc[1, column] = value
+    fc = _failure(validate_borrowers, bad)
+    rows = fc[(fc["column"] == column) & (fc["check"] == check)]
+    assert 1 in rows["index"].tolist(), fc
+    assert rows["reason"].iloc[0] == reason
+
+
+def test_valid_contacts_are_utc(contacts):
+    shanghai = contacts.assign(contacted_at=contacts["contacted_at"].dt.tz_convert("Asia/Shanghai"))
+    out = validate_contacts(shanghai)
+    assert str(out["contacted_at"].dtype) == "datetime64[ns, UTC]"
+    assert out["contacted_at"].iloc[0] == pd.Timestamp("2024-03-03T02:00:00Z")
+
+
+def test_naive_contact_times_are_refused(contacts):
+    fc = _failure(validate_contacts, contacts.assign(contacted_at=["2024-03-03 02:00", "2024-03-06 15:30"]))
+    assert fc["check"].unique().tolist() == ["timezone_awareness"]
+    assert fc["reason"].iloc[0].startswith("contacted_at must hold timezone-aware (UTC) timestamps")
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "reason"),
+    [("channel", "whatsapp", "channel must be one of the contract's values"),
+     ("outcome", "threatened", "outcome must be one of no_answer, conversation, promise_to_pay, refused, "
+                               "wrong_party, message_sent")],
+)
+def test_contact_vocabularies(contacts, column, value, reason):
+    fc = _failure(validate_contacts, contacts.assign(**{column: [value, contacts[column].iloc[1]]}))
+    assert fc["index"].tolist() == [0]
+    assert fc["reason"].iloc[0] == reason
+
+
+def test_duplicate_contact(contacts):
+    fc = _failure(validate_contacts, pd.concat([contacts, contacts.iloc[[1]]], ignore_index=True))
+    assert fc["check"].tolist() == ["duplicate_row"]
+    assert fc["index"].tolist() == [2]

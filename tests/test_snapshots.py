@@ -1,0 +1,38 @@
+"""make_snapshots: features and labels joined on one population, per as-of date."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import riskscore
+from riskscore.features import FeatureBuilder, feature_registry
+from riskscore.labels import rolling_as_of_dates
+from riskscore.snapshots import split_xy
+
+
+def test_snapshots(small_world):
+    dates = rolling_as_of_dates("2024-05-01", "2024-09-01")
+    snaps = riskscore.make_snapshots(small_world.installments, dates, contacts=small_world.contacts,
+                                     data_end=small_world.end)
+    assert list(snaps.columns) == ["borrower_id", "as_of", *feature_registry().index, "time", "event"]
+    assert snaps.groupby("as_of").size().index.tolist() == dates
+    assert not snaps.duplicated(["borrower_id", "as_of"]).any()
+    assert snaps.attrs["label_definition"]["data_end"] == "2025-12-31"
+    X, y = split_xy(snaps)
+    assert X.shape == (len(snaps), len(feature_registry())) and y["time"].max() <= 90
+    one = riskscore.make_labels(riskscore.validate_installments(small_world.installments), dates[0],
+                                data_end=small_world.end)
+    first = snaps[snaps["as_of"] == dates[0]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(first[["borrower_id", "as_of", "time", "event"]],
+                                  one[["borrower_id", "as_of", "time", "event"]])
+
+
+def test_lookahead_must_match(small_world):
+    with pytest.raises(ValueError, match=r"feature_builder.lookahead_days \(3\) differs from lookahead_days \(7\)"):
+        riskscore.make_snapshots(small_world.installments, ["2024-06-01"], feature_builder=FeatureBuilder(3))
+
+
+def test_split_xy_needs_labels():
+    with pytest.raises(ValueError, match=r"snapshots lack the label column\(s\) \['event', 'time'\]"):
+        split_xy(pd.DataFrame({"a": [1]}))
