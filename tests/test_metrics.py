@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from riskscore import metrics
 from riskscore.metrics import (
+    bootstrap_interval,
     concordance_index,
     expected_calibration_error,
     integrated_brier_score,
@@ -28,9 +32,15 @@ def _brute_c(event, time, risk):
     return num / den
 
 
+@pytest.mark.parametrize("few_times", [1024, 0], ids=["vectorised", "fenwick"])
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.booleans(), st.integers(1, 6), st.integers(0, 4)), min_size=2, max_size=40))
-def test_concordance_matches_the_definition_with_ties(rows):
+@given(rows=st.lists(st.tuples(st.booleans(), st.integers(1, 6), st.integers(0, 4)), min_size=2, max_size=40))
+def test_concordance_matches_the_definition_with_ties(few_times, rows):
+    with mock.patch.object(metrics, "_FEW_TIMES", few_times):
+        _check_concordance(rows)
+
+
+def _check_concordance(rows):
     event = np.array([r[0] for r in rows])
     time = np.array([r[1] for r in rows], dtype=float)
     risk = np.array([r[2] for r in rows], dtype=float)
@@ -73,3 +83,33 @@ def test_ece_and_psi():
     a, b = rng.normal(size=5000), rng.normal(0.5, size=5000)
     assert population_stability_index(a, a) == 0.0
     assert population_stability_index(a, b) > 0.1
+
+
+def test_bootstrap_interval_resamples_whole_groups():
+    rng = np.random.default_rng(1)
+    # 50 groups of 40 identical rows: the mean's spread is that of 50 draws, not of 2,000.
+    x = np.repeat(rng.normal(size=50), 40)
+    groups = np.repeat(np.arange(50), 40)
+    rows = bootstrap_interval(np.mean, x, n_resamples=400)
+    clustered = bootstrap_interval(np.mean, x, groups=groups, n_resamples=400)
+    assert (clustered[1] - clustered[0]) > 4 * (rows[1] - rows[0])
+    sd = x[::40].std() / np.sqrt(50)
+    assert clustered[1] - clustered[0] == pytest.approx(2 * 1.96 * sd, rel=0.2)
+
+
+def test_bootstrap_interval_skips_undefined_resamples_and_checks_input():
+    y = np.array([0] * 3 + [1] * 3)
+    calls = []
+
+    def stat(a):
+        calls.append(1)
+        if a.min() == a.max():
+            raise ValueError("one class")
+        return a.mean()
+
+    low, high = bootstrap_interval(stat, y, n_resamples=300, random_state=0)
+    assert 0 < low <= high < 1 and len(calls) == 300
+    with pytest.raises(ValueError, match="equal length"):
+        bootstrap_interval(np.mean, y, groups=np.arange(3))
+    with pytest.raises(ValueError, match="level"):
+        bootstrap_interval(np.mean, y, level=95)

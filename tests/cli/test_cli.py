@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -78,9 +79,21 @@ def test_demo_generates_a_missing_sample(tmp_path):
 def test_train_writes_a_bundle(world_dir, tmp_path):
     out = run("train", "--data", str(world_dir), "--out", str(tmp_path / "bundle"), "--freq", "28D")
     assert out.returncode == 0, out.stderr
-    assert "test: AUC" in out.stdout and (tmp_path / "bundle" / "manifest.json").exists()
+    assert "bootstrap interval over borrowers): AUC" in out.stdout
+    metrics = json.loads((tmp_path / "bundle" / "metrics.json").read_text())
+    for name in ("auc", "log_loss", "brier", "ece", "c_index"):
+        low, high = metrics["ci"][name]
+        assert low <= metrics[name] <= high, name
+    assert "95 % interval" in (tmp_path / "bundle" / "model_card.md").read_text()
     again = run("train", "--data", str(world_dir), "--out", str(tmp_path / "bundle"))
     assert again.returncode == 1 and "exists and is not empty; pass overwrite=True" in again.stderr
+
+
+def test_committed_bundle_matches_the_feature_registry():
+    root = Path(__file__).resolve().parents[2]
+    manifest = json.loads((root / "models" / "sample" / "manifest.json").read_text())
+    current = list(riskscore.FeatureBuilder().get_feature_names_out())
+    assert manifest["features"] == current, "models/sample is stale: run `make model` and commit it"
 
 
 def test_demo_scores_with_the_committed_bundle(tmp_path):

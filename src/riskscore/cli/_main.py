@@ -161,8 +161,15 @@ def _cmd_train(args: argparse.Namespace) -> int:
     rows = report["rows"]
     print(f"Trained on {rows['train']} snapshots, validated on {rows['valid']}, tested on {rows['test']} "
           f"({report['training_window']}).")
-    print(f"  test: AUC {m['auc']:.4f}, log-loss {m['log_loss']:.4f}, ECE {m['ece']:.4f}, "
-          f"C-index {m['c_index']:.4f}, integrated Brier {m['integrated_brier']:.4f}")
+    ci = m.get("ci", {})
+
+    def show(name: str, label: str) -> str:
+        band = f" [{ci[name][0]:.4f}, {ci[name][1]:.4f}]" if name in ci else ""
+        return f"{label} {m[name]:.4f}{band}"
+
+    print("  test (95% bootstrap interval over borrowers): " + ", ".join(
+        show(k, label) for k, label in (("auc", "AUC"), ("log_loss", "log-loss"), ("ece", "ECE"),
+                                        ("c_index", "C-index"), ("integrated_brier", "integrated Brier"))))
     print(f"Bundle written to {args.out}")
     return 0
 

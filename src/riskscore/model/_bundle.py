@@ -55,9 +55,14 @@ def _card(model: RepaymentModel, manifest: dict[str, Any], metrics: dict[str, An
         "## Data", f"Training window: {manifest.get('training_window')}.",
         f"Label: {json.dumps(manifest.get('label_definition'))}.", "",
         "## Metrics (test split: later in time than training and validation, used for nothing else)", "",
-        "| metric | value |", "|---|---|",
+        "| metric | value | 95 % interval (bootstrap over borrowers) |", "|---|---|---|",
     ]
-    lines += [f"| {k} | {round(v, 4) if isinstance(v, float) else v} |" for k, v in metrics.items()]
+    ci = metrics.get("ci", {})
+    for k, v in metrics.items():
+        if k == "ci":
+            continue
+        interval = f"{ci[k][0]:.4f} – {ci[k][1]:.4f}" if k in ci else ""
+        lines.append(f"| {k} | {round(v, 4) if isinstance(v, float) else v} | {interval} |")
     lines += ["", "## Calibration",
               "Isotonic regression fitted on the validation split." if model.calibrator_
               else "Not calibrated (isotonic did not lower the validation ECE).",

@@ -191,6 +191,8 @@ class HazardGBM(BaseEstimator):
         self.n_features_in_ = matrix.shape[1]
         if names is not None:
             self.feature_names_in_ = np.asarray(names, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_  # a refit on an array must not keep the previous fit's names
         self.interval_edges_ = self._edges(event, time)
         rng = np.random.default_rng(self.random_state)
         train = self._dataset(matrix, event, time, rng, names)
