@@ -1,0 +1,162 @@
+"""Message catalogues: reason families (stable codes) and one sentence per feature, per language.
+
+Sentences quote the borrower's own values through named placeholders, each computed from the
+feature row by :func:`quote` (never typed into a sentence by hand):
+
+``{count}``/``{n}`` — "count of the last n installments" (a share times n, n = min(window, installments due));
+``{pct}`` — a share in percent; ``{days}`` — whole days; ``{days1}`` — days to one decimal;
+``{amount}`` — money to 2 decimals; ``{ratio}`` — to one decimal; ``{w}`` — the window.
+
+Adding a language means adding a column to every table here; ``tests/explain`` fails when one
+sentence or family name is missing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+__all__ = ["FAMILIES", "LANGUAGES", "SENTENCES", "feature_kind", "quote"]
+
+LANGUAGES = ("en", "zh")
+
+#: family -> (code, {language: name}, {language: sentence when the family's features are missing})
+FAMILIES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
+    "late_history": ("RS-LATE-HIST", {"en": "late payments", "zh": "逾期还款记录"},
+                     {"en": "no installment has fallen due yet", "zh": "尚无到期的分期"}),
+    "partial_payments": ("RS-PARTIAL", {"en": "partial payments", "zh": "部分还款"},
+                         {"en": "no installment has fallen due yet", "zh": "尚无到期的分期"}),
+    "amount_owed": ("RS-OWED", {"en": "amount owed", "zh": "欠款金额"},
+                    {"en": "the amount owed is not known", "zh": "欠款金额未知"}),
+    "arrears": ("RS-ARREARS", {"en": "current arrears", "zh": "当前逾期"},
+                {"en": "nothing is past due", "zh": "当前没有逾期款项"}),
+    "upcoming": ("RS-UPCOMING", {"en": "installments falling due", "zh": "即将到期的分期"},
+                 {"en": "no installment falls due soon", "zh": "近期没有到期的分期"}),
+    "regularity": ("RS-IRREGULAR", {"en": "irregular payment timing", "zh": "还款时间不规律"},
+                   {"en": "there are too few payments to judge their timing", "zh": "还款次数太少，无法判断还款规律"}),
+    "cures": ("RS-CURES", {"en": "catching up after long arrears", "zh": "长期逾期后补还"},
+              {"en": "no installment was caught up after long arrears", "zh": "没有长期逾期后补还的分期"}),
+    "tenure": ("RS-TENURE", {"en": "length of history", "zh": "还款历史长度"},
+               {"en": "the repayment history is short", "zh": "还款历史较短"}),
+    "payments": ("RS-PAYMENTS", {"en": "recent payments", "zh": "近期还款"},
+                 {"en": "no payment has been made yet", "zh": "尚未有任何还款"}),
+    "contacts": ("RS-CONTACTS", {"en": "contact history", "zh": "联系记录"},
+                 {"en": "there has been no contact", "zh": "没有联系记录"}),
+    "promises": ("RS-PROMISES", {"en": "promises to pay", "zh": "还款承诺"},
+                 {"en": "there is no promise to pay on record", "zh": "没有还款承诺记录"}),
+}
+
+#: Code and sentence of the reason given when no factor lowers the likelihood.
+NO_ADVERSE = ("RS-NONE", {"en": "no factor in the repayment history lowers the likelihood of repayment",
+                          "zh": "还款记录中没有降低还款可能性的因素"})
+
+_WINDOWED = ("share_late", "share_late30", "max_days_late", "mean_days_late", "paid_at_due_ratio", "share_partial")
+
+#: feature kind -> {language: sentence}
+SENTENCES: dict[str, dict[str, str]] = {
+    "share_late_{w}": {"en": "{count} of the last {n} installments were paid late",
+                       "zh": "最近{n}期中有{count}期逾期还款"},
+    "share_late30_{w}": {"en": "{count} of the last {n} installments were paid more than 30 days late",
+                         "zh": "最近{n}期中有{count}期逾期超过30天"},
+    "max_days_late_{w}": {"en": "an installment among the last {w} was paid {days} days late",
+                          "zh": "最近{w}期中有一期逾期{days}天"},
+    "mean_days_late_{w}": {"en": "the last {w} installments were paid {days1} days late on average",
+                           "zh": "最近{w}期平均逾期{days1}天"},
+    "paid_at_due_ratio_{w}": {"en": "on average {pct}% of each of the last {w} installments was paid by its due date",
+                              "zh": "最近{w}期平均每期在到期日前只还了{pct}%"},
+    "share_partial_{w}": {"en": "{count} of the last {n} installments were only partly paid by their due date",
+                          "zh": "最近{n}期中有{count}期到期时只还了一部分"},
+    "amount_outstanding": {"en": "{amount} is outstanding", "zh": "未还金额为{amount}"},
+    "n_installments_outstanding": {"en": "{count} installments are unpaid", "zh": "有{count}期尚未还清"},
+    "amount_overdue": {"en": "{amount} is past due", "zh": "逾期金额为{amount}"},
+    "days_past_due": {"en": "the oldest unpaid installment is {days} days past due",
+                      "zh": "最早未还的一期已逾期{days}天"},
+    "amount_due_upcoming": {"en": "{amount} falls due soon", "zh": "即将到期的金额为{amount}"},
+    "n_due_upcoming": {"en": "{count} installments fall due soon", "zh": "有{count}期即将到期"},
+    "days_to_next_due": {"en": "the next installment falls due in {days} days", "zh": "下一期将在{days}天后到期"},
+    "amount_scheduled_90d": {"en": "{amount} more is scheduled within 90 days", "zh": "未来90天内还有{amount}应还"},
+    "outstanding_to_installment": {"en": "what is outstanding equals {ratio} typical installments",
+                                   "zh": "未还金额相当于{ratio}期的月供"},
+    "paid_ratio_trend": {"en": "the share paid by the due date changed by {pct} percentage points over the last "
+                               "3 installments, compared with the 3 before",
+                         "zh": "与之前3期相比，最近3期到期前已还比例变化了{pct}个百分点"},
+    "days_late_std_12": {"en": "payment timing varied by {days1} days over the last 12 installments",
+                         "zh": "最近12期的还款时间相差{days1}天"},
+    "cures_30_12": {"en": "{count} of the last 12 installments were caught up after more than 30 days late",
+                    "zh": "最近12期中有{count}期在逾期超过30天后才补还"},
+    "n_matured": {"en": "{count} installments have fallen due so far", "zh": "目前已有{count}期到期"},
+    "share_late_all": {"en": "{count} of the {n} installments due so far were paid late",
+                       "zh": "已到期的{n}期中有{count}期逾期还款"},
+    "mean_days_late_all": {"en": "installments were paid {days1} days late on average",
+                           "zh": "各期平均逾期{days1}天"},
+    "paid_to_date": {"en": "{amount} has been paid so far", "zh": "目前已还{amount}"},
+    "n_payments": {"en": "{count} payments so far", "zh": "目前共还款{count}次"},
+    "mean_payment_offset_days": {"en": "payments came {days1} days after the due date on average",
+                                 "zh": "还款平均在到期日后{days1}天"},
+    "days_since_last_payment": {"en": "the last payment was {days} days ago", "zh": "上次还款在{days}天前"},
+    "paid_last_90d": {"en": "{amount} was paid in the last 90 days", "zh": "最近90天还款{amount}"},
+    "partial_payments_90d": {"en": "{count} partial payments in the last 90 days", "zh": "最近90天有{count}次部分还款"},
+    "days_since_first_due": {"en": "the first installment fell due {days} days ago", "zh": "第一期在{days}天前到期"},
+    "n_loans": {"en": "{count} loans", "zh": "共{count}笔贷款"},
+    "n_active_loans": {"en": "{count} active loans", "zh": "有{count}笔未结清贷款"},
+    "calls_30d": {"en": "{count} calls in the last 30 days", "zh": "最近30天有{count}次电话联系"},
+    "messages_30d": {"en": "{count} messages in the last 30 days", "zh": "最近30天有{count}条消息"},
+    "calls_90d": {"en": "{count} calls in the last 90 days", "zh": "最近90天有{count}次电话联系"},
+    "no_answer_90d": {"en": "{count} calls went unanswered in the last 90 days", "zh": "最近90天有{count}次电话未接通"},
+    "conversations_90d": {"en": "{count} conversations in the last 90 days", "zh": "最近90天有{count}次通话"},
+    "refused_90d": {"en": "payment was refused {count} times in the last 90 days", "zh": "最近90天有{count}次拒绝还款"},
+    "ptp_kept_180d": {"en": "{count} promises to pay were kept in the last 180 days",
+                      "zh": "最近180天有{count}次还款承诺已兑现"},
+    "ptp_broken_180d": {"en": "{count} promises to pay were broken in the last 180 days",
+                        "zh": "最近180天有{count}次还款承诺未兑现"},
+    "days_since_last_contact": {"en": "the last contact was {days} days ago", "zh": "上次联系在{days}天前"},
+}
+
+
+def feature_kind(name: str) -> str:
+    """The catalogue key of a feature: windowed features share one sentence (``share_late_{w}``).
+
+    Examples
+    --------
+    >>> from riskscore.explain._catalogue import feature_kind
+    >>> feature_kind("share_late30_6"), feature_kind("days_past_due")
+    ('share_late30_{w}', 'days_past_due')
+    """
+    m = re.fullmatch(r"(.+)_(\d+)", name)
+    if m and m.group(1) in _WINDOWED:
+        return f"{m.group(1)}_{{w}}"
+    return name
+
+
+def _window(name: str) -> int | None:
+    m = re.fullmatch(r"(.+)_(\d+)", name)
+    return int(m.group(2)) if m and m.group(1) in _WINDOWED else None
+
+
+def quote(name: str, value: float, n_matured: float = float("nan")) -> dict[str, object] | None:
+    """The placeholders of ``name``'s sentence from the borrower's value; None when it is missing.
+
+    Shares over the last *w* installments are quoted as counts of ``min(w, n_matured)``.
+
+    Examples
+    --------
+    >>> from riskscore.explain._catalogue import quote
+    >>> q = quote("share_late30_6", 0.5, n_matured=8.0)
+    >>> q["count"], q["n"]
+    (3, 6)
+    """
+    value = float(value)
+    if math.isnan(value):
+        return None
+    w = _window(name)
+    kind = feature_kind(name)
+    n = None
+    if kind in ("share_late_{w}", "share_late30_{w}", "share_partial_{w}", "share_late_all"):
+        matured = int(n_matured)  # the shares are over min(window, installments due so far)
+        n = matured if w is None else min(w, matured)
+    out: dict[str, object] = {
+        "w": w, "n": n, "count": round(value * n) if n is not None else round(value),
+        "pct": round(value * 100), "days": round(value), "days1": f"{value:.1f}", "amount": f"{value:,.2f}",
+        "ratio": f"{value:.1f}",
+    }
+    return out

@@ -1,0 +1,137 @@
+"""Reason codes: SHAP values grouped into families, ranked, and said in the borrower's language."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from riskscore.explain._catalogue import FAMILIES, LANGUAGES, NO_ADVERSE, SENTENCES, feature_kind, quote
+from riskscore.explain._shap import BASE_VALUE, Explainer
+from riskscore.features import feature_registry
+from riskscore.model import RepaymentModel
+
+__all__ = ["REASON_COLUMNS", "reason_codes"]
+
+REASON_COLUMNS = ["row", "direction", "rank", "code", "family", "feature", "value", "shap", "family_shap",
+                  "language", "text"]
+_DIRECTIONS = ("adverse", "favourable", "both")
+
+
+def _languages(index: pd.Index, language: str, borrowers: pd.DataFrame | None, ids: object,
+               fallback: str | None) -> np.ndarray:
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {LANGUAGES}, got {language!r}.")
+    if borrowers is None:
+        return np.full(len(index), language, dtype=object)
+    if "borrower_id" not in borrowers or "language" not in borrowers:
+        raise ValueError("borrowers must have the columns 'borrower_id' and 'language' (the borrowers table).")
+    keys = pd.Index(ids if ids is not None else index)
+    primary = borrowers.drop_duplicates("borrower_id").set_index("borrower_id")["language"].str.split("-").str[0]
+    langs = primary.reindex(keys)
+    unknown_ids = keys[langs.isna().to_numpy()]
+    if len(unknown_ids):
+        raise ValueError(f"{len(unknown_ids)} row(s) have no borrower in the borrowers table, e.g. "
+                         f"{list(unknown_ids[:3])}; pass ids= (the borrower_id of each row) or index X by borrower_id.")
+    unsupported = ~langs.isin(LANGUAGES)
+    if unsupported.any():
+        if fallback is None:
+            raise ValueError(f"No catalogue for language(s) {sorted(set(langs[unsupported]))}; "
+                             f"catalogues: {LANGUAGES}. Pass fallback='en' to use one for them.")
+        langs = langs.where(~unsupported, fallback)
+    return langs.to_numpy(dtype=object)
+
+
+def reason_codes(model: RepaymentModel | Explainer, X: pd.DataFrame, *, shap: pd.DataFrame | None = None,
+                 language: str = "en", borrowers: pd.DataFrame | None = None, ids: object = None,
+                 fallback: str | None = None, top: int = 4, direction: str = "adverse",
+                 min_impact: float = 0.01) -> pd.DataFrame:
+    """Principal reasons per row: the feature families pushing towards non-repayment, in words.
+
+    SHAP values (log-odds of the likelihood head, see :func:`explain`) are summed per reason
+    family (the registry's ``family``: correlated features such as lateness over 3, 6 and 12
+    installments are one cause and take one slot). Families whose sum lowers the likelihood by at
+    least ``min_impact`` are ranked, most adverse first, and at most ``top`` are kept (four is the
+    US adverse-action convention). Each reason quotes the borrower's own value of the family's
+    most adverse feature, from the message catalogue of the row's language. A row with no adverse
+    family gets the single reason ``RS-NONE``. ``direction="favourable"`` gives the families that
+    raise the likelihood instead (for analysts), ``"both"`` gives both.
+
+    Parameters
+    ----------
+    model : RepaymentModel or Explainer
+    X : DataFrame
+        Feature rows (the model's features; ``n_matured`` is needed to quote shares as counts).
+    shap : DataFrame, optional
+        Output of :func:`explain` for ``X``, when already computed.
+    language : {"en", "zh"}, default "en"
+        Used when ``borrowers`` is not given.
+    borrowers : DataFrame, optional
+        The borrowers table: each row's language is its borrower's ``language`` (primary subtag:
+        ``zh-CN`` -> ``zh``). Rows are matched by ``ids`` or, by default, by ``X``'s index.
+    ids : array-like, optional
+        The borrower_id of each row of ``X``.
+    fallback : str, optional
+        Catalogue for borrowers whose language has none; by default such a borrower is an error.
+    top : int, default 4
+    direction : {"adverse", "favourable", "both"}, default "adverse"
+    min_impact : float, default 0.01
+        Smallest family SHAP (in log-odds) that counts as a reason.
+
+    Returns
+    -------
+    DataFrame
+        Long: one row per reason, columns :data:`REASON_COLUMNS` (``row`` is ``X``'s index label).
+
+    Examples
+    --------
+    >>> from riskscore.explain import reason_codes
+    >>> reason_codes(model, X.head(2), language="zh")[["row", "code", "text"]]  # doctest: +SKIP
+    """
+    if direction not in _DIRECTIONS:
+        raise ValueError(f"direction must be one of {_DIRECTIONS}, got {direction!r}.")
+    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+        raise ValueError(f"top must be a positive int, got {top!r}.")
+    explainer = model if isinstance(model, Explainer) else Explainer(model)
+    if shap is None:
+        shap = explainer.shap_values(X)
+    elif not shap.index.equals(X.index):
+        raise ValueError("shap must be explain()'s output for X: its index differs from X's.")
+    langs = _languages(X.index, language, borrowers, ids, fallback)
+    features = [c for c in shap.columns if c != BASE_VALUE]
+    registry = feature_registry()
+    unknown = [f for f in features if f not in registry.index]
+    if unknown:
+        raise ValueError(f"Feature(s) {unknown[:5]} are not in the feature registry, so they have no reason family.")
+    family_of = registry.loc[features, "family"]
+    values = shap[features]
+    by_family = values.T.groupby(family_of.to_numpy()).sum().T  # rows x families
+    fam_names = by_family.columns.to_numpy()
+    fam_matrix = by_family.to_numpy()
+    val_matrix = values.to_numpy()
+    col_family = family_of.to_numpy()
+    x_matrix = X[features].to_numpy(np.float64)
+    matured = X["n_matured"].to_numpy(np.float64) if "n_matured" in X else np.full(len(X), np.nan)
+    members = [np.flatnonzero(col_family == fam) for fam in fam_names]
+    records: list[tuple] = []
+    for sign in {"adverse": [-1.0], "favourable": [1.0], "both": [-1.0, 1.0]}[direction]:
+        name = "adverse" if sign < 0 else "favourable"
+        scores = fam_matrix * sign
+        order = np.argsort(-scores, axis=1, kind="stable")[:, :top]
+        keep = np.take_along_axis(scores, order, axis=1) >= min_impact
+        # the most adverse (or favourable) feature of every family, for every row
+        lead = np.column_stack([m[np.argmax(val_matrix[:, m] * sign, axis=1)] for m in members])
+        for i, label in enumerate(X.index):
+            lang = langs[i]
+            if sign < 0 and not keep[i, 0]:
+                code, text = NO_ADVERSE
+                records.append((label, name, 1, code, None, None, np.nan, 0.0, 0.0, lang, text[lang]))
+                continue
+            for rank in range(int(keep[i].sum())):
+                j = order[i, rank]
+                fam, col = fam_names[j], lead[i, j]
+                feat, value = features[col], x_matrix[i, col]
+                q = quote(feat, value, matured[i])
+                text = FAMILIES[fam][2][lang] if q is None else SENTENCES[feature_kind(feat)][lang].format(**q)
+                records.append((label, name, rank + 1, FAMILIES[fam][0], fam, feat, value, val_matrix[i, col],
+                                fam_matrix[i, j], lang, text))
+    return pd.DataFrame.from_records(records, columns=REASON_COLUMNS)
