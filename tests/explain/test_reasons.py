@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import riskscore
 from riskscore.explain import (
     FAMILIES,
     LANGUAGES,
@@ -23,22 +22,12 @@ from riskscore.explain import (
 )
 from riskscore.explain._catalogue import NO_ADVERSE, SENTENCES, feature_kind
 from riskscore.features import feature_registry
-from riskscore.labels import rolling_as_of_dates
-from riskscore.model import RepaymentModel
-from riskscore.snapshots import split_xy
 
 
 @pytest.fixture(scope="module")
-def scored():
-    world = riskscore.generate(2000, seed=23)
-    snaps = riskscore.make_snapshots(world.installments, rolling_as_of_dates("2024-04-01", "2025-06-01"),
-                                     contacts=world.contacts, data_end=world.end)
-    X, y = split_xy(snaps)
-    half = len(X) // 2
-    model = RepaymentModel(n_estimators=80, random_state=0).fit(X.iloc[:half], y[:half],
-                                                                eval_set=(X.iloc[half:], y[half:]))
-    test = snaps.iloc[half:].reset_index(drop=True)
-    Xt = X.iloc[half:].reset_index(drop=True)
+def scored(fit_on_world):
+    model, world, test, X = fit_on_world(2000, 23, n_estimators=80)
+    test, Xt = test.reset_index(drop=True), X.reset_index(drop=True)
     return model, Xt, explain(model, Xt), test["borrower_id"].to_numpy(), world.borrowers
 
 

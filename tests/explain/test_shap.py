@@ -11,23 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import riskscore
 from riskscore.explain import BASE_VALUE, Explainer, _treeshap, explain
-from riskscore.labels import rolling_as_of_dates
 from riskscore.model import RepaymentModel
-from riskscore.snapshots import split_xy
 
 
 @pytest.fixture(scope="module")
-def fitted():
-    world = riskscore.generate(1500, seed=21)
-    snaps = riskscore.make_snapshots(world.installments, rolling_as_of_dates("2024-04-01", "2025-06-01"),
-                                     contacts=world.contacts, data_end=world.end)
-    X, y = split_xy(snaps)
-    half = len(X) // 2
-    model = RepaymentModel(n_estimators=60, max_depth=-1, random_state=0).fit(
-        X.iloc[:half], y[:half], eval_set=(X.iloc[half:], y[half:]))
-    return model, X.iloc[half:]
+def fitted(fit_on_world):
+    model, _, _, X = fit_on_world(1500, 21, n_estimators=60, max_depth=-1)
+    return model, X
 
 
 NAMES = [f"f{i}" for i in range(6)]
@@ -59,7 +50,7 @@ def test_matches_pred_contrib_on_any_tree_shape(params):
     X, y = _messy(3000, 1)
     data = lgb.Dataset(X, label=y, feature_name=NAMES)
     booster = lgb.train({"objective": "binary", "verbosity": -1, **params}, data, 40)
-    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
+    frame = pd.DataFrame(X, columns=NAMES)
     ref = booster.predict(X, pred_contrib=True)
     np.testing.assert_allclose(Explainer(booster).shap_values(frame).to_numpy(), ref, rtol=0, atol=1e-9)
     # leaves too deep for a table are computed on the fly, with the same result
@@ -86,7 +77,7 @@ def test_values_add_up_to_the_raw_margin(seed, leaves, rounds):
     X, y = _messy(400, seed)
     booster = lgb.train({"objective": "binary", "verbosity": -1, "num_leaves": leaves, "min_data_in_leaf": 5,
                          "seed": seed}, lgb.Dataset(X, label=y, feature_name=NAMES), rounds)
-    shap = Explainer(booster).shap_values(pd.DataFrame(X, columns=[f"f{i}" for i in range(6)]))
+    shap = Explainer(booster).shap_values(pd.DataFrame(X, columns=NAMES))
     total = shap.drop(columns=BASE_VALUE).sum(axis=1) + shap[BASE_VALUE]
     np.testing.assert_allclose(total, booster.predict(X, raw_score=True), rtol=0, atol=1e-9)
 

@@ -122,15 +122,14 @@ def feature_kind(name: str) -> str:
     >>> feature_kind("share_late30_6"), feature_kind("days_past_due")
     ('share_late30_{w}', 'days_past_due')
     """
-    m = re.fullmatch(r"(.+)_(\d+)", name)
-    if m and m.group(1) in _WINDOWED:
-        return f"{m.group(1)}_{{w}}"
-    return name
+    stem, window = _split(name)
+    return name if window is None else f"{stem}_{{w}}"
 
 
-def _window(name: str) -> int | None:
+def _split(name: str) -> tuple[str, int | None]:
+    """(stem, window) of a windowed feature such as ``share_late_6``; (name, None) otherwise."""
     m = re.fullmatch(r"(.+)_(\d+)", name)
-    return int(m.group(2)) if m and m.group(1) in _WINDOWED else None
+    return (m.group(1), int(m.group(2))) if m and m.group(1) in _WINDOWED else (name, None)
 
 
 def quote(name: str, value: float, n_matured: float = float("nan")) -> dict[str, object] | None:
@@ -148,7 +147,7 @@ def quote(name: str, value: float, n_matured: float = float("nan")) -> dict[str,
     value = float(value)
     if math.isnan(value):
         return None
-    w = _window(name)
+    _, w = _split(name)
     kind = feature_kind(name)
     n = None
     if kind in ("share_late_{w}", "share_late30_{w}", "share_partial_{w}", "share_late_all"):

@@ -14,6 +14,18 @@ from riskscore.features import feature_registry
 __all__ = ["dependence", "importance", "plot_dependence", "plot_importance", "plot_waterfall"]
 
 
+def family_totals(values: pd.DataFrame) -> pd.DataFrame:
+    """Per-row sum of SHAP values over each reason family (rows x families).
+
+    ``values`` holds feature columns only (no ``base_value``); every column must be in the registry.
+    """
+    family = feature_registry().reindex(values.columns)["family"]
+    if family.isna().any():
+        raise ValueError(f"Feature(s) {list(family.index[family.isna()][:5])} are not in the feature registry, "
+                         "so they have no reason family.")
+    return values.T.groupby(family.to_numpy()).sum().T
+
+
 def importance(shap: pd.DataFrame, *, by: str = "feature") -> pd.DataFrame:
     """Mean |SHAP| (log-odds) per feature or per reason family, largest first.
 
@@ -41,16 +53,13 @@ def importance(shap: pd.DataFrame, *, by: str = "feature") -> pd.DataFrame:
     if by not in ("feature", "family"):
         raise ValueError(f"by must be 'feature' or 'family', got {by!r}.")
     values = shap.drop(columns=[BASE_VALUE], errors="ignore")
-    family = feature_registry().reindex(values.columns)["family"]
     if by == "family":
-        if family.isna().any():
-            raise ValueError(f"Columns {list(family.index[family.isna()][:5])} are not registry features.")
-        values = values.T.groupby(family.to_numpy()).sum().T
-        out = pd.DataFrame({"mean_abs_shap": values.abs().mean(), "mean_shap": values.mean()})
+        values = family_totals(values)
+    out = pd.DataFrame({"mean_abs_shap": values.abs().mean(), "mean_shap": values.mean()})
+    if by == "family":
         out["code"] = [FAMILIES[f][0] for f in out.index]
     else:
-        out = pd.DataFrame({"mean_abs_shap": values.abs().mean(), "mean_shap": values.mean(),
-                            "family": family})
+        out["family"] = feature_registry().reindex(values.columns)["family"]
     out.index.name = by
     return out.sort_values("mean_abs_shap", ascending=False, kind="stable")
 

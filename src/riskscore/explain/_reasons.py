@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from riskscore.explain._catalogue import FAMILIES, LANGUAGES, NO_ADVERSE, SENTENCES, feature_kind, quote
+from riskscore.explain._global import family_totals
 from riskscore.explain._shap import BASE_VALUE, Explainer
 from riskscore.features import feature_registry
 from riskscore.model import RepaymentModel
@@ -98,17 +99,12 @@ def reason_codes(model: RepaymentModel | Explainer, X: pd.DataFrame, *, shap: pd
         raise ValueError("shap must be explain()'s output for X: its index differs from X's.")
     langs = _languages(X.index, language, borrowers, ids, fallback)
     features = [c for c in shap.columns if c != BASE_VALUE]
-    registry = feature_registry()
-    unknown = [f for f in features if f not in registry.index]
-    if unknown:
-        raise ValueError(f"Feature(s) {unknown[:5]} are not in the feature registry, so they have no reason family.")
-    family_of = registry.loc[features, "family"]
     values = shap[features]
-    by_family = values.T.groupby(family_of.to_numpy()).sum().T  # rows x families
+    by_family = family_totals(values)  # rows x families; refuses features outside the registry
     fam_names = by_family.columns.to_numpy()
     fam_matrix = by_family.to_numpy()
     val_matrix = values.to_numpy()
-    col_family = family_of.to_numpy()
+    col_family = feature_registry().loc[features, "family"].to_numpy()
     x_matrix = X[features].to_numpy(np.float64)
     matured = X["n_matured"].to_numpy(np.float64) if "n_matured" in X else np.full(len(X), np.nan)
     members = [np.flatnonzero(col_family == fam) for fam in fam_names]

@@ -86,7 +86,7 @@ class Explainer:
         """The expected margin: SHAP values of a row add up to its margin minus this."""
         return self.forest.base_value
 
-    def _matrix(self, X: Any) -> tuple[np.ndarray, pd.Index]:
+    def _matrix(self, X: Any) -> pd.DataFrame:
         if not isinstance(X, pd.DataFrame):
             raise TypeError(f"X must be a DataFrame of the model's features, got {type(X).__name__}.")
         missing = [c for c in self.features if c not in X.columns]
@@ -96,15 +96,15 @@ class Explainer:
         bad = [c for c in self.features if not pd.api.types.is_numeric_dtype(X[c])]
         if bad:
             raise ValueError(f"Feature column(s) {bad[:5]} are not numeric; explain takes the FeatureBuilder's output.")
-        return X[self.features].to_numpy(np.float32), X.index
+        return X[self.features]
 
     def shap_values(self, X: pd.DataFrame) -> pd.DataFrame:
         """SHAP values in log-odds, one column per feature plus ``base_value``, indexed like ``X``."""
-        matrix, index = self._matrix(X)
-        n, k = matrix.shape
+        frame = self._matrix(X)
+        n, k = frame.shape
         out = np.zeros((n, k + 1), dtype=np.float64)
         for start in range(0, n, self.chunk_size):
-            part = matrix[start:start + self.chunk_size]
+            part = frame.iloc[start:start + self.chunk_size].to_numpy(np.float32)  # one chunk converted at a time
             if self.method == "table":
                 chunk = out[start:start + len(part), :k]  # filled in place, no copy of the chunk
                 tree_shap(self.forest, part, out=chunk)
@@ -112,7 +112,7 @@ class Explainer:
             else:
                 out[start:start + len(part)] = self.booster.predict(part, pred_contrib=True,
                                                                     num_iteration=self.num_iteration)
-        return pd.DataFrame(out, index=index, columns=[*self.features, BASE_VALUE])
+        return pd.DataFrame(out, index=X.index, columns=[*self.features, BASE_VALUE])
 
 
 def explain(model: RepaymentModel | lgb.Booster, X: pd.DataFrame, *, method: str = "auto",

@@ -39,20 +39,20 @@ def evaluate(model: RepaymentModel, X: pd.DataFrame, y: np.ndarray, *, groups: n
     curve = model.predict_survival(X, days=[int(d) for d in edges])
     surv = 1 - curve[[f"p_repaid_{int(d)}d" for d in edges]].to_numpy()
     risk = -curve["expected_days"].to_numpy()
-    out: dict[str, Any] = {
-        "rows": len(X), "rows_known_at_horizon": int(known.sum()),
-        "auc": float(roc_auc_score(label, p)), "log_loss": float(log_loss(label, p, labels=[False, True])),
-        "brier": float(brier_score_loss(label, p)), "ece": expected_calibration_error(label, p),
+    # The likelihood metrics, each computed once here and resampled below with the same definition.
+    likelihood_metrics = {"auc": roc_auc_score, "log_loss": lambda a, b: log_loss(a, b, labels=[False, True]),
+                          "brier": brier_score_loss, "ece": expected_calibration_error}
+    out: dict[str, Any] = {"rows": len(X), "rows_known_at_horizon": int(known.sum())}
+    out.update({name: float(f(label, p)) for name, f in likelihood_metrics.items()})
+    out.update({
         "mean_predicted": float(p.mean()), "observed_rate": float(label.mean()),
         "c_index": concordance_index(y["event"], y["time"], risk),
         "integrated_brier": integrated_brier_score(y["event"], y["time"], surv, edges),
-    }
+    })
     if n_bootstrap > 0:
         g_known = None if groups is None else np.asarray(groups)[known]
-        stats = {"auc": roc_auc_score, "log_loss": lambda a, b: log_loss(a, b, labels=[False, True]),
-                 "brier": brier_score_loss, "ece": expected_calibration_error}
         ci = {name: bootstrap_interval(f, label, p, groups=g_known, n_resamples=n_bootstrap,
-                                       random_state=random_state) for name, f in stats.items()}
+                                       random_state=random_state) for name, f in likelihood_metrics.items()}
         ci["c_index"] = bootstrap_interval(concordance_index, y["event"], y["time"], risk, groups=groups,
                                            n_resamples=n_bootstrap, random_state=random_state)
         out["ci"] = {k: [round(a, 6), round(b, 6)] for k, (a, b) in ci.items()}
