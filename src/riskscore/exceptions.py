@@ -15,6 +15,8 @@ __all__ = [
     "BundleVersionWarning",
     "DataError",
     "DataQualityWarning",
+    "PolicyError",
+    "PolicyWarning",
     "RiskscoreError",
 ]
 
@@ -102,5 +104,29 @@ class BundleVersionWarning(UserWarning):
     --------
     >>> from riskscore.exceptions import BundleVersionWarning
     >>> issubclass(BundleVersionWarning, UserWarning)
+    True
+    """
+
+
+class PolicyError(RiskscoreError, ValueError):
+    """A contact-policy profile or override is invalid, or a plan cannot be checked.
+
+    The message names the profile file, the rule id and the parameter at fault.
+
+    Examples
+    --------
+    >>> from riskscore.exceptions import PolicyError
+    >>> str(PolicyError("us_reg_f_2021.yaml: rule US-07: max_calls must be a positive integer"))
+    'us_reg_f_2021.yaml: rule US-07: max_calls must be a positive integer'
+    """
+
+
+class PolicyWarning(UserWarning):
+    """A contact plan was changed to obey a rule in a way the user may want to know about.
+
+    Examples
+    --------
+    >>> from riskscore.exceptions import PolicyWarning
+    >>> issubclass(PolicyWarning, UserWarning)
     True
     """

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from riskscore import DataError, validate_borrowers, validate_contacts
+from riskscore.schemas import OPTIONAL_COLUMNS
 
 
 def _failure(fn, df) -> pd.DataFrame:
@@ -42,15 +43,41 @@ def test_flag_text_is_read(borrowers):
          "language must be a language code such as 'en', 'zh' or 'zh-CN'"),
         ("deceased", "maybe", "coerce_dtype('bool')", "deceased cannot be read as bool"),
         ("bankruptcy", None, "not_nullable", "bankruptcy is required but missing"),
+        ("timezone_candidates", "America/New_York,EST5", "are_iana_timezones",
+         "timezone_candidates must be a comma-separated list of IANA time-zone names (e.g. 'America/New_York')"),
+        ("opt_outs", "call,fax", "channels_in_vocabulary",
+         "opt_outs must be a comma-separated list of sms, email, call, letter, app"),
+        ("inconvenient_hours", "noon-2pm", "is_hour_ranges",
+         "inconvenient_hours must be a comma-separated list of local HH:MM-HH:MM ranges (e.g. '12:00-14:00')"),
+        ("breathing_space", "perhaps", "coerce_dtype('bool')", "breathing_space cannot be read as bool"),
     ],
 )
 def test_borrower_checks(borrowers, column, value, check, reason):
+    if column not in borrowers:  # an optional column
+        borrowers = borrowers.assign(**{column: OPTIONAL_COLUMNS["borrowers"][column]})
     bad = borrowers.astype({column: object})
     bad.loc[1, column] = value
     fc = _failure(validate_borrowers, bad)
     rows = fc[(fc["column"] == column) & (fc["check"] == check)]
     assert 1 in rows["index"].tolist(), fc
     assert rows["reason"].iloc[0] == reason
+
+
+def test_optional_borrower_columns_take_their_defaults(borrowers):
+    out = validate_borrowers(borrowers)
+    assert out["timezone_candidates"].tolist() == ["", ""]
+    assert out["breathing_space"].dtype == bool
+    assert not out["attorney_represented"].any()
+    given = validate_borrowers(borrowers.assign(opt_outs=["call", ""], inconvenient_hours=["12:00-14:00", ""]))
+    assert given["opt_outs"].tolist() == ["call", ""]
+
+
+def test_optional_contact_columns_take_their_defaults(contacts):
+    out = validate_contacts(contacts)
+    assert out["direction"].tolist() == ["outbound", "outbound"]
+    assert out["loan_id"].isna().all()
+    given = validate_contacts(contacts.assign(direction=["inbound", "outbound"], outcome=["opt_out", "consent"]))
+    assert given["direction"].tolist() == ["inbound", "outbound"]
 
 
 def test_valid_contacts_are_utc(contacts):
@@ -70,9 +97,12 @@ def test_naive_contact_times_are_refused(contacts):
     ("column", "value", "reason"),
     [("channel", "whatsapp", "channel must be one of the contract's values"),
      ("outcome", "threatened", "outcome must be one of no_answer, conversation, promise_to_pay, refused, "
-                               "wrong_party, message_sent")],
+                               "wrong_party, message_sent, not_connected, voicemail, opt_out, consent, "
+                               "consent_revoked"),
+     ("direction", "sideways", "direction must be one of the contract's values")],
 )
 def test_contact_vocabularies(contacts, column, value, reason):
+    contacts = validate_contacts(contacts)  # fills the optional columns
     fc = _failure(validate_contacts, contacts.assign(**{column: [value, contacts[column].iloc[1]]}))
     assert fc["index"].tolist() == [0]
     assert fc["reason"].iloc[0] == reason

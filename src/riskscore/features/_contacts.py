@@ -6,12 +6,15 @@ import numpy as np
 import pandas as pd
 
 from riskscore.features._history import DAY, State
+from riskscore.schemas import EVENT_OUTCOMES
 
 PROMISE_DAYS = 7  # a promise to pay is kept when a payment follows within this many days
 
 
 def contact_features(contacts: pd.DataFrame, s: State, t: pd.Timestamp) -> dict[str, np.ndarray]:
     """Counts over the last 30/90/180 days of contacts logged before the end of day ``t`` (UTC).
+
+    Only outbound contacts count: inbound rows and opt-out/consent events are ignored.
 
     A promise to pay made on day ``c`` is *kept* when a visible payment is dated within
     ``c .. c + 7``, *broken* when none is and ``c + 7 <= t``, and undecided otherwise.
@@ -21,6 +24,11 @@ def contact_features(contacts: pd.DataFrame, s: State, t: pd.Timestamp) -> dict[
     when = contacts["contacted_at"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]").view(np.int64)
     b = s.borrowers.get_indexer(contacts["borrower_id"])
     keep = (b >= 0) & (when < end)
+    # Opt-out and consent events are not contacts; inbound contacts are the borrower's own doing.
+    if "outcome" in contacts:
+        keep &= ~contacts["outcome"].isin(EVENT_OUTCOMES).to_numpy()
+    if "direction" in contacts:
+        keep &= (contacts["direction"] != "inbound").to_numpy()
     b, when = b[keep], when[keep]
     channel = contacts["channel"].to_numpy()[keep]
     outcome = contacts["outcome"].to_numpy()[keep]

@@ -4,11 +4,15 @@ from riskscore.schemas._population import SETTLE_TOLERANCE, is_settled, outstand
 from riskscore.schemas._tables import (
     BORROWER_FLAGS,
     CHANNELS,
+    DIRECTIONS,
+    EVENT_OUTCOMES,
+    OPTIONAL_COLUMNS,
     OUTCOMES,
     BorrowersSchema,
     ContactsSchema,
     InstallmentsSchema,
     parse_channels,
+    parse_hours,
     valid_timezones,
 )
 from riskscore.schemas._validate import (
@@ -21,6 +25,9 @@ from riskscore.schemas._validate import (
 __all__ = [
     "BORROWER_FLAGS",
     "CHANNELS",
+    "DIRECTIONS",
+    "EVENT_OUTCOMES",
+    "OPTIONAL_COLUMNS",
     "OUTCOMES",
     "SETTLE_TOLERANCE",
     "BorrowersSchema",
@@ -29,6 +36,7 @@ __all__ = [
     "is_settled",
     "outstanding_at",
     "parse_channels",
+    "parse_hours",
     "quarantine",
     "settlement_dates",
     "valid_timezones",

@@ -17,25 +17,52 @@ from pandera.typing import Series
 __all__ = [
     "BORROWER_FLAGS",
     "CHANNELS",
+    "DIRECTIONS",
+    "EVENT_OUTCOMES",
+    "OPTIONAL_COLUMNS",
     "OUTCOMES",
     "BorrowersSchema",
     "ContactsSchema",
     "InstallmentsSchema",
     "parse_channels",
+    "parse_hours",
     "valid_timezones",
 ]
 
 #: Contact channels a borrower can allow (design.md).
 CHANNELS: tuple[str, ...] = ("sms", "email", "call", "letter", "app")
-#: Outcomes of a logged contact (design.md).
+#: Outcomes of a logged contact. The first six are design.md's; the policy issue added
+#: ``not_connected`` (busy signal, number not in service: not a counted call, 12 CFR
+#: 1006.14(b)(3)(ii)), ``voicemail`` (reached voicemail: a counted call) and the events in
+#: :data:`EVENT_OUTCOMES`.
 OUTCOMES: tuple[str, ...] = (
     "no_answer", "conversation", "promise_to_pay", "refused", "wrong_party", "message_sent",
+    "not_connected", "voicemail", "opt_out", "consent", "consent_revoked",
 )
-#: Boolean flags on a borrower; the policy reads them, the model never does.
+#: Outcomes that record what the borrower told us rather than a contact: an opt-out of the row's
+#: channel, a direct consent to it, and the withdrawal of that consent.
+EVENT_OUTCOMES: tuple[str, ...] = ("opt_out", "consent", "consent_revoked")
+#: Who started a logged contact.
+DIRECTIONS: tuple[str, ...] = ("outbound", "inbound")
+#: Boolean flags on a borrower; the policy reads them, the model never does. The first seven are
+#: design.md's and required; the rest are optional columns (default ``False``).
 BORROWER_FLAGS: tuple[str, ...] = (
     "do_not_contact", "cease_requested", "dispute_open", "bankruptcy", "deceased", "vulnerable",
-    "hardship_declared",
+    "hardship_declared", "attorney_represented", "breathing_space", "refuses_automated",
+    "complaint_open", "time_barred",
 )
+#: Columns a table may omit, with the value a missing column takes. They were added after the
+#: first contract, so tables written for it stay valid.
+OPTIONAL_COLUMNS: dict[str, dict[str, object]] = {
+    "installments": {},
+    "borrowers": {
+        "timezone_candidates": "", "opt_outs": "", "consents": "", "inconvenient_hours": "",
+        "attorney_represented": False, "breathing_space": False, "refuses_automated": False,
+        "complaint_open": False, "time_barred": False,
+    },
+    "contacts": {"direction": "outbound", "loan_id": None},
+}
+_HOURS = re.compile(r"^\s*(\d{2}):(\d{2})\s*-\s*(\d{2}):(\d{2})\s*$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -66,6 +93,36 @@ def parse_channels(value: object) -> tuple[str, ...]:
     if isinstance(value, list | tuple):
         return tuple(str(v).strip() for v in value)
     return ()
+
+
+def parse_hours(value: object) -> tuple[tuple[int, int], ...]:
+    """Split an ``inconvenient_hours`` cell into (start, end) minutes of the local day.
+
+    The cell is a comma-separated list of ``HH:MM-HH:MM`` ranges in the borrower's own time
+    zone; a range that ends before it starts wraps past midnight (``22:00-07:00``). A cell that
+    cannot be read raises ``ValueError``.
+
+    Examples
+    --------
+    >>> parse_hours("12:00-13:30, 22:00-07:00")
+    ((720, 810), (1320, 420))
+    >>> parse_hours("")
+    ()
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        return ()
+    out = []
+    for part in str(value).split(","):
+        if not part.strip():
+            continue
+        m = _HOURS.match(part)
+        if m is None:
+            raise ValueError(f"{part.strip()!r} is not an HH:MM-HH:MM range")
+        h1, m1, h2, m2 = (int(g) for g in m.groups())
+        if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
+            raise ValueError(f"{part.strip()!r} is not an HH:MM-HH:MM range")
+        out.append((h1 * 60 + m1, h2 * 60 + m2))
+    return tuple(out)
 
 
 def _is_midnight(s: pd.Series) -> pd.Series:
@@ -112,13 +169,20 @@ class InstallmentsSchema(pa.DataFrameModel):
 class BorrowersSchema(pa.DataFrameModel):
     """One row per borrower: where and how the borrower may be contacted, and policy flags.
 
+    Optional columns (see :data:`OPTIONAL_COLUMNS`): ``timezone_candidates`` (more IANA zones the
+    borrower may be in, comma-separated; contact times must suit all of them), ``opt_outs``
+    (channels the borrower asked us not to use), ``consents`` (channels the borrower consented to
+    directly, with current evidence), ``inconvenient_hours`` (local ``HH:MM-HH:MM`` ranges the
+    borrower designated as inconvenient) and the flags ``attorney_represented``,
+    ``breathing_space``, ``refuses_automated``, ``complaint_open`` and ``time_barred``.
+
     Prefer :func:`riskscore.validate_borrowers`, which adds the cross-column checks.
 
     Examples
     --------
     >>> from riskscore.schemas import BorrowersSchema
-    >>> sorted(BorrowersSchema.to_schema().columns)[:3]
-    ['bankruptcy', 'borrower_id', 'cease_requested']
+    >>> sorted(BorrowersSchema.to_schema().columns)[:4]
+    ['attorney_represented', 'bankruptcy', 'borrower_id', 'breathing_space']
     """
 
     borrower_id: Series[str] = pa.Field(nullable=False, unique=True, str_length={"min_value": 1})
@@ -133,17 +197,45 @@ class BorrowersSchema(pa.DataFrameModel):
     deceased: Series[bool] = pa.Field(nullable=False)
     vulnerable: Series[bool] = pa.Field(nullable=False)
     hardship_declared: Series[bool] = pa.Field(nullable=False)
+    # Optional (OPTIONAL_COLUMNS gives their defaults): the contact policy's extra inputs.
+    timezone_candidates: Series[str] = pa.Field(nullable=False)
+    opt_outs: Series[str] = pa.Field(nullable=False)
+    consents: Series[str] = pa.Field(nullable=False)
+    inconvenient_hours: Series[str] = pa.Field(nullable=False)
+    attorney_represented: Series[bool] = pa.Field(nullable=False)
+    breathing_space: Series[bool] = pa.Field(nullable=False)
+    refuses_automated: Series[bool] = pa.Field(nullable=False)
+    complaint_open: Series[bool] = pa.Field(nullable=False)
+    time_barred: Series[bool] = pa.Field(nullable=False)
 
     @pa.check("timezone", name="is_iana_timezone")
     @classmethod
     def _iana(cls, s: pd.Series) -> pd.Series:
         return s.isin(valid_timezones())
 
-    @pa.check("channels_allowed", name="channels_in_vocabulary")
+    @pa.check("timezone_candidates", name="are_iana_timezones")
+    @classmethod
+    def _iana_list(cls, s: pd.Series) -> pd.Series:
+        zones = valid_timezones()
+        return s.map(lambda v: set(parse_channels(v)) <= zones).astype(bool)
+
+    @pa.check("channels_allowed", "opt_outs", "consents", name="channels_in_vocabulary")
     @classmethod
     def _channels(cls, s: pd.Series) -> pd.Series:
         known = set(CHANNELS)
         return s.map(lambda v: set(parse_channels(v)) <= known).astype(bool)
+
+    @pa.check("inconvenient_hours", name="is_hour_ranges")
+    @classmethod
+    def _hours(cls, s: pd.Series) -> pd.Series:
+        def ok(v: object) -> bool:
+            try:
+                parse_hours(v)
+            except ValueError:
+                return False
+            return True
+
+        return s.map(ok).astype(bool)
 
     class Config:
         name = "borrowers"
@@ -153,6 +245,12 @@ class BorrowersSchema(pa.DataFrameModel):
 
 class ContactsSchema(pa.DataFrameModel):
     """The contact log: one row per contact attempt or message, timestamps in UTC.
+
+    ``direction`` (``outbound`` by default) says who started the contact; an inbound call counts
+    as a conversation but not towards call caps. ``loan_id`` (optional, null = every debt of the
+    borrower) names the debt a contact was about. Rows whose ``outcome`` is in
+    :data:`EVENT_OUTCOMES` record an opt-out of, a consent to, or a withdrawn consent to the
+    row's ``channel``.
 
     Examples
     --------
@@ -167,6 +265,9 @@ class ContactsSchema(pa.DataFrameModel):
     )
     channel: Series[str] = pa.Field(nullable=False, isin=list(CHANNELS))
     outcome: Series[str] = pa.Field(nullable=False, isin=list(OUTCOMES))
+    # Optional (OPTIONAL_COLUMNS gives their defaults).
+    direction: Series[str] = pa.Field(nullable=False, isin=list(DIRECTIONS))
+    loan_id: Series[str] = pa.Field(nullable=True)
 
     class Config:
         name = "contacts"

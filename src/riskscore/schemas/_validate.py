@@ -22,6 +22,7 @@ from riskscore.schemas._checks import borrower_checks, contact_checks, installme
 from riskscore.schemas._coerce import coerce_frame
 from riskscore.schemas._tables import (
     CHANNELS,
+    OPTIONAL_COLUMNS,
     OUTCOMES,
     BorrowersSchema,
     ContactsSchema,
@@ -44,6 +45,10 @@ _REASONS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^channels_in_vocabulary$"),
      "{col} must be a comma-separated list of " + ", ".join(CHANNELS)),
     (re.compile(r"^is_calendar_date$"), "{col} must be a calendar date (no time of day)"),
+    (re.compile(r"^are_iana_timezones$"),
+     "{col} must be a comma-separated list of IANA time-zone names (e.g. 'America/New_York')"),
+    (re.compile(r"^is_hour_ranges$"),
+     "{col} must be a comma-separated list of local HH:MM-HH:MM ranges (e.g. '12:00-14:00')"),
     (re.compile(r"^not_nullable$"), "{col} is required but missing"),
 ]
 
@@ -78,11 +83,15 @@ def _collect(table: Table, df: Any, **options: Any) -> tuple[pd.DataFrame, pd.Da
         raise TypeError(f"{table} must be a pandas DataFrame, got {type(df).__name__} instead.")
     model = _SCHEMAS[table]
     schema = model.to_schema()
-    missing = check_columns_present(table, df, schema.columns)
+    optional = OPTIONAL_COLUMNS[table]
+    missing = check_columns_present(table, df, [c for c in schema.columns if c not in optional])
     if len(missing):
         raise data_error(table, missing)
     if not df.index.is_unique:
         df = df.reset_index(drop=True)
+    absent = {c: v for c, v in optional.items() if c not in df.columns}
+    if absent:
+        df = df.assign(**{c: pd.Series([v] * len(df), index=df.index, dtype=object) for c, v in absent.items()})
     typed, failures = coerce_frame(table, df, schema)
     clean = typed.drop(index=pd.Index(failures["index"].unique()))
     checked = clean
