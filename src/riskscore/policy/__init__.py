@@ -4,6 +4,24 @@ Rule profiles are versioned YAML shipped with the package (:func:`list_profiles`
 :func:`load_profile`).
 """
 
+from riskscore.policy._checks import PLAN_COLUMNS, VIOLATION_COLUMNS, Checker, check_plans
 from riskscore.policy._profile import ACTIONS, CONTACT_ACTIONS, KINDS, Profile, Rule, list_profiles, load_profile
+from riskscore.policy._templates import LINT_PHRASES, lint_text, render_message, templates
 
-__all__ = ["ACTIONS", "CONTACT_ACTIONS", "KINDS", "Profile", "Rule", "list_profiles", "load_profile"]
+__all__ = [
+           "ACTIONS",
+           "CONTACT_ACTIONS",
+           "KINDS",
+           "LINT_PHRASES",
+           "PLAN_COLUMNS",
+           "VIOLATION_COLUMNS",
+           "Checker",
+           "Profile",
+           "Rule",
+           "check_plans",
+           "lint_text",
+           "list_profiles",
+           "load_profile",
+           "render_message",
+           "templates",
+]

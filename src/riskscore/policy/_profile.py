@@ -224,7 +224,8 @@ def _fail(origin: str, where: str, problem: str) -> PolicyError:
     return PolicyError(f"{origin}: {where} {problem}")
 
 
-def _parse_rule(raw: Any, i: int, origin: str) -> Rule:
+def _check_rule_head(raw: Any, i: int, origin: str) -> str:
+    """Check the keys, id, kind and basis of a raw rule; return where it is, for messages."""
     where = f"rules[{i}]"
     if not isinstance(raw, dict):
         raise _fail(origin, where, "must be a mapping with id, kind, title, cite and basis")
@@ -239,6 +240,11 @@ def _parse_rule(raw: Any, i: int, origin: str) -> Rule:
         raise _fail(origin, f"{where}.kind", f"{raw['kind']!r} is not one of {sorted(KINDS)}")
     if raw["basis"] not in BASES:
         raise _fail(origin, f"{where}.basis", f"{raw['basis']!r} is not one of {list(BASES)}")
+    return where
+
+
+def _parse_rule(raw: Any, i: int, origin: str) -> Rule:
+    where = _check_rule_head(raw, i, origin)
     policy: list[str] = []
     params = _resolve(raw.get("params") or {}, "", policy)
     if not isinstance(params, dict):
@@ -315,13 +321,7 @@ def load_profile(profile: str | Path | Profile, overrides: Mapping[str, Any] | N
         if not overrides:
             return profile
         profile = profile.origin
-    text, origin = _read(profile)
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise PolicyError(f"{origin}: not valid YAML ({err})") from err
-    if not isinstance(raw, dict):
-        raise PolicyError(f"{origin}: a profile must be a YAML mapping, got {type(raw).__name__}")
+    raw, origin = _read(profile)
     if raw.get("format_version") != FORMAT_VERSION:
         raise PolicyError(f"{origin}: format_version must be {FORMAT_VERSION}, got {raw.get('format_version')!r}")
     for key in ("name", "version", "title", "jurisdiction"):
@@ -343,12 +343,19 @@ def load_profile(profile: str | Path | Profile, overrides: Mapping[str, Any] | N
                    notes=str(raw.get("notes") or ""), origin=origin, overrides=tuple(applied))
 
 
-def _read(profile: str | Path) -> tuple[str, str]:
+def _read(profile: str | Path) -> tuple[dict, str]:
     if isinstance(profile, str) and profile in list_profiles():
-        path = resources.files("riskscore.policy") / "profiles" / f"{profile}.yaml"
-        return path.read_text(encoding="utf-8"), profile
-    path = Path(profile)
-    if path.suffix in (".yaml", ".yml") and path.is_file():
-        return path.read_text(encoding="utf-8"), str(path)
-    raise PolicyError(f"profile {str(profile)!r} is neither a shipped profile ({', '.join(list_profiles())}) "
-                      "nor a .yaml file that exists")
+        text = (resources.files("riskscore.policy") / "profiles" / f"{profile}.yaml").read_text(encoding="utf-8")
+        origin = profile
+    elif Path(profile).suffix in (".yaml", ".yml") and Path(profile).is_file():
+        text, origin = Path(profile).read_text(encoding="utf-8"), str(profile)
+    else:
+        raise PolicyError(f"profile {str(profile)!r} is neither a shipped profile ({', '.join(list_profiles())}) "
+                          "nor a .yaml file that exists")
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise PolicyError(f"{origin}: not valid YAML ({err})") from err
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{origin}: a profile must be a YAML mapping, got {type(raw).__name__}")
+    return raw, origin

@@ -1,0 +1,546 @@
+"""The checker: every step of every plan against every rule of a profile, written from the rules.
+
+Conventions (the conservative reading wherever the rules leave room, rules.md section 5):
+
+* A step's window ``[window_start_utc, window_end_utc)`` is when it may be carried out; every
+  instant in it must be allowed. Time rules apply in every candidate zone of the borrower, and a
+  window must lie on one local date, at one UTC offset, in each zone. Letters carry no time of
+  day: ``time_window``, ``blocked_days`` and ``designated_times`` do not apply to them.
+* Counts use calendar days in local time. An event counts in a window if any of its candidate
+  local dates falls in it. "N days" is the rolling window of N local dates ending on the step's.
+  Planned steps count like logged ones; a planned call counts as a placed call, a possible
+  conversation and a possibly effective call.
+* From the log: ``not_connected`` calls are not counted calls (12 CFR 1006.14(b)(3)(ii)) but are
+  dial attempts; inbound calls are conversations but never counted calls; rows with an event
+  outcome (opt-out, consent, withdrawn consent) are not contacts. A row with no ``loan_id`` was
+  about every debt of the borrower.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from riskscore.exceptions import PolicyError
+from riskscore.policy._clock import DAY_NS, MINUTE_NS, candidate_zones, in_ranges, local_ns, weekday, zone_days
+from riskscore.policy._profile import ACTIONS, CONTACT_ACTIONS, WEEKDAYS, Profile, Rule, load_profile
+from riskscore.policy._templates import lint_text, required_texts
+from riskscore.schemas import EVENT_OUTCOMES, OPTIONAL_COLUMNS, parse_channels, parse_hours
+
+__all__ = ["PLAN_COLUMNS", "VIOLATION_COLUMNS", "Checker", "check_plans"]
+
+#: Columns of a plan's steps (one row per step; ``step`` counts from 1 within a borrower's plan).
+PLAN_COLUMNS = ["borrower_id", "step", "action", "channel", "recipient", "window_start_utc", "window_end_utc",
+                "local_timezone", "window_start_local", "window_end_local", "local_windows", "template_id",
+                "language", "tone", "message", "rationale"]
+VIOLATION_COLUMNS = ["borrower_id", "step", "rule_id", "why"]
+_REQUIRED = ["borrower_id", "step", "action", "channel", "recipient", "window_start_utc", "window_end_utc",
+             "language", "message", "rationale"]
+CONVERSATIONS = ("conversation", "promise_to_pay", "refused")
+_SHIFT = 1 << 20  # day numbers fit in 20 bits; keys are group * _SHIFT + day
+_OFF = 1 << 19
+
+
+def _hm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _date(day: int) -> str:
+    return str((np.datetime64(0, "D") + int(day)).astype("datetime64[D]"))
+
+
+def _count(ev_group: np.ndarray, ev_lo: np.ndarray, ev_hi: np.ndarray,
+           q_group: np.ndarray, q_lo: np.ndarray, q_hi: np.ndarray) -> np.ndarray:
+    """For each query, the events of its group whose day span meets ``[q_lo, q_hi]``."""
+    if len(ev_group) == 0 or len(q_group) == 0:
+        return np.zeros(len(q_group), dtype=np.int64)
+    kmin = np.sort(ev_group * _SHIFT + ev_lo + _OFF)
+    kmax = np.sort(ev_group * _SHIFT + ev_hi + _OFF)
+    base = q_group * _SHIFT
+    started = np.searchsorted(kmin, base + q_hi + _OFF, "right") - np.searchsorted(kmin, base, "left")
+    ended = np.searchsorted(kmax, base + q_lo + _OFF, "left") - np.searchsorted(kmax, base, "left")
+    return started - ended
+
+
+def _ns(values: object) -> np.ndarray:
+    """UTC nanoseconds of timestamps (tz-aware, or naive read as UTC)."""
+    return pd.DatetimeIndex(pd.to_datetime(values, utc=True)).as_unit("ns").asi8
+
+
+def _steps_frame(plans: object) -> pd.DataFrame:
+    steps = getattr(plans, "steps", plans)
+    if not isinstance(steps, pd.DataFrame):
+        raise TypeError(f"plans must be a Plans object or a DataFrame of steps, got {type(plans).__name__}")
+    missing = [c for c in _REQUIRED if c not in steps]
+    if missing:
+        raise PolicyError(f"plans: missing column(s) {missing}; a plan has the columns {PLAN_COLUMNS}")
+    bad = ~steps["action"].isin(ACTIONS)
+    if bad.any():
+        raise PolicyError(f"plans: column 'action', check isin(ACTIONS): {int(bad.sum())} row(s), e.g. rows "
+                          f"{list(steps.index[bad][:3])} with {list(steps['action'][bad][:3])}; actions: {ACTIONS}")
+    dup = steps.duplicated(["borrower_id", "step"], keep=False)
+    if dup.any():
+        raise PolicyError(f"plans: (borrower_id, step) must be unique; rows {list(steps.index[dup][:3])} repeat")
+    out = steps[_REQUIRED].reset_index(drop=True).copy()
+    for col in ("window_start_utc", "window_end_utc"):
+        out[col] = pd.to_datetime(out[col], utc=True)
+    return out
+
+
+class Checker:
+    """Checks plan steps against one profile, for one borrowers table and contact log.
+
+    Build it once and call :meth:`violations` for many candidate steps (the planner does); or
+    call :func:`check_plans`. The log's local dates are computed once, at construction.
+
+    Parameters
+    ----------
+    profile : Profile or str
+    borrowers : DataFrame
+        Validated borrowers table (:func:`riskscore.validate_borrowers`).
+    contacts : DataFrame, optional
+        Validated contact log (:func:`riskscore.validate_contacts`).
+    holidays : iterable of date-like, optional
+        Public holidays (local dates) for ``blocked_days`` rules with ``public_holidays: true``.
+    """
+
+    def __init__(self, profile: Profile | str, borrowers: pd.DataFrame, contacts: pd.DataFrame | None = None,
+                 *, holidays: Iterable[object] | None = None) -> None:
+        self.profile = load_profile(profile)
+        b = borrowers.copy()
+        for col, default in OPTIONAL_COLUMNS["borrowers"].items():
+            if col not in b:
+                b[col] = default
+        self.borrowers = b.set_index("borrower_id", drop=False)
+        self.zones = candidate_zones(b)
+        self.holidays = np.array(sorted({int(pd.Timestamp(h).value // DAY_NS) for h in (holidays or ())}),
+                                 dtype=np.int64)
+        self.holidays_given = holidays is not None
+        self._log = self._prepare_log(contacts)
+
+    # -- the log ---------------------------------------------------------------------------------
+    def _prepare_log(self, contacts: pd.DataFrame | None) -> pd.DataFrame:
+        cols = ["b", "channel", "outcome", "direction", "loan_id", "t", "lo", "hi"]
+        if contacts is None or len(contacts) == 0:
+            return pd.DataFrame({c: pd.Series(dtype=object if c in ("channel", "outcome", "direction", "loan_id")
+                                              else np.int64) for c in cols})
+        c = contacts.copy()
+        for col, default in OPTIONAL_COLUMNS["contacts"].items():
+            if col not in c:
+                c[col] = default
+        b = self.borrowers.index.get_indexer(c["borrower_id"])
+        c = c.loc[b >= 0]
+        out = pd.DataFrame({"b": b[b >= 0].astype(np.int64), "channel": c["channel"].to_numpy(),
+                            "outcome": c["outcome"].to_numpy(), "direction": c["direction"].to_numpy(),
+                            "loan_id": c["loan_id"].to_numpy(dtype=object),
+                            "t": _ns(c["contacted_at"])})
+        out["lo"], out["hi"] = zone_days(out["t"].to_numpy(), self.zones.to_numpy()[out["b"].to_numpy()])
+        return out
+
+    def _log_events(self, *, channel: str | None = None, outcomes: Iterable[str] | None = None,
+                    outbound: bool = True) -> pd.DataFrame:
+        log = self._log
+        keep = ~log["outcome"].isin(EVENT_OUTCOMES)
+        if channel is not None:
+            keep &= log["channel"] == channel
+        if outcomes is not None:
+            keep &= log["outcome"].isin(list(outcomes))
+        if outbound:
+            keep &= log["direction"] == "outbound"
+        return log.loc[keep]
+
+    # -- entry point -------------------------------------------------------------------------------
+    def violations(self, plans: object) -> pd.DataFrame:
+        """Every violation in the plans: one row per (borrower, step, rule), with why.
+
+        A rule about a whole plan (a review flag without a human-review step) reports step 0.
+        """
+        s = _steps_frame(plans)
+        s["b"] = self.borrowers.index.get_indexer(s["borrower_id"])
+        contact = s["action"].isin(CONTACT_ACTIONS).to_numpy()
+        found: list[pd.DataFrame] = [self._structure(s, contact)]
+        ok = contact & (s["b"].to_numpy() >= 0) & s["window_start_utc"].notna().to_numpy() \
+            & s["window_end_utc"].notna().to_numpy() & (s["window_end_utc"] > s["window_start_utc"]).to_numpy()
+        c = s.loc[ok].copy()
+        c["t0"] = _ns(c["window_start_utc"])
+        c["t1"] = _ns(c["window_end_utc"])
+        c["lo"], _ = zone_days(c["t0"].to_numpy(), self.zones.to_numpy()[c["b"].to_numpy()])
+        _, c["hi"] = zone_days(c["t1"].to_numpy() - 1, self.zones.to_numpy()[c["b"].to_numpy()])
+        per_zone = self._per_zone(c)
+        for rule in self.profile.rules:
+            found.append(getattr(self, f"_{rule.kind}")(rule, s, c, per_zone))
+        out = pd.concat([f for f in found if len(f)], ignore_index=True) if any(len(f) for f in found) else None
+        if out is None:
+            return pd.DataFrame({k: pd.Series(dtype=object if k != "step" else np.int64) for k in VIOLATION_COLUMNS})
+        return out[VIOLATION_COLUMNS].sort_values(["borrower_id", "step", "rule_id"], kind="stable",
+                                                  ignore_index=True)
+
+    @staticmethod
+    def _hits(frame: pd.DataFrame, mask: np.ndarray, rule_id: str, why: Iterable[str]) -> pd.DataFrame:
+        hit = frame.loc[mask]
+        return pd.DataFrame({"borrower_id": hit["borrower_id"].to_numpy(), "step": hit["step"].to_numpy(),
+                             "rule_id": rule_id, "why": list(why)})
+
+    def _structure(self, s: pd.DataFrame, contact: np.ndarray) -> pd.DataFrame:
+        unknown = contact & (s["b"].to_numpy() < 0)
+        no_window = contact & (s["window_start_utc"].isna() | s["window_end_utc"].isna()
+                               | ~(s["window_end_utc"] > s["window_start_utc"])).to_numpy()
+        no_channel = contact & s["channel"].isna().to_numpy()
+        return pd.concat([
+            self._hits(s, unknown, "PLAN-BORROWER", ["a contact step for a borrower missing from the borrowers "
+                                                     "table (flags and channels unknown)"] * int(unknown.sum())),
+            self._hits(s, no_window, "PLAN-WINDOW", ["a contact step needs a window with end after start"]
+                       * int(no_window.sum())),
+            self._hits(s, no_channel, "PLAN-CHANNEL", ["a contact step needs a channel"] * int(no_channel.sum())),
+        ], ignore_index=True)
+
+    def _per_zone(self, c: pd.DataFrame) -> pd.DataFrame:
+        """Contact steps x candidate zones, with local start/end (ns) and the local day of the start."""
+        timed = c.loc[c["channel"] != "letter"]
+        zones = self.zones.to_numpy()[timed["b"].to_numpy()]
+        rows = np.repeat(np.arange(len(timed)), [len(z) for z in zones])
+        z = np.concatenate([list(zs) for zs in zones]) if len(zones) else np.array([], dtype=object)
+        pz = timed.iloc[rows][["borrower_id", "step", "b", "t0", "t1"]].reset_index(drop=True)
+        pz["zone"] = z
+        pz["ls"] = np.zeros(len(pz), dtype=np.int64)
+        pz["le"] = np.zeros(len(pz), dtype=np.int64)
+        for zone, idx in pz.groupby("zone", sort=False).indices.items():
+            pz.loc[idx, "ls"] = local_ns(pz["t0"].to_numpy()[idx], zone)
+            pz.loc[idx, "le"] = local_ns(pz["t1"].to_numpy()[idx], zone)
+        pz["day"] = pz["ls"] // DAY_NS
+        return pz
+
+    # -- flags -----------------------------------------------------------------------------------
+    def _flag(self, s: pd.DataFrame, flag: str) -> np.ndarray:
+        b = s["b"].to_numpy()
+        values = self.borrowers[flag].to_numpy(dtype=bool)
+        return np.where(b >= 0, values[np.maximum(b, 0)], False)
+
+    def _block_flag(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
+        flag = rule.params["flag"]
+        bad = self._flag(s, flag) & s["action"].isin(CONTACT_ACTIONS).to_numpy()
+        return self._hits(s, bad, rule.id, [f"{flag} is set: no collection contact"] * int(bad.sum()))
+
+    def _review_flag(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
+        flag = rule.params["flag"]
+        flagged = self._flag(s, flag)
+        bad = flagged & s["action"].isin(CONTACT_ACTIONS).to_numpy()
+        out = self._hits(s, bad, rule.id, [f"{flag} is set: human review only, no automated contact"]
+                         * int(bad.sum()))
+        has_review = s.loc[flagged].groupby("borrower_id")["action"].agg(lambda a: (a == "human_review").any())
+        missing = has_review.index[~has_review.to_numpy(dtype=bool)]
+        extra = pd.DataFrame({"borrower_id": missing, "step": 0, "rule_id": rule.id,
+                              "why": f"{flag} is set: the plan needs a human_review step"})
+        return pd.concat([out, extra], ignore_index=True)
+
+    # -- channels ------------------------------------------------------------------------------------
+    def _channels_allowed(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
+        allowed = self.borrowers["channels_allowed"].map(lambda v: frozenset(parse_channels(v))).to_numpy()
+        bad = np.array([ch not in allowed[b] for b, ch in zip(c["b"], c["channel"], strict=True)], dtype=bool)
+        return self._hits(c, bad, rule.id, [f"{ch} is not among the borrower's allowed channels"
+                                            for ch in c["channel"][bad]])
+
+    def _channel_never(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
+        bad = c["channel"].isin(rule.params["channels"]).to_numpy()
+        return self._hits(c, bad, rule.id, [f"{ch} is never used" for ch in c["channel"][bad]])
+
+    def _recipient(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
+        bad = ~c["recipient"].isin(rule.params["allowed"]).to_numpy()
+        return self._hits(c, bad, rule.id, [f"recipient {r!r} is not allowed (only {rule.params['allowed']})"
+                                            for r in c["recipient"][bad]])
+
+    def _last_events(self, outcomes: Iterable[str] | None = None, inbound_only: bool = False) -> pd.Series:
+        log = self._log
+        keep = log["outcome"].isin(list(outcomes)) if outcomes is not None else ~log["outcome"].isin(EVENT_OUTCOMES)
+        if inbound_only:
+            keep &= log["direction"] == "inbound"
+        return log.loc[keep].groupby(["b", "channel"])["t"].max()
+
+    @staticmethod
+    def _lookup(last: pd.Series, c: pd.DataFrame) -> np.ndarray:
+        if len(last) == 0:
+            return np.full(len(c), np.iinfo(np.int64).min)
+        idx = pd.MultiIndex.from_arrays([c["b"].to_numpy(), c["channel"].to_numpy()])
+        return last.reindex(idx).fillna(np.iinfo(np.int64).min).to_numpy().astype(np.int64)
+
+    def _opted_out(self, c: pd.DataFrame) -> np.ndarray:
+        column = self.borrowers["opt_outs"].map(lambda v: frozenset(parse_channels(v))).to_numpy()
+        listed = np.array([ch in column[b] for b, ch in zip(c["b"], c["channel"], strict=True)], dtype=bool)
+        opt = self._lookup(self._last_events(["opt_out"]), c)
+        consent = self._lookup(self._last_events(["consent"]), c)
+        return listed | (opt > consent)
+
+    def _medium_opt_out(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
+        bad = self._opted_out(c)
+        return self._hits(c, bad, rule.id, [f"the borrower opted out of {ch}" for ch in c["channel"][bad]])
+
+    def _channel_consent(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
+        p = rule.params
+        scope = c["channel"].isin(p["channels"]).to_numpy()
+        never = np.iinfo(np.int64).min
+        consent = self._lookup(self._last_events(["consent"]), c)
+        revoked = np.maximum(self._lookup(self._last_events(["consent_revoked"]), c),
+                             self._lookup(self._last_events(["opt_out"]), c))
+        used = self._lookup(self._last_events(None, inbound_only=True), c) if p["consumer_use_counts"] else \
+            np.full(len(c), never)
+        evidence = np.where(consent > revoked, consent, never)
+        evidence = np.maximum(evidence, np.where(used > revoked, used, never))
+        fresh = c["channel"].map(p["fresh_days"]).to_numpy(dtype=float)  # NaN: any age
+        column = self.borrowers["consents"].map(lambda v: frozenset(parse_channels(v))).to_numpy()
+        listed = np.array([ch in column[b] for b, ch in zip(c["b"], c["channel"], strict=True)], dtype=bool)
+        t0 = c["t0"].to_numpy()
+        dated_ok = (evidence > never) & (np.isnan(fresh) | (t0 - evidence <= np.nan_to_num(fresh) * DAY_NS))
+        # an undated consent in the borrowers table counts unless the rule asks for fresh evidence
+        ok = dated_ok | (listed & np.isnan(fresh) & (revoked == never))
+        bad = scope & ~ok
+        why = [f"no {'current ' if not np.isnan(f) else ''}direct consent to {ch}"
+               + (f" (evidence within {int(f)} days)" if not np.isnan(f) else "")
+               for ch, f in zip(c["channel"][bad], fresh[bad], strict=True)]
+        return self._hits(c, bad, rule.id, why)
+
+    # -- time of day -----------------------------------------------------------------------------
+    def _time_window(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
+        start, end = (int(x[:2]) * 60 + int(x[3:]) for x in (rule.params["start"], rule.params["end"]))
+        ls, le, day = pz["ls"].to_numpy(), pz["le"].to_numpy(), pz["day"].to_numpy()
+        midnight = day * DAY_NS
+        same_day = (le - 1) // DAY_NS == day
+        same_offset = (le - pz["t1"].to_numpy()) == (ls - pz["t0"].to_numpy())
+        inside = (ls - midnight >= start * MINUTE_NS) & (le - midnight <= end * MINUTE_NS)
+        bad = ~(same_day & same_offset & inside)
+        hit = pz.loc[bad]
+        why = [f"window {_hm(int((a % DAY_NS) // MINUTE_NS))}-{_hm(int((e - d * DAY_NS) // MINUTE_NS))} local in "
+               f"{z} is not within {rule.params['start']}-{rule.params['end']}"
+               + ("" if so else " (the window spans a clock change)")
+               for a, e, d, z, so in zip(hit["ls"], hit["le"], hit["day"], hit["zone"], same_offset[bad], strict=True)]
+        return self._hits(pz, bad, rule.id, why).drop_duplicates(["borrower_id", "step"])
+
+    def _blocked_days(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
+        days = [WEEKDAYS.index(d) for d in rule.params["weekdays"]]
+        first, last = pz["day"].to_numpy(), (pz["le"].to_numpy() - 1) // DAY_NS
+        bad = np.zeros(len(pz), dtype=bool)
+        for d in (first, last):
+            bad |= np.isin(weekday(d), days)
+            if rule.params["public_holidays"]:
+                bad |= np.isin(d, self.holidays)
+        why = [f"{_date(d)} ({WEEKDAYS[int(weekday(d))]}) in {z} is a day without contact"
+               for d, z in zip(first[bad], pz["zone"][bad], strict=True)]
+        return self._hits(pz, bad, rule.id, why).drop_duplicates(["borrower_id", "step"])
+
+    def _designated_times(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
+        hours = self.borrowers["inconvenient_hours"].to_numpy()[pz["b"].to_numpy()]
+        bad = np.zeros(len(pz), dtype=bool)
+        for cell in pd.unique(hours):
+            ranges = parse_hours(cell)
+            if not ranges:
+                continue
+            rows = np.flatnonzero(hours == cell)
+            a = (pz["ls"].to_numpy()[rows] - pz["day"].to_numpy()[rows] * DAY_NS) / MINUTE_NS
+            e = (pz["le"].to_numpy()[rows] - pz["day"].to_numpy()[rows] * DAY_NS) / MINUTE_NS
+            clash = np.zeros(len(rows), dtype=bool)
+            for x, y in ranges:
+                for lo, hi in ([(x, y)] if x < y else [(x, 1440), (0, y)]):
+                    clash |= (a < hi) & (e > lo)
+            clash |= in_ranges(np.floor(a), ranges)
+            bad[rows] = clash
+        why = [f"the borrower designated {h} as inconvenient (local, in {z})"
+               for h, z in zip(hours[bad], pz["zone"][bad], strict=True)]
+        return self._hits(pz, bad, rule.id, why).drop_duplicates(["borrower_id", "step"])
+
+    # -- counts ------------------------------------------------------------------------------------
+    @staticmethod
+    def _events(log: pd.DataFrame, planned: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return tuple(np.concatenate([log[k].to_numpy(np.int64), planned[k].to_numpy(np.int64)])
+                     for k in ("b", "lo", "hi"))
+
+    def _call_frequency(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
+        p = rule.params
+        calls = c.loc[c["channel"] == "call"]
+        log = self._log_events(channel="call", outcomes=p["counted"])
+        q_b, q_lo, q_hi = calls["b"].to_numpy(), calls["lo"].to_numpy() - p["days"] + 1, calls["hi"].to_numpy()
+        if p["unit"] == "person":
+            n = _count(*self._events(log, calls), q_b, q_lo, q_hi)
+        else:  # per debt: a row without loan_id and every planned call count for every debt
+            every = log.loc[log["loan_id"].isna()]
+            n = _count(*self._events(every, calls), q_b, q_lo, q_hi)
+            one = log.loc[log["loan_id"].notna()]
+            if len(one) and len(calls):
+                code, pairs = pd.factorize(pd.MultiIndex.from_arrays([one["b"], one["loan_id"]]))
+                pair_b = pairs.get_level_values(0).to_numpy(np.int64)
+                order = np.argsort(pair_b, kind="stable")
+                first = np.searchsorted(pair_b[order], q_b, "left")
+                last = np.searchsorted(pair_b[order], q_b, "right")
+                qi = np.repeat(np.arange(len(calls)), last - first)
+                pc = order[np.concatenate([np.arange(a, z) for a, z in zip(first, last, strict=True)])] \
+                    if len(qi) else np.empty(0, dtype=np.int64)
+                k = _count(code.astype(np.int64), one["lo"].to_numpy(), one["hi"].to_numpy(), pc.astype(np.int64),
+                           q_lo[qi], q_hi[qi])
+                best = np.zeros(len(calls), dtype=np.int64)
+                np.maximum.at(best, qi, k)
+                n = n + best
+        bad = n > p["max_calls"]
+        unit = "person and debt" if p["unit"] == "person_x_debt" else "person"
+        why = [f"{k} counted calls (this one included) in the {p['days']} days to {_date(d)}; the limit is "
+               f"{p['max_calls']} per {unit}" for k, d in zip(n[bad], q_hi[bad], strict=True)]
+        return self._hits(calls, bad, rule.id, why)
+
+    def _earlier_pairs(self, steps: pd.DataFrame) -> pd.DataFrame:
+        """Pairs (earlier, later) of steps of one borrower, in window order."""
+        x = steps[["borrower_id", "step", "t0", "t1", "lo", "hi"]].reset_index(drop=True)
+        x["pos"] = np.arange(len(x))
+        m = x.merge(x, on="borrower_id", suffixes=("_a", "_b"))
+        first = (m["t0_a"] < m["t0_b"]) | ((m["t0_a"] == m["t0_b"]) & (m["step_a"] < m["step_b"]))
+        return m.loc[first]
+
+    def _conversation_quiet(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
+        days = rule.params["days"]
+        calls = c.loc[c["channel"] == "call"]
+        conv = self._log.loc[(self._log["channel"] == "call") & self._log["outcome"].isin(CONVERSATIONS)]
+        n = _count(conv["b"].to_numpy(), conv["lo"].to_numpy(), conv["hi"].to_numpy(), calls["b"].to_numpy(),
+                   calls["lo"].to_numpy() - days + 1, calls["hi"].to_numpy())
+        bad = n > 0
+        out = [self._hits(calls, bad, rule.id, [f"a telephone conversation in the {days} days before "
+                                                f"{_date(d)}: no call until {days} days after it"
+                                                for d in calls["lo"].to_numpy()[bad]])]
+        pairs = self._earlier_pairs(calls)
+        clash = pairs.loc[pairs["lo_b"] - pairs["hi_a"] < days]
+        out.append(pd.DataFrame({"borrower_id": clash["borrower_id"], "step": clash["step_b"], "rule_id": rule.id,
+                                 "why": [f"planned call (step {a}) may become a conversation less than {days} days "
+                                         "before this call" for a in clash["step_a"]]}))
+        return pd.concat(out, ignore_index=True).drop_duplicates(["borrower_id", "step"])
+
+    def _daily_calls(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
+        p = rule.params
+        calls = c.loc[c["channel"] == "call"]
+        q = (calls["b"].to_numpy(), calls["lo"].to_numpy(), calls["hi"].to_numpy())
+        out = []
+        for param, outcomes, what in (("max_attempts", None, "call attempts"),
+                                      ("max_effective", CONVERSATIONS, "possibly effective calls")):
+            if p[param] is None:
+                continue
+            n = _count(*self._events(self._log_events(channel="call", outcomes=outcomes), calls), *q)
+            bad = n > p[param]
+            out.append(self._hits(calls, bad, rule.id, [f"{k} {what} (this one included) on {_date(d)}; the limit "
+                                                        f"is {p[param]} a day" for k, d in zip(n[bad], q[2][bad],
+                                                                                               strict=True)]))
+        gap = p["min_gap_minutes"]
+        if gap:
+            log = self._log_events(channel="call")
+            key = np.sort(log["b"].to_numpy(np.int64) * (1 << 34) + log["t"].to_numpy() // 10**9)
+            base = calls["b"].to_numpy(np.int64) * (1 << 34)
+            lo = base + (calls["t0"].to_numpy() - gap * MINUTE_NS) // 10**9
+            hi = base + (calls["t1"].to_numpy() + gap * MINUTE_NS) // 10**9
+            near = np.searchsorted(key, hi, "left") - np.searchsorted(key, lo, "right") > 0
+            out.append(self._hits(calls, near, rule.id, [f"a logged call less than {gap} minutes from the window"]
+                                  * int(near.sum())))
+            pairs = self._earlier_pairs(calls)
+            clash = pairs.loc[pairs["t0_b"] < pairs["t1_a"] + gap * MINUTE_NS]
+            out.append(pd.DataFrame({"borrower_id": clash["borrower_id"], "step": clash["step_b"], "rule_id": rule.id,
+                                     "why": [f"planned call (step {a}) less than {gap} minutes before this window"
+                                             for a in clash["step_a"]]}))
+        return pd.concat(out, ignore_index=True).drop_duplicates(["borrower_id", "step"]) if out else \
+            pd.DataFrame(columns=VIOLATION_COLUMNS)
+
+    def _channel_caps(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
+        out = []
+        for period, days in (("per_day", 1), ("per_week", 7), ("per_month", 30)):
+            for key, cap in rule.params[period].items():
+                steps = c if key == "all" else c.loc[c["channel"] == key]
+                log = self._log_events(channel=None if key == "all" else key)
+                n = _count(*self._events(log, steps), steps["b"].to_numpy(), steps["lo"].to_numpy() - days + 1,
+                           steps["hi"].to_numpy())
+                bad = n > cap
+                what = "contacts" if key == "all" else f"{key} contacts"
+                out.append(self._hits(steps, bad, rule.id, [f"{k} {what} (this one included) in the {days} day(s) "
+                                                            f"to {_date(d)}; the cap is {cap}"
+                                                            for k, d in zip(n[bad], steps["hi"][bad], strict=True)]))
+        return pd.concat(out, ignore_index=True).drop_duplicates(["borrower_id", "step"]) if out else \
+            pd.DataFrame(columns=VIOLATION_COLUMNS)
+
+    # -- content -----------------------------------------------------------------------------------
+    def _required_text(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
+        p = rule.params
+        scope = c.loc[c["channel"].isin(p["channels"])]
+        lang = scope["language"].fillna("en").astype(str).str.split("-").str[0]
+        only = self.profile.__class__(name="", version="", title="", jurisdiction="", rules=(rule,))
+        need = [required_texts(only, p["element"], ch, lg)[0][1] for ch, lg in zip(scope["channel"], lang,
+                                                                                    strict=True)]
+        bad = np.array([not isinstance(m, str) or t not in m for m, t in zip(scope["message"], need, strict=True)],
+                       dtype=bool)
+        return self._hits(scope, bad, rule.id, [f"the message lacks the {p['element'].replace('_', '-')} text {t!r}"
+                                                for t, b in zip(need, bad, strict=True) if b])
+
+    def _content_lint(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
+        p = rule.params
+        scope = c if p["when_flag"] is None else c.loc[self._flag(c, p["when_flag"])]
+        found = [lint_text(m if isinstance(m, str) else "", p["categories"]) for m in scope["message"]]
+        bad = np.array([bool(f) for f in found], dtype=bool)
+        return self._hits(scope, bad, rule.id, ["forbidden wording: " + ", ".join(f"{ph!r} ({cat})" for cat, ph in f)
+                                                for f in found if f])
+
+    def _forbearance_first(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
+        p = rule.params
+        esc = c.loc[c["action"].isin(p["escalations"])]
+        offers = c.loc[c["action"].isin(p["offers"]), ["borrower_id", "step", "t1"]]
+        m = esc[["borrower_id", "step", "t0"]].merge(offers, on="borrower_id", how="left", suffixes=("", "_o"))
+        m["ok"] = (m["step_o"] < m["step"]) & (m["t1"] <= m["t0"])
+        ok = m.groupby(["borrower_id", "step"])["ok"].any()
+        bad = ~ok.reindex(pd.MultiIndex.from_frame(esc[["borrower_id", "step"]])).to_numpy(dtype=bool)
+        return self._hits(esc, bad, rule.id, [f"{a} before any earlier {' or '.join(p['offers'])} step in the plan"
+                                              for a in esc["action"][bad]])
+
+    def _rationale(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
+        bad = ~s["rationale"].map(lambda r: isinstance(r, str) and bool(r.strip())).to_numpy(dtype=bool)
+        return self._hits(s, bad, rule.id, ["the step has no rationale"] * int(bad.sum()))
+
+
+def check_plans(plans: object, borrowers: pd.DataFrame, contacts: pd.DataFrame | None = None,
+                profile: Profile | str = "us_reg_f_2021", *, holidays: Iterable[object] | None = None,
+                validate: bool = True) -> pd.DataFrame:
+    """Every violation of a profile's rules in a set of contact plans.
+
+    The checker is written from the rules (see the module notes for how each is read), not from
+    the planner: :meth:`ContactPolicy.plan` only emits plans it passes.
+
+    Parameters
+    ----------
+    plans : Plans or DataFrame
+        Plan steps with (at least) the columns borrower_id, step, action, channel, recipient,
+        window_start_utc, window_end_utc, language, message and rationale.
+    borrowers : DataFrame
+        The borrowers table.
+    contacts : DataFrame, optional
+        The contact log up to now.
+    profile : Profile or str, default "us_reg_f_2021"
+    holidays : iterable of date-like, optional
+        Public holidays (local dates), for profiles that block them.
+    validate : bool, default True
+        Validate ``borrowers`` and ``contacts`` against their contracts first.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``borrower_id, step, rule_id, why``; empty when every plan obeys every rule.
+        ``step`` 0 marks a rule about the whole plan.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from riskscore.policy import check_plans
+    >>> from riskscore.schemas import BORROWER_FLAGS
+    >>> b = pd.DataFrame({"borrower_id": ["b1"], "timezone": ["Asia/Shanghai"], "channels_allowed": ["sms,call"],
+    ...                   "preferred_channel": ["sms"], "language": ["zh"], **dict.fromkeys(BORROWER_FLAGS, [False])})
+    >>> call = {"borrower_id": "b1", "step": 1, "action": "agent_call", "channel": "call",
+    ...         "recipient": "borrower", "window_start_utc": pd.Timestamp("2026-11-24 13:30", tz="UTC"),
+    ...         "window_end_utc": pd.Timestamp("2026-11-24 14:30", tz="UTC"), "language": "zh",
+    ...         "message": "坐席话术", "rationale": "high balance at risk"}
+    >>> check_plans(pd.DataFrame([call]), b, profile="cn_gbt45251_2025")[["rule_id", "why"]].to_numpy().tolist()
+    [['CN-02', 'window 21:30-22:30 local in Asia/Shanghai is not within 08:00-22:00']]
+    """
+    if validate:
+        from riskscore.schemas import validate_borrowers, validate_contacts
+
+        borrowers = validate_borrowers(borrowers)
+        contacts = validate_contacts(contacts) if contacts is not None else None
+    return Checker(profile, borrowers, contacts, holidays=holidays).violations(plans)

@@ -1,0 +1,156 @@
+"""Local time for contact rules: candidate time zones, local dates and allowed UTC windows.
+
+Every time check is made in *every* time zone a borrower may be in (the borrower's ``timezone``
+plus its ``timezone_candidates``; 12 CFR 1006 comment 6(b)(1)(i)-2). A UTC instant has one local
+date per zone; count rules use the span of those dates (the earliest and the latest), so a contact
+counts in every window it could belong to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from riskscore.schemas import parse_channels, parse_hours
+
+__all__ = ["DAY_NS", "MINUTE_NS", "allowed_pieces", "candidate_zones", "local_ns", "zone_days"]
+
+DAY_NS = 86_400 * 10**9
+MINUTE_NS = 60 * 10**9
+_EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)
+
+
+def candidate_zones(borrowers: pd.DataFrame) -> pd.Series:
+    """The time zones each borrower may be in, as a sorted tuple, indexed by ``borrower_id``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> b = pd.DataFrame({"borrower_id": ["a"], "timezone": ["America/New_York"],
+    ...                   "timezone_candidates": ["America/Los_Angeles"]})
+    >>> candidate_zones(b).loc["a"]
+    ('America/Los_Angeles', 'America/New_York')
+    """
+    extra = borrowers["timezone_candidates"] if "timezone_candidates" in borrowers else pd.Series(
+        "", index=borrowers.index)
+    zones = [tuple(sorted({tz, *parse_channels(more)})) for tz, more in zip(borrowers["timezone"], extra, strict=True)]
+    return pd.Series(zones, index=pd.Index(borrowers["borrower_id"], name="borrower_id"), dtype=object)
+
+
+def local_ns(utc_ns: np.ndarray, zone: str) -> np.ndarray:
+    """Wall-clock time in ``zone`` of UTC instants, as int64 nanoseconds since the local epoch."""
+    if len(utc_ns) == 0:
+        return np.empty(0, dtype=np.int64)
+    idx = pd.DatetimeIndex(np.asarray(utc_ns, dtype="datetime64[ns]")).tz_localize("UTC").tz_convert(zone)
+    return idx.tz_localize(None).asi8
+
+
+def _by_zone(zone_sets: Sequence[tuple[str, ...]]) -> dict[str, np.ndarray]:
+    """Row positions per zone, for rows whose zone set contains it."""
+    codes, uniques = pd.factorize(pd.Series(list(zone_sets), dtype=object))
+    rows: dict[str, list[np.ndarray]] = {}
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    for k, zones in enumerate(uniques):
+        members = order[bounds[k]:bounds[k + 1]]
+        for z in zones:
+            rows.setdefault(z, []).append(members)
+    return {z: np.concatenate(parts) for z, parts in rows.items()}
+
+
+def zone_days(utc_ns: np.ndarray, zone_sets: Sequence[tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray]:
+    """Earliest and latest local date (days since 1970-01-01) of each instant over its zones.
+
+    Examples
+    --------
+    >>> t = pd.Timestamp("2026-03-01 03:00", tz="UTC").value
+    >>> lo, hi = zone_days(np.array([t]), [("America/New_York", "Asia/Shanghai")])
+    >>> [str(pd.Timestamp(d, unit="D").date()) for d in (lo[0], hi[0])]
+    ['2026-02-28', '2026-03-01']
+    """
+    utc_ns = np.asarray(utc_ns, dtype=np.int64)
+    lo = np.full(len(utc_ns), np.iinfo(np.int64).max)
+    hi = np.full(len(utc_ns), np.iinfo(np.int64).min)
+    for zone, rows in _by_zone(zone_sets).items():
+        day = local_ns(utc_ns[rows], zone) // DAY_NS
+        lo[rows] = np.minimum(lo[rows], day)
+        hi[rows] = np.maximum(hi[rows], day)
+    return lo, hi
+
+
+def weekday(day: np.ndarray) -> np.ndarray:
+    """Weekday (Monday = 0) of day numbers since 1970-01-01."""
+    return (np.asarray(day) + _EPOCH_WEEKDAY) % 7
+
+
+def in_ranges(minute: np.ndarray, ranges: Iterable[tuple[int, int]]) -> np.ndarray:
+    """Whether each minute of the day lies in one of the (start, end) ranges (an end before the
+    start wraps past midnight)."""
+    out = np.zeros(len(minute), dtype=bool)
+    for a, b in ranges:
+        out |= ((minute >= a) & (minute < b)) if a < b else ((minute >= a) | (minute < b))
+    return out
+
+
+def allowed_pieces(zones: tuple[str, ...], lo_ns: int, hi_ns: int, *, hours: tuple[int, int] | None,
+                   inconvenient: str = "", blocked_weekdays: Iterable[int] = (),
+                   holidays: Iterable[int] = ()) -> list[tuple[int, int]]:
+    """UTC intervals in ``[lo_ns, hi_ns)`` when contact is allowed in every zone, minute by minute.
+
+    A piece never crosses a local midnight or a change of UTC offset in any zone, so it lies on
+    one local date, at one offset, in each zone (what :func:`~riskscore.policy.check_plans`
+    requires of a window).
+
+    Parameters
+    ----------
+    zones : tuple of str
+        Candidate IANA zones.
+    lo_ns, hi_ns : int
+        UTC bounds, nanoseconds since the epoch; ``lo_ns`` is rounded up to a whole minute.
+    hours : (start, end) minutes of the local day, or None for the whole day.
+    inconvenient : str
+        The borrower's ``inconvenient_hours`` cell (local ranges, in every zone).
+    blocked_weekdays : iterable of int
+        Weekdays (Monday = 0) with no contact.
+    holidays : iterable of int
+        Local dates (days since 1970-01-01) with no contact.
+
+    Returns
+    -------
+    list of (start_ns, end_ns)
+
+    Examples
+    --------
+    >>> lo = pd.Timestamp("2026-11-24 06:00", tz="UTC").value
+    >>> pieces = allowed_pieces(("America/Los_Angeles", "America/New_York"), lo, lo + DAY_NS,
+    ...                         hours=(8 * 60, 21 * 60))
+    >>> [(str(pd.Timestamp(a, tz="UTC")), str(pd.Timestamp(b, tz="UTC"))) for a, b in pieces]
+    [('2026-11-24 16:00:00+00:00', '2026-11-25 02:00:00+00:00')]
+    """
+    start = -(-lo_ns // MINUTE_NS) * MINUTE_NS
+    if hi_ns <= start:
+        return []
+    grid = np.arange(start, hi_ns, MINUTE_NS, dtype=np.int64)
+    ok = np.ones(len(grid), dtype=bool)
+    cut = np.zeros(len(grid) - 1, dtype=bool)
+    blocked_weekdays = np.fromiter(blocked_weekdays, dtype=np.int64)
+    holidays = np.fromiter(holidays, dtype=np.int64)
+    ranges = parse_hours(inconvenient)
+    for zone in zones:
+        local = local_ns(grid, zone)
+        day, minute = local // DAY_NS, (local % DAY_NS) // MINUTE_NS
+        if hours is not None:
+            ok &= (minute >= hours[0]) & (minute < hours[1])
+        ok &= ~in_ranges(minute, ranges)
+        ok &= ~np.isin(weekday(day), blocked_weekdays) & ~np.isin(day, holidays)
+        # a new piece starts wherever a local date or the offset changes in any zone
+        cut |= (np.diff(day) != 0) | (np.diff(local - grid) != 0)
+    cut |= np.diff(ok.astype(np.int8)) != 0
+    cuts = np.flatnonzero(cut) + 1
+    pieces = []
+    for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(grid)], strict=True):
+        if b > a and ok[a]:
+            pieces.append((int(grid[a]), int(grid[b - 1]) + MINUTE_NS))
+    return pieces
