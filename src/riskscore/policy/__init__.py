@@ -5,23 +5,30 @@ Rule profiles are versioned YAML shipped with the package (:func:`list_profiles`
 """
 
 from riskscore.policy._checks import PLAN_COLUMNS, VIOLATION_COLUMNS, Checker, check_plans
+from riskscore.policy._planner import ContactPolicy, default_call_value
+from riskscore.policy._plans import AUDIT_COLUMNS, EVENT_COLUMNS, Plans
 from riskscore.policy._profile import ACTIONS, CONTACT_ACTIONS, KINDS, Profile, Rule, list_profiles, load_profile
 from riskscore.policy._templates import LINT_PHRASES, lint_text, render_message, templates
 
 __all__ = [
-           "ACTIONS",
-           "CONTACT_ACTIONS",
-           "KINDS",
-           "LINT_PHRASES",
-           "PLAN_COLUMNS",
-           "VIOLATION_COLUMNS",
-           "Checker",
-           "Profile",
-           "Rule",
-           "check_plans",
-           "lint_text",
-           "list_profiles",
-           "load_profile",
-           "render_message",
-           "templates",
+    "ACTIONS",
+    "AUDIT_COLUMNS",
+    "CONTACT_ACTIONS",
+    "EVENT_COLUMNS",
+    "KINDS",
+    "LINT_PHRASES",
+    "PLAN_COLUMNS",
+    "VIOLATION_COLUMNS",
+    "Checker",
+    "ContactPolicy",
+    "Plans",
+    "Profile",
+    "Rule",
+    "check_plans",
+    "default_call_value",
+    "lint_text",
+    "list_profiles",
+    "load_profile",
+    "render_message",
+    "templates",
 ]

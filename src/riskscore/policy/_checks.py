@@ -119,6 +119,9 @@ class Checker:
                                  dtype=np.int64)
         self.holidays_given = holidays is not None
         self._log = self._prepare_log(contacts)
+        self._cache: dict[tuple, object] = {}
+        self._sets = {col: self.borrowers[col].map(lambda v: frozenset(parse_channels(v))).to_numpy()
+                      for col in ("channels_allowed", "opt_outs", "consents")}
 
     # -- the log ---------------------------------------------------------------------------------
     def _prepare_log(self, contacts: pd.DataFrame | None) -> pd.DataFrame:
@@ -141,6 +144,12 @@ class Checker:
 
     def _log_events(self, *, channel: str | None = None, outcomes: Iterable[str] | None = None,
                     outbound: bool = True) -> pd.DataFrame:
+        key = ("events", channel, None if outcomes is None else tuple(outcomes), outbound)
+        if key not in self._cache:
+            self._cache[key] = self._select(channel, outcomes, outbound)
+        return self._cache[key]
+
+    def _select(self, channel: str | None, outcomes: Iterable[str] | None, outbound: bool) -> pd.DataFrame:
         log = self._log
         keep = ~log["outcome"].isin(EVENT_OUTCOMES)
         if channel is not None:
@@ -237,7 +246,7 @@ class Checker:
 
     # -- channels ------------------------------------------------------------------------------------
     def _channels_allowed(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
-        allowed = self.borrowers["channels_allowed"].map(lambda v: frozenset(parse_channels(v))).to_numpy()
+        allowed = self._sets["channels_allowed"]
         bad = np.array([ch not in allowed[b] for b, ch in zip(c["b"], c["channel"], strict=True)], dtype=bool)
         return self._hits(c, bad, rule.id, [f"{ch} is not among the borrower's allowed channels"
                                             for ch in c["channel"][bad]])
@@ -252,6 +261,12 @@ class Checker:
                                             for r in c["recipient"][bad]])
 
     def _last_events(self, outcomes: Iterable[str] | None = None, inbound_only: bool = False) -> pd.Series:
+        key = ("last", None if outcomes is None else tuple(outcomes), inbound_only)
+        if key not in self._cache:
+            self._cache[key] = self._last(outcomes, inbound_only)
+        return self._cache[key]
+
+    def _last(self, outcomes: Iterable[str] | None, inbound_only: bool) -> pd.Series:
         log = self._log
         keep = log["outcome"].isin(list(outcomes)) if outcomes is not None else ~log["outcome"].isin(EVENT_OUTCOMES)
         if inbound_only:
@@ -266,7 +281,7 @@ class Checker:
         return last.reindex(idx).fillna(np.iinfo(np.int64).min).to_numpy().astype(np.int64)
 
     def _opted_out(self, c: pd.DataFrame) -> np.ndarray:
-        column = self.borrowers["opt_outs"].map(lambda v: frozenset(parse_channels(v))).to_numpy()
+        column = self._sets["opt_outs"]
         listed = np.array([ch in column[b] for b, ch in zip(c["b"], c["channel"], strict=True)], dtype=bool)
         opt = self._lookup(self._last_events(["opt_out"]), c)
         consent = self._lookup(self._last_events(["consent"]), c)
@@ -288,7 +303,7 @@ class Checker:
         evidence = np.where(consent > revoked, consent, never)
         evidence = np.maximum(evidence, np.where(used > revoked, used, never))
         fresh = c["channel"].map(p["fresh_days"]).to_numpy(dtype=float)  # NaN: any age
-        column = self.borrowers["consents"].map(lambda v: frozenset(parse_channels(v))).to_numpy()
+        column = self._sets["consents"]
         listed = np.array([ch in column[b] for b, ch in zip(c["b"], c["channel"], strict=True)], dtype=bool)
         t0 = c["t0"].to_numpy()
         dated_ok = (evidence > never) & (np.isnan(fresh) | (t0 - evidence <= np.nan_to_num(fresh) * DAY_NS))

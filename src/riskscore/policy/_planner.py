@@ -1,0 +1,537 @@
+"""The planner: scores and reasons become contact plans that the checker passes.
+
+Each borrower falls in one segment (first match wins):
+
+==============  =========================================================================  ===========================
+segment         who                                                                        steps (day from now)
+==============  =========================================================================  ===========================
+``unknown``     no row in the borrowers table (flags and channels unknown)                 human review
+``blocked``     a flag of a ``block_flag`` rule (cease, dispute, attorney, bankruptcy ...)   none
+``review``      a flag of a ``review_flag`` rule (vulnerable, refuses automated, deceased)   human review
+``hardship``    ``hardship_declared``, or a hardship reason code among the top reasons     plan offer (0), referral (2)
+``no_contact``  likelihood >= ``no_contact_threshold``                                     none
+``self_cure``   likelihood >= ``self_cure_threshold``                                      gentle reminder (0)
+``middle``      likelihood >= ``low_threshold``                                            reminder (0), link (3)
+``low``         the rest                                                                   link (0), offer (2), call (4)
+==============  =========================================================================  ===========================
+
+Every candidate step is checked against the profile (:class:`~riskscore.policy.Checker`) with the
+steps already accepted for the borrower; one that breaks a rule is tried on the next channel, then
+the next day, within the horizon, and dropped when nothing is allowed. :attr:`Plans.events`
+records which rule moved or dropped it. Agent calls go, day by day, to the borrowers where a call
+is worth most (``call_value``) until the day's capacity is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from riskscore._validation import data_error
+from riskscore.policy._checks import PLAN_COLUMNS, Checker
+from riskscore.policy._clock import DAY_NS, allowed_pieces, candidate_zones, local_ns
+from riskscore.policy._plans import EVENT_COLUMNS, Plans
+from riskscore.policy._profile import LANGS, WEEKDAYS, Profile, load_profile
+from riskscore.policy._templates import render_message
+from riskscore.schemas import OPTIONAL_COLUMNS, parse_channels, validate_borrowers, validate_contacts
+
+__all__ = ["ContactPolicy", "default_call_value"]
+
+_MESSAGE_CHANNELS = ("app", "sms", "email", "letter")
+#: segment -> [(action, template name, day offset)]
+_STEPS: dict[str, list[tuple[str, str, int]]] = {
+    "hardship": [("repayment_plan_offer", "repayment_plan_offer", 0), ("hardship_referral", "hardship_referral", 2)],
+    "self_cure": [("reminder", "reminder_gentle", 0)],
+    "middle": [("reminder", "reminder", 0), ("payment_link", "payment_link", 3)],
+    "low": [("payment_link", "payment_link", 0), ("repayment_plan_offer", "repayment_plan_offer", 2),
+            ("agent_call", "agent_call", 4)],
+}
+_WHY = {
+    "unknown": "no borrowers row: flags, channels and consent are unknown, so a person reviews the case",
+    "no_contact": "likely to repay without contact ({lik:.0%} >= {nc:.0%}): no contact",
+    "self_cure": "likely to repay soon ({lik:.0%} >= {sc:.0%}): a gentle reminder at most",
+    "middle": "likelihood {lik:.0%} (between {lo:.0%} and {sc:.0%}): a reminder and a self-service payment link",
+    "low": "likelihood {lik:.0%} (< {lo:.0%}), call value {val:,.2f}: payment link and repayment-plan offer "
+           "before any call",
+    "hardship": "hardship signal ({sig}): a repayment-plan offer and a referral to free debt advice, never a call",
+}
+#: rule kinds whose verdict on a channel does not change from day to day
+_STATIC = ("channels_allowed", "channel_never", "medium_opt_out", "channel_consent", "recipient", "required_text",
+           "content_lint")
+_PLACED = ("reminder", "payment_link", "repayment_plan_offer", "hardship_referral", "agent_call")
+_TONES = {"reminder_gentle": "gentle", "reminder": "neutral", "payment_link": "neutral",
+          "repayment_plan_offer": "supportive", "hardship_referral": "supportive", "agent_call": "supportive"}
+_SCORES = pa.DataFrameSchema(
+    {"likelihood": pa.Column(float, pa.Check.in_range(0.0, 1.0), nullable=False, coerce=True),
+     "amount_at_risk": pa.Column(float, pa.Check.ge(0.0), nullable=False, coerce=True, required=False)},
+    index=pa.Index(str, unique=True, name="borrower_id", coerce=True), name="scores", strict=False)
+
+
+def default_call_value(scores: pd.DataFrame) -> pd.Series:
+    """Worth of an agent call: amount at risk x (1 - likelihood); 1 - likelihood without amounts.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"likelihood": [0.2, 0.5], "amount_at_risk": [100.0, 1000.0]})
+    >>> default_call_value(s).tolist()
+    [80.0, 500.0]
+    """
+    risk = 1.0 - scores["likelihood"]
+    return risk * scores["amount_at_risk"] if "amount_at_risk" in scores else risk
+
+
+class ContactPolicy:
+    """Plan non-harassing contact from scores and reasons, under a rule profile.
+
+    Parameters
+    ----------
+    profile : str, path or Profile, default "us_reg_f_2021"
+        A shipped profile (:func:`list_profiles`), a YAML file, or a loaded profile.
+    overrides : mapping, optional
+        Single rule parameters to change (``{"US-07.max_calls": 5}``), reported as policy values.
+    horizon_days : int, default 7
+        Days (in the borrower's local calendar, from ``now``) a plan covers.
+    agent_calls_per_day : int, optional
+        Agent-call capacity per day; ``None`` means no limit.
+    call_value : callable, optional
+        ``scores -> Series`` of the worth of a call per borrower (default
+        :func:`default_call_value`); calls go to the highest values first.
+    self_cure_threshold, no_contact_threshold, low_threshold : float
+        Likelihood cut-offs of the segments (see the module notes).
+    hardship_codes : tuple of str, default ("RS-PARTIAL",)
+        Reason codes that signal hardship when among a borrower's top ``hardship_top`` reasons.
+    hardship_top : int, default 2
+    holidays : iterable of date-like, optional
+        Public holidays for profiles that block them.
+    lead_minutes : int, default 15
+        No window opens sooner than this after ``now``.
+    min_window_minutes : int, default 60
+        A day whose longest allowed window is shorter is skipped.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from riskscore.policy import ContactPolicy
+    >>> from riskscore.schemas import BORROWER_FLAGS
+    >>> borrowers = pd.DataFrame({"borrower_id": ["a", "b"], "timezone": "Asia/Shanghai",
+    ...     "channels_allowed": "sms,call", "preferred_channel": "sms", "language": "zh",
+    ...     **dict.fromkeys(BORROWER_FLAGS, False)})
+    >>> scores = pd.DataFrame({"likelihood": [0.9, 0.1]}, index=pd.Index(["a", "b"], name="borrower_id"))
+    >>> plans = ContactPolicy("cn_gbt45251_2025").plan(scores, None, borrowers, None,
+    ...                                                now=pd.Timestamp("2026-11-23 13:30", tz="UTC"))
+    >>> plans.steps[["borrower_id", "action", "channel", "window_start_local"]].to_numpy().tolist()[:2]
+    [['a', 'reminder', 'sms', '2026-11-24 08:00'], ['b', 'payment_link', 'sms', '2026-11-24 08:00']]
+    """
+
+    def __init__(self, profile: str | Profile = "us_reg_f_2021", overrides: Mapping[str, Any] | None = None, *,
+                 horizon_days: int = 7, agent_calls_per_day: int | None = None,
+                 call_value: Callable[[pd.DataFrame], pd.Series] | None = None, self_cure_threshold: float = 0.8,
+                 no_contact_threshold: float = 0.95, low_threshold: float = 0.4,
+                 hardship_codes: Iterable[str] = ("RS-PARTIAL",), hardship_top: int = 2,
+                 holidays: Iterable[object] | None = None, lead_minutes: int = 15,
+                 min_window_minutes: int = 60) -> None:
+        self.profile = load_profile(profile, overrides)
+        if not (isinstance(horizon_days, int) and 1 <= horizon_days <= 60):
+            raise ValueError(f"horizon_days must be an int in [1, 60], got {horizon_days!r}")
+        if agent_calls_per_day is not None and (not isinstance(agent_calls_per_day, int) or agent_calls_per_day < 0):
+            raise ValueError(f"agent_calls_per_day must be None or an int >= 0, got {agent_calls_per_day!r}")
+        if not 0.0 <= low_threshold <= self_cure_threshold <= no_contact_threshold <= 1.0:
+            raise ValueError("thresholds must satisfy 0 <= low_threshold <= self_cure_threshold <= "
+                             f"no_contact_threshold <= 1, got {low_threshold}, {self_cure_threshold}, "
+                             f"{no_contact_threshold}")
+        self.horizon_days, self.agent_calls_per_day = horizon_days, agent_calls_per_day
+        self.call_value = call_value or default_call_value
+        self.self_cure_threshold, self.no_contact_threshold = self_cure_threshold, no_contact_threshold
+        self.low_threshold, self.hardship_codes, self.hardship_top = low_threshold, tuple(hardship_codes), hardship_top
+        self.holidays = None if holidays is None else list(holidays)
+        self.lead_minutes, self.min_window_minutes = lead_minutes, min_window_minutes
+
+    def __repr__(self) -> str:
+        return (f"ContactPolicy(profile={self.profile.name!r}, horizon_days={self.horizon_days}, "
+                f"agent_calls_per_day={self.agent_calls_per_day})")
+
+    # -- inputs ------------------------------------------------------------------------------------
+    @staticmethod
+    def _scores(scores: pd.DataFrame) -> pd.DataFrame:
+        if not isinstance(scores, pd.DataFrame):
+            raise TypeError(f"scores must be a DataFrame, got {type(scores).__name__}")
+        if "borrower_id" in scores.columns:
+            scores = scores.set_index("borrower_id")
+        scores = scores.rename_axis("borrower_id")
+        try:
+            return _SCORES.validate(scores, lazy=True)
+        except pa.errors.SchemaErrors as err:
+            fc = err.failure_cases
+            failures = pd.DataFrame({"table": "scores", "column": fc["column"].astype(object).to_numpy(),
+                                     "check": fc["check"].astype(str).to_numpy(),
+                                     "index": fc["index"].to_numpy(dtype=object),
+                                     "failure_case": fc["failure_case"].astype(str).to_numpy()})
+            failures["reason"] = failures["column"].astype(str) + " fails " + failures["check"]
+            raise data_error("scores", failures) from None
+
+    def _signals(self, reasons: pd.DataFrame | None, ids: pd.Index) -> tuple[pd.Series, pd.Series]:
+        """Per borrower: the top adverse reasons (code: text) and the hardship code found, if any."""
+        empty = pd.Series("", index=ids, dtype=object)
+        if reasons is None or len(reasons) == 0:
+            return empty, empty
+        missing = {"row", "code"} - set(reasons.columns)
+        if missing:
+            raise ValueError(f"reasons must be reason_codes() output with the columns 'row' and 'code'; "
+                             f"missing {sorted(missing)}")
+        r = reasons
+        if "direction" in r:
+            r = r.loc[r["direction"] == "adverse"]
+        if "rank" in r:
+            r = r.sort_values(["row", "rank"], kind="stable")
+        r = r.loc[r["code"] != "RS-NONE"]
+        top = r.groupby("row", sort=False).head(self.hardship_top)
+        text = top["code"] + (": " + top["text"].astype(str) if "text" in top else "")
+        said = text.groupby(top["row"]).agg("; ".join).reindex(ids).fillna("")
+        hard = top.loc[top["code"].isin(self.hardship_codes)].groupby("row")["code"].first().reindex(ids).fillna("")
+        return said, hard
+
+    # -- segments ----------------------------------------------------------------------------------
+    def _segments(self, scores: pd.DataFrame, b: pd.DataFrame, known: np.ndarray, hard: pd.Series,
+                  value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n = len(scores)
+        seg = np.full(n, "", dtype=object)
+        why = np.full(n, "", dtype=object)
+
+        def take(mask: np.ndarray, name: str, text: np.ndarray | str) -> None:
+            mask = mask & (seg == "")
+            seg[mask] = name
+            why[mask] = text if isinstance(text, str) else text[mask]
+
+        take(~known, "unknown", _WHY["unknown"])
+        for kind, name, verb in (("block_flag", "blocked", "no collection contact"),
+                                 ("review_flag", "review", "human review only, no automated contact")):
+            for rule in self.profile.of_kind(kind):
+                on = b[rule.params["flag"]].fillna(False).to_numpy(dtype=bool)
+                take(on, name, f"{rule.params['flag']} is set ({rule.id}, {rule.cite}): {verb}")
+        lik = scores["likelihood"].to_numpy()
+        declared = b["hardship_declared"].fillna(False).to_numpy(dtype=bool)
+        signal = np.where(declared, "hardship declared", np.where(hard.to_numpy() != "",
+                                                                  "reason " + hard.to_numpy(), ""))
+        take(signal != "", "hardship", np.array([_WHY["hardship"].format(sig=s) for s in signal], dtype=object))
+        fmt = {"nc": self.no_contact_threshold, "sc": self.self_cure_threshold, "lo": self.low_threshold}
+        for name, cut in (("no_contact", self.no_contact_threshold), ("self_cure", self.self_cure_threshold),
+                          ("middle", self.low_threshold), ("low", -1.0)):
+            mask = (lik >= cut) & (seg == "")
+            texts = np.array([_WHY[name].format(lik=x, val=v, **fmt) for x, v in zip(lik[mask], value[mask],
+                                                                                    strict=True)], dtype=object)
+            full = np.full(n, "", dtype=object)
+            full[mask] = texts
+            take(mask, name, full)
+        return seg, why
+
+    # -- windows -----------------------------------------------------------------------------------
+    def _time_rules(self) -> dict[str, Any]:
+        hours, weekdays, holidays = None, set(), False
+        for rule in self.profile.of_kind("time_window"):
+            a, b = (int(x[:2]) * 60 + int(x[3:]) for x in (rule.params["start"], rule.params["end"]))
+            hours = (a, b) if hours is None else (max(hours[0], a), min(hours[1], b))
+        for rule in self.profile.of_kind("blocked_days"):
+            weekdays |= {WEEKDAYS.index(d) for d in rule.params["weekdays"]}
+            holidays |= bool(rule.params["public_holidays"])
+        days = [int(pd.Timestamp(h).value // DAY_NS) for h in (self.holidays or ())] if holidays else []
+        return {"hours": hours, "blocked_weekdays": sorted(weekdays), "holidays": days,
+                "designated": bool(self.profile.of_kind("designated_times"))}
+
+    def _windows(self, zones: np.ndarray, hours_cells: np.ndarray, now: pd.Timestamp) -> tuple[np.ndarray, dict]:
+        """Signature code per borrower, and {(signature, day): (start_ns, end_ns)}: the longest
+        allowed piece on each local day (of the borrower's own zone) of the horizon."""
+        spec = self._time_rules()
+        cells = hours_cells if spec["designated"] else np.full(len(zones), "", dtype=object)
+        codes, sigs = pd.factorize(pd.Series(list(zip(zones, cells, strict=True)), dtype=object))
+        lo = now.value + self.lead_minutes * 60 * 10**9
+        hi = now.value + (self.horizon_days + 2) * DAY_NS
+        table: dict[tuple[int, int], tuple[int, int]] = {}
+        for k, (zs, cell) in enumerate(sigs):
+            primary = zs[0]
+            today = int(local_ns(np.array([now.value]), primary)[0] // DAY_NS)
+            for a, b in allowed_pieces(zs[1], lo, hi, hours=spec["hours"], inconvenient=cell,
+                                       blocked_weekdays=spec["blocked_weekdays"], holidays=spec["holidays"]):
+                day = int(local_ns(np.array([a]), primary)[0] // DAY_NS) - today
+                if b - a < self.min_window_minutes * 60 * 10**9:
+                    continue
+                if 0 <= day < self.horizon_days and b - a > table.get((k, day), (0, 0))[1] - table.get((k, day),
+                                                                                                      (0, 0))[0]:
+                    table[(k, day)] = (a, b)
+        return codes, table
+
+    # -- planning ----------------------------------------------------------------------------------
+    def plan(self, scores: pd.DataFrame, reasons: pd.DataFrame | None, borrowers: pd.DataFrame,
+             contacts: pd.DataFrame | None = None, now: object = None) -> Plans:
+        """One plan per scored borrower over the horizon; every plan passes :func:`check_plans`.
+
+        Parameters
+        ----------
+        scores : DataFrame
+            Indexed by ``borrower_id`` (or with that column): ``likelihood`` in [0, 1] and,
+            optionally, ``amount_at_risk`` (>= 0) for the default call value.
+        reasons : DataFrame or None
+            :func:`riskscore.explain.reason_codes` output (``row`` is the borrower id).
+        borrowers : DataFrame
+            The borrowers table (validated here).
+        contacts : DataFrame, optional
+            The contact log up to ``now`` (validated here).
+        now : timestamp, optional
+            Time zone-aware; default the current time.
+
+        Returns
+        -------
+        Plans
+        """
+        now = _utc(now)
+        scores = self._scores(scores)
+        borrowers = validate_borrowers(borrowers)
+        contacts = validate_contacts(contacts) if contacts is not None else None
+        checker = Checker(self.profile, borrowers, contacts, holidays=self.holidays)
+        ids = scores.index
+        b = borrowers.set_index("borrower_id").reindex(ids)
+        for col, default in OPTIONAL_COLUMNS["borrowers"].items():
+            b[col] = b[col].fillna(default) if col in b else default
+        known = ids.isin(borrowers["borrower_id"])
+        said, hard = self._signals(reasons, ids)
+        value = np.asarray(self.call_value(scores), dtype=float)
+        seg, why = self._segments(scores, b, known, hard, value)
+        ctx = self._context(b, known, ids, now, why, said)
+        accepted, events = self._place(checker, ctx, seg, value)
+        steps = self._finish(checker, ctx, seg, accepted, events)
+        flags = b[[f for f in b.columns if b[f].dtype == bool]]
+        return Plans(steps=steps, events=pd.DataFrame(events, columns=EVENT_COLUMNS), profile=self.profile,
+                     flags=flags, now=now)
+
+    def _context(self, b: pd.DataFrame, known: np.ndarray, ids: pd.Index, now: pd.Timestamp, why: np.ndarray,
+                 said: pd.Series) -> dict[str, Any]:
+        never = {c for r in self.profile.of_kind("channel_never") for c in r.params["channels"]}
+        allowed = [set(parse_channels(v)) - set(parse_channels(o)) - never
+                   for v, o in zip(b["channels_allowed"].fillna(""), b["opt_outs"], strict=True)]
+        pref = b["preferred_channel"].to_numpy(dtype=object)
+        msg = [tuple(dict.fromkeys(c for c in ((p,) if p in _MESSAGE_CHANNELS else ()) + _MESSAGE_CHANNELS
+                                   if c in a)) for p, a in zip(pref, allowed, strict=True)]
+        cand = candidate_zones(b.loc[known].reset_index()).reindex(ids)
+        zones = _objects([(tz, z) if isinstance(z, tuple) else (None, ()) for tz, z in
+                          zip(b["timezone"], cand, strict=True)])
+        sig, table = self._windows(zones[known], b["inconvenient_hours"].to_numpy(dtype=object)[known], now)
+        sig_all = np.full(len(ids), -1, dtype=np.int64)
+        sig_all[known] = sig
+        lang = b["language"].fillna("en").astype(str).str.split("-").str[0].to_numpy(dtype=object, copy=True)
+        fallback = ~np.isin(lang, LANGS)
+        lang[fallback] = "en"
+        note = np.where(fallback, "; no template in the borrower's language: English used", "")
+        reasons = np.where(said.to_numpy() != "", "; reasons: " + said.to_numpy(), "")
+        return {"ids": ids, "msg": msg, "call": np.array(["call" in a for a in allowed]), "pref": pref,
+                "zones": zones, "sig": sig_all, "table": table, "lang": lang,
+                "why": why + reasons + note, "messages": {}}
+
+    def _message(self, ctx: dict, template_id: str, lang: str) -> str:
+        key = (template_id, lang)
+        if key not in ctx["messages"]:
+            ctx["messages"][key] = render_message(template_id, lang, self.profile)
+        return ctx["messages"][key]
+
+    def _place(self, checker: Checker, ctx: dict, seg: np.ndarray, value: np.ndarray) -> tuple[pd.DataFrame, list]:
+        rows = [(bi, j, *step) for bi, s in enumerate(seg) for j, step in enumerate(_STEPS.get(s, ()))]
+        todo = pd.DataFrame(rows, columns=["bi", "stage", "action", "template", "day0"])
+        todo["day0"] = todo["day0"].clip(upper=self.horizon_days - 1)
+        accepted = pd.DataFrame()
+        events: list[tuple[str, str, str, str]] = []
+        for stage in sorted(todo["stage"].unique()):
+            pend = todo.loc[todo["stage"] == stage].reset_index(drop=True)
+            pend["chans"] = [("call",) if a == "agent_call" and ctx["call"][bi] else
+                             (() if a == "agent_call" else ctx["msg"][bi]) for a, bi in zip(pend["action"],
+                                                                                          pend["bi"], strict=True)]
+            pend["day"], pend["ci"] = pend["day0"], 0
+            capacity = dict.fromkeys(range(self.horizon_days), self.agent_calls_per_day)
+            while len(pend):
+                pend, done = self._round(checker, ctx, pend, accepted, events, capacity, value)
+                if len(done):
+                    accepted = pd.concat([accepted, done], ignore_index=True)
+        return accepted, events
+
+    def _drop(self, ctx: dict, pend: pd.DataFrame, mask: np.ndarray, rule_ids: list[str], detail: str,
+              events: list) -> None:
+        for bi, action in zip(pend["bi"][mask], pend["action"][mask], strict=True):
+            for rid in rule_ids:
+                events.append((ctx["ids"][bi], action, rid, f"{action} dropped: {detail}"))
+
+    def _round(self, checker: Checker, ctx: dict, pend: pd.DataFrame, accepted: pd.DataFrame, events: list,
+               capacity: dict, value: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Try every pending step on its current (day, channel); return (still pending, accepted)."""
+        nch = pend["chans"].map(len).to_numpy()
+        no_channel = nch == 0
+        self._drop(ctx, pend, no_channel, ["PLAN-CHANNEL"],
+                   "no channel is allowed for it (allowed, not opted out, consented, never-list)", events)
+        late = ~no_channel & (pend["day"].to_numpy() >= self.horizon_days)
+        self._drop(ctx, pend, late, ["PLAN-HORIZON"], f"no day and channel within the {self.horizon_days}-day "
+                   "horizon passes every rule (see this borrower's other events)", events)
+        pend = pend.loc[~no_channel & ~late].reset_index(drop=True)
+        if not len(pend):
+            return pend, pd.DataFrame()
+        day = pend["day"].to_numpy()
+        chan = np.array([c[i] for c, i in zip(pend["chans"], pend["ci"], strict=True)], dtype=object)
+        win = [ctx["table"].get((ctx["sig"][bi], d)) for bi, d in zip(pend["bi"], day, strict=True)]
+        has = np.array([w is not None for w in win], dtype=bool)
+        cand = self._rows(ctx, pend.loc[has], chan[has], day[has], [w for w in win if w is not None])
+        mine = accepted.loc[accepted["bi"].isin(cand["bi"])] if len(accepted) else accepted
+        found = checker.violations(pd.concat([mine, cand], ignore_index=True)) if len(cand) else pd.DataFrame(
+            columns=["borrower_id", "step", "rule_id", "why"])
+        ok = ~cand["borrower_id"].isin(found["borrower_id"]).to_numpy()
+        kinds = {r.id: r.kind for r in self.profile.rules}
+        dynamic = found.loc[~found["rule_id"].map(kinds).isin(_STATIC), "borrower_id"]
+        static = ~cand["borrower_id"].isin(dynamic).to_numpy() & ~ok  # the channel itself is barred
+        self._note(cand, found, events)
+        full = np.zeros(len(cand), dtype=bool)
+        if self.agent_calls_per_day is not None and ok.any():
+            full = ok & ~self._within_capacity(cand, ok, capacity, value, ctx, events)
+            ok &= ~full
+        done = cand.loc[ok]
+        # what happens to the rest: a barred channel is removed; otherwise the next channel, then the next day
+        nxt = pend.copy()
+        pos = np.flatnonzero(has)
+        nxt["bar"] = False
+        nxt.loc[pos[static], "bar"] = True
+        nxt["full"] = ~has
+        nxt.loc[pos[full], "full"] = True
+        nxt["done"] = False
+        nxt.loc[pos[ok], "done"] = True
+        nxt = nxt.loc[~nxt["done"]]
+        chans = [tuple(x for k, x in enumerate(c) if k != i) if bar else c
+                 for c, i, bar in zip(nxt["chans"], nxt["ci"], nxt["bar"], strict=True)]
+        ci = nxt["ci"].to_numpy() + np.where(nxt["bar"] | nxt["full"], 0, 1)
+        ci = np.where(nxt["full"], len(max(chans, key=len, default=())) + 1, ci)
+        wrap = ci >= np.array([max(len(c), 1) for c in chans])
+        nxt["chans"], nxt["ci"] = chans, np.where(wrap, 0, ci)
+        nxt["day"] = nxt["day"].to_numpy() + wrap
+        return nxt.drop(columns=["bar", "full", "done"]).reset_index(drop=True), done
+
+    @staticmethod
+    def _note(cand: pd.DataFrame, found: pd.DataFrame, events: list) -> None:
+        tried = cand.set_index("borrower_id")
+        for bid, rid, w in found[["borrower_id", "rule_id", "why"]].drop_duplicates(["borrower_id", "rule_id"]
+                                                                                    ).itertuples(index=False):
+            a, c, d = tried.at[bid, "action"], tried.at[bid, "channel"], tried.at[bid, "day"]
+            events.append((bid, a, rid, f"{a} by {c} on day {d} not allowed: {w}"))
+
+    def _within_capacity(self, cand: pd.DataFrame, ok: np.ndarray, capacity: dict, value: np.ndarray, ctx: dict,
+                         events: list) -> np.ndarray:
+        keep = np.ones(len(cand), dtype=bool)
+        calls = np.flatnonzero(ok & (cand["action"] == "agent_call").to_numpy())
+        for d in np.unique(cand["day"].to_numpy()[calls]):
+            on_day = calls[cand["day"].to_numpy()[calls] == d]
+            ranked = on_day[np.argsort(-value[cand["bi"].to_numpy()[on_day]], kind="stable")]
+            room = capacity[int(d)]
+            keep[ranked[room:]] = False
+            capacity[int(d)] = max(0, room - len(ranked))
+            for bi in cand["bi"].to_numpy()[ranked[room:]]:
+                events.append((ctx["ids"][bi], "agent_call", "CAPACITY",
+                               f"agent-call capacity ({self.agent_calls_per_day} a day) used by higher-value "
+                               f"calls on day {int(d)}"))
+        return keep
+
+    def _rows(self, ctx: dict, pend: pd.DataFrame, chan: np.ndarray, day: np.ndarray,
+              win: list[tuple[int, int]]) -> pd.DataFrame:
+        bi = pend["bi"].to_numpy()
+        lang = ctx["lang"][bi]
+        tid = [f"{t}.{c}" for t, c in zip(pend["template"], chan, strict=True)]
+        t = np.array(win, dtype=np.int64).reshape(-1, 2)
+        return pd.DataFrame({
+            "bi": bi, "borrower_id": ctx["ids"][bi], "step": pend["stage"].to_numpy() + 1,
+            "action": pend["action"].to_numpy(), "channel": chan, "recipient": "borrower",
+            "window_start_utc": pd.to_datetime(t[:, 0], utc=True), "window_end_utc": pd.to_datetime(t[:, 1], utc=True),
+            "language": lang, "template_id": tid,
+            "message": [self._message(ctx, i, lg) for i, lg in zip(tid, lang, strict=True)],
+            "rationale": [f"{w}; step: {a.replace('_', ' ')} by {c}" + (" (preferred channel)" if c == p else "")
+                          for w, a, c, p in zip(ctx["why"][bi], pend["action"], chan, ctx["pref"][bi], strict=True)],
+            "day": day, "stage": pend["stage"].to_numpy(),
+            "tone": [_TONES[t.partition(".")[0]] for t in tid],
+        })
+
+    def _finish(self, checker: Checker, ctx: dict, seg: np.ndarray, accepted: pd.DataFrame,
+                events: list) -> pd.DataFrame:
+        steps = accepted
+        while True:
+            steps = self._complete(ctx, seg, steps)
+            found = checker.violations(steps)
+            if found.empty:
+                break
+            # never reached when the rounds above work; a guarantee, not a code path we rely on
+            key = pd.MultiIndex.from_frame(found[["borrower_id", "step"]])
+            bad = pd.MultiIndex.from_frame(steps[["borrower_id", "step"]]).isin(key)
+            for bid, rid, w in found[["borrower_id", "rule_id", "why"]].itertuples(index=False):
+                events.append((bid, None, rid, f"dropped at the final check: {w}"))
+            steps = steps.loc[~bad & steps["action"].isin(_PLACED)]
+        steps["segment"] = seg[steps["bi"].to_numpy()]
+        steps = self._local_text(ctx, steps)
+        return steps[[*PLAN_COLUMNS, "day", "segment"]].reset_index(drop=True)
+
+    def _complete(self, ctx: dict, seg: np.ndarray, placed: pd.DataFrame) -> pd.DataFrame:
+        """Add the no-contact steps, so every borrower has one, and number steps in time order."""
+        placed = placed.loc[placed["action"].isin(_PLACED)] if len(placed) else placed
+        have = np.zeros(len(seg), dtype=bool)
+        if len(placed):
+            have[placed["bi"].to_numpy()] = True
+        bi = np.flatnonzero(~have)
+        action = np.where(np.isin(seg[bi], ("unknown", "review")), "human_review", "none")
+        why = ctx["why"][bi].copy()
+        stopped = np.isin(seg[bi], list(_STEPS))
+        why[stopped] = why[stopped] + "; every planned contact was stopped by the rules (see the audit)"
+        extra = pd.DataFrame({"bi": bi, "borrower_id": ctx["ids"][bi], "action": action, "channel": None,
+                              "recipient": None, "window_start_utc": pd.NaT, "window_end_utc": pd.NaT,
+                              "language": ctx["lang"][bi], "template_id": None, "message": None, "rationale": why,
+                              "day": 0, "stage": 0, "tone": None})
+        extra["window_start_utc"] = pd.to_datetime(extra["window_start_utc"], utc=True)
+        extra["window_end_utc"] = pd.to_datetime(extra["window_end_utc"], utc=True)
+        steps = pd.concat([placed, extra], ignore_index=True) if len(placed) else extra
+        steps = steps.sort_values(["bi", "window_start_utc", "stage"], kind="stable", na_position="last",
+                                  ignore_index=True)
+        steps["step"] = steps.groupby("bi").cumcount() + 1
+        return steps
+
+    def _local_text(self, ctx: dict, steps: pd.DataFrame) -> pd.DataFrame:
+        """Local time zone, window in it, and the window in every candidate zone, as text."""
+        n = len(steps)
+        timed = steps["window_start_utc"].notna().to_numpy()
+        zones = ctx["zones"][steps["bi"].to_numpy()]
+        steps["local_timezone"] = [z[0] for z in zones]
+        start, end = (np.full(n, None, dtype=object) for _ in range(2))
+        parts: list[list[str]] = [[] for _ in range(n)]
+        t0 = pd.DatetimeIndex(steps["window_start_utc"])
+        t1 = pd.DatetimeIndex(steps["window_end_utc"])
+        pairs = [(i, z, z == zs[0]) for i in np.flatnonzero(timed) for zs in [zones[i]] for z in zs[1]]
+        frame = pd.DataFrame(pairs, columns=["i", "zone", "primary"])
+        for zone, grp in frame.groupby("zone", sort=True):
+            rows = grp["i"].to_numpy()
+            a, b = t0[rows].tz_convert(zone), t1[rows].tz_convert(zone)
+            sa, sb = a.strftime("%Y-%m-%d %H:%M"), b.strftime("%Y-%m-%d %H:%M")
+            label = a.strftime("%a %Y-%m-%d %H:%M") + "-" + b.strftime("%H:%M")
+            prim = grp["primary"].to_numpy()
+            start[rows[prim]], end[rows[prim]] = sa[prim], sb[prim]
+            for i, text in zip(rows, label, strict=True):
+                parts[i].append(f"{zone} {text}")
+        steps["window_start_local"], steps["window_end_local"] = start, end
+        steps["local_windows"] = ["; ".join(p) if p else None for p in parts]
+        return steps
+
+
+def _objects(items: list) -> np.ndarray:
+    """A 1-d object array of arbitrary items (tuples stay items, not rows)."""
+    out = np.empty(len(items), dtype=object)
+    for i, item in enumerate(items):
+        out[i] = item
+    return out
+
+
+def _utc(now: object) -> pd.Timestamp:
+    if now is None:
+        return pd.Timestamp.now(tz="UTC").floor("min")
+    ts = pd.Timestamp(now)
+    if ts.tzinfo is None:
+        raise ValueError(f"now must be time zone-aware (e.g. '2026-11-23T09:00Z'), got {now!r}")
+    return ts.tz_convert("UTC").as_unit("ns")

@@ -1,0 +1,139 @@
+"""Plans: the steps a policy emits, what the rules changed, and the per-rule audit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from riskscore.policy._profile import CONTACT_ACTIONS, Profile, Rule
+
+__all__ = ["AUDIT_COLUMNS", "EVENT_COLUMNS", "Plans"]
+
+AUDIT_COLUMNS = ["borrower_id", "rule_id", "kind", "basis", "outcome", "detail", "policy_params", "profile",
+                 "profile_version"]
+#: What the rules changed while planning: a step moved to a later day or another channel, or dropped.
+EVENT_COLUMNS = ["borrower_id", "action", "rule_id", "detail"]
+_CALL_KINDS = ("call_frequency", "conversation_quiet", "daily_calls")
+_TIME_KINDS = ("time_window", "blocked_days", "designated_times")
+
+
+def _params_text(rule: Rule) -> str:
+    p = {k: v for k, v in rule.params.items() if v not in ({}, [], None)}
+    return ", ".join(f"{k}={v}" for k, v in p.items())
+
+
+@dataclass
+class Plans:
+    """Contact plans for a set of borrowers, with what the rules changed and a per-rule audit.
+
+    Attributes
+    ----------
+    steps : DataFrame
+        One row per step, columns :data:`riskscore.policy.PLAN_COLUMNS` plus ``day`` (days from
+        ``now`` in the borrower's local calendar) and ``segment``.
+    events : DataFrame
+        What the rules changed: one row per (borrower, action, rule) that moved a step to a later
+        day or another channel, or dropped it; columns :data:`EVENT_COLUMNS`.
+    profile : Profile
+        The rules the plans were made and checked under.
+    flags : DataFrame
+        The borrowers' flags (indexed by ``borrower_id``) the audit reports on.
+    now : Timestamp
+        When the plans were made (UTC).
+    """
+
+    steps: pd.DataFrame
+    events: pd.DataFrame
+    profile: Profile
+    flags: pd.DataFrame
+    now: pd.Timestamp
+
+    def __len__(self) -> int:
+        return int(self.steps["borrower_id"].nunique())
+
+    def __repr__(self) -> str:
+        mix = self.steps["action"].value_counts().to_dict()
+        return (f"Plans({len(self)} borrowers, {len(self.steps)} steps, profile={self.profile.name} "
+                f"{self.profile.version}, actions={mix})")
+
+    def audit(self, borrower_ids: object = None) -> pd.DataFrame:
+        """Every rule of the profile for every plan, with its outcome.
+
+        ``outcome`` is ``blocked`` (the rule stopped or changed a contact: a flag, or a step
+        moved or dropped; ``detail`` says how), ``policy`` (the plan obeys the rule and the rule
+        rests on a value no source sets), ``pass``, or ``not_applicable`` (the plan has no step
+        the rule is about). One row per borrower and rule: for a whole portfolio, pass the ids
+        you need.
+
+        Parameters
+        ----------
+        borrower_ids : list-like, optional
+            The borrowers to audit (default: all).
+
+        Returns
+        -------
+        DataFrame
+            Columns :data:`AUDIT_COLUMNS`.
+        """
+        steps = self.steps
+        if borrower_ids is not None:
+            if isinstance(borrower_ids, str):
+                borrower_ids = [borrower_ids]
+            steps = steps.loc[steps["borrower_id"].isin(pd.Index(borrower_ids))]
+        ids = pd.Index(steps["borrower_id"].unique())
+        contact = steps.loc[steps["action"].isin(CONTACT_ACTIONS)]
+        has = {
+            "contact": ids.isin(contact["borrower_id"]),
+            "call": ids.isin(contact.loc[contact["channel"] == "call", "borrower_id"]),
+            "timed": ids.isin(contact.loc[contact["channel"] != "letter", "borrower_id"]),
+        }
+        windows = (contact.loc[contact["channel"] != "letter"].groupby("borrower_id")["local_windows"]
+                   .agg(" | ".join).reindex(ids).fillna(""))
+        moved = self.events.loc[self.events["borrower_id"].isin(ids)].drop_duplicates(["borrower_id", "rule_id"])
+        moved = moved.set_index(["borrower_id", "rule_id"])
+        frames = []
+        for rule in self.profile.rules:
+            outcome, detail = self._rule_outcome(rule, ids, has, contact, windows)
+            if len(moved):
+                key = pd.MultiIndex.from_arrays([ids, np.full(len(ids), rule.id)])
+                ev = moved["detail"].reindex(key).to_numpy()
+                hit = pd.notna(ev)
+                outcome = np.where(hit, "blocked", outcome)
+                detail = np.where(hit, ev, detail)
+            frames.append(pd.DataFrame({"borrower_id": ids, "rule_id": rule.id, "kind": rule.kind,
+                                        "basis": rule.basis, "outcome": outcome, "detail": detail,
+                                        "policy_params": ", ".join(rule.policy_params)}))
+        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=AUDIT_COLUMNS[:-2])
+        out["profile"], out["profile_version"] = self.profile.name, self.profile.version
+        return out.sort_values(["borrower_id"], kind="stable", ignore_index=True)[AUDIT_COLUMNS]
+
+    def _rule_outcome(self, rule: Rule, ids: pd.Index, has: dict[str, np.ndarray], contact: pd.DataFrame,
+                      windows: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        ok = "policy" if rule.uses_policy else "pass"
+        base = np.full(len(ids), ok, dtype=object)
+        text = f"{rule.title} ({_params_text(rule)})" if rule.params else rule.title
+        detail = np.full(len(ids), text, dtype=object)
+        kind = rule.kind
+        if kind in ("block_flag", "review_flag"):
+            flag = rule.params["flag"]
+            on = self.flags[flag].reindex(ids).fillna(False).to_numpy(dtype=bool)
+            what = "no collection contact" if kind == "block_flag" else "routed to human review"
+            return (np.where(on, "blocked", base),
+                    np.where(on, f"{flag} is set: {what}", f"{flag} is not set"))
+        applies = has["contact"]
+        if kind in _CALL_KINDS:
+            applies = has["call"]
+        elif kind in _TIME_KINDS:
+            applies = has["timed"]
+            detail = np.where(windows.to_numpy() != "", text + "; planned: " + windows.to_numpy(), text)
+        elif kind == "forbearance_first":
+            applies = ids.isin(contact.loc[contact["action"].isin(rule.params["escalations"]), "borrower_id"])
+        elif kind == "required_text":
+            applies = ids.isin(contact.loc[contact["channel"].isin(rule.params["channels"]), "borrower_id"])
+        elif kind == "content_lint" and rule.params["when_flag"]:
+            applies &= self.flags[rule.params["when_flag"]].reindex(ids).fillna(False).to_numpy(dtype=bool)
+        elif kind == "rationale":
+            applies = np.ones(len(ids), dtype=bool)
+        return np.where(applies, base, "not_applicable"), detail
