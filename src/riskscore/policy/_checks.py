@@ -111,8 +111,7 @@ class Checker:
         self.profile = load_profile(profile)
         b = borrowers.copy()
         for col, default in OPTIONAL_COLUMNS["borrowers"].items():
-            if col not in b:
-                b[col] = default
+            b[col] = b[col].fillna(default) if col in b else default
         self.borrowers = b.set_index("borrower_id", drop=False)
         self.zones = candidate_zones(b)
         self.holidays = np.array(sorted({int(pd.Timestamp(h).value // DAY_NS) for h in (holidays or ())}),

@@ -173,7 +173,7 @@ class BorrowersSchema(pa.DataFrameModel):
     borrower may be in, comma-separated; contact times must suit all of them), ``opt_outs``
     (channels the borrower asked us not to use), ``consents`` (channels the borrower consented to
     directly, with current evidence), ``inconvenient_hours`` (local ``HH:MM-HH:MM`` ranges the
-    borrower designated as inconvenient) and the flags ``attorney_represented``,
+    borrower designated as inconvenient; a null cell in these four means none) and the flags ``attorney_represented``,
     ``breathing_space``, ``refuses_automated``, ``complaint_open`` and ``time_barred``.
 
     Prefer :func:`riskscore.validate_borrowers`, which adds the cross-column checks.
@@ -198,10 +198,10 @@ class BorrowersSchema(pa.DataFrameModel):
     vulnerable: Series[bool] = pa.Field(nullable=False)
     hardship_declared: Series[bool] = pa.Field(nullable=False)
     # Optional (OPTIONAL_COLUMNS gives their defaults): the contact policy's extra inputs.
-    timezone_candidates: Series[str] = pa.Field(nullable=False)
-    opt_outs: Series[str] = pa.Field(nullable=False)
-    consents: Series[str] = pa.Field(nullable=False)
-    inconvenient_hours: Series[str] = pa.Field(nullable=False)
+    timezone_candidates: Series[str] = pa.Field(nullable=True)
+    opt_outs: Series[str] = pa.Field(nullable=True)
+    consents: Series[str] = pa.Field(nullable=True)
+    inconvenient_hours: Series[str] = pa.Field(nullable=True)
     attorney_represented: Series[bool] = pa.Field(nullable=False)
     breathing_space: Series[bool] = pa.Field(nullable=False)
     refuses_automated: Series[bool] = pa.Field(nullable=False)
@@ -217,7 +217,7 @@ class BorrowersSchema(pa.DataFrameModel):
     @classmethod
     def _iana_list(cls, s: pd.Series) -> pd.Series:
         zones = valid_timezones()
-        return s.map(lambda v: set(parse_channels(v)) <= zones).astype(bool)
+        return s.map(lambda v: set(parse_channels(v)) <= zones).astype(bool)  # null: none
 
     @pa.check("channels_allowed", "opt_outs", "consents", name="channels_in_vocabulary")
     @classmethod

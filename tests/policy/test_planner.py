@@ -1,0 +1,132 @@
+"""Scenario tests for each principle of the planner; every plan is re-checked by check_plans."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from riskscore import DataError
+from riskscore.policy import AUDIT_COLUMNS, PLAN_COLUMNS, ContactPolicy, check_plans
+from tests.policy._cases import borrower, contact
+
+NOW = pd.Timestamp("2026-11-24 13:00", tz="UTC")  # Tuesday, 08:00 in New York
+
+
+def run(rows, likelihood, *, profile="us_reg_f_2021", reasons=None, log=None, now=NOW, **kw):
+    b = pd.DataFrame(rows)
+    scores = pd.DataFrame({"likelihood": likelihood, "amount_at_risk": 100.0},
+                          index=pd.Index(b["borrower_id"], name="borrower_id"))
+    c = pd.DataFrame(log) if log else None
+    plans = ContactPolicy(profile, **kw).plan(scores, reasons, b, c, now=now)
+    assert check_plans(plans, b, c, plans.profile).empty
+    assert set(plans.steps["borrower_id"]) == set(b["borrower_id"])
+    return plans
+
+
+def actions(plans, bid="b1"):
+    s = plans.steps.loc[plans.steps["borrower_id"] == bid]
+    return list(zip(s["action"], s["channel"].fillna("-"), strict=True))
+
+
+def test_plan_columns_and_local_windows():
+    plans = run([borrower(preferred_channel="email")], [0.5])
+    assert list(plans.steps.columns[:len(PLAN_COLUMNS)]) == PLAN_COLUMNS
+    first = plans.steps.iloc[0]
+    assert (first["action"], first["channel"]) == ("reminder", "email")  # the preferred channel
+    assert first["window_start_local"] == "2026-11-24 08:15" and first["window_end_local"] == "2026-11-24 21:00"
+    assert first["local_windows"] == "America/New_York Tue 2026-11-24 08:15-21:00"
+    assert "preferred channel" in first["rationale"] and "Click here to opt out" in first["message"]
+
+
+def test_self_curer_gets_at_most_a_gentle_reminder():
+    plans = run([borrower("b1"), borrower("b2")], [0.85, 0.97])
+    assert actions(plans, "b1") == [("reminder", "app")]
+    assert plans.steps.loc[plans.steps["borrower_id"] == "b1", "tone"].item() == "gentle"
+    assert actions(plans, "b2") == [("none", "-")]
+
+
+def test_hardship_gets_an_offer_never_a_call():
+    reasons = pd.DataFrame({"row": ["b2", "b2"], "direction": "adverse", "rank": [1, 2],
+                            "code": ["RS-LATE-HIST", "RS-PARTIAL"], "text": ["late", "partial"]})
+    plans = run([borrower("b1", hardship_declared=True), borrower("b2")], [0.05, 0.05], reasons=reasons)
+    for bid in ("b1", "b2"):
+        assert [a for a, _ in actions(plans, bid)] == ["repayment_plan_offer", "hardship_referral"]
+    assert "RS-PARTIAL" in plans.steps.loc[plans.steps["borrower_id"] == "b2", "rationale"].iloc[0]
+
+
+@pytest.mark.parametrize(("flag", "expected", "rule"), [
+    ("vulnerable", "human_review", "POL-VULNERABLE"), ("refuses_automated", "human_review", "POL-AUTOMATED"),
+    ("deceased", "human_review", "US-18"), ("cease_requested", "none", "US-05"), ("dispute_open", "none", "US-16"),
+    ("attorney_represented", "none", "US-04"), ("bankruptcy", "none", "US-20"), ("do_not_contact", "none", "POL-DNC"),
+])
+def test_flags_block_or_route_to_a_person(flag, expected, rule):
+    plans = run([borrower(**{flag: True})], [0.05])
+    assert actions(plans) == [(expected, "-")]
+    audit = plans.audit().set_index("rule_id")
+    assert audit.loc[rule, "outcome"] == "blocked" and flag in audit.loc[rule, "detail"]
+
+
+def test_breathing_space_blocks_under_the_uk_profile():
+    plans = run([borrower(timezone="Europe/London", breathing_space=True)], [0.05], profile="uk_fca_conc7_2024")
+    assert actions(plans) == [("none", "-")]
+
+
+def test_low_likelihood_gets_link_offer_then_call_and_opt_out_of_calls_is_respected():
+    plans = run([borrower("b1"), borrower("b2", opt_outs="call")], [0.1, 0.1])
+    assert [a for a, _ in actions(plans, "b1")] == ["payment_link", "repayment_plan_offer", "agent_call"]
+    assert [a for a, _ in actions(plans, "b2")] == ["payment_link", "repayment_plan_offer"]
+    call = plans.steps.loc[plans.steps["action"] == "agent_call"].iloc[0]
+    assert call["tone"] == "supportive" and "debt collector" in call["message"]
+
+
+def test_chinese_borrower_at_2130_local_is_planned_for_tomorrow_in_chinese():
+    now = pd.Timestamp("2026-11-24 13:30", tz="UTC")  # 21:30 in Shanghai
+    plans = run([borrower(timezone="Asia/Shanghai", language="zh-CN", channels_allowed="sms,call",
+                          consents="sms")], [0.5], profile="cn_gbt45251_2025", now=now)
+    first = plans.steps.iloc[0]
+    assert first["window_start_local"] == "2026-11-25 08:00" and first["language"] == "zh"
+    assert first["message"].endswith("回复TD退订")
+
+
+def test_capacity_goes_to_the_most_valuable_calls():
+    rows = [borrower(f"b{i}") for i in range(4)]
+    b = pd.DataFrame(rows)
+    scores = pd.DataFrame({"likelihood": 0.1, "amount_at_risk": [10.0, 400.0, 300.0, 20.0]},
+                          index=pd.Index(b["borrower_id"], name="borrower_id"))
+    plans = ContactPolicy("us_reg_f_2021", agent_calls_per_day=2, horizon_days=5).plan(scores, None, b, None, NOW)
+    called = set(plans.steps.loc[plans.steps["action"] == "agent_call", "borrower_id"])
+    assert called == {"b1", "b2"}
+    capped = plans.events.loc[plans.events["rule_id"] == "CAPACITY", "borrower_id"]
+    assert {"b0", "b3"} <= set(capped)
+    assert check_plans(plans, b, None, "us_reg_f_2021").empty
+
+
+def test_rules_move_steps_and_the_audit_says_why():
+    log = [contact("2026-11-23 10:00", "America/New_York", "email", "message_sent")] * 1
+    log += [contact(f"2026-11-2{d} 10:00", "America/New_York", "app", "message_sent") for d in (0, 1)]
+    plans = run([borrower(channels_allowed="app,email", preferred_channel="app")], [0.5], log=log,
+                overrides={"US-10.per_week": {"all": 3}})
+    audit = plans.audit()
+    assert list(audit.columns) == AUDIT_COLUMNS
+    assert set(audit["outcome"]) <= {"pass", "policy", "blocked", "not_applicable"}
+    us10 = audit.set_index("rule_id").loc["US-10"]
+    assert us10["outcome"] == "blocked" and "cap is 3" in us10["detail"]
+    assert audit.set_index("rule_id").loc["US-07", "outcome"] == "not_applicable"
+
+
+def test_unknown_borrower_goes_to_human_review():
+    b = pd.DataFrame([borrower("b1")])
+    scores = pd.DataFrame({"likelihood": [0.2, 0.2]}, index=pd.Index(["b1", "ghost"], name="borrower_id"))
+    plans = ContactPolicy().plan(scores, None, b, None, NOW)
+    assert plans.steps.set_index("borrower_id").loc["ghost", "action"] == "human_review"
+
+
+def test_invalid_inputs_fail_with_the_column():
+    b = pd.DataFrame([borrower()])
+    bad = pd.DataFrame({"likelihood": [1.5]}, index=pd.Index(["b1"], name="borrower_id"))
+    with pytest.raises(DataError, match="likelihood"):
+        ContactPolicy().plan(bad, None, b, None, NOW)
+    with pytest.raises(ValueError, match="time zone-aware"):
+        ContactPolicy().plan(bad.clip(upper=1), None, b, None, "2026-11-24 10:00")
+    with pytest.raises(ValueError, match="thresholds"):
+        ContactPolicy(low_threshold=0.9)
