@@ -7,13 +7,14 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 SAMPLE := data/sample
 
-.PHONY: demo test lint sample model bench-env bench-generate clean help
+.PHONY: demo test lint sample model bench-env bench-generate clean help test-exhaustive
 
 help:
 	@echo "make demo   - create .venv, install riskscore, run the main job on data/sample"
 	@echo "make test   - create .venv, install with dev extras, run lint, import contracts, tests"
 	@echo "make sample - regenerate data/sample bit for bit (see data/sample/README.md)"
 	@echo "make model  - retrain the committed bundle models/sample (after any change to the features)"
+	@echo "make test-exhaustive - the long property run of the contact policy (20 000 random worlds)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +51,10 @@ bench-env:
 	$(PYTHON) -m venv .venv-bench
 	.venv-bench/bin/python -m pip install --quiet --upgrade pip
 	.venv-bench/bin/python -m pip install --quiet -e ".[bench]"
+
+# The long property run of the contact policy (20 000 random worlds, about an hour on 2 cores).
+test-exhaustive: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -m exhaustive tests/policy
 
 bench-generate: $(VENV)/.installed
 	$(BIN)/python benchmarks/generate.py
