@@ -64,6 +64,15 @@ def _count(ev_group: np.ndarray, ev_lo: np.ndarray, ev_hi: np.ndarray,
     return started - ended
 
 
+def _per_value(column: pd.Series, fn: object) -> np.ndarray:
+    """``fn`` of each cell, computed once per distinct value (cells repeat across a portfolio)."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    values = np.empty(len(uniques), dtype=object)
+    for i, u in enumerate(uniques):
+        values[i] = fn(u)
+    return values[codes]
+
+
 def _ns(values: object) -> np.ndarray:
     """UTC nanoseconds of timestamps (tz-aware, or naive read as UTC)."""
     return pd.DatetimeIndex(pd.to_datetime(values, utc=True)).as_unit("ns").asi8
@@ -119,7 +128,7 @@ class Checker:
         self.holidays_given = holidays is not None
         self._log = self._prepare_log(contacts)
         self._cache: dict[tuple, object] = {}
-        self._sets = {col: self.borrowers[col].map(lambda v: frozenset(parse_channels(v))).to_numpy()
+        self._sets = {col: _per_value(self.borrowers[col], lambda v: frozenset(parse_channels(v)))
                       for col in ("channels_allowed", "opt_outs", "consents")}
 
     # -- the log ---------------------------------------------------------------------------------
@@ -477,9 +486,10 @@ class Checker:
         p = rule.params
         scope = c.loc[c["channel"].isin(p["channels"])]
         lang = scope["language"].fillna("en").astype(str).str.split("-").str[0]
-        only = self.profile.__class__(name="", version="", title="", jurisdiction="", rules=(rule,))
-        need = [required_texts(only, p["element"], ch, lg)[0][1] for ch, lg in zip(scope["channel"], lang,
-                                                                                    strict=True)]
+        only = Profile(name="", version="", title="", jurisdiction="", rules=(rule,))
+        texts = {(ch, lg): required_texts(only, p["element"], ch, lg)[0][1]
+                 for ch, lg in set(zip(scope["channel"], lang, strict=True))}
+        need = [texts[k] for k in zip(scope["channel"], lang, strict=True)]
         bad = np.array([not isinstance(m, str) or t not in m for m, t in zip(scope["message"], need, strict=True)],
                        dtype=bool)
         return self._hits(scope, bad, rule.id, [f"the message lacks the {p['element'].replace('_', '-')} text {t!r}"
@@ -488,7 +498,9 @@ class Checker:
     def _content_lint(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
         p = rule.params
         scope = c if p["when_flag"] is None else c.loc[self._flag(c, p["when_flag"])]
-        found = [lint_text(m if isinstance(m, str) else "", p["categories"]) for m in scope["message"]]
+        messages = scope["message"].where(scope["message"].map(lambda m: isinstance(m, str)), "")
+        lint = {m: lint_text(m, p["categories"]) for m in pd.unique(messages)}  # messages repeat: lint each once
+        found = [lint[m] for m in messages]
         bad = np.array([bool(f) for f in found], dtype=bool)
         return self._hits(scope, bad, rule.id, ["forbidden wording: " + ", ".join(f"{ph!r} ({cat})" for cat, ph in f)
                                                 for f in found if f])

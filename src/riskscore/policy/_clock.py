@@ -35,8 +35,12 @@ def candidate_zones(borrowers: pd.DataFrame) -> pd.Series:
     """
     extra = borrowers["timezone_candidates"] if "timezone_candidates" in borrowers else pd.Series(
         "", index=borrowers.index)
-    zones = [tuple(sorted({tz, *parse_channels(more)})) for tz, more in zip(borrowers["timezone"], extra, strict=True)]
-    return pd.Series(zones, index=pd.Index(borrowers["borrower_id"], name="borrower_id"), dtype=object)
+    pairs = pd.MultiIndex.from_arrays([borrowers["timezone"].astype(object), extra.fillna("").astype(object)])
+    codes, uniques = pd.factorize(pairs, use_na_sentinel=False)
+    sets = np.empty(len(uniques), dtype=object)
+    for i, (tz, more) in enumerate(uniques):
+        sets[i] = tuple(sorted({tz, *parse_channels(more)}))
+    return pd.Series(sets[codes], index=pd.Index(borrowers["borrower_id"], name="borrower_id"), dtype=object)
 
 
 def local_ns(utc_ns: np.ndarray, zone: str) -> np.ndarray:

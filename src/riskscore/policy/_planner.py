@@ -208,8 +208,9 @@ class ContactPolicy:
             why[mask] = text if isinstance(text, str) else text[mask]
 
         take(~known, "unknown", _WHY["unknown"])
-        for kind, name, verb in (("block_flag", "blocked", "no collection contact"),
-                                 ("review_flag", "review", "human review only, no automated contact")):
+        # review before block: a person looks at a flagged account even when contact is blocked
+        for kind, name, verb in (("review_flag", "review", "human review only, no automated contact"),
+                                 ("block_flag", "blocked", "no collection contact")):
             for rule in self.profile.of_kind(kind):
                 on = b[rule.params["flag"]].fillna(False).to_numpy(dtype=bool)
                 take(on, name, f"{rule.params['flag']} is set ({rule.id}, {rule.cite}): {verb}")
@@ -310,11 +311,17 @@ class ContactPolicy:
     def _context(self, b: pd.DataFrame, known: np.ndarray, ids: pd.Index, now: pd.Timestamp, why: np.ndarray,
                  said: pd.Series) -> dict[str, Any]:
         never = {c for r in self.profile.of_kind("channel_never") for c in r.params["channels"]}
-        allowed = [set(parse_channels(v)) - set(parse_channels(o)) - never
-                   for v, o in zip(b["channels_allowed"].fillna(""), b["opt_outs"], strict=True)]
         pref = b["preferred_channel"].to_numpy(dtype=object)
-        msg = [tuple(dict.fromkeys(c for c in ((p,) if p in _MESSAGE_CHANNELS else ()) + _MESSAGE_CHANNELS
-                                   if c in a)) for p, a in zip(pref, allowed, strict=True)]
+        combo = pd.MultiIndex.from_arrays([b["channels_allowed"].fillna("").astype(object),
+                                           b["opt_outs"].astype(object), b["preferred_channel"].fillna("").astype(object)])
+        codes, uniques = pd.factorize(combo, use_na_sentinel=False)
+        per_combo = []
+        for v, o, p in uniques:  # distinct (allowed, opted out, preferred) triples: few in a portfolio
+            a = set(parse_channels(v)) - set(parse_channels(o)) - never
+            order = ((p,) if p in _MESSAGE_CHANNELS else ()) + _MESSAGE_CHANNELS
+            per_combo.append(("call" in a, tuple(dict.fromkeys(c for c in order if c in a))))
+        call_ok = np.array([x[0] for x in per_combo], dtype=bool)[codes] if per_combo else np.zeros(0, bool)
+        msg = [per_combo[k][1] for k in codes]
         cand = candidate_zones(b.loc[known].reset_index()).reindex(ids)
         zones = _objects([(tz, z) if isinstance(z, tuple) else (None, ()) for tz, z in
                           zip(b["timezone"], cand, strict=True)])
@@ -326,7 +333,7 @@ class ContactPolicy:
         lang[fallback] = "en"
         note = np.where(fallback, "; no template in the borrower's language: English used", "")
         reasons = np.where(said.to_numpy() != "", "; reasons: " + said.to_numpy(), "")
-        return {"ids": ids, "msg": msg, "call": np.array(["call" in a for a in allowed]), "pref": pref,
+        return {"ids": ids, "msg": msg, "call": call_ok, "pref": pref,
                 "zones": zones, "sig": sig_all, "table": table, "lang": lang,
                 "why": why + reasons + note, "messages": {}}
 
@@ -413,11 +420,11 @@ class ContactPolicy:
 
     @staticmethod
     def _note(cand: pd.DataFrame, found: pd.DataFrame, events: list) -> None:
-        tried = cand.set_index("borrower_id")
-        for bid, rid, w in found[["borrower_id", "rule_id", "why"]].drop_duplicates(["borrower_id", "rule_id"]
-                                                                                    ).itertuples(index=False):
-            a, c, d = tried.at[bid, "action"], tried.at[bid, "channel"], tried.at[bid, "day"]
-            events.append((bid, a, rid, f"{a} by {c} on day {d} not allowed: {w}"))
+        hit = found.drop_duplicates(["borrower_id", "rule_id"]).merge(
+            cand[["borrower_id", "action", "channel", "day"]], on="borrower_id")
+        events.extend(zip(hit["borrower_id"], hit["action"], hit["rule_id"],
+                          hit["action"] + " by " + hit["channel"] + " on day " + hit["day"].astype(str)
+                          + " not allowed: " + hit["why"], strict=True))
 
     def _within_capacity(self, cand: pd.DataFrame, ok: np.ndarray, capacity: dict, value: np.ndarray, ctx: dict,
                          events: list) -> np.ndarray:
@@ -455,18 +462,19 @@ class ContactPolicy:
 
     def _finish(self, checker: Checker, ctx: dict, seg: np.ndarray, accepted: pd.DataFrame,
                 events: list) -> pd.DataFrame:
-        steps = accepted
-        while True:
-            steps = self._complete(ctx, seg, steps)
-            found = checker.violations(steps)
-            if found.empty:
-                break
-            # never reached when the rounds above work; a guarantee, not a code path we rely on
+        steps = self._complete(ctx, seg, accepted)
+        found = checker.violations(steps)
+        while not found.empty:
+            # the rounds above only accept steps the checker passed: this is a guarantee, not a code path
             key = pd.MultiIndex.from_frame(found[["borrower_id", "step"]])
             bad = pd.MultiIndex.from_frame(steps[["borrower_id", "step"]]).isin(key)
+            if not (bad & steps["action"].isin(_PLACED).to_numpy()).any():
+                raise RuntimeError(f"riskscore bug: the plans break rules that dropping steps cannot fix:\n"
+                                   f"{found.head().to_string()}")
             for bid, rid, w in found[["borrower_id", "rule_id", "why"]].itertuples(index=False):
                 events.append((bid, None, rid, f"dropped at the final check: {w}"))
-            steps = steps.loc[~bad & steps["action"].isin(_PLACED)]
+            steps = self._complete(ctx, seg, steps.loc[~bad & steps["action"].isin(_PLACED)])
+            found = checker.violations(steps)
         steps["segment"] = seg[steps["bi"].to_numpy()]
         steps = self._local_text(ctx, steps)
         return steps[[*PLAN_COLUMNS, "day", "segment"]].reset_index(drop=True)

@@ -188,6 +188,11 @@ def validate_borrowers(borrowers: pd.DataFrame) -> pd.DataFrame:
     ``preferred_channel`` empty or one of the allowed channels; a language code; and the
     boolean flags ``do_not_contact, cease_requested, dispute_open, bankruptcy, deceased,
     vulnerable, hardship_declared`` (``true/false``, ``1/0`` and ``yes/no`` text is read).
+    Optional columns (absent ones take their defaults, see
+    :data:`riskscore.schemas.OPTIONAL_COLUMNS`): ``timezone_candidates`` (IANA zones),
+    ``opt_outs`` and ``consents`` (channels), ``inconvenient_hours`` (``HH:MM-HH:MM`` ranges) and
+    the flags ``attorney_represented, breathing_space, refuses_automated, complaint_open,
+    time_barred``.
 
     Raises
     ------
