@@ -13,9 +13,12 @@ FAILURE_COLUMNS = ["table", "column", "check", "index", "failure_case", "reason"
 MAX_EXAMPLES = 3
 
 
+_EMPTY = pd.DataFrame({c: pd.Series(dtype=object) for c in FAILURE_COLUMNS})
+
+
 def empty_failures() -> pd.DataFrame:
-    """An empty failure-case table with the standard columns."""
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in FAILURE_COLUMNS})
+    """An empty failure-case table with the standard columns (a fresh copy: callers may add rows)."""
+    return _EMPTY.copy()
 
 
 def failures_from_mask(

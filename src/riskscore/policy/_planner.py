@@ -312,8 +312,8 @@ class ContactPolicy:
                  said: pd.Series) -> dict[str, Any]:
         never = {c for r in self.profile.of_kind("channel_never") for c in r.params["channels"]}
         pref = b["preferred_channel"].to_numpy(dtype=object)
-        combo = pd.MultiIndex.from_arrays([b["channels_allowed"].fillna("").astype(object),
-                                           b["opt_outs"].astype(object), b["preferred_channel"].fillna("").astype(object)])
+        combo = pd.MultiIndex.from_arrays([b[c].fillna("").astype(object)
+                                           for c in ("channels_allowed", "opt_outs", "preferred_channel")])
         codes, uniques = pd.factorize(combo, use_na_sentinel=False)
         per_combo = []
         for v, o, p in uniques:  # distinct (allowed, opted out, preferred) triples: few in a portfolio

@@ -14,6 +14,7 @@ import copy
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -343,10 +344,14 @@ def load_profile(profile: str | Path | Profile, overrides: Mapping[str, Any] | N
                    notes=str(raw.get("notes") or ""), origin=origin, overrides=tuple(applied))
 
 
+@cache
+def _shipped(name: str) -> str:
+    return (resources.files("riskscore.policy") / "profiles" / f"{name}.yaml").read_text(encoding="utf-8")
+
+
 def _read(profile: str | Path) -> tuple[dict, str]:
     if isinstance(profile, str) and profile in list_profiles():
-        text = (resources.files("riskscore.policy") / "profiles" / f"{profile}.yaml").read_text(encoding="utf-8")
-        origin = profile
+        text, origin = _shipped(profile), profile
     elif Path(profile).suffix in (".yaml", ".yml") and Path(profile).is_file():
         text, origin = Path(profile).read_text(encoding="utf-8"), str(profile)
     else:
