@@ -104,3 +104,8 @@ def test_demo_scores_with_the_committed_bundle(tmp_path):
     scores = pd.read_parquet(tmp_path / "run" / "scores.parquet")
     assert {"borrower_id", "likelihood", "p_repaid_7d", "expected_days", "points", "grade"} <= set(scores.columns)
     assert scores["likelihood"].between(0, 1).all()
+    plans = pd.read_parquet(tmp_path / "run" / "plans.parquet")
+    assert "check_plans finds 0 violation(s)" in out.stdout
+    assert set(plans["borrower_id"]) == set(scores["borrower_id"])
+    assert set(plans["profile"]) <= {"us_reg_f_2021", "cn_gbt45251_2025", "uk_fca_conc7_2024", "strict_v1"}
+    assert plans.groupby("borrower_id")["step"].min().eq(1).all()

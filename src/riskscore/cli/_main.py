@@ -203,8 +203,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
           f"ever 90+: {r['borrowers_ever_90_plus']:.1%}")
     if (args.bundle / "manifest.json").exists():
         _demo_scores(args, frames, end)
-    print(f"Outputs: {args.out}/ (summary.json{', scores.parquet' if (args.out / 'scores.parquet').exists() else ''})"
-          f"; inputs: {data}/*.parquet")
+    written = ", ".join(f for f in ("summary.json", "scores.parquet", "plans.parquet") if (args.out / f).exists())
+    print(f"Outputs: {args.out}/ ({written}); inputs: {data}/*.parquet")
     return 0
 
 
@@ -231,6 +231,44 @@ def _demo_scores(args: argparse.Namespace, frames: dict, end: str) -> None:
     print(f"  scored {len(scores)} borrowers at {as_of.date()} with {args.bundle}: mean likelihood of repaying "
           f"within {model.horizon_days} days {scores['likelihood'].mean():.1%} (observed afterwards: {repaid:.1%})")
     print("  grades: " + ", ".join(f"{g} {n}" for g, n in grades.items()))
+    _demo_plans(args, frames, model, X, scores, as_of)
+
+
+#: The profile the demo applies to each country of the sample (others get the strictest).
+_DEMO_PROFILES = {"US": "us_reg_f_2021", "CN": "cn_gbt45251_2025", "GB": "uk_fca_conc7_2024"}
+
+
+def _demo_plans(args: argparse.Namespace, frames: dict, model: object, X: object, scores: object,
+                as_of: object) -> None:
+    """Reason codes and contact plans for the scored borrowers, each under its country's profile."""
+    import pandas as pd
+
+    from riskscore.explain import reason_codes
+    from riskscore.io import write_parquet
+    from riskscore.policy import ContactPolicy, check_plans
+
+    now = pd.Timestamp(as_of).tz_localize("UTC") + pd.Timedelta(hours=13)
+    borrowers = frames["borrowers"].set_index("borrower_id").loc[X.index].reset_index()
+    log = frames["contacts"].loc[frames["contacts"]["contacted_at"] <= now]
+    reasons = reason_codes(model, X, borrowers=borrowers, fallback="en")
+    country = borrowers.get("country", pd.Series("", index=borrowers.index)).fillna("").to_numpy()
+    scored = scores.assign(amount_at_risk=X["amount_outstanding"].to_numpy()) if "amount_outstanding" in X \
+        else scores
+    parts, violations = [], 0
+    for c in sorted(set(country)):
+        ids = borrowers.loc[country == c, "borrower_id"]
+        policy = ContactPolicy(_DEMO_PROFILES.get(c, "strict_v1"), agent_calls_per_day=max(1, len(ids) // 50))
+        plans = policy.plan(scored.loc[ids], reasons.loc[reasons["row"].isin(ids)],
+                            borrowers.loc[country == c], log.loc[log["borrower_id"].isin(ids)], now=now)
+        violations += len(check_plans(plans, borrowers.loc[country == c], log.loc[log["borrower_id"].isin(ids)],
+                                      plans.profile, validate=False))
+        parts.append(plans.steps.assign(profile=plans.profile.name, profile_version=plans.profile.version))
+    steps = pd.concat(parts, ignore_index=True)
+    write_parquet(steps, args.out / "plans.parquet")
+    mix = steps["action"].value_counts()
+    profiles = ", ".join(sorted(steps["profile"].unique()))
+    print(f"  contact plans at {now:%Y-%m-%d %H:%M} UTC ({profiles}): "
+          + ", ".join(f"{a} {n}" for a, n in mix.items()) + f"; check_plans finds {violations} violation(s)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
