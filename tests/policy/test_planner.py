@@ -119,6 +119,8 @@ def test_unknown_borrower_goes_to_human_review():
     scores = pd.DataFrame({"likelihood": [0.2, 0.2]}, index=pd.Index(["b1", "ghost"], name="borrower_id"))
     plans = ContactPolicy().plan(scores, None, b, None, NOW)
     assert plans.steps.set_index("borrower_id").loc["ghost", "action"] == "human_review"
+    audit = plans.audit(["ghost"])
+    assert len(audit) == len(plans.profile.rules) and set(audit["outcome"]) <= {"pass", "policy", "not_applicable"}
 
 
 def test_invalid_inputs_fail_with_the_column():

@@ -31,7 +31,10 @@ from riskscore.schemas import EVENT_OUTCOMES, OPTIONAL_COLUMNS, parse_channels, 
 
 __all__ = ["PLAN_COLUMNS", "VIOLATION_COLUMNS", "Checker", "check_plans"]
 
-#: Columns of a plan's steps (one row per step; ``step`` counts from 1 within a borrower's plan).
+#: Columns of a plan's steps (one row per step; ``step`` counts from 1 within a borrower's plan, in
+#: time order). Windows are ``[start, end)``; ``window_*_local`` are ``YYYY-MM-DD HH:MM`` wall-clock
+#: times in ``local_timezone`` (the borrower's ``timezone``), and ``local_windows`` gives the window in
+#: every candidate zone. No-contact steps (``none``, ``human_review``) have no channel or window.
 PLAN_COLUMNS = ["borrower_id", "step", "action", "channel", "recipient", "window_start_utc", "window_end_utc",
                 "local_timezone", "window_start_local", "window_end_local", "local_windows", "template_id",
                 "language", "tone", "message", "rationale"]

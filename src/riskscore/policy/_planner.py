@@ -37,7 +37,7 @@ from riskscore.policy._clock import DAY_NS, allowed_pieces, candidate_zones, loc
 from riskscore.policy._plans import EVENT_COLUMNS, Plans
 from riskscore.policy._profile import LANGS, WEEKDAYS, Profile, load_profile
 from riskscore.policy._templates import render_message
-from riskscore.schemas import OPTIONAL_COLUMNS, parse_channels, validate_borrowers, validate_contacts
+from riskscore.schemas import BORROWER_FLAGS, OPTIONAL_COLUMNS, parse_channels, validate_borrowers, validate_contacts
 
 __all__ = ["ContactPolicy", "default_call_value"]
 
@@ -297,6 +297,8 @@ class ContactPolicy:
         b = borrowers.set_index("borrower_id").reindex(ids)
         for col, default in OPTIONAL_COLUMNS["borrowers"].items():
             b[col] = b[col].fillna(default) if col in b else default
+        for flag in BORROWER_FLAGS:  # a borrower missing from the table has no flag set (and is reviewed)
+            b[flag] = b[flag].fillna(False).astype(bool)
         known = ids.isin(borrowers["borrower_id"])
         said, hard = self._signals(reasons, ids)
         value = np.asarray(self.call_value(scores), dtype=float)
