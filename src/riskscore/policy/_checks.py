@@ -116,6 +116,22 @@ class Checker:
         Validated contact log (:func:`riskscore.validate_contacts`).
     holidays : iterable of date-like, optional
         Public holidays (local dates) for ``blocked_days`` rules with ``public_holidays: true``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from riskscore.policy import Checker
+    >>> from riskscore.schemas import BORROWER_FLAGS
+    >>> b = pd.DataFrame({"borrower_id": ["b1"], "timezone": ["Europe/London"], "channels_allowed": ["app"],
+    ...                   "preferred_channel": [None], "language": ["en"],
+    ...                   **dict.fromkeys(BORROWER_FLAGS, [False])})
+    >>> checker = Checker("uk_fca_conc7_2024", b)
+    >>> step = {"borrower_id": "b1", "step": 1, "action": "reminder", "channel": "sms", "recipient": "borrower",
+    ...         "window_start_utc": pd.Timestamp("2026-11-24 10:00", tz="UTC"),
+    ...         "window_end_utc": pd.Timestamp("2026-11-24 11:00", tz="UTC"), "language": "en",
+    ...         "message": "Hello. Reply STOP to stop these messages.", "rationale": "reminder"}
+    >>> checker.violations(pd.DataFrame([step]))["rule_id"].tolist()
+    ['POL-CHANNELS']
     """
 
     def __init__(self, profile: Profile | str, borrowers: pd.DataFrame, contacts: pd.DataFrame | None = None,

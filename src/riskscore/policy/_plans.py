@@ -76,6 +76,19 @@ class Plans:
         -------
         DataFrame
             Columns :data:`AUDIT_COLUMNS`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from riskscore.policy import ContactPolicy
+        >>> from riskscore.schemas import BORROWER_FLAGS
+        >>> b = pd.DataFrame({"borrower_id": ["a"], "timezone": "Europe/London", "channels_allowed": "app",
+        ...                   "preferred_channel": "app", "language": "en",
+        ...                   **dict.fromkeys(BORROWER_FLAGS, False), "vulnerable": True})
+        >>> scores = pd.DataFrame({"likelihood": [0.3]}, index=pd.Index(["a"], name="borrower_id"))
+        >>> plans = ContactPolicy("uk_fca_conc7_2024").plan(scores, None, b, None, now="2026-11-24T09:00Z")
+        >>> plans.audit().set_index("rule_id").loc["UK-09", ["outcome", "detail"]].tolist()
+        ['blocked', 'vulnerable is set: routed to human review']
         """
         steps = self.steps
         if borrower_ids is not None:
