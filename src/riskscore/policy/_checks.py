@@ -67,15 +67,6 @@ def _count(ev_group: np.ndarray, ev_lo: np.ndarray, ev_hi: np.ndarray,
     return started - ended
 
 
-def _per_value(column: pd.Series, fn: object) -> np.ndarray:
-    """``fn`` of each cell, computed once per distinct value (cells repeat across a portfolio)."""
-    codes, uniques = pd.factorize(column, use_na_sentinel=False)
-    values = np.empty(len(uniques), dtype=object)
-    for i, u in enumerate(uniques):
-        values[i] = fn(u)
-    return values[codes]
-
-
 def _ns(values: object) -> np.ndarray:
     """UTC nanoseconds of timestamps (tz-aware, or naive read as UTC)."""
     return pd.DatetimeIndex(pd.to_datetime(values, utc=True)).as_unit("ns").asi8
@@ -147,7 +138,7 @@ class Checker:
         self.holidays_given = holidays is not None
         self._log = self._prepare_log(contacts)
         self._cache: dict[tuple, object] = {}
-        self._sets = {col: _per_value(self.borrowers[col], lambda v: frozenset(parse_channels(v)))
+        self._sets = {col: pd.factorize(self.borrowers[col], use_na_sentinel=False)
                       for col in ("channels_allowed", "opt_outs", "consents")}
 
     # -- the log ---------------------------------------------------------------------------------
@@ -186,6 +177,14 @@ class Checker:
         if outbound:
             keep &= log["direction"] == "outbound"
         return log.loc[keep]
+
+    def _member(self, col: str, c: pd.DataFrame) -> np.ndarray:
+        """Whether each step's channel is listed in the borrower's ``col`` cell (computed per distinct pair)."""
+        codes, cells = self._sets[col]
+        pair = pd.MultiIndex.from_arrays([codes[c["b"].to_numpy()], c["channel"].astype(object).to_numpy()])
+        keys, uniq = pd.factorize(pair, use_na_sentinel=False)
+        hit = np.array([ch in parse_channels(cells[k]) for k, ch in uniq], dtype=bool)
+        return hit[keys] if len(keys) else np.zeros(0, dtype=bool)
 
     # -- entry point -------------------------------------------------------------------------------
     def violations(self, plans: object) -> pd.DataFrame:
@@ -273,8 +272,7 @@ class Checker:
 
     # -- channels ------------------------------------------------------------------------------------
     def _channels_allowed(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
-        allowed = self._sets["channels_allowed"]
-        bad = np.array([ch not in allowed[b] for b, ch in zip(c["b"], c["channel"], strict=True)], dtype=bool)
+        bad = ~self._member("channels_allowed", c)
         return self._hits(c, bad, rule.id, [f"{ch} is not among the borrower's allowed channels"
                                             for ch in c["channel"][bad]])
 
@@ -308,8 +306,7 @@ class Checker:
         return last.reindex(idx).fillna(np.iinfo(np.int64).min).to_numpy().astype(np.int64)
 
     def _opted_out(self, c: pd.DataFrame) -> np.ndarray:
-        column = self._sets["opt_outs"]
-        listed = np.array([ch in column[b] for b, ch in zip(c["b"], c["channel"], strict=True)], dtype=bool)
+        listed = self._member("opt_outs", c)
         opt = self._lookup(self._last_events(["opt_out"]), c)
         consent = self._lookup(self._last_events(["consent"]), c)
         return listed | (opt > consent)
@@ -330,8 +327,7 @@ class Checker:
         evidence = np.where(consent > revoked, consent, never)
         evidence = np.maximum(evidence, np.where(used > revoked, used, never))
         fresh = c["channel"].map(p["fresh_days"]).to_numpy(dtype=float)  # NaN: any age
-        column = self._sets["consents"]
-        listed = np.array([ch in column[b] for b, ch in zip(c["b"], c["channel"], strict=True)], dtype=bool)
+        listed = self._member("consents", c)
         t0 = c["t0"].to_numpy()
         dated_ok = (evidence > never) & (np.isnan(fresh) | (t0 - evidence <= np.nan_to_num(fresh) * DAY_NS))
         # an undated consent in the borrowers table counts unless the rule asks for fresh evidence
@@ -506,13 +502,17 @@ class Checker:
         scope = c.loc[c["channel"].isin(p["channels"])]
         lang = scope["language"].fillna("en").astype(str).str.split("-").str[0]
         only = Profile(name="", version="", title="", jurisdiction="", rules=(rule,))
-        texts = {(ch, lg): required_texts(only, p["element"], ch, lg)[0][1]
-                 for ch, lg in set(zip(scope["channel"], lang, strict=True))}
-        need = [texts[k] for k in zip(scope["channel"], lang, strict=True)]
-        bad = np.array([not isinstance(m, str) or t not in m for m, t in zip(scope["message"], need, strict=True)],
-                       dtype=bool)
+        message = scope["message"].where(scope["message"].map(lambda m: isinstance(m, str)), None)
+        keys, uniq = pd.factorize(pd.MultiIndex.from_arrays([scope["channel"].astype(object), lang.astype(object),
+                                                             message.astype(object)]), use_na_sentinel=False)
+        need = np.empty(len(uniq), dtype=object)
+        miss = np.zeros(len(uniq), dtype=bool)
+        for i, (ch, lg, m) in enumerate(uniq):  # distinct messages: a handful per template
+            need[i] = required_texts(only, p["element"], ch, lg)[0][1]
+            miss[i] = not isinstance(m, str) or need[i] not in m
+        bad = miss[keys] if len(keys) else np.zeros(0, dtype=bool)
         return self._hits(scope, bad, rule.id, [f"the message lacks the {p['element'].replace('_', '-')} text {t!r}"
-                                                for t, b in zip(need, bad, strict=True) if b])
+                                                for t in need[keys[bad]]])
 
     def _content_lint(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
         p = rule.params
@@ -536,7 +536,8 @@ class Checker:
                                               for a in esc["action"][bad]])
 
     def _rationale(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
-        bad = ~s["rationale"].map(lambda r: isinstance(r, str) and bool(r.strip())).to_numpy(dtype=bool)
+        text = s["rationale"].astype("string").fillna("")
+        bad = ~(text.str.strip().str.len() > 0).to_numpy(dtype=bool)
         return self._hits(s, bad, rule.id, ["the step has no rationale"] * int(bad.sum()))
 
 
