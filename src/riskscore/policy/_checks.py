@@ -67,6 +67,19 @@ def _count(ev_group: np.ndarray, ev_lo: np.ndarray, ev_hi: np.ndarray,
     return started - ended
 
 
+def _distinct(*cols: object) -> tuple[np.ndarray, list[tuple]]:
+    """Codes of the distinct tuples across columns, and those tuples (cheaper than a MultiIndex)."""
+    key = None
+    arrays = [np.asarray(col, dtype=object) for col in cols]
+    for arr in arrays:
+        codes, uniques = pd.factorize(arr, use_na_sentinel=False)
+        key = codes.astype(np.int64) if key is None else key * (len(uniques) + 1) + codes
+    if key is None or len(key) == 0:
+        return np.zeros(0, dtype=np.int64), []
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return inverse.ravel(), [tuple(arr[i] for arr in arrays) for i in first]
+
+
 def _ns(values: object) -> np.ndarray:
     """UTC nanoseconds of timestamps (tz-aware, or naive read as UTC)."""
     return pd.DatetimeIndex(pd.to_datetime(values, utc=True)).as_unit("ns").asi8
@@ -181,8 +194,7 @@ class Checker:
     def _member(self, col: str, c: pd.DataFrame) -> np.ndarray:
         """Whether each step's channel is listed in the borrower's ``col`` cell (computed per distinct pair)."""
         codes, cells = self._sets[col]
-        pair = pd.MultiIndex.from_arrays([codes[c["b"].to_numpy()], c["channel"].astype(object).to_numpy()])
-        keys, uniq = pd.factorize(pair, use_na_sentinel=False)
+        keys, uniq = _distinct(codes[c["b"].to_numpy()], c["channel"])
         hit = np.array([ch in parse_channels(cells[k]) for k, ch in uniq], dtype=bool)
         return hit[keys] if len(keys) else np.zeros(0, dtype=bool)
 
@@ -503,8 +515,7 @@ class Checker:
         lang = scope["language"].fillna("en").astype(str).str.split("-").str[0]
         only = Profile(name="", version="", title="", jurisdiction="", rules=(rule,))
         message = scope["message"].where(scope["message"].map(lambda m: isinstance(m, str)), None)
-        keys, uniq = pd.factorize(pd.MultiIndex.from_arrays([scope["channel"].astype(object), lang.astype(object),
-                                                             message.astype(object)]), use_na_sentinel=False)
+        keys, uniq = _distinct(scope["channel"], lang, message)
         need = np.empty(len(uniq), dtype=object)
         miss = np.zeros(len(uniq), dtype=bool)
         for i, (ch, lg, m) in enumerate(uniq):  # distinct messages: a handful per template

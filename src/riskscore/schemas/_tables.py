@@ -8,8 +8,10 @@ cross-row checks a column schema cannot express and raise :class:`riskscore.Data
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -125,6 +127,13 @@ def parse_hours(value: object) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
+def _per_distinct(s: pd.Series, ok: Callable[[object], bool]) -> pd.Series:
+    """``ok`` of each cell, computed once per distinct value (cells repeat across a portfolio)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=False)
+    values = np.array([bool(ok(u)) for u in uniques], dtype=bool)
+    return pd.Series(values[codes] if len(codes) else np.zeros(0, dtype=bool), index=s.index)
+
+
 def _is_midnight(s: pd.Series) -> pd.Series:
     return s.isna() | (s == s.dt.normalize())
 
@@ -217,13 +226,13 @@ class BorrowersSchema(pa.DataFrameModel):
     @classmethod
     def _iana_list(cls, s: pd.Series) -> pd.Series:
         zones = valid_timezones()
-        return s.map(lambda v: set(parse_channels(v)) <= zones).astype(bool)  # null: none
+        return _per_distinct(s, lambda v: set(parse_channels(v)) <= zones)  # null: none
 
     @pa.check("channels_allowed", "opt_outs", "consents", name="channels_in_vocabulary")
     @classmethod
     def _channels(cls, s: pd.Series) -> pd.Series:
         known = set(CHANNELS)
-        return s.map(lambda v: set(parse_channels(v)) <= known).astype(bool)
+        return _per_distinct(s, lambda v: set(parse_channels(v)) <= known)
 
     @pa.check("inconvenient_hours", name="is_hour_ranges")
     @classmethod
@@ -235,7 +244,7 @@ class BorrowersSchema(pa.DataFrameModel):
                 return False
             return True
 
-        return s.map(ok).astype(bool)
+        return _per_distinct(s, ok)
 
     class Config:
         name = "borrowers"
