@@ -46,11 +46,16 @@ def test_self_curer_gets_at_most_a_gentle_reminder():
 
 
 def test_hardship_gets_an_offer_never_a_call():
-    reasons = pd.DataFrame({"row": ["b2", "b2"], "direction": "adverse", "rank": [1, 2],
-                            "code": ["RS-LATE-HIST", "RS-PARTIAL"], "text": ["late", "partial"]})
-    plans = run([borrower("b1", hardship_declared=True), borrower("b2")], [0.05, 0.05], reasons=reasons)
+    reasons = pd.DataFrame({"row": ["b2", "b2", "b3", "b3", "b4"], "direction": "adverse", "rank": [1, 2, 1, 2, 1],
+                            "code": ["RS-PARTIAL", "RS-LATE-HIST", "RS-LATE-HIST", "RS-PARTIAL", "RS-PARTIAL"],
+                            "text": ["partial", "late", "late", "partial", "partial"]})
+    plans = run([borrower("b1", hardship_declared=True), borrower("b2"), borrower("b3"), borrower("b4")],
+                [0.05, 0.05, 0.05, 0.9], reasons=reasons)
     for bid in ("b1", "b2"):
         assert [a for a, _ in actions(plans, bid)] == ["repayment_plan_offer", "hardship_referral"]
+    # partial payments as a secondary reason, or for a likely self-curer, are not a hardship signal
+    assert [a for a, _ in actions(plans, "b3")] == ["payment_link", "repayment_plan_offer", "agent_call"]
+    assert actions(plans, "b4") == [("reminder", "app")]
     assert "RS-PARTIAL" in plans.steps.loc[plans.steps["borrower_id"] == "b2", "rationale"].iloc[0]
 
 

@@ -104,8 +104,10 @@ class ContactPolicy:
     self_cure_threshold, no_contact_threshold, low_threshold : float
         Likelihood cut-offs of the segments (see the module notes).
     hardship_codes : tuple of str, default ("RS-PARTIAL",)
-        Reason codes that signal hardship when among a borrower's top ``hardship_top`` reasons.
-    hardship_top : int, default 2
+        Reason codes that signal hardship when among a borrower's top ``hardship_top`` reasons and
+        the likelihood is below ``self_cure_threshold`` (a likely self-curer is not contacted on a
+        reason code alone; a declared hardship always gets the offer).
+    hardship_top : int, default 1
     holidays : iterable of date-like, optional
         Public holidays for profiles that block them.
     lead_minutes : int, default 15
@@ -132,7 +134,7 @@ class ContactPolicy:
                  horizon_days: int = 7, agent_calls_per_day: int | None = None,
                  call_value: Callable[[pd.DataFrame], pd.Series] | None = None, self_cure_threshold: float = 0.8,
                  no_contact_threshold: float = 0.95, low_threshold: float = 0.4,
-                 hardship_codes: Iterable[str] = ("RS-PARTIAL",), hardship_top: int = 2,
+                 hardship_codes: Iterable[str] = ("RS-PARTIAL",), hardship_top: int = 1,
                  holidays: Iterable[object] | None = None, lead_minutes: int = 15,
                  min_window_minutes: int = 60) -> None:
         self.profile = load_profile(profile, overrides)
@@ -189,10 +191,11 @@ class ContactPolicy:
         if "rank" in r:
             r = r.sort_values(["row", "rank"], kind="stable")
         r = r.loc[r["code"] != "RS-NONE"]
-        top = r.groupby("row", sort=False).head(self.hardship_top)
+        top = r.groupby("row", sort=False).head(max(self.hardship_top, 2))
         text = top["code"] + (": " + top["text"].astype(str) if "text" in top else "")
         said = text.groupby(top["row"]).agg("; ".join).reindex(ids).fillna("")
-        hard = top.loc[top["code"].isin(self.hardship_codes)].groupby("row")["code"].first().reindex(ids).fillna("")
+        lead = r.groupby("row", sort=False).head(self.hardship_top)
+        hard = lead.loc[lead["code"].isin(self.hardship_codes)].groupby("row")["code"].first().reindex(ids).fillna("")
         return said, hard
 
     # -- segments ----------------------------------------------------------------------------------
@@ -216,7 +219,8 @@ class ContactPolicy:
                 take(on, name, f"{rule.params['flag']} is set ({rule.id}, {rule.cite}): {verb}")
         lik = scores["likelihood"].to_numpy()
         declared = b["hardship_declared"].fillna(False).to_numpy(dtype=bool)
-        signal = np.where(declared, "hardship declared", np.where(hard.to_numpy() != "",
+        coded = (hard.to_numpy() != "") & (lik < self.self_cure_threshold)
+        signal = np.where(declared, "hardship declared", np.where(coded,
                                                                   "reason " + hard.to_numpy(), ""))
         take(signal != "", "hardship", np.array([_WHY["hardship"].format(sig=s) for s in signal], dtype=object))
         fmt = {"nc": self.no_contact_threshold, "sc": self.self_cure_threshold, "lo": self.low_threshold}
