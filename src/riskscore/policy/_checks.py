@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from riskscore.exceptions import PolicyError
+from riskscore.policy._arrays import count_overlaps, date_text, distinct, hm
 from riskscore.policy._clock import DAY_NS, MINUTE_NS, candidate_zones, in_ranges, local_ns, weekday, zone_days
 from riskscore.policy._profile import ACTIONS, CONTACT_ACTIONS, WEEKDAYS, Profile, Rule, load_profile
 from riskscore.policy._templates import lint_text, required_texts
@@ -42,44 +43,6 @@ VIOLATION_COLUMNS = ["borrower_id", "step", "rule_id", "why"]
 _REQUIRED = ["borrower_id", "step", "action", "channel", "recipient", "window_start_utc", "window_end_utc",
              "language", "message", "rationale"]
 CONVERSATIONS = ("conversation", "promise_to_pay", "refused")
-_SHIFT = 1 << 20  # day numbers fit in 20 bits; keys are group * _SHIFT + day
-_OFF = 1 << 19
-
-
-def _hm(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def _date(day: int) -> str:
-    return str((np.datetime64(0, "D") + int(day)).astype("datetime64[D]"))
-
-
-def _count(ev_group: np.ndarray, ev_lo: np.ndarray, ev_hi: np.ndarray,
-           q_group: np.ndarray, q_lo: np.ndarray, q_hi: np.ndarray) -> np.ndarray:
-    """For each query, the events of its group whose day span meets ``[q_lo, q_hi]``."""
-    if len(ev_group) == 0 or len(q_group) == 0:
-        return np.zeros(len(q_group), dtype=np.int64)
-    kmin = np.sort(ev_group * _SHIFT + ev_lo + _OFF)
-    kmax = np.sort(ev_group * _SHIFT + ev_hi + _OFF)
-    base = q_group * _SHIFT
-    started = np.searchsorted(kmin, base + q_hi + _OFF, "right") - np.searchsorted(kmin, base, "left")
-    ended = np.searchsorted(kmax, base + q_lo + _OFF, "left") - np.searchsorted(kmax, base, "left")
-    return started - ended
-
-
-def _distinct(*cols: object) -> tuple[np.ndarray, list[tuple]]:
-    """Codes of the distinct tuples across columns, and those tuples (cheaper than a MultiIndex)."""
-    key = None
-    arrays = [np.asarray(col, dtype=object) for col in cols]
-    for arr in arrays:
-        codes, uniques = pd.factorize(arr, use_na_sentinel=False)
-        key = codes.astype(np.int64) if key is None else key * (len(uniques) + 1) + codes
-    if key is None or len(key) == 0:
-        return np.zeros(0, dtype=np.int64), []
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    return inverse.ravel(), [tuple(arr[i] for arr in arrays) for i in first]
-
-
 def _ns(values: object) -> np.ndarray:
     """UTC nanoseconds of timestamps (tz-aware, or naive read as UTC)."""
     return pd.DatetimeIndex(pd.to_datetime(values, utc=True)).as_unit("ns").asi8
@@ -194,7 +157,7 @@ class Checker:
     def _member(self, col: str, c: pd.DataFrame) -> np.ndarray:
         """Whether each step's channel is listed in the borrower's ``col`` cell (computed per distinct pair)."""
         codes, cells = self._sets[col]
-        keys, uniq = _distinct(codes[c["b"].to_numpy()], c["channel"])
+        keys, uniq = distinct(codes[c["b"].to_numpy()], c["channel"])
         hit = np.array([ch in parse_channels(cells[k]) for k, ch in uniq], dtype=bool)
         return hit[keys] if len(keys) else np.zeros(0, dtype=bool)
 
@@ -360,7 +323,7 @@ class Checker:
         inside = (ls - midnight >= start * MINUTE_NS) & (le - midnight <= end * MINUTE_NS)
         bad = ~(same_day & same_offset & inside)
         hit = pz.loc[bad]
-        why = [f"window {_hm(int((a % DAY_NS) // MINUTE_NS))}-{_hm(int((e - d * DAY_NS) // MINUTE_NS))} local in "
+        why = [f"window {hm(int((a % DAY_NS) // MINUTE_NS))}-{hm(int((e - d * DAY_NS) // MINUTE_NS))} local in "
                f"{z} is not within {rule.params['start']}-{rule.params['end']}"
                + ("" if so else " (the window spans a clock change)")
                for a, e, d, z, so in zip(hit["ls"], hit["le"], hit["day"], hit["zone"], same_offset[bad], strict=True)]
@@ -374,7 +337,7 @@ class Checker:
             bad |= np.isin(weekday(d), days)
             if rule.params["public_holidays"]:
                 bad |= np.isin(d, self.holidays)
-        why = [f"{_date(d)} ({WEEKDAYS[int(weekday(d))]}) in {z} is a day without contact"
+        why = [f"{date_text(d)} ({WEEKDAYS[int(weekday(d))]}) in {z} is a day without contact"
                for d, z in zip(first[bad], pz["zone"][bad], strict=True)]
         return self._hits(pz, bad, rule.id, why).drop_duplicates(["borrower_id", "step"])
 
@@ -410,10 +373,10 @@ class Checker:
         log = self._log_events(channel="call", outcomes=p["counted"])
         q_b, q_lo, q_hi = calls["b"].to_numpy(), calls["lo"].to_numpy() - p["days"] + 1, calls["hi"].to_numpy()
         if p["unit"] == "person":
-            n = _count(*self._events(log, calls), q_b, q_lo, q_hi)
+            n = count_overlaps(*self._events(log, calls), q_b, q_lo, q_hi)
         else:  # per debt: a row without loan_id and every planned call count for every debt
             every = log.loc[log["loan_id"].isna()]
-            n = _count(*self._events(every, calls), q_b, q_lo, q_hi)
+            n = count_overlaps(*self._events(every, calls), q_b, q_lo, q_hi)
             one = log.loc[log["loan_id"].notna()]
             if len(one) and len(calls):
                 code, pairs = pd.factorize(pd.MultiIndex.from_arrays([one["b"], one["loan_id"]]))
@@ -424,14 +387,14 @@ class Checker:
                 qi = np.repeat(np.arange(len(calls)), last - first)
                 pc = order[np.concatenate([np.arange(a, z) for a, z in zip(first, last, strict=True)])] \
                     if len(qi) else np.empty(0, dtype=np.int64)
-                k = _count(code.astype(np.int64), one["lo"].to_numpy(), one["hi"].to_numpy(), pc.astype(np.int64),
-                           q_lo[qi], q_hi[qi])
+                k = count_overlaps(code.astype(np.int64), one["lo"].to_numpy(), one["hi"].to_numpy(),
+                                   pc.astype(np.int64), q_lo[qi], q_hi[qi])
                 best = np.zeros(len(calls), dtype=np.int64)
                 np.maximum.at(best, qi, k)
                 n = n + best
         bad = n > p["max_calls"]
         unit = "person and debt" if p["unit"] == "person_x_debt" else "person"
-        why = [f"{k} counted calls (this one included) in the {p['days']} days to {_date(d)}; the limit is "
+        why = [f"{k} counted calls (this one included) in the {p['days']} days to {date_text(d)}; the limit is "
                f"{p['max_calls']} per {unit}" for k, d in zip(n[bad], q_hi[bad], strict=True)]
         return self._hits(calls, bad, rule.id, why)
 
@@ -447,11 +410,11 @@ class Checker:
         days = rule.params["days"]
         calls = c.loc[c["channel"] == "call"]
         conv = self._log.loc[(self._log["channel"] == "call") & self._log["outcome"].isin(CONVERSATIONS)]
-        n = _count(conv["b"].to_numpy(), conv["lo"].to_numpy(), conv["hi"].to_numpy(), calls["b"].to_numpy(),
+        n = count_overlaps(conv["b"].to_numpy(), conv["lo"].to_numpy(), conv["hi"].to_numpy(), calls["b"].to_numpy(),
                    calls["lo"].to_numpy() - days + 1, calls["hi"].to_numpy())
         bad = n > 0
         out = [self._hits(calls, bad, rule.id, [f"a telephone conversation in the {days} days before "
-                                                f"{_date(d)}: no call until {days} days after it"
+                                                f"{date_text(d)}: no call until {days} days after it"
                                                 for d in calls["lo"].to_numpy()[bad]])]
         pairs = self._earlier_pairs(calls)
         clash = pairs.loc[pairs["lo_b"] - pairs["hi_a"] < days]
@@ -469,9 +432,9 @@ class Checker:
                                       ("max_effective", CONVERSATIONS, "possibly effective calls")):
             if p[param] is None:
                 continue
-            n = _count(*self._events(self._log_events(channel="call", outcomes=outcomes), calls), *q)
+            n = count_overlaps(*self._events(self._log_events(channel="call", outcomes=outcomes), calls), *q)
             bad = n > p[param]
-            out.append(self._hits(calls, bad, rule.id, [f"{k} {what} (this one included) on {_date(d)}; the limit "
+            out.append(self._hits(calls, bad, rule.id, [f"{k} {what} (this one included) on {date_text(d)}; the limit "
                                                         f"is {p[param]} a day" for k, d in zip(n[bad], q[2][bad],
                                                                                                strict=True)]))
         gap = p["min_gap_minutes"]
@@ -498,12 +461,12 @@ class Checker:
             for key, cap in rule.params[period].items():
                 steps = c if key == "all" else c.loc[c["channel"] == key]
                 log = self._log_events(channel=None if key == "all" else key)
-                n = _count(*self._events(log, steps), steps["b"].to_numpy(), steps["lo"].to_numpy() - days + 1,
+                n = count_overlaps(*self._events(log, steps), steps["b"].to_numpy(), steps["lo"].to_numpy() - days + 1,
                            steps["hi"].to_numpy())
                 bad = n > cap
                 what = "contacts" if key == "all" else f"{key} contacts"
                 out.append(self._hits(steps, bad, rule.id, [f"{k} {what} (this one included) in the {days} day(s) "
-                                                            f"to {_date(d)}; the cap is {cap}"
+                                                            f"to {date_text(d)}; the cap is {cap}"
                                                             for k, d in zip(n[bad], steps["hi"][bad], strict=True)]))
         return pd.concat(out, ignore_index=True).drop_duplicates(["borrower_id", "step"]) if out else \
             pd.DataFrame(columns=VIOLATION_COLUMNS)
@@ -515,7 +478,7 @@ class Checker:
         lang = scope["language"].fillna("en").astype(str).str.split("-").str[0]
         only = Profile(name="", version="", title="", jurisdiction="", rules=(rule,))
         message = scope["message"].where(scope["message"].map(lambda m: isinstance(m, str)), None)
-        keys, uniq = _distinct(scope["channel"], lang, message)
+        keys, uniq = distinct(scope["channel"], lang, message)
         need = np.empty(len(uniq), dtype=object)
         miss = np.zeros(len(uniq), dtype=bool)
         for i, (ch, lg, m) in enumerate(uniq):  # distinct messages: a handful per template

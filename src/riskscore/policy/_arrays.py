@@ -1,0 +1,57 @@
+"""Array helpers of the checker: day-span counting per group, distinct tuples, day and time text."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["count_overlaps", "date_text", "distinct", "hm"]
+
+_SHIFT = 1 << 20  # day numbers fit in 20 bits; keys are group * _SHIFT + day
+_OFF = 1 << 19
+
+
+def hm(minutes: int) -> str:
+    """Minutes of the day as ``HH:MM``."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def date_text(day: int) -> str:
+    """A day number (days since 1970-01-01) as ``YYYY-MM-DD``."""
+    return str((np.datetime64(0, "D") + int(day)).astype("datetime64[D]"))
+
+
+def count_overlaps(ev_group: np.ndarray, ev_lo: np.ndarray, ev_hi: np.ndarray,
+                   q_group: np.ndarray, q_lo: np.ndarray, q_hi: np.ndarray) -> np.ndarray:
+    """For each query, the events of its group whose day span meets ``[q_lo, q_hi]``.
+
+    Two sorted searches: events that started by ``q_hi`` minus those that ended before ``q_lo``.
+
+    Examples
+    --------
+    >>> g = np.array([0, 0, 0, 1])
+    >>> count_overlaps(g, np.array([1, 5, 9, 5]), np.array([2, 5, 10, 5]),
+    ...                np.array([0, 1]), np.array([2, 6]), np.array([9, 9])).tolist()
+    [3, 0]
+    """
+    if len(ev_group) == 0 or len(q_group) == 0:
+        return np.zeros(len(q_group), dtype=np.int64)
+    kmin = np.sort(ev_group * _SHIFT + ev_lo + _OFF)
+    kmax = np.sort(ev_group * _SHIFT + ev_hi + _OFF)
+    base = q_group * _SHIFT
+    started = np.searchsorted(kmin, base + q_hi + _OFF, "right") - np.searchsorted(kmin, base, "left")
+    ended = np.searchsorted(kmax, base + q_lo + _OFF, "left") - np.searchsorted(kmax, base, "left")
+    return started - ended
+
+
+def distinct(*cols: object) -> tuple[np.ndarray, list[tuple]]:
+    """Codes of the distinct tuples across columns, and those tuples (cheaper than a MultiIndex)."""
+    key = None
+    arrays = [np.asarray(col, dtype=object) for col in cols]
+    for arr in arrays:
+        codes, uniques = pd.factorize(arr, use_na_sentinel=False)
+        key = codes.astype(np.int64) if key is None else key * (len(uniques) + 1) + codes
+    if key is None or len(key) == 0:
+        return np.zeros(0, dtype=np.int64), []
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return inverse.ravel(), [tuple(arr[i] for arr in arrays) for i in first]
