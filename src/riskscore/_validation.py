@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,21 @@ _EMPTY = pd.DataFrame({c: pd.Series(dtype=object) for c in FAILURE_COLUMNS})
 def empty_failures() -> pd.DataFrame:
     """An empty failure-case table with the standard columns (a fresh copy: callers may add rows)."""
     return _EMPTY.copy()
+
+
+def pandera_failures(table: str, err: object, reason: Callable[[str, str], str] | None = None) -> pd.DataFrame:
+    """Failure cases of a pandera ``SchemaErrors``, one row per failing cell, with a reason sentence."""
+    fc = err.failure_cases
+    out = pd.DataFrame({
+        "table": table,
+        "column": fc["column"].astype(object).to_numpy(),
+        "check": fc["check"].astype(str).to_numpy(),
+        "index": fc["index"].to_numpy(dtype=object),
+        "failure_case": fc["failure_case"].astype(str).to_numpy(),
+    })
+    reason = reason or (lambda column, check: f"{column} fails {check}")
+    out["reason"] = [reason(str(c), k) for c, k in zip(out["column"], out["check"], strict=True)]
+    return out[FAILURE_COLUMNS]
 
 
 def failures_from_mask(

@@ -25,10 +25,26 @@ import pandas as pd
 
 from riskscore.exceptions import PolicyError
 from riskscore.policy._arrays import count_overlaps, date_text, distinct, hm
-from riskscore.policy._clock import DAY_NS, MINUTE_NS, candidate_zones, in_ranges, local_ns, weekday, zone_days
+from riskscore.policy._clock import (
+    DAY_NS,
+    MINUTE_NS,
+    candidate_zones,
+    in_ranges,
+    local_ns,
+    minutes_of_day,
+    weekday,
+    zone_days,
+)
 from riskscore.policy._profile import ACTIONS, CONTACT_ACTIONS, WEEKDAYS, Profile, Rule, load_profile
-from riskscore.policy._templates import lint_text, required_texts
-from riskscore.schemas import EVENT_OUTCOMES, OPTIONAL_COLUMNS, parse_channels, parse_hours
+from riskscore.policy._templates import lint_text, rule_text
+from riskscore.schemas import (
+    EVENT_OUTCOMES,
+    OPTIONAL_COLUMNS,
+    parse_channels,
+    parse_hours,
+    validate_borrowers,
+    validate_contacts,
+)
 
 __all__ = ["PLAN_COLUMNS", "VIOLATION_COLUMNS", "Checker", "check_plans"]
 
@@ -111,7 +127,6 @@ class Checker:
         self.zones = candidate_zones(b)
         self.holidays = np.array(sorted({int(pd.Timestamp(h).value // DAY_NS) for h in (holidays or ())}),
                                  dtype=np.int64)
-        self.holidays_given = holidays is not None
         self._log = self._prepare_log(contacts)
         self._cache: dict[tuple, object] = {}
         self._sets = {col: pd.factorize(self.borrowers[col], use_na_sentinel=False)
@@ -170,14 +185,15 @@ class Checker:
         s = _steps_frame(plans)
         s["b"] = self.borrowers.index.get_indexer(s["borrower_id"])
         contact = s["action"].isin(CONTACT_ACTIONS).to_numpy()
-        found: list[pd.DataFrame] = [self._structure(s, contact)]
-        ok = contact & (s["b"].to_numpy() >= 0) & s["window_start_utc"].notna().to_numpy() \
-            & s["window_end_utc"].notna().to_numpy() & (s["window_end_utc"] > s["window_start_utc"]).to_numpy()
-        c = s.loc[ok].copy()
+        windowed = (s["window_end_utc"] > s["window_start_utc"]).to_numpy()  # False when either is missing
+        found: list[pd.DataFrame] = [self._structure(s, contact, windowed)]
+        c = s.loc[contact & windowed & (s["b"].to_numpy() >= 0)].copy()
         c["t0"] = _ns(c["window_start_utc"])
         c["t1"] = _ns(c["window_end_utc"])
-        c["lo"], _ = zone_days(c["t0"].to_numpy(), self.zones.to_numpy()[c["b"].to_numpy()])
-        _, c["hi"] = zone_days(c["t1"].to_numpy() - 1, self.zones.to_numpy()[c["b"].to_numpy()])
+        # one pass over the zones for both ends: the earliest date of the start, the latest of the end
+        zones = self.zones.to_numpy()[c["b"].to_numpy()]
+        lo, hi = zone_days(np.r_[c["t0"].to_numpy(), c["t1"].to_numpy() - 1], np.r_[zones, zones])
+        c["lo"], c["hi"] = lo[:len(c)], hi[len(c):]
         per_zone = self._per_zone(c)
         for rule in self.profile.rules:
             found.append(getattr(self, f"_{rule.kind}")(rule, s, c, per_zone))
@@ -193,10 +209,9 @@ class Checker:
         return pd.DataFrame({"borrower_id": hit["borrower_id"].to_numpy(), "step": hit["step"].to_numpy(),
                              "rule_id": rule_id, "why": list(why)})
 
-    def _structure(self, s: pd.DataFrame, contact: np.ndarray) -> pd.DataFrame:
+    def _structure(self, s: pd.DataFrame, contact: np.ndarray, windowed: np.ndarray) -> pd.DataFrame:
         unknown = contact & (s["b"].to_numpy() < 0)
-        no_window = contact & (s["window_start_utc"].isna() | s["window_end_utc"].isna()
-                               | ~(s["window_end_utc"] > s["window_start_utc"])).to_numpy()
+        no_window = contact & ~windowed
         no_channel = contact & s["channel"].isna().to_numpy()
         return pd.concat([
             self._hits(s, unknown, "PLAN-BORROWER", ["a contact step for a borrower missing from the borrowers "
@@ -315,7 +330,7 @@ class Checker:
 
     # -- time of day -----------------------------------------------------------------------------
     def _time_window(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
-        start, end = (int(x[:2]) * 60 + int(x[3:]) for x in (rule.params["start"], rule.params["end"]))
+        start, end = minutes_of_day(rule.params["start"]), minutes_of_day(rule.params["end"])
         ls, le, day = pz["ls"].to_numpy(), pz["le"].to_numpy(), pz["day"].to_numpy()
         midnight = day * DAY_NS
         same_day = (le - 1) // DAY_NS == day
@@ -476,13 +491,12 @@ class Checker:
         p = rule.params
         scope = c.loc[c["channel"].isin(p["channels"])]
         lang = scope["language"].fillna("en").astype(str).str.split("-").str[0]
-        only = Profile(name="", version="", title="", jurisdiction="", rules=(rule,))
         message = scope["message"].where(scope["message"].map(lambda m: isinstance(m, str)), None)
         keys, uniq = distinct(scope["channel"], lang, message)
         need = np.empty(len(uniq), dtype=object)
         miss = np.zeros(len(uniq), dtype=bool)
         for i, (ch, lg, m) in enumerate(uniq):  # distinct messages: a handful per template
-            need[i] = required_texts(only, p["element"], ch, lg)[0][1]
+            need[i] = rule_text(rule, ch, lg)
             miss[i] = not isinstance(m, str) or need[i] not in m
         bad = miss[keys] if len(keys) else np.zeros(0, dtype=bool)
         return self._hits(scope, bad, rule.id, [f"the message lacks the {p['element'].replace('_', '-')} text {t!r}"
@@ -559,8 +573,6 @@ def check_plans(plans: object, borrowers: pd.DataFrame, contacts: pd.DataFrame |
     [['CN-02', 'window 21:30-22:30 local in Asia/Shanghai is not within 08:00-22:00']]
     """
     if validate:
-        from riskscore.schemas import validate_borrowers, validate_contacts
-
         borrowers = validate_borrowers(borrowers)
         contacts = validate_contacts(contacts) if contacts is not None else None
     return Checker(profile, borrowers, contacts, holidays=holidays).violations(plans)

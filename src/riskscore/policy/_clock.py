@@ -15,7 +15,7 @@ import pandas as pd
 
 from riskscore.schemas import parse_channels, parse_hours
 
-__all__ = ["DAY_NS", "MINUTE_NS", "allowed_pieces", "candidate_zones", "local_ns", "zone_days"]
+__all__ = ["DAY_NS", "MINUTE_NS", "allowed_pieces", "candidate_zones", "local_ns", "minutes_of_day", "zone_days"]
 
 DAY_NS = 86_400 * 10**9
 MINUTE_NS = 60 * 10**9
@@ -82,6 +82,17 @@ def zone_days(utc_ns: np.ndarray, zone_sets: Sequence[tuple[str, ...]]) -> tuple
         lo[rows] = np.minimum(lo[rows], day)
         hi[rows] = np.maximum(hi[rows], day)
     return lo, hi
+
+
+def minutes_of_day(hhmm: str) -> int:
+    """``"HH:MM"`` (up to ``"24:00"``) as minutes after local midnight.
+
+    Examples
+    --------
+    >>> minutes_of_day("21:30")
+    1290
+    """
+    return int(hhmm[:2]) * 60 + int(hhmm[3:])
 
 
 def weekday(day: np.ndarray) -> np.ndarray:

@@ -31,12 +31,12 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from riskscore._validation import data_error
+from riskscore._validation import data_error, pandera_failures
 from riskscore.policy._checks import PLAN_COLUMNS, Checker
-from riskscore.policy._clock import DAY_NS, allowed_pieces, candidate_zones, local_ns
+from riskscore.policy._clock import DAY_NS, allowed_pieces, candidate_zones, local_ns, minutes_of_day
 from riskscore.policy._plans import EVENT_COLUMNS, Plans
 from riskscore.policy._profile import LANGS, WEEKDAYS, Profile, load_profile
-from riskscore.policy._templates import render_message
+from riskscore.policy._templates import render_message, tone
 from riskscore.schemas import BORROWER_FLAGS, OPTIONAL_COLUMNS, parse_channels, validate_borrowers, validate_contacts
 
 __all__ = ["ContactPolicy", "default_call_value"]
@@ -63,8 +63,6 @@ _WHY = {
 _STATIC = ("channels_allowed", "channel_never", "medium_opt_out", "channel_consent", "recipient", "required_text",
            "content_lint")
 _PLACED = ("reminder", "payment_link", "repayment_plan_offer", "hardship_referral", "agent_call")
-_TONES = {"reminder_gentle": "gentle", "reminder": "neutral", "payment_link": "neutral",
-          "repayment_plan_offer": "supportive", "hardship_referral": "supportive", "agent_call": "supportive"}
 _SCORES = pa.DataFrameSchema(
     {"likelihood": pa.Column(float, pa.Check.in_range(0.0, 1.0), nullable=False, coerce=True),
      "amount_at_risk": pa.Column(float, pa.Check.ge(0.0), nullable=False, coerce=True, required=False)},
@@ -168,13 +166,7 @@ class ContactPolicy:
         try:
             return _SCORES.validate(scores, lazy=True)
         except pa.errors.SchemaErrors as err:
-            fc = err.failure_cases
-            failures = pd.DataFrame({"table": "scores", "column": fc["column"].astype(object).to_numpy(),
-                                     "check": fc["check"].astype(str).to_numpy(),
-                                     "index": fc["index"].to_numpy(dtype=object),
-                                     "failure_case": fc["failure_case"].astype(str).to_numpy()})
-            failures["reason"] = failures["column"].astype(str) + " fails " + failures["check"]
-            raise data_error("scores", failures) from None
+            raise data_error("scores", pandera_failures("scores", err)) from None
 
     def _signals(self, reasons: pd.DataFrame | None, ids: pd.Index) -> tuple[pd.Series, pd.Series]:
         """Per borrower: the top adverse reasons (code: text) and the hardship code found, if any."""
@@ -238,7 +230,7 @@ class ContactPolicy:
     def _time_rules(self) -> dict[str, Any]:
         hours, weekdays, holidays = None, set(), False
         for rule in self.profile.of_kind("time_window"):
-            a, b = (int(x[:2]) * 60 + int(x[3:]) for x in (rule.params["start"], rule.params["end"]))
+            a, b = minutes_of_day(rule.params["start"]), minutes_of_day(rule.params["end"])
             hours = (a, b) if hours is None else (max(hours[0], a), min(hours[1], b))
         for rule in self.profile.of_kind("blocked_days"):
             weekdays |= {WEEKDAYS.index(d) for d in rule.params["weekdays"]}
@@ -463,7 +455,7 @@ class ContactPolicy:
             "rationale": [f"{w}; step: {a.replace('_', ' ')} by {c}" + (" (preferred channel)" if c == p else "")
                           for w, a, c, p in zip(ctx["why"][bi], pend["action"], chan, ctx["pref"][bi], strict=True)],
             "day": day, "stage": pend["stage"].to_numpy(),
-            "tone": [_TONES[t.partition(".")[0]] for t in tid],
+            "tone": [tone(t) for t in tid],
         })
 
     def _finish(self, checker: Checker, ctx: dict, seg: np.ndarray, accepted: pd.DataFrame,

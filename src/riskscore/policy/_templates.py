@@ -17,9 +17,9 @@ from importlib import resources
 import pandas as pd
 import yaml
 
-from riskscore.policy._profile import LANGS, LINT_CATEGORIES, Profile
+from riskscore.policy._profile import LANGS, LINT_CATEGORIES, Profile, Rule
 
-__all__ = ["LINT_PHRASES", "lint_text", "render_message", "required_texts", "templates"]
+__all__ = ["LINT_PHRASES", "lint_text", "render_message", "required_texts", "rule_text", "templates", "tone"]
 
 #: category -> {language: phrases}. A phrase is a lower-case word sequence (en) or a substring (zh).
 LINT_PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -103,15 +103,22 @@ def templates() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def tone(template_id: str) -> str:
+    """The tone of a template (``gentle``, ``neutral`` or ``supportive``), from the catalogue."""
+    return _catalogue()[template_id.partition(".")[0]]["tone"]
+
+
+def rule_text(rule: Rule, channel: str, language: str) -> str:
+    """The text a ``required_text`` rule asks for on a channel, in a language (English otherwise)."""
+    p = rule.params
+    texts = p["text_by_channel"].get(channel, p["text"])
+    return texts.get(language if language in LANGS else "en") or p["text"]["en"]
+
+
 def required_texts(profile: Profile, element: str, channel: str, language: str) -> list[tuple[str, str]]:
     """(rule id, text) of every ``required_text`` rule of ``profile`` for this element and channel."""
-    lang = language if language in LANGS else "en"
-    out = []
-    for rule in profile.of_kind("required_text"):
-        p = rule.params
-        if p["element"] == element and channel in p["channels"]:
-            out.append((rule.id, p["text_by_channel"].get(channel, p["text"]).get(lang) or p["text"]["en"]))
-    return out
+    return [(rule.id, rule_text(rule, channel, language)) for rule in profile.of_kind("required_text")
+            if rule.params["element"] == element and channel in rule.params["channels"]]
 
 
 def render_message(template_id: str, language: str, profile: Profile) -> str:

@@ -16,6 +16,7 @@ from riskscore._validation import (
     concat_failures,
     data_error,
     empty_failures,
+    pandera_failures,
 )
 from riskscore.exceptions import DataQualityWarning
 from riskscore.schemas._checks import borrower_checks, contact_checks, installment_checks
@@ -62,15 +63,7 @@ def _reason(column: str, check: str) -> str:
 
 
 def _pandera_failures(table: str, err: pa.errors.SchemaErrors) -> pd.DataFrame:
-    fc = err.failure_cases
-    out = pd.DataFrame({
-        "table": table,
-        "column": fc["column"].astype(object).to_numpy(),
-        "check": fc["check"].astype(str).to_numpy(),
-        "index": fc["index"].to_numpy(dtype=object),
-        "failure_case": fc["failure_case"].astype(str).to_numpy(),
-    })
-    out["reason"] = [_reason(str(c), k) for c, k in zip(out["column"], out["check"], strict=True)]
+    out = pandera_failures(table, err, _reason)
     if table == "contacts":
         outcome = out["column"].eq("outcome")
         out.loc[outcome, "reason"] = "outcome must be one of " + ", ".join(OUTCOMES)
