@@ -156,7 +156,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     model, report = train(inst, contacts=contacts, as_of_start=start, as_of_end=stop, freq=args.freq, data_end=end,
                           model=RepaymentModel(random_state=args.seed))
     save_bundle(model, args.out, metrics=report["metrics"], label_definition=report["label_definition"],
-                training_window=report["training_window"], overwrite=args.overwrite)
+                training_window=report["training_window"], reference=report["reference"], overwrite=args.overwrite)
     m = report["metrics"]
     rows = report["rows"]
     print(f"Trained on {rows['train']} snapshots, validated on {rows['valid']}, tested on {rows['test']} "

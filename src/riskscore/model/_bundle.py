@@ -25,9 +25,11 @@ from riskscore.model._scaling import ScoreScaling
 
 __all__ = ["load_bundle", "save_bundle"]
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"  # 1.1 adds reference.json (optional: 1.0 bundles load without it)
 _PACKAGES = ("riskscore", "lightgbm", "scikit-learn", "numpy", "pandas")
 _FILES = ("likelihood.txt", "timing.txt", "model.json", "metrics.json", "model_card.md")
+#: Written when the training reference distributions are given (monitoring, :mod:`riskscore.monitor`).
+_REFERENCE = "reference.json"
 
 
 def _model_json(model: RepaymentModel) -> dict[str, Any]:
@@ -76,13 +78,16 @@ def _card(model: RepaymentModel, manifest: dict[str, Any], metrics: dict[str, An
 
 def save_bundle(model: RepaymentModel, path: str | os.PathLike[str], *, metrics: dict[str, Any] | None = None,
                 label_definition: dict[str, Any] | None = None, training_window: str | None = None,
-                overwrite: bool = False) -> Path:
+                reference: dict[str, Any] | None = None, overwrite: bool = False) -> Path:
     """Write a fitted :class:`RepaymentModel` as a bundle folder.
 
     Files: ``likelihood.txt`` and ``timing.txt`` (LightGBM text models), ``model.json``
     (parameters, feature order, calibration, grade cut-offs, interval edges),
-    ``metrics.json``, ``model_card.md`` and ``manifest.json`` (format version, package
-    versions, label definition, training window, SHA-256 of every other file).
+    ``metrics.json``, ``model_card.md``, ``reference.json`` (when ``reference`` is given: the
+    training distribution of every feature and of the likelihood, from
+    :func:`riskscore.monitor.reference_distribution`; scoring runs compute PSI against it) and
+    ``manifest.json`` (format version, package versions, label definition, training window,
+    SHA-256 of every other file).
 
     Examples
     --------
@@ -108,7 +113,11 @@ def save_bundle(model: RepaymentModel, path: str | os.PathLike[str], *, metrics:
                                 "label_definition": label_definition, "training_window": training_window,
                                 "features": list(model.feature_names_in_)}
     (tmp / "model_card.md").write_text(_card(model, manifest, metrics))
-    manifest["sha256"] = {name: sha256_file(tmp / name) for name in _FILES}
+    files = list(_FILES)
+    if reference is not None:
+        (tmp / _REFERENCE).write_text(json.dumps(reference, sort_keys=True) + "\n")
+        files.append(_REFERENCE)
+    manifest["sha256"] = {name: sha256_file(tmp / name) for name in files}
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     os.replace(tmp, folder)
     return folder
@@ -125,7 +134,8 @@ def _verified_manifest(folder: Path) -> dict[str, Any]:
     if major != FORMAT_VERSION.split(".")[0]:
         raise BundleError(f"Bundle format {manifest.get('format_version')} is not supported by this riskscore "
                           f"(reads {FORMAT_VERSION}); retrain or load it with a matching riskscore version.")
-    for name in _FILES:
+    optional = [_REFERENCE] if _REFERENCE in manifest.get("sha256", {}) else []
+    for name in [*_FILES, *optional]:
         file = folder / name
         if not file.exists():
             raise BundleError(f"'{file}' is missing from the bundle.")
@@ -182,4 +192,6 @@ def load_bundle(path: str | os.PathLike[str], *, features: list[str] | None = No
     timing.feature_names_in_ = model.feature_names_in_
     model.timing_ = timing
     model.manifest_ = manifest
+    ref = folder / _REFERENCE
+    model.reference_ = json.loads(ref.read_text()) if _REFERENCE in manifest["sha256"] else None
     return model

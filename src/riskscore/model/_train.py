@@ -11,6 +11,7 @@ from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 from riskscore.labels import rolling_as_of_dates, time_split
 from riskscore.metrics import bootstrap_interval, concordance_index, expected_calibration_error, integrated_brier_score
 from riskscore.model._repayment import DEFAULT_EDGES, RepaymentModel
+from riskscore.monitor import reference_distribution
 from riskscore.snapshots import make_snapshots, split_xy
 
 __all__ = ["evaluate", "train"]
@@ -88,7 +89,9 @@ def train(
     -------
     model : RepaymentModel
     report : dict
-        ``metrics`` (on the test part), ``label_definition``, ``training_window``, ``rows``.
+        ``metrics`` (on the test part), ``label_definition``, ``training_window``, ``rows`` and
+        ``reference`` (the training distribution of every feature and the likelihood, for
+        :func:`~riskscore.model.save_bundle` and the PSI of scoring runs).
 
     Examples
     --------
@@ -98,7 +101,7 @@ def train(
     >>> model, report = train(world.installments, as_of_start="2024-03-01", as_of_end="2025-08-01",
     ...                       data_end=world.end, model=RepaymentModel(n_estimators=30, random_state=0))
     >>> sorted(report)
-    ['label_definition', 'metrics', 'rows', 'training_window']
+    ['label_definition', 'metrics', 'reference', 'rows', 'training_window']
     """
     if not 0 < valid_share < 1:
         raise ValueError(f"The 'valid_share' parameter must be in (0, 1), got {valid_share!r}.")
@@ -126,5 +129,6 @@ def train(
         "label_definition": snaps.attrs["label_definition"],
         "training_window": f"train {span(train_part)}, validation {span(valid)}, test {span(test)}",
         "rows": {"train": len(train_part), "valid": len(valid), "test": len(test)},
+        "reference": reference_distribution(Xt.assign(likelihood=fitted.likelihood(Xt))),
     }
     return fitted, report

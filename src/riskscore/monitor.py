@@ -1,0 +1,155 @@
+"""Monitoring: population stability (PSI) of the score and every feature against training.
+
+A model bundle stores the *reference distribution* of each column (quantile bins fitted on the
+training rows, with the share of rows in each bin and the share missing). A scoring run counts
+its own rows into the same bins, chunk by chunk (counts add up, so a run never holds all its
+rows at once), and :func:`psi_table` compares the two:
+
+``PSI = sum over bins of (actual - expected) * ln(actual / expected)``
+
+with both shares floored at :data:`SHARE_FLOOR` so an empty bin does not give an infinite value.
+The usual reading: below 0.1 stable, 0.1 to 0.25 a moderate shift worth a look, above 0.25 a
+major shift (the model is scoring a population unlike its training one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["PSI_ALERT", "PSI_WARN", "SHARE_FLOOR", "bin_counts", "merge_counts", "population_stability_index",
+           "psi_table", "reference_distribution"]
+
+#: PSI at or above which a column is flagged ``"moderate"``.
+PSI_WARN = 0.1
+#: PSI at or above which a column is flagged ``"major"``.
+PSI_ALERT = 0.25
+#: Smallest share a bin is given in the PSI formula.
+SHARE_FLOOR = 1e-4
+
+
+def reference_distribution(frame: pd.DataFrame, *, bins: int = 10) -> dict[str, Any]:
+    """Quantile bins and shares of every column of ``frame``: the reference a run is compared to.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Numeric columns (the training features, plus the score as ``likelihood``).
+    bins : int, default 10
+        Quantile bins per column (fewer when a column has few distinct values).
+
+    Returns
+    -------
+    dict
+        JSON-able: ``{"bins": bins, "rows": n, "columns": {name: {"edges": [...], "shares": [...]}}}``.
+        Bin ``i`` holds ``edges[i-1] < x <= edges[i]``; the last share is the missing values.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ref = reference_distribution(pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0, None]}), bins=2)
+    >>> ref["columns"]["x"]
+    {'edges': [2.5], 'shares': [0.4, 0.4, 0.2]}
+    """
+    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 2:
+        raise ValueError(f"bins must be an int >= 2, got {bins!r}.")
+    columns: dict[str, Any] = {}
+    for name in frame.columns:
+        values = pd.to_numeric(frame[name], errors="raise").to_numpy(np.float64)
+        present = values[~np.isnan(values)]
+        edges = np.unique(np.quantile(present, np.linspace(0, 1, bins + 1)[1:-1])) if len(present) else np.array([])
+        counts = _count(edges, values)
+        columns[str(name)] = {"edges": [float(e) for e in edges],
+                              "shares": [round(float(c) / max(len(values), 1), 8) for c in counts]}
+    return {"bins": bins, "rows": len(frame), "columns": columns}
+
+
+def _count(edges: np.ndarray, values: np.ndarray) -> np.ndarray:
+    missing = np.isnan(values)
+    idx = np.searchsorted(edges, values[~missing], side="left")
+    return np.append(np.bincount(idx, minlength=len(edges) + 1), int(missing.sum()))
+
+
+def bin_counts(reference: Mapping[str, Any], frame: pd.DataFrame) -> dict[str, list[int]]:
+    """Rows of ``frame`` in each reference bin, per column (columns absent from ``frame`` are skipped).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ref = {"columns": {"x": {"edges": [2.5], "shares": [0.5, 0.5, 0.0]}}}
+    >>> bin_counts(ref, pd.DataFrame({"x": [1.0, 3.0, 4.0, float("nan")]}))
+    {'x': [1, 2, 1]}
+    """
+    out = {}
+    for name, spec in reference["columns"].items():
+        if name in frame.columns:
+            values = pd.to_numeric(frame[name], errors="raise").to_numpy(np.float64)
+            out[name] = [int(c) for c in _count(np.asarray(spec["edges"], dtype=float), values)]
+    return out
+
+
+def merge_counts(a: Mapping[str, list[int]], b: Mapping[str, list[int]]) -> dict[str, list[int]]:
+    """Add two :func:`bin_counts` results (chunks of one run).
+
+    Examples
+    --------
+    >>> merge_counts({"x": [1, 2, 0]}, {"x": [0, 1, 1], "y": [3, 0]})
+    {'x': [1, 3, 1], 'y': [3, 0]}
+    """
+    out = {k: list(v) for k, v in a.items()}
+    for k, v in b.items():
+        out[k] = [x + y for x, y in zip(out[k], v, strict=True)] if k in out else list(v)
+    return out
+
+
+def population_stability_index(expected: object, actual: object) -> float:
+    """PSI between two distributions over the same bins (shares or counts; each is normalised).
+
+    Examples
+    --------
+    >>> round(population_stability_index([0.5, 0.5], [0.5, 0.5]), 6)
+    0.0
+    >>> round(population_stability_index([0.5, 0.5], [0.9, 0.1]), 4)
+    0.6592
+    """
+    e = np.asarray(expected, dtype=float)
+    a = np.asarray(actual, dtype=float)
+    if e.shape != a.shape or e.ndim != 1:
+        raise ValueError(f"expected and actual must be 1-d and of one length, got {e.shape} and {a.shape}.")
+    if e.sum() <= 0 or a.sum() <= 0:
+        return float("nan")
+    e = np.maximum(e / e.sum(), SHARE_FLOOR)
+    a = np.maximum(a / a.sum(), SHARE_FLOOR)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def _flag(value: float) -> str:
+    if np.isnan(value):
+        return "no_rows"
+    return "major" if value >= PSI_ALERT else "moderate" if value >= PSI_WARN else "stable"
+
+
+def psi_table(reference: Mapping[str, Any], counts: Mapping[str, list[int]]) -> pd.DataFrame:
+    """PSI of every counted column against the reference, largest first, with its flag.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``column``, ``psi``, ``flag`` (``stable`` < 0.1 <= ``moderate`` < 0.25 <= ``major``;
+        ``no_rows`` when the run had none) and ``rows``.
+
+    Examples
+    --------
+    >>> ref = {"columns": {"x": {"edges": [0.0], "shares": [0.5, 0.5, 0.0]}}}
+    >>> psi_table(ref, {"x": [90, 10, 0]}).round(4).to_dict("records")
+    [{'column': 'x', 'psi': 0.6592, 'flag': 'major', 'rows': 100}]
+    """
+    rows = []
+    for name, c in counts.items():
+        value = population_stability_index(reference["columns"][name]["shares"], c)
+        rows.append((name, value, _flag(value), int(sum(c))))
+    table = pd.DataFrame(rows, columns=["column", "psi", "flag", "rows"])
+    return table.sort_values(["psi", "column"], ascending=[False, True], na_position="last", ignore_index=True)
