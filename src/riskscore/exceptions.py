@@ -18,6 +18,7 @@ __all__ = [
     "PolicyError",
     "PolicyWarning",
     "RiskscoreError",
+    "RunConflictError",
 ]
 
 
@@ -130,3 +131,17 @@ class PolicyWarning(UserWarning):
     >>> issubclass(PolicyWarning, UserWarning)
     True
     """
+
+
+class RunConflictError(RiskscoreError):
+    """An output folder holds a run of other inputs, another model or other settings.
+
+    A scoring run never mixes outputs: the message says what differs and how to start clean.
+
+    Examples
+    --------
+    >>> from riskscore.exceptions import RunConflictError
+    >>> issubclass(RunConflictError, RiskscoreError)
+    True
+    """
+

@@ -61,8 +61,29 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     tr.add_argument("--overwrite", action="store_true", help="replace an existing bundle")
 
+    sc = sub.add_parser("score", help="the nightly job: score a portfolio, explain, plan contact",
+                        description="Score every borrower of the installments input at --as-of in chunks (resumable): "
+                                    "scores, plans, audit, rejects and a manifest in --out.")
+    sc.add_argument("--installments", type=Path, required=True, help="installments: parquet, folder or CSV")
+    sc.add_argument("--model", type=Path, required=True, help="model bundle folder")
+    sc.add_argument("--as-of", required=True, help="as-of date of the features (YYYY-MM-DD)")
+    sc.add_argument("--out", type=Path, required=True, help="output folder")
+    sc.add_argument("--borrowers", type=Path, help="borrowers table (needed for contact plans)")
+    sc.add_argument("--contacts", type=Path, help="contact log")
+    sc.add_argument("--profile", default="us_reg_f_2021",
+                    help="rule profile: a name, a YAML file, or COUNTRY=PROFILE,...,*=PROFILE (default us_reg_f_2021)")
+    sc.add_argument("--chunk-borrowers", type=int, default=50_000, help="borrowers per chunk (default 50000)")
+    sc.add_argument("--now", help="when plans start, UTC (default: now)")
+    sc.add_argument("--data-date", help="payments dated later are rejected (default: inferred from the data)")
+    sc.add_argument("--agent-calls-per-day", type=int, help="agent-call capacity of the portfolio (default: no limit)")
+    sc.add_argument("--jobs", type=int, help="worker processes (default: all cores)")
+    sc.add_argument("--engine", choices=("local", "spark"), default="local",
+                    help="local processes (default) or Apache Spark (pip install 'riskscore[spark]')")
+    sc.add_argument("--progress", choices=("auto", "bar", "log", "off"), default="auto",
+                    help="a bar on a terminal, log lines otherwise (default auto)")
+
     d = sub.add_parser("demo", help="run the main job on the bundled sample",
-                       description="Validate the sample data and summarise it.")
+                       description="Validate the sample data, then run the nightly job on it (riskscore score).")
     d.add_argument("--data", type=Path, default=Path("data/sample"), help="sample folder")
     d.add_argument("--out", type=Path, default=Path("runs/demo"), help="where to write the outputs")
     d.add_argument("--bundle", type=Path, default=Path("models/sample"), help="model bundle to score with")
@@ -202,73 +223,93 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(f"  borrowers ever 30+ days past due: {r['borrowers_ever_30_plus']:.1%}; "
           f"ever 90+: {r['borrowers_ever_90_plus']:.1%}")
     if (args.bundle / "manifest.json").exists():
-        _demo_scores(args, frames, end)
-    written = ", ".join(f for f in ("summary.json", "scores.parquet", "plans.parquet") if (args.out / f).exists())
+        _demo_run(args, frames, end)
+    written = ", ".join(f for f in ("summary.json", "scores.parquet", "plans.parquet", "audit.parquet",
+                                    "rejects.parquet", "manifest.json") if (args.out / f).exists())
     print(f"Outputs: {args.out}/ ({written}); inputs: {data}/*.parquet")
     return 0
 
 
-def _demo_scores(args: argparse.Namespace, frames: dict, end: str) -> None:
-    """Score the sample 90 days before its end, where outcomes are known: a small backtest."""
-    import pandas as pd
+def _cmd_score(args: argparse.Namespace) -> int:
+    options = dict(installments=args.installments, as_of=args.as_of, borrowers=args.borrowers,
+                   contacts=args.contacts, profile=args.profile, chunk_borrowers=args.chunk_borrowers, now=args.now,
+                   data_date=args.data_date, agent_calls_per_day=args.agent_calls_per_day)
+    if args.engine == "spark":
+        from riskscore.spark import score_files
 
-    from riskscore.features import FeatureBuilder
-    from riskscore.io import write_parquet
-    from riskscore.labels import make_labels
-    from riskscore.model import load_bundle
+        manifest = score_files(bundle=args.model, out=args.out, **options)
+    else:
+        from riskscore.batch import score_portfolio
 
-    as_of = pd.Timestamp(end) - pd.Timedelta(days=90)
-    X = FeatureBuilder(validate=False).fit().transform(frames["installments"], as_of, contacts=frames["contacts"])
-    model = load_bundle(args.bundle, features=list(X.columns))
-    scores = model.predict_survival(X)
-    scores.insert(0, "likelihood", model.likelihood(X))
-    scores["points"], scores["grade"] = model.points(X).round(1), model.grade(X)
-    scores.insert(0, "as_of", as_of)
-    write_parquet(scores.reset_index(), args.out / "scores.parquet")
-    labels = make_labels(frames["installments"], as_of, data_end=end).set_index("borrower_id").loc[X.index]
-    repaid = (labels["event"] & (labels["time"] <= model.horizon_days)).mean()
-    grades = scores["grade"].value_counts().sort_index()
-    print(f"  scored {len(scores)} borrowers at {as_of.date()} with {args.bundle}: mean likelihood of repaying "
-          f"within {model.horizon_days} days {scores['likelihood'].mean():.1%} (observed afterwards: {repaid:.1%})")
-    print("  grades: " + ", ".join(f"{g} {n}" for g, n in grades.items()))
-    _demo_plans(args, frames, model, X, scores, as_of)
+        manifest = score_portfolio(bundle=args.model, out=args.out, n_jobs=args.jobs, progress=args.progress,
+                                   **options)
+    _print_run(manifest, args.out)
+    return 0
+
+
+def _print_run(m: dict, out: Path) -> None:
+    b, rows = m["borrowers"], m["rows"]
+    print(f"Run {m['run_id']} at as-of {m['as_of']}: {b['in']} borrowers in; {b['scored']} scored, "
+          f"{b['nothing_due']} with nothing due, {b['rejected']} rejected.")
+    print("  rows in/rejected: " + ", ".join(f"{t} {r['in']}/{r['rejected']}" for t, r in rows.items()))
+    if m["plans"]["note"]:
+        print(f"  {m['plans']['note']}")
+    else:
+        print(f"  plans for {m['plans']['borrowers']} borrowers: "
+              + ", ".join(f"{a} {n}" for a, n in sorted(m["plans"]["actions"].items())))
+    if m["psi"]["available"]:
+        score = m["psi"]["score"][0] if m["psi"]["score"] else None
+        flagged = m["psi"]["flagged"]
+        print(f"  PSI of the score {score['psi']:.3f} ({score['flag']}); " if score else "  ",
+              end=f"{len(flagged)} column(s) at PSI >= 0.1" + (f": {', '.join(flagged[:5])}" if flagged else "") + "\n")
+    print(f"  wall {m['timings_s']['wall']:.1f} s; outputs in {out}/ (manifest.json, scores, plans, audit, rejects)")
 
 
 #: The profile the demo applies to each country of the sample (others get the strictest).
-_DEMO_PROFILES = {"US": "us_reg_f_2021", "CN": "cn_gbt45251_2025", "GB": "uk_fca_conc7_2024"}
+DEMO_PROFILES = "US=us_reg_f_2021,CN=cn_gbt45251_2025,GB=uk_fca_conc7_2024,*=strict_v1"
 
 
-def _demo_plans(args: argparse.Namespace, frames: dict, model: object, X: object, scores: object,
-                as_of: object) -> None:
-    """Reason codes and contact plans for the scored borrowers, each under its country's profile."""
+def _demo_run(args: argparse.Namespace, frames: dict, end: str) -> None:
+    """The nightly job on the sample, 90 days before its end (outcomes are known: a small backtest)."""
+    import shutil
+
     import pandas as pd
 
-    from riskscore.explain import reason_codes
-    from riskscore.io import write_parquet
-    from riskscore.policy import ContactPolicy, check_plans
+    from riskscore.batch import STATE_DIR, score_portfolio
+    from riskscore.labels import make_labels
+    from riskscore.policy import check_plans, load_profile
 
-    now = pd.Timestamp(as_of).tz_localize("UTC") + pd.Timedelta(hours=13)
-    borrowers = frames["borrowers"].set_index("borrower_id").loc[X.index].reset_index()
+    as_of = pd.Timestamp(end) - pd.Timedelta(days=90)
+    now = as_of.tz_localize("UTC") + pd.Timedelta(hours=13)
+    for name in ("scores.parquet", "plans.parquet", "audit.parquet", "rejects.parquet", "manifest.json"):
+        (args.out / name).unlink(missing_ok=True)  # the demo's own folder: start clean every time
+    shutil.rmtree(args.out / STATE_DIR, ignore_errors=True)
+    data = args.data
+    m = score_portfolio(data / "installments.parquet", args.bundle, as_of, args.out,
+                        borrowers=data / "borrowers.parquet", contacts=data / "contacts.parquet",
+                        profile=DEMO_PROFILES, now=now, agent_calls_per_day=16, chunk_borrowers=2_500,
+                        progress="off")
+    scores = pd.read_parquet(args.out / "scores.parquet")
+    scored = scores.loc[scores["status"] == "scored"].set_index("borrower_id")
+    labels = make_labels(frames["installments"], as_of, data_end=end).set_index("borrower_id").loc[scored.index]
+    repaid = (labels["event"] & (labels["time"] <= 30)).mean()
+    print(f"  riskscore score at {as_of.date()} with {args.bundle}: {m['borrowers']['scored']} borrowers scored, "
+          f"{m['borrowers']['nothing_due']} with nothing due, {m['borrowers']['rejected']} rejected "
+          f"({m['chunks']['total']} chunks, {m['timings_s']['wall']:.1f} s)")
+    print(f"  mean likelihood of repaying within 30 days {scored['likelihood'].mean():.1%} "
+          f"(observed afterwards: {repaid:.1%})")
+    grades = scored["grade"].value_counts().sort_index()
+    print("  grades: " + ", ".join(f"{g} {n}" for g, n in grades.items()))
+    plans = pd.read_parquet(args.out / "plans.parquet")
     log = frames["contacts"].loc[frames["contacts"]["contacted_at"] <= now]
-    reasons = reason_codes(model, X, borrowers=borrowers, fallback="en")
-    country = borrowers.get("country", pd.Series("", index=borrowers.index)).fillna("").to_numpy()
-    scored = scores.assign(amount_at_risk=X["amount_outstanding"].to_numpy()) if "amount_outstanding" in X \
-        else scores
-    parts, violations = [], 0
-    for c in sorted(set(country)):
-        ids = borrowers.loc[country == c, "borrower_id"]
-        policy = ContactPolicy(_DEMO_PROFILES.get(c, "strict_v1"), agent_calls_per_day=max(1, len(ids) // 50))
-        plans = policy.plan(scored.loc[ids], reasons.loc[reasons["row"].isin(ids)],
-                            borrowers.loc[country == c], log.loc[log["borrower_id"].isin(ids)], now=now)
-        violations += len(check_plans(plans, borrowers.loc[country == c], log.loc[log["borrower_id"].isin(ids)],
-                                      plans.profile, validate=False))
-        parts.append(plans.steps.assign(profile=plans.profile.name, profile_version=plans.profile.version))
-    steps = pd.concat(parts, ignore_index=True)
-    write_parquet(steps, args.out / "plans.parquet")
-    mix = steps["action"].value_counts()
-    profiles = ", ".join(sorted(steps["profile"].unique()))
-    print(f"  contact plans at {now:%Y-%m-%d %H:%M} UTC ({profiles}): "
-          + ", ".join(f"{a} {n}" for a, n in mix.items()) + f"; check_plans finds {violations} violation(s)")
+    violations = sum(len(check_plans(part, frames["borrowers"], log, load_profile(name), validate=False))
+                     for name, part in plans.groupby("profile"))
+    print(f"  contact plans at {now:%Y-%m-%d %H:%M} UTC ({', '.join(sorted(plans['profile'].unique()))}): "
+          + ", ".join(f"{a} {n}" for a, n in plans["action"].value_counts().items())
+          + f"; check_plans finds {violations} violation(s)")
+    score_psi = m["psi"]["score"][0]["psi"] if m["psi"].get("score") else float("nan")
+    print(f"  PSI of the score against training {score_psi:.3f}; {len(m['psi'].get('flagged', []))} feature(s) "
+          "at PSI >= 0.1 (a single as-of date against training's many: see manifest.json)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -277,7 +318,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    commands = {"generate": _cmd_generate, "validate": _cmd_validate, "train": _cmd_train, "demo": _cmd_demo}
+    commands = {"generate": _cmd_generate, "validate": _cmd_validate, "train": _cmd_train, "score": _cmd_score,
+                "demo": _cmd_demo}
     if args.command is None:
         parser.print_help()
         return 2

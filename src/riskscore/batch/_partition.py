@@ -1,0 +1,185 @@
+"""One streaming pass that splits the inputs into borrower chunks on disk.
+
+Each input batch is sorted by chunk (the borrower hash modulo the number of chunks, stable, so
+rows keep their input order within a chunk) and written as one *spill file* with one row group
+per chunk. Reading chunk *k* then reads row group *k* of every spill file: no chunk ever needs
+the whole input in memory, and only one file is open at a time.
+
+The same pass gathers what a chunk cannot see on its own:
+
+* the day histogram of ``paid_date`` (the data date the payment-date check uses, inferred
+  exactly as :func:`riskscore.quarantine` infers it on a whole table);
+* the (loan, borrower) pairs, spilled by loan, so a loan that belongs to two borrowers in
+  different chunks is still found (:func:`conflicting_loans`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from riskscore.batch._inputs import DistinctSketch, borrower_hash, bucket_of, iter_batches
+
+__all__ = ["ROW", "conflicting_loans", "count_borrowers", "infer_data_date", "partition", "read_chunk"]
+
+#: Column added to every spilled row: its position in its input (0-based, in read order).
+ROW = "_row"
+_DATA_DATE_QUANTILE = 0.999  # as riskscore.schemas._checks.DATA_DATE_QUANTILE
+
+
+def count_borrowers(path: str | Path, batch_rows: int) -> tuple[int, int]:
+    """(estimated distinct borrowers, rows) of an installments input, reading only ``borrower_id``."""
+    sketch, rows = DistinctSketch(), 0
+    for table in iter_batches(path, batch_rows, columns=["borrower_id"]):
+        if "borrower_id" not in table.column_names:
+            raise ValueError(f"'{path}' has no borrower_id column: it cannot be split by borrower.")
+        sketch.add(np.unique(borrower_hash(table.column("borrower_id"))))
+        rows += table.num_rows
+    return sketch.estimate(), rows
+
+
+def _paid_days(table: pa.Table) -> np.ndarray:
+    if "paid_date" not in table.column_names:
+        return np.empty(0, dtype=np.int64)
+    col = pc.drop_null(table.column("paid_date"))
+    if pa.types.is_date(col.type) or pa.types.is_timestamp(col.type):
+        if pa.types.is_timestamp(col.type) and col.type.tz is not None:
+            col = pc.cast(col, pa.timestamp(col.type.unit))  # wall time; the contract refuses these rows anyway
+        seconds = pc.cast(pc.cast(col, pa.timestamp("s")), pa.int64()).to_numpy(zero_copy_only=False)
+        return np.floor_divide(seconds.astype(np.int64), 86_400)
+    parsed = pd.to_datetime(pd.Series(col.to_numpy(zero_copy_only=False)), errors="coerce", format="mixed")
+    return (parsed.dropna().to_numpy("datetime64[D]").astype(np.int64))
+
+
+def infer_data_date(histogram: Counter, future_tolerance_days: int, today: pd.Timestamp) -> pd.Timestamp:
+    """The data date :func:`riskscore.quarantine` would infer from all ``paid_date`` values.
+
+    ``histogram`` counts payments per day (days since 1970-01-01): the 99.9th percentile by
+    linear interpolation, floored to a day, plus the tolerance, and never after ``today``.
+    """
+    if not histogram:
+        return today
+    days = np.array(sorted(histogram), dtype=np.int64)
+    counts = np.array([histogram[d] for d in days], dtype=np.int64)
+    cum = np.cumsum(counts)
+    pos = _DATA_DATE_QUANTILE * (cum[-1] - 1)
+    lo_i, frac = int(np.floor(pos)), pos - np.floor(pos)
+    lo = days[np.searchsorted(cum, lo_i + 1)]
+    hi = days[np.searchsorted(cum, min(lo_i + 2, cum[-1]))]
+    q = pd.Timestamp(int(lo), unit="D") + (pd.Timestamp(int(hi), unit="D") - pd.Timestamp(int(lo), unit="D")) * frac
+    return min(q.normalize() + pd.Timedelta(days=future_tolerance_days), today)
+
+
+class _Spiller:
+    """Writes one spill file per batch: rows sorted by chunk, one row group per chunk."""
+
+    def __init__(self, folder: Path, name: str, n_buckets: int):
+        self.folder, self.name, self.n = folder / name, name, n_buckets
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.files: list[dict[str, Any]] = []
+
+    def write(self, table: pa.Table, buckets: np.ndarray) -> None:
+        order = np.argsort(buckets, kind="stable")
+        table = table.take(pa.array(order))
+        sorted_b = buckets[order]
+        present, starts = np.unique(sorted_b, return_index=True)
+        ends = np.append(starts[1:], len(sorted_b))
+        path = self.folder / f"{len(self.files):06d}.parquet"
+        groups = {}
+        with pq.ParquetWriter(path, table.schema, compression="lz4") as writer:
+            for i, (b, s, e) in enumerate(zip(present, starts, ends, strict=True)):
+                writer.write_table(table.slice(int(s), int(e - s)), row_group_size=int(e - s) + 1)
+                groups[str(int(b))] = i
+        self.files.append({"file": str(path.relative_to(self.folder.parent)), "groups": groups})
+
+
+def partition(inputs: dict[str, Path], folder: Path, n_buckets: int, *, batch_rows: int,
+              progress: Callable[[str, int], None] | None = None) -> dict[str, Any]:
+    """Spill every input table into ``n_buckets`` borrower chunks under ``folder``.
+
+    Returns the index (also written as ``folder/index.json``): per table the spill files with
+    their chunk -> row group map and the row count, the ``paid_date`` day histogram and the
+    installments' (loan, borrower) spill.
+    """
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    index: dict[str, Any] = {"n_buckets": n_buckets, "tables": {}}
+    histogram: Counter = Counter()
+    loans = _Spiller(folder, "_loans", n_buckets)
+    for name, path in inputs.items():
+        spill, rows = _Spiller(folder, name, n_buckets), 0
+        for table in iter_batches(path, batch_rows):
+            if "borrower_id" not in table.column_names:
+                raise ValueError(f"The {name} input '{path}' has no borrower_id column.")
+            ids = pc.cast(table.column("borrower_id"), pa.string())
+            table = table.set_column(table.column_names.index("borrower_id"), "borrower_id", ids)
+            table = table.append_column(ROW, pa.array(np.arange(rows, rows + table.num_rows, dtype=np.int64)))
+            h = borrower_hash(ids)
+            spill.write(table, bucket_of(h, n_buckets))
+            if name == "installments":
+                days, counts = np.unique(_paid_days(table), return_counts=True)
+                histogram.update(dict(zip(days.tolist(), counts.tolist(), strict=True)))
+                if "loan_id" in table.column_names:
+                    lh = borrower_hash(table.column("loan_id"))
+                    pairs = np.unique(np.column_stack([lh, h]), axis=0)
+                    loans.write(pa.table({"loan": pairs[:, 0], "borrower": pairs[:, 1]}),
+                                bucket_of(pairs[:, 0], n_buckets))
+            rows += table.num_rows
+            if progress is not None:
+                progress(name, rows)
+        index["tables"][name] = {"rows": rows, "files": spill.files}
+    index["loans"] = loans.files
+    index["paid_days"] = {str(k): int(v) for k, v in sorted(histogram.items())}
+    tmp = folder / ".index.json.tmp"
+    tmp.write_text(json.dumps(index))
+    os.replace(tmp, folder / "index.json")
+    return index
+
+
+def _groups(folder: Path, files: list[dict[str, Any]], bucket: int) -> list[pa.Table]:
+    out = []
+    for f in files:
+        g = f["groups"].get(str(bucket))
+        if g is not None:
+            out.append(pq.ParquetFile(folder / f["file"]).read_row_group(g))
+    return out
+
+
+def conflicting_loans(folder: Path, index: dict[str, Any]) -> list[int]:
+    """Hashes of the loans that belong to more than one borrower anywhere in the input."""
+    bad: list[int] = []
+    for b in range(index["n_buckets"]):
+        parts = _groups(folder, index["loans"], b)
+        if not parts:
+            continue
+        t = pa.concat_tables(parts)
+        pairs = np.unique(np.column_stack([t.column("loan").to_numpy(), t.column("borrower").to_numpy()]), axis=0)
+        loan, n = np.unique(pairs[:, 0], return_counts=True)
+        bad.extend(int(x) for x in loan[n > 1])
+    return sorted(bad)
+
+
+def read_chunk(folder: Path, index: dict[str, Any], bucket: int) -> dict[str, pd.DataFrame]:
+    """The raw rows of one chunk, per table (in input order), as pandas frames."""
+    out = {}
+    for name, info in index["tables"].items():
+        parts = _groups(folder, info["files"], bucket)
+        if parts:
+            table = pa.concat_tables(parts, promote_options="permissive")
+            out[name] = table.to_pandas(date_as_object=False)
+        else:
+            schema = pq.read_schema(folder / info["files"][0]["file"]) if info["files"] else None
+            out[name] = schema.empty_table().to_pandas(date_as_object=False) if schema is not None \
+                else pd.DataFrame({"borrower_id": pd.Series(dtype=object), ROW: pd.Series(dtype=np.int64)})
+    return out

@@ -1,0 +1,406 @@
+"""``score_portfolio``: the nightly job over a whole portfolio, chunked, parallel and resumable.
+
+Stages (each recorded in ``OUT/.riskscore-run/state.json`` when done, so a re-run after a crash
+starts where the last one stopped):
+
+1. **count**: the number of borrowers, from the ``borrower_id`` column only (a bounded sketch),
+   fixes the number of chunks: ``ceil(borrowers / chunk_borrowers)``;
+2. **partition**: one streaming pass spills every input into the chunks (see ``_partition``),
+   and finds loans that belong to several borrowers across chunks;
+3. **chunks**: worker processes score chunk after chunk (:func:`score_chunk`); each chunk's
+   outputs are written atomically, then its done-marker; finished chunks are skipped on re-run;
+4. **assemble**: the chunk outputs are concatenated in chunk order into ``scores.parquet``,
+   ``plans.parquet``, ``audit.parquet`` and ``rejects.parquet`` (atomically), then
+   ``manifest.json`` is written and the intermediate files are removed.
+
+A run is identified by a key over its inputs (SHA-256 of every file), the bundle, the as-of
+date and the settings. A folder that holds a run with another key is refused, never mixed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import shutil
+import time
+from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from importlib.metadata import version
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from riskscore.batch._chunk import ChunkSettings, score_chunk, split_capacity, stats_json
+from riskscore.batch._inputs import fingerprint
+from riskscore.batch._outputs import OUTPUTS, to_arrow
+from riskscore.batch._partition import conflicting_loans, count_borrowers, infer_data_date, partition, read_chunk
+from riskscore.batch._progress import Progress
+from riskscore.exceptions import RunConflictError
+from riskscore.explain import Explainer
+from riskscore.io import atomic_parquet_writer, sha256_file
+from riskscore.model import RepaymentModel, load_bundle
+from riskscore.monitor import PSI_WARN, merge_counts, psi_table
+from riskscore.policy import load_profile
+
+__all__ = ["parse_profiles", "score_portfolio"]
+
+log = logging.getLogger("riskscore.batch")
+STATE_DIR = ".riskscore-run"
+_PACKAGES = ("riskscore", "lightgbm", "numpy", "pandas", "pyarrow", "pandera", "scikit-learn")
+_FUTURE_TOLERANCE_DAYS = 31  # as riskscore.quarantine's default future_tolerance_days
+
+
+def parse_profiles(profile: str | os.PathLike[str] | Mapping[str, str]) -> dict[str, str]:
+    """Profiles by country: ``"us_reg_f_2021"``, a YAML path, or ``"US=us_reg_f_2021,CN=cn_gbt45251_2025,*=strict_v1"``.
+
+    The key ``*`` is the profile of every other borrower (and of all when the borrowers table
+    has no ``country`` column). Each profile is loaded once here, so a typo fails before any work.
+
+    Examples
+    --------
+    >>> parse_profiles("US=us_reg_f_2021,*=strict_v1")
+    {'US': 'us_reg_f_2021', '*': 'strict_v1'}
+    >>> parse_profiles("uk_fca_conc7_2024")
+    {'*': 'uk_fca_conc7_2024'}
+    """
+    if isinstance(profile, Mapping):
+        mapping = {str(k): str(v) for k, v in profile.items()}
+    elif "=" in str(profile):
+        mapping = {}
+        for part in str(profile).split(","):
+            key, sep, value = part.partition("=")
+            if not sep or not key.strip() or not value.strip():
+                raise ValueError(f"Cannot read the profile mapping {profile!r}: write COUNTRY=PROFILE,...,*=PROFILE.")
+            mapping[key.strip()] = value.strip()
+    else:
+        mapping = {"*": str(profile)}
+    mapping.setdefault("*", "strict_v1")
+    for name in mapping.values():
+        load_profile(name)
+    return {k: str(Path(v).resolve()) if Path(v).suffix in (".yaml", ".yml") else v for k, v in mapping.items()}
+
+
+# -- worker side ---------------------------------------------------------------------------------
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(bundle: str) -> None:
+    logging.getLogger("riskscore").setLevel(logging.WARNING)
+    model = load_bundle(bundle)
+    _WORKER.update(model=model, explainer=Explainer(model), index={})
+
+
+def _chunk_task(state_dir: str, bucket: int, settings: ChunkSettings) -> dict[str, Any]:
+    folder = Path(state_dir)
+    started = time.perf_counter()
+    index = _WORKER["index"].get(state_dir)
+    if index is None:
+        index = _WORKER["index"][state_dir] = json.loads((folder / "part" / "index.json").read_text())
+    frames = read_chunk(folder / "part", index, bucket)
+    read_s = time.perf_counter() - started
+    result = score_chunk(frames, _WORKER["model"], settings, explainer=_WORKER["explainer"])
+    started = time.perf_counter()
+    for name, schema in OUTPUTS.items():
+        with atomic_parquet_writer(folder / "chunks" / f"{name}-{bucket:05d}.parquet", schema) as w:
+            w.write_table(to_arrow(result.tables[name], schema))
+    stats = result.stats
+    stats["timings"].update(read=read_s, write=time.perf_counter() - started)
+    _atomic_text(folder / "chunks" / f"{bucket:05d}.json", stats_json(stats))
+    return stats
+
+
+# -- driver side ---------------------------------------------------------------------------------
+def _atomic_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def _sum_stats(items: list[dict[str, Any]]) -> dict[str, Any]:
+    total: dict[str, Any] = {}
+    for s in items:
+        for k, v in s.items():
+            if k == "psi_counts":
+                total[k] = merge_counts(total.get(k, {}), v)
+            elif isinstance(v, dict):
+                sub = total.setdefault(k, {})
+                for kk, vv in v.items():
+                    sub[kk] = sub.get(kk, 0) + vv
+            else:
+                total[k] = total.get(k, 0) + v
+    return total
+
+
+def _key(config: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _open_state(out: Path, config: dict[str, Any]) -> dict[str, Any]:
+    state_dir = out / STATE_DIR
+    state_file = state_dir / "state.json"
+    key = _key(config)
+    if state_file.exists():
+        state = json.loads(state_file.read_text())
+        if state["key"] != key:
+            old = state["config"]
+            differs = sorted(k for k in set(old) | set(config) if json.dumps(old.get(k), sort_keys=True, default=str)
+                             != json.dumps(config.get(k), sort_keys=True, default=str))
+            raise RunConflictError(
+                f"'{out}' holds a run with other {', '.join(differs)} than this one; riskscore never mixes the "
+                f"outputs of two runs. Remove the folder ('rm -r {out}') or choose another --out to start clean.")
+        return state
+    taken = [f"{n}.parquet" for n in OUTPUTS if (out / f"{n}.parquet").exists()] + \
+        (["manifest.json"] if (out / "manifest.json").exists() else [])
+    if taken:
+        raise RunConflictError(f"'{out}' already holds {', '.join(taken)} of a run riskscore has no record of; "
+                               f"remove them or choose another --out.")
+    state_dir.mkdir(parents=True, exist_ok=True)
+    state = {"key": key, "config": config, "stages": {}, "complete": False}
+    _atomic_text(state_file, json.dumps(state, indent=2, default=str))
+    return state
+
+
+def _save_state(out: Path, state: dict[str, Any]) -> None:
+    _atomic_text(out / STATE_DIR / "state.json", json.dumps(state, indent=2, default=str))
+
+
+def _assemble(out: Path, n: int) -> dict[str, Any]:
+    chunks = out / STATE_DIR / "chunks"
+    files = {}
+    for name, schema in OUTPUTS.items():
+        target = out / f"{name}.parquet"
+        rows = 0
+        with atomic_parquet_writer(target, schema) as w:
+            for b in range(n):
+                t = pq.read_table(chunks / f"{name}-{b:05d}.parquet")
+                rows += t.num_rows
+                if t.num_rows:
+                    w.write_table(t)
+        files[name] = {"file": target.name, "rows": rows, "sha256": sha256_file(target)}
+    return files
+
+
+def score_portfolio(
+    installments: str | os.PathLike[str],
+    bundle: str | os.PathLike[str],
+    as_of: str | pd.Timestamp,
+    out: str | os.PathLike[str],
+    *,
+    borrowers: str | os.PathLike[str] | None = None,
+    contacts: str | os.PathLike[str] | None = None,
+    profile: str | os.PathLike[str] | Mapping[str, str] = "us_reg_f_2021",
+    chunk_borrowers: int = 50_000,
+    now: str | pd.Timestamp | None = None,
+    data_date: str | pd.Timestamp | None = None,
+    agent_calls_per_day: int | None = None,
+    policy_options: Mapping[str, Any] | None = None,
+    n_jobs: int | None = None,
+    batch_rows: int = 1_000_000,
+    progress: str = "auto",
+) -> dict[str, Any]:
+    """Score a whole portfolio from files: scores, contact plans, audit, rejects and a manifest.
+
+    Parameters
+    ----------
+    installments : path
+        Parquet file, folder of parquet files, or CSV; rows in any order.
+    bundle : path
+        A model bundle folder (:func:`riskscore.model.save_bundle`); it is verified, never unpickled.
+    as_of : date-like
+        The as-of date of the features.
+    out : path
+        Output folder: ``scores.parquet`` (every valid input borrower: ``status`` ``scored``, or
+        ``nothing_due`` when nothing is outstanding at ``as_of``), ``plans.parquet``,
+        ``audit.parquet`` (every rule for every plan), ``rejects.parquet`` (every rejected input
+        row: table, row, borrower, column, check, reason, values) and ``manifest.json``.
+    borrowers, contacts : path, optional
+        The borrowers table (needed for plans) and the contact log.
+    profile : str, path or mapping, default "us_reg_f_2021"
+        See :func:`parse_profiles` (per-country profiles use the borrowers' ``country`` column).
+    chunk_borrowers : int, default 50_000
+        Borrowers per chunk: peak memory grows with it and with ``n_jobs``, not with the portfolio.
+    now : timestamp, optional
+        When plans start (UTC; default: the wall clock at the run's first start, kept on resume).
+    data_date : date-like, optional
+        Payments after it are rejected (default: inferred from all ``paid_date`` as
+        :func:`riskscore.quarantine` does).
+    agent_calls_per_day : int, optional
+        The portfolio's agent-call capacity, split across chunks and profiles in proportion to
+        their borrowers (chunks are random by hash, so each gets a fair share of the best calls).
+    policy_options : mapping, optional
+        Other :class:`~riskscore.policy.ContactPolicy` arguments (``horizon_days``, ``holidays``, ...).
+    n_jobs : int, optional
+        Worker processes (default: the cores this process may use).
+    batch_rows : int, default 1_000_000
+        Rows read at a time in the partition pass.
+    progress : {"auto", "bar", "log", "off"}, default "auto"
+
+    Returns
+    -------
+    dict
+        The manifest (also written to ``out/manifest.json``).
+
+    Raises
+    ------
+    riskscore.exceptions.RunConflictError
+        When ``out`` holds a run of other inputs, another bundle or other settings.
+
+    Examples
+    --------
+    >>> from riskscore.batch import score_portfolio
+    >>> manifest = score_portfolio("data/sample/installments.parquet", "models/sample", "2025-10-02",
+    ...                            "runs/nightly", borrowers="data/sample/borrowers.parquet")  # doctest: +SKIP
+    >>> manifest["borrowers"]["scored"]  # doctest: +SKIP
+    """
+    wall = time.perf_counter()
+    out = Path(out)
+    if isinstance(chunk_borrowers, bool) or not isinstance(chunk_borrowers, int) or chunk_borrowers < 1:
+        raise ValueError(f"chunk_borrowers must be a positive int, got {chunk_borrowers!r}.")
+    as_of_ts = pd.Timestamp(as_of)
+    if as_of_ts != as_of_ts.normalize() or as_of_ts.tzinfo is not None:
+        raise ValueError(f"as_of must be a calendar date without time or time zone, got {as_of!r}.")
+    inputs = {"installments": Path(installments)}
+    inputs |= {k: Path(v) for k, v in (("borrowers", borrowers), ("contacts", contacts)) if v is not None}
+    bundle = Path(bundle)
+    model = load_bundle(bundle)  # verifies every file before any work
+    profiles = parse_profiles(profile)
+    prints = {name: fingerprint(p) for name, p in inputs.items()}
+    config = {
+        "inputs": {k: v["sha256"] for k, v in prints.items()},
+        "model": sha256_file(bundle / "manifest.json"), "as_of": str(as_of_ts.date()),
+        "now": None if now is None else str(_utc(now)), "data_date": None if data_date is None else str(data_date),
+        "profiles": {k: (v, sha256_file(v) if Path(v).exists() else None) for k, v in profiles.items()},
+        "chunk_borrowers": chunk_borrowers, "agent_calls_per_day": agent_calls_per_day,
+        "policy_options": dict(policy_options or {}), "riskscore": version("riskscore"),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    state = _open_state(out, config)
+    state_dir = out / STATE_DIR
+    timings: dict[str, float] = {}
+    if state["complete"] and (out / "manifest.json").exists():
+        log.info("the run in %s is already complete; nothing to do", out)
+        shutil.rmtree(state_dir / "part", ignore_errors=True)
+        shutil.rmtree(state_dir / "chunks", ignore_errors=True)
+        return json.loads((out / "manifest.json").read_text())
+    stages = state["stages"]
+    if "count" not in stages:
+        t = time.perf_counter()
+        est, rows = count_borrowers(inputs["installments"], batch_rows)
+        clock = pd.Timestamp.now(tz="UTC").floor("s")
+        stages["count"] = {"borrowers_estimate": est, "rows": rows, "n_chunks": max(1, math.ceil(est / chunk_borrowers)),
+                           "now": str(_utc(now) if now is not None else clock), "today": str(clock.date())}
+        timings["count"] = time.perf_counter() - t
+        _save_state(out, state)
+    n = stages["count"]["n_chunks"]
+    run_now = pd.Timestamp(stages["count"]["now"])
+    if "partition" not in stages:
+        t = time.perf_counter()
+        log.info("partitioning %d input rows into %d chunks of about %d borrowers", stages["count"]["rows"], n,
+                 chunk_borrowers)
+        index = partition(inputs, state_dir / "part", n, batch_rows=batch_rows)
+        hist = {int(k): v for k, v in index["paid_days"].items()}
+        inferred = infer_data_date(hist, _FUTURE_TOLERANCE_DAYS, pd.Timestamp(stages["count"]["today"]))
+        stages["partition"] = {
+            "data_date": str(pd.Timestamp(data_date).date() if data_date is not None else inferred.date()),
+            "bad_loans": [str(x) for x in conflicting_loans(state_dir / "part", index)],
+            "rows": {k: v["rows"] for k, v in index["tables"].items()},
+        }
+        timings["partition"] = time.perf_counter() - t
+        _save_state(out, state)
+    part = stages["partition"]
+    caps = split_capacity(agent_calls_per_day, [1.0] * n)
+    base = dict(as_of=as_of_ts, now=run_now, data_date=pd.Timestamp(part["data_date"]), profiles=profiles,
+                policy_options=dict(policy_options or {}), bad_loans=frozenset(int(x) for x in part["bad_loans"]))
+    (state_dir / "chunks").mkdir(exist_ok=True)
+    todo = [b for b in range(n) if not (state_dir / "chunks" / f"{b:05d}.json").exists()]
+    if len(todo) < n:
+        log.info("resuming: %d of %d chunks already done", n - len(todo), n)
+    t = time.perf_counter()
+    jobs = max(1, min(n_jobs or _cores(), len(todo) or 1))
+    bar = Progress(len(todo), mode=progress)
+    if jobs == 1:
+        _init_worker(str(bundle))
+        for b in todo:
+            bar.update(_chunk_task(str(state_dir), b, ChunkSettings(**base, agent_calls_per_day=caps[b]))["borrowers_in"])
+    elif todo:
+        with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_init_worker,
+                                 initargs=(str(bundle),)) as pool:
+            futures = [pool.submit(_chunk_task, str(state_dir), b, ChunkSettings(**base, agent_calls_per_day=caps[b]))
+                       for b in todo]
+            for f in as_completed(futures):
+                bar.update(f.result()["borrowers_in"])
+    timings["chunks"] = time.perf_counter() - t
+    t = time.perf_counter()
+    files = _assemble(out, n)
+    timings["assemble"] = time.perf_counter() - t
+    stats = _sum_stats([json.loads((state_dir / "chunks" / f"{b:05d}.json").read_text()) for b in range(n)])
+    manifest = _manifest(state, prints, bundle, model, stats, files, timings, wall, len(todo), n)
+    _atomic_text(out / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
+    state["complete"] = True
+    _save_state(out, state)
+    shutil.rmtree(state_dir / "part", ignore_errors=True)
+    shutil.rmtree(state_dir / "chunks", ignore_errors=True)
+    return manifest
+
+
+def _utc(ts: str | pd.Timestamp) -> pd.Timestamp:
+    t = pd.Timestamp(ts)
+    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+
+
+def _manifest(state: dict[str, Any], prints: dict[str, Any], bundle: Path, model: RepaymentModel,
+              stats: dict[str, Any], files: dict[str, Any], timings: dict[str, float], wall: float,
+              ran: int, n: int) -> dict[str, Any]:
+    reference = getattr(model, "reference_", None)
+    psi: dict[str, Any] = {"available": False, "reason": "the bundle has no reference distributions (retrain it)"}
+    if reference:
+        table = psi_table(reference, stats.get("psi_counts", {}))
+        psi = {"available": True, "thresholds": {"moderate": 0.1, "major": 0.25},
+               "score": table.loc[table["column"] == "likelihood"].to_dict("records"),
+               "columns": table.round(6).to_dict("records"),
+               "flagged": table.loc[table["psi"] >= PSI_WARN, "column"].tolist()}
+        for row in table.loc[table["psi"] >= PSI_WARN].itertuples():
+            log.warning("population drift: PSI of %s is %.3f (%s; 0.1 moderate, 0.25 major)", row.column, row.psi,
+                        row.flag)
+    config = state["config"]
+    part = state["stages"]["partition"]
+    rows_in = stats.get("rows_in", {})
+    return {
+        "run_id": state["key"][:16], "format": "riskscore-run", "format_version": "1.0",
+        "as_of": config["as_of"], "now": state["stages"]["count"]["now"], "data_date": part["data_date"],
+        "inputs": prints,
+        "model": {"path": str(bundle), "sha256": config["model"],
+                  "training_window": model.manifest_.get("training_window"),
+                  "format_version": model.manifest_.get("format_version")},
+        "profiles": {k: v[0] for k, v in config["profiles"].items()},
+        "settings": {k: config[k] for k in ("chunk_borrowers", "agent_calls_per_day", "policy_options")},
+        "chunks": {"total": n, "run_now": ran, "resumed": n - ran},
+        "rows": {t: {"in": part["rows"].get(t, 0), "rejected": stats.get("rows_rejected", {}).get(t, 0),
+                     "unmatched": stats.get("rows_unmatched", {}).get(t, 0), "read_by_chunks": rows_in.get(t, 0)}
+                 for t in part["rows"]},
+        "borrowers": {"in": stats.get("borrowers_in", 0), "scored": stats.get("borrowers_scored", 0),
+                      "nothing_due": stats.get("borrowers_nothing_due", 0),
+                      "rejected": stats.get("borrowers_rejected", 0)},
+        "rejects_by_check": stats.get("check_counts", {}),
+        "plans": {"borrowers": stats.get("plans_borrowers", 0), "steps": stats.get("plan_steps", 0),
+                  "actions": stats.get("actions", {}),
+                  "note": None if "borrowers" in prints else "no borrowers table: no plans were made"},
+        "outputs": files,
+        "timings_s": {"wall": round(time.perf_counter() - wall, 3), **{k: round(v, 3) for k, v in timings.items()},
+                      "chunk_stages_cpu": {k: round(v, 3) for k, v in stats.get("timings", {}).items()}},
+        "psi": psi,
+        "versions": {p: version(p) for p in _PACKAGES},
+    }
