@@ -4,7 +4,15 @@ Point-in-time features from repayment history, LightGBM likelihood and timing of
 SHAP reason codes, and contact plans that obey the collection rules.
 """
 
+import warnings
 from importlib.metadata import PackageNotFoundError, version
+
+# pandera imports pyspark.pandas when pyspark is installed (the ``spark`` extra), and pyspark warns
+# about pandas 3 on import; riskscore does not use pyspark.pandas, so that warning is noise here.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)
+    import pandera  # noqa: F401
+    import pandera.pandas  # noqa: F401
 
 from riskscore.datasets import World, generate
 from riskscore.exceptions import DataError, DataQualityWarning, RiskscoreError

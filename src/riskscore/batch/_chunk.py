@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import date, datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,18 +99,31 @@ def split_capacity(total: int | None, weights: list[float]) -> list[int | None]:
     return [int(x) for x in base]
 
 
+def _text(v: object) -> object:
+    """One input value as JSON-able text, the same whichever engine read it (dates as ``YYYY-MM-DD``)."""
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
+        return None
+    if isinstance(v, datetime | date):
+        t = pd.Timestamp(v)
+        return str(t.date()) if t.tzinfo is None and t == t.normalize() else t.isoformat()
+    if isinstance(v, np.generic):
+        v = v.item()
+    return v if isinstance(v, str | bool | int | float) else str(v)
+
+
 def _rejects(table: str, raw: pd.DataFrame) -> pd.DataFrame:
     """Rejected rows (with reason, column, check) in the output contract; ``values`` as JSON text."""
     if raw.empty:
         return pd.DataFrame(columns=OUTPUTS["rejects"].names)
     values = raw.drop(columns=[ROW, "reason", "column", "check"], errors="ignore")
-    text = values.astype(object).where(values.notna(), None).to_json(orient="records", lines=True,
-                                                                      date_format="iso", default_handler=str)
+    cols = list(values.columns)
+    text = [json.dumps(dict(zip(cols, map(_text, row), strict=True)), default=str)
+            for row in values.itertuples(index=False, name=None)]
     ids = raw["borrower_id"]
     return pd.DataFrame({"table": table, "row": raw[ROW].to_numpy(np.int64),
                          "borrower_id": ids.astype(object).where(ids.notna(), None).to_numpy(),
                          "column": raw["column"].to_numpy(), "check": raw["check"].to_numpy(),
-                         "reason": raw["reason"].to_numpy(), "values": text.strip().split("\n")})
+                         "reason": raw["reason"].to_numpy(), "values": text})
 
 
 def _split(table: str, raw: pd.DataFrame, settings: ChunkSettings) -> tuple[pd.DataFrame, pd.DataFrame]:

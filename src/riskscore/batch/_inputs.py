@@ -89,7 +89,7 @@ def borrower_hash(ids: pa.Array | pa.ChunkedArray | pd.Series | np.ndarray) -> n
     else:
         s = pd.Series(ids)
         text = s.astype(object).where(s.isna(), s.astype(str)).to_numpy(dtype=object)
-    text = np.asarray(text, dtype=object)
+    text = np.array(text, dtype=object)  # a copy: pandas may hand out read-only arrays
     text[pd.isna(text)] = None
     return pd.util.hash_array(text, categorize=True)
 

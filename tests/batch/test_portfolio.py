@@ -1,0 +1,243 @@
+"""score_portfolio end to end: conservation of rows and borrowers, input forms, refusals, manifest."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from riskscore.batch import STATE_DIR, score_portfolio
+from riskscore.exceptions import RunConflictError
+from riskscore.model import load_bundle, save_bundle
+from tests.batch.conftest import BUNDLE, read_outputs
+
+
+def _run(files, out, as_of, now, **kw):
+    kw.setdefault("chunk_borrowers", 250)
+    kw.setdefault("n_jobs", 1)
+    kw.setdefault("progress", "off")
+    return score_portfolio(files["installments"], BUNDLE, as_of, out, borrowers=files.get("borrowers"),
+                           contacts=files.get("contacts"), now=now, **kw)
+
+
+@pytest.fixture(scope="module")
+def clean_run(world_files, as_of, now, tmp_path_factory):
+    out = tmp_path_factory.mktemp("clean")
+    manifest = _run(world_files, out, as_of, now)
+    return manifest, read_outputs(out)
+
+
+def test_a_clean_run_scores_every_borrower_once(clean_run, world):
+    manifest, out = clean_run
+    scores = out["scores"]
+    assert scores["borrower_id"].is_unique
+    assert set(scores["borrower_id"]) == set(world.installments["borrower_id"])
+    assert out["rejects"].empty
+    scored = scores.loc[scores["status"] == "scored"]
+    assert scored["likelihood"].between(0, 1).all() and scored["grade"].notna().all()
+    assert (scored[["p_repaid_7d", "p_repaid_14d", "p_repaid_30d", "p_repaid_60d", "p_repaid_90d"]]
+            .diff(axis=1).iloc[:, 1:] >= -1e-12).all().all()
+    np.testing.assert_allclose(scored["p_repaid_30d"], scored["likelihood"], atol=1e-9)
+    assert scores.loc[scores["status"] == "nothing_due", "likelihood"].isna().all()
+    assert set(out["plans"]["borrower_id"]) == set(scored["borrower_id"])
+    assert set(out["audit"]["borrower_id"]) == set(scored["borrower_id"])
+    b = manifest["borrowers"]
+    assert b == {"in": 600, "scored": len(scored), "nothing_due": 600 - len(scored), "rejected": 0}
+    assert manifest["rows"]["installments"]["in"] == len(world.installments)
+    assert manifest["chunks"]["total"] == 3  # 600 borrowers / 250 per chunk
+    assert manifest["psi"]["available"] and manifest["psi"]["score"][0]["column"] == "likelihood"
+    assert {e["file"] for e in manifest["outputs"].values()} == {f"{n}.parquet" for n in
+                                                                  ("scores", "plans", "audit", "rejects")}
+
+
+def test_the_manifest_fingerprints_inputs_and_model(clean_run, world_files):
+    manifest, _ = clean_run
+    import hashlib
+
+    digest = hashlib.sha256(world_files["installments"].read_bytes()).hexdigest()
+    assert manifest["inputs"]["installments"]["files"][0]["sha256"] == digest
+    assert manifest["inputs"]["installments"]["bytes"] == world_files["installments"].stat().st_size
+    assert manifest["model"]["sha256"] == hashlib.sha256((BUNDLE / "manifest.json").read_bytes()).hexdigest()
+    assert set(manifest["timings_s"]) >= {"wall", "count", "partition", "chunks", "assemble", "chunk_stages_cpu"}
+    assert manifest["versions"]["riskscore"]
+
+
+def _inject(world):
+    """Installments, borrowers and contacts with bad rows of every kind; returns the tables and the expected checks."""
+    inst = world.installments.copy()
+    inst["installment_no"] = inst["installment_no"].astype(object)
+    ids = inst["borrower_id"].drop_duplicates().to_numpy()
+    expect = {}  # borrower -> check that must reject it
+    rows = []
+
+    def take(i):
+        return inst.loc[inst["borrower_id"] == ids[i]].index
+
+    inst["amount_due"] = inst["amount_due"].astype(object)
+    inst.loc[take(0)[0], "amount_due"] = -5.0
+    expect[ids[0]] = "greater_than_or_equal_to(0)"
+    inst.loc[take(1)[0], "amount_due"] = "lots"
+    expect[ids[1]] = "coerce_dtype('float64')"
+    inst.loc[take(2)[0], "installment_no"] = 0
+    expect[ids[2]] = "greater_than_or_equal_to(1)"
+    rows.append(inst.loc[[take(3)[0]]])  # an exact duplicate row
+    expect[ids[3]] = "duplicate_row"
+    # a loan of borrower 4 also booked under borrower 5 (different chunks, most likely)
+    other = inst.loc[[take(5)[0]]].copy()
+    other["loan_id"] = inst.loc[take(4)[0], "loan_id"]
+    other["installment_no"] = 999
+    inst.loc[take(5)[0], "loan_id"] = other["loan_id"].iloc[0]
+    expect[ids[4]] = "one_borrower_per_loan"
+    expect[ids[5]] = "one_borrower_per_loan"
+    paid = take(6)[inst.loc[take(6), "paid_date"].notna().to_numpy()][0]
+    inst.loc[paid, "paid_date"] = pd.Timestamp("2031-01-01")
+    expect[ids[6]] = "not_after_data_date"
+    unpaid = inst.loc[take(7)[0]].copy()
+    unpaid["paid_date"], unpaid["amount_paid"] = pd.NaT, 0.0
+    rows.append(unpaid.to_frame().T)
+    expect[ids[7]] = "no_unpaid_row_beside_payments"
+    null_row = inst.loc[[take(8)[0]]].copy()
+    null_row["borrower_id"] = None
+    rows.append(null_row)  # rejected without a borrower; its loan now has two owners (b8 and "none")
+    expect[ids[8]] = "one_borrower_per_loan"
+    inst = pd.concat([inst, *rows], ignore_index=True)
+
+    borrowers = world.borrowers.copy()
+    borrowers.loc[borrowers["borrower_id"] == ids[9], "timezone"] = "Mars/Olympus"
+    expect[ids[9]] = "is_iana_timezone"
+    contacts = world.contacts.copy()
+    contacts["contacted_at"] = contacts["contacted_at"].astype(object)
+    victim = contacts.index[contacts["borrower_id"] == ids[10]]
+    if len(victim):
+        contacts.loc[victim[0], "outcome"] = "shouted"
+        expect[ids[10]] = "isin"
+    return inst, borrowers, contacts, expect
+
+
+def test_row_conservation_with_bad_rows_of_every_kind(world, as_of, now, tmp_path):
+    inst, borrowers, contacts, expect = _inject(world)
+    files = {"installments": tmp_path / "i.parquet", "borrowers": tmp_path / "b.parquet",
+             "contacts": tmp_path / "c.parquet"}
+    inst.astype({"installment_no": str, "amount_due": str}).to_parquet(files["installments"], index=False)
+    borrowers.to_parquet(files["borrowers"], index=False)
+    contacts.astype({"contacted_at": str}).to_parquet(files["contacts"], index=False)
+    manifest = _run(files, tmp_path / "out", as_of, now)
+    out = read_outputs(tmp_path / "out")
+    scores, rejects = out["scores"], out["rejects"]
+
+    # every input borrower is in exactly one of scores and rejects; no borrower is invented
+    input_ids = set(inst["borrower_id"].dropna())
+    rejected_ids = set(rejects.loc[rejects["table"] == "installments", "borrower_id"].dropna())
+    assert set(scores["borrower_id"]) | rejected_ids == input_ids
+    assert not set(scores["borrower_id"]) & rejected_ids
+    assert rejected_ids == set(expect)
+    for borrower, check in expect.items():
+        checks = ";".join(rejects.loc[rejects["borrower_id"] == borrower, "check"])
+        assert check in checks, (borrower, check, checks)
+    # every input row is used or rejected exactly once, per table
+    inst_rows = rejects.loc[rejects["table"] == "installments", "row"]
+    assert inst_rows.is_unique
+    used = inst["borrower_id"].isin(scores["borrower_id"])
+    assert set(inst_rows) == set(np.flatnonzero(~used.to_numpy()))
+    assert rejects.loc[rejects["row"].isin(inst.index[inst["borrower_id"].isna()])
+                       & (rejects["table"] == "installments"), "borrower_id"].isna().all()
+    # the other tables: a rejected borrower loses its rows in every table
+    for table, frame in (("borrowers", borrowers), ("contacts", contacts)):
+        rows = set(rejects.loc[rejects["table"] == table, "row"])
+        assert rows == set(np.flatnonzero(frame["borrower_id"].isin(rejected_ids).to_numpy())), table
+    assert manifest["borrowers"]["rejected"] == len(expect)
+    assert manifest["rows"]["installments"]["rejected"] == len(inst_rows)
+    values = json.loads(rejects.loc[rejects["check"].str.contains("greater_than_or_equal_to\\(0\\)"),
+                                    "values"].iloc[0])
+    assert values["amount_due"] == "-5.0" and "_row" not in values
+
+
+def test_csv_and_parquet_inputs_give_identical_outputs(clean_run, world, world_files, as_of, now, tmp_path):
+    files = dict(world_files)
+    for name in ("installments", "contacts"):
+        files[name] = tmp_path / f"{name}.csv"
+        getattr(world, name).to_csv(files[name], index=False)
+    _run(files, tmp_path / "out", as_of, now)
+    out = read_outputs(tmp_path / "out")
+    for name in ("scores", "plans", "audit", "rejects"):
+        pd.testing.assert_frame_equal(out[name], clean_run[1][name], check_exact=True, obj=name)
+
+
+def test_unsorted_input_gives_the_sorted_result(clean_run, world, world_files, as_of, now, tmp_path):
+    rng = np.random.default_rng(5)
+    files = {}
+    for name in ("installments", "borrowers", "contacts"):
+        frame = getattr(world, name)
+        files[name] = tmp_path / name  # a folder of three parquet files, rows shuffled across them
+        files[name].mkdir()
+        shuffled = frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
+        for i, part in enumerate(np.array_split(np.arange(len(shuffled)), 3)):
+            shuffled.iloc[part].to_parquet(files[name] / f"part-{i}.parquet", index=False)
+    _run(files, tmp_path / "out", as_of, now, batch_rows=1000)
+    out = read_outputs(tmp_path / "out")
+    for name in ("scores", "plans", "audit"):
+        pd.testing.assert_frame_equal(out[name], clean_run[1][name], check_exact=True, obj=name)
+
+
+def test_parallel_workers_give_the_single_process_result(clean_run, world_files, as_of, now, tmp_path):
+    _run(world_files, tmp_path / "out", as_of, now, n_jobs=2)
+    out = read_outputs(tmp_path / "out")
+    for name in ("scores", "plans", "audit", "rejects"):
+        pd.testing.assert_frame_equal(out[name], clean_run[1][name], check_exact=True, obj=name)
+
+
+def test_a_run_refuses_to_mix_with_another(world_files, as_of, now, tmp_path):
+    out = tmp_path / "out"
+    first = _run(world_files, out, as_of, now)
+    assert _run(world_files, out, as_of, now) == first  # the same run again: already complete
+    assert not (out / STATE_DIR / "chunks").exists()
+    with pytest.raises(RunConflictError, match=r"other as_of than this one.*rm -r"):
+        _run(world_files, out, str((pd.Timestamp(as_of) - pd.Timedelta(days=1)).date()), now)
+    bundle = load_bundle(BUNDLE)
+    other = tmp_path / "other_bundle"
+    save_bundle(bundle, other, metrics={"note": "another model"}, reference=bundle.reference_)
+    with pytest.raises(RunConflictError, match="other model"):
+        score_portfolio(world_files["installments"], other, as_of, out, now=now, n_jobs=1, chunk_borrowers=250,
+                        borrowers=world_files["borrowers"], contacts=world_files["contacts"], progress="off")
+    changed = dict(world_files)
+    changed["installments"] = tmp_path / "i.parquet"
+    pd.read_parquet(world_files["installments"]).iloc[:-1].to_parquet(changed["installments"], index=False)
+    with pytest.raises(RunConflictError, match="other inputs"):
+        _run(changed, out, as_of, now)
+
+
+def test_a_folder_with_unrecorded_outputs_is_refused(world_files, as_of, now, tmp_path):
+    (tmp_path / "scores.parquet").write_bytes(b"not ours")
+    with pytest.raises(RunConflictError, match="riskscore has no record of"):
+        _run(world_files, tmp_path, as_of, now)
+
+
+def test_without_borrowers_there_are_scores_but_no_plans(world_files, as_of, now, tmp_path):
+    files = {"installments": world_files["installments"]}
+    manifest = _run(files, tmp_path / "out", as_of, now)
+    out = read_outputs(tmp_path / "out")
+    assert out["plans"].empty and (out["scores"]["status"] == "scored").sum() == manifest["borrowers"]["scored"] > 0
+    assert manifest["plans"]["note"] == "no borrowers table: no plans were made"
+    assert out["scores"]["language"].dropna().eq("en").all()
+
+
+def test_capacity_is_shared_and_never_exceeded(world_files, as_of, now, tmp_path):
+    _run(world_files, tmp_path / "out", as_of, now, agent_calls_per_day=2)
+    plans = read_outputs(tmp_path / "out")["plans"]
+    calls = plans.loc[plans["action"] == "agent_call"]
+    assert len(calls) and calls.groupby(calls["window_start_local"].str[:10]).size().max() <= 2
+
+
+def test_bad_arguments_are_refused(world_files, as_of, tmp_path):
+    with pytest.raises(ValueError, match="chunk_borrowers must be a positive int"):
+        score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path, chunk_borrowers=0)
+    with pytest.raises(ValueError, match="as_of must be a calendar date"):
+        score_portfolio(world_files["installments"], BUNDLE, "2025-01-01 10:00", tmp_path)
+    with pytest.raises(FileNotFoundError, match="No such file or folder"):
+        score_portfolio(tmp_path / "missing.parquet", BUNDLE, as_of, tmp_path)
+    with pytest.raises(ValueError, match="COUNTRY=PROFILE"):
+        score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path, profile="US=,x")
+    shutil.rmtree(tmp_path)
