@@ -86,8 +86,9 @@ def _paid_histogram(installments: Any) -> Counter:
 def _bad_loans(installments: Any) -> frozenset[int]:
     def part(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for b in batches:
-            pairs = np.unique(np.column_stack([borrower_hash(b["loan_id"]), borrower_hash(b["borrower_id"])]), axis=0)
-            yield pd.DataFrame({"loan": pairs[:, 0].view(np.int64), "borrower": pairs[:, 1].view(np.int64)})
+            pairs = pd.DataFrame({"loan": borrower_hash(b["loan_id"]).view(np.int64),
+                                  "borrower": borrower_hash(b["borrower_id"]).view(np.int64)})
+            yield pairs.drop_duplicates()
 
     pairs = installments.select("loan_id", "borrower_id").mapInPandas(part, "loan long, borrower long")
     rows = pairs.distinct().groupBy("loan").count().where("count > 1").select("loan").collect()

@@ -83,3 +83,13 @@ def test_errors(split):
     fitted = RepaymentModel(n_estimators=5).fit(X, y)
     with pytest.raises(ValueError, match=r"X lacks 1 feature\(s\) the model was fitted with: \['days_past_due'\]"):
         fitted.likelihood(X.drop(columns="days_past_due"))
+
+
+def test_predict_scores_is_the_separate_methods_in_one_pass(model, split):
+    X, _ = split[2]
+    both = model.predict_scores(X, days=(7, 30, 90))
+    np.testing.assert_array_equal(both["likelihood"], model.likelihood(X))
+    pd.testing.assert_frame_equal(both[["p_repaid_7d", "p_repaid_30d", "p_repaid_90d", "expected_days"]],
+                                  model.predict_survival(X, days=(7, 30, 90)))
+    np.testing.assert_array_equal(both["points"], model.points(X))
+    np.testing.assert_array_equal(both["grade"], model.grade(X))

@@ -190,7 +190,7 @@ def _plans(model_scores: pd.DataFrame, reasons: pd.DataFrame, borrowers: pd.Data
         known = borrowers.loc[borrowers["borrower_id"].isin(ids)]
         part_log = None if log is None else log.loc[log["borrower_id"].isin(ids)]
         plans = policy.plan(model_scores.loc[ids], reasons.loc[reasons["row"].isin(ids)], known, part_log,
-                            now=settings.now)
+                            now=settings.now, validate=False)  # validated by _split a moment ago
         steps.append(plans.steps.assign(profile=plans.profile.name, profile_version=plans.profile.version))
         audits.append(plans.audit())
     plan_rows = pd.concat(steps, ignore_index=True).sort_values(["borrower_id", "step"], ignore_index=True)
@@ -265,12 +265,8 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], model: RepaymentModel, setti
     model_scores = pd.DataFrame(index=X.index)
     psi_counts: dict[str, list[int]] = {}
     if len(X):
-        model_scores["likelihood"] = model.likelihood(X)
-        curve = model.predict_survival(X, days=HORIZONS)
-        model_scores[curve.columns] = curve
-        model_scores["points"] = model.points(X)
-        model_scores["grade"] = model.grade(X)
-        model_scores["amount_at_risk"] = X["amount_outstanding"] if "amount_outstanding" in X else np.nan
+        model_scores = model.predict_scores(X, days=HORIZONS)
+        model_scores["amount_at_risk"] = X.get("amount_outstanding", np.nan)
         if getattr(model, "reference_", None):
             psi_counts = bin_counts(model.reference_, X.assign(likelihood=model_scores["likelihood"]))
     lap("predict")

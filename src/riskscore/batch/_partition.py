@@ -132,9 +132,9 @@ def partition(inputs: dict[str, Path], folder: Path, n_buckets: int, *, batch_ro
                 histogram.update(dict(zip(days.tolist(), counts.tolist(), strict=True)))
                 if "loan_id" in table.column_names:
                     lh = borrower_hash(table.column("loan_id"))
-                    pairs = np.unique(np.column_stack([lh, h]), axis=0)
-                    loans.write(pa.table({"loan": pairs[:, 0], "borrower": pairs[:, 1]}),
-                                bucket_of(pairs[:, 0], n_buckets))
+                    pairs = pd.DataFrame({"loan": lh, "borrower": h}).drop_duplicates()
+                    loans.write(pa.Table.from_pandas(pairs, preserve_index=False),
+                                bucket_of(pairs["loan"].to_numpy(), n_buckets))
             rows += table.num_rows
             if progress is not None:
                 progress(name, rows)
@@ -163,10 +163,9 @@ def conflicting_loans(folder: Path, index: dict[str, Any]) -> list[int]:
         parts = _groups(folder, index["loans"], b)
         if not parts:
             continue
-        t = pa.concat_tables(parts)
-        pairs = np.unique(np.column_stack([t.column("loan").to_numpy(), t.column("borrower").to_numpy()]), axis=0)
-        loan, n = np.unique(pairs[:, 0], return_counts=True)
-        bad.extend(int(x) for x in loan[n > 1])
+        pairs = pa.concat_tables(parts).to_pandas().drop_duplicates()
+        owners = pairs["loan"].value_counts()
+        bad.extend(int(x) for x in owners.index[owners.to_numpy() > 1])
     return sorted(bad)
 
 

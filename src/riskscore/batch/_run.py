@@ -177,6 +177,16 @@ def _save_state(out: Path, state: dict[str, Any]) -> None:
     _atomic_text(out / STATE_DIR / "state.json", json.dumps(state, indent=2, default=str))
 
 
+def _remove_stale_temporaries(out: Path) -> None:
+    """Temporary files a killed run left behind (only riskscore's own names; finished files are never touched)."""
+    names = [f"{n}.parquet" for n in OUTPUTS] + ["manifest.json"]
+    for name in names:
+        for tmp in out.glob(f".{name}.*.tmp"):
+            tmp.unlink(missing_ok=True)
+    for tmp in (out / STATE_DIR).rglob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+
+
 def _assemble(out: Path, n: int) -> dict[str, Any]:
     chunks = out / STATE_DIR / "chunks"
     files = {}
@@ -289,6 +299,7 @@ def score_portfolio(
     out.mkdir(parents=True, exist_ok=True)
     state = _open_state(out, config)
     state_dir = out / STATE_DIR
+    _remove_stale_temporaries(out)
     timings: dict[str, float] = {}
     if state["complete"] and (out / "manifest.json").exists():
         log.info("the run in %s is already complete; nothing to do", out)

@@ -263,7 +263,7 @@ class ContactPolicy:
 
     # -- planning ----------------------------------------------------------------------------------
     def plan(self, scores: pd.DataFrame, reasons: pd.DataFrame | None, borrowers: pd.DataFrame,
-             contacts: pd.DataFrame | None = None, now: object = None) -> Plans:
+             contacts: pd.DataFrame | None = None, now: object = None, *, validate: bool = True) -> Plans:
         """One plan per scored borrower over the horizon; every plan passes :func:`check_plans`.
 
         Parameters
@@ -279,6 +279,10 @@ class ContactPolicy:
             The contact log up to ``now`` (validated here).
         now : timestamp, optional
             Time zone-aware; default the current time.
+        validate : bool, default True
+            Validate ``borrowers`` and ``contacts`` against their contracts. Turn off only for
+            tables that just came out of :func:`riskscore.validate_borrowers` /
+            :func:`riskscore.quarantine` (the nightly job does; the scores are always checked).
 
         Returns
         -------
@@ -286,8 +290,9 @@ class ContactPolicy:
         """
         now = _utc(now)
         scores = self._scores(scores)
-        borrowers = validate_borrowers(borrowers)
-        contacts = validate_contacts(contacts) if contacts is not None else None
+        if validate:
+            borrowers = validate_borrowers(borrowers)
+            contacts = validate_contacts(contacts) if contacts is not None else None
         checker = Checker(self.profile, borrowers, contacts, holidays=self.holidays)
         ids = scores.index
         b = borrowers.set_index("borrower_id").reindex(ids)

@@ -298,7 +298,7 @@ def quarantine(
             options["data_date"] = infer_data_date(parsed, options["future_tolerance_days"])
     if isinstance(df, pd.DataFrame) and not df.index.is_unique:
         df = df.reset_index(drop=True)
-    _, failures = _collect(table, df, **options)
+    checked, failures = _collect(table, df, **options)
     rejected = df.index.isin(failures["index"].dropna().unique())
     ids = df["borrower_id"].astype(str).where(df["borrower_id"].notna())
     bad_ids = ids[rejected].dropna().unique()
@@ -312,8 +312,11 @@ def quarantine(
     rejects.loc[sibling, "reason"] = "another row of this borrower fails a check; borrower rejected whole"
     rejects.loc[sibling, "column"] = "borrower_id"
     rejects.loc[sibling, "check"] = "borrower_has_rejected_rows"
-    good = df.loc[~(rejected | whole)]
-    good = _raise_or_return(table, good, **options) if len(good) else good
+    # The typed rows of the one validation pass: a rejected row takes its whole borrower with it, so
+    # the rows left passed every check in the context of the whole table (validating them again
+    # alone would cost a second pass and could only re-infer a default data date from fewer rows).
+    keep = df.index[~(rejected | whole)]
+    good = checked.loc[checked.index.isin(keep)] if len(keep) else df.loc[keep]
     if len(df) and len(rejects) / len(df) > warn_above:
         warnings.warn(
             f"quarantine set aside {len(rejects)} of {len(df)} {table} rows "
