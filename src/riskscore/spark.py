@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -106,14 +107,20 @@ def _load(bundle_name: str) -> Any:
     return _MODELS[bundle_name]
 
 
-def _frames(pdf: pd.DataFrame, tables: Mapping[str, list[str]], session_tz: str) -> dict[str, pd.DataFrame]:
+def _frames(pdf: pd.DataFrame, tables: Mapping[str, list[tuple[str, bool]]], session_tz: str
+            ) -> dict[str, pd.DataFrame]:
+    """The chunk's rows per table, typed as the local reader types them."""
     frames = {}
     for t, cols in tables.items():
-        rows = pdf.loc[pdf["_table"] == t, [f"{t}{_SEP}{c}" for c in cols]]
-        rows.columns = cols
-        for c in cols:  # Spark hands timestamps over as naive session-time values: make them UTC again
+        names = [c for c, _ in cols]
+        rows = pdf.loc[pdf["_table"] == t, [f"{t}{_SEP}{c}" for c in names]]
+        rows.columns = names
+        for c, integral in cols:
             if pd.api.types.is_datetime64_dtype(rows[c]) and t == "contacts":
+                # Spark hands timestamps over as naive session-time values: make them UTC again
                 rows[c] = rows[c].dt.tz_localize(session_tz).dt.tz_convert("UTC")
+            elif integral and rows[c].notna().all():  # stacking the tables made the column nullable
+                rows[c] = rows[c].astype(np.int64)
         frames[t] = rows.reset_index(drop=True)
     return frames
 
@@ -141,6 +148,7 @@ def score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Tim
     >>> out["scores"].where("status = 'scored'").count()                            # doctest: +SKIP
     """
     from pyspark.sql.pandas.types import from_arrow_schema
+    from pyspark.sql.types import IntegralType
 
     spark = installments.sparkSession
     bundle = Path(bundle)
@@ -163,7 +171,8 @@ def score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Tim
     settings = [ChunkSettings(as_of=as_of_ts, now=run_now, data_date=ref_date, profiles=shipped,
                               policy_options=dict(policy_options or {}), bad_loans=_bad_loans(inst),
                               agent_calls_per_day=c) for c in split_capacity(agent_calls_per_day, [1.0] * n)]
-    tables = {t: [c for c in df.columns] for t, df in inputs.items()}
+    tables = {t: [(f.name, isinstance(f.dataType, IntegralType)) for f in df.schema.fields]
+              for t, df in inputs.items()}
     stacked = _stack(inputs, n)
     session_tz = spark.conf.get("spark.sql.session.timeZone")
     bundle_name = bundle.resolve().name
@@ -249,7 +258,8 @@ def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[
     from pyspark.sql import SparkSession
 
     wall = time.perf_counter()
-    spark = SparkSession.builder.appName("riskscore").getOrCreate()
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # local workers run this environment's Python
+    spark = SparkSession.builder.appName("riskscore").config("spark.sql.session.timeZone", "UTC").getOrCreate()
 
     def read(path: str | os.PathLike[str] | None) -> Any:
         if path is None:

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 import riskscore
+from riskscore.io import ARROW_SCHEMAS, write_parquet
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLE = ROOT / "models" / "sample"
@@ -34,8 +35,13 @@ def world_files(world, tmp_path_factory) -> dict[str, Path]:
     paths = {}
     for name in ("installments", "borrowers", "contacts"):
         paths[name] = folder / f"{name}.parquet"
-        getattr(world, name).to_parquet(paths[name], index=False)
+        write_table(getattr(world, name), paths[name], name)
     return paths
+
+
+def write_table(frame: pd.DataFrame, path: Path, name: str) -> None:
+    """As the generator stores tables: dates as date32, times as UTC microseconds (Spark reads these)."""
+    write_parquet(frame, path, schema=ARROW_SCHEMAS.get(name))
 
 
 def read_outputs(folder: Path) -> dict[str, pd.DataFrame]:

@@ -1,0 +1,97 @@
+"""The Spark engine in local mode gives the local job's outputs, row for row."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from riskscore.batch import score_portfolio
+from tests.batch.conftest import BUNDLE, read_outputs, write_table
+
+pyspark = pytest.importorskip("pyspark", reason="pip install 'riskscore[spark]' (make test installs it)")
+pytestmark = [pytest.mark.slow, pytest.mark.spark,
+              # pyspark 4.0's own pandas conversions pass pandas 3 a deprecated keyword; not ours to fix
+              pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")]
+
+if shutil.which("java") is None:  # pragma: no cover - make test installs Java when it is missing
+    pytest.skip("Spark needs Java 17 (`make test` installs it when missing)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # workers import riskscore from this environment
+    session = (SparkSession.builder.master("local[2]").appName("riskscore-tests")
+               .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
+               .config("spark.sql.shuffle.partitions", "4").config("spark.driver.memory", "2g").getOrCreate())
+    yield session
+    session.stop()
+
+
+def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    return frame.sort_values(keys, kind="stable", ignore_index=True)
+
+
+def _same(spark_frame: pd.DataFrame, local: pd.DataFrame, keys: list[str], name: str) -> None:
+    got = _sorted(spark_frame, keys)
+    want = _sorted(local, keys)
+    assert list(got.columns) == list(want.columns), name
+    assert len(got) == len(want), name
+    for col in want.columns:
+        a, b = got[col], want[col]
+        if pd.api.types.is_datetime64_any_dtype(b):
+            a = pd.to_datetime(a, utc=True)
+            b = pd.to_datetime(b, utc=True)
+            assert (a.isna() == b.isna()).all() and (a[b.notna()] == b[b.notna()]).all(), (name, col)
+        elif pd.api.types.is_float_dtype(b):
+            np.testing.assert_allclose(a.astype(float), b.astype(float), rtol=0, atol=1e-12, err_msg=f"{name}.{col}")
+        else:
+            left = a.astype(object).where(a.notna(), None).map(str).tolist()
+            right = b.astype(object).where(b.notna(), None).map(str).tolist()
+            assert left == right, (name, col)
+
+
+def test_spark_output_equals_the_local_output_row_for_row(spark, world, world_files, as_of, now, tmp_path):
+    from riskscore import spark as rs_spark
+
+    inst = world.installments.copy()
+    inst.loc[inst.index[3], "amount_due"] = -1.0  # a rejected borrower, so rejects are compared too
+    write_table(inst, tmp_path / "i.parquet", "installments")
+    files = {"installments": tmp_path / "i.parquet", "borrowers": world_files["borrowers"],
+             "contacts": world_files["contacts"]}
+    score_portfolio(files["installments"], BUNDLE, as_of, tmp_path / "local", borrowers=files["borrowers"],
+                    contacts=files["contacts"], now=now, chunk_borrowers=250, n_jobs=1, progress="off",
+                    profile="US=us_reg_f_2021,CN=cn_gbt45251_2025,*=strict_v1")
+    local = read_outputs(tmp_path / "local")
+    result = rs_spark.score(spark.read.parquet(str(files["installments"])), BUNDLE, as_of,
+                            borrowers=spark.read.parquet(str(files["borrowers"])),
+                            contacts=spark.read.parquet(str(files["contacts"])), now=now, chunk_borrowers=250,
+                            profile="US=us_reg_f_2021,CN=cn_gbt45251_2025,*=strict_v1")
+    keys = {"scores": ["borrower_id"], "plans": ["borrower_id", "step"], "audit": ["borrower_id", "rule_id"],
+            "rejects": ["table", "row", "check"]}
+    for name, key in keys.items():
+        _same(result[name].toPandas(), local[name], key, name)
+    assert len(local["rejects"]) > 0 and result["stats"]["chunks"] == 3
+    assert result["stats"]["totals"]["borrowers_rejected"] == 1
+
+
+def test_score_files_reads_csv_with_spark_and_writes_the_outputs(spark, world, world_files, as_of, now, tmp_path):
+    from riskscore.spark import score_files
+
+    csv = tmp_path / "installments.csv"
+    world.installments.to_csv(csv, index=False)
+    manifest = score_files(csv, BUNDLE, as_of, tmp_path / "out", borrowers=world_files["borrowers"],
+                           contacts=world_files["contacts"], now=now, chunk_borrowers=250)
+    score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path / "local", now=now, chunk_borrowers=250,
+                    borrowers=world_files["borrowers"], contacts=world_files["contacts"], n_jobs=1, progress="off")
+    local = read_outputs(tmp_path / "local")
+    got = pd.read_parquet(tmp_path / "out" / "scores.parquet")
+    _same(got, local["scores"], ["borrower_id"], "scores")
+    assert manifest["engine"] == "spark" and manifest["borrowers"]["scored"] == (local["scores"]["status"] == "scored").sum()
+    assert manifest["psi"]["available"]
