@@ -25,7 +25,8 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	@touch $@
 
 $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
-	$(PIP) install --quiet -e ".[dev]"
+	$(PIP) install --quiet -e ".[dev,spark]"
+	$(BIN)/python .ci/ensure_java.py
 	@touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed

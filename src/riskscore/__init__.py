@@ -7,10 +7,18 @@ SHAP reason codes, and contact plans that obey the collection rules.
 import warnings
 from importlib.metadata import PackageNotFoundError, version
 
-# pandera imports pyspark.pandas when pyspark is installed (the ``spark`` extra), and pyspark warns
-# about pandas 3 on import; riskscore does not use pyspark.pandas, so that warning is noise here.
+# pandera imports pyspark.pandas whenever pyspark is installed (the ``spark`` extra). Under pandas 3
+# that import warns and then fails, and pandera retries it (warning again) at every schema build.
+# riskscore never uses pyspark.pandas: try it once, quietly, and when it fails mark it absent so
+# later attempts fail at once without the noise.
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)
+    try:
+        import pyspark.pandas  # noqa: F401
+    except ImportError:
+        import sys
+
+        sys.modules["pyspark.pandas"] = None  # type: ignore[assignment]
     import pandera  # noqa: F401
     import pandera.pandas  # noqa: F401
 

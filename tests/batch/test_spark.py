@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.spark,
               # pyspark 4.0's own pandas conversions pass pandas 3 a deprecated keyword; not ours to fix
               pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")]
 
-if shutil.which("java") is None:  # pragma: no cover - make test installs Java when it is missing
+if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):  # pragma: no cover
     pytest.skip("Spark needs Java 17 (`make test` installs it when missing)", allow_module_level=True)
 
 

@@ -23,7 +23,7 @@ def test_version_and_help():
     assert out.returncode == 0 and out.stdout.strip() == f"riskscore {riskscore.__version__}"
     out = run("--help")
     assert out.returncode == 0
-    for command in ("generate", "validate", "demo"):
+    for command in ("generate", "validate", "train", "score", "demo"):
         assert command in out.stdout
     assert run().returncode == 2
 
@@ -100,12 +100,34 @@ def test_demo_scores_with_the_committed_bundle(tmp_path):
     root = Path(__file__).resolve().parents[2]
     out = run("demo", "--out", str(tmp_path / "run"), cwd=root)
     assert out.returncode == 0, out.stderr
-    assert "with models/sample: mean likelihood of repaying within 30 days" in out.stdout
+    assert "riskscore score at 2025-10-02 with models/sample: 795 borrowers scored" in out.stdout
+    assert "mean likelihood of repaying within 30 days" in out.stdout
     scores = pd.read_parquet(tmp_path / "run" / "scores.parquet")
     assert {"borrower_id", "likelihood", "p_repaid_7d", "expected_days", "points", "grade"} <= set(scores.columns)
-    assert scores["likelihood"].between(0, 1).all()
+    scored = scores.loc[scores["status"] == "scored"]
+    assert scored["likelihood"].between(0, 1).all() and len(scores) == 5000
     plans = pd.read_parquet(tmp_path / "run" / "plans.parquet")
     assert "check_plans finds 0 violation(s)" in out.stdout
-    assert set(plans["borrower_id"]) == set(scores["borrower_id"])
+    assert set(plans["borrower_id"]) == set(scored["borrower_id"])
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["borrowers"] == {"in": 5000, "scored": 795, "nothing_due": 4205, "rejected": 0}
     assert set(plans["profile"]) <= {"us_reg_f_2021", "cn_gbt45251_2025", "uk_fca_conc7_2024", "strict_v1"}
     assert plans.groupby("borrower_id")["step"].min().eq(1).all()
+
+
+def test_score_runs_the_nightly_job_and_refuses_to_mix_runs(tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    sample = root / "data" / "sample"
+    common = ["score", "--installments", str(sample / "installments.parquet"), "--model", str(root / "models/sample"),
+              "--borrowers", str(sample / "borrowers.parquet"), "--contacts", str(sample / "contacts.parquet"),
+              "--out", str(tmp_path / "run"), "--now", "2025-10-02T13:00Z", "--chunk-borrowers", "2500",
+              "--jobs", "1", "--profile", "US=us_reg_f_2021,*=strict_v1"]
+    out = run(*common, "--as-of", "2025-10-02")
+    assert out.returncode == 0, out.stderr
+    assert "5000 borrowers in; 795 scored, 4205 with nothing due, 0 rejected." in out.stdout
+    assert "scoring: chunks 2/2" in out.stderr  # plain log lines when stderr is not a terminal
+    assert "B0000" not in out.stderr  # logs carry counts, never a borrower
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["as_of"] == "2025-10-02" and manifest["chunks"]["total"] == 2
+    again = run(*common, "--as-of", "2025-10-01")
+    assert again.returncode == 1 and "other as_of than this one" in again.stderr and "rm -r" in again.stderr

@@ -90,8 +90,9 @@ def parse_profiles(profile: str | os.PathLike[str] | Mapping[str, str]) -> dict[
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(bundle: str) -> None:
-    logging.getLogger("riskscore").setLevel(logging.WARNING)
+def _init_worker(bundle: str, quiet: bool = True) -> None:
+    if quiet:  # worker processes: the driver logs progress and drift
+        logging.getLogger("riskscore").setLevel(logging.WARNING)
     model = load_bundle(bundle)
     _WORKER.update(model=model, explainer=Explainer(model), index={})
 
@@ -343,7 +344,7 @@ def score_portfolio(
     jobs = max(1, min(n_jobs or _cores(), len(todo) or 1))
     bar = Progress(len(todo), mode=progress)
     if jobs == 1:
-        _init_worker(str(bundle))
+        _init_worker(str(bundle), quiet=False)
         for b in todo:
             bar.update(_chunk_task(str(state_dir), b, ChunkSettings(**base, agent_calls_per_day=caps[b]))["borrowers_in"])
     elif todo:
