@@ -19,7 +19,7 @@ with warnings.catch_warnings():
         import sys
 
         sys.modules["pyspark.pandas"] = None  # type: ignore[assignment]
-    import pandera  # noqa: F401
+    import pandera
     import pandera.pandas  # noqa: F401
 
 from riskscore.datasets import World, generate

@@ -212,7 +212,8 @@ def _stack(inputs: Mapping[str, Any], n: int) -> Any:
     parts = []
     for t, df in inputs.items():
         renamed = df.select([F.col(c).alias(f"{t}{_SEP}{c}") for c in df.columns])
-        parts.append(renamed.withColumn("_table", F.lit(t)).withColumn("_bucket", bucket(F.col(f"{t}{_SEP}borrower_id"))))
+        tagged = renamed.withColumn("_table", F.lit(t))
+        parts.append(tagged.withColumn("_bucket", bucket(F.col(f"{t}{_SEP}borrower_id"))))
     stacked = parts[0]
     for p in parts[1:]:
         stacked = stacked.unionByName(p, allowMissingColumns=True)
@@ -247,7 +248,8 @@ def _stats(items: list[dict[str, Any]], model: Any, n: int, data_date: pd.Timest
     return {"chunks": n, "data_date": str(data_date.date()), "totals": total, "psi": psi}
 
 
-def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[str], as_of: str, out: str | os.PathLike[str],
+def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[str], as_of: str,
+                out: str | os.PathLike[str],
                 *, borrowers: str | os.PathLike[str] | None = None, contacts: str | os.PathLike[str] | None = None,
                 **options: Any) -> dict[str, Any]:
     """``riskscore score --engine spark``: read files with Spark (local mode unless a session exists), score, write.
@@ -281,7 +283,8 @@ def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[
         "chunks": {"total": s["chunks"]},
         "borrowers": {"in": t.get("borrowers_in", 0), "scored": t.get("borrowers_scored", 0),
                       "nothing_due": t.get("borrowers_nothing_due", 0), "rejected": t.get("borrowers_rejected", 0)},
-        "rows": {k: {"in": v, "rejected": t.get("rows_rejected", {}).get(k, 0)} for k, v in t.get("rows_in", {}).items()},
+        "rows": {k: {"in": v, "rejected": t.get("rows_rejected", {}).get(k, 0)}
+                 for k, v in t.get("rows_in", {}).items()},
         "plans": {"borrowers": t.get("plans_borrowers", 0), "actions": t.get("actions", {}),
                   "note": None if borrowers is not None else "no borrowers table: no plans were made"},
         "psi": {"available": psi is not None,

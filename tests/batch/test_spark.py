@@ -93,5 +93,6 @@ def test_score_files_reads_csv_with_spark_and_writes_the_outputs(spark, world, w
     local = read_outputs(tmp_path / "local")
     got = pd.read_parquet(tmp_path / "out" / "scores.parquet")
     _same(got, local["scores"], ["borrower_id"], "scores")
-    assert manifest["engine"] == "spark" and manifest["borrowers"]["scored"] == (local["scores"]["status"] == "scored").sum()
+    scored = (local["scores"]["status"] == "scored").sum()
+    assert manifest["engine"] == "spark" and manifest["borrowers"]["scored"] == scored
     assert manifest["psi"]["available"]

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import date, datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -21,7 +21,7 @@ from riskscore.batch._inputs import borrower_hash
 from riskscore.batch._outputs import HORIZONS, OUTPUTS, TOP_REASONS
 from riskscore.batch._partition import ROW
 from riskscore.exceptions import BundleError
-from riskscore.explain import Explainer, reason_codes
+from riskscore.explain import LANGUAGES, Explainer, reason_codes
 from riskscore.features import FeatureBuilder
 from riskscore.model import RepaymentModel
 from riskscore.monitor import bin_counts
@@ -233,76 +233,88 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], model: RepaymentModel, setti
         clock = now
 
     raw = {t: frames[t].sort_values(ROW, kind="stable", ignore_index=True) for t in _TABLES if t in frames}
+    good, rejects, bad_ids = _validate(raw, settings)
+    lap("validate")
+    inst, contacts, borrowers = good["installments"], good.get("contacts"), good.get("borrowers")
+    valid_ids = pd.Index(np.sort(inst["borrower_id"].unique().astype(object)), name="borrower_id")
+    fb = _feature_builder(model)
+    if len(inst):
+        X = fb.transform(inst, settings.as_of, contacts=contacts)
+    else:
+        X = pd.DataFrame(columns=fb.get_feature_names_out(), dtype=float, index=valid_ids[:0])
+    lap("features")
+    model_scores, psi_counts = _predict(model, X)
+    lap("predict")
+    reasons = _explain(model, explainer, X, borrowers, model_scores, settings)
+    lap("explain")
+    plans, audit = _plans(model_scores, reasons, borrowers, contacts, settings)
+    lap("plan")
+
+    scores = pd.DataFrame(index=valid_ids)
+    scores["as_of"] = settings.as_of
+    scores["status"] = np.where(valid_ids.isin(X.index), "scored", "nothing_due")
+    scores = scores.join(model_scores.join(_wide_reasons(reasons, X.index)), how="left")
+    scores = scores.reset_index()[OUTPUTS["scores"].names]
+    installment_ids = raw["installments"]["borrower_id"].dropna().unique()
+    stats = {
+        "rows_in": {t: len(df) for t, df in raw.items()},
+        "rows_rejected": rejects["table"].value_counts().reindex(list(raw), fill_value=0).astype(int).to_dict(),
+        "borrowers_in": len(installment_ids), "borrowers_scored": int((scores["status"] == "scored").sum()),
+        "borrowers_nothing_due": int((scores["status"] == "nothing_due").sum()),
+        "borrowers_rejected": int(pd.Index(installment_ids).isin(bad_ids).sum()),
+        "rows_unmatched": {t: int((~g["borrower_id"].isin(valid_ids)).sum()) for t, g in good.items()
+                           if t != "installments"},
+        "plans_borrowers": int(plans["borrower_id"].nunique()) if len(plans) else 0,
+        "plan_steps": len(plans), "actions": plans["action"].value_counts().to_dict() if len(plans) else {},
+        "psi_counts": psi_counts, "timings": timings, "check_counts": rejects["check"].value_counts().to_dict(),
+    }
+    return ChunkResult({"scores": scores, "plans": plans, "audit": audit, "rejects": rejects}, stats)
+
+
+def _validate(raw: Mapping[str, pd.DataFrame], settings: ChunkSettings
+              ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.Index]:
+    """(good rows per table, all rejects, rejected borrowers): a borrower with a rejected row in any
+    table is rejected whole, in every table."""
     good, rejects = {}, []
     for t, df in raw.items():
         good[t], rej = _split(t, df, settings)
         rejects.append(rej)
     bad_ids = pd.Index(pd.concat([r["borrower_id"] for r in rejects]).dropna().unique())
-    for t in list(good):  # a borrower with a rejected row in any table is rejected whole, in every table
-        if len(good[t]) and len(bad_ids):
-            hit = good[t]["borrower_id"].isin(bad_ids).to_numpy()
-            if hit.any():
-                cascaded = raw[t].loc[raw[t][ROW].isin(good[t].loc[hit, ROW])].assign(
-                    column="borrower_id", check=_CASCADE[0], reason=_CASCADE[1])
-                rejects.append(_rejects(t, cascaded))
-                good[t] = good[t].loc[~hit]
-    rejects_df = pd.concat(rejects, ignore_index=True).sort_values(["table", "row"], ignore_index=True)
-    lap("validate")
+    for t in list(good):
+        if not len(good[t]) or not len(bad_ids):
+            continue
+        hit = good[t]["borrower_id"].isin(bad_ids).to_numpy()
+        if hit.any():
+            cascaded = raw[t].loc[raw[t][ROW].isin(good[t].loc[hit, ROW])].assign(
+                column="borrower_id", check=_CASCADE[0], reason=_CASCADE[1])
+            rejects.append(_rejects(t, cascaded))
+            good[t] = good[t].loc[~hit]
+    return good, pd.concat(rejects, ignore_index=True).sort_values(["table", "row"], ignore_index=True), bad_ids
 
-    inst, contacts = good["installments"], good.get("contacts")
-    borrowers = good.get("borrowers")
-    valid_ids = pd.Index(np.sort(inst["borrower_id"].unique().astype(object)), name="borrower_id")
-    fb = _feature_builder(model)
-    if len(inst):
-        X = fb.transform(inst, settings.as_of, contacts=contacts if contacts is not None else None)
-    else:
-        X = pd.DataFrame(columns=fb.get_feature_names_out(), dtype=float, index=valid_ids[:0])
-    lap("features")
 
-    scores = pd.DataFrame(index=valid_ids)
-    scores["as_of"] = settings.as_of
-    scores["status"] = np.where(valid_ids.isin(X.index), "scored", "nothing_due")
-    model_scores = pd.DataFrame(index=X.index)
-    psi_counts: dict[str, list[int]] = {}
-    if len(X):
-        model_scores = model.predict_scores(X, days=HORIZONS)
-        model_scores["amount_at_risk"] = X.get("amount_outstanding", np.nan)
-        if getattr(model, "reference_", None):
-            psi_counts = bin_counts(model.reference_, X.assign(likelihood=model_scores["likelihood"]))
-    lap("predict")
+def _predict(model: RepaymentModel, X: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[int]]]:
+    if not len(X):
+        return pd.DataFrame(index=X.index), {}
+    model_scores = model.predict_scores(X, days=HORIZONS)
+    model_scores["amount_at_risk"] = X.get("amount_outstanding", np.nan)
+    psi_counts = {}
+    if getattr(model, "reference_", None):
+        psi_counts = bin_counts(model.reference_, X.assign(likelihood=model_scores["likelihood"]))
+    return model_scores, psi_counts
 
+
+def _explain(model: RepaymentModel, explainer: Explainer | None, X: pd.DataFrame, borrowers: pd.DataFrame | None,
+             model_scores: pd.DataFrame, settings: ChunkSettings) -> pd.DataFrame:
+    """Reason codes in each borrower's language (``settings.language`` for the others); sets ``language``."""
     langs = pd.Series(settings.language, index=X.index)
     if borrowers is not None and len(borrowers):
         primary = borrowers.set_index("borrower_id")["language"].reindex(X.index).str.split("-").str[0]
-        langs = primary.where(primary.isin(("en", "zh")), settings.language)
-    if len(X):
-        lang_table = pd.DataFrame({"borrower_id": X.index, "language": langs.to_numpy()})
-        reasons = reason_codes(explainer or Explainer(model), X, borrowers=lang_table, top=TOP_REASONS)
-    else:
-        reasons = pd.DataFrame(columns=["row", "rank", "code", "text"])
+        langs = primary.where(primary.isin(LANGUAGES), settings.language)
     model_scores["language"] = langs
-    scores = scores.join(model_scores.join(_wide_reasons(reasons, X.index)), how="left")
-    lap("explain")
-
-    plans, audit = _plans(model_scores, reasons, borrowers, contacts, settings)
-    lap("plan")
-
-    scores = scores.reset_index()[OUTPUTS["scores"].names]
-    rows_in = {t: len(df) for t, df in raw.items()}
-    rejected_rows = rejects_df["table"].value_counts().reindex(list(raw), fill_value=0).astype(int).to_dict()
-    installment_ids = raw["installments"]["borrower_id"].dropna().unique()
-    stats = {
-        "rows_in": rows_in, "rows_rejected": rejected_rows,
-        "borrowers_in": len(installment_ids), "borrowers_scored": int((scores["status"] == "scored").sum()),
-        "borrowers_nothing_due": int((scores["status"] == "nothing_due").sum()),
-        "borrowers_rejected": int(pd.Index(installment_ids).isin(bad_ids).sum()),
-        "rows_unmatched": {t: int((~good[t]["borrower_id"].isin(valid_ids)).sum()) for t in good if t != "installments"},
-        "plans_borrowers": int(plans["borrower_id"].nunique()) if len(plans) else 0,
-        "plan_steps": len(plans), "actions": plans["action"].value_counts().to_dict() if len(plans) else {},
-        "psi_counts": psi_counts, "timings": timings,
-        "check_counts": rejects_df["check"].value_counts().to_dict(),
-    }
-    return ChunkResult({"scores": scores, "plans": plans, "audit": audit, "rejects": rejects_df}, stats)
+    if not len(X):
+        return pd.DataFrame(columns=["row", "rank", "code", "text"])
+    lang_table = pd.DataFrame({"borrower_id": X.index, "language": langs.to_numpy()})
+    return reason_codes(explainer or Explainer(model), X, borrowers=lang_table, top=TOP_REASONS)
 
 
 def stats_json(stats: Mapping[str, Any]) -> str:

@@ -132,4 +132,4 @@ class DistinctSketch:
         """The number of distinct hashes seen (exact below ``k``)."""
         if len(self.values) < self.k:
             return len(self.values)
-        return int(round((self.k - 1) / (float(self.values[-1]) / 2.0**64)))
+        return round((self.k - 1) / (float(self.values[-1]) / 2.0**64))

@@ -26,6 +26,7 @@ import math
 import os
 import shutil
 import time
+from collections import Counter
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from importlib.metadata import version
@@ -310,62 +311,78 @@ def score_portfolio(
     stages = state["stages"]
     if "count" not in stages:
         t = time.perf_counter()
-        est, rows = count_borrowers(inputs["installments"], batch_rows)
-        clock = pd.Timestamp.now(tz="UTC").floor("s")
-        stages["count"] = {"borrowers_estimate": est, "rows": rows, "n_chunks": max(1, math.ceil(est / chunk_borrowers)),
-                           "now": str(_utc(now) if now is not None else clock), "today": str(clock.date())}
+        stages["count"] = _count_stage(inputs["installments"], batch_rows, chunk_borrowers, now)
         timings["count"] = time.perf_counter() - t
         _save_state(out, state)
     n = stages["count"]["n_chunks"]
-    run_now = pd.Timestamp(stages["count"]["now"])
     if "partition" not in stages:
         t = time.perf_counter()
-        log.info("partitioning %d input rows into %d chunks of about %d borrowers", stages["count"]["rows"], n,
-                 chunk_borrowers)
-        index = partition(inputs, state_dir / "part", n, batch_rows=batch_rows)
-        hist = {int(k): v for k, v in index["paid_days"].items()}
-        inferred = infer_data_date(hist, _FUTURE_TOLERANCE_DAYS, pd.Timestamp(stages["count"]["today"]))
-        stages["partition"] = {
-            "data_date": str(pd.Timestamp(data_date).date() if data_date is not None else inferred.date()),
-            "bad_loans": [str(x) for x in conflicting_loans(state_dir / "part", index)],
-            "rows": {k: v["rows"] for k, v in index["tables"].items()},
-        }
+        stages["partition"] = _partition_stage(inputs, state_dir / "part", stages["count"], batch_rows, data_date)
         timings["partition"] = time.perf_counter() - t
         _save_state(out, state)
     part = stages["partition"]
     caps = split_capacity(agent_calls_per_day, [1.0] * n)
-    base = dict(as_of=as_of_ts, now=run_now, data_date=pd.Timestamp(part["data_date"]), profiles=profiles,
-                policy_options=dict(policy_options or {}), bad_loans=frozenset(int(x) for x in part["bad_loans"]))
-    (state_dir / "chunks").mkdir(exist_ok=True)
-    todo = [b for b in range(n) if not (state_dir / "chunks" / f"{b:05d}.json").exists()]
-    if len(todo) < n:
-        log.info("resuming: %d of %d chunks already done", n - len(todo), n)
+    settings = [ChunkSettings(as_of=as_of_ts, now=pd.Timestamp(stages["count"]["now"]),
+                              data_date=pd.Timestamp(part["data_date"]), profiles=profiles,
+                              policy_options=dict(policy_options or {}),
+                              bad_loans=frozenset(int(x) for x in part["bad_loans"]), agent_calls_per_day=cap)
+                for cap in caps]
     t = time.perf_counter()
-    jobs = max(1, min(n_jobs or _cores(), len(todo) or 1))
-    bar = Progress(len(todo), mode=progress)
-    if jobs == 1:
-        _init_worker(str(bundle), quiet=False)
-        for b in todo:
-            bar.update(_chunk_task(str(state_dir), b, ChunkSettings(**base, agent_calls_per_day=caps[b]))["borrowers_in"])
-    elif todo:
-        with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_init_worker,
-                                 initargs=(str(bundle),)) as pool:
-            futures = [pool.submit(_chunk_task, str(state_dir), b, ChunkSettings(**base, agent_calls_per_day=caps[b]))
-                       for b in todo]
-            for f in as_completed(futures):
-                bar.update(f.result()["borrowers_in"])
+    todo = _chunks_stage(state_dir, bundle, settings, n_jobs, progress)
     timings["chunks"] = time.perf_counter() - t
     t = time.perf_counter()
     files = _assemble(out, n)
     timings["assemble"] = time.perf_counter() - t
     stats = _sum_stats([json.loads((state_dir / "chunks" / f"{b:05d}.json").read_text()) for b in range(n)])
-    manifest = _manifest(state, prints, bundle, model, stats, files, timings, wall, len(todo), n)
+    manifest = _manifest(state, prints, bundle, model, stats, files, timings, wall, todo, n)
     _atomic_text(out / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
     state["complete"] = True
     _save_state(out, state)
     shutil.rmtree(state_dir / "part", ignore_errors=True)
     shutil.rmtree(state_dir / "chunks", ignore_errors=True)
     return manifest
+
+
+def _count_stage(installments: Path, batch_rows: int, chunk_borrowers: int, now: object) -> dict[str, Any]:
+    est, rows = count_borrowers(installments, batch_rows)
+    clock = pd.Timestamp.now(tz="UTC").floor("s")
+    return {"borrowers_estimate": est, "rows": rows, "n_chunks": max(1, math.ceil(est / chunk_borrowers)),
+            "now": str(_utc(now) if now is not None else clock), "today": str(clock.date())}
+
+
+def _partition_stage(inputs: dict[str, Path], folder: Path, count: dict[str, Any], batch_rows: int,
+                     data_date: object) -> dict[str, Any]:
+    n = count["n_chunks"]
+    log.info("partitioning %d installment rows into %d chunks", count["rows"], n)
+    index = partition(inputs, folder, n, batch_rows=batch_rows)
+    hist = Counter({int(k): v for k, v in index["paid_days"].items()})
+    inferred = infer_data_date(hist, _FUTURE_TOLERANCE_DAYS, pd.Timestamp(count["today"]))
+    return {"data_date": str(pd.Timestamp(data_date).date() if data_date is not None else inferred.date()),
+            "bad_loans": [str(x) for x in conflicting_loans(folder, index)],
+            "rows": {k: v["rows"] for k, v in index["tables"].items()}}
+
+
+def _chunks_stage(state_dir: Path, bundle: Path, settings: list[ChunkSettings], n_jobs: int | None,
+                  progress: str) -> int:
+    """Score the chunks without a done-marker; returns how many were scored now."""
+    n = len(settings)
+    (state_dir / "chunks").mkdir(exist_ok=True)
+    todo = [b for b in range(n) if not (state_dir / "chunks" / f"{b:05d}.json").exists()]
+    if len(todo) < n:
+        log.info("resuming: %d of %d chunks already done", n - len(todo), n)
+    jobs = max(1, min(n_jobs or _cores(), len(todo) or 1))
+    bar = Progress(len(todo), mode=progress)
+    if jobs == 1:
+        _init_worker(str(bundle), quiet=False)
+        for b in todo:
+            bar.update(_chunk_task(str(state_dir), b, settings[b])["borrowers_in"])
+    elif todo:
+        with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_init_worker,
+                                 initargs=(str(bundle),)) as pool:
+            futures = [pool.submit(_chunk_task, str(state_dir), b, settings[b]) for b in todo]
+            for f in as_completed(futures):
+                bar.update(f.result()["borrowers_in"])
+    return len(todo)
 
 
 def _utc(ts: str | pd.Timestamp) -> pd.Timestamp:

@@ -1,0 +1,169 @@
+"""Benchmark: the nightly job (`score_portfolio`) end to end, against the floor measured in the same run.
+
+For each portfolio size, a world from the generator (1M borrowers is about 16.5M installment
+rows) is scored end to end at one as-of date (90 days before the data ends), with the borrowers
+table and the contact log, under the US profile, in a subprocess whose whole process tree is
+sampled for resident memory. Then **the floor** is measured on the same data: reading the
+input parquet files + LightGBM ``predict`` of both heads + ``pred_contrib`` of the likelihood
+head on the feature matrix built beforehand (the naive "score and explain" cost; the job also
+validates, builds features, plans contact and writes four outputs).
+
+    .venv/bin/python benchmarks/nightly.py                       # 100k and 1M borrowers
+    .venv/bin/python benchmarks/nightly.py --sizes 100000        # quick
+
+Worlds are generated once into --data (default /tmp/riskscore-bench) and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from _common import machine
+from riskscore.datasets import write_world
+from riskscore.features import FeatureBuilder
+from riskscore.io import read_table
+from riskscore.model import load_bundle
+
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLE = ROOT / "models" / "sample"
+_JOB = """
+import sys
+from riskscore.batch import score_portfolio
+if __name__ == "__main__":
+    w, out, as_of, chunk = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    score_portfolio(f"{w}/installments.parquet", sys.argv[5], as_of, out, borrowers=f"{w}/borrowers.parquet",
+                    contacts=f"{w}/contacts.parquet", now=f"{as_of} 13:00", chunk_borrowers=chunk, progress="off")
+"""
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants (Linux /proc)."""
+    total, todo = 0, [pid]
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    while todo:
+        p = todo.pop()
+        todo.extend(children.get(p, []))
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+        except OSError:
+            continue
+    return total
+
+
+def run_job(world: Path, out: Path, as_of: str, chunk: int) -> tuple[float, int, dict]:
+    script = out.parent / "nightly_job.py"
+    script.write_text(_JOB)
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, str(script), str(world), str(out), as_of, str(chunk), str(BUNDLE)])
+    peak = 0
+
+    def sample() -> None:
+        nonlocal peak
+        while proc.poll() is None:
+            peak = max(peak, tree_rss(proc.pid))
+            time.sleep(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    if proc.wait() != 0:
+        raise SystemExit(f"the job failed with exit code {proc.returncode}")
+    wall = time.perf_counter() - started
+    sampler.join()
+    return wall, peak, json.loads((out / "manifest.json").read_text())
+
+
+def floor(world: Path, as_of: pd.Timestamp, repeats: int) -> dict[str, float]:
+    """Median seconds: read the inputs, predict both heads, pred_contrib, on the prebuilt matrix."""
+    inst = read_table(world / "installments.parquet")
+    contacts = read_table(world / "contacts.parquet")
+    X = FeatureBuilder(validate=False, contacts=True).fit().transform(inst, as_of, contacts=contacts)
+    del inst, contacts
+    model = load_bundle(BUNDLE, features=list(X.columns))
+    X32 = X.to_numpy(np.float32)
+    it = model.likelihood_.best_iteration or None
+    times: dict[str, list[float]] = {"read": [], "predict": [], "pred_contrib": []}
+    for _ in range(repeats):
+        t = time.perf_counter()
+        for name in ("installments", "borrowers", "contacts"):
+            pq.read_table(world / f"{name}.parquet")
+        times["read"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        model.likelihood_.predict(X32, num_iteration=it)
+        model.timing_.predict_survival(X)
+        times["predict"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        model.likelihood_.predict(X32, num_iteration=it, pred_contrib=True)
+        times["pred_contrib"].append(time.perf_counter() - t)
+    out = {k: statistics.median(v) for k, v in times.items()}
+    out["total"] = sum(out.values())
+    out["rows"] = len(X)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    ap.add_argument("--data", type=Path, default=Path("/tmp/riskscore-bench"))
+    ap.add_argument("--chunk-borrowers", type=int, default=50_000)
+    ap.add_argument("--repeats", type=int, default=3, help="repeats of the floor (median)")
+    args = ap.parse_args()
+    print(f"# {' '.join(sys.argv)}\n# {machine()}\n")
+    results = {}
+    for n in args.sizes:
+        world = args.data / f"world-{n}"
+        if not (world / "world.json").exists():
+            t = time.perf_counter()
+            write_world(world, n, seed=5)
+            print(f"generated {n} borrowers in {time.perf_counter() - t:.0f} s")
+        end = pd.Timestamp(json.loads((world / "world.json").read_text())["end"])
+        as_of = end - pd.Timedelta(days=90)
+        out = args.data / f"run-{n}"
+        subprocess.run(["rm", "-rf", str(out)], check=True)
+        wall, peak, m = run_job(world, out, str(as_of.date()), args.chunk_borrowers)
+        f = floor(world, as_of, args.repeats)
+        results[n] = (wall, peak, m, f)
+        t = m["timings_s"]
+        rows = m["rows"]["installments"]["in"]
+        print(f"## {n:,} borrowers ({rows:,} installment rows, {m['rows']['contacts']['in']:,} contacts); "
+              f"{m['borrowers']['scored']:,} scored, {m['chunks']['total']} chunks")
+        print(f"job wall {wall:.1f} s ({n / wall:,.0f} borrowers/s, {m['borrowers']['scored'] / wall:,.0f} scored/s); "
+              f"peak RSS of the process tree {peak / 2**30:.2f} GiB")
+        stages = ("count", "partition", "chunks", "assemble")
+        print("  stages (wall s): " + ", ".join(f"{k} {t[k]:.1f}" for k in stages))
+        print("  inside chunks (CPU s summed over workers): "
+              + ", ".join(f"{k} {v:.1f}" for k, v in sorted(t["chunk_stages_cpu"].items(), key=lambda kv: -kv[1])))
+        print(f"floor (median of {args.repeats}): read {f['read']:.1f} s + predict {f['predict']:.1f} s + "
+              f"pred_contrib {f['pred_contrib']:.1f} s = {f['total']:.1f} s on {f['rows']:,} rows")
+        print(f"**ratio to the floor: {wall / f['total']:.2f}x** (target <= 1.0x)\n")
+    if len(results) > 1:
+        sizes = sorted(results)
+        small, big = results[sizes[0]][1], results[sizes[-1]][1]
+        print(f"peak RSS {sizes[-1]:,} / {sizes[0]:,} borrowers: {big / 2**30:.2f} / {small / 2**30:.2f} GiB = "
+              f"{big / small:.2f}x (target <= 1.25x and <= 4 GiB)")
+
+
+if __name__ == "__main__":
+    main()
