@@ -1,0 +1,64 @@
+"""The batch job's building blocks: the distinct sketch, the data date, capacity shares, output contracts."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from riskscore.batch import OUTPUTS, split_capacity
+from riskscore.batch._inputs import DistinctSketch, borrower_hash
+from riskscore.batch._outputs import to_arrow
+from riskscore.batch._partition import infer_data_date
+from riskscore.schemas._checks import infer_data_date as table_data_date
+
+
+def test_the_sketch_is_exact_below_k_and_close_above():
+    ids = np.char.add("b", np.arange(50_000).astype(str))
+    exact = DistinctSketch(k=100_000)
+    approx = DistinctSketch()
+    for part in np.array_split(ids, 7):
+        h = borrower_hash(pd.Series(np.concatenate([part, part[:100]])))  # repeats do not count twice
+        exact.add(h)
+        approx.add(h)
+    assert exact.estimate() == 50_000
+    assert abs(approx.estimate() - 50_000) / 50_000 < 0.03  # relative standard error ~ 1 / sqrt(16384)
+
+
+def test_borrower_hash_reads_ids_as_text():
+    assert (borrower_hash(pa.array([123, None])) == borrower_hash(pd.Series(["123", None]))).all()
+    assert (borrower_hash(pd.Series([7, 8])) == borrower_hash(pa.array(["7", "8"]))).all()
+    assert borrower_hash(pd.Series(["a"]))[0] != borrower_hash(pd.Series(["b"]))[0]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(0, 3000), min_size=1, max_size=300), st.integers(0, 60))
+def test_the_data_date_from_a_day_histogram_is_the_whole_table_inference(days, tolerance):
+    dates = pd.Series(pd.Timestamp("2020-01-01") + pd.to_timedelta(days, unit="D"))
+    today = pd.Timestamp("2031-01-01")
+    want = min(dates.quantile(0.999).normalize() + pd.Timedelta(days=tolerance), today)
+    hist = Counter((dates.to_numpy("datetime64[D]").astype(np.int64)).tolist())
+    assert infer_data_date(hist, tolerance, today) == want
+    assert table_data_date(dates, tolerance) == min(want, pd.Timestamp.now().normalize())
+
+
+@given(st.one_of(st.none(), st.integers(0, 10_000)), st.lists(st.floats(0, 1e6), min_size=1, max_size=40))
+def test_capacity_shares_add_up(total, weights):
+    shares = split_capacity(total, weights)
+    assert len(shares) == len(weights)
+    if total is None:
+        assert shares == [None] * len(weights)
+    else:
+        assert sum(shares) == total and min(shares) >= 0
+
+
+def test_outputs_keep_their_contract():
+    frame = pd.DataFrame({n: [] for n in OUTPUTS["rejects"].names})
+    assert to_arrow(frame, OUTPUTS["rejects"]).schema == OUTPUTS["rejects"]
+    with pytest.raises(ValueError, match="missing \\['values'\\], unexpected \\['extra'\\]"):
+        to_arrow(frame.drop(columns="values").assign(extra=1), OUTPUTS["rejects"])
