@@ -113,7 +113,7 @@ def population_stability_index(expected: object, actual: object) -> float:
     >>> round(population_stability_index([0.5, 0.5], [0.5, 0.5]), 6)
     0.0
     >>> round(population_stability_index([0.5, 0.5], [0.9, 0.1]), 4)
-    0.6592
+    0.8789
     """
     e = np.asarray(expected, dtype=float)
     a = np.asarray(actual, dtype=float)
@@ -145,7 +145,7 @@ def psi_table(reference: Mapping[str, Any], counts: Mapping[str, list[int]]) -> 
     --------
     >>> ref = {"columns": {"x": {"edges": [0.0], "shares": [0.5, 0.5, 0.0]}}}
     >>> psi_table(ref, {"x": [90, 10, 0]}).round(4).to_dict("records")
-    [{'column': 'x', 'psi': 0.6592, 'flag': 'major', 'rows': 100}]
+    [{'column': 'x', 'psi': 0.8789, 'flag': 'major', 'rows': 100}]
     """
     rows = []
     for name, c in counts.items():

@@ -82,13 +82,22 @@ def iter_batches(path: str | Path, batch_rows: int = 1_000_000, columns: list[st
                 yield pa.Table.from_batches([rb])
 
 
+_NULL_HASH = pd.util.hash_array(np.array([None], dtype=object))[0]
+
+
 def borrower_hash(ids: pa.Array | pa.ChunkedArray | pd.Series | np.ndarray) -> np.ndarray:
     """64-bit hash of borrower ids read as text (``123`` and ``"123"`` hash alike; null has one hash)."""
     if isinstance(ids, pa.Array | pa.ChunkedArray):
-        text = pc.cast(ids, pa.string()).to_numpy(zero_copy_only=False)
-    else:
-        s = pd.Series(ids)
-        text = s.astype(object).where(s.isna(), s.astype(str)).to_numpy(dtype=object)
+        # hash each distinct id once (a batch holds each borrower's rows many times over)
+        if isinstance(ids, pa.ChunkedArray):
+            ids = ids.combine_chunks()
+        encoded = pc.dictionary_encode(pc.cast(ids, pa.string()))
+        distinct = np.array(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+        hashes = np.append(pd.util.hash_array(distinct, categorize=False), _NULL_HASH)
+        idx = encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)
+        return hashes[idx]
+    s = pd.Series(ids)
+    text = s.astype(object).where(s.isna(), s.astype(str)).to_numpy(dtype=object)
     text = np.array(text, dtype=object)  # a copy: pandas may hand out read-only arrays
     text[pd.isna(text)] = None
     return pd.util.hash_array(text, categorize=True)
