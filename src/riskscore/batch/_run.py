@@ -95,7 +95,9 @@ def _init_worker(bundle: str, quiet: bool = True) -> None:
     if quiet:  # worker processes: the driver logs progress and drift
         logging.getLogger("riskscore").setLevel(logging.WARNING)
     model = load_bundle(bundle)
-    _WORKER.update(model=model, explainer=Explainer(model), index={})
+    explainer = Explainer(model)
+    explainer.forest  # noqa: B018 - flatten the trees now, while the driver partitions
+    _WORKER.update(model=model, explainer=explainer, index={})
 
 
 def _chunk_task(state_dir: str, bucket: int, settings: ChunkSettings) -> dict[str, Any]:
@@ -308,6 +310,38 @@ def score_portfolio(
         shutil.rmtree(state_dir / "part", ignore_errors=True)
         shutil.rmtree(state_dir / "chunks", ignore_errors=True)
         return json.loads((out / "manifest.json").read_text())
+    # workers start (import, load and verify the bundle) while this process reads and partitions
+    pool = _start_pool(max(1, n_jobs or _cores()), bundle)
+    try:
+        manifest = _stages(out, state, inputs, bundle, model, prints, as_of_ts, profiles, pool, timings, wall,
+                           chunk_borrowers=chunk_borrowers, now=now, data_date=data_date, batch_rows=batch_rows,
+                           agent_calls_per_day=agent_calls_per_day, policy_options=policy_options, progress=progress)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    return manifest
+
+
+def _start_pool(jobs: int, bundle: Path) -> ProcessPoolExecutor | None:
+    if jobs == 1:
+        return None
+    pool = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_init_worker,
+                               initargs=(str(bundle),))
+    for _ in range(jobs):
+        pool.submit(_warm)
+    return pool
+
+
+def _warm() -> None:
+    """A no-op task: submitting one per worker starts them all at once."""
+
+
+def _stages(out: Path, state: dict[str, Any], inputs: dict[str, Path], bundle: Path, model: RepaymentModel,
+            prints: dict[str, Any], as_of_ts: pd.Timestamp, profiles: dict[str, str],
+            pool: ProcessPoolExecutor | None, timings: dict[str, float], wall: float, *, chunk_borrowers: int,
+            now: object, data_date: object, batch_rows: int, agent_calls_per_day: int | None,
+            policy_options: Mapping[str, Any] | None, progress: str) -> dict[str, Any]:
+    state_dir = out / STATE_DIR
     stages = state["stages"]
     if "count" not in stages:
         t = time.perf_counter()
@@ -328,7 +362,7 @@ def score_portfolio(
                               bad_loans=frozenset(int(x) for x in part["bad_loans"]), agent_calls_per_day=cap)
                 for cap in caps]
     t = time.perf_counter()
-    todo = _chunks_stage(state_dir, bundle, settings, n_jobs, progress)
+    todo = _chunks_stage(state_dir, bundle, settings, pool, progress)
     timings["chunks"] = time.perf_counter() - t
     t = time.perf_counter()
     files = _assemble(out, n)
@@ -362,7 +396,7 @@ def _partition_stage(inputs: dict[str, Path], folder: Path, count: dict[str, Any
             "rows": {k: v["rows"] for k, v in index["tables"].items()}}
 
 
-def _chunks_stage(state_dir: Path, bundle: Path, settings: list[ChunkSettings], n_jobs: int | None,
+def _chunks_stage(state_dir: Path, bundle: Path, settings: list[ChunkSettings], pool: ProcessPoolExecutor | None,
                   progress: str) -> int:
     """Score the chunks without a done-marker; returns how many were scored now."""
     n = len(settings)
@@ -370,18 +404,16 @@ def _chunks_stage(state_dir: Path, bundle: Path, settings: list[ChunkSettings], 
     todo = [b for b in range(n) if not (state_dir / "chunks" / f"{b:05d}.json").exists()]
     if len(todo) < n:
         log.info("resuming: %d of %d chunks already done", n - len(todo), n)
-    jobs = max(1, min(n_jobs or _cores(), len(todo) or 1))
     bar = Progress(len(todo), mode=progress)
-    if jobs == 1:
-        _init_worker(str(bundle), quiet=False)
+    if pool is None:
+        if todo:
+            _init_worker(str(bundle), quiet=False)
         for b in todo:
             bar.update(_chunk_task(str(state_dir), b, settings[b])["borrowers_in"])
-    elif todo:
-        with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_init_worker,
-                                 initargs=(str(bundle),)) as pool:
-            futures = [pool.submit(_chunk_task, str(state_dir), b, settings[b]) for b in todo]
-            for f in as_completed(futures):
-                bar.update(f.result()["borrowers_in"])
+    else:
+        futures = [pool.submit(_chunk_task, str(state_dir), b, settings[b]) for b in todo]
+        for f in as_completed(futures):
+            bar.update(f.result()["borrowers_in"])
     return len(todo)
 
 

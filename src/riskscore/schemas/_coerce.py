@@ -58,6 +58,8 @@ def _as_int(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 def _as_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_bool_dtype(s):
         return s.astype(object), pd.Series(False, index=s.index)
+    if pd.api.types.infer_dtype(s, skipna=False) == "boolean":  # all booleans, no nulls (e.g. a filled default)
+        return s.astype(bool).astype(object), pd.Series(False, index=s.index)
 
     def parse(v: object) -> object:
         if v is None or (isinstance(v, float) and np.isnan(v)):
