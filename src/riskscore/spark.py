@@ -38,7 +38,7 @@ from riskscore.batch import OUTPUTS, ChunkSettings, parse_profiles, score_chunk,
 from riskscore.batch._chunk import stats_json
 from riskscore.batch._inputs import DistinctSketch, borrower_hash, bucket_of
 from riskscore.batch._outputs import to_arrow
-from riskscore.batch._partition import ROW, _paid_days, infer_data_date
+from riskscore.batch._partition import ROW, _paid_days, infer_data_date, n_chunks
 from riskscore.model import load_bundle
 from riskscore.monitor import merge_counts, psi_table
 
@@ -165,7 +165,7 @@ def score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Tim
     inputs = {"installments": installments, "borrowers": borrowers, "contacts": contacts}
     inputs = {t: _with_row(df) for t, df in inputs.items() if df is not None}
     inst = inputs["installments"].cache()
-    n = max(1, -(-_sketch(inst) // chunk_borrowers))
+    n = n_chunks(_sketch(inst), chunk_borrowers)
     today = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize()
     ref_date = pd.Timestamp(data_date) if data_date is not None else infer_data_date(_paid_histogram(inst), 31, today)
     settings = [ChunkSettings(as_of=as_of_ts, now=run_now, data_date=ref_date, profiles=shipped,

@@ -16,6 +16,7 @@ The same pass gathers what a chunk cannot see on its own:
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 from collections import Counter
@@ -31,11 +32,27 @@ import pyarrow.parquet as pq
 
 from riskscore.batch._inputs import DistinctSketch, borrower_hash, bucket_of, iter_batches
 
-__all__ = ["ROW", "conflicting_loans", "count_borrowers", "infer_data_date", "partition", "read_chunk"]
+__all__ = ["ROW", "conflicting_loans", "count_borrowers", "infer_data_date", "n_chunks", "partition", "read_chunk"]
 
 #: Column added to every spilled row: its position in its input (0-based, in read order).
 ROW = "_row"
 _DATA_DATE_QUANTILE = 0.999  # as riskscore.schemas._checks.DATA_DATE_QUANTILE
+
+
+#: Slack on the chunk size: the borrower count is an estimate (about 1 % off above 16,384), and a
+#: count a hair above a round number should not add a whole chunk of smaller ones.
+CHUNK_SLACK = 1.03
+
+
+def n_chunks(borrowers: int, chunk_borrowers: int) -> int:
+    """Chunks for an estimated number of borrowers: about ``chunk_borrowers`` each (hash buckets vary a little).
+
+    Examples
+    --------
+    >>> n_chunks(100_480, 50_000), n_chunks(600, 250), n_chunks(0, 10)
+    (2, 3, 1)
+    """
+    return max(1, math.ceil(borrowers / (chunk_borrowers * CHUNK_SLACK)))
 
 
 def count_borrowers(path: str | Path, batch_rows: int) -> tuple[int, int]:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 import os
 import shutil
 import time
@@ -35,12 +34,20 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from riskscore.batch._chunk import ChunkSettings, score_chunk, split_capacity, stats_json
 from riskscore.batch._inputs import fingerprint
 from riskscore.batch._outputs import OUTPUTS, to_arrow
-from riskscore.batch._partition import conflicting_loans, count_borrowers, infer_data_date, partition, read_chunk
+from riskscore.batch._partition import (
+    conflicting_loans,
+    count_borrowers,
+    infer_data_date,
+    n_chunks,
+    partition,
+    read_chunk,
+)
 from riskscore.batch._progress import Progress
 from riskscore.exceptions import RunConflictError
 from riskscore.explain import Explainer
@@ -380,7 +387,7 @@ def _stages(out: Path, state: dict[str, Any], inputs: dict[str, Path], bundle: P
 def _count_stage(installments: Path, batch_rows: int, chunk_borrowers: int, now: object) -> dict[str, Any]:
     est, rows = count_borrowers(installments, batch_rows)
     clock = pd.Timestamp.now(tz="UTC").floor("s")
-    return {"borrowers_estimate": est, "rows": rows, "n_chunks": max(1, math.ceil(est / chunk_borrowers)),
+    return {"borrowers_estimate": est, "rows": rows, "n_chunks": n_chunks(est, chunk_borrowers),
             "now": str(_utc(now) if now is not None else clock), "today": str(clock.date())}
 
 
@@ -389,6 +396,7 @@ def _partition_stage(inputs: dict[str, Path], folder: Path, count: dict[str, Any
     n = count["n_chunks"]
     log.info("partitioning %d installment rows into %d chunks", count["rows"], n)
     index = partition(inputs, folder, n, batch_rows=batch_rows)
+    pa.default_memory_pool().release_unused()  # give the pass's buffers back before the chunks run
     hist = Counter({int(k): v for k, v in index["paid_days"].items()})
     inferred = infer_data_date(hist, _FUTURE_TOLERANCE_DAYS, pd.Timestamp(count["today"]))
     return {"data_date": str(pd.Timestamp(data_date).date() if data_date is not None else inferred.date()),
