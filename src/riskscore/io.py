@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["ARROW_SCHEMAS", "atomic_parquet_writer", "read_table", "sha256_file", "write_parquet"]
+__all__ = ["ARROW_SCHEMAS", "atomic_parquet_writer", "read_table", "sha256_file", "write_parquet", "write_text"]
 
 #: Storage types of the contract tables: dates as date32, contact times as UTC microseconds.
 ARROW_SCHEMAS: dict[str, pa.Schema] = {
@@ -111,6 +111,23 @@ def write_parquet(df: pd.DataFrame, path: str | os.PathLike[str], schema: pa.Sch
     table = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
     with atomic_parquet_writer(path, table.schema) as writer:
         writer.write_table(table)
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` atomically (temporary file in the same folder, then rename).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "m.json"
+    >>> write_text(target, "{}")
+    >>> target.read_text()
+    '{}'
+    """
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, target)
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["PSI_ALERT", "PSI_WARN", "SHARE_FLOOR", "bin_counts", "merge_counts", "population_stability_index",
-           "psi_table", "reference_distribution"]
+           "psi_summary", "psi_table", "reference_distribution"]
 
 #: PSI at or above which a column is flagged ``"moderate"``.
 PSI_WARN = 0.1
@@ -153,3 +153,23 @@ def psi_table(reference: Mapping[str, Any], counts: Mapping[str, list[int]]) -> 
         rows.append((name, value, _flag(value), int(sum(c))))
     table = pd.DataFrame(rows, columns=["column", "psi", "flag", "rows"])
     return table.sort_values(["psi", "column"], ascending=[False, True], na_position="last", ignore_index=True)
+
+
+def psi_summary(reference: Mapping[str, Any] | None, counts: Mapping[str, list[int]]) -> dict[str, Any]:
+    """The PSI section of a run manifest: the score's PSI, every column's, and those flagged.
+
+    Examples
+    --------
+    >>> ref = {"columns": {"likelihood": {"edges": [0.5], "shares": [0.5, 0.5, 0.0]}}}
+    >>> psi_summary(ref, {"likelihood": [90, 10, 0]})["flagged"]
+    ['likelihood']
+    >>> psi_summary(None, {})["available"]
+    False
+    """
+    if not reference:
+        return {"available": False, "reason": "the bundle has no reference distributions (retrain it)"}
+    table = psi_table(reference, counts)
+    return {"available": True, "thresholds": {"moderate": PSI_WARN, "major": PSI_ALERT},
+            "score": table.loc[table["column"] == "likelihood"].to_dict("records"),
+            "columns": table.round(6).to_dict("records"),
+            "flagged": table.loc[table["psi"] >= PSI_WARN, "column"].tolist()}

@@ -35,12 +35,14 @@ import pandas as pd
 import pyarrow as pa
 
 from riskscore.batch import OUTPUTS, ChunkSettings, parse_profiles, score_chunk, split_capacity
-from riskscore.batch._chunk import stats_json
+from riskscore.batch._chunk import as_utc, merge_stats, run_summary, stats_json
 from riskscore.batch._inputs import DistinctSketch, borrower_hash, bucket_of
 from riskscore.batch._outputs import to_arrow
 from riskscore.batch._partition import ROW, _paid_days, infer_data_date, n_chunks
+from riskscore.io import write_text
 from riskscore.model import load_bundle
-from riskscore.monitor import merge_counts, psi_table
+from riskscore.monitor import psi_summary, psi_table
+from riskscore.schemas._checks import FUTURE_TOLERANCE_DAYS
 
 __all__ = ["score", "score_files"]
 
@@ -160,16 +162,17 @@ def score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Tim
     shipped = {k: (Path(v).name if Path(v).exists() else v) for k, v in profiles.items()}
     spark.sparkContext.addFile(str(bundle.resolve()), recursive=True)
     as_of_ts = pd.Timestamp(as_of)
-    run_now = (pd.Timestamp(now) if now is not None else pd.Timestamp.now(tz="UTC").floor("s"))
-    run_now = run_now.tz_localize("UTC") if run_now.tzinfo is None else run_now.tz_convert("UTC")
+    run_now = as_utc(now if now is not None else pd.Timestamp.now(tz="UTC").floor("s"))
     inputs = {"installments": installments, "borrowers": borrowers, "contacts": contacts}
     inputs = {t: _with_row(df) for t, df in inputs.items() if df is not None}
     inst = inputs["installments"].cache()
     n = n_chunks(_sketch(inst), chunk_borrowers)
     today = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize()
-    ref_date = pd.Timestamp(data_date) if data_date is not None else infer_data_date(_paid_histogram(inst), 31, today)
+    ref_date = pd.Timestamp(data_date) if data_date is not None else \
+        infer_data_date(_paid_histogram(inst), FUTURE_TOLERANCE_DAYS, today)
+    bad_loans = _bad_loans(inst)  # one aggregation, shared by every chunk
     settings = [ChunkSettings(as_of=as_of_ts, now=run_now, data_date=ref_date, profiles=shipped,
-                              policy_options=dict(policy_options or {}), bad_loans=_bad_loans(inst),
+                              policy_options=dict(policy_options or {}), bad_loans=bad_loans,
                               agent_calls_per_day=c) for c in split_capacity(agent_calls_per_day, [1.0] * n)]
     tables = {t: [(f.name, isinstance(f.dataType, IntegralType)) for f in df.schema.fields]
               for t, df in inputs.items()}
@@ -238,14 +241,12 @@ def _decoder(schema: pa.Schema) -> Any:
 
 
 def _stats(items: list[dict[str, Any]], model: Any, n: int, data_date: pd.Timestamp) -> dict[str, Any]:
-    from riskscore.batch._run import _sum_stats
-
-    total = _sum_stats(items)
-    psi = None
-    if getattr(model, "reference_", None):
-        psi = psi_table(model.reference_, total.get("psi_counts", {}))
-    total["psi_counts"] = merge_counts({}, total.get("psi_counts", {}))
-    return {"chunks": n, "data_date": str(data_date.date()), "totals": total, "psi": psi}
+    total = merge_stats(items)
+    reference = getattr(model, "reference_", None)
+    counts = total.get("psi_counts", {})
+    return {"chunks": n, "data_date": str(data_date.date()), "totals": total,
+            "psi": psi_table(reference, counts) if reference else None,
+            "psi_summary": psi_summary(reference, counts)}
 
 
 def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[str], as_of: str,
@@ -277,21 +278,14 @@ def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[
         result[name].write.mode("errorifexists").parquet(str(out / f"{name}.parquet"))
     s = result["stats"]
     t = s["totals"]
-    psi = s["psi"]
     manifest = {
         "run_id": f"spark-{int(time.time())}", "engine": "spark", "as_of": str(as_of), "data_date": s["data_date"],
         "chunks": {"total": s["chunks"]},
-        "borrowers": {"in": t.get("borrowers_in", 0), "scored": t.get("borrowers_scored", 0),
-                      "nothing_due": t.get("borrowers_nothing_due", 0), "rejected": t.get("borrowers_rejected", 0)},
         "rows": {k: {"in": v, "rejected": t.get("rows_rejected", {}).get(k, 0)}
                  for k, v in t.get("rows_in", {}).items()},
-        "plans": {"borrowers": t.get("plans_borrowers", 0), "actions": t.get("actions", {}),
-                  "note": None if borrowers is not None else "no borrowers table: no plans were made"},
-        "psi": {"available": psi is not None,
-                "score": [] if psi is None else psi.loc[psi["column"] == "likelihood"].to_dict("records"),
-                "columns": [] if psi is None else psi.round(6).to_dict("records"),
-                "flagged": [] if psi is None else psi.loc[psi["psi"] >= 0.1, "column"].tolist()},
+        **run_summary(t, planned=borrowers is not None),
+        "psi": s["psi_summary"],
         "timings_s": {"wall": round(time.perf_counter() - wall, 3)},
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
+    write_text(out / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
     return manifest

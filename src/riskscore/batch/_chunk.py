@@ -24,11 +24,11 @@ from riskscore.exceptions import BundleError
 from riskscore.explain import LANGUAGES, Explainer, reason_codes
 from riskscore.features import FeatureBuilder
 from riskscore.model import RepaymentModel
-from riskscore.monitor import bin_counts
+from riskscore.monitor import bin_counts, merge_counts
 from riskscore.policy import ContactPolicy
 from riskscore.schemas import quarantine
 
-__all__ = ["ChunkResult", "ChunkSettings", "score_chunk", "split_capacity"]
+__all__ = ["ChunkResult", "ChunkSettings", "as_utc", "merge_stats", "run_summary", "score_chunk", "split_capacity"]
 
 _TABLES = ("installments", "borrowers", "contacts")
 _CASCADE = ("borrower_rejected_whole", "another table holds a rejected row of this borrower; borrower rejected whole")
@@ -169,8 +169,8 @@ def _profile_groups(settings: ChunkSettings, borrowers: pd.DataFrame | None, ids
     default = settings.profiles.get("*", "us_reg_f_2021")
     if borrowers is None or len(settings.profiles) == 1 or "country" not in borrowers:
         return {default: ids} if len(ids) else {}
-    country = borrowers.set_index("borrower_id")["country"].reindex(ids).astype(object).fillna("").to_numpy()
-    profile = np.array([settings.profiles.get(str(c), default) for c in country], dtype=object)
+    country = borrowers.set_index("borrower_id")["country"].reindex(ids).astype(object)
+    profile = country.map(dict(settings.profiles)).fillna(default).to_numpy(dtype=object)
     return {p: ids[profile == p] for p in sorted(set(profile))}
 
 
@@ -315,6 +315,47 @@ def _explain(model: RepaymentModel, explainer: Explainer | None, X: pd.DataFrame
         return pd.DataFrame(columns=["row", "rank", "code", "text"])
     lang_table = pd.DataFrame({"borrower_id": X.index, "language": langs.to_numpy()})
     return reason_codes(explainer or Explainer(model), X, borrowers=lang_table, top=TOP_REASONS)
+
+
+def merge_stats(items: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """Add up the statistics of several chunks (counts, per-key counts, PSI bin counts).
+
+    Examples
+    --------
+    >>> merge_stats([{"borrowers_in": 2, "actions": {"reminder": 1}}, {"borrowers_in": 3, "actions": {"none": 2}}])
+    {'borrowers_in': 5, 'actions': {'reminder': 1, 'none': 2}}
+    """
+    total: dict[str, Any] = {}
+    for s in items:
+        for k, v in s.items():
+            if k == "psi_counts":
+                total[k] = merge_counts(total.get(k, {}), v)
+            elif isinstance(v, dict):
+                sub = total.setdefault(k, {})
+                for kk, vv in v.items():
+                    sub[kk] = sub.get(kk, 0) + vv
+            else:
+                total[k] = total.get(k, 0) + v
+    return total
+
+
+def run_summary(stats: Mapping[str, Any], *, planned: bool) -> dict[str, Any]:
+    """The borrower, reject and plan sections of a run manifest, from :func:`merge_stats`'s total."""
+    return {
+        "borrowers": {"in": stats.get("borrowers_in", 0), "scored": stats.get("borrowers_scored", 0),
+                      "nothing_due": stats.get("borrowers_nothing_due", 0),
+                      "rejected": stats.get("borrowers_rejected", 0)},
+        "rejects_by_check": stats.get("check_counts", {}),
+        "plans": {"borrowers": stats.get("plans_borrowers", 0), "steps": stats.get("plan_steps", 0),
+                  "actions": stats.get("actions", {}),
+                  "note": None if planned else "no borrowers table: no plans were made"},
+    }
+
+
+def as_utc(ts: str | pd.Timestamp) -> pd.Timestamp:
+    """A timestamp in UTC; a naive one is read as UTC (``--now 2026-11-23 13:00``)."""
+    t = pd.Timestamp(ts)
+    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
 
 
 def stats_json(stats: Mapping[str, Any]) -> str:

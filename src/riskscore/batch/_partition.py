@@ -31,12 +31,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from riskscore.batch._inputs import DistinctSketch, borrower_hash, bucket_of, iter_batches
+from riskscore.schemas._checks import DATA_DATE_QUANTILE, data_date_from
 
 __all__ = ["ROW", "conflicting_loans", "count_borrowers", "infer_data_date", "n_chunks", "partition", "read_chunk"]
 
 #: Column added to every spilled row: its position in its input (0-based, in read order).
 ROW = "_row"
-_DATA_DATE_QUANTILE = 0.999  # as riskscore.schemas._checks.DATA_DATE_QUANTILE
 
 
 #: Slack on the chunk size: the borrower count is an estimate (about 1 % off above 16,384), and a
@@ -82,20 +82,19 @@ def _paid_days(table: pa.Table) -> np.ndarray:
 def infer_data_date(histogram: Counter, future_tolerance_days: int, today: pd.Timestamp) -> pd.Timestamp:
     """The data date :func:`riskscore.quarantine` would infer from all ``paid_date`` values.
 
-    ``histogram`` counts payments per day (days since 1970-01-01): the 99.9th percentile by
-    linear interpolation, floored to a day, plus the tolerance, and never after ``today``.
+    ``histogram`` counts payments per day (days since 1970-01-01); its
+    :data:`~riskscore.schemas._checks.DATA_DATE_QUANTILE` is taken by linear interpolation, as
+    pandas takes it from the whole column.
     """
     if not histogram:
-        return today
+        return data_date_from(None, future_tolerance_days, today)
     days = np.array(sorted(histogram), dtype=np.int64)
-    counts = np.array([histogram[d] for d in days], dtype=np.int64)
-    cum = np.cumsum(counts)
-    pos = _DATA_DATE_QUANTILE * (cum[-1] - 1)
+    cum = np.cumsum([histogram[d] for d in days])
+    pos = DATA_DATE_QUANTILE * (cum[-1] - 1)
     lo_i, frac = int(np.floor(pos)), pos - np.floor(pos)
-    lo = days[np.searchsorted(cum, lo_i + 1)]
-    hi = days[np.searchsorted(cum, min(lo_i + 2, cum[-1]))]
-    q = pd.Timestamp(int(lo), unit="D") + (pd.Timestamp(int(hi), unit="D") - pd.Timestamp(int(lo), unit="D")) * frac
-    return min(q.normalize() + pd.Timedelta(days=future_tolerance_days), today)
+    lo = pd.Timestamp(int(days[np.searchsorted(cum, lo_i + 1)]), unit="D")
+    hi = pd.Timestamp(int(days[np.searchsorted(cum, min(lo_i + 2, cum[-1]))]), unit="D")
+    return data_date_from(lo + (hi - lo) * frac, future_tolerance_days, today)
 
 
 class _Spiller:

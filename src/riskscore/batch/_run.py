@@ -37,7 +37,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from riskscore.batch._chunk import ChunkSettings, score_chunk, split_capacity, stats_json
+from riskscore.batch._chunk import (
+    ChunkSettings,
+    as_utc,
+    merge_stats,
+    run_summary,
+    score_chunk,
+    split_capacity,
+    stats_json,
+)
 from riskscore.batch._inputs import fingerprint
 from riskscore.batch._outputs import OUTPUTS, to_arrow
 from riskscore.batch._partition import (
@@ -51,17 +59,17 @@ from riskscore.batch._partition import (
 from riskscore.batch._progress import Progress
 from riskscore.exceptions import RunConflictError
 from riskscore.explain import Explainer
-from riskscore.io import atomic_parquet_writer, sha256_file
+from riskscore.io import atomic_parquet_writer, sha256_file, write_text
 from riskscore.model import RepaymentModel, load_bundle
-from riskscore.monitor import PSI_WARN, merge_counts, psi_table
+from riskscore.monitor import PSI_WARN, psi_summary
 from riskscore.policy import load_profile
+from riskscore.schemas._checks import FUTURE_TOLERANCE_DAYS
 
 __all__ = ["parse_profiles", "score_portfolio"]
 
 log = logging.getLogger("riskscore.batch")
 STATE_DIR = ".riskscore-run"
 _PACKAGES = ("riskscore", "lightgbm", "numpy", "pandas", "pyarrow", "pandera", "scikit-learn")
-_FUTURE_TOLERANCE_DAYS = 31  # as riskscore.quarantine's default future_tolerance_days
 
 
 def parse_profiles(profile: str | os.PathLike[str] | Mapping[str, str]) -> dict[str, str]:
@@ -122,37 +130,16 @@ def _chunk_task(state_dir: str, bucket: int, settings: ChunkSettings) -> dict[st
             w.write_table(to_arrow(result.tables[name], schema))
     stats = result.stats
     stats["timings"].update(read=read_s, write=time.perf_counter() - started)
-    _atomic_text(folder / "chunks" / f"{bucket:05d}.json", stats_json(stats))
+    write_text(folder / "chunks" / f"{bucket:05d}.json", stats_json(stats))
     return stats
 
 
 # -- driver side ---------------------------------------------------------------------------------
-def _atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def _cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not on Linux
         return os.cpu_count() or 1
-
-
-def _sum_stats(items: list[dict[str, Any]]) -> dict[str, Any]:
-    total: dict[str, Any] = {}
-    for s in items:
-        for k, v in s.items():
-            if k == "psi_counts":
-                total[k] = merge_counts(total.get(k, {}), v)
-            elif isinstance(v, dict):
-                sub = total.setdefault(k, {})
-                for kk, vv in v.items():
-                    sub[kk] = sub.get(kk, 0) + vv
-            else:
-                total[k] = total.get(k, 0) + v
-    return total
 
 
 def _key(config: dict[str, Any]) -> str:
@@ -180,12 +167,12 @@ def _open_state(out: Path, config: dict[str, Any]) -> dict[str, Any]:
                                f"remove them or choose another --out.")
     state_dir.mkdir(parents=True, exist_ok=True)
     state = {"key": key, "config": config, "stages": {}, "complete": False}
-    _atomic_text(state_file, json.dumps(state, indent=2, default=str))
+    write_text(state_file, json.dumps(state, indent=2, default=str))
     return state
 
 
 def _save_state(out: Path, state: dict[str, Any]) -> None:
-    _atomic_text(out / STATE_DIR / "state.json", json.dumps(state, indent=2, default=str))
+    write_text(out / STATE_DIR / "state.json", json.dumps(state, indent=2, default=str))
 
 
 def _remove_stale_temporaries(out: Path) -> None:
@@ -302,7 +289,7 @@ def score_portfolio(
     config = {
         "inputs": {k: v["sha256"] for k, v in prints.items()},
         "model": sha256_file(bundle / "manifest.json"), "as_of": str(as_of_ts.date()),
-        "now": None if now is None else str(_utc(now)), "data_date": None if data_date is None else str(data_date),
+        "now": None if now is None else str(as_utc(now)), "data_date": None if data_date is None else str(data_date),
         "profiles": {k: (v, sha256_file(v) if Path(v).exists() else None) for k, v in profiles.items()},
         "chunk_borrowers": chunk_borrowers, "agent_calls_per_day": agent_calls_per_day,
         "policy_options": dict(policy_options or {}), "riskscore": version("riskscore"),
@@ -374,9 +361,9 @@ def _stages(out: Path, state: dict[str, Any], inputs: dict[str, Path], bundle: P
     t = time.perf_counter()
     files = _assemble(out, n)
     timings["assemble"] = time.perf_counter() - t
-    stats = _sum_stats([json.loads((state_dir / "chunks" / f"{b:05d}.json").read_text()) for b in range(n)])
+    stats = merge_stats([json.loads((state_dir / "chunks" / f"{b:05d}.json").read_text()) for b in range(n)])
     manifest = _manifest(state, prints, bundle, model, stats, files, timings, wall, todo, n)
-    _atomic_text(out / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
+    write_text(out / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
     state["complete"] = True
     _save_state(out, state)
     shutil.rmtree(state_dir / "part", ignore_errors=True)
@@ -388,7 +375,7 @@ def _count_stage(installments: Path, batch_rows: int, chunk_borrowers: int, now:
     est, rows = count_borrowers(installments, batch_rows)
     clock = pd.Timestamp.now(tz="UTC").floor("s")
     return {"borrowers_estimate": est, "rows": rows, "n_chunks": n_chunks(est, chunk_borrowers),
-            "now": str(_utc(now) if now is not None else clock), "today": str(clock.date())}
+            "now": str(as_utc(now) if now is not None else clock), "today": str(clock.date())}
 
 
 def _partition_stage(inputs: dict[str, Path], folder: Path, count: dict[str, Any], batch_rows: int,
@@ -398,7 +385,7 @@ def _partition_stage(inputs: dict[str, Path], folder: Path, count: dict[str, Any
     index = partition(inputs, folder, n, batch_rows=batch_rows)
     pa.default_memory_pool().release_unused()  # give the pass's buffers back before the chunks run
     hist = Counter({int(k): v for k, v in index["paid_days"].items()})
-    inferred = infer_data_date(hist, _FUTURE_TOLERANCE_DAYS, pd.Timestamp(count["today"]))
+    inferred = infer_data_date(hist, FUTURE_TOLERANCE_DAYS, pd.Timestamp(count["today"]))
     return {"data_date": str(pd.Timestamp(data_date).date() if data_date is not None else inferred.date()),
             "bad_loans": [str(x) for x in conflicting_loans(folder, index)],
             "rows": {k: v["rows"] for k, v in index["tables"].items()}}
@@ -425,25 +412,14 @@ def _chunks_stage(state_dir: Path, bundle: Path, settings: list[ChunkSettings], 
     return len(todo)
 
 
-def _utc(ts: str | pd.Timestamp) -> pd.Timestamp:
-    t = pd.Timestamp(ts)
-    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
-
-
 def _manifest(state: dict[str, Any], prints: dict[str, Any], bundle: Path, model: RepaymentModel,
               stats: dict[str, Any], files: dict[str, Any], timings: dict[str, float], wall: float,
               ran: int, n: int) -> dict[str, Any]:
-    reference = getattr(model, "reference_", None)
-    psi: dict[str, Any] = {"available": False, "reason": "the bundle has no reference distributions (retrain it)"}
-    if reference:
-        table = psi_table(reference, stats.get("psi_counts", {}))
-        psi = {"available": True, "thresholds": {"moderate": 0.1, "major": 0.25},
-               "score": table.loc[table["column"] == "likelihood"].to_dict("records"),
-               "columns": table.round(6).to_dict("records"),
-               "flagged": table.loc[table["psi"] >= PSI_WARN, "column"].tolist()}
-        for row in table.loc[table["psi"] >= PSI_WARN].itertuples():
-            log.warning("population drift: PSI of %s is %.3f (%s; 0.1 moderate, 0.25 major)", row.column, row.psi,
-                        row.flag)
+    psi = psi_summary(getattr(model, "reference_", None), stats.get("psi_counts", {}))
+    for row in psi.get("columns", []):
+        if row["psi"] >= PSI_WARN:
+            log.warning("population drift: PSI of %s is %.3f (%s; 0.1 moderate, 0.25 major)", row["column"],
+                        row["psi"], row["flag"])
     config = state["config"]
     part = state["stages"]["partition"]
     rows_in = stats.get("rows_in", {})
@@ -460,13 +436,7 @@ def _manifest(state: dict[str, Any], prints: dict[str, Any], bundle: Path, model
         "rows": {t: {"in": part["rows"].get(t, 0), "rejected": stats.get("rows_rejected", {}).get(t, 0),
                      "unmatched": stats.get("rows_unmatched", {}).get(t, 0), "read_by_chunks": rows_in.get(t, 0)}
                  for t in part["rows"]},
-        "borrowers": {"in": stats.get("borrowers_in", 0), "scored": stats.get("borrowers_scored", 0),
-                      "nothing_due": stats.get("borrowers_nothing_due", 0),
-                      "rejected": stats.get("borrowers_rejected", 0)},
-        "rejects_by_check": stats.get("check_counts", {}),
-        "plans": {"borrowers": stats.get("plans_borrowers", 0), "steps": stats.get("plan_steps", 0),
-                  "actions": stats.get("actions", {}),
-                  "note": None if "borrowers" in prints else "no borrowers table: no plans were made"},
+        **run_summary(stats, planned="borrowers" in prints),
         "outputs": files,
         "timings_s": {"wall": round(time.perf_counter() - wall, 3), **{k: round(v, 3) for k, v in timings.items()},
                       "chunk_stages_cpu": {k: round(v, 3) for k, v in stats.get("timings", {}).items()}},

@@ -258,10 +258,11 @@ def _print_run(m: dict, out: Path) -> None:
         print(f"  plans for {m['plans']['borrowers']} borrowers: "
               + ", ".join(f"{a} {n}" for a, n in sorted(m["plans"]["actions"].items())))
     if m["psi"]["available"]:
-        score = m["psi"]["score"][0] if m["psi"]["score"] else None
+        score = m["psi"]["score"]
         flagged = m["psi"]["flagged"]
-        print(f"  PSI of the score {score['psi']:.3f} ({score['flag']}); " if score else "  ",
-              end=f"{len(flagged)} column(s) at PSI >= 0.1" + (f": {', '.join(flagged[:5])}" if flagged else "") + "\n")
+        head = f"PSI of the score {score[0]['psi']:.3f} ({score[0]['flag']}); " if score else ""
+        tail = f": {', '.join(flagged[:5])}" if flagged else ""
+        print(f"  {head}{len(flagged)} column(s) at PSI >= 0.1{tail}")
     print(f"  wall {m['timings_s']['wall']:.1f} s; outputs in {out}/ (manifest.json, scores, plans, audit, rejects)")
 
 

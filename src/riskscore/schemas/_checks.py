@@ -15,6 +15,18 @@ from riskscore.schemas._tables import parse_channels
 
 #: Quantile of paid dates that stands for the data's own latest date when none is given.
 DATA_DATE_QUANTILE = 0.999
+#: Default days a payment may lie beyond that quantile before it counts as "in the future".
+FUTURE_TOLERANCE_DAYS = 31
+
+
+def data_date_from(quantile: pd.Timestamp | None, future_tolerance_days: int, today: pd.Timestamp) -> pd.Timestamp:
+    """The data date from the :data:`DATA_DATE_QUANTILE` of ``paid_date`` (``None``: no payments).
+
+    The quantile's day plus ``future_tolerance_days``, never later than ``today``.
+    """
+    if quantile is None:
+        return today
+    return min(quantile.normalize() + pd.Timedelta(days=future_tolerance_days), today)
 
 
 def infer_data_date(paid_date: pd.Series, future_tolerance_days: int) -> pd.Timestamp | None:
@@ -25,10 +37,7 @@ def infer_data_date(paid_date: pd.Series, future_tolerance_days: int) -> pd.Time
     """
     paid = paid_date.dropna()
     today = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize()
-    if paid.empty:
-        return today
-    robust = paid.quantile(DATA_DATE_QUANTILE).normalize() + pd.Timedelta(days=future_tolerance_days)
-    return min(robust, today)
+    return data_date_from(None if paid.empty else paid.quantile(DATA_DATE_QUANTILE), future_tolerance_days, today)
 
 
 def _mixed(group: np.ndarray, n: int, values: pd.Series) -> np.ndarray:

@@ -19,7 +19,7 @@ from riskscore._validation import (
     pandera_failures,
 )
 from riskscore.exceptions import DataQualityWarning
-from riskscore.schemas._checks import borrower_checks, contact_checks, installment_checks
+from riskscore.schemas._checks import FUTURE_TOLERANCE_DAYS, borrower_checks, contact_checks, installment_checks
 from riskscore.schemas._coerce import coerce_frame
 from riskscore.schemas._tables import (
     CHANNELS,
@@ -119,7 +119,7 @@ def validate_installments(
     *,
     data_date: str | pd.Timestamp | None = None,
     early_payment_tolerance_days: int = 90,
-    future_tolerance_days: int = 31,
+    future_tolerance_days: int = FUTURE_TOLERANCE_DAYS,
 ) -> pd.DataFrame:
     """Check an installments table against the contract and return it typed.
 
@@ -290,7 +290,7 @@ def quarantine(
     if table == "installments":
         options = _installment_options(
             options.pop("data_date", None), options.pop("early_payment_tolerance_days", 90),
-            options.pop("future_tolerance_days", 31)) | options
+            options.pop("future_tolerance_days", FUTURE_TOLERANCE_DAYS)) | options
         if options["data_date"] is None and isinstance(df, pd.DataFrame) and "paid_date" in df:
             from riskscore.schemas._checks import infer_data_date
 
