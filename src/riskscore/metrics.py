@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["bootstrap_interval", "concordance_index", "expected_calibration_error", "integrated_brier_score",
-           "kaplan_meier", "population_stability_index"]
+__all__ = ["bootstrap_interval", "calibration_table", "concordance_index", "expected_calibration_error",
+           "integrated_brier_score", "kaplan_meier", "population_stability_index"]
 
 
 class _Fenwick:
@@ -182,6 +182,29 @@ def expected_calibration_error(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -
     order = np.argsort(p, kind="stable")
     bins = np.array_split(order, min(n_bins, len(p)))
     return float(sum(len(b) * abs(y[b].mean() - p[b].mean()) for b in bins if len(b)) / len(p))
+
+
+def calibration_table(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> list[dict[str, float]]:
+    """The reliability table behind :func:`expected_calibration_error`: equal-count bins of ``p``.
+
+    Returns
+    -------
+    list of dict
+        Per bin, in increasing ``p``: ``rows``, ``p_low``, ``p_high``, ``mean_predicted`` and
+        ``observed`` (the rate of ``y``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from riskscore.metrics import calibration_table
+    >>> calibration_table(np.array([0, 0, 1, 1]), np.array([0.1, 0.3, 0.6, 0.8]), n_bins=2)[1]
+    {'rows': 2, 'p_low': 0.6, 'p_high': 0.8, 'mean_predicted': 0.7, 'observed': 1.0}
+    """
+    y, p = np.asarray(y, float), np.asarray(p, float)
+    order = np.argsort(p, kind="stable")
+    return [{"rows": len(b), "p_low": float(p[b[0]]), "p_high": float(p[b[-1]]),
+             "mean_predicted": round(float(p[b].mean()), 12), "observed": float(y[b].mean())}
+            for b in np.array_split(order, min(n_bins, len(p))) if len(b)]
 
 
 def population_stability_index(expected: np.ndarray, actual: np.ndarray, n_bins: int = 10) -> float:

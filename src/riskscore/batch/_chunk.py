@@ -20,10 +20,8 @@ import pandas as pd
 from riskscore.batch._inputs import borrower_hash
 from riskscore.batch._outputs import HORIZONS, OUTPUTS, TOP_REASONS
 from riskscore.batch._partition import ROW
-from riskscore.exceptions import BundleError
 from riskscore.explain import LANGUAGES, Explainer, reason_codes
-from riskscore.features import FeatureBuilder
-from riskscore.model import RepaymentModel
+from riskscore.model import RepaymentModel, feature_builder
 from riskscore.monitor import bin_counts, merge_counts
 from riskscore.policy import ContactPolicy
 from riskscore.schemas import quarantine
@@ -145,16 +143,6 @@ def _split(table: str, raw: pd.DataFrame, settings: ChunkSettings) -> tuple[pd.D
     return good, rejects
 
 
-def _feature_builder(model: RepaymentModel) -> FeatureBuilder:
-    want = [str(c) for c in model.feature_names_in_]
-    for use in (True, False):
-        fb = FeatureBuilder(validate=False, contacts=use).fit()
-        if list(fb.get_feature_names_out()) == want:
-            return fb
-    raise BundleError("The bundle's features are not those of this riskscore's FeatureBuilder; "
-                      "retrain the bundle with this version (riskscore train).")
-
-
 def _wide_reasons(reasons: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
     out = pd.DataFrame(index=ids)
     top = reasons.loc[reasons["rank"] <= TOP_REASONS]
@@ -237,7 +225,7 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], model: RepaymentModel, setti
     lap("validate")
     inst, contacts, borrowers = good["installments"], good.get("contacts"), good.get("borrowers")
     valid_ids = pd.Index(np.sort(inst["borrower_id"].unique().astype(object)), name="borrower_id")
-    fb = _feature_builder(model)
+    fb = feature_builder(model)
     if len(inst):
         X = fb.transform(inst, settings.as_of, contacts=contacts)
     else:

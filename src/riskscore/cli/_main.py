@@ -82,6 +82,32 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--progress", choices=("auto", "bar", "log", "off"), default="auto",
                     help="a bar on a terminal, log lines otherwise (default auto)")
 
+    sc.add_argument("--no-report", action="store_true", help="do not write report.html into --out")
+    sc.add_argument("--protected", type=Path,
+                    help="protected attributes (borrower_id + group columns) for the report's fairness section")
+
+    rp = sub.add_parser("report", help="write the HTML report of a run",
+                        description="Summarise a run folder and write one self-contained HTML file (inline CSS "
+                                    "and SVG, no script, nothing fetched from the network).")
+    rp.add_argument("--run", type=Path, required=True, help="the --out folder of a finished `riskscore score` run")
+    rp.add_argument("--out", type=Path, help="HTML file to write (default RUN/report.html)")
+    rp.add_argument("--protected", type=Path,
+                    help="protected attributes beside the run (parquet/CSV: borrower_id and one group column per "
+                         "attribute); adds the fairness section; never used as features")
+    rp.add_argument("--pages", default="review=10,largest=10,random=10",
+                    help="borrower pages by kind (default review=10,largest=10,random=10)")
+    rp.add_argument("--borrower", action="append", default=[], help="also give this borrower a page (repeatable)")
+    rp.add_argument("--model", type=Path, help="bundle to recompute curves and SHAP with (default: the run's)")
+    rp.add_argument("--seed", type=int, default=0, help="seed of the random pages and the backtest sample")
+
+    ex = sub.add_parser("explain", help="render one borrower's page of a run",
+                        description="Score, survival curve, SHAP waterfall, reasons, plan and rule audit of one "
+                                    "borrower of a run, as a standalone HTML file.")
+    ex.add_argument("--run", type=Path, required=True, help="the --out folder of a finished run")
+    ex.add_argument("--borrower", required=True, help="borrower_id")
+    ex.add_argument("--out", type=Path, help="HTML file to write (default RUN/borrower-ID.html)")
+    ex.add_argument("--model", type=Path, help="bundle (default: the run's)")
+
     d = sub.add_parser("demo", help="run the main job on the bundled sample",
                        description="Validate the sample data, then run the nightly job on it (riskscore score).")
     d.add_argument("--data", type=Path, default=Path("data/sample"), help="sample folder")
@@ -224,7 +250,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
           f"ever 90+: {r['borrowers_ever_90_plus']:.1%}")
     if (args.bundle / "manifest.json").exists():
         _demo_run(args, frames, end)
-    written = ", ".join(f for f in ("summary.json", "scores.parquet", "plans.parquet", "audit.parquet",
+    written = ", ".join(f for f in ("report.html", "summary.json", "scores.parquet", "plans.parquet", "audit.parquet",
                                     "rejects.parquet", "manifest.json") if (args.out / f).exists())
     print(f"Outputs: {args.out}/ ({written}); inputs: {data}/*.parquet")
     return 0
@@ -244,6 +270,42 @@ def _cmd_score(args: argparse.Namespace) -> int:
         manifest = score_portfolio(bundle=args.model, out=args.out, n_jobs=args.jobs, progress=args.progress,
                                    **options)
     _print_run(manifest, args.out)
+    if not args.no_report:
+        from riskscore.report import write_report
+
+        started = time.perf_counter()
+        path = write_report(args.out, protected=args.protected, model=args.model)
+        print(f"  report: {path} ({path.stat().st_size / 1e3:,.0f} kB, {time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+def _parse_pages(text: str) -> dict[str, int]:
+    pages = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, count = part.partition("=")
+        if not count.strip().isdigit():
+            raise ValueError(f"--pages takes KIND=COUNT,... (kinds review, largest, random), got {part!r}.")
+        pages[name.strip()] = int(count)
+    return pages
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from riskscore.report import write_report
+
+    started = time.perf_counter()
+    path = write_report(args.run, args.out, protected=args.protected, pages=_parse_pages(args.pages),
+                        borrowers=args.borrower, model=args.model, seed=args.seed)
+    print(f"Report written to {path} ({path.stat().st_size / 1e3:,.0f} kB) in {time.perf_counter() - started:.1f} s.")
+    return 0
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from riskscore.report import explain_borrower, write_html
+
+    html = explain_borrower(args.run, args.borrower, model=args.model)
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in args.borrower)[:80]
+    path = write_html(html, args.out or args.run / f"borrower-{safe}.html")
+    print(f"Page of borrower {args.borrower} written to {path}.")
     return 0
 
 
@@ -282,7 +344,8 @@ def _demo_run(args: argparse.Namespace, frames: dict, end: str) -> None:
 
     as_of = pd.Timestamp(end) - pd.Timedelta(days=90)
     now = as_of.tz_localize("UTC") + pd.Timedelta(hours=13)
-    for name in ("scores.parquet", "plans.parquet", "audit.parquet", "rejects.parquet", "manifest.json"):
+    for name in ("scores.parquet", "plans.parquet", "audit.parquet", "rejects.parquet", "manifest.json",
+                 "report.html"):
         (args.out / name).unlink(missing_ok=True)  # the demo's own folder: start clean every time
     shutil.rmtree(args.out / STATE_DIR, ignore_errors=True)
     data = args.data
@@ -311,6 +374,15 @@ def _demo_run(args: argparse.Namespace, frames: dict, end: str) -> None:
     score_psi = m["psi"]["score"][0]["psi"] if m["psi"].get("score") else float("nan")
     print(f"  PSI of the score against training {score_psi:.3f}; {len(m['psi'].get('flagged', []))} feature(s) "
           "at PSI >= 0.1 (a single as-of date against training's many: see manifest.json)")
+    from riskscore.report import write_report
+
+    started = time.perf_counter()
+    # The sample has no protected attributes; the preferred language stands in for one (a proxy of national
+    # origin, a protected ground in fair-lending law), so the demo report shows the fairness section.
+    protected = frames["borrowers"][["borrower_id", "language"]].rename(columns={"language": "language (proxy)"})
+    path = write_report(args.out, protected=protected)
+    print(f"  report: {path} ({path.stat().st_size / 1e3:,.0f} kB, {time.perf_counter() - started:.1f} s); "
+          f"open it in a browser")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -320,7 +392,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     commands = {"generate": _cmd_generate, "validate": _cmd_validate, "train": _cmd_train, "score": _cmd_score,
-                "demo": _cmd_demo}
+                "report": _cmd_report, "explain": _cmd_explain, "demo": _cmd_demo}
     if args.command is None:
         parser.print_help()
         return 2
@@ -328,6 +400,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return commands[args.command](args)
     except DataError as err:
         print(f"riskscore: data error: {err}", file=sys.stderr)
+        return 1
+    except KeyError as err:
+        print(f"riskscore: error: {err.args[0] if err.args else err}", file=sys.stderr)
         return 1
     except (FileNotFoundError, ValueError, RiskscoreError) as err:
         print(f"riskscore: error: {err}", file=sys.stderr)

@@ -1,6 +1,6 @@
 """Models: the discrete-time hazard estimator and the repayment model built on it."""
 
-from riskscore.model._bundle import load_bundle, save_bundle
+from riskscore.model._bundle import feature_builder, load_bundle, save_bundle
 from riskscore.model._hazard import HazardGBM
 from riskscore.model._repayment import DEFAULT_EDGES, RepaymentModel
 from riskscore.model._scaling import ScoreScaling
@@ -15,6 +15,7 @@ __all__ = [
     "StepFunction",
     "check_survival_y",
     "evaluate",
+    "feature_builder",
     "load_bundle",
     "make_survival_y",
     "save_bundle",

@@ -18,12 +18,13 @@ import lightgbm as lgb
 import numpy as np
 
 from riskscore.exceptions import BundleError, BundleVersionWarning
+from riskscore.features import FeatureBuilder
 from riskscore.io import sha256_file
 from riskscore.model._hazard import HazardGBM
 from riskscore.model._repayment import RepaymentModel
 from riskscore.model._scaling import ScoreScaling
 
-__all__ = ["load_bundle", "save_bundle"]
+__all__ = ["feature_builder", "load_bundle", "save_bundle"]
 
 FORMAT_VERSION = "1.1"  # 1.1 adds reference.json (optional: 1.0 bundles load without it)
 _PACKAGES = ("riskscore", "lightgbm", "scikit-learn", "numpy", "pandas")
@@ -61,14 +62,20 @@ def _card(model: RepaymentModel, manifest: dict[str, Any], metrics: dict[str, An
     ]
     ci = metrics.get("ci", {})
     for k, v in metrics.items():
-        if k == "ci":
+        if k in ("ci", "calibration"):
             continue
         interval = f"{ci[k][0]:.4f} – {ci[k][1]:.4f}" if k in ci else ""
         lines.append(f"| {k} | {round(v, 4) if isinstance(v, float) else v} | {interval} |")
     lines += ["", "## Calibration",
               "Isotonic regression fitted on the validation split." if model.calibrator_
-              else "Not calibrated (isotonic did not lower the validation ECE).",
-              "", "## Limits",
+              else "Not calibrated (isotonic did not lower the validation ECE).", ""]
+    if metrics.get("calibration"):
+        lines += ["Test split, equal-count bins of the likelihood:", "",
+                  "| rows | likelihood from | to | mean predicted | observed |", "|---|---|---|---|---|"]
+        lines += [f"| {b['rows']} | {b['p_low']:.3f} | {b['p_high']:.3f} | {b['mean_predicted']:.3f} | "
+                  f"{b['observed']:.3f} |" for b in metrics["calibration"]]
+        lines.append("")
+    lines += ["## Limits",
               "Scores are valid for borrowers like those in training; check the population stability index of each "
               "run. Reasons explain the uncalibrated log-odds of the likelihood head.", "",
               "## Fairness",
@@ -195,3 +202,31 @@ def load_bundle(path: str | os.PathLike[str], *, features: list[str] | None = No
     ref = folder / _REFERENCE
     model.reference_ = json.loads(ref.read_text()) if _REFERENCE in manifest["sha256"] else None
     return model
+
+
+def feature_builder(model: RepaymentModel) -> FeatureBuilder:
+    """The fitted :class:`~riskscore.features.FeatureBuilder` that makes exactly ``model``'s features.
+
+    Rows reaching it are already validated (``validate=False``); it uses the contact log when
+    the model was trained with contact features.
+
+    Raises
+    ------
+    BundleError
+        When no configuration of this riskscore's builder makes the model's feature list
+        (a bundle from another version: retrain it).
+
+    Examples
+    --------
+    >>> from riskscore.model import feature_builder, load_bundle
+    >>> fb = feature_builder(load_bundle("models/sample"))
+    >>> fb.get_feature_names_out()[:2].tolist()
+    ['share_late_3', 'share_late30_3']
+    """
+    want = [str(c) for c in model.feature_names_in_]
+    for use in (True, False):
+        fb = FeatureBuilder(validate=False, contacts=use).fit()
+        if list(fb.get_feature_names_out()) == want:
+            return fb
+    raise BundleError("The bundle's features are not those of this riskscore's FeatureBuilder; "
+                      "retrain the bundle with this version (riskscore train).")

@@ -9,7 +9,13 @@ import pandas as pd
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
 from riskscore.labels import rolling_as_of_dates, time_split
-from riskscore.metrics import bootstrap_interval, concordance_index, expected_calibration_error, integrated_brier_score
+from riskscore.metrics import (
+    bootstrap_interval,
+    calibration_table,
+    concordance_index,
+    expected_calibration_error,
+    integrated_brier_score,
+)
 from riskscore.model._repayment import DEFAULT_EDGES, RepaymentModel
 from riskscore.monitor import reference_distribution
 from riskscore.snapshots import make_snapshots, split_xy
@@ -22,7 +28,8 @@ def evaluate(model: RepaymentModel, X: pd.DataFrame, y: np.ndarray, *, groups: n
     """Likelihood metrics on rows whose horizon outcome is known, and timing metrics on all rows.
 
     Returns AUC, log-loss, Brier score and ECE of the likelihood, the mean prediction and the
-    observed rate, Harrell's C of the timing head and its integrated Brier score on 1..90 days.
+    observed rate, the reliability table (``calibration``: equal-count deciles of the
+    likelihood), Harrell's C of the timing head and its integrated Brier score on 1..90 days.
     With ``n_bootstrap > 0`` it adds ``"ci"``: 95 % percentile bootstrap intervals of AUC,
     log-loss, Brier, ECE and C-index, resampling whole ``groups`` (pass the borrower ids: one
     borrower's snapshots are not independent).
@@ -49,6 +56,7 @@ def evaluate(model: RepaymentModel, X: pd.DataFrame, y: np.ndarray, *, groups: n
         "mean_predicted": float(p.mean()), "observed_rate": float(label.mean()),
         "c_index": concordance_index(y["event"], y["time"], risk),
         "integrated_brier": integrated_brier_score(y["event"], y["time"], surv, edges),
+        "calibration": calibration_table(label, p),
     })
     if n_bootstrap > 0:
         g_known = None if groups is None else np.asarray(groups)[known]

@@ -1,0 +1,127 @@
+"""Per-borrower pages: the run's score, reasons and plan, and the curve and SHAP recomputed from the inputs."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from riskscore.explain import Explainer
+from riskscore.features import feature_registry
+from riskscore.model import DEFAULT_EDGES, RepaymentModel, feature_builder
+from riskscore.report._data import Run
+
+__all__ = ["borrower_pages"]
+
+#: Features drawn one by one in the waterfall; the rest are summed in one bar.
+WATERFALL_FEATURES = 10
+_SCORE_FIELDS = ("likelihood", "points", "grade", "expected_days", "amount_at_risk", "p_repaid_7d", "p_repaid_14d",
+                 "p_repaid_30d", "p_repaid_60d", "p_repaid_90d")
+_PLAN_FIELDS = ("step", "day", "action", "channel", "recipient", "window_start_local", "window_end_local",
+                "local_timezone", "template_id", "tone", "message", "rationale", "segment", "profile")
+_AUDIT_FIELDS = ("rule_id", "kind", "basis", "outcome", "detail")
+#: Recomputed likelihoods further than this from the run's mean the inputs or the code changed.
+_TOLERANCE = 1e-9
+
+
+def _records(df: pd.DataFrame, fields: Sequence[str]) -> list[dict[str, Any]]:
+    out = []
+    for row in df[list(fields)].itertuples(index=False, name=None):
+        out.append({f: (None if _missing(v) else (v.item() if isinstance(v, np.generic) else v))
+                    for f, v in zip(fields, row, strict=True)})
+    return out
+
+
+def _missing(v: object) -> bool:
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v))
+
+
+def _waterfall(shap_row: pd.Series, x_row: pd.Series, base: float, descriptions: pd.Series) -> dict[str, Any]:
+    values = shap_row.drop("base_value")
+    order = values.abs().sort_values(ascending=False, kind="stable").index
+    top, rest = order[:WATERFALL_FEATURES], order[WATERFALL_FEATURES:]
+    items = [{"feature": f, "value": _plain(x_row[f]), "shap": float(values[f]),
+              "description": str(descriptions.get(f, f))} for f in top]
+    return {"base": base, "items": items, "others": len(rest), "others_shap": float(values[rest].sum()),
+            "margin": float(base + values.sum())}
+
+
+def _plain(v: object) -> float | None:
+    return None if _missing(v) else float(v)
+
+
+def borrower_pages(run: Run, model: RepaymentModel, chosen: Mapping[str, str]) -> list[dict[str, Any]]:
+    """One page dict per chosen borrower (``{borrower_id: why chosen}``), in the given order.
+
+    Scores, reason sentences, plans and audits are the run's own rows. The survival curve at
+    every interval edge and the SHAP values are recomputed from the run's inputs with the
+    run's model; the page says so when the inputs are unavailable or changed, and flags a
+    recomputed likelihood that differs from the run's.
+    """
+    ids = [str(b) for b in chosen]
+    scores = run.table("scores", borrowers=ids).set_index("borrower_id")
+    plans = run.table("plans", borrowers=ids)
+    audit = run.table("audit", borrowers=ids)
+    rejects = run.table("rejects", borrowers=ids)
+    scored = [b for b in ids if b in scores.index and scores.at[b, "status"] == "scored"]
+    detail, note = _recompute(run, model, scored) if scored else ({}, None)
+    pages = []
+    for b in ids:
+        page: dict[str, Any] = {"borrower_id": b, "why": chosen[b], "note": None}
+        if b in scores.index:
+            row = scores.loc[b]
+            page["status"] = str(row["status"])
+            page["language"] = None if _missing(row["language"]) else str(row["language"])
+            page["score"] = {f: (None if _missing(row[f]) else (row[f].item() if isinstance(row[f], np.generic)
+                                                                 else row[f])) for f in _SCORE_FIELDS}
+            page["reasons"] = [{"code": row[f"reason_{i}_code"], "text": row[f"reason_{i}_text"]}
+                               for i in range(1, 5) if not _missing(row[f"reason_{i}_code"])]
+        else:
+            page["status"] = "rejected" if (rejects["borrower_id"] == b).any() else "not in run"
+            page["score"], page["reasons"], page["language"] = None, [], None
+        page["plan"] = _records(plans.loc[plans["borrower_id"] == b].sort_values("step"), _PLAN_FIELDS)
+        page["audit"] = _records(audit.loc[audit["borrower_id"] == b], _AUDIT_FIELDS)
+        page["rejects"] = _records(rejects.loc[rejects["borrower_id"] == b], ("table", "row", "column", "check",
+                                                                             "reason"))
+        page.update(detail.get(b, {}))
+        if page["status"] == "scored" and b not in detail:
+            page["note"] = note
+        pages.append(page)
+    return pages
+
+
+def _recompute(run: Run, model: RepaymentModel, ids: list[str]) -> tuple[dict[str, dict[str, Any]], str | None]:
+    """Curve and SHAP waterfall per scored borrower, or why they could not be recomputed."""
+    problem = run.input_problem("installments")
+    if problem is not None:
+        return {}, f"Survival curve and SHAP not shown: {problem}."
+    inst = run.input_rows("installments", ids)
+    contacts = run.input_rows("contacts", ids) if "contacts" in run.manifest["inputs"] else None
+    if "contacts" in run.manifest["inputs"] and contacts is None:
+        return {}, f"Survival curve and SHAP not shown: {run.input_problem('contacts')}."
+    fb = feature_builder(model)
+    X = fb.transform(inst, pd.Timestamp(run.manifest["as_of"]), contacts=contacts)
+    X.index = X.index.astype(str)
+    days = [int(d) for d in DEFAULT_EDGES[1:]]
+    curve = model.predict_survival(X, days=days)
+    explainer = Explainer(model)
+    shap = explainer.shap_values(X)
+    likelihood = pd.Series(model.likelihood(X), index=X.index)
+    descriptions = feature_registry()["description"]
+    run_scores = run.table("scores", ["borrower_id", "likelihood"], borrowers=ids).set_index("borrower_id")
+    out = {}
+    for b in ids:
+        if b not in X.index:
+            out[b] = {"note": "The inputs give this borrower nothing due at the as-of date now; curve and SHAP "
+                              "not shown."}
+            continue
+        diff = abs(float(likelihood[b]) - float(run_scores.at[b, "likelihood"]))
+        out[b] = {"curve": {"days": days, "p_repaid": [float(curve.at[b, f"p_repaid_{d}d"]) for d in days]},
+                  "waterfall": _waterfall(shap.loc[b], X.loc[b], explainer.base_value, descriptions),
+                  "note": None if diff <= _TOLERANCE else
+                  f"Recomputed likelihood {likelihood[b]:.4f} differs from the run's "
+                  f"{run_scores.at[b, 'likelihood']:.4f}: the model bundle changed since the run."}
+    return out, None

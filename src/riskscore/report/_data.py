@@ -1,0 +1,109 @@
+"""Reading a run: its manifest, columns of its outputs, and the input rows of chosen borrowers.
+
+A run folder is what :func:`riskscore.batch.score_portfolio` (or ``riskscore score``) wrote.
+The report reads aggregates from the outputs column by column, and goes back to the inputs
+(recorded with their SHA-256 in the manifest) only for the few borrowers it explains and for
+the backtest sample: never the whole portfolio at once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from riskscore.exceptions import DataError
+from riskscore.io import fingerprint, iter_batches
+from riskscore.schemas import quarantine
+
+__all__ = ["Run", "read_run"]
+
+_OUTPUTS = ("scores", "plans", "audit", "rejects")
+
+
+class Run:
+    """A finished run folder: its manifest and lazy access to its outputs and inputs.
+
+    Parameters
+    ----------
+    folder : path-like
+        The run's ``--out`` folder (it holds ``manifest.json``).
+    """
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        path = self.folder / "manifest.json"
+        if not path.exists():
+            raise FileNotFoundError(f"'{self.folder}' holds no manifest.json: give the --out folder of a finished "
+                                    "`riskscore score` run.")
+        self.manifest: dict[str, Any] = json.loads(path.read_text())
+        if self.manifest.get("format") != "riskscore-run":
+            raise DataError(f"'{path}' is not a riskscore run manifest (format {self.manifest.get('format')!r}).")
+        missing = [n for n in _OUTPUTS if not (self.folder / f"{n}.parquet").exists()]
+        if missing:
+            raise FileNotFoundError(f"The run in '{self.folder}' lacks {', '.join(f'{n}.parquet' for n in missing)}.")
+        self._inputs_checked: dict[str, str | None] = {}
+
+    def table(self, name: str, columns: list[str] | None = None,
+              borrowers: Iterable[str] | None = None) -> pd.DataFrame:
+        """Columns of one output (``scores``, ``plans``, ``audit``, ``rejects``), optionally of some borrowers."""
+        filters = None if borrowers is None else [("borrower_id", "in", sorted(set(borrowers)))]
+        return pq.read_table(self.folder / f"{name}.parquet", columns=columns, filters=filters).to_pandas()
+
+    def model_path(self, override: str | Path | None = None) -> Path:
+        """The bundle folder the run scored with (or ``override``)."""
+        return Path(override) if override is not None else Path(self.manifest["model"]["path"])
+
+    def input_problem(self, table: str) -> str | None:
+        """Why an input cannot be re-read (absent, or changed since the run), or ``None`` when it can."""
+        if table not in self._inputs_checked:
+            entry = self.manifest["inputs"].get(table)
+            if entry is None:
+                problem = f"the run had no {table} input"
+            elif not Path(entry["path"]).exists():
+                problem = f"the run's {table} input '{entry['path']}' is not there any more"
+            elif fingerprint(entry["path"])["sha256"] != entry["sha256"]:
+                problem = f"the run's {table} input '{entry['path']}' has changed since the run (SHA-256 differs)"
+            else:
+                problem = None
+            self._inputs_checked[table] = problem
+        return self._inputs_checked[table]
+
+    def input_rows(self, table: str, borrowers: Iterable[str]) -> pd.DataFrame | None:
+        """Validated rows of ``borrowers`` in one input (one streaming pass), or ``None`` when unavailable.
+
+        Rows are validated by the same contract as in the run; the borrowers chosen here were
+        scored, so all their rows passed it then, and a row failing now is an error.
+        """
+        if self.input_problem(table) is not None:
+            return None
+        wanted = pa.array(sorted({str(b) for b in borrowers}), type=pa.string())
+        parts = [t.filter(pc.is_in(pc.cast(t["borrower_id"], pa.string()), value_set=wanted))
+                 for t in iter_batches(self.manifest["inputs"][table]["path"])]
+        raw = pa.concat_tables(parts, promote_options="permissive").to_pandas() if parts else pd.DataFrame()
+        options = {"data_date": pd.Timestamp(self.manifest["data_date"])} if table == "installments" else {}
+        good, bad = quarantine(raw, table, warn_above=1.0, **options)
+        if len(bad):
+            raise DataError(f"{len(bad)} {table} row(s) of borrowers the run scored fail the contract now "
+                            f"(first check: {bad['check'].iloc[0]}); was the run made with another riskscore?")
+        return good
+
+
+def read_run(folder: str | Path) -> Run:
+    """Open a run folder (see :class:`Run`).
+
+    Examples
+    --------
+    >>> from riskscore.report import read_run
+    >>> read_run("runs/does-not-exist")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: 'runs/does-not-exist' holds no manifest.json: give the --out folder of ...
+    """
+    return Run(folder)

@@ -1,0 +1,184 @@
+"""What happened after the as-of date (a backtest) and how scores and actions differ by group (fairness)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
+
+from riskscore.labels import make_labels
+from riskscore.metrics import calibration_table, concordance_index, expected_calibration_error
+from riskscore.model import RepaymentModel
+from riskscore.report._data import Run
+
+__all__ = ["FAIRNESS_THRESHOLDS", "backtest", "fairness"]
+
+#: When a gap between groups is flagged. ``action_ratio``: the lowest group rate of an action over
+#: the highest, below 0.8 (the "four-fifths" rule of thumb of US adverse-impact analysis), when the
+#: rates also differ by ``action_points`` or more; the other gaps are absolute differences.
+FAIRNESS_THRESHOLDS = {"mean_likelihood": 0.05, "auc": 0.05, "calibration": 0.05, "action_ratio": 0.8,
+                       "action_points": 0.02}
+#: Groups smaller than this are shown but never flagged (their rates are noise).
+MIN_GROUP = 30
+
+
+def backtest(run: Run, model: RepaymentModel, scored: pd.DataFrame, *, max_borrowers: int = 50_000,
+             seed: int = 0) -> tuple[dict[str, Any], pd.DataFrame | None]:
+    """Model metrics on what the inputs show happened after the as-of date, when it is known.
+
+    ``scored``: ``borrower_id, likelihood, expected_days`` of the scored borrowers. The outcome
+    of the likelihood (repaid within the model's horizon) is known when the run's data date is
+    at least that many days after the as-of date. At most ``max_borrowers`` borrowers (a seeded
+    random sample) are read back from the inputs.
+
+    Returns the section dict (``available`` False with ``why`` when not known) and the outcomes
+    (``borrower_id, likelihood, outcome``) for the fairness section.
+    """
+    as_of, data_date = pd.Timestamp(run.manifest["as_of"]), pd.Timestamp(run.manifest["data_date"])
+    horizon = int(model.horizon_days)
+    follow = (data_date - as_of).days
+    if follow < horizon:
+        return {"available": False, "why": f"the data ends {follow} day(s) after the as-of date; the outcome "
+                f"(repaid within {horizon} days) is known from {horizon} days on"}, None
+    problem = run.input_problem("installments")
+    if problem is not None:
+        return {"available": False, "why": problem}, None
+    sample = scored
+    if len(scored) > max_borrowers:
+        sample = scored.sample(n=max_borrowers, random_state=seed).sort_values("borrower_id")
+    inst = run.input_rows("installments", sample["borrower_id"])
+    definition = json.loads((run.model_path() / "manifest.json").read_text()).get("label_definition", {})
+    labels = make_labels(inst, as_of, lookahead_days=int(definition.get("lookahead_days", 7)),
+                         horizon_days=int(definition.get("horizon_days", 90)), data_end=data_date)
+    labels = labels.assign(borrower_id=labels["borrower_id"].astype(str)).set_index("borrower_id")
+    joined = sample.set_index("borrower_id").join(labels[["time", "event"]], how="inner")
+    y = (joined["event"] & (joined["time"] <= horizon)).to_numpy()
+    p = np.clip(joined["likelihood"].to_numpy(float), 1e-9, 1 - 1e-9)
+    section: dict[str, Any] = {
+        "available": True, "horizon_days": horizon, "follow_up_days": follow, "rows": len(joined),
+        "sampled": len(scored) > max_borrowers, "scored": len(scored),
+        "mean_predicted": float(p.mean()), "observed_rate": float(y.mean()),
+        "log_loss": float(log_loss(y, p, labels=[False, True])), "brier": float(brier_score_loss(y, p)),
+        "ece": expected_calibration_error(y, p), "calibration": calibration_table(y, p),
+        "auc": float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None,
+        "c_index": concordance_index(joined["event"].to_numpy(), joined["time"].to_numpy(float),
+                                     -joined["expected_days"].to_numpy(float)),
+    }
+    outcomes = pd.DataFrame({"borrower_id": joined.index.to_numpy(), "likelihood": p, "outcome": y})
+    return section, outcomes
+
+
+def _check_protected(protected: pd.DataFrame, features: Sequence[str]) -> list[str]:
+    if "borrower_id" not in protected.columns:
+        raise ValueError("The protected-attributes table needs a 'borrower_id' column.")
+    attrs = [c for c in protected.columns if c != "borrower_id"]
+    if not attrs:
+        raise ValueError("The protected-attributes table has no attribute column besides 'borrower_id'.")
+    used = sorted(set(attrs) & set(features))
+    if used:
+        raise ValueError(f"Protected attribute(s) {used} are model features; protected attributes must never be "
+                         "features (design.md, Fairness). Rename the column if it is a different quantity.")
+    dup = protected["borrower_id"].astype(str).duplicated()
+    if dup.any():
+        raise ValueError(f"The protected-attributes table has {int(dup.sum())} duplicate borrower_id row(s), "
+                         f"first at row {int(np.flatnonzero(dup.to_numpy())[0])}.")
+    for a in attrs:
+        n = protected[a].nunique(dropna=False)
+        if n > 50:
+            raise ValueError(f"Protected attribute {a!r} has {n} distinct values: give groups (bands), not raw values.")
+    return attrs
+
+
+def fairness(protected: pd.DataFrame, scored: pd.DataFrame, actions: pd.DataFrame, features: Sequence[str],
+             outcomes: pd.DataFrame | None = None) -> list[dict[str, Any]]:
+    """Per protected attribute and group: size, mean likelihood, rate of each action, and with
+    outcomes AUC and calibration (mean predicted vs observed); the largest gaps flagged.
+
+    Parameters
+    ----------
+    protected : DataFrame
+        ``borrower_id`` and one column per attribute (groups, e.g. an age band). Never features:
+        a column named like a model feature is refused.
+    scored : DataFrame
+        ``borrower_id, likelihood`` of the scored borrowers.
+    actions : DataFrame
+        ``borrower_id, action``: the actions each borrower's plan holds (one row per step is fine).
+    features : sequence of str
+        The model's features.
+    outcomes : DataFrame, optional
+        ``borrower_id, likelihood, outcome`` from :func:`backtest`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from riskscore.report import fairness
+    >>> scored = pd.DataFrame({"borrower_id": list("abcd"), "likelihood": [0.9, 0.8, 0.4, 0.3]})
+    >>> actions = pd.DataFrame({"borrower_id": list("abcd"), "action": ["none", "none", "reminder", "none"]})
+    >>> protected = pd.DataFrame({"borrower_id": list("abcd"), "sex": ["f", "f", "m", "m"]})
+    >>> [g["mean_likelihood"] for g in fairness(protected, scored, actions, ["days_past_due"])[0]["groups"]]
+    [0.85, 0.35]
+    """
+    attrs = _check_protected(protected, features)
+    base = scored[["borrower_id", "likelihood"]].assign(borrower_id=scored["borrower_id"].astype(str))
+    prot = protected.assign(borrower_id=protected["borrower_id"].astype(str)).set_index("borrower_id")
+    base = base.join(prot, on="borrower_id", how="left")
+    has = pd.crosstab(actions["borrower_id"].astype(str), actions["action"]).clip(upper=1)
+    action_names = sorted(has.columns)
+    base = base.join(has, on="borrower_id").fillna(dict.fromkeys(action_names, 0))
+    if outcomes is not None:
+        base = base.join(outcomes.set_index("borrower_id")[["outcome"]], on="borrower_id")
+    sections = []
+    for a in attrs:
+        groups = []
+        for g, part in base.groupby(base[a].astype("string").fillna("(missing)"), sort=True):
+            row = {"group": str(g), "borrowers": len(part), "mean_likelihood": float(part["likelihood"].mean()),
+                   "actions": {n: float(part[n].mean()) for n in action_names}}
+            if outcomes is not None:
+                known = part.loc[part["outcome"].notna()]
+                y, p = known["outcome"].astype(bool).to_numpy(), known["likelihood"].to_numpy(float)
+                row.update({"with_outcome": len(known),
+                            "auc": float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None,
+                            "mean_predicted": float(p.mean()) if len(p) else None,
+                            "observed_rate": float(y.mean()) if len(y) else None})
+            groups.append(row)
+        sections.append({"attribute": a, "groups": groups, "actions": action_names,
+                         "gaps": _gaps(groups, action_names, outcomes is not None)})
+    return sections
+
+
+def _spread(groups: list[dict[str, Any]], value: Any) -> tuple[float, str, str] | None:
+    big = [(value(g), g["group"]) for g in groups if g["borrowers"] >= MIN_GROUP and value(g) is not None]
+    if len(big) < 2:
+        return None
+    lo, hi = min(big), max(big)
+    return hi[0] - lo[0], lo[1], hi[1]
+
+
+def _gaps(groups: list[dict[str, Any]], actions: list[str], with_outcomes: bool) -> list[dict[str, Any]]:
+    """The largest gap of each quantity between groups of at least MIN_GROUP borrowers, flagged or not."""
+    t = FAIRNESS_THRESHOLDS
+    out = []
+    checks = [("mean likelihood", lambda g: g["mean_likelihood"], t["mean_likelihood"])]
+    if with_outcomes:
+        checks += [("AUC", lambda g: g.get("auc"), t["auc"]),
+                   ("calibration (observed - predicted)",
+                    lambda g: None if g.get("observed_rate") is None else g["observed_rate"] - g["mean_predicted"],
+                    t["calibration"])]
+    for name, value, limit in checks:
+        s = _spread(groups, value)
+        if s:
+            out.append({"quantity": name, "gap": s[0], "low": s[1], "high": s[2], "flag": s[0] > limit,
+                        "rule": f"gap > {limit:g}"})
+    for a in actions:
+        s = _spread(groups, lambda g, a=a: g["actions"][a])
+        if s:
+            rates = {g["group"]: g["actions"][a] for g in groups}
+            ratio = rates[s[1]] / rates[s[2]] if rates[s[2]] > 0 else 1.0
+            out.append({"quantity": f"rate of {a}", "gap": s[0], "low": s[1], "high": s[2], "ratio": ratio,
+                        "flag": ratio < t["action_ratio"] and s[0] >= t["action_points"],
+                        "rule": f"low/high < {t['action_ratio']:g} and gap >= {t['action_points']:g}"})
+    return sorted(out, key=lambda r: (not r["flag"], -r["gap"]))

@@ -1,0 +1,126 @@
+"""Steps 2 and 3 of the report: render the summary with autoescaping templates, write one HTML file."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from riskscore.io import write_text
+from riskscore.model import load_bundle
+from riskscore.report import _svg
+from riskscore.report._borrower import borrower_pages
+from riskscore.report._data import Run
+from riskscore.report._summary import summarise_run
+
+__all__ = ["explain_borrower", "render_borrower", "render_report", "write_html", "write_report"]
+
+#: The report's file name inside a run folder.
+REPORT_NAME = "report.html"
+
+
+def _pct(v: object, digits: int = 1) -> str:
+    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{float(v):.{digits}%}"
+
+
+def _num(v: object, digits: int = 0) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    return f"{float(v):,.{digits}f}" if digits or not float(v).is_integer() else f"{int(v):,}"
+
+
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("riskscore.report", "templates"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(pct=_pct, num=_num)
+    env.globals.update(svg=_svg)
+    return env
+
+
+def render_report(summary: Mapping[str, Any]) -> str:
+    """The report as one self-contained HTML document (inline CSS and SVG, no script, no link out).
+
+    Every value from the run is escaped by the templates (autoescaping); charts escape their
+    own labels.
+
+    Examples
+    --------
+    >>> from riskscore.report import render_report, summarise_run  # doctest: +SKIP
+    >>> html = render_report(summarise_run("runs/demo"))  # doctest: +SKIP
+    """
+    return _environment().get_template("report.html.j2").render(s=summary)
+
+
+def render_borrower(page: Mapping[str, Any], run: Mapping[str, Any]) -> str:
+    """One borrower's page as a standalone HTML document (``run``: the summary's ``run`` section)."""
+    return _environment().get_template("borrower.html.j2").render(b=page, run=run)
+
+
+def write_html(html: str, path: str | Path) -> Path:
+    """Write a rendered document atomically; returns the path."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_text(target, html)
+    return target
+
+
+def write_report(run: str | Path, out: str | Path | None = None, *, protected: str | Path | pd.DataFrame | None = None,
+                 pages: Mapping[str, int] | None = None, borrowers: Iterable[str] = (), model: str | Path | None = None,
+                 backtest_borrowers: int = 50_000, seed: int = 0) -> Path:
+    """Summarise a run, render it and write ``report.html`` (default: inside the run folder).
+
+    Parameters
+    ----------
+    run : path
+        A finished run folder (``riskscore score --out``).
+    out : path, optional
+        Where to write (default ``run/report.html``).
+    protected : path or DataFrame, optional
+        Protected attributes beside the run: ``borrower_id`` and one column of groups per
+        attribute (parquet or CSV). Adds the fairness section; never used as features.
+    pages, borrowers, model, backtest_borrowers, seed
+        See :func:`summarise_run`.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Examples
+    --------
+    >>> from riskscore.report import write_report
+    >>> write_report("runs/demo")  # doctest: +SKIP
+    PosixPath('runs/demo/report.html')
+    """
+    if protected is not None and not isinstance(protected, pd.DataFrame):
+        from riskscore.io import read_table
+
+        protected = read_table(protected)
+    summary = summarise_run(run, pages=pages, borrowers=borrowers, protected=protected, model=model,
+                            backtest_borrowers=backtest_borrowers, seed=seed)
+    return write_html(render_report(summary), Path(out) if out is not None else Path(run) / REPORT_NAME)
+
+
+def explain_borrower(run: str | Path, borrower_id: str, *, model: str | Path | None = None) -> str:
+    """One borrower's page of a run, rendered on demand (``riskscore explain``).
+
+    Raises
+    ------
+    KeyError
+        When the run has no such borrower (in its scores or its rejects).
+
+    Examples
+    --------
+    >>> from riskscore.report import explain_borrower  # doctest: +SKIP
+    >>> html = explain_borrower("runs/demo", "B00000083")  # doctest: +SKIP
+    """
+    r = Run(run)
+    page = borrower_pages(r, load_bundle(r.model_path(model)), {str(borrower_id): "requested"})[0]
+    if page["status"] == "not in run":
+        raise KeyError(f"Borrower {borrower_id!r} is neither in the scores nor in the rejects of the run in '{run}'.")
+    info = {k: r.manifest.get(k) for k in ("run_id", "as_of", "now", "data_date")} | {"folder": str(r.folder)}
+    return render_borrower(page, info)

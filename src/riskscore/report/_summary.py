@@ -1,0 +1,200 @@
+"""Step 1 of the report: a run folder in, a JSON-able summary out (aggregates, never raw rows).
+
+Sizes do not grow with the portfolio: distributions are histograms, reasons and actions are
+counts, and only the chosen borrowers get a page.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import riskscore
+from riskscore.explain import FAMILIES
+from riskscore.model import load_bundle
+from riskscore.report._borrower import borrower_pages
+from riskscore.report._data import Run
+from riskscore.report._outcomes import backtest, fairness
+
+__all__ = ["DEFAULT_PAGES", "choose_borrowers", "summarise_run"]
+
+#: How many borrowers get a page, by why: routed to human review, largest amounts at risk, random.
+DEFAULT_PAGES = {"review": 10, "largest": 10, "random": 10}
+_REASON_NAMES = {code: names["en"] for code, names, _ in FAMILIES.values()} | {"RS-NONE": "no adverse reason"}
+_LIKELIHOOD_EDGES = np.linspace(0, 1, 21)
+_DAYS_EDGES = np.linspace(0, 90, 19)
+
+
+def _counts(values: np.ndarray, edges: np.ndarray) -> list[int]:
+    v = values[~np.isnan(values)]
+    return np.histogram(np.clip(v, edges[0], edges[-1]), bins=edges)[0].astype(int).tolist()
+
+
+def _overview(run: Run, scores: pd.DataFrame, scored: pd.DataFrame) -> dict[str, Any]:
+    m = run.manifest
+    grades = scored.groupby("grade", sort=True).agg(borrowers=("grade", "size"),
+                                                    amount=("amount_at_risk", "sum"),
+                                                    likelihood=("likelihood", "mean"))
+    return {
+        "borrowers": m["borrowers"], "rows": m["rows"],
+        "rejects_by_check": sorted(m.get("rejects_by_check", {}).items(), key=lambda kv: -kv[1])[:10],
+        "amount_at_risk": float(scored["amount_at_risk"].sum()),
+        "mean_likelihood": float(scored["likelihood"].mean()) if len(scored) else None,
+        "expected_amount_unpaid_30d": float(((1 - scored["likelihood"]) * scored["amount_at_risk"]).sum()),
+        "grades": [{"grade": g, "borrowers": int(r.borrowers), "share": r.borrowers / max(len(scored), 1),
+                    "amount": float(r.amount), "likelihood": float(r.likelihood)} for g, r in grades.iterrows()],
+        "likelihood_hist": {"edges": _LIKELIHOOD_EDGES.tolist(),
+                            "counts": _counts(scored["likelihood"].to_numpy(float), _LIKELIHOOD_EDGES)},
+        "days_hist": {"edges": _DAYS_EDGES.tolist(),
+                      "counts": _counts(scored["expected_days"].to_numpy(float), _DAYS_EDGES)},
+        "status": scores["status"].value_counts().to_dict(),
+    }
+
+
+def _reasons(scored: pd.DataFrame, top: int = 12) -> dict[str, Any]:
+    codes = [f"reason_{i}_code" for i in range(1, 5)]
+    n = max(len(scored), 1)
+    first = scored["reason_1_code"].value_counts()
+    anywhere = pd.Series(0, index=pd.Index([], dtype=object), dtype=int)
+    for c in codes:
+        anywhere = anywhere.add(scored[c].value_counts(), fill_value=0)
+    ranked = anywhere.sort_values(ascending=False, kind="stable").head(top)
+    grade_sizes = scored["grade"].value_counts()
+    by_grade = {}
+    for g in sorted(grade_sizes.index):
+        part = scored.loc[scored["grade"] == g, codes]
+        hits = pd.Series(0, index=ranked.index, dtype=float)
+        for c in codes:
+            hits = hits.add(part[c].value_counts().reindex(ranked.index, fill_value=0), fill_value=0)
+        by_grade[g] = (hits / len(part)).tolist()
+    return {
+        "codes": [{"code": str(code), "name": _REASON_NAMES.get(str(code), str(code)), "borrowers": int(k),
+                   "share": k / n, "first": int(first.get(code, 0)), "first_share": int(first.get(code, 0)) / n}
+                  for code, k in ranked.items()],
+        "grades": sorted(grade_sizes.index.tolist()), "by_grade": by_grade,
+    }
+
+
+def _actions(run: Run, plans: pd.DataFrame, audit_blocked: pd.DataFrame) -> dict[str, Any]:
+    by_action = plans.groupby("action").agg(borrowers=("borrower_id", "nunique"), steps=("borrower_id", "size"))
+    by_channel = plans.dropna(subset=["channel"]).groupby(["channel", "action"]).size()
+    segments = plans.drop_duplicates("borrower_id")["segment"].value_counts()
+    blocked = audit_blocked.groupby(["rule_id", "kind", "profile"]).agg(borrowers=("borrower_id", "nunique"))
+    return {
+        "planned_borrowers": int(plans["borrower_id"].nunique()), "steps": len(plans),
+        "note": run.manifest.get("plans", {}).get("note"),
+        "by_action": [{"action": a, "borrowers": int(r.borrowers), "steps": int(r.steps)}
+                      for a, r in by_action.sort_values("borrowers", ascending=False).iterrows()],
+        "by_channel": [{"channel": c, "action": a, "steps": int(k)} for (c, a), k in by_channel.items()],
+        "segments": [{"segment": s, "borrowers": int(k)} for s, k in segments.items()],
+        "review": int(plans.loc[plans["action"] == "human_review", "borrower_id"].nunique()),
+        "blocked_by_rule": [{"rule_id": r, "kind": k, "profile": p, "borrowers": int(v.borrowers)}
+                            for (r, k, p), v in blocked.sort_values("borrowers", ascending=False).iterrows()],
+        "profiles": run.manifest.get("profiles", {}),
+    }
+
+
+def _model(bundle: Path) -> dict[str, Any]:
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    metrics = json.loads((bundle / "metrics.json").read_text())
+    return {"path": str(bundle), "training_window": manifest.get("training_window"),
+            "label_definition": manifest.get("label_definition"), "created": manifest.get("created"),
+            "metrics": {k: v for k, v in metrics.items() if k not in ("ci", "calibration")},
+            "ci": metrics.get("ci", {}), "calibration": metrics.get("calibration", []),
+            "n_features": len(manifest.get("features", []))}
+
+
+def choose_borrowers(run: Run, pages: Mapping[str, int] | None = None, extra: Iterable[str] = (),
+                     seed: int = 0) -> dict[str, str]:
+    """Borrowers that get a page, ``{borrower_id: why}``: ``extra`` first, then those routed to
+    human review (largest amount first), the largest amounts at risk, and a seeded random sample.
+
+    Examples
+    --------
+    >>> from riskscore.report import choose_borrowers, read_run  # doctest: +SKIP
+    >>> choose_borrowers(read_run("runs/demo"), {"review": 2, "largest": 1, "random": 0})  # doctest: +SKIP
+    {'B00001234': 'human review', 'B00000456': 'human review', 'B00004321': 'largest amount at risk'}
+    """
+    want = dict(DEFAULT_PAGES if pages is None else pages)
+    unknown = set(want) - set(DEFAULT_PAGES)
+    if unknown or any(not isinstance(v, int) or v < 0 for v in want.values()):
+        raise ValueError(f"pages takes non-negative counts for {sorted(DEFAULT_PAGES)}, got {dict(want)}.")
+    chosen = {str(b): "requested" for b in extra}
+    scores = run.table("scores", ["borrower_id", "status", "amount_at_risk"])
+    scored = scores.loc[scores["status"] == "scored"].sort_values(["amount_at_risk", "borrower_id"],
+                                                                  ascending=[False, True])
+    review = set(run.table("plans", ["borrower_id", "action"]).query("action == 'human_review'")["borrower_id"])
+    for b in scored.loc[scored["borrower_id"].isin(review), "borrower_id"].head(want.get("review", 0)):
+        chosen.setdefault(b, "human review")
+    largest = [b for b in scored["borrower_id"].head(want.get("largest", 0) + len(chosen)) if b not in chosen]
+    chosen.update(dict.fromkeys(largest[: want.get("largest", 0)], "largest amount at risk"))
+    rest = scored.loc[~scored["borrower_id"].isin(chosen), "borrower_id"].sort_values()
+    k = min(want.get("random", 0), len(rest))
+    for b in rest.sample(n=k, random_state=seed).sort_values() if k else []:
+        chosen[b] = "random sample"
+    return chosen
+
+
+def summarise_run(run: Run | str | Path, *, pages: Mapping[str, int] | None = None, borrowers: Iterable[str] = (),
+                  protected: pd.DataFrame | None = None, model: str | Path | None = None,
+                  backtest_borrowers: int = 50_000, seed: int = 0) -> dict[str, Any]:
+    """Everything the report shows, as a JSON-able dict (step 1 of summarise → render → write).
+
+    Parameters
+    ----------
+    run : Run or path
+        A finished run folder.
+    pages : mapping, optional
+        Borrowers per page kind (``review``, ``largest``, ``random``; default :data:`DEFAULT_PAGES`).
+    borrowers : iterable of str
+        Borrowers that get a page whatever the selection.
+    protected : DataFrame, optional
+        ``borrower_id`` and protected attributes (groups): adds the fairness section.
+    model : path, optional
+        The bundle to recompute curves and SHAP with (default: the run's, from its manifest).
+    backtest_borrowers : int, default 50_000
+        Most borrowers whose outcomes are read back for the backtest (a seeded sample).
+    seed : int, default 0
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> from riskscore.report import summarise_run
+    >>> s = summarise_run("runs/demo", pages={"review": 1, "largest": 0, "random": 0})  # doctest: +SKIP
+    >>> s["overview"]["borrowers"]["scored"]  # doctest: +SKIP
+    795
+    """
+    run = run if isinstance(run, Run) else Run(run)
+    bundle = run.model_path(model)
+    fitted = load_bundle(bundle)
+    score_cols = ["borrower_id", "status", "likelihood", "expected_days", "grade", "amount_at_risk",
+                  *[f"reason_{i}_code" for i in range(1, 5)]]
+    scores = run.table("scores", score_cols)
+    scores["borrower_id"] = scores["borrower_id"].astype(str)
+    scored = scores.loc[scores["status"] == "scored"]
+    plans = run.table("plans", ["borrower_id", "action", "channel", "segment"])
+    blocked = run.table("audit", ["borrower_id", "rule_id", "kind", "outcome", "profile"]).query("outcome == 'blocked'")
+    back, outcomes = backtest(run, fitted, scored[["borrower_id", "likelihood", "expected_days"]],
+                              max_borrowers=backtest_borrowers, seed=seed)
+    summary = {
+        "run": {k: run.manifest.get(k) for k in ("run_id", "as_of", "now", "data_date", "profiles", "versions",
+                                                 "timings_s")} | {"folder": str(run.folder)},
+        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "riskscore": riskscore.__version__,
+        "overview": _overview(run, scores, scored), "reasons": _reasons(scored),
+        "actions": _actions(run, plans, blocked), "monitoring": run.manifest.get("psi", {"available": False}),
+        "model": _model(bundle), "backtest": back, "fairness": None,
+        "borrowers": borrower_pages(run, fitted, choose_borrowers(run, pages, borrowers, seed)),
+    }
+    if protected is not None:
+        summary["fairness"] = fairness(protected, scored, plans[["borrower_id", "action"]],
+                                       [str(c) for c in fitted.feature_names_in_], outcomes)
+    return summary
