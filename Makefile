@@ -26,7 +26,6 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 
 $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 	$(PIP) install --quiet -e ".[dev,spark]"
-	$(BIN)/python .ci/ensure_java.py
 	@touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
@@ -36,7 +35,9 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/lint-imports
 
+# Java (Spark tests) and Chromium (the report's browser test) are system packages: installed when missing.
 test: lint
+	$(BIN)/python .ci/ensure_tools.py
 	$(BIN)/python -m pytest
 
 sample: $(VENV)/.installed

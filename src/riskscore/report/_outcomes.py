@@ -119,7 +119,7 @@ def fairness(protected: pd.DataFrame, scored: pd.DataFrame, actions: pd.DataFram
     >>> scored = pd.DataFrame({"borrower_id": list("abcd"), "likelihood": [0.9, 0.8, 0.4, 0.3]})
     >>> actions = pd.DataFrame({"borrower_id": list("abcd"), "action": ["none", "none", "reminder", "none"]})
     >>> protected = pd.DataFrame({"borrower_id": list("abcd"), "sex": ["f", "f", "m", "m"]})
-    >>> [g["mean_likelihood"] for g in fairness(protected, scored, actions, ["days_past_due"])[0]["groups"]]
+    >>> [round(g["mean_likelihood"], 2) for g in fairness(protected, scored, actions, ["days_past_due"])[0]["groups"]]
     [0.85, 0.35]
     """
     attrs = _check_protected(protected, features)
