@@ -180,3 +180,9 @@ def test_write_report_and_the_cli(run_dir, tmp_path, capsys, protected):
     assert "neither in the scores nor in the rejects" in capsys.readouterr().err
     assert main(["report", "--run", str(tmp_path)]) == 1
     assert main(["report", "--run", str(run_dir), "--pages", "review=x"]) == 1
+
+
+def test_no_pages_at_all(run_dir):
+    s = summarise_run(run_dir, pages={"review": 0, "largest": 0, "random": 0})
+    assert s["borrowers"] == []
+    assert "Borrowers (0)" in render_report(s)

@@ -53,7 +53,8 @@ class Run:
     def table(self, name: str, columns: list[str] | None = None,
               borrowers: Iterable[str] | None = None) -> pd.DataFrame:
         """Columns of one output (``scores``, ``plans``, ``audit``, ``rejects``), optionally of some borrowers."""
-        filters = None if borrowers is None else [("borrower_id", "in", sorted(set(borrowers)))]
+        filters = None if borrowers is None else pc.field("borrower_id").isin(
+            pa.array(sorted({str(b) for b in borrowers}), type=pa.string()))
         return pq.read_table(self.folder / f"{name}.parquet", columns=columns, filters=filters).to_pandas()
 
     def model_path(self, override: str | Path | None = None) -> Path:

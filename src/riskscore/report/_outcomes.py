@@ -93,7 +93,7 @@ def _check_protected(protected: pd.DataFrame, features: Sequence[str]) -> list[s
     return attrs
 
 
-def fairness(protected: pd.DataFrame, scored: pd.DataFrame, actions: pd.DataFrame, features: Sequence[str],
+def fairness(protected: pd.DataFrame, scored: pd.DataFrame, actions: pd.DataFrame | None, features: Sequence[str],
              outcomes: pd.DataFrame | None = None) -> list[dict[str, Any]]:
     """Per protected attribute and group: size, mean likelihood, rate of each action, and with
     outcomes AUC and calibration (mean predicted vs observed); the largest gaps flagged.
@@ -105,8 +105,9 @@ def fairness(protected: pd.DataFrame, scored: pd.DataFrame, actions: pd.DataFram
         a column named like a model feature is refused.
     scored : DataFrame
         ``borrower_id, likelihood`` of the scored borrowers.
-    actions : DataFrame
-        ``borrower_id, action``: the actions each borrower's plan holds (one row per step is fine).
+    actions : DataFrame or None
+        ``borrower_id, action``: the actions each borrower's plan holds (one row per step is
+        fine); ``None`` when there are no plans (scores only).
     features : sequence of str
         The model's features.
     outcomes : DataFrame, optional
@@ -126,9 +127,11 @@ def fairness(protected: pd.DataFrame, scored: pd.DataFrame, actions: pd.DataFram
     base = scored[["borrower_id", "likelihood"]].assign(borrower_id=scored["borrower_id"].astype(str))
     prot = protected.assign(borrower_id=protected["borrower_id"].astype(str)).set_index("borrower_id")
     base = base.join(prot, on="borrower_id", how="left")
-    has = pd.crosstab(actions["borrower_id"].astype(str), actions["action"]).clip(upper=1)
-    action_names = sorted(has.columns)
-    base = base.join(has, on="borrower_id").fillna(dict.fromkeys(action_names, 0))
+    action_names: list[str] = []
+    if actions is not None and len(actions):
+        has = pd.crosstab(actions["borrower_id"].astype(str), actions["action"]).clip(upper=1)
+        action_names = sorted(has.columns)
+        base = base.join(has, on="borrower_id").fillna(dict.fromkeys(action_names, 0))
     if outcomes is not None:
         base = base.join(outcomes.set_index("borrower_id")[["outcome"]], on="borrower_id")
     sections = []

@@ -7,6 +7,7 @@ counts, and only the chosen borrowers get a page.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -173,6 +174,14 @@ def summarise_run(run: Run | str | Path, *, pages: Mapping[str, int] | None = No
     >>> s["overview"]["borrowers"]["scored"]  # doctest: +SKIP
     795
     """
+    clock = [time.perf_counter()]
+    timings: dict[str, float] = {}
+
+    def lap(stage: str) -> None:
+        now = time.perf_counter()
+        timings[stage] = round(now - clock[0], 3)
+        clock[0] = now
+
     run = run if isinstance(run, Run) else Run(run)
     bundle = run.model_path(model)
     fitted = load_bundle(bundle)
@@ -183,18 +192,23 @@ def summarise_run(run: Run | str | Path, *, pages: Mapping[str, int] | None = No
     scored = scores.loc[scores["status"] == "scored"]
     plans = run.table("plans", ["borrower_id", "action", "channel", "segment"])
     blocked = run.table("audit", ["borrower_id", "rule_id", "kind", "outcome", "profile"]).query("outcome == 'blocked'")
-    back, outcomes = backtest(run, fitted, scored[["borrower_id", "likelihood", "expected_days"]],
-                              max_borrowers=backtest_borrowers, seed=seed)
     summary = {
         "run": {k: run.manifest.get(k) for k in ("run_id", "as_of", "now", "data_date", "profiles", "versions",
                                                  "timings_s")} | {"folder": str(run.folder)},
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "riskscore": riskscore.__version__,
         "overview": _overview(run, scores, scored), "reasons": _reasons(scored),
         "actions": _actions(run, plans, blocked), "monitoring": run.manifest.get("psi", {"available": False}),
-        "model": _model(bundle), "backtest": back, "fairness": None,
-        "borrowers": borrower_pages(run, fitted, choose_borrowers(run, pages, borrowers, seed)),
+        "model": _model(bundle), "fairness": None,
     }
+    lap("aggregates")
+    summary["backtest"], outcomes = backtest(run, fitted, scored[["borrower_id", "likelihood", "expected_days"]],
+                                             max_borrowers=backtest_borrowers, seed=seed)
+    lap("backtest")
+    summary["borrowers"] = borrower_pages(run, fitted, choose_borrowers(run, pages, borrowers, seed))
+    lap("pages")
     if protected is not None:
         summary["fairness"] = fairness(protected, scored, plans[["borrower_id", "action"]],
                                        [str(c) for c in fitted.feature_names_in_], outcomes)
+        lap("fairness")
+    summary["timings_s"] = timings
     return summary
