@@ -23,7 +23,7 @@ def test_version_and_help():
     assert out.returncode == 0 and out.stdout.strip() == f"riskscore {riskscore.__version__}"
     out = run("--help")
     assert out.returncode == 0
-    for command in ("generate", "validate", "train", "score", "demo"):
+    for command in ("generate", "validate", "train", "score", "report", "explain", "demo"):
         assert command in out.stdout
     assert run().returncode == 2
 
@@ -108,6 +108,7 @@ def test_demo_scores_with_the_committed_bundle(tmp_path):
     assert scored["likelihood"].between(0, 1).all() and len(scores) == 5000
     plans = pd.read_parquet(tmp_path / "run" / "plans.parquet")
     assert "check_plans finds 0 violation(s)" in out.stdout
+    assert f"report: {tmp_path / 'run' / 'report.html'}" in out.stdout
     assert set(plans["borrower_id"]) == set(scored["borrower_id"])
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert manifest["borrowers"] == {"in": 5000, "scored": 795, "nothing_due": 4205, "rejected": 0}
@@ -127,6 +128,7 @@ def test_score_runs_the_nightly_job_and_refuses_to_mix_runs(tmp_path):
     assert "5000 borrowers in; 795 scored, 4205 with nothing due, 0 rejected." in out.stdout
     assert "scoring: chunks 2/2" in out.stderr  # plain log lines when stderr is not a terminal
     assert "B0000" not in out.stderr  # logs carry counts, never a borrower
+    assert "report: " in out.stdout and (tmp_path / "run" / "report.html").stat().st_size > 10_000
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert manifest["as_of"] == "2025-10-02" and manifest["chunks"]["total"] == 2
     again = run(*common, "--as-of", "2025-10-01")

@@ -186,3 +186,21 @@ def test_no_pages_at_all(run_dir):
     s = summarise_run(run_dir, pages={"review": 0, "largest": 0, "random": 0})
     assert s["borrowers"] == []
     assert "Borrowers (0)" in render_report(s)
+
+
+def test_a_run_without_plans(report_world, report_as_of, tmp_path):
+    """No borrowers table: scores but no plans; the report says so and has no action to compare."""
+    from riskscore.batch import score_portfolio
+    from tests.batch.conftest import write_table
+
+    inst = tmp_path / "installments.parquet"
+    write_table(report_world.installments, inst, "installments")
+    score_portfolio(inst, BUNDLE, report_as_of, tmp_path / "run", n_jobs=1, progress="off")
+    scores = pd.read_parquet(tmp_path / "run" / "scores.parquet", columns=["borrower_id"])
+    protected = scores.assign(band=np.arange(len(scores)) % 2)
+    s = summarise_run(tmp_path / "run", pages={"review": 1, "largest": 1, "random": 0}, protected=protected)
+    assert s["actions"]["planned_borrowers"] == 0 and s["actions"]["note"]
+    assert s["fairness"][0]["actions"] == [] and all(p["plan"] == [] for p in s["borrowers"])
+    html = render_report(s)
+    assert "human review" not in [p["why"] for p in s["borrowers"]]
+    assert s["actions"]["note"] in html.replace("&#39;", "'")

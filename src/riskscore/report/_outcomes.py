@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,14 +25,17 @@ FAIRNESS_THRESHOLDS = {"mean_likelihood": 0.05, "auc": 0.05, "calibration": 0.05
 MIN_GROUP = 30
 
 
-def backtest(run: Run, model: RepaymentModel, scored: pd.DataFrame, *, max_borrowers: int = 50_000,
-             seed: int = 0) -> tuple[dict[str, Any], pd.DataFrame | None]:
+def backtest(run: Run, model: RepaymentModel, scored: pd.DataFrame, *, label_definition: dict[str, Any] | None = None,
+             max_borrowers: int = 50_000, seed: int = 0) -> tuple[dict[str, Any], pd.DataFrame | None]:
     """Model metrics on what the inputs show happened after the as-of date, when it is known.
 
     ``scored``: ``borrower_id, likelihood, expected_days`` of the scored borrowers. The outcome
     of the likelihood (repaid within the model's horizon) is known when the run's data date is
     at least that many days after the as-of date. At most ``max_borrowers`` borrowers (a seeded
     random sample) are read back from the inputs.
+
+    ``label_definition`` (the bundle's, default the usual 7-day look-ahead and 90-day follow-up)
+    defines who owes what at the as-of date.
 
     Returns the section dict (``available`` False with ``why`` when not known) and the outcomes
     (``borrower_id, likelihood, outcome``) for the fairness section.
@@ -51,7 +53,7 @@ def backtest(run: Run, model: RepaymentModel, scored: pd.DataFrame, *, max_borro
     if len(scored) > max_borrowers:
         sample = scored.sample(n=max_borrowers, random_state=seed).sort_values("borrower_id")
     inst = run.input_rows("installments", sample["borrower_id"])
-    definition = json.loads((run.model_path() / "manifest.json").read_text()).get("label_definition", {})
+    definition = label_definition or {}
     labels = make_labels(inst, as_of, lookahead_days=int(definition.get("lookahead_days", 7)),
                          horizon_days=int(definition.get("horizon_days", 90)), data_end=data_date)
     labels = labels.assign(borrower_id=labels["borrower_id"].astype(str)).set_index("borrower_id")

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from riskscore.io import write_text
+from riskscore.io import read_table, write_text
 from riskscore.model import load_bundle
 from riskscore.report import _svg
 from riskscore.report._borrower import borrower_pages
@@ -97,8 +97,6 @@ def write_report(run: str | Path, out: str | Path | None = None, *, protected: s
     PosixPath('runs/demo/report.html')
     """
     if protected is not None and not isinstance(protected, pd.DataFrame):
-        from riskscore.io import read_table
-
         protected = read_table(protected)
     summary = summarise_run(run, pages=pages, borrowers=borrowers, protected=protected, model=model,
                             backtest_borrowers=backtest_borrowers, seed=seed)

@@ -202,6 +202,7 @@ def summarise_run(run: Run | str | Path, *, pages: Mapping[str, int] | None = No
     }
     lap("aggregates")
     summary["backtest"], outcomes = backtest(run, fitted, scored[["borrower_id", "likelihood", "expected_days"]],
+                                             label_definition=summary["model"]["label_definition"],
                                              max_borrowers=backtest_borrowers, seed=seed)
     lap("backtest")
     summary["borrowers"] = borrower_pages(run, fitted, choose_borrowers(run, pages, borrowers, seed))
