@@ -4,6 +4,7 @@ Rule profiles are versioned YAML shipped with the package (:func:`list_profiles`
 :func:`load_profile`).
 """
 
+from riskscore.policy._baselines import DaysPastDuePolicy, MaxContactPolicy, contact_caps
 from riskscore.policy._checks import PLAN_COLUMNS, VIOLATION_COLUMNS, Checker, check_plans
 from riskscore.policy._planner import ContactPolicy, default_call_value
 from riskscore.policy._plans import AUDIT_COLUMNS, EVENT_COLUMNS, Plans
@@ -21,10 +22,13 @@ __all__ = [
     "VIOLATION_COLUMNS",
     "Checker",
     "ContactPolicy",
+    "DaysPastDuePolicy",
+    "MaxContactPolicy",
     "Plans",
     "Profile",
     "Rule",
     "check_plans",
+    "contact_caps",
     "default_call_value",
     "lint_text",
     "list_profiles",

@@ -128,6 +128,10 @@ class ContactPolicy:
     [['a', 'reminder', 'sms', '2026-11-24 08:00'], ['b', 'payment_link', 'sms', '2026-11-24 08:00']]
     """
 
+    #: segment -> [(action, template name, day offset)]: the steps each segment is offered (subclasses
+    #: such as the baselines of :mod:`riskscore.policy` change them)
+    STEPS: dict[str, list[tuple[str, str, int]]] = _STEPS
+
     def __init__(self, profile: str | Profile = "us_reg_f_2021", overrides: Mapping[str, Any] | None = None, *,
                  horizon_days: int = 7, agent_calls_per_day: int | None = None,
                  call_value: Callable[[pd.DataFrame], pd.Series] | None = None, self_cure_threshold: float = 0.8,
@@ -336,7 +340,7 @@ class ContactPolicy:
         lang[fallback] = "en"
         note = np.where(fallback, "; no template in the borrower's language: English used", "")
         reasons = np.where(said.to_numpy() != "", "; reasons: " + said.to_numpy(), "")
-        return {"ids": ids, "msg": msg, "call": call_ok, "pref": pref,
+        return {"ids": ids, "now": now, "msg": msg, "call": call_ok, "pref": pref,
                 "zones": zones, "sig": sig_all, "table": table, "lang": lang,
                 "why": why + reasons + note, "messages": {}}
 
@@ -347,7 +351,7 @@ class ContactPolicy:
         return ctx["messages"][key]
 
     def _place(self, checker: Checker, ctx: dict, seg: np.ndarray, value: np.ndarray) -> tuple[pd.DataFrame, list]:
-        rows = [(bi, j, *step) for bi, s in enumerate(seg) for j, step in enumerate(_STEPS.get(s, ()))]
+        rows = [(bi, j, *step) for bi, s in enumerate(seg) for j, step in enumerate(self.STEPS.get(s, ()))]
         todo = pd.DataFrame(rows, columns=["bi", "stage", "action", "template", "day0"])
         todo["day0"] = todo["day0"].clip(upper=self.horizon_days - 1)
         accepted = pd.DataFrame()
@@ -491,7 +495,7 @@ class ContactPolicy:
         bi = np.flatnonzero(~have)
         action = np.where(np.isin(seg[bi], ("unknown", "review")), "human_review", "none")
         why = ctx["why"][bi].copy()
-        stopped = np.isin(seg[bi], list(_STEPS))
+        stopped = np.isin(seg[bi], list(self.STEPS))
         why[stopped] = why[stopped] + "; every planned contact was stopped by the rules (see the audit)"
         extra = pd.DataFrame({"bi": bi, "borrower_id": ctx["ids"][bi], "action": action, "channel": None,
                               "recipient": None, "window_start_utc": pd.NaT, "window_end_utc": pd.NaT,
