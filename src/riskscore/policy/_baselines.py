@@ -116,13 +116,24 @@ class MaxContactPolicy(ContactPolicy):
     >>> b = pd.DataFrame({"borrower_id": ["a"], "timezone": "America/Chicago",
     ...                   "channels_allowed": "sms,call,app,letter", "preferred_channel": "app", "language": "en",
     ...                   **dict.fromkeys(BORROWER_FLAGS, False)})
-    >>> plans = MaxContactPolicy("us_reg_f_2021").plan(pd.DataFrame({"likelihood": [0.5]}, index=["a"]), None, b,
-    ...                                               now="2026-11-23T13:00Z")
+    >>> plans = MaxContactPolicy("us_reg_f_2021").plan(pd.DataFrame(index=["a"]), None, b, now="2026-11-23T13:00Z")
     >>> plans.steps.groupby("day")["channel"].agg(",".join).to_dict()
     {0: 'app,call,letter', 1: 'app,letter', 2: 'app,letter', 3: 'app,letter', 4: 'app'}
     """
 
     STEPS: ClassVar[dict[str, list[tuple[str, str, int]]]] = {"max": []}
+
+    @staticmethod
+    def _scores(scores: pd.DataFrame) -> pd.DataFrame:
+        """Any frame indexed by (or with a column) ``borrower_id``: only who is planned matters."""
+        if not isinstance(scores, pd.DataFrame):
+            raise TypeError(f"scores must be a DataFrame, got {type(scores).__name__}")
+        if "borrower_id" in scores.columns:
+            scores = scores.set_index("borrower_id")
+        ids = scores.index.astype(str).rename("borrower_id")
+        if ids.has_duplicates:
+            raise ValueError(f"scores has duplicate borrower_id values, e.g. {ids[ids.duplicated()][0]!r}")
+        return pd.DataFrame({"likelihood": np.nan}, index=ids)
 
     def _segments(self, scores: pd.DataFrame, b: pd.DataFrame, known: np.ndarray, hard: pd.Series,
                   value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,31 @@
+"""Policy evaluation: does the contact strategy help? Every policy on the same synthetic futures.
+
+:func:`evaluate_policy` replays the days after a start date on a generated world, with the
+response model of :class:`riskscore.datasets.ResponseParams`, for riskscore's policy and the
+baselines collectors use (no contact, contact at the maximum the rules allow, days-past-due
+buckets), and riskscore's policy with a two-model uplift model deciding who gets agent calls.
+"""
+
+from riskscore.evaluation._evaluate import METRICS, EvaluationResult, evaluate_policy, logged_contacts
+from riskscore.evaluation._policies import POLICIES, PolicySpec, policy
+from riskscore.evaluation._simulate import Round, SimResult, simulate, summary_row
+from riskscore.evaluation._state import Portfolio, portfolio
+from riskscore.evaluation._uplift import UpliftModel, fit_uplift
+
+__all__ = [
+    "METRICS",
+    "POLICIES",
+    "EvaluationResult",
+    "PolicySpec",
+    "Portfolio",
+    "Round",
+    "SimResult",
+    "UpliftModel",
+    "evaluate_policy",
+    "fit_uplift",
+    "logged_contacts",
+    "policy",
+    "portfolio",
+    "simulate",
+    "summary_row",
+]
