@@ -21,6 +21,7 @@ from riskscore.batch._inputs import borrower_hash
 from riskscore.batch._outputs import HORIZONS, OUTPUTS, TOP_REASONS
 from riskscore.batch._partition import ROW
 from riskscore.explain import LANGUAGES, Explainer, reason_codes
+from riskscore.features import hardship_signal
 from riskscore.model import RepaymentModel, feature_builder
 from riskscore.monitor import bin_counts, merge_counts
 from riskscore.policy import ContactPolicy
@@ -232,6 +233,8 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], model: RepaymentModel, setti
         X = pd.DataFrame(columns=fb.get_feature_names_out(), dtype=float, index=valid_ids[:0])
     lap("features")
     model_scores, psi_counts = _predict(model, X)
+    if len(X):
+        model_scores["hardship_signal"] = hardship_signal(X)  # for the planner; not an output column
     lap("predict")
     reasons = _explain(model, explainer, X, borrowers, model_scores, settings)
     lap("explain")

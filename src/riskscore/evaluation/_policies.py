@@ -12,6 +12,7 @@ import pandas as pd
 from riskscore.batch import parse_profiles, split_capacity
 from riskscore.evaluation._simulate import Round
 from riskscore.explain import Explainer, reason_codes
+from riskscore.features import hardship_signal
 from riskscore.model import RepaymentModel, feature_builder
 from riskscore.policy import ContactPolicy, DaysPastDuePolicy, MaxContactPolicy, check_plans
 
@@ -66,6 +67,7 @@ def _scores(spec: PolicySpec, rnd: Round, ids: pd.Index) -> tuple[pd.DataFrame, 
     X = X.loc[X.index.isin(ids)]
     scores = model.predict_scores(X, days=(30,))[["likelihood", "expected_days"]]
     scores["amount_at_risk"] = X["amount_outstanding"].fillna(0.0).clip(lower=0.0)
+    scores["hardship_signal"] = hardship_signal(X)
     if spec.kind == "riskscore_uplift":
         scores["call_value"] = spec.uplift.value(X, scores["amount_at_risk"])
     elif spec.random_calls:

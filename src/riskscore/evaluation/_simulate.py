@@ -117,6 +117,8 @@ class _Sim:
         borrowers = p.borrowers.copy()
         if self.complained.any():
             borrowers.loc[borrowers["borrower_id"].isin(p.ids[self.complained]), "complaint_open"] = True
+        if self.plan_on.any():  # accepting a hardship plan tells the lender about the hardship
+            borrowers.loc[borrowers["borrower_id"].isin(p.ids[self.plan_on]), "hardship_declared"] = True
         return Round(p, day, as_of, as_of.tz_localize("UTC") + pd.Timedelta(hours=13), owing, dpd, risk,
                      self.contacts(), borrowers)
 
@@ -132,7 +134,9 @@ class _Sim:
         live = self.open > 0.005
         owes = np.zeros(p.n, dtype=bool)
         np.logical_or.at(owes, p.m_b[live], True)
-        keep = (b >= 0) & owes[np.maximum(b, 0)]
+        # a payment in full cancels pending contacts; an accepted repayment plan cancels pending demands
+        demand = steps["action"].isin(("agent_call", "payment_link", "reminder")).to_numpy()
+        keep = (b >= 0) & owes[np.maximum(b, 0)] & ~(demand & self.plan_on[np.maximum(b, 0)])
         steps, b = steps.loc[keep].reset_index(drop=True), b[keep]
         if not len(steps):
             return

@@ -2,5 +2,6 @@
 
 from riskscore.features._builder import FeatureBuilder
 from riskscore.features._registry import FeatureSpec, feature_registry
+from riskscore.features._signals import HARDSHIP_PARTIALS, hardship_signal
 
-__all__ = ["FeatureBuilder", "FeatureSpec", "feature_registry"]
+__all__ = ["HARDSHIP_PARTIALS", "FeatureBuilder", "FeatureSpec", "feature_registry", "hardship_signal"]

@@ -8,7 +8,8 @@ segment         who                                                             
 ``unknown``     no row in the borrowers table (flags and channels unknown)                 human review
 ``blocked``     a flag of a ``block_flag`` rule (cease, dispute, attorney, bankruptcy ...)   none
 ``review``      a flag of a ``review_flag`` rule (vulnerable, refuses automated, deceased)   human review
-``hardship``    ``hardship_declared``, or a hardship reason code among the top reasons     plan offer (0), referral (2)
+``hardship``    ``hardship_declared``, a hardship reason code among the top reasons, or    plan offer (0), referral (2)
+                the scores' ``hardship_signal`` (repeated partial payments)
 ``no_contact``  likelihood >= ``no_contact_threshold``                                     none
 ``self_cure``   likelihood >= ``self_cure_threshold``                                      gentle reminder (0)
 ``middle``      likelihood >= ``low_threshold``                                            reminder (0), link (3)
@@ -65,7 +66,8 @@ _STATIC = ("channels_allowed", "channel_never", "medium_opt_out", "channel_conse
 _PLACED = ("reminder", "payment_link", "repayment_plan_offer", "hardship_referral", "agent_call")
 _SCORES = pa.DataFrameSchema(
     {"likelihood": pa.Column(float, pa.Check.in_range(0.0, 1.0), nullable=False, coerce=True),
-     "amount_at_risk": pa.Column(float, pa.Check.ge(0.0), nullable=False, coerce=True, required=False)},
+     "amount_at_risk": pa.Column(float, pa.Check.ge(0.0), nullable=False, coerce=True, required=False),
+     "hardship_signal": pa.Column(bool, nullable=False, coerce=True, required=False)},
     index=pa.Index(str, unique=True, name="borrower_id", coerce=True), name="scores", strict=False)
 
 
@@ -216,8 +218,9 @@ class ContactPolicy:
         lik = scores["likelihood"].to_numpy()
         declared = b["hardship_declared"].fillna(False).to_numpy(dtype=bool)
         coded = (hard.to_numpy() != "") & (lik < self.self_cure_threshold)
-        signal = np.where(declared, "hardship declared", np.where(coded,
-                                                                  "reason " + hard.to_numpy(), ""))
+        seen = scores["hardship_signal"].to_numpy(dtype=bool) if "hardship_signal" in scores else np.zeros(n, bool)
+        signal = np.where(declared, "hardship declared", np.where(coded, "reason " + hard.to_numpy(), np.where(
+            seen, "repeated partial payments", "")))
         take(signal != "", "hardship", np.array([_WHY["hardship"].format(sig=s) for s in signal], dtype=object))
         fmt = {"nc": self.no_contact_threshold, "sc": self.self_cure_threshold, "lo": self.low_threshold}
         for name, cut in (("no_contact", self.no_contact_threshold), ("self_cure", self.self_cure_threshold),
@@ -274,7 +277,9 @@ class ContactPolicy:
         ----------
         scores : DataFrame
             Indexed by ``borrower_id`` (or with that column): ``likelihood`` in [0, 1] and,
-            optionally, ``amount_at_risk`` (>= 0) for the default call value.
+            optionally, ``amount_at_risk`` (>= 0) for the default call value and
+            ``hardship_signal`` (bool, :func:`riskscore.features.hardship_signal`: routes the
+            borrower to the hardship segment).
         reasons : DataFrame or None
             :func:`riskscore.explain.reason_codes` output (``row`` is the borrower id).
         borrowers : DataFrame
