@@ -164,21 +164,28 @@ class MaxContactPolicy(ContactPolicy):
             slot_ch[i, :len(usable)] = usable
         call_ok = on & ctx["call"] & np.array([(i, "call") not in barred for i in range(n)], dtype=bool)
         quiet_until = np.full(n, -1, dtype=np.int64)
-        rows: list[tuple[int, int, str, int]] = []
+        # where calls must follow a repayment-plan offer, the first message is that offer
+        forbear = bool(self.profile.of_kind("forbearance_first"))
+        offered = np.zeros(n, dtype=bool)
+        rows: list[tuple[int, int, str, int, str]] = []
         for d in range(h):
             has_window = on & np.array([(ctx["sig"][i], d) in ctx["table"] for i in range(n)], dtype=bool)
-            k = np.where(call_ok & has_window & (d > quiet_until), _room(plan, past, caps, 0, d), 0)
+            may_call = call_ok & has_window & (d > quiet_until) & (offered | (not forbear))
+            k = np.where(may_call, _room(plan, past, caps, 0, d), 0)
             plan[:, d, 0] = k
             if caps["quiet_days"]:
                 quiet_until = np.where(k > 0, d + caps["quiet_days"], quiet_until)
-            rows += [(i, d, "call", j) for j in range(int(k.max(initial=0))) for i in np.flatnonzero(k > j)]
+            rows += [(i, d, "call", j, "agent_call") for j in range(int(k.max(initial=0)))
+                     for i in np.flatnonzero(k > j)]
             for slot in range(len(_MESSAGE_CHANNELS)):
                 for ch in range(1, len(_CHANNELS)):
                     pick = has_window & (slot_ch[:, slot] == ch)
                     if pick.any():
                         ok = pick & (_room(plan, past, caps, ch, d) > 0)
                         plan[ok, d, ch] += 1
-                        rows += [(i, d, _CHANNELS[ch], 0) for i in np.flatnonzero(ok)]
+                        rows += [(i, d, _CHANNELS[ch], 0, "repayment_plan_offer" if forbear and not offered[i]
+                                  else "payment_link") for i in np.flatnonzero(ok)]
+                        offered |= ok
         return self._placed(ctx, rows), []
 
     def _barred(self, checker: Checker, ctx: dict, on: np.ndarray) -> set[tuple[int, str]]:
@@ -203,10 +210,11 @@ class MaxContactPolicy(ContactPolicy):
         hit = rows.set_index("step").loc[static["step"].to_numpy()]
         return set(zip(hit["bi"], hit["channel"], strict=True))
 
-    def _placed(self, ctx: dict, rows: list[tuple[int, int, str, int]]) -> pd.DataFrame:
+    def _placed(self, ctx: dict, rows: list[tuple[int, int, str, int, str]]) -> pd.DataFrame:
         if not rows:
             return pd.DataFrame()
-        r = pd.DataFrame(rows, columns=["bi", "day", "channel", "nth"]).sort_values(["bi", "day", "channel", "nth"])
+        r = pd.DataFrame(rows, columns=["bi", "day", "channel", "nth", "action"])
+        r = r.assign(offer=r["action"] != "repayment_plan_offer").sort_values(["bi", "day", "offer", "channel", "nth"])
         per_day = r.groupby(["bi", "day"])["channel"].transform("size").to_numpy()
         slot = r.groupby(["bi", "day"]).cumcount().to_numpy()
         win = []
@@ -214,10 +222,8 @@ class MaxContactPolicy(ContactPolicy):
             a, b = ctx["table"][(ctx["sig"][bi], d)]
             step = (b - a) // k  # the day's window cut in k equal parts, one contact in each
             win.append((a + s * step, a + (s + 1) * step))
-        call = (r["channel"] == "call").to_numpy()
-        pend = pd.DataFrame({"bi": r["bi"].to_numpy(), "stage": np.arange(len(r)),
-                             "action": np.where(call, "agent_call", "payment_link"),
-                             "template": np.where(call, "agent_call", "payment_link")})
+        pend = pd.DataFrame({"bi": r["bi"].to_numpy(), "stage": np.arange(len(r)), "action": r["action"].to_numpy(),
+                             "template": r["action"].to_numpy()})
         return self._rows(ctx, pend, r["channel"].to_numpy(dtype=object), r["day"].to_numpy(), win)
 
 
