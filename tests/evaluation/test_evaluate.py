@@ -98,3 +98,17 @@ def test_bad_arguments(world, model):
         evaluate_policy(world, ["riskscore"], days=7)
     with pytest.raises(ValueError, match="days must be"):
         evaluate_policy(world, ["no_contact"], days=0)
+
+
+def test_the_cli(tmp_path, capsys):
+    from riskscore.cli import main
+    from tests.batch.conftest import ROOT
+
+    assert main(["evaluate-policy", "--world", str(ROOT / "data" / "sample"), "--policies", "no_contact,max_contact",
+                 "--days", "7", "--seeds", "0", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "owe at" in out and "max_contact" in out
+    table = pd.read_csv(tmp_path / "runs.csv")
+    assert table.set_index("policy").at["no_contact", "contacts"] == 0
+    assert table.set_index("policy").at["max_contact", "contacts"] > 0
+    assert main(["evaluate-policy", "--world", str(ROOT / "data" / "sample"), "--policies", "shout"]) == 1

@@ -59,6 +59,16 @@ def test_hardship_gets_an_offer_never_a_call():
     assert "RS-PARTIAL" in plans.steps.loc[plans.steps["borrower_id"] == "b2", "rationale"].iloc[0]
 
 
+def test_a_hardship_signal_in_the_scores_routes_to_an_offer():
+    b = pd.DataFrame([borrower("b1"), borrower("b2")])
+    scores = pd.DataFrame({"likelihood": [0.05, 0.05], "amount_at_risk": 100.0, "hardship_signal": [True, False]},
+                          index=pd.Index(["b1", "b2"], name="borrower_id"))
+    plans = ContactPolicy("us_reg_f_2021").plan(scores, None, b, now=NOW)
+    assert [a for a, _ in actions(plans, "b1")] == ["repayment_plan_offer", "hardship_referral"]
+    assert "repeated partial payments" in plans.steps.loc[plans.steps["borrower_id"] == "b1", "rationale"].iloc[0]
+    assert "agent_call" in [a for a, _ in actions(plans, "b2")]
+
+
 @pytest.mark.parametrize(("flag", "expected", "rule"), [
     ("vulnerable", "human_review", "POL-VULNERABLE"), ("refuses_automated", "human_review", "POL-AUTOMATED"),
     ("deceased", "human_review", "US-18"), ("cease_requested", "none", "US-05"), ("dispute_open", "none", "US-16"),
