@@ -41,6 +41,10 @@ class EvaluationResult:
         if {"riskscore", "max_contact"} <= set(t.index):
             out["recovered_vs_max"] = t.at["riskscore", "recovered"] / t.at["max_contact", "recovered"]
             out["contacts_vs_max"] = t.at["riskscore", "contacts"] / max(t.at["max_contact", "contacts"], 1)
+            if "no_contact" in t.index:  # what contact bought, riskscore's against blasting's
+                base = t.at["no_contact", "recovered"]
+                out["incremental_vs_max"] = ((t.at["riskscore", "recovered"] - base)
+                                             / (t.at["max_contact", "recovered"] - base))
         for k in ("blocked_contacted", "hardship_pressured", "violations"):
             if "riskscore" in t.index:
                 out[f"riskscore_{k}"] = t.at["riskscore", k]
