@@ -4,7 +4,7 @@
 per-chunk function it shares with the Spark engine (:mod:`riskscore.spark`).
 """
 
-from riskscore.batch._chunk import ChunkResult, ChunkSettings, score_chunk, split_capacity
+from riskscore.batch._chunk import ChunkResult, ChunkSettings, profile_groups, score_chunk, split_capacity
 from riskscore.batch._outputs import HORIZONS, OUTPUTS, TOP_REASONS
 from riskscore.batch._run import STATE_DIR, parse_profiles, score_portfolio
 
@@ -16,6 +16,7 @@ __all__ = [
     "ChunkResult",
     "ChunkSettings",
     "parse_profiles",
+    "profile_groups",
     "score_chunk",
     "score_portfolio",
     "split_capacity",

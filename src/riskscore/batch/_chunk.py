@@ -27,7 +27,8 @@ from riskscore.monitor import bin_counts, merge_counts
 from riskscore.policy import ContactPolicy
 from riskscore.schemas import quarantine
 
-__all__ = ["ChunkResult", "ChunkSettings", "as_utc", "merge_stats", "run_summary", "score_chunk", "split_capacity"]
+__all__ = ["ChunkResult", "ChunkSettings", "as_utc", "merge_stats", "profile_groups", "run_summary", "score_chunk",
+           "split_capacity"]
 
 _TABLES = ("installments", "borrowers", "contacts")
 _CASCADE = ("borrower_rejected_whole", "another table holds a rejected row of this borrower; borrower rejected whole")
@@ -154,12 +155,24 @@ def _wide_reasons(reasons: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
     return out
 
 
-def _profile_groups(settings: ChunkSettings, borrowers: pd.DataFrame | None, ids: pd.Index) -> dict[str, pd.Index]:
-    default = settings.profiles.get("*", "us_reg_f_2021")
-    if borrowers is None or len(settings.profiles) == 1 or "country" not in borrowers:
+def profile_groups(profiles: Mapping[str, str], borrowers: pd.DataFrame | None, ids: pd.Index
+                   ) -> dict[str, pd.Index]:
+    """The borrowers ``ids`` by rule profile: ``profiles`` maps the borrowers' ``country`` to a
+    profile, ``"*"`` the others (see :func:`parse_profiles`); profiles in sorted order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> b = pd.DataFrame({"borrower_id": ["a", "b", "c"], "country": ["US", "GB", None]})
+    >>> groups = profile_groups({"US": "us_reg_f_2021", "*": "strict_v1"}, b, pd.Index(["a", "b", "c"]))
+    >>> {k: list(v) for k, v in groups.items()}
+    {'strict_v1': ['b', 'c'], 'us_reg_f_2021': ['a']}
+    """
+    default = profiles.get("*", "us_reg_f_2021")
+    if borrowers is None or len(profiles) == 1 or "country" not in borrowers:
         return {default: ids} if len(ids) else {}
     country = borrowers.set_index("borrower_id")["country"].reindex(ids).astype(object)
-    profile = country.map(dict(settings.profiles)).fillna(default).to_numpy(dtype=object)
+    profile = country.map(dict(profiles)).fillna(default).to_numpy(dtype=object)
     return {p: ids[profile == p] for p in sorted(set(profile))}
 
 
@@ -171,7 +184,7 @@ def _plans(model_scores: pd.DataFrame, reasons: pd.DataFrame, borrowers: pd.Data
     log = None
     if contacts is not None and len(contacts):
         log = contacts.loc[contacts["contacted_at"] <= settings.now]
-    groups = _profile_groups(settings, borrowers, model_scores.index)
+    groups = profile_groups(settings.profiles, borrowers, model_scores.index)
     caps = split_capacity(settings.agent_calls_per_day, [len(g) for g in groups.values()])
     steps, audits = [], []
     for (profile, ids), cap in zip(groups.items(), caps, strict=True):

@@ -16,7 +16,7 @@ from riskscore.evaluation._policies import POLICIES, PolicySpec, policy
 from riskscore.evaluation._simulate import Round, simulate, summary_row
 from riskscore.evaluation._state import Portfolio, portfolio
 from riskscore.evaluation._uplift import OUTCOME_DAYS, UpliftModel, fit_uplift
-from riskscore.model import RepaymentModel, feature_builder
+from riskscore.model import RepaymentModel
 
 __all__ = ["EvaluationResult", "evaluate_policy", "logged_contacts"]
 
@@ -85,7 +85,7 @@ def logged_contacts(world: World, model: RepaymentModel, start: str | pd.Timesta
     seen: dict[int, pd.DataFrame] = {}
 
     def recording(rnd: Round) -> pd.DataFrame:
-        seen[rnd.day] = feature_builder(model).transform(rnd.installments(), rnd.as_of, contacts=rnd.contacts)
+        seen[rnd.day] = rnd.features(model)  # the same features the policy plans with
         return plan(rnd)
 
     res = simulate(port, recording, days=days + OUTCOME_DAYS, seed=seed, response=response)
@@ -97,7 +97,6 @@ def logged_contacts(world: World, model: RepaymentModel, start: str | pd.Timesta
         if day >= days:
             continue
         X = X.copy()
-        X.index = X.index.astype(str)
         b = pd.Index(port.ids).get_indexer(X.index)
         X, b = X.loc[b >= 0], b[b >= 0]
         now, later = _open_at(port, day), _open_at(port, day + OUTCOME_DAYS)

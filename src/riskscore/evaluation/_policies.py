@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskscore.batch import parse_profiles, split_capacity
+from riskscore.batch import parse_profiles, profile_groups, split_capacity
 from riskscore.evaluation._simulate import Round
 from riskscore.explain import Explainer, reason_codes
 from riskscore.features import hardship_signal
-from riskscore.model import RepaymentModel, feature_builder
+from riskscore.model import RepaymentModel
 from riskscore.policy import ContactPolicy, DaysPastDuePolicy, MaxContactPolicy, check_plans
 
 __all__ = ["POLICIES", "PolicySpec", "policy"]
@@ -49,21 +49,15 @@ class PolicySpec:
             raise ValueError("The 'riskscore_uplift' policy needs a fitted uplift model.")
 
 
-def _groups(rnd: Round, profiles: Mapping[str, str], ids: pd.Index) -> dict[str, pd.Index]:
-    country = rnd.borrowers.set_index("borrower_id")["country"].reindex(ids)
-    name = country.map(lambda c: profiles.get(c, profiles["*"]) if isinstance(c, str) else profiles["*"])
-    return {p: ids[(name == p).to_numpy()] for p in pd.unique(name)}
-
-
-def _scores(spec: PolicySpec, rnd: Round, ids: pd.Index) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+def _scores(spec: PolicySpec, rnd: Round, ids: pd.Index, explainer: Explainer | None
+            ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Scores (and reasons) of the borrowers who owe at this round, as the policy needs them."""
     b = pd.Index(rnd.portfolio.ids).get_indexer(ids)
     if spec.kind in ("max_contact", "days_past_due"):
         return pd.DataFrame({"days_past_due": rnd.days_past_due[b], "amount_at_risk": rnd.amount_at_risk[b]},
                             index=ids.rename("borrower_id")), None
     model = spec.model
-    X = feature_builder(model).transform(rnd.installments(), rnd.as_of, contacts=rnd.contacts)
-    X.index = X.index.astype(str)
+    X = rnd.features(model)
     X = X.loc[X.index.isin(ids)]
     scores = model.predict_scores(X, days=(30,))[["likelihood", "expected_days"]]
     scores["amount_at_risk"] = X["amount_outstanding"].fillna(0.0).clip(lower=0.0)
@@ -72,7 +66,7 @@ def _scores(spec: PolicySpec, rnd: Round, ids: pd.Index) -> tuple[pd.DataFrame, 
         scores["call_value"] = spec.uplift.value(X, scores["amount_at_risk"])
     elif spec.random_calls:
         scores["call_value"] = np.random.default_rng([spec.seed, rnd.day]).random(len(scores))
-    reasons = reason_codes(Explainer(model), X, borrowers=rnd.borrowers, fallback="en")
+    reasons = reason_codes(explainer, X, borrowers=rnd.borrowers, fallback="en")
     return scores.rename_axis("borrower_id"), reasons
 
 
@@ -88,6 +82,7 @@ def _planner(spec: PolicySpec, profile: str, capacity: int | None) -> ContactPol
 def policy(spec: PolicySpec) -> tuple[Callable[[Round], pd.DataFrame], Callable[[pd.DataFrame, Round], int]]:
     """(planner, checker) of a policy for :func:`~riskscore.evaluation.simulate`."""
     profiles = parse_profiles(spec.profiles) if isinstance(spec.profiles, str) else dict(spec.profiles)
+    explainer = Explainer(spec.model) if spec.model is not None else None  # the flattened trees, once
 
     def plan(rnd: Round) -> pd.DataFrame:
         ids = pd.Index(rnd.portfolio.ids[rnd.owing], name="borrower_id")
@@ -96,8 +91,8 @@ def policy(spec: PolicySpec) -> tuple[Callable[[Round], pd.DataFrame], Callable[
         if spec.holdout > 0:  # a random no-contact holdout (for the logged data of the uplift model)
             u = np.random.default_rng([spec.seed, 7, rnd.day]).random(len(ids))
             ids = ids[u >= spec.holdout]
-        scores, reasons = _scores(spec, rnd, ids)
-        groups = _groups(rnd, profiles, scores.index)
+        scores, reasons = _scores(spec, rnd, ids, explainer)
+        groups = profile_groups(profiles, rnd.borrowers, scores.index)
         caps = split_capacity(spec.agent_calls_per_day, [len(g) for g in groups.values()])
         out = []
         for (name, members), cap in zip(groups.items(), caps, strict=True):

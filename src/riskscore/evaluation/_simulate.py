@@ -13,7 +13,7 @@ complaints, opt-outs, plan acceptance and referrals. Every draw is counter-based
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -21,6 +21,7 @@ import pandas as pd
 
 from riskscore.datasets import PRESSURE_ACTIONS, ResponseParams, WorldParams, uniform
 from riskscore.evaluation._state import Portfolio
+from riskscore.model import RepaymentModel, feature_builder
 
 __all__ = ["Round", "SimResult", "simulate"]
 
@@ -41,10 +42,19 @@ class Round:
     amount_at_risk: np.ndarray
     contacts: pd.DataFrame
     borrowers: pd.DataFrame
+    _features: dict[int, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def installments(self) -> pd.DataFrame:
         """The installments table with the payments made so far (dated up to ``as_of``)."""
         return self.portfolio.installments(self.day)
+
+    def features(self, model: RepaymentModel) -> pd.DataFrame:
+        """``model``'s features at ``as_of`` (index: borrower ids as text), built once per round."""
+        if id(model) not in self._features:
+            X = feature_builder(model).transform(self.installments(), self.as_of, contacts=self.contacts)
+            X.index = X.index.astype(str)
+            self._features[id(model)] = X
+        return self._features[id(model)]
 
 
 @dataclass
@@ -99,7 +109,6 @@ class _Sim:
         self.log: list[pd.DataFrame] = []
         self.b_of = pd.Index(p.ids)
         self.zones = p.borrowers.set_index("borrower_id")["timezone"].reindex(p.ids).fillna("UTC").to_numpy(object)
-        self.complained = np.zeros(p.n, dtype=bool)
 
     # -- state seen by policies --------------------------------------------------------------------
     def round(self, day: int) -> Round:
@@ -115,8 +124,9 @@ class _Sim:
         np.add.at(risk, p.m_b[live], self.open[live])
         as_of = p.start + pd.Timedelta(days=day)
         borrowers = p.borrowers.copy()
-        if self.complained.any():
-            borrowers.loc[borrowers["borrower_id"].isin(p.ids[self.complained]), "complaint_open"] = True
+        complained = self.complaints > 0
+        if complained.any():
+            borrowers.loc[borrowers["borrower_id"].isin(p.ids[complained]), "complaint_open"] = True
         if self.plan_on.any():  # accepting a hardship plan tells the lender about the hardship
             borrowers.loc[borrowers["borrower_id"].isin(p.ids[self.plan_on]), "hardship_declared"] = True
         return Round(p, day, as_of, as_of.tz_localize("UTC") + pd.Timedelta(hours=13), owing, dpd, risk,
@@ -163,7 +173,6 @@ class _Sim:
         self.referral_until[b[refer]] = day + r.referral_days
         complained = uniform("complaint", self.seed, b, day, slot) < r.complaint(action, channel, hard, off, recent)
         np.add.at(self.complaints, b, complained)
-        self.complained[b[complained]] = True
         opted = uniform("opt_out", self.seed, b, day, slot) < r.opt_out(channel, recent)
         np.add.at(self.opt_outs, b, opted)
         self.pressured[b[hard & np.isin(action, PRESSURE_ACTIONS)]] = True
@@ -264,7 +273,6 @@ def summary_row(res: SimResult, portfolio: Portfolio) -> dict[str, Any]:
     recovered = float(res.recovered.sum())
     return {"recovered": recovered, "recovered_30d": float(res.recovered_30d.sum()),
             "recovery_rate": recovered / max(float(res.owed0.sum()), 1e-9), "contacts": len(made),
-            "contacts_per_1000_recovered": 1000 * len(made) / max(recovered, 1e-9),
             "recovered_per_contact": recovered / len(made) if len(made) else float("nan"),
             "agent_calls": int((made["channel"] == "call").sum()), "complaints": int(res.complaints.sum()),
             "opt_outs": int(res.opt_outs.sum()), "hardship_pressured": int(res.hardship_pressured.sum()),

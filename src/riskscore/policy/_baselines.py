@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from riskscore._validation import data_error, pandera_failures
 from riskscore.policy._checks import Checker
 from riskscore.policy._planner import _STATIC, ContactPolicy
 from riskscore.policy._profile import Profile
@@ -123,17 +122,7 @@ class MaxContactPolicy(ContactPolicy):
 
     STEPS: ClassVar[dict[str, list[tuple[str, str, int]]]] = {"max": []}
 
-    @staticmethod
-    def _scores(scores: pd.DataFrame) -> pd.DataFrame:
-        """Any frame indexed by (or with a column) ``borrower_id``: only who is planned matters."""
-        if not isinstance(scores, pd.DataFrame):
-            raise TypeError(f"scores must be a DataFrame, got {type(scores).__name__}")
-        if "borrower_id" in scores.columns:
-            scores = scores.set_index("borrower_id")
-        ids = scores.index.astype(str).rename("borrower_id")
-        if ids.has_duplicates:
-            raise ValueError(f"scores has duplicate borrower_id values, e.g. {ids[ids.duplicated()][0]!r}")
-        return pd.DataFrame({"likelihood": np.nan}, index=ids)
+    SCORES = pa.DataFrameSchema(index=pa.Index(str, unique=True, name="borrower_id", coerce=True), name="scores")
 
     def _segments(self, scores: pd.DataFrame, b: pd.DataFrame, known: np.ndarray, hard: pd.Series,
                   value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -143,18 +132,10 @@ class MaxContactPolicy(ContactPolicy):
         why[rest] = "contact at the maximum the rules allow (baseline; no score used)"
         return seg, why
 
-    def plan(self, scores: pd.DataFrame, reasons: pd.DataFrame | None, borrowers: pd.DataFrame,
-             contacts: pd.DataFrame | None = None, now: object = None, *, validate: bool = True) -> Any:
-        self._log_for_caps = contacts  # the caps count the recent log (see _place)
-        try:
-            return super().plan(scores, reasons, borrowers, contacts, now, validate=validate)
-        finally:
-            del self._log_for_caps
-
     def _place(self, checker: Checker, ctx: dict, seg: np.ndarray, value: np.ndarray) -> tuple[pd.DataFrame, list]:
         caps = contact_caps(self.profile)
         n, h = len(seg), self.horizon_days
-        past = _recent(self._log_for_caps, ctx["ids"], ctx["now"])
+        past = _recent(ctx["contacts"], ctx["ids"], ctx["now"])
         plan = np.zeros((n, h, len(_CHANNELS)), dtype=np.int64)
         on = seg == "max"
         barred = self._barred(checker, ctx, on)
@@ -272,26 +253,16 @@ class DaysPastDuePolicy(ContactPolicy):
                    ("agent_call", "agent_call", 2), ("agent_call", "agent_call", 4), ("agent_call", "agent_call", 6)],
     }
 
+    SCORES = _DPD_SCORES
+
     def __init__(self, profile: str | Profile = "us_reg_f_2021", overrides: Any = None, **kwargs: Any):
         kwargs.setdefault("call_value", lambda s: s["amount_at_risk"])
         super().__init__(profile, overrides, **kwargs)
 
-    @staticmethod
-    def _scores(scores: pd.DataFrame) -> pd.DataFrame:
-        if not isinstance(scores, pd.DataFrame):
-            raise TypeError(f"scores must be a DataFrame, got {type(scores).__name__}")
-        if "borrower_id" in scores.columns:
-            scores = scores.set_index("borrower_id")
-        try:
-            out = _DPD_SCORES.validate(scores.rename_axis("borrower_id"), lazy=True)
-        except pa.errors.SchemaErrors as err:
-            raise data_error("scores", pandera_failures("scores", err)) from None
-        return out.assign(likelihood=np.nan) if "likelihood" not in out else out
-
     def _segments(self, scores: pd.DataFrame, b: pd.DataFrame, known: np.ndarray, hard: pd.Series,
                   value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        base = scores.assign(likelihood=0.5)  # the parent's flag segments; its score segments are replaced
-        seg, why = super()._segments(base, b, known, pd.Series("", index=hard.index), value)
+        # the parent's flag segments (the likelihood is missing: no score segment); the rest become buckets
+        seg, why = super()._segments(scores, b, known, pd.Series("", index=hard.index), value)
         rest = ~np.isin(seg, _FLAG_SEGMENTS)
         dpd = scores["days_past_due"].to_numpy(float)
         bucket = np.select([dpd >= 60, dpd >= 30, dpd >= 1], ["dpd_60", "dpd_30", "dpd_1"], "dpd_0")

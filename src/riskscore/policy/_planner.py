@@ -133,6 +133,8 @@ class ContactPolicy:
     #: segment -> [(action, template name, day offset)]: the steps each segment is offered (subclasses
     #: such as the baselines of :mod:`riskscore.policy` change them)
     STEPS: dict[str, list[tuple[str, str, int]]] = _STEPS
+    #: the contract of ``scores`` (subclasses that plan without a score change it)
+    SCORES: pa.DataFrameSchema = _SCORES
 
     def __init__(self, profile: str | Profile = "us_reg_f_2021", overrides: Mapping[str, Any] | None = None, *,
                  horizon_days: int = 7, agent_calls_per_day: int | None = None,
@@ -162,17 +164,20 @@ class ContactPolicy:
                 f"agent_calls_per_day={self.agent_calls_per_day})")
 
     # -- inputs ------------------------------------------------------------------------------------
-    @staticmethod
-    def _scores(scores: pd.DataFrame) -> pd.DataFrame:
+    @classmethod
+    def _scores(cls, scores: pd.DataFrame) -> pd.DataFrame:
+        """``scores`` indexed by ``borrower_id`` and validated against the class's ``SCORES`` schema;
+        ``likelihood`` is all-missing for a policy whose schema does not ask for it (the baselines)."""
         if not isinstance(scores, pd.DataFrame):
             raise TypeError(f"scores must be a DataFrame, got {type(scores).__name__}")
         if "borrower_id" in scores.columns:
             scores = scores.set_index("borrower_id")
         scores = scores.rename_axis("borrower_id")
         try:
-            return _SCORES.validate(scores, lazy=True)
+            out = cls.SCORES.validate(scores, lazy=True)
         except pa.errors.SchemaErrors as err:
             raise data_error("scores", pandera_failures("scores", err)) from None
+        return out if "likelihood" in out else out.assign(likelihood=np.nan)
 
     def _signals(self, reasons: pd.DataFrame | None, ids: pd.Index) -> tuple[pd.Series, pd.Series]:
         """Per borrower: the top adverse reasons (code: text) and the hardship code found, if any."""
@@ -313,7 +318,7 @@ class ContactPolicy:
         said, hard = self._signals(reasons, ids)
         value = np.asarray(self.call_value(scores), dtype=float)
         seg, why = self._segments(scores, b, known, hard, value)
-        ctx = self._context(b, known, ids, now, why, said)
+        ctx = self._context(b, known, ids, now, why, said) | {"contacts": contacts}
         accepted, events = self._place(checker, ctx, seg, value)
         steps = self._finish(checker, ctx, seg, accepted, events)
         flags = b[[f for f in b.columns if b[f].dtype == bool]]

@@ -34,8 +34,8 @@ def backtest(run: Run, model: RepaymentModel, scored: pd.DataFrame, *, label_def
     at least that many days after the as-of date. At most ``max_borrowers`` borrowers (a seeded
     random sample) are read back from the inputs.
 
-    ``label_definition`` (the bundle's, default the usual 7-day look-ahead and 90-day follow-up)
-    defines who owes what at the as-of date.
+    ``label_definition`` (the bundle's; :func:`~riskscore.labels.make_labels`' defaults without
+    it) defines who owes what at the as-of date.
 
     Returns the section dict (``available`` False with ``why`` when not known) and the outcomes
     (``borrower_id, likelihood, outcome``) for the fairness section.
@@ -53,9 +53,8 @@ def backtest(run: Run, model: RepaymentModel, scored: pd.DataFrame, *, label_def
     if len(scored) > max_borrowers:
         sample = scored.sample(n=max_borrowers, random_state=seed).sort_values("borrower_id")
     inst = run.input_rows("installments", sample["borrower_id"])
-    definition = label_definition or {}
-    labels = make_labels(inst, as_of, lookahead_days=int(definition.get("lookahead_days", 7)),
-                         horizon_days=int(definition.get("horizon_days", 90)), data_end=data_date)
+    window = {k: int(v) for k, v in (label_definition or {}).items() if k in ("lookahead_days", "horizon_days")}
+    labels = make_labels(inst, as_of, data_end=data_date, **window)  # make_labels' defaults otherwise
     labels = labels.assign(borrower_id=labels["borrower_id"].astype(str)).set_index("borrower_id")
     joined = sample.set_index("borrower_id").join(labels[["time", "event"]], how="inner")
     y = (joined["event"] & (joined["time"] <= horizon)).to_numpy()
