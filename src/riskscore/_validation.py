@@ -7,9 +7,8 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from riskscore.exceptions import DataError
+from riskscore.exceptions import FAILURE_COLUMNS, DataError
 
-FAILURE_COLUMNS = ["table", "column", "check", "index", "failure_case", "reason"]
 MAX_EXAMPLES = 3
 
 

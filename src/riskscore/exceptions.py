@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 __all__ = [
     "BundleError",
     "BundleVersionWarning",
+    "ContractError",
     "DataError",
     "DataQualityWarning",
     "PolicyError",
@@ -20,6 +21,10 @@ __all__ = [
     "RiskscoreError",
     "RunConflictError",
 ]
+
+
+#: The columns of :attr:`DataError.failure_cases`.
+FAILURE_COLUMNS = ["table", "column", "check", "index", "failure_case", "reason"]
 
 
 class RiskscoreError(Exception):
@@ -66,10 +71,38 @@ class DataError(RiskscoreError, ValueError):
             message = f"{table}: {len(failure_cases)} failure(s); see err.failure_cases"
         super().__init__(message)
 
+    @classmethod
+    def from_message(cls, table: str, message: str) -> DataError:
+        """A data error described by a sentence only (no failing cells to list).
+
+        Examples
+        --------
+        >>> from riskscore import DataError
+        >>> err = DataError.from_message("installments", "installments: 2 rows fail the contract now")
+        >>> str(err), len(err.failure_cases)
+        ('installments: 2 rows fail the contract now', 0)
+        """
+        import pandas as pd
+
+        return cls(table, pd.DataFrame(columns=FAILURE_COLUMNS), message)
+
     @property
     def reason_codes(self) -> list[str]:
         """The distinct checks that failed, in order of first appearance."""
         return list(dict.fromkeys(self.failure_cases["check"].astype(str)))
+
+
+class ContractError(RiskscoreError, ValueError):
+    """A run's manifest or output does not follow the run contract (:mod:`riskscore.contract`).
+
+    The message names the file and what is wrong with it.
+
+    Examples
+    --------
+    >>> from riskscore.exceptions import ContractError
+    >>> issubclass(ContractError, ValueError)
+    True
+    """
 
 
 class DataQualityWarning(UserWarning):

@@ -7,10 +7,12 @@ them; both use the same scoring-population definition, which is checked on every
 from __future__ import annotations
 
 from collections.abc import Iterable
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
 
+from riskscore._compat import DATE_LIKE, DATES, HasMethods, Interval, renamed_parameter, validate_params
 from riskscore.features import FeatureBuilder
 from riskscore.labels import make_labels
 from riskscore.schemas import SETTLE_TOLERANCE, validate_contacts, validate_installments
@@ -18,15 +20,24 @@ from riskscore.schemas import SETTLE_TOLERANCE, validate_contacts, validate_inst
 __all__ = ["make_snapshots", "split_xy"]
 
 
+@validate_params(
+    {"installments": [pd.DataFrame], "as_of_dates": DATES,
+     "lookahead_days": [Interval(Integral, 0, None, closed="left")],
+     "censor_days": [Interval(Integral, 1, None, closed="left")], "contacts": [pd.DataFrame, None],
+     "data_end": [*DATE_LIKE, None], "feature_builder": [HasMethods(["fit", "transform", "set_params"]), None],
+     "horizon_days": [Interval(Integral, 1, None, closed="left"), None]},
+    prefer_skip_nested_validation=True,
+)
 def make_snapshots(
     installments: pd.DataFrame,
     as_of_dates: Iterable[str | pd.Timestamp] | str | pd.Timestamp,
     *,
     lookahead_days: int = 7,
-    horizon_days: int = 90,
+    censor_days: int = 90,
     contacts: pd.DataFrame | None = None,
     data_end: str | pd.Timestamp | None = None,
     feature_builder: FeatureBuilder | None = None,
+    horizon_days: int | None = None,
 ) -> pd.DataFrame:
     """Features at each as-of date plus the label ``time`` and ``event`` (censoring explicit).
 
@@ -36,14 +47,17 @@ def make_snapshots(
         The installments table (validated here once).
     as_of_dates : date-like or iterable of date-like
         For example :func:`riskscore.labels.rolling_as_of_dates`.
-    lookahead_days, horizon_days : int
-        As in :func:`riskscore.labels.make_labels`.
+    lookahead_days, censor_days : int
+        As in :func:`riskscore.labels.make_labels` (``censor_days``: the censoring horizon of
+        the label, 90 by default).
     contacts : pandas.DataFrame, optional
         The contact log, for contact features.
     data_end : date-like, optional
         Last day payments are observed (default: the latest ``paid_date``).
     feature_builder : FeatureBuilder, optional
         Defaults to ``FeatureBuilder(lookahead_days)``; its ``lookahead_days`` must match.
+    horizon_days : int, optional
+        Deprecated: renamed ``censor_days`` in riskscore 0.2, removed in 0.4 (it wins when given).
 
     Returns
     -------
@@ -62,6 +76,9 @@ def make_snapshots(
     >>> snaps["as_of"].nunique(), bool(snaps["time"].between(1, 90).all())
     (3, True)
     """
+    if horizon_days is not None:
+        renamed_parameter("horizon_days", "censor_days")
+        censor_days = horizon_days
     builder = feature_builder if feature_builder is not None else FeatureBuilder(lookahead_days)
     if builder.lookahead_days != lookahead_days:
         raise ValueError(f"feature_builder.lookahead_days ({builder.lookahead_days}) differs from "
@@ -70,7 +87,7 @@ def make_snapshots(
     inst = validate_installments(installments)
     log = validate_contacts(contacts) if contacts is not None else None
     tol = getattr(builder, "tolerance", SETTLE_TOLERANCE)
-    labels = make_labels(inst, dates, lookahead_days=lookahead_days, horizon_days=horizon_days,
+    labels = make_labels(inst, dates, lookahead_days=lookahead_days, censor_days=censor_days,
                          data_end=data_end, tolerance=tol)
     quiet = builder.set_params(validate=False) if builder.validate else builder
     frames = []
@@ -87,6 +104,7 @@ def make_snapshots(
     return out
 
 
+@validate_params({"snapshots": [pd.DataFrame]}, prefer_skip_nested_validation=True)
 def split_xy(snapshots: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """Features and a survival label in the scikit-survival convention.
 

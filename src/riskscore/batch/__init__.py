@@ -1,23 +1,23 @@
 """The nightly job: score whole portfolios from files, in chunks, in parallel, resumably.
 
 :func:`score_portfolio` (and ``riskscore score``) runs on one machine; :func:`score_chunk` is the
-per-chunk function it shares with the Spark engine (:mod:`riskscore.spark`).
+per-chunk function it shares with the Spark engine (:func:`spark_score`, :func:`spark_score_files`,
+also reachable as :mod:`riskscore.spark`). pyspark is imported only when a Spark function runs.
 """
 
-from riskscore.batch._chunk import ChunkResult, ChunkSettings, profile_groups, score_chunk, split_capacity
-from riskscore.batch._outputs import HORIZONS, OUTPUTS, TOP_REASONS
-from riskscore.batch._run import STATE_DIR, parse_profiles, score_portfolio
+from riskscore.batch._chunk import ChunkResult, ChunkSettings, merge_stats, run_manifest, score_chunk
+from riskscore.batch._run import STATE_DIR, score_portfolio
+from riskscore.batch._spark import score as spark_score
+from riskscore.batch._spark import score_files as spark_score_files
 
 __all__ = [
-    "HORIZONS",
-    "OUTPUTS",
     "STATE_DIR",
-    "TOP_REASONS",
     "ChunkResult",
     "ChunkSettings",
-    "parse_profiles",
-    "profile_groups",
+    "merge_stats",
+    "run_manifest",
     "score_chunk",
     "score_portfolio",
-    "split_capacity",
+    "spark_score",
+    "spark_score_files",
 ]

@@ -8,27 +8,30 @@ of the chunk and the settings (rows are put in input order first), so the engine
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from riskscore.batch._inputs import borrower_hash
-from riskscore.batch._outputs import HORIZONS, OUTPUTS, TOP_REASONS
 from riskscore.batch._partition import ROW
-from riskscore.explain import LANGUAGES, Explainer, reason_codes
-from riskscore.features import hardship_signal
-from riskscore.model import RepaymentModel, feature_builder
-from riskscore.monitor import bin_counts, merge_counts
-from riskscore.policy import ContactPolicy
+from riskscore.contract import OUTPUTS, RunManifest
+from riskscore.io import sha256_file
+from riskscore.monitor import PSI_WARN, bin_counts, merge_counts, psi_summary
 from riskscore.schemas import quarantine
+from riskscore.scoring import Scored, Scorer
 
-__all__ = ["ChunkResult", "ChunkSettings", "as_utc", "merge_stats", "profile_groups", "run_summary", "score_chunk",
-           "split_capacity"]
+__all__ = ["ChunkResult", "ChunkSettings", "as_utc", "merge_stats", "run_manifest", "score_chunk"]
+
+log = logging.getLogger("riskscore.batch")
+_PACKAGES = ("riskscore", "lightgbm", "numpy", "pandas", "pyarrow", "pandera", "scikit-learn")
 
 _TABLES = ("installments", "borrowers", "contacts")
 _CASCADE = ("borrower_rejected_whole", "another table holds a rejected row of this borrower; borrower rejected whole")
@@ -55,8 +58,6 @@ class ChunkSettings:
         This chunk's share of the run's agent-call capacity (``None``: no limit).
     bad_loans : frozenset of int
         Hashes of loans that belong to several borrowers somewhere in the input.
-    language : str
-        Reason-code language for borrowers without a supported one.
     """
 
     as_of: pd.Timestamp
@@ -66,7 +67,6 @@ class ChunkSettings:
     policy_options: Mapping[str, Any] = field(default_factory=dict)
     agent_calls_per_day: int | None = None
     bad_loans: frozenset[int] = frozenset()
-    language: str = "en"
 
 
 @dataclass
@@ -76,27 +76,6 @@ class ChunkResult:
     tables: dict[str, pd.DataFrame]
     stats: dict[str, Any]
 
-
-def split_capacity(total: int | None, weights: list[float]) -> list[int | None]:
-    """Split an integer capacity in proportion to ``weights`` (largest remainder; ties to the first).
-
-    Examples
-    --------
-    >>> split_capacity(10, [1, 1, 1])
-    [4, 3, 3]
-    >>> split_capacity(None, [1, 2])
-    [None, None]
-    """
-    if total is None:
-        return [None] * len(weights)
-    w = np.asarray(weights, dtype=float)
-    if w.sum() <= 0:
-        w = np.ones(len(w))
-    exact = total * w / w.sum()
-    base = np.floor(exact).astype(int)
-    order = np.argsort(-(exact - base), kind="stable")
-    base[order[: total - int(base.sum())]] += 1
-    return [int(x) for x in base]
 
 
 def _text(v: object) -> object:
@@ -145,63 +124,9 @@ def _split(table: str, raw: pd.DataFrame, settings: ChunkSettings) -> tuple[pd.D
     return good, rejects
 
 
-def _wide_reasons(reasons: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
-    out = pd.DataFrame(index=ids)
-    top = reasons.loc[reasons["rank"] <= TOP_REASONS]
-    for i in range(1, TOP_REASONS + 1):
-        part = top.loc[top["rank"] == i].set_index("row")
-        out[f"reason_{i}_code"] = part["code"].reindex(ids).to_numpy(dtype=object)
-        out[f"reason_{i}_text"] = part["text"].reindex(ids).to_numpy(dtype=object)
-    return out
 
 
-def profile_groups(profiles: Mapping[str, str], borrowers: pd.DataFrame | None, ids: pd.Index
-                   ) -> dict[str, pd.Index]:
-    """The borrowers ``ids`` by rule profile: ``profiles`` maps the borrowers' ``country`` to a
-    profile, ``"*"`` the others (see :func:`parse_profiles`); profiles in sorted order.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> b = pd.DataFrame({"borrower_id": ["a", "b", "c"], "country": ["US", "GB", None]})
-    >>> groups = profile_groups({"US": "us_reg_f_2021", "*": "strict_v1"}, b, pd.Index(["a", "b", "c"]))
-    >>> {k: list(v) for k, v in groups.items()}
-    {'strict_v1': ['b', 'c'], 'us_reg_f_2021': ['a']}
-    """
-    default = profiles.get("*", "us_reg_f_2021")
-    if borrowers is None or len(profiles) == 1 or "country" not in borrowers:
-        return {default: ids} if len(ids) else {}
-    country = borrowers.set_index("borrower_id")["country"].reindex(ids).astype(object)
-    profile = country.map(dict(profiles)).fillna(default).to_numpy(dtype=object)
-    return {p: ids[profile == p] for p in sorted(set(profile))}
-
-
-def _plans(model_scores: pd.DataFrame, reasons: pd.DataFrame, borrowers: pd.DataFrame | None,
-           contacts: pd.DataFrame | None, settings: ChunkSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
-    empty = (pd.DataFrame(columns=OUTPUTS["plans"].names), pd.DataFrame(columns=OUTPUTS["audit"].names))
-    if borrowers is None or model_scores.empty:
-        return empty
-    log = None
-    if contacts is not None and len(contacts):
-        log = contacts.loc[contacts["contacted_at"] <= settings.now]
-    groups = profile_groups(settings.profiles, borrowers, model_scores.index)
-    caps = split_capacity(settings.agent_calls_per_day, [len(g) for g in groups.values()])
-    steps, audits = [], []
-    for (profile, ids), cap in zip(groups.items(), caps, strict=True):
-        policy = ContactPolicy(profile, agent_calls_per_day=cap, **dict(settings.policy_options))
-        known = borrowers.loc[borrowers["borrower_id"].isin(ids)]
-        part_log = None if log is None else log.loc[log["borrower_id"].isin(ids)]
-        plans = policy.plan(model_scores.loc[ids], reasons.loc[reasons["row"].isin(ids)], known, part_log,
-                            now=settings.now, validate=False)  # validated by _split a moment ago
-        steps.append(plans.steps.assign(profile=plans.profile.name, profile_version=plans.profile.version))
-        audits.append(plans.audit())
-    plan_rows = pd.concat(steps, ignore_index=True).sort_values(["borrower_id", "step"], ignore_index=True)
-    audit = pd.concat(audits, ignore_index=True).sort_values("borrower_id", kind="stable", ignore_index=True)
-    return plan_rows[OUTPUTS["plans"].names], audit[OUTPUTS["audit"].names]
-
-
-def score_chunk(frames: Mapping[str, pd.DataFrame], model: RepaymentModel, settings: ChunkSettings, *,
-                explainer: Explainer | None = None) -> ChunkResult:
+def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: ChunkSettings) -> ChunkResult:
     """Validate, score, explain and plan one chunk of borrowers.
 
     Parameters
@@ -209,22 +134,21 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], model: RepaymentModel, setti
     frames : mapping
         ``installments`` (required), ``borrowers`` and ``contacts`` (optional): the raw rows of
         the chunk's borrowers, each with the column ``_row`` (the row's position in its input).
-    model : RepaymentModel
+    scorer : Scorer
+        The run's scorer (built once per worker, reused across chunks).
     settings : ChunkSettings
-    explainer : Explainer, optional
-        Reused across chunks (built from ``model`` when not given).
 
     Returns
     -------
     ChunkResult
         ``tables``: ``scores``, ``plans``, ``audit``, ``rejects`` (see
-        :data:`riskscore.batch.OUTPUTS`); ``stats``: row and borrower counts, stage timings
+        :data:`riskscore.contract.OUTPUTS`); ``stats``: row and borrower counts, stage timings
         and the PSI bin counts.
 
     Examples
     --------
     >>> from riskscore.batch import ChunkSettings, score_chunk   # doctest: +SKIP
-    >>> score_chunk({"installments": raw}, model, settings).tables["scores"]  # doctest: +SKIP
+    >>> score_chunk({"installments": raw}, scorer, settings).tables["scores"]  # doctest: +SKIP
     """
     clock, timings = time.perf_counter(), {}
 
@@ -239,26 +163,22 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], model: RepaymentModel, setti
     lap("validate")
     inst, contacts, borrowers = good["installments"], good.get("contacts"), good.get("borrowers")
     valid_ids = pd.Index(np.sort(inst["borrower_id"].unique().astype(object)), name="borrower_id")
-    fb = feature_builder(model)
-    if len(inst):
-        X = fb.transform(inst, settings.as_of, contacts=contacts)
-    else:
-        X = pd.DataFrame(columns=fb.get_feature_names_out(), dtype=float, index=valid_ids[:0])
+    X = scorer.features(inst, settings.as_of, contacts=contacts, validate=False)  # validated a moment ago
     lap("features")
-    model_scores, psi_counts = _predict(model, X)
-    if len(X):
-        model_scores["hardship_signal"] = hardship_signal(X)  # for the planner; not an output column
-    lap("predict")
-    reasons = _explain(model, explainer, X, borrowers, model_scores, settings)
-    lap("explain")
-    plans, audit = _plans(model_scores, reasons, borrowers, contacts, settings)
+    scored = scorer.score(None, settings.as_of, borrowers=borrowers, features=X)
+    lap("score")
+    psi_counts = {}
+    reference = getattr(scorer.model, "reference_", None)
+    if reference and len(X):
+        psi_counts = bin_counts(reference, X.assign(likelihood=scored.scores["likelihood"]))
+    if borrowers is not None and len(X):
+        plans, audit = scorer.plan(scored, borrowers, contacts, now=settings.now, profiles=settings.profiles,
+                                   agent_calls_per_day=settings.agent_calls_per_day, validate=False,
+                                   **dict(settings.policy_options))
+    else:
+        plans, audit = pd.DataFrame(columns=OUTPUTS["plans"].names), pd.DataFrame(columns=OUTPUTS["audit"].names)
     lap("plan")
-
-    scores = pd.DataFrame(index=valid_ids)
-    scores["as_of"] = settings.as_of
-    scores["status"] = np.where(valid_ids.isin(X.index), "scored", "nothing_due")
-    scores = scores.join(model_scores.join(_wide_reasons(reasons, X.index)), how="left")
-    scores = scores.reset_index()[OUTPUTS["scores"].names]
+    scores = _scores_table(valid_ids, scored, settings.as_of)
     installment_ids = raw["installments"]["borrower_id"].dropna().unique()
     stats = {
         "rows_in": {t: len(df) for t, df in raw.items()},
@@ -273,6 +193,16 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], model: RepaymentModel, setti
         "psi_counts": psi_counts, "timings": timings, "check_counts": rejects["check"].value_counts().to_dict(),
     }
     return ChunkResult({"scores": scores, "plans": plans, "audit": audit, "rejects": rejects}, stats)
+
+
+def _scores_table(valid_ids: pd.Index, scored: Scored, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Every valid borrower of the chunk: ``scored`` ones with their scores, the others ``nothing_due``."""
+    scores = pd.DataFrame(index=valid_ids)
+    scores["as_of"] = as_of
+    scores["status"] = np.where(valid_ids.isin(scored.scores.index), "scored", "nothing_due")
+    names = OUTPUTS["scores"].names
+    scores = scores.join(scored.scores[[c for c in names if c in scored.scores]], how="left")
+    return scores.reset_index()[names]
 
 
 def _validate(raw: Mapping[str, pd.DataFrame], settings: ChunkSettings
@@ -294,31 +224,6 @@ def _validate(raw: Mapping[str, pd.DataFrame], settings: ChunkSettings
             rejects.append(_rejects(t, cascaded))
             good[t] = good[t].loc[~hit]
     return good, pd.concat(rejects, ignore_index=True).sort_values(["table", "row"], ignore_index=True), bad_ids
-
-
-def _predict(model: RepaymentModel, X: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[int]]]:
-    if not len(X):
-        return pd.DataFrame(index=X.index), {}
-    model_scores = model.predict_scores(X, days=HORIZONS)
-    model_scores["amount_at_risk"] = X.get("amount_outstanding", np.nan)
-    psi_counts = {}
-    if getattr(model, "reference_", None):
-        psi_counts = bin_counts(model.reference_, X.assign(likelihood=model_scores["likelihood"]))
-    return model_scores, psi_counts
-
-
-def _explain(model: RepaymentModel, explainer: Explainer | None, X: pd.DataFrame, borrowers: pd.DataFrame | None,
-             model_scores: pd.DataFrame, settings: ChunkSettings) -> pd.DataFrame:
-    """Reason codes in each borrower's language (``settings.language`` for the others); sets ``language``."""
-    langs = pd.Series(settings.language, index=X.index)
-    if borrowers is not None and len(borrowers):
-        primary = borrowers.set_index("borrower_id")["language"].reindex(X.index).str.split("-").str[0]
-        langs = primary.where(primary.isin(LANGUAGES), settings.language)
-    model_scores["language"] = langs
-    if not len(X):
-        return pd.DataFrame(columns=["row", "rank", "code", "text"])
-    lang_table = pd.DataFrame({"borrower_id": X.index, "language": langs.to_numpy()})
-    return reason_codes(explainer or Explainer(model), X, borrowers=lang_table, top=TOP_REASONS)
 
 
 def merge_stats(items: list[Mapping[str, Any]]) -> dict[str, Any]:
@@ -343,17 +248,42 @@ def merge_stats(items: list[Mapping[str, Any]]) -> dict[str, Any]:
     return total
 
 
-def run_summary(stats: Mapping[str, Any], *, planned: bool) -> dict[str, Any]:
-    """The borrower, reject and plan sections of a run manifest, from :func:`merge_stats`'s total."""
-    return {
-        "borrowers": {"in": stats.get("borrowers_in", 0), "scored": stats.get("borrowers_scored", 0),
-                      "nothing_due": stats.get("borrowers_nothing_due", 0),
-                      "rejected": stats.get("borrowers_rejected", 0)},
-        "rejects_by_check": stats.get("check_counts", {}),
-        "plans": {"borrowers": stats.get("plans_borrowers", 0), "steps": stats.get("plan_steps", 0),
-                  "actions": stats.get("actions", {}),
-                  "note": None if planned else "no borrowers table: no plans were made"},
-    }
+def run_manifest(*, engine: str, run_id: str, as_of: str, now: str, data_date: str, inputs: dict[str, Any],
+                 bundle: Path, model: Any, profiles: Mapping[str, str], settings: dict[str, Any],
+                 stats: Mapping[str, Any], rows_in: Mapping[str, int], chunks: dict[str, int],
+                 outputs: dict[str, Any], timings: dict[str, Any], planned: bool) -> RunManifest:
+    """The run's :class:`~riskscore.contract.RunManifest`, the same for both engines.
+
+    ``stats`` is :func:`merge_stats`'s total over the chunks; ``rows_in`` the rows of each
+    input table as the engine read them.
+    """
+    psi = psi_summary(getattr(model, "reference_", None), stats.get("psi_counts", {}))
+    for row in psi.get("columns", []):
+        if row["psi"] >= PSI_WARN:
+            log.warning("population drift: PSI of %s is %.3f (%s; 0.1 moderate, 0.25 major)", row["column"],
+                        row["psi"], row["flag"])
+    read = stats.get("rows_in", {})
+    bundle_manifest = getattr(model, "manifest_", {})
+    return RunManifest(
+        run_id=run_id, engine=engine, as_of=as_of, now=now, data_date=data_date, inputs=inputs,
+        model={"path": str(bundle), "sha256": sha256_file(bundle / "manifest.json"),
+               "training_window": bundle_manifest.get("training_window"),
+               "format_version": bundle_manifest.get("format_version")},
+        profiles=dict(profiles), settings=settings, chunks=chunks,
+        rows={t: {"in": int(rows_in.get(t, 0)), "rejected": int(stats.get("rows_rejected", {}).get(t, 0)),
+                  "unmatched": int(stats.get("rows_unmatched", {}).get(t, 0)), "read_by_chunks": int(read.get(t, 0))}
+              for t in rows_in},
+        borrowers={"in": stats.get("borrowers_in", 0), "scored": stats.get("borrowers_scored", 0),
+                   "nothing_due": stats.get("borrowers_nothing_due", 0),
+                   "rejected": stats.get("borrowers_rejected", 0)},
+        rejects_by_check=dict(stats.get("check_counts", {})),
+        plans={"borrowers": stats.get("plans_borrowers", 0), "steps": stats.get("plan_steps", 0),
+               "actions": dict(stats.get("actions", {})),
+               "note": None if planned else "no borrowers table: no plans were made"},
+        outputs=outputs, psi=psi,
+        timings_s={**timings, "chunk_stages_cpu": {k: round(v, 3) for k, v in stats.get("timings", {}).items()}},
+        versions={p: version(p) for p in _PACKAGES},
+    )
 
 
 def as_utc(ts: str | pd.Timestamp) -> pd.Timestamp:

@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from riskscore.batch._inputs import DistinctSketch, borrower_hash, bucket_of, iter_batches
-from riskscore.schemas._checks import DATA_DATE_QUANTILE, data_date_from
+from riskscore.schemas import DATA_DATE_QUANTILE, data_date_from
 
 __all__ = ["ROW", "conflicting_loans", "count_borrowers", "infer_data_date", "n_chunks", "partition", "read_chunk"]
 

@@ -37,17 +37,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from riskscore.batch._chunk import (
-    ChunkSettings,
-    as_utc,
-    merge_stats,
-    run_summary,
-    score_chunk,
-    split_capacity,
-    stats_json,
-)
+from riskscore.batch._chunk import ChunkSettings, as_utc, merge_stats, run_manifest, score_chunk, stats_json
 from riskscore.batch._inputs import fingerprint
-from riskscore.batch._outputs import OUTPUTS, to_arrow
 from riskscore.batch._partition import (
     conflicting_loans,
     count_borrowers,
@@ -57,62 +48,31 @@ from riskscore.batch._partition import (
     read_chunk,
 )
 from riskscore.batch._progress import Progress
+from riskscore.contract import OUTPUTS, RunManifest, to_arrow
 from riskscore.exceptions import RunConflictError
-from riskscore.explain import Explainer
 from riskscore.io import atomic_parquet_writer, sha256_file, write_text
-from riskscore.model import RepaymentModel, load_bundle
-from riskscore.monitor import PSI_WARN, psi_summary
-from riskscore.policy import load_profile
-from riskscore.schemas._checks import FUTURE_TOLERANCE_DAYS
+from riskscore.model import RepaymentModel
+from riskscore.policy import parse_profiles, split_capacity
+from riskscore.schemas import FUTURE_TOLERANCE_DAYS
+from riskscore.scoring import Scorer
 
-__all__ = ["parse_profiles", "score_portfolio"]
+__all__ = ["score_portfolio"]
 
 log = logging.getLogger("riskscore.batch")
 STATE_DIR = ".riskscore-run"
 _PACKAGES = ("riskscore", "lightgbm", "numpy", "pandas", "pyarrow", "pandera", "scikit-learn")
 
 
-def parse_profiles(profile: str | os.PathLike[str] | Mapping[str, str]) -> dict[str, str]:
-    """Profiles by country: ``"us_reg_f_2021"``, a YAML path, or ``"US=us_reg_f_2021,CN=cn_gbt45251_2025,*=strict_v1"``.
-
-    The key ``*`` is the profile of every other borrower (and of all when the borrowers table
-    has no ``country`` column). Each profile is loaded once here, so a typo fails before any work.
-
-    Examples
-    --------
-    >>> parse_profiles("US=us_reg_f_2021,*=strict_v1")
-    {'US': 'us_reg_f_2021', '*': 'strict_v1'}
-    >>> parse_profiles("uk_fca_conc7_2024")
-    {'*': 'uk_fca_conc7_2024'}
-    """
-    if isinstance(profile, Mapping):
-        mapping = {str(k): str(v) for k, v in profile.items()}
-    elif "=" in str(profile):
-        mapping = {}
-        for part in str(profile).split(","):
-            key, sep, value = part.partition("=")
-            if not sep or not key.strip() or not value.strip():
-                raise ValueError(f"Cannot read the profile mapping {profile!r}: write COUNTRY=PROFILE,...,*=PROFILE.")
-            mapping[key.strip()] = value.strip()
-    else:
-        mapping = {"*": str(profile)}
-    mapping.setdefault("*", "strict_v1")
-    for name in mapping.values():
-        load_profile(name)
-    return {k: str(Path(v).resolve()) if Path(v).suffix in (".yaml", ".yml") else v for k, v in mapping.items()}
-
-
 # -- worker side ---------------------------------------------------------------------------------
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(bundle: str, quiet: bool = True) -> None:
+def _init_worker(bundle: str, options: dict[str, Any], quiet: bool = True) -> None:
     if quiet:  # worker processes: the driver logs progress and drift
         logging.getLogger("riskscore").setLevel(logging.WARNING)
-    model = load_bundle(bundle)
-    explainer = Explainer(model)
-    explainer.forest  # noqa: B018 - flatten the trees now, while the driver partitions
-    _WORKER.update(model=model, explainer=explainer, index={})
+    scorer = Scorer.from_bundle(bundle, **options)
+    scorer.explainer.forest  # noqa: B018 - flatten the trees now, while the driver partitions
+    _WORKER.update(scorer=scorer, index={})
 
 
 def _chunk_task(state_dir: str, bucket: int, settings: ChunkSettings) -> dict[str, Any]:
@@ -123,7 +83,7 @@ def _chunk_task(state_dir: str, bucket: int, settings: ChunkSettings) -> dict[st
         index = _WORKER["index"][state_dir] = json.loads((folder / "part" / "index.json").read_text())
     frames = read_chunk(folder / "part", index, bucket)
     read_s = time.perf_counter() - started
-    result = score_chunk(frames, _WORKER["model"], settings, explainer=_WORKER["explainer"])
+    result = score_chunk(frames, _WORKER["scorer"], settings)
     started = time.perf_counter()
     for name, schema in OUTPUTS.items():
         with atomic_parquet_writer(folder / "chunks" / f"{name}-{bucket:05d}.parquet", schema) as w:
@@ -218,7 +178,10 @@ def score_portfolio(
     n_jobs: int | None = None,
     batch_rows: int = 1_000_000,
     progress: str = "auto",
-) -> dict[str, Any]:
+    allow_missing_contacts: bool = False,
+    model_sha256: str | None = None,
+    language: str = "en",
+) -> RunManifest:
     """Score a whole portfolio from files: scores, contact plans, audit, rejects and a manifest.
 
     Parameters
@@ -255,10 +218,17 @@ def score_portfolio(
     batch_rows : int, default 1_000_000
         Rows read at a time in the partition pass.
     progress : {"auto", "bar", "log", "off"}, default "auto"
+    allow_missing_contacts : bool, default False
+        Score a bundle trained with contact-log features without ``contacts`` (those features
+        are then missing); without it such a run is refused before any work.
+    model_sha256 : str, optional
+        Pin the bundle (:func:`riskscore.model.bundle_digest`): any other bundle is refused.
+    language : str, default "en"
+        Reason language of borrowers without a supported ``language``.
 
     Returns
     -------
-    dict
+    RunManifest
         The manifest (also written to ``out/manifest.json``).
 
     Raises
@@ -271,7 +241,7 @@ def score_portfolio(
     >>> from riskscore.batch import score_portfolio
     >>> manifest = score_portfolio("data/sample/installments.parquet", "models/sample", "2025-10-02",
     ...                            "runs/nightly", borrowers="data/sample/borrowers.parquet")  # doctest: +SKIP
-    >>> manifest["borrowers"]["scored"]  # doctest: +SKIP
+    >>> manifest.borrowers["scored"]  # doctest: +SKIP
     """
     wall = time.perf_counter()
     out = Path(out)
@@ -283,7 +253,12 @@ def score_portfolio(
     inputs = {"installments": Path(installments)}
     inputs |= {k: Path(v) for k, v in (("borrowers", borrowers), ("contacts", contacts)) if v is not None}
     bundle = Path(bundle)
-    model = load_bundle(bundle)  # verifies every file before any work
+    scorer_options = {"allow_missing_contacts": allow_missing_contacts, "language": language,
+                      "sha256": model_sha256}
+    scorer = Scorer.from_bundle(bundle, **scorer_options)  # verifies every file before any work
+    if contacts is None:  # refused now, not in every worker
+        scorer.features(pd.DataFrame(columns=["borrower_id"]), as_of_ts, validate=False)
+    model = scorer.model
     profiles = parse_profiles(profile)
     prints = {name: fingerprint(p) for name, p in inputs.items()}
     config = {
@@ -293,6 +268,7 @@ def score_portfolio(
         "profiles": {k: (v, sha256_file(v) if Path(v).exists() else None) for k, v in profiles.items()},
         "chunk_borrowers": chunk_borrowers, "agent_calls_per_day": agent_calls_per_day,
         "policy_options": dict(policy_options or {}), "riskscore": version("riskscore"),
+        "allow_missing_contacts": allow_missing_contacts, "language": language,
     }
     out.mkdir(parents=True, exist_ok=True)
     state = _open_state(out, config)
@@ -303,11 +279,12 @@ def score_portfolio(
         log.info("the run in %s is already complete; nothing to do", out)
         shutil.rmtree(state_dir / "part", ignore_errors=True)
         shutil.rmtree(state_dir / "chunks", ignore_errors=True)
-        return json.loads((out / "manifest.json").read_text())
+        return RunManifest.read(out / "manifest.json")
     # workers start (import, load and verify the bundle) while this process reads and partitions
-    pool = _start_pool(max(1, n_jobs or _cores()), bundle)
+    pool = _start_pool(max(1, n_jobs or _cores()), bundle, scorer_options)
     try:
         manifest = _stages(out, state, inputs, bundle, model, prints, as_of_ts, profiles, pool, timings, wall,
+                           scorer_options,
                            chunk_borrowers=chunk_borrowers, now=now, data_date=data_date, batch_rows=batch_rows,
                            agent_calls_per_day=agent_calls_per_day, policy_options=policy_options, progress=progress)
     finally:
@@ -316,11 +293,11 @@ def score_portfolio(
     return manifest
 
 
-def _start_pool(jobs: int, bundle: Path) -> ProcessPoolExecutor | None:
+def _start_pool(jobs: int, bundle: Path, options: dict[str, Any]) -> ProcessPoolExecutor | None:
     if jobs == 1:
         return None
     pool = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_init_worker,
-                               initargs=(str(bundle),))
+                               initargs=(str(bundle), options))
     for _ in range(jobs):
         pool.submit(_warm)
     return pool
@@ -332,9 +309,9 @@ def _warm() -> None:
 
 def _stages(out: Path, state: dict[str, Any], inputs: dict[str, Path], bundle: Path, model: RepaymentModel,
             prints: dict[str, Any], as_of_ts: pd.Timestamp, profiles: dict[str, str],
-            pool: ProcessPoolExecutor | None, timings: dict[str, float], wall: float, *, chunk_borrowers: int,
-            now: object, data_date: object, batch_rows: int, agent_calls_per_day: int | None,
-            policy_options: Mapping[str, Any] | None, progress: str) -> dict[str, Any]:
+            pool: ProcessPoolExecutor | None, timings: dict[str, float], wall: float, scorer_options: dict[str, Any],
+            *, chunk_borrowers: int, now: object, data_date: object, batch_rows: int,
+            agent_calls_per_day: int | None, policy_options: Mapping[str, Any] | None, progress: str) -> RunManifest:
     state_dir = out / STATE_DIR
     stages = state["stages"]
     if "count" not in stages:
@@ -356,14 +333,14 @@ def _stages(out: Path, state: dict[str, Any], inputs: dict[str, Path], bundle: P
                               bad_loans=frozenset(int(x) for x in part["bad_loans"]), agent_calls_per_day=cap)
                 for cap in caps]
     t = time.perf_counter()
-    todo = _chunks_stage(state_dir, bundle, settings, pool, progress)
+    todo = _chunks_stage(state_dir, bundle, settings, pool, progress, scorer_options)
     timings["chunks"] = time.perf_counter() - t
     t = time.perf_counter()
     files = _assemble(out, n)
     timings["assemble"] = time.perf_counter() - t
     stats = merge_stats([json.loads((state_dir / "chunks" / f"{b:05d}.json").read_text()) for b in range(n)])
     manifest = _manifest(state, prints, bundle, model, stats, files, timings, wall, todo, n)
-    write_text(out / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
+    write_text(out / "manifest.json", manifest.to_json())
     state["complete"] = True
     _save_state(out, state)
     shutil.rmtree(state_dir / "part", ignore_errors=True)
@@ -392,7 +369,7 @@ def _partition_stage(inputs: dict[str, Path], folder: Path, count: dict[str, Any
 
 
 def _chunks_stage(state_dir: Path, bundle: Path, settings: list[ChunkSettings], pool: ProcessPoolExecutor | None,
-                  progress: str) -> int:
+                  progress: str, scorer_options: dict[str, Any]) -> int:
     """Score the chunks without a done-marker; returns how many were scored now."""
     n = len(settings)
     (state_dir / "chunks").mkdir(exist_ok=True)
@@ -402,7 +379,7 @@ def _chunks_stage(state_dir: Path, bundle: Path, settings: list[ChunkSettings], 
     bar = Progress(len(todo), mode=progress)
     if pool is None:
         if todo:
-            _init_worker(str(bundle), quiet=False)
+            _init_worker(str(bundle), scorer_options, quiet=False)
         for b in todo:
             bar.update(_chunk_task(str(state_dir), b, settings[b])["borrowers_in"])
     else:
@@ -414,32 +391,15 @@ def _chunks_stage(state_dir: Path, bundle: Path, settings: list[ChunkSettings], 
 
 def _manifest(state: dict[str, Any], prints: dict[str, Any], bundle: Path, model: RepaymentModel,
               stats: dict[str, Any], files: dict[str, Any], timings: dict[str, float], wall: float,
-              ran: int, n: int) -> dict[str, Any]:
-    psi = psi_summary(getattr(model, "reference_", None), stats.get("psi_counts", {}))
-    for row in psi.get("columns", []):
-        if row["psi"] >= PSI_WARN:
-            log.warning("population drift: PSI of %s is %.3f (%s; 0.1 moderate, 0.25 major)", row["column"],
-                        row["psi"], row["flag"])
+              ran: int, n: int) -> RunManifest:
     config = state["config"]
     part = state["stages"]["partition"]
-    rows_in = stats.get("rows_in", {})
-    return {
-        "run_id": state["key"][:16], "format": "riskscore-run", "format_version": "1.0",
-        "as_of": config["as_of"], "now": state["stages"]["count"]["now"], "data_date": part["data_date"],
-        "inputs": prints,
-        "model": {"path": str(bundle), "sha256": config["model"],
-                  "training_window": model.manifest_.get("training_window"),
-                  "format_version": model.manifest_.get("format_version")},
-        "profiles": {k: v[0] for k, v in config["profiles"].items()},
-        "settings": {k: config[k] for k in ("chunk_borrowers", "agent_calls_per_day", "policy_options")},
-        "chunks": {"total": n, "run_now": ran, "resumed": n - ran},
-        "rows": {t: {"in": part["rows"].get(t, 0), "rejected": stats.get("rows_rejected", {}).get(t, 0),
-                     "unmatched": stats.get("rows_unmatched", {}).get(t, 0), "read_by_chunks": rows_in.get(t, 0)}
-                 for t in part["rows"]},
-        **run_summary(stats, planned="borrowers" in prints),
-        "outputs": files,
-        "timings_s": {"wall": round(time.perf_counter() - wall, 3), **{k: round(v, 3) for k, v in timings.items()},
-                      "chunk_stages_cpu": {k: round(v, 3) for k, v in stats.get("timings", {}).items()}},
-        "psi": psi,
-        "versions": {p: version(p) for p in _PACKAGES},
-    }
+    return run_manifest(
+        engine="local", run_id=state["key"][:16], as_of=config["as_of"], now=state["stages"]["count"]["now"],
+        data_date=part["data_date"], inputs=prints, bundle=bundle, model=model,
+        profiles={k: v[0] for k, v in config["profiles"].items()},
+        settings={k: config[k] for k in ("chunk_borrowers", "agent_calls_per_day", "policy_options",
+                                         "allow_missing_contacts", "language")},
+        stats=stats, rows_in=part["rows"], chunks={"total": n, "run_now": ran, "resumed": n - ran}, outputs=files,
+        timings={"wall": round(time.perf_counter() - wall, 3), **{k: round(v, 3) for k, v in timings.items()}},
+        planned="borrowers" in prints)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import riskscore
+from riskscore.contract import RunManifest
 from riskscore.datasets import summarize_installments, write_world
 from riskscore.exceptions import DataError, RiskscoreError
 from riskscore.io import read_table
@@ -69,7 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--as-of", required=True, help="as-of date of the features (YYYY-MM-DD)")
     sc.add_argument("--out", type=Path, required=True, help="output folder")
     sc.add_argument("--borrowers", type=Path, help="borrowers table (needed for contact plans)")
-    sc.add_argument("--contacts", type=Path, help="contact log")
+    sc.add_argument("--contacts", type=Path, help="contact log (required by a bundle trained with contact features)")
+    sc.add_argument("--allow-missing-contacts", action="store_true",
+                    help="score a bundle trained with contact features without --contacts (those features missing)")
+    sc.add_argument("--model-sha256", help="pin the bundle: refuse any bundle whose manifest digest differs")
     sc.add_argument("--profile", default="us_reg_f_2021",
                     help="rule profile: a name, a YAML file, or COUNTRY=PROFILE,...,*=PROFILE (default us_reg_f_2021)")
     sc.add_argument("--chunk-borrowers", type=int, default=50_000, help="borrowers per chunk (default 50000)")
@@ -220,7 +224,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     model, report = train(inst, contacts=contacts, as_of_start=start, as_of_end=stop, freq=args.freq, data_end=end,
                           model=RepaymentModel(random_state=args.seed))
     save_bundle(model, args.out, metrics=report["metrics"], label_definition=report["label_definition"],
-                training_window=report["training_window"], reference=report["reference"], overwrite=args.overwrite)
+                training_window=report["training_window"], reference=report["reference"],
+                feature_builder=report["feature_builder"], overwrite=args.overwrite)
     m = report["metrics"]
     rows = report["rows"]
     print(f"Trained on {rows['train']} snapshots, validated on {rows['valid']}, tested on {rows['test']} "
@@ -276,7 +281,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_score(args: argparse.Namespace) -> int:
     options = dict(installments=args.installments, as_of=args.as_of, borrowers=args.borrowers,
                    contacts=args.contacts, profile=args.profile, chunk_borrowers=args.chunk_borrowers, now=args.now,
-                   data_date=args.data_date, agent_calls_per_day=args.agent_calls_per_day)
+                   data_date=args.data_date, agent_calls_per_day=args.agent_calls_per_day,
+                   allow_missing_contacts=args.allow_missing_contacts, model_sha256=args.model_sha256)
     if args.engine == "spark":
         from riskscore.spark import score_files
 
@@ -355,23 +361,23 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_run(m: dict, out: Path) -> None:
-    b, rows = m["borrowers"], m["rows"]
-    print(f"Run {m['run_id']} at as-of {m['as_of']}: {b['in']} borrowers in; {b['scored']} scored, "
+def _print_run(m: RunManifest, out: Path) -> None:
+    b = m.borrowers
+    print(f"Run {m.run_id} ({m.engine}) at as-of {m.as_of}: {b['in']} borrowers in; {b['scored']} scored, "
           f"{b['nothing_due']} with nothing due, {b['rejected']} rejected.")
-    print("  rows in/rejected: " + ", ".join(f"{t} {r['in']}/{r['rejected']}" for t, r in rows.items()))
-    if m["plans"]["note"]:
-        print(f"  {m['plans']['note']}")
+    print("  rows in/rejected: " + ", ".join(f"{t} {r['in']}/{r['rejected']}" for t, r in m.rows.items()))
+    if m.plans["note"]:
+        print(f"  {m.plans['note']}")
     else:
-        print(f"  plans for {m['plans']['borrowers']} borrowers: "
-              + ", ".join(f"{a} {n}" for a, n in sorted(m["plans"]["actions"].items())))
-    if m["psi"]["available"]:
-        score = m["psi"]["score"]
-        flagged = m["psi"]["flagged"]
+        print(f"  plans for {m.plans['borrowers']} borrowers: "
+              + ", ".join(f"{a} {n}" for a, n in sorted(m.plans["actions"].items())))
+    if m.psi.get("available"):
+        score = m.psi["score"]
+        flagged = m.psi["flagged"]
         head = f"PSI of the score {score[0]['psi']:.3f} ({score[0]['flag']}); " if score else ""
         tail = f": {', '.join(flagged[:5])}" if flagged else ""
         print(f"  {head}{len(flagged)} column(s) at PSI >= 0.1{tail}")
-    print(f"  wall {m['timings_s']['wall']:.1f} s; outputs in {out}/ (manifest.json, scores, plans, audit, rejects)")
+    print(f"  wall {m.timings_s['wall']:.1f} s; outputs in {out}/ (manifest.json, scores, plans, audit, rejects)")
 
 
 #: The profile the demo applies to each country of the sample (others get the strictest).
@@ -403,9 +409,9 @@ def _demo_run(args: argparse.Namespace, frames: dict, end: str) -> None:
     scored = scores.loc[scores["status"] == "scored"].set_index("borrower_id")
     labels = make_labels(frames["installments"], as_of, data_end=end).set_index("borrower_id").loc[scored.index]
     repaid = (labels["event"] & (labels["time"] <= 30)).mean()
-    print(f"  riskscore score at {as_of.date()} with {args.bundle}: {m['borrowers']['scored']} borrowers scored, "
-          f"{m['borrowers']['nothing_due']} with nothing due, {m['borrowers']['rejected']} rejected "
-          f"({m['chunks']['total']} chunks, {m['timings_s']['wall']:.1f} s)")
+    print(f"  riskscore score at {as_of.date()} with {args.bundle}: {m.borrowers['scored']} borrowers scored, "
+          f"{m.borrowers['nothing_due']} with nothing due, {m.borrowers['rejected']} rejected "
+          f"({m.chunks['total']} chunks, {m.timings_s['wall']:.1f} s)")
     print(f"  mean likelihood of repaying within 30 days {scored['likelihood'].mean():.1%} "
           f"(observed afterwards: {repaid:.1%})")
     grades = scored["grade"].value_counts().sort_index()
@@ -417,8 +423,8 @@ def _demo_run(args: argparse.Namespace, frames: dict, end: str) -> None:
     print(f"  contact plans at {now:%Y-%m-%d %H:%M} UTC ({', '.join(sorted(plans['profile'].unique()))}): "
           + ", ".join(f"{a} {n}" for a, n in plans["action"].value_counts().items())
           + f"; check_plans finds {violations} violation(s)")
-    score_psi = m["psi"]["score"][0]["psi"] if m["psi"].get("score") else float("nan")
-    print(f"  PSI of the score against training {score_psi:.3f}; {len(m['psi'].get('flagged', []))} feature(s) "
+    score_psi = m.psi["score"][0]["psi"] if m.psi.get("score") else float("nan")
+    print(f"  PSI of the score against training {score_psi:.3f}; {len(m.psi.get('flagged', []))} feature(s) "
           "at PSI >= 0.1 (a single as-of date against training's many: see manifest.json)")
     from riskscore.report import write_report
 

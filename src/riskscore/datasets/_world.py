@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from numbers import Integral
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from riskscore._compat import DATE_LIKE, Interval, validate_params
 from riskscore.datasets import _truth
 from riskscore.datasets._borrowers import draw_borrowers, draw_traits
 from riskscore.datasets._contacts import contact_log
@@ -288,6 +290,11 @@ def _assemble(n_borrowers: int, seed: int, params: WorldParams, start: pd.Timest
     return World(**frames, params=params, seed=seed, n_borrowers=n_borrowers, start=start, end=end)
 
 
+@validate_params(
+    {"n_borrowers": [Interval(Integral, 1, None, closed="left")], "seed": [Interval(Integral, 0, None, closed="left")],
+     "start": DATE_LIKE, "months": [Interval(Integral, 1, None, closed="left")], "params": [WorldParams, None]},
+    prefer_skip_nested_validation=True,
+)
 def generate(
     n_borrowers: int,
     *,
@@ -300,14 +307,14 @@ def generate(
 
     Parameters
     ----------
-    n_borrowers : int
+    n_borrowers : int >= 1
         Number of borrowers (each has 1-4 loans; about 15 installment rows on average).
-    seed : int, default 0
+    seed : int >= 0, default 0
         Everything is a deterministic function of the seed. The first ``n`` borrowers of a
         larger world with the same seed are this world.
     start : date-like, default "2024-01-01"
         First day of the data window.
-    months : int, default 24
+    months : int >= 1, default 24
         Length of the data window; no payment is observed after it (schedules run on).
     params : WorldParams, optional
         The world's behaviour; defaults documented in :class:`WorldParams`.
@@ -330,12 +337,6 @@ def generate(
     >>> riskscore.validate_installments(world.installments).shape[1]
     7
     """
-    if isinstance(n_borrowers, bool) or not isinstance(n_borrowers, int | np.integer) or n_borrowers < 1:
-        raise ValueError(f"The 'n_borrowers' parameter of generate must be an int >= 1, got {n_borrowers!r}.")
-    if not isinstance(months, int | np.integer) or months < 1:
-        raise ValueError(f"The 'months' parameter of generate must be an int >= 1, got {months!r}.")
-    if not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"The 'seed' parameter of generate must be an int >= 0, got {seed!r}.")
     first, last = window(start, months)
     return _assemble(int(n_borrowers), int(seed), params or WorldParams(), first, last)
 

@@ -9,12 +9,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskscore.batch import parse_profiles, profile_groups, split_capacity
 from riskscore.evaluation._simulate import Round
-from riskscore.explain import Explainer, reason_codes
-from riskscore.features import hardship_signal
 from riskscore.model import RepaymentModel
-from riskscore.policy import ContactPolicy, DaysPastDuePolicy, MaxContactPolicy, check_plans
+from riskscore.policy import (
+    ContactPolicy,
+    DaysPastDuePolicy,
+    MaxContactPolicy,
+    check_plans,
+    parse_profiles,
+    plan_portfolio,
+)
+from riskscore.scoring import Scorer
 
 __all__ = ["POLICIES", "PolicySpec", "policy"]
 
@@ -49,40 +54,39 @@ class PolicySpec:
             raise ValueError("The 'riskscore_uplift' policy needs a fitted uplift model.")
 
 
-def _scores(spec: PolicySpec, rnd: Round, ids: pd.Index, explainer: Explainer | None
+def _scores(spec: PolicySpec, rnd: Round, ids: pd.Index, scorer: Scorer | None
             ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Scores (and reasons) of the borrowers who owe at this round, as the policy needs them."""
     b = pd.Index(rnd.portfolio.ids).get_indexer(ids)
-    if spec.kind in ("max_contact", "days_past_due"):
+    if scorer is None:  # the baselines read the arrears, not a model
         return pd.DataFrame({"days_past_due": rnd.days_past_due[b], "amount_at_risk": rnd.amount_at_risk[b]},
                             index=ids.rename("borrower_id")), None
-    model = spec.model
-    X = rnd.features(model)
-    X = X.loc[X.index.isin(ids)]
-    scores = model.predict_scores(X, days=(30,))[["likelihood", "expected_days"]]
-    scores["amount_at_risk"] = X["amount_outstanding"].fillna(0.0).clip(lower=0.0)
-    scores["hardship_signal"] = hardship_signal(X)
+    X = rnd.features(scorer)
+    scored = scorer.score(None, rnd.as_of, borrowers=rnd.borrowers, features=X.loc[X.index.isin(ids)])
+    scores = scored.scores
     if spec.kind == "riskscore_uplift":
-        scores["call_value"] = spec.uplift.value(X, scores["amount_at_risk"])
+        scores["call_value"] = spec.uplift.value(scored.features, scores["amount_at_risk"])
     elif spec.random_calls:
         scores["call_value"] = np.random.default_rng([spec.seed, rnd.day]).random(len(scores))
-    reasons = reason_codes(explainer, X, borrowers=rnd.borrowers, fallback="en")
-    return scores.rename_axis("borrower_id"), reasons
+    return scores, scored.reasons
 
 
-def _planner(spec: PolicySpec, profile: str, capacity: int | None) -> ContactPolicy:
-    if spec.kind == "max_contact":
-        return MaxContactPolicy(profile, **spec.options)
+def _planner(spec: PolicySpec) -> Callable[..., ContactPolicy]:
+    """The planner class of ``spec`` as :func:`~riskscore.policy.plan_portfolio` calls it."""
+    if spec.kind == "max_contact":  # contacts to the profile's caps: no capacity to share
+        return lambda profile, agent_calls_per_day=None, **options: MaxContactPolicy(profile, **options)
     if spec.kind == "days_past_due":
-        return DaysPastDuePolicy(profile, agent_calls_per_day=capacity, **spec.options)
-    value = (lambda s: s["call_value"]) if (spec.kind == "riskscore_uplift" or spec.random_calls) else None
-    return ContactPolicy(profile, agent_calls_per_day=capacity, call_value=value, **spec.options)
+        return DaysPastDuePolicy
+    return ContactPolicy
 
 
 def policy(spec: PolicySpec) -> tuple[Callable[[Round], pd.DataFrame], Callable[[pd.DataFrame, Round], int]]:
     """(planner, checker) of a policy for :func:`~riskscore.evaluation.simulate`."""
     profiles = parse_profiles(spec.profiles) if isinstance(spec.profiles, str) else dict(spec.profiles)
-    explainer = Explainer(spec.model) if spec.model is not None else None  # the flattened trees, once
+    scorer = Scorer(spec.model) if spec.kind.startswith("riskscore") else None  # one explainer per policy
+    options = dict(spec.options)
+    if spec.kind == "riskscore_uplift" or spec.random_calls:
+        options["call_value"] = lambda s: s["call_value"]
 
     def plan(rnd: Round) -> pd.DataFrame:
         ids = pd.Index(rnd.portfolio.ids[rnd.owing], name="borrower_id")
@@ -91,16 +95,11 @@ def policy(spec: PolicySpec) -> tuple[Callable[[Round], pd.DataFrame], Callable[
         if spec.holdout > 0:  # a random no-contact holdout (for the logged data of the uplift model)
             u = np.random.default_rng([spec.seed, 7, rnd.day]).random(len(ids))
             ids = ids[u >= spec.holdout]
-        scores, reasons = _scores(spec, rnd, ids, explainer)
-        groups = profile_groups(profiles, rnd.borrowers, scores.index)
-        caps = split_capacity(spec.agent_calls_per_day, [len(g) for g in groups.values()])
-        out = []
-        for (name, members), cap in zip(groups.items(), caps, strict=True):
-            r = None if reasons is None else reasons.loc[reasons["row"].isin(members)]
-            steps = _planner(spec, name, cap).plan(scores.loc[members], r, rnd.borrowers, rnd.contacts, rnd.now,
-                                                   validate=False).steps
-            out.append(steps.assign(profile=name))
-        return pd.concat(out, ignore_index=True)
+        scores, reasons = _scores(spec, rnd, ids, scorer)
+        steps, _ = plan_portfolio(scores, reasons, rnd.borrowers, rnd.contacts, now=rnd.now, profiles=profiles,
+                                  agent_calls_per_day=spec.agent_calls_per_day, planner=_planner(spec),
+                                  validate=False, **options)
+        return steps
 
     def check(steps: pd.DataFrame, rnd: Round) -> int:
         return sum(len(check_plans(part, rnd.borrowers, rnd.contacts, name, validate=False))

@@ -21,7 +21,7 @@ import pandas as pd
 
 from riskscore.datasets import PRESSURE_ACTIONS, ResponseParams, WorldParams, uniform
 from riskscore.evaluation._state import Portfolio
-from riskscore.model import RepaymentModel, feature_builder
+from riskscore.scoring import Scorer
 
 __all__ = ["Round", "SimResult", "simulate"]
 
@@ -48,13 +48,13 @@ class Round:
         """The installments table with the payments made so far (dated up to ``as_of``)."""
         return self.portfolio.installments(self.day)
 
-    def features(self, model: RepaymentModel) -> pd.DataFrame:
-        """``model``'s features at ``as_of`` (index: borrower ids as text), built once per round."""
-        if id(model) not in self._features:
-            X = feature_builder(model).transform(self.installments(), self.as_of, contacts=self.contacts)
-            X.index = X.index.astype(str)
-            self._features[id(model)] = X
-        return self._features[id(model)]
+    def features(self, scorer: Scorer) -> pd.DataFrame:
+        """The scorer's features at ``as_of`` (index: borrower ids as text), built once per round and model."""
+        key = id(scorer.model)
+        if key not in self._features:
+            self._features[key] = scorer.features(self.installments(), self.as_of, contacts=self.contacts,
+                                                  validate=False)
+        return self._features[key]
 
 
 @dataclass

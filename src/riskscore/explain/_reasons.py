@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 import pandas as pd
 
+from riskscore._compat import Interval, StrOptions, validate_params
 from riskscore.explain._catalogue import FAMILIES, LANGUAGES, NO_ADVERSE, SENTENCES, feature_kind, quote
 from riskscore.explain._global import family_totals
 from riskscore.explain._shap import BASE_VALUE, Explainer
@@ -20,8 +23,6 @@ _DIRECTIONS = ("adverse", "favourable", "both")
 
 def _languages(index: pd.Index, language: str, borrowers: pd.DataFrame | None, ids: object,
                fallback: str | None) -> np.ndarray:
-    if language not in LANGUAGES:
-        raise ValueError(f"language must be one of {LANGUAGES}, got {language!r}.")
     if borrowers is None:
         return np.full(len(index), language, dtype=object)
     if "borrower_id" not in borrowers or "language" not in borrowers:
@@ -42,6 +43,13 @@ def _languages(index: pd.Index, language: str, borrowers: pd.DataFrame | None, i
     return langs.to_numpy(dtype=object)
 
 
+@validate_params(
+    {"model": [RepaymentModel, Explainer], "X": [pd.DataFrame], "shap": [pd.DataFrame, None],
+     "language": [StrOptions(set(LANGUAGES))], "borrowers": [pd.DataFrame, None], "ids": ["array-like", None],
+     "fallback": [StrOptions(set(LANGUAGES)), None], "top": [Interval(Integral, 1, None, closed="left")],
+     "direction": [StrOptions(set(_DIRECTIONS))], "min_impact": [Interval(Real, 0, None, closed="left")]},
+    prefer_skip_nested_validation=True,
+)
 def reason_codes(model: RepaymentModel | Explainer, X: pd.DataFrame, *, shap: pd.DataFrame | None = None,
                  language: str = "en", borrowers: pd.DataFrame | None = None, ids: object = None,
                  fallback: str | None = None, top: int = 4, direction: str = "adverse",
@@ -73,9 +81,9 @@ def reason_codes(model: RepaymentModel | Explainer, X: pd.DataFrame, *, shap: pd
         The borrower_id of each row of ``X``.
     fallback : str, optional
         Catalogue for borrowers whose language has none; by default such a borrower is an error.
-    top : int, default 4
+    top : int >= 1, default 4
     direction : {"adverse", "favourable", "both"}, default "adverse"
-    min_impact : float, default 0.01
+    min_impact : float >= 0, default 0.01
         Smallest family SHAP (in log-odds) that counts as a reason.
 
     Returns
@@ -88,10 +96,6 @@ def reason_codes(model: RepaymentModel | Explainer, X: pd.DataFrame, *, shap: pd
     >>> from riskscore.explain import reason_codes
     >>> reason_codes(model, X.head(2), language="zh")[["row", "code", "text"]]  # doctest: +SKIP
     """
-    if direction not in _DIRECTIONS:
-        raise ValueError(f"direction must be one of {_DIRECTIONS}, got {direction!r}.")
-    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
-        raise ValueError(f"top must be a positive int, got {top!r}.")
     explainer = model if isinstance(model, Explainer) else Explainer(model)
     if shap is None:
         shap = explainer.shap_values(X)

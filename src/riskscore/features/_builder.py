@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from riskscore._compat import Interval, StrOptions, invalid_parameter
 from riskscore.features._contacts import contact_features
 from riskscore.features._history import (
     arrears_features,
@@ -32,16 +33,17 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
     is used: payments dated after it are ignored, and installments due after
     ``as_of + lookahead_days`` contribute only their scheduled date and amount.
 
-    Nothing is learned from data: ``fit`` only checks the parameters, so the builder can sit
+    Nothing is learned from data: ``fit`` only checks the parameters (``transform`` and
+    ``get_feature_names_out`` check them too, since fitting is optional), so the builder can sit
     in a ``Pipeline`` and be cloned, and can never leak a training set's outcomes.
 
     Parameters
     ----------
-    lookahead_days : int, default 7
+    lookahead_days : int >= 0, default 7
         Installments due up to ``as_of + lookahead_days`` count as outstanding when unpaid.
     windows : tuple of int, default (3, 6, 12)
-        History windows (the last *n* installments that have fallen due).
-    tolerance : float, default 0.01
+        History windows (the last *n* installments that have fallen due): distinct ints >= 1.
+    tolerance : float >= 0, default 0.01
         An installment is settled when at most this much is left unpaid.
     contacts : {"auto", True, False}, default "auto"
         Build the contact-log features: ``"auto"`` when a contacts table is given.
@@ -70,6 +72,15 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
     True
     """
 
+    _parameter_constraints: dict[str, list[object]] = {
+        "lookahead_days": [Interval(Integral, 0, None, closed="left")],
+        "windows": [tuple, list],  # and distinct ints >= 1: checked in _validate_params
+        "tolerance": [Interval(Real, 0, None, closed="left")],
+        "contacts": [StrOptions({"auto"}), "boolean"],
+        "validate": ["boolean"],
+        "population": [StrOptions({"outstanding", "all"})],
+    }
+
     def __init__(self, lookahead_days: int = 7, *, windows: tuple[int, ...] = (3, 6, 12),
                  tolerance: float = SETTLE_TOLERANCE, contacts: str | bool = "auto", validate: bool = True,
                  population: str = "outstanding"):
@@ -80,29 +91,17 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         self.validate = validate
         self.population = population
 
-    def _check_params(self) -> None:
-        if isinstance(self.lookahead_days, bool) or not isinstance(self.lookahead_days, Integral) \
-                or self.lookahead_days < 0:
-            raise ValueError(f"The 'lookahead_days' parameter of FeatureBuilder must be an int >= 0, "
-                             f"got {self.lookahead_days!r} instead.")
-        ws = tuple(self.windows) if isinstance(self.windows, tuple | list) else ()
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        ws = self.windows
         if not ws or any(isinstance(w, bool) or not isinstance(w, Integral) or w < 1 for w in ws) \
                 or len(set(ws)) != len(ws):
-            raise ValueError(f"The 'windows' parameter of FeatureBuilder must be distinct ints >= 1, "
-                             f"got {self.windows!r} instead.")
-        if isinstance(self.tolerance, bool) or not isinstance(self.tolerance, Real) or self.tolerance < 0:
-            raise ValueError(f"The 'tolerance' parameter of FeatureBuilder must be a number >= 0, "
-                             f"got {self.tolerance!r} instead.")
-        if self.population not in ("outstanding", "all"):
-            raise ValueError(f"The 'population' parameter of FeatureBuilder must be 'outstanding' or 'all', "
-                             f"got {self.population!r} instead.")
-        if self.contacts not in ("auto", True, False):
-            raise ValueError(f"The 'contacts' parameter of FeatureBuilder must be 'auto', True or False, "
-                             f"got {self.contacts!r} instead.")
+            raise invalid_parameter("windows", type(self).__name__, "a non-empty tuple or list of distinct ints >= 1",
+                                    ws)
 
     def fit(self, X: object = None, y: object = None) -> FeatureBuilder:
         """Check the parameters and record the feature names; learns nothing from data."""
-        self._check_params()
+        self._validate_params()
         self.feature_names_out_ = np.asarray(self.registry().index, dtype=object)
         return self
 
@@ -112,7 +111,7 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         """Feature names in output order (contact features included unless ``contacts=False``)."""
-        self._check_params()
+        self._validate_params()
         return np.asarray(self.registry().index, dtype=object)
 
     def transform(self, X: pd.DataFrame, as_of: str | pd.Timestamp | None = None,
@@ -134,7 +133,7 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         pandas.DataFrame
             Indexed by ``borrower_id`` (sorted), one column per feature, float64.
         """
-        self._check_params()
+        self._validate_params()
         if as_of is None:
             raise ValueError("FeatureBuilder.transform needs the as-of date: transform(installments, as_of=...).")
         t = pd.Timestamp(as_of)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from riskscore.schemas._population import NEVER, is_settled, settlement_scan
-from riskscore.schemas._population import first_in_group as _group_first
+from riskscore.schemas import NEVER, is_settled, settlement_scan
+from riskscore.schemas import first_in_group as _group_first
 
 DAY = np.int64(86_400 * 10**9)
 

@@ -13,7 +13,11 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-__all__ = ["FeatureSpec", "feature_registry"]
+__all__ = ["REGISTRY_VERSION", "FeatureSpec", "feature_registry"]
+
+#: Version of the feature definitions below. Bump it whenever a feature's meaning changes (a new
+#: formula, window or unit): bundles record it, and a bundle built with another version is refused.
+REGISTRY_VERSION = "1"
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, fields
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 
+from riskscore._compat import DATE_LIKE, DATES, Interval, renamed_parameter, validate_params
 from riskscore.schemas import SETTLE_TOLERANCE, outstanding_at, settlement_dates
 
 __all__ = ["LabelDefinition", "make_labels"]
@@ -20,18 +22,20 @@ class LabelDefinition:
     The event: every installment due by ``as_of + lookahead_days`` that is unsettled at
     ``as_of`` gets settled (at most ``tolerance`` left) by payments; ``time`` is the number
     of days from ``as_of`` to the day the last of them is settled. Right-censored at
-    ``horizon_days`` or at ``data_end`` (no payment is observed after it), whichever comes
+    ``censor_days`` or at ``data_end`` (no payment is observed after it), whichever comes
     first; a censored row has ``event = False`` and ``time`` = the follow-up it had.
 
     Examples
     --------
     >>> from riskscore.labels import LabelDefinition
-    >>> LabelDefinition(data_end="2025-12-31").to_dict()["horizon_days"]
+    >>> LabelDefinition(data_end="2025-12-31").to_dict()["censor_days"]
     90
+    >>> LabelDefinition.from_dict({"lookahead_days": 7, "horizon_days": 60}).censor_days  # before riskscore 0.2
+    60
     """
 
     lookahead_days: int = 7
-    horizon_days: int = 90
+    censor_days: int = 90
     tolerance: float = SETTLE_TOLERANCE
     data_end: str | None = None
 
@@ -39,21 +43,34 @@ class LabelDefinition:
         """A JSON-able dict."""
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, stored: Mapping[str, object]) -> LabelDefinition:
+        """Read a recorded definition, including one written before riskscore 0.2 (``horizon_days``
+        for ``censor_days``; mapped silently: it is stored data, not the caller's code)."""
+        d = dict(stored)
+        if "horizon_days" in d:
+            d.setdefault("censor_days", d.pop("horizon_days"))
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
 
-def _check(lookahead_days: int, horizon_days: int) -> None:
-    for name, value, low in (("lookahead_days", lookahead_days, 0), ("horizon_days", horizon_days, 1)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-            raise ValueError(f"The {name!r} parameter must be an int >= {low}, got {value!r} instead.")
 
-
+@validate_params(
+    {"installments": [pd.DataFrame], "as_of_dates": DATES,
+     "lookahead_days": [Interval(Integral, 0, None, closed="left")],
+     "censor_days": [Interval(Integral, 1, None, closed="left")], "data_end": [*DATE_LIKE, None],
+     "tolerance": [Interval(Real, 0, None, closed="left")],
+     "horizon_days": [Interval(Integral, 1, None, closed="left"), None]},
+    prefer_skip_nested_validation=True,
+)
 def make_labels(
     installments: pd.DataFrame,
     as_of_dates: Iterable[str | pd.Timestamp] | str | pd.Timestamp,
     *,
     lookahead_days: int = 7,
-    horizon_days: int = 90,
+    censor_days: int = 90,
     data_end: str | pd.Timestamp | None = None,
     tolerance: float = SETTLE_TOLERANCE,
+    horizon_days: int | None = None,
 ) -> pd.DataFrame:
     """Time to clear what is outstanding, for every borrower in the population at each date.
 
@@ -63,14 +80,18 @@ def make_labels(
         A validated installments table (:func:`riskscore.validate_installments`).
     as_of_dates : date-like or iterable of date-like
         The as-of dates.
-    lookahead_days : int, default 7
+    lookahead_days : int >= 0, default 7
         Installments due by ``as_of + lookahead_days`` count as outstanding.
-    horizon_days : int, default 90
-        Follow-up limit: events later than this are censored at it.
+    censor_days : int >= 1, default 90
+        Follow-up limit (the censoring horizon): events later than this are censored at it.
+        Not the likelihood horizon of a model (``RepaymentModel(likelihood_days=30)``), which
+        must not exceed it.
     data_end : date-like, optional
         Last day payments are observed. Defaults to the latest ``paid_date`` in the table.
-    tolerance : float, default 0.01
+    tolerance : float >= 0, default 0.01
         Remainders up to this amount count as settled.
+    horizon_days : int, optional
+        Deprecated: renamed ``censor_days`` in riskscore 0.2, removed in 0.4 (it wins when given).
 
     Returns
     -------
@@ -95,7 +116,9 @@ def make_labels(
     >>> make_labels(df, "2024-03-03", data_end="2024-06-30")[["time", "event"]].to_dict("records")
     [{'time': 9.0, 'event': True}]
     """
-    _check(lookahead_days, horizon_days)
+    if horizon_days is not None:
+        renamed_parameter("horizon_days", "censor_days")
+        censor_days = horizon_days
     dates = [as_of_dates] if isinstance(as_of_dates, str | pd.Timestamp) else list(as_of_dates)
     end = pd.Timestamp(data_end) if data_end is not None else installments["paid_date"].max()
     if pd.isna(end):
@@ -111,7 +134,7 @@ def make_labels(
             settled, on=["loan_id", "installment_no"], how="left")
         days = (m["settled_date"] - t).dt.days.astype(float).fillna(np.inf)
         t_event = days.groupby(m["borrower_id"].to_numpy(), sort=True).max()
-        follow = float(min(horizon_days, (end - t).days))
+        follow = float(min(censor_days, (end - t).days))
         event = t_event.to_numpy() <= follow
         frames.append(pd.DataFrame({
             "borrower_id": t_event.index.to_numpy(dtype=object), "as_of": t,
@@ -119,6 +142,6 @@ def make_labels(
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         {"borrower_id": pd.Series(dtype=object), "as_of": pd.Series(dtype="datetime64[ns]"),
          "time": pd.Series(dtype=float), "event": pd.Series(dtype=bool)})
-    out.attrs["label_definition"] = LabelDefinition(lookahead_days, horizon_days, tolerance,
+    out.attrs["label_definition"] = LabelDefinition(lookahead_days, censor_days, tolerance,
                                                     str(end.date())).to_dict()
     return out

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import pandas as pd
+
+from riskscore._compat import DATE_LIKE, FREQUENCY, Interval, validate_params
 
 __all__ = ["rolling_as_of_dates", "time_split"]
 
 
+@validate_params({"start": DATE_LIKE, "end": DATE_LIKE, "freq": FREQUENCY}, prefer_skip_nested_validation=True)
 def rolling_as_of_dates(start: str | pd.Timestamp, end: str | pd.Timestamp, freq: str = "MS") -> list[pd.Timestamp]:
     """As-of dates from ``start`` to ``end`` (inclusive) at a pandas frequency.
 
@@ -24,6 +29,11 @@ def rolling_as_of_dates(start: str | pd.Timestamp, end: str | pd.Timestamp, freq
     return list(dates)
 
 
+@validate_params(
+    {"snapshots": [pd.DataFrame], "valid_start": DATE_LIKE, "test_start": DATE_LIKE,
+     "embargo_days": [Interval(Integral, 0, None, closed="left")], "exclude_test_borrowers": ["boolean"]},
+    prefer_skip_nested_validation=True,
+)
 def time_split(
     snapshots: pd.DataFrame,
     *,
@@ -34,7 +44,7 @@ def time_split(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Split snapshots by as-of date into train, validation and test.
 
-    A snapshot's label looks up to ``horizon_days`` ahead, so a training snapshot is kept only
+    A snapshot's label looks up to ``censor_days`` ahead, so a training snapshot is kept only
     when its label window has closed before the validation period starts
     (``as_of + embargo_days <= valid_start``); likewise validation before test. Set
     ``embargo_days`` to the label horizon.
@@ -45,7 +55,7 @@ def time_split(
         With columns ``as_of`` and ``borrower_id`` (as :func:`riskscore.make_snapshots` returns).
     valid_start, test_start : date-like
         First as-of date of the validation and the test period; ``valid_start <= test_start``.
-    embargo_days : int, default 90
+    embargo_days : int >= 0, default 90
         Days a label looks ahead.
     exclude_test_borrowers : bool, default False
         Also drop from train and validation every borrower that appears in the test set.
@@ -67,8 +77,6 @@ def time_split(
     v, t = pd.Timestamp(valid_start), pd.Timestamp(test_start)
     if v > t:
         raise ValueError(f"valid_start ({v.date()}) must not be after test_start ({t.date()}).")
-    if isinstance(embargo_days, bool) or not isinstance(embargo_days, int) or embargo_days < 0:
-        raise ValueError(f"The 'embargo_days' parameter must be an int >= 0, got {embargo_days!r} instead.")
     gap = pd.Timedelta(days=embargo_days)
     as_of = snapshots["as_of"]
     train = snapshots[as_of + gap <= v]

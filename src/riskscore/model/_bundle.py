@@ -18,26 +18,74 @@ import lightgbm as lgb
 import numpy as np
 
 from riskscore.exceptions import BundleError, BundleVersionWarning
-from riskscore.features import FeatureBuilder
+from riskscore.features import REGISTRY_VERSION, FeatureBuilder
 from riskscore.io import sha256_file
 from riskscore.model._hazard import HazardGBM
 from riskscore.model._repayment import RepaymentModel
 from riskscore.model._scaling import ScoreScaling
 
-__all__ = ["feature_builder", "load_bundle", "save_bundle"]
+__all__ = ["bundle_digest", "feature_builder", "load_bundle", "save_bundle"]
 
-FORMAT_VERSION = "1.1"  # 1.1 adds reference.json (optional: 1.0 bundles load without it)
+# 1.1 adds reference.json (optional: 1.0 bundles load without it); 1.2 records in model.json (so
+# under its hash) how the features were built, the registry version, the label definition and the
+# training window. Older bundles load with a warning that states the defaults assumed.
+FORMAT_VERSION = "1.2"
+#: FeatureBuilder settings a bundle records (``validate`` is about the caller, not the features).
+_BUILDER_PARAMS = ("lookahead_days", "windows", "tolerance", "contacts", "population")
 _PACKAGES = ("riskscore", "lightgbm", "scikit-learn", "numpy", "pandas")
 _FILES = ("likelihood.txt", "timing.txt", "model.json", "metrics.json", "model_card.md")
 #: Written when the training reference distributions are given (monitoring, :mod:`riskscore.monitor`).
 _REFERENCE = "reference.json"
 
 
-def _model_json(model: RepaymentModel) -> dict[str, Any]:
+def _builder_settings(model: RepaymentModel, builder: FeatureBuilder | None) -> dict[str, Any]:
+    """The settings of the builder that made ``model``'s features (contacts resolved to True/False)."""
+    want = [str(c) for c in model.feature_names_in_]
+    builder = builder if builder is not None else _guess_builder(want)
+    if builder is None:
+        raise BundleError("The model's features are not those of a default FeatureBuilder; pass the builder that "
+                          "made them: save_bundle(..., feature_builder=FeatureBuilder(...)).")
+    settings = {k: builder.get_params()[k] for k in _BUILDER_PARAMS}
+    settings["windows"] = [int(w) for w in settings["windows"]]
+    without = FeatureBuilder(**{**settings, "contacts": False}).get_feature_names_out()
+    settings["contacts"] = len(want) > len(without)  # "auto" resolved: did training see a contact log?
+    if [str(c) for c in FeatureBuilder(**settings).get_feature_names_out()] != want:
+        raise BundleError(f"feature_builder={builder!r} does not make the model's features; pass the builder "
+                          "the model was trained with.")
+    return settings
+
+
+def _guess_builder(want: list[str]) -> FeatureBuilder | None:
+    for use in (True, False):
+        fb = FeatureBuilder(contacts=use)
+        if [str(c) for c in fb.get_feature_names_out()] == want:
+            return fb
+    return None
+
+
+def _likelihood_days(model: RepaymentModel) -> int:
+    """The likelihood horizon the fitted model uses (its deprecated ``horizon_days`` wins when set)."""
+    return int(model.likelihood_days_)
+
+
+def _current_params(stored: dict[str, Any]) -> dict[str, Any]:
+    """``RepaymentModel`` parameters under today's names: a bundle saved before riskscore 0.2 stores the
+    likelihood horizon as ``horizon_days``. Mapped silently: the bundle is data, not the caller's code."""
+    params = dict(stored)
+    old = params.pop("horizon_days", "deprecated")
+    if old != "deprecated":
+        params["likelihood_days"] = old
+    return params
+
+
+def _model_json(model: RepaymentModel, builder: dict[str, Any], label_definition: dict[str, Any] | None,
+                training_window: str | None) -> dict[str, Any]:
     params = model.get_params()
     params["scaling"] = (model.scaling or ScoreScaling()).to_dict()
     timing = model.timing_
     return {
+        "feature_builder": builder, "feature_registry_version": REGISTRY_VERSION,
+        "label_definition": label_definition, "training_window": training_window,
         "params": params,
         "features": list(model.feature_names_in_),
         "calibration": model.calibrator_,
@@ -49,12 +97,21 @@ def _model_json(model: RepaymentModel) -> dict[str, Any]:
 
 
 def _card(model: RepaymentModel, manifest: dict[str, Any], metrics: dict[str, Any]) -> str:
+    builder, label = manifest["feature_builder"], manifest.get("label_definition") or {}
+    censor = label.get("censor_days", label.get("horizon_days"))
+    timing = f"survival curve to {censor} days" if censor is not None else "survival curve"
     lines = [
         "# Model card: riskscore repayment model", "",
         "## Intended use",
-        f"Ranks borrowers with an installment due by the as-of date + 7 days by the likelihood of repaying what is "
-        f"outstanding within {model.horizon_days} days, and estimates when (survival curve to 90 days). It informs "
-        "a contact policy that must obey the collection rules; it is not a credit-granting decision.", "",
+        f"Ranks borrowers with an installment due by the as-of date + {builder['lookahead_days']} days by the "
+        f"likelihood of repaying what is outstanding within {_likelihood_days(model)} days, and estimates when "
+        f"({timing}). It informs a contact policy that must obey the collection rules; it is not a credit-granting "
+        "decision.", "",
+        "## Features",
+        f"FeatureBuilder({', '.join(f'{k}={v!r}' for k, v in builder.items())}), feature registry version "
+        f"{manifest['feature_registry_version']}: {len(model.feature_names_in_)} features"
+        + (", contact-log features included: score with the contact log." if builder["contacts"] else ".") + "",
+        "",
         "## Data", f"Training window: {manifest.get('training_window')}.",
         f"Label: {json.dumps(manifest.get('label_definition'))}.", "",
         "## Metrics (test split: later in time than training and validation, used for nothing else)", "",
@@ -85,7 +142,8 @@ def _card(model: RepaymentModel, manifest: dict[str, Any], metrics: dict[str, An
 
 def save_bundle(model: RepaymentModel, path: str | os.PathLike[str], *, metrics: dict[str, Any] | None = None,
                 label_definition: dict[str, Any] | None = None, training_window: str | None = None,
-                reference: dict[str, Any] | None = None, overwrite: bool = False) -> Path:
+                reference: dict[str, Any] | None = None, feature_builder: FeatureBuilder | None = None,
+                overwrite: bool = False) -> Path:
     """Write a fitted :class:`RepaymentModel` as a bundle folder.
 
     Files: ``likelihood.txt`` and ``timing.txt`` (LightGBM text models), ``model.json``
@@ -95,6 +153,18 @@ def save_bundle(model: RepaymentModel, path: str | os.PathLike[str], *, metrics:
     :func:`riskscore.monitor.reference_distribution`; scoring runs compute PSI against it) and
     ``manifest.json`` (format version, package versions, label definition, training window,
     SHA-256 of every other file).
+
+    ``model.json`` also records how the features were built (``feature_builder``'s settings,
+    with ``contacts`` resolved to whether the model has contact features), the feature registry
+    version, the label definition and the training window, so they are covered by its hash and
+    a loaded bundle rebuilds exactly the features it was trained on.
+
+    Parameters
+    ----------
+    feature_builder : FeatureBuilder, optional
+        The builder that made the training features (:func:`~riskscore.model.train` reports it
+        as ``report["feature_builder"]``). Default: a default builder, refused when it does not
+        make the model's feature list.
 
     Examples
     --------
@@ -110,14 +180,17 @@ def save_bundle(model: RepaymentModel, path: str | os.PathLike[str], *, metrics:
     tmp = folder.with_name(f".{folder.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
+    builder = _builder_settings(model, feature_builder)  # before any file is written
     model.likelihood_.save_model(str(tmp / "likelihood.txt"))
     model.timing_.booster_.save_model(str(tmp / "timing.txt"))
-    (tmp / "model.json").write_text(json.dumps(_model_json(model), indent=2, sort_keys=True) + "\n")
+    spec = _model_json(model, builder, label_definition, training_window)
+    (tmp / "model.json").write_text(json.dumps(spec, indent=2, sort_keys=True) + "\n")
     metrics = metrics or {}
     (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
     manifest: dict[str, Any] = {"format": "riskscore-bundle", "format_version": FORMAT_VERSION,
                                 "versions": {p: version(p) for p in _PACKAGES},
                                 "label_definition": label_definition, "training_window": training_window,
+                                "feature_builder": builder, "feature_registry_version": REGISTRY_VERSION,
                                 "features": list(model.feature_names_in_)}
     (tmp / "model_card.md").write_text(_card(model, manifest, metrics))
     files = list(_FILES)
@@ -157,7 +230,46 @@ def _verified_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
-def load_bundle(path: str | os.PathLike[str], *, features: list[str] | None = None) -> RepaymentModel:
+def bundle_digest(path: str | os.PathLike[str]) -> str:
+    """The SHA-256 of a bundle's ``manifest.json``, which lists the SHA-256 of every other file.
+
+    It pins the whole bundle: pass it to :func:`load_bundle` (``sha256=``) or
+    ``riskscore score --model-sha256`` to refuse any other bundle.
+
+    Examples
+    --------
+    >>> len(bundle_digest("models/sample"))
+    64
+    """
+    file = Path(path) / "manifest.json"
+    if not file.exists():
+        raise BundleError(f"'{Path(path)}' is not a model bundle: manifest.json is missing.")
+    return sha256_file(file)
+
+
+def _recorded_builder(folder: Path, manifest: dict[str, Any], spec: dict[str, Any]) -> FeatureBuilder:
+    """The FeatureBuilder a bundle records; for a bundle before 1.2, the defaults (with a warning)."""
+    settings = spec.get("feature_builder")
+    if settings is None:
+        fb = _guess_builder([str(c) for c in spec["features"]])
+        if fb is None:
+            raise BundleError(f"'{folder}' (format {manifest.get('format_version')}) does not record how its "
+                              "features were built, and no default FeatureBuilder makes its feature list; retrain "
+                              "it with this riskscore (riskscore train).")
+        assumed = ", ".join(f"{k}={fb.get_params()[k]!r}" for k in _BUILDER_PARAMS)
+        warnings.warn(f"'{folder}' is a format {manifest.get('format_version')} bundle, which does not record how "
+                      f"its features were built; assuming FeatureBuilder({assumed}). Retrain it (riskscore train) "
+                      "if it was trained with other settings.", BundleVersionWarning, stacklevel=3)
+        return fb.set_params(validate=False)
+    recorded = spec.get("feature_registry_version")
+    if recorded != REGISTRY_VERSION:
+        raise BundleError(f"'{folder}' was built with feature registry version {recorded}; this riskscore "
+                          f"makes version {REGISTRY_VERSION} features. Retrain the bundle (riskscore train).")
+    return FeatureBuilder(**{**settings, "windows": tuple(settings["windows"]), "validate": False})
+
+
+def load_bundle(path: str | os.PathLike[str], *, features: list[str] | None = None,
+                sha256: str | None = None) -> RepaymentModel:
     """Load a bundle written by :func:`save_bundle`, verifying every file first.
 
     Parameters
@@ -167,13 +279,31 @@ def load_bundle(path: str | os.PathLike[str], *, features: list[str] | None = No
     features : list of str, optional
         The feature columns the caller will pass; refused with the difference when they do not
         match the bundle's feature contract.
+    sha256 : str, optional
+        Pin: the bundle's :func:`bundle_digest`; any other bundle is refused.
+
+    Returns
+    -------
+    RepaymentModel
+        Fitted, with ``manifest_`` (the bundle's manifest), ``reference_`` (training
+        distributions or ``None``) and ``feature_builder_`` (the
+        :class:`~riskscore.features.FeatureBuilder` with the recorded settings).
 
     Raises
     ------
     riskscore.exceptions.BundleError
         Naming the file that is missing or altered, or the columns that differ.
+
+    Examples
+    --------
+    >>> model = load_bundle("models/sample")
+    >>> model.feature_builder_.get_params()["lookahead_days"]
+    7
     """
     folder = Path(path)
+    if sha256 is not None and bundle_digest(folder) != str(sha256).lower():
+        raise BundleError(f"'{folder}' is not the pinned bundle: its digest is {bundle_digest(folder)}, the pin "
+                          f"{sha256}.")
     manifest = _verified_manifest(folder)
     spec = json.loads((folder / "model.json").read_text())
     if features is not None and list(features) != spec["features"]:
@@ -181,9 +311,10 @@ def load_bundle(path: str | os.PathLike[str], *, features: list[str] | None = No
         extra = sorted(set(features) - set(spec["features"]))
         raise BundleError(f"The feature contract differs from the bundle's: missing {missing}, unexpected {extra}"
                           + ("" if missing or extra else ", or in another order") + ".")
-    params = dict(spec["params"])
+    params = _current_params(spec["params"])
     params["scaling"] = ScoreScaling(**params["scaling"])
     model = RepaymentModel(**params)
+    model.likelihood_days_ = int(model.likelihood_days)
     model.feature_names_in_ = np.asarray(spec["features"], dtype=object)
     model.n_features_in_ = len(spec["features"])
     model.classes_ = np.array([False, True])
@@ -199,6 +330,7 @@ def load_bundle(path: str | os.PathLike[str], *, features: list[str] | None = No
     timing.feature_names_in_ = model.feature_names_in_
     model.timing_ = timing
     model.manifest_ = manifest
+    model.feature_builder_ = _recorded_builder(folder, manifest, spec)
     ref = folder / _REFERENCE
     model.reference_ = json.loads(ref.read_text()) if _REFERENCE in manifest["sha256"] else None
     return model
@@ -207,14 +339,15 @@ def load_bundle(path: str | os.PathLike[str], *, features: list[str] | None = No
 def feature_builder(model: RepaymentModel) -> FeatureBuilder:
     """The fitted :class:`~riskscore.features.FeatureBuilder` that makes exactly ``model``'s features.
 
-    Rows reaching it are already validated (``validate=False``); it uses the contact log when
-    the model was trained with contact features.
+    A loaded bundle's recorded builder (``model.feature_builder_``); for a model fitted in this
+    session, the default builder that makes its feature list (with or without contact
+    features). Rows reaching it are already validated (``validate=False``).
 
     Raises
     ------
     BundleError
-        When no configuration of this riskscore's builder makes the model's feature list
-        (a bundle from another version: retrain it).
+        When no builder is recorded and no default one makes the model's feature list: pass
+        the training builder to :class:`riskscore.Scorer` instead.
 
     Examples
     --------
@@ -223,10 +356,9 @@ def feature_builder(model: RepaymentModel) -> FeatureBuilder:
     >>> fb.get_feature_names_out()[:2].tolist()
     ['share_late_3', 'share_late30_3']
     """
-    want = [str(c) for c in model.feature_names_in_]
-    for use in (True, False):
-        fb = FeatureBuilder(validate=False, contacts=use).fit()
-        if list(fb.get_feature_names_out()) == want:
-            return fb
-    raise BundleError("The bundle's features are not those of this riskscore's FeatureBuilder; "
-                      "retrain the bundle with this version (riskscore train).")
+    recorded = getattr(model, "feature_builder_", None)
+    fb = recorded if recorded is not None else _guess_builder([str(c) for c in model.feature_names_in_])
+    if fb is None:
+        raise BundleError("The model's features are not those of a default FeatureBuilder; give the builder it "
+                          "was trained with: Scorer(model, feature_builder=FeatureBuilder(...)).")
+    return fb.set_params(validate=False).fit()

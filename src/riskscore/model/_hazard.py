@@ -10,6 +10,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from riskscore._compat import Interval, Options, invalid_parameter
 from riskscore.metrics import concordance_index
 from riskscore.model._survival import StepFunction, check_survival_y
 
@@ -65,26 +66,37 @@ class HazardGBM(BaseEstimator):
 
     Parameters
     ----------
-    n_estimators : int, default 300
+    n_estimators : int >= 1, default 300
         Boosting rounds (an upper bound when early stopping is on).
-    learning_rate, num_leaves, max_depth, min_child_samples, subsample, colsample_bytree, reg_lambda
-        LightGBM's parameters of the same meaning.
+    learning_rate : float in (0, 1], default 0.05
+        Shrinkage. LightGBM accepts any positive rate, but a rate above 1 over-shoots every
+        step (a tree's leaf values are already Newton steps), so it is refused.
+    num_leaves : int in [2, 131072], default 31
+        LightGBM's own bounds.
+    max_depth : int >= 1 or -1, default -1
+        Depth cap of the trees; -1 means none.
+    min_child_samples : int >= 0, default 50
+        Fewest rows (person-periods) in a leaf.
+    subsample, colsample_bytree : float in (0, 1], default 1.0
+        Row (bagging) and column fractions per tree.
+    reg_lambda : float >= 0, default 0.0
+        L2 penalty on leaf values.
     interval_edges : array-like of float, optional
         Increasing edges starting at 0. By default the quantiles of the event times at
         ``n_intervals`` levels.
-    n_intervals : int, default 12
+    n_intervals : int >= 1, default 12
         Number of intervals when ``interval_edges`` is not given.
     monotone_constraints : dict or list, optional
         Direction per feature (``{name: -1 | 0 | 1}`` or one int per column) for the hazard.
-    early_stopping_rounds : int, optional
+    early_stopping_rounds : int >= 1, optional
         With ``eval_set`` in ``fit``, stop when the validation log-loss has not improved for
         this many rounds.
-    max_rows : int, optional
+    max_rows : int >= 1, optional
         Cap on person-period rows: above it, ``y = 0`` rows are sampled with probability p and
         weighted 1/p (unbiased), so memory stays bounded on millions of snapshots.
-    random_state : int, optional
+    random_state : int >= 0, optional
         Seed (LightGBM runs deterministically).
-    n_jobs : int, optional
+    n_jobs : int >= 1, optional
         LightGBM threads (default: all cores).
 
     Attributes
@@ -111,6 +123,24 @@ class HazardGBM(BaseEstimator):
     (2,)
     """
 
+    _parameter_constraints: dict[str, list[object]] = {
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, 1, closed="right")],
+        "num_leaves": [Interval(Integral, 2, 131072, closed="both")],
+        "max_depth": [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1})],
+        "min_child_samples": [Interval(Integral, 0, None, closed="left")],
+        "subsample": [Interval(Real, 0, 1, closed="right")],
+        "colsample_bytree": [Interval(Real, 0, 1, closed="right")],
+        "reg_lambda": [Interval(Real, 0, None, closed="left")],
+        "interval_edges": ["array-like", None],
+        "n_intervals": [Interval(Integral, 1, None, closed="left")],
+        "monotone_constraints": [dict, "array-like", None],
+        "early_stopping_rounds": [Interval(Integral, 1, None, closed="left"), None],
+        "max_rows": [Interval(Integral, 1, None, closed="left"), None],
+        "random_state": [Interval(Integral, 0, None, closed="left"), None],
+        "n_jobs": [Interval(Integral, 1, None, closed="left"), None],
+    }
+
     def __init__(self, n_estimators: int = 300, *, learning_rate: float = 0.05, num_leaves: int = 31,
                  max_depth: int = -1, min_child_samples: int = 50, subsample: float = 1.0,
                  colsample_bytree: float = 1.0, reg_lambda: float = 0.0, interval_edges: object = None,
@@ -132,23 +162,12 @@ class HazardGBM(BaseEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
 
-    def _check_params(self) -> None:
-        ints = {"n_estimators": 1, "num_leaves": 2, "min_child_samples": 1, "n_intervals": 1}
-        for name, low in ints.items():
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, Integral) or v < low:
-                raise ValueError(f"The {name!r} parameter of HazardGBM must be an int >= {low}, got {v!r} instead.")
-        for name in ("learning_rate", "subsample", "colsample_bytree"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, Real) or not 0 < v <= (1 if name != "learning_rate" else 10):
-                raise ValueError(f"The {name!r} parameter of HazardGBM must be in (0, 1], got {v!r} instead.")
-
     def _edges(self, event: np.ndarray, time: np.ndarray) -> np.ndarray:
         if self.interval_edges is not None:
             edges = np.asarray(self.interval_edges, dtype=float)
             if edges.ndim != 1 or len(edges) < 2 or edges[0] != 0 or np.any(np.diff(edges) <= 0):
-                raise ValueError(f"interval_edges must be increasing, start at 0 and have at least 2 values, "
-                                 f"got {self.interval_edges!r}.")
+                raise invalid_parameter("interval_edges", type(self).__name__,
+                                        "increasing, start at 0 and have at least 2 values", self.interval_edges)
             return edges
         q = np.quantile(time[event], np.linspace(0, 1, self.n_intervals + 1)[1:])
         return np.unique(np.concatenate([[0.0], np.ceil(q)]))
@@ -183,7 +202,7 @@ class HazardGBM(BaseEstimator):
         eval_set : (X_val, y_val), optional
             A (time-based) validation split for early stopping.
         """
-        self._check_params()
+        self._validate_params()
         matrix, names = _as_matrix(X)
         event, time = check_survival_y(y)
         if len(matrix) != len(event):

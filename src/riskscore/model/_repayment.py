@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
-from numbers import Integral
+from numbers import Integral, Real
 
 import lightgbm as lgb
 import numpy as np
@@ -12,6 +13,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.isotonic import IsotonicRegression
 from sklearn.utils.validation import check_is_fitted
 
+from riskscore._compat import Hidden, Interval, Options, StrOptions
 from riskscore.metrics import expected_calibration_error
 from riskscore.model._hazard import HazardGBM
 from riskscore.model._scaling import ScoreScaling
@@ -36,7 +38,7 @@ class RepaymentModel(ClassifierMixin, BaseEstimator):
 
     Two LightGBM heads share the label ``y`` (structured: event, time):
 
-    * the **likelihood head**, a binary classifier of "repaid within ``horizon_days``" on the
+    * the **likelihood head**, a binary classifier of "repaid within ``likelihood_days``" on the
       rows whose outcome is known at the horizon (a row censored before it is left out, never
       counted as non-repayment), calibrated by isotonic regression on the validation split when
       that lowers the expected calibration error;
@@ -44,16 +46,25 @@ class RepaymentModel(ClassifierMixin, BaseEstimator):
 
     They agree by construction: each borrower's survival curve is rescaled as
     ``S'(d) = S(d) ** alpha`` (a per-borrower proportional-hazards adjustment that keeps the
-    curve's shape and monotonicity) with ``alpha`` chosen so that ``1 - S'(horizon_days)``
+    curve's shape and monotonicity) with ``alpha`` chosen so that ``1 - S'(likelihood_days)``
     equals the calibrated likelihood exactly.
 
     Parameters
     ----------
-    horizon_days : int, default 30
-        The likelihood is P(repaid within this many days); must be an interval edge.
-    n_estimators, learning_rate, num_leaves, min_child_samples
-        LightGBM parameters of both heads (``n_estimators`` is an upper bound with early stopping).
-    max_depth : int, default 6
+    likelihood_days : int, default 30
+        The likelihood is P(repaid within this many days); must be an interval edge of the
+        timing head (:data:`DEFAULT_EDGES`, 1 to 90), where the two heads are made to agree.
+        Not the censoring horizon of the label (``censor_days`` of :func:`riskscore.make_snapshots`,
+        90 by default), which must be at least this long.
+    n_estimators : int >= 1, default 600
+        Boosting rounds of both heads (an upper bound: early stopping with a validation split).
+    learning_rate : float in (0, 1], default 0.05
+        Of both heads; a rate above 1 over-shoots every boosting step, so it is refused.
+    num_leaves : int in [2, 131072], default 31
+        Of both heads (LightGBM's bounds).
+    min_child_samples : int >= 0, default 100
+        Of both heads.
+    max_depth : int >= 1 or -1, default 6
         Depth cap of the likelihood head's trees (-1: none). Explaining a row costs about
         O(leaves x depth) per tree (see :func:`riskscore.explain.explain`), so shallow trees make
         the nightly SHAP pass cheaper; the AUC cost is measured in ``benchmarks/model_synthetic.py``.
@@ -62,10 +73,14 @@ class RepaymentModel(ClassifierMixin, BaseEstimator):
         the feature registry marks as unambiguous (e.g. more days past due never raises it).
     calibration : {"auto", "isotonic", "none"}, default "auto"
         With a validation split: isotonic when it lowers ECE ("auto") or always.
-    early_stopping_rounds : int, default 50
+    early_stopping_rounds : int >= 1, default 50
+        With a validation split in ``fit``.
     scaling : ScoreScaling, optional
         Points scaling (600 points at 50:1, 20 PDO by default).
-    random_state : int, optional
+    random_state : int >= 0, optional
+    horizon_days : int, optional
+        Deprecated: renamed ``likelihood_days`` in riskscore 0.2, removed in 0.4. When given, it
+        wins over ``likelihood_days`` and ``fit`` warns.
 
     Attributes
     ----------
@@ -78,13 +93,30 @@ class RepaymentModel(ClassifierMixin, BaseEstimator):
     feature_names_in_ : ndarray of str
     classes_ : ndarray
         ``[False, True]``: not repaid / repaid within the horizon.
+    likelihood_days_ : int
+        The likelihood horizon used (``likelihood_days``, or the deprecated ``horizon_days``).
     """
 
-    def __init__(self, horizon_days: int = 30, *, n_estimators: int = 600, learning_rate: float = 0.05,
+    _parameter_constraints: dict[str, list[object]] = {
+        "likelihood_days": [Options(Integral, set(DEFAULT_EDGES[1:]))],
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, 1, closed="right")],
+        "num_leaves": [Interval(Integral, 2, 131072, closed="both")],
+        "max_depth": [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1})],
+        "min_child_samples": [Interval(Integral, 0, None, closed="left")],
+        "monotone": [StrOptions({"registry"}), dict, None],
+        "calibration": [StrOptions({"auto", "isotonic", "none"})],
+        "early_stopping_rounds": [Interval(Integral, 1, None, closed="left")],
+        "scaling": [ScoreScaling, None],
+        "random_state": [Interval(Integral, 0, None, closed="left"), None],
+        "horizon_days": [Options(Integral, set(DEFAULT_EDGES[1:])), Hidden(StrOptions({"deprecated"}))],
+    }
+
+    def __init__(self, likelihood_days: int = 30, *, n_estimators: int = 600, learning_rate: float = 0.05,
                  num_leaves: int = 31, max_depth: int = 6, min_child_samples: int = 100, monotone: object = "registry",
                  calibration: str = "auto", early_stopping_rounds: int = 50, scaling: ScoreScaling | None = None,
-                 random_state: int | None = None):
-        self.horizon_days = horizon_days
+                 random_state: int | None = None, horizon_days: int | str = "deprecated"):
+        self.likelihood_days = likelihood_days
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -95,39 +127,39 @@ class RepaymentModel(ClassifierMixin, BaseEstimator):
         self.early_stopping_rounds = early_stopping_rounds
         self.scaling = scaling
         self.random_state = random_state
+        self.horizon_days = horizon_days
 
     # -- fitting -----------------------------------------------------------------------------
-    def _check(self, X: object) -> pd.DataFrame:
+    @staticmethod
+    def _check(X: object) -> pd.DataFrame:
         if not isinstance(X, pd.DataFrame):
             raise TypeError(f"RepaymentModel needs X as a DataFrame of riskscore features, got {type(X).__name__}.")
-        if isinstance(self.horizon_days, bool) or not isinstance(self.horizon_days, Integral) \
-                or self.horizon_days not in DEFAULT_EDGES[1:]:
-            raise ValueError(f"The 'horizon_days' parameter of RepaymentModel must be one of {DEFAULT_EDGES[1:]}, "
-                             f"got {self.horizon_days!r} instead.")
-        if self.calibration not in ("auto", "isotonic", "none"):
-            raise ValueError(f"The 'calibration' parameter must be 'auto', 'isotonic' or 'none', "
-                             f"got {self.calibration!r} instead.")
         return X
+
+    def _resolve_likelihood_days(self) -> int:
+        if isinstance(self.horizon_days, str) and self.horizon_days == "deprecated":
+            return int(self.likelihood_days)
+        warnings.warn("'horizon_days' was renamed 'likelihood_days' in riskscore 0.2 and will be removed in 0.4.",
+                      FutureWarning, stacklevel=3)
+        return int(self.horizon_days)
 
     def _binary(self, y: object) -> tuple[np.ndarray, np.ndarray]:
         event, time = check_survival_y(y)
-        known = event | (time >= self.horizon_days)
-        return (event & (time <= self.horizon_days)).astype(float), known
+        known = event | (time >= self.likelihood_days_)
+        return (event & (time <= self.likelihood_days_)).astype(float), known
 
     def _monotone_list(self, columns: list[str]) -> list[int]:
         if self.monotone == "registry":
             mapping = _registry_monotone(columns)
-        elif isinstance(self.monotone, dict):
-            mapping = self.monotone
-        elif self.monotone is None:
-            mapping = {}
         else:
-            raise ValueError(f"The 'monotone' parameter must be 'registry', a dict or None, got {self.monotone!r}.")
+            mapping = self.monotone or {}
         return [int(mapping.get(c, 0)) for c in columns]
 
     def fit(self, X: pd.DataFrame, y: object, *, eval_set: tuple[pd.DataFrame, object] | None = None
             ) -> RepaymentModel:
         """Fit both heads; ``eval_set`` (a later, time-based split) drives early stopping and calibration."""
+        self._validate_params()
+        self.likelihood_days_ = self._resolve_likelihood_days()
         X = self._check(X)
         columns = [str(c) for c in X.columns]
         self.feature_names_in_ = np.asarray(columns, dtype=object)
@@ -179,14 +211,14 @@ class RepaymentModel(ClassifierMixin, BaseEstimator):
         return self.likelihood_.predict(X.to_numpy(np.float32), num_iteration=self.likelihood_.best_iteration or None)
 
     def likelihood(self, X: pd.DataFrame) -> np.ndarray:
-        """Calibrated P(repaid within ``horizon_days``), shape (n_samples,)."""
+        """Calibrated P(repaid within ``likelihood_days``), shape (n_samples,)."""
         raw = self._raw_proba(self._features(X))
         if self.calibrator_ is None:
             return raw
         return np.interp(raw, self.calibrator_["x"], self.calibrator_["y"])
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        """``[[P(not repaid), P(repaid)]]`` within ``horizon_days`` (scikit-learn convention)."""
+        """``[[P(not repaid), P(repaid)]]`` within ``likelihood_days`` (scikit-learn convention)."""
         p = self.likelihood(X)
         return np.column_stack([1 - p, p])
 
@@ -198,7 +230,7 @@ class RepaymentModel(ClassifierMixin, BaseEstimator):
         X = self._features(X)
         surv = np.clip(self.timing_.predict_survival(X), 1e-9, 1 - 1e-12)
         edges = np.asarray(DEFAULT_EDGES[1:], dtype=float)
-        at = int(np.flatnonzero(edges == self.horizon_days)[0])
+        at = int(np.flatnonzero(edges == self.likelihood_days_)[0])
         target = np.clip(1 - (self.likelihood(X) if likelihood is None else likelihood), 1e-9, 1 - 1e-12)
         alpha = np.log(target) / np.log(surv[:, at])
         return edges, surv ** alpha[:, None]

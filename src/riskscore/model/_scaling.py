@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+from numbers import Real
+from typing import ClassVar
 
 import numpy as np
+
+from riskscore._compat import Interval, validate_parameter_constraints
 
 __all__ = ["ScoreScaling"]
 
@@ -15,6 +19,16 @@ class ScoreScaling:
 
     The defaults put 600 points at odds of 50:1 (repay : not repay) with 20 points to double
     the odds, the scale most scorecards use. Probabilities are clipped to [1e-6, 1 - 1e-6].
+
+    Parameters
+    ----------
+    base_points : float, default 600.0
+        Points at ``base_odds`` (any finite number).
+    base_odds : float > 0, default 50.0
+        Odds of repaying (repay : not repay) that score ``base_points``.
+    pdo : float > 0, default 20.0
+        Points to double the odds. Positive, so that more points always mean more likely to
+        repay (grades and score bands rely on it).
 
     Examples
     --------
@@ -27,6 +41,17 @@ class ScoreScaling:
     base_points: float = 600.0
     base_odds: float = 50.0
     pdo: float = 20.0
+
+    _parameter_constraints: ClassVar[dict[str, list[object]]] = {
+        "base_points": [Interval(Real, None, None, closed="neither")],
+        "base_odds": [Interval(Real, 0, None, closed="neither")],
+        "pdo": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __post_init__(self) -> None:
+        validate_parameter_constraints(self._parameter_constraints,
+                                       {f.name: getattr(self, f.name) for f in fields(self)},
+                                       caller_name=type(self).__name__)
 
     def points(self, p: object) -> np.ndarray:
         """Points for probabilities of repaying ``p``."""

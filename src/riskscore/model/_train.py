@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
+from riskscore._compat import DATE_LIKE, FREQUENCY, Interval, validate_params
+from riskscore.features import FeatureBuilder
 from riskscore.labels import rolling_as_of_dates, time_split
 from riskscore.metrics import (
     bootstrap_interval,
@@ -23,6 +26,12 @@ from riskscore.snapshots import make_snapshots, split_xy
 __all__ = ["evaluate", "train"]
 
 
+@validate_params(
+    {"model": [RepaymentModel], "X": [pd.DataFrame], "y": ["array-like"], "groups": ["array-like", None],
+     "n_bootstrap": [Interval(Integral, 0, None, closed="left")],
+     "random_state": [Interval(Integral, 0, None, closed="left")]},
+    prefer_skip_nested_validation=True,
+)
 def evaluate(model: RepaymentModel, X: pd.DataFrame, y: np.ndarray, *, groups: np.ndarray | None = None,
              n_bootstrap: int = 0, random_state: int = 0) -> dict[str, Any]:
     """Likelihood metrics on rows whose horizon outcome is known, and timing metrics on all rows.
@@ -39,7 +48,7 @@ def evaluate(model: RepaymentModel, X: pd.DataFrame, y: np.ndarray, *, groups: n
     >>> from riskscore.model import evaluate   # doctest: +SKIP
     >>> evaluate(model, X_test, y_test)["auc"]  # doctest: +SKIP
     """
-    h = model.horizon_days
+    h = model.likelihood_days_
     known = y["event"] | (y["time"] >= h)
     label = (y["event"] & (y["time"] <= h))[known]
     p = np.clip(model.likelihood(X)[known], 1e-9, 1 - 1e-9)
@@ -68,6 +77,14 @@ def evaluate(model: RepaymentModel, X: pd.DataFrame, y: np.ndarray, *, groups: n
     return out
 
 
+@validate_params(
+    {"installments": [pd.DataFrame], "contacts": [pd.DataFrame, None], "as_of_start": DATE_LIKE,
+     "as_of_end": DATE_LIKE, "freq": FREQUENCY, "valid_share": [Interval(Real, 0, 1, closed="neither")],
+     "embargo_days": [Interval(Integral, 0, None, closed="left")], "data_end": [*DATE_LIKE, None],
+     "model": [RepaymentModel, None], "n_bootstrap": [Interval(Integral, 0, None, closed="left")],
+     "feature_builder": [FeatureBuilder, None]},
+    prefer_skip_nested_validation=True,
+)
 def train(
     installments: pd.DataFrame,
     *,
@@ -80,6 +97,7 @@ def train(
     data_end: str | pd.Timestamp | None = None,
     model: RepaymentModel | None = None,
     n_bootstrap: int = 200,
+    feature_builder: FeatureBuilder | None = None,
 ) -> tuple[RepaymentModel, dict[str, Any]]:
     """Build snapshots, split them by time, fit a :class:`RepaymentModel` and validate it.
 
@@ -93,13 +111,20 @@ def train(
     The test metrics carry 95 % cluster-bootstrap intervals (``n_bootstrap`` resamples of
     borrowers; 0 turns them off).
 
+    Parameters
+    ----------
+    feature_builder : FeatureBuilder, optional
+        How the features are built (default: ``FeatureBuilder()``); its ``lookahead_days``
+        defines the scoring population of the labels too.
+
     Returns
     -------
     model : RepaymentModel
     report : dict
         ``metrics`` (on the test part), ``label_definition``, ``training_window``, ``rows`` and
         ``reference`` (the training distribution of every feature and the likelihood, for
-        :func:`~riskscore.model.save_bundle` and the PSI of scoring runs).
+        :func:`~riskscore.model.save_bundle` and the PSI of scoring runs) and ``feature_builder``
+        (the builder of the features; pass it to ``save_bundle`` so the bundle records it).
 
     Examples
     --------
@@ -109,15 +134,15 @@ def train(
     >>> model, report = train(world.installments, as_of_start="2024-03-01", as_of_end="2025-08-01",
     ...                       data_end=world.end, model=RepaymentModel(n_estimators=30, random_state=0))
     >>> sorted(report)
-    ['label_definition', 'metrics', 'reference', 'rows', 'training_window']
+    ['feature_builder', 'label_definition', 'metrics', 'reference', 'rows', 'training_window']
     """
-    if not 0 < valid_share < 1:
-        raise ValueError(f"The 'valid_share' parameter must be in (0, 1), got {valid_share!r}.")
     dates = rolling_as_of_dates(as_of_start, as_of_end, freq=freq)
     if len(dates) < 4:
         raise ValueError(f"Training needs at least 4 as-of dates between {as_of_start} and {as_of_end} "
                          f"at {freq!r}; got {len(dates)}.")
-    snaps = make_snapshots(installments, dates, contacts=contacts, data_end=data_end)
+    builder = feature_builder if feature_builder is not None else FeatureBuilder()
+    snaps = make_snapshots(installments, dates, contacts=contacts, data_end=data_end, feature_builder=builder,
+                           lookahead_days=builder.lookahead_days)
     valid_start = dates[int(len(dates) * (1 - valid_share))]
     test_start = dates[int(len(dates) * (1 - valid_share / 2))]
     train_part, valid, test = time_split(snaps, valid_start=valid_start, test_start=test_start,
@@ -138,5 +163,6 @@ def train(
         "training_window": f"train {span(train_part)}, validation {span(valid)}, test {span(test)}",
         "rows": {"train": len(train_part), "valid": len(valid), "test": len(test)},
         "reference": reference_distribution(Xt.assign(likelihood=fitted.likelihood(Xt))),
+        "feature_builder": builder,
     }
     return fitted, report

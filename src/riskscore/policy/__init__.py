@@ -8,6 +8,7 @@ from riskscore.policy._baselines import DaysPastDuePolicy, MaxContactPolicy, con
 from riskscore.policy._checks import PLAN_COLUMNS, VIOLATION_COLUMNS, Checker, check_plans
 from riskscore.policy._planner import ContactPolicy, default_call_value
 from riskscore.policy._plans import AUDIT_COLUMNS, EVENT_COLUMNS, Plans
+from riskscore.policy._portfolio import parse_profiles, plan_portfolio, profile_groups, split_capacity
 from riskscore.policy._profile import ACTIONS, CONTACT_ACTIONS, KINDS, Profile, Rule, list_profiles, load_profile
 from riskscore.policy._templates import LINT_PHRASES, lint_text, render_message, templates
 
@@ -33,6 +34,10 @@ __all__ = [
     "lint_text",
     "list_profiles",
     "load_profile",
+    "parse_profiles",
+    "plan_portfolio",
+    "profile_groups",
     "render_message",
+    "split_capacity",
     "templates",
 ]

@@ -18,11 +18,14 @@ Conventions (the conservative reading wherever the rules leave room, rules.md se
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
+from riskscore._compat import validate_params
+from riskscore.contract import PLAN_COLUMNS
 from riskscore.exceptions import PolicyError
 from riskscore.policy._arrays import count_overlaps, date_text, distinct, hm
 from riskscore.policy._clock import (
@@ -35,6 +38,7 @@ from riskscore.policy._clock import (
     weekday,
     zone_days,
 )
+from riskscore.policy._plans import Plans
 from riskscore.policy._profile import ACTIONS, CONTACT_ACTIONS, WEEKDAYS, Profile, Rule, load_profile
 from riskscore.policy._templates import lint_text, rule_text
 from riskscore.schemas import (
@@ -48,13 +52,6 @@ from riskscore.schemas import (
 
 __all__ = ["PLAN_COLUMNS", "VIOLATION_COLUMNS", "Checker", "check_plans"]
 
-#: Columns of a plan's steps (one row per step; ``step`` counts from 1 within a borrower's plan, in
-#: time order). Windows are ``[start, end)``; ``window_*_local`` are ``YYYY-MM-DD HH:MM`` wall-clock
-#: times in ``local_timezone`` (the borrower's ``timezone``), and ``local_windows`` gives the window in
-#: every candidate zone. No-contact steps (``none``, ``human_review``) have no channel or window.
-PLAN_COLUMNS = ["borrower_id", "step", "action", "channel", "recipient", "window_start_utc", "window_end_utc",
-                "local_timezone", "window_start_local", "window_end_local", "local_windows", "template_id",
-                "language", "tone", "message", "rationale"]
 VIOLATION_COLUMNS = ["borrower_id", "step", "rule_id", "why"]
 _REQUIRED = ["borrower_id", "step", "action", "channel", "recipient", "window_start_utc", "window_end_utc",
              "language", "message", "rationale"]
@@ -529,6 +526,11 @@ class Checker:
         return self._hits(s, bad, rule.id, ["the step has no rationale"] * int(bad.sum()))
 
 
+@validate_params(
+    {"plans": [Plans, pd.DataFrame], "borrowers": [pd.DataFrame], "contacts": [pd.DataFrame, None],
+     "profile": [Profile, str, os.PathLike], "holidays": [Iterable, None], "validate": ["boolean"]},
+    prefer_skip_nested_validation=True,
+)
 def check_plans(plans: object, borrowers: pd.DataFrame, contacts: pd.DataFrame | None = None,
                 profile: Profile | str = "us_reg_f_2021", *, holidays: Iterable[object] | None = None,
                 validate: bool = True) -> pd.DataFrame:

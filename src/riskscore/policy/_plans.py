@@ -7,12 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from riskscore.contract import AUDIT_COLUMNS
 from riskscore.policy._profile import CONTACT_ACTIONS, Profile, Rule
 
 __all__ = ["AUDIT_COLUMNS", "EVENT_COLUMNS", "Plans"]
 
-AUDIT_COLUMNS = ["borrower_id", "rule_id", "kind", "basis", "outcome", "detail", "policy_params", "profile",
-                 "profile_version"]
 #: What the rules changed while planning: a step moved to a later day or another channel, or dropped.
 EVENT_COLUMNS = ["borrower_id", "action", "rule_id", "detail"]
 _CALL_KINDS = ("call_frequency", "conversation_quiet", "daily_calls")

@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskscore.explain import Explainer
+from riskscore.contract import reason_columns
 from riskscore.features import feature_registry
-from riskscore.model import DEFAULT_EDGES, RepaymentModel, feature_builder
 from riskscore.report._data import Run
+from riskscore.scoring import Scorer
 
 __all__ = ["borrower_pages"]
 
@@ -53,13 +53,13 @@ def _plain(v: object) -> float | None:
     return None if _missing(v) else float(v)
 
 
-def borrower_pages(run: Run, model: RepaymentModel, chosen: Mapping[str, str]) -> list[dict[str, Any]]:
+def borrower_pages(run: Run, scorer: Scorer, chosen: Mapping[str, str]) -> list[dict[str, Any]]:
     """One page dict per chosen borrower (``{borrower_id: why chosen}``), in the given order.
 
     Scores, reason sentences, plans and audits are the run's own rows. The survival curve at
     every interval edge and the SHAP values are recomputed from the run's inputs with the
-    run's model; the page says so when the inputs are unavailable or changed, and flags a
-    recomputed likelihood that differs from the run's.
+    run's scorer (:meth:`Run.scorer`); the page says so when the inputs are unavailable or
+    changed, and flags a recomputed likelihood that differs from the run's.
     """
     ids = [str(b) for b in chosen]
     scores = run.table("scores", borrowers=ids).set_index("borrower_id")
@@ -67,7 +67,7 @@ def borrower_pages(run: Run, model: RepaymentModel, chosen: Mapping[str, str]) -
     audit = run.table("audit", borrowers=ids)
     rejects = run.table("rejects", borrowers=ids)
     scored = [b for b in ids if b in scores.index and scores.at[b, "status"] == "scored"]
-    detail, note = _recompute(run, model, scored) if scored else ({}, None)
+    detail, note = _recompute(run, scorer, scored) if scored else ({}, None)
     pages = []
     for b in ids:
         page: dict[str, Any] = {"borrower_id": b, "why": chosen[b], "note": None}
@@ -77,8 +77,9 @@ def borrower_pages(run: Run, model: RepaymentModel, chosen: Mapping[str, str]) -
             page["language"] = None if _missing(row["language"]) else str(row["language"])
             page["score"] = {f: (None if _missing(row[f]) else (row[f].item() if isinstance(row[f], np.generic)
                                                                  else row[f])) for f in _SCORE_FIELDS}
-            page["reasons"] = [{"code": row[f"reason_{i}_code"], "text": row[f"reason_{i}_text"]}
-                               for i in range(1, 5) if not _missing(row[f"reason_{i}_code"])]
+            page["reasons"] = [{"code": row[code], "text": row[text]} for code, text in
+                               zip(reason_columns("code"), reason_columns("text"), strict=True)
+                               if not _missing(row[code])]
         else:
             page["status"] = "rejected" if (rejects["borrower_id"] == b).any() else "not in run"
             page["score"], page["reasons"], page["language"] = None, [], None
@@ -93,23 +94,20 @@ def borrower_pages(run: Run, model: RepaymentModel, chosen: Mapping[str, str]) -
     return pages
 
 
-def _recompute(run: Run, model: RepaymentModel, ids: list[str]) -> tuple[dict[str, dict[str, Any]], str | None]:
+def _recompute(run: Run, scorer: Scorer, ids: list[str]) -> tuple[dict[str, dict[str, Any]], str | None]:
     """Curve and SHAP waterfall per scored borrower, or why they could not be recomputed."""
     problem = run.input_problem("installments")
     if problem is not None:
         return {}, f"Survival curve and SHAP not shown: {problem}."
     inst = run.input_rows("installments", ids)
-    contacts = run.input_rows("contacts", ids) if "contacts" in run.manifest["inputs"] else None
-    if "contacts" in run.manifest["inputs"] and contacts is None:
+    contacts = run.input_rows("contacts", ids) if "contacts" in run.manifest.inputs else None
+    if "contacts" in run.manifest.inputs and contacts is None:
         return {}, f"Survival curve and SHAP not shown: {run.input_problem('contacts')}."
-    fb = feature_builder(model)
-    X = fb.transform(inst, pd.Timestamp(run.manifest["as_of"]), contacts=contacts)
-    X.index = X.index.astype(str)
-    days = [int(d) for d in DEFAULT_EDGES[1:]]
-    curve = model.predict_survival(X, days=days)
-    explainer = Explainer(model)
-    shap = explainer.shap_values(X)
-    likelihood = pd.Series(model.likelihood(X), index=X.index)
+    X = scorer.features(inst, pd.Timestamp(run.manifest.as_of), contacts=contacts, validate=False)  # validated
+    curve = scorer.survival_curve(X)
+    days = [int(c.removeprefix("p_repaid_").removesuffix("d")) for c in curve.columns if c.startswith("p_repaid_")]
+    shap = scorer.shap_values(X)
+    likelihood = scorer.score(None, run.manifest.as_of, features=X).scores["likelihood"]
     descriptions = feature_registry()["description"]
     run_scores = run.table("scores", ["borrower_id", "likelihood"], borrowers=ids).set_index("borrower_id")
     out = {}
@@ -120,7 +118,7 @@ def _recompute(run: Run, model: RepaymentModel, ids: list[str]) -> tuple[dict[st
             continue
         diff = abs(float(likelihood[b]) - float(run_scores.at[b, "likelihood"]))
         out[b] = {"curve": {"days": days, "p_repaid": [float(curve.at[b, f"p_repaid_{d}d"]) for d in days]},
-                  "waterfall": _waterfall(shap.loc[b], X.loc[b], explainer.base_value, descriptions),
+                  "waterfall": _waterfall(shap.loc[b], X.loc[b], scorer.explainer.base_value, descriptions),
                   "note": None if diff <= _TOLERANCE else
                   f"Recomputed likelihood {likelihood[b]:.4f} differs from the run's "
                   f"{run_scores.at[b, 'likelihood']:.4f}: the model bundle changed since the run."}

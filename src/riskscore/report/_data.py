@@ -8,23 +8,22 @@ the backtest sample: never the whole portfolio at once.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from riskscore.contract import OUTPUTS, RunManifest
 from riskscore.exceptions import DataError
 from riskscore.io import fingerprint, iter_batches
 from riskscore.schemas import quarantine
+from riskscore.scoring import Scorer
 
 __all__ = ["Run", "read_run"]
 
-_OUTPUTS = ("scores", "plans", "audit", "rejects")
 
 
 class Run:
@@ -42,10 +41,8 @@ class Run:
         if not path.exists():
             raise FileNotFoundError(f"'{self.folder}' holds no manifest.json: give the --out folder of a finished "
                                     "`riskscore score` run.")
-        self.manifest: dict[str, Any] = json.loads(path.read_text())
-        if self.manifest.get("format") != "riskscore-run":
-            raise DataError(f"'{path}' is not a riskscore run manifest (format {self.manifest.get('format')!r}).")
-        missing = [n for n in _OUTPUTS if not (self.folder / f"{n}.parquet").exists()]
+        self.manifest: RunManifest = RunManifest.read(path)
+        missing = [n for n in OUTPUTS if not (self.folder / f"{n}.parquet").exists()]
         if missing:
             raise FileNotFoundError(f"The run in '{self.folder}' lacks {', '.join(f'{n}.parquet' for n in missing)}.")
         self._inputs_checked: dict[str, str | None] = {}
@@ -59,14 +56,21 @@ class Run:
 
     def model_path(self, override: str | Path | None = None) -> Path:
         """The bundle folder the run scored with (or ``override``)."""
-        return Path(override) if override is not None else Path(self.manifest["model"]["path"])
+        return Path(override) if override is not None else Path(self.manifest.model["path"])
+
+    def scorer(self, model: str | Path | None = None) -> Scorer:
+        """The scorer of the run's bundle (or of ``model``), with the run's scoring options."""
+        return Scorer.from_bundle(self.model_path(model), language=self.manifest.settings.get("language") or "en",
+                                  allow_missing_contacts=bool(self.manifest.settings.get("allow_missing_contacts")))
 
     def input_problem(self, table: str) -> str | None:
         """Why an input cannot be re-read (absent, or changed since the run), or ``None`` when it can."""
         if table not in self._inputs_checked:
-            entry = self.manifest["inputs"].get(table)
+            entry = self.manifest.inputs.get(table)
             if entry is None:
                 problem = f"the run had no {table} input"
+            elif entry.get("sha256") is None:
+                problem = f"the run's {table} input '{entry['path']}' was not a local file, so it has no fingerprint"
             elif not Path(entry["path"]).exists():
                 problem = f"the run's {table} input '{entry['path']}' is not there any more"
             elif fingerprint(entry["path"])["sha256"] != entry["sha256"]:
@@ -86,13 +90,14 @@ class Run:
             return None
         wanted = pa.array(sorted({str(b) for b in borrowers}), type=pa.string())
         parts = [t.filter(pc.is_in(pc.cast(t["borrower_id"], pa.string()), value_set=wanted))
-                 for t in iter_batches(self.manifest["inputs"][table]["path"])]
+                 for t in iter_batches(self.manifest.inputs[table]["path"])]
         raw = pa.concat_tables(parts, promote_options="permissive").to_pandas() if parts else pd.DataFrame()
-        options = {"data_date": pd.Timestamp(self.manifest["data_date"])} if table == "installments" else {}
+        options = {"data_date": pd.Timestamp(self.manifest.data_date)} if table == "installments" else {}
         good, bad = quarantine(raw, table, warn_above=1.0, **options)
         if len(bad):
-            raise DataError(f"{len(bad)} {table} row(s) of borrowers the run scored fail the contract now "
-                            f"(first check: {bad['check'].iloc[0]}); was the run made with another riskscore?")
+            raise DataError.from_message(
+                table, f"{len(bad)} {table} row(s) of borrowers the run scored fail the contract now (first check: "
+                f"{bad['check'].iloc[0]}); was the run made with another riskscore?")
         return good
 
 

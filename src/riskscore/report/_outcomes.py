@@ -11,7 +11,6 @@ from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
 from riskscore.labels import make_labels
 from riskscore.metrics import calibration_table, concordance_index, expected_calibration_error
-from riskscore.model import RepaymentModel
 from riskscore.report._data import Run
 
 __all__ = ["FAIRNESS_THRESHOLDS", "backtest", "fairness"]
@@ -25,12 +24,12 @@ FAIRNESS_THRESHOLDS = {"mean_likelihood": 0.05, "auc": 0.05, "calibration": 0.05
 MIN_GROUP = 30
 
 
-def backtest(run: Run, model: RepaymentModel, scored: pd.DataFrame, *, label_definition: dict[str, Any] | None = None,
+def backtest(run: Run, likelihood_days: int, scored: pd.DataFrame, *, label_definition: dict[str, Any] | None = None,
              max_borrowers: int = 50_000, seed: int = 0) -> tuple[dict[str, Any], pd.DataFrame | None]:
     """Model metrics on what the inputs show happened after the as-of date, when it is known.
 
     ``scored``: ``borrower_id, likelihood, expected_days`` of the scored borrowers. The outcome
-    of the likelihood (repaid within the model's horizon) is known when the run's data date is
+    of the likelihood (repaid within ``likelihood_days``, the model's horizon) is known when the run's data date is
     at least that many days after the as-of date. At most ``max_borrowers`` borrowers (a seeded
     random sample) are read back from the inputs.
 
@@ -40,8 +39,8 @@ def backtest(run: Run, model: RepaymentModel, scored: pd.DataFrame, *, label_def
     Returns the section dict (``available`` False with ``why`` when not known) and the outcomes
     (``borrower_id, likelihood, outcome``) for the fairness section.
     """
-    as_of, data_date = pd.Timestamp(run.manifest["as_of"]), pd.Timestamp(run.manifest["data_date"])
-    horizon = int(model.horizon_days)
+    as_of, data_date = pd.Timestamp(run.manifest.as_of), pd.Timestamp(run.manifest.data_date)
+    horizon = int(likelihood_days)
     follow = (data_date - as_of).days
     if follow < horizon:
         return {"available": False, "why": f"the data ends {follow} day(s) after the as-of date; the outcome "

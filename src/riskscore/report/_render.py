@@ -11,7 +11,6 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from riskscore.io import read_table, write_text
-from riskscore.model import load_bundle
 from riskscore.report import _svg
 from riskscore.report._borrower import borrower_pages
 from riskscore.report._data import Run
@@ -117,8 +116,8 @@ def explain_borrower(run: str | Path, borrower_id: str, *, model: str | Path | N
     >>> html = explain_borrower("runs/demo", "B00000083")  # doctest: +SKIP
     """
     r = Run(run)
-    page = borrower_pages(r, load_bundle(r.model_path(model)), {str(borrower_id): "requested"})[0]
+    page = borrower_pages(r, r.scorer(model), {str(borrower_id): "requested"})[0]
     if page["status"] == "not in run":
         raise KeyError(f"Borrower {borrower_id!r} is neither in the scores nor in the rejects of the run in '{run}'.")
-    info = {k: r.manifest.get(k) for k in ("run_id", "as_of", "now", "data_date")} | {"folder": str(r.folder)}
+    info = {k: getattr(r.manifest, k) for k in ("run_id", "as_of", "now", "data_date")} | {"folder": str(r.folder)}
     return render_borrower(page, info)

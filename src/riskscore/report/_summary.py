@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 import riskscore
+from riskscore.contract import reason_columns
 from riskscore.explain import FAMILIES
-from riskscore.model import load_bundle
 from riskscore.report._borrower import borrower_pages
 from riskscore.report._data import Run
 from riskscore.report._outcomes import backtest, fairness
@@ -43,8 +43,8 @@ def _overview(run: Run, scores: pd.DataFrame, scored: pd.DataFrame) -> dict[str,
                                                     amount=("amount_at_risk", "sum"),
                                                     likelihood=("likelihood", "mean"))
     return {
-        "borrowers": m["borrowers"], "rows": m["rows"],
-        "rejects_by_check": sorted(m.get("rejects_by_check", {}).items(), key=lambda kv: -kv[1])[:10],
+        "borrowers": m.borrowers, "rows": m.rows,
+        "rejects_by_check": sorted(m.rejects_by_check.items(), key=lambda kv: -kv[1])[:10],
         "amount_at_risk": float(scored["amount_at_risk"].sum()),
         "mean_likelihood": float(scored["likelihood"].mean()) if len(scored) else None,
         "expected_amount_unpaid_30d": float(((1 - scored["likelihood"]) * scored["amount_at_risk"]).sum()),
@@ -59,7 +59,7 @@ def _overview(run: Run, scores: pd.DataFrame, scored: pd.DataFrame) -> dict[str,
 
 
 def _reasons(scored: pd.DataFrame, top: int = 12) -> dict[str, Any]:
-    codes = [f"reason_{i}_code" for i in range(1, 5)]
+    codes = reason_columns("code")
     n = max(len(scored), 1)
     first = scored["reason_1_code"].value_counts()
     anywhere = pd.Series(0, index=pd.Index([], dtype=object), dtype=int)
@@ -89,7 +89,7 @@ def _actions(run: Run, plans: pd.DataFrame, audit_blocked: pd.DataFrame) -> dict
     blocked = audit_blocked.groupby(["rule_id", "kind", "profile"]).agg(borrowers=("borrower_id", "nunique"))
     return {
         "planned_borrowers": int(plans["borrower_id"].nunique()), "steps": len(plans),
-        "note": run.manifest.get("plans", {}).get("note"),
+        "note": run.manifest.plans.get("note"),
         "by_action": [{"action": a, "borrowers": int(r.borrowers), "steps": int(r.steps)}
                       for a, r in by_action.sort_values("borrowers", ascending=False).iterrows()],
         "by_channel": [{"channel": c, "action": a, "steps": int(k)} for (c, a), k in by_channel.items()],
@@ -97,12 +97,12 @@ def _actions(run: Run, plans: pd.DataFrame, audit_blocked: pd.DataFrame) -> dict
         "review": int(plans.loc[plans["action"] == "human_review", "borrower_id"].nunique()),
         "blocked_by_rule": [{"rule_id": r, "kind": k, "profile": p, "borrowers": int(v.borrowers)}
                             for (r, k, p), v in blocked.sort_values("borrowers", ascending=False).iterrows()],
-        "profiles": run.manifest.get("profiles", {}),
+        "profiles": run.manifest.profiles,
     }
 
 
-def _model(bundle: Path) -> dict[str, Any]:
-    manifest = json.loads((bundle / "manifest.json").read_text())
+def _model(bundle: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """The bundle's card facts, from its verified manifest (and metrics.json, verified with it)."""
     metrics = json.loads((bundle / "metrics.json").read_text())
     return {"path": str(bundle), "training_window": manifest.get("training_window"),
             "label_definition": manifest.get("label_definition"), "created": manifest.get("created"),
@@ -184,32 +184,33 @@ def summarise_run(run: Run | str | Path, *, pages: Mapping[str, int] | None = No
 
     run = run if isinstance(run, Run) else Run(run)
     bundle = run.model_path(model)
-    fitted = load_bundle(bundle)
+    scorer = run.scorer(model)
     score_cols = ["borrower_id", "status", "likelihood", "expected_days", "grade", "amount_at_risk",
-                  *[f"reason_{i}_code" for i in range(1, 5)]]
+                  *reason_columns("code")]
     scores = run.table("scores", score_cols)
     scores["borrower_id"] = scores["borrower_id"].astype(str)
     scored = scores.loc[scores["status"] == "scored"]
     plans = run.table("plans", ["borrower_id", "action", "channel", "segment"])
     blocked = run.table("audit", ["borrower_id", "rule_id", "kind", "outcome", "profile"]).query("outcome == 'blocked'")
     summary = {
-        "run": {k: run.manifest.get(k) for k in ("run_id", "as_of", "now", "data_date", "profiles", "versions",
-                                                 "timings_s")} | {"folder": str(run.folder)},
+        "run": {k: getattr(run.manifest, k) for k in ("run_id", "engine", "as_of", "now", "data_date", "profiles",
+                                                      "versions", "timings_s")} | {"folder": str(run.folder)},
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "riskscore": riskscore.__version__,
         "overview": _overview(run, scores, scored), "reasons": _reasons(scored),
-        "actions": _actions(run, plans, blocked), "monitoring": run.manifest.get("psi", {"available": False}),
-        "model": _model(bundle), "fairness": None,
+        "actions": _actions(run, plans, blocked), "monitoring": run.manifest.psi or {"available": False},
+        "model": _model(bundle, scorer.model.manifest_), "fairness": None,
     }
     lap("aggregates")
-    summary["backtest"], outcomes = backtest(run, fitted, scored[["borrower_id", "likelihood", "expected_days"]],
+    summary["backtest"], outcomes = backtest(run, scorer.likelihood_days,
+                                             scored[["borrower_id", "likelihood", "expected_days"]],
                                              label_definition=summary["model"]["label_definition"],
                                              max_borrowers=backtest_borrowers, seed=seed)
     lap("backtest")
-    summary["borrowers"] = borrower_pages(run, fitted, choose_borrowers(run, pages, borrowers, seed))
+    summary["borrowers"] = borrower_pages(run, scorer, choose_borrowers(run, pages, borrowers, seed))
     lap("pages")
     if protected is not None:
         summary["fairness"] = fairness(protected, scored, plans[["borrower_id", "action"]],
-                                       [str(c) for c in fitted.feature_names_in_], outcomes)
+                                       [str(c) for c in scorer.model.feature_names_in_], outcomes)
         lap("fairness")
     summary["timings_s"] = timings
     return summary

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable
+from numbers import Real
 from typing import Any, Literal
 
 import pandas as pd
 import pandera.pandas as pa
 
+from riskscore._compat import Interval, StrOptions, validate_params
 from riskscore._validation import (
     FAILURE_COLUMNS,
     check_columns_present,
@@ -233,6 +235,10 @@ def _raise_or_return(table: Table, df: pd.DataFrame, **options: Any) -> pd.DataF
     return checked
 
 
+@validate_params(
+    {"df": [pd.DataFrame], "table": [StrOptions(set(_SCHEMAS))], "warn_above": [Interval(Real, 0, 1, closed="both")]},
+    prefer_skip_nested_validation=True,
+)
 def quarantine(
     df: pd.DataFrame,
     table: Table = "installments",
@@ -252,7 +258,7 @@ def quarantine(
         The table to check.
     table : {"installments", "borrowers", "contacts"}, default "installments"
         Which contract applies.
-    warn_above : float, default 0.05
+    warn_above : float in [0, 1], default 0.05
         Emit a :class:`~riskscore.DataQualityWarning` when more than this share of rows is
         rejected (it usually means a broken extract rather than a few bad borrowers).
     **options
@@ -284,9 +290,6 @@ def quarantine(
     >>> list(good["borrower_id"]), list(rejects["check"])
     (['b2'], ['borrower_has_rejected_rows', 'greater_than_or_equal_to(0)'])
     """
-    if table not in _SCHEMAS:
-        raise ValueError(f"The 'table' parameter of quarantine must be one of {sorted(_SCHEMAS)}; "
-                         f"got {table!r} instead.")
     if table == "installments":
         options = _installment_options(
             options.pop("data_date", None), options.pop("early_payment_tolerance_days", 90),
@@ -322,5 +325,5 @@ def quarantine(
             f"quarantine set aside {len(rejects)} of {len(df)} {table} rows "
             f"({len(rejects) / len(df):.1%}); the most common check: "
             f"{failures['check'].value_counts().index[0]!r}. Inspect with "
-            "rejects['check'].value_counts().", DataQualityWarning, stacklevel=2)
+            "rejects['check'].value_counts().", DataQualityWarning, stacklevel=4)  # past validate_params' 2 frames
     return good, rejects

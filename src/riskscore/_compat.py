@@ -1,0 +1,111 @@
+"""Version shims and the one door to scikit-learn's private parameter validation.
+
+scikit-learn's declarative parameter checks (``Interval``, ``StrOptions``, ``validate_params``,
+...) live in the private module ``sklearn.utils._param_validation`` (scikit-survival and skrub
+import them from there too). riskscore imports them only here, so a move in a future release is
+fixed in one file. Everything used exists unchanged from scikit-learn 1.3 on; our lower bound is
+1.5.
+
+``validate_params`` wraps scikit-learn's decorator with one change: scikit-learn renames the
+caller in an :class:`InvalidParameterError` raised *inside* the decorated function
+("The 'num_leaves' parameter of RepaymentModel ..." becomes "... parameter of train ..."), which
+is right for its thin function-around-an-estimator wrappers but names the wrong owner for
+riskscore's functions that take estimators and policies as arguments. Here the inner error is
+raised as it was, naming the estimator whose parameter is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import warnings
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Hidden,
+    Interval,
+    InvalidParameterError,
+    Options,
+    StrOptions,
+    make_constraint,
+    validate_parameter_constraints,
+)
+from sklearn.utils._param_validation import validate_params as _sklearn_validate_params
+
+__all__ = [
+    "DATES",
+    "DATE_LIKE",
+    "FREQUENCY",
+    "HasMethods",
+    "Hidden",
+    "Interval",
+    "InvalidParameterError",
+    "Options",
+    "StrOptions",
+    "invalid_parameter",
+    "make_constraint",
+    "renamed_parameter",
+    "validate_parameter_constraints",
+    "validate_params",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: A calendar date or timestamp as riskscore's functions take it (``pd.Timestamp(value)`` parses it).
+DATE_LIKE: list[object] = [str, pd.Timestamp, datetime.date, np.datetime64]
+#: One date-like or an iterable of them (a list, a ``DatetimeIndex``, ...).
+DATES: list[object] = [*DATE_LIKE, Iterable]
+#: A pandas frequency: an alias ("MS", "14D"), a ``DateOffset`` or a ``Timedelta``.
+FREQUENCY: list[object] = [str, pd.DateOffset, datetime.timedelta]
+
+
+def validate_params(parameter_constraints: dict[str, list[object]], *,
+                    prefer_skip_nested_validation: bool) -> Callable[[F], F]:
+    """scikit-learn's ``validate_params``, keeping the owner's name in errors raised inside the function.
+
+    The constraints stay introspectable as ``func._skl_parameter_constraints`` (as in scikit-learn).
+    """
+    sklearn_decorator = _sklearn_validate_params(parameter_constraints,
+                                                 prefer_skip_nested_validation=prefer_skip_nested_validation)
+
+    def decorator(func: F) -> F:
+        checked = sklearn_decorator(func)
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return checked(*args, **kwargs)
+            except InvalidParameterError as err:
+                inner = err.__cause__
+                if isinstance(inner, InvalidParameterError):  # renamed by scikit-learn: restore the owner
+                    raise inner from None
+                raise
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def invalid_parameter(name: str, owner: str, must_be: str, value: object) -> InvalidParameterError:
+    """The error of a check the declarative constraints cannot express, in their message style.
+
+    Examples
+    --------
+    >>> str(invalid_parameter("windows", "FeatureBuilder", "distinct ints >= 1", (3, 3)))
+    "The 'windows' parameter of FeatureBuilder must be distinct ints >= 1. Got (3, 3) instead."
+    """
+    return InvalidParameterError(f"The {name!r} parameter of {owner} must be {must_be}. Got {value!r} instead.")
+
+
+def renamed_parameter(old: str, new: str, *, stacklevel: int = 4) -> None:
+    """Warn that keyword ``old`` was renamed ``new`` (riskscore 0.2; the old name goes in 0.4).
+
+    ``stacklevel`` counts from the caller of this function: the default points at the user's call
+    of a function decorated with :func:`validate_params` (two wrapper frames in between).
+    """
+    warnings.warn(f"{old!r} was renamed {new!r} in riskscore 0.2 and will be removed in 0.4.", FutureWarning,
+                  stacklevel=stacklevel + 1)

@@ -1,0 +1,170 @@
+"""Plans for a whole portfolio: borrowers grouped by rule profile, capacity shared, one planner each."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from riskscore.contract import AUDIT_COLUMNS, PLAN_COLUMNS
+from riskscore.policy._planner import ContactPolicy
+from riskscore.policy._profile import load_profile
+
+__all__ = ["parse_profiles", "plan_portfolio", "profile_groups", "split_capacity"]
+
+#: The columns of a portfolio's plan steps: a planner's columns plus ``day``, ``segment`` and the profile.
+PORTFOLIO_PLAN_COLUMNS = [*PLAN_COLUMNS, "day", "segment", "profile", "profile_version"]
+
+
+def parse_profiles(profile: str | os.PathLike[str] | Mapping[str, str]) -> dict[str, str]:
+    """Profiles by country: ``"us_reg_f_2021"``, a YAML path, or ``"US=us_reg_f_2021,CN=cn_gbt45251_2025,*=strict_v1"``.
+
+    The key ``*`` is the profile of every other borrower (and of all when the borrowers table
+    has no ``country`` column). Each profile is loaded once here, so a typo fails before any work.
+
+    Examples
+    --------
+    >>> parse_profiles("US=us_reg_f_2021,*=strict_v1")
+    {'US': 'us_reg_f_2021', '*': 'strict_v1'}
+    >>> parse_profiles("uk_fca_conc7_2024")
+    {'*': 'uk_fca_conc7_2024'}
+    """
+    if isinstance(profile, Mapping):
+        mapping = {str(k): str(v) for k, v in profile.items()}
+    elif "=" in str(profile):
+        mapping = {}
+        for part in str(profile).split(","):
+            key, sep, value = part.partition("=")
+            if not sep or not key.strip() or not value.strip():
+                raise ValueError(f"Cannot read the profile mapping {profile!r}: write COUNTRY=PROFILE,...,*=PROFILE.")
+            mapping[key.strip()] = value.strip()
+    else:
+        mapping = {"*": str(profile)}
+    mapping.setdefault("*", "strict_v1")
+    for name in mapping.values():
+        load_profile(name)
+    return {k: str(Path(v).resolve()) if Path(v).suffix in (".yaml", ".yml") else v for k, v in mapping.items()}
+
+
+def split_capacity(total: int | None, weights: list[float]) -> list[int | None]:
+    """Split an integer capacity in proportion to ``weights`` (largest remainder; ties to the first).
+
+    Examples
+    --------
+    >>> split_capacity(10, [1, 1, 1])
+    [4, 3, 3]
+    >>> split_capacity(None, [1, 2])
+    [None, None]
+    """
+    if total is None:
+        return [None] * len(weights)
+    w = np.asarray(weights, dtype=float)
+    if w.sum() <= 0:
+        w = np.ones(len(w))
+    exact = total * w / w.sum()
+    base = np.floor(exact).astype(int)
+    order = np.argsort(-(exact - base), kind="stable")
+    base[order[: total - int(base.sum())]] += 1
+    return [int(x) for x in base]
+
+
+def profile_groups(profiles: Mapping[str, str], borrowers: pd.DataFrame | None, ids: pd.Index
+                   ) -> dict[str, pd.Index]:
+    """The borrowers ``ids`` by rule profile: ``profiles`` maps the borrowers' ``country`` to a
+    profile, ``"*"`` the others (see :func:`parse_profiles`); profiles in sorted order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> b = pd.DataFrame({"borrower_id": ["a", "b", "c"], "country": ["US", "GB", None]})
+    >>> groups = profile_groups({"US": "us_reg_f_2021", "*": "strict_v1"}, b, pd.Index(["a", "b", "c"]))
+    >>> {k: list(v) for k, v in groups.items()}
+    {'strict_v1': ['b', 'c'], 'us_reg_f_2021': ['a']}
+    """
+    default = profiles.get("*", "us_reg_f_2021")
+    if borrowers is None or len(profiles) == 1 or "country" not in borrowers:
+        return {default: ids} if len(ids) else {}
+    country = borrowers.set_index("borrower_id")["country"].reindex(ids).astype(object)
+    profile = country.map(dict(profiles)).fillna(default).to_numpy(dtype=object)
+    return {p: ids[profile == p] for p in sorted(set(profile))}
+
+
+def plan_portfolio(scores: pd.DataFrame, reasons: pd.DataFrame | None, borrowers: pd.DataFrame,
+                   contacts: pd.DataFrame | None = None, *, now: object,
+                   profiles: str | Mapping[str, str] = "us_reg_f_2021", agent_calls_per_day: int | None = None,
+                   planner: Callable[..., ContactPolicy] = ContactPolicy, validate: bool = True,
+                   **options: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Plan every borrower of ``scores`` under the rule profile of their country.
+
+    Borrowers are grouped by :func:`profile_groups`; the agent-call capacity is split across
+    the groups in proportion to their size (:func:`split_capacity`); each group is planned by
+    ``planner(profile, agent_calls_per_day=share, **options)`` (a
+    :class:`~riskscore.policy.ContactPolicy` by default, or a baseline class).
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Indexed by ``borrower_id``: what the planner reads (``likelihood``, ...).
+    reasons : DataFrame or None
+        :func:`riskscore.explain.reason_codes` output (``row`` is the borrower id).
+    borrowers : DataFrame
+        The borrowers table (``country`` picks the profile).
+    contacts : DataFrame, optional
+        The contact log; only contacts up to ``now`` are used.
+    now : timestamp
+        When plans start (UTC).
+    profiles : str or mapping
+        See :func:`parse_profiles`.
+    agent_calls_per_day : int, optional
+        The portfolio's agent-call capacity.
+    planner : callable, default ContactPolicy
+    validate : bool, default True
+        Validate ``borrowers`` and ``contacts`` (off for tables the caller has just validated).
+    **options
+        Other arguments of ``planner``.
+
+    Returns
+    -------
+    steps : DataFrame
+        :data:`riskscore.contract.PLAN_COLUMNS` plus ``day``, ``segment``, ``profile`` and
+        ``profile_version``, sorted by borrower and step.
+    audit : DataFrame
+        :data:`riskscore.contract.AUDIT_COLUMNS`, sorted by borrower.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from riskscore.policy import plan_portfolio
+    >>> scores = pd.DataFrame({"likelihood": [0.97]}, index=pd.Index(["b1"], name="borrower_id"))
+    >>> borrowers = pd.DataFrame({"borrower_id": ["b1"], "timezone": ["America/New_York"],
+    ...                           "channels_allowed": ["sms"], "language": ["en"]})
+    >>> steps, audit = plan_portfolio(scores, None, borrowers, now="2026-03-02 14:00+00:00")
+    >>> steps[["borrower_id", "action", "profile"]].to_dict("records")
+    [{'borrower_id': 'b1', 'action': 'none', 'profile': 'us_reg_f_2021'}]
+    """
+    mapping = parse_profiles(profiles) if isinstance(profiles, str | os.PathLike) else dict(profiles)
+    if not len(scores):
+        return pd.DataFrame(columns=PORTFOLIO_PLAN_COLUMNS), pd.DataFrame(columns=AUDIT_COLUMNS)
+    now_ts = pd.Timestamp(now)
+    now_ts = now_ts.tz_localize("UTC") if now_ts.tzinfo is None else now_ts.tz_convert("UTC")
+    log = None
+    if contacts is not None and len(contacts):
+        log = contacts.loc[pd.to_datetime(contacts["contacted_at"], utc=True) <= now_ts]
+    groups = profile_groups(mapping, borrowers, scores.index)
+    caps = split_capacity(agent_calls_per_day, [len(g) for g in groups.values()])
+    steps, audits = [], []
+    for (profile, ids), cap in zip(groups.items(), caps, strict=True):
+        policy = planner(profile, agent_calls_per_day=cap, **options)
+        group_log = None if log is None else log.loc[log["borrower_id"].isin(ids)]
+        group_reasons = None if reasons is None else reasons.loc[reasons["row"].isin(ids)]
+        plans = policy.plan(scores.loc[ids], group_reasons, borrowers.loc[borrowers["borrower_id"].isin(ids)],
+                            group_log, now=now_ts, validate=validate)
+        steps.append(plans.steps.assign(profile=plans.profile.name, profile_version=plans.profile.version))
+        audits.append(plans.audit())
+    plan_rows = pd.concat(steps, ignore_index=True).sort_values(["borrower_id", "step"], ignore_index=True)
+    audit = pd.concat(audits, ignore_index=True).sort_values("borrower_id", kind="stable", ignore_index=True)
+    return plan_rows[PORTFOLIO_PLAN_COLUMNS], audit[AUDIT_COLUMNS]

@@ -1,0 +1,259 @@
+"""Scorer: the one per-borrower path — features, likelihood and timing, reasons, plans."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from riskscore.contract import CURVE_DAYS, TOP_REASONS, curve_columns, reason_columns
+from riskscore.exceptions import BundleError, DataError
+from riskscore.explain import LANGUAGES, Explainer, reason_codes
+from riskscore.features import FeatureBuilder, hardship_signal
+from riskscore.model import DEFAULT_EDGES, RepaymentModel, feature_builder, load_bundle
+from riskscore.policy import ContactPolicy, plan_portfolio
+from riskscore.schemas import validate_contacts, validate_installments
+
+__all__ = ["SCORE_COLUMNS", "Scored", "Scorer"]
+
+#: The columns of :attr:`Scored.scores`, in order.
+SCORE_COLUMNS = ["likelihood", *curve_columns(), "expected_days", "points", "grade", "amount_at_risk", "language",
+                 "hardship_signal", *reason_columns()]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """What :meth:`Scorer.score` returns for the borrowers in the scoring population.
+
+    Attributes
+    ----------
+    features : DataFrame
+        The model's features, indexed by ``borrower_id`` (text).
+    scores : DataFrame
+        Indexed like ``features``: ``likelihood``, ``p_repaid_{d}d`` for each day of
+        :data:`riskscore.contract.CURVE_DAYS`, ``expected_days``, ``points``, ``grade``,
+        ``amount_at_risk`` (what is outstanding, >= 0), ``language`` (of the reasons),
+        ``hardship_signal`` (the planner's hardship route) and ``reason_{i}_code`` /
+        ``reason_{i}_text`` for the top :data:`~riskscore.contract.TOP_REASONS` reasons.
+    reasons : DataFrame
+        The long reason table of :func:`riskscore.explain.reason_codes` (``row`` is the borrower).
+    """
+
+    features: pd.DataFrame
+    scores: pd.DataFrame
+    reasons: pd.DataFrame
+
+
+class Scorer:
+    """Score, explain and plan with one model: every caller's per-borrower path.
+
+    The nightly job (both engines), the policy evaluation, the report's borrower pages and the
+    CLI all go through a scorer, so for the same borrower and as-of date they give the same
+    scores, reasons and plan.
+
+    Parameters
+    ----------
+    model : RepaymentModel
+        A fitted model (or :func:`riskscore.load_bundle`'s result).
+    feature_builder : FeatureBuilder, optional
+        How the features are built. Default: the one the bundle records, or, for a model fitted
+        in this session, the default builder that makes its feature list.
+    language : str, default "en"
+        Language of the reasons of borrowers without a supported ``language`` (or without a
+        borrowers table).
+    allow_missing_contacts : bool, default False
+        A model trained with contact-log features refuses to score without the contact log;
+        ``True`` scores anyway, with those features missing.
+
+    Attributes
+    ----------
+    model : RepaymentModel
+    feature_builder : FeatureBuilder
+        Fitted, with ``validate=False`` (the scorer validates inputs itself).
+    explainer : Explainer
+        Built on first use (flattening the trees takes a moment) and reused.
+
+    Examples
+    --------
+    >>> import riskscore
+    >>> scorer = riskscore.Scorer.from_bundle("models/sample")
+    >>> world = riskscore.generate(300, seed=1)
+    >>> scored = scorer.score(world.installments, "2025-06-30", contacts=world.contacts,
+    ...                       borrowers=world.borrowers)
+    >>> scored.scores.columns[:3].tolist()
+    ['likelihood', 'p_repaid_7d', 'p_repaid_14d']
+    >>> bool(scored.scores["likelihood"].between(0, 1).all())
+    True
+    >>> steps, audit = scorer.plan(scored, world.borrowers, world.contacts, now="2025-06-30 13:00+00:00")
+    >>> sorted(set(steps["borrower_id"])) == sorted(scored.scores.index)
+    True
+    """
+
+    def __init__(self, model: RepaymentModel, *, feature_builder: FeatureBuilder | None = None,
+                 language: str = "en", allow_missing_contacts: bool = False):
+        if not isinstance(model, RepaymentModel) or not hasattr(model, "likelihood_"):
+            raise TypeError(f"Scorer needs a fitted RepaymentModel (or riskscore.load_bundle(path)), got "
+                            f"{type(model).__name__}.")
+        if language not in LANGUAGES:
+            raise ValueError(f"The 'language' parameter of Scorer must be one of {sorted(LANGUAGES)}, got "
+                             f"{language!r} instead.")
+        self.model = model
+        self.feature_builder = _builder_for(model, feature_builder)
+        self.language = language
+        self.allow_missing_contacts = bool(allow_missing_contacts)
+
+    @classmethod
+    def from_bundle(cls, path: str | os.PathLike[str], *, sha256: str | None = None, **kwargs: Any) -> Scorer:
+        """A scorer of the bundle at ``path`` (verified by :func:`riskscore.load_bundle`; ``sha256`` pins it).
+
+        Examples
+        --------
+        >>> Scorer.from_bundle("models/sample").uses_contacts
+        True
+        """
+        return cls(load_bundle(path, sha256=sha256), **kwargs)
+
+    @cached_property
+    def explainer(self) -> Explainer:
+        return Explainer(self.model)
+
+    @property
+    def uses_contacts(self) -> bool:
+        """Whether the model has contact-log features (then :meth:`score` wants the contact log)."""
+        return self.feature_builder.get_params()["contacts"] is True
+
+    def features(self, installments: pd.DataFrame, as_of: str | pd.Timestamp, *,
+                 contacts: pd.DataFrame | None = None, validate: bool = True) -> pd.DataFrame:
+        """The model's features at ``as_of`` of every borrower in the scoring population.
+
+        Raises
+        ------
+        DataError
+            When the model needs the contact log, none is given and ``allow_missing_contacts``
+            is off.
+        """
+        if self.uses_contacts and contacts is None and not self.allow_missing_contacts:
+            raise DataError.from_message(
+                "contacts", "contacts: the model was trained with contact-log features (calls_30d, ...); give the "
+                "contact log (contacts=..., riskscore score --contacts FILE), or score without it knowingly with "
+                "allow_missing_contacts=True (--allow-missing-contacts): those features are then missing.")
+        if validate:
+            installments = validate_installments(installments)
+            contacts = validate_contacts(contacts) if contacts is not None else None
+        if not len(installments):
+            names = self.feature_builder.get_feature_names_out()
+            return pd.DataFrame(columns=names, dtype=float, index=pd.Index([], dtype=object, name="borrower_id"))
+        X = self.feature_builder.transform(installments, as_of, contacts=contacts)
+        X.index = X.index.astype(str)
+        return X
+
+    def score(self, installments: pd.DataFrame | None, as_of: str | pd.Timestamp, *,
+              contacts: pd.DataFrame | None = None, borrowers: pd.DataFrame | None = None,
+              validate: bool = True, features: pd.DataFrame | None = None) -> Scored:
+        """Scores and reasons of every borrower in the scoring population at ``as_of``.
+
+        Parameters
+        ----------
+        installments : DataFrame
+            The installments table (validated unless ``validate=False``); may be ``None`` when
+            ``features`` is given.
+        as_of : date-like
+        contacts : DataFrame, optional
+            The contact log (required when :attr:`uses_contacts`, see ``allow_missing_contacts``).
+        borrowers : DataFrame, optional
+            Gives each borrower's reason language (``language``, primary subtag).
+        validate : bool, default True
+            Turn off only for tables that just came out of :func:`riskscore.quarantine`.
+        features : DataFrame, optional
+            The features, when already built by :meth:`features` for this as-of date.
+
+        Returns
+        -------
+        Scored
+        """
+        X = features if features is not None else self.features(installments, as_of, contacts=contacts,
+                                                                validate=validate)
+        if not len(X):
+            return Scored(features=X, scores=pd.DataFrame(columns=SCORE_COLUMNS, index=X.index),
+                          reasons=pd.DataFrame(columns=["row", "rank", "code", "text"]))
+        scores = self.model.predict_scores(X, days=CURVE_DAYS)
+        amount = X["amount_outstanding"] if "amount_outstanding" in X else pd.Series(np.nan, index=X.index)
+        scores["amount_at_risk"] = amount.fillna(0.0).clip(lower=0.0)
+        scores["language"] = self.languages(X.index, borrowers)
+        scores["hardship_signal"] = hardship_signal(X)
+        lang_table = pd.DataFrame({"borrower_id": X.index, "language": scores["language"].to_numpy()})
+        reasons = reason_codes(self.explainer, X, borrowers=lang_table, top=TOP_REASONS)
+        scores = scores.join(_wide(reasons, X.index))
+        return Scored(features=X, scores=scores.rename_axis("borrower_id"), reasons=reasons)
+
+    def languages(self, ids: pd.Index, borrowers: pd.DataFrame | None) -> pd.Series:
+        """The reason language of each borrower: the primary subtag of ``language`` when supported,
+        else the scorer's ``language``."""
+        langs = pd.Series(self.language, index=ids, dtype=object)
+        if borrowers is None or not len(borrowers) or "language" not in borrowers:
+            return langs
+        table = borrowers.assign(borrower_id=borrowers["borrower_id"].astype(str)).drop_duplicates("borrower_id")
+        primary = table.set_index("borrower_id")["language"].reindex(ids).astype(object).str.split("-").str[0]
+        return primary.where(primary.isin(LANGUAGES), self.language).astype(object)
+
+    @property
+    def likelihood_days(self) -> int:
+        """The likelihood's horizon: ``likelihood`` is P(repaid within this many days)."""
+        params = self.model.get_params()
+        return int(params.get("likelihood_days", params.get("horizon_days")))
+
+    def survival_curve(self, X: pd.DataFrame, days: list[int] | None = None) -> pd.DataFrame:
+        """P(repaid by day d) for each day of ``days`` (default: every edge of the curve, 1 to 90 days)."""
+        days = [int(d) for d in (days if days is not None else DEFAULT_EDGES[1:])]
+        return self.model.predict_survival(X, days=days)
+
+    def shap_values(self, X: pd.DataFrame) -> pd.DataFrame:
+        """SHAP values of the likelihood head (log-odds) per feature plus ``base_value``, rows of ``X``."""
+        return self.explainer.shap_values(X)
+
+    def plan(self, scored: Scored, borrowers: pd.DataFrame, contacts: pd.DataFrame | None = None, *,
+             now: object, profiles: str | Mapping[str, str] = "us_reg_f_2021",
+             agent_calls_per_day: int | None = None, validate: bool = True,
+             **policy_options: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Contact plans of the scored borrowers under each country's rule profile.
+
+        See :func:`riskscore.policy.plan_portfolio` (``policy_options`` are
+        :class:`~riskscore.policy.ContactPolicy` arguments, e.g. ``plan_days``, ``call_value``).
+
+        Returns
+        -------
+        steps, audit : DataFrame
+        """
+        return plan_portfolio(scored.scores, scored.reasons, borrowers, contacts, now=now, profiles=profiles,
+                              agent_calls_per_day=agent_calls_per_day, planner=ContactPolicy, validate=validate,
+                              **policy_options)
+
+    def __repr__(self) -> str:
+        settings = ", ".join(f"{k}={v!r}" for k, v in self.feature_builder.get_params().items() if k != "validate")
+        return f"Scorer({len(self.model.feature_names_in_)} features, FeatureBuilder({settings}))"
+
+
+def _builder_for(model: RepaymentModel, builder: FeatureBuilder | None) -> FeatureBuilder:
+    fb = feature_builder(model) if builder is None else builder.set_params(validate=False).fit()
+    made = [str(c) for c in fb.get_feature_names_out()]
+    want = [str(c) for c in model.feature_names_in_]
+    if made != want:
+        missing, extra = sorted(set(want) - set(made)), sorted(set(made) - set(want))
+        raise BundleError(f"The feature builder does not make the model's features: missing {missing}, "
+                          f"unexpected {extra}" + ("" if missing or extra else ", or in another order") + ".")
+    return fb
+
+
+def _wide(reasons: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
+    out = pd.DataFrame(index=ids)
+    top = reasons.loc[reasons["rank"] <= TOP_REASONS]
+    for i, (code, text) in enumerate(zip(reason_columns("code"), reason_columns("text"), strict=True), start=1):
+        part = top.loc[top["rank"] == i].set_index("row")
+        out[code] = part["code"].reindex(ids).to_numpy(dtype=object)
+        out[text] = part["text"].reindex(ids).to_numpy(dtype=object)
+    return out
