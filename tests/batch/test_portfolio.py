@@ -232,7 +232,7 @@ def test_capacity_is_shared_and_never_exceeded(world_files, as_of, now, tmp_path
 
 
 def test_bad_arguments_are_refused(world_files, as_of, tmp_path):
-    with pytest.raises(ValueError, match="chunk_borrowers must be a positive int"):
+    with pytest.raises(ValueError, match="The 'chunk_borrowers' parameter of score_portfolio must be an int in the"):
         score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path, chunk_borrowers=0)
     with pytest.raises(ValueError, match="as_of must be a calendar date"):
         score_portfolio(world_files["installments"], BUNDLE, "2025-01-01 10:00", tmp_path)

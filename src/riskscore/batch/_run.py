@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from importlib.metadata import version
 from multiprocessing import get_context
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from riskscore._compat import Interval, StrOptions, validate_params
 from riskscore.batch._chunk import ChunkSettings, as_utc, merge_stats, run_manifest, score_chunk, stats_json
 from riskscore.batch._inputs import fingerprint
 from riskscore.batch._partition import (
@@ -161,6 +163,14 @@ def _assemble(out: Path, n: int) -> dict[str, Any]:
     return files
 
 
+@validate_params(
+    {"chunk_borrowers": [Interval(Integral, 1, None, closed="left")],
+     "n_jobs": [Interval(Integral, 1, None, closed="left"), None],
+     "batch_rows": [Interval(Integral, 1, None, closed="left")],
+     "progress": [StrOptions({"auto", "bar", "log", "off"})],
+     "agent_calls_per_day": [Interval(Integral, 0, None, closed="left"), None]},
+    prefer_skip_nested_validation=True,
+)
 def score_portfolio(
     installments: str | os.PathLike[str],
     bundle: str | os.PathLike[str],
@@ -212,7 +222,7 @@ def score_portfolio(
         The portfolio's agent-call capacity, split across chunks and profiles in proportion to
         their borrowers (chunks are random by hash, so each gets a fair share of the best calls).
     policy_options : mapping, optional
-        Other :class:`~riskscore.policy.ContactPolicy` arguments (``horizon_days``, ``holidays``, ...).
+        Other :class:`~riskscore.policy.ContactPolicy` arguments (``plan_days``, ``holidays``, ...).
     n_jobs : int, optional
         Worker processes (default: the cores this process may use).
     batch_rows : int, default 1_000_000
@@ -245,8 +255,6 @@ def score_portfolio(
     """
     wall = time.perf_counter()
     out = Path(out)
-    if isinstance(chunk_borrowers, bool) or not isinstance(chunk_borrowers, int) or chunk_borrowers < 1:
-        raise ValueError(f"chunk_borrowers must be a positive int, got {chunk_borrowers!r}.")
     as_of_ts = pd.Timestamp(as_of)
     if as_of_ts != as_of_ts.normalize() or as_of_ts.tzinfo is not None:
         raise ValueError(f"as_of must be a calendar date without time or time zone, got {as_of!r}.")

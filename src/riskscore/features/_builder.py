@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from numbers import Integral, Real
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -72,7 +73,7 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
     True
     """
 
-    _parameter_constraints: dict[str, list[object]] = {
+    _parameter_constraints: ClassVar[dict[str, list[object]]] = {
         "lookahead_days": [Interval(Integral, 0, None, closed="left")],
         "windows": [tuple, list],  # and distinct ints >= 1: checked in _validate_params
         "tolerance": [Interval(Real, 0, None, closed="left")],

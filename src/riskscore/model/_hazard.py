@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from numbers import Integral, Real
+from typing import ClassVar
 
 import lightgbm as lgb
 import numpy as np
@@ -123,7 +124,7 @@ class HazardGBM(BaseEstimator):
     (2,)
     """
 
-    _parameter_constraints: dict[str, list[object]] = {
+    _parameter_constraints: ClassVar[dict[str, list[object]]] = {
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, 1, closed="right")],
         "num_leaves": [Interval(Integral, 2, 131072, closed="both")],

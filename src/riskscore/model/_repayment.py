@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from numbers import Integral, Real
+from typing import ClassVar
 
 import lightgbm as lgb
 import numpy as np
@@ -97,7 +98,7 @@ class RepaymentModel(ClassifierMixin, BaseEstimator):
         The likelihood horizon used (``likelihood_days``, or the deprecated ``horizon_days``).
     """
 
-    _parameter_constraints: dict[str, list[object]] = {
+    _parameter_constraints: ClassVar[dict[str, list[object]]] = {
         "likelihood_days": [Options(Integral, set(DEFAULT_EDGES[1:]))],
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, 1, closed="right")],
@@ -149,10 +150,7 @@ class RepaymentModel(ClassifierMixin, BaseEstimator):
         return (event & (time <= self.likelihood_days_)).astype(float), known
 
     def _monotone_list(self, columns: list[str]) -> list[int]:
-        if self.monotone == "registry":
-            mapping = _registry_monotone(columns)
-        else:
-            mapping = self.monotone or {}
+        mapping = _registry_monotone(columns) if self.monotone == "registry" else self.monotone or {}
         return [int(mapping.get(c, 0)) for c in columns]
 
     def fit(self, X: pd.DataFrame, y: object, *, eval_set: tuple[pd.DataFrame, object] | None = None

@@ -134,7 +134,7 @@ class MaxContactPolicy(ContactPolicy):
 
     def _place(self, checker: Checker, ctx: dict, seg: np.ndarray, value: np.ndarray) -> tuple[pd.DataFrame, list]:
         caps = contact_caps(self.profile)
-        n, h = len(seg), self.horizon_days
+        n, h = len(seg), self.plan_days
         past = _recent(ctx["contacts"], ctx["ids"], ctx["now"])
         plan = np.zeros((n, h, len(_CHANNELS)), dtype=np.int64)
         on = seg == "max"
@@ -173,7 +173,7 @@ class MaxContactPolicy(ContactPolicy):
         """(borrower, channel) pairs a rule bars on any day (consent, opt-out, never-list): one probe step each."""
         probe = []
         for i in np.flatnonzero(on):
-            day = next((d for d in range(self.horizon_days) if (ctx["sig"][i], d) in ctx["table"]), None)
+            day = next((d for d in range(self.plan_days) if (ctx["sig"][i], d) in ctx["table"]), None)
             if day is not None:
                 probe += [(i, day, c) for c in (("call",) if ctx["call"][i] else ()) + tuple(ctx["msg"][i])]
         if not probe:

@@ -25,13 +25,17 @@ is worth most (``call_value``) until the day's capacity is used.
 
 from __future__ import annotations
 
+import os
+import warnings
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from numbers import Integral, Real
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from riskscore._compat import Interval, InvalidParameterError, renamed_parameter, validate_parameter_constraints
 from riskscore._validation import data_error, pandera_failures
 from riskscore.policy._checks import PLAN_COLUMNS, Checker
 from riskscore.policy._clock import DAY_NS, allowed_pieces, candidate_zones, local_ns, minutes_of_day
@@ -94,26 +98,32 @@ class ContactPolicy:
         A shipped profile (:func:`list_profiles`), a YAML file, or a loaded profile.
     overrides : mapping, optional
         Single rule parameters to change (``{"US-07.max_calls": 5}``), reported as policy values.
-    horizon_days : int, default 7
-        Days (in the borrower's local calendar, from ``now``) a plan covers.
-    agent_calls_per_day : int, optional
+    plan_days : int in [1, 60], default 7
+        Days (in the borrower's local calendar, from ``now``) a plan covers. Plans are made
+        again every run, so a long plan only fixes contacts that later runs would revisit;
+        60 days bounds that (and the per-day tables the planner builds).
+    agent_calls_per_day : int >= 0, optional
         Agent-call capacity per day; ``None`` means no limit.
     call_value : callable, optional
         ``scores -> Series`` of the worth of a call per borrower (default
         :func:`default_call_value`); calls go to the highest values first.
-    self_cure_threshold, no_contact_threshold, low_threshold : float
-        Likelihood cut-offs of the segments (see the module notes).
+    self_cure_threshold, no_contact_threshold, low_threshold : float in [0, 1]
+        Likelihood cut-offs of the segments (see the module notes), with
+        ``low_threshold <= self_cure_threshold <= no_contact_threshold``.
     hardship_codes : tuple of str, default ("RS-PARTIAL",)
         Reason codes that signal hardship when among a borrower's top ``hardship_top`` reasons and
         the likelihood is below ``self_cure_threshold`` (a likely self-curer is not contacted on a
         reason code alone; a declared hardship always gets the offer).
-    hardship_top : int, default 1
+    hardship_top : int >= 0, default 1
+        0: reason codes never signal hardship (declared hardship and ``hardship_signal`` still do).
     holidays : iterable of date-like, optional
         Public holidays for profiles that block them.
-    lead_minutes : int, default 15
+    lead_minutes : int >= 0, default 15
         No window opens sooner than this after ``now``.
-    min_window_minutes : int, default 60
-        A day whose longest allowed window is shorter is skipped.
+    min_window_minutes : int in [0, 1440], default 60
+        A day whose longest allowed window is shorter is skipped (a day has 1440 minutes).
+    horizon_days : int, optional
+        Deprecated: renamed ``plan_days`` in riskscore 0.2, removed in 0.4 (it wins when given).
 
     Examples
     --------
@@ -136,23 +146,44 @@ class ContactPolicy:
     #: the contract of ``scores`` (subclasses that plan without a score change it)
     SCORES: pa.DataFrameSchema = _SCORES
 
+    #: Constraints of the constructor's arguments, checked (scikit-learn's way and message) on construction.
+    _parameter_constraints: ClassVar[dict[str, list[object]]] = {
+        "profile": [str, os.PathLike, Profile],
+        "overrides": [Mapping, None],
+        "plan_days": [Interval(Integral, 1, 60, closed="both")],
+        "agent_calls_per_day": [Interval(Integral, 0, None, closed="left"), None],
+        "call_value": [callable, None],
+        "self_cure_threshold": [Interval(Real, 0, 1, closed="both")],
+        "no_contact_threshold": [Interval(Real, 0, 1, closed="both")],
+        "low_threshold": [Interval(Real, 0, 1, closed="both")],
+        "hardship_codes": [tuple, list, set, frozenset],
+        "hardship_top": [Interval(Integral, 0, None, closed="left")],
+        "holidays": [Iterable, None],
+        "lead_minutes": [Interval(Integral, 0, None, closed="left")],
+        "min_window_minutes": [Interval(Integral, 0, 1440, closed="both")],
+        "horizon_days": [Interval(Integral, 1, 60, closed="both"), None],
+    }
+
     def __init__(self, profile: str | Profile = "us_reg_f_2021", overrides: Mapping[str, Any] | None = None, *,
-                 horizon_days: int = 7, agent_calls_per_day: int | None = None,
+                 plan_days: int = 7, agent_calls_per_day: int | None = None,
                  call_value: Callable[[pd.DataFrame], pd.Series] | None = None, self_cure_threshold: float = 0.8,
                  no_contact_threshold: float = 0.95, low_threshold: float = 0.4,
                  hardship_codes: Iterable[str] = ("RS-PARTIAL",), hardship_top: int = 1,
                  holidays: Iterable[object] | None = None, lead_minutes: int = 15,
-                 min_window_minutes: int = 60) -> None:
+                 min_window_minutes: int = 60, horizon_days: int | None = None) -> None:
+        args = {k: v for k, v in locals().items() if k in self._parameter_constraints}
+        validate_parameter_constraints(self._parameter_constraints, args, caller_name=type(self).__name__)
+        if not low_threshold <= self_cure_threshold <= no_contact_threshold:
+            raise InvalidParameterError(
+                f"The thresholds of {type(self).__name__} must satisfy low_threshold <= self_cure_threshold <= "
+                f"no_contact_threshold. Got {low_threshold!r}, {self_cure_threshold!r} and {no_contact_threshold!r} "
+                "instead.")
+        if horizon_days is not None:
+            renamed_parameter("horizon_days", "plan_days",
+                              stacklevel=2 if type(self).__init__ is ContactPolicy.__init__ else 3)
+            plan_days = horizon_days
         self.profile = load_profile(profile, overrides)
-        if not (isinstance(horizon_days, int) and 1 <= horizon_days <= 60):
-            raise ValueError(f"horizon_days must be an int in [1, 60], got {horizon_days!r}")
-        if agent_calls_per_day is not None and (not isinstance(agent_calls_per_day, int) or agent_calls_per_day < 0):
-            raise ValueError(f"agent_calls_per_day must be None or an int >= 0, got {agent_calls_per_day!r}")
-        if not 0.0 <= low_threshold <= self_cure_threshold <= no_contact_threshold <= 1.0:
-            raise ValueError("thresholds must satisfy 0 <= low_threshold <= self_cure_threshold <= "
-                             f"no_contact_threshold <= 1, got {low_threshold}, {self_cure_threshold}, "
-                             f"{no_contact_threshold}")
-        self.horizon_days, self.agent_calls_per_day = horizon_days, agent_calls_per_day
+        self.plan_days, self.agent_calls_per_day = int(plan_days), agent_calls_per_day
         self.call_value = call_value or default_call_value
         self.self_cure_threshold, self.no_contact_threshold = self_cure_threshold, no_contact_threshold
         self.low_threshold, self.hardship_codes, self.hardship_top = low_threshold, tuple(hardship_codes), hardship_top
@@ -160,8 +191,15 @@ class ContactPolicy:
         self.lead_minutes, self.min_window_minutes = lead_minutes, min_window_minutes
 
     def __repr__(self) -> str:
-        return (f"ContactPolicy(profile={self.profile.name!r}, horizon_days={self.horizon_days}, "
+        return (f"{type(self).__name__}(profile={self.profile.name!r}, plan_days={self.plan_days}, "
                 f"agent_calls_per_day={self.agent_calls_per_day})")
+
+    @property
+    def horizon_days(self) -> int:
+        """Deprecated: renamed :attr:`plan_days` in riskscore 0.2, removed in 0.4."""
+        warnings.warn("'horizon_days' was renamed 'plan_days' in riskscore 0.2 and will be removed in 0.4.",
+                      FutureWarning, stacklevel=2)
+        return self.plan_days
 
     # -- inputs ------------------------------------------------------------------------------------
     @classmethod
@@ -258,7 +296,7 @@ class ContactPolicy:
         cells = hours_cells if spec["designated"] else np.full(len(zones), "", dtype=object)
         codes, sigs = pd.factorize(pd.Series(list(zip(zones, cells, strict=True)), dtype=object))
         lo = now.value + self.lead_minutes * 60 * 10**9
-        hi = now.value + (self.horizon_days + 2) * DAY_NS
+        hi = now.value + (self.plan_days + 2) * DAY_NS
         table: dict[tuple[int, int], tuple[int, int]] = {}
         for k, (zs, cell) in enumerate(sigs):
             primary = zs[0]
@@ -268,7 +306,7 @@ class ContactPolicy:
                 day = int(local_ns(np.array([a]), primary)[0] // DAY_NS) - today
                 if b - a < self.min_window_minutes * 60 * 10**9:
                     continue
-                if 0 <= day < self.horizon_days and b - a > table.get((k, day), (0, 0))[1] - table.get((k, day),
+                if 0 <= day < self.plan_days and b - a > table.get((k, day), (0, 0))[1] - table.get((k, day),
                                                                                                       (0, 0))[0]:
                     table[(k, day)] = (a, b)
         return codes, table
@@ -363,7 +401,7 @@ class ContactPolicy:
     def _place(self, checker: Checker, ctx: dict, seg: np.ndarray, value: np.ndarray) -> tuple[pd.DataFrame, list]:
         rows = [(bi, j, *step) for bi, s in enumerate(seg) for j, step in enumerate(self.STEPS.get(s, ()))]
         todo = pd.DataFrame(rows, columns=["bi", "stage", "action", "template", "day0"])
-        todo["day0"] = todo["day0"].clip(upper=self.horizon_days - 1)
+        todo["day0"] = todo["day0"].clip(upper=self.plan_days - 1)
         accepted = pd.DataFrame()
         events: list[tuple[str, str, str, str]] = []
         for stage in sorted(todo["stage"].unique()):
@@ -372,7 +410,7 @@ class ContactPolicy:
                              (() if a == "agent_call" else ctx["msg"][bi]) for a, bi in zip(pend["action"],
                                                                                           pend["bi"], strict=True)]
             pend["day"], pend["ci"] = pend["day0"], 0
-            capacity = dict.fromkeys(range(self.horizon_days), self.agent_calls_per_day)
+            capacity = dict.fromkeys(range(self.plan_days), self.agent_calls_per_day)
             while len(pend):
                 pend, done = self._round(checker, ctx, pend, accepted, events, capacity, value)
                 if len(done):
@@ -392,8 +430,8 @@ class ContactPolicy:
         no_channel = nch == 0
         self._drop(ctx, pend, no_channel, ["PLAN-CHANNEL"],
                    "no channel is allowed for it (allowed, not opted out, consented, never-list)", events)
-        late = ~no_channel & (pend["day"].to_numpy() >= self.horizon_days)
-        self._drop(ctx, pend, late, ["PLAN-HORIZON"], f"no day and channel within the {self.horizon_days}-day "
+        late = ~no_channel & (pend["day"].to_numpy() >= self.plan_days)
+        self._drop(ctx, pend, late, ["PLAN-HORIZON"], f"no day and channel within the {self.plan_days}-day "
                    "horizon passes every rule (see this borrower's other events)", events)
         pend = pend.loc[~no_channel & ~late].reset_index(drop=True)
         if not len(pend):

@@ -52,7 +52,9 @@ def backtest(run: Run, likelihood_days: int, scored: pd.DataFrame, *, label_defi
     if len(scored) > max_borrowers:
         sample = scored.sample(n=max_borrowers, random_state=seed).sort_values("borrower_id")
     inst = run.input_rows("installments", sample["borrower_id"])
-    window = {k: int(v) for k, v in (label_definition or {}).items() if k in ("lookahead_days", "horizon_days")}
+    # a bundle from before riskscore 0.2 names censor_days horizon_days
+    window = {("censor_days" if k == "horizon_days" else k): int(v) for k, v in (label_definition or {}).items()
+              if k in ("lookahead_days", "censor_days", "horizon_days")}
     labels = make_labels(inst, as_of, data_end=data_date, **window)  # make_labels' defaults otherwise
     labels = labels.assign(borrower_id=labels["borrower_id"].astype(str)).set_index("borrower_id")
     joined = sample.set_index("borrower_id").join(labels[["time", "event"]], how="inner")
