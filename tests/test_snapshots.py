@@ -36,3 +36,12 @@ def test_lookahead_must_match(small_world):
 def test_split_xy_needs_labels():
     with pytest.raises(ValueError, match=r"snapshots lack the label column\(s\) \['event', 'time'\]"):
         split_xy(pd.DataFrame({"a": [1]}))
+
+
+def test_horizon_days_is_the_deprecated_name_of_censor_days(small_world):
+    kw = {"data_end": small_world.end}
+    new = riskscore.make_snapshots(small_world.installments, ["2024-06-01"], censor_days=30, **kw)
+    with pytest.warns(FutureWarning, match="'horizon_days' was renamed 'censor_days' in riskscore 0.2"):
+        old = riskscore.make_snapshots(small_world.installments, ["2024-06-01"], horizon_days=30, **kw)
+    pd.testing.assert_frame_equal(old, new)
+    assert old.attrs["label_definition"]["censor_days"] == 30 and new["time"].max() <= 30

@@ -20,6 +20,7 @@ import datetime
 import functools
 import warnings
 from collections.abc import Callable, Iterable
+from numbers import Integral
 from typing import Any, TypeVar
 
 import numpy as np
@@ -42,6 +43,7 @@ __all__ = [
     "FREQUENCY",
     "HasMethods",
     "Hidden",
+    "IntOptions",
     "Interval",
     "InvalidParameterError",
     "Options",
@@ -61,6 +63,22 @@ DATE_LIKE: list[object] = [str, pd.Timestamp, datetime.date, np.datetime64]
 DATES: list[object] = [*DATE_LIKE, Iterable]
 #: A pandas frequency: an alias ("MS", "14D"), a ``DateOffset`` or a ``Timedelta``.
 FREQUENCY: list[object] = [str, pd.DateOffset, datetime.timedelta]
+
+
+class IntOptions(Options):
+    """``Options(Integral, values)`` whose message lists the values in order.
+
+    Examples
+    --------
+    >>> str(IntOptions({30, 7, 14}))
+    'an int among {7, 14, 30}'
+    """
+
+    def __init__(self, options: Iterable[int]) -> None:
+        super().__init__(Integral, set(options))
+
+    def __str__(self) -> str:
+        return f"an int among {{{', '.join(repr(o) for o in sorted(self.options))}}}"
 
 
 def validate_params(parameter_constraints: dict[str, list[object]], *,

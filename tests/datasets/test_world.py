@@ -83,10 +83,11 @@ def test_params_change_the_world():
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
-    [({"n_borrowers": 0}, "The 'n_borrowers' parameter of generate must be an int >= 1, got 0"),
-     ({"n_borrowers": "10"}, "The 'n_borrowers' parameter of generate must be an int >= 1, got '10'"),
-     ({"n_borrowers": 10, "months": 0}, "The 'months' parameter of generate must be an int >= 1, got 0"),
-     ({"n_borrowers": 10, "seed": -1}, "The 'seed' parameter of generate must be an int >= 0, got -1")],
+    [({"n_borrowers": 0}, r"The 'n_borrowers' parameter of generate must be an int in the range \[1, inf\)\. Got 0"),
+     ({"n_borrowers": "10"}, r"The 'n_borrowers' parameter of generate must be an int in the range \[1, inf\)\. "
+                             r"Got '10'"),
+     ({"n_borrowers": 10, "months": 0}, r"The 'months' parameter of generate must be an int in the range \[1, inf\)"),
+     ({"n_borrowers": 10, "seed": -1}, r"The 'seed' parameter of generate must be an int in the range \[0, inf\)")],
 )
 def test_generate_validates_its_parameters(kwargs, message):
     with pytest.raises(ValueError, match=message):

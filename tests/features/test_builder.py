@@ -139,12 +139,18 @@ def test_sklearn_conventions():
 
 @pytest.mark.parametrize(
     ("params", "message"),
-    [({"lookahead_days": -1}, "The 'lookahead_days' parameter of FeatureBuilder must be an int >= 0, got -1"),
-     ({"windows": (3, 3)}, r"The 'windows' parameter of FeatureBuilder must be distinct ints >= 1, got \(3, 3\)"),
-     ({"windows": ()}, r"The 'windows' parameter of FeatureBuilder must be distinct ints >= 1, got \(\)"),
-     ({"tolerance": -0.1}, "The 'tolerance' parameter of FeatureBuilder must be a number >= 0, got -0.1"),
-     ({"contacts": "yes"}, "The 'contacts' parameter of FeatureBuilder must be 'auto', True or False, got 'yes'"),
-     ({"population": "some"}, "The 'population' parameter of FeatureBuilder must be 'outstanding' or 'all'")],
+    [({"lookahead_days": -1}, r"The 'lookahead_days' parameter of FeatureBuilder must be an int in the range \[0, inf\)"
+                               r"\. Got -1 instead"),
+     ({"windows": (3, 3)}, r"The 'windows' parameter of FeatureBuilder must be a non-empty tuple or list of distinct "
+                           r"ints >= 1\. Got \(3, 3\) instead"),
+     ({"windows": ()}, r"The 'windows' parameter of FeatureBuilder must be .* distinct ints >= 1\. Got \(\) instead"),
+     ({"windows": 3}, r"The 'windows' parameter of FeatureBuilder must be an instance of 'tuple' or an instance of "
+                      r"'list'\. Got 3 instead"),
+     ({"tolerance": -0.1}, r"The 'tolerance' parameter of FeatureBuilder must be a float in the range \[0\.0, inf\)\. "
+                           r"Got -0\.1 instead"),
+     ({"contacts": "yes"}, r"The 'contacts' parameter of FeatureBuilder must be a str among \{'auto'\} or an instance "
+                           r"of 'bool'"),
+     ({"population": "some"}, "The 'population' parameter of FeatureBuilder must be a str among")],
 )
 def test_bad_parameters(params, message):
     with pytest.raises(ValueError, match=message):

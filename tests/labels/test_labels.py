@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import riskscore
-from riskscore.labels import make_labels
+from riskscore.labels import LabelDefinition, make_labels
 
 
 def _table(rows):
@@ -42,7 +42,7 @@ def _by(labels):
 
 
 def test_the_cases(table):
-    got = _by(make_labels(table, "2024-03-01", horizon_days=90))
+    got = _by(make_labels(table, "2024-03-01", censor_days=90))
     assert got == {
         "b1": (19.0, True),    # three partial payments, cleared on 03-20
         "b2": (3.0, True),     # paid 03-04, before its 03-06 due date
@@ -52,23 +52,23 @@ def test_the_cases(table):
 
 
 def test_horizon_censors_later_events(table):
-    got = _by(make_labels(table, "2024-03-01", horizon_days=30))
+    got = _by(make_labels(table, "2024-03-01", censor_days=30))
     assert got["b5"] == (30.0, False) and got["b1"] == (19.0, True)
 
 
 def test_end_of_data_censors(table):
-    got = _by(make_labels(table, "2024-03-01", horizon_days=90, data_end="2024-03-15"))
+    got = _by(make_labels(table, "2024-03-01", censor_days=90, data_end="2024-03-15"))
     assert got == {"b1": (14.0, False), "b2": (3.0, True), "b3": (14.0, False), "b5": (14.0, False)}
 
 
 def test_payment_on_as_of_is_known_not_an_event(table):
-    got = _by(make_labels(table, "2024-03-03", horizon_days=90))
+    got = _by(make_labels(table, "2024-03-03", censor_days=90))
     assert got["b5"] == (68.0, True)  # installment 1 was paid on 03-03 = as_of: already settled
 
 
 def test_label_definition_is_recorded(table):
-    labels = make_labels(table, ["2024-03-01", "2024-04-01"], horizon_days=60)
-    assert labels.attrs["label_definition"] == {"lookahead_days": 7, "horizon_days": 60, "tolerance": 0.01,
+    labels = make_labels(table, ["2024-03-01", "2024-04-01"], censor_days=60)
+    assert labels.attrs["label_definition"] == {"lookahead_days": 7, "censor_days": 60, "tolerance": 0.01,
                                                 "data_end": "2024-12-31"}
     assert labels["as_of"].nunique() == 2 and labels["event"].dtype == bool
 
@@ -79,8 +79,9 @@ def test_as_of_at_the_end_of_data_is_refused(table):
 
 
 @pytest.mark.parametrize(("kw", "msg"), [
-    ({"horizon_days": 0}, "The 'horizon_days' parameter must be an int >= 1"),
-    ({"lookahead_days": -2}, "The 'lookahead_days' parameter must be an int >= 0"),
+    ({"censor_days": 0}, r"The 'censor_days' parameter of make_labels must be an int in the range \[1, inf\)"),
+    ({"lookahead_days": -2}, r"The 'lookahead_days' parameter of make_labels must be an int in the range \[0, inf\)"),
+    ({"horizon_days": 0}, r"The 'horizon_days' parameter of make_labels must be an int in the range \[1, inf\)"),
 ])
 def test_bad_parameters(table, kw, msg):
     with pytest.raises(ValueError, match=msg):
@@ -98,3 +99,20 @@ def test_labels_agree_with_the_ground_truth():
     p = truth["p_repaid_30d"].to_numpy()
     se = np.sqrt((p * (1 - p)).sum()) / len(p)
     assert abs(observed.mean() - p.mean()) < 4 * se
+
+
+def test_horizon_days_is_the_deprecated_name_of_censor_days(table):
+    new = make_labels(table, "2024-03-01", censor_days=30)
+    with pytest.warns(FutureWarning, match="'horizon_days' was renamed 'censor_days' in riskscore 0.2 and will be "
+                                           "removed in 0.4") as record:
+        old = make_labels(table, "2024-03-01", horizon_days=30)
+    assert record[0].filename == __file__  # points at the caller, past the validation wrappers
+    pd.testing.assert_frame_equal(old, new)
+    assert old.attrs == new.attrs and old.attrs["label_definition"]["censor_days"] == 30
+
+
+def test_a_label_definition_recorded_before_the_rename_is_read():
+    old = {"lookahead_days": 7, "horizon_days": 60, "tolerance": 0.01, "data_end": "2024-12-31"}
+    assert LabelDefinition.from_dict(old).to_dict() == {"lookahead_days": 7, "censor_days": 60, "tolerance": 0.01,
+                                                        "data_end": "2024-12-31"}
+    assert LabelDefinition.from_dict(LabelDefinition(censor_days=45).to_dict()).censor_days == 45

@@ -34,7 +34,8 @@ def test_exclude_test_borrowers(snaps):
 def test_split_errors(snaps):
     with pytest.raises(ValueError, match=r"valid_start \(2024-11-01\) must not be after test_start \(2024-10-01\)"):
         time_split(snaps, valid_start="2024-11-01", test_start="2024-10-01")
-    with pytest.raises(ValueError, match="The 'embargo_days' parameter must be an int >= 0, got -1"):
+    with pytest.raises(ValueError, match=r"The 'embargo_days' parameter of time_split must be an int in the range "
+                                         r"\[0, inf\)\. Got -1"):
         time_split(snaps, valid_start="2024-07-01", test_start="2024-10-01", embargo_days=-1)
     with pytest.raises(ValueError, match="No as-of date between 2024-02-02 and 2024-02-20 at frequency 'MS'"):
         rolling_as_of_dates("2024-02-02", "2024-02-20")

@@ -29,7 +29,7 @@ def fitted():
 
 def test_round_trip_is_exact(fitted, tmp_path):
     model, X = fitted
-    save_bundle(model, tmp_path / "b", metrics={"auc": 0.9}, label_definition={"horizon_days": 90},
+    save_bundle(model, tmp_path / "b", metrics={"auc": 0.9}, label_definition={"censor_days": 90},
                 training_window="2024-04-01..2025-06-01")
     loaded = load_bundle(tmp_path / "b", features=list(X.columns))
     np.testing.assert_array_equal(loaded.likelihood(X), model.likelihood(X))
@@ -77,3 +77,33 @@ def test_format_and_versions(fitted, tmp_path):
         save_bundle(model, tmp_path / "b")
     with pytest.raises(BundleError, match=r"manifest\.json is missing"):
         load_bundle(tmp_path)
+
+
+def _rewrite_model_json(folder, change):
+    """Edit model.json as an older riskscore would have written it, and re-sign it in the manifest."""
+    from riskscore.io import sha256_file
+
+    spec_path, manifest_path = folder / "model.json", folder / "manifest.json"
+    spec = json.loads(spec_path.read_text())
+    change(spec)
+    spec_path.write_text(json.dumps(spec, indent=2, sort_keys=True) + "\n")
+    manifest = json.loads(manifest_path.read_text())
+    manifest["sha256"]["model.json"] = sha256_file(spec_path)
+    manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+
+
+def test_a_bundle_saved_before_the_rename_loads_silently(fitted, tmp_path):
+    """Before riskscore 0.2 the likelihood horizon was stored as params.horizon_days: mapped, no warning
+    (pytest turns any warning into an error)."""
+    model, X = fitted
+    save_bundle(model, tmp_path / "b")
+    params = json.loads((tmp_path / "b" / "model.json").read_text())["params"]
+    assert params["likelihood_days"] == 30 and params["horizon_days"] == "deprecated"
+
+    def old(spec):
+        spec["params"]["horizon_days"] = spec["params"].pop("likelihood_days")
+
+    _rewrite_model_json(tmp_path / "b", old)
+    loaded = load_bundle(tmp_path / "b")
+    assert loaded.likelihood_days == 30 and loaded.likelihood_days_ == 30 and loaded.horizon_days == "deprecated"
+    np.testing.assert_array_equal(loaded.likelihood(X), model.likelihood(X))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 
 import riskscore
 from riskscore.labels import rolling_as_of_dates, time_split
@@ -78,8 +79,8 @@ def test_errors(split):
     (X, y), _, _ = split
     with pytest.raises(TypeError, match="RepaymentModel needs X as a DataFrame"):
         RepaymentModel().fit(X.to_numpy(), y)
-    with pytest.raises(ValueError, match=r"The 'horizon_days' parameter of RepaymentModel must be one of"):
-        RepaymentModel(horizon_days=31).fit(X, y)
+    with pytest.raises(ValueError, match=r"The 'likelihood_days' parameter of RepaymentModel must be an int among"):
+        RepaymentModel(likelihood_days=31).fit(X, y)
     fitted = RepaymentModel(n_estimators=5).fit(X, y)
     with pytest.raises(ValueError, match=r"X lacks 1 feature\(s\) the model was fitted with: \['days_past_due'\]"):
         fitted.likelihood(X.drop(columns="days_past_due"))
@@ -93,3 +94,20 @@ def test_predict_scores_is_the_separate_methods_in_one_pass(model, split):
                                   model.predict_survival(X, days=(7, 30, 90)))
     np.testing.assert_array_equal(both["points"], model.points(X))
     np.testing.assert_array_equal(both["grade"], model.grade(X))
+
+
+def test_horizon_days_is_the_deprecated_name_of_likelihood_days(split):
+    (X, y), valid, (Xs, _) = split
+    assert {"likelihood_days", "horizon_days"} <= set(RepaymentModel().get_params())
+    new = RepaymentModel(14, n_estimators=20, random_state=0).fit(X, y, eval_set=valid)
+    old = RepaymentModel(horizon_days=14, n_estimators=20, random_state=0)
+    with pytest.warns(FutureWarning, match="'horizon_days' was renamed 'likelihood_days' in riskscore 0.2 and will "
+                                           "be removed in 0.4") as record:
+        old.fit(X, y, eval_set=valid)
+    assert record[0].filename == __file__
+    assert old.likelihood_days_ == new.likelihood_days_ == 14
+    assert old.get_params()["horizon_days"] == 14 and clone(old).get_params() == old.get_params()
+    np.testing.assert_array_equal(old.likelihood(Xs), new.likelihood(Xs))
+    pd.testing.assert_frame_equal(old.predict_scores(Xs), new.predict_scores(Xs))
+    with pytest.raises(ValueError, match="The 'horizon_days' parameter of RepaymentModel must be an int among"):
+        RepaymentModel(horizon_days=31).fit(X, y)

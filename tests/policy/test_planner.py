@@ -108,7 +108,7 @@ def test_capacity_goes_to_the_most_valuable_calls():
     b = pd.DataFrame(rows)
     scores = pd.DataFrame({"likelihood": 0.1, "amount_at_risk": [10.0, 400.0, 300.0, 20.0]},
                           index=pd.Index(b["borrower_id"], name="borrower_id"))
-    plans = ContactPolicy("us_reg_f_2021", agent_calls_per_day=2, horizon_days=5).plan(scores, None, b, None, NOW)
+    plans = ContactPolicy("us_reg_f_2021", agent_calls_per_day=2, plan_days=5).plan(scores, None, b, None, NOW)
     called = set(plans.steps.loc[plans.steps["action"] == "agent_call", "borrower_id"])
     assert called == {"b1", "b2"}
     capped = plans.events.loc[plans.events["rule_id"] == "CAPACITY", "borrower_id"]
@@ -147,3 +147,37 @@ def test_invalid_inputs_fail_with_the_column():
         ContactPolicy().plan(bad.clip(upper=1), None, b, None, "2026-11-24 10:00")
     with pytest.raises(ValueError, match="thresholds"):
         ContactPolicy(low_threshold=0.9)
+
+
+def test_horizon_days_is_the_deprecated_name_of_plan_days():
+    rows = [borrower(f"b{i}") for i in range(3)]
+    b = pd.DataFrame(rows)
+    scores = pd.DataFrame({"likelihood": [0.1, 0.5, 0.85], "amount_at_risk": 100.0},
+                          index=pd.Index(b["borrower_id"], name="borrower_id"))
+    new = ContactPolicy(plan_days=3)
+    with pytest.warns(FutureWarning, match="'horizon_days' was renamed 'plan_days' in riskscore 0.2 and will be "
+                                           "removed in 0.4") as record:
+        old = ContactPolicy(horizon_days=3)
+    assert record[0].filename == __file__
+    assert old.plan_days == new.plan_days == 3
+    old_plans, new_plans = (p.plan(scores, None, b, None, NOW) for p in (old, new))
+    pd.testing.assert_frame_equal(old_plans.steps, new_plans.steps)
+    with pytest.warns(FutureWarning, match="'horizon_days' was renamed 'plan_days'"):
+        assert new.horizon_days == 3
+
+
+@pytest.mark.parametrize(("kw", "match"), [
+    ({"plan_days": 0}, r"The 'plan_days' parameter of ContactPolicy must be an int in the range \[1, 60\]"),
+    ({"plan_days": 7.0}, r"The 'plan_days' parameter of ContactPolicy must be an int in the range \[1, 60\]"),
+    ({"agent_calls_per_day": -1}, r"The 'agent_calls_per_day' parameter of ContactPolicy must be an int in the range "
+                                  r"\[0, inf\) or None"),
+    ({"low_threshold": 1.5}, r"The 'low_threshold' parameter of ContactPolicy must be a float in the range \[0\.0, "
+                             r"1\.0\]"),
+    ({"hardship_codes": "RS-PARTIAL"}, "The 'hardship_codes' parameter of ContactPolicy must be an instance of"),
+    ({"min_window_minutes": 1441}, r"The 'min_window_minutes' parameter of ContactPolicy must be an int in the range "
+                                   r"\[0, 1440\]"),
+    ({"horizon_days": 61}, r"The 'horizon_days' parameter of ContactPolicy must be an int in the range \[1, 60\]"),
+])
+def test_arguments_are_validated_the_scikit_learn_way(kw, match):
+    with pytest.raises(ValueError, match=match):
+        ContactPolicy(**kw)

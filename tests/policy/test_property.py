@@ -66,7 +66,7 @@ def worlds(draw):
 def _plans_pass(world, profile, capacity, horizon):
     now, borrowers, log, scores, reasons = world
     holidays = [(now + pd.Timedelta(days=2)).date()]
-    policy = ContactPolicy(profile, horizon_days=horizon, agent_calls_per_day=capacity, holidays=holidays)
+    policy = ContactPolicy(profile, plan_days=horizon, agent_calls_per_day=capacity, holidays=holidays)
     plans = policy.plan(scores, reasons, borrowers, log, now=now)
     found = check_plans(plans, borrowers, log, plans.profile, holidays=holidays, validate=False)
     assert found.empty, found.to_string()

@@ -51,7 +51,7 @@ def test_missing_column_cannot_be_quarantined(installments):
 
 
 def test_unknown_table():
-    with pytest.raises(ValueError, match="The 'table' parameter of quarantine must be one of"):
+    with pytest.raises(ValueError, match="The 'table' parameter of quarantine must be a str among"):
         quarantine(pd.DataFrame(), "loans")  # type: ignore[arg-type]
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from riskscore._compat import Interval, Options, invalid_parameter
+from riskscore._compat import Interval, IntOptions, invalid_parameter
 from riskscore.metrics import concordance_index
 from riskscore.model._survival import StepFunction, check_survival_y
 
@@ -128,7 +128,7 @@ class HazardGBM(BaseEstimator):
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, 1, closed="right")],
         "num_leaves": [Interval(Integral, 2, 131072, closed="both")],
-        "max_depth": [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1})],
+        "max_depth": [Interval(Integral, 1, None, closed="left"), IntOptions({-1})],
         "min_child_samples": [Interval(Integral, 0, None, closed="left")],
         "subsample": [Interval(Real, 0, 1, closed="right")],
         "colsample_bytree": [Interval(Real, 0, 1, closed="right")],

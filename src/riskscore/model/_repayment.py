@@ -14,7 +14,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.isotonic import IsotonicRegression
 from sklearn.utils.validation import check_is_fitted
 
-from riskscore._compat import Hidden, Interval, Options, StrOptions
+from riskscore._compat import Hidden, Interval, IntOptions, StrOptions
 from riskscore.metrics import expected_calibration_error
 from riskscore.model._hazard import HazardGBM
 from riskscore.model._scaling import ScoreScaling
@@ -99,18 +99,18 @@ class RepaymentModel(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: ClassVar[dict[str, list[object]]] = {
-        "likelihood_days": [Options(Integral, set(DEFAULT_EDGES[1:]))],
+        "likelihood_days": [IntOptions(DEFAULT_EDGES[1:])],
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, 1, closed="right")],
         "num_leaves": [Interval(Integral, 2, 131072, closed="both")],
-        "max_depth": [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1})],
+        "max_depth": [Interval(Integral, 1, None, closed="left"), IntOptions({-1})],
         "min_child_samples": [Interval(Integral, 0, None, closed="left")],
         "monotone": [StrOptions({"registry"}), dict, None],
         "calibration": [StrOptions({"auto", "isotonic", "none"})],
         "early_stopping_rounds": [Interval(Integral, 1, None, closed="left")],
         "scaling": [ScoreScaling, None],
         "random_state": [Interval(Integral, 0, None, closed="left"), None],
-        "horizon_days": [Options(Integral, set(DEFAULT_EDGES[1:])), Hidden(StrOptions({"deprecated"}))],
+        "horizon_days": [IntOptions(DEFAULT_EDGES[1:]), Hidden(StrOptions({"deprecated"}))],
     }
 
     def __init__(self, likelihood_days: int = 30, *, n_estimators: int = 600, learning_rate: float = 0.05,
