@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from riskscore.batch import STATE_DIR, score_portfolio
-from riskscore.exceptions import RunConflictError
+from riskscore.exceptions import DataError, RunConflictError
 from riskscore.model import load_bundle, save_bundle
 from tests.batch.conftest import BUNDLE, read_outputs
 
@@ -44,12 +44,12 @@ def test_a_clean_run_scores_every_borrower_once(clean_run, world):
     assert scores.loc[scores["status"] == "nothing_due", "likelihood"].isna().all()
     assert set(out["plans"]["borrower_id"]) == set(scored["borrower_id"])
     assert set(out["audit"]["borrower_id"]) == set(scored["borrower_id"])
-    b = manifest["borrowers"]
+    b = manifest.borrowers
     assert b == {"in": 600, "scored": len(scored), "nothing_due": 600 - len(scored), "rejected": 0}
-    assert manifest["rows"]["installments"]["in"] == len(world.installments)
-    assert manifest["chunks"]["total"] == 3  # 600 borrowers / 250 per chunk
-    assert manifest["psi"]["available"] and manifest["psi"]["score"][0]["column"] == "likelihood"
-    assert {e["file"] for e in manifest["outputs"].values()} == {f"{n}.parquet" for n in
+    assert manifest.rows["installments"]["in"] == len(world.installments)
+    assert manifest.chunks["total"] == 3  # 600 borrowers / 250 per chunk
+    assert manifest.psi["available"] and manifest.psi["score"][0]["column"] == "likelihood"
+    assert {e["file"] for e in manifest.outputs.values()} == {f"{n}.parquet" for n in
                                                                   ("scores", "plans", "audit", "rejects")}
 
 
@@ -58,11 +58,11 @@ def test_the_manifest_fingerprints_inputs_and_model(clean_run, world_files):
     import hashlib
 
     digest = hashlib.sha256(world_files["installments"].read_bytes()).hexdigest()
-    assert manifest["inputs"]["installments"]["files"][0]["sha256"] == digest
-    assert manifest["inputs"]["installments"]["bytes"] == world_files["installments"].stat().st_size
-    assert manifest["model"]["sha256"] == hashlib.sha256((BUNDLE / "manifest.json").read_bytes()).hexdigest()
-    assert set(manifest["timings_s"]) >= {"wall", "count", "partition", "chunks", "assemble", "chunk_stages_cpu"}
-    assert manifest["versions"]["riskscore"]
+    assert manifest.inputs["installments"]["files"][0]["sha256"] == digest
+    assert manifest.inputs["installments"]["bytes"] == world_files["installments"].stat().st_size
+    assert manifest.model["sha256"] == hashlib.sha256((BUNDLE / "manifest.json").read_bytes()).hexdigest()
+    assert set(manifest.timings_s) >= {"wall", "count", "partition", "chunks", "assemble", "chunk_stages_cpu"}
+    assert manifest.versions["riskscore"]
 
 
 def _inject(world):
@@ -148,8 +148,8 @@ def test_row_conservation_with_bad_rows_of_every_kind(world, as_of, now, tmp_pat
     for table, frame in (("borrowers", borrowers), ("contacts", contacts)):
         rows = set(rejects.loc[rejects["table"] == table, "row"])
         assert rows == set(np.flatnonzero(frame["borrower_id"].isin(rejected_ids).to_numpy())), table
-    assert manifest["borrowers"]["rejected"] == len(expect)
-    assert manifest["rows"]["installments"]["rejected"] == len(inst_rows)
+    assert manifest.borrowers["rejected"] == len(expect)
+    assert manifest.rows["installments"]["rejected"] == len(inst_rows)
     values = json.loads(rejects.loc[rejects["check"].str.contains("greater_than_or_equal_to\\(0\\)"),
                                     "values"].iloc[0])
     assert values["amount_due"] == "-5.0" and "_row" not in values
@@ -215,12 +215,21 @@ def test_a_folder_with_unrecorded_outputs_is_refused(world_files, as_of, now, tm
         _run(world_files, tmp_path, as_of, now)
 
 
+def test_a_bundle_with_contact_features_refuses_to_score_without_contacts(world_files, as_of, now, tmp_path):
+    files = {"installments": world_files["installments"]}
+    with pytest.raises(DataError, match=r"trained with contact-log features .*allow_missing_contacts=True "
+                                        r"\(--allow-missing-contacts\)"):
+        _run(files, tmp_path / "out", as_of, now)
+    assert not (tmp_path / "out").exists()  # refused before any work
+
+
 def test_without_borrowers_there_are_scores_but_no_plans(world_files, as_of, now, tmp_path):
     files = {"installments": world_files["installments"]}
-    manifest = _run(files, tmp_path / "out", as_of, now)
+    manifest = _run(files, tmp_path / "out", as_of, now, allow_missing_contacts=True)
+    assert manifest.settings["allow_missing_contacts"] is True
     out = read_outputs(tmp_path / "out")
-    assert out["plans"].empty and (out["scores"]["status"] == "scored").sum() == manifest["borrowers"]["scored"] > 0
-    assert manifest["plans"]["note"] == "no borrowers table: no plans were made"
+    assert out["plans"].empty and (out["scores"]["status"] == "scored").sum() == manifest.borrowers["scored"] > 0
+    assert manifest.plans["note"] == "no borrowers table: no plans were made"
     assert out["scores"]["language"].dropna().eq("en").all()
 
 

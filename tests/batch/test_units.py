@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from riskscore.batch import OUTPUTS, split_capacity
 from riskscore.batch._inputs import DistinctSketch, borrower_hash
-from riskscore.batch._outputs import to_arrow
 from riskscore.batch._partition import infer_data_date
+from riskscore.contract import OUTPUTS, to_arrow
+from riskscore.policy import split_capacity
 from riskscore.schemas._checks import infer_data_date as table_data_date
 
 

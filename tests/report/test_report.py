@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
@@ -81,7 +82,7 @@ def test_backtest_uses_the_outcomes_after_the_as_of_date(summary, run_dir, outpu
     bt = summary["backtest"]
     assert bt["available"] and bt["rows"] == len(outputs["scored"]) and not bt["sampled"]
     inst = validate_installments(report_world.installments)
-    end = pd.Timestamp(Run(run_dir).manifest["data_date"])
+    end = pd.Timestamp(Run(run_dir).manifest.data_date)
     labels = make_labels(inst, report_as_of, data_end=end)
     repaid = labels["event"] & (labels["time"] <= 30)
     assert bt["observed_rate"] == pytest.approx(repaid.mean(), abs=1e-12)
@@ -91,10 +92,10 @@ def test_backtest_uses_the_outcomes_after_the_as_of_date(summary, run_dir, outpu
 
 def test_backtest_waits_until_outcomes_are_known(run_dir, outputs):
     run = Run(run_dir)
-    run.manifest["data_date"] = str((pd.Timestamp(run.manifest["as_of"]) + pd.Timedelta(days=29)).date())
-    from riskscore.model import load_bundle
+    run.manifest = dataclasses.replace(
+        run.manifest, data_date=str((pd.Timestamp(run.manifest.as_of) + pd.Timedelta(days=29)).date()))
 
-    section, outcomes = backtest(run, load_bundle(BUNDLE), outputs["scored"])
+    section, outcomes = backtest(run, 30, outputs["scored"])
     assert not section["available"] and outcomes is None
     assert "29 day(s)" in section["why"]
 
@@ -150,7 +151,7 @@ def test_the_report_is_self_contained(html):
 
 def test_changed_inputs_are_said_not_used(run_dir, tmp_path):
     run = Run(run_dir)
-    run.manifest["inputs"]["installments"]["sha256"] = "0" * 64
+    run.manifest.inputs["installments"]["sha256"] = "0" * 64
     s = summarise_run(run, pages={"review": 0, "largest": 1, "random": 0})
     assert "has changed since the run" in s["borrowers"][0]["note"] and "curve" not in s["borrowers"][0]
     assert not s["backtest"]["available"] and "has changed" in s["backtest"]["why"]
@@ -195,7 +196,8 @@ def test_a_run_without_plans(report_world, report_as_of, tmp_path):
 
     inst = tmp_path / "installments.parquet"
     write_table(report_world.installments, inst, "installments")
-    score_portfolio(inst, BUNDLE, report_as_of, tmp_path / "run", n_jobs=1, progress="off")
+    score_portfolio(inst, BUNDLE, report_as_of, tmp_path / "run", n_jobs=1, progress="off",
+                    allow_missing_contacts=True)
     scores = pd.read_parquet(tmp_path / "run" / "scores.parquet", columns=["borrower_id"])
     protected = scores.assign(band=np.arange(len(scores)) % 2)
     s = summarise_run(tmp_path / "run", pages={"review": 1, "largest": 1, "random": 0}, protected=protected)

@@ -264,11 +264,11 @@ def score_portfolio(
     scorer_options = {"allow_missing_contacts": allow_missing_contacts, "language": language,
                       "sha256": model_sha256}
     scorer = Scorer.from_bundle(bundle, **scorer_options)  # verifies every file before any work
-    if contacts is None:  # refused now, not in every worker
-        scorer.features(pd.DataFrame(columns=["borrower_id"]), as_of_ts, validate=False)
     model = scorer.model
     profiles = parse_profiles(profile)
     prints = {name: fingerprint(p) for name, p in inputs.items()}
+    if contacts is None:  # refused now, not in every worker
+        scorer.features(pd.DataFrame(columns=["borrower_id"]), as_of_ts, validate=False)
     config = {
         "inputs": {k: v["sha256"] for k, v in prints.items()},
         "model": sha256_file(bundle / "manifest.json"), "as_of": str(as_of_ts.date()),
