@@ -16,6 +16,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.utils import estimator_checks as ec
 
+from riskscore.features import FeatureBuilder
 from riskscore.model import HazardGBM, RepaymentModel, make_survival_y
 
 PARAM_CHECKS = [
@@ -26,10 +27,14 @@ PARAM_CHECKS = [
     ec.check_get_params_invariance,
     ec.check_set_params,
     ec.check_do_not_raise_errors_in_init_or_set_params,
+    # every constructor parameter has a constraint, and a bad type or value fails fit with the
+    # message "The 'x' parameter of Y must be ... Got ... instead." (fit validates before the data)
+    ec.check_param_validation,
 ]
 
 
-@pytest.mark.parametrize("estimator", [HazardGBM(), RepaymentModel()], ids=["HazardGBM", "RepaymentModel"])
+@pytest.mark.parametrize("estimator", [HazardGBM(), RepaymentModel(), FeatureBuilder()],
+                         ids=["HazardGBM", "RepaymentModel", "FeatureBuilder"])
 @pytest.mark.parametrize("check", PARAM_CHECKS, ids=lambda c: c.__name__)
 def test_sklearn_parameter_checks(estimator, check):
     check(type(estimator).__name__, clone(estimator))

@@ -163,13 +163,21 @@ class HazardGBM(BaseEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
 
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        if self.interval_edges is not None:
+            try:
+                edges = np.asarray(self.interval_edges, dtype=float)
+            except (TypeError, ValueError):
+                edges = np.empty(0)
+            if edges.ndim != 1 or len(edges) < 2 or edges[0] != 0 or not np.all(np.diff(edges) > 0):
+                raise invalid_parameter("interval_edges", type(self).__name__,
+                                        "an array-like of at least 2 increasing numbers starting at 0",
+                                        self.interval_edges)
+
     def _edges(self, event: np.ndarray, time: np.ndarray) -> np.ndarray:
         if self.interval_edges is not None:
-            edges = np.asarray(self.interval_edges, dtype=float)
-            if edges.ndim != 1 or len(edges) < 2 or edges[0] != 0 or np.any(np.diff(edges) <= 0):
-                raise invalid_parameter("interval_edges", type(self).__name__,
-                                        "increasing, start at 0 and have at least 2 values", self.interval_edges)
-            return edges
+            return np.asarray(self.interval_edges, dtype=float)
         q = np.quantile(time[event], np.linspace(0, 1, self.n_intervals + 1)[1:])
         return np.unique(np.concatenate([[0.0], np.ceil(q)]))
 
