@@ -17,6 +17,7 @@ from riskscore.evaluation._simulate import Round, simulate, summary_row
 from riskscore.evaluation._state import Portfolio, portfolio
 from riskscore.evaluation._uplift import OUTCOME_DAYS, UpliftModel, fit_uplift
 from riskscore.model import RepaymentModel
+from riskscore.scoring import Scorer
 
 __all__ = ["EvaluationResult", "evaluate_policy", "logged_contacts"]
 
@@ -82,10 +83,11 @@ def logged_contacts(world: World, model: RepaymentModel, start: str | pd.Timesta
     spec = PolicySpec("riskscore", profiles=profiles, agent_calls_per_day=agent_calls_per_day, model=model,
                       holdout=holdout, random_calls=True, seed=seed)
     plan, _ = policy(spec)
+    scorer = Scorer(model)
     seen: dict[int, pd.DataFrame] = {}
 
     def recording(rnd: Round) -> pd.DataFrame:
-        seen[rnd.day] = rnd.features(model)  # the same features the policy plans with
+        seen[rnd.day] = rnd.features(scorer)  # the same features the policy plans with (cached per model)
         return plan(rnd)
 
     res = simulate(port, recording, days=days + OUTCOME_DAYS, seed=seed, response=response)

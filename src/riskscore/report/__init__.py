@@ -9,6 +9,7 @@
 :func:`explain_borrower` renders one borrower's page on demand.
 """
 
+from riskscore.report._borrower import borrower_pages
 from riskscore.report._data import Run, read_run
 from riskscore.report._outcomes import FAIRNESS_THRESHOLDS, MIN_GROUP, backtest, fairness
 from riskscore.report._render import (
@@ -28,6 +29,7 @@ __all__ = [
     "REPORT_NAME",
     "Run",
     "backtest",
+    "borrower_pages",
     "choose_borrowers",
     "explain_borrower",
     "fairness",
