@@ -9,7 +9,7 @@ import pandas as pd
 
 from riskscore.explain._catalogue import FAMILIES
 from riskscore.explain._shap import BASE_VALUE
-from riskscore.features import feature_registry
+from riskscore.features import registry_for
 
 __all__ = ["dependence", "importance", "plot_dependence", "plot_importance", "plot_waterfall"]
 
@@ -19,7 +19,7 @@ def family_totals(values: pd.DataFrame) -> pd.DataFrame:
 
     ``values`` holds feature columns only (no ``base_value``); every column must be in the registry.
     """
-    family = feature_registry().reindex(values.columns)["family"]
+    family = registry_for(values.columns)["family"]
     if family.isna().any():
         raise ValueError(f"Feature(s) {list(family.index[family.isna()][:5])} are not in the feature registry, "
                          "so they have no reason family.")
@@ -59,7 +59,7 @@ def importance(shap: pd.DataFrame, *, by: str = "feature") -> pd.DataFrame:
     if by == "family":
         out["code"] = [FAMILIES[f][0] for f in out.index]
     else:
-        out["family"] = feature_registry().reindex(values.columns)["family"]
+        out["family"] = registry_for(values.columns)["family"]
     out.index.name = by
     return out.sort_values("mean_abs_shap", ascending=False, kind="stable")
 

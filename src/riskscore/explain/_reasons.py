@@ -11,7 +11,7 @@ from riskscore._compat import Interval, StrOptions, validate_params
 from riskscore.explain._catalogue import FAMILIES, LANGUAGES, NO_ADVERSE, SENTENCES, feature_kind, quote
 from riskscore.explain._global import family_totals
 from riskscore.explain._shap import BASE_VALUE, Explainer
-from riskscore.features import feature_registry
+from riskscore.features import registry_for
 from riskscore.model import RepaymentModel
 
 __all__ = ["REASON_COLUMNS", "reason_codes"]
@@ -108,7 +108,7 @@ def reason_codes(model: RepaymentModel | Explainer, X: pd.DataFrame, *, shap: pd
     fam_names = by_family.columns.to_numpy()
     fam_matrix = by_family.to_numpy()
     val_matrix = values.to_numpy()
-    col_family = feature_registry().loc[features, "family"].to_numpy()
+    col_family = registry_for(features)["family"].to_numpy()
     x_matrix = X[features].to_numpy(np.float64)
     matured = X["n_matured"].to_numpy(np.float64) if "n_matured" in X else np.full(len(X), np.nan)
     members = [np.flatnonzero(col_family == fam) for fam in fam_names]

@@ -9,11 +9,13 @@ likelihood; 0: no constraint).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-__all__ = ["REGISTRY_VERSION", "FeatureSpec", "feature_registry"]
+__all__ = ["REGISTRY_VERSION", "FeatureSpec", "feature_registry", "registry_for"]
 
 #: Version of the feature definitions below. Bump it whenever a feature's meaning changes (a new
 #: formula, window or unit): bundles record it, and a bundle built with another version is refused.
@@ -161,3 +163,20 @@ def feature_registry(windows: tuple[int, ...] = (3, 6, 12), contacts: bool = Tru
     """
     specs = [s for w in windows for s in _windowed(w)] + _CORE + (_CONTACTS if contacts else [])
     return pd.DataFrame([asdict(s) for s in specs]).set_index("name")
+
+
+def registry_for(names: Iterable[str]) -> pd.DataFrame:
+    """The registry rows of the features ``names``, in that order, whatever the builder's windows were.
+
+    The history windows are read from the windowed features' names (``share_late_{w}``), so a
+    model built with ``FeatureBuilder(windows=(2, 4))`` finds its features' families, templates
+    and monotone directions. Names outside the registry get missing rows.
+
+    Examples
+    --------
+    >>> registry_for(["share_late_2", "days_past_due"])["family"].tolist()
+    ['late_history', 'arrears']
+    """
+    names = [str(n) for n in names]
+    windows = sorted({int(m.group(1)) for n in names if (m := re.fullmatch(r"share_late_(\d+)", n))})
+    return feature_registry(tuple(windows), contacts=True).reindex(names)

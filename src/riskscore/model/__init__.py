@@ -1,6 +1,6 @@
 """Models: the discrete-time hazard estimator and the repayment model built on it."""
 
-from riskscore.model._bundle import feature_builder, load_bundle, save_bundle
+from riskscore.model._bundle import bundle_digest, feature_builder, load_bundle, save_bundle
 from riskscore.model._hazard import HazardGBM
 from riskscore.model._repayment import DEFAULT_EDGES, RepaymentModel
 from riskscore.model._scaling import ScoreScaling
@@ -13,6 +13,7 @@ __all__ = [
     "RepaymentModel",
     "ScoreScaling",
     "StepFunction",
+    "bundle_digest",
     "check_survival_y",
     "evaluate",
     "feature_builder",

@@ -28,10 +28,10 @@ GRADES = ("A", "B", "C", "D", "E", "F", "G")
 
 
 def _registry_monotone(columns: list[str]) -> dict[str, int]:
-    from riskscore.features import feature_registry  # the model layer may read the registry
+    from riskscore.features import registry_for  # the model layer may read the registry
 
-    reg = feature_registry()
-    return {c: int(reg.loc[c, "monotone"]) for c in columns if c in reg.index and reg.loc[c, "monotone"] != 0}
+    monotone = registry_for(columns)["monotone"].fillna(0)
+    return {c: int(m) for c, m in monotone.items() if m != 0}
 
 
 class RepaymentModel(ClassifierMixin, BaseEstimator):

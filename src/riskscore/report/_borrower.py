@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from riskscore.contract import reason_columns
-from riskscore.features import feature_registry
+from riskscore.features import registry_for
 from riskscore.report._data import Run
 from riskscore.scoring import Scorer
 
@@ -108,7 +108,7 @@ def _recompute(run: Run, scorer: Scorer, ids: list[str]) -> tuple[dict[str, dict
     days = [int(c.removeprefix("p_repaid_").removesuffix("d")) for c in curve.columns if c.startswith("p_repaid_")]
     shap = scorer.shap_values(X)
     likelihood = scorer.score(None, run.manifest.as_of, features=X).scores["likelihood"]
-    descriptions = feature_registry()["description"]
+    descriptions = registry_for(X.columns)["description"]
     run_scores = run.table("scores", ["borrower_id", "likelihood"], borrowers=ids).set_index("borrower_id")
     out = {}
     for b in ids:
