@@ -96,6 +96,21 @@ class RepaymentModel(ClassifierMixin, BaseEstimator):
         ``[False, True]``: not repaid / repaid within the horizon.
     likelihood_days_ : int
         The likelihood horizon used (``likelihood_days``, or the deprecated ``horizon_days``).
+
+    Examples
+    --------
+    >>> from riskscore.model import RepaymentModel, load_bundle
+    >>> RepaymentModel(14, n_estimators=200).get_params()["likelihood_days"]
+    14
+    >>> try:
+    ...     RepaymentModel(31).fit(None, None)  # parameters are checked before the data
+    ... except ValueError as err:
+    ...     print(err)
+    The 'likelihood_days' parameter of RepaymentModel must be an int among
+    {1, 2, 3, 4, 5, 7, 10, 14, 21, 30, 45, 60, 75, 90}. Got 31 instead.
+    >>> model = load_bundle("models/sample")   # fitted: see riskscore.model.train
+    >>> model.likelihood_days_, model.feature_names_in_[:2].tolist()
+    (30, ['share_late_3', 'share_late30_3'])
     """
 
     _parameter_constraints: ClassVar[dict[str, list[object]]] = {
