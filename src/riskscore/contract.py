@@ -144,7 +144,7 @@ def output_schema(name: str) -> Any:
         elif pa.types.is_int64(f.type):
             dtype = "int64"
         elif pa.types.is_timestamp(f.type):
-            dtype = pandera.DateTime(tz="UTC")
+            dtype = pd.DatetimeTZDtype(unit="ns", tz="UTC")
         elif pa.types.is_date32(f.type):
             dtype = "datetime64[ns]"
         else:

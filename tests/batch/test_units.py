@@ -7,13 +7,11 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from riskscore.batch._inputs import DistinctSketch, borrower_hash
 from riskscore.batch._partition import infer_data_date
-from riskscore.contract import OUTPUTS, to_arrow
 from riskscore.policy import split_capacity
 from riskscore.schemas._checks import infer_data_date as table_data_date
 
@@ -56,9 +54,3 @@ def test_capacity_shares_add_up(total, weights):
     else:
         assert sum(shares) == total and min(shares) >= 0
 
-
-def test_outputs_keep_their_contract():
-    frame = pd.DataFrame({n: [] for n in OUTPUTS["rejects"].names})
-    assert to_arrow(frame, OUTPUTS["rejects"]).schema == OUTPUTS["rejects"]
-    with pytest.raises(ValueError, match="missing \\['values'\\], unexpected \\['extra'\\]"):
-        to_arrow(frame.drop(columns="values").assign(extra=1), OUTPUTS["rejects"])
