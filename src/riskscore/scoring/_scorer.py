@@ -6,11 +6,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from sklearn.utils.validation import check_is_fitted
 
+from riskscore._compat import StrOptions, validate_parameter_constraints
 from riskscore.contract import CURVE_DAYS, TOP_REASONS, curve_columns, reason_columns
 from riskscore.exceptions import BundleError, DataError
 from riskscore.explain import LANGUAGES, Explainer, reason_codes
@@ -94,14 +96,18 @@ class Scorer:
     True
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[object]]] = {
+        "model": [RepaymentModel],
+        "feature_builder": [FeatureBuilder, None],
+        "language": [StrOptions(set(LANGUAGES))],
+        "allow_missing_contacts": ["boolean"],
+    }
+
     def __init__(self, model: RepaymentModel, *, feature_builder: FeatureBuilder | None = None,
                  language: str = "en", allow_missing_contacts: bool = False):
-        if not isinstance(model, RepaymentModel) or not hasattr(model, "likelihood_"):
-            raise TypeError(f"Scorer needs a fitted RepaymentModel (or riskscore.load_bundle(path)), got "
-                            f"{type(model).__name__}.")
-        if language not in LANGUAGES:
-            raise ValueError(f"The 'language' parameter of Scorer must be one of {sorted(LANGUAGES)}, got "
-                             f"{language!r} instead.")
+        args = {k: v for k, v in locals().items() if k in self._parameter_constraints}
+        validate_parameter_constraints(self._parameter_constraints, args, caller_name=type(self).__name__)
+        check_is_fitted(model, "likelihood_")
         self.model = model
         self.feature_builder = _builder_for(model, feature_builder)
         self.language = language
