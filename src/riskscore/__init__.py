@@ -2,58 +2,191 @@
 
 Point-in-time features from repayment history, LightGBM likelihood and timing of repayment,
 SHAP reason codes, and contact plans that obey the collection rules.
+
+The everyday entry points are importable from here (``__all__``; docs/api.md lists them). They
+are imported on first use (PEP 562), so ``import riskscore`` stays fast for the command line:
+``riskscore.Scorer`` imports :mod:`riskscore.scoring` (and LightGBM) when first touched.
+``riskscore.explain`` is the function :func:`riskscore.explain.explain`; import the
+subpackage's other names with ``from riskscore.explain import ...``.
+
+Examples
+--------
+>>> import riskscore
+>>> world = riskscore.generate(200, seed=1)
+>>> checked = riskscore.validate_installments(world.installments)
+>>> "Scorer" in riskscore.__all__ and "Scorer" in dir(riskscore)
+True
 """
 
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import types
 import warnings
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
-# pandera imports pyspark.pandas whenever pyspark is installed (the ``spark`` extra). Under pandas 3
-# that import warns and then fails, and pandera retries it (warning again) at every schema build.
-# riskscore never uses pyspark.pandas: try it once, quietly, and when it fails mark it absent so
-# later attempts fail at once without the noise.
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)
-    try:
-        import pyspark.pandas  # noqa: F401
-    except ImportError:
-        import sys
-
-        sys.modules["pyspark.pandas"] = None  # type: ignore[assignment]
-    import pandera
-    import pandera.pandas  # noqa: F401
-
-from riskscore.datasets import World, generate
-from riskscore.exceptions import DataError, DataQualityWarning, RiskscoreError
-from riskscore.features import FeatureBuilder
-from riskscore.labels import make_labels, rolling_as_of_dates, time_split
-from riskscore.schemas import (
-    quarantine,
-    validate_borrowers,
-    validate_contacts,
-    validate_installments,
+from riskscore.exceptions import (
+    BundleError,
+    BundleVersionWarning,
+    ContractError,
+    DataError,
+    DataQualityWarning,
+    PolicyError,
+    PolicyWarning,
+    RiskscoreError,
+    RunConflictError,
 )
-from riskscore.snapshots import make_snapshots, split_xy
+
+if TYPE_CHECKING:  # what the lazy table below resolves to, for type checkers and IDEs
+    from riskscore.batch import score_portfolio, spark_score_files
+    from riskscore.contract import RunManifest
+    from riskscore.datasets import World, generate, read_world, write_world
+    from riskscore.demo import DemoResult, data_end, run_demo
+    from riskscore.evaluation import evaluate_policy
+    from riskscore.explain import explain, reason_codes
+    from riskscore.features import FeatureBuilder
+    from riskscore.labels import make_labels, rolling_as_of_dates, time_split
+    from riskscore.model import HazardGBM, RepaymentModel, bundle_digest, load_bundle, save_bundle, train
+    from riskscore.policy import ContactPolicy, check_plans, list_profiles, load_profile, plan_portfolio
+    from riskscore.report import explain_borrower, write_report
+    from riskscore.schemas import quarantine, validate_borrowers, validate_contacts, validate_installments
+    from riskscore.scoring import Scored, Scorer
+    from riskscore.snapshots import make_snapshots, split_xy
 
 try:
     __version__ = version("riskscore")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0+unknown"
 
-__all__ = [
+#: Public name -> the public module it comes from, in the order of the data flow (docs/api.md
+#: follows it). Each module is imported when one of its names is first used.
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(("World", "generate", "read_world", "write_world"), "riskscore.datasets"),
+    **dict.fromkeys(("quarantine", "validate_borrowers", "validate_contacts", "validate_installments"),
+                    "riskscore.schemas"),
+    "FeatureBuilder": "riskscore.features",
+    **dict.fromkeys(("make_labels", "rolling_as_of_dates", "time_split"), "riskscore.labels"),
+    **dict.fromkeys(("make_snapshots", "split_xy"), "riskscore.snapshots"),
+    **dict.fromkeys(("HazardGBM", "RepaymentModel", "bundle_digest", "load_bundle", "save_bundle", "train"),
+                    "riskscore.model"),
+    **dict.fromkeys(("explain", "reason_codes"), "riskscore.explain"),
+    **dict.fromkeys(("ContactPolicy", "check_plans", "list_profiles", "load_profile", "plan_portfolio"),
+                    "riskscore.policy"),
+    **dict.fromkeys(("Scored", "Scorer"), "riskscore.scoring"),
+    "RunManifest": "riskscore.contract",
+    **dict.fromkeys(("score_portfolio", "spark_score_files"), "riskscore.batch"),
+    **dict.fromkeys(("explain_borrower", "write_report"), "riskscore.report"),
+    "evaluate_policy": "riskscore.evaluation",
+    **dict.fromkeys(("DemoResult", "data_end", "run_demo"), "riskscore.demo"),
+}
+#: Subpackages and modules reachable as attributes without importing them first (``riskscore.schemas.X``).
+#: ``explain`` is not among them: ``riskscore.explain`` is the function.
+_SUBMODULES = frozenset({"batch", "cli", "contract", "datasets", "demo", "evaluation", "exceptions", "features",
+                         "io", "labels", "metrics", "model", "monitor", "policy", "report", "schemas", "scoring",
+                         "snapshots", "spark", "testing"})
+
+__all__ = [  # the exceptions and the names of _LAZY (tests/test_api.py checks they match)
+    "BundleError",
+    "BundleVersionWarning",
+    "ContactPolicy",
+    "ContractError",
     "DataError",
     "DataQualityWarning",
+    "DemoResult",
     "FeatureBuilder",
+    "HazardGBM",
+    "PolicyError",
+    "PolicyWarning",
+    "RepaymentModel",
     "RiskscoreError",
+    "RunConflictError",
+    "RunManifest",
+    "Scored",
+    "Scorer",
     "World",
     "__version__",
+    "bundle_digest",
+    "check_plans",
+    "data_end",
+    "evaluate_policy",
+    "explain",
+    "explain_borrower",
     "generate",
+    "list_profiles",
+    "load_bundle",
+    "load_profile",
     "make_labels",
     "make_snapshots",
+    "plan_portfolio",
     "quarantine",
+    "read_world",
+    "reason_codes",
     "rolling_as_of_dates",
+    "run_demo",
+    "save_bundle",
+    "score_portfolio",
+    "spark_score_files",
     "split_xy",
     "time_split",
+    "train",
     "validate_borrowers",
     "validate_contacts",
     "validate_installments",
+    "write_report",
+    "write_world",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+class _Package(types.ModuleType):
+    """riskscore's module type: keeps ``riskscore.explain`` the function once the subpackage is imported.
+
+    Importing ``riskscore.explain`` (the subpackage) makes Python bind it on its parent as the
+    attribute ``explain``, which would shadow the public function of the same name.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "explain" and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+def _import_pandera_quietly() -> None:
+    """Import pandera with its probes of pyspark.pandas done once, without their warning.
+
+    With pyspark installed (the ``spark`` extra) and pandas 3, every import of
+    ``pyspark.pandas`` warns ("PySpark does not yet fully support pandas >= 3.0.0") and then
+    fails; a failed import is not cached, so each of pandera's probes warns again: two when
+    ``pandera.pandas`` is imported, one in ``pandera.typing.pyspark`` and one in
+    ``pandera.backends.pandas.builtin_checks`` at the first validation. riskscore never uses
+    pyspark.pandas: import those modules here, once each, with that one warning ignored; the
+    probes' results are cached in the modules (``PYSPARK_INSTALLED``, ``PYSPARK_USABLE``). The
+    filter is restored on exit and ``sys.modules`` is left as the imports leave it.
+    """
+    if importlib.util.find_spec("pyspark") is None:  # no probe can warn; keep `import riskscore` fast
+        return
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)
+        import pandera.backends.pandas.builtin_checks
+        import pandera.pandas
+        import pandera.typing.pyspark  # noqa: F401
+
+
+_import_pandera_quietly()
+sys.modules[__name__].__class__ = _Package  # documented way to customise a module's attribute setting
