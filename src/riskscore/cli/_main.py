@@ -9,22 +9,27 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import riskscore
-from riskscore.contract import RunManifest
-from riskscore.datasets import summarize_installments, write_world
-from riskscore.exceptions import DataError, RiskscoreError
-from riskscore.io import read_table
+from riskscore import DataError, RiskscoreError
+
+if TYPE_CHECKING:
+    from riskscore import DemoResult, RunManifest
 
 log = logging.getLogger("riskscore.cli")
 _TABLES = ("installments", "borrowers", "contacts")
-#: The bundled sample (data/sample/README.md; `make sample` regenerates it with these values).
-SAMPLE_BORROWERS = 5000
-SAMPLE_SEED = 20260101
+#: The rule profile per country evaluate-policy applies by default (the demo's).
+DEMO_PROFILES = "US=us_reg_f_2021,CN=cn_gbt45251_2025,GB=uk_fca_conc7_2024,*=strict_v1"
+
+
+class UsageError(Exception):
+    """A command line that parses but cannot run as given (exit code 2)."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -98,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--protected", type=Path,
                     help="protected attributes beside the run (parquet/CSV: borrower_id and one group column per "
                          "attribute); adds the fairness section; never used as features")
-    rp.add_argument("--pages", default="review=10,largest=10,random=10",
+    rp.add_argument("--pages", type=_parse_pages, default="review=10,largest=10,random=10",
                     help="borrower pages by kind (default review=10,largest=10,random=10)")
     rp.add_argument("--borrower", action="append", default=[], help="also give this borrower a page (repeatable)")
     rp.add_argument("--model", type=Path, help="bundle to recompute curves and SHAP with (default: the run's)")
@@ -152,32 +157,29 @@ def _input_paths(args: argparse.Namespace) -> dict[str, Path]:
         elif args.data is not None and (args.data / f"{t}.parquet").exists():
             paths[t] = args.data / f"{t}.parquet"
     if "installments" not in paths:
-        raise SystemExit("riskscore: error: give --installments PATH or --data DIR with installments.parquet")
+        raise UsageError("give --installments PATH or --data DIR with installments.parquet")
     return paths
 
 
-def _validate(paths: dict[str, Path], rejects: Path | None) -> dict[str, object]:
+def _validate(paths: dict[str, Path], rejects: Path | None) -> dict[str, dict[str, object]]:
+    from riskscore.io import read_table, write_parquet
+
     validators = {"installments": riskscore.validate_installments,
                   "borrowers": riskscore.validate_borrowers, "contacts": riskscore.validate_contacts}
-    report: dict[str, object] = {}
-    frames = {}
+    report: dict[str, dict[str, object]] = {}
     for table, path in paths.items():
         df = read_table(path)
         if rejects is None:
-            frames[table] = validators[table](df)
+            validators[table](df)
             report[table] = {"rows": len(df), "rejected": 0}
-        else:
-            good, bad = riskscore.quarantine(df, table)
-            frames[table] = good
-            report[table] = {"rows": len(df), "rejected": len(bad)}
-            if len(bad):
-                from riskscore.io import write_parquet
-
-                out = rejects.with_name(f"{rejects.stem}_{table}{rejects.suffix or '.parquet'}")
-                # Rejected cells may hold anything (text in a number column): store them as text.
-                write_parquet(bad.astype({c: "string" for c in bad.columns if bad[c].dtype == object}), out)
-                report[table]["rejects_file"] = str(out)
-    report["frames"] = frames
+            continue
+        bad = riskscore.quarantine(df, table)[1]
+        report[table] = {"rows": len(df), "rejected": len(bad)}
+        if len(bad):
+            out = rejects.with_name(f"{rejects.stem}_{table}{rejects.suffix or '.parquet'}")
+            # Rejected cells may hold anything (text in a number column): store them as text.
+            write_parquet(bad.astype({c: "string" for c in bad.columns if bad[c].dtype == object}), out)
+            report[table]["rejects_file"] = str(out)
     return report
 
 
@@ -187,8 +189,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     def progress(done: int, total: int) -> None:
         log.info("generated %d / %d borrowers (%.1f s)", done, total, time.perf_counter() - started)
 
-    info = write_world(args.out, args.borrowers, seed=args.seed, start=args.start, months=args.months,
-                       chunk_borrowers=args.chunk_borrowers, progress=progress)
+    info = riskscore.write_world(args.out, args.borrowers, seed=args.seed, start=args.start, months=args.months,
+                                 chunk_borrowers=args.chunk_borrowers, progress=progress)
     rows = info["rows"]
     print(f"Wrote a world of {info['n_borrowers']} borrowers ({rows['installments']} installment rows, "
           f"{rows['contacts']} contacts) to {args.out} in {time.perf_counter() - started:.1f} s.")
@@ -197,7 +199,6 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     report = _validate(_input_paths(args), args.rejects)
-    report.pop("frames")
     for table, r in report.items():
         print(f"{table}: {r['rows']} rows, {r['rejected']} rejected"
               + (f" -> {r['rejects_file']}" if "rejects_file" in r else ""))
@@ -205,27 +206,21 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _data_end(folder: Path, installments) -> str:
-    if (folder / "world.json").exists():
-        return str(json.loads((folder / "world.json").read_text())["end"])
-    return str(installments["paid_date"].max().date())
-
-
 def _cmd_train(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from riskscore.model import RepaymentModel, save_bundle, train
+    from riskscore.io import read_table
 
     inst = read_table(args.data / "installments.parquet")
     contacts = read_table(args.data / "contacts.parquet") if (args.data / "contacts.parquet").exists() else None
-    end = pd.Timestamp(_data_end(args.data, inst))
+    end = pd.Timestamp(riskscore.data_end(args.data, inst))
     start = args.as_of_start or str((pd.to_datetime(inst["due_date"]).min() + pd.Timedelta(days=90)).date())
     stop = args.as_of_end or str((end - pd.Timedelta(days=90)).date())
-    model, report = train(inst, contacts=contacts, as_of_start=start, as_of_end=stop, freq=args.freq, data_end=end,
-                          model=RepaymentModel(random_state=args.seed))
-    save_bundle(model, args.out, metrics=report["metrics"], label_definition=report["label_definition"],
-                training_window=report["training_window"], reference=report["reference"],
-                feature_builder=report["feature_builder"], overwrite=args.overwrite)
+    model, report = riskscore.train(inst, contacts=contacts, as_of_start=start, as_of_end=stop, freq=args.freq,
+                                    data_end=end, model=riskscore.RepaymentModel(random_state=args.seed))
+    riskscore.save_bundle(model, args.out, metrics=report["metrics"], label_definition=report["label_definition"],
+                          training_window=report["training_window"], reference=report["reference"],
+                          feature_builder=report["feature_builder"], overwrite=args.overwrite)
     m = report["metrics"]
     rows = report["rows"]
     print(f"Trained on {rows['train']} snapshots, validated on {rows['valid']}, tested on {rows['test']} "
@@ -244,37 +239,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    data = args.data
-    if not (data / "installments.parquet").exists():
-        print(f"{data} has no sample; generating one ({SAMPLE_BORROWERS} borrowers, seed {SAMPLE_SEED}) ...")
-        write_world(data, SAMPLE_BORROWERS, seed=SAMPLE_SEED)
-    report = _validate({t: data / f"{t}.parquet" for t in _TABLES}, None)
-    frames = report.pop("frames")
-    inst = frames["installments"]
-    end = _data_end(data, inst)
-    rates = summarize_installments(inst, end)
-    summary = {
-        "borrowers": int(inst["borrower_id"].nunique()), "loans": int(inst["loan_id"].nunique()),
-        "installments": int(inst.groupby(["loan_id", "installment_no"]).ngroups),
-        "installment_rows": len(inst), "contacts": len(frames["contacts"]),
-        "data_end": end, "rates": {k: round(v, 4) for k, v in rates.items()},
-    }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    r = summary["rates"]
-    print(f"riskscore {riskscore.__version__} demo on {data}")
-    print(f"  borrowers {summary['borrowers']}, loans {summary['loans']}, installments "
-          f"{summary['installments']} ({summary['installment_rows']} rows), contacts {summary['contacts']}")
-    print("  all three tables pass their contracts (installments, borrowers, contacts)")
-    print(f"  installments due by {end} minus 90 days: {r['on_time']:.1%} paid on time, "
-          f"{r['late_1_30']:.1%} 1-30 days late, {r['late_31_90']:.1%} 31-90, {r['late_90_plus']:.1%} over 90")
-    print(f"  borrowers ever 30+ days past due: {r['borrowers_ever_30_plus']:.1%}; "
-          f"ever 90+: {r['borrowers_ever_90_plus']:.1%}")
-    if (args.bundle / "manifest.json").exists():
-        _demo_run(args, frames, end)
-    written = ", ".join(f for f in ("report.html", "summary.json", "scores.parquet", "plans.parquet", "audit.parquet",
-                                    "rejects.parquet", "manifest.json") if (args.out / f).exists())
-    print(f"Outputs: {args.out}/ ({written}); inputs: {data}/*.parquet")
+    result = riskscore.run_demo(args.data, args.out, args.bundle, progress=print)
+    _print_demo(result)
     return 0
 
 
@@ -284,20 +250,14 @@ def _cmd_score(args: argparse.Namespace) -> int:
                    data_date=args.data_date, agent_calls_per_day=args.agent_calls_per_day,
                    allow_missing_contacts=args.allow_missing_contacts, model_sha256=args.model_sha256)
     if args.engine == "spark":
-        from riskscore.spark import score_files
-
-        manifest = score_files(bundle=args.model, out=args.out, **options)
+        manifest = riskscore.spark_score_files(bundle=args.model, out=args.out, **options)
     else:
-        from riskscore.batch import score_portfolio
-
-        manifest = score_portfolio(bundle=args.model, out=args.out, n_jobs=args.jobs, progress=args.progress,
-                                   **options)
+        manifest = riskscore.score_portfolio(bundle=args.model, out=args.out, n_jobs=args.jobs,
+                                             progress=args.progress, **options)
     _print_run(manifest, args.out)
     if not args.no_report:
-        from riskscore.report import write_report
-
         started = time.perf_counter()
-        path = write_report(args.out, protected=args.protected, model=args.model)
+        path = riskscore.write_report(args.out, protected=args.protected, model=args.model)
         print(f"  report: {path} ({path.stat().st_size / 1e3:,.0f} kB, {time.perf_counter() - started:.1f} s)")
     return 0
 
@@ -307,17 +267,15 @@ def _parse_pages(text: str) -> dict[str, int]:
     for part in filter(None, (p.strip() for p in text.split(","))):
         name, _, count = part.partition("=")
         if not count.strip().isdigit():
-            raise ValueError(f"--pages takes KIND=COUNT,... (kinds review, largest, random), got {part!r}.")
+            raise argparse.ArgumentTypeError(f"takes KIND=COUNT,... (kinds review, largest, random), got {part!r}")
         pages[name.strip()] = int(count)
     return pages
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from riskscore.report import write_report
-
     started = time.perf_counter()
-    path = write_report(args.run, args.out, protected=args.protected, pages=_parse_pages(args.pages),
-                        borrowers=args.borrower, model=args.model, seed=args.seed)
+    path = riskscore.write_report(args.run, args.out, protected=args.protected, pages=args.pages,
+                                  borrowers=args.borrower, model=args.model, seed=args.seed)
     print(f"Report written to {path} ({path.stat().st_size / 1e3:,.0f} kB) in {time.perf_counter() - started:.1f} s.")
     return 0
 
@@ -325,17 +283,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from riskscore.datasets import read_world
-    from riskscore.evaluation import evaluate_policy
-    from riskscore.model import load_bundle
-
     policies = [p.strip() for p in args.policies.split(",") if p.strip()]
     seeds = [int(x) for x in args.seeds.split(",") if x.strip()]
-    model = load_bundle(args.model) if any(p.startswith("riskscore") for p in policies) else None
+    model = riskscore.load_bundle(args.model) if any(p.startswith("riskscore") for p in policies) else None
     started = time.perf_counter()
-    result = evaluate_policy(read_world(args.world), policies, args.start, args.days, model=model,
-                             profiles=args.profile, agent_calls_per_day=args.agent_calls_per_day, seeds=seeds,
-                             progress=lambda name, seed, row: log.info("%s seed %d done", name, seed))
+    result = riskscore.evaluate_policy(riskscore.read_world(args.world), policies, args.start, args.days,
+                                       model=model, profiles=args.profile, agent_calls_per_day=args.agent_calls_per_day,
+                                       seeds=seeds,
+                                       progress=lambda name, seed, row: log.info("%s seed %d done", name, seed))
     s = result.settings
     print(f"{s['borrowers']} borrowers owe at {s['start']}; {s['days']} days; seeds {s['seeds']}; "
           f"{time.perf_counter() - started:.0f} s")
@@ -352,11 +307,13 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    from riskscore.report import explain_borrower, write_html
+    from riskscore.io import write_text
 
-    html = explain_borrower(args.run, args.borrower, model=args.model)
+    html = riskscore.explain_borrower(args.run, args.borrower, model=args.model)
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in args.borrower)[:80]
-    path = write_html(html, args.out or args.run / f"borrower-{safe}.html")
+    path = args.out or args.run / f"borrower-{safe}.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text(path, html)
     print(f"Page of borrower {args.borrower} written to {path}.")
     return 0
 
@@ -380,61 +337,42 @@ def _print_run(m: RunManifest, out: Path) -> None:
     print(f"  wall {m.timings_s['wall']:.1f} s; outputs in {out}/ (manifest.json, scores, plans, audit, rejects)")
 
 
-#: The profile the demo applies to each country of the sample (others get the strictest).
-DEMO_PROFILES = "US=us_reg_f_2021,CN=cn_gbt45251_2025,GB=uk_fca_conc7_2024,*=strict_v1"
+def _print_demo(result: DemoResult) -> None:
+    s, r = result.summary, result.summary["rates"]
+    print(f"riskscore {riskscore.__version__} demo on {result.data}")
+    print(f"  borrowers {s['borrowers']}, loans {s['loans']}, installments "
+          f"{s['installments']} ({s['installment_rows']} rows), contacts {s['contacts']}")
+    print("  all three tables pass their contracts (installments, borrowers, contacts)")
+    print(f"  installments due by {s['data_end']} minus 90 days: {r['on_time']:.1%} paid on time, "
+          f"{r['late_1_30']:.1%} 1-30 days late, {r['late_31_90']:.1%} 31-90, {r['late_90_plus']:.1%} over 90")
+    print(f"  borrowers ever 30+ days past due: {r['borrowers_ever_30_plus']:.1%}; "
+          f"ever 90+: {r['borrowers_ever_90_plus']:.1%}")
+    run = result.run
+    if run is not None:
+        m = run.manifest
+        print(f"  riskscore score at {run.as_of.date()} with {run.bundle}: {m.borrowers['scored']} borrowers scored, "
+              f"{m.borrowers['nothing_due']} with nothing due, {m.borrowers['rejected']} rejected "
+              f"({m.chunks['total']} chunks, {m.timings_s['wall']:.1f} s)")
+        print(f"  mean likelihood of repaying within 30 days {run.mean_likelihood:.1%} "
+              f"(observed afterwards: {run.repaid_within_30d:.1%})")
+        print("  grades: " + ", ".join(f"{g} {n}" for g, n in run.grades.items()))
+        print(f"  contact plans at {run.now:%Y-%m-%d %H:%M} UTC ({', '.join(run.profiles)}): "
+              + ", ".join(f"{a} {n}" for a, n in run.actions.items())
+              + f"; check_plans finds {run.violations} violation(s)")
+        psi = "nan" if math.isnan(run.score_psi) else f"{run.score_psi:.3f}"
+        print(f"  PSI of the score against training {psi}; {run.features_flagged} feature(s) "
+              "at PSI >= 0.1 (a single as-of date against training's many: see manifest.json)")
+        print(f"  report: {run.report} ({run.report.stat().st_size / 1e3:,.0f} kB, {run.report_seconds:.1f} s); "
+              "open it in a browser")
+    print(f"Outputs: {result.out}/ ({', '.join(result.outputs)}); inputs: {result.data}/*.parquet")
 
 
-def _demo_run(args: argparse.Namespace, frames: dict, end: str) -> None:
-    """The nightly job on the sample, 90 days before its end (outcomes are known: a small backtest)."""
-    import shutil
-
-    import pandas as pd
-
-    from riskscore.batch import STATE_DIR, score_portfolio
-    from riskscore.labels import make_labels
-    from riskscore.policy import check_plans, load_profile
-
-    as_of = pd.Timestamp(end) - pd.Timedelta(days=90)
-    now = as_of.tz_localize("UTC") + pd.Timedelta(hours=13)
-    for name in ("scores.parquet", "plans.parquet", "audit.parquet", "rejects.parquet", "manifest.json",
-                 "report.html"):
-        (args.out / name).unlink(missing_ok=True)  # the demo's own folder: start clean every time
-    shutil.rmtree(args.out / STATE_DIR, ignore_errors=True)
-    data = args.data
-    m = score_portfolio(data / "installments.parquet", args.bundle, as_of, args.out,
-                        borrowers=data / "borrowers.parquet", contacts=data / "contacts.parquet",
-                        profile=DEMO_PROFILES, now=now, agent_calls_per_day=16, chunk_borrowers=2_500,
-                        progress="off")
-    scores = pd.read_parquet(args.out / "scores.parquet")
-    scored = scores.loc[scores["status"] == "scored"].set_index("borrower_id")
-    labels = make_labels(frames["installments"], as_of, data_end=end).set_index("borrower_id").loc[scored.index]
-    repaid = (labels["event"] & (labels["time"] <= 30)).mean()
-    print(f"  riskscore score at {as_of.date()} with {args.bundle}: {m.borrowers['scored']} borrowers scored, "
-          f"{m.borrowers['nothing_due']} with nothing due, {m.borrowers['rejected']} rejected "
-          f"({m.chunks['total']} chunks, {m.timings_s['wall']:.1f} s)")
-    print(f"  mean likelihood of repaying within 30 days {scored['likelihood'].mean():.1%} "
-          f"(observed afterwards: {repaid:.1%})")
-    grades = scored["grade"].value_counts().sort_index()
-    print("  grades: " + ", ".join(f"{g} {n}" for g, n in grades.items()))
-    plans = pd.read_parquet(args.out / "plans.parquet")
-    log = frames["contacts"].loc[frames["contacts"]["contacted_at"] <= now]
-    violations = sum(len(check_plans(part, frames["borrowers"], log, load_profile(name), validate=False))
-                     for name, part in plans.groupby("profile"))
-    print(f"  contact plans at {now:%Y-%m-%d %H:%M} UTC ({', '.join(sorted(plans['profile'].unique()))}): "
-          + ", ".join(f"{a} {n}" for a, n in plans["action"].value_counts().items())
-          + f"; check_plans finds {violations} violation(s)")
-    score_psi = m.psi["score"][0]["psi"] if m.psi.get("score") else float("nan")
-    print(f"  PSI of the score against training {score_psi:.3f}; {len(m.psi.get('flagged', []))} feature(s) "
-          "at PSI >= 0.1 (a single as-of date against training's many: see manifest.json)")
-    from riskscore.report import write_report
-
-    started = time.perf_counter()
-    # The sample has no protected attributes; the preferred language stands in for one (a proxy of national
-    # origin, a protected ground in fair-lending law), so the demo report shows the fairness section.
-    protected = frames["borrowers"][["borrower_id", "language"]].rename(columns={"language": "language (proxy)"})
-    path = write_report(args.out, protected=protected)
-    print(f"  report: {path} ({path.stat().st_size / 1e3:,.0f} kB, {time.perf_counter() - started:.1f} s); "
-          f"open it in a browser")
+def _error_line(err: BaseException) -> str:
+    """The message of an error a user caused, on one line (data errors keep their example rows)."""
+    text = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err) or type(err).__name__
+    if isinstance(err, DataError):
+        return f"riskscore: data error: {text}"
+    return "riskscore: error: " + " ".join(text.split())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -450,12 +388,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return commands[args.command](args)
-    except DataError as err:
-        print(f"riskscore: data error: {err}", file=sys.stderr)
+    except UsageError as err:
+        print(f"riskscore {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except (RiskscoreError, KeyError, ValueError, OSError) as err:
+        # What a user can cause: bad data, a bad bundle or run folder, a bad option value, a missing
+        # or unreadable file. Bugs (any other exception) keep their traceback.
+        log.debug("traceback of the error below", exc_info=True)
+        print(_error_line(err), file=sys.stderr)
         return 1
-    except KeyError as err:
-        print(f"riskscore: error: {err.args[0] if err.args else err}", file=sys.stderr)
-        return 1
-    except (FileNotFoundError, ValueError, RiskscoreError) as err:
-        print(f"riskscore: error: {err}", file=sys.stderr)
-        return 1
+    except KeyboardInterrupt:
+        print("riskscore: interrupted", file=sys.stderr)
+        return 130
