@@ -179,8 +179,8 @@ def test_every_default_is_accepted(owner, name):
         return
     defaults = {p.name: p.default for p in _named_parameters(owner) if p.default is not p.empty}
     validate_parameter_constraints(_constraints(owner), defaults, caller_name=name)
-    if inspect.isclass(owner):
-        owner()
+    if inspect.isclass(owner) and all(p.default is not p.empty for p in _named_parameters(owner)):
+        owner()  # constructing with the defaults runs the same validation
 
 
 @pytest.mark.parametrize(("owner", "name", "param"), CASES, ids=[f"{n}-{p}" for _, n, p in CASES])
