@@ -107,7 +107,7 @@ def test_the_policy_evaluation_plans_as_the_scorer(evaluation_round, direct):
 
 
 def test_the_report_pages_show_the_scorers_numbers(direct, nightly):
-    scorer, scored, _, _ = direct
+    _, scored, _, _ = direct
     ids = list(scored.scores.sort_values("likelihood").index[:3])
     pages = borrower_pages(Run(nightly), Run(nightly).scorer(), dict.fromkeys(ids, "requested"))
     for page in pages:

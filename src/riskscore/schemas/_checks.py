@@ -23,6 +23,14 @@ def data_date_from(quantile: pd.Timestamp | None, future_tolerance_days: int, to
     """The data date from the :data:`DATA_DATE_QUANTILE` of ``paid_date`` (``None``: no payments).
 
     The quantile's day plus ``future_tolerance_days``, never later than ``today``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> str(data_date_from(pd.Timestamp("2025-03-01"), 31, pd.Timestamp("2025-12-31")).date())
+    '2025-04-01'
+    >>> str(data_date_from(None, 31, pd.Timestamp("2025-12-31")).date())
+    '2025-12-31'
     """
     if quantile is None:
         return today

@@ -35,7 +35,14 @@ def is_settled(remaining: object, tolerance: float = SETTLE_TOLERANCE) -> np.nda
 
 
 def first_in_group(group: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
-    """The value of each group's first row (``group`` are codes 0..n-1)."""
+    """The value of each group's first row (``group`` are codes 0..n-1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> first_in_group(np.array([0, 0, 1]), 2, np.array([5, 6, 7])).tolist()
+    [5, 7]
+    """
     out = np.empty(n, dtype=values.dtype)
     out[group[::-1]] = values[::-1]  # the last write wins: each group's first row
     return out
@@ -56,6 +63,16 @@ def settlement_scan(
         Settlement date per installment, ``NEVER`` when not reached.
     still_short : (n_rows,) bool
         Per row: a counted payment after which the installment was still not settled.
+
+    Examples
+    --------
+    Installment 0 is due 100 and paid 60 on day 1, then 40 on day 2: settled on day 2.
+
+    >>> import numpy as np
+    >>> settled, short = settlement_scan(np.array([0, 0]), 1, np.array([1, 2]), np.array([60.0, 40.0]),
+    ...                                  np.array([100.0, 100.0]), 0.01)
+    >>> settled.tolist(), short.tolist()
+    ([2], [True, False])
     """
     order = np.lexsort((paid, inst))
     inst_o = inst[order]

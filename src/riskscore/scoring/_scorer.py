@@ -44,6 +44,15 @@ class Scored:
         ``reason_{i}_text`` for the top :data:`~riskscore.contract.TOP_REASONS` reasons.
     reasons : DataFrame
         The long reason table of :func:`riskscore.explain.reason_codes` (``row`` is the borrower).
+
+    Examples
+    --------
+    >>> import riskscore
+    >>> world = riskscore.generate(200, seed=4)
+    >>> scored = riskscore.Scorer.from_bundle("models/sample").score(world.installments, "2025-06-30",
+    ...                                                               contacts=world.contacts)
+    >>> scored.features.index.equals(scored.scores.index), sorted(scored.reasons.columns)[:3]
+    (True, ['code', 'direction', 'family'])
     """
 
     features: pd.DataFrame
@@ -210,8 +219,7 @@ class Scorer:
     @property
     def likelihood_days(self) -> int:
         """The likelihood's horizon: ``likelihood`` is P(repaid within this many days)."""
-        params = self.model.get_params()
-        return int(params.get("likelihood_days", params.get("horizon_days")))
+        return int(self.model.likelihood_days_)
 
     def survival_curve(self, X: pd.DataFrame, days: list[int] | None = None) -> pd.DataFrame:
         """P(repaid by day d) for each day of ``days`` (default: every edge of the curve, 1 to 90 days)."""
