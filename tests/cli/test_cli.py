@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -69,11 +70,54 @@ def test_missing_file_exits_1(tmp_path):
     assert out.returncode == 1 and "No such file or folder" in out.stderr
 
 
+def one_line_error(out: subprocess.CompletedProcess[str]) -> str:
+    """The error a user caused: exit code 1 and one line on stderr, no traceback."""
+    assert out.returncode == 1, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("riskscore: error: "), out.stderr
+    return lines[0]
+
+
+def test_usage_errors_exit_2(tmp_path):
+    out = run("validate")
+    assert out.returncode == 2
+    assert out.stderr.strip() == ("riskscore validate: error: give --installments PATH or --data DIR with "
+                                  "installments.parquet")
+
+
+def test_bundle_and_run_errors_end_in_one_line(tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    sample = root / "data" / "sample"
+    bundle = tmp_path / "bundle"
+    shutil.copytree(root / "models" / "sample", bundle)
+    with open(bundle / "model_card.md", "a") as f:
+        f.write("edited\n")
+    score = ["score", "--installments", str(sample / "installments.parquet"), "--as-of", "2025-10-02", "--jobs", "1"]
+    line = one_line_error(run(*score, "--model", str(bundle), "--out", str(tmp_path / "run")))  # BundleError
+    assert "model_card.md' does not match the SHA-256 in manifest.json" in line
+    line = one_line_error(run(*score, "--model", str(root / "models" / "sample"), "--model-sha256", "0" * 64,
+                              "--out", str(tmp_path / "run")))
+    assert "is not the pinned bundle" in line and "0" * 64 in line
+    run_dir = tmp_path / "future-run"
+    run_dir.mkdir()
+    (run_dir / "manifest.json").write_text(json.dumps({"format": "riskscore-run", "format_version": "9.0"}))
+    line = one_line_error(run("report", "--run", str(run_dir)))  # ContractError
+    assert "manifest.json" in line and "format_version 9.0 is newer" in line
+    line = one_line_error(run("explain", "--run", str(tmp_path / "no-run"), "--borrower", "B1"))
+    assert "no-run" in line
+    line = one_line_error(run("report", "--run", str(run_dir), "--pages", "review=ten"))  # exit 1, as before
+    assert "--pages takes KIND=COUNT" in line and "'review=ten'" in line
+
+
 def test_demo_generates_a_missing_sample(tmp_path):
     out = run("demo", "--data", str(tmp_path / "sample"), "--out", str(tmp_path / "run"), cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "generating one" in out.stdout and "all three tables pass their contracts" in out.stdout
     assert (tmp_path / "run" / "summary.json").exists()
+    # No bundle where the demo looks (cwd=tmp_path): it stops after the summary and says where outputs are.
+    assert "riskscore score at" not in out.stdout
+    assert out.stdout.strip().splitlines()[-1] == (
+        f"Outputs: {tmp_path / 'run'}/ (summary.json); inputs: {tmp_path / 'sample'}/*.parquet")
 
 
 def test_train_writes_a_bundle(world_dir, tmp_path):
@@ -109,6 +153,9 @@ def test_demo_scores_with_the_committed_bundle(tmp_path):
     plans = pd.read_parquet(tmp_path / "run" / "plans.parquet")
     assert "check_plans finds 0 violation(s)" in out.stdout
     assert f"report: {tmp_path / 'run' / 'report.html'}" in out.stdout
+    assert out.stdout.strip().splitlines()[-1] == (
+        f"Outputs: {tmp_path / 'run'}/ (report.html, summary.json, scores.parquet, plans.parquet, audit.parquet, "
+        "rejects.parquet, manifest.json); inputs: data/sample/*.parquet")
     assert set(plans["borrower_id"]) == set(scored["borrower_id"])
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert manifest["borrowers"] == {"in": 5000, "scored": 795, "nothing_due": 4205, "rejected": 0}

@@ -103,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--protected", type=Path,
                     help="protected attributes beside the run (parquet/CSV: borrower_id and one group column per "
                          "attribute); adds the fairness section; never used as features")
-    rp.add_argument("--pages", type=_parse_pages, default="review=10,largest=10,random=10",
+    rp.add_argument("--pages", default="review=10,largest=10,random=10",
                     help="borrower pages by kind (default review=10,largest=10,random=10)")
     rp.add_argument("--borrower", action="append", default=[], help="also give this borrower a page (repeatable)")
     rp.add_argument("--model", type=Path, help="bundle to recompute curves and SHAP with (default: the run's)")
@@ -267,14 +267,14 @@ def _parse_pages(text: str) -> dict[str, int]:
     for part in filter(None, (p.strip() for p in text.split(","))):
         name, _, count = part.partition("=")
         if not count.strip().isdigit():
-            raise argparse.ArgumentTypeError(f"takes KIND=COUNT,... (kinds review, largest, random), got {part!r}")
+            raise ValueError(f"--pages takes KIND=COUNT,... (kinds review, largest, random), got {part!r}.")
         pages[name.strip()] = int(count)
     return pages
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    path = riskscore.write_report(args.run, args.out, protected=args.protected, pages=args.pages,
+    path = riskscore.write_report(args.run, args.out, protected=args.protected, pages=_parse_pages(args.pages),
                                   borrowers=args.borrower, model=args.model, seed=args.seed)
     print(f"Report written to {path} ({path.stat().st_size / 1e3:,.0f} kB) in {time.perf_counter() - started:.1f} s.")
     return 0
