@@ -17,12 +17,9 @@ import riskscore
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: Public names whose docstring has no Examples section yet, with the reason. The test below fails
-#: when one gains its section, so the list stays true.
-KNOWN_WITHOUT_EXAMPLES = {
-    "Scored": "a result container returned by Scorer.score (scoring/_scorer.py); no Examples yet",
-    "spark_score_files": "needs Spark and Java; batch/_spark.py has no (skipped) example yet",
-}
+#: Public names whose docstring has no Examples section yet, with the reason (none today). The
+#: test below fails when one gains its section, so the list stays true.
+KNOWN_WITHOUT_EXAMPLES: dict[str, str] = {}
 
 
 def _load_tool(name: str):

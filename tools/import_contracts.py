@@ -20,7 +20,7 @@
 ``allowed_imports``
     The ``source_modules`` (and their descendants) import, inside the root packages, only
     the ``allowed_modules`` themselves (not their descendants) and their own modules; direct
-    imports only. For the command line: ``riskscore`` and ``riskscore.io``.
+    imports only. For the command line: ``riskscore``, ``riskscore.io`` and ``riskscore.spark``.
 
 Both run with import-linter 2.x: ``lint-imports`` puts the working directory on ``sys.path``,
 so ``tools.import_contracts`` imports from the repository root.

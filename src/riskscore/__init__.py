@@ -41,7 +41,7 @@ from riskscore.exceptions import (
 )
 
 if TYPE_CHECKING:  # what the lazy table below resolves to, for type checkers and IDEs
-    from riskscore.batch import score_portfolio, spark_score_files
+    from riskscore.batch import score_portfolio
     from riskscore.contract import RunManifest
     from riskscore.datasets import World, generate, read_world, write_world
     from riskscore.demo import DemoResult, data_end, run_demo
@@ -77,7 +77,7 @@ _LAZY: dict[str, str] = {
                     "riskscore.policy"),
     **dict.fromkeys(("Scored", "Scorer"), "riskscore.scoring"),
     "RunManifest": "riskscore.contract",
-    **dict.fromkeys(("score_portfolio", "spark_score_files"), "riskscore.batch"),
+    "score_portfolio": "riskscore.batch",
     **dict.fromkeys(("explain_borrower", "write_report"), "riskscore.report"),
     "evaluate_policy": "riskscore.evaluation",
     **dict.fromkeys(("DemoResult", "data_end", "run_demo"), "riskscore.demo"),
@@ -128,7 +128,6 @@ __all__ = [  # the exceptions and the names of _LAZY (tests/test_api.py checks t
     "run_demo",
     "save_bundle",
     "score_portfolio",
-    "spark_score_files",
     "split_xy",
     "time_split",
     "train",

@@ -250,7 +250,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
                    data_date=args.data_date, agent_calls_per_day=args.agent_calls_per_day,
                    allow_missing_contacts=args.allow_missing_contacts, model_sha256=args.model_sha256)
     if args.engine == "spark":
-        manifest = riskscore.spark_score_files(bundle=args.model, out=args.out, **options)
+        from riskscore.spark import score_files  # the optional engine's public module (needs pyspark)
+
+        manifest = score_files(bundle=args.model, out=args.out, **options)
     else:
         manifest = riskscore.score_portfolio(bundle=args.model, out=args.out, n_jobs=args.jobs,
                                              progress=args.progress, **options)
