@@ -8,10 +8,13 @@ import sys
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from riskscore.batch import score_portfolio
-from tests.batch.conftest import BUNDLE, read_outputs, write_table
+from riskscore.io import ARROW_SCHEMAS
+from tests.batch.conftest import BUNDLE, read_outputs
 
 pyspark = pytest.importorskip("pyspark", reason="pip install 'riskscore[spark]' (make test installs it)")
 pytestmark = [pytest.mark.slow, pytest.mark.spark,
@@ -29,7 +32,9 @@ def spark():
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # workers import riskscore from this environment
     session = (SparkSession.builder.master("local[2]").appName("riskscore-tests")
                .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
-               .config("spark.sql.shuffle.partitions", "4").config("spark.driver.memory", "2g").getOrCreate())
+               .config("spark.sql.shuffle.partitions", "4").config("spark.driver.memory", "2g")
+               # small file splits: several partitions per input, so _row's per-partition offsets are exercised
+               .config("spark.sql.files.maxPartitionBytes", "16k").getOrCreate())
     yield session
     session.stop()
 
@@ -62,13 +67,16 @@ def test_spark_output_equals_the_local_output_row_for_row(spark, world, world_fi
 
     inst = world.installments.copy()
     inst.loc[inst.index[3], "amount_due"] = -1.0  # a rejected borrower, so rejects are compared too
-    write_table(inst, tmp_path / "i.parquet", "installments")
+    inst.loc[inst.index[-5], "amount_due"] = -2.0  # another, in the file's last row group (Spark's last partition)
+    table = pa.Table.from_pandas(inst, schema=ARROW_SCHEMAS["installments"], preserve_index=False)
+    pq.write_table(table, tmp_path / "i.parquet", row_group_size=1_000)
     files = {"installments": tmp_path / "i.parquet", "borrowers": world_files["borrowers"],
              "contacts": world_files["contacts"]}
     score_portfolio(files["installments"], BUNDLE, as_of, tmp_path / "local", borrowers=files["borrowers"],
                     contacts=files["contacts"], now=now, chunk_borrowers=250, n_jobs=1, progress="off",
                     profile="US=us_reg_f_2021,CN=cn_gbt45251_2025,*=strict_v1")
     local = read_outputs(tmp_path / "local")
+    assert spark.read.parquet(str(files["installments"])).rdd.getNumPartitions() > 2
     result = rs_spark.score(spark.read.parquet(str(files["installments"])), BUNDLE, as_of,
                             borrowers=spark.read.parquet(str(files["borrowers"])),
                             contacts=spark.read.parquet(str(files["contacts"])), now=now, chunk_borrowers=250,
@@ -78,7 +86,7 @@ def test_spark_output_equals_the_local_output_row_for_row(spark, world, world_fi
     for name, key in keys.items():
         _same(result[name].toPandas(), local[name], key, name)
     assert len(local["rejects"]) > 0 and result["chunks"] == 3
-    assert result["stats"]["borrowers_rejected"] == 1
+    assert result["stats"]["borrowers_rejected"] == 2
 
 
 def test_score_files_reads_csv_with_spark_and_writes_the_outputs(spark, world, world_files, as_of, now, tmp_path):

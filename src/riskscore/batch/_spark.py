@@ -2,17 +2,25 @@
 
 :func:`score` takes Spark DataFrames of the input tables and returns Spark DataFrames of the
 outputs (scores, plans, audit, rejects), with exactly the rows and columns the local job
-writes. How:
+writes. Like the local job (count, then partition), it makes two passes over the inputs:
 
-1. every row gets ``_row`` (its position as Spark enumerates the input) and the text
-   ``borrower_id``; the chunk count comes from the same distinct-borrower sketch the local job
-   uses, so the chunks (``hash(borrower_id) mod n``) are the same borrowers;
-2. the data date and the loans held by several borrowers are found with two small
-   aggregations, as the local partition pass finds them;
-3. the three tables are stacked into one DataFrame (columns prefixed by table) and grouped by
-   chunk; ``applyInPandas`` runs :func:`riskscore.batch.score_chunk` on each chunk and returns
-   its four output tables as Arrow IPC bytes; ``mapInPandas`` decodes each output into rows of
-   its contract schema.
+1. **survey**: one ``mapInArrow`` pass over the installments' ``borrower_id``, ``paid_date``
+   and ``loan_id`` (and the partition ids of the other tables) gives the rows of every input
+   partition, the distinct-borrower sketch the local job uses (so the chunks,
+   ``hash(borrower_id) mod n``, hold the same borrowers), the ``paid_date`` day histogram (the
+   data date) and the (loan, borrower) pairs, of which one small aggregation finds the loans
+   held by several borrowers;
+2. **chunks**: every row gets ``_row``, its position in its input as Spark enumerates it (the
+   numbering of ``RDD.zipWithIndex``, computed in the JVM from the partition counts) and the
+   text ``borrower_id``; a ``mapInArrow`` pass cuts each input partition into one Arrow IPC
+   blob per chunk; the blobs are shuffled to one partition per chunk, where ``applyInPandas``
+   decodes them, runs :func:`riskscore.batch.score_chunk` and returns its four output tables
+   as Arrow IPC bytes (cached); ``mapInArrow`` decodes each output into rows of its contract
+   schema.
+
+Rows cross between the JVM and Python as Arrow batches only, and the shuffle moves a few large
+blobs rather than rows. The inputs are read twice: give DataFrames that read the same rows in
+the same order each time (file reads do; cache anything else).
 
 The model bundle travels to the executors as files (``SparkContext.addFile``), is verified
 there by :func:`riskscore.model.load_bundle`, and is loaded once per Python worker; nothing is
@@ -22,6 +30,7 @@ unpickled from disk. Requires ``pip install 'riskscore[spark]'`` and Java 17.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import sys
@@ -46,56 +55,180 @@ from riskscore.scoring import Scorer
 
 __all__ = ["score", "score_files"]
 
-_SEP = "__"
 _TABLES = ("installments", "borrowers", "contacts")
 _MODELS: dict[str, Any] = {}
+#: Survey facts: rows of a partition (a = table << 32 | partition), sketch values, paid days, (loan, borrower).
+_COUNT, _SKETCH, _DAY, _PAIR = 0, 1, 2, 3
+#: Rows of one input partition gathered before it is cut into per-chunk blobs (bounds a Python worker's memory).
+_BLOB_ROWS = 250_000
 
 
-def _with_row(df: Any) -> Any:
-    """``_row`` = position of each row as Spark enumerates the DataFrame; ``borrower_id`` as text."""
+class _Clock:
+    """Wall seconds and Spark jobs per stage of a run (Spark is lazy: a stage is what its actions ran)."""
+
+    def __init__(self, spark: Any):
+        self._tracker = spark.sparkContext.statusTracker()
+        self._t, self._jobs = time.perf_counter(), self._count()
+        self.seconds: dict[str, float] = {}
+        self.jobs: dict[str, int] = {}
+
+    def _count(self) -> int:
+        return len(self._tracker.getJobIdsForGroup())
+
+    def lap(self, stage: str) -> None:
+        t, jobs = time.perf_counter(), self._count()
+        self.seconds[stage] = round(self.seconds.get(stage, 0.0) + t - self._t, 3)
+        self.jobs[stage] = self.jobs.get(stage, 0) + jobs - self._jobs
+        self._t, self._jobs = t, jobs
+
+
+def _survey_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """One task of the survey: the facts of its rows (see ``_COUNT`` ... ``_PAIR``)."""
+    counts: Counter = Counter()
+    sketch = DistinctSketch()
+    days: Counter = Counter()
+    pairs = []
+    for b in batches:
+        if not b.num_rows:
+            continue
+        key = (b.column("_t").to_numpy().astype(np.int64) << 32) | b.column("_p").to_numpy().astype(np.int64)
+        k, n = np.unique(key, return_counts=True)
+        counts.update(dict(zip(k.tolist(), n.tolist(), strict=True)))
+        inst = b.filter(pa.array(b.column("_t").to_numpy() == 0))
+        if not inst.num_rows:
+            continue
+        h = borrower_hash(inst.column("borrower_id"))
+        sketch.add(np.unique(h))
+        if "paid_date" in inst.schema.names:
+            d, c = np.unique(_paid_days(pa.table({"paid_date": inst.column("paid_date")})), return_counts=True)
+            days.update(dict(zip(d.tolist(), c.tolist(), strict=True)))
+        if "loan_id" in inst.schema.names:
+            pairs.append(pd.DataFrame({"a": borrower_hash(inst.column("loan_id")), "b": h}).drop_duplicates())
+    loans = pd.concat(pairs).drop_duplicates() if pairs else pd.DataFrame({"a": [], "b": []}, dtype=np.uint64)
+    parts = [(_COUNT, list(counts), list(counts.values())),
+             (_SKETCH, sketch.values.view(np.int64), np.zeros(len(sketch.values), dtype=np.int64)),
+             (_DAY, list(days), list(days.values())),
+             (_PAIR, loans["a"].to_numpy(np.uint64).view(np.int64), loans["b"].to_numpy(np.uint64).view(np.int64))]
+    for kind, a, b in parts:
+        if len(a):
+            yield pa.RecordBatch.from_arrays([pa.array(np.full(len(a), kind, dtype=np.int32)),
+                                              pa.array(np.asarray(a, dtype=np.int64)),
+                                              pa.array(np.asarray(b, dtype=np.int64))], names=["kind", "a", "b"])
+
+
+def _survey(spark: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Rows per partition of each input, borrower estimate, paid-day histogram and shared loans."""
     from pyspark.sql import functions as F
-    from pyspark.sql.types import LongType, StructField, StructType
+
+    parts = []
+    for i, (t, df) in enumerate(inputs.items()):
+        cols = [F.lit(i).alias("_t"), F.spark_partition_id().alias("_p")]
+        if t == "installments":
+            cols.append(F.col("borrower_id").cast("string").alias("borrower_id"))
+            cols += [F.col(c) for c in ("paid_date", "loan_id") if c in df.columns]
+        parts.append(df.select(cols))
+    stacked = parts[0]
+    for p in parts[1:]:
+        stacked = stacked.unionByName(p, allowMissingColumns=True)
+    facts = stacked.mapInArrow(_survey_batches, "kind int, a long, b long").cache()
+    try:
+        small = facts.where(F.col("kind") != _PAIR).toArrow().to_pandas()
+        # a loan is shared when its pairs name several borrowers: one aggregation, sized for the few pairs
+        pairs = facts.where(F.col("kind") == _PAIR).repartition(max(1, spark.sparkContext.defaultParallelism), "a")
+        shared = pairs.groupBy("a").agg(F.count_distinct("b").alias("owners")).where("owners > 1").select("a")
+        bad = shared.toArrow().column("a").to_numpy(zero_copy_only=False)
+    finally:
+        facts.unpersist()
+    names = list(inputs)
+    counts: dict[str, dict[int, int]] = {t: {} for t in names}
+    for key, n in small.loc[small["kind"] == _COUNT, ["a", "b"]].itertuples(index=False, name=None):
+        counts[names[int(key) >> 32]][int(key) & 0xFFFFFFFF] = int(n)
+    sketch = DistinctSketch()
+    sketch.add(small.loc[small["kind"] == _SKETCH, "a"].to_numpy(np.int64).view(np.uint64))
+    days = small.loc[small["kind"] == _DAY].groupby("a")["b"].sum()
+    return {"counts": counts, "borrowers": sketch.estimate(),
+            "histogram": Counter({int(d): int(n) for d, n in days.items()}),
+            "bad_loans": frozenset(int(x) for x in np.asarray(bad, dtype=np.int64).view(np.uint64))}
+
+
+def _with_row(df: Any, counts: Mapping[int, int]) -> Any:
+    """``_row`` = position of each row as Spark enumerates the DataFrame; ``borrower_id`` as text.
+
+    The numbering of ``RDD.zipWithIndex`` (partition by partition, in order), computed in the
+    JVM: a row's ``_row`` is its partition's offset (``counts``: rows per partition, from the
+    survey) plus its place in the partition (``monotonically_increasing_id`` minus the
+    partition's first id). No row goes through Python.
+    """
+    from pyspark.sql import functions as F
 
     df = df.withColumn("borrower_id", F.col("borrower_id").cast("string"))
-    schema = StructType([*df.schema.fields, StructField(ROW, LongType(), False)])
-    return df.rdd.zipWithIndex().map(lambda p: (*p[0], p[1])).toDF(schema)
+    ids = F.monotonically_increasing_id()
+    if not counts or max(counts) == 0:  # one partition (or none): the ids are the positions
+        return df.withColumn(ROW, ids)
+    offsets = np.concatenate([[0], np.cumsum([counts.get(p, 0) for p in range(max(counts))])])
+    pid = F.spark_partition_id()
+    first_id = pid.cast("long") * F.lit(1 << 33)  # monotonically_increasing_id: the partition in the upper 31 bits
+    table = F.array(*(F.lit(int(o)).cast("long") for o in offsets))
+    return df.withColumn(ROW, F.element_at(table, pid + 1) + ids - first_id)
 
 
-def _sketch(installments: Any) -> int:
-    def part(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        s = DistinctSketch()
+def _utc(table: pa.Table) -> pa.Table:
+    """Spark hands timestamps over in the session time zone: the same instants in UTC, as files hold them."""
+    for i, f in enumerate(table.schema):
+        if pa.types.is_timestamp(f.type) and f.type.tz is not None and f.type.tz != "UTC":
+            table = table.set_column(i, f.name, table.column(i).cast(pa.timestamp(f.type.unit, "UTC")))
+    return table
+
+
+def _packer(name: str, n: int) -> Any:
+    """``mapInArrow`` function: the rows of one input partition as one Arrow IPC blob per chunk."""
+
+    def cut(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
+        table = _utc(pa.Table.from_batches(batches))
+        buckets = bucket_of(borrower_hash(table.column("borrower_id")), n)
+        order = np.argsort(buckets, kind="stable")
+        table, buckets = table.take(pa.array(order)), buckets[order]
+        present, starts = np.unique(buckets, return_index=True)
+        ends = np.append(starts[1:], len(buckets))
+        blobs = [_ipc(table.slice(int(s), int(e - s))) for s, e in zip(starts, ends, strict=True)]
+        return pa.RecordBatch.from_arrays([pa.array(present, pa.int64()), pa.array([name] * len(blobs), pa.string()),
+                                           pa.array(blobs, pa.binary())], names=["bucket", "table", "data"])
+
+    def pack(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        pending, rows = [], 0
         for b in batches:
-            s.add(np.unique(borrower_hash(b["borrower_id"])))
-        yield pd.DataFrame({"h": s.values.view(np.int64)})
+            if b.num_rows:
+                pending.append(b)
+                rows += b.num_rows
+            if rows >= _BLOB_ROWS:
+                yield cut(pending)
+                pending, rows = [], 0
+        if pending:
+            yield cut(pending)
 
-    values = installments.select("borrower_id").mapInPandas(part, "h long").toPandas()["h"].to_numpy(np.int64)
-    total = DistinctSketch()
-    total.add(values.view(np.uint64))
-    return total.estimate()
-
-
-def _paid_histogram(installments: Any) -> Counter:
-    def part(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        h: Counter = Counter()
-        for b in batches:
-            days, counts = np.unique(_paid_days(pa.table({"paid_date": b["paid_date"]})), return_counts=True)
-            h.update(dict(zip(days.tolist(), counts.tolist(), strict=True)))
-        yield pd.DataFrame({"day": list(h), "n": list(h.values())}, dtype=np.int64)
-
-    rows = installments.select("paid_date").mapInPandas(part, "day long, n long").groupBy("day").sum("n").collect()
-    return Counter({int(r[0]): int(r[1]) for r in rows})
+    return pack
 
 
-def _bad_loans(installments: Any) -> frozenset[int]:
-    def part(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        for b in batches:
-            pairs = pd.DataFrame({"loan": borrower_hash(b["loan_id"]).view(np.int64),
-                                  "borrower": borrower_hash(b["borrower_id"]).view(np.int64)})
-            yield pairs.drop_duplicates()
+def _partition_keys(spark: Any, n: int) -> list[int]:
+    """Keys ``v[k]`` that Spark's hash partitioning into ``n`` partitions sends to partition ``k``.
 
-    pairs = installments.select("loan_id", "borrower_id").mapInPandas(part, "loan long, borrower long")
-    rows = pairs.distinct().groupBy("loan").count().where("count > 1").select("loan").collect()
-    return frozenset(int(np.int64(r[0]).view(np.uint64)) for r in rows)
+    ``repartition(n, bucket)`` hashes the bucket numbers, so two chunks may share a partition
+    (and run one after the other in one task) while another partition stays empty; partitioning
+    by ``v[bucket]`` gives each chunk a partition of its own. Found by one small job that hashes
+    ``0, 1, 2, ...`` with Spark's own partition function.
+    """
+    from pyspark.sql import functions as F
+
+    if n == 1:
+        return [0]
+    size = 16 * n
+    while True:
+        part = F.pmod(F.hash("id"), F.lit(n))  # HashPartitioning's partition id: Murmur3 (seed 42) modulo n
+        rows = spark.range(size).groupBy(part.alias("p")).agg(F.min("id").alias("v")).collect()
+        keys = {int(p): int(v) for p, v in rows}
+        if len(keys) == n:
+            return [keys[k] for k in range(n)]
+        size *= 4
 
 
 def _load(bundle_name: str, options: Mapping[str, Any]) -> Scorer:
@@ -108,24 +241,6 @@ def _load(bundle_name: str, options: Mapping[str, Any]) -> Scorer:
     return _MODELS[key]
 
 
-def _frames(pdf: pd.DataFrame, tables: Mapping[str, list[tuple[str, bool]]], session_tz: str
-            ) -> dict[str, pd.DataFrame]:
-    """The chunk's rows per table, typed as the local reader types them."""
-    frames = {}
-    for t, cols in tables.items():
-        names = [c for c, _ in cols]
-        rows = pdf.loc[pdf["_table"] == t, [f"{t}{_SEP}{c}" for c in names]]
-        rows.columns = names
-        for c, integral in cols:
-            if pd.api.types.is_datetime64_dtype(rows[c]) and t == "contacts":
-                # Spark hands timestamps over as naive session-time values: make them UTC again
-                rows[c] = rows[c].dt.tz_localize(session_tz).dt.tz_convert("UTC")
-            elif integral and rows[c].notna().all():  # stacking the tables made the column nullable
-                rows[c] = rows[c].astype(np.int64)
-        frames[t] = rows.reset_index(drop=True)
-    return frames
-
-
 def score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Timestamp, *, borrowers: Any = None,
           contacts: Any = None, profile: str | Mapping[str, str] = "us_reg_f_2021", chunk_borrowers: int = 50_000,
           now: str | pd.Timestamp | None = None, data_date: str | pd.Timestamp | None = None,
@@ -135,15 +250,18 @@ def score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Tim
     """Score Spark DataFrames of the input tables; return Spark DataFrames of the outputs.
 
     Parameters are those of :func:`riskscore.batch.score_portfolio`, with Spark DataFrames for
-    the tables (``bundle`` is a local folder, shipped to the executors as files).
+    the tables (``bundle`` is a local folder, shipped to the executors as files). The inputs are
+    read twice (see the module docstring): file reads, or cached DataFrames.
 
     Returns
     -------
     dict
         ``scores``, ``plans``, ``audit``, ``rejects`` (Spark DataFrames with the columns of
-        :data:`riskscore.contract.OUTPUTS`); ``stats`` (the chunks' counts added up by
-        :func:`~riskscore.batch.merge_stats`), ``chunks``, ``now``, ``data_date``, ``profiles``
-        and ``scorer`` (what :func:`score_files` writes into the run manifest).
+        :data:`riskscore.contract.OUTPUTS`, backed by the cached chunk results); ``stats`` (the
+        chunks' counts added up by :func:`~riskscore.batch.merge_stats`), ``rows_in`` (rows
+        per input table), ``chunks``, ``now``, ``data_date``, ``profiles`` and ``scorer`` (what
+        :func:`score_files` writes into the run manifest); ``timings`` and ``jobs`` (wall
+        seconds and Spark jobs per stage: ``survey``, ``chunks``).
 
     Examples
     --------
@@ -152,10 +270,11 @@ def score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Tim
     ...                      borrowers=spark.read.parquet("borrowers"))             # doctest: +SKIP
     >>> out["scores"].where("status = 'scored'").count()                            # doctest: +SKIP
     """
-    from pyspark.sql.pandas.types import from_arrow_schema
-    from pyspark.sql.types import IntegralType
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
 
     spark = installments.sparkSession
+    clock = _Clock(spark)
     bundle = Path(bundle)
     scorer_options = {"allow_missing_contacts": allow_missing_contacts, "language": language}
     scorer = Scorer.from_bundle(bundle, sha256=model_sha256, **scorer_options)
@@ -170,65 +289,63 @@ def score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Tim
     as_of_ts = pd.Timestamp(as_of)
     run_now = as_utc(now if now is not None else pd.Timestamp.now(tz="UTC").floor("s"))
     inputs = {"installments": installments, "borrowers": borrowers, "contacts": contacts}
-    inputs = {t: _with_row(df) for t, df in inputs.items() if df is not None}
-    inst = inputs["installments"].cache()
-    n = n_chunks(_sketch(inst), chunk_borrowers)
+    inputs = {t: df for t, df in inputs.items() if df is not None}
+    clock.lap("load")
+
+    survey = _survey(spark, inputs)
+    n = n_chunks(survey["borrowers"], chunk_borrowers)
     today = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize()
     ref_date = pd.Timestamp(data_date) if data_date is not None else \
-        infer_data_date(_paid_histogram(inst), FUTURE_TOLERANCE_DAYS, today)
-    bad_loans = _bad_loans(inst)  # one aggregation, shared by every chunk
+        infer_data_date(survey["histogram"], FUTURE_TOLERANCE_DAYS, today)
     settings = [ChunkSettings(as_of=as_of_ts, now=run_now, data_date=ref_date, profiles=shipped,
-                              policy_options=dict(policy_options or {}), bad_loans=bad_loans,
+                              policy_options=dict(policy_options or {}), bad_loans=survey["bad_loans"],
                               agent_calls_per_day=c) for c in split_capacity(agent_calls_per_day, [1.0] * n)]
-    tables = {t: [(f.name, isinstance(f.dataType, IntegralType)) for f in df.schema.fields]
-              for t, df in inputs.items()}
-    stacked = _stack(inputs, n)
-    session_tz = spark.conf.get("spark.sql.session.timeZone")
+    clock.lap("survey")
+
+    numbered = {t: _with_row(df, survey["counts"][t]) for t, df in inputs.items()}
+    empty = {t: _utc(to_arrow_schema(df.schema, timezone="UTC").empty_table()) for t, df in numbered.items()}
+    packed = [df.mapInArrow(_packer(t, n), "bucket long, table string, data binary") for t, df in numbered.items()]
+    blobs = packed[0]
+    for p in packed[1:]:
+        blobs = blobs.unionByName(p)
     bundle_name = bundle.resolve().name
 
     def run_chunk(pdf: pd.DataFrame) -> pd.DataFrame:
         from pyspark import SparkFiles
 
-        bucket = int(pdf["_bucket"].iloc[0])
+        started = time.perf_counter()
+        bucket = int(pdf["bucket"].iloc[0])
+        frames = {}
+        for t, schema in empty.items():
+            parts = [pa.ipc.open_stream(pa.py_buffer(blob)).read_all()
+                     for blob, name in zip(pdf["data"], pdf["table"], strict=True) if name == t]
+            frames[t] = (pa.concat_tables(parts) if parts else schema).to_pandas(date_as_object=False)
+        read = time.perf_counter() - started
         chunk_settings = settings[bucket]
         resolved = {k: (SparkFiles.get(v) if v.endswith((".yaml", ".yml")) else v)
                     for k, v in chunk_settings.profiles.items()}
         chunk_settings = ChunkSettings(**{**chunk_settings.__dict__, "profiles": resolved})
-        result = score_chunk(_frames(pdf, tables, session_tz), _load(bundle_name, scorer_options), chunk_settings)
+        result = score_chunk(frames, _load(bundle_name, scorer_options), chunk_settings)
+        started = time.perf_counter()
         rows = [(bucket, name, _ipc(to_arrow(result.tables[name], schema))) for name, schema in OUTPUTS.items()]
+        result.stats["timings"].update(read=read, write=time.perf_counter() - started)
         rows.append((bucket, "stats", stats_json(result.stats).encode()))
         return pd.DataFrame(rows, columns=["bucket", "kind", "data"])
 
-    # one shuffle partition per chunk (hash partitioning on _bucket satisfies the groupBy: no second exchange)
-    encoded = stacked.repartition(n, "_bucket").groupBy("_bucket").applyInPandas(
+    # one shuffle partition per chunk (hash partitioning on the key satisfies the groupBy: no second exchange)
+    keys = F.array(*(F.lit(k).cast("long") for k in _partition_keys(spark, n)))
+    keyed = blobs.withColumn("_key", F.element_at(keys, F.col("bucket").cast("int") + 1))
+    encoded = keyed.repartition(n, "_key").groupBy("_key").applyInPandas(
         run_chunk, "bucket long, kind string, data binary").cache()
     out: dict[str, Any] = {}
     for name, schema in OUTPUTS.items():
-        out[name] = encoded.where(encoded.kind == name).select("data").mapInPandas(
-            _decoder(schema), from_arrow_schema(schema))
+        out[name] = encoded.where(encoded.kind == name).select("data").mapInArrow(_decode, from_arrow_schema(schema))
     stats = [json.loads(bytes(r[0])) for r in encoded.where(encoded.kind == "stats").select("data").collect()]
+    clock.lap("chunks")
     out.update(stats=merge_stats(stats), chunks=n, now=str(run_now), data_date=str(ref_date.date()),
-               profiles=profiles, scorer=scorer)
+               profiles=profiles, scorer=scorer, timings=clock.seconds, jobs=clock.jobs, encoded=encoded,
+               rows_in={t: sum(survey["counts"][t].values()) for t in inputs})
     return out
-
-
-def _stack(inputs: Mapping[str, Any], n: int) -> Any:
-    from pyspark.sql import functions as F
-    from pyspark.sql.functions import pandas_udf
-
-    @pandas_udf("long")
-    def bucket(ids: pd.Series) -> pd.Series:
-        return pd.Series(bucket_of(borrower_hash(ids), n))
-
-    parts = []
-    for t, df in inputs.items():
-        renamed = df.select([F.col(c).alias(f"{t}{_SEP}{c}") for c in df.columns])
-        tagged = renamed.withColumn("_table", F.lit(t))
-        parts.append(tagged.withColumn("_bucket", bucket(F.col(f"{t}{_SEP}borrower_id"))))
-    stacked = parts[0]
-    for p in parts[1:]:
-        stacked = stacked.unionByName(p, allowMissingColumns=True)
-    return stacked
 
 
 def _ipc(table: pa.Table) -> bytes:
@@ -238,14 +355,11 @@ def _ipc(table: pa.Table) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def _decoder(schema: pa.Schema) -> Any:
-    def decode(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        for b in batches:
-            for blob in b["data"]:
-                table = pa.ipc.open_stream(pa.py_buffer(bytes(blob))).read_all()
-                if table.num_rows:
-                    yield table.to_pandas()
-    return decode
+def _decode(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """``mapInArrow`` function: the rows of the IPC blobs (already of their output's contract schema)."""
+    for b in batches:
+        for blob in b.column("data"):
+            yield from pa.ipc.open_stream(blob.as_buffer()).read_all().to_batches()
 
 
 def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[str], as_of: str,
@@ -254,15 +368,20 @@ def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[
                 **options: Any) -> RunManifest:
     """``riskscore score --engine spark``: read files with Spark (local mode unless a session exists), score, write.
 
-    Writes ``OUT/{scores,plans,audit,rejects}.parquet`` (Spark folders) and ``OUT/manifest.json``
-    (the same :class:`~riskscore.contract.RunManifest` as the local engine's, ``engine="spark"``)
-    and returns the manifest. ``options`` are those of :func:`score`.
+    Writes ``OUT/{scores,plans,audit,rejects}.parquet`` (Spark folders, times as UTC
+    microseconds as the local engine writes them) and ``OUT/manifest.json`` (the same
+    :class:`~riskscore.contract.RunManifest` as the local engine's, ``engine="spark"``, with
+    the Spark stages' wall seconds and job counts under ``timings_s``) and returns the
+    manifest. ``options`` are those of :func:`score`.
     """
+    import pyarrow.parquet as pq
     from pyspark.sql import SparkSession
 
     wall = time.perf_counter()
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # local workers run this environment's Python
     spark = SparkSession.builder.appName("riskscore").config("spark.sql.session.timeZone", "UTC").getOrCreate()
+    clock = _Clock(spark)
+    clock.seconds["session"] = round(time.perf_counter() - wall, 3)
     paths = {"installments": installments, "borrowers": borrowers, "contacts": contacts}
     paths = {t: p for t, p in paths.items() if p is not None}
 
@@ -275,24 +394,44 @@ def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[
         return spark.read.parquet(p)
 
     result = score(read(installments), bundle, as_of, borrowers=read(borrowers), contacts=read(contacts), **options)
+    clock.lap("score")
     out = Path(out)
-    for name in OUTPUTS:
-        result[name].write.mode("errorifexists").parquet(str(out / f"{name}.parquet"))
+    key = "spark.sql.parquet.outputTimestampType"
+    before = spark.conf.get(key)
+    spark.conf.set(key, "TIMESTAMP_MICROS")  # Spark's default INT96 reads back as naive nanoseconds
+    try:
+        for name in OUTPUTS:
+            result[name].write.mode("errorifexists").parquet(str(out / f"{name}.parquet"))
+    finally:
+        spark.conf.set(key, before)
+        result["encoded"].unpersist()
+    clock.lap("write")
     # inputs on local disk are fingerprinted (the report re-reads them); others are recorded by path
     prints = {t: fingerprint(p) if Path(p).exists() else {"path": str(p), "sha256": None} for t, p in paths.items()}
     stats = result["stats"]
     config = {"inputs": {t: v["sha256"] or v["path"] for t, v in prints.items()}, "as_of": str(as_of),
               "now": result["now"], "options": options}
     run_id = "spark-" + hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    defaults = {k: p.default for k, p in inspect.signature(score).parameters.items()
+                if p.default is not inspect.Parameter.empty}
+    settings = {k: options.get(k, defaults[k]) for k in ("chunk_borrowers", "agent_calls_per_day", "policy_options",
+                                                         "allow_missing_contacts", "language")}
+    settings["policy_options"] = dict(settings["policy_options"] or {})
+    outputs = {}
+    for name in OUTPUTS:
+        folder = out / f"{name}.parquet"
+        parts = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+        outputs[name] = {"file": f"{name}.parquet", "sha256": None,
+                         "rows": sum(pq.read_metadata(p).num_rows for p in parts) if parts else None}
+    timings = {"wall": round(time.perf_counter() - wall, 3), **clock.seconds,
+               **{f"score.{k}": v for k, v in result["timings"].items()},
+               "spark_jobs": {**{f"score.{k}": v for k, v in result["jobs"].items()}, "write": clock.jobs["write"]}}
     manifest = run_manifest(
         engine="spark", run_id=run_id, as_of=str(pd.Timestamp(as_of).date()), now=result["now"],
         data_date=result["data_date"], inputs=prints, bundle=Path(bundle), model=result["scorer"].model,
-        profiles=result["profiles"],
-        settings={k: options.get(k) for k in ("chunk_borrowers", "agent_calls_per_day", "policy_options",
-                                              "allow_missing_contacts", "language")},
-        stats=stats, rows_in=stats.get("rows_in", {}), chunks={"total": result["chunks"], "run_now": result["chunks"],
-                                                               "resumed": 0},
-        outputs={name: {"file": f"{name}.parquet", "rows": None, "sha256": None} for name in OUTPUTS},
-        timings={"wall": round(time.perf_counter() - wall, 3)}, planned=borrowers is not None)
+        profiles=result["profiles"], settings=settings, stats=stats,
+        rows_in={t: result["rows_in"][t] for t in _TABLES if t in result["rows_in"]},
+        chunks={"total": result["chunks"], "run_now": result["chunks"], "resumed": 0},
+        outputs=outputs, timings=timings, planned=borrowers is not None)
     write_text(out / "manifest.json", manifest.to_json())
     return manifest
