@@ -32,7 +32,7 @@ demo: $(VENV)/.installed
 	$(BIN)/riskscore demo --data $(SAMPLE) --out runs/demo
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/lint-imports
 
 # Java (Spark tests) and Chromium (the report's browser test) are system packages: installed when missing.
