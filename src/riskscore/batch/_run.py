@@ -267,8 +267,7 @@ def score_portfolio(
     model = scorer.model
     profiles = parse_profiles(profile)
     prints = {name: fingerprint(p) for name, p in inputs.items()}
-    if contacts is None:  # refused now, not in every worker
-        scorer.features(pd.DataFrame(columns=["borrower_id"]), as_of_ts, validate=False)
+    scorer.check_contacts(given=contacts is not None)  # refused now, not in every worker
     config = {
         "inputs": {k: v["sha256"] for k, v in prints.items()},
         "model": sha256_file(bundle / "manifest.json"), "as_of": str(as_of_ts.date()),

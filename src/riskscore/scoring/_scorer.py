@@ -142,6 +142,30 @@ class Scorer:
         """Whether the model has contact-log features (then :meth:`score` wants the contact log)."""
         return self.feature_builder.get_params()["contacts"] is True
 
+    def check_contacts(self, given: bool) -> None:
+        """Refuse to score without the contact log a model trained with contact features needs.
+
+        The batch engines call it once, before any work; :meth:`features` calls it every time.
+
+        Raises
+        ------
+        DataError
+            When the model needs the contact log, it is not ``given`` and
+            ``allow_missing_contacts`` is off.
+
+        Examples
+        --------
+        >>> Scorer.from_bundle("models/sample").check_contacts(given=False)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        riskscore.exceptions.DataError: contacts: the model was trained with contact-log features ...
+        """
+        if self.uses_contacts and not given and not self.allow_missing_contacts:
+            raise DataError.from_message(
+                "contacts", "contacts: the model was trained with contact-log features (calls_30d, ...); give the "
+                "contact log (contacts=..., riskscore score --contacts FILE), or score without it knowingly with "
+                "allow_missing_contacts=True (--allow-missing-contacts): those features are then missing.")
+
     def features(self, installments: pd.DataFrame, as_of: str | pd.Timestamp, *,
                  contacts: pd.DataFrame | None = None, validate: bool = True) -> pd.DataFrame:
         """The model's features at ``as_of`` of every borrower in the scoring population.
@@ -149,14 +173,9 @@ class Scorer:
         Raises
         ------
         DataError
-            When the model needs the contact log, none is given and ``allow_missing_contacts``
-            is off.
+            When the model needs the contact log and none is given (see :meth:`check_contacts`).
         """
-        if self.uses_contacts and contacts is None and not self.allow_missing_contacts:
-            raise DataError.from_message(
-                "contacts", "contacts: the model was trained with contact-log features (calls_30d, ...); give the "
-                "contact log (contacts=..., riskscore score --contacts FILE), or score without it knowingly with "
-                "allow_missing_contacts=True (--allow-missing-contacts): those features are then missing.")
+        self.check_contacts(contacts is not None)
         if validate:
             installments = validate_installments(installments)
             contacts = validate_contacts(contacts) if contacts is not None else None
