@@ -13,6 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from riskscore.batch import score_portfolio
+from riskscore.batch._spark import _partition_keys, _write
+from riskscore.contract import OUTPUTS
 from riskscore.io import ARROW_SCHEMAS
 from tests.batch.conftest import BUNDLE, read_outputs
 
@@ -87,6 +89,23 @@ def test_spark_output_equals_the_local_output_row_for_row(spark, world, world_fi
         _same(result[name].toPandas(), local[name], key, name)
     assert len(local["rejects"]) > 0 and result["chunks"] == 3
     assert result["stats"]["borrowers_rejected"] == 2
+    # Spark's writer (the cluster path of score_files): the contract's types, UTC microseconds included
+    _write(spark, result, tmp_path / "written")
+    for name, key in keys.items():
+        written = pq.read_table(tmp_path / "written" / f"{name}.parquet")
+        assert written.schema.field("window_start_utc" if name == "plans" else key[0]).type == \
+            OUTPUTS[name].field("window_start_utc" if name == "plans" else key[0]).type
+        _same(written.to_pandas(), local[name], key, name)
+
+
+def test_partition_keys_give_each_chunk_a_partition_of_its_own(spark):
+    from pyspark.sql import functions as F
+
+    for n in (2, 3, 7, 50):
+        keys = _partition_keys(n)
+        frame = spark.createDataFrame(list(enumerate(keys)), "bucket long, key long").repartition(n, "key")
+        placed = frame.select("bucket", F.spark_partition_id().alias("p")).collect()
+        assert sorted((r.bucket, r.p) for r in placed) == [(k, k) for k in range(n)]
 
 
 def test_score_files_reads_csv_with_spark_and_writes_the_outputs(spark, world, world_files, as_of, now, tmp_path):

@@ -32,11 +32,14 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import logging
 import os
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -48,17 +51,20 @@ from riskscore.batch._chunk import ChunkSettings, as_utc, merge_stats, run_manif
 from riskscore.batch._inputs import DistinctSketch, borrower_hash, bucket_of
 from riskscore.batch._partition import ROW, _paid_days, infer_data_date, n_chunks
 from riskscore.contract import OUTPUTS, RunManifest, to_arrow
-from riskscore.io import fingerprint, write_text
+from riskscore.exceptions import RunConflictError
+from riskscore.io import atomic_parquet_writer, fingerprint, write_text
 from riskscore.policy import parse_profiles, split_capacity
 from riskscore.schemas import FUTURE_TOLERANCE_DAYS
 from riskscore.scoring import Scorer
 
 __all__ = ["score", "score_files"]
 
+log = logging.getLogger("riskscore.batch")
 _TABLES = ("installments", "borrowers", "contacts")
 _MODELS: dict[str, Any] = {}
-#: Survey facts: rows of a partition (a = table << 32 | partition), sketch values, paid days, (loan, borrower).
-_COUNT, _SKETCH, _DAY, _PAIR = 0, 1, 2, 3
+#: Survey facts: rows of a partition (a = table << 32 | partition, b = rows), sketch values (a), paid days
+#: (a = day, b = rows), loans held by several borrowers (s = loan_id as text).
+_COUNT, _SKETCH, _DAY, _LOAN = 0, 1, 2, 3
 #: Rows of one input partition gathered before it is cut into per-chunk blobs (bounds a Python worker's memory).
 _BLOB_ROWS = 250_000
 
@@ -75,80 +81,112 @@ class _Clock:
     def _count(self) -> int:
         return len(self._tracker.getJobIdsForGroup())
 
-    def lap(self, stage: str) -> None:
+    def lap(self, stage: str | None) -> None:
+        """Charge the time and jobs since the last lap to ``stage`` (``None``: to nothing)."""
         t, jobs = time.perf_counter(), self._count()
-        self.seconds[stage] = round(self.seconds.get(stage, 0.0) + t - self._t, 3)
-        self.jobs[stage] = self.jobs.get(stage, 0) + jobs - self._jobs
+        if stage is not None:
+            self.seconds[stage] = round(self.seconds.get(stage, 0.0) + t - self._t, 3)
+            self.jobs[stage] = self.jobs.get(stage, 0) + jobs - self._jobs
         self._t, self._jobs = t, jobs
 
 
-def _survey_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """One task of the survey: the facts of its rows (see ``_COUNT`` ... ``_PAIR``)."""
-    counts: Counter = Counter()
+def _idle(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """``mapInArrow`` function that passes its rows on; unpickling it imports this module (and riskscore)."""
+    yield from batches
+
+
+def _warm_workers(spark: Any) -> None:
+    """Start the Python workers (and their riskscore import) while the JVM plans and runs the survey.
+
+    A job of one task per core that does nothing in Python: the workers it starts are reused by
+    every later stage, so their start-up no longer sits between two of the survey's stages. Any
+    failure here is left to the real stages to report.
+    """
+    k = max(1, spark.sparkContext.defaultParallelism)
+    try:
+        spark.range(0, k, 1, k).mapInArrow(_idle, "id long").collect()
+    except Exception:  # the real stages raise the same error, with their context
+        log.debug("warming the Python workers failed", exc_info=True)
+
+
+def _sketch_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """``mapInArrow`` function: the distinct-borrower sketch of one task's borrower ids."""
     sketch = DistinctSketch()
-    days: Counter = Counter()
-    pairs = []
     for b in batches:
-        if not b.num_rows:
-            continue
-        key = (b.column("_t").to_numpy().astype(np.int64) << 32) | b.column("_p").to_numpy().astype(np.int64)
-        k, n = np.unique(key, return_counts=True)
-        counts.update(dict(zip(k.tolist(), n.tolist(), strict=True)))
-        inst = b.filter(pa.array(b.column("_t").to_numpy() == 0))
-        if not inst.num_rows:
-            continue
-        h = borrower_hash(inst.column("borrower_id"))
-        sketch.add(np.unique(h))
-        if "paid_date" in inst.schema.names:
-            d, c = np.unique(_paid_days(pa.table({"paid_date": inst.column("paid_date")})), return_counts=True)
-            days.update(dict(zip(d.tolist(), c.tolist(), strict=True)))
-        if "loan_id" in inst.schema.names:
-            pairs.append(pd.DataFrame({"a": borrower_hash(inst.column("loan_id")), "b": h}).drop_duplicates())
-    loans = pd.concat(pairs).drop_duplicates() if pairs else pd.DataFrame({"a": [], "b": []}, dtype=np.uint64)
-    parts = [(_COUNT, list(counts), list(counts.values())),
-             (_SKETCH, sketch.values.view(np.int64), np.zeros(len(sketch.values), dtype=np.int64)),
-             (_DAY, list(days), list(days.values())),
-             (_PAIR, loans["a"].to_numpy(np.uint64).view(np.int64), loans["b"].to_numpy(np.uint64).view(np.int64))]
-    for kind, a, b in parts:
-        if len(a):
-            yield pa.RecordBatch.from_arrays([pa.array(np.full(len(a), kind, dtype=np.int32)),
-                                              pa.array(np.asarray(a, dtype=np.int64)),
-                                              pa.array(np.asarray(b, dtype=np.int64))], names=["kind", "a", "b"])
+        sketch.add(np.unique(borrower_hash(b.column(0))))
+    yield pa.RecordBatch.from_arrays([pa.array(sketch.values.view(np.int64))], names=["a"])
+
+
+def _day_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """``mapInArrow`` function: the paid-day histogram of one task, for ``paid_date`` as text (CSV)."""
+    days: Counter = Counter()
+    for b in batches:
+        d, c = np.unique(_paid_days(pa.table({"paid_date": b.column(0)})), return_counts=True)
+        days.update(dict(zip(d.tolist(), c.tolist(), strict=True)))
+    yield pa.RecordBatch.from_arrays([pa.array(list(days), pa.int64()), pa.array(list(days.values()), pa.int64())],
+                                     names=["a", "b"])
 
 
 def _survey(spark: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """Rows per partition of each input, borrower estimate, paid-day histogram and shared loans."""
-    from pyspark.sql import functions as F
+    """Rows per partition of each input, borrower estimate, paid-day histogram and shared loans.
 
-    parts = []
-    for i, (t, df) in enumerate(inputs.items()):
-        cols = [F.lit(i).alias("_t"), F.spark_partition_id().alias("_p")]
-        if t == "installments":
-            cols.append(F.col("borrower_id").cast("string").alias("borrower_id"))
-            cols += [F.col(c) for c in ("paid_date", "loan_id") if c in df.columns]
-        parts.append(df.select(cols))
+    Four aggregations in one Spark action (their shuffles run side by side), each sized to the
+    session's parallelism whatever ``spark.sql.shuffle.partitions`` says: rows per input
+    partition, paid days and shared loans in the JVM; the sketch hashes the distinct borrower
+    ids in Python, as the local job does.
+    """
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import DateType, TimestampNTZType, TimestampType
+
+    k = max(1, spark.sparkContext.defaultParallelism)
+    inst = inputs["installments"]
+    bid = F.col("borrower_id").cast("string")
+    none = F.lit(None)
+
+    def facts(df: Any, kind: int, a: Any, b: Any = none, s: Any = none) -> Any:
+        return df.select(F.lit(kind).alias("kind"), a.cast("long").alias("a"), b.cast("long").alias("b"),
+                         s.cast("string").alias("s"))
+
+    parts = [df.select(F.lit(i).alias("t"), F.spark_partition_id().alias("p")) for i, df in enumerate(inputs.values())]
     stacked = parts[0]
     for p in parts[1:]:
-        stacked = stacked.unionByName(p, allowMissingColumns=True)
-    facts = stacked.mapInArrow(_survey_batches, "kind int, a long, b long").cache()
-    try:
-        small = facts.where(F.col("kind") != _PAIR).toArrow().to_pandas()
-        # a loan is shared when its pairs name several borrowers: one aggregation, sized for the few pairs
-        pairs = facts.where(F.col("kind") == _PAIR).repartition(max(1, spark.sparkContext.defaultParallelism), "a")
-        shared = pairs.groupBy("a").agg(F.count_distinct("b").alias("owners")).where("owners > 1").select("a")
-        bad = shared.toArrow().column("a").to_numpy(zero_copy_only=False)
-    finally:
-        facts.unpersist()
+        stacked = stacked.unionByName(p)
+    counts = stacked.groupBy("t", "p").count().coalesce(k)
+    ids = inst.select(bid.alias("borrower_id")).distinct().coalesce(k).mapInArrow(_sketch_batches, "a long")
+    survey = facts(counts, _COUNT, F.col("t") * F.lit(1 << 32) + F.col("p"), F.col("count")).unionByName(
+        facts(ids, _SKETCH, F.col("a")))
+    if "paid_date" in inst.columns:
+        paid = F.col("paid_date")
+        kind = inst.schema["paid_date"].dataType
+        if isinstance(kind, DateType | TimestampNTZType):  # days since 1970-01-01 of the date (wall time)
+            day = F.unix_date(F.to_date(paid))
+        elif isinstance(kind, TimestampType):  # the UTC day, as the local reader's wall time in UTC
+            day = F.floor(F.unix_seconds(paid) / F.lit(86_400))
+        else:  # text: parsed as the local reader parses it
+            day = None
+        if day is not None:
+            days = inst.where(paid.isNotNull()).groupBy(day.alias("a")).count().coalesce(k)
+        else:
+            days = inst.select(paid).mapInArrow(_day_batches, "a long, b long").groupBy("a").agg(
+                F.sum("b").alias("count")).coalesce(k)
+        survey = survey.unionByName(facts(days, _DAY, F.col("a"), F.col("count")))
+    if "loan_id" in inst.columns:
+        # owners as the local job counts them: distinct borrower ids, a missing id counting as one more
+        owners = F.count_distinct(bid) + F.max(bid.isNull().cast("int"))
+        loans = inst.groupBy(F.col("loan_id").cast("string").alias("s")).agg(owners.alias("owners"))
+        survey = survey.unionByName(facts(loans.where("owners > 1").coalesce(k), _LOAN, F.lit(0), s=F.col("s")))
+    got = survey.toArrow().to_pandas()
     names = list(inputs)
-    counts: dict[str, dict[int, int]] = {t: {} for t in names}
-    for key, n in small.loc[small["kind"] == _COUNT, ["a", "b"]].itertuples(index=False, name=None):
-        counts[names[int(key) >> 32]][int(key) & 0xFFFFFFFF] = int(n)
+    counts_by_table: dict[str, dict[int, int]] = {t: {} for t in names}
+    for key, n in got.loc[got["kind"] == _COUNT, ["a", "b"]].itertuples(index=False, name=None):
+        counts_by_table[names[int(key) >> 32]][int(key) & 0xFFFFFFFF] = int(n)
     sketch = DistinctSketch()
-    sketch.add(small.loc[small["kind"] == _SKETCH, "a"].to_numpy(np.int64).view(np.uint64))
-    days = small.loc[small["kind"] == _DAY].groupby("a")["b"].sum()
-    return {"counts": counts, "borrowers": sketch.estimate(),
+    sketch.add(got.loc[got["kind"] == _SKETCH, "a"].to_numpy(np.int64).view(np.uint64))
+    days = got.loc[got["kind"] == _DAY].groupby("a")["b"].sum()
+    shared = got.loc[got["kind"] == _LOAN, "s"]
+    return {"counts": counts_by_table, "borrowers": sketch.estimate(),
             "histogram": Counter({int(d): int(n) for d, n in days.items()}),
-            "bad_loans": frozenset(int(x) for x in np.asarray(bad, dtype=np.int64).view(np.uint64))}
+            "bad_loans": frozenset(int(x) for x in borrower_hash(shared)) if len(shared) else frozenset()}
 
 
 def _with_row(df: Any, counts: Mapping[int, int]) -> Any:
@@ -209,26 +247,37 @@ def _packer(name: str, n: int) -> Any:
     return pack
 
 
-def _partition_keys(spark: Any, n: int) -> list[int]:
+def _murmur3_long(value: int, seed: int = 42) -> int:
+    """Spark's ``hash()`` of a long (``Murmur3_x86_32.hashLong``), as a signed 32-bit integer."""
+    def mix(h: int, k: int) -> int:
+        k = (k * 0xCC9E2D51) & 0xFFFFFFFF
+        k = ((k << 15) | (k >> 17)) & 0xFFFFFFFF
+        h ^= (k * 0x1B873593) & 0xFFFFFFFF
+        h = ((h << 13) | (h >> 19)) & 0xFFFFFFFF
+        return (h * 5 + 0xE6546B64) & 0xFFFFFFFF
+
+    h = mix(mix(seed, value & 0xFFFFFFFF), (value >> 32) & 0xFFFFFFFF) ^ 8
+    h = ((h ^ (h >> 16)) * 0x85EBCA6B) & 0xFFFFFFFF
+    h = ((h ^ (h >> 13)) * 0xC2B2AE35) & 0xFFFFFFFF
+    h ^= h >> 16
+    return h - (1 << 32) if h >= 1 << 31 else h
+
+
+def _partition_keys(n: int) -> list[int]:
     """Keys ``v[k]`` that Spark's hash partitioning into ``n`` partitions sends to partition ``k``.
 
     ``repartition(n, bucket)`` hashes the bucket numbers, so two chunks may share a partition
     (and run one after the other in one task) while another partition stays empty; partitioning
-    by ``v[bucket]`` gives each chunk a partition of its own. Found by one small job that hashes
-    ``0, 1, 2, ...`` with Spark's own partition function.
+    by ``v[bucket]`` gives each chunk a partition of its own. The partition of a long ``v`` is
+    ``pmod(hash(v), n)`` (Murmur3, seed 42); were that ever to change, chunks could share
+    partitions again, which costs time but not correctness.
     """
-    from pyspark.sql import functions as F
-
-    if n == 1:
-        return [0]
-    size = 16 * n
-    while True:
-        part = F.pmod(F.hash("id"), F.lit(n))  # HashPartitioning's partition id: Murmur3 (seed 42) modulo n
-        rows = spark.range(size).groupBy(part.alias("p")).agg(F.min("id").alias("v")).collect()
-        keys = {int(p): int(v) for p, v in rows}
-        if len(keys) == n:
-            return [keys[k] for k in range(n)]
-        size *= 4
+    keys: dict[int, int] = {}
+    v = 0
+    while len(keys) < n:
+        keys.setdefault(_murmur3_long(v) % n, v)
+        v += 1
+    return [keys[k] for k in range(n)]
 
 
 def _load(bundle_name: str, options: Mapping[str, Any]) -> Scorer:
@@ -239,6 +288,77 @@ def _load(bundle_name: str, options: Mapping[str, Any]) -> Scorer:
 
         _MODELS[key] = Scorer.from_bundle(SparkFiles.get(bundle_name), **options)
     return _MODELS[key]
+
+
+def _chunk_stage(inputs: Mapping[str, Any], counts: Mapping[str, Mapping[int, int]], settings: list[ChunkSettings],
+                 bundle_name: str, scorer_options: Mapping[str, Any], sink: str | None) -> Any:
+    """The chunks' encoded outputs: a DataFrame of (bucket, kind, data), one row per output and chunk.
+
+    With a ``sink`` folder (one the executors share with the driver), each chunk writes its
+    outputs there as ``NAME.parquet/part-BUCKET.parquet`` and returns only its statistics.
+    """
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    n = len(settings)
+    numbered = {t: _with_row(df, counts[t]) for t, df in inputs.items()}
+    empty = {t: _utc(to_arrow_schema(df.schema, timezone="UTC").empty_table()) for t, df in numbered.items()}
+    packed = [df.mapInArrow(_packer(t, n), "bucket long, table string, data binary") for t, df in numbered.items()]
+    pieces = packed[0]
+    for p in packed[1:]:
+        pieces = pieces.unionByName(p)
+
+    def run_chunk(bucket: int, blobs: list[tuple[str, pa.Buffer]]) -> pa.RecordBatch:
+        from pyspark import SparkFiles
+
+        started = time.perf_counter()
+        frames = {}
+        for t, schema in empty.items():
+            parts = [pa.ipc.open_stream(blob).read_all() for name, blob in blobs if name == t]
+            frames[t] = (pa.concat_tables(parts) if parts else schema).to_pandas(date_as_object=False)
+        read = time.perf_counter() - started
+        chunk_settings = settings[bucket]
+        resolved = {k: (SparkFiles.get(v) if v.endswith((".yaml", ".yml")) else v)
+                    for k, v in chunk_settings.profiles.items()}
+        chunk_settings = ChunkSettings(**{**chunk_settings.__dict__, "profiles": resolved})
+        started = time.perf_counter()
+        scorer = _load(bundle_name, scorer_options)
+        load = time.perf_counter() - started
+        result = score_chunk(frames, scorer, chunk_settings)
+        started = time.perf_counter()
+        tables = {name: to_arrow(result.tables[name], schema) for name, schema in OUTPUTS.items()}
+        if sink is None:
+            data = {name: _ipc(table) for name, table in tables.items()}
+        else:
+            data = {}
+            for name, table in tables.items():
+                with atomic_parquet_writer(Path(sink) / f"{name}.parquet" / _part(bucket), table.schema) as writer:
+                    writer.write_table(table)
+        result.stats["timings"].update(read=read, load=load, write=time.perf_counter() - started)
+        data["stats"] = stats_json(result.stats).encode()
+        return pa.RecordBatch.from_arrays(
+            [pa.array([bucket] * len(data), pa.int64()), pa.array(list(data), pa.string()),
+             pa.array(list(data.values()), pa.binary())], names=["bucket", "kind", "data"])
+
+    def run_chunks(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        """A task's blobs (one chunk's, as the partition keys place them) gathered by chunk, then scored."""
+        gathered: dict[int, list[tuple[str, pa.Buffer]]] = {}
+        for b in batches:
+            for bucket, name, blob in zip(b.column("bucket").to_pylist(), b.column("table").to_pylist(),
+                                          b.column("data"), strict=True):
+                gathered.setdefault(bucket, []).append((name, blob.as_buffer()))
+        for bucket in sorted(gathered):
+            yield run_chunk(bucket, gathered.pop(bucket))
+
+    # one shuffle partition per chunk: no sort, no grouping, each task scores the chunk it received
+    keys = F.array(*(F.lit(k).cast("long") for k in _partition_keys(n)))
+    keyed = pieces.withColumn("_key", F.element_at(keys, F.col("bucket").cast("int") + 1))
+    encoded = keyed.repartition(n, "_key").mapInArrow(run_chunks, "bucket long, kind string, data binary")
+    return encoded if sink is not None else encoded.cache()  # the outputs are read from the cache, one by one
+
+
+def _part(bucket: int) -> str:
+    return f"part-{bucket:05d}.parquet"
 
 
 def score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Timestamp, *, borrowers: Any = None,
@@ -270,11 +390,25 @@ def score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Tim
     ...                      borrowers=spark.read.parquet("borrowers"))             # doctest: +SKIP
     >>> out["scores"].where("status = 'scored'").count()                            # doctest: +SKIP
     """
-    from pyspark.sql import functions as F
-    from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
+    return _score(installments, bundle, as_of, None, borrowers=borrowers, contacts=contacts, profile=profile,
+                  chunk_borrowers=chunk_borrowers, now=now, data_date=data_date,
+                  agent_calls_per_day=agent_calls_per_day, policy_options=policy_options,
+                  allow_missing_contacts=allow_missing_contacts, model_sha256=model_sha256, language=language)
+
+
+def _score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Timestamp, sink: str | None, *,
+           borrowers: Any = None, contacts: Any = None, profile: str | Mapping[str, str] = "us_reg_f_2021",
+           chunk_borrowers: int = 50_000, now: str | pd.Timestamp | None = None,
+           data_date: str | pd.Timestamp | None = None, agent_calls_per_day: int | None = None,
+           policy_options: Mapping[str, Any] | None = None, allow_missing_contacts: bool = False,
+           model_sha256: str | None = None, language: str = "en") -> dict[str, Any]:
+    """:func:`score`; with a ``sink`` folder the chunks write the outputs there (no output DataFrames)."""
+    from pyspark.sql.pandas.types import from_arrow_schema
 
     spark = installments.sparkSession
     clock = _Clock(spark)
+    warm = threading.Thread(target=_warm_workers, args=(spark,), daemon=True)
+    warm.start()
     bundle = Path(bundle)
     scorer_options = {"allow_missing_contacts": allow_missing_contacts, "language": language}
     scorer = Scorer.from_bundle(bundle, sha256=model_sha256, **scorer_options)
@@ -300,46 +434,14 @@ def score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Tim
     settings = [ChunkSettings(as_of=as_of_ts, now=run_now, data_date=ref_date, profiles=shipped,
                               policy_options=dict(policy_options or {}), bad_loans=survey["bad_loans"],
                               agent_calls_per_day=c) for c in split_capacity(agent_calls_per_day, [1.0] * n)]
+    warm.join()
     clock.lap("survey")
 
-    numbered = {t: _with_row(df, survey["counts"][t]) for t, df in inputs.items()}
-    empty = {t: _utc(to_arrow_schema(df.schema, timezone="UTC").empty_table()) for t, df in numbered.items()}
-    packed = [df.mapInArrow(_packer(t, n), "bucket long, table string, data binary") for t, df in numbered.items()]
-    blobs = packed[0]
-    for p in packed[1:]:
-        blobs = blobs.unionByName(p)
-    bundle_name = bundle.resolve().name
-
-    def run_chunk(pdf: pd.DataFrame) -> pd.DataFrame:
-        from pyspark import SparkFiles
-
-        started = time.perf_counter()
-        bucket = int(pdf["bucket"].iloc[0])
-        frames = {}
-        for t, schema in empty.items():
-            parts = [pa.ipc.open_stream(pa.py_buffer(blob)).read_all()
-                     for blob, name in zip(pdf["data"], pdf["table"], strict=True) if name == t]
-            frames[t] = (pa.concat_tables(parts) if parts else schema).to_pandas(date_as_object=False)
-        read = time.perf_counter() - started
-        chunk_settings = settings[bucket]
-        resolved = {k: (SparkFiles.get(v) if v.endswith((".yaml", ".yml")) else v)
-                    for k, v in chunk_settings.profiles.items()}
-        chunk_settings = ChunkSettings(**{**chunk_settings.__dict__, "profiles": resolved})
-        result = score_chunk(frames, _load(bundle_name, scorer_options), chunk_settings)
-        started = time.perf_counter()
-        rows = [(bucket, name, _ipc(to_arrow(result.tables[name], schema))) for name, schema in OUTPUTS.items()]
-        result.stats["timings"].update(read=read, write=time.perf_counter() - started)
-        rows.append((bucket, "stats", stats_json(result.stats).encode()))
-        return pd.DataFrame(rows, columns=["bucket", "kind", "data"])
-
-    # one shuffle partition per chunk (hash partitioning on the key satisfies the groupBy: no second exchange)
-    keys = F.array(*(F.lit(k).cast("long") for k in _partition_keys(spark, n)))
-    keyed = blobs.withColumn("_key", F.element_at(keys, F.col("bucket").cast("int") + 1))
-    encoded = keyed.repartition(n, "_key").groupBy("_key").applyInPandas(
-        run_chunk, "bucket long, kind string, data binary").cache()
+    encoded = _chunk_stage(inputs, survey["counts"], settings, bundle.resolve().name, scorer_options, sink)
     out: dict[str, Any] = {}
     for name, schema in OUTPUTS.items():
-        out[name] = encoded.where(encoded.kind == name).select("data").mapInArrow(_decode, from_arrow_schema(schema))
+        out[name] = None if sink is not None else \
+            encoded.where(encoded.kind == name).select("data").mapInArrow(_decode, from_arrow_schema(schema))
     stats = [json.loads(bytes(r[0])) for r in encoded.where(encoded.kind == "stats").select("data").collect()]
     clock.lap("chunks")
     out.update(stats=merge_stats(stats), chunks=n, now=str(run_now), data_date=str(ref_date.date()),
@@ -362,49 +464,105 @@ def _decode(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
             yield from pa.ipc.open_stream(blob.as_buffer()).read_all().to_batches()
 
 
+def _session() -> Any:
+    """The active Spark session, or a new one in local mode (all cores) for this run.
+
+    A JVM started here compiles with C1 only (``-XX:TieredStopAtLevel=1``) unless a
+    ``spark-defaults.conf`` sets the driver's options: its work is short (the scoring runs in
+    Python), and on few cores the C2 compiler threads cost the job more than they win.
+    """
+    from pyspark import SparkContext
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # local workers run this environment's Python
+    builder = SparkSession.builder.appName("riskscore").config("spark.sql.session.timeZone", "UTC")
+    homes = [os.environ.get("SPARK_CONF_DIR"), os.environ.get("SPARK_HOME") and Path(os.environ["SPARK_HOME"]) / "conf"]
+    defaults = any(h and (Path(h) / "spark-defaults.conf").exists() for h in homes)
+    if SparkContext._active_spark_context is None and "PYSPARK_GATEWAY_PORT" not in os.environ and not defaults:
+        builder = builder.config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1")
+    return builder.getOrCreate()
+
+
+def _finish_parts(out: Path) -> None:
+    """Every output folder complete: an empty part of its schema where no chunk wrote one, and ``_SUCCESS``."""
+    for name, schema in OUTPUTS.items():
+        folder = out / f"{name}.parquet"
+        if not any(folder.glob("part-*.parquet")):
+            with atomic_parquet_writer(folder / _part(0), schema) as writer:
+                writer.write_table(schema.empty_table())
+        (folder / "_SUCCESS").touch()
+
+
+def _write(spark: Any, result: Mapping[str, Any], out: Path) -> None:
+    """The outputs of :func:`score` written by Spark (four small jobs over the cached chunk results, together)."""
+    key = "spark.sql.parquet.outputTimestampType"
+    before = spark.conf.get(key)
+    spark.conf.set(key, "TIMESTAMP_MICROS")  # Spark's default INT96 reads back as naive nanoseconds
+    try:
+        with ThreadPoolExecutor(len(OUTPUTS)) as pool:
+            list(pool.map(lambda name: result[name].write.mode("errorifexists").parquet(str(out / f"{name}.parquet")),
+                          OUTPUTS))
+    finally:
+        spark.conf.set(key, before)
+        result["encoded"].unpersist()
+
+
 def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[str], as_of: str,
                 out: str | os.PathLike[str],
                 *, borrowers: str | os.PathLike[str] | None = None, contacts: str | os.PathLike[str] | None = None,
                 **options: Any) -> RunManifest:
     """``riskscore score --engine spark``: read files with Spark (local mode unless a session exists), score, write.
 
-    Writes ``OUT/{scores,plans,audit,rejects}.parquet`` (Spark folders, times as UTC
+    Writes ``OUT/{scores,plans,audit,rejects}.parquet`` (folders of part files, times as UTC
     microseconds as the local engine writes them) and ``OUT/manifest.json`` (the same
     :class:`~riskscore.contract.RunManifest` as the local engine's, ``engine="spark"``, with
     the Spark stages' wall seconds and job counts under ``timings_s``) and returns the
     manifest. ``options`` are those of :func:`score`.
+
+    In local mode each chunk writes its part of every output itself (``part-CHUNK.parquet``,
+    as the local engine writes a chunk); on a cluster Spark's writer writes the outputs of
+    :func:`score`. Unlike the local engine, a Spark run does not resume: ``OUT`` must not hold
+    outputs yet.
+
+    Raises
+    ------
+    riskscore.exceptions.RunConflictError
+        When ``OUT`` already holds outputs or a manifest.
     """
     import pyarrow.parquet as pq
-    from pyspark.sql import SparkSession
 
     wall = time.perf_counter()
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # local workers run this environment's Python
-    spark = SparkSession.builder.appName("riskscore").config("spark.sql.session.timeZone", "UTC").getOrCreate()
+    out = Path(out)
+    taken = [f"{n}.parquet" for n in OUTPUTS if (out / f"{n}.parquet").exists()] + \
+        (["manifest.json"] if (out / "manifest.json").exists() else [])
+    if taken:
+        raise RunConflictError(f"'{out}' already holds {', '.join(taken)}; a Spark run does not resume: remove "
+                               "them or choose another --out.")
+    spark = _session()
     clock = _Clock(spark)
     clock.seconds["session"] = round(time.perf_counter() - wall, 3)
     paths = {"installments": installments, "borrowers": borrowers, "contacts": contacts}
     paths = {t: p for t, p in paths.items() if p is not None}
 
-    def read(path: str | os.PathLike[str] | None) -> Any:
-        if path is None:
-            return None
+    def read(path: str | os.PathLike[str]) -> Any:
         p = str(path)
         if p.lower().endswith((".csv", ".csv.gz")):
             return spark.read.option("header", True).csv(p)
         return spark.read.parquet(p)
 
-    result = score(read(installments), bundle, as_of, borrowers=read(borrowers), contacts=read(contacts), **options)
-    clock.lap("score")
-    out = Path(out)
-    key = "spark.sql.parquet.outputTimestampType"
-    before = spark.conf.get(key)
-    spark.conf.set(key, "TIMESTAMP_MICROS")  # Spark's default INT96 reads back as naive nanoseconds
-    try:
-        for name in OUTPUTS:
-            result[name].write.mode("errorifexists").parquet(str(out / f"{name}.parquet"))
-    finally:
-        spark.conf.set(key, before)
-        result["encoded"].unpersist()
+    frames = {t: read(p) for t, p in paths.items()}
+    clock.lap("read")
+    sink = str(out.resolve()) if spark.sparkContext.master.startswith("local") else None
+    result = _score(frames["installments"], bundle, as_of, sink, borrowers=frames.get("borrowers"),
+                    contacts=frames.get("contacts"), **options)
+    clock.lap(None)  # _score's own stages come with its result
+    if sink is not None:
+        _finish_parts(out)
+    else:
+        _write(spark, result, out)
     clock.lap("write")
     # inputs on local disk are fingerprinted (the report re-reads them); others are recorded by path
     prints = {t: fingerprint(p) if Path(p).exists() else {"path": str(p), "sha256": None} for t, p in paths.items()}
@@ -423,9 +581,9 @@ def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[
         parts = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
         outputs[name] = {"file": f"{name}.parquet", "sha256": None,
                          "rows": sum(pq.read_metadata(p).num_rows for p in parts) if parts else None}
-    timings = {"wall": round(time.perf_counter() - wall, 3), **clock.seconds,
-               **{f"score.{k}": v for k, v in result["timings"].items()},
-               "spark_jobs": {**{f"score.{k}": v for k, v in result["jobs"].items()}, "write": clock.jobs["write"]}}
+    timings = {"wall": round(time.perf_counter() - wall, 3), "session": clock.seconds["session"],
+               "read": clock.seconds["read"], **result["timings"], "write": clock.seconds["write"],
+               "spark_jobs": {"read": clock.jobs["read"], **result["jobs"], "write": clock.jobs["write"]}}
     manifest = run_manifest(
         engine="spark", run_id=run_id, as_of=str(pd.Timestamp(as_of).date()), now=result["now"],
         data_date=result["data_date"], inputs=prints, bundle=Path(bundle), model=result["scorer"].model,
