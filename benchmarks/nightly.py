@@ -8,8 +8,14 @@ input parquet files + LightGBM ``predict`` of both heads + ``pred_contrib`` of t
 head on the feature matrix built beforehand (the naive "score and explain" cost; the job also
 validates, builds features, plans contact and writes four outputs).
 
+With ``--spark``, the same job also runs on the Spark engine (``riskscore score --engine spark``:
+:func:`riskscore.spark.score_files` in Spark local mode on all cores, JVM start included) on the
+same world; each engine runs ``--job-repeats`` times, alternating, and the medians give the
+ratio spark / local. The Spark run's stages (wall seconds and Spark jobs) come from its manifest.
+
     .venv/bin/python benchmarks/nightly.py                       # 100k and 1M borrowers
     .venv/bin/python benchmarks/nightly.py --sizes 100000        # quick
+    .venv/bin/python benchmarks/nightly.py --sizes 100000 --spark --job-repeats 3
 
 Worlds are generated once into --data (default /tmp/riskscore-bench) and reused.
 """
@@ -40,11 +46,16 @@ ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = ROOT / "models" / "sample"
 _JOB = """
 import sys
-from riskscore.batch import score_portfolio
 if __name__ == "__main__":
-    w, out, as_of, chunk = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    score_portfolio(f"{w}/installments.parquet", sys.argv[5], as_of, out, borrowers=f"{w}/borrowers.parquet",
-                    contacts=f"{w}/contacts.parquet", now=f"{as_of} 13:00", chunk_borrowers=chunk, progress="off")
+    w, out, as_of, chunk, bundle, engine = sys.argv[1:7]
+    files = dict(borrowers=f"{w}/borrowers.parquet", contacts=f"{w}/contacts.parquet", now=f"{as_of} 13:00",
+                 chunk_borrowers=int(chunk))
+    if engine == "spark":
+        from riskscore.spark import score_files
+        score_files(f"{w}/installments.parquet", bundle, as_of, out, **files)
+    else:
+        from riskscore.batch import score_portfolio
+        score_portfolio(f"{w}/installments.parquet", bundle, as_of, out, progress="off", **files)
 """
 
 
@@ -73,11 +84,14 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def run_job(world: Path, out: Path, as_of: str, chunk: int) -> tuple[float, int, dict]:
+def run_job(world: Path, out: Path, as_of: str, chunk: int, engine: str = "local") -> tuple[float, int, dict]:
+    """(wall seconds, peak RSS of the process tree, manifest) of one run of the job in a fresh process."""
     script = out.parent / "nightly_job.py"
     script.write_text(_JOB)
+    subprocess.run(["rm", "-rf", str(out)], check=True)
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(script), str(world), str(out), as_of, str(chunk), str(BUNDLE)])
+    proc = subprocess.Popen([sys.executable, str(script), str(world), str(out), as_of, str(chunk), str(BUNDLE),
+                             engine])
     peak = 0
 
     def sample() -> None:
@@ -123,12 +137,36 @@ def floor(world: Path, as_of: pd.Timestamp, repeats: int) -> dict[str, float]:
     return out
 
 
+def _median_run(runs: list[tuple[float, int, dict]]) -> tuple[float, int, dict]:
+    """The run of median wall time (the lower middle one of an even count)."""
+    return sorted(runs, key=lambda r: r[0])[(len(runs) - 1) // 2]
+
+
+def report_spark(runs: list[tuple[float, int, dict]], local_wall: float, local: dict) -> None:
+    """The Spark engine's lines: wall (median), stages from its manifest, the ratio to the local engine."""
+    wall, peak, m = _median_run(runs)
+    t = m["timings_s"]
+    same = all(m[k] == local[k] for k in ("rows", "borrowers", "plans", "rejects_by_check"))
+    walls = ", ".join(f"{r[0]:.1f}" for r in runs)
+    print(f"spark (local mode, {os.cpu_count()} cores) wall {wall:.1f} s (median of {walls}); peak RSS of the process "
+          f"tree (JVM included) {peak / 2**30:.2f} GiB; counts {'equal' if same else 'DIFFER from'} the local run's")
+    stages = [k for k in ("session", "read", "load", "survey", "chunks", "write") if k in t]
+    print("  stages (wall s): " + ", ".join(f"{k} {t[k]:.1f}" for k in stages)
+          + f"; {t['wall']:.1f} s in score_files, the rest of {wall:.1f} s is Python's start and imports")
+    print("  Spark jobs: " + ", ".join(f"{k} {t['spark_jobs'][k]}" for k in stages if k in t["spark_jobs"]))
+    print("  inside chunks (CPU s summed over tasks): "
+          + ", ".join(f"{k} {v:.1f}" for k, v in sorted(t["chunk_stages_cpu"].items(), key=lambda kv: -kv[1])))
+    print(f"**spark / local: {wall / local_wall:.2f}x** (target <= 2.0x)\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--data", type=Path, default=Path("/tmp/riskscore-bench"))
     ap.add_argument("--chunk-borrowers", type=int, default=50_000)
     ap.add_argument("--repeats", type=int, default=3, help="repeats of the floor (median)")
+    ap.add_argument("--spark", action="store_true", help="also run the job on the Spark engine (local mode)")
+    ap.add_argument("--job-repeats", type=int, default=1, help="runs of the job per engine (median; default 1)")
     args = ap.parse_args()
     print(f"# {' '.join(sys.argv)}\n# {machine()}\n")
     results = {}
@@ -141,16 +179,22 @@ def main() -> None:
         end = pd.Timestamp(json.loads((world / "world.json").read_text())["end"])
         as_of = end - pd.Timedelta(days=90)
         out = args.data / f"run-{n}"
-        subprocess.run(["rm", "-rf", str(out)], check=True)
-        wall, peak, m = run_job(world, out, str(as_of.date()), args.chunk_borrowers)
+        engines = ("local", "spark") if args.spark else ("local",)
+        runs: dict[str, list[tuple[float, int, dict]]] = {e: [] for e in engines}
+        for _ in range(args.job_repeats):  # alternating, so a change of machine load hits both engines
+            for engine in engines:
+                target = out if engine == "local" else args.data / f"run-{n}-{engine}"
+                runs[engine].append(run_job(world, target, str(as_of.date()), args.chunk_borrowers, engine))
+        wall, peak, m = _median_run(runs["local"])
         f = floor(world, as_of, args.repeats)
         results[n] = (wall, peak, m, f)
         t = m["timings_s"]
         rows = m["rows"]["installments"]["in"]
         print(f"## {n:,} borrowers ({rows:,} installment rows, {m['rows']['contacts']['in']:,} contacts); "
               f"{m['borrowers']['scored']:,} scored, {m['chunks']['total']} chunks")
+        walls = f" (median of {', '.join(f'{r[0]:.1f}' for r in runs['local'])})" if args.job_repeats > 1 else ""
         print(f"job wall {wall:.1f} s ({n / wall:,.0f} borrowers/s, {m['borrowers']['scored'] / wall:,.0f} scored/s); "
-              f"peak RSS of the process tree {peak / 2**30:.2f} GiB")
+              f"peak RSS of the process tree {peak / 2**30:.2f} GiB{walls}")
         stages = ("count", "partition", "chunks", "assemble")
         print("  stages (wall s): " + ", ".join(f"{k} {t[k]:.1f}" for k in stages))
         print("  inside chunks (CPU s summed over workers): "
@@ -158,6 +202,8 @@ def main() -> None:
         print(f"floor (median of {args.repeats}): read {f['read']:.1f} s + predict {f['predict']:.1f} s + "
               f"pred_contrib {f['pred_contrib']:.1f} s = {f['total']:.1f} s on {f['rows']:,} rows")
         print(f"**ratio to the floor: {wall / f['total']:.2f}x** (target <= 1.0x)\n")
+        if args.spark:
+            report_spark(runs["spark"], wall, m)
     if len(results) > 1:
         sizes = sorted(results)
         small, big = results[sizes[0]][1], results[sizes[-1]][1]

@@ -66,7 +66,7 @@ def test_the_spark_cli_exits_0_and_writes_the_report(runs):
     assert {n: o["rows"] for n, o in spark["outputs"].items()} == {n: o["rows"] for n, o in local["outputs"].items()}
     for key in ("rows", "borrowers", "rejects_by_check", "plans", "settings", "data_date", "profiles"):
         assert spark[key] == local[key], key
-    assert set(spark["timings_s"]["spark_jobs"]) >= {"score.survey", "score.chunks", "write"}
+    assert set(spark["timings_s"]["spark_jobs"]) == {"read", "load", "survey", "chunks", "write"}
 
 
 def test_the_spark_outputs_equal_the_local_outputs_row_for_row(runs):
