@@ -138,13 +138,15 @@ def plan_portfolio(scores: pd.DataFrame, reasons: pd.DataFrame | None, borrowers
     Examples
     --------
     >>> import pandas as pd
+    >>> import riskscore
     >>> from riskscore.policy import plan_portfolio
-    >>> scores = pd.DataFrame({"likelihood": [0.97]}, index=pd.Index(["b1"], name="borrower_id"))
-    >>> borrowers = pd.DataFrame({"borrower_id": ["b1"], "timezone": ["America/New_York"],
-    ...                           "channels_allowed": ["sms"], "language": ["en"]})
-    >>> steps, audit = plan_portfolio(scores, None, borrowers, now="2026-03-02 14:00+00:00")
-    >>> steps[["borrower_id", "action", "profile"]].to_dict("records")
-    [{'borrower_id': 'b1', 'action': 'none', 'profile': 'us_reg_f_2021'}]
+    >>> world = riskscore.generate(50, seed=2)
+    >>> ids = pd.Index(world.borrowers["borrower_id"][:4], name="borrower_id")
+    >>> scores = pd.DataFrame({"likelihood": [0.99, 0.9, 0.5, 0.1]}, index=ids)
+    >>> steps, audit = plan_portfolio(scores, None, world.borrowers, now="2025-06-30 14:00+00:00",
+    ...                               profiles="US=us_reg_f_2021,*=strict_v1")
+    >>> sorted(set(steps["borrower_id"])) == sorted(ids), set(steps["profile"]) <= {"us_reg_f_2021", "strict_v1"}
+    (True, True)
     """
     mapping = parse_profiles(profiles) if isinstance(profiles, str | os.PathLike) else dict(profiles)
     if not len(scores):
