@@ -4,23 +4,24 @@
 outputs (scores, plans, audit, rejects), with exactly the rows and columns the local job
 writes. Like the local job (count, then partition), it makes two passes over the inputs:
 
-1. **survey**: one ``mapInArrow`` pass over the installments' ``borrower_id``, ``paid_date``
-   and ``loan_id`` (and the partition ids of the other tables) gives the rows of every input
-   partition, the distinct-borrower sketch the local job uses (so the chunks,
-   ``hash(borrower_id) mod n``, hold the same borrowers), the ``paid_date`` day histogram (the
-   data date) and the (loan, borrower) pairs, of which one small aggregation finds the loans
-   held by several borrowers;
+1. **survey** (one Spark action, four aggregations side by side): the rows of every input
+   partition, the ``paid_date`` day histogram (the data date) and the loans held by several
+   borrowers are counted in the JVM; the distinct borrower ids go to Python for the sketch the
+   local job uses, so the chunks (``hash(borrower_id) mod n``) hold the same borrowers;
 2. **chunks**: every row gets ``_row``, its position in its input as Spark enumerates it (the
    numbering of ``RDD.zipWithIndex``, computed in the JVM from the partition counts) and the
    text ``borrower_id``; a ``mapInArrow`` pass cuts each input partition into one Arrow IPC
-   blob per chunk; the blobs are shuffled to one partition per chunk, where ``applyInPandas``
-   decodes them, runs :func:`riskscore.batch.score_chunk` and returns its four output tables
-   as Arrow IPC bytes (cached); ``mapInArrow`` decodes each output into rows of its contract
-   schema.
+   blob per chunk; the blobs are shuffled so that each chunk has a partition of its own (keys
+   whose Spark hash lands on the chunk's number), where ``mapInArrow`` decodes them and runs
+   :func:`riskscore.batch.score_chunk`, returning its four output tables as Arrow IPC bytes
+   (cached); ``mapInArrow`` decodes each output into rows of its contract schema.
 
-Rows cross between the JVM and Python as Arrow batches only, and the shuffle moves a few large
-blobs rather than rows. The inputs are read twice: give DataFrames that read the same rows in
-the same order each time (file reads do; cache anything else).
+Rows cross between the JVM and Python as Arrow batches only, each row once, and the shuffle
+moves a few large blobs rather than rows. The inputs are read twice: give DataFrames that read
+the same rows in the same order each time (file reads do; cache anything else).
+
+:func:`score_files` (``riskscore score --engine spark``) reads files with Spark and writes the
+run folder; in local mode the chunk tasks write their parts of the outputs themselves.
 
 The model bundle travels to the executors as files (``SparkContext.addFile``), is verified
 there by :func:`riskscore.model.load_bundle`, and is loaded once per Python worker; nothing is
@@ -130,10 +131,10 @@ def _day_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
 def _survey(spark: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
     """Rows per partition of each input, borrower estimate, paid-day histogram and shared loans.
 
-    Four aggregations in one Spark action (their shuffles run side by side), each sized to the
-    session's parallelism whatever ``spark.sql.shuffle.partitions`` says: rows per input
-    partition, paid days and shared loans in the JVM; the sketch hashes the distinct borrower
-    ids in Python, as the local job does.
+    Four aggregations in one Spark action (their shuffles run side by side), each finished in
+    one task per core whatever ``spark.sql.shuffle.partitions`` says (``coalesce``, no session
+    setting changed): rows per input partition, paid days and shared loans in the JVM; the
+    sketch hashes the distinct borrower ids in Python, as the local job does.
     """
     from pyspark.sql import functions as F
     from pyspark.sql.types import DateType, TimestampNTZType, TimestampType
@@ -381,7 +382,8 @@ def score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Tim
         chunks' counts added up by :func:`~riskscore.batch.merge_stats`), ``rows_in`` (rows
         per input table), ``chunks``, ``now``, ``data_date``, ``profiles`` and ``scorer`` (what
         :func:`score_files` writes into the run manifest); ``timings`` and ``jobs`` (wall
-        seconds and Spark jobs per stage: ``survey``, ``chunks``).
+        seconds and Spark jobs per stage: ``load``, ``survey``, ``chunks``); ``encoded`` (the
+        cached chunk results: ``unpersist()`` it when done with the outputs).
 
     Examples
     --------
