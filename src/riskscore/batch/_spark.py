@@ -414,8 +414,7 @@ def _score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Ti
     bundle = Path(bundle)
     scorer_options = {"allow_missing_contacts": allow_missing_contacts, "language": language}
     scorer = Scorer.from_bundle(bundle, sha256=model_sha256, **scorer_options)
-    if contacts is None:  # refused on the driver, before any Spark job
-        scorer.features(pd.DataFrame(columns=["borrower_id"]), pd.Timestamp(as_of), validate=False)
+    scorer.check_contacts(given=contacts is not None)  # refused on the driver, before any Spark job
     profiles = parse_profiles(profile)
     for name in set(profiles.values()):
         if Path(name).exists():
@@ -533,6 +532,15 @@ def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[
     ------
     riskscore.exceptions.RunConflictError
         When ``OUT`` already holds outputs or a manifest.
+
+    Examples
+    --------
+    >>> from riskscore.spark import score_files                                  # doctest: +SKIP
+    >>> m = score_files("data/sample/installments.parquet", "models/sample", "2025-10-02", "runs/spark",
+    ...                 borrowers="data/sample/borrowers.parquet",
+    ...                 contacts="data/sample/contacts.parquet")                 # doctest: +SKIP
+    >>> m.engine, m.borrowers["scored"]                                          # doctest: +SKIP
+    ('spark', 795)
     """
     import pyarrow.parquet as pq
 
