@@ -13,7 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from riskscore.batch import score_portfolio
-from riskscore.batch._spark import _partition_keys, _write
+from riskscore.batch._spark import _write
+from riskscore.batch._spark_keys import partition_keys
 from riskscore.contract import OUTPUTS
 from riskscore.io import ARROW_SCHEMAS
 from tests.batch.conftest import BUNDLE, read_outputs
@@ -102,7 +103,7 @@ def test_partition_keys_give_each_chunk_a_partition_of_its_own(spark):
     from pyspark.sql import functions as F
 
     for n in (2, 3, 7, 50):
-        keys = _partition_keys(n)
+        keys = partition_keys(n)
         frame = spark.createDataFrame(list(enumerate(keys)), "bucket long, key long").repartition(n, "key")
         placed = frame.select("bucket", F.spark_partition_id().alias("p")).collect()
         assert sorted((r.bucket, r.p) for r in placed) == [(k, k) for k in range(n)]

@@ -51,6 +51,7 @@ import pyarrow as pa
 from riskscore.batch._chunk import ChunkSettings, as_utc, merge_stats, run_manifest, score_chunk, stats_json
 from riskscore.batch._inputs import DistinctSketch, borrower_hash, bucket_of
 from riskscore.batch._partition import ROW, _paid_days, infer_data_date, n_chunks
+from riskscore.batch._spark_keys import partition_keys
 from riskscore.contract import OUTPUTS, RunManifest, to_arrow
 from riskscore.exceptions import RunConflictError
 from riskscore.io import atomic_parquet_writer, fingerprint, write_text
@@ -248,39 +249,6 @@ def _packer(name: str, n: int) -> Any:
     return pack
 
 
-def _murmur3_long(value: int, seed: int = 42) -> int:
-    """Spark's ``hash()`` of a long (``Murmur3_x86_32.hashLong``), as a signed 32-bit integer."""
-    def mix(h: int, k: int) -> int:
-        k = (k * 0xCC9E2D51) & 0xFFFFFFFF
-        k = ((k << 15) | (k >> 17)) & 0xFFFFFFFF
-        h ^= (k * 0x1B873593) & 0xFFFFFFFF
-        h = ((h << 13) | (h >> 19)) & 0xFFFFFFFF
-        return (h * 5 + 0xE6546B64) & 0xFFFFFFFF
-
-    h = mix(mix(seed, value & 0xFFFFFFFF), (value >> 32) & 0xFFFFFFFF) ^ 8
-    h = ((h ^ (h >> 16)) * 0x85EBCA6B) & 0xFFFFFFFF
-    h = ((h ^ (h >> 13)) * 0xC2B2AE35) & 0xFFFFFFFF
-    h ^= h >> 16
-    return h - (1 << 32) if h >= 1 << 31 else h
-
-
-def _partition_keys(n: int) -> list[int]:
-    """Keys ``v[k]`` that Spark's hash partitioning into ``n`` partitions sends to partition ``k``.
-
-    ``repartition(n, bucket)`` hashes the bucket numbers, so two chunks may share a partition
-    (and run one after the other in one task) while another partition stays empty; partitioning
-    by ``v[bucket]`` gives each chunk a partition of its own. The partition of a long ``v`` is
-    ``pmod(hash(v), n)`` (Murmur3, seed 42); were that ever to change, chunks could share
-    partitions again, which costs time but not correctness.
-    """
-    keys: dict[int, int] = {}
-    v = 0
-    while len(keys) < n:
-        keys.setdefault(_murmur3_long(v) % n, v)
-        v += 1
-    return [keys[k] for k in range(n)]
-
-
 def _load(bundle_name: str, options: Mapping[str, Any]) -> Scorer:
     """The run's scorer, loaded once per Python worker from the bundle shipped with the job."""
     key = (bundle_name, tuple(sorted(options.items())))
@@ -352,7 +320,7 @@ def _chunk_stage(inputs: Mapping[str, Any], counts: Mapping[str, Mapping[int, in
             yield run_chunk(bucket, gathered.pop(bucket))
 
     # one shuffle partition per chunk: no sort, no grouping, each task scores the chunk it received
-    keys = F.array(*(F.lit(k).cast("long") for k in _partition_keys(n)))
+    keys = F.array(*(F.lit(k).cast("long") for k in partition_keys(n)))
     keyed = pieces.withColumn("_key", F.element_at(keys, F.col("bucket").cast("int") + 1))
     encoded = keyed.repartition(n, "_key").mapInArrow(run_chunks, "bucket long, kind string, data binary")
     return encoded if sink is not None else encoded.cache()  # the outputs are read from the cache, one by one
