@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 from collections.abc import Callable, Mapping
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from riskscore._compat import Interval, validate_params
 from riskscore.contract import AUDIT_COLUMNS, PLAN_COLUMNS
 from riskscore.policy._planner import ContactPolicy
 from riskscore.policy._profile import load_profile
@@ -93,6 +96,13 @@ def profile_groups(profiles: Mapping[str, str], borrowers: pd.DataFrame | None, 
     return {p: ids[profile == p] for p in sorted(set(profile))}
 
 
+@validate_params(
+    {"scores": [pd.DataFrame], "reasons": [pd.DataFrame, None], "borrowers": [pd.DataFrame],
+     "contacts": [pd.DataFrame, None], "now": [str, pd.Timestamp, datetime.datetime],
+     "profiles": [str, os.PathLike, Mapping], "agent_calls_per_day": [Interval(Integral, 0, None, closed="left"), None],
+     "planner": [callable], "validate": ["boolean"]},
+    prefer_skip_nested_validation=True,
+)
 def plan_portfolio(scores: pd.DataFrame, reasons: pd.DataFrame | None, borrowers: pd.DataFrame,
                    contacts: pd.DataFrame | None = None, *, now: object,
                    profiles: str | Mapping[str, str] = "us_reg_f_2021", agent_calls_per_day: int | None = None,
