@@ -32,6 +32,8 @@ __all__ = ["ChunkResult", "ChunkSettings", "as_utc", "merge_stats", "run_manifes
 
 log = logging.getLogger("riskscore.batch")
 _PACKAGES = ("riskscore", "lightgbm", "numpy", "pandas", "pyarrow", "pandera", "scikit-learn")
+#: The run options both engines record under the manifest's ``settings``.
+RUN_SETTINGS = ("chunk_borrowers", "agent_calls_per_day", "policy_options", "allow_missing_contacts", "language")
 
 _TABLES = ("installments", "borrowers", "contacts")
 _CASCADE = ("borrower_rejected_whole", "another table holds a rejected row of this borrower; borrower rejected whole")

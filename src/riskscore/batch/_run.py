@@ -39,7 +39,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from riskscore._compat import Interval, StrOptions, validate_params
-from riskscore.batch._chunk import ChunkSettings, as_utc, merge_stats, run_manifest, score_chunk, stats_json
+from riskscore.batch._chunk import (
+    RUN_SETTINGS,
+    ChunkSettings,
+    as_utc,
+    merge_stats,
+    run_manifest,
+    score_chunk,
+    stats_json,
+)
 from riskscore.batch._inputs import fingerprint
 from riskscore.batch._partition import (
     conflicting_loans,
@@ -405,8 +413,7 @@ def _manifest(state: dict[str, Any], prints: dict[str, Any], bundle: Path, model
         engine="local", run_id=state["key"][:16], as_of=config["as_of"], now=state["stages"]["count"]["now"],
         data_date=part["data_date"], inputs=prints, bundle=bundle, model=model,
         profiles={k: v[0] for k, v in config["profiles"].items()},
-        settings={k: config[k] for k in ("chunk_borrowers", "agent_calls_per_day", "policy_options",
-                                         "allow_missing_contacts", "language")},
+        settings={k: config[k] for k in RUN_SETTINGS},
         stats=stats, rows_in=part["rows"], chunks={"total": n, "run_now": ran, "resumed": n - ran}, outputs=files,
         timings={"wall": round(time.perf_counter() - wall, 3), **{k: round(v, 3) for k, v in timings.items()}},
         planned="borrowers" in prints)

@@ -48,7 +48,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from riskscore.batch._chunk import ChunkSettings, as_utc, merge_stats, run_manifest, score_chunk, stats_json
+from riskscore.batch._chunk import (
+    RUN_SETTINGS,
+    ChunkSettings,
+    as_utc,
+    merge_stats,
+    run_manifest,
+    score_chunk,
+    stats_json,
+)
 from riskscore.batch._inputs import DistinctSketch, borrower_hash, bucket_of
 from riskscore.batch._partition import ROW, _paid_days, infer_data_date, n_chunks
 from riskscore.batch._spark_keys import partition_keys
@@ -550,8 +558,7 @@ def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[
     run_id = "spark-" + hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:16]
     defaults = {k: p.default for k, p in inspect.signature(score).parameters.items()
                 if p.default is not inspect.Parameter.empty}
-    settings = {k: options.get(k, defaults[k]) for k in ("chunk_borrowers", "agent_calls_per_day", "policy_options",
-                                                         "allow_missing_contacts", "language")}
+    settings = {k: options.get(k, defaults[k]) for k in RUN_SETTINGS}
     settings["policy_options"] = dict(settings["policy_options"] or {})
     outputs = {}
     for name in OUTPUTS:

@@ -63,11 +63,6 @@ def _guess_builder(want: list[str]) -> FeatureBuilder | None:
     return None
 
 
-def _likelihood_days(model: RepaymentModel) -> int:
-    """The likelihood horizon the fitted model uses (its deprecated ``horizon_days`` wins when set)."""
-    return int(model.likelihood_days_)
-
-
 def _current_params(stored: dict[str, Any]) -> dict[str, Any]:
     """``RepaymentModel`` parameters under today's names: a bundle saved before riskscore 0.2 stores the
     likelihood horizon as ``horizon_days``. Mapped silently: the bundle is data, not the caller's code."""
@@ -104,7 +99,7 @@ def _card(model: RepaymentModel, manifest: dict[str, Any], metrics: dict[str, An
         "# Model card: riskscore repayment model", "",
         "## Intended use",
         f"Ranks borrowers with an installment due by the as-of date + {builder['lookahead_days']} days by the "
-        f"likelihood of repaying what is outstanding within {_likelihood_days(model)} days, and estimates when "
+        f"likelihood of repaying what is outstanding within {model.likelihood_days_} days, and estimates when "
         f"({timing}). It informs a contact policy that must obey the collection rules; it is not a credit-granting "
         "decision.", "",
         "## Features",
@@ -177,10 +172,10 @@ def save_bundle(model: RepaymentModel, path: str | os.PathLike[str], *, metrics:
         if not overwrite:
             raise BundleError(f"'{folder}' exists and is not empty; pass overwrite=True to replace it.")
         shutil.rmtree(folder)
+    builder = _builder_settings(model, feature_builder)  # refused before anything is written
     tmp = folder.with_name(f".{folder.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    builder = _builder_settings(model, feature_builder)  # before any file is written
     model.likelihood_.save_model(str(tmp / "likelihood.txt"))
     model.timing_.booster_.save_model(str(tmp / "timing.txt"))
     spec = _model_json(model, builder, label_definition, training_window)
