@@ -16,9 +16,11 @@ __all__ = [
     "ContractError",
     "DataError",
     "DataQualityWarning",
+    "MonitoringOffWarning",
     "PolicyError",
     "PolicyWarning",
     "RiskscoreError",
+    "RiskscoreWarning",
     "RunConflictError",
 ]
 
@@ -35,6 +37,19 @@ class RiskscoreError(Exception):
     >>> from riskscore import DataError, RiskscoreError
     >>> issubclass(DataError, RiskscoreError)
     True
+    """
+
+
+class RiskscoreWarning(UserWarning):
+    """Base class of every warning category riskscore issues.
+
+    Filter them all at once (``warnings.simplefilter("error", RiskscoreWarning)``) or one category.
+
+    Examples
+    --------
+    >>> from riskscore.exceptions import DataQualityWarning, RiskscoreWarning
+    >>> issubclass(DataQualityWarning, RiskscoreWarning), issubclass(RiskscoreWarning, UserWarning)
+    (True, True)
     """
 
 
@@ -105,7 +120,7 @@ class ContractError(RiskscoreError, ValueError):
     """
 
 
-class DataQualityWarning(UserWarning):
+class DataQualityWarning(RiskscoreWarning):
     """Data pass the contract but look suspicious (e.g. many rows quarantined).
 
     Examples
@@ -131,13 +146,27 @@ class BundleError(RiskscoreError):
     """
 
 
-class BundleVersionWarning(UserWarning):
+class BundleVersionWarning(RiskscoreWarning):
     """A bundle was saved with other library versions than the ones loading it.
 
     Examples
     --------
     >>> from riskscore.exceptions import BundleVersionWarning
     >>> issubclass(BundleVersionWarning, UserWarning)
+    True
+    """
+
+
+class MonitoringOffWarning(RiskscoreWarning):
+    """A bundle has no training reference distributions (``reference.json``): drift monitoring is off.
+
+    Runs that score with it record ``psi: {available: false, ...}`` in their manifest; retrain
+    the bundle (``riskscore train``) to monitor drift again.
+
+    Examples
+    --------
+    >>> from riskscore.exceptions import MonitoringOffWarning, RiskscoreWarning
+    >>> issubclass(MonitoringOffWarning, RiskscoreWarning)
     True
     """
 
@@ -155,7 +184,7 @@ class PolicyError(RiskscoreError, ValueError):
     """
 
 
-class PolicyWarning(UserWarning):
+class PolicyWarning(RiskscoreWarning):
     """A contact plan was changed to obey a rule in a way the user may want to know about.
 
     Examples
