@@ -5,16 +5,21 @@ file (``.csv``/``.csv.gz``, streamed with every column as text: the contracts pa
 so a CSV and a parquet file of the same rows give the same tables).
 
 Only this module, the model bundle, the batch job, the CLI and ``report.write_html`` touch the
-filesystem. Writes go to a temporary file in the target folder and are renamed into place, so a
-reader (or a re-run after a crash) never sees half a file.
+filesystem. Writes go to a temporary file in the target folder (``.NAME.PID.tmp``) and are renamed
+into place, so a reader (or a re-run after a crash) never sees half a file; a failed write removes
+its temporary and raises an :class:`OSError` that names the file. A job that writes a folder
+holds its lock (:func:`folder_lock`), and :func:`remove_stale_temporaries` clears what killed
+writers left behind.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import gzip
 import hashlib
 import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,8 +29,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-__all__ = ["ARROW_SCHEMAS", "atomic_parquet_writer", "fingerprint", "input_files", "iter_batches", "read_table",
-           "sha256_file", "write_parquet", "write_text"]
+__all__ = ["ARROW_SCHEMAS", "atomic_parquet_writer", "fingerprint", "input_files", "iter_batches",
+           "read_bytes_limited", "read_table", "sha256_file", "write_parquet", "write_text"]
 
 #: Storage types of the contract tables: dates as date32, contact times as UTC microseconds.
 ARROW_SCHEMAS: dict[str, pa.Schema] = {
@@ -85,9 +90,28 @@ def read_table(path: str | os.PathLike[str], columns: list[str] | None = None) -
                      ".csv or .csv.gz.")
 
 
+def _temporary(target: Path) -> Path:
+    """The temporary name of ``target`` for this process: ``.NAME.PID.tmp`` beside it."""
+    return target.with_name(f".{target.name}.{os.getpid()}.tmp")
+
+
+def _cannot(err: OSError, doing: str, path: Path) -> OSError:
+    """``err`` as an :class:`OSError` (same errno, so the same subclass) that names ``path`` and what failed."""
+    reason = err.strerror or str(err) or type(err).__name__
+    if err.errno is None:
+        return OSError(f"{doing} '{path}': {reason}")
+    return OSError(err.errno, f"{doing} '{path}': {reason}", str(path))
+
+
 @contextmanager
 def atomic_parquet_writer(path: str | os.PathLike[str], schema: pa.Schema) -> Iterator[pq.ParquetWriter]:
     """A ``ParquetWriter`` whose file appears at ``path`` only when the block exits cleanly.
+
+    Raises
+    ------
+    OSError
+        When the folder cannot be created or the file cannot be written (a full disk, a
+        read-only folder): same ``errno``, a message that names ``path``; nothing is left behind.
 
     Examples
     --------
@@ -101,16 +125,25 @@ def atomic_parquet_writer(path: str | os.PathLike[str], schema: pa.Schema) -> It
     True
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    writer = pq.ParquetWriter(tmp, schema, compression="zstd")
+    make_folder(target.parent)
+    tmp = _temporary(target)
+    try:
+        writer = pq.ParquetWriter(tmp, schema, compression="zstd")
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise _cannot(err, "cannot write", target) from err
     try:
         yield writer
         writer.close()
         os.replace(tmp, target)
-    except BaseException:
-        writer.close()
+    except BaseException as err:
+        try:
+            writer.close()
+        except OSError:  # a full disk fails the footer too: the first error is the one to report
+            pass
         tmp.unlink(missing_ok=True)
+        if isinstance(err, OSError) and not str(target) in str(err):
+            raise _cannot(err, "cannot write", target) from err
         raise
 
 
@@ -124,6 +157,12 @@ def write_parquet(df: pd.DataFrame, path: str | os.PathLike[str], schema: pa.Sch
 def write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` atomically (temporary file in the same folder, then rename).
 
+    Raises
+    ------
+    OSError
+        When the file cannot be written: same ``errno``, a message that names ``path``; the
+        temporary file is removed.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -133,9 +172,185 @@ def write_text(path: str | os.PathLike[str], text: str) -> None:
     '{}'
     """
     target = Path(path)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, target)
+    tmp = _temporary(target)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException as err:
+        tmp.unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise _cannot(err, "cannot write", target) from err
+        raise
+
+
+def make_folder(path: str | os.PathLike[str]) -> Path:
+    """Create a folder (and its parents) unless it exists; returns it as a ``Path``.
+
+    Raises
+    ------
+    NotADirectoryError
+        When ``path`` (or a parent) exists and is not a folder.
+    OSError
+        When the folder cannot be created (a read-only file system, no permission); the
+        message names it.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from riskscore.io import make_folder
+    >>> make_folder(pathlib.Path(tempfile.mkdtemp()) / "a" / "b").is_dir()
+    True
+    """
+    folder = Path(path)
+    if folder.is_dir():
+        return folder
+    if folder.exists():
+        raise NotADirectoryError(errno.ENOTDIR, f"'{folder}' is a file, not a folder", str(folder))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise _cannot(err, "cannot create the folder", folder) from err
+    return folder
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder: str | os.PathLike[str], owned: tuple[str, ...] = ()) -> list[Path]:
+    """Remove the temporary files (``.NAME.PID.tmp``) that killed writers left in ``folder``.
+
+    A temporary is stale when no process with its PID runs any more. The temporaries of the
+    names in ``owned`` are removed whatever their PID: the caller holds the folder's lock
+    (:func:`folder_lock`) and is the only writer of those names.
+
+    Parameters
+    ----------
+    folder : path-like
+        The folder (not its subfolders).
+    owned : tuple of str, optional
+        File names whose temporaries only the caller writes.
+
+    Returns
+    -------
+    list of Path
+        The files removed.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from riskscore.io import remove_stale_temporaries
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / ".report.html.999999999.tmp").write_text("half a page")
+    >>> [p.name for p in remove_stale_temporaries(folder)]
+    ['.report.html.999999999.tmp']
+    """
+    removed = []
+    folder = Path(folder)
+    if not folder.is_dir():
+        return removed
+    for tmp in folder.glob(".*.tmp"):
+        match = _TEMPORARY.match(tmp.name)
+        if match and (match["name"] in owned or not _alive(int(match["pid"]))):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
+
+
+#: Locks this process holds: resolved folder -> [file descriptor, depth].
+_HELD: dict[str, list[int]] = {}
+
+
+def _holder(lock: Path) -> str:
+    """Who holds a lock, from what the holder wrote into the lock file (it may be writing it still)."""
+    for _ in range(20):
+        try:
+            info = json.loads(lock.read_text(encoding="utf-8"))
+            return f"pid {info['pid']} on {info['host']}, started {info['started']}"
+        except (OSError, ValueError, KeyError, TypeError):
+            time.sleep(0.05)
+    return "a process that did not say who it is"
+
+
+@contextmanager
+def folder_lock(folder: str | os.PathLike[str], what: str = "riskscore job") -> Iterator[Path]:
+    """Hold the lock of a folder a job writes (``FOLDER/.riskscore.lock``), or refuse at once.
+
+    The lock is an ``flock`` on the lock file: the system releases it when the holder exits,
+    however it dies (even ``kill -9``), so a lock is never stale and the file is never
+    removed. The holder writes its process id, host and start time into the file for the
+    message of whoever is refused. Re-entrant within a process. Where ``fcntl`` does not exist
+    (Windows) nothing is locked.
+
+    Parameters
+    ----------
+    folder : path-like
+        An existing folder.
+    what : str, default "riskscore job"
+        How the holder describes itself in the lock file.
+
+    Yields
+    ------
+    Path
+        The lock file.
+
+    Raises
+    ------
+    riskscore.exceptions.RunLockedError
+        When another process holds the lock; the message names it (pid, host, start time).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from riskscore.io import folder_lock
+    >>> with folder_lock(tempfile.mkdtemp()) as lock:
+    ...     lock.name
+    '.riskscore.lock'
+    """
+    lock = Path(folder) / LOCK_FILE
+    key = str(Path(folder).resolve())
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield lock
+        return
+    if key in _HELD:
+        _HELD[key][1] += 1
+        try:
+            yield lock
+        finally:
+            _HELD[key][1] -= 1
+        return
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as err:
+        raise _cannot(err, "cannot create the lock file", lock) from err
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunLockedError(f"'{folder}' is being written by another {what} ({_holder(lock)}); wait for it to "
+                                 "end or choose another output folder.") from None
+        info = {"pid": os.getpid(), "host": socket.gethostname(),
+                "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "what": what}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(info).encode(), 0)
+        _HELD[key] = [fd, 1]
+        try:
+            yield lock
+        finally:
+            del _HELD[key]
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:
@@ -201,3 +416,110 @@ def iter_batches(path: str | Path, batch_rows: int = 1_000_000, columns: list[st
             cols = None if columns is None else [c for c in columns if c in pf.schema_arrow.names]
             for rb in pf.iter_batches(batch_size=batch_rows, columns=cols):
                 yield pa.Table.from_batches([rb])
+
+
+def _size(n: int) -> str:
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if n >= 1 << shift:
+            return f"{n / (1 << shift):g} {unit}"
+    return f"{n} bytes"
+
+
+def read_bytes_limited(path: str | os.PathLike[str], max_bytes: int, *,
+                       within: str | os.PathLike[str] | None = None) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes``, refusing anything else without waiting.
+
+    For files a user hands over as part of something trusted (a model bundle): the file is
+    opened once, without following a symbolic link (``O_NOFOLLOW``) and without blocking on a
+    FIFO (``O_NONBLOCK``), then checked on the open descriptor (``fstat``: a regular file, not
+    larger than ``max_bytes``), so it cannot be swapped between the check and the read. A read
+    stops after ``max_bytes + 1`` bytes whatever the file claims, so a device or a file that
+    keeps growing cannot make it run forever or fill the memory.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    max_bytes : int
+        The largest size accepted.
+    within : path-like, optional
+        A folder the file must be directly or indirectly inside (compared after resolving
+        both, so a folder reached through a link still counts as itself).
+
+    Returns
+    -------
+    bytes
+        The whole content.
+
+    Raises
+    ------
+    FileNotFoundError
+        The file does not exist.
+    ValueError
+        The file is a symbolic link, not a regular file (a folder, a FIFO, a device), larger than
+        ``max_bytes``, or outside ``within``. The message names the file and what is wrong.
+
+    Examples
+    --------
+    >>> import os, pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> (folder / "a.json").write_bytes(b"{}")
+    2
+    >>> read_bytes_limited(folder / "a.json", 1024, within=folder)
+    b'{}'
+    >>> os.symlink(folder / "a.json", folder / "b.json")
+    >>> read_bytes_limited(folder / "b.json", 1024)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: '...b.json' is a symbolic link; only regular files are read, never a link.
+    >>> read_bytes_limited(folder / "a.json", 1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: '...a.json' is larger than the 1 bytes allowed (2 bytes).
+    """
+    file = Path(path)
+    if within is not None:
+        root, parent = Path(within).resolve(), file.parent.resolve()
+        if file.name in ("", ".", "..") or not parent.is_relative_to(root):
+            raise ValueError(f"'{file}' is outside '{within}'; only files inside it are read.")
+    fd = _open_no_follow(file)
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+        os.close(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"'{file}' is {_kind(info.st_mode)}, not a regular file.")
+        raise ValueError(f"'{file}' is larger than the {_size(max_bytes)} allowed ({_size(info.st_size)}).")
+    with os.fdopen(fd, "rb", buffering=0) as fh:
+        data = fh.read(max_bytes + 1)  # a raw read may return less: finish it, never past max_bytes + 1
+        while data and len(data) <= max_bytes and (more := fh.read(max_bytes + 1 - len(data))):
+            data += more
+    if len(data) > max_bytes:
+        raise ValueError(f"'{file}' grew past the {_size(max_bytes)} allowed while it was read.")
+    return data
+
+
+def _open_no_follow(file: Path) -> int:
+    """A read-only descriptor of ``file`` that follows no link and never blocks on a FIFO."""
+    link = f"'{file}' is a symbolic link; only regular files are read, never a link."
+    try:
+        if stat.S_ISLNK(os.lstat(file).st_mode):  # O_NOFOLLOW refuses it too; this names the reason everywhere
+            raise ValueError(link)
+        flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+        return os.open(file, flags | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+                       | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError as err:
+        raise FileNotFoundError(f"'{file}' does not exist.") from err
+    except OSError as err:
+        if err.errno == errno.ELOOP:  # replaced by a link between lstat and open
+            raise ValueError(link) from err
+        raise
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a socket" if stat.S_ISSOCK(mode) else "a special file"
