@@ -40,6 +40,7 @@ from riskscore.exceptions import (
     RiskscoreError,
     RiskscoreWarning,
     RunConflictError,
+    RunLockedError,
 )
 
 if TYPE_CHECKING:  # what the lazy table below resolves to, for type checkers and IDEs
@@ -107,6 +108,7 @@ __all__ = [  # the exceptions and the names of _LAZY (tests/test_api.py checks t
     "RiskscoreError",
     "RiskscoreWarning",
     "RunConflictError",
+    "RunLockedError",
     "RunManifest",
     "Scored",
     "Scorer",

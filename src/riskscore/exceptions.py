@@ -22,6 +22,7 @@ __all__ = [
     "RiskscoreError",
     "RiskscoreWarning",
     "RunConflictError",
+    "RunLockedError",
 ]
 
 
@@ -207,3 +208,16 @@ class RunConflictError(RiskscoreError):
     True
     """
 
+
+class RunLockedError(RunConflictError):
+    """Another job is writing the same output folder: it holds the folder's lock file.
+
+    The message names the holder (process id, host, start time). The lock goes with the process
+    that holds it, even on ``kill -9``, so it is never stale: wait for that job, or write elsewhere.
+
+    Examples
+    --------
+    >>> from riskscore.exceptions import RunConflictError, RunLockedError
+    >>> issubclass(RunLockedError, RunConflictError)
+    True
+    """

@@ -14,12 +14,17 @@ writers left behind.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import errno
 import gzip
 import hashlib
+import json
 import os
+import re
+import socket
 import stat
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,8 +34,15 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-__all__ = ["ARROW_SCHEMAS", "atomic_parquet_writer", "fingerprint", "input_files", "iter_batches",
-           "read_bytes_limited", "read_table", "sha256_file", "write_parquet", "write_text"]
+from riskscore.exceptions import RunLockedError
+
+__all__ = ["ARROW_SCHEMAS", "LOCK_FILE", "atomic_parquet_writer", "fingerprint", "folder_lock", "input_files",
+           "iter_batches", "make_folder", "read_bytes_limited", "read_table", "remove_stale_temporaries",
+           "sha256_file", "write_parquet", "write_text"]
+
+#: The lock file a job holds in the folder it writes (:func:`folder_lock`).
+LOCK_FILE = ".riskscore.lock"
+_TEMPORARY = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.tmp$")
 
 #: Storage types of the contract tables: dates as date32, contact times as UTC microseconds.
 ARROW_SCHEMAS: dict[str, pa.Schema] = {
@@ -137,12 +149,10 @@ def atomic_parquet_writer(path: str | os.PathLike[str], schema: pa.Schema) -> It
         writer.close()
         os.replace(tmp, target)
     except BaseException as err:
-        try:
+        with contextlib.suppress(OSError):  # a full disk fails the footer too: report the first error
             writer.close()
-        except OSError:  # a full disk fails the footer too: the first error is the one to report
-            pass
         tmp.unlink(missing_ok=True)
-        if isinstance(err, OSError) and not str(target) in str(err):
+        if isinstance(err, OSError) and str(target) not in str(err):
             raise _cannot(err, "cannot write", target) from err
         raise
 
