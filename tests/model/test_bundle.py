@@ -14,6 +14,10 @@ from riskscore.labels import rolling_as_of_dates
 from riskscore.model import RepaymentModel, load_bundle, save_bundle
 from riskscore.snapshots import split_xy
 
+# These bundles are saved without reference distributions on purpose (smaller, faster);
+# test_bundle_hostile.py checks the warning that says drift monitoring is then off.
+pytestmark = pytest.mark.filterwarnings("ignore::riskscore.exceptions.MonitoringOffWarning")
+
 
 @pytest.fixture(scope="module")
 def fitted():

@@ -32,7 +32,8 @@ def trained(world, tmp_path_factory):
                           model=RepaymentModel(n_estimators=30, random_state=0))
     folder = tmp_path_factory.mktemp("bundles") / "nondefault"
     save_bundle(model, folder, metrics=report["metrics"], label_definition=report["label_definition"],
-                training_window=report["training_window"], feature_builder=report["feature_builder"])
+                training_window=report["training_window"], feature_builder=report["feature_builder"],
+                reference=report["reference"])
     return model, folder
 
 

@@ -6,6 +6,7 @@ Markdown), and loading verifies each file's SHA-256 and the feature contract fir
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -14,28 +15,33 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-import lightgbm as lgb
 import numpy as np
 
 from riskscore.exceptions import BundleError, BundleVersionWarning
 from riskscore.features import REGISTRY_VERSION, FeatureBuilder
 from riskscore.io import sha256_file
+from riskscore.model._bundle_io import (
+    FILES,
+    FORMAT_VERSION,
+    REFERENCE,
+    BundleFiles,
+    check_agreement,
+    check_metrics,
+    check_reference,
+    check_spec,
+    parse_booster,
+    read_bundle,
+    read_manifest,
+)
 from riskscore.model._hazard import HazardGBM
 from riskscore.model._repayment import RepaymentModel
 from riskscore.model._scaling import ScoreScaling
 
 __all__ = ["bundle_digest", "feature_builder", "load_bundle", "save_bundle"]
 
-# 1.1 adds reference.json (optional: 1.0 bundles load without it); 1.2 records in model.json (so
-# under its hash) how the features were built, the registry version, the label definition and the
-# training window. Older bundles load with a warning that states the defaults assumed.
-FORMAT_VERSION = "1.2"
 #: FeatureBuilder settings a bundle records (``validate`` is about the caller, not the features).
 _BUILDER_PARAMS = ("lookahead_days", "windows", "tolerance", "contacts", "population")
 _PACKAGES = ("riskscore", "lightgbm", "scikit-learn", "numpy", "pandas")
-_FILES = ("likelihood.txt", "timing.txt", "model.json", "metrics.json", "model_card.md")
-#: Written when the training reference distributions are given (monitoring, :mod:`riskscore.monitor`).
-_REFERENCE = "reference.json"
 
 
 def _builder_settings(model: RepaymentModel, builder: FeatureBuilder | None) -> dict[str, Any]:
@@ -188,58 +194,39 @@ def save_bundle(model: RepaymentModel, path: str | os.PathLike[str], *, metrics:
                                 "feature_builder": builder, "feature_registry_version": REGISTRY_VERSION,
                                 "features": list(model.feature_names_in_)}
     (tmp / "model_card.md").write_text(_card(model, manifest, metrics))
-    files = list(_FILES)
+    files = list(FILES)
     if reference is not None:
-        (tmp / _REFERENCE).write_text(json.dumps(reference, sort_keys=True) + "\n")
-        files.append(_REFERENCE)
+        (tmp / REFERENCE).write_text(json.dumps(reference, sort_keys=True) + "\n")
+        files.append(REFERENCE)
     manifest["sha256"] = {name: sha256_file(tmp / name) for name in files}
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     os.replace(tmp, folder)
     return folder
 
 
-def _verified_manifest(folder: Path) -> dict[str, Any]:
-    path = folder / "manifest.json"
-    if not path.exists():
-        raise BundleError(f"'{folder}' is not a model bundle: manifest.json is missing.")
-    manifest = json.loads(path.read_text())
-    if not isinstance(manifest, dict) or manifest.get("format") != "riskscore-bundle":
-        raise BundleError(f"'{path}' does not describe a riskscore bundle.")
-    major = str(manifest.get("format_version", "")).split(".")[0]
-    if major != FORMAT_VERSION.split(".")[0]:
-        raise BundleError(f"Bundle format {manifest.get('format_version')} is not supported by this riskscore "
-                          f"(reads {FORMAT_VERSION}); retrain or load it with a matching riskscore version.")
-    optional = [_REFERENCE] if _REFERENCE in manifest.get("sha256", {}) else []
-    for name in [*_FILES, *optional]:
-        file = folder / name
-        if not file.exists():
-            raise BundleError(f"'{file}' is missing from the bundle.")
-        if sha256_file(file) != manifest["sha256"].get(name):
-            raise BundleError(f"'{file}' does not match the SHA-256 in manifest.json: the file was changed "
-                              "after the bundle was saved.")
-    differ = {p: (v, version(p)) for p, v in manifest.get("versions", {}).items() if version(p) != v}
-    if differ:
-        text = ", ".join(f"{p} {a} -> {b}" for p, (a, b) in differ.items())
-        warnings.warn(f"The bundle was saved with other versions ({text}); predictions may differ slightly.",
-                      BundleVersionWarning, stacklevel=3)
-    return manifest
-
-
 def bundle_digest(path: str | os.PathLike[str]) -> str:
-    """The SHA-256 of a bundle's ``manifest.json``, which lists the SHA-256 of every other file.
+    """The digest of a whole bundle: the SHA-256 of its ``manifest.json``.
 
-    It pins the whole bundle: pass it to :func:`load_bundle` (``sha256=``) or
-    ``riskscore score --model-sha256`` to refuse any other bundle.
+    The manifest holds every field of the bundle's description (format, package versions,
+    feature builder, features, label definition, training window) and the SHA-256 of every
+    file the bundle is made of, and loading checks each file against it; so this one value pins
+    the whole bundle. Pass it to :func:`load_bundle` (``sha256=``),
+    :meth:`riskscore.Scorer.from_bundle` or ``riskscore score --model-sha256`` to refuse any
+    other bundle; ``riskscore train`` prints it, and every run manifest records it
+    (``model.sha256``). The manifest is read with the limits of every bundle file (a regular
+    file, no link, at most 64 MiB).
+
+    Raises
+    ------
+    BundleError
+        When the folder or its manifest is missing or not a regular file.
 
     Examples
     --------
     >>> len(bundle_digest("models/sample"))
     64
     """
-    file = Path(path) / "manifest.json"
-    if not file.exists():
-        raise BundleError(f"'{Path(path)}' is not a model bundle: manifest.json is missing.")
-    return sha256_file(file)
+    return hashlib.sha256(read_manifest(Path(path))).hexdigest()
 
 
 def _recorded_builder(folder: Path, manifest: dict[str, Any], spec: dict[str, Any]) -> FeatureBuilder:
@@ -260,12 +247,46 @@ def _recorded_builder(folder: Path, manifest: dict[str, Any], spec: dict[str, An
     if recorded != REGISTRY_VERSION:
         raise BundleError(f"'{folder}' was built with feature registry version {recorded}; this riskscore "
                           f"makes version {REGISTRY_VERSION} features. Retrain the bundle (riskscore train).")
-    return FeatureBuilder(**{**settings, "windows": tuple(settings["windows"]), "validate": False})
+    fb = FeatureBuilder(**{**settings, "windows": tuple(settings["windows"]), "validate": False})
+    if [str(c) for c in fb.get_feature_names_out()] != spec["features"]:
+        raise BundleError(f"'{folder / 'model.json'}': its feature_builder does not make its features.")
+    return fb
+
+
+def _model(files: BundleFiles, spec: dict[str, Any]) -> RepaymentModel:
+    """The fitted RepaymentModel that ``spec`` (model.json) and the two LightGBM text models describe."""
+    params = _current_params(spec["params"])
+    params["scaling"] = ScoreScaling(**params["scaling"])
+    model = RepaymentModel(**params)
+    model.likelihood_days_ = int(model.likelihood_days)
+    model.feature_names_in_ = np.asarray(spec["features"], dtype=object)
+    model.n_features_in_ = len(spec["features"])
+    model.classes_ = np.array([False, True])
+    model.likelihood_ = parse_booster(files, "likelihood.txt", model.n_features_in_)
+    model.likelihood_.best_iteration = spec["likelihood_best_iteration"]
+    model.calibrator_ = spec["calibration"]
+    model.grade_edges_ = np.asarray(spec["grade_edges"], dtype=float)
+    timing = HazardGBM(**spec["timing"]["params"])
+    timing.booster_ = parse_booster(files, "timing.txt", model.n_features_in_ + 1)  # + the interval
+    timing.interval_edges_ = np.asarray(spec["timing"]["interval_edges"], dtype=float)
+    timing.best_iteration_ = spec["timing"]["best_iteration"]
+    timing.n_features_in_ = model.n_features_in_
+    timing.feature_names_in_ = model.feature_names_in_
+    model.timing_ = timing
+    model.feature_builder_ = _recorded_builder(files.folder, files.manifest, spec)
+    return model
 
 
 def load_bundle(path: str | os.PathLike[str], *, features: list[str] | None = None,
                 sha256: str | None = None) -> RepaymentModel:
     """Load a bundle written by :func:`save_bundle`, verifying every file first.
+
+    Every file is read once, with limits (a regular file inside the folder, never a symbolic
+    link, a FIFO or a device; at most 64 MiB of JSON, 1 GiB per LightGBM model; JSON nested at
+    most 64 levels), checked against the SHA-256 the manifest lists, and only then parsed.
+    Files the manifest does not list are not read. A bundle without ``reference.json``
+    loads with a :class:`~riskscore.exceptions.MonitoringOffWarning`: runs with it have no
+    drift monitoring.
 
     Parameters
     ----------
@@ -280,54 +301,43 @@ def load_bundle(path: str | os.PathLike[str], *, features: list[str] | None = No
     Returns
     -------
     RepaymentModel
-        Fitted, with ``manifest_`` (the bundle's manifest), ``reference_`` (training
-        distributions or ``None``) and ``feature_builder_`` (the
+        Fitted, with ``manifest_`` (the bundle's manifest), ``bundle_digest_`` (its
+        :func:`bundle_digest`, of the manifest that was read), ``metrics_`` (``metrics.json``),
+        ``reference_`` (training distributions or ``None``) and ``feature_builder_`` (the
         :class:`~riskscore.features.FeatureBuilder` with the recorded settings).
 
     Raises
     ------
     riskscore.exceptions.BundleError
-        Naming the file that is missing or altered, or the columns that differ.
+        Naming the bundle, the file and what is wrong: missing, a link or not a regular file,
+        too large, altered, malformed; the columns that differ; both digests when the pin
+        differs.
 
     Examples
     --------
     >>> model = load_bundle("models/sample")
     >>> model.feature_builder_.get_params()["lookahead_days"]
     7
+    >>> model.bundle_digest_ == bundle_digest("models/sample")
+    True
     """
     folder = Path(path)
-    if sha256 is not None and bundle_digest(folder) != str(sha256).lower():
-        raise BundleError(f"'{folder}' is not the pinned bundle: its digest is {bundle_digest(folder)}, the pin "
-                          f"{sha256}.")
-    manifest = _verified_manifest(folder)
-    spec = json.loads((folder / "model.json").read_text())
+    files = read_bundle(folder, sha256=sha256)
+    spec = check_spec(files)
     if features is not None and list(features) != spec["features"]:
         missing = sorted(set(spec["features"]) - set(features))
         extra = sorted(set(features) - set(spec["features"]))
         raise BundleError(f"The feature contract differs from the bundle's: missing {missing}, unexpected {extra}"
                           + ("" if missing or extra else ", or in another order") + ".")
-    params = _current_params(spec["params"])
-    params["scaling"] = ScoreScaling(**params["scaling"])
-    model = RepaymentModel(**params)
-    model.likelihood_days_ = int(model.likelihood_days)
-    model.feature_names_in_ = np.asarray(spec["features"], dtype=object)
-    model.n_features_in_ = len(spec["features"])
-    model.classes_ = np.array([False, True])
-    model.likelihood_ = lgb.Booster(model_file=str(folder / "likelihood.txt"))
-    model.likelihood_.best_iteration = spec["likelihood_best_iteration"]
-    model.calibrator_ = spec["calibration"]
-    model.grade_edges_ = np.asarray(spec["grade_edges"])
-    timing = HazardGBM(**spec["timing"]["params"])
-    timing.booster_ = lgb.Booster(model_file=str(folder / "timing.txt"))
-    timing.interval_edges_ = np.asarray(spec["timing"]["interval_edges"], dtype=float)
-    timing.best_iteration_ = spec["timing"]["best_iteration"]
-    timing.n_features_in_ = model.n_features_in_
-    timing.feature_names_in_ = model.feature_names_in_
-    model.timing_ = timing
-    model.manifest_ = manifest
-    model.feature_builder_ = _recorded_builder(folder, manifest, spec)
-    ref = folder / _REFERENCE
-    model.reference_ = json.loads(ref.read_text()) if _REFERENCE in manifest["sha256"] else None
+    try:
+        model = _model(files, spec)
+    except (TypeError, ValueError) as err:  # parameters no riskscore writes (an unknown name, a bad value)
+        raise BundleError(f"'{folder / 'model.json'}' holds parameters this riskscore cannot use: {err}") from err
+    check_agreement(files, spec)
+    model.manifest_ = files.manifest
+    model.bundle_digest_ = files.digest
+    model.metrics_ = check_metrics(files)
+    model.reference_ = check_reference(files)
     return model
 
 
