@@ -163,11 +163,13 @@ def psi_summary(reference: Mapping[str, Any] | None, counts: Mapping[str, list[i
     >>> ref = {"columns": {"likelihood": {"edges": [0.5], "shares": [0.5, 0.5, 0.0]}}}
     >>> psi_summary(ref, {"likelihood": [90, 10, 0]})["flagged"]
     ['likelihood']
-    >>> psi_summary(None, {})["available"]
-    False
+    >>> off = psi_summary(None, {})
+    >>> off["available"], off["why"].startswith("the bundle has no reference.json")
+    (False, True)
     """
     if not reference:
-        return {"available": False, "reason": "the bundle has no reference distributions (retrain it)"}
+        return {"available": False, "why": "the bundle has no reference.json (training distributions), so drift "
+                "monitoring is off; retrain it (riskscore train) to turn it on"}
     table = psi_table(reference, counts)
     return {"available": True, "thresholds": {"moderate": PSI_WARN, "major": PSI_ALERT},
             "score": table.loc[table["column"] == "likelihood"].to_dict("records"),
