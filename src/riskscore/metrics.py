@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["bootstrap_interval", "calibration_table", "concordance_index", "expected_calibration_error",
-           "integrated_brier_score", "kaplan_meier", "population_stability_index"]
+__all__ = ["bootstrap_interval", "calibration_table", "concordance_index", "expected_calibration_error", "gini",
+           "integrated_brier_score", "kaplan_meier", "ks_statistic", "population_stability_index", "score_bands"]
 
 
 class _Fenwick:
@@ -182,6 +182,118 @@ def expected_calibration_error(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -
     order = np.argsort(p, kind="stable")
     bins = np.array_split(order, min(n_bins, len(p)))
     return float(sum(len(b) * abs(y[b].mean() - p[b].mean()) for b in bins if len(b)) / len(p))
+
+
+def _binary_scores(y: object, score: object) -> tuple[np.ndarray, np.ndarray]:
+    y, score = np.asarray(y), np.asarray(score, dtype=float)
+    if y.ndim != 1 or y.shape != score.shape:
+        raise ValueError(f"y and score must be 1-d and of the same length, got shapes {y.shape} and {score.shape}.")
+    if not np.isfinite(score).all():
+        raise ValueError("score must be finite (no NaN or infinity).")
+    labels = np.unique(y)
+    if len(labels) != 2 or not set(labels.tolist()) <= {0, 1}:  # True == 1 and False == 0 in a set
+        raise ValueError(f"y must hold both classes 0/1 (or False/True), got the values {labels.tolist()[:5]}.")
+    return y.astype(bool), score
+
+
+def ks_statistic(y: object, score: object) -> float:
+    """Kolmogorov-Smirnov statistic: the largest gap between the score's distributions in the two classes.
+
+    ``max_t |F1(t) - F0(t)|`` where ``F1`` and ``F0`` are the empirical distribution functions of
+    ``score`` among ``y == 1`` and ``y == 0``; 0 when the score does not separate them, 1 when it
+    separates them perfectly. Ties are handled exactly (the gap is read between distinct scores).
+
+    Parameters
+    ----------
+    y : array-like of {0, 1} or bool
+    score : array-like of float
+        Higher means more likely ``y == 1`` (any monotone transform gives the same KS).
+
+    Examples
+    --------
+    >>> from riskscore.metrics import ks_statistic
+    >>> ks_statistic([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    0.5
+    >>> ks_statistic([0, 1], [0.2, 0.9])
+    1.0
+    """
+    y, score = _binary_scores(y, score)
+    values = np.unique(score)
+    f1 = np.searchsorted(np.sort(score[y]), values, side="right") / y.sum()
+    f0 = np.searchsorted(np.sort(score[~y]), values, side="right") / (~y).sum()
+    return float(np.max(np.abs(f1 - f0)))
+
+
+def gini(y: object, score: object) -> float:
+    """Gini coefficient (accuracy ratio) of a score: ``2 * AUC - 1``.
+
+    Examples
+    --------
+    >>> from riskscore.metrics import gini
+    >>> gini([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    0.5
+    """
+    y, score = _binary_scores(y, score)
+    pos, neg = score[y], score[~y]
+    # Mann-Whitney with midranks: exact with ties, no scikit-learn needed.
+    ranks = _midranks(np.concatenate([pos, neg]))
+    auc = (ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg))
+    return float(2 * auc - 1)
+
+
+def _midranks(x: np.ndarray) -> np.ndarray:
+    order = np.argsort(x, kind="stable")
+    sorted_x = x[order]
+    starts = np.flatnonzero(np.r_[True, sorted_x[1:] != sorted_x[:-1]])
+    ends = np.r_[starts[1:], len(x)]
+    mid = (starts + ends + 1) / 2.0  # 1-based average rank of each run of ties
+    ranks = np.empty(len(x))
+    ranks[order] = np.repeat(mid, ends - starts)
+    return ranks
+
+
+def score_bands(y: object, points: object, width: float = 20.0) -> list[dict[str, float | None]]:
+    """The score-band table of a scorecard: observed repayment by band of points.
+
+    Bands are ``width`` points wide, aligned on multiples of ``width``, best band first. Per
+    band: ``points_low`` (inclusive), ``points_high`` (exclusive), ``rows``, ``repaid`` (rows
+    with ``y``), ``repaid_rate``, ``odds`` (repaid : not repaid; ``None`` when none failed, so
+    the table stays valid JSON), ``share`` of all rows and the cumulative shares from the best band down of rows
+    (``cum_share``), of repaid rows (``cum_repaid_share``) and of not-repaid rows
+    (``cum_not_repaid_share``). The largest gap between the last two is the KS of the bands.
+
+    Parameters
+    ----------
+    y : array-like of {0, 1} or bool
+        1 / True: repaid within the horizon.
+    points : array-like of float
+        Score points (higher: more likely to repay), e.g. ``RepaymentModel.points``.
+    width : float > 0, default 20
+        Points per band (20 is the usual points-to-double-the-odds).
+
+    Examples
+    --------
+    >>> from riskscore.metrics import score_bands
+    >>> bands = score_bands([1, 1, 0, 1, 0], [655, 642, 631, 610, 590])
+    >>> [(b["points_low"], b["rows"], b["repaid_rate"]) for b in bands]
+    [(640.0, 2, 1.0), (620.0, 1, 0.0), (600.0, 1, 1.0), (580.0, 1, 0.0)]
+    """
+    if not np.isfinite(width) or width <= 0:
+        raise ValueError(f"width must be a positive number of points, got {width!r}.")
+    y, points = _binary_scores(y, points)
+    band = np.floor(points / width)
+    out, cum, cum_pos, cum_neg = [], 0, 0, 0
+    n, n_pos, n_neg = len(y), int(y.sum()), int((~y).sum())
+    for b in np.unique(band)[::-1]:
+        inside = band == b
+        rows, repaid = int(inside.sum()), int(y[inside].sum())
+        cum, cum_pos, cum_neg = cum + rows, cum_pos + repaid, cum_neg + rows - repaid
+        out.append({"points_low": float(b * width), "points_high": float((b + 1) * width), "rows": rows,
+                    "repaid": repaid, "repaid_rate": repaid / rows,
+                    "odds": None if repaid == rows else repaid / (rows - repaid),
+                    "share": rows / n, "cum_share": cum / n, "cum_repaid_share": cum_pos / n_pos,
+                    "cum_not_repaid_share": cum_neg / n_neg})
+    return out
 
 
 def calibration_table(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> list[dict[str, float]]:

@@ -110,6 +110,9 @@ def split_xy(snapshots: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
 
     Returns ``X`` (the feature columns) and ``y``, a structured array with fields
     ``event`` (bool) and ``time`` (float), as ``sksurv.util.Surv.from_arrays`` builds it.
+    ``X`` is indexed by ``borrower_id`` and ``as_of`` (those present), so that
+    :class:`riskscore.labels.BorrowerTimeSplit` and ``RepaymentModel.fit`` without ``eval_set``
+    can keep one borrower's snapshots together and respect time.
 
     Examples
     --------
@@ -120,11 +123,18 @@ def split_xy(snapshots: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     >>> X, y = split_xy(snaps)
     >>> list(X.columns), y.dtype.names, bool(y["event"][0])
     (['days_past_due'], ('event', 'time'), True)
+    >>> X.index.names
+    FrozenList(['borrower_id', 'as_of'])
     """
     missing = {"time", "event"} - set(snapshots.columns)
     if missing:
         raise ValueError(f"snapshots lack the label column(s) {sorted(missing)}: build them with make_snapshots.")
     X = snapshots.drop(columns=[c for c in ("borrower_id", "as_of", "time", "event") if c in snapshots])
+    keys = [c for c in ("borrower_id", "as_of") if c in snapshots]
+    if keys:
+        # who and when travel with the rows (as the index, never as features): time- and
+        # borrower-aware splits and RepaymentModel's own hold-out read them
+        X.index = pd.MultiIndex.from_frame(snapshots[keys]) if len(keys) > 1 else pd.Index(snapshots[keys[0]])
     y = np.empty(len(snapshots), dtype=[("event", bool), ("time", float)])
     y["event"] = snapshots["event"].to_numpy(bool)
     y["time"] = snapshots["time"].to_numpy(float)

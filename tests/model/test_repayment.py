@@ -77,8 +77,10 @@ def test_monotone_constraints_come_from_the_registry(model, split):
 
 def test_errors(split):
     (X, y), _, _ = split
-    with pytest.raises(TypeError, match="RepaymentModel needs X as a DataFrame"):
-        RepaymentModel().fit(X.to_numpy(), y)
+    with pytest.raises(TypeError, match="RepaymentModel needs X as a DataFrame of riskscore features or a 2-d"):
+        RepaymentModel().fit([["a", "b"], ["c", "d"]], y[:2])
+    with pytest.raises(ValueError, match=r"X must be 2-d \(rows x features\), got an array of shape \(3,\)"):
+        RepaymentModel().fit([1.0, 2.0, 3.0], y[:3])
     with pytest.raises(ValueError, match=r"The 'likelihood_days' parameter of RepaymentModel must be an int among"):
         RepaymentModel(likelihood_days=31).fit(X, y)
     fitted = RepaymentModel(n_estimators=5).fit(X, y)

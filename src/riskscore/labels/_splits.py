@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from numbers import Integral
+from collections.abc import Iterator
+from numbers import Integral, Real
+from typing import ClassVar
 
+import numpy as np
 import pandas as pd
+from sklearn.model_selection import BaseCrossValidator
 
-from riskscore._compat import DATE_LIKE, FREQUENCY, Interval, validate_params
+from riskscore._compat import DATE_LIKE, FREQUENCY, Interval, validate_parameter_constraints, validate_params
 
-__all__ = ["rolling_as_of_dates", "time_split"]
+__all__ = ["BorrowerTimeSplit", "rolling_as_of_dates", "time_split"]
 
 
 @validate_params({"start": DATE_LIKE, "end": DATE_LIKE, "freq": FREQUENCY}, prefer_skip_nested_validation=True)
@@ -87,3 +91,110 @@ def time_split(
         train = train[~train["borrower_id"].isin(seen)]
         valid = valid[~valid["borrower_id"].isin(seen)]
     return train, valid, test
+
+
+class BorrowerTimeSplit(BaseCrossValidator):
+    """Cross-validation folds for snapshots: each borrower tested in one fold, trained only on the past.
+
+    Ordinary K-fold puts one borrower's snapshots of neighbouring as-of dates on both sides of a
+    split, and lets a model train on labels that look into the test period: both inflate the
+    score. Here the rows are cut once in time and the borrowers into ``n_splits`` groups. Fold
+    ``k`` tests the borrowers of group ``k`` on the as-of dates from the cut-off on (the latest
+    ``test_size`` of the rows), and trains on the *other* borrowers' rows whose label window has
+    closed before the cut-off (``as_of + embargo_days <= cutoff``). So every tested borrower is
+    tested in exactly one fold and never seen in its training rows, and no training label
+    reaches into the test period.
+
+    Who and when come from ``X``'s index levels ``borrower_id`` and ``as_of`` (as
+    :func:`riskscore.split_xy` sets them) or from columns of those names; ``groups`` passed to
+    :meth:`split` replace the borrower ids.
+
+    Parameters
+    ----------
+    n_splits : int >= 2, default 5
+        Folds (borrower groups).
+    test_size : float in (0, 1), default 0.3
+        Share of the rows on or after the cut-off date.
+    embargo_days : int >= 0, default 90
+        How far a label looks ahead (``censor_days`` of :func:`riskscore.make_snapshots`).
+    random_state : int, default 0
+        Seed of the assignment of borrowers to groups.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from riskscore.labels import BorrowerTimeSplit
+    >>> idx = pd.MultiIndex.from_product([list("abcdef"), pd.date_range("2024-01-01", periods=6, freq="30D")],
+    ...                                  names=["borrower_id", "as_of"])
+    >>> X = pd.DataFrame({"x": range(36)}, index=idx)
+    >>> cv = BorrowerTimeSplit(n_splits=2, test_size=0.2, embargo_days=30)
+    >>> [(len(train), len(test)) for train, test in cv.split(X)]
+    [(12, 6), (12, 6)]
+    """
+
+    _parameter_constraints: ClassVar[dict[str, list[object]]] = {
+        "n_splits": [Interval(Integral, 2, None, closed="left")],
+        "test_size": [Interval(Real, 0, 1, closed="neither")],
+        "embargo_days": [Interval(Integral, 0, None, closed="left")],
+        "random_state": [Interval(Integral, 0, None, closed="left")],
+    }
+
+    def __init__(self, n_splits: int = 5, *, test_size: float = 0.3, embargo_days: int = 90, random_state: int = 0):
+        self.n_splits = n_splits
+        self.test_size = test_size
+        self.embargo_days = embargo_days
+        self.random_state = random_state
+
+    def get_n_splits(self, X: object = None, y: object = None, groups: object = None) -> int:
+        """The number of folds, ``n_splits``."""
+        return self.n_splits
+
+    def _check(self) -> None:
+        validate_parameter_constraints(self._parameter_constraints, vars(self), caller_name=type(self).__name__)
+
+    @staticmethod
+    def _column(X: object, name: str) -> np.ndarray | None:
+        index = getattr(X, "index", None)
+        if index is not None and name in (index.names or []):
+            return np.asarray(index.get_level_values(name))
+        if isinstance(X, pd.DataFrame) and name in X.columns:
+            return X[name].to_numpy()
+        return None
+
+    def split(self, X: object, y: object = None, groups: object = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield ``(train, test)`` row positions of each fold.
+
+        Raises
+        ------
+        ValueError
+            When ``X`` carries no ``as_of`` (index level or column), no borrower ids are found
+            (``groups``, index level or column ``borrower_id``), or a fold would be empty.
+        """
+        self._check()
+        as_of = self._column(X, "as_of")
+        if as_of is None:
+            raise ValueError("BorrowerTimeSplit needs the as-of date of every row: X's index level or column "
+                             "'as_of' (riskscore.split_xy keeps it in the index).")
+        borrowers = np.asarray(groups) if groups is not None else self._column(X, "borrower_id")
+        if borrowers is None:
+            raise ValueError("BorrowerTimeSplit needs the borrower of every row: pass groups=, or give X an index "
+                             "level or column 'borrower_id'.")
+        as_of = pd.DatetimeIndex(pd.to_datetime(as_of))
+        if len(borrowers) != len(as_of):
+            raise ValueError(f"groups has {len(borrowers)} values for {len(as_of)} rows.")
+        n = len(as_of)
+        ordered = as_of.sort_values()
+        cutoff = ordered[min(int(np.floor(n * (1 - self.test_size))), n - 1)]
+        codes, uniques = pd.factorize(pd.Series(borrowers, dtype=object).astype(str))
+        group = np.random.default_rng(self.random_state).permutation(len(uniques)) % self.n_splits
+        row_group = group[codes]
+        later = np.asarray(as_of >= cutoff)
+        closed = np.asarray(as_of + pd.Timedelta(days=self.embargo_days) <= cutoff)
+        for k in range(self.n_splits):
+            train = np.flatnonzero(closed & (row_group != k))
+            test = np.flatnonzero(later & (row_group == k))
+            if len(train) == 0 or len(test) == 0:
+                raise ValueError(f"BorrowerTimeSplit: fold {k} has {len(train)} training and {len(test)} test rows "
+                                 f"(cut-off {cutoff.date()}, embargo {self.embargo_days} days): lower n_splits, "
+                                 "embargo_days or test_size, or give more as-of dates.")
+            yield train, test

@@ -10,7 +10,7 @@ from typing import ClassVar
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator
 from sklearn.isotonic import IsotonicRegression
 from sklearn.utils.validation import check_is_fitted
 
@@ -34,7 +34,43 @@ def _registry_monotone(columns: list[str]) -> dict[str, int]:
     return {c: int(m) for c, m in monotone.items() if m != 0}
 
 
-class RepaymentModel(ClassifierMixin, BaseEstimator):
+def _holdout(X: pd.DataFrame, y: np.ndarray, fraction: float, horizon: int, seed: int | None
+             ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Rows to fit on and rows held out for early stopping: by as-of date, else by borrower, else at random."""
+    n = len(X)
+    names = list(X.index.names)
+    rng = np.random.default_rng(seed or 0)
+    event, time = y["event"], y["time"]
+    held = None
+    if "as_of" in names:
+        as_of = pd.DatetimeIndex(X.index.get_level_values("as_of"))
+        cutoff = as_of.sort_values()[min(int(np.floor(n * (1 - fraction))), n - 1)]
+        held = np.flatnonzero(as_of >= cutoff)
+        # an earlier row whose label window reaches the held-out dates would leak their outcomes
+        fit = np.flatnonzero(as_of + pd.Timedelta(days=horizon) <= cutoff)
+    elif "borrower_id" in names:
+        codes, uniques = pd.factorize(X.index.get_level_values("borrower_id"))
+        chosen = rng.random(len(uniques)) < fraction
+        held, fit = np.flatnonzero(chosen[codes]), np.flatnonzero(~chosen[codes])
+    else:
+        warnings.warn("RepaymentModel.fit without eval_set: X's index names neither 'as_of' nor 'borrower_id', "
+                      f"so {fraction:.0%} of the rows are held out at random for early stopping and calibration "
+                      "(one borrower's snapshots may sit on both sides). Build X with riskscore.split_xy, or "
+                      "pass eval_set.", UserWarning, stacklevel=3)
+        chosen = rng.random(n) < fraction
+        held, fit = np.flatnonzero(chosen), np.flatnonzero(~chosen)
+    label = event & (time <= horizon)
+    known = event | (time >= horizon)
+    usable = all(len(np.unique(label[rows][known[rows]])) == 2 and event[rows].any() for rows in (fit, held))
+    if not usable:
+        warnings.warn(f"RepaymentModel.fit without eval_set: a {fraction:.0%} hold-out of these {n} rows leaves "
+                      "one side without both outcomes, so there is no early stopping and no calibration; pass "
+                      "eval_set or more rows.", UserWarning, stacklevel=3)
+        return np.arange(n), None
+    return fit, held
+
+
+class RepaymentModel(BaseEstimator):
     """Likelihood and timing of repayment from riskscore features.
 
     Two LightGBM heads share the label ``y`` (structured: event, time):
@@ -76,6 +112,16 @@ class RepaymentModel(ClassifierMixin, BaseEstimator):
         With a validation split: isotonic when it lowers ECE ("auto") or always.
     early_stopping_rounds : int >= 1, default 50
         With a validation split in ``fit``.
+    validation_fraction : float in (0, 0.5] or None, default 0.2
+        When ``fit`` gets no ``eval_set``, this share of the rows is held out for early stopping
+        and calibration (like scikit-learn's ``HistGradientBoostingClassifier``, the final model
+        is not refitted on them). The split respects time and borrowers when ``X`` says who and
+        when, as :func:`riskscore.split_xy` does with its index (``borrower_id``, ``as_of``): the
+        latest as-of dates are held out, and earlier rows whose ``likelihood_days`` label window
+        reaches into them are left out of training; with only ``borrower_id``, whole borrowers are
+        held out. Without either, the rows are split at random with a warning (one borrower's
+        snapshots then sit on both sides). ``None``: no early stopping and no calibration, every
+        row fits both heads for ``n_estimators`` rounds.
     scaling : ScoreScaling, optional
         Points scaling (600 points at 50:1, 20 PDO by default).
     random_state : int >= 0, optional
@@ -108,6 +154,14 @@ class RepaymentModel(ClassifierMixin, BaseEstimator):
     ...     print(err)
     The 'likelihood_days' parameter of RepaymentModel must be an int among
     {1, 2, 3, 4, 5, 7, 10, 14, 21, 30, 45, 60, 75, 90}. Got 31 instead.
+    It is not a scikit-learn *classifier* although it has ``predict_proba``: its ``y`` is a
+    survival label, so scikit-learn must not stratify folds on it (it would treat every
+    (event, time) pair as a class); model selection uses plain or :class:`BorrowerTimeSplit` folds.
+    Fitted without ``eval_set``, it holds out ``validation_fraction`` of the rows itself, by
+    as-of date when ``X`` carries it (``split_xy`` puts ``borrower_id`` and ``as_of`` in the
+    index), and :meth:`score` is the AUC of the likelihood, so scikit-learn's model selection
+    works with its defaults (``cross_val_score(model, X, y, cv=BorrowerTimeSplit())``).
+
     >>> model = load_bundle("models/sample")   # fitted: see riskscore.model.train
     >>> model.likelihood_days_, model.feature_names_in_[:2].tolist()
     (30, ['share_late_3', 'share_late30_3'])
@@ -123,6 +177,7 @@ class RepaymentModel(ClassifierMixin, BaseEstimator):
         "monotone": [StrOptions({"registry"}), dict, None],
         "calibration": [StrOptions({"auto", "isotonic", "none"})],
         "early_stopping_rounds": [Interval(Integral, 1, None, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 0.5, closed="right"), None],
         "scaling": [ScoreScaling, None],
         "random_state": [Interval(Integral, 0, None, closed="left"), None],
         "horizon_days": [IntOptions(DEFAULT_EDGES[1:]), Hidden(StrOptions({"deprecated"}))],
@@ -130,8 +185,9 @@ class RepaymentModel(ClassifierMixin, BaseEstimator):
 
     def __init__(self, likelihood_days: int = 30, *, n_estimators: int = 600, learning_rate: float = 0.05,
                  num_leaves: int = 31, max_depth: int = 6, min_child_samples: int = 100, monotone: object = "registry",
-                 calibration: str = "auto", early_stopping_rounds: int = 50, scaling: ScoreScaling | None = None,
-                 random_state: int | None = None, horizon_days: int | str = "deprecated"):
+                 calibration: str = "auto", early_stopping_rounds: int = 50, validation_fraction: float | None = 0.2,
+                 scaling: ScoreScaling | None = None, random_state: int | None = None,
+                 horizon_days: int | str = "deprecated"):
         self.likelihood_days = likelihood_days
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
@@ -141,16 +197,29 @@ class RepaymentModel(ClassifierMixin, BaseEstimator):
         self.monotone = monotone
         self.calibration = calibration
         self.early_stopping_rounds = early_stopping_rounds
+        self.validation_fraction = validation_fraction
         self.scaling = scaling
         self.random_state = random_state
         self.horizon_days = horizon_days
 
     # -- fitting -----------------------------------------------------------------------------
-    @staticmethod
-    def _check(X: object) -> pd.DataFrame:
-        if not isinstance(X, pd.DataFrame):
-            raise TypeError(f"RepaymentModel needs X as a DataFrame of riskscore features, got {type(X).__name__}.")
-        return X
+    def _check(self, X: object) -> pd.DataFrame:
+        """X as a DataFrame: a 2-d array (e.g. from a scikit-learn imputer) takes the fitted column names."""
+        if isinstance(X, pd.DataFrame):
+            return X
+        try:
+            arr = np.asarray(X, dtype=float)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"RepaymentModel needs X as a DataFrame of riskscore features or a 2-d numeric array, "
+                            f"got {type(X).__name__}.") from err
+        if arr.ndim != 2:
+            raise ValueError(f"X must be 2-d (rows x features), got an array of shape {arr.shape}.")
+        names = getattr(self, "feature_names_in_", None)
+        if names is None:
+            names = [f"x{i}" for i in range(arr.shape[1])]
+        elif len(names) != arr.shape[1]:
+            raise ValueError(f"X has {arr.shape[1]} columns; the model was fitted with {len(names)} features.")
+        return pd.DataFrame(arr, columns=list(names))
 
     def _resolve_likelihood_days(self) -> int:
         if isinstance(self.horizon_days, str) and self.horizon_days == "deprecated":
@@ -173,11 +242,19 @@ class RepaymentModel(ClassifierMixin, BaseEstimator):
         """Fit both heads; ``eval_set`` (a later, time-based split) drives early stopping and calibration."""
         self._validate_params()
         self.likelihood_days_ = self._resolve_likelihood_days()
+        if hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_  # a refit names array columns afresh
         X = self._check(X)
         columns = [str(c) for c in X.columns]
         self.feature_names_in_ = np.asarray(columns, dtype=object)
         self.n_features_in_ = len(columns)
         self.classes_ = np.array([False, True])
+        if eval_set is None and self.validation_fraction is not None:
+            fit_rows, held = _holdout(X, np.asarray(y), self.validation_fraction, self.likelihood_days_,
+                                      self.random_state)
+            if held is not None:
+                eval_set = (X.iloc[held], np.asarray(y)[held])
+                X, y = X.iloc[fit_rows], np.asarray(y)[fit_rows]
         target, known = self._binary(y)
         mono = self._monotone_list(columns)
         params = {"objective": "binary", "learning_rate": self.learning_rate, "num_leaves": self.num_leaves,
@@ -212,9 +289,42 @@ class RepaymentModel(ClassifierMixin, BaseEstimator):
         self.grade_edges_ = np.quantile(points, np.linspace(0, 1, len(GRADES) + 1)[1:-1])[::-1]
         return self
 
+    def score(self, X: pd.DataFrame, y: object, sample_weight: object = None) -> float:
+        """AUC of the likelihood on the rows whose outcome at ``likelihood_days_`` is known.
+
+        The default metric of scikit-learn's model selection (``cross_val_score``,
+        ``GridSearchCV``) for this estimator: the label is the survival label ``y`` (event, time),
+        read as "repaid within ``likelihood_days_``"; rows censored before the horizon are left
+        out, as in training.
+
+        Parameters
+        ----------
+        X : DataFrame of features
+        y : structured array (event, time)
+        sample_weight : array-like, optional
+            Weights of the rows (only those known at the horizon count).
+
+        Returns
+        -------
+        float
+            ROC AUC in [0, 1]; ``nan`` when the known rows hold a single class (AUC undefined).
+        """
+        from sklearn.metrics import roc_auc_score
+
+        check_is_fitted(self, "likelihood_")
+        target, known = self._binary(y)
+        if len(np.unique(target[known])) < 2:
+            warnings.warn("RepaymentModel.score: the rows known at the horizon hold one class; AUC is undefined.",
+                          UserWarning, stacklevel=2)
+            return float("nan")
+        weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)[known]
+        p = self.likelihood(self._check(X).iloc[np.flatnonzero(known)])
+        return float(roc_auc_score(target[known], p, sample_weight=weight))
+
     # -- prediction --------------------------------------------------------------------------
     def _features(self, X: pd.DataFrame) -> pd.DataFrame:
         check_is_fitted(self, "likelihood_")
+        X = self._check(X)
         missing = [c for c in self.feature_names_in_ if c not in X.columns]
         if missing:
             raise ValueError(f"X lacks {len(missing)} feature(s) the model was fitted with: {missing[:5]}.")

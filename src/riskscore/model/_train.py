@@ -17,9 +17,13 @@ from riskscore.metrics import (
     calibration_table,
     concordance_index,
     expected_calibration_error,
+    gini,
     integrated_brier_score,
+    ks_statistic,
+    score_bands,
 )
 from riskscore.model._repayment import DEFAULT_EDGES, RepaymentModel
+from riskscore.model._scaling import ScoreScaling
 from riskscore.monitor import reference_distribution
 from riskscore.snapshots import make_snapshots, split_xy
 
@@ -57,7 +61,8 @@ def evaluate(model: RepaymentModel, X: pd.DataFrame, y: np.ndarray, *, groups: n
     surv = 1 - curve[[f"p_repaid_{int(d)}d" for d in edges]].to_numpy()
     risk = -curve["expected_days"].to_numpy()
     # The likelihood metrics, each computed once here and resampled below with the same definition.
-    likelihood_metrics = {"auc": roc_auc_score, "log_loss": lambda a, b: log_loss(a, b, labels=[False, True]),
+    likelihood_metrics = {"auc": roc_auc_score, "gini": gini, "ks": ks_statistic,
+                          "log_loss": lambda a, b: log_loss(a, b, labels=[False, True]),
                           "brier": brier_score_loss, "ece": expected_calibration_error}
     out: dict[str, Any] = {"rows": len(X), "rows_known_at_horizon": int(known.sum())}
     out.update({name: float(f(label, p)) for name, f in likelihood_metrics.items()})
@@ -66,6 +71,7 @@ def evaluate(model: RepaymentModel, X: pd.DataFrame, y: np.ndarray, *, groups: n
         "c_index": concordance_index(y["event"], y["time"], risk),
         "integrated_brier": integrated_brier_score(y["event"], y["time"], surv, edges),
         "calibration": calibration_table(label, p),
+        "score_bands": score_bands(label, (model.scaling or ScoreScaling()).points(p)),
     })
     if n_bootstrap > 0:
         g_known = None if groups is None else np.asarray(groups)[known]
