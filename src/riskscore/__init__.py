@@ -51,7 +51,7 @@ if TYPE_CHECKING:  # what the lazy table below resolves to, for type checkers an
     from riskscore.evaluation import evaluate_policy
     from riskscore.explain import explain, reason_codes
     from riskscore.features import FeatureBuilder
-    from riskscore.labels import make_labels, rolling_as_of_dates, time_split
+    from riskscore.labels import BorrowerTimeSplit, make_labels, rolling_as_of_dates, time_split
     from riskscore.model import HazardGBM, RepaymentModel, bundle_digest, load_bundle, save_bundle, train
     from riskscore.policy import ContactPolicy, check_plans, list_profiles, load_profile, plan_portfolio
     from riskscore.report import explain_borrower, write_report
@@ -71,7 +71,7 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(("quarantine", "validate_borrowers", "validate_contacts", "validate_installments"),
                     "riskscore.schemas"),
     "FeatureBuilder": "riskscore.features",
-    **dict.fromkeys(("make_labels", "rolling_as_of_dates", "time_split"), "riskscore.labels"),
+    **dict.fromkeys(("BorrowerTimeSplit", "make_labels", "rolling_as_of_dates", "time_split"), "riskscore.labels"),
     **dict.fromkeys(("make_snapshots", "split_xy"), "riskscore.snapshots"),
     **dict.fromkeys(("HazardGBM", "RepaymentModel", "bundle_digest", "load_bundle", "save_bundle", "train"),
                     "riskscore.model"),
@@ -92,6 +92,7 @@ _SUBMODULES = frozenset({"batch", "cli", "contract", "datasets", "demo", "evalua
                          "snapshots", "spark", "testing"})
 
 __all__ = [  # the exceptions and the names of _LAZY (tests/test_api.py checks they match)
+    "BorrowerTimeSplit",
     "BundleError",
     "BundleVersionWarning",
     "ContactPolicy",

@@ -4,6 +4,7 @@ from riskscore.model._bundle import bundle_digest, feature_builder, load_bundle,
 from riskscore.model._hazard import HazardGBM
 from riskscore.model._repayment import DEFAULT_EDGES, RepaymentModel
 from riskscore.model._scaling import ScoreScaling
+from riskscore.model._selection import SCORERS
 from riskscore.model._survival import StepFunction, check_survival_y, make_survival_y
 from riskscore.model._train import evaluate, train
 
@@ -11,6 +12,7 @@ __all__ = [
     "DEFAULT_EDGES",
     "HazardGBM",
     "RepaymentModel",
+    "SCORERS",
     "ScoreScaling",
     "StepFunction",
     "bundle_digest",
