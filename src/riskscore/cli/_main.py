@@ -234,7 +234,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     print("  test (95% bootstrap interval over borrowers): " + ", ".join(
         show(k, label) for k, label in (("auc", "AUC"), ("log_loss", "log-loss"), ("ece", "ECE"),
                                         ("c_index", "C-index"), ("integrated_brier", "integrated Brier"))))
-    print(f"Bundle written to {args.out}")
+    print(f"Bundle written to {args.out}; its digest (pin it with riskscore score --model-sha256): "
+          f"{riskscore.bundle_digest(args.out)}")
     return 0
 
 
