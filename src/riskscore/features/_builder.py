@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from riskscore._compat import Interval, StrOptions, invalid_parameter
+from riskscore._compat import DATE_LIKE, Interval, StrOptions, invalid_parameter
 from riskscore.features._contacts import contact_features
 from riskscore.features._history import (
     arrears_features,
@@ -55,6 +55,10 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         Which borrowers get a row: the scoring population (something owed by
         ``as_of + lookahead_days``), or every borrower with an installment due by then (for
         outcomes that are not about repaying what is owed, e.g. a new application's default).
+    as_of : date-like, optional
+        The as-of date ``transform`` uses when it is not given one, so that the builder can be a
+        step of a scikit-learn ``Pipeline`` (whose ``transform(X)`` passes nothing else). Not
+        recorded in a model bundle: a bundle's builder is used at every run's own as-of date.
 
     Attributes
     ----------
@@ -71,6 +75,14 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
     ('borrower_id', 51)
     >>> bool((X["days_past_due"] >= 0).all())
     True
+
+    In a ``Pipeline``, the as-of date is a parameter:
+
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import FunctionTransformer
+    >>> pipe = make_pipeline(FeatureBuilder(as_of="2025-03-31"), FunctionTransformer())
+    >>> pipe.fit_transform(world.installments).shape  # no contact log: no contact features
+    (62, 42)
     """
 
     _parameter_constraints: ClassVar[dict[str, list[object]]] = {
@@ -80,17 +92,19 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         "contacts": [StrOptions({"auto"}), "boolean"],
         "validate": ["boolean"],
         "population": [StrOptions({"outstanding", "all"})],
+        "as_of": [*DATE_LIKE, None],
     }
 
     def __init__(self, lookahead_days: int = 7, *, windows: tuple[int, ...] = (3, 6, 12),
                  tolerance: float = SETTLE_TOLERANCE, contacts: str | bool = "auto", validate: bool = True,
-                 population: str = "outstanding"):
+                 population: str = "outstanding", as_of: str | pd.Timestamp | None = None):
         self.lookahead_days = lookahead_days
         self.windows = windows
         self.tolerance = tolerance
         self.contacts = contacts
         self.validate = validate
         self.population = population
+        self.as_of = as_of
 
     def _validate_params(self) -> None:
         super()._validate_params()
@@ -123,8 +137,9 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         ----------
         X : pandas.DataFrame
             The installments table.
-        as_of : date-like
-            The as-of date (required).
+        as_of : date-like, optional
+            The as-of date; by default the builder's ``as_of`` parameter (one of the two is
+            required).
         contacts : pandas.DataFrame, optional
             The contact log. Without it, contact features are missing (NaN) when
             ``contacts=True`` and absent when ``contacts="auto"``.
@@ -135,8 +150,10 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
             Indexed by ``borrower_id`` (sorted), one column per feature, float64.
         """
         self._validate_params()
+        as_of = self.as_of if as_of is None else as_of
         if as_of is None:
-            raise ValueError("FeatureBuilder.transform needs the as-of date: transform(installments, as_of=...).")
+            raise ValueError("FeatureBuilder.transform needs the as-of date: transform(installments, as_of=...), "
+                             "or FeatureBuilder(as_of=...) in a Pipeline.")
         t = pd.Timestamp(as_of)
         if t != t.normalize() or t.tzinfo is not None:
             raise ValueError(f"as_of must be a calendar date without time or time zone, got {as_of!r}.")
