@@ -124,6 +124,8 @@ def test_train_writes_a_bundle(world_dir, tmp_path):
     out = run("train", "--data", str(world_dir), "--out", str(tmp_path / "bundle"), "--freq", "28D")
     assert out.returncode == 0, out.stderr
     assert "bootstrap interval over borrowers): AUC" in out.stdout
+    digest = riskscore.bundle_digest(tmp_path / "bundle")
+    assert f"its digest (pin it with riskscore score --model-sha256): {digest}" in out.stdout
     metrics = json.loads((tmp_path / "bundle" / "metrics.json").read_text())
     for name in ("auc", "log_loss", "brier", "ece", "c_index"):
         low, high = metrics["ci"][name]
