@@ -113,3 +113,58 @@ def test_bootstrap_interval_skips_undefined_resamples_and_checks_input():
         bootstrap_interval(np.mean, y, groups=np.arange(3))
     with pytest.raises(ValueError, match="level"):
         bootstrap_interval(np.mean, y, level=95)
+
+
+# -- scorecard conventions: KS, Gini, score bands, WoE / IV ---------------------------------------
+
+_labels_and_scores = st.integers(2, 60).flatmap(lambda n: st.tuples(
+    st.lists(st.integers(0, 1), min_size=n, max_size=n).filter(lambda v: 0 < sum(v) < len(v)),
+    st.lists(st.integers(0, 6).map(float), min_size=n, max_size=n)))
+
+
+@given(_labels_and_scores)
+@settings(max_examples=150, deadline=None)
+def test_ks_and_gini_match_their_textbook_definitions(data):
+    from scipy.stats import ks_2samp
+    from sklearn.metrics import roc_auc_score
+
+    y, s = np.array(data[0]), np.array(data[1])
+    assert metrics.gini(y, s) == pytest.approx(2 * roc_auc_score(y, s) - 1, abs=1e-12)
+    assert metrics.ks_statistic(y, s) == pytest.approx(ks_2samp(s[y == 1], s[y == 0]).statistic, abs=1e-12)
+
+
+def test_ks_and_gini_refuse_one_class_and_non_finite_scores():
+    with pytest.raises(ValueError, match="y must hold both classes"):
+        metrics.ks_statistic([1, 1], [0.1, 0.2])
+    with pytest.raises(ValueError, match="score must be finite"):
+        metrics.gini([0, 1], [0.1, np.nan])
+
+
+def test_score_bands_exact():
+    bands = metrics.score_bands([1, 1, 0, 1, 0, 0], [655, 642, 645, 610, 590, 595], width=20)
+    assert [(b["points_low"], b["rows"], b["repaid"]) for b in bands] == [(640.0, 3, 2), (600.0, 1, 1),
+                                                                          (580.0, 2, 0)]
+    assert bands[0]["odds"] == 2.0 and bands[1]["odds"] is None and bands[2]["odds"] == 0.0
+    assert [b["cum_share"] for b in bands] == [0.5, 4 / 6, 1.0]
+    assert bands[-1]["cum_repaid_share"] == 1.0 and bands[-1]["cum_not_repaid_share"] == 1.0
+    # the largest gap between the cumulative shares is the KS of the banded score
+    gap = max(abs(b["cum_repaid_share"] - b["cum_not_repaid_share"]) for b in bands)
+    assert gap == pytest.approx(metrics.ks_statistic([1, 1, 0, 1, 0, 0], [640, 640, 640, 600, 580, 580]))
+
+
+def test_woe_and_iv_by_hand():
+    # the median 3 is the edge, and a value on an edge falls in the lower bin: {1, 2, 3} and {4, 4};
+    # goods 2 of 3 and 1 of 3, bads 1 of 2 in each
+    x, y = [1, 2, 3, 4, 4], [1, 0, 1, 1, 0]
+    table = metrics.woe_table(x, y, n_bins=2, smoothing=0)
+    good, bad = np.array([2 / 3, 1 / 3]), np.array([1 / 2, 1 / 2])
+    woe = np.log(good / bad)
+    assert [(b["low"], b["high"], b["rows"]) for b in table] == [(1.0, 3.0, 3), (4.0, 4.0, 2)]
+    np.testing.assert_allclose([b["woe"] for b in table], woe, atol=1e-12)
+    np.testing.assert_allclose(sum(b["iv"] for b in table), ((good - bad) * woe).sum(), atol=1e-12)
+
+
+def test_woe_puts_missing_values_in_a_bin_of_their_own():
+    table = metrics.woe_table([1.0, np.nan, 2.0, np.nan], [1, 0, 0, 1], n_bins=2)
+    assert table[-1]["rows"] == 2 and np.isnan(table[-1]["low"])
+    assert sum(b["rows"] for b in table) == 4

@@ -21,6 +21,7 @@ from riskscore.metrics import (
     integrated_brier_score,
     ks_statistic,
     score_bands,
+    woe_table,
 )
 from riskscore.model._repayment import DEFAULT_EDGES, RepaymentModel
 from riskscore.model._scaling import ScoreScaling
@@ -81,6 +82,27 @@ def evaluate(model: RepaymentModel, X: pd.DataFrame, y: np.ndarray, *, groups: n
                                            n_resamples=n_bootstrap, random_state=random_state)
         out["ci"] = {k: [round(a, 6), round(b, 6)] for k, (a, b) in ci.items()}
     return out
+
+
+def information_values(X: pd.DataFrame, y: np.ndarray, likelihood_days: int) -> dict[str, float]:
+    """IV of every feature for "repaid within ``likelihood_days``" on rows known at that horizon, largest first.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from riskscore.model import make_survival_y
+    >>> from riskscore.model._train import information_values
+    >>> X = pd.DataFrame({"useful": [1.0, 2, 3, 4], "noise": [1.0, 1, 1, 1]})
+    >>> ivs = information_values(X, make_survival_y([True, True, False, False], [3, 5, 90, 90]), 30)
+    >>> list(ivs), ivs["noise"]
+    (['useful', 'noise'], 0.0)
+    """
+    known = y["event"] | (y["time"] >= likelihood_days)
+    label = (y["event"] & (y["time"] <= likelihood_days))[known]
+    if len(np.unique(label)) < 2:
+        return {}
+    out = {str(c): round(sum(b["iv"] for b in woe_table(X[c].to_numpy(float)[known], label)), 6) for c in X.columns}
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
 
 @validate_params(
@@ -163,8 +185,10 @@ def train(
     def span(part: pd.DataFrame) -> str:
         return f"{part['as_of'].min().date()}..{part['as_of'].max().date()}"
 
+    metrics = evaluate(fitted, Xs, ys, groups=test["borrower_id"].to_numpy(), n_bootstrap=n_bootstrap)
+    metrics["information_value"] = information_values(Xt, yt, fitted.likelihood_days_)
     report = {
-        "metrics": evaluate(fitted, Xs, ys, groups=test["borrower_id"].to_numpy(), n_bootstrap=n_bootstrap),
+        "metrics": metrics,
         "label_definition": snaps.attrs["label_definition"],
         "training_window": f"train {span(train_part)}, validation {span(valid)}, test {span(test)}",
         "rows": {"train": len(train_part), "valid": len(valid), "test": len(test)},
