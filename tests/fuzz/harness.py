@@ -117,8 +117,9 @@ def shared_bundle() -> Iterator[None]:
     from riskscore.scoring import Scorer
 
     original = Scorer.__dict__["from_bundle"]
-    read = _profile._read
-    _profile._read = functools.partial(_cached_read, read)
+    read = getattr(_profile, "_read", None)
+    if read is not None:
+        _profile._read = functools.partial(_cached_read, read)
     logger = logging.getLogger("riskscore")
     level = logger.level
     logger.setLevel(logging.ERROR)
@@ -135,7 +136,8 @@ def shared_bundle() -> Iterator[None]:
         yield
     finally:
         Scorer.from_bundle = original
-        _profile._read = read
+        if read is not None:
+            _profile._read = read
         logger.setLevel(level)
 
 

@@ -433,7 +433,8 @@ FAMILIES: dict[str, Callable[[], st.SearchStrategy[Op]]] = {
 }
 
 
-def corruptions(families: Sequence[str] = tuple(FAMILIES), max_size: int = 3) -> st.SearchStrategy[list[Op]]:
+def corruptions(families: Sequence[str] = tuple(FAMILIES), max_size: int = 3,
+                min_size: int = 1) -> st.SearchStrategy[list[Op]]:
     """Lists of corruptions drawn from the named families (``types``, ``values``, ``dates``,
     ``rows``, ``empties``), applied in order.
 
@@ -446,7 +447,7 @@ def corruptions(families: Sequence[str] = tuple(FAMILIES), max_size: int = 3) ->
     ...     assert all(isinstance(op, Op) for op in ops)
     >>> test()
     """
-    return st.lists(st.one_of(*(FAMILIES[f]() for f in families)), max_size=max_size)
+    return st.lists(st.one_of(*(FAMILIES[f]() for f in families)), min_size=min_size, max_size=max_size)
 
 
 def _text(v: object) -> object:
