@@ -111,3 +111,23 @@ def test_a_bundle_saved_before_the_rename_loads_silently(fitted, tmp_path):
     loaded = load_bundle(tmp_path / "b")
     assert loaded.likelihood_days == 30 and loaded.likelihood_days_ == 30 and loaded.horizon_days == "deprecated"
     np.testing.assert_array_equal(loaded.likelihood(X), model.likelihood(X))
+
+
+def test_the_model_card_shows_score_bands_and_information_values(tmp_path):
+    world = riskscore.generate(1200, seed=23)
+    model, report = riskscore.train(world.installments, as_of_start="2024-03-01", as_of_end="2025-08-01",
+                                    data_end=world.end, model=RepaymentModel(n_estimators=30, random_state=0))
+    metrics = report["metrics"]
+    assert {"gini", "ks", "score_bands", "information_value"} <= set(metrics)
+    assert metrics["gini"] == pytest.approx(2 * metrics["auc"] - 1, abs=1e-12)
+    assert sum(b["rows"] for b in metrics["score_bands"]) == metrics["rows_known_at_horizon"]
+    assert set(metrics["information_value"]) == set(model.feature_names_in_)
+    save_bundle(model, tmp_path / "b", metrics=metrics, label_definition=report["label_definition"],
+                training_window=report["training_window"], reference=report["reference"],
+                feature_builder=report["feature_builder"])
+    card = (tmp_path / "b" / "model_card.md").read_text()
+    assert "## Score bands" in card and "## Information value of the features" in card
+    assert "| ks |" in card and "| gini |" in card and "score_bands" not in card
+    top = next(iter(metrics["information_value"]))
+    assert f"| {top} | {metrics['information_value'][top]:.3f} |" in card
+    assert load_bundle(tmp_path / "b").metrics_["ks"] == metrics["ks"]

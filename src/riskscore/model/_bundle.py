@@ -97,6 +97,39 @@ def _model_json(model: RepaymentModel, builder: dict[str, Any], label_definition
     }
 
 
+#: Metrics the model card shows as tables of their own, not as rows of the metrics table.
+_CARD_TABLES = ("ci", "calibration", "score_bands", "information_value")
+
+
+def _score_band_lines(bands: list[dict[str, Any]] | None) -> list[str]:
+    if not bands:
+        return []
+    lines = ["## Score bands",
+             "Test split, bands of 20 points (best first): observed repayment within the horizon, odds "
+             "(repaid : not repaid) and cumulative shares from the best band down.", "",
+             "| points | rows | repaid rate | odds | share | cum. share | cum. repaid | cum. not repaid |",
+             "|---|---|---|---|---|---|---|---|"]
+    for b in bands:
+        odds = "all repaid" if b["odds"] is None else f"{b['odds']:.2f}"
+        lines.append(f"| {b['points_low']:.0f}–{b['points_high']:.0f} | {b['rows']} | {b['repaid_rate']:.3f} | "
+                     f"{odds} | {b['share']:.3f} | {b['cum_share']:.3f} | {b['cum_repaid_share']:.3f} | "
+                     f"{b['cum_not_repaid_share']:.3f} |")
+    return [*lines, ""]
+
+
+def _iv_lines(ivs: dict[str, float] | None) -> list[str]:
+    if not ivs:
+        return []
+    def strength(iv: float) -> str:
+        return "strong" if iv > 0.3 else "medium" if iv > 0.1 else "weak" if iv > 0.02 else "not predictive alone"
+    lines = ["## Information value of the features",
+             "Training rows, equal-count deciles (weight of evidence, `riskscore.metrics.woe_table`); the ten "
+             "largest. IV measures one feature alone; the model combines them.", "",
+             "| feature | IV | reading |", "|---|---|---|"]
+    lines += [f"| {k} | {v:.3f} | {strength(v)} |" for k, v in list(ivs.items())[:10]]
+    return [*lines, ""]
+
+
 def _card(model: RepaymentModel, manifest: dict[str, Any], metrics: dict[str, Any]) -> str:
     builder, label = manifest["feature_builder"], manifest.get("label_definition") or {}
     censor = label.get("censor_days", label.get("horizon_days"))
@@ -120,7 +153,7 @@ def _card(model: RepaymentModel, manifest: dict[str, Any], metrics: dict[str, An
     ]
     ci = metrics.get("ci", {})
     for k, v in metrics.items():
-        if k in ("ci", "calibration"):
+        if k in _CARD_TABLES:
             continue
         interval = f"{ci[k][0]:.4f} – {ci[k][1]:.4f}" if k in ci else ""
         lines.append(f"| {k} | {round(v, 4) if isinstance(v, float) else v} | {interval} |")
@@ -133,6 +166,7 @@ def _card(model: RepaymentModel, manifest: dict[str, Any], metrics: dict[str, An
         lines += [f"| {b['rows']} | {b['p_low']:.3f} | {b['p_high']:.3f} | {b['mean_predicted']:.3f} | "
                   f"{b['observed']:.3f} |" for b in metrics["calibration"]]
         lines.append("")
+    lines += _score_band_lines(metrics.get("score_bands")) + _iv_lines(metrics.get("information_value"))
     lines += ["## Limits",
               "Scores are valid for borrowers like those in training; check the population stability index of each "
               "run. Reasons explain the uncalibrated log-odds of the likelihood head.", "",
