@@ -45,6 +45,8 @@ __all__ = [
     "TOP_REASONS",
     "RunManifest",
     "curve_columns",
+    "empty_input",
+    "empty_output",
     "output_schema",
     "reason_columns",
     "to_arrow",
@@ -120,6 +122,56 @@ _REQUIRED = {"scores": ("borrower_id", "as_of", "status"), "plans": ("borrower_i
              "audit": ("borrower_id", "rule_id", "outcome"), "rejects": ("table", "row", "check", "reason")}
 
 
+def _pandas_dtype(t: pa.DataType) -> Any:
+    """The pandas dtype :func:`output_schema` coerces an Arrow type to."""
+    if pa.types.is_string(t):
+        return "str"
+    if pa.types.is_int64(t):
+        return "int64"
+    if pa.types.is_timestamp(t):
+        return pd.DatetimeTZDtype(unit="ns", tz="UTC")
+    if pa.types.is_date32(t):
+        return "datetime64[ns]"
+    return "float64"
+
+
+def empty_output(name: str) -> pd.DataFrame:
+    """One output table with no rows: its columns in order, typed as :func:`output_schema` types them.
+
+    What the engines and the :class:`~riskscore.scoring.Scorer` return when there is nobody to
+    score or plan (empty is normal, not an error).
+
+    Examples
+    --------
+    >>> plans = empty_output("plans")
+    >>> len(plans), str(plans["step"].dtype), str(plans["window_start_utc"].dtype)
+    (0, 'int64', 'datetime64[ns, UTC]')
+    """
+    if name not in OUTPUTS:
+        raise ContractError(f"There is no output table {name!r}; the outputs are {', '.join(OUTPUTS)}.")
+    return pd.DataFrame({f.name: pd.Series(dtype=_pandas_dtype(f.type)) for f in OUTPUTS[name]})
+
+
+def empty_input(table: str) -> pd.DataFrame:
+    """An input table with no rows: every column of its data contract, typed as validation types them.
+
+    A chunk may hold no row of a table (an empty input, or none of its borrowers in it); the
+    steps after validation then see the same columns and types as with rows.
+
+    Examples
+    --------
+    >>> str(empty_input("contacts").dtypes["contacted_at"])
+    'datetime64[ns, UTC]'
+    """
+    from riskscore.schemas import BorrowersSchema, ContactsSchema, InstallmentsSchema
+
+    contracts = {"installments": InstallmentsSchema, "borrowers": BorrowersSchema, "contacts": ContactsSchema}
+    if table not in contracts:
+        raise ContractError(f"There is no input table {table!r}; the inputs are {', '.join(contracts)}.")
+    columns = contracts[table].to_schema().columns
+    return pd.DataFrame({c: pd.Series(dtype=col.dtype.type) for c, col in columns.items()})
+
+
 def output_schema(name: str) -> Any:
     """The pandera schema of one output table (column names, order and types of :data:`OUTPUTS`).
 
@@ -139,17 +191,9 @@ def output_schema(name: str) -> Any:
         raise ContractError(f"There is no output table {name!r}; the outputs are {', '.join(OUTPUTS)}.")
     cols = {}
     for f in OUTPUTS[name]:
-        if pa.types.is_string(f.type):
-            dtype: Any = str
-        elif pa.types.is_int64(f.type):
-            dtype = "int64"
-        elif pa.types.is_timestamp(f.type):
-            dtype = pd.DatetimeTZDtype(unit="ns", tz="UTC")
-        elif pa.types.is_date32(f.type):
-            dtype = "datetime64[ns]"
-        else:
-            dtype = "float64"
-        cols[f.name] = pandera.Column(dtype, nullable=f.name not in _REQUIRED[name], coerce=True)
+        dtype = _pandas_dtype(f.type)
+        cols[f.name] = pandera.Column(str if dtype == "str" else dtype, nullable=f.name not in _REQUIRED[name],
+                                      coerce=True)
     return pandera.DataFrameSchema(cols, strict=True, ordered=True, name=name)
 
 

@@ -22,10 +22,10 @@ import pandas as pd
 
 from riskscore.batch._inputs import borrower_hash
 from riskscore.batch._partition import ROW
-from riskscore.contract import OUTPUTS, RunManifest
+from riskscore.contract import OUTPUTS, RunManifest, empty_input, empty_output
 from riskscore.io import sha256_file
 from riskscore.monitor import PSI_WARN, bin_counts, merge_counts, psi_summary
-from riskscore.schemas import quarantine
+from riskscore.schemas import contract_columns, quarantine
 from riskscore.scoring import Scored, Scorer
 
 __all__ = ["ChunkResult", "ChunkSettings", "as_utc", "merge_stats", "run_manifest", "score_chunk"]
@@ -95,8 +95,8 @@ def _text(v: object) -> object:
 def _rejects(table: str, raw: pd.DataFrame) -> pd.DataFrame:
     """Rejected rows (with reason, column, check) in the output contract; ``values`` as JSON text."""
     if raw.empty:
-        return pd.DataFrame(columns=OUTPUTS["rejects"].names)
-    values = raw.drop(columns=[ROW, "reason", "column", "check"], errors="ignore")
+        return empty_output("rejects")
+    values = raw[[c for c in contract_columns(table) if c in raw.columns]]  # never names, phone numbers, ...
     cols = list(values.columns)
     text = [json.dumps(dict(zip(cols, map(_text, row), strict=True)), default=str)
             for row in values.itertuples(index=False, name=None)]
@@ -107,10 +107,15 @@ def _rejects(table: str, raw: pd.DataFrame) -> pd.DataFrame:
                          "reason": raw["reason"].to_numpy(), "values": text})
 
 
+def _empty_input(table: str) -> pd.DataFrame:
+    """:func:`riskscore.contract.empty_input` with the chunk's row-position column."""
+    return empty_input(table).assign(**{ROW: pd.Series(dtype=np.int64)})
+
+
 def _split(table: str, raw: pd.DataFrame, settings: ChunkSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(good typed rows, rejects) of one table of the chunk."""
+    """(good typed rows, rejects) of one table of the chunk; no good row gives :func:`_empty_input`."""
     if raw.empty:
-        return raw, _rejects(table, raw)
+        return _empty_input(table), _rejects(table, raw)
     pre = pd.DataFrame()
     if table == "installments" and settings.bad_loans and "loan_id" in raw:
         hit = np.isin(borrower_hash(raw["loan_id"]), np.fromiter(settings.bad_loans, dtype=np.uint64))
@@ -123,7 +128,7 @@ def _split(table: str, raw: pd.DataFrame, settings: ChunkSettings) -> tuple[pd.D
     good, bad = quarantine(raw, table, warn_above=1.0, **options) if len(raw) else (raw, raw.iloc[:0])
     rejects = pd.concat([_rejects(table, pre), _rejects(table, bad)], ignore_index=True) if len(pre) \
         else _rejects(table, bad)
-    return good, rejects
+    return (good if len(good) else _empty_input(table)), rejects
 
 
 
@@ -178,7 +183,7 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: Ch
                                    agent_calls_per_day=settings.agent_calls_per_day, validate=False,
                                    **dict(settings.policy_options))
     else:
-        plans, audit = pd.DataFrame(columns=OUTPUTS["plans"].names), pd.DataFrame(columns=OUTPUTS["audit"].names)
+        plans, audit = empty_output("plans"), empty_output("audit")
     lap("plan")
     scores = _scores_table(valid_ids, scored, settings.as_of)
     installment_ids = raw["installments"]["borrower_id"].dropna().unique()

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from riskscore._compat import Interval, validate_params
-from riskscore.contract import AUDIT_COLUMNS, PLAN_COLUMNS
+from riskscore.contract import AUDIT_COLUMNS, PLAN_COLUMNS, empty_output
 from riskscore.policy._planner import ContactPolicy
 from riskscore.policy._profile import load_profile
 
@@ -160,7 +160,7 @@ def plan_portfolio(scores: pd.DataFrame, reasons: pd.DataFrame | None, borrowers
     """
     mapping = parse_profiles(profiles) if isinstance(profiles, str | os.PathLike) else dict(profiles)
     if not len(scores):
-        return pd.DataFrame(columns=PORTFOLIO_PLAN_COLUMNS), pd.DataFrame(columns=AUDIT_COLUMNS)
+        return empty_output("plans")[PORTFOLIO_PLAN_COLUMNS], empty_output("audit")[AUDIT_COLUMNS]
     now_ts = pd.Timestamp(now)
     now_ts = now_ts.tz_localize("UTC") if now_ts.tzinfo is None else now_ts.tz_convert("UTC")
     log = None

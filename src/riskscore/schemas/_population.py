@@ -74,6 +74,8 @@ def settlement_scan(
     >>> settled.tolist(), short.tolist()
     ([2], [True, False])
     """
+    if not len(inst):  # nothing due (an as-of date before the data)
+        return np.full(n, NEVER), np.zeros(0, dtype=bool)
     order = np.lexsort((paid, inst))
     inst_o = inst[order]
     csum = np.cumsum(amount_paid[order])

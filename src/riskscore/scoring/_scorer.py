@@ -180,8 +180,7 @@ class Scorer:
             installments = validate_installments(installments)
             contacts = validate_contacts(contacts) if contacts is not None else None
         if not len(installments):
-            names = self.feature_builder.get_feature_names_out()
-            return pd.DataFrame(columns=names, dtype=float, index=pd.Index([], dtype=object, name="borrower_id"))
+            return _no_features(self.feature_builder.get_feature_names_out())
         X = self.feature_builder.transform(installments, as_of, contacts=contacts)
         X.index = X.index.astype(str)
         return X
@@ -212,9 +211,12 @@ class Scorer:
         """
         X = features if features is not None else self.features(installments, as_of, contacts=contacts,
                                                                 validate=validate)
-        if not len(X):
-            return Scored(features=X, scores=pd.DataFrame(columns=SCORE_COLUMNS, index=X.index),
-                          reasons=pd.DataFrame(columns=["row", "rank", "code", "text"]))
+        if not len(X):  # nobody with something due: empty tables of the same columns and types
+            index = pd.Index([], dtype="str", name="borrower_id")
+            scores = pd.DataFrame({c: pd.Series(dtype=_SCORE_DTYPES.get(c, "str")) for c in SCORE_COLUMNS},
+                                  index=index)
+            return Scored(features=X.set_axis(index, axis=0), scores=scores,
+                          reasons=pd.DataFrame({c: pd.Series(dtype=t) for c, t in _REASON_DTYPES.items()}))
         scores = self.model.predict_scores(X, days=CURVE_DAYS)
         amount = X["amount_outstanding"] if "amount_outstanding" in X else pd.Series(np.nan, index=X.index)
         scores["amount_at_risk"] = amount.fillna(0.0).clip(lower=0.0)
@@ -269,6 +271,20 @@ class Scorer:
     def __repr__(self) -> str:
         settings = ", ".join(f"{k}={v!r}" for k, v in self.feature_builder.get_params().items() if k != "validate")
         return f"Scorer({len(self.model.feature_names_in_)} features, FeatureBuilder({settings}))"
+
+
+#: Types of the score columns that are not text (``str``), for the empty tables.
+_SCORE_DTYPES = {"likelihood": "float64", **dict.fromkeys(curve_columns(), "float64"), "expected_days": "float64",
+                 "points": "float64", "amount_at_risk": "float64", "language": object, "hardship_signal": "bool"}
+#: The columns of :func:`riskscore.explain.reason_codes` and their types, for the empty table.
+_REASON_DTYPES = {"row": "str", "direction": "str", "rank": "int64", "code": "str", "family": "str", "feature": "str",
+                  "value": "float64", "shap": "float64", "family_shap": "float64", "language": "str", "text": "str"}
+
+
+def _no_features(names: object) -> pd.DataFrame:
+    """The feature matrix of nobody: the columns ``names`` (float), an empty text index."""
+    return pd.DataFrame({str(c): pd.Series(dtype="float64") for c in names},
+                        index=pd.Index([], dtype="str", name="borrower_id"))
 
 
 def _builder_for(model: RepaymentModel, builder: FeatureBuilder | None) -> FeatureBuilder:
