@@ -285,10 +285,10 @@ def _holder(lock: Path) -> str:
     for _ in range(20):
         try:
             info = json.loads(lock.read_text(encoding="utf-8"))
-            return f"pid {info['pid']} on {info['host']}, started {info['started']}"
+            return f"{info['what']} (pid {info['pid']} on {info['host']}, started {info['started']})"
         except (OSError, ValueError, KeyError, TypeError):
             time.sleep(0.05)
-    return "a process that did not say who it is"
+    return "another process (it did not say which)"
 
 
 @contextmanager
@@ -306,7 +306,7 @@ def folder_lock(folder: str | os.PathLike[str], what: str = "riskscore job") -> 
     folder : path-like
         An existing folder.
     what : str, default "riskscore job"
-        How the holder describes itself in the lock file.
+        How this process describes itself in the lock file (for the message of whoever is refused).
 
     Yields
     ------
@@ -316,7 +316,7 @@ def folder_lock(folder: str | os.PathLike[str], what: str = "riskscore job") -> 
     Raises
     ------
     riskscore.exceptions.RunLockedError
-        When another process holds the lock; the message names it (pid, host, start time).
+        When another process holds the lock; the message names it (what, pid, host, start time).
 
     Examples
     --------
@@ -348,8 +348,8 @@ def folder_lock(folder: str | os.PathLike[str], what: str = "riskscore job") -> 
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise RunLockedError(f"'{folder}' is being written by another {what} ({_holder(lock)}); wait for it to "
-                                 "end or choose another output folder.") from None
+            raise RunLockedError(f"'{folder}' is being written by {_holder(lock)}; wait for it to end or choose "
+                                 "another output folder.") from None
         info = {"pid": os.getpid(), "host": socket.gethostname(),
                 "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "what": what}
         os.ftruncate(fd, 0)

@@ -105,8 +105,9 @@ def test_bundle_and_run_errors_end_in_one_line(tmp_path):
     assert "manifest.json" in line and "format_version 9.0 is newer" in line
     line = one_line_error(run("explain", "--run", str(tmp_path / "no-run"), "--borrower", "B1"))
     assert "no-run" in line
-    line = one_line_error(run("report", "--run", str(run_dir), "--pages", "review=ten"))  # exit 1, as before
-    assert "--pages takes KIND=COUNT" in line and "'review=ten'" in line
+    out = run("report", "--run", str(run_dir), "--pages", "review=ten")  # a malformed option: usage, exit 2
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert "riskscore report: error: --pages takes KIND=COUNT" in out.stderr and "'review=ten'" in out.stderr
 
 
 def test_demo_generates_a_missing_sample(tmp_path):

@@ -14,20 +14,34 @@ starts where the last one stopped):
    ``manifest.json`` is written and the intermediate files are removed.
 
 A run is identified by a key over its inputs (SHA-256 of every file), the bundle, the as-of
-date and the settings. A folder that holds a run with another key is refused, never mixed.
+date and the settings. A folder that holds a run with another key is refused, never mixed, unless
+that run left nothing worth keeping: no output file, and it failed (the state records the error)
+or it finished no chunk; such a run is replaced. The job holds ``OUT/.riskscore.lock`` while it
+runs (a second job into the same folder is refused with the holder's pid, host and start time).
+
+Faults: the workers ignore SIGINT (the driver stops them), die with the driver even on
+``kill -9`` (``PR_SET_PDEATHSIG`` on Linux, a watchdog thread elsewhere), and are terminated at
+once when the driver stops on an error or an interrupt. Never more workers than chunks to score;
+with one, the chunks run in this process.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
 import logging
 import os
 import shutil
+import signal
+import sys
+import threading
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from importlib.metadata import version
 from multiprocessing import get_context
 from numbers import Integral
@@ -59,8 +73,15 @@ from riskscore.batch._partition import (
 )
 from riskscore.batch._progress import Progress
 from riskscore.contract import OUTPUTS, RunManifest, to_arrow
-from riskscore.exceptions import RunConflictError
-from riskscore.io import atomic_parquet_writer, sha256_file, write_text
+from riskscore.exceptions import RiskscoreError, RunConflictError
+from riskscore.io import (
+    atomic_parquet_writer,
+    folder_lock,
+    make_folder,
+    remove_stale_temporaries,
+    sha256_file,
+    write_text,
+)
 from riskscore.model import RepaymentModel
 from riskscore.policy import parse_profiles, split_capacity
 from riskscore.schemas import FUTURE_TOLERANCE_DAYS
@@ -70,6 +91,8 @@ __all__ = ["score_portfolio"]
 
 log = logging.getLogger("riskscore.batch")
 STATE_DIR = ".riskscore-run"
+#: The files a finished run leaves in its folder (the report aside).
+_FINAL = (*(f"{n}.parquet" for n in OUTPUTS), "manifest.json")
 _PACKAGES = ("riskscore", "lightgbm", "numpy", "pandas", "pyarrow", "pandera", "scikit-learn")
 
 
@@ -77,7 +100,30 @@ _PACKAGES = ("riskscore", "lightgbm", "numpy", "pandas", "pyarrow", "pandera", "
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(bundle: str, options: dict[str, Any], quiet: bool = True) -> None:
+def _die_with(parent: int) -> None:
+    """End this worker process when its driver ends, however the driver dies (even ``kill -9``)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            pr_set_pdeathsig = 1
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+            if os.getppid() != parent:  # the driver died before the line above
+                os._exit(1)
+            return
+
+    def watch() -> None:  # elsewhere (or without libc): poll
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="riskscore-parent-watch", daemon=True).start()
+
+
+def _init_worker(bundle: str, options: dict[str, Any], quiet: bool = True, parent: int | None = None) -> None:
+    if parent is not None:  # a worker process, not the driver scoring in-process
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the driver stops us
+        _die_with(parent)
     if quiet:  # worker processes: the driver logs progress and drift
         logging.getLogger("riskscore").setLevel(logging.WARNING)
     scorer = Scorer.from_bundle(bundle, **options)
@@ -116,22 +162,41 @@ def _key(config: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _final_outputs(out: Path) -> list[str]:
+    return [name for name in _FINAL if (out / name).exists()]
+
+
+def _done_chunks(state_dir: Path) -> int:
+    folder = state_dir / "chunks"
+    return sum(1 for _ in folder.glob("[0-9]*.json")) if folder.is_dir() else 0
+
+
 def _open_state(out: Path, config: dict[str, Any]) -> dict[str, Any]:
+    """The run's state: resumed when the key matches, new otherwise (see the module docstring for when
+    a run of another key is replaced rather than refused)."""
     state_dir = out / STATE_DIR
     state_file = state_dir / "state.json"
     key = _key(config)
     if state_file.exists():
         state = json.loads(state_file.read_text())
-        if state["key"] != key:
-            old = state["config"]
-            differs = sorted(k for k in set(old) | set(config) if json.dumps(old.get(k), sort_keys=True, default=str)
-                             != json.dumps(config.get(k), sort_keys=True, default=str))
+        if state["key"] == key:
+            if state.pop("failed", None) is not None:
+                _save_state(out, state)
+            return state
+        old = state["config"]
+        differs = sorted(k for k in set(old) | set(config) if json.dumps(old.get(k), sort_keys=True, default=str)
+                         != json.dumps(config.get(k), sort_keys=True, default=str))
+        done = _done_chunks(state_dir)
+        if state.get("complete") or _final_outputs(out) or (done and not state.get("failed")):
             raise RunConflictError(
-                f"'{out}' holds a run with other {', '.join(differs)} than this one; riskscore never mixes the "
-                f"outputs of two runs. Remove the folder ('rm -r {out}') or choose another --out to start clean.")
-        return state
-    taken = [f"{n}.parquet" for n in OUTPUTS if (out / f"{n}.parquet").exists()] + \
-        (["manifest.json"] if (out / "manifest.json").exists() else [])
+                f"'{out}' holds a run with other {', '.join(differs)} than this one"
+                + ("" if state.get("complete") else f" ({done} chunk(s) done; its own command resumes it)")
+                + f"; riskscore never mixes the outputs of two runs. Remove the folder ('rm -r {out}') or choose "
+                "another --out to start clean.")
+        why = f"it failed: {state['failed']['message']}" if state.get("failed") else "it finished no chunk"
+        log.warning("replacing the unfinished run in %s (other %s; %s)", out, ", ".join(differs), why[:300])
+        shutil.rmtree(state_dir)
+    taken = _final_outputs(out)
     if taken:
         raise RunConflictError(f"'{out}' already holds {', '.join(taken)} of a run riskscore has no record of; "
                                f"remove them or choose another --out.")
@@ -141,16 +206,27 @@ def _open_state(out: Path, config: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
+def _record_failure(out: Path, state: dict[str, Any], err: Exception) -> None:
+    """Note in the state that the run failed (a run of other inputs may then replace it)."""
+    head = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    state["failed"] = {"error": type(err).__name__, "message": head[:500],
+                       "at": str(pd.Timestamp.now(tz="UTC").floor("s"))}
+    with contextlib.suppress(OSError):  # the failure may be a full disk: the error itself matters more
+        _save_state(out, state)
+
+
 def _save_state(out: Path, state: dict[str, Any]) -> None:
     write_text(out / STATE_DIR / "state.json", json.dumps(state, indent=2, default=str))
 
 
 def _remove_stale_temporaries(out: Path) -> None:
-    """Temporary files a killed run left behind (only riskscore's own names; finished files are never touched)."""
-    names = [f"{n}.parquet" for n in OUTPUTS] + ["manifest.json"]
-    for name in names:
-        for tmp in out.glob(f".{name}.*.tmp"):
-            tmp.unlink(missing_ok=True)
+    """Temporary files killed writers left behind (finished files are never touched).
+
+    Called under the folder's lock: the outputs' and the state's temporaries are this job's
+    alone, so any found now are stale; others (``report.html``, borrower pages, written by
+    ``riskscore report`` too) only when their process is gone.
+    """
+    remove_stale_temporaries(out, owned=_FINAL)
     for tmp in (out / STATE_DIR).rglob(".*.tmp"):
         tmp.unlink(missing_ok=True)
 
@@ -232,7 +308,8 @@ def score_portfolio(
     policy_options : mapping, optional
         Other :class:`~riskscore.policy.ContactPolicy` arguments (``plan_days``, ``holidays``, ...).
     n_jobs : int, optional
-        Worker processes (default: the cores this process may use).
+        Worker processes (default: the cores this process may use); never more than the chunks
+        left to score, and with one the chunks run in this process.
     batch_rows : int, default 1_000_000
         Rows read at a time in the partition pass.
     progress : {"auto", "bar", "log", "off"}, default "auto"
@@ -252,7 +329,12 @@ def score_portfolio(
     Raises
     ------
     riskscore.exceptions.RunConflictError
-        When ``out`` holds a run of other inputs, another bundle or other settings.
+        When ``out`` holds a run of other inputs, another bundle or other settings (unless that
+        run wrote no output and failed or finished no chunk: it is then replaced).
+    riskscore.exceptions.RunLockedError
+        When another job is writing ``out`` (the message names its pid, host and start time).
+    OSError
+        When ``out`` is a file or cannot be written (the message names the file).
 
     Examples
     --------
@@ -285,37 +367,80 @@ def score_portfolio(
         "policy_options": dict(policy_options or {}), "riskscore": version("riskscore"),
         "allow_missing_contacts": allow_missing_contacts, "language": language,
     }
-    out.mkdir(parents=True, exist_ok=True)
-    state = _open_state(out, config)
-    state_dir = out / STATE_DIR
-    _remove_stale_temporaries(out)
-    timings: dict[str, float] = {}
-    if state["complete"] and (out / "manifest.json").exists():
-        log.info("the run in %s is already complete; nothing to do", out)
-        shutil.rmtree(state_dir / "part", ignore_errors=True)
-        shutil.rmtree(state_dir / "chunks", ignore_errors=True)
-        return RunManifest.read(out / "manifest.json")
-    # workers start (import, load and verify the bundle) while this process reads and partitions
-    pool = _start_pool(max(1, n_jobs or _cores()), bundle, scorer_options)
-    try:
-        manifest = _stages(out, state, inputs, bundle, model, prints, as_of_ts, profiles, pool, timings, wall,
-                           scorer_options,
-                           chunk_borrowers=chunk_borrowers, now=now, data_date=data_date, batch_rows=batch_rows,
-                           agent_calls_per_day=agent_calls_per_day, policy_options=policy_options, progress=progress)
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
-    return manifest
+    make_folder(out)
+    with folder_lock(out, "riskscore score"):
+        state = _open_state(out, config)
+        _remove_stale_temporaries(out)
+        if state["complete"] and (out / "manifest.json").exists():
+            log.info("the run in %s is already complete; nothing to do", out)
+            shutil.rmtree(out / STATE_DIR / "part", ignore_errors=True)
+            shutil.rmtree(out / STATE_DIR / "chunks", ignore_errors=True)
+            return RunManifest.read(out / "manifest.json")
+        try:
+            return _stages(out, state, inputs, bundle, model, prints, as_of_ts, profiles, n_jobs or _cores(), wall,
+                           scorer_options, chunk_borrowers=chunk_borrowers, now=now, data_date=data_date,
+                           batch_rows=batch_rows, agent_calls_per_day=agent_calls_per_day,
+                           policy_options=policy_options, progress=progress)
+        except OSError as err:
+            named = _naming(err, out)
+            _record_failure(out, state, named)
+            if named is err:
+                raise
+            raise named from err
+        except Exception as err:
+            _record_failure(out, state, err)
+            raise
 
 
-def _start_pool(jobs: int, bundle: Path, options: dict[str, Any]) -> ProcessPoolExecutor | None:
-    if jobs == 1:
-        return None
+#: The errors of a write that fails for want of room or rights.
+_WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG, errno.EACCES, errno.EPERM})
+
+
+def _naming(err: OSError, out: Path) -> OSError:
+    """A write error that names no file (a spill file of the partition pass) as one naming the run folder."""
+    if err.filename is not None or err.errno not in _WRITE_ERRNOS or str(out) in str(err):
+        return err
+    return OSError(err.errno, f"cannot write under '{out}': {err.strerror or err}", str(out))
+
+
+@contextlib.contextmanager
+def _workers(jobs: int, bundle: Path, options: dict[str, Any]) -> Iterator[ProcessPoolExecutor | None]:
+    """Worker processes (none for one job: the chunks then run in this process).
+
+    They start at once (import, load and verify the bundle) while this process partitions. On
+    leaving the block normally they finish and exit; on an error or an interrupt they are
+    terminated at once (a chunk cut short has no done-marker: a re-run scores it again).
+    """
+    if jobs <= 1:
+        yield None
+        return
     pool = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_init_worker,
-                               initargs=(str(bundle), options))
-    for _ in range(jobs):
-        pool.submit(_warm)
-    return pool
+                               initargs=(str(bundle), options, True, os.getpid()))
+    try:
+        for _ in range(jobs):
+            pool.submit(_warm)
+        yield pool
+    except BaseException:
+        _terminate(pool)
+        raise
+    pool.shutdown()
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop every worker now: SIGTERM, then SIGKILL for any still alive after 5 s."""
+    # the pool's processes (a standard-library attribute; Python 3.14 adds terminate_workers())
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for p in processes:
+        with contextlib.suppress(OSError, ValueError):
+            p.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + 5
+    for p in processes:
+        with contextlib.suppress(OSError, ValueError, AssertionError):
+            p.join(max(0.0, deadline - time.monotonic()))
+            if p.is_alive():
+                p.kill()
+                p.join(1)
 
 
 def _warm() -> None:
@@ -323,33 +448,36 @@ def _warm() -> None:
 
 
 def _stages(out: Path, state: dict[str, Any], inputs: dict[str, Path], bundle: Path, model: RepaymentModel,
-            prints: dict[str, Any], as_of_ts: pd.Timestamp, profiles: dict[str, str],
-            pool: ProcessPoolExecutor | None, timings: dict[str, float], wall: float, scorer_options: dict[str, Any],
+            prints: dict[str, Any], as_of_ts: pd.Timestamp, profiles: dict[str, str], jobs: int, wall: float,
+            scorer_options: dict[str, Any],
             *, chunk_borrowers: int, now: object, data_date: object, batch_rows: int,
             agent_calls_per_day: int | None, policy_options: Mapping[str, Any] | None, progress: str) -> RunManifest:
     state_dir = out / STATE_DIR
     stages = state["stages"]
+    timings: dict[str, float] = {}
     if "count" not in stages:
         t = time.perf_counter()
         stages["count"] = _count_stage(inputs["installments"], batch_rows, chunk_borrowers, now)
         timings["count"] = time.perf_counter() - t
         _save_state(out, state)
     n = stages["count"]["n_chunks"]
-    if "partition" not in stages:
+    # never more workers than chunks to score (a worker costs a process and a copy of the model)
+    with _workers(min(jobs, n - _done_chunks(state_dir)), bundle, scorer_options) as pool:
+        if "partition" not in stages:
+            t = time.perf_counter()
+            stages["partition"] = _partition_stage(inputs, state_dir / "part", stages["count"], batch_rows, data_date)
+            timings["partition"] = time.perf_counter() - t
+            _save_state(out, state)
+        part = stages["partition"]
+        caps = split_capacity(agent_calls_per_day, [1.0] * n)
+        settings = [ChunkSettings(as_of=as_of_ts, now=pd.Timestamp(stages["count"]["now"]),
+                                  data_date=pd.Timestamp(part["data_date"]), profiles=profiles,
+                                  policy_options=dict(policy_options or {}),
+                                  bad_loans=frozenset(int(x) for x in part["bad_loans"]), agent_calls_per_day=cap)
+                    for cap in caps]
         t = time.perf_counter()
-        stages["partition"] = _partition_stage(inputs, state_dir / "part", stages["count"], batch_rows, data_date)
-        timings["partition"] = time.perf_counter() - t
-        _save_state(out, state)
-    part = stages["partition"]
-    caps = split_capacity(agent_calls_per_day, [1.0] * n)
-    settings = [ChunkSettings(as_of=as_of_ts, now=pd.Timestamp(stages["count"]["now"]),
-                              data_date=pd.Timestamp(part["data_date"]), profiles=profiles,
-                              policy_options=dict(policy_options or {}),
-                              bad_loans=frozenset(int(x) for x in part["bad_loans"]), agent_calls_per_day=cap)
-                for cap in caps]
-    t = time.perf_counter()
-    todo = _chunks_stage(state_dir, bundle, settings, pool, progress, scorer_options)
-    timings["chunks"] = time.perf_counter() - t
+        todo = _chunks_stage(state_dir, bundle, settings, pool, progress, scorer_options)
+        timings["chunks"] = time.perf_counter() - t
     t = time.perf_counter()
     files = _assemble(out, n)
     timings["assemble"] = time.perf_counter() - t
@@ -399,8 +527,14 @@ def _chunks_stage(state_dir: Path, bundle: Path, settings: list[ChunkSettings], 
             bar.update(_chunk_task(str(state_dir), b, settings[b])["borrowers_in"])
     else:
         futures = [pool.submit(_chunk_task, str(state_dir), b, settings[b]) for b in todo]
-        for f in as_completed(futures):
-            bar.update(f.result()["borrowers_in"])
+        try:
+            for f in as_completed(futures):
+                bar.update(f.result()["borrowers_in"])
+        except BrokenProcessPool as err:
+            raise RiskscoreError(
+                "a worker process ended abruptly while scoring (killed from outside, often by the system for "
+                "lack of memory: lower chunk_borrowers or n_jobs, --chunk-borrowers or --jobs); the finished "
+                "chunks are kept: run the same command again to resume.") from err
     return len(todo)
 
 

@@ -1,26 +1,26 @@
-"""Argument parsing and exit codes: 0 ok, 1 data or validation error, 2 usage error.
+"""Argument parsing and the commands; exit codes and error lines are in ``_errors``.
 
 Each command parses its arguments, calls one library function, prints the result and maps
-exceptions to exit codes. No business logic lives here.
+exceptions to exit codes (0 ok, 1 a failed run, 2 usage, 70 a bug, 75 the output folder is
+busy, 128 + N a signal). No business logic lives here.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
-import math
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import NoReturn
 
 import riskscore
-from riskscore import DataError, RiskscoreError
-
-if TYPE_CHECKING:
-    from riskscore import DemoResult, RunManifest
+from riskscore.cli._errors import EXIT_USAGE, UsageError, report, trap_signals
+from riskscore.cli._print import print_demo, print_run
 
 log = logging.getLogger("riskscore.cli")
 _TABLES = ("installments", "borrowers", "contacts")
@@ -28,27 +28,64 @@ _TABLES = ("installments", "borrowers", "contacts")
 DEMO_PROFILES = "US=us_reg_f_2021,CN=cn_gbt45251_2025,GB=uk_fca_conc7_2024,*=strict_v1"
 
 
-class UsageError(Exception):
-    """A command line that parses but cannot run as given (exit code 2)."""
+class _Parser(argparse.ArgumentParser):
+    """argparse with one line per usage error (``riskscore score: error: argument --jobs: ...``), exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
+def _count(minimum: int) -> type[int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be {minimum} or more, got {value}")
+        return value
+
+    parse.__name__ = "count"
+    return parse  # type: ignore[return-value]
+
+
+def _date(text: str) -> str:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+    return text
+
+
+def _timestamp(text: str) -> str:
+    try:
+        dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a time YYYY-MM-DDTHH:MM[Z|+HH:MM]: {text!r}") from None
+    return text
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="riskscore",
         description="Repayment-risk scoring for consumer lending: likelihood and timing of "
-                    "repayment, reasons, and contact plans that obey the collection rules.")
+                    "repayment, reasons, and contact plans that obey the collection rules.",
+        epilog="Exit codes: 0 done; 1 a failed run (data, bundle, run folder, file, Spark); 2 usage; 70 internal "
+               "error (a bug: please report); 75 the output folder is in use by another job; 130/143 interrupted "
+               "(SIGINT/SIGTERM). A failure prints one line on stderr; --debug adds the traceback.")
     p.add_argument("--version", action="version", version=f"riskscore {riskscore.__version__}")
     p.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    p.add_argument("--debug", action="store_true", help="on failure, print the traceback too (and log as -v)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     g = sub.add_parser("generate", help="write a synthetic world (with ground truth) as parquet",
                        description="Stream a synthetic lending world to parquet in chunks.")
-    g.add_argument("--borrowers", type=int, required=True, help="number of borrowers")
+    g.add_argument("--borrowers", type=_count(1), required=True, help="number of borrowers")
     g.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     g.add_argument("--out", type=Path, required=True, help="output folder")
-    g.add_argument("--start", default="2024-01-01", help="first day of the data (default 2024-01-01)")
-    g.add_argument("--months", type=int, default=24, help="months of data (default 24)")
-    g.add_argument("--chunk-borrowers", type=int, default=50_000,
+    g.add_argument("--start", type=_date, default="2024-01-01", help="first day of the data (default 2024-01-01)")
+    g.add_argument("--months", type=_count(1), default=24, help="months of data (default 24)")
+    g.add_argument("--chunk-borrowers", type=_count(1), default=50_000,
                    help="borrowers held in memory at once (default 50000)")
 
     v = sub.add_parser("validate", help="check tables against the data contracts",
@@ -61,8 +98,8 @@ def _parser() -> argparse.ArgumentParser:
                         description="Build snapshots from the tables, fit both heads on a time split, write a bundle.")
     tr.add_argument("--data", type=Path, required=True, help="folder with installments.parquet (and contacts.parquet)")
     tr.add_argument("--out", type=Path, required=True, help="bundle folder to write")
-    tr.add_argument("--as-of-start", help="first as-of date (default: 90 days after the first due date)")
-    tr.add_argument("--as-of-end", help="last as-of date (default: 90 days before the data ends)")
+    tr.add_argument("--as-of-start", type=_date, help="first as-of date (default: 90 days after the first due date)")
+    tr.add_argument("--as-of-end", type=_date, help="last as-of date (default: 90 days before the data ends)")
     tr.add_argument("--freq", default="14D", help="as-of spacing, a pandas frequency (default 14D)")
     tr.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     tr.add_argument("--overwrite", action="store_true", help="replace an existing bundle")
@@ -72,7 +109,7 @@ def _parser() -> argparse.ArgumentParser:
                                     "scores, plans, audit, rejects and a manifest in --out.")
     sc.add_argument("--installments", type=Path, required=True, help="installments: parquet, folder or CSV")
     sc.add_argument("--model", type=Path, required=True, help="model bundle folder")
-    sc.add_argument("--as-of", required=True, help="as-of date of the features (YYYY-MM-DD)")
+    sc.add_argument("--as-of", type=_date, required=True, help="as-of date of the features (YYYY-MM-DD)")
     sc.add_argument("--out", type=Path, required=True, help="output folder")
     sc.add_argument("--borrowers", type=Path, help="borrowers table (needed for contact plans)")
     sc.add_argument("--contacts", type=Path, help="contact log (required by a bundle trained with contact features)")
@@ -81,11 +118,13 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--model-sha256", help="pin the bundle: refuse any bundle whose manifest digest differs")
     sc.add_argument("--profile", default="us_reg_f_2021",
                     help="rule profile: a name, a YAML file, or COUNTRY=PROFILE,...,*=PROFILE (default us_reg_f_2021)")
-    sc.add_argument("--chunk-borrowers", type=int, default=50_000, help="borrowers per chunk (default 50000)")
-    sc.add_argument("--now", help="when plans start, UTC (default: now)")
-    sc.add_argument("--data-date", help="payments dated later are rejected (default: inferred from the data)")
-    sc.add_argument("--agent-calls-per-day", type=int, help="agent-call capacity of the portfolio (default: no limit)")
-    sc.add_argument("--jobs", type=int, help="worker processes (default: all cores)")
+    sc.add_argument("--chunk-borrowers", type=_count(1), default=50_000, help="borrowers per chunk (default 50000)")
+    sc.add_argument("--now", type=_timestamp, help="when plans start, UTC (default: now)")
+    sc.add_argument("--data-date", type=_date,
+                    help="payments dated later are rejected (default: inferred from the data)")
+    sc.add_argument("--agent-calls-per-day", type=_count(0),
+                    help="agent-call capacity of the portfolio (default: no limit)")
+    sc.add_argument("--jobs", type=_count(1), help="worker processes (default: all cores)")
     sc.add_argument("--engine", choices=("local", "spark"), default="local",
                     help="local processes (default) or Apache Spark (pip install 'riskscore[spark]')")
     sc.add_argument("--progress", choices=("auto", "bar", "log", "off"), default="auto",
@@ -127,11 +166,11 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--model", type=Path, default=Path("models/sample"), help="model bundle (default models/sample)")
     ev.add_argument("--policies", default="no_contact,max_contact,days_past_due,riskscore,riskscore_uplift",
                     help="comma-separated (default: all five)")
-    ev.add_argument("--start", help="first day (default: 120 days before the world ends)")
-    ev.add_argument("--days", type=int, default=90, help="days simulated (default 90)")
+    ev.add_argument("--start", type=_date, help="first day (default: 120 days before the world ends)")
+    ev.add_argument("--days", type=_count(1), default=90, help="days simulated (default 90)")
     ev.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (default 0,1,2)")
     ev.add_argument("--profile", default=DEMO_PROFILES, help=f"rule profile per country (default {DEMO_PROFILES})")
-    ev.add_argument("--agent-calls-per-day", type=int, help="agent-call capacity (default 2%% of those who owe)")
+    ev.add_argument("--agent-calls-per-day", type=_count(0), help="agent-call capacity (default 2%% of those who owe)")
     ev.add_argument("--out", type=Path, help="write table.csv, runs.csv and settings.json here")
 
     d = sub.add_parser("demo", help="run the main job on the bundled sample",
@@ -241,27 +280,33 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     result = riskscore.run_demo(args.data, args.out, args.bundle, progress=print)
-    _print_demo(result)
+    print_demo(result)
     return 0
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
+    from riskscore.io import folder_lock, make_folder
+
     options = dict(installments=args.installments, as_of=args.as_of, borrowers=args.borrowers,
                    contacts=args.contacts, profile=args.profile, chunk_borrowers=args.chunk_borrowers, now=args.now,
                    data_date=args.data_date, agent_calls_per_day=args.agent_calls_per_day,
                    allow_missing_contacts=args.allow_missing_contacts, model_sha256=args.model_sha256)
-    if args.engine == "spark":
-        from riskscore.spark import score_files  # the optional engine's public module (needs pyspark)
+    # one job at a time in --out, from the first output to the report
+    with folder_lock(make_folder(args.out), f"riskscore score --engine {args.engine}"):
+        if args.engine == "spark":
+            from riskscore.spark import score_files  # the optional engine's public module (needs pyspark)
 
-        manifest = score_files(bundle=args.model, out=args.out, **options)
-    else:
-        manifest = riskscore.score_portfolio(bundle=args.model, out=args.out, n_jobs=args.jobs,
-                                             progress=args.progress, **options)
-    _print_run(manifest, args.out)
-    if not args.no_report:
-        started = time.perf_counter()
-        path = riskscore.write_report(args.out, protected=args.protected, model=args.model)
-        print(f"  report: {path} ({path.stat().st_size / 1e3:,.0f} kB, {time.perf_counter() - started:.1f} s)")
+            # pyspark's own warning that it does not support this pandas yet: not the user's to act on
+            warnings.filterwarnings("ignore", category=FutureWarning, module=r"pyspark(\.|$)")
+            manifest = score_files(bundle=args.model, out=args.out, **options)
+        else:
+            manifest = riskscore.score_portfolio(bundle=args.model, out=args.out, n_jobs=args.jobs,
+                                                 progress=args.progress, **options)
+        print_run(manifest, args.out)
+        if not args.no_report:
+            started = time.perf_counter()
+            path = riskscore.write_report(args.out, protected=args.protected, model=args.model)
+            print(f"  report: {path} ({path.stat().st_size / 1e3:,.0f} kB, {time.perf_counter() - started:.1f} s)")
     return 0
 
 
@@ -270,7 +315,7 @@ def _parse_pages(text: str) -> dict[str, int]:
     for part in filter(None, (p.strip() for p in text.split(","))):
         name, _, count = part.partition("=")
         if not count.strip().isdigit():
-            raise ValueError(f"--pages takes KIND=COUNT,... (kinds review, largest, random), got {part!r}.")
+            raise UsageError(f"--pages takes KIND=COUNT,... (kinds review, largest, random), got {part!r}.")
         pages[name.strip()] = int(count)
     return pages
 
@@ -301,105 +346,43 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         print(result.table["mean"].round(3).to_string())
     print("targets: " + ", ".join(f"{k} {float(v):.3f}" for k, v in result.targets().items()))
     if args.out is not None:
-        args.out.mkdir(parents=True, exist_ok=True)
-        result.table.to_csv(args.out / "table.csv")
-        result.runs.to_csv(args.out / "runs.csv", index=False)
-        (args.out / "settings.json").write_text(json.dumps(s, indent=2, default=str) + "\n")
+        from riskscore.io import make_folder, write_text
+
+        make_folder(args.out)
+        write_text(args.out / "table.csv", result.table.to_csv())
+        write_text(args.out / "runs.csv", result.runs.to_csv(index=False))
+        write_text(args.out / "settings.json", json.dumps(s, indent=2, default=str) + "\n")
         print(f"written to {args.out}/ (table.csv, runs.csv, settings.json)")
     return 0
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    from riskscore.io import write_text
+    from riskscore.io import make_folder, write_text
 
     html = riskscore.explain_borrower(args.run, args.borrower, model=args.model)
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in args.borrower)[:80]
     path = args.out or args.run / f"borrower-{safe}.html"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent)
     write_text(path, html)
     print(f"Page of borrower {args.borrower} written to {path}.")
     return 0
 
 
-def _print_run(m: RunManifest, out: Path) -> None:
-    b = m.borrowers
-    print(f"Run {m.run_id} ({m.engine}) at as-of {m.as_of}: {b['in']} borrowers in; {b['scored']} scored, "
-          f"{b['nothing_due']} with nothing due, {b['rejected']} rejected.")
-    print("  rows in/rejected: " + ", ".join(f"{t} {r['in']}/{r['rejected']}" for t, r in m.rows.items()))
-    if m.plans["note"]:
-        print(f"  {m.plans['note']}")
-    else:
-        print(f"  plans for {m.plans['borrowers']} borrowers: "
-              + ", ".join(f"{a} {n}" for a, n in sorted(m.plans["actions"].items())))
-    if m.psi.get("available"):
-        score = m.psi["score"]
-        flagged = m.psi["flagged"]
-        head = f"PSI of the score {score[0]['psi']:.3f} ({score[0]['flag']}); " if score else ""
-        tail = f": {', '.join(flagged[:5])}" if flagged else ""
-        print(f"  {head}{len(flagged)} column(s) at PSI >= 0.1{tail}")
-    print(f"  wall {m.timings_s['wall']:.1f} s; outputs in {out}/ (manifest.json, scores, plans, audit, rejects)")
-
-
-def _print_demo(result: DemoResult) -> None:
-    s, r = result.summary, result.summary["rates"]
-    print(f"riskscore {riskscore.__version__} demo on {result.data}")
-    print(f"  borrowers {s['borrowers']}, loans {s['loans']}, installments "
-          f"{s['installments']} ({s['installment_rows']} rows), contacts {s['contacts']}")
-    print("  all three tables pass their contracts (installments, borrowers, contacts)")
-    print(f"  installments due by {s['data_end']} minus 90 days: {r['on_time']:.1%} paid on time, "
-          f"{r['late_1_30']:.1%} 1-30 days late, {r['late_31_90']:.1%} 31-90, {r['late_90_plus']:.1%} over 90")
-    print(f"  borrowers ever 30+ days past due: {r['borrowers_ever_30_plus']:.1%}; "
-          f"ever 90+: {r['borrowers_ever_90_plus']:.1%}")
-    run = result.run
-    if run is not None:
-        m = run.manifest
-        print(f"  riskscore score at {run.as_of.date()} with {run.bundle}: {m.borrowers['scored']} borrowers scored, "
-              f"{m.borrowers['nothing_due']} with nothing due, {m.borrowers['rejected']} rejected "
-              f"({m.chunks['total']} chunks, {m.timings_s['wall']:.1f} s)")
-        print(f"  mean likelihood of repaying within 30 days {run.mean_likelihood:.1%} "
-              f"(observed afterwards: {run.repaid_within_30d:.1%})")
-        print("  grades: " + ", ".join(f"{g} {n}" for g, n in run.grades.items()))
-        print(f"  contact plans at {run.now:%Y-%m-%d %H:%M} UTC ({', '.join(run.profiles)}): "
-              + ", ".join(f"{a} {n}" for a, n in run.actions.items())
-              + f"; check_plans finds {run.violations} violation(s)")
-        psi = "nan" if math.isnan(run.score_psi) else f"{run.score_psi:.3f}"
-        print(f"  PSI of the score against training {psi}; {run.features_flagged} feature(s) "
-              "at PSI >= 0.1 (a single as-of date against training's many: see manifest.json)")
-        print(f"  report: {run.report} ({run.report.stat().st_size / 1e3:,.0f} kB, {run.report_seconds:.1f} s); "
-              "open it in a browser")
-    print(f"Outputs: {result.out}/ ({', '.join(result.outputs)}); inputs: {result.data}/*.parquet")
-
-
-def _error_line(err: BaseException) -> str:
-    """The message of an error a user caused, on one line (data errors keep their example rows)."""
-    text = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err) or type(err).__name__
-    if isinstance(err, DataError):
-        return f"riskscore: data error: {text}"
-    return "riskscore: error: " + " ".join(text.split())
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``riskscore`` console script; returns the exit code."""
+    """Entry point of the ``riskscore`` console script; returns the exit code (see ``riskscore --help``)."""
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    logging.getLogger("riskscore").setLevel(logging.DEBUG if args.verbose or args.debug else logging.INFO)
     commands = {"generate": _cmd_generate, "validate": _cmd_validate, "train": _cmd_train, "score": _cmd_score,
                 "report": _cmd_report, "explain": _cmd_explain, "evaluate-policy": _cmd_evaluate, "demo": _cmd_demo}
     if args.command is None:
         parser.print_help()
-        return 2
+        return EXIT_USAGE
     try:
-        return commands[args.command](args)
-    except UsageError as err:
-        print(f"riskscore {args.command}: error: {err}", file=sys.stderr)
-        return 2
-    except (RiskscoreError, KeyError, ValueError, OSError) as err:
-        # What a user can cause: bad data, a bad bundle or run folder, a bad option value, a missing
-        # or unreadable file. Bugs (any other exception) keep their traceback.
-        log.debug("traceback of the error below", exc_info=True)
-        print(_error_line(err), file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("riskscore: interrupted", file=sys.stderr)
-        return 130
+        with trap_signals():
+            return commands[args.command](args)
+    except (Exception, KeyboardInterrupt) as err:  # every failure ends in one line (and a documented code)
+        resumable = args.command == "score" and args.engine == "local"
+        return report(err, args.command, debug=args.debug, resumable=resumable)

@@ -1,0 +1,197 @@
+"""The command line's error model: exit codes, the one line a failure prints, and signals.
+
+=====  ==============================================================================
+code   meaning
+=====  ==============================================================================
+0      done
+1      the run failed on something outside riskscore: data, a bundle, a run folder,
+       a file that cannot be read or written, a Spark failure, lack of memory
+2      usage: the command line cannot be parsed or an option's value has the wrong form
+70     internal error: a bug in riskscore (EX_SOFTWARE); please report it
+75     the output folder is being written by another job (EX_TEMPFAIL): try later
+130    interrupted by SIGINT (Ctrl-C); 143 by SIGTERM; 129 by SIGHUP (128 + the signal)
+=====  ==============================================================================
+
+Every failure ends in exactly one line on stderr that starts with ``riskscore`` and names the
+file, table, column or option at fault; never a traceback (``--debug`` adds it above the line).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+from riskscore import DataError, RiskscoreError, RunLockedError
+
+__all__ = ["EXIT_ERROR", "EXIT_INTERNAL", "EXIT_LOCKED", "EXIT_OK", "EXIT_USAGE", "Interrupted", "UsageError",
+           "error_line", "exit_code", "interrupt_line", "report", "trap_signals"]
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERNAL, EXIT_LOCKED = 0, 1, 2, 70, 75
+_PACKAGE = str(Path(__file__).resolve().parents[1])
+_MAX_LINE = 2000
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b:?")
+
+
+class UsageError(Exception):
+    """A command line that parses but cannot run as given (exit code 2)."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT, SIGTERM or SIGHUP arrived: unwinds like Ctrl-C (so every ``finally`` runs), remembers the signal."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raised_by_riskscore(err: BaseException) -> bool:
+    """Whether the innermost frame of ``err``'s traceback is riskscore's own code (a check, not an accident)."""
+    tb = err.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return os.path.abspath(tb.tb_frame.f_code.co_filename).startswith(_PACKAGE + os.sep)
+
+
+def _from_spark(err: BaseException) -> bool:
+    return type(err).__module__.split(".")[0] in ("pyspark", "py4j")
+
+
+def exit_code(err: BaseException) -> int:
+    """The documented exit code of an exception that ended a command (see the module docstring)."""
+    if isinstance(err, Interrupted):
+        return 128 + err.signum
+    if isinstance(err, KeyboardInterrupt):
+        return 128 + signal.SIGINT
+    if isinstance(err, UsageError):
+        return EXIT_USAGE
+    if isinstance(err, RunLockedError):
+        return EXIT_LOCKED
+    if isinstance(err, (RiskscoreError, OSError, MemoryError)) or _from_spark(err):
+        return EXIT_ERROR
+    # riskscore checks values the scikit-learn way: ValueError (and KeyError for an unknown name);
+    # the same types raised inside another library are accidents of ours
+    if isinstance(err, (ValueError, KeyError)) and (_raised_by_riskscore(err)
+                                                    or type(err).__name__ == "InvalidParameterError"):
+        return EXIT_ERROR
+    return EXIT_INTERNAL
+
+
+def _one_line(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= _MAX_LINE else line[:_MAX_LINE - 1] + "…"
+
+
+def _data_error_line(err: DataError) -> str:
+    """The headline and every failing column and check of a data error (its example rows go to stdout)."""
+    lines = str(err).splitlines()
+    checks = [line[2:] for line in lines[1:] if line.startswith("- ")]
+    return lines[0].rstrip(":") + (": " + "; ".join(checks) if checks else "") if lines else err.table
+
+
+def _os_error_text(err: OSError) -> str:
+    reason = err.strerror or str(err) or type(err).__name__
+    if err.filename is None or str(err.filename) in reason:
+        return reason if err.strerror else str(err)
+    names = f"'{err.filename}'" + (f" -> '{err.filename2}'" if err.filename2 is not None else "")
+    return f"{names}: {reason}"
+
+
+def _spark_text(err: BaseException) -> str:
+    """The line of a Spark failure worth reading: the Python error of a worker, else the head of the JVM's message."""
+    text = str(err).split("JVM stacktrace:")[0]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if any(line.startswith("Traceback") for line in lines):  # a Python exception in an executor
+        heads = [i for i, line in enumerate(lines) if _EXCEPTION_LINE.match(line)]
+        if heads:
+            return " ".join(lines[heads[-1]:])  # "package.Type: message" and the rest of its message
+    return lines[0] if lines else type(err).__name__
+
+
+def error_line(err: BaseException, command: str | None) -> str:
+    """The one line on stderr for an exception that ended ``command``."""
+    code = exit_code(err)
+    if code == EXIT_USAGE:
+        return f"riskscore {command}: error: {_one_line(str(err))}"
+    if code == EXIT_INTERNAL:
+        return (f"riskscore: internal error: {type(err).__name__}: {_one_line(str(err))[:300]} "
+                "(run with --debug for the traceback; please report)")
+    if isinstance(err, DataError):
+        return f"riskscore: data error: {_one_line(_data_error_line(err))}"
+    if _from_spark(err):
+        return f"riskscore: error: Spark: {_one_line(_spark_text(err))}"
+    if isinstance(err, MemoryError):
+        return ("riskscore: error: out of memory; lower --chunk-borrowers or --jobs "
+                f"({_one_line(str(err)) or 'MemoryError'})")
+    if isinstance(err, OSError):
+        return f"riskscore: error: {_one_line(_os_error_text(err))}"
+    text = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
+    return f"riskscore: error: {_one_line(text or type(err).__name__)}"
+
+
+def interrupt_line(err: KeyboardInterrupt, command: str | None, resumable: bool) -> str:
+    """The one line on stderr for an interrupted command."""
+    name = signal.Signals(err.signum).name if isinstance(err, Interrupted) else "SIGINT"
+    return f"riskscore: interrupted ({name})" + ("; run the same command to resume" if resumable else "")
+
+
+def report(err: BaseException, command: str | None, *, debug: bool, resumable: bool = False) -> int:
+    """Print what ended a command (the traceback first with ``debug``) and return its exit code."""
+    if debug:
+        traceback.print_exception(err, file=sys.stderr)
+    if isinstance(err, KeyboardInterrupt):
+        print(interrupt_line(err, command, resumable), file=sys.stderr)
+    else:
+        if isinstance(err, DataError) and len(str(err).splitlines()) > 1:
+            print(str(err), flush=True)  # the failing rows: the command's output, the line below its verdict
+        print(error_line(err, command), file=sys.stderr)
+    return exit_code(err)
+
+
+_SIGNALS = tuple(s for s in (getattr(signal, n, None) for n in ("SIGINT", "SIGTERM", "SIGHUP")) if s is not None)
+
+
+@contextmanager
+def trap_signals() -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP raise :class:`Interrupted` in the main thread while the block runs.
+
+    The first signal unwinds the command (workers are stopped, temporary files removed); a
+    second one while that happens exits at once with the same code (the workers die with this
+    process). Signals ignored when the block starts (``nohup``) stay ignored. Outside the main
+    thread nothing is installed.
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def again(signum: int, frame: FrameType | None) -> None:
+        print(f"riskscore: {signal.Signals(signum).name} again; stopping now", file=sys.stderr)
+        os._exit(128 + signum)
+
+    def first(signum: int, frame: FrameType | None) -> None:
+        for s in installed:
+            signal.signal(s, again)
+        raise Interrupted(signum)
+
+    previous: dict[int, Callable[..., object] | int | None] = {}
+    for s in _SIGNALS:
+        handler = signal.getsignal(s)
+        if handler is not signal.SIG_IGN:
+            previous[s] = handler
+            signal.signal(s, first)
+    installed = list(previous)
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler if handler is not None else signal.SIG_DFL)

@@ -1,0 +1,179 @@
+"""Faults of the nightly job's processes: signals, a killed driver or worker, the lock, worker counts.
+
+A run is started as the scheduler starts it (``riskscore score`` in a subprocess), then
+interrupted after its first finished chunk. Whatever happens, every worker is gone within
+seconds, the command prints one line and exits with its documented code, and the same
+command run again finishes with the outputs of an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import psutil
+import pytest
+
+from riskscore import RunLockedError
+from riskscore.batch import STATE_DIR, score_portfolio
+from riskscore.batch import _run as run_module
+from riskscore.io import folder_lock
+from tests.batch.conftest import BUNDLE, read_outputs
+
+CHUNK = "100"  # the 600-borrower world: 6 chunks
+
+
+def _command(files, out: Path, as_of: str, now: str, jobs: str = "2") -> list[str]:
+    return [sys.executable, "-m", "riskscore.cli", "score", "--installments", str(files["installments"]),
+            "--borrowers", str(files["borrowers"]), "--contacts", str(files["contacts"]), "--model", str(BUNDLE),
+            "--as-of", as_of, "--now", now, "--out", str(out), "--chunk-borrowers", CHUNK, "--jobs", jobs,
+            "--progress", "off", "--no-report"]
+
+
+def _chunks_done(out: Path) -> int:
+    folder = out / STATE_DIR / "chunks"
+    return len(list(folder.glob("[0-9]*.json"))) if folder.exists() else 0
+
+
+def _start_and_wait_for_a_chunk(cmd: list[str], out: Path) -> tuple[subprocess.Popen, list[psutil.Process]]:
+    """Start a run in its own process group; return once a chunk is done, with the workers alive then."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while _chunks_done(out) < 1:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"the run ended or stalled before its first chunk: {proc.communicate()[1][-2000:]}")
+        time.sleep(0.02)
+    children = psutil.Process(proc.pid).children(recursive=True)
+    return proc, children
+
+
+def _gone_within(processes: list[psutil.Process], seconds: float) -> list[psutil.Process]:
+    _, alive = psutil.wait_procs(processes, timeout=seconds)
+    for p in alive:  # do not leave them to the next test
+        p.kill()
+    return alive
+
+
+@pytest.fixture(scope="module")
+def reference(world_files, as_of, now, tmp_path_factory) -> dict[str, pd.DataFrame]:
+    out = tmp_path_factory.mktemp("faults_reference") / "run"
+    done = subprocess.run(_command(world_files, out, as_of, now, jobs="1"), capture_output=True, text=True,
+                          timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    return read_outputs(out)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_stops_every_worker_and_the_same_command_resumes(reference, world_files, as_of, now, tmp_path,
+                                                                  sig, code):
+    out = tmp_path / "run"
+    cmd = _command(world_files, out, as_of, now)
+    proc, children = _start_and_wait_for_a_chunk(cmd, out)
+    assert len(children) >= 2, "the run should have worker processes"
+    sent = time.monotonic()
+    # SIGTERM as a scheduler sends it (to the job); SIGINT as a terminal sends Ctrl-C (to the whole group)
+    if sig == signal.SIGINT:
+        os.killpg(proc.pid, sig)
+    else:
+        proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    took = time.monotonic() - sent
+    assert proc.returncode == code, err
+    assert err.strip().splitlines()[-1] == f"riskscore: interrupted ({sig.name}); run the same command to resume"
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert took < 15, f"took {took:.1f} s to stop"
+    assert _gone_within(children, 5) == [], "worker processes outlived the job"
+    done = _chunks_done(out)
+    assert 1 <= done < 6 and not (out / "manifest.json").exists()
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+    assert again.returncode == 0, again.stderr
+    got = read_outputs(out)
+    for name, frame in reference.items():
+        pd.testing.assert_frame_equal(got[name], frame, check_exact=True, obj=name)
+    assert not list(out.rglob("*.tmp"))
+
+
+@pytest.mark.slow
+def test_workers_die_with_a_driver_killed_by_sigkill(world_files, as_of, now, tmp_path):
+    out = tmp_path / "run"
+    proc, children = _start_and_wait_for_a_chunk(_command(world_files, out, as_of, now), out)
+    assert children
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert _gone_within(children, 5) == [], "worker processes outlived their driver"
+    with folder_lock(out):  # and the lock went with the driver: nothing stale to clean by hand
+        pass
+
+
+@pytest.mark.slow
+def test_a_worker_killed_from_outside_is_one_line_and_the_same_command_resumes(reference, world_files, as_of,
+                                                                               now, tmp_path):
+    out = tmp_path / "run"
+    cmd = _command(world_files, out, as_of, now)
+    proc, children = _start_and_wait_for_a_chunk(cmd, out)
+    workers = [c for c in children if "spawn_main" in " ".join(c.cmdline())]
+    assert workers
+    workers[0].kill()  # as the out-of-memory killer would
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err
+    lines = err.strip().splitlines()
+    assert lines[-1].startswith("riskscore: error: a worker process ended abruptly while scoring"), err
+    assert "Traceback" not in err, err
+    assert _gone_within(children, 5) == []
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+    assert again.returncode == 0, again.stderr
+    got = read_outputs(out)
+    for name, frame in reference.items():
+        pd.testing.assert_frame_equal(got[name], frame, check_exact=True, obj=name)
+
+
+_HOLD = "import sys, time\nfrom riskscore.io import folder_lock\nwith folder_lock(sys.argv[1]):\n" \
+        "    print('held', flush=True)\n    time.sleep(120)\n"
+
+
+def test_the_lock_goes_with_its_holder_even_on_sigkill(tmp_path):
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    with pytest.raises(RunLockedError, match=rf"is being written by riskscore job \(pid {holder.pid} on "), \
+            folder_lock(tmp_path):
+        pass
+    holder.kill()
+    holder.communicate(timeout=30)
+    with folder_lock(tmp_path) as lock:
+        assert lock == tmp_path / ".riskscore.lock"
+
+
+class _NoPool:
+    def __init__(self, *args, **kwargs):
+        raise AssertionError("one chunk must run in this process, without worker processes")
+
+
+def test_one_chunk_runs_in_process_whatever_n_jobs(world_files, as_of, now, tmp_path, monkeypatch):
+    monkeypatch.setattr(run_module, "ProcessPoolExecutor", _NoPool)
+    manifest = score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path / "run", now=now,
+                               borrowers=world_files["borrowers"], contacts=world_files["contacts"],
+                               chunk_borrowers=10_000, n_jobs=4, progress="off")
+    assert manifest.chunks["total"] == 1 and manifest.borrowers["in"] == 600
+
+
+@pytest.mark.slow
+def test_never_more_workers_than_chunks(world_files, as_of, now, tmp_path, monkeypatch):
+    started = []
+    real = run_module.ProcessPoolExecutor
+
+    def pool(max_workers, **kwargs):
+        started.append(max_workers)
+        return real(max_workers, **kwargs)
+
+    monkeypatch.setattr(run_module, "ProcessPoolExecutor", pool)
+    manifest = score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path / "run", now=now,
+                               borrowers=world_files["borrowers"], contacts=world_files["contacts"],
+                               chunk_borrowers=300, n_jobs=8, progress="off")
+    assert manifest.chunks["total"] == 2 and started == [2]

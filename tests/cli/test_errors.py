@@ -1,0 +1,275 @@
+"""The error model (README "Errors and exit codes"): one line on stderr, a documented exit code.
+
+Codes: 0 done, 1 a failed run, 2 usage, 70 internal error, 75 output folder busy, 128 + N a
+signal. Faults a user can cause (files, folders, disks) are simulated in-process where the
+test runs as root (permission bits do not stop root) or where the fault is a full disk.
+"""
+
+from __future__ import annotations
+
+import builtins
+import errno
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+import riskscore
+from riskscore import DataError, RunLockedError
+from riskscore.batch import STATE_DIR
+from riskscore.cli import main
+from riskscore.cli._errors import Interrupted, error_line, exit_code
+from riskscore.io import folder_lock
+from tests.batch.conftest import BUNDLE, write_table
+
+_PACKAGE_FILE = str(Path(riskscore.__file__).parent / "batch" / "_run.py")
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "riskscore.cli", *args], capture_output=True, text=True,
+                          timeout=300, check=False)
+
+
+def one_line(code: int, returncode: int, stderr: str) -> str:
+    """The failure's one line (no traceback, nothing else on stderr) and its exit code."""
+    assert returncode == code, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in stderr, stderr
+    assert lines[0].startswith("riskscore"), stderr
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("errors_world")
+    w = riskscore.generate(300, seed=7)
+    paths = {}
+    for name in ("installments", "borrowers", "contacts"):
+        paths[name] = folder / f"{name}.parquet"
+        write_table(getattr(w, name), paths[name], name)
+    paths["as_of"] = str((pd.Timestamp(w.end) - pd.Timedelta(days=90)).date())
+    return paths
+
+
+def score_args(world: dict[str, Path], out: Path, *extra: str) -> list[str]:
+    return ["score", "--installments", str(world["installments"]), "--borrowers", str(world["borrowers"]),
+            "--contacts", str(world["contacts"]), "--model", str(BUNDLE), "--as-of", str(world["as_of"]),
+            "--now", f"{world['as_of']}T13:00Z", "--out", str(out), "--jobs", "1", "--progress", "off",
+            "--no-report", *extra]
+
+
+# -- the rule, exception by exception ---------------------------------------------------------------
+def _raised_in(filename: str, exc: BaseException) -> BaseException:
+    """``exc`` as if raised by code in ``filename`` (the innermost frame decides who raised it)."""
+    try:
+        exec(compile("raise exc", filename, "exec"), {"exc": exc})
+    except BaseException as err:
+        return err
+    raise AssertionError("not raised")
+
+
+def test_each_kind_of_failure_has_its_code_and_one_line():
+    bug = _raised_in("/elsewhere/pandas/core/frame.py", ValueError("operands could not be broadcast"))
+    assert exit_code(bug) == 70
+    assert error_line(bug, "score") == ("riskscore: internal error: ValueError: operands could not be broadcast "
+                                        "(run with --debug for the traceback; please report)")
+    assert exit_code(_raised_in("/x/y.py", TypeError("unhashable"))) == 70
+    check = _raised_in(_PACKAGE_FILE, ValueError("as_of must be a calendar date"))
+    assert exit_code(check) == 1 and error_line(check, "score") == "riskscore: error: as_of must be a calendar date"
+    full = OSError(errno.ENOSPC, "No space left on device", "/runs/x/scores.parquet")
+    assert exit_code(full) == 1
+    assert error_line(full, "score") == "riskscore: error: '/runs/x/scores.parquet': No space left on device"
+    locked = RunLockedError("'/runs/x' is being written by another riskscore job (pid 7 on h, started t)")
+    assert exit_code(locked) == 75 and error_line(locked, "score").startswith("riskscore: error: '/runs/x' is")
+    assert exit_code(Interrupted(signal.SIGTERM)) == 143 and exit_code(KeyboardInterrupt()) == 130
+    rows = DataError.from_message("installments", "installments: 2 row(s) fail 2 check(s)\n- 1 row(s) fail check "
+                                  "'ge(0)' on column 'amount_due'\n    index  amount_due\n    5  -1.0\n- 1 row(s) "
+                                  "fail check 'ge(1)' on column 'installment_no'\nHint: fix the extract")
+    assert error_line(rows, "validate") == (
+        "riskscore: data error: installments: 2 row(s) fail 2 check(s): 1 row(s) fail check 'ge(0)' on column "
+        "'amount_due'; 1 row(s) fail check 'ge(1)' on column 'installment_no'")
+    spark = type("PythonException", (Exception,), {"__module__": "pyspark.errors.exceptions.captured"})(
+        "\n  An exception was thrown from the Python worker.\nTraceback (most recent call last):\n  File \"x.py\", "
+        "line 1, in f\nriskscore.exceptions.DataError: contacts: no column 'channel'\n\nJVM stacktrace:\norg.x.Y")
+    assert exit_code(spark) == 1
+    assert error_line(spark, "score") == "riskscore: error: Spark: riskscore.exceptions.DataError: contacts: no " \
+                                         "column 'channel'"
+
+
+def test_a_bug_exits_70_in_one_line_and_debug_shows_its_traceback(monkeypatch, capsys):
+    def boom(args):
+        return {}["no such key"] + 1  # a KeyError raised outside riskscore's checks: a bug
+
+    monkeypatch.setattr("riskscore.cli._main._cmd_generate", boom)
+    assert main(["generate", "--borrowers", "5", "--out", "x"]) == 70
+    err = capsys.readouterr().err
+    line = one_line(70, 70, err)
+    assert line == ("riskscore: internal error: KeyError: 'no such key' (run with --debug for the traceback; "
+                    "please report)")
+    assert main(["--debug", "generate", "--borrowers", "5", "--out", "x"]) == 70
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback (most recent call last):") and err.strip().splitlines()[-1] == line
+
+
+def test_usage_errors_are_one_line_naming_the_option(world, tmp_path):
+    for option, value, says in [("--jobs", "0", "must be 1 or more, got 0"),
+                                ("--chunk-borrowers", "-5", "must be 1 or more, got -5"),
+                                ("--as-of", "2024-13-45", "not a date YYYY-MM-DD: '2024-13-45'"),
+                                ("--now", "tomorrow", "not a time"),
+                                ("--agent-calls-per-day", "many", "invalid int value: 'many'")]:
+        args = score_args(world, tmp_path / "run")
+        if option in args:
+            args[args.index(option) + 1] = value
+        else:
+            args += [option, value]
+        out = run(*args)
+        line = one_line(2, out.returncode, out.stderr)
+        assert line.startswith(f"riskscore score: error: argument {option}: {says}"), line
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_data_error_is_one_line_with_its_rows_on_stdout(world, tmp_path):
+    df = pd.read_parquet(world["installments"])
+    df.loc[3, "amount_due"] = -10.0
+    df.to_csv(tmp_path / "inst.csv", index=False)
+    out = run("validate", "--installments", str(tmp_path / "inst.csv"))
+    line = one_line(1, out.returncode, out.stderr)
+    assert line.startswith("riskscore: data error: installments: ") and "on column 'amount_due'" in line
+    assert "-10.0" in out.stdout  # the example rows: the command's output
+
+
+def test_out_that_is_a_file_is_one_line(world, tmp_path):
+    (tmp_path / "run").write_text("not a folder")
+    out = run(*score_args(world, tmp_path / "run"))
+    line = one_line(1, out.returncode, out.stderr)
+    assert line == f"riskscore: error: '{tmp_path / 'run'}' is a file, not a folder"
+
+
+def test_a_second_job_into_the_same_out_is_refused_naming_the_holder(world, tmp_path):
+    out_dir = tmp_path / "run"
+    out_dir.mkdir()
+    with folder_lock(out_dir, "riskscore score"):
+        out = run(*score_args(world, out_dir))
+    line = one_line(75, out.returncode, out.stderr)
+    assert line.startswith(f"riskscore: error: '{out_dir}' is being written by riskscore score (pid {os.getpid()} "
+                           f"on {socket.gethostname()}, started "), line
+    assert line.endswith("wait for it to end or choose another output folder.")
+    assert not (out_dir / STATE_DIR).exists()
+
+
+def _refuse(monkeypatch, inside: Path, code: int, message: str) -> None:
+    """Make every file-system write under ``inside`` fail as a read-only or full disk would."""
+    real_open, real_os_open, real_mkdir = builtins.open, os.open, os.mkdir
+
+    def under(path) -> bool:
+        return str(Path(os.fspath(path)).absolute()).startswith(str(inside))
+
+    def fake_open(file, mode="r", *args, **kwargs):
+        if isinstance(file, (str, os.PathLike)) and any(m in mode for m in "wax+") and under(file):
+            raise OSError(code, message, os.fspath(file))
+        return real_open(file, mode, *args, **kwargs)
+
+    def fake_os_open(path, flags, *args, **kwargs):
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT) and under(path):
+            raise OSError(code, message, os.fspath(path))
+        return real_os_open(path, flags, *args, **kwargs)
+
+    def fake_mkdir(path, *args, **kwargs):
+        if under(path):
+            raise OSError(code, message, os.fspath(path))
+        return real_mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", fake_open)
+    monkeypatch.setattr(os, "open", fake_os_open)
+    monkeypatch.setattr(os, "mkdir", fake_mkdir)
+
+
+def test_read_only_out_is_one_line(world, tmp_path, monkeypatch, capsys):
+    out_dir = tmp_path / "ro"
+    out_dir.mkdir()
+    _refuse(monkeypatch, out_dir, errno.EROFS, "Read-only file system")
+    assert main(score_args(world, out_dir)) == 1
+    line = one_line(1, 1, capsys.readouterr().err)
+    assert line == (f"riskscore: error: cannot create the lock file '{out_dir / '.riskscore.lock'}': "
+                    "Read-only file system")
+
+
+def test_an_unreadable_input_is_one_line(world, tmp_path, monkeypatch, capsys):
+    real_open = builtins.open
+
+    def fake_open(file, mode="r", *args, **kwargs):
+        if os.fspath(file) == str(world["contacts"]):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(file))
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", fake_open)
+    assert main(score_args(world, tmp_path / "run")) == 1
+    line = one_line(1, 1, capsys.readouterr().err)
+    assert line == f"riskscore: error: '{world['contacts']}': Permission denied"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("where", ["part", "chunks", "out"])
+def test_a_full_disk_is_one_line_then_the_same_command_finishes(world, tmp_path, monkeypatch, capsys, where):
+    out_dir = tmp_path / "run"
+    real = pq.ParquetWriter.write_table
+
+    def full(self, table, *args, **kwargs):
+        path = Path(os.fspath(self.where))
+        if (where == "out" and path.parent == out_dir) or (where != "out" and where in path.parts):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, table, *args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(pq.ParquetWriter, "write_table", full)
+        assert main(score_args(world, out_dir)) == 1
+    line = one_line(1, 1, capsys.readouterr().err)
+    assert line.startswith("riskscore: error: cannot write") and line.endswith("No space left on device"), line
+    assert str(out_dir) in line
+    assert not [p for p in out_dir.rglob("*.tmp")], "a failed write leaves no temporary file"
+    assert json.loads((out_dir / STATE_DIR / "state.json").read_text())["failed"]["error"] == "OSError"
+    assert main(score_args(world, out_dir)) == 0, capsys.readouterr().err
+    assert (out_dir / "manifest.json").exists()
+
+
+@pytest.mark.slow
+def test_a_run_that_failed_on_its_data_does_not_block_the_fixed_run(world, tmp_path, capsys, caplog):
+    broken = tmp_path / "installments.parquet"
+    pd.read_parquet(world["installments"]).drop(columns=["amount_due"]).to_parquet(broken)
+    out_dir = tmp_path / "run"
+    args = score_args(world, out_dir)
+    bad = list(args)
+    bad[bad.index("--installments") + 1] = str(broken)
+    assert main(bad) == 1
+    line = one_line(1, 1, capsys.readouterr().err)
+    assert line.startswith("riskscore: data error: installments:") and "'amount_due'" in line
+    assert main(args) == 0, capsys.readouterr().err  # the fixed inputs: a new run replaces the failed one
+    assert "replacing the unfinished run" in caplog.text
+    assert json.loads((out_dir / "manifest.json").read_text())["borrowers"]["in"] == 300
+
+
+@pytest.mark.slow
+def test_stale_temporaries_of_dead_writers_are_removed_by_the_rerun(world, tmp_path, capsys):
+    out_dir = tmp_path / "run"
+    assert main(score_args(world, out_dir)) == 0
+    dead = _dead_pid()
+    stale = [out_dir / f".report.html.{dead}.tmp", out_dir / f".borrower-B1.html.{dead}.tmp",
+             out_dir / f".scores.parquet.{os.getpid()}.tmp"]  # an output's: only this job writes those
+    live = out_dir / f".report.html.{os.getpid()}.tmp"  # a report being written now by a live process
+    for path in [*stale, live]:
+        path.write_text("half a file")
+    assert main(score_args(world, out_dir)) == 0, capsys.readouterr().err
+    assert [p for p in stale if p.exists()] == [] and live.exists()
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
