@@ -46,8 +46,9 @@ def contact(at: str, zone: str, channel: str = "call", outcome: str = "no_answer
 
 
 def violations(profile: object, steps: list[dict], borrowers: list[dict], contacts: list[dict] | None = None,
-               holidays: object = None) -> pd.DataFrame:
+               holidays: object = None, hardship: object = None) -> pd.DataFrame:
     log = pd.DataFrame(contacts) if contacts else None
-    return check_plans(pd.DataFrame(steps), pd.DataFrame(borrowers), log, profile, holidays=holidays)
+    return check_plans(pd.DataFrame(steps), pd.DataFrame(borrowers), log, profile, holidays=holidays,
+                       hardship=hardship)
 
 

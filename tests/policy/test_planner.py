@@ -181,3 +181,39 @@ def test_horizon_days_is_the_deprecated_name_of_plan_days():
 def test_arguments_are_validated_the_scikit_learn_way(kw, match):
     with pytest.raises(ValueError, match=match):
         ContactPolicy(**kw)
+
+
+def test_strict_sends_any_hardship_evidence_to_a_person_before_any_contact():
+    dublin = "Europe/Dublin"
+    b = pd.DataFrame([borrower("b1", timezone=dublin, hardship_declared=True), borrower("b2", timezone=dublin),
+                      borrower("b3", timezone=dublin), borrower("b4", timezone=dublin)])
+    scores = pd.DataFrame({"likelihood": [0.05, 0.05, 0.05, 0.85], "amount_at_risk": 100.0,
+                           "hardship_signal": [False, True, False, False]},
+                          index=pd.Index(b["borrower_id"], name="borrower_id"))
+    reasons = pd.DataFrame({"row": ["b3", "b4"], "direction": "adverse", "rank": 1, "code": "RS-PARTIAL",
+                            "text": "partial payments"})
+    plans = ContactPolicy("strict_v1").plan(scores, reasons, b, None, NOW)
+    assert check_plans(plans, b, None, plans.profile).empty
+    for bid in ("b1", "b2", "b3"):
+        assert actions(plans, bid) == [("human_review", "-")]
+    # RS-PARTIAL for a likely self-curer (0.85) is not hardship evidence
+    assert actions(plans, "b4") == [("reminder", "app")]
+    audit = plans.audit().set_index(["borrower_id", "rule_id"])
+    assert audit.loc[("b2", "ST-HARDSHIP"), "outcome"] == "blocked"
+    assert "hardship evidence (repeated partial payments)" in audit.loc[("b2", "ST-HARDSHIP"), "detail"]
+    assert "reason RS-PARTIAL" in audit.loc[("b3", "ST-HARDSHIP"), "detail"]
+    # the checker, given the same evidence, refuses an automated offer for b2
+    offer = plans.steps.loc[plans.steps["borrower_id"] == "b4"].assign(borrower_id="b2")
+    found = check_plans(offer, b, None, "strict_v1", hardship=["b2"])
+    assert "ST-HARDSHIP" in set(found["rule_id"])
+
+
+def test_a_text_window_ends_before_its_consent_goes_stale():
+    # consent 60 days before 17:00Z today: texts are allowed until 12:00 in New York, not after
+    log = [contact("2026-09-25 13:00", "America/New_York", "sms", "consent")]
+    plans = run([borrower(channels_allowed="sms", consents="")], [0.5], log=log)
+    assert actions(plans) == [("reminder", "sms")]
+    first = plans.steps.iloc[0]
+    assert (first["window_start_local"], first["window_end_local"]) == ("2026-11-24 08:15", "2026-11-24 12:00")
+    # the payment link of day 3 finds no fresh consent: dropped, and the events say why
+    assert "US-12" in set(plans.events["rule_id"])

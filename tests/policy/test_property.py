@@ -1,5 +1,17 @@
 """Property: over random borrowers, contact logs, zones and clock changes, the planner never emits a
-plan that the checker rejects, and every borrower gets a plan."""
+plan that the checker rejects, and every borrower gets a plan.
+
+Laws checked on every plan, each restated here from the rules rather than from the checker:
+
+* every borrower gets a plan; windows lie within the horizon; agent calls within the capacity;
+* for every text step, consent is fresh at every instant of the window (profiles whose consent
+  rule asks for fresh evidence): a consent event, an inbound text where the consumer's own use
+  counts, or a dated entry of the ``consents`` column, not revoked since, at most ``fresh_days``
+  before the window's end; an undated entry never counts;
+* under ``strict_v1``, any hardship evidence the planner sees (declared, the scores'
+  ``hardship_signal``, ``RS-PARTIAL`` leading the reasons below 0.8) yields a human-review step
+  and no automated contact.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +22,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from riskscore.policy import ContactPolicy, check_plans, list_profiles
-from riskscore.schemas import BORROWER_FLAGS, CHANNELS, OUTCOMES
+from riskscore.policy import CONTACT_ACTIONS, ContactPolicy, check_plans, list_profiles, load_profile
+from riskscore.schemas import BORROWER_FLAGS, CHANNELS, OUTCOMES, parse_consents
 
 ZONES = ["America/New_York", "America/Los_Angeles", "America/St_Johns", "Europe/London", "Europe/Dublin",
          "Asia/Shanghai", "Asia/Kolkata", "Asia/Kathmandu", "Australia/Adelaide", "Australia/Lord_Howe",
@@ -24,6 +36,15 @@ N_EXAMPLES = int(os.environ.get("RISKSCORE_POLICY_EXAMPLES", "300"))
 
 def _subset(draw, items, max_size=None):
     return ",".join(draw(st.lists(st.sampled_from(items), unique=True, max_size=max_size or len(items))))
+
+
+def _consents(draw, now):
+    """A ``consents`` cell: channels, some with the date of the consent (about 60 days ago or less)."""
+    out = []
+    for ch in draw(st.lists(st.sampled_from(CHANNELS), unique=True)):
+        days = draw(st.one_of(st.none(), st.integers(0, 90)))
+        out.append(ch if days is None else f"{ch}@{(now - pd.Timedelta(days=days)).date()}")
+    return ",".join(out)
 
 
 @st.composite
@@ -41,7 +62,7 @@ def worlds(draw):
             "timezone_candidates": _subset(draw, ZONES, 2), "channels_allowed": allowed,
             "preferred_channel": draw(st.one_of(st.none(), st.sampled_from(CHANNELS))) if allowed else None,
             "language": draw(st.sampled_from(["en", "zh", "zh-CN", "fr"])),
-            "opt_outs": _subset(draw, CHANNELS, 2), "consents": _subset(draw, CHANNELS),
+            "opt_outs": _subset(draw, CHANNELS, 2), "consents": _consents(draw, now),
             "inconvenient_hours": draw(st.sampled_from(["", f"{start:02d}:00-{(start + 3) % 24:02d}:30"])),
             **{f: draw(st.booleans()) if draw(st.integers(0, 5)) == 0 else False for f in BORROWER_FLAGS},
         })
@@ -52,10 +73,16 @@ def worlds(draw):
                         "channel": draw(st.sampled_from(CHANNELS)), "outcome": draw(st.sampled_from(OUTCOMES)),
                         "direction": draw(st.sampled_from(["outbound", "outbound", "inbound"])),
                         "loan_id": draw(st.sampled_from([None, "L1", "L2"]))})
+        for minutes in draw(st.lists(st.integers(50 * 1440, 70 * 1440), max_size=2)):  # consents ~60 days old
+            log.append({"borrower_id": bid, "contacted_at": now - pd.Timedelta(minutes=minutes), "channel": "sms",
+                        "outcome": draw(st.sampled_from(["consent", "consent", "consent_revoked", "opt_out"])),
+                        "direction": "inbound", "loan_id": None})
     ids = pd.Index([r["borrower_id"] for r in rows] + (["ghost"] if draw(st.booleans()) else []), name="borrower_id")
     scores = pd.DataFrame({"likelihood": draw(st.lists(st.floats(0, 1), min_size=len(ids), max_size=len(ids))),
                            "amount_at_risk": draw(st.lists(st.floats(0, 1e4), min_size=len(ids),
-                                                           max_size=len(ids)))}, index=ids)
+                                                           max_size=len(ids))),
+                           "hardship_signal": draw(st.lists(st.booleans(), min_size=len(ids), max_size=len(ids)))},
+                          index=ids)
     codes = ["RS-PARTIAL", "RS-LATE-HIST", "RS-ARREARS"]
     reasons = pd.DataFrame({"row": list(ids), "direction": "adverse", "rank": 1,
                             "code": [draw(st.sampled_from(codes)) for _ in ids], "text": "x"})
@@ -63,12 +90,44 @@ def worlds(draw):
     return now, pd.DataFrame(rows), log, scores, reasons
 
 
+def hardship_seen(borrowers, scores, reasons):
+    """The borrowers with hardship evidence, restated from the planner's documentation."""
+    declared = set(borrowers.loc[borrowers["hardship_declared"], "borrower_id"])
+    lead = reasons.loc[reasons["rank"] == 1].set_index("row")["code"]
+    coded = set(scores.index[(lead.reindex(scores.index) == "RS-PARTIAL") & (scores["likelihood"] < 0.8)])
+    return declared | coded | set(scores.index[scores["hardship_signal"]])
+
+
+def _fresh_everywhere(steps, borrowers, log, profile):
+    """Law: every text step has consent evidence no older than fresh_days at the end of its window."""
+    for rule in load_profile(profile).of_kind("channel_consent"):
+        days = rule.params["fresh_days"].get("sms")
+        if days is None or "sms" not in rule.params["channels"]:
+            continue
+        column = borrowers.set_index("borrower_id")["consents"]
+        for row in steps.loc[steps["channel"] == "sms"].itertuples():
+            mine = log.loc[(log["borrower_id"] == row.borrower_id) & (log["channel"] == "sms")] if log is not None \
+                else pd.DataFrame(columns=["contacted_at", "outcome", "direction"])
+            revoked = mine.loc[mine["outcome"].isin(["consent_revoked", "opt_out"]), "contacted_at"].max()
+            kinds = mine["outcome"].eq("consent")
+            if rule.params["consumer_use_counts"]:
+                kinds |= mine["direction"].eq("inbound") & ~mine["outcome"].isin(["consent_revoked", "opt_out"])
+            times = list(mine.loc[kinds, "contacted_at"])
+            times += [pd.Timestamp(d, tz="UTC") - pd.Timedelta(hours=14)
+                      for ch, d in parse_consents(column[row.borrower_id]) if ch == "sms" and d is not None]
+            fresh = [t for t in times if (pd.isna(revoked) or t > revoked)
+                     and row.window_end_utc - t <= pd.Timedelta(days=days)]
+            assert fresh, f"{row.borrower_id} step {row.step}: a text without consent fresh at every instant"
+
+
 def _plans_pass(world, profile, capacity, horizon):
     now, borrowers, log, scores, reasons = world
     holidays = [(now + pd.Timedelta(days=2)).date()]
     policy = ContactPolicy(profile, plan_days=horizon, agent_calls_per_day=capacity, holidays=holidays)
     plans = policy.plan(scores, reasons, borrowers, log, now=now)
-    found = check_plans(plans, borrowers, log, plans.profile, holidays=holidays, validate=False)
+    seen = hardship_seen(borrowers, scores, reasons)
+    found = check_plans(plans, borrowers, log, plans.profile, holidays=holidays, hardship=sorted(seen),
+                        validate=False)
     assert found.empty, found.to_string()
     steps = plans.steps
     assert set(steps["borrower_id"]) == set(scores.index)
@@ -78,6 +137,11 @@ def _plans_pass(world, profile, capacity, horizon):
     if capacity is not None:
         calls = timed.loc[timed["action"] == "agent_call"]
         assert calls.groupby("day").size().le(capacity).all()
+    _fresh_everywhere(timed, borrowers, log, profile)
+    if profile == "strict_v1":  # any hardship evidence: a person first, no automated contact
+        mine = steps.loc[steps["borrower_id"].isin(seen)]
+        assert not mine["action"].isin(CONTACT_ACTIONS).any(), mine.to_string()
+        assert set(mine.loc[mine["action"] == "human_review", "borrower_id"]) == seen & set(mine["borrower_id"])
 
 
 _CASES = given(world=worlds(), profile=st.sampled_from(list_profiles()), capacity=st.sampled_from([None, 0, 1, 3]),

@@ -2,7 +2,8 @@
 
 Each case is written from the rule's kind and its parameters (what the rule says), never from
 the planner. A compliant case must pass *every* rule of the profile; a violating case must be
-reported under the rule's id. The literal cases of the issue follow the table.
+reported under the rule's id. :data:`GAPS` adds the cases an independent check found our
+checker passing (issue 19): each failed before the fix and passes after it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Case:
         self.steps: list[dict] = []
         self.log: list[dict] = [contact(f"{PREV} 10:00", self.zone, "sms", "consent")]  # fresh text consent
         self.holidays = None
+        self.hardship = None
 
     def message(self, action: str = "payment_link", channel: str = "app", start: str = "15:00",
                 end: str = "16:00", day: str = DAY, **kw: object) -> Case:
@@ -51,7 +53,12 @@ class Case:
         return self
 
     def found(self) -> pd.DataFrame:
-        return violations(self.profile, self.steps, [self.b], self.log, self.holidays)
+        return violations(self.profile, self.steps, [self.b], self.log, self.holidays, self.hardship)
+
+    def moved(self, zone: str) -> Case:
+        """The same case for a borrower in another time zone (before any step is added)."""
+        self.zone = self.b["timezone"] = zone
+        return self
 
 
 def _days_before(n: int, time: str = "10:00") -> str:
@@ -208,6 +215,69 @@ def _rationale(p: str, r: Rule) -> tuple[Case, Case]:
     return Case(p).message(), Case(p).message(rationale=" ")
 
 
+# -- the gaps of issue 19 -------------------------------------------------------------------------------------
+def _review_only(p: str) -> Case:
+    case = Case(p)
+    case.steps = [{"borrower_id": "b1", "step": 1, "action": "human_review", "channel": None, "recipient": None,
+                   "window_start_utc": pd.NaT, "window_end_utc": pd.NaT, "language": case.lang, "message": None,
+                   "rationale": "hardship evidence: human review"}]
+    return case
+
+
+def _hardship_evidence(evidence: str) -> Callable[[], tuple[Case, Case]]:
+    def build() -> tuple[Case, Case]:
+        ok, bad = _review_only("strict_v1"), Case("strict_v1").message("repayment_plan_offer")
+        for case in (ok, bad):  # evidence the planner sees, without the hardship_declared flag
+            case.hardship = pd.Series([evidence], index=["b1"])
+        return ok, bad
+    return build
+
+
+def _text_consent(p: str, column: str, logged: str | None, fresh_column: str) -> Callable[[], tuple[Case, Case]]:
+    """A text with consent evidence ``column`` / ``logged`` (bad) or ``fresh_column`` (ok)."""
+    def build() -> tuple[Case, Case]:
+        ok, bad = Case(p).message(channel="sms"), Case(p).message(channel="sms")
+        ok.log, ok.b["consents"] = [], fresh_column
+        bad.log, bad.b["consents"] = [], column
+        if logged:
+            bad.logged(logged, "sms", "consent")
+        return ok, bad
+    return build
+
+
+def _stale_during_window(p: str, zone: str, ok_end: str, bad_end: str) -> Callable[[], tuple[Case, Case]]:
+    """Consent logged 2026-08-20 13:41Z; a text on 2026-10-19 (Monday) from 08:00 local, ending before
+    13:41Z (ok: fresh at every instant) or after it (bad: stale at the end of the window)."""
+    def build() -> tuple[Case, Case]:
+        cases = []
+        for end in (ok_end, bad_end):
+            case = Case(p).moved(zone)
+            case.log = [contact("2026-08-20 13:41", "UTC", "sms", "consent")]
+            case.b["consents"] = ""
+            cases.append(case.message(channel="sms", day="2026-10-19", start="09:00", end=end))
+        return cases[0], cases[1]
+    return build
+
+
+#: (profile, rule id, what, builder of (compliant, violating))
+GAPS: list[tuple[str, str, str, Callable[[], tuple[Case, Case]]]] = [
+    ("strict_v1", "ST-HARDSHIP", "hardship_signal", _hardship_evidence("repeated partial payments")),
+    ("strict_v1", "ST-HARDSHIP", "RS-PARTIAL leading below 0.8", _hardship_evidence("reason RS-PARTIAL")),
+    ("strict_v1", "ST-CONSENT", "undated consents column",
+     _text_consent("strict_v1", "sms", None, f"sms@{PREV}")),
+    ("strict_v1", "ST-CONSENT", "consent 141 days old",
+     _text_consent("strict_v1", "", _days_before(141), "sms@2026-10-25")),
+    ("strict_v1", "ST-CONSENT", "dated column 61 days old",
+     _text_consent("strict_v1", "sms@2026-09-24", None, "sms@2026-09-27")),
+    ("us_reg_f_2021", "US-12", "undated consents column",
+     _text_consent("us_reg_f_2021", "sms", None, "sms@2026-11-01")),
+    ("us_reg_f_2021", "US-12", "stale before the window ends",
+     _stale_during_window("us_reg_f_2021", "Europe/London", "14:30", "21:00")),
+    ("strict_v1", "ST-CONSENT", "stale before the window ends",
+     _stale_during_window("strict_v1", "Europe/Dublin", "14:30", "21:00")),
+]
+
+
 BUILDERS: dict[str, Callable[[str, Rule], tuple[Case, Case]]] = {
     name.removeprefix("_"): fn for name, fn in globals().items() if name.startswith("_") and callable(fn)
     and name.removeprefix("_") in {"time_window", "blocked_days", "designated_times", "block_flag", "review_flag",
@@ -226,7 +296,21 @@ def test_every_kind_has_a_builder():
 @pytest.mark.parametrize(("profile", "rule_id"), RULES, ids=[f"{p}:{r}" for p, r in RULES])
 def test_rule_case(profile, rule_id):
     rule = load_profile(profile).rule(rule_id)
-    ok, bad = BUILDERS[rule.kind](profile, rule)
+    _check_pair(rule_id, *BUILDERS[rule.kind](profile, rule))
+
+
+@pytest.mark.parametrize(("profile", "rule_id", "what", "build"), GAPS,
+                         ids=[f"{p}:{r}:{w}" for p, r, w, _ in GAPS])
+def test_gap_case(profile, rule_id, what, build):
+    _check_pair(rule_id, *build())
+
+
+def test_table_size():
+    """The size of the table, as reported in the issue's notes: two cases per rule and per gap."""
+    assert len(RULES) == 92 and len(GAPS) == 8
+
+
+def _check_pair(rule_id: str, ok: Case, bad: Case) -> None:
     clean = ok.found()
     assert clean.empty, f"compliant case flagged:\n{clean.to_string()}"
     found = bad.found()

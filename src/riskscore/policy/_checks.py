@@ -27,7 +27,7 @@ import pandas as pd
 from riskscore._compat import validate_params
 from riskscore.contract import PLAN_COLUMNS
 from riskscore.exceptions import PolicyError
-from riskscore.policy._arrays import count_overlaps, date_text, distinct, hm
+from riskscore.policy._arrays import date_text, distinct, hm
 from riskscore.policy._clock import (
     DAY_NS,
     MINUTE_NS,
@@ -38,6 +38,8 @@ from riskscore.policy._clock import (
     weekday,
     zone_days,
 )
+from riskscore.policy._consent import ConsentRules
+from riskscore.policy._counting import CountRules
 from riskscore.policy._plans import Plans
 from riskscore.policy._profile import ACTIONS, CONTACT_ACTIONS, WEEKDAYS, Profile, Rule, load_profile
 from riskscore.policy._templates import lint_text, rule_text
@@ -55,7 +57,6 @@ __all__ = ["PLAN_COLUMNS", "VIOLATION_COLUMNS", "Checker", "check_plans"]
 VIOLATION_COLUMNS = ["borrower_id", "step", "rule_id", "why"]
 _REQUIRED = ["borrower_id", "step", "action", "channel", "recipient", "window_start_utc", "window_end_utc",
              "language", "message", "rationale"]
-CONVERSATIONS = ("conversation", "promise_to_pay", "refused")
 def _ns(values: object) -> np.ndarray:
     """UTC nanoseconds of timestamps (tz-aware, or naive read as UTC)."""
     return pd.DatetimeIndex(pd.to_datetime(values, utc=True)).as_unit("ns").asi8
@@ -81,7 +82,7 @@ def _steps_frame(plans: object) -> pd.DataFrame:
     return out
 
 
-class Checker:
+class Checker(ConsentRules, CountRules):
     """Checks plan steps against one profile, for one borrowers table and contact log.
 
     Build it once and call :meth:`violations` for many candidate steps (the planner does); or
@@ -96,6 +97,10 @@ class Checker:
         Validated contact log (:func:`riskscore.validate_contacts`).
     holidays : iterable of date-like, optional
         Public holidays (local dates) for ``blocked_days`` rules with ``public_holidays: true``.
+    hardship : Series or iterable of str, optional
+        Hardship evidence beyond the ``hardship_declared`` flag, for ``review_flag`` rules with
+        ``hardship_evidence: true``: the ids of the borrowers with evidence, or a Series indexed
+        by ``borrower_id`` (true, or a non-empty text saying what the evidence is).
 
     Examples
     --------
@@ -115,7 +120,7 @@ class Checker:
     """
 
     def __init__(self, profile: Profile | str, borrowers: pd.DataFrame, contacts: pd.DataFrame | None = None,
-                 *, holidays: Iterable[object] | None = None) -> None:
+                 *, holidays: Iterable[object] | None = None, hardship: object = None) -> None:
         self.profile = load_profile(profile)
         b = borrowers.copy()
         for col, default in OPTIONAL_COLUMNS["borrowers"].items():
@@ -127,7 +132,8 @@ class Checker:
         self._log = self._prepare_log(contacts)
         self._cache: dict[tuple, object] = {}
         self._sets = {col: pd.factorize(self.borrowers[col], use_na_sentinel=False)
-                      for col in ("channels_allowed", "opt_outs", "consents")}
+                      for col in ("channels_allowed", "opt_outs")}
+        self.hardship = self.borrowers.index.isin(hardship_ids(hardship))
 
     # -- the log ---------------------------------------------------------------------------------
     def _prepare_log(self, contacts: pd.DataFrame | None) -> pd.DataFrame:
@@ -236,8 +242,13 @@ class Checker:
 
     # -- flags -----------------------------------------------------------------------------------
     def _flag(self, s: pd.DataFrame, flag: str) -> np.ndarray:
+        return self._per_borrower(s, self.borrowers[flag].to_numpy(dtype=bool))
+
+    @staticmethod
+    def _per_borrower(s: pd.DataFrame, values: np.ndarray) -> np.ndarray:
         b = s["b"].to_numpy()
-        values = self.borrowers[flag].to_numpy(dtype=bool)
+        if not len(values):  # no borrower of the plans is in the table: no flag is set
+            return np.zeros(len(b), dtype=bool)
         return np.where(b >= 0, values[np.maximum(b, 0)], False)
 
     def _block_flag(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
@@ -248,13 +259,17 @@ class Checker:
     def _review_flag(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
         flag = rule.params["flag"]
         flagged = self._flag(s, flag)
+        what = np.where(flagged, f"{flag} is set", "hardship evidence")
+        if rule.params["hardship_evidence"]:  # any hardship evidence the caller saw, flag or not
+            flagged = flagged | self._per_borrower(s, self.hardship)
         bad = flagged & s["action"].isin(CONTACT_ACTIONS).to_numpy()
-        out = self._hits(s, bad, rule.id, [f"{flag} is set: human review only, no automated contact"]
-                         * int(bad.sum()))
+        out = self._hits(s, bad, rule.id, [f"{w}: human review before any contact, no automated contact"
+                                           for w in what[bad]])
         has_review = s.loc[flagged].groupby("borrower_id")["action"].agg(lambda a: (a == "human_review").any())
         missing = has_review.index[~has_review.to_numpy(dtype=bool)]
+        said = pd.Series(what, index=s["borrower_id"]).groupby(level=0).first()
         extra = pd.DataFrame({"borrower_id": missing, "step": 0, "rule_id": rule.id,
-                              "why": f"{flag} is set: the plan needs a human_review step"})
+                              "why": [f"{said.get(b, flag)}: the plan needs a human_review step" for b in missing]})
         return pd.concat([out, extra], ignore_index=True)
 
     # -- channels ------------------------------------------------------------------------------------
@@ -271,59 +286,6 @@ class Checker:
         bad = ~c["recipient"].isin(rule.params["allowed"]).to_numpy()
         return self._hits(c, bad, rule.id, [f"recipient {r!r} is not allowed (only {rule.params['allowed']})"
                                             for r in c["recipient"][bad]])
-
-    def _last_events(self, outcomes: Iterable[str] | None = None, inbound_only: bool = False) -> pd.Series:
-        key = ("last", None if outcomes is None else tuple(outcomes), inbound_only)
-        if key not in self._cache:
-            self._cache[key] = self._last(outcomes, inbound_only)
-        return self._cache[key]
-
-    def _last(self, outcomes: Iterable[str] | None, inbound_only: bool) -> pd.Series:
-        log = self._log
-        keep = log["outcome"].isin(list(outcomes)) if outcomes is not None else ~log["outcome"].isin(EVENT_OUTCOMES)
-        if inbound_only:
-            keep &= log["direction"] == "inbound"
-        return log.loc[keep].groupby(["b", "channel"])["t"].max()
-
-    @staticmethod
-    def _lookup(last: pd.Series, c: pd.DataFrame) -> np.ndarray:
-        if len(last) == 0:
-            return np.full(len(c), np.iinfo(np.int64).min)
-        idx = pd.MultiIndex.from_arrays([c["b"].to_numpy(), c["channel"].to_numpy()])
-        return last.reindex(idx).fillna(np.iinfo(np.int64).min).to_numpy().astype(np.int64)
-
-    def _opted_out(self, c: pd.DataFrame) -> np.ndarray:
-        listed = self._member("opt_outs", c)
-        opt = self._lookup(self._last_events(["opt_out"]), c)
-        consent = self._lookup(self._last_events(["consent"]), c)
-        return listed | (opt > consent)
-
-    def _medium_opt_out(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
-        bad = self._opted_out(c)
-        return self._hits(c, bad, rule.id, [f"the borrower opted out of {ch}" for ch in c["channel"][bad]])
-
-    def _channel_consent(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
-        p = rule.params
-        scope = c["channel"].isin(p["channels"]).to_numpy()
-        never = np.iinfo(np.int64).min
-        consent = self._lookup(self._last_events(["consent"]), c)
-        revoked = np.maximum(self._lookup(self._last_events(["consent_revoked"]), c),
-                             self._lookup(self._last_events(["opt_out"]), c))
-        used = self._lookup(self._last_events(None, inbound_only=True), c) if p["consumer_use_counts"] else \
-            np.full(len(c), never)
-        evidence = np.where(consent > revoked, consent, never)
-        evidence = np.maximum(evidence, np.where(used > revoked, used, never))
-        fresh = c["channel"].map(p["fresh_days"]).to_numpy(dtype=float)  # NaN: any age
-        listed = self._member("consents", c)
-        t0 = c["t0"].to_numpy()
-        dated_ok = (evidence > never) & (np.isnan(fresh) | (t0 - evidence <= np.nan_to_num(fresh) * DAY_NS))
-        # an undated consent in the borrowers table counts unless the rule asks for fresh evidence
-        ok = dated_ok | (listed & np.isnan(fresh) & (revoked == never))
-        bad = scope & ~ok
-        why = [f"no {'current ' if not np.isnan(f) else ''}direct consent to {ch}"
-               + (f" (evidence within {int(f)} days)" if not np.isnan(f) else "")
-               for ch, f in zip(c["channel"][bad], fresh[bad], strict=True)]
-        return self._hits(c, bad, rule.id, why)
 
     # -- time of day -----------------------------------------------------------------------------
     def _time_window(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
@@ -373,116 +335,6 @@ class Checker:
                for h, z in zip(hours[bad], pz["zone"][bad], strict=True)]
         return self._hits(pz, bad, rule.id, why).drop_duplicates(["borrower_id", "step"])
 
-    # -- counts ------------------------------------------------------------------------------------
-    @staticmethod
-    def _events(log: pd.DataFrame, planned: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return tuple(np.concatenate([log[k].to_numpy(np.int64), planned[k].to_numpy(np.int64)])
-                     for k in ("b", "lo", "hi"))
-
-    def _call_frequency(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
-        p = rule.params
-        calls = c.loc[c["channel"] == "call"]
-        log = self._log_events(channel="call", outcomes=p["counted"])
-        q_b, q_lo, q_hi = calls["b"].to_numpy(), calls["lo"].to_numpy() - p["days"] + 1, calls["hi"].to_numpy()
-        if p["unit"] == "person":
-            n = count_overlaps(*self._events(log, calls), q_b, q_lo, q_hi)
-        else:  # per debt: a row without loan_id and every planned call count for every debt
-            every = log.loc[log["loan_id"].isna()]
-            n = count_overlaps(*self._events(every, calls), q_b, q_lo, q_hi)
-            one = log.loc[log["loan_id"].notna()]
-            if len(one) and len(calls):
-                code, pairs = pd.factorize(pd.MultiIndex.from_arrays([one["b"], one["loan_id"]]))
-                pair_b = pairs.get_level_values(0).to_numpy(np.int64)
-                order = np.argsort(pair_b, kind="stable")
-                first = np.searchsorted(pair_b[order], q_b, "left")
-                last = np.searchsorted(pair_b[order], q_b, "right")
-                qi = np.repeat(np.arange(len(calls)), last - first)
-                pc = order[np.concatenate([np.arange(a, z) for a, z in zip(first, last, strict=True)])] \
-                    if len(qi) else np.empty(0, dtype=np.int64)
-                k = count_overlaps(code.astype(np.int64), one["lo"].to_numpy(), one["hi"].to_numpy(),
-                                   pc.astype(np.int64), q_lo[qi], q_hi[qi])
-                best = np.zeros(len(calls), dtype=np.int64)
-                np.maximum.at(best, qi, k)
-                n = n + best
-        bad = n > p["max_calls"]
-        unit = "person and debt" if p["unit"] == "person_x_debt" else "person"
-        why = [f"{k} counted calls (this one included) in the {p['days']} days to {date_text(d)}; the limit is "
-               f"{p['max_calls']} per {unit}" for k, d in zip(n[bad], q_hi[bad], strict=True)]
-        return self._hits(calls, bad, rule.id, why)
-
-    def _earlier_pairs(self, steps: pd.DataFrame) -> pd.DataFrame:
-        """Pairs (earlier, later) of steps of one borrower, in window order."""
-        x = steps[["borrower_id", "step", "t0", "t1", "lo", "hi"]].reset_index(drop=True)
-        x["pos"] = np.arange(len(x))
-        m = x.merge(x, on="borrower_id", suffixes=("_a", "_b"))
-        first = (m["t0_a"] < m["t0_b"]) | ((m["t0_a"] == m["t0_b"]) & (m["step_a"] < m["step_b"]))
-        return m.loc[first]
-
-    def _conversation_quiet(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
-        days = rule.params["days"]
-        calls = c.loc[c["channel"] == "call"]
-        conv = self._log.loc[(self._log["channel"] == "call") & self._log["outcome"].isin(CONVERSATIONS)]
-        n = count_overlaps(conv["b"].to_numpy(), conv["lo"].to_numpy(), conv["hi"].to_numpy(), calls["b"].to_numpy(),
-                   calls["lo"].to_numpy() - days + 1, calls["hi"].to_numpy())
-        bad = n > 0
-        out = [self._hits(calls, bad, rule.id, [f"a telephone conversation in the {days} days before "
-                                                f"{date_text(d)}: no call until {days} days after it"
-                                                for d in calls["lo"].to_numpy()[bad]])]
-        pairs = self._earlier_pairs(calls)
-        clash = pairs.loc[pairs["lo_b"] - pairs["hi_a"] < days]
-        out.append(pd.DataFrame({"borrower_id": clash["borrower_id"], "step": clash["step_b"], "rule_id": rule.id,
-                                 "why": [f"planned call (step {a}) may become a conversation less than {days} days "
-                                         "before this call" for a in clash["step_a"]]}))
-        return pd.concat(out, ignore_index=True).drop_duplicates(["borrower_id", "step"])
-
-    def _daily_calls(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
-        p = rule.params
-        calls = c.loc[c["channel"] == "call"]
-        q = (calls["b"].to_numpy(), calls["lo"].to_numpy(), calls["hi"].to_numpy())
-        out = []
-        for param, outcomes, what in (("max_attempts", None, "call attempts"),
-                                      ("max_effective", CONVERSATIONS, "possibly effective calls")):
-            if p[param] is None:
-                continue
-            n = count_overlaps(*self._events(self._log_events(channel="call", outcomes=outcomes), calls), *q)
-            bad = n > p[param]
-            out.append(self._hits(calls, bad, rule.id, [f"{k} {what} (this one included) on {date_text(d)}; the limit "
-                                                        f"is {p[param]} a day" for k, d in zip(n[bad], q[2][bad],
-                                                                                               strict=True)]))
-        gap = p["min_gap_minutes"]
-        if gap:
-            log = self._log_events(channel="call")
-            key = np.sort(log["b"].to_numpy(np.int64) * (1 << 34) + log["t"].to_numpy() // 10**9)
-            base = calls["b"].to_numpy(np.int64) * (1 << 34)
-            lo = base + (calls["t0"].to_numpy() - gap * MINUTE_NS) // 10**9
-            hi = base + (calls["t1"].to_numpy() + gap * MINUTE_NS) // 10**9
-            near = np.searchsorted(key, hi, "left") - np.searchsorted(key, lo, "right") > 0
-            out.append(self._hits(calls, near, rule.id, [f"a logged call less than {gap} minutes from the window"]
-                                  * int(near.sum())))
-            pairs = self._earlier_pairs(calls)
-            clash = pairs.loc[pairs["t0_b"] < pairs["t1_a"] + gap * MINUTE_NS]
-            out.append(pd.DataFrame({"borrower_id": clash["borrower_id"], "step": clash["step_b"], "rule_id": rule.id,
-                                     "why": [f"planned call (step {a}) less than {gap} minutes before this window"
-                                             for a in clash["step_a"]]}))
-        return pd.concat(out, ignore_index=True).drop_duplicates(["borrower_id", "step"]) if out else \
-            pd.DataFrame(columns=VIOLATION_COLUMNS)
-
-    def _channel_caps(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
-        out = []
-        for period, days in (("per_day", 1), ("per_week", 7), ("per_month", 30)):
-            for key, cap in rule.params[period].items():
-                steps = c if key == "all" else c.loc[c["channel"] == key]
-                log = self._log_events(channel=None if key == "all" else key)
-                n = count_overlaps(*self._events(log, steps), steps["b"].to_numpy(), steps["lo"].to_numpy() - days + 1,
-                           steps["hi"].to_numpy())
-                bad = n > cap
-                what = "contacts" if key == "all" else f"{key} contacts"
-                out.append(self._hits(steps, bad, rule.id, [f"{k} {what} (this one included) in the {days} day(s) "
-                                                            f"to {date_text(d)}; the cap is {cap}"
-                                                            for k, d in zip(n[bad], steps["hi"][bad], strict=True)]))
-        return pd.concat(out, ignore_index=True).drop_duplicates(["borrower_id", "step"]) if out else \
-            pd.DataFrame(columns=VIOLATION_COLUMNS)
-
     # -- content -----------------------------------------------------------------------------------
     def _required_text(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
         p = rule.params
@@ -528,12 +380,13 @@ class Checker:
 
 @validate_params(
     {"plans": [Plans, pd.DataFrame], "borrowers": [pd.DataFrame], "contacts": [pd.DataFrame, None],
-     "profile": [Profile, str, os.PathLike], "holidays": [Iterable, None], "validate": ["boolean"]},
+     "profile": [Profile, str, os.PathLike], "holidays": [Iterable, None], "hardship": [pd.Series, Iterable, None],
+     "validate": ["boolean"]},
     prefer_skip_nested_validation=True,
 )
 def check_plans(plans: object, borrowers: pd.DataFrame, contacts: pd.DataFrame | None = None,
                 profile: Profile | str = "us_reg_f_2021", *, holidays: Iterable[object] | None = None,
-                validate: bool = True) -> pd.DataFrame:
+                hardship: object = None, validate: bool = True) -> pd.DataFrame:
     """Every violation of a profile's rules in a set of contact plans.
 
     The checker is written from the rules (see the module notes for how each is read), not from
@@ -551,6 +404,10 @@ def check_plans(plans: object, borrowers: pd.DataFrame, contacts: pd.DataFrame |
     profile : Profile or str, default "us_reg_f_2021"
     holidays : iterable of date-like, optional
         Public holidays (local dates), for profiles that block them.
+    hardship : Series or iterable of str, optional
+        Hardship evidence beyond the ``hardship_declared`` flag (see :class:`Checker`), for
+        profiles that send any hardship evidence to human review (``strict_v1``). Default: the
+        evidence the planner saw, when ``plans`` is a :class:`Plans` object; none otherwise.
     validate : bool, default True
         Validate ``borrowers`` and ``contacts`` against their contracts first.
 
@@ -577,4 +434,30 @@ def check_plans(plans: object, borrowers: pd.DataFrame, contacts: pd.DataFrame |
     if validate:
         borrowers = validate_borrowers(borrowers)
         contacts = validate_contacts(contacts) if contacts is not None else None
-    return Checker(profile, borrowers, contacts, holidays=holidays).violations(plans)
+    if hardship is None and isinstance(plans, Plans):
+        hardship = plans.hardship
+    return Checker(profile, borrowers, contacts, holidays=holidays, hardship=hardship).violations(plans)
+
+
+def hardship_ids(hardship: object) -> pd.Index:
+    """The borrower ids with hardship evidence: from ids, or a Series (true or a non-empty text).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> hardship_ids(pd.Series(["repeated partial payments", ""], index=["a", "b"])).tolist()
+    ['a']
+    >>> hardship_ids(["c"]).tolist()
+    ['c']
+    """
+    if hardship is None:
+        return pd.Index([], dtype=object)
+    if isinstance(hardship, pd.Series):
+        if pd.api.types.is_bool_dtype(hardship):
+            on = hardship.to_numpy(dtype=bool)
+        else:
+            on = (hardship.fillna("").astype(str).str.strip() != "").to_numpy(dtype=bool)
+        return pd.Index(hardship.index[on], dtype=object)
+    if isinstance(hardship, str):
+        return pd.Index([hardship], dtype=object)
+    return pd.Index(list(hardship), dtype=object)

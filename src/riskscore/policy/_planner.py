@@ -38,9 +38,10 @@ import pandera.pandas as pa
 from riskscore._compat import Interval, InvalidParameterError, renamed_parameter, validate_parameter_constraints
 from riskscore._validation import data_error, pandera_failures
 from riskscore.policy._checks import PLAN_COLUMNS, Checker
-from riskscore.policy._clock import DAY_NS, allowed_pieces, candidate_zones, local_ns, minutes_of_day
+from riskscore.policy._clock import DAY_NS, MINUTE_NS, allowed_pieces, candidate_zones, local_ns, minutes_of_day
 from riskscore.policy._plans import EVENT_COLUMNS, Plans
 from riskscore.policy._profile import LANGS, WEEKDAYS, Profile, load_profile
+from riskscore.policy._segments import Segments
 from riskscore.policy._templates import render_message, tone
 from riskscore.schemas import BORROWER_FLAGS, OPTIONAL_COLUMNS, parse_channels, validate_borrowers, validate_contacts
 
@@ -54,15 +55,6 @@ _STEPS: dict[str, list[tuple[str, str, int]]] = {
     "middle": [("reminder", "reminder", 0), ("payment_link", "payment_link", 3)],
     "low": [("payment_link", "payment_link", 0), ("repayment_plan_offer", "repayment_plan_offer", 2),
             ("agent_call", "agent_call", 4)],
-}
-_WHY = {
-    "unknown": "no borrowers row: flags, channels and consent are unknown, so a person reviews the case",
-    "no_contact": "likely to repay without contact ({lik:.0%} >= {nc:.0%}): no contact",
-    "self_cure": "likely to repay soon ({lik:.0%} >= {sc:.0%}): a gentle reminder at most",
-    "middle": "likelihood {lik:.0%} (between {lo:.0%} and {sc:.0%}): a reminder and a self-service payment link",
-    "low": "likelihood {lik:.0%} (< {lo:.0%}), call value {val:,.2f}: payment link and repayment-plan offer "
-           "before any call",
-    "hardship": "hardship signal ({sig}): a repayment-plan offer and a referral to free debt advice, never a call",
 }
 #: rule kinds whose verdict on a channel does not change from day to day
 _STATIC = ("channels_allowed", "channel_never", "medium_opt_out", "channel_consent", "recipient", "required_text",
@@ -89,7 +81,7 @@ def default_call_value(scores: pd.DataFrame) -> pd.Series:
     return risk * scores["amount_at_risk"] if "amount_at_risk" in scores else risk
 
 
-class ContactPolicy:
+class ContactPolicy(Segments):
     """Plan non-harassing contact from scores and reasons, under a rule profile.
 
     Parameters
@@ -217,65 +209,6 @@ class ContactPolicy:
             raise data_error("scores", pandera_failures("scores", err)) from None
         return out if "likelihood" in out else out.assign(likelihood=np.nan)
 
-    def _signals(self, reasons: pd.DataFrame | None, ids: pd.Index) -> tuple[pd.Series, pd.Series]:
-        """Per borrower: the top adverse reasons (code: text) and the hardship code found, if any."""
-        empty = pd.Series("", index=ids, dtype=object)
-        if reasons is None or len(reasons) == 0:
-            return empty, empty
-        missing = {"row", "code"} - set(reasons.columns)
-        if missing:
-            raise ValueError(f"reasons must be reason_codes() output with the columns 'row' and 'code'; "
-                             f"missing {sorted(missing)}")
-        r = reasons
-        if "direction" in r:
-            r = r.loc[r["direction"] == "adverse"]
-        if "rank" in r:
-            r = r.sort_values(["row", "rank"], kind="stable")
-        r = r.loc[r["code"] != "RS-NONE"]
-        top = r.groupby("row", sort=False).head(max(self.hardship_top, 2))
-        text = top["code"] + (": " + top["text"].astype(str) if "text" in top else "")
-        said = text.groupby(top["row"]).agg("; ".join).reindex(ids).fillna("")
-        lead = r.groupby("row", sort=False).head(self.hardship_top)
-        hard = lead.loc[lead["code"].isin(self.hardship_codes)].groupby("row")["code"].first().reindex(ids).fillna("")
-        return said, hard
-
-    # -- segments ----------------------------------------------------------------------------------
-    def _segments(self, scores: pd.DataFrame, b: pd.DataFrame, known: np.ndarray, hard: pd.Series,
-                  value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        n = len(scores)
-        seg = np.full(n, "", dtype=object)
-        why = np.full(n, "", dtype=object)
-
-        def take(mask: np.ndarray, name: str, text: np.ndarray | str) -> None:
-            mask = mask & (seg == "")
-            seg[mask] = name
-            why[mask] = text if isinstance(text, str) else text[mask]
-
-        take(~known, "unknown", _WHY["unknown"])
-        # review before block: a person looks at a flagged account even when contact is blocked
-        for kind, name, verb in (("review_flag", "review", "human review only, no automated contact"),
-                                 ("block_flag", "blocked", "no collection contact")):
-            for rule in self.profile.of_kind(kind):
-                on = b[rule.params["flag"]].fillna(False).to_numpy(dtype=bool)
-                take(on, name, f"{rule.params['flag']} is set ({rule.id}, {rule.cite}): {verb}")
-        lik = scores["likelihood"].to_numpy()
-        declared = b["hardship_declared"].fillna(False).to_numpy(dtype=bool)
-        coded = (hard.to_numpy() != "") & (lik < self.self_cure_threshold)
-        seen = scores["hardship_signal"].to_numpy(dtype=bool) if "hardship_signal" in scores else np.zeros(n, bool)
-        signal = np.where(declared, "hardship declared", np.where(coded, "reason " + hard.to_numpy(), np.where(
-            seen, "repeated partial payments", "")))
-        take(signal != "", "hardship", np.array([_WHY["hardship"].format(sig=s) for s in signal], dtype=object))
-        fmt = {"nc": self.no_contact_threshold, "sc": self.self_cure_threshold, "lo": self.low_threshold}
-        for name, cut in (("no_contact", self.no_contact_threshold), ("self_cure", self.self_cure_threshold),
-                          ("middle", self.low_threshold), ("low", -1.0)):
-            mask = (lik >= cut) & (seg == "")
-            texts = np.array([_WHY[name].format(lik=x, val=v, **fmt) for x, v in zip(lik[mask], value[mask],
-                                                                                    strict=True)], dtype=object)
-            full = np.full(n, "", dtype=object)
-            full[mask] = texts
-            take(mask, name, full)
-        return seg, why
-
     # -- windows -----------------------------------------------------------------------------------
     def _time_rules(self) -> dict[str, Any]:
         hours, weekdays, holidays = None, set(), False
@@ -345,7 +278,6 @@ class ContactPolicy:
         if validate:
             borrowers = validate_borrowers(borrowers)
             contacts = validate_contacts(contacts) if contacts is not None else None
-        checker = Checker(self.profile, borrowers, contacts, holidays=self.holidays)
         ids = scores.index
         b = borrowers.set_index("borrower_id").reindex(ids)
         for col, default in OPTIONAL_COLUMNS["borrowers"].items():
@@ -354,6 +286,8 @@ class ContactPolicy:
             b[flag] = b[flag].fillna(False).astype(bool)
         known = ids.isin(borrowers["borrower_id"])
         said, hard = self._signals(reasons, ids)
+        hardship = pd.Series(self.hardship_evidence(scores, b, hard), index=ids, name="hardship")
+        checker = Checker(self.profile, borrowers, contacts, holidays=self.holidays, hardship=hardship)
         value = np.asarray(self.call_value(scores), dtype=float)
         seg, why = self._segments(scores, b, known, hard, value)
         ctx = self._context(b, known, ids, now, why, said) | {"contacts": contacts}
@@ -361,7 +295,7 @@ class ContactPolicy:
         steps = self._finish(checker, ctx, seg, accepted, events)
         flags = b[[f for f in b.columns if b[f].dtype == bool]]
         return Plans(steps=steps, events=pd.DataFrame(events, columns=EVENT_COLUMNS), profile=self.profile,
-                     flags=flags, now=now)
+                     flags=flags, now=now, hardship=hardship)
 
     def _context(self, b: pd.DataFrame, known: np.ndarray, ids: pd.Index, now: pd.Timestamp, why: np.ndarray,
                  said: pd.Series) -> dict[str, Any]:
@@ -440,7 +374,8 @@ class ContactPolicy:
         chan = np.array([c[i] for c, i in zip(pend["chans"], pend["ci"], strict=True)], dtype=object)
         win = [ctx["table"].get((ctx["sig"][bi], d)) for bi, d in zip(pend["bi"], day, strict=True)]
         has = np.array([w is not None for w in win], dtype=bool)
-        cand = self._rows(ctx, pend.loc[has], chan[has], day[has], [w for w in win if w is not None])
+        cand = self._fresh(checker, self._rows(ctx, pend.loc[has], chan[has], day[has],
+                                               [w for w in win if w is not None]))
         mine = accepted.loc[accepted["bi"].isin(cand["bi"])] if len(accepted) else accepted
         found = checker.violations(pd.concat([mine, cand], ignore_index=True)) if len(cand) else pd.DataFrame(
             columns=["borrower_id", "step", "rule_id", "why"])
@@ -472,6 +407,29 @@ class ContactPolicy:
         nxt["chans"], nxt["ci"] = chans, np.where(wrap, 0, ci)
         nxt["day"] = nxt["day"].to_numpy() + wrap
         return nxt.drop(columns=["bar", "full", "done"]).reset_index(drop=True), done
+
+    def _fresh(self, checker: Checker, cand: pd.DataFrame) -> pd.DataFrame:
+        """End each window before the channel's consent goes stale (``fresh_days``), when what is
+        left is still a window (``min_window_minutes``); otherwise the checker refuses it."""
+        rows = np.flatnonzero(cand["channel"].isin(self._fresh_channels).to_numpy())
+        if not len(rows):
+            return cand
+        part = pd.DataFrame({"b": checker.borrowers.index.get_indexer(cand["borrower_id"].to_numpy()[rows]),
+                             "channel": cand["channel"].to_numpy()[rows]})
+        until = checker.consent_until(part) // MINUTE_NS * MINUTE_NS
+        t0 = _ns_of(cand["window_start_utc"])[rows]
+        t1 = _ns_of(cand["window_end_utc"])[rows]
+        cut = (until < t1) & (until - t0 >= max(self.min_window_minutes, 1) * MINUTE_NS)
+        if cut.any():
+            end = _ns_of(cand["window_end_utc"]).copy()
+            end[rows[cut]] = until[cut]
+            cand["window_end_utc"] = pd.to_datetime(end, utc=True)
+        return cand
+
+    @property
+    def _fresh_channels(self) -> list[str]:
+        return sorted({ch for r in self.profile.of_kind("channel_consent") for ch in r.params["fresh_days"]
+                       if ch in r.params["channels"]})
 
     @staticmethod
     def _note(cand: pd.DataFrame, found: pd.DataFrame, events: list) -> None:
@@ -589,6 +547,11 @@ def _objects(items: list) -> np.ndarray:
     for i, item in enumerate(items):
         out[i] = item
     return out
+
+
+def _ns_of(column: pd.Series) -> np.ndarray:
+    """UTC nanoseconds of a tz-aware datetime column."""
+    return pd.DatetimeIndex(column).as_unit("ns").asi8
 
 
 def _utc(now: object) -> pd.Timestamp:

@@ -41,6 +41,9 @@ class Plans:
         The borrowers' flags (indexed by ``borrower_id``) the audit reports on.
     now : Timestamp
         When the plans were made (UTC).
+    hardship : Series, optional
+        The hardship evidence the planner saw, in words, indexed by ``borrower_id`` ("" for
+        none): :func:`check_plans` checks a plans object against it by default.
     """
 
     steps: pd.DataFrame
@@ -48,6 +51,7 @@ class Plans:
     profile: Profile
     flags: pd.DataFrame
     now: pd.Timestamp
+    hardship: pd.Series | None = None
 
     def __len__(self) -> int:
         return int(self.steps["borrower_id"].nunique())
@@ -121,6 +125,11 @@ class Plans:
         out["profile"], out["profile_version"] = self.profile.name, self.profile.version
         return out.sort_values(["borrower_id"], kind="stable", ignore_index=True)[AUDIT_COLUMNS]
 
+    def _hardship_text(self, ids: pd.Index) -> np.ndarray:
+        if self.hardship is None:
+            return np.full(len(ids), "", dtype=object)
+        return self.hardship.reindex(ids).fillna("").astype(str).to_numpy(dtype=object)
+
     def _rule_outcome(self, rule: Rule, ids: pd.Index, has: dict[str, np.ndarray], contact: pd.DataFrame,
                       windows: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         ok = "policy" if rule.uses_policy else "pass"
@@ -132,8 +141,13 @@ class Plans:
             flag = rule.params["flag"]
             on = self.flags[flag].reindex(ids).fillna(False).to_numpy(dtype=bool)
             what = "no collection contact" if kind == "block_flag" else "routed to human review"
-            return (np.where(on, "blocked", base),
-                    np.where(on, f"{flag} is set: {what}", f"{flag} is not set"))
+            said = np.where(on, f"{flag} is set: {what}", f"{flag} is not set")
+            if kind == "review_flag" and rule.params["hardship_evidence"]:
+                seen = self._hardship_text(ids)
+                said = np.where(~on & (seen != ""), "hardship evidence (" + seen + "): " + what,
+                                np.where(~on, said + "; no hardship evidence", said))
+                on = on | (seen != "")
+            return np.where(on, "blocked", base), said
         applies = has["contact"]
         if kind in _CALL_KINDS:
             applies = has["call"]

@@ -2,7 +2,9 @@
 
 A profile is a list of rules. Each rule has an ``id``, a ``kind`` (which check applies, see
 :data:`KINDS`), a ``title``, a ``cite`` and a ``basis`` (``law``, ``guidance``, ``standard`` or
-``policy``), and the parameters its kind takes. A parameter written as a plain value comes from
+``policy``), and the parameters its kind takes. A rule may carry a ``reading``: how the profile
+reads a rule where the sources leave room (and whether it takes the more protective reading);
+every audit row of the rule repeats it. A parameter written as a plain value comes from
 the cited source; one written as ``{policy: value, note: ...}`` is a value no source sets: an
 organisation's policy default, reported as ``policy`` in every audit (rules.md, engine
 invariant 2). An override given to :func:`load_profile` is a policy value too.
@@ -60,6 +62,12 @@ def _one_of(options: tuple[str, ...] | frozenset[str]) -> Check:
     return check
 
 
+def _one_of_int(options: tuple[int, ...]) -> Check:
+    def check(v: Any) -> str | None:
+        return None if isinstance(v, int) and not isinstance(v, bool) and v in options else f"must be one of {options}"
+    return check
+
+
 def _list_of(item: Check) -> Check:
     def check(v: Any) -> str | None:
         if not isinstance(v, list) or not v:
@@ -101,8 +109,10 @@ KINDS: dict[str, dict[str, tuple[Check, bool, Any]]] = {
                      "public_holidays": (_bool, False, False)},
     "designated_times": {},
     "block_flag": {"flag": (_one_of(BORROWER_FLAGS), True, None)},
-    "review_flag": {"flag": (_one_of(BORROWER_FLAGS), True, None)},
-    "medium_opt_out": {},
+    "review_flag": {"flag": (_one_of(BORROWER_FLAGS), True, None),
+                    "hardship_evidence": (_bool, False, False)},
+    "medium_opt_out": {"consent_lifts_opt_out": (_bool, False, True),
+                       "revoked_consent_opts_out": (_bool, False, False)},
     "channels_allowed": {},
     "channel_never": {"channels": (_list_of(_ANY_TEXT), True, None)},
     "channel_consent": {"channels": (_list_of(_one_of(("sms", "email", "app", "call", "letter"))), True, None),
@@ -112,11 +122,11 @@ KINDS: dict[str, dict[str, tuple[Check, bool, Any]]] = {
     "call_frequency": {"max_calls": (_int(0), True, None), "days": (_int(1), True, None),
                        "unit": (_one_of(("person", "person_x_debt")), True, None),
                        "counted": (_list_of(_one_of(OUTCOMES)), True, None)},
-    "conversation_quiet": {"days": (_int(1), True, None)},
+    "conversation_quiet": {"days": (_int(1), True, None), "any_inbound_call": (_bool, False, False)},
     "daily_calls": {"max_effective": (_int(0), False, None), "max_attempts": (_int(0), False, None),
                     "min_gap_minutes": (_int(0), False, None)},
     "channel_caps": {"per_day": (_CAPS, False, {}), "per_week": (_CAPS, False, {}),
-                     "per_month": (_CAPS, False, {})},
+                     "per_month": (_CAPS, False, {}), "month_days": (_one_of_int((30, 31)), False, 30)},
     "recipient": {"allowed": (_list_of(_text), True, None)},
     "required_text": {"element": (_one_of(("opt_out", "disclosure")), True, None),
                       "channels": (_list_of(_one_of(("sms", "email", "app", "letter", "call"))), True, None),
@@ -143,6 +153,8 @@ class Rule:
         Parameter values with the policy markers resolved.
     policy_params : tuple of str
         Dotted paths of the parameters whose value is an organisation's policy, not a source's.
+    reading : str
+        How the profile reads the rule where the sources leave room ("" when nothing is read in).
     """
 
     id: str
@@ -152,6 +164,7 @@ class Rule:
     basis: str
     params: dict[str, Any] = field(default_factory=dict)
     policy_params: tuple[str, ...] = ()
+    reading: str = ""
 
     @property
     def uses_policy(self) -> bool:
@@ -193,9 +206,10 @@ class Profile:
         return [r for r in self.rules if r.kind == kind]
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per rule: id, kind, title, cite, basis, params and the policy-valued parameters."""
+        """One row per rule: id, kind, title, cite, basis, params, the policy-valued parameters and the reading."""
         return pd.DataFrame([{"rule_id": r.id, "kind": r.kind, "title": r.title, "cite": r.cite, "basis": r.basis,
-                              "params": r.params, "policy_params": list(r.policy_params)} for r in self.rules])
+                              "params": r.params, "policy_params": list(r.policy_params), "reading": r.reading}
+                             for r in self.rules])
 
 
 def list_profiles() -> list[str]:
@@ -230,7 +244,7 @@ def _check_rule_head(raw: Any, i: int, origin: str) -> str:
     where = f"rules[{i}]"
     if not isinstance(raw, dict):
         raise _fail(origin, where, "must be a mapping with id, kind, title, cite and basis")
-    unknown = set(raw) - {"id", "kind", "title", "cite", "basis", "params"}
+    unknown = set(raw) - {"id", "kind", "title", "cite", "basis", "params", "reading"}
     if unknown:
         raise _fail(origin, where, f"has unknown keys {sorted(unknown)}")
     for key in ("id", "kind", "title", "cite", "basis"):
@@ -241,6 +255,8 @@ def _check_rule_head(raw: Any, i: int, origin: str) -> str:
         raise _fail(origin, f"{where}.kind", f"{raw['kind']!r} is not one of {sorted(KINDS)}")
     if raw["basis"] not in BASES:
         raise _fail(origin, f"{where}.basis", f"{raw['basis']!r} is not one of {list(BASES)}")
+    if "reading" in raw and _text(raw["reading"]):
+        raise _fail(origin, f"{where}.reading", "must be a non-empty string when given")
     return where
 
 
@@ -267,7 +283,8 @@ def _parse_rule(raw: Any, i: int, origin: str) -> Rule:
             raise _fail(origin, f"{where}.params.{name}", f"{problem}; got {params[name]!r}")
         out[name] = params[name]
     return Rule(id=raw["id"], kind=raw["kind"], title=raw["title"], cite=raw["cite"], basis=raw["basis"],
-                params=out, policy_params=tuple(p.lstrip(".") for p in policy))
+                params=out, policy_params=tuple(p.lstrip(".") for p in policy),
+                reading=" ".join(str(raw.get("reading") or "").split()))
 
 
 def _override(raw_rules: list[Any], overrides: Mapping[str, Any], origin: str) -> list[str]:

@@ -21,6 +21,7 @@ from riskscore.schemas._tables import (
     ContactsSchema,
     InstallmentsSchema,
     parse_channels,
+    parse_consents,
     parse_hours,
     valid_timezones,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "is_settled",
     "outstanding_at",
     "parse_channels",
+    "parse_consents",
     "parse_hours",
     "quarantine",
     "settlement_dates",

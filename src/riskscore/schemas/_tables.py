@@ -7,6 +7,7 @@ cross-row checks a column schema cannot express and raise :class:`riskscore.Data
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable
 from functools import lru_cache
@@ -27,6 +28,7 @@ __all__ = [
     "ContactsSchema",
     "InstallmentsSchema",
     "parse_channels",
+    "parse_consents",
     "parse_hours",
     "valid_timezones",
 ]
@@ -65,6 +67,7 @@ OPTIONAL_COLUMNS: dict[str, dict[str, object]] = {
     "contacts": {"direction": "outbound", "loan_id": None},
 }
 _HOURS = re.compile(r"^\s*(\d{2}):(\d{2})\s*-\s*(\d{2}):(\d{2})\s*$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -95,6 +98,33 @@ def parse_channels(value: object) -> tuple[str, ...]:
     if isinstance(value, list | tuple):
         return tuple(str(v).strip() for v in value)
     return ()
+
+
+def parse_consents(value: object) -> tuple[tuple[str, str | None], ...]:
+    """Split a ``consents`` cell into (channel, date or None) pairs.
+
+    Each comma-separated entry is a channel, optionally with the date the consent was given
+    (``sms@2026-01-05``). An undated entry says the borrower consented at some time: it can
+    never show that a consent is recent. A cell that cannot be read raises ``ValueError``.
+
+    Examples
+    --------
+    >>> parse_consents("sms@2026-01-05, email")
+    (('sms', '2026-01-05'), ('email', None))
+    >>> parse_consents(None)
+    ()
+    """
+    out = []
+    for part in parse_channels(value):
+        channel, at, day = part.partition("@")
+        channel, day = channel.strip(), day.strip()
+        if at:
+            try:
+                datetime.date.fromisoformat(day if _DATE.match(day) else "invalid")
+            except ValueError:
+                raise ValueError(f"{part!r}: a consent's date must be a date YYYY-MM-DD") from None
+        out.append((channel, day if at else None))
+    return tuple(out)
 
 
 def parse_hours(value: object) -> tuple[tuple[int, int], ...]:
@@ -181,7 +211,8 @@ class BorrowersSchema(pa.DataFrameModel):
     Optional columns (see :data:`OPTIONAL_COLUMNS`): ``timezone_candidates`` (more IANA zones the
     borrower may be in, comma-separated; contact times must suit all of them), ``opt_outs``
     (channels the borrower asked us not to use), ``consents`` (channels the borrower consented to
-    directly, with current evidence), ``inconvenient_hours`` (local ``HH:MM-HH:MM`` ranges the
+    directly, each optionally with the date of the consent, ``sms@2026-01-05,email``: see
+    :func:`parse_consents`), ``inconvenient_hours`` (local ``HH:MM-HH:MM`` ranges the
     borrower designated as inconvenient; a null cell in these four means none) and the flags ``attorney_represented``,
     ``breathing_space``, ``refuses_automated``, ``complaint_open`` and ``time_barred``.
 
@@ -228,11 +259,23 @@ class BorrowersSchema(pa.DataFrameModel):
         zones = valid_timezones()
         return _per_distinct(s, lambda v: set(parse_channels(v)) <= zones)  # null: none
 
-    @pa.check("channels_allowed", "opt_outs", "consents", name="channels_in_vocabulary")
+    @pa.check("channels_allowed", "opt_outs", name="channels_in_vocabulary")
     @classmethod
     def _channels(cls, s: pd.Series) -> pd.Series:
         known = set(CHANNELS)
         return _per_distinct(s, lambda v: set(parse_channels(v)) <= known)
+
+    @pa.check("consents", name="dated_channels_in_vocabulary")
+    @classmethod
+    def _consents(cls, s: pd.Series) -> pd.Series:
+        def ok(v: object) -> bool:
+            try:
+                entries = parse_consents(v)
+            except ValueError:
+                return False
+            return all(ch in CHANNELS for ch, _ in entries)
+
+        return _per_distinct(s, ok)
 
     @pa.check("inconvenient_hours", name="is_hour_ranges")
     @classmethod

@@ -1,0 +1,160 @@
+"""What the borrower told us about channels: opt-outs, consents and their freshness.
+
+The :class:`~riskscore.policy.Checker` takes these checks from :class:`ConsentRules`; the planner
+asks :meth:`ConsentRules.consent_until` how long a channel's consent stays fresh, to shorten a
+window that would outlive it.
+
+Evidence of consent to a channel is a ``consent`` event in the log, an inbound contact on the
+channel (when the rule lets the consumer's own use count), or a *dated* entry of the borrowers'
+``consents`` column (``sms@2026-01-05``; a date is read as its earliest instant anywhere, 00:00 at
+UTC+14). A ``consent_revoked`` or ``opt_out`` event voids the evidence before it. An undated
+entry (``sms``) counts only for a channel whose rule asks for no freshness, and only while no
+revocation was logged. A rule with ``fresh_days`` needs evidence no older than that at *every*
+instant of the window: ``window_end - evidence <= fresh_days``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from riskscore.policy._arrays import date_text
+from riskscore.policy._clock import DAY_NS
+from riskscore.policy._profile import Rule
+from riskscore.schemas import EVENT_OUTCOMES, parse_consents
+
+__all__ = ["NEVER", "ConsentRules"]
+
+NEVER = np.iinfo(np.int64).min
+_LATEST = np.iinfo(np.int64).max
+_UTC14 = 14 * 3600 * 10**9  # the earliest instant of a calendar date anywhere is 00:00 at UTC+14
+
+
+def _consent_cells(cells: np.ndarray) -> tuple[list[dict[str, int]], list[frozenset[str]]]:
+    """Per distinct ``consents`` cell: the latest dated consent per channel (ns), and the undated channels."""
+    dated, undated = [], []
+    for cell in cells:
+        when: dict[str, int] = {}
+        plain = set()
+        for channel, day in parse_consents(cell):
+            if day is None:
+                plain.add(channel)
+            else:
+                t = int(pd.Timestamp(day).value) - _UTC14
+                when[channel] = max(when.get(channel, NEVER), t)
+        dated.append(when)
+        undated.append(frozenset(plain))
+    return dated, undated
+
+
+class ConsentRules:
+    """The ``medium_opt_out`` and ``channel_consent`` checks (mixed into the Checker)."""
+
+    _log: pd.DataFrame
+    _cache: dict
+    borrowers: pd.DataFrame
+
+    # -- evidence ------------------------------------------------------------------------------------
+    def _last_events(self, outcomes: Iterable[str] | None = None, inbound_only: bool = False) -> pd.Series:
+        key = ("last", None if outcomes is None else tuple(outcomes), inbound_only)
+        if key not in self._cache:
+            log = self._log
+            keep = log["outcome"].isin(list(outcomes)) if outcomes is not None else \
+                ~log["outcome"].isin(EVENT_OUTCOMES)
+            if inbound_only:
+                keep &= log["direction"] == "inbound"
+            self._cache[key] = log.loc[keep].groupby(["b", "channel"])["t"].max()
+        return self._cache[key]
+
+    @staticmethod
+    def _lookup(last: pd.Series, c: pd.DataFrame) -> np.ndarray:
+        if len(last) == 0:
+            return np.full(len(c), NEVER)
+        idx = pd.MultiIndex.from_arrays([c["b"].to_numpy(), c["channel"].to_numpy()])
+        return last.reindex(idx).fillna(NEVER).to_numpy().astype(np.int64)
+
+    def _column_consents(self, c: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Per step: the dated consent of the borrowers' ``consents`` column for its channel (ns or
+        NEVER), and whether the column lists the channel without a date."""
+        if "consent_cells" not in self._cache:
+            codes, cells = pd.factorize(self.borrowers["consents"], use_na_sentinel=False)
+            self._cache["consent_cells"] = (codes, *_consent_cells(np.asarray(cells, dtype=object)))
+        codes, dated, undated = self._cache["consent_cells"]
+        k = codes[c["b"].to_numpy()] if len(c) else np.zeros(0, dtype=np.int64)
+        when = np.fromiter((dated[i].get(ch, NEVER) for i, ch in zip(k, c["channel"], strict=True)), dtype=np.int64,
+                           count=len(c))
+        plain = np.fromiter((ch in undated[i] for i, ch in zip(k, c["channel"], strict=True)), dtype=bool,
+                            count=len(c))
+        return when, plain
+
+    def _evidence(self, rule: Rule, c: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per step: the latest consent evidence not revoked since (ns or NEVER), the latest
+        revocation (ns or NEVER), and whether an undated consent in the column lists the channel."""
+        dated, plain = self._column_consents(c)
+        consent = np.maximum(self._lookup(self._last_events(["consent"]), c), dated)
+        revoked = np.maximum(self._lookup(self._last_events(["consent_revoked"]), c),
+                             self._lookup(self._last_events(["opt_out"]), c))
+        evidence = np.where(consent > revoked, consent, NEVER)
+        if rule.params["consumer_use_counts"]:
+            used = self._lookup(self._last_events(None, inbound_only=True), c)
+            evidence = np.maximum(evidence, np.where(used > revoked, used, NEVER))
+        return evidence, revoked, plain
+
+    def consent_until(self, c: pd.DataFrame) -> np.ndarray:
+        """Per step (columns ``b`` and ``channel``): the last instant (UTC ns) at which every
+        ``channel_consent`` rule that asks for fresh evidence on the step's channel still holds;
+        the largest int64 when no such rule applies, NEVER when there is no evidence."""
+        until = np.full(len(c), _LATEST, dtype=np.int64)
+        for rule in self.profile.of_kind("channel_consent"):
+            fresh = rule.params["fresh_days"]
+            scope = c["channel"].isin([ch for ch in fresh if ch in rule.params["channels"]]).to_numpy()
+            if not scope.any():
+                continue
+            part = c.loc[scope]
+            evidence, _, _ = self._evidence(rule, part)
+            days = part["channel"].map(fresh).to_numpy(dtype=np.int64)
+            limit = np.where(evidence > NEVER, evidence + days * DAY_NS, NEVER)
+            until[scope] = np.minimum(until[scope], limit)
+        return until
+
+    # -- rules ---------------------------------------------------------------------------------------
+    def _opted_out(self, rule: Rule, c: pd.DataFrame) -> np.ndarray:
+        listed = self._member("opt_outs", c)
+        opt = self._lookup(self._last_events(["opt_out"]), c)
+        if rule.params["revoked_consent_opts_out"]:
+            opt = np.maximum(opt, self._lookup(self._last_events(["consent_revoked"]), c))
+        if rule.params["consent_lifts_opt_out"]:
+            return listed | (opt > self._lookup(self._last_events(["consent"]), c))
+        return listed | (opt > NEVER)
+
+    def _medium_opt_out(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
+        bad = self._opted_out(rule, c)
+        return self._hits(c, bad, rule.id, [f"the borrower opted out of {ch}" for ch in c["channel"][bad]])
+
+    def _channel_consent(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
+        p = rule.params
+        scope = c["channel"].isin(p["channels"]).to_numpy()
+        evidence, revoked, plain = self._evidence(rule, c)
+        fresh = c["channel"].map(p["fresh_days"]).to_numpy(dtype=float)  # NaN: any age
+        t1 = c["t1"].to_numpy()
+        # fresh at every instant of [t0, t1): the window's end is at most fresh_days after the evidence
+        dated_ok = (evidence > NEVER) & (np.isnan(fresh) | (t1 - evidence <= np.nan_to_num(fresh) * DAY_NS))
+        # an undated consent in the borrowers table never satisfies a freshness rule
+        ok = dated_ok | (plain & np.isnan(fresh) & (revoked == NEVER))
+        bad = scope & ~ok
+        why = [self._consent_why(ch, f, e, u) for ch, f, e, u in
+               zip(c["channel"][bad], fresh[bad], evidence[bad], plain[bad], strict=True)]
+        return self._hits(c, bad, rule.id, why)
+
+    @staticmethod
+    def _consent_why(channel: str, fresh: float, evidence: int, undated: bool) -> str:
+        if np.isnan(fresh):
+            return f"no direct consent to {channel}"
+        text = f"no direct consent to {channel} fresh at every instant of the window (evidence within {int(fresh)} days"
+        if evidence > NEVER:
+            text += f"; the latest is from {date_text(evidence // DAY_NS)}"
+        elif undated:
+            text += "; the consents column lists it without a date, which never shows freshness"
+        return text + ")"

@@ -1,0 +1,109 @@
+"""The planner's segments: who gets which kind of plan (see :mod:`riskscore.policy._planner`).
+
+Hardship evidence is what the planner sees of a borrower's difficulty: the ``hardship_declared``
+flag, a hardship reason code (``RS-PARTIAL``) leading the reasons with a likelihood below the
+self-cure threshold, or the scores' ``hardship_signal``. A profile whose ``review_flag`` rule has
+``hardship_evidence: true`` (``strict_v1``) sends every such borrower to human review before any
+contact; the others give them a repayment-plan offer and a referral to free debt advice.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from riskscore.policy._profile import Profile
+
+__all__ = ["Segments"]
+
+_WHY = {
+    "unknown": "no borrowers row: flags, channels and consent are unknown, so a person reviews the case",
+    "no_contact": "likely to repay without contact ({lik:.0%} >= {nc:.0%}): no contact",
+    "self_cure": "likely to repay soon ({lik:.0%} >= {sc:.0%}): a gentle reminder at most",
+    "middle": "likelihood {lik:.0%} (between {lo:.0%} and {sc:.0%}): a reminder and a self-service payment link",
+    "low": "likelihood {lik:.0%} (< {lo:.0%}), call value {val:,.2f}: payment link and repayment-plan offer "
+           "before any call",
+    "hardship": "hardship signal ({sig}): a repayment-plan offer and a referral to free debt advice, never a call",
+}
+
+
+class Segments:
+    """Segments and hardship evidence (mixed into :class:`~riskscore.policy.ContactPolicy`)."""
+
+    profile: Profile
+    hardship_codes: tuple[str, ...]
+    hardship_top: int
+    self_cure_threshold: float
+    no_contact_threshold: float
+    low_threshold: float
+
+    def hardship_evidence(self, scores: pd.DataFrame, b: pd.DataFrame, hard: pd.Series) -> np.ndarray:
+        """Per borrower of ``scores``: what shows hardship, in words ("" for none).
+
+        ``b`` is the borrowers table aligned on ``scores``; ``hard`` the hardship code leading
+        each borrower's reasons ("" for none, see ``_signals``).
+        """
+        n = len(scores)
+        lik = scores["likelihood"].to_numpy()
+        declared = b["hardship_declared"].fillna(False).to_numpy(dtype=bool)
+        coded = (hard.to_numpy() != "") & (lik < self.self_cure_threshold)
+        seen = scores["hardship_signal"].to_numpy(dtype=bool) if "hardship_signal" in scores else np.zeros(n, bool)
+        return np.where(declared, "hardship declared", np.where(coded, "reason " + hard.to_numpy(), np.where(
+            seen, "repeated partial payments", ""))).astype(object)
+
+    def _signals(self, reasons: pd.DataFrame | None, ids: pd.Index) -> tuple[pd.Series, pd.Series]:
+        """Per borrower: the top adverse reasons (code: text) and the hardship code found, if any."""
+        empty = pd.Series("", index=ids, dtype=object)
+        if reasons is None or len(reasons) == 0:
+            return empty, empty
+        missing = {"row", "code"} - set(reasons.columns)
+        if missing:
+            raise ValueError(f"reasons must be reason_codes() output with the columns 'row' and 'code'; "
+                             f"missing {sorted(missing)}")
+        r = reasons
+        if "direction" in r:
+            r = r.loc[r["direction"] == "adverse"]
+        if "rank" in r:
+            r = r.sort_values(["row", "rank"], kind="stable")
+        r = r.loc[r["code"] != "RS-NONE"]
+        top = r.groupby("row", sort=False).head(max(self.hardship_top, 2))
+        text = top["code"] + (": " + top["text"].astype(str) if "text" in top else "")
+        said = text.groupby(top["row"]).agg("; ".join).reindex(ids).fillna("")
+        lead = r.groupby("row", sort=False).head(self.hardship_top)
+        hard = lead.loc[lead["code"].isin(self.hardship_codes)].groupby("row")["code"].first().reindex(ids).fillna("")
+        return said, hard
+
+    def _segments(self, scores: pd.DataFrame, b: pd.DataFrame, known: np.ndarray, hard: pd.Series,
+                  value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n = len(scores)
+        seg = np.full(n, "", dtype=object)
+        why = np.full(n, "", dtype=object)
+
+        def take(mask: np.ndarray, name: str, text: np.ndarray | str) -> None:
+            mask = mask & (seg == "")
+            seg[mask] = name
+            why[mask] = text if isinstance(text, str) else text[mask]
+
+        signal = self.hardship_evidence(scores, b, hard)
+        take(~known, "unknown", _WHY["unknown"])
+        # review before block: a person looks at a flagged account even when contact is blocked
+        for kind, name, verb in (("review_flag", "review", "human review only, no automated contact"),
+                                 ("block_flag", "blocked", "no collection contact")):
+            for rule in self.profile.of_kind(kind):
+                on = b[rule.params["flag"]].fillna(False).to_numpy(dtype=bool)
+                take(on, name, f"{rule.params['flag']} is set ({rule.id}, {rule.cite}): {verb}")
+                if kind == "review_flag" and rule.params["hardship_evidence"]:
+                    take(signal != "", name, np.array([f"hardship evidence ({x}) ({rule.id}, {rule.cite}): human "
+                                                       "review before any contact" for x in signal], dtype=object))
+        lik = scores["likelihood"].to_numpy()
+        take(signal != "", "hardship", np.array([_WHY["hardship"].format(sig=s) for s in signal], dtype=object))
+        fmt = {"nc": self.no_contact_threshold, "sc": self.self_cure_threshold, "lo": self.low_threshold}
+        for name, cut in (("no_contact", self.no_contact_threshold), ("self_cure", self.self_cure_threshold),
+                          ("middle", self.low_threshold), ("low", -1.0)):
+            mask = (lik >= cut) & (seg == "")
+            texts = np.array([_WHY[name].format(lik=x, val=v, **fmt) for x, v in zip(lik[mask], value[mask],
+                                                                                    strict=True)], dtype=object)
+            full = np.full(n, "", dtype=object)
+            full[mask] = texts
+            take(mask, name, full)
+        return seg, why
