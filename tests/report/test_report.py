@@ -153,8 +153,10 @@ def test_changed_inputs_are_said_not_used(run_dir, tmp_path):
     run = Run(run_dir)
     run.manifest.inputs["installments"]["sha256"] = "0" * 64
     s = summarise_run(run, pages={"review": 0, "largest": 1, "random": 0})
-    assert "has changed since the run" in s["borrowers"][0]["note"] and "curve" not in s["borrowers"][0]
+    assert "has changed since the run" in s["borrowers"][0]["note"] and s["borrowers"][0]["curve"] is None
     assert not s["backtest"]["available"] and "has changed" in s["backtest"]["why"]
+    html = render_report(s)  # the page shows the run's own scores, without curve or SHAP, and says why
+    assert "has changed since the run" in html and "SHAP waterfall of borrower" not in html
 
 
 def test_fairness_section(summary, outputs, protected):
@@ -178,7 +180,7 @@ def test_write_report_and_the_cli(run_dir, tmp_path, capsys, protected):
     assert "&lt;script&gt;" in (tmp_path / "b.html").read_text()
     capsys.readouterr()
     assert main(["explain", "--run", str(run_dir), "--borrower", "nobody"]) == 1
-    assert "neither in the scores nor in the rejects" in capsys.readouterr().err
+    assert "is not in the run" in capsys.readouterr().err
     assert main(["report", "--run", str(tmp_path)]) == 1
     assert main(["report", "--run", str(run_dir), "--pages", "review=x"]) == 1
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from riskscore.contract import reason_columns
+from riskscore.exceptions import DataError
 from riskscore.features import registry_for
 from riskscore.report._data import Run
 from riskscore.scoring import Scorer
@@ -23,6 +24,14 @@ _SCORE_FIELDS = ("likelihood", "points", "grade", "expected_days", "amount_at_ri
 _PLAN_FIELDS = ("step", "day", "action", "channel", "recipient", "window_start_local", "window_end_local",
                 "local_timezone", "template_id", "tone", "message", "rationale", "segment", "profile")
 _AUDIT_FIELDS = ("rule_id", "kind", "basis", "outcome", "detail")
+#: What a page says of a borrower that has no score, by status.
+_STATUS_NOTES = {
+    "nothing_due": "Nothing is due at the as-of date {as_of}: every installment due by then (and within the "
+                   "lookahead after it) is paid, so this borrower has no score, no reasons and no contact plan.",
+    "rejected": "Rejected: rows of this borrower fail the data contract (below), so the run neither scored nor "
+                "planned them.",
+    "not in run": "This borrower is not in the run: neither in its scores nor in its rejects.",
+}
 #: Recomputed likelihoods further than this from the run's mean the inputs or the code changed.
 _TOLERANCE = 1e-9
 
@@ -70,19 +79,23 @@ def borrower_pages(run: Run, scorer: Scorer, chosen: Mapping[str, str]) -> list[
     detail, note = _recompute(run, scorer, scored) if scored else ({}, None)
     pages = []
     for b in ids:
-        page: dict[str, Any] = {"borrower_id": b, "why": chosen[b], "note": None}
-        if b in scores.index:
+        page: dict[str, Any] = {"borrower_id": b, "why": chosen[b], "note": None, "status_note": None,
+                                "score": None, "reasons": [], "language": None, "curve": None, "waterfall": None}
+        if b in scores.index and scores.at[b, "status"] == "scored":
             row = scores.loc[b]
-            page["status"] = str(row["status"])
+            page["status"] = "scored"
             page["language"] = None if _missing(row["language"]) else str(row["language"])
             page["score"] = {f: (None if _missing(row[f]) else (row[f].item() if isinstance(row[f], np.generic)
                                                                  else row[f])) for f in _SCORE_FIELDS}
             page["reasons"] = [{"code": row[code], "text": row[text]} for code, text in
                                zip(reason_columns("code"), reason_columns("text"), strict=True)
                                if not _missing(row[code])]
+        elif b in scores.index:
+            page["status"] = str(scores.at[b, "status"])
+            page["status_note"] = _STATUS_NOTES.get(page["status"], "").format(as_of=run.manifest.as_of) or None
         else:
             page["status"] = "rejected" if (rejects["borrower_id"] == b).any() else "not in run"
-            page["score"], page["reasons"], page["language"] = None, [], None
+            page["status_note"] = _STATUS_NOTES[page["status"]]
         page["plan"] = _records(plans.loc[plans["borrower_id"] == b].sort_values("step"), _PLAN_FIELDS)
         page["audit"] = _records(audit.loc[audit["borrower_id"] == b], _AUDIT_FIELDS)
         page["rejects"] = _records(rejects.loc[rejects["borrower_id"] == b], ("table", "row", "column", "check",
@@ -96,13 +109,16 @@ def borrower_pages(run: Run, scorer: Scorer, chosen: Mapping[str, str]) -> list[
 
 def _recompute(run: Run, scorer: Scorer, ids: list[str]) -> tuple[dict[str, dict[str, Any]], str | None]:
     """Curve and SHAP waterfall per scored borrower, or why they could not be recomputed."""
-    problem = run.input_problem("installments")
-    if problem is not None:
-        return {}, f"Survival curve and SHAP not shown: {problem}."
-    inst = run.input_rows("installments", ids)
-    contacts = run.input_rows("contacts", ids) if "contacts" in run.manifest.inputs else None
-    if "contacts" in run.manifest.inputs and contacts is None:
-        return {}, f"Survival curve and SHAP not shown: {run.input_problem('contacts')}."
+    tables = ["installments", *(["contacts"] if "contacts" in run.manifest.inputs else [])]
+    for table in tables:
+        problem = run.input_problem(table)
+        if problem is not None:
+            return {}, f"Survival curve and SHAP not shown: {problem}."
+    try:
+        inst = run.input_rows("installments", ids)
+        contacts = run.input_rows("contacts", ids) if "contacts" in tables else None
+    except DataError as err:  # the same file, read by another riskscore: say so, do not fail the report
+        return {}, f"Survival curve and SHAP not shown: {err}"
     X = scorer.features(inst, pd.Timestamp(run.manifest.as_of), contacts=contacts, validate=False)  # validated
     curve = scorer.survival_curve(X)
     days = [int(c.removeprefix("p_repaid_").removesuffix("d")) for c in curve.columns if c.startswith("p_repaid_")]

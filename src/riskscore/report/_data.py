@@ -16,8 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from riskscore.contract import OUTPUTS, RunManifest
-from riskscore.exceptions import DataError
+from riskscore.contract import OUTPUTS, RunManifest, empty_input
+from riskscore.exceptions import ContractError, DataError
 from riskscore.io import fingerprint, iter_batches
 from riskscore.schemas import quarantine
 from riskscore.scoring import Scorer
@@ -33,18 +33,22 @@ class Run:
     ----------
     folder : path-like
         The run's ``--out`` folder (it holds ``manifest.json``).
+
+    Raises
+    ------
+    riskscore.exceptions.ContractError
+        When ``folder`` is not a finished run (absent, a file, a model bundle, no or another
+        manifest, outputs missing); the message names the folder and what is missing.
     """
 
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
-        path = self.folder / "manifest.json"
-        if not path.exists():
-            raise FileNotFoundError(f"'{self.folder}' holds no manifest.json: give the --out folder of a finished "
-                                    "`riskscore score` run.")
-        self.manifest: RunManifest = RunManifest.read(path)
-        missing = [n for n in OUTPUTS if not (self.folder / f"{n}.parquet").exists()]
+        self.manifest: RunManifest = _read_manifest(self.folder)
+        missing = [n for n in OUTPUTS if not (self.folder / f"{n}.parquet").is_file()]
         if missing:
-            raise FileNotFoundError(f"The run in '{self.folder}' lacks {', '.join(f'{n}.parquet' for n in missing)}.")
+            raise ContractError(f"'{self.folder}' is not a complete run: it lacks "
+                                f"{', '.join(f'{n}.parquet' for n in missing)} (was the run interrupted? run the same "
+                                "`riskscore score` command again to finish it).")
         self._inputs_checked: dict[str, str | None] = {}
 
     def table(self, name: str, columns: list[str] | None = None,
@@ -91,7 +95,9 @@ class Run:
         wanted = pa.array(sorted({str(b) for b in borrowers}), type=pa.string())
         parts = [t.filter(pc.is_in(pc.cast(t["borrower_id"], pa.string()), value_set=wanted))
                  for t in iter_batches(self.manifest.inputs[table]["path"])]
-        raw = pa.concat_tables(parts, promote_options="permissive").to_pandas() if parts else pd.DataFrame()
+        if not parts:  # an input of no rows
+            return empty_input(table)
+        raw = pa.concat_tables(parts, promote_options="permissive").to_pandas()
         options = {"data_date": pd.Timestamp(self.manifest.data_date)} if table == "installments" else {}
         good, bad = quarantine(raw, table, warn_above=1.0, **options)
         if len(bad):
@@ -99,6 +105,21 @@ class Run:
                 table, f"{len(bad)} {table} row(s) of borrowers the run scored fail the contract now (first check: "
                 f"{bad['check'].iloc[0]}); was the run made with another riskscore?")
         return good
+
+
+def _read_manifest(folder: Path) -> RunManifest:
+    """The run manifest of ``folder``; a :class:`ContractError` naming the folder and what is missing otherwise."""
+    hint = "give the --out folder of a finished `riskscore score` run"
+    if not folder.exists():
+        raise ContractError(f"'{folder}' does not exist: {hint}.")
+    if not folder.is_dir():
+        raise ContractError(f"'{folder}' is a file, not a run folder: {hint}.")
+    path = folder / "manifest.json"
+    if not path.is_file():
+        raise ContractError(f"'{folder}' is not a run folder: it holds no manifest.json; {hint}.")
+    if (folder / "model.json").is_file() and not (folder / "scores.parquet").exists():
+        raise ContractError(f"'{folder}' is a model bundle, not a run folder: {hint} (the bundle is its --model).")
+    return RunManifest.read(path)
 
 
 def read_run(folder: str | Path) -> Run:
@@ -110,6 +131,6 @@ def read_run(folder: str | Path) -> Run:
     >>> read_run("runs/does-not-exist")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    FileNotFoundError: 'runs/does-not-exist' holds no manifest.json: give the --out folder of ...
+    riskscore.exceptions.ContractError: 'runs/does-not-exist' does not exist: give the --out folder of ...
     """
     return Run(folder)

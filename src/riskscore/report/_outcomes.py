@@ -45,6 +45,8 @@ def backtest(run: Run, likelihood_days: int, scored: pd.DataFrame, *, label_defi
     if follow < horizon:
         return {"available": False, "why": f"the data ends {follow} day(s) after the as-of date; the outcome "
                 f"(repaid within {horizon} days) is known from {horizon} days on"}, None
+    if not len(scored):
+        return {"available": False, "why": "no borrower was scored in this run, so there is no score to check"}, None
     problem = run.input_problem("installments")
     if problem is not None:
         return {"available": False, "why": problem}, None
@@ -58,6 +60,13 @@ def backtest(run: Run, likelihood_days: int, scored: pd.DataFrame, *, label_defi
     labels = make_labels(inst, as_of, data_end=data_date, **window)  # make_labels' defaults otherwise
     labels = labels.assign(borrower_id=labels["borrower_id"].astype(str)).set_index("borrower_id")
     joined = sample.set_index("borrower_id").join(labels[["time", "event"]], how="inner")
+    if not len(joined):
+        return {"available": False, "why": "the inputs give none of the scored borrowers anything due at the "
+                "as-of date now"}, None
+    if not joined["event"].any() and not _paid_after(inst, as_of):
+        return {"available": False, "why": f"no outcome is observable after the as-of date: the inputs hold no "
+                f"payment dated after {as_of.date()} (the data end at or before it; payments are accepted up to "
+                f"{data_date.date()}), so every borrower is censored"}, None
     y = (joined["event"] & (joined["time"] <= horizon)).to_numpy()
     p = np.clip(joined["likelihood"].to_numpy(float), 1e-9, 1 - 1e-9)
     section: dict[str, Any] = {
@@ -67,11 +76,28 @@ def backtest(run: Run, likelihood_days: int, scored: pd.DataFrame, *, label_defi
         "log_loss": float(log_loss(y, p, labels=[False, True])), "brier": float(brier_score_loss(y, p)),
         "ece": expected_calibration_error(y, p), "calibration": calibration_table(y, p),
         "auc": float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None,
-        "c_index": concordance_index(joined["event"].to_numpy(), joined["time"].to_numpy(float),
-                                     -joined["expected_days"].to_numpy(float)),
+        "c_index": _c_index(joined),
     }
     outcomes = pd.DataFrame({"borrower_id": joined.index.to_numpy(), "likelihood": p, "outcome": y})
     return section, outcomes
+
+
+def _paid_after(installments: pd.DataFrame, as_of: pd.Timestamp) -> bool:
+    """Whether any payment in ``installments`` is dated after the as-of date."""
+    return bool((pd.to_datetime(installments["paid_date"]) > as_of).any())
+
+
+def _c_index(joined: pd.DataFrame) -> float | None:
+    """Harrell's C of the expected days against the observed times; ``None`` when undefined (no
+    repayment observed, or no comparable pair)."""
+    event = joined["event"].to_numpy(bool)
+    time = joined["time"].to_numpy(float)
+    if not event.any():
+        return None
+    try:
+        return concordance_index(event, time, -joined["expected_days"].to_numpy(float))
+    except ValueError:  # no comparable pair
+        return None
 
 
 def _check_protected(protected: pd.DataFrame, features: Sequence[str]) -> list[str]:

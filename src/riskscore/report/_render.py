@@ -35,7 +35,7 @@ def _num(v: object, digits: int = 0) -> str:
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("riskscore.report", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(pct=_pct, num=_num)
+    env.filters.update(pct=_pct, num=_num, bdi=_svg.bdi, isolate=_svg.isolate)
     env.globals.update(svg=_svg)
     return env
 
@@ -105,10 +105,15 @@ def write_report(run: str | Path, out: str | Path | None = None, *, protected: s
 def explain_borrower(run: str | Path, borrower_id: str, *, model: str | Path | None = None) -> str:
     """One borrower's page of a run, rendered on demand (``riskscore explain``).
 
+    A borrower with nothing due gets a page saying so (no score, no plan); a rejected one a page
+    with its rejected rows and their reasons.
+
     Raises
     ------
     KeyError
         When the run has no such borrower (in its scores or its rejects).
+    riskscore.exceptions.ContractError
+        When ``run`` is not a finished run folder.
 
     Examples
     --------
@@ -118,6 +123,7 @@ def explain_borrower(run: str | Path, borrower_id: str, *, model: str | Path | N
     r = Run(run)
     page = borrower_pages(r, r.scorer(model), {str(borrower_id): "requested"})[0]
     if page["status"] == "not in run":
-        raise KeyError(f"Borrower {borrower_id!r} is neither in the scores nor in the rejects of the run in '{run}'.")
+        raise KeyError(f"Borrower {str(borrower_id)!r} is not in the run in '{run}': it is neither in scores.parquet "
+                       "(scored or nothing due) nor in rejects.parquet; ids are compared as text, exactly.")
     info = {k: getattr(r.manifest, k) for k in ("run_id", "as_of", "now", "data_date")} | {"folder": str(r.folder)}
     return render_borrower(page, info)

@@ -55,7 +55,21 @@ def _overview(run: Run, scores: pd.DataFrame, scored: pd.DataFrame) -> dict[str,
         "days_hist": {"edges": _DAYS_EDGES.tolist(),
                       "counts": _counts(scored["expected_days"].to_numpy(float), _DAYS_EDGES)},
         "status": scores["status"].value_counts().to_dict(),
+        "note": _empty_note(m.borrowers, m.as_of),
     }
+
+
+def _empty_note(borrowers: Mapping[str, int], as_of: str) -> str | None:
+    """Why nobody was scored (an empty run is normal, and says so), or ``None`` when somebody was."""
+    if borrowers.get("scored", 0):
+        return None
+    if not borrowers.get("in", 0):
+        return "The installments input holds no borrower: nothing to score, explain or plan."
+    if borrowers.get("rejected", 0) == borrowers["in"]:
+        return "Every borrower was rejected (see the rejected rows by check below and rejects.parquet): nothing to " \
+               "score, explain or plan."
+    return f"No borrower has anything due at the as-of date {as_of} (an as-of date before the data, or everything " \
+           "was paid): nothing to score, explain or plan."
 
 
 def _reasons(scored: pd.DataFrame, top: int = 12) -> dict[str, Any]:
@@ -99,6 +113,15 @@ def _actions(run: Run, plans: pd.DataFrame, audit_blocked: pd.DataFrame) -> dict
                             for (r, k, p), v in blocked.sort_values("borrowers", ascending=False).iterrows()],
         "profiles": run.manifest.profiles,
     }
+
+
+def _monitoring(psi: Mapping[str, Any] | None, scored: int) -> dict[str, Any]:
+    """The manifest's PSI section, or why there is none."""
+    if not psi:
+        return {"available": False}
+    if psi.get("available") and not scored:
+        return {"available": False, "why": "no borrower was scored, so there is no distribution to compare"}
+    return dict(psi)
 
 
 def _model(bundle: Path, manifest: dict[str, Any]) -> dict[str, Any]:
@@ -197,7 +220,7 @@ def summarise_run(run: Run | str | Path, *, pages: Mapping[str, int] | None = No
                                                       "versions", "timings_s")} | {"folder": str(run.folder)},
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "riskscore": riskscore.__version__,
         "overview": _overview(run, scores, scored), "reasons": _reasons(scored),
-        "actions": _actions(run, plans, blocked), "monitoring": run.manifest.psi or {"available": False},
+        "actions": _actions(run, plans, blocked), "monitoring": _monitoring(run.manifest.psi, len(scored)),
         "model": _model(bundle, scorer.model.manifest_), "fairness": None,
     }
     lap("aggregates")

@@ -1,8 +1,8 @@
 """Inline SVG charts for the report: plain markup, no script, no external resource.
 
-Every text that reaches a chart (labels, titles, borrower ids) goes through
-:func:`markupsafe.escape`; the functions return :class:`markupsafe.Markup`, which the
-autoescaping templates insert as it is.
+Every text that reaches a chart (labels, titles, borrower ids) is isolated for the
+bidirectional algorithm (:func:`isolate`) and goes through :func:`markupsafe.escape`; the
+functions return :class:`markupsafe.Markup`, which the autoescaping templates insert as it is.
 """
 
 from __future__ import annotations
@@ -12,20 +12,51 @@ from collections.abc import Sequence
 import numpy as np
 from markupsafe import Markup, escape
 
-__all__ = ["bars", "calibration", "columns", "curve", "waterfall"]
+__all__ = ["bars", "bdi", "calibration", "columns", "curve", "isolate", "waterfall"]
+
+#: FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE: text between them is laid out on its own,
+#: so a right-to-left override in a borrower id cannot reorder the text around it.
+_FSI, _PDI = "\u2068", "\u2069"
 
 _FONT = 'font-family="system-ui, sans-serif" font-size="11"'
 _MAIN, _GOOD, _BAD, _MUTED = "#3b6ea8", "#2e8b57", "#c0392b", "#8a8f98"
 
 
+def isolate(text: object) -> str:
+    """``text`` between the Unicode isolate marks (FSI ... PDI), for places a tag cannot go
+    (titles, attributes, SVG text); escape it afterwards.
+
+    Examples
+    --------
+    >>> [hex(ord(c)) for c in isolate("B")]
+    ['0x2068', '0x42', '0x2069']
+    """
+    return f"{_FSI}{text}{_PDI}"
+
+
+def bdi(text: object) -> Markup:
+    """``text`` escaped inside ``<bdi>``: user-supplied text (ids, free text) in HTML content.
+
+    Examples
+    --------
+    >>> str(bdi("<b>"))
+    '<bdi>&lt;b&gt;</bdi>'
+    """
+    return Markup("<bdi>") + escape(text) + Markup("</bdi>")
+
+
+def _esc(text: object) -> Markup:
+    return escape(isolate(text))
+
+
 def _svg(width: int, height: int, body: list[str], label: str) -> Markup:
     return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-                  f'height="{height}" role="img" aria-label="{escape(label)}" {_FONT}>'
-                  f'<title>{escape(label)}</title>{"".join(body)}</svg>')
+                  f'height="{height}" role="img" aria-label="{_esc(label)}" {_FONT}>'
+                  f'<title>{_esc(label)}</title>{"".join(body)}</svg>')
 
 
 def _text(x: float, y: float, text: object, anchor: str = "start", fill: str = "#222", extra: str = "") -> str:
-    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{fill}"{extra}>{escape(str(text))}</text>'
+    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{fill}"{extra}>{_esc(text)}</text>'
 
 
 def bars(labels: Sequence[object], values: Sequence[float], *, label: str, fmt: str = "{:,.0f}",
@@ -46,7 +77,7 @@ def bars(labels: Sequence[object], values: Sequence[float], *, label: str, fmt: 
         y = i * row + 4
         body.append(_text(left - 6, y + 11, _short(str(name), 34), "end"))
         body.append(f'<rect x="{left}" y="{y}" width="{max(float(v) * scale, 0.5):.1f}" height="{row - 6}" '
-                    f'fill="{color}"><title>{escape(str(name))}: {escape(fmt.format(v))}</title></rect>')
+                    f'fill="{color}"><title>{_esc(name)}: {escape(fmt.format(v))}</title></rect>')
         body.append(_text(left + float(v) * scale + 4, y + 11, fmt.format(v)))
     return _svg(width, max(len(values), 1) * row + 8, body, label)
 
@@ -162,7 +193,7 @@ def waterfall(base: float, items: Sequence[tuple[str, float]], *, label: str, wi
         color = _GOOD if v >= 0 else _BAD
         body.append(_text(left - 6, y + 13, _short(name, 40), "end"))
         body.append(f'<rect x="{x(a):.1f}" y="{y + 2}" width="{max((b - a) * scale, 0.8):.1f}" height="{row - 6}" '
-                    f'fill="{color}"><title>{escape(name)}: {v:+.3f}</title></rect>')
+                    f'fill="{color}"><title>{_esc(name)}: {v:+.3f}</title></rect>')
         body.append(_text(x(b) + 4, y + 13, f"{v:+.2f}", fill=color))
         running += v
     y = (len(items) + 1) * row
