@@ -2,7 +2,9 @@
 
 Inputs are a parquet file, a folder of parquet files (read in sorted path order), or a CSV
 file (``.csv``/``.csv.gz``, streamed with every column as text: the contracts parse the values,
-so a CSV and a parquet file of the same rows give the same tables).
+so a CSV and a parquet file of the same rows give the same tables); ids come out as text, exactly.
+The readers (:func:`read_table`, :func:`iter_batches`, :func:`input_schema`, :func:`input_files`)
+live in ``riskscore._intake`` and are documented there.
 
 Only this module, the model bundle, the batch job, the CLI and ``report.write_html`` touch the
 filesystem. Writes go to a temporary file in the target folder (``.NAME.PID.tmp``) and are renamed
@@ -15,9 +17,7 @@ writers left behind.
 from __future__ import annotations
 
 import contextlib
-import csv
 import errno
-import gzip
 import hashlib
 import json
 import os
@@ -31,14 +31,14 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from riskscore._intake import input_files, input_schema, iter_batches, read_table
 from riskscore.exceptions import RunLockedError
 
 __all__ = ["ARROW_SCHEMAS", "LOCK_FILE", "atomic_parquet_writer", "fingerprint", "folder_lock", "input_files",
-           "iter_batches", "make_folder", "read_bytes_limited", "read_table", "remove_stale_temporaries",
-           "sha256_file", "write_parquet", "write_text"]
+           "input_schema", "iter_batches", "make_folder", "read_bytes_limited", "read_table",
+           "remove_stale_temporaries", "sha256_file", "write_parquet", "write_text"]
 
 #: The lock file a job holds in the folder it writes (:func:`folder_lock`).
 LOCK_FILE = ".riskscore.lock"
@@ -56,50 +56,6 @@ ARROW_SCHEMAS: dict[str, pa.Schema] = {
         ("channel", pa.string()), ("outcome", pa.string()),
     ]),
 }
-
-
-def read_table(path: str | os.PathLike[str], columns: list[str] | None = None) -> pd.DataFrame:
-    """Read a parquet file, a folder of parquet files, or a CSV file (``.csv``, ``.csv.gz``).
-
-    Parameters
-    ----------
-    path : path-like
-        What to read. A folder is read as one parquet data set.
-    columns : list of str, optional
-        Read only these columns.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Parquet dates come back as ``datetime64`` columns.
-
-    Raises
-    ------
-    FileNotFoundError
-        When ``path`` does not exist (the message names it).
-    ValueError
-        When the file type is not one of the above.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib, pandas as pd
-    >>> from riskscore.io import read_table, write_parquet
-    >>> tmp = pathlib.Path(tempfile.mkdtemp()) / "t.parquet"
-    >>> write_parquet(pd.DataFrame({"a": [1, 2]}), tmp)
-    >>> read_table(tmp)["a"].tolist()
-    [1, 2]
-    """
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"No such file or folder: '{p}'.")
-    name = p.name.lower()
-    if p.is_dir() or name.endswith(".parquet") or name.endswith(".pq"):
-        table = pq.read_table(p, columns=columns)
-        return table.to_pandas(date_as_object=False)
-    if name.endswith(".csv") or name.endswith(".csv.gz"):
-        return pd.read_csv(p, usecols=columns)
-    raise ValueError(f"Cannot tell the format of '{p}': use .parquet, a folder of parquet files, "
-                     ".csv or .csv.gz.")
 
 
 def _temporary(target: Path) -> Path:
@@ -372,60 +328,12 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     return h.hexdigest()
 
 
-def input_files(path: str | Path) -> list[Path]:
-    """The files of an input (one file, or the parquet files under a folder, sorted)."""
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"No such file or folder: '{p}'.")
-    if p.is_dir():
-        files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in (".parquet", ".pq"))
-        if not files:
-            raise ValueError(f"'{p}' holds no .parquet files.")
-        return files
-    name = p.name.lower()
-    if not name.endswith((".parquet", ".pq", ".csv", ".csv.gz")):
-        raise ValueError(f"Cannot tell the format of '{p}': use .parquet, a folder of parquet files, .csv or .csv.gz.")
-    return [p]
-
-
 def fingerprint(path: str | Path) -> dict[str, object]:
     """Sizes and SHA-256 of an input's files, and one SHA-256 over all of them (the run key uses it)."""
     files = input_files(path)
     entries = [{"file": str(f), "bytes": f.stat().st_size, "sha256": sha256_file(f)} for f in files]
     combined = hashlib.sha256("".join(e["sha256"] for e in entries).encode()).hexdigest()
     return {"path": str(path), "bytes": sum(e["bytes"] for e in entries), "sha256": combined, "files": entries}
-
-
-def _csv_header(path: Path) -> list[str]:
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rt", newline="") as fh:
-        return next(csv.reader(fh))
-
-
-def iter_batches(path: str | Path, batch_rows: int = 1_000_000, columns: list[str] | None = None
-                 ) -> Iterator[pa.Table]:
-    """Stream an input as Arrow tables of at most about ``batch_rows`` rows."""
-    for f in input_files(path):
-        if f.name.lower().endswith((".csv", ".csv.gz")):
-            names = _csv_header(f)
-            conv = pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=True,
-                                        include_columns=columns)
-            reader = pacsv.open_csv(f, read_options=pacsv.ReadOptions(block_size=64 << 20), convert_options=conv)
-            pending: list[pa.RecordBatch] = []
-            size = 0
-            for rb in reader:
-                pending.append(rb)
-                size += rb.num_rows
-                if size >= batch_rows:
-                    yield pa.Table.from_batches(pending)
-                    pending, size = [], 0
-            if pending:
-                yield pa.Table.from_batches(pending)
-        else:
-            pf = pq.ParquetFile(f)
-            cols = None if columns is None else [c for c in columns if c in pf.schema_arrow.names]
-            for rb in pf.iter_batches(batch_size=batch_rows, columns=cols):
-                yield pa.Table.from_batches([rb])
 
 
 def _size(n: int) -> str:

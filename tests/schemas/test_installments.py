@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -69,16 +71,33 @@ def test_missing_column_is_named_with_a_close_match(installments):
     ("column", "value", "check", "reason"),
     [
         ("borrower_id", None, "not_nullable", "borrower_id is required but missing"),
-        ("borrower_id", "", "str_length(1, None)", "borrower_id must be a non-empty string"),
+        ("borrower_id", "", "id_blank", "borrower_id is empty or only spaces"),
+        ("borrower_id", "   ", "id_blank", "borrower_id is empty or only spaces"),
+        ("loan_id", " L1", "id_whitespace",
+         "loan_id has spaces before or after it: ids are compared exactly; trim them in the extract"),
+        ("loan_id", 2.5, "id_not_text", "loan_id must be text (or a whole number below 2**53), got a float value"),
+        ("borrower_id", ["b1"], "id_not_text",
+         "borrower_id must be text (or a whole number below 2**53), got a list value"),
         ("installment_no", 0, "greater_than_or_equal_to(1)", "installment_no must be >= 1"),
         ("installment_no", 1.5, "coerce_dtype('int64')", "installment_no cannot be read as int"),
         ("amount_due", "abc", "coerce_dtype('float64')", "amount_due cannot be read as float"),
-        ("amount_due", np.inf, "coerce_dtype('float64')", "amount_due cannot be read as float"),
+        ("amount_due", np.inf, "amount_out_of_range",
+         "amount_due must be a finite amount of at most 1,000,000,000,000 in absolute value"),
+        ("amount_due", 1e308, "amount_out_of_range",
+         "amount_due must be a finite amount of at most 1,000,000,000,000 in absolute value"),
+        ("amount_paid", -np.inf, "amount_out_of_range",
+         "amount_paid must be a finite amount of at most 1,000,000,000,000 in absolute value"),
+        ("installment_no", 2**62, "installment_no_out_of_range",
+         "installment_no must be a number of at most 10,000 in absolute value"),
         ("amount_paid", -0.5, "greater_than_or_equal_to(0)", "amount_paid must be >= 0"),
         ("due_date", "2024-13-45", "coerce_dtype('datetime64[ns]')", "due_date cannot be read as date"),
         ("due_date", "2024-03-01 14:30", "is_calendar_date", "due_date must be a calendar date (no time of day)"),
-        ("due_date", pd.Timestamp("2024-03-01", tz="UTC"), "timezone_awareness",
-         "due_date must hold calendar dates without a time zone"),
+        ("due_date", pd.Timestamp("2024-03-01 09:00", tz="Asia/Shanghai"), "is_calendar_date",
+         "due_date must be a calendar date (no time of day)"),
+        ("due_date", "2300-01-01", "date_out_of_range",
+         "due_date lies outside 1900-01-01 .. 2199-12-31: not a plausible date"),
+        ("paid_date", datetime.date(1, 1, 1), "date_out_of_range",
+         "paid_date lies outside 1900-01-01 .. 2199-12-31: not a plausible date"),
         ("due_date", None, "not_nullable", "due_date is required but missing"),
     ],
 )

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from riskscore.io import fingerprint, input_files, iter_batches
+from riskscore.schemas import id_text, id_text_arrow
 
 __all__ = ["DistinctSketch", "borrower_hash", "bucket_of", "fingerprint", "input_files", "iter_batches"]
 
@@ -20,20 +21,26 @@ _NULL_HASH = pd.util.hash_array(np.array([None], dtype=object))[0]
 
 
 def borrower_hash(ids: pa.Array | pa.ChunkedArray | pd.Series | np.ndarray) -> np.ndarray:
-    """64-bit hash of borrower ids read as text (``123`` and ``"123"`` hash alike; null has one hash)."""
+    """64-bit hash of ids read as the contracts read them (:func:`riskscore.schemas.id_text`).
+
+    ``123``, ``123.0`` and ``"123"`` hash alike, whichever reader saw them; null has one hash.
+
+    Examples
+    --------
+    >>> import pyarrow as pa, pandas as pd
+    >>> a = borrower_hash(pa.array([1.0, None]))
+    >>> b = borrower_hash(pd.Series(["1", None]))
+    >>> bool((a == b).all())
+    True
+    """
     if isinstance(ids, pa.Array | pa.ChunkedArray):
         # hash each distinct id once (a batch holds each borrower's rows many times over)
-        if isinstance(ids, pa.ChunkedArray):
-            ids = ids.combine_chunks()
-        encoded = pc.dictionary_encode(pc.cast(ids, pa.string()))
+        encoded = pc.dictionary_encode(id_text_arrow(ids)[0])
         distinct = np.array(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
         hashes = np.append(pd.util.hash_array(distinct, categorize=False), _NULL_HASH)
         idx = encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)
         return hashes[idx]
-    s = pd.Series(ids)
-    text = s.astype(object).where(s.isna(), s.astype(str)).to_numpy(dtype=object)
-    text = np.array(text, dtype=object)  # a copy: pandas may hand out read-only arrays
-    text[pd.isna(text)] = None
+    text = np.array(id_text(pd.Series(ids))[0].to_numpy(dtype=object), dtype=object)  # a copy, writable
     return pd.util.hash_array(text, categorize=True)
 
 

@@ -27,11 +27,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from riskscore.batch._inputs import DistinctSketch, borrower_hash, bucket_of, iter_batches
-from riskscore.schemas import DATA_DATE_QUANTILE, data_date_from
+from riskscore.schemas import DATA_DATE_QUANTILE, calendar_dates, data_date_from
 
 __all__ = ["ROW", "conflicting_loans", "count_borrowers", "infer_data_date", "n_chunks", "partition", "read_chunk"]
 
@@ -58,7 +57,7 @@ def n_chunks(borrowers: int, chunk_borrowers: int) -> int:
 def count_borrowers(path: str | Path, batch_rows: int) -> tuple[int, int]:
     """(estimated distinct borrowers, rows) of an installments input, reading only ``borrower_id``."""
     sketch, rows = DistinctSketch(), 0
-    for table in iter_batches(path, batch_rows, columns=["borrower_id"]):
+    for table in iter_batches(path, batch_rows, columns=["borrower_id"], table="installments"):
         if "borrower_id" not in table.column_names:
             raise ValueError(f"'{path}' has no borrower_id column: it cannot be split by borrower.")
         sketch.add(np.unique(borrower_hash(table.column("borrower_id"))))
@@ -67,16 +66,11 @@ def count_borrowers(path: str | Path, batch_rows: int) -> tuple[int, int]:
 
 
 def _paid_days(table: pa.Table) -> np.ndarray:
+    """Days (since 1970-01-01) of the batch's payments, read as the contracts read ``paid_date``."""
     if "paid_date" not in table.column_names:
         return np.empty(0, dtype=np.int64)
-    col = pc.drop_null(table.column("paid_date"))
-    if pa.types.is_date(col.type) or pa.types.is_timestamp(col.type):
-        if pa.types.is_timestamp(col.type) and col.type.tz is not None:
-            col = pc.cast(col, pa.timestamp(col.type.unit))  # wall time; the contract refuses these rows anyway
-        seconds = pc.cast(pc.cast(col, pa.timestamp("s")), pa.int64()).to_numpy(zero_copy_only=False)
-        return np.floor_divide(seconds.astype(np.int64), 86_400)
-    parsed = pd.to_datetime(pd.Series(col.to_numpy(zero_copy_only=False)), errors="coerce", format="mixed")
-    return (parsed.dropna().to_numpy("datetime64[D]").astype(np.int64))
+    days = calendar_dates(table.column("paid_date").to_pandas(date_as_object=False)).dropna()
+    return days.to_numpy("datetime64[D]").astype(np.int64)
 
 
 def infer_data_date(histogram: Counter, future_tolerance_days: int, today: pd.Timestamp) -> pd.Timestamp:
@@ -135,11 +129,10 @@ def partition(inputs: dict[str, Path], folder: Path, n_buckets: int, *, batch_ro
     loans = _Spiller(folder, "_loans", n_buckets)
     for name, path in inputs.items():
         spill, rows = _Spiller(folder, name, n_buckets), 0
-        for table in iter_batches(path, batch_rows):
+        for table in iter_batches(path, batch_rows, table=name):  # ids come as canonical text
             if "borrower_id" not in table.column_names:
                 raise ValueError(f"The {name} input '{path}' has no borrower_id column.")
-            ids = pc.cast(table.column("borrower_id"), pa.string())
-            table = table.set_column(table.column_names.index("borrower_id"), "borrower_id", ids)
+            ids = table.column("borrower_id")
             table = table.append_column(ROW, pa.array(np.arange(rows, rows + table.num_rows, dtype=np.int64)))
             h = borrower_hash(ids)
             spill.write(table, bucket_of(h, n_buckets))

@@ -1,6 +1,8 @@
 """Data contracts: pandera models and the validation entry points built on them."""
 
 from riskscore.schemas._checks import DATA_DATE_QUANTILE, FUTURE_TOLERANCE_DAYS, data_date_from
+from riskscore.schemas._coerce import DATE_MAX, DATE_MIN, MAX_AMOUNT, MAX_INSTALLMENT_NO, calendar_dates
+from riskscore.schemas._ids import ID_COLUMNS, MAX_EXACT_ID, id_text, id_text_arrow
 from riskscore.schemas._population import (
     NEVER,
     SETTLE_TOLERANCE,
@@ -26,6 +28,7 @@ from riskscore.schemas._tables import (
     valid_timezones,
 )
 from riskscore.schemas._validate import (
+    contract_columns,
     quarantine,
     validate_borrowers,
     validate_contacts,
@@ -36,9 +39,15 @@ __all__ = [
     "BORROWER_FLAGS",
     "CHANNELS",
     "DATA_DATE_QUANTILE",
+    "DATE_MAX",
+    "DATE_MIN",
     "DIRECTIONS",
     "EVENT_OUTCOMES",
     "FUTURE_TOLERANCE_DAYS",
+    "ID_COLUMNS",
+    "MAX_AMOUNT",
+    "MAX_EXACT_ID",
+    "MAX_INSTALLMENT_NO",
     "NEVER",
     "OPTIONAL_COLUMNS",
     "OUTCOMES",
@@ -46,8 +55,12 @@ __all__ = [
     "BorrowersSchema",
     "ContactsSchema",
     "InstallmentsSchema",
+    "calendar_dates",
+    "contract_columns",
     "data_date_from",
     "first_in_group",
+    "id_text",
+    "id_text_arrow",
     "is_settled",
     "outstanding_at",
     "parse_channels",

@@ -70,8 +70,10 @@ def installment_checks(
     t = "installments"
     checks = []
     loan = pd.factorize(df["loan_id"])[0].astype(np.int64)
-    number = df["installment_no"].to_numpy(np.int64)
-    inst = pd.factorize(loan * (int(number.max(initial=0)) + 1) + number)[0]
+    # (loan, installment) pairs as codes below n * n: no arithmetic on the numbers themselves, so a
+    # huge installment_no cannot overflow into another installment's key
+    number = pd.factorize(df["installment_no"].to_numpy())[0].astype(np.int64)
+    inst = pd.factorize(loan * (int(number.max(initial=-1)) + 1) + number)[0]
     n_inst, n_loan = int(inst.max(initial=-1)) + 1, int(loan.max(initial=-1)) + 1
     borrower = pd.factorize(df["borrower_id"])[0]
     paid = df["paid_date"].to_numpy("datetime64[ns]").view(np.int64)

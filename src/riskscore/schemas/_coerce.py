@@ -8,12 +8,31 @@ errors. The pandera models then run on rows whose types are clean.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from riskscore._validation import concat_failures, failures_from_mask
+from riskscore.schemas._ids import ID_COLUMNS, id_problems, id_text
+
+#: Dates outside ``[DATE_MIN, DATE_MAX)`` are not plausible inputs: rejected as ``date_out_of_range``.
+DATE_MIN, DATE_MAX = pd.Timestamp("1900-01-01"), pd.Timestamp("2200-01-01")
+#: Amounts above this (in absolute value) are not plausible inputs: rejected as ``amount_out_of_range``.
+MAX_AMOUNT = 1e12
+#: Installment numbers above this are not plausible inputs: rejected as ``installment_no_out_of_range``.
+MAX_INSTALLMENT_NO = 10_000
+#: column -> (largest plausible absolute value, check name)
+_CAPS: dict[str, tuple[float, str]] = {
+    "amount_due": (MAX_AMOUNT, "amount_out_of_range"), "amount_paid": (MAX_AMOUNT, "amount_out_of_range"),
+    "installment_no": (MAX_INSTALLMENT_NO, "installment_no_out_of_range"),
+}
+_ID_CHECKS = (
+    ("id_not_text", "{col} must be text (or a whole number below 2**53), got a {kind} value"),
+    ("id_blank", "{col} is empty or only spaces"),
+    ("id_whitespace", "{col} has spaces before or after it: ids are compared exactly; trim them in the extract"),
+)
 
 _TZ_SUFFIX = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 _TRUE = {"true", "t", "yes", "y", "1"}
@@ -45,13 +64,13 @@ def _as_str(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def _as_float(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     out = pd.to_numeric(s, errors="coerce").astype("float64")
-    bad = s.notna() & out.isna()
-    return out, bad | ~np.isfinite(out.fillna(0.0))
+    return out, s.notna() & out.isna()
 
 
 def _as_int(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     num = pd.to_numeric(s, errors="coerce").astype("float64")
-    bad = (s.notna() & num.isna()) | (num.notna() & (num != np.round(num)))
+    with np.errstate(invalid="ignore"):
+        bad = (s.notna() & num.isna()) | (num.notna() & np.isfinite(num) & (num != np.round(num)))
     return num, bad
 
 
@@ -89,22 +108,107 @@ def _has_tz(s: pd.Series) -> pd.Series:
             return bool(_TZ_SUFFIX.search(v.strip()))
         return getattr(v, "tzinfo", None) is not None
 
-    return s.map(one).astype(bool)
+    return _per_distinct(s, one).astype(bool)
 
 
-def _as_datetime(s: pd.Series, *, utc: bool) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Parse dates; also return where the time-zone awareness is wrong for the column."""
-    aware = _has_tz(s) & s.notna()
-    wrong_tz = (~aware & s.notna()) if utc else aware
-    ok = s.notna() & ~wrong_tz
+def _factorize(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values) of ``s``, nulls coded -1; unhashable cells (lists) each their own value."""
+    try:
+        return pd.factorize(s, use_na_sentinel=True)
+    except TypeError:
+        return np.arange(len(s)), s.to_numpy(dtype=object)
+
+
+def _per_distinct(s: pd.Series, fn: Callable[[object], object]) -> pd.Series:
+    """``fn`` of each cell, computed once per distinct value (dates repeat across a portfolio)."""
+    codes, uniques = _factorize(s)
+    values = np.array([fn(u) for u in uniques] + [fn(None)], dtype=object)
+    return pd.Series(values[codes], index=s.index)
+
+
+def _aware_wall_time(v: object) -> pd.Timestamp:
+    """The wall time of one timezone-aware value in its own zone (NaT when it cannot be read)."""
+    try:
+        return pd.Timestamp(v).tz_localize(None)
+    except (ValueError, TypeError, OverflowError):
+        return pd.NaT
+
+
+def _parse_dates(s: pd.Series, aware: pd.Series, *, utc: bool) -> pd.Series:
+    """Microsecond timestamps (UTC for ``utc``) of the cells to read; never a nanosecond overflow.
+
+    A calendar-date column keeps the wall time of a timezone-aware value in its stored zone
+    (``2024-03-01T00:00+08:00`` is the date 2024-03-01); the UTC column converts it to UTC.
+    """
+    unit = "datetime64[us, UTC]" if utc else "datetime64[us]"
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        out = s.dt.tz_convert("UTC") if utc else s.dt.tz_localize(None)
+        return out.astype(unit)
+    if pd.api.types.is_datetime64_dtype(s):
+        return (s.dt.tz_localize("UTC") if utc else s).astype(unit)
+    out = pd.Series(pd.NaT, index=s.index, dtype=unit)
     if utc:
-        out = pd.to_datetime(s.where(ok), errors="coerce", utc=True, format="mixed")
-        out = out.astype("datetime64[ns, UTC]")
-    else:
-        out = pd.to_datetime(s.where(ok), errors="coerce", format="mixed")
-        out = out.astype("datetime64[ns]")
-    bad = ok & out.isna()
-    return out, bad, wrong_tz
+        if aware.any():
+            out[aware] = pd.to_datetime(s[aware], errors="coerce", utc=True, format="mixed").astype(unit)
+        return out
+    naive = s.notna() & ~aware
+    if naive.any():
+        codes, uniques = _factorize(s[naive])  # parse each distinct text once
+        parsed = pd.to_datetime(pd.Series(uniques, dtype=object), errors="coerce", format="mixed").astype(unit)
+        out[naive] = parsed.to_numpy()[codes]
+    if aware.any():
+        codes, uniques = _factorize(s[aware])
+        walls = pd.Series([_aware_wall_time(u) for u in uniques], dtype=unit)
+        out[aware] = walls.to_numpy()[codes]
+    return out
+
+
+def _as_datetime(s: pd.Series, *, utc: bool) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Parse dates; return (typed, unreadable, wrong time-zone awareness, out of range)."""
+    aware = _has_tz(s) & s.notna()
+    wrong_tz = (~aware & s.notna()) if utc else pd.Series(False, index=s.index)
+    ok = s.notna() & ~wrong_tz
+    parsed = _parse_dates(s.where(ok), aware & ok, utc=utc)
+    lo, hi = (DATE_MIN.tz_localize("UTC"), DATE_MAX.tz_localize("UTC")) if utc else (DATE_MIN, DATE_MAX)
+    out_of_range = parsed.notna() & ((parsed < lo) | (parsed >= hi))
+    out = parsed.where(~out_of_range).astype("datetime64[ns, UTC]" if utc else "datetime64[ns]")
+    return out, ok & parsed.isna(), wrong_tz, out_of_range.astype(bool)
+
+
+def calendar_dates(s: pd.Series) -> pd.Series:
+    """A date column read as the contracts read it (``datetime64[ns]``); unreadable or implausible cells are NaT.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> calendar_dates(pd.Series(["2024-03-01", "2300-01-01", "2024-03-02T00:00:00+08:00"])).tolist()
+    [Timestamp('2024-03-01 00:00:00'), NaT, Timestamp('2024-03-02 00:00:00')]
+    """
+    return _as_datetime(s, utc=False)[0]
+
+
+def _id_failures(table: str, df: pd.DataFrame, name: str, raw: pd.Series) -> tuple[pd.Series, list[pd.DataFrame]]:
+    """Ids as canonical text (:mod:`riskscore.schemas._ids`), and the failures of ids that are not usable."""
+    text, not_text = id_text(raw)
+    blank, padded = id_problems(text.where(~not_text))
+    failures = []
+    for (check, reason), mask in zip(_ID_CHECKS, (not_text, blank, padded), strict=True):
+        if mask.any():
+            kind = type(raw[mask].iloc[0]).__name__ if check == "id_not_text" else ""
+            failures.append(failures_from_mask(table, df, mask, column=name, check=check,
+                                               reason=reason.format(col=name, kind=kind)))
+    return text.where(~(not_text | blank | padded), None), failures
+
+
+def _range_failures(table: str, df: pd.DataFrame, name: str, out: pd.Series) -> tuple[pd.Series, pd.DataFrame]:
+    """Values beyond the column's plausible bound (:data:`_CAPS`), and their failures."""
+    cap, check = _CAPS[name]
+    with np.errstate(invalid="ignore"):
+        beyond = out.notna() & ~(out.abs() <= cap)
+    what = "a finite amount" if check == "amount_out_of_range" else "a number"
+    return out.where(~beyond), failures_from_mask(
+        table, df, beyond, column=name, check=check,
+        reason=f"{name} must be {what} of at most {cap:,.0f} in absolute value")
 
 
 def coerce_frame(table: str, df: pd.DataFrame, schema: pa.DataFrameSchema) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -120,21 +224,30 @@ def coerce_frame(table: str, df: pd.DataFrame, schema: pa.DataFrameSchema) -> tu
             continue
         kind = column_kind(col.dtype)
         raw = df[name]
-        wrong_tz = None
-        if kind in ("date", "utc"):
-            out, bad, wrong_tz = _as_datetime(raw, utc=kind == "utc")
-        else:
-            out, bad = {"str": _as_str, "float": _as_float, "int": _as_int, "bool": _as_bool}[kind](raw)
-        failures.append(failures_from_mask(
-            table, df, bad, column=name, check=f"coerce_dtype('{col.dtype}')",
-            reason=f"{name} cannot be read as {kind}"))
-        if wrong_tz is not None:
-            want = ("timezone-aware (UTC) timestamps; localize the log's clock first, e.g. "
-                    "pd.to_datetime(x).dt.tz_localize('UTC')") if kind == "utc" else (
-                    "calendar dates without a time zone")
+        if name in ID_COLUMNS:
+            out, found = _id_failures(table, df, name, raw)
+            failures.extend(found)
+        elif kind in ("date", "utc"):
+            out, bad, wrong_tz, beyond = _as_datetime(raw, utc=kind == "utc")
+            failures.append(failures_from_mask(
+                table, df, bad, column=name, check=f"coerce_dtype('{col.dtype}')",
+                reason=f"{name} cannot be read as {kind}"))
+            failures.append(failures_from_mask(
+                table, df, beyond, column=name, check="date_out_of_range",
+                reason=f"{name} lies outside {DATE_MIN.date()} .. {(DATE_MAX - pd.Timedelta(days=1)).date()}: "
+                       "not a plausible date"))
             failures.append(failures_from_mask(
                 table, df, wrong_tz, column=name, check="timezone_awareness",
-                reason=f"{name} must hold {want}"))
+                reason=f"{name} must hold timezone-aware (UTC) timestamps; localize the log's clock first, "
+                       "e.g. pd.to_datetime(x).dt.tz_localize('UTC')"))
+        else:
+            out, bad = {"str": _as_str, "float": _as_float, "int": _as_int, "bool": _as_bool}[kind](raw)
+            failures.append(failures_from_mask(
+                table, df, bad, column=name, check=f"coerce_dtype('{col.dtype}')",
+                reason=f"{name} cannot be read as {kind}"))
+            if name in _CAPS:
+                out, beyond = _range_failures(table, df, name, out)
+                failures.append(beyond)
         if not col.nullable:
             failures.append(failures_from_mask(
                 table, df, raw.isna(), column=name, check="not_nullable",

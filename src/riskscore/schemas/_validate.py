@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable
+from functools import cache
 from numbers import Real
 from typing import Any, Literal
 
@@ -22,7 +23,8 @@ from riskscore._validation import (
 )
 from riskscore.exceptions import DataQualityWarning
 from riskscore.schemas._checks import FUTURE_TOLERANCE_DAYS, borrower_checks, contact_checks, installment_checks
-from riskscore.schemas._coerce import coerce_frame
+from riskscore.schemas._coerce import calendar_dates, coerce_frame
+from riskscore.schemas._ids import id_text
 from riskscore.schemas._tables import (
     CHANNELS,
     OPTIONAL_COLUMNS,
@@ -32,7 +34,7 @@ from riskscore.schemas._tables import (
     InstallmentsSchema,
 )
 
-__all__ = ["quarantine", "validate_borrowers", "validate_contacts", "validate_installments"]
+__all__ = ["contract_columns", "quarantine", "validate_borrowers", "validate_contacts", "validate_installments"]
 
 Table = Literal["installments", "borrowers", "contacts"]
 _SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
@@ -54,6 +56,21 @@ _REASONS: list[tuple[re.Pattern[str], str]] = [
      "{col} must be a comma-separated list of local HH:MM-HH:MM ranges (e.g. '12:00-14:00')"),
     (re.compile(r"^not_nullable$"), "{col} is required but missing"),
 ]
+
+
+@cache
+def contract_columns(table: str) -> tuple[str, ...]:
+    """The columns of a table's contract (required and optional), in contract order.
+
+    What the contracts read of an input; everything else a lender's extract carries (names,
+    phone numbers) is never copied into an output, such as the ``values`` of ``rejects.parquet``.
+
+    Examples
+    --------
+    >>> contract_columns("contacts")
+    ('borrower_id', 'contacted_at', 'channel', 'outcome', 'direction', 'loan_id')
+    """
+    return tuple(_SCHEMAS[table].to_schema().columns)
 
 
 def _reason(column: str, check: str) -> str:
@@ -297,13 +314,12 @@ def quarantine(
         if options["data_date"] is None and isinstance(df, pd.DataFrame) and "paid_date" in df:
             from riskscore.schemas._checks import infer_data_date
 
-            parsed = pd.to_datetime(df["paid_date"], errors="coerce", format="mixed")
-            options["data_date"] = infer_data_date(parsed, options["future_tolerance_days"])
+            options["data_date"] = infer_data_date(calendar_dates(df["paid_date"]), options["future_tolerance_days"])
     if isinstance(df, pd.DataFrame) and not df.index.is_unique:
         df = df.reset_index(drop=True)
     checked, failures = _collect(table, df, **options)
     rejected = df.index.isin(failures["index"].dropna().unique())
-    ids = df["borrower_id"].astype(str).where(df["borrower_id"].notna())
+    ids = id_text(df["borrower_id"])[0]  # the ids as the contract reads them (1.0 and "1" are one borrower)
     bad_ids = ids[rejected].dropna().unique()
     whole = ids.isin(bad_ids).to_numpy()
     rejects = df.loc[rejected | whole].copy()

@@ -1,0 +1,345 @@
+"""Reading a user's input files as Arrow tables: everything between a file and the contracts.
+
+:mod:`riskscore.io` re-exports these functions; the batch job, ``riskscore validate`` and the
+report read inputs through them, so every reader sees the same values.
+
+* **CSV** (``.csv``, ``.csv.gz``): every column is read as text (the contracts parse the values,
+  so a CSV and a parquet file of the same rows give the same tables); a UTF-8 byte-order mark
+  is ignored. In an id column only an empty field is missing (``NA``, ``null``, ``None`` are
+  ids); in other columns the usual spellings of a missing value (:data:`NA_TOKENS`) are missing.
+* **Parquet**: a file, or a folder of files read in sorted path order. The files of a folder
+  must have the same columns; a column stored with different types in different files is read
+  in one type (integers and floats as floats, anything else with text as text) and the
+  contracts parse it.
+* **Ids** (``borrower_id``, ``loan_id``) come out as text, exactly:
+  :func:`riskscore.schemas.id_text_arrow` (whole-number floats as integers, ``1.0`` -> ``"1"``).
+  A column that holds no id at all (lists, structs, booleans, dates) or floats that are not
+  whole numbers below 2**53 (digits may have been lost) is refused.
+* A file that cannot be read (truncated, a corrupt page, an unterminated quote, bytes that are
+  not UTF-8) raises one :class:`~riskscore.DataError` naming the file, never the row's content.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from riskscore.exceptions import DataError
+from riskscore.schemas import ID_COLUMNS, contract_columns, id_text_arrow
+
+__all__ = ["NA_TOKENS", "input_files", "input_schema", "iter_batches", "read_table"]
+
+#: Text read as a missing value in the non-id columns of a CSV (pyarrow's and pandas' defaults).
+NA_TOKENS: tuple[str, ...] = ("#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+                              "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
+_CSV = (".csv", ".csv.gz")
+_QUOTED_ROW = re.compile(r':\s*".*', re.DOTALL)
+
+
+def _is_csv(f: Path) -> bool:
+    return f.name.lower().endswith(_CSV)
+
+
+def input_files(path: str | os.PathLike[str]) -> list[Path]:
+    """The files of an input (one file, or the parquet files under a folder, sorted).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "b.parquet").write_bytes(b""), (folder / "a.parquet").write_bytes(b"")
+    >>> [f.name for f in input_files(folder)]
+    ['a.parquet', 'b.parquet']
+    """
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"No such file or folder: '{p}'.")
+    if p.is_dir():
+        files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in (".parquet", ".pq"))
+        if not files:
+            raise ValueError(f"'{p}' holds no .parquet files.")
+        return files
+    name = p.name.lower()
+    if not name.endswith((".parquet", ".pq", *_CSV)):
+        raise ValueError(f"Cannot tell the format of '{p}': use .parquet, a folder of parquet files, .csv or .csv.gz.")
+    return [p]
+
+
+def _where(f: Path, table: str | None) -> str:
+    return f"the {table} input '{f}'" if table else f"'{f}'"
+
+
+def _unreadable(f: Path, err: BaseException, table: str | None) -> DataError:
+    """A one-line error naming the file; the reader's detail without any row's content."""
+    detail = _QUOTED_ROW.sub("", str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__)
+    detail = detail[:200].rstrip(". ")
+    hint = ("check its quoting (an unterminated quote?), delimiter and encoding (UTF-8)" if _is_csv(f)
+            else "the file is damaged or not parquet (truncated, a corrupt page): export it again")
+    return DataError.from_message(table or "input", f"cannot read {_where(f, table)}: {detail}; {hint}")
+
+
+def _reading_errors() -> tuple[type[BaseException], ...]:
+    return (pa.ArrowException, OSError, UnicodeDecodeError, csv.Error)
+
+
+def _nested(t: pa.DataType) -> bool:
+    return pa.types.is_nested(_plain(t)) or pa.types.is_binary(_plain(t)) or pa.types.is_large_binary(_plain(t))
+
+
+def _reraise(err: BaseException) -> bool:
+    """Errors about the path itself (missing, not allowed) keep their own type and message."""
+    return isinstance(err, FileNotFoundError | PermissionError | IsADirectoryError)
+
+
+def _csv_header(f: Path, table: str | None) -> list[str]:
+    opener = gzip.open if f.name.lower().endswith(".gz") else open
+    try:
+        with opener(f, "rt", newline="", encoding="utf-8-sig") as fh:
+            return next(csv.reader(fh))
+    except StopIteration:
+        raise DataError.from_message(table or "input", f"{_where(f, table)} is empty: a CSV needs a header "
+                                                        "row") from None
+    except _reading_errors() as err:
+        if _reraise(err):
+            raise
+        raise _unreadable(f, err, table) from None
+
+
+def _file_schema(f: Path, table: str | None) -> pa.Schema:
+    if _is_csv(f):
+        return pa.schema([(name, pa.string()) for name in _csv_header(f, table)])
+    try:
+        return pq.read_schema(f)
+    except _reading_errors() as err:
+        if _reraise(err):
+            raise
+        raise _unreadable(f, err, table) from None
+
+
+def _plain(t: pa.DataType) -> pa.DataType:
+    return t.value_type if pa.types.is_dictionary(t) else t
+
+
+def _common_type(types: list[pa.DataType]) -> pa.DataType:
+    """One type that every file's values of a column can be read in (the contracts parse the rest)."""
+    kinds = [t for t in map(_plain, types) if not pa.types.is_null(t)]
+    if not kinds:
+        return pa.null()
+    if all(t == kinds[0] for t in kinds):
+        return kinds[0]
+    if all(pa.types.is_integer(t) for t in kinds):
+        return pa.int64()
+    if all(pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t) for t in kinds):
+        return pa.float64()
+    if all(pa.types.is_date(t) or (pa.types.is_timestamp(t) and t.tz is None) for t in kinds):
+        return pa.timestamp("us")
+    if all(pa.types.is_timestamp(t) and t.tz is not None for t in kinds):
+        return pa.timestamp("us", tz="UTC")
+    return pa.string()
+
+
+def _id_type_ok(t: pa.DataType) -> bool:
+    t = _plain(t)
+    return (pa.types.is_null(t) or pa.types.is_string(t) or pa.types.is_large_string(t)
+            or pa.types.is_string_view(t) or pa.types.is_integer(t) or pa.types.is_floating(t)
+            or pa.types.is_decimal(t))
+
+
+def input_schema(path: str | os.PathLike[str], columns: list[str] | None = None, *,
+                 table: str | None = None) -> pa.Schema:
+    """The schema :func:`iter_batches` yields for an input: ids as text, one type per column.
+
+    Raises
+    ------
+    riskscore.DataError
+        When a file cannot be read, the files of a folder have different columns, a contract
+        column holds lists, structs or bytes, or an id column holds a type no id can be read
+        from (booleans, dates). The message names the file and the column.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pyarrow as pa, pyarrow.parquet as pq
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> pq.write_table(pa.table({"borrower_id": [1], "n": [1]}), folder / "a.parquet")
+    >>> pq.write_table(pa.table({"borrower_id": ["2"], "n": [1.5]}), folder / "b.parquet")
+    >>> input_schema(folder)
+    borrower_id: string
+    n: double
+    """
+    files = input_files(path)
+    schemas = [_file_schema(f, table) for f in files]
+    wanted = (lambda names: [n for n in names if n in columns]) if columns is not None else list
+    first = wanted(schemas[0].names)
+    for f, s in zip(files[1:], schemas[1:], strict=True):
+        names = wanted(s.names)
+        if set(names) != set(first):
+            missing, extra = sorted(set(first) - set(names)), sorted(set(names) - set(first))
+            what = (f"has no column {', '.join(missing)}, which '{files[0]}' has" if missing
+                    else f"has the column {', '.join(extra)}, which '{files[0]}' has not")
+            raise DataError.from_message(
+                table or "input", f"{_where(f, table)} {what}: every file of a folder must have the same columns")
+    fields = []
+    contract = {c for t in ("installments", "borrowers", "contacts") for c in contract_columns(t)}
+    for name in first:
+        types = [s.field(name).type for s in schemas]
+        for f, t in zip(files, types, strict=True):
+            if name in contract and _nested(t):
+                raise DataError.from_message(
+                    table or "input", f"{_where(f, table)}: column {name} holds {t} values, not one value per row")
+        if name in ID_COLUMNS:
+            for f, t in zip(files, types, strict=True):
+                if not _id_type_ok(t):
+                    raise DataError.from_message(
+                        table or "input", f"{_where(f, table)}: column {name} holds {t} values; ids must be text "
+                                          "(or whole numbers)")
+            fields.append(pa.field(name, pa.string()))
+        else:
+            fields.append(pa.field(name, _common_type(types)))
+    return pa.schema(fields)
+
+
+def _raw_batches(f: Path, batch_rows: int, columns: list[str]) -> Iterator[pa.Table]:
+    if _is_csv(f):
+        conv = pacsv.ConvertOptions(column_types=dict.fromkeys(columns, pa.string()), strings_can_be_null=True,
+                                    null_values=[""], include_columns=columns)
+        reader = pacsv.open_csv(f, read_options=pacsv.ReadOptions(block_size=64 << 20), convert_options=conv)
+        pending: list[pa.RecordBatch] = []
+        size = 0
+        for rb in reader:
+            pending.append(rb)
+            size += rb.num_rows
+            if size >= batch_rows:
+                yield pa.Table.from_batches(pending)
+                pending, size = [], 0
+        if pending:
+            yield pa.Table.from_batches(pending)
+    else:
+        for rb in pq.ParquetFile(f).iter_batches(batch_size=batch_rows, columns=columns):
+            yield pa.Table.from_batches([rb])
+
+
+def _conform(batch: pa.Table, schema: pa.Schema, f: Path, table: str | None) -> pa.Table:
+    """One batch in the input's schema: ids as canonical text, NA spellings missing, one type per column."""
+    arrays = []
+    na = pa.array(NA_TOKENS, pa.string())
+    for field in schema:
+        col = batch.column(field.name)
+        if field.name in ID_COLUMNS:
+            try:
+                col, bad = id_text_arrow(col, field.name)
+            except TypeError as err:
+                raise DataError.from_message(table or "input", f"{_where(f, table)}: {err}") from None
+            if bad:
+                raise DataError.from_message(
+                    table or "input",
+                    f"{_where(f, table)}: column {field.name} is stored as numbers and {bad} of them are not whole "
+                    f"numbers below 2**53 (digits may have been lost); store ids as text")
+        else:
+            if _is_csv(f):
+                col = pc.if_else(pc.is_in(col, value_set=na), pa.scalar(None, pa.string()), col)
+            if col.type != field.type:
+                try:
+                    col = pc.cast(col, field.type)
+                except pa.ArrowException:
+                    raise DataError.from_message(
+                        table or "input", f"{_where(f, table)}: column {field.name} holds {col.type} values that "
+                                          f"cannot be read as {field.type} like the other files'") from None
+        arrays.append(col)
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, columns: list[str] | None = None, *,
+                 table: str | None = None) -> Iterator[pa.Table]:
+    """Stream an input as Arrow tables of at most about ``batch_rows`` rows (see the module docstring).
+
+    Parameters
+    ----------
+    path : path-like
+        A parquet file, a folder of parquet files, or a CSV file.
+    batch_rows : int, default 1_000_000
+        Rows per table (about; a CSV is read in blocks).
+    columns : list of str, optional
+        Read only these columns (those the input has).
+    table : str, optional
+        The input's name in error messages (``"installments"``).
+
+    Yields
+    ------
+    pyarrow.Table
+        In :func:`input_schema`'s schema.
+
+    Raises
+    ------
+    riskscore.DataError
+        One line naming the file (and the column) when it cannot be read as a table.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = f.write_text("\\ufeffborrower_id,amount\\n000123,NA\\nNA,1\\n")
+    >>> next(iter_batches(f)).to_pylist()
+    [{'borrower_id': '000123', 'amount': None}, {'borrower_id': 'NA', 'amount': '1'}]
+    """
+    schema = input_schema(path, columns, table=table)
+    for f in input_files(path):
+        try:
+            for batch in _raw_batches(f, batch_rows, schema.names):
+                yield _conform(batch, schema, f, table)
+        except _reading_errors() as err:
+            if _reraise(err):
+                raise
+            raise _unreadable(f, err, table) from None
+
+
+def read_table(path: str | os.PathLike[str], columns: list[str] | None = None, *,
+               table: str | None = None) -> pd.DataFrame:
+    """Read a parquet file, a folder of parquet files, or a CSV file (``.csv``, ``.csv.gz``) whole.
+
+    The same values :func:`iter_batches` streams (a CSV's columns as text, ids as text).
+
+    Parameters
+    ----------
+    path : path-like
+        What to read. A folder is read as one parquet data set.
+    columns : list of str, optional
+        Read only these columns.
+    table : str, optional
+        The input's name in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Parquet dates come back as ``datetime64`` columns.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``path`` does not exist (the message names it).
+    ValueError
+        When the file type is not one of the above.
+    riskscore.DataError
+        When a file cannot be read as a table (the message names it).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> from riskscore.io import read_table, write_parquet
+    >>> tmp = pathlib.Path(tempfile.mkdtemp()) / "t.parquet"
+    >>> write_parquet(pd.DataFrame({"a": [1, 2]}), tmp)
+    >>> read_table(tmp)["a"].tolist()
+    [1, 2]
+    """
+    parts = list(iter_batches(path, columns=columns, table=table))
+    whole = pa.concat_tables(parts) if parts else input_schema(path, columns, table=table).empty_table()
+    return whole.to_pandas(date_as_object=False)
