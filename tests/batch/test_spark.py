@@ -17,7 +17,7 @@ from riskscore.batch._spark import _write
 from riskscore.batch._spark_keys import partition_keys
 from riskscore.contract import OUTPUTS
 from riskscore.io import ARROW_SCHEMAS
-from tests.batch.conftest import BUNDLE, read_outputs
+from tests.batch.conftest import BUNDLE, read_outputs, write_table
 
 pyspark = pytest.importorskip("pyspark", reason="pip install 'riskscore[spark]' (make test installs it)")
 pytestmark = [pytest.mark.slow, pytest.mark.spark,
@@ -124,3 +124,22 @@ def test_score_files_reads_csv_with_spark_and_writes_the_outputs(spark, world, w
     scored = (local["scores"]["status"] == "scored").sum()
     assert manifest.engine == "spark" and manifest.borrowers["scored"] == scored
     assert manifest.psi["available"]
+
+
+def test_zero_row_borrowers_and_contacts_on_spark_as_on_the_local_engine(spark, world, as_of, now, tmp_path):
+    """Empty is normal on Spark too (issue 18): zero-row tables reach the chunk typed, as locally."""
+    from riskscore import spark as rs_spark
+
+    files = {t: tmp_path / f"{t}.parquet" for t in ("installments", "borrowers", "contacts")}
+    write_table(world.installments, files["installments"], "installments")
+    write_table(world.borrowers.iloc[:0], files["borrowers"], "borrowers")
+    write_table(world.contacts.iloc[:0], files["contacts"], "contacts")
+    score_portfolio(files["installments"], BUNDLE, as_of, tmp_path / "local", borrowers=files["borrowers"],
+                    contacts=files["contacts"], now=now, chunk_borrowers=250, n_jobs=1, progress="off")
+    local = read_outputs(tmp_path / "local")
+    result = rs_spark.score(spark.read.parquet(str(files["installments"])), BUNDLE, as_of,
+                            borrowers=spark.read.parquet(str(files["borrowers"])),
+                            contacts=spark.read.parquet(str(files["contacts"])), now=now, chunk_borrowers=250)
+    _same(result["scores"].toPandas(), local["scores"], ["borrower_id"], "scores")
+    _same(result["plans"].toPandas(), local["plans"], ["borrower_id", "step"], "plans")
+    assert set(local["plans"]["action"]) == {"human_review"}  # nobody is in the borrowers table
