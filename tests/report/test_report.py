@@ -182,7 +182,7 @@ def test_write_report_and_the_cli(run_dir, tmp_path, capsys, protected):
     assert main(["explain", "--run", str(run_dir), "--borrower", "nobody"]) == 1
     assert "is not in the run" in capsys.readouterr().err
     assert main(["report", "--run", str(tmp_path)]) == 1
-    assert main(["report", "--run", str(run_dir), "--pages", "review=x"]) == 1
+    assert main(["report", "--run", str(run_dir), "--pages", "review=x"]) == 2  # a usage error (README, exit codes)
 
 
 def test_no_pages_at_all(run_dir):
