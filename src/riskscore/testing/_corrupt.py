@@ -197,9 +197,14 @@ def world_tables(world: Any) -> Tables:
     for name in TABLES:
         df = getattr(world, name).astype(object)
         for col in df.columns:
-            df[col] = [_plain(v, col) for v in df[col].tolist()]
+            df[col] = _objects(df, [_plain(v, col) for v in df[col].tolist()])
         out[name] = df.reset_index(drop=True)
     return out
+
+
+def _objects(df: pd.DataFrame, values: list[object]) -> pd.Series:
+    """A column of Python objects as given (pandas would infer ``str`` and turn ``None`` into NaN)."""
+    return pd.Series(values, index=df.index, dtype=object)
 
 
 def _plain(v: object, col: str) -> object:
@@ -231,7 +236,7 @@ def _map_column(table: str, col: str, f: Callable[[object], object], what: str) 
     def fn(tables: Tables) -> None:
         df = tables.get(table)
         if df is not None and col in df:
-            df[col] = pd.Series([f(v) for v in df[col].tolist()], index=df.index, dtype=object)
+            df[col] = _objects(df, [f(v) for v in df[col].tolist()])
     return Op(f"{table}.{col}: {what}", fn)
 
 
@@ -250,7 +255,7 @@ def _rename_borrower(k: int, new: object, tables_hit: Sequence[str] = TABLES) ->
         for t in tables_hit:
             df = tables.get(t)
             if df is not None and "borrower_id" in df:
-                df["borrower_id"] = [new if v == old else v for v in df["borrower_id"]]
+                df["borrower_id"] = _objects(df, [new if v == old else v for v in df["borrower_id"]])
     where = "" if tuple(tables_hit) == TABLES else f" in {', '.join(tables_hit)}"
     return Op(f"borrower #{k} renamed {_short(new)}{where}", fn)
 
@@ -263,7 +268,8 @@ def _ids_as_numbers(kind: str) -> Op:
         number = {v: (i + 1) * 7 for i, v in enumerate(ids)}
         for df in tables.values():
             if "borrower_id" in df:
-                df["borrower_id"] = [_as(kind, number[v]) if v in number else v for v in df["borrower_id"]]
+                df["borrower_id"] = _objects(df, [_as(kind, number[v]) if v in number else v
+                                                  for v in df["borrower_id"]])
     return Op(f"borrower ids stored as {kind}", fn)
 
 
@@ -273,7 +279,7 @@ def _loan_ids_as_numbers(kind: str) -> Op:
         if "loan_id" not in df:
             return
         loans = {v: i + 1 for i, v in enumerate(sorted({v for v in df["loan_id"] if isinstance(v, str)}))}
-        df["loan_id"] = [_as(kind, loans[v]) if v in loans else v for v in df["loan_id"]]
+        df["loan_id"] = _objects(df, [_as(kind, loans[v]) if v in loans else v for v in df["loan_id"]])
     return Op(f"loan ids stored as {kind}", fn)
 
 
