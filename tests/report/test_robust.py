@@ -155,6 +155,18 @@ def test_the_report_step_of_score_survives_moved_inputs(inputs, as_of, tmp_path,
     assert "is not there any more" in (tmp_path / "run" / "report.html").read_text()
 
 
+def test_a_moved_bundle_is_one_line_naming_the_option(run_dir, tmp_path, capsys):
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["model"]["path"] = str(tmp_path / "gone")
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    assert main(["report", "--run", str(copy)]) == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "is not there any more: give it with --model" in err
+    assert main(["report", "--run", str(copy), "--model", str(BUNDLE)]) == 0
+
+
 # -- folders that are not runs ----------------------------------------------------------------------
 @pytest.mark.parametrize("what", ["bundle", "empty_folder", "a_file", "missing", "outputs_missing", "other_json"])
 def test_a_folder_that_is_not_a_run_is_one_line(what, run_dir, tmp_path, capsys):

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from riskscore.contract import OUTPUTS, RunManifest, empty_input
-from riskscore.exceptions import ContractError, DataError
+from riskscore.exceptions import BundleError, ContractError, DataError
 from riskscore.io import fingerprint, iter_batches
 from riskscore.schemas import quarantine
 from riskscore.scoring import Scorer
@@ -64,7 +64,11 @@ class Run:
 
     def scorer(self, model: str | Path | None = None) -> Scorer:
         """The scorer of the run's bundle (or of ``model``), with the run's scoring options."""
-        return Scorer.from_bundle(self.model_path(model), language=self.manifest.settings.get("language") or "en",
+        path = self.model_path(model)
+        if model is None and not path.exists():
+            raise BundleError(f"The run's model bundle '{path}' is not there any more: give it with --model BUNDLE "
+                              "(model=... in Python).")
+        return Scorer.from_bundle(path, language=self.manifest.settings.get("language") or "en",
                                   allow_missing_contacts=bool(self.manifest.settings.get("allow_missing_contacts")))
 
     def input_problem(self, table: str) -> str | None:
