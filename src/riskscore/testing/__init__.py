@@ -10,14 +10,9 @@ Requires ``hypothesis`` (in the ``dev`` extra). Nothing in riskscore itself impo
 
 from riskscore.testing._corrupt import (
     HOSTILE_IDS,
-    Damage,
-    Layout,
     Op,
     Variant,
-    WrittenInputs,
     corruptions,
-    damages,
-    layouts,
     variants,
     with_ops,
     world_tables,
@@ -25,6 +20,7 @@ from riskscore.testing._corrupt import (
 )
 from riskscore.testing._invariants import assert_probabilities, assert_survival_curves
 from riskscore.testing._laws import assert_cli_outcome, assert_run_laws, error_lines
+from riskscore.testing._storage import Damage, Layout, WrittenInputs, damages, layouts
 from riskscore.testing._strategies import borrowers_frames, contacts_frames, installments_frames
 
 __all__ = [

@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from riskscore.contract import OUTPUTS
-from riskscore.testing._corrupt import IdText, WrittenInputs
+from riskscore.testing._storage import IdText, WrittenInputs
 
 __all__ = ["LOG_LINE", "assert_cli_outcome", "assert_run_laws", "error_lines"]
 
