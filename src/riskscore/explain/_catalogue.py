@@ -135,6 +135,8 @@ def _split(name: str) -> tuple[str, int | None]:
 def quote(name: str, value: float, n_matured: float = float("nan")) -> dict[str, object] | None:
     """The placeholders of ``name``'s sentence from the borrower's value; None when it is missing.
 
+    A value that is not finite (or too large to quote) counts as missing, never an error.
+
     Shares over the last *w* installments are quoted as counts of ``min(w, n_matured)``.
 
     Examples
@@ -143,14 +145,17 @@ def quote(name: str, value: float, n_matured: float = float("nan")) -> dict[str,
     >>> q = quote("share_late30_6", 0.5, n_matured=8.0)
     >>> q["count"], q["n"]
     (3, 6)
+    >>> quote("amount_outstanding", 1e308) is None
+    True
     """
     value = float(value)
-    if math.isnan(value):
+    if not math.isfinite(value * 100):  # missing, or too large to quote (an absurd amount or ratio)
         return None
     _, w = _split(name)
     kind = feature_kind(name)
     n = None
-    if kind in ("share_late_{w}", "share_late30_{w}", "share_partial_{w}", "share_late_all"):
+    if kind in ("share_late_{w}", "share_late30_{w}", "share_partial_{w}", "share_late_all") \
+            and math.isfinite(n_matured):
         matured = int(n_matured)  # the shares are over min(window, installments due so far)
         n = matured if w is None else min(w, matured)
     out: dict[str, object] = {
