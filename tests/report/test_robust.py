@@ -214,6 +214,10 @@ def test_the_report_of_a_run_with_nobody_scored(inputs, world, tmp_path):
     assert not s["monitoring"]["available"] and "no borrower was scored" in s["monitoring"]["why"]
     html = render_report(s)
     assert "No scored borrower, so no reasons" in html
+    ids = pd.read_parquet(run / "scores.parquet", columns=["borrower_id"])["borrower_id"]
+    protected = pd.DataFrame({"borrower_id": ids, "band": "all"})
+    html = write_report(run, protected=protected).read_text()  # was: list object has no element 0
+    assert "No scored borrower, so no group to compare" in html
 
 
 # -- bidirectional text ----------------------------------------------------------------------------------

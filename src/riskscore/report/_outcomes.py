@@ -176,8 +176,9 @@ def fairness(protected: pd.DataFrame, scored: pd.DataFrame, actions: pd.DataFram
                             "mean_predicted": float(p.mean()) if len(p) else None,
                             "observed_rate": float(y.mean()) if len(y) else None})
             groups.append(row)
-        sections.append({"attribute": a, "groups": groups, "actions": action_names,
-                         "gaps": _gaps(groups, action_names, outcomes is not None)})
+        known = outcomes is not None
+        sections.append({"attribute": a, "groups": groups, "actions": action_names, "with_outcomes": known,
+                         "gaps": _gaps(groups, action_names, known)})
     return sections
 
 
