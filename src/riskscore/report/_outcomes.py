@@ -176,9 +176,9 @@ def fairness(protected: pd.DataFrame, scored: pd.DataFrame, actions: pd.DataFram
                             "mean_predicted": float(p.mean()) if len(p) else None,
                             "observed_rate": float(y.mean()) if len(y) else None})
             groups.append(row)
-        known = outcomes is not None
-        sections.append({"attribute": a, "groups": groups, "actions": action_names, "with_outcomes": known,
-                         "gaps": _gaps(groups, action_names, known)})
+        observed = outcomes is not None
+        sections.append({"attribute": a, "groups": groups, "actions": action_names, "with_outcomes": observed,
+                         "gaps": _gaps(groups, action_names, observed)})
     return sections
 
 
