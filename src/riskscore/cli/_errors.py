@@ -22,16 +22,19 @@ import os
 import re
 import signal
 import sys
+import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from riskscore import DataError, RiskscoreError, RunLockedError
 
 __all__ = ["EXIT_ERROR", "EXIT_INTERNAL", "EXIT_LOCKED", "EXIT_OK", "EXIT_USAGE", "Interrupted", "UsageError",
-           "error_line", "exit_code", "interrupt_line", "report", "trap_signals"]
+           "error_line", "exit_code", "interrupt_line", "on_signal", "report", "trap_signals"]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERNAL, EXIT_LOCKED = 0, 1, 2, 70, 75
 _PACKAGE = str(Path(__file__).resolve().parents[1])
@@ -113,6 +116,10 @@ def _spark_text(err: BaseException) -> str:
         heads = [i for i, line in enumerate(lines) if _EXCEPTION_LINE.match(line)]
         if heads:
             return " ".join(lines[heads[-1]:])  # "package.Type: message" and the rest of its message
+    if lines and lines[0].startswith("An error occurred while calling"):  # py4j: the Java exception follows
+        java = [line.lstrip(": ") for line in lines[1:] if line.startswith(":")]
+        if java:
+            return java[0]
     return lines[0] if lines else type(err).__name__
 
 
@@ -143,10 +150,29 @@ def interrupt_line(err: KeyboardInterrupt, command: str | None, resumable: bool)
     return f"riskscore: interrupted ({name})" + ("; run the same command to resume" if resumable else "")
 
 
+def _interruption(err: BaseException) -> KeyboardInterrupt | None:
+    """The interrupt behind ``err``: itself, or one it was raised while handling (a library's cleanup
+    that fails once the signal has cut its connection, as pyspark's does)."""
+    seen: set[int] = set()
+    current: BaseException | None = err
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return Interrupted(_TRAP["signum"]) if _TRAP["signum"] is not None else None
+
+
 def report(err: BaseException, command: str | None, *, debug: bool, resumable: bool = False) -> int:
     """Print what ended a command (the traceback first with ``debug``) and return its exit code."""
     if debug:
         traceback.print_exception(err, file=sys.stderr)
+    err = _interruption(err) or err
+    deadline = time.monotonic() + 10
+    for thread in _TRAP["threads"]:  # what on_signal started (a Spark session stopping): its output first
+        thread.join(max(0.0, deadline - time.monotonic()))
+    if getattr(sys.stderr, "isatty", lambda: False)():
+        sys.stderr.write("\r\x1b[K")  # on a terminal, a progress bar may hold the line: clear it
     if isinstance(err, KeyboardInterrupt):
         print(interrupt_line(err, command, resumable), file=sys.stderr)
     else:
@@ -157,19 +183,25 @@ def report(err: BaseException, command: str | None, *, debug: bool, resumable: b
 
 
 _SIGNALS = tuple(s for s in (getattr(signal, n, None) for n in ("SIGINT", "SIGTERM", "SIGHUP")) if s is not None)
+#: The signal that arrived while :func:`trap_signals` ran, and what to start (in a thread) when it does.
+_TRAP: dict[str, Any] = {"signum": None, "on_signal": [], "threads": []}
+
+
+def on_signal(callback: Callable[[], object]) -> None:
+    """Run ``callback`` in a thread of its own when a signal arrives (stop an engine that would go on)."""
+    _TRAP["on_signal"].append(callback)
 
 
 @contextmanager
 def trap_signals() -> Iterator[None]:
     """SIGINT, SIGTERM and SIGHUP raise :class:`Interrupted` in the main thread while the block runs.
 
-    The first signal unwinds the command (workers are stopped, temporary files removed); a
-    second one while that happens exits at once with the same code (the workers die with this
-    process). Signals ignored when the block starts (``nohup``) stay ignored. Outside the main
-    thread nothing is installed.
+    The first signal starts the :func:`on_signal` callbacks and unwinds the command (workers
+    are stopped, temporary files removed); a second one while that happens exits at once with
+    the same code (the workers die with this process). Signals ignored when the block starts
+    (``nohup``) stay ignored. Outside the main thread nothing is installed.
     """
-    import threading
-
+    _TRAP.update(signum=None, on_signal=[], threads=[])
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -179,8 +211,13 @@ def trap_signals() -> Iterator[None]:
         os._exit(128 + signum)
 
     def first(signum: int, frame: FrameType | None) -> None:
+        _TRAP["signum"] = signum
         for s in installed:
             signal.signal(s, again)
+        for callback in _TRAP["on_signal"]:
+            thread = threading.Thread(target=callback, name="riskscore-on-signal", daemon=True)
+            thread.start()
+            _TRAP["threads"].append(thread)
         raise Interrupted(signum)
 
     previous: dict[int, Callable[..., object] | int | None] = {}

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import json
 import logging
 import sys
 import time
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
 import riskscore
-from riskscore.cli._errors import EXIT_USAGE, UsageError, report, trap_signals
+from riskscore.cli._errors import EXIT_USAGE, UsageError, on_signal, report, trap_signals
 from riskscore.cli._print import print_demo, print_run
+from riskscore.cli._spark import quiet_spark, stop_spark
 
 log = logging.getLogger("riskscore.cli")
 _TABLES = ("installments", "borrowers", "contacts")
@@ -294,10 +295,14 @@ def _cmd_score(args: argparse.Namespace) -> int:
     # one job at a time in --out, from the first output to the report
     with folder_lock(make_folder(args.out), f"riskscore score --engine {args.engine}"):
         if args.engine == "spark":
+            quiet_spark(verbose=args.verbose or args.debug)
+            on_signal(stop_spark)
+            for table in _TABLES:  # Spark would start a JVM first, then fail with a Java stack trace
+                path = getattr(args, table)
+                if path is not None and "://" not in str(path) and not path.exists():
+                    raise FileNotFoundError(errno.ENOENT, "No such file or folder", str(path))
             from riskscore.spark import score_files  # the optional engine's public module (needs pyspark)
 
-            # pyspark's own warning that it does not support this pandas yet: not the user's to act on
-            warnings.filterwarnings("ignore", category=FutureWarning, module=r"pyspark(\.|$)")
             manifest = score_files(bundle=args.model, out=args.out, **options)
         else:
             manifest = riskscore.score_portfolio(bundle=args.model, out=args.out, n_jobs=args.jobs,
