@@ -182,7 +182,7 @@ _SPACES = _ids(lambda ids: {ids[0]: "   "}, "one id is three spaces")
 
 CASES: dict[str, tuple[Variant, Callable[[Run], None]]] = {
     # Aborts on valid data
-    "a chunk with nobody to score": (Variant(chunk_borrowers=2), _scored_and_nothing_due),
+    "a chunk with nobody to score": (Variant(chunk_borrowers=1), _scored_and_nothing_due),
     "as-of before the data": (Variant(as_of="before_data"), _all_nothing_due),
     "zero-row installments": (Variant(ops=(_zero_rows("installments"),), tables=WITH_BORROWERS), _empty),
     "zero-row borrowers": (Variant(ops=(_zero_rows("borrowers"),), tables=WITH_BORROWERS), _reviewed_by_a_person),

@@ -1,4 +1,4 @@
-"""Law (b) as a scheduler sees it: ``python -m riskscore score`` in a subprocess, with logging to
+"""Law (b) as a scheduler sees it: the ``riskscore score`` console script in a subprocess, with logging to
 stderr as the console script configures it. A few corrupted worlds, run side by side (each
 process pays the interpreter's and riskscore's start-up, so the fuzzing itself runs in process:
 see test_fuzz.py)."""
@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +23,10 @@ def _cell(table: str, row: int, col: str, value: object) -> Op:
         tables[table].iat[row, tables[table].columns.get_loc(col)] = value
     return Op(f"{table}[{row}].{col} = {value!r}", fn)
 
+
+#: The console script a scheduler runs (beside this interpreter), else the CLI module.
+_SCRIPT = Path(sys.executable).with_name("riskscore")
+ENTRY_POINT = [str(_SCRIPT)] if _SCRIPT.is_file() else [sys.executable, "-m", "riskscore.cli"]
 
 VARIANTS = {
     "clean, default progress and report": Variant(tables=("installments", "contacts")),
@@ -43,8 +48,7 @@ def test_the_console_entry_point_keeps_the_error_model(fuzz_world, tmp_path):
                         report=i == 0)
         if i == 0:  # as a scheduler runs it: progress and logging by default
             argv = [a for a in argv if a not in ("--progress", "off")]
-        proc = subprocess.Popen([sys.executable, "-m", "riskscore", *argv], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen([*ENTRY_POINT, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         runs[name] = (variant, written, tmp_path / f"{i}" / "out", proc)
     failures = []
     for name, (variant, written, out, proc) in runs.items():

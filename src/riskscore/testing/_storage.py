@@ -161,7 +161,17 @@ def _arrow(values: list[object]) -> pa.Array:
 
 
 def _arrow_table(df: pd.DataFrame) -> pa.Table:
+    if not len(df):  # no values to tell the types: store the contract's types, as an export would
+        return pa.table({str(c): pa.array([], _ZERO_ROW_TYPES.get(str(c), pa.string())) for c in df.columns})
     return pa.table({str(c): _arrow(df[c].tolist()) for c in df.columns}) if len(df.columns) else pa.table({})
+
+
+_ZERO_ROW_TYPES = {
+    "installment_no": pa.int64(), "due_date": pa.date32(), "paid_date": pa.date32(), "amount_due": pa.float64(),
+    "amount_paid": pa.float64(), "contacted_at": pa.timestamp("us", tz="UTC"),
+    **dict.fromkeys(("do_not_contact", "cease_requested", "dispute_open", "bankruptcy", "deceased", "vulnerable",
+                     "hardship_declared"), pa.bool_()),
+}
 
 
 _MIX_TYPES = {"string": pa.string(), "double": pa.float64(), "large_string": pa.large_string(),
