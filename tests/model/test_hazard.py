@@ -10,8 +10,9 @@ from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from riskscore.metrics import concordance_index
 from riskscore.model import HazardGBM, make_survival_y
-from riskscore.model._hazard import expand
+from riskscore.model._hazard import SINGLE_THREAD_ROWS, expand
 
 
 def test_expansion_by_hand():
@@ -92,7 +93,8 @@ def test_early_stopping_on_a_validation_split():
     ("y", "message"),
     [(make_survival_y([False, False], [3.0, 4.0]), "all samples are censored"),
      (np.array([1.0, 2.0]), r"y must be a structured array with two fields \(event: bool, time: float\)"),
-     (make_survival_y([True, False], [0.0, 4.0]), "time must be finite and > 0")],
+     (make_survival_y([True, False], [-1.0, 4.0]), r"time must be finite and >= 0; 1 sample\(s\) break this, "
+                                                    r"e.g. rows \[0\] with time \[-1.0\]")],
 )
 def test_bad_labels(y, message):
     with pytest.raises(ValueError, match=message):
@@ -109,3 +111,142 @@ def test_predict_checks_the_columns():
     with pytest.raises(ValueError,
                        match=r"The 'n_estimators' parameter of HazardGBM must be an int in the range \[1, inf\)"):
         HazardGBM(n_estimators=0).fit(X, y)
+
+
+# -- time == 0 (scikit-survival's convention) --------------------------------------------------
+def test_time_zero_falls_in_the_first_interval():
+    edges = np.array([0.0, 7, 14])
+    event = np.array([True, False, True])
+    time = np.array([0.0, 0.0, 9.0])
+    sample, k, y, w = expand(np.zeros((3, 1), np.float32), event, time, edges)
+    # the event at 0 is an event of (0, 7]; the sample censored at 0 was observed for no time: no row
+    assert sample.tolist() == [0, 2, 2]
+    assert k.tolist() == [0, 0, 1]
+    assert y.tolist() == [1, 0, 1]
+    assert w.tolist() == [1, 1, 1]
+
+
+def test_fits_and_predicts_with_events_and_censoring_at_time_zero():
+    X, y, _ = _constant_hazard_data(600, 7)
+    y["time"][:30] = 0.0       # events and censorings on day 0, as in flchain
+    model = HazardGBM(random_state=0).fit(X, y)
+    surv = model.predict_survival_function(X, return_array=True)
+    assert np.isfinite(surv).all() and (surv <= 1).all() and (np.diff(surv, axis=1) <= 1e-12).all()
+    assert model.interval_edges_[0] == 0 and model.predict_survival_function(X.iloc[:1])[0]([0.0])[0] == 1.0
+
+
+# -- default interval edges ------------------------------------------------------------------
+def test_default_edges_are_quantiles_of_the_event_times():
+    X, y, _ = _constant_hazard_data(2000, 8)
+    edges = HazardGBM(n_intervals=4, n_estimators=2, validation_fraction=None).fit(X, y).interval_edges_
+    q = np.ceil(np.quantile(y["time"][y["event"]], [0.25, 0.5, 0.75, 1.0]))   # whole days: rounded up
+    assert edges.tolist() == [0.0, *q.tolist()]
+    y_years = make_survival_y(y["event"], y["time"] / 365.25)     # times in years: kept as they are
+    edges = HazardGBM(n_intervals=4, n_estimators=2, validation_fraction=None).fit(X, y_years).interval_edges_
+    assert len(edges) == 5 and edges[1] < 1
+
+
+# -- cumulative hazard and score ---------------------------------------------------------------
+def test_cumulative_hazard_is_minus_log_survival():
+    X, y, _ = _constant_hazard_data(1000, 9)
+    model = HazardGBM(random_state=0).fit(X, y)
+    surv = model.predict_survival_function(X.iloc[:5], return_array=True)
+    cumhaz = model.predict_cumulative_hazard_function(X.iloc[:5], return_array=True)
+    np.testing.assert_allclose(cumhaz, -np.log(surv))
+    assert (np.diff(cumhaz, axis=1) >= 0).all()
+    functions = model.predict_cumulative_hazard_function(X.iloc[:5])
+    ends = model.interval_edges_[1:]
+    assert functions.shape == (5,)
+    assert functions[0]([0.0])[0] == 0.0                                     # nothing before the first end
+    np.testing.assert_allclose(functions[2](ends), cumhaz[2])
+    np.testing.assert_allclose(functions[2](ends[:-1] + 1e-9), cumhaz[2][:-1])  # right-continuous steps
+
+
+def _harrell_by_hand(event, time, risk):
+    """Harrell's C pair by pair, as sksurv.metrics.concordance_index_censored defines it."""
+    concordant = comparable = 0.0
+    for i in range(len(time)):
+        for j in range(len(time)):
+            if event[i] and (time[i] < time[j] or (time[i] == time[j] and not event[j])):
+                comparable += 1
+                concordant += 1.0 if risk[i] > risk[j] else 0.5 if risk[i] == risk[j] else 0.0
+    return concordant / comparable
+
+
+def test_score_is_harrells_c_of_predict():
+    X, y, _ = _constant_hazard_data(800, 10)
+    model = HazardGBM(random_state=0).fit(X.iloc[:600], y[:600])
+    Xs, ys = X.iloc[600:], y[600:]
+    risk = model.predict(Xs)
+    expected = _harrell_by_hand(ys["event"], ys["time"], risk)
+    assert model.score(Xs, ys) == pytest.approx(expected, abs=1e-12)
+    assert model.score(Xs, ys) == concordance_index(ys["event"], ys["time"], risk)
+
+
+def test_harrell_by_hand_on_a_tiny_example():
+    # comparable pairs (i an event before j): (0,1) concordant, (0,2) tied risks = 1/2, (0,3)
+    # concordant, (1,2) comparable (2 censored at the same time) but discordant, (1,3) concordant
+    event = np.array([True, True, False, False])
+    time = np.array([1.0, 2.0, 2.0, 3.0])
+    risk = np.array([0.5, 0.4, 0.5, 0.3])
+    assert _harrell_by_hand(event, time, risk) == 3.5 / 5
+    assert concordance_index(event, time, risk) == 3.5 / 5
+
+
+# -- defaults that suit small data -------------------------------------------------------------
+def test_small_data_runs_on_one_thread_and_large_on_all_cores():
+    X, y, _ = _constant_hazard_data(300, 11)
+    model = HazardGBM(random_state=0).fit(X, y)
+    assert model.n_threads_ == 1                                   # 300 samples: thread start-up would dominate
+    assert model.booster_.params["num_threads"] == 1
+    assert HazardGBM(n_jobs=2).fit(X, y).n_threads_ == 2           # an explicit n_jobs wins
+    params = HazardGBM()._params(None, 2, SINGLE_THREAD_ROWS)
+    assert params["num_threads"] == 0                              # all cores on large expansions
+
+
+def test_auto_leaf_size_scales_with_the_expansion():
+    est = HazardGBM()
+    assert est._params(None, 2, 1_500)["min_child_samples"] == 20      # floor on small data
+    assert est._params(None, 2, 40_000)["min_child_samples"] == 400     # 1% of the person-period rows
+    assert est._params(None, 2, 10_000_000)["min_child_samples"] == 1000
+    assert HazardGBM(min_child_samples=7)._params(None, 2, 40_000)["min_child_samples"] == 7
+
+
+# -- internal early stopping -------------------------------------------------------------------
+def test_internal_early_stopping_keeps_the_best_round():
+    X, y, _ = _constant_hazard_data(2000, 12)
+    model = HazardGBM(n_estimators=1000, learning_rate=0.3, random_state=0).fit(X, y)
+    assert model.validation_score_ is not None
+    assert model.best_iteration_ < 1000
+    assert model.booster_.num_trees() == model.best_iteration_        # the rounds past the best are dropped
+    assert model.booster_.best_score["valid_0"]["binary_logloss"] == model.validation_score_
+    again = HazardGBM(n_estimators=1000, learning_rate=0.3, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), again.predict(X))
+    off = HazardGBM(n_estimators=40, validation_fraction=None, random_state=0).fit(X, y)
+    assert off.validation_score_ is None and off.best_iteration_ == 40
+    off = HazardGBM(n_estimators=40, early_stopping_rounds=None, random_state=0).fit(X, y)
+    assert off.validation_score_ is None and off.best_iteration_ == 40
+
+
+def test_internal_split_is_stratified_by_event():
+    event = np.zeros(1000, bool)
+    event[:100] = True
+    held = HazardGBM(validation_fraction=0.2)._validation_split(event, np.random.default_rng(0))
+    assert len(held) == 200 and event[held].sum() == 20
+
+
+def test_too_few_events_for_a_split_fits_every_round():
+    X, y, _ = _constant_hazard_data(200, 13)
+    y["event"][:] = False
+    y["event"][:10] = True                     # 2 events would go to validation: below the minimum of 5
+    model = HazardGBM(n_estimators=25, random_state=0).fit(X, y)
+    assert model.validation_score_ is None and model.best_iteration_ == 25
+
+
+def test_old_parameter_sets_still_construct():
+    # the parameters RepaymentModel passes and those stored in bundles before validation_fraction existed
+    stored = {"colsample_bytree": 1.0, "early_stopping_rounds": 50, "interval_edges": [0, 1, 2, 3, 5, 7, 10],
+              "learning_rate": 0.05, "max_depth": -1, "max_rows": 5000000, "min_child_samples": 100,
+              "monotone_constraints": None, "n_estimators": 600, "n_intervals": 12, "n_jobs": None,
+              "num_leaves": 31, "random_state": 0, "reg_lambda": 0.0, "subsample": 1.0}
+    assert HazardGBM(**stored).get_params()["validation_fraction"] == 0.2

@@ -11,7 +11,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from riskscore._compat import Interval, IntOptions, invalid_parameter
+from riskscore._compat import Interval, IntOptions, StrOptions, invalid_parameter
 from riskscore.metrics import concordance_index
 from riskscore.model._survival import StepFunction, check_survival_y
 
@@ -35,10 +35,13 @@ def expand(X: np.ndarray, event: np.ndarray, time: np.ndarray, edges: np.ndarray
     interval and, for interval ``k``, ``y = 1`` if ``T`` is an event, else ``y = 0`` weighted by
     the share of the interval it was observed ((T - a_k) / (b_k - a_k): exact for a constant
     hazard within the interval, and exactly 1 when censoring falls on an edge). Times past the
-    last edge survive every interval. Returns (row -> sample index, interval index, y, weight).
+    last edge survive every interval. A time of 0 (scikit-survival accepts it) falls in the
+    first interval: an event at 0 is an event of interval 0, and a sample censored at 0 gives
+    no row (it was observed for no time at all). Returns (row -> sample index, interval index,
+    y, weight).
     """
     n_int = len(edges) - 1
-    last = np.minimum(np.searchsorted(edges, time, side="left") - 1, n_int - 1)
+    last = np.clip(np.searchsorted(edges, time, side="left") - 1, 0, n_int - 1)
     beyond = time > edges[-1]
     counts = last + 1
     sample = np.repeat(np.arange(len(time)), counts)
@@ -48,7 +51,18 @@ def expand(X: np.ndarray, event: np.ndarray, time: np.ndarray, edges: np.ndarray
     width = edges[k + 1] - edges[k]
     observed = np.clip((time[sample] - edges[k]) / width, 0.0, 1.0)
     weight = np.where(is_last & ~event[sample] & ~beyond[sample], observed, 1.0).astype(np.float32)
+    seen = weight > 0
+    if not seen.all():
+        sample, k, y, weight = sample[seen], k[seen], y[seen], weight[seen]
     return sample, k, y, weight
+
+
+#: Below this many person-period rows LightGBM runs on one thread: starting a thread per core
+#: costs more than it saves on small data (about 10x slower on a few hundred samples).
+SINGLE_THREAD_ROWS = 50_000
+
+#: Fewest events in the internal validation part for early stopping to be trusted.
+MIN_VALIDATION_EVENTS = 5
 
 
 class HazardGBM(BaseEstimator):
@@ -61,44 +75,78 @@ class HazardGBM(BaseEstimator):
     interval edge, and with a fractional weight within an interval (see :func:`expand`).
 
     It follows scikit-survival: ``fit(X, y)`` with ``y`` a structured array (event, time),
-    ``predict(X)`` a risk score (higher = earlier event: minus the restricted mean time to
-    event up to the last edge), ``predict_survival_function(X)`` step functions, and
-    ``score(X, y)`` Harrell's concordance index.
+    ``time >= 0``; ``predict(X)`` a risk score (higher = earlier event: minus the restricted
+    mean time to event up to the last edge); ``predict_survival_function(X)`` and
+    ``predict_cumulative_hazard_function(X)`` step functions; ``score(X, y)`` Harrell's
+    concordance index of ``predict``.
+
+    **Discrete time.** Intervals are left-open: an event at ``t`` with ``a_k < t <= b_k`` is an
+    event of interval ``k``, and an event at ``t == 0`` is an event of the first interval (as if
+    it happened just after 0): its sample is at risk in the first interval only. Curves are known
+    at the edges; between edges they are steps (the value at the last edge passed).
+
+    **Defaults** were chosen on a development panel of public data sets (whas500,
+    veterans_lung_cancer, gbsg2 and aids from scikit-survival; 70/30 splits x 5 seeds, Harrell's
+    C and IPCW integrated Brier score) and on riskscore's synthetic repayment data, then checked
+    on a held-out panel (breast_cancer, flchain, rossi, lung, kidney_transplant, dd), see
+    ``benchmarks/survival_panel.py`` and the README's Benchmarks section. In short: small
+    regularised trees (4 leaves, L2 5, 80% rows and columns per tree), early stopping on an
+    internal validation split, one thread on small data.
 
     Parameters
     ----------
-    n_estimators : int >= 1, default 300
-        Boosting rounds (an upper bound when early stopping is on).
+    n_estimators : int >= 1, default 500
+        Upper bound on boosting rounds: early stopping (on by default) picks the number. On
+        small data it stops after tens of rounds; on 20 000 samples it can reach the bound.
     learning_rate : float in (0, 1], default 0.05
         Shrinkage. LightGBM accepts any positive rate, but a rate above 1 over-shoots every
         step (a tree's leaf values are already Newton steps), so it is refused.
-    num_leaves : int in [2, 131072], default 31
-        LightGBM's own bounds.
+    num_leaves : int in [2, 131072], default 4
+        LightGBM's own bounds. Small trees (interactions of two or three features): 31 leaves
+        overfit data sets of a few hundred samples; on the development panel 4 leaves beat 2,
+        3, 6, 8 and 15 on mean C and IBS, and on the synthetic repayment data (20 000 samples)
+        they still beat 15 and 31.
     max_depth : int >= 1 or -1, default -1
         Depth cap of the trees; -1 means none.
-    min_child_samples : int >= 0, default 50
-        Fewest rows (person-periods) in a leaf.
-    subsample, colsample_bytree : float in (0, 1], default 1.0
-        Row (bagging) and column fractions per tree.
-    reg_lambda : float >= 0, default 0.0
-        L2 penalty on leaf values.
+    min_child_samples : int >= 0 or "auto", default "auto"
+        Fewest rows (person-periods) in a leaf. ``"auto"``: 1% of the person-period rows,
+        at least 20 and at most 1000, so leaves stay meaningful on small data without capping
+        the trees on large data.
+    subsample, colsample_bytree : float in (0, 1], default 0.8 and 0.8
+        Row (bagging, of person-period rows) and column fractions per tree: both regularise
+        (on the development panel each added about 0.003 to the mean C).
+    reg_lambda : float >= 0, default 5.0
+        L2 penalty on leaf values: it shrinks leaves built on few events (5 beat 0 and 1, and
+        tied 10).
     interval_edges : array-like of float, optional
-        Increasing edges starting at 0. By default the quantiles of the event times at
-        ``n_intervals`` levels.
+        Increasing edges starting at 0. By default, from the training event times: 0 and their
+        quantiles at ``n_intervals`` equally spaced levels (rounded up to whole units when every
+        time is a whole number, as with days), so each interval holds about as many events.
     n_intervals : int >= 1, default 12
-        Number of intervals when ``interval_edges`` is not given.
+        Number of intervals when ``interval_edges`` is not given (8, 20 and 30 were no better
+        on the development panel; more intervals cost time).
     monotone_constraints : dict or list, optional
         Direction per feature (``{name: -1 | 0 | 1}`` or one int per column) for the hazard.
-    early_stopping_rounds : int >= 1, optional
-        With ``eval_set`` in ``fit``, stop when the validation log-loss has not improved for
-        this many rounds.
+    early_stopping_rounds : int >= 1 or None, default 30
+        Stop when the validation log-loss (the discrete-time likelihood) has not improved for
+        this many rounds. The validation data is ``eval_set`` when ``fit`` gets one, else an
+        internal split (``validation_fraction``). None turns early stopping off.
+    validation_fraction : float in (0, 0.5] or None, default 0.2
+        Without ``eval_set``: this share of the samples, stratified by event, is held out and
+        the model trained on the rest stops at its best round on them (like scikit-learn's
+        ``HistGradientBoosting*`` with ``validation_fraction``). The model is not refitted on
+        all samples: on the development panel a refit with the chosen number of rounds was no
+        better and took twice as long. None: no internal split, all ``n_estimators`` rounds.
+        When the held-out part would hold fewer than 5 events, the split is skipped
+        (``validation_score_`` is then None) and all ``n_estimators`` rounds run on all samples.
     max_rows : int >= 1, optional
         Cap on person-period rows: above it, ``y = 0`` rows are sampled with probability p and
         weighted 1/p (unbiased), so memory stays bounded on millions of snapshots.
     random_state : int >= 0, optional
-        Seed (LightGBM runs deterministically).
+        Seed of the validation split, the sampling and LightGBM (which runs deterministically).
     n_jobs : int >= 1, optional
-        LightGBM threads (default: all cores).
+        LightGBM threads. Default: one thread below 50 000 person-period rows (thread start-up
+        costs more than it saves there), all cores above.
 
     Attributes
     ----------
@@ -108,6 +156,18 @@ class HazardGBM(BaseEstimator):
     feature_names_in_ : ndarray of str
         When ``X`` was a DataFrame.
     best_iteration_ : int
+        Rounds used for prediction.
+    event_weights_ : ndarray of shape (n_intervals,)
+        Share of the training events in each interval (events past the last edge count in the
+        last one): the weights of the risk score :meth:`predict`.
+    n_threads_ : int
+        Threads LightGBM used (0: all cores).
+    validation_score_ : float or None
+        Best validation log-loss per person-period row, when early stopping ran.
+
+    See Also
+    --------
+    riskscore.model.RepaymentModel : the timing head of the repayment model is a HazardGBM.
 
     Examples
     --------
@@ -117,11 +177,15 @@ class HazardGBM(BaseEstimator):
     >>> X = rng.normal(size=(400, 3))
     >>> t = np.ceil(rng.exponential(10 * np.exp(-X[:, 0])))
     >>> y = make_survival_y(t < 30, np.minimum(t, 30))
-    >>> model = HazardGBM(n_estimators=50, random_state=0).fit(X, y)
+    >>> model = HazardGBM(random_state=0).fit(X, y)
+    >>> model.n_threads_, model.best_iteration_ < 500
+    (1, True)
     >>> model.score(X, y) > 0.6
     True
     >>> model.predict_survival_function(X[:2])[0]([7, 14]).round(2).shape
     (2,)
+    >>> model.predict_cumulative_hazard_function(X[:2], return_array=True).shape == (2, len(model.interval_edges_) - 1)
+    True
     """
 
     _parameter_constraints: ClassVar[dict[str, list[object]]] = {
@@ -129,7 +193,7 @@ class HazardGBM(BaseEstimator):
         "learning_rate": [Interval(Real, 0, 1, closed="right")],
         "num_leaves": [Interval(Integral, 2, 131072, closed="both")],
         "max_depth": [Interval(Integral, 1, None, closed="left"), IntOptions({-1})],
-        "min_child_samples": [Interval(Integral, 0, None, closed="left")],
+        "min_child_samples": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "subsample": [Interval(Real, 0, 1, closed="right")],
         "colsample_bytree": [Interval(Real, 0, 1, closed="right")],
         "reg_lambda": [Interval(Real, 0, None, closed="left")],
@@ -137,16 +201,18 @@ class HazardGBM(BaseEstimator):
         "n_intervals": [Interval(Integral, 1, None, closed="left")],
         "monotone_constraints": [dict, "array-like", None],
         "early_stopping_rounds": [Interval(Integral, 1, None, closed="left"), None],
+        "validation_fraction": [Interval(Real, 0, 0.5, closed="right"), None],
         "max_rows": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": [Interval(Integral, 0, None, closed="left"), None],
         "n_jobs": [Interval(Integral, 1, None, closed="left"), None],
     }
 
-    def __init__(self, n_estimators: int = 300, *, learning_rate: float = 0.05, num_leaves: int = 31,
-                 max_depth: int = -1, min_child_samples: int = 50, subsample: float = 1.0,
-                 colsample_bytree: float = 1.0, reg_lambda: float = 0.0, interval_edges: object = None,
-                 n_intervals: int = 12, monotone_constraints: object = None, early_stopping_rounds: int | None = None,
-                 max_rows: int | None = None, random_state: int | None = None, n_jobs: int | None = None):
+    def __init__(self, n_estimators: int = 500, *, learning_rate: float = 0.05, num_leaves: int = 4,
+                 max_depth: int = -1, min_child_samples: int | str = "auto", subsample: float = 0.8,
+                 colsample_bytree: float = 0.8, reg_lambda: float = 5.0, interval_edges: object = None,
+                 n_intervals: int = 12, monotone_constraints: object = None, early_stopping_rounds: int | None = 30,
+                 validation_fraction: float | None = 0.2, max_rows: int | None = None,
+                 random_state: int | None = None, n_jobs: int | None = None):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -159,6 +225,7 @@ class HazardGBM(BaseEstimator):
         self.n_intervals = n_intervals
         self.monotone_constraints = monotone_constraints
         self.early_stopping_rounds = early_stopping_rounds
+        self.validation_fraction = validation_fraction
         self.max_rows = max_rows
         self.random_state = random_state
         self.n_jobs = n_jobs
@@ -179,7 +246,12 @@ class HazardGBM(BaseEstimator):
         if self.interval_edges is not None:
             return np.asarray(self.interval_edges, dtype=float)
         q = np.quantile(time[event], np.linspace(0, 1, self.n_intervals + 1)[1:])
-        return np.unique(np.concatenate([[0.0], np.ceil(q)]))
+        if np.all(time == np.round(time)):
+            q = np.ceil(q)
+        edges = np.unique(np.concatenate([[0.0], q]))
+        if len(edges) < 2:  # every event at time 0
+            edges = np.array([0.0, max(float(time.max()), 1.0)])
+        return edges
 
     def _monotone(self, names: list[str] | None, n: int) -> list[int]:
         mc = self.monotone_constraints
@@ -201,15 +273,38 @@ class HazardGBM(BaseEstimator):
         rows = X[sample]
         return np.hstack([rows, self.interval_edges_[k][:, None].astype(np.float32)])
 
+    def _params(self, names: list[str] | None, n_features: int, n_rows: int) -> dict[str, object]:
+        """LightGBM parameters for ``n_rows`` person-period rows (threads and leaf size follow it)."""
+        leaf = self.min_child_samples
+        if leaf == "auto":
+            leaf = int(np.clip(n_rows // 100, 20, 1000))
+        threads = self.n_jobs if self.n_jobs is not None else (1 if n_rows < SINGLE_THREAD_ROWS else 0)
+        self.n_threads_ = int(threads)
+        return {
+            "objective": "binary", "learning_rate": self.learning_rate, "num_leaves": self.num_leaves,
+            "max_depth": self.max_depth, "min_child_samples": leaf,
+            "bagging_fraction": self.subsample, "bagging_freq": 1 if self.subsample < 1 else 0,
+            "feature_fraction": self.colsample_bytree, "lambda_l2": self.reg_lambda,
+            "monotone_constraints": self._monotone(names, n_features), "monotone_constraints_method": "advanced",
+            "seed": 0 if self.random_state is None else int(self.random_state), "deterministic": True,
+            "force_row_wise": True, "verbosity": -1, "num_threads": threads,
+        }
+
     def fit(self, X: object, y: object, *, eval_set: tuple[object, object] | None = None) -> HazardGBM:
         """Fit on ``X`` and a survival label ``y`` (structured: event, time).
 
         Parameters
         ----------
         X : array-like or DataFrame of shape (n_samples, n_features)
-        y : structured array of (event: bool, time: float)
+        y : structured array of (event: bool, time: float), time >= 0
         eval_set : (X_val, y_val), optional
-            A (time-based) validation split for early stopping.
+            A (time-based) validation split for early stopping. Without it, and with
+            ``validation_fraction`` set, an internal split of the training samples is used
+            (those samples are then left out of the trees).
+
+        Returns
+        -------
+        self : HazardGBM
         """
         self._validate_params()
         matrix, names = _as_matrix(X)
@@ -222,30 +317,52 @@ class HazardGBM(BaseEstimator):
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_  # a refit on an array must not keep the previous fit's names
         self.interval_edges_ = self._edges(event, time)
+        n_int = len(self.interval_edges_) - 1
+        k_event = np.clip(np.searchsorted(self.interval_edges_, time[event], side="left") - 1, 0, n_int - 1)
+        self.event_weights_ = np.bincount(k_event, minlength=n_int) / max(int(event.sum()), 1)
         rng = np.random.default_rng(self.random_state)
-        train = self._dataset(matrix, event, time, rng, names)
-        params = {
-            "objective": "binary", "learning_rate": self.learning_rate, "num_leaves": self.num_leaves,
-            "max_depth": self.max_depth, "min_child_samples": self.min_child_samples,
-            "bagging_fraction": self.subsample, "bagging_freq": 1 if self.subsample < 1 else 0,
-            "feature_fraction": self.colsample_bytree, "lambda_l2": self.reg_lambda,
-            "monotone_constraints": self._monotone(names, matrix.shape[1]), "monotone_constraints_method": "advanced",
-            "seed": 0 if self.random_state is None else int(self.random_state), "deterministic": True,
-            "force_row_wise": True, "verbosity": -1, "num_threads": self.n_jobs or 0,
-        }
-        callbacks = []
-        valid_sets = []
+        self.validation_score_ = None
         if eval_set is not None:
-            Xv, yv = eval_set
-            mv, _ = _as_matrix(Xv)
-            ev, tv = check_survival_y(yv)
-            valid_sets = [self._dataset(mv, ev, tv, rng, names, reference=train)]
+            mv, _ = _as_matrix(eval_set[0])
+            ev, tv = check_survival_y(eval_set[1])
+            self._train(matrix, event, time, rng, names, valid=(mv, ev, tv))
+            return self
+        held_out = self._validation_split(event, rng)
+        if held_out is None:
+            self._train(matrix, event, time, rng, names)
+            return self
+        fit_rows = np.setdiff1d(np.arange(len(event)), held_out)
+        self._train(matrix[fit_rows], event[fit_rows], time[fit_rows], rng, names,
+                    valid=(matrix[held_out], event[held_out], time[held_out]))
+        return self
+
+    def _validation_split(self, event: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
+        """Indices of the internal validation samples (stratified by event), or None."""
+        if self.early_stopping_rounds is None or self.validation_fraction is None:
+            return None
+        n_events = round(float(event.sum()) * self.validation_fraction)
+        if n_events < MIN_VALIDATION_EVENTS:  # too few to rank the rounds (``validation_score_`` stays None)
+            return None
+        parts = []
+        for group in (np.flatnonzero(event), np.flatnonzero(~event)):
+            take = round(len(group) * self.validation_fraction)
+            parts.append(rng.permutation(group)[:take])
+        return np.sort(np.concatenate(parts))
+
+    def _train(self, matrix: np.ndarray, event: np.ndarray, time: np.ndarray, rng: np.random.Generator,
+               names: list[str] | None, *, valid: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> None:
+        train = self._dataset(matrix, event, time, rng, names)
+        params = self._params(names, matrix.shape[1], len(train.get_label()))
+        valid_sets, callbacks = [], []
+        if valid is not None:
+            valid_sets = [self._dataset(*valid, rng, names, reference=train)]
             if self.early_stopping_rounds:
                 callbacks.append(lgb.early_stopping(self.early_stopping_rounds, verbose=False))
         self.booster_ = lgb.train(params, train, num_boost_round=self.n_estimators, valid_sets=valid_sets,
                                   callbacks=callbacks)
         self.best_iteration_ = int(self.booster_.best_iteration or self.n_estimators)
-        return self
+        if valid is not None and self.early_stopping_rounds:
+            self.validation_score_ = float(self.booster_.best_score["valid_0"]["binary_logloss"])
 
     def _dataset(self, matrix: np.ndarray, event: np.ndarray, time: np.ndarray, rng: np.random.Generator,
                  names: list[str] | None, reference: lgb.Dataset | None = None) -> lgb.Dataset:
@@ -276,7 +393,10 @@ class HazardGBM(BaseEstimator):
         return matrix
 
     def predict_hazard(self, X: object) -> np.ndarray:
-        """Hazard h_k(x) of each interval, shape (n_samples, n_intervals)."""
+        """Hazard h_k(x) of each interval, shape (n_samples, n_intervals).
+
+        ``h_k(x)`` is P(event in (a_k, b_k] | at risk at a_k, x).
+        """
         matrix = self._check_X(X)
         n, n_int = len(matrix), len(self.interval_edges_) - 1
         sample = np.repeat(np.arange(n), n_int)
@@ -289,21 +409,107 @@ class HazardGBM(BaseEstimator):
         return np.cumprod(1.0 - self.predict_hazard(X), axis=1)
 
     def predict_survival_function(self, X: object, return_array: bool = False) -> np.ndarray:
-        """Survival functions: an array of :class:`StepFunction` (or of values at the edges)."""
+        """Survival functions S(t | x), as in scikit-survival.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        return_array : bool, default False
+            Return the values at the interval ends ``interval_edges_[1:]`` instead of functions.
+
+        Returns
+        -------
+        ndarray of :class:`StepFunction` of shape (n_samples,), or of float of shape
+        (n_samples, n_intervals)
+            Each function is 1 before the first interval end and steps at every interval end.
+        """
         surv = self.predict_survival(X)
         if return_array:
             return surv
         x = self.interval_edges_[1:]
         return np.array([StepFunction(x, row) for row in surv], dtype=object)
 
+    def predict_cumulative_hazard_function(self, X: object, return_array: bool = False) -> np.ndarray:
+        """Cumulative hazard functions H(t | x) = -log S(t | x), as in scikit-survival.
+
+        The discrete hazards compound as ``H(b_k) = -sum_{j <= k} log(1 - h_j)``, so that
+        ``S = exp(-H)`` holds exactly (scikit-survival's convention for its boosting models).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        return_array : bool, default False
+            Return the values at the interval ends ``interval_edges_[1:]`` instead of functions.
+
+        Returns
+        -------
+        ndarray of :class:`StepFunction` of shape (n_samples,), or of float of shape
+        (n_samples, n_intervals)
+            Each function is 0 before the first interval end.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from riskscore.model import HazardGBM, make_survival_y
+        >>> rng = np.random.default_rng(1)
+        >>> X = rng.normal(size=(300, 2))
+        >>> y = make_survival_y(rng.random(300) < 0.7, rng.exponential(5, 300))
+        >>> model = HazardGBM(random_state=0).fit(X, y)
+        >>> H = model.predict_cumulative_hazard_function(X[:3])
+        >>> S = model.predict_survival_function(X[:3])
+        >>> bool(np.allclose(np.exp(-H[0]([1.0, 4.0])), S[0]([1.0, 4.0])))
+        True
+        """
+        cumhaz = -np.log(np.clip(self.predict_survival(X), 1e-300, None))
+        if return_array:
+            return cumhaz
+        x = self.interval_edges_[1:]
+        return np.array([StepFunction(x, row, a=0.0) for row in cumhaz], dtype=object)
+
     def predict(self, X: object) -> np.ndarray:
-        """Risk score: minus the restricted mean time to event (higher = earlier event)."""
+        """Risk score (higher = earlier event): P(T_x <= T*) for T* drawn from the training event times.
+
+        ``sum_k w_k (1 - S(b_k | x))`` with ``w_k`` the share of the training events in interval
+        ``k`` (``event_weights_``): the chance that this sample's event comes before a typical
+        event, i.e. its expected rank among the training events. On the default edges
+        (event-time quantiles) the weights are about equal, and the score is minus the
+        restricted mean time on the event-quantile scale. Unlike the restricted mean in days,
+        it is not dominated by the long tail of late events, which decides few of the pairs
+        Harrell's C compares (on the synthetic repayment data: C 0.785 against 0.751).
+        A model without ``event_weights_`` (loaded from a bundle of riskscore 0.1) scores by
+        minus the restricted mean time to the last edge, as it did then.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
         surv = self.predict_survival(X)
-        widths = np.diff(self.interval_edges_)
-        at_start = np.hstack([np.ones((len(surv), 1)), surv[:, :-1]])
-        return -(at_start * widths).sum(axis=1)
+        weights = getattr(self, "event_weights_", None)
+        if weights is None:
+            widths = np.diff(self.interval_edges_)
+            at_start = np.hstack([np.ones((len(surv), 1)), surv[:, :-1]])
+            return -(at_start * widths).sum(axis=1)
+        return (1.0 - surv) @ weights
 
     def score(self, X: object, y: object) -> float:
-        """Harrell's concordance index of :meth:`predict` on (X, y)."""
+        """Harrell's concordance index of :meth:`predict` on (X, y).
+
+        The share of comparable pairs (the earlier time is an event) that the risk score orders
+        correctly, ties in risk counting one half: ``sksurv.metrics.concordance_index_censored``
+        on ``predict(X)``, computed by :func:`riskscore.metrics.concordance_index`.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : structured array of (event: bool, time: float)
+
+        Returns
+        -------
+        float in [0, 1]
+        """
         event, time = check_survival_y(y)
         return concordance_index(event, time, self.predict(X))

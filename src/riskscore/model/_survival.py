@@ -52,8 +52,10 @@ def check_survival_y(y: object) -> tuple[np.ndarray, np.ndarray]:
     if not np.issubdtype(time.dtype, np.number):
         raise ValueError(f"time must be numeric, but found {time.dtype}.")
     time = time.astype(float)
-    if not np.isfinite(time).all() or (time <= 0).any():
-        raise ValueError("time must be finite and > 0 (an event on the as-of date itself is not an event).")
+    if not np.isfinite(time).all() or (time < 0).any():
+        bad = np.flatnonzero(~np.isfinite(time) | (time < 0))
+        raise ValueError(f"time must be finite and >= 0; {len(bad)} sample(s) break this, e.g. rows "
+                         f"{bad[:5].tolist()} with time {time[bad[:5]].tolist()}.")
     if not event.any():
         raise ValueError("all samples are censored: a survival model needs at least one event.")
     return event.astype(bool), time
