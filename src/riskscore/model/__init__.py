@@ -10,9 +10,9 @@ from riskscore.model._train import evaluate, train
 
 __all__ = [
     "DEFAULT_EDGES",
+    "SCORERS",
     "HazardGBM",
     "RepaymentModel",
-    "SCORERS",
     "ScoreScaling",
     "StepFunction",
     "bundle_digest",
