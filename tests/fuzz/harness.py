@@ -9,7 +9,7 @@ integrity is the bundle tests' business, and loading it is most of a small run's
 
 Budget: the examples per test in ``test_fuzz.py`` in the default run (derandomized: the same
 examples every time); ``@pytest.mark.fuzz_long`` tests (deselected by default; ``pytest -m fuzz_long tests/fuzz``)
-draw ``RISKSCORE_FUZZ_EXAMPLES`` (default 2000) random examples each.
+draw ``RISKSCORE_FUZZ_EXAMPLES`` (default 500) random examples each.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from riskscore.testing import Variant, WrittenInputs, assert_cli_outcome, assert
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLE = ROOT / "models" / "sample"
-LONG_EXAMPLES = int(os.environ.get("RISKSCORE_FUZZ_EXAMPLES", "2000"))
+LONG_EXAMPLES = int(os.environ.get("RISKSCORE_FUZZ_EXAMPLES", "500"))
 #: Warning categories a run may emit (riskscore's own); any other warning breaks law (a).
 OWN_WARNINGS = tuple(getattr(riskscore.exceptions, n) for n in dir(riskscore.exceptions)
                      if isinstance(getattr(riskscore.exceptions, n), type)

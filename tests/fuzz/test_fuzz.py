@@ -11,7 +11,7 @@ Law (b), through ``riskscore score``: exit 0, or 1 or 2 with one line on stderr 
 
 Each family of corruptions has its own test, so that one family's failure does not hide
 another's; the ``composed`` tests mix them all. ``pytest -m fuzz_long tests/fuzz`` runs every
-test with ``RISKSCORE_FUZZ_EXAMPLES`` random examples (default 2000).
+test with ``RISKSCORE_FUZZ_EXAMPLES`` random examples (default 500).
 """
 
 from __future__ import annotations

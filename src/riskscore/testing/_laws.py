@@ -45,11 +45,16 @@ def _read_outputs(out: Path) -> dict[str, pd.DataFrame]:
     return frames
 
 
+def _missing(v: object) -> bool:
+    """A null read back from parquet (``None``, or NaN in a pandas ``str`` column)."""
+    return v is None or (not isinstance(v, str) and bool(pd.isna(v)))
+
+
 def _reject_index(rejects: pd.DataFrame) -> dict[tuple[str, int], set[str | None]]:
     """(table, row) -> the borrower ids the reject rows of that input row carry."""
     index: dict[tuple[str, int], set[str | None]] = {}
     for table, row, bid in zip(rejects["table"], rejects["row"], rejects["borrower_id"], strict=True):
-        index.setdefault((table, int(row)), set()).add(None if bid is None or bid is pd.NA else str(bid))
+        index.setdefault((table, int(row)), set()).add(None if _missing(bid) else str(bid))
     return index
 
 
