@@ -19,6 +19,7 @@ import pandas as pd
 import riskscore
 from riskscore.contract import reason_columns
 from riskscore.explain import FAMILIES
+from riskscore.io import read_bytes_limited
 from riskscore.report._borrower import borrower_pages
 from riskscore.report._data import Run
 from riskscore.report._outcomes import backtest, fairness
@@ -126,10 +127,12 @@ def _monitoring(psi: Mapping[str, Any] | None, scored: int) -> dict[str, Any]:
 
 def _model(bundle: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     """The bundle's card facts, from its verified manifest (and metrics.json, verified with it)."""
-    metrics = json.loads((bundle / "metrics.json").read_text())
+    # read as the bundle reader reads it: a regular file inside the bundle, within the JSON cap
+    metrics = json.loads(read_bytes_limited(bundle / "metrics.json", 64 << 20, within=bundle))
+    tables = ("ci", "calibration", "score_bands", "information_value")
     return {"path": str(bundle), "training_window": manifest.get("training_window"),
             "label_definition": manifest.get("label_definition"), "created": manifest.get("created"),
-            "metrics": {k: v for k, v in metrics.items() if k not in ("ci", "calibration")},
+            "metrics": {k: v for k, v in metrics.items() if k not in tables and isinstance(v, int | float)},
             "ci": metrics.get("ci", {}), "calibration": metrics.get("calibration", []),
             "n_features": len(manifest.get("features", []))}
 
