@@ -221,8 +221,13 @@ def list_profiles() -> list[str]:
     >>> list_profiles()
     ['cn_gbt45251_2025', 'strict_v1', 'uk_fca_conc7_2024', 'us_reg_f_2021']
     """
+    return list(_profile_names())
+
+
+@cache
+def _profile_names() -> tuple[str, ...]:
     folder = resources.files("riskscore.policy") / "profiles"
-    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return tuple(sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")))
 
 
 def _resolve(value: Any, path: str, policy: list[str]) -> Any:
@@ -339,6 +344,17 @@ def load_profile(profile: str | Path | Profile, overrides: Mapping[str, Any] | N
         if not overrides:
             return profile
         profile = profile.origin
+    if not overrides and isinstance(profile, str) and profile in list_profiles():
+        return _load_shipped(profile)  # parsed once: a Profile is frozen
+    return _load(profile, overrides)
+
+
+@cache
+def _load_shipped(name: str) -> Profile:
+    return _load(name, None)
+
+
+def _load(profile: str | Path, overrides: Mapping[str, Any] | None) -> Profile:
     raw, origin = _read(profile)
     if raw.get("format_version") != FORMAT_VERSION:
         raise PolicyError(f"{origin}: format_version must be {FORMAT_VERSION}, got {raw.get('format_version')!r}")
