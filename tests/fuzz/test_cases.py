@@ -290,3 +290,24 @@ def test_intake_faults_end_in_one_line(fault, fuzz_world, tmp_path):
         rejects = pd.read_parquet(tmp_path / "out" / "rejects.parquet")
         assert set(scores["borrower_id"]).isdisjoint(set(rejects["borrower_id"].dropna()))
         assert riskscore.RunManifest.read(tmp_path / "out" / "manifest.json").borrowers["in"] > 0
+
+
+# -- found by the fuzz suite --------------------------------------------------------------------------
+def _extra(table: str, name: str) -> Op:
+    def fn(tables: Tables) -> None:
+        tables[table] = tables[table].assign(**{name: "x"})
+    return Op(f"{table}: an extra column {name!r}", fn)
+
+
+EXTRA = [(t, c) for t in ("installments", "contacts") for c in ("reason", "check", "column", "_row", "values")]
+
+
+@pytest.mark.parametrize(("table", "column"), EXTRA, ids=[f"{t}.{c}" for t, c in EXTRA])
+def test_extra_columns_named_like_riskscore_own_are_ignored(table, column, fuzz_world, tmp_path):
+    """An extract's extra column may carry any name, including those riskscore uses inside."""
+    variant = Variant(ops=(_extra(table, column),))
+    written = write_variant(fuzz_world.tables, variant, tmp_path / "in")
+    outcome = run_api(written, tmp_path / "out", fuzz_world.as_of(variant.as_of), variant)
+    assert outcome.error is None, f"the run stopped: {type(outcome.error).__name__}: {str(outcome.error)[:600]}"
+    assert_run_laws(tmp_path / "out", written, outcome.manifest)
+    assert outcome.manifest.borrowers["rejected"] == 0
