@@ -197,7 +197,8 @@ def _id_failures(table: str, df: pd.DataFrame, name: str, raw: pd.Series) -> tup
             kind = type(raw[mask].iloc[0]).__name__ if check == "id_not_text" else ""
             failures.append(failures_from_mask(table, df, mask, column=name, check=check,
                                                reason=reason.format(col=name, kind=kind)))
-    return text.where(~(not_text | blank | padded), None), failures
+    unusable = not_text | blank | padded
+    return (text.astype(object).where(~unusable, None) if unusable.any() else text), failures
 
 
 def _range_failures(table: str, df: pd.DataFrame, name: str, out: pd.Series) -> tuple[pd.Series, pd.DataFrame]:

@@ -66,8 +66,9 @@ def id_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
     Returns
     -------
-    text : pandas.Series of object
-        Canonical text (``None`` where missing; the value's own text where it is not text).
+    text : pandas.Series
+        Canonical text (missing where missing; the value's own text where it is not text). A
+        column of text is returned as it is.
     not_text : pandas.Series of bool
         Cells that hold a value no id can be read from.
 
@@ -83,8 +84,7 @@ def id_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     index = values.index
     if isinstance(values.dtype, pd.StringDtype) or (
             values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")):
-        text = values.astype(object).where(values.notna(), None)
-        return text, pd.Series(False, index=index)
+        return values, pd.Series(np.zeros(len(values), dtype=bool), index=index)  # text already: as given
     try:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
     except TypeError:  # unhashable cells (lists, dicts): one at a time
@@ -105,12 +105,13 @@ def id_problems(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     >>> blank.tolist(), padded.tolist()
     ([False, True, True, False, False], [False, False, False, True, False])
     """
-    present = text.notna()
-    s = text.where(present, "").astype(str)
-    stripped = s.str.strip()
-    blank = present & stripped.eq("")
-    padded = present & ~blank & stripped.ne(s)
-    return blank.astype(bool), padded.astype(bool)
+    arr = pa.array(text.astype(object).where(text.notna(), None).to_numpy(dtype=object), pa.string()) \
+        if not isinstance(text.dtype, pd.StringDtype) else pa.array(text)
+    stripped = pc.utf8_trim_whitespace(arr)
+    blank = pc.fill_null(pc.equal(stripped, ""), False)
+    padded = pc.fill_null(pc.and_(pc.invert(blank), pc.not_equal(stripped, arr)), False)
+    return (pd.Series(blank.to_numpy(zero_copy_only=False), index=text.index),
+            pd.Series(padded.to_numpy(zero_copy_only=False), index=text.index))
 
 
 def id_text_arrow(values: pa.Array | pa.ChunkedArray, column: str = "id") -> tuple[pa.Array, int]:
