@@ -372,3 +372,12 @@ def test_validate_on_a_csv_rejects_what_score_rejects(small, as_of, tmp_path, ca
     assert f"installments: {len(inst)} rows, {len(rejects)} rejected" in capsys.readouterr().out
     written = pd.read_parquet(tmp_path / "r_installments.parquet")
     assert set(written["borrower_id"]) == set(rejects["borrower_id"]) == {"  ", ids[3]}
+
+
+def test_validate_names_the_table_and_file_it_cannot_read(small, tmp_path, capsys):
+    target = tmp_path / "inst.parquet"
+    pq.write_table(pa.Table.from_pandas(small.installments, preserve_index=False), target)
+    target.write_bytes(target.read_bytes()[:-64])
+    assert main(["validate", "--installments", str(target)]) == 1
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("riskscore")]
+    assert len(err) == 1 and f"cannot read the installments input '{target}'" in err[0]

@@ -208,7 +208,7 @@ def _validate(paths: dict[str, Path], rejects: Path | None) -> dict[str, dict[st
                   "borrowers": riskscore.validate_borrowers, "contacts": riskscore.validate_contacts}
     report: dict[str, dict[str, object]] = {}
     for table, path in paths.items():
-        df = read_table(path)
+        df = read_table(path, table=table)
         if rejects is None:
             validators[table](df)
             report[table] = {"rows": len(df), "rejected": 0}
