@@ -101,7 +101,8 @@ _PLANS = pa.schema([
     ("profile", pa.string()), ("profile_version", pa.string()),
 ])
 _AUDIT = pa.schema([(c, pa.string()) for c in (
-    "borrower_id", "rule_id", "kind", "basis", "outcome", "detail", "policy_params", "profile", "profile_version")])
+    "borrower_id", "rule_id", "kind", "basis", "outcome", "detail", "policy_params", "reading", "profile",
+    "profile_version")])
 _REJECTS = pa.schema([
     ("table", pa.string()), ("row", pa.int64()), ("borrower_id", pa.string()), ("column", pa.string()),
     ("check", pa.string()), ("reason", pa.string()), ("values", pa.string()),

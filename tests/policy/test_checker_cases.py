@@ -176,3 +176,62 @@ def test_malformed_plans_raise_an_actionable_error():
         check_plans(pd.DataFrame([good]).drop(columns="message"), pd.DataFrame([borrower()]), None, US)
     with pytest.raises(PolicyError, match="unique"):
         check_plans(pd.DataFrame([good, good]), pd.DataFrame([borrower()]), None, US)
+
+
+# -- the readings (issue 19): ours, documented per rule; strict_v1 takes the protective one -----------------------
+ST = "strict_v1"
+DUB = "Europe/Dublin"
+
+
+def _strict_text(channel: str = "sms") -> list[dict]:
+    return [step(ST, 1, "reminder", channel, "2026-11-24 15:00", "2026-11-24 16:00", zone=DUB)]
+
+
+def test_a_later_consent_lifts_an_earlier_opt_out_except_under_strict():
+    log = [contact("2026-11-12 10:00", DUB, "sms", "opt_out"), contact("2026-11-20 10:00", DUB, "sms", "consent")]
+    b = borrower(timezone=DUB)
+    us = [step(US, 1, "reminder", "sms", "2026-11-24 10:00", "2026-11-24 11:00", zone=DUB)]
+    assert violations(US, us, [b], log).empty
+    assert rules(violations(ST, _strict_text(), [b], log)) == {"ST-OPT-OUT"}
+
+
+def test_a_withdrawn_consent_on_a_channel_that_needs_none_is_an_opt_out_only_under_strict():
+    revoked = [contact("2026-11-20 10:00", DUB, "letter", "consent_revoked")]
+    b = borrower(timezone=DUB)
+    us = [step(US, 1, "payment_link", "letter", "2026-11-24 10:00", "2026-11-24 11:00", zone=DUB)]
+    assert violations(US, us, [b], revoked).empty
+    assert rules(violations(ST, _strict_text("letter"), [b], revoked)) == {"ST-OPT-OUT"}
+
+
+def test_an_inbound_unanswered_call_starts_the_quiet_period_only_under_strict():
+    missed = [contact("2026-11-21 10:00", DUB, outcome="no_answer", direction="inbound")]
+    b = borrower(timezone=DUB)
+    us = [call("2026-11-24 10:00", "2026-11-24 11:00", zone=DUB)]
+    assert violations(US, us, [b], missed).empty
+    strict = [step(ST, 1, "repayment_plan_offer", "app", "2026-11-23 15:00", "2026-11-23 16:00", zone=DUB),
+              step(ST, 2, "agent_call", "call", "2026-11-24 15:00", "2026-11-24 16:00", zone=DUB)]
+    assert rules(violations(ST, strict, [b], missed)) == {"ST-QUIET"}
+    wrong = [contact("2026-11-21 10:00", DUB, outcome="wrong_party", direction="inbound")]
+    assert violations(ST, strict, [b], wrong).empty
+
+
+def test_a_month_is_31_days_under_strict():
+    b = borrower(timezone=DUB)
+    # ten letters on the 31st day before: inside a 31-day month, outside a 30-day one
+    letters = [contact(f"2026-10-25 1{i}:00", DUB, "letter", "message_sent") for i in range(10)]
+    found = violations(ST, _strict_text("app"), [b], letters)
+    assert rules(found) == {"ST-CAPS"} and "31 day(s)" in found["why"].iloc[0]
+    thirty = load_profile(ST, overrides={"ST-CAPS.month_days": 30})
+    assert violations(thirty, _strict_text("app"), [b], letters).empty
+
+
+def test_designated_inconvenient_hours_are_not_read_into_the_cn_profile_but_strict_honours_them():
+    cn = "cn_gbt45251_2025"
+    b = borrower(timezone="Asia/Shanghai", language="zh", inconvenient_hours="12:00-14:00")
+    at_lunch = [step(cn, 1, "reminder", "app", "2026-11-24 12:30", "2026-11-24 13:30", zone="Asia/Shanghai",
+                     language="zh")]
+    assert violations(cn, at_lunch, [b]).empty
+    strict = [step(ST, 1, "reminder", "app", "2026-11-24 12:30", "2026-11-24 13:30", zone="Asia/Shanghai",
+                   language="zh")]
+    assert rules(violations(ST, strict, [b])) == {"ST-DESIGNATED"}
+    assert "inconvenient" in load_profile(cn).rule("CN-02").reading

@@ -127,6 +127,10 @@ def test_rules_move_steps_and_the_audit_says_why():
     us10 = audit.set_index("rule_id").loc["US-10"]
     assert us10["outcome"] == "blocked" and "cap is 3" in us10["detail"]
     assert audit.set_index("rule_id").loc["US-07", "outcome"] == "not_applicable"
+    # how the profile reads a rule travels with every audit row of it
+    assert "later logged consent" not in audit.set_index("rule_id").loc["US-06", "reading"]
+    assert audit.set_index("rule_id").loc["US-06", "reading"].startswith("A consent logged after an opt-out")
+    assert audit.set_index("rule_id").loc["US-01", "reading"] == ""
 
 
 def test_unknown_borrower_goes_to_human_review():

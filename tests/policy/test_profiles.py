@@ -100,3 +100,28 @@ def test_bad_files_name_the_file_rule_and_parameter(tmp_path, rules, head, match
 def test_unknown_profile():
     with pytest.raises(PolicyError, match="neither a shipped profile"):
         load_profile("us_reg_z")
+
+
+def test_readings_are_explicit_and_strict_takes_the_protective_ones():
+    # every rule where a profile reads the sources one way or another says how, in a reading note
+    for name in SHIPPED:
+        p = load_profile(name)
+        for kind in ("medium_opt_out", "conversation_quiet", "channel_consent"):
+            assert all(r.reading for r in p.of_kind(kind)), (name, kind)
+    assert "inconvenient" in load_profile("cn_gbt45251_2025").rule("CN-02").reading
+    us = load_profile("us_reg_f_2021")
+    assert us.rule("US-06").params == {"consent_lifts_opt_out": True, "revoked_consent_opts_out": False}
+    assert us.rule("US-08").params["any_inbound_call"] is False
+    strict = load_profile("strict_v1")
+    assert strict.rule("ST-OPT-OUT").params == {"consent_lifts_opt_out": False, "revoked_consent_opts_out": True}
+    assert strict.rule("ST-QUIET").params == {"days": 7, "any_inbound_call": True}
+    assert strict.rule("ST-CAPS").params["month_days"] == 31
+    for rule_id in ("ST-OPT-OUT", "ST-QUIET", "ST-CAPS"):
+        assert strict.rule(rule_id).reading.startswith("Protective reading"), rule_id
+    assert "reading" in strict.to_frame()
+
+
+def test_a_reading_must_be_text(tmp_path):
+    rule = {"id": "A", "kind": "rationale", "title": "t", "cite": "c", "basis": "law", "reading": ""}
+    with pytest.raises(PolicyError, match=r"rules\[0\] \(A\).reading must be a non-empty string"):
+        load_profile(_write(tmp_path, [rule]))

@@ -45,8 +45,10 @@ def contact_caps(profile: Profile) -> dict[str, Any]:
         window = cand if window is None or cand[0] / cand[1] < window[0] / window[1] else window
     per_day_calls = [int(r.params[k]) for r in profile.of_kind("daily_calls")
                      for k in ("max_attempts",) if r.params.get(k) is not None]
-    caps: dict[str, Any] = {"calls_window": window, "per_day": {}, "per_week": {}, "per_month": {}}
+    caps: dict[str, Any] = {"calls_window": window, "per_day": {}, "per_week": {}, "per_month": {}, "month_days": 30}
     for r in profile.of_kind("channel_caps"):
+        if r.params["per_month"]:
+            caps["month_days"] = max(caps["month_days"], int(r.params["month_days"]))
         for period in ("per_day", "per_week", "per_month"):
             for key, cap in r.params[period].items():
                 caps[period][key] = min(int(cap), caps[period].get(key, int(cap)))
@@ -71,7 +73,7 @@ def _room(plan: np.ndarray, past: np.ndarray, caps: dict[str, Any], ch: int, d: 
     name = _CHANNELS[ch]
     cap = caps["calls_per_day"] if ch == 0 else caps["per_day"].get(name, UNCAPPED_PER_DAY)
     r = np.full(len(plan), cap, dtype=np.int64) - plan[:, d, ch]
-    for period, days in (("per_week", 7), ("per_month", 30)):
+    for period, days in (("per_week", 7), ("per_month", caps["month_days"])):
         for key in (name, "all"):
             if key in caps[period]:
                 r = np.minimum(r, caps[period][key] - _used(plan, past, None if key == "all" else ch, days, d))
@@ -80,7 +82,7 @@ def _room(plan: np.ndarray, past: np.ndarray, caps: dict[str, Any], ch: int, d: 
     return np.maximum(r, 0)
 
 
-def _recent(contacts: pd.DataFrame | None, ids: pd.Index, now: pd.Timestamp, days: int = 30) -> np.ndarray:
+def _recent(contacts: pd.DataFrame | None, ids: pd.Index, now: pd.Timestamp, days: int = 31) -> np.ndarray:
     """Outbound contacts per borrower, UTC day before ``now`` (index 0 = ``days`` ago) and channel."""
     out = np.zeros((len(ids), days, len(_CHANNELS)), dtype=np.int64)
     if contacts is None or not len(contacts):

@@ -15,6 +15,7 @@ import pandas as pd
 from riskscore.policy._arrays import count_overlaps, date_text
 from riskscore.policy._clock import MINUTE_NS
 from riskscore.policy._profile import Rule
+from riskscore.schemas import EVENT_OUTCOMES
 
 __all__ = ["CONVERSATIONS", "CountRules"]
 
@@ -76,7 +77,11 @@ class CountRules:
     def _conversation_quiet(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
         days = rule.params["days"]
         calls = c.loc[c["channel"] == "call"]
-        conv = self._log.loc[(self._log["channel"] == "call") & self._log["outcome"].isin(CONVERSATIONS)]
+        log = self._log
+        talk = log["outcome"].isin(CONVERSATIONS)
+        if rule.params["any_inbound_call"]:  # the protective reading: the borrower called, answered or not
+            talk |= (log["direction"] == "inbound") & ~log["outcome"].isin(("wrong_party", *EVENT_OUTCOMES))
+        conv = log.loc[(log["channel"] == "call") & talk]
         n = count_overlaps(conv["b"].to_numpy(), conv["lo"].to_numpy(), conv["hi"].to_numpy(), calls["b"].to_numpy(),
                    calls["lo"].to_numpy() - days + 1, calls["hi"].to_numpy())
         bad = n > 0
@@ -124,7 +129,7 @@ class CountRules:
 
     def _channel_caps(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
         out = []
-        for period, days in (("per_day", 1), ("per_week", 7), ("per_month", 30)):
+        for period, days in (("per_day", 1), ("per_week", 7), ("per_month", rule.params["month_days"])):
             for key, cap in rule.params[period].items():
                 steps = c if key == "all" else c.loc[c["channel"] == key]
                 log = self._log_events(channel=None if key == "all" else key)

@@ -67,8 +67,9 @@ class Plans:
         ``outcome`` is ``blocked`` (the rule stopped or changed a contact: a flag, or a step
         moved or dropped; ``detail`` says how), ``policy`` (the plan obeys the rule and the rule
         rests on a value no source sets), ``pass``, or ``not_applicable`` (the plan has no step
-        the rule is about). One row per borrower and rule: for a whole portfolio, pass the ids
-        you need.
+        the rule is about). ``reading`` repeats how the profile reads the rule where the sources
+        leave room (the rule's ``reading`` note; empty when nothing is read in). One row per
+        borrower and rule: for a whole portfolio, pass the ids you need.
 
         Parameters
         ----------
@@ -120,7 +121,7 @@ class Plans:
                 detail = np.where(hit, ev, detail)
             frames.append(pd.DataFrame({"borrower_id": ids, "rule_id": rule.id, "kind": rule.kind,
                                         "basis": rule.basis, "outcome": outcome, "detail": detail,
-                                        "policy_params": ", ".join(rule.policy_params)}))
+                                        "policy_params": ", ".join(rule.policy_params), "reading": rule.reading}))
         out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=AUDIT_COLUMNS[:-2])
         out["profile"], out["profile_version"] = self.profile.name, self.profile.version
         return out.sort_values(["borrower_id"], kind="stable", ignore_index=True)[AUDIT_COLUMNS]
