@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import hashlib
 import json
 import os
@@ -63,6 +64,15 @@ def _temporary(target: Path) -> Path:
     return target.with_name(f".{target.name}.{os.getpid()}.tmp")
 
 
+def _clear_stale(target: Path) -> None:
+    """Remove the temporaries of ``target`` that killed writers left beside it (their process is gone)."""
+    with contextlib.suppress(OSError):  # tidying only: the file itself is written
+        for tmp in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+            match = _TEMPORARY.match(tmp.name)
+            if match and match["name"] == target.name and not _alive(int(match["pid"])):
+                tmp.unlink(missing_ok=True)
+
+
 def _cannot(err: OSError, doing: str, path: Path) -> OSError:
     """``err`` as an :class:`OSError` (same errno, so the same subclass) that names ``path`` and what failed."""
     reason = err.strerror or str(err) or type(err).__name__
@@ -74,6 +84,8 @@ def _cannot(err: OSError, doing: str, path: Path) -> OSError:
 @contextmanager
 def atomic_parquet_writer(path: str | os.PathLike[str], schema: pa.Schema) -> Iterator[pq.ParquetWriter]:
     """A ``ParquetWriter`` whose file appears at ``path`` only when the block exits cleanly.
+
+    Temporaries of the same file that killed writers left behind are removed once it is written.
 
     Raises
     ------
@@ -104,6 +116,7 @@ def atomic_parquet_writer(path: str | os.PathLike[str], schema: pa.Schema) -> It
         yield writer
         writer.close()
         os.replace(tmp, target)
+        _clear_stale(target)
     except BaseException as err:
         with contextlib.suppress(OSError):  # a full disk fails the footer too: report the first error
             writer.close()
@@ -122,6 +135,8 @@ def write_parquet(df: pd.DataFrame, path: str | os.PathLike[str], schema: pa.Sch
 
 def write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` atomically (temporary file in the same folder, then rename).
+
+    Temporaries of the same file that killed writers left behind are removed once it is written.
 
     Raises
     ------
@@ -143,6 +158,7 @@ def write_text(path: str | os.PathLike[str], text: str) -> None:
         with open(tmp, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, target)
+        _clear_stale(target)
     except BaseException as err:
         tmp.unlink(missing_ok=True)
         if isinstance(err, OSError):

@@ -22,7 +22,7 @@ import pytest
 from riskscore import RunLockedError
 from riskscore.batch import STATE_DIR, score_portfolio
 from riskscore.batch import _run as run_module
-from riskscore.io import folder_lock
+from riskscore.io import folder_lock, write_text
 from tests.batch.conftest import BUNDLE, read_outputs
 
 CHUNK = "100"  # the 600-borrower world: 6 chunks
@@ -148,6 +148,18 @@ def test_the_lock_goes_with_its_holder_even_on_sigkill(tmp_path):
     holder.communicate(timeout=30)
     with folder_lock(tmp_path) as lock:
         assert lock == tmp_path / ".riskscore.lock"
+
+
+def test_a_write_removes_what_killed_writers_of_the_same_file_left(tmp_path):
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    target = tmp_path / "report.html"
+    stale, live = tmp_path / f".report.html.{dead.pid}.tmp", tmp_path / f".report.html.{os.getppid()}.tmp"
+    other = tmp_path / f".other.html.{dead.pid}.tmp"  # another file's: left to the writers of that file
+    for path in (stale, live, other):
+        path.write_text("half a page")
+    write_text(target, "<html></html>")
+    assert target.read_text() == "<html></html>" and not stale.exists() and live.exists() and other.exists()
 
 
 class _NoPool:
