@@ -235,3 +235,42 @@ def test_designated_inconvenient_hours_are_not_read_into_the_cn_profile_but_stri
                    language="zh")]
     assert rules(violations(ST, strict, [b])) == {"ST-DESIGNATED"}
     assert "inconvenient" in load_profile(cn).rule("CN-02").reading
+
+
+# -- dated consents in the borrowers table (issue 19) --------------------------------------------------------------
+def _text(profile: str = US) -> list[dict]:
+    return [step(profile, 1, "reminder", "sms", "2026-11-24 15:00", "2026-11-24 16:00", zone=NY)]
+
+
+@pytest.mark.parametrize(("consents", "ok"), [
+    ("sms@2026-11-01", True), ("email,sms@2026-09-27", True), ("sms@2026-09-25", False), ("sms", False),
+    ("sms@2026-09-01,sms@2026-11-01", True), ("email@2026-11-01", False),
+])
+def test_a_dated_consent_counts_for_freshness_an_undated_one_never(consents, ok):
+    for profile in (US, "strict_v1"):
+        b = borrower(consents=consents)
+        plan = _text(profile)
+        found = violations(profile, plan, [b])
+        assert found.empty == ok, (profile, found.to_string())
+        if not ok:
+            assert rules(found) == {"US-12" if profile == US else "ST-CONSENT"}
+
+
+def test_a_dated_consent_is_void_after_a_logged_withdrawal_and_old_inputs_still_work():
+    revoked = [contact("2026-11-10 10:00", NY, "sms", "consent_revoked")]
+    assert rules(violations(US, _text(), [borrower(consents="sms@2026-11-01")], revoked)) == {"US-12"}
+    assert violations(US, _text(), [borrower(consents="sms@2026-11-12")], revoked).empty
+    # an undated consent still counts where no freshness is asked: email under US-12
+    email = [step(US, 1, "reminder", "email", "2026-11-24 15:00", "2026-11-24 16:00", zone=NY)]
+    assert violations(US, email, [borrower(consents="email")]).empty
+    assert rules(violations(US, email, [borrower(consents="")])) == {"US-12"}
+
+
+def test_dated_consents_are_part_of_the_borrowers_contract():
+    from riskscore import DataError, validate_borrowers
+
+    good = pd.DataFrame([borrower(consents="sms@2026-01-05, email")])
+    assert validate_borrowers(good)["consents"].iloc[0] == "sms@2026-01-05, email"
+    for bad in ("sms@2026-13-01", "sms@yesterday", "fax@2026-01-05"):
+        with pytest.raises(DataError, match="consents"):
+            validate_borrowers(pd.DataFrame([borrower(consents=bad)]))
