@@ -84,6 +84,12 @@ def test_each_kind_of_failure_has_its_code_and_one_line():
     assert exit_code(_raised_in("/x/y.py", TypeError("unhashable"))) == 70
     check = _raised_in(_PACKAGE_FILE, ValueError("as_of must be a calendar date"))
     assert exit_code(check) == 1 and error_line(check, "score") == "riskscore: error: as_of must be a calendar date"
+    remote = type("_RemoteTraceback", (Exception,), {})()  # what concurrent.futures chains to a worker's error
+    remote.tb = f'Traceback (most recent call last):\n  File "{_PACKAGE_FILE}", line 9, in _chunk_task\n'
+    in_worker = ValueError("the chunk's as_of is not a date")
+    in_worker.__cause__ = remote
+    in_worker = _raised_in("/usr/lib/python3/concurrent/futures/_base.py", in_worker)
+    assert exit_code(in_worker) == 1
     full = OSError(errno.ENOSPC, "No space left on device", "/runs/x/scores.parquet")
     assert exit_code(full) == 1
     assert error_line(full, "score") == "riskscore: error: '/runs/x/scores.parquet': No space left on device"

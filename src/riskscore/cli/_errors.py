@@ -37,7 +37,7 @@ __all__ = ["EXIT_ERROR", "EXIT_INTERNAL", "EXIT_LOCKED", "EXIT_OK", "EXIT_USAGE"
            "error_line", "exit_code", "interrupt_line", "on_signal", "report", "trap_signals"]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERNAL, EXIT_LOCKED = 0, 1, 2, 70, 75
-_PACKAGE = str(Path(__file__).resolve().parents[1])
+_PACKAGE = os.path.realpath(Path(__file__).parents[1])
 _MAX_LINE = 2000
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b:?")
 
@@ -55,13 +55,22 @@ class Interrupted(KeyboardInterrupt):
 
 
 def _raised_by_riskscore(err: BaseException) -> bool:
-    """Whether the innermost frame of ``err``'s traceback is riskscore's own code (a check, not an accident)."""
+    """Whether the innermost frame of ``err``'s traceback is riskscore's own code (a check, not an accident).
+
+    An error raised in a worker process is re-raised by ``concurrent.futures``: its own traceback
+    is the text of its ``__cause__`` then, and its last ``File "..."`` line decides.
+    """
     tb = err.__traceback__
     if tb is None:
         return False
     while tb.tb_next is not None:
         tb = tb.tb_next
-    return os.path.abspath(tb.tb_frame.f_code.co_filename).startswith(_PACKAGE + os.sep)
+    innermost = tb.tb_frame.f_code.co_filename
+    remote = getattr(err.__cause__, "tb", None)
+    if isinstance(remote, str) and innermost.endswith(os.path.join("concurrent", "futures", "_base.py")):
+        files = re.findall(r'File "([^"]+)", line \d+', remote)
+        innermost = files[-1] if files else innermost
+    return os.path.realpath(innermost).startswith(_PACKAGE + os.sep)
 
 
 def _from_spark(err: BaseException) -> bool:
