@@ -74,6 +74,16 @@ def _shared_float_loans(tables: Tables) -> None:
     tables["installments"] = pd.concat([inst, *extra], ignore_index=True)
 
 
+def _borrowers(*which: int) -> Op:
+    """Only these borrowers (by position in id order), in every table."""
+    def fn(tables: Tables) -> None:
+        ids = sorted(set(tables["installments"]["borrower_id"]))
+        keep = {ids[i] for i in which}
+        for t, df in tables.items():
+            tables[t] = df.loc[df["borrower_id"].isin(keep)].reset_index(drop=True)
+    return Op(f"borrowers {which} only", fn)
+
+
 def _aware(v: object) -> object:
     return dt.datetime(v.year, v.month, v.day, tzinfo=dt.UTC) if isinstance(v, dt.date) else v
 
@@ -182,7 +192,9 @@ _SPACES = _ids(lambda ids: {ids[0]: "   "}, "one id is three spaces")
 
 CASES: dict[str, tuple[Variant, Callable[[Run], None]]] = {
     # Aborts on valid data
-    "a chunk with nobody to score": (Variant(chunk_borrowers=1), _scored_and_nothing_due),
+    # one borrower per chunk (borrowers 4, 8, 13, 14, 15 and 19 have nothing due at the as-of date)
+    "a chunk with nobody to score": (Variant(ops=(_borrowers(4, 8, 13, 14, 15, 19, 0, 1),), chunk_borrowers=1),
+                                     _scored_and_nothing_due),
     "as-of before the data": (Variant(as_of="before_data"), _all_nothing_due),
     "zero-row installments": (Variant(ops=(_zero_rows("installments"),), tables=WITH_BORROWERS), _empty),
     "zero-row borrowers": (Variant(ops=(_zero_rows("borrowers"),), tables=WITH_BORROWERS), _reviewed_by_a_person),
@@ -299,7 +311,8 @@ def _extra(table: str, name: str) -> Op:
     return Op(f"{table}: an extra column {name!r}", fn)
 
 
-EXTRA = [(t, c) for t in ("installments", "contacts") for c in ("reason", "check", "column", "_row", "values")]
+EXTRA = [("installments", "reason"), ("installments", "check"), ("installments", "_row"), ("contacts", "column"),
+         ("contacts", "_row")]
 
 
 @pytest.mark.parametrize(("table", "column"), EXTRA, ids=[f"{t}.{c}" for t, c in EXTRA])
