@@ -33,13 +33,13 @@ API_CASES = {
     "encodings_and_schema_mixes": (variants((), formats=("csv", "parts")), 20),
     "file_damage": (variants((), damage=True), 15),
     "as_of_and_chunks": (variants(["values", "rows", "empties"], max_ops=2,
-                                  as_of=("usual", "before_data", "last_date", "after_data"), chunks=(4, 10_000)), 15),
+                                  as_of=("usual", "before_data", "last_date", "after_data"), chunks=(10, 10_000)), 15),
     "with_borrowers_table": (variants(ALL, max_ops=2, borrowers=True), 8),
     "composed": (variants(ALL, max_ops=4, damage=True, borrowers=None,
-                          as_of=("usual", "before_data", "after_data"), chunks=(6, 10_000)), 25),
+                          as_of=("usual", "before_data", "after_data"), chunks=(12, 10_000)), 25),
 }
 CLI_CASES = {
-    "composed": (variants(ALL, max_ops=3, damage=True, as_of=("usual", "before_data"), chunks=(6, 10_000)), 25),
+    "composed": (variants(ALL, max_ops=3, damage=True, as_of=("usual", "before_data"), chunks=(12, 10_000)), 25),
 }
 
 
