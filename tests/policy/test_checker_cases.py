@@ -152,11 +152,28 @@ def test_letters_carry_no_time_of_day_but_still_obey_the_other_rules():
     assert rules(violations(US, [letter], [borrower(cease_requested=True)])) == {"US-05"}
 
 
-def test_public_holidays_block_contact_when_given():
+def test_public_holidays_come_from_the_holidays_package_unless_given():
     offer = step("strict_v1", 1, "payment_link", "app", "2026-12-25 15:00", "2026-12-25 16:00", zone="Europe/Dublin")
     b = borrower(timezone="Europe/Dublin")
-    assert violations("strict_v1", [offer], [b]).empty
+    # by default, Ireland's public holidays (the country of the borrower's zone): Christmas Day
+    found = violations("strict_v1", [offer], [b])
+    assert rules(found) == {"ST-DAYS"} and "2026-12-25 (fri)" in found["why"].iloc[0]
+    # the caller's own list replaces them (an empty list: none)
+    assert violations("strict_v1", [offer], [b], holidays=[]).empty
     assert rules(violations("strict_v1", [offer], [b], holidays=["2026-12-25"])) == {"ST-DAYS"}
+
+
+@pytest.mark.parametrize(("zone", "day", "extra", "blocked"), [
+    (NY, "2026-11-26", {}, True),                                      # Thanksgiving in the US
+    (NY, "2026-03-17", {}, False),                                     # Saint Patrick's Day is Irish
+    (NY, "2026-03-17", {"country": "IE"}, True),                       # ... and the borrower's country is IE
+    (NY, "2026-10-01", {"timezone_candidates": "Asia/Shanghai"}, True),  # China's National Day, a candidate zone
+    ("Etc/GMT-3", "2026-12-25", {}, False),                            # a zone of no country: no holidays
+])
+def test_strict_avoids_the_holidays_of_every_country_the_borrower_may_be_in(zone, day, extra, blocked):
+    b = borrower(timezone=zone, **extra)
+    offer = step("strict_v1", 1, "payment_link", "app", f"{day} 15:00", f"{day} 16:00", zone=zone)
+    assert ("ST-DAYS" in rules(violations("strict_v1", [offer], [b]))) == blocked
 
 
 def test_plan_level_problems():

@@ -221,3 +221,18 @@ def test_a_text_window_ends_before_its_consent_goes_stale():
     assert (first["window_start_local"], first["window_end_local"]) == ("2026-11-24 08:15", "2026-11-24 12:00")
     # the payment link of day 3 finds no fresh consent: dropped, and the events say why
     assert "US-12" in set(plans.events["rule_id"])
+
+
+def test_strict_plans_skip_the_borrowers_public_holidays_and_the_audit_says_whose():
+    import holidays
+
+    ireland = holidays.country_holidays("IE", years=2026)
+    now = pd.Timestamp("2026-12-24 13:00", tz="UTC")  # Christmas Eve; then Christmas and St Stephen's Day
+    plans = run([borrower(timezone="Europe/Dublin")], [0.5], profile="strict_v1", now=now)
+    days = pd.to_datetime(plans.steps["window_start_local"]).dt.date
+    assert len(days) == 2 and not any(d in ireland for d in days) and days.iloc[1] > pd.Timestamp("2026-12-27").date()
+    detail = plans.audit().set_index("rule_id").loc["ST-DAYS", "detail"]
+    assert f"public holidays: holidays {holidays.__version__}: national public holidays of IE" in detail
+    given = run([borrower(timezone="Europe/Dublin")], [0.5], profile="strict_v1", now=now, holidays=[])
+    assert "public holidays: the caller's list (0 date(s))" in given.audit().set_index("rule_id").loc["ST-DAYS",
+                                                                                                      "detail"]

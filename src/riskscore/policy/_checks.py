@@ -40,6 +40,7 @@ from riskscore.policy._clock import (
 )
 from riskscore.policy._consent import ConsentRules
 from riskscore.policy._counting import CountRules
+from riskscore.policy._holidays import HolidayCalendar
 from riskscore.policy._plans import Plans
 from riskscore.policy._profile import ACTIONS, CONTACT_ACTIONS, WEEKDAYS, Profile, Rule, load_profile
 from riskscore.policy._templates import lint_text, rule_text
@@ -96,7 +97,11 @@ class Checker(ConsentRules, CountRules):
     contacts : DataFrame, optional
         Validated contact log (:func:`riskscore.validate_contacts`).
     holidays : iterable of date-like, optional
-        Public holidays (local dates) for ``blocked_days`` rules with ``public_holidays: true``.
+        Public holidays (local dates, the same for every borrower) for ``blocked_days`` rules with
+        ``public_holidays: true``. Default: the national holidays of the ``holidays`` package for
+        the profile's country, or for every country the borrower may be in (its ``country``
+        column and the countries of its candidate time zones) when the profile has none
+        (``strict_v1``); ``[]`` for none.
     hardship : Series or iterable of str, optional
         Hardship evidence beyond the ``hardship_declared`` flag, for ``review_flag`` rules with
         ``hardship_evidence: true``: the ids of the borrowers with evidence, or a Series indexed
@@ -127,8 +132,7 @@ class Checker(ConsentRules, CountRules):
             b[col] = b[col].fillna(default) if col in b else default
         self.borrowers = b.set_index("borrower_id", drop=False)
         self.zones = candidate_zones(b)
-        self.holidays = np.array(sorted({int(pd.Timestamp(h).value // DAY_NS) for h in (holidays or ())}),
-                                 dtype=np.int64)
+        self.calendar = HolidayCalendar(self.profile, b, self.zones, holidays)
         self._log = self._prepare_log(contacts)
         self._cache: dict[tuple, object] = {}
         self._sets = {col: pd.factorize(self.borrowers[col], use_na_sentinel=False)
@@ -310,7 +314,7 @@ class Checker(ConsentRules, CountRules):
         for d in (first, last):
             bad |= np.isin(weekday(d), days)
             if rule.params["public_holidays"]:
-                bad |= np.isin(d, self.holidays)
+                bad |= self.calendar.is_holiday(self.calendar.codes_at(pz["b"].to_numpy()), d)
         why = [f"{date_text(d)} ({WEEKDAYS[int(weekday(d))]}) in {z} is a day without contact"
                for d, z in zip(first[bad], pz["zone"][bad], strict=True)]
         return self._hits(pz, bad, rule.id, why).drop_duplicates(["borrower_id", "step"])
@@ -403,7 +407,9 @@ def check_plans(plans: object, borrowers: pd.DataFrame, contacts: pd.DataFrame |
         The contact log up to now.
     profile : Profile or str, default "us_reg_f_2021"
     holidays : iterable of date-like, optional
-        Public holidays (local dates), for profiles that block them.
+        Public holidays (local dates), for profiles that block them. Default: those the plans
+        were made with, when ``plans`` is a :class:`Plans` object; the ``holidays`` package's
+        national holidays otherwise (see :class:`Checker`).
     hardship : Series or iterable of str, optional
         Hardship evidence beyond the ``hardship_declared`` flag (see :class:`Checker`), for
         profiles that send any hardship evidence to human review (``strict_v1``). Default: the
@@ -434,8 +440,9 @@ def check_plans(plans: object, borrowers: pd.DataFrame, contacts: pd.DataFrame |
     if validate:
         borrowers = validate_borrowers(borrowers)
         contacts = validate_contacts(contacts) if contacts is not None else None
-    if hardship is None and isinstance(plans, Plans):
-        hardship = plans.hardship
+    if isinstance(plans, Plans):
+        hardship = plans.hardship if hardship is None else hardship
+        holidays = plans.holidays if holidays is None else holidays
     return Checker(profile, borrowers, contacts, holidays=holidays, hardship=hardship).violations(plans)
 
 

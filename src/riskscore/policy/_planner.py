@@ -39,6 +39,7 @@ from riskscore._compat import Interval, InvalidParameterError, renamed_parameter
 from riskscore._validation import data_error, pandera_failures
 from riskscore.policy._checks import PLAN_COLUMNS, Checker
 from riskscore.policy._clock import DAY_NS, MINUTE_NS, allowed_pieces, candidate_zones, local_ns, minutes_of_day
+from riskscore.policy._holidays import HolidayCalendar
 from riskscore.policy._plans import EVENT_COLUMNS, Plans
 from riskscore.policy._profile import LANGS, WEEKDAYS, Profile, load_profile
 from riskscore.policy._segments import Segments
@@ -109,7 +110,11 @@ class ContactPolicy(Segments):
     hardship_top : int >= 0, default 1
         0: reason codes never signal hardship (declared hardship and ``hardship_signal`` still do).
     holidays : iterable of date-like, optional
-        Public holidays for profiles that block them.
+        Public holidays (local dates, the same for every borrower) for profiles that block them.
+        Default: the national holidays of the ``holidays`` package, for the profile's country or
+        (``strict_v1``) every country the borrower may be in: its ``country`` column and the
+        countries of its candidate time zones (see :class:`~riskscore.policy.Checker`). ``[]``
+        for none. The audit says which were used.
     lead_minutes : int >= 0, default 15
         No window opens sooner than this after ``now``.
     min_window_minutes : int in [0, 1440], default 60
@@ -218,24 +223,27 @@ class ContactPolicy(Segments):
         for rule in self.profile.of_kind("blocked_days"):
             weekdays |= {WEEKDAYS.index(d) for d in rule.params["weekdays"]}
             holidays |= bool(rule.params["public_holidays"])
-        days = [int(pd.Timestamp(h).value // DAY_NS) for h in (self.holidays or ())] if holidays else []
-        return {"hours": hours, "blocked_weekdays": sorted(weekdays), "holidays": days,
+        return {"hours": hours, "blocked_weekdays": sorted(weekdays), "holidays": holidays,
                 "designated": bool(self.profile.of_kind("designated_times"))}
 
-    def _windows(self, zones: np.ndarray, hours_cells: np.ndarray, now: pd.Timestamp) -> tuple[np.ndarray, dict]:
+    def _windows(self, zones: np.ndarray, hours_cells: np.ndarray, now: pd.Timestamp, calendar: HolidayCalendar,
+                 calendars: np.ndarray) -> tuple[np.ndarray, dict]:
         """Signature code per borrower, and {(signature, day): (start_ns, end_ns)}: the longest
-        allowed piece on each local day (of the borrower's own zone) of the horizon."""
+        allowed piece on each local day (of the borrower's own zone) of the horizon.
+        ``calendars`` are the borrowers' holiday calendars (:class:`HolidayCalendar` codes)."""
         spec = self._time_rules()
         cells = hours_cells if spec["designated"] else np.full(len(zones), "", dtype=object)
-        codes, sigs = pd.factorize(pd.Series(list(zip(zones, cells, strict=True)), dtype=object))
+        calendars = calendars if spec["holidays"] else np.zeros(len(zones), dtype=np.int64)
+        codes, sigs = pd.factorize(pd.Series(list(zip(zones, cells, calendars, strict=True)), dtype=object))
         lo = now.value + self.lead_minutes * 60 * 10**9
         hi = now.value + (self.plan_days + 2) * DAY_NS
         table: dict[tuple[int, int], tuple[int, int]] = {}
-        for k, (zs, cell) in enumerate(sigs):
+        for k, (zs, cell, cal) in enumerate(sigs):
             primary = zs[0]
             today = int(local_ns(np.array([now.value]), primary)[0] // DAY_NS)
+            holidays = calendar.days(cal, lo // DAY_NS - 2, hi // DAY_NS + 2) if spec["holidays"] else []
             for a, b in allowed_pieces(zs[1], lo, hi, hours=spec["hours"], inconvenient=cell,
-                                       blocked_weekdays=spec["blocked_weekdays"], holidays=spec["holidays"]):
+                                       blocked_weekdays=spec["blocked_weekdays"], holidays=holidays):
                 day = int(local_ns(np.array([a]), primary)[0] // DAY_NS) - today
                 if b - a < self.min_window_minutes * 60 * 10**9:
                     continue
@@ -290,15 +298,16 @@ class ContactPolicy(Segments):
         checker = Checker(self.profile, borrowers, contacts, holidays=self.holidays, hardship=hardship)
         value = np.asarray(self.call_value(scores), dtype=float)
         seg, why = self._segments(scores, b, known, hard, value)
-        ctx = self._context(b, known, ids, now, why, said) | {"contacts": contacts}
+        ctx = self._context(b, known, ids, now, why, said, checker.calendar) | {"contacts": contacts}
         accepted, events = self._place(checker, ctx, seg, value)
         steps = self._finish(checker, ctx, seg, accepted, events)
         flags = b[[f for f in b.columns if b[f].dtype == bool]]
         return Plans(steps=steps, events=pd.DataFrame(events, columns=EVENT_COLUMNS), profile=self.profile,
-                     flags=flags, now=now, hardship=hardship)
+                     flags=flags, now=now, hardship=hardship, holidays=self.holidays,
+                     holiday_source=pd.Series(checker.calendar.source_of(ids), index=ids, dtype=object))
 
     def _context(self, b: pd.DataFrame, known: np.ndarray, ids: pd.Index, now: pd.Timestamp, why: np.ndarray,
-                 said: pd.Series) -> dict[str, Any]:
+                 said: pd.Series, calendar: HolidayCalendar) -> dict[str, Any]:
         never = {c for r in self.profile.of_kind("channel_never") for c in r.params["channels"]}
         pref = b["preferred_channel"].to_numpy(dtype=object)
         combo = pd.MultiIndex.from_arrays([b[c].fillna("").astype(object)
@@ -314,7 +323,8 @@ class ContactPolicy(Segments):
         cand = candidate_zones(b.loc[known].reset_index()).reindex(ids)
         zones = _objects([(tz, z) if isinstance(z, tuple) else (None, ()) for tz, z in
                           zip(b["timezone"], cand, strict=True)])
-        sig, table = self._windows(zones[known], b["inconvenient_hours"].to_numpy(dtype=object)[known], now)
+        sig, table = self._windows(zones[known], b["inconvenient_hours"].to_numpy(dtype=object)[known], now,
+                                   calendar, calendar.codes(ids[known]))
         sig_all = np.full(len(ids), -1, dtype=np.int64)
         sig_all[known] = sig
         lang = b["language"].fillna("en").astype(str).str.split("-").str[0].to_numpy(dtype=object, copy=True)

@@ -44,6 +44,12 @@ class Plans:
     hardship : Series, optional
         The hardship evidence the planner saw, in words, indexed by ``borrower_id`` ("" for
         none): :func:`check_plans` checks a plans object against it by default.
+    holidays : list, optional
+        The caller's public holidays, or None for the ``holidays`` package's (check_plans uses
+        the same by default).
+    holiday_source : Series, optional
+        Which public holidays each borrower's plan avoids, in words, indexed by ``borrower_id``
+        (the audit of ``blocked_days`` rules says it).
     """
 
     steps: pd.DataFrame
@@ -52,6 +58,8 @@ class Plans:
     flags: pd.DataFrame
     now: pd.Timestamp
     hardship: pd.Series | None = None
+    holidays: list | None = None
+    holiday_source: pd.Series | None = None
 
     def __len__(self) -> int:
         return int(self.steps["borrower_id"].nunique())
@@ -154,6 +162,9 @@ class Plans:
             applies = has["call"]
         elif kind in _TIME_KINDS:
             applies = has["timed"]
+            if kind == "blocked_days" and rule.params["public_holidays"] and self.holiday_source is not None:
+                source = self.holiday_source.reindex(ids).fillna("").astype(str).to_numpy(dtype=object)
+                text = np.where(source != "", text + "; public holidays: " + source, text)
             detail = np.where(windows.to_numpy() != "", text + "; planned: " + windows.to_numpy(), text)
         elif kind == "forbearance_first":
             applies = ids.isin(contact.loc[contact["action"].isin(rule.params["escalations"]), "borrower_id"])
