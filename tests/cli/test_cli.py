@@ -27,6 +27,9 @@ def test_version_and_help():
     for command in ("generate", "validate", "train", "score", "report", "explain", "demo"):
         assert command in out.stdout
     assert run().returncode == 2
+    root = subprocess.run([sys.executable, "-m", "riskscore", "--version"], capture_output=True, text=True,
+                          timeout=120, check=False)  # python -m riskscore works as well
+    assert root.returncode == 0 and root.stdout.strip() == f"riskscore {riskscore.__version__}"
 
 
 def test_usage_error_exits_2():
