@@ -44,7 +44,8 @@ class Run:
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
         self.manifest: RunManifest = _read_manifest(self.folder)
-        missing = [n for n in OUTPUTS if not (self.folder / f"{n}.parquet").is_file()]
+        # a file (local engine) or a folder of parts (Spark's writer)
+        missing = [n for n in OUTPUTS if not (self.folder / f"{n}.parquet").exists()]
         if missing:
             raise ContractError(f"'{self.folder}' is not a complete run: it lacks "
                                 f"{', '.join(f'{n}.parquet' for n in missing)} (was the run interrupted? run the same "
