@@ -315,9 +315,6 @@ EXTRA = [("installments", "reason"), ("installments", "check"), ("installments",
          ("contacts", "_row")]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18: an extra input column named like riskscore's own (reason, check, "
-                   "column: pandas 'columns overlap' in quarantine; _row: Arrow 'duplicate field names' in read_chunk) "
-                   "stops the run")
 @pytest.mark.parametrize(("table", "column"), EXTRA, ids=[f"{t}.{c}" for t, c in EXTRA])
 def test_extra_columns_named_like_riskscore_own_are_ignored(table, column, fuzz_world, tmp_path):
     """An extract's extra column may carry any name, including those riskscore uses inside."""

@@ -92,3 +92,11 @@ def test_the_data_date_ignores_an_implausible_payment_date():
     good, rejects = quarantine(df, "installments", warn_above=1.0)
     assert set(good["borrower_id"]) == {"b1"}
     assert rejects.loc[3, "check"] == "date_out_of_range"
+
+
+def test_input_columns_named_like_the_failure_fields_are_replaced_in_rejects():
+    df = _installments().assign(reason="ours", check="x", column="y")
+    df.loc[4, "amount_due"] = -1.0
+    good, rejects = quarantine(df, "installments", warn_above=1.0)
+    assert rejects.loc[4, ["column", "check"]].tolist() == ["amount_due", "greater_than_or_equal_to(0)"]
+    assert (good["reason"] == "ours").all()

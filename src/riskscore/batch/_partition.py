@@ -133,6 +133,8 @@ def partition(inputs: dict[str, Path], folder: Path, n_buckets: int, *, batch_ro
             if "borrower_id" not in table.column_names:
                 raise ValueError(f"The {name} input '{path}' has no borrower_id column.")
             ids = table.column("borrower_id")
+            if ROW in table.column_names:  # an input column named like ours: not a contract column, dropped
+                table = table.drop_columns([ROW])
             table = table.append_column(ROW, pa.array(np.arange(rows, rows + table.num_rows, dtype=np.int64)))
             h = borrower_hash(ids)
             spill.write(table, bucket_of(h, n_buckets))

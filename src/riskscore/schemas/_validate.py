@@ -37,6 +37,8 @@ from riskscore.schemas._tables import (
 __all__ = ["contract_columns", "quarantine", "validate_borrowers", "validate_contacts", "validate_installments"]
 
 Table = Literal["installments", "borrowers", "contacts"]
+#: The columns ``quarantine`` adds to its rejects (an input column of the same name is replaced).
+_FAILURE_FIELDS = ("reason", "column", "check")
 _SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
     "installments": InstallmentsSchema, "borrowers": BorrowersSchema, "contacts": ContactsSchema,
 }
@@ -288,7 +290,8 @@ def quarantine(
         The passing rows, typed as ``validate_<table>`` returns them.
     rejects : pandas.DataFrame
         The rejected rows as they came in, plus ``reason``, ``column`` and ``check`` (several
-        failures of one row are joined with ``"; "``).
+        failures of one row are joined with ``"; "``; an input column of one of these names is
+        replaced).
 
     Raises
     ------
@@ -322,7 +325,8 @@ def quarantine(
     ids = id_text(df["borrower_id"])[0]  # the ids as the contract reads them (1.0 and "1" are one borrower)
     bad_ids = ids[rejected].dropna().unique()
     whole = ids.isin(bad_ids).to_numpy()
-    rejects = df.loc[rejected | whole].copy()
+    # the failure's reason, column and check replace input columns of those names (an extract may have any)
+    rejects = df.loc[rejected | whole].drop(columns=list(_FAILURE_FIELDS), errors="ignore")
     per_row = failures.groupby("index", sort=False).agg(
         {"reason": "; ".join, "column": lambda c: "; ".join(dict.fromkeys(map(str, c))),
          "check": lambda c: "; ".join(dict.fromkeys(map(str, c)))})
