@@ -56,6 +56,7 @@ from riskscore.schemas import (
 __all__ = ["PLAN_COLUMNS", "VIOLATION_COLUMNS", "Checker", "check_plans"]
 
 VIOLATION_COLUMNS = ["borrower_id", "step", "rule_id", "why"]
+_NO_HITS = pd.DataFrame({k: pd.Series(dtype=object if k != "step" else np.int64) for k in VIOLATION_COLUMNS})
 _REQUIRED = ["borrower_id", "step", "action", "channel", "recipient", "window_start_utc", "window_end_utc",
              "language", "message", "rationale"]
 def _ns(values: object) -> np.ndarray:
@@ -212,9 +213,11 @@ class Checker(ConsentRules, CountRules):
 
     @staticmethod
     def _hits(frame: pd.DataFrame, mask: np.ndarray, rule_id: str, why: Iterable[str]) -> pd.DataFrame:
-        hit = frame.loc[mask]
-        return pd.DataFrame({"borrower_id": hit["borrower_id"].to_numpy(), "step": hit["step"].to_numpy(),
-                             "rule_id": rule_id, "why": list(why)})
+        rows = np.flatnonzero(mask)
+        if not len(rows):  # the usual case: no frame to slice
+            return _NO_HITS
+        return pd.DataFrame({"borrower_id": frame["borrower_id"].to_numpy()[rows],
+                             "step": frame["step"].to_numpy()[rows], "rule_id": rule_id, "why": list(why)})
 
     def _structure(self, s: pd.DataFrame, contact: np.ndarray, windowed: np.ndarray) -> pd.DataFrame:
         unknown = contact & (s["b"].to_numpy() < 0)
@@ -262,18 +265,22 @@ class Checker(ConsentRules, CountRules):
 
     def _review_flag(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
         flag = rule.params["flag"]
-        flagged = self._flag(s, flag)
-        what = np.where(flagged, f"{flag} is set", "hardship evidence")
-        if rule.params["hardship_evidence"]:  # any hardship evidence the caller saw, flag or not
-            flagged = flagged | self._per_borrower(s, self.hardship)
-        bad = flagged & s["action"].isin(CONTACT_ACTIONS).to_numpy()
-        out = self._hits(s, bad, rule.id, [f"{w}: human review before any contact, no automated contact"
-                                           for w in what[bad]])
-        has_review = s.loc[flagged].groupby("borrower_id")["action"].agg(lambda a: (a == "human_review").any())
-        missing = has_review.index[~has_review.to_numpy(dtype=bool)]
-        said = pd.Series(what, index=s["borrower_id"]).groupby(level=0).first()
-        extra = pd.DataFrame({"borrower_id": missing, "step": 0, "rule_id": rule.id,
-                              "why": [f"{said.get(b, flag)}: the plan needs a human_review step" for b in missing]})
+        on = self._flag(s, flag)
+        flagged = on | self._per_borrower(s, self.hardship) if rule.params["hardship_evidence"] else on
+        rows = np.flatnonzero(flagged)
+        if not len(rows):
+            return _NO_HITS
+        what = np.where(on[rows], f"{flag} is set", "hardship evidence")  # evidence: any the caller saw
+        action = s["action"].to_numpy()[rows]
+        bad = np.isin(action, CONTACT_ACTIONS)
+        ids = s["borrower_id"].to_numpy()[rows]
+        out = pd.DataFrame({"borrower_id": ids[bad], "step": s["step"].to_numpy()[rows][bad], "rule_id": rule.id,
+                            "why": [f"{w}: human review before any contact, no automated contact" for w in what[bad]]})
+        reviewed = set(ids[action == "human_review"])
+        missing = dict(zip(ids, what, strict=True))
+        extra = pd.DataFrame({"borrower_id": [b for b in missing if b not in reviewed], "step": 0, "rule_id": rule.id,
+                              "why": [f"{w}: the plan needs a human_review step" for b, w in missing.items()
+                                      if b not in reviewed]})
         return pd.concat([out, extra], ignore_index=True)
 
     # -- channels ------------------------------------------------------------------------------------
