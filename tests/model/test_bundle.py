@@ -122,6 +122,11 @@ def test_the_model_card_shows_score_bands_and_information_values(tmp_path):
     assert metrics["gini"] == pytest.approx(2 * metrics["auc"] - 1, abs=1e-12)
     assert sum(b["rows"] for b in metrics["score_bands"]) == metrics["rows_known_at_horizon"]
     assert set(metrics["information_value"]) == set(model.feature_names_in_)
+    # the drift reference is one cross-section: the latest as-of dates, at least REFERENCE_MIN_ROWS rows
+    ref = report["reference"]
+    assert ref["as_of"][-1] == report["training_window"].split("..")[-1]
+    assert ref["rows"] >= 1_000 or len(ref["as_of"]) > 1
+    assert set(ref["columns"]) == {*model.feature_names_in_, "likelihood"}
     save_bundle(model, tmp_path / "b", metrics=metrics, label_definition=report["label_definition"],
                 training_window=report["training_window"], reference=report["reference"],
                 feature_builder=report["feature_builder"])

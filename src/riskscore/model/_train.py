@@ -84,6 +84,32 @@ def evaluate(model: RepaymentModel, X: pd.DataFrame, y: np.ndarray, *, groups: n
     return out
 
 
+#: The fewest rows a drift reference is built from (latest as-of dates are added until reached).
+REFERENCE_MIN_ROWS = 1_000
+
+
+def _reference(test: pd.DataFrame, Xs: pd.DataFrame, model: RepaymentModel) -> dict[str, Any]:
+    """The drift reference: one cross-section, the latest as-of date(s) of the test split.
+
+    A scoring run is one as-of date of the borrowers with something due. Pooling every as-of
+    date of training mixes young and old portfolios, so loan-age and count features look shifted
+    at every run (issue 20: 7 "major" flags on the demo). The latest as-of date is the population
+    the model was last evaluated on and the closest to the runs that follow; earlier dates are
+    added, latest first, until :data:`REFERENCE_MIN_ROWS` rows (deciles need a few hundred rows
+    each to be stable).
+    """
+    as_of = test["as_of"].to_numpy()
+    dates = np.sort(np.unique(as_of))[::-1]
+    counts = pd.Series(as_of).value_counts()
+    taken = np.cumsum([counts[d] for d in dates])
+    first = dates[min(int(np.searchsorted(taken, REFERENCE_MIN_ROWS)), len(dates) - 1)]
+    rows = as_of >= first
+    X = Xs.iloc[np.flatnonzero(rows)]
+    ref = reference_distribution(X.assign(likelihood=model.likelihood(X)))
+    ref["as_of"] = [str(pd.Timestamp(d).date()) for d in sorted(np.unique(as_of[rows]))]
+    return ref
+
+
 def information_values(X: pd.DataFrame, y: np.ndarray, likelihood_days: int) -> dict[str, float]:
     """IV of every feature for "repaid within ``likelihood_days``" on rows known at that horizon, largest first.
 
@@ -150,8 +176,9 @@ def train(
     model : RepaymentModel
     report : dict
         ``metrics`` (on the test part), ``label_definition``, ``training_window``, ``rows`` and
-        ``reference`` (the training distribution of every feature and the likelihood, for
-        :func:`~riskscore.model.save_bundle` and the PSI of scoring runs) and ``feature_builder``
+        ``reference`` (the distribution of every feature and the likelihood on the latest as-of
+        date of the data, for :func:`~riskscore.model.save_bundle` and the PSI of scoring runs:
+        see :func:`_reference`) and ``feature_builder``
         (the builder of the features; pass it to ``save_bundle`` so the bundle records it).
 
     Examples
@@ -192,7 +219,7 @@ def train(
         "label_definition": snaps.attrs["label_definition"],
         "training_window": f"train {span(train_part)}, validation {span(valid)}, test {span(test)}",
         "rows": {"train": len(train_part), "valid": len(valid), "test": len(test)},
-        "reference": reference_distribution(Xt.assign(likelihood=fitted.likelihood(Xt))),
+        "reference": _reference(test, Xs, fitted),
         "feature_builder": builder,
     }
     return fitted, report
