@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riskscore import quarantine, validate_contacts, validate_installments
+from riskscore import DataQualityWarning, quarantine, validate_contacts, validate_installments
 from riskscore.schemas import DATE_MAX, DATE_MIN, calendar_dates, id_text
 from riskscore.schemas._checks import installment_checks
 
@@ -100,3 +100,22 @@ def test_input_columns_named_like_the_failure_fields_are_replaced_in_rejects():
     good, rejects = quarantine(df, "installments", warn_above=1.0)
     assert rejects.loc[4, ["column", "check"]].tolist() == ["amount_due", "greater_than_or_equal_to(0)"]
     assert (good["reason"] == "ours").all()
+
+
+def test_day_first_text_dates_are_rejected_never_guessed():
+    # 03/02/2024 could be 3 February or 2 March: the contracts refuse it rather than pick one
+    df = _installments().astype({"due_date": object, "paid_date": object})
+    df["due_date"] = ["2024-01-01", "2024/02/01", "2024-03-01T00:00:00", "13/01/2024", "03/02/2024", "1 March 2024"]
+    with pytest.warns(DataQualityWarning, match="set aside 3 of 6 installments rows"):
+        good, bad = quarantine(df, "installments")
+    assert bad.index[bad["check"] == "date_format"].tolist() == [3, 4, 5]  # rejects keep the input's index
+    assert "YYYY-MM-DD" in bad.loc[bad["check"] == "date_format", "reason"].iloc[0]
+    assert set(good["borrower_id"]) == {"b1"}  # b2's rows all go: one bad row rejects the borrower
+    assert good["due_date"].tolist() == list(pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"]))
+
+
+def test_iso_text_dates_and_date_objects_still_read():
+    s = pd.Series(["2024-03-01", "2024-3-1", " 2024-03-01 ", dt.date(2024, 3, 1), "2024-03-01T00:00:00+08:00"],
+                  dtype=object)
+    assert calendar_dates(s).tolist() == [pd.Timestamp("2024-03-01")] * 5
+    assert calendar_dates(pd.Series(["01/03/2024", "March 1, 2024"], dtype=object)).isna().all()

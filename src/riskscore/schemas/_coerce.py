@@ -35,6 +35,11 @@ _ID_CHECKS = (
 )
 
 _TZ_SUFFIX = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+#: Text dates are read only in ISO 8601's year-first order (``2024-03-01``, ``2024/03/01``, with
+#: an optional time and zone). Day-first and month-first text (``01/03/2024``) is ambiguous: it is
+#: rejected as ``date_format``, never guessed (guessing swapped day and month in a lender's
+#: extract without a word).
+_ISO_DATE = re.compile(r"\d{4}([-/])\d{1,2}\1\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?\s*(Z|[+-]\d{2}:?\d{2})?")
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
 
@@ -163,8 +168,17 @@ def _parse_dates(s: pd.Series, aware: pd.Series, *, utc: bool) -> pd.Series:
     return out
 
 
-def _as_datetime(s: pd.Series, *, utc: bool) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
-    """Parse dates; return (typed, unreadable, wrong time-zone awareness, out of range)."""
+def _not_iso_text(s: pd.Series) -> pd.Series:
+    """Cells holding text that is not a year-first ISO 8601 date (see :data:`_ISO_DATE`)."""
+    if s.dtype.kind in "Mm" or isinstance(s.dtype, pd.DatetimeTZDtype):
+        return pd.Series(False, index=s.index)
+    return _per_distinct(s, lambda v: isinstance(v, str) and _ISO_DATE.fullmatch(v.strip()) is None).astype(bool)
+
+
+def _as_datetime(s: pd.Series, *, utc: bool) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Parse dates; return (typed, unreadable, wrong time-zone awareness, out of range, not ISO text)."""
+    not_iso = _not_iso_text(s) & s.notna()
+    s = s.where(~not_iso)
     aware = _has_tz(s) & s.notna()
     wrong_tz = (~aware & s.notna()) if utc else pd.Series(False, index=s.index)
     ok = s.notna() & ~wrong_tz
@@ -172,7 +186,7 @@ def _as_datetime(s: pd.Series, *, utc: bool) -> tuple[pd.Series, pd.Series, pd.S
     lo, hi = (DATE_MIN.tz_localize("UTC"), DATE_MAX.tz_localize("UTC")) if utc else (DATE_MIN, DATE_MAX)
     out_of_range = parsed.notna() & ((parsed < lo) | (parsed >= hi))
     out = parsed.where(~out_of_range).astype("datetime64[ns, UTC]" if utc else "datetime64[ns]")
-    return out, ok & parsed.isna(), wrong_tz, out_of_range.astype(bool)
+    return out, ok & parsed.isna(), wrong_tz, out_of_range.astype(bool), not_iso
 
 
 def calendar_dates(s: pd.Series) -> pd.Series:
@@ -229,7 +243,11 @@ def coerce_frame(table: str, df: pd.DataFrame, schema: pa.DataFrameSchema) -> tu
             out, found = _id_failures(table, df, name, raw)
             failures.extend(found)
         elif kind in ("date", "utc"):
-            out, bad, wrong_tz, beyond = _as_datetime(raw, utc=kind == "utc")
+            out, bad, wrong_tz, beyond, not_iso = _as_datetime(raw, utc=kind == "utc")
+            failures.append(failures_from_mask(
+                table, df, not_iso, column=name, check="date_format",
+                reason=f"{name} must be an ISO 8601 date, year first (YYYY-MM-DD); day-first or month-first "
+                       "text such as 01/03/2024 is ambiguous and never guessed: convert the column in the extract"))
             failures.append(failures_from_mask(
                 table, df, bad, column=name, check=f"coerce_dtype('{col.dtype}')",
                 reason=f"{name} cannot be read as {kind}"))
