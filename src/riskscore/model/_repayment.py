@@ -275,7 +275,10 @@ class RepaymentModel(BaseEstimator):
                                  min_child_samples=self.min_child_samples, interval_edges=DEFAULT_EDGES,
                                  monotone_constraints=mono,
                                  early_stopping_rounds=self.early_stopping_rounds if eval_set is not None else None,
-                                 max_rows=5_000_000, random_state=self.random_state)
+                                 max_rows=5_000_000, random_state=self.random_state,
+                                 # the settings this head was validated with inside RepaymentModel (HazardGBM's
+                                 # own defaults were chosen for it alone, on the survival panel); the split is ours
+                                 subsample=1.0, colsample_bytree=1.0, reg_lambda=0.0, validation_fraction=None)
         self.timing_.fit(X, y, eval_set=(Xv, eval_set[1]) if eval_set is not None else None)
         self.calibrator_ = None
         if eval_set is not None and self.calibration != "none":
