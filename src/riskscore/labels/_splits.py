@@ -144,6 +144,7 @@ class BorrowerTimeSplit(BaseCrossValidator):
         self.test_size = test_size
         self.embargo_days = embargo_days
         self.random_state = random_state
+        self._check()  # not an estimator (nothing to fit): checked when made, as ContactPolicy is
 
     def get_n_splits(self, X: object = None, y: object = None, groups: object = None) -> int:
         """The number of folds, ``n_splits``."""

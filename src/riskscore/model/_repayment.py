@@ -154,6 +154,7 @@ class RepaymentModel(BaseEstimator):
     ...     print(err)
     The 'likelihood_days' parameter of RepaymentModel must be an int among
     {1, 2, 3, 4, 5, 7, 10, 14, 21, 30, 45, 60, 75, 90}. Got 31 instead.
+
     It is not a scikit-learn *classifier* although it has ``predict_proba``: its ``y`` is a
     survival label, so scikit-learn must not stratify folds on it (it would treat every
     (event, time) pair as a class); model selection uses plain or :class:`BorrowerTimeSplit` folds.
