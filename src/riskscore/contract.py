@@ -94,7 +94,8 @@ _SCORES = pa.schema(
 )
 _PLANS = pa.schema([
     ("borrower_id", pa.string()), ("step", pa.int64()), ("action", pa.string()), ("channel", pa.string()),
-    ("recipient", pa.string()), ("window_start_utc", _UTC), ("window_end_utc", _UTC),
+    ("recipient", pa.string()), ("destination", pa.string()), ("loan_ids", pa.string()),
+    ("window_start_utc", _UTC), ("window_end_utc", _UTC),
     ("local_timezone", pa.string()), ("window_start_local", pa.string()), ("window_end_local", pa.string()),
     ("local_windows", pa.string()), ("template_id", pa.string()), ("language", pa.string()), ("tone", pa.string()),
     ("message", pa.string()), ("rationale", pa.string()), ("day", pa.int64()), ("segment", pa.string()),
@@ -112,9 +113,12 @@ OUTPUTS: dict[str, pa.Schema] = {"scores": _SCORES, "plans": _PLANS, "audit": _A
 #: The columns of a plan step that the rules check (one row per step; ``step`` counts from 1 within a
 #: borrower's plan, in time order). Windows are ``[start, end)``; ``window_*_local`` are
 #: ``YYYY-MM-DD HH:MM`` wall-clock times in ``local_timezone`` (the borrower's ``timezone``), and
-#: ``local_windows`` gives the window in every candidate zone. No-contact steps (``none``,
-#: ``human_review``) have no channel or window. The planner adds ``day`` and ``segment``, the job
-#: the ``profile`` and its ``profile_version``.
+#: ``local_windows`` gives the window in every candidate zone; every instant of the window is
+#: allowed (the send window). ``destination`` is the opaque id of the number or address used
+#: (from the borrowers' ``destinations``; null when the table gives none) and ``loan_ids`` the
+#: debts the step concerns, comma-separated (null: every debt of the borrower). No-contact steps
+#: (``none``, ``human_review``) have no channel or window. The planner adds ``day`` and
+#: ``segment``, the job the ``profile`` and its ``profile_version``.
 PLAN_COLUMNS: list[str] = [c for c in _PLANS.names if c not in ("day", "segment", "profile", "profile_version")]
 #: The columns of a plan's rule audit (one row per borrower and rule).
 AUDIT_COLUMNS: list[str] = list(_AUDIT.names)

@@ -32,6 +32,8 @@ ZONES = ["America/New_York", "America/Los_Angeles", "America/St_Johns", "Europe/
 CHANGES = ["2026-03-08 07:00", "2026-03-29 01:00", "2026-04-05 02:00", "2026-04-05 03:00", "2026-09-06 04:00",
            "2026-09-27 01:00", "2026-10-04 02:00", "2026-10-25 01:00", "2026-11-01 06:00", "2026-11-24 12:00"]
 N_EXAMPLES = int(os.environ.get("RISKSCORE_POLICY_EXAMPLES", "300"))
+#: the borrowers' numbers and addresses (opaque ids), or none (tables made before issue 19)
+DESTINATIONS = ["", "", "call:p1,call:p2,sms:m1,email:e1", "call:p1,sms:p1,sms:m1"]
 
 
 def _subset(draw, items, max_size=None):
@@ -62,7 +64,9 @@ def worlds(draw):
             "timezone_candidates": _subset(draw, ZONES, 2), "channels_allowed": allowed,
             "preferred_channel": draw(st.one_of(st.none(), st.sampled_from(CHANNELS))) if allowed else None,
             "language": draw(st.sampled_from(["en", "zh", "zh-CN", "fr"])),
-            "opt_outs": _subset(draw, CHANNELS, 2), "consents": _consents(draw, now),
+            "opt_outs": ",".join(x for x in (_subset(draw, CHANNELS, 2), draw(st.sampled_from(["", "", "call:p1",
+                                                                                               "sms:m1"]))) if x),
+            "consents": _consents(draw, now), "destinations": draw(st.sampled_from(DESTINATIONS)),
             "inconvenient_hours": draw(st.sampled_from(["", f"{start:02d}:00-{(start + 3) % 24:02d}:30"])),
             **{f: draw(st.booleans()) if draw(st.integers(0, 5)) == 0 else False for f in BORROWER_FLAGS},
         })
@@ -72,16 +76,20 @@ def worlds(draw):
             log.append({"borrower_id": bid, "contacted_at": now - pd.Timedelta(minutes=5 * k),
                         "channel": draw(st.sampled_from(CHANNELS)), "outcome": draw(st.sampled_from(OUTCOMES)),
                         "direction": draw(st.sampled_from(["outbound", "outbound", "inbound"])),
-                        "loan_id": draw(st.sampled_from([None, "L1", "L2"]))})
+                        "loan_id": draw(st.sampled_from([None, "L1", "L2"])),
+                        "destination": draw(st.sampled_from([None, None, "p1", "p2", "m1"]))})
         for minutes in draw(st.lists(st.integers(50 * 1440, 70 * 1440), max_size=2)):  # consents ~60 days old
             log.append({"borrower_id": bid, "contacted_at": now - pd.Timedelta(minutes=minutes), "channel": "sms",
                         "outcome": draw(st.sampled_from(["consent", "consent", "consent_revoked", "opt_out"])),
-                        "direction": "inbound", "loan_id": None})
+                        "direction": "inbound", "loan_id": None,
+                        "destination": draw(st.sampled_from([None, "m1"]))})
     ids = pd.Index([r["borrower_id"] for r in rows] + (["ghost"] if draw(st.booleans()) else []), name="borrower_id")
     scores = pd.DataFrame({"likelihood": draw(st.lists(st.floats(0, 1), min_size=len(ids), max_size=len(ids))),
                            "amount_at_risk": draw(st.lists(st.floats(0, 1e4), min_size=len(ids),
                                                            max_size=len(ids))),
-                           "hardship_signal": draw(st.lists(st.booleans(), min_size=len(ids), max_size=len(ids)))},
+                           "hardship_signal": draw(st.lists(st.booleans(), min_size=len(ids), max_size=len(ids))),
+                           "loan_ids": draw(st.lists(st.sampled_from([None, "L1", "L1,L2"]), min_size=len(ids),
+                                                     max_size=len(ids)))},
                           index=ids)
     codes = ["RS-PARTIAL", "RS-LATE-HIST", "RS-ARREARS"]
     reasons = pd.DataFrame({"row": list(ids), "direction": "adverse", "rank": 1,
@@ -107,8 +115,12 @@ def _fresh_everywhere(steps, borrowers, log, profile):
         column = borrowers.set_index("borrower_id")["consents"]
         for row in steps.loc[steps["channel"] == "sms"].itertuples():
             mine = log.loc[(log["borrower_id"] == row.borrower_id) & (log["channel"] == "sms")] if log is not None \
-                else pd.DataFrame(columns=["contacted_at", "outcome", "direction"])
-            revoked = mine.loc[mine["outcome"].isin(["consent_revoked", "opt_out"]), "contacted_at"].max()
+                else pd.DataFrame(columns=["contacted_at", "outcome", "direction", "destination"])
+            # a revocation of the channel or of any number counts; evidence of the channel or of the step's number
+            revoked = mine.loc[mine["outcome"].isin(["consent_revoked", "opt_out"])
+                               & (mine["destination"].isna() | (mine["destination"] == row.destination)
+                                  | pd.isna(row.destination)), "contacted_at"].max()
+            mine = mine.loc[mine["destination"].isna() | (mine["destination"] == row.destination)]
             kinds = mine["outcome"].eq("consent")
             if rule.params["consumer_use_counts"]:
                 kinds |= mine["direction"].eq("inbound") & ~mine["outcome"].isin(["consent_revoked", "opt_out"])

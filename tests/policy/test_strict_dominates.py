@@ -3,7 +3,7 @@
 For every rule kind a profile shares with ``strict_v1``, a plan step that breaks a rule of that
 kind under the profile also breaks a rule of that kind under ``strict_v1``. The plans are random
 (not the planner's: a planner's plans pass its own profile, which would test nothing): random
-actions, channels, recipients, windows of 15 minutes to 5 hours from now over 9 days (across
+actions, channels, recipients, destinations, debts, windows of 15 minutes to 5 hours from now over 9 days (across
 clock changes and midnight), rendered templates of any profile with or without a forbidden
 phrase, for the random borrowers and contact logs of ``test_property.worlds``.
 
@@ -68,13 +68,16 @@ def random_plans(draw, ids: list[str], now: pd.Timestamp) -> pd.DataFrame:
             rows.append({
                 "borrower_id": bid, "step": n, "action": action, "channel": channel,
                 "recipient": draw(st.sampled_from(["borrower"] * 5 + ["contact_list"])),
+                "destination": draw(st.sampled_from([None, None, "p1", "p2", "m1"])),
+                "loan_ids": draw(st.sampled_from([None, "L1", "L1,L2"])),
                 "window_start_utc": start,
                 "window_end_utc": start + pd.Timedelta(minutes=draw(st.sampled_from([15, 30, 60, 120, 300]))),
                 "language": language, "message": _message(draw, action, channel, language),
                 "rationale": draw(st.sampled_from(["because", "because", " "])),
             })
-    frame = pd.DataFrame(rows, columns=["borrower_id", "step", "action", "channel", "recipient", "window_start_utc",
-                                        "window_end_utc", "language", "message", "rationale"])
+    frame = pd.DataFrame(rows, columns=["borrower_id", "step", "action", "channel", "recipient", "destination",
+                                        "loan_ids", "window_start_utc", "window_end_utc", "language", "message",
+                                        "rationale"])
     for col in ("window_start_utc", "window_end_utc"):
         frame[col] = pd.to_datetime(frame[col], utc=True)
     return frame

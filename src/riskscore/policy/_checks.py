@@ -59,6 +59,10 @@ VIOLATION_COLUMNS = ["borrower_id", "step", "rule_id", "why"]
 _NO_HITS = pd.DataFrame({k: pd.Series(dtype=object if k != "step" else np.int64) for k in VIOLATION_COLUMNS})
 _REQUIRED = ["borrower_id", "step", "action", "channel", "recipient", "window_start_utc", "window_end_utc",
              "language", "message", "rationale"]
+#: Columns a plan may omit (plans made before issue 19): null = the channel as a whole / every debt.
+_OPTIONAL = ["destination", "loan_ids"]
+
+
 def _ns(values: object) -> np.ndarray:
     """UTC nanoseconds of timestamps (tz-aware, or naive read as UTC)."""
     return pd.DatetimeIndex(pd.to_datetime(values, utc=True)).as_unit("ns").asi8
@@ -79,6 +83,9 @@ def _steps_frame(plans: object) -> pd.DataFrame:
     if dup.any():
         raise PolicyError(f"plans: (borrower_id, step) must be unique; rows {list(steps.index[dup][:3])} repeat")
     out = steps[_REQUIRED].reset_index(drop=True).copy()
+    for col in _OPTIONAL:
+        out[col] = steps[col].to_numpy(dtype=object) if col in steps else None
+        out[col] = out[col].where(out[col].map(lambda v: isinstance(v, str) and v != ""), None)
     for col in ("window_start_utc", "window_end_utc"):
         out[col] = pd.to_datetime(out[col], utc=True)
     return out
@@ -142,10 +149,10 @@ class Checker(ConsentRules, CountRules):
 
     # -- the log ---------------------------------------------------------------------------------
     def _prepare_log(self, contacts: pd.DataFrame | None) -> pd.DataFrame:
-        cols = ["b", "channel", "outcome", "direction", "loan_id", "t", "lo", "hi"]
+        cols = ["b", "channel", "outcome", "direction", "loan_id", "destination", "t", "lo", "hi"]
         if contacts is None or len(contacts) == 0:
-            return pd.DataFrame({c: pd.Series(dtype=object if c in ("channel", "outcome", "direction", "loan_id")
-                                              else np.int64) for c in cols})
+            return pd.DataFrame({c: pd.Series(dtype=object if c in ("channel", "outcome", "direction", "loan_id",
+                                                                   "destination") else np.int64) for c in cols})
         c = contacts.copy()
         for col, default in OPTIONAL_COLUMNS["contacts"].items():
             if col not in c:
@@ -155,6 +162,8 @@ class Checker(ConsentRules, CountRules):
         out = pd.DataFrame({"b": b[b >= 0].astype(np.int64), "channel": c["channel"].to_numpy(),
                             "outcome": c["outcome"].to_numpy(), "direction": c["direction"].to_numpy(),
                             "loan_id": c["loan_id"].to_numpy(dtype=object),
+                            "destination": c["destination"].astype(object).where(c["destination"].notna(), None)
+                            .to_numpy(dtype=object),
                             "t": _ns(c["contacted_at"])})
         out["lo"], out["hi"] = zone_days(out["t"].to_numpy(), self.zones.to_numpy()[out["b"].to_numpy()])
         return out
@@ -223,12 +232,21 @@ class Checker(ConsentRules, CountRules):
         unknown = contact & (s["b"].to_numpy() < 0)
         no_window = contact & ~windowed
         no_channel = contact & s["channel"].isna().to_numpy()
+        named = contact & s["destination"].notna().to_numpy() & (s["b"].to_numpy() >= 0)
+        stranger = np.zeros(len(s), dtype=bool)
+        if named.any():
+            listed = self.destinations_of(s.loc[named])
+            stranger[np.flatnonzero(named)] = [d not in ids for d, ids in zip(s["destination"][named], listed,
+                                                                               strict=True)]
         return pd.concat([
             self._hits(s, unknown, "PLAN-BORROWER", ["a contact step for a borrower missing from the borrowers "
                                                      "table (flags and channels unknown)"] * int(unknown.sum())),
             self._hits(s, no_window, "PLAN-WINDOW", ["a contact step needs a window with end after start"]
                        * int(no_window.sum())),
             self._hits(s, no_channel, "PLAN-CHANNEL", ["a contact step needs a channel"] * int(no_channel.sum())),
+            self._hits(s, stranger, "PLAN-DESTINATION", [f"destination {d!r} is not one of the borrower's for {ch}"
+                                                         for d, ch in zip(s["destination"][stranger],
+                                                                          s["channel"][stranger], strict=True)]),
         ], ignore_index=True)
 
     def _per_zone(self, c: pd.DataFrame) -> pd.DataFrame:

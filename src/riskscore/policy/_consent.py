@@ -23,7 +23,7 @@ import pandas as pd
 from riskscore.policy._arrays import date_text
 from riskscore.policy._clock import DAY_NS
 from riskscore.policy._profile import Rule
-from riskscore.schemas import EVENT_OUTCOMES, parse_consents
+from riskscore.schemas import EVENT_OUTCOMES, parse_addressed, parse_consents
 
 __all__ = ["NEVER", "ConsentRules"]
 
@@ -56,24 +56,115 @@ class ConsentRules:
     _cache: dict
     borrowers: pd.DataFrame
 
+    # -- the borrowers' numbers and addresses -----------------------------------------------------------
+    def _addresses(self) -> tuple[np.ndarray, list[dict[str, tuple[str, ...]]], list[frozenset], list[frozenset]]:
+        """Per borrower row, a code; per code: the destination ids by channel (in order of preference),
+        the (channel, id) pairs opted out in the ``opt_outs`` column, and the channels with any."""
+        if "addresses" not in self._cache:
+            pairs = pd.MultiIndex.from_arrays([self.borrowers["destinations"].astype(object),
+                                               self.borrowers["opt_outs"].astype(object)])
+            codes, uniques = pd.factorize(pairs, use_na_sentinel=False)
+            ids, out, some = [], [], []
+            for dest, opt in uniques:
+                by_channel: dict[str, list[str]] = {}
+                for ch, ident in parse_addressed(dest):
+                    if ident is not None and ident not in by_channel.setdefault(ch, []):
+                        by_channel[ch].append(ident)
+                ids.append({ch: tuple(v) for ch, v in by_channel.items()})
+                named = frozenset((ch, ident) for ch, ident in parse_addressed(opt) if ident is not None)
+                out.append(named)
+                some.append(frozenset(ch for ch, _ in named))
+            self._cache["addresses"] = (np.asarray(codes, dtype=np.int64), ids, out, some)
+        return self._cache["addresses"]
+
+    def destinations_of(self, c: pd.DataFrame) -> list[tuple[str, ...]]:
+        """Per step (columns ``b`` and ``channel``): the borrower's destination ids for its channel."""
+        codes, ids, _, _ = self._addresses()
+        return [ids[k].get(ch, ()) for k, ch in zip(codes[c["b"].to_numpy()], c["channel"], strict=True)]
+
+    def destination_for(self, c: pd.DataFrame) -> np.ndarray:
+        """Per step (columns ``b`` and ``channel``): the first destination id of the borrower for the
+        channel that is not opted out and, where a rule asks for consent, has some evidence of it
+        (the first listed when none is, so the checker says why); None when the borrowers table
+        lists none for the channel."""
+        listed = self.destinations_of(c)
+        out = np.full(len(c), None, dtype=object)
+        rows = [(i, d) for i, ds in enumerate(listed) for d in ds]
+        if not rows:
+            return out
+        pos = np.array([i for i, _ in rows], dtype=np.int64)
+        trial = pd.DataFrame({"b": c["b"].to_numpy()[pos], "channel": c["channel"].to_numpy()[pos],
+                              "destination": np.array([d for _, d in rows], dtype=object)})
+        refused = np.zeros(len(trial), dtype=bool)
+        for rule in self.profile.of_kind("medium_opt_out"):
+            refused |= self._opted_out(rule, trial)
+        for rule in self.profile.of_kind("channel_consent"):  # no consent evidence for the number at all
+            evidence, revoked, plain = self._evidence(rule, trial)
+            fresh = trial["channel"].isin(list(rule.params["fresh_days"])).to_numpy()
+            refused |= trial["channel"].isin(rule.params["channels"]).to_numpy() & (evidence == NEVER) & ~(
+                plain & ~fresh & (revoked == NEVER))
+        first_any: dict[int, str] = {}
+        first_ok: dict[int, str] = {}
+        for i, d, bad in zip(pos.tolist(), trial["destination"], refused, strict=True):
+            first_any.setdefault(i, d)
+            if not bad:
+                first_ok.setdefault(i, d)
+        for i, d in first_any.items():
+            out[i] = first_ok.get(i, d)
+        return out
+
+    def _column_opt_out(self, c: pd.DataFrame) -> np.ndarray:
+        """Whether the ``opt_outs`` column names the step's destination (``call:p2``); for a step
+        that names none, whether it names any destination of the channel (which one is unknown)."""
+        codes, _, named, some = self._addresses()
+        k = codes[c["b"].to_numpy()]
+        return np.fromiter(((ch, d) in named[i] if isinstance(d, str) else ch in some[i]
+                            for i, ch, d in zip(k, c["channel"], c["destination"], strict=True)),
+                           dtype=bool, count=len(c))
+
     # -- evidence ------------------------------------------------------------------------------------
-    def _last_events(self, outcomes: Iterable[str] | None = None, inbound_only: bool = False) -> pd.Series:
-        key = ("last", None if outcomes is None else tuple(outcomes), inbound_only)
+    def _last_events(self, outcomes: Iterable[str] | None = None, inbound_only: bool = False,
+                     scope: str = "channel") -> pd.Series:
+        """The latest event per (b, channel): of rows naming no destination (``scope="channel"``), of
+        all rows (``"any"``); or per (b, channel, destination) of rows naming one (``"destination"``)."""
+        key = ("last", None if outcomes is None else tuple(outcomes), inbound_only, scope)
         if key not in self._cache:
             log = self._log
             keep = log["outcome"].isin(list(outcomes)) if outcomes is not None else \
                 ~log["outcome"].isin(EVENT_OUTCOMES)
             if inbound_only:
                 keep &= log["direction"] == "inbound"
-            self._cache[key] = log.loc[keep].groupby(["b", "channel"])["t"].max()
+            if scope != "any":
+                keep &= log["destination"].notna() if scope == "destination" else log["destination"].isna()
+            by = ["b", "channel", "destination"] if scope == "destination" else ["b", "channel"]
+            self._cache[key] = log.loc[keep].groupby(by)["t"].max()
         return self._cache[key]
 
     @staticmethod
     def _lookup(last: pd.Series, c: pd.DataFrame) -> np.ndarray:
         if len(last) == 0:
             return np.full(len(c), NEVER)
-        idx = pd.MultiIndex.from_arrays([c["b"].to_numpy(), c["channel"].to_numpy()])
-        return last.reindex(idx).fillna(NEVER).to_numpy().astype(np.int64)
+        keys = [c["b"].to_numpy(), c["channel"].to_numpy()]
+        if last.index.nlevels == 3:
+            keys.append(c["destination"].to_numpy(dtype=object))
+        return last.reindex(pd.MultiIndex.from_arrays(keys)).fillna(NEVER).to_numpy().astype(np.int64)
+
+    def _when(self, outcomes: Iterable[str] | None, c: pd.DataFrame, *, prohibits: bool,
+              inbound_only: bool = False) -> np.ndarray:
+        """Per step: the latest such event about its channel as a whole or its destination. For a
+        step naming no destination, an event about any destination counts when the event
+        ``prohibits`` (an opt-out: the step might use that number), and never as evidence."""
+        out = self._lookup(self._last_events(outcomes, inbound_only), c)
+        if not self._log["destination"].notna().any():  # a log without destinations: nothing more
+            return out
+        named = c["destination"].notna().to_numpy()
+        if prohibits and (~named).any():
+            out[~named] = np.maximum(out[~named], self._lookup(self._last_events(outcomes, inbound_only, "any"),
+                                                               c.loc[~named]))
+        if named.any():
+            out[named] = np.maximum(out[named], self._lookup(
+                self._last_events(outcomes, inbound_only, "destination"), c.loc[named]))
+        return out
 
     def _column_consents(self, c: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Per step: the dated consent of the borrowers' ``consents`` column for its channel (ns or
@@ -93,12 +184,11 @@ class ConsentRules:
         """Per step: the latest consent evidence not revoked since (ns or NEVER), the latest
         revocation (ns or NEVER), and whether an undated consent in the column lists the channel."""
         dated, plain = self._column_consents(c)
-        consent = np.maximum(self._lookup(self._last_events(["consent"]), c), dated)
-        revoked = np.maximum(self._lookup(self._last_events(["consent_revoked"]), c),
-                             self._lookup(self._last_events(["opt_out"]), c))
+        consent = np.maximum(self._when(["consent"], c, prohibits=False), dated)
+        revoked = self._when(["consent_revoked", "opt_out"], c, prohibits=True)
         evidence = np.where(consent > revoked, consent, NEVER)
         if rule.params["consumer_use_counts"]:
-            used = self._lookup(self._last_events(None, inbound_only=True), c)
+            used = self._when(None, c, prohibits=False, inbound_only=True)
             evidence = np.maximum(evidence, np.where(used > revoked, used, NEVER))
         return evidence, revoked, plain
 
@@ -121,17 +211,18 @@ class ConsentRules:
 
     # -- rules ---------------------------------------------------------------------------------------
     def _opted_out(self, rule: Rule, c: pd.DataFrame) -> np.ndarray:
-        listed = self._member("opt_outs", c)
-        opt = self._lookup(self._last_events(["opt_out"]), c)
-        if rule.params["revoked_consent_opts_out"]:
-            opt = np.maximum(opt, self._lookup(self._last_events(["consent_revoked"]), c))
+        listed = self._member("opt_outs", c) | self._column_opt_out(c)
+        refusals = ["opt_out", "consent_revoked"] if rule.params["revoked_consent_opts_out"] else ["opt_out"]
+        opt = self._when(refusals, c, prohibits=True)
         if rule.params["consent_lifts_opt_out"]:
-            return listed | (opt > self._lookup(self._last_events(["consent"]), c))
+            return listed | (opt > self._when(["consent"], c, prohibits=False))
         return listed | (opt > NEVER)
 
     def _medium_opt_out(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
         bad = self._opted_out(rule, c)
-        return self._hits(c, bad, rule.id, [f"the borrower opted out of {ch}" for ch in c["channel"][bad]])
+        return self._hits(c, bad, rule.id, [f"the borrower opted out of {ch}" + (f" at {d}" if isinstance(d, str)
+                                                                                  else "")
+                                            for ch, d in zip(c["channel"][bad], c["destination"][bad], strict=True)])
 
     def _channel_consent(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
         p = rule.params

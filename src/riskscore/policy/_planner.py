@@ -64,7 +64,8 @@ _PLACED = ("reminder", "payment_link", "repayment_plan_offer", "hardship_referra
 _SCORES = pa.DataFrameSchema(
     {"likelihood": pa.Column(float, pa.Check.in_range(0.0, 1.0), nullable=False, coerce=True),
      "amount_at_risk": pa.Column(float, pa.Check.ge(0.0), nullable=False, coerce=True, required=False),
-     "hardship_signal": pa.Column(bool, nullable=False, coerce=True, required=False)},
+     "hardship_signal": pa.Column(bool, nullable=False, coerce=True, required=False),
+     "loan_ids": pa.Column(str, nullable=True, coerce=True, required=False)},
     index=pa.Index(str, unique=True, name="borrower_id", coerce=True), name="scores", strict=False)
 
 
@@ -298,7 +299,10 @@ class ContactPolicy(Segments):
         checker = Checker(self.profile, borrowers, contacts, holidays=self.holidays, hardship=hardship)
         value = np.asarray(self.call_value(scores), dtype=float)
         seg, why = self._segments(scores, b, known, hard, value)
-        ctx = self._context(b, known, ids, now, why, said, checker.calendar) | {"contacts": contacts}
+        ctx = self._context(b, known, ids, now, why, said, checker.calendar) | {
+            "contacts": contacts, "checker": checker,
+            "loans": (scores["loan_ids"].astype(object).where(scores["loan_ids"].notna(), None).to_numpy(dtype=object)
+                      if "loan_ids" in scores else np.full(len(ids), None, dtype=object))}
         accepted, events = self._place(checker, ctx, seg, value)
         steps = self._finish(checker, ctx, seg, accepted, events)
         flags = b[[f for f in b.columns if b[f].dtype == bool]]
@@ -425,7 +429,8 @@ class ContactPolicy(Segments):
         if not len(rows):
             return cand
         part = pd.DataFrame({"b": checker.borrowers.index.get_indexer(cand["borrower_id"].to_numpy()[rows]),
-                             "channel": cand["channel"].to_numpy()[rows]})
+                             "channel": cand["channel"].to_numpy()[rows],
+                             "destination": cand["destination"].to_numpy(dtype=object)[rows]})
         until = checker.consent_until(part) // MINUTE_NS * MINUTE_NS
         t0 = _ns_of(cand["window_start_utc"])[rows]
         t1 = _ns_of(cand["window_end_utc"])[rows]
@@ -471,9 +476,12 @@ class ContactPolicy(Segments):
         lang = ctx["lang"][bi]
         tid = [f"{t}.{c}" for t, c in zip(pend["template"], chan, strict=True)]
         t = np.array(win, dtype=np.int64).reshape(-1, 2)
+        checker = ctx["checker"]
+        where = pd.DataFrame({"b": checker.borrowers.index.get_indexer(ctx["ids"][bi]), "channel": chan})
         return pd.DataFrame({
             "bi": bi, "borrower_id": ctx["ids"][bi], "step": pend["stage"].to_numpy() + 1,
             "action": pend["action"].to_numpy(), "channel": chan, "recipient": "borrower",
+            "destination": checker.destination_for(where), "loan_ids": ctx["loans"][bi],
             "window_start_utc": pd.to_datetime(t[:, 0], utc=True), "window_end_utc": pd.to_datetime(t[:, 1], utc=True),
             "language": lang, "template_id": tid,
             "message": [self._message(ctx, i, lg) for i, lg in zip(tid, lang, strict=True)],
@@ -514,7 +522,8 @@ class ContactPolicy(Segments):
         stopped = np.isin(seg[bi], list(self.STEPS))
         why[stopped] = why[stopped] + "; every planned contact was stopped by the rules (see the audit)"
         extra = pd.DataFrame({"bi": bi, "borrower_id": ctx["ids"][bi], "action": action, "channel": None,
-                              "recipient": None, "window_start_utc": pd.NaT, "window_end_utc": pd.NaT,
+                              "recipient": None, "destination": None, "loan_ids": ctx["loans"][bi],
+                              "window_start_utc": pd.NaT, "window_end_utc": pd.NaT,
                               "language": ctx["lang"][bi], "template_id": None, "message": None, "rationale": why,
                               "day": 0, "stage": 0, "tone": None})
         extra["window_start_utc"] = pd.to_datetime(extra["window_start_utc"], utc=True)

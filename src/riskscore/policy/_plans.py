@@ -116,6 +116,7 @@ class Plans:
         }
         windows = (contact.loc[contact["channel"] != "letter"].groupby("borrower_id")["local_windows"]
                    .agg(" | ".join).reindex(ids).fillna(""))
+        has["targets"], has["calls_to"] = _targets(contact, ids)
         moved = self.events.loc[self.events["borrower_id"].isin(ids)].drop_duplicates(["borrower_id", "rule_id"])
         moved = moved.set_index(["borrower_id", "rule_id"])
         frames = []
@@ -139,6 +140,18 @@ class Plans:
             return np.full(len(ids), "", dtype=object)
         return self.hardship.reindex(ids).fillna("").astype(str).to_numpy(dtype=object)
 
+    def _flag_outcome(self, rule: Rule, ids: pd.Index, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        flag = rule.params["flag"]
+        on = self.flags[flag].reindex(ids).fillna(False).to_numpy(dtype=bool)
+        what = "no collection contact" if rule.kind == "block_flag" else "routed to human review"
+        said = np.where(on, f"{flag} is set: {what}", f"{flag} is not set")
+        if rule.kind == "review_flag" and rule.params["hardship_evidence"]:
+            seen = self._hardship_text(ids)
+            said = np.where(~on & (seen != ""), "hardship evidence (" + seen + "): " + what,
+                            np.where(~on, said + "; no hardship evidence", said))
+            on = on | (seen != "")
+        return np.where(on, "blocked", base), said
+
     def _rule_outcome(self, rule: Rule, ids: pd.Index, has: dict[str, np.ndarray], contact: pd.DataFrame,
                       windows: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         ok = "policy" if rule.uses_policy else "pass"
@@ -147,19 +160,13 @@ class Plans:
         detail = np.full(len(ids), text, dtype=object)
         kind = rule.kind
         if kind in ("block_flag", "review_flag"):
-            flag = rule.params["flag"]
-            on = self.flags[flag].reindex(ids).fillna(False).to_numpy(dtype=bool)
-            what = "no collection contact" if kind == "block_flag" else "routed to human review"
-            said = np.where(on, f"{flag} is set: {what}", f"{flag} is not set")
-            if kind == "review_flag" and rule.params["hardship_evidence"]:
-                seen = self._hardship_text(ids)
-                said = np.where(~on & (seen != ""), "hardship evidence (" + seen + "): " + what,
-                                np.where(~on, said + "; no hardship evidence", said))
-                on = on | (seen != "")
-            return np.where(on, "blocked", base), said
+            return self._flag_outcome(rule, ids, base)
         applies = has["contact"]
         if kind in _CALL_KINDS:
             applies = has["call"]
+            detail = _counted(rule, has["calls_to"], text, ids)
+        elif kind in ("medium_opt_out", "channel_consent", "channel_caps"):
+            detail = np.where(has["targets"] != "", text + "; planned: " + has["targets"], text)
         elif kind in _TIME_KINDS:
             applies = has["timed"]
             if kind == "blocked_days" and rule.params["public_holidays"] and self.holiday_source is not None:
@@ -175,3 +182,43 @@ class Plans:
         elif kind == "rationale":
             applies = np.ones(len(ids), dtype=bool)
         return np.where(applies, base, "not_applicable"), detail
+
+
+def _targets(contact: pd.DataFrame, ids: pd.Index) -> tuple[np.ndarray, pd.DataFrame]:
+    """Per borrower: each contact step's channel, destination and debts, in words; and the call
+    steps (borrower_id, destination, loan_ids) the counting rules speak of."""
+    if not len(contact):
+        return np.full(len(ids), "", dtype=object), contact
+    dest = contact["destination"] if "destination" in contact else pd.Series(None, index=contact.index)
+    loans = contact["loan_ids"] if "loan_ids" in contact else pd.Series(None, index=contact.index)
+    words = ("step " + contact["step"].astype(str) + ": " + contact["channel"].astype(str)
+             + np.where(dest.notna(), " to " + dest.astype(str), "")
+             + np.where(loans.notna(), " about " + loans.astype(str), " about every debt"))
+    text = words.groupby(contact["borrower_id"]).agg("; ".join).reindex(ids).fillna("")
+    calls = pd.DataFrame({"borrower_id": contact["borrower_id"], "destination": dest,
+                          "loan_ids": loans}).loc[(contact["channel"] == "call").to_numpy()]
+    return text.to_numpy(dtype=object), calls
+
+
+def _counted(rule: Rule, calls: pd.DataFrame, text: str, audited: pd.Index) -> np.ndarray:
+    """The detail of a counting rule for each audited borrower: what the calls were counted per."""
+    ids = calls["borrower_id"].unique() if len(calls) else []
+    unit = rule.params.get("unit", "person")
+    if unit == "person_x_debt":
+        named = calls.groupby("borrower_id")["loan_ids"].agg(lambda v: v.notna().all()) if len(calls) else None
+        how = {b: "counted per person and debt (the calls name their debts)" if named[b] else
+               "counted per person and debt; a call naming no debt counts for every debt" for b in ids}
+    elif unit == "destination":
+        named = calls.groupby("borrower_id")["destination"].agg(lambda v: v.notna().all()) if len(calls) else None
+        how = {b: "counted per number (destination ids of the borrowers table)" if named[b] else
+               "counted per number where known; the borrowers table gives no destination id for this "
+               "borrower's calls, so they are counted per person" for b in ids}
+    else:
+        how = dict.fromkeys(ids, "counted per person (all debts, all numbers)")
+    planned = (calls.assign(words=lambda f: np.where(f["destination"].notna(), "call to "
+                                                      + f["destination"].astype(str), "call")
+                            + np.where(f["loan_ids"].notna(), " about " + f["loan_ids"].astype(str),
+                                       " about every debt"))
+               .groupby("borrower_id")["words"].agg("; ".join)) if len(calls) else pd.Series(dtype=object)
+    said = {b: f"{text}; {how[b]}; planned: {planned[b]}" for b in ids}
+    return np.array([said.get(b, text) for b in audited], dtype=object)

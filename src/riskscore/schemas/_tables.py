@@ -27,6 +27,7 @@ __all__ = [
     "BorrowersSchema",
     "ContactsSchema",
     "InstallmentsSchema",
+    "parse_addressed",
     "parse_channels",
     "parse_consents",
     "parse_hours",
@@ -60,14 +61,15 @@ BORROWER_FLAGS: tuple[str, ...] = (
 OPTIONAL_COLUMNS: dict[str, dict[str, object]] = {
     "installments": {},
     "borrowers": {
-        "timezone_candidates": "", "opt_outs": "", "consents": "", "inconvenient_hours": "",
+        "timezone_candidates": "", "opt_outs": "", "consents": "", "inconvenient_hours": "", "destinations": "",
         "attorney_represented": False, "breathing_space": False, "refuses_automated": False,
         "complaint_open": False, "time_barred": False,
     },
-    "contacts": {"direction": "outbound", "loan_id": None},
+    "contacts": {"direction": "outbound", "loan_id": None, "destination": None},
 }
 _HOURS = re.compile(r"^\s*(\d{2}):(\d{2})\s*-\s*(\d{2}):(\d{2})\s*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -127,6 +129,28 @@ def parse_consents(value: object) -> tuple[tuple[str, str | None], ...]:
     return tuple(out)
 
 
+def parse_addressed(value: object) -> tuple[tuple[str, str | None], ...]:
+    """Split a ``destinations`` or ``opt_outs`` cell into (channel, destination id or None) pairs.
+
+    Each comma-separated entry is a channel, or ``channel:id`` for one number or address of it:
+    an opaque id the lender gives each phone number or e-mail address (never the number
+    itself). A cell that cannot be read raises ``ValueError``.
+
+    Examples
+    --------
+    >>> parse_addressed("call:p1, sms:p1, email")
+    (('call', 'p1'), ('sms', 'p1'), ('email', None))
+    """
+    out = []
+    for part in parse_channels(value):
+        channel, colon, ident = part.partition(":")
+        channel, ident = channel.strip(), ident.strip()
+        if colon and not _ID.match(ident):
+            raise ValueError(f"{part!r}: a destination id is letters, digits, '_', '.' or '-'")
+        out.append((channel, ident if colon else None))
+    return tuple(out)
+
+
 def parse_hours(value: object) -> tuple[tuple[int, int], ...]:
     """Split an ``inconvenient_hours`` cell into (start, end) minutes of the local day.
 
@@ -162,6 +186,14 @@ def _per_distinct(s: pd.Series, ok: Callable[[object], bool]) -> pd.Series:
     codes, uniques = pd.factorize(s, use_na_sentinel=False)
     values = np.array([bool(ok(u)) for u in uniques], dtype=bool)
     return pd.Series(values[codes] if len(codes) else np.zeros(0, dtype=bool), index=s.index)
+
+
+def _addressed_ok(value: object, *, need_id: bool) -> bool:
+    try:
+        entries = parse_addressed(value)
+    except ValueError:
+        return False
+    return all(ch in CHANNELS and (ident is not None or not need_id) for ch, ident in entries)
 
 
 def _is_midnight(s: pd.Series) -> pd.Series:
@@ -210,11 +242,14 @@ class BorrowersSchema(pa.DataFrameModel):
 
     Optional columns (see :data:`OPTIONAL_COLUMNS`): ``timezone_candidates`` (more IANA zones the
     borrower may be in, comma-separated; contact times must suit all of them), ``opt_outs``
-    (channels the borrower asked us not to use), ``consents`` (channels the borrower consented to
-    directly, each optionally with the date of the consent, ``sms@2026-01-05,email``: see
-    :func:`parse_consents`), ``inconvenient_hours`` (local ``HH:MM-HH:MM`` ranges the
-    borrower designated as inconvenient; a null cell in these four means none) and the flags ``attorney_represented``,
-    ``breathing_space``, ``refuses_automated``, ``complaint_open`` and ``time_barred``.
+    (channels the borrower asked us not to use, or ``channel:id`` for one number or address),
+    ``consents`` (channels the borrower consented to directly, each optionally with the date of
+    the consent, ``sms@2026-01-05,email``: see :func:`parse_consents`), ``inconvenient_hours``
+    (local ``HH:MM-HH:MM`` ranges the borrower designated as inconvenient), ``destinations``
+    (the borrower's numbers and addresses as opaque ids, ``call:p1,sms:p1,email:e1``, in order
+    of preference: see :func:`parse_addressed`); a null cell in these five means none; and the
+    flags ``attorney_represented``, ``breathing_space``, ``refuses_automated``,
+    ``complaint_open`` and ``time_barred``.
 
     Prefer :func:`riskscore.validate_borrowers`, which adds the cross-column checks.
 
@@ -242,6 +277,7 @@ class BorrowersSchema(pa.DataFrameModel):
     opt_outs: Series[str] = pa.Field(nullable=True)
     consents: Series[str] = pa.Field(nullable=True)
     inconvenient_hours: Series[str] = pa.Field(nullable=True)
+    destinations: Series[str] = pa.Field(nullable=True)
     attorney_represented: Series[bool] = pa.Field(nullable=False)
     breathing_space: Series[bool] = pa.Field(nullable=False)
     refuses_automated: Series[bool] = pa.Field(nullable=False)
@@ -259,11 +295,21 @@ class BorrowersSchema(pa.DataFrameModel):
         zones = valid_timezones()
         return _per_distinct(s, lambda v: set(parse_channels(v)) <= zones)  # null: none
 
-    @pa.check("channels_allowed", "opt_outs", name="channels_in_vocabulary")
+    @pa.check("channels_allowed", name="channels_in_vocabulary")
     @classmethod
     def _channels(cls, s: pd.Series) -> pd.Series:
         known = set(CHANNELS)
         return _per_distinct(s, lambda v: set(parse_channels(v)) <= known)
+
+    @pa.check("opt_outs", name="channels_in_vocabulary")
+    @classmethod
+    def _opt_outs(cls, s: pd.Series) -> pd.Series:  # a channel, or channel:id for one number or address
+        return _per_distinct(s, lambda v: _addressed_ok(v, need_id=False))
+
+    @pa.check("destinations", name="destinations_in_vocabulary")
+    @classmethod
+    def _destinations(cls, s: pd.Series) -> pd.Series:
+        return _per_distinct(s, lambda v: _addressed_ok(v, need_id=True))
 
     @pa.check("consents", name="dated_channels_in_vocabulary")
     @classmethod
@@ -300,9 +346,10 @@ class ContactsSchema(pa.DataFrameModel):
 
     ``direction`` (``outbound`` by default) says who started the contact; an inbound call counts
     as a conversation but not towards call caps. ``loan_id`` (optional, null = every debt of the
-    borrower) names the debt a contact was about. Rows whose ``outcome`` is in
-    :data:`EVENT_OUTCOMES` record an opt-out of, a consent to, or a withdrawn consent to the
-    row's ``channel``.
+    borrower) names the debt a contact was about; ``destination`` (optional, null = the channel
+    as a whole) the number or address, as an id of the borrowers' ``destinations``. Rows whose
+    ``outcome`` is in :data:`EVENT_OUTCOMES` record an opt-out of, a consent to, or a withdrawn
+    consent to the row's ``channel`` (or only its ``destination``).
 
     Examples
     --------
@@ -320,6 +367,7 @@ class ContactsSchema(pa.DataFrameModel):
     # Optional (OPTIONAL_COLUMNS gives their defaults).
     direction: Series[str] = pa.Field(nullable=False, isin=list(DIRECTIONS))
     loan_id: Series[str] = pa.Field(nullable=True)
+    destination: Series[str] = pa.Field(nullable=True)
 
     class Config:
         name = "contacts"

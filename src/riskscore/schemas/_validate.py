@@ -51,6 +51,10 @@ _REASONS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^is_iana_timezone$"), "{col} is not an IANA time-zone name (e.g. 'Asia/Shanghai')"),
     (re.compile(r"^channels_in_vocabulary$"),
      "{col} must be a comma-separated list of " + ", ".join(CHANNELS)),
+    (re.compile(r"^dated_channels_in_vocabulary$"),
+     "{col} must be a comma-separated list of " + ", ".join(CHANNELS) + ", each optionally @YYYY-MM-DD"),
+    (re.compile(r"^destinations_in_vocabulary$"),
+     "{col} must be a comma-separated list of channel:id (an id of letters, digits, '_', '.' or '-')"),
     (re.compile(r"^is_calendar_date$"), "{col} must be a calendar date (no time of day)"),
     (re.compile(r"^are_iana_timezones$"),
      "{col} must be a comma-separated list of IANA time-zone names (e.g. 'America/New_York')"),
@@ -70,7 +74,7 @@ def contract_columns(table: str) -> tuple[str, ...]:
     Examples
     --------
     >>> contract_columns("contacts")
-    ('borrower_id', 'contacted_at', 'channel', 'outcome', 'direction', 'loan_id')
+    ('borrower_id', 'contacted_at', 'channel', 'outcome', 'direction', 'loan_id', 'destination')
     """
     return tuple(_SCHEMAS[table].to_schema().columns)
 
@@ -204,7 +208,8 @@ def validate_borrowers(borrowers: pd.DataFrame) -> pd.DataFrame:
     vulnerable, hardship_declared`` (``true/false``, ``1/0`` and ``yes/no`` text is read).
     Optional columns (absent ones take their defaults, see
     :data:`riskscore.schemas.OPTIONAL_COLUMNS`): ``timezone_candidates`` (IANA zones),
-    ``opt_outs`` and ``consents`` (channels), ``inconvenient_hours`` (``HH:MM-HH:MM`` ranges) and
+    ``opt_outs`` and ``consents`` (channels), ``inconvenient_hours`` (``HH:MM-HH:MM`` ranges),
+    ``destinations`` (``channel:id`` entries) and
     the flags ``attorney_represented, breathing_space, refuses_automated, complaint_open,
     time_barred``.
 
