@@ -13,7 +13,13 @@ Conventions (the conservative reading wherever the rules leave room, rules.md se
 * From the log: ``not_connected`` calls are not counted calls (12 CFR 1006.14(b)(3)(ii)) but are
   dial attempts; inbound calls are conversations but never counted calls; rows with an event
   outcome (opt-out, consent, withdrawn consent) are not contacts. A row with no ``loan_id`` was
-  about every debt of the borrower.
+  about every debt of the borrower, one with no ``destination`` about every number.
+* A step's ``loan_ids`` are the debts it concerns and its ``destination`` the number or address
+  it uses; a step naming none concerns every debt and may use any number (plans of the old
+  format are checked so).
+* Consent freshness holds at every instant of the window, so at its end (:mod:`._consent`).
+* Where a profile reads a rule one way or another, the rule's ``reading`` says how (the audit
+  repeats it); the rule parameters carry the reading (``consent_lifts_opt_out``, ...).
 """
 
 from __future__ import annotations

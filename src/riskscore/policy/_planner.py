@@ -7,7 +7,8 @@ segment         who                                                             
 ==============  =========================================================================  ===========================
 ``unknown``     no row in the borrowers table (flags and channels unknown)                 human review
 ``blocked``     a flag of a ``block_flag`` rule (cease, dispute, attorney, bankruptcy ...)   none
-``review``      a flag of a ``review_flag`` rule (vulnerable, refuses automated, deceased)   human review
+``review``      a flag of a ``review_flag`` rule (vulnerable, refuses automated, deceased;   human review
+                under ``strict_v1`` any hardship evidence)
 ``hardship``    ``hardship_declared``, a hardship reason code among the top reasons, or    plan offer (0), referral (2)
                 the scores' ``hardship_signal`` (repeated partial payments)
 ``no_contact``  likelihood >= ``no_contact_threshold``                                     none
