@@ -360,7 +360,7 @@ def score_portfolio(
     scorer.check_contacts(given=contacts is not None)  # refused now, not in every worker
     config = {
         "inputs": {k: v["sha256"] for k, v in prints.items()},
-        "model": sha256_file(bundle / "manifest.json"), "as_of": str(as_of_ts.date()),
+        "model": model.bundle_digest_, "as_of": str(as_of_ts.date()),
         "now": None if now is None else str(as_utc(now)), "data_date": None if data_date is None else str(data_date),
         "profiles": {k: (v, sha256_file(v) if Path(v).exists() else None) for k, v in profiles.items()},
         "chunk_borrowers": chunk_borrowers, "agent_calls_per_day": agent_calls_per_day,
