@@ -53,6 +53,18 @@ def test_a_clean_run_scores_every_borrower_once(clean_run, world):
                                                                   ("scores", "plans", "audit", "rejects")}
 
 
+def test_each_step_names_the_debts_in_collection(clean_run, world, as_of):
+    """The nightly job's steps carry each borrower's outstanding loans (US-07 counts per debt)."""
+    from riskscore.schemas import outstanding_at, validate_installments
+
+    _, out = clean_run
+    owed = outstanding_at(validate_installments(world.installments), as_of, lookahead_days=7)
+    expected = owed.groupby("borrower_id")["loan_id"].agg(lambda v: ",".join(sorted(set(v))))
+    plans = out["plans"]
+    assert len(plans) and plans["loan_ids"].notna().all()
+    assert (plans["loan_ids"].to_numpy() == expected.reindex(plans["borrower_id"]).to_numpy()).all()
+
+
 def test_the_manifest_fingerprints_inputs_and_model(clean_run, world_files):
     manifest, _ = clean_run
     import hashlib

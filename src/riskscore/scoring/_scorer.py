@@ -19,7 +19,7 @@ from riskscore.explain import LANGUAGES, Explainer, reason_codes
 from riskscore.features import FeatureBuilder, hardship_signal
 from riskscore.model import DEFAULT_EDGES, RepaymentModel, feature_builder, load_bundle
 from riskscore.policy import ContactPolicy, plan_portfolio
-from riskscore.schemas import validate_contacts, validate_installments
+from riskscore.schemas import SETTLE_TOLERANCE, outstanding_at, validate_contacts, validate_installments
 
 __all__ = ["SCORE_COLUMNS", "Scored", "Scorer"]
 
@@ -225,7 +225,38 @@ class Scorer:
         lang_table = pd.DataFrame({"borrower_id": X.index, "language": scores["language"].to_numpy()})
         reasons = reason_codes(self.explainer, X, borrowers=lang_table, top=TOP_REASONS)
         scores = scores.join(_wide(reasons, X.index))
+        if installments is not None:
+            scores["loan_ids"] = self.outstanding_loans(installments, as_of, X.index)
         return Scored(features=X, scores=scores.rename_axis("borrower_id"), reasons=reasons)
+
+    def outstanding_loans(self, installments: pd.DataFrame, as_of: str | pd.Timestamp, ids: pd.Index) -> pd.Series:
+        """The debts each borrower of ``ids`` is in collection for at ``as_of``: its loans with an
+        installment outstanding (due by ``as_of + lookahead_days``, not settled), as ``"L1,L2"``.
+
+        The planner reads this as the ``loan_ids`` of every step it plans, so the rules counted per
+        debt (US-07: calls about a debt) count each debt. A borrower with no outstanding loan (the
+        ``population="all"`` scoring), or one whose loan ids hold a comma (the list separator), gets
+        a missing value: its steps concern every debt, counted per person, which is the stricter
+        reading.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> scorer = Scorer.from_bundle("models/sample")
+        >>> inst = pd.DataFrame({"borrower_id": ["b1", "b1", "b2"], "loan_id": ["L2", "L1", "L3"],
+        ...     "installment_no": [1, 1, 1], "due_date": pd.to_datetime(["2024-03-01"] * 3),
+        ...     "amount_due": [100.0] * 3, "paid_date": pd.to_datetime([None, None, "2024-03-01"]),
+        ...     "amount_paid": [0.0, 0.0, 100.0]})
+        >>> scorer.outstanding_loans(inst, "2024-03-10", pd.Index(["b1", "b2"])).tolist()
+        ['L1,L2', None]
+        """
+        owed = outstanding_at(installments, as_of, lookahead_days=int(self.feature_builder.lookahead_days),
+                              tolerance=float(getattr(self.feature_builder, "tolerance", SETTLE_TOLERANCE)))
+        pairs = owed[["borrower_id", "loan_id"]].astype(str).drop_duplicates().sort_values(["borrower_id", "loan_id"])
+        joined = pairs.groupby("borrower_id", sort=False)["loan_id"].agg(",".join)
+        clean = ~pairs.groupby("borrower_id", sort=False)["loan_id"].agg(lambda v: v.str.contains(",").any())
+        joined = joined[clean.reindex(joined.index, fill_value=False)]
+        return joined.reindex(ids.astype(str)).astype(object).where(lambda v: v.notna(), None).set_axis(ids)
 
     def languages(self, ids: pd.Index, borrowers: pd.DataFrame | None) -> pd.Series:
         """The reason language of each borrower: the primary subtag of ``language`` when supported,
