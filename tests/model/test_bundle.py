@@ -39,6 +39,9 @@ def test_round_trip_is_exact(fitted, tmp_path):
     np.testing.assert_array_equal(loaded.likelihood(X), model.likelihood(X))
     pd.testing.assert_frame_equal(loaded.predict_survival(X), model.predict_survival(X))
     np.testing.assert_array_equal(loaded.grade(X), model.grade(X))
+    # the timing head's ranking (expected rank over the training events' intervals) survives too
+    np.testing.assert_array_equal(loaded.timing_.event_weights_, model.timing_.event_weights_)
+    np.testing.assert_array_equal(loaded.timing_.predict(X), model.timing_.predict(X))
     files = sorted(p.name for p in (tmp_path / "b").iterdir())
     assert files == ["likelihood.txt", "manifest.json", "metrics.json", "model.json", "model_card.md", "timing.txt"]
     assert not any(p.suffix in {".pkl", ".joblib", ".pickle"} for p in (tmp_path / "b").iterdir())

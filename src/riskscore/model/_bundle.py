@@ -93,7 +93,9 @@ def _model_json(model: RepaymentModel, builder: dict[str, Any], label_definition
         "grade_edges": model.grade_edges_.tolist(),
         "likelihood_best_iteration": int(model.likelihood_.best_iteration or 0),
         "timing": {"params": timing.get_params(), "interval_edges": timing.interval_edges_.tolist(),
-                   "best_iteration": timing.best_iteration_},
+                   "best_iteration": timing.best_iteration_,
+                   "event_weights": (None if getattr(timing, "event_weights_", None) is None
+                                     else [float(w) for w in timing.event_weights_])},
     }
 
 
@@ -304,6 +306,9 @@ def _model(files: BundleFiles, spec: dict[str, Any]) -> RepaymentModel:
     timing.booster_ = parse_booster(files, "timing.txt", model.n_features_in_ + 1)  # + the interval
     timing.interval_edges_ = np.asarray(spec["timing"]["interval_edges"], dtype=float)
     timing.best_iteration_ = spec["timing"]["best_iteration"]
+    weights = spec["timing"].get("event_weights")  # absent in bundles written before riskscore 0.2
+    if weights is not None:
+        timing.event_weights_ = np.asarray(weights, dtype=float)
     timing.n_features_in_ = model.n_features_in_
     timing.feature_names_in_ = model.feature_names_in_
     model.timing_ = timing
