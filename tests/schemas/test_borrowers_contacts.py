@@ -108,7 +108,16 @@ def test_contact_vocabularies(contacts, column, value, reason):
     assert fc["reason"].iloc[0] == reason
 
 
-def test_duplicate_contact(contacts):
-    fc = _failure(validate_contacts, pd.concat([contacts, contacts.iloc[[1]]], ignore_index=True))
-    assert fc["check"].tolist() == ["duplicate_row"]
-    assert fc["index"].tolist() == [2]
+def test_exact_duplicate_contact_is_dropped(contacts):
+    out = validate_contacts(pd.concat([contacts, contacts.iloc[[1]]], ignore_index=True))
+    assert out.index.tolist() == [0, 1]
+    assert out.attrs["duplicates_dropped"] == 1
+
+
+def test_contacts_sharing_a_key_with_other_values_fail(contacts):
+    twin = contacts.iloc[[1]].assign(loan_id="l9")
+    fc = _failure(validate_contacts, pd.concat([contacts.assign(loan_id=None), twin], ignore_index=True))
+    assert fc["check"].tolist() == ["duplicate_key", "duplicate_key"]
+    assert fc["index"].tolist() == [1, 2]
+    assert fc["reason"].iloc[0] == ("several rows for borrower b2 email message_sent at 2024-03-06 15:30:00+00:00 "
+                                    "with different loan_id; log one contact as one row (keep one)")

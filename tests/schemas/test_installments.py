@@ -117,11 +117,13 @@ def _one(err: DataError, check: str) -> pd.DataFrame:
     return fc[fc["check"] == check]
 
 
-def test_duplicate_payment_row(installments):
-    bad = pd.concat([installments, installments.iloc[[3]]], ignore_index=True)
-    rows = _one(_raises(bad), "duplicate_row")
-    assert rows["index"].tolist() == [4]
-    assert rows["reason"].iloc[0] == "the same payment row appears more than once"
+def test_payment_rows_sharing_a_key_with_other_values_fail(installments):
+    bad = pd.concat([installments, installments.iloc[[3]].assign(amount_paid=20.0)], ignore_index=True)
+    rows = _one(_raises(bad), "duplicate_key")
+    assert rows["index"].tolist() == [3, 4]
+    assert rows["reason"].iloc[0] == (
+        "several rows for loan l2 installment 1 paid on 2024-03-05 with different amount_paid; keep one (two "
+        "payments on one day to one installment are one row with the summed amount_paid)")
 
 
 @pytest.mark.parametrize("column", ["due_date", "amount_due", "borrower_id"])

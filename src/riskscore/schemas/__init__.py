@@ -2,6 +2,7 @@
 
 from riskscore.schemas._checks import DATA_DATE_QUANTILE, FUTURE_TOLERANCE_DAYS, data_date_from
 from riskscore.schemas._coerce import DATE_MAX, DATE_MIN, MAX_AMOUNT, MAX_INSTALLMENT_NO, calendar_dates
+from riskscore.schemas._currency import CURRENCY_PATTERN, currency_codes, single_currency, table_currency
 from riskscore.schemas._ids import ID_COLUMNS, MAX_EXACT_ID, id_text, id_text_arrow
 from riskscore.schemas._population import (
     NEVER,
@@ -29,6 +30,7 @@ from riskscore.schemas._tables import (
     valid_timezones,
 )
 from riskscore.schemas._validate import (
+    DUPLICATES_DROPPED,
     contract_columns,
     quarantine,
     validate_borrowers,
@@ -39,10 +41,12 @@ from riskscore.schemas._validate import (
 __all__ = [
     "BORROWER_FLAGS",
     "CHANNELS",
+    "CURRENCY_PATTERN",
     "DATA_DATE_QUANTILE",
     "DATE_MAX",
     "DATE_MIN",
     "DIRECTIONS",
+    "DUPLICATES_DROPPED",
     "EVENT_OUTCOMES",
     "FUTURE_TOLERANCE_DAYS",
     "ID_COLUMNS",
@@ -58,6 +62,7 @@ __all__ = [
     "InstallmentsSchema",
     "calendar_dates",
     "contract_columns",
+    "currency_codes",
     "data_date_from",
     "first_in_group",
     "id_text",
@@ -71,6 +76,8 @@ __all__ = [
     "quarantine",
     "settlement_dates",
     "settlement_scan",
+    "single_currency",
+    "table_currency",
     "valid_timezones",
     "validate_borrowers",
     "validate_contacts",

@@ -11,6 +11,7 @@ import datetime
 import re
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -59,7 +60,7 @@ BORROWER_FLAGS: tuple[str, ...] = (
 #: Columns a table may omit, with the value a missing column takes. They were added after the
 #: first contract, so tables written for it stay valid.
 OPTIONAL_COLUMNS: dict[str, dict[str, object]] = {
-    "installments": {},
+    "installments": {"currency": None},
     "borrowers": {
         "timezone_candidates": "", "opt_outs": "", "consents": "", "inconvenient_hours": "", "destinations": "",
         "attorney_represented": False, "breathing_space": False, "refuses_automated": False,
@@ -204,7 +205,9 @@ class InstallmentsSchema(pa.DataFrameModel):
     """One row per payment towards an installment, or one row for an unpaid installment.
 
     Several partial payments towards one installment are several rows sharing
-    ``loan_id, installment_no``. Dates are calendar dates (``datetime64`` at midnight).
+    ``loan_id, installment_no`` (two payments on the same day are one row with the summed
+    amount). Dates are calendar dates (``datetime64`` at midnight). The optional ``currency``
+    column holds the ISO 4217 code of the amounts; a table is in one currency.
     Prefer :func:`riskscore.validate_installments`, which adds the cross-row checks.
 
     Examples
@@ -225,6 +228,9 @@ class InstallmentsSchema(pa.DataFrameModel):
     amount_due: Series[float] = pa.Field(ge=0, nullable=False)
     paid_date: Series[pd.Timestamp] = pa.Field(nullable=True)
     amount_paid: Series[float] = pa.Field(ge=0, nullable=False)
+    # Optional: the ISO 4217 code of the amounts (read upper-case; one currency per table, see
+    # riskscore.schemas.table_currency). Checked by riskscore.validate_installments, not here.
+    currency: Optional[Series[str]] = pa.Field(nullable=True)  # noqa: UP045 - pandera reads Optional
 
     @pa.check("due_date", "paid_date", name="is_calendar_date")
     @classmethod

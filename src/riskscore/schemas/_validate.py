@@ -24,6 +24,7 @@ from riskscore._validation import (
 from riskscore.exceptions import DataQualityWarning
 from riskscore.schemas._checks import FUTURE_TOLERANCE_DAYS, borrower_checks, contact_checks, installment_checks
 from riskscore.schemas._coerce import calendar_dates, coerce_frame
+from riskscore.schemas._currency import currency_codes, currency_failures, table_currency
 from riskscore.schemas._ids import id_text
 from riskscore.schemas._tables import (
     CHANNELS,
@@ -34,9 +35,19 @@ from riskscore.schemas._tables import (
     InstallmentsSchema,
 )
 
-__all__ = ["contract_columns", "quarantine", "validate_borrowers", "validate_contacts", "validate_installments"]
+__all__ = [
+    "DUPLICATES_DROPPED",
+    "contract_columns",
+    "quarantine",
+    "validate_borrowers",
+    "validate_contacts",
+    "validate_installments",
+]
 
 Table = Literal["installments", "borrowers", "contacts"]
+#: The key of ``DataFrame.attrs`` where :func:`quarantine` and ``validate_*`` put how many exact
+#: duplicate rows they dropped (rows equal to an earlier row on every contract column).
+DUPLICATES_DROPPED = "duplicates_dropped"
 #: The columns ``quarantine`` adds to its rejects (an input column of the same name is replaced).
 _FAILURE_FIELDS = ("reason", "column", "check")
 _SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
@@ -95,8 +106,11 @@ def _pandera_failures(table: str, err: pa.errors.SchemaErrors) -> pd.DataFrame:
     return out[FAILURE_COLUMNS]
 
 
-def _collect(table: Table, df: Any, **options: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run every check on ``df``; return (typed frame, failure cases)."""
+def _collect(table: Table, df: Any, **options: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.Index]:
+    """Run every check on ``df``; return (typed frame, failure cases, exact duplicates dropped).
+
+    The typed frame and the failure cases leave out the dropped rows (see :func:`_exact_duplicates`).
+    """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"{table} must be a pandas DataFrame, got {type(df).__name__} instead.")
     model = _SCHEMAS[table]
@@ -107,10 +121,20 @@ def _collect(table: Table, df: Any, **options: Any) -> tuple[pd.DataFrame, pd.Da
         raise data_error(table, missing)
     if not df.index.is_unique:
         df = df.reset_index(drop=True)
+    # a currency column without a single value (as validation fills an absent one) states no currency
+    given_currency = table == "installments" and "currency" in df.columns and bool(df["currency"].notna().any())
+    if given_currency:
+        df = df.assign(currency=currency_codes(df["currency"]))
     absent = {c: v for c, v in optional.items() if c not in df.columns}
     if absent:
         df = df.assign(**{c: pd.Series([v] * len(df), index=df.index, dtype=object) for c, v in absent.items()})
     typed, failures = coerce_frame(table, df, schema)
+    if given_currency:
+        failures = concat_failures([failures, currency_failures(typed)])
+        table_currency(typed.loc[~typed.index.isin(failures["index"])])  # several currencies: refused whole
+    dropped = _exact_duplicates(typed, list(schema.columns), failures)
+    if len(dropped):
+        typed = typed.drop(index=dropped)
     clean = typed.drop(index=pd.Index(failures["index"].unique()))
     checked = clean
     try:
@@ -119,7 +143,21 @@ def _collect(table: Table, df: Any, **options: Any) -> tuple[pd.DataFrame, pd.Da
     except pa.errors.SchemaErrors as err:
         pandera_failures = _pandera_failures(table, err)
     cross = _cross_row_checks(table)(clean, **options) if len(clean) else empty_failures()
-    return checked, concat_failures([failures, pandera_failures, cross])
+    return checked, concat_failures([failures, pandera_failures, cross]), dropped
+
+
+def _exact_duplicates(typed: pd.DataFrame, columns: list[str], failures: pd.DataFrame) -> pd.Index:
+    """Rows equal to an earlier row on every contract column, as the contract reads them: dropped.
+
+    Read values are compared (ids as canonical text, dates as dates, codes upper-case), so
+    ``"2024-03-01"`` and ``2024-03-01 00:00`` are one value; columns outside the contract (a
+    row number, an extract timestamp) are not compared. Rows whose cells cannot be read are
+    never dropped: they are rejected.
+    """
+    readable = typed.loc[~typed.index.isin(failures["index"]), columns]
+    if len(readable) < 2:
+        return typed.index[:0]
+    return readable.index[readable.duplicated(keep="first").to_numpy()]
 
 
 def _cross_row_checks(table: Table) -> Callable[..., pd.DataFrame]:
@@ -149,17 +187,30 @@ def validate_installments(
     """Check an installments table against the contract and return it typed.
 
     Besides the column contract (:class:`~riskscore.schemas.InstallmentsSchema`) it checks
-    what a column schema cannot see: duplicate payment rows; rows of one installment that
+    what a column schema cannot see: rows sharing a payment key (``loan_id, installment_no,
+    paid_date``) with different values (``duplicate_key``: two payments on one day to one
+    installment must be one row with the summed amount); rows of one installment that
     disagree on borrower, due date or amount; a loan shared by two borrowers; an "unpaid"
     placeholder row beside payment rows; ``amount_paid > 0`` without ``paid_date`` (and a
     ``paid_date`` with nothing paid); payments long before the loan's first due date; and
     payments after the data's own latest date.
 
+    **Exact duplicates** (a row equal to an earlier one on every contract column, as read:
+    ``"2024-03-01"`` and a datetime of that day are equal; other columns are not compared)
+    are dropped before the checks, keeping the first; the returned frame's
+    ``attrs["duplicates_dropped"]`` (:data:`riskscore.schemas.DUPLICATES_DROPPED`) counts them.
+
+    **Currency**: the optional ``currency`` column holds an ISO 4217 code (three letters, any
+    case; returned upper-case); a row with another value, or a blank cell beside codes, fails
+    ``currency_code``. A table is in one currency: one holding several is refused whole
+    (riskscore converts none: convert the amounts first, or split the extract by currency).
+
     Parameters
     ----------
     installments : pandas.DataFrame
         Columns ``borrower_id, loan_id, installment_no, due_date, amount_due, paid_date,
-        amount_paid``; other columns are kept. Dates may be strings, dates or datetimes.
+        amount_paid`` and optionally ``currency``; other columns are kept. Dates may be
+        strings, dates or datetimes.
     data_date : date-like, optional
         The extract date: no payment may be dated after it. When omitted, the 99.9th
         percentile of ``paid_date`` plus ``future_tolerance_days`` (capped at today) is used.
@@ -171,12 +222,13 @@ def validate_installments(
     Returns
     -------
     pandas.DataFrame
-        The same rows with contract dtypes (dates as ``datetime64[ns]``).
+        The same rows (less exact duplicates) with contract dtypes (dates as ``datetime64[ns]``).
 
     Raises
     ------
     riskscore.DataError
-        With every failure at once: table, column, check, row count and example rows.
+        With every failure at once: table, column, check, row count and example rows; or in
+        one line when the ``currency`` column holds several currencies.
 
     Examples
     --------
@@ -187,6 +239,8 @@ def validate_installments(
     ...     "amount_paid": [100.0]})
     >>> validate_installments(df)["due_date"].dtype
     dtype('<M8[ns]')
+    >>> validate_installments(pd.concat([df, df])).attrs["duplicates_dropped"]
+    1
     >>> bad = df.assign(amount_due=-5.0)
     >>> try:
     ...     validate_installments(bad)
@@ -238,7 +292,10 @@ def validate_contacts(contacts: pd.DataFrame) -> pd.DataFrame:
 
     ``contacted_at`` must be timezone-aware (it is converted to UTC); a naive timestamp is an
     error rather than a guess. ``channel`` and ``outcome`` must come from the vocabularies in
-    :data:`riskscore.schemas.CHANNELS` and :data:`riskscore.schemas.OUTCOMES`.
+    :data:`riskscore.schemas.CHANNELS` and :data:`riskscore.schemas.OUTCOMES`. Exact duplicate
+    rows (equal on every contract column) are dropped and counted in
+    ``attrs["duplicates_dropped"]``; rows of one borrower, time, channel and outcome that differ
+    otherwise (direction, loan_id, destination) fail ``duplicate_key``.
 
     Examples
     --------
@@ -253,9 +310,10 @@ def validate_contacts(contacts: pd.DataFrame) -> pd.DataFrame:
 
 
 def _raise_or_return(table: Table, df: pd.DataFrame, **options: Any) -> pd.DataFrame:
-    checked, failures = _collect(table, df, **options)
+    checked, failures, dropped = _collect(table, df, **options)
     if len(failures):
         raise data_error(table, failures)
+    checked.attrs[DUPLICATES_DROPPED] = len(dropped)
     return checked
 
 
@@ -273,8 +331,11 @@ def quarantine(
     """Split a table into rows that pass every check and rejected rows with their reasons.
 
     A borrower with any rejected row is rejected whole: all of its rows go to ``rejects``, so
-    no borrower is ever half-scored. Nothing is dropped: every input row is in exactly one of
-    the two outputs.
+    no borrower is ever half-scored. Only exact duplicates are dropped (a row equal to an
+    earlier one on every contract column; the first is kept and judged): every other input row
+    is in exactly one of the two outputs, and both outputs' ``attrs["duplicates_dropped"]``
+    (:data:`riskscore.schemas.DUPLICATES_DROPPED`) count the dropped rows. Rows that share a
+    key but differ (``duplicate_key``) are rejected, never dropped.
 
     Parameters
     ----------
@@ -301,7 +362,8 @@ def quarantine(
     Raises
     ------
     riskscore.DataError
-        When a required column is missing (no row can be judged then).
+        When a required column is missing (no row can be judged then), or when the
+        installments' ``currency`` column holds several currencies.
 
     Examples
     --------
@@ -325,11 +387,12 @@ def quarantine(
             options["data_date"] = infer_data_date(calendar_dates(df["paid_date"]), options["future_tolerance_days"])
     if isinstance(df, pd.DataFrame) and not df.index.is_unique:
         df = df.reset_index(drop=True)
-    checked, failures = _collect(table, df, **options)
+    checked, failures, dropped = _collect(table, df, **options)
     rejected = df.index.isin(failures["index"].dropna().unique())
     ids = id_text(df["borrower_id"])[0]  # the ids as the contract reads them (1.0 and "1" are one borrower)
     bad_ids = ids[rejected].dropna().unique()
-    whole = ids.isin(bad_ids).to_numpy()
+    gone = df.index.isin(dropped)
+    whole = ids.isin(bad_ids).to_numpy() & ~gone  # an exact duplicate is dropped, even of a rejected borrower
     # the failure's reason, column and check replace input columns of those names (an extract may have any)
     rejects = df.loc[rejected | whole].drop(columns=list(_FAILURE_FIELDS), errors="ignore")
     per_row = failures.groupby("index", sort=False).agg(
@@ -343,8 +406,9 @@ def quarantine(
     # The typed rows of the one validation pass: a rejected row takes its whole borrower with it, so
     # the rows left passed every check in the context of the whole table (validating them again
     # alone would cost a second pass and could only re-infer a default data date from fewer rows).
-    keep = df.index[~(rejected | whole)]
+    keep = df.index[~(rejected | whole | gone)]
     good = checked.loc[checked.index.isin(keep)] if len(keep) else df.loc[keep]
+    good.attrs[DUPLICATES_DROPPED] = rejects.attrs[DUPLICATES_DROPPED] = len(dropped)
     if len(df) and len(rejects) / len(df) > warn_above:
         warnings.warn(
             f"quarantine set aside {len(rejects)} of {len(df)} {table} rows "
