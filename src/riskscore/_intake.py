@@ -17,6 +17,15 @@ report read inputs through them, so every reader sees the same values.
   whole numbers below 2**53 (digits may have been lost) is refused.
 * A file that cannot be read (truncated, a corrupt page, an unterminated quote, bytes that are
   not UTF-8) raises one :class:`~riskscore.DataError` naming the file, never the row's content.
+* **Column names** (``rename``, from :class:`InputFormat`'s ``columns``): the extract's names
+  are replaced by the contract's as the files are read; ``columns`` (the selection) uses the
+  contract's names. When ``table`` is a contract table, a required column that is absent is one
+  :class:`~riskscore.DataError` listing the file's columns, the closest names and the mapping
+  to write.
+* **Text dates** (``date_format``): read with the given strftime format and passed on as ISO
+  8601 text (:func:`riskscore._input_format.convert_dates`). Without a format, a text date
+  column holding day/month dates (``15/03/2024``) is refused, never guessed; other text that is
+  not ISO 8601 is left for the contracts to reject row by row (``date_format``).
 """
 
 from __future__ import annotations
@@ -25,7 +34,7 @@ import csv
 import gzip
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -34,10 +43,19 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from riskscore._input_format import (
+    DATE_COLUMNS,
+    TABLES,
+    InputFormat,
+    convert_dates,
+    missing_columns_line,
+    refuse_day_month,
+    required_columns,
+)
 from riskscore.exceptions import DataError
 from riskscore.schemas import ID_COLUMNS, contract_columns, id_text_arrow
 
-__all__ = ["NA_TOKENS", "input_files", "input_schema", "iter_batches", "read_table"]
+__all__ = ["NA_TOKENS", "InputFormat", "input_files", "input_schema", "iter_batches", "read_table"]
 
 #: Text read as a missing value in the non-id columns of a CSV (pyarrow's and pandas' defaults).
 NA_TOKENS: tuple[str, ...] = ("#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
@@ -155,16 +173,42 @@ def _id_type_ok(t: pa.DataType) -> bool:
             or pa.types.is_decimal(t))
 
 
+def _renamed(f: Path, s: pa.Schema, rename: Mapping[str, str], table: str | None) -> pa.Schema:
+    """A file's schema under the contract's names; two columns that would share one name are refused."""
+    if not rename:
+        return s
+    names = [rename.get(n, n) for n in s.names]
+    for name in {n for n in names if names.count(n) > 1}:
+        theirs = [o for o, n in zip(s.names, names, strict=True) if n == name]
+        raise DataError.from_message(
+            table or "input", f"{_where(f, table)} has both {' and '.join(theirs)}, which the column mapping makes "
+                              f"one column {name}: map only one of them to {name}")
+    return pa.schema([f.with_name(n) for f, n in zip(s, names, strict=True)])
+
+
+def _check_required(f: Path, raw: pa.Schema, names: list[str], columns: list[str] | None,
+                    table: str | None) -> None:
+    if table not in TABLES:
+        return
+    required = [c for c in required_columns(table) if columns is None or c in columns]
+    missing = [c for c in required if c not in names]
+    if missing:
+        raise DataError.from_message(table, missing_columns_line(table, missing, raw.names, f"'{f}'"))
+
+
 def input_schema(path: str | os.PathLike[str], columns: list[str] | None = None, *,
-                 table: str | None = None) -> pa.Schema:
+                 table: str | None = None, rename: Mapping[str, str] | None = None) -> pa.Schema:
     """The schema :func:`iter_batches` yields for an input: ids as text, one type per column.
+
+    ``rename`` maps the files' column names to the contract's (see :func:`iter_batches`).
 
     Raises
     ------
     riskscore.DataError
         When a file cannot be read, the files of a folder have different columns, a contract
         column holds lists, structs or bytes, or an id column holds a type no id can be read
-        from (booleans, dates). The message names the file and the column.
+        from (booleans, dates); when ``table`` is a contract table and a required column is
+        absent. The message names the file and the column.
 
     Examples
     --------
@@ -177,7 +221,8 @@ def input_schema(path: str | os.PathLike[str], columns: list[str] | None = None,
     n: double
     """
     files = input_files(path)
-    schemas = [_file_schema(f, table) for f in files]
+    raw = [_file_schema(f, table) for f in files]
+    schemas = [_renamed(f, s, rename or {}, table) for f, s in zip(files, raw, strict=True)]
     wanted = (lambda names: [n for n in names if n in columns]) if columns is not None else list
     first = wanted(schemas[0].names)
     for f, s in zip(files[1:], schemas[1:], strict=True):
@@ -205,10 +250,23 @@ def input_schema(path: str | os.PathLike[str], columns: list[str] | None = None,
             fields.append(pa.field(name, pa.string()))
         else:
             fields.append(pa.field(name, _common_type(types)))
+    _check_required(files[0], raw[0], schemas[0].names, columns, table)
     return pa.schema(fields)
 
 
-def _raw_batches(f: Path, batch_rows: int, columns: list[str]) -> Iterator[pa.Table]:
+def _raw_batches(f: Path, batch_rows: int, columns: list[str], rename: Mapping[str, str],
+                 table: str | None) -> Iterator[pa.Table]:
+    """The file's batches of ``columns`` (the contract's names), read under the file's own names."""
+    if rename:
+        source = {n: o for o, n in zip(_file_schema(f, table).names, _renamed(f, _file_schema(f, table), rename,
+                                                                             table).names, strict=True)}
+        for t in _read_raw(f, batch_rows, [source[c] for c in columns]):
+            yield t.rename_columns([{source[c]: c for c in columns}[n] for n in t.column_names])
+    else:
+        yield from _read_raw(f, batch_rows, columns)
+
+
+def _read_raw(f: Path, batch_rows: int, columns: list[str]) -> Iterator[pa.Table]:
     if _is_csv(f):
         conv = pacsv.ConvertOptions(column_types=dict.fromkeys(columns, pa.string()), strings_can_be_null=True,
                                     null_values=[""], include_columns=columns)
@@ -228,8 +286,12 @@ def _raw_batches(f: Path, batch_rows: int, columns: list[str]) -> Iterator[pa.Ta
             yield pa.Table.from_batches([rb])
 
 
-def _conform(batch: pa.Table, schema: pa.Schema, f: Path, table: str | None) -> pa.Table:
-    """One batch in the input's schema: ids as canonical text, NA spellings missing, one type per column."""
+def _conform(batch: pa.Table, schema: pa.Schema, f: Path, table: str | None,
+             dates: Mapping[str, str]) -> pa.Table:
+    """One batch in the input's schema: ids as canonical text, NA spellings missing, one type per column.
+
+    Text dates are read with their format (``dates``) as ISO text; without one, day/month text is refused.
+    """
     arrays = []
     na = pa.array(NA_TOKENS, pa.string())
     for field in schema:
@@ -254,12 +316,18 @@ def _conform(batch: pa.Table, schema: pa.Schema, f: Path, table: str | None) -> 
                     raise DataError.from_message(
                         table or "input", f"{_where(f, table)}: column {field.name} holds {col.type} values that "
                                           f"cannot be read as {field.type} like the other files'") from None
+        if table in TABLES and field.name in DATE_COLUMNS[table] and pa.types.is_string(field.type):
+            if field.name in dates:
+                col = convert_dates(col, dates[field.name])
+            else:
+                refuse_day_month(col, table, field.name, f"'{f}'")
         arrays.append(col)
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, columns: list[str] | None = None, *,
-                 table: str | None = None) -> Iterator[pa.Table]:
+                 table: str | None = None, rename: Mapping[str, str] | None = None,
+                 date_format: str | Mapping[str, str] | None = None) -> Iterator[pa.Table]:
     """Stream an input as Arrow tables of at most about ``batch_rows`` rows (see the module docstring).
 
     Parameters
@@ -269,9 +337,18 @@ def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, colu
     batch_rows : int, default 1_000_000
         Rows per table (about; a CSV is read in blocks).
     columns : list of str, optional
-        Read only these columns (those the input has).
+        Read only these columns (those the input has; the contract's names when ``rename`` is given).
     table : str, optional
-        The input's name in error messages (``"installments"``).
+        The input's name in error messages (``"installments"``). A contract table's name also
+        checks that its required columns are there and reads its text dates (below).
+    rename : mapping, optional
+        The files' column name -> the contract's (``{"cust_no": "borrower_id"}``): one table's
+        part of :class:`InputFormat`'s ``columns``.
+    date_format : str or mapping, optional
+        The strftime format of the table's text dates, as :class:`InputFormat` takes it
+        (``"%d/%m/%Y"``, ``{"paid_date": "%d.%m.%Y"}``); needs ``table``. Dates are then ISO
+        8601 text; a value that does not match keeps its text plus ``" (not FORMAT)"`` (its
+        row is a ``date_format`` reject). Without a format, day/month text is refused.
 
     Yields
     ------
@@ -291,11 +368,13 @@ def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, colu
     >>> next(iter_batches(f)).to_pylist()
     [{'borrower_id': '000123', 'amount': None}, {'borrower_id': 'NA', 'amount': '1'}]
     """
-    schema = input_schema(path, columns, table=table)
+    rename = dict(rename or {})
+    dates = InputFormat(date_format=date_format).date_formats(table) if date_format is not None else {}
+    schema = input_schema(path, columns, table=table, rename=rename)
     for f in input_files(path):
         try:
-            for batch in _raw_batches(f, batch_rows, schema.names):
-                yield _conform(batch, schema, f, table)
+            for batch in _raw_batches(f, batch_rows, schema.names, rename, table):
+                yield _conform(batch, schema, f, table, dates)
         except _reading_errors() as err:
             if _reraise(err):
                 raise
@@ -303,7 +382,8 @@ def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, colu
 
 
 def read_table(path: str | os.PathLike[str], columns: list[str] | None = None, *,
-               table: str | None = None) -> pd.DataFrame:
+               table: str | None = None, rename: Mapping[str, str] | None = None,
+               date_format: str | Mapping[str, str] | None = None) -> pd.DataFrame:
     """Read a parquet file, a folder of parquet files, or a CSV file (``.csv``, ``.csv.gz``) whole.
 
     The same values :func:`iter_batches` streams (a CSV's columns as text, ids as text).
@@ -315,7 +395,12 @@ def read_table(path: str | os.PathLike[str], columns: list[str] | None = None, *
     columns : list of str, optional
         Read only these columns.
     table : str, optional
-        The input's name in error messages.
+        The input's name in error messages; a contract table's name also checks its required
+        columns and reads its text dates (see :func:`iter_batches`).
+    rename : mapping, optional
+        The file's column name -> the contract's (``{"cust_no": "borrower_id"}``).
+    date_format : str or mapping, optional
+        The strftime format of the table's text dates (see :class:`InputFormat`).
 
     Returns
     -------
@@ -339,7 +424,16 @@ def read_table(path: str | os.PathLike[str], columns: list[str] | None = None, *
     >>> write_parquet(pd.DataFrame({"a": [1, 2]}), tmp)
     >>> read_table(tmp)["a"].tolist()
     [1, 2]
+
+    An extract with its own names and day-first times:
+
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "contacts.csv"
+    >>> _ = f.write_text("cust,when,channel,outcome\\nb1,15/03/2024 10:30+0800,sms,message_sent\\n")
+    >>> read_table(f, table="contacts", rename={"cust": "borrower_id", "when": "contacted_at"},
+    ...            date_format="%d/%m/%Y %H:%M%z").iloc[0].tolist()
+    ['b1', '2024-03-15T10:30:00+08:00', 'sms', 'message_sent']
     """
-    parts = list(iter_batches(path, columns=columns, table=table))
-    whole = pa.concat_tables(parts) if parts else input_schema(path, columns, table=table).empty_table()
+    parts = list(iter_batches(path, columns=columns, table=table, rename=rename, date_format=date_format))
+    whole = parts[0] if len(parts) == 1 else pa.concat_tables(parts) if parts else \
+        input_schema(path, columns, table=table, rename=rename).empty_table()
     return whole.to_pandas(date_as_object=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -111,24 +113,77 @@ def format_failures(table: str, failures: pd.DataFrame, *, max_examples: int = M
     return "\n".join(lines)
 
 
-def check_columns_present(table: str, df: pd.DataFrame, required: Iterable[str]) -> pd.DataFrame:
-    """Failure cases for required columns that are missing, with a close-match hint."""
-    import difflib
+def check_columns_present(table: str, df: pd.DataFrame, required: Iterable[str],
+                          known: Iterable[str] = ()) -> pd.DataFrame:
+    """Failure cases (check ``column_in_dataframe``) for required columns that are missing.
 
+    Every row's reason is the same one line (:func:`missing_columns_line`: the frame's columns,
+    the closest names and the ``df.rename`` to write); :func:`data_error` makes it the message.
+    """
+    required = list(required)
     missing = [c for c in required if c not in df.columns]
-    rows = []
-    for col in missing:
-        close = difflib.get_close_matches(col, [str(c) for c in df.columns], n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        rows.append(
-            {
-                "table": table, "column": col, "check": "column_in_dataframe", "index": None,
-                "failure_case": col, "reason": f"required column {col!r} is missing{hint}",
-            }
-        )
-    return pd.DataFrame(rows, columns=FAILURE_COLUMNS) if rows else empty_failures()
+    if not missing:
+        return empty_failures()
+    line = missing_columns_line(table, missing, list(df.columns), known=[*required, *known], python=True)
+    rows = [{"table": table, "column": col, "check": "column_in_dataframe", "index": None, "failure_case": col,
+             "reason": line} for col in missing]
+    return pd.DataFrame(rows, columns=FAILURE_COLUMNS)
 
 
 def data_error(table: str, failures: pd.DataFrame) -> DataError:
-    """A :class:`~riskscore.DataError` whose message lists the failures (see ``format_failures``)."""
+    """A :class:`~riskscore.DataError` whose message lists the failures (see ``format_failures``).
+
+    Missing columns (no row can be judged then) are one line: the reason of :func:`check_columns_present`.
+    """
+    if len(failures) and failures["check"].eq("column_in_dataframe").all():
+        return DataError(table, failures, str(failures["reason"].iloc[0]))
     return DataError(table, failures, format_failures(table, failures))
+
+
+#: Words that often name a contract column in an extract (for the "closest" hint only; never applied).
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "borrower_id": ("cust", "customer", "client", "debtor", "member", "party"),
+    "loan_id": ("loan", "contract", "account", "acct", "agreement"),
+    "installment_no": ("inst", "instalment", "installment", "seq", "period", "term"),
+    "due_date": ("due",), "paid_date": ("paid", "payment", "pay"),
+    "amount_due": ("due", "scheduled", "instalment", "installment"), "amount_paid": ("paid", "repaid", "payment"),
+    "contacted_at": ("contacted", "contact", "when", "time", "timestamp"),
+}
+
+
+def missing_columns_line(table: str, missing: list[str], have: Iterable[object], where: str | None = None, *,
+                         known: Iterable[str] = (), python: bool = False) -> str:
+    """The one line for required columns absent from a table: its columns, the closest names, the mapping.
+
+    ``known`` are the table's contract columns (never proposed as the closest name); ``python``
+    shows a ``df.rename`` to write instead of the ``--columns`` mapping (a frame, not a file).
+
+    Examples
+    --------
+    >>> print(missing_columns_line("contacts", ["contacted_at"], ["borrower_id", "when"], python=True))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    contacts has no column contacted_at (it has: borrower_id, when; closest: when); rename it:
+    df.rename(columns={'when': 'contacted_at'})
+    """
+    have = [str(c) for c in have]
+    known = set(known) | set(missing)
+    spare = [c for c in have if c not in known]
+    pairs = []
+    for col in missing:
+        close = difflib.get_close_matches(col, [c for c in spare if c not in {p[0] for p in pairs}], n=1, cutoff=0.5)
+        if not close:  # a shared word or a usual synonym (cust_no ~ borrower_id; paid_amt ~ amount_paid)
+            words = (set(col.split("_")) - {"id", "no", "date", "amount"}) | set(_SYNONYMS.get(col, ()))
+            close = [c for c in spare if words & set(re.split(r"[^a-z0-9]+", c.lower()))
+                     and c not in {p[0] for p in pairs}][:1]
+        pairs.append((close[0] if close else "THEIR_NAME", col))
+    shown = ", ".join(map(str, have[:30])) + (f", ... ({len(have)} columns)" if len(have) > 30 else "")
+    closest = [p for p in pairs if p[0] != "THEIR_NAME"]
+    closest_text = f"; closest: {', '.join(p[0] for p in closest)}" if closest else ""
+    mapping = ", ".join(f"{theirs}: {ours}" for theirs, ours in pairs)
+    it = "it" if len(missing) == 1 else "them"
+    head = f"{table} {where} has no column" if where else f"{table} has no column"
+    line = f"{head} {', '.join(missing)} (it has: {shown or 'no columns'}{closest_text}); "
+    if python:
+        return line + f"rename {it}: df.rename(columns={{{', '.join(f'{a!r}: {b!r}' for a, b in pairs)}}})"
+    return line + f"map {it} with --columns FILE.yaml (columns= in Python): {table}: {{{mapping}}}"
+

@@ -4,7 +4,8 @@ Inputs are a parquet file, a folder of parquet files (read in sorted path order)
 file (``.csv``/``.csv.gz``, streamed with every column as text: the contracts parse the values,
 so a CSV and a parquet file of the same rows give the same tables); ids come out as text, exactly.
 The readers (:func:`read_table`, :func:`iter_batches`, :func:`input_schema`, :func:`input_files`)
-live in ``riskscore._intake`` and are documented there.
+live in ``riskscore._intake`` and are documented there; :class:`InputFormat` (an extract's own
+column names and date formats) in ``riskscore._input_format``.
 
 Only this module, the model bundle, the batch job, the CLI and ``report.write_html`` touch the
 filesystem. Writes go to a temporary file in the target folder (``.NAME.PID.tmp``) and are renamed
@@ -34,11 +35,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from riskscore._intake import input_files, input_schema, iter_batches, read_table
+from riskscore._intake import InputFormat, input_files, input_schema, iter_batches, read_table
 from riskscore.exceptions import RunLockedError
 
-__all__ = ["ARROW_SCHEMAS", "LOCK_FILE", "atomic_parquet_writer", "fingerprint", "folder_lock", "input_files",
-           "input_schema", "iter_batches", "make_folder", "read_bytes_limited", "read_table",
+__all__ = ["ARROW_SCHEMAS", "LOCK_FILE", "InputFormat", "atomic_parquet_writer", "fingerprint", "folder_lock",
+           "input_files", "input_schema", "iter_batches", "make_folder", "read_bytes_limited", "read_table",
            "remove_stale_temporaries", "sha256_file", "write_parquet", "write_text"]
 
 #: The lock file a job holds in the folder it writes (:func:`folder_lock`).

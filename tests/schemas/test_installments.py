@@ -63,7 +63,8 @@ def test_more_than_three_examples_are_summarised():
 
 def test_missing_column_is_named_with_a_close_match(installments):
     err = _raises(installments.rename(columns={"amount_due": "amount_dues"}))
-    assert "required column 'amount_due' is missing; did you mean 'amount_dues'?" in str(err)
+    assert "has no column amount_due (it has: " in str(err) and "closest: amount_dues)" in str(err)
+    assert str(err).endswith("rename it: df.rename(columns={'amount_dues': 'amount_due'})")
     assert err.reason_codes == ["column_in_dataframe"]
 
 

@@ -1,0 +1,401 @@
+"""How to read a lender's extract: its column names and the formats of its text dates.
+
+:class:`InputFormat` (public as :class:`riskscore.io.InputFormat`) holds, per table, the
+mapping from the extract's column names to the contract's and the strftime format of each text
+date column. :mod:`riskscore._intake` applies both while it reads (so the contracts, the batch
+job, ``riskscore validate``, the report and every engine see the same renamed columns and ISO
+8601 dates); this module only parses and checks the specification, converts the text of one
+date column, and recognises day/month text that must not be guessed.
+
+Dates are never guessed. Without a format, text dates must be ISO 8601, year first; a column
+holding day/month text (``15/03/2024``, ``03/15/2024``, ``15.03.2024``) is refused with examples
+and the option to set, because ``01/03/2024`` reads two ways. With a format, each value is
+parsed strictly (``31/02/2024`` is no date) and written as ISO text; a value that does not match
+keeps its text with ``" (not FORMAT)"`` appended, so the contract rejects its row as
+``date_format`` and the reject shows why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from os import PathLike
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from riskscore._validation import missing_columns_line as _missing_line
+from riskscore.exceptions import DataError
+from riskscore.schemas import OPTIONAL_COLUMNS, contract_columns
+
+__all__ = ["DATE_COLUMNS", "TABLES", "InputFormat", "convert_dates", "day_month_refusal", "missing_columns_line"]
+
+TABLES: tuple[str, ...] = ("installments", "borrowers", "contacts")
+#: The date columns of each table (``contacted_at`` is a timestamp with a zone; borrowers have none).
+DATE_COLUMNS: dict[str, tuple[str, ...]] = {"installments": ("due_date", "paid_date"), "borrowers": (),
+                                            "contacts": ("contacted_at",)}
+#: The largest ``--columns`` file read (a mapping of a few dozen names).
+MAX_FORMAT_BYTES = 1 << 20
+_ALL = "*"
+_KEY = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)?$")
+_TIME_DIRECTIVES = re.compile(r"%[HIMSfpzZXc]")
+#: Day/month text: two numbers of one or two digits and a year, one separator (an optional time and zone).
+_DAY_MONTH = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})([T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
+                        r"\s*(Z|[+-]\d{2}:?\d{2})?\s*$")
+
+_DAY_MONTH_PREFIX = r"^\s*\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}\b"
+
+
+def _date_column_table(column: str) -> str | None:
+    return next((t for t, cols in DATE_COLUMNS.items() if column in cols), None)
+
+
+def _check_format(key: str, fmt: object) -> str:
+    if not isinstance(fmt, str) or "%" not in fmt:
+        raise ValueError(f"date_format {key!r}: {fmt!r} is not a strftime format such as '%d/%m/%Y'.")
+    try:
+        dt.datetime(2024, 3, 15, 10, 30, tzinfo=dt.UTC).strftime(fmt)
+    except ValueError as err:
+        raise ValueError(f"date_format {key!r}: {fmt!r} is not a strftime format ({err}).") from None
+    return fmt
+
+
+def _date_spec(date_format: str | Mapping[str, str] | None) -> dict[str, str]:
+    """``date_format`` as ``{"*" | table | column | "table.column": format}``, every key checked."""
+    if date_format is None:
+        return {}
+    if isinstance(date_format, str):
+        return {_ALL: _check_format(_ALL, date_format)}
+    if not isinstance(date_format, Mapping):
+        raise TypeError(f"date_format must be a strftime format, a mapping or None, got {type(date_format).__name__}.")
+    spec = {}
+    for key, fmt in date_format.items():
+        if not isinstance(key, str) or (key != _ALL and not _KEY.match(key)):
+            raise ValueError(f"date_format key {key!r} is not '*', a table, a date column or TABLE.COLUMN.")
+        table, _, column = key.partition(".")
+        if column:
+            if table not in TABLES or column not in DATE_COLUMNS[table]:
+                raise ValueError(f"date_format key {key!r}: the date columns are "
+                                 + ", ".join(f"{t}.{c}" for t in TABLES for c in DATE_COLUMNS[t]) + ".")
+        elif key != _ALL and key not in TABLES and _date_column_table(key) is None:
+            raise ValueError(f"date_format key {key!r} is not '*', a table ({', '.join(TABLES)}), a date column or "
+                             "TABLE.COLUMN.")
+        spec[key] = _check_format(key, fmt)
+    return spec
+
+
+def _column_spec(columns: Mapping[str, Mapping[str, str]] | None) -> dict[str, dict[str, str]]:
+    """``columns`` checked: known tables, contract columns, no two names for one column."""
+    if columns is None:
+        return {}
+    if not isinstance(columns, Mapping):
+        raise TypeError(f"columns must be a mapping of table -> {{their name: contract name}}, got "
+                        f"{type(columns).__name__}.")
+    spec: dict[str, dict[str, str]] = {}
+    for table, mapping in columns.items():
+        if table not in TABLES:
+            raise ValueError(f"columns: unknown table {table!r}; the tables are {', '.join(TABLES)}.")
+        if mapping is None:
+            continue
+        if not isinstance(mapping, Mapping):
+            raise ValueError(f"columns: {table} must map their column names to the contract's "
+                             f"({{cust_no: borrower_id}}), got {type(mapping).__name__}.")
+        spec[table] = _table_mapping(table, mapping)
+    return spec
+
+
+def _table_mapping(table: str, mapping: Mapping[str, str]) -> dict[str, str]:
+    known, seen = contract_columns(table), {}
+    for theirs, ours in mapping.items():
+        if not isinstance(theirs, str) or not isinstance(ours, str) or not theirs:
+            raise ValueError(f"columns: {table}: {theirs!r}: {ours!r} must map a column name to a column name.")
+        if ours not in known:
+            close = difflib.get_close_matches(ours, known, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else f"; its columns are {', '.join(known)}"
+            raise ValueError(f"columns: {table}: {theirs!r} maps to {ours!r}, which is not a {table} contract "
+                             f"column{hint}.")
+        if ours in seen:
+            raise ValueError(f"columns: {table}: {seen[ours]!r} and {theirs!r} both map to {ours!r}; map one "
+                             "column to it.")
+        seen[ours] = theirs
+    return dict(mapping)
+
+
+@dataclass(frozen=True)
+class InputFormat:
+    """How to read an extract whose column names or date formats differ from the contracts'.
+
+    The one object behind ``columns=`` and ``date_format=`` of :func:`riskscore.score_portfolio`,
+    :func:`riskscore.spark.score_files` and the readers of :mod:`riskscore.io`, and behind the
+    command line's ``--columns FILE.yaml`` and ``--date-format``. It is checked when made.
+
+    Parameters
+    ----------
+    columns : mapping, optional
+        Per table (``installments``, ``borrowers``, ``contacts``), the extract's column name ->
+        the contract's: ``{"installments": {"cust_no": "borrower_id"}}``. Columns not named
+        keep their names.
+    date_format : str or mapping, optional
+        The strftime format of text dates (``"%d/%m/%Y"``). A string applies to every date
+        column; a mapping's keys are a table (``"installments"``), a date column
+        (``"paid_date"``) or both (``"installments.paid_date"``), the most specific winning, or
+        ``"*"``. Contact times need a time and a zone (``"%d/%m/%Y %H:%M%z"``). Without a format
+        text dates must be ISO 8601 (year first); day/month text is refused, never guessed.
+
+    Raises
+    ------
+    ValueError
+        For an unknown table, a name that is not a contract column, two names mapped to one
+        column, or a format or key that is not one; the message names the key.
+
+    Examples
+    --------
+    >>> from riskscore.io import InputFormat
+    >>> fmt = InputFormat(columns={"installments": {"cust_no": "borrower_id"}},
+    ...                   date_format={"installments": "%d/%m/%Y", "paid_date": "%d.%m.%Y"})
+    >>> fmt.rename("installments"), fmt.date_formats("installments")
+    ({'cust_no': 'borrower_id'}, {'due_date': '%d/%m/%Y', 'paid_date': '%d.%m.%Y'})
+    >>> InputFormat(columns={"installments": {"a": "borrower_id", "b": "borrower_id"}})
+    Traceback (most recent call last):
+    ...
+    ValueError: columns: installments: 'a' and 'b' both map to 'borrower_id'; map one column to it.
+    """
+
+    columns: Mapping[str, Mapping[str, str]] | None = None
+    date_format: str | Mapping[str, str] | None = None
+    _columns: dict[str, dict[str, str]] = field(init=False, repr=False, compare=False)
+    _dates: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_columns", _column_spec(self.columns))
+        object.__setattr__(self, "_dates", _date_spec(self.date_format))
+
+    @classmethod
+    def read(cls, path: str | PathLike[str], date_format: str | Mapping[str, str] | None = None) -> InputFormat:
+        """Read a ``--columns`` YAML file: ``{installments: {their_name: contract_name}, ..., date_format: ...}``.
+
+        ``date_format`` (the command line's ``--date-format``) overrides the file's keys.
+
+        Raises
+        ------
+        ValueError
+            One line naming the file and the key: not YAML, not a mapping, an unknown table or
+            column, two names for one column, a bad date format (or a file that is not a
+            regular file of at most 1 MiB).
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> f = pathlib.Path(tempfile.mkdtemp()) / "columns.yaml"
+        >>> _ = f.write_text("installments: {cust_no: borrower_id}\\ndate_format: {installments: '%d/%m/%Y'}\\n")
+        >>> InputFormat.read(f).to_dict()
+        {'columns': {'installments': {'cust_no': 'borrower_id'}}, 'date_format': {'installments': '%d/%m/%Y'}}
+        """
+        import yaml
+
+        from riskscore.io import read_bytes_limited
+
+        data = read_bytes_limited(path, MAX_FORMAT_BYTES)
+        try:
+            doc = yaml.safe_load(data.decode("utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as err:
+            where = getattr(err, "problem_mark", None)
+            at = f" (line {where.line + 1})" if where is not None else ""
+            raise ValueError(f"'{path}' is not a YAML file{at}: {str(err).splitlines()[0]}") from None
+        doc = {} if doc is None else doc
+        if not isinstance(doc, dict):
+            raise ValueError(f"'{path}' must hold a mapping such as installments: {{cust_no: borrower_id}}, got "
+                             f"{type(doc).__name__}.")
+        try:
+            dates = doc.pop("date_format", None)
+            if date_format is not None:
+                dates = _date_spec(dates) | _date_spec(date_format)
+            return cls(columns=doc, date_format=dates)
+        except (ValueError, TypeError) as err:
+            raise ValueError(f"'{path}': {err}") from None
+
+    def rename(self, table: str | None) -> dict[str, str]:
+        """The extract's column name -> the contract's, for one table (``{}`` when none)."""
+        return dict(self._columns.get(table, {})) if table is not None else {}
+
+    def date_formats(self, table: str | None) -> dict[str, str]:
+        """Date column -> format for one table: the most specific key wins (``table.column``, column, table, ``*``)."""
+        out = {}
+        tables = [table] if table is not None else list(TABLES)
+        for t in tables:
+            for col in DATE_COLUMNS.get(t, ()):
+                for key in (f"{t}.{col}", col, t, _ALL):
+                    if key in self._dates:
+                        out[col] = self._dates[key]
+                        break
+        return out
+
+    @property
+    def is_default(self) -> bool:
+        """Whether nothing is renamed and no date format is set."""
+        return not any(self._columns.values()) and not self._dates
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able and canonical (the run key and the run's manifest hold it)."""
+        return {"columns": {t: dict(m) for t, m in self._columns.items() if m},
+                "date_format": dict(sorted(self._dates.items()))}
+
+    def describe(self, table: str) -> str:
+        """One line of what is applied to a table (``riskscore validate`` prints it)."""
+        parts = [f"{theirs} -> {ours}" for theirs, ours in self.rename(table).items()]
+        parts += [f"{col} read as {fmt}" for col, fmt in self.date_formats(table).items()]
+        return ", ".join(parts) if parts else "as is"
+
+
+def as_input_format(columns: Mapping[str, Mapping[str, str]] | InputFormat | None,
+                    date_format: str | Mapping[str, str] | None = None) -> InputFormat:
+    """``columns``/``date_format`` of an entry point as one checked :class:`InputFormat`."""
+    if isinstance(columns, InputFormat):
+        if date_format is not None:
+            return InputFormat(columns=columns.columns, date_format=columns.to_dict()["date_format"]
+                               | _date_spec(date_format))
+        return columns
+    return InputFormat(columns=columns, date_format=date_format)
+
+
+# -- the columns a file lacks -----------------------------------------------------------------------
+def missing_columns_line(table: str, missing: list[str], have: list[str], where: str | None = None, *,
+                         python: bool = False) -> str:
+    """The one line for required columns absent from a table (:func:`riskscore._validation.missing_columns_line`).
+
+    Examples
+    --------
+    >>> print(missing_columns_line("installments", ["borrower_id"], ["cust_no", "due_dt"], "'x.csv'"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    installments 'x.csv' has no column borrower_id (it has: cust_no, due_dt; closest: cust_no); map it with
+    --columns FILE.yaml (columns= in Python): installments: {cust_no: borrower_id}
+    """
+    return _missing_line(table, missing, have, where, known=contract_columns(table), python=python)
+
+
+def required_columns(table: str) -> list[str]:
+    """The contract columns a table must have."""
+    return [c for c in contract_columns(table) if c not in OPTIONAL_COLUMNS[table]]
+
+
+# -- text dates ------------------------------------------------------------------------------------
+def _is_text(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+
+
+def _iso(value: dt.datetime, dated: bool) -> str:
+    if dated:
+        return value.date().isoformat()
+    return value.isoformat()
+
+
+def _parse_distinct(values: list[str], fmt: str, *, dated: bool) -> list[str | None]:
+    """ISO text of each value read strictly with ``fmt`` (Python's strptime), ``None`` when it does not match."""
+    out: list[str | None] = []
+    for v in values:
+        try:
+            out.append(_iso(dt.datetime.strptime(v.strip(), fmt), dated))
+        except ValueError:
+            out.append(None)
+    return out
+
+
+def convert_dates(col: pa.ChunkedArray | pa.Array, fmt: str) -> pa.Array:
+    """Text dates read with ``fmt``, as ISO 8601 text; a value that does not match keeps its text + `` (not FMT)``.
+
+    Each distinct value is parsed once. Arrow parses first; a value whose round trip through the
+    format does not give its own text back (``5/3/2024``, a zone, an impossible date such as
+    ``31/02/2024`` that Arrow would move into March) is parsed by Python's strict ``strptime``.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> convert_dates(pa.array(["15/03/2024", "5/3/2024", "31/02/2024", None]), "%d/%m/%Y").to_pylist()
+    ['2024-03-15', '2024-03-05', '31/02/2024 (not %d/%m/%Y)', None]
+    >>> convert_dates(pa.array(["15/03/2024 10:30+0800"]), "%d/%m/%Y %H:%M%z").to_pylist()
+    ['2024-03-15T10:30:00+08:00']
+    """
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    arr = arr.cast(pa.string())
+    enc = pc.dictionary_encode(arr)
+    uniq = enc.dictionary
+    dated = _TIME_DIRECTIVES.search(fmt) is None
+    iso: list[str | None] = [None] * len(uniq)
+    slow = np.ones(len(uniq), dtype=bool)
+    if "%z" not in fmt and "%Z" not in fmt and len(uniq):
+        fast = pc.strptime(uniq, format=fmt, unit="s", error_is_null=True)
+        same = pc.fill_null(pc.equal(pc.strftime(fast, format=fmt), uniq), False).to_numpy(zero_copy_only=False)
+        text = pc.strftime(fast, format="%Y-%m-%d" if dated else "%Y-%m-%dT%H:%M:%S").to_pylist()
+        for i in np.flatnonzero(same):
+            iso[i] = text[i]
+        slow = ~same
+    if slow.any():
+        values = uniq.to_pylist()
+        idx = np.flatnonzero(slow)
+        for i, parsed in zip(idx, _parse_distinct([values[i] for i in idx], fmt, dated=dated), strict=True):
+            iso[i] = parsed if parsed is not None else f"{values[i]} (not {fmt})"
+    return pc.take(pa.array(iso, pa.string()), enc.indices)
+
+
+def _numbers(value: str) -> tuple[int, int, str, int] | None:
+    m = _DAY_MONTH.match(value)
+    return None if m is None else (int(m.group(1)), int(m.group(3)), m.group(2), len(m.group(4)))
+
+
+def day_month_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, column: str,
+                      where: str) -> str | None:
+    """The one-line refusal of a text date column holding day/month dates, or ``None`` when it holds none.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> print(day_month_refusal(pa.array(["2024-03-01", "15/03/2024", "01/02/2024"]), "installments",
+    ...                         "due_date", "'x.csv'"))  # doctest: +NORMALIZE_WHITESPACE
+    installments 'x.csv': due_date holds day/month dates (15/03/2024, 01/02/2024), day first (15/03/2024 has no
+    month 15); riskscore never guesses a date's order: give the format with --date-format
+    installments.due_date=%d/%m/%Y (date_format={'installments.due_date': '%d/%m/%Y'} in Python)
+    """
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if not _is_text(arr.type) or arr.null_count == len(arr):
+        return None
+    uniq = pc.unique(arr.drop_null())
+    candidates = uniq.filter(pc.match_substring_regex(uniq, _DAY_MONTH_PREFIX))  # Arrow's RE2 first, then exact
+    found = [(v, n) for v in candidates.to_pylist() if (n := _numbers(v)) is not None]
+    if not found:
+        return None
+    day_first = [v for v, n in found if n[0] > 12 and n[1] <= 12]
+    month_first = [v for v, n in found if n[1] > 12 and n[0] <= 12]
+    examples = list(dict.fromkeys(day_first[:1] + month_first[:1] + [v for v, _ in found]))[:3]
+    sep, year = found[0][1][2], "%Y" if found[0][1][3] == 4 else "%y"
+    has_time = any(_DAY_MONTH.match(v).group(5) for v, _ in found[:50])  # type: ignore[union-attr]
+    tail = " %H:%M" + ("%z" if column == "contacted_at" else "") if has_time or column == "contacted_at" else ""
+    if day_first and month_first:
+        order = (f"both orders occur ({day_first[0]} is day first, {month_first[0]} month first): check the "
+                 "extract")
+        fmt = f"%d{sep}%m{sep}{year}{tail}"
+    elif day_first:
+        order = f"day first ({day_first[0]} has no month {_numbers(day_first[0])[0]})"  # type: ignore[index]
+        fmt = f"%d{sep}%m{sep}{year}{tail}"
+    elif month_first:
+        order = f"month first ({month_first[0]} has no month {_numbers(month_first[0])[1]})"  # type: ignore[index]
+        fmt = f"%m{sep}%d{sep}{year}{tail}"
+    else:
+        order = "ambiguous: every value reads both day first and month first"
+        fmt = f"%d{sep}%m{sep}{year}{tail}"
+    key = f"{table}.{column}" if table else column
+    alt = f" or %m{sep}%d{sep}{year}{tail}" if not day_first and not month_first else ""
+    return (f"{table + ' ' if table else ''}{where}: {column} holds day/month dates ({', '.join(examples)}), {order}; "
+            f"riskscore never guesses a date's order: give the format with --date-format {key}={fmt}{alt} "
+            f"(date_format={{{key!r}: {fmt!r}}} in Python)")
+
+
+def refuse_day_month(col: pa.ChunkedArray | pa.Array, table: str | None, column: str, where: str) -> None:
+    """Raise :func:`day_month_refusal`'s line as a :class:`~riskscore.DataError`."""
+    line = day_month_refusal(col, table, column, where)
+    if line is not None:
+        raise DataError.from_message(table or "input", line)

@@ -1,0 +1,178 @@
+"""An extract's own column names and date formats (issue 20, items 1 and 2): InputFormat and the readers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import riskscore
+from riskscore.exceptions import DataError
+from riskscore.io import InputFormat, input_schema, iter_batches, read_table
+
+#: A lender's extract: own names, day-first dates (15/03 cannot be month first; 01/02 can be both).
+EXTRACT = ("cust_no,loan_no,inst,due_dt,amount_due,paid_dt,amount_paid,branch\n"
+           "b1,l1,1,15/03/2024,100,16/03/2024,100,north\n"
+           "b1,l1,2,01/04/2024,100,,0,north\n"
+           "b2,l2,1,01/02/2024,50,03/02/2024,50,south\n")
+MAPPING = {"cust_no": "borrower_id", "loan_no": "loan_id", "inst": "installment_no", "due_dt": "due_date",
+           "paid_dt": "paid_date"}
+DATES = "%d/%m/%Y"
+
+
+@pytest.fixture
+def extract(tmp_path):
+    f = tmp_path / "x.csv"
+    f.write_text(EXTRACT)
+    return f
+
+
+def test_a_day_first_extract_is_read_exactly_with_its_format(extract):
+    df = read_table(extract, table="installments", rename=MAPPING, date_format=DATES)
+    assert list(df.columns[:7]) == ["borrower_id", "loan_id", "installment_no", "due_date", "amount_due",
+                                    "paid_date", "amount_paid"]
+    assert df["due_date"].tolist() == ["2024-03-15", "2024-04-01", "2024-02-01"]  # never 2024-01-04, 2024-01-02
+    assert df["paid_date"].tolist()[::2] == ["2024-03-16", "2024-02-03"] and pd.isna(df["paid_date"][1])
+    typed = riskscore.validate_installments(df, data_date="2024-06-01")
+    assert typed["due_date"].tolist() == [pd.Timestamp("2024-03-15"), pd.Timestamp("2024-04-01"),
+                                          pd.Timestamp("2024-02-01")]
+
+
+def test_a_day_first_extract_is_refused_without_a_format_never_swapped(extract):
+    with pytest.raises(DataError) as info:
+        read_table(extract, table="installments", rename=MAPPING)
+    line = str(info.value)
+    assert "\n" not in line
+    assert line.startswith(f"installments '{extract}': due_date holds day/month dates (15/03/2024, 01/04/2024, "
+                           "01/02/2024), day first (15/03/2024 has no month 15)")
+    assert "--date-format installments.due_date=%d/%m/%Y" in line
+
+
+@pytest.mark.parametrize(("values", "says", "option"), [
+    (["03/15/2024", "04/01/2024"], "month first (03/15/2024 has no month 15)", "installments.due_date=%m/%d/%Y"),
+    (["01.02.2024", "03.04.2024"], "ambiguous: every value reads both day first and month first",
+     "installments.due_date=%d.%m.%Y or %m.%d.%Y"),
+    (["15/03/2024", "03/15/2024"], "both orders occur", "installments.due_date=%d/%m/%Y"),
+])
+def test_the_refusal_says_whether_the_order_is_ambiguous(values, says, option):
+    from riskscore._input_format import day_month_refusal
+
+    line = day_month_refusal(pa.array(values), "installments", "due_date", "'x.csv'")
+    assert says in line and f"--date-format {option}" in line
+
+
+def test_year_first_text_and_isolated_garbage_are_not_refused(tmp_path):
+    f = tmp_path / "i.csv"
+    f.write_text("borrower_id,loan_id,installment_no,due_date,amount_due,paid_date,amount_paid\n"
+                 "b1,l1,1,2024-03-15,100,tomorrow,100\nb2,l2,1,2024/15/03,100,,0\nb3,l3,1,2024-03-15,1,,0\n")
+    df = read_table(f, table="installments")
+    assert df["paid_date"][0] == "tomorrow" and df["due_date"][1] == "2024/15/03"
+    good, bad = riskscore.quarantine(df, "installments", warn_above=1.0, data_date="2024-06-01")
+    assert good["borrower_id"].tolist() == ["b3"]
+    assert dict(zip(bad["borrower_id"], bad["check"], strict=True)) == {
+        "b1": "date_format", "b2": "coerce_dtype('datetime64[ns]')"}
+
+
+def test_a_value_that_does_not_match_the_format_is_a_date_format_reject(tmp_path):
+    f = tmp_path / "i.csv"
+    f.write_text("borrower_id,loan_id,installment_no,due_date,amount_due,paid_date,amount_paid\n"
+                 "b1,l1,1,31/02/2024,100,,0\nb2,l2,1,2024-03-01,100,,0\nb3,l3,1,29/02/2024,1,,0\n")
+    df = read_table(f, table="installments", date_format={"installments.due_date": DATES})
+    assert df["due_date"].tolist() == ["31/02/2024 (not %d/%m/%Y)", "2024-03-01 (not %d/%m/%Y)", "2024-02-29"]
+    good, bad = riskscore.quarantine(df, "installments", warn_above=1.0, data_date="2024-06-01")
+    assert good["borrower_id"].tolist() == ["b3"]
+    assert bad["check"].tolist() == ["date_format", "date_format"]
+
+
+def test_formats_per_table_column_and_zone(tmp_path):
+    f = tmp_path / "c.csv"
+    f.write_text("borrower_id,contacted_at,channel,outcome\nb1,15/03/2024 10:30+0800,sms,message_sent\n"
+                 "b2,15/03/2024 10:30,sms,message_sent\n")
+    fmt = InputFormat(date_format={"*": "%Y", "contacts": "%d/%m/%Y %H:%M%z"})
+    df = read_table(f, table="contacts", date_format=fmt.date_formats("contacts"))
+    assert df["contacted_at"].tolist() == ["2024-03-15T10:30:00+08:00", "15/03/2024 10:30 (not %d/%m/%Y %H:%M%z)"]
+    typed, bad = riskscore.quarantine(df, "contacts", warn_above=1.0)
+    assert typed["contacted_at"].tolist() == [pd.Timestamp("2024-03-15 02:30", tz="UTC")]
+    assert bad["check"].tolist() == ["date_format"]
+    assert InputFormat(date_format={"installments": "%d/%m/%Y", "installments.paid_date": "%d.%m.%Y"}
+                       ).date_formats("installments") == {"due_date": "%d/%m/%Y", "paid_date": "%d.%m.%Y"}
+
+
+def test_parquet_string_dates_and_typed_dates(tmp_path):
+    f = tmp_path / "i.parquet"
+    pq.write_table(pa.table({"borrower_id": ["b1"], "loan_id": ["l1"], "installment_no": [1],
+                             "due_date": ["15/03/2024"], "amount_due": [1.0], "paid_date": [dt.date(2024, 3, 16)],
+                             "amount_paid": [1.0]}), f)
+    with pytest.raises(DataError, match="due_date holds day/month dates"):
+        read_table(f, table="installments")
+    df = read_table(f, table="installments", date_format=DATES)  # a typed column is left as it is
+    assert df["due_date"][0] == "2024-03-15" and df["paid_date"][0] == pd.Timestamp("2024-03-16")
+
+
+def test_a_missing_column_lists_the_files_columns_and_the_mapping(extract):
+    with pytest.raises(DataError) as info:
+        read_table(extract, table="installments")
+    assert str(info.value) == (
+        f"installments '{extract}' has no column borrower_id, loan_id, installment_no, due_date, paid_date (it has: "
+        "cust_no, loan_no, inst, due_dt, amount_due, paid_dt, amount_paid, branch; closest: cust_no, loan_no, inst, "
+        "due_dt, paid_dt); map them with --columns FILE.yaml (columns= in Python): installments: {cust_no: "
+        "borrower_id, loan_no: loan_id, inst: installment_no, due_dt: due_date, paid_dt: paid_date}")
+    assert input_schema(extract, ["borrower_id"], table="installments", rename=MAPPING).names == ["borrower_id"]
+    batches = list(iter_batches(extract, columns=["borrower_id", "branch"], table="installments", rename=MAPPING))
+    assert batches[0].column_names == ["borrower_id", "branch"]
+
+
+def test_a_mapping_that_makes_two_columns_one_is_refused(tmp_path):
+    f = tmp_path / "c.csv"
+    f.write_text("borrower_id,cust,contacted_at,channel,outcome\n")
+    with pytest.raises(DataError, match=r"has both borrower_id and cust, which the column mapping makes one column "
+                                        r"borrower_id: map only one of them to borrower_id$"):
+        read_table(f, table="contacts", rename={"cust": "borrower_id"})
+
+
+def test_a_frame_missing_a_column_is_one_line_with_the_rename_to_write():
+    df = pd.DataFrame({"cust_no": ["b1"], "contacted_at": ["2024-03-01T00:00Z"], "channel": ["sms"],
+                       "outcome": ["message_sent"]})
+    for call in (riskscore.validate_contacts, lambda d: riskscore.quarantine(d, "contacts")):
+        with pytest.raises(DataError) as info:
+            call(df)
+        assert str(info.value) == ("contacts has no column borrower_id (it has: cust_no, contacted_at, channel, "
+                                   "outcome; closest: cust_no); rename it: df.rename(columns={'cust_no': "
+                                   "'borrower_id'})")
+
+
+@pytest.mark.parametrize(("text", "error"), [
+    ("installments: [a, b]\n", "'{f}': columns: installments must map their column names to the contract's"),
+    ("payments: {a: borrower_id}\n", "'{f}': columns: unknown table 'payments'; the tables are installments, "
+                                     "borrowers, contacts."),
+    ("installments: {a: borower_id}\n", "'{f}': columns: installments: 'a' maps to 'borower_id', which is not an"),
+    ("installments: {a: borrower_id, b: borrower_id}\n", "'{f}': columns: installments: 'a' and 'b' both map to "
+                                                         "'borrower_id'; map one column to it."),
+    ("date_format: {installments.amount_due: '%d'}\n", "'{f}': date_format key 'installments.amount_due': the date"),
+    ("date_format: 'dd/mm/yyyy'\n", "'{f}': date_format '*': 'dd/mm/yyyy' is not a strftime format"),
+    ("installments: {a: [b\n", "'{f}' is not a YAML file (line 2)"),
+    ("- a\n", "'{f}' must hold a mapping such as installments: {{cust_no: borrower_id}}, got list."),
+])
+def test_a_bad_columns_file_is_one_line_naming_the_file_and_key(tmp_path, text, error):
+    f = tmp_path / "columns.yaml"
+    f.write_text(text)
+    with pytest.raises(ValueError) as info:
+        InputFormat.read(f)
+    assert str(info.value).startswith(error.format(f=f).replace("which is not an", "which is not a"))
+    assert "\n" not in str(info.value)
+
+
+def test_the_columns_file_and_the_command_line_formats_merge(tmp_path):
+    f = tmp_path / "columns.yaml"
+    f.write_text("installments: {cust_no: borrower_id}\ndate_format: {installments: '%d/%m/%Y'}\n")
+    fmt = InputFormat.read(f, date_format={"paid_date": "%d.%m.%Y"})
+    assert fmt.rename("installments") == {"cust_no": "borrower_id"} and fmt.rename("contacts") == {}
+    assert fmt.date_formats("installments") == {"due_date": "%d/%m/%Y", "paid_date": "%d.%m.%Y"}
+    assert fmt.to_dict() == {"columns": {"installments": {"cust_no": "borrower_id"}},
+                             "date_format": {"installments": "%d/%m/%Y", "paid_date": "%d.%m.%Y"}}
+    assert fmt.describe("installments") == ("cust_no -> borrower_id, due_date read as %d/%m/%Y, "
+                                            "paid_date read as %d.%m.%Y")
+    assert InputFormat().is_default and InputFormat().describe("contacts") == "as is"
