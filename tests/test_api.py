@@ -52,7 +52,7 @@ def test_type_checkers_see_the_lazy_names():
     """The ``if TYPE_CHECKING:`` imports of riskscore/__init__.py are exactly the lazy table."""
     tree = ast.parse((ROOT / "src" / "riskscore" / "__init__.py").read_text(encoding="utf-8"))
     block = next(node for node in tree.body
-                 if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING")
+                 if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING"))
     seen = {alias.name: node.module for node in block.body if isinstance(node, ast.ImportFrom) for alias in node.names}
     assert seen == riskscore._LAZY
 
@@ -75,6 +75,17 @@ def test_dir_and_star_import_list_the_public_names():
     assert set(riskscore.__all__) <= set(namespace)
     with pytest.raises(AttributeError, match="module 'riskscore' has no attribute 'no_such_name'"):
         riskscore.no_such_name  # noqa: B018
+
+
+def test_the_namespace_holds_only_the_public_api_and_dunders():
+    # issue 20: riskscore.sys and riskscore.warnings were attributes (module-level imports)
+    public = set(riskscore.__all__) | riskscore._SUBMODULES
+    extra = [n for n in dir(riskscore) if n not in public and not (n.startswith("__") and n.endswith("__"))]
+    assert extra == []
+    stray = [n for n in vars(riskscore) if not n.startswith("_") and n not in public]
+    assert stray == []  # no helper module or typing name bound at module level, listed or not
+    for name in ("sys", "warnings", "importlib", "types", "annotations", "version", "Any", "TYPE_CHECKING"):
+        assert not hasattr(riskscore, name), name
 
 
 def test_explain_is_the_function_even_after_the_subpackage_is_imported():

@@ -18,15 +18,16 @@ Examples
 True
 """
 
-from __future__ import annotations
-
-import importlib
-import importlib.util
-import sys
-import types
-import warnings
-from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING, Any
+# No module-level name here but the public API, dunders and private (_) names: ``riskscore.sys``
+# or ``riskscore.warnings`` would look like part of the API (tests/test_api.py checks dir(riskscore)).
+# Hence the aliased imports, and no ``from __future__ import annotations`` (it binds ``annotations``).
+import importlib as _importlib
+import importlib.util as _importlib_util
+import sys as _sys
+import types as _types
+import typing as _typing
+from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
+from importlib.metadata import version as _version
 
 from riskscore.exceptions import (
     BundleError,
@@ -43,7 +44,7 @@ from riskscore.exceptions import (
     RunLockedError,
 )
 
-if TYPE_CHECKING:  # what the lazy table below resolves to, for type checkers and IDEs
+if _typing.TYPE_CHECKING:  # what the lazy table below resolves to, for type checkers and IDEs
     from riskscore.batch import score_portfolio
     from riskscore.contract import RunManifest
     from riskscore.datasets import World, generate, read_world, write_world
@@ -60,8 +61,8 @@ if TYPE_CHECKING:  # what the lazy table below resolves to, for type checkers an
     from riskscore.snapshots import make_snapshots, split_xy
 
 try:
-    __version__ = version("riskscore")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = _version("riskscore")
+except _PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0+unknown"
 
 #: Public name -> the public module it comes from, in the order of the data flow (docs/api.md
@@ -146,29 +147,30 @@ __all__ = [  # the exceptions and the names of _LAZY (tests/test_api.py checks t
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
+        value = getattr(_importlib.import_module(_LAZY[name]), name)
         globals()[name] = value  # later lookups skip this function
         return value
     if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
+        return _importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    """The public API (``__all__``), the public subpackages and the dunders; never a private name."""
+    return sorted({*__all__, *_SUBMODULES, *(n for n in globals() if n.startswith("__") and n.endswith("__"))})
 
 
-class _Package(types.ModuleType):
+class _Package(_types.ModuleType):
     """riskscore's module type: keeps ``riskscore.explain`` the function once the subpackage is imported.
 
     Importing ``riskscore.explain`` (the subpackage) makes Python bind it on its parent as the
     attribute ``explain``, which would shadow the public function of the same name.
     """
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "explain" and isinstance(value, types.ModuleType):
+    def __setattr__(self, name: str, value: _typing.Any) -> None:
+        if name == "explain" and isinstance(value, _types.ModuleType):
             return
         super().__setattr__(name, value)
 
@@ -185,7 +187,9 @@ def _import_pandera_quietly() -> None:
     probes' results are cached in the modules (``PYSPARK_INSTALLED``, ``PYSPARK_USABLE``). The
     filter is restored on exit and ``sys.modules`` is left as the imports leave it.
     """
-    if importlib.util.find_spec("pyspark") is None:  # no probe can warn; keep `import riskscore` fast
+    import warnings
+
+    if _importlib_util.find_spec("pyspark") is None:  # no probe can warn; keep `import riskscore` fast
         return
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)
@@ -195,4 +199,4 @@ def _import_pandera_quietly() -> None:
 
 
 _import_pandera_quietly()
-sys.modules[__name__].__class__ = _Package  # documented way to customise a module's attribute setting
+_sys.modules[__name__].__class__ = _Package  # documented way to customise a module's attribute setting
