@@ -46,7 +46,7 @@ def test_catalogue_covers_every_feature_and_family_in_every_language():
 
 def _expected_numbers(feature: str, value: float, matured: float) -> set[float]:
     """Recompute, independently of the catalogue code, what a sentence may quote."""
-    value, matured = float(value), float(matured)
+    value, matured = abs(float(value)), float(matured)  # signed features quote their magnitude (in words: before/fell)
     window = re.search(r"_(3|6|12)$", feature)
     w = int(window.group(1)) if window and not feature.startswith(("days_late_std", "cures")) else None
     numbers = {float(x) for x in re.findall(r"\d+", feature)} | {3.0, 12.0, 30.0, 90.0, 180.0}

@@ -108,7 +108,8 @@ def test_a_new_borrower_has_no_history(history):
     n = X.loc["n"]
     assert np.isnan(n["share_late_3"]) and np.isnan(n["days_since_last_payment"])
     assert n["days_to_next_due"] == 5.0 and X.loc["h", "days_to_next_due"] == 1.0
-    assert n["amount_due_upcoming"] == 60.0 and n["days_since_first_due"] == -5.0 and n["n_matured"] == 0.0
+    assert n["amount_due_upcoming"] == 60.0 and n["n_matured"] == 0.0
+    assert np.isnan(n["days_since_first_due"])  # its first installment falls due in 5 days: no history yet
     assert "calls_30d" not in X.columns  # contacts="auto" without a log
 
 

@@ -7,6 +7,11 @@ feature row by :func:`quote` (never typed into a sentence by hand):
 ``{pct}`` — a share in percent; ``{days}`` — whole days; ``{days1}`` — days to one decimal;
 ``{amount}`` — money to 2 decimals; ``{ratio}`` — to one decimal; ``{w}`` — the window.
 
+A feature whose value may be negative (:data:`SIGNED`: the mean payment offset, the trend of the
+share paid by the due date) has one sentence per sign, and quotes the value's magnitude: "-1.2
+days after the due date" is said "1.2 days before the due date", so no sentence quotes a negative
+count of days or a number outside its feature's documented range (``tests/explain/test_sentences.py``).
+
 Adding a language means adding a column to every table here; ``tests/explain`` fails when one
 sentence or family name is missing.
 """
@@ -16,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["FAMILIES", "LANGUAGES", "SENTENCES", "feature_kind", "quote"]
+__all__ = ["FAMILIES", "LANGUAGES", "SENTENCES", "SIGNED", "feature_kind", "quote", "sentence"]
 
 LANGUAGES = ("en", "zh")
 
@@ -77,9 +82,9 @@ SENTENCES: dict[str, dict[str, str]] = {
     "amount_scheduled_90d": {"en": "{amount} more is scheduled within 90 days", "zh": "未来90天内还有{amount}应还"},
     "outstanding_to_installment": {"en": "what is outstanding equals {ratio} typical installments",
                                    "zh": "未还金额相当于{ratio}期的月供"},
-    "paid_ratio_trend": {"en": "the share paid by the due date changed by {pct} percentage points over the last "
+    "paid_ratio_trend": {"en": "the share paid by the due date rose by {pct} percentage points over the last "
                                "3 installments, compared with the 3 before",
-                         "zh": "与之前3期相比，最近3期到期前已还比例变化了{pct}个百分点"},
+                         "zh": "与之前3期相比，最近3期到期前已还比例上升了{pct}个百分点"},
     "days_late_std_12": {"en": "payment timing varied by {days1} days over the last 12 installments",
                          "zh": "最近12期的还款时间相差{days1}天"},
     "cures_30_12": {"en": "{count} of the last 12 installments were caught up after more than 30 days late",
@@ -110,6 +115,23 @@ SENTENCES: dict[str, dict[str, str]] = {
     "ptp_broken_180d": {"en": "{count} promises to pay were broken in the last 180 days",
                         "zh": "最近180天有{count}次还款承诺未兑现"},
     "days_since_last_contact": {"en": "the last contact was {days} days ago", "zh": "上次联系在{days}天前"},
+}
+
+#: feature kind -> {"negative" | "zero": {language: sentence}}: the sentences of a value below zero
+#: (quoting its magnitude) or that rounds to zero; :data:`SENTENCES` holds the positive one.
+SIGNED: dict[str, dict[str, dict[str, str]]] = {
+    "mean_payment_offset_days": {
+        "negative": {"en": "payments came {days1} days before the due date on average",
+                     "zh": "还款平均在到期日前{days1}天"},
+        "zero": {"en": "payments came on the due date on average", "zh": "还款平均在到期日当天"},
+    },
+    "paid_ratio_trend": {
+        "negative": {"en": "the share paid by the due date fell by {pct} percentage points over the last "
+                           "3 installments, compared with the 3 before",
+                     "zh": "与之前3期相比，最近3期到期前已还比例下降了{pct}个百分点"},
+        "zero": {"en": "the share paid by the due date did not change over the last 3 installments, compared "
+                       "with the 3 before", "zh": "与之前3期相比，最近3期到期前已还比例没有变化"},
+    },
 }
 
 
@@ -153,6 +175,11 @@ def quote(name: str, value: float, n_matured: float = float("nan")) -> dict[str,
         return None
     _, w = _split(name)
     kind = feature_kind(name)
+    sign = 1
+    if kind in SIGNED:  # the sentence says the direction; the number is the magnitude as quoted
+        shown = round(abs(value) * 100) if kind == "paid_ratio_trend" else round(abs(value), 1)
+        sign = 0 if shown == 0 else (-1 if value < 0 else 1)
+        value = abs(value)
     n = None
     if kind in ("share_late_{w}", "share_late30_{w}", "share_partial_{w}", "share_late_all") \
             and math.isfinite(n_matured):
@@ -161,6 +188,27 @@ def quote(name: str, value: float, n_matured: float = float("nan")) -> dict[str,
     out: dict[str, object] = {
         "w": w, "n": n, "count": round(value * n) if n is not None else round(value),
         "pct": round(value * 100), "days": round(value), "days1": f"{value:.1f}", "amount": f"{value:,.2f}",
-        "ratio": f"{value:.1f}",
+        "ratio": f"{value:.1f}", "sign": sign,
     }
     return out
+
+
+def sentence(name: str, value: float, language: str, n_matured: float = float("nan")) -> str | None:
+    """The reason sentence of feature ``name`` at the borrower's ``value``; None when it is missing.
+
+    Examples
+    --------
+    >>> from riskscore.explain._catalogue import sentence
+    >>> sentence("mean_payment_offset_days", -1.04, "en")
+    'payments came 1.0 days before the due date on average'
+    >>> sentence("paid_ratio_trend", -1 / 3, "zh")
+    '与之前3期相比，最近3期到期前已还比例下降了33个百分点'
+    >>> sentence("days_since_first_due", float("nan"), "en") is None
+    True
+    """
+    q = quote(name, value, n_matured)
+    if q is None:
+        return None
+    kind = feature_kind(name)
+    texts = SENTENCES[kind] if q["sign"] == 1 else SIGNED[kind]["negative" if q["sign"] < 0 else "zero"]
+    return texts[language].format(**q)

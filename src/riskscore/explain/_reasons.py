@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from riskscore._compat import Interval, StrOptions, validate_params
-from riskscore.explain._catalogue import FAMILIES, LANGUAGES, NO_ADVERSE, SENTENCES, feature_kind, quote
+from riskscore.explain._catalogue import FAMILIES, LANGUAGES, NO_ADVERSE, sentence
 from riskscore.explain._global import family_totals
 from riskscore.explain._shap import BASE_VALUE, Explainer
 from riskscore.features import registry_for
@@ -130,8 +130,8 @@ def reason_codes(model: RepaymentModel | Explainer, X: pd.DataFrame, *, shap: pd
                 j = order[i, rank]
                 fam, col = fam_names[j], lead[i, j]
                 feat, value = features[col], x_matrix[i, col]
-                q = quote(feat, value, matured[i])
-                text = FAMILIES[fam][2][lang] if q is None else SENTENCES[feature_kind(feat)][lang].format(**q)
+                said = sentence(feat, value, lang, matured[i])
+                text = FAMILIES[fam][2][lang] if said is None else said
                 records.append((label, name, rank + 1, FAMILIES[fam][0], fam, feat, value, val_matrix[i, col],
                                 fam_matrix[i, j], lang, text))
     return pd.DataFrame.from_records(records, columns=REASON_COLUMNS)

@@ -160,8 +160,10 @@ def payment_features(s: State, t: pd.Timestamp) -> dict[str, np.ndarray]:
     n, t_ns = len(s.borrowers), np.int64(t.value)
     last = _max(s.pay_b, n, s.pay_date.astype(float))
     recent = s.pay_date > t_ns - 90 * DAY
+    # the first installment that has fallen due by t: one due within the lookahead is not history yet
+    matured = s.due <= t_ns
     first_due = np.full(n, np.iinfo(np.int64).max)
-    np.minimum.at(first_due, s.b, s.due)
+    np.minimum.at(first_due, s.b[matured], s.due[matured])
     loans = pd.unique(pd.Series(s.b.astype(np.int64) << 32 | s.loan.astype(np.int64))) >> 32
     return {
         "paid_to_date": _sum(s.pay_b, n, s.pay_amount),
@@ -170,7 +172,7 @@ def payment_features(s: State, t: pd.Timestamp) -> dict[str, np.ndarray]:
         "days_since_last_payment": (t_ns - last) / DAY,
         "paid_last_90d": _sum(s.pay_b[recent], n, s.pay_amount[recent]),
         "partial_payments_90d": _sum(s.pay_b[recent & s.pay_partial], n),
-        "days_since_first_due": ((t_ns - first_due) // DAY).astype(float),
+        "days_since_first_due": np.where(first_due > t_ns, np.nan, (t_ns - first_due) // DAY).astype(float),
         "n_loans": _sum(loans.astype(np.int64), n),
     }
 

@@ -9,25 +9,36 @@ likelihood; 0: no constraint).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-__all__ = ["REGISTRY_VERSION", "FeatureSpec", "feature_registry", "registry_for"]
+__all__ = ["REGISTRY_VERSION", "UNIT_RANGES", "FeatureSpec", "feature_registry", "registry_for"]
 
 #: Version of the feature definitions below. Bump it whenever a feature's meaning changes (a new
 #: formula, window or unit): bundles record it, and a bundle built with another version is refused.
-REGISTRY_VERSION = "1"
+REGISTRY_VERSION = "2"  # 2: days_since_first_due counts from the first installment that has fallen due
+
+#: The documented range of a feature of each unit, unless its spec says otherwise: shares lie in
+#: [0, 1], and counts, days, amounts and ratios are never negative.
+UNIT_RANGES: dict[str, tuple[float, float]] = {
+    "share": (0.0, 1.0), "count": (0.0, math.inf), "days": (0.0, math.inf), "currency": (0.0, math.inf),
+    "ratio": (0.0, math.inf),
+}
 
 
 @dataclass(frozen=True)
 class FeatureSpec:
-    """One feature: name, reason family, meaning, unit, reason template and monotone direction.
+    """One feature: name, reason family, meaning, unit, reason template, monotone direction, range.
 
     ``template`` is the English sentence a reason code quotes, with ``{value}`` for the
-    borrower's own value (and ``{window}`` for windowed features).
+    borrower's own value (and ``{window}`` for windowed features). ``low`` and ``high`` bound
+    every value the feature can take (missing values aside); by default the range of its unit
+    (:data:`UNIT_RANGES`: shares in [0, 1], counts, days, amounts and ratios >= 0). Reason
+    sentences never quote a number outside it (``tests/explain/test_sentences.py``).
 
     Examples
     --------
@@ -36,6 +47,8 @@ class FeatureSpec:
     ...                    "the oldest unpaid installment is {value:.0f} days past due", -1)
     >>> spec.template.format(value=12)
     'the oldest unpaid installment is 12 days past due'
+    >>> spec.low, spec.high
+    (0.0, inf)
     """
 
     name: str
@@ -45,6 +58,13 @@ class FeatureSpec:
     template: str
     monotone: int = 0
     needs_contacts: bool = False
+    low: float | None = None
+    high: float | None = None
+
+    def __post_init__(self) -> None:
+        low, high = UNIT_RANGES.get(self.unit, (-math.inf, math.inf))
+        object.__setattr__(self, "low", low if self.low is None else float(self.low))
+        object.__setattr__(self, "high", high if self.high is None else float(self.high))
 
 
 def _windowed(window: int) -> list[FeatureSpec]:
@@ -90,7 +110,8 @@ _CORE = [
                 "installment", "ratio", "what is outstanding equals {value:.1f} typical installments"),
     FeatureSpec("paid_ratio_trend", "partial_payments", "Mean share paid by the due date over the last 3 installments "
                 "minus that over the 3 before (negative: growing partial payments)", "share",
-                "the share paid by the due date fell by {value:.0%} over the last 3 installments"),
+                "the share paid by the due date changed by {value:.0%} over the last 3 installments",
+                low=-1.0, high=1.0),
     FeatureSpec("days_late_std_12", "regularity", "Standard deviation of days late over the last 12 due installments",
                 "days", "payment timing varied by {value:.1f} days over the last 12 installments"),
     FeatureSpec("cures_30_12", "cures", "Installments among the last 12 that were paid after being more than 30 days "
@@ -103,8 +124,9 @@ _CORE = [
                 "installments were paid {value:.1f} days late on average", -1),
     FeatureSpec("paid_to_date", "payments", "Total paid so far", "currency", "{value:,.2f} has been paid so far"),
     FeatureSpec("n_payments", "payments", "Payments made so far", "count", "{value:.0f} payments so far"),
-    FeatureSpec("mean_payment_offset_days", "regularity", "Mean days between a payment and its installment's due date",
-                "days", "payments came {value:.1f} days after the due date on average"),
+    FeatureSpec("mean_payment_offset_days", "regularity", "Mean days between a payment and its installment's due date "
+                "(negative: paid before the due date on average)", "days",
+                "payments came {value:.1f} days after the due date on average", low=-math.inf),
     FeatureSpec("days_since_last_payment", "payments", "Days since the last payment (missing when none yet)", "days",
                 "the last payment was {value:.0f} days ago"),
     FeatureSpec("paid_last_90d", "payments", "Amount paid in the last 90 days", "currency",
@@ -112,8 +134,8 @@ _CORE = [
     FeatureSpec("partial_payments_90d", "partial_payments", "Payments in the last 90 days that left their "
                 "installment still unpaid (a hardship signal when they recur)", "count",
                 "{value:.0f} partial payments in the last 90 days"),
-    FeatureSpec("days_since_first_due", "tenure", "Days since the borrower's first due date", "days",
-                "the first installment fell due {value:.0f} days ago"),
+    FeatureSpec("days_since_first_due", "tenure", "Days since the borrower's first installment that has fallen due "
+                "(missing when none has yet)", "days", "the first installment fell due {value:.0f} days ago"),
     FeatureSpec("n_loans", "tenure", "Loans with an installment due by as_of + lookahead", "count",
                 "{value:.0f} loans"),
     FeatureSpec("n_active_loans", "amount_owed", "Loans with an unpaid or scheduled installment", "count",
@@ -160,6 +182,8 @@ def feature_registry(windows: tuple[int, ...] = (3, 6, 12), contacts: bool = Tru
     ('arrears', -1)
     >>> reg.loc["share_late30_6", "template"].format(value=0.5, window=6)
     '50% of the last 6 installments were paid more than 30 days late'
+    >>> reg.loc["paid_ratio_trend", ["low", "high"]].tolist()
+    [-1.0, 1.0]
     """
     specs = [s for w in windows for s in _windowed(w)] + _CORE + (_CONTACTS if contacts else [])
     return pd.DataFrame([asdict(s) for s in specs]).set_index("name")
