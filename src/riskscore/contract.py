@@ -261,6 +261,12 @@ class RunManifest:
         ``in``, ``scored``, ``nothing_due``, ``rejected``.
     rejects_by_check : dict
         Rejected rows per check.
+    duplicates_dropped : dict
+        Per input table: exact duplicate rows dropped (equal to an earlier row on every contract
+        column; see :func:`riskscore.quarantine`). Empty in manifests written before it existed.
+    currency : str or None
+        The installments' currency (ISO 4217, from their optional ``currency`` column; ``None``
+        without one). A run is in one currency.
     plans : dict
         ``borrowers``, ``steps``, ``actions`` and a ``note``.
     outputs : dict
@@ -299,6 +305,8 @@ class RunManifest:
     rows: dict[str, dict[str, int]] = field(default_factory=dict)
     borrowers: dict[str, int] = field(default_factory=dict)
     rejects_by_check: dict[str, int] = field(default_factory=dict)
+    duplicates_dropped: dict[str, int] = field(default_factory=dict)
+    currency: str | None = None
     plans: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     psi: dict[str, Any] = field(default_factory=dict)

@@ -369,7 +369,8 @@ def test_validate_on_a_csv_rejects_what_score_rejects(small, as_of, tmp_path, ca
     assert {"000123", "NA"} <= set(out["scores"]["borrower_id"])
     code = main(["validate", "--installments", str(paths["installments"]), "--rejects", str(tmp_path / "r.parquet")])
     assert code == 0
-    assert f"installments: {len(inst)} rows, {len(rejects)} rejected" in capsys.readouterr().out
+    assert (f"installments: {len(inst):,} rows, 0 exact duplicates dropped, {len(rejects)} rejected"
+            in capsys.readouterr().out)
     written = pd.read_parquet(tmp_path / "r_installments.parquet")
     assert set(written["borrower_id"]) == set(rejects["borrower_id"]) == {"  ", ids[3]}
 

@@ -95,8 +95,12 @@ def _inject(world):
     expect[ids[1]] = "coerce_dtype('float64')"
     inst.loc[take(2)[0], "installment_no"] = 0
     expect[ids[2]] = "greater_than_or_equal_to(1)"
-    rows.append(inst.loc[[take(3)[0]]])  # an exact duplicate row
-    expect[ids[3]] = "duplicate_row"
+    key_twin = inst.loc[[take(3)[0]]].copy()  # same key, another amount: rejects the borrower
+    key_twin["amount_paid"] = key_twin["amount_paid"] + 1.0
+    key_twin["paid_date"] = key_twin["paid_date"].fillna(pd.Timestamp("2024-06-01"))
+    rows.append(key_twin)
+    expect[ids[3]] = "duplicate_key"
+    rows.append(inst.loc[[take(11)[0], take(11)[0]]])  # an exact duplicate, twice: both dropped, borrower scored
     # a loan of borrower 4 also booked under borrower 5 (different chunks, most likely)
     other = inst.loc[[take(5)[0]]].copy()
     other["loan_id"] = inst.loc[take(4)[0], "loan_id"]
@@ -149,11 +153,14 @@ def test_row_conservation_with_bad_rows_of_every_kind(world, as_of, now, tmp_pat
     for borrower, check in expect.items():
         checks = ";".join(rejects.loc[rejects["borrower_id"] == borrower, "check"])
         assert check in checks, (borrower, check, checks)
-    # every input row is used or rejected exactly once, per table
+    # every input row is used, rejected or dropped as an exact duplicate exactly once, per table
     inst_rows = rejects.loc[rejects["table"] == "installments", "row"]
     assert inst_rows.is_unique
     used = inst["borrower_id"].isin(scores["borrower_id"])
     assert set(inst_rows) == set(np.flatnonzero(~used.to_numpy()))
+    twice = inst.loc[inst.duplicated(), "borrower_id"]
+    assert len(twice) == 2 and set(twice) <= set(scores["borrower_id"])  # dropped rows, scored borrower
+    assert manifest.duplicates_dropped == {"installments": 2, "borrowers": 0, "contacts": 0}
     assert rejects.loc[rejects["row"].isin(inst.index[inst["borrower_id"].isna()])
                        & (rejects["table"] == "installments"), "borrower_id"].isna().all()
     # the other tables: a rejected borrower loses its rows in every table

@@ -69,8 +69,13 @@ def test_payment_on_as_of_is_known_not_an_event(table):
 def test_label_definition_is_recorded(table):
     labels = make_labels(table, ["2024-03-01", "2024-04-01"], censor_days=60)
     assert labels.attrs["label_definition"] == {"lookahead_days": 7, "censor_days": 60, "tolerance": 0.01,
-                                                "data_end": "2024-12-31"}
+                                                "data_end": "2024-12-31", "currency": None}
     assert labels["as_of"].nunique() == 2 and labels["event"].dtype == bool
+
+
+def test_the_label_definition_records_the_currency(table):
+    labels = make_labels(table.assign(currency="twd"), "2024-03-01")
+    assert labels.attrs["label_definition"]["currency"] == "TWD"
 
 
 def test_as_of_at_the_end_of_data_is_refused(table):
@@ -114,5 +119,5 @@ def test_horizon_days_is_the_deprecated_name_of_censor_days(table):
 def test_a_label_definition_recorded_before_the_rename_is_read():
     old = {"lookahead_days": 7, "horizon_days": 60, "tolerance": 0.01, "data_end": "2024-12-31"}
     assert LabelDefinition.from_dict(old).to_dict() == {"lookahead_days": 7, "censor_days": 60, "tolerance": 0.01,
-                                                        "data_end": "2024-12-31"}
+                                                        "data_end": "2024-12-31", "currency": None}
     assert LabelDefinition.from_dict(LabelDefinition(censor_days=45).to_dict()).censor_days == 45

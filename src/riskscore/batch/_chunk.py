@@ -25,7 +25,7 @@ from riskscore.batch._partition import ROW
 from riskscore.contract import OUTPUTS, RunManifest, empty_input, empty_output
 from riskscore.io import sha256_file
 from riskscore.monitor import PSI_WARN, bin_counts, merge_counts, psi_summary
-from riskscore.schemas import contract_columns, quarantine
+from riskscore.schemas import DUPLICATES_DROPPED, contract_columns, quarantine
 from riskscore.scoring import Scored, Scorer
 
 __all__ = ["ChunkResult", "ChunkSettings", "as_utc", "merge_stats", "run_manifest", "score_chunk"]
@@ -112,10 +112,11 @@ def _empty_input(table: str) -> pd.DataFrame:
     return empty_input(table).assign(**{ROW: pd.Series(dtype=np.int64)})
 
 
-def _split(table: str, raw: pd.DataFrame, settings: ChunkSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(good typed rows, rejects) of one table of the chunk; no good row gives :func:`_empty_input`."""
+def _split(table: str, raw: pd.DataFrame, settings: ChunkSettings) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """(good typed rows, rejects, exact duplicates dropped) of one table of the chunk; no good row gives
+    :func:`_empty_input`. A borrower's rows are all in one chunk, so a chunk sees all of its duplicates."""
     if raw.empty:
-        return _empty_input(table), _rejects(table, raw)
+        return _empty_input(table), _rejects(table, raw), 0
     pre = pd.DataFrame()
     if table == "installments" and settings.bad_loans and "loan_id" in raw:
         hit = np.isin(borrower_hash(raw["loan_id"]), np.fromiter(settings.bad_loans, dtype=np.uint64))
@@ -128,7 +129,8 @@ def _split(table: str, raw: pd.DataFrame, settings: ChunkSettings) -> tuple[pd.D
     good, bad = quarantine(raw, table, warn_above=1.0, **options) if len(raw) else (raw, raw.iloc[:0])
     rejects = pd.concat([_rejects(table, pre), _rejects(table, bad)], ignore_index=True) if len(pre) \
         else _rejects(table, bad)
-    return (good if len(good) else _empty_input(table)), rejects
+    dropped = int(good.attrs.get(DUPLICATES_DROPPED, 0))
+    return (good if len(good) else _empty_input(table)), rejects, dropped
 
 
 
@@ -166,7 +168,7 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: Ch
         clock = now
 
     raw = {t: frames[t].sort_values(ROW, kind="stable", ignore_index=True) for t in _TABLES if t in frames}
-    good, rejects, bad_ids = _validate(raw, settings)
+    good, rejects, bad_ids, dropped = _validate(raw, settings)
     lap("validate")
     inst, contacts, borrowers = good["installments"], good.get("contacts"), good.get("borrowers")
     valid_ids = pd.Index(np.sort(inst["borrower_id"].unique().astype(object)), name="borrower_id")
@@ -190,6 +192,7 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: Ch
     stats = {
         "rows_in": {t: len(df) for t, df in raw.items()},
         "rows_rejected": rejects["table"].value_counts().reindex(list(raw), fill_value=0).astype(int).to_dict(),
+        "duplicates_dropped": dropped,
         "borrowers_in": len(installment_ids), "borrowers_scored": int((scores["status"] == "scored").sum()),
         "borrowers_nothing_due": int((scores["status"] == "nothing_due").sum()),
         "borrowers_rejected": int(pd.Index(installment_ids).isin(bad_ids).sum()),
@@ -213,12 +216,12 @@ def _scores_table(valid_ids: pd.Index, scored: Scored, as_of: pd.Timestamp) -> p
 
 
 def _validate(raw: Mapping[str, pd.DataFrame], settings: ChunkSettings
-              ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.Index]:
-    """(good rows per table, all rejects, rejected borrowers): a borrower with a rejected row in any
-    table is rejected whole, in every table."""
-    good, rejects = {}, []
+              ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.Index, dict[str, int]]:
+    """(good rows per table, all rejects, rejected borrowers, exact duplicates dropped per table): a
+    borrower with a rejected row in any table is rejected whole, in every table."""
+    good, rejects, dropped = {}, [], {}
     for t, df in raw.items():
-        good[t], rej = _split(t, df, settings)
+        good[t], rej, dropped[t] = _split(t, df, settings)
         rejects.append(rej)
     bad_ids = pd.Index(pd.concat([r["borrower_id"] for r in rejects]).dropna().unique())
     for t in list(good):
@@ -230,7 +233,8 @@ def _validate(raw: Mapping[str, pd.DataFrame], settings: ChunkSettings
                 column="borrower_id", check=_CASCADE[0], reason=_CASCADE[1])
             rejects.append(_rejects(t, cascaded))
             good[t] = good[t].loc[~hit]
-    return good, pd.concat(rejects, ignore_index=True).sort_values(["table", "row"], ignore_index=True), bad_ids
+    return (good, pd.concat(rejects, ignore_index=True).sort_values(["table", "row"], ignore_index=True), bad_ids,
+            dropped)
 
 
 def merge_stats(items: list[Mapping[str, Any]]) -> dict[str, Any]:
@@ -258,11 +262,13 @@ def merge_stats(items: list[Mapping[str, Any]]) -> dict[str, Any]:
 def run_manifest(*, engine: str, run_id: str, as_of: str, now: str, data_date: str, inputs: dict[str, Any],
                  bundle: Path, model: Any, profiles: Mapping[str, str], settings: dict[str, Any],
                  stats: Mapping[str, Any], rows_in: Mapping[str, int], chunks: dict[str, int],
-                 outputs: dict[str, Any], timings: dict[str, Any], planned: bool) -> RunManifest:
+                 outputs: dict[str, Any], timings: dict[str, Any], planned: bool,
+                 currency: str | None = None) -> RunManifest:
     """The run's :class:`~riskscore.contract.RunManifest`, the same for both engines.
 
     ``stats`` is :func:`merge_stats`'s total over the chunks; ``rows_in`` the rows of each
-    input table as the engine read them.
+    input table as the engine read them; ``currency`` the installments' one currency (``None``:
+    no currency column).
     """
     psi = psi_summary(getattr(model, "reference_", None), stats.get("psi_counts", {}))
     for row in psi.get("columns", []):
@@ -285,6 +291,8 @@ def run_manifest(*, engine: str, run_id: str, as_of: str, now: str, data_date: s
                    "nothing_due": stats.get("borrowers_nothing_due", 0),
                    "rejected": stats.get("borrowers_rejected", 0)},
         rejects_by_check=dict(stats.get("check_counts", {})),
+        duplicates_dropped={t: int(stats.get("duplicates_dropped", {}).get(t, 0)) for t in rows_in},
+        currency=currency,
         plans={"borrowers": stats.get("plans_borrowers", 0), "steps": stats.get("plan_steps", 0),
                "actions": dict(stats.get("actions", {})),
                "note": None if planned else "no borrowers table: no plans were made"},

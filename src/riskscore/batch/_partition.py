@@ -10,7 +10,9 @@ The same pass gathers what a chunk cannot see on its own:
 * the day histogram of ``paid_date`` (the data date the payment-date check uses, inferred
   exactly as :func:`riskscore.quarantine` infers it on a whole table);
 * the (loan, borrower) pairs, spilled by loan, so a loan that belongs to two borrowers in
-  different chunks is still found (:func:`conflicting_loans`).
+  different chunks is still found (:func:`conflicting_loans`);
+* the rows per ``currency`` code, so a run in several currencies is refused before any chunk
+  (chunks would otherwise each see one currency and silently disagree).
 """
 
 from __future__ import annotations
@@ -30,9 +32,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from riskscore.batch._inputs import DistinctSketch, borrower_hash, bucket_of, iter_batches
-from riskscore.schemas import DATA_DATE_QUANTILE, calendar_dates, data_date_from
+from riskscore.schemas import DATA_DATE_QUANTILE, calendar_dates, currency_codes, data_date_from, is_currency_code
 
-__all__ = ["ROW", "conflicting_loans", "count_borrowers", "infer_data_date", "n_chunks", "partition", "read_chunk"]
+__all__ = ["ROW", "conflicting_loans", "count_borrowers", "currency_counts", "infer_data_date", "n_chunks", "partition",
+           "read_chunk"]
 
 #: Column added to every spilled row: its position in its input (0-based, in read order).
 ROW = "_row"
@@ -71,6 +74,15 @@ def _paid_days(table: pa.Table) -> np.ndarray:
         return np.empty(0, dtype=np.int64)
     days = calendar_dates(table.column("paid_date").to_pandas(date_as_object=False)).dropna()
     return days.to_numpy("datetime64[D]").astype(np.int64)
+
+
+def currency_counts(table: pa.Table) -> dict[str, int]:
+    """Rows per valid currency code of a batch, read as the contract reads ``currency`` (any case)."""
+    if "currency" not in table.column_names:
+        return {}
+    codes = currency_codes(table.column("currency").to_pandas())
+    valid = is_currency_code(codes)
+    return {str(k): int(v) for k, v in codes[valid].value_counts().items()}
 
 
 def infer_data_date(histogram: Counter, future_tolerance_days: int, today: pd.Timestamp) -> pd.Timestamp:
@@ -119,13 +131,14 @@ def partition(inputs: dict[str, Path], folder: Path, n_buckets: int, *, batch_ro
     """Spill every input table into ``n_buckets`` borrower chunks under ``folder``.
 
     Returns the index (also written as ``folder/index.json``): per table the spill files with
-    their chunk -> row group map and the row count, the ``paid_date`` day histogram and the
-    installments' (loan, borrower) spill.
+    their chunk -> row group map and the row count, the ``paid_date`` day histogram, the
+    installments' (loan, borrower) spill and their rows per currency code (``currencies``).
     """
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     index: dict[str, Any] = {"n_buckets": n_buckets, "tables": {}}
     histogram: Counter = Counter()
+    currencies: Counter = Counter()
     loans = _Spiller(folder, "_loans", n_buckets)
     for name, path in inputs.items():
         spill, rows = _Spiller(folder, name, n_buckets), 0
@@ -141,6 +154,7 @@ def partition(inputs: dict[str, Path], folder: Path, n_buckets: int, *, batch_ro
             if name == "installments":
                 days, counts = np.unique(_paid_days(table), return_counts=True)
                 histogram.update(dict(zip(days.tolist(), counts.tolist(), strict=True)))
+                currencies.update(currency_counts(table))
                 if "loan_id" in table.column_names:
                     lh = borrower_hash(table.column("loan_id"))
                     pairs = pd.DataFrame({"loan": lh, "borrower": h}).drop_duplicates()
@@ -152,6 +166,7 @@ def partition(inputs: dict[str, Path], folder: Path, n_buckets: int, *, batch_ro
         index["tables"][name] = {"rows": rows, "files": spill.files}
     index["loans"] = loans.files
     index["paid_days"] = {str(k): int(v) for k, v in sorted(histogram.items())}
+    index["currencies"] = dict(sorted(currencies.items()))
     tmp = folder / ".index.json.tmp"
     tmp.write_text(json.dumps(index))
     os.replace(tmp, folder / "index.json")

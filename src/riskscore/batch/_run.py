@@ -84,7 +84,7 @@ from riskscore.io import (
 )
 from riskscore.model import RepaymentModel
 from riskscore.policy import parse_profiles, split_capacity
-from riskscore.schemas import FUTURE_TOLERANCE_DAYS
+from riskscore.schemas import FUTURE_TOLERANCE_DAYS, single_currency
 from riskscore.scoring import Scorer
 
 __all__ = ["score_portfolio"]
@@ -465,7 +465,8 @@ def _stages(out: Path, state: dict[str, Any], inputs: dict[str, Path], bundle: P
     with _workers(min(jobs, n - _done_chunks(state_dir)), bundle, scorer_options) as pool:
         if "partition" not in stages:
             t = time.perf_counter()
-            stages["partition"] = _partition_stage(inputs, state_dir / "part", stages["count"], batch_rows, data_date)
+            stages["partition"] = _partition_stage(inputs, state_dir / "part", stages["count"], batch_rows, data_date,
+                                                   model)
             timings["partition"] = time.perf_counter() - t
             _save_state(out, state)
         part = stages["partition"]
@@ -499,16 +500,20 @@ def _count_stage(installments: Path, batch_rows: int, chunk_borrowers: int, now:
 
 
 def _partition_stage(inputs: dict[str, Path], folder: Path, count: dict[str, Any], batch_rows: int,
-                     data_date: object) -> dict[str, Any]:
+                     data_date: object, model: RepaymentModel) -> dict[str, Any]:
     n = count["n_chunks"]
     log.info("partitioning %d installment rows into %d chunks", count["rows"], n)
     index = partition(inputs, folder, n, batch_rows=batch_rows)
     pa.default_memory_pool().release_unused()  # give the pass's buffers back before the chunks run
+    # one currency per run, the bundle's: refused here, before any chunk (each would see only its own rows)
+    where = str(inputs["installments"])
+    currency = single_currency(index["currencies"], where=where)
+    Scorer(model).check_currency(currency, where=where)
     hist = Counter({int(k): v for k, v in index["paid_days"].items()})
     inferred = infer_data_date(hist, FUTURE_TOLERANCE_DAYS, pd.Timestamp(count["today"]))
     return {"data_date": str(pd.Timestamp(data_date).date() if data_date is not None else inferred.date()),
             "bad_loans": [str(x) for x in conflicting_loans(folder, index)],
-            "rows": {k: v["rows"] for k, v in index["tables"].items()}}
+            "rows": {k: v["rows"] for k, v in index["tables"].items()}, "currency": currency}
 
 
 def _chunks_stage(state_dir: Path, bundle: Path, settings: list[ChunkSettings], pool: ProcessPoolExecutor | None,
@@ -550,4 +555,4 @@ def _manifest(state: dict[str, Any], prints: dict[str, Any], bundle: Path, model
         settings={k: config[k] for k in RUN_SETTINGS},
         stats=stats, rows_in=part["rows"], chunks={"total": n, "run_now": ran, "resumed": n - ran}, outputs=files,
         timings={"wall": round(time.perf_counter() - wall, 3), **{k: round(v, 3) for k, v in timings.items()}},
-        planned="borrowers" in prints)
+        planned="borrowers" in prints, currency=part.get("currency"))

@@ -64,7 +64,7 @@ from riskscore.contract import OUTPUTS, RunManifest, to_arrow
 from riskscore.exceptions import RunConflictError
 from riskscore.io import atomic_parquet_writer, fingerprint, write_text
 from riskscore.policy import parse_profiles, split_capacity
-from riskscore.schemas import FUTURE_TOLERANCE_DAYS
+from riskscore.schemas import FUTURE_TOLERANCE_DAYS, currency_codes, is_currency_code, single_currency
 from riskscore.scoring import Scorer
 
 __all__ = ["score", "score_files"]
@@ -74,7 +74,7 @@ _TABLES = ("installments", "borrowers", "contacts")
 _MODELS: dict[str, Any] = {}
 #: Survey facts: rows of a partition (a = table << 32 | partition, b = rows), sketch values (a), paid days
 #: (a = day, b = rows), loans held by several borrowers (s = loan_id as text).
-_COUNT, _SKETCH, _DAY, _LOAN = 0, 1, 2, 3
+_COUNT, _SKETCH, _DAY, _LOAN, _CURRENCY = 0, 1, 2, 3, 4
 #: Rows of one input partition gathered before it is cut into per-chunk blobs (bounds a Python worker's memory).
 _BLOB_ROWS = 250_000
 
@@ -185,6 +185,9 @@ def _survey(spark: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
         owners = F.count_distinct(bid) + F.max(bid.isNull().cast("int"))
         loans = inst.groupBy(F.col("loan_id").cast("string").alias("s")).agg(owners.alias("owners"))
         survey = survey.unionByName(facts(loans.where("owners > 1").coalesce(k), _LOAN, F.lit(0), s=F.col("s")))
+    if "currency" in inst.columns:  # rows per cell text; read as the contract reads it on the driver
+        cur = inst.where(F.col("currency").isNotNull()).groupBy(F.col("currency").cast("string").alias("s")).count()
+        survey = survey.unionByName(facts(cur.coalesce(k), _CURRENCY, F.lit(0), F.col("count"), F.col("s")))
     got = survey.toArrow().to_pandas()
     names = list(inputs)
     counts_by_table: dict[str, dict[int, int]] = {t: {} for t in names}
@@ -194,7 +197,12 @@ def _survey(spark: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
     sketch.add(got.loc[got["kind"] == _SKETCH, "a"].to_numpy(np.int64).view(np.uint64))
     days = got.loc[got["kind"] == _DAY].groupby("a")["b"].sum()
     shared = got.loc[got["kind"] == _LOAN, "s"]
+    cells = got.loc[got["kind"] == _CURRENCY]
+    codes = currency_codes(cells["s"])
+    valid = is_currency_code(codes)
+    currencies = cells.loc[valid, "b"].groupby(codes[valid]).sum()
     return {"counts": counts_by_table, "borrowers": sketch.estimate(),
+            "currencies": {str(c): int(v) for c, v in currencies.items()},
             "histogram": Counter({int(d): int(n) for d, n in days.items()}),
             "bad_loans": frozenset(int(x) for x in borrower_hash(shared)) if len(shared) else frozenset()}
 
@@ -356,7 +364,9 @@ def score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Tim
         ``scores``, ``plans``, ``audit``, ``rejects`` (Spark DataFrames with the columns of
         :data:`riskscore.contract.OUTPUTS`, backed by the cached chunk results); ``stats`` (the
         chunks' counts added up by :func:`~riskscore.batch.merge_stats`), ``rows_in`` (rows
-        per input table), ``chunks``, ``now``, ``data_date``, ``profiles`` and ``scorer`` (what
+        per input table), ``chunks``, ``now``, ``data_date``, ``currency`` (the installments' one
+        currency, or ``None``; several are refused before any chunk, as is another currency than
+        the bundle's), ``profiles`` and ``scorer`` (what
         :func:`score_files` writes into the run manifest); ``timings`` and ``jobs`` (wall
         seconds and Spark jobs per stage: ``load``, ``survey``, ``chunks``); ``encoded`` (the
         cached chunk results: ``unpersist()`` it when done with the outputs).
@@ -404,6 +414,8 @@ def _score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Ti
     clock.lap("load")
 
     survey = _survey(spark, inputs)
+    currency = single_currency(survey["currencies"])  # one currency per run, the bundle's: refused before any chunk
+    scorer.check_currency(currency)
     n = n_chunks(survey["borrowers"], chunk_borrowers)
     today = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize()
     ref_date = pd.Timestamp(data_date) if data_date is not None else \
@@ -423,7 +435,7 @@ def _score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Ti
     clock.lap("chunks")
     out.update(stats=merge_stats(stats), chunks=n, now=str(run_now), data_date=str(ref_date.date()),
                profiles=profiles, scorer=scorer, timings=clock.seconds, jobs=clock.jobs, encoded=encoded,
-               rows_in={t: sum(survey["counts"][t].values()) for t in inputs})
+               rows_in={t: sum(survey["counts"][t].values()) for t in inputs}, currency=currency)
     return out
 
 
@@ -575,6 +587,6 @@ def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[
         profiles=result["profiles"], settings=settings, stats=stats,
         rows_in={t: result["rows_in"][t] for t in _TABLES if t in result["rows_in"]},
         chunks={"total": result["chunks"], "run_now": result["chunks"], "resumed": 0},
-        outputs=outputs, timings=timings, planned=borrowers is not None)
+        outputs=outputs, timings=timings, planned=borrowers is not None, currency=result["currency"])
     write_text(out / "manifest.json", manifest.to_json())
     return manifest

@@ -210,17 +210,25 @@ def _validate(paths: dict[str, Path], rejects: Path | None) -> dict[str, dict[st
     for table, path in paths.items():
         df = read_table(path, table=table)
         if rejects is None:
-            validators[table](df)
-            report[table] = {"rows": len(df), "rejected": 0}
+            good = validators[table](df)
+            report[table] = {"rows": len(df), "duplicates": good.attrs.get("duplicates_dropped", 0), "rejected": 0,
+                             "currency": _currency(good)}
             continue
-        bad = riskscore.quarantine(df, table)[1]
-        report[table] = {"rows": len(df), "rejected": len(bad)}
+        good, bad = riskscore.quarantine(df, table)
+        report[table] = {"rows": len(df), "duplicates": bad.attrs.get("duplicates_dropped", 0), "rejected": len(bad),
+                         "currency": _currency(good)}
         if len(bad):
             out = rejects.with_name(f"{rejects.stem}_{table}{rejects.suffix or '.parquet'}")
             # Rejected cells may hold anything (text in a number column): store them as text.
             write_parquet(bad.astype({c: "string" for c in bad.columns if bad[c].dtype == object}), out)
             report[table]["rejects_file"] = str(out)
     return report
+
+
+def _currency(table: object) -> str | None:
+    """The one currency of validated installments (validation refuses several), ``None`` without any."""
+    codes = table["currency"].dropna().unique() if "currency" in getattr(table, "columns", ()) else []
+    return str(codes[0]) if len(codes) else None
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
@@ -240,8 +248,9 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     report = _validate(_input_paths(args), args.rejects)
     for table, r in report.items():
-        print(f"{table}: {r['rows']} rows, {r['rejected']} rejected"
-              + (f" -> {r['rejects_file']}" if "rejects_file" in r else ""))
+        print(f"{table}: {r['rows']:,} rows, {r['duplicates']:,} exact duplicates dropped, {r['rejected']:,} rejected"
+              + (f" -> {r['rejects_file']}" if "rejects_file" in r else "")
+              + (f"; amounts in {r['currency']}" if r["currency"] else ""))
     print("All tables pass their contracts." if args.rejects is None else "Done.")
     return 0
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from riskscore._compat import DATE_LIKE, DATES, Interval, renamed_parameter, validate_params
-from riskscore.schemas import SETTLE_TOLERANCE, outstanding_at, settlement_dates
+from riskscore.schemas import SETTLE_TOLERANCE, outstanding_at, settlement_dates, table_currency
 
 __all__ = ["LabelDefinition", "make_labels"]
 
@@ -24,6 +24,9 @@ class LabelDefinition:
     of days from ``as_of`` to the day the last of them is settled. Right-censored at
     ``censor_days`` or at ``data_end`` (no payment is observed after it), whichever comes
     first; a censored row has ``event = False`` and ``time`` = the follow-up it had.
+    ``currency`` is the currency of the amounts (the installments' ``currency`` column, ``None``
+    without one): the tolerance is in it, and a bundle records it with the label, so scoring
+    data in another currency is refused (see :meth:`riskscore.Scorer.check_currency`).
 
     Examples
     --------
@@ -38,6 +41,7 @@ class LabelDefinition:
     censor_days: int = 90
     tolerance: float = SETTLE_TOLERANCE
     data_end: str | None = None
+    currency: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-able dict."""
@@ -104,6 +108,8 @@ def make_labels(
     ------
     ValueError
         For an as-of date on or after ``data_end`` (nothing could be observed after it).
+    riskscore.DataError
+        When the optional ``currency`` column holds several currencies (one line).
 
     Examples
     --------
@@ -142,6 +148,6 @@ def make_labels(
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         {"borrower_id": pd.Series(dtype=object), "as_of": pd.Series(dtype="datetime64[ns]"),
          "time": pd.Series(dtype=float), "event": pd.Series(dtype=bool)})
-    out.attrs["label_definition"] = LabelDefinition(lookahead_days, censor_days, tolerance,
-                                                    str(end.date())).to_dict()
+    out.attrs["label_definition"] = LabelDefinition(lookahead_days, censor_days, tolerance, str(end.date()),
+                                                    table_currency(installments)).to_dict()
     return out

@@ -46,6 +46,8 @@ def _overview(run: Run, scores: pd.DataFrame, scored: pd.DataFrame) -> dict[str,
     return {
         "borrowers": m.borrowers, "rows": m.rows,
         "rejects_by_check": sorted(m.rejects_by_check.items(), key=lambda kv: -kv[1])[:10],
+        "duplicates_dropped": {t: int(m.duplicates_dropped.get(t, 0)) for t in m.rows},
+        "currency": m.currency,
         "amount_at_risk": float(scored["amount_at_risk"].sum()),
         "mean_likelihood": float(scored["likelihood"].mean()) if len(scored) else None,
         "expected_amount_unpaid_30d": float(((1 - scored["likelihood"]) * scored["amount_at_risk"]).sum()),

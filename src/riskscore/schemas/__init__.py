@@ -2,7 +2,13 @@
 
 from riskscore.schemas._checks import DATA_DATE_QUANTILE, FUTURE_TOLERANCE_DAYS, data_date_from
 from riskscore.schemas._coerce import DATE_MAX, DATE_MIN, MAX_AMOUNT, MAX_INSTALLMENT_NO, calendar_dates
-from riskscore.schemas._currency import CURRENCY_PATTERN, currency_codes, single_currency, table_currency
+from riskscore.schemas._currency import (
+    CURRENCY_PATTERN,
+    currency_codes,
+    is_currency_code,
+    single_currency,
+    table_currency,
+)
 from riskscore.schemas._ids import ID_COLUMNS, MAX_EXACT_ID, id_text, id_text_arrow
 from riskscore.schemas._population import (
     NEVER,
@@ -67,6 +73,7 @@ __all__ = [
     "first_in_group",
     "id_text",
     "id_text_arrow",
+    "is_currency_code",
     "is_settled",
     "outstanding_at",
     "parse_addressed",

@@ -17,7 +17,8 @@ import pandas as pd
 from riskscore._validation import failures_from_mask
 from riskscore.exceptions import DataError
 
-__all__ = ["CURRENCY_PATTERN", "currency_codes", "currency_failures", "single_currency", "table_currency"]
+__all__ = ["CURRENCY_PATTERN", "currency_codes", "currency_failures", "is_currency_code", "single_currency",
+           "table_currency"]
 
 #: An ISO 4217 code once upper-cased: three ASCII letters (``usd``, ``Twd`` and ``EUR`` are read).
 CURRENCY_PATTERN = re.compile(r"[A-Z]{3}")
@@ -40,7 +41,15 @@ def currency_codes(values: pd.Series) -> pd.Series:
     return pd.Series([read[c] for c in codes], index=values.index, dtype=object)
 
 
-def _is_code(values: pd.Series) -> pd.Series:
+def is_currency_code(values: pd.Series) -> pd.Series:
+    """Which cells (as :func:`currency_codes` reads them) are three-letter codes.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> is_currency_code(pd.Series(["TWD", "US$", None])).tolist()
+    [True, False, False]
+    """
     return values.map(lambda v: isinstance(v, str) and CURRENCY_PATTERN.fullmatch(v) is not None).astype(bool)
 
 
@@ -105,7 +114,7 @@ def table_currency(installments: pd.DataFrame) -> str | None:
     if "currency" not in installments.columns:
         return None
     codes = currency_codes(installments["currency"])
-    return single_currency(codes[_is_code(codes)].value_counts().to_dict())
+    return single_currency(codes[is_currency_code(codes)].value_counts().to_dict())
 
 
 def currency_failures(typed: pd.DataFrame) -> pd.DataFrame:
@@ -115,6 +124,6 @@ def currency_failures(typed: pd.DataFrame) -> pd.DataFrame:
     column with no value at all is read as absent).
     """
     return failures_from_mask(
-        "installments", typed, ~_is_code(typed["currency"]), column="currency", check="currency_code",
+        "installments", typed, ~is_currency_code(typed["currency"]), column="currency", check="currency_code",
         reason="currency must be an ISO 4217 code of three letters (USD, twd, ...), on every row once the column "
                "is given")

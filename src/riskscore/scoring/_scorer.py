@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -14,12 +15,18 @@ from sklearn.utils.validation import check_is_fitted
 
 from riskscore._compat import StrOptions, validate_parameter_constraints
 from riskscore.contract import CURVE_DAYS, TOP_REASONS, curve_columns, reason_columns
-from riskscore.exceptions import BundleError, DataError
+from riskscore.exceptions import BundleError, DataError, DataQualityWarning
 from riskscore.explain import LANGUAGES, Explainer, reason_codes
 from riskscore.features import FeatureBuilder, hardship_signal
 from riskscore.model import DEFAULT_EDGES, RepaymentModel, feature_builder, load_bundle
 from riskscore.policy import ContactPolicy, plan_portfolio
-from riskscore.schemas import SETTLE_TOLERANCE, outstanding_at, validate_contacts, validate_installments
+from riskscore.schemas import (
+    SETTLE_TOLERANCE,
+    outstanding_at,
+    table_currency,
+    validate_contacts,
+    validate_installments,
+)
 
 __all__ = ["SCORE_COLUMNS", "Scored", "Scorer"]
 
@@ -166,6 +173,62 @@ class Scorer:
                 "contact log (contacts=..., riskscore score --contacts FILE), or score without it knowingly with "
                 "allow_missing_contacts=True (--allow-missing-contacts): those features are then missing.")
 
+    @property
+    def currency(self) -> str | None:
+        """The currency the bundle was trained on (its label definition's ``currency``; ``None``: not recorded).
+
+        Examples
+        --------
+        >>> Scorer.from_bundle("models/sample").currency is None  # trained without a currency column
+        True
+        """
+        label = (getattr(self.model, "manifest_", None) or {}).get("label_definition") or {}
+        return label.get("currency")
+
+    def check_currency(self, currency: str | None, *, where: str | None = None) -> None:
+        """Refuse data in another currency than the bundle's; warn when only one side states one.
+
+        A run, a training set and a bundle are in one currency, and riskscore converts none.
+        The batch engines call it once per run with the input's currency; :meth:`features`
+        calls it when it validates.
+
+        Parameters
+        ----------
+        currency : str or None
+            The data's currency (:func:`riskscore.schemas.table_currency`); ``None``: no
+            ``currency`` column.
+        where : str, optional
+            The input named in the message (a path), when there is one.
+
+        Raises
+        ------
+        DataError
+            When both sides state a currency and they differ (one line naming both).
+
+        Warns
+        -----
+        DataQualityWarning
+            When only one side states a currency: the amounts cannot be checked.
+
+        Examples
+        --------
+        >>> scorer = Scorer.from_bundle("models/sample")
+        >>> scorer.check_currency(None)  # neither side states one: nothing to check
+        """
+        trained = self.currency
+        if currency == trained:
+            return
+        name = f"installments {where!r}" if where else "installments"
+        if currency is not None and trained is not None:
+            raise DataError.from_message(
+                "installments", f"{name}: the amounts are in {currency} but the model bundle was trained on "
+                f"{trained} amounts; score each currency with a bundle trained on it (riskscore converts none)")
+        said = (f"the installments are in {currency} but the model bundle records no currency (trained without a "
+                f"currency column): check that it was trained on {currency} amounts") if currency is not None else (
+                f"the model bundle was trained on {trained} amounts but the installments have no currency column: "
+                f"check that they are {trained} amounts")
+        warnings.warn(f"{name}: {said}.", DataQualityWarning, stacklevel=2)
+
     def features(self, installments: pd.DataFrame, as_of: str | pd.Timestamp, *,
                  contacts: pd.DataFrame | None = None, validate: bool = True) -> pd.DataFrame:
         """The model's features at ``as_of`` of every borrower in the scoring population.
@@ -173,12 +236,15 @@ class Scorer:
         Raises
         ------
         DataError
-            When the model needs the contact log and none is given (see :meth:`check_contacts`).
+            When the model needs the contact log and none is given (see :meth:`check_contacts`),
+            or when the installments are in another currency than the bundle (see
+            :meth:`check_currency`; checked when ``validate``).
         """
         self.check_contacts(contacts is not None)
         if validate:
             installments = validate_installments(installments)
             contacts = validate_contacts(contacts) if contacts is not None else None
+            self.check_currency(table_currency(installments))
         if not len(installments):
             return _no_features(self.feature_builder.get_feature_names_out())
         X = self.feature_builder.transform(installments, as_of, contacts=contacts)
