@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from riskscore._compat import Interval, StrOptions, validate_params
+from riskscore._language import check_language, primary_languages
 from riskscore.explain._catalogue import FAMILIES, LANGUAGES, NO_ADVERSE, sentence
 from riskscore.explain._global import family_totals
 from riskscore.explain._shap import BASE_VALUE, Explainer
@@ -28,7 +29,7 @@ def _languages(index: pd.Index, language: str, borrowers: pd.DataFrame | None, i
     if "borrower_id" not in borrowers or "language" not in borrowers:
         raise ValueError("borrowers must have the columns 'borrower_id' and 'language' (the borrowers table).")
     keys = pd.Index(ids if ids is not None else index)
-    primary = borrowers.drop_duplicates("borrower_id").set_index("borrower_id")["language"].str.split("-").str[0]
+    primary = primary_languages(borrowers.drop_duplicates("borrower_id").set_index("borrower_id")["language"])
     langs = primary.reindex(keys)
     unknown_ids = keys[langs.isna().to_numpy()]
     if len(unknown_ids):
@@ -45,8 +46,8 @@ def _languages(index: pd.Index, language: str, borrowers: pd.DataFrame | None, i
 
 @validate_params(
     {"model": [RepaymentModel, Explainer], "X": [pd.DataFrame], "shap": [pd.DataFrame, None],
-     "language": [StrOptions(set(LANGUAGES))], "borrowers": [pd.DataFrame, None], "ids": ["array-like", None],
-     "fallback": [StrOptions(set(LANGUAGES)), None], "top": [Interval(Integral, 1, None, closed="left")],
+     "language": [str], "borrowers": [pd.DataFrame, None], "ids": ["array-like", None],
+     "fallback": [str, None], "top": [Interval(Integral, 1, None, closed="left")],
      "direction": [StrOptions(set(_DIRECTIONS))], "min_impact": [Interval(Real, 0, None, closed="left")]},
     prefer_skip_nested_validation=True,
 )
@@ -73,10 +74,12 @@ def reason_codes(model: RepaymentModel | Explainer, X: pd.DataFrame, *, shap: pd
     shap : DataFrame, optional
         Output of :func:`explain` for ``X``, when already computed.
     language : {"en", "zh"}, default "en"
-        Used when ``borrowers`` is not given.
+        Used when ``borrowers`` is not given. Any case, with or without a region or script
+        (``EN``, ``en-US``, ``zh-CN``, ``zh_Hans``, ``zh-Hans-CN``): its primary subtag counts.
     borrowers : DataFrame, optional
-        The borrowers table: each row's language is its borrower's ``language`` (primary subtag:
-        ``zh-CN`` -> ``zh``). Rows are matched by ``ids`` or, by default, by ``X``'s index.
+        The borrowers table: each row's language is its borrower's ``language`` (primary subtag,
+        read the same way: ``zh-CN`` -> ``zh``). Rows are matched by ``ids`` or, by default, by
+        ``X``'s index.
     ids : array-like, optional
         The borrower_id of each row of ``X``.
     fallback : str, optional
@@ -96,6 +99,8 @@ def reason_codes(model: RepaymentModel | Explainer, X: pd.DataFrame, *, shap: pd
     >>> from riskscore.explain import reason_codes
     >>> reason_codes(model, X.head(2), language="zh")[["row", "code", "text"]]  # doctest: +SKIP
     """
+    language = check_language(language, "language", LANGUAGES, "reason_codes")
+    fallback = None if fallback is None else check_language(fallback, "fallback", LANGUAGES, "reason_codes")
     explainer = model if isinstance(model, Explainer) else Explainer(model)
     if shap is None:
         shap = explainer.shap_values(X)

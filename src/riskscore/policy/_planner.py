@@ -37,6 +37,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from riskscore._compat import Interval, InvalidParameterError, renamed_parameter, validate_parameter_constraints
+from riskscore._language import primary_languages
 from riskscore._validation import data_error, pandera_failures
 from riskscore.policy._checks import PLAN_COLUMNS, Checker
 from riskscore.policy._clock import DAY_NS, MINUTE_NS, allowed_pieces, candidate_zones, local_ns, minutes_of_day
@@ -332,7 +333,7 @@ class ContactPolicy(Segments):
                                    calendar, calendar.codes(ids[known]))
         sig_all = np.full(len(ids), -1, dtype=np.int64)
         sig_all[known] = sig
-        lang = b["language"].fillna("en").astype(str).str.split("-").str[0].to_numpy(dtype=object, copy=True)
+        lang = primary_languages(b["language"]).fillna("en").to_numpy(dtype=object, copy=True)
         fallback = ~np.isin(lang, LANGS)
         lang[fallback] = "en"
         note = np.where(fallback, "; no template in the borrower's language: English used", "")

@@ -17,6 +17,7 @@ from importlib import resources
 import pandas as pd
 import yaml
 
+from riskscore._language import primary_language
 from riskscore.policy._profile import LANGS, LINT_CATEGORIES, Profile, Rule
 
 __all__ = ["LINT_PHRASES", "lint_text", "render_message", "required_texts", "rule_text", "templates", "tone"]
@@ -112,7 +113,8 @@ def rule_text(rule: Rule, channel: str, language: str) -> str:
     """The text a ``required_text`` rule asks for on a channel, in a language (English otherwise)."""
     p = rule.params
     texts = p["text_by_channel"].get(channel, p["text"])
-    return texts.get(language if language in LANGS else "en") or p["text"]["en"]
+    lang = primary_language(language)
+    return texts.get(lang if lang in LANGS else "en") or p["text"]["en"]
 
 
 def required_texts(profile: Profile, element: str, channel: str, language: str) -> list[tuple[str, str]]:
@@ -134,7 +136,8 @@ def render_message(template_id: str, language: str, profile: Profile) -> str:
     spec = _catalogue().get(name)
     if spec is None or channel not in spec["channels"]:
         raise KeyError(f"no template {template_id!r}; see riskscore.policy.templates()")
-    lang = language if language in LANGS else "en"
+    lang = primary_language(language)  # EN, en-US, zh_Hans: the primary subtag, lower case
+    lang = lang if lang in LANGS else "en"
     fill = {e: " ".join(t for _, t in required_texts(profile, e, channel, lang)) for e in ("disclosure", "opt_out")}
     text = spec["text"][lang].format(**fill)
     return re.sub(r"\s{2,}", " ", text).strip()

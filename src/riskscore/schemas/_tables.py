@@ -18,6 +18,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from riskscore._language import LANGUAGE_PATTERN
+
 __all__ = [
     "BORROWER_FLAGS",
     "CHANNELS",
@@ -71,7 +73,7 @@ OPTIONAL_COLUMNS: dict[str, dict[str, object]] = {
 _HOURS = re.compile(r"^\s*(\d{2}):(\d{2})\s*-\s*(\d{2}):(\d{2})\s*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_LANGUAGE = re.compile(LANGUAGE_PATTERN)  # any case, subtags after - or _ (EN, en-US, zh_Hans)
 
 
 @lru_cache(maxsize=1)

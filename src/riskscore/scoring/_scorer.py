@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from riskscore._compat import StrOptions, validate_parameter_constraints
+from riskscore._compat import validate_parameter_constraints
+from riskscore._language import check_language, primary_languages
 from riskscore.contract import CURVE_DAYS, TOP_REASONS, curve_columns, reason_columns
 from riskscore.exceptions import BundleError, DataError, DataQualityWarning
 from riskscore.explain import LANGUAGES, Explainer, reason_codes
@@ -115,7 +116,7 @@ class Scorer:
     _parameter_constraints: ClassVar[dict[str, list[object]]] = {
         "model": [RepaymentModel],
         "feature_builder": [FeatureBuilder, None],
-        "language": [StrOptions(set(LANGUAGES))],
+        "language": [str],  # and a supported language, in any case or region: checked below
         "allow_missing_contacts": ["boolean"],
     }
 
@@ -126,7 +127,7 @@ class Scorer:
         check_is_fitted(model, "likelihood_")
         self.model = model
         self.feature_builder = _builder_for(model, feature_builder)
-        self.language = language
+        self.language = check_language(language, "language", LANGUAGES, type(self).__name__)
         self.allow_missing_contacts = bool(allow_missing_contacts)
 
     @classmethod
@@ -331,7 +332,7 @@ class Scorer:
         if borrowers is None or not len(borrowers) or "language" not in borrowers:
             return langs
         table = borrowers.assign(borrower_id=borrowers["borrower_id"].astype(str)).drop_duplicates("borrower_id")
-        primary = table.set_index("borrower_id")["language"].reindex(ids).astype(object).str.split("-").str[0]
+        primary = primary_languages(table.set_index("borrower_id")["language"].reindex(ids).astype(object))
         return primary.where(primary.isin(LANGUAGES), self.language).astype(object)
 
     @property
