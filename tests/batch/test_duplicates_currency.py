@@ -106,7 +106,7 @@ def test_data_in_another_currency_than_the_bundle_is_refused(tmp_path):
         _score(tmp_path / "i.csv", tmp_path / "out", bundle)
     scorer = riskscore.Scorer.from_bundle(bundle, allow_missing_contacts=True)
     assert scorer.currency == "TWD"
-    with pytest.raises(DataError, match="^installments: the amounts are in USD but the model bundle was trained on TWD"):
+    with pytest.raises(DataError, match=r"^installments: the amounts are in USD but the model bundle was trained on"):
         scorer.score(_typed(_installments(["usd"] * 6)), AS_OF)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
