@@ -146,3 +146,13 @@ def test_a_manifest_written_before_duplicates_and_currency_still_loads():
     m = RunManifest.from_dict({"format": "riskscore-run", "format_version": "2.0", "run_id": "r", "engine": "local",
                                "as_of": AS_OF, "now": f"{AS_OF}T13:00:00+00:00", "data_date": AS_OF})
     assert m.duplicates_dropped == {} and m.currency is None
+
+
+def test_training_refuses_two_currencies_and_records_one():
+    two = _installments(["TWD", "TWD", "TWD", "USD", "USD", "USD"])
+    with pytest.raises(DataError, match=r"^installments: the currency column holds 2 currencies \(TWD 3 rows, USD 3"):
+        riskscore.make_snapshots(two, ["2024-04-15"], data_end="2024-05-31")
+    with pytest.raises(DataError, match=r"^installments: the currency column holds 2 currencies"):
+        riskscore.train(two, as_of_start="2024-03-01", as_of_end="2024-05-01", freq="7D", data_end="2024-05-31")
+    snaps = riskscore.make_snapshots(_installments(["twd"] * 6), ["2024-04-15"], data_end="2024-05-31")
+    assert snaps.attrs["label_definition"]["currency"] == "TWD"
