@@ -174,7 +174,7 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: Ch
     valid_ids = pd.Index(np.sort(inst["borrower_id"].unique().astype(object)), name="borrower_id")
     X = scorer.features(inst, settings.as_of, contacts=contacts, validate=False)  # validated a moment ago
     lap("features")
-    scored = scorer.score(None, settings.as_of, borrowers=borrowers, features=X)
+    scored = scorer.score(inst, settings.as_of, borrowers=borrowers, features=X)  # inst: the debts of each step
     lap("score")
     psi_counts = {}
     reference = getattr(scorer.model, "reference_", None)
