@@ -221,3 +221,19 @@ class RunLockedError(RunConflictError):
     >>> issubclass(RunLockedError, RunConflictError)
     True
     """
+
+
+def warning_line(message: Warning | str, category: type[Warning]) -> str:
+    """A warning as the one line riskscore's command line and worker processes print.
+
+    ``warning: <category>: <message>`` with the message's whitespace (newlines too) collapsed:
+    no Python source line, as ``warnings.showwarning``'s default would print. Not in
+    ``__all__``: a display helper of the CLI and the batch job's worker processes.
+
+    Examples
+    --------
+    >>> from riskscore.exceptions import DataQualityWarning, warning_line
+    >>> warning_line("3 rows\\n  dropped", DataQualityWarning)
+    'warning: DataQualityWarning: 3 rows dropped'
+    """
+    return f"warning: {category.__name__}: {' '.join(str(message).split())}"

@@ -38,6 +38,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -73,7 +74,7 @@ from riskscore.batch._partition import (
 )
 from riskscore.batch._progress import Progress
 from riskscore.contract import OUTPUTS, RunManifest, to_arrow
-from riskscore.exceptions import RiskscoreError, RunConflictError
+from riskscore.exceptions import RiskscoreError, RunConflictError, warning_line
 from riskscore.io import (
     atomic_parquet_writer,
     folder_lock,
@@ -120,10 +121,17 @@ def _die_with(parent: int) -> None:
     threading.Thread(target=watch, name="riskscore-parent-watch", daemon=True).start()
 
 
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    """``warnings.showwarning`` of a worker process: ``warning: <category>: <message>`` on stderr."""
+    print(warning_line(message, category), file=sys.stderr if file is None else file, flush=True)
+
+
 def _init_worker(bundle: str, options: dict[str, Any], quiet: bool = True, parent: int | None = None) -> None:
     if parent is not None:  # a worker process, not the driver scoring in-process
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the driver stops us
         _die_with(parent)
+        warnings.showwarning = _show_warning  # our own process: one line per warning, as the CLI prints them
     if quiet:  # worker processes: the driver logs progress and drift
         logging.getLogger("riskscore").setLevel(logging.WARNING)
     scorer = Scorer.from_bundle(bundle, **options)
@@ -252,7 +260,8 @@ def _assemble(out: Path, n: int) -> dict[str, Any]:
      "n_jobs": [Interval(Integral, 1, None, closed="left"), None],
      "batch_rows": [Interval(Integral, 1, None, closed="left")],
      "progress": [StrOptions({"auto", "bar", "log", "off"})],
-     "agent_calls_per_day": [Interval(Integral, 0, None, closed="left"), None]},
+     "agent_calls_per_day": [Interval(Integral, 0, None, closed="left"), None],
+     "allow_stale_data": ["boolean"]},
     prefer_skip_nested_validation=True,
 )
 def score_portfolio(
@@ -275,6 +284,7 @@ def score_portfolio(
     allow_missing_contacts: bool = False,
     model_sha256: str | None = None,
     language: str = "en",
+    allow_stale_data: bool = False,
 ) -> RunManifest:
     """Score a whole portfolio from files: scores, contact plans, audit, rejects and a manifest.
 
@@ -320,6 +330,11 @@ def score_portfolio(
         Pin the bundle (:func:`riskscore.model.bundle_digest`): any other bundle is refused.
     language : str, default "en"
         Reason language of borrowers without a supported ``language``.
+    allow_stale_data : bool, default False
+        Score an ``as_of`` more than one likelihood horizon (the bundle's ``likelihood_days``)
+        after the data date. By default such a run is refused before any chunk is scored: its
+        features would describe a portfolio frozen that long ago (a forgotten extract, a typo
+        in the year) and nothing would say so.
 
     Returns
     -------
@@ -380,7 +395,7 @@ def score_portfolio(
             return _stages(out, state, inputs, bundle, model, prints, as_of_ts, profiles, n_jobs or _cores(), wall,
                            scorer_options, chunk_borrowers=chunk_borrowers, now=now, data_date=data_date,
                            batch_rows=batch_rows, agent_calls_per_day=agent_calls_per_day,
-                           policy_options=policy_options, progress=progress)
+                           policy_options=policy_options, progress=progress, allow_stale_data=allow_stale_data)
         except OSError as err:
             named = _naming(err, out)
             _record_failure(out, state, named)
@@ -451,7 +466,8 @@ def _stages(out: Path, state: dict[str, Any], inputs: dict[str, Path], bundle: P
             prints: dict[str, Any], as_of_ts: pd.Timestamp, profiles: dict[str, str], jobs: int, wall: float,
             scorer_options: dict[str, Any],
             *, chunk_borrowers: int, now: object, data_date: object, batch_rows: int,
-            agent_calls_per_day: int | None, policy_options: Mapping[str, Any] | None, progress: str) -> RunManifest:
+            agent_calls_per_day: int | None, policy_options: Mapping[str, Any] | None, progress: str,
+            allow_stale_data: bool = False) -> RunManifest:
     state_dir = out / STATE_DIR
     stages = state["stages"]
     timings: dict[str, float] = {}
@@ -470,6 +486,8 @@ def _stages(out: Path, state: dict[str, Any], inputs: dict[str, Path], bundle: P
             timings["partition"] = time.perf_counter() - t
             _save_state(out, state)
         part = stages["partition"]
+        if not allow_stale_data:
+            _check_as_of(as_of_ts, pd.Timestamp(part["data_date"]), int(model.likelihood_days_), data_date is None)
         caps = split_capacity(agent_calls_per_day, [1.0] * n)
         settings = [ChunkSettings(as_of=as_of_ts, now=pd.Timestamp(stages["count"]["now"]),
                                   data_date=pd.Timestamp(part["data_date"]), profiles=profiles,
@@ -497,6 +515,18 @@ def _count_stage(installments: Path, batch_rows: int, chunk_borrowers: int, now:
     clock = pd.Timestamp.now(tz="UTC").floor("s")
     return {"borrowers_estimate": est, "rows": rows, "n_chunks": n_chunks(est, chunk_borrowers),
             "now": str(as_utc(now) if now is not None else clock), "today": str(clock.date())}
+
+
+def _check_as_of(as_of: pd.Timestamp, data_date: pd.Timestamp, horizon_days: int, inferred: bool) -> None:
+    """Refuse an as-of date more than ``horizon_days`` after the data date (``allow_stale_data`` overrides)."""
+    if as_of > data_date + pd.Timedelta(days=horizon_days):
+        how = (f"inferred: the latest payments plus {FUTURE_TOLERANCE_DAYS} days' tolerance" if inferred
+               else "given as data_date")
+        raise ValueError(
+            f"as_of {as_of.date()} is {(as_of - data_date).days} days after the data's last date {data_date.date()} "
+            f"({how}), more than the model's {horizon_days}-day horizon: score an as-of date within it, give the "
+            "data's date (data_date=, --data-date), or pass allow_stale_data=True (--allow-stale-data) to score "
+            "it anyway.")
 
 
 def _partition_stage(inputs: dict[str, Path], folder: Path, count: dict[str, Any], batch_rows: int,

@@ -32,9 +32,10 @@ from types import FrameType
 from typing import Any
 
 from riskscore import DataError, RiskscoreError, RunLockedError
+from riskscore.exceptions import warning_line
 
 __all__ = ["EXIT_ERROR", "EXIT_INTERNAL", "EXIT_LOCKED", "EXIT_OK", "EXIT_USAGE", "Interrupted", "UsageError",
-           "error_line", "exit_code", "interrupt_line", "on_signal", "report", "trap_signals"]
+           "error_line", "exit_code", "interrupt_line", "on_signal", "report", "show_warning", "trap_signals"]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERNAL, EXIT_LOCKED = 0, 1, 2, 70, 75
 _PACKAGE = os.path.realpath(Path(__file__).parents[1])
@@ -100,6 +101,12 @@ def exit_code(err: BaseException) -> int:
 def _one_line(text: str) -> str:
     line = " ".join(text.split())
     return line if len(line) <= _MAX_LINE else line[:_MAX_LINE - 1] + "…"
+
+
+def show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                 file: Any = None, line: str | None = None) -> None:
+    """``warnings.showwarning`` of the command line: ``warning: <category>: <message>``, one line on stderr."""
+    print(warning_line(message, category), file=sys.stderr if file is None else file)
 
 
 def _data_error_line(err: DataError) -> str:

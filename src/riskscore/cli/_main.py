@@ -14,12 +14,13 @@ import json
 import logging
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
 import riskscore
-from riskscore.cli._errors import EXIT_USAGE, UsageError, on_signal, report, trap_signals
+from riskscore.cli._errors import EXIT_USAGE, UsageError, on_signal, report, show_warning, trap_signals
 from riskscore.cli._print import print_demo, print_run
 from riskscore.cli._spark import quiet_spark, stop_spark
 
@@ -92,8 +93,10 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check tables against the data contracts",
                        description="Validate installments (and borrowers, contacts) tables.")
     _add_inputs(v)
-    v.add_argument("--rejects", type=Path, help="write rejected rows with reasons to this parquet file "
-                                               "instead of failing")
+    v.add_argument("--rejects", type=Path, metavar="FILE.parquet",
+                   help="instead of failing, write each table's rejected rows (with reasons) beside FILE, named "
+                        "after it and the table: rej.parquet -> rej_installments.parquet, rej_borrowers.parquet, "
+                        "rej_contacts.parquet (only tables with rejects; each path is printed)")
 
     tr = sub.add_parser("train", help="train a repayment model and write it as a bundle",
                         description="Build snapshots from the tables, fit both heads on a time split, write a bundle.")
@@ -123,6 +126,9 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--now", type=_timestamp, help="when plans start, UTC (default: now)")
     sc.add_argument("--data-date", type=_date,
                     help="payments dated later are rejected (default: inferred from the data)")
+    sc.add_argument("--allow-stale-data", action="store_true",
+                    help="score an --as-of more than the model's horizon (30 days for models/sample) after the "
+                         "data date; refused by default (local engine)")
     sc.add_argument("--agent-calls-per-day", type=_count(0),
                     help="agent-call capacity of the portfolio (default: no limit)")
     sc.add_argument("--jobs", type=_count(1), help="worker processes (default: all cores)")
@@ -161,7 +167,7 @@ def _parser() -> argparse.ArgumentParser:
                         description="Simulate each policy day by day on the same synthetic world and the same random "
                                     "draws (a documented response model) and print the table: recovered, contacts, "
                                     "agent calls, complaints, opt-outs, hardship pressured, blocked contacted, "
-                                    "violations; mean and 95 %% interval over seeds.")
+                                    "violations; mean and 95 % interval over seeds.")
     ev.add_argument("--world", type=Path, required=True,
                     help="a world folder written by `riskscore generate` (it keeps the hidden traits)")
     ev.add_argument("--model", type=Path, default=Path("models/sample"), help="model bundle (default models/sample)")
@@ -315,7 +321,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
             manifest = score_files(bundle=args.model, out=args.out, **options)
         else:
             manifest = riskscore.score_portfolio(bundle=args.model, out=args.out, n_jobs=args.jobs,
-                                                 progress=args.progress, **options)
+                                                 progress=args.progress, allow_stale_data=args.allow_stale_data,
+                                                 **options)
         print_run(manifest, args.out)
         if not args.no_report:
             started = time.perf_counter()
@@ -389,6 +396,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
     logging.getLogger("riskscore").setLevel(logging.DEBUG if args.verbose or args.debug else logging.INFO)
+    warnings.showwarning = show_warning  # one line per warning, no Python source line
     commands = {"generate": _cmd_generate, "validate": _cmd_validate, "train": _cmd_train, "score": _cmd_score,
                 "report": _cmd_report, "explain": _cmd_explain, "evaluate-policy": _cmd_evaluate, "demo": _cmd_demo}
     if args.command is None:

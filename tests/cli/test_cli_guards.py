@@ -1,0 +1,96 @@
+"""The command line's small guards (issue 20, item 9): help text, warnings, a stale as-of date."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import riskscore
+from riskscore.batch._run import _check_as_of, _show_warning
+from riskscore.cli._errors import show_warning
+from riskscore.cli._main import _parser, main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _helps(parser: argparse.ArgumentParser, name: str = "riskscore"):
+    yield name, parser.format_help()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub_name, sub in action.choices.items():
+                yield from _helps(sub, f"{name} {sub_name}")
+
+
+def test_no_help_text_shows_a_doubled_percent_sign():
+    helps = dict(_helps(_parser()))
+    assert len(helps) >= 9 and "riskscore evaluate-policy" in helps
+    assert [name for name, text in helps.items() if "%%" in text] == []
+    assert "mean and 95 % interval over seeds" in " ".join(helps["riskscore evaluate-policy"].split())
+    assert "(default 2% of those who owe)" in " ".join(helps["riskscore evaluate-policy"].split())
+
+
+def test_validate_help_says_where_rejects_go():
+    text = " ".join(dict(_helps(_parser()))["riskscore validate"].split())
+    assert "rej.parquet -> rej_installments.parquet, rej_borrowers.parquet" in text
+
+
+def test_warnings_print_one_line_without_source(capsys, monkeypatch):
+    monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)  # restored after the test
+    assert main(["validate"]) == 2  # a usage error, after the CLI set up its warning display
+    assert warnings.showwarning is show_warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = show_warning
+        warnings.warn("3 rows of installments\n  were dropped", riskscore.DataQualityWarning, stacklevel=1)
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1] == "warning: DataQualityWarning: 3 rows of installments were dropped"
+    _show_warning(UserWarning("from a worker"), UserWarning, "x.py", 1)  # the batch job's worker processes
+    assert capsys.readouterr().err == "warning: UserWarning: from a worker\n"
+
+
+def test_a_worker_process_prints_warnings_as_one_line():
+    # what _init_worker sets up in each of the batch job's (spawned) worker processes
+    code = ("import os, warnings, riskscore, riskscore.batch._run as r; "
+            f"r._init_worker({str(ROOT / 'models' / 'sample')!r}, {{}}, True, os.getppid()); "
+            "warnings.warn('careful', riskscore.DataQualityWarning)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stderr == "warning: DataQualityWarning: careful\n"
+
+
+def test_check_as_of():
+    _check_as_of(pd.Timestamp("2025-01-31"), pd.Timestamp("2025-01-01"), 30, False)  # within the horizon
+    with pytest.raises(ValueError, match=r"as_of 2025-02-01 is 31 days after the data's last date 2025-01-01 "
+                                         r"\(given as data_date\), more than the model's 30-day horizon.*"
+                                         r"allow_stale_data=True"):
+        _check_as_of(pd.Timestamp("2025-02-01"), pd.Timestamp("2025-01-01"), 30, False)
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "riskscore", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_an_as_of_long_after_the_data_is_refused_unless_allowed(tmp_path):
+    # the issue: --as-of 13 months after the data's last date exited 0 without a word
+    csv = tmp_path / "installments.csv"
+    pd.DataFrame({"borrower_id": ["a", "a", "b"], "loan_id": ["La", "La", "Lb"], "installment_no": [1, 2, 1],
+                  "due_date": ["2025-01-01", "2025-02-01", "2025-01-15"], "amount_due": [100.0, 100.0, 50.0],
+                  "paid_date": ["2025-01-15", None, "2025-01-15"], "amount_paid": [100.0, 0.0, 50.0]}
+                 ).to_csv(csv, index=False)
+    common = ["score", "--installments", str(csv), "--model", str(ROOT / "models" / "sample"),
+              "--allow-missing-contacts", "--jobs", "1", "--no-report", "--now", "2026-02-15T13:00Z"]
+    refused = _run(*common, "--as-of", "2026-02-15", "--out", str(tmp_path / "run"))
+    assert refused.returncode == 1, refused.stderr
+    lines = [x for x in refused.stderr.splitlines() if x.strip()]
+    # the data date: the latest payment (2025-01-15) plus the contract's 31 days of tolerance
+    assert ("as_of 2026-02-15 is 365 days after the data's last date 2025-02-15 (inferred: the latest payments "
+            "plus 31 days' tolerance), more than the model's 30-day horizon") in lines[-1]
+    assert "--allow-stale-data" in lines[-1] and "Traceback" not in refused.stderr
+    allowed = _run(*common, "--as-of", "2026-02-15", "--out", str(tmp_path / "run2"), "--allow-stale-data")
+    assert allowed.returncode == 0, allowed.stderr
+    assert "1 scored" in allowed.stdout
