@@ -6,6 +6,7 @@ them; both use the same scoring-population definition, which is checked on every
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from numbers import Integral
 
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from riskscore._compat import DATE_LIKE, DATES, HasMethods, Interval, renamed_parameter, validate_params
+from riskscore.exceptions import DataQualityWarning
 from riskscore.features import FeatureBuilder
 from riskscore.labels import make_labels
 from riskscore.schemas import SETTLE_TOLERANCE, validate_contacts, validate_installments
@@ -90,15 +92,26 @@ def make_snapshots(
     labels = make_labels(inst, dates, lookahead_days=lookahead_days, censor_days=censor_days,
                          data_end=data_end, tolerance=tol)
     quiet = builder.set_params(validate=False) if builder.validate else builder
-    frames = []
+    frames, small = [], []
     for raw in dates:
         t = pd.Timestamp(raw).normalize()
-        X = quiet.fit().transform(inst, t, contacts=log)
+        with warnings.catch_warnings(record=True) as caught:  # one warning for the call, not one per date
+            warnings.simplefilter("always", DataQualityWarning)
+            X = quiet.fit().transform(inst, t, contacts=log)
+        small += [w for w in caught if issubclass(w.category, DataQualityWarning) and "FeatureBuilder kept" in
+                  str(w.message)]
+        for w in caught:
+            if w not in small:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         y = labels[labels["as_of"] == t].set_index("borrower_id")
         if not X.index.equals(y.index):
             raise RuntimeError(f"Feature and label populations differ at {t.date()}: "
                                f"{len(X.index.symmetric_difference(y.index))} borrowers. This is a bug.")
         frames.append(pd.concat([y[["as_of"]], X, y[["time", "event"]]], axis=1).reset_index())
+    if small:
+        warnings.warn(f"at {len(small)} of {len(dates)} as-of date(s) the scoring population holds under 10 % of "
+                      f"the borrowers with an installment due (first: {small[0].message})", DataQualityWarning,
+                      stacklevel=2)
     out = pd.concat(frames, ignore_index=True)
     out.attrs["label_definition"] = labels.attrs["label_definition"]
     return out

@@ -29,8 +29,12 @@ def test_home_credit():
     assert set(rejects["check"]) == {"not_before_first_due(-90d)", "borrower_has_rejected_rows"}
     assert (rejects["check"] == "not_before_first_due(-90d)").sum() == 9
     assert inst["paid_date"].max() < data.as_of
-    X = FeatureBuilder(population="all").fit().transform(good, data.as_of)
+    assert data.population == "all"
+    X = FeatureBuilder(population=data.population).fit().transform(good, data.as_of)
     assert len(X) == good["borrower_id"].nunique()
+    # the issue: the default population kept 34 of 3,076 without a word; now it says so and names the option
+    with pytest.warns(riskscore.DataQualityWarning, match=r"kept 34 of the 3\d{3} borrowers.*population='all'"):
+        assert len(FeatureBuilder().fit().transform(good, data.as_of)) == 34
     assert X["n_payments"].sum() == good["paid_date"].notna().sum()
 
 
@@ -52,8 +56,42 @@ def test_uci_taiwan():
     assert one.loc[4, "amount_paid"] == 689.0 and one.loc[4, "paid_date"] == pd.Timestamp("2005-09-29")
     X = FeatureBuilder().fit().transform(inst, data.as_of)
     assert 0.9 < len(X) / 30000 < 0.95  # the clients with a September balance to pay
+    assert data.population == "all" and len(FeatureBuilder(population=data.population).transform(inst,
+                                                                                                 data.as_of)) == 30000
 
 
 def test_missing_file_names_the_path(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"No such file: .*UCI_Credit_Card\.csv"):
         load_uci_taiwan(tmp_path)
+
+
+def _owing(n_owe: int, n_paid: int) -> pd.DataFrame:
+    """``n_owe`` borrowers with an unpaid installment due 2025-03-01, ``n_paid`` who paid theirs."""
+    ids = [f"b{i}" for i in range(n_owe + n_paid)]
+    paid = [i >= n_owe for i in range(len(ids))]
+    return pd.DataFrame({"borrower_id": ids, "loan_id": [f"L{b}" for b in ids], "installment_no": 1,
+                         "due_date": pd.Timestamp("2025-03-01"), "amount_due": 100.0,
+                         "paid_date": [pd.Timestamp("2025-03-01") if p else pd.NaT for p in paid],
+                         "amount_paid": [100.0 if p else 0.0 for p in paid]})
+
+
+def test_a_population_under_a_tenth_of_the_borrowers_warns_with_the_option_named():
+    with pytest.warns(riskscore.DataQualityWarning, match=r"kept 1 of the 11 borrowers with an installment due by "
+                                                           r"as_of 2025-03-10 \+ lookahead_days \(9.1%\).*"
+                                                           r"FeatureBuilder\(population='all'\)"):
+        X = FeatureBuilder().transform(_owing(1, 10), "2025-03-10")
+    assert list(X.index) == ["b0"]
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(FeatureBuilder().transform(_owing(1, 9), "2025-03-10")) == 1  # 10 %: no warning
+        assert len(FeatureBuilder(population="all").transform(_owing(1, 10), "2025-03-10")) == 11
+
+
+def test_make_snapshots_warns_once_for_all_its_dates():
+    dates = ["2025-03-05", "2025-03-10", "2025-03-15"]
+    with pytest.warns(riskscore.DataQualityWarning) as record:
+        riskscore.make_snapshots(_owing(1, 10), dates, data_end="2025-06-30")
+    small = [str(w.message) for w in record if "population" in str(w.message)]
+    assert len(small) == 1 and small[0].startswith("at 3 of 3 as-of date(s) the scoring population holds under 10 %")
