@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -10,6 +11,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from riskscore._compat import DATE_LIKE, Interval, StrOptions, invalid_parameter
+from riskscore.exceptions import DataQualityWarning
 from riskscore.features._contacts import contact_features
 from riskscore.features._history import (
     arrears_features,
@@ -175,4 +177,21 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         if self.population == "all":
             return frame.astype(float)
         in_population = frame["n_installments_outstanding"].to_numpy() > 0
+        warn_small_population(int(in_population.sum()), len(frame), t)
         return frame.loc[in_population].astype(float)
+
+
+#: ``transform`` warns when the scoring population holds under this share of the borrowers with an
+#: installment due by ``as_of + lookahead_days`` (those ``population="all"`` would keep).
+SMALL_POPULATION = 0.10
+
+
+def warn_small_population(kept: int, eligible: int, as_of: pd.Timestamp, stacklevel: int = 3) -> None:
+    """A DataQualityWarning when ``population="outstanding"`` keeps under 10 % of ``eligible`` borrowers."""
+    if eligible and kept < SMALL_POPULATION * eligible:
+        warnings.warn(
+            f"FeatureBuilder kept {kept} of the {eligible} borrowers with an installment due by as_of "
+            f"{as_of.date()} + lookahead_days ({kept / eligible:.1%}): population='outstanding' (the default) keeps "
+            "only borrowers who owe something then. For an outcome that is not about repaying what is owed (a new "
+            "application's default, the data sets of riskscore.datasets), pass FeatureBuilder(population='all').",
+            DataQualityWarning, stacklevel=stacklevel)
