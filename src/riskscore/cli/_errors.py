@@ -31,8 +31,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import riskscore
 from riskscore import DataError, RiskscoreError, RunLockedError
-from riskscore.exceptions import warning_line
 
 __all__ = ["EXIT_ERROR", "EXIT_INTERNAL", "EXIT_LOCKED", "EXIT_OK", "EXIT_USAGE", "Interrupted", "UsageError",
            "error_line", "exit_code", "interrupt_line", "on_signal", "report", "show_warning", "trap_signals"]
@@ -106,7 +106,7 @@ def _one_line(text: str) -> str:
 def show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                  file: Any = None, line: str | None = None) -> None:
     """``warnings.showwarning`` of the command line: ``warning: <category>: <message>``, one line on stderr."""
-    print(warning_line(message, category), file=sys.stderr if file is None else file)
+    print(riskscore.exceptions.warning_line(message, category), file=sys.stderr if file is None else file)
 
 
 def _data_error_line(err: DataError) -> str:
