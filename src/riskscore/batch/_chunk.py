@@ -172,9 +172,11 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: Ch
     lap("validate")
     inst, contacts, borrowers = good["installments"], good.get("contacts"), good.get("borrowers")
     valid_ids = pd.Index(np.sort(inst["borrower_id"].unique().astype(object)), name="borrower_id")
-    X = scorer.features(inst, settings.as_of, contacts=contacts, validate=False)  # validated a moment ago
+    X = scorer.features(inst, settings.as_of, contacts=contacts, validate=False,  # validated a moment ago
+                        borrowers=borrowers)  # its static columns, when the model has some
     lap("features")
-    scored = scorer.score(inst, settings.as_of, borrowers=borrowers, features=X)  # inst: the debts of each step
+    scored = scorer.score(inst, settings.as_of, borrowers=borrowers, features=X,  # inst: the debts of each step
+                          validate=False)
     lap("score")
     psi_counts = {}
     reference = getattr(scorer.model, "reference_", None)

@@ -33,7 +33,7 @@ __all__ = ["SCORE_COLUMNS", "Scored", "Scorer"]
 
 #: The columns of :attr:`Scored.scores`, in order.
 SCORE_COLUMNS = ["likelihood", *curve_columns(), "expected_days", "points", "grade", "amount_at_risk", "language",
-                 "hardship_signal", *reason_columns()]
+                 "hardship_signal", *reason_columns(), "loan_ids"]
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,9 @@ class Scored:
         :data:`riskscore.contract.CURVE_DAYS`, ``expected_days``, ``points``, ``grade``,
         ``amount_at_risk`` (what is outstanding, >= 0), ``language`` (of the reasons),
         ``hardship_signal`` (the planner's hardship route) and ``reason_{i}_code`` /
-        ``reason_{i}_text`` for the top :data:`~riskscore.contract.TOP_REASONS` reasons.
+        ``reason_{i}_text`` for the top :data:`~riskscore.contract.TOP_REASONS` reasons, and
+        ``loan_ids``, the debts in collection (:meth:`Scorer.outstanding_loans`; missing when
+        scored from ``features`` alone).
     reasons : DataFrame
         The long reason table of :func:`riskscore.explain.reason_codes` (``row`` is the borrower).
 
@@ -175,6 +177,39 @@ class Scorer:
                 "allow_missing_contacts=True (--allow-missing-contacts): those features are then missing.")
 
     @property
+    def static_columns(self) -> tuple[str, ...]:
+        """The borrowers-table columns the model uses as features (``FeatureBuilder(static=...)``)."""
+        return tuple(self.feature_builder.get_params()["static"])
+
+    def check_borrowers(self, columns: Any) -> None:
+        """Refuse to score without the borrowers-table columns a model's static features need.
+
+        ``columns`` are the borrowers table's column names, or None when there is no borrowers
+        table. The batch engines call it once, before any work; :meth:`features` every time.
+
+        Raises
+        ------
+        DataError
+            When the model has static features and the table or one of its columns is missing.
+
+        Examples
+        --------
+        >>> Scorer.from_bundle("models/sample").check_borrowers(None)  # no static features: nothing needed
+        """
+        static = self.static_columns
+        if not static:
+            return
+        if columns is None:
+            raise DataError.from_message(
+                "borrowers", f"borrowers: the model uses the borrowers table's column(s) {', '.join(static)} as "
+                "features; give the borrowers table (borrowers=..., riskscore score --borrowers FILE).")
+        missing = [c for c in static if c not in set(map(str, columns))]
+        if missing:
+            raise DataError.from_message(
+                "borrowers", f"borrowers: no column '{missing[0]}', which the model uses as a feature (static "
+                f"columns {', '.join(static)}).")
+
+    @property
     def currency(self) -> str | None:
         """The currency the bundle was trained on (its label definition's ``currency``; ``None``: not recorded).
 
@@ -231,7 +266,8 @@ class Scorer:
         warnings.warn(f"{name}: {said}.", DataQualityWarning, stacklevel=2)
 
     def features(self, installments: pd.DataFrame, as_of: str | pd.Timestamp, *,
-                 contacts: pd.DataFrame | None = None, validate: bool = True) -> pd.DataFrame:
+                 contacts: pd.DataFrame | None = None, validate: bool = True,
+                 borrowers: pd.DataFrame | None = None) -> pd.DataFrame:
         """The model's features at ``as_of`` of every borrower in the scoring population.
 
         Raises
@@ -239,16 +275,19 @@ class Scorer:
         DataError
             When the model needs the contact log and none is given (see :meth:`check_contacts`),
             or when the installments are in another currency than the bundle (see
-            :meth:`check_currency`; checked when ``validate``).
+            :meth:`check_currency`; checked when ``validate``), or when the model's static
+            features need a borrowers table or column that is not given (:meth:`check_borrowers`).
         """
         self.check_contacts(contacts is not None)
+        self.check_borrowers(None if borrowers is None else borrowers.columns)
         if validate:
             installments = validate_installments(installments)
             contacts = validate_contacts(contacts) if contacts is not None else None
             self.check_currency(table_currency(installments))
         if not len(installments):
             return _no_features(self.feature_builder.get_feature_names_out())
-        X = self.feature_builder.transform(installments, as_of, contacts=contacts)
+        X = self.feature_builder.transform(installments, as_of, contacts=contacts,
+                                           borrowers=borrowers if self.static_columns else None)
         X.index = X.index.astype(str)
         return X
 
@@ -266,7 +305,8 @@ class Scorer:
         contacts : DataFrame, optional
             The contact log (required when :attr:`uses_contacts`, see ``allow_missing_contacts``).
         borrowers : DataFrame, optional
-            Gives each borrower's reason language (``language``, primary subtag).
+            Gives each borrower's reason language (``language``, primary subtag), and the
+            model's static features (:attr:`static_columns`).
         validate : bool, default True
             Turn off only for tables that just came out of :func:`riskscore.quarantine`.
         features : DataFrame, optional
@@ -276,8 +316,13 @@ class Scorer:
         -------
         Scored
         """
+        if installments is not None and validate:  # once: for the features and for the debts of each step
+            self.check_contacts(contacts is not None)
+            installments = validate_installments(installments)
+            contacts = validate_contacts(contacts) if contacts is not None else None
+            self.check_currency(table_currency(installments))
         X = features if features is not None else self.features(installments, as_of, contacts=contacts,
-                                                                validate=validate)
+                                                                validate=False, borrowers=borrowers)
         if not len(X):  # nobody with something due: empty tables of the same columns and types
             index = pd.Index([], dtype="str", name="borrower_id")
             scores = pd.DataFrame({c: pd.Series(dtype=_SCORE_DTYPES.get(c, "str")) for c in SCORE_COLUMNS},
@@ -292,13 +337,14 @@ class Scorer:
         lang_table = pd.DataFrame({"borrower_id": X.index, "language": scores["language"].to_numpy()})
         reasons = reason_codes(self.explainer, X, borrowers=lang_table, top=TOP_REASONS)
         scores = scores.join(_wide(reasons, X.index))
-        if installments is not None:
-            scores["loan_ids"] = self.outstanding_loans(installments, as_of, X.index)
+        scores["loan_ids"] = (self.outstanding_loans(installments, as_of, X.index) if installments is not None
+                              else pd.Series(None, index=X.index, dtype=object))
         return Scored(features=X, scores=scores.rename_axis("borrower_id"), reasons=reasons)
 
     def outstanding_loans(self, installments: pd.DataFrame, as_of: str | pd.Timestamp, ids: pd.Index) -> pd.Series:
         """The debts each borrower of ``ids`` is in collection for at ``as_of``: its loans with an
         installment outstanding (due by ``as_of + lookahead_days``, not settled), as ``"L1,L2"``.
+        ``installments`` must have passed :func:`riskscore.validate_installments`.
 
         The planner reads this as the ``loan_ids`` of every step it plans, so the rules counted per
         debt (US-07: calls about a debt) count each debt. A borrower with no outstanding loan (the
@@ -373,7 +419,8 @@ class Scorer:
 
 #: Types of the score columns that are not text (``str``), for the empty tables.
 _SCORE_DTYPES = {"likelihood": "float64", **dict.fromkeys(curve_columns(), "float64"), "expected_days": "float64",
-                 "points": "float64", "amount_at_risk": "float64", "language": object, "hardship_signal": "bool"}
+                 "points": "float64", "amount_at_risk": "float64", "language": object, "hardship_signal": "bool",
+                 "loan_ids": object}
 #: The columns of :func:`riskscore.explain.reason_codes` and their types, for the empty table.
 _REASON_DTYPES = {"row": "str", "direction": "str", "rank": "int64", "code": "str", "family": "str", "feature": "str",
                   "value": "float64", "shap": "float64", "family_shap": "float64", "language": "str", "text": "str"}
