@@ -173,6 +173,6 @@ def test_the_columns_file_and_the_command_line_formats_merge(tmp_path):
     assert fmt.date_formats("installments") == {"due_date": "%d/%m/%Y", "paid_date": "%d.%m.%Y"}
     assert fmt.to_dict() == {"columns": {"installments": {"cust_no": "borrower_id"}},
                              "date_format": {"installments": "%d/%m/%Y", "paid_date": "%d.%m.%Y"}}
-    assert fmt.describe("installments") == ("cust_no -> borrower_id, due_date read as %d/%m/%Y, "
-                                            "paid_date read as %d.%m.%Y")
-    assert InputFormat().is_default and InputFormat().describe("contacts") == "as is"
+    assert fmt.describe("installments") == ("columns cust_no -> borrower_id; dates due_date as %d/%m/%Y, "
+                                            "paid_date as %d.%m.%Y")
+    assert InputFormat().is_default and InputFormat().describe("contacts") == "read as is"

@@ -247,9 +247,10 @@ class InputFormat:
 
     def describe(self, table: str) -> str:
         """One line of what is applied to a table (``riskscore validate`` prints it)."""
-        parts = [f"{theirs} -> {ours}" for theirs, ours in self.rename(table).items()]
-        parts += [f"{col} read as {fmt}" for col, fmt in self.date_formats(table).items()]
-        return ", ".join(parts) if parts else "as is"
+        columns = ", ".join(f"{theirs} -> {ours}" for theirs, ours in self.rename(table).items())
+        dates = ", ".join(f"{col} as {fmt}" for col, fmt in self.date_formats(table).items())
+        parts = [f"columns {columns}"] * bool(columns) + [f"dates {dates}"] * bool(dates)
+        return "; ".join(parts) if parts else "read as is"
 
 
 def as_input_format(columns: Mapping[str, Mapping[str, str]] | InputFormat | None,

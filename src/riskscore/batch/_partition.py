@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from riskscore.batch._inputs import DistinctSketch, borrower_hash, bucket_of, iter_batches
+from riskscore.io import InputFormat
 from riskscore.schemas import DATA_DATE_QUANTILE, calendar_dates, currency_codes, data_date_from, is_currency_code
 
 __all__ = ["ROW", "conflicting_loans", "count_borrowers", "currency_counts", "infer_data_date", "n_chunks", "partition",
@@ -57,10 +58,10 @@ def n_chunks(borrowers: int, chunk_borrowers: int) -> int:
     return max(1, math.ceil(borrowers / (chunk_borrowers * CHUNK_SLACK)))
 
 
-def count_borrowers(path: str | Path, batch_rows: int) -> tuple[int, int]:
-    """(estimated distinct borrowers, rows) of an installments input, reading only ``borrower_id``."""
+def count_borrowers(path: str | Path, batch_rows: int, rename: dict[str, str] | None = None) -> tuple[int, int]:
+    """(estimated distinct borrowers, rows) of an installments input, reading only ``borrower_id`` (``rename``d)."""
     sketch, rows = DistinctSketch(), 0
-    for table in iter_batches(path, batch_rows, columns=["borrower_id"], table="installments"):
+    for table in iter_batches(path, batch_rows, columns=["borrower_id"], table="installments", rename=rename):
         if "borrower_id" not in table.column_names:
             raise ValueError(f"'{path}' has no borrower_id column: it cannot be split by borrower.")
         sketch.add(np.unique(borrower_hash(table.column("borrower_id"))))
@@ -127,7 +128,8 @@ class _Spiller:
 
 
 def partition(inputs: dict[str, Path], folder: Path, n_buckets: int, *, batch_rows: int,
-              progress: Callable[[str, int], None] | None = None) -> dict[str, Any]:
+              progress: Callable[[str, int], None] | None = None,
+              input_format: InputFormat | None = None) -> dict[str, Any]:
     """Spill every input table into ``n_buckets`` borrower chunks under ``folder``.
 
     Returns the index (also written as ``folder/index.json``): per table the spill files with
@@ -137,12 +139,14 @@ def partition(inputs: dict[str, Path], folder: Path, n_buckets: int, *, batch_ro
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     index: dict[str, Any] = {"n_buckets": n_buckets, "tables": {}}
+    fmt = input_format or InputFormat()  # the extract's own column names and date formats, read as the contract's
     histogram: Counter = Counter()
     currencies: Counter = Counter()
     loans = _Spiller(folder, "_loans", n_buckets)
     for name, path in inputs.items():
         spill, rows = _Spiller(folder, name, n_buckets), 0
-        for table in iter_batches(path, batch_rows, table=name):  # ids come as canonical text
+        for table in iter_batches(path, batch_rows, table=name, rename=fmt.rename(name),  # ids as canonical text
+                                  date_format=fmt.date_formats(name) or None):
             if "borrower_id" not in table.column_names:
                 raise ValueError(f"The {name} input '{path}' has no borrower_id column.")
             ids = table.column("borrower_id")

@@ -76,6 +76,7 @@ from riskscore.batch._progress import Progress
 from riskscore.contract import OUTPUTS, RunManifest, to_arrow
 from riskscore.exceptions import RiskscoreError, RunConflictError, warning_line
 from riskscore.io import (
+    InputFormat,
     atomic_parquet_writer,
     folder_lock,
     make_folder,
@@ -284,6 +285,8 @@ def score_portfolio(
     allow_missing_contacts: bool = False,
     model_sha256: str | None = None,
     language: str = "en",
+    columns: Mapping[str, Mapping[str, str]] | None = None,
+    date_format: str | Mapping[str, str] | None = None,
     allow_stale_data: bool = False,
 ) -> RunManifest:
     """Score a whole portfolio from files: scores, contact plans, audit, rejects and a manifest.
@@ -330,6 +333,14 @@ def score_portfolio(
         Pin the bundle (:func:`riskscore.model.bundle_digest`): any other bundle is refused.
     language : str, default "en"
         Reason language of borrowers without a supported ``language``.
+    columns : mapping, optional
+        The extract's own column names, per table: ``{"installments": {"cust_no": "borrower_id"}}``
+        (see :class:`riskscore.io.InputFormat`).
+    date_format : str or mapping, optional
+        The strftime format of text dates (``"%d/%m/%Y"``, or per table or column:
+        ``{"installments.due_date": "%d/%m/%Y"}``). Without one, text dates must be ISO 8601 and
+        a day/month column is refused, never guessed. Both are recorded in the manifest's
+        ``inputs`` (the report re-reads the inputs with them) and are part of the run key.
     allow_stale_data : bool, default False
         Score an ``as_of`` more than one likelihood horizon (the bundle's ``likelihood_days``)
         after the data date. By default such a run is refused before any chunk is scored: its
@@ -371,7 +382,8 @@ def score_portfolio(
     scorer = Scorer.from_bundle(bundle, **scorer_options)  # verifies every file before any work
     model = scorer.model
     profiles = parse_profiles(profile)
-    prints = {name: fingerprint(p) for name, p in inputs.items()}
+    input_format = InputFormat(columns=columns, date_format=date_format)  # checked before any work
+    prints = {name: fingerprint(p) | _read_as(input_format, name) for name, p in inputs.items()}
     scorer.check_contacts(given=contacts is not None)  # refused now, not in every worker
     config = {
         "inputs": {k: v["sha256"] for k, v in prints.items()},
@@ -382,6 +394,8 @@ def score_portfolio(
         "policy_options": dict(policy_options or {}), "riskscore": version("riskscore"),
         "allow_missing_contacts": allow_missing_contacts, "language": language,
     }
+    if not input_format.is_default:  # a run read as is keeps the key it had before input formats existed
+        config["input_format"] = input_format.to_dict()
     make_folder(out)
     with folder_lock(out, "riskscore score"):
         state = _open_state(out, config)
@@ -473,7 +487,8 @@ def _stages(out: Path, state: dict[str, Any], inputs: dict[str, Path], bundle: P
     timings: dict[str, float] = {}
     if "count" not in stages:
         t = time.perf_counter()
-        stages["count"] = _count_stage(inputs["installments"], batch_rows, chunk_borrowers, now)
+        stages["count"] = _count_stage(inputs["installments"], batch_rows, chunk_borrowers, now,
+                                       state["config"].get("input_format"))
         timings["count"] = time.perf_counter() - t
         _save_state(out, state)
     n = stages["count"]["n_chunks"]
@@ -510,11 +525,24 @@ def _stages(out: Path, state: dict[str, Any], inputs: dict[str, Path], bundle: P
     return manifest
 
 
-def _count_stage(installments: Path, batch_rows: int, chunk_borrowers: int, now: object) -> dict[str, Any]:
-    est, rows = count_borrowers(installments, batch_rows)
+def _read_as(input_format: InputFormat, table: str) -> dict[str, Any]:
+    """The manifest's record of how an input was read: its column mapping and date formats (when any)."""
+    out: dict[str, Any] = {}
+    if input_format.rename(table):
+        out["columns"] = input_format.rename(table)
+    if input_format.date_formats(table):
+        out["date_format"] = input_format.date_formats(table)
+    return out
+
+
+def _count_stage(installments: Path, batch_rows: int, chunk_borrowers: int, now: object,
+                 input_format: dict[str, Any] | None = None) -> dict[str, Any]:
+    fmt = InputFormat(**(input_format or {}))
+    est, rows = count_borrowers(installments, batch_rows, rename=fmt.rename("installments"))
     clock = pd.Timestamp.now(tz="UTC").floor("s")
     return {"borrowers_estimate": est, "rows": rows, "n_chunks": n_chunks(est, chunk_borrowers),
-            "now": str(as_utc(now) if now is not None else clock), "today": str(clock.date())}
+            "now": str(as_utc(now) if now is not None else clock), "today": str(clock.date()),
+            "input_format": fmt.to_dict()}
 
 
 def _check_as_of(as_of: pd.Timestamp, data_date: pd.Timestamp, horizon_days: int, inferred: bool) -> None:
@@ -533,7 +561,8 @@ def _partition_stage(inputs: dict[str, Path], folder: Path, count: dict[str, Any
                      data_date: object, model: RepaymentModel) -> dict[str, Any]:
     n = count["n_chunks"]
     log.info("partitioning %d installment rows into %d chunks", count["rows"], n)
-    index = partition(inputs, folder, n, batch_rows=batch_rows)
+    index = partition(inputs, folder, n, batch_rows=batch_rows,
+                      input_format=InputFormat(**count.get("input_format", {})))
     pa.default_memory_pool().release_unused()  # give the pass's buffers back before the chunks run
     # one currency per run, the bundle's: refused here, before any chunk (each would see only its own rows)
     where = str(inputs["installments"])

@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from riskscore._input_format import convert_dates
 from riskscore.batch._chunk import (
     RUN_SETTINGS,
     ChunkSettings,
@@ -62,7 +63,7 @@ from riskscore.batch._partition import ROW, _paid_days, infer_data_date, n_chunk
 from riskscore.batch._spark_keys import partition_keys
 from riskscore.contract import OUTPUTS, RunManifest, to_arrow
 from riskscore.exceptions import RunConflictError
-from riskscore.io import atomic_parquet_writer, fingerprint, write_text
+from riskscore.io import InputFormat, atomic_parquet_writer, fingerprint, input_schema, iter_batches, write_text
 from riskscore.policy import parse_profiles, split_capacity
 from riskscore.schemas import FUTURE_TOLERANCE_DAYS, currency_codes, is_currency_code, single_currency
 from riskscore.scoring import Scorer
@@ -499,17 +500,36 @@ def _write(spark: Any, result: Mapping[str, Any], out: Path) -> None:
         result["encoded"].unpersist()
 
 
+#: The date columns of each table (read with a format, or checked for day/month text).
+_DATES = {"installments": ("due_date", "paid_date"), "contacts": ("contacted_at",)}
+
+
+def _text_dates(formats: Mapping[str, str]) -> Any:
+    """A ``mapInArrow`` function: the text dates of each batch read with their formats, as the local readers do."""
+    def convert(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for b in batches:
+            cols = [convert_dates(b.column(i), formats[n]) if n in formats else b.column(i)
+                    for i, n in enumerate(b.schema.names)]
+            yield pa.RecordBatch.from_arrays(cols, schema=b.schema)
+    return convert
+
+
 def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[str], as_of: str,
                 out: str | os.PathLike[str],
                 *, borrowers: str | os.PathLike[str] | None = None, contacts: str | os.PathLike[str] | None = None,
-                **options: Any) -> RunManifest:
+                columns: Mapping[str, Mapping[str, str]] | None = None,
+                date_format: str | Mapping[str, str] | None = None, **options: Any) -> RunManifest:
     """``riskscore score --engine spark``: read files with Spark (local mode unless a session exists), score, write.
 
     Writes ``OUT/{scores,plans,audit,rejects}.parquet`` (folders of part files, times as UTC
     microseconds as the local engine writes them) and ``OUT/manifest.json`` (the same
     :class:`~riskscore.contract.RunManifest` as the local engine's, ``engine="spark"``, with
     the Spark stages' wall seconds and job counts under ``timings_s``) and returns the
-    manifest. ``options`` are those of :func:`score`.
+    manifest. ``options`` are those of :func:`score`. ``columns`` and ``date_format`` read an
+    extract's own column names and text dates as :func:`riskscore.score_portfolio` reads them
+    (:class:`riskscore.io.InputFormat`): Spark renames the columns and each batch's text dates
+    are converted by the same Arrow code; local inputs are checked on the driver first
+    (required columns, day/month text without a format).
 
     In local mode each chunk writes its part of every output itself (``part-CHUNK.parquet``,
     as the local engine writes a chunk); on a cluster Spark's writer writes the outputs of
@@ -545,13 +565,23 @@ def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[
     paths = {"installments": installments, "borrowers": borrowers, "contacts": contacts}
     paths = {t: p for t, p in paths.items() if p is not None}
 
-    def read(path: str | os.PathLike[str]) -> Any:
-        p = str(path)
-        if p.lower().endswith((".csv", ".csv.gz")):
-            return spark.read.option("header", True).csv(p)
-        return spark.read.parquet(p)
+    input_format = InputFormat(columns=columns, date_format=date_format)
 
-    frames = {t: read(p) for t, p in paths.items()}
+    def read(table: str, path: str | os.PathLike[str]) -> Any:
+        p = str(path)
+        rename, dates = input_format.rename(table), input_format.date_formats(table)
+        if "://" not in p:  # a missing column or day/month dates without a format: one line, before Spark reads
+            names = input_schema(p, table=table, rename=rename).names
+            for _ in iter_batches(p, columns=[c for c in names if c in dates or c in _DATES.get(table, ())],
+                                  table=table, rename=rename, date_format=dates or None):
+                pass
+        df = spark.read.option("header", True).csv(p) if p.lower().endswith((".csv", ".csv.gz")) \
+            else spark.read.parquet(p)
+        df = df.withColumnsRenamed({k: v for k, v in rename.items() if k in df.columns})
+        text = {c: f for c, f in dates.items() if c in df.columns and df.schema[c].dataType.typeName() == "string"}
+        return df.mapInArrow(_text_dates(text), df.schema) if text else df
+
+    frames = {t: read(t, p) for t, p in paths.items()}
     clock.lap("read")
     sink = str(out.resolve()) if spark.sparkContext.master.startswith("local") else None
     result = _score(frames["installments"], bundle, as_of, sink, borrowers=frames.get("borrowers"),
@@ -564,9 +594,13 @@ def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[
     clock.lap("write")
     # inputs on local disk are fingerprinted (the report re-reads them); others are recorded by path
     prints = {t: fingerprint(p) if Path(p).exists() else {"path": str(p), "sha256": None} for t, p in paths.items()}
+    for t, entry in prints.items():  # how each input was read (the report reads it again the same way)
+        entry.update({k: v for k, v in (("columns", input_format.rename(t)),
+                                        ("date_format", input_format.date_formats(t))) if v})
     stats = result["stats"]
     config = {"inputs": {t: v["sha256"] or v["path"] for t, v in prints.items()}, "as_of": str(as_of),
-              "now": result["now"], "options": options}
+              "now": result["now"], "options": options,
+              **({} if input_format.is_default else {"input_format": input_format.to_dict()})}
     run_id = "spark-" + hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:16]
     defaults = {k: p.default for k, p in inspect.signature(score).parameters.items()
                 if p.default is not inspect.Parameter.empty}

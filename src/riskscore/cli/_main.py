@@ -93,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check tables against the data contracts",
                        description="Validate installments (and borrowers, contacts) tables.")
     _add_inputs(v)
+    _add_format(v)
     v.add_argument("--rejects", type=Path, metavar="FILE.parquet",
                    help="instead of failing, write each table's rejected rows (with reasons) beside FILE, named "
                         "after it and the table: rej.parquet -> rej_installments.parquet, rej_borrowers.parquet, "
@@ -100,7 +101,10 @@ def _parser() -> argparse.ArgumentParser:
 
     tr = sub.add_parser("train", help="train a repayment model and write it as a bundle",
                         description="Build snapshots from the tables, fit both heads on a time split, write a bundle.")
-    tr.add_argument("--data", type=Path, required=True, help="folder with installments.parquet (and contacts.parquet)")
+    _add_inputs(tr)
+    _add_format(tr)
+    tr.add_argument("--rejects", type=Path, help="write rejected rows with reasons to this parquet file (training "
+                                                "goes on with the accepted rows either way)")
     tr.add_argument("--out", type=Path, required=True, help="bundle folder to write")
     tr.add_argument("--as-of-start", type=_date, help="first as-of date (default: 90 days after the first due date)")
     tr.add_argument("--as-of-end", type=_date, help="last as-of date (default: 90 days before the data ends)")
@@ -117,6 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--out", type=Path, required=True, help="output folder")
     sc.add_argument("--borrowers", type=Path, help="borrowers table (needed for contact plans)")
     sc.add_argument("--contacts", type=Path, help="contact log (required by a bundle trained with contact features)")
+    _add_format(sc)
     sc.add_argument("--allow-missing-contacts", action="store_true",
                     help="score a bundle trained with contact features without --contacts (those features missing)")
     sc.add_argument("--model-sha256", help="pin the bundle: refuse any bundle whose manifest digest differs")
@@ -154,6 +159,7 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--borrower", action="append", default=[], help="also give this borrower a page (repeatable)")
     rp.add_argument("--model", type=Path, help="bundle to recompute curves and SHAP with (default: the run's)")
     rp.add_argument("--seed", type=int, default=0, help="seed of the random pages and the backtest sample")
+    _add_format(rp, "re-read the run's inputs with this mapping instead of the one its manifest records")
 
     ex = sub.add_parser("explain", help="render one borrower's page of a run",
                         description="Score, survival curve, SHAP waterfall, reasons, plan and rule audit of one "
@@ -189,9 +195,41 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_inputs(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data", type=Path, help="a folder with installments/borrowers/contacts parquet files")
+    p.add_argument("--data", type=Path, help="a folder with installments/borrowers/contacts .parquet (or .csv) files")
     for t in _TABLES:
         p.add_argument(f"--{t}", type=Path, help=f"the {t} table (parquet, folder or CSV)")
+
+
+def _add_format(p: argparse.ArgumentParser, columns_help: str | None = None) -> None:
+    p.add_argument("--columns", type=Path, metavar="FILE.yaml",
+                   help=columns_help or "the extract's own column names: {installments: {their_name: borrower_id, "
+                                        "...}, borrowers: {...}, contacts: {...}} (and date_format: ...)")
+    p.add_argument("--date-format", action="append", default=[], type=_date_format, metavar="SPEC",
+                   help="strftime format of text dates (default: ISO 8601 only; day/month text is refused, never "
+                        "guessed): %%d/%%m/%%Y, installments=%%d/%%m/%%Y or installments.paid_date=%%d.%%m.%%Y "
+                        "(repeatable)")
+
+
+def _date_format(text: str) -> tuple[str, str]:
+    key, sep, fmt = text.partition("=")
+    if not sep or "%" in key:
+        key, fmt = "*", text
+    if "%" not in fmt:
+        raise argparse.ArgumentTypeError(f"not a strftime format such as %d/%m/%Y or installments=%d/%m/%Y: {text!r}")
+    return key.strip(), fmt
+
+
+def _input_format(args: argparse.Namespace) -> riskscore.io.InputFormat:
+    """``--columns FILE.yaml`` and ``--date-format`` as one checked format (the options override the file)."""
+    from riskscore.io import InputFormat
+
+    dates = dict(args.date_format) or None
+    try:
+        if args.columns is not None:
+            return InputFormat.read(args.columns, date_format=dates)
+        return InputFormat(date_format=dates)
+    except (ValueError, TypeError) as err:
+        raise UsageError(f"--date-format: {err}" if args.columns is None else str(err)) from None
 
 
 def _input_paths(args: argparse.Namespace) -> dict[str, Path]:
@@ -200,21 +238,26 @@ def _input_paths(args: argparse.Namespace) -> dict[str, Path]:
         given = getattr(args, t)
         if given is not None:
             paths[t] = given
-        elif args.data is not None and (args.data / f"{t}.parquet").exists():
-            paths[t] = args.data / f"{t}.parquet"
+        elif args.data is not None:
+            files = (args.data / f"{t}{ext}" for ext in (".parquet", ".csv", ".csv.gz"))
+            found = next((f for f in files if f.exists()), None)
+            if found is not None:
+                paths[t] = found
     if "installments" not in paths:
-        raise UsageError("give --installments PATH or --data DIR with installments.parquet")
+        raise UsageError("give --installments PATH or --data DIR with installments.parquet (or .csv)")
     return paths
 
 
-def _validate(paths: dict[str, Path], rejects: Path | None) -> dict[str, dict[str, object]]:
+def _validate(paths: dict[str, Path], rejects: Path | None,
+              fmt: riskscore.io.InputFormat | None = None) -> dict[str, dict[str, object]]:
     from riskscore.io import read_table, write_parquet
 
     validators = {"installments": riskscore.validate_installments,
                   "borrowers": riskscore.validate_borrowers, "contacts": riskscore.validate_contacts}
     report: dict[str, dict[str, object]] = {}
     for table, path in paths.items():
-        df = read_table(path, table=table)
+        df = read_table(path, table=table, rename=fmt and fmt.rename(table),
+                        date_format=fmt and fmt.date_formats(table))
         if rejects is None:
             good = validators[table](df)
             report[table] = {"rows": len(df), "duplicates": good.attrs.get("duplicates_dropped", 0), "rejected": 0,
@@ -252,7 +295,11 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    report = _validate(_input_paths(args), args.rejects)
+    paths, fmt = _input_paths(args), _input_format(args)
+    for table in paths:  # the mapping applied, before anything is read
+        if not fmt.is_default:
+            print(f"{table}: {fmt.describe(table)}")
+    report = _validate(paths, args.rejects, fmt)
     for table, r in report.items():
         print(f"{table}: {r['rows']:,} rows, {r['duplicates']:,} exact duplicates dropped, {r['rejected']:,} rejected"
               + (f" -> {r['rejects_file']}" if "rejects_file" in r else "")
@@ -261,15 +308,40 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _accepted(paths: dict[str, Path], fmt: riskscore.io.InputFormat, rejects: Path | None) -> dict[str, object]:
+    """Each table read with ``fmt`` and quarantined: the accepted rows, typed; the rejects are counted and written."""
+    from riskscore.io import read_table, write_parquet
+
+    accepted = {}
+    for table, path in paths.items():
+        started = time.perf_counter()
+        df = read_table(path, table=table, rename=fmt.rename(table), date_format=fmt.date_formats(table))
+        log.info("validating %s: %d rows from %s", table, len(df), path)
+        good, bad = riskscore.quarantine(df, table, warn_above=1.0)
+        checks = ", ".join(f"{c} {n}" for c, n in bad["check"].str.split("; ").explode().value_counts().items())
+        where = ""
+        if len(bad) and rejects is not None:
+            out = rejects.with_name(f"{rejects.stem}_{table}{rejects.suffix or '.parquet'}")
+            write_parquet(bad.astype({c: "string" for c in bad.columns if bad[c].dtype == object}), out)
+            where = f" -> {out}"
+        print(f"{table}: {len(df):,} rows, {len(bad):,} rejected ({bad['borrower_id'].nunique():,} borrowers"
+              + (f": {checks}" if len(bad) else "") + f"){where}")
+        log.info("validated %s in %.1f s", table, time.perf_counter() - started)
+        accepted[table] = good
+    return accepted
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from riskscore.io import read_table
-
-    inst = read_table(args.data / "installments.parquet")
-    contacts = read_table(args.data / "contacts.parquet") if (args.data / "contacts.parquet").exists() else None
-    end = pd.Timestamp(riskscore.data_end(args.data, inst))
-    start = args.as_of_start or str((pd.to_datetime(inst["due_date"]).min() + pd.Timedelta(days=90)).date())
+    paths, fmt = _input_paths(args), _input_format(args)
+    tables = _accepted(paths, fmt, args.rejects)  # borrowers are checked too, though training does not use them
+    inst, contacts = tables["installments"], tables.get("contacts")
+    if inst.empty:
+        raise riskscore.DataError.from_message("installments", f"no installment row of '{paths['installments']}' "
+                                               "passes the contract: nothing to train on")
+    end = pd.Timestamp(riskscore.data_end(args.data or paths["installments"].parent, inst))
+    start = args.as_of_start or str((inst["due_date"].min() + pd.Timedelta(days=90)).date())
     stop = args.as_of_end or str((end - pd.Timedelta(days=90)).date())
     model, report = riskscore.train(inst, contacts=contacts, as_of_start=start, as_of_end=stop, freq=args.freq,
                                     data_end=end, model=riskscore.RepaymentModel(random_state=args.seed))
@@ -291,6 +363,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
                                         ("c_index", "C-index"), ("integrated_brier", "integrated Brier"))))
     print(f"Bundle written to {args.out}; its digest (pin it with riskscore score --model-sha256): "
           f"{riskscore.bundle_digest(args.out)}")
+    print(f"Model card: {args.out / 'model_card.md'}")
     return 0
 
 
@@ -307,6 +380,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
                    contacts=args.contacts, profile=args.profile, chunk_borrowers=args.chunk_borrowers, now=args.now,
                    data_date=args.data_date, agent_calls_per_day=args.agent_calls_per_day,
                    allow_missing_contacts=args.allow_missing_contacts, model_sha256=args.model_sha256)
+    fmt = _input_format(args).to_dict()
+    options.update((k, v) for k, v in fmt.items() if v)  # columns=, date_format= only when given
     # one job at a time in --out, from the first output to the report
     with folder_lock(make_folder(args.out), f"riskscore score --engine {args.engine}"):
         if args.engine == "spark":
@@ -343,8 +418,10 @@ def _parse_pages(text: str) -> dict[str, int]:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    fmt = _input_format(args).to_dict()
+    given = {k: v for k, v in fmt.items() if v}  # the run's own mapping (its manifest) unless given here
     path = riskscore.write_report(args.run, args.out, protected=args.protected, pages=_parse_pages(args.pages),
-                                  borrowers=args.borrower, model=args.model, seed=args.seed)
+                                  borrowers=args.borrower, model=args.model, seed=args.seed, **given)
     print(f"Report written to {path} ({path.stat().st_size / 1e3:,.0f} kB) in {time.perf_counter() - started:.1f} s.")
     return 0
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from numbers import Integral, Real
 from typing import Any
 
@@ -27,6 +29,9 @@ from riskscore.model._repayment import DEFAULT_EDGES, RepaymentModel
 from riskscore.model._scaling import ScoreScaling
 from riskscore.monitor import reference_distribution
 from riskscore.snapshots import make_snapshots, split_xy
+
+#: Progress of :func:`train` (snapshots, fitting, testing) as INFO records; the CLI shows them on stderr.
+log = logging.getLogger("riskscore.model")
 
 __all__ = ["evaluate", "train"]
 
@@ -196,6 +201,9 @@ def train(
         raise ValueError(f"Training needs at least 4 as-of dates between {as_of_start} and {as_of_end} "
                          f"at {freq!r}; got {len(dates)}.")
     builder = feature_builder if feature_builder is not None else FeatureBuilder()
+    started = time.perf_counter()
+    log.info("building snapshots at %d as-of dates (%s..%s, every %s) from %d installment rows", len(dates),
+             dates[0].date(), dates[-1].date(), freq, len(installments))
     snaps = make_snapshots(installments, dates, contacts=contacts, data_end=data_end, feature_builder=builder,
                            lookahead_days=builder.lookahead_days)
     valid_start = dates[int(len(dates) * (1 - valid_share))]
@@ -207,7 +215,12 @@ def train(
     Xt, yt = split_xy(train_part)
     Xv, yv = split_xy(valid)
     Xs, ys = split_xy(test)
+    log.info("%d snapshots (%.1f s); fitting both heads on %d, validating on %d", len(snaps),
+             time.perf_counter() - started, len(train_part), len(valid))
+    started = time.perf_counter()
     fitted = (model or RepaymentModel(random_state=0)).fit(Xt, yt, eval_set=(Xv, yv))
+    log.info("fitted (%.1f s); testing on %d snapshots (%d bootstrap resamples)", time.perf_counter() - started,
+             len(test), n_bootstrap)
 
     def span(part: pd.DataFrame) -> str:
         return f"{part['as_of'].min().date()}..{part['as_of'].max().date()}"

@@ -8,7 +8,7 @@ the backtest sample: never the whole portfolio at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from riskscore.contract import OUTPUTS, RunManifest, empty_input
 from riskscore.exceptions import BundleError, ContractError, DataError
-from riskscore.io import fingerprint, iter_batches
+from riskscore.io import InputFormat, fingerprint, iter_batches
 from riskscore.schemas import quarantine
 from riskscore.scoring import Scorer
 
@@ -33,6 +33,9 @@ class Run:
     ----------
     folder : path-like
         The run's ``--out`` folder (it holds ``manifest.json``).
+    columns, date_format : optional
+        How to read the inputs again (:class:`riskscore.io.InputFormat`); by default as the run
+        read them (the column mapping and date formats its manifest records per input).
 
     Raises
     ------
@@ -41,9 +44,12 @@ class Run:
         manifest, outputs missing); the message names the folder and what is missing.
     """
 
-    def __init__(self, folder: str | Path):
+    def __init__(self, folder: str | Path, *, columns: Mapping[str, Mapping[str, str]] | None = None,
+                 date_format: str | Mapping[str, str] | None = None):
         self.folder = Path(folder)
         self.manifest: RunManifest = _read_manifest(self.folder)
+        given = columns is not None or date_format is not None
+        self._input_format = InputFormat(columns=columns, date_format=date_format) if given else None
         # a file (local engine) or a folder of parts (Spark's writer)
         missing = [n for n in OUTPUTS if not (self.folder / f"{n}.parquet").exists()]
         if missing:
@@ -98,9 +104,13 @@ class Run:
         if self.input_problem(table) is not None:
             return None
         wanted = pa.array(sorted({str(b) for b in borrowers}), type=pa.string())
+        entry = self.manifest.inputs[table]
+        rename, dates = entry.get("columns"), entry.get("date_format")  # as the run read it
+        if self._input_format is not None:
+            rename, dates = self._input_format.rename(table), self._input_format.date_formats(table) or None
         parts = [t.filter(pc.is_in(pc.cast(t["borrower_id"], pa.string()), value_set=wanted))
-                 for t in iter_batches(self.manifest.inputs[table]["path"])]
-        if not parts:  # an input of no rows
+                 for t in iter_batches(entry["path"], table=table, rename=rename, date_format=dates)]
+        if not sum(t.num_rows for t in parts):  # none of theirs (a CSV's text columns would stay text)
             return empty_input(table)
         raw = pa.concat_tables(parts, promote_options="permissive").to_pandas()
         options = {"data_date": pd.Timestamp(self.manifest.data_date)} if table == "installments" else {}

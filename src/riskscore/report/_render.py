@@ -69,7 +69,9 @@ def write_html(html: str, path: str | Path) -> Path:
 
 def write_report(run: str | Path, out: str | Path | None = None, *, protected: str | Path | pd.DataFrame | None = None,
                  pages: Mapping[str, int] | None = None, borrowers: Iterable[str] = (), model: str | Path | None = None,
-                 backtest_borrowers: int = 50_000, seed: int = 0) -> Path:
+                 backtest_borrowers: int = 50_000, seed: int = 0,
+                 columns: Mapping[str, Mapping[str, str]] | None = None,
+                 date_format: str | Mapping[str, str] | None = None) -> Path:
     """Summarise a run, render it and write ``report.html`` (default: inside the run folder).
 
     Parameters
@@ -83,6 +85,9 @@ def write_report(run: str | Path, out: str | Path | None = None, *, protected: s
         attribute (parquet or CSV). Adds the fairness section; never used as features.
     pages, borrowers, model, backtest_borrowers, seed
         See :func:`summarise_run`.
+    columns, date_format : optional
+        Read the run's inputs again with this column mapping and these date formats
+        (:class:`riskscore.io.InputFormat`) instead of those its manifest records.
 
     Returns
     -------
@@ -97,9 +102,13 @@ def write_report(run: str | Path, out: str | Path | None = None, *, protected: s
     """
     if protected is not None and not isinstance(protected, pd.DataFrame):
         protected = read_table(protected)
-    summary = summarise_run(run, pages=pages, borrowers=borrowers, protected=protected, model=model,
+    target = Path(out) if out is not None else Path(run) / REPORT_NAME
+    source: str | Path | Run = run
+    if columns is not None or date_format is not None:
+        source = Run(run, columns=columns, date_format=date_format)
+    summary = summarise_run(source, pages=pages, borrowers=borrowers, protected=protected, model=model,
                             backtest_borrowers=backtest_borrowers, seed=seed)
-    return write_html(render_report(summary), Path(out) if out is not None else Path(run) / REPORT_NAME)
+    return write_html(render_report(summary), target)
 
 
 def explain_borrower(run: str | Path, borrower_id: str, *, model: str | Path | None = None) -> str:
