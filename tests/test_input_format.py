@@ -176,3 +176,12 @@ def test_the_columns_file_and_the_command_line_formats_merge(tmp_path):
     assert fmt.describe("installments") == ("columns cust_no -> borrower_id; dates due_date as %d/%m/%Y, "
                                             "paid_date as %d.%m.%Y")
     assert InputFormat().is_default and InputFormat().describe("contacts") == "read as is"
+
+
+def test_the_spark_engine_converts_batches_with_the_same_arrow_code():
+    from riskscore.batch._spark import _text_dates
+
+    batch = pa.RecordBatch.from_pydict({"borrower_id": ["b1", "b2"], "due_date": ["15/03/2024", "x"]})
+    out = list(_text_dates({"due_date": DATES})(iter([batch])))
+    assert out[0].schema == batch.schema
+    assert out[0].to_pydict() == {"borrower_id": ["b1", "b2"], "due_date": ["2024-03-15", "x (not %d/%m/%Y)"]}
