@@ -76,15 +76,18 @@ def test_the_run_drops_exact_duplicates_and_records_count_and_currency(tmp_path)
     assert "exact duplicates dropped" in html and "Amounts are in TWD" in html
 
 
-def test_a_key_shared_with_another_amount_rejects_the_borrower_with_the_hint(tmp_path):
+def test_two_payments_on_one_day_are_kept_and_another_amount_due_rejects_with_the_hint(tmp_path):
     df = _installments()
-    df = pd.concat([df, df.iloc[[3]].assign(amount_paid=20.0)], ignore_index=True)
-    df.to_csv(tmp_path / "i.csv", index=False)
+    split = df.iloc[[3]].assign(amount_paid=20.0)  # a second payment of the same installment on the same day
+    other_due = df.iloc[[0]].assign(amount_due=df["amount_due"].iloc[0] + 1.0)  # same key, another amount due
+    pd.concat([df, split, other_due], ignore_index=True).to_csv(tmp_path / "i.csv", index=False)
     manifest = _score(tmp_path / "i.csv", tmp_path / "out")
     rejects = read_outputs(tmp_path / "out")["rejects"]
-    assert set(rejects["borrower_id"]) == {"b2"} and manifest.rejects_by_check["duplicate_key"] == 2
-    assert rejects.loc[rejects["check"] == "duplicate_key", "reason"].iloc[0].startswith(
-        "several rows for loan l2 installment 1 paid on 2024-04-01 with different amount_paid; keep one")
+    assert set(rejects["borrower_id"]) == {df["borrower_id"].iloc[0]}
+    assert manifest.rejects_by_check["consistent_per_installment"] == 2
+    assert rejects.loc[rejects["check"] == "consistent_per_installment", "reason"].iloc[0] == (
+        "rows of one installment (key loan_id, installment_no) disagree on amount_due; every row of an installment "
+        "(each payment, or the one unpaid row) carries the same amount_due: keep one value")
     assert manifest.duplicates_dropped == {"installments": 0} and manifest.currency is None
 
 
@@ -151,8 +154,8 @@ def test_a_manifest_written_before_duplicates_and_currency_still_loads():
 def test_training_refuses_two_currencies_and_records_one():
     two = _installments(["TWD", "TWD", "TWD", "USD", "USD", "USD"])
     with pytest.raises(DataError, match=r"^installments: the currency column holds 2 currencies \(TWD 3 rows, USD 3"):
-        riskscore.make_snapshots(two, ["2024-04-15"], data_end="2024-05-31")
+        riskscore.make_snapshots(two, ["2024-05-02"], data_end="2024-05-31")
     with pytest.raises(DataError, match=r"^installments: the currency column holds 2 currencies"):
         riskscore.train(two, as_of_start="2024-03-01", as_of_end="2024-05-01", freq="7D", data_end="2024-05-31")
-    snaps = riskscore.make_snapshots(_installments(["twd"] * 6), ["2024-04-15"], data_end="2024-05-31")
+    snaps = riskscore.make_snapshots(_installments(["twd"] * 6), ["2024-05-02"], data_end="2024-05-31")
     assert snaps.attrs["label_definition"]["currency"] == "TWD"

@@ -95,11 +95,10 @@ def _inject(world):
     expect[ids[1]] = "coerce_dtype('float64')"
     inst.loc[take(2)[0], "installment_no"] = 0
     expect[ids[2]] = "greater_than_or_equal_to(1)"
-    key_twin = inst.loc[[take(3)[0]]].copy()  # same key, another amount: rejects the borrower
-    key_twin["amount_paid"] = key_twin["amount_paid"] + 1.0
-    key_twin["paid_date"] = key_twin["paid_date"].fillna(pd.Timestamp("2024-06-01"))
+    key_twin = inst.loc[[take(3)[0]]].copy()  # same installment, another amount due: rejects the borrower
+    key_twin["amount_due"] = key_twin["amount_due"].astype(float) + 1.0
     rows.append(key_twin)
-    expect[ids[3]] = "duplicate_key"
+    expect[ids[3]] = "consistent_per_installment"
     rows.append(inst.loc[[take(11)[0], take(11)[0]]])  # an exact duplicate, twice: both dropped, borrower scored
     # a loan of borrower 4 also booked under borrower 5 (different chunks, most likely)
     other = inst.loc[[take(5)[0]]].copy()

@@ -39,7 +39,7 @@ def test_flag_text_is_read(borrowers):
          "preferred_channel must be one of the contract's values"),
         ("preferred_channel", "sms", "preferred_in_channels_allowed",
          "preferred_channel is not among channels_allowed"),
-        ("language", "English", "str_matches('^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$')",
+        ("language", "English", "str_matches('^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$')",
          "language must be a language code such as 'en', 'zh' or 'zh-CN'"),
         ("deceased", "maybe", "coerce_dtype('bool')", "deceased cannot be read as bool"),
         ("bankruptcy", None, "not_nullable", "bankruptcy is required but missing"),

@@ -55,43 +55,11 @@ def _mixed(group: np.ndarray, n: int, values: pd.Series) -> np.ndarray:
     return (np.bincount(group, weights=differs, minlength=n) > 0)[group]
 
 
-#: The key of a payment row, and the columns two rows of one key may disagree on.
-PAYMENT_KEY = ("loan_id", "installment_no", "paid_date")
-_PAYMENT_VALUES = ("amount_paid", "amount_due", "due_date", "borrower_id", "currency")
-
-
 def _differing(rows: pd.DataFrame, group: np.ndarray, columns: list[str]) -> list[str]:
     """Per row: the columns (of ``columns``) on which the row's group does not agree, as text."""
     spread = rows[columns].assign(_g=group).groupby("_g").nunique(dropna=False) > 1
     per_group = {g: ", ".join(c for c in columns if spread.at[g, c]) or "other columns" for g in spread.index}
     return [per_group[g] for g in group]
-
-
-def _key_disagreements(df: pd.DataFrame, inst: np.ndarray, paid: np.ndarray) -> pd.DataFrame:
-    """Rows sharing a payment key (:data:`PAYMENT_KEY`) that are not exact duplicates (those were dropped).
-
-    Every row of such a key fails, with a reason naming the key and the columns that disagree.
-    """
-    key = pd.DataFrame({"i": inst, "paid": paid})
-    shared = key.duplicated(keep=False).to_numpy()
-    if not shared.any():
-        return failures_from_mask("installments", df, shared, column="loan_id, installment_no, paid_date",
-                                  check="duplicate_key", reason="")
-    rows = df.loc[shared]
-    group = key.loc[shared].groupby(["i", "paid"], sort=False).ngroup().to_numpy()
-    columns = [c for c in _PAYMENT_VALUES if c in rows.columns]
-    what = _differing(rows, group, columns)
-    reasons = [
-        f"several rows for loan {loan} installment {int(no) if float(no).is_integer() else no} "
-        + (f"paid on {day.date()}" if not pd.isna(day) else "unpaid (no paid_date)")
-        + f" with different {cols}; keep one (two payments on one day to one installment are one row with "
-        "the summed amount_paid)"
-        for loan, no, day, cols in zip(rows["loan_id"], rows["installment_no"], rows["paid_date"], what, strict=True)]
-    out = failures_from_mask("installments", df, shared, column="loan_id, installment_no, paid_date",
-                             check="duplicate_key", reason="",
-                             value_columns=["loan_id", "installment_no", "paid_date", "amount_paid"])
-    out["reason"] = reasons
-    return out
 
 
 def installment_checks(
@@ -116,11 +84,11 @@ def installment_checks(
     n_inst, n_loan = int(inst.max(initial=-1)) + 1, int(loan.max(initial=-1)) + 1
     paid = df["paid_date"].to_numpy("datetime64[ns]").view(np.int64)
     due = df["due_date"].to_numpy("datetime64[ns]").view(np.int64)
-    checks.append(_key_disagreements(df, inst, paid))
     for col in ("borrower_id", "due_date", "amount_due"):
         checks.append(failures_from_mask(
             t, df, _mixed(inst, n_inst, df[col]), column=col, check="consistent_per_installment",
-            reason=f"rows of one installment (loan_id, installment_no) disagree on {col}",
+            reason=f"rows of one installment (key loan_id, installment_no) disagree on {col}; every row of an "
+                   f"installment (each payment, or the one unpaid row) carries the same {col}: keep one value",
             value_columns=["loan_id", "installment_no", col]))
     checks.append(failures_from_mask(
         t, df, _mixed(loan, n_loan, df["borrower_id"]), column="borrower_id", check="one_borrower_per_loan",

@@ -187,11 +187,11 @@ def validate_installments(
     """Check an installments table against the contract and return it typed.
 
     Besides the column contract (:class:`~riskscore.schemas.InstallmentsSchema`) it checks
-    what a column schema cannot see: rows sharing a payment key (``loan_id, installment_no,
-    paid_date``) with different values (``duplicate_key``: two payments on one day to one
-    installment must be one row with the summed amount); rows of one installment that
-    disagree on borrower, due date or amount; a loan shared by two borrowers; an "unpaid"
-    placeholder row beside payment rows; ``amount_paid > 0`` without ``paid_date`` (and a
+    what a column schema cannot see: rows of one installment (key ``loan_id, installment_no``)
+    that disagree on borrower, due date or amount (``consistent_per_installment``; several
+    payments of one installment, even on one day, are several rows, but a row equal to an
+    earlier one on every contract column is an exact duplicate and is dropped); a loan shared
+    by two borrowers; an "unpaid" placeholder row beside payment rows; ``amount_paid > 0`` without ``paid_date`` (and a
     ``paid_date`` with nothing paid); payments long before the loan's first due date; and
     payments after the data's own latest date.
 
@@ -335,7 +335,8 @@ def quarantine(
     earlier one on every contract column; the first is kept and judged): every other input row
     is in exactly one of the two outputs, and both outputs' ``attrs["duplicates_dropped"]``
     (:data:`riskscore.schemas.DUPLICATES_DROPPED`) count the dropped rows. Rows that share a
-    key but differ (``duplicate_key``) are rejected, never dropped.
+    key but differ (installments: ``consistent_per_installment``; contacts: ``duplicate_key``)
+    are rejected, never dropped.
 
     Parameters
     ----------
