@@ -27,7 +27,7 @@ __all__ = ["make_snapshots", "split_xy"]
      "lookahead_days": [Interval(Integral, 0, None, closed="left")],
      "censor_days": [Interval(Integral, 1, None, closed="left")], "contacts": [pd.DataFrame, None],
      "data_end": [*DATE_LIKE, None], "feature_builder": [HasMethods(["fit", "transform", "set_params"]), None],
-     "horizon_days": [Interval(Integral, 1, None, closed="left"), None]},
+     "horizon_days": [Interval(Integral, 1, None, closed="left"), None], "borrowers": [pd.DataFrame, None]},
     prefer_skip_nested_validation=True,
 )
 def make_snapshots(
@@ -40,6 +40,7 @@ def make_snapshots(
     data_end: str | pd.Timestamp | None = None,
     feature_builder: FeatureBuilder | None = None,
     horizon_days: int | None = None,
+    borrowers: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Features at each as-of date plus the label ``time`` and ``event`` (censoring explicit).
 
@@ -60,6 +61,9 @@ def make_snapshots(
         Defaults to ``FeatureBuilder(lookahead_days)``; its ``lookahead_days`` must match.
     horizon_days : int, optional
         Deprecated: renamed ``censor_days`` in riskscore 0.2, removed in 0.4 (it wins when given).
+    borrowers : pandas.DataFrame, optional
+        The borrowers table, for the builder's static columns (``FeatureBuilder(static=...)``;
+        one value per borrower, the same at every as-of date: it must be known at each).
 
     Returns
     -------
@@ -97,7 +101,7 @@ def make_snapshots(
         t = pd.Timestamp(raw).normalize()
         with warnings.catch_warnings(record=True) as caught:  # one warning for the call, not one per date
             warnings.simplefilter("always", DataQualityWarning)
-            X = quiet.fit().transform(inst, t, contacts=log)
+            X = quiet.fit().transform(inst, t, contacts=log, borrowers=borrowers)
         small += [w for w in caught if issubclass(w.category, DataQualityWarning) and "FeatureBuilder kept" in
                   str(w.message)]
         for w in caught:

@@ -86,6 +86,16 @@ EXPECTED_H = {
     "days_since_first_due": 181.0,          # 2024-01-01
     "n_loans": 2.0,
     "n_active_loans": 1.0,                  # B is settled and has nothing scheduled
+    # statement features (latest first: amount 30 30 100 | 100 100 100 ..., paid so far 1 1 0 | .5 1 1,
+    # settled Y Y N | N Y Y, late F F T | T F T T F)
+    "latest_amount_due": 130.0,             # A6 100 (loan A's latest due) + B2 30
+    "amount_due_growth_3": (160 / 3) / 100,
+    "paid_share_3": 2 / 3,
+    "paid_share_trend": 2 / 3 - 2.5 / 3,
+    "share_paid_full_6": 4 / 6,
+    "unpaid_3": 1.0,                        # A6
+    "max_consecutive_late": 2.0,            # A6, A5 (and A3, A2)
+    "installments_since_full_payment": 0.0,  # B2 was paid in full
     "calls_30d": 3.0, "messages_30d": 0.0, "calls_90d": 4.0, "no_answer_90d": 1.0,
     "conversations_90d": 3.0, "refused_90d": 0.0,
     "ptp_kept_180d": 1.0,                   # 06-19, paid 06-20
@@ -135,7 +145,7 @@ def test_sklearn_conventions():
     assert clone(b).get_params() == b.get_params()
     assert not hasattr(b, "feature_names_out_")
     assert list(b.fit().feature_names_out_[:2]) == ["share_late_2", "share_late30_2"]
-    assert len(b.get_feature_names_out()) == 6 * 2 + 24 + 9
+    assert len(b.get_feature_names_out()) == 6 * 2 + 24 + 8 + 9  # windowed, core, statement, contacts
 
 
 @pytest.mark.parametrize(

@@ -79,6 +79,7 @@ from riskscore.io import (
     InputFormat,
     atomic_parquet_writer,
     folder_lock,
+    input_schema,
     make_folder,
     remove_stale_temporaries,
     sha256_file,
@@ -385,6 +386,9 @@ def score_portfolio(
     input_format = InputFormat(columns=columns, date_format=date_format)  # checked before any work
     prints = {name: fingerprint(p) | _read_as(input_format, name) for name, p in inputs.items()}
     scorer.check_contacts(given=contacts is not None)  # refused now, not in every worker
+    scorer.check_borrowers(None if borrowers is None else  # static feature columns: refused now too
+                           input_schema(inputs["borrowers"], table="borrowers",
+                                        rename=input_format.rename("borrowers")).names)
     config = {
         "inputs": {k: v["sha256"] for k, v in prints.items()},
         "model": model.bundle_digest_, "as_of": str(as_of_ts.date()),

@@ -402,6 +402,7 @@ def _score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Ti
     scorer_options = {"allow_missing_contacts": allow_missing_contacts, "language": language}
     scorer = Scorer.from_bundle(bundle, sha256=model_sha256, **scorer_options)
     scorer.check_contacts(given=contacts is not None)  # refused on the driver, before any Spark job
+    scorer.check_borrowers(None if borrowers is None else borrowers.columns)  # its static feature columns
     profiles = parse_profiles(profile)
     for name in set(profiles.values()):
         if Path(name).exists():

@@ -111,6 +111,14 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--freq", default="14D", help="as-of spacing, a pandas frequency (default 14D)")
     tr.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     tr.add_argument("--overwrite", action="store_true", help="replace an existing bundle")
+    tr.add_argument("--static", type=_names, default=(), metavar="COL,COL",
+                    help="the borrowers table's own columns to use as features (e.g. credit_limit,income): numbers "
+                         "known at every as-of date (application data); needs --borrowers; names that look like a "
+                         "protected attribute are refused")
+    tr.add_argument("--protected", type=_names, default=(), metavar="COL,COL",
+                    help="more protected attribute names, refused as --static columns like the built-in list")
+    tr.add_argument("--credit-limit", metavar="COL",
+                    help="the --static column holding the credit limit: adds utilisation features")
 
     sc = sub.add_parser("score", help="the nightly job: score a portfolio, explain, plan contact",
                         description="Score every borrower of the installments input at --as-of in chunks (resumable): "
@@ -331,6 +339,11 @@ def _accepted(paths: dict[str, Path], fmt: riskscore.io.InputFormat, rejects: Pa
     return accepted
 
 
+def _names(text: str) -> tuple[str, ...]:
+    """``"a, b"`` -> ``("a", "b")`` (a comma-separated list of column names)."""
+    return tuple(p.strip() for p in text.split(",") if p.strip())
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -343,8 +356,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
     end = pd.Timestamp(riskscore.data_end(args.data or paths["installments"].parent, inst))
     start = args.as_of_start or str((inst["due_date"].min() + pd.Timedelta(days=90)).date())
     stop = args.as_of_end or str((end - pd.Timedelta(days=90)).date())
+    builder = riskscore.FeatureBuilder(static=args.static, protected=args.protected, credit_limit=args.credit_limit)
+    if args.static and "borrowers" not in tables:
+        raise UsageError("--static needs --borrowers (the table holding those columns)")
     model, report = riskscore.train(inst, contacts=contacts, as_of_start=start, as_of_end=stop, freq=args.freq,
-                                    data_end=end, model=riskscore.RepaymentModel(random_state=args.seed))
+                                    data_end=end, model=riskscore.RepaymentModel(random_state=args.seed),
+                                    feature_builder=builder.fit(), borrowers=tables.get("borrowers"))
     riskscore.save_bundle(model, args.out, metrics=report["metrics"], label_definition=report["label_definition"],
                           training_window=report["training_window"], reference=report["reference"],
                           feature_builder=report["feature_builder"], overwrite=args.overwrite)

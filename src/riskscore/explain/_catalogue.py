@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["FAMILIES", "LANGUAGES", "SENTENCES", "SIGNED", "feature_kind", "quote", "sentence"]
+__all__ = ["FAMILIES", "LANGUAGES", "OWN_SENTENCE", "SENTENCES", "SIGNED", "feature_kind", "quote", "sentence"]
 
 LANGUAGES = ("en", "zh")
 
@@ -49,7 +49,17 @@ FAMILIES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
                  {"en": "there has been no contact", "zh": "没有联系记录"}),
     "promises": ("RS-PROMISES", {"en": "promises to pay", "zh": "还款承诺"},
                  {"en": "there is no promise to pay on record", "zh": "没有还款承诺记录"}),
+    "amounts_due": ("RS-AMOUNTS-DUE", {"en": "amounts falling due", "zh": "应还金额变化"},
+                    {"en": "no installment has fallen due yet", "zh": "尚无到期的分期"}),
+    "utilisation": ("RS-UTILISATION", {"en": "use of the credit limit", "zh": "额度使用率"},
+                    {"en": "the credit limit is not known", "zh": "信用额度未知"}),
+    "own_data": ("RS-OWN-DATA", {"en": "the lender's own borrower data", "zh": "借款人资料"},
+                 {"en": "a value of the borrower's data is missing", "zh": "借款人资料有缺失"}),
 }
+
+#: The sentence of a user's own static column (a feature outside the registry, family ``own_data``):
+#: ``{column}`` is the column's name, ``{value}`` its value to 4 significant digits.
+OWN_SENTENCE = {"en": "the borrower's {column} is {value}", "zh": "借款人的{column}为{value}"}
 
 #: Code and sentence of the reason given when no factor lowers the likelihood.
 NO_ADVERSE = ("RS-NONE", {"en": "no factor in the repayment history lowers the likelihood of repayment",
@@ -115,6 +125,23 @@ SENTENCES: dict[str, dict[str, str]] = {
     "ptp_broken_180d": {"en": "{count} promises to pay were broken in the last 180 days",
                         "zh": "最近180天有{count}次还款承诺未兑现"},
     "days_since_last_contact": {"en": "the last contact was {days} days ago", "zh": "上次联系在{days}天前"},
+    "latest_amount_due": {"en": "{amount} fell due on the latest installments", "zh": "最近一期应还{amount}"},
+    "amount_due_growth_3": {"en": "the amount due over the last 3 installments is {ratio} times that over the 3 before",
+                            "zh": "最近3期应还金额是之前3期的{ratio}倍"},
+    "paid_share_3": {"en": "{pct}% of the last 3 installments' amounts has been paid",
+                     "zh": "最近3期应还金额已还{pct}%"},
+    "paid_share_trend": {"en": "the share paid of each installment rose by {pct} percentage points over the last 3 "
+                               "installments, compared with the 3 before",
+                         "zh": "与之前3期相比，最近3期已还比例上升了{pct}个百分点"},
+    "share_paid_full_6": {"en": "{count} of the last {n} installments were paid in full",
+                          "zh": "最近{n}期中有{count}期已全额还清"},
+    "unpaid_3": {"en": "{count} of the last 3 installments have nothing paid", "zh": "最近3期中有{count}期分文未还"},
+    "max_consecutive_late": {"en": "{count} installments in a row were paid late", "zh": "曾连续{count}期逾期还款"},
+    "installments_since_full_payment": {"en": "{count} installments fell due since the last one paid in full",
+                                        "zh": "自上次全额还清以来已有{count}期到期"},
+    "utilisation": {"en": "what is outstanding is {pct}% of the credit limit", "zh": "未还金额为信用额度的{pct}%"},
+    "latest_due_to_limit": {"en": "the latest amount due is {pct}% of the credit limit",
+                            "zh": "最近一期应还金额为信用额度的{pct}%"},
 }
 
 #: feature kind -> {"negative" | "zero": {language: sentence}}: the sentences of a value below zero
@@ -132,7 +159,18 @@ SIGNED: dict[str, dict[str, dict[str, str]]] = {
         "zero": {"en": "the share paid by the due date did not change over the last 3 installments, compared "
                        "with the 3 before", "zh": "与之前3期相比，最近3期到期前已还比例没有变化"},
     },
+    "paid_share_trend": {
+        "negative": {"en": "the share paid of each installment fell by {pct} percentage points over the last 3 "
+                           "installments, compared with the 3 before",
+                     "zh": "与之前3期相比，最近3期已还比例下降了{pct}个百分点"},
+        "zero": {"en": "the share paid of each installment did not change over the last 3 installments, compared "
+                       "with the 3 before", "zh": "与之前3期相比，最近3期已还比例没有变化"},
+    },
 }
+
+#: Shares of a fixed number of installments that are not windowed features: quoted as counts of
+#: ``min(window, installments due)`` like the windowed shares.
+FIXED_WINDOWS = {"share_paid_full_6": 6}
 
 
 def feature_kind(name: str) -> str:
@@ -177,14 +215,15 @@ def quote(name: str, value: float, n_matured: float = float("nan")) -> dict[str,
     kind = feature_kind(name)
     sign = 1
     if kind in SIGNED:  # the sentence says the direction; the number is the magnitude as quoted
-        shown = round(abs(value) * 100) if kind == "paid_ratio_trend" else round(abs(value), 1)
+        shown = round(abs(value) * 100) if kind in ("paid_ratio_trend", "paid_share_trend") else round(abs(value), 1)
         sign = 0 if shown == 0 else (-1 if value < 0 else 1)
         value = abs(value)
     n = None
-    if kind in ("share_late_{w}", "share_late30_{w}", "share_partial_{w}", "share_late_all") \
+    if kind in ("share_late_{w}", "share_late30_{w}", "share_partial_{w}", "share_late_all", *FIXED_WINDOWS) \
             and math.isfinite(n_matured):
         matured = int(n_matured)  # the shares are over min(window, installments due so far)
-        n = matured if w is None else min(w, matured)
+        window = FIXED_WINDOWS.get(kind, w)
+        n = matured if window is None else min(window, matured)
     out: dict[str, object] = {
         "w": w, "n": n, "count": round(value * n) if n is not None else round(value),
         "pct": round(value * 100), "days": round(value), "days1": f"{value:.1f}", "amount": f"{value:,.2f}",
@@ -210,5 +249,7 @@ def sentence(name: str, value: float, language: str, n_matured: float = float("n
     if q is None:
         return None
     kind = feature_kind(name)
+    if kind not in SENTENCES:  # the user's own static column
+        return OWN_SENTENCE[language].format(column=name, value=f"{float(value):,.4g}")
     texts = SENTENCES[kind] if q["sign"] == 1 else SIGNED[kind]["negative" if q["sign"] < 0 else "zero"]
     return texts[language].format(**q)

@@ -3,6 +3,7 @@
 from riskscore.features._builder import FeatureBuilder
 from riskscore.features._registry import REGISTRY_VERSION, FeatureSpec, feature_registry, registry_for
 from riskscore.features._signals import HARDSHIP_PARTIALS, hardship_signal
+from riskscore.features._static import PROTECTED_ATTRIBUTES, protected_match
 
-__all__ = ["HARDSHIP_PARTIALS", "REGISTRY_VERSION", "FeatureBuilder", "FeatureSpec", "feature_registry",
-           "hardship_signal", "registry_for"]
+__all__ = ["HARDSHIP_PARTIALS", "PROTECTED_ATTRIBUTES", "REGISTRY_VERSION", "FeatureBuilder", "FeatureSpec",
+           "feature_registry", "hardship_signal", "protected_match", "registry_for"]

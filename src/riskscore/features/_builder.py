@@ -20,7 +20,9 @@ from riskscore.features._history import (
     payment_features,
     schedule_features,
 )
+from riskscore.features._monthly import monthly_features
 from riskscore.features._registry import feature_registry
+from riskscore.features._static import LIMIT_FEATURES, limit_features, protected_match, static_features
 from riskscore.schemas import SETTLE_TOLERANCE, validate_contacts, validate_installments
 
 __all__ = ["FeatureBuilder"]
@@ -61,6 +63,22 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         The as-of date ``transform`` uses when it is not given one, so that the builder can be a
         step of a scikit-learn ``Pipeline`` (whose ``transform(X)`` passes nothing else). Not
         recorded in a model bundle: a bundle's builder is used at every run's own as-of date.
+    static : tuple of str, default ()
+        The user's own columns of the borrowers table (credit limit, application data) joined
+        by ``borrower_id`` as float features after the history features, in this order
+        (numbers or booleans; number text is read, other text is an error; a borrower absent
+        from the table gets NaN). ``transform`` then needs ``borrowers=``. **Each value must be
+        known at every as-of date** the features are built for: application data are; a
+        current credit limit that changed after an as-of date is a leak (give the value as it
+        was then). A name that looks like a protected attribute
+        (:data:`riskscore.features.PROTECTED_ATTRIBUTES`, or ``protected``) is refused.
+    protected : tuple of str, default ()
+        More names of protected attributes, refused as static columns like the built-in list.
+    credit_limit : str, optional
+        The static column holding the credit limit (one of ``static``): adds ``utilisation``
+        (amount outstanding / limit) and ``latest_due_to_limit`` (the latest installments'
+        amount due / limit) after the static columns; missing where the limit is missing or
+        not positive.
 
     Attributes
     ----------
@@ -95,11 +113,15 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         "validate": ["boolean"],
         "population": [StrOptions({"outstanding", "all"})],
         "as_of": [*DATE_LIKE, None],
+        "static": [tuple, list],  # distinct, non-protected column names: checked in _validate_params
+        "protected": [tuple, list],
+        "credit_limit": [str, None],
     }
 
     def __init__(self, lookahead_days: int = 7, *, windows: tuple[int, ...] = (3, 6, 12),
                  tolerance: float = SETTLE_TOLERANCE, contacts: str | bool = "auto", validate: bool = True,
-                 population: str = "outstanding", as_of: str | pd.Timestamp | None = None):
+                 population: str = "outstanding", as_of: str | pd.Timestamp | None = None,
+                 static: tuple[str, ...] = (), protected: tuple[str, ...] = (), credit_limit: str | None = None):
         self.lookahead_days = lookahead_days
         self.windows = windows
         self.tolerance = tolerance
@@ -107,6 +129,9 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         self.validate = validate
         self.population = population
         self.as_of = as_of
+        self.static = static
+        self.protected = protected
+        self.credit_limit = credit_limit
 
     def _validate_params(self) -> None:
         super()._validate_params()
@@ -115,24 +140,54 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
                 or len(set(ws)) != len(ws):
             raise invalid_parameter("windows", type(self).__name__, "a non-empty tuple or list of distinct ints >= 1",
                                     ws)
+        self._check_static()
+
+    def _check_static(self) -> None:
+        """``static``: distinct text names, none a history feature or protected; ``credit_limit`` among them."""
+        name = type(self).__name__
+        for param in ("static", "protected"):
+            values = getattr(self, param)
+            if any(not isinstance(v, str) or not v for v in values):
+                raise invalid_parameter(param, name, "a tuple or list of column names (non-empty str)", values)
+        static = list(self.static)
+        if len(set(static)) != len(static):
+            raise invalid_parameter("static", name, "distinct column names", self.static)
+        history = set(self.registry().index) | set(LIMIT_FEATURES) | {"borrower_id"}
+        for column in static:
+            attribute = protected_match(column, self.protected)
+            if attribute is not None:
+                raise ValueError(f"static column {column!r} looks like the protected attribute {attribute!r}: "
+                                 "protected attributes are never model features (report fairness on them instead); "
+                                 "leave it out of static=.")
+            if column in history:
+                raise ValueError(f"static column {column!r} has the name of a feature the builder makes; rename it "
+                                 "in the borrowers table.")
+        if self.credit_limit is not None and self.credit_limit not in static:
+            raise ValueError(f"credit_limit={self.credit_limit!r} must be one of the static columns "
+                             f"(static={tuple(static)!r}).")
 
     def fit(self, X: object = None, y: object = None) -> FeatureBuilder:
         """Check the parameters and record the feature names; learns nothing from data."""
         self._validate_params()
-        self.feature_names_out_ = np.asarray(self.registry().index, dtype=object)
+        self.feature_names_out_ = self._names(self.contacts is not False)
         return self
 
+    def _names(self, contacts: bool) -> np.ndarray:
+        extra = [*self.static, *(LIMIT_FEATURES if self.credit_limit is not None else ())]
+        return np.asarray([*feature_registry(tuple(self.windows), contacts=contacts).index, *extra], dtype=object)
+
     def registry(self) -> pd.DataFrame:
-        """The registry rows of the features this builder makes (contacts included unless off)."""
+        """The registry rows of the history features this builder makes (contacts included unless off)."""
         return feature_registry(tuple(self.windows), contacts=self.contacts is not False)
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
-        """Feature names in output order (contact features included unless ``contacts=False``)."""
+        """Feature names in output order (contact features included unless ``contacts=False``), then
+        the static columns and the credit-limit features."""
         self._validate_params()
-        return np.asarray(self.registry().index, dtype=object)
+        return self._names(self.contacts is not False)
 
     def transform(self, X: pd.DataFrame, as_of: str | pd.Timestamp | None = None,
-                  contacts: pd.DataFrame | None = None) -> pd.DataFrame:
+                  contacts: pd.DataFrame | None = None, borrowers: pd.DataFrame | None = None) -> pd.DataFrame:
         """Features of every borrower in the scoring population at ``as_of``.
 
         Parameters
@@ -145,13 +200,27 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         contacts : pandas.DataFrame, optional
             The contact log. Without it, contact features are missing (NaN) when
             ``contacts=True`` and absent when ``contacts="auto"``.
+        borrowers : pandas.DataFrame, optional
+            The borrowers table (``borrower_id`` and the ``static`` columns; other columns are
+            not read and not checked); required when ``static`` is set.
 
         Returns
         -------
         pandas.DataFrame
             Indexed by ``borrower_id`` (sorted), one column per feature, float64.
+
+        Raises
+        ------
+        ValueError
+            ``static`` is set and ``borrowers`` is not given.
+        riskscore.DataError
+            A static column is absent from ``borrowers``, holds text that is not a number, or
+            two values for one borrower.
         """
         self._validate_params()
+        if self.static and borrowers is None:
+            raise ValueError(f"FeatureBuilder(static={tuple(self.static)!r}) needs the borrowers table: "
+                             "transform(installments, as_of, borrowers=...).")
         as_of = self.as_of if as_of is None else as_of
         if as_of is None:
             raise ValueError("FeatureBuilder.transform needs the as-of date: transform(installments, as_of=...), "
@@ -168,10 +237,15 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         cols |= arrears_features(state, t)
         cols |= payment_features(state, t)
         cols |= schedule_features(installments, state, t, int(self.lookahead_days))
+        cols |= monthly_features(state, t, float(self.tolerance))
         use_contacts = self.contacts is True or (self.contacts == "auto" and contacts is not None)
         if use_contacts and contacts is not None:
             cols |= contact_features(contacts, state, t)
-        names = feature_registry(tuple(self.windows), contacts=use_contacts).index
+        if self.static:
+            cols |= static_features(borrowers, list(self.static), state.borrowers)
+        if self.credit_limit is not None:
+            cols |= limit_features(cols[self.credit_limit], cols["amount_outstanding"], cols["latest_amount_due"])
+        names = self._names(use_contacts)
         frame = pd.DataFrame({name: cols.get(name, np.full(len(state.borrowers), np.nan)) for name in names},
                              index=pd.Index(state.borrowers, name="borrower_id"))
         if self.population == "all":

@@ -16,11 +16,12 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-__all__ = ["REGISTRY_VERSION", "UNIT_RANGES", "FeatureSpec", "feature_registry", "registry_for"]
+__all__ = ["OWN_COLUMN", "REGISTRY_VERSION", "UNIT_RANGES", "FeatureSpec", "feature_registry", "registry_for"]
 
 #: Version of the feature definitions below. Bump it whenever a feature's meaning changes (a new
 #: formula, window or unit): bundles record it, and a bundle built with another version is refused.
-REGISTRY_VERSION = "2"  # 2: days_since_first_due counts from the first installment that has fallen due
+REGISTRY_VERSION = "3"  # 2: days_since_first_due counts from the first installment that has fallen due
+# 3: the statement features (latest_amount_due, amount_due_growth_3, paid_share_3, ...: _MONTHLY)
 
 #: The documented range of a feature of each unit, unless its spec says otherwise: shares lie in
 #: [0, 1], and counts, days, amounts and ratios are never negative.
@@ -28,6 +29,10 @@ UNIT_RANGES: dict[str, tuple[float, float]] = {
     "share": (0.0, 1.0), "count": (0.0, math.inf), "days": (0.0, math.inf), "currency": (0.0, math.inf),
     "ratio": (0.0, math.inf),
 }
+
+#: The reason family of the user's own static columns (``FeatureBuilder(static=...)``): any feature
+#: name outside the registry is one (unit "value", no documented range, no monotone direction).
+OWN_COLUMN = "own_data"
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,40 @@ _CORE = [
                 "{value:.0f} active loans"),
 ]
 
+#: Statement-style features (``features/_monthly.py``): amounts due, shares paid whenever paid, runs of lateness.
+_MONTHLY = [
+    FeatureSpec("latest_amount_due", "amounts_due", "Amount due on each loan's latest installment that has fallen "
+                "due (the latest statement), summed over loans", "currency",
+                "{value:,.2f} fell due on the latest installments"),
+    FeatureSpec("amount_due_growth_3", "amounts_due", "Mean amount due over the last 3 due installments over that "
+                "over the 3 before (above 1: growing bills; missing when the 3 before were nothing)", "ratio",
+                "the amount due over the last 3 installments is {value:.1f} times that over the 3 before"),
+    FeatureSpec("paid_share_3", "partial_payments", "Mean share of the amount paid so far (whenever paid) over the "
+                "last 3 due installments", "share", "{value:.0%} of the last 3 installments' amounts has been paid"),
+    FeatureSpec("paid_share_trend", "partial_payments", "Mean share paid so far over the last 3 due installments "
+                "minus that over the 3 before (negative: paying less of each bill)", "share",
+                "the share paid changed by {value:.0%} over the last 3 installments", low=-1.0, high=1.0),
+    FeatureSpec("share_paid_full_6", "partial_payments", "Share of the last 6 due installments paid in full so far",
+                "share", "{value:.0%} of the last 6 installments were paid in full"),
+    FeatureSpec("unpaid_3", "partial_payments", "Installments among the last 3 due with nothing paid so far", "count",
+                "{value:.0f} of the last 3 installments have nothing paid", high=3.0),
+    FeatureSpec("max_consecutive_late", "late_history", "Longest run of consecutive due installments paid late or "
+                "still unpaid", "count", "{value:.0f} installments in a row were paid late"),
+    FeatureSpec("installments_since_full_payment", "partial_payments", "Due installments since the latest one paid "
+                "in full (all of them when none was)", "count",
+                "{value:.0f} installments fell due since the last one paid in full"),
+]
+
+#: Made only when the builder names a credit-limit column (``FeatureBuilder(credit_limit=...)``).
+_LIMIT = [
+    FeatureSpec("utilisation", "utilisation", "Amount outstanding over the credit limit (the static column named by "
+                "credit_limit; missing when the limit is missing or not positive)", "ratio",
+                "what is outstanding is {value:.0%} of the credit limit"),
+    FeatureSpec("latest_due_to_limit", "utilisation", "Amount due on the latest installments that have fallen due "
+                "(the latest statement) over the credit limit", "ratio",
+                "the latest amount due is {value:.0%} of the credit limit"),
+]
+
 _CONTACTS = [
     FeatureSpec("calls_30d", "contacts", "Call attempts in the last 30 days", "count",
                 "{value:.0f} calls in the last 30 days", needs_contacts=True),
@@ -164,7 +203,8 @@ _CONTACTS = [
 ]
 
 
-def feature_registry(windows: tuple[int, ...] = (3, 6, 12), contacts: bool = True) -> pd.DataFrame:
+def feature_registry(windows: tuple[int, ...] = (3, 6, 12), contacts: bool = True,
+                     credit_limit: bool = False) -> pd.DataFrame:
     """The registry as a DataFrame indexed by feature name, in the order features are built.
 
     Parameters
@@ -173,6 +213,9 @@ def feature_registry(windows: tuple[int, ...] = (3, 6, 12), contacts: bool = Tru
         The history windows (last *n* due installments) of the windowed features.
     contacts : bool, default True
         Include the contact-log features.
+    credit_limit : bool, default False
+        Include the credit-limit features (``utilisation``, ``latest_due_to_limit``), which a
+        builder makes after its static columns when it names a credit-limit column.
 
     Examples
     --------
@@ -185,7 +228,8 @@ def feature_registry(windows: tuple[int, ...] = (3, 6, 12), contacts: bool = Tru
     >>> reg.loc["paid_ratio_trend", ["low", "high"]].tolist()
     [-1.0, 1.0]
     """
-    specs = [s for w in windows for s in _windowed(w)] + _CORE + (_CONTACTS if contacts else [])
+    specs = [s for w in windows for s in _windowed(w)] + _CORE + _MONTHLY + (_CONTACTS if contacts else []) \
+        + (_LIMIT if credit_limit else [])
     return pd.DataFrame([asdict(s) for s in specs]).set_index("name")
 
 
@@ -194,13 +238,20 @@ def registry_for(names: Iterable[str]) -> pd.DataFrame:
 
     The history windows are read from the windowed features' names (``share_late_{w}``), so a
     model built with ``FeatureBuilder(windows=(2, 4))`` finds its features' families, templates
-    and monotone directions. Names outside the registry get missing rows.
+    and monotone directions. A name outside the registry is one of the user's own static columns
+    (``FeatureBuilder(static=...)``): family :data:`OWN_COLUMN`, unit ``"value"``, no range limit
+    and no monotone direction.
 
     Examples
     --------
-    >>> registry_for(["share_late_2", "days_past_due"])["family"].tolist()
-    ['late_history', 'arrears']
+    >>> registry_for(["share_late_2", "days_past_due", "income"])["family"].tolist()
+    ['late_history', 'arrears', 'own_data']
     """
     names = [str(n) for n in names]
     windows = sorted({int(m.group(1)) for n in names if (m := re.fullmatch(r"share_late_(\d+)", n))})
-    return feature_registry(tuple(windows), contacts=True).reindex(names)
+    known = feature_registry(tuple(windows), contacts=True, credit_limit=True)
+    own = [FeatureSpec(n, OWN_COLUMN, f"The borrower's own column {n!r} (static, from the borrowers table)", "value",
+                       "the borrower's {column} is {value:,.4g}") for n in dict.fromkeys(names) if n not in known.index]
+    if own:
+        known = pd.concat([known, pd.DataFrame([asdict(s) for s in own]).set_index("name")])
+    return known.reindex(names)

@@ -40,7 +40,10 @@ from riskscore.model._scaling import ScoreScaling
 __all__ = ["bundle_digest", "feature_builder", "load_bundle", "save_bundle"]
 
 #: FeatureBuilder settings a bundle records (``validate`` is about the caller, not the features).
-_BUILDER_PARAMS = ("lookahead_days", "windows", "tolerance", "contacts", "population")
+_BUILDER_PARAMS = ("lookahead_days", "windows", "tolerance", "contacts", "population", "static", "protected",
+                   "credit_limit")
+#: Recorded as JSON lists, rebuilt as tuples.
+_TUPLE_PARAMS = ("windows", "static", "protected")
 _PACKAGES = ("riskscore", "lightgbm", "scikit-learn", "numpy", "pandas")
 
 
@@ -53,6 +56,8 @@ def _builder_settings(model: RepaymentModel, builder: FeatureBuilder | None) -> 
                           "made them: save_bundle(..., feature_builder=FeatureBuilder(...)).")
     settings = {k: builder.get_params()[k] for k in _BUILDER_PARAMS}
     settings["windows"] = [int(w) for w in settings["windows"]]
+    settings["static"], settings["protected"] = [str(c) for c in settings["static"]], \
+        [str(c) for c in settings["protected"]]
     without = FeatureBuilder(**{**settings, "contacts": False}).get_feature_names_out()
     settings["contacts"] = len(want) > len(without)  # "auto" resolved: did training see a contact log?
     if [str(c) for c in FeatureBuilder(**settings).get_feature_names_out()] != want:
@@ -283,8 +288,13 @@ def _recorded_builder(folder: Path, manifest: dict[str, Any], spec: dict[str, An
     if recorded != REGISTRY_VERSION:
         raise BundleError(f"'{folder}' was built with feature registry version {recorded}; this riskscore "
                           f"makes version {REGISTRY_VERSION} features. Retrain the bundle (riskscore train).")
-    fb = FeatureBuilder(**{**settings, "windows": tuple(settings["windows"]), "validate": False})
-    if [str(c) for c in fb.get_feature_names_out()] != spec["features"]:
+    fb = FeatureBuilder(**{**settings, **{k: tuple(settings[k]) for k in _TUPLE_PARAMS if k in settings},
+                           "validate": False})
+    try:
+        made = [str(c) for c in fb.get_feature_names_out()]
+    except (TypeError, ValueError) as err:  # e.g. a static column edited into a protected name
+        raise BundleError(f"'{folder / 'model.json'}': its feature_builder is refused: {err}") from err
+    if made != spec["features"]:
         raise BundleError(f"'{folder / 'model.json'}': its feature_builder does not make its features.")
     return fb
 

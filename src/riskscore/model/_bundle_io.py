@@ -276,6 +276,10 @@ def check_spec(files: BundleFiles) -> dict[str, Any]:
     builder = spec.get("feature_builder")
     _require(file, builder is None or (isinstance(builder, dict) and isinstance(builder.get("windows"), list)),
              "feature_builder must be null or an object with windows")
+    _require(file, builder is None or all(isinstance(builder.get(k, []), list)
+                                          and all(isinstance(c, str) for c in builder.get(k, []))
+                                          for k in ("static", "protected")),
+             "feature_builder's static and protected must be arrays of column names")
     return spec
 
 

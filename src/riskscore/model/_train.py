@@ -141,7 +141,7 @@ def information_values(X: pd.DataFrame, y: np.ndarray, likelihood_days: int) -> 
      "as_of_end": DATE_LIKE, "freq": FREQUENCY, "valid_share": [Interval(Real, 0, 1, closed="neither")],
      "embargo_days": [Interval(Integral, 0, None, closed="left")], "data_end": [*DATE_LIKE, None],
      "model": [RepaymentModel, None], "n_bootstrap": [Interval(Integral, 0, None, closed="left")],
-     "feature_builder": [FeatureBuilder, None]},
+     "feature_builder": [FeatureBuilder, None], "borrowers": [pd.DataFrame, None]},
     prefer_skip_nested_validation=True,
 )
 def train(
@@ -157,6 +157,7 @@ def train(
     model: RepaymentModel | None = None,
     n_bootstrap: int = 200,
     feature_builder: FeatureBuilder | None = None,
+    borrowers: pd.DataFrame | None = None,
 ) -> tuple[RepaymentModel, dict[str, Any]]:
     """Build snapshots, split them by time, fit a :class:`RepaymentModel` and validate it.
 
@@ -174,7 +175,10 @@ def train(
     ----------
     feature_builder : FeatureBuilder, optional
         How the features are built (default: ``FeatureBuilder()``); its ``lookahead_days``
-        defines the scoring population of the labels too.
+        defines the scoring population of the labels too. ``FeatureBuilder(static=(...))``
+        adds the borrowers table's own columns (known at every as-of date) as features.
+    borrowers : pandas.DataFrame, optional
+        The borrowers table, for the builder's static columns (required when it has some).
 
     Returns
     -------
@@ -205,7 +209,7 @@ def train(
     log.info("building snapshots at %d as-of dates (%s..%s, every %s) from %d installment rows", len(dates),
              dates[0].date(), dates[-1].date(), freq, len(installments))
     snaps = make_snapshots(installments, dates, contacts=contacts, data_end=data_end, feature_builder=builder,
-                           lookahead_days=builder.lookahead_days)
+                           lookahead_days=builder.lookahead_days, borrowers=borrowers)
     valid_start = dates[int(len(dates) * (1 - valid_share))]
     test_start = dates[int(len(dates) * (1 - valid_share / 2))]
     train_part, valid, test = time_split(snaps, valid_start=valid_start, test_start=test_start,

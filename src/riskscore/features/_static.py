@@ -1,0 +1,132 @@
+"""The user's own borrower columns: static features joined by ``borrower_id``, protected names refused.
+
+A static column is a value of the borrowers table that does not come from the repayment history
+(a credit limit, an income declared at application). It must be known at every as-of date the
+features are built for: application data are; a credit limit raised after the as-of date is not
+(the table then holds tomorrow's value, a leak the caller must avoid by giving the value as it
+was at the as-of date).
+
+Protected attributes are never features (``docs/design``: fairness is reported per group, never
+learned): a column whose name looks like one of :data:`PROTECTED_ATTRIBUTES` (any case, ``_``,
+``-``, ``.`` or space between words, as a whole word of the name: ``SEX``, ``marital-status``,
+``age_years``), or like one the caller declares, is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from riskscore.exceptions import DataError
+
+__all__ = ["PROTECTED_ATTRIBUTES", "limit_features", "protected_match", "static_features"]
+
+#: Names of protected attributes (the grounds of ECOA/Regulation B, the EU Charter art. 21 and
+#: the UK Equality Act, with their usual column spellings). A static column whose name contains one
+#: of them as whole words is refused: see :func:`protected_match`.
+PROTECTED_ATTRIBUTES: tuple[str, ...] = (
+    "sex", "gender", "age", "date_of_birth", "dob", "birth_date", "birthdate", "birthday", "year_of_birth",
+    "race", "racial", "ethnicity", "ethnic", "ethnic_origin", "skin_colour", "skin_color", "religion",
+    "religious", "belief", "marital_status", "marital", "marriage", "married", "civil_status", "nationality",
+    "national_origin", "citizenship", "disability", "disabled", "pregnancy", "pregnant", "maternity",
+    "sexual_orientation", "gender_identity", "genetic", "political_opinion", "trade_union", "union_membership",
+)
+
+
+def _words(name: str) -> list[str]:
+    """``"Marital-Status"`` -> ``["marital", "status"]`` (also splits camelCase)."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", str(name))
+    return [w for w in re.split(r"[^a-z0-9]+", spaced.lower()) if w]
+
+
+def protected_match(name: str, declared: Iterable[str] = ()) -> str | None:
+    """The protected attribute ``name`` looks like, or None.
+
+    ``name`` matches an attribute when the attribute's words appear in it as consecutive whole
+    words (``age_years`` is ``age``; ``mortgage`` and ``usage`` are not), or when both read the
+    same with separators removed (``maritalstatus``). ``declared`` adds the caller's own names.
+
+    Examples
+    --------
+    >>> from riskscore.features import protected_match
+    >>> protected_match("SEX"), protected_match("marital-status"), protected_match("age_years")
+    ('sex', 'marital_status', 'age')
+    >>> protected_match("mortgage_balance") is None, protected_match("region", declared=["region"])
+    (True, 'region')
+    """
+    words = _words(name)
+    compact = "".join(words)
+    for attr in (*PROTECTED_ATTRIBUTES, *declared):
+        target = _words(attr)
+        k = len(target)
+        if not target:
+            continue
+        if compact == "".join(target) or any(words[i:i + k] == target for i in range(len(words) - k + 1)):
+            return str(attr)
+    return None
+
+
+def _as_float(borrowers: pd.DataFrame, column: str) -> np.ndarray:
+    """The column as float: numbers and booleans as they are, number text read, empty text missing."""
+    values = borrowers[column]
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        return values.to_numpy(dtype=float, na_value=np.nan)
+    text = values.astype("string").str.strip()
+    low = text.str.lower()
+    text = text.mask(low.isin(["true", "false"]), low.map({"true": "1", "false": "0"}))
+    text = text.mask(text == "")
+    out = pd.to_numeric(text, errors="coerce")
+    bad = out.isna() & text.notna()
+    if bad.any():
+        where = borrowers.index[bad.to_numpy()]
+        shown = ", ".join(f"row {i}: {v!r}" for i, v in zip(where[:3], values[bad].head(3), strict=False))
+        raise DataError.from_message(
+            "borrowers", f"borrowers: column '{column}' (a static feature) holds text that is not a number in "
+                         f"{int(bad.sum())} row(s), e.g. {shown}; give numbers or true/false.")
+    return out.to_numpy(dtype=float, na_value=np.nan)
+
+
+def static_features(borrowers: pd.DataFrame, columns: Sequence[str], ids: pd.Index) -> dict[str, np.ndarray]:
+    """The static ``columns`` of ``borrowers`` as float arrays aligned on ``ids`` (NaN: borrower absent).
+
+    Raises
+    ------
+    DataError
+        A missing ``borrower_id`` or static column, text that is not a number, or one borrower
+        with two different values.
+    """
+    missing = [c for c in ("borrower_id", *columns) if c not in borrowers.columns]
+    if missing:
+        raise DataError.from_message(
+            "borrowers", f"borrowers: no column '{missing[0]}'" + (
+                " (the borrowers table is keyed by borrower_id)" if missing[0] == "borrower_id" else
+                " (the feature builder's static columns need it: FeatureBuilder(static=...), --static)"))
+    key = borrowers["borrower_id"].astype(str).to_numpy()
+    out: dict[str, np.ndarray] = {}
+    for column in columns:
+        values = pd.Series(_as_float(borrowers, column), index=key)
+        if values.index.has_duplicates:
+            spread = values.groupby(level=0).agg(lambda v: v.nunique(dropna=False))
+            if (spread > 1).any():
+                who = spread.index[(spread > 1).to_numpy()][0]
+                raise DataError.from_message(
+                    "borrowers", f"borrowers: column '{column}' has different values for borrower {who!r} "
+                                 "(a static feature takes one value per borrower).")
+            values = values[~values.index.duplicated()]
+        out[str(column)] = values.reindex(ids.astype(str)).to_numpy(dtype=float)
+    return out
+
+
+#: The features derived from a credit limit (``FeatureBuilder(credit_limit=...)``), in output order.
+LIMIT_FEATURES = ("utilisation", "latest_due_to_limit")
+
+
+def limit_features(limit: np.ndarray, outstanding: np.ndarray, latest_due: np.ndarray) -> dict[str, np.ndarray]:
+    """Amounts over the credit limit; missing where the limit is missing or not positive."""
+    ok = np.isfinite(limit) & (limit > 0)
+    safe = np.where(ok, limit, 1.0)
+    return {"utilisation": np.where(ok, outstanding / safe, np.nan),
+            "latest_due_to_limit": np.where(ok, latest_due / safe, np.nan)}
