@@ -28,7 +28,7 @@ def model():
 
 @pytest.mark.slow
 def test_same_seed_same_table(world, model):
-    kw = dict(days=14, model=model, seeds=[3], profiles=PROFILES)
+    kw = dict(days=7, model=model, seeds=[3], profiles=PROFILES)
     a = evaluate_policy(world, ["no_contact", "days_past_due", "riskscore"], **kw)
     b = evaluate_policy(world, ["no_contact", "days_past_due", "riskscore"], **kw)
     pd.testing.assert_frame_equal(a.runs, b.runs)

@@ -31,7 +31,7 @@ ZONES = ["America/New_York", "America/Los_Angeles", "America/St_Johns", "Europe/
 # instants near clock changes of 2026 (US, EU, AU/NZ/Chile and their autumn counterparts)
 CHANGES = ["2026-03-08 07:00", "2026-03-29 01:00", "2026-04-05 02:00", "2026-04-05 03:00", "2026-09-06 04:00",
            "2026-09-27 01:00", "2026-10-04 02:00", "2026-10-25 01:00", "2026-11-01 06:00", "2026-11-24 12:00"]
-N_EXAMPLES = int(os.environ.get("RISKSCORE_POLICY_EXAMPLES", "300"))
+N_EXAMPLES = int(os.environ.get("RISKSCORE_POLICY_EXAMPLES", "120"))
 #: the borrowers' numbers and addresses (opaque ids), or none (tables made before issue 19)
 DESTINATIONS = ["", "", "call:p1,call:p2,sms:m1,email:e1", "call:p1,sms:p1,sms:m1"]
 

@@ -12,7 +12,7 @@ for its own wording, so a message can carry one profile's opt-out and not anothe
 must do is ask for every element on every channel any profile asks for it
 (:func:`test_strict_asks_for_every_required_element`).
 
-``RISKSCORE_DOMINANCE_EXAMPLES`` sets the number of random worlds (default 100: about 45 s of
+``RISKSCORE_DOMINANCE_EXAMPLES`` sets the number of random worlds (default 50: about 20 s of
 one core, each world checked under the four profiles); ``make test-exhaustive`` runs 5 000.
 """
 
@@ -34,7 +34,7 @@ STRICT = "strict_v1"
 OTHERS = [p for p in list_profiles() if p != STRICT]
 #: compared by parameters, not by plans (see the module notes)
 BY_PARAMETERS = {"required_text"}
-N_EXAMPLES = int(os.environ.get("RISKSCORE_DOMINANCE_EXAMPLES", "100"))
+N_EXAMPLES = int(os.environ.get("RISKSCORE_DOMINANCE_EXAMPLES", "50"))
 _TEMPLATE = {"reminder": "reminder", "payment_link": "payment_link", "repayment_plan_offer": "repayment_plan_offer",
              "hardship_referral": "hardship_referral", "agent_call": "agent_call"}
 _PHRASES = [(cat, p) for cat, by in LINT_PHRASES.items() for p in by["en"][:2]]
