@@ -28,7 +28,7 @@ from riskscore.features import FeatureBuilder, feature_registry
 from riskscore.scoring import Scorer
 
 ROOT = Path(__file__).resolve().parents[2]
-REGISTRY = feature_registry()
+REGISTRY = feature_registry(credit_limit=True)
 _NUMBER = r"(-?\d[\d,]*(?:\.\d+)?)"
 
 
@@ -96,6 +96,20 @@ def test_every_sentence_of_every_feature_quotes_a_possible_number(seed, n, day):
                     check_sentence(name, value, text, language)
 
 
+def test_the_credit_limit_features_sentences_quote_possible_numbers():
+    world = riskscore.generate(60, seed=5)
+    rng = np.random.default_rng(0)
+    limits = world.borrowers.assign(credit_limit=rng.choice([0.0, 50.0, 500.0, 5000.0, np.nan], len(world.borrowers)))
+    fb = FeatureBuilder(population="all", static=("credit_limit",), credit_limit="credit_limit")
+    X = fb.transform(world.installments, world.start + pd.Timedelta(days=400), borrowers=limits)
+    for name in ("utilisation", "latest_due_to_limit"):
+        col = X[name].dropna()
+        assert len(col) > 20 and (col >= 0).all() and (col > 1).any()  # a ratio: may exceed the limit
+        for value in col:
+            for language in LANGUAGES:
+                check_sentence(name, value, sentence(name, value, language), language)
+
+
 @pytest.fixture(scope="module")
 def scorer():
     return Scorer.from_bundle(ROOT / "models" / "sample")
@@ -152,4 +166,5 @@ def test_every_feature_has_a_documented_range():
     assert registry.loc["paid_ratio_trend", ["low", "high"]].tolist() == [-1.0, 1.0]
     assert registry.loc["mean_payment_offset_days", "low"] == -math.inf
     assert (registry.loc[registry["unit"] == "share", "high"] == 1.0).all()
-    assert (registry.drop(["paid_ratio_trend", "mean_payment_offset_days"])["low"] == 0.0).all()
+    assert registry.loc["paid_share_trend", ["low", "high"]].tolist() == [-1.0, 1.0]
+    assert (registry.drop(["paid_ratio_trend", "paid_share_trend", "mean_payment_offset_days"])["low"] == 0.0).all()
