@@ -134,7 +134,7 @@ def test_size_caps(bundle, monkeypatch):
     assert _bundle_io.MAX_BYTES["manifest.json"] == _bundle_io.MAX_BYTES["model.json"] == 64 << 20
     assert _bundle_io.MAX_BYTES["likelihood.txt"] == _bundle_io.MAX_BYTES["timing.txt"] == 1 << 30
     monkeypatch.setitem(_bundle_io.MAX_BYTES, "model.json", 1000)
-    with pytest.raises(BundleError, match=r"b1/model\.json' is larger than the 1000 bytes allowed \(5\.\d+ KiB\)"):
+    with pytest.raises(BundleError, match=r"b1/model\.json' is larger than the 1000 bytes allowed \(\d+\.\d+ KiB\)"):
         load_bundle(bundle)
 
 
@@ -228,7 +228,7 @@ MALFORMED = {
         r"b1/timing\.txt' is not a LightGBM text model"),
     "a model of another feature count": (
         lambda b: _replace(b, "timing.txt", (b / "likelihood.txt").read_bytes()),
-        r"b1/timing\.txt' reads 51 features; model\.json implies 52"),
+        r"b1/timing\.txt' reads 59 features; model\.json implies 60"),
     "a malformed reference.json": (
         lambda b: _replace(b, "reference.json", '{"columns": {"likelihood": {"edges": [0.5]}}}'),
         r"b1/reference\.json': column 'likelihood' must have edges \(numbers\) and shares"),

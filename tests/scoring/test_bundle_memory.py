@@ -45,7 +45,8 @@ def test_a_loaded_bundle_scores_as_the_model_in_memory(world, trained):
     loaded = Scorer.from_bundle(folder)
     assert loaded.feature_builder.get_params() | {"validate": True} == {
         "lookahead_days": 14, "windows": (2, 4), "tolerance": 0.5, "contacts": True, "population": "outstanding",
-        "validate": True, "as_of": None}  # a bundle's builder has no as-of date of its own: each run gives one
+        "validate": True, "as_of": None, "static": (), "protected": (), "credit_limit": None}
+    # (a bundle's builder has no as-of date of its own: each run gives one)
     again = loaded.score(world.installments, as_of, contacts=world.contacts, borrowers=world.borrowers)
     assert len(again.scores) > 50
     pd.testing.assert_frame_equal(again.scores, in_memory.scores)
@@ -59,7 +60,8 @@ def test_the_settings_are_under_the_hashes_and_on_the_card(trained):
     _, folder = trained
     spec = json.loads((folder / "model.json").read_text())
     assert spec["feature_builder"] == {"lookahead_days": 14, "windows": [2, 4], "tolerance": 0.5, "contacts": True,
-                                       "population": "outstanding"}
+                                       "population": "outstanding", "static": [], "protected": [],
+                                       "credit_limit": None}
     assert spec["feature_registry_version"] == REGISTRY_VERSION
     assert spec["label_definition"]["lookahead_days"] == 14 and spec["label_definition"]["censor_days"] == 90
     assert spec["training_window"].startswith("train 2024-04-")
@@ -106,7 +108,7 @@ def test_another_registry_version_and_a_wrong_pin_are_refused(tmp_path):
     folder = tmp_path / "b"
     shutil.copytree(Path(__file__).resolve().parents[2] / "models" / "sample", folder)
     digest = bundle_digest(folder)
-    assert load_bundle(folder, sha256=digest.upper()).n_features_in_ == 51
+    assert load_bundle(folder, sha256=digest.upper()).n_features_in_ == 59
     with pytest.raises(BundleError, match=f"is not the pinned bundle: its digest is {digest}, the pin 00"):
         load_bundle(folder, sha256="00" * 32)
     _rewrite(folder, lambda spec: spec.update(feature_registry_version="0"))
