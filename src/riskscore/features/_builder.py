@@ -92,9 +92,17 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
     >>> world = riskscore.generate(500, seed=3)
     >>> X = FeatureBuilder().fit().transform(world.installments, "2025-03-31", contacts=world.contacts)
     >>> X.index.name, X.shape[1]
-    ('borrower_id', 51)
+    ('borrower_id', 59)
     >>> bool((X["days_past_due"] >= 0).all())
     True
+
+    The lender's own columns of the borrowers table (known at every as-of date) follow the
+    history features:
+
+    >>> own = world.borrowers.assign(credit_limit=5000.0)
+    >>> fb = FeatureBuilder(static=("credit_limit",), credit_limit="credit_limit")
+    >>> list(fb.fit().transform(world.installments, "2025-03-31", borrowers=own).columns[-3:])
+    ['credit_limit', 'utilisation', 'latest_due_to_limit']
 
     In a ``Pipeline``, the as-of date is a parameter:
 
@@ -102,7 +110,7 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
     >>> from sklearn.preprocessing import FunctionTransformer
     >>> pipe = make_pipeline(FeatureBuilder(as_of="2025-03-31"), FunctionTransformer())
     >>> pipe.fit_transform(world.installments).shape  # no contact log: no contact features
-    (62, 42)
+    (62, 50)
     """
 
     _parameter_constraints: ClassVar[dict[str, list[object]]] = {
