@@ -165,6 +165,18 @@ def test_a_bad_columns_file_is_one_line_naming_the_file_and_key(tmp_path, text, 
     assert "\n" not in str(info.value)
 
 
+def test_a_column_outside_the_contract_may_be_mapped_unless_it_looks_misspelt(tmp_path):
+    """The borrowers' country and a model's static columns are read from extra columns."""
+    f = tmp_path / "columns.yaml"
+    f.write_text("borrowers: {Customer No: borrower_id, Country: country, Limit: credit_limit}\n")
+    assert InputFormat.read(f).rename("borrowers") == {"Customer No": "borrower_id", "Country": "country",
+                                                       "Limit": "credit_limit"}
+    f.write_text("borrowers: {Lang: languge}\n")
+    with pytest.raises(ValueError, match=r"'Lang' maps to 'languge', which is not a borrowers contract column "
+                                         r"\(did you mean language\?\)"):
+        InputFormat.read(f)
+
+
 def test_the_columns_file_and_the_command_line_formats_merge(tmp_path):
     f = tmp_path / "columns.yaml"
     f.write_text("installments: {cust_no: borrower_id}\ndate_format: {installments: '%d/%m/%Y'}\n")

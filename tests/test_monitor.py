@@ -11,7 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from riskscore.model import load_bundle
-from riskscore.monitor import bin_counts, merge_counts, population_stability_index, psi_table, reference_distribution
+from riskscore.monitor import (
+    bin_counts,
+    merge_counts,
+    population_stability_index,
+    psi_noise,
+    psi_summary,
+    psi_table,
+    reference_distribution,
+)
 from tests.batch.conftest import BUNDLE
 
 
@@ -32,6 +40,33 @@ def test_flags_follow_the_usual_thresholds():
     assert table.loc["b", "flag"] == "moderate" and 0.1 <= table.loc["b", "psi"] < 0.25
     assert table.loc["c", "flag"] == "major"
     assert list(table.index) == ["c", "b", "a"]
+
+
+SHARES = [0.095] * 10 + [0.05]  # deciles and a few missing values
+
+
+@pytest.mark.parametrize(("rows", "reference_rows"), [(10, 1000), (65, 400), (300, 1000), (5000, 20000)])
+def test_without_drift_a_column_is_flagged_about_one_time_in_a_hundred(rows, reference_rows):
+    """Two samples of one distribution: the flag fires at the noise level's rate, whatever the sizes."""
+    rng = np.random.default_rng(rows)
+    ref = {"rows": reference_rows, "columns": {}}
+    counts = {}
+    for i in range(200):
+        ref["columns"][f"c{i}"] = {"shares": list(rng.multinomial(reference_rows, SHARES) / reference_rows)}
+        counts[f"c{i}"] = list(rng.multinomial(rows, SHARES))
+    flagged = len(psi_summary(ref, counts)["flagged"])
+    assert flagged <= 8  # 1 % of 200 is 2 expected; the plain thresholds flag 99 % at 10 rows
+    plain = sum(population_stability_index(ref["columns"][c]["shares"], counts[c]) >= 0.1 for c in counts)
+    assert rows > 65 or plain > 100  # ...and 87 % at 65: what the noise level is for
+
+
+def test_a_real_shift_is_flagged_even_in_a_small_run():
+    ref = {"rows": 400, "columns": {"x": {"shares": SHARES}}}
+    shifted = [0, 0, 0, 0, 0, 5, 10, 15, 15, 20, 0]  # 65 rows, all in the upper half
+    row = psi_table(ref, {"x": shifted}).iloc[0]
+    assert row["flag"] == "major" and row["psi"] > row["noise"] > 0.25
+    assert psi_noise(SHARES, 65, 400) > psi_noise(SHARES, 650, 4000) > psi_noise(SHARES, 6500, 40000)
+    assert psi_noise(SHARES, 65, 400) == psi_noise(SHARES, 65, 400)  # seeded
 
 
 @settings(max_examples=60, deadline=None)

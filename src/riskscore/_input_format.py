@@ -114,11 +114,12 @@ def _table_mapping(table: str, mapping: Mapping[str, str]) -> dict[str, str]:
     for theirs, ours in mapping.items():
         if not isinstance(theirs, str) or not isinstance(ours, str) or not theirs:
             raise ValueError(f"columns: {table}: {theirs!r}: {ours!r} must map a column name to a column name.")
-        if ours not in known:
-            close = difflib.get_close_matches(ours, known, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else f"; its columns are {', '.join(known)}"
+        # A name outside the contract is an extra column riskscore may still read (the borrowers'
+        # country, a model's static columns): allowed, unless it looks like a misspelt contract column.
+        close = [] if ours in known else difflib.get_close_matches(ours, known, n=1, cutoff=0.8)
+        if close:
             raise ValueError(f"columns: {table}: {theirs!r} maps to {ours!r}, which is not a {table} contract "
-                             f"column{hint}.")
+                             f"column (did you mean {close[0]}?).")
         if ours in seen:
             raise ValueError(f"columns: {table}: {seen[ours]!r} and {theirs!r} both map to {ours!r}; map one "
                              "column to it.")

@@ -10,6 +10,16 @@ rows at once), and :func:`psi_table` compares the two:
 with both shares floored at :data:`SHARE_FLOOR` so an empty bin does not give an infinite value.
 The usual reading: below 0.1 stable, 0.1 to 0.25 a moderate shift worth a look, above 0.25 a
 major shift (the model is scoring a population unlike its training one).
+
+**Small samples.** Two samples of one distribution differ by chance, and PSI grows with that
+noise roughly as ``1/n + 1/m`` (``n`` rows scored, ``m`` reference rows): 65 borrowers scored
+against 400 training rows give a PSI of 0.25 or more one time in four with no drift at all (10
+equal bins and a 5 % missing bin, 4,000 simulated pairs). So each column also gets a ``noise``
+level (:func:`psi_noise`, the :data:`NOISE_QUANTILE` quantile of the PSI of two samples of the
+reference distribution of those sizes): a column is flagged only when its PSI reaches the
+threshold **and** its noise level, a shift both large and unlikely to be chance. On the
+portfolios the thresholds were made for (thousands of rows) the noise level is far below 0.1
+and nothing changes.
 """
 
 from __future__ import annotations
@@ -20,8 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["PSI_ALERT", "PSI_WARN", "SHARE_FLOOR", "bin_counts", "merge_counts", "population_stability_index",
-           "psi_summary", "psi_table", "reference_distribution"]
+__all__ = ["NOISE_DRAWS", "NOISE_QUANTILE", "PSI_ALERT", "PSI_WARN", "SHARE_FLOOR", "bin_counts", "merge_counts",
+           "population_stability_index", "psi_noise", "psi_summary", "psi_table", "reference_distribution"]
 
 #: PSI at or above which a column is flagged ``"moderate"``.
 PSI_WARN = 0.1
@@ -29,6 +39,10 @@ PSI_WARN = 0.1
 PSI_ALERT = 0.25
 #: Smallest share a bin is given in the PSI formula.
 SHARE_FLOOR = 1e-4
+#: A column is flagged only when its PSI is above this quantile of its no-drift distribution.
+NOISE_QUANTILE = 0.99
+#: Simulated pairs of samples behind :func:`psi_noise`.
+NOISE_DRAWS = 2000
 
 
 def reference_distribution(frame: pd.DataFrame, *, bins: int = 10) -> dict[str, Any]:
@@ -126,9 +140,42 @@ def population_stability_index(expected: object, actual: object) -> float:
     return float(np.sum((a - e) * np.log(a / e)))
 
 
-def _flag(value: float) -> str:
+def psi_noise(shares: object, rows: int, reference_rows: int | None, quantile: float = NOISE_QUANTILE,
+              draws: int = NOISE_DRAWS) -> float:
+    """The PSI two samples of one distribution exceed with probability ``1 - quantile``.
+
+    Simulated (seeded, so the same inputs give the same value): ``draws`` pairs of a reference
+    sample of ``reference_rows`` and a run of ``rows`` drawn from ``shares``, scored as
+    :func:`population_stability_index` scores them (floor included, which matters for small
+    runs). ``reference_rows=None`` (a reference that does not record its size) counts the
+    reference as exact. Roughly ``chi2.ppf(quantile, bins - 1) * (1/rows + 1/reference_rows)``
+    for large samples.
+
+    Examples
+    --------
+    >>> shares = [0.095] * 10 + [0.05]
+    >>> round(psi_noise(shares, 65, 400), 1)  # 65 borrowers scored against 400 training rows
+    0.8
+    >>> round(psi_noise(shares, 50_000, 400_000), 4)
+    0.0005
+    """
+    p = np.asarray(shares, dtype=float)
+    if rows <= 0 or p.sum() <= 0:
+        return float("nan")
+    p = p / p.sum()
+    rng = np.random.default_rng(0)
+    actual = rng.multinomial(int(rows), p, size=draws) / rows
+    expected = (rng.multinomial(int(reference_rows), p, size=draws) / reference_rows if reference_rows
+                else np.broadcast_to(p, actual.shape))
+    a, e = np.maximum(actual, SHARE_FLOOR), np.maximum(expected, SHARE_FLOOR)
+    return float(np.quantile(np.sum((a - e) * np.log(a / e), axis=1), quantile))
+
+
+def _flag(value: float, noise: float = 0.0) -> str:
     if np.isnan(value):
         return "no_rows"
+    if value < noise:  # within what chance alone gives at these sample sizes
+        return "stable"
     return "major" if value >= PSI_ALERT else "moderate" if value >= PSI_WARN else "stable"
 
 
@@ -138,20 +185,26 @@ def psi_table(reference: Mapping[str, Any], counts: Mapping[str, list[int]]) -> 
     Returns
     -------
     DataFrame
-        Columns ``column``, ``psi``, ``flag`` (``stable`` < 0.1 <= ``moderate`` < 0.25 <= ``major``;
-        ``no_rows`` when the run had none) and ``rows``.
+        Columns ``column``, ``psi``, ``flag`` (``stable`` < 0.1 <= ``moderate`` < 0.25 <= ``major``,
+        and ``stable`` whenever ``psi`` is below ``noise``; ``no_rows`` when the run had none),
+        ``rows`` and ``noise`` (:func:`psi_noise` for the column's bins, the run's rows and the
+        reference's ``rows``).
 
     Examples
     --------
-    >>> ref = {"columns": {"x": {"edges": [0.0], "shares": [0.5, 0.5, 0.0]}}}
+    >>> ref = {"rows": 1000, "columns": {"x": {"edges": [0.0], "shares": [0.5, 0.5, 0.0]}}}
     >>> psi_table(ref, {"x": [90, 10, 0]}).round(4).to_dict("records")
-    [{'column': 'x', 'psi': 0.8789, 'flag': 'major', 'rows': 100}]
+    [{'column': 'x', 'psi': 0.8789, 'flag': 'major', 'rows': 100, 'noise': 0.0783}]
+    >>> psi_table(ref, {"x": [7, 3, 0]}).round(4).to_dict("records")  # 10 rows: could be chance
+    [{'column': 'x', 'psi': 0.1695, 'flag': 'stable', 'rows': 10, 'noise': 0.8941}]
     """
     rows = []
+    m = reference.get("rows")
     for name, c in counts.items():
         value = population_stability_index(reference["columns"][name]["shares"], c)
-        rows.append((name, value, _flag(value), int(sum(c))))
-    table = pd.DataFrame(rows, columns=["column", "psi", "flag", "rows"])
+        noise = psi_noise(reference["columns"][name]["shares"], int(sum(c)), m)
+        rows.append((name, value, _flag(value, noise), int(sum(c)), noise))
+    table = pd.DataFrame(rows, columns=["column", "psi", "flag", "rows", "noise"])
     return table.sort_values(["psi", "column"], ascending=[False, True], na_position="last", ignore_index=True)
 
 
@@ -174,4 +227,4 @@ def psi_summary(reference: Mapping[str, Any] | None, counts: Mapping[str, list[i
     return {"available": True, "thresholds": {"moderate": PSI_WARN, "major": PSI_ALERT},
             "score": table.loc[table["column"] == "likelihood"].to_dict("records"),
             "columns": table.round(6).to_dict("records"),
-            "flagged": table.loc[table["psi"] >= PSI_WARN, "column"].tolist()}
+            "flagged": table.loc[table["flag"].isin(["moderate", "major"]), "column"].tolist()}

@@ -24,7 +24,7 @@ from riskscore.batch._inputs import borrower_hash
 from riskscore.batch._partition import ROW
 from riskscore.contract import OUTPUTS, RunManifest, empty_input, empty_output
 from riskscore.io import sha256_file
-from riskscore.monitor import PSI_WARN, bin_counts, merge_counts, psi_summary
+from riskscore.monitor import bin_counts, merge_counts, psi_summary
 from riskscore.schemas import DUPLICATES_DROPPED, contract_columns, quarantine
 from riskscore.scoring import Scored, Scorer
 
@@ -274,9 +274,10 @@ def run_manifest(*, engine: str, run_id: str, as_of: str, now: str, data_date: s
     """
     psi = psi_summary(getattr(model, "reference_", None), stats.get("psi_counts", {}))
     for row in psi.get("columns", []):
-        if row["psi"] >= PSI_WARN:
-            log.warning("population drift: PSI of %s is %.3f (%s; 0.1 moderate, 0.25 major)", row["column"],
-                        row["psi"], row["flag"])
+        if row["flag"] in ("moderate", "major"):
+            log.warning("population drift: PSI of %s is %.3f (%s; 0.1 moderate, 0.25 major; chance alone exceeds "
+                        "%.3f at %d rows 1 time in 100)", row["column"], row["psi"], row["flag"], row["noise"],
+                        row["rows"])
     read = stats.get("rows_in", {})
     bundle_manifest = getattr(model, "manifest_", {})
     return RunManifest(

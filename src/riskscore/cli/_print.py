@@ -29,7 +29,7 @@ def print_run(m: RunManifest, out: Path) -> None:
         flagged = m.psi["flagged"]
         head = f"PSI of the score {score[0]['psi']:.3f} ({score[0]['flag']}); " if score else ""
         tail = f": {', '.join(flagged[:5])}" if flagged else ""
-        print(f"  {head}{len(flagged)} column(s) at PSI >= 0.1{tail}")
+        print(f"  {head}{len(flagged)} column(s) drifted (PSI >= 0.1 and beyond chance){tail}")
     print(f"  wall {m.timings_s['wall']:.1f} s; outputs in {out}/ (manifest.json, scores, plans, audit, rejects)")
 
 
