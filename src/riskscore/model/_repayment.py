@@ -11,11 +11,10 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
-from sklearn.isotonic import IsotonicRegression
 from sklearn.utils.validation import check_is_fitted
 
 from riskscore._compat import Hidden, Interval, IntOptions, StrOptions
-from riskscore.metrics import expected_calibration_error
+from riskscore.model._calibration import isotonic_calibrator, isotonic_helps
 from riskscore.model._hazard import HazardGBM
 from riskscore.model._scaling import ScoreScaling
 from riskscore.model._survival import check_survival_y
@@ -109,7 +108,11 @@ class RepaymentModel(BaseEstimator):
         Monotone constraints on the likelihood of repaying: ``"registry"`` takes the directions
         the feature registry marks as unambiguous (e.g. more days past due never raises it).
     calibration : {"auto", "isotonic", "none"}, default "auto"
-        With a validation split: isotonic when it lowers ECE ("auto") or always.
+        With a validation split: isotonic regression on it, always ("isotonic") or when it
+        lowers the log-loss out of fold ("auto": 5-fold cross-fitting on the validation split,
+        so the choice is not judged on the rows it was fitted to). The calibrated likelihood
+        stays within ``[1/(2n), 1 - 1/(2n)]`` for ``n`` validation rows: n rows cannot show
+        certainty.
     early_stopping_rounds : int >= 1, default 50
         With a validation split in ``fit``.
     validation_fraction : float in (0, 0.5] or None, default 0.2
@@ -283,12 +286,9 @@ class RepaymentModel(BaseEstimator):
         self.timing_.fit(X, y, eval_set=(Xv, eval_set[1]) if eval_set is not None else None)
         self.calibrator_ = None
         if eval_set is not None and self.calibration != "none":
-            raw = self._raw_proba(Xv.loc[kv])
-            iso = IsotonicRegression(out_of_bounds="clip", y_min=0, y_max=1).fit(raw, yv_bin[kv])
-            before = expected_calibration_error(yv_bin[kv], raw)
-            after = expected_calibration_error(yv_bin[kv], iso.predict(raw))
-            if self.calibration == "isotonic" or after < before:
-                self.calibrator_ = {"x": iso.X_thresholds_.tolist(), "y": iso.y_thresholds_.tolist()}
+            raw, known = self._raw_proba(Xv.loc[kv]), np.asarray(yv_bin[kv], dtype=float)
+            if self.calibration == "isotonic" or isotonic_helps(raw, known, self.random_state):
+                self.calibrator_ = isotonic_calibrator(raw, known)
         points = self.points(X)
         self.grade_edges_ = np.quantile(points, np.linspace(0, 1, len(GRADES) + 1)[1:-1])[::-1]
         return self
