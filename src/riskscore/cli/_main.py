@@ -332,8 +332,9 @@ def _accepted(paths: dict[str, Path], fmt: riskscore.io.InputFormat, rejects: Pa
             out = rejects.with_name(f"{rejects.stem}_{table}{rejects.suffix or '.parquet'}")
             write_parquet(bad.astype({c: "string" for c in bad.columns if bad[c].dtype == object}), out)
             where = f" -> {out}"
-        print(f"{table}: {len(df):,} rows, {len(bad):,} rejected ({bad['borrower_id'].nunique():,} borrowers"
-              + (f": {checks}" if len(bad) else "") + f"){where}")
+        dropped = int(good.attrs.get("duplicates_dropped", 0))
+        print(f"{table}: {len(df):,} rows, {dropped:,} exact duplicates dropped, {len(bad):,} rejected "
+              f"({bad['borrower_id'].nunique():,} borrowers" + (f": {checks}" if len(bad) else "") + f"){where}")
         log.info("validated %s in %.1f s", table, time.perf_counter() - started)
         accepted[table] = good
     return accepted
