@@ -143,3 +143,22 @@ def test_zero_row_borrowers_and_contacts_on_spark_as_on_the_local_engine(spark, 
     _same(result["scores"].toPandas(), local["scores"], ["borrower_id"], "scores")
     _same(result["plans"].toPandas(), local["plans"], ["borrower_id", "step"], "plans")
     assert set(local["plans"]["action"]) == {"human_review"}  # nobody is in the borrowers table
+
+
+def test_an_as_of_date_past_the_data_is_refused_on_spark_as_on_the_local_engine(spark, world_files, as_of, tmp_path):
+    """Issue 20's guard on both engines: refused on the driver before any chunk, with the same line."""
+    from riskscore import spark as rs_spark
+
+    late = str((pd.Timestamp(as_of) + pd.Timedelta(days=400)).date())
+    with pytest.raises(ValueError) as local:
+        score_portfolio(world_files["installments"], BUNDLE, late, tmp_path / "local", n_jobs=1, progress="off",
+                        allow_missing_contacts=True)
+    frame = spark.read.parquet(str(world_files["installments"]))
+    with pytest.raises(ValueError) as remote:
+        rs_spark.score(frame, BUNDLE, late, allow_missing_contacts=True)
+    assert str(remote.value) == str(local.value)
+    assert str(local.value).startswith(f"as_of {late} is ") and "allow_stale_data=True" in str(local.value)
+    result = rs_spark.score(frame, BUNDLE, late, allow_missing_contacts=True, allow_stale_data=True,
+                            chunk_borrowers=250)
+    assert result["scores"].count() == result["stats"]["borrowers_in"]
+    result["encoded"].unpersist()

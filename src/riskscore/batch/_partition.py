@@ -33,7 +33,14 @@ import pyarrow.parquet as pq
 
 from riskscore.batch._inputs import DistinctSketch, borrower_hash, bucket_of, iter_batches
 from riskscore.io import InputFormat
-from riskscore.schemas import DATA_DATE_QUANTILE, calendar_dates, currency_codes, data_date_from, is_currency_code
+from riskscore.schemas import (
+    DATA_DATE_QUANTILE,
+    FUTURE_TOLERANCE_DAYS,
+    calendar_dates,
+    currency_codes,
+    data_date_from,
+    is_currency_code,
+)
 
 __all__ = ["ROW", "conflicting_loans", "count_borrowers", "currency_counts", "infer_data_date", "n_chunks", "partition",
            "read_chunk"]
@@ -84,6 +91,28 @@ def currency_counts(table: pa.Table) -> dict[str, int]:
     codes = currency_codes(table.column("currency").to_pandas())
     valid = is_currency_code(codes)
     return {str(k): int(v) for k, v in codes[valid].value_counts().items()}
+
+
+def check_as_of(as_of: pd.Timestamp, data_date: pd.Timestamp, horizon_days: int, inferred: bool) -> None:
+    """Refuse an as-of date more than ``horizon_days`` after the data date (both engines; the
+    callers skip it when ``allow_stale_data``).
+
+    Examples
+    --------
+    >>> check_as_of(pd.Timestamp("2025-02-01"), pd.Timestamp("2025-01-15"), 30, inferred=False)
+    >>> check_as_of(pd.Timestamp("2025-03-01"), pd.Timestamp("2025-01-15"), 30, inferred=False)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: as_of 2025-03-01 is 45 days after the data's last date 2025-01-15 (given as data_date), ...
+    """
+    if as_of > data_date + pd.Timedelta(days=horizon_days):
+        how = (f"inferred: the latest payments plus {FUTURE_TOLERANCE_DAYS} days' tolerance" if inferred
+               else "given as data_date")
+        raise ValueError(
+            f"as_of {as_of.date()} is {(as_of - data_date).days} days after the data's last date {data_date.date()} "
+            f"({how}), more than the model's {horizon_days}-day horizon: score an as-of date within it, give the "
+            "data's date (data_date=, --data-date), or pass allow_stale_data=True (--allow-stale-data) to score "
+            "it anyway.")
 
 
 def infer_data_date(histogram: Counter, future_tolerance_days: int, today: pd.Timestamp) -> pd.Timestamp:

@@ -65,6 +65,7 @@ from riskscore.batch._chunk import (
 )
 from riskscore.batch._inputs import fingerprint
 from riskscore.batch._partition import (
+    check_as_of,
     conflicting_loans,
     count_borrowers,
     infer_data_date,
@@ -506,7 +507,7 @@ def _stages(out: Path, state: dict[str, Any], inputs: dict[str, Path], bundle: P
             _save_state(out, state)
         part = stages["partition"]
         if not allow_stale_data:
-            _check_as_of(as_of_ts, pd.Timestamp(part["data_date"]), int(model.likelihood_days_), data_date is None)
+            check_as_of(as_of_ts, pd.Timestamp(part["data_date"]), int(model.likelihood_days_), data_date is None)
         caps = split_capacity(agent_calls_per_day, [1.0] * n)
         settings = [ChunkSettings(as_of=as_of_ts, now=pd.Timestamp(stages["count"]["now"]),
                                   data_date=pd.Timestamp(part["data_date"]), profiles=profiles,
@@ -547,18 +548,6 @@ def _count_stage(installments: Path, batch_rows: int, chunk_borrowers: int, now:
     return {"borrowers_estimate": est, "rows": rows, "n_chunks": n_chunks(est, chunk_borrowers),
             "now": str(as_utc(now) if now is not None else clock), "today": str(clock.date()),
             "input_format": fmt.to_dict()}
-
-
-def _check_as_of(as_of: pd.Timestamp, data_date: pd.Timestamp, horizon_days: int, inferred: bool) -> None:
-    """Refuse an as-of date more than ``horizon_days`` after the data date (``allow_stale_data`` overrides)."""
-    if as_of > data_date + pd.Timedelta(days=horizon_days):
-        how = (f"inferred: the latest payments plus {FUTURE_TOLERANCE_DAYS} days' tolerance" if inferred
-               else "given as data_date")
-        raise ValueError(
-            f"as_of {as_of.date()} is {(as_of - data_date).days} days after the data's last date {data_date.date()} "
-            f"({how}), more than the model's {horizon_days}-day horizon: score an as-of date within it, give the "
-            "data's date (data_date=, --data-date), or pass allow_stale_data=True (--allow-stale-data) to score "
-            "it anyway.")
 
 
 def _partition_stage(inputs: dict[str, Path], folder: Path, count: dict[str, Any], batch_rows: int,

@@ -59,7 +59,7 @@ from riskscore.batch._chunk import (
     stats_json,
 )
 from riskscore.batch._inputs import DistinctSketch, borrower_hash, bucket_of
-from riskscore.batch._partition import ROW, _paid_days, infer_data_date, n_chunks
+from riskscore.batch._partition import ROW, _paid_days, check_as_of, infer_data_date, n_chunks
 from riskscore.batch._spark_keys import partition_keys
 from riskscore.contract import OUTPUTS, RunManifest, to_arrow
 from riskscore.exceptions import RunConflictError
@@ -351,8 +351,8 @@ def score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Tim
           contacts: Any = None, profile: str | Mapping[str, str] = "us_reg_f_2021", chunk_borrowers: int = 50_000,
           now: str | pd.Timestamp | None = None, data_date: str | pd.Timestamp | None = None,
           agent_calls_per_day: int | None = None, policy_options: Mapping[str, Any] | None = None,
-          allow_missing_contacts: bool = False, model_sha256: str | None = None, language: str = "en"
-          ) -> dict[str, Any]:
+          allow_missing_contacts: bool = False, model_sha256: str | None = None, language: str = "en",
+          allow_stale_data: bool = False) -> dict[str, Any]:
     """Score Spark DataFrames of the input tables; return Spark DataFrames of the outputs.
 
     Parameters are those of :func:`riskscore.batch.score_portfolio`, with Spark DataFrames for
@@ -382,7 +382,8 @@ def score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Tim
     return _score(installments, bundle, as_of, None, borrowers=borrowers, contacts=contacts, profile=profile,
                   chunk_borrowers=chunk_borrowers, now=now, data_date=data_date,
                   agent_calls_per_day=agent_calls_per_day, policy_options=policy_options,
-                  allow_missing_contacts=allow_missing_contacts, model_sha256=model_sha256, language=language)
+                  allow_missing_contacts=allow_missing_contacts, model_sha256=model_sha256, language=language,
+                  allow_stale_data=allow_stale_data)
 
 
 def _score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Timestamp, sink: str | None, *,
@@ -390,7 +391,7 @@ def _score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Ti
            chunk_borrowers: int = 50_000, now: str | pd.Timestamp | None = None,
            data_date: str | pd.Timestamp | None = None, agent_calls_per_day: int | None = None,
            policy_options: Mapping[str, Any] | None = None, allow_missing_contacts: bool = False,
-           model_sha256: str | None = None, language: str = "en") -> dict[str, Any]:
+           model_sha256: str | None = None, language: str = "en", allow_stale_data: bool = False) -> dict[str, Any]:
     """:func:`score`; with a ``sink`` folder the chunks write the outputs there (no output DataFrames)."""
     from pyspark.sql.pandas.types import from_arrow_schema
 
@@ -422,6 +423,8 @@ def _score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Ti
     today = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize()
     ref_date = pd.Timestamp(data_date) if data_date is not None else \
         infer_data_date(survey["histogram"], FUTURE_TOLERANCE_DAYS, today)
+    if not allow_stale_data:  # refused on the driver, before any chunk
+        check_as_of(as_of_ts, ref_date, int(scorer.model.likelihood_days_), data_date is None)
     settings = [ChunkSettings(as_of=as_of_ts, now=run_now, data_date=ref_date, profiles=shipped,
                               policy_options=dict(policy_options or {}), bad_loans=survey["bad_loans"],
                               agent_calls_per_day=c) for c in split_capacity(agent_calls_per_day, [1.0] * n)]

@@ -141,7 +141,7 @@ def _parser() -> argparse.ArgumentParser:
                     help="payments dated later are rejected (default: inferred from the data)")
     sc.add_argument("--allow-stale-data", action="store_true",
                     help="score an --as-of more than the model's horizon (30 days for models/sample) after the "
-                         "data date; refused by default (local engine)")
+                         "data date; refused by default")
     sc.add_argument("--agent-calls-per-day", type=_count(0),
                     help="agent-call capacity of the portfolio (default: no limit)")
     sc.add_argument("--jobs", type=_count(1), help="worker processes (default: all cores)")
@@ -397,7 +397,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
     options = dict(installments=args.installments, as_of=args.as_of, borrowers=args.borrowers,
                    contacts=args.contacts, profile=args.profile, chunk_borrowers=args.chunk_borrowers, now=args.now,
                    data_date=args.data_date, agent_calls_per_day=args.agent_calls_per_day,
-                   allow_missing_contacts=args.allow_missing_contacts, model_sha256=args.model_sha256)
+                   allow_missing_contacts=args.allow_missing_contacts, model_sha256=args.model_sha256,
+                   allow_stale_data=args.allow_stale_data)
     fmt = _input_format(args).to_dict()
     options.update((k, v) for k, v in fmt.items() if v)  # columns=, date_format= only when given
     # one job at a time in --out, from the first output to the report
@@ -414,8 +415,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
             manifest = score_files(bundle=args.model, out=args.out, **options)
         else:
             manifest = riskscore.score_portfolio(bundle=args.model, out=args.out, n_jobs=args.jobs,
-                                                 progress=args.progress, allow_stale_data=args.allow_stale_data,
-                                                 **options)
+                                                 progress=args.progress, **options)
         print_run(manifest, args.out)
         if not args.no_report:
             started = time.perf_counter()
