@@ -87,6 +87,31 @@ def test_a_value_that_does_not_match_the_format_is_a_date_format_reject(tmp_path
     assert bad["check"].tolist() == ["date_format", "date_format"]
 
 
+def test_a_format_with_day_and_month_swapped_is_refused_not_half_misread(extract):
+    """%m/%d/%Y given for day-first text: 15/03 and 16/03 fail, but 01/04 and 01/02 would match as
+    January 4th and 2nd. The column is refused instead of rejecting some rows and misreading others."""
+    with pytest.raises(DataError) as info:
+        read_table(extract, table="installments", rename=MAPPING, date_format="%m/%d/%Y")
+    assert str(info.value) == (
+        f"installments '{extract}': due_date: 1 value(s) do not match the given date format %m/%d/%Y (15/03/2024) "
+        "and all match %d/%m/%Y: day and month look swapped, and the values that matched would be misread; check "
+        "the format (--date-format installments.due_date=%d/%m/%Y)")
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_a_spreadsheet_export_with_another_separator_reads_as_with_commas(extract, tmp_path, sep):
+    other = tmp_path / "semi.csv"
+    other.write_text(EXTRACT.replace(",", sep))
+    want = read_table(extract, table="installments", rename=MAPPING, date_format=DATES)
+    pd.testing.assert_frame_equal(read_table(other, table="installments", rename=MAPPING, date_format=DATES), want)
+
+
+def test_a_quoted_comma_in_the_header_does_not_make_it_comma_separated(tmp_path):
+    f = tmp_path / "q.csv"
+    f.write_text('borrower_id;"name, full";loan_id\nb1;"A, B";l1\n')
+    assert read_table(f).to_dict("records") == [{"borrower_id": "b1", "name, full": "A, B", "loan_id": "l1"}]
+
+
 def test_formats_per_table_column_and_zone(tmp_path):
     f = tmp_path / "c.csv"
     f.write_text("borrower_id,contacted_at,channel,outcome\nb1,15/03/2024 10:30+0800,sms,message_sent\n"

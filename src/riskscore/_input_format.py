@@ -33,7 +33,8 @@ from riskscore._validation import missing_columns_line as _missing_line
 from riskscore.exceptions import DataError
 from riskscore.schemas import OPTIONAL_COLUMNS, contract_columns
 
-__all__ = ["DATE_COLUMNS", "TABLES", "InputFormat", "convert_dates", "day_month_refusal", "missing_columns_line"]
+__all__ = ["DATE_COLUMNS", "TABLES", "InputFormat", "convert_dates", "day_month_refusal", "missing_columns_line",
+           "wrong_order_refusal"]
 
 TABLES: tuple[str, ...] = ("installments", "borrowers", "contacts")
 #: The date columns of each table (``contacted_at`` is a timestamp with a zone; borrowers have none).
@@ -399,5 +400,53 @@ def day_month_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, column
 def refuse_day_month(col: pa.ChunkedArray | pa.Array, table: str | None, column: str, where: str) -> None:
     """Raise :func:`day_month_refusal`'s line as a :class:`~riskscore.DataError`."""
     line = day_month_refusal(col, table, column, where)
+    if line is not None:
+        raise DataError.from_message(table or "input", line)
+
+
+def _swapped(fmt: str) -> str | None:
+    """``fmt`` with day and month exchanged (``%d/%m/%Y`` -> ``%m/%d/%Y``), or None without both."""
+    if "%d" not in fmt or "%m" not in fmt:
+        return None
+    return fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+
+
+def wrong_order_refusal(converted: pa.Array, fmt: str, table: str | None, column: str, where: str) -> str | None:
+    """The one-line refusal of a date format whose day and month look swapped, or ``None``.
+
+    ``converted`` is :func:`convert_dates`'s output. When some values do not match ``fmt`` and
+    every one of them matches ``fmt`` with ``%d`` and ``%m`` exchanged, the format is wrong, and
+    the values that did match it (a day of 12 or less) were read with day and month swapped:
+    the column is refused rather than half misread.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> col = convert_dates(pa.array(["05/03/2024", "24/03/2024"]), "%m/%d/%Y")
+    >>> print(wrong_order_refusal(col, "%m/%d/%Y", "installments", "due_date", "'x.csv'"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    installments 'x.csv': due_date: 1 value(s) do not match the given date format %m/%d/%Y (24/03/2024) and all
+    match %d/%m/%Y: day and month look swapped, and the values that matched would be misread; check the format
+    (--date-format installments.due_date=%d/%m/%Y)
+    """
+    other = _swapped(fmt)
+    if other is None:
+        return None
+    marker = f" (not {fmt})"
+    bad = pc.unique(converted.filter(pc.ends_with(converted, marker)))
+    if not len(bad):
+        return None
+    failed = [v[: -len(marker)] for v in bad.to_pylist()]
+    if any(p is None for p in _parse_distinct(failed, other, dated=_TIME_DIRECTIVES.search(other) is None)):
+        return None  # not a swap: values that match neither order are ordinary rejects
+    key = f"{table}.{column}" if table else column
+    return (f"{table + ' ' if table else ''}{where}: {column}: {len(failed)} value(s) do not match the given date "
+            f"format {fmt} ({', '.join(failed[:3])}) and all match {other}: day and month look swapped, and the "
+            f"values that matched would be misread; check the format (--date-format {key}={other})")
+
+
+def refuse_wrong_order(converted: pa.Array, fmt: str, table: str | None, column: str, where: str) -> None:
+    """Raise :func:`wrong_order_refusal`'s line as a :class:`~riskscore.DataError`."""
+    line = wrong_order_refusal(converted, fmt, table, column, where)
     if line is not None:
         raise DataError.from_message(table or "input", line)

@@ -5,8 +5,11 @@ report read inputs through them, so every reader sees the same values.
 
 * **CSV** (``.csv``, ``.csv.gz``): every column is read as text (the contracts parse the values,
   so a CSV and a parquet file of the same rows give the same tables); a UTF-8 byte-order mark
-  is ignored. In an id column only an empty field is missing (``NA``, ``null``, ``None`` are
-  ids); in other columns the usual spellings of a missing value (:data:`NA_TOKENS`) are missing.
+  is ignored; the field separator is read from the header line (``,``, or ``;``, tab or ``|``
+  when the header has more of it than commas: :func:`csv_delimiter`). Decimal commas are not
+  read: amounts like ``1.234,50`` are rejected per row. In an id column only an empty field is
+  missing (``NA``, ``null``, ``None`` are ids); in other columns the usual spellings of a
+  missing value (:data:`NA_TOKENS`) are missing.
 * **Parquet**: a file, or a folder of files read in sorted path order. The files of a folder
   must have the same columns; a column stored with different types in different files is read
   in one type (integers and floats as floats, anything else with text as text) and the
@@ -50,12 +53,14 @@ from riskscore._input_format import (
     convert_dates,
     missing_columns_line,
     refuse_day_month,
+    refuse_wrong_order,
     required_columns,
 )
 from riskscore.exceptions import DataError
 from riskscore.schemas import ID_COLUMNS, contract_columns, id_text_arrow
 
-__all__ = ["NA_TOKENS", "InputFormat", "input_files", "input_schema", "iter_batches", "read_table"]
+__all__ = ["DELIMITERS", "NA_TOKENS", "InputFormat", "csv_delimiter", "input_files", "input_schema", "iter_batches",
+           "read_table"]
 
 #: Text read as a missing value in the non-id columns of a CSV (pyarrow's and pandas' defaults).
 NA_TOKENS: tuple[str, ...] = ("#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
@@ -119,11 +124,42 @@ def _reraise(err: BaseException) -> bool:
     return isinstance(err, FileNotFoundError | PermissionError | IsADirectoryError)
 
 
+#: Field separators a CSV may use; the one its header line holds most of is used (``,`` on a tie).
+DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
+
+
+def csv_delimiter(f: str | os.PathLike[str]) -> str:
+    """The field separator of a CSV file, read from its header line (see :data:`DELIMITERS`).
+
+    Spreadsheets in many locales export ``;``-separated files; a header without any comma and
+    with semicolons (tabs, pipes) is read with that separator instead of as one column.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = f.write_text("borrower_id;loan_id\\nb1;l1\\n")
+    >>> csv_delimiter(f)
+    ';'
+    """
+    f = Path(f)
+    opener = gzip.open if f.name.lower().endswith(".gz") else open
+    try:
+        with opener(f, "rt", newline="", encoding="utf-8-sig", errors="replace") as fh:
+            line = fh.readline(1 << 20)
+    except OSError:
+        return ","
+    unquoted = re.sub(r'"[^"]*"', "", line)
+    counts = {d: unquoted.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] > counts[","] else ","
+
+
 def _csv_header(f: Path, table: str | None) -> list[str]:
     opener = gzip.open if f.name.lower().endswith(".gz") else open
     try:
         with opener(f, "rt", newline="", encoding="utf-8-sig") as fh:
-            return next(csv.reader(fh))
+            return next(csv.reader(fh, delimiter=csv_delimiter(f)))
     except StopIteration:
         raise DataError.from_message(table or "input", f"{_where(f, table)} is empty: a CSV needs a header "
                                                         "row") from None
@@ -270,7 +306,8 @@ def _read_raw(f: Path, batch_rows: int, columns: list[str]) -> Iterator[pa.Table
     if _is_csv(f):
         conv = pacsv.ConvertOptions(column_types=dict.fromkeys(columns, pa.string()), strings_can_be_null=True,
                                     null_values=[""], include_columns=columns)
-        reader = pacsv.open_csv(f, read_options=pacsv.ReadOptions(block_size=64 << 20), convert_options=conv)
+        reader = pacsv.open_csv(f, read_options=pacsv.ReadOptions(block_size=64 << 20), convert_options=conv,
+                                parse_options=pacsv.ParseOptions(delimiter=csv_delimiter(f)))
         pending: list[pa.RecordBatch] = []
         size = 0
         for rb in reader:
@@ -319,6 +356,7 @@ def _conform(batch: pa.Table, schema: pa.Schema, f: Path, table: str | None,
         if table in TABLES and field.name in DATE_COLUMNS[table] and pa.types.is_string(field.type):
             if field.name in dates:
                 col = convert_dates(col, dates[field.name])
+                refuse_wrong_order(col, dates[field.name], table, field.name, f"'{f}'")
             else:
                 refuse_day_month(col, table, field.name, f"'{f}'")
         arrays.append(col)

@@ -131,7 +131,8 @@ def test_train_takes_an_extract_validates_first_and_reports_rejects(world_csv, t
               str(tmp_path / "bundle"), "--freq", "56D")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    assert lines[0].startswith(f"installments: 4,702 rows, 0 exact duplicates dropped, {bad_rows} rejected (1 borrowers: ")
+    assert lines[0].startswith(
+        f"installments: 4,702 rows, 0 exact duplicates dropped, {bad_rows} rejected (1 borrowers: ")
     assert "greater_than_or_equal_to(0) 1" in lines[0]  # and the rows of its installment that now disagree
     assert lines[0].endswith(f") -> {tmp_path / 'rej_installments.parquet'}")
     rejects = pd.read_parquet(tmp_path / "rej_installments.parquet")

@@ -49,6 +49,7 @@ import pandas as pd
 import pyarrow as pa
 
 from riskscore._input_format import convert_dates
+from riskscore._intake import csv_delimiter
 from riskscore.batch._chunk import (
     RUN_SETTINGS,
     ChunkSettings,
@@ -579,7 +580,8 @@ def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[
             for _ in iter_batches(p, columns=[c for c in names if c in dates or c in _DATES.get(table, ())],
                                   table=table, rename=rename, date_format=dates or None):
                 pass
-        df = spark.read.option("header", True).csv(p) if p.lower().endswith((".csv", ".csv.gz")) \
+        sep = csv_delimiter(p) if "://" not in p else ","  # ;-separated spreadsheet exports too
+        df = spark.read.option("header", True).option("sep", sep).csv(p) if p.lower().endswith((".csv", ".csv.gz")) \
             else spark.read.parquet(p)
         df = df.withColumnsRenamed({k: v for k, v in rename.items() if k in df.columns})
         text = {c: f for c, f in dates.items() if c in df.columns and df.schema[c].dataType.typeName() == "string"}

@@ -246,8 +246,9 @@ def coerce_frame(table: str, df: pd.DataFrame, schema: pa.DataFrameSchema) -> tu
             out, bad, wrong_tz, beyond, not_iso = _as_datetime(raw, utc=kind == "utc")
             failures.append(failures_from_mask(
                 table, df, not_iso, column=name, check="date_format",
-                reason=f"{name} must be an ISO 8601 date, year first (YYYY-MM-DD); day-first or month-first "
-                       "text such as 01/03/2024 is ambiguous and never guessed: convert the column in the extract"))
+                reason=f"{name} must be an ISO 8601 date, year first (YYYY-MM-DD), or match the date format given "
+                       "for it (a value shown '(not FORMAT)' does not); day-first or month-first text such as "
+                       "01/03/2024 is ambiguous and never guessed: give its format (--date-format, date_format=)"))
             failures.append(failures_from_mask(
                 table, df, bad, column=name, check=f"coerce_dtype('{col.dtype}')",
                 reason=f"{name} cannot be read as {kind}"))
