@@ -14,7 +14,7 @@ help:
 	@echo "make test   - create .venv, install with dev extras, run lint, import contracts, tests"
 	@echo "make sample - regenerate data/sample bit for bit (see data/sample/README.md)"
 	@echo "make model  - retrain the committed bundle models/sample (after any change to the features)"
-	@echo "make test-exhaustive - the long property run of the contact policy (20 000 random worlds)"
+	@echo "make test-exhaustive - the long property runs of the contact policy (20 000 random worlds; strict dominance 5 000)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
