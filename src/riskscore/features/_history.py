@@ -49,7 +49,8 @@ def installment_state(installments: pd.DataFrame, t: pd.Timestamp, lookahead_day
     due_all = installments["due_date"].to_numpy("datetime64[ns]").view(np.int64)
     v = installments[due_all <= t_ns + lookahead_days * DAY]
     b_codes, b_index = pd.factorize(v["borrower_id"], sort=True)
-    loan_codes, loan_ids = pd.factorize(v["loan_id"])
+    # loan codes in id order: installments due on one day break ties by loan id, never by row order
+    loan_codes, loan_ids = pd.factorize(v["loan_id"], sort=True)
     no_all = v["installment_no"].to_numpy(np.int64)
     inst, _ = pd.factorize(loan_codes.astype(np.int64) * (int(no_all.max(initial=0)) + 1) + no_all)
     n = int(inst.max(initial=-1)) + 1
