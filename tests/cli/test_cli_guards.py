@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 import riskscore
-from riskscore.batch._run import _check_as_of, _show_warning
+from riskscore.batch._partition import check_as_of
+from riskscore.batch._run import _show_warning
 from riskscore.cli._errors import show_warning
 from riskscore.cli._main import _parser, main
 
@@ -64,11 +65,11 @@ def test_a_worker_process_prints_warnings_as_one_line():
 
 
 def test_check_as_of():
-    _check_as_of(pd.Timestamp("2025-01-31"), pd.Timestamp("2025-01-01"), 30, False)  # within the horizon
+    check_as_of(pd.Timestamp("2025-01-31"), pd.Timestamp("2025-01-01"), 30, False)  # within the horizon
     with pytest.raises(ValueError, match=r"as_of 2025-02-01 is 31 days after the data's last date 2025-01-01 "
                                          r"\(given as data_date\), more than the model's 30-day horizon.*"
                                          r"allow_stale_data=True"):
-        _check_as_of(pd.Timestamp("2025-02-01"), pd.Timestamp("2025-01-01"), 30, False)
+        check_as_of(pd.Timestamp("2025-02-01"), pd.Timestamp("2025-01-01"), 30, False)
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
