@@ -286,8 +286,13 @@ class Scorer:
             self.check_currency(table_currency(installments))
         if not len(installments):
             return _no_features(self.feature_builder.get_feature_names_out())
-        X = self.feature_builder.transform(installments, as_of, contacts=contacts,
-                                           borrowers=borrowers if self.static_columns else None)
+        with warnings.catch_warnings():
+            # A nightly portfolio is mostly borrowers with nothing due: the run reports them
+            # (status nothing_due), so the builder's small-population hint, meant for a modeller
+            # choosing a population, would fire every night; scoring uses the bundle's population.
+            warnings.filterwarnings("ignore", message="FeatureBuilder kept", category=DataQualityWarning)
+            X = self.feature_builder.transform(installments, as_of, contacts=contacts,
+                                               borrowers=borrowers if self.static_columns else None)
         X.index = X.index.astype(str)
         return X
 
