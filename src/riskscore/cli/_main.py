@@ -123,12 +123,14 @@ def _parser() -> argparse.ArgumentParser:
     sc = sub.add_parser("score", help="the nightly job: score a portfolio, explain, plan contact",
                         description="Score every borrower of the installments input at --as-of in chunks (resumable): "
                                     "scores, plans, audit, rejects and a manifest in --out.")
-    sc.add_argument("--installments", type=Path, required=True, help="installments: parquet, folder or CSV")
+    sc.add_argument("--installments", type=_table_path, required=True,
+                    help="installments: parquet, folder or CSV (with --engine spark also a URL: s3a://, hdfs://)")
     sc.add_argument("--model", type=Path, required=True, help="model bundle folder")
     sc.add_argument("--as-of", type=_date, required=True, help="as-of date of the features (YYYY-MM-DD)")
     sc.add_argument("--out", type=Path, required=True, help="output folder")
-    sc.add_argument("--borrowers", type=Path, help="borrowers table (needed for contact plans)")
-    sc.add_argument("--contacts", type=Path, help="contact log (required by a bundle trained with contact features)")
+    sc.add_argument("--borrowers", type=_table_path, help="borrowers table (needed for contact plans)")
+    sc.add_argument("--contacts", type=_table_path,
+                    help="contact log (required by a bundle trained with contact features)")
     _add_format(sc)
     sc.add_argument("--allow-missing-contacts", action="store_true",
                     help="score a bundle trained with contact features without --contacts (those features missing)")
@@ -200,6 +202,11 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--out", type=Path, default=Path("runs/demo"), help="where to write the outputs")
     d.add_argument("--bundle", type=Path, default=Path("models/sample"), help="model bundle to score with")
     return p
+
+
+def _table_path(text: str) -> Path | str:
+    """A table's path; a URL (``s3a://b/x``, ``file:///x``) stays text, which ``Path`` would turn into ``s3a:/b/x``."""
+    return text if "://" in text else Path(text)
 
 
 def _add_inputs(p: argparse.ArgumentParser) -> None:
