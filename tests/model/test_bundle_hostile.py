@@ -192,7 +192,7 @@ MALFORMED = {
         lambda b: _edit_json(b, "model.json", lambda s: s.pop("grade_edges")),
         r"b1/model\.json': grade_edges must be an array of numbers"),
     "calibration of unequal arrays": (
-        lambda b: _edit_json(b, "model.json", lambda s: s["calibration"]["y"].pop()),
+        lambda b: _edit_json(b, "model.json", lambda s: s.update(calibration={"x": [0.1, 0.2], "y": [0.5]})),
         r"model\.json': calibration must be null or an object of two equally long arrays"),
     "an unknown model parameter (TypeError before)": (
         lambda b: _edit_json(b, "model.json", lambda s: s["params"].update(bogus=1)),
