@@ -11,11 +11,15 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import riskscore
 from riskscore.features import FeatureBuilder
+
+# random worlds at random dates: the modeller's small-population hint is not what these laws are about
+pytestmark = pytest.mark.filterwarnings("ignore:FeatureBuilder kept:riskscore.exceptions.DataQualityWarning")
 
 LOOKAHEAD = 7
 BUILDER = FeatureBuilder(LOOKAHEAD, contacts=False, validate=False).fit()
