@@ -87,6 +87,16 @@ def test_a_value_that_does_not_match_the_format_is_a_date_format_reject(tmp_path
     assert bad["check"].tolist() == ["date_format", "date_format"]
 
 
+def test_a_stray_day_month_value_among_iso_dates_rejects_its_row_not_the_file(tmp_path):
+    f = tmp_path / "i.csv"
+    f.write_text("borrower_id,loan_id,installment_no,due_date,amount_due,paid_date,amount_paid\n"
+                 "b1,l1,1,2024-03-01,100,,0\nb2,l2,1,2024-03-02,100,,0\nb3,l3,1,15/03/2024,100,,0\n")
+    good, bad = riskscore.quarantine(read_table(f, table="installments"), "installments", warn_above=1.0,
+                                     data_date="2024-06-01")
+    assert good["borrower_id"].tolist() == ["b1", "b2"]
+    assert bad["borrower_id"].tolist() == ["b3"] and bad["check"].tolist() == ["date_format"]
+
+
 def test_a_format_with_day_and_month_swapped_is_refused_not_half_misread(extract):
     """%m/%d/%Y given for day-first text: 15/03 and 16/03 fail, but 01/04 and 01/02 would match as
     January 4th and 2nd. The column is refused instead of rejecting some rows and misreading others."""

@@ -352,7 +352,12 @@ def _numbers(value: str) -> tuple[int, int, str, int] | None:
 
 def day_month_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, column: str,
                       where: str) -> str | None:
-    """The one-line refusal of a text date column holding day/month dates, or ``None`` when it holds none.
+    """The one-line refusal of a text date column holding day/month dates, or ``None``.
+
+    The column is refused when at least half of its values (of this batch) are day/month text:
+    the extract is written that way and its format must be given. A few stray ones among ISO
+    dates are no format of the file: they are left to the contract, which rejects their rows
+    (``date_format``) and so their borrowers, while the run goes on.
 
     Examples
     --------
@@ -362,6 +367,7 @@ def day_month_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, column
     installments 'x.csv': due_date holds day/month dates (15/03/2024, 01/02/2024), day first (15/03/2024 has no
     month 15); riskscore never guesses a date's order: give the format with --date-format
     installments.due_date=%d/%m/%Y (date_format={'installments.due_date': '%d/%m/%Y'} in Python)
+    >>> day_month_refusal(pa.array(["2024-03-01", "2024-03-02", "15/03/2024"]), "installments", "due_date", "'x'")
     """
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     if not _is_text(arr.type) or arr.null_count == len(arr):
@@ -371,6 +377,9 @@ def day_month_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, column
     found = [(v, n) for v in candidates.to_pylist() if (n := _numbers(v)) is not None]
     if not found:
         return None
+    rows = pc.sum(pc.is_in(arr, value_set=pa.array([v for v, _ in found], arr.type))).as_py() or 0
+    if 2 * rows < len(arr) - arr.null_count:
+        return None  # stray values: rejected with their rows by the contract
     day_first = [v for v, n in found if n[0] > 12 and n[1] <= 12]
     month_first = [v for v, n in found if n[1] > 12 and n[0] <= 12]
     examples = list(dict.fromkeys(day_first[:1] + month_first[:1] + [v for v, _ in found]))[:3]
