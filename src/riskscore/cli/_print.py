@@ -57,7 +57,7 @@ def print_demo(result: DemoResult) -> None:
               + f"; check_plans finds {run.violations} violation(s)")
         psi = "nan" if math.isnan(run.score_psi) else f"{run.score_psi:.3f}"
         print(f"  PSI of the score against training {psi}; {run.features_flagged} feature(s) "
-              "at PSI >= 0.1 (against the bundle's latest as-of dates: see manifest.json)")
+              "drifted (PSI >= 0.1 and beyond chance, against the bundle's latest as-of dates: see manifest.json)")
         print(f"  report: {run.report} ({run.report.stat().st_size / 1e3:,.0f} kB, {run.report_seconds:.1f} s); "
               "open it in a browser")
     print(f"Outputs: {result.out}/ ({', '.join(result.outputs)}); inputs: {result.data}/*.parquet")
