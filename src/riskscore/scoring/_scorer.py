@@ -265,6 +265,15 @@ class Scorer:
                 f"check that they are {trained} amounts")
         warnings.warn(f"{name}: {said}.", DataQualityWarning, stacklevel=2)
 
+    def _checked(self, installments: pd.DataFrame, contacts: pd.DataFrame | None,
+                 validate: bool) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        """The tables validated, and in the bundle's currency, when ``validate`` (else as given)."""
+        if validate:
+            installments = validate_installments(installments)
+            contacts = validate_contacts(contacts) if contacts is not None else None
+            self.check_currency(table_currency(installments))
+        return installments, contacts
+
     def features(self, installments: pd.DataFrame, as_of: str | pd.Timestamp, *,
                  contacts: pd.DataFrame | None = None, validate: bool = True,
                  borrowers: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -280,10 +289,7 @@ class Scorer:
         """
         self.check_contacts(contacts is not None)
         self.check_borrowers(None if borrowers is None else borrowers.columns)
-        if validate:
-            installments = validate_installments(installments)
-            contacts = validate_contacts(contacts) if contacts is not None else None
-            self.check_currency(table_currency(installments))
+        installments, contacts = self._checked(installments, contacts, validate)
         if not len(installments):
             return _no_features(self.feature_builder.get_feature_names_out())
         with warnings.catch_warnings():
@@ -323,9 +329,7 @@ class Scorer:
         """
         if installments is not None and validate:  # once: for the features and for the debts of each step
             self.check_contacts(contacts is not None)
-            installments = validate_installments(installments)
-            contacts = validate_contacts(contacts) if contacts is not None else None
-            self.check_currency(table_currency(installments))
+            installments, contacts = self._checked(installments, contacts, validate=True)
         X = features if features is not None else self.features(installments, as_of, contacts=contacts,
                                                                 validate=False, borrowers=borrowers)
         if not len(X):  # nobody with something due: empty tables of the same columns and types
@@ -372,8 +376,8 @@ class Scorer:
                               tolerance=float(getattr(self.feature_builder, "tolerance", SETTLE_TOLERANCE)))
         pairs = owed[["borrower_id", "loan_id"]].astype(str).drop_duplicates().sort_values(["borrower_id", "loan_id"])
         joined = pairs.groupby("borrower_id", sort=False)["loan_id"].agg(",".join)
-        clean = ~pairs.groupby("borrower_id", sort=False)["loan_id"].agg(lambda v: v.str.contains(",").any())
-        joined = joined[clean.reindex(joined.index, fill_value=False)]
+        comma = pairs.loc[pairs["loan_id"].str.contains(",", regex=False), "borrower_id"].unique()
+        joined = joined.drop(comma)
         return joined.reindex(ids.astype(str)).astype(object).where(lambda v: v.notna(), None).set_axis(ids)
 
     def languages(self, ids: pd.Index, borrowers: pd.DataFrame | None) -> pd.Series:
