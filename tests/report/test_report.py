@@ -49,7 +49,10 @@ def test_overview_matches_the_run(summary, outputs):
     assert o["borrowers"]["scored"] == len(scored)
     assert o["amount_at_risk"] == pytest.approx(scored["amount_at_risk"].sum(), rel=1e-12)
     assert sum(o["likelihood_hist"]["counts"]) == len(scored) == sum(o["days_hist"]["counts"])
-    assert {g["grade"]: g["borrowers"] for g in o["grades"]} == scored["grade"].value_counts().to_dict()
+    grades = {g["grade"]: g["borrowers"] for g in o["grades"]}
+    assert list(grades) == list("ABCDEFG"), "every grade of the bundle is listed, empty ones too"
+    assert {g: k for g, k in grades.items() if k} == scored["grade"].value_counts().to_dict()
+    assert o["ties"]["distinct"] == scored["likelihood"].nunique()
     first = o["likelihood_hist"]["counts"]
     assert first[-1] == int((scored["likelihood"] >= 0.95).sum())
 
@@ -72,10 +75,16 @@ def test_actions_match_plans_and_audit(summary, outputs):
     assert {r["action"]: r["borrowers"] for r in a["by_action"]} == \
         plans.groupby("action")["borrower_id"].nunique().to_dict()
     assert a["review"] == plans.loc[plans["action"] == "human_review", "borrower_id"].nunique()
-    blocked = audit.loc[audit["outcome"] == "blocked"].groupby("rule_id")["borrower_id"].nunique()
-    got = pd.Series({r["rule_id"]: r["borrowers"] for r in a["blocked_by_rule"]}).groupby(level=0).sum()
-    assert got.sort_index().to_dict() == blocked.sort_index().to_dict()
-    assert a["blocked_by_rule"], "the run has blocked borrowers (flags in the world), the section must show them"
+    hit = audit.loc[audit["outcome"] == "blocked"]
+    review = hit["kind"] == "review_flag"
+    for rows, part in ((a["blocked_by_rule"], hit.loc[~review]), (a["review_by_rule"], hit.loc[review])):
+        got = pd.Series({r["rule_id"]: r["borrowers"] for r in rows}, dtype=int).groupby(level=0).sum()
+        assert got.sort_index().to_dict() == part.groupby("rule_id")["borrower_id"].nunique().sort_index().to_dict()
+    assert a["blocked_by_rule"] and a["review_by_rule"], "the world has flags: both tables must show rules"
+    assert {r["kind"] for r in a["review_by_rule"]} == {"review_flag"}
+    assert "review_flag" not in {r["kind"] for r in a["blocked_by_rule"]}, "review flags are not counted as blocks"
+    assert a["reviewed_borrowers"] == hit.loc[review, "borrower_id"].nunique()
+    assert a["contacted"] == plans.loc[~plans["action"].isin(["none", "human_review"]), "borrower_id"].nunique()
 
 
 def test_backtest_uses_the_outcomes_after_the_as_of_date(summary, run_dir, outputs, report_world, report_as_of):
@@ -144,7 +153,7 @@ def test_a_borrower_id_with_markup_stays_text(html, run_dir):
 def test_the_report_is_self_contained(html):
     assert re.findall(r"""(?:src|href)\s*=\s*["'](?!#)""", html) == []
     assert "<link" not in html and "@import" not in html and "url(" not in html
-    assert html.count('<article class="borrower"') == len(set(re.findall(r'id="(b\d+)"', html)))
+    assert html.count('<details class="borrower"') == len(set(re.findall(r'id="(b\d+)"', html)))
     for section in ("overview", "reasons", "actions", "monitoring", "model", "fairness", "borrowers"):
         assert f'<section id="{section}">' in html
 

@@ -134,6 +134,10 @@ class Frame:
         self.xfmt, self.yfmt, self.xlabel, self.ylabel = xfmt, yfmt, xlabel, ylabel
         ylabels = [str(t) if self.ycat else yfmt(t) for t in self.yticks]
         self.left = left if left is not None else max((text_width(s) for s in ylabels), default=0) + 14
+        xlabels = [str(t) if self.xcat else xfmt(t) for t in self.xticks]
+        if not self.xcat and xlabels:  # room for half the first and last x tick labels
+            right = max(right, text_width(xlabels[-1]) / 2 + 2)
+            self.left = max(self.left, text_width(xlabels[0]) / 2 + 2)
         self.top, self.right, self.bottom = top, right, 2 * FONT_PX + 16
         self.x0, self.x1 = self.left, width - right
         self.y0, self.y1 = height - self.bottom, top  # y0: the bottom of the plot area

@@ -124,8 +124,9 @@ def rule_glossary(rules: pd.DataFrame, sources: Iterable[str] = ()) -> list[dict
     out = []
     for r in rows.itertuples(index=False):
         p = profiles.get(str(r.profile))
-        entry = {"profile": str(r.profile), "rule_id": str(r.rule_id), "anchor": _anchor(str(r.profile), str(r.rule_id)),
-                 "kind": str(r.kind), "basis": str(r.basis), "title": None, "cite": None, "reading": "", "note": None}
+        entry = {"profile": str(r.profile), "rule_id": str(r.rule_id),
+                 "anchor": _anchor(str(r.profile), str(r.rule_id)), "kind": str(r.kind), "basis": str(r.basis),
+                 "title": None, "cite": None, "reading": "", "note": None}
         if isinstance(p, Profile):
             try:
                 rule = p.rule(str(r.rule_id))

@@ -15,12 +15,16 @@ from riskscore.report import _svg
 from riskscore.report._borrower import borrower_pages
 from riskscore.report._data import Run
 from riskscore.report._glossary import code_link, link_codes
+from riskscore.report._history import summarise_history
 from riskscore.report._summary import glossary, summarise_run
 
-__all__ = ["explain_borrower", "render_borrower", "render_report", "write_html", "write_report"]
+__all__ = ["HISTORY_NAME", "REPORT_NAME", "explain_borrower", "render_borrower", "render_history", "render_report",
+           "write_history", "write_html", "write_report"]
 
 #: The report's file name inside a run folder.
 REPORT_NAME = "report.html"
+#: The runs-over-time page's file name inside a folder of runs.
+HISTORY_NAME = "history.html"
 
 
 def _pct(v: object, digits: int = 1) -> str:
@@ -116,6 +120,41 @@ def write_report(run: str | Path, out: str | Path | None = None, *, protected: s
     summary = summarise_run(source, pages=pages, borrowers=borrowers, protected=protected, model=model,
                             backtest_borrowers=backtest_borrowers, seed=seed)
     return write_html(render_report(summary), target)
+
+
+def render_history(history: Mapping[str, Any]) -> str:
+    """The runs-over-time page of :func:`summarise_history` as one self-contained HTML document."""
+    return _environment().get_template("history.html.j2").render(h=history)
+
+
+def write_history(folder: str | Path, out: str | Path | None = None) -> Path:
+    """Summarise a folder of runs over time and write one HTML page (default ``folder/history.html``).
+
+    Small multiples per run, by as-of date: the score's PSI against the bundle's training
+    reference (with the watch and act thresholds), features drifted, borrowers scored, mean
+    likelihood, plan steps and the plan mix; then a table of the runs linking to their reports.
+    ``riskscore report --history DIR`` on the command line.
+
+    Parameters
+    ----------
+    folder : path
+        A folder of run folders (see :func:`summarise_history`).
+    out : path, optional
+        Where to write (default ``folder/history.html``).
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Examples
+    --------
+    >>> from riskscore.report import write_history
+    >>> write_history("runs/nightly")  # doctest: +SKIP
+    PosixPath('runs/nightly/history.html')
+    """
+    target = Path(out) if out is not None else Path(folder) / HISTORY_NAME
+    return write_html(render_history(summarise_history(folder)), target)
 
 
 def explain_borrower(run: str | Path, borrower_id: str, *, model: str | Path | None = None) -> str:

@@ -47,7 +47,8 @@ def _overview(run: Run, scores: pd.DataFrame, scored: pd.DataFrame, scorer: Scor
     m = run.manifest
     edges = getattr(scorer.model, "grade_edges_", None)
     # the bundle's grades: A (best) and one more per cut-off
-    names = [chr(ord("A") + i) for i in range(len(edges) + 1)] if edges is not None else sorted(scored["grade"].unique())
+    names = ([chr(ord("A") + i) for i in range(len(edges) + 1)] if edges is not None
+             else sorted(scored["grade"].unique()))
     likelihood = scored["likelihood"].to_numpy(float)
     return {
         "borrowers": m.borrowers, "rows": m.rows,
@@ -110,7 +111,8 @@ def _actions(run: Run, plans: pd.DataFrame, audit_blocked: pd.DataFrame) -> dict
     segments = plans.drop_duplicates("borrower_id")["segment"].value_counts()
     blocked = audit_blocked.groupby(["rule_id", "kind", "profile"]).agg(borrowers=("borrower_id", "nunique"))
     blocked = blocked.sort_values("borrowers", ascending=False, kind="stable")
-    rows = [{"rule_id": r, "kind": k, "profile": p, "borrowers": int(v.borrowers)} for (r, k, p), v in blocked.iterrows()]
+    rows = [{"rule_id": r, "kind": k, "profile": p, "borrowers": int(v.borrowers)}
+            for (r, k, p), v in blocked.iterrows()]
     return {
         "planned_borrowers": int(plans["borrower_id"].nunique()), "steps": len(plans),
         "note": run.manifest.plans.get("note"),

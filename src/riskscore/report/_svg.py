@@ -233,9 +233,11 @@ def calibration(points: Sequence[dict], *, label: str, width: int = 320, height:
 
 
 def series(xlabels: Sequence[str], values: Sequence[float | None], *, label: str, ylabel: str, fmt: str = "{:g}",
-           thresholds: Mapping[str, float] | None = None, width: int = 360, height: int = 190) -> Markup:
+           thresholds: Mapping[str, float] | None = None, integer: bool = False, width: int = 360,
+           height: int = 190) -> Markup:
     """One quantity per run (a small multiple): columns over the runs' labels, with optional
-    threshold lines named in the right margin. ``None`` values are left empty.
+    threshold lines named in the right margin and each value printed above its column when
+    there is room. ``None`` values are left empty; ``integer`` keeps whole-number ticks (counts).
 
     Examples
     --------
@@ -247,9 +249,12 @@ def series(xlabels: Sequence[str], values: Sequence[float | None], *, label: str
     vals = [None if v is None else float(v) for v in values]
     limits = dict(thresholds or {})
     top = max([v for v in vals if v is not None] + list(limits.values()) + [0.0]) or 1.0
+    ticks = nice_ticks(0, max(top, 4.0) if integer else top, 4)
+    if integer:
+        ticks = [t for t in ticks if float(t).is_integer()]
     names = [f"{k} {fmt.format(v)}" for k, v in limits.items()]
     right = max((text_width(n) for n in names), default=0) + 12
-    frame = Frame(width, height, x=xs, y=(0.0, top), yticks=nice_ticks(0, top, 4), xlabel="as-of date of the run",
+    frame = Frame(width, height, x=xs, y=(0.0, top), yticks=ticks, xlabel="as-of date of the run",
                   ylabel=ylabel, yfmt=fmt.format, right=right)
     body = frame.draw()
     for name, v in zip(names, limits.values(), strict=True):
@@ -264,6 +269,9 @@ def series(xlabels: Sequence[str], values: Sequence[float | None], *, label: str
         y = frame.sy(v)
         body.append(f'<rect x="{a + w * 0.2:.1f}" y="{y:.1f}" width="{w * 0.6:.1f}" height="{frame.y0 - y:.1f}" '
                     f'fill="{MAIN}"><title>{esc(xs[i])}: {escape(fmt.format(v))}</title></rect>')
+        shown = fmt.format(v)
+        if text_width(shown) + 4 <= w:  # the value above its column, when it fits the column's band
+            body.append(text(a + w / 2, y - 3, shown, "middle", INK, "value"))
     return svg(width, height, body, label)
 
 
