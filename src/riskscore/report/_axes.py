@@ -8,8 +8,9 @@ and an axis title. Axis groups carry ``class="axis x"`` / ``class="axis y"``, ti
 Text positions follow a simple rule so that no two labels overlap: x tick labels sit in one row
 below the plot area and are thinned until their estimated widths fit; y tick labels sit left of
 the plot in a column wide enough for the longest; titles are below the x labels and above the
-y labels. Widths are estimated at 0.6 em per character (11 px font), which over-estimates the
-system-ui digits and lowercase letters.
+y labels. Widths are estimated at 0.6 em per character (1 em for %, M, W and wide CJK characters; 11 px
+font), which over-estimates the system-ui digits and lowercase letters; the browser test
+measures the real boxes.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ def esc(text: object) -> Markup:
 
 def text_width(text: str, px: float = FONT_PX) -> float:
     """Estimated width of ``text`` in pixels (0.6 em per character; 1 em for wide CJK characters)."""
-    return sum(px if ord(c) >= 0x2E80 else 0.6 * px for c in str(text) if c not in (_FSI, _PDI))
+    wide = "%MW@—"  # glyphs wider than 0.6 em
+    return sum(px if ord(c) >= 0x2E80 or c in wide else 0.6 * px for c in str(text) if c not in (_FSI, _PDI))
 
 
 def text(x: float, y: float, content: object, anchor: str = "start", fill: str = INK, cls: str = "") -> str:
@@ -123,7 +125,7 @@ class Frame:
     def __init__(self, width: float, height: float, *, x: Sequence, y: Sequence, xlabel: str, ylabel: str,
                  xfmt: Callable[[float], str] = "{:g}".format, yfmt: Callable[[float], str] = "{:g}".format,
                  xticks: Sequence[float] | None = None, yticks: Sequence[float] | None = None,
-                 left: float | None = None, right: float = 12, top: float = 20, tight: bool = False):
+                 left: float | None = None, right: float = 12, top: float = 26, tight: bool = False):
         self.width, self.height = width, height
         self.xcat = bool(len(x)) and isinstance(x[0], str)
         self.ycat = bool(len(y)) and isinstance(y[0], str)
@@ -136,9 +138,9 @@ class Frame:
         self.left = left if left is not None else max((text_width(s) for s in ylabels), default=0) + 14
         xlabels = [str(t) if self.xcat else xfmt(t) for t in self.xticks]
         if not self.xcat and xlabels:  # room for half the first and last x tick labels
-            right = max(right, text_width(xlabels[-1]) / 2 + 2)
-            self.left = max(self.left, text_width(xlabels[0]) / 2 + 2)
-        self.top, self.right, self.bottom = top, right, 2 * FONT_PX + 16
+            right = max(right, text_width(xlabels[-1]) / 2 + 6)
+            self.left = max(self.left, text_width(xlabels[0]) / 2 + 6)
+        self.top, self.right, self.bottom = top, right, 2 * FONT_PX + 22
         self.x0, self.x1 = self.left, width - right
         self.y0, self.y1 = height - self.bottom, top  # y0: the bottom of the plot area
         xlo, xhi = (0, len(self.xticks)) if self.xcat else (min(x[0], self.xticks[0]), max(x[1], self.xticks[-1]))
@@ -167,10 +169,10 @@ class Frame:
                           f'stroke="{GRID}"/>')
             xs.append(f'<line x1="{pos[i]:.1f}" y1="{self.y0:.1f}" x2="{pos[i]:.1f}" y2="{self.y0 + 4:.1f}" '
                       f'stroke="{MUTED}"/>')
-            xs.append(text(pos[i], self.y0 + FONT_PX + 5, s, "middle", MUTED, "tick"))
+            xs.append(text(pos[i], self.y0 + FONT_PX + 8, s, "middle", MUTED, "tick"))
         xs.append(f'<line x1="{self.x0:.1f}" y1="{self.y0:.1f}" x2="{self.x1:.1f}" y2="{self.y0:.1f}" '
                   f'stroke="{MUTED}"/>')
-        xs.append(text((self.x0 + self.x1) / 2, self.height - 3, self.xlabel, "middle", MUTED, "axis-title"))
+        xs.append(text((self.x0 + self.x1) / 2, self.height - 4, self.xlabel, "middle", MUTED, "axis-title"))
         xs.append("</g>")
         ys = ['<g class="axis y">']
         for i, t in enumerate(self.yticks):
@@ -186,7 +188,7 @@ class Frame:
             ys.append(text(self.x0 - 6, y + FONT_PX * 0.35, s, "end", INK if self.ycat else MUTED, "tick"))
         ys.append(f'<line x1="{self.x0:.1f}" y1="{self.y1:.1f}" x2="{self.x0:.1f}" y2="{self.y0:.1f}" '
                   f'stroke="{MUTED}"/>')
-        ys.append(text(2, self.y1 - 8, self.ylabel, "start", MUTED, "axis-title"))
+        ys.append(text(2, self.y1 - 13, self.ylabel, "start", MUTED, "axis-title"))
         ys.append("</g>")
         return xs + ys
 

@@ -79,7 +79,7 @@ def bars(labels: Sequence[object], values: Sequence[float], *, label: str, fmt: 
     texts = [fmt.format(v) for v in vals]
     top = max(vals) or 1.0
     pct = "%" in fmt
-    frame = Frame(width, len(names) * 20 + 20 + 2 * FONT_PX + 16, x=(0.0, top), y=names, xlabel=xlabel, ylabel="",
+    frame = Frame(width, len(names) * 20 + 8 + 2 * FONT_PX + 22, x=(0.0, top), y=names, xlabel=xlabel, ylabel="",
                   xfmt=_pct() if pct else _count, right=max(text_width(t) for t in texts) + 10, top=8)
     body = frame.draw()
     for i, (name, v, t) in enumerate(zip(names, vals, texts, strict=False)):
@@ -173,7 +173,7 @@ def waterfall(base: float, items: Sequence[tuple[str, float]], *, label: str, wi
     values = [f"{base:+.2f}", *(f"{v:+.2f}".replace("-", "−") for _, v in items),
               f"{totals[-1]:+.2f}".replace("-", "−")]
     right = max(text_width(v) for v in values) + 14
-    frame = Frame(width, len(names) * 22 + 20 + 2 * FONT_PX + 16, x=(lo, hi), y=names, top=14, right=right,
+    frame = Frame(width, len(names) * 22 + 14 + 2 * FONT_PX + 22, x=(lo, hi), y=names, top=14, right=right,
                   xlabel="log-odds of repaying (← lowers the likelihood · raises it →)", ylabel="")
     body = frame.draw()
     xb = frame.sx(base)
