@@ -3,8 +3,8 @@
 Each chart has an x and a y axis with tick labels and titles (:class:`~riskscore.report._axes.Frame`),
 data-fitted ranges, and labels laid out so that they cannot overlap (values in their own
 column, legends outside the plot area). Hand-written rather than matplotlib's SVG backend: the
-demo report's 60-odd charts stay a few kB each, where matplotlib writes every glyph as a path
-(measured: README, "The report").
+demo report's 60-odd charts stay a few kB each (the likelihood histogram: 4.9 kB, against 21 kB
+from matplotlib's SVG backend with glyphs as paths and 13 kB with ``svg.fonttype="none"``).
 
 Every text that reaches a chart (labels, titles, borrower ids) is isolated for the
 bidirectional algorithm (:func:`isolate`) and goes through :func:`markupsafe.escape`; the
