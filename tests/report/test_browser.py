@@ -16,6 +16,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from riskscore.cli import main
@@ -112,6 +113,21 @@ def test_the_demo_report_in_chromium(demo_report):
     assert facts["height"] <= MAX_HEIGHT, f"the page is {facts['height']} px tall at 1280 px"
     print(f"demo report: {demo_report.stat().st_size:,} bytes, {facts['height']:,} px tall at 1280 px")
     assert shot.stat().st_size > 50_000
+
+
+def test_a_borrower_page_in_chromium(demo_report, tmp_path):
+    """``riskscore explain``'s page: its charts measured the same way, its codes linked to its own glossary."""
+    run = demo_report.parent
+    plans = pd.read_parquet(run / "plans.parquet", columns=["borrower_id", "action"])
+    borrower = sorted(plans.loc[plans["action"] == "human_review", "borrower_id"])[0]
+    page = tmp_path / "page.html"
+    assert main(["explain", "--run", str(run), "--borrower", borrower, "--out", str(page)]) == 0
+    seen = open_page(page, screenshot=ROOT / "runs" / "browser" / "borrower.png", evaluate=FACTS)
+    facts = json.loads(seen["value"])
+    assert seen["errors"] == [] and facts["width"] <= 1280
+    assert facts["sections"] == ["glossary"] and len(facts["charts"]) == 2
+    _check_charts(facts["charts"])
+    assert facts["links"] and all(link["ok"] for link in facts["links"]) and facts["unlinked"] == []
 
 
 def test_the_history_page_in_chromium(demo_report, tmp_path):

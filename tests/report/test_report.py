@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import re
 
@@ -217,3 +218,40 @@ def test_a_run_without_plans(report_world, report_as_of, tmp_path):
     html = render_report(s)
     assert "human review" not in [p["why"] for p in s["borrowers"]]
     assert s["actions"]["note"] in html.replace("&#39;", "'")
+
+
+def test_every_code_links_to_a_glossary_entry(html, summary, outputs):
+    ids = set(re.findall(r'id="([^"]+)"', html))
+    targets = re.findall(r'<a class="code" href="#([^"]+)">', html)
+    assert targets and set(targets) <= ids
+    glossary = html[html.index('<section id="glossary">'):]
+    assert all(f'id="{t}"' in glossary for t in set(targets)), "links point into the glossary"
+    audit = outputs["audit"]
+    entries = {(r["profile"], r["rule_id"]) for r in summary["glossary"]["rules"]}
+    assert entries == set(audit[["profile", "rule_id"]].drop_duplicates().itertuples(index=False, name=None))
+    assert all(r["title"] for r in summary["glossary"]["rules"]), "the shipped profiles give every rule a title"
+    codes = set(outputs["scored"][[f"reason_{i}_code" for i in range(1, 5)]].stack().dropna())
+    assert codes <= {r["code"] for r in summary["glossary"]["reasons"]}
+
+
+def test_empty_grades_ties_and_the_currency_are_said(summary):
+    s = copy.deepcopy(summary)
+    o = s["overview"]
+    o["currency"] = "EUR"
+    o["grades"][1].update(borrowers=0, share=0.0, amount=0.0, likelihood=None)
+    o["ties"]["note"] = "795 borrowers have 12 distinct likelihoods; 10.9% (120) are shared"
+    html = render_report(s)
+    first_screen = html[html.index('class="glance"'):html.index('class="cards"')]
+    assert f"{o['amount_at_risk']:,.0f} EUR outstanding" in first_screen
+    assert "empty: no scored borrower" in html and f"Empty here: {o['grades'][1]['grade']}" in html
+    assert "10.9% (120) are shared" in html
+
+
+def test_each_borrower_line_says_its_segment_and_why(summary, html):
+    planned = [b for b in summary["borrowers"] if b["plan"]]
+    assert planned
+    for b in planned:
+        seg = b["segment"]
+        assert seg["segment"] == b["plan"][0]["segment"] and seg["why"]
+        assert b["plan"][0]["rationale"].startswith(seg["why"]), "the policy's own words, up to its reasons"
+        assert "; reasons:" not in seg["why"]
