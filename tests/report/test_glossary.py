@@ -113,5 +113,7 @@ def test_history_errors_and_cli(history, tmp_path_factory, capsys):
     assert main(["report", "--history", str(empty)]) == 1
     assert "holds no run folder" in capsys.readouterr().err
     assert main(["report", "--history", str(history), "--run", str(history / "a")]) == 2
+    assert main(["report"]) == 2
+    assert "give either --run RUN" in capsys.readouterr().err
     assert main(["report", "--history", str(history), "--out", str(history / "h.html")]) == 0
     assert (history / "h.html").stat().st_size > 5_000

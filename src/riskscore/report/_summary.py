@@ -220,6 +220,13 @@ def summarise_run(run: Run | str | Path, *, pages: Mapping[str, int] | None = No
     Returns
     -------
     dict
+        ``run``, ``overview`` (counts, amounts, histograms, every grade of the bundle with its
+        points range, ``ties``: distinct likelihoods and the values many share), ``bands``
+        (score bands, :mod:`riskscore.report._risk`), ``reasons``, ``actions`` (review flags
+        counted apart from blocking rules: ``review_by_rule`` and ``blocked_by_rule``),
+        ``monitoring``, ``model``, ``backtest`` (with KS and Gini), ``borrowers`` (pages, each
+        with its ``segment`` and why), ``glossary`` (every reason code and audited rule, from
+        their sources, with the anchors the templates link to), ``fairness`` and ``timings_s``.
 
     Examples
     --------
