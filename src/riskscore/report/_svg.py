@@ -200,27 +200,16 @@ def waterfall(base: float, items: Sequence[tuple[str, float]], *, label: str, wi
     return svg(width, frame.height, body, label)
 
 
-def calibration(points: Sequence[dict], *, label: str, width: int = 320, height: int = 300) -> Markup:
-    """Reliability diagram: observed rate against mean prediction per bin (``calibration_table`` rows).
-
-    Both axes span the data (the bins' predictions and observed rates, padded) with the same
-    ticks, so the dashed diagonal is where a calibrated model's points fall.
-
-    Examples
-    --------
-    >>> from riskscore.report._svg import calibration
-    >>> calibration([{"mean_predicted": 0.5, "observed": 0.4, "rows": 10}], label="c").count("<circle")
-    1
-    """
+def _reliability(points: Sequence[dict], label: str, side: int, xlabel: str) -> Markup:
     vals = [float(b[k]) for b in points for k in ("mean_predicted", "observed")] or [0.0, 1.0]
     lo, hi = min(vals), max(vals)
-    pad = max((hi - lo) * 0.08, 0.02)
+    pad = max((hi - lo) * 0.08, 0.005)
     lo, hi = max(lo - pad, 0.0), min(hi + pad, 1.0)
     ticks = [t for t in nice_ticks(lo, hi, 4) if -1e-9 <= t <= 1 + 1e-9]
     lo, hi = min(lo, ticks[0]), max(hi, ticks[-1])
-    side = min(width - 70, height - 70)
+    digits = 0 if ticks[1] - ticks[0] >= 0.01 - 1e-12 else 1
     frame = Frame(side + 70, side + 70, x=(lo, hi), y=(lo, hi), xticks=ticks, yticks=ticks, tight=True,
-                  xlabel="mean predicted likelihood", ylabel="observed rate", xfmt=_pct(), yfmt=_pct(), left=50,
+                  xlabel=xlabel, ylabel="observed rate", xfmt=_pct(digits), yfmt=_pct(digits), left=50 + 6 * digits,
                   right=20)
     body = frame.draw()
     body.append(f'<line x1="{frame.sx(lo):.1f}" y1="{frame.sy(lo):.1f}" x2="{frame.sx(hi):.1f}" '
@@ -230,6 +219,35 @@ def calibration(points: Sequence[dict], *, label: str, width: int = 320, height:
         body.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4" fill="{MAIN}"><title>{int(b["rows"]):,} rows: '
                     f'predicted {b["mean_predicted"]:.3f}, observed {b["observed"]:.3f}</title></circle>')
     return svg(frame.width, frame.height, body, label)
+
+
+def calibration(points: Sequence[dict], *, label: str, width: int = 320, height: int = 300) -> Markup:
+    """Reliability diagram: observed rate against mean prediction per bin (``calibration_table`` rows).
+
+    Both axes span the data (the bins' predictions and observed rates, padded) with the same
+    ticks, so the dashed diagonal is where a calibrated model's points fall. When at least half
+    of the bins crowd into the top tenth of that range (a portfolio where most borrowers repay),
+    a second panel zooms on them, so they do not sit in one corner.
+
+    Examples
+    --------
+    >>> from riskscore.report._svg import calibration
+    >>> calibration([{"mean_predicted": 0.5, "observed": 0.4, "rows": 10}], label="c").count("<circle")
+    1
+    >>> crowded = [{"mean_predicted": p, "observed": p, "rows": 10} for p in (0.3, 0.97, 0.98, 0.99)]
+    >>> calibration(crowded, label="c").count("<svg")  # the whole range, and a zoom on the three
+    2
+    """
+    side = min(width - 70, height - 70)
+    preds = sorted(float(b["mean_predicted"]) for b in points)
+    top = [b for b in points if preds and float(b["mean_predicted"]) >= preds[-1] - (preds[-1] - preds[0]) * 0.1]
+    if len(preds) < 4 or len(top) * 2 < len(points) or len(top) == len(points):
+        return _reliability(points, label, side, "mean predicted likelihood")
+    side -= 50  # two panels side by side in the same room
+    whole = _reliability(points, label, side, "mean predicted likelihood")
+    zoom = _reliability(top, f"{label}, zoom on the {len(top)} highest bins", side,
+                        f"zoom: the {len(top)} highest bins")
+    return Markup('<span class="pair">') + whole + zoom + Markup("</span>")
 
 
 def series(xlabels: Sequence[str], values: Sequence[float | None], *, label: str, ylabel: str, fmt: str = "{:g}",
