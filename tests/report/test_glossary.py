@@ -53,6 +53,8 @@ def test_empty_grades_are_listed_with_their_range():
     assert [(r["grade"], r["borrowers"], r["points_low"], r["points_high"]) for r in rows] == \
         [("A", 2, 620.0, None), ("B", 0, 600.0, 620.0), ("C", 1, None, 600.0)]
     assert rows[1]["likelihood"] is None and rows[0]["amount"] == 3.0
+    tied = grade_table(scored, ["A", "B", "C"], [615.0, 615.0])  # isotonic ties: equal cut-offs
+    assert [r["zero_width"] for r in tied] == [False, True, False]
 
 
 def test_bands_count_everyone_and_take_rates_from_metrics():

@@ -35,7 +35,9 @@ TIE_SHARE = 0.02
 
 def grade_table(scored: pd.DataFrame, grades: Sequence[str], edges: Sequence[float] | None) -> list[dict[str, Any]]:
     """Per grade (all of ``grades``, in order): borrowers, share, amount, mean likelihood and the
-    points range (``points_low`` inclusive, ``points_high`` exclusive; ``None`` when open).
+    points range (``points_low`` inclusive, ``points_high`` exclusive; ``None`` when open) and
+    ``zero_width``: the range is empty by construction (its two cut-offs within 0.05 points of
+    each other: quantiles of tied training points, as isotonic calibration makes them).
 
     Examples
     --------
@@ -52,14 +54,15 @@ def grade_table(scored: pd.DataFrame, grades: Sequence[str], edges: Sequence[flo
     out = []
     for i, g in enumerate(grades):
         k = int(agg.at[g, "borrowers"]) if g in agg.index else 0
+        low = None if cuts is None or i == len(grades) - 1 else cuts[i]
+        high = None if cuts is None or i == 0 else cuts[i - 1]
         out.append({"grade": g, "borrowers": k, "share": k / n, "amount": float(agg.at[g, "amount"]) if k else 0.0,
-                    "likelihood": float(agg.at[g, "likelihood"]) if k else None,
-                    "points_low": None if cuts is None or i == len(grades) - 1 else cuts[i],
-                    "points_high": None if cuts is None or i == 0 else cuts[i - 1]})
+                    "likelihood": float(agg.at[g, "likelihood"]) if k else None, "points_low": low,
+                    "points_high": high, "zero_width": low is not None and high is not None and high - low < 0.05})
     extra = sorted(set(map(str, agg.index)) - set(grades))  # a grade the bundle does not define: still shown
     out += [{"grade": g, "borrowers": int(agg.at[g, "borrowers"]), "share": int(agg.at[g, "borrowers"]) / n,
              "amount": float(agg.at[g, "amount"]), "likelihood": float(agg.at[g, "likelihood"]),
-             "points_low": None, "points_high": None} for g in extra]
+             "points_low": None, "points_high": None, "zero_width": False} for g in extra]
     return out
 
 
