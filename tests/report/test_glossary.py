@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from riskscore.batch import score_portfolio
 from riskscore.cli import main
 from riskscore.exceptions import ContractError
 from riskscore.explain import FAMILIES, SENTENCES, feature_kind
@@ -17,6 +18,7 @@ from riskscore.policy import load_profile
 from riskscore.report import summarise_history, write_history
 from riskscore.report._glossary import link_codes, reason_glossary, rule_glossary
 from riskscore.report._risk import grade_table, likelihood_ties, score_band_table
+from tests.batch.conftest import BUNDLE
 
 
 def test_reason_entries_come_from_the_catalogue():
@@ -75,6 +77,31 @@ def test_ties_are_named_with_their_counts():
                                                                                                    (0.681, 30)]
     assert "10.9% (40)" in t["note"] and "isotonic" in t["note"]
     assert likelihood_ties(np.linspace(0, 1, 100), isotonic=True)["note"] is None
+
+
+@pytest.fixture(scope="module")
+def earlier_run(run_dir, report_as_of, tmp_path_factory):
+    """The shared run's inputs scored again four weeks earlier: a real second as-of date."""
+    as_of = report_as_of - pd.Timedelta(days=28)
+    out = tmp_path_factory.mktemp("earlier") / "run"
+    inputs = {n: run_dir.parent / f"{n}.parquet" for n in ("installments", "borrowers", "contacts")}
+    score_portfolio(inputs["installments"], BUNDLE, as_of, out, borrowers=inputs["borrowers"],
+                    contacts=inputs["contacts"], now=as_of.tz_localize("UTC") + pd.Timedelta(hours=13),
+                    profile="*=strict_v1", n_jobs=1, progress="off")
+    return out
+
+
+@pytest.mark.slow  # a second scoring run of the shared world (about 5 s)
+def test_history_of_two_real_runs(run_dir, earlier_run, tmp_path):
+    for name, run in (("later", run_dir), ("earlier", earlier_run)):
+        shutil.copytree(run, tmp_path / name)
+    h = summarise_history(tmp_path)
+    assert [r["folder"] for r in h["runs"]] == ["earlier", "later"], "by as-of date, not by name"
+    for r, run in zip(h["runs"], (earlier_run, run_dir), strict=True):
+        m = json.loads((run / "manifest.json").read_text())
+        assert (r["as_of"], r["scored"], r["steps"], r["actions"]) == (m["as_of"], m["borrowers"]["scored"],
+                                                                      m["plans"]["steps"], m["plans"]["actions"])
+        assert r["score_psi"] == m["psi"]["score"][0]["psi"] and r["drifted"] == len(m["psi"]["flagged"])
 
 
 @pytest.fixture
