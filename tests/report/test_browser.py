@@ -36,6 +36,8 @@ MAX_HEIGHT = 15_000
 #: overlaps, codes), then closes them again so the screenshot shows the page as it opens.
 FACTS = r"""(() => {
   const height = document.documentElement.scrollHeight, width = document.documentElement.scrollWidth;
+  const glance = document.querySelector(".glance");
+  const glanceBottom = glance ? glance.getBoundingClientRect().bottom + window.scrollY : null;
   const closed = [...document.querySelectorAll("details:not([open])")];
   closed.forEach(d => d.open = true);
   const charts = [...document.querySelectorAll("main svg")].map(svg => {
@@ -73,7 +75,7 @@ FACTS = r"""(() => {
     pages: document.querySelectorAll("details.borrower").length,
     firstPage: (document.querySelector("details.borrower h3") || {}).textContent || "",
     curve: !!document.querySelector("details.borrower svg path"),
-    height, width, charts, links, unlinked,
+    height, width, charts, links, unlinked, glanceBottom,
     glossaryIds: glossary ? glossary.querySelectorAll("[id]").length : 0,
   });
 })()"""
@@ -111,6 +113,7 @@ def test_the_demo_report_in_chromium(demo_report):
     assert facts["unlinked"] == [], f"codes without a glossary link: {sorted(set(facts['unlinked']))[:10]}"
     assert facts["width"] <= 1280, "nothing overflows the window sideways"
     assert facts["height"] <= MAX_HEIGHT, f"the page is {facts['height']} px tall at 1280 px"
+    assert facts["glanceBottom"] <= 900, "how / what changed / what to do fit the first screen (1280 x 900)"
     print(f"demo report: {demo_report.stat().st_size:,} bytes, {facts['height']:,} px tall at 1280 px")
     assert shot.stat().st_size > 50_000
 
