@@ -55,7 +55,7 @@ if _typing.TYPE_CHECKING:  # what the lazy table below resolves to, for type che
     from riskscore.labels import BorrowerTimeSplit, make_labels, rolling_as_of_dates, time_split
     from riskscore.model import HazardGBM, RepaymentModel, bundle_digest, load_bundle, save_bundle, train
     from riskscore.policy import ContactPolicy, check_plans, list_profiles, load_profile, plan_portfolio
-    from riskscore.report import explain_borrower, write_report
+    from riskscore.report import explain_borrower, write_history, write_report
     from riskscore.schemas import quarantine, validate_borrowers, validate_contacts, validate_installments
     from riskscore.scoring import Scored, Scorer
     from riskscore.snapshots import make_snapshots, split_xy
@@ -82,7 +82,7 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(("Scored", "Scorer"), "riskscore.scoring"),
     "RunManifest": "riskscore.contract",
     "score_portfolio": "riskscore.batch",
-    **dict.fromkeys(("explain_borrower", "write_report"), "riskscore.report"),
+    **dict.fromkeys(("explain_borrower", "write_history", "write_report"), "riskscore.report"),
     "evaluate_policy": "riskscore.evaluation",
     **dict.fromkeys(("DemoResult", "data_end", "run_demo"), "riskscore.demo"),
 }
@@ -142,6 +142,7 @@ __all__ = [  # the exceptions and the names of _LAZY (tests/test_api.py checks t
     "validate_borrowers",
     "validate_contacts",
     "validate_installments",
+    "write_history",
     "write_report",
     "write_world",
 ]

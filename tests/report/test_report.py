@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import re
 
@@ -49,7 +50,10 @@ def test_overview_matches_the_run(summary, outputs):
     assert o["borrowers"]["scored"] == len(scored)
     assert o["amount_at_risk"] == pytest.approx(scored["amount_at_risk"].sum(), rel=1e-12)
     assert sum(o["likelihood_hist"]["counts"]) == len(scored) == sum(o["days_hist"]["counts"])
-    assert {g["grade"]: g["borrowers"] for g in o["grades"]} == scored["grade"].value_counts().to_dict()
+    grades = {g["grade"]: g["borrowers"] for g in o["grades"]}
+    assert list(grades) == list("ABCDEFG"), "every grade of the bundle is listed, empty ones too"
+    assert {g: k for g, k in grades.items() if k} == scored["grade"].value_counts().to_dict()
+    assert o["ties"]["distinct"] == scored["likelihood"].nunique()
     first = o["likelihood_hist"]["counts"]
     assert first[-1] == int((scored["likelihood"] >= 0.95).sum())
 
@@ -72,10 +76,16 @@ def test_actions_match_plans_and_audit(summary, outputs):
     assert {r["action"]: r["borrowers"] for r in a["by_action"]} == \
         plans.groupby("action")["borrower_id"].nunique().to_dict()
     assert a["review"] == plans.loc[plans["action"] == "human_review", "borrower_id"].nunique()
-    blocked = audit.loc[audit["outcome"] == "blocked"].groupby("rule_id")["borrower_id"].nunique()
-    got = pd.Series({r["rule_id"]: r["borrowers"] for r in a["blocked_by_rule"]}).groupby(level=0).sum()
-    assert got.sort_index().to_dict() == blocked.sort_index().to_dict()
-    assert a["blocked_by_rule"], "the run has blocked borrowers (flags in the world), the section must show them"
+    hit = audit.loc[audit["outcome"] == "blocked"]
+    review = hit["kind"] == "review_flag"
+    for rows, part in ((a["blocked_by_rule"], hit.loc[~review]), (a["review_by_rule"], hit.loc[review])):
+        got = pd.Series({r["rule_id"]: r["borrowers"] for r in rows}, dtype=int).groupby(level=0).sum()
+        assert got.sort_index().to_dict() == part.groupby("rule_id")["borrower_id"].nunique().sort_index().to_dict()
+    assert a["blocked_by_rule"] and a["review_by_rule"], "the world has flags: both tables must show rules"
+    assert {r["kind"] for r in a["review_by_rule"]} == {"review_flag"}
+    assert "review_flag" not in {r["kind"] for r in a["blocked_by_rule"]}, "review flags are not counted as blocks"
+    assert a["reviewed_borrowers"] == hit.loc[review, "borrower_id"].nunique()
+    assert a["contacted"] == plans.loc[~plans["action"].isin(["none", "human_review"]), "borrower_id"].nunique()
 
 
 def test_backtest_uses_the_outcomes_after_the_as_of_date(summary, run_dir, outputs, report_world, report_as_of):
@@ -144,7 +154,7 @@ def test_a_borrower_id_with_markup_stays_text(html, run_dir):
 def test_the_report_is_self_contained(html):
     assert re.findall(r"""(?:src|href)\s*=\s*["'](?!#)""", html) == []
     assert "<link" not in html and "@import" not in html and "url(" not in html
-    assert html.count('<article class="borrower"') == len(set(re.findall(r'id="(b\d+)"', html)))
+    assert html.count('<details class="borrower"') == len(set(re.findall(r'id="(b\d+)"', html)))
     for section in ("overview", "reasons", "actions", "monitoring", "model", "fairness", "borrowers"):
         assert f'<section id="{section}">' in html
 
@@ -208,3 +218,40 @@ def test_a_run_without_plans(report_world, report_as_of, tmp_path):
     html = render_report(s)
     assert "human review" not in [p["why"] for p in s["borrowers"]]
     assert s["actions"]["note"] in html.replace("&#39;", "'")
+
+
+def test_every_code_links_to_a_glossary_entry(html, summary, outputs):
+    ids = set(re.findall(r'id="([^"]+)"', html))
+    targets = re.findall(r'<a class="code" href="#([^"]+)">', html)
+    assert targets and set(targets) <= ids
+    glossary = html[html.index('<section id="glossary">'):]
+    assert all(f'id="{t}"' in glossary for t in set(targets)), "links point into the glossary"
+    audit = outputs["audit"]
+    entries = {(r["profile"], r["rule_id"]) for r in summary["glossary"]["rules"]}
+    assert entries == set(audit[["profile", "rule_id"]].drop_duplicates().itertuples(index=False, name=None))
+    assert all(r["title"] for r in summary["glossary"]["rules"]), "the shipped profiles give every rule a title"
+    codes = set(outputs["scored"][[f"reason_{i}_code" for i in range(1, 5)]].stack().dropna())
+    assert codes <= {r["code"] for r in summary["glossary"]["reasons"]}
+
+
+def test_empty_grades_ties_and_the_currency_are_said(summary):
+    s = copy.deepcopy(summary)
+    o = s["overview"]
+    o["currency"] = "EUR"
+    o["grades"][1].update(borrowers=0, share=0.0, amount=0.0, likelihood=None)
+    o["ties"]["note"] = "795 borrowers have 12 distinct likelihoods; 10.9% (120) are shared"
+    html = render_report(s)
+    first_screen = html[html.index('class="glance"'):html.index('class="cards"')]
+    assert f"{o['amount_at_risk']:,.0f} EUR outstanding" in first_screen
+    assert "empty: no scored borrower" in html and f"Empty here: {o['grades'][1]['grade']}" in html
+    assert "10.9% (120) are shared" in html
+
+
+def test_each_borrower_line_says_its_segment_and_why(summary, html):
+    planned = [b for b in summary["borrowers"] if b["plan"]]
+    assert planned
+    for b in planned:
+        seg = b["segment"]
+        assert seg["segment"] == b["plan"][0]["segment"] and seg["why"]
+        assert b["plan"][0]["rationale"].startswith(seg["why"]), "the policy's own words, up to its reasons"
+        assert "; reasons:" not in seg["why"]

@@ -156,11 +156,14 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--protected", type=Path,
                     help="protected attributes (borrower_id + group columns) for the report's fairness section")
 
-    rp = sub.add_parser("report", help="write the HTML report of a run",
+    rp = sub.add_parser("report", help="write the HTML report of a run, or of runs over time",
                         description="Summarise a run folder and write one self-contained HTML file (inline CSS "
-                                    "and SVG, no script, nothing fetched from the network).")
-    rp.add_argument("--run", type=Path, required=True, help="the --out folder of a finished `riskscore score` run")
-    rp.add_argument("--out", type=Path, help="HTML file to write (default RUN/report.html)")
+                                    "and SVG, no script, nothing fetched from the network); with --history, one page "
+                                    "of small multiples over a folder of runs (PSI, drift, volumes, plan mix).")
+    rp.add_argument("--run", type=Path, help="the --out folder of a finished `riskscore score` run")
+    rp.add_argument("--history", type=Path, metavar="DIR",
+                    help="instead of --run: a folder of run folders; writes DIR/history.html (runs over time)")
+    rp.add_argument("--out", type=Path, help="HTML file to write (default RUN/report.html or DIR/history.html)")
     rp.add_argument("--protected", type=Path,
                     help="protected attributes beside the run (parquet/CSV: borrower_id and one group column per "
                          "attribute); adds the fairness section; never used as features")
@@ -443,6 +446,13 @@ def _parse_pages(text: str) -> dict[str, int]:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    if (args.run is None) == (args.history is None):
+        raise UsageError("report: give either --run RUN (one run) or --history DIR (a folder of runs over time)")
+    if args.history is not None:
+        path = riskscore.write_history(args.history, args.out)
+        print(f"Runs over time written to {path} ({path.stat().st_size / 1e3:,.0f} kB) in "
+              f"{time.perf_counter() - started:.1f} s.")
+        return 0
     fmt = _input_format(args).to_dict()
     given = {k: v for k, v in fmt.items() if v}  # the run's own mapping (its manifest) unless given here
     path = riskscore.write_report(args.run, args.out, protected=args.protected, pages=_parse_pages(args.pages),

@@ -1,6 +1,6 @@
 """Explanations: exact SHAP values of the likelihood head, reason codes, global views."""
 
-from riskscore.explain._catalogue import FAMILIES, LANGUAGES
+from riskscore.explain._catalogue import FAMILIES, LANGUAGES, NO_ADVERSE, SENTENCES, feature_kind
 from riskscore.explain._global import dependence, importance, plot_dependence, plot_importance, plot_waterfall
 from riskscore.explain._reasons import REASON_COLUMNS, reason_codes
 from riskscore.explain._shap import BASE_VALUE, Explainer, explain
@@ -9,10 +9,13 @@ __all__ = [
     "BASE_VALUE",
     "FAMILIES",
     "LANGUAGES",
+    "NO_ADVERSE",
     "REASON_COLUMNS",
+    "SENTENCES",
     "Explainer",
     "dependence",
     "explain",
+    "feature_kind",
     "importance",
     "plot_dependence",
     "plot_importance",

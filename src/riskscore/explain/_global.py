@@ -117,7 +117,12 @@ def plot_dependence(data: pd.DataFrame, feature: str, *, ax: Any = None) -> Any:
 
 
 def plot_waterfall(shap_row: pd.Series, *, top: int = 10, ax: Any = None) -> Any:
-    """Waterfall of one row of :func:`explain`: base value, the largest pushes, the margin."""
+    """Waterfall of one row of :func:`explain`: base value, the largest pushes, the margin.
+
+    The x range covers the whole path (base, every running total, the margin) with a margin, so
+    no bar is clipped; each bar's value is printed at its end (signed, outside the bar), the
+    dashed line is the base value and the axis is labelled in log-odds.
+    """
     ax = _axes(ax)
     base = float(shap_row[BASE_VALUE])
     values = shap_row.drop(BASE_VALUE)
@@ -127,7 +132,14 @@ def plot_waterfall(shap_row: pd.Series, *, top: int = 10, ax: Any = None) -> Any
     steps = [*shown.to_numpy(), *([rest] if len(order) > top else [])]
     start = base + np.concatenate([[0.0], np.cumsum(steps)[:-1]])
     colors = ["tab:green" if s >= 0 else "tab:red" for s in steps]
-    ax.barh(labels[::-1], steps[::-1], left=start[::-1], color=colors[::-1])
+    bars = ax.barh(labels[::-1], steps[::-1], left=start[::-1], color=colors[::-1])
     ax.axvline(base, color="grey", lw=0.8, ls="--")
+    ends = np.concatenate([[base], start + np.asarray(steps, dtype=float)])
+    lo, hi = float(min(ends.min(), start.min())), float(max(ends.max(), start.max()))
+    pad = max(hi - lo, 1e-6) * 0.18  # room for the value labels on both sides
+    ax.set_xlim(lo - pad, hi + pad)
+    ax.bar_label(bars, labels=[f"{s:+.2f}" for s in steps[::-1]], padding=3, fontsize=8)
     ax.set_xlabel(f"log-odds of repaying (base {base:.2f}, this row {base + sum(steps):.2f})")
+    ax.grid(axis="x", color="0.9")
+    ax.set_axisbelow(True)
     return ax

@@ -23,7 +23,7 @@ _SCORE_FIELDS = ("likelihood", "points", "grade", "expected_days", "amount_at_ri
                  "p_repaid_30d", "p_repaid_60d", "p_repaid_90d")
 _PLAN_FIELDS = ("step", "day", "action", "channel", "recipient", "window_start_local", "window_end_local",
                 "local_timezone", "template_id", "tone", "message", "rationale", "segment", "profile")
-_AUDIT_FIELDS = ("rule_id", "kind", "basis", "outcome", "detail")
+_AUDIT_FIELDS = ("rule_id", "kind", "basis", "outcome", "detail", "profile")
 #: What a page says of a borrower that has no score, by status.
 _STATUS_NOTES = {
     "nothing_due": "Nothing is due at the as-of date {as_of}: every installment due by then (and within the "
@@ -97,6 +97,7 @@ def borrower_pages(run: Run, scorer: Scorer, chosen: Mapping[str, str]) -> list[
             page["status"] = "rejected" if (rejects["borrower_id"] == b).any() else "not in run"
             page["status_note"] = _STATUS_NOTES[page["status"]]
         page["plan"] = _records(plans.loc[plans["borrower_id"] == b].sort_values("step"), _PLAN_FIELDS)
+        page["segment"] = _segment(page["plan"])
         page["audit"] = _records(audit.loc[audit["borrower_id"] == b], _AUDIT_FIELDS)
         page["rejects"] = _records(rejects.loc[rejects["borrower_id"] == b], ("table", "row", "column", "check",
                                                                              "reason"))
@@ -105,6 +106,16 @@ def borrower_pages(run: Run, scorer: Scorer, chosen: Mapping[str, str]) -> list[
             page["note"] = note
         pages.append(page)
     return pages
+
+
+def _segment(plan: list[dict[str, Any]]) -> dict[str, str] | None:
+    """The plan's segment and why, from its first step's rationale (the policy's own words, up to
+    its list of reasons: "likely to repay without contact (98% >= 95%): no contact")."""
+    if not plan:
+        return None
+    first = plan[0]
+    why = str(first.get("rationale") or "").split("; reasons:")[0].split("; step:")[0].strip()
+    return {"segment": str(first.get("segment") or "–"), "why": why}
 
 
 def _recompute(run: Run, scorer: Scorer, ids: list[str]) -> tuple[dict[str, dict[str, Any]], str | None]:

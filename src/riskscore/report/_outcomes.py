@@ -10,7 +10,14 @@ import pandas as pd
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
 from riskscore.labels import make_labels
-from riskscore.metrics import calibration_table, concordance_index, expected_calibration_error
+from riskscore.metrics import (
+    calibration_table,
+    concordance_index,
+    expected_calibration_error,
+    gini,
+    ks_statistic,
+    score_bands,
+)
 from riskscore.report._data import Run
 
 __all__ = ["FAIRNESS_THRESHOLDS", "backtest", "fairness"]
@@ -25,10 +32,14 @@ MIN_GROUP = 30
 
 
 def backtest(run: Run, likelihood_days: int, scored: pd.DataFrame, *, label_definition: dict[str, Any] | None = None,
-             max_borrowers: int = 50_000, seed: int = 0) -> tuple[dict[str, Any], pd.DataFrame | None]:
+             max_borrowers: int = 50_000, seed: int = 0,
+             band_width: float = 20.0) -> tuple[dict[str, Any], pd.DataFrame | None]:
     """Model metrics on what the inputs show happened after the as-of date, when it is known.
 
-    ``scored``: ``borrower_id, likelihood, expected_days`` of the scored borrowers. The outcome
+    ``scored``: ``borrower_id, likelihood, expected_days`` (and optionally ``points``) of the scored
+    borrowers. KS and Gini (:func:`riskscore.metrics.ks_statistic`, :func:`~riskscore.metrics.gini`)
+    are of the likelihood against the outcome; with ``points``, ``score_bands`` holds
+    :func:`riskscore.metrics.score_bands` with bands ``band_width`` points wide. The outcome
     of the likelihood (repaid within ``likelihood_days``, the model's horizon) is known when the run's data date is
     at least that many days after the as-of date. At most ``max_borrowers`` borrowers (a seeded
     random sample) are read back from the inputs.
@@ -76,7 +87,11 @@ def backtest(run: Run, likelihood_days: int, scored: pd.DataFrame, *, label_defi
         "log_loss": float(log_loss(y, p, labels=[False, True])), "brier": float(brier_score_loss(y, p)),
         "ece": expected_calibration_error(y, p), "calibration": calibration_table(y, p),
         "auc": float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None,
+        "ks": ks_statistic(y, p) if 0 < y.sum() < len(y) else None,
+        "gini": gini(y, p) if 0 < y.sum() < len(y) else None,
         "c_index": _c_index(joined),
+        "score_bands": (score_bands(y, joined["points"].to_numpy(float), band_width)
+                        if "points" in joined and 0 < y.sum() < len(y) else None),
     }
     outcomes = pd.DataFrame({"borrower_id": joined.index.to_numpy(), "likelihood": p, "outcome": y})
     return section, outcomes

@@ -14,12 +14,17 @@ from riskscore.io import read_table, write_text
 from riskscore.report import _svg
 from riskscore.report._borrower import borrower_pages
 from riskscore.report._data import Run
-from riskscore.report._summary import summarise_run
+from riskscore.report._glossary import code_link, link_codes
+from riskscore.report._history import summarise_history
+from riskscore.report._summary import glossary, summarise_run
 
-__all__ = ["explain_borrower", "render_borrower", "render_report", "write_html", "write_report"]
+__all__ = ["HISTORY_NAME", "REPORT_NAME", "explain_borrower", "render_borrower", "render_history", "render_report",
+           "write_history", "write_html", "write_report"]
 
 #: The report's file name inside a run folder.
 REPORT_NAME = "report.html"
+#: The runs-over-time page's file name inside a folder of runs.
+HISTORY_NAME = "history.html"
 
 
 def _pct(v: object, digits: int = 1) -> str:
@@ -32,11 +37,16 @@ def _num(v: object, digits: int = 0) -> str:
     return f"{float(v):,.{digits}f}" if digits or not float(v).is_integer() else f"{int(v):,}"
 
 
-def _environment() -> Environment:
+def _environment(glossary: Mapping[str, Any] | None = None) -> Environment:
+    """The templates' environment; codes link to the entries of ``glossary`` (the summary's)."""
     env = Environment(loader=PackageLoader("riskscore.report", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(pct=_pct, num=_num, bdi=_svg.bdi, isolate=_svg.isolate)
-    env.globals.update(svg=_svg)
+    anchors = dict((glossary or {}).get("anchors", {}))
+    titles = {(r["profile"], r["rule_id"]): r["title"] or r["note"] for r in (glossary or {}).get("rules", [])}
+    env.globals.update(svg=_svg, code=lambda c, profile=None: code_link(c, anchors, profile),
+                       codes=lambda text, profile=None: link_codes(text, anchors, profile),
+                       rule_title=lambda profile, rule_id: _svg.bdi(titles.get((profile, rule_id)) or "–"))
     return env
 
 
@@ -51,12 +61,13 @@ def render_report(summary: Mapping[str, Any]) -> str:
     >>> from riskscore.report import render_report, summarise_run  # doctest: +SKIP
     >>> html = render_report(summarise_run("runs/demo"))  # doctest: +SKIP
     """
-    return _environment().get_template("report.html.j2").render(s=summary)
+    return _environment(summary.get("glossary")).get_template("report.html.j2").render(s=summary)
 
 
-def render_borrower(page: Mapping[str, Any], run: Mapping[str, Any]) -> str:
-    """One borrower's page as a standalone HTML document (``run``: the summary's ``run`` section)."""
-    return _environment().get_template("borrower.html.j2").render(b=page, run=run)
+def render_borrower(page: Mapping[str, Any], run: Mapping[str, Any], glossary: Mapping[str, Any] | None = None) -> str:
+    """One borrower's page as a standalone HTML document (``run``: the summary's ``run`` section),
+    with a glossary of its codes when ``glossary`` (see :func:`summarise_run`) is given."""
+    return _environment(glossary).get_template("borrower.html.j2").render(b=page, run=run, gl=glossary)
 
 
 def write_html(html: str, path: str | Path) -> Path:
@@ -111,6 +122,41 @@ def write_report(run: str | Path, out: str | Path | None = None, *, protected: s
     return write_html(render_report(summary), target)
 
 
+def render_history(history: Mapping[str, Any]) -> str:
+    """The runs-over-time page of :func:`summarise_history` as one self-contained HTML document."""
+    return _environment().get_template("history.html.j2").render(h=history)
+
+
+def write_history(folder: str | Path, out: str | Path | None = None) -> Path:
+    """Summarise a folder of runs over time and write one HTML page (default ``folder/history.html``).
+
+    Small multiples per run, by as-of date: the score's PSI against the bundle's training
+    reference (with the watch and act thresholds), features drifted, borrowers scored, mean
+    likelihood, plan steps and the plan mix; then a table of the runs linking to their reports.
+    ``riskscore report --history DIR`` on the command line.
+
+    Parameters
+    ----------
+    folder : path
+        A folder of run folders (see :func:`summarise_history`).
+    out : path, optional
+        Where to write (default ``folder/history.html``).
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Examples
+    --------
+    >>> from riskscore.report import write_history
+    >>> write_history("runs/nightly")  # doctest: +SKIP
+    PosixPath('runs/nightly/history.html')
+    """
+    target = Path(out) if out is not None else Path(folder) / HISTORY_NAME
+    return write_html(render_history(summarise_history(folder)), target)
+
+
 def explain_borrower(run: str | Path, borrower_id: str, *, model: str | Path | None = None) -> str:
     """One borrower's page of a run, rendered on demand (``riskscore explain``).
 
@@ -130,9 +176,12 @@ def explain_borrower(run: str | Path, borrower_id: str, *, model: str | Path | N
     >>> html = explain_borrower("runs/demo", "B00000083")  # doctest: +SKIP
     """
     r = Run(run)
-    page = borrower_pages(r, r.scorer(model), {str(borrower_id): "requested"})[0]
+    scorer = r.scorer(model)
+    page = borrower_pages(r, scorer, {str(borrower_id): "requested"})[0]
     if page["status"] == "not in run":
         raise KeyError(f"Borrower {str(borrower_id)!r} is not in the run in '{run}': it is neither in scores.parquet "
                        "(scored or nothing due) nor in rejects.parquet; ids are compared as text, exactly.")
     info = {k: getattr(r.manifest, k) for k in ("run_id", "as_of", "now", "data_date")} | {"folder": str(r.folder)}
-    return render_borrower(page, info)
+    codes = pd.DataFrame({"language": [page.get("language")]})
+    audit = pd.DataFrame(page["audit"], columns=["rule_id", "kind", "basis", "profile"])
+    return render_borrower(page, info, glossary(r, [str(f) for f in scorer.model.feature_names_in_], codes, audit))

@@ -22,7 +22,10 @@ from riskscore.explain import FAMILIES
 from riskscore.io import read_bytes_limited
 from riskscore.report._borrower import borrower_pages
 from riskscore.report._data import Run
+from riskscore.report._glossary import anchors_of, reason_glossary, rule_glossary
 from riskscore.report._outcomes import backtest, fairness
+from riskscore.report._risk import band_width, grade_table, likelihood_ties, score_band_table
+from riskscore.scoring import Scorer
 
 __all__ = ["DEFAULT_PAGES", "choose_borrowers", "summarise_run"]
 
@@ -30,6 +33,8 @@ __all__ = ["DEFAULT_PAGES", "choose_borrowers", "summarise_run"]
 DEFAULT_PAGES = {"review": 10, "largest": 10, "random": 10}
 _REASON_NAMES = {code: names["en"] for code, names, _ in FAMILIES.values()} | {"RS-NONE": "no adverse reason"}
 _LIKELIHOOD_EDGES = np.linspace(0, 1, 21)
+#: The rule kind that routes a borrower to human review (its audit outcome is "blocked").
+REVIEW_KIND = "review_flag"
 _DAYS_EDGES = np.linspace(0, 90, 19)
 
 
@@ -38,11 +43,13 @@ def _counts(values: np.ndarray, edges: np.ndarray) -> list[int]:
     return np.histogram(np.clip(v, edges[0], edges[-1]), bins=edges)[0].astype(int).tolist()
 
 
-def _overview(run: Run, scores: pd.DataFrame, scored: pd.DataFrame) -> dict[str, Any]:
+def _overview(run: Run, scores: pd.DataFrame, scored: pd.DataFrame, scorer: Scorer) -> dict[str, Any]:
     m = run.manifest
-    grades = scored.groupby("grade", sort=True).agg(borrowers=("grade", "size"),
-                                                    amount=("amount_at_risk", "sum"),
-                                                    likelihood=("likelihood", "mean"))
+    edges = getattr(scorer.model, "grade_edges_", None)
+    # the bundle's grades: A (best) and one more per cut-off
+    names = ([chr(ord("A") + i) for i in range(len(edges) + 1)] if edges is not None
+             else sorted(scored["grade"].unique()))
+    likelihood = scored["likelihood"].to_numpy(float)
     return {
         "borrowers": m.borrowers, "rows": m.rows,
         "rejects_by_check": sorted(m.rejects_by_check.items(), key=lambda kv: -kv[1])[:10],
@@ -51,10 +58,9 @@ def _overview(run: Run, scores: pd.DataFrame, scored: pd.DataFrame) -> dict[str,
         "amount_at_risk": float(scored["amount_at_risk"].sum()),
         "mean_likelihood": float(scored["likelihood"].mean()) if len(scored) else None,
         "expected_amount_unpaid_30d": float(((1 - scored["likelihood"]) * scored["amount_at_risk"]).sum()),
-        "grades": [{"grade": g, "borrowers": int(r.borrowers), "share": r.borrowers / max(len(scored), 1),
-                    "amount": float(r.amount), "likelihood": float(r.likelihood)} for g, r in grades.iterrows()],
-        "likelihood_hist": {"edges": _LIKELIHOOD_EDGES.tolist(),
-                            "counts": _counts(scored["likelihood"].to_numpy(float), _LIKELIHOOD_EDGES)},
+        "grades": grade_table(scored, names, edges),
+        "likelihood_hist": {"edges": _LIKELIHOOD_EDGES.tolist(), "counts": _counts(likelihood, _LIKELIHOOD_EDGES)},
+        "ties": likelihood_ties(likelihood, isotonic=getattr(scorer.model, "calibrator_", None) is not None),
         "days_hist": {"edges": _DAYS_EDGES.tolist(),
                       "counts": _counts(scored["expected_days"].to_numpy(float), _DAYS_EDGES)},
         "status": scores["status"].value_counts().to_dict(),
@@ -104,6 +110,9 @@ def _actions(run: Run, plans: pd.DataFrame, audit_blocked: pd.DataFrame) -> dict
     by_channel = plans.dropna(subset=["channel"]).groupby(["channel", "action"]).size()
     segments = plans.drop_duplicates("borrower_id")["segment"].value_counts()
     blocked = audit_blocked.groupby(["rule_id", "kind", "profile"]).agg(borrowers=("borrower_id", "nunique"))
+    blocked = blocked.sort_values("borrowers", ascending=False, kind="stable")
+    rows = [{"rule_id": r, "kind": k, "profile": p, "borrowers": int(v.borrowers)}
+            for (r, k, p), v in blocked.iterrows()]
     return {
         "planned_borrowers": int(plans["borrower_id"].nunique()), "steps": len(plans),
         "note": run.manifest.plans.get("note"),
@@ -112,8 +121,14 @@ def _actions(run: Run, plans: pd.DataFrame, audit_blocked: pd.DataFrame) -> dict
         "by_channel": [{"channel": c, "action": a, "steps": int(k)} for (c, a), k in by_channel.items()],
         "segments": [{"segment": s, "borrowers": int(k)} for s, k in segments.items()],
         "review": int(plans.loc[plans["action"] == "human_review", "borrower_id"].nunique()),
-        "blocked_by_rule": [{"rule_id": r, "kind": k, "profile": p, "borrowers": int(v.borrowers)}
-                            for (r, k, p), v in blocked.sort_values("borrowers", ascending=False).iterrows()],
+        "contacted": int(plans.loc[~plans["action"].isin(["none", "human_review"]), "borrower_id"].nunique()),
+        "no_contact": int(plans.loc[plans["action"] == "none", "borrower_id"].nunique()),
+        # a review flag's outcome is "blocked" in the audit (it stops automated contact) but the
+        # borrower goes to a person: counted apart from the rules that block a contact outright
+        "review_by_rule": [r for r in rows if r["kind"] == REVIEW_KIND],
+        "blocked_by_rule": [r for r in rows if r["kind"] != REVIEW_KIND],
+        "reviewed_borrowers": int(audit_blocked.loc[audit_blocked["kind"] == REVIEW_KIND, "borrower_id"].nunique()),
+        "blocked_borrowers": int(audit_blocked.loc[audit_blocked["kind"] != REVIEW_KIND, "borrower_id"].nunique()),
         "profiles": run.manifest.profiles,
     }
 
@@ -137,6 +152,17 @@ def _model(bundle: Path, manifest: dict[str, Any]) -> dict[str, Any]:
             "metrics": {k: v for k, v in metrics.items() if k not in tables and isinstance(v, int | float)},
             "ci": metrics.get("ci", {}), "calibration": metrics.get("calibration", []),
             "n_features": len(manifest.get("features", []))}
+
+
+def glossary(run: Run, features: list[str], scored: pd.DataFrame, audit: pd.DataFrame) -> dict[str, Any]:
+    """The glossary section: the model's reason codes in the run's languages (those of its scored
+    borrowers' reasons; the run's default language when none) and every rule its audit names."""
+    langs = sorted({str(v) for v in scored["language"].dropna().unique()}) or \
+        [str(run.manifest.settings.get("language") or "en")]
+    reasons = reason_glossary(features, langs)
+    rules = rule_glossary(audit, run.manifest.profiles.values())
+    return {"languages": [lang for lang in ("en", "zh") if lang in langs] or langs, "reasons": reasons,
+            "rules": rules, "anchors": anchors_of(reasons, rules)}
 
 
 def choose_borrowers(run: Run, pages: Mapping[str, int] | None = None, extra: Iterable[str] = (),
@@ -194,6 +220,13 @@ def summarise_run(run: Run | str | Path, *, pages: Mapping[str, int] | None = No
     Returns
     -------
     dict
+        ``run``, ``overview`` (counts, amounts, histograms, every grade of the bundle with its
+        points range, ``ties``: distinct likelihoods and the values many share), ``bands``
+        (score bands, :mod:`riskscore.report._risk`), ``reasons``, ``actions`` (review flags
+        counted apart from blocking rules: ``review_by_rule`` and ``blocked_by_rule``),
+        ``monitoring``, ``model``, ``backtest`` (with KS and Gini), ``borrowers`` (pages, each
+        with its ``segment`` and why), ``glossary`` (every reason code and audited rule, from
+        their sources, with the anchors the templates link to), ``fairness`` and ``timings_s``.
 
     Examples
     --------
@@ -213,29 +246,36 @@ def summarise_run(run: Run | str | Path, *, pages: Mapping[str, int] | None = No
     run = run if isinstance(run, Run) else Run(run)
     bundle = run.model_path(model)
     scorer = run.scorer(model)
-    score_cols = ["borrower_id", "status", "likelihood", "expected_days", "grade", "amount_at_risk",
-                  *reason_columns("code")]
+    score_cols = ["borrower_id", "status", "likelihood", "expected_days", "grade", "amount_at_risk", "points",
+                  "language", *reason_columns("code")]
     scores = run.table("scores", score_cols)
     scores["borrower_id"] = scores["borrower_id"].astype(str)
     scored = scores.loc[scores["status"] == "scored"]
     plans = run.table("plans", ["borrower_id", "action", "channel", "segment"])
-    blocked = run.table("audit", ["borrower_id", "rule_id", "kind", "outcome", "profile"]).query("outcome == 'blocked'")
+    audit = run.table("audit", ["borrower_id", "rule_id", "kind", "basis", "outcome", "profile"])
+    blocked = audit.loc[audit["outcome"] == "blocked"]
     summary = {
         "run": {k: getattr(run.manifest, k) for k in ("run_id", "engine", "as_of", "now", "data_date", "profiles",
                                                       "versions", "timings_s")} | {"folder": str(run.folder)},
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "riskscore": riskscore.__version__,
-        "overview": _overview(run, scores, scored), "reasons": _reasons(scored),
+        "overview": _overview(run, scores, scored, scorer), "reasons": _reasons(scored),
         "actions": _actions(run, plans, blocked), "monitoring": _monitoring(run.manifest.psi, len(scored)),
         "model": _model(bundle, scorer.model.manifest_), "fairness": None,
     }
+    points = scored["points"].to_numpy(float)
+    width = band_width(points, getattr(getattr(scorer.model, "scaling", None), "pdo", 20.0))
     lap("aggregates")
     summary["backtest"], outcomes = backtest(run, scorer.likelihood_days,
-                                             scored[["borrower_id", "likelihood", "expected_days"]],
+                                             scored[["borrower_id", "likelihood", "expected_days", "points"]],
                                              label_definition=summary["model"]["label_definition"],
-                                             max_borrowers=backtest_borrowers, seed=seed)
+                                             max_borrowers=backtest_borrowers, seed=seed, band_width=width)
+    summary["bands"] = {"width": width, "rows": score_band_table(points, width,
+                                                                 summary["backtest"].get("score_bands"))}
     lap("backtest")
     summary["borrowers"] = borrower_pages(run, scorer, choose_borrowers(run, pages, borrowers, seed))
     lap("pages")
+    summary["glossary"] = glossary(run, [str(f) for f in scorer.model.feature_names_in_], scored, audit)
+    lap("glossary")
     if protected is not None:
         summary["fairness"] = fairness(protected, scored, plans[["borrower_id", "action"]],
                                        [str(c) for c in scorer.model.feature_names_in_], outcomes)
