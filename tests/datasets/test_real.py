@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +12,7 @@ import riskscore
 from riskscore.datasets import load_home_credit, load_uci_taiwan
 from riskscore.features import FeatureBuilder
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+SHARED = Path(os.environ.get("RISKSCORE_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
 HOME_CREDIT = SHARED / "home_credit_1pct"
 UCI = SHARED / "uci_taiwan"
 
@@ -39,21 +40,31 @@ def test_home_credit():
 
 
 @pytest.mark.skipif(not (UCI / "UCI_Credit_Card.csv").exists(),
-                    reason=f"UCI Taiwan data not found at {UCI} (see ../shared/data/README.md)")
+                    reason=f"UCI Taiwan data not found at {UCI} (set RISKSCORE_DATA)")
 def test_uci_taiwan():
     data = load_uci_taiwan(UCI)
     inst = riskscore.validate_installments(data.installments, data_date=data.as_of)
     assert len(inst) == 6 * 30000 and data.outcomes["target"].mean() == pytest.approx(0.2212, abs=1e-4)
     assert inst["due_date"].max() == pd.Timestamp("2005-09-30") == data.as_of
-    # Client 1 (statements Apr..Sep = installments 1..6): September bill 3913, unpaid at as_of;
-    # August bill 3102 with September's PAY_AMT1 = 0: no payment; May bill BILL_AMT5 = 0; the July
-    # bill BILL_AMT3 = 689 is paid by August's PAY_AMT2 = 689, and August's status PAY_2 = 2 (two
-    # months of delay) dates it 60 days after the 07-31 due date.
+    # Client 1 (statements Apr..Sep = installments 1..6; PAY_0 = PAY_2 = 2): September bill 3913,
+    # unpaid at as_of; August bill 3102 with September's PAY_AMT1 = 0: no payment; May bill
+    # BILL_AMT5 = 0; the July bill BILL_AMT3 = 689 met August's PAY_AMT2 = 689, but September's
+    # status (two months of delay) still counts July's statement as unpaid: the status wins.
     one = inst[inst["borrower_id"] == "uci-1"].set_index("installment_no")
     assert one.loc[6, "amount_due"] == 3913.0 and pd.isna(one.loc[6, "paid_date"])
     assert one.loc[5, "amount_due"] == 3102.0 and pd.isna(one.loc[5, "paid_date"])
     assert one.loc[2, "amount_due"] == 0.0
-    assert one.loc[4, "amount_paid"] == 689.0 and one.loc[4, "paid_date"] == pd.Timestamp("2005-09-29")
+    assert one.loc[4, "amount_due"] == 689.0 and pd.isna(one.loc[4, "paid_date"])
+    # Client 2 (PAY_6 .. PAY_0 = 2, 0, 0, 0, 2, -1): August's delay of two months counts the June (3272)
+    # and July (2682) statements as unpaid at August's end, so July's PAY_AMT3 = 1000 and August's
+    # PAY_AMT2 = 1000 are both dated 09-25; September says "paid duly" but PAY_AMT1 = 0 pays nothing
+    # of August's 1725
+    two = inst[inst["borrower_id"] == "uci-2"].set_index("installment_no")
+    assert two.loc[[3, 4], "amount_due"].tolist() == [3272.0, 2682.0]
+    assert two.loc[[3, 4], "amount_paid"].tolist() == [1000.0, 1000.0]
+    assert (two.loc[[3, 4], "paid_date"] == pd.Timestamp("2005-09-25")).all()
+    assert two.loc[5, "amount_due"] == 1725.0 and pd.isna(two.loc[5, "paid_date"])
+    assert two.loc[2, "paid_date"] == pd.Timestamp("2005-06-25")  # May's statement: June's status 0
     X = FeatureBuilder().fit().transform(inst, data.as_of)
     assert 0.9 < len(X) / 30000 < 0.95  # the clients with a September balance to pay
     assert data.population == "all" and len(FeatureBuilder(population=data.population).transform(inst,

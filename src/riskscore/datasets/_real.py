@@ -159,11 +159,15 @@ def load_uci_taiwan(path: str | os.PathLike[str]) -> RealData:
 
     * ``due_date`` = the statement's month end; ``amount_due`` = the statement balance
       (``BILL_AMT``, negative balances as 0);
-    * the payment towards a statement is the next month's ``PAY_AMT`` (capped at the balance),
-      dated 25 days after the due date when the next month's repayment status is "paid duly"
-      or "revolving" (status <= 0) and ``30 * status`` days after it when the status is a
-      delay of ``status`` months; a payment whose date would fall after 2005-09-30 is not
-      observed;
+    * the payment towards a statement is the next month's ``PAY_AMT`` (capped at the balance).
+      A repayment status of ``d >= 1`` at month ``j`` (a delay of ``d`` months) says the ``d``
+      statements before ``j`` were still unpaid at ``j``'s end, so a statement is paid 25 days after
+      the last month-end at which a status still counts it as unpaid (25 days after its own due
+      date when none does: "paid duly", "revolving" or "no consumption", status <= 0). A statement
+      that September's status ``PAY_0`` counts as unpaid, or whose payment would fall after
+      2005-09-30, has no observed payment: ``PAY_0`` becomes days past due at ``as_of``, the way a
+      lender's own ledger shows it. Where the statuses and the amounts disagree (a ``PAY_AMT``
+      paid in a month whose status says the statement stayed unpaid), the status wins;
     * September's statement has no observed payment (October is the outcome month).
 
     ``as_of`` is 2005-09-30; ``outcomes.target`` is ``default.payment.next.month``;
@@ -183,6 +187,7 @@ def load_uci_taiwan(path: str | os.PathLike[str]) -> RealData:
     raw = pd.read_csv(_file(path, "UCI_Credit_Card.csv"))
     ids = "uci-" + raw["ID"].astype(int).astype(str)
     as_of = pd.Timestamp("2005-09-30")
+    status = np.column_stack([raw[_STATUS[m]].to_numpy() for m in _MONTHS])  # April .. September
     rows = []
     for i, month in enumerate(_MONTHS):
         due = month.to_timestamp(how="end").normalize()
@@ -191,11 +196,15 @@ def load_uci_taiwan(path: str | os.PathLike[str]) -> RealData:
                              "amount_due": bill})
         if i + 1 < len(_MONTHS):
             nxt = _MONTHS[i + 1]
-            status = raw[_STATUS[nxt]]
             paid = np.minimum(raw[_PAID[nxt]], bill).round(2)
-            lag = np.where(status >= 1, 30 * status, 25)
-            date = due + pd.to_timedelta(lag, unit="D")
-            seen = (paid > 0) & (date <= as_of)
+            # the last month-end at which a status still counts this statement as unpaid: a delay of
+            # d months at month j covers the d statements before j (i = j - 1 .. j - d)
+            behind = np.full(len(raw), -1)
+            for j in range(i + 1, len(_MONTHS)):
+                behind = np.where(status[:, j] >= j - i, j, behind)
+            settled = _MONTHS[np.maximum(behind, i)].to_timestamp(how="end").normalize()
+            date = pd.Series(settled + pd.Timedelta(days=25), index=base.index)
+            seen = (paid > 0) & (behind < len(_MONTHS) - 1) & (date <= as_of)
             base["paid_date"] = date.where(seen)
             base["amount_paid"] = paid.where(seen, 0.0)
         else:
