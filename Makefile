@@ -36,9 +36,12 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/lint-imports
 
 # Java (Spark tests) and Chromium (the report's browser test) are system packages: installed when missing.
+# The suite runs on every core up to 4 (pytest-xdist; CI has 2), one test file per worker at a time so
+# a file's module fixtures are built once. `PYTEST_WORKERS=0 make test` runs it in one process.
+PYTEST_WORKERS ?= auto
 test: lint
 	$(BIN)/python .ci/ensure_tools.py
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadfile)
 
 sample: $(VENV)/.installed
 	$(BIN)/riskscore generate --borrowers 5000 --seed 20260101 --start 2024-01-01 --months 24 --out $(SAMPLE)

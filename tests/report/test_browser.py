@@ -136,8 +136,9 @@ def test_a_borrower_page_in_chromium(demo_report, tmp_path):
 def test_the_history_page_in_chromium(demo_report, tmp_path):
     """Three copies of the demo run at other as-of dates (their manifests edited) make a history."""
     run = demo_report.parent
-    for i, (as_of, psi, flagged) in enumerate((("2025-08-02", 0.31, ["days_past_due"]), ("2025-09-02", 0.12, []),
-                                               ("2025-10-02", None, []))):
+    for i, (as_of, psi, flag, flagged) in enumerate((("2025-08-02", 0.31, "major", ["days_past_due"]),
+                                                     ("2025-09-02", 0.12, "moderate", []),
+                                                     ("2025-10-02", None, None, []))):
         folder = tmp_path / f"run{i}"
         folder.mkdir()
         for name in ("manifest.json", "scores.parquet"):
@@ -147,7 +148,8 @@ def test_the_history_page_in_chromium(demo_report, tmp_path):
         if psi is None:
             m["psi"] = {"available": False, "why": "the bundle has no training reference"}
         else:
-            m["psi"]["score"][0]["psi"], m["psi"]["flagged"] = psi, flagged
+            m["psi"]["score"][0].update(psi=psi, flag=flag)  # the flag a PSI this large gets at this size
+            m["psi"]["flagged"] = flagged
         (folder / "manifest.json").write_text(json.dumps(m))
     assert main(["report", "--history", str(tmp_path)]) == 0
     shot = ROOT / "runs" / "browser" / "history.png"
