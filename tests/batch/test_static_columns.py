@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
+
 import pandas as pd
 import pytest
 
@@ -71,3 +75,38 @@ def test_the_nightly_job_refuses_a_run_without_the_static_column(setup):
     with pytest.raises(DataError, match=r"^borrowers: no column 'income', which the model uses as a feature"):
         _run(folder, "without", "no_column")
     assert not (folder / "no_column" / "scores.parquet").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.spark
+@pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")  # pyspark's own pandas conversion
+def test_the_spark_engine_scores_with_the_static_columns_as_the_local_one(setup):
+    """The Spark engine reads the static column from the borrowers DataFrame and scores as the local job."""
+    pytest.importorskip("pyspark", reason="pip install 'riskscore[spark]' (make test installs it)")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):  # pragma: no cover
+        pytest.skip("Spark needs Java 17 (`make test` installs it when missing)")
+    from pyspark.sql import SparkSession
+
+    from riskscore import spark as rs_spark
+
+    folder, _, _ = setup
+    _run(folder, "borrowers", "run_for_spark")
+    local = pd.read_parquet(folder / "run_for_spark" / "scores.parquet").set_index("borrower_id").sort_index()
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    spark = (SparkSession.builder.master("local[2]").appName("riskscore-static")
+             .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
+             .config("spark.sql.shuffle.partitions", "4").config("spark.driver.memory", "2g").getOrCreate())
+    try:
+        inst = spark.read.parquet(str(folder / "installments.parquet"))
+        table = spark.read.parquet(str(folder / "borrowers.parquet"))
+        result = rs_spark.score(inst, folder / "bundle", AS_OF, borrowers=table, now=f"{AS_OF} 13:00",
+                                chunk_borrowers=80)
+        got = result["scores"].toPandas().set_index("borrower_id").sort_index()
+        assert (local["status"] == "scored").sum() == 44  # the 300-borrower world at AS_OF
+        pd.testing.assert_series_equal(got["likelihood"].astype(float), local["likelihood"].astype(float),
+                                       check_names=False, check_index_type=False, rtol=0, atol=1e-12)
+        without = spark.read.parquet(str(folder / "without.parquet"))
+        with pytest.raises(DataError, match=r"^borrowers: no column 'income', which the model uses as a feature"):
+            rs_spark.score(inst, folder / "bundle", AS_OF, borrowers=without, now=f"{AS_OF} 13:00")
+    finally:
+        spark.stop()
