@@ -124,7 +124,7 @@ class Exploration:
         Examples
         --------
         >>> Exploration(seed=1).uniforms(["a", "b"], "2026-11-23").round(4).tolist()
-        [[0.0542, 0.3133], [0.5669, 0.9488]]
+        [[0.6374, 0.5821], [0.4435, 0.5761]]
         """
         raw = b"".join(hashlib.blake2b(f"{self.seed}|{i}|{day}".encode(), digest_size=16).digest() for i in ids)
         words = np.frombuffer(raw, dtype="<u8").reshape(-1, 2) if len(raw) else np.zeros((0, 2), np.uint64)
