@@ -38,6 +38,7 @@ _THRESHOLDS = ("low_threshold", "self_cure_threshold", "no_contact_threshold")
 #: decision of the default plan of each explorable segment (see riskscore.policy._explore)
 _SEGMENT_DECISION = {"no_contact": "none", "self_cure": "gentle", "middle": "remind", "low": "escalate"}
 _ESTIMATORS = ("ips", "snips", "dr")
+_DECISIONS = tuple(_SEGMENT_DECISION.values())
 
 
 def decision_log(plans: pd.DataFrame, scores: pd.DataFrame | None = None, *, as_of: object = None,
@@ -183,6 +184,13 @@ def candidate_decisions(logs: pd.DataFrame, candidate: Mapping[str, Any] | Calla
     out = np.array([_SEGMENT_DECISION.get(s, d) for s, d in zip(seg, logs["default_decision"], strict=True)],
                    dtype=object)
     remap = {k: v for k, v in candidate.items() if k not in _THRESHOLDS}
+    segments = (*_SEGMENT_DECISION, "hardship", "review", "blocked", "unknown")
+    for segment, decision in remap.items():
+        if segment not in segments:
+            raise ValueError(f"candidate: unknown segment or threshold {segment!r}; segments are {list(segments)}, "
+                             f"thresholds {list(_THRESHOLDS)}")
+        if decision not in _DECISIONS:
+            raise ValueError(f"candidate: {segment}={decision!r} is not a decision; choose from {list(_DECISIONS)}")
     for segment, decision in remap.items():
         out[seg == segment] = decision
     return out
