@@ -33,6 +33,7 @@ from riskscore.datasets import read_world, write_world
 from riskscore.evaluation import PolicySpec, decision_log, off_policy, policy, portfolio, simulate
 from riskscore.model import load_bundle
 from riskscore.policy import ContactPolicy
+from riskscore.schemas import BORROWER_FLAGS
 from riskscore.scoring import Scorer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,11 +44,18 @@ METRICS = ("recovered", "contacts", "complaints")
 
 
 def challenger(remap: dict[str, str]) -> type[ContactPolicy]:
-    """riskscore's policy with the steps of some segments replaced by another decision's (the candidate)."""
-    steps = dict(ContactPolicy.STEPS)
-    for segment, decision in remap.items():
-        steps[segment] = list(ContactPolicy.STEPS.get(LADDERS[decision], []))
-    return type("Challenger", (ContactPolicy,), {"STEPS": steps})
+    """riskscore's policy with some segments given another decision's steps (the candidate); borrowers with a
+    flag set keep their own plan (exploration never draws them, so no candidate can be judged on them)."""
+
+    class Challenger(ContactPolicy):
+        def _segments(self, scores, b, known, hard, value):
+            seg, why = super()._segments(scores, b, known, hard, value)
+            flagged = b[list(BORROWER_FLAGS)].any(axis=1).to_numpy()
+            for segment, decision in remap.items():
+                seg[(seg == segment) & ~flagged] = LADDERS[decision]
+            return seg, why
+
+    return Challenger
 
 
 def one_seed(world, model, start: pd.Timestamp, weeks: int, seed: int, shares: dict[str, float],
@@ -155,7 +163,7 @@ def main() -> None:
     print("| metric | estimator | coverage of 95 % interval | mean width | mean error | RMSE | truth | logging |")
     print("|---|---|---|---|---|---|---|---|")
     for (metric, est), r in table.iterrows():
-        print(f"| {metric} | {est} | {r['coverage']:.0%} ({int(round(r['coverage'] * n))}/{n}) | "
+        print(f"| {metric} | {est} | {r['coverage']:.0%} ({round(r['coverage'] * n)}/{n}) | "
               f"{r['mean_width']:.3f} | {r['mean_error']:+.3f} | {r['rmse']:.3f} | {r['truth']:.3f} | "
               f"{r['logging']:.3f} |")
     dr, ips = table.loc[("recovered", "dr")], table.loc[("recovered", "ips")]

@@ -153,10 +153,10 @@ def _parser() -> argparse.ArgumentParser:
                     help="a bar on a terminal, log lines otherwise (default auto)")
 
     sc.add_argument("--explore", type=Path, metavar="FILE.yaml",
-                    help="randomised holdouts (opt-in): {seed: 7, shares: {middle: 0.05, low: 0.1}} -- that share of "
-                         "a segment gets a plan drawn at random (none, gentle, remind, escalate); plans.parquet records "
-                         "the decision, the default and the propensity; never for flagged, review, blocked or "
-                         "hardship borrowers")
+                    help="randomised holdouts (opt-in): {seed: 7, shares: {middle: 0.05, low: 0.1}} -- that share "
+                         "of a segment gets a plan drawn at random (none, gentle, remind, escalate); plans.parquet "
+                         "records the decision, the default and the propensity; never for flagged, review, blocked "
+                         "or hardship borrowers")
     sc.add_argument("--no-report", action="store_true", help="do not write report.html into --out")
     sc.add_argument("--protected", type=Path,
                     help="protected attributes (borrower_id + group columns) for the report's fairness section")

@@ -151,7 +151,9 @@ def candidate_decisions(logs: pd.DataFrame, candidate: Mapping[str, Any] | Calla
     decision (``{"middle": "none"}``: no contact for the middle segment), and/or new likelihood
     thresholds (``low_threshold``, ``self_cure_threshold``, ``no_contact_threshold``), which
     re-segment the borrowers of the four likelihood segments (needs ``likelihood`` in the log).
-    Other borrowers keep their logged default.
+    Other borrowers keep their logged default, and so do the borrowers exploration never draws
+    (a flag set: no exploration share though others of their segment and run have one): riskscore
+    never experiments on them, so no candidate is judged on changing their plan.
 
     Examples
     --------
@@ -191,8 +193,13 @@ def candidate_decisions(logs: pd.DataFrame, candidate: Mapping[str, Any] | Calla
                              f"thresholds {list(_THRESHOLDS)}")
         if decision not in _DECISIONS:
             raise ValueError(f"candidate: {segment}={decision!r} is not a decision; choose from {list(_DECISIONS)}")
-    for segment, decision in remap.items():
         out[seg == segment] = decision
+    if "explore_share" in logs and "as_of" in logs:
+        # a borrower with a flag set is never explored, though its segment is: any candidate keeps its plan
+        share = logs["explore_share"].to_numpy(dtype=float)
+        explored = pd.Series(share).groupby([logs["as_of"].to_numpy(), logs["segment"].to_numpy()]).transform("max")
+        flagged = (share == 0) & (explored.to_numpy() > 0)
+        out[flagged] = logs["default_decision"].to_numpy(dtype=object)[flagged]
     return out
 
 
