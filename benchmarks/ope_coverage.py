@@ -15,6 +15,8 @@ per-decision estimates do not model). Outcomes: within 7 days of each run (one w
 
     .venv/bin/python benchmarks/ope_coverage.py                        # 10k borrowers, 20 seeds
     .venv/bin/python benchmarks/ope_coverage.py --seeds 0 1 --weeks 2  # quick
+    .venv/bin/python benchmarks/ope_coverage.py --keep DIR             # keep the logs; then --reuse DIR
+                                                                       # estimates again without simulating
 """
 
 from __future__ import annotations
@@ -58,8 +60,9 @@ def challenger(remap: dict[str, str]) -> type[ContactPolicy]:
     return Challenger
 
 
-def one_seed(world, model, start: pd.Timestamp, weeks: int, seed: int, shares: dict[str, float],
-             remap: dict[str, str], n_resamples: int, keep: Path | None = None) -> tuple[list[dict], dict]:
+def simulate_seed(world, model, start: pd.Timestamp, weeks: int, seed: int, shares: dict[str, float],
+                  remap: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """The logging policy's decision log and, per decision, what followed and what the candidate would have got."""
     days = 7 * weeks
     port = portfolio(world, start, days)
     log_spec = PolicySpec("riskscore", profiles=PROFILES, model=model, seed=seed,
@@ -83,29 +86,28 @@ def one_seed(world, model, start: pd.Timestamp, weeks: int, seed: int, shares: d
 
     t0 = time.perf_counter()
     res = simulate(port, logging, days=days, seed=seed, branch=cand)
-    sim_s = time.perf_counter() - t0
     logs = pd.concat(logs, ignore_index=True)
     truth = logs[["borrower_id", "round"]].merge(res.rounds, on=["borrower_id", "round"], how="left")
     outcomes = truth.assign(as_of=start + pd.to_timedelta(truth["round"], unit="D"))
-    if keep is not None:
-        keep.mkdir(parents=True, exist_ok=True)
-        logs.to_parquet(keep / f"logs-{seed}.parquet")
-        outcomes.to_parquet(keep / f"outcomes-{seed}.parquet")
+    return logs, outcomes, time.perf_counter() - t0
+
+
+def estimate_seed(logs: pd.DataFrame, outcomes: pd.DataFrame, seed: int, remap: dict[str, str],
+                  n_resamples: int) -> tuple[list[dict], dict]:
     t0 = time.perf_counter()
     est = off_policy(logs, outcomes, remap, horizon_days=7, n_resamples=n_resamples, random_state=seed,
                      features=("likelihood", "amount_at_risk", "days_past_due"))
     ope_s = time.perf_counter() - t0
     rows = []
     for metric in METRICS:
-        true = float(truth[f"branch_{metric}"].mean())
+        true = float(outcomes[f"branch_{metric}"].mean())
         for estimator in ("ips", "snips", "dr"):
             r = est.table.loc[(metric, estimator)]
             rows.append({"seed": seed, "metric": metric, "estimator": estimator, "truth": true,
-                         "logged": float(r["logged"]), "logged_true": float(truth[metric].mean()),
+                         "logged": float(r["logged"]), "logged_true": float(outcomes[metric].mean()),
                          "estimate": float(r["estimate"]), "low": float(r["ci_low"]), "high": float(r["ci_high"])})
     info = {"seed": seed, "decisions": len(logs), "borrowers": int(logs["borrower_id"].nunique()),
-            "matched": est.settings["matched"], "ess": round(est.ess, 1), "sim_s": round(sim_s, 1),
-            "ope_s": round(ope_s, 1)}
+            "matched": est.settings["matched"], "ess": round(est.ess, 1), "ope_s": round(ope_s, 1)}
     return rows, info
 
 
@@ -123,6 +125,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=Path("/tmp/riskscore-bench"))
     ap.add_argument("--out", type=Path, default=Path("/tmp/riskscore-bench/ope_coverage.json"))
     ap.add_argument("--keep", type=Path, help="write each seed's logs and outcomes (parquet) here")
+    ap.add_argument("--reuse", type=Path, help="estimate from the logs and outcomes --keep wrote (no simulation)")
     args = ap.parse_args()
     print(f"# {' '.join(sys.argv)}\n# {machine()}\n", flush=True)
     shares = {k: float(v) for k, v in (p.split("=") for p in args.shares.split(","))}
@@ -136,7 +139,18 @@ def main() -> None:
     t0 = time.perf_counter()
     rows, infos = [], []
     for seed in args.seeds:
-        r, info = one_seed(world, model, start, args.weeks, seed, shares, remap, args.n_resamples, args.keep)
+        if args.reuse is not None:  # estimate again from the logs and outcomes of an earlier run
+            logs = pd.read_parquet(args.reuse / f"logs-{seed}.parquet")
+            outcomes = pd.read_parquet(args.reuse / f"outcomes-{seed}.parquet")
+            sim_s = float("nan")
+        else:
+            logs, outcomes, sim_s = simulate_seed(world, model, start, args.weeks, seed, shares, remap)
+            if args.keep is not None:
+                args.keep.mkdir(parents=True, exist_ok=True)
+                logs.to_parquet(args.keep / f"logs-{seed}.parquet")
+                outcomes.to_parquet(args.keep / f"outcomes-{seed}.parquet")
+        r, info = estimate_seed(logs, outcomes, seed, remap, args.n_resamples)
+        info["sim_s"] = round(sim_s, 1)
         rows += r
         infos.append(info)
         dr = {x["metric"]: x for x in r if x["estimator"] == "dr"}["recovered"]

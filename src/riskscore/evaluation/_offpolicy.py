@@ -235,7 +235,8 @@ def _outcome_model(Z: np.ndarray, a: np.ndarray, y: np.ndarray, fold: np.ndarray
             rows = train & (a == arm)
             if rows.sum() > Zs.shape[1] * 3:
                 A = Zs[rows]
-                beta = np.linalg.solve(A.T @ A + ridge * rows.sum() * np.eye(A.shape[1]), A.T @ y[rows])
+                penalty = ridge * rows.sum() * np.diag([0.0] + [1.0] * (A.shape[1] - 1))  # not the intercept
+                beta = np.linalg.lstsq(A.T @ A + penalty, A.T @ y[rows], rcond=None)[0]
                 pred[arm][fold == f] = Zs[fold == f] @ beta
             elif rows.any():
                 pred[arm][fold == f] = y[rows].mean(axis=0)
