@@ -151,3 +151,22 @@ def test_a_branch_meets_the_same_draws(small_world):
     untouched = quiet["contacts"].eq(0)
     np.testing.assert_array_equal(quiet.loc[untouched, "recovered"], quiet.loc[untouched, "branch_recovered"])
     assert quiet["recovered"].sum() != quiet["branch_recovered"].sum()
+
+
+def test_uplift_from_logs_ranks_on_held_out_logs_and_needs_randomised_rows():
+    from riskscore.evaluation import uplift_from_logs
+
+    rng = np.random.default_rng(3)
+    n = 4000
+    x = rng.random(n)
+    a = np.where(rng.random(n) < 0.25, "escalate", "none")
+    logs = pd.DataFrame({"borrower_id": [f"b{i}" for i in range(n)], "decision": a,
+                         "propensity": np.where(a == "escalate", 0.25, 0.75), "eligible_decisions": "none,escalate",
+                         "explore_share": 1.0, "likelihood": x})
+    paid = rng.random(n) < 0.2 + 0.5 * (a == "escalate") * (x > 0.7)
+    res = uplift_from_logs(logs, paid, features=("likelihood",), random_state=1)
+    q = res["qini"]
+    assert q["model"].iloc[0] == 0.0 and q["model"].iloc[-1] == pytest.approx(q["random"].iloc[-1])
+    assert res["auuc_gain"] > 0.02 and res["rows"]["train"] + res["rows"]["held_out"] == n
+    with pytest.raises(ValueError, match=r"no logged decision randomised between 'remind' and 'none'"):
+        uplift_from_logs(logs, paid, treatment="remind", features=("likelihood",))

@@ -18,6 +18,7 @@ from riskscore.evaluation._policies import POLICIES, PolicySpec, policy
 from riskscore.evaluation._simulate import Round, SimResult, simulate, summary_row
 from riskscore.evaluation._state import Portfolio, portfolio
 from riskscore.evaluation._uplift import UpliftModel, fit_uplift
+from riskscore.evaluation._uplift_logs import uplift_from_logs
 
 __all__ = [
     "METRICS",
@@ -40,4 +41,5 @@ __all__ = [
     "portfolio",
     "simulate",
     "summary_row",
+    "uplift_from_logs",
 ]
