@@ -101,8 +101,8 @@ def logged_outcomes(logs: pd.DataFrame, installments: pd.DataFrame, *, horizon_d
     """What followed each logged decision, within ``horizon_days`` of its run.
 
     ``recovered``: ``amount_paid`` of the borrower's installments with ``as_of < paid_date <=
-    as_of + horizon_days``; ``contacts``: contact-log rows (not opt-out or consent events)
-    with ``now <= contacted_at < now + horizon_days`` (``as_of`` when the log has no ``now``);
+    as_of + horizon_days``; ``contacts``: outbound contact-log rows (not opt-out or consent
+    events) with ``now <= contacted_at < now + horizon_days`` (``as_of`` when the log has no ``now``);
     ``complaints``: rows of ``complaints`` (``borrower_id``, ``complained_at``) in that window.
     A metric without its table is left out.
 
@@ -137,6 +137,8 @@ def logged_outcomes(logs: pd.DataFrame, installments: pd.DataFrame, *, horizon_d
              else key["as_of"].dt.tz_localize("UTC"))
     if contacts is not None:
         made = contacts.loc[~contacts["outcome"].isin(("opt_out", "consent", "consent_revoked"))]
+        if "direction" in made:  # the lender's contacts, not the borrower's calls in
+            made = made.loc[made["direction"].fillna("outbound") != "inbound"]
         out["contacts"] = window_sum(made, "contacted_at", np.ones(len(made)), start)
     if complaints is not None:
         out["complaints"] = window_sum(complaints, "complained_at", np.ones(len(complaints)), start)
