@@ -204,7 +204,7 @@ def _parser() -> argparse.ArgumentParser:
     el = sub.add_parser("evaluate-logs", help="estimate a candidate contact policy from logged runs (off-policy)",
                         description="Read the decisions logged by `riskscore score` runs (plans.parquet, with "
                                     "--explore for support) and what borrowers paid afterwards, and estimate what a "
-                                    "candidate policy would have recovered, contacted and caused in complaints, per "
+                                    "candidate policy would have recovered (and contacted, with --contacts), per "
                                     "decision: inverse-propensity, self-normalised and doubly-robust estimates with "
                                     "borrower-clustered bootstrap intervals and the effective sample size.")
     el.add_argument("runs", type=Path, nargs="+", metavar="RUN", help="--out folders of finished score runs")
