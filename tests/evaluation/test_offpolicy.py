@@ -132,7 +132,6 @@ def test_decision_log_and_bad_inputs_fail_in_one_line():
         off_policy(logs.drop(columns="propensity"), y, {"middle": "none"})
 
 
-@pytest.mark.slow  # two simulated weeks of an 800-borrower world, each with its branch (about 10 s)
 def test_a_branch_meets_the_same_draws(small_world):
     """The fork behind the benchmark's truth: the policy's own plans as the branch give exactly its outcomes;
     no contact as the branch gives none and never recovers more where the policy contacted no one."""
@@ -157,7 +156,7 @@ def test_uplift_from_logs_ranks_on_held_out_logs_and_needs_randomised_rows():
     from riskscore.evaluation import uplift_from_logs
 
     rng = np.random.default_rng(3)
-    n = 4000
+    n = 2000
     x = rng.random(n)
     a = np.where(rng.random(n) < 0.25, "escalate", "none")
     logs = pd.DataFrame({"borrower_id": [f"b{i}" for i in range(n)], "decision": a,

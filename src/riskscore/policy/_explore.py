@@ -37,6 +37,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from riskscore.schemas import BORROWER_FLAGS
+
 __all__ = ["DECISIONS", "DECISION_COLUMNS", "Exploration", "decisions_of"]
 
 #: decision -> the segment whose steps it gives, in the order the draws index them.
@@ -161,3 +163,26 @@ def decisions_of(seg: np.ndarray, ids: np.ndarray, flagged: np.ndarray, now: pd.
     out.loc[on, "explore_share"] = share[on]
     out.loc[on, "ladder"] = [LADDERS[d] for d in chosen]
     return out
+
+
+def explore(seg: np.ndarray, why: np.ndarray, ids: pd.Index, b: pd.DataFrame, now: pd.Timestamp,
+            exploration: Exploration | None) -> tuple[pd.DataFrame, np.ndarray]:
+    """The planner's step: (decision columns per borrower, the segment whose steps each gets); a drawn
+    borrower's ``why`` (changed in place) says so. ``b`` is the borrowers table aligned on ``ids``."""
+    flagged = b[list(BORROWER_FLAGS)].any(axis=1).to_numpy()
+    chosen = decisions_of(seg, ids.to_numpy(dtype=object), flagged, now, exploration)
+    ladder = chosen.pop("ladder").to_numpy(dtype=object)
+    drawn = np.flatnonzero(chosen["decision"].to_numpy() != chosen["default_decision"].to_numpy())
+    why[drawn] = [f"{w}; exploration: plan '{d}' drawn at random instead of '{dd}' (share {e:.0%})"
+                  for w, d, dd, e in zip(why[drawn], chosen["decision"].to_numpy()[drawn],
+                                         chosen["default_decision"].to_numpy()[drawn],
+                                         chosen["explore_share"].to_numpy()[drawn], strict=True)]
+    return chosen, ladder
+
+
+def with_decisions(steps: pd.DataFrame, ids: pd.Index, seg: np.ndarray, chosen: pd.DataFrame) -> pd.DataFrame:
+    """Plan steps with each borrower's own segment and its decision columns on every row."""
+    at = ids.get_indexer(steps["borrower_id"])
+    steps["segment"] = np.asarray(seg, dtype=object)[at]  # the borrower's own; the decision says which plan
+    steps[DECISION_COLUMNS] = chosen.iloc[at].to_numpy(dtype=object)
+    return steps.astype({"propensity": float, "explore_share": float})

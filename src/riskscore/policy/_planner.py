@@ -41,7 +41,7 @@ from riskscore._language import primary_languages
 from riskscore._validation import data_error, pandera_failures
 from riskscore.policy._checks import PLAN_COLUMNS, Checker
 from riskscore.policy._clock import DAY_NS, MINUTE_NS, allowed_pieces, candidate_zones, local_ns, minutes_of_day
-from riskscore.policy._explore import DECISION_COLUMNS, Exploration, decisions_of
+from riskscore.policy._explore import Exploration, explore, with_decisions
 from riskscore.policy._holidays import HolidayCalendar
 from riskscore.policy._plans import EVENT_COLUMNS, Plans
 from riskscore.policy._profile import LANGS, WEEKDAYS, Profile, load_profile
@@ -309,23 +309,14 @@ class ContactPolicy(Segments):
         checker = Checker(self.profile, borrowers, contacts, holidays=self.holidays, hardship=hardship)
         value = np.asarray(self.call_value(scores), dtype=float)
         seg, why = self._segments(scores, b, known, hard, value)
-        chosen = decisions_of(seg, ids.to_numpy(dtype=object), b[list(BORROWER_FLAGS)].any(axis=1).to_numpy(), now,
-                              getattr(self, "exploration", None))
-        ladder = chosen.pop("ladder").to_numpy(dtype=object)
-        drawn = np.flatnonzero(chosen["decision"].to_numpy() != chosen["default_decision"].to_numpy())
-        why[drawn] = [f"{w}; exploration: plan '{d}' drawn at random instead of '{dd}' (share {e:.0%})"
-                      for w, d, dd, e in zip(why[drawn], *(chosen[c].to_numpy()[drawn] for c in DECISION_COLUMNS[:2]),
-                                             chosen["explore_share"].to_numpy()[drawn], strict=True)]
+        chosen, ladder = explore(seg, why, ids, b, now, getattr(self, "exploration", None))
         ctx = self._context(b, known, ids, now, why, said, checker.calendar) | {
             "contacts": contacts, "checker": checker,
             "loans": (scores["loan_ids"].astype(object).where(scores["loan_ids"].notna(), None).to_numpy(dtype=object)
                       if "loan_ids" in scores else np.full(len(ids), None, dtype=object))}
         accepted, events = self._place(checker, ctx, ladder, value)
         steps = self._finish(checker, ctx, ladder, accepted, events)
-        at = ids.get_indexer(steps["borrower_id"])
-        steps["segment"] = seg[at]  # the borrower's own segment; the decision says which plan it got
-        steps[DECISION_COLUMNS] = chosen.iloc[at].to_numpy(dtype=object)
-        steps = steps.astype({"propensity": float, "explore_share": float})
+        steps = with_decisions(steps, ids, seg, chosen)
         flags = b[[f for f in b.columns if b[f].dtype == bool]]
         return Plans(steps=steps, events=pd.DataFrame(events, columns=EVENT_COLUMNS), profile=self.profile,
                      flags=flags, now=now, hardship=hardship, holidays=self.holidays,
