@@ -24,7 +24,7 @@ def test_version_and_help():
     assert out.returncode == 0 and out.stdout.strip() == f"riskscore {riskscore.__version__}"
     out = run("--help")
     assert out.returncode == 0
-    for command in ("generate", "validate", "train", "score", "report", "explain", "demo"):
+    for command in ("generate", "validate", "train", "score", "report", "explain", "evaluate-logs", "demo"):
         assert command in out.stdout
     assert run().returncode == 2
     root = subprocess.run([sys.executable, "-m", "riskscore", "--version"], capture_output=True, text=True,
