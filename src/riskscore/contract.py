@@ -100,6 +100,8 @@ _PLANS = pa.schema([
     ("local_windows", pa.string()), ("template_id", pa.string()), ("language", pa.string()), ("tone", pa.string()),
     ("message", pa.string()), ("rationale", pa.string()), ("day", pa.int64()), ("segment", pa.string()),
     ("profile", pa.string()), ("profile_version", pa.string()),
+    ("decision", pa.string()), ("default_decision", pa.string()), ("propensity", pa.float64()),
+    ("eligible_decisions", pa.string()), ("explore_share", pa.float64()),
 ])
 _AUDIT = pa.schema([(c, pa.string()) for c in (
     "borrower_id", "rule_id", "kind", "basis", "outcome", "detail", "policy_params", "reading", "profile",
@@ -119,7 +121,13 @@ OUTPUTS: dict[str, pa.Schema] = {"scores": _SCORES, "plans": _PLANS, "audit": _A
 #: debts the step concerns, comma-separated (null: every debt of the borrower). No-contact steps
 #: (``none``, ``human_review``) have no channel or window. The planner adds ``day`` and
 #: ``segment``, the job the ``profile`` and its ``profile_version``.
-PLAN_COLUMNS: list[str] = [c for c in _PLANS.names if c not in ("day", "segment", "profile", "profile_version")]
+#: The decision columns (the same on every row of a borrower: one decision per borrower per run) say which
+#: plan the borrower got (``decision``), the policy's own choice (``default_decision``), the probability of
+#: the decision taken (``propensity``, 1.0 without exploration), the decisions a draw could give
+#: (``eligible_decisions``, comma-separated) and the exploration share (see :class:`riskscore.policy.Exploration`).
+PLAN_COLUMNS: list[str] = [c for c in _PLANS.names if c not in ("day", "segment", "profile", "profile_version",
+                                                                "decision", "default_decision", "propensity",
+                                                                "eligible_decisions", "explore_share")]
 #: The columns of a plan's rule audit (one row per borrower and rule).
 AUDIT_COLUMNS: list[str] = list(_AUDIT.names)
 #: Columns that never hold a missing value in a written output.

@@ -75,15 +75,18 @@ def test_spark_output_equals_the_local_output_row_for_row(spark, world, world_fi
     pq.write_table(table, tmp_path / "i.parquet", row_group_size=1_000)
     files = {"installments": tmp_path / "i.parquet", "borrowers": world_files["borrowers"],
              "contacts": world_files["contacts"]}
+    explore = {"exploration": {"seed": 5, "shares": {"self_cure": 0.5, "middle": 0.5, "low": 0.5}}}
     score_portfolio(files["installments"], BUNDLE, as_of, tmp_path / "local", borrowers=files["borrowers"],
                     contacts=files["contacts"], now=now, chunk_borrowers=250, n_jobs=1, progress="off",
-                    profile="US=us_reg_f_2021,CN=cn_gbt45251_2025,*=strict_v1")
+                    profile="US=us_reg_f_2021,CN=cn_gbt45251_2025,*=strict_v1", policy_options=explore)
     local = read_outputs(tmp_path / "local")
+    drawn = local["plans"]["decision"] != local["plans"]["default_decision"]
+    assert drawn.any() and (local["plans"]["propensity"] < 1).any()  # exploration by seed and id: the same on Spark
     assert spark.read.parquet(str(files["installments"])).rdd.getNumPartitions() > 2
     result = rs_spark.score(spark.read.parquet(str(files["installments"])), BUNDLE, as_of,
                             borrowers=spark.read.parquet(str(files["borrowers"])),
                             contacts=spark.read.parquet(str(files["contacts"])), now=now, chunk_borrowers=250,
-                            profile="US=us_reg_f_2021,CN=cn_gbt45251_2025,*=strict_v1")
+                            profile="US=us_reg_f_2021,CN=cn_gbt45251_2025,*=strict_v1", policy_options=explore)
     keys = {"scores": ["borrower_id"], "plans": ["borrower_id", "step"], "audit": ["borrower_id", "rule_id"],
             "rejects": ["table", "row", "check"]}
     for name, key in keys.items():

@@ -24,7 +24,7 @@ def test_version_and_help():
     assert out.returncode == 0 and out.stdout.strip() == f"riskscore {riskscore.__version__}"
     out = run("--help")
     assert out.returncode == 0
-    for command in ("generate", "validate", "train", "score", "report", "explain", "demo"):
+    for command in ("generate", "validate", "train", "score", "report", "explain", "evaluate-logs", "demo"):
         assert command in out.stdout
     assert run().returncode == 2
     root = subprocess.run([sys.executable, "-m", "riskscore", "--version"], capture_output=True, text=True,
@@ -186,3 +186,46 @@ def test_score_runs_the_nightly_job_and_refuses_to_mix_runs(tmp_path):
     assert manifest["as_of"] == "2025-10-02" and manifest["chunks"]["total"] == 2
     again = run(*common, "--as-of", "2025-10-01")
     assert again.returncode == 1 and "other as_of than this one" in again.stderr and "rm -r" in again.stderr
+
+
+@pytest.mark.slow  # one nightly run of the sample (about 10 s)
+def test_score_explores_and_evaluate_logs_estimates_a_candidate(tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    sample = root / "data" / "sample"
+    (tmp_path / "explore.yaml").write_text("seed: 7\nshares: {self_cure: 0.3, middle: 0.3, low: 0.3}\n")
+    out = run("score", "--installments", str(sample / "installments.parquet"), "--model", str(root / "models/sample"),
+              "--borrowers", str(sample / "borrowers.parquet"), "--contacts", str(sample / "contacts.parquet"),
+              "--out", str(tmp_path / "run"), "--as-of", "2025-10-02", "--now", "2025-10-02T13:00Z", "--jobs", "1",
+              "--no-report", "--explore", str(tmp_path / "explore.yaml"))
+    assert out.returncode == 0, out.stderr
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["settings"]["policy_options"]["exploration"] == {
+        "seed": 7, "shares": {"low": 0.3, "middle": 0.3, "self_cure": 0.3},
+        "decisions": ["none", "gentle", "remind", "escalate"]}
+    plans = pd.read_parquet(tmp_path / "run" / "plans.parquet")
+    first = plans.drop_duplicates("borrower_id")
+    assert (first["decision"] != first["default_decision"]).sum() > 10
+    assert set(first.loc[first["segment"].isin(["hardship", "blocked", "review"]), "propensity"]) == {1.0}
+    common = ["evaluate-logs", str(tmp_path / "run"), "--installments", str(sample / "installments.parquet"),
+              "--resamples", "50"]
+    ok = run(*common, "--candidate", "middle=none", "--out", str(tmp_path / "ope.csv"))
+    assert ok.returncode == 0, ok.stderr
+    assert "logged decisions of 795 borrowers in 1 run(s)" in ok.stdout and "dr" in ok.stdout
+    table = pd.read_csv(tmp_path / "ope.csv")
+    assert set(table["estimator"]) == {"ips", "snips", "dr"} and set(table["metric"]) == {"recovered"}
+    refused = run(*common, "--candidate", "hardship=none")
+    assert refused.returncode == 1 and refused.stderr.count("\n") == 1
+    assert refused.stderr.startswith("riskscore: error: candidate has no support in the logs: it "
+                                     "takes 'none' for ") and "in segment 'hardship'" in refused.stderr
+    bad = run(*common, "--candidate", "middle")
+    assert bad.returncode == 2 and "argument --candidate: write SEGMENT=DECISION" in bad.stderr
+    (tmp_path / "bad.yaml").write_text("seed: 7\nshares: {hardship: 0.1}\n")
+    usage = run("score", "--installments", str(sample / "installments.parquet"), "--model", str(root / "models/sample"),
+                "--as-of", "2025-10-02", "--out", str(tmp_path / "x"), "--explore", str(tmp_path / "bad.yaml"))
+    assert usage.returncode == 2 and usage.stderr.count("\n") == 1
+    assert "--explore " in usage.stderr and "cannot explore segment(s) ['hardship']" in usage.stderr
+    old = plans.drop(columns=["decision", "propensity"])
+    old.to_parquet(tmp_path / "run" / "plans.parquet")
+    stale = run(*common, "--candidate", "middle=none")
+    assert stale.returncode == 1 and stale.stderr.count("\n") == 1
+    assert "plans: missing the decision column(s) ['decision', 'propensity']" in stale.stderr

@@ -25,6 +25,7 @@ from riskscore.batch._partition import ROW
 from riskscore.contract import OUTPUTS, RunManifest, empty_input, empty_output
 from riskscore.io import sha256_file
 from riskscore.monitor import bin_counts, merge_counts, psi_summary
+from riskscore.policy import Exploration
 from riskscore.schemas import DUPLICATES_DROPPED, contract_columns, quarantine
 from riskscore.scoring import Scored, Scorer
 
@@ -303,6 +304,19 @@ def run_manifest(*, engine: str, run_id: str, as_of: str, now: str, data_date: s
         timings_s={**timings, "chunk_stages_cpu": {k: round(v, 3) for k, v in stats.get("timings", {}).items()}},
         versions={p: version(p) for p in _PACKAGES},
     )
+
+
+def plain_options(policy_options: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The policy options with an :class:`~riskscore.policy.Exploration` as its plain mapping (what the
+    manifest records and the run key hashes; the planner reads either).
+
+    Examples
+    --------
+    >>> from riskscore.policy import Exploration
+    >>> plain_options({"plan_days": 5, "exploration": Exploration(seed=1, shares={"low": 0.1})})["exploration"]
+    {'seed': 1, 'shares': {'low': 0.1}, 'decisions': ['none', 'gentle', 'remind', 'escalate']}
+    """
+    return {k: v.to_dict() if isinstance(v, Exploration) else v for k, v in (policy_options or {}).items()}
 
 
 def as_utc(ts: str | pd.Timestamp) -> pd.Timestamp:

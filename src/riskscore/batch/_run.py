@@ -59,6 +59,7 @@ from riskscore.batch._chunk import (
     ChunkSettings,
     as_utc,
     merge_stats,
+    plain_options,
     run_manifest,
     score_chunk,
     stats_json,
@@ -373,6 +374,7 @@ def score_portfolio(
     """
     wall = time.perf_counter()
     out = Path(out)
+    policy_options = plain_options(policy_options)  # an Exploration as its mapping, for the key and manifest
     as_of_ts = pd.Timestamp(as_of)
     if as_of_ts != as_of_ts.normalize() or as_of_ts.tzinfo is not None:
         raise ValueError(f"as_of must be a calendar date without time or time zone, got {as_of!r}.")

@@ -55,6 +55,7 @@ from riskscore.batch._chunk import (
     ChunkSettings,
     as_utc,
     merge_stats,
+    plain_options,
     run_manifest,
     score_chunk,
     stats_json,
@@ -394,6 +395,7 @@ def _score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Ti
            policy_options: Mapping[str, Any] | None = None, allow_missing_contacts: bool = False,
            model_sha256: str | None = None, language: str = "en", allow_stale_data: bool = False) -> dict[str, Any]:
     """:func:`score`; with a ``sink`` folder the chunks write the outputs there (no output DataFrames)."""
+    policy_options = plain_options(policy_options)  # an Exploration as its mapping, for the manifest
     from pyspark.sql.pandas.types import from_arrow_schema
 
     spark = installments.sparkSession
@@ -611,7 +613,7 @@ def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[
     defaults = {k: p.default for k, p in inspect.signature(score).parameters.items()
                 if p.default is not inspect.Parameter.empty}
     settings = {k: options.get(k, defaults[k]) for k in RUN_SETTINGS}
-    settings["policy_options"] = dict(settings["policy_options"] or {})
+    settings["policy_options"] = plain_options(settings["policy_options"])
     outputs = {}
     for name in OUTPUTS:
         folder = out / f"{name}.parquet"

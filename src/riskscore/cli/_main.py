@@ -152,6 +152,11 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--progress", choices=("auto", "bar", "log", "off"), default="auto",
                     help="a bar on a terminal, log lines otherwise (default auto)")
 
+    sc.add_argument("--explore", type=Path, metavar="FILE.yaml",
+                    help="randomised holdouts (opt-in): {seed: 7, shares: {middle: 0.05, low: 0.1}} -- that share "
+                         "of a segment gets a plan drawn at random (none, gentle, remind, escalate); plans.parquet "
+                         "records the decision, the default and the propensity; never for flagged, review, blocked "
+                         "or hardship borrowers")
     sc.add_argument("--no-report", action="store_true", help="do not write report.html into --out")
     sc.add_argument("--protected", type=Path,
                     help="protected attributes (borrower_id + group columns) for the report's fairness section")
@@ -199,12 +204,50 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--agent-calls-per-day", type=_count(0), help="agent-call capacity (default 2%% of those who owe)")
     ev.add_argument("--out", type=Path, help="write table.csv, runs.csv and settings.json here")
 
+    el = sub.add_parser("evaluate-logs", help="estimate a candidate contact policy from logged runs (off-policy)",
+                        description="Read the decisions logged by `riskscore score` runs (plans.parquet, with "
+                                    "--explore for support) and what borrowers paid afterwards, and estimate what a "
+                                    "candidate policy would have recovered (and contacted, with --contacts), per "
+                                    "decision: inverse-propensity, self-normalised and doubly-robust estimates with "
+                                    "borrower-clustered bootstrap intervals and the effective sample size.")
+    el.add_argument("runs", type=Path, nargs="+", metavar="RUN", help="--out folders of finished score runs")
+    el.add_argument("--installments", type=Path, required=True,
+                    help="the installments table with the payments made after the runs (parquet, folder or CSV)")
+    el.add_argument("--contacts", type=Path, help="the contact log after the runs (adds the contacts outcome)")
+    el.add_argument("--candidate", type=_candidate, required=True, metavar="SPEC",
+                    help="SEGMENT=DECISION,... (e.g. middle=none: no contact for the middle segment) and/or new "
+                         "thresholds (low_threshold=0.3,self_cure_threshold=0.85)")
+    el.add_argument("--horizon-days", type=_count(1), default=7, help="days after each run that count (default 7)")
+    el.add_argument("--resamples", type=_count(10), default=500, help="bootstrap resamples (default 500)")
+    el.add_argument("--seed", type=int, default=0, help="seed of the bootstrap and cross-fitting (default 0)")
+    el.add_argument("--out", type=Path, metavar="FILE.csv", help="also write the table as CSV")
+
     d = sub.add_parser("demo", help="run the main job on the bundled sample",
                        description="Validate the sample data, then run the nightly job on it (riskscore score).")
     d.add_argument("--data", type=Path, default=Path("data/sample"), help="sample folder")
     d.add_argument("--out", type=Path, default=Path("runs/demo"), help="where to write the outputs")
     d.add_argument("--bundle", type=Path, default=Path("models/sample"), help="model bundle to score with")
     return p
+
+
+def _candidate(text: str) -> dict[str, object]:
+    """``middle=none,low_threshold=0.3`` as a mapping (thresholds as numbers)."""
+    out: dict[str, object] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, value = (x.strip() for x in part.partition("="))
+        if not sep or not key or not value:
+            raise argparse.ArgumentTypeError(f"write SEGMENT=DECISION or THRESHOLD=NUMBER, comma-separated; got "
+                                             f"{part!r}")
+        if key.endswith("_threshold"):
+            try:
+                out[key] = float(value)
+            except ValueError:
+                raise argparse.ArgumentTypeError(f"{key} must be a number, got {value!r}") from None
+        else:
+            out[key] = value
+    if not out:
+        raise argparse.ArgumentTypeError("empty candidate")
+    return out
 
 
 def _table_path(text: str) -> Path | str:
@@ -411,6 +454,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
                    allow_stale_data=args.allow_stale_data)
     fmt = _input_format(args).to_dict()
     options.update((k, v) for k, v in fmt.items() if v)  # columns=, date_format= only when given
+    if args.explore is not None:
+        options["policy_options"] = {"exploration": _exploration(args.explore)}
     # one job at a time in --out, from the first output to the report
     with folder_lock(make_folder(args.out), f"riskscore score --engine {args.engine}"):
         if args.engine == "spark":
@@ -489,6 +534,42 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _exploration(path: Path) -> dict[str, object]:
+    """``--explore FILE.yaml`` read and checked (as the manifest will record it)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return riskscore.policy.Exploration.from_dict(data).to_dict()
+    except yaml.YAMLError as err:
+        raise UsageError(f"--explore {path}: not YAML ({' '.join(str(err).split())[:200]})") from None
+    except (TypeError, ValueError) as err:
+        raise UsageError(f"--explore {path}: {err}") from None
+
+
+def _cmd_evaluate_logs(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from riskscore.io import read_table, write_text
+
+    logs = []
+    for run in args.runs:
+        manifest = riskscore.RunManifest.read(run / "manifest.json")
+        plans, scores = read_table(run / "plans.parquet"), read_table(run / "scores.parquet")
+        logs.append(riskscore.evaluation.decision_log(plans, scores, as_of=manifest.as_of, now=manifest.now))
+    installments = read_table(args.installments, table="installments")
+    contacts = None if args.contacts is None else read_table(args.contacts, table="contacts")
+    result = riskscore.evaluation.off_policy(pd.concat(logs, ignore_index=True), installments, args.candidate,
+                                             contacts=contacts, horizon_days=args.horizon_days,
+                                             n_resamples=args.resamples, random_state=args.seed)
+    with pd.option_context("display.width", 200, "display.max_columns", 30):
+        print(result.to_text())
+    if args.out is not None:
+        write_text(args.out, result.table.to_csv())
+        print(f"written to {args.out}")
+    return 0
+
+
 def _cmd_explain(args: argparse.Namespace) -> int:
     from riskscore.io import make_folder, write_text
 
@@ -510,7 +591,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("riskscore").setLevel(logging.DEBUG if args.verbose or args.debug else logging.INFO)
     warnings.showwarning = show_warning  # one line per warning, no Python source line
     commands = {"generate": _cmd_generate, "validate": _cmd_validate, "train": _cmd_train, "score": _cmd_score,
-                "report": _cmd_report, "explain": _cmd_explain, "evaluate-policy": _cmd_evaluate, "demo": _cmd_demo}
+                "report": _cmd_report, "explain": _cmd_explain, "evaluate-policy": _cmd_evaluate,
+                "evaluate-logs": _cmd_evaluate_logs, "demo": _cmd_demo}
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE

@@ -7,25 +7,39 @@ buckets), and riskscore's policy with a two-model uplift model deciding who gets
 """
 
 from riskscore.evaluation._evaluate import METRICS, EvaluationResult, evaluate_policy, logged_contacts
+from riskscore.evaluation._offpolicy import (
+    OffPolicyResult,
+    candidate_decisions,
+    decision_log,
+    logged_outcomes,
+    off_policy,
+)
 from riskscore.evaluation._policies import POLICIES, PolicySpec, policy
 from riskscore.evaluation._simulate import Round, SimResult, simulate, summary_row
 from riskscore.evaluation._state import Portfolio, portfolio
 from riskscore.evaluation._uplift import UpliftModel, fit_uplift
+from riskscore.evaluation._uplift_logs import uplift_from_logs
 
 __all__ = [
     "METRICS",
     "POLICIES",
     "EvaluationResult",
+    "OffPolicyResult",
     "PolicySpec",
     "Portfolio",
     "Round",
     "SimResult",
     "UpliftModel",
+    "candidate_decisions",
+    "decision_log",
     "evaluate_policy",
     "fit_uplift",
     "logged_contacts",
+    "logged_outcomes",
+    "off_policy",
     "policy",
     "portfolio",
     "simulate",
     "summary_row",
+    "uplift_from_logs",
 ]

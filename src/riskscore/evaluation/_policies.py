@@ -32,7 +32,9 @@ class PolicySpec:
     """One policy of the comparison.
 
     ``kind`` is one of :data:`POLICIES`; ``model`` is needed by the riskscore kinds, ``uplift``
-    (a fitted :class:`~riskscore.evaluation.UpliftModel`) by ``riskscore_uplift``.
+    (a fitted :class:`~riskscore.evaluation.UpliftModel`) by ``riskscore_uplift``. ``options``
+    are planner arguments (e.g. ``exploration``); ``planner`` replaces the riskscore kinds'
+    :class:`~riskscore.policy.ContactPolicy` with a subclass (a challenger with other steps).
     """
 
     kind: str
@@ -44,6 +46,7 @@ class PolicySpec:
     holdout: float = 0.0
     random_calls: bool = False
     seed: int = 0
+    planner: Any = None
 
     def __post_init__(self) -> None:
         if self.kind not in POLICIES:
@@ -77,7 +80,7 @@ def _planner(spec: PolicySpec) -> Callable[..., ContactPolicy]:
         return lambda profile, agent_calls_per_day=None, **options: MaxContactPolicy(profile, **options)
     if spec.kind == "days_past_due":
         return DaysPastDuePolicy
-    return ContactPolicy
+    return spec.planner or ContactPolicy
 
 
 def policy(spec: PolicySpec) -> tuple[Callable[[Round], pd.DataFrame], Callable[[pd.DataFrame, Round], int]]:

@@ -12,6 +12,7 @@ complaints, opt-outs, plan acceptance and referrals. Every draw is counter-based
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,6 +72,10 @@ class SimResult:
     blocked_contacted: np.ndarray
     violations: int
     plans: list[pd.DataFrame]
+    #: per borrower who owed at a planning round, what followed in that round's days (before the
+    #: next round): ``round, borrower_id, recovered, contacts, complaints``; with ``branch``, also
+    #: ``branch_recovered``, ``branch_contacts``, ``branch_complaints`` (the branch's plans instead)
+    rounds: pd.DataFrame | None = None
 
 
 def _hazards(p: Portfolio) -> dict[str, np.ndarray]:
@@ -109,6 +114,21 @@ class _Sim:
         self.log: list[pd.DataFrame] = []
         self.b_of = pd.Index(p.ids)
         self.zones = p.borrowers.set_index("borrower_id")["timezone"].reindex(p.ids).fillna("UTC").to_numpy(object)
+
+    def totals(self) -> np.ndarray:
+        """Per borrower so far: recovered, contacts made, complaints (columns)."""
+        return np.column_stack([self.recovered, self.recent.sum(axis=1), self.complaints]).astype(float)
+
+    def fork(self) -> _Sim:
+        """An independent copy (the portfolio's payments list too) that meets the same draws."""
+        twin = copy.copy(self)
+        for name, value in vars(self).items():
+            if isinstance(value, np.ndarray) and name not in ("zones",):
+                setattr(twin, name, value.copy())
+        twin.log = list(self.log)
+        twin.p = copy.copy(self.p)
+        twin.p.payments = list(self.p.payments)
+        return twin
 
     # -- state seen by policies --------------------------------------------------------------------
     def round(self, day: int) -> Round:
@@ -233,37 +253,80 @@ class _Sim:
 
 def simulate(portfolio: Portfolio, planner: Callable[[Round], pd.DataFrame], *, days: int = 90, seed: int = 0,
              response: ResponseParams | None = None, params: WorldParams | None = None, replan_days: int = 7,
-             check: Callable[[pd.DataFrame, Round], int] | None = None) -> SimResult:
+             check: Callable[[pd.DataFrame, Round], int] | None = None,
+             branch: Callable[[Round], pd.DataFrame] | None = None) -> SimResult:
     """Run one policy over ``days`` days and return what it recovered and what it cost.
 
     ``planner(round)`` returns plan steps (``borrower_id, action, channel, window_start_utc,
     day``; ``day`` counted from the round); steps other than contacts are ignored. ``check(steps,
     round)`` returns the number of rule violations of a round's plans (added up in the result).
+    ``branch(round)``, when given, is another planner: at every round the simulation is forked,
+    the branch's plans replace the policy's for that round's days only (on the same draws), and
+    what followed is recorded beside the policy's in ``rounds`` -- the truth an off-policy
+    estimate of the branch from the policy's logs can be compared with.
     """
     portfolio.payments = []
     sim = _Sim(portfolio, days, seed, response or ResponseParams(), params or WorldParams())
     pending: dict[int, list[pd.DataFrame]] = {}
-    plans, violations = [], 0
+    plans, violations, rounds = [], 0, []
     owed0 = np.zeros(portfolio.n)
     np.add.at(owed0, portfolio.m_b, np.where(portfolio.m_due <= days, portfolio.m_open0, 0.0))
     for day in range(days):
         if day % replan_days == 0:
             rnd = sim.round(day)
+            end = min(day + replan_days, days)
+            if rounds:
+                rounds[-1]["after"] = sim.totals()
+            rounds.append({"round": day, "owing": rnd.owing, "before": sim.totals()})
+            if branch is not None:
+                rounds[-1]["branch"] = _branch(sim, rnd, branch, day, end)
             steps = planner(rnd)
             if check is not None and len(steps):
                 violations += check(steps, rnd)
             steps = steps.loc[steps["action"].isin(_CONTACT)]
             plans.append(steps.assign(round=day))
             for k, part in steps.groupby("day"):
-                if day + int(k) < min(day + replan_days, days):
+                if day + int(k) < end:
                     pending.setdefault(day + int(k), []).append(part)
         today = pending.pop(day, [])
         if today:
             sim.contact(day, pd.concat(today, ignore_index=True))
         sim.pay(day + 1)
+    if rounds:
+        rounds[-1]["after"] = sim.totals()
     return SimResult(recovered=sim.recovered, recovered_30d=sim.recovered_30, owed0=owed0, contacts=sim.contacts(),
                      complaints=sim.complaints, opt_outs=sim.opt_outs, hardship_pressured=sim.pressured,
-                     blocked_contacted=sim.blocked_hit, violations=violations, plans=plans)
+                     blocked_contacted=sim.blocked_hit, violations=violations, plans=plans,
+                     rounds=_round_table(rounds, portfolio.ids))
+
+
+def _branch(sim: _Sim, rnd: Round, planner: Callable[[Round], pd.DataFrame], day: int, end: int) -> np.ndarray:
+    """Totals gained over days ``day .. end - 1`` when ``planner``'s plans of this round are made instead."""
+    twin = sim.fork()
+    before = twin.totals()
+    steps = planner(rnd)
+    steps = steps.loc[steps["action"].isin(_CONTACT)]
+    due = {day + int(k): part for k, part in steps.groupby("day") if day + int(k) < end}
+    for d in range(day, end):
+        if d in due:
+            twin.contact(d, due[d].reset_index(drop=True))
+        twin.pay(d + 1)
+    return twin.totals() - before
+
+
+def _round_table(rounds: list[dict], ids: np.ndarray) -> pd.DataFrame:
+    names = ("recovered", "contacts", "complaints")
+    parts = []
+    for r in rounds:
+        who = np.flatnonzero(r["owing"])
+        gain = (r["after"] - r["before"])[who]
+        part = pd.DataFrame({"round": r["round"], "borrower_id": ids[who], **{n: gain[:, i] for i, n in
+                                                                               enumerate(names)}})
+        if "branch" in r:
+            for i, n in enumerate(names):
+                part[f"branch_{n}"] = r["branch"][who, i]
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["round", "borrower_id", *names])
 
 
 def summary_row(res: SimResult, portfolio: Portfolio) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from riskscore._language import primary_languages
 from riskscore._validation import data_error, pandera_failures
 from riskscore.policy._checks import PLAN_COLUMNS, Checker
 from riskscore.policy._clock import DAY_NS, MINUTE_NS, allowed_pieces, candidate_zones, local_ns, minutes_of_day
+from riskscore.policy._explore import Exploration, explore, with_decisions
 from riskscore.policy._holidays import HolidayCalendar
 from riskscore.policy._plans import EVENT_COLUMNS, Plans
 from riskscore.policy._profile import LANGS, WEEKDAYS, Profile, load_profile
@@ -124,6 +125,10 @@ class ContactPolicy(Segments):
         A day whose longest allowed window is shorter is skipped (a day has 1440 minutes).
     horizon_days : int, optional
         Deprecated: renamed ``plan_days`` in riskscore 0.2, removed in 0.4 (it wins when given).
+    exploration : Exploration or mapping, optional
+        Randomised holdouts (:class:`~riskscore.policy.Exploration`, or its ``to_dict()``
+        mapping): a seeded share of a segment's borrowers get a plan drawn at random; every
+        plan row records the decision, the default and its propensity. Default: none.
 
     Examples
     --------
@@ -162,6 +167,7 @@ class ContactPolicy(Segments):
         "lead_minutes": [Interval(Integral, 0, None, closed="left")],
         "min_window_minutes": [Interval(Integral, 0, 1440, closed="both")],
         "horizon_days": [Interval(Integral, 1, 60, closed="both"), None],
+        "exploration": [Exploration, Mapping, None],
     }
 
     def __init__(self, profile: str | Profile = "us_reg_f_2021", overrides: Mapping[str, Any] | None = None, *,
@@ -170,7 +176,8 @@ class ContactPolicy(Segments):
                  no_contact_threshold: float = 0.95, low_threshold: float = 0.4,
                  hardship_codes: Iterable[str] = ("RS-PARTIAL",), hardship_top: int = 1,
                  holidays: Iterable[object] | None = None, lead_minutes: int = 15,
-                 min_window_minutes: int = 60, horizon_days: int | None = None) -> None:
+                 min_window_minutes: int = 60, horizon_days: int | None = None,
+                 exploration: Exploration | Mapping[str, Any] | None = None) -> None:
         args = {k: v for k, v in locals().items() if k in self._parameter_constraints}
         validate_parameter_constraints(self._parameter_constraints, args, caller_name=type(self).__name__)
         if not low_threshold <= self_cure_threshold <= no_contact_threshold:
@@ -189,6 +196,7 @@ class ContactPolicy(Segments):
         self.low_threshold, self.hardship_codes, self.hardship_top = low_threshold, tuple(hardship_codes), hardship_top
         self.holidays = None if holidays is None else list(holidays)
         self.lead_minutes, self.min_window_minutes = lead_minutes, min_window_minutes
+        self.exploration = Exploration.from_dict(exploration) if isinstance(exploration, Mapping) else exploration
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(profile={self.profile.name!r}, plan_days={self.plan_days}, "
@@ -301,12 +309,14 @@ class ContactPolicy(Segments):
         checker = Checker(self.profile, borrowers, contacts, holidays=self.holidays, hardship=hardship)
         value = np.asarray(self.call_value(scores), dtype=float)
         seg, why = self._segments(scores, b, known, hard, value)
+        chosen, ladder = explore(seg, why, ids, b, now, getattr(self, "exploration", None))
         ctx = self._context(b, known, ids, now, why, said, checker.calendar) | {
             "contacts": contacts, "checker": checker,
             "loans": (scores["loan_ids"].astype(object).where(scores["loan_ids"].notna(), None).to_numpy(dtype=object)
                       if "loan_ids" in scores else np.full(len(ids), None, dtype=object))}
-        accepted, events = self._place(checker, ctx, seg, value)
-        steps = self._finish(checker, ctx, seg, accepted, events)
+        accepted, events = self._place(checker, ctx, ladder, value)
+        steps = self._finish(checker, ctx, ladder, accepted, events)
+        steps = with_decisions(steps, ids, seg, chosen)
         flags = b[[f for f in b.columns if b[f].dtype == bool]]
         return Plans(steps=steps, events=pd.DataFrame(events, columns=EVENT_COLUMNS), profile=self.profile,
                      flags=flags, now=now, hardship=hardship, holidays=self.holidays,

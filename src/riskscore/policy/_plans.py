@@ -31,7 +31,8 @@ class Plans:
     ----------
     steps : DataFrame
         One row per step, columns :data:`riskscore.policy.PLAN_COLUMNS` plus ``day`` (days from
-        ``now`` in the borrower's local calendar) and ``segment``.
+        ``now`` in the borrower's local calendar), ``segment`` and the decision columns
+        (:data:`riskscore.policy.DECISION_COLUMNS`, the same on every row of a borrower).
     events : DataFrame
         What the rules changed: one row per (borrower, action, rule) that moved a step to a later
         day or another channel, or dropped it; columns :data:`EVENT_COLUMNS`.

@@ -14,13 +14,14 @@ import pandas as pd
 
 from riskscore._compat import Interval, validate_params
 from riskscore.contract import AUDIT_COLUMNS, PLAN_COLUMNS, empty_output
+from riskscore.policy._explore import DECISION_COLUMNS
 from riskscore.policy._planner import ContactPolicy
 from riskscore.policy._profile import load_profile
 
 __all__ = ["parse_profiles", "plan_portfolio", "profile_groups", "split_capacity"]
 
 #: The columns of a portfolio's plan steps: a planner's columns plus ``day``, ``segment`` and the profile.
-PORTFOLIO_PLAN_COLUMNS = [*PLAN_COLUMNS, "day", "segment", "profile", "profile_version"]
+PORTFOLIO_PLAN_COLUMNS = [*PLAN_COLUMNS, "day", "segment", "profile", "profile_version", *DECISION_COLUMNS]
 
 
 def parse_profiles(profile: str | os.PathLike[str] | Mapping[str, str]) -> dict[str, str]:
@@ -140,8 +141,10 @@ def plan_portfolio(scores: pd.DataFrame, reasons: pd.DataFrame | None, borrowers
     Returns
     -------
     steps : DataFrame
-        :data:`riskscore.contract.PLAN_COLUMNS` plus ``day``, ``segment``, ``profile`` and
-        ``profile_version``, sorted by borrower and step.
+        :data:`riskscore.contract.PLAN_COLUMNS` plus ``day``, ``segment``, ``profile``,
+        ``profile_version`` and the decision columns (``decision``, ``default_decision``,
+        ``propensity``, ``eligible_decisions``, ``explore_share``: the same on every row of a
+        borrower), sorted by borrower and step.
     audit : DataFrame
         :data:`riskscore.contract.AUDIT_COLUMNS`, sorted by borrower.
 
