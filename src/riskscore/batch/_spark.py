@@ -38,7 +38,6 @@ import os
 import sys
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -60,14 +59,15 @@ from riskscore.batch._chunk import (
     score_chunk,
     stats_json,
 )
-from riskscore.batch._inputs import DistinctSketch, borrower_hash, bucket_of
-from riskscore.batch._partition import ROW, _paid_days, check_as_of, infer_data_date, n_chunks
+from riskscore.batch._inputs import borrower_hash, bucket_of
+from riskscore.batch._partition import ROW, check_as_of, infer_data_date, n_chunks
 from riskscore.batch._spark_keys import partition_keys
+from riskscore.batch._spark_survey import survey as survey_inputs
 from riskscore.contract import OUTPUTS, RunManifest, to_arrow
 from riskscore.exceptions import RunConflictError
 from riskscore.io import InputFormat, atomic_parquet_writer, fingerprint, input_schema, iter_batches, write_text
 from riskscore.policy import parse_profiles, split_capacity
-from riskscore.schemas import FUTURE_TOLERANCE_DAYS, currency_codes, is_currency_code, single_currency
+from riskscore.schemas import FUTURE_TOLERANCE_DAYS, single_currency
 from riskscore.scoring import Scorer
 
 __all__ = ["score", "score_files"]
@@ -75,9 +75,6 @@ __all__ = ["score", "score_files"]
 log = logging.getLogger("riskscore.batch")
 _TABLES = ("installments", "borrowers", "contacts")
 _MODELS: dict[str, Any] = {}
-#: Survey facts: rows of a partition (a = table << 32 | partition, b = rows), sketch values (a), paid days
-#: (a = day, b = rows), loans held by several borrowers (s = loan_id as text).
-_COUNT, _SKETCH, _DAY, _LOAN, _CURRENCY = 0, 1, 2, 3, 4
 #: Rows of one input partition gathered before it is cut into per-chunk blobs (bounds a Python worker's memory).
 _BLOB_ROWS = 250_000
 
@@ -120,94 +117,6 @@ def _warm_workers(spark: Any) -> None:
         spark.range(0, k, 1, k).mapInArrow(_idle, "id long").collect()
     except Exception:  # the real stages raise the same error, with their context
         log.debug("warming the Python workers failed", exc_info=True)
-
-
-def _sketch_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """``mapInArrow`` function: the distinct-borrower sketch of one task's borrower ids."""
-    sketch = DistinctSketch()
-    for b in batches:
-        sketch.add(np.unique(borrower_hash(b.column(0))))
-    yield pa.RecordBatch.from_arrays([pa.array(sketch.values.view(np.int64))], names=["a"])
-
-
-def _day_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """``mapInArrow`` function: the paid-day histogram of one task, for ``paid_date`` as text (CSV)."""
-    days: Counter = Counter()
-    for b in batches:
-        d, c = np.unique(_paid_days(pa.table({"paid_date": b.column(0)})), return_counts=True)
-        days.update(dict(zip(d.tolist(), c.tolist(), strict=True)))
-    yield pa.RecordBatch.from_arrays([pa.array(list(days), pa.int64()), pa.array(list(days.values()), pa.int64())],
-                                     names=["a", "b"])
-
-
-def _survey(spark: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """Rows per partition of each input, borrower estimate, paid-day histogram and shared loans.
-
-    Four aggregations in one Spark action (their shuffles run side by side), each finished in
-    one task per core whatever ``spark.sql.shuffle.partitions`` says (``coalesce``, no session
-    setting changed): rows per input partition, paid days and shared loans in the JVM; the
-    sketch hashes the distinct borrower ids in Python, as the local job does.
-    """
-    from pyspark.sql import functions as F
-    from pyspark.sql.types import DateType, TimestampNTZType, TimestampType
-
-    k = max(1, spark.sparkContext.defaultParallelism)
-    inst = inputs["installments"]
-    bid = F.col("borrower_id").cast("string")
-    none = F.lit(None)
-
-    def facts(df: Any, kind: int, a: Any, b: Any = none, s: Any = none) -> Any:
-        return df.select(F.lit(kind).alias("kind"), a.cast("long").alias("a"), b.cast("long").alias("b"),
-                         s.cast("string").alias("s"))
-
-    parts = [df.select(F.lit(i).alias("t"), F.spark_partition_id().alias("p")) for i, df in enumerate(inputs.values())]
-    stacked = parts[0]
-    for p in parts[1:]:
-        stacked = stacked.unionByName(p)
-    counts = stacked.groupBy("t", "p").count().coalesce(k)
-    ids = inst.select(bid.alias("borrower_id")).distinct().coalesce(k).mapInArrow(_sketch_batches, "a long")
-    survey = facts(counts, _COUNT, F.col("t") * F.lit(1 << 32) + F.col("p"), F.col("count")).unionByName(
-        facts(ids, _SKETCH, F.col("a")))
-    if "paid_date" in inst.columns:
-        paid = F.col("paid_date")
-        kind = inst.schema["paid_date"].dataType
-        if isinstance(kind, DateType | TimestampNTZType):  # days since 1970-01-01 of the date (wall time)
-            day = F.unix_date(F.to_date(paid))
-        elif isinstance(kind, TimestampType):  # the UTC day, as the local reader's wall time in UTC
-            day = F.floor(F.unix_seconds(paid) / F.lit(86_400))
-        else:  # text: parsed as the local reader parses it
-            day = None
-        if day is not None:
-            days = inst.where(paid.isNotNull()).groupBy(day.alias("a")).count().coalesce(k)
-        else:
-            days = inst.select(paid).mapInArrow(_day_batches, "a long, b long").groupBy("a").agg(
-                F.sum("b").alias("count")).coalesce(k)
-        survey = survey.unionByName(facts(days, _DAY, F.col("a"), F.col("count")))
-    if "loan_id" in inst.columns:
-        # owners as the local job counts them: distinct borrower ids, a missing id counting as one more
-        owners = F.count_distinct(bid) + F.max(bid.isNull().cast("int"))
-        loans = inst.groupBy(F.col("loan_id").cast("string").alias("s")).agg(owners.alias("owners"))
-        survey = survey.unionByName(facts(loans.where("owners > 1").coalesce(k), _LOAN, F.lit(0), s=F.col("s")))
-    if "currency" in inst.columns:  # rows per cell text; read as the contract reads it on the driver
-        cur = inst.where(F.col("currency").isNotNull()).groupBy(F.col("currency").cast("string").alias("s")).count()
-        survey = survey.unionByName(facts(cur.coalesce(k), _CURRENCY, F.lit(0), F.col("count"), F.col("s")))
-    got = survey.toArrow().to_pandas()
-    names = list(inputs)
-    counts_by_table: dict[str, dict[int, int]] = {t: {} for t in names}
-    for key, n in got.loc[got["kind"] == _COUNT, ["a", "b"]].itertuples(index=False, name=None):
-        counts_by_table[names[int(key) >> 32]][int(key) & 0xFFFFFFFF] = int(n)
-    sketch = DistinctSketch()
-    sketch.add(got.loc[got["kind"] == _SKETCH, "a"].to_numpy(np.int64).view(np.uint64))
-    days = got.loc[got["kind"] == _DAY].groupby("a")["b"].sum()
-    shared = got.loc[got["kind"] == _LOAN, "s"]
-    cells = got.loc[got["kind"] == _CURRENCY]
-    codes = currency_codes(cells["s"])
-    valid = is_currency_code(codes)
-    currencies = cells.loc[valid, "b"].groupby(codes[valid]).sum()
-    return {"counts": counts_by_table, "borrowers": sketch.estimate(),
-            "currencies": {str(c): int(v) for c, v in currencies.items()},
-            "histogram": Counter({int(d): int(n) for d, n in days.items()}),
-            "bad_loans": frozenset(int(x) for x in borrower_hash(shared)) if len(shared) else frozenset()}
 
 
 def _with_row(df: Any, counts: Mapping[int, int]) -> Any:
@@ -419,7 +328,7 @@ def _score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Ti
     inputs = {t: df for t, df in inputs.items() if df is not None}
     clock.lap("load")
 
-    survey = _survey(spark, inputs)
+    survey = survey_inputs(spark, inputs)
     currency = single_currency(survey["currencies"])  # one currency per run, the bundle's: refused before any chunk
     scorer.check_currency(currency)
     n = n_chunks(survey["borrowers"], chunk_borrowers)
