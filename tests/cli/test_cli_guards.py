@@ -13,7 +13,7 @@ import pytest
 
 import riskscore
 from riskscore.batch._partition import check_as_of
-from riskscore.batch._run import _show_warning
+from riskscore.batch._worker import _show_warning
 from riskscore.cli._errors import show_warning
 from riskscore.cli._main import _parser, main
 

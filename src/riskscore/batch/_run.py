@@ -34,11 +34,7 @@ import json
 import logging
 import os
 import shutil
-import signal
-import sys
-import threading
 import time
-import warnings
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -61,8 +57,6 @@ from riskscore.batch._chunk import (
     merge_stats,
     plain_options,
     run_manifest,
-    score_chunk,
-    stats_json,
 )
 from riskscore.batch._inputs import fingerprint
 from riskscore.batch._partition import (
@@ -72,11 +66,11 @@ from riskscore.batch._partition import (
     infer_data_date,
     n_chunks,
     partition,
-    read_chunk,
 )
 from riskscore.batch._progress import Progress
-from riskscore.contract import OUTPUTS, RunManifest, to_arrow
-from riskscore.exceptions import RiskscoreError, RunConflictError, warning_line
+from riskscore.batch._worker import _chunk_task, _init_worker
+from riskscore.contract import OUTPUTS, RunManifest
+from riskscore.exceptions import RiskscoreError, RunConflictError
 from riskscore.io import (
     InputFormat,
     atomic_parquet_writer,
@@ -99,67 +93,6 @@ STATE_DIR = ".riskscore-run"
 #: The files a finished run leaves in its folder (the report aside).
 _FINAL = (*(f"{n}.parquet" for n in OUTPUTS), "manifest.json")
 _PACKAGES = ("riskscore", "lightgbm", "numpy", "pandas", "pyarrow", "pandera", "scikit-learn")
-
-
-# -- worker side ---------------------------------------------------------------------------------
-_WORKER: dict[str, Any] = {}
-
-
-def _die_with(parent: int) -> None:
-    """End this worker process when its driver ends, however the driver dies (even ``kill -9``)."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        with contextlib.suppress(OSError, AttributeError):
-            pr_set_pdeathsig = 1
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-            if os.getppid() != parent:  # the driver died before the line above
-                os._exit(1)
-            return
-
-    def watch() -> None:  # elsewhere (or without libc): poll
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="riskscore-parent-watch", daemon=True).start()
-
-
-def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-                  file: Any = None, line: str | None = None) -> None:
-    """``warnings.showwarning`` of a worker process: ``warning: <category>: <message>`` on stderr."""
-    print(warning_line(message, category), file=sys.stderr if file is None else file, flush=True)
-
-
-def _init_worker(bundle: str, options: dict[str, Any], quiet: bool = True, parent: int | None = None) -> None:
-    if parent is not None:  # a worker process, not the driver scoring in-process
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the driver stops us
-        _die_with(parent)
-        warnings.showwarning = _show_warning  # our own process: one line per warning, as the CLI prints them
-    if quiet:  # worker processes: the driver logs progress and drift
-        logging.getLogger("riskscore").setLevel(logging.WARNING)
-    scorer = Scorer.from_bundle(bundle, **options)
-    scorer.explainer.forest  # noqa: B018 - flatten the trees now, while the driver partitions
-    _WORKER.update(scorer=scorer, index={})
-
-
-def _chunk_task(state_dir: str, bucket: int, settings: ChunkSettings) -> dict[str, Any]:
-    folder = Path(state_dir)
-    started = time.perf_counter()
-    index = _WORKER["index"].get(state_dir)
-    if index is None:
-        index = _WORKER["index"][state_dir] = json.loads((folder / "part" / "index.json").read_text())
-    frames = read_chunk(folder / "part", index, bucket)
-    read_s = time.perf_counter() - started
-    result = score_chunk(frames, _WORKER["scorer"], settings)
-    started = time.perf_counter()
-    for name, schema in OUTPUTS.items():
-        with atomic_parquet_writer(folder / "chunks" / f"{name}-{bucket:05d}.parquet", schema) as w:
-            w.write_table(to_arrow(result.tables[name], schema))
-    stats = result.stats
-    stats["timings"].update(read=read_s, write=time.perf_counter() - started)
-    write_text(folder / "chunks" / f"{bucket:05d}.json", stats_json(stats))
-    return stats
 
 
 # -- driver side ---------------------------------------------------------------------------------

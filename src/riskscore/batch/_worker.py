@@ -1,0 +1,82 @@
+"""The local engine's worker processes: load the bundle once, score chunks, die with the driver."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+from riskscore.batch._chunk import ChunkSettings, score_chunk, stats_json
+from riskscore.batch._partition import read_chunk
+from riskscore.contract import OUTPUTS, to_arrow
+from riskscore.exceptions import warning_line
+from riskscore.io import atomic_parquet_writer, write_text
+from riskscore.scoring import Scorer
+
+_WORKER: dict[str, Any] = {}
+
+
+def _die_with(parent: int) -> None:
+    """End this worker process when its driver ends, however the driver dies (even ``kill -9``)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            pr_set_pdeathsig = 1
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+            if os.getppid() != parent:  # the driver died before the line above
+                os._exit(1)
+            return
+
+    def watch() -> None:  # elsewhere (or without libc): poll
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="riskscore-parent-watch", daemon=True).start()
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    """``warnings.showwarning`` of a worker process: ``warning: <category>: <message>`` on stderr."""
+    print(warning_line(message, category), file=sys.stderr if file is None else file, flush=True)
+
+
+def _init_worker(bundle: str, options: dict[str, Any], quiet: bool = True, parent: int | None = None) -> None:
+    if parent is not None:  # a worker process, not the driver scoring in-process
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the driver stops us
+        _die_with(parent)
+        warnings.showwarning = _show_warning  # our own process: one line per warning, as the CLI prints them
+    if quiet:  # worker processes: the driver logs progress and drift
+        logging.getLogger("riskscore").setLevel(logging.WARNING)
+    scorer = Scorer.from_bundle(bundle, **options)
+    scorer.explainer.forest  # noqa: B018 - flatten the trees now, while the driver partitions
+    _WORKER.update(scorer=scorer, index={})
+
+
+def _chunk_task(state_dir: str, bucket: int, settings: ChunkSettings) -> dict[str, Any]:
+    folder = Path(state_dir)
+    started = time.perf_counter()
+    index = _WORKER["index"].get(state_dir)
+    if index is None:
+        index = _WORKER["index"][state_dir] = json.loads((folder / "part" / "index.json").read_text())
+    frames = read_chunk(folder / "part", index, bucket)
+    read_s = time.perf_counter() - started
+    result = score_chunk(frames, _WORKER["scorer"], settings)
+    started = time.perf_counter()
+    for name, schema in OUTPUTS.items():
+        with atomic_parquet_writer(folder / "chunks" / f"{name}-{bucket:05d}.parquet", schema) as w:
+            w.write_table(to_arrow(result.tables[name], schema))
+    stats = result.stats
+    stats["timings"].update(read=read_s, write=time.perf_counter() - started)
+    write_text(folder / "chunks" / f"{bucket:05d}.json", stats_json(stats))
+    return stats
+
