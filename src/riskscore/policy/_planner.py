@@ -41,6 +41,7 @@ from riskscore._language import primary_languages
 from riskscore._validation import data_error, pandera_failures
 from riskscore.policy._checks import PLAN_COLUMNS, Checker
 from riskscore.policy._clock import DAY_NS, MINUTE_NS, allowed_pieces, candidate_zones, local_ns, minutes_of_day
+from riskscore.policy._escalation import call_gate, hold_calls
 from riskscore.policy._holidays import HolidayCalendar
 from riskscore.policy._plans import EVENT_COLUMNS, Plans
 from riskscore.policy._profile import LANGS, WEEKDAYS, Profile, load_profile
@@ -122,6 +123,15 @@ class ContactPolicy(Segments):
         No window opens sooner than this after ``now``.
     min_window_minutes : int in [0, 1440], default 60
         A day whose longest allowed window is shorter is skipped (a day has 1440 minutes).
+    call_wait_days : int >= 0 or None, default 7
+        Self-service first: an agent call only on a day at least this many days after an outbound
+        message (reminder, link, offer) that went unanswered, sent since the borrower's last call
+        and within ``call_window_days`` (see :mod:`riskscore.policy._escalation`); ``None``: off.
+    call_window_days : int in [1, 366], default 30
+        The look-back of ``call_wait_days`` and ``max_window_calls``.
+    max_window_calls : int >= 0 or None, default 1
+        No agent call on a day when the contact log holds this many in the ``call_window_days``
+        before it; ``None``: no limit (the profile's call caps still apply).
     horizon_days : int, optional
         Deprecated: renamed ``plan_days`` in riskscore 0.2, removed in 0.4 (it wins when given).
 
@@ -162,6 +172,9 @@ class ContactPolicy(Segments):
         "lead_minutes": [Interval(Integral, 0, None, closed="left")],
         "min_window_minutes": [Interval(Integral, 0, 1440, closed="both")],
         "horizon_days": [Interval(Integral, 1, 60, closed="both"), None],
+        "call_wait_days": [Interval(Integral, 0, None, closed="left"), None],
+        "call_window_days": [Interval(Integral, 1, 366, closed="both")],
+        "max_window_calls": [Interval(Integral, 0, None, closed="left"), None],
     }
 
     def __init__(self, profile: str | Profile = "us_reg_f_2021", overrides: Mapping[str, Any] | None = None, *,
@@ -170,7 +183,8 @@ class ContactPolicy(Segments):
                  no_contact_threshold: float = 0.95, low_threshold: float = 0.4,
                  hardship_codes: Iterable[str] = ("RS-PARTIAL",), hardship_top: int = 1,
                  holidays: Iterable[object] | None = None, lead_minutes: int = 15,
-                 min_window_minutes: int = 60, horizon_days: int | None = None) -> None:
+                 min_window_minutes: int = 60, horizon_days: int | None = None, call_wait_days: int | None = 7,
+                 call_window_days: int = 30, max_window_calls: int | None = 1) -> None:
         args = {k: v for k, v in locals().items() if k in self._parameter_constraints}
         validate_parameter_constraints(self._parameter_constraints, args, caller_name=type(self).__name__)
         if not low_threshold <= self_cure_threshold <= no_contact_threshold:
@@ -189,6 +203,8 @@ class ContactPolicy(Segments):
         self.low_threshold, self.hardship_codes, self.hardship_top = low_threshold, tuple(hardship_codes), hardship_top
         self.holidays = None if holidays is None else list(holidays)
         self.lead_minutes, self.min_window_minutes = lead_minutes, min_window_minutes
+        self.call_wait_days, self.call_window_days = call_wait_days, call_window_days
+        self.max_window_calls = max_window_calls
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(profile={self.profile.name!r}, plan_days={self.plan_days}, "
@@ -305,6 +321,9 @@ class ContactPolicy(Segments):
             "contacts": contacts, "checker": checker,
             "loans": (scores["loan_ids"].astype(object).where(scores["loan_ids"].notna(), None).to_numpy(dtype=object)
                       if "loan_ids" in scores else np.full(len(ids), None, dtype=object))}
+        ctx["call_day"], ctx["call_why"] = call_gate(contacts, ids, now, wait_days=self.call_wait_days,
+                                                     window_days=self.call_window_days,
+                                                     max_calls=self.max_window_calls)
         accepted, events = self._place(checker, ctx, seg, value)
         steps = self._finish(checker, ctx, seg, accepted, events)
         flags = b[[f for f in b.columns if b[f].dtype == bool]]
@@ -354,6 +373,8 @@ class ContactPolicy(Segments):
         todo["day0"] = todo["day0"].clip(upper=self.plan_days - 1)
         accepted = pd.DataFrame()
         events: list[tuple[str, str, str, str]] = []
+        if "call_day" in ctx:  # escalation: a call only after unanswered self-service, and rarely
+            todo = hold_calls(todo, ctx["call_day"], ctx["call_why"], ctx["ids"], self.plan_days, events)
         for stage in sorted(todo["stage"].unique()):
             pend = todo.loc[todo["stage"] == stage].reset_index(drop=True)
             pend["chans"] = [("call",) if a == "agent_call" and ctx["call"][bi] else
