@@ -17,8 +17,7 @@ the borrower has had a self-service route, and time to use it, and does not keep
 * **few calls** (``max_window_calls``, default 1, in ``call_window_days``, default 30): no agent
   call on a day when the log already holds this many in the ``call_window_days`` before it. A
   borrower who neither pays nor answers weeks of messages and a call may be in difficulty that
-  has not shown yet (FCA FG 23/2 counts a customer who stops engaging among the signs to look
-  for); more calls are pressure, not help.
+  has not shown yet; more calls would be pressure, not help.
 
 Both are policy values, not law, and only read the lender's own contact log. ``None`` turns a
 rule off. Counted are the log's rows up to ``now`` other than events (opt-out, consent).

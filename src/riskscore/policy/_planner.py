@@ -14,8 +14,11 @@ segment         who                                                             
 ``no_contact``  likelihood >= ``no_contact_threshold``                                     none
 ``self_cure``   likelihood >= ``self_cure_threshold``                                      gentle reminder (0)
 ``middle``      likelihood >= ``low_threshold``                                            reminder (0), link (3)
-``low``         the rest                                                                   link (0), offer (2), call (4)
+``low``         the rest                                                                   link (0), offer (2), call (4)*
 ==============  =========================================================================  ===========================
+
+\* Only after self-service went unanswered a week, at most once in 30 days; else later, or dropped
+with a ``PLAN-ESCALATION`` event (:mod:`riskscore.policy._escalation`).
 
 Every candidate step is checked against the profile (:class:`~riskscore.policy.Checker`) with the
 steps already accepted for the borrower; one that breaks a rule is tried on the next channel, then
@@ -124,14 +127,12 @@ class ContactPolicy(Segments):
     min_window_minutes : int in [0, 1440], default 60
         A day whose longest allowed window is shorter is skipped (a day has 1440 minutes).
     call_wait_days : int >= 0 or None, default 7
-        Self-service first: an agent call only on a day at least this many days after an outbound
-        message (reminder, link, offer) that went unanswered, sent since the borrower's last call
-        and within ``call_window_days`` (see :mod:`riskscore.policy._escalation`); ``None``: off.
+        An agent call only this many days after a message (reminder, link, offer) that went
+        unanswered, sent since the last call, within ``call_window_days``; ``None``: off.
     call_window_days : int in [1, 366], default 30
-        The look-back of ``call_wait_days`` and ``max_window_calls``.
     max_window_calls : int >= 0 or None, default 1
-        No agent call on a day when the contact log holds this many in the ``call_window_days``
-        before it; ``None``: no limit (the profile's call caps still apply).
+        No agent call while the log holds this many in the ``call_window_days`` before it;
+        ``None``: no limit. Both are policy values (:mod:`riskscore.policy._escalation`).
     horizon_days : int, optional
         Deprecated: renamed ``plan_days`` in riskscore 0.2, removed in 0.4 (it wins when given).
 
