@@ -1,4 +1,4 @@
-"""Escalation: an agent call only after self-service went unanswered, and at most one a month.
+"""Escalation: an agent call only after self-service went unanswered, and at most one in 90 days.
 
 The rules of :mod:`riskscore.policy._escalation`, on hand-built logs: a low-likelihood borrower
 with no trace of hardship gets the payment link and the repayment-plan offer, and the call only
@@ -45,7 +45,7 @@ def test_no_unanswered_message_no_call_and_the_audit_says_why():
     ("2026-11-16 10:00", [4]),   # 8 days ago: unanswered for a week already, the call keeps its day
     ("2026-11-21 10:00", [4]),   # 3 days ago: 7 days are reached on plan day 4, the call's own day
     ("2026-11-22 10:00", [5]),   # 2 days ago: the call waits to day 5
-    ("2026-10-20 10:00", []),    # 35 days ago: older than the 30-day window, no longer this episode
+    ("2026-10-20 10:00", []),    # 35 days ago: older than MESSAGE_DAYS (30), not a live offer any more
 ])
 def test_a_call_only_once_a_message_has_gone_unanswered_for_a_week(sent, expected):
     assert calls(plan([contact(sent, NY, "sms", "message_sent")])) == expected
@@ -61,17 +61,17 @@ def test_an_answer_or_a_call_since_the_message_resets_the_wait():
     assert calls(plan([sms, called, later], max_window_calls=None)) == [4]
 
 
-def test_at_most_one_call_in_thirty_days():
-    log = [contact("2026-10-28 10:00", NY, "call", "no_answer"), contact("2026-10-30 10:00", NY, "sms", "message_sent")]
-    assert calls(plan(log)) == [4]  # 27 days ago: out of the window on plan day 3, the call keeps day 4
-    log = [contact("2026-11-02 10:00", NY, "call", "no_answer"),  # 22 days ago: in the window to plan day 7
-           contact("2026-11-05 10:00", NY, "sms", "message_sent")]
+def test_at_most_one_call_in_ninety_days():
+    log = [contact("2026-08-28 10:00", NY, "call", "no_answer"), contact("2026-11-05 10:00", NY, "sms", "message_sent")]
+    assert calls(plan(log)) == [4]  # 88 days ago: out of the window on plan day 2, the call keeps day 4
+    log[0] = contact("2026-11-02 10:00", NY, "call", "no_answer")  # 22 days ago: in the window all plan long
     plans = plan(log)
     assert calls(plans) == []
-    assert "1 agent call(s) in the last 30 days" in plans.events.loc[plans.events["rule_id"] == "PLAN-ESCALATION",
+    assert "1 agent call(s) in the last 90 days" in plans.events.loc[plans.events["rule_id"] == "PLAN-ESCALATION",
                                                                     "detail"].item()
     assert calls(plan(log, max_window_calls=2)) == [4]
     assert calls(plan(log, call_window_days=20)) == [4]
+    assert calls(plan(log, max_window_calls=None)) == [4]
 
 
 def test_both_rules_can_be_turned_off_and_the_baselines_do_not_use_them():

@@ -132,10 +132,10 @@ def _fresh_everywhere(steps, borrowers, log, profile):
             assert fresh, f"{row.borrower_id} step {row.step}: a text without consent fresh at every instant"
 
 
-def _escalation_law(timed, log, now, wait=7, window=30):
+def _escalation_law(timed, log, now, wait=7, window=90, messages=30):
     """Law (the defaults of ``call_wait_days`` and ``max_window_calls``): an agent call on plan day d
     comes at least ``wait`` UTC days after an outbound message sent since the last outbound call
-    and the last inbound contact, within ``window`` days of ``now``; no outbound call in the log
+    and the last inbound contact, within ``messages`` days of ``now``; no outbound call in the log
     lies within ``window`` days of it."""
     for row in timed.loc[timed["action"] == "agent_call"].itertuples():
         assert log is not None, "a call without any log"
@@ -145,7 +145,7 @@ def _escalation_law(timed, log, now, wait=7, window=30):
         out, call = mine["direction"].eq("outbound"), mine["channel"].eq("call")
         assert (age[out & call] >= window).all(), f"{row.borrower_id}: a second call within {window} days"
         since = pd.concat([mine.loc[out & call, "contacted_at"], mine.loc[~out, "contacted_at"]]).max()
-        msg = out & ~call & mine["outcome"].eq("message_sent") & (age - row.day < window)
+        msg = out & ~call & mine["outcome"].eq("message_sent") & (age - row.day < messages)
         if pd.notna(since):
             msg &= mine["contacted_at"] > since
         assert (age[msg] >= wait).any(), f"{row.borrower_id}: a call without a message unanswered {wait} days"

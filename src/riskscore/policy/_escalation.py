@@ -9,15 +9,17 @@ the borrower has had a self-service route, and time to use it, and does not keep
 * **self-service first** (``call_wait_days``, default 7): an agent call only on a day at least
   this many calendar days (UTC dates) after an outbound message that went unanswered: a
   message (``message_sent`` on sms, email, app or letter) sent since the borrower's last agent
-  call, within the last ``call_window_days``, with no inbound contact from the borrower since.
+  call, within the last :data:`MESSAGE_DAYS` (30) days, with no inbound contact from the
+  borrower since.
   A plan's own messages never count (they are not yet unanswered), so a borrower new to the low
   segment gets the payment link and the repayment-plan offer in this plan and a call, at the
   earliest, in a later one, after a week in which an accepted plan or a partial payment would
   have routed them to the hardship segment instead.
-* **few calls** (``max_window_calls``, default 1, in ``call_window_days``, default 30): no agent
-  call on a day when the log already holds this many in the ``call_window_days`` before it. A
-  borrower who neither pays nor answers weeks of messages and a call may be in difficulty that
-  has not shown yet; more calls would be pressure, not help.
+* **one call a collection cycle** (``max_window_calls``, default 1, in ``call_window_days``,
+  default 90): no agent call on a day when the log already holds this many in the
+  ``call_window_days`` before it. A borrower who neither pays nor answers messages and a call
+  may be in difficulty that has not shown yet; more calls would be pressure, not help, and the
+  self-service route (link, offer) stays open every week.
 
 Both are policy values, not law, and only read the lender's own contact log. ``None`` turns a
 rule off. Counted are the log's rows up to ``now`` other than events (opt-out, consent).
@@ -30,9 +32,10 @@ import pandas as pd
 
 from riskscore.schemas import EVENT_OUTCOMES
 
-__all__ = ["call_gate", "hold_calls"]
+__all__ = ["MESSAGE_DAYS", "call_gate", "hold_calls"]
 
-_DAY = pd.Timedelta(days=1)
+#: An unanswered message counts for ``call_wait_days`` when sent within this many days.
+MESSAGE_DAYS = 30
 
 
 def call_gate(contacts: pd.DataFrame | None, ids: pd.Index, now: pd.Timestamp, *, wait_days: int | None,
@@ -47,7 +50,7 @@ def call_gate(contacts: pd.DataFrame | None, ids: pd.Index, now: pd.Timestamp, *
     ...     "outcome": ["message_sent", "message_sent", "no_answer"],
     ...     "contacted_at": pd.to_datetime(["2026-11-20 10:00", "2026-11-01 10:00", "2026-11-10 10:00"], utc=True)})
     >>> day, why = call_gate(log, pd.Index(["a", "b", "c"]), pd.Timestamp("2026-11-23 13:00", tz="UTC"),
-    ...                      wait_days=7, window_days=30, max_calls=1)
+    ...                      wait_days=7, window_days=90, max_calls=1)
     >>> day.tolist()
     [4.0, inf, inf]
     """
@@ -85,7 +88,7 @@ def call_gate(contacts: pd.DataFrame | None, ids: pd.Index, now: pd.Timestamp, *
         np.maximum.at(last_call, b[call & outbound], t[call & outbound])
         last_in = np.full(n, np.iinfo(np.int64).min)
         np.maximum.at(last_in, b[~outbound], t[~outbound])
-        msg = (~call & outbound & (log["outcome"] == "message_sent").to_numpy() & recent
+        msg = (~call & outbound & (log["outcome"] == "message_sent").to_numpy() & (age < MESSAGE_DAYS)
                & (t > np.maximum(last_call, last_in)[b]))
         oldest = np.full(n, -1)
         np.maximum.at(oldest, b[msg], age[msg])

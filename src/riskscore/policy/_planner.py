@@ -14,10 +14,10 @@ segment         who                                                             
 ``no_contact``  likelihood >= ``no_contact_threshold``                                     none
 ``self_cure``   likelihood >= ``self_cure_threshold``                                      gentle reminder (0)
 ``middle``      likelihood >= ``low_threshold``                                            reminder (0), link (3)
-``low``         the rest                                                                   link (0), offer (2), call (4)*
+``low``         the rest (the call: see the note below the table)                          link (0), offer (2), call (4)
 ==============  =========================================================================  ===========================
 
-\* Only after self-service went unanswered a week, at most once in 30 days; else later, or dropped
+Note: the low segment's call goes only after self-service went unanswered a week, at most once in 90 days; else later, or dropped
 with a ``PLAN-ESCALATION`` event (:mod:`riskscore.policy._escalation`).
 
 Every candidate step is checked against the profile (:class:`~riskscore.policy.Checker`) with the
@@ -126,10 +126,10 @@ class ContactPolicy(Segments):
         No window opens sooner than this after ``now``.
     min_window_minutes : int in [0, 1440], default 60
         A day whose longest allowed window is shorter is skipped (a day has 1440 minutes).
-    call_wait_days : int >= 0 or None, default 7
+    call_wait_days : int in [0, 28] or None, default 7
         An agent call only this many days after a message (reminder, link, offer) that went
-        unanswered, sent since the last call, within ``call_window_days``; ``None``: off.
-    call_window_days : int in [1, 366], default 30
+        unanswered, sent since the last call, within 30 days; ``None``: off.
+    call_window_days : int in [1, 366], default 90
     max_window_calls : int >= 0 or None, default 1
         No agent call while the log holds this many in the ``call_window_days`` before it;
         ``None``: no limit. Both are policy values (:mod:`riskscore.policy._escalation`).
@@ -173,7 +173,7 @@ class ContactPolicy(Segments):
         "lead_minutes": [Interval(Integral, 0, None, closed="left")],
         "min_window_minutes": [Interval(Integral, 0, 1440, closed="both")],
         "horizon_days": [Interval(Integral, 1, 60, closed="both"), None],
-        "call_wait_days": [Interval(Integral, 0, None, closed="left"), None],
+        "call_wait_days": [Interval(Integral, 0, 28, closed="both"), None],
         "call_window_days": [Interval(Integral, 1, 366, closed="both")],
         "max_window_calls": [Interval(Integral, 0, None, closed="left"), None],
     }
@@ -185,7 +185,7 @@ class ContactPolicy(Segments):
                  hardship_codes: Iterable[str] = ("RS-PARTIAL",), hardship_top: int = 1,
                  holidays: Iterable[object] | None = None, lead_minutes: int = 15,
                  min_window_minutes: int = 60, horizon_days: int | None = None, call_wait_days: int | None = 7,
-                 call_window_days: int = 30, max_window_calls: int | None = 1) -> None:
+                 call_window_days: int = 90, max_window_calls: int | None = 1) -> None:
         args = {k: v for k, v in locals().items() if k in self._parameter_constraints}
         validate_parameter_constraints(self._parameter_constraints, args, caller_name=type(self).__name__)
         if not low_threshold <= self_cure_threshold <= no_contact_threshold:
