@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from riskscore.policy import CONTACT_ACTIONS, ContactPolicy, check_plans, list_profiles, load_profile
-from riskscore.schemas import BORROWER_FLAGS, CHANNELS, OUTCOMES, parse_consents
+from riskscore.schemas import BORROWER_FLAGS, CHANNELS, EVENT_OUTCOMES, OUTCOMES, parse_consents
 
 ZONES = ["America/New_York", "America/Los_Angeles", "America/St_Johns", "Europe/London", "Europe/Dublin",
          "Asia/Shanghai", "Asia/Kolkata", "Asia/Kathmandu", "Australia/Adelaide", "Australia/Lord_Howe",
@@ -132,6 +132,25 @@ def _fresh_everywhere(steps, borrowers, log, profile):
             assert fresh, f"{row.borrower_id} step {row.step}: a text without consent fresh at every instant"
 
 
+def _escalation_law(timed, log, now, wait=7, window=90, messages=30):
+    """Law (the defaults of ``call_wait_days`` and ``max_window_calls``): an agent call on plan day d
+    comes at least ``wait`` UTC days after an outbound message sent since the last outbound call
+    and the last inbound contact, within ``messages`` days of ``now``; no outbound call in the log
+    lies within ``window`` days of it."""
+    for row in timed.loc[timed["action"] == "agent_call"].itertuples():
+        assert log is not None, "a call without any log"
+        mine = log.loc[(log["borrower_id"] == row.borrower_id) & ~log["outcome"].isin(EVENT_OUTCOMES)
+                       & (log["contacted_at"] <= now)]
+        age = (now.normalize() + pd.Timedelta(days=row.day) - mine["contacted_at"].dt.normalize()).dt.days
+        out, call = mine["direction"].eq("outbound"), mine["channel"].eq("call")
+        assert (age[out & call] >= window).all(), f"{row.borrower_id}: a second call within {window} days"
+        since = pd.concat([mine.loc[out & call, "contacted_at"], mine.loc[~out, "contacted_at"]]).max()
+        msg = out & ~call & mine["outcome"].eq("message_sent") & (age - row.day < messages)
+        if pd.notna(since):
+            msg &= mine["contacted_at"] > since
+        assert (age[msg] >= wait).any(), f"{row.borrower_id}: a call without a message unanswered {wait} days"
+
+
 def _plans_pass(world, profile, capacity, horizon):
     now, borrowers, log, scores, reasons = world
     holidays = [(now + pd.Timedelta(days=2)).date()]
@@ -150,6 +169,7 @@ def _plans_pass(world, profile, capacity, horizon):
         calls = timed.loc[timed["action"] == "agent_call"]
         assert calls.groupby("day").size().le(capacity).all()
     _fresh_everywhere(timed, borrowers, log, profile)
+    _escalation_law(timed, log, now)
     if profile == "strict_v1":  # any hardship evidence: a person first, no automated contact
         mine = steps.loc[steps["borrower_id"].isin(seen)]
         assert not mine["action"].isin(CONTACT_ACTIONS).any(), mine.to_string()

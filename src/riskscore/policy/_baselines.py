@@ -259,6 +259,9 @@ class DaysPastDuePolicy(ContactPolicy):
 
     def __init__(self, profile: str | Profile = "us_reg_f_2021", overrides: Any = None, **kwargs: Any):
         kwargs.setdefault("call_value", lambda s: s["amount_at_risk"])
+        # the bucket strategy calls on its schedule: no self-service-first wait, no call budget
+        kwargs.setdefault("call_wait_days", None)
+        kwargs.setdefault("max_window_calls", None)
         super().__init__(profile, overrides, **kwargs)
 
     def _segments(self, scores: pd.DataFrame, b: pd.DataFrame, known: np.ndarray, hard: pd.Series,

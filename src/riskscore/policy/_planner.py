@@ -14,8 +14,11 @@ segment         who                                                             
 ``no_contact``  likelihood >= ``no_contact_threshold``                                     none
 ``self_cure``   likelihood >= ``self_cure_threshold``                                      gentle reminder (0)
 ``middle``      likelihood >= ``low_threshold``                                            reminder (0), link (3)
-``low``         the rest                                                                   link (0), offer (2), call (4)
+``low``         the rest (the call: see the note below the table)                          link (0), offer (2), call (4)
 ==============  =========================================================================  ===========================
+
+Note: the low segment's call goes only after self-service went unanswered a week, at most once in
+90 days; else later, or dropped with a ``PLAN-ESCALATION`` event (:mod:`riskscore.policy._escalation`).
 
 Every candidate step is checked against the profile (:class:`~riskscore.policy.Checker`) with the
 steps already accepted for the borrower; one that breaks a rule is tried on the next channel, then
@@ -41,6 +44,7 @@ from riskscore._language import primary_languages
 from riskscore._validation import data_error, pandera_failures
 from riskscore.policy._checks import PLAN_COLUMNS, Checker
 from riskscore.policy._clock import DAY_NS, MINUTE_NS, allowed_pieces, candidate_zones, local_ns, minutes_of_day
+from riskscore.policy._escalation import call_gate, hold_calls
 from riskscore.policy._explore import Exploration, explore, with_decisions
 from riskscore.policy._holidays import HolidayCalendar
 from riskscore.policy._plans import EVENT_COLUMNS, Plans
@@ -123,6 +127,13 @@ class ContactPolicy(Segments):
         No window opens sooner than this after ``now``.
     min_window_minutes : int in [0, 1440], default 60
         A day whose longest allowed window is shorter is skipped (a day has 1440 minutes).
+    call_wait_days : int in [0, 28] or None, default 7
+        An agent call only this many days after a message (reminder, link, offer) that went
+        unanswered, sent since the last call, within 30 days; ``None``: off.
+    call_window_days : int in [1, 366], default 90
+    max_window_calls : int >= 0 or None, default 1
+        No agent call while the log holds this many in the ``call_window_days`` before it;
+        ``None``: no limit. Both are policy values (:mod:`riskscore.policy._escalation`).
     horizon_days : int, optional
         Deprecated: renamed ``plan_days`` in riskscore 0.2, removed in 0.4 (it wins when given).
     exploration : Exploration or mapping, optional
@@ -167,6 +178,9 @@ class ContactPolicy(Segments):
         "lead_minutes": [Interval(Integral, 0, None, closed="left")],
         "min_window_minutes": [Interval(Integral, 0, 1440, closed="both")],
         "horizon_days": [Interval(Integral, 1, 60, closed="both"), None],
+        "call_wait_days": [Interval(Integral, 0, 28, closed="both"), None],
+        "call_window_days": [Interval(Integral, 1, 366, closed="both")],
+        "max_window_calls": [Interval(Integral, 0, None, closed="left"), None],
         "exploration": [Exploration, Mapping, None],
     }
 
@@ -176,7 +190,8 @@ class ContactPolicy(Segments):
                  no_contact_threshold: float = 0.95, low_threshold: float = 0.4,
                  hardship_codes: Iterable[str] = ("RS-PARTIAL",), hardship_top: int = 1,
                  holidays: Iterable[object] | None = None, lead_minutes: int = 15,
-                 min_window_minutes: int = 60, horizon_days: int | None = None,
+                 min_window_minutes: int = 60, horizon_days: int | None = None, call_wait_days: int | None = 7,
+                 call_window_days: int = 90, max_window_calls: int | None = 1,
                  exploration: Exploration | Mapping[str, Any] | None = None) -> None:
         args = {k: v for k, v in locals().items() if k in self._parameter_constraints}
         validate_parameter_constraints(self._parameter_constraints, args, caller_name=type(self).__name__)
@@ -196,6 +211,8 @@ class ContactPolicy(Segments):
         self.low_threshold, self.hardship_codes, self.hardship_top = low_threshold, tuple(hardship_codes), hardship_top
         self.holidays = None if holidays is None else list(holidays)
         self.lead_minutes, self.min_window_minutes = lead_minutes, min_window_minutes
+        self.call_wait_days, self.call_window_days = call_wait_days, call_window_days
+        self.max_window_calls = max_window_calls
         self.exploration = Exploration.from_dict(exploration) if isinstance(exploration, Mapping) else exploration
 
     def __repr__(self) -> str:
@@ -314,6 +331,9 @@ class ContactPolicy(Segments):
             "contacts": contacts, "checker": checker,
             "loans": (scores["loan_ids"].astype(object).where(scores["loan_ids"].notna(), None).to_numpy(dtype=object)
                       if "loan_ids" in scores else np.full(len(ids), None, dtype=object))}
+        ctx["call_day"], ctx["call_why"] = call_gate(contacts, ids, now, wait_days=self.call_wait_days,
+                                                     window_days=self.call_window_days,
+                                                     max_calls=self.max_window_calls)
         accepted, events = self._place(checker, ctx, ladder, value)
         steps = self._finish(checker, ctx, ladder, accepted, events)
         steps = with_decisions(steps, ids, seg, chosen)
@@ -364,6 +384,8 @@ class ContactPolicy(Segments):
         todo["day0"] = todo["day0"].clip(upper=self.plan_days - 1)
         accepted = pd.DataFrame()
         events: list[tuple[str, str, str, str]] = []
+        if "call_day" in ctx:  # escalation: a call only after unanswered self-service, and rarely
+            todo = hold_calls(todo, ctx["call_day"], ctx["call_why"], ctx["ids"], self.plan_days, events)
         for stage in sorted(todo["stage"].unique()):
             pend = todo.loc[todo["stage"] == stage].reset_index(drop=True)
             pend["chans"] = [("call",) if a == "agent_call" and ctx["call"][bi] else

@@ -21,8 +21,8 @@ _WHY = {
     "no_contact": "likely to repay without contact ({lik:.0%} >= {nc:.0%}): no contact",
     "self_cure": "likely to repay soon ({lik:.0%} >= {sc:.0%}): a gentle reminder at most",
     "middle": "likelihood {lik:.0%} (between {lo:.0%} and {sc:.0%}): a reminder and a self-service payment link",
-    "low": "likelihood {lik:.0%} (< {lo:.0%}), call value {val:,.2f}: payment link and repayment-plan offer "
-           "before any call",
+    "low": "likelihood {lik:.0%} (< {lo:.0%}), call value {val:,.2f}: payment link and repayment-plan offer; "
+           "a call only after self-service went unanswered",
     "hardship": "hardship signal ({sig}): a repayment-plan offer and a referral to free debt advice, never a call",
 }
 
