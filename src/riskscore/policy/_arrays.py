@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["count_overlaps", "date_text", "distinct", "hm"]
+__all__ = ["count_overlaps", "date_text", "distinct", "hm", "ns_of", "objects", "utc_now"]
 
 _SHIFT = 1 << 20  # day numbers fit in 20 bits; keys are group * _SHIFT + day
 _OFF = 1 << 19
@@ -55,3 +55,26 @@ def distinct(*cols: object) -> tuple[np.ndarray, list[tuple]]:
         return np.zeros(0, dtype=np.int64), []
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     return inverse.ravel(), [tuple(arr[i] for arr in arrays) for i in first]
+
+
+def objects(items: list) -> np.ndarray:
+    """A 1-d object array of arbitrary items (tuples stay items, not rows)."""
+    out = np.empty(len(items), dtype=object)
+    for i, item in enumerate(items):
+        out[i] = item
+    return out
+
+
+def ns_of(column: pd.Series) -> np.ndarray:
+    """UTC nanoseconds of a tz-aware datetime column."""
+    return pd.DatetimeIndex(column).as_unit("ns").asi8
+
+
+def utc_now(now: object) -> pd.Timestamp:
+    """``now`` as a UTC timestamp in nanoseconds (the current minute when None); naive times are refused."""
+    if now is None:
+        return pd.Timestamp.now(tz="UTC").floor("min")
+    ts = pd.Timestamp(now)
+    if ts.tzinfo is None:
+        raise ValueError(f"now must be time zone-aware (e.g. '2026-11-23T09:00Z'), got {now!r}")
+    return ts.tz_convert("UTC").as_unit("ns")

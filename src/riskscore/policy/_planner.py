@@ -42,6 +42,7 @@ import pandera.pandas as pa
 from riskscore._compat import Interval, InvalidParameterError, renamed_parameter, validate_parameter_constraints
 from riskscore._language import primary_languages
 from riskscore._validation import data_error, pandera_failures
+from riskscore.policy._arrays import ns_of, objects, utc_now
 from riskscore.policy._checks import PLAN_COLUMNS, Checker
 from riskscore.policy._clock import DAY_NS, MINUTE_NS, allowed_pieces, candidate_zones, local_ns, minutes_of_day
 from riskscore.policy._escalation import call_gate, hold_calls
@@ -309,7 +310,7 @@ class ContactPolicy(Segments):
         -------
         Plans
         """
-        now = _utc(now)
+        now = utc_now(now)
         scores = self._scores(scores)
         if validate:
             borrowers = validate_borrowers(borrowers)
@@ -357,7 +358,7 @@ class ContactPolicy(Segments):
         call_ok = np.array([x[0] for x in per_combo], dtype=bool)[codes] if per_combo else np.zeros(0, bool)
         msg = [per_combo[k][1] for k in codes]
         cand = candidate_zones(b.loc[known].reset_index()).reindex(ids)
-        zones = _objects([(tz, z) if isinstance(z, tuple) else (None, ()) for tz, z in
+        zones = objects([(tz, z) if isinstance(z, tuple) else (None, ()) for tz, z in
                           zip(b["timezone"], cand, strict=True)])
         sig, table = self._windows(zones[known], b["inconvenient_hours"].to_numpy(dtype=object)[known], now,
                                    calendar, calendar.codes(ids[known]))
@@ -466,11 +467,11 @@ class ContactPolicy(Segments):
                              "channel": cand["channel"].to_numpy()[rows],
                              "destination": cand["destination"].to_numpy(dtype=object)[rows]})
         until = checker.consent_until(part) // MINUTE_NS * MINUTE_NS
-        t0 = _ns_of(cand["window_start_utc"])[rows]
-        t1 = _ns_of(cand["window_end_utc"])[rows]
+        t0 = ns_of(cand["window_start_utc"])[rows]
+        t1 = ns_of(cand["window_end_utc"])[rows]
         cut = (until < t1) & (until - t0 >= max(self.min_window_minutes, 1) * MINUTE_NS)
         if cut.any():
-            end = _ns_of(cand["window_end_utc"]).copy()
+            end = ns_of(cand["window_end_utc"]).copy()
             end[rows[cut]] = until[cut]
             cand["window_end_utc"] = pd.to_datetime(end, utc=True)
         return cand
@@ -592,25 +593,3 @@ class ContactPolicy(Segments):
         steps["window_start_local"], steps["window_end_local"] = start, end
         steps["local_windows"] = ["; ".join(p) if p else None for p in parts]
         return steps
-
-
-def _objects(items: list) -> np.ndarray:
-    """A 1-d object array of arbitrary items (tuples stay items, not rows)."""
-    out = np.empty(len(items), dtype=object)
-    for i, item in enumerate(items):
-        out[i] = item
-    return out
-
-
-def _ns_of(column: pd.Series) -> np.ndarray:
-    """UTC nanoseconds of a tz-aware datetime column."""
-    return pd.DatetimeIndex(column).as_unit("ns").asi8
-
-
-def _utc(now: object) -> pd.Timestamp:
-    if now is None:
-        return pd.Timestamp.now(tz="UTC").floor("min")
-    ts = pd.Timestamp(now)
-    if ts.tzinfo is None:
-        raise ValueError(f"now must be time zone-aware (e.g. '2026-11-23T09:00Z'), got {now!r}")
-    return ts.tz_convert("UTC").as_unit("ns")
