@@ -324,3 +324,18 @@ def test_extra_columns_named_like_riskscore_own_are_ignored(table, column, fuzz_
     assert outcome.error is None, f"the run stopped: {type(outcome.error).__name__}: {str(outcome.error)[:600]}"
     assert_run_laws(tmp_path / "out", written, outcome.manifest)
     assert outcome.manifest.borrowers["rejected"] == 0
+
+
+def test_a_rename_after_the_id_column_was_dropped_is_a_no_op(fuzz_world, tmp_path):
+    """Found by the fuzz suite in CI: dropping installments.borrower_id, then renaming borrower #0 in the
+    installments, raised KeyError in the corruption harness instead of writing the variant."""
+    from riskscore.testing._corrupt import _frame_op, _rename_borrower
+
+    drop = _frame_op("installments", "column 'borrower_id' missing",
+                     lambda df: df.drop(columns=["borrower_id"], errors="ignore"), True)
+    variant = Variant(ops=(drop, _rename_borrower(0, "000123", ("installments",))))
+    tables = variant.apply(fuzz_world.tables)
+    assert "borrower_id" not in tables["installments"]
+    written = write_variant(fuzz_world.tables, variant, tmp_path / "in")
+    outcome = run_api(written, tmp_path / "out", fuzz_world.as_of(variant.as_of), variant)
+    assert outcome.error is not None and "borrower_id" in str(outcome.error).splitlines()[0]

@@ -181,7 +181,10 @@ def _short(v: object) -> str:
 def _rename_borrower(k: int, new: object, tables_hit: Sequence[str] = TABLES) -> Op:
     """Every row of the k-th borrower (in every table named) gets the id ``new``."""
     def fn(tables: Tables) -> None:
-        ids = sorted({v for v in tables["installments"]["borrower_id"] if isinstance(v, str)})
+        # the k-th id of the installments (or, when an earlier fault dropped that column, of a table named)
+        source = next((tables[t] for t in ("installments", *tables_hit)
+                       if tables.get(t) is not None and "borrower_id" in tables[t]), None)
+        ids = [] if source is None else sorted({v for v in source["borrower_id"] if isinstance(v, str)})
         if not ids:
             return
         old = ids[k % len(ids)]
