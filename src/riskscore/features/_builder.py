@@ -12,6 +12,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from riskscore._compat import DATE_LIKE, Interval, StrOptions, invalid_parameter
 from riskscore.exceptions import DataQualityWarning
+from riskscore.features._blocks import BLOCK_BORROWERS, borrower_blocks, loans_cross_blocks
 from riskscore.features._contacts import contact_features
 from riskscore.features._history import (
     arrears_features,
@@ -239,6 +240,47 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         installments = validate_installments(X) if self.validate else X
         if contacts is not None and self.validate:
             contacts = validate_contacts(contacts)
+        use_contacts = self.contacts is True or (self.contacts == "auto" and contacts is not None)
+        borrowers_index, cols = self._history(installments, contacts if use_contacts else None, t)
+        if self.static:
+            cols |= static_features(borrowers, list(self.static), borrowers_index)
+        if self.credit_limit is not None:
+            cols |= limit_features(cols[self.credit_limit], cols["amount_outstanding"], cols["latest_amount_due"])
+        names = self._names(use_contacts)
+        frame = pd.DataFrame({name: cols.get(name, np.full(len(borrowers_index), np.nan)) for name in names},
+                             index=pd.Index(borrowers_index, name="borrower_id"))
+        if self.population == "all":
+            return frame.astype(float)
+        in_population = frame["n_installments_outstanding"].to_numpy() > 0
+        warn_small_population(int(in_population.sum()), len(frame), t)
+        return frame.loc[in_population].astype(float)
+
+    def _history(self, installments: pd.DataFrame, contacts: pd.DataFrame | None,
+                 t: pd.Timestamp) -> tuple[pd.Index, dict[str, np.ndarray]]:
+        """The borrowers with an installment due by ``t + lookahead_days`` and their history (and
+        contact) features, computed a block of borrowers at a time (see ``_blocks``)."""
+        indexes, parts, loans = [], [], []
+        for inst, cont in borrower_blocks(installments, contacts, BLOCK_BORROWERS):
+            if inst is installments:  # one block: the tables as given
+                return self._block(installments, contacts, t)
+            index, cols = self._block(inst, cont, t)
+            indexes.append(index)
+            parts.append(cols)
+            loans.append(np.asarray(pd.unique(inst["loan_id"]), dtype=object))
+        if loans_cross_blocks(loans):  # loans shared between borrowers (not validated): one block, as given
+            del parts
+            return self._block(installments, contacts, t)
+        index = indexes[0].append(indexes[1:])
+        order = None if index.is_monotonic_increasing else index.argsort(kind="stable")  # blocks of first appearance
+        cols = {}
+        for name in list(parts[0]):
+            col = np.concatenate([p.pop(name) for p in parts])
+            cols[name] = col if order is None else col[order]
+        return (index if order is None else index.take(order)), cols
+
+    def _block(self, installments: pd.DataFrame, contacts: pd.DataFrame | None,
+               t: pd.Timestamp) -> tuple[pd.Index, dict[str, np.ndarray]]:
+        """The borrowers and their history (and contact) features of one block of borrowers."""
         state = installment_state(installments, t, int(self.lookahead_days), float(self.tolerance))
         cols: dict[str, np.ndarray] = {}
         cols |= history_features(state, t, tuple(self.windows), float(self.tolerance))
@@ -246,21 +288,9 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         cols |= payment_features(state, t)
         cols |= schedule_features(installments, state, t, int(self.lookahead_days))
         cols |= monthly_features(state, t, float(self.tolerance))
-        use_contacts = self.contacts is True or (self.contacts == "auto" and contacts is not None)
-        if use_contacts and contacts is not None:
+        if contacts is not None:
             cols |= contact_features(contacts, state, t)
-        if self.static:
-            cols |= static_features(borrowers, list(self.static), state.borrowers)
-        if self.credit_limit is not None:
-            cols |= limit_features(cols[self.credit_limit], cols["amount_outstanding"], cols["latest_amount_due"])
-        names = self._names(use_contacts)
-        frame = pd.DataFrame({name: cols.get(name, np.full(len(state.borrowers), np.nan)) for name in names},
-                             index=pd.Index(state.borrowers, name="borrower_id"))
-        if self.population == "all":
-            return frame.astype(float)
-        in_population = frame["n_installments_outstanding"].to_numpy() > 0
-        warn_small_population(int(in_population.sum()), len(frame), t)
-        return frame.loc[in_population].astype(float)
+        return state.borrowers, cols
 
 
 #: ``transform`` warns when the scoring population holds under this share of the borrowers with an
