@@ -36,27 +36,56 @@ def borrower_blocks(
     without installments go anywhere: they have no features). A table of at most ``size``
     borrowers, or one with a missing borrower id, is one block: the tables as given.
     """
-    codes, uniques = pd.factorize(installments["borrower_id"])
-    if len(uniques) <= size or (codes < 0).any():
-        yield installments, contacts
-        return
-    n_blocks = (len(uniques) + size - 1) // size
-    rows = _cut(codes // size, n_blocks)
+    ids = installments["borrower_id"]
+    found = _runs(ids, size) if _arrow_text(ids.dtype) else None
+    if found is None:
+        codes, uniques = pd.factorize(ids)
+        if len(uniques) <= size or (codes < 0).any():
+            yield installments, contacts
+            return
+        n_blocks = (len(uniques) + size - 1) // size
+        rows = _cut((codes // size).astype(np.int32), n_blocks)
+        del codes
+    else:
+        uniques, bounds = found
+        n_blocks = len(bounds) - 1
+        if n_blocks == 1:
+            yield installments, contacts
+            return
+        rows = (None, bounds)
     c_rows = None
     if contacts is not None:
         c_codes = _positions(uniques, contacts["borrower_id"])
-        c_rows = _cut(np.where(c_codes >= 0, c_codes // size, -1), n_blocks)
+        c_rows = _cut(np.where(c_codes >= 0, c_codes // size, -1).astype(np.int32), n_blocks)
+        del c_codes
     for k in range(n_blocks):
         part = _rows(installments, rows, k)
         yield part, (None if contacts is None else _rows(contacts, c_rows, k))
 
 
+def _runs(ids: pd.Series, size: int) -> tuple[pa.Array, np.ndarray] | None:
+    """For Arrow text ids grouped by borrower (each borrower's rows together): the borrowers in
+    order and the row bounds of each block of ``size`` of them; None when not grouped.
+
+    Needs no per-row codes: the rows where the id changes, and the distinct ids counted.
+    """
+    arr = pa.array(ids.array)
+    if len(arr) < 2 or arr.null_count:
+        return None
+    starts = np.r_[0, np.flatnonzero(pc.not_equal(arr[1:], arr[:-1]).to_numpy(zero_copy_only=False)) + 1]
+    if len(starts) != pc.count_distinct(arr).as_py():
+        return None
+    firsts = arr.take(pa.array(starts))
+    return (firsts.combine_chunks() if isinstance(firsts, pa.ChunkedArray) else firsts), np.r_[starts[::size], len(arr)]
+
+
 def _positions(uniques: object, values: pd.Series) -> np.ndarray:
     """Position of each of ``values`` in ``uniques`` (-1: absent); Arrow's hash lookup for Arrow text."""
-    if _arrow_text(values.dtype) and _arrow_text(getattr(uniques, "dtype", None)):
-        found = pc.index_in(pa.chunked_array(pa.array(values.array)), value_set=pa.array(uniques))
-        return pc.fill_null(found, -1).to_numpy().astype(np.int64)
-    return pd.Index(uniques).get_indexer(values)
+    arrow = isinstance(uniques, pa.Array) or _arrow_text(getattr(uniques, "dtype", None))
+    if arrow and _arrow_text(values.dtype):
+        found = pc.index_in(pa.array(values.array), value_set=pa.array(uniques))
+        return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return pd.Index(np.asarray(uniques, dtype=object) if isinstance(uniques, pa.Array) else uniques).get_indexer(values)
 
 
 def _arrow_text(dtype: object) -> bool:
@@ -71,12 +100,13 @@ def _cut(labels: np.ndarray, n: int) -> tuple[np.ndarray | None, np.ndarray]:
     row order, and unlabelled rows are left out.
     """
     filled = np.maximum.accumulate(labels) if len(labels) else labels
-    if np.array_equal(filled[labels >= 0], labels[labels >= 0]):
+    known = labels >= 0
+    if np.array_equal(filled[known], labels[known]):
         inner = np.searchsorted(filled, np.arange(1, n), side="left")
         return None, np.r_[0, inner, len(labels)]
     order = np.argsort(labels, kind="stable")
-    counts = np.bincount(labels[labels >= 0], minlength=n)
-    skip = int((labels < 0).sum())
+    counts = np.bincount(labels[known], minlength=n)
+    skip = int((~known).sum())
     return order, np.r_[0, np.cumsum(counts)] + skip
 
 

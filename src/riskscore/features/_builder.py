@@ -241,31 +241,30 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         if contacts is not None and self.validate:
             contacts = validate_contacts(contacts)
         use_contacts = self.contacts is True or (self.contacts == "auto" and contacts is not None)
-        borrowers_index, cols = self._history(installments, contacts if use_contacts else None, t)
+        index, cols, eligible = self._history(installments, contacts if use_contacts else None, t)
         if self.static:
-            cols |= static_features(borrowers, list(self.static), borrowers_index)
+            cols |= static_features(borrowers, list(self.static), index)
         if self.credit_limit is not None:
             cols |= limit_features(cols[self.credit_limit], cols["amount_outstanding"], cols["latest_amount_due"])
         names = self._names(use_contacts)
-        frame = pd.DataFrame({name: cols.get(name, np.full(len(borrowers_index), np.nan)) for name in names},
-                             index=pd.Index(borrowers_index, name="borrower_id"))
-        if self.population == "all":
-            return frame.astype(float)
-        in_population = frame["n_installments_outstanding"].to_numpy() > 0
-        warn_small_population(int(in_population.sum()), len(frame), t)
-        return frame.loc[in_population].astype(float)
+        frame = pd.DataFrame({name: cols.pop(name, None) if name in cols else np.full(len(index), np.nan)
+                              for name in names}, index=pd.Index(index, name="borrower_id"))
+        if self.population != "all":
+            warn_small_population(len(index), eligible, t)
+        return frame.astype(float)
 
     def _history(self, installments: pd.DataFrame, contacts: pd.DataFrame | None,
-                 t: pd.Timestamp) -> tuple[pd.Index, dict[str, np.ndarray]]:
-        """The borrowers with an installment due by ``t + lookahead_days`` and their history (and
-        contact) features, computed a block of borrowers at a time (see ``_blocks``)."""
-        indexes, parts, loans = [], [], []
+                 t: pd.Timestamp) -> tuple[pd.Index, dict[str, np.ndarray], int]:
+        """The history (and contact) features of the population's borrowers, and how many borrowers
+        have an installment due by ``t + lookahead_days``: a block of borrowers at a time (``_blocks``)."""
+        indexes, parts, loans, eligible = [], [], [], 0
         for inst, cont in borrower_blocks(installments, contacts, BLOCK_BORROWERS):
             if inst is installments:  # one block: the tables as given
                 return self._block(installments, contacts, t)
-            index, cols = self._block(inst, cont, t)
+            index, cols, n = self._block(inst, cont, t)
             indexes.append(index)
             parts.append(cols)
+            eligible += n
             loans.append(np.asarray(pd.unique(inst["loan_id"]), dtype=object))
         if loans_cross_blocks(loans):  # loans shared between borrowers (not validated): one block, as given
             del parts
@@ -276,11 +275,11 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         for name in list(parts[0]):
             col = np.concatenate([p.pop(name) for p in parts])
             cols[name] = col if order is None else col[order]
-        return (index if order is None else index.take(order)), cols
+        return (index if order is None else index.take(order)), cols, eligible
 
     def _block(self, installments: pd.DataFrame, contacts: pd.DataFrame | None,
-               t: pd.Timestamp) -> tuple[pd.Index, dict[str, np.ndarray]]:
-        """The borrowers and their history (and contact) features of one block of borrowers."""
+               t: pd.Timestamp) -> tuple[pd.Index, dict[str, np.ndarray], int]:
+        """The features of one block's population and its number of borrowers with an installment due."""
         state = installment_state(installments, t, int(self.lookahead_days), float(self.tolerance))
         cols: dict[str, np.ndarray] = {}
         cols |= history_features(state, t, tuple(self.windows), float(self.tolerance))
@@ -290,7 +289,10 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         cols |= monthly_features(state, t, float(self.tolerance))
         if contacts is not None:
             cols |= contact_features(contacts, state, t)
-        return state.borrowers, cols
+        if self.population == "all":
+            return state.borrowers, cols, len(state.borrowers)
+        keep = cols["n_installments_outstanding"] > 0
+        return state.borrowers[keep], {name: col[keep] for name, col in cols.items()}, len(state.borrowers)
 
 
 #: ``transform`` warns when the scoring population holds under this share of the borrowers with an
