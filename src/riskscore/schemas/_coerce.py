@@ -232,7 +232,7 @@ def coerce_frame(table: str, df: pd.DataFrame, schema: pa.DataFrameSchema) -> tu
     Columns that are not part of the contract are passed through untouched. A row with a
     failure keeps a null in the failing cell of the typed frame.
     """
-    typed = df.copy()
+    typed = df.copy(deep=False)  # copy-on-write: the caller's frame never changes
     failures = []
     for name, col in schema.columns.items():
         if name not in df.columns:

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
 
 from riskscore._compat import Interval, StrOptions, validate_params
 from riskscore._validation import (
@@ -23,7 +24,7 @@ from riskscore._validation import (
 )
 from riskscore.exceptions import DataQualityWarning
 from riskscore.schemas._checks import FUTURE_TOLERANCE_DAYS, borrower_checks, contact_checks, installment_checks
-from riskscore.schemas._coerce import calendar_dates, coerce_frame
+from riskscore.schemas._coerce import calendar_dates, coerce_frame, column_kind
 from riskscore.schemas._currency import currency_codes, currency_failures, table_currency
 from riskscore.schemas._ids import id_text
 from riskscore.schemas._tables import (
@@ -127,36 +128,67 @@ def _collect(table: Table, df: Any, **options: Any) -> tuple[pd.DataFrame, pd.Da
         df = df.assign(currency=currency_codes(df["currency"]))
     absent = {c: v for c, v in optional.items() if c not in df.columns}
     if absent:
-        df = df.assign(**{c: pd.Series([v] * len(df), index=df.index, dtype=object) for c, v in absent.items()})
+        df = df.assign(**{c: _default_column(v, schema.columns[c], df.index) for c, v in absent.items()})
     typed, failures = coerce_frame(table, df, schema)
     if given_currency:
         failures = concat_failures([failures, currency_failures(typed)])
         table_currency(typed.loc[~typed.index.isin(failures["index"])])  # several currencies: refused whole
-    dropped = _exact_duplicates(typed, list(schema.columns), failures)
+    dropped = _exact_duplicates(table, typed, list(schema.columns), failures)
     if len(dropped):
         typed = typed.drop(index=dropped)
-    clean = typed.drop(index=pd.Index(failures["index"].unique()))
+    clean = typed.drop(index=pd.Index(failures["index"].unique())) if len(failures) else typed
     checked = clean
     try:
         checked = schema.validate(clean, lazy=True)
         pandera_failures = empty_failures()
     except pa.errors.SchemaErrors as err:
         pandera_failures = _pandera_failures(table, err)
+        # the frame as coerced before the schema (which coerces only what it accepts): absent
+        # columns as the Python values they default to
+        checked = checked.assign(**{c: pd.Series([v] * len(checked), index=checked.index, dtype=object)
+                                    for c, v in absent.items()}) if absent else checked
     cross = _cross_row_checks(table)(clean, **options) if len(clean) else empty_failures()
     return checked, concat_failures([failures, pandera_failures, cross]), dropped
 
 
-def _exact_duplicates(typed: pd.DataFrame, columns: list[str], failures: pd.DataFrame) -> pd.Index:
+def _default_column(value: object, column: pa.Column, index: pd.Index) -> pd.Series:
+    """The column an absent optional column reads as: ``value`` in every row, in the contract's dtype
+    for text (as the schema would coerce it), else as Python objects (read like any input)."""
+    if column_kind(column.dtype) == "str" and (value is None or isinstance(value, str)):
+        cells = pyarrow.nulls(len(index), pyarrow.large_string()) if value is None else \
+            pyarrow.repeat(pyarrow.scalar(value, pyarrow.large_string()), len(index))
+        return pd.Series(pd.array(cells, dtype="str"), index=index)
+    return pd.Series([value] * len(index), index=index, dtype=object)
+
+
+#: Columns whose equality is necessary for two rows to be exact duplicates, per table: cheap to
+#: compare (numbers and times), they pick the few candidate rows the full comparison then reads.
+_DUPLICATE_KEYS: dict[str, tuple[str, ...]] = {
+    "installments": ("installment_no", "due_date", "amount_due", "paid_date", "amount_paid"),
+    "contacts": ("contacted_at",),
+}
+
+
+def _exact_duplicates(table: str, typed: pd.DataFrame, columns: list[str], failures: pd.DataFrame) -> pd.Index:
     """Rows equal to an earlier row on every contract column, as the contract reads them: dropped.
 
     Read values are compared (ids as canonical text, dates as dates, codes upper-case), so
     ``"2024-03-01"`` and ``2024-03-01 00:00`` are one value; columns outside the contract (a
     row number, an extract timestamp) are not compared. Rows whose cells cannot be read are
     never dropped: they are rejected.
+
+    Two rows equal on every column are equal on a few cheap ones first (:data:`_DUPLICATE_KEYS`),
+    so only the rows sharing those values with another row are compared in full: the same rows,
+    in the same order, are found as by comparing every row on every column.
     """
-    readable = typed.loc[~typed.index.isin(failures["index"]), columns]
+    readable = typed.loc[~typed.index.isin(failures["index"]), columns] if len(failures) else typed[columns]
     if len(readable) < 2:
         return typed.index[:0]
+    keys = [c for c in _DUPLICATE_KEYS.get(table, ()) if c in readable.columns]
+    if keys:
+        readable = readable.loc[readable.duplicated(subset=keys, keep=False).to_numpy()]
+        if len(readable) < 2:
+            return typed.index[:0]
     return readable.index[readable.duplicated(keep="first").to_numpy()]
 
 
