@@ -9,6 +9,7 @@ from functools import cache
 from numbers import Real
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow
@@ -23,10 +24,17 @@ from riskscore._validation import (
     pandera_failures,
 )
 from riskscore.exceptions import DataQualityWarning
-from riskscore.schemas._checks import FUTURE_TOLERANCE_DAYS, borrower_checks, contact_checks, installment_checks
+from riskscore.schemas._checks import (
+    FUTURE_TOLERANCE_DAYS,
+    borrower_checks,
+    contact_checks,
+    installment_checks,
+    installment_keys,
+)
 from riskscore.schemas._coerce import calendar_dates, coerce_frame, column_kind
 from riskscore.schemas._currency import currency_codes, currency_failures, table_currency
 from riskscore.schemas._ids import id_text
+from riskscore.schemas._schema_run import passes
 from riskscore.schemas._tables import (
     CHANNELS,
     OPTIONAL_COLUMNS,
@@ -133,14 +141,18 @@ def _collect(table: Table, df: Any, **options: Any) -> tuple[pd.DataFrame, pd.Da
     if given_currency:
         failures = concat_failures([failures, currency_failures(typed)])
         table_currency(typed.loc[~typed.index.isin(failures["index"])])  # several currencies: refused whole
-    dropped = _exact_duplicates(table, typed, list(schema.columns), failures)
-    if len(dropped):
-        typed = typed.drop(index=dropped)
-    clean = typed.drop(index=pd.Index(failures["index"].unique())) if len(failures) else typed
-    checked = clean
+    readable = typed.loc[~typed.index.isin(failures["index"])] if len(failures) else typed
+    keys = installment_keys(readable) if table == "installments" else None  # one factorisation, used twice
+    dropped = _exact_duplicates(table, readable, list(schema.columns), None if keys is None else keys.inst)
+    clean = readable.drop(index=dropped) if len(dropped) else readable
+    if keys is not None:
+        options = options | {"keys": keys.rows(~readable.index.isin(dropped)) if len(dropped) else keys}
+    checked = passes(schema, clean)  # the schema's column contract without pandera's copies, when all pass
+    pandera_failures = empty_failures()
     try:
-        checked = schema.validate(clean, lazy=True)
-        pandera_failures = empty_failures()
+        if checked is None:  # something fails: pandera judges and reports, as always
+            checked = clean
+            checked = schema.validate(clean, lazy=True)
     except pa.errors.SchemaErrors as err:
         pandera_failures = _pandera_failures(table, err)
         # the frame as coerced before the schema (which coerces only what it accepts): absent
@@ -169,27 +181,55 @@ _DUPLICATE_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _exact_duplicates(table: str, typed: pd.DataFrame, columns: list[str], failures: pd.DataFrame) -> pd.Index:
+def _row_hash(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """A 64-bit mix of the rows' numbers and times: rows equal on ``columns`` hash equal (as pandas
+    compares them: every NaN is one value, ``-0.0 == 0.0``); unequal rows rarely do."""
+    h = np.zeros(len(df), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k, c in enumerate(columns):
+            bits = _bits(df[c])
+            h = (h ^ bits) * np.uint64(0x9E3779B97F4A7C15 + 2 * k)
+            h ^= h >> np.uint64(29)
+    return h
+
+
+def _bits(s: pd.Series) -> np.ndarray:
+    """The cells as uint64, equal where pandas' ``duplicated`` reads them equal."""
+    if isinstance(s.dtype, pd.DatetimeTZDtype) or s.dtype.kind in "mM":
+        return np.asarray(s.array.asi8).view(np.uint64)  # NaT: one value
+    if s.dtype.kind == "f":
+        v = s.to_numpy(dtype=np.float64)
+        return np.where(np.isnan(v), np.nan, v + 0.0).view(np.uint64)  # one NaN; -0.0 read as 0.0
+    if s.dtype.kind in "iub":
+        return s.to_numpy().astype(np.uint64)
+    return pd.factorize(s, use_na_sentinel=False)[0].astype(np.uint64)
+
+
+def _exact_duplicates(table: str, readable: pd.DataFrame, columns: list[str],
+                      groups: np.ndarray | None = None) -> pd.Index:
     """Rows equal to an earlier row on every contract column, as the contract reads them: dropped.
 
     Read values are compared (ids as canonical text, dates as dates, codes upper-case), so
     ``"2024-03-01"`` and ``2024-03-01 00:00`` are one value; columns outside the contract (a
-    row number, an extract timestamp) are not compared. Rows whose cells cannot be read are
-    never dropped: they are rejected.
+    row number, an extract timestamp) are not compared. ``readable`` leaves out the rows whose
+    cells cannot be read: those are never dropped, they are rejected.
 
-    Two rows equal on every column are equal on a few cheap ones first (:data:`_DUPLICATE_KEYS`),
-    so only the rows sharing those values with another row are compared in full: the same rows,
-    in the same order, are found as by comparing every row on every column.
+    Only candidates are compared in full: rows sharing a group (``groups``: codes of a key that
+    duplicates share, such as the installment) with another row, or else rows sharing their
+    numbers and times (:data:`_DUPLICATE_KEYS`) with another row. The same rows, in the same
+    order, are found as by comparing every row on every column.
     """
-    readable = typed.loc[~typed.index.isin(failures["index"]), columns] if len(failures) else typed[columns]
     if len(readable) < 2:
-        return typed.index[:0]
+        return readable.index[:0]
+    frame = readable[columns]
     keys = [c for c in _DUPLICATE_KEYS.get(table, ()) if c in readable.columns]
-    if keys:
-        readable = readable.loc[readable.duplicated(subset=keys, keep=False).to_numpy()]
-        if len(readable) < 2:
-            return typed.index[:0]
-    return readable.index[readable.duplicated(keep="first").to_numpy()]
+    if groups is not None:
+        frame = frame.iloc[np.bincount(groups)[groups] > 1]
+    elif keys:
+        frame = frame.loc[pd.Series(_row_hash(frame, keys)).duplicated(keep=False).to_numpy()]
+    if len(frame) < 2:
+        return readable.index[:0]
+    return frame.index[frame.duplicated(keep="first").to_numpy()]
 
 
 def _cross_row_checks(table: Table) -> Callable[..., pd.DataFrame]:
