@@ -177,6 +177,9 @@ def _not_iso_text(s: pd.Series) -> pd.Series:
 
 def _as_datetime(s: pd.Series, *, utc: bool) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series, pd.Series]:
     """Parse dates; return (typed, unreadable, wrong time-zone awareness, out of range, not ISO text)."""
+    stored = _stored_datetimes(s, utc=utc)
+    if stored is not None:
+        return stored
     not_iso = _not_iso_text(s) & s.notna()
     s = s.where(~not_iso)
     aware = _has_tz(s) & s.notna()
@@ -187,6 +190,26 @@ def _as_datetime(s: pd.Series, *, utc: bool) -> tuple[pd.Series, pd.Series, pd.S
     out_of_range = parsed.notna() & ((parsed < lo) | (parsed >= hi))
     out = parsed.where(~out_of_range).astype("datetime64[ns, UTC]" if utc else "datetime64[ns]")
     return out, ok & parsed.isna(), wrong_tz, out_of_range.astype(bool), not_iso
+
+
+def _stored_datetimes(s: pd.Series, *, utc: bool) -> tuple[pd.Series, ...] | None:
+    """:func:`_as_datetime` of a column that already holds datetimes of the kind wanted (naive for a
+    date, aware for the UTC column): nothing to parse, only the plausible range to check."""
+    if utc and isinstance(s.dtype, pd.DatetimeTZDtype):
+        values = s.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+    elif not utc and s.dtype.kind == "M" and not isinstance(s.dtype, pd.DatetimeTZDtype):
+        values = s.to_numpy()
+    else:
+        return None
+    unit = np.datetime_data(values.dtype)[0]
+    nat = np.isnat(values)
+    with np.errstate(invalid="ignore"):
+        beyond = ~nat & ((values < np.datetime64(DATE_MIN, unit)) | (values >= np.datetime64(DATE_MAX, unit)))
+    out = pd.Series(np.where(beyond, np.datetime64("NaT", unit), values).astype("datetime64[ns]"), index=s.index)
+    if utc:
+        out = out.dt.tz_localize("UTC")
+    none = pd.Series(np.zeros(len(s), dtype=bool), index=s.index)
+    return out, none, none, pd.Series(beyond, index=s.index), none
 
 
 def calendar_dates(s: pd.Series) -> pd.Series:
