@@ -223,9 +223,18 @@ def borrower_checks(df: pd.DataFrame) -> pd.DataFrame:
 CONTACT_KEY = ("borrower_id", "contacted_at", "channel", "outcome")
 
 
-def contact_checks(df: pd.DataFrame) -> pd.DataFrame:
-    """Rows sharing a contact key (:data:`CONTACT_KEY`) that are not exact duplicates (those were dropped)."""
-    shared = df.duplicated(subset=list(CONTACT_KEY), keep=False).to_numpy()
+def contact_checks(df: pd.DataFrame, *, candidates: np.ndarray | None = None) -> pd.DataFrame:
+    """Rows sharing a contact key (:data:`CONTACT_KEY`) that are not exact duplicates (those were dropped).
+
+    ``candidates`` (a mask) may name rows among which every row sharing a key lies (those sharing
+    their time with another row): only they are compared.
+    """
+    if candidates is None:
+        shared = df.duplicated(subset=list(CONTACT_KEY), keep=False).to_numpy()
+    else:
+        shared = np.zeros(len(df), dtype=bool)
+        shared[np.flatnonzero(candidates)] = df.loc[candidates].duplicated(
+            subset=list(CONTACT_KEY), keep=False).to_numpy()
     if not shared.any():
         return failures_from_mask("contacts", df, shared, column="contacted_at", check="duplicate_key", reason="")
     rows = df.loc[shared]

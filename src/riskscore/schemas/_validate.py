@@ -26,6 +26,7 @@ from riskscore._validation import (
 from riskscore.exceptions import DataQualityWarning
 from riskscore.schemas._checks import (
     FUTURE_TOLERANCE_DAYS,
+    InstallmentKeys,
     borrower_checks,
     contact_checks,
     installment_checks,
@@ -142,11 +143,8 @@ def _collect(table: Table, df: Any, **options: Any) -> tuple[pd.DataFrame, pd.Da
         failures = concat_failures([failures, currency_failures(typed)])
         table_currency(typed.loc[~typed.index.isin(failures["index"])])  # several currencies: refused whole
     readable = typed.loc[~typed.index.isin(failures["index"])] if len(failures) else typed
-    keys = installment_keys(readable) if table == "installments" else None  # one factorisation, used twice
-    dropped = _exact_duplicates(table, readable, list(schema.columns), None if keys is None else keys.inst)
+    dropped, options = _duplicates_and_keys(table, readable, list(schema.columns), options)
     clean = readable.drop(index=dropped) if len(dropped) else readable
-    if keys is not None:
-        options = options | {"keys": keys.rows(~readable.index.isin(dropped)) if len(dropped) else keys}
     checked = passes(schema, clean)  # the schema's column contract without pandera's copies, when all pass
     pandera_failures = empty_failures()
     try:
@@ -173,12 +171,39 @@ def _default_column(value: object, column: pa.Column, index: pd.Index) -> pd.Ser
     return pd.Series([value] * len(index), index=index, dtype=object)
 
 
-#: Columns whose equality is necessary for two rows to be exact duplicates, per table: cheap to
-#: compare (numbers and times), they pick the few candidate rows the full comparison then reads.
+#: Columns whose equality is necessary for two rows to be exact duplicates, or to share a key, per
+#: table: cheap to compare (numbers and times), they pick the few candidate rows read in full.
 _DUPLICATE_KEYS: dict[str, tuple[str, ...]] = {
     "installments": ("installment_no", "due_date", "amount_due", "paid_date", "amount_paid"),
     "contacts": ("contacted_at",),
 }
+
+
+def _duplicates_and_keys(table: str, readable: pd.DataFrame, columns: list[str],
+                         options: dict[str, Any]) -> tuple[pd.Index, dict[str, Any]]:
+    """The exact duplicates among ``readable``, and the cross-row checks' ``options`` with the codes
+    found on the way (installment keys; contacts that share their time), for the rows kept."""
+    keys = installment_keys(readable) if table == "installments" and len(readable) else None
+    candidates = _candidates(table, readable, keys)
+    dropped = _exact_duplicates(readable, columns, candidates)
+    kept = ~readable.index.isin(dropped) if len(dropped) else slice(None)
+    if keys is not None:
+        options = options | {"keys": keys.rows(kept)}
+    elif table == "contacts" and candidates is not None:
+        options = options | {"candidates": candidates[kept]}
+    return dropped, options
+
+
+def _candidates(table: str, readable: pd.DataFrame, keys: InstallmentKeys | None) -> np.ndarray | None:
+    """Rows that share with another row their installment (``keys``), or else their values of
+    :data:`_DUPLICATE_KEYS`: every exact duplicate, and every row sharing a key, is one of them.
+    ``None``: no such columns (every row is a candidate)."""
+    if keys is not None:
+        return np.bincount(keys.inst, minlength=keys.n_inst)[keys.inst] > 1
+    columns = [c for c in _DUPLICATE_KEYS.get(table, ()) if c in readable.columns]
+    if not columns or len(readable) < 2:
+        return None
+    return pd.Series(_row_hash(readable, columns)).duplicated(keep=False).to_numpy()
 
 
 def _row_hash(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
@@ -205,8 +230,7 @@ def _bits(s: pd.Series) -> np.ndarray:
     return pd.factorize(s, use_na_sentinel=False)[0].astype(np.uint64)
 
 
-def _exact_duplicates(table: str, readable: pd.DataFrame, columns: list[str],
-                      groups: np.ndarray | None = None) -> pd.Index:
+def _exact_duplicates(readable: pd.DataFrame, columns: list[str], candidates: np.ndarray | None = None) -> pd.Index:
     """Rows equal to an earlier row on every contract column, as the contract reads them: dropped.
 
     Read values are compared (ids as canonical text, dates as dates, codes upper-case), so
@@ -214,19 +238,10 @@ def _exact_duplicates(table: str, readable: pd.DataFrame, columns: list[str],
     row number, an extract timestamp) are not compared. ``readable`` leaves out the rows whose
     cells cannot be read: those are never dropped, they are rejected.
 
-    Only candidates are compared in full: rows sharing a group (``groups``: codes of a key that
-    duplicates share, such as the installment) with another row, or else rows sharing their
-    numbers and times (:data:`_DUPLICATE_KEYS`) with another row. The same rows, in the same
-    order, are found as by comparing every row on every column.
+    Only ``candidates`` (a mask; see :func:`_candidates`) are compared in full: the same rows, in
+    the same order, are found as by comparing every row on every column.
     """
-    if len(readable) < 2:
-        return readable.index[:0]
-    frame = readable[columns]
-    keys = [c for c in _DUPLICATE_KEYS.get(table, ()) if c in readable.columns]
-    if groups is not None:
-        frame = frame.iloc[np.bincount(groups)[groups] > 1]
-    elif keys:
-        frame = frame.loc[pd.Series(_row_hash(frame, keys)).duplicated(keep=False).to_numpy()]
+    frame = readable[columns] if candidates is None else readable.loc[candidates, columns]
     if len(frame) < 2:
         return readable.index[:0]
     return frame.index[frame.duplicated(keep="first").to_numpy()]
