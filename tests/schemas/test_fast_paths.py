@@ -1,8 +1,9 @@
 """Validation's fast paths give the rejects and valid frames of the plain ones, on messy data.
 
 The plain paths (still in the code): pandera runs every column check, every readable row is
-compared with every other for exact duplicates, installments are coded by factorising their keys
-and every installment is checked for consistency. ``reference`` switches the fast paths back to
+compared with every other for exact duplicates, installments and borrowers are coded by
+factorising their keys (not from the ids' codes found while parsing them) and every installment
+is checked for consistency. ``reference`` switches the fast paths back to
 them; each test compares both on the same tables.
 """
 
@@ -25,7 +26,7 @@ from riskscore.schemas._schema_run import passes
 from riskscore.testing import corruptions, world_tables
 
 
-def _plain_keys(df: pd.DataFrame) -> checks.InstallmentKeys:
+def _plain_keys(df: pd.DataFrame, loan=None, borrower=None) -> checks.InstallmentKeys:
     loan = pd.factorize(df["loan_id"])[0].astype(np.int64)
     inst = pd.MultiIndex.from_arrays([loan, df["installment_no"].to_numpy()]).factorize()[0]
     return checks.InstallmentKeys(loan, int(loan.max(initial=-1)) + 1, inst, int(inst.max(initial=-1)) + 1)
@@ -43,7 +44,7 @@ def reference():
     @contextmanager
     def plain():
         with pytest.MonkeyPatch.context() as m:
-            m.setattr(validate, "passes", lambda schema, df: None)
+            m.setattr(validate, "passes", lambda schema, df, codes=None: None)
             m.setattr(validate, "_exact_duplicates", _plain_duplicates)
             m.setattr(validate, "_candidates", lambda table, readable, keys: None)
             m.setattr(validate, "installment_keys", _plain_keys)
@@ -148,3 +149,15 @@ def test_installment_codes_are_the_installments(rows):
     keys, plain = installment_keys(df), _plain_keys(df)
     assert (pd.factorize(keys.inst)[0] == plain.inst).all()  # the same groups
     assert (keys.loan == plain.loan).all() and keys.inst.max() < keys.n_inst
+
+
+def test_value_checks_read_the_distinct_values_present(messy_base):
+    schema = riskscore.schemas.InstallmentsSchema.to_schema()
+    typed = riskscore.validate_installments(messy_base[0].installments)
+    codes, distinct = pd.factorize(typed["borrower_id"])
+    # "" belongs to a row set aside before (a rejected id): not present, not read
+    distinct = pd.concat([pd.Series(distinct), pd.Series([""], dtype=typed["borrower_id"].dtype)], ignore_index=True)
+    assert passes(schema, typed, {"borrower_id": (codes, distinct)}) is not None
+    codes = codes.copy()
+    codes[3] = len(distinct) - 1  # now a row holds it: str_length fails, pandera must judge
+    assert passes(schema, typed, {"borrower_id": (codes, distinct)}) is None

@@ -87,22 +87,31 @@ class InstallmentKeys:
     n_loan: int
     inst: np.ndarray
     n_inst: int
+    borrower: np.ndarray | None = None  # codes of borrower_id, when known
 
-    def rows(self, keep: np.ndarray) -> InstallmentKeys:
-        """The codes of the rows ``keep`` (a mask), when every loan and installment keeps a row."""
-        return InstallmentKeys(self.loan[keep], self.n_loan, self.inst[keep], self.n_inst)
+    def rows(self, keep: np.ndarray | slice) -> InstallmentKeys:
+        """The codes of the rows ``keep`` (a mask)."""
+        return InstallmentKeys(self.loan[keep], self.n_loan, self.inst[keep], self.n_inst,
+                               None if self.borrower is None else self.borrower[keep])
 
 
-def installment_keys(df: pd.DataFrame) -> InstallmentKeys:
-    """One factorisation of the loans; the installments numbered from them.
+def installment_keys(df: pd.DataFrame, loan: np.ndarray | None = None,
+                     borrower: np.ndarray | None = None) -> InstallmentKeys:
+    """The loans' codes (``loan``: of an earlier factorisation, non-negative) and the installments
+    numbered from them; ``borrower`` (codes of ``borrower_id``) is kept for the checks.
 
     Installment numbers are whole and close together within a loan, so an installment's code
     is its loan's offset plus its number's place in the loan's range (no hashing of 10^7 keys;
-    codes of numbers a loan skips are empty groups). Other numbers are factorised.
+    codes of numbers a loan skips, and of loans without rows, are empty groups). Other numbers
+    are factorised.
     """
-    loan = pd.factorize(df["loan_id"])[0].astype(np.int64)
+    loan = pd.factorize(df["loan_id"])[0].astype(np.int64) if loan is None else loan
     n_loan = int(loan.max(initial=-1)) + 1
-    numbers = df["installment_no"].to_numpy()
+    keys = _installment_codes(df["installment_no"].to_numpy(), loan, n_loan)
+    return InstallmentKeys(loan, n_loan, *keys, borrower=borrower)
+
+
+def _installment_codes(numbers: np.ndarray, loan: np.ndarray, n_loan: int) -> tuple[np.ndarray, int]:
     if len(numbers) and n_loan and numbers.dtype.kind in "iuf":
         with np.errstate(invalid="ignore"):
             whole = numbers.dtype.kind in "iu" or bool((numbers == np.round(numbers)).all())
@@ -112,12 +121,12 @@ def installment_keys(df: pd.DataFrame) -> InstallmentKeys:
             last = np.full(n_loan, np.iinfo(np.int64).min)
             np.minimum.at(first, loan, number)
             np.maximum.at(last, loan, number)
-            offset = np.r_[0, np.cumsum(last - first + 1)]
+            offset = np.r_[0, np.cumsum(np.where(last >= first, last - first + 1, 0))]
             if offset[-1] <= 2 * len(numbers) + 1024:  # ranges about as long as the rows
-                return InstallmentKeys(loan, n_loan, offset[loan] + number - first[loan], int(offset[-1]))
+                return offset[loan] + number - first[loan], int(offset[-1])
     number = pd.factorize(numbers)[0].astype(np.int64)  # by its code: a huge number cannot overflow a key
     inst = pd.factorize(loan * (int(number.max(initial=-1)) + 1) + number)[0]
-    return InstallmentKeys(loan, n_loan, inst, int(inst.max(initial=-1)) + 1)
+    return inst, int(inst.max(initial=-1)) + 1
 
 
 def _in_shared_groups(group: np.ndarray, n: int) -> np.ndarray:
@@ -154,7 +163,8 @@ def installment_checks(
 
     paid = df["paid_date"].to_numpy("datetime64[ns]").view(np.int64)
     due = df["due_date"].to_numpy("datetime64[ns]").view(np.int64)
-    borrower = pd.factorize(df["borrower_id"], use_na_sentinel=False)[0].astype(np.int64)
+    borrower = keys.borrower if keys.borrower is not None else \
+        pd.factorize(df["borrower_id"], use_na_sentinel=False)[0].astype(np.int64)
     for col in ("borrower_id", "due_date", "amount_due"):
         values = borrower if col == "borrower_id" else df[col].iloc[shared]
         checks.append(failures_from_mask(

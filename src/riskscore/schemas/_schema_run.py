@@ -19,13 +19,22 @@ import pandera.pandas as pa
 __all__ = ["passes"]
 
 
-def passes(schema: pa.DataFrameSchema, df: pd.DataFrame) -> pd.DataFrame | None:
+#: pandera's built-in checks that judge each value alone: run on a column's distinct values when known.
+_ELEMENT_WISE = frozenset({"str_length", "isin", "notin", "str_matches", "str_contains", "str_startswith",
+                           "str_endswith", "greater_than_or_equal_to", "greater_than", "less_than",
+                           "less_than_or_equal_to", "in_range", "equal_to", "not_equal_to"})
+
+
+def passes(schema: pa.DataFrameSchema, df: pd.DataFrame,
+           codes: dict[str, tuple[np.ndarray, pd.Series]] | None = None) -> pd.DataFrame | None:
     """``df`` as ``schema.validate(df)`` returns it when every column passes; ``None`` otherwise.
 
     Only what a typed frame needs is done here: a float column of whole numbers becomes the
     schema's integer dtype (as pandera's coercion does); any other dtype difference, a frame-level
-    check or option, or a failing check returns ``None``.
+    check or option, or a failing check returns ``None``. ``codes`` gives columns' (codes per row,
+    distinct values): their built-in value checks run once per distinct value present.
     """
+    codes = codes or {}
     if schema.checks or schema.unique or schema.parsers or not schema.coerce or any(
             getattr(col, "parsers", None) or col.regex for col in schema.columns.values()):
         return None
@@ -40,11 +49,20 @@ def passes(schema: pa.DataFrameSchema, df: pd.DataFrame) -> pd.DataFrame | None:
             return None
         if col.unique and bool(s.duplicated().any()):
             return None
-        if any(not _passed(check, s) for check in col.checks):
+        distinct = _present(*codes[name]) if name in codes and s is df[name] else None
+        if any(not _passed(check, distinct if distinct is not None and check.name in _ELEMENT_WISE else s)
+               for check in col.checks):
             return None
         if s is not df[name]:
             casts[name] = s
     return df.assign(**casts) if casts else df
+
+
+def _present(codes: np.ndarray, distinct: pd.Series) -> pd.Series | None:
+    """The distinct values that occur in ``codes`` (``None`` when a row has no code)."""
+    if len(codes) and codes.min() < 0:
+        return None
+    return distinct[np.bincount(codes, minlength=len(distinct)) > 0]
 
 
 def _typed(s: pd.Series, col: pa.Column) -> pd.Series | None:

@@ -138,14 +138,20 @@ def _collect(table: Table, df: Any, **options: Any) -> tuple[pd.DataFrame, pd.Da
     absent = {c: v for c, v in optional.items() if c not in df.columns}
     if absent:
         df = df.assign(**{c: _default_column(v, schema.columns[c], df.index) for c, v in absent.items()})
-    typed, failures = coerce_frame(table, df, schema)
+    codes: dict[str, tuple[np.ndarray, pd.Series]] = {}
+    typed, failures = coerce_frame(table, df, schema, codes)
     if given_currency:
         failures = concat_failures([failures, currency_failures(typed)])
         table_currency(typed.loc[~typed.index.isin(failures["index"])])  # several currencies: refused whole
-    readable = typed.loc[~typed.index.isin(failures["index"])] if len(failures) else typed
-    dropped, options = _duplicates_and_keys(table, readable, list(schema.columns), options)
+    read = ~typed.index.isin(failures["index"]) if len(failures) else slice(None)
+    readable = typed.loc[read] if len(failures) else typed
+    codes = {name: (c[read], distinct) for name, (c, distinct) in codes.items()}  # of the readable rows
+    dropped, options = _duplicates_and_keys(table, readable, list(schema.columns), options, codes)
     clean = readable.drop(index=dropped) if len(dropped) else readable
-    checked = passes(schema, clean)  # the schema's column contract without pandera's copies, when all pass
+    if len(dropped):
+        kept = ~readable.index.isin(dropped)
+        codes = {name: (c[kept], distinct) for name, (c, distinct) in codes.items()}
+    checked = passes(schema, clean, codes)  # the schema's column contract without pandera's copies, when all pass
     pandera_failures = empty_failures()
     try:
         if checked is None:  # something fails: pandera judges and reports, as always
@@ -179,11 +185,14 @@ _DUPLICATE_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _duplicates_and_keys(table: str, readable: pd.DataFrame, columns: list[str],
-                         options: dict[str, Any]) -> tuple[pd.Index, dict[str, Any]]:
+def _duplicates_and_keys(table: str, readable: pd.DataFrame, columns: list[str], options: dict[str, Any],
+                         codes: dict[str, tuple[np.ndarray, pd.Series]]) -> tuple[pd.Index, dict[str, Any]]:
     """The exact duplicates among ``readable``, and the cross-row checks' ``options`` with the codes
-    found on the way (installment keys; contacts that share their time), for the rows kept."""
-    keys = installment_keys(readable) if table == "installments" and len(readable) else None
+    found on the way (installment keys; contacts that share their time), for the rows kept.
+    ``codes``: the id columns' codes from parsing them (of the readable rows)."""
+    keys = None
+    if table == "installments" and len(readable):
+        keys = installment_keys(readable, *(codes[c][0] if c in codes else None for c in ("loan_id", "borrower_id")))
     candidates = _candidates(table, readable, keys)
     dropped = _exact_duplicates(readable, columns, candidates)
     kept = ~readable.index.isin(dropped) if len(dropped) else slice(None)
