@@ -44,16 +44,17 @@ def passes(schema: pa.DataFrameSchema, df: pd.DataFrame,
             if col.required:
                 return None
             continue
-        s = _typed(df[name], col)
+        column = df[name]
+        s = _typed(column, col)
         if s is None or (not col.nullable and bool(s.isna().any())):
             return None
         if col.unique and bool(s.duplicated().any()):
             return None
-        distinct = _present(*codes[name]) if name in codes and s is df[name] else None
+        distinct = _present(*codes[name]) if name in codes and s is column else None
         if any(not _passed(check, distinct if distinct is not None and check.name in _ELEMENT_WISE else s)
                for check in col.checks):
             return None
-        if s is not df[name]:
+        if s is not column:
             casts[name] = s
     return df.assign(**casts) if casts else df
 
