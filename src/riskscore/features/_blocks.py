@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["BLOCK_BORROWERS", "borrower_blocks", "loans_cross_blocks"]
+__all__ = ["BLOCK_BORROWERS", "borrower_blocks", "distinct_loans", "loans_cross_blocks", "positions"]
 
 #: Borrowers per block of :meth:`riskscore.features.FeatureBuilder.transform` (a table with at
 #: most this many borrowers is one block).
@@ -55,7 +55,7 @@ def borrower_blocks(
         rows = (None, bounds)
     c_rows = None
     if contacts is not None:
-        c_codes = _positions(uniques, contacts["borrower_id"])
+        c_codes = positions(uniques, contacts["borrower_id"])
         c_rows = _cut(np.where(c_codes >= 0, c_codes // size, -1).astype(np.int32), n_blocks)
         del c_codes
     for k in range(n_blocks):
@@ -79,11 +79,14 @@ def _runs(ids: pd.Series, size: int) -> tuple[pa.Array, np.ndarray] | None:
     return (firsts.combine_chunks() if isinstance(firsts, pa.ChunkedArray) else firsts), np.r_[starts[::size], len(arr)]
 
 
-def _positions(uniques: object, values: pd.Series) -> np.ndarray:
+def positions(uniques: object, values: pd.Series) -> np.ndarray:
     """Position of each of ``values`` in ``uniques`` (-1: absent); Arrow's hash lookup for Arrow text."""
     arrow = isinstance(uniques, pa.Array) or _arrow_text(getattr(uniques, "dtype", None))
     if arrow and _arrow_text(values.dtype):
-        found = pc.index_in(pa.array(values.array), value_set=pa.array(uniques))
+        value_set = uniques if isinstance(uniques, pa.Array) else pa.array(getattr(uniques, "array", uniques))
+        if isinstance(value_set, pa.ChunkedArray):
+            value_set = value_set.combine_chunks()
+        found = pc.index_in(pa.array(values.array), value_set=value_set)
         return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
     return pd.Index(np.asarray(uniques, dtype=object) if isinstance(uniques, pa.Array) else uniques).get_indexer(values)
 
@@ -117,12 +120,23 @@ def _rows(df: pd.DataFrame, cut: tuple[np.ndarray | None, np.ndarray], k: int) -
     return df.take(order[bounds[k]:bounds[k + 1]])
 
 
-def loans_cross_blocks(loan_ids: list[np.ndarray]) -> bool:
-    """Whether a loan id appears in two blocks (``loan_ids``: each block's distinct loan ids).
+def distinct_loans(loan_ids: pd.Series) -> object:
+    """A block's distinct loan ids, for :func:`loans_cross_blocks` (Arrow text stays Arrow)."""
+    if _arrow_text(loan_ids.dtype):
+        return pc.unique(pa.array(loan_ids.array))
+    return np.asarray(pd.unique(loan_ids), dtype=object)
+
+
+def loans_cross_blocks(loan_ids: list[object]) -> bool:
+    """Whether a loan id appears in two blocks (``loan_ids``: each block's :func:`distinct_loans`).
 
     Validated installments never do (``one_borrower_per_loan``); a table that does must be
     computed as one block, since its loans' installments are shared between borrowers.
     """
     if len(loan_ids) < 2:
         return False
-    return bool(pd.Index(np.concatenate(loan_ids)).has_duplicates)
+    if all(isinstance(ids, pa.Array | pa.ChunkedArray) for ids in loan_ids):
+        chunks = [c for ids in loan_ids for c in (ids.chunks if isinstance(ids, pa.ChunkedArray) else [ids])]
+        every = pa.chunked_array(chunks, type=chunks[0].type) if chunks else pa.chunked_array([], pa.string())
+        return pc.count_distinct(every).as_py() != len(every)
+    return bool(pd.Index(np.concatenate([np.asarray(ids, dtype=object) for ids in loan_ids])).has_duplicates)

@@ -12,12 +12,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from riskscore._compat import DATE_LIKE, Interval, StrOptions, invalid_parameter
 from riskscore.exceptions import DataQualityWarning
-from riskscore.features._blocks import BLOCK_BORROWERS, borrower_blocks, loans_cross_blocks
+from riskscore.features._blocks import BLOCK_BORROWERS, borrower_blocks, distinct_loans, loans_cross_blocks
 from riskscore.features._contacts import contact_features
 from riskscore.features._history import (
     arrears_features,
     history_features,
     installment_state,
+    latest_first,
     payment_features,
     schedule_features,
 )
@@ -265,7 +266,7 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
             indexes.append(index)
             parts.append(cols)
             eligible += n
-            loans.append(np.asarray(pd.unique(inst["loan_id"]), dtype=object))
+            loans.append(distinct_loans(inst["loan_id"]))
         if loans_cross_blocks(loans):  # loans shared between borrowers (not validated): one block, as given
             del parts
             return self._block(installments, contacts, t)
@@ -282,11 +283,12 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         """The features of one block's population and its number of borrowers with an installment due."""
         state = installment_state(installments, t, int(self.lookahead_days), float(self.tolerance))
         cols: dict[str, np.ndarray] = {}
-        cols |= history_features(state, t, tuple(self.windows), float(self.tolerance))
+        m = latest_first(state, t)
+        cols |= history_features(state, t, tuple(self.windows), float(self.tolerance), m)
         cols |= arrears_features(state, t)
         cols |= payment_features(state, t)
         cols |= schedule_features(installments, state, t, int(self.lookahead_days))
-        cols |= monthly_features(state, t, float(self.tolerance))
+        cols |= monthly_features(state, t, float(self.tolerance), m)
         if contacts is not None:
             cols |= contact_features(contacts, state, t)
         if self.population == "all":
