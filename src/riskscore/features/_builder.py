@@ -200,6 +200,10 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
                   contacts: pd.DataFrame | None = None, borrowers: pd.DataFrame | None = None) -> pd.DataFrame:
         """Features of every borrower in the scoring population at ``as_of``.
 
+        A large table is worked 100,000 borrowers at a time (a table grouped by borrower without
+        a copy): the same features as one pass, bit for bit, in memory bounded by the block and
+        time linear in the rows.
+
         Parameters
         ----------
         X : pandas.DataFrame
