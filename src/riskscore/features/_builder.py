@@ -12,11 +12,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from riskscore._compat import DATE_LIKE, Interval, StrOptions, invalid_parameter
 from riskscore.exceptions import DataQualityWarning
+from riskscore.features._blocks import BLOCK_BORROWERS, borrower_blocks, distinct_loans, loans_cross_blocks
 from riskscore.features._contacts import contact_features
 from riskscore.features._history import (
     arrears_features,
     history_features,
     installment_state,
+    latest_first,
     payment_features,
     schedule_features,
 )
@@ -198,6 +200,10 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
                   contacts: pd.DataFrame | None = None, borrowers: pd.DataFrame | None = None) -> pd.DataFrame:
         """Features of every borrower in the scoring population at ``as_of``.
 
+        A large table is worked 100,000 borrowers at a time (a table grouped by borrower without
+        a copy): the same features as one pass, bit for bit, in memory bounded by the block and
+        time linear in the rows.
+
         Parameters
         ----------
         X : pandas.DataFrame
@@ -239,28 +245,60 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         installments = validate_installments(X) if self.validate else X
         if contacts is not None and self.validate:
             contacts = validate_contacts(contacts)
-        state = installment_state(installments, t, int(self.lookahead_days), float(self.tolerance))
-        cols: dict[str, np.ndarray] = {}
-        cols |= history_features(state, t, tuple(self.windows), float(self.tolerance))
-        cols |= arrears_features(state, t)
-        cols |= payment_features(state, t)
-        cols |= schedule_features(installments, state, t, int(self.lookahead_days))
-        cols |= monthly_features(state, t, float(self.tolerance))
         use_contacts = self.contacts is True or (self.contacts == "auto" and contacts is not None)
-        if use_contacts and contacts is not None:
-            cols |= contact_features(contacts, state, t)
+        index, cols, eligible = self._history(installments, contacts if use_contacts else None, t)
         if self.static:
-            cols |= static_features(borrowers, list(self.static), state.borrowers)
+            cols |= static_features(borrowers, list(self.static), index)
         if self.credit_limit is not None:
             cols |= limit_features(cols[self.credit_limit], cols["amount_outstanding"], cols["latest_amount_due"])
         names = self._names(use_contacts)
-        frame = pd.DataFrame({name: cols.get(name, np.full(len(state.borrowers), np.nan)) for name in names},
-                             index=pd.Index(state.borrowers, name="borrower_id"))
+        frame = pd.DataFrame({name: cols.pop(name, None) if name in cols else np.full(len(index), np.nan)
+                              for name in names}, index=pd.Index(index, name="borrower_id"))
+        if self.population != "all":
+            warn_small_population(len(index), eligible, t)
+        return frame.astype(float)
+
+    def _history(self, installments: pd.DataFrame, contacts: pd.DataFrame | None,
+                 t: pd.Timestamp) -> tuple[pd.Index, dict[str, np.ndarray], int]:
+        """The history (and contact) features of the population's borrowers, and how many borrowers
+        have an installment due by ``t + lookahead_days``: a block of borrowers at a time (``_blocks``)."""
+        indexes, parts, loans, eligible = [], [], [], 0
+        for inst, cont in borrower_blocks(installments, contacts, BLOCK_BORROWERS):
+            if inst is installments:  # one block: the tables as given
+                return self._block(installments, contacts, t)
+            index, cols, n = self._block(inst, cont, t)
+            indexes.append(index)
+            parts.append(cols)
+            eligible += n
+            loans.append(distinct_loans(inst["loan_id"]))
+        if loans_cross_blocks(loans):  # loans shared between borrowers (not validated): one block, as given
+            del parts
+            return self._block(installments, contacts, t)
+        index = indexes[0].append(indexes[1:])
+        order = None if index.is_monotonic_increasing else index.argsort(kind="stable")  # blocks of first appearance
+        cols = {}
+        for name in list(parts[0]):
+            col = np.concatenate([p.pop(name) for p in parts])
+            cols[name] = col if order is None else col[order]
+        return (index if order is None else index.take(order)), cols, eligible
+
+    def _block(self, installments: pd.DataFrame, contacts: pd.DataFrame | None,
+               t: pd.Timestamp) -> tuple[pd.Index, dict[str, np.ndarray], int]:
+        """The features of one block's population and its number of borrowers with an installment due."""
+        state = installment_state(installments, t, int(self.lookahead_days), float(self.tolerance))
+        cols: dict[str, np.ndarray] = {}
+        m = latest_first(state, t)
+        cols |= history_features(state, t, tuple(self.windows), float(self.tolerance), m)
+        cols |= arrears_features(state, t)
+        cols |= payment_features(state, t)
+        cols |= schedule_features(installments, state, t, int(self.lookahead_days))
+        cols |= monthly_features(state, t, float(self.tolerance), m)
+        if contacts is not None:
+            cols |= contact_features(contacts, state, t)
         if self.population == "all":
-            return frame.astype(float)
-        in_population = frame["n_installments_outstanding"].to_numpy() > 0
-        warn_small_population(int(in_population.sum()), len(frame), t)
-        return frame.loc[in_population].astype(float)
+            return state.borrowers, cols, len(state.borrowers)
+        keep = cols["n_installments_outstanding"] > 0
+        return state.borrowers[keep], {name: col[keep] for name, col in cols.items()}, len(state.borrowers)
 
 
 #: ``transform`` warns when the scoring population holds under this share of the borrowers with an

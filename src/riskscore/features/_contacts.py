@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from riskscore.features._blocks import positions
 from riskscore.features._history import DAY, State
 from riskscore.schemas import EVENT_OUTCOMES
 
@@ -22,7 +23,7 @@ def contact_features(contacts: pd.DataFrame, s: State, t: pd.Timestamp) -> dict[
     n = len(s.borrowers)
     end = np.int64((t + pd.Timedelta(days=1)).value)
     when = contacts["contacted_at"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]").view(np.int64)
-    b = s.borrowers.get_indexer(contacts["borrower_id"])
+    b = positions(s.borrowers, contacts["borrower_id"])
     keep = (b >= 0) & (when < end)
     # Opt-out and consent events are not contacts; inbound contacts are the borrower's own doing.
     if "outcome" in contacts:
@@ -30,24 +31,27 @@ def contact_features(contacts: pd.DataFrame, s: State, t: pd.Timestamp) -> dict[
     if "direction" in contacts:
         keep &= (contacts["direction"] != "inbound").to_numpy()
     b, when = b[keep], when[keep]
-    channel = contacts["channel"].to_numpy()[keep]
-    outcome = contacts["outcome"].to_numpy()[keep]
+
+    def kept(mask: pd.Series) -> np.ndarray:  # compared on the column (text stays Arrow), then kept rows
+        return mask.to_numpy(dtype=bool, na_value=False)[keep]
+
     age = (end - when) / DAY  # days before the end of day t
 
     def count(mask: np.ndarray) -> np.ndarray:
         return np.bincount(b[mask], minlength=n).astype(float)
 
-    call = channel == "call"
+    call = kept(contacts["channel"] == "call")
+    outcome = contacts["outcome"]
     d30, d90, d180 = age <= 30, age <= 90, age <= 180
     out = {
         "calls_30d": count(call & d30),
         "messages_30d": count(~call & d30),
         "calls_90d": count(call & d90),
-        "no_answer_90d": count((outcome == "no_answer") & d90),
-        "conversations_90d": count(np.isin(outcome, ["conversation", "promise_to_pay"]) & d90),
-        "refused_90d": count((outcome == "refused") & d90),
+        "no_answer_90d": count(kept(outcome == "no_answer") & d90),
+        "conversations_90d": count(kept(outcome.isin(["conversation", "promise_to_pay"])) & d90),
+        "refused_90d": count(kept(outcome == "refused") & d90),
     }
-    ptp = (outcome == "promise_to_pay") & d180
+    ptp = kept(outcome == "promise_to_pay") & d180
     day = (when[ptp] // DAY) * DAY
     promises = pd.DataFrame({"b": b[ptp], "day": day}).sort_values("day", kind="stable")
     pays = pd.DataFrame({"b": s.pay_b, "paid": s.pay_date}).sort_values("paid", kind="stable")

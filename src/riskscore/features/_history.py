@@ -119,11 +119,19 @@ def arrears_features(s: State, t: pd.Timestamp) -> dict[str, np.ndarray]:
     }
 
 
-def history_features(s: State, t: pd.Timestamp, windows: tuple[int, ...], tolerance: float) -> dict[str, np.ndarray]:
-    """Lateness, partial payments, regularity and cures over the last due installments."""
-    n, t_ns = len(s.borrowers), np.int64(t.value)
-    m = np.flatnonzero(s.due <= t_ns)
-    m = m[np.lexsort((s.no[m], s.loan[m], -s.due[m], s.b[m]))]
+def latest_first(s: State, t: pd.Timestamp) -> np.ndarray:
+    """The installments that have fallen due by ``t``, per borrower, latest due first (ties by loan
+    id, then number)."""
+    m = np.flatnonzero(s.due <= np.int64(t.value))
+    return m[np.lexsort((s.no[m], s.loan[m], -s.due[m], s.b[m]))]
+
+
+def history_features(s: State, t: pd.Timestamp, windows: tuple[int, ...], tolerance: float,
+                     m: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Lateness, partial payments, regularity and cures over the last due installments
+    (``m``: :func:`latest_first`, when known)."""
+    n = len(s.borrowers)
+    m = latest_first(s, t) if m is None else m
     b, late = s.b[m], s.days_late[m]
     starts = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
     rank = np.arange(len(m)) - np.repeat(starts, np.diff(np.r_[starts, len(m)]))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from riskscore.features._history import State
+from riskscore.features._history import State, latest_first
 
 __all__ = ["monthly_features"]
 
@@ -21,11 +21,11 @@ def _by(codes: np.ndarray, n: int, values: np.ndarray, how: str) -> np.ndarray:
     return pd.Series(values).groupby(codes).agg(how).reindex(range(n)).to_numpy(dtype=float)
 
 
-def monthly_features(s: State, t: pd.Timestamp, tolerance: float) -> dict[str, np.ndarray]:
-    """Amount-due growth, paid shares, full payments, unpaid and consecutive late installments."""
-    n, t_ns = len(s.borrowers), np.int64(t.value)
-    m = np.flatnonzero(s.due <= t_ns)
-    m = m[np.lexsort((s.no[m], s.loan[m], -s.due[m], s.b[m]))]  # per borrower, latest due first
+def monthly_features(s: State, t: pd.Timestamp, tolerance: float, m: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Amount-due growth, paid shares, full payments, unpaid and consecutive late installments
+    (``m``: :func:`~riskscore.features._history.latest_first`, when known)."""
+    n = len(s.borrowers)
+    m = latest_first(s, t) if m is None else m  # per borrower, latest due first
     b = s.b[m]
     starts = np.flatnonzero(np.r_[True, b[1:] != b[:-1]]) if len(m) else np.zeros(0, dtype=np.int64)
     rank = np.arange(len(m)) - np.repeat(starts, np.diff(np.r_[starts, len(m)]))

@@ -6,6 +6,8 @@ table (``riskscore._validation.FAILURE_COLUMNS``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -48,10 +50,24 @@ def infer_data_date(paid_date: pd.Series, future_tolerance_days: int) -> pd.Time
     return data_date_from(None if paid.empty else paid.quantile(DATA_DATE_QUANTILE), future_tolerance_days, today)
 
 
-def _mixed(group: np.ndarray, n: int, values: pd.Series) -> np.ndarray:
-    """Rows of the groups whose ``values`` are not all equal."""
-    codes = pd.factorize(values, use_na_sentinel=False)[0]
-    differs = codes != first_in_group(group, n, codes)[group]
+def _mixed(group: np.ndarray, n: int, values: pd.Series | np.ndarray) -> np.ndarray:
+    """Rows of the groups whose ``values`` are not all equal (missing values equal each other).
+
+    Numbers and times are compared as they are; other values (text) through their codes
+    (or pass the codes of an earlier factorisation as an int64 array).
+    """
+    if isinstance(values, np.ndarray) and values.dtype == np.int64:
+        codes = values
+    elif values.dtype.kind in "fiuM" and not isinstance(values.dtype, pd.DatetimeTZDtype):
+        codes = values.to_numpy()
+        if codes.dtype.kind == "M":
+            codes = codes.view(np.int64)  # NaT: one value
+    else:
+        codes = pd.factorize(values, use_na_sentinel=False)[0]
+    first = first_in_group(group, n, codes)[group]
+    differs = codes != first
+    if codes.dtype.kind == "f":
+        differs &= ~(np.isnan(codes) & np.isnan(first))
     return (np.bincount(group, weights=differs, minlength=n) > 0)[group]
 
 
@@ -62,42 +78,110 @@ def _differing(rows: pd.DataFrame, group: np.ndarray, columns: list[str]) -> lis
     return [per_group[g] for g in group]
 
 
+@dataclass(frozen=True)
+class InstallmentKeys:
+    """Integer codes of an installments table's keys, row by row: the loan (``loan_id``, 0..n_loan-1)
+    and the installment (``loan_id, installment_no``, below n_inst; a code may have no row)."""
+
+    loan: np.ndarray
+    n_loan: int
+    inst: np.ndarray
+    n_inst: int
+    borrower: np.ndarray | None = None  # codes of borrower_id, when known
+
+    def rows(self, keep: np.ndarray | slice) -> InstallmentKeys:
+        """The codes of the rows ``keep`` (a mask)."""
+        return InstallmentKeys(self.loan[keep], self.n_loan, self.inst[keep], self.n_inst,
+                               None if self.borrower is None else self.borrower[keep])
+
+
+def installment_keys(df: pd.DataFrame, loan: np.ndarray | None = None,
+                     borrower: np.ndarray | None = None) -> InstallmentKeys:
+    """The loans' codes (``loan``: of an earlier factorisation, non-negative) and the installments
+    numbered from them; ``borrower`` (codes of ``borrower_id``) is kept for the checks.
+
+    Installment numbers are whole and close together within a loan, so an installment's code
+    is its loan's offset plus its number's place in the loan's range (no hashing of 10^7 keys;
+    codes of numbers a loan skips, and of loans without rows, are empty groups). Other numbers
+    are factorised.
+    """
+    loan = pd.factorize(df["loan_id"])[0].astype(np.int64) if loan is None else loan
+    n_loan = int(loan.max(initial=-1)) + 1
+    keys = _installment_codes(df["installment_no"].to_numpy(), loan, n_loan)
+    return InstallmentKeys(loan, n_loan, *keys, borrower=borrower)
+
+
+def _installment_codes(numbers: np.ndarray, loan: np.ndarray, n_loan: int) -> tuple[np.ndarray, int]:
+    if len(numbers) and n_loan and numbers.dtype.kind in "iuf":
+        with np.errstate(invalid="ignore"):
+            whole = numbers.dtype.kind in "iu" or bool((numbers == np.round(numbers)).all())
+        if whole and np.abs(numbers).max() < 2**52:
+            number = numbers.astype(np.int64)
+            first = np.full(n_loan, np.iinfo(np.int64).max)
+            last = np.full(n_loan, np.iinfo(np.int64).min)
+            np.minimum.at(first, loan, number)
+            np.maximum.at(last, loan, number)
+            offset = np.r_[0, np.cumsum(np.where(last >= first, last - first + 1, 0))]
+            if offset[-1] <= 2 * len(numbers) + 1024:  # ranges about as long as the rows
+                return offset[loan] + number - first[loan], int(offset[-1])
+    number = pd.factorize(numbers)[0].astype(np.int64)  # by its code: a huge number cannot overflow a key
+    inst = pd.factorize(loan * (int(number.max(initial=-1)) + 1) + number)[0]
+    return inst, int(inst.max(initial=-1)) + 1
+
+
+def _in_shared_groups(group: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the rows whose group has another row (the only rows a group check can fail)."""
+    return np.flatnonzero(np.bincount(group, minlength=n)[group] > 1)
+
+
 def installment_checks(
     df: pd.DataFrame,
     *,
     data_date: pd.Timestamp | None,
     early_payment_tolerance_days: int,
     future_tolerance_days: int,
+    keys: InstallmentKeys | None = None,
 ) -> pd.DataFrame:
     """Duplicates, inconsistent installments, impossible payment dates and amounts.
 
-    Works on integer codes (one factorisation of the keys, then O(n) numpy) so it stays fast
-    on tens of millions of rows.
+    Works on integer codes (one factorisation of the keys, or ``keys`` of an earlier one, then
+    O(n) numpy; the checks within an installment read only the installments of several rows) so
+    it stays fast on tens of millions of rows.
     """
     t = "installments"
     checks = []
-    loan = pd.factorize(df["loan_id"])[0].astype(np.int64)
-    # (loan, installment) pairs as codes below n * n: no arithmetic on the numbers themselves, so a
-    # huge installment_no cannot overflow into another installment's key
-    number = pd.factorize(df["installment_no"].to_numpy())[0].astype(np.int64)
-    inst = pd.factorize(loan * (int(number.max(initial=-1)) + 1) + number)[0]
-    n_inst, n_loan = int(inst.max(initial=-1)) + 1, int(loan.max(initial=-1)) + 1
+    keys = installment_keys(df) if keys is None else keys
+    loan, n_loan, inst, n_inst = keys.loan, keys.n_loan, keys.inst, keys.n_inst
+    shared = _in_shared_groups(inst, n_inst)  # rows of installments with several rows
+    sub = pd.factorize(inst[shared])[0]
+    n_sub = int(sub.max(initial=-1)) + 1
+
+    def scatter(mask_of_shared: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(df), dtype=bool)
+        out[shared[mask_of_shared]] = True
+        return out
+
     paid = df["paid_date"].to_numpy("datetime64[ns]").view(np.int64)
     due = df["due_date"].to_numpy("datetime64[ns]").view(np.int64)
+    borrower = keys.borrower if keys.borrower is not None else \
+        pd.factorize(df["borrower_id"], use_na_sentinel=False)[0].astype(np.int64)
     for col in ("borrower_id", "due_date", "amount_due"):
+        values = borrower if col == "borrower_id" else df[col].iloc[shared]
         checks.append(failures_from_mask(
-            t, df, _mixed(inst, n_inst, df[col]), column=col, check="consistent_per_installment",
+            t, df, scatter(_mixed(sub, n_sub, values[shared] if col == "borrower_id" else values)), column=col,
+            check="consistent_per_installment",
             reason=f"rows of one installment (key loan_id, installment_no) disagree on {col}; every row of an "
                    f"installment (each payment, or the one unpaid row) carries the same {col}: keep one value",
             value_columns=["loan_id", "installment_no", col]))
     checks.append(failures_from_mask(
-        t, df, _mixed(loan, n_loan, df["borrower_id"]), column="borrower_id", check="one_borrower_per_loan",
+        t, df, _mixed(loan, n_loan, borrower), column="borrower_id", check="one_borrower_per_loan",
         reason="one loan_id belongs to several borrowers", value_columns=["loan_id", "borrower_id"]))
 
     has_payment = df["paid_date"].notna().to_numpy()
-    paid_rows = np.bincount(inst, weights=has_payment, minlength=n_inst)[inst]
+    paid_sub = has_payment[shared]
+    paid_rows = np.bincount(sub, weights=paid_sub, minlength=n_sub)[sub]
     checks.append(failures_from_mask(
-        t, df, ~has_payment & (paid_rows > 0), column="paid_date", check="no_unpaid_row_beside_payments",
+        t, df, scatter(~paid_sub & (paid_rows > 0)), column="paid_date", check="no_unpaid_row_beside_payments",
         reason="an 'unpaid' row (no paid_date) sits beside payment rows of the same installment",
         value_columns=["loan_id", "installment_no", "amount_paid"]))
     amount_paid = df["amount_paid"].to_numpy()
@@ -149,9 +233,18 @@ def borrower_checks(df: pd.DataFrame) -> pd.DataFrame:
 CONTACT_KEY = ("borrower_id", "contacted_at", "channel", "outcome")
 
 
-def contact_checks(df: pd.DataFrame) -> pd.DataFrame:
-    """Rows sharing a contact key (:data:`CONTACT_KEY`) that are not exact duplicates (those were dropped)."""
-    shared = df.duplicated(subset=list(CONTACT_KEY), keep=False).to_numpy()
+def contact_checks(df: pd.DataFrame, *, candidates: np.ndarray | None = None) -> pd.DataFrame:
+    """Rows sharing a contact key (:data:`CONTACT_KEY`) that are not exact duplicates (those were dropped).
+
+    ``candidates`` (a mask) may name rows among which every row sharing a key lies (those sharing
+    their time with another row): only they are compared.
+    """
+    if candidates is None:
+        shared = df.duplicated(subset=list(CONTACT_KEY), keep=False).to_numpy()
+    else:
+        shared = np.zeros(len(df), dtype=bool)
+        shared[np.flatnonzero(candidates)] = df.loc[candidates].duplicated(
+            subset=list(CONTACT_KEY), keep=False).to_numpy()
     if not shared.any():
         return failures_from_mask("contacts", df, shared, column="contacted_at", check="duplicate_key", reason="")
     rows = df.loc[shared]

@@ -177,6 +177,9 @@ def _not_iso_text(s: pd.Series) -> pd.Series:
 
 def _as_datetime(s: pd.Series, *, utc: bool) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series, pd.Series]:
     """Parse dates; return (typed, unreadable, wrong time-zone awareness, out of range, not ISO text)."""
+    stored = _stored_datetimes(s, utc=utc)
+    if stored is not None:
+        return stored
     not_iso = _not_iso_text(s) & s.notna()
     s = s.where(~not_iso)
     aware = _has_tz(s) & s.notna()
@@ -187,6 +190,26 @@ def _as_datetime(s: pd.Series, *, utc: bool) -> tuple[pd.Series, pd.Series, pd.S
     out_of_range = parsed.notna() & ((parsed < lo) | (parsed >= hi))
     out = parsed.where(~out_of_range).astype("datetime64[ns, UTC]" if utc else "datetime64[ns]")
     return out, ok & parsed.isna(), wrong_tz, out_of_range.astype(bool), not_iso
+
+
+def _stored_datetimes(s: pd.Series, *, utc: bool) -> tuple[pd.Series, ...] | None:
+    """:func:`_as_datetime` of a column that already holds datetimes of the kind wanted (naive for a
+    date, aware for the UTC column): nothing to parse, only the plausible range to check."""
+    if utc and isinstance(s.dtype, pd.DatetimeTZDtype):
+        values = s.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+    elif not utc and s.dtype.kind == "M" and not isinstance(s.dtype, pd.DatetimeTZDtype):
+        values = s.to_numpy()
+    else:
+        return None
+    unit = np.datetime_data(values.dtype)[0]
+    nat = np.isnat(values)
+    with np.errstate(invalid="ignore"):
+        beyond = ~nat & ((values < np.datetime64(DATE_MIN, unit)) | (values >= np.datetime64(DATE_MAX, unit)))
+    out = pd.Series(np.where(beyond, np.datetime64("NaT", unit), values).astype("datetime64[ns]"), index=s.index)
+    if utc:
+        out = out.dt.tz_localize("UTC")
+    none = pd.Series(np.zeros(len(s), dtype=bool), index=s.index)
+    return out, none, none, pd.Series(beyond, index=s.index), none
 
 
 def calendar_dates(s: pd.Series) -> pd.Series:
@@ -201,10 +224,17 @@ def calendar_dates(s: pd.Series) -> pd.Series:
     return _as_datetime(s, utc=False)[0]
 
 
-def _id_failures(table: str, df: pd.DataFrame, name: str, raw: pd.Series) -> tuple[pd.Series, list[pd.DataFrame]]:
-    """Ids as canonical text (:mod:`riskscore.schemas._ids`), and the failures of ids that are not usable."""
+def _id_failures(table: str, df: pd.DataFrame, name: str,
+                 raw: pd.Series) -> tuple[pd.Series, list[pd.DataFrame], tuple[np.ndarray, pd.Series]]:
+    """Ids as canonical text (:mod:`riskscore.schemas._ids`), the failures of ids that are not usable,
+    and the text's (codes, distinct values): the ids are read once per distinct value."""
     text, not_text = id_text(raw)
-    blank, padded = id_problems(text.where(~not_text))
+    codes, uniques = _factorize(text)
+    distinct = pd.Series(uniques, dtype=text.dtype if isinstance(text.dtype, pd.StringDtype) else object)
+    blank_u, padded_u = id_problems(distinct)
+    usable = ~not_text.to_numpy()
+    blank = pd.Series(np.r_[blank_u.to_numpy(bool), False][codes] & usable, index=text.index)
+    padded = pd.Series(np.r_[padded_u.to_numpy(bool), False][codes] & usable, index=text.index)
     failures = []
     for (check, reason), mask in zip(_ID_CHECKS, (not_text, blank, padded), strict=True):
         if mask.any():
@@ -212,7 +242,8 @@ def _id_failures(table: str, df: pd.DataFrame, name: str, raw: pd.Series) -> tup
             failures.append(failures_from_mask(table, df, mask, column=name, check=check,
                                                reason=reason.format(col=name, kind=kind)))
     unusable = not_text | blank | padded
-    return (text.astype(object).where(~unusable, None) if unusable.any() else text), failures
+    out = text.astype(object).where(~unusable, None) if unusable.any() else text
+    return out, failures, (np.asarray(codes, dtype=np.int64), distinct)
 
 
 def _range_failures(table: str, df: pd.DataFrame, name: str, out: pd.Series) -> tuple[pd.Series, pd.DataFrame]:
@@ -226,13 +257,15 @@ def _range_failures(table: str, df: pd.DataFrame, name: str, out: pd.Series) -> 
         reason=f"{name} must be {what} of at most {cap:,.0f} in absolute value")
 
 
-def coerce_frame(table: str, df: pd.DataFrame, schema: pa.DataFrameSchema) -> tuple[pd.DataFrame, pd.DataFrame]:
+def coerce_frame(table: str, df: pd.DataFrame, schema: pa.DataFrameSchema,
+                 codes: dict[str, tuple[np.ndarray, pd.Series]] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Parse every contract column of ``df``; return (typed frame, failure cases).
 
     Columns that are not part of the contract are passed through untouched. A row with a
-    failure keeps a null in the failing cell of the typed frame.
+    failure keeps a null in the failing cell of the typed frame. ``codes``, when given, receives
+    the id columns' (codes per row, distinct texts): equal codes, equal ids (-1: missing).
     """
-    typed = df.copy()
+    typed = df.copy(deep=False)  # copy-on-write: the caller's frame never changes
     failures = []
     for name, col in schema.columns.items():
         if name not in df.columns:
@@ -240,8 +273,10 @@ def coerce_frame(table: str, df: pd.DataFrame, schema: pa.DataFrameSchema) -> tu
         kind = column_kind(col.dtype)
         raw = df[name]
         if name in ID_COLUMNS:
-            out, found = _id_failures(table, df, name, raw)
+            out, found, coded = _id_failures(table, df, name, raw)
             failures.extend(found)
+            if codes is not None:
+                codes[name] = coded
         elif kind in ("date", "utc"):
             out, bad, wrong_tz, beyond, not_iso = _as_datetime(raw, utc=kind == "utc")
             failures.append(failures_from_mask(

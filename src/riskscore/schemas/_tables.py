@@ -200,6 +200,11 @@ def _addressed_ok(value: object, *, need_id: bool) -> bool:
 
 
 def _is_midnight(s: pd.Series) -> pd.Series:
+    if s.dtype.kind == "M":  # naive datetimes: a whole number of days since the epoch (NaT passes)
+        values = s.to_numpy()
+        unit, count = np.datetime_data(values.dtype)
+        day = np.timedelta64(1, "D") // np.timedelta64(count, unit)
+        return pd.Series(np.isnat(values) | (values.view(np.int64) % day == 0), index=s.index)
     return s.isna() | (s == s.dt.normalize())
 
 

@@ -9,8 +9,10 @@ from functools import cache
 from numbers import Real
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
 
 from riskscore._compat import Interval, StrOptions, validate_params
 from riskscore._validation import (
@@ -22,10 +24,18 @@ from riskscore._validation import (
     pandera_failures,
 )
 from riskscore.exceptions import DataQualityWarning
-from riskscore.schemas._checks import FUTURE_TOLERANCE_DAYS, borrower_checks, contact_checks, installment_checks
-from riskscore.schemas._coerce import calendar_dates, coerce_frame
+from riskscore.schemas._checks import (
+    FUTURE_TOLERANCE_DAYS,
+    InstallmentKeys,
+    borrower_checks,
+    contact_checks,
+    installment_checks,
+    installment_keys,
+)
+from riskscore.schemas._coerce import calendar_dates, coerce_frame, column_kind
 from riskscore.schemas._currency import currency_codes, currency_failures, table_currency
 from riskscore.schemas._ids import id_text
+from riskscore.schemas._schema_run import passes
 from riskscore.schemas._tables import (
     CHANNELS,
     OPTIONAL_COLUMNS,
@@ -127,37 +137,123 @@ def _collect(table: Table, df: Any, **options: Any) -> tuple[pd.DataFrame, pd.Da
         df = df.assign(currency=currency_codes(df["currency"]))
     absent = {c: v for c, v in optional.items() if c not in df.columns}
     if absent:
-        df = df.assign(**{c: pd.Series([v] * len(df), index=df.index, dtype=object) for c, v in absent.items()})
-    typed, failures = coerce_frame(table, df, schema)
+        df = df.assign(**{c: _default_column(v, schema.columns[c], df.index) for c, v in absent.items()})
+    codes: dict[str, tuple[np.ndarray, pd.Series]] = {}
+    typed, failures = coerce_frame(table, df, schema, codes)
     if given_currency:
         failures = concat_failures([failures, currency_failures(typed)])
         table_currency(typed.loc[~typed.index.isin(failures["index"])])  # several currencies: refused whole
-    dropped = _exact_duplicates(typed, list(schema.columns), failures)
+    read = ~typed.index.isin(failures["index"]) if len(failures) else slice(None)
+    readable = typed.loc[read] if len(failures) else typed
+    codes = {name: (c[read], distinct) for name, (c, distinct) in codes.items()}  # of the readable rows
+    dropped, options = _duplicates_and_keys(table, readable, list(schema.columns), options, codes)
+    clean = readable.drop(index=dropped) if len(dropped) else readable
     if len(dropped):
-        typed = typed.drop(index=dropped)
-    clean = typed.drop(index=pd.Index(failures["index"].unique()))
-    checked = clean
+        kept = ~readable.index.isin(dropped)
+        codes = {name: (c[kept], distinct) for name, (c, distinct) in codes.items()}
+    checked = passes(schema, clean, codes)  # the schema's column contract without pandera's copies, when all pass
+    pandera_failures = empty_failures()
     try:
-        checked = schema.validate(clean, lazy=True)
-        pandera_failures = empty_failures()
+        if checked is None:  # something fails: pandera judges and reports, as always
+            checked = clean
+            checked = schema.validate(clean, lazy=True)
     except pa.errors.SchemaErrors as err:
         pandera_failures = _pandera_failures(table, err)
+        # the frame as coerced before the schema (which coerces only what it accepts): absent
+        # columns as the Python values they default to
+        checked = checked.assign(**{c: pd.Series([v] * len(checked), index=checked.index, dtype=object)
+                                    for c, v in absent.items()}) if absent else checked
     cross = _cross_row_checks(table)(clean, **options) if len(clean) else empty_failures()
     return checked, concat_failures([failures, pandera_failures, cross]), dropped
 
 
-def _exact_duplicates(typed: pd.DataFrame, columns: list[str], failures: pd.DataFrame) -> pd.Index:
+def _default_column(value: object, column: pa.Column, index: pd.Index) -> pd.Series:
+    """The column an absent optional column reads as: ``value`` in every row, in the contract's dtype
+    for text (as the schema would coerce it), else as Python objects (read like any input)."""
+    if column_kind(column.dtype) == "str" and (value is None or isinstance(value, str)):
+        cells = pyarrow.nulls(len(index), pyarrow.large_string()) if value is None else \
+            pyarrow.repeat(pyarrow.scalar(value, pyarrow.large_string()), len(index))
+        return pd.Series(pd.array(cells, dtype="str"), index=index)
+    return pd.Series([value] * len(index), index=index, dtype=object)
+
+
+#: Columns whose equality is necessary for two rows to be exact duplicates, or to share a key, per
+#: table: cheap to compare (numbers and times), they pick the few candidate rows read in full.
+_DUPLICATE_KEYS: dict[str, tuple[str, ...]] = {
+    "installments": ("installment_no", "due_date", "amount_due", "paid_date", "amount_paid"),
+    "contacts": ("contacted_at",),
+}
+
+
+def _duplicates_and_keys(table: str, readable: pd.DataFrame, columns: list[str], options: dict[str, Any],
+                         codes: dict[str, tuple[np.ndarray, pd.Series]]) -> tuple[pd.Index, dict[str, Any]]:
+    """The exact duplicates among ``readable``, and the cross-row checks' ``options`` with the codes
+    found on the way (installment keys; contacts that share their time), for the rows kept.
+    ``codes``: the id columns' codes from parsing them (of the readable rows)."""
+    keys = None
+    if table == "installments" and len(readable):
+        keys = installment_keys(readable, *(codes[c][0] if c in codes else None for c in ("loan_id", "borrower_id")))
+    candidates = _candidates(table, readable, keys)
+    dropped = _exact_duplicates(readable, columns, candidates)
+    kept = ~readable.index.isin(dropped) if len(dropped) else slice(None)
+    if keys is not None:
+        options = options | {"keys": keys.rows(kept)}
+    elif table == "contacts" and candidates is not None:
+        options = options | {"candidates": candidates[kept]}
+    return dropped, options
+
+
+def _candidates(table: str, readable: pd.DataFrame, keys: InstallmentKeys | None) -> np.ndarray | None:
+    """Rows that share with another row their installment (``keys``), or else their values of
+    :data:`_DUPLICATE_KEYS`: every exact duplicate, and every row sharing a key, is one of them.
+    ``None``: no such columns (every row is a candidate)."""
+    if keys is not None:
+        return np.bincount(keys.inst, minlength=keys.n_inst)[keys.inst] > 1
+    columns = [c for c in _DUPLICATE_KEYS.get(table, ()) if c in readable.columns]
+    if not columns or len(readable) < 2:
+        return None
+    return pd.Series(_row_hash(readable, columns)).duplicated(keep=False).to_numpy()
+
+
+def _row_hash(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """A 64-bit mix of the rows' numbers and times: rows equal on ``columns`` hash equal (as pandas
+    compares them: every NaN is one value, ``-0.0 == 0.0``); unequal rows rarely do."""
+    h = np.zeros(len(df), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k, c in enumerate(columns):
+            bits = _bits(df[c])
+            h = (h ^ bits) * np.uint64(0x9E3779B97F4A7C15 + 2 * k)
+            h ^= h >> np.uint64(29)
+    return h
+
+
+def _bits(s: pd.Series) -> np.ndarray:
+    """The cells as uint64, equal where pandas' ``duplicated`` reads them equal."""
+    if isinstance(s.dtype, pd.DatetimeTZDtype) or s.dtype.kind in "mM":
+        return np.asarray(s.array.asi8).view(np.uint64)  # NaT: one value
+    if s.dtype.kind == "f":
+        v = s.to_numpy(dtype=np.float64)
+        return np.where(np.isnan(v), np.nan, v + 0.0).view(np.uint64)  # one NaN; -0.0 read as 0.0
+    if s.dtype.kind in "iub":
+        return s.to_numpy().astype(np.uint64)
+    return pd.factorize(s, use_na_sentinel=False)[0].astype(np.uint64)
+
+
+def _exact_duplicates(readable: pd.DataFrame, columns: list[str], candidates: np.ndarray | None = None) -> pd.Index:
     """Rows equal to an earlier row on every contract column, as the contract reads them: dropped.
 
     Read values are compared (ids as canonical text, dates as dates, codes upper-case), so
     ``"2024-03-01"`` and ``2024-03-01 00:00`` are one value; columns outside the contract (a
-    row number, an extract timestamp) are not compared. Rows whose cells cannot be read are
-    never dropped: they are rejected.
+    row number, an extract timestamp) are not compared. ``readable`` leaves out the rows whose
+    cells cannot be read: those are never dropped, they are rejected.
+
+    Only ``candidates`` (a mask; see :func:`_candidates`) are compared in full: the same rows, in
+    the same order, are found as by comparing every row on every column.
     """
-    readable = typed.loc[~typed.index.isin(failures["index"]), columns]
-    if len(readable) < 2:
-        return typed.index[:0]
-    return readable.index[readable.duplicated(keep="first").to_numpy()]
+    frame = readable[columns] if candidates is None else readable.loc[candidates, columns]
+    if len(frame) < 2:
+        return readable.index[:0]
+    return frame.index[frame.duplicated(keep="first").to_numpy()]
 
 
 def _cross_row_checks(table: Table) -> Callable[..., pd.DataFrame]:
