@@ -21,12 +21,16 @@ taken (``pi0(c) > 0``): otherwise :func:`off_policy` refuses rather than extrapo
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from riskscore.policy import DECISIONS, LADDERS, ContactPolicy
+from riskscore.schemas import EVENT_OUTCOMES
 
 __all__ = ["OffPolicyResult", "candidate_decisions", "decision_log", "logged_outcomes", "off_policy"]
 
@@ -35,10 +39,11 @@ OPE_METRICS = ("recovered", "contacts", "complaints")
 _LOG_COLUMNS = ("borrower_id", "as_of", "decision", "default_decision", "propensity", "eligible_decisions",
                 "explore_share")
 _THRESHOLDS = ("low_threshold", "self_cure_threshold", "no_contact_threshold")
-#: decision of the default plan of each explorable segment (see riskscore.policy._explore)
-_SEGMENT_DECISION = {"no_contact": "none", "self_cure": "gentle", "middle": "remind", "low": "escalate"}
+#: the thresholds a candidate does not change: ContactPolicy's defaults
+_DEFAULT_CUTS = {k: inspect.signature(ContactPolicy).parameters[k].default for k in _THRESHOLDS}
+#: decision of the default plan of each explorable segment (the inverse of riskscore.policy.LADDERS)
+_SEGMENT_DECISION = {segment: decision for decision, segment in LADDERS.items()}
 _ESTIMATORS = ("ips", "snips", "dr")
-_DECISIONS = tuple(_SEGMENT_DECISION.values())
 
 
 def decision_log(plans: pd.DataFrame, scores: pd.DataFrame | None = None, *, as_of: object = None,
@@ -136,7 +141,7 @@ def logged_outcomes(logs: pd.DataFrame, installments: pd.DataFrame, *, horizon_d
     start = (pd.to_datetime(logs["now"], utc=True).reset_index(drop=True) if "now" in logs
              else key["as_of"].dt.tz_localize("UTC"))
     if contacts is not None:
-        made = contacts.loc[~contacts["outcome"].isin(("opt_out", "consent", "consent_revoked"))]
+        made = contacts.loc[~contacts["outcome"].isin(EVENT_OUTCOMES)]
         if "direction" in made:  # the lender's contacts, not the borrower's calls in
             made = made.loc[made["direction"].fillna("outbound") != "inbound"]
         out["contacts"] = window_sum(made, "contacted_at", np.ones(len(made)), start)
@@ -180,7 +185,7 @@ def candidate_decisions(logs: pd.DataFrame, candidate: Mapping[str, Any] | Calla
     if cuts:
         if "likelihood" not in logs:
             raise ValueError("candidate changes thresholds but the logs have no likelihood (pass the run's scores)")
-        lo, sc, nc = (cuts.get(k, v) for k, v in zip(_THRESHOLDS, (0.4, 0.8, 0.95), strict=True))
+        lo, sc, nc = (cuts.get(k, _DEFAULT_CUTS[k]) for k in _THRESHOLDS)
         lik = logs["likelihood"].to_numpy(dtype=float)
         mine = np.isin(seg, list(_SEGMENT_DECISION))
         seg[mine] = np.select([lik[mine] >= nc, lik[mine] >= sc, lik[mine] >= lo], ["no_contact", "self_cure",
@@ -193,8 +198,8 @@ def candidate_decisions(logs: pd.DataFrame, candidate: Mapping[str, Any] | Calla
         if segment not in segments:
             raise ValueError(f"candidate: unknown segment or threshold {segment!r}; segments are {list(segments)}, "
                              f"thresholds {list(_THRESHOLDS)}")
-        if decision not in _DECISIONS:
-            raise ValueError(f"candidate: {segment}={decision!r} is not a decision; choose from {list(_DECISIONS)}")
+        if decision not in DECISIONS:
+            raise ValueError(f"candidate: {segment}={decision!r} is not a decision; choose from {list(DECISIONS)}")
         out[seg == segment] = decision
     if "explore_share" in logs and "as_of" in logs:
         # a borrower with a flag set is never explored, though its segment is: any candidate keeps its plan

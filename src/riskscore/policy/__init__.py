@@ -6,7 +6,7 @@ Rule profiles are versioned YAML shipped with the package (:func:`list_profiles`
 
 from riskscore.policy._baselines import DaysPastDuePolicy, MaxContactPolicy, contact_caps
 from riskscore.policy._checks import PLAN_COLUMNS, VIOLATION_COLUMNS, Checker, check_plans
-from riskscore.policy._explore import DECISION_COLUMNS, DECISIONS, Exploration
+from riskscore.policy._explore import DECISION_COLUMNS, DECISIONS, LADDERS, Exploration
 from riskscore.policy._planner import ContactPolicy, default_call_value
 from riskscore.policy._plans import AUDIT_COLUMNS, EVENT_COLUMNS, Plans
 from riskscore.policy._portfolio import parse_profiles, plan_portfolio, profile_groups, split_capacity
@@ -21,6 +21,7 @@ __all__ = [
     "DECISION_COLUMNS",
     "EVENT_COLUMNS",
     "KINDS",
+    "LADDERS",
     "LINT_PHRASES",
     "PLAN_COLUMNS",
     "VIOLATION_COLUMNS",

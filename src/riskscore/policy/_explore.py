@@ -39,7 +39,7 @@ import pandas as pd
 
 from riskscore.schemas import BORROWER_FLAGS
 
-__all__ = ["DECISIONS", "DECISION_COLUMNS", "Exploration", "decisions_of"]
+__all__ = ["DECISIONS", "DECISION_COLUMNS", "LADDERS", "Exploration", "decisions_of"]
 
 #: decision -> the segment whose steps it gives, in the order the draws index them.
 LADDERS: dict[str, str] = {"none": "no_contact", "gentle": "self_cure", "remind": "middle", "escalate": "low"}
