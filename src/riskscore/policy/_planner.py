@@ -17,8 +17,10 @@ segment         who                                                             
 ``low``         the rest (the call: see the note below the table)                          link (0), offer (2), call (4)
 ==============  =========================================================================  ===========================
 
-Note: the low segment's call goes only after self-service went unanswered a week, at most once in
-90 days; else later, or dropped with a ``PLAN-ESCALATION`` event (:mod:`riskscore.policy._escalation`).
+Note: the low segment's call is off by default (``max_window_calls=0``: dropped with a
+``PLAN-ESCALATION`` event). Turned on, it goes only after self-service went unanswered a week, at
+most once in 90 days; else later, or dropped with a ``PLAN-ESCALATION`` event
+(:mod:`riskscore.policy._escalation`).
 
 Every candidate step is checked against the profile (:class:`~riskscore.policy.Checker`) with the
 steps already accepted for the borrower; one that breaks a rule is tried on the next channel, then
