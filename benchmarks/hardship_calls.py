@@ -25,8 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from _common import machine
-from riskscore.datasets import read_world, write_world
+from _common import machine, policy_world
 from riskscore.evaluation import PolicySpec, policy, portfolio, simulate
 from riskscore.model import load_bundle
 
@@ -45,11 +44,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=Path("/tmp/riskscore-bench"))
     args = ap.parse_args()
     print(f"# {' '.join(sys.argv)}\n# {machine()}\n", flush=True)
-    folder = args.data / (f"world-{args.borrowers}" if args.world_seed == 5 else
-                          f"world-{args.borrowers}-{args.world_seed}")
-    if not (folder / "world.json").exists():
-        write_world(folder, args.borrowers, seed=args.world_seed)
-    world = read_world(folder)
+    world = policy_world(args.data, args.borrowers, args.world_seed)
     model = load_bundle(ROOT / "models" / "sample")
     start = world.end - pd.Timedelta(days=120)  # evaluate_policy's default start
     port = portfolio(world, start, args.days)

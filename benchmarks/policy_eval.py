@@ -20,8 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from _common import machine
-from riskscore.datasets import read_world, write_world
+from _common import machine, policy_world
 from riskscore.evaluation import METRICS, POLICIES, evaluate_policy
 from riskscore.model import load_bundle
 
@@ -68,12 +67,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("/tmp/riskscore-bench/policy_eval.json"))
     args = ap.parse_args()
     print(f"# {' '.join(sys.argv)}\n# {machine()}\n", flush=True)
-    folder = args.data / (f"world-{args.borrowers}" if args.world_seed == 5 else
-                          f"world-{args.borrowers}-{args.world_seed}")
-    if not (folder / "world.json").exists():
-        write_world(folder, args.borrowers, seed=args.world_seed)
+    world = policy_world(args.data, args.borrowers, args.world_seed)  # generated on the first run
     t0 = time.perf_counter()
-    world = read_world(folder)
     model = load_bundle(ROOT / "models" / "sample")
 
     def progress(name, seed, row):
