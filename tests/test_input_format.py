@@ -226,7 +226,7 @@ def test_the_columns_file_and_the_command_line_formats_merge(tmp_path):
 
 
 def test_the_spark_engine_converts_batches_with_the_same_arrow_code():
-    from riskscore.batch._spark import _text_dates
+    from riskscore.batch._spark_inputs import _text_dates
 
     batch = pa.RecordBatch.from_pydict({"borrower_id": ["b1", "b2"], "due_date": ["15/03/2024", "x"]})
     out = list(_text_dates({"due_date": DATES})(iter([batch])))

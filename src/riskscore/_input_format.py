@@ -17,7 +17,6 @@ keeps its text with ``" (not FORMAT)"`` appended, so the contract rejects its ro
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import re
 from collections.abc import Mapping
@@ -25,10 +24,18 @@ from dataclasses import dataclass, field
 from os import PathLike
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from riskscore._dates import (
+    _TIME_DIRECTIVES,
+    DATE_COLUMNS,
+    TABLES,
+    _date_spec,
+    _parse_distinct,
+    convert_dates,
+    formats_for,
+)
 from riskscore._validation import missing_columns_line as _missing_line
 from riskscore.exceptions import DataError
 from riskscore.schemas import OPTIONAL_COLUMNS, contract_columns
@@ -36,58 +43,13 @@ from riskscore.schemas import OPTIONAL_COLUMNS, contract_columns
 __all__ = ["DATE_COLUMNS", "TABLES", "InputFormat", "convert_dates", "day_month_refusal", "missing_columns_line",
            "wrong_order_refusal"]
 
-TABLES: tuple[str, ...] = ("installments", "borrowers", "contacts")
-#: The date columns of each table (``contacted_at`` is a timestamp with a zone; borrowers have none).
-DATE_COLUMNS: dict[str, tuple[str, ...]] = {"installments": ("due_date", "paid_date"), "borrowers": (),
-                                            "contacts": ("contacted_at",)}
 #: The largest ``--columns`` file read (a mapping of a few dozen names).
 MAX_FORMAT_BYTES = 1 << 20
-_ALL = "*"
-_KEY = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)?$")
-_TIME_DIRECTIVES = re.compile(r"%[HIMSfpzZXc]")
 #: Day/month text: two numbers of one or two digits and a year, one separator (an optional time and zone).
 _DAY_MONTH = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})([T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
                         r"\s*(Z|[+-]\d{2}:?\d{2})?\s*$")
 
 _DAY_MONTH_PREFIX = r"^\s*\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}\b"
-
-
-def _date_column_table(column: str) -> str | None:
-    return next((t for t, cols in DATE_COLUMNS.items() if column in cols), None)
-
-
-def _check_format(key: str, fmt: object) -> str:
-    if not isinstance(fmt, str) or "%" not in fmt:
-        raise ValueError(f"date_format {key!r}: {fmt!r} is not a strftime format such as '%d/%m/%Y'.")
-    try:
-        dt.datetime(2024, 3, 15, 10, 30, tzinfo=dt.UTC).strftime(fmt)
-    except ValueError as err:
-        raise ValueError(f"date_format {key!r}: {fmt!r} is not a strftime format ({err}).") from None
-    return fmt
-
-
-def _date_spec(date_format: str | Mapping[str, str] | None) -> dict[str, str]:
-    """``date_format`` as ``{"*" | table | column | "table.column": format}``, every key checked."""
-    if date_format is None:
-        return {}
-    if isinstance(date_format, str):
-        return {_ALL: _check_format(_ALL, date_format)}
-    if not isinstance(date_format, Mapping):
-        raise TypeError(f"date_format must be a strftime format, a mapping or None, got {type(date_format).__name__}.")
-    spec = {}
-    for key, fmt in date_format.items():
-        if not isinstance(key, str) or (key != _ALL and not _KEY.match(key)):
-            raise ValueError(f"date_format key {key!r} is not '*', a table, a date column or TABLE.COLUMN.")
-        table, _, column = key.partition(".")
-        if column:
-            if table not in TABLES or column not in DATE_COLUMNS[table]:
-                raise ValueError(f"date_format key {key!r}: the date columns are "
-                                 + ", ".join(f"{t}.{c}" for t in TABLES for c in DATE_COLUMNS[t]) + ".")
-        elif key != _ALL and key not in TABLES and _date_column_table(key) is None:
-            raise ValueError(f"date_format key {key!r} is not '*', a table ({', '.join(TABLES)}), a date column or "
-                             "TABLE.COLUMN.")
-        spec[key] = _check_format(key, fmt)
-    return spec
 
 
 def _column_spec(columns: Mapping[str, Mapping[str, str]] | None) -> dict[str, dict[str, str]]:
@@ -227,15 +189,7 @@ class InputFormat:
 
     def date_formats(self, table: str | None) -> dict[str, str]:
         """Date column -> format for one table: the most specific key wins (``table.column``, column, table, ``*``)."""
-        out = {}
-        tables = [table] if table is not None else list(TABLES)
-        for t in tables:
-            for col in DATE_COLUMNS.get(t, ()):
-                for key in (f"{t}.{col}", col, t, _ALL):
-                    if key in self._dates:
-                        out[col] = self._dates[key]
-                        break
-        return out
+        return formats_for(self._dates, table)
 
     @property
     def is_default(self) -> bool:
@@ -289,60 +243,6 @@ def required_columns(table: str) -> list[str]:
 # -- text dates ------------------------------------------------------------------------------------
 def _is_text(t: pa.DataType) -> bool:
     return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
-
-
-def _iso(value: dt.datetime, dated: bool) -> str:
-    if dated:
-        return value.date().isoformat()
-    return value.isoformat()
-
-
-def _parse_distinct(values: list[str], fmt: str, *, dated: bool) -> list[str | None]:
-    """ISO text of each value read strictly with ``fmt`` (Python's strptime), ``None`` when it does not match."""
-    out: list[str | None] = []
-    for v in values:
-        try:
-            out.append(_iso(dt.datetime.strptime(v.strip(), fmt), dated))
-        except ValueError:
-            out.append(None)
-    return out
-
-
-def convert_dates(col: pa.ChunkedArray | pa.Array, fmt: str) -> pa.Array:
-    """Text dates read with ``fmt``, as ISO 8601 text; a value that does not match keeps its text + `` (not FMT)``.
-
-    Each distinct value is parsed once. Arrow parses first; a value whose round trip through the
-    format does not give its own text back (``5/3/2024``, a zone, an impossible date such as
-    ``31/02/2024`` that Arrow would move into March) is parsed by Python's strict ``strptime``.
-
-    Examples
-    --------
-    >>> import pyarrow as pa
-    >>> convert_dates(pa.array(["15/03/2024", "5/3/2024", "31/02/2024", None]), "%d/%m/%Y").to_pylist()
-    ['2024-03-15', '2024-03-05', '31/02/2024 (not %d/%m/%Y)', None]
-    >>> convert_dates(pa.array(["15/03/2024 10:30+0800"]), "%d/%m/%Y %H:%M%z").to_pylist()
-    ['2024-03-15T10:30:00+08:00']
-    """
-    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    arr = arr.cast(pa.string())
-    enc = pc.dictionary_encode(arr)
-    uniq = enc.dictionary
-    dated = _TIME_DIRECTIVES.search(fmt) is None
-    iso: list[str | None] = [None] * len(uniq)
-    slow = np.ones(len(uniq), dtype=bool)
-    if "%z" not in fmt and "%Z" not in fmt and len(uniq):
-        fast = pc.strptime(uniq, format=fmt, unit="s", error_is_null=True)
-        same = pc.fill_null(pc.equal(pc.strftime(fast, format=fmt), uniq), False).to_numpy(zero_copy_only=False)
-        text = pc.strftime(fast, format="%Y-%m-%d" if dated else "%Y-%m-%dT%H:%M:%S").to_pylist()
-        for i in np.flatnonzero(same):
-            iso[i] = text[i]
-        slow = ~same
-    if slow.any():
-        values = uniq.to_pylist()
-        idx = np.flatnonzero(slow)
-        for i, parsed in zip(idx, _parse_distinct([values[i] for i in idx], fmt, dated=dated), strict=True):
-            iso[i] = parsed if parsed is not None else f"{values[i]} (not {fmt})"
-    return pc.take(pa.array(iso, pa.string()), enc.indices)
 
 
 def _numbers(value: str) -> tuple[int, int, str, int] | None:

@@ -81,3 +81,27 @@ def test_one_corrupted_row_rejects_exactly_its_borrower(df, data):
     assert (df["borrower_id"] == victim).sum() == len(rejects)
     assert len(good) + len(rejects) == len(df)
     assert victim not in set(good["borrower_id"])
+
+
+def test_day_first_dates_of_a_frame_are_read_with_date_format_as_the_readers_read_them():
+    df = pd.DataFrame({"borrower_id": ["b1", "b1", "b2", "b3"], "loan_id": ["l1", "l1", "l2", "l3"],
+                       "installment_no": [1, 2, 1, 1],
+                       "due_date": ["15/03/2024", "15/04/2024", "31/02/2024", "01/03/2024"],
+                       "amount_due": [100.0, 100.0, 50.0, 10.0], "paid_date": [None, None, None, "2/3/2024"],
+                       "amount_paid": [0.0, 0.0, 0.0, 10.0]})
+    good, rejects = quarantine(df, "installments", warn_above=1.0, date_format="%d/%m/%Y")
+    assert good["due_date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-03-15", "2024-04-15", "2024-03-01"]
+    assert good["paid_date"].dt.strftime("%Y-%m-%d").fillna("-").tolist() == ["-", "-", "2024-03-02"]
+    # 31 February is no date: rejected, and the reject keeps the text as it came in
+    assert rejects["borrower_id"].tolist() == ["b2"] and rejects["check"].tolist() == ["date_format"]
+    assert rejects["due_date"].tolist() == ["31/02/2024"]
+    # one format per column; without a format day/month text is rejected, never guessed
+    good, _ = quarantine(df.drop(index=2), "installments", warn_above=1.0,
+                         date_format={"due_date": "%d/%m/%Y", "paid_date": "%d/%m/%Y"})
+    assert len(good) == 3
+    good, rejects = quarantine(df, "installments", warn_above=1.0)
+    assert good.empty and set(rejects["check"]) == {"date_format"}
+    with pytest.raises(ValueError, match="date_format key 'due' is not"):
+        quarantine(df, "installments", date_format={"due": "%d/%m/%Y"})
+    with pytest.raises(ValueError, match="'date_format' parameter of quarantine must be"):
+        quarantine(df, "installments", date_format=3)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from numbers import Real
 from typing import Any, Literal
@@ -15,6 +15,7 @@ import pandera.pandas as pa
 import pyarrow
 
 from riskscore._compat import Interval, StrOptions, validate_params
+from riskscore._dates import _date_spec, convert_dates, formats_for
 from riskscore._validation import (
     FAILURE_COLUMNS,
     check_columns_present,
@@ -414,7 +415,8 @@ def _raise_or_return(table: Table, df: pd.DataFrame, **options: Any) -> pd.DataF
 
 
 @validate_params(
-    {"df": [pd.DataFrame], "table": [StrOptions(set(_SCHEMAS))], "warn_above": [Interval(Real, 0, 1, closed="both")]},
+    {"df": [pd.DataFrame], "table": [StrOptions(set(_SCHEMAS))], "warn_above": [Interval(Real, 0, 1, closed="both")],
+     "date_format": [str, Mapping, None]},
     prefer_skip_nested_validation=True,
 )
 def quarantine(
@@ -422,6 +424,7 @@ def quarantine(
     table: Table = "installments",
     *,
     warn_above: float = 0.05,
+    date_format: str | Mapping[str, str] | None = None,
     **options: Any,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split a table into rows that pass every check and rejected rows with their reasons.
@@ -443,6 +446,12 @@ def quarantine(
     warn_above : float in [0, 1], default 0.05
         Emit a :class:`~riskscore.DataQualityWarning` when more than this share of rows is
         rejected (it usually means a broken extract rather than a few bad borrowers).
+    date_format : str or mapping, optional
+        The strftime format of text dates (``"%d/%m/%Y"``), or one per column (``{"due_date":
+        "%d/%m/%Y"}``), as the readers' ``date_format`` (:class:`riskscore.io.InputFormat`).
+        Text that matches is read with it; text that does not is rejected (``date_format``).
+        Without it text dates must be ISO 8601: day/month text is rejected, never guessed.
+        ``rejects`` keep the dates as they came in.
     **options
         Passed to the table's checks (for installments: ``data_date``,
         ``early_payment_tolerance_days``, ``future_tolerance_days``).
@@ -484,7 +493,7 @@ def quarantine(
             options["data_date"] = infer_data_date(calendar_dates(df["paid_date"]), options["future_tolerance_days"])
     if isinstance(df, pd.DataFrame) and not df.index.is_unique:
         df = df.reset_index(drop=True)
-    checked, failures, dropped = _collect(table, df, **options)
+    checked, failures, dropped = _collect(table, _iso_dates(df, table, date_format), **options)
     rejected = df.index.isin(failures["index"].dropna().unique())
     ids = id_text(df["borrower_id"])[0]  # the ids as the contract reads them (1.0 and "1" are one borrower)
     bad_ids = ids[rejected].dropna().unique()
@@ -513,3 +522,24 @@ def quarantine(
             f"{failures['check'].value_counts().index[0]!r}. Inspect with "
             "rejects['check'].value_counts().", DataQualityWarning, stacklevel=4)  # past validate_params' 2 frames
     return good, rejects
+
+
+def _iso_dates(df: pd.DataFrame, table: str, date_format: str | Mapping[str, str] | None) -> pd.DataFrame:
+    """``df`` with its text dates read with ``date_format`` and given as ISO 8601 text, as the readers do
+    (a value that does not match keeps its text and `` (not FMT)``, which the contract rejects)."""
+    if date_format is None:
+        return df
+    out = df
+    for column, fmt in formats_for(_date_spec(date_format), table).items():
+        if column not in df:
+            continue
+        values = df[column]
+        text = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+        if not text.any():
+            continue
+        iso = convert_dates(pyarrow.array(values[text].astype(object).tolist(), pyarrow.string()), fmt)
+        out = out.copy() if out is df else out
+        column_out = values.astype(object).copy()
+        column_out[text] = iso.to_pylist()
+        out[column] = column_out
+    return out
