@@ -129,7 +129,8 @@ def _parser() -> argparse.ArgumentParser:
                     help="score an --as-of more than the model's horizon (30 days for models/sample) after the "
                          "data date; refused by default")
     sc.add_argument("--agent-calls-per-day", type=_count(0),
-                    help="agent-call capacity of the portfolio (default: no limit)")
+                    help="agent-call capacity of the portfolio (default: no limit); agent calls are off unless "
+                         "--policy-option max_window_calls=1")
     sc.add_argument("--jobs", type=_count(1), help="worker processes (default: all cores)")
     sc.add_argument("--engine", choices=("local", "spark"), default="local",
                     help="local processes (default) or Apache Spark (pip install 'riskscore[spark]')")
