@@ -49,6 +49,7 @@ from riskscore.policy._counting import CountRules
 from riskscore.policy._holidays import HolidayCalendar
 from riskscore.policy._plans import Plans
 from riskscore.policy._profile import ACTIONS, CONTACT_ACTIONS, WEEKDAYS, Profile, Rule, load_profile
+from riskscore.policy._screen import suspects
 from riskscore.policy._templates import lint_text, rule_text
 from riskscore.schemas import (
     EVENT_OUTCOMES,
@@ -152,6 +153,8 @@ class Checker(ConsentRules, CountRules):
         self._sets = {col: pd.factorize(self.borrowers[col], use_na_sentinel=False)
                       for col in ("channels_allowed", "opt_outs")}
         self.hardship = self.borrowers.index.isin(hardship_ids(hardship))
+        #: screen the steps first (:mod:`riskscore.policy._screen`); False runs every rule on every step
+        self.screen = True
 
     # -- the log ---------------------------------------------------------------------------------
     def _prepare_log(self, contacts: pd.DataFrame | None) -> pd.DataFrame:
@@ -179,7 +182,12 @@ class Checker(ConsentRules, CountRules):
         key = ("events", channel, None if outcomes is None else tuple(outcomes), outbound)
         if key not in self._cache:
             self._cache[key] = self._select(channel, outcomes, outbound)
-        return self._cache[key]
+        return self._focused(self._cache[key])
+
+    def _focused(self, log: pd.DataFrame) -> pd.DataFrame:
+        """The log rows of the borrowers the rules are running on (all of them outside :meth:`_violations`)."""
+        focus = getattr(self, "_focus", None)
+        return log if focus is None else log.loc[focus[log["b"].to_numpy()]]
 
     def _select(self, channel: str | None, outcomes: Iterable[str] | None, outbound: bool) -> pd.DataFrame:
         log = self._log
@@ -207,6 +215,24 @@ class Checker(ConsentRules, CountRules):
         """
         s = _steps_frame(plans)
         s["b"] = self.borrowers.index.get_indexer(s["borrower_id"])
+        if self.screen and len(s):  # the rules run on the borrowers the screen cannot clear (same answer)
+            keep = suspects(self, s)
+            if not keep.all():
+                s = s.loc[s["borrower_id"].isin(s["borrower_id"].to_numpy()[keep])].reset_index(drop=True)
+        return self._violations(s)
+
+    def _violations(self, s: pd.DataFrame) -> pd.DataFrame:
+        """Every rule on every step of ``s`` (the steps frame with ``b``)."""
+        b = s["b"].to_numpy()
+        if len(b) < len(self.borrowers) // 2:  # a few borrowers: the count rules look at their log rows only
+            self._focus = np.zeros(len(self.borrowers), dtype=bool)
+            self._focus[b[b >= 0]] = True
+        try:
+            return self._every_rule(s)
+        finally:
+            self._focus = None
+
+    def _every_rule(self, s: pd.DataFrame) -> pd.DataFrame:
         contact = s["action"].isin(CONTACT_ACTIONS).to_numpy()
         windowed = (s["window_end_utc"] > s["window_start_utc"]).to_numpy()  # False when either is missing
         found: list[pd.DataFrame] = [self._structure(s, contact, windowed)]

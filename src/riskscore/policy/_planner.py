@@ -42,7 +42,7 @@ import pandera.pandas as pa
 from riskscore._compat import Interval, InvalidParameterError, renamed_parameter, validate_parameter_constraints
 from riskscore._language import primary_languages
 from riskscore._validation import data_error, pandera_failures
-from riskscore.policy._arrays import ns_of, objects, utc_now
+from riskscore.policy._arrays import groups, ns_of, objects, utc_now
 from riskscore.policy._checks import PLAN_COLUMNS, Checker
 from riskscore.policy._clock import DAY_NS, MINUTE_NS, allowed_pieces, candidate_zones, local_ns, minutes_of_day
 from riskscore.policy._escalation import call_gate, hold_calls
@@ -572,24 +572,35 @@ class ContactPolicy(Segments):
     def _local_text(self, ctx: dict, steps: pd.DataFrame) -> pd.DataFrame:
         """Local time zone, window in it, and the window in every candidate zone, as text."""
         n = len(steps)
-        timed = steps["window_start_utc"].notna().to_numpy()
         zones = ctx["zones"][steps["bi"].to_numpy()]
         steps["local_timezone"] = [z[0] for z in zones]
+        start, end, text = (np.full(n, None, dtype=object) for _ in range(3))
+        timed = np.flatnonzero(steps["window_start_utc"].notna().to_numpy())
+        t0 = ns_of(steps["window_start_utc"])[timed]
+        t1 = ns_of(steps["window_end_utc"])[timed]
+        # the text of each distinct (zones, window): windows repeat across borrowers of a zone
+        key, first = groups(pd.factorize(zones[timed])[0], t0, t1)
+        sa, sb, label = self._window_text(zones[timed][first], t0[first], t1[first])
+        start[timed], end[timed], text[timed] = sa[key], sb[key], label[key]
+        steps["window_start_local"], steps["window_end_local"], steps["local_windows"] = start, end, text
+        return steps
+
+    @staticmethod
+    def _window_text(zones: np.ndarray, t0: np.ndarray, t1: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Per window: its start and end in the primary zone, and the window in every candidate zone."""
+        n = len(zones)
         start, end = (np.full(n, None, dtype=object) for _ in range(2))
         parts: list[list[str]] = [[] for _ in range(n)]
-        t0 = pd.DatetimeIndex(steps["window_start_utc"])
-        t1 = pd.DatetimeIndex(steps["window_end_utc"])
-        pairs = [(i, z, z == zs[0]) for i in np.flatnonzero(timed) for zs in [zones[i]] for z in zs[1]]
+        a0, a1 = pd.DatetimeIndex(pd.to_datetime(t0, utc=True)), pd.DatetimeIndex(pd.to_datetime(t1, utc=True))
+        pairs = [(i, z, z == zs[0]) for i, zs in enumerate(zones) for z in zs[1]]
         frame = pd.DataFrame(pairs, columns=["i", "zone", "primary"])
         for zone, grp in frame.groupby("zone", sort=True):
             rows = grp["i"].to_numpy()
-            a, b = t0[rows].tz_convert(zone), t1[rows].tz_convert(zone)
+            a, b = a0[rows].tz_convert(zone), a1[rows].tz_convert(zone)
             sa, sb = a.strftime("%Y-%m-%d %H:%M"), b.strftime("%Y-%m-%d %H:%M")
             label = a.strftime("%a %Y-%m-%d %H:%M") + "-" + b.strftime("%H:%M")
             prim = grp["primary"].to_numpy()
             start[rows[prim]], end[rows[prim]] = sa[prim], sb[prim]
             for i, text in zip(rows, label, strict=True):
                 parts[i].append(f"{zone} {text}")
-        steps["window_start_local"], steps["window_end_local"] = start, end
-        steps["local_windows"] = ["; ".join(p) if p else None for p in parts]
-        return steps
+        return start, end, objects(["; ".join(p) if p else None for p in parts])

@@ -1,0 +1,255 @@
+"""The checker's screen: which plan steps could break a rule, found with whole-array operations.
+
+:meth:`Checker.violations <riskscore.policy.Checker.violations>` runs the rules (written from
+the profile, :mod:`riskscore.policy._checks`) only on the borrowers the screen cannot clear; its
+answer is the same as running every rule on every borrower, because every rule is about one
+borrower's steps and log.
+
+The screen never clears a step that breaks a rule (tests/policy/test_screen.py checks it
+against the rules on generated worlds); it may keep one that does not, which only costs time.
+Per rule kind:
+
+* rules whose verdict depends on a few columns only (channels, recipients, message texts,
+  rationales, time of day, blocked days, designated times) are *run* on the distinct values of
+  those columns, one representative step each, and the verdict is spread back;
+* flags (``block_flag``, ``review_flag``), calls (``call_frequency``, ``conversation_quiet``,
+  ``daily_calls``), escalations under ``forbearance_first``, steps naming a destination and
+  steps of unknown borrowers are always kept (they are few, and their rules compare steps);
+* ``medium_opt_out`` keeps a step when the borrower listed the channel or logged any refusal on it;
+* ``channel_consent`` compares the window's end with the consent evidence per (borrower, channel),
+  found once by the rule's own code (:class:`~riskscore.policy._consent.ConsentRules`);
+* ``channel_caps`` counts over sorted integer keys (logged events sorted once per checker);
+* a rule kind the screen does not know keeps every step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from riskscore.policy._arrays import count_in, count_overlaps, groups, overlap_keys
+from riskscore.policy._clock import DAY_NS, zone_days
+from riskscore.policy._consent import NEVER
+from riskscore.policy._profile import CONTACT_ACTIONS
+from riskscore.schemas import CHANNELS, parse_channels
+
+__all__ = ["suspects"]
+
+_VOCAB = pd.Index(CHANNELS)
+#: rule kinds run on distinct content (key columns of the step) and spread back
+_CONTENT = {"channel_never": ("channel",), "recipient": ("recipient",),
+            "required_text": ("channel", "language", "message")}
+_TIME = ("time_window", "blocked_days", "designated_times")
+_CALLS = ("call_frequency", "conversation_quiet", "daily_calls")
+
+
+def _codes(values: object) -> np.ndarray:
+    """Codes of a column's values (nulls get their own code)."""
+    return pd.factorize(pd.Series(values) if not isinstance(values, pd.Series) else values,
+                        use_na_sentinel=False)[0].astype(np.int64)
+
+
+def _channel_codes(channel: pd.Series) -> np.ndarray:
+    """Position of each channel in :data:`CHANNELS` (-1: missing or unknown)."""
+    codes, uniques = pd.factorize(channel)
+    return np.r_[_VOCAB.get_indexer(np.asarray(uniques, dtype=object)), -1][codes]
+
+
+def _static(ck: object) -> dict:
+    """What the screen needs of the borrowers table, computed once per checker."""
+    if "screen" in ck._cache:
+        return ck._cache["screen"]
+    b = ck.borrowers
+    nb = len(b)
+    flagged = np.zeros(nb, dtype=bool)
+    for rule in ck.profile.rules:
+        if rule.kind in ("block_flag", "review_flag"):
+            flagged |= b[rule.params["flag"]].to_numpy(dtype=bool)
+            if rule.kind == "review_flag" and rule.params["hardship_evidence"]:
+                flagged |= ck.hardship
+    allowed_codes, cells = ck._sets["channels_allowed"]
+    allowed = np.array([[ch in parse_channels(cell) for ch in CHANNELS] for cell in cells], dtype=bool)
+    opt_codes, opt_cells = ck._sets["opt_outs"]
+    listed = np.array([[ch in parse_channels(cell) for ch in CHANNELS] for cell in opt_cells], dtype=bool)
+    addr_codes, _, _, some = ck._addresses()
+    named_out = np.array([[ch in s for ch in CHANNELS] for s in some], dtype=bool).reshape(-1, len(CHANNELS))
+    log = ck._log
+    refused = log["outcome"].isin(["opt_out", "consent_revoked"]).to_numpy()
+    lch = _VOCAB.get_indexer(log["channel"].to_numpy(dtype=object)[refused])
+    lb = log["b"].to_numpy(np.int64)[refused]
+    refusal = np.unique(np.where(lch >= 0, lb * len(CHANNELS) + lch, -1))
+    hours = b["inconvenient_hours"].to_numpy(dtype=object)
+    out = {"flagged": flagged, "allowed": allowed[allowed_codes], "listed": listed[opt_codes] | named_out[addr_codes],
+           "refusal": refusal, "zones": _codes(ck.zones.to_numpy(dtype=object)),
+           "hours": _codes(pd.Series(hours, dtype=object).fillna("")),
+           "calendar": ck.calendar.codes_at(np.arange(nb)) if nb else np.zeros(0, dtype=np.int64), "consent": {}}
+    ck._cache["screen"] = out
+    return out
+
+
+def _consent_state(ck: object, rule: object, b: np.ndarray, ch: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(evidence, revoked, plain) per (borrower, channel code) of steps naming no destination,
+    from the rule's own code, each pair computed once per checker."""
+    memo = _static(ck)["consent"].setdefault(rule.id, {})
+    nch = len(CHANNELS)
+    if not memo:
+        nb = len(ck.borrowers)
+        memo.update(known=np.zeros(nb * nch, dtype=bool), evidence=np.zeros(nb * nch, dtype=np.int64),
+                    revoked=np.zeros(nb * nch, dtype=np.int64), plain=np.zeros(nb * nch, dtype=bool))
+    key = b * nch + ch
+    todo = np.unique(key[~memo["known"][key]])
+    if len(todo):
+        part = pd.DataFrame({"b": todo // nch, "channel": np.asarray(CHANNELS, dtype=object)[todo % nch],
+                             "destination": np.full(len(todo), None, dtype=object)})
+        evidence, revoked, plain = ck._evidence(rule, part)
+        memo["evidence"][todo], memo["revoked"][todo], memo["plain"][todo] = evidence, revoked, plain
+        memo["known"][todo] = True
+    return memo["evidence"][key], memo["revoked"][key], memo["plain"][key]
+
+
+def _sorted_log(ck: object, channel: str | None) -> tuple[np.ndarray, np.ndarray]:
+    key = ("screen-sorted", channel)
+    if key not in ck._cache:
+        log = ck._log_events(channel=channel)
+        ck._cache[key] = overlap_keys(log["b"].to_numpy(np.int64), log["lo"].to_numpy(np.int64),
+                                      log["hi"].to_numpy(np.int64))
+    return ck._cache[key]
+
+
+def _run_on(ck: object, rule: object, mini: pd.DataFrame, pz: pd.DataFrame | None = None) -> np.ndarray:
+    """Run a rule on representative steps (``step`` = their position); which of them it flags."""
+    hits = getattr(ck, f"_{rule.kind}")(rule, mini, mini, pz)
+    bad = np.zeros(len(mini), dtype=bool)
+    bad[hits["step"].to_numpy(np.int64)] = True
+    return bad
+
+
+class _Steps:
+    """The contact steps the per-kind screens look at, as arrays (windows and codes found once)."""
+
+    def __init__(self, ck: object, s: pd.DataFrame, rows: np.ndarray, b: np.ndarray, ch: np.ndarray) -> None:
+        self.ck, self.s, self.rows = ck, s, rows
+        self.b, self.ch = b[rows], ch[rows]
+        self.t0 = pd.DatetimeIndex(s["window_start_utc"]).as_unit("ns").asi8[rows]
+        self.t1 = pd.DatetimeIndex(s["window_end_utc"]).as_unit("ns").asi8[rows]
+        st = _static(ck)
+        letter = self.ch == CHANNELS.index("letter")
+        # distinct windows: (zones, hours, calendar, letter, t0, t1); one representative step each
+        self.win, first = groups(st["zones"][self.b], st["hours"][self.b], st["calendar"][self.b],
+                                  letter.astype(np.int64), self.t0, self.t1)
+        self.reps = pd.DataFrame({"borrower_id": np.arange(len(first)), "step": np.arange(len(first)),
+                                  "b": self.b[first], "channel": np.where(letter[first], "letter", "sms").astype(object),
+                                  "t0": self.t0[first], "t1": self.t1[first]})
+        zones = ck.zones.to_numpy()[self.b[first]]
+        lo, hi = zone_days(np.r_[self.t0[first], self.t1[first] - 1], np.r_[zones, zones])
+        self.lo, self.hi = lo[:len(first)][self.win], hi[len(first):][self.win]
+        self._pz: pd.DataFrame | None = None
+        self._coded: dict[str, np.ndarray] = {}
+
+    @property
+    def per_zone(self) -> pd.DataFrame:
+        if self._pz is None:
+            self._pz = self.ck._per_zone(self.reps)
+        return self._pz
+
+    def codes(self, name: str) -> np.ndarray:
+        if name not in self._coded:
+            self._coded[name] = _codes(self.s[name])[self.rows]
+        return self._coded[name]
+
+
+def _allowed(ck: object, rule: object, x: _Steps) -> np.ndarray:
+    return ~_static(ck)["allowed"][x.b, x.ch]
+
+
+def _time(ck: object, rule: object, x: _Steps) -> np.ndarray:
+    return _run_on(ck, rule, x.reps, x.per_zone)[x.win]
+
+
+def _content(ck: object, rule: object, x: _Steps) -> np.ndarray:
+    codes = [x.codes(c) for c in _CONTENT.get(rule.kind, ("message",))]
+    if rule.kind == "content_lint" and rule.params["when_flag"] is not None:
+        codes.append(ck.borrowers[rule.params["when_flag"]].to_numpy(dtype=bool)[x.b].astype(np.int64))
+    inv, first = groups(*codes)
+    at = x.rows[first]
+    mini = pd.DataFrame({"borrower_id": np.arange(len(first)), "step": np.arange(len(first)), "b": x.b[first],
+                         **{c: x.s[c].iloc[at].to_numpy(dtype=object) for c in
+                            ("channel", "recipient", "language", "message")}})
+    return _run_on(ck, rule, mini)[inv]
+
+
+def _opt_out(ck: object, rule: object, x: _Steps) -> np.ndarray:
+    st = _static(ck)
+    return st["listed"][x.b, x.ch] | np.isin(x.b * len(CHANNELS) + x.ch, st["refusal"])
+
+
+def _consent(ck: object, rule: object, x: _Steps) -> np.ndarray:
+    p = rule.params
+    bad = np.zeros(len(x.rows), dtype=bool)
+    i = np.flatnonzero(np.isin(x.ch, [CHANNELS.index(c) for c in p["channels"] if c in CHANNELS]))
+    if len(i):  # as ConsentRules._channel_consent, with the evidence per (borrower, channel) found once
+        evidence, revoked, plain = _consent_state(ck, rule, x.b[i], x.ch[i])
+        fresh = pd.Series(np.asarray(CHANNELS, dtype=object)[x.ch[i]]).map(p["fresh_days"]).to_numpy(dtype=float)
+        dated_ok = (evidence > NEVER) & (np.isnan(fresh) | (x.t1[i] - evidence <= np.nan_to_num(fresh) * DAY_NS))
+        ok = dated_ok | (plain & np.isnan(fresh) & (revoked == NEVER))
+        bad[i[~ok]] = True
+    return bad
+
+
+def _caps(ck: object, rule: object, x: _Steps) -> np.ndarray:
+    bad = np.zeros(len(x.rows), dtype=bool)
+    for period, days in (("per_day", 1), ("per_week", 7), ("per_month", rule.params["month_days"])):
+        for key, cap in rule.params[period].items():
+            i = np.arange(len(x.rows)) if key == "all" else np.flatnonzero(x.ch == CHANNELS.index(key))
+            if not len(i):
+                continue
+            q = (x.b[i], x.lo[i] - days + 1, x.hi[i])  # as CountRules._channel_caps: logged + planned
+            n = count_in(*_sorted_log(ck, None if key == "all" else key), *q) + count_overlaps(
+                x.b[i], x.lo[i], x.hi[i], *q)
+            bad[i[n > cap]] = True
+    return bad
+
+
+def _calls(ck: object, rule: object, x: _Steps) -> np.ndarray:
+    return x.ch == CHANNELS.index("call")
+
+
+def _escalations(ck: object, rule: object, x: _Steps) -> np.ndarray:
+    return x.s["action"].isin(rule.params["escalations"]).to_numpy()[x.rows]
+
+
+_SCREENS = {"channels_allowed": _allowed, **dict.fromkeys(_TIME, _time),
+            **dict.fromkeys((*_CONTENT, "content_lint"), _content), "medium_opt_out": _opt_out,
+            "channel_consent": _consent, "channel_caps": _caps, **dict.fromkeys(_CALLS, _calls),
+            "forbearance_first": _escalations}
+#: kinds whose steps the first pass keeps (flagged borrowers, empty rationales)
+_KEPT = ("block_flag", "review_flag", "rationale")
+
+
+def suspects(ck: object, s: pd.DataFrame) -> np.ndarray:
+    """Per step of ``s`` (the checker's steps frame, with column ``b``): whether it may break a rule."""
+    st = _static(ck)
+    b = s["b"].to_numpy(np.int64)
+    contact = s["action"].isin(CONTACT_ACTIONS).to_numpy()
+    windowed = (s["window_end_utc"] > s["window_start_utc"]).to_numpy()
+    known = b >= 0
+    ch = _channel_codes(s["channel"])
+    sus = ~known | (contact & (~windowed | (ch < 0) | s["destination"].notna().to_numpy()))
+    if len(st["flagged"]):
+        sus |= known & st["flagged"][np.where(known, b, 0)]
+    rationale = s["rationale"].astype("string").fillna("")
+    sus |= ~(rationale.str.strip().str.len() > 0).to_numpy(dtype=bool)
+    rows = np.flatnonzero(contact & windowed & ~sus)  # the steps the rules below are about
+    if not len(rows):
+        return sus
+    x = _Steps(ck, s, rows, b, ch)
+    bad = np.zeros(len(rows), dtype=bool)
+    for rule in ck.profile.rules:
+        if rule.kind in _KEPT:
+            continue
+        screen = _SCREENS.get(rule.kind)
+        if screen is None:  # a kind the screen does not know: keep every step
+            return sus | (contact & windowed)
+        bad |= screen(ck, rule, x)
+    sus[rows[bad]] = True
+    return sus
