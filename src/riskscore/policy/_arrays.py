@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["count_in", "count_overlaps", "date_text", "distinct", "groups", "hm", "ns_of", "objects", "overlap_keys",
-           "utc_now"]
+__all__ = ["count_in", "count_overlaps", "date_text", "distinct", "groups", "hm", "member", "ns_of", "objects",
+           "overlap_keys", "utc_now"]
 
 _SHIFT = 1 << 20  # day numbers fit in 20 bits; keys are group * _SHIFT + day
 _OFF = 1 << 19
@@ -70,6 +70,21 @@ def groups(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     first = np.full(int(key.max()) + 1 if len(key) else 0, len(key), dtype=np.int64)
     np.minimum.at(first, key, np.arange(len(key)))
     return key, first
+
+
+def member(values: object, among: object) -> np.ndarray:
+    """Whether each of ``values`` is among ``among``, by a hash lookup (``isin`` on Arrow strings
+    converts each of ``among`` in Python: slow for many).
+
+    Examples
+    --------
+    >>> member(pd.Series(["a", "b", None]), ["b", "c"]).tolist()
+    [False, True, False]
+    """
+    index = pd.Index(among)
+    if not index.is_unique:
+        index = index.unique()
+    return index.get_indexer(values) >= 0
 
 
 def distinct(*cols: object) -> tuple[np.ndarray, list[tuple]]:

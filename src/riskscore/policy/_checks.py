@@ -33,7 +33,7 @@ import pandas as pd
 from riskscore._compat import validate_params
 from riskscore.contract import PLAN_COLUMNS
 from riskscore.exceptions import PolicyError
-from riskscore.policy._arrays import date_text, distinct, hm
+from riskscore.policy._arrays import date_text, distinct, hm, member
 from riskscore.policy._clock import (
     DAY_NS,
     MINUTE_NS,
@@ -152,7 +152,7 @@ class Checker(ConsentRules, CountRules):
         self._cache: dict[tuple, object] = {}
         self._sets = {col: pd.factorize(self.borrowers[col], use_na_sentinel=False)
                       for col in ("channels_allowed", "opt_outs")}
-        self.hardship = self.borrowers.index.isin(hardship_ids(hardship))
+        self.hardship = member(self.borrowers.index, hardship_ids(hardship))
         #: screen the steps first (:mod:`riskscore.policy._screen`); False runs every rule on every step
         self.screen = True
 
@@ -218,7 +218,7 @@ class Checker(ConsentRules, CountRules):
         if self.screen and len(s):  # the rules run on the borrowers the screen cannot clear (same answer)
             keep = suspects(self, s)
             if not keep.all():
-                s = s.loc[s["borrower_id"].isin(s["borrower_id"].to_numpy()[keep])].reset_index(drop=True)
+                s = s.loc[member(s["borrower_id"], s["borrower_id"].to_numpy()[keep])].reset_index(drop=True)
         return self._violations(s)
 
     def _violations(self, s: pd.DataFrame) -> pd.DataFrame:

@@ -42,7 +42,7 @@ import pandera.pandas as pa
 from riskscore._compat import Interval, InvalidParameterError, renamed_parameter, validate_parameter_constraints
 from riskscore._language import primary_languages
 from riskscore._validation import data_error, pandera_failures
-from riskscore.policy._arrays import groups, ns_of, objects, utc_now
+from riskscore.policy._arrays import groups, member, ns_of, objects, utc_now
 from riskscore.policy._checks import PLAN_COLUMNS, Checker
 from riskscore.policy._clock import DAY_NS, MINUTE_NS, allowed_pieces, candidate_zones, local_ns, minutes_of_day
 from riskscore.policy._escalation import call_gate, hold_calls
@@ -321,7 +321,7 @@ class ContactPolicy(Segments):
             b[col] = b[col].fillna(default) if col in b else default
         for flag in BORROWER_FLAGS:  # a borrower missing from the table has no flag set (and is reviewed)
             b[flag] = b[flag].fillna(False).astype(bool)
-        known = ids.isin(borrowers["borrower_id"])
+        known = member(ids, borrowers["borrower_id"])
         said, hard = self._signals(reasons, ids)
         hardship = pd.Series(self.hardship_evidence(scores, b, hard), index=ids, name="hardship")
         checker = Checker(self.profile, borrowers, contacts, holidays=self.holidays, hardship=hardship)
@@ -428,10 +428,10 @@ class ContactPolicy(Segments):
         mine = accepted.loc[accepted["bi"].isin(cand["bi"])] if len(accepted) else accepted
         found = checker.violations(pd.concat([mine, cand], ignore_index=True)) if len(cand) else pd.DataFrame(
             columns=["borrower_id", "step", "rule_id", "why"])
-        ok = ~cand["borrower_id"].isin(found["borrower_id"]).to_numpy()
+        ok = ~member(cand["borrower_id"], found["borrower_id"])
         kinds = {r.id: r.kind for r in self.profile.rules}
         dynamic = found.loc[~found["rule_id"].map(kinds).isin(_STATIC), "borrower_id"]
-        static = ~cand["borrower_id"].isin(dynamic).to_numpy() & ~ok  # the channel itself is barred
+        static = ~member(cand["borrower_id"], dynamic) & ~ok  # the channel itself is barred
         self._note(cand, found, events)
         full = np.zeros(len(cand), dtype=bool)
         if self.agent_calls_per_day is not None and ok.any():

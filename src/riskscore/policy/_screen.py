@@ -136,9 +136,10 @@ class _Steps:
         letter = self.ch == CHANNELS.index("letter")
         # distinct windows: (zones, hours, calendar, letter, t0, t1); one representative step each
         self.win, first = groups(st["zones"][self.b], st["hours"][self.b], st["calendar"][self.b],
-                                  letter.astype(np.int64), self.t0, self.t1)
+                                 letter.astype(np.int64), self.t0, self.t1)
         self.reps = pd.DataFrame({"borrower_id": np.arange(len(first)), "step": np.arange(len(first)),
-                                  "b": self.b[first], "channel": np.where(letter[first], "letter", "sms").astype(object),
+                                  "b": self.b[first],
+                                  "channel": np.where(letter[first], "letter", "sms").astype(object),
                                   "t0": self.t0[first], "t1": self.t1[first]})
         zones = ck.zones.to_numpy()[self.b[first]]
         lo, hi = zone_days(np.r_[self.t0[first], self.t1[first] - 1], np.r_[zones, zones])
