@@ -49,7 +49,7 @@ from riskscore.policy._counting import CountRules
 from riskscore.policy._holidays import HolidayCalendar
 from riskscore.policy._plans import Plans
 from riskscore.policy._profile import ACTIONS, CONTACT_ACTIONS, WEEKDAYS, Profile, Rule, load_profile
-from riskscore.policy._screen import suspects
+from riskscore.policy._screen import screen
 from riskscore.policy._templates import lint_text, rule_text
 from riskscore.schemas import (
     EVENT_OUTCOMES,
@@ -68,6 +68,8 @@ _REQUIRED = ["borrower_id", "step", "action", "channel", "recipient", "window_st
              "language", "message", "rationale"]
 #: Columns a plan may omit (plans made before issue 19): null = the channel as a whole / every debt.
 _OPTIONAL = ["destination", "loan_ids"]
+#: rule kinds that read the steps' local times in every candidate zone (``_per_zone``)
+_PER_ZONE = ("time_window", "blocked_days", "designated_times")
 
 
 def _ns(values: object) -> np.ndarray:
@@ -215,24 +217,36 @@ class Checker(ConsentRules, CountRules):
         """
         s = _steps_frame(plans)
         s["b"] = self.borrowers.index.get_indexer(s["borrower_id"])
-        if self.screen and len(s):  # the rules run on the borrowers the screen cannot clear (same answer)
-            keep = suspects(self, s)
-            if not keep.all():
-                s = s.loc[member(s["borrower_id"], s["borrower_id"].to_numpy()[keep])].reset_index(drop=True)
-        return self._violations(s)
+        if not self.screen or not len(s):
+            return self._violations(s)
+        # each rule runs on the borrowers the screen cannot clear of it (the same answer, sooner)
+        kept, flagged = screen(self, s)
+        ids = s["borrower_id"].to_numpy(dtype=object)
+        hit = kept.copy()
+        for mask in flagged:
+            hit |= mask if mask is not None else False
+        if not hit.any():
+            return self._every_rule(s.iloc[:0], None)
+        rows = member(ids, ids[hit])
+        sub = s.loc[rows].reset_index(drop=True)
+        base = member(sub["borrower_id"], ids[kept])
+        masks = [base if mask is None or not mask[~kept].any() else base | member(sub["borrower_id"], ids[mask])
+                 for mask in flagged]
+        return self._violations(sub, masks)
 
-    def _violations(self, s: pd.DataFrame) -> pd.DataFrame:
-        """Every rule on every step of ``s`` (the steps frame with ``b``)."""
+    def _violations(self, s: pd.DataFrame, masks: list[np.ndarray] | None = None) -> pd.DataFrame:
+        """The rules on the steps frame ``s`` (with ``b``): each on every step, or on the steps of ``masks``
+        (one per rule, rows of ``s``; they hold every step of a borrower or none)."""
         b = s["b"].to_numpy()
         if len(b) < len(self.borrowers) // 2:  # a few borrowers: the count rules look at their log rows only
             self._focus = np.zeros(len(self.borrowers), dtype=bool)
             self._focus[b[b >= 0]] = True
         try:
-            return self._every_rule(s)
+            return self._every_rule(s, masks)
         finally:
             self._focus = None
 
-    def _every_rule(self, s: pd.DataFrame) -> pd.DataFrame:
+    def _every_rule(self, s: pd.DataFrame, masks: list[np.ndarray] | None) -> pd.DataFrame:
         contact = s["action"].isin(CONTACT_ACTIONS).to_numpy()
         windowed = (s["window_end_utc"] > s["window_start_utc"]).to_numpy()  # False when either is missing
         found: list[pd.DataFrame] = [self._structure(s, contact, windowed)]
@@ -243,9 +257,18 @@ class Checker(ConsentRules, CountRules):
         zones = self.zones.to_numpy()[c["b"].to_numpy()]
         lo, hi = zone_days(np.r_[c["t0"].to_numpy(), c["t1"].to_numpy() - 1], np.r_[zones, zones])
         c["lo"], c["hi"] = lo[:len(c)], hi[len(c):]
-        per_zone = self._per_zone(c)
-        for rule in self.profile.rules:
-            found.append(getattr(self, f"_{rule.kind}")(rule, s, c, per_zone))
+        parts: dict[int, list] = {}  # id of a mask -> [steps, contact steps, per-zone rows or None]
+        for i, rule in enumerate(self.profile.rules):
+            mask = None if masks is None else masks[i]
+            if mask is not None and not mask.any():
+                continue
+            if id(mask) not in parts:
+                whole = mask is None or mask.all()
+                parts[id(mask)] = [s, c, None] if whole else [s.loc[mask], c.loc[mask[c.index.to_numpy()]], None]
+            part = parts[id(mask)]
+            if rule.kind in _PER_ZONE and part[2] is None:
+                part[2] = self._per_zone(part[1])
+            found.append(getattr(self, f"_{rule.kind}")(rule, *part))
         out = pd.concat([f for f in found if len(f)], ignore_index=True) if any(len(f) for f in found) else None
         if out is None:
             return pd.DataFrame({k: pd.Series(dtype=object if k != "step" else np.int64) for k in VIOLATION_COLUMNS})

@@ -33,7 +33,7 @@ from riskscore.policy._consent import NEVER
 from riskscore.policy._profile import CONTACT_ACTIONS
 from riskscore.schemas import CHANNELS, parse_channels
 
-__all__ = ["suspects"]
+__all__ = ["screen", "suspects"]
 
 _VOCAB = pd.Index(CHANNELS)
 #: rule kinds run on distinct content (key columns of the step) and spread back
@@ -227,30 +227,41 @@ _SCREENS = {"channels_allowed": _allowed, **dict.fromkeys(_TIME, _time),
 _KEPT = ("block_flag", "review_flag", "rationale")
 
 
-def suspects(ck: object, s: pd.DataFrame) -> np.ndarray:
-    """Per step of ``s`` (the checker's steps frame, with column ``b``): whether it may break a rule."""
+def screen(ck: object, s: pd.DataFrame) -> tuple[np.ndarray, list[np.ndarray | None]]:
+    """Per step of ``s`` (the checker's steps frame, with column ``b``): whether every rule must see
+    its borrower (unknown borrowers, flags, steps without a window, channel or rationale, steps
+    naming a destination); and per rule of the profile, the steps that may break it (None: the
+    first mask covers it)."""
     st = _static(ck)
     b = s["b"].to_numpy(np.int64)
     contact = s["action"].isin(CONTACT_ACTIONS).to_numpy()
     windowed = (s["window_end_utc"] > s["window_start_utc"]).to_numpy()
     known = b >= 0
     ch = _channel_codes(s["channel"])
-    sus = ~known | (contact & (~windowed | (ch < 0) | s["destination"].notna().to_numpy()))
+    kept = ~known | (contact & (~windowed | (ch < 0) | s["destination"].notna().to_numpy()))
     if len(st["flagged"]):
-        sus |= known & st["flagged"][np.where(known, b, 0)]
+        kept |= known & st["flagged"][np.where(known, b, 0)]
     rationale = s["rationale"].astype("string").fillna("")
-    sus |= ~(rationale.str.strip().str.len() > 0).to_numpy(dtype=bool)
-    rows = np.flatnonzero(contact & windowed & ~sus)  # the steps the rules below are about
+    kept |= ~(rationale.str.strip().str.len() > 0).to_numpy(dtype=bool)
+    flagged: list[np.ndarray | None] = [None] * len(ck.profile.rules)
+    rows = np.flatnonzero(contact & windowed & ~kept)  # the steps the per-kind screens look at
     if not len(rows):
-        return sus
+        return kept, flagged
     x = _Steps(ck, s, rows, b, ch)
-    bad = np.zeros(len(rows), dtype=bool)
-    for rule in ck.profile.rules:
+    for i, rule in enumerate(ck.profile.rules):
         if rule.kind in _KEPT:
             continue
-        screen = _SCREENS.get(rule.kind)
-        if screen is None:  # a kind the screen does not know: keep every step
-            return sus | (contact & windowed)
-        bad |= screen(ck, rule, x)
-    sus[rows[bad]] = True
-    return sus
+        fn = _SCREENS.get(rule.kind)
+        mask = np.zeros(len(s), dtype=bool)
+        mask[rows] = True if fn is None else fn(ck, rule, x)  # a kind the screen does not know: every step
+        flagged[i] = mask
+    return kept, flagged
+
+
+def suspects(ck: object, s: pd.DataFrame) -> np.ndarray:
+    """Per step of ``s``: whether it may break some rule (the union of :func:`screen`'s masks)."""
+    kept, flagged = screen(ck, s)
+    for mask in flagged:
+        if mask is not None:
+            kept = kept | mask
+    return kept
