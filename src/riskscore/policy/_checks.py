@@ -77,6 +77,16 @@ def _ns(values: object) -> np.ndarray:
     return pd.DatetimeIndex(pd.to_datetime(values, utc=True)).as_unit("ns").asi8
 
 
+def _text_or_none(col: pd.Series) -> np.ndarray:
+    """A column's non-empty strings, None elsewhere (as an object array)."""
+    values = col.to_numpy(dtype=object)
+    if pd.api.types.is_string_dtype(col.dtype) and col.dtype != object:  # every value a string or missing
+        ok = col.notna().to_numpy() & (col != "").to_numpy(dtype=bool)
+    else:
+        ok = np.fromiter((isinstance(v, str) and v != "" for v in values), dtype=bool, count=len(values))
+    return np.where(ok, values, None)
+
+
 def _steps_frame(plans: object) -> pd.DataFrame:
     steps = getattr(plans, "steps", plans)
     if not isinstance(steps, pd.DataFrame):
@@ -93,8 +103,7 @@ def _steps_frame(plans: object) -> pd.DataFrame:
         raise PolicyError(f"plans: (borrower_id, step) must be unique; rows {list(steps.index[dup][:3])} repeat")
     out = steps[_REQUIRED].reset_index(drop=True).copy()
     for col in _OPTIONAL:
-        out[col] = steps[col].to_numpy(dtype=object) if col in steps else None
-        out[col] = out[col].where(out[col].map(lambda v: isinstance(v, str) and v != ""), None)
+        out[col] = _text_or_none(steps[col]) if col in steps else None
     for col in ("window_start_utc", "window_end_utc"):
         out[col] = pd.to_datetime(out[col], utc=True)
     return out

@@ -23,13 +23,14 @@ import pandas as pd
 from riskscore.policy._arrays import date_text
 from riskscore.policy._clock import DAY_NS
 from riskscore.policy._profile import Rule
-from riskscore.schemas import EVENT_OUTCOMES, parse_addressed, parse_consents
+from riskscore.schemas import CHANNELS, EVENT_OUTCOMES, parse_addressed, parse_consents
 
 __all__ = ["NEVER", "ConsentRules"]
 
 NEVER = np.iinfo(np.int64).min
 _LATEST = np.iinfo(np.int64).max
-_UTC14 = 14 * 3600 * 10**9  # the earliest instant of a calendar date anywhere is 00:00 at UTC+14
+_UTC14 = 14 * 3600 * 10**9
+_CHANNELS = pd.Index(CHANNELS)  # the earliest instant of a calendar date anywhere is 00:00 at UTC+14
 
 
 def _consent_cells(cells: np.ndarray) -> tuple[list[dict[str, int]], list[frozenset[str]]]:
@@ -182,7 +183,37 @@ class ConsentRules:
 
     def _evidence(self, rule: Rule, c: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per step: the latest consent evidence not revoked since (ns or NEVER), the latest
-        revocation (ns or NEVER), and whether an undated consent in the column lists the channel."""
+        revocation (ns or NEVER), and whether an undated consent in the column lists the channel.
+
+        Found once per (borrower, channel) for steps naming no destination (most steps)."""
+        named = c["destination"].notna().to_numpy()
+        channel = _CHANNELS.get_indexer(c["channel"].to_numpy(dtype=object))
+        pairs = ~named & (channel >= 0) & (c["b"].to_numpy() >= 0)
+        if not pairs.any():
+            return self._evidence_of(rule, c)
+        memo = self._cache.setdefault(("evidence", rule.id), {})
+        nch = len(_CHANNELS)
+        if not memo:
+            size = len(self.borrowers) * nch
+            memo.update(known=np.zeros(size, dtype=bool), evidence=np.zeros(size, dtype=np.int64),
+                        revoked=np.zeros(size, dtype=np.int64), plain=np.zeros(size, dtype=bool))
+        key = c["b"].to_numpy(np.int64)[pairs] * nch + channel[pairs]
+        todo = np.unique(key[~memo["known"][key]])
+        if len(todo):
+            part = pd.DataFrame({"b": todo // nch, "channel": _CHANNELS.to_numpy(dtype=object)[todo % nch],
+                                 "destination": np.full(len(todo), None, dtype=object)})
+            memo["evidence"][todo], memo["revoked"][todo], memo["plain"][todo] = self._evidence_of(rule, part)
+            memo["known"][todo] = True
+        evidence = np.full(len(c), NEVER, dtype=np.int64)
+        revoked = np.full(len(c), NEVER, dtype=np.int64)
+        plain = np.zeros(len(c), dtype=bool)
+        evidence[pairs], revoked[pairs], plain[pairs] = memo["evidence"][key], memo["revoked"][key], memo["plain"][key]
+        if not pairs.all():
+            rest = ~pairs
+            evidence[rest], revoked[rest], plain[rest] = self._evidence_of(rule, c.loc[rest])
+        return evidence, revoked, plain
+
+    def _evidence_of(self, rule: Rule, c: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         dated, plain = self._column_consents(c)
         consent = np.maximum(self._when(["consent"], c, prohibits=False), dated)
         revoked = self._when(["consent_revoked", "opt_out"], c, prohibits=True)

@@ -82,29 +82,9 @@ def _static(ck: object) -> dict:
     out = {"flagged": flagged, "allowed": allowed[allowed_codes], "listed": listed[opt_codes] | named_out[addr_codes],
            "refusal": refusal, "zones": _codes(ck.zones.to_numpy(dtype=object)),
            "hours": _codes(pd.Series(hours, dtype=object).fillna("")),
-           "calendar": ck.calendar.codes_at(np.arange(nb)) if nb else np.zeros(0, dtype=np.int64), "consent": {}}
+           "calendar": ck.calendar.codes_at(np.arange(nb)) if nb else np.zeros(0, dtype=np.int64)}
     ck._cache["screen"] = out
     return out
-
-
-def _consent_state(ck: object, rule: object, b: np.ndarray, ch: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(evidence, revoked, plain) per (borrower, channel code) of steps naming no destination,
-    from the rule's own code, each pair computed once per checker."""
-    memo = _static(ck)["consent"].setdefault(rule.id, {})
-    nch = len(CHANNELS)
-    if not memo:
-        nb = len(ck.borrowers)
-        memo.update(known=np.zeros(nb * nch, dtype=bool), evidence=np.zeros(nb * nch, dtype=np.int64),
-                    revoked=np.zeros(nb * nch, dtype=np.int64), plain=np.zeros(nb * nch, dtype=bool))
-    key = b * nch + ch
-    todo = np.unique(key[~memo["known"][key]])
-    if len(todo):
-        part = pd.DataFrame({"b": todo // nch, "channel": np.asarray(CHANNELS, dtype=object)[todo % nch],
-                             "destination": np.full(len(todo), None, dtype=object)})
-        evidence, revoked, plain = ck._evidence(rule, part)
-        memo["evidence"][todo], memo["revoked"][todo], memo["plain"][todo] = evidence, revoked, plain
-        memo["known"][todo] = True
-    return memo["evidence"][key], memo["revoked"][key], memo["plain"][key]
 
 
 def _sorted_log(ck: object, channel: str | None) -> tuple[np.ndarray, np.ndarray]:
@@ -146,6 +126,7 @@ class _Steps:
         self.lo, self.hi = lo[:len(first)][self.win], hi[len(first):][self.win]
         self._pz: pd.DataFrame | None = None
         self._coded: dict[str, np.ndarray] = {}
+        self.minis: dict[tuple, tuple[np.ndarray, pd.DataFrame]] = {}
 
     @property
     def per_zone(self) -> pd.DataFrame:
@@ -168,14 +149,19 @@ def _time(ck: object, rule: object, x: _Steps) -> np.ndarray:
 
 
 def _content(ck: object, rule: object, x: _Steps) -> np.ndarray:
-    codes = [x.codes(c) for c in _CONTENT.get(rule.kind, ("message",))]
-    if rule.kind == "content_lint" and rule.params["when_flag"] is not None:
-        codes.append(ck.borrowers[rule.params["when_flag"]].to_numpy(dtype=bool)[x.b].astype(np.int64))
-    inv, first = groups(*codes)
-    at = x.rows[first]
-    mini = pd.DataFrame({"borrower_id": np.arange(len(first)), "step": np.arange(len(first)), "b": x.b[first],
-                         **{c: x.s[c].iloc[at].to_numpy(dtype=object) for c in
-                            ("channel", "recipient", "language", "message")}})
+    cols = _CONTENT.get(rule.kind, ("message",))
+    flag = rule.params["when_flag"] if rule.kind == "content_lint" else None
+    key = (*cols, flag)
+    if key not in x.minis:  # rules of the same key columns share the representatives
+        codes = [x.codes(c) for c in cols]
+        if flag is not None:
+            codes.append(ck.borrowers[flag].to_numpy(dtype=bool)[x.b].astype(np.int64))
+        inv, first = groups(*codes)
+        at = x.rows[first]
+        x.minis[key] = inv, pd.DataFrame({"borrower_id": np.arange(len(first)), "step": np.arange(len(first)),
+                                          "b": x.b[first], **{c: x.s[c].iloc[at].to_numpy(dtype=object) for c in
+                                                              ("channel", "recipient", "language", "message")}})
+    inv, mini = x.minis[key]
     return _run_on(ck, rule, mini)[inv]
 
 
@@ -189,7 +175,8 @@ def _consent(ck: object, rule: object, x: _Steps) -> np.ndarray:
     bad = np.zeros(len(x.rows), dtype=bool)
     i = np.flatnonzero(np.isin(x.ch, [CHANNELS.index(c) for c in p["channels"] if c in CHANNELS]))
     if len(i):  # as ConsentRules._channel_consent, with the evidence per (borrower, channel) found once
-        evidence, revoked, plain = _consent_state(ck, rule, x.b[i], x.ch[i])
+        part = pd.DataFrame({"b": x.b[i], "channel": np.asarray(CHANNELS, dtype=object)[x.ch[i]], "destination": None})
+        evidence, revoked, plain = ck._evidence(rule, part)
         fresh = pd.Series(np.asarray(CHANNELS, dtype=object)[x.ch[i]]).map(p["fresh_days"]).to_numpy(dtype=float)
         dated_ok = (evidence > NEVER) & (np.isnan(fresh) | (x.t1[i] - evidence <= np.nan_to_num(fresh) * DAY_NS))
         ok = dated_ok | (plain & np.isnan(fresh) & (revoked == NEVER))
