@@ -16,6 +16,7 @@ agent-call capacity of 2% of the portfolio per day.
 from __future__ import annotations
 
 import argparse
+import io
 import pathlib
 import resource
 import sys
@@ -82,7 +83,11 @@ def compare(plans: object, where: pathlib.Path) -> list[str]:
     out = []
     for name, frame in frames(plans).items():
         saved = pd.read_parquet(where / f"{name}.parquet")
-        mine = frame.reset_index(drop=True)
+        buffer = io.BytesIO()  # through parquet as the saved ones went, to compare the column types too
+        frame.reset_index(drop=True).to_parquet(buffer)
+        mine = pd.read_parquet(buffer)
+        if not saved.dtypes.equals(mine.dtypes):
+            out.append(f"{name}: column types {saved.dtypes.to_dict()} != {mine.dtypes.to_dict()}")
         if list(saved.columns) != list(mine.columns) or len(saved) != len(mine):
             out.append(f"{name}: columns/rows {list(saved.columns)}x{len(saved)} != {list(mine.columns)}x{len(mine)}")
             continue

@@ -52,7 +52,14 @@ from riskscore.policy._plans import EVENT_COLUMNS, Plans
 from riskscore.policy._profile import LANGS, WEEKDAYS, Profile, load_profile
 from riskscore.policy._segments import Segments
 from riskscore.policy._templates import render_message, tone
-from riskscore.schemas import BORROWER_FLAGS, OPTIONAL_COLUMNS, parse_channels, validate_borrowers, validate_contacts
+from riskscore.schemas import (
+    BORROWER_FLAGS,
+    CHANNELS,
+    OPTIONAL_COLUMNS,
+    parse_channels,
+    validate_borrowers,
+    validate_contacts,
+)
 
 __all__ = ["ContactPolicy", "default_call_value"]
 
@@ -75,6 +82,16 @@ _SCORES = pa.DataFrameSchema(
      "hardship_signal": pa.Column(bool, nullable=False, coerce=True, required=False),
      "loan_ids": pa.Column(str, nullable=True, coerce=True, required=False)},
     index=pa.Index(str, unique=True, name="borrower_id", coerce=True), name="scores", strict=False)
+
+
+def _window_table(ctx: dict, plan_days: int) -> np.ndarray:
+    """``ctx["table"]`` as an array [signature, day] -> (start_ns, end_ns), (-1, -1) where no window."""
+    if "dense" not in ctx:
+        dense = np.full((int(ctx["sig"].max(initial=-1)) + 1, plan_days, 2), -1, dtype=np.int64)
+        for (k, d), w in ctx["table"].items():
+            dense[k, d] = w
+        ctx["dense"] = dense if len(dense) else np.full((1, plan_days, 2), -1, dtype=np.int64)
+    return ctx["dense"]
 
 
 def default_call_value(scores: pd.DataFrame) -> pd.Series:
@@ -332,6 +349,7 @@ class ContactPolicy(Segments):
             "contacts": contacts, "checker": checker,
             "loans": (scores["loan_ids"].astype(object).where(scores["loan_ids"].notna(), None).to_numpy(dtype=object)
                       if "loan_ids" in scores else np.full(len(ids), None, dtype=object))}
+        ctx["cb"] = checker.borrowers.index.get_indexer(ids)
         ctx["call_day"], ctx["call_why"] = call_gate(contacts, ids, now, wait_days=self.call_wait_days,
                                                      window_days=self.call_window_days,
                                                      max_calls=self.max_window_calls)
@@ -387,6 +405,7 @@ class ContactPolicy(Segments):
         events: list[tuple[str, str, str, str]] = []
         if "call_day" in ctx:  # escalation: a call only after unanswered self-service, and rarely
             todo = hold_calls(todo, ctx["call_day"], ctx["call_why"], ctx["ids"], self.plan_days, events)
+        todo = todo.astype({"action": object, "template": object})  # numpy columns: cheap to slice and iterate
         for stage in sorted(todo["stage"].unique()):
             pend = todo.loc[todo["stage"] == stage].reset_index(drop=True)
             pend["chans"] = [("call",) if a == "agent_call" and ctx["call"][bi] else
@@ -402,7 +421,7 @@ class ContactPolicy(Segments):
 
     def _drop(self, ctx: dict, pend: pd.DataFrame, mask: np.ndarray, rule_ids: list[str], detail: str,
               events: list) -> None:
-        for bi, action in zip(pend["bi"][mask], pend["action"][mask], strict=True):
+        for bi, action in zip(pend["bi"].to_numpy()[mask], pend["action"].to_numpy(dtype=object)[mask], strict=True):
             for rid in rule_ids:
                 events.append((ctx["ids"][bi], action, rid, f"{action} dropped: {detail}"))
 
@@ -421,10 +440,9 @@ class ContactPolicy(Segments):
             return pend, pd.DataFrame()
         day = pend["day"].to_numpy()
         chan = np.array([c[i] for c, i in zip(pend["chans"], pend["ci"], strict=True)], dtype=object)
-        win = [ctx["table"].get((ctx["sig"][bi], d)) for bi, d in zip(pend["bi"], day, strict=True)]
-        has = np.array([w is not None for w in win], dtype=bool)
-        cand = self._fresh(checker, self._rows(ctx, pend.loc[has], chan[has], day[has],
-                                               [w for w in win if w is not None]))
+        win = _window_table(ctx, self.plan_days)[np.maximum(ctx["sig"][pend["bi"].to_numpy()], 0), day]
+        has = (ctx["sig"][pend["bi"].to_numpy()] >= 0) & (win[:, 0] >= 0)
+        cand = self._fresh(checker, self._rows(ctx, pend.loc[has], chan[has], day[has], win[has]))
         mine = accepted.loc[accepted["bi"].isin(cand["bi"])] if len(accepted) else accepted
         found = checker.violations(pd.concat([mine, cand], ignore_index=True)) if len(cand) else pd.DataFrame(
             columns=["borrower_id", "step", "rule_id", "why"])
@@ -506,25 +524,47 @@ class ContactPolicy(Segments):
         return keep
 
     def _rows(self, ctx: dict, pend: pd.DataFrame, chan: np.ndarray, day: np.ndarray,
-              win: list[tuple[int, int]]) -> pd.DataFrame:
-        bi = pend["bi"].to_numpy()
+              win: list[tuple[int, int]] | np.ndarray) -> pd.DataFrame:
+        bi = pend["bi"].to_numpy(np.int64)
+        chan = np.asarray(chan, dtype=object)
         lang = ctx["lang"][bi]
-        tid = [f"{t}.{c}" for t, c in zip(pend["template"], chan, strict=True)]
-        t = np.array(win, dtype=np.int64).reshape(-1, 2)
-        checker = ctx["checker"]
-        where = pd.DataFrame({"b": checker.borrowers.index.get_indexer(ctx["ids"][bi]), "channel": chan})
+        action = pend["action"].to_numpy(dtype=object)
+        # template ids, messages and tones per distinct (template, channel, language): a handful
+        key, first = groups(pd.factorize(pend["template"].to_numpy(dtype=object))[0], pd.factorize(chan)[0],
+                            pd.factorize(lang)[0])
+        tids = np.array([f"{t}.{c}" for t, c in zip(pend["template"].to_numpy(dtype=object)[first], chan[first],
+                                                     strict=True)], dtype=object)
+        tid = tids[key]
+        message = objects([self._message(ctx, i, lg) for i, lg in zip(tids, lang[first], strict=True)])[key]
+        tones = objects([tone(t) for t in tids])[key]
+        pref = ctx["pref"][bi]
+        rationale = [f"{w}; step: {a.replace('_', ' ')} by {c}" + (" (preferred channel)" if c == p else "")
+                     for w, a, c, p in zip(ctx["why"][bi], action, chan, pref, strict=True)]
+        t = np.asarray(win, dtype=np.int64).reshape(-1, 2)
         return pd.DataFrame({
             "bi": bi, "borrower_id": ctx["ids"][bi], "step": pend["stage"].to_numpy() + 1,
-            "action": pend["action"].to_numpy(), "channel": chan, "recipient": "borrower",
-            "destination": checker.destination_for(where), "loan_ids": ctx["loans"][bi],
+            "action": action, "channel": chan, "recipient": "borrower",
+            "destination": self._destinations(ctx, bi, chan), "loan_ids": ctx["loans"][bi],
             "window_start_utc": pd.to_datetime(t[:, 0], utc=True), "window_end_utc": pd.to_datetime(t[:, 1], utc=True),
-            "language": lang, "template_id": tid,
-            "message": [self._message(ctx, i, lg) for i, lg in zip(tid, lang, strict=True)],
-            "rationale": [f"{w}; step: {a.replace('_', ' ')} by {c}" + (" (preferred channel)" if c == p else "")
-                          for w, a, c, p in zip(ctx["why"][bi], pend["action"], chan, ctx["pref"][bi], strict=True)],
-            "day": day, "stage": pend["stage"].to_numpy(),
-            "tone": [tone(t) for t in tid],
+            "language": lang, "template_id": tid, "message": message, "rationale": rationale,
+            "day": day, "stage": pend["stage"].to_numpy(), "tone": tones,
         })
+
+    @staticmethod
+    def _destinations(ctx: dict, bi: np.ndarray, chan: np.ndarray) -> np.ndarray:
+        """The checker's :meth:`~riskscore.policy.Checker.destination_for` of each step; None without
+        asking where the borrowers table lists no destination for the channel (most rows)."""
+        checker = ctx["checker"]
+        b = ctx["cb"][bi]
+        codes, ids, _, _ = checker._addresses()
+        listed = np.array([[bool(i.get(ch)) for ch in CHANNELS] for i in ids], dtype=bool).reshape(-1, len(CHANNELS))
+        ch = pd.Index(CHANNELS).get_indexer(chan)
+        some = (b >= 0) & (ch >= 0)
+        some[some] = listed[codes[b[some]], ch[some]]
+        out = np.full(len(bi), None, dtype=object)
+        if some.any():
+            out[some] = checker.destination_for(pd.DataFrame({"b": b[some], "channel": chan[some]}))
+        return out
 
     def _finish(self, checker: Checker, ctx: dict, seg: np.ndarray, accepted: pd.DataFrame,
                 events: list) -> pd.DataFrame:
