@@ -65,9 +65,12 @@ def simulate_seed(world, model, start: pd.Timestamp, weeks: int, seed: int, shar
     """The logging policy's decision log and, per decision, what followed and what the candidate would have got."""
     days = 7 * weeks
     port = portfolio(world, start, days)
+    # agent calls on (one a cycle after unanswered self-service), so that the logs hold calls to learn from
+    calls = {"max_window_calls": 1}
     log_spec = PolicySpec("riskscore", profiles=PROFILES, model=model, seed=seed,
-                          options={"exploration": {"seed": seed, "shares": shares}})
-    cand_spec = PolicySpec("riskscore", profiles=PROFILES, model=model, seed=seed, planner=challenger(remap))
+                          options={"exploration": {"seed": seed, "shares": shares}, **calls})
+    cand_spec = PolicySpec("riskscore", profiles=PROFILES, model=model, seed=seed, planner=challenger(remap),
+                           options=calls)
     plan, _ = policy(log_spec)
     cand, _ = policy(cand_spec)
     scorer = Scorer(model)

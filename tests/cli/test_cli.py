@@ -37,6 +37,20 @@ def test_usage_error_exits_2():
     assert out.returncode == 2 and "invalid int value: 'ten'" in out.stderr
 
 
+@pytest.mark.parametrize(("option", "message"), [
+    ("max_window_calls=-1", "--policy-option: The 'max_window_calls' parameter of ContactPolicy must be an int in "
+                            "the range [0, inf) or None. Got -1 instead."),
+    ("low_threshold=0.99", "--policy-option: The thresholds of ContactPolicy must satisfy"),
+    ("calls=1", "argument --policy-option: expected NAME=VALUE with NAME one of max_window_calls, "),
+    ("plan_days=seven", "argument --policy-option: plan_days: expected a number or none, got 'seven'"),
+])
+def test_a_bad_policy_option_is_one_line_naming_it(tmp_path, option, message):
+    out = run("score", "--installments", str(tmp_path / "none.csv"), "--model", "models/sample", "--as-of",
+              "2025-10-02", "--out", str(tmp_path / "run"), "--policy-option", option)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and message in out.stderr, out.stderr
+    assert not (tmp_path / "run").exists()
+
+
 @pytest.fixture(scope="module")
 def world_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("world")
@@ -196,9 +210,12 @@ def test_score_explores_and_evaluate_logs_estimates_a_candidate(tmp_path):
     out = run("score", "--installments", str(sample / "installments.parquet"), "--model", str(root / "models/sample"),
               "--borrowers", str(sample / "borrowers.parquet"), "--contacts", str(sample / "contacts.parquet"),
               "--out", str(tmp_path / "run"), "--as-of", "2025-10-02", "--now", "2025-10-02T13:00Z", "--jobs", "1",
-              "--no-report", "--explore", str(tmp_path / "explore.yaml"))
+              "--no-report", "--explore", str(tmp_path / "explore.yaml"), "--policy-option", "max_window_calls=1",
+              "--policy-option", "call_wait_days=none")
     assert out.returncode == 0, out.stderr
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["settings"]["policy_options"]["max_window_calls"] == 1
+    assert manifest["settings"]["policy_options"]["call_wait_days"] is None
     assert manifest["settings"]["policy_options"]["exploration"] == {
         "seed": 7, "shares": {"low": 0.3, "middle": 0.3, "self_cure": 0.3},
         "decisions": ["none", "gentle", "remind", "escalate"]}

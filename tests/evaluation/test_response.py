@@ -100,6 +100,23 @@ def test_pressure_on_hardship_does_not_help_and_raises_complaints():
     assert normal.complaints.mean() == pytest.approx(r.complaint_call, abs=4 * np.sqrt(r.complaint_call / N))
 
 
+def test_the_pressure_log_says_when_each_pressed_borrower_entered_hardship():
+    already = simulate(_portfolio(n=50, hardship=True), _everyone("agent_call", "call"), days=3, seed=4,
+                       params=PARAMS)
+    assert already.pressure["borrower_id"].tolist() == [f"b{i:06d}" for i in range(50)]
+    assert set(already.pressure["hardship_since"]) == {-1} and set(already.pressure["day"]) == {0}
+    port = _portfolio(n=50)
+    port.traits["onset"] = 1.0  # everyone enters hardship on day 1, after the plan of day 0
+
+    def call_on_day_3(rnd):
+        return _everyone("agent_call", "call")(rnd).assign(day=3)
+
+    late = simulate(port, call_on_day_3, days=5, seed=4, params=PARAMS)
+    assert late.hardship_pressured.sum() == len(late.pressure) > 0
+    assert set(late.pressure["hardship_since"]) == {1} and set(late.pressure["day"]) == {3}
+    assert simulate(_portfolio(n=50), _everyone("agent_call", "call"), days=3, seed=4, params=PARAMS).pressure.empty
+
+
 def test_a_plan_offer_helps_hardship_cases():
     r = ResponseParams()
     offered, left = _portfolio(hardship=True, clear=0.01), _portfolio(hardship=True, clear=0.01)

@@ -32,7 +32,7 @@ def test_the_planner_names_the_debts_and_the_first_number_not_opted_out_and_the_
                                consents="sms@2026-11-20,email")])
     scores = pd.DataFrame({"likelihood": [0.1], "amount_at_risk": 500.0, "loan_ids": ["L1,L2"]},
                           index=pd.Index(["b1"], name="borrower_id"))
-    plans = ContactPolicy(US, call_wait_days=None).plan(scores, None, b, None, NOW)  # a call today
+    plans = ContactPolicy(US, call_wait_days=None, max_window_calls=1).plan(scores, None, b, None, NOW)  # call today
     assert check_plans(plans, b, None, plans.profile).empty
     steps = plans.steps.set_index("action")
     assert steps.loc["agent_call", "destination"] == "p2"  # p1 is opted out
@@ -49,7 +49,7 @@ def test_the_planner_names_the_debts_and_the_first_number_not_opted_out_and_the_
 def test_old_inputs_plan_without_destinations_or_debts_and_the_audit_says_per_person():
     b = pd.DataFrame([borrower()])
     scores = pd.DataFrame({"likelihood": [0.1], "amount_at_risk": 500.0}, index=pd.Index(["b1"], name="borrower_id"))
-    plans = ContactPolicy(US, call_wait_days=None).plan(scores, None, b, None, NOW)  # a call today
+    plans = ContactPolicy(US, call_wait_days=None, max_window_calls=1).plan(scores, None, b, None, NOW)  # call today
     assert plans.steps["destination"].isna().all() and plans.steps["loan_ids"].isna().all()
     audit = plans.audit().set_index("rule_id")
     assert "a call naming no debt counts for every debt" in audit.loc["US-07", "detail"]

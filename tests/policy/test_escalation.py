@@ -20,6 +20,7 @@ NY = "America/New_York"
 
 
 def plan(log, *, bids=("b1",), **kw):
+    kw.setdefault("max_window_calls", 1)  # agent calls on (the default is off: see the last test)
     b = pd.DataFrame([borrower(x) for x in bids])
     scores = pd.DataFrame({"likelihood": 0.1, "amount_at_risk": 100.0}, index=pd.Index(list(bids), name="borrower_id"))
     c = pd.DataFrame(log) if log else None
@@ -97,3 +98,16 @@ def test_call_gate_per_borrower():
     assert day.tolist() == [0.0, 16.0, 0.0, 0.0, 0.0]
     day, why = call_gate(None, ids, NOW, wait_days=None, window_days=30, max_calls=None)
     assert day.tolist() == [0.0] * 5 and set(why) == {""}
+
+
+def test_agent_calls_are_off_by_default_and_the_audit_says_how_to_turn_them_on():
+    # a log that allows a call once calls are on plans none with the defaults
+    sms = pd.DataFrame([contact("2026-11-16 10:00", NY, "sms", "message_sent")])
+    assert calls(plan(sms.to_dict("records"))) == [4]
+    b = pd.DataFrame([borrower("b1")])
+    scores = pd.DataFrame({"likelihood": 0.1, "amount_at_risk": 100.0}, index=pd.Index(["b1"], name="borrower_id"))
+    plans = ContactPolicy("us_reg_f_2021").plan(scores, None, b, sms, now=NOW)
+    assert plans.steps["action"].tolist() == ["payment_link", "repayment_plan_offer"]
+    assert plans.events.loc[plans.events["rule_id"] == "PLAN-ESCALATION", "detail"].tolist() == [
+        "agent_call dropped: agent calls are off (max_window_calls=0, the default); max_window_calls=1 turns "
+        "them on where the lender's own logs show they add recovery"]

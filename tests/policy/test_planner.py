@@ -90,7 +90,7 @@ def test_breathing_space_blocks_under_the_uk_profile():
 def test_low_likelihood_gets_link_offer_then_call_and_opt_out_of_calls_is_respected():
     # a text a week ago went unanswered: the call may follow the link and the offer (test_escalation.py)
     log = [contact("2026-11-16 10:00", "America/New_York", "sms", "message_sent", bid=bid) for bid in ("b1", "b2")]
-    plans = run([borrower("b1"), borrower("b2", opt_outs="call")], [0.1, 0.1], log=log)
+    plans = run([borrower("b1"), borrower("b2", opt_outs="call")], [0.1, 0.1], log=log, max_window_calls=1)
     assert [a for a, _ in actions(plans, "b1")] == ["payment_link", "repayment_plan_offer", "agent_call"]
     assert [a for a, _ in actions(plans, "b2")] == ["payment_link", "repayment_plan_offer"]
     call = plans.steps.loc[plans.steps["action"] == "agent_call"].iloc[0]

@@ -132,18 +132,27 @@ def _fresh_everywhere(steps, borrowers, log, profile):
             assert fresh, f"{row.borrower_id} step {row.step}: a text without consent fresh at every instant"
 
 
-def _escalation_law(timed, log, now, wait=7, window=90, messages=30):
-    """Law (the defaults of ``call_wait_days`` and ``max_window_calls``): an agent call on plan day d
-    comes at least ``wait`` UTC days after an outbound message sent since the last outbound call
-    and the last inbound contact, within ``messages`` days of ``now``; no outbound call in the log
-    lies within ``window`` days of it."""
-    for row in timed.loc[timed["action"] == "agent_call"].itertuples():
-        assert log is not None, "a call without any log"
+def _escalation_law(timed, log, now, wait=7, max_calls=1, window=90, messages=30):
+    """Law (``call_wait_days=wait``, ``max_window_calls=max_calls``; ``None`` turns a part off): no
+    agent call when ``max_calls`` is 0; an agent call on plan day d comes at least ``wait`` UTC days
+    after an outbound message sent since the last outbound call and the last inbound contact,
+    within ``messages`` days of ``now``; with ``max_calls`` 1, no outbound call in the log lies
+    within ``window`` days of it."""
+    calls = timed.loc[timed["action"] == "agent_call"]
+    if max_calls == 0:
+        assert calls.empty, calls.to_string()
+    for row in calls.itertuples():
+        if log is None:
+            assert wait is None, f"{row.borrower_id}: a call without any log"
+            continue
         mine = log.loc[(log["borrower_id"] == row.borrower_id) & ~log["outcome"].isin(EVENT_OUTCOMES)
                        & (log["contacted_at"] <= now)]
         age = (now.normalize() + pd.Timedelta(days=row.day) - mine["contacted_at"].dt.normalize()).dt.days
         out, call = mine["direction"].eq("outbound"), mine["channel"].eq("call")
-        assert (age[out & call] >= window).all(), f"{row.borrower_id}: a second call within {window} days"
+        if max_calls is not None:
+            assert (age[out & call] >= window).all(), f"{row.borrower_id}: a second call within {window} days"
+        if wait is None:
+            continue
         since = pd.concat([mine.loc[out & call, "contacted_at"], mine.loc[~out, "contacted_at"]]).max()
         msg = out & ~call & mine["outcome"].eq("message_sent") & (age - row.day < messages)
         if pd.notna(since):
@@ -151,10 +160,12 @@ def _escalation_law(timed, log, now, wait=7, window=90, messages=30):
         assert (age[msg] >= wait).any(), f"{row.borrower_id}: a call without a message unanswered {wait} days"
 
 
-def _plans_pass(world, profile, capacity, horizon):
+def _plans_pass(world, profile, capacity, horizon, calls):
     now, borrowers, log, scores, reasons = world
     holidays = [(now + pd.Timedelta(days=2)).date()]
-    policy = ContactPolicy(profile, plan_days=horizon, agent_calls_per_day=capacity, holidays=holidays)
+    wait, max_calls = calls
+    policy = ContactPolicy(profile, plan_days=horizon, agent_calls_per_day=capacity, holidays=holidays,
+                           call_wait_days=wait, max_window_calls=max_calls)
     plans = policy.plan(scores, reasons, borrowers, log, now=now)
     seen = hardship_seen(borrowers, scores, reasons)
     found = check_plans(plans, borrowers, log, plans.profile, holidays=holidays, hardship=sorted(seen),
@@ -169,15 +180,18 @@ def _plans_pass(world, profile, capacity, horizon):
         calls = timed.loc[timed["action"] == "agent_call"]
         assert calls.groupby("day").size().le(capacity).all()
     _fresh_everywhere(timed, borrowers, log, profile)
-    _escalation_law(timed, log, now)
+    _escalation_law(timed, log, now, wait, max_calls)
     if profile == "strict_v1":  # any hardship evidence: a person first, no automated contact
         mine = steps.loc[steps["borrower_id"].isin(seen)]
         assert not mine["action"].isin(CONTACT_ACTIONS).any(), mine.to_string()
         assert set(mine.loc[mine["action"] == "human_review", "borrower_id"]) == seen & set(mine["borrower_id"])
 
 
+#: agent calls (``call_wait_days``, ``max_window_calls``): off (the default), on (one a cycle after
+#: unanswered self-service), and every gate off (the baselines' way), so the call rules are exercised
+_CALLS = st.sampled_from([(7, 0), (7, 1), (None, None)])
 _CASES = given(world=worlds(), profile=st.sampled_from(list_profiles()), capacity=st.sampled_from([None, 0, 1, 3]),
-               horizon=st.integers(1, 9))
+               horizon=st.integers(1, 9), calls=_CALLS)
 test_planner_emits_only_plans_the_checker_passes = settings(
     max_examples=N_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])(_CASES(_plans_pass))
 #: ``make test-exhaustive`` runs this one (deselected by default): 20 000 random worlds.

@@ -195,8 +195,11 @@ def _cmd_score(args: argparse.Namespace) -> int:
                    allow_stale_data=args.allow_stale_data)
     fmt = _input_format(args).to_dict()
     options.update((k, v) for k, v in fmt.items() if v)  # columns=, date_format= only when given
+    policy_options = _policy_options(args.policy_option)
     if args.explore is not None:
-        options["policy_options"] = {"exploration": _exploration(args.explore)}
+        policy_options["exploration"] = _exploration(args.explore)
+    if policy_options:
+        options["policy_options"] = policy_options
     # one job at a time in --out, from the first output to the report
     with folder_lock(make_folder(args.out), f"riskscore score --engine {args.engine}"):
         if args.engine == "spark":
@@ -273,6 +276,17 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         write_text(args.out / "settings.json", json.dumps(s, indent=2, default=str) + "\n")
         print(f"written to {args.out}/ (table.csv, runs.csv, settings.json)")
     return 0
+
+
+def _policy_options(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """``--policy-option`` pairs as ContactPolicy keyword arguments, checked by ContactPolicy itself."""
+    options = dict(pairs)
+    if options:
+        try:
+            riskscore.policy.ContactPolicy(**options)
+        except (TypeError, ValueError) as err:
+            raise UsageError(f"--policy-option: {' '.join(str(err).split())}") from None
+    return options
 
 
 def _exploration(path: Path) -> dict[str, object]:

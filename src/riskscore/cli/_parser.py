@@ -141,6 +141,9 @@ def _parser() -> argparse.ArgumentParser:
                          "of a segment gets a plan drawn at random (none, gentle, remind, escalate); plans.parquet "
                          "records the decision, the default and the propensity; never for flagged, review, blocked "
                          "or hardship borrowers")
+    sc.add_argument("--policy-option", action="append", default=[], type=_policy_option, metavar="NAME=VALUE",
+                    help="a ContactPolicy option, repeatable: " + ", ".join(POLICY_OPTIONS) + " (a number, or "
+                         "none); e.g. max_window_calls=1 turns agent calls on (off by default)")
     sc.add_argument("--no-report", action="store_true", help="do not write report.html into --out")
     sc.add_argument("--protected", type=Path,
                     help="protected attributes (borrower_id + group columns) for the report's fairness section")
@@ -262,6 +265,28 @@ def _date_format(text: str) -> tuple[str, str]:
     if "%" not in fmt:
         raise argparse.ArgumentTypeError(f"not a strftime format such as %d/%m/%Y or installments=%d/%m/%Y: {text!r}")
     return key.strip(), fmt
+
+
+#: ContactPolicy options ``--policy-option`` may set (numbers or ``none``; the rest need Python)
+POLICY_OPTIONS = ("max_window_calls", "call_wait_days", "call_window_days", "plan_days", "low_threshold",
+                  "self_cure_threshold", "no_contact_threshold", "hardship_top", "lead_minutes", "min_window_minutes")
+
+
+def _policy_option(text: str) -> tuple[str, int | float | None]:
+    """``"max_window_calls=1"`` -> ``("max_window_calls", 1)`` (checked by ContactPolicy later)."""
+    key, sep, value = (p.strip() for p in text.partition("="))
+    if not sep or key not in POLICY_OPTIONS:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE with NAME one of {', '.join(POLICY_OPTIONS)}: {text!r}")
+    if value.lower() in ("none", "null", "off"):
+        return key, None
+    try:
+        return key, int(value)
+    except ValueError:
+        pass
+    try:
+        return key, float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{key}: expected a number or none, got {value!r}") from None
 
 
 def _names(text: str) -> tuple[str, ...]:

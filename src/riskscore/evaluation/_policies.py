@@ -35,6 +35,9 @@ class PolicySpec:
     (a fitted :class:`~riskscore.evaluation.UpliftModel`) by ``riskscore_uplift``. ``options``
     are planner arguments (e.g. ``exploration``); ``planner`` replaces the riskscore kinds'
     :class:`~riskscore.policy.ContactPolicy` with a subclass (a challenger with other steps).
+    ``riskscore`` plans with ContactPolicy's defaults, which make no agent calls;
+    ``riskscore_uplift`` (and ``random_calls``) allocate agent calls, so they turn them on
+    (``max_window_calls=1`` unless ``options`` set it).
     """
 
     kind: str
@@ -90,6 +93,9 @@ def policy(spec: PolicySpec) -> tuple[Callable[[Round], pd.DataFrame], Callable[
     options = dict(spec.options)
     if spec.kind == "riskscore_uplift" or spec.random_calls:
         options["call_value"] = lambda s: s["call_value"]
+        # these allocate agent calls, which ContactPolicy's default turns off: one a 90-day cycle, after
+        # self-service went unanswered (the policy's escalation rule), unless the options say otherwise
+        options.setdefault("max_window_calls", 1)
 
     def plan(rnd: Round) -> pd.DataFrame:
         ids = pd.Index(rnd.portfolio.ids[rnd.owing], name="borrower_id")

@@ -76,6 +76,9 @@ class SimResult:
     #: next round): ``round, borrower_id, recovered, contacts, complaints``; with ``branch``, also
     #: ``branch_recovered``, ``branch_contacts``, ``branch_complaints`` (the branch's plans instead)
     rounds: pd.DataFrame | None = None
+    #: every pressure action on a borrower in hardship: ``borrower_id, day, action, hardship_since``
+    #: (the day the borrower's spell began; -1: already in hardship at the start)
+    pressure: pd.DataFrame | None = None
 
 
 def _hazards(p: Portfolio) -> dict[str, np.ndarray]:
@@ -110,6 +113,8 @@ class _Sim:
         self.complaints = np.zeros(p.n, dtype=np.int64)
         self.opt_outs = np.zeros(p.n, dtype=np.int64)
         self.pressured = np.zeros(p.n, dtype=bool)
+        self.since = np.full(p.n, -1)  # the day the current hardship spell began (-1: before the start)
+        self.pressure: list[pd.DataFrame] = []
         self.blocked_hit = np.zeros(p.n, dtype=np.int64)
         self.log: list[pd.DataFrame] = []
         self.b_of = pd.Index(p.ids)
@@ -125,7 +130,7 @@ class _Sim:
         for name, value in vars(self).items():
             if isinstance(value, np.ndarray) and name not in ("zones",):
                 setattr(twin, name, value.copy())
-        twin.log = list(self.log)
+        twin.log, twin.pressure = list(self.log), list(self.pressure)
         twin.p = copy.copy(self.p)
         twin.p.payments = list(self.p.payments)
         return twin
@@ -195,7 +200,11 @@ class _Sim:
         np.add.at(self.complaints, b, complained)
         opted = uniform("opt_out", self.seed, b, day, slot) < r.opt_out(channel, recent)
         np.add.at(self.opt_outs, b, opted)
-        self.pressured[b[hard & np.isin(action, PRESSURE_ACTIONS)]] = True
+        pressed = hard & np.isin(action, PRESSURE_ACTIONS)
+        self.pressured[b[pressed]] = True
+        if pressed.any():
+            self.pressure.append(pd.DataFrame({"borrower_id": p.ids[b[pressed]], "day": day,
+                                               "action": action[pressed], "hardship_since": self.since[b[pressed]]}))
         np.add.at(self.blocked_hit, b, p.blocked[b])
         np.add.at(self.recent[:, day], b, 1)
         log = pd.DataFrame({"borrower_id": p.ids[b], "contacted_at": when, "channel": channel, "outcome": outcome})
@@ -209,7 +218,9 @@ class _Sim:
         idx = np.arange(p.n)
         recov = h["recovery"] * np.where(self.referral_until >= day, self.r.referral_recovery, 1.0)
         u = uniform("regime", s, idx, day)
+        was = self.hard
         self.hard = np.where(self.hard, u >= recov, u < h["onset"])
+        self.since[self.hard & ~was] = day
         reg = self.hard.astype(int)
         extra = self.boost[:, day]
         paid = np.zeros(len(self.open))
@@ -296,6 +307,10 @@ def simulate(portfolio: Portfolio, planner: Callable[[Round], pd.DataFrame], *, 
         rounds[-1]["after"] = sim.totals()
     return SimResult(recovered=sim.recovered, recovered_30d=sim.recovered_30, owed0=owed0, contacts=sim.contacts(),
                      complaints=sim.complaints, opt_outs=sim.opt_outs, hardship_pressured=sim.pressured,
+                     pressure=(pd.concat(sim.pressure, ignore_index=True) if sim.pressure else
+                               pd.DataFrame({"borrower_id": pd.Series(dtype=object), "day": pd.Series(dtype=int),
+                                             "action": pd.Series(dtype=object),
+                                             "hardship_since": pd.Series(dtype=int)})),
                      blocked_contacted=sim.blocked_hit, violations=violations, plans=plans,
                      rounds=_round_table(rounds, portfolio.ids))
 

@@ -77,7 +77,8 @@ def call_gate(contacts: pd.DataFrame | None, ids: pd.Index, now: pd.Timestamp, *
         rank = pd.Series(b[k]).groupby(b[k]).cumcount().to_numpy()
         if max_calls == 0:
             first[:] = np.inf
-            why[:] = "agent calls are off (max_window_calls=0)"
+            why[:] = ("agent calls are off (max_window_calls=0, the default); max_window_calls=1 turns them on "
+                      "where the lender's own logs show they add recovery")
         else:
             hit = k[rank == max_calls - 1]
             free = window_days - age[hit]

@@ -17,8 +17,10 @@ segment         who                                                             
 ``low``         the rest (the call: see the note below the table)                          link (0), offer (2), call (4)
 ==============  =========================================================================  ===========================
 
-Note: the low segment's call goes only after self-service went unanswered a week, at most once in
-90 days; else later, or dropped with a ``PLAN-ESCALATION`` event (:mod:`riskscore.policy._escalation`).
+Note: the low segment's call is off by default (``max_window_calls=0``: dropped with a
+``PLAN-ESCALATION`` event). Turned on, it goes only after self-service went unanswered a week, at
+most once in 90 days; else later, or dropped with a ``PLAN-ESCALATION`` event
+(:mod:`riskscore.policy._escalation`).
 
 Every candidate step is checked against the profile (:class:`~riskscore.policy.Checker`) with the
 steps already accepted for the borrower; one that breaks a rule is tried on the next channel, then
@@ -149,9 +151,14 @@ class ContactPolicy(Segments):
         An agent call only this many days after a message (reminder, link, offer) that went
         unanswered, sent since the last call, within 30 days; ``None``: off.
     call_window_days : int in [1, 366], default 90
-    max_window_calls : int >= 0 or None, default 1
+    max_window_calls : int >= 0 or None, default 0
         No agent call while the log holds this many in the ``call_window_days`` before it;
-        ``None``: no limit. Both are policy values (:mod:`riskscore.policy._escalation`).
+        ``None``: no limit. **0, the default, plans no agent calls at all**: on the policy
+        evaluation calls bought 0.04 % of recovery and every borrower they reached in hardship had
+        entered it after the call was planned, which no rule can see (``docs/policy_evaluation.md``).
+        ``1`` (one call a 90-day cycle, after self-service went unanswered) turns them on, for a
+        lender whose own logs show that calls add recovery (:func:`riskscore.evaluation.off_policy`).
+        All three are policy values (:mod:`riskscore.policy._escalation`).
     horizon_days : int, optional
         Deprecated: renamed ``plan_days`` in riskscore 0.2, removed in 0.4 (it wins when given).
     exploration : Exploration or mapping, optional
@@ -209,7 +216,7 @@ class ContactPolicy(Segments):
                  hardship_codes: Iterable[str] = ("RS-PARTIAL",), hardship_top: int = 1,
                  holidays: Iterable[object] | None = None, lead_minutes: int = 15,
                  min_window_minutes: int = 60, horizon_days: int | None = None, call_wait_days: int | None = 7,
-                 call_window_days: int = 90, max_window_calls: int | None = 1,
+                 call_window_days: int = 90, max_window_calls: int | None = 0,
                  exploration: Exploration | Mapping[str, Any] | None = None) -> None:
         args = {k: v for k, v in locals().items() if k in self._parameter_constraints}
         validate_parameter_constraints(self._parameter_constraints, args, caller_name=type(self).__name__)
