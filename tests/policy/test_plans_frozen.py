@@ -4,8 +4,8 @@ The expectations under tests/policy/data/ were written by the planner of commit 
 screen and the array rounds) for the 300-borrower world of tests/policy/_world.py, with agent
 calls on and ungated (3 a day): every column of the steps (but the message text and tone, which the
 template id and language fix, and the constant decision columns) and of the events under
-us_reg_f_2021, and the placement columns and events under strict_v1. ``benchmarks/policy.py --compare DIR`` checks the same on the
-benchmark's worlds.
+us_reg_f_2021, and the placement columns and events under strict_v1. ``benchmarks/policy.py
+--compare DIR`` checks the same on the benchmark's worlds.
 """
 
 from __future__ import annotations
