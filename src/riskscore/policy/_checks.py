@@ -83,7 +83,8 @@ def _text_or_none(col: pd.Series) -> np.ndarray:
     if pd.api.types.is_string_dtype(col.dtype) and col.dtype != object:  # every value a string or missing
         ok = col.notna().to_numpy() & (col != "").to_numpy(dtype=bool)
     else:
-        ok = np.fromiter((isinstance(v, str) and v != "" for v in values), dtype=bool, count=len(values))
+        ok = col.notna().to_numpy().copy()
+        ok[ok] = [isinstance(v, str) and v != "" for v in values[ok]]
     return np.where(ok, values, None)
 
 

@@ -295,9 +295,10 @@ class ContactPolicy(Segments):
             primary = zs[0]
             today = int(local_ns(np.array([now.value]), primary)[0] // DAY_NS)
             holidays = calendar.days(cal, lo // DAY_NS - 2, hi // DAY_NS + 2) if spec["holidays"] else []
-            for a, b in allowed_pieces(zs[1], lo, hi, hours=spec["hours"], inconvenient=cell,
-                                       blocked_weekdays=spec["blocked_weekdays"], holidays=holidays):
-                day = int(local_ns(np.array([a]), primary)[0] // DAY_NS) - today
+            pieces = allowed_pieces(zs[1], lo, hi, hours=spec["hours"], inconvenient=cell,
+                                    blocked_weekdays=spec["blocked_weekdays"], holidays=holidays)
+            days = local_ns(np.array([a for a, _ in pieces], dtype=np.int64), primary) // DAY_NS - today
+            for (a, b), day in zip(pieces, days.tolist(), strict=True):
                 if b - a < self.min_window_minutes * 60 * 10**9:
                     continue
                 if 0 <= day < self.plan_days and b - a > table.get((k, day), (0, 0))[1] - table.get((k, day),
@@ -428,9 +429,10 @@ class ContactPolicy(Segments):
 
     def _drop(self, ctx: dict, pend: pd.DataFrame, mask: np.ndarray, rule_ids: list[str], detail: str,
               events: list) -> None:
+        ids = ctx["ids"].to_numpy(dtype=object)
         for bi, action in zip(pend["bi"].to_numpy()[mask], pend["action"].to_numpy(dtype=object)[mask], strict=True):
             for rid in rule_ids:
-                events.append((ctx["ids"][bi], action, rid, f"{action} dropped: {detail}"))
+                events.append((ids[bi], action, rid, f"{action} dropped: {detail}"))
 
     def _round(self, checker: Checker, ctx: dict, pend: pd.DataFrame, accepted: pd.DataFrame, events: list,
                capacity: dict, value: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -508,11 +510,22 @@ class ContactPolicy(Segments):
 
     @staticmethod
     def _note(cand: pd.DataFrame, found: pd.DataFrame, events: list) -> None:
-        hit = found.drop_duplicates(["borrower_id", "rule_id"]).merge(
-            cand[["borrower_id", "action", "channel", "day"]], on="borrower_id")
-        events.extend(zip(hit["borrower_id"], hit["action"], hit["rule_id"],
-                          hit["action"] + " by " + hit["channel"] + " on day " + hit["day"].astype(str)
-                          + " not allowed: " + hit["why"], strict=True))
+        hit = found.drop_duplicates(["borrower_id", "rule_id"])
+        where = pd.Index(cand["borrower_id"])
+        if not where.is_unique:  # one candidate per borrower in a round; otherwise pair them all
+            hit = hit.merge(cand[["borrower_id", "action", "channel", "day"]], on="borrower_id")
+            events.extend(zip(hit["borrower_id"], hit["action"], hit["rule_id"],
+                              hit["action"] + " by " + hit["channel"] + " on day " + hit["day"].astype(str)
+                              + " not allowed: " + hit["why"], strict=True))
+            return
+        at = where.get_indexer(hit["borrower_id"])
+        hit, at = hit.loc[at >= 0], at[at >= 0]
+        action = cand["action"].to_numpy(dtype=object)[at]
+        channel = cand["channel"].to_numpy(dtype=object)[at]
+        day = cand["day"].to_numpy()[at]
+        events.extend(zip(hit["borrower_id"].to_numpy(dtype=object), action, hit["rule_id"].to_numpy(dtype=object),
+                          [f"{a} by {c} on day {d} not allowed: {w}" for a, c, d, w in
+                           zip(action, channel, day, hit["why"].to_numpy(dtype=object), strict=True)], strict=True))
 
     def _within_capacity(self, cand: pd.DataFrame, ok: np.ndarray, capacity: dict, value: np.ndarray, ctx: dict,
                          events: list) -> np.ndarray:
@@ -525,7 +538,7 @@ class ContactPolicy(Segments):
             keep[ranked[room:]] = False
             capacity[int(d)] = max(0, room - len(ranked))
             for bi in cand["bi"].to_numpy()[ranked[room:]]:
-                events.append((ctx["ids"][bi], "agent_call", "CAPACITY",
+                events.append((ctx["ids"].to_numpy(dtype=object)[bi], "agent_call", "CAPACITY",
                                f"agent-call capacity ({self.agent_calls_per_day} a day) used by higher-value "
                                f"calls on day {int(d)}"))
         return keep
