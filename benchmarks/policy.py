@@ -113,16 +113,17 @@ def main() -> int:
     for n in args.sizes:
         b, c, scores = portfolio(n)
         policy = ContactPolicy(args.profile, agent_calls_per_day=max(1, n // 50))
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         plans = policy.plan(scores, None, b, c, now=NOW)
-        t_plan = time.perf_counter() - t
-        t = time.perf_counter()
+        t_plan, cpu_plan = time.perf_counter() - t, time.process_time() - cpu
+        t, cpu = time.perf_counter(), time.process_time()
         found = [] if args.no_check else check_plans(plans, b, c, plans.profile)
-        t_check = time.perf_counter() - t + 1e-9
+        t_check, cpu_check = time.perf_counter() - t + 1e-9, time.process_time() - cpu
         mix = plans.steps["action"].value_counts(normalize=True).round(3).to_dict()
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
         print(f"{n:>9,} borrowers, {len(c):,} log rows, profile {args.profile}: plan {t_plan:.1f} s "
-              f"({n / t_plan:,.0f} plans/s), {len(plans.steps):,} steps; check_plans {t_check:.1f} s "
+              f"({n / t_plan:,.0f} plans/s; CPU {cpu_plan:.1f} s), {len(plans.steps):,} steps; check_plans "
+              f"{t_check:.1f} s (CPU {cpu_check:.1f} s) "
               f"({len(plans.steps) / t_check:,.0f} steps/s), violations {len(found)}; peak RSS {rss:.1f} GiB")
         print(f"          action mix {mix}")
         if args.save:

@@ -174,14 +174,13 @@ class Checker(ConsentRules, CountRules):
         if contacts is None or len(contacts) == 0:
             return pd.DataFrame({c: pd.Series(dtype=object if c in ("channel", "outcome", "direction", "loan_id",
                                                                    "destination") else np.int64) for c in cols})
-        c = contacts.copy()
-        for col, default in OPTIONAL_COLUMNS["contacts"].items():
-            if col not in c:
-                c[col] = default
-        b = self.borrowers.index.get_indexer(c["borrower_id"])
-        c = c.loc[b >= 0]
-        out = pd.DataFrame({"b": b[b >= 0].astype(np.int64), "channel": c["channel"].to_numpy(),
-                            "outcome": c["outcome"].to_numpy(), "direction": c["direction"].to_numpy(),
+        b = self.borrowers.index.get_indexer(contacts["borrower_id"])
+        c = contacts if (b >= 0).all() else contacts.loc[b >= 0]
+        missing = {col: default for col, default in OPTIONAL_COLUMNS["contacts"].items() if col not in c}
+        if missing:
+            c = c.assign(**missing)
+        out = pd.DataFrame({"b": b[b >= 0].astype(np.int64), "channel": c["channel"].array,
+                            "outcome": c["outcome"].array, "direction": c["direction"].array,
                             "loan_id": c["loan_id"].to_numpy(dtype=object),
                             "destination": c["destination"].astype(object).where(c["destination"].notna(), None)
                             .to_numpy(dtype=object),

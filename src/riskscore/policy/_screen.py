@@ -68,9 +68,11 @@ def _static(ck: object) -> dict:
             if rule.kind == "review_flag" and rule.params["hardship_evidence"]:
                 flagged |= ck.hardship
     allowed_codes, cells = ck._sets["channels_allowed"]
-    allowed = np.array([[ch in parse_channels(cell) for ch in CHANNELS] for cell in cells], dtype=bool)
+    allowed = np.array([[ch in parse_channels(cell) for ch in CHANNELS] for cell in cells],
+                       dtype=bool).reshape(-1, len(CHANNELS))
     opt_codes, opt_cells = ck._sets["opt_outs"]
-    listed = np.array([[ch in parse_channels(cell) for ch in CHANNELS] for cell in opt_cells], dtype=bool)
+    listed = np.array([[ch in parse_channels(cell) for ch in CHANNELS] for cell in opt_cells],
+                      dtype=bool).reshape(-1, len(CHANNELS))
     addr_codes, _, _, some = ck._addresses()
     named_out = np.array([[ch in s for ch in CHANNELS] for s in some], dtype=bool).reshape(-1, len(CHANNELS))
     log = ck._log
