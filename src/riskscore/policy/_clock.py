@@ -111,7 +111,7 @@ def in_ranges(minute: np.ndarray, ranges: Iterable[tuple[int, int]]) -> np.ndarr
 
 def allowed_pieces(zones: tuple[str, ...], lo_ns: int, hi_ns: int, *, hours: tuple[int, int] | None,
                    inconvenient: str = "", blocked_weekdays: Iterable[int] = (),
-                   holidays: Iterable[int] = ()) -> list[tuple[int, int]]:
+                   holidays: Iterable[int] = (), cache: dict | None = None) -> list[tuple[int, int]]:
     """UTC intervals in ``[lo_ns, hi_ns)`` when contact is allowed in every zone, minute by minute.
 
     A piece never crosses a local midnight or a change of UTC offset in any zone, so it lies on
@@ -131,6 +131,8 @@ def allowed_pieces(zones: tuple[str, ...], lo_ns: int, hi_ns: int, *, hours: tup
         Weekdays (Monday = 0) with no contact.
     holidays : iterable of int
         Local dates (days since 1970-01-01) with no contact.
+    cache : dict, optional
+        Keeps each zone's wall clock over the grid for the next call with the same bounds.
 
     Returns
     -------
@@ -154,7 +156,12 @@ def allowed_pieces(zones: tuple[str, ...], lo_ns: int, hi_ns: int, *, hours: tup
     holidays = np.fromiter(holidays, dtype=np.int64)
     ranges = parse_hours(inconvenient)
     for zone in zones:
-        local = local_ns(grid, zone)
+        key = (zone, start, hi_ns)
+        local = cache.get(key) if cache is not None else None
+        if local is None:
+            local = local_ns(grid, zone)
+            if cache is not None:
+                cache[key] = local
         day, minute = local // DAY_NS, (local % DAY_NS) // MINUTE_NS
         if hours is not None:
             ok &= (minute >= hours[0]) & (minute < hours[1])

@@ -156,7 +156,9 @@ class ConsentRules:
         step naming no destination, an event about any destination counts when the event
         ``prohibits`` (an opt-out: the step might use that number), and never as evidence."""
         out = self._lookup(self._last_events(outcomes, inbound_only), c)
-        if not self._log["destination"].notna().any():  # a log without destinations: nothing more
+        if "named" not in self._cache:
+            self._cache["named"] = bool(self._log["destination"].notna().any())
+        if not self._cache["named"]:  # a log without destinations: nothing more
             return out
         named = c["destination"].notna().to_numpy()
         if prohibits and (~named).any():

@@ -291,12 +291,15 @@ class ContactPolicy(Segments):
         lo = now.value + self.lead_minutes * 60 * 10**9
         hi = now.value + (self.plan_days + 2) * DAY_NS
         table: dict[tuple[int, int], tuple[int, int]] = {}
+        clocks: dict = {}  # each zone's wall clock over the horizon, shared by the signatures
         for k, (zs, cell, cal) in enumerate(sigs):
             primary = zs[0]
-            today = int(local_ns(np.array([now.value]), primary)[0] // DAY_NS)
+            if primary not in clocks:
+                clocks[primary] = int(local_ns(np.array([now.value]), primary)[0] // DAY_NS)
+            today = clocks[primary]
             holidays = calendar.days(cal, lo // DAY_NS - 2, hi // DAY_NS + 2) if spec["holidays"] else []
             pieces = allowed_pieces(zs[1], lo, hi, hours=spec["hours"], inconvenient=cell,
-                                    blocked_weekdays=spec["blocked_weekdays"], holidays=holidays)
+                                    blocked_weekdays=spec["blocked_weekdays"], holidays=holidays, cache=clocks)
             days = local_ns(np.array([a for a, _ in pieces], dtype=np.int64), primary) // DAY_NS - today
             for (a, b), day in zip(pieces, days.tolist(), strict=True):
                 if b - a < self.min_window_minutes * 60 * 10**9:
