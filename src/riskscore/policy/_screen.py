@@ -123,18 +123,30 @@ class _Steps:
                                   "b": self.b[first],
                                   "channel": np.where(letter[first], "letter", "sms").astype(object),
                                   "t0": self.t0[first], "t1": self.t1[first]})
+        fb = self.b[first]
+        self.rep_keys = list(zip(st["zones"][fb].tolist(), st["hours"][fb].tolist(), st["calendar"][fb].tolist(),
+                                 letter[first].tolist(), self.t0[first].tolist(), self.t1[first].tolist(), strict=True))
         zones = ck.zones.to_numpy()[self.b[first]]
         lo, hi = zone_days(np.r_[self.t0[first], self.t1[first] - 1], np.r_[zones, zones])
         self.lo, self.hi = lo[:len(first)][self.win], hi[len(first):][self.win]
-        self._pz: pd.DataFrame | None = None
+        self._pz: tuple | None = None
         self._coded: dict[str, np.ndarray] = {}
         self.minis: dict[tuple, tuple[np.ndarray, pd.DataFrame]] = {}
 
-    @property
-    def per_zone(self) -> pd.DataFrame:
-        if self._pz is None:
-            self._pz = self.ck._per_zone(self.reps)
-        return self._pz
+    def time_verdicts(self, rule: object) -> np.ndarray:
+        """Per representative window, whether the time rule flags it; each window is run once per
+        checker (windows repeat from call to call: the planner's come from a table)."""
+        memo = self.ck._cache.setdefault(("screen-time", rule.id), {})
+        known = np.array([k in memo for k in self.rep_keys], dtype=bool)
+        todo = np.flatnonzero(~known)
+        if len(todo):
+            if self._pz is None or not np.array_equal(self._pz[0], todo):  # the time rules share the rows
+                mini = self.reps.iloc[todo].reset_index(drop=True)
+                mini["borrower_id"] = mini["step"] = np.arange(len(todo))
+                self._pz = (todo, mini, self.ck._per_zone(mini))
+            bad = _run_on(self.ck, rule, self._pz[1], self._pz[2])
+            memo.update(zip([self.rep_keys[i] for i in todo], bad.tolist(), strict=True))
+        return np.array([memo[k] for k in self.rep_keys], dtype=bool)
 
     def codes(self, name: str) -> np.ndarray:
         if name not in self._coded:
@@ -147,7 +159,7 @@ def _allowed(ck: object, rule: object, x: _Steps) -> np.ndarray:
 
 
 def _time(ck: object, rule: object, x: _Steps) -> np.ndarray:
-    return _run_on(ck, rule, x.reps, x.per_zone)[x.win]
+    return x.time_verdicts(rule)[x.win]
 
 
 def _content(ck: object, rule: object, x: _Steps) -> np.ndarray:
