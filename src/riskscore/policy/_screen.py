@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from riskscore.policy._arrays import count_in, count_overlaps, groups, overlap_keys
+from riskscore.policy._arrays import _OFF, _SHIFT, count_overlaps, groups, overlap_keys
 from riskscore.policy._clock import DAY_NS, zone_days
 from riskscore.policy._consent import NEVER
 from riskscore.policy._profile import CONTACT_ACTIONS
@@ -89,13 +89,28 @@ def _static(ck: object) -> dict:
     return out
 
 
-def _sorted_log(ck: object, channel: str | None) -> tuple[np.ndarray, np.ndarray]:
+def _sorted_log(ck: object, channel: str | None) -> tuple[np.ndarray, ...]:
+    """The logged events of a channel (all: None) keyed as :func:`count_in` searches them, with
+    where each borrower's keys begin (so a count needs two searches, not four)."""
     key = ("screen-sorted", channel)
     if key not in ck._cache:
         log = ck._log_events(channel=channel)
-        ck._cache[key] = overlap_keys(log["b"].to_numpy(np.int64), log["lo"].to_numpy(np.int64),
-                                      log["hi"].to_numpy(np.int64))
+        kmin, kmax = overlap_keys(log["b"].to_numpy(np.int64), log["lo"].to_numpy(np.int64),
+                                  log["hi"].to_numpy(np.int64))
+        base = np.arange(len(ck.borrowers) + 1, dtype=np.int64) * _SHIFT
+        ck._cache[key] = kmin, kmax, np.searchsorted(kmin, base), np.searchsorted(kmax, base)
     return ck._cache[key]
+
+
+def _log_counts(ck: object, channel: str | None, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """:func:`count_in` of the logged events of a channel, with the queries sorted (a faster search)."""
+    kmin, kmax, smin, smax = _sorted_log(ck, channel)
+    base = b * _SHIFT
+    order = np.argsort(base + hi, kind="stable")
+    out = np.empty(len(b), dtype=np.int64)
+    out[order] = (np.searchsorted(kmin, (base + hi + _OFF)[order], "right") - smin[b[order]]
+                  - np.searchsorted(kmax, (base + lo + _OFF)[order], "left") + smax[b[order]])
+    return out
 
 
 def _run_on(ck: object, rule: object, mini: pd.DataFrame, pz: pd.DataFrame | None = None) -> np.ndarray:
@@ -206,8 +221,7 @@ def _caps(ck: object, rule: object, x: _Steps) -> np.ndarray:
             if not len(i):
                 continue
             q = (x.b[i], x.lo[i] - days + 1, x.hi[i])  # as CountRules._channel_caps: logged + planned
-            n = count_in(*_sorted_log(ck, None if key == "all" else key), *q) + count_overlaps(
-                x.b[i], x.lo[i], x.hi[i], *q)
+            n = _log_counts(ck, None if key == "all" else key, *q) + count_overlaps(x.b[i], x.lo[i], x.hi[i], *q)
             bad[i[n > cap]] = True
     return bad
 
