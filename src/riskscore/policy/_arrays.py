@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["count_in", "count_overlaps", "date_text", "distinct", "groups", "hm", "member", "ns_of", "objects",
-           "overlap_keys", "utc_now"]
+__all__ = ["count_in", "count_overlaps", "date_text", "distinct", "factorize_rows", "groups", "hm", "member",
+           "ns_of", "objects", "overlap_keys", "utc_now"]
 
 _SHIFT = 1 << 20  # day numbers fit in 20 bits; keys are group * _SHIFT + day
 _OFF = 1 << 19
@@ -70,6 +70,22 @@ def groups(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     first = np.full(int(key.max()) + 1 if len(key) else 0, len(key), dtype=np.int64)
     np.minimum.at(first, key, np.arange(len(key)))
     return key, first
+
+
+def factorize_rows(*cols: object) -> tuple[np.ndarray, list[tuple]]:
+    """Codes of the distinct rows across columns (missing values are values), and those rows, in
+    order of first appearance (a MultiIndex's factorize without building its tuples).
+
+    Examples
+    --------
+    >>> factorize_rows(pd.Series(["a", "b", "a"]), pd.Series([None, "x", None], dtype=object))
+    (array([0, 1, 0]), [('a', None), ('b', 'x')])
+    """
+    arrays = [np.asarray(pd.Series(col).to_numpy(dtype=object)) for col in cols]
+    if not len(arrays[0]):
+        return np.zeros(0, dtype=np.int64), []
+    key, first = groups(*(pd.factorize(a, use_na_sentinel=False)[0] for a in arrays))
+    return key, [tuple(a[i] for a in arrays) for i in first]
 
 
 def member(values: object, among: object) -> np.ndarray:

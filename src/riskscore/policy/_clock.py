@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from riskscore.policy._arrays import factorize_rows
 from riskscore.schemas import parse_channels, parse_hours
 
 __all__ = ["DAY_NS", "MINUTE_NS", "allowed_pieces", "candidate_zones", "local_ns", "minutes_of_day", "zone_days"]
@@ -35,8 +36,7 @@ def candidate_zones(borrowers: pd.DataFrame) -> pd.Series:
     """
     extra = borrowers["timezone_candidates"] if "timezone_candidates" in borrowers else pd.Series(
         "", index=borrowers.index)
-    pairs = pd.MultiIndex.from_arrays([borrowers["timezone"].astype(object), extra.fillna("").astype(object)])
-    codes, uniques = pd.factorize(pairs, use_na_sentinel=False)
+    codes, uniques = factorize_rows(borrowers["timezone"].astype(object), extra.fillna("").astype(object))
     sets = np.empty(len(uniques), dtype=object)
     for i, (tz, more) in enumerate(uniques):
         sets[i] = tuple(sorted({tz, *parse_channels(more)}))

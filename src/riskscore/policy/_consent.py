@@ -20,7 +20,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from riskscore.policy._arrays import date_text
+from riskscore.policy._arrays import date_text, factorize_rows
 from riskscore.policy._clock import DAY_NS
 from riskscore.policy._profile import Rule
 from riskscore.schemas import CHANNELS, EVENT_OUTCOMES, parse_addressed, parse_consents
@@ -62,9 +62,8 @@ class ConsentRules:
         """Per borrower row, a code; per code: the destination ids by channel (in order of preference),
         the (channel, id) pairs opted out in the ``opt_outs`` column, and the channels with any."""
         if "addresses" not in self._cache:
-            pairs = pd.MultiIndex.from_arrays([self.borrowers["destinations"].astype(object),
-                                               self.borrowers["opt_outs"].astype(object)])
-            codes, uniques = pd.factorize(pairs, use_na_sentinel=False)
+            codes, uniques = factorize_rows(self.borrowers["destinations"].astype(object),
+                                            self.borrowers["opt_outs"].astype(object))
             ids, out, some = [], [], []
             for dest, opt in uniques:
                 by_channel: dict[str, list[str]] = {}

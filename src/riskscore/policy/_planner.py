@@ -44,7 +44,7 @@ import pandera.pandas as pa
 from riskscore._compat import Interval, InvalidParameterError, renamed_parameter, validate_parameter_constraints
 from riskscore._language import primary_languages
 from riskscore._validation import data_error, pandera_failures
-from riskscore.policy._arrays import groups, member, ns_of, objects, utc_now
+from riskscore.policy._arrays import factorize_rows, groups, member, ns_of, objects, utc_now
 from riskscore.policy._checks import PLAN_COLUMNS, Checker
 from riskscore.policy._clock import DAY_NS, MINUTE_NS, allowed_pieces, candidate_zones, local_ns, minutes_of_day
 from riskscore.policy._escalation import call_gate, hold_calls
@@ -376,9 +376,8 @@ class ContactPolicy(Segments):
                  said: pd.Series, calendar: HolidayCalendar) -> dict[str, Any]:
         never = {c for r in self.profile.of_kind("channel_never") for c in r.params["channels"]}
         pref = b["preferred_channel"].to_numpy(dtype=object)
-        combo = pd.MultiIndex.from_arrays([b[c].fillna("").astype(object)
-                                           for c in ("channels_allowed", "opt_outs", "preferred_channel")])
-        codes, uniques = pd.factorize(combo, use_na_sentinel=False)
+        codes, uniques = factorize_rows(*(b[c].fillna("").astype(object)
+                                          for c in ("channels_allowed", "opt_outs", "preferred_channel")))
         per_combo = []
         for v, o, p in uniques:  # distinct (allowed, opted out, preferred) triples: few in a portfolio
             a = set(parse_channels(v)) - set(parse_channels(o)) - never
