@@ -49,6 +49,13 @@ def _codes(values: object) -> np.ndarray:
                         use_na_sentinel=False)[0].astype(np.int64)
 
 
+def _worded(text: pd.Series) -> np.ndarray:
+    """Whether each text has a letter or digit (surely not blank; the rule itself judges the rest)."""
+    if isinstance(text.dtype, pd.StringDtype):
+        return text.str.contains("[0-9A-Za-z]", regex=True, na=False).to_numpy(dtype=bool)
+    return (text.astype("string").fillna("").str.strip().str.len() > 0).to_numpy(dtype=bool)
+
+
 def _channel_codes(channel: pd.Series) -> np.ndarray:
     """Position of each channel in :data:`CHANNELS` (-1: missing or unknown)."""
     codes, uniques = pd.factorize(channel)
@@ -256,8 +263,7 @@ def screen(ck: object, s: pd.DataFrame) -> tuple[np.ndarray, list[np.ndarray | N
     kept = ~known | (contact & (~windowed | (ch < 0) | s["destination"].notna().to_numpy()))
     if len(st["flagged"]):
         kept |= known & st["flagged"][np.where(known, b, 0)]
-    rationale = s["rationale"].astype("string").fillna("")
-    kept |= ~(rationale.str.strip().str.len() > 0).to_numpy(dtype=bool)
+    kept |= ~_worded(s["rationale"])
     flagged: list[np.ndarray | None] = [None] * len(ck.profile.rules)
     rows = np.flatnonzero(contact & windowed & ~kept)  # the steps the per-kind screens look at
     if not len(rows):
