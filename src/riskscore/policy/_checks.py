@@ -70,6 +70,8 @@ _REQUIRED = ["borrower_id", "step", "action", "channel", "recipient", "window_st
 _OPTIONAL = ["destination", "loan_ids"]
 #: rule kinds that read the steps' local times in every candidate zone (``_per_zone``)
 _PER_ZONE = ("time_window", "blocked_days", "designated_times")
+#: rule kinds that count by local dates (the steps' ``lo`` and ``hi``)
+_DAY_SPANS = ("call_frequency", "conversation_quiet", "daily_calls", "channel_caps")
 
 
 def _ns(values: object) -> np.ndarray:
@@ -262,10 +264,6 @@ class Checker(ConsentRules, CountRules):
         c = s.loc[contact & windowed & (s["b"].to_numpy() >= 0)].copy()
         c["t0"] = _ns(c["window_start_utc"])
         c["t1"] = _ns(c["window_end_utc"])
-        # one pass over the zones for both ends: the earliest date of the start, the latest of the end
-        zones = self.zones.to_numpy()[c["b"].to_numpy()]
-        lo, hi = zone_days(np.r_[c["t0"].to_numpy(), c["t1"].to_numpy() - 1], np.r_[zones, zones])
-        c["lo"], c["hi"] = lo[:len(c)], hi[len(c):]
         parts: dict[int, list] = {}  # id of a mask -> [steps, contact steps, per-zone rows or None]
         for i, rule in enumerate(self.profile.rules):
             mask = None if masks is None else masks[i]
@@ -277,12 +275,23 @@ class Checker(ConsentRules, CountRules):
             part = parts[id(mask)]
             if rule.kind in _PER_ZONE and part[2] is None:
                 part[2] = self._per_zone(part[1])
+            if rule.kind in _DAY_SPANS and "lo" not in part[1]:
+                part[1] = self._day_spans(part[1])
             found.append(getattr(self, f"_{rule.kind}")(rule, *part))
         out = pd.concat([f for f in found if len(f)], ignore_index=True) if any(len(f) for f in found) else None
         if out is None:
             return pd.DataFrame({k: pd.Series(dtype=object if k != "step" else np.int64) for k in VIOLATION_COLUMNS})
         return out[VIOLATION_COLUMNS].sort_values(["borrower_id", "step", "rule_id"], kind="stable",
                                                   ignore_index=True)
+
+    def _day_spans(self, c: pd.DataFrame) -> pd.DataFrame:
+        """Contact steps with ``lo`` and ``hi``: the earliest local date of the start and the latest of
+        the end over the borrower's zones (one pass over the zones for both ends)."""
+        c = c.copy()
+        zones = self.zones.to_numpy()[c["b"].to_numpy()]
+        lo, hi = zone_days(np.r_[c["t0"].to_numpy(), c["t1"].to_numpy() - 1], np.r_[zones, zones])
+        c["lo"], c["hi"] = lo[:len(c)], hi[len(c):]
+        return c
 
     @staticmethod
     def _hits(frame: pd.DataFrame, mask: np.ndarray, rule_id: str, why: Iterable[str]) -> pd.DataFrame:
