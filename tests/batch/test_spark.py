@@ -165,3 +165,66 @@ def test_an_as_of_date_past_the_data_is_refused_on_spark_as_on_the_local_engine(
                             chunk_borrowers=250)
     assert result["scores"].count() == result["stats"]["borrowers_in"]
     result["encoded"].unpersist()
+
+
+def _numeric_ids(world, folder):
+    """The world as pandas writes a typical extract: numeric ids (a missing one makes the column float) and
+    nanosecond timestamps (pandas' default datetime64[ns], TIMESTAMP(NANOS) in parquet)."""
+    number = {b: i + 1 for i, b in enumerate(world.borrowers["borrower_id"])}
+    inst = world.installments.assign(borrower_id=world.installments["borrower_id"].map(number).astype(float),
+                                     due_date=world.installments["due_date"].astype("datetime64[ns]"),
+                                     paid_date=world.installments["paid_date"].astype("datetime64[ns]"))
+    inst.loc[inst.index[:3], "borrower_id"] = np.nan  # rejected rows (no borrower), on both engines
+    contacts = world.contacts.assign(borrower_id=world.contacts["borrower_id"].map(number).astype("int64"),
+                                     contacted_at=world.contacts["contacted_at"].astype("datetime64[ns, UTC]"))
+    files = {"installments": folder / "i.parquet", "borrowers": folder / "b.parquet", "contacts": folder / "c.parquet"}
+    inst.to_parquet(files["installments"])
+    world.borrowers.assign(borrower_id=world.borrowers["borrower_id"].map(number)).to_parquet(files["borrowers"])
+    contacts.to_parquet(files["contacts"])
+    assert pq.read_schema(files["installments"]).field("due_date").type == pa.timestamp("ns")
+    assert pq.read_schema(files["contacts"]).field("contacted_at").type == pa.timestamp("ns", "UTC")
+    return files, inst
+
+
+def test_numeric_ids_and_nanosecond_times_on_spark_as_on_the_local_engine(spark, world, as_of, now, tmp_path):
+    """Spark's cast gave "1.0" for a float id (matching no borrower: every plan 'unknown') and refused
+    TIMESTAMP(NANOS) columns; both engines now read such files alike."""
+    from riskscore.batch._spark_inputs import NANOS_AS_LONG
+    from riskscore.spark import score_files
+
+    files, _ = _numeric_ids(world, tmp_path)
+    options = dict(borrowers=files["borrowers"], contacts=files["contacts"], now=now, chunk_borrowers=250)
+    score_files(files["installments"], BUNDLE, as_of, tmp_path / "spark", **options)
+    assert spark.conf.get(NANOS_AS_LONG, None) is None  # the session as it was
+    score_portfolio(files["installments"], BUNDLE, as_of, tmp_path / "local", n_jobs=1, progress="off", **options)
+    local = read_outputs(tmp_path / "local")
+    keys = {"scores": ["borrower_id"], "plans": ["borrower_id", "step"], "audit": ["borrower_id", "rule_id"],
+            "rejects": ["table", "row", "check"]}
+    for name, key in keys.items():
+        _same(pd.read_parquet(tmp_path / "spark" / f"{name}.parquet"), local[name], key, name)
+    assert local["scores"]["borrower_id"].str.fullmatch(r"\d+").all()  # "1", never "1.0"
+    assert (local["plans"]["segment"] != "unknown").all()  # every plan found its borrower
+    assert len(local["rejects"]) > 0
+
+
+def test_float_ids_that_are_not_whole_are_refused_on_spark_in_one_line(spark, world, as_of, tmp_path):
+    from riskscore import spark as rs_spark
+    from riskscore.batch._spark_inputs import read_parquet
+    from riskscore.exceptions import DataError
+    from riskscore.spark import score_files
+
+    files, inst = _numeric_ids(world, tmp_path)
+    inst.loc[inst.index[5], "borrower_id"] = 2.5
+    inst.to_parquet(files["installments"])
+    with pytest.raises(DataError, match=r"^the installments input '.*i.parquet': column borrower_id is stored as "
+                                        r"numbers and 1 of them are not whole numbers"):
+        score_files(files["installments"], BUNDLE, as_of, tmp_path / "spark", allow_missing_contacts=True)
+    with pytest.raises(DataError, match=r"i.parquet': a column is stored as TIMESTAMP\(NANOS\) \(pandas' "
+                                        r"datetime64\[ns\]\), which Spark cannot read; write it in microseconds"):
+        read_parquet(spark, str(files["installments"]), None)  # a file Spark reads without riskscore's look first
+    inst.to_parquet(files["installments"], coerce_timestamps="us", allow_truncated_timestamps=True)
+    df = spark.read.parquet(str(files["installments"]))
+    with pytest.raises(DataError, match=r"^the installments DataFrame: column borrower_id is stored as numbers and 1 "
+                                        r"of them are not whole numbers below 2\*\*53 \(digits may have been lost\); "
+                                        r"store ids as text$"):
+        rs_spark.score(df, BUNDLE, as_of, allow_missing_contacts=True)

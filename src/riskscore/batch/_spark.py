@@ -47,8 +47,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from riskscore._input_format import convert_dates
-from riskscore._intake import csv_delimiter
 from riskscore.batch._chunk import (
     RUN_SETTINGS,
     ChunkSettings,
@@ -61,11 +59,12 @@ from riskscore.batch._chunk import (
 )
 from riskscore.batch._inputs import borrower_hash, bucket_of
 from riskscore.batch._partition import ROW, check_as_of, infer_data_date, n_chunks
+from riskscore.batch._spark_inputs import ids_as_text, read_input, restore_conf
 from riskscore.batch._spark_keys import partition_keys
 from riskscore.batch._spark_survey import survey as survey_inputs
 from riskscore.contract import OUTPUTS, RunManifest, to_arrow
 from riskscore.exceptions import RunConflictError
-from riskscore.io import InputFormat, atomic_parquet_writer, fingerprint, input_schema, iter_batches, write_text
+from riskscore.io import InputFormat, atomic_parquet_writer, fingerprint, write_text
 from riskscore.policy import parse_profiles, split_capacity
 from riskscore.schemas import FUTURE_TOLERANCE_DAYS, single_currency
 from riskscore.scoring import Scorer
@@ -325,7 +324,7 @@ def _score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Ti
     as_of_ts = pd.Timestamp(as_of)
     run_now = as_utc(now if now is not None else pd.Timestamp.now(tz="UTC").floor("s"))
     inputs = {"installments": installments, "borrowers": borrowers, "contacts": contacts}
-    inputs = {t: df for t, df in inputs.items() if df is not None}
+    inputs = {t: ids_as_text(df, t) for t, df in inputs.items() if df is not None}  # "1.0" -> "1", as locally
     clock.lap("load")
 
     survey = survey_inputs(spark, inputs)
@@ -416,20 +415,6 @@ def _write(spark: Any, result: Mapping[str, Any], out: Path) -> None:
         result["encoded"].unpersist()
 
 
-#: The date columns of each table (read with a format, or checked for day/month text).
-_DATES = {"installments": ("due_date", "paid_date"), "contacts": ("contacted_at",)}
-
-
-def _text_dates(formats: Mapping[str, str]) -> Any:
-    """A ``mapInArrow`` function: the text dates of each batch read with their formats, as the local readers do."""
-    def convert(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        for b in batches:
-            cols = [convert_dates(b.column(i), formats[n]) if n in formats else b.column(i)
-                    for i, n in enumerate(b.schema.names)]
-            yield pa.RecordBatch.from_arrays(cols, schema=b.schema)
-    return convert
-
-
 def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[str], as_of: str,
                 out: str | os.PathLike[str],
                 *, borrowers: str | os.PathLike[str] | None = None, contacts: str | os.PathLike[str] | None = None,
@@ -483,32 +468,21 @@ def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[
 
     input_format = InputFormat(columns=columns, date_format=date_format)
 
-    def read(table: str, path: str | os.PathLike[str]) -> Any:
-        p = str(path)
-        rename, dates = input_format.rename(table), input_format.date_formats(table)
-        if "://" not in p:  # a missing column or day/month dates without a format: one line, before Spark reads
-            names = input_schema(p, table=table, rename=rename).names
-            for _ in iter_batches(p, columns=[c for c in names if c in dates or c in _DATES.get(table, ())],
-                                  table=table, rename=rename, date_format=dates or None):
-                pass
-        sep = csv_delimiter(p) if "://" not in p else ","  # ;-separated spreadsheet exports too
-        df = spark.read.option("header", True).option("sep", sep).csv(p) if p.lower().endswith((".csv", ".csv.gz")) \
-            else spark.read.parquet(p)
-        df = df.withColumnsRenamed({k: v for k, v in rename.items() if k in df.columns})
-        text = {c: f for c, f in dates.items() if c in df.columns and df.schema[c].dataType.typeName() == "string"}
-        return df.mapInArrow(_text_dates(text), df.schema) if text else df
-
-    frames = {t: read(t, p) for t, p in paths.items()}
-    clock.lap("read")
-    sink = str(out.resolve()) if spark.sparkContext.master.startswith("local") else None
-    result = _score(frames["installments"], bundle, as_of, sink, borrowers=frames.get("borrowers"),
-                    contacts=frames.get("contacts"), **options)
-    clock.lap(None)  # _score's own stages come with its result
-    if sink is not None:
-        _finish_parts(out)
-    else:
-        _write(spark, result, out)
-    clock.lap("write")
+    nanos: dict[str, str | None] = {}  # the Spark setting read_input changed, to restore
+    try:
+        frames = {t: read_input(spark, t, p, input_format, nanos) for t, p in paths.items()}
+        clock.lap("read")
+        sink = str(out.resolve()) if spark.sparkContext.master.startswith("local") else None
+        result = _score(frames["installments"], bundle, as_of, sink, borrowers=frames.get("borrowers"),
+                        contacts=frames.get("contacts"), **options)
+        clock.lap(None)  # _score's own stages come with its result
+        if sink is not None:
+            _finish_parts(out)
+        else:
+            _write(spark, result, out)
+        clock.lap("write")
+    finally:
+        restore_conf(spark, nanos)  # the session as it was
     # inputs on local disk are fingerprinted (the report re-reads them); others are recorded by path
     prints = {t: fingerprint(p) if Path(p).exists() else {"path": str(p), "sha256": None} for t, p in paths.items()}
     for t, entry in prints.items():  # how each input was read (the report reads it again the same way)

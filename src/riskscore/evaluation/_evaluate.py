@@ -131,7 +131,8 @@ def evaluate_policy(world: World, policies: Sequence[str] = POLICIES, start: str
     policies : sequence of str
         Among :data:`POLICIES`: ``no_contact``, ``max_contact`` (every borrower at the maximum the
         profile allows), ``days_past_due`` (bucket strategy), ``riskscore`` (the contact policy on
-        the model's scores and reasons), ``riskscore_uplift`` (the same, agent calls by uplift value).
+        the model's scores and reasons, with its defaults: no agent calls), ``riskscore_uplift`` (the
+        same with agent calls on, ``max_window_calls=1``, given by uplift value).
     start : date-like, optional
         First day (default: 120 days before the world ends).
     days : int, default 90

@@ -8,8 +8,10 @@ decision      the steps of segment                 steps
 ``none``      ``no_contact``                       no contact
 ``gentle``    ``self_cure``                        a gentle reminder
 ``remind``    ``middle``                           a reminder and a payment link
-``escalate``  ``low``                              payment link, plan offer, agent call
+``escalate``  ``low``                              payment link, plan offer, agent call (*)
 ============  ===================================  =====================================
+
+(*) only where agent calls are on (``ContactPolicy(max_window_calls=1)``; off by default).
 
 Borrowers of the other segments (``unknown``, ``review``, ``blocked``, ``hardship``) keep their
 segment's plan: their decision is the segment's name and is never drawn. Nor is a borrower with

@@ -1,0 +1,200 @@
+"""Spark inputs read as the local readers read them: ids as canonical text, nanosecond timestamps.
+
+* **Ids** (``borrower_id``, ``loan_id``) stored as numbers become the text the local readers
+  make of them (:func:`riskscore.schemas.id_text_arrow`): integers as digits, whole floats below
+  2**53 as integers (``1.0`` -> ``"1"``), NaN as missing. Spark's own ``cast("string")`` would
+  give ``"1.0"``, which matches no ``"1"`` of the borrowers table. A float id that is not a whole
+  number (digits may have been lost) refuses the input in one line, as the local readers do.
+* **Nanosecond timestamps** (pandas' default ``datetime64[ns]`` written to parquet): Spark
+  refuses ``TIMESTAMP(NANOS)`` columns. For a file on the driver's disk :func:`read_parquet` reads
+  them as longs (``spark.sql.legacy.parquet.nanosAsLong``, set for the run) and turns them back
+  into microsecond timestamps, zone and all, as the local readers see them; elsewhere the
+  refusal is one line naming the file and the fix.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, MutableMapping
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from riskscore._input_format import convert_dates
+from riskscore._intake import csv_delimiter
+from riskscore.exceptions import DataError
+from riskscore.io import InputFormat, input_files, input_schema, iter_batches
+from riskscore.schemas import MAX_EXACT_ID
+
+__all__ = ["NANOS_AS_LONG", "ids_as_text", "nanos_columns", "read_input", "read_parquet", "restore_conf"]
+
+#: The Spark setting that reads ``TIMESTAMP(NANOS)`` parquet columns as longs.
+NANOS_AS_LONG = "spark.sql.legacy.parquet.nanosAsLong"
+#: The date columns of each table (read with a format, or checked for day/month text).
+DATES = {"installments": ("due_date", "paid_date"), "contacts": ("contacted_at",)}
+#: The id columns of each table.
+ID_COLUMNS = {"installments": ("borrower_id", "loan_id"), "borrowers": ("borrower_id",),
+              "contacts": ("borrower_id", "loan_id")}
+
+
+def ids_as_text(df: Any, table: str) -> Any:
+    """``df`` with its id columns as the local readers' text (one Spark count per float id column).
+
+    Raises
+    ------
+    DataError
+        A float id that is not a whole number below 2**53, or an id column of a type that holds
+        no id (booleans, dates, structs...).
+    """
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    for c in ID_COLUMNS.get(table, ()):
+        if c not in df.columns:
+            continue
+        t = df.schema[c].dataType
+        if isinstance(t, T.StringType):
+            continue
+        col = F.col(c)
+        if isinstance(t, T.ByteType | T.ShortType | T.IntegerType | T.LongType):
+            df = df.withColumn(c, col.cast("string"))
+            continue
+        if isinstance(t, T.DecimalType):
+            whole = col == F.floor(col)
+            text, missing = F.floor(col).cast(T.DecimalType(38, 0)).cast("string"), col.isNull()
+        elif isinstance(t, T.FloatType | T.DoubleType):
+            x = col.cast("double")
+            missing = col.isNull() | F.isnan(x)
+            whole = ~missing & (x == F.floor(x)) & (F.abs(x) < float(MAX_EXACT_ID))
+            text = x.cast("long").cast("string")
+        else:
+            raise DataError.from_message(table, f"the {table} DataFrame: column {c} holds values of type "
+                                                f"{t.simpleString()}: ids must be text (or whole numbers)")
+        bad = df.where(~missing & ~whole).count()
+        if bad:
+            raise DataError.from_message(
+                table, f"the {table} DataFrame: column {c} is stored as numbers and {bad} of them are not whole "
+                       "numbers below 2**53 (digits may have been lost); store ids as text")
+        df = df.withColumn(c, F.when(whole, text).otherwise(F.lit(None).cast("string")))
+    return df
+
+
+def nanos_columns(schema: pa.Schema) -> dict[str, str | None]:
+    """The ``timestamp[ns]`` fields of an Arrow schema -> their time zone (``None``: naive)."""
+    return {f.name: f.type.tz for f in schema if pa.types.is_timestamp(f.type) and f.type.unit == "ns"}
+
+
+def _micros(nanos: Mapping[str, str | None]) -> Any:
+    """A ``mapInArrow`` function: the long nanosecond columns as microsecond timestamps."""
+    def convert(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for b in batches:
+            cols, fields = [], []
+            for i, name in enumerate(b.schema.names):
+                col = b.column(i)
+                if name in nanos:
+                    tz = nanos[name]
+                    ns = col.cast(pa.int64()).view(pa.timestamp("ns", tz))
+                    col = pc.cast(ns, pa.timestamp("us", tz), safe=False)  # floor to the microsecond
+                fields.append(pa.field(name, col.type))
+                cols.append(col)
+            yield pa.RecordBatch.from_arrays(cols, schema=pa.schema(fields))
+    return convert
+
+
+def read_parquet(spark: Any, path: str, nanos: Mapping[str, str | None] | None) -> Any:
+    """``spark.read.parquet(path)``; with ``nanos`` (from the file's Arrow schema, renamed as read)
+    those columns come back as microsecond timestamps. The caller sets :data:`NANOS_AS_LONG` for
+    the run when ``nanos`` is not empty (Spark reads the files when the job runs, not here).
+
+    Raises
+    ------
+    DataError
+        ``TIMESTAMP(NANOS)`` columns in a file whose schema was not known (a remote path).
+    """
+    from pyspark.errors import AnalysisException
+    from pyspark.sql import types as T
+
+    try:
+        df = spark.read.parquet(path)
+    except AnalysisException as err:
+        if "NANOS" not in str(err):
+            raise
+        raise DataError.from_message(
+            "input", f"'{path}': a column is stored as TIMESTAMP(NANOS) (pandas' datetime64[ns]), which Spark "
+                     "cannot read; write it in microseconds (pandas: to_parquet(..., coerce_timestamps='us', "
+                     "allow_truncated_timestamps=True)) or score it with --engine local") from None
+    if not nanos:
+        return df
+    fields = [T.StructField(f.name, (T.TimestampType() if nanos[f.name] else T.TimestampNTZType())
+                            if f.name in nanos else f.dataType, f.nullable) for f in df.schema.fields]
+    return df.mapInArrow(_micros(nanos), T.StructType(fields))
+
+
+def _text_dates(formats: Mapping[str, str]) -> Any:
+    """A ``mapInArrow`` function: the text dates of each batch read with their formats, as the local readers do."""
+    def convert(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for b in batches:
+            cols = [convert_dates(b.column(i), formats[n]) if n in formats else b.column(i)
+                    for i, n in enumerate(b.schema.names)]
+            yield pa.RecordBatch.from_arrays(cols, schema=b.schema)
+    return convert
+
+
+def _file_types(path: str) -> dict[str, pa.DataType]:
+    """Column name -> Arrow type of a parquet input's files as stored (the first type seen per name)."""
+    import pyarrow.parquet as pq
+
+    types: dict[str, pa.DataType] = {}
+    for f in input_files(path):
+        try:
+            schema = pq.read_schema(f)
+        except (OSError, pa.ArrowException):
+            continue  # not parquet, or damaged: input_schema names the file
+        for field in schema:
+            types.setdefault(field.name, field.type)
+    return types
+
+
+def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_format: InputFormat,
+               conf: MutableMapping[str, str | None]) -> Any:
+    """One input of :func:`riskscore.spark.score_files` as a Spark DataFrame, read as the local engine reads it.
+
+    A file on the driver's disk is checked first, in one line naming the file: required columns,
+    day/month text dates without a format, float ids that are not whole. Columns are renamed and
+    text dates converted (``input_format``); nanosecond timestamps are read (:func:`read_parquet`),
+    for which the Spark setting :data:`NANOS_AS_LONG` is turned on and its value before recorded
+    in ``conf`` (:func:`restore_conf` puts it back after the run).
+    """
+    p = str(path)
+    rename, dates = input_format.rename(table), input_format.date_formats(table)
+    csv = p.lower().endswith((".csv", ".csv.gz"))
+    raw = {} if csv or "://" in p else _file_types(p)  # the files' own names and Arrow types
+    if "://" not in p:
+        names = input_schema(p, table=table, rename=rename).names
+        numeric = {rename.get(k, k) for k, t in raw.items()
+                   if not (pa.types.is_string(t) or pa.types.is_large_string(t))}
+        checked = [c for c in names if c in dates or c in DATES.get(table, ())
+                   or (c in numeric and c in ID_COLUMNS.get(table, ()))]
+        for _ in iter_batches(p, columns=checked, table=table, rename=rename, date_format=dates or None):
+            pass
+    nanos = nanos_columns(pa.schema(list(raw.items())))
+    if nanos and NANOS_AS_LONG not in conf:
+        conf[NANOS_AS_LONG] = spark.conf.get(NANOS_AS_LONG, None)
+        spark.conf.set(NANOS_AS_LONG, "true")  # for the run: Spark reads the files when the job runs
+    if csv:
+        df = spark.read.option("header", True).option("sep", csv_delimiter(p) if "://" not in p else ",").csv(p)
+    else:
+        df = read_parquet(spark, p, nanos)
+    df = df.withColumnsRenamed({k: v for k, v in rename.items() if k in df.columns})
+    text = {c: f for c, f in dates.items() if c in df.columns and df.schema[c].dataType.typeName() == "string"}
+    return df.mapInArrow(_text_dates(text), df.schema) if text else df
+
+
+def restore_conf(spark: Any, conf: Mapping[str, str | None]) -> None:
+    """Put back the Spark settings :func:`read_input` changed (``conf``: their values before)."""
+    for key, value in conf.items():
+        if value is None:
+            spark.conf.unset(key)
+        else:
+            spark.conf.set(key, value)
