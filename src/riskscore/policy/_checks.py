@@ -20,6 +20,11 @@ Conventions (the conservative reading wherever the rules leave room, rules.md se
 * Consent freshness holds at every instant of the window, so at its end (:mod:`._consent`).
 * Where a profile reads a rule one way or another, the rule's ``reading`` says how (the audit
   repeats it); the rule parameters carry the reading (``consent_lifts_opt_out``, ...).
+
+Speed: every rule is about one borrower's steps and log, so :meth:`Checker.violations` first
+screens the steps with whole-array passes (:mod:`riskscore.policy._screen`) and runs each rule
+only on the borrowers the screen cannot clear of it; the answer is the same as running every
+rule on every step (``Checker.screen = False``; tests/policy/test_screen.py compares the two).
 """
 
 from __future__ import annotations
