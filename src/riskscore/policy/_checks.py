@@ -237,17 +237,22 @@ class Checker(ConsentRules, CountRules):
             return self._violations(s)
         # each rule runs on the borrowers the screen cannot clear of it (the same answer, sooner)
         kept, flagged = screen(self, s)
-        ids = s["borrower_id"].to_numpy(dtype=object)
         hit = kept.copy()
         for mask in flagged:
             hit |= mask if mask is not None else False
         if not hit.any():
             return self._every_rule(s.iloc[:0], None)
-        rows = member(ids, ids[hit])
+        who = pd.factorize(s["borrower_id"], use_na_sentinel=False)[0]
+
+        def of(mask: np.ndarray) -> np.ndarray:  # the steps of the borrowers of some steps
+            on = np.zeros(who.max() + 1, dtype=bool)
+            on[who[mask]] = True
+            return on[who]
+
+        rows = of(hit)
         sub = s.loc[rows].reset_index(drop=True)
-        base = member(sub["borrower_id"], ids[kept])
-        masks = [base if mask is None or not mask[~kept].any() else base | member(sub["borrower_id"], ids[mask])
-                 for mask in flagged]
+        base = of(kept)[rows]
+        masks = [base if mask is None or not mask[~kept].any() else base | of(mask)[rows] for mask in flagged]
         return self._violations(sub, masks)
 
     def _violations(self, s: pd.DataFrame, masks: list[np.ndarray] | None = None) -> pd.DataFrame:
