@@ -99,7 +99,7 @@ class Rounds:
         chan = np.array([c[i] for c, i in zip(pend["chans"], pend["ci"], strict=True)], dtype=object)
         win = _window_table(ctx, self.plan_days)[np.maximum(ctx["sig"][pend["bi"].to_numpy()], 0), day]
         has = (ctx["sig"][pend["bi"].to_numpy()] >= 0) & (win[:, 0] >= 0)
-        cand = self._fresh(checker, self._rows(ctx, pend.loc[has], chan[has], day[has], win[has]))
+        cand = self._fresh(checker, self._rows(ctx, pend.loc[has], chan[has], day[has], win[has]), ctx.get("cb"))
         mine = accepted.loc[accepted["bi"].isin(cand["bi"])] if len(accepted) else accepted
         found = checker.violations(pd.concat([mine, cand], ignore_index=True)) if len(cand) else pd.DataFrame(
             columns=["borrower_id", "step", "rule_id", "why"])
@@ -132,13 +132,16 @@ class Rounds:
         nxt["day"] = nxt["day"].to_numpy() + wrap
         return nxt.drop(columns=["bar", "full", "done"]).reset_index(drop=True), done
 
-    def _fresh(self, checker: Checker, cand: pd.DataFrame) -> pd.DataFrame:
+    def _fresh(self, checker: Checker, cand: pd.DataFrame, cb: np.ndarray | None = None) -> pd.DataFrame:
         """End each window before the channel's consent goes stale (``fresh_days``), when what is
-        left is still a window (``min_window_minutes``); otherwise the checker refuses it."""
+        left is still a window (``min_window_minutes``); otherwise the checker refuses it.
+        ``cb``: each borrower's row in the checker's table (by ``bi``), when known."""
         rows = np.flatnonzero(cand["channel"].isin(self._fresh_channels).to_numpy())
         if not len(rows):
             return cand
-        part = pd.DataFrame({"b": checker.borrowers.index.get_indexer(cand["borrower_id"].to_numpy()[rows]),
+        b = (cb[cand["bi"].to_numpy()[rows]] if cb is not None else
+             checker.borrowers.index.get_indexer(cand["borrower_id"].to_numpy()[rows]))
+        part = pd.DataFrame({"b": b,
                              "channel": cand["channel"].to_numpy()[rows],
                              "destination": cand["destination"].to_numpy(dtype=object)[rows]})
         until = checker.consent_until(part) // MINUTE_NS * MINUTE_NS
