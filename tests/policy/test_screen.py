@@ -13,6 +13,7 @@ import os
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
@@ -54,6 +55,7 @@ def _disturb(steps: pd.DataFrame, data: st.DataObject) -> pd.DataFrame:
     return steps
 
 
+@pytest.mark.slow
 @settings(max_examples=N_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(world=worlds(), profile=st.sampled_from(list_profiles()), data=st.data())
 def test_the_screen_gives_the_same_violations_as_every_rule_on_every_step(world, profile, data):
