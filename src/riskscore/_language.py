@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["LANGUAGE_PATTERN", "check_language", "primary_language", "primary_languages"]
@@ -39,7 +40,11 @@ def primary_language(code: object) -> str | None:
 
 def primary_languages(codes: pd.Series) -> pd.Series:
     """:func:`primary_language` of every value (missing stays missing), same index."""
-    return codes.map(primary_language, na_action="ignore").astype(object)
+    values, uniques = pd.factorize(codes)  # once per distinct code: a portfolio has a handful
+    out = np.array([primary_language(c) for c in uniques] + [None], dtype=object)[values]
+    missing = values < 0
+    out[missing] = codes.to_numpy(dtype=object)[missing]  # missing stays as it was
+    return pd.Series(out, index=codes.index, name=codes.name, dtype=object)
 
 
 def check_language(code: object, name: str, supported: Iterable[str], caller: str) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["count_overlaps", "date_text", "distinct", "hm", "ns_of", "objects", "utc_now"]
+__all__ = ["count_in", "count_overlaps", "date_text", "distinct", "factorize_rows", "groups", "hm", "member",
+           "ns_of", "objects", "overlap_keys", "utc_now"]
 
 _SHIFT = 1 << 20  # day numbers fit in 20 bits; keys are group * _SHIFT + day
 _OFF = 1 << 19
@@ -36,12 +37,70 @@ def count_overlaps(ev_group: np.ndarray, ev_lo: np.ndarray, ev_hi: np.ndarray,
     """
     if len(ev_group) == 0 or len(q_group) == 0:
         return np.zeros(len(q_group), dtype=np.int64)
-    kmin = np.sort(ev_group * _SHIFT + ev_lo + _OFF)
-    kmax = np.sort(ev_group * _SHIFT + ev_hi + _OFF)
+    return count_in(*overlap_keys(ev_group, ev_lo, ev_hi), q_group, q_lo, q_hi)
+
+
+def overlap_keys(ev_group: np.ndarray, ev_lo: np.ndarray, ev_hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted keys :func:`count_in` searches: (group, first day) and (group, last day) of each event."""
+    return np.sort(ev_group * _SHIFT + ev_lo + _OFF), np.sort(ev_group * _SHIFT + ev_hi + _OFF)
+
+
+def count_in(kmin: np.ndarray, kmax: np.ndarray, q_group: np.ndarray, q_lo: np.ndarray,
+             q_hi: np.ndarray) -> np.ndarray:
+    """:func:`count_overlaps` over events already keyed by :func:`overlap_keys` (sort once, count often)."""
     base = q_group * _SHIFT
     started = np.searchsorted(kmin, base + q_hi + _OFF, "right") - np.searchsorted(kmin, base, "left")
     ended = np.searchsorted(kmax, base + q_lo + _OFF, "left") - np.searchsorted(kmax, base, "left")
     return started - ended
+
+
+def groups(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the code of its combination of ``codes`` (integer arrays); per combination, its first row.
+
+    Examples
+    --------
+    >>> key, first = groups(np.array([5, 5, 7, 5]), np.array([1, 1, 1, 2]))
+    >>> key.tolist(), first.tolist()
+    ([0, 0, 1, 2], [0, 2, 3])
+    """
+    key = np.zeros(len(codes[0]), dtype=np.int64)
+    for c in codes:
+        dense, uniques = pd.factorize(np.asarray(c, dtype=np.int64))
+        key = pd.factorize(key * (len(uniques) + 1) + dense)[0].astype(np.int64)
+    first = np.full(int(key.max()) + 1 if len(key) else 0, len(key), dtype=np.int64)
+    np.minimum.at(first, key, np.arange(len(key)))
+    return key, first
+
+
+def factorize_rows(*cols: object) -> tuple[np.ndarray, list[tuple]]:
+    """Codes of the distinct rows across columns (missing values are values), and those rows, in
+    order of first appearance (a MultiIndex's factorize without building its tuples).
+
+    Examples
+    --------
+    >>> factorize_rows(pd.Series(["a", "b", "a"]), pd.Series([None, "x", None], dtype=object))
+    (array([0, 1, 0]), [('a', None), ('b', 'x')])
+    """
+    arrays = [np.asarray(pd.Series(col).to_numpy(dtype=object)) for col in cols]
+    if not len(arrays[0]):
+        return np.zeros(0, dtype=np.int64), []
+    key, first = groups(*(pd.factorize(a, use_na_sentinel=False)[0] for a in arrays))
+    return key, [tuple(a[i] for a in arrays) for i in first]
+
+
+def member(values: object, among: object) -> np.ndarray:
+    """Whether each of ``values`` is among ``among``, by a hash lookup (``isin`` on Arrow strings
+    converts each of ``among`` in Python: slow for many).
+
+    Examples
+    --------
+    >>> member(pd.Series(["a", "b", None]), ["b", "c"]).tolist()
+    [False, True, False]
+    """
+    index = pd.Index(among)
+    if not index.is_unique:
+        index = index.unique()
+    return index.get_indexer(values) >= 0
 
 
 def distinct(*cols: object) -> tuple[np.ndarray, list[tuple]]:

@@ -14,8 +14,9 @@ import pandas as pd
 import pandera.pandas as pa
 
 from riskscore.policy._checks import Checker
-from riskscore.policy._planner import _STATIC, ContactPolicy
+from riskscore.policy._planner import ContactPolicy
 from riskscore.policy._profile import Profile
+from riskscore.policy._rounds import _STATIC
 
 __all__ = ["DaysPastDuePolicy", "MaxContactPolicy", "contact_caps"]
 

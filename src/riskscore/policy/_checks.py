@@ -20,6 +20,11 @@ Conventions (the conservative reading wherever the rules leave room, rules.md se
 * Consent freshness holds at every instant of the window, so at its end (:mod:`._consent`).
 * Where a profile reads a rule one way or another, the rule's ``reading`` says how (the audit
   repeats it); the rule parameters carry the reading (``consent_lifts_opt_out``, ...).
+
+Speed: every rule is about one borrower's steps and log, so :meth:`Checker.violations` first
+screens the steps with whole-array passes (:mod:`riskscore.policy._screen`) and runs each rule
+only on the borrowers the screen cannot clear of it; the answer is the same as running every
+rule on every step (``Checker.screen = False``; tests/policy/test_screen.py compares the two).
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ import pandas as pd
 from riskscore._compat import validate_params
 from riskscore.contract import PLAN_COLUMNS
 from riskscore.exceptions import PolicyError
-from riskscore.policy._arrays import date_text, distinct, hm
+from riskscore.policy._arrays import date_text, distinct, hm, member
 from riskscore.policy._clock import (
     DAY_NS,
     MINUTE_NS,
@@ -49,6 +54,7 @@ from riskscore.policy._counting import CountRules
 from riskscore.policy._holidays import HolidayCalendar
 from riskscore.policy._plans import Plans
 from riskscore.policy._profile import ACTIONS, CONTACT_ACTIONS, WEEKDAYS, Profile, Rule, load_profile
+from riskscore.policy._screen import screen
 from riskscore.policy._templates import lint_text, rule_text
 from riskscore.schemas import (
     EVENT_OUTCOMES,
@@ -67,11 +73,26 @@ _REQUIRED = ["borrower_id", "step", "action", "channel", "recipient", "window_st
              "language", "message", "rationale"]
 #: Columns a plan may omit (plans made before issue 19): null = the channel as a whole / every debt.
 _OPTIONAL = ["destination", "loan_ids"]
+#: rule kinds that read the steps' local times in every candidate zone (``_per_zone``)
+_PER_ZONE = ("time_window", "blocked_days", "designated_times")
+#: rule kinds that count by local dates (the steps' ``lo`` and ``hi``)
+_DAY_SPANS = ("call_frequency", "conversation_quiet", "daily_calls", "channel_caps")
 
 
 def _ns(values: object) -> np.ndarray:
     """UTC nanoseconds of timestamps (tz-aware, or naive read as UTC)."""
     return pd.DatetimeIndex(pd.to_datetime(values, utc=True)).as_unit("ns").asi8
+
+
+def _text_or_none(col: pd.Series) -> np.ndarray:
+    """A column's non-empty strings, None elsewhere (as an object array)."""
+    values = col.to_numpy(dtype=object)
+    if pd.api.types.is_string_dtype(col.dtype) and col.dtype != object:  # every value a string or missing
+        ok = col.notna().to_numpy() & (col != "").to_numpy(dtype=bool)
+    else:
+        ok = col.notna().to_numpy().copy()
+        ok[ok] = [isinstance(v, str) and v != "" for v in values[ok]]
+    return np.where(ok, values, None)
 
 
 def _steps_frame(plans: object) -> pd.DataFrame:
@@ -90,8 +111,7 @@ def _steps_frame(plans: object) -> pd.DataFrame:
         raise PolicyError(f"plans: (borrower_id, step) must be unique; rows {list(steps.index[dup][:3])} repeat")
     out = steps[_REQUIRED].reset_index(drop=True).copy()
     for col in _OPTIONAL:
-        out[col] = steps[col].to_numpy(dtype=object) if col in steps else None
-        out[col] = out[col].where(out[col].map(lambda v: isinstance(v, str) and v != ""), None)
+        out[col] = _text_or_none(steps[col]) if col in steps else None
     for col in ("window_start_utc", "window_end_utc"):
         out[col] = pd.to_datetime(out[col], utc=True)
     return out
@@ -151,7 +171,9 @@ class Checker(ConsentRules, CountRules):
         self._cache: dict[tuple, object] = {}
         self._sets = {col: pd.factorize(self.borrowers[col], use_na_sentinel=False)
                       for col in ("channels_allowed", "opt_outs")}
-        self.hardship = self.borrowers.index.isin(hardship_ids(hardship))
+        self.hardship = member(self.borrowers.index, hardship_ids(hardship))
+        #: screen the steps first (:mod:`riskscore.policy._screen`); False runs every rule on every step
+        self.screen = True
 
     # -- the log ---------------------------------------------------------------------------------
     def _prepare_log(self, contacts: pd.DataFrame | None) -> pd.DataFrame:
@@ -159,14 +181,13 @@ class Checker(ConsentRules, CountRules):
         if contacts is None or len(contacts) == 0:
             return pd.DataFrame({c: pd.Series(dtype=object if c in ("channel", "outcome", "direction", "loan_id",
                                                                    "destination") else np.int64) for c in cols})
-        c = contacts.copy()
-        for col, default in OPTIONAL_COLUMNS["contacts"].items():
-            if col not in c:
-                c[col] = default
-        b = self.borrowers.index.get_indexer(c["borrower_id"])
-        c = c.loc[b >= 0]
-        out = pd.DataFrame({"b": b[b >= 0].astype(np.int64), "channel": c["channel"].to_numpy(),
-                            "outcome": c["outcome"].to_numpy(), "direction": c["direction"].to_numpy(),
+        b = self.borrowers.index.get_indexer(contacts["borrower_id"])
+        c = contacts if (b >= 0).all() else contacts.loc[b >= 0]
+        missing = {col: default for col, default in OPTIONAL_COLUMNS["contacts"].items() if col not in c}
+        if missing:
+            c = c.assign(**missing)
+        out = pd.DataFrame({"b": b[b >= 0].astype(np.int64), "channel": c["channel"].array,
+                            "outcome": c["outcome"].array, "direction": c["direction"].array,
                             "loan_id": c["loan_id"].to_numpy(dtype=object),
                             "destination": c["destination"].astype(object).where(c["destination"].notna(), None)
                             .to_numpy(dtype=object),
@@ -179,7 +200,12 @@ class Checker(ConsentRules, CountRules):
         key = ("events", channel, None if outcomes is None else tuple(outcomes), outbound)
         if key not in self._cache:
             self._cache[key] = self._select(channel, outcomes, outbound)
-        return self._cache[key]
+        return self._focused(self._cache[key])
+
+    def _focused(self, log: pd.DataFrame) -> pd.DataFrame:
+        """The log rows of the borrowers the rules are running on (all of them outside :meth:`_violations`)."""
+        focus = getattr(self, "_focus", None)
+        return log if focus is None else log.loc[focus[log["b"].to_numpy()]]
 
     def _select(self, channel: str | None, outcomes: Iterable[str] | None, outbound: bool) -> pd.DataFrame:
         log = self._log
@@ -207,24 +233,75 @@ class Checker(ConsentRules, CountRules):
         """
         s = _steps_frame(plans)
         s["b"] = self.borrowers.index.get_indexer(s["borrower_id"])
+        if not self.screen or not len(s):
+            return self._violations(s)
+        # each rule runs on the borrowers the screen cannot clear of it (the same answer, sooner)
+        kept, flagged = screen(self, s)
+        hit = kept.copy()
+        for mask in flagged:
+            hit |= mask if mask is not None else False
+        if not hit.any():
+            return self._every_rule(s.iloc[:0], None)
+        who = pd.factorize(s["borrower_id"], use_na_sentinel=False)[0]
+
+        def of(mask: np.ndarray) -> np.ndarray:  # the steps of the borrowers of some steps
+            on = np.zeros(who.max() + 1, dtype=bool)
+            on[who[mask]] = True
+            return on[who]
+
+        rows = of(hit)
+        sub = s.loc[rows].reset_index(drop=True)
+        base = of(kept)[rows]
+        masks = [base if mask is None or not mask[~kept].any() else base | of(mask)[rows] for mask in flagged]
+        return self._violations(sub, masks)
+
+    def _violations(self, s: pd.DataFrame, masks: list[np.ndarray] | None = None) -> pd.DataFrame:
+        """The rules on the steps frame ``s`` (with ``b``): each on every step, or on the steps of ``masks``
+        (one per rule, rows of ``s``; they hold every step of a borrower or none)."""
+        b = s["b"].to_numpy()
+        if len(b) < len(self.borrowers) // 2:  # a few borrowers: the count rules look at their log rows only
+            self._focus = np.zeros(len(self.borrowers), dtype=bool)
+            self._focus[b[b >= 0]] = True
+        try:
+            return self._every_rule(s, masks)
+        finally:
+            self._focus = None
+
+    def _every_rule(self, s: pd.DataFrame, masks: list[np.ndarray] | None) -> pd.DataFrame:
         contact = s["action"].isin(CONTACT_ACTIONS).to_numpy()
         windowed = (s["window_end_utc"] > s["window_start_utc"]).to_numpy()  # False when either is missing
         found: list[pd.DataFrame] = [self._structure(s, contact, windowed)]
         c = s.loc[contact & windowed & (s["b"].to_numpy() >= 0)].copy()
         c["t0"] = _ns(c["window_start_utc"])
         c["t1"] = _ns(c["window_end_utc"])
-        # one pass over the zones for both ends: the earliest date of the start, the latest of the end
-        zones = self.zones.to_numpy()[c["b"].to_numpy()]
-        lo, hi = zone_days(np.r_[c["t0"].to_numpy(), c["t1"].to_numpy() - 1], np.r_[zones, zones])
-        c["lo"], c["hi"] = lo[:len(c)], hi[len(c):]
-        per_zone = self._per_zone(c)
-        for rule in self.profile.rules:
-            found.append(getattr(self, f"_{rule.kind}")(rule, s, c, per_zone))
+        parts: dict[int, list] = {}  # id of a mask -> [steps, contact steps, per-zone rows or None]
+        for i, rule in enumerate(self.profile.rules):
+            mask = None if masks is None else masks[i]
+            if mask is not None and not mask.any():
+                continue
+            if id(mask) not in parts:
+                whole = mask is None or mask.all()
+                parts[id(mask)] = [s, c, None] if whole else [s.loc[mask], c.loc[mask[c.index.to_numpy()]], None]
+            part = parts[id(mask)]
+            if rule.kind in _PER_ZONE and part[2] is None:
+                part[2] = self._per_zone(part[1])
+            if rule.kind in _DAY_SPANS and "lo" not in part[1]:
+                part[1] = self._day_spans(part[1])
+            found.append(getattr(self, f"_{rule.kind}")(rule, *part))
         out = pd.concat([f for f in found if len(f)], ignore_index=True) if any(len(f) for f in found) else None
         if out is None:
             return pd.DataFrame({k: pd.Series(dtype=object if k != "step" else np.int64) for k in VIOLATION_COLUMNS})
         return out[VIOLATION_COLUMNS].sort_values(["borrower_id", "step", "rule_id"], kind="stable",
                                                   ignore_index=True)
+
+    def _day_spans(self, c: pd.DataFrame) -> pd.DataFrame:
+        """Contact steps with ``lo`` and ``hi``: the earliest local date of the start and the latest of
+        the end over the borrower's zones (one pass over the zones for both ends)."""
+        c = c.copy()
+        zones = self.zones.to_numpy()[c["b"].to_numpy()]
+        lo, hi = zone_days(np.r_[c["t0"].to_numpy(), c["t1"].to_numpy() - 1], np.r_[zones, zones])
+        c["lo"], c["hi"] = lo[:len(c)], hi[len(c):]
+        return c
 
     @staticmethod
     def _hits(frame: pd.DataFrame, mask: np.ndarray, rule_id: str, why: Iterable[str]) -> pd.DataFrame:

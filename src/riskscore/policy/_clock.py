@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from riskscore.policy._arrays import factorize_rows
 from riskscore.schemas import parse_channels, parse_hours
 
 __all__ = ["DAY_NS", "MINUTE_NS", "allowed_pieces", "candidate_zones", "local_ns", "minutes_of_day", "zone_days"]
@@ -35,8 +36,7 @@ def candidate_zones(borrowers: pd.DataFrame) -> pd.Series:
     """
     extra = borrowers["timezone_candidates"] if "timezone_candidates" in borrowers else pd.Series(
         "", index=borrowers.index)
-    pairs = pd.MultiIndex.from_arrays([borrowers["timezone"].astype(object), extra.fillna("").astype(object)])
-    codes, uniques = pd.factorize(pairs, use_na_sentinel=False)
+    codes, uniques = factorize_rows(borrowers["timezone"].astype(object), extra.fillna("").astype(object))
     sets = np.empty(len(uniques), dtype=object)
     for i, (tz, more) in enumerate(uniques):
         sets[i] = tuple(sorted({tz, *parse_channels(more)}))
@@ -111,7 +111,7 @@ def in_ranges(minute: np.ndarray, ranges: Iterable[tuple[int, int]]) -> np.ndarr
 
 def allowed_pieces(zones: tuple[str, ...], lo_ns: int, hi_ns: int, *, hours: tuple[int, int] | None,
                    inconvenient: str = "", blocked_weekdays: Iterable[int] = (),
-                   holidays: Iterable[int] = ()) -> list[tuple[int, int]]:
+                   holidays: Iterable[int] = (), cache: dict | None = None) -> list[tuple[int, int]]:
     """UTC intervals in ``[lo_ns, hi_ns)`` when contact is allowed in every zone, minute by minute.
 
     A piece never crosses a local midnight or a change of UTC offset in any zone, so it lies on
@@ -131,6 +131,8 @@ def allowed_pieces(zones: tuple[str, ...], lo_ns: int, hi_ns: int, *, hours: tup
         Weekdays (Monday = 0) with no contact.
     holidays : iterable of int
         Local dates (days since 1970-01-01) with no contact.
+    cache : dict, optional
+        Keeps each zone's wall clock over the grid for the next call with the same bounds.
 
     Returns
     -------
@@ -154,7 +156,12 @@ def allowed_pieces(zones: tuple[str, ...], lo_ns: int, hi_ns: int, *, hours: tup
     holidays = np.fromiter(holidays, dtype=np.int64)
     ranges = parse_hours(inconvenient)
     for zone in zones:
-        local = local_ns(grid, zone)
+        key = (zone, start, hi_ns)
+        local = cache.get(key) if cache is not None else None
+        if local is None:
+            local = local_ns(grid, zone)
+            if cache is not None:
+                cache[key] = local
         day, minute = local // DAY_NS, (local % DAY_NS) // MINUTE_NS
         if hours is not None:
             ok &= (minute >= hours[0]) & (minute < hours[1])

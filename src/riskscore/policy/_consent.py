@@ -20,16 +20,17 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from riskscore.policy._arrays import date_text
+from riskscore.policy._arrays import date_text, factorize_rows
 from riskscore.policy._clock import DAY_NS
 from riskscore.policy._profile import Rule
-from riskscore.schemas import EVENT_OUTCOMES, parse_addressed, parse_consents
+from riskscore.schemas import CHANNELS, EVENT_OUTCOMES, parse_addressed, parse_consents
 
 __all__ = ["NEVER", "ConsentRules"]
 
 NEVER = np.iinfo(np.int64).min
 _LATEST = np.iinfo(np.int64).max
-_UTC14 = 14 * 3600 * 10**9  # the earliest instant of a calendar date anywhere is 00:00 at UTC+14
+_UTC14 = 14 * 3600 * 10**9
+_CHANNELS = pd.Index(CHANNELS)  # the earliest instant of a calendar date anywhere is 00:00 at UTC+14
 
 
 def _consent_cells(cells: np.ndarray) -> tuple[list[dict[str, int]], list[frozenset[str]]]:
@@ -61,9 +62,8 @@ class ConsentRules:
         """Per borrower row, a code; per code: the destination ids by channel (in order of preference),
         the (channel, id) pairs opted out in the ``opt_outs`` column, and the channels with any."""
         if "addresses" not in self._cache:
-            pairs = pd.MultiIndex.from_arrays([self.borrowers["destinations"].astype(object),
-                                               self.borrowers["opt_outs"].astype(object)])
-            codes, uniques = pd.factorize(pairs, use_na_sentinel=False)
+            codes, uniques = factorize_rows(self.borrowers["destinations"].astype(object),
+                                            self.borrowers["opt_outs"].astype(object))
             ids, out, some = [], [], []
             for dest, opt in uniques:
                 by_channel: dict[str, list[str]] = {}
@@ -155,7 +155,9 @@ class ConsentRules:
         step naming no destination, an event about any destination counts when the event
         ``prohibits`` (an opt-out: the step might use that number), and never as evidence."""
         out = self._lookup(self._last_events(outcomes, inbound_only), c)
-        if not self._log["destination"].notna().any():  # a log without destinations: nothing more
+        if "named" not in self._cache:
+            self._cache["named"] = bool(self._log["destination"].notna().any())
+        if not self._cache["named"]:  # a log without destinations: nothing more
             return out
         named = c["destination"].notna().to_numpy()
         if prohibits and (~named).any():
@@ -182,7 +184,37 @@ class ConsentRules:
 
     def _evidence(self, rule: Rule, c: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per step: the latest consent evidence not revoked since (ns or NEVER), the latest
-        revocation (ns or NEVER), and whether an undated consent in the column lists the channel."""
+        revocation (ns or NEVER), and whether an undated consent in the column lists the channel.
+
+        Found once per (borrower, channel) for steps naming no destination (most steps)."""
+        named = c["destination"].notna().to_numpy()
+        channel = _CHANNELS.get_indexer(c["channel"].to_numpy(dtype=object))
+        pairs = ~named & (channel >= 0) & (c["b"].to_numpy() >= 0)
+        if not pairs.any():
+            return self._evidence_of(rule, c)
+        memo = self._cache.setdefault(("evidence", rule.id), {})
+        nch = len(_CHANNELS)
+        if not memo:
+            size = len(self.borrowers) * nch
+            memo.update(known=np.zeros(size, dtype=bool), evidence=np.zeros(size, dtype=np.int64),
+                        revoked=np.zeros(size, dtype=np.int64), plain=np.zeros(size, dtype=bool))
+        key = c["b"].to_numpy(np.int64)[pairs] * nch + channel[pairs]
+        todo = np.unique(key[~memo["known"][key]])
+        if len(todo):
+            part = pd.DataFrame({"b": todo // nch, "channel": _CHANNELS.to_numpy(dtype=object)[todo % nch],
+                                 "destination": np.full(len(todo), None, dtype=object)})
+            memo["evidence"][todo], memo["revoked"][todo], memo["plain"][todo] = self._evidence_of(rule, part)
+            memo["known"][todo] = True
+        evidence = np.full(len(c), NEVER, dtype=np.int64)
+        revoked = np.full(len(c), NEVER, dtype=np.int64)
+        plain = np.zeros(len(c), dtype=bool)
+        evidence[pairs], revoked[pairs], plain[pairs] = memo["evidence"][key], memo["revoked"][key], memo["plain"][key]
+        if not pairs.all():
+            rest = ~pairs
+            evidence[rest], revoked[rest], plain[rest] = self._evidence_of(rule, c.loc[rest])
+        return evidence, revoked, plain
+
+    def _evidence_of(self, rule: Rule, c: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         dated, plain = self._column_consents(c)
         consent = np.maximum(self._when(["consent"], c, prohibits=False), dated)
         revoked = self._when(["consent_revoked", "opt_out"], c, prohibits=True)

@@ -63,7 +63,7 @@ class CountRules:
     def _conversation_quiet(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
         days = rule.params["days"]
         calls = c.loc[c["channel"] == "call"]
-        log = self._log
+        log = self._focused(self._log)
         talk = log["outcome"].isin(CONVERSATIONS)
         if rule.params["any_inbound_call"]:  # the protective reading: the borrower called, answered or not
             talk |= (log["direction"] == "inbound") & ~log["outcome"].isin(("wrong_party", *EVENT_OUTCOMES))

@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from riskscore.policy._arrays import member
 from riskscore.schemas import EVENT_OUTCOMES
 
 __all__ = ["MESSAGE_DAYS", "call_gate", "hold_calls"]
@@ -115,7 +116,8 @@ def hold_calls(todo: pd.DataFrame, first: np.ndarray, why: np.ndarray, ids: pd.I
     held = call & (gate > todo["day0"].to_numpy())
     todo.loc[held, "day0"] = np.minimum(gate[held], plan_days).astype(np.int64)
     out = held & (gate >= plan_days)
-    events.extend((ids[bi], "agent_call", "PLAN-ESCALATION", f"agent_call dropped: {why[bi]}")
+    names = ids.to_numpy(dtype=object)
+    events.extend((names[bi], "agent_call", "PLAN-ESCALATION", f"agent_call dropped: {why[bi]}")
                   for bi in todo["bi"].to_numpy()[out])
     return todo.loc[~out].reset_index(drop=True)
 
@@ -126,6 +128,6 @@ def _log(contacts: pd.DataFrame | None, ids: pd.Index, now: pd.Timestamp) -> pd.
         return pd.DataFrame({"borrower_id": pd.Series(dtype=object), "channel": pd.Series(dtype=object),
                              "outcome": pd.Series(dtype=object),
                              "contacted_at": pd.Series(dtype="datetime64[ns, UTC]")})
-    keep = (~contacts["outcome"].isin(EVENT_OUTCOMES) & contacts["borrower_id"].isin(ids)
-            & (contacts["contacted_at"] <= now)).to_numpy()
+    keep = (~contacts["outcome"].isin(EVENT_OUTCOMES) & (contacts["contacted_at"] <= now)).to_numpy() & member(
+        contacts["borrower_id"], ids)
     return contacts.loc[keep]

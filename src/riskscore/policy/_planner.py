@@ -44,17 +44,23 @@ import pandera.pandas as pa
 from riskscore._compat import Interval, InvalidParameterError, renamed_parameter, validate_parameter_constraints
 from riskscore._language import primary_languages
 from riskscore._validation import data_error, pandera_failures
-from riskscore.policy._arrays import ns_of, objects, utc_now
+from riskscore.policy._arrays import factorize_rows, groups, member, ns_of, objects, utc_now
 from riskscore.policy._checks import PLAN_COLUMNS, Checker
-from riskscore.policy._clock import DAY_NS, MINUTE_NS, allowed_pieces, candidate_zones, local_ns, minutes_of_day
-from riskscore.policy._escalation import call_gate, hold_calls
+from riskscore.policy._clock import DAY_NS, allowed_pieces, candidate_zones, local_ns, minutes_of_day
+from riskscore.policy._escalation import call_gate
 from riskscore.policy._explore import Exploration, explore, with_decisions
 from riskscore.policy._holidays import HolidayCalendar
 from riskscore.policy._plans import EVENT_COLUMNS, Plans
 from riskscore.policy._profile import LANGS, WEEKDAYS, Profile, load_profile
+from riskscore.policy._rounds import Rounds
 from riskscore.policy._segments import Segments
-from riskscore.policy._templates import render_message, tone
-from riskscore.schemas import BORROWER_FLAGS, OPTIONAL_COLUMNS, parse_channels, validate_borrowers, validate_contacts
+from riskscore.schemas import (
+    BORROWER_FLAGS,
+    OPTIONAL_COLUMNS,
+    parse_channels,
+    validate_borrowers,
+    validate_contacts,
+)
 
 __all__ = ["ContactPolicy", "default_call_value"]
 
@@ -67,9 +73,6 @@ _STEPS: dict[str, list[tuple[str, str, int]]] = {
     "low": [("payment_link", "payment_link", 0), ("repayment_plan_offer", "repayment_plan_offer", 2),
             ("agent_call", "agent_call", 4)],
 }
-#: rule kinds whose verdict on a channel does not change from day to day
-_STATIC = ("channels_allowed", "channel_never", "medium_opt_out", "channel_consent", "recipient", "required_text",
-           "content_lint")
 _PLACED = ("reminder", "payment_link", "repayment_plan_offer", "hardship_referral", "agent_call")
 _SCORES = pa.DataFrameSchema(
     {"likelihood": pa.Column(float, pa.Check.in_range(0.0, 1.0), nullable=False, coerce=True),
@@ -93,7 +96,7 @@ def default_call_value(scores: pd.DataFrame) -> pd.Series:
     return risk * scores["amount_at_risk"] if "amount_at_risk" in scores else risk
 
 
-class ContactPolicy(Segments):
+class ContactPolicy(Rounds, Segments):
     """Plan non-harassing contact from scores and reasons, under a rule profile.
 
     Parameters
@@ -274,13 +277,17 @@ class ContactPolicy(Segments):
         lo = now.value + self.lead_minutes * 60 * 10**9
         hi = now.value + (self.plan_days + 2) * DAY_NS
         table: dict[tuple[int, int], tuple[int, int]] = {}
+        clocks: dict = {}  # each zone's wall clock over the horizon, shared by the signatures
         for k, (zs, cell, cal) in enumerate(sigs):
             primary = zs[0]
-            today = int(local_ns(np.array([now.value]), primary)[0] // DAY_NS)
+            if primary not in clocks:
+                clocks[primary] = int(local_ns(np.array([now.value]), primary)[0] // DAY_NS)
+            today = clocks[primary]
             holidays = calendar.days(cal, lo // DAY_NS - 2, hi // DAY_NS + 2) if spec["holidays"] else []
-            for a, b in allowed_pieces(zs[1], lo, hi, hours=spec["hours"], inconvenient=cell,
-                                       blocked_weekdays=spec["blocked_weekdays"], holidays=holidays):
-                day = int(local_ns(np.array([a]), primary)[0] // DAY_NS) - today
+            pieces = allowed_pieces(zs[1], lo, hi, hours=spec["hours"], inconvenient=cell,
+                                    blocked_weekdays=spec["blocked_weekdays"], holidays=holidays, cache=clocks)
+            days = local_ns(np.array([a for a, _ in pieces], dtype=np.int64), primary) // DAY_NS - today
+            for (a, b), day in zip(pieces, days.tolist(), strict=True):
                 if b - a < self.min_window_minutes * 60 * 10**9:
                     continue
                 if 0 <= day < self.plan_days and b - a > table.get((k, day), (0, 0))[1] - table.get((k, day),
@@ -328,7 +335,7 @@ class ContactPolicy(Segments):
             b[col] = b[col].fillna(default) if col in b else default
         for flag in BORROWER_FLAGS:  # a borrower missing from the table has no flag set (and is reviewed)
             b[flag] = b[flag].fillna(False).astype(bool)
-        known = ids.isin(borrowers["borrower_id"])
+        known = member(ids, borrowers["borrower_id"])
         said, hard = self._signals(reasons, ids)
         hardship = pd.Series(self.hardship_evidence(scores, b, hard), index=ids, name="hardship")
         checker = Checker(self.profile, borrowers, contacts, holidays=self.holidays, hardship=hardship)
@@ -339,6 +346,7 @@ class ContactPolicy(Segments):
             "contacts": contacts, "checker": checker,
             "loans": (scores["loan_ids"].astype(object).where(scores["loan_ids"].notna(), None).to_numpy(dtype=object)
                       if "loan_ids" in scores else np.full(len(ids), None, dtype=object))}
+        ctx["cb"] = checker.borrowers.index.get_indexer(ids)
         ctx["call_day"], ctx["call_why"] = call_gate(contacts, ids, now, wait_days=self.call_wait_days,
                                                      window_days=self.call_window_days,
                                                      max_calls=self.max_window_calls)
@@ -354,9 +362,8 @@ class ContactPolicy(Segments):
                  said: pd.Series, calendar: HolidayCalendar) -> dict[str, Any]:
         never = {c for r in self.profile.of_kind("channel_never") for c in r.params["channels"]}
         pref = b["preferred_channel"].to_numpy(dtype=object)
-        combo = pd.MultiIndex.from_arrays([b[c].fillna("").astype(object)
-                                           for c in ("channels_allowed", "opt_outs", "preferred_channel")])
-        codes, uniques = pd.factorize(combo, use_na_sentinel=False)
+        codes, uniques = factorize_rows(*(b[c].fillna("").astype(object)
+                                          for c in ("channels_allowed", "opt_outs", "preferred_channel")))
         per_combo = []
         for v, o, p in uniques:  # distinct (allowed, opted out, preferred) triples: few in a portfolio
             a = set(parse_channels(v)) - set(parse_channels(o)) - never
@@ -379,159 +386,6 @@ class ContactPolicy(Segments):
         return {"ids": ids, "now": now, "msg": msg, "call": call_ok, "pref": pref,
                 "zones": zones, "sig": sig_all, "table": table, "lang": lang,
                 "why": why + reasons + note, "messages": {}}
-
-    def _message(self, ctx: dict, template_id: str, lang: str) -> str:
-        key = (template_id, lang)
-        if key not in ctx["messages"]:
-            ctx["messages"][key] = render_message(template_id, lang, self.profile)
-        return ctx["messages"][key]
-
-    def _place(self, checker: Checker, ctx: dict, seg: np.ndarray, value: np.ndarray) -> tuple[pd.DataFrame, list]:
-        rows = [(bi, j, *step) for bi, s in enumerate(seg) for j, step in enumerate(self.STEPS.get(s, ()))]
-        todo = pd.DataFrame(rows, columns=["bi", "stage", "action", "template", "day0"])
-        todo["day0"] = todo["day0"].clip(upper=self.plan_days - 1)
-        accepted = pd.DataFrame()
-        events: list[tuple[str, str, str, str]] = []
-        if "call_day" in ctx:  # escalation: a call only after unanswered self-service, and rarely
-            todo = hold_calls(todo, ctx["call_day"], ctx["call_why"], ctx["ids"], self.plan_days, events)
-        for stage in sorted(todo["stage"].unique()):
-            pend = todo.loc[todo["stage"] == stage].reset_index(drop=True)
-            pend["chans"] = [("call",) if a == "agent_call" and ctx["call"][bi] else
-                             (() if a == "agent_call" else ctx["msg"][bi]) for a, bi in zip(pend["action"],
-                                                                                          pend["bi"], strict=True)]
-            pend["day"], pend["ci"] = pend["day0"], 0
-            capacity = dict.fromkeys(range(self.plan_days), self.agent_calls_per_day)
-            while len(pend):
-                pend, done = self._round(checker, ctx, pend, accepted, events, capacity, value)
-                if len(done):
-                    accepted = pd.concat([accepted, done], ignore_index=True)
-        return accepted, events
-
-    def _drop(self, ctx: dict, pend: pd.DataFrame, mask: np.ndarray, rule_ids: list[str], detail: str,
-              events: list) -> None:
-        for bi, action in zip(pend["bi"][mask], pend["action"][mask], strict=True):
-            for rid in rule_ids:
-                events.append((ctx["ids"][bi], action, rid, f"{action} dropped: {detail}"))
-
-    def _round(self, checker: Checker, ctx: dict, pend: pd.DataFrame, accepted: pd.DataFrame, events: list,
-               capacity: dict, value: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Try every pending step on its current (day, channel); return (still pending, accepted)."""
-        nch = pend["chans"].map(len).to_numpy()
-        no_channel = nch == 0
-        self._drop(ctx, pend, no_channel, ["PLAN-CHANNEL"],
-                   "no channel is allowed for it (allowed, not opted out, consented, never-list)", events)
-        late = ~no_channel & (pend["day"].to_numpy() >= self.plan_days)
-        self._drop(ctx, pend, late, ["PLAN-HORIZON"], f"no day and channel within the {self.plan_days}-day "
-                   "horizon passes every rule (see this borrower's other events)", events)
-        pend = pend.loc[~no_channel & ~late].reset_index(drop=True)
-        if not len(pend):
-            return pend, pd.DataFrame()
-        day = pend["day"].to_numpy()
-        chan = np.array([c[i] for c, i in zip(pend["chans"], pend["ci"], strict=True)], dtype=object)
-        win = [ctx["table"].get((ctx["sig"][bi], d)) for bi, d in zip(pend["bi"], day, strict=True)]
-        has = np.array([w is not None for w in win], dtype=bool)
-        cand = self._fresh(checker, self._rows(ctx, pend.loc[has], chan[has], day[has],
-                                               [w for w in win if w is not None]))
-        mine = accepted.loc[accepted["bi"].isin(cand["bi"])] if len(accepted) else accepted
-        found = checker.violations(pd.concat([mine, cand], ignore_index=True)) if len(cand) else pd.DataFrame(
-            columns=["borrower_id", "step", "rule_id", "why"])
-        ok = ~cand["borrower_id"].isin(found["borrower_id"]).to_numpy()
-        kinds = {r.id: r.kind for r in self.profile.rules}
-        dynamic = found.loc[~found["rule_id"].map(kinds).isin(_STATIC), "borrower_id"]
-        static = ~cand["borrower_id"].isin(dynamic).to_numpy() & ~ok  # the channel itself is barred
-        self._note(cand, found, events)
-        full = np.zeros(len(cand), dtype=bool)
-        if self.agent_calls_per_day is not None and ok.any():
-            full = ok & ~self._within_capacity(cand, ok, capacity, value, ctx, events)
-            ok &= ~full
-        done = cand.loc[ok]
-        # what happens to the rest: a barred channel is removed; otherwise the next channel, then the next day
-        nxt = pend.copy()
-        pos = np.flatnonzero(has)
-        nxt["bar"] = False
-        nxt.loc[pos[static], "bar"] = True
-        nxt["full"] = ~has
-        nxt.loc[pos[full], "full"] = True
-        nxt["done"] = False
-        nxt.loc[pos[ok], "done"] = True
-        nxt = nxt.loc[~nxt["done"]]
-        chans = [tuple(x for k, x in enumerate(c) if k != i) if bar else c
-                 for c, i, bar in zip(nxt["chans"], nxt["ci"], nxt["bar"], strict=True)]
-        ci = nxt["ci"].to_numpy() + np.where(nxt["bar"] | nxt["full"], 0, 1)
-        ci = np.where(nxt["full"], len(max(chans, key=len, default=())) + 1, ci)
-        wrap = ci >= np.array([max(len(c), 1) for c in chans])
-        nxt["chans"], nxt["ci"] = chans, np.where(wrap, 0, ci)
-        nxt["day"] = nxt["day"].to_numpy() + wrap
-        return nxt.drop(columns=["bar", "full", "done"]).reset_index(drop=True), done
-
-    def _fresh(self, checker: Checker, cand: pd.DataFrame) -> pd.DataFrame:
-        """End each window before the channel's consent goes stale (``fresh_days``), when what is
-        left is still a window (``min_window_minutes``); otherwise the checker refuses it."""
-        rows = np.flatnonzero(cand["channel"].isin(self._fresh_channels).to_numpy())
-        if not len(rows):
-            return cand
-        part = pd.DataFrame({"b": checker.borrowers.index.get_indexer(cand["borrower_id"].to_numpy()[rows]),
-                             "channel": cand["channel"].to_numpy()[rows],
-                             "destination": cand["destination"].to_numpy(dtype=object)[rows]})
-        until = checker.consent_until(part) // MINUTE_NS * MINUTE_NS
-        t0 = ns_of(cand["window_start_utc"])[rows]
-        t1 = ns_of(cand["window_end_utc"])[rows]
-        cut = (until < t1) & (until - t0 >= max(self.min_window_minutes, 1) * MINUTE_NS)
-        if cut.any():
-            end = ns_of(cand["window_end_utc"]).copy()
-            end[rows[cut]] = until[cut]
-            cand["window_end_utc"] = pd.to_datetime(end, utc=True)
-        return cand
-
-    @property
-    def _fresh_channels(self) -> list[str]:
-        return sorted({ch for r in self.profile.of_kind("channel_consent") for ch in r.params["fresh_days"]
-                       if ch in r.params["channels"]})
-
-    @staticmethod
-    def _note(cand: pd.DataFrame, found: pd.DataFrame, events: list) -> None:
-        hit = found.drop_duplicates(["borrower_id", "rule_id"]).merge(
-            cand[["borrower_id", "action", "channel", "day"]], on="borrower_id")
-        events.extend(zip(hit["borrower_id"], hit["action"], hit["rule_id"],
-                          hit["action"] + " by " + hit["channel"] + " on day " + hit["day"].astype(str)
-                          + " not allowed: " + hit["why"], strict=True))
-
-    def _within_capacity(self, cand: pd.DataFrame, ok: np.ndarray, capacity: dict, value: np.ndarray, ctx: dict,
-                         events: list) -> np.ndarray:
-        keep = np.ones(len(cand), dtype=bool)
-        calls = np.flatnonzero(ok & (cand["action"] == "agent_call").to_numpy())
-        for d in np.unique(cand["day"].to_numpy()[calls]):
-            on_day = calls[cand["day"].to_numpy()[calls] == d]
-            ranked = on_day[np.argsort(-value[cand["bi"].to_numpy()[on_day]], kind="stable")]
-            room = capacity[int(d)]
-            keep[ranked[room:]] = False
-            capacity[int(d)] = max(0, room - len(ranked))
-            for bi in cand["bi"].to_numpy()[ranked[room:]]:
-                events.append((ctx["ids"][bi], "agent_call", "CAPACITY",
-                               f"agent-call capacity ({self.agent_calls_per_day} a day) used by higher-value "
-                               f"calls on day {int(d)}"))
-        return keep
-
-    def _rows(self, ctx: dict, pend: pd.DataFrame, chan: np.ndarray, day: np.ndarray,
-              win: list[tuple[int, int]]) -> pd.DataFrame:
-        bi = pend["bi"].to_numpy()
-        lang = ctx["lang"][bi]
-        tid = [f"{t}.{c}" for t, c in zip(pend["template"], chan, strict=True)]
-        t = np.array(win, dtype=np.int64).reshape(-1, 2)
-        checker = ctx["checker"]
-        where = pd.DataFrame({"b": checker.borrowers.index.get_indexer(ctx["ids"][bi]), "channel": chan})
-        return pd.DataFrame({
-            "bi": bi, "borrower_id": ctx["ids"][bi], "step": pend["stage"].to_numpy() + 1,
-            "action": pend["action"].to_numpy(), "channel": chan, "recipient": "borrower",
-            "destination": checker.destination_for(where), "loan_ids": ctx["loans"][bi],
-            "window_start_utc": pd.to_datetime(t[:, 0], utc=True), "window_end_utc": pd.to_datetime(t[:, 1], utc=True),
-            "language": lang, "template_id": tid,
-            "message": [self._message(ctx, i, lg) for i, lg in zip(tid, lang, strict=True)],
-            "rationale": [f"{w}; step: {a.replace('_', ' ')} by {c}" + (" (preferred channel)" if c == p else "")
-                          for w, a, c, p in zip(ctx["why"][bi], pend["action"], chan, ctx["pref"][bi], strict=True)],
-            "day": day, "stage": pend["stage"].to_numpy(),
-            "tone": [tone(t) for t in tid],
-        })
 
     def _finish(self, checker: Checker, ctx: dict, seg: np.ndarray, accepted: pd.DataFrame,
                 events: list) -> pd.DataFrame:
@@ -579,24 +433,35 @@ class ContactPolicy(Segments):
     def _local_text(self, ctx: dict, steps: pd.DataFrame) -> pd.DataFrame:
         """Local time zone, window in it, and the window in every candidate zone, as text."""
         n = len(steps)
-        timed = steps["window_start_utc"].notna().to_numpy()
         zones = ctx["zones"][steps["bi"].to_numpy()]
         steps["local_timezone"] = [z[0] for z in zones]
+        start, end, text = (np.full(n, None, dtype=object) for _ in range(3))
+        timed = np.flatnonzero(steps["window_start_utc"].notna().to_numpy())
+        t0 = ns_of(steps["window_start_utc"])[timed]
+        t1 = ns_of(steps["window_end_utc"])[timed]
+        # the text of each distinct (zones, window): windows repeat across borrowers of a zone
+        key, first = groups(pd.factorize(zones[timed])[0], t0, t1)
+        sa, sb, label = self._window_text(zones[timed][first], t0[first], t1[first])
+        start[timed], end[timed], text[timed] = sa[key], sb[key], label[key]
+        steps["window_start_local"], steps["window_end_local"], steps["local_windows"] = start, end, text
+        return steps
+
+    @staticmethod
+    def _window_text(zones: np.ndarray, t0: np.ndarray, t1: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Per window: its start and end in the primary zone, and the window in every candidate zone."""
+        n = len(zones)
         start, end = (np.full(n, None, dtype=object) for _ in range(2))
         parts: list[list[str]] = [[] for _ in range(n)]
-        t0 = pd.DatetimeIndex(steps["window_start_utc"])
-        t1 = pd.DatetimeIndex(steps["window_end_utc"])
-        pairs = [(i, z, z == zs[0]) for i in np.flatnonzero(timed) for zs in [zones[i]] for z in zs[1]]
+        a0, a1 = pd.DatetimeIndex(pd.to_datetime(t0, utc=True)), pd.DatetimeIndex(pd.to_datetime(t1, utc=True))
+        pairs = [(i, z, z == zs[0]) for i, zs in enumerate(zones) for z in zs[1]]
         frame = pd.DataFrame(pairs, columns=["i", "zone", "primary"])
         for zone, grp in frame.groupby("zone", sort=True):
             rows = grp["i"].to_numpy()
-            a, b = t0[rows].tz_convert(zone), t1[rows].tz_convert(zone)
+            a, b = a0[rows].tz_convert(zone), a1[rows].tz_convert(zone)
             sa, sb = a.strftime("%Y-%m-%d %H:%M"), b.strftime("%Y-%m-%d %H:%M")
             label = a.strftime("%a %Y-%m-%d %H:%M") + "-" + b.strftime("%H:%M")
             prim = grp["primary"].to_numpy()
             start[rows[prim]], end[rows[prim]] = sa[prim], sb[prim]
             for i, text in zip(rows, label, strict=True):
                 parts[i].append(f"{zone} {text}")
-        steps["window_start_local"], steps["window_end_local"] = start, end
-        steps["local_windows"] = ["; ".join(p) if p else None for p in parts]
-        return steps
+        return start, end, objects(["; ".join(p) if p else None for p in parts])

@@ -27,6 +27,12 @@ _WHY = {
 }
 
 
+def _per_value(values: np.ndarray, text: object) -> np.ndarray:
+    """``text(v)`` for every value, computed once per distinct value (a portfolio has a handful)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return np.array([text(v) for v in uniques] + [""], dtype=object)[codes]
+
+
 class Segments:
     """Segments and hardship evidence (mixed into :class:`~riskscore.policy.ContactPolicy`)."""
 
@@ -93,10 +99,10 @@ class Segments:
                 on = b[rule.params["flag"]].fillna(False).to_numpy(dtype=bool)
                 take(on, name, f"{rule.params['flag']} is set ({rule.id}, {rule.cite}): {verb}")
                 if kind == "review_flag" and rule.params["hardship_evidence"]:
-                    take(signal != "", name, np.array([f"hardship evidence ({x}) ({rule.id}, {rule.cite}): human "
-                                                       "review before any contact" for x in signal], dtype=object))
+                    take(signal != "", name, _per_value(signal, lambda x, r=rule: f"hardship evidence ({x}) ({r.id}, "
+                                                        f"{r.cite}): human review before any contact"))
         lik = scores["likelihood"].to_numpy()
-        take(signal != "", "hardship", np.array([_WHY["hardship"].format(sig=s) for s in signal], dtype=object))
+        take(signal != "", "hardship", _per_value(signal, lambda x: _WHY["hardship"].format(sig=x)))
         fmt = {"nc": self.no_contact_threshold, "sc": self.self_cure_threshold, "lo": self.low_threshold}
         for name, cut in (("no_contact", self.no_contact_threshold), ("self_cure", self.self_cure_threshold),
                           ("middle", self.low_threshold), ("low", -1.0)):

@@ -1,0 +1,239 @@
+"""The planner's rounds: every pending step is tried on its (day, channel), checked with the
+borrower's accepted steps, and accepted, moved to the next channel or day, or dropped (the module
+notes of :mod:`riskscore.policy._planner` say how). Mixed into
+:class:`~riskscore.policy.ContactPolicy`.
+
+The pending steps are numpy columns; the candidates of a round are one frame, checked by
+:meth:`Checker.violations <riskscore.policy.Checker.violations>` (which screens them first,
+:mod:`riskscore.policy._screen`), and their template ids, messages and tones are found once per
+distinct (template, channel, language).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from riskscore.policy._arrays import groups, member, ns_of, objects
+from riskscore.policy._checks import Checker
+from riskscore.policy._clock import MINUTE_NS
+from riskscore.policy._escalation import hold_calls
+from riskscore.policy._profile import Profile
+from riskscore.policy._templates import render_message, tone
+from riskscore.schemas import CHANNELS
+
+__all__ = ["Rounds"]
+
+#: rule kinds whose verdict on a channel does not change from day to day
+_STATIC = ("channels_allowed", "channel_never", "medium_opt_out", "channel_consent", "recipient", "required_text",
+           "content_lint")
+
+def _window_table(ctx: dict, plan_days: int) -> np.ndarray:
+    """``ctx["table"]`` as an array [signature, day] -> (start_ns, end_ns), (-1, -1) where no window."""
+    if "dense" not in ctx:
+        dense = np.full((int(ctx["sig"].max(initial=-1)) + 1, plan_days, 2), -1, dtype=np.int64)
+        for (k, d), w in ctx["table"].items():
+            dense[k, d] = w
+        ctx["dense"] = dense if len(dense) else np.full((1, plan_days, 2), -1, dtype=np.int64)
+    return ctx["dense"]
+
+
+class Rounds:
+    """Placing the steps of each borrower's ladder, round by round (see the module notes)."""
+
+    profile: Profile
+    plan_days: int
+    agent_calls_per_day: int | None
+    min_window_minutes: int
+    STEPS: dict[str, list[tuple[str, str, int]]]
+
+    def _message(self, ctx: dict, template_id: str, lang: str) -> str:
+        key = (template_id, lang)
+        if key not in ctx["messages"]:
+            ctx["messages"][key] = render_message(template_id, lang, self.profile)
+        return ctx["messages"][key]
+
+    def _place(self, checker: Checker, ctx: dict, seg: np.ndarray, value: np.ndarray) -> tuple[pd.DataFrame, list]:
+        rows = [(bi, j, *step) for bi, s in enumerate(seg) for j, step in enumerate(self.STEPS.get(s, ()))]
+        todo = pd.DataFrame(rows, columns=["bi", "stage", "action", "template", "day0"])
+        todo["day0"] = todo["day0"].clip(upper=self.plan_days - 1)
+        accepted = pd.DataFrame()
+        events: list[tuple[str, str, str, str]] = []
+        if "call_day" in ctx:  # escalation: a call only after unanswered self-service, and rarely
+            todo = hold_calls(todo, ctx["call_day"], ctx["call_why"], ctx["ids"], self.plan_days, events)
+        todo = todo.astype({"action": object, "template": object})  # numpy columns: cheap to slice and iterate
+        for stage in sorted(todo["stage"].unique()):
+            pend = todo.loc[todo["stage"] == stage].reset_index(drop=True)
+            pend["chans"] = [("call",) if a == "agent_call" and ctx["call"][bi] else
+                             (() if a == "agent_call" else ctx["msg"][bi]) for a, bi in zip(pend["action"],
+                                                                                          pend["bi"], strict=True)]
+            pend["day"], pend["ci"] = pend["day0"], 0
+            capacity = dict.fromkeys(range(self.plan_days), self.agent_calls_per_day)
+            while len(pend):
+                pend, done = self._round(checker, ctx, pend, accepted, events, capacity, value)
+                if len(done):
+                    accepted = pd.concat([accepted, done], ignore_index=True)
+        return accepted, events
+
+    def _drop(self, ctx: dict, pend: pd.DataFrame, mask: np.ndarray, rule_ids: list[str], detail: str,
+              events: list) -> None:
+        ids = ctx["ids"].to_numpy(dtype=object)
+        for bi, action in zip(pend["bi"].to_numpy()[mask], pend["action"].to_numpy(dtype=object)[mask], strict=True):
+            for rid in rule_ids:
+                events.append((ids[bi], action, rid, f"{action} dropped: {detail}"))
+
+    def _round(self, checker: Checker, ctx: dict, pend: pd.DataFrame, accepted: pd.DataFrame, events: list,
+               capacity: dict, value: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Try every pending step on its current (day, channel); return (still pending, accepted)."""
+        nch = pend["chans"].map(len).to_numpy()
+        no_channel = nch == 0
+        self._drop(ctx, pend, no_channel, ["PLAN-CHANNEL"],
+                   "no channel is allowed for it (allowed, not opted out, consented, never-list)", events)
+        late = ~no_channel & (pend["day"].to_numpy() >= self.plan_days)
+        self._drop(ctx, pend, late, ["PLAN-HORIZON"], f"no day and channel within the {self.plan_days}-day "
+                   "horizon passes every rule (see this borrower's other events)", events)
+        pend = pend.loc[~no_channel & ~late].reset_index(drop=True)
+        if not len(pend):
+            return pend, pd.DataFrame()
+        day = pend["day"].to_numpy()
+        chan = np.array([c[i] for c, i in zip(pend["chans"], pend["ci"], strict=True)], dtype=object)
+        win = _window_table(ctx, self.plan_days)[np.maximum(ctx["sig"][pend["bi"].to_numpy()], 0), day]
+        has = (ctx["sig"][pend["bi"].to_numpy()] >= 0) & (win[:, 0] >= 0)
+        cand = self._fresh(checker, self._rows(ctx, pend.loc[has], chan[has], day[has], win[has]), ctx.get("cb"))
+        mine = accepted.loc[accepted["bi"].isin(cand["bi"])] if len(accepted) else accepted
+        found = checker.violations(pd.concat([mine, cand], ignore_index=True)) if len(cand) else pd.DataFrame(
+            columns=["borrower_id", "step", "rule_id", "why"])
+        ok = ~member(cand["borrower_id"], found["borrower_id"])
+        kinds = {r.id: r.kind for r in self.profile.rules}
+        dynamic = found.loc[~found["rule_id"].map(kinds).isin(_STATIC), "borrower_id"]
+        static = ~member(cand["borrower_id"], dynamic) & ~ok  # the channel itself is barred
+        self._note(cand, found, events)
+        full = np.zeros(len(cand), dtype=bool)
+        if self.agent_calls_per_day is not None and ok.any():
+            full = ok & ~self._within_capacity(cand, ok, capacity, value, ctx, events)
+            ok &= ~full
+        done = cand.loc[ok]
+        # what happens to the rest: a barred channel is removed; otherwise the next channel, then the next day
+        nxt = pend.copy()
+        pos = np.flatnonzero(has)
+        nxt["bar"] = False
+        nxt.loc[pos[static], "bar"] = True
+        nxt["full"] = ~has
+        nxt.loc[pos[full], "full"] = True
+        nxt["done"] = False
+        nxt.loc[pos[ok], "done"] = True
+        nxt = nxt.loc[~nxt["done"]]
+        chans = [tuple(x for k, x in enumerate(c) if k != i) if bar else c
+                 for c, i, bar in zip(nxt["chans"], nxt["ci"], nxt["bar"], strict=True)]
+        ci = nxt["ci"].to_numpy() + np.where(nxt["bar"] | nxt["full"], 0, 1)
+        ci = np.where(nxt["full"], len(max(chans, key=len, default=())) + 1, ci)
+        wrap = ci >= np.array([max(len(c), 1) for c in chans])
+        nxt["chans"], nxt["ci"] = chans, np.where(wrap, 0, ci)
+        nxt["day"] = nxt["day"].to_numpy() + wrap
+        return nxt.drop(columns=["bar", "full", "done"]).reset_index(drop=True), done
+
+    def _fresh(self, checker: Checker, cand: pd.DataFrame, cb: np.ndarray | None = None) -> pd.DataFrame:
+        """End each window before the channel's consent goes stale (``fresh_days``), when what is
+        left is still a window (``min_window_minutes``); otherwise the checker refuses it.
+        ``cb``: each borrower's row in the checker's table (by ``bi``), when known."""
+        rows = np.flatnonzero(cand["channel"].isin(self._fresh_channels).to_numpy())
+        if not len(rows):
+            return cand
+        b = (cb[cand["bi"].to_numpy()[rows]] if cb is not None else
+             checker.borrowers.index.get_indexer(cand["borrower_id"].to_numpy()[rows]))
+        part = pd.DataFrame({"b": b,
+                             "channel": cand["channel"].to_numpy()[rows],
+                             "destination": cand["destination"].to_numpy(dtype=object)[rows]})
+        until = checker.consent_until(part) // MINUTE_NS * MINUTE_NS
+        t0 = ns_of(cand["window_start_utc"])[rows]
+        t1 = ns_of(cand["window_end_utc"])[rows]
+        cut = (until < t1) & (until - t0 >= max(self.min_window_minutes, 1) * MINUTE_NS)
+        if cut.any():
+            end = ns_of(cand["window_end_utc"]).copy()
+            end[rows[cut]] = until[cut]
+            cand["window_end_utc"] = pd.to_datetime(end, utc=True)
+        return cand
+
+    @property
+    def _fresh_channels(self) -> list[str]:
+        return sorted({ch for r in self.profile.of_kind("channel_consent") for ch in r.params["fresh_days"]
+                       if ch in r.params["channels"]})
+
+    @staticmethod
+    def _note(cand: pd.DataFrame, found: pd.DataFrame, events: list) -> None:
+        hit = found.drop_duplicates(["borrower_id", "rule_id"])
+        where = pd.Index(cand["borrower_id"])
+        if not where.is_unique:  # one candidate per borrower in a round; otherwise pair them all
+            hit = hit.merge(cand[["borrower_id", "action", "channel", "day"]], on="borrower_id")
+            events.extend(zip(hit["borrower_id"], hit["action"], hit["rule_id"],
+                              hit["action"] + " by " + hit["channel"] + " on day " + hit["day"].astype(str)
+                              + " not allowed: " + hit["why"], strict=True))
+            return
+        at = where.get_indexer(hit["borrower_id"])
+        hit, at = hit.loc[at >= 0], at[at >= 0]
+        action = cand["action"].to_numpy(dtype=object)[at]
+        channel = cand["channel"].to_numpy(dtype=object)[at]
+        day = cand["day"].to_numpy()[at]
+        events.extend(zip(hit["borrower_id"].to_numpy(dtype=object), action, hit["rule_id"].to_numpy(dtype=object),
+                          [f"{a} by {c} on day {d} not allowed: {w}" for a, c, d, w in
+                           zip(action, channel, day, hit["why"].to_numpy(dtype=object), strict=True)], strict=True))
+
+    def _within_capacity(self, cand: pd.DataFrame, ok: np.ndarray, capacity: dict, value: np.ndarray, ctx: dict,
+                         events: list) -> np.ndarray:
+        keep = np.ones(len(cand), dtype=bool)
+        calls = np.flatnonzero(ok & (cand["action"] == "agent_call").to_numpy())
+        for d in np.unique(cand["day"].to_numpy()[calls]):
+            on_day = calls[cand["day"].to_numpy()[calls] == d]
+            ranked = on_day[np.argsort(-value[cand["bi"].to_numpy()[on_day]], kind="stable")]
+            room = capacity[int(d)]
+            keep[ranked[room:]] = False
+            capacity[int(d)] = max(0, room - len(ranked))
+            for bi in cand["bi"].to_numpy()[ranked[room:]]:
+                events.append((ctx["ids"].to_numpy(dtype=object)[bi], "agent_call", "CAPACITY",
+                               f"agent-call capacity ({self.agent_calls_per_day} a day) used by higher-value "
+                               f"calls on day {int(d)}"))
+        return keep
+
+    def _rows(self, ctx: dict, pend: pd.DataFrame, chan: np.ndarray, day: np.ndarray,
+              win: list[tuple[int, int]] | np.ndarray) -> pd.DataFrame:
+        bi = pend["bi"].to_numpy(np.int64)
+        chan = np.asarray(chan, dtype=object)
+        lang = ctx["lang"][bi]
+        action = pend["action"].to_numpy(dtype=object)
+        # template ids, messages and tones per distinct (template, channel, language): a handful
+        key, first = groups(pd.factorize(pend["template"].to_numpy(dtype=object))[0], pd.factorize(chan)[0],
+                            pd.factorize(lang)[0])
+        tids = np.array([f"{t}.{c}" for t, c in zip(pend["template"].to_numpy(dtype=object)[first], chan[first],
+                                                     strict=True)], dtype=object)
+        tid = tids[key]
+        message = objects([self._message(ctx, i, lg) for i, lg in zip(tids, lang[first], strict=True)])[key]
+        tones = objects([tone(t) for t in tids])[key]
+        pref = ctx["pref"][bi]
+        rationale = [f"{w}; step: {a.replace('_', ' ')} by {c}" + (" (preferred channel)" if c == p else "")
+                     for w, a, c, p in zip(ctx["why"][bi], action, chan, pref, strict=True)]
+        t = np.asarray(win, dtype=np.int64).reshape(-1, 2)
+        return pd.DataFrame({
+            "bi": bi, "borrower_id": ctx["ids"][bi], "step": pend["stage"].to_numpy() + 1,
+            "action": action, "channel": chan, "recipient": "borrower",
+            "destination": self._destinations(ctx, bi, chan), "loan_ids": ctx["loans"][bi],
+            "window_start_utc": pd.to_datetime(t[:, 0], utc=True), "window_end_utc": pd.to_datetime(t[:, 1], utc=True),
+            "language": lang, "template_id": tid, "message": message, "rationale": rationale,
+            "day": day, "stage": pend["stage"].to_numpy(), "tone": tones,
+        })
+
+    @staticmethod
+    def _destinations(ctx: dict, bi: np.ndarray, chan: np.ndarray) -> np.ndarray:
+        """The checker's :meth:`~riskscore.policy.Checker.destination_for` of each step; None without
+        asking where the borrowers table lists no destination for the channel (most rows)."""
+        checker = ctx["checker"]
+        b = ctx["cb"][bi]
+        codes, ids, _, _ = checker._addresses()
+        listed = np.array([[bool(i.get(ch)) for ch in CHANNELS] for i in ids], dtype=bool).reshape(-1, len(CHANNELS))
+        ch = pd.Index(CHANNELS).get_indexer(chan)
+        some = (b >= 0) & (ch >= 0)
+        some[some] = listed[codes[b[some]], ch[some]]
+        out = np.full(len(bi), None, dtype=object)
+        if some.any():
+            out[some] = checker.destination_for(pd.DataFrame({"b": b[some], "channel": chan[some]}))
+        return out
+

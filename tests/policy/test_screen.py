@@ -1,0 +1,97 @@
+"""The checker's screen (riskscore.policy._screen) never clears a step that breaks a rule.
+
+The checker runs the rules only on the borrowers its screen cannot clear; here the same steps
+are checked with and without the screen and the answers must be identical. The steps are the
+planner's plans for random worlds (tests/policy/test_property.py), then disturbed: windows moved,
+channels, messages and rationales swapped, steps repeated on other days, so that some break
+rules and most of a borrower's steps do not.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pandas.testing import assert_frame_equal
+
+from riskscore.policy import Checker, ContactPolicy, list_profiles
+from riskscore.schemas import BORROWER_FLAGS, CHANNELS, validate_borrowers, validate_contacts
+from tests.policy.test_property import worlds
+
+N_EXAMPLES = int(os.environ.get("RISKSCORE_SCREEN_EXAMPLES", "30"))
+
+
+def _disturb(steps: pd.DataFrame, data: st.DataObject) -> pd.DataFrame:
+    steps = steps.reset_index(drop=True).copy()
+    if not len(steps):
+        return steps
+    extra = []
+    for i in range(len(steps)):
+        what = data.draw(st.sampled_from(["keep", "keep", "move", "channel", "message", "rationale", "repeat"]))
+        if what == "move" and pd.notna(steps.at[i, "window_start_utc"]):
+            shift = pd.Timedelta(minutes=data.draw(st.integers(-900, 900)))
+            steps.loc[i, ["window_start_utc", "window_end_utc"]] = [steps.at[i, "window_start_utc"] + shift,
+                                                                     steps.at[i, "window_end_utc"] + shift]
+        elif what == "channel":
+            steps.at[i, "channel"] = data.draw(st.sampled_from(CHANNELS))
+        elif what == "message":
+            steps.at[i, "message"] = steps.at[data.draw(st.integers(0, len(steps) - 1)), "message"]
+        elif what == "rationale":
+            steps.at[i, "rationale"] = data.draw(st.sampled_from(["", "  ", "a reason"]))
+        elif what == "repeat" and pd.notna(steps.at[i, "window_start_utc"]):
+            row = steps.loc[i].copy()
+            shift = pd.Timedelta(days=data.draw(st.integers(0, 3)), minutes=data.draw(st.integers(0, 20)))
+            row["window_start_utc"] += shift
+            row["window_end_utc"] += shift
+            extra.append(row)
+    if extra:
+        more = pd.DataFrame(extra)
+        more["step"] = steps["step"].max() + 1 + np.arange(len(more))
+        steps = pd.concat([steps, more], ignore_index=True)
+    return steps
+
+
+@pytest.mark.slow
+@settings(max_examples=N_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(world=worlds(), profile=st.sampled_from(list_profiles()), data=st.data())
+def test_the_screen_gives_the_same_violations_as_every_rule_on_every_step(world, profile, data):
+    now, borrowers, log, scores, reasons = world
+    if data.draw(st.booleans()):  # plain borrowers (no numbers, no flags): the screen clears most of them
+        borrowers = borrowers.assign(destinations="", opt_outs="", **dict.fromkeys(BORROWER_FLAGS, False))
+        log = log.assign(destination=None) if log is not None else None
+    holidays = [(now + pd.Timedelta(days=2)).date()]
+    plans = ContactPolicy(profile, plan_days=5, holidays=holidays).plan(scores, reasons, borrowers, log, now=now)
+    checker = Checker(profile, validate_borrowers(borrowers), validate_contacts(log) if log is not None else None,
+                      holidays=holidays, hardship=plans.hardship)
+    for _ in range(4):  # several disturbances of one plan: planning is the slow part
+        steps = _disturb(plans.steps, data)
+        checker.screen = True
+        screened = checker.violations(steps)
+        checker.screen = False
+        assert_frame_equal(screened, checker.violations(steps))
+
+
+def test_the_screen_clears_clean_borrowers_and_keeps_the_others():
+    """A clean plan is cleared without running the rules; a step that breaks one is kept."""
+    from riskscore.policy._screen import suspects
+    from tests.policy._cases import borrower
+
+    b = validate_borrowers(pd.DataFrame([borrower(borrower_id="b1", channels_allowed="email,letter"),
+                                         borrower(borrower_id="b2", channels_allowed="email,letter")]))
+    checker = Checker("us_reg_f_2021", b)
+    text = ContactPolicy("us_reg_f_2021").plan(
+        pd.DataFrame({"likelihood": [0.5, 0.5]}, index=pd.Index(["b1", "b2"], name="borrower_id")), None, b,
+        now=pd.Timestamp("2026-11-24 13:00", tz="UTC")).steps
+    s = text.copy()
+    s.loc[s["borrower_id"] == "b2", "channel"] = "sms"  # not allowed for b2
+    frame = s[["borrower_id", "step", "action", "channel", "recipient", "window_start_utc", "window_end_utc",
+               "language", "message", "rationale"]].assign(destination=None, loan_ids=None)
+    frame["b"] = checker.borrowers.index.get_indexer(frame["borrower_id"])
+    keep = suspects(checker, frame)
+    assert not keep[(frame["borrower_id"] == "b1").to_numpy()].any()
+    assert keep[((frame["borrower_id"] == "b2") & (frame["channel"] == "sms")).to_numpy()].all()
+    assert set(checker.violations(s)["rule_id"]) >= {"POL-CHANNELS"}
