@@ -383,8 +383,9 @@ def _workers(jobs: int, bundle: Path, options: dict[str, Any]) -> Iterator[Proce
     if jobs <= 1:
         yield None
         return
+    # the cores shared out: each worker's numba and LightGBM threads, so that the workers do not oversubscribe
     pool = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_init_worker,
-                               initargs=(str(bundle), options, True, os.getpid()))
+                               initargs=(str(bundle), options, True, os.getpid(), max(1, _cores() // jobs)))
     try:
         for _ in range(jobs):
             pool.submit(_warm)

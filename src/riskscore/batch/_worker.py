@@ -50,7 +50,20 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
     print(warning_line(message, category), file=sys.stderr if file is None else file, flush=True)
 
 
-def _init_worker(bundle: str, options: dict[str, Any], quiet: bool = True, parent: int | None = None) -> None:
+def _limit_threads(threads: int) -> None:
+    """At most ``threads`` threads in this process's numeric libraries (numba's TreeSHAP, LightGBM's
+    OpenMP): ``n`` workers on ``n`` cores that each start a thread per core only make them wait on each other."""
+    import numba
+    from threadpoolctl import threadpool_limits
+
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    threadpool_limits(threads)  # kept for the life of the process (not used as a context manager)
+
+
+def _init_worker(bundle: str, options: dict[str, Any], quiet: bool = True, parent: int | None = None,
+                 threads: int | None = None) -> None:
+    if threads is not None:
+        _limit_threads(threads)
     if parent is not None:  # a worker process, not the driver scoring in-process
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the driver stops us
         _die_with(parent)

@@ -375,7 +375,14 @@ class Scorer:
         owed = outstanding_at(installments, as_of, lookahead_days=int(self.feature_builder.lookahead_days),
                               tolerance=float(getattr(self.feature_builder, "tolerance", SETTLE_TOLERANCE)))
         pairs = owed[["borrower_id", "loan_id"]].astype(str).drop_duplicates().sort_values(["borrower_id", "loan_id"])
-        joined = pairs.groupby("borrower_id", sort=False)["loan_id"].agg(",".join)
+        borrower = pairs["borrower_id"].to_numpy(dtype=object)
+        loan = pairs["loan_id"].to_numpy(dtype=object)
+        if len(pairs):  # "L1,L2" per borrower: one string sum per run of a borrower's rows (no Python group loop)
+            starts = np.flatnonzero(np.r_[True, borrower[1:] != borrower[:-1]])
+            lists = np.add.reduceat(loan + ",", starts)
+            joined = pd.Series([s[:-1] for s in lists], index=pd.Index(borrower[starts]), dtype=object)
+        else:
+            joined = pd.Series([], dtype=object)
         comma = pairs.loc[pairs["loan_id"].str.contains(",", regex=False), "borrower_id"].unique()
         joined = joined.drop(comma)
         return joined.reindex(ids.astype(str)).astype(object).where(lambda v: v.notna(), None).set_axis(ids)
