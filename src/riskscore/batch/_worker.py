@@ -77,19 +77,19 @@ def _init_worker(bundle: str, options: dict[str, Any], quiet: bool = True, paren
 
 def _chunk_task(state_dir: str, bucket: int, settings: ChunkSettings) -> dict[str, Any]:
     folder = Path(state_dir)
-    started = time.perf_counter()
+    started = time.process_time()
     index = _WORKER["index"].get(state_dir)
     if index is None:
         index = _WORKER["index"][state_dir] = json.loads((folder / "part" / "index.json").read_text())
     frames = read_chunk(folder / "part", index, bucket)
-    read_s = time.perf_counter() - started
+    read_s = time.process_time() - started
     result = score_chunk(frames, _WORKER["scorer"], settings)
-    started = time.perf_counter()
+    started = time.process_time()
     for name, schema in OUTPUTS.items():
         with atomic_parquet_writer(folder / "chunks" / f"{name}-{bucket:05d}.parquet", schema) as w:
             w.write_table(to_arrow(result.tables[name], schema))
     stats = result.stats
-    stats["timings"].update(read=read_s, write=time.perf_counter() - started)
+    stats["timings"].update(read=read_s, write=time.process_time() - started)
     write_text(folder / "chunks" / f"{bucket:05d}.json", stats_json(stats))
     return stats
 
