@@ -1,9 +1,10 @@
 """One streaming pass that splits the inputs into borrower chunks on disk.
 
 Each input batch is sorted by chunk (the borrower hash modulo the number of chunks, stable, so
-rows keep their input order within a chunk) and written as one *spill file* with one row group
-per chunk. Reading chunk *k* then reads row group *k* of every spill file: no chunk ever needs
-the whole input in memory, and only one file is open at a time.
+rows keep their input order within a chunk) and written as one *spill file* (Arrow IPC,
+uncompressed) where each chunk's rows are consecutive record batches. Reading chunk *k* then
+reads its batches of every spill file: no chunk ever needs the whole input in memory, and only
+one file is open at a time.
 
 The same pass gathers what a chunk cannot see on its own:
 
@@ -134,7 +135,9 @@ def infer_data_date(histogram: Counter, future_tolerance_days: int, today: pd.Ti
 
 
 class _Spiller:
-    """Writes one spill file per batch: rows sorted by chunk, one row group per chunk."""
+    """Writes one spill file per batch: rows sorted by chunk, each chunk's rows as consecutive record
+    batches of an uncompressed Arrow IPC file (written and read back at memory speed: no encoding, no
+    compression; the folder takes about the inputs' size in memory, and is removed when the run ends)."""
 
     def __init__(self, folder: Path, name: str, n_buckets: int):
         self.folder, self.name, self.n = folder / name, name, n_buckets
@@ -147,12 +150,16 @@ class _Spiller:
         sorted_b = buckets[order]
         present, starts = np.unique(sorted_b, return_index=True)
         ends = np.append(starts[1:], len(sorted_b))
-        path = self.folder / f"{len(self.files):06d}.parquet"
+        path = self.folder / f"{len(self.files):06d}.arrow"
         groups = {}
-        with pq.ParquetWriter(path, table.schema, compression="lz4") as writer:
-            for i, (b, s, e) in enumerate(zip(present, starts, ends, strict=True)):
-                writer.write_table(table.slice(int(s), int(e - s)), row_group_size=int(e - s) + 1)
-                groups[str(int(b))] = i
+        written = 0
+        with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            for b, s, e in zip(present, starts, ends, strict=True):
+                batches = table.slice(int(s), int(e - s)).to_batches()
+                for batch in batches:
+                    writer.write_batch(batch)
+                groups[str(int(b))] = [written, written + len(batches)]  # this chunk's record batches
+                written += len(batches)
         self.files.append({"file": str(path.relative_to(self.folder.parent)), "groups": groups})
 
 
@@ -207,12 +214,27 @@ def partition(inputs: dict[str, Path], folder: Path, n_buckets: int, *, batch_ro
 
 
 def _groups(folder: Path, files: list[dict[str, Any]], bucket: int) -> list[pa.Table]:
+    """The rows of one chunk in each spill file that has some (Arrow IPC record batches; a parquet row
+    group in spill files of earlier versions, so that their runs resume)."""
     out = []
     for f in files:
         g = f["groups"].get(str(bucket))
-        if g is not None:
+        if g is None:
+            continue
+        if isinstance(g, int):
             out.append(pq.ParquetFile(folder / f["file"]).read_row_group(g))
+            continue
+        with pa.OSFile(str(folder / f["file"])) as source:
+            reader = pa.ipc.open_file(source)
+            out.append(pa.Table.from_batches([reader.get_batch(i) for i in range(*g)], schema=reader.schema))
     return out
+
+
+def _spill_schema(path: Path) -> pa.Schema:
+    if path.suffix == ".parquet":
+        return pq.read_schema(path)
+    with pa.OSFile(str(path)) as source:
+        return pa.ipc.open_file(source).schema
 
 
 def conflicting_loans(folder: Path, index: dict[str, Any]) -> list[int]:
@@ -237,7 +259,7 @@ def read_chunk(folder: Path, index: dict[str, Any], bucket: int) -> dict[str, pd
             table = pa.concat_tables(parts, promote_options="permissive")
             out[name] = table.to_pandas(date_as_object=False)
         else:
-            schema = pq.read_schema(folder / info["files"][0]["file"]) if info["files"] else None
+            schema = _spill_schema(folder / info["files"][0]["file"]) if info["files"] else None
             out[name] = schema.empty_table().to_pandas(date_as_object=False) if schema is not None \
                 else pd.DataFrame({"borrower_id": pd.Series(dtype=object), ROW: pd.Series(dtype=np.int64)})
     return out
