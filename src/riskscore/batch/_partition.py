@@ -32,6 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from riskscore.batch._arrowfile import arrow_schema, read_arrow, write_arrow
 from riskscore.batch._inputs import DistinctSketch, borrower_hash, bucket_of, iter_batches
 from riskscore.io import InputFormat
 from riskscore.schemas import (
@@ -151,15 +152,9 @@ class _Spiller:
         present, starts = np.unique(sorted_b, return_index=True)
         ends = np.append(starts[1:], len(sorted_b))
         path = self.folder / f"{len(self.files):06d}.arrow"
-        groups = {}
-        written = 0
-        with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-            for b, s, e in zip(present, starts, ends, strict=True):
-                batches = table.slice(int(s), int(e - s)).to_batches()
-                for batch in batches:
-                    writer.write_batch(batch)
-                groups[str(int(b))] = [written, written + len(batches)]  # this chunk's record batches
-                written += len(batches)
+        ranges = write_arrow(path, table.schema, (table.slice(int(s), int(e - s)) for s, e in zip(starts, ends,
+                                                                                                strict=True)))
+        groups = {str(int(b)): r for b, r in zip(present, ranges, strict=True)}  # each chunk's record batches
         self.files.append({"file": str(path.relative_to(self.folder.parent)), "groups": groups})
 
 
@@ -215,26 +210,19 @@ def partition(inputs: dict[str, Path], folder: Path, n_buckets: int, *, batch_ro
 
 def _groups(folder: Path, files: list[dict[str, Any]], bucket: int) -> list[pa.Table]:
     """The rows of one chunk in each spill file that has some (Arrow IPC record batches; a parquet row
-    group in spill files of earlier versions, so that their runs resume)."""
+    group in the spill files of earlier versions, so that their runs resume)."""
     out = []
     for f in files:
         g = f["groups"].get(str(bucket))
         if g is None:
             continue
-        if isinstance(g, int):
-            out.append(pq.ParquetFile(folder / f["file"]).read_row_group(g))
-            continue
-        with pa.OSFile(str(folder / f["file"])) as source:
-            reader = pa.ipc.open_file(source)
-            out.append(pa.Table.from_batches([reader.get_batch(i) for i in range(*g)], schema=reader.schema))
+        out.append(pq.ParquetFile(folder / f["file"]).read_row_group(g) if isinstance(g, int)
+                   else read_arrow(folder / f["file"], g))
     return out
 
 
 def _spill_schema(path: Path) -> pa.Schema:
-    if path.suffix == ".parquet":
-        return pq.read_schema(path)
-    with pa.OSFile(str(path)) as source:
-        return pa.ipc.open_file(source).schema
+    return pq.read_schema(path) if path.suffix == ".parquet" else arrow_schema(path)
 
 
 def conflicting_loans(folder: Path, index: dict[str, Any]) -> list[int]:

@@ -37,8 +37,7 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import version
 from multiprocessing import get_context
 from numbers import Integral
@@ -47,9 +46,9 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from riskscore._compat import Interval, StrOptions, validate_params
+from riskscore.batch._assemble import Assembler, chunks_stage
 from riskscore.batch._chunk import (
     RUN_SETTINGS,
     ChunkSettings,
@@ -67,13 +66,11 @@ from riskscore.batch._partition import (
     n_chunks,
     partition,
 )
-from riskscore.batch._progress import Progress
-from riskscore.batch._worker import _chunk_task, _init_worker
+from riskscore.batch._worker import _init_worker
 from riskscore.contract import OUTPUTS, RunManifest
-from riskscore.exceptions import RiskscoreError, RunConflictError
+from riskscore.exceptions import RunConflictError
 from riskscore.io import (
     InputFormat,
-    atomic_parquet_writer,
     folder_lock,
     input_schema,
     make_folder,
@@ -174,22 +171,6 @@ def _remove_stale_temporaries(out: Path) -> None:
     remove_stale_temporaries(out, owned=_FINAL)
     for tmp in (out / STATE_DIR).rglob(".*.tmp"):
         tmp.unlink(missing_ok=True)
-
-
-def _assemble(out: Path, n: int) -> dict[str, Any]:
-    chunks = out / STATE_DIR / "chunks"
-    files = {}
-    for name, schema in OUTPUTS.items():
-        target = out / f"{name}.parquet"
-        rows = 0
-        with atomic_parquet_writer(target, schema) as w:
-            for b in range(n):
-                t = pq.read_table(chunks / f"{name}-{b:05d}.parquet")
-                rows += t.num_rows
-                if t.num_rows:
-                    w.write_table(t)
-        files[name] = {"file": target.name, "rows": rows, "sha256": sha256_file(target)}
-    return files
 
 
 @validate_params(
@@ -450,12 +431,13 @@ def _stages(out: Path, state: dict[str, Any], inputs: dict[str, Path], bundle: P
                                   policy_options=dict(policy_options or {}),
                                   bad_loans=frozenset(int(x) for x in part["bad_loans"]), agent_calls_per_day=cap)
                     for cap in caps]
-        t = time.perf_counter()
-        todo = _chunks_stage(state_dir, bundle, settings, pool, progress, scorer_options)
-        timings["chunks"] = time.perf_counter() - t
-    t = time.perf_counter()
-    files = _assemble(out, n)
-    timings["assemble"] = time.perf_counter() - t
+        with Assembler(out, state_dir / "chunks", n) as assembler:  # the outputs grow while the chunks run
+            t = time.perf_counter()
+            todo = chunks_stage(state_dir, bundle, settings, pool, progress, scorer_options, on_done=assembler.feed)
+            timings["chunks"] = time.perf_counter() - t
+            t = time.perf_counter()
+            files = assembler.finish()
+            timings["assemble"] = time.perf_counter() - t
     stats = merge_stats([json.loads((state_dir / "chunks" / f"{b:05d}.json").read_text()) for b in range(n)])
     manifest = _manifest(state, prints, bundle, model, stats, files, timings, wall, todo, n)
     write_text(out / "manifest.json", manifest.to_json())
@@ -502,33 +484,6 @@ def _partition_stage(inputs: dict[str, Path], folder: Path, count: dict[str, Any
     return {"data_date": str(pd.Timestamp(data_date).date() if data_date is not None else inferred.date()),
             "bad_loans": [str(x) for x in conflicting_loans(folder, index)],
             "rows": {k: v["rows"] for k, v in index["tables"].items()}, "currency": currency}
-
-
-def _chunks_stage(state_dir: Path, bundle: Path, settings: list[ChunkSettings], pool: ProcessPoolExecutor | None,
-                  progress: str, scorer_options: dict[str, Any]) -> int:
-    """Score the chunks without a done-marker; returns how many were scored now."""
-    n = len(settings)
-    (state_dir / "chunks").mkdir(exist_ok=True)
-    todo = [b for b in range(n) if not (state_dir / "chunks" / f"{b:05d}.json").exists()]
-    if len(todo) < n:
-        log.info("resuming: %d of %d chunks already done", n - len(todo), n)
-    bar = Progress(len(todo), mode=progress)
-    if pool is None:
-        if todo:
-            _init_worker(str(bundle), scorer_options, quiet=False)
-        for b in todo:
-            bar.update(_chunk_task(str(state_dir), b, settings[b])["borrowers_in"])
-    else:
-        futures = [pool.submit(_chunk_task, str(state_dir), b, settings[b]) for b in todo]
-        try:
-            for f in as_completed(futures):
-                bar.update(f.result()["borrowers_in"])
-        except BrokenProcessPool as err:
-            raise RiskscoreError(
-                "a worker process ended abruptly while scoring (killed from outside, often by the system for "
-                "lack of memory: lower chunk_borrowers or n_jobs, --chunk-borrowers or --jobs); the finished "
-                "chunks are kept: run the same command again to resume.") from err
-    return len(todo)
 
 
 def _manifest(state: dict[str, Any], prints: dict[str, Any], bundle: Path, model: RepaymentModel,

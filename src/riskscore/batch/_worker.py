@@ -14,11 +14,12 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from riskscore.batch._arrowfile import write_arrow
 from riskscore.batch._chunk import ChunkSettings, score_chunk, stats_json
 from riskscore.batch._partition import read_chunk
 from riskscore.contract import OUTPUTS, to_arrow
 from riskscore.exceptions import warning_line
-from riskscore.io import atomic_parquet_writer, write_text
+from riskscore.io import write_text
 from riskscore.scoring import Scorer
 
 _WORKER: dict[str, Any] = {}
@@ -85,9 +86,8 @@ def _chunk_task(state_dir: str, bucket: int, settings: ChunkSettings) -> dict[st
     read_s = time.process_time() - started
     result = score_chunk(frames, _WORKER["scorer"], settings)
     started = time.process_time()
-    for name, schema in OUTPUTS.items():
-        with atomic_parquet_writer(folder / "chunks" / f"{name}-{bucket:05d}.parquet", schema) as w:
-            w.write_table(to_arrow(result.tables[name], schema))
+    for name, schema in OUTPUTS.items():  # the driver appends them to the final parquet files
+        write_arrow(folder / "chunks" / f"{name}-{bucket:05d}.arrow", schema, [to_arrow(result.tables[name], schema)])
     stats = result.stats
     stats["timings"].update(read=read_s, write=time.process_time() - started)
     write_text(folder / "chunks" / f"{bucket:05d}.json", stats_json(stats))
