@@ -419,7 +419,7 @@ def _stages(out: Path, state: dict[str, Any], inputs: dict[str, Path], bundle: P
         if "partition" not in stages:
             t = time.perf_counter()
             stages["partition"] = _partition_stage(inputs, state_dir / "part", stages["count"], batch_rows, data_date,
-                                                   model)
+                                                   model, pool)
             timings["partition"] = time.perf_counter() - t
             _save_state(out, state)
         part = stages["partition"]
@@ -469,11 +469,11 @@ def _count_stage(installments: Path, batch_rows: int, chunk_borrowers: int, now:
 
 
 def _partition_stage(inputs: dict[str, Path], folder: Path, count: dict[str, Any], batch_rows: int,
-                     data_date: object, model: RepaymentModel) -> dict[str, Any]:
+                     data_date: object, model: RepaymentModel, pool: ProcessPoolExecutor | None) -> dict[str, Any]:
     n = count["n_chunks"]
     log.info("partitioning %d installment rows into %d chunks", count["rows"], n)
     index = partition(inputs, folder, n, batch_rows=batch_rows,
-                      input_format=InputFormat(**count.get("input_format", {})))
+                      input_format=InputFormat(**count.get("input_format", {})), pool=pool)
     pa.default_memory_pool().release_unused()  # give the pass's buffers back before the chunks run
     # one currency per run, the bundle's: refused here, before any chunk (each would see only its own rows)
     where = str(inputs["installments"])
