@@ -25,7 +25,7 @@ import os
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import Any
 
@@ -204,9 +204,9 @@ def spill_piece(folder: Path, name: str, path: Path, piece: dict[str, Any], n_bu
     return _spill(folder, name, path, batches, n_buckets, piece["first_row"], prefix=f"{piece['id']:06d}-")
 
 
-def _pieces(path: Path, batch_rows: int) -> list[dict[str, Any]] | None:
-    """The input cut into pieces of about ``batch_rows`` rows (whole row groups of its parquet files, in
-    input order, each with the number of its first row); ``None`` for a CSV (read in one stream)."""
+def _pieces(path: Path) -> list[dict[str, Any]] | None:
+    """The input cut into pieces, one row group of its parquet files each, in input order, each with
+    the number of its first row; ``None`` for a CSV (read in one stream)."""
     files = input_files(path)
     if any(f.suffix.lower() != ".parquet" for f in files):
         return None
@@ -214,36 +214,33 @@ def _pieces(path: Path, batch_rows: int) -> list[dict[str, Any]] | None:
     first = 0
     for f in files:
         meta = pq.ParquetFile(f).metadata
-        groups: list[int] = []
-        rows = 0
         for g in range(meta.num_row_groups):
-            groups.append(g)
-            rows += meta.row_group(g).num_rows
-            if rows >= batch_rows or g == meta.num_row_groups - 1:
-                pieces.append({"file": str(f), "row_groups": groups, "first_row": first})
-                first += rows
-                groups, rows = [], 0
+            pieces.append({"file": str(f), "row_groups": [g], "first_row": first})
+            first += meta.row_group(g).num_rows
     return pieces
 
 
 def partition(inputs: dict[str, Path], folder: Path, n_buckets: int, *, batch_rows: int,
               progress: Callable[[str, int], None] | None = None,
-              input_format: InputFormat | None = None, pool: Executor | None = None) -> dict[str, Any]:
+              input_format: InputFormat | None = None, pool: Executor | None = None,
+              ready: Callable[[], int] = lambda: 0) -> dict[str, Any]:
     """Spill every input table into ``n_buckets`` borrower chunks under ``folder``.
 
     Returns the index (also written as ``folder/index.json``): per table the spill files with
     their chunk -> record batch map and the row count, the ``paid_date`` day histogram, the
     installments' (loan, borrower) spill and their rows per currency code (``currencies``).
 
-    With a ``pool`` of worker processes, inputs of parquet files are cut into pieces of whole row
-    groups that the workers spill at once (the same spill, file by file, in input order); any
-    failure of a piece (an unreadable file) runs the pass again here, in one stream, where the
-    error is raised as it always is.
+    With a ``pool`` of worker processes, inputs of parquet files are cut into pieces (row groups)
+    that this process and the pool's workers spill at once (the same spill, file by file, in input
+    order): a worker gets the next piece from the start whenever one of the ``ready()`` workers
+    (those done loading) is idle, this process takes them from the end. Any failure of a piece (an
+    unreadable file) runs the pass again here, in one stream, where the error is raised as it
+    always is.
     """
     fmt = input_format or InputFormat()  # the extract's own column names and date formats, read as the contract's
     if pool is not None:
         try:
-            return _finish(folder, n_buckets, _in_pieces(inputs, folder, n_buckets, batch_rows, fmt, pool))
+            return _finish(folder, n_buckets, _in_pieces(inputs, folder, n_buckets, batch_rows, fmt, pool, ready))
         except Exception as err:  # the one-stream pass below raises it as the user should see it
             log.debug("partition in pieces failed (%s); one stream", err)
     shutil.rmtree(folder, ignore_errors=True)
@@ -257,8 +254,8 @@ def partition(inputs: dict[str, Path], folder: Path, n_buckets: int, *, batch_ro
 
 
 def _in_pieces(inputs: dict[str, Path], folder: Path, n_buckets: int, batch_rows: int, fmt: InputFormat,
-               pool: Executor) -> dict[str, list[dict[str, Any]]]:
-    pieces = {name: _pieces(path, batch_rows) for name, path in inputs.items()}
+               pool: Executor, ready: Callable[[], int]) -> dict[str, list[dict[str, Any]]]:
+    pieces = {name: _pieces(path) for name, path in inputs.items()}
     if any(p is None for p in pieces.values()):
         raise ValueError("a CSV input: one stream")
     shutil.rmtree(folder, ignore_errors=True)
@@ -267,19 +264,22 @@ def _in_pieces(inputs: dict[str, Path], folder: Path, n_buckets: int, batch_rows
              enumerate((name, path, piece) for name, path in inputs.items() for piece in pieces[name] or [])]
     args = [(folder, name, path, piece, n_buckets, batch_rows, fmt.rename(name), fmt.date_formats(name) or None)
             for name, path, piece in tasks]
-    futures = [pool.submit(spill_piece, *a) for a in args]
     results: list[dict[str, Any] | None] = [None] * len(tasks)
+    running: dict[Future, int] = {}
+    first, last = 0, len(tasks)  # the pieces not handed out yet: [first, last)
     try:
-        # this process takes pieces from the end that no worker has started (the workers may still be
-        # loading the bundle); the workers take them from the start
-        for i in reversed(range(len(tasks))):
-            if futures[i].cancel():
-                results[i] = spill_piece(*args[i])
-        for i, f in enumerate(futures):
-            if results[i] is None:
-                results[i] = f.result()
+        while first < last:
+            # a worker that is done loading and idle gets the next piece; this process takes the last one
+            while first < last and sum(not f.done() for f in running) < ready():
+                running[pool.submit(spill_piece, *args[first])] = first
+                first += 1
+            if first < last:
+                last -= 1
+                results[last] = spill_piece(*args[last])
+        for f, i in running.items():
+            results[i] = f.result()
     except BaseException:
-        for f in futures:
+        for f in running:
             f.cancel()
         raise
     out: dict[str, list[dict[str, Any]]] = {name: [] for name in inputs}

@@ -5,12 +5,15 @@ starts where the last one stopped):
 
 1. **count**: the number of borrowers, from the ``borrower_id`` column only (a bounded sketch),
    fixes the number of chunks: ``ceil(borrowers / chunk_borrowers)``;
-2. **partition**: one streaming pass spills every input into the chunks (see ``_partition``),
+2. **partition**: one streaming pass spills every input into the chunks (see ``_partition``;
+   parquet inputs in pieces of row groups, spilled by the workers and this process at once),
    and finds loans that belong to several borrowers across chunks;
 3. **chunks**: worker processes score chunk after chunk (:func:`score_chunk`); each chunk's
    outputs are written atomically, then its done-marker; finished chunks are skipped on re-run;
-4. **assemble**: the chunk outputs are concatenated in chunk order into ``scores.parquet``,
-   ``plans.parquet``, ``audit.parquet`` and ``rejects.parquet`` (atomically), then
+   meanwhile this process appends each done chunk's outputs, in chunk order, to
+   ``scores.parquet``, ``plans.parquet``, ``audit.parquet`` and ``rejects.parquet``
+   (temporaries until every chunk is in them: see ``_assemble``);
+4. **assemble**: the last chunks are appended and the outputs renamed into place, then
    ``manifest.json`` is written and the intermediate files are removed.
 
 A run is identified by a key over its inputs (SHA-256 of every file), the bundle, the as-of
@@ -36,7 +39,7 @@ import os
 import shutil
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import version
 from multiprocessing import get_context
@@ -354,23 +357,24 @@ def _naming(err: OSError, out: Path) -> OSError:
 
 
 @contextlib.contextmanager
-def _workers(jobs: int, bundle: Path, options: dict[str, Any]) -> Iterator[ProcessPoolExecutor | None]:
-    """Worker processes (none for one job: the chunks then run in this process).
+def _workers(jobs: int, bundle: Path, options: dict[str, Any]
+             ) -> Iterator[tuple[ProcessPoolExecutor | None, Callable[[], int]]]:
+    """Worker processes (none for one job: the chunks then run in this process), and how many of
+    them are ready (done loading: they take pieces of the partition pass from then on).
 
     They start at once (import, load and verify the bundle) while this process partitions. On
     leaving the block normally they finish and exit; on an error or an interrupt they are
     terminated at once (a chunk cut short has no done-marker: a re-run scores it again).
     """
     if jobs <= 1:
-        yield None
+        yield None, lambda: 0
         return
     # the cores shared out: each worker's numba and LightGBM threads, so that the workers do not oversubscribe
     pool = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_init_worker,
                                initargs=(str(bundle), options, True, os.getpid(), max(1, _cores() // jobs)))
     try:
-        for _ in range(jobs):
-            pool.submit(_warm)
-        yield pool
+        warm = [pool.submit(_warm) for _ in range(jobs)]  # a worker runs one once it has loaded
+        yield pool, lambda: sum(f.done() for f in warm)
     except BaseException:
         _terminate(pool)
         raise
@@ -415,11 +419,11 @@ def _stages(out: Path, state: dict[str, Any], inputs: dict[str, Path], bundle: P
         _save_state(out, state)
     n = stages["count"]["n_chunks"]
     # never more workers than chunks to score (a worker costs a process and a copy of the model)
-    with _workers(min(jobs, n - _done_chunks(state_dir)), bundle, scorer_options) as pool:
+    with _workers(min(jobs, n - _done_chunks(state_dir)), bundle, scorer_options) as (pool, ready):
         if "partition" not in stages:
             t = time.perf_counter()
             stages["partition"] = _partition_stage(inputs, state_dir / "part", stages["count"], batch_rows, data_date,
-                                                   model, pool)
+                                                   model, pool, ready)
             timings["partition"] = time.perf_counter() - t
             _save_state(out, state)
         part = stages["partition"]
@@ -469,11 +473,12 @@ def _count_stage(installments: Path, batch_rows: int, chunk_borrowers: int, now:
 
 
 def _partition_stage(inputs: dict[str, Path], folder: Path, count: dict[str, Any], batch_rows: int,
-                     data_date: object, model: RepaymentModel, pool: ProcessPoolExecutor | None) -> dict[str, Any]:
+                     data_date: object, model: RepaymentModel, pool: ProcessPoolExecutor | None,
+                     ready: Callable[[], int]) -> dict[str, Any]:
     n = count["n_chunks"]
     log.info("partitioning %d installment rows into %d chunks", count["rows"], n)
     index = partition(inputs, folder, n, batch_rows=batch_rows,
-                      input_format=InputFormat(**count.get("input_format", {})), pool=pool)
+                      input_format=InputFormat(**count.get("input_format", {})), pool=pool, ready=ready)
     pa.default_memory_pool().release_unused()  # give the pass's buffers back before the chunks run
     # one currency per run, the bundle's: refused here, before any chunk (each would see only its own rows)
     where = str(inputs["installments"])
