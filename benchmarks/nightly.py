@@ -10,7 +10,8 @@ validates, builds features, plans contact and writes four outputs). The job is w
 score`` does: the run, then the report it writes beside the outputs (``--no-report`` leaves it out,
 as the CLI's flag does); the report's seconds are printed among the stages. Stage timings inside
 the chunks are CPU seconds of the worker processes (summed over workers and chunks), so that other
-load on the machine does not inflate them.
+load on the machine does not inflate them; so is the last line of each size, the CPU seconds of the
+job's whole process tree against those of the floor (every thread), with the load average.
 
 With ``--spark``, the same job also runs on the Spark engine (``riskscore score --engine spark``:
 :func:`riskscore.spark.score_files` in Spark local mode on all cores, JVM start included) on the
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -101,6 +103,7 @@ def run_job(world: Path, out: Path, as_of: str, chunk: int, engine: str = "local
     script = out.parent / "nightly_job.py"
     script.write_text(_JOB)
     subprocess.run(["rm", "-rf", str(out)], check=True)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, str(script), str(world), str(out), as_of, str(chunk), str(BUNDLE),
                              engine, "1" if report else "0"], stdout=subprocess.PIPE, text=True)
@@ -120,6 +123,8 @@ def run_job(world: Path, out: Path, as_of: str, chunk: int, engine: str = "local
     wall = time.perf_counter() - started
     sampler.join()
     manifest = json.loads((out / "manifest.json").read_text())
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the job's process tree, every process reaped
+    manifest["timings_s"]["cpu"] = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
     for line in printed.splitlines():
         if line.startswith('{"report_s"'):
             manifest["timings_s"]["report"] = json.loads(line)["report_s"]
@@ -136,7 +141,9 @@ def floor(world: Path, as_of: pd.Timestamp, repeats: int) -> dict[str, float]:
     X32 = X.to_numpy(np.float32)
     it = model.likelihood_.best_iteration or None
     times: dict[str, list[float]] = {"read": [], "predict": [], "pred_contrib": []}
+    cpu: list[float] = []  # CPU seconds of the three, every thread
     for _ in range(repeats):
+        c = time.process_time()
         t = time.perf_counter()
         for name in ("installments", "borrowers", "contacts"):
             pq.read_table(world / f"{name}.parquet")
@@ -148,8 +155,10 @@ def floor(world: Path, as_of: pd.Timestamp, repeats: int) -> dict[str, float]:
         t = time.perf_counter()
         model.likelihood_.predict(X32, num_iteration=it, pred_contrib=True)
         times["pred_contrib"].append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
     out = {k: statistics.median(v) for k, v in times.items()}
     out["total"] = sum(out.values())
+    out["cpu"] = statistics.median(cpu)
     out["rows"] = len(X)
     return out
 
@@ -200,6 +209,7 @@ def main() -> None:
         out = args.data / f"run-{n}"
         engines = ("local", "spark") if args.spark else ("local",)
         runs: dict[str, list[tuple[float, int, dict]]] = {e: [] for e in engines}
+        load = os.getloadavg()
         for _ in range(args.job_repeats):  # alternating, so a change of machine load hits both engines
             for engine in engines:
                 target = out if engine == "local" else args.data / f"run-{n}-{engine}"
@@ -223,7 +233,10 @@ def main() -> None:
               + ", ".join(f"{k} {v:.1f}" for k, v in sorted(t["chunk_stages_cpu"].items(), key=lambda kv: -kv[1])))
         print(f"floor (median of {args.repeats}): read {f['read']:.1f} s + predict {f['predict']:.1f} s + "
               f"pred_contrib {f['pred_contrib']:.1f} s = {f['total']:.1f} s on {f['rows']:,} rows")
-        print(f"**ratio to the floor: {wall / f['total']:.2f}x** (target <= 1.0x)\n")
+        print(f"**ratio to the floor: {wall / f['total']:.2f}x** (target <= 1.0x)")
+        print(f"CPU seconds (every process and thread; other load on the machine does not inflate them): job "
+              f"{t['cpu']:.1f}, floor {f['cpu']:.1f}: {t['cpu'] / f['cpu']:.2f}x; load average before the job "
+              f"{load[0]:.2f}, after the floor {os.getloadavg()[0]:.2f}\n")
         if args.spark:
             report_spark(runs["spark"], wall, m)
     if len(results) > 1:
