@@ -6,7 +6,12 @@ table and the contact log, under the US profile, in a subprocess whose whole pro
 sampled for resident memory. Then **the floor** is measured on the same data: reading the
 input parquet files + LightGBM ``predict`` of both heads + ``pred_contrib`` of the likelihood
 head on the feature matrix built beforehand (the naive "score and explain" cost; the job also
-validates, builds features, plans contact and writes four outputs).
+validates, builds features, plans contact and writes four outputs). The job is what ``riskscore
+score`` does: the run, then the report it writes beside the outputs (``--no-report`` leaves it out,
+as the CLI's flag does); the report's seconds are printed among the stages. Stage timings inside
+the chunks are CPU seconds of the worker processes (summed over workers and chunks), so that other
+load on the machine does not inflate them; so is the last line of each size, the CPU seconds of the
+job's whole process tree against those of the floor (every thread), with the load average.
 
 With ``--spark``, the same job also runs on the Spark engine (``riskscore score --engine spark``:
 :func:`riskscore.spark.score_files` in Spark local mode on all cores, JVM start included) on the
@@ -25,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -45,9 +51,9 @@ from riskscore.model import load_bundle
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = ROOT / "models" / "sample"
 _JOB = """
-import sys
+import json, sys, time
 if __name__ == "__main__":
-    w, out, as_of, chunk, bundle, engine = sys.argv[1:7]
+    w, out, as_of, chunk, bundle, engine, report = sys.argv[1:8]
     files = dict(borrowers=f"{w}/borrowers.parquet", contacts=f"{w}/contacts.parquet", now=f"{as_of} 13:00",
                  chunk_borrowers=int(chunk))
     if engine == "spark":
@@ -56,6 +62,11 @@ if __name__ == "__main__":
     else:
         from riskscore.batch import score_portfolio
         score_portfolio(f"{w}/installments.parquet", bundle, as_of, out, progress="off", **files)
+    if report == "1":  # riskscore score writes the report after the run unless --no-report
+        from riskscore.report import write_report
+        t = time.perf_counter()
+        write_report(out, model=bundle)
+        print(json.dumps({"report_s": time.perf_counter() - t}))
 """
 
 
@@ -84,14 +95,18 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def run_job(world: Path, out: Path, as_of: str, chunk: int, engine: str = "local") -> tuple[float, int, dict]:
-    """(wall seconds, peak RSS of the process tree, manifest) of one run of the job in a fresh process."""
+def run_job(world: Path, out: Path, as_of: str, chunk: int, engine: str = "local",
+            report: bool = True) -> tuple[float, int, dict]:
+    """(wall seconds, peak RSS of the process tree, manifest) of one run of the job in a fresh process:
+    ``riskscore score``'s work, the run and (``report``) its report; the manifest's ``timings_s`` gets
+    the report's seconds as ``report``."""
     script = out.parent / "nightly_job.py"
     script.write_text(_JOB)
     subprocess.run(["rm", "-rf", str(out)], check=True)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, str(script), str(world), str(out), as_of, str(chunk), str(BUNDLE),
-                             engine])
+                             engine, "1" if report else "0"], stdout=subprocess.PIPE, text=True)
     peak = 0
 
     def sample() -> None:
@@ -102,11 +117,18 @@ def run_job(world: Path, out: Path, as_of: str, chunk: int, engine: str = "local
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    if proc.wait() != 0:
+    printed = proc.communicate()[0]
+    if proc.returncode != 0:
         raise SystemExit(f"the job failed with exit code {proc.returncode}")
     wall = time.perf_counter() - started
     sampler.join()
-    return wall, peak, json.loads((out / "manifest.json").read_text())
+    manifest = json.loads((out / "manifest.json").read_text())
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the job's process tree, every process reaped
+    manifest["timings_s"]["cpu"] = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+    for line in printed.splitlines():
+        if line.startswith('{"report_s"'):
+            manifest["timings_s"]["report"] = json.loads(line)["report_s"]
+    return wall, peak, manifest
 
 
 def floor(world: Path, as_of: pd.Timestamp, repeats: int) -> dict[str, float]:
@@ -119,7 +141,9 @@ def floor(world: Path, as_of: pd.Timestamp, repeats: int) -> dict[str, float]:
     X32 = X.to_numpy(np.float32)
     it = model.likelihood_.best_iteration or None
     times: dict[str, list[float]] = {"read": [], "predict": [], "pred_contrib": []}
+    cpu: list[float] = []  # CPU seconds of the three, every thread
     for _ in range(repeats):
+        c = time.process_time()
         t = time.perf_counter()
         for name in ("installments", "borrowers", "contacts"):
             pq.read_table(world / f"{name}.parquet")
@@ -131,8 +155,10 @@ def floor(world: Path, as_of: pd.Timestamp, repeats: int) -> dict[str, float]:
         t = time.perf_counter()
         model.likelihood_.predict(X32, num_iteration=it, pred_contrib=True)
         times["pred_contrib"].append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
     out = {k: statistics.median(v) for k, v in times.items()}
     out["total"] = sum(out.values())
+    out["cpu"] = statistics.median(cpu)
     out["rows"] = len(X)
     return out
 
@@ -167,6 +193,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3, help="repeats of the floor (median)")
     ap.add_argument("--spark", action="store_true", help="also run the job on the Spark engine (local mode)")
     ap.add_argument("--job-repeats", type=int, default=1, help="runs of the job per engine (median; default 1)")
+    ap.add_argument("--no-report", action="store_true",
+                    help="time the run alone, without the report riskscore score writes after it (its --no-report)")
     args = ap.parse_args()
     print(f"# {' '.join(sys.argv)}\n# {machine()}\n")
     results = {}
@@ -181,10 +209,12 @@ def main() -> None:
         out = args.data / f"run-{n}"
         engines = ("local", "spark") if args.spark else ("local",)
         runs: dict[str, list[tuple[float, int, dict]]] = {e: [] for e in engines}
+        load = os.getloadavg()
         for _ in range(args.job_repeats):  # alternating, so a change of machine load hits both engines
             for engine in engines:
                 target = out if engine == "local" else args.data / f"run-{n}-{engine}"
-                runs[engine].append(run_job(world, target, str(as_of.date()), args.chunk_borrowers, engine))
+                runs[engine].append(run_job(world, target, str(as_of.date()), args.chunk_borrowers, engine,
+                                            report=not args.no_report))
         wall, peak, m = _median_run(runs["local"])
         f = floor(world, as_of, args.repeats)
         results[n] = (wall, peak, m, f)
@@ -195,13 +225,18 @@ def main() -> None:
         walls = f" (median of {', '.join(f'{r[0]:.1f}' for r in runs['local'])})" if args.job_repeats > 1 else ""
         print(f"job wall {wall:.1f} s ({n / wall:,.0f} borrowers/s, {m['borrowers']['scored'] / wall:,.0f} scored/s); "
               f"peak RSS of the process tree {peak / 2**30:.2f} GiB{walls}")
-        stages = ("count", "partition", "chunks", "assemble")
-        print("  stages (wall s): " + ", ".join(f"{k} {t[k]:.1f}" for k in stages))
+        stages = [k for k in ("count", "partition", "chunks", "assemble", "wall", "report") if k in t]
+        print("  stages (wall s): " + ", ".join(f"{'in score_portfolio' if k == 'wall' else k} {t[k]:.1f}"
+                                               for k in stages)
+              + f"; the rest of {wall:.1f} s is Python's start and imports")
         print("  inside chunks (CPU s summed over workers): "
               + ", ".join(f"{k} {v:.1f}" for k, v in sorted(t["chunk_stages_cpu"].items(), key=lambda kv: -kv[1])))
         print(f"floor (median of {args.repeats}): read {f['read']:.1f} s + predict {f['predict']:.1f} s + "
               f"pred_contrib {f['pred_contrib']:.1f} s = {f['total']:.1f} s on {f['rows']:,} rows")
-        print(f"**ratio to the floor: {wall / f['total']:.2f}x** (target <= 1.0x)\n")
+        print(f"**ratio to the floor: {wall / f['total']:.2f}x** (target <= 1.0x)")
+        print(f"CPU seconds (every process and thread; other load on the machine does not inflate them): job "
+              f"{t['cpu']:.1f}, floor {f['cpu']:.1f}: {t['cpu'] / f['cpu']:.2f}x; load average before the job "
+              f"{load[0]:.2f}, after the floor {os.getloadavg()[0]:.2f}\n")
         if args.spark:
             report_spark(runs["spark"], wall, m)
     if len(results) > 1:

@@ -291,18 +291,18 @@ def input_schema(path: str | os.PathLike[str], columns: list[str] | None = None,
 
 
 def _raw_batches(f: Path, batch_rows: int, columns: list[str], rename: Mapping[str, str],
-                 table: str | None) -> Iterator[pa.Table]:
+                 table: str | None, row_groups: list[int] | None = None) -> Iterator[pa.Table]:
     """The file's batches of ``columns`` (the contract's names), read under the file's own names."""
     if rename:
         source = {n: o for o, n in zip(_file_schema(f, table).names, _renamed(f, _file_schema(f, table), rename,
                                                                              table).names, strict=True)}
-        for t in _read_raw(f, batch_rows, [source[c] for c in columns]):
+        for t in _read_raw(f, batch_rows, [source[c] for c in columns], row_groups):
             yield t.rename_columns([{source[c]: c for c in columns}[n] for n in t.column_names])
     else:
-        yield from _read_raw(f, batch_rows, columns)
+        yield from _read_raw(f, batch_rows, columns, row_groups)
 
 
-def _read_raw(f: Path, batch_rows: int, columns: list[str]) -> Iterator[pa.Table]:
+def _read_raw(f: Path, batch_rows: int, columns: list[str], row_groups: list[int] | None = None) -> Iterator[pa.Table]:
     if _is_csv(f):
         conv = pacsv.ConvertOptions(column_types=dict.fromkeys(columns, pa.string()), strings_can_be_null=True,
                                     null_values=[""], include_columns=columns)
@@ -319,7 +319,7 @@ def _read_raw(f: Path, batch_rows: int, columns: list[str]) -> Iterator[pa.Table
         if pending:
             yield pa.Table.from_batches(pending)
     else:
-        for rb in pq.ParquetFile(f).iter_batches(batch_size=batch_rows, columns=columns):
+        for rb in pq.ParquetFile(f).iter_batches(batch_size=batch_rows, columns=columns, row_groups=row_groups):
             yield pa.Table.from_batches([rb])
 
 
@@ -417,6 +417,25 @@ def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, colu
             if _reraise(err):
                 raise
             raise _unreadable(f, err, table) from None
+
+
+def iter_row_groups(path: str | os.PathLike[str], file: str | os.PathLike[str], row_groups: list[int],
+                    batch_rows: int = 1_000_000, *, table: str | None = None, rename: Mapping[str, str] | None = None,
+                    date_format: str | Mapping[str, str] | None = None) -> Iterator[pa.Table]:
+    """:func:`iter_batches` of some row groups of one parquet file of the input ``path`` only (in the
+    whole input's schema): a piece of the input another process can read while this one reads the next.
+    """
+    rename = dict(rename or {})
+    dates = InputFormat(date_format=date_format).date_formats(table) if date_format is not None else {}
+    schema = input_schema(path, None, table=table, rename=rename)
+    f = Path(file)
+    try:
+        for batch in _raw_batches(f, batch_rows, schema.names, rename, table, row_groups):
+            yield _conform(batch, schema, f, table, dates)
+    except _reading_errors() as err:
+        if _reraise(err):
+            raise
+        raise _unreadable(f, err, table) from None
 
 
 def read_table(path: str | os.PathLike[str], columns: list[str] | None = None, *,

@@ -231,6 +231,9 @@ def to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
         if pa.types.is_date32(f.type) and len(col):
             col = pd.to_datetime(col).dt.date
         if pa.types.is_string(f.type):
+            if isinstance(col.dtype, pd.StringDtype) and col.dtype.storage == "pyarrow":  # Arrow text already
+                arrays.append(pa.array(col, from_pandas=True).cast(f.type))
+                continue
             col = col.astype(object).where(col.notna(), None)
         arrays.append(pa.array(col, type=f.type, from_pandas=True))
     return pa.Table.from_arrays(arrays, schema=schema)

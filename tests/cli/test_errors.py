@@ -25,6 +25,7 @@ import pytest
 import riskscore
 from riskscore import DataError, RunLockedError
 from riskscore.batch import STATE_DIR
+from riskscore.batch import _arrowfile as arrowfile
 from riskscore.cli import main
 from riskscore.cli._errors import Interrupted, error_line, exit_code
 from riskscore.io import folder_lock
@@ -234,8 +235,14 @@ def test_a_full_disk_is_one_line_then_the_same_command_finishes(world, tmp_path,
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(self, table, *args, **kwargs)
 
+    def full_open(file, mode="r", *args, **kwargs):  # the engine's Arrow files (spills, chunk outputs)
+        if "w" in mode and where != "out" and where in Path(os.fspath(file)).parts:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return builtins.open(file, mode, *args, **kwargs)
+
     with monkeypatch.context() as m:
         m.setattr(pq.ParquetWriter, "write_table", full)
+        m.setattr(arrowfile, "open", full_open, raising=False)
         assert main(score_args(world, out_dir)) == 1
     line = one_line(1, 1, capsys.readouterr().err)
     assert line.startswith("riskscore: error: cannot write") and line.endswith("No space left on device"), line

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from riskscore.batch._inputs import borrower_hash
 from riskscore.batch._partition import ROW
@@ -79,6 +81,22 @@ class ChunkResult:
     tables: dict[str, pd.DataFrame]
     stats: dict[str, Any]
 
+
+
+def _isin(values: pd.Series | pd.Index, lookup: pd.Index) -> np.ndarray:
+    """``values.isin(lookup)`` as a boolean array; text through Arrow's hash lookup (pandas turns each
+    value of ``lookup`` into an Arrow scalar in Python: seconds for a chunk's borrowers).
+
+    Examples
+    --------
+    >>> _isin(pd.Series(["b1", "b2", None], dtype="str"), pd.Index(["b2", "b3"], dtype="str")).tolist()
+    [False, True, False]
+    """
+    if isinstance(values.dtype, pd.StringDtype) and isinstance(lookup.dtype, pd.StringDtype):
+        arr = pa.array(values, from_pandas=True)
+        found = pc.is_in(arr, value_set=pa.array(lookup, from_pandas=True).cast(arr.type))
+        return found.fill_null(False).to_numpy(zero_copy_only=False)
+    return np.asarray(values.isin(lookup), dtype=bool)
 
 
 def _text(v: object) -> object:
@@ -153,18 +171,18 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: Ch
     ChunkResult
         ``tables``: ``scores``, ``plans``, ``audit``, ``rejects`` (see
         :data:`riskscore.contract.OUTPUTS`); ``stats``: row and borrower counts, stage timings
-        and the PSI bin counts.
+        (CPU seconds of this process) and the PSI bin counts.
 
     Examples
     --------
     >>> from riskscore.batch import ChunkSettings, score_chunk   # doctest: +SKIP
     >>> score_chunk({"installments": raw}, scorer, settings).tables["scores"]  # doctest: +SKIP
     """
-    clock, timings = time.perf_counter(), {}
+    clock, timings = time.process_time(), {}
 
     def lap(stage: str) -> None:
         nonlocal clock
-        now = time.perf_counter()
+        now = time.process_time()
         timings[stage] = timings.get(stage, 0.0) + now - clock
         clock = now
 
@@ -199,12 +217,13 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: Ch
         "borrowers_in": len(installment_ids), "borrowers_scored": int((scores["status"] == "scored").sum()),
         "borrowers_nothing_due": int((scores["status"] == "nothing_due").sum()),
         "borrowers_rejected": int(pd.Index(installment_ids).isin(bad_ids).sum()),
-        "rows_unmatched": {t: int((~g["borrower_id"].isin(valid_ids)).sum()) for t, g in good.items()
+        "rows_unmatched": {t: int((~_isin(g["borrower_id"], valid_ids)).sum()) for t, g in good.items()
                            if t != "installments"},
         "plans_borrowers": int(plans["borrower_id"].nunique()) if len(plans) else 0,
         "plan_steps": len(plans), "actions": plans["action"].value_counts().to_dict() if len(plans) else {},
         "psi_counts": psi_counts, "timings": timings, "check_counts": rejects["check"].value_counts().to_dict(),
     }
+    lap("tables")  # the scores table and these counts
     return ChunkResult({"scores": scores, "plans": plans, "audit": audit, "rejects": rejects}, stats)
 
 
@@ -212,7 +231,7 @@ def _scores_table(valid_ids: pd.Index, scored: Scored, as_of: pd.Timestamp) -> p
     """Every valid borrower of the chunk: ``scored`` ones with their scores, the others ``nothing_due``."""
     scores = pd.DataFrame(index=valid_ids)
     scores["as_of"] = as_of
-    scores["status"] = np.where(valid_ids.isin(scored.scores.index), "scored", "nothing_due")
+    scores["status"] = np.where(_isin(valid_ids, scored.scores.index), "scored", "nothing_due")
     names = OUTPUTS["scores"].names
     scores = scores.join(scored.scores[[c for c in names if c in scored.scores]], how="left")
     return scores.reset_index()[names]

@@ -1,9 +1,10 @@
 """One streaming pass that splits the inputs into borrower chunks on disk.
 
 Each input batch is sorted by chunk (the borrower hash modulo the number of chunks, stable, so
-rows keep their input order within a chunk) and written as one *spill file* with one row group
-per chunk. Reading chunk *k* then reads row group *k* of every spill file: no chunk ever needs
-the whole input in memory, and only one file is open at a time.
+rows keep their input order within a chunk) and written as one *spill file* (Arrow IPC,
+uncompressed) where each chunk's rows are consecutive record batches. Reading chunk *k* then
+reads its batches of every spill file: no chunk ever needs the whole input in memory, and only
+one file is open at a time.
 
 The same pass gathers what a chunk cannot see on its own:
 
@@ -18,11 +19,13 @@ The same pass gathers what a chunk cannot see on its own:
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import shutil
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +34,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from riskscore.batch._inputs import DistinctSketch, borrower_hash, bucket_of, iter_batches
+from riskscore._intake import iter_row_groups
+from riskscore.batch._arrowfile import arrow_schema, read_arrow, write_arrow
+from riskscore.batch._inputs import DistinctSketch, borrower_hash, bucket_of, input_files, iter_batches
 from riskscore.io import InputFormat
 from riskscore.schemas import (
     DATA_DATE_QUANTILE,
@@ -44,6 +49,8 @@ from riskscore.schemas import (
 
 __all__ = ["ROW", "conflicting_loans", "count_borrowers", "currency_counts", "infer_data_date", "n_chunks", "partition",
            "read_chunk"]
+
+log = logging.getLogger("riskscore.batch")
 
 #: Column added to every spilled row: its position in its input (0-based, in read order).
 ROW = "_row"
@@ -134,10 +141,12 @@ def infer_data_date(histogram: Counter, future_tolerance_days: int, today: pd.Ti
 
 
 class _Spiller:
-    """Writes one spill file per batch: rows sorted by chunk, one row group per chunk."""
+    """Writes one spill file per batch: rows sorted by chunk, each chunk's rows as consecutive record
+    batches of an uncompressed Arrow IPC file (written and read back at memory speed: no encoding, no
+    compression; the folder takes about the inputs' size in memory, and is removed when the run ends)."""
 
-    def __init__(self, folder: Path, name: str, n_buckets: int):
-        self.folder, self.name, self.n = folder / name, name, n_buckets
+    def __init__(self, folder: Path, name: str, n_buckets: int, prefix: str = ""):
+        self.folder, self.name, self.n, self.prefix = folder / name, name, n_buckets, prefix
         self.folder.mkdir(parents=True, exist_ok=True)
         self.files: list[dict[str, Any]] = []
 
@@ -147,57 +156,150 @@ class _Spiller:
         sorted_b = buckets[order]
         present, starts = np.unique(sorted_b, return_index=True)
         ends = np.append(starts[1:], len(sorted_b))
-        path = self.folder / f"{len(self.files):06d}.parquet"
-        groups = {}
-        with pq.ParquetWriter(path, table.schema, compression="lz4") as writer:
-            for i, (b, s, e) in enumerate(zip(present, starts, ends, strict=True)):
-                writer.write_table(table.slice(int(s), int(e - s)), row_group_size=int(e - s) + 1)
-                groups[str(int(b))] = i
+        path = self.folder / f"{self.prefix}{len(self.files):06d}.arrow"
+        ranges = write_arrow(path, table.schema, (table.slice(int(s), int(e - s)) for s, e in zip(starts, ends,
+                                                                                                strict=True)))
+        groups = {str(int(b)): r for b, r in zip(present, ranges, strict=True)}  # each chunk's record batches
         self.files.append({"file": str(path.relative_to(self.folder.parent)), "groups": groups})
+
+
+def _spill(folder: Path, name: str, path: Path, batches: Iterable[pa.Table], n_buckets: int, first_row: int,
+           prefix: str = "", progress: Callable[[str, int], None] | None = None) -> dict[str, Any]:
+    """Spill a stream of batches of one input whose first row is ``first_row``: its spill files, its
+    (loan, borrower) spill, its rows, its ``paid_date`` day histogram and its rows per currency."""
+    spill, loans = _Spiller(folder, name, n_buckets, prefix), _Spiller(folder, "_loans", n_buckets, prefix)
+    histogram: Counter = Counter()
+    currencies: Counter = Counter()
+    rows = first_row
+    for table in batches:
+        if "borrower_id" not in table.column_names:
+            raise ValueError(f"The {name} input '{path}' has no borrower_id column.")
+        ids = table.column("borrower_id")
+        if ROW in table.column_names:  # an input column named like ours: not a contract column, dropped
+            table = table.drop_columns([ROW])
+        table = table.append_column(ROW, pa.array(np.arange(rows, rows + table.num_rows, dtype=np.int64)))
+        h = borrower_hash(ids)
+        spill.write(table, bucket_of(h, n_buckets))
+        if name == "installments":
+            days, counts = np.unique(_paid_days(table), return_counts=True)
+            histogram.update(dict(zip(days.tolist(), counts.tolist(), strict=True)))
+            currencies.update(currency_counts(table))
+            if "loan_id" in table.column_names:
+                lh = borrower_hash(table.column("loan_id"))
+                pairs = pd.DataFrame({"loan": lh, "borrower": h}).drop_duplicates()
+                loans.write(pa.Table.from_pandas(pairs, preserve_index=False),
+                            bucket_of(pairs["loan"].to_numpy(), n_buckets))
+        rows += table.num_rows
+        if progress is not None:
+            progress(name, rows)
+    return {"files": spill.files, "loans": loans.files, "rows": rows - first_row, "paid_days": dict(histogram),
+            "currencies": dict(currencies)}
+
+
+def spill_piece(folder: Path, name: str, path: Path, piece: dict[str, Any], n_buckets: int, batch_rows: int,
+                rename: dict[str, str], date_format: Any) -> dict[str, Any]:
+    """:func:`_spill` of one piece of an input (row groups of one parquet file), in a worker process."""
+    batches = iter_row_groups(path, piece["file"], piece["row_groups"], batch_rows, table=name, rename=rename,
+                              date_format=date_format)
+    return _spill(folder, name, path, batches, n_buckets, piece["first_row"], prefix=f"{piece['id']:06d}-")
+
+
+def _pieces(path: Path) -> list[dict[str, Any]] | None:
+    """The input cut into pieces, one row group of its parquet files each, in input order, each with
+    the number of its first row; ``None`` for a CSV (read in one stream)."""
+    files = input_files(path)
+    if any(f.suffix.lower() != ".parquet" for f in files):
+        return None
+    pieces: list[dict[str, Any]] = []
+    first = 0
+    for f in files:
+        meta = pq.ParquetFile(f).metadata
+        for g in range(meta.num_row_groups):
+            pieces.append({"file": str(f), "row_groups": [g], "first_row": first})
+            first += meta.row_group(g).num_rows
+    return pieces
 
 
 def partition(inputs: dict[str, Path], folder: Path, n_buckets: int, *, batch_rows: int,
               progress: Callable[[str, int], None] | None = None,
-              input_format: InputFormat | None = None) -> dict[str, Any]:
+              input_format: InputFormat | None = None, pool: Executor | None = None,
+              ready: Callable[[], int] = lambda: 0) -> dict[str, Any]:
     """Spill every input table into ``n_buckets`` borrower chunks under ``folder``.
 
     Returns the index (also written as ``folder/index.json``): per table the spill files with
-    their chunk -> row group map and the row count, the ``paid_date`` day histogram, the
+    their chunk -> record batch map and the row count, the ``paid_date`` day histogram, the
     installments' (loan, borrower) spill and their rows per currency code (``currencies``).
+
+    With a ``pool`` of worker processes, inputs of parquet files are cut into pieces (row groups)
+    that this process and the pool's workers spill at once (the same spill, file by file, in input
+    order): a worker gets the next piece from the start whenever one of the ``ready()`` workers
+    (those done loading) is idle, this process takes them from the end. Any failure of a piece (an
+    unreadable file) runs the pass again here, in one stream, where the error is raised as it
+    always is.
     """
+    fmt = input_format or InputFormat()  # the extract's own column names and date formats, read as the contract's
+    if pool is not None:
+        try:
+            return _finish(folder, n_buckets, _in_pieces(inputs, folder, n_buckets, batch_rows, fmt, pool, ready))
+        except Exception as err:  # the one-stream pass below raises it as the user should see it
+            log.debug("partition in pieces failed (%s); one stream", err)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    index: dict[str, Any] = {"n_buckets": n_buckets, "tables": {}}
-    fmt = input_format or InputFormat()  # the extract's own column names and date formats, read as the contract's
+    parts = {}
+    for name, path in inputs.items():  # ids as canonical text
+        batches = iter_batches(path, batch_rows, table=name, rename=fmt.rename(name),
+                               date_format=fmt.date_formats(name) or None)
+        parts[name] = [_spill(folder, name, path, batches, n_buckets, 0, progress=progress)]
+    return _finish(folder, n_buckets, parts)
+
+
+def _in_pieces(inputs: dict[str, Path], folder: Path, n_buckets: int, batch_rows: int, fmt: InputFormat,
+               pool: Executor, ready: Callable[[], int]) -> dict[str, list[dict[str, Any]]]:
+    pieces = {name: _pieces(path) for name, path in inputs.items()}
+    if any(p is None for p in pieces.values()):
+        raise ValueError("a CSV input: one stream")
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    tasks = [(name, path, piece | {"id": k}) for k, (name, path, piece) in
+             enumerate((name, path, piece) for name, path in inputs.items() for piece in pieces[name] or [])]
+    args = [(folder, name, path, piece, n_buckets, batch_rows, fmt.rename(name), fmt.date_formats(name) or None)
+            for name, path, piece in tasks]
+    results: list[dict[str, Any] | None] = [None] * len(tasks)
+    running: dict[Future, int] = {}
+    first, last = 0, len(tasks)  # the pieces not handed out yet: [first, last)
+    try:
+        while first < last:
+            # a worker that is done loading and idle gets the next piece; this process takes the last one
+            while first < last and sum(not f.done() for f in running) < ready():
+                running[pool.submit(spill_piece, *args[first])] = first
+                first += 1
+            if first < last:
+                last -= 1
+                results[last] = spill_piece(*args[last])
+        for f, i in running.items():
+            results[i] = f.result()
+    except BaseException:
+        for f in running:
+            f.cancel()
+        raise
+    out: dict[str, list[dict[str, Any]]] = {name: [] for name in inputs}
+    for (name, _, _), result in zip(tasks, results, strict=True):
+        out[name].append(result)
+    return out
+
+
+def _finish(folder: Path, n_buckets: int, parts: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """The index of the spilled pieces of every table (in input order), written as ``folder/index.json``."""
+    index: dict[str, Any] = {"n_buckets": n_buckets, "tables": {}, "loans": []}
     histogram: Counter = Counter()
     currencies: Counter = Counter()
-    loans = _Spiller(folder, "_loans", n_buckets)
-    for name, path in inputs.items():
-        spill, rows = _Spiller(folder, name, n_buckets), 0
-        for table in iter_batches(path, batch_rows, table=name, rename=fmt.rename(name),  # ids as canonical text
-                                  date_format=fmt.date_formats(name) or None):
-            if "borrower_id" not in table.column_names:
-                raise ValueError(f"The {name} input '{path}' has no borrower_id column.")
-            ids = table.column("borrower_id")
-            if ROW in table.column_names:  # an input column named like ours: not a contract column, dropped
-                table = table.drop_columns([ROW])
-            table = table.append_column(ROW, pa.array(np.arange(rows, rows + table.num_rows, dtype=np.int64)))
-            h = borrower_hash(ids)
-            spill.write(table, bucket_of(h, n_buckets))
-            if name == "installments":
-                days, counts = np.unique(_paid_days(table), return_counts=True)
-                histogram.update(dict(zip(days.tolist(), counts.tolist(), strict=True)))
-                currencies.update(currency_counts(table))
-                if "loan_id" in table.column_names:
-                    lh = borrower_hash(table.column("loan_id"))
-                    pairs = pd.DataFrame({"loan": lh, "borrower": h}).drop_duplicates()
-                    loans.write(pa.Table.from_pandas(pairs, preserve_index=False),
-                                bucket_of(pairs["loan"].to_numpy(), n_buckets))
-            rows += table.num_rows
-            if progress is not None:
-                progress(name, rows)
-        index["tables"][name] = {"rows": rows, "files": spill.files}
-    index["loans"] = loans.files
+    for name, pieces in parts.items():
+        index["tables"][name] = {"rows": sum(p["rows"] for p in pieces),
+                                 "files": [f for p in pieces for f in p["files"]]}
+        for p in pieces:
+            index["loans"] += p["loans"]
+            histogram.update({int(k): v for k, v in p["paid_days"].items()})
+            currencies.update(p["currencies"])
     index["paid_days"] = {str(k): int(v) for k, v in sorted(histogram.items())}
     index["currencies"] = dict(sorted(currencies.items()))
     tmp = folder / ".index.json.tmp"
@@ -207,12 +309,20 @@ def partition(inputs: dict[str, Path], folder: Path, n_buckets: int, *, batch_ro
 
 
 def _groups(folder: Path, files: list[dict[str, Any]], bucket: int) -> list[pa.Table]:
+    """The rows of one chunk in each spill file that has some (Arrow IPC record batches; a parquet row
+    group in the spill files of earlier versions, so that their runs resume)."""
     out = []
     for f in files:
         g = f["groups"].get(str(bucket))
-        if g is not None:
-            out.append(pq.ParquetFile(folder / f["file"]).read_row_group(g))
+        if g is None:
+            continue
+        out.append(pq.ParquetFile(folder / f["file"]).read_row_group(g) if isinstance(g, int)
+                   else read_arrow(folder / f["file"], g))
     return out
+
+
+def _spill_schema(path: Path) -> pa.Schema:
+    return pq.read_schema(path) if path.suffix == ".parquet" else arrow_schema(path)
 
 
 def conflicting_loans(folder: Path, index: dict[str, Any]) -> list[int]:
@@ -237,7 +347,7 @@ def read_chunk(folder: Path, index: dict[str, Any], bucket: int) -> dict[str, pd
             table = pa.concat_tables(parts, promote_options="permissive")
             out[name] = table.to_pandas(date_as_object=False)
         else:
-            schema = pq.read_schema(folder / info["files"][0]["file"]) if info["files"] else None
+            schema = _spill_schema(folder / info["files"][0]["file"]) if info["files"] else None
             out[name] = schema.empty_table().to_pandas(date_as_object=False) if schema is not None \
                 else pd.DataFrame({"borrower_id": pd.Series(dtype=object), ROW: pd.Series(dtype=np.int64)})
     return out

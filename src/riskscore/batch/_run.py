@@ -5,12 +5,15 @@ starts where the last one stopped):
 
 1. **count**: the number of borrowers, from the ``borrower_id`` column only (a bounded sketch),
    fixes the number of chunks: ``ceil(borrowers / chunk_borrowers)``;
-2. **partition**: one streaming pass spills every input into the chunks (see ``_partition``),
+2. **partition**: one streaming pass spills every input into the chunks (see ``_partition``;
+   parquet inputs in pieces of row groups, spilled by the workers and this process at once),
    and finds loans that belong to several borrowers across chunks;
 3. **chunks**: worker processes score chunk after chunk (:func:`score_chunk`); each chunk's
    outputs are written atomically, then its done-marker; finished chunks are skipped on re-run;
-4. **assemble**: the chunk outputs are concatenated in chunk order into ``scores.parquet``,
-   ``plans.parquet``, ``audit.parquet`` and ``rejects.parquet`` (atomically), then
+   meanwhile this process appends each done chunk's outputs, in chunk order, to
+   ``scores.parquet``, ``plans.parquet``, ``audit.parquet`` and ``rejects.parquet``
+   (temporaries until every chunk is in them: see ``_assemble``);
+4. **assemble**: the last chunks are appended and the outputs renamed into place, then
    ``manifest.json`` is written and the intermediate files are removed.
 
 A run is identified by a key over its inputs (SHA-256 of every file), the bundle, the as-of
@@ -36,9 +39,8 @@ import os
 import shutil
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import version
 from multiprocessing import get_context
 from numbers import Integral
@@ -47,9 +49,9 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from riskscore._compat import Interval, StrOptions, validate_params
+from riskscore.batch._assemble import Assembler, chunks_stage
 from riskscore.batch._chunk import (
     RUN_SETTINGS,
     ChunkSettings,
@@ -67,13 +69,11 @@ from riskscore.batch._partition import (
     n_chunks,
     partition,
 )
-from riskscore.batch._progress import Progress
-from riskscore.batch._worker import _chunk_task, _init_worker
+from riskscore.batch._worker import _init_worker
 from riskscore.contract import OUTPUTS, RunManifest
-from riskscore.exceptions import RiskscoreError, RunConflictError
+from riskscore.exceptions import RunConflictError
 from riskscore.io import (
     InputFormat,
-    atomic_parquet_writer,
     folder_lock,
     input_schema,
     make_folder,
@@ -174,22 +174,6 @@ def _remove_stale_temporaries(out: Path) -> None:
     remove_stale_temporaries(out, owned=_FINAL)
     for tmp in (out / STATE_DIR).rglob(".*.tmp"):
         tmp.unlink(missing_ok=True)
-
-
-def _assemble(out: Path, n: int) -> dict[str, Any]:
-    chunks = out / STATE_DIR / "chunks"
-    files = {}
-    for name, schema in OUTPUTS.items():
-        target = out / f"{name}.parquet"
-        rows = 0
-        with atomic_parquet_writer(target, schema) as w:
-            for b in range(n):
-                t = pq.read_table(chunks / f"{name}-{b:05d}.parquet")
-                rows += t.num_rows
-                if t.num_rows:
-                    w.write_table(t)
-        files[name] = {"file": target.name, "rows": rows, "sha256": sha256_file(target)}
-    return files
 
 
 @validate_params(
@@ -373,22 +357,24 @@ def _naming(err: OSError, out: Path) -> OSError:
 
 
 @contextlib.contextmanager
-def _workers(jobs: int, bundle: Path, options: dict[str, Any]) -> Iterator[ProcessPoolExecutor | None]:
-    """Worker processes (none for one job: the chunks then run in this process).
+def _workers(jobs: int, bundle: Path, options: dict[str, Any]
+             ) -> Iterator[tuple[ProcessPoolExecutor | None, Callable[[], int]]]:
+    """Worker processes (none for one job: the chunks then run in this process), and how many of
+    them are ready (done loading: they take pieces of the partition pass from then on).
 
     They start at once (import, load and verify the bundle) while this process partitions. On
     leaving the block normally they finish and exit; on an error or an interrupt they are
     terminated at once (a chunk cut short has no done-marker: a re-run scores it again).
     """
     if jobs <= 1:
-        yield None
+        yield None, lambda: 0
         return
+    # the cores shared out: each worker's numba and LightGBM threads, so that the workers do not oversubscribe
     pool = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_init_worker,
-                               initargs=(str(bundle), options, True, os.getpid()))
+                               initargs=(str(bundle), options, True, os.getpid(), max(1, _cores() // jobs)))
     try:
-        for _ in range(jobs):
-            pool.submit(_warm)
-        yield pool
+        warm = [pool.submit(_warm) for _ in range(jobs)]  # a worker runs one once it has loaded
+        yield pool, lambda: sum(f.done() for f in warm)
     except BaseException:
         _terminate(pool)
         raise
@@ -433,11 +419,11 @@ def _stages(out: Path, state: dict[str, Any], inputs: dict[str, Path], bundle: P
         _save_state(out, state)
     n = stages["count"]["n_chunks"]
     # never more workers than chunks to score (a worker costs a process and a copy of the model)
-    with _workers(min(jobs, n - _done_chunks(state_dir)), bundle, scorer_options) as pool:
+    with _workers(min(jobs, n - _done_chunks(state_dir)), bundle, scorer_options) as (pool, ready):
         if "partition" not in stages:
             t = time.perf_counter()
             stages["partition"] = _partition_stage(inputs, state_dir / "part", stages["count"], batch_rows, data_date,
-                                                   model)
+                                                   model, pool, ready)
             timings["partition"] = time.perf_counter() - t
             _save_state(out, state)
         part = stages["partition"]
@@ -449,12 +435,13 @@ def _stages(out: Path, state: dict[str, Any], inputs: dict[str, Path], bundle: P
                                   policy_options=dict(policy_options or {}),
                                   bad_loans=frozenset(int(x) for x in part["bad_loans"]), agent_calls_per_day=cap)
                     for cap in caps]
-        t = time.perf_counter()
-        todo = _chunks_stage(state_dir, bundle, settings, pool, progress, scorer_options)
-        timings["chunks"] = time.perf_counter() - t
-    t = time.perf_counter()
-    files = _assemble(out, n)
-    timings["assemble"] = time.perf_counter() - t
+        with Assembler(out, state_dir / "chunks", n) as assembler:  # the outputs grow while the chunks run
+            t = time.perf_counter()
+            todo = chunks_stage(state_dir, bundle, settings, pool, progress, scorer_options, on_done=assembler.feed)
+            timings["chunks"] = time.perf_counter() - t
+            t = time.perf_counter()
+            files = assembler.finish()
+            timings["assemble"] = time.perf_counter() - t
     stats = merge_stats([json.loads((state_dir / "chunks" / f"{b:05d}.json").read_text()) for b in range(n)])
     manifest = _manifest(state, prints, bundle, model, stats, files, timings, wall, todo, n)
     write_text(out / "manifest.json", manifest.to_json())
@@ -486,11 +473,12 @@ def _count_stage(installments: Path, batch_rows: int, chunk_borrowers: int, now:
 
 
 def _partition_stage(inputs: dict[str, Path], folder: Path, count: dict[str, Any], batch_rows: int,
-                     data_date: object, model: RepaymentModel) -> dict[str, Any]:
+                     data_date: object, model: RepaymentModel, pool: ProcessPoolExecutor | None,
+                     ready: Callable[[], int]) -> dict[str, Any]:
     n = count["n_chunks"]
     log.info("partitioning %d installment rows into %d chunks", count["rows"], n)
     index = partition(inputs, folder, n, batch_rows=batch_rows,
-                      input_format=InputFormat(**count.get("input_format", {})))
+                      input_format=InputFormat(**count.get("input_format", {})), pool=pool, ready=ready)
     pa.default_memory_pool().release_unused()  # give the pass's buffers back before the chunks run
     # one currency per run, the bundle's: refused here, before any chunk (each would see only its own rows)
     where = str(inputs["installments"])
@@ -501,33 +489,6 @@ def _partition_stage(inputs: dict[str, Path], folder: Path, count: dict[str, Any
     return {"data_date": str(pd.Timestamp(data_date).date() if data_date is not None else inferred.date()),
             "bad_loans": [str(x) for x in conflicting_loans(folder, index)],
             "rows": {k: v["rows"] for k, v in index["tables"].items()}, "currency": currency}
-
-
-def _chunks_stage(state_dir: Path, bundle: Path, settings: list[ChunkSettings], pool: ProcessPoolExecutor | None,
-                  progress: str, scorer_options: dict[str, Any]) -> int:
-    """Score the chunks without a done-marker; returns how many were scored now."""
-    n = len(settings)
-    (state_dir / "chunks").mkdir(exist_ok=True)
-    todo = [b for b in range(n) if not (state_dir / "chunks" / f"{b:05d}.json").exists()]
-    if len(todo) < n:
-        log.info("resuming: %d of %d chunks already done", n - len(todo), n)
-    bar = Progress(len(todo), mode=progress)
-    if pool is None:
-        if todo:
-            _init_worker(str(bundle), scorer_options, quiet=False)
-        for b in todo:
-            bar.update(_chunk_task(str(state_dir), b, settings[b])["borrowers_in"])
-    else:
-        futures = [pool.submit(_chunk_task, str(state_dir), b, settings[b]) for b in todo]
-        try:
-            for f in as_completed(futures):
-                bar.update(f.result()["borrowers_in"])
-        except BrokenProcessPool as err:
-            raise RiskscoreError(
-                "a worker process ended abruptly while scoring (killed from outside, often by the system for "
-                "lack of memory: lower chunk_borrowers or n_jobs, --chunk-borrowers or --jobs); the finished "
-                "chunks are kept: run the same command again to resume.") from err
-    return len(todo)
 
 
 def _manifest(state: dict[str, Any], prints: dict[str, Any], bundle: Path, model: RepaymentModel,

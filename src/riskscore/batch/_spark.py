@@ -207,21 +207,21 @@ def _chunk_stage(inputs: Mapping[str, Any], counts: Mapping[str, Mapping[int, in
     def run_chunk(bucket: int, blobs: list[tuple[str, pa.Buffer]]) -> pa.RecordBatch:
         from pyspark import SparkFiles
 
-        started = time.perf_counter()
+        started = time.process_time()
         frames = {}
         for t, schema in empty.items():
             parts = [pa.ipc.open_stream(blob).read_all() for name, blob in blobs if name == t]
             frames[t] = (pa.concat_tables(parts) if parts else schema).to_pandas(date_as_object=False)
-        read = time.perf_counter() - started
+        read = time.process_time() - started
         chunk_settings = settings[bucket]
         resolved = {k: (SparkFiles.get(v) if v.endswith((".yaml", ".yml")) else v)
                     for k, v in chunk_settings.profiles.items()}
         chunk_settings = ChunkSettings(**{**chunk_settings.__dict__, "profiles": resolved})
-        started = time.perf_counter()
+        started = time.process_time()
         scorer = _load(bundle_name, scorer_options)
-        load = time.perf_counter() - started
+        load = time.process_time() - started
         result = score_chunk(frames, scorer, chunk_settings)
-        started = time.perf_counter()
+        started = time.process_time()
         tables = {name: to_arrow(result.tables[name], schema) for name, schema in OUTPUTS.items()}
         if sink is None:
             data = {name: _ipc(table) for name, table in tables.items()}
@@ -230,7 +230,7 @@ def _chunk_stage(inputs: Mapping[str, Any], counts: Mapping[str, Mapping[int, in
             for name, table in tables.items():
                 with atomic_parquet_writer(Path(sink) / f"{name}.parquet" / _part(bucket), table.schema) as writer:
                     writer.write_table(table)
-        result.stats["timings"].update(read=read, load=load, write=time.perf_counter() - started)
+        result.stats["timings"].update(read=read, load=load, write=time.process_time() - started)
         data["stats"] = stats_json(result.stats).encode()
         return pa.RecordBatch.from_arrays(
             [pa.array([bucket] * len(data), pa.int64()), pa.array(list(data), pa.string()),

@@ -18,6 +18,7 @@ sentence or family name is missing.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -173,6 +174,7 @@ SIGNED: dict[str, dict[str, dict[str, str]]] = {
 FIXED_WINDOWS = {"share_paid_full_6": 6}
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of a feature name: a few hundred names at most
 def feature_kind(name: str) -> str:
     """The catalogue key of a feature: windowed features share one sentence (``share_late_{w}``).
 
@@ -186,6 +188,7 @@ def feature_kind(name: str) -> str:
     return name if window is None else f"{stem}_{{w}}"
 
 
+@functools.lru_cache(maxsize=4096)
 def _split(name: str) -> tuple[str, int | None]:
     """(stem, window) of a windowed feature such as ``share_late_6``; (name, None) otherwise."""
     m = re.fullmatch(r"(.+)_(\d+)", name)

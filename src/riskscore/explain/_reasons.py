@@ -20,6 +20,7 @@ __all__ = ["REASON_COLUMNS", "reason_codes"]
 REASON_COLUMNS = ["row", "direction", "rank", "code", "family", "feature", "value", "shap", "family_shap",
                   "language", "text"]
 _DIRECTIONS = ("adverse", "favourable", "both")
+_MISSING = object()
 
 
 def _languages(index: pd.Index, language: str, borrowers: pd.DataFrame | None, ids: object,
@@ -117,26 +118,38 @@ def reason_codes(model: RepaymentModel | Explainer, X: pd.DataFrame, *, shap: pd
     x_matrix = X[features].to_numpy(np.float64)
     matured = X["n_matured"].to_numpy(np.float64) if "n_matured" in X else np.full(len(X), np.nan)
     members = [np.flatnonzero(col_family == fam) for fam in fam_names]
+    labels = X.index.to_numpy(dtype=object)
+    codes = np.array([FAMILIES[f][0] for f in fam_names], dtype=object)
     records: list[tuple] = []
+    said: dict[tuple, str | None] = {}  # one sentence per (feature, value, language, installments due)
     for sign in {"adverse": [-1.0], "favourable": [1.0], "both": [-1.0, 1.0]}[direction]:
         name = "adverse" if sign < 0 else "favourable"
         scores = fam_matrix * sign
         order = np.argsort(-scores, axis=1, kind="stable")[:, :top]
-        keep = np.take_along_axis(scores, order, axis=1) >= min_impact
+        keep = np.take_along_axis(scores, order, axis=1) >= min_impact  # a prefix of each row: ranked
         # the most adverse (or favourable) feature of every family, for every row
         lead = np.column_stack([m[np.argmax(val_matrix[:, m] * sign, axis=1)] for m in members])
-        for i, label in enumerate(X.index):
-            lang = langs[i]
-            if sign < 0 and not keep[i, 0]:
-                code, text = NO_ADVERSE
-                records.append((label, name, 1, code, None, None, np.nan, 0.0, 0.0, lang, text[lang]))
-                continue
-            for rank in range(int(keep[i].sum())):
-                j = order[i, rank]
-                fam, col = fam_names[j], lead[i, j]
-                feat, value = features[col], x_matrix[i, col]
-                said = sentence(feat, value, lang, matured[i])
-                text = FAMILIES[fam][2][lang] if said is None else said
-                records.append((label, name, rank + 1, FAMILIES[fam][0], fam, feat, value, val_matrix[i, col],
-                                fam_matrix[i, j], lang, text))
+        # the reasons as (row, rank) pairs in row then rank order; an adverse row without any: RS-NONE
+        rows, ranks = np.nonzero(keep)
+        none = np.flatnonzero(~keep[:, 0]) if sign < 0 else np.empty(0, dtype=np.int64)
+        fam_j = order[rows, ranks]
+        cols = lead[rows, fam_j]
+        values, shaps, fam_shaps = x_matrix[rows, cols], val_matrix[rows, cols], fam_matrix[rows, fam_j]
+        texts = []
+        for i, j, col, value in zip(rows.tolist(), fam_j.tolist(), cols.tolist(), values.tolist(), strict=True):
+            key = (col, value, langs[i], matured[i])
+            text = said.get(key, _MISSING)
+            if text is _MISSING:
+                text = said[key] = sentence(features[col], value, langs[i], matured[i])
+            texts.append(FAMILIES[fam_names[j]][2][langs[i]] if text is None else text)
+        part = list(zip(labels[rows], [name] * len(rows), (ranks + 1).tolist(), codes[fam_j], fam_names[fam_j],
+                        np.asarray(features, dtype=object)[cols], values, shaps, fam_shaps, langs[rows], texts,
+                        strict=True))
+        if len(none):
+            code, text = NO_ADVERSE
+            part += [(labels[i], name, 1, code, None, None, np.nan, 0.0, 0.0, langs[i], text[langs[i]])
+                     for i in none.tolist()]
+            where = np.concatenate([rows, none])
+            part = [part[k] for k in np.argsort(where, kind="stable")]  # each row's reasons together, in row order
+        records += part
     return pd.DataFrame.from_records(records, columns=REASON_COLUMNS)

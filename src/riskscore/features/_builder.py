@@ -23,6 +23,7 @@ from riskscore.features._history import (
     schedule_features,
 )
 from riskscore.features._monthly import monthly_features
+from riskscore.features._owing import owing_borrowers
 from riskscore.features._registry import feature_registry
 from riskscore.features._static import LIMIT_FEATURES, limit_features, protected_match, static_features
 from riskscore.schemas import SETTLE_TOLERANCE, validate_contacts, validate_installments
@@ -246,7 +247,12 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         if contacts is not None and self.validate:
             contacts = validate_contacts(contacts)
         use_contacts = self.contacts is True or (self.contacts == "auto" and contacts is not None)
-        index, cols, eligible = self._history(installments, contacts if use_contacts else None, t)
+        contacts = contacts if use_contacts else None
+        eligible = None
+        if self.population != "all":  # only borrowers who may owe something: the rest would be built, then dropped
+            installments, contacts, eligible = owing_borrowers(installments, contacts, t, int(self.lookahead_days))
+        index, cols, built = self._history(installments, contacts, t)
+        eligible = built if eligible is None else eligible
         if self.static:
             cols |= static_features(borrowers, list(self.static), index)
         if self.credit_limit is not None:

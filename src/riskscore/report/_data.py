@@ -57,6 +57,7 @@ class Run:
                                 f"{', '.join(f'{n}.parquet' for n in missing)} (was the run interrupted? run the same "
                                 "`riskscore score` command again to finish it).")
         self._inputs_checked: dict[str, str | None] = {}
+        self._raw: dict[str, tuple[pa.Array, pa.Table]] = {}  # per input: the borrowers read, their raw rows
 
     def table(self, name: str, columns: list[str] | None = None,
               borrowers: Iterable[str] | None = None) -> pd.DataFrame:
@@ -95,6 +96,25 @@ class Run:
             self._inputs_checked[table] = problem
         return self._inputs_checked[table]
 
+    def prefetch(self, table: str, borrowers: Iterable[str]) -> None:
+        """Read the raw rows of ``borrowers`` in one input in one streaming pass, for :meth:`input_rows`
+        to take any of these borrowers' rows from (the report asks for the backtest's sample and for
+        the pages' borrowers: one pass over a large input instead of one each)."""
+        if self.input_problem(table) is not None:
+            return
+        wanted = pa.array(sorted({str(b) for b in borrowers}), type=pa.string())
+        entry = self.manifest.inputs[table]
+        rename, dates = entry.get("columns"), entry.get("date_format")  # as the run read it
+        if self._input_format is not None:
+            rename, dates = self._input_format.rename(table), self._input_format.date_formats(table) or None
+        parts, schema = [], None
+        for t in iter_batches(entry["path"], table=table, rename=rename, date_format=dates):
+            schema = t.schema
+            parts.append(t.filter(pc.is_in(pc.cast(t["borrower_id"], pa.string()), value_set=wanted)))
+        rows = pa.concat_tables(parts, promote_options="permissive") if parts else \
+            pa.table({"borrower_id": pa.array([], pa.string())}) if schema is None else schema.empty_table()
+        self._raw[table] = (wanted, rows)
+
     def input_rows(self, table: str, borrowers: Iterable[str]) -> pd.DataFrame | None:
         """Validated rows of ``borrowers`` in one input (one streaming pass), or ``None`` when unavailable.
 
@@ -104,15 +124,14 @@ class Run:
         if self.input_problem(table) is not None:
             return None
         wanted = pa.array(sorted({str(b) for b in borrowers}), type=pa.string())
-        entry = self.manifest.inputs[table]
-        rename, dates = entry.get("columns"), entry.get("date_format")  # as the run read it
-        if self._input_format is not None:
-            rename, dates = self._input_format.rename(table), self._input_format.date_formats(table) or None
-        parts = [t.filter(pc.is_in(pc.cast(t["borrower_id"], pa.string()), value_set=wanted))
-                 for t in iter_batches(entry["path"], table=table, rename=rename, date_format=dates)]
-        if not sum(t.num_rows for t in parts):  # none of theirs (a CSV's text columns would stay text)
+        read = self._raw.get(table)
+        if read is None or not pc.all(pc.is_in(wanted, value_set=read[0])).as_py():
+            self.prefetch(table, borrowers)
+            read = self._raw[table]
+        rows = read[1].filter(pc.is_in(pc.cast(read[1]["borrower_id"], pa.string()), value_set=wanted))
+        if not rows.num_rows:  # none of theirs (a CSV's text columns would stay text)
             return empty_input(table)
-        raw = pa.concat_tables(parts, promote_options="permissive").to_pandas()
+        raw = rows.to_pandas()
         options = {"data_date": pd.Timestamp(self.manifest.data_date)} if table == "installments" else {}
         good, bad = quarantine(raw, table, warn_above=1.0, **options)
         if len(bad):

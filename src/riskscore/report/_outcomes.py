@@ -20,7 +20,7 @@ from riskscore.metrics import (
 )
 from riskscore.report._data import Run
 
-__all__ = ["FAIRNESS_THRESHOLDS", "backtest", "fairness"]
+__all__ = ["FAIRNESS_THRESHOLDS", "backtest", "backtest_sample", "fairness"]
 
 #: When a gap between groups is flagged. ``action_ratio``: the lowest group rate of an action over
 #: the highest, below 0.8 (the "four-fifths" rule of thumb of US adverse-impact analysis), when the
@@ -29,6 +29,13 @@ FAIRNESS_THRESHOLDS = {"mean_likelihood": 0.05, "auc": 0.05, "calibration": 0.05
                        "action_points": 0.02}
 #: Groups smaller than this are shown but never flagged (their rates are noise).
 MIN_GROUP = 30
+
+
+def backtest_sample(scored: pd.DataFrame, max_borrowers: int, seed: int) -> pd.DataFrame:
+    """The scored borrowers :func:`backtest` reads back: all of them, or a seeded sample of ``max_borrowers``."""
+    if len(scored) > max_borrowers:
+        return scored.sample(n=max_borrowers, random_state=seed).sort_values("borrower_id")
+    return scored
 
 
 def backtest(run: Run, likelihood_days: int, scored: pd.DataFrame, *, label_definition: dict[str, Any] | None = None,
@@ -61,9 +68,7 @@ def backtest(run: Run, likelihood_days: int, scored: pd.DataFrame, *, label_defi
     problem = run.input_problem("installments")
     if problem is not None:
         return {"available": False, "why": problem}, None
-    sample = scored
-    if len(scored) > max_borrowers:
-        sample = scored.sample(n=max_borrowers, random_state=seed).sort_values("borrower_id")
+    sample = backtest_sample(scored, max_borrowers, seed)
     inst = run.input_rows("installments", sample["borrower_id"])
     # a bundle from before riskscore 0.2 names censor_days horizon_days
     window = {("censor_days" if k == "horizon_days" else k): int(v) for k, v in (label_definition or {}).items()

@@ -23,7 +23,7 @@ from riskscore.io import read_bytes_limited
 from riskscore.report._borrower import borrower_pages
 from riskscore.report._data import Run
 from riskscore.report._glossary import anchors_of, reason_glossary, rule_glossary
-from riskscore.report._outcomes import backtest, fairness
+from riskscore.report._outcomes import backtest, backtest_sample, fairness
 from riskscore.report._risk import band_width, grade_table, likelihood_ties, score_band_table
 from riskscore.scoring import Scorer
 
@@ -265,6 +265,11 @@ def summarise_run(run: Run | str | Path, *, pages: Mapping[str, int] | None = No
     points = scored["points"].to_numpy(float)
     width = band_width(points, getattr(getattr(scorer.model, "scaling", None), "pdo", 20.0))
     lap("aggregates")
+    chosen = choose_borrowers(run, pages, borrowers, seed)
+    follow = (pd.Timestamp(run.manifest.data_date) - pd.Timestamp(run.manifest.as_of)).days
+    if follow >= scorer.likelihood_days and len(scored) and chosen:  # the backtest reads the inputs back
+        # one pass over the installments for the backtest's sample and the pages' borrowers together
+        run.prefetch("installments", [*backtest_sample(scored, backtest_borrowers, seed)["borrower_id"], *chosen])
     summary["backtest"], outcomes = backtest(run, scorer.likelihood_days,
                                              scored[["borrower_id", "likelihood", "expected_days", "points"]],
                                              label_definition=summary["model"]["label_definition"],
@@ -272,7 +277,7 @@ def summarise_run(run: Run | str | Path, *, pages: Mapping[str, int] | None = No
     summary["bands"] = {"width": width, "rows": score_band_table(points, width,
                                                                  summary["backtest"].get("score_bands"))}
     lap("backtest")
-    summary["borrowers"] = borrower_pages(run, scorer, choose_borrowers(run, pages, borrowers, seed))
+    summary["borrowers"] = borrower_pages(run, scorer, chosen)
     lap("pages")
     summary["glossary"] = glossary(run, [str(f) for f in scorer.model.feature_names_in_], scored, audit)
     lap("glossary")

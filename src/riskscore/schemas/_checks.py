@@ -219,10 +219,18 @@ def installment_checks(
 def borrower_checks(df: pd.DataFrame) -> pd.DataFrame:
     """The preferred channel must be one the borrower allows."""
     pref = df["preferred_channel"]
-    allowed = df["channels_allowed"].map(parse_channels)
-    outside = pd.Series(
-        [p is not None and not pd.isna(p) and p not in a for p, a in zip(pref, allowed, strict=True)],
-        index=df.index, dtype=bool)
+    try:  # judged once per distinct (preferred, allowed) pair: a portfolio has a handful of them
+        p_codes, p_values = pd.factorize(pref, use_na_sentinel=False)
+        a_codes, a_values = pd.factorize(df["channels_allowed"], use_na_sentinel=False)
+        _, first, codes = np.unique(p_codes.astype(np.int64) * len(a_values) + a_codes, return_index=True,
+                                    return_inverse=True)
+        distinct = [(p_values[p_codes[i]], a_values[a_codes[i]]) for i in first]
+    except TypeError:  # unhashable cells (lists of channels): row by row
+        codes, distinct = np.arange(len(df)), list(zip(pref, df["channels_allowed"], strict=True))
+    verdict = np.array([p is not None and not pd.isna(p) and p not in parse_channels(a) for p, a in distinct],
+                       dtype=bool)
+    outside = pd.Series(verdict[codes.ravel()] if len(verdict) else np.zeros(len(df), dtype=bool), index=df.index,
+                        dtype=bool)
     return failures_from_mask(
         "borrowers", df, outside, column="preferred_channel", check="preferred_in_channels_allowed",
         reason="preferred_channel is not among channels_allowed",

@@ -11,6 +11,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sklearn.utils.validation import check_is_fitted
 
 from riskscore._compat import validate_parameter_constraints
@@ -372,10 +374,18 @@ class Scorer:
         >>> scorer.outstanding_loans(inst, "2024-03-10", pd.Index(["b1", "b2"])).tolist()
         ['L1,L2', None]
         """
+        installments = installments.loc[_rows_of(installments["borrower_id"], ids)]  # outstanding_at is per borrower
         owed = outstanding_at(installments, as_of, lookahead_days=int(self.feature_builder.lookahead_days),
                               tolerance=float(getattr(self.feature_builder, "tolerance", SETTLE_TOLERANCE)))
         pairs = owed[["borrower_id", "loan_id"]].astype(str).drop_duplicates().sort_values(["borrower_id", "loan_id"])
-        joined = pairs.groupby("borrower_id", sort=False)["loan_id"].agg(",".join)
+        borrower = pairs["borrower_id"].to_numpy(dtype=object)
+        loan = pairs["loan_id"].to_numpy(dtype=object)
+        if len(pairs):  # "L1,L2" per borrower: one string sum per run of a borrower's rows (no Python group loop)
+            starts = np.flatnonzero(np.r_[True, borrower[1:] != borrower[:-1]])
+            lists = np.add.reduceat(loan + ",", starts)
+            joined = pd.Series([s[:-1] for s in lists], index=pd.Index(borrower[starts]), dtype=object)
+        else:
+            joined = pd.Series([], dtype=object)
         comma = pairs.loc[pairs["loan_id"].str.contains(",", regex=False), "borrower_id"].unique()
         joined = joined.drop(comma)
         return joined.reindex(ids.astype(str)).astype(object).where(lambda v: v.notna(), None).set_axis(ids)
@@ -433,6 +443,13 @@ _SCORE_DTYPES = {"likelihood": "float64", **dict.fromkeys(curve_columns(), "floa
 #: The columns of :func:`riskscore.explain.reason_codes` and their types, for the empty table.
 _REASON_DTYPES = {"row": "str", "direction": "str", "rank": "int64", "code": "str", "family": "str", "feature": "str",
                   "value": "float64", "shap": "float64", "family_shap": "float64", "language": "str", "text": "str"}
+
+
+def _rows_of(borrower_id: pd.Series, ids: pd.Index) -> np.ndarray:
+    """Which rows belong to a borrower of ``ids`` (ids compared as text, by Arrow's hash lookup)."""
+    arr = pa.array(borrower_id.astype(str), from_pandas=True)
+    found = pc.is_in(arr, value_set=pa.array(ids.astype(str), from_pandas=True).cast(arr.type))
+    return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 
 def _no_features(names: object) -> pd.DataFrame:
