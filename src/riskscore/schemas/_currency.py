@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from riskscore._validation import failures_from_mask
@@ -37,8 +38,8 @@ def currency_codes(values: pd.Series) -> pd.Series:
     ['TWD', 'USD', None, 'US$']
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    read = [str(u).strip().upper() for u in uniques] + [None]
-    return pd.Series([read[c] for c in codes], index=values.index, dtype=object)
+    read = np.array([str(u).strip().upper() for u in uniques] + [None], dtype=object)
+    return pd.Series(read[codes], index=values.index, dtype=object)  # code -1 (null): the last, None
 
 
 def is_currency_code(values: pd.Series) -> pd.Series:
@@ -50,7 +51,12 @@ def is_currency_code(values: pd.Series) -> pd.Series:
     >>> is_currency_code(pd.Series(["TWD", "US$", None])).tolist()
     [True, False, False]
     """
-    return values.map(lambda v: isinstance(v, str) and CURRENCY_PATTERN.fullmatch(v) is not None).astype(bool)
+    try:  # judged once per distinct cell
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:  # unhashable cells
+        return values.map(lambda v: isinstance(v, str) and CURRENCY_PATTERN.fullmatch(v) is not None).astype(bool)
+    ok = np.array([isinstance(v, str) and CURRENCY_PATTERN.fullmatch(v) is not None for v in uniques] + [False])
+    return pd.Series(ok[codes], index=values.index, dtype=bool)
 
 
 def single_currency(counts: Mapping[str, int], *, table: str = "installments", where: str | None = None) -> str | None:
