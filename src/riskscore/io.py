@@ -38,7 +38,8 @@ import pyarrow.parquet as pq
 from riskscore._intake import InputFormat, input_files, input_schema, iter_batches, read_table
 from riskscore.exceptions import RunLockedError
 
-__all__ = ["ARROW_SCHEMAS", "LOCK_FILE", "InputFormat", "atomic_parquet_writer", "fingerprint", "folder_lock",
+__all__ = ["ARROW_SCHEMAS", "LOCK_FILE", "InputFormat", "atomic_parquet_writer", "atomic_path", "fingerprint",
+           "folder_lock",
            "input_files", "input_schema", "iter_batches", "make_folder", "read_bytes_limited", "read_table",
            "remove_stale_temporaries", "sha256_file", "write_parquet", "write_text"]
 
@@ -80,6 +81,43 @@ def _cannot(err: OSError, doing: str, path: Path) -> OSError:
     if err.errno is None:
         return OSError(f"{doing} '{path}': {reason}")
     return OSError(err.errno, f"{doing} '{path}': {reason}", str(path))
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary path to write ``path``'s content to; it becomes ``path`` only when the block exits cleanly.
+
+    The temporary is ``.NAME.PID.tmp`` beside ``path`` (in a folder made if need be); those that
+    killed writers left behind are removed once the file is in place.
+
+    Raises
+    ------
+    OSError
+        When the file cannot be written (a full disk, a read-only folder): same ``errno``, a
+        message that names ``path``; nothing is left behind.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from riskscore.io import atomic_path
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "x.bin"
+    >>> with atomic_path(target) as tmp:
+    ...     _ = tmp.write_bytes(b"done")
+    >>> target.read_bytes(), tmp.exists()
+    (b'done', False)
+    """
+    target = Path(path)
+    make_folder(target.parent)
+    tmp = _temporary(target)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+        _clear_stale(target)
+    except BaseException as err:
+        tmp.unlink(missing_ok=True)
+        if isinstance(err, OSError) and str(target) not in str(err):
+            raise _cannot(err, "cannot write", target) from err
+        raise
 
 
 @contextmanager

@@ -3,16 +3,18 @@
 They are written once and read once by this engine, so they are stored as Arrow's own format,
 uncompressed: no encoding or compression on the way out, none on the way back (parquet with
 compression cost the run several CPU seconds per million borrowers at each end). Each file is
-written atomically: a temporary name in the same folder, renamed when complete.
+written atomically (:func:`riskscore.io.atomic_path`): a temporary name in the same folder,
+renamed when complete.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
 import pyarrow as pa
+
+from riskscore.io import atomic_path
 
 __all__ = ["arrow_schema", "read_arrow", "write_arrow"]
 
@@ -31,22 +33,16 @@ def write_arrow(path: Path, schema: pa.Schema, parts: Iterable[pa.Table]) -> lis
     >>> read_arrow(f, [1, 2])["a"].to_pylist()
     [3]
     """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     ranges = []
-    try:
-        # a Python file: a write error (a full disk) comes back as the OSError it is
-        with open(tmp, "wb") as fh, pa.ipc.new_file(fh, schema) as writer:
-            written = 0
-            for part in parts:
-                batches = part.to_batches()
-                for batch in batches:
-                    writer.write_batch(batch)
-                ranges.append([written, written + len(batches)])
-                written += len(batches)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    # a Python file: a write error (a full disk) comes back as the OSError it is, naming ``path``
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh, pa.ipc.new_file(fh, schema) as writer:
+        written = 0
+        for part in parts:
+            batches = part.to_batches()
+            for batch in batches:
+                writer.write_batch(batch)
+            ranges.append([written, written + len(batches)])
+            written += len(batches)
     return ranges
 
 
