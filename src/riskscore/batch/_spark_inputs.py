@@ -38,8 +38,9 @@ ID_COLUMNS = {"installments": ("borrower_id", "loan_id"), "borrowers": ("borrowe
               "contacts": ("borrower_id", "loan_id")}
 
 
-def ids_as_text(df: Any, table: str) -> Any:
-    """``df`` with its id columns as the local readers' text (one Spark count per float id column).
+def ids_as_text(df: Any, table: str, *, checked: bool = False) -> Any:
+    """``df`` with its id columns as the local readers' text (one Spark count per float id column,
+    unless ``checked``: the driver has read them already and found every one whole).
 
     Raises
     ------
@@ -71,7 +72,7 @@ def ids_as_text(df: Any, table: str) -> Any:
         else:
             raise DataError.from_message(table, f"the {table} DataFrame: column {c} holds values of type "
                                                 f"{t.simpleString()}: ids must be text (or whole numbers)")
-        bad = df.where(~missing & ~whole).count()
+        bad = 0 if checked else df.where(~missing & ~whole).count()
         if bad:
             raise DataError.from_message(
                 table, f"the {table} DataFrame: column {c} is stored as numbers and {bad} of them are not whole "
@@ -168,9 +169,9 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
     """
     p = str(path)
     rename, dates = input_format.rename(table), input_format.date_formats(table)
-    csv = p.lower().endswith((".csv", ".csv.gz"))
-    raw = {} if csv or "://" in p else _file_types(p)  # the files' own names and Arrow types
-    if "://" not in p:
+    csv, local = p.lower().endswith((".csv", ".csv.gz")), "://" not in p
+    raw = _file_types(p) if local and not csv else {}  # the files' own names and Arrow types
+    if local:
         names = input_schema(p, table=table, rename=rename).names
         numeric = {rename.get(k, k) for k, t in raw.items()
                    if not (pa.types.is_string(t) or pa.types.is_large_string(t))}
@@ -183,10 +184,12 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
         conf[NANOS_AS_LONG] = spark.conf.get(NANOS_AS_LONG, None)
         spark.conf.set(NANOS_AS_LONG, "true")  # for the run: Spark reads the files when the job runs
     if csv:
-        df = spark.read.option("header", True).option("sep", csv_delimiter(p) if "://" not in p else ",").csv(p)
+        df = spark.read.option("header", True).option("sep", csv_delimiter(p) if local else ",").csv(p)
     else:
         df = read_parquet(spark, p, nanos)
     df = df.withColumnsRenamed({k: v for k, v in rename.items() if k in df.columns})
+    if local:  # numeric ids as text here: their check on the driver above stands for Spark's count
+        df = ids_as_text(df, table, checked=True)
     text = {c: f for c, f in dates.items() if c in df.columns and df.schema[c].dataType.typeName() == "string"}
     return df.mapInArrow(_text_dates(text), df.schema) if text else df
 
