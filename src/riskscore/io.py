@@ -143,26 +143,15 @@ def atomic_parquet_writer(path: str | os.PathLike[str], schema: pa.Schema) -> It
     >>> target.exists()
     True
     """
-    target = Path(path)
-    make_folder(target.parent)
-    tmp = _temporary(target)
-    try:
+    with atomic_path(path) as tmp:
         writer = pq.ParquetWriter(tmp, schema, compression="zstd")
-    except OSError as err:
-        tmp.unlink(missing_ok=True)
-        raise _cannot(err, "cannot write", target) from err
-    try:
-        yield writer
+        try:
+            yield writer
+        except BaseException:
+            with contextlib.suppress(OSError):  # a full disk fails the footer too: report the first error
+                writer.close()
+            raise
         writer.close()
-        os.replace(tmp, target)
-        _clear_stale(target)
-    except BaseException as err:
-        with contextlib.suppress(OSError):  # a full disk fails the footer too: report the first error
-            writer.close()
-        tmp.unlink(missing_ok=True)
-        if isinstance(err, OSError) and str(target) not in str(err):
-            raise _cannot(err, "cannot write", target) from err
-        raise
 
 
 def write_parquet(df: pd.DataFrame, path: str | os.PathLike[str], schema: pa.Schema | None = None) -> None:
