@@ -60,6 +60,11 @@ def call_gate(contacts: pd.DataFrame | None, ids: pd.Index, now: pd.Timestamp, *
     why = np.full(n, "", dtype=object)
     if wait_days is None and max_calls is None:
         return first, why
+    if max_calls == 0:  # calls off (the default): no call on any day, whatever the log holds
+        first[:] = np.inf
+        why[:] = ("agent calls are off (max_window_calls=0, the default); max_window_calls=1 turns them on "
+                  "where the lender's own logs show they add recovery")
+        return first, why
     today = now.tz_convert("UTC").normalize()
     log = _log(contacts, ids, now)
     b = ids.get_indexer(log["borrower_id"])
@@ -75,16 +80,11 @@ def call_gate(contacts: pd.DataFrame | None, ids: pd.Index, now: pd.Timestamp, *
         order = np.lexsort((age[k], b[k]))  # per borrower, most recent first
         k = k[order]
         rank = pd.Series(b[k]).groupby(b[k]).cumcount().to_numpy()
-        if max_calls == 0:
-            first[:] = np.inf
-            why[:] = ("agent calls are off (max_window_calls=0, the default); max_window_calls=1 turns them on "
-                      "where the lender's own logs show they add recovery")
-        else:
-            hit = k[rank == max_calls - 1]
-            free = window_days - age[hit]
-            first[b[hit]] = np.maximum(first[b[hit]], free)
-            why[b[hit]] = (f"{max_calls} agent call(s) in the last {window_days} days already: "
-                           "no more pressure on a borrower who has not engaged")
+        hit = k[rank == max_calls - 1]
+        free = window_days - age[hit]
+        first[b[hit]] = np.maximum(first[b[hit]], free)
+        why[b[hit]] = (f"{max_calls} agent call(s) in the last {window_days} days already: "
+                       "no more pressure on a borrower who has not engaged")
     if wait_days is not None:
         last_call = np.full(n, np.iinfo(np.int64).min)
         np.maximum.at(last_call, b[call & outbound], t[call & outbound])
