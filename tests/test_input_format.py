@@ -8,6 +8,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import riskscore
 from riskscore.exceptions import DataError
@@ -232,3 +234,113 @@ def test_the_spark_engine_converts_batches_with_the_same_arrow_code():
     out = list(_text_dates({"due_date": DATES})(iter([batch])))
     assert out[0].schema == batch.schema
     assert out[0].to_pydict() == {"borrower_id": ["b1", "b2"], "due_date": ["2024-03-15", "x (not %d/%m/%Y)"]}
+
+
+# -- text numbers: number_format ----------------------------------------------------------------
+def _written(value: float, template: str) -> str:
+    """``value`` as a spreadsheet in the style of ``template`` writes it (two decimals)."""
+    from riskscore._numbers import NUMBER_FORMATS
+
+    groups, decimal = NUMBER_FORMATS[template]
+    text = f"{abs(value):,.2f}".replace(",", "G").replace(".", "D")
+    return ("-" if value < 0 else "") + text.replace("G", groups[:1]).replace("D", decimal)
+
+
+@given(value=st.floats(min_value=-1e11, max_value=1e11, allow_nan=False).map(lambda v: round(v, 2)),
+       template=st.sampled_from(["1234.56", "1,234.56", "1234,56", "1.234,56", "1 234,56", "1 234.56", "1'234.56"]))
+@settings(max_examples=200, deadline=None)
+def test_a_number_written_in_a_style_reads_back_as_itself(value, template):
+    from riskscore._numbers import convert_numbers
+
+    text = _written(value, template)
+    (plain,) = convert_numbers(pa.array([text]), template).to_pylist()
+    assert float(plain) == pytest.approx(value, abs=1e-9)
+
+
+@pytest.mark.parametrize(("template", "text", "read"), [
+    ("1.234,56", "12.5", "12.5 (not 1.234,56)"),  # a dot group has three digits: never twelve and a half
+    ("1.234,56", "12.500", "12500"),  # the stated style decides, never the value
+    ("1.234,56", "1.23.456", "1.23.456 (not 1.234,56)"),
+    ("1.234,56", "1,234.56", "1,234.56 (not 1.234,56)"),
+    ("1,234.56", "1,234", "1234"),
+    ("1,234.56", "12,50", "12,50 (not 1,234.56)"),
+    ("1234,56", "1.234,56", "1.234,56 (not 1234,56)"),  # no groups in this style
+    ("1 234,56", "1\u00a0234\u202f567,8", "1234567.8"),  # no-break spaces as Excel and French systems write them
+    ("1'234.56", "-1\u2019234.5", "-1234.5"),
+    ("1.234,56", " +7 ", "7"),
+    ("1.234,56", "", " (not 1.234,56)"),
+])
+def test_numbers_are_read_strictly_in_the_stated_style(template, text, read):
+    from riskscore._numbers import convert_numbers
+
+    assert convert_numbers(pa.array([text, None]), template).to_pylist() == [read, None]
+
+
+def test_a_decimal_comma_extract_reads_with_its_style_and_its_rows_are_rejected_without(tmp_path):
+    f = tmp_path / "eu.csv"
+    f.write_text("borrower_id;loan_id;installment_no;due_date;amount_due;paid_date;amount_paid;limit\n"
+                 "007;L1;1;2024-03-01;1.234,56;2024-03-01;1.234,56;10.000,00\n"
+                 "008;L2;1;2024-03-01;12,50;;0;gold\n")
+    df = read_table(f, table="installments", number_format="1.234,56")
+    assert df["borrower_id"].tolist() == ["007", "008"]  # ids are never numbers
+    assert df["amount_due"].tolist() == ["1234.56", "12.50"] and df["amount_paid"].tolist() == ["1234.56", "0"]
+    assert df["limit"].tolist() == ["10000.00", "gold"]  # a column outside the contract: converted where it matches
+    good, rejects = riskscore.quarantine(df, "installments", data_date="2024-06-01")
+    assert good["amount_due"].tolist() == [1234.56, 12.5] and rejects.empty
+    raw = read_table(f, table="installments")
+    with pytest.warns(riskscore.DataQualityWarning):
+        good, rejects = riskscore.quarantine(raw, "installments", data_date="2024-06-01")
+    assert good.empty and set(rejects["borrower_id"]) == {"007", "008"}
+    assert "give their style (--number-format 1.234,56; number_format= in Python)" in rejects["reason"].iloc[0]
+    # in memory, as quarantine takes it; the rejects keep the text as it came in
+    good, rejects = riskscore.quarantine(raw, "installments", data_date="2024-06-01", number_format="1.234,56")
+    assert good["amount_due"].tolist() == [1234.56, 12.5] and rejects.empty
+    raw.loc[1, "amount_due"] = "12.5"
+    with pytest.warns(riskscore.DataQualityWarning):
+        good, rejects = riskscore.quarantine(raw, "installments", data_date="2024-06-01", number_format="1.234,56")
+    assert rejects["amount_due"].tolist() == ["12.5"] and rejects["check"].tolist() == ["coerce_dtype('float64')"]
+
+
+def test_plain_numbers_need_no_style_and_a_parquet_number_column_is_left_as_it_is(tmp_path):
+    f = tmp_path / "x.parquet"
+    pq.write_table(pa.table({"borrower_id": ["1"], "loan_id": ["l"], "installment_no": [1], "due_date": ["2024-03-01"],
+                             "amount_due": [1234.5], "paid_date": [None], "amount_paid": ["1.000,5"]}), f)
+    df = read_table(f, table="installments", number_format="1.234,56")
+    assert df["amount_due"].tolist() == [1234.5] and df["amount_paid"].tolist() == ["1000.5"]
+
+
+def test_the_number_format_in_the_input_format_and_the_columns_file(tmp_path):
+    fmt = InputFormat(number_format="1\u00a0234,56")
+    assert fmt.numbers == "1 234,56" and not fmt.is_default
+    assert fmt.to_dict() == {"columns": {}, "date_format": {}, "number_format": "1 234,56"}
+    assert fmt.describe("installments") == "numbers as 1 234,56" and fmt.describe("contacts") == "read as is"
+    assert InputFormat(number_format="1234.56").is_default  # the plain style is the default
+    assert "number_format" not in InputFormat().to_dict()  # runs read as is keep their key
+    (tmp_path / "c.yaml").write_text("number_format: '1.234,56'\ninstallments: {cust_no: borrower_id}\n")
+    assert InputFormat.read(tmp_path / "c.yaml").numbers == "1.234,56"
+    assert InputFormat.read(tmp_path / "c.yaml", number_format="1,234.56").numbers == "1,234.56"
+    with pytest.raises(ValueError, match=r"number_format '1,23' is not one of '1234.56', '1,234.56'"):
+        InputFormat(number_format="1,23")
+    with pytest.raises(TypeError, match=r"number_format must be a template such as '1\.234,56' or None, got float"):
+        InputFormat(number_format=1.5)
+
+
+def test_the_spark_engine_converts_numbers_with_the_same_arrow_code():
+    from riskscore.batch._spark_inputs import _text_dates
+
+    batch = pa.RecordBatch.from_pydict({"amount_due": ["1.234,5", "1.5"], "limit": ["2.000", "n/a"]})
+    out = list(_text_dates({}, {"amount_due": True, "limit": False}, "1.234,56")(iter([batch])))
+    assert out[0].to_pydict() == {"amount_due": ["1234.5", "1.5 (not 1.234,56)"], "limit": ["2000", "n/a"]}
+
+
+def test_text_written_by_pandas_to_parquet_is_read_with_its_formats(tmp_path):
+    """pandas writes text as large_string: its dates and numbers were passed over, so a given date format was
+    silently ignored (every row then a date_format reject) and day/month text was not refused."""
+    f = tmp_path / "x.parquet"
+    pd.DataFrame({"borrower_id": ["1"], "loan_id": ["l"], "installment_no": [1], "due_date": ["15/03/2024"],
+                  "amount_due": ["1.000,5"], "paid_date": [None], "amount_paid": [0.0]}).to_parquet(f)
+    assert pq.read_schema(f).field("due_date").type == pa.large_string()
+    df = read_table(f, table="installments", date_format=DATES, number_format="1.234,56")
+    assert df["due_date"].tolist() == ["2024-03-15"] and df["amount_due"].tolist() == ["1000.5"]
+    with pytest.raises(DataError, match=r"due_date holds day/month dates \(15/03/2024\), day first"):
+        read_table(f, table="installments")

@@ -36,11 +36,13 @@ from riskscore._dates import (
     convert_dates,
     formats_for,
 )
+from riskscore._numbers import number_spec
 from riskscore._validation import missing_columns_line as _missing_line
 from riskscore.exceptions import DataError
 from riskscore.schemas import OPTIONAL_COLUMNS, contract_columns
 
-__all__ = ["DATE_COLUMNS", "TABLES", "InputFormat", "convert_dates", "day_month_refusal", "missing_columns_line",
+__all__ = ["DATE_COLUMNS", "TABLES", "InputFormat", "convert_dates", "day_month_refusal", "is_text",
+           "missing_columns_line",
            "wrong_order_refusal"]
 
 #: The largest ``--columns`` file read (a mapping of a few dozen names).
@@ -110,6 +112,14 @@ class InputFormat:
         (``"paid_date"``) or both (``"installments.paid_date"``), the most specific winning, or
         ``"*"``. Contact times need a time and a zone (``"%d/%m/%Y %H:%M%z"``). Without a format
         text dates must be ISO 8601 (year first); day/month text is refused, never guessed.
+    number_format : str, optional
+        How the extract writes text numbers, as a template of 1234.56 written its way:
+        ``"1.234,56"`` (dot groups, decimal comma), ``"1234,56"``, ``"1 234,56"``, ``"1,234.56"``,
+        ``"1'234.56"`` (see :mod:`riskscore._numbers`). It applies to the text amounts and
+        installment numbers of a CSV extract (a value that does not match is a reject showing
+        why) and to the borrowers table's own columns (static columns such as a credit limit;
+        there a value that does not match is left as it is). Without it text numbers must be
+        plain (``1234.56``); ``1.234,56`` and ``1,234`` are never guessed.
 
     Raises
     ------
@@ -132,18 +142,24 @@ class InputFormat:
 
     columns: Mapping[str, Mapping[str, str]] | None = None
     date_format: str | Mapping[str, str] | None = None
+    number_format: str | None = None
     _columns: dict[str, dict[str, str]] = field(init=False, repr=False, compare=False)
     _dates: dict[str, str] = field(init=False, repr=False, compare=False)
+    _numbers: str | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_columns", _column_spec(self.columns))
         object.__setattr__(self, "_dates", _date_spec(self.date_format))
+        object.__setattr__(self, "_numbers", number_spec(self.number_format))
 
     @classmethod
-    def read(cls, path: str | PathLike[str], date_format: str | Mapping[str, str] | None = None) -> InputFormat:
-        """Read a ``--columns`` YAML file: ``{installments: {their_name: contract_name}, ..., date_format: ...}``.
+    def read(cls, path: str | PathLike[str], date_format: str | Mapping[str, str] | None = None,
+             number_format: str | None = None) -> InputFormat:
+        """Read a ``--columns`` YAML file: ``{installments: {their_name: contract_name}, ..., date_format: ...,
+        number_format: ...}``.
 
-        ``date_format`` (the command line's ``--date-format``) overrides the file's keys.
+        ``date_format`` and ``number_format`` (the command line's ``--date-format`` and
+        ``--number-format``) override the file's keys.
 
         Raises
         ------
@@ -177,9 +193,10 @@ class InputFormat:
                              f"{type(doc).__name__}.")
         try:
             dates = doc.pop("date_format", None)
+            numbers = doc.pop("number_format", None)
             if date_format is not None:
                 dates = _date_spec(dates) | _date_spec(date_format)
-            return cls(columns=doc, date_format=dates)
+            return cls(columns=doc, date_format=dates, number_format=number_format or numbers)
         except (ValueError, TypeError) as err:
             raise ValueError(f"'{path}': {err}") from None
 
@@ -192,32 +209,42 @@ class InputFormat:
         return formats_for(self._dates, table)
 
     @property
+    def numbers(self) -> str | None:
+        """The number template (``"1.234,56"``), or ``None`` for plain numbers."""
+        return self._numbers
+
+    @property
     def is_default(self) -> bool:
-        """Whether nothing is renamed and no date format is set."""
-        return not any(self._columns.values()) and not self._dates
+        """Whether nothing is renamed and no date or number format is set."""
+        return not any(self._columns.values()) and not self._dates and self._numbers is None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able and canonical (the run key and the run's manifest hold it)."""
-        return {"columns": {t: dict(m) for t, m in self._columns.items() if m},
-                "date_format": dict(sorted(self._dates.items()))}
+        """JSON-able and canonical (the run key and the run's manifest hold it; ``number_format`` only when set)."""
+        out: dict[str, Any] = {"columns": {t: dict(m) for t, m in self._columns.items() if m},
+                               "date_format": dict(sorted(self._dates.items()))}
+        if self._numbers is not None:
+            out["number_format"] = self._numbers
+        return out
 
     def describe(self, table: str) -> str:
         """One line of what is applied to a table (``riskscore validate`` prints it)."""
         columns = ", ".join(f"{theirs} -> {ours}" for theirs, ours in self.rename(table).items())
         dates = ", ".join(f"{col} as {fmt}" for col, fmt in self.date_formats(table).items())
         parts = [f"columns {columns}"] * bool(columns) + [f"dates {dates}"] * bool(dates)
+        parts += [f"numbers as {self._numbers}"] * (self._numbers is not None and table != "contacts")
         return "; ".join(parts) if parts else "read as is"
 
 
 def as_input_format(columns: Mapping[str, Mapping[str, str]] | InputFormat | None,
-                    date_format: str | Mapping[str, str] | None = None) -> InputFormat:
-    """``columns``/``date_format`` of an entry point as one checked :class:`InputFormat`."""
+                    date_format: str | Mapping[str, str] | None = None,
+                    number_format: str | None = None) -> InputFormat:
+    """``columns``/``date_format``/``number_format`` of an entry point as one checked :class:`InputFormat`."""
     if isinstance(columns, InputFormat):
-        if date_format is not None:
+        if date_format is not None or number_format is not None:
             return InputFormat(columns=columns.columns, date_format=columns.to_dict()["date_format"]
-                               | _date_spec(date_format))
+                               | _date_spec(date_format), number_format=number_format or columns.numbers)
         return columns
-    return InputFormat(columns=columns, date_format=date_format)
+    return InputFormat(columns=columns, date_format=date_format, number_format=number_format)
 
 
 # -- the columns a file lacks -----------------------------------------------------------------------
@@ -241,7 +268,8 @@ def required_columns(table: str) -> list[str]:
 
 
 # -- text dates ------------------------------------------------------------------------------------
-def _is_text(t: pa.DataType) -> bool:
+def is_text(t: pa.DataType) -> bool:
+    """Whether an Arrow type is text (``string``, ``large_string`` as pandas writes it, ``string_view``)."""
     return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
 
 
@@ -270,7 +298,7 @@ def day_month_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, column
     >>> day_month_refusal(pa.array(["2024-03-01", "2024-03-02", "15/03/2024"]), "installments", "due_date", "'x'")
     """
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    if not _is_text(arr.type) or arr.null_count == len(arr):
+    if not is_text(arr.type) or arr.null_count == len(arr):
         return None
     uniq = pc.unique(arr.drop_null())
     candidates = uniq.filter(pc.match_substring_regex(uniq, _DAY_MONTH_PREFIX))  # Arrow's RE2 first, then exact

@@ -6,8 +6,8 @@ report read inputs through them, so every reader sees the same values.
 * **CSV** (``.csv``, ``.csv.gz``): every column is read as text (the contracts parse the values,
   so a CSV and a parquet file of the same rows give the same tables); a UTF-8 byte-order mark
   is ignored; the field separator is read from the header line (``,``, or ``;``, tab or ``|``
-  when the header has more of it than commas: :func:`csv_delimiter`). Decimal commas are not
-  read: amounts like ``1.234,50`` are rejected per row. In an id column only an empty field is
+  when the header has more of it than commas: :func:`csv_delimiter`). Amounts like ``1.234,50``
+  are read with their ``number_format`` (below), rejected per row without one. In an id column only an empty field is
   missing (``NA``, ``null``, ``None`` are ids); in other columns the usual spellings of a
   missing value (:data:`NA_TOKENS`) are missing.
 * **Parquet**: a file, or a folder of files read in sorted path order. The files of a folder
@@ -29,6 +29,12 @@ report read inputs through them, so every reader sees the same values.
   8601 text (:func:`riskscore._input_format.convert_dates`). Without a format, a text date
   column holding day/month dates (``15/03/2024``) is refused, never guessed; other text that is
   not ISO 8601 is left for the contracts to reject row by row (``date_format``).
+* **Text numbers** (``number_format``, a template such as ``"1.234,56"``): the contract's number
+  columns (amounts, installment numbers) are read in that style and passed on as plain number
+  text (:func:`riskscore._numbers.convert_numbers`); a value that does not match keeps its text
+  plus ``" (not 1.234,56)"``, so the contracts reject its row and show why. Other columns outside
+  the contract (a borrowers table's own columns) are converted where a value matches. Without a
+  format, text numbers must be plain (``1234.56``).
 """
 
 from __future__ import annotations
@@ -51,15 +57,18 @@ from riskscore._input_format import (
     TABLES,
     InputFormat,
     convert_dates,
+    is_text,
     missing_columns_line,
     refuse_day_month,
     refuse_wrong_order,
     required_columns,
 )
+from riskscore._numbers import NUMBER_COLUMNS, convert_numbers, number_spec
 from riskscore.exceptions import DataError
 from riskscore.schemas import ID_COLUMNS, contract_columns, id_text_arrow
 
 __all__ = ["DELIMITERS", "NA_TOKENS", "InputFormat", "csv_delimiter", "input_files", "input_schema", "iter_batches",
+           "number_reading",
            "read_table"]
 
 #: Text read as a missing value in the non-id columns of a CSV (pyarrow's and pandas' defaults).
@@ -323,11 +332,25 @@ def _read_raw(f: Path, batch_rows: int, columns: list[str], row_groups: list[int
             yield pa.Table.from_batches([rb])
 
 
+def number_reading(table: str | None, name: str, numbers: str | None) -> bool | None:
+    """How a text column is read under ``numbers``: strictly (a contract number column), leniently
+    (a column outside the contract), or not at all (``None``: the contract's text, dates and ids)."""
+    if numbers is None or name in ID_COLUMNS:
+        return None
+    if table in TABLES:
+        if name in NUMBER_COLUMNS.get(table, ()):
+            return True
+        if name in contract_columns(table):
+            return None
+    return False
+
+
 def _conform(batch: pa.Table, schema: pa.Schema, f: Path, table: str | None,
-             dates: Mapping[str, str]) -> pa.Table:
+             dates: Mapping[str, str], numbers: str | None = None) -> pa.Table:
     """One batch in the input's schema: ids as canonical text, NA spellings missing, one type per column.
 
     Text dates are read with their format (``dates``) as ISO text; without one, day/month text is refused.
+    Text numbers are read with ``numbers`` (a template, :mod:`riskscore._numbers`) as plain number text.
     """
     arrays = []
     na = pa.array(NA_TOKENS, pa.string())
@@ -353,19 +376,32 @@ def _conform(batch: pa.Table, schema: pa.Schema, f: Path, table: str | None,
                     raise DataError.from_message(
                         table or "input", f"{_where(f, table)}: column {field.name} holds {col.type} values that "
                                           f"cannot be read as {field.type} like the other files'") from None
-        if table in TABLES and field.name in DATE_COLUMNS[table] and pa.types.is_string(field.type):
-            if field.name in dates:
-                col = convert_dates(col, dates[field.name])
-                refuse_wrong_order(col, dates[field.name], table, field.name, f"'{f}'")
-            else:
-                refuse_day_month(col, table, field.name, f"'{f}'")
+        if is_text(field.type):  # string, or large_string as pandas writes text to parquet
+            col = _read_text(col, field.name, f, table, dates, numbers)
+            if col.type != field.type:
+                col = col.cast(field.type)
         arrays.append(col)
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
+def _read_text(col: pa.ChunkedArray, name: str, f: Path, table: str | None, dates: Mapping[str, str],
+               numbers: str | None) -> pa.ChunkedArray:
+    """A text column's dates read with their format (day/month text refused without one) and its
+    numbers with the number format."""
+    if table in TABLES and name in DATE_COLUMNS[table]:
+        if name in dates:
+            col = convert_dates(col, dates[name])
+            refuse_wrong_order(col, dates[name], table, name, f"'{f}'")
+        else:
+            refuse_day_month(col, table, name, f"'{f}'")
+    strict = number_reading(table, name, numbers)
+    return col if strict is None else convert_numbers(col, numbers, strict=strict)
+
+
 def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, columns: list[str] | None = None, *,
                  table: str | None = None, rename: Mapping[str, str] | None = None,
-                 date_format: str | Mapping[str, str] | None = None) -> Iterator[pa.Table]:
+                 date_format: str | Mapping[str, str] | None = None,
+                 number_format: str | None = None) -> Iterator[pa.Table]:
     """Stream an input as Arrow tables of at most about ``batch_rows`` rows (see the module docstring).
 
     Parameters
@@ -387,6 +423,10 @@ def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, colu
         (``"%d/%m/%Y"``, ``{"paid_date": "%d.%m.%Y"}``); needs ``table``. Dates are then ISO
         8601 text; a value that does not match keeps its text plus ``" (not FORMAT)"`` (its
         row is a ``date_format`` reject). Without a format, day/month text is refused.
+    number_format : str, optional
+        How text numbers are written, as a template of 1234.56 (``"1.234,56"``, ``"1,234.56"``;
+        see :class:`InputFormat`). The contract's number columns are then plain number text; a
+        value that does not match keeps its text plus ``" (not 1.234,56)"`` (its row is a reject).
 
     Yields
     ------
@@ -408,11 +448,12 @@ def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, colu
     """
     rename = dict(rename or {})
     dates = InputFormat(date_format=date_format).date_formats(table) if date_format is not None else {}
+    numbers = number_spec(number_format)
     schema = input_schema(path, columns, table=table, rename=rename)
     for f in input_files(path):
         try:
             for batch in _raw_batches(f, batch_rows, schema.names, rename, table):
-                yield _conform(batch, schema, f, table, dates)
+                yield _conform(batch, schema, f, table, dates, numbers)
         except _reading_errors() as err:
             if _reraise(err):
                 raise
@@ -421,17 +462,19 @@ def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, colu
 
 def iter_row_groups(path: str | os.PathLike[str], file: str | os.PathLike[str], row_groups: list[int],
                     batch_rows: int = 1_000_000, *, table: str | None = None, rename: Mapping[str, str] | None = None,
-                    date_format: str | Mapping[str, str] | None = None) -> Iterator[pa.Table]:
+                    date_format: str | Mapping[str, str] | None = None,
+                    number_format: str | None = None) -> Iterator[pa.Table]:
     """:func:`iter_batches` of some row groups of one parquet file of the input ``path`` only (in the
     whole input's schema): a piece of the input another process can read while this one reads the next.
     """
     rename = dict(rename or {})
     dates = InputFormat(date_format=date_format).date_formats(table) if date_format is not None else {}
+    numbers = number_spec(number_format)
     schema = input_schema(path, None, table=table, rename=rename)
     f = Path(file)
     try:
         for batch in _raw_batches(f, batch_rows, schema.names, rename, table, row_groups):
-            yield _conform(batch, schema, f, table, dates)
+            yield _conform(batch, schema, f, table, dates, numbers)
     except _reading_errors() as err:
         if _reraise(err):
             raise
@@ -440,7 +483,8 @@ def iter_row_groups(path: str | os.PathLike[str], file: str | os.PathLike[str], 
 
 def read_table(path: str | os.PathLike[str], columns: list[str] | None = None, *,
                table: str | None = None, rename: Mapping[str, str] | None = None,
-               date_format: str | Mapping[str, str] | None = None) -> pd.DataFrame:
+               date_format: str | Mapping[str, str] | None = None,
+               number_format: str | None = None) -> pd.DataFrame:
     """Read a parquet file, a folder of parquet files, or a CSV file (``.csv``, ``.csv.gz``) whole.
 
     The same values :func:`iter_batches` streams (a CSV's columns as text, ids as text).
@@ -458,6 +502,9 @@ def read_table(path: str | os.PathLike[str], columns: list[str] | None = None, *
         The file's column name -> the contract's (``{"cust_no": "borrower_id"}``).
     date_format : str or mapping, optional
         The strftime format of the table's text dates (see :class:`InputFormat`).
+    number_format : str, optional
+        How text numbers are written, as a template of 1234.56 (``"1.234,56"``; see
+        :func:`iter_batches`).
 
     Returns
     -------
@@ -489,8 +536,17 @@ def read_table(path: str | os.PathLike[str], columns: list[str] | None = None, *
     >>> read_table(f, table="contacts", rename={"cust": "borrower_id", "when": "contacted_at"},
     ...            date_format="%d/%m/%Y %H:%M%z").iloc[0].tolist()
     ['b1', '2024-03-15T10:30:00+08:00', 'sms', 'message_sent']
+
+    A European spreadsheet's amounts (``;``-separated, decimal commas):
+
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "installments.csv"
+    >>> _ = f.write_text("borrower_id;loan_id;installment_no;due_date;amount_due;paid_date;amount_paid\\n"
+    ...                  "007;L1;1;2024-03-15;1.234,56;;0\\n")
+    >>> read_table(f, table="installments", number_format="1.234,56")[["borrower_id", "amount_due"]].iloc[0].tolist()
+    ['007', '1234.56']
     """
-    parts = list(iter_batches(path, columns=columns, table=table, rename=rename, date_format=date_format))
+    parts = list(iter_batches(path, columns=columns, table=table, rename=rename, date_format=date_format,
+                              number_format=number_format))
     whole = parts[0] if len(parts) == 1 else pa.concat_tables(parts) if parts else \
         input_schema(path, columns, table=table, rename=rename).empty_table()
     return whole.to_pandas(date_as_object=False)

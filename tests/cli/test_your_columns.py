@@ -154,3 +154,38 @@ def test_train_on_parquet_with_text_dates(world_csv, tmp_path):
     out = run("train", "--data", str(folder / "pq"), "--out", str(tmp_path / "bundle"), "--freq", "56D")
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("installments: 4,702 rows, 0 exact duplicates dropped, 0 rejected (0 borrowers)")
+
+
+def test_a_european_spreadsheet_scores_as_the_contracts_files_with_its_number_format(extract, tmp_path):
+    """``;``-separated, amounts as 1.234,56: refused row by row with the option to give, then read exactly."""
+    f = extract
+    inst = pd.read_parquet(f / "installments.parquet")
+    eu = inst.copy()
+    for c in ("amount_due", "amount_paid"):
+        eu[c] = eu[c].map(lambda v: f"{v:,.2f}".replace(",", " ").replace(".", ",").replace(" ", "."))
+    assert eu["amount_due"].str.contains(r"\.\d{3},").any()  # some amounts have a group separator
+    eu.to_csv(f / "eu.csv", sep=";", index=False)
+    out = run("validate", "--installments", str(f / "eu.csv"))
+    assert out.returncode == 1
+    assert "give their style (--number-format 1.234,56; number_format= in Python)" in out.stderr.splitlines()[-1]
+    common = ["--model", str(BUNDLE), "--as-of", "2025-10-02", "--now", "2025-10-02T08:00Z", "--jobs", "1"]
+    base = run("score", "--installments", str(f / "installments.parquet"), "--contacts", str(f / "contacts.parquet"),
+               "--out", str(tmp_path / "base"), "--no-report", *common)
+    eur = run("score", "--installments", str(f / "eu.csv"), "--contacts", str(f / "contacts.parquet"),
+              "--number-format", "1.234,56", "--out", str(tmp_path / "eu"), "--no-report", *common)
+    assert base.returncode == 0 and eur.returncode == 0, eur.stderr
+    a, b = (pd.read_parquet(tmp_path / d / "scores.parquet") for d in ("base", "eu"))
+    cols = ["borrower_id", "status", "likelihood", "expected_days", "points", "amount_at_risk", "reason_1_text"]
+    pd.testing.assert_frame_equal(a[cols].reset_index(drop=True), b[cols].reset_index(drop=True))
+    assert pd.read_parquet(tmp_path / "eu" / "rejects.parquet").empty
+    manifest = json.loads((tmp_path / "eu" / "manifest.json").read_text())
+    assert manifest["inputs"]["installments"]["number_format"] == "1.234,56"
+    assert "number_format" not in manifest["inputs"]["contacts"]
+    scored = b.loc[b["status"] == "scored", "borrower_id"].iloc[0]  # the report re-reads it in the run's style
+    page = run("explain", "--run", str(tmp_path / "eu"), "--borrower", scored)
+    assert page.returncode == 0, page.stderr
+    assert "Survival curve and SHAP not shown" not in (tmp_path / "eu" / f"borrower-{scored}.html").read_text()
+    bad = run("score", "--installments", str(f / "eu.csv"), "--number-format", "1,23", "--out",
+              str(tmp_path / "bad"), *common)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+    assert "--number-format: number_format '1,23' is not one of" in bad.stderr

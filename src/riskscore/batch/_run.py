@@ -207,6 +207,7 @@ def score_portfolio(
     language: str = "en",
     columns: Mapping[str, Mapping[str, str]] | None = None,
     date_format: str | Mapping[str, str] | None = None,
+    number_format: str | None = None,
     allow_stale_data: bool = False,
 ) -> RunManifest:
     """Score a whole portfolio from files: scores, contact plans, audit, rejects and a manifest.
@@ -259,8 +260,14 @@ def score_portfolio(
     date_format : str or mapping, optional
         The strftime format of text dates (``"%d/%m/%Y"``, or per table or column:
         ``{"installments.due_date": "%d/%m/%Y"}``). Without one, text dates must be ISO 8601 and
-        a day/month column is refused, never guessed. Both are recorded in the manifest's
-        ``inputs`` (the report re-reads the inputs with them) and are part of the run key.
+        a day/month column is refused, never guessed.
+    number_format : str, optional
+        How a CSV extract writes its numbers, as a template of 1234.56: ``"1.234,56"`` (dot
+        groups, decimal comma), ``"1234,56"``, ``"1 234,56"``, ``"1,234.56"``, ``"1'234.56"``
+        (see :class:`riskscore.io.InputFormat`). Without one, text numbers must be plain and
+        ``12,50`` is a reject. ``columns``, ``date_format`` and ``number_format`` are recorded in
+        the manifest's ``inputs`` (the report re-reads the inputs with them) and are part of the
+        run key.
     allow_stale_data : bool, default False
         Score an ``as_of`` more than one likelihood horizon (the bundle's ``likelihood_days``)
         after the data date. By default such a run is refused before any chunk is scored: its
@@ -303,7 +310,8 @@ def score_portfolio(
     scorer = Scorer.from_bundle(bundle, **scorer_options)  # verifies every file before any work
     model = scorer.model
     profiles = parse_profiles(profile)
-    input_format = InputFormat(columns=columns, date_format=date_format)  # checked before any work
+    input_format = InputFormat(columns=columns, date_format=date_format,  # checked before any work
+                               number_format=number_format)
     prints = {name: fingerprint(p) | _read_as(input_format, name) for name, p in inputs.items()}
     scorer.check_contacts(given=contacts is not None)  # refused now, not in every worker
     scorer.check_borrowers(None if borrowers is None else  # static feature columns: refused now too
@@ -453,12 +461,14 @@ def _stages(out: Path, state: dict[str, Any], inputs: dict[str, Path], bundle: P
 
 
 def _read_as(input_format: InputFormat, table: str) -> dict[str, Any]:
-    """The manifest's record of how an input was read: its column mapping and date formats (when any)."""
+    """The manifest's record of how an input was read: its column mapping, date and number formats (when any)."""
     out: dict[str, Any] = {}
     if input_format.rename(table):
         out["columns"] = input_format.rename(table)
     if input_format.date_formats(table):
         out["date_format"] = input_format.date_formats(table)
+    if input_format.numbers is not None and table != "contacts":
+        out["number_format"] = input_format.numbers
     return out
 
 

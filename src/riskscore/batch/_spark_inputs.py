@@ -22,7 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from riskscore._input_format import convert_dates
-from riskscore._intake import csv_delimiter
+from riskscore._intake import csv_delimiter, number_reading
+from riskscore._numbers import convert_numbers
 from riskscore.exceptions import DataError
 from riskscore.io import InputFormat, input_files, input_schema, iter_batches
 from riskscore.schemas import MAX_EXACT_ID
@@ -132,12 +133,22 @@ def read_parquet(spark: Any, path: str, nanos: Mapping[str, str | None] | None) 
     return df.mapInArrow(_micros(nanos), T.StructType(fields))
 
 
-def _text_dates(formats: Mapping[str, str]) -> Any:
-    """A ``mapInArrow`` function: the text dates of each batch read with their formats, as the local readers do."""
+def _text_dates(formats: Mapping[str, str], numbers: Mapping[str, bool] | None = None,
+                number_format: str | None = None) -> Any:
+    """A ``mapInArrow`` function: the text dates of each batch read with their formats, and its text
+    numbers with ``number_format`` (``numbers``: column -> strict), as the local readers do."""
+    numbers = numbers or {}
+
+    def one(col: pa.Array, name: str) -> pa.Array:
+        if name in formats:
+            return convert_dates(col, formats[name])
+        if name in numbers:
+            return convert_numbers(col, number_format, strict=numbers[name])
+        return col
+
     def convert(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for b in batches:
-            cols = [convert_dates(b.column(i), formats[n]) if n in formats else b.column(i)
-                    for i, n in enumerate(b.schema.names)]
+            cols = [one(b.column(i), n) for i, n in enumerate(b.schema.names)]
             yield pa.RecordBatch.from_arrays(cols, schema=b.schema)
     return convert
 
@@ -177,7 +188,8 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
                    if not (pa.types.is_string(t) or pa.types.is_large_string(t))}
         checked = [c for c in names if c in dates or c in DATES.get(table, ())
                    or (c in numeric and c in ID_COLUMNS.get(table, ()))]
-        for _ in iter_batches(p, columns=checked, table=table, rename=rename, date_format=dates or None):
+        for _ in iter_batches(p, columns=checked, table=table, rename=rename, date_format=dates or None,
+                              number_format=input_format.numbers):
             pass
     nanos = nanos_columns(pa.schema(list(raw.items())))
     if nanos and NANOS_AS_LONG not in conf:
@@ -190,8 +202,12 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
     df = df.withColumnsRenamed({k: v for k, v in rename.items() if k in df.columns})
     if local:  # numeric ids as text here: their check on the driver above stands for Spark's count
         df = ids_as_text(df, table, checked=True)
-    text = {c: f for c, f in dates.items() if c in df.columns and df.schema[c].dataType.typeName() == "string"}
-    return df.mapInArrow(_text_dates(text), df.schema) if text else df
+    strings = {c for c in df.columns if df.schema[c].dataType.typeName() == "string"}
+    text = {c: f for c, f in dates.items() if c in strings}
+    numbers = {c: strict for c in strings if (strict := number_reading(table, c, input_format.numbers)) is not None}
+    if text or numbers:
+        return df.mapInArrow(_text_dates(text, numbers, input_format.numbers), df.schema)
+    return df
 
 
 def restore_conf(spark: Any, conf: Mapping[str, str | None]) -> None:

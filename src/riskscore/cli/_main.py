@@ -27,16 +27,22 @@ log = logging.getLogger("riskscore.cli")
 
 
 def _input_format(args: argparse.Namespace) -> riskscore.io.InputFormat:
-    """``--columns FILE.yaml`` and ``--date-format`` as one checked format (the options override the file)."""
+    """``--columns FILE.yaml``, ``--date-format`` and ``--number-format`` as one checked format (the
+    options override the file)."""
     from riskscore.io import InputFormat
 
     dates = dict(args.date_format) or None
+    numbers = getattr(args, "number_format", None)
     try:
         if args.columns is not None:
-            return InputFormat.read(args.columns, date_format=dates)
-        return InputFormat(date_format=dates)
+            return InputFormat.read(args.columns, date_format=dates, number_format=numbers)
+        InputFormat(number_format=numbers)  # named apart: its message then names its option
     except (ValueError, TypeError) as err:
-        raise UsageError(f"--date-format: {err}" if args.columns is None else str(err)) from None
+        raise UsageError(str(err) if args.columns is not None else f"--number-format: {err}") from None
+    try:
+        return InputFormat(date_format=dates, number_format=numbers)
+    except (ValueError, TypeError) as err:
+        raise UsageError(f"--date-format: {err}") from None
 
 
 def _input_paths(args: argparse.Namespace) -> dict[str, Path]:
@@ -64,7 +70,7 @@ def _validate(paths: dict[str, Path], rejects: Path | None,
     report: dict[str, dict[str, object]] = {}
     for table, path in paths.items():
         df = read_table(path, table=table, rename=fmt and fmt.rename(table),
-                        date_format=fmt and fmt.date_formats(table))
+                        date_format=fmt and fmt.date_formats(table), number_format=fmt and fmt.numbers)
         if rejects is None:
             good = validators[table](df)
             report[table] = {"rows": len(df), "duplicates": good.attrs.get("duplicates_dropped", 0), "rejected": 0,
@@ -122,7 +128,8 @@ def _accepted(paths: dict[str, Path], fmt: riskscore.io.InputFormat, rejects: Pa
     accepted = {}
     for table, path in paths.items():
         started = time.perf_counter()
-        df = read_table(path, table=table, rename=fmt.rename(table), date_format=fmt.date_formats(table))
+        df = read_table(path, table=table, rename=fmt.rename(table), date_format=fmt.date_formats(table),
+                        number_format=fmt.numbers)
         log.info("validating %s: %d rows from %s", table, len(df), path)
         good, bad = riskscore.quarantine(df, table, warn_above=1.0)
         checks = ", ".join(f"{c} {n}" for c, n in bad["check"].str.split("; ").explode().value_counts().items())

@@ -252,11 +252,16 @@ def _add_inputs(p: argparse.ArgumentParser) -> None:
 def _add_format(p: argparse.ArgumentParser, columns_help: str | None = None) -> None:
     p.add_argument("--columns", type=Path, metavar="FILE.yaml",
                    help=columns_help or "the extract's own column names: {installments: {their_name: borrower_id, "
-                                        "...}, borrowers: {...}, contacts: {...}} (and date_format: ...)")
+                                        "...}, borrowers: {...}, contacts: {...}} (and date_format: ..., "
+                                        "number_format: ...)")
     p.add_argument("--date-format", action="append", default=[], type=_date_format, metavar="SPEC",
                    help="strftime format of text dates (default: ISO 8601 only; day/month text is refused, never "
                         "guessed): %%d/%%m/%%Y, installments=%%d/%%m/%%Y or installments.paid_date=%%d.%%m.%%Y "
                         "(repeatable)")
+    p.add_argument("--number-format", metavar="TEMPLATE",
+                   help="how the extract writes text numbers, as 1234.56 written its way: 1.234,56 (dot groups, "
+                        "decimal comma), 1234,56, '1 234,56', 1,234.56 or 1'234.56 (default: plain numbers only; "
+                        "12,50 and 1,234 are never guessed)")
 
 
 def _date_format(text: str) -> tuple[str, str]:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from riskscore._numbers import looks_formatted
 from riskscore._validation import concat_failures, failures_from_mask
 from riskscore.schemas._ids import ID_COLUMNS, id_problems, id_text
 
@@ -246,6 +247,14 @@ def _id_failures(table: str, df: pd.DataFrame, name: str,
     return out, failures, (np.asarray(codes, dtype=np.int64), distinct)
 
 
+def _number_hint(kind: str, raw: pd.Series, bad: pd.Series) -> str:
+    """For numbers that failed because of how they are written (``1.234,56``, ``12,50``): what to pass."""
+    if kind not in ("float", "int") or not bad.any() or not looks_formatted(raw[bad].to_numpy(dtype=object)):
+        return ""
+    return ("; numbers written with groups or a decimal comma (1.234,56, 12,50, 1,234.56) are never guessed: "
+            "give their style (--number-format 1.234,56; number_format= in Python)")
+
+
 def _range_failures(table: str, df: pd.DataFrame, name: str, out: pd.Series) -> tuple[pd.Series, pd.DataFrame]:
     """Values beyond the column's plausible bound (:data:`_CAPS`), and their failures."""
     cap, check = _CAPS[name]
@@ -299,7 +308,7 @@ def coerce_frame(table: str, df: pd.DataFrame, schema: pa.DataFrameSchema,
             out, bad = {"str": _as_str, "float": _as_float, "int": _as_int, "bool": _as_bool}[kind](raw)
             failures.append(failures_from_mask(
                 table, df, bad, column=name, check=f"coerce_dtype('{col.dtype}')",
-                reason=f"{name} cannot be read as {kind}"))
+                reason=f"{name} cannot be read as {kind}" + _number_hint(kind, raw, bad)))
             if name in _CAPS:
                 out, beyond = _range_failures(table, df, name, out)
                 failures.append(beyond)

@@ -16,6 +16,7 @@ import pyarrow
 
 from riskscore._compat import Interval, StrOptions, validate_params
 from riskscore._dates import _date_spec, convert_dates, formats_for
+from riskscore._numbers import NUMBER_COLUMNS, convert_numbers, number_spec
 from riskscore._validation import (
     FAILURE_COLUMNS,
     check_columns_present,
@@ -416,7 +417,7 @@ def _raise_or_return(table: Table, df: pd.DataFrame, **options: Any) -> pd.DataF
 
 @validate_params(
     {"df": [pd.DataFrame], "table": [StrOptions(set(_SCHEMAS))], "warn_above": [Interval(Real, 0, 1, closed="both")],
-     "date_format": [str, Mapping, None]},
+     "date_format": [str, Mapping, None], "number_format": [str, None]},
     prefer_skip_nested_validation=True,
 )
 def quarantine(
@@ -425,6 +426,7 @@ def quarantine(
     *,
     warn_above: float = 0.05,
     date_format: str | Mapping[str, str] | None = None,
+    number_format: str | None = None,
     **options: Any,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split a table into rows that pass every check and rejected rows with their reasons.
@@ -452,6 +454,11 @@ def quarantine(
         Text that matches is read with it; text that does not is rejected (``date_format``).
         Without it text dates must be ISO 8601: day/month text is rejected, never guessed.
         ``rejects`` keep the dates as they came in.
+    number_format : str, optional
+        How text numbers are written, as a template of 1234.56 (``"1.234,56"``, ``"1,234.56"``;
+        see :class:`riskscore.io.InputFormat`), for the contract's number columns (amounts,
+        installment numbers). Text that does not match is rejected. Without it text numbers
+        must be plain (``1234.56``). ``rejects`` keep the values as they came in.
     **options
         Passed to the table's checks (for installments: ``data_date``,
         ``early_payment_tolerance_days``, ``future_tolerance_days``).
@@ -493,7 +500,8 @@ def quarantine(
             options["data_date"] = infer_data_date(calendar_dates(df["paid_date"]), options["future_tolerance_days"])
     if isinstance(df, pd.DataFrame) and not df.index.is_unique:
         df = df.reset_index(drop=True)
-    checked, failures, dropped = _collect(table, _iso_dates(df, table, date_format), **options)
+    read = _plain_numbers(_iso_dates(df, table, date_format), table, number_spec(number_format))
+    checked, failures, dropped = _collect(table, read, **options)
     rejected = df.index.isin(failures["index"].dropna().unique())
     ids = id_text(df["borrower_id"])[0]  # the ids as the contract reads them (1.0 and "1" are one borrower)
     bad_ids = ids[rejected].dropna().unique()
@@ -522,6 +530,26 @@ def quarantine(
             f"{failures['check'].value_counts().index[0]!r}. Inspect with "
             "rejects['check'].value_counts().", DataQualityWarning, stacklevel=4)  # past validate_params' 2 frames
     return good, rejects
+
+
+def _plain_numbers(df: pd.DataFrame, table: str, number_format: str | None) -> pd.DataFrame:
+    """``df`` with the text of its contract number columns read with ``number_format``, as the readers do."""
+    if number_format is None:
+        return df
+    out = df
+    for column in NUMBER_COLUMNS.get(table, ()):
+        if column not in df:
+            continue
+        values = df[column]
+        text = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+        if not text.any():
+            continue
+        plain = convert_numbers(pyarrow.array(values[text].astype(object).tolist(), pyarrow.string()), number_format)
+        out = out.copy() if out is df else out
+        column_out = values.astype(object).copy()
+        column_out[text] = plain.to_pylist()
+        out[column] = column_out
+    return out
 
 
 def _iso_dates(df: pd.DataFrame, table: str, date_format: str | Mapping[str, str] | None) -> pd.DataFrame:
