@@ -115,10 +115,15 @@ def test_partition_keys_give_each_chunk_a_partition_of_its_own(spark):
 def test_score_files_reads_csv_with_spark_and_writes_the_outputs(spark, world, world_files, as_of, now, tmp_path):
     from riskscore.spark import score_files
 
-    csv = tmp_path / "installments.csv"
-    world.installments.to_csv(csv, index=False)
+    csv = tmp_path / "installments.csv"  # a European spreadsheet's: ;-separated, amounts as 1.234,56
+    eu = world.installments.copy()
+    for c in ("amount_due", "amount_paid"):
+        eu[c] = eu[c].map(lambda v: f"{v:,.2f}".replace(",", " ").replace(".", ",").replace(" ", "."))
+    assert eu["amount_due"].str.contains(r"\.\d{3},").any()
+    eu.to_csv(csv, index=False, sep=";")
     manifest = score_files(csv, BUNDLE, as_of, tmp_path / "out", borrowers=world_files["borrowers"],
-                           contacts=world_files["contacts"], now=now, chunk_borrowers=250)
+                           contacts=world_files["contacts"], now=now, chunk_borrowers=250, number_format="1.234,56")
+    assert manifest.inputs["installments"]["number_format"] == "1.234,56"
     score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path / "local", now=now, chunk_borrowers=250,
                     borrowers=world_files["borrowers"], contacts=world_files["contacts"], n_jobs=1, progress="off")
     local = read_outputs(tmp_path / "local")
