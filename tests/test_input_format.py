@@ -344,3 +344,51 @@ def test_text_written_by_pandas_to_parquet_is_read_with_its_formats(tmp_path):
     assert df["due_date"].tolist() == ["2024-03-15"] and df["amount_due"].tolist() == ["1000.5"]
     with pytest.raises(DataError, match=r"due_date holds day/month dates \(15/03/2024\), day first"):
         read_table(f, table="installments")
+
+
+# -- CSV text encodings ---------------------------------------------------------------------------
+GBK_EXTRACT = ("客户号,借据号,期数,应还日,应还金额,实还日,实还金额\n"
+               "甲001,L1,1,2024-03-01,100,2024-03-01,100\n")
+GBK_NAMES = {"客户号": "borrower_id", "借据号": "loan_id", "期数": "installment_no", "应还日": "due_date",
+             "应还金额": "amount_due", "实还日": "paid_date", "实还金额": "amount_paid"}
+
+
+def test_a_chinese_excel_export_reads_with_its_encoding_and_is_refused_in_one_line_without(tmp_path):
+    f = tmp_path / "x.csv"
+    f.write_bytes(GBK_EXTRACT.encode("gbk"))
+    df = read_table(f, table="installments", rename=GBK_NAMES, encoding="gb18030")
+    assert df.iloc[0].tolist() == ["甲001", "L1", "1", "2024-03-01", "100", "2024-03-01", "100"]
+    with pytest.raises(DataError) as info:
+        read_table(f, table="installments", rename=GBK_NAMES)
+    assert str(info.value) == (f"cannot read the installments input '{f}': its text is not UTF-8; give its encoding: "
+                               "--encoding gb18030 (a Chinese Excel or WPS export), cp1252 (a Western European one), "
+                               "... (encoding= in Python)")
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32", "utf-8-sig"])
+def test_a_byte_order_mark_says_the_encoding_and_is_never_a_column_name(tmp_path, codec):
+    from riskscore._intake import csv_encoding
+
+    f = tmp_path / "x.csv.gz" if codec == "utf-16-be" else tmp_path / "x.csv"
+    data = ("\ufeff" if codec == "utf-16-be" else "") + GBK_EXTRACT  # Python writes the BOM for utf-16/32 itself
+    if f.suffix == ".gz":
+        import gzip
+        f.write_bytes(gzip.compress(data.encode(codec)))
+    else:
+        f.write_bytes(data.encode(codec))
+    assert csv_encoding(f) in ("utf-16", "utf-32", "utf-8-sig")
+    df = read_table(f, table="installments", rename=GBK_NAMES)
+    assert df.columns[0] == "borrower_id" and df["borrower_id"].tolist() == ["甲001"]
+
+
+def test_the_encoding_in_the_input_format_and_the_columns_file(tmp_path):
+    fmt = InputFormat(encoding="GBK")
+    assert fmt.encoding == "gbk" and not fmt.is_default
+    assert fmt.to_dict() == {"columns": {}, "date_format": {}, "encoding": "gbk"}
+    assert fmt.describe("contacts") == "CSV text in gbk"
+    assert fmt.reading("installments") == {"rename": {}, "date_format": None, "number_format": None, "encoding": "gbk"}
+    assert InputFormat(encoding="UTF8").is_default
+    (tmp_path / "c.yaml").write_text("encoding: gb18030\ninstallments: {客户号: borrower_id}\n", encoding="utf-8")
+    assert InputFormat.read(tmp_path / "c.yaml").encoding == "gb18030"
+    with pytest.raises(ValueError, match="encoding 'klingon' is not a text encoding Python knows"):
+        InputFormat(encoding="klingon")

@@ -17,6 +17,7 @@ keeps its text with ``" (not FORMAT)"`` appended, so the contract rejects its ro
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import re
 from collections.abc import Mapping
@@ -120,6 +121,11 @@ class InputFormat:
         why) and to the borrowers table's own columns (static columns such as a credit limit;
         there a value that does not match is left as it is). Without it text numbers must be
         plain (``1234.56``); ``1.234,56`` and ``1,234`` are never guessed.
+    encoding : str, optional
+        The text encoding of CSV inputs, a Python codec name (``"gb18030"`` for a Chinese
+        Excel or WPS export, ``"cp1252"`` for a Western European one). By default UTF-8, or
+        UTF-16/UTF-32 when a file starts with their byte-order mark; other encodings are never
+        guessed. Parquet files are always UTF-8.
 
     Raises
     ------
@@ -143,6 +149,7 @@ class InputFormat:
     columns: Mapping[str, Mapping[str, str]] | None = None
     date_format: str | Mapping[str, str] | None = None
     number_format: str | None = None
+    encoding: str | None = None
     _columns: dict[str, dict[str, str]] = field(init=False, repr=False, compare=False)
     _dates: dict[str, str] = field(init=False, repr=False, compare=False)
     _numbers: str | None = field(init=False, repr=False, compare=False)
@@ -151,15 +158,16 @@ class InputFormat:
         object.__setattr__(self, "_columns", _column_spec(self.columns))
         object.__setattr__(self, "_dates", _date_spec(self.date_format))
         object.__setattr__(self, "_numbers", number_spec(self.number_format))
+        object.__setattr__(self, "encoding", encoding_spec(self.encoding))
 
     @classmethod
     def read(cls, path: str | PathLike[str], date_format: str | Mapping[str, str] | None = None,
-             number_format: str | None = None) -> InputFormat:
+             number_format: str | None = None, encoding: str | None = None) -> InputFormat:
         """Read a ``--columns`` YAML file: ``{installments: {their_name: contract_name}, ..., date_format: ...,
         number_format: ...}``.
 
-        ``date_format`` and ``number_format`` (the command line's ``--date-format`` and
-        ``--number-format``) override the file's keys.
+        ``date_format``, ``number_format`` and ``encoding`` (the command line's ``--date-format``,
+        ``--number-format`` and ``--encoding``) override the file's keys.
 
         Raises
         ------
@@ -194,9 +202,11 @@ class InputFormat:
         try:
             dates = doc.pop("date_format", None)
             numbers = doc.pop("number_format", None)
+            text = doc.pop("encoding", None)
             if date_format is not None:
                 dates = _date_spec(dates) | _date_spec(date_format)
-            return cls(columns=doc, date_format=dates, number_format=number_format or numbers)
+            return cls(columns=doc, date_format=dates, number_format=number_format or numbers,
+                       encoding=encoding or text)
         except (ValueError, TypeError) as err:
             raise ValueError(f"'{path}': {err}") from None
 
@@ -213,10 +223,17 @@ class InputFormat:
         """The number template (``"1.234,56"``), or ``None`` for plain numbers."""
         return self._numbers
 
+    def reading(self, table: str | None) -> dict[str, Any]:
+        """The keyword arguments of :func:`riskscore.io.iter_batches` and :func:`~riskscore.io.read_table`
+        that read one table this way (``rename``, ``date_format``, ``number_format``, ``encoding``)."""
+        return {"rename": self.rename(table), "date_format": self.date_formats(table) or None,
+                "number_format": self._numbers, "encoding": self.encoding}
+
     @property
     def is_default(self) -> bool:
-        """Whether nothing is renamed and no date or number format is set."""
-        return not any(self._columns.values()) and not self._dates and self._numbers is None
+        """Whether nothing is renamed and no date format, number format or encoding is set."""
+        return (not any(self._columns.values()) and not self._dates and self._numbers is None
+                and self.encoding is None)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able and canonical (the run key and the run's manifest hold it; ``number_format`` only when set)."""
@@ -224,6 +241,8 @@ class InputFormat:
                                "date_format": dict(sorted(self._dates.items()))}
         if self._numbers is not None:
             out["number_format"] = self._numbers
+        if self.encoding is not None:
+            out["encoding"] = self.encoding
         return out
 
     def describe(self, table: str) -> str:
@@ -232,7 +251,28 @@ class InputFormat:
         dates = ", ".join(f"{col} as {fmt}" for col, fmt in self.date_formats(table).items())
         parts = [f"columns {columns}"] * bool(columns) + [f"dates {dates}"] * bool(dates)
         parts += [f"numbers as {self._numbers}"] * (self._numbers is not None and table != "contacts")
+        parts += [f"CSV text in {self.encoding}"] * (self.encoding is not None)
         return "; ".join(parts) if parts else "read as is"
+
+
+def encoding_spec(encoding: object) -> str | None:
+    """``encoding`` checked: a Python codec's canonical name (``"GBK"`` -> ``"gbk"``), ``None`` for UTF-8.
+
+    Examples
+    --------
+    >>> encoding_spec("GB18030"), encoding_spec("latin-1"), encoding_spec("UTF8"), encoding_spec(None)
+    ('gb18030', 'iso8859-1', None, None)
+    """
+    if encoding is None:
+        return None
+    if not isinstance(encoding, str):
+        raise TypeError(f"encoding must be a codec name such as 'gb18030' or None, got {type(encoding).__name__}.")
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise ValueError(f"encoding {encoding!r} is not a text encoding Python knows (gb18030, gbk, big5, cp1252, "
+                         "latin-1, utf-16, ...).") from None
+    return None if name in ("utf-8", "utf-8-sig") else name
 
 
 def as_input_format(columns: Mapping[str, Mapping[str, str]] | InputFormat | None,

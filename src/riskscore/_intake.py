@@ -67,9 +67,8 @@ from riskscore._numbers import NUMBER_COLUMNS, convert_numbers, number_spec
 from riskscore.exceptions import DataError
 from riskscore.schemas import ID_COLUMNS, contract_columns, id_text_arrow
 
-__all__ = ["DELIMITERS", "NA_TOKENS", "InputFormat", "csv_delimiter", "input_files", "input_schema", "iter_batches",
-           "number_reading",
-           "read_table"]
+__all__ = ["DELIMITERS", "NA_TOKENS", "InputFormat", "csv_delimiter", "csv_encoding", "input_files", "input_schema",
+           "iter_batches", "number_reading", "read_table"]
 
 #: Text read as a missing value in the non-id columns of a CSV (pyarrow's and pandas' defaults).
 NA_TOKENS: tuple[str, ...] = ("#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
@@ -111,12 +110,16 @@ def _where(f: Path, table: str | None) -> str:
     return f"the {table} input '{f}'" if table else f"'{f}'"
 
 
-def _unreadable(f: Path, err: BaseException, table: str | None) -> DataError:
+def _unreadable(f: Path, err: BaseException, table: str | None, encoding: str | None = None) -> DataError:
     """A one-line error naming the file; the reader's detail without any row's content."""
     detail = _QUOTED_ROW.sub("", str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__)
     detail = detail[:200].rstrip(". ")
     hint = ("check its quoting (an unterminated quote?), delimiter and encoding (UTF-8)" if _is_csv(f)
             else "the file is damaged or not parquet (truncated, a corrupt page): export it again")
+    if _is_csv(f) and encoding is None and ("decode" in detail or "UTF8" in detail or "UTF-8" in detail):
+        detail = "its text is not UTF-8"
+        hint = ("give its encoding: --encoding gb18030 (a Chinese Excel or WPS export), cp1252 (a Western "
+                "European one), ... (encoding= in Python)")
     return DataError.from_message(table or "input", f"cannot read {_where(f, table)}: {detail}; {hint}")
 
 
@@ -133,11 +136,41 @@ def _reraise(err: BaseException) -> bool:
     return isinstance(err, FileNotFoundError | PermissionError | IsADirectoryError)
 
 
+#: Byte-order marks that say a CSV's encoding (unambiguous, unlike GB18030 or cp1252, which are never guessed).
+_BOMS: tuple[tuple[bytes, str], ...] = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+                                        (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def csv_encoding(f: str | os.PathLike[str], encoding: str | None = None) -> str:
+    """The Python codec a CSV file is read with: ``encoding`` when given, else UTF-16 or UTF-32 when
+    the file starts with their byte-order mark (an Excel "Unicode text" export), else UTF-8 (a
+    UTF-8 byte-order mark is skipped).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = f.write_bytes("borrower_id\\nb1\\n".encode("utf-16"))
+    >>> csv_encoding(f), csv_encoding(f, "gb18030")
+    ('utf-16', 'gb18030')
+    """
+    if encoding is not None:
+        return encoding
+    f = Path(f)
+    opener = gzip.open if f.name.lower().endswith(".gz") else open
+    try:
+        with opener(f, "rb") as fh:
+            head = fh.read(4)
+    except OSError:
+        return "utf-8-sig"
+    return next((name for bom, name in _BOMS if head.startswith(bom)), "utf-8-sig")
+
+
 #: Field separators a CSV may use; the one its header line holds most of is used (``,`` on a tie).
 DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
 
 
-def csv_delimiter(f: str | os.PathLike[str]) -> str:
+def csv_delimiter(f: str | os.PathLike[str], encoding: str | None = None) -> str:
     """The field separator of a CSV file, read from its header line (see :data:`DELIMITERS`).
 
     Spreadsheets in many locales export ``;``-separated files; a header without any comma and
@@ -154,7 +187,7 @@ def csv_delimiter(f: str | os.PathLike[str]) -> str:
     f = Path(f)
     opener = gzip.open if f.name.lower().endswith(".gz") else open
     try:
-        with opener(f, "rt", newline="", encoding="utf-8-sig", errors="replace") as fh:
+        with opener(f, "rt", newline="", encoding=csv_encoding(f, encoding), errors="replace") as fh:
             line = fh.readline(1 << 20)
     except OSError:
         return ","
@@ -164,23 +197,23 @@ def csv_delimiter(f: str | os.PathLike[str]) -> str:
     return best if counts[best] > counts[","] else ","
 
 
-def _csv_header(f: Path, table: str | None) -> list[str]:
+def _csv_header(f: Path, table: str | None, encoding: str | None = None) -> list[str]:
     opener = gzip.open if f.name.lower().endswith(".gz") else open
     try:
-        with opener(f, "rt", newline="", encoding="utf-8-sig") as fh:
-            return next(csv.reader(fh, delimiter=csv_delimiter(f)))
+        with opener(f, "rt", newline="", encoding=csv_encoding(f, encoding)) as fh:
+            return next(csv.reader(fh, delimiter=csv_delimiter(f, encoding)))
     except StopIteration:
         raise DataError.from_message(table or "input", f"{_where(f, table)} is empty: a CSV needs a header "
                                                         "row") from None
     except _reading_errors() as err:
         if _reraise(err):
             raise
-        raise _unreadable(f, err, table) from None
+        raise _unreadable(f, err, table, encoding) from None
 
 
-def _file_schema(f: Path, table: str | None) -> pa.Schema:
+def _file_schema(f: Path, table: str | None, encoding: str | None = None) -> pa.Schema:
     if _is_csv(f):
-        return pa.schema([(name, pa.string()) for name in _csv_header(f, table)])
+        return pa.schema([(name, pa.string()) for name in _csv_header(f, table, encoding)])
     try:
         return pq.read_schema(f)
     except _reading_errors() as err:
@@ -242,10 +275,12 @@ def _check_required(f: Path, raw: pa.Schema, names: list[str], columns: list[str
 
 
 def input_schema(path: str | os.PathLike[str], columns: list[str] | None = None, *,
-                 table: str | None = None, rename: Mapping[str, str] | None = None) -> pa.Schema:
+                 table: str | None = None, rename: Mapping[str, str] | None = None,
+                 encoding: str | None = None) -> pa.Schema:
     """The schema :func:`iter_batches` yields for an input: ids as text, one type per column.
 
-    ``rename`` maps the files' column names to the contract's (see :func:`iter_batches`).
+    ``rename`` maps the files' column names to the contract's and ``encoding`` is a CSV's text
+    encoding (see :func:`iter_batches`).
 
     Raises
     ------
@@ -266,7 +301,7 @@ def input_schema(path: str | os.PathLike[str], columns: list[str] | None = None,
     n: double
     """
     files = input_files(path)
-    raw = [_file_schema(f, table) for f in files]
+    raw = [_file_schema(f, table, encoding) for f in files]
     schemas = [_renamed(f, s, rename or {}, table) for f, s in zip(files, raw, strict=True)]
     wanted = (lambda names: [n for n in names if n in columns]) if columns is not None else list
     first = wanted(schemas[0].names)
@@ -300,23 +335,28 @@ def input_schema(path: str | os.PathLike[str], columns: list[str] | None = None,
 
 
 def _raw_batches(f: Path, batch_rows: int, columns: list[str], rename: Mapping[str, str],
-                 table: str | None, row_groups: list[int] | None = None) -> Iterator[pa.Table]:
+                 table: str | None, row_groups: list[int] | None = None,
+                 encoding: str | None = None) -> Iterator[pa.Table]:
     """The file's batches of ``columns`` (the contract's names), read under the file's own names."""
     if rename:
-        source = {n: o for o, n in zip(_file_schema(f, table).names, _renamed(f, _file_schema(f, table), rename,
+        own = _file_schema(f, table, encoding)
+        source = {n: o for o, n in zip(own.names, _renamed(f, own, rename,
                                                                              table).names, strict=True)}
-        for t in _read_raw(f, batch_rows, [source[c] for c in columns], row_groups):
+        for t in _read_raw(f, batch_rows, [source[c] for c in columns], row_groups, encoding):
             yield t.rename_columns([{source[c]: c for c in columns}[n] for n in t.column_names])
     else:
-        yield from _read_raw(f, batch_rows, columns, row_groups)
+        yield from _read_raw(f, batch_rows, columns, row_groups, encoding)
 
 
-def _read_raw(f: Path, batch_rows: int, columns: list[str], row_groups: list[int] | None = None) -> Iterator[pa.Table]:
+def _read_raw(f: Path, batch_rows: int, columns: list[str], row_groups: list[int] | None = None,
+              encoding: str | None = None) -> Iterator[pa.Table]:
     if _is_csv(f):
         conv = pacsv.ConvertOptions(column_types=dict.fromkeys(columns, pa.string()), strings_can_be_null=True,
                                     null_values=[""], include_columns=columns)
-        reader = pacsv.open_csv(f, read_options=pacsv.ReadOptions(block_size=64 << 20), convert_options=conv,
-                                parse_options=pacsv.ParseOptions(delimiter=csv_delimiter(f)))
+        codec = csv_encoding(f, encoding)  # Arrow reads UTF-8 (a byte-order mark skipped); others are transcoded
+        read = pacsv.ReadOptions(block_size=64 << 20, encoding="utf8" if codec == "utf-8-sig" else codec)
+        reader = pacsv.open_csv(f, read_options=read, convert_options=conv,
+                                parse_options=pacsv.ParseOptions(delimiter=csv_delimiter(f, encoding)))
         pending: list[pa.RecordBatch] = []
         size = 0
         for rb in reader:
@@ -401,7 +441,7 @@ def _read_text(col: pa.ChunkedArray, name: str, f: Path, table: str | None, date
 def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, columns: list[str] | None = None, *,
                  table: str | None = None, rename: Mapping[str, str] | None = None,
                  date_format: str | Mapping[str, str] | None = None,
-                 number_format: str | None = None) -> Iterator[pa.Table]:
+                 number_format: str | None = None, encoding: str | None = None) -> Iterator[pa.Table]:
     """Stream an input as Arrow tables of at most about ``batch_rows`` rows (see the module docstring).
 
     Parameters
@@ -427,6 +467,10 @@ def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, colu
         How text numbers are written, as a template of 1234.56 (``"1.234,56"``, ``"1,234.56"``;
         see :class:`InputFormat`). The contract's number columns are then plain number text; a
         value that does not match keeps its text plus ``" (not 1.234,56)"`` (its row is a reject).
+    encoding : str, optional
+        A CSV's text encoding, a Python codec name (``"gb18030"``, ``"cp1252"``). By default
+        UTF-8, or UTF-16/UTF-32 when the file starts with their byte-order mark; other encodings
+        are never guessed (text that is not UTF-8 is one error naming the file and this option).
 
     Yields
     ------
@@ -449,15 +493,15 @@ def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, colu
     rename = dict(rename or {})
     dates = InputFormat(date_format=date_format).date_formats(table) if date_format is not None else {}
     numbers = number_spec(number_format)
-    schema = input_schema(path, columns, table=table, rename=rename)
+    schema = input_schema(path, columns, table=table, rename=rename, encoding=encoding)
     for f in input_files(path):
         try:
-            for batch in _raw_batches(f, batch_rows, schema.names, rename, table):
+            for batch in _raw_batches(f, batch_rows, schema.names, rename, table, encoding=encoding):
                 yield _conform(batch, schema, f, table, dates, numbers)
         except _reading_errors() as err:
             if _reraise(err):
                 raise
-            raise _unreadable(f, err, table) from None
+            raise _unreadable(f, err, table, encoding) from None
 
 
 def iter_row_groups(path: str | os.PathLike[str], file: str | os.PathLike[str], row_groups: list[int],
@@ -484,7 +528,7 @@ def iter_row_groups(path: str | os.PathLike[str], file: str | os.PathLike[str], 
 def read_table(path: str | os.PathLike[str], columns: list[str] | None = None, *,
                table: str | None = None, rename: Mapping[str, str] | None = None,
                date_format: str | Mapping[str, str] | None = None,
-               number_format: str | None = None) -> pd.DataFrame:
+               number_format: str | None = None, encoding: str | None = None) -> pd.DataFrame:
     """Read a parquet file, a folder of parquet files, or a CSV file (``.csv``, ``.csv.gz``) whole.
 
     The same values :func:`iter_batches` streams (a CSV's columns as text, ids as text).
@@ -505,6 +549,8 @@ def read_table(path: str | os.PathLike[str], columns: list[str] | None = None, *
     number_format : str, optional
         How text numbers are written, as a template of 1234.56 (``"1.234,56"``; see
         :func:`iter_batches`).
+    encoding : str, optional
+        A CSV's text encoding (``"gb18030"``; see :func:`iter_batches`).
 
     Returns
     -------
@@ -546,7 +592,7 @@ def read_table(path: str | os.PathLike[str], columns: list[str] | None = None, *
     ['007', '1234.56']
     """
     parts = list(iter_batches(path, columns=columns, table=table, rename=rename, date_format=date_format,
-                              number_format=number_format))
+                              number_format=number_format, encoding=encoding))
     whole = parts[0] if len(parts) == 1 else pa.concat_tables(parts) if parts else \
-        input_schema(path, columns, table=table, rename=rename).empty_table()
+        input_schema(path, columns, table=table, rename=rename, encoding=encoding).empty_table()
     return whole.to_pandas(date_as_object=False)

@@ -189,3 +189,33 @@ def test_a_european_spreadsheet_scores_as_the_contracts_files_with_its_number_fo
               str(tmp_path / "bad"), *common)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
     assert "--number-format: number_format '1,23' is not one of" in bad.stderr
+
+
+def test_a_chinese_excel_export_scores_with_its_encoding_and_the_report_rereads_it(extract, tmp_path):
+    """GB18030 text and Chinese column names, as WPS or Excel on a Chinese system exports them."""
+    f = extract
+    inst = pd.read_parquet(f / "installments.parquet")
+    names = {"borrower_id": "客户号", "loan_id": "借据号", "installment_no": "期数", "due_date": "应还日",
+             "amount_due": "应还金额", "paid_date": "实还日", "amount_paid": "实还金额"}
+    inst.rename(columns=names).to_csv(f / "zh.csv", index=False, encoding="gb18030")
+    (f / "zh.yaml").write_text("installments: {" + ", ".join(f"{v}: {k}" for k, v in names.items()) + "}\n",
+                               encoding="utf-8")
+    common = ["--model", str(BUNDLE), "--as-of", "2025-10-02", "--now", "2025-10-02T08:00Z", "--jobs", "1",
+              "--contacts", str(f / "contacts.parquet"), "--columns", str(f / "zh.yaml")]
+    out = run("score", "--installments", str(f / "zh.csv"), "--out", str(tmp_path / "no"), *common)
+    assert out.returncode == 1 and len(out.stderr.strip().splitlines()) == 1
+    assert "its text is not UTF-8; give its encoding: --encoding gb18030" in out.stderr
+    base = run("score", "--installments", str(f / "installments.parquet"), "--out", str(tmp_path / "base"),
+               "--no-report", *common[:-2])
+    zh = run("score", "--installments", str(f / "zh.csv"), "--encoding", "gb18030", "--out", str(tmp_path / "zh"),
+             "--no-report", *common)
+    assert base.returncode == 0 and zh.returncode == 0, zh.stderr
+    a, b = (pd.read_parquet(tmp_path / d / "scores.parquet") for d in ("base", "zh"))
+    cols = ["borrower_id", "status", "likelihood", "expected_days", "points", "amount_at_risk", "reason_1_text"]
+    pd.testing.assert_frame_equal(a[cols].reset_index(drop=True), b[cols].reset_index(drop=True))
+    assert json.loads((tmp_path / "zh" / "manifest.json").read_text())["inputs"]["installments"]["encoding"] == \
+        "gb18030"
+    scored = b.loc[b["status"] == "scored", "borrower_id"].iloc[0]
+    page = run("explain", "--run", str(tmp_path / "zh"), "--borrower", scored)
+    assert page.returncode == 0, page.stderr
+    assert "Survival curve and SHAP not shown" not in (tmp_path / "zh" / f"borrower-{scored}.html").read_text()

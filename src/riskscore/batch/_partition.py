@@ -72,10 +72,12 @@ def n_chunks(borrowers: int, chunk_borrowers: int) -> int:
     return max(1, math.ceil(borrowers / (chunk_borrowers * CHUNK_SLACK)))
 
 
-def count_borrowers(path: str | Path, batch_rows: int, rename: dict[str, str] | None = None) -> tuple[int, int]:
+def count_borrowers(path: str | Path, batch_rows: int, rename: dict[str, str] | None = None,
+                    encoding: str | None = None) -> tuple[int, int]:
     """(estimated distinct borrowers, rows) of an installments input, reading only ``borrower_id`` (``rename``d)."""
     sketch, rows = DistinctSketch(), 0
-    for table in iter_batches(path, batch_rows, columns=["borrower_id"], table="installments", rename=rename):
+    for table in iter_batches(path, batch_rows, columns=["borrower_id"], table="installments", rename=rename,
+                              encoding=encoding):
         if "borrower_id" not in table.column_names:
             raise ValueError(f"'{path}' has no borrower_id column: it cannot be split by borrower.")
         sketch.add(np.unique(borrower_hash(table.column("borrower_id"))))
@@ -247,8 +249,7 @@ def partition(inputs: dict[str, Path], folder: Path, n_buckets: int, *, batch_ro
     folder.mkdir(parents=True)
     parts = {}
     for name, path in inputs.items():  # ids as canonical text
-        batches = iter_batches(path, batch_rows, table=name, rename=fmt.rename(name),
-                               date_format=fmt.date_formats(name) or None, number_format=fmt.numbers)
+        batches = iter_batches(path, batch_rows, table=name, **fmt.reading(name))
         parts[name] = [_spill(folder, name, path, batches, n_buckets, 0, progress=progress)]
     return _finish(folder, n_buckets, parts)
 

@@ -208,6 +208,7 @@ def score_portfolio(
     columns: Mapping[str, Mapping[str, str]] | None = None,
     date_format: str | Mapping[str, str] | None = None,
     number_format: str | None = None,
+    encoding: str | None = None,
     allow_stale_data: bool = False,
 ) -> RunManifest:
     """Score a whole portfolio from files: scores, contact plans, audit, rejects and a manifest.
@@ -265,9 +266,12 @@ def score_portfolio(
         How a CSV extract writes its numbers, as a template of 1234.56: ``"1.234,56"`` (dot
         groups, decimal comma), ``"1234,56"``, ``"1 234,56"``, ``"1,234.56"``, ``"1'234.56"``
         (see :class:`riskscore.io.InputFormat`). Without one, text numbers must be plain and
-        ``12,50`` is a reject. ``columns``, ``date_format`` and ``number_format`` are recorded in
-        the manifest's ``inputs`` (the report re-reads the inputs with them) and are part of the
-        run key.
+        ``12,50`` is a reject.
+    encoding : str, optional
+        The text encoding of CSV inputs (``"gb18030"``, ``"cp1252"``; default UTF-8, or UTF-16
+        with its byte-order mark). ``columns``, ``date_format``, ``number_format`` and
+        ``encoding`` are recorded in the manifest's ``inputs`` (the report re-reads the inputs
+        with them) and are part of the run key.
     allow_stale_data : bool, default False
         Score an ``as_of`` more than one likelihood horizon (the bundle's ``likelihood_days``)
         after the data date. By default such a run is refused before any chunk is scored: its
@@ -311,12 +315,12 @@ def score_portfolio(
     model = scorer.model
     profiles = parse_profiles(profile)
     input_format = InputFormat(columns=columns, date_format=date_format,  # checked before any work
-                               number_format=number_format)
+                               number_format=number_format, encoding=encoding)
     prints = {name: fingerprint(p) | _read_as(input_format, name) for name, p in inputs.items()}
     scorer.check_contacts(given=contacts is not None)  # refused now, not in every worker
     scorer.check_borrowers(None if borrowers is None else  # static feature columns: refused now too
                            input_schema(inputs["borrowers"], table="borrowers",
-                                        rename=input_format.rename("borrowers")).names)
+                                        rename=input_format.rename("borrowers"), encoding=input_format.encoding).names)
     config = {
         "inputs": {k: v["sha256"] for k, v in prints.items()},
         "model": model.bundle_digest_, "as_of": str(as_of_ts.date()),
@@ -461,7 +465,8 @@ def _stages(out: Path, state: dict[str, Any], inputs: dict[str, Path], bundle: P
 
 
 def _read_as(input_format: InputFormat, table: str) -> dict[str, Any]:
-    """The manifest's record of how an input was read: its column mapping, date and number formats (when any)."""
+    """The manifest's record of how an input was read: its column mapping, date and number formats and
+    encoding (when any)."""
     out: dict[str, Any] = {}
     if input_format.rename(table):
         out["columns"] = input_format.rename(table)
@@ -469,13 +474,15 @@ def _read_as(input_format: InputFormat, table: str) -> dict[str, Any]:
         out["date_format"] = input_format.date_formats(table)
     if input_format.numbers is not None and table != "contacts":
         out["number_format"] = input_format.numbers
+    if input_format.encoding is not None:
+        out["encoding"] = input_format.encoding
     return out
 
 
 def _count_stage(installments: Path, batch_rows: int, chunk_borrowers: int, now: object,
                  input_format: dict[str, Any] | None = None) -> dict[str, Any]:
     fmt = InputFormat(**(input_format or {}))
-    est, rows = count_borrowers(installments, batch_rows, rename=fmt.rename("installments"))
+    est, rows = count_borrowers(installments, batch_rows, rename=fmt.rename("installments"), encoding=fmt.encoding)
     clock = pd.Timestamp.now(tz="UTC").floor("s")
     return {"borrowers_estimate": est, "rows": rows, "n_chunks": n_chunks(est, chunk_borrowers),
             "now": str(as_utc(now) if now is not None else clock), "today": str(clock.date()),

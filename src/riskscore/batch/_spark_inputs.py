@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from riskscore._input_format import convert_dates
-from riskscore._intake import csv_delimiter, number_reading
+from riskscore._intake import csv_delimiter, csv_encoding, number_reading
 from riskscore._numbers import convert_numbers
 from riskscore.exceptions import DataError
 from riskscore.io import InputFormat, input_files, input_schema, iter_batches
@@ -183,20 +183,21 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
     csv, local = p.lower().endswith((".csv", ".csv.gz")), "://" not in p
     raw = _file_types(p) if local and not csv else {}  # the files' own names and Arrow types
     if local:
-        names = input_schema(p, table=table, rename=rename).names
+        names = input_schema(p, table=table, rename=rename, encoding=input_format.encoding).names
         numeric = {rename.get(k, k) for k, t in raw.items()
                    if not (pa.types.is_string(t) or pa.types.is_large_string(t))}
         checked = [c for c in names if c in dates or c in DATES.get(table, ())
                    or (c in numeric and c in ID_COLUMNS.get(table, ()))]
-        for _ in iter_batches(p, columns=checked, table=table, rename=rename, date_format=dates or None,
-                              number_format=input_format.numbers):
+        for _ in iter_batches(p, columns=checked, table=table, **input_format.reading(table)):
             pass
     nanos = nanos_columns(pa.schema(list(raw.items())))
     if nanos and NANOS_AS_LONG not in conf:
         conf[NANOS_AS_LONG] = spark.conf.get(NANOS_AS_LONG, None)
         spark.conf.set(NANOS_AS_LONG, "true")  # for the run: Spark reads the files when the job runs
     if csv:
-        df = spark.read.option("header", True).option("sep", csv_delimiter(p) if local else ",").csv(p)
+        encoding = csv_encoding(p, input_format.encoding) if local else input_format.encoding or "utf-8"
+        df = (spark.read.option("header", True).option("sep", csv_delimiter(p, input_format.encoding) if local else ",")
+              .option("encoding", "UTF-8" if encoding == "utf-8-sig" else encoding).csv(p))
     else:
         df = read_parquet(spark, p, nanos)
     df = df.withColumnsRenamed({k: v for k, v in rename.items() if k in df.columns})

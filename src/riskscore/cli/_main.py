@@ -27,22 +27,24 @@ log = logging.getLogger("riskscore.cli")
 
 
 def _input_format(args: argparse.Namespace) -> riskscore.io.InputFormat:
-    """``--columns FILE.yaml``, ``--date-format`` and ``--number-format`` as one checked format (the
-    options override the file)."""
+    """``--columns FILE.yaml``, ``--date-format``, ``--number-format`` and ``--encoding`` as one checked
+    format (the options override the file)."""
     from riskscore.io import InputFormat
 
     dates = dict(args.date_format) or None
-    numbers = getattr(args, "number_format", None)
+    numbers, encoding = getattr(args, "number_format", None), getattr(args, "encoding", None)
+    for option, kwargs in (("--number-format", {"number_format": numbers}), ("--encoding", {"encoding": encoding}),
+                           ("--date-format", {"date_format": dates})):
+        try:
+            InputFormat(**kwargs)  # each apart, before the file: the message names its option
+        except (ValueError, TypeError) as err:
+            raise UsageError(f"{option}: {err}") from None
+    if args.columns is None:
+        return InputFormat(date_format=dates, number_format=numbers, encoding=encoding)
     try:
-        if args.columns is not None:
-            return InputFormat.read(args.columns, date_format=dates, number_format=numbers)
-        InputFormat(number_format=numbers)  # named apart: its message then names its option
+        return InputFormat.read(args.columns, date_format=dates, number_format=numbers, encoding=encoding)
     except (ValueError, TypeError) as err:
-        raise UsageError(str(err) if args.columns is not None else f"--number-format: {err}") from None
-    try:
-        return InputFormat(date_format=dates, number_format=numbers)
-    except (ValueError, TypeError) as err:
-        raise UsageError(f"--date-format: {err}") from None
+        raise UsageError(str(err)) from None
 
 
 def _input_paths(args: argparse.Namespace) -> dict[str, Path]:
@@ -63,14 +65,13 @@ def _input_paths(args: argparse.Namespace) -> dict[str, Path]:
 
 def _validate(paths: dict[str, Path], rejects: Path | None,
               fmt: riskscore.io.InputFormat | None = None) -> dict[str, dict[str, object]]:
-    from riskscore.io import read_table, write_parquet
+    from riskscore.io import InputFormat, read_table, write_parquet
 
     validators = {"installments": riskscore.validate_installments,
                   "borrowers": riskscore.validate_borrowers, "contacts": riskscore.validate_contacts}
     report: dict[str, dict[str, object]] = {}
     for table, path in paths.items():
-        df = read_table(path, table=table, rename=fmt and fmt.rename(table),
-                        date_format=fmt and fmt.date_formats(table), number_format=fmt and fmt.numbers)
+        df = read_table(path, table=table, **(fmt or InputFormat()).reading(table))
         if rejects is None:
             good = validators[table](df)
             report[table] = {"rows": len(df), "duplicates": good.attrs.get("duplicates_dropped", 0), "rejected": 0,
@@ -128,8 +129,7 @@ def _accepted(paths: dict[str, Path], fmt: riskscore.io.InputFormat, rejects: Pa
     accepted = {}
     for table, path in paths.items():
         started = time.perf_counter()
-        df = read_table(path, table=table, rename=fmt.rename(table), date_format=fmt.date_formats(table),
-                        number_format=fmt.numbers)
+        df = read_table(path, table=table, **fmt.reading(table))
         log.info("validating %s: %d rows from %s", table, len(df), path)
         good, bad = riskscore.quarantine(df, table, warn_above=1.0)
         checks = ", ".join(f"{c} {n}" for c, n in bad["check"].str.split("; ").explode().value_counts().items())

@@ -253,7 +253,7 @@ def _add_format(p: argparse.ArgumentParser, columns_help: str | None = None) -> 
     p.add_argument("--columns", type=Path, metavar="FILE.yaml",
                    help=columns_help or "the extract's own column names: {installments: {their_name: borrower_id, "
                                         "...}, borrowers: {...}, contacts: {...}} (and date_format: ..., "
-                                        "number_format: ...)")
+                                        "number_format: ..., encoding: ...)")
     p.add_argument("--date-format", action="append", default=[], type=_date_format, metavar="SPEC",
                    help="strftime format of text dates (default: ISO 8601 only; day/month text is refused, never "
                         "guessed): %%d/%%m/%%Y, installments=%%d/%%m/%%Y or installments.paid_date=%%d.%%m.%%Y "
@@ -262,6 +262,9 @@ def _add_format(p: argparse.ArgumentParser, columns_help: str | None = None) -> 
                    help="how the extract writes text numbers, as 1234.56 written its way: 1.234,56 (dot groups, "
                         "decimal comma), 1234,56, '1 234,56', 1,234.56 or 1'234.56 (default: plain numbers only; "
                         "12,50 and 1,234 are never guessed)")
+    p.add_argument("--encoding", metavar="CODEC",
+                   help="text encoding of CSV inputs: gb18030 (a Chinese Excel or WPS export), cp1252, ... (default "
+                        "UTF-8, or UTF-16 with its byte-order mark; other encodings are never guessed)")
 
 
 def _date_format(text: str) -> tuple[str, str]:

@@ -33,9 +33,10 @@ class Run:
     ----------
     folder : path-like
         The run's ``--out`` folder (it holds ``manifest.json``).
-    columns, date_format, number_format : optional
+    columns, date_format, number_format, encoding : optional
         How to read the inputs again (:class:`riskscore.io.InputFormat`); by default as the run
-        read them (the column mapping, date and number formats its manifest records per input).
+        read them (the column mapping, date and number formats and encoding its manifest records
+        per input).
 
     Raises
     ------
@@ -45,12 +46,13 @@ class Run:
     """
 
     def __init__(self, folder: str | Path, *, columns: Mapping[str, Mapping[str, str]] | None = None,
-                 date_format: str | Mapping[str, str] | None = None, number_format: str | None = None):
+                 date_format: str | Mapping[str, str] | None = None, number_format: str | None = None,
+                 encoding: str | None = None):
         self.folder = Path(folder)
         self.manifest: RunManifest = _read_manifest(self.folder)
-        given = columns is not None or date_format is not None or number_format is not None
-        self._input_format = InputFormat(columns=columns, date_format=date_format,
-                                         number_format=number_format) if given else None
+        given = columns is not None or date_format is not None or number_format is not None or encoding is not None
+        self._input_format = InputFormat(columns=columns, date_format=date_format, number_format=number_format,
+                                         encoding=encoding) if given else None
         # a file (local engine) or a folder of parts (Spark's writer)
         missing = [n for n in OUTPUTS if not (self.folder / f"{n}.parquet").exists()]
         if missing:
@@ -106,12 +108,12 @@ class Run:
         wanted = pa.array(sorted({str(b) for b in borrowers}), type=pa.string())
         entry = self.manifest.inputs[table]
         # as the run read it
-        rename, dates, numbers = entry.get("columns"), entry.get("date_format"), entry.get("number_format")
+        reading = {"rename": entry.get("columns"), "date_format": entry.get("date_format"),
+                   "number_format": entry.get("number_format"), "encoding": entry.get("encoding")}
         if self._input_format is not None:
-            fmt = self._input_format
-            rename, dates, numbers = fmt.rename(table), fmt.date_formats(table) or None, fmt.numbers
+            reading = self._input_format.reading(table)
         parts, schema = [], None
-        for t in iter_batches(entry["path"], table=table, rename=rename, date_format=dates, number_format=numbers):
+        for t in iter_batches(entry["path"], table=table, **reading):
             schema = t.schema
             parts.append(t.filter(pc.is_in(pc.cast(t["borrower_id"], pa.string()), value_set=wanted)))
         rows = pa.concat_tables(parts, promote_options="permissive") if parts else \

@@ -82,7 +82,8 @@ def write_report(run: str | Path, out: str | Path | None = None, *, protected: s
                  pages: Mapping[str, int] | None = None, borrowers: Iterable[str] = (), model: str | Path | None = None,
                  backtest_borrowers: int = 50_000, seed: int = 0,
                  columns: Mapping[str, Mapping[str, str]] | None = None,
-                 date_format: str | Mapping[str, str] | None = None, number_format: str | None = None) -> Path:
+                 date_format: str | Mapping[str, str] | None = None, number_format: str | None = None,
+                 encoding: str | None = None) -> Path:
     """Summarise a run, render it and write ``report.html`` (default: inside the run folder).
 
     Parameters
@@ -96,9 +97,9 @@ def write_report(run: str | Path, out: str | Path | None = None, *, protected: s
         attribute (parquet or CSV). Adds the fairness section; never used as features.
     pages, borrowers, model, backtest_borrowers, seed
         See :func:`summarise_run`.
-    columns, date_format, number_format : optional
-        Read the run's inputs again with this column mapping and these date and number formats
-        (:class:`riskscore.io.InputFormat`) instead of those its manifest records.
+    columns, date_format, number_format, encoding : optional
+        Read the run's inputs again with this column mapping, these date and number formats and
+        this encoding (:class:`riskscore.io.InputFormat`) instead of those its manifest records.
 
     Returns
     -------
@@ -115,8 +116,8 @@ def write_report(run: str | Path, out: str | Path | None = None, *, protected: s
         protected = read_table(protected)
     target = Path(out) if out is not None else Path(run) / REPORT_NAME
     source: str | Path | Run = run
-    if columns is not None or date_format is not None or number_format is not None:
-        source = Run(run, columns=columns, date_format=date_format, number_format=number_format)
+    if columns is not None or date_format is not None or number_format is not None or encoding is not None:
+        source = Run(run, columns=columns, date_format=date_format, number_format=number_format, encoding=encoding)
     summary = summarise_run(source, pages=pages, borrowers=borrowers, protected=protected, model=model,
                             backtest_borrowers=backtest_borrowers, seed=seed)
     return write_html(render_report(summary), target)
