@@ -36,6 +36,7 @@ import json
 import logging
 import os
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -473,8 +474,9 @@ def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[
                                encoding=encoding)
 
     nanos: dict[str, str | None] = {}  # the Spark setting read_input changed, to restore
+    scratch = tempfile.TemporaryDirectory(prefix="riskscore-spark-")  # UTF-8 copies of CSVs in other encodings
     try:
-        frames = {t: read_input(spark, t, p, input_format, nanos) for t, p in paths.items()}
+        frames = {t: read_input(spark, t, p, input_format, nanos, scratch.name) for t, p in paths.items()}
         clock.lap("read")
         sink = str(out.resolve()) if spark.sparkContext.master.startswith("local") else None
         result = _score(frames["installments"], bundle, as_of, sink, borrowers=frames.get("borrowers"),
@@ -487,6 +489,7 @@ def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[
         clock.lap("write")
     finally:
         restore_conf(spark, nanos)  # the session as it was
+        scratch.cleanup()
     # inputs on local disk are fingerprinted (the report re-reads them); others are recorded by path
     prints = {t: fingerprint(p) if Path(p).exists() else {"path": str(p), "sha256": None} for t, p in paths.items()}
     for t, entry in prints.items():  # how each input was read (the report reads it again the same way)

@@ -28,7 +28,8 @@ from riskscore.exceptions import DataError
 from riskscore.io import InputFormat, input_files, input_schema, iter_batches
 from riskscore.schemas import MAX_EXACT_ID
 
-__all__ = ["NANOS_AS_LONG", "ids_as_text", "nanos_columns", "read_input", "read_parquet", "restore_conf"]
+__all__ = ["NANOS_AS_LONG", "SPARK_ENCODINGS", "ids_as_text", "nanos_columns", "read_input", "read_parquet",
+           "restore_conf", "utf8_copy"]
 
 #: The Spark setting that reads ``TIMESTAMP(NANOS)`` parquet columns as longs.
 NANOS_AS_LONG = "spark.sql.legacy.parquet.nanosAsLong"
@@ -168,15 +169,40 @@ def _file_types(path: str) -> dict[str, pa.DataType]:
     return types
 
 
+#: The CSV text encodings Spark reads itself, Python's codec name -> Spark's (its ``encoding`` option;
+#: Spark 4 accepts few others, and splits UTF-16 lines wrongly): a local CSV in any other encoding is
+#: transcoded to UTF-8 first.
+SPARK_ENCODINGS = {"utf-8-sig": "UTF-8", "iso8859-1": "ISO-8859-1", "ascii": "US-ASCII"}
+
+
+def utf8_copy(path: str, encoding: str, scratch: str | os.PathLike[str]) -> str:
+    """A UTF-8 copy of a local CSV file (or of each CSV file of nothing else: CSV inputs are one file),
+    transcoded from ``encoding`` in 1 MiB pieces (bounded memory), in the folder ``scratch``."""
+    import gzip
+    import shutil
+    from pathlib import Path
+
+    src = Path(path)
+    opener = gzip.open if src.name.lower().endswith(".gz") else open
+    target = Path(scratch) / (src.name[: -len(".gz")] if src.name.lower().endswith(".gz") else src.name)
+    with opener(src, "rt", encoding=encoding, newline="") as fh, open(target, "w", encoding="utf-8",
+                                                                        newline="") as out:
+        shutil.copyfileobj(fh, out, 1 << 20)
+    return str(target)
+
+
 def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_format: InputFormat,
-               conf: MutableMapping[str, str | None]) -> Any:
+               conf: MutableMapping[str, str | None], scratch: str | os.PathLike[str] | None = None) -> Any:
     """One input of :func:`riskscore.spark.score_files` as a Spark DataFrame, read as the local engine reads it.
 
     A file on the driver's disk is checked first, in one line naming the file: required columns,
     day/month text dates without a format, float ids that are not whole. Columns are renamed and
     text dates converted (``input_format``); nanosecond timestamps are read (:func:`read_parquet`),
     for which the Spark setting :data:`NANOS_AS_LONG` is turned on and its value before recorded
-    in ``conf`` (:func:`restore_conf` puts it back after the run).
+    in ``conf`` (:func:`restore_conf` puts it back after the run). A local CSV in a text encoding
+    Spark does not read (GB18030, cp1252, UTF-16: anything but UTF-8, ISO-8859-1 and ASCII) is
+    read from a UTF-8 copy in the folder ``scratch``, which the caller removes after the run; a
+    remote one is refused in one line.
     """
     p = str(path)
     rename, dates = input_format.rename(table), input_format.date_formats(table)
@@ -195,9 +221,16 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
         conf[NANOS_AS_LONG] = spark.conf.get(NANOS_AS_LONG, None)
         spark.conf.set(NANOS_AS_LONG, "true")  # for the run: Spark reads the files when the job runs
     if csv:
-        encoding = csv_encoding(p, input_format.encoding) if local else input_format.encoding or "utf-8"
-        df = (spark.read.option("header", True).option("sep", csv_delimiter(p, input_format.encoding) if local else ",")
-              .option("encoding", "UTF-8" if encoding == "utf-8-sig" else encoding).csv(p))
+        encoding = csv_encoding(p, input_format.encoding) if local else input_format.encoding or "utf-8-sig"
+        sep = csv_delimiter(p, input_format.encoding) if local else ","
+        if encoding not in SPARK_ENCODINGS:
+            if not local or scratch is None:
+                raise DataError.from_message(
+                    table, f"the {table} input '{p}' is CSV text in {encoding}, which Spark does not read: convert it "
+                           "to UTF-8 (iconv -f ENCODING -t UTF-8), or give a copy on the driver's disk")
+            p, encoding = utf8_copy(p, encoding, scratch), "utf-8-sig"
+        df = (spark.read.option("header", True).option("sep", sep)
+              .option("encoding", SPARK_ENCODINGS[encoding]).csv(p))
     else:
         df = read_parquet(spark, p, nanos)
     df = df.withColumnsRenamed({k: v for k, v in rename.items() if k in df.columns})
