@@ -392,3 +392,47 @@ def test_the_encoding_in_the_input_format_and_the_columns_file(tmp_path):
     assert InputFormat.read(tmp_path / "c.yaml").encoding == "gb18030"
     with pytest.raises(ValueError, match="encoding 'klingon' is not a text encoding Python knows"):
         InputFormat(encoding="klingon")
+
+
+# -- spreadsheet exports: headers, separators, file types ---------------------------------------------
+HEADER = "borrower_id,loan_id,installment_no,due_date,amount_due,paid_date,amount_paid"
+ROW = "007,l1,1,2024-03-01,100,2024-03-01,100"
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("trailing.csv", f"{HEADER},,,\n{ROW},,,\n"),  # a spreadsheet's empty columns at the end
+    ("middle.csv", HEADER.replace(",due_date", ",,due_date") + "\n"  # an unnamed column in the middle
+     + ROW.replace(",2024-03-01,100,", ",x,2024-03-01,100,", 1) + "\n"),
+    ("sep.csv", "sep=;\n" + HEADER.replace(",", ";") + "\n" + ROW.replace(",", ";") + "\n"),  # Excel's separator line
+    ("excel.csv", "\ufeffsep=,\r\n" + HEADER + "\r\n" + ROW + "\r\n"),
+    ("tabs.tsv", HEADER.replace(",", "\t") + "\n" + ROW.replace(",", "\t") + "\n"),
+    ("pipes.txt", HEADER.replace(",", "|") + "\n" + ROW.replace(",", "|") + "\n"),
+])
+def test_spreadsheet_exports_read_as_the_plain_file(tmp_path, name, text):
+    f = tmp_path / name
+    f.write_text(text, encoding="utf-8")
+    df = read_table(f, table="installments")
+    assert df.columns.tolist() == HEADER.split(",")  # a column without a name is never read
+    assert df.iloc[0].tolist() == ["007", "l1", "1", "2024-03-01", "100", "2024-03-01", "100"]
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    (f"{HEADER},amount_due\n{ROW},5\n",
+     "the header names two columns amount_due (columns 5 and 8); give each column its own name"),
+    (f"\n{HEADER}\n{ROW}\n", "its first line has no column names; the header must be the file's first line"),
+    ("", "is empty: a CSV needs a header row"),
+])
+def test_a_header_riskscore_cannot_trust_is_one_line(tmp_path, text, line):
+    f = tmp_path / "x.csv"
+    f.write_text(text)
+    with pytest.raises(DataError) as info:
+        read_table(f, table="installments")
+    assert str(info.value).startswith(f"the installments input '{f}'") and str(info.value).endswith(line)
+
+
+def test_a_workbook_is_refused_with_what_to_save_it_as(tmp_path):
+    f = tmp_path / "book.xlsx"
+    f.write_bytes(b"PK\x03\x04")
+    with pytest.raises(ValueError, match=r"is a spreadsheet workbook, which riskscore does not read: save each sheet "
+                                         r"as CSV \(UTF-8\) or parquet\.$"):
+        read_table(f)

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import itertools
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -67,13 +68,28 @@ from riskscore._numbers import NUMBER_COLUMNS, convert_numbers, number_spec
 from riskscore.exceptions import DataError
 from riskscore.schemas import ID_COLUMNS, contract_columns, id_text_arrow
 
-__all__ = ["DELIMITERS", "NA_TOKENS", "InputFormat", "csv_delimiter", "csv_encoding", "input_files", "input_schema",
-           "iter_batches", "number_reading", "read_table"]
+__all__ = [
+    "DELIMITERS",
+    "NA_TOKENS",
+    "UNNAMED",
+    "InputFormat",
+    "csv_delimiter",
+    "csv_encoding",
+    "csv_layout",
+    "input_files",
+    "input_schema",
+    "is_delimited_text",
+    "iter_batches",
+    "number_reading",
+    "read_table",
+]
 
 #: Text read as a missing value in the non-id columns of a CSV (pyarrow's and pandas' defaults).
 NA_TOKENS: tuple[str, ...] = ("#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
                               "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
-_CSV = (".csv", ".csv.gz")
+#: Delimited text (the separator is read from the header: :func:`csv_delimiter`), gzipped or not.
+_CSV = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
+_WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et")
 _QUOTED_ROW = re.compile(r':\s*".*', re.DOTALL)
 
 
@@ -101,9 +117,18 @@ def input_files(path: str | os.PathLike[str]) -> list[Path]:
             raise ValueError(f"'{p}' holds no .parquet files.")
         return files
     name = p.name.lower()
+    if name.endswith(_WORKBOOKS):
+        raise ValueError(f"'{p}' is a spreadsheet workbook, which riskscore does not read: save each sheet as CSV "
+                         "(UTF-8) or parquet.")
     if not name.endswith((".parquet", ".pq", *_CSV)):
-        raise ValueError(f"Cannot tell the format of '{p}': use .parquet, a folder of parquet files, .csv or .csv.gz.")
+        raise ValueError(f"Cannot tell the format of '{p}': use .parquet, a folder of parquet files, or delimited "
+                         "text (.csv, .tsv, .txt, optionally .gz).")
     return [p]
+
+
+def is_delimited_text(path: str | os.PathLike[str]) -> bool:
+    """Whether riskscore reads ``path`` as delimited text (``.csv``, ``.tsv``, ``.txt``, optionally gzipped)."""
+    return Path(path).name.lower().endswith(_CSV)
 
 
 def _where(f: Path, table: str | None) -> str:
@@ -191,17 +216,37 @@ def csv_delimiter(f: str | os.PathLike[str], encoding: str | None = None) -> str
             line = fh.readline(1 << 20)
     except OSError:
         return ","
+    hint = _EXCEL_SEP.match(line.lstrip("\ufeff"))
+    if hint is not None:  # Excel's "sep=;" line: the file says its separator
+        return hint.group(1)
     unquoted = re.sub(r'"[^"]*"', "", line)
     counts = {d: unquoted.count(d) for d in DELIMITERS}
     best = max(DELIMITERS, key=lambda d: counts[d])
     return best if counts[best] > counts[","] else ","
 
 
-def _csv_header(f: Path, table: str | None, encoding: str | None = None) -> list[str]:
+#: Excel's first line naming the separator (``sep=;``), which it writes and reads in some locales.
+_EXCEL_SEP = re.compile(r"^sep=(.)\r?\n?$")
+#: A header cell left empty (trailing separators of a spreadsheet export): a column that has no name.
+UNNAMED = "\x00unnamed-"
+
+
+def csv_layout(f: Path, table: str | None, encoding: str | None = None) -> tuple[list[str], int]:
+    """(every column's name, in order, ``UNNAMED`` + position for an empty one; rows before the data).
+
+    Excel's ``sep=;`` line before the header is skipped. Columns without a name (the trailing
+    ``,,,`` of a spreadsheet export) are never read; a name given to two columns refuses the file
+    in one line (which of the two is the amount?).
+    """
     opener = gzip.open if f.name.lower().endswith(".gz") else open
     try:
         with opener(f, "rt", newline="", encoding=csv_encoding(f, encoding)) as fh:
-            return next(csv.reader(fh, delimiter=csv_delimiter(f, encoding)))
+            first = fh.readline(1 << 20)
+            if not first:
+                raise StopIteration
+            skip = 1 if _EXCEL_SEP.match(first.lstrip("\ufeff")) else 0
+            lines = fh if skip else itertools.chain([first], fh)
+            header = next(csv.reader(lines, delimiter=csv_delimiter(f, encoding)))
     except StopIteration:
         raise DataError.from_message(table or "input", f"{_where(f, table)} is empty: a CSV needs a header "
                                                         "row") from None
@@ -209,6 +254,22 @@ def _csv_header(f: Path, table: str | None, encoding: str | None = None) -> list
         if _reraise(err):
             raise
         raise _unreadable(f, err, table, encoding) from None
+    if not any(name.strip() for name in header):
+        raise DataError.from_message(table or "input", f"{_where(f, table)}: its first line has no column names; "
+                                                        "the header must be the file's first line")
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header, 1):
+        if name.strip() and name in seen:
+            raise DataError.from_message(
+                table or "input", f"{_where(f, table)}: the header names two columns {name} (columns {seen[name]} "
+                                  f"and {i}); give each column its own name")
+        seen.setdefault(name, i)
+    return [name if name.strip() else f"{UNNAMED}{i}" for i, name in enumerate(header, 1)], skip + 1
+
+
+def _csv_header(f: Path, table: str | None, encoding: str | None = None) -> list[str]:
+    """The named columns of a CSV file (see :func:`csv_layout`)."""
+    return [name for name in csv_layout(f, table, encoding)[0] if not name.startswith(UNNAMED)]
 
 
 def _file_schema(f: Path, table: str | None, encoding: str | None = None) -> pa.Schema:
@@ -354,7 +415,9 @@ def _read_raw(f: Path, batch_rows: int, columns: list[str], row_groups: list[int
         conv = pacsv.ConvertOptions(column_types=dict.fromkeys(columns, pa.string()), strings_can_be_null=True,
                                     null_values=[""], include_columns=columns)
         codec = csv_encoding(f, encoding)  # Arrow reads UTF-8 (a byte-order mark skipped); others are transcoded
-        read = pacsv.ReadOptions(block_size=64 << 20, encoding="utf8" if codec == "utf-8-sig" else codec)
+        names, skip = csv_layout(f, None, encoding)  # our names: a blank or an Excel sep= line confuses Arrow
+        read = pacsv.ReadOptions(block_size=64 << 20, encoding="utf8" if codec == "utf-8-sig" else codec,
+                                 column_names=names, skip_rows=skip)
         reader = pacsv.open_csv(f, read_options=read, convert_options=conv,
                                 parse_options=pacsv.ParseOptions(delimiter=csv_delimiter(f, encoding)))
         pending: list[pa.RecordBatch] = []

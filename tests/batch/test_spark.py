@@ -16,7 +16,7 @@ from riskscore.batch import score_portfolio
 from riskscore.batch._spark import _write
 from riskscore.batch._spark_keys import partition_keys
 from riskscore.contract import OUTPUTS
-from riskscore.io import ARROW_SCHEMAS
+from riskscore.io import ARROW_SCHEMAS, read_table
 from tests.batch.conftest import BUNDLE, read_outputs, write_table
 
 pyspark = pytest.importorskip("pyspark", reason="pip install 'riskscore[spark]' (make test installs it)")
@@ -235,3 +235,25 @@ def test_float_ids_that_are_not_whole_are_refused_on_spark_in_one_line(spark, wo
                                         r"of them are not whole numbers below 2\*\*53 \(digits may have been lost\); "
                                         r"store ids as text$"):
         rs_spark.score(df, BUNDLE, as_of, allow_missing_contacts=True)
+
+
+@pytest.mark.parametrize(("name", "text", "encoding"), [
+    ("trailing.csv", "{h},,,\n{r},,,\n", None),  # a spreadsheet's empty columns at the end: never read
+    ("sep.csv", "sep=;\n{h;}\n{r;}\n", None),  # Excel's separator line: Spark would take it as the header
+    ("tabs.tsv", "{h\t}\n{r\t}\n", None),
+    ("gbk.csv", "{h}\n{r}\n", "gb18030"),  # an encoding Spark does not read: from a UTF-8 copy
+])
+def test_spark_reads_spreadsheet_exports_as_the_local_readers(spark, tmp_path, name, text, encoding):
+    from riskscore.batch._spark_inputs import read_input
+    from riskscore.io import InputFormat
+
+    header = "borrower_id,loan_id,installment_no,due_date,amount_due,paid_date,amount_paid"
+    row = "甲007,l1,1,2024-03-01,100,2024-03-01,100"
+    for sep in (";", "\t"):
+        text = text.replace("{h" + sep + "}", header.replace(",", sep)).replace("{r" + sep + "}", row.replace(",", sep))
+    (tmp_path / name).write_bytes(text.format(h=header, r=row).encode(encoding or "utf-8"))
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    got = read_input(spark, "installments", tmp_path / name, InputFormat(encoding=encoding), {}, scratch).toPandas()
+    assert got.columns.tolist() == header.split(",")
+    assert got.iloc[0].tolist() == read_table(tmp_path / name, table="installments", encoding=encoding).iloc[0].tolist()

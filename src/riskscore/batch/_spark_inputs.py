@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping, MutableMapping
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from riskscore._input_format import convert_dates
-from riskscore._intake import csv_delimiter, csv_encoding, number_reading
+from riskscore._intake import UNNAMED, csv_delimiter, csv_encoding, csv_layout, is_delimited_text, number_reading
 from riskscore._numbers import convert_numbers
 from riskscore.exceptions import DataError
 from riskscore.io import InputFormat, input_files, input_schema, iter_batches
@@ -175,9 +176,9 @@ def _file_types(path: str) -> dict[str, pa.DataType]:
 SPARK_ENCODINGS = {"utf-8-sig": "UTF-8", "iso8859-1": "ISO-8859-1", "ascii": "US-ASCII"}
 
 
-def utf8_copy(path: str, encoding: str, scratch: str | os.PathLike[str]) -> str:
-    """A UTF-8 copy of a local CSV file (or of each CSV file of nothing else: CSV inputs are one file),
-    transcoded from ``encoding`` in 1 MiB pieces (bounded memory), in the folder ``scratch``."""
+def utf8_copy(path: str, encoding: str, scratch: str | os.PathLike[str], skip_lines: int = 0) -> str:
+    """A UTF-8 copy of a local CSV file (a CSV input is one file), transcoded from ``encoding`` in
+    1 MiB pieces (bounded memory), without its first ``skip_lines`` lines, in the folder ``scratch``."""
     import gzip
     import shutil
     from pathlib import Path
@@ -187,6 +188,8 @@ def utf8_copy(path: str, encoding: str, scratch: str | os.PathLike[str]) -> str:
     target = Path(scratch) / (src.name[: -len(".gz")] if src.name.lower().endswith(".gz") else src.name)
     with opener(src, "rt", encoding=encoding, newline="") as fh, open(target, "w", encoding="utf-8",
                                                                         newline="") as out:
+        for _ in range(skip_lines):
+            fh.readline()
         shutil.copyfileobj(fh, out, 1 << 20)
     return str(target)
 
@@ -206,7 +209,7 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
     """
     p = str(path)
     rename, dates = input_format.rename(table), input_format.date_formats(table)
-    csv, local = p.lower().endswith((".csv", ".csv.gz")), "://" not in p
+    csv, local = is_delimited_text(p), "://" not in p
     raw = _file_types(p) if local and not csv else {}  # the files' own names and Arrow types
     if local:
         names = input_schema(p, table=table, rename=rename, encoding=input_format.encoding).names
@@ -223,14 +226,18 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
     if csv:
         encoding = csv_encoding(p, input_format.encoding) if local else input_format.encoding or "utf-8-sig"
         sep = csv_delimiter(p, input_format.encoding) if local else ","
-        if encoding not in SPARK_ENCODINGS:
+        layout, skip = csv_layout(Path(p), table, input_format.encoding) if local else ([], 1)
+        if encoding not in SPARK_ENCODINGS or skip > 1:  # or Excel's sep= line, which Spark would take as the header
             if not local or scratch is None:
+                what = f"is CSV text in {encoding}" if encoding not in SPARK_ENCODINGS else "starts with a sep= line"
                 raise DataError.from_message(
-                    table, f"the {table} input '{p}' is CSV text in {encoding}, which Spark does not read: convert it "
-                           "to UTF-8 (iconv -f ENCODING -t UTF-8), or give a copy on the driver's disk")
-            p, encoding = utf8_copy(p, encoding, scratch), "utf-8-sig"
+                    table, f"the {table} input '{p}' {what}, which Spark does not read: convert it to UTF-8 without "
+                           "that line (iconv -f ENCODING -t UTF-8), or give a copy on the driver's disk")
+            p, encoding = utf8_copy(p, encoding, scratch, skip_lines=skip - 1), "utf-8-sig"
         df = (spark.read.option("header", True).option("sep", sep)
               .option("encoding", SPARK_ENCODINGS[encoding]).csv(p))
+        if any(name.startswith(UNNAMED) for name in layout):  # columns without a name are never read
+            df = df.select(*[c for c, name in zip(df.columns, layout, strict=True) if not name.startswith(UNNAMED)])
     else:
         df = read_parquet(spark, p, nanos)
     df = df.withColumnsRenamed({k: v for k, v in rename.items() if k in df.columns})
