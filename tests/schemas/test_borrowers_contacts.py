@@ -26,6 +26,22 @@ def test_flag_text_is_read(borrowers):
     assert out["vulnerable"].tolist() == [True, False]
 
 
+@pytest.mark.parametrize(("values", "read"), [
+    ([1.0, 0.0], [True, False]),  # pandas writes a flag column that once held a missing value as floats
+    (["1.0", "0.0"], [True, False]),  # ... and so as text in a CSV
+    (["是", "否"], [True, False]),  # yes and no as Chinese systems export them
+    (["TRUE", "N"], [True, False]),
+])
+def test_flags_as_spreadsheets_and_pandas_write_them(borrowers, values, read):
+    assert validate_borrowers(borrowers.assign(deceased=values))["deceased"].tolist() == read
+
+
+@pytest.mark.parametrize("value", [2.0, 0.5, "2", "maybe", None])
+def test_a_flag_that_is_not_one_is_a_reject_never_false(borrowers, value):
+    cases = _failure(validate_borrowers, borrowers.assign(deceased=[value, False]))
+    assert cases["column"].tolist() == ["deceased"]
+
+
 @pytest.mark.parametrize(
     ("column", "value", "check", "reason"),
     [

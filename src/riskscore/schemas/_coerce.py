@@ -41,8 +41,10 @@ _TZ_SUFFIX = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 #: rejected as ``date_format``, never guessed (guessing swapped day and month in a lender's
 #: extract without a word).
 _ISO_DATE = re.compile(r"\d{4}([-/])\d{1,2}\1\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?\s*(Z|[+-]\d{2}:?\d{2})?")
-_TRUE = {"true", "t", "yes", "y", "1"}
-_FALSE = {"false", "f", "no", "n", "0"}
+#: Flag spellings (any case): 1.0 and 0.0 as pandas writes a flag column that once held a missing
+#: value; 是 and 否 as Chinese systems export yes and no.
+_TRUE = {"true", "t", "yes", "y", "1", "1.0", "是"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0", "否"}
 
 
 def column_kind(dtype: object) -> str:
@@ -90,6 +92,8 @@ def _as_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         if v is None or (isinstance(v, float) and np.isnan(v)):
             return None
         if isinstance(v, bool | np.bool_):
+            return bool(v)
+        if isinstance(v, int | float | np.integer | np.floating) and v in (0, 1):  # a flag stored as a number
             return bool(v)
         text = str(v).strip().lower()
         if text in _TRUE:
