@@ -436,3 +436,64 @@ def test_a_workbook_is_refused_with_what_to_save_it_as(tmp_path):
     with pytest.raises(ValueError, match=r"is a spreadsheet workbook, which riskscore does not read: save each sheet "
                                          r"as CSV \(UTF-8\) or parquet\.$"):
         read_table(f)
+
+
+# -- dates stored as numbers: Unix time and YYYYMMDD --------------------------------------------------
+LOG = pd.DataFrame({"borrower_id": ["b1", "b2", "b3"], "contacted_at": [1709258400000, 1709258460500, None],
+                    "channel": "sms", "outcome": "message_sent"})
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_a_log_in_unix_milliseconds_is_refused_with_its_format_then_read_exactly(tmp_path, suffix):
+    f = tmp_path / f"c{suffix}"
+    log = LOG.astype({"contacted_at": "Int64"})
+    log.to_parquet(f) if suffix == ".parquet" else log.to_csv(f, index=False)
+    with pytest.raises(DataError) as info:
+        read_table(f, table="contacts")
+    assert str(info.value) == (
+        f"contacts '{f}': contacted_at holds numbers (1709258400000, 1709258460500), not dates; if they are Unix time "
+        "in milliseconds give --date-format contacts.contacted_at=epoch_ms (date_format={'contacts.contacted_at': "
+        "'epoch_ms'} in Python)")
+    df = read_table(f, table="contacts", date_format={"contacted_at": "epoch_ms"})
+    assert df["contacted_at"].tolist()[:2] == ["2024-03-01T02:00:00.000000+00:00", "2024-03-01T02:01:00.500000+00:00"]
+    good = riskscore.validate_contacts(df.iloc[:2])
+    assert good["contacted_at"].tolist() == [pd.Timestamp("2024-03-01 02:00", tz="UTC"),
+                                             pd.Timestamp("2024-03-01 02:01:00.5", tz="UTC")]
+
+
+def test_unix_seconds_with_fractions_and_what_is_no_unix_time():
+    from riskscore._dates import convert_dates
+
+    got = convert_dates(pa.array([1709258400.25, float("nan"), 1e30]), "epoch_s").to_pylist()
+    assert got == ["2024-03-01T02:00:00.250000+00:00", None, "1e+30 (not epoch_s)"]
+    got = convert_dates(pa.array(["1709258400", " 1709258400.5 ", "tomorrow", "99999999999999999"]), "epoch_s")
+    assert got.to_pylist() == ["2024-03-01T02:00:00.000000+00:00", "2024-03-01T02:00:00.500000+00:00",
+                               "tomorrow (not epoch_s)", "99999999999999999 (not epoch_s)"]
+
+
+def test_yyyymmdd_numbers_read_with_their_format_and_are_refused_without(tmp_path):
+    f = tmp_path / "i.parquet"
+    pd.DataFrame({"borrower_id": ["b1"], "loan_id": ["l"], "installment_no": [1], "due_date": [20240301],
+                  "amount_due": [1.0], "paid_date": [20240302.0], "amount_paid": [1.0]}).to_parquet(f)
+    with pytest.raises(DataError, match=r"due_date holds numbers \(20240301\), not dates; if they are dates written "
+                                        r"as YYYYMMDD give --date-format installments.due_date=%Y%m%d"):
+        read_table(f, table="installments")
+    df = read_table(f, table="installments", date_format="%Y%m%d")
+    assert df[["due_date", "paid_date"]].iloc[0].tolist() == ["2024-03-01", "2024-03-02"]
+
+
+def test_quarantine_reads_unix_time_in_a_frame():
+    with pytest.warns(riskscore.DataQualityWarning):
+        good, rejects = riskscore.quarantine(LOG, "contacts", date_format={"contacted_at": "epoch_ms"})
+    assert good["contacted_at"].tolist() == [pd.Timestamp("2024-03-01 02:00", tz="UTC"),
+                                             pd.Timestamp("2024-03-01 02:01:00.5", tz="UTC")]
+    assert rejects["borrower_id"].tolist() == ["b3"] and rejects["check"].tolist() == ["not_nullable"]
+
+
+def test_the_command_line_takes_unix_time_formats():
+    from riskscore.cli._parser import _date_format
+
+    assert _date_format("contacts.contacted_at=epoch_ms") == ("contacts.contacted_at", "epoch_ms")
+    assert _date_format("epoch_s") == ("*", "epoch_s")
+    fmt = InputFormat(date_format={"contacted_at": "epoch_ms"})
+    assert fmt.date_formats("contacts") == {"contacted_at": "epoch_ms"}

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["DATE_COLUMNS", "TABLES", "convert_dates", "formats_for"]
+__all__ = ["DATE_COLUMNS", "EPOCH_FORMATS", "TABLES", "convert_dates", "formats_for"]
 
 TABLES: tuple[str, ...] = ("installments", "borrowers", "contacts")
 #: The date columns of each table (``contacted_at`` is a timestamp with a zone; borrowers have none).
@@ -30,9 +30,19 @@ def _date_column_table(column: str) -> str | None:
     return next((t for t, cols in DATE_COLUMNS.items() if column in cols), None)
 
 
+#: Unix time formats: seconds or milliseconds since 1970-01-01 UTC (app and call-centre logs), the
+#: number of microseconds in one unit of each.
+EPOCH_FORMATS: dict[str, int] = {"epoch_s": 1_000_000, "epoch_ms": 1_000}
+#: Unix time beyond year 9999 (in microseconds) is no time (and has no ISO text).
+_EPOCH_MAX_US = 253_402_300_799_999_999
+
+
 def _check_format(key: str, fmt: object) -> str:
+    if fmt in EPOCH_FORMATS:
+        return str(fmt)
     if not isinstance(fmt, str) or "%" not in fmt:
-        raise ValueError(f"date_format {key!r}: {fmt!r} is not a strftime format such as '%d/%m/%Y'.")
+        raise ValueError(f"date_format {key!r}: {fmt!r} is not a strftime format such as '%d/%m/%Y' (or epoch_s, "
+                         "epoch_ms for Unix time).")
     try:
         dt.datetime(2024, 3, 15, 10, 30, tzinfo=dt.UTC).strftime(fmt)
     except ValueError as err:
@@ -95,8 +105,17 @@ def convert_dates(col: pa.ChunkedArray | pa.Array, fmt: str) -> pa.Array:
     ['2024-03-15', '2024-03-05', '31/02/2024 (not %d/%m/%Y)', None]
     >>> convert_dates(pa.array(["15/03/2024 10:30+0800"]), "%d/%m/%Y %H:%M%z").to_pylist()
     ['2024-03-15T10:30:00+08:00']
+
+    Unix time, as numbers or text (``epoch_s``, ``epoch_ms``):
+
+    >>> convert_dates(pa.array([1709258400123, None]), "epoch_ms").to_pylist()
+    ['2024-03-01T02:00:00.123000+00:00', None]
+    >>> convert_dates(pa.array(["1709258400", "soon"]), "epoch_s").to_pylist()
+    ['2024-03-01T02:00:00.000000+00:00', 'soon (not epoch_s)']
     """
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if fmt in EPOCH_FORMATS:
+        return _from_epoch(arr, fmt)
     arr = arr.cast(pa.string())
     enc = pc.dictionary_encode(arr)
     uniq = enc.dictionary
@@ -116,6 +135,33 @@ def convert_dates(col: pa.ChunkedArray | pa.Array, fmt: str) -> pa.Array:
         for i, parsed in zip(idx, _parse_distinct([values[i] for i in idx], fmt, dated=dated), strict=True):
             iso[i] = parsed if parsed is not None else f"{values[i]} (not {fmt})"
     return pc.take(pa.array(iso, pa.string()), enc.indices)
+
+
+def _from_epoch(arr: pa.Array, fmt: str) -> pa.Array:
+    """Unix time (numbers, or their text) as ISO 8601 UTC text; anything else keeps its text + `` (not FMT)``."""
+    per = EPOCH_FORMATS[fmt]
+    if pa.types.is_floating(arr.type):
+        values = arr.to_numpy(zero_copy_only=False)
+        with np.errstate(invalid="ignore", over="ignore"):
+            us = np.round(values * per)
+            ok = np.isfinite(us) & (np.abs(us) <= _EPOCH_MAX_US)
+        micros = pa.array(np.where(ok, us, 0).astype(np.int64), mask=~ok)
+        text = pa.array(np.where(np.isnan(values), None, values.astype(str)), pa.string())
+    else:
+        text = pc.utf8_trim_whitespace(arr.cast(pa.string()))
+        whole = pc.fill_null(pc.match_substring_regex(text, r"^[+-]?\d{1,15}$"), False)
+        ints = pc.cast(pc.if_else(whole, text, pa.scalar(None, pa.string())), pa.int64())
+        micros = pc.multiply_checked(ints, pa.scalar(per, pa.int64()))
+        part = pc.fill_null(pc.match_substring_regex(text, r"^[+-]?\d{1,15}\.\d{1,9}$"), False)  # 1709258400.5
+        if pc.any(part).as_py():
+            fraction = pc.round(pc.multiply(pc.cast(pc.if_else(part, text, pa.scalar(None, pa.string())),
+                                                    pa.float64()), float(per)))
+            micros = pc.if_else(part, pc.cast(fraction, pa.int64()), micros)
+        micros = pc.if_else(pc.less_equal(pc.abs(micros), _EPOCH_MAX_US), micros, pa.scalar(None, pa.int64()))
+    stamps = pc.cast(micros, pa.timestamp("us", tz="UTC"))
+    iso = pc.binary_join_element_wise(pc.strftime(stamps, format="%Y-%m-%dT%H:%M:%S"), "+00:00", "")
+    refused = pc.binary_join_element_wise(text, f" (not {fmt})", "")
+    return pc.if_else(pc.is_null(micros), refused, iso)
 
 
 def formats_for(spec: Mapping[str, str], table: str | None) -> dict[str, str]:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from os import PathLike
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -375,10 +376,56 @@ def day_month_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, column
 
 
 def refuse_day_month(col: pa.ChunkedArray | pa.Array, table: str | None, column: str, where: str) -> None:
-    """Raise :func:`day_month_refusal`'s line as a :class:`~riskscore.DataError`."""
-    line = day_month_refusal(col, table, column, where)
+    """Raise :func:`day_month_refusal`'s line (or :func:`number_dates_refusal`'s) as a :class:`~riskscore.DataError`."""
+    line = day_month_refusal(col, table, column, where) or number_dates_refusal(col, table, column, where)
     if line is not None:
         raise DataError.from_message(table or "input", line)
+
+
+def number_dates_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, column: str,
+                         where: str) -> str | None:
+    """The one-line refusal of a date column that holds numbers (stored as numbers, or as digits in
+    more than half of its text values), or ``None``: ``20240315`` and Unix time are never guessed.
+
+    The line suggests the format the values look like (``%Y%m%d`` for eight digits that make a
+    date, ``epoch_ms`` from 10**11 up, else ``epoch_s``) for the user to confirm.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> print(number_dates_refusal(pa.array([1709258400123, 1709258460000]), "contacts", "contacted_at",
+    ...                            "'c.parquet'"))  # doctest: +NORMALIZE_WHITESPACE
+    contacts 'c.parquet': contacted_at holds numbers (1709258400123, 1709258460000), not dates; if they are Unix
+    time in milliseconds give --date-format contacts.contacted_at=epoch_ms (date_format={'contacts.contacted_at':
+    'epoch_ms'} in Python)
+    >>> number_dates_refusal(pa.array(["2024-03-01", "20240301"]), "installments", "due_date", "'x'") is None
+    True
+    """
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    values = arr.drop_null()
+    if not len(values):
+        return None
+    if is_text(arr.type):
+        digits = pc.match_substring_regex(pc.utf8_trim_whitespace(values), r"^[+-]?\d+(\.\d+)?$")
+        if 2 * (pc.sum(digits).as_py() or 0) <= len(values):  # half or fewer: strays the contract rejects
+            return None
+        values = values.filter(digits)
+        numbers = pc.cast(values, pa.float64(), safe=False).to_numpy(zero_copy_only=False)
+    elif pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or pa.types.is_decimal(arr.type):
+        numbers = pc.cast(values, pa.float64(), safe=False).to_numpy(zero_copy_only=False)
+    else:
+        return None
+    examples = ", ".join(list(dict.fromkeys(str(v) for v in values.slice(0, 50).to_pylist()))[:3])
+    typical = float(np.nanmedian(np.abs(numbers))) if len(numbers) else 0.0
+    if 19000101 <= typical <= 21991231 and float(typical).is_integer():
+        fmt, what = "%Y%m%d", "dates written as YYYYMMDD"
+    elif typical >= 1e11:
+        fmt, what = "epoch_ms", "Unix time in milliseconds"
+    else:
+        fmt, what = "epoch_s", "Unix time in seconds"
+    key = f"{table}.{column}" if table else column
+    return (f"{table + ' ' if table else ''}{where}: {column} holds numbers ({examples}), not dates; if they are "
+            f"{what} give --date-format {key}={fmt} (date_format={{{key!r}: {fmt!r}}} in Python)")
 
 
 def _swapped(fmt: str) -> str | None:

@@ -53,6 +53,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from riskscore._dates import EPOCH_FORMATS
 from riskscore._input_format import (
     DATE_COLUMNS,
     TABLES,
@@ -60,6 +61,7 @@ from riskscore._input_format import (
     convert_dates,
     is_text,
     missing_columns_line,
+    number_dates_refusal,
     refuse_day_month,
     refuse_wrong_order,
     required_columns,
@@ -456,35 +458,81 @@ def _conform(batch: pa.Table, schema: pa.Schema, f: Path, table: str | None,
     Text numbers are read with ``numbers`` (a template, :mod:`riskscore._numbers`) as plain number text.
     """
     arrays = []
-    na = pa.array(NA_TOKENS, pa.string())
     for field in schema:
         col = batch.column(field.name)
         if field.name in ID_COLUMNS:
-            try:
-                col, bad = id_text_arrow(col, field.name)
-            except TypeError as err:
-                raise DataError.from_message(table or "input", f"{_where(f, table)}: {err}") from None
-            if bad:
-                raise DataError.from_message(
-                    table or "input",
-                    f"{_where(f, table)}: column {field.name} is stored as numbers and {bad} of them are not whole "
-                    f"numbers below 2**53 (digits may have been lost); store ids as text")
+            arrays.append(_id_column(col, field.name, f, table))
         else:
-            if _is_csv(f):
-                col = pc.if_else(pc.is_in(col, value_set=na), pa.scalar(None, pa.string()), col)
-            if col.type != field.type:
-                try:
-                    col = pc.cast(col, field.type)
-                except pa.ArrowException:
-                    raise DataError.from_message(
-                        table or "input", f"{_where(f, table)}: column {field.name} holds {col.type} values that "
-                                          f"cannot be read as {field.type} like the other files'") from None
-        if is_text(field.type):  # string, or large_string as pandas writes text to parquet
-            col = _read_text(col, field.name, f, table, dates, numbers)
-            if col.type != field.type:
-                col = col.cast(field.type)
-        arrays.append(col)
+            arrays.append(_value_column(col, field, f, table, dates, numbers))
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _id_column(col: pa.ChunkedArray, name: str, f: Path, table: str | None) -> pa.Array:
+    try:
+        col, bad = id_text_arrow(col, name)
+    except TypeError as err:
+        raise DataError.from_message(table or "input", f"{_where(f, table)}: {err}") from None
+    if bad:
+        raise DataError.from_message(
+            table or "input",
+            f"{_where(f, table)}: column {name} is stored as numbers and {bad} of them are not whole "
+            f"numbers below 2**53 (digits may have been lost); store ids as text")
+    return col
+
+
+_NA = pa.array(NA_TOKENS, pa.string())
+
+
+def _value_column(col: pa.ChunkedArray, field: pa.Field, f: Path, table: str | None, dates: Mapping[str, str],
+                  numbers: str | None) -> pa.ChunkedArray:
+    if _is_csv(f):
+        col = pc.if_else(pc.is_in(col, value_set=_NA), pa.scalar(None, pa.string()), col)
+    if table in TABLES and field.name in DATE_COLUMNS[table] and _is_number(col.type):
+        col = _number_dates(col, field.name, f, table, dates)
+        if dates.get(field.name) in EPOCH_FORMATS:  # read: ISO text already
+            return col.cast(field.type)
+    if col.type != field.type:
+        try:
+            col = pc.cast(col, field.type)
+        except pa.ArrowException:
+            raise DataError.from_message(
+                table or "input", f"{_where(f, table)}: column {field.name} holds {col.type} values that "
+                                  f"cannot be read as {field.type} like the other files'") from None
+    if is_text(field.type):  # string, or large_string as pandas writes text to parquet
+        col = _read_text(col, field.name, f, table, dates, numbers)
+        if col.type != field.type:
+            col = col.cast(field.type)
+    return col
+
+
+def _is_number(t: pa.DataType) -> bool:
+    return pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
+
+
+def _number_dates(col: pa.ChunkedArray, name: str, f: Path, table: str, dates: Mapping[str, str]) -> pa.Array:
+    """A date column stored as numbers: Unix time read with its ``epoch_*`` format, ``20240315`` as
+    digits for its strftime format; refused in one line without a format (never guessed)."""
+    fmt = dates.get(name)
+    if fmt is None:
+        line = number_dates_refusal(col, table, name, f"'{f}'")
+        if line is not None:
+            raise DataError.from_message(table, line)
+        return col  # all missing
+    if fmt in EPOCH_FORMATS:
+        return convert_dates(col, fmt)
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    whole = pc.cast(arr, pa.int64(), safe=False)  # 20240315.0 as 20240315; a fraction is no such date
+    exact = pc.fill_null(pc.equal(pc.cast(whole, pa.float64()), pc.cast(arr, pa.float64())), True)
+    return pc.if_else(exact, pc.cast(whole, pa.string()), pc.cast(pc.cast(arr, pa.float64()), pa.string()))
+
+
+def _dates_as_text(schema: pa.Schema, table: str | None, dates: Mapping[str, str]) -> pa.Schema:
+    """``schema`` with the date columns that have a format and are stored as numbers typed as text (read to ISO)."""
+    if table not in TABLES or not dates:
+        return schema
+    fields = [pa.field(fl.name, pa.string()) if fl.name in DATE_COLUMNS[table] and fl.name in dates
+              and _is_number(fl.type) else fl for fl in schema]
+    return pa.schema(fields)
 
 
 def _read_text(col: pa.ChunkedArray, name: str, f: Path, table: str | None, dates: Mapping[str, str],
@@ -556,7 +604,7 @@ def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, colu
     rename = dict(rename or {})
     dates = InputFormat(date_format=date_format).date_formats(table) if date_format is not None else {}
     numbers = number_spec(number_format)
-    schema = input_schema(path, columns, table=table, rename=rename, encoding=encoding)
+    schema = _dates_as_text(input_schema(path, columns, table=table, rename=rename, encoding=encoding), table, dates)
     for f in input_files(path):
         try:
             for batch in _raw_batches(f, batch_rows, schema.names, rename, table, encoding=encoding):
@@ -577,7 +625,7 @@ def iter_row_groups(path: str | os.PathLike[str], file: str | os.PathLike[str], 
     rename = dict(rename or {})
     dates = InputFormat(date_format=date_format).date_formats(table) if date_format is not None else {}
     numbers = number_spec(number_format)
-    schema = input_schema(path, None, table=table, rename=rename)
+    schema = _dates_as_text(input_schema(path, None, table=table, rename=rename), table, dates)
     f = Path(file)
     try:
         for batch in _raw_batches(f, batch_rows, schema.names, rename, table, row_groups):

@@ -257,3 +257,18 @@ def test_spark_reads_spreadsheet_exports_as_the_local_readers(spark, tmp_path, n
     got = read_input(spark, "installments", tmp_path / name, InputFormat(encoding=encoding), {}, scratch).toPandas()
     assert got.columns.tolist() == header.split(",")
     assert got.iloc[0].tolist() == read_table(tmp_path / name, table="installments", encoding=encoding).iloc[0].tolist()
+
+
+@pytest.mark.parametrize(("values", "fmt"), [([1709258400000, 1709258460500], "epoch_ms"),
+                                             ([1709258400.0, 1709258460.5], "epoch_s")])
+def test_spark_reads_unix_time_as_the_local_readers(spark, tmp_path, values, fmt):
+    from riskscore.batch._spark_inputs import read_input
+    from riskscore.io import InputFormat
+
+    f = tmp_path / "c.parquet"
+    pd.DataFrame({"borrower_id": ["b1", "b2"], "contacted_at": values, "channel": "sms",
+                  "outcome": "message_sent"}).to_parquet(f)
+    fmt_ = InputFormat(date_format={"contacted_at": fmt})
+    got = read_input(spark, "contacts", f, fmt_, {}).toPandas()["contacted_at"].tolist()
+    assert got == read_table(f, table="contacts", date_format={"contacted_at": fmt})["contacted_at"].tolist()
+    assert got == ["2024-03-01T02:00:00.000000+00:00", "2024-03-01T02:01:00.500000+00:00"]

@@ -243,11 +243,29 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
     df = df.withColumnsRenamed({k: v for k, v in rename.items() if k in df.columns})
     if local:  # numeric ids as text here: their check on the driver above stands for Spark's count
         df = ids_as_text(df, table, checked=True)
+    df = _number_dates_as_text(df, dates)
     strings = {c for c in df.columns if df.schema[c].dataType.typeName() == "string"}
     text = {c: f for c, f in dates.items() if c in strings}
     numbers = {c: strict for c in strings if (strict := number_reading(table, c, input_format.numbers)) is not None}
     if text or numbers:
         return df.mapInArrow(_text_dates(text, numbers, input_format.numbers), df.schema)
+    return df
+
+
+_NUMBERS = ("byte", "short", "integer", "long", "float", "double", "decimal")
+
+
+def _number_dates_as_text(df: Any, dates: Mapping[str, str]) -> Any:
+    """Date columns with a format that are stored as numbers (Unix time, ``20240315``) as the digits the
+    local readers make of them, for :func:`_text_dates` to read: a whole number as an integer, else with six
+    decimals (Spark's own cast would write ``1.7092584E12``)."""
+    from pyspark.sql import functions as F
+
+    for c in dates:
+        if c in df.columns and df.schema[c].dataType.typeName() in _NUMBERS:
+            x = F.col(c)
+            df = df.withColumn(c, F.when(x == F.floor(x), x.cast("long").cast("string"))
+                               .otherwise(F.format_string("%.6f", x.cast("double"))))
     return df
 
 

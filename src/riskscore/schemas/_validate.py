@@ -15,7 +15,7 @@ import pandera.pandas as pa
 import pyarrow
 
 from riskscore._compat import Interval, StrOptions, validate_params
-from riskscore._dates import _date_spec, convert_dates, formats_for
+from riskscore._dates import EPOCH_FORMATS, _date_spec, convert_dates, formats_for
 from riskscore._numbers import NUMBER_COLUMNS, convert_numbers, number_spec
 from riskscore._validation import (
     FAILURE_COLUMNS,
@@ -562,10 +562,16 @@ def _iso_dates(df: pd.DataFrame, table: str, date_format: str | Mapping[str, str
         if column not in df:
             continue
         values = df[column]
-        text = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+        if fmt in EPOCH_FORMATS:  # Unix time: numbers, or their text
+            text = values.map(lambda v: isinstance(v, str | int | float | np.number) and not pd.isna(v)
+                              and not isinstance(v, bool)).to_numpy(dtype=bool)
+        else:
+            text = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
         if not text.any():
             continue
-        iso = convert_dates(pyarrow.array(values[text].astype(object).tolist(), pyarrow.string()), fmt)
+        picked = values[text].astype(object).tolist()
+        iso = convert_dates(pyarrow.array([v if isinstance(v, str) else repr(v) if isinstance(v, float) else str(v)
+                                           for v in picked], pyarrow.string()), fmt)
         out = out.copy() if out is df else out
         column_out = values.astype(object).copy()
         column_out[text] = iso.to_pylist()
