@@ -103,6 +103,16 @@ def test_valid_contacts_are_utc(contacts):
     assert out["contacted_at"].iloc[0] == pd.Timestamp("2024-03-03T02:00:00Z")
 
 
+@pytest.mark.parametrize(("text", "utc"), [
+    ("2024-03-03 10:00:00+08", "2024-03-03T02:00:00Z"),  # PostgreSQL's timestamptz text: hours-only offset
+    ("2024-03-03 10:00:00.5-05", "2024-03-03T15:00:00.5Z"),
+    ("2024-03-03T10:00+0800", "2024-03-03T02:00:00Z"),
+])
+def test_contact_times_with_any_iso_offset_are_read(contacts, text, utc):
+    out = validate_contacts(contacts.assign(contacted_at=[text, "2024-03-06T15:30:00Z"]))
+    assert out["contacted_at"].iloc[0] == pd.Timestamp(utc)
+
+
 def test_naive_contact_times_are_refused(contacts):
     fc = _failure(validate_contacts, contacts.assign(contacted_at=["2024-03-03 02:00", "2024-03-06 15:30"]))
     assert fc["check"].unique().tolist() == ["timezone_awareness"]

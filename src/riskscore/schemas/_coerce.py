@@ -35,12 +35,14 @@ _ID_CHECKS = (
     ("id_whitespace", "{col} has spaces before or after it: ids are compared exactly; trim them in the extract"),
 )
 
-_TZ_SUFFIX = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+#: A zone at the end of a time: Z, +08:00, +0800, or +08 after a time (PostgreSQL writes timestamptz so).
+_TZ_SUFFIX = re.compile(r"(Z|[+-]\d{2}:?\d{2}|:\d{2}(\.\d+)?\s*[+-]\d{2})$")
 #: Text dates are read only in ISO 8601's year-first order (``2024-03-01``, ``2024/03/01``, with
 #: an optional time and zone). Day-first and month-first text (``01/03/2024``) is ambiguous: it is
 #: rejected as ``date_format``, never guessed (guessing swapped day and month in a lender's
 #: extract without a word).
-_ISO_DATE = re.compile(r"\d{4}([-/])\d{1,2}\1\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?\s*(Z|[+-]\d{2}:?\d{2})?")
+_ISO_DATE = re.compile(r"\d{4}([-/])\d{1,2}\1\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?"
+                       r"\s*(Z|[+-]\d{2}(:?\d{2})?)?")
 #: Flag spellings (any case): 1.0 and 0.0 as pandas writes a flag column that once held a missing
 #: value; 是 and 否 as Chinese systems export yes and no.
 _TRUE = {"true", "t", "yes", "y", "1", "1.0", "是"}
