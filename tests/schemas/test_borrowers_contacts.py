@@ -103,6 +103,17 @@ def test_valid_contacts_are_utc(contacts):
     assert out["contacted_at"].iloc[0] == pd.Timestamp("2024-03-03T02:00:00Z")
 
 
+def test_vocabulary_columns_are_read_in_any_case_without_surrounding_spaces(borrowers, contacts):
+    out = validate_borrowers(borrowers.assign(channels_allowed=["SMS, Email", "sms"], preferred_channel=[" Sms", None],
+                                              timezone=["asia/shanghai", "America/New_York "]))
+    assert out["channels_allowed"].tolist() == ["sms,email", "sms"] and out["preferred_channel"].iloc[0] == "sms"
+    assert out["timezone"].tolist() == ["Asia/Shanghai", "America/New_York"]
+    log = validate_contacts(contacts.assign(channel=["SMS", "Call "], outcome=["Message_Sent", "NO_ANSWER"]))
+    assert log["channel"].tolist() == ["sms", "call"] and log["outcome"].tolist() == ["message_sent", "no_answer"]
+    cases = _failure(validate_borrowers, borrowers.assign(channels_allowed=["sms;email", "sms"]))
+    assert cases["check"].tolist()[0] == "channels_in_vocabulary"  # the list separator is a comma, not guessed
+
+
 @pytest.mark.parametrize(("text", "utc"), [
     ("2024-03-03 10:00:00+08", "2024-03-03T02:00:00Z"),  # PostgreSQL's timestamptz text: hours-only offset
     ("2024-03-03 10:00:00.5-05", "2024-03-03T15:00:00.5Z"),

@@ -13,6 +13,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute
 
 from riskscore._numbers import looks_formatted
 from riskscore._validation import concat_failures, failures_from_mask
@@ -253,6 +255,46 @@ def _id_failures(table: str, df: pd.DataFrame, name: str,
     return out, failures, (np.asarray(codes, dtype=np.int64), distinct)
 
 
+#: Columns of a fixed vocabulary, read in any case and without surrounding spaces (``SMS`` is ``sms``):
+#: per table, the single-value columns, the comma-separated channel lists and the time-zone names
+#: (IANA names are matched in any case: no two differ only by case).
+_VOCABULARY = {"borrowers": ("preferred_channel",), "contacts": ("channel", "outcome", "direction")}
+_CHANNEL_LISTS = {"borrowers": ("channels_allowed",)}
+_ZONES = {"borrowers": ("timezone", "timezone_candidates")}
+
+
+def _normalised(table: str, name: str, out: pd.Series) -> pd.Series:
+    """A vocabulary column's text as the contract spells it (lower-case channels and outcomes,
+    canonical IANA zones), each distinct value once; other columns as they are."""
+    if name in _VOCABULARY.get(table, ()):
+        def fn(v: str) -> str:
+            return v.strip().lower()
+    elif name in _CHANNEL_LISTS.get(table, ()):
+        def fn(v: str) -> str:
+            return ",".join(p.strip().lower() for p in v.split(","))
+    elif name in _ZONES.get(table, ()):
+        from riskscore.schemas._tables import valid_timezones
+
+        zones = {z.lower(): z for z in valid_timezones()}
+
+        def fn(v: str) -> str:
+            return ",".join(zones.get(p.strip().lower(), p.strip()) for p in v.split(","))
+    else:
+        return out
+    try:  # a column already spelt as the contract spells it (the usual case) is left as it is, cheaply
+        distinct = pyarrow.compute.unique(pyarrow.array(out, from_pandas=True)).to_pylist()
+        if all(fn(v) == v for v in distinct if isinstance(v, str)):
+            return out
+    except (pyarrow.ArrowException, TypeError):
+        pass
+    codes, uniques = _factorize(out)
+    if not len(uniques):
+        return out
+    mapped = np.array([fn(u) if isinstance(u, str) else u for u in uniques] + [None], dtype=object)
+    result = pd.Series(mapped[codes], index=out.index, name=out.name, dtype=object)
+    return result.astype(out.dtype) if isinstance(out.dtype, pd.StringDtype) else result
+
+
 def _number_hint(kind: str, raw: pd.Series, bad: pd.Series) -> str:
     """For numbers that failed because of how they are written (``1.234,56``, ``12,50``): what to pass."""
     if kind not in ("float", "int") or not bad.any() or not looks_formatted(raw[bad].to_numpy(dtype=object)):
@@ -312,6 +354,8 @@ def coerce_frame(table: str, df: pd.DataFrame, schema: pa.DataFrameSchema,
                        "e.g. pd.to_datetime(x).dt.tz_localize('UTC')"))
         else:
             out, bad = {"str": _as_str, "float": _as_float, "int": _as_int, "bool": _as_bool}[kind](raw)
+            if kind == "str":
+                out = _normalised(table, name, out)
             failures.append(failures_from_mask(
                 table, df, bad, column=name, check=f"coerce_dtype('{col.dtype}')",
                 reason=f"{name} cannot be read as {kind}" + _number_hint(kind, raw, bad)))
