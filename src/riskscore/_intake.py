@@ -39,11 +39,7 @@ report read inputs through them, so every reader sees the same values.
 
 from __future__ import annotations
 
-import csv
-import gzip
-import itertools
 import os
-import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -54,6 +50,20 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from riskscore._dates import EPOCH_FORMATS
+from riskscore._files import (
+    DELIMITERS,
+    UNNAMED,
+    csv_delimiter,
+    csv_encoding,
+    csv_header,
+    csv_layout,
+    input_files,
+    is_delimited_text,
+    reading_errors,
+    reraise,
+    unreadable,
+    where,
+)
 from riskscore._input_format import (
     DATE_COLUMNS,
     TABLES,
@@ -89,200 +99,20 @@ __all__ = [
 #: Text read as a missing value in the non-id columns of a CSV (pyarrow's and pandas' defaults).
 NA_TOKENS: tuple[str, ...] = ("#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
                               "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
-#: Delimited text (the separator is read from the header: :func:`csv_delimiter`), gzipped or not.
-_CSV = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
-_WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et")
-_QUOTED_ROW = re.compile(r':\s*".*', re.DOTALL)
-
-
-def _is_csv(f: Path) -> bool:
-    return f.name.lower().endswith(_CSV)
-
-
-def input_files(path: str | os.PathLike[str]) -> list[Path]:
-    """The files of an input (one file, or the parquet files under a folder, sorted).
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "b.parquet").write_bytes(b""), (folder / "a.parquet").write_bytes(b"")
-    >>> [f.name for f in input_files(folder)]
-    ['a.parquet', 'b.parquet']
-    """
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"No such file or folder: '{p}'.")
-    if p.is_dir():
-        files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in (".parquet", ".pq"))
-        if not files:
-            raise ValueError(f"'{p}' holds no .parquet files.")
-        return files
-    name = p.name.lower()
-    if name.endswith(_WORKBOOKS):
-        raise ValueError(f"'{p}' is a spreadsheet workbook, which riskscore does not read: save each sheet as CSV "
-                         "(UTF-8) or parquet.")
-    if not name.endswith((".parquet", ".pq", *_CSV)):
-        raise ValueError(f"Cannot tell the format of '{p}': use .parquet, a folder of parquet files, or delimited "
-                         "text (.csv, .tsv, .txt, optionally .gz).")
-    return [p]
-
-
-def is_delimited_text(path: str | os.PathLike[str]) -> bool:
-    """Whether riskscore reads ``path`` as delimited text (``.csv``, ``.tsv``, ``.txt``, optionally gzipped)."""
-    return Path(path).name.lower().endswith(_CSV)
-
-
-def _where(f: Path, table: str | None) -> str:
-    return f"the {table} input '{f}'" if table else f"'{f}'"
-
-
-def _unreadable(f: Path, err: BaseException, table: str | None, encoding: str | None = None) -> DataError:
-    """A one-line error naming the file; the reader's detail without any row's content."""
-    detail = _QUOTED_ROW.sub("", str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__)
-    detail = detail[:200].rstrip(". ")
-    hint = ("check its quoting (an unterminated quote?), delimiter and encoding (UTF-8)" if _is_csv(f)
-            else "the file is damaged or not parquet (truncated, a corrupt page): export it again")
-    if _is_csv(f) and encoding is None and ("decode" in detail or "UTF8" in detail or "UTF-8" in detail):
-        detail = "its text is not UTF-8"
-        hint = ("give its encoding: --encoding gb18030 (a Chinese Excel or WPS export), cp1252 (a Western "
-                "European one), ... (encoding= in Python)")
-    return DataError.from_message(table or "input", f"cannot read {_where(f, table)}: {detail}; {hint}")
-
-
-def _reading_errors() -> tuple[type[BaseException], ...]:
-    return (pa.ArrowException, OSError, UnicodeDecodeError, csv.Error)
-
-
 def _nested(t: pa.DataType) -> bool:
     return pa.types.is_nested(_plain(t)) or pa.types.is_binary(_plain(t)) or pa.types.is_large_binary(_plain(t))
 
 
-def _reraise(err: BaseException) -> bool:
-    """Errors about the path itself (missing, not allowed) keep their own type and message."""
-    return isinstance(err, FileNotFoundError | PermissionError | IsADirectoryError)
-
-
-#: Byte-order marks that say a CSV's encoding (unambiguous, unlike GB18030 or cp1252, which are never guessed).
-_BOMS: tuple[tuple[bytes, str], ...] = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
-                                        (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
-
-
-def csv_encoding(f: str | os.PathLike[str], encoding: str | None = None) -> str:
-    """The Python codec a CSV file is read with: ``encoding`` when given, else UTF-16 or UTF-32 when
-    the file starts with their byte-order mark (an Excel "Unicode text" export), else UTF-8 (a
-    UTF-8 byte-order mark is skipped).
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> f = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
-    >>> _ = f.write_bytes("borrower_id\\nb1\\n".encode("utf-16"))
-    >>> csv_encoding(f), csv_encoding(f, "gb18030")
-    ('utf-16', 'gb18030')
-    """
-    if encoding is not None:
-        return encoding
-    f = Path(f)
-    opener = gzip.open if f.name.lower().endswith(".gz") else open
-    try:
-        with opener(f, "rb") as fh:
-            head = fh.read(4)
-    except OSError:
-        return "utf-8-sig"
-    return next((name for bom, name in _BOMS if head.startswith(bom)), "utf-8-sig")
-
-
-#: Field separators a CSV may use; the one its header line holds most of is used (``,`` on a tie).
-DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
-
-
-def csv_delimiter(f: str | os.PathLike[str], encoding: str | None = None) -> str:
-    """The field separator of a CSV file, read from its header line (see :data:`DELIMITERS`).
-
-    Spreadsheets in many locales export ``;``-separated files; a header without any comma and
-    with semicolons (tabs, pipes) is read with that separator instead of as one column.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> f = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
-    >>> _ = f.write_text("borrower_id;loan_id\\nb1;l1\\n")
-    >>> csv_delimiter(f)
-    ';'
-    """
-    f = Path(f)
-    opener = gzip.open if f.name.lower().endswith(".gz") else open
-    try:
-        with opener(f, "rt", newline="", encoding=csv_encoding(f, encoding), errors="replace") as fh:
-            line = fh.readline(1 << 20)
-    except OSError:
-        return ","
-    hint = _EXCEL_SEP.match(line.lstrip("\ufeff"))
-    if hint is not None:  # Excel's "sep=;" line: the file says its separator
-        return hint.group(1)
-    unquoted = re.sub(r'"[^"]*"', "", line)
-    counts = {d: unquoted.count(d) for d in DELIMITERS}
-    best = max(DELIMITERS, key=lambda d: counts[d])
-    return best if counts[best] > counts[","] else ","
-
-
-#: Excel's first line naming the separator (``sep=;``), which it writes and reads in some locales.
-_EXCEL_SEP = re.compile(r"^sep=(.)\r?\n?$")
-#: A header cell left empty (trailing separators of a spreadsheet export): a column that has no name.
-UNNAMED = "\x00unnamed-"
-
-
-def csv_layout(f: Path, table: str | None, encoding: str | None = None) -> tuple[list[str], int]:
-    """(every column's name, in order, ``UNNAMED`` + position for an empty one; rows before the data).
-
-    Excel's ``sep=;`` line before the header is skipped. Columns without a name (the trailing
-    ``,,,`` of a spreadsheet export) are never read; a name given to two columns refuses the file
-    in one line (which of the two is the amount?).
-    """
-    opener = gzip.open if f.name.lower().endswith(".gz") else open
-    try:
-        with opener(f, "rt", newline="", encoding=csv_encoding(f, encoding)) as fh:
-            first = fh.readline(1 << 20)
-            if not first:
-                raise StopIteration
-            skip = 1 if _EXCEL_SEP.match(first.lstrip("\ufeff")) else 0
-            lines = fh if skip else itertools.chain([first], fh)
-            header = next(csv.reader(lines, delimiter=csv_delimiter(f, encoding)))
-    except StopIteration:
-        raise DataError.from_message(table or "input", f"{_where(f, table)} is empty: a CSV needs a header "
-                                                        "row") from None
-    except _reading_errors() as err:
-        if _reraise(err):
-            raise
-        raise _unreadable(f, err, table, encoding) from None
-    if not any(name.strip() for name in header):
-        raise DataError.from_message(table or "input", f"{_where(f, table)}: its first line has no column names; "
-                                                        "the header must be the file's first line")
-    seen: dict[str, int] = {}
-    for i, name in enumerate(header, 1):
-        if name.strip() and name in seen:
-            raise DataError.from_message(
-                table or "input", f"{_where(f, table)}: the header names two columns {name} (columns {seen[name]} "
-                                  f"and {i}); give each column its own name")
-        seen.setdefault(name, i)
-    return [name if name.strip() else f"{UNNAMED}{i}" for i, name in enumerate(header, 1)], skip + 1
-
-
-def _csv_header(f: Path, table: str | None, encoding: str | None = None) -> list[str]:
-    """The named columns of a CSV file (see :func:`csv_layout`)."""
-    return [name for name in csv_layout(f, table, encoding)[0] if not name.startswith(UNNAMED)]
-
 
 def _file_schema(f: Path, table: str | None, encoding: str | None = None) -> pa.Schema:
-    if _is_csv(f):
-        return pa.schema([(name, pa.string()) for name in _csv_header(f, table, encoding)])
+    if is_delimited_text(f):
+        return pa.schema([(name, pa.string()) for name in csv_header(f, table, encoding)])
     try:
         return pq.read_schema(f)
-    except _reading_errors() as err:
-        if _reraise(err):
+    except reading_errors() as err:
+        if reraise(err):
             raise
-        raise _unreadable(f, err, table) from None
+        raise unreadable(f, err, table) from None
 
 
 def _plain(t: pa.DataType) -> pa.DataType:
@@ -322,7 +152,7 @@ def _renamed(f: Path, s: pa.Schema, rename: Mapping[str, str], table: str | None
     for name in {n for n in names if names.count(n) > 1}:
         theirs = [o for o, n in zip(s.names, names, strict=True) if n == name]
         raise DataError.from_message(
-            table or "input", f"{_where(f, table)} has both {' and '.join(theirs)}, which the column mapping makes "
+            table or "input", f"{where(f, table)} has both {' and '.join(theirs)}, which the column mapping makes "
                               f"one column {name}: map only one of them to {name}")
     return pa.schema([f.with_name(n) for f, n in zip(s, names, strict=True)])
 
@@ -375,7 +205,7 @@ def input_schema(path: str | os.PathLike[str], columns: list[str] | None = None,
             what = (f"has no column {', '.join(missing)}, which '{files[0]}' has" if missing
                     else f"has the column {', '.join(extra)}, which '{files[0]}' has not")
             raise DataError.from_message(
-                table or "input", f"{_where(f, table)} {what}: every file of a folder must have the same columns")
+                table or "input", f"{where(f, table)} {what}: every file of a folder must have the same columns")
     fields = []
     contract = {c for t in ("installments", "borrowers", "contacts") for c in contract_columns(t)}
     for name in first:
@@ -383,12 +213,12 @@ def input_schema(path: str | os.PathLike[str], columns: list[str] | None = None,
         for f, t in zip(files, types, strict=True):
             if name in contract and _nested(t):
                 raise DataError.from_message(
-                    table or "input", f"{_where(f, table)}: column {name} holds {t} values, not one value per row")
+                    table or "input", f"{where(f, table)}: column {name} holds {t} values, not one value per row")
         if name in ID_COLUMNS:
             for f, t in zip(files, types, strict=True):
                 if not _id_type_ok(t):
                     raise DataError.from_message(
-                        table or "input", f"{_where(f, table)}: column {name} holds {t} values; ids must be text "
+                        table or "input", f"{where(f, table)}: column {name} holds {t} values; ids must be text "
                                           "(or whole numbers)")
             fields.append(pa.field(name, pa.string()))
         else:
@@ -413,7 +243,7 @@ def _raw_batches(f: Path, batch_rows: int, columns: list[str], rename: Mapping[s
 
 def _read_raw(f: Path, batch_rows: int, columns: list[str], row_groups: list[int] | None = None,
               encoding: str | None = None) -> Iterator[pa.Table]:
-    if _is_csv(f):
+    if is_delimited_text(f):
         conv = pacsv.ConvertOptions(column_types=dict.fromkeys(columns, pa.string()), strings_can_be_null=True,
                                     null_values=[""], include_columns=columns)
         codec = csv_encoding(f, encoding)  # Arrow reads UTF-8 (a byte-order mark skipped); others are transcoded
@@ -471,11 +301,11 @@ def _id_column(col: pa.ChunkedArray, name: str, f: Path, table: str | None) -> p
     try:
         col, bad = id_text_arrow(col, name)
     except TypeError as err:
-        raise DataError.from_message(table or "input", f"{_where(f, table)}: {err}") from None
+        raise DataError.from_message(table or "input", f"{where(f, table)}: {err}") from None
     if bad:
         raise DataError.from_message(
             table or "input",
-            f"{_where(f, table)}: column {name} is stored as numbers and {bad} of them are not whole "
+            f"{where(f, table)}: column {name} is stored as numbers and {bad} of them are not whole "
             f"numbers below 2**53 (digits may have been lost); store ids as text")
     return col
 
@@ -485,7 +315,7 @@ _NA = pa.array(NA_TOKENS, pa.string())
 
 def _value_column(col: pa.ChunkedArray, field: pa.Field, f: Path, table: str | None, dates: Mapping[str, str],
                   numbers: str | None) -> pa.ChunkedArray:
-    if _is_csv(f):
+    if is_delimited_text(f):
         col = pc.if_else(pc.is_in(col, value_set=_NA), pa.scalar(None, pa.string()), col)
     if table in TABLES and field.name in DATE_COLUMNS[table] and _is_number(col.type):
         col = _number_dates(col, field.name, f, table, dates)
@@ -496,7 +326,7 @@ def _value_column(col: pa.ChunkedArray, field: pa.Field, f: Path, table: str | N
             col = pc.cast(col, field.type)
         except pa.ArrowException:
             raise DataError.from_message(
-                table or "input", f"{_where(f, table)}: column {field.name} holds {col.type} values that "
+                table or "input", f"{where(f, table)}: column {field.name} holds {col.type} values that "
                                   f"cannot be read as {field.type} like the other files'") from None
     if is_text(field.type):  # string, or large_string as pandas writes text to parquet
         col = _read_text(col, field.name, f, table, dates, numbers)
@@ -609,10 +439,10 @@ def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, colu
         try:
             for batch in _raw_batches(f, batch_rows, schema.names, rename, table, encoding=encoding):
                 yield _conform(batch, schema, f, table, dates, numbers)
-        except _reading_errors() as err:
-            if _reraise(err):
+        except reading_errors() as err:
+            if reraise(err):
                 raise
-            raise _unreadable(f, err, table, encoding) from None
+            raise unreadable(f, err, table, encoding) from None
 
 
 def iter_row_groups(path: str | os.PathLike[str], file: str | os.PathLike[str], row_groups: list[int],
@@ -630,10 +460,10 @@ def iter_row_groups(path: str | os.PathLike[str], file: str | os.PathLike[str], 
     try:
         for batch in _raw_batches(f, batch_rows, schema.names, rename, table, row_groups):
             yield _conform(batch, schema, f, table, dates, numbers)
-    except _reading_errors() as err:
-        if _reraise(err):
+    except reading_errors() as err:
+        if reraise(err):
             raise
-        raise _unreadable(f, err, table) from None
+        raise unreadable(f, err, table) from None
 
 
 def read_table(path: str | os.PathLike[str], columns: list[str] | None = None, *,

@@ -1,0 +1,200 @@
+"""The files of an input: which files, their kind, and how a delimited text file is laid out.
+
+Below :mod:`riskscore._intake` (which reads the files as Arrow tables): the file list of a path,
+the one-line errors that name a file, and for delimited text its encoding (a byte-order mark,
+or the ``encoding`` given; never guessed), its separator (from the header line, or Excel's
+``sep=`` line) and its header (columns without a name are never read; a name given to two
+columns refuses the file).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import itertools
+import os
+import re
+from pathlib import Path
+
+import pyarrow as pa
+
+from riskscore.exceptions import DataError
+
+__all__ = ["DELIMITERS", "UNNAMED", "csv_delimiter", "csv_encoding", "csv_header", "csv_layout", "input_files",
+           "is_delimited_text", "reading_errors", "reraise", "unreadable", "where"]
+
+#: Delimited text (the separator is read from the header: :func:`csv_delimiter`), gzipped or not.
+_CSV = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
+_WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et")
+_QUOTED_ROW = re.compile(r':\s*".*', re.DOTALL)
+
+
+def input_files(path: str | os.PathLike[str]) -> list[Path]:
+    """The files of an input (one file, or the parquet files under a folder, sorted).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "b.parquet").write_bytes(b""), (folder / "a.parquet").write_bytes(b"")
+    >>> [f.name for f in input_files(folder)]
+    ['a.parquet', 'b.parquet']
+    """
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"No such file or folder: '{p}'.")
+    if p.is_dir():
+        files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in (".parquet", ".pq"))
+        if not files:
+            raise ValueError(f"'{p}' holds no .parquet files.")
+        return files
+    name = p.name.lower()
+    if name.endswith(_WORKBOOKS):
+        raise ValueError(f"'{p}' is a spreadsheet workbook, which riskscore does not read: save each sheet as CSV "
+                         "(UTF-8) or parquet.")
+    if not name.endswith((".parquet", ".pq", *_CSV)):
+        raise ValueError(f"Cannot tell the format of '{p}': use .parquet, a folder of parquet files, or delimited "
+                         "text (.csv, .tsv, .txt, optionally .gz).")
+    return [p]
+
+
+def is_delimited_text(path: str | os.PathLike[str]) -> bool:
+    """Whether riskscore reads ``path`` as delimited text (``.csv``, ``.tsv``, ``.txt``, optionally gzipped)."""
+    return Path(path).name.lower().endswith(_CSV)
+
+
+def where(f: Path, table: str | None) -> str:
+    return f"the {table} input '{f}'" if table else f"'{f}'"
+
+
+def unreadable(f: Path, err: BaseException, table: str | None, encoding: str | None = None) -> DataError:
+    """A one-line error naming the file; the reader's detail without any row's content."""
+    detail = _QUOTED_ROW.sub("", str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__)
+    detail = detail[:200].rstrip(". ")
+    hint = ("check its quoting (an unterminated quote?), delimiter and encoding (UTF-8)" if is_delimited_text(f)
+            else "the file is damaged or not parquet (truncated, a corrupt page): export it again")
+    if is_delimited_text(f) and encoding is None and ("decode" in detail or "UTF8" in detail or "UTF-8" in detail):
+        detail = "its text is not UTF-8"
+        hint = ("give its encoding: --encoding gb18030 (a Chinese Excel or WPS export), cp1252 (a Western "
+                "European one), ... (encoding= in Python)")
+    return DataError.from_message(table or "input", f"cannot read {where(f, table)}: {detail}; {hint}")
+
+
+def reading_errors() -> tuple[type[BaseException], ...]:
+    return (pa.ArrowException, OSError, UnicodeDecodeError, csv.Error)
+
+
+def reraise(err: BaseException) -> bool:
+    """Errors about the path itself (missing, not allowed) keep their own type and message."""
+    return isinstance(err, FileNotFoundError | PermissionError | IsADirectoryError)
+
+
+#: Byte-order marks that say a CSV's encoding (unambiguous, unlike GB18030 or cp1252, which are never guessed).
+_BOMS: tuple[tuple[bytes, str], ...] = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+                                        (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def csv_encoding(f: str | os.PathLike[str], encoding: str | None = None) -> str:
+    """The Python codec a CSV file is read with: ``encoding`` when given, else UTF-16 or UTF-32 when
+    the file starts with their byte-order mark (an Excel "Unicode text" export), else UTF-8 (a
+    UTF-8 byte-order mark is skipped).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = f.write_bytes("borrower_id\\nb1\\n".encode("utf-16"))
+    >>> csv_encoding(f), csv_encoding(f, "gb18030")
+    ('utf-16', 'gb18030')
+    """
+    if encoding is not None:
+        return encoding
+    f = Path(f)
+    opener = gzip.open if f.name.lower().endswith(".gz") else open
+    try:
+        with opener(f, "rb") as fh:
+            head = fh.read(4)
+    except OSError:
+        return "utf-8-sig"
+    return next((name for bom, name in _BOMS if head.startswith(bom)), "utf-8-sig")
+
+
+#: Field separators a CSV may use; the one its header line holds most of is used (``,`` on a tie).
+DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
+
+
+def csv_delimiter(f: str | os.PathLike[str], encoding: str | None = None) -> str:
+    """The field separator of a CSV file, read from its header line (see :data:`DELIMITERS`).
+
+    Spreadsheets in many locales export ``;``-separated files; a header without any comma and
+    with semicolons (tabs, pipes) is read with that separator instead of as one column.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = f.write_text("borrower_id;loan_id\\nb1;l1\\n")
+    >>> csv_delimiter(f)
+    ';'
+    """
+    f = Path(f)
+    opener = gzip.open if f.name.lower().endswith(".gz") else open
+    try:
+        with opener(f, "rt", newline="", encoding=csv_encoding(f, encoding), errors="replace") as fh:
+            line = fh.readline(1 << 20)
+    except OSError:
+        return ","
+    hint = _EXCEL_SEP.match(line.lstrip("\ufeff"))
+    if hint is not None:  # Excel's "sep=;" line: the file says its separator
+        return hint.group(1)
+    unquoted = re.sub(r'"[^"]*"', "", line)
+    counts = {d: unquoted.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] > counts[","] else ","
+
+
+#: Excel's first line naming the separator (``sep=;``), which it writes and reads in some locales.
+_EXCEL_SEP = re.compile(r"^sep=(.)\r?\n?$")
+#: A header cell left empty (trailing separators of a spreadsheet export): a column that has no name.
+UNNAMED = "\x00unnamed-"
+
+
+def csv_layout(f: Path, table: str | None, encoding: str | None = None) -> tuple[list[str], int]:
+    """(every column's name, in order, ``UNNAMED`` + position for an empty one; rows before the data).
+
+    Excel's ``sep=;`` line before the header is skipped. Columns without a name (the trailing
+    ``,,,`` of a spreadsheet export) are never read; a name given to two columns refuses the file
+    in one line (which of the two is the amount?).
+    """
+    opener = gzip.open if f.name.lower().endswith(".gz") else open
+    try:
+        with opener(f, "rt", newline="", encoding=csv_encoding(f, encoding)) as fh:
+            first = fh.readline(1 << 20)
+            if not first:
+                raise StopIteration
+            skip = 1 if _EXCEL_SEP.match(first.lstrip("\ufeff")) else 0
+            lines = fh if skip else itertools.chain([first], fh)
+            header = next(csv.reader(lines, delimiter=csv_delimiter(f, encoding)))
+    except StopIteration:
+        raise DataError.from_message(table or "input", f"{where(f, table)} is empty: a CSV needs a header "
+                                                        "row") from None
+    except reading_errors() as err:
+        if reraise(err):
+            raise
+        raise unreadable(f, err, table, encoding) from None
+    if not any(name.strip() for name in header):
+        raise DataError.from_message(table or "input", f"{where(f, table)}: its first line has no column names; "
+                                                        "the header must be the file's first line")
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header, 1):
+        if name.strip() and name in seen:
+            raise DataError.from_message(
+                table or "input", f"{where(f, table)}: the header names two columns {name} (columns {seen[name]} "
+                                  f"and {i}); give each column its own name")
+        seen.setdefault(name, i)
+    return [name if name.strip() else f"{UNNAMED}{i}" for i, name in enumerate(header, 1)], skip + 1
+
+
+def csv_header(f: Path, table: str | None, encoding: str | None = None) -> list[str]:
+    """The named columns of a CSV file (see :func:`csv_layout`)."""
+    return [name for name in csv_layout(f, table, encoding)[0] if not name.startswith(UNNAMED)]
