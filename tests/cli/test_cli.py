@@ -223,6 +223,15 @@ def test_score_explores_and_evaluate_logs_estimates_a_candidate(tmp_path):
     first = plans.drop_duplicates("borrower_id")
     assert (first["decision"] != first["default_decision"]).sum() > 10
     assert set(first.loc[first["segment"].isin(["hardship", "blocked", "review"]), "propensity"]) == {1.0}
+    from riskscore.report._data import Run
+    from riskscore.report._summary import _decisions
+
+    seen = _decisions(Run(tmp_path / "run"))  # the report's decisions block: what exploration changed
+    assert seen["explored"] == (first["decision"] != first["default_decision"]).sum()
+    assert seen["borrowers"] == len(first) == sum(r["borrowers"] for r in seen["rows"])
+    assert seen["min_propensity"] == first["propensity"].min() < 1 and seen["explore_share"] == 0.3
+    assert {r["decision"]: r["default"] for r in seen["rows"]} == \
+        first["default_decision"].value_counts().reindex([r["decision"] for r in seen["rows"]], fill_value=0).to_dict()
     common = ["evaluate-logs", str(tmp_path / "run"), "--installments", str(sample / "installments.parquet"),
               "--resamples", "50"]
     ok = run(*common, "--candidate", "middle=none", "--out", str(tmp_path / "ope.csv"))

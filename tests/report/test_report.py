@@ -84,6 +84,10 @@ def test_actions_match_plans_and_audit(summary, outputs):
     assert a["blocked_by_rule"] and a["review_by_rule"], "the world has flags: both tables must show rules"
     assert {r["kind"] for r in a["review_by_rule"]} == {"review_flag"}
     assert "review_flag" not in {r["kind"] for r in a["blocked_by_rule"]}, "review flags are not counted as blocks"
+    first = plans.drop_duplicates("borrower_id")
+    d = a["decisions"]  # no exploration in this run: every decision is the default, propensity 1
+    assert {r["decision"]: r["borrowers"] for r in d["rows"]} == first["decision"].value_counts().to_dict()
+    assert d["explored"] == 0 and d["min_propensity"] == 1.0 and d["explore_share"] == 0.0
     assert a["reviewed_borrowers"] == hit.loc[review, "borrower_id"].nunique()
     assert a["contacted"] == plans.loc[~plans["action"].isin(["none", "human_review"]), "borrower_id"].nunique()
 
@@ -255,3 +259,8 @@ def test_each_borrower_line_says_its_segment_and_why(summary, html):
         assert seg["segment"] == b["plan"][0]["segment"] and seg["why"]
         assert b["plan"][0]["rationale"].startswith(seg["why"]), "the policy's own words, up to its reasons"
         assert "; reasons:" not in seg["why"]
+
+
+def test_the_decisions_block_says_there_was_no_exploration(html):
+    assert "<h3>Decisions and exploration</h3>" in html
+    assert "Every decision is the policy's default (no exploration)" in html

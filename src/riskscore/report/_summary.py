@@ -133,6 +133,35 @@ def _actions(run: Run, plans: pd.DataFrame, audit_blocked: pd.DataFrame) -> dict
     }
 
 
+#: The plans' decision columns (one value per borrower): what the policy chose, what it would have
+#: chosen without exploration, and the probability it logged for its choice.
+DECISION_COLUMNS = ("borrower_id", "decision", "default_decision", "propensity", "explore_share")
+
+
+def _decisions(run: Run) -> dict[str, Any] | None:
+    """The decision mix per borrower, how many decisions exploration changed, and the logged
+    propensities (what off-policy evaluation of another policy needs); ``None`` for plans without them."""
+    import pyarrow.parquet as pq
+
+    if not set(DECISION_COLUMNS) <= set(pq.read_schema(run.folder / "plans.parquet").names):
+        return None
+    plans = run.table("plans", list(DECISION_COLUMNS)).drop_duplicates("borrower_id")
+    if not len(plans):
+        return None
+    explored = plans["decision"].astype(object) != plans["default_decision"].astype(object)
+    rows = []
+    for decision, group in plans.groupby("decision", sort=False):
+        changed = explored.loc[group.index]
+        rows.append({"decision": str(decision), "borrowers": len(group), "share": len(group) / len(plans),
+                     "explored": int(changed.sum()), "default": int((plans["default_decision"] == decision).sum())})
+    rows.sort(key=lambda r: -r["borrowers"])
+    propensity = plans["propensity"].to_numpy(float)
+    share = float(np.nanmax(plans["explore_share"].to_numpy(float))) if plans["explore_share"].notna().any() else 0.0
+    return {"rows": rows, "borrowers": len(plans), "explored": int(explored.sum()), "explore_share": share,
+            "min_propensity": float(np.nanmin(propensity)) if np.isfinite(propensity).any() else None,
+            "median_propensity": float(np.nanmedian(propensity)) if np.isfinite(propensity).any() else None}
+
+
 def _monitoring(psi: Mapping[str, Any] | None, scored: int) -> dict[str, Any]:
     """The manifest's PSI section, or why there is none."""
     if not psi:
@@ -223,7 +252,8 @@ def summarise_run(run: Run | str | Path, *, pages: Mapping[str, int] | None = No
         ``run``, ``overview`` (counts, amounts, histograms, every grade of the bundle with its
         points range, ``ties``: distinct likelihoods and the values many share), ``bands``
         (score bands, :mod:`riskscore.report._risk`), ``reasons``, ``actions`` (review flags
-        counted apart from blocking rules: ``review_by_rule`` and ``blocked_by_rule``),
+        counted apart from blocking rules: ``review_by_rule`` and ``blocked_by_rule``; ``decisions``:
+        the decision mix, how many decisions exploration changed and the logged propensities),
         ``monitoring``, ``model``, ``backtest`` (with KS and Gini), ``borrowers`` (pages, each
         with its ``segment`` and why), ``glossary`` (every reason code and audited rule, from
         their sources, with the anchors the templates link to), ``fairness`` and ``timings_s``.
@@ -259,7 +289,8 @@ def summarise_run(run: Run | str | Path, *, pages: Mapping[str, int] | None = No
                                                       "versions", "timings_s")} | {"folder": str(run.folder)},
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "riskscore": riskscore.__version__,
         "overview": _overview(run, scores, scored, scorer), "reasons": _reasons(scored),
-        "actions": _actions(run, plans, blocked), "monitoring": _monitoring(run.manifest.psi, len(scored)),
+        "actions": _actions(run, plans, blocked) | {"decisions": _decisions(run)},
+        "monitoring": _monitoring(run.manifest.psi, len(scored)),
         "model": _model(bundle, scorer.model.manifest_), "fairness": None,
     }
     points = scored["points"].to_numpy(float)
