@@ -141,9 +141,10 @@ DECISION_COLUMNS = ("borrower_id", "decision", "default_decision", "propensity",
 def _decisions(run: Run) -> dict[str, Any] | None:
     """The decision mix per borrower, how many decisions exploration changed, and the logged
     propensities (what off-policy evaluation of another policy needs); ``None`` for plans without them."""
-    import pyarrow.parquet as pq
+    import pyarrow.dataset as ds
 
-    if not set(DECISION_COLUMNS) <= set(pq.read_schema(run.folder / "plans.parquet").names):
+    # a file (local engine) or a folder of part files (Spark's writer)
+    if not set(DECISION_COLUMNS) <= set(ds.dataset(run.folder / "plans.parquet", format="parquet").schema.names):
         return None
     plans = run.table("plans", list(DECISION_COLUMNS)).drop_duplicates("borrower_id")
     if not len(plans):
