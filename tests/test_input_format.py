@@ -291,7 +291,7 @@ def test_a_decimal_comma_extract_reads_with_its_style_and_its_rows_are_rejected_
     with pytest.warns(riskscore.DataQualityWarning):
         good, rejects = riskscore.quarantine(raw, "installments", data_date="2024-06-01")
     assert good.empty and set(rejects["borrower_id"]) == {"007", "008"}
-    assert "give their style (--number-format 1.234,56; number_format= in Python)" in rejects["reason"].iloc[0]
+    assert "give the style with --number-format 1.234,56" in rejects["reason"].iloc[0]
     # in memory, as quarantine takes it; the rejects keep the text as it came in
     good, rejects = riskscore.quarantine(raw, "installments", data_date="2024-06-01", number_format="1.234,56")
     assert good["amount_due"].tolist() == [1234.56, 12.5] and rejects.empty
@@ -497,3 +497,17 @@ def test_the_command_line_takes_unix_time_formats():
     assert _date_format("epoch_s") == ("*", "epoch_s")
     fmt = InputFormat(date_format={"contacted_at": "epoch_ms"})
     assert fmt.date_formats("contacts") == {"contacted_at": "epoch_ms"}
+
+
+@pytest.mark.parametrize(("values", "says"), [
+    (["2,397.12", "83.89"], "these numbers are written as 1,234.56 (groups or a decimal comma), which is never "
+                            "guessed: give the style with --number-format 1,234.56"),
+    (["12,50", "7,5"], "these numbers are written as 1234,56"),
+    (["1,234", "2,500"], "these numbers read differently as 1,234.56 or 1234,56"),  # a thousand, or one and a bit
+])
+def test_the_reject_names_the_style_the_numbers_are_written_in(values, says):
+    df = pd.DataFrame({"borrower_id": ["b1", "b2"], "loan_id": ["l1", "l2"], "installment_no": [1, 1],
+                       "due_date": "2024-03-01", "amount_due": values, "paid_date": None, "amount_paid": 0.0})
+    with pytest.warns(riskscore.DataQualityWarning):
+        _, rejects = riskscore.quarantine(df, "installments", data_date="2024-06-01")
+    assert says in rejects["reason"].iloc[0]

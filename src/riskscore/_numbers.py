@@ -34,7 +34,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["NUMBER_COLUMNS", "NUMBER_FORMATS", "convert_numbers", "looks_formatted", "number_spec"]
+__all__ = ["NUMBER_COLUMNS", "NUMBER_FORMATS", "convert_numbers", "looks_formatted", "number_spec", "styles_reading"]
 
 #: The templates understood, and (group separators, decimal separator) of each.
 NUMBER_FORMATS: dict[str, tuple[str, str]] = {
@@ -141,3 +141,29 @@ def looks_formatted(values: np.ndarray) -> bool:
     pat = re.compile(rf"^\s*[+-]?\d[\d.,'{_SPACES}\u2019]*\d\s*$")
     return any(isinstance(v, str) and pat.match(v) and re.search(rf"[,'{_SPACES}\u2019]", v.strip())
                for v in values[:1000])
+
+
+def styles_reading(values: np.ndarray) -> list[str]:
+    """The number templates that read every one of ``values`` (a sample of the text that failed), most
+    specific first: the style to suggest. Several mean the values read differently in each (``1,234``).
+
+    Examples
+    --------
+    >>> styles_reading(np.array(["2,397.12", "83.89"], dtype=object))
+    ['1,234.56']
+    >>> styles_reading(np.array(["1.234,56", "12,5"], dtype=object))
+    ['1.234,56']
+    >>> styles_reading(np.array(["1,234"], dtype=object))
+    ['1,234.56', '1234,56']
+    """
+    sample = [v for v in values[:1000] if isinstance(v, str)]
+
+    def used(chars: str) -> bool:
+        return bool(chars) and any(c in v for v in sample for c in chars)
+
+    fits = [t for t in NUMBER_FORMATS if t != "1234.56" and all(_pattern(t).match(v) for v in sample)]
+    ungrouped = {"1,234.56": "1234.56", "1'234.56": "1234.56", "1 234.56": "1234.56", "1.234,56": "1234,56",
+                 "1 234,56": "1234,56"}
+    # a style whose group separator never appears says no more than the same style without groups
+    return [t for t in fits if used(NUMBER_FORMATS[t][0] + NUMBER_FORMATS[t][1])
+            and (used(NUMBER_FORMATS[t][0]) or ungrouped.get(t) not in fits)]

@@ -16,7 +16,7 @@ import pandera.pandas as pa
 import pyarrow
 import pyarrow.compute
 
-from riskscore._numbers import looks_formatted
+from riskscore._numbers import looks_formatted, styles_reading
 from riskscore._validation import concat_failures, failures_from_mask
 from riskscore.schemas._ids import ID_COLUMNS, id_problems, id_text
 
@@ -296,9 +296,20 @@ def _normalised(table: str, name: str, out: pd.Series) -> pd.Series:
 
 
 def _number_hint(kind: str, raw: pd.Series, bad: pd.Series) -> str:
-    """For numbers that failed because of how they are written (``1.234,56``, ``12,50``): what to pass."""
-    if kind not in ("float", "int") or not bad.any() or not looks_formatted(raw[bad].to_numpy(dtype=object)):
+    """For numbers that failed because of how they are written (``1.234,56``, ``12,50``): the style
+    they read in, to pass (several when they read differently in each: never chosen for the user)."""
+    if kind not in ("float", "int") or not bad.any():
         return ""
+    values = raw[bad].to_numpy(dtype=object)
+    if not looks_formatted(values):
+        return ""
+    styles = styles_reading(values)
+    if len(styles) == 1:
+        return (f"; these numbers are written as {styles[0]} (groups or a decimal comma), which is never guessed: "
+                f"give the style with --number-format {styles[0]} (number_format={styles[0]!r} in Python)")
+    if styles:
+        return (f"; these numbers read differently as {' or '.join(styles)} (groups or a decimal comma are never "
+                f"guessed): give the extract's style with --number-format (number_format= in Python)")
     return ("; numbers written with groups or a decimal comma (1.234,56, 12,50, 1,234.56) are never guessed: "
             "give their style (--number-format 1.234,56; number_format= in Python)")
 
