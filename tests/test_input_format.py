@@ -511,3 +511,12 @@ def test_the_reject_names_the_style_the_numbers_are_written_in(values, says):
     with pytest.warns(riskscore.DataQualityWarning):
         _, rejects = riskscore.quarantine(df, "installments", data_date="2024-06-01")
     assert says in rejects["reason"].iloc[0]
+
+
+def test_a_chinese_extract_gets_the_mapping_to_paste(tmp_path):
+    f = tmp_path / "x.csv"
+    f.write_bytes(GBK_EXTRACT.encode("gb18030"))
+    with pytest.raises(DataError) as info:
+        read_table(f, table="installments", encoding="gb18030")
+    assert str(info.value).endswith("installments: {客户号: borrower_id, 借据号: loan_id, 期数: installment_no, "
+                                    "应还日: due_date, 应还金额: amount_due, 实还日: paid_date, 实还金额: amount_paid}")

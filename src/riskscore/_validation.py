@@ -149,6 +149,15 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "amount_due": ("due", "scheduled", "instalment", "installment"), "amount_paid": ("paid", "repaid", "payment"),
     "contacted_at": ("contacted", "contact", "when", "time", "timestamp"),
 }
+#: Usual Chinese column names of a lender's extract, matched as parts of a name (Chinese has no word
+#: separators): 客户号 ~ borrower_id, 借据号 ~ loan_id, 应还金额 ~ amount_due, 催收时间 ~ contacted_at.
+_CJK_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "borrower_id": ("客户", "借款人", "用户"), "loan_id": ("借据", "合同", "贷款编号", "账号", "账户"),
+    "installment_no": ("期次", "期数", "期号"), "due_date": ("应还日", "到期日"),
+    "amount_due": ("应还金额", "应还本息", "应还款额"), "paid_date": ("实还日", "实际还款日"),
+    "amount_paid": ("实还金额", "已还金额", "实还本息", "实际还款金额"),
+    "contacted_at": ("时间",), "channel": ("渠道", "方式"), "outcome": ("结果",),
+}
 
 
 def missing_columns_line(table: str, missing: list[str], have: Iterable[object], where: str | None = None, *,
@@ -164,6 +173,10 @@ def missing_columns_line(table: str, missing: list[str], have: Iterable[object],
     ... # doctest: +NORMALIZE_WHITESPACE
     contacts has no column contacted_at (it has: borrower_id, when; closest: when); rename it:
     df.rename(columns={'when': 'contacted_at'})
+    >>> print(missing_columns_line("installments", ["borrower_id", "amount_due"], ["客户号", "应还金额"]))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    installments has no column borrower_id, amount_due (it has: 客户号, 应还金额; closest: 客户号, 应还金额); map
+    them with --columns FILE.yaml (columns= in Python): installments: {客户号: borrower_id, 应还金额: amount_due}
     """
     have = [str(c) for c in have]
     known = set(known) | set(missing)
@@ -173,7 +186,8 @@ def missing_columns_line(table: str, missing: list[str], have: Iterable[object],
         close = difflib.get_close_matches(col, [c for c in spare if c not in {p[0] for p in pairs}], n=1, cutoff=0.5)
         if not close:  # a shared word or a usual synonym (cust_no ~ borrower_id; paid_amt ~ amount_paid)
             words = (set(col.split("_")) - {"id", "no", "date", "amount"}) | set(_SYNONYMS.get(col, ()))
-            close = [c for c in spare if words & set(re.split(r"[^a-z0-9]+", c.lower()))
+            close = [c for c in spare if (words & set(re.split(r"[^a-z0-9]+", c.lower()))
+                                          or any(w in c for w in _CJK_SYNONYMS.get(col, ())))
                      and c not in {p[0] for p in pairs}][:1]
         pairs.append((close[0] if close else "THEIR_NAME", col))
     shown = ", ".join(map(str, have[:30])) + (f", ... ({len(have)} columns)" if len(have) > 30 else "")
