@@ -95,3 +95,14 @@ def test_an_as_of_long_after_the_data_is_refused_unless_allowed(tmp_path):
     allowed = _run(*common, "--as-of", "2026-02-15", "--out", str(tmp_path / "run2"), "--allow-stale-data")
     assert allowed.returncode == 0, allowed.stderr
     assert "1 scored" in allowed.stdout
+
+
+@pytest.mark.parametrize(("entry", "text"), [
+    ({"flag": "stable", "psi": 0.16, "noise": 1.008, "rows": 47}, "stable: chance alone reaches 1.008 at 47 rows"),
+    ({"flag": "stable", "psi": 0.02, "noise": 0.004, "rows": 5000}, "stable"),
+    ({"flag": "major", "psi": 0.4, "noise": 0.01, "rows": 5000}, "major"),
+])
+def test_a_small_run_says_why_a_large_psi_is_stable(entry, text):
+    from riskscore.cli._print import _flag_text
+
+    assert _flag_text(entry) == text

@@ -27,10 +27,18 @@ def print_run(m: RunManifest, out: Path) -> None:
     if m.psi.get("available"):
         score = m.psi["score"]
         flagged = m.psi["flagged"]
-        head = f"PSI of the score {score[0]['psi']:.3f} ({score[0]['flag']}); " if score else ""
+        head = f"PSI of the score {score[0]['psi']:.3f} ({_flag_text(score[0])}); " if score else ""
         tail = f": {', '.join(flagged[:5])}" if flagged else ""
         print(f"  {head}{len(flagged)} column(s) drifted (PSI >= 0.1 and beyond chance){tail}")
     print(f"  wall {m.timings_s['wall']:.1f} s; outputs in {out}/ (manifest.json, scores, plans, audit, rejects)")
+
+
+def _flag_text(entry: dict) -> str:
+    """A PSI flag as a person reads it: a value past 0.1 that chance alone explains at these rows says so."""
+    flag, psi, noise = entry.get("flag"), entry.get("psi"), entry.get("noise")
+    if flag == "stable" and psi is not None and psi >= 0.1 and noise is not None and psi < noise:
+        return f"stable: chance alone reaches {noise:.3f} at {entry.get('rows', '?'):,} rows"
+    return str(flag)
 
 
 def print_demo(result: DemoResult) -> None:
