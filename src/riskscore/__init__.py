@@ -56,7 +56,13 @@ if _typing.TYPE_CHECKING:  # what the lazy table below resolves to, for type che
     from riskscore.model import HazardGBM, RepaymentModel, bundle_digest, load_bundle, save_bundle, train
     from riskscore.policy import ContactPolicy, check_plans, list_profiles, load_profile, plan_portfolio
     from riskscore.report import explain_borrower, write_history, write_report
-    from riskscore.schemas import quarantine, validate_borrowers, validate_contacts, validate_installments
+    from riskscore.schemas import (
+        allocate_payments,
+        quarantine,
+        validate_borrowers,
+        validate_contacts,
+        validate_installments,
+    )
     from riskscore.scoring import Scored, Scorer
     from riskscore.snapshots import make_snapshots, split_xy
 
@@ -69,8 +75,8 @@ except _PackageNotFoundError:  # pragma: no cover - running from a source tree w
 #: follows it). Each module is imported when one of its names is first used.
 _LAZY: dict[str, str] = {
     **dict.fromkeys(("World", "generate", "read_world", "write_world"), "riskscore.datasets"),
-    **dict.fromkeys(("quarantine", "validate_borrowers", "validate_contacts", "validate_installments"),
-                    "riskscore.schemas"),
+    **dict.fromkeys(("allocate_payments", "quarantine", "validate_borrowers", "validate_contacts",
+                     "validate_installments"), "riskscore.schemas"),
     "FeatureBuilder": "riskscore.features",
     **dict.fromkeys(("BorrowerTimeSplit", "make_labels", "rolling_as_of_dates", "time_split"), "riskscore.labels"),
     **dict.fromkeys(("make_snapshots", "split_xy"), "riskscore.snapshots"),
@@ -116,6 +122,7 @@ __all__ = [  # the exceptions and the names of _LAZY (tests/test_api.py checks t
     "Scorer",
     "World",
     "__version__",
+    "allocate_payments",
     "bundle_digest",
     "check_plans",
     "data_end",

@@ -1,5 +1,6 @@
 """Data contracts: pandera models and the validation entry points built on them."""
 
+from riskscore.schemas._allocate import allocate_payments
 from riskscore.schemas._checks import DATA_DATE_QUANTILE, FUTURE_TOLERANCE_DAYS, data_date_from
 from riskscore.schemas._coerce import DATE_MAX, DATE_MIN, MAX_AMOUNT, MAX_INSTALLMENT_NO, calendar_dates
 from riskscore.schemas._currency import (
@@ -66,6 +67,7 @@ __all__ = [
     "BorrowersSchema",
     "ContactsSchema",
     "InstallmentsSchema",
+    "allocate_payments",
     "calendar_dates",
     "contract_columns",
     "currency_codes",
