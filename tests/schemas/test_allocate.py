@@ -120,3 +120,18 @@ def test_a_large_ledger_is_allocated_quickly():
     out = allocate_payments(schedule, payments)
     assert round(out["amount_paid"].sum() + out.attrs["unallocated"]["amount"].sum(), 2) == \
         round(payments["amount_paid"].sum(), 2)
+
+
+def test_day_first_or_missing_dates_are_refused_never_reordered():
+    schedule = pd.DataFrame({"borrower_id": "b", "loan_id": "L", "installment_no": [1, 2],
+                             "due_date": ["01/03/2024", "01/02/2024"], "amount_due": 100.0})
+    payments = pd.DataFrame({"loan_id": ["L"], "paid_date": [pd.Timestamp("2024-03-05", tz="Asia/Shanghai")],
+                             "amount_paid": [50.0]})
+    with pytest.raises(DataError, match=r"schedule: 2 value\(s\) of due_date are not ISO 8601 dates \(first: "
+                                        r"'01/03/2024'\); the allocation orders each loan by them"):
+        allocate_payments(schedule, payments)
+    schedule["due_date"] = ["2024-03-01", "2024-02-01"]
+    out = allocate_payments(schedule, payments)
+    assert out["installment_no"].tolist() == [2, 1] and out["amount_paid"].tolist() == [50.0, 0.0]
+    with pytest.raises(DataError, match=r"payments: 1 value\(s\) of paid_date are missing"):
+        allocate_payments(schedule, payments.assign(paid_date=None))

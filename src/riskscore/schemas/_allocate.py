@@ -34,6 +34,25 @@ def _check(df: pd.DataFrame, name: str, needed: tuple[str, ...]) -> None:
                                                                 python=True))
 
 
+def _order(values: pd.Series, name: str, column: str) -> pd.Series:
+    """The dates that order a loan's installments or payments: ISO 8601 only (``01/03/2024`` reads
+    two ways and would silently reorder a loan), every one present."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        when = values if getattr(values.dt, "tz", None) is None else values.dt.tz_convert("UTC").dt.tz_localize(None)
+    else:
+        when = pd.to_datetime(values.astype(object).where(values.notna(), None), format="ISO8601", errors="coerce",
+                              utc=True).dt.tz_localize(None)
+    bad = when.isna()
+    if bad.any():
+        first = values[bad].iloc[0]
+        what = "missing" if pd.isna(first) else f"not ISO 8601 dates (first: {first!r})"
+        raise DataError.from_message(
+            name, f"{name}: {int(bad.sum())} value(s) of {column} are {what}; the allocation orders each loan by "
+                  "them: read the file with its date format (riskscore.io.read_table(..., date_format=...)) or "
+                  "convert them first")
+    return when
+
+
 def _minor_units(values: pd.Series, name: str, column: str, scale: int) -> np.ndarray:
     amounts = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(amounts) | (amounts < 0)
@@ -77,8 +96,9 @@ def allocate_payments(schedule: pd.DataFrame, payments: pd.DataFrame, *, decimal
     Raises
     ------
     riskscore.DataError
-        A missing column (one line with the rename to write), or an amount that is not a finite
-        number >= 0.
+        A missing column (one line with the rename to write), an amount that is not a finite
+        number >= 0, or a date that is missing or not ISO 8601 (the order of a loan's
+        installments and payments is never guessed from ``01/03/2024``).
 
     Examples
     --------
@@ -100,12 +120,12 @@ def allocate_payments(schedule: pd.DataFrame, payments: pd.DataFrame, *, decimal
     scale = 10 ** decimals
     sched = schedule.reset_index(drop=True)
     sched = sched.assign(_due=_minor_units(sched["amount_due"], "schedule", "amount_due", scale),
-                         _loan=sched["loan_id"].astype(str), _order=pd.to_datetime(sched["due_date"], errors="coerce"))
-    sched = sched.sort_values(["_loan", "_order", "installment_no"], kind="stable", na_position="last")
+                         _loan=sched["loan_id"].astype(str), _order=_order(sched["due_date"], "schedule", "due_date"))
+    sched = sched.sort_values(["_loan", "_order", "installment_no"], kind="stable")
     pays = payments.reset_index(drop=True)
     pays = pays.assign(_paid=_minor_units(pays["amount_paid"], "payments", "amount_paid", scale),
-                       _loan=pays["loan_id"].astype(str), _order=pd.to_datetime(pays["paid_date"], errors="coerce"))
-    pays = pays.loc[pays["_paid"] > 0].sort_values(["_loan", "_order"], kind="stable", na_position="last")
+                       _loan=pays["loan_id"].astype(str), _order=_order(pays["paid_date"], "payments", "paid_date"))
+    pays = pays.loc[pays["_paid"] > 0].sort_values(["_loan", "_order"], kind="stable")
 
     loans = pd.Index(sched["_loan"].unique())
     known = pays["_loan"].isin(loans).to_numpy()
