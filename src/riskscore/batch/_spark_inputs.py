@@ -181,11 +181,13 @@ def utf8_copy(path: str, encoding: str, scratch: str | os.PathLike[str], skip_li
     1 MiB pieces (bounded memory), without its first ``skip_lines`` lines, in the folder ``scratch``."""
     import gzip
     import shutil
-    from pathlib import Path
+    import tempfile
 
     src = Path(path)
     opener = gzip.open if src.name.lower().endswith(".gz") else open
-    target = Path(scratch) / (src.name[: -len(".gz")] if src.name.lower().endswith(".gz") else src.name)
+    handle, name = tempfile.mkstemp(suffix=".csv", prefix="utf8-", dir=scratch)  # two inputs may share a name
+    os.close(handle)
+    target = Path(name)
     with opener(src, "rt", encoding=encoding, newline="") as fh, open(target, "w", encoding="utf-8",
                                                                         newline="") as out:
         for _ in range(skip_lines):
