@@ -58,8 +58,9 @@ def cv_auc(make_model, X: pd.DataFrame, y: np.ndarray, seed: int = 0) -> tuple[f
 
 
 def tuned() -> GridSearchCV:
+    # one thread per fit: the fits are small, and on a shared machine LightGBM's threads spin waiting for each other
     base = lgb.LGBMClassifier(subsample=0.8, subsample_freq=1, colsample_bytree=0.5, reg_lambda=10.0,
-                              verbose=-1, random_state=0)
+                              verbose=-1, random_state=0, n_jobs=1)
     return GridSearchCV(base, SEARCH["grid"], scoring="roc_auc", cv=3, n_jobs=1)
 
 

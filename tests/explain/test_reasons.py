@@ -50,12 +50,13 @@ def _expected_numbers(feature: str, value: float, matured: float) -> set[float]:
     window = re.search(r"_(3|6|12)$", feature)
     w = int(window.group(1)) if window and not feature.startswith(("days_late_std", "cures")) else None
     numbers = {float(x) for x in re.findall(r"\d+", feature)} | {3.0, 12.0, 30.0, 90.0, 180.0}
-    if feature.startswith(("share_late", "share_partial", "share_paid_full")):
+    if feature.startswith(("share_late", "share_partial", "share_paid_full")) and not feature.endswith("_365d"):
         n = matured if w is None else min(w, matured)
         return numbers | {n, round(value * n)}
     if w is not None:
         numbers.add(float(w))
-    if feature.startswith(("paid_at_due", "paid_ratio", "paid_share", "utilisation", "latest_due_to_limit")):
+    if feature.startswith(("paid_at_due", "paid_ratio", "paid_share", "paid_to_due", "utilisation",
+                           "latest_due_to_limit")) or feature == "share_late_365d":  # shares quoted in percent
         return numbers | {round(value * 100)}
     return numbers | {round(value), round(value, 1), round(value, 2)}
 

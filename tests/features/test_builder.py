@@ -96,6 +96,17 @@ EXPECTED_H = {
     "unpaid_3": 1.0,                        # A6
     "max_consecutive_late": 2.0,            # A6, A5 (and A3, A2)
     "installments_since_full_payment": 0.0,  # B2 was paid in full
+    # recency features (registry 4; ranks k = 0 .. 7 latest first, days late 0 0 29 60 0 45 10 0)
+    "installments_since_late": 2.0,         # B2, B1, then A6 was late
+    "days_late_recency_weighted": float(np.dot(0.5 ** (np.arange(8) / 2), [0, 0, 29, 60, 0, 45, 10, 0])
+                                        / (0.5 ** (np.arange(8) / 2)).sum()),
+    "days_late_amount_weighted_6": (100 * 29 + 100 * 60 + 100 * 45) / 460,  # B2 30, B1 30, A6 .. A3 100 each
+    "paid_to_due_6": (30 + 30 + 0 + 50 + 100 + 100) / 460,
+    "paid_amount_growth_3": (60 / 3) / (250 / 3),  # paid 30 30 0 | 50 100 100
+    "days_since_late": 29.0,                # A6, due 06-01
+    "share_late_365d": 0.5,                 # every installment fell due within the year
+    "mean_days_late_365d": 18.0,
+    "max_days_late_365d": 60.0,
     "calls_30d": 3.0, "messages_30d": 0.0, "calls_90d": 4.0, "no_answer_90d": 1.0,
     "conversations_90d": 3.0, "refused_90d": 0.0,
     "ptp_kept_180d": 1.0,                   # 06-19, paid 06-20
@@ -111,6 +122,35 @@ def test_every_feature_of_a_hand_built_borrower(history, contacts):
     assert set(EXPECTED_H) == set(X.columns), set(X.columns) ^ set(EXPECTED_H)
     for name, value in EXPECTED_H.items():
         assert X.loc["h", name] == pytest.approx(value, abs=1e-12), name
+
+
+def test_recency_features_of_a_hand_built_history():
+    rows = [
+        _row("R", 1, "2023-05-01", 200.0, "2023-06-20", 200.0, borrower="r"),  # 50 days late, over a year ago
+        _row("R", 2, "2023-11-01", 200.0, "2023-11-01", 200.0, borrower="r"),  # on time
+        _row("R", 3, "2024-03-01", 200.0, "2024-03-06", 200.0, borrower="r"),  # 5 days late, 121 days before T
+        _row("R", 4, "2024-06-01", 100.0, "2024-06-01", 100.0, borrower="r"),  # on time
+        _row("R", 5, "2024-07-20", 100.0, "2024-06-02", 100.0, borrower="r"),  # beyond the lookahead: schedule only
+        _row("C", 1, "2024-06-10", 50.0, "2024-06-10", 50.0, borrower="c"),    # never late
+        _row("E", 1, "2024-06-15", 0.0, borrower="e"),                          # nothing was due
+    ]
+    X = FeatureBuilder(population="all").fit().transform(pd.DataFrame(rows), T)
+    w = 0.5 ** (np.arange(4) / 2)  # latest first: R4 0, R3 5, R2 0, R1 50 days late
+    expected = {
+        "r": {"installments_since_late": 1.0, "days_late_recency_weighted": float(np.dot(w, [0, 5, 0, 50]) / w.sum()),
+              "days_late_amount_weighted_6": (200 * 5 + 200 * 50) / 700, "paid_to_due_6": 1.0,
+              "paid_amount_growth_3": (500 / 3) / 200, "days_since_late": 121.0,
+              "share_late_365d": 1 / 3, "mean_days_late_365d": 5 / 3, "max_days_late_365d": 5.0},  # R1 is too old
+        "c": {"installments_since_late": 1.0, "days_late_recency_weighted": 0.0, "days_late_amount_weighted_6": 0.0,
+              "paid_to_due_6": 1.0, "paid_amount_growth_3": np.nan, "days_since_late": np.nan,
+              "share_late_365d": 0.0, "mean_days_late_365d": 0.0, "max_days_late_365d": 0.0},
+        "e": {"installments_since_late": 1.0, "days_late_amount_weighted_6": np.nan, "paid_to_due_6": np.nan,
+              "days_since_late": np.nan},
+    }
+    for who, values in expected.items():
+        for name, value in values.items():
+            assert X.loc[who, name] == pytest.approx(value, abs=1e-12, nan_ok=True), (who, name)
+    assert X.loc["r", "max_days_late_12"] == 50.0 and X.loc["r", "share_late_all"] == 0.5  # the year window differs
 
 
 def test_a_new_borrower_has_no_history(history):
@@ -145,7 +185,7 @@ def test_sklearn_conventions():
     assert clone(b).get_params() == b.get_params()
     assert not hasattr(b, "feature_names_out_")
     assert list(b.fit().feature_names_out_[:2]) == ["share_late_2", "share_late30_2"]
-    assert len(b.get_feature_names_out()) == 6 * 2 + 24 + 8 + 9  # windowed, core, statement, contacts
+    assert len(b.get_feature_names_out()) == 6 * 2 + 24 + 8 + 9 + 9  # windowed, core, statement, recency, contacts
 
 
 @pytest.mark.parametrize(

@@ -228,7 +228,7 @@ MALFORMED = {
         r"b1/timing\.txt' is not a LightGBM text model"),
     "a model of another feature count": (
         lambda b: _replace(b, "timing.txt", (b / "likelihood.txt").read_bytes()),
-        r"b1/timing\.txt' reads 59 features; model\.json implies 60"),
+        r"b1/timing\.txt' reads 68 features; model\.json implies 69"),
     "a malformed reference.json": (
         lambda b: _replace(b, "reference.json", '{"columns": {"likelihood": {"edges": [0.5]}}}'),
         r"b1/reference\.json': column 'likelihood' must have edges \(numbers\) and shares"),

@@ -108,7 +108,7 @@ def test_another_registry_version_and_a_wrong_pin_are_refused(tmp_path):
     folder = tmp_path / "b"
     shutil.copytree(Path(__file__).resolve().parents[2] / "models" / "sample", folder)
     digest = bundle_digest(folder)
-    assert load_bundle(folder, sha256=digest.upper()).n_features_in_ == 59
+    assert load_bundle(folder, sha256=digest.upper()).n_features_in_ == 68
     with pytest.raises(BundleError, match=f"is not the pinned bundle: its digest is {digest}, the pin 00"):
         load_bundle(folder, sha256="00" * 32)
     _rewrite(folder, lambda spec: spec.update(feature_registry_version="0"))

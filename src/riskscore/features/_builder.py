@@ -24,6 +24,7 @@ from riskscore.features._history import (
 )
 from riskscore.features._monthly import monthly_features
 from riskscore.features._owing import owing_borrowers
+from riskscore.features._recent import recent_features
 from riskscore.features._registry import feature_registry
 from riskscore.features._static import LIMIT_FEATURES, limit_features, protected_match, static_features
 from riskscore.schemas import SETTLE_TOLERANCE, validate_contacts, validate_installments
@@ -95,7 +96,7 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
     >>> world = riskscore.generate(500, seed=3)
     >>> X = FeatureBuilder().fit().transform(world.installments, "2025-03-31", contacts=world.contacts)
     >>> X.index.name, X.shape[1]
-    ('borrower_id', 59)
+    ('borrower_id', 68)
     >>> bool((X["days_past_due"] >= 0).all())
     True
 
@@ -113,7 +114,7 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
     >>> from sklearn.preprocessing import FunctionTransformer
     >>> pipe = make_pipeline(FeatureBuilder(as_of="2025-03-31"), FunctionTransformer())
     >>> pipe.fit_transform(world.installments).shape  # no contact log: no contact features
-    (62, 50)
+    (62, 59)
     """
 
     _parameter_constraints: ClassVar[dict[str, list[object]]] = {
@@ -299,6 +300,7 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         cols |= payment_features(state, t)
         cols |= schedule_features(installments, state, t, int(self.lookahead_days))
         cols |= monthly_features(state, t, float(self.tolerance), m)
+        cols |= recent_features(state, t, float(self.tolerance), m)
         if contacts is not None:
             cols |= contact_features(contacts, state, t)
         if self.population == "all":

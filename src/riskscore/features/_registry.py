@@ -20,8 +20,9 @@ __all__ = ["OWN_COLUMN", "REGISTRY_VERSION", "UNIT_RANGES", "FeatureSpec", "feat
 
 #: Version of the feature definitions below. Bump it whenever a feature's meaning changes (a new
 #: formula, window or unit): bundles record it, and a bundle built with another version is refused.
-REGISTRY_VERSION = "3"  # 2: days_since_first_due counts from the first installment that has fallen due
+REGISTRY_VERSION = "4"  # 2: days_since_first_due counts from the first installment that has fallen due
 # 3: the statement features (latest_amount_due, amount_due_growth_3, paid_share_3, ...: _MONTHLY)
+# 4: the recency features (installments_since_late, days_since_late, share_late_365d, ...: _RECENT)
 
 #: The documented range of a feature of each unit, unless its spec says otherwise: shares lie in
 #: [0, 1], and counts, days, amounts and ratios are never negative.
@@ -171,6 +172,37 @@ _MONTHLY = [
                 "{value:.0f} installments fell due since the last one paid in full"),
 ]
 
+#: Recency features (``features/_recent.py``): the latest installments one by one, time since the
+#: latest late one, lateness weighted by recency and by amount, paid amounts.
+_RECENT = [
+    FeatureSpec("installments_since_late", "late_history", "Due installments since the latest one paid late or "
+                "still unpaid past its due date (0: the latest is; all of them when none was)", "count",
+                "{value:.0f} installments fell due since the last late one"),
+    FeatureSpec("days_late_recency_weighted", "late_history", "Mean days late over all due installments, each "
+                "weighted by 2^(-k/2) for the k-th before the latest (recent lateness weighs most)", "days",
+                "recent installments were paid {value:.1f} days late on average", -1),
+    FeatureSpec("days_late_amount_weighted_6", "late_history", "Mean days late over the last 6 due installments, "
+                "each weighted by its amount due (missing when they were all nothing)", "days",
+                "the last 6 installments' amounts were paid {value:.1f} days late on average", -1),
+    FeatureSpec("paid_to_due_6", "partial_payments", "Amount paid so far (whenever paid, up to each amount due) "
+                "over the amount due, over the last 6 due installments (missing when they were all nothing)",
+                "share", "{value:.0%} of the amounts due over the last 6 installments has been paid"),
+    FeatureSpec("paid_amount_growth_3", "payments", "Mean amount paid on the last 3 due installments over that on "
+                "the 3 before (below 1: paying less; missing when nothing was paid on the 3 before)", "ratio",
+                "the amount paid on the last 3 installments is {value:.1f} times that on the 3 before"),
+    FeatureSpec("days_since_late", "late_history", "Days since the due date of the latest installment paid late or "
+                "still unpaid past it (missing when none was)", "days",
+                "the last late installment fell due {value:.0f} days ago"),
+    FeatureSpec("share_late_365d", "late_history", "Share of the installments due in the last 365 days paid late "
+                "(or still unpaid)", "share", "{value:.0%} of the installments due in the last year were paid late",
+                -1),
+    FeatureSpec("mean_days_late_365d", "late_history", "Mean days late over the installments due in the last 365 "
+                "days", "days", "the installments due in the last year were paid {value:.1f} days late on average",
+                -1),
+    FeatureSpec("max_days_late_365d", "late_history", "Most days late among the installments due in the last 365 "
+                "days", "days", "an installment due in the last year was paid {value:.0f} days late", -1),
+]
+
 #: Made only when the builder names a credit-limit column (``FeatureBuilder(credit_limit=...)``).
 _LIMIT = [
     FeatureSpec("utilisation", "utilisation", "Amount outstanding over the credit limit (the static column named by "
@@ -228,7 +260,7 @@ def feature_registry(windows: tuple[int, ...] = (3, 6, 12), contacts: bool = Tru
     >>> reg.loc["paid_ratio_trend", ["low", "high"]].tolist()
     [-1.0, 1.0]
     """
-    specs = [s for w in windows for s in _windowed(w)] + _CORE + _MONTHLY + (_CONTACTS if contacts else []) \
+    specs = [s for w in windows for s in _windowed(w)] + _CORE + _MONTHLY + _RECENT + (_CONTACTS if contacts else []) \
         + (_LIMIT if credit_limit else [])
     return pd.DataFrame([asdict(s) for s in specs]).set_index("name")
 
