@@ -240,8 +240,8 @@ class Checker(ConsentRules, CountRules):
         hit = kept.copy()
         for mask in flagged:
             hit |= mask if mask is not None else False
-        if not hit.any():
-            return self._every_rule(s.iloc[:0], None)
+        if not hit.any():  # every step cleared: no rule to run (running them on no steps reads the whole log)
+            return _NO_HITS.copy()
         who = pd.factorize(s["borrower_id"], use_na_sentinel=False)[0]
 
         def of(mask: np.ndarray) -> np.ndarray:  # the steps of the borrowers of some steps
