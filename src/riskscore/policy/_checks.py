@@ -95,6 +95,14 @@ def _text_or_none(col: pd.Series) -> np.ndarray:
     return np.where(ok, values, None)
 
 
+def known_actions(steps: pd.DataFrame) -> None:
+    """Raise :class:`PolicyError` naming the rows whose action is not one of :data:`ACTIONS`."""
+    bad = ~steps["action"].isin(ACTIONS)
+    if bad.any():
+        raise PolicyError(f"plans: column 'action', check isin(ACTIONS): {int(bad.sum())} row(s), e.g. rows "
+                          f"{list(steps.index[bad][:3])} with {list(steps['action'][bad][:3])}; actions: {ACTIONS}")
+
+
 def _steps_frame(plans: object) -> pd.DataFrame:
     steps = getattr(plans, "steps", plans)
     if not isinstance(steps, pd.DataFrame):
@@ -102,10 +110,7 @@ def _steps_frame(plans: object) -> pd.DataFrame:
     missing = [c for c in _REQUIRED if c not in steps]
     if missing:
         raise PolicyError(f"plans: missing column(s) {missing}; a plan has the columns {PLAN_COLUMNS}")
-    bad = ~steps["action"].isin(ACTIONS)
-    if bad.any():
-        raise PolicyError(f"plans: column 'action', check isin(ACTIONS): {int(bad.sum())} row(s), e.g. rows "
-                          f"{list(steps.index[bad][:3])} with {list(steps['action'][bad][:3])}; actions: {ACTIONS}")
+    known_actions(steps)
     dup = steps.duplicated(["borrower_id", "step"], keep=False)
     if dup.any():
         raise PolicyError(f"plans: (borrower_id, step) must be unique; rows {list(steps.index[dup][:3])} repeat")
@@ -208,15 +213,23 @@ class Checker(ConsentRules, CountRules):
         return log if focus is None else log.loc[focus[log["b"].to_numpy()]]
 
     def _select(self, channel: str | None, outcomes: Iterable[str] | None, outbound: bool) -> pd.DataFrame:
-        log = self._log
-        keep = ~log["outcome"].isin(EVENT_OUTCOMES)
-        if channel is not None:
-            keep &= log["channel"] == channel
-        if outcomes is not None:
-            keep &= log["outcome"].isin(list(outcomes))
-        if outbound:
-            keep &= log["direction"] == "outbound"
-        return log.loc[keep]
+        return self._log.loc[self._log_mask(channel, outcomes, outbound)]
+
+    def _log_mask(self, channel: str | None, outcomes: Iterable[str] | None, outbound: bool) -> np.ndarray:
+        """Which log rows :meth:`_log_events` selects (contacts, not events; of the channel, outcomes
+        and direction), as a boolean array (found once per selection)."""
+        key = ("mask", channel, None if outcomes is None else tuple(outcomes), outbound)
+        if key not in self._cache:
+            log = self._log
+            keep = ~log["outcome"].isin(EVENT_OUTCOMES).to_numpy(dtype=bool)
+            if channel is not None:
+                keep &= (log["channel"] == channel).to_numpy(dtype=bool)
+            if outcomes is not None:
+                keep &= log["outcome"].isin(list(outcomes)).to_numpy(dtype=bool)
+            if outbound:
+                keep &= (log["direction"] == "outbound").to_numpy(dtype=bool)
+            self._cache[key] = keep
+        return self._cache[key]
 
     def _member(self, col: str, c: pd.DataFrame) -> np.ndarray:
         """Whether each step's channel is listed in the borrower's ``col`` cell (computed per distinct pair)."""
@@ -233,16 +246,29 @@ class Checker(ConsentRules, CountRules):
         """
         s = _steps_frame(plans)
         s["b"] = self.borrowers.index.get_indexer(s["borrower_id"])
+        return self._check(s)
+
+    def _check(self, s: pd.DataFrame, codes: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+        """:meth:`violations` of a steps frame already in the checker's form: the plan columns, unique
+        (borrower_id, step), ``destination`` and ``loan_ids`` non-empty text or None, UTC windows, a
+        RangeIndex and ``b`` (the borrower's row of :attr:`borrowers`, -1 for none). The planner
+        builds its candidates so and checks them here, without a copy and a second validation.
+
+        ``codes`` (optional, per step) are what the caller knows already: ``who`` (equal for the
+        steps of one borrower, different otherwise), ``channel`` (position in ``CHANNELS``, -1 for
+        none or another), ``language``, ``message`` and ``recipient`` (equal codes for equal
+        values) and ``worded`` (the rationale surely has a letter or digit)."""
         if not self.screen or not len(s):
             return self._violations(s)
         # each rule runs on the borrowers the screen cannot clear of it (the same answer, sooner)
-        kept, flagged = screen(self, s)
+        codes = codes or {}
+        kept, flagged = screen(self, s, codes)
         hit = kept.copy()
         for mask in flagged:
             hit |= mask if mask is not None else False
         if not hit.any():  # every step cleared: no rule to run (running them on no steps reads the whole log)
             return _NO_HITS.copy()
-        who = pd.factorize(s["borrower_id"], use_na_sentinel=False)[0]
+        who = codes["who"] if "who" in codes else pd.factorize(s["borrower_id"], use_na_sentinel=False)[0]
 
         def of(mask: np.ndarray) -> np.ndarray:  # the steps of the borrowers of some steps
             on = np.zeros(who.max() + 1, dtype=bool)

@@ -45,14 +45,15 @@ from riskscore._compat import Interval, InvalidParameterError, renamed_parameter
 from riskscore._language import primary_languages
 from riskscore._validation import data_error, pandera_failures
 from riskscore.policy._arrays import factorize_rows, groups, member, ns_of, objects, utc_now
-from riskscore.policy._checks import PLAN_COLUMNS, Checker
+from riskscore.policy._checks import PLAN_COLUMNS, Checker, known_actions
 from riskscore.policy._clock import DAY_NS, allowed_pieces, candidate_zones, local_ns, minutes_of_day
 from riskscore.policy._escalation import call_gate
 from riskscore.policy._explore import Exploration, explore, with_decisions
 from riskscore.policy._holidays import HolidayCalendar
 from riskscore.policy._plans import EVENT_COLUMNS, Plans
 from riskscore.policy._profile import LANGS, WEEKDAYS, Profile, load_profile
-from riskscore.policy._rounds import Rounds
+from riskscore.policy._rounds import Rounds, check_built
+from riskscore.policy._screen import _worded
 from riskscore.policy._segments import Segments
 from riskscore.schemas import (
     BORROWER_FLAGS,
@@ -390,7 +391,8 @@ class ContactPolicy(Rounds, Segments):
     def _finish(self, checker: Checker, ctx: dict, seg: np.ndarray, accepted: pd.DataFrame,
                 events: list) -> pd.DataFrame:
         steps = self._complete(ctx, seg, accepted)
-        found = checker.violations(steps)
+        known_actions(steps)  # the rest of what check_plans validates holds by construction
+        found = check_built(checker, ctx, steps)
         while not found.empty:
             # the rounds above only accept steps the checker passed: this is a guarantee, not a code path
             key = pd.MultiIndex.from_frame(found[["borrower_id", "step"]])
@@ -401,7 +403,7 @@ class ContactPolicy(Rounds, Segments):
             for bid, rid, w in found[["borrower_id", "rule_id", "why"]].itertuples(index=False):
                 events.append((bid, None, rid, f"dropped at the final check: {w}"))
             steps = self._complete(ctx, seg, steps.loc[~bad & steps["action"].isin(_PLACED)])
-            found = checker.violations(steps)
+            found = check_built(checker, ctx, steps)
         steps["segment"] = seg[steps["bi"].to_numpy()]
         steps = self._local_text(ctx, steps)
         return steps[[*PLAN_COLUMNS, "day", "segment"]].reset_index(drop=True)
@@ -417,7 +419,9 @@ class ContactPolicy(Rounds, Segments):
         why = ctx["why"][bi].copy()
         stopped = np.isin(seg[bi], list(self.STEPS))
         why[stopped] = why[stopped] + "; every planned contact was stopped by the rules (see the audit)"
-        extra = pd.DataFrame({"bi": bi, "borrower_id": ctx["ids"][bi], "action": action, "channel": None,
+        extra = pd.DataFrame({"bi": bi, "b": ctx["cb"][bi], "ch": -1, "mc": -1, "rc": -1,
+                              "worded": _worded(pd.Series(why, dtype=object)),
+                              "borrower_id": ctx["ids"][bi], "action": action, "channel": None,
                               "recipient": None, "destination": None, "loan_ids": ctx["loans"][bi],
                               "window_start_utc": pd.NaT, "window_end_utc": pd.NaT,
                               "language": ctx["lang"][bi], "template_id": None, "message": None, "rationale": why,

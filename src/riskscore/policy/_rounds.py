@@ -15,18 +15,47 @@ import numpy as np
 import pandas as pd
 
 from riskscore.policy._arrays import groups, member, ns_of, objects
-from riskscore.policy._checks import Checker
+from riskscore.policy._checks import _OPTIONAL, _REQUIRED, Checker, _text_or_none
 from riskscore.policy._clock import MINUTE_NS
 from riskscore.policy._escalation import hold_calls
 from riskscore.policy._profile import Profile
 from riskscore.policy._templates import render_message, tone
 from riskscore.schemas import CHANNELS
 
-__all__ = ["Rounds"]
+__all__ = ["Rounds", "check_built"]
 
+_CHANNEL_CODES = pd.Index(CHANNELS)
 #: rule kinds whose verdict on a channel does not change from day to day
 _STATIC = ("channels_allowed", "channel_never", "medium_opt_out", "channel_consent", "recipient", "required_text",
            "content_lint")
+
+#: the columns of a step the checker reads (``Checker._check``)
+_CHECKED = [*_REQUIRED, *_OPTIONAL, "b"]
+
+
+def check_built(checker: Checker, ctx: dict, frame: pd.DataFrame) -> pd.DataFrame:
+    """The checker's violations of steps the planner built (:meth:`Rounds._rows`, ``_complete``), with
+    the codes it knows: the borrower, channel, language, message, recipient, and that a placed step's
+    rationale has words (``Checker._check``)."""
+    if "loans_checked" not in ctx:  # the checker reads an empty loan_ids cell as none (every debt)
+        checked = _text_or_none(pd.Series(ctx["loans"], dtype=object))
+        ctx["loans_checked"] = checked if any(a is not b for a, b in zip(checked, ctx["loans"], strict=True)) \
+            else None
+    s = frame[_CHECKED]
+    bi = frame["bi"].to_numpy(np.int64)
+    if ctx["loans_checked"] is not None:
+        s = s.assign(loan_ids=ctx["loans_checked"][bi])
+    codes = {"who": bi, "channel": frame["ch"].to_numpy(np.int64), "language": _lang_codes(ctx)[bi],
+             "message": frame["mc"].to_numpy(np.int64), "recipient": frame["rc"].to_numpy(np.int64),
+             "worded": frame["worded"].to_numpy(bool)}
+    return checker._check(s, codes)
+
+
+def _lang_codes(ctx: dict) -> np.ndarray:
+    if "lang_codes" not in ctx:
+        ctx["lang_codes"] = pd.factorize(ctx["lang"])[0].astype(np.int64)
+    return ctx["lang_codes"]
+
 
 def _window_table(ctx: dict, plan_days: int) -> np.ndarray:
     """``ctx["table"]`` as an array [signature, day] -> (start_ns, end_ns), (-1, -1) where no window."""
@@ -101,8 +130,8 @@ class Rounds:
         has = (ctx["sig"][pend["bi"].to_numpy()] >= 0) & (win[:, 0] >= 0)
         cand = self._fresh(checker, self._rows(ctx, pend.loc[has], chan[has], day[has], win[has]), ctx.get("cb"))
         mine = accepted.loc[accepted["bi"].isin(cand["bi"])] if len(accepted) else accepted
-        found = checker.violations(pd.concat([mine, cand], ignore_index=True)) if len(cand) else pd.DataFrame(
-            columns=["borrower_id", "step", "rule_id", "why"])
+        found = check_built(checker, ctx, pd.concat([mine, cand], ignore_index=True)) if len(cand) else \
+            pd.DataFrame(columns=["borrower_id", "step", "rule_id", "why"])
         ok = ~member(cand["borrower_id"], found["borrower_id"])
         kinds = {r.id: r.kind for r in self.profile.rules}
         dynamic = found.loc[~found["rule_id"].map(kinds).isin(_STATIC), "borrower_id"]
@@ -207,13 +236,19 @@ class Rounds:
                                                      strict=True)], dtype=object)
         tid = tids[key]
         message = objects([self._message(ctx, i, lg) for i, lg in zip(tids, lang[first], strict=True)])[key]
+        # a code per (template id, language), which fix the message: the checker's screen groups by it
+        known = ctx.setdefault("message_codes", {})
+        mc = np.array([known.setdefault((i, lg), len(known)) for i, lg in zip(tids, lang[first], strict=True)],
+                      dtype=np.int64)[key] if len(first) else np.zeros(0, dtype=np.int64)
         tones = objects([tone(t) for t in tids])[key]
         pref = ctx["pref"][bi]
         rationale = [f"{w}; step: {a.replace('_', ' ')} by {c}" + (" (preferred channel)" if c == p else "")
                      for w, a, c, p in zip(ctx["why"][bi], action, chan, pref, strict=True)]
         t = np.asarray(win, dtype=np.int64).reshape(-1, 2)
         return pd.DataFrame({
-            "bi": bi, "borrower_id": ctx["ids"][bi], "step": pend["stage"].to_numpy() + 1,
+            "bi": bi, "b": ctx["cb"][bi], "ch": _CHANNEL_CODES.get_indexer(chan), "mc": mc, "rc": 0,
+            "worded": True,  # the rationale names the step
+            "borrower_id": ctx["ids"][bi], "step": pend["stage"].to_numpy() + 1,
             "action": action, "channel": chan, "recipient": "borrower",
             "destination": self._destinations(ctx, bi, chan), "loan_ids": ctx["loans"][bi],
             "window_start_utc": pd.to_datetime(t[:, 0], utc=True), "window_end_utc": pd.to_datetime(t[:, 1], utc=True),
