@@ -202,15 +202,28 @@ class Checker(ConsentRules, CountRules):
 
     def _log_events(self, *, channel: str | None = None, outcomes: Iterable[str] | None = None,
                     outbound: bool = True) -> pd.DataFrame:
+        focus = getattr(self, "_focus", None)
+        if focus is not None:  # a few borrowers: their rows only, without taking every selected row first
+            keep = self._log_mask(channel, outcomes, outbound) & focus[self._log_b()]
+            return self._log.iloc[np.flatnonzero(keep)]
         key = ("events", channel, None if outcomes is None else tuple(outcomes), outbound)
         if key not in self._cache:
             self._cache[key] = self._select(channel, outcomes, outbound)
-        return self._focused(self._cache[key])
+        return self._cache[key]
+
+    def _log_b(self) -> np.ndarray:
+        if "log-b" not in self._cache:
+            self._cache["log-b"] = self._log["b"].to_numpy(np.int64)
+        return self._cache["log-b"]
 
     def _focused(self, log: pd.DataFrame) -> pd.DataFrame:
         """The log rows of the borrowers the rules are running on (all of them outside :meth:`_violations`)."""
         focus = getattr(self, "_focus", None)
-        return log if focus is None else log.loc[focus[log["b"].to_numpy()]]
+        if focus is None:
+            return log
+        if log is self._log:
+            return log.iloc[np.flatnonzero(focus[self._log_b()])]
+        return log.loc[focus[log["b"].to_numpy()]]
 
     def _select(self, channel: str | None, outcomes: Iterable[str] | None, outbound: bool) -> pd.DataFrame:
         return self._log.loc[self._log_mask(channel, outcomes, outbound)]

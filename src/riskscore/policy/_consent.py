@@ -20,7 +20,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from riskscore.policy._arrays import date_text, factorize_rows
+from riskscore.policy._arrays import date_text, distinct, factorize_rows
 from riskscore.policy._clock import DAY_NS
 from riskscore.policy._profile import Rule
 from riskscore.schemas import CHANNELS, EVENT_OUTCOMES, parse_addressed, parse_consents
@@ -267,9 +267,13 @@ class ConsentRules:
         # an undated consent in the borrowers table never satisfies a freshness rule
         ok = dated_ok | (plain & np.isnan(fresh) & (revoked == NEVER))
         bad = scope & ~ok
-        why = [self._consent_why(ch, f, e, u) for ch, f, e, u in
-               zip(c["channel"][bad], fresh[bad], evidence[bad], plain[bad], strict=True)]
-        return self._hits(c, bad, rule.id, why)
+        # the text per distinct (channel, freshness, evidence date, undated): a handful
+        channel = c["channel"].to_numpy(dtype=object)[bad]
+        day = np.where(evidence[bad] > NEVER, evidence[bad] // DAY_NS, NEVER)
+        key, uniq = distinct(channel, np.nan_to_num(fresh[bad], nan=-1.0), day, plain[bad])
+        text = np.array([self._consent_why(ch, np.nan if f < 0 else f, NEVER if d == NEVER else int(d) * DAY_NS, u)
+                         for ch, f, d, u in uniq], dtype=object)
+        return self._hits(c, bad, rule.id, text[key] if len(key) else [])
 
     @staticmethod
     def _consent_why(channel: str, fresh: float, evidence: int, undated: bool) -> str:
