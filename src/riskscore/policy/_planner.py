@@ -372,6 +372,7 @@ class ContactPolicy(Rounds, Segments):
             per_combo.append(("call" in a, tuple(dict.fromkeys(c for c in order if c in a))))
         call_ok = np.array([x[0] for x in per_combo], dtype=bool)[codes] if per_combo else np.zeros(0, bool)
         msg = [per_combo[k][1] for k in codes]
+        combos = ([c for _, c in per_combo], np.asarray(codes, dtype=np.int64))  # the rounds' codes of ``msg``
         cand = candidate_zones(b.loc[known].reset_index()).reindex(ids)
         zones = objects([(tz, z) if isinstance(z, tuple) else (None, ()) for tz, z in
                           zip(b["timezone"], cand, strict=True)])
@@ -384,7 +385,7 @@ class ContactPolicy(Rounds, Segments):
         lang[fallback] = "en"
         note = np.where(fallback, "; no template in the borrower's language: English used", "")
         reasons = np.where(said.to_numpy() != "", "; reasons: " + said.to_numpy(), "")
-        return {"ids": ids, "now": now, "msg": msg, "call": call_ok, "pref": pref,
+        return {"ids": ids, "now": now, "msg": msg, "msg_combos": combos, "call": call_ok, "pref": pref,
                 "zones": zones, "sig": sig_all, "table": table, "lang": lang,
                 "why": why + reasons + note, "messages": {}}
 
