@@ -140,14 +140,34 @@ class ConsentRules:
             self._cache[key] = log.loc[keep].groupby(by)["t"].max()
         return self._cache[key]
 
-    @staticmethod
-    def _lookup(last: pd.Series, c: pd.DataFrame) -> np.ndarray:
+    def _lookup(self, last: pd.Series, c: pd.DataFrame) -> np.ndarray:
         if len(last) == 0:
             return np.full(len(c), NEVER)
+        table = self._dense(last) if last.index.nlevels == 2 else None
+        if table is not None:  # per (b, channel) of CHANNELS: a lookup in a table by b x channel code
+            b = c["b"].to_numpy(np.int64)
+            ch = _CHANNELS.get_indexer(c["channel"].to_numpy(dtype=object))
+            out = table[np.maximum(b, 0), ch]
+            out[(b < 0) | (ch < 0)] = NEVER  # a borrower or channel the log cannot name
+            return out
         keys = [c["b"].to_numpy(), c["channel"].to_numpy()]
         if last.index.nlevels == 3:
             keys.append(c["destination"].to_numpy(dtype=object))
         return last.reindex(pd.MultiIndex.from_arrays(keys)).fillna(NEVER).to_numpy().astype(np.int64)
+
+    def _dense(self, last: pd.Series) -> np.ndarray | None:
+        """A (b, channel)-indexed Series of times as a table [b, channel code] (NEVER where none), made
+        once per Series; None when the Series names a channel outside CHANNELS."""
+        key = ("dense", id(last))
+        if key not in self._cache:
+            table = None
+            if self._known_channels(last.index.get_level_values(1)):
+                b = last.index.get_level_values(0).to_numpy(np.int64)
+                ch = _CHANNELS.get_indexer(last.index.get_level_values(1).to_numpy(dtype=object))
+                table = np.full((len(self.borrowers), len(_CHANNELS)), NEVER, dtype=np.int64)
+                table[b, ch] = last.to_numpy(np.int64)
+            self._cache[key] = (last, table)  # (holding ``last`` keeps its id from being reused)
+        return self._cache[key][1]
 
     def _when(self, outcomes: Iterable[str] | None, c: pd.DataFrame, *, prohibits: bool,
               inbound_only: bool = False) -> np.ndarray:
@@ -168,6 +188,11 @@ class ConsentRules:
                 self._last_events(outcomes, inbound_only, "destination"), c.loc[named]))
         return out
 
+    @staticmethod
+    def _known_channels(values: object) -> bool:
+        """Whether every value is one of CHANNELS (then tables by channel code hold them all)."""
+        return bool((_CHANNELS.get_indexer(pd.unique(np.asarray(values, dtype=object))) >= 0).all())
+
     def _column_consents(self, c: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Per step: the dated consent of the borrowers' ``consents`` column for its channel (ns or
         NEVER), and whether the column lists the channel without a date."""
@@ -175,12 +200,25 @@ class ConsentRules:
             codes, cells = pd.factorize(self.borrowers["consents"], use_na_sentinel=False)
             self._cache["consent_cells"] = (codes, *_consent_cells(np.asarray(cells, dtype=object)))
         codes, dated, undated = self._cache["consent_cells"]
+        if not self._known_channels([ch for d, u in zip(dated, undated, strict=True) for ch in (*d, *u)]):
+            k = codes[c["b"].to_numpy()] if len(c) else np.zeros(0, dtype=np.int64)
+            return (np.fromiter((dated[i].get(ch, NEVER) for i, ch in zip(k, c["channel"], strict=True)),
+                                dtype=np.int64, count=len(c)),
+                    np.fromiter((ch in undated[i] for i, ch in zip(k, c["channel"], strict=True)), dtype=bool,
+                                count=len(c)))
+        if "consent_tables" not in self._cache:  # per distinct cell x channel code (the last column: another)
+            when = np.full((len(dated), len(_CHANNELS) + 1), NEVER, dtype=np.int64)
+            plain = np.zeros((len(dated), len(_CHANNELS) + 1), dtype=bool)
+            for i, (d, u) in enumerate(zip(dated, undated, strict=True)):
+                for ch, t in d.items():
+                    if ch in _CHANNELS:
+                        when[i, _CHANNELS.get_loc(ch)] = t
+                plain[i, [_CHANNELS.get_loc(ch) for ch in u if ch in _CHANNELS]] = True
+            self._cache["consent_tables"] = when, plain
+        when, plain = self._cache["consent_tables"]
         k = codes[c["b"].to_numpy()] if len(c) else np.zeros(0, dtype=np.int64)
-        when = np.fromiter((dated[i].get(ch, NEVER) for i, ch in zip(k, c["channel"], strict=True)), dtype=np.int64,
-                           count=len(c))
-        plain = np.fromiter((ch in undated[i] for i, ch in zip(k, c["channel"], strict=True)), dtype=bool,
-                            count=len(c))
-        return when, plain
+        ch = _CHANNELS.get_indexer(c["channel"].to_numpy(dtype=object))
+        return when[k, ch], plain[k, ch]
 
     def _evidence(self, rule: Rule, c: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per step: the latest consent evidence not revoked since (ns or NEVER), the latest
