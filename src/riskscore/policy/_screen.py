@@ -200,22 +200,22 @@ def _content(ck: object, rule: object, x: _Steps) -> np.ndarray:
             codes.append(ck.borrowers[flag].to_numpy(dtype=bool)[x.b].astype(np.int64))
         inv, first = groups(*codes)
         at = x.rows[first]
-        mini = pd.DataFrame({"borrower_id": np.arange(len(first)), "step": np.arange(len(first)),
-                             "b": x.b[first], **{c: x.s[c].iloc[at].to_numpy(dtype=object) for c in
-                                                 ("channel", "recipient", "language", "message")}})
-        values = [mini[c].to_numpy(dtype=object) for c in cols]
+        values = [x.s[c].iloc[at].to_numpy(dtype=object) for c in cols]
         if flag is not None:
             values.append(ck.borrowers[flag].to_numpy(dtype=bool)[x.b[first]].tolist())
         # the distinct contents as keys of the verdicts remembered from earlier calls (text values only)
         keys = [k if all(isinstance(v, str | bool) for v in k) else None for k in zip(*values, strict=True)]
-        x.minis[key] = inv, mini, keys
-    inv, mini, keys = x.minis[key]
+        x.minis[key] = inv, at, keys
+    inv, at, keys = x.minis[key]
     memo = ck._cache.setdefault(("screen-content", rule.id), {})
     todo = np.array([k is None or k not in memo for k in keys], dtype=bool)
     bad = np.zeros(len(keys), dtype=bool)
-    if todo.any():
-        part = mini.loc[todo].reset_index(drop=True)
-        part["borrower_id"] = part["step"] = np.arange(len(part))
+    if todo.any():  # one representative step per content the rule has not judged yet
+        rows = at[todo]
+        part = pd.DataFrame({"borrower_id": np.arange(len(rows)), "step": np.arange(len(rows)),
+                             "b": x.s["b"].to_numpy(np.int64)[rows],
+                             **{c: x.s[c].iloc[rows].to_numpy(dtype=object) for c in
+                                ("channel", "recipient", "language", "message")}})
         found = _run_on(ck, rule, part)
         bad[todo] = found
         memo.update((k, v) for k, v in zip([k for k, t in zip(keys, todo, strict=True) if t], found.tolist(),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from riskscore.policy._arrays import groups
 from riskscore.policy._profile import Profile
 
 __all__ = ["Segments"]
@@ -107,8 +108,13 @@ class Segments:
         for name, cut in (("no_contact", self.no_contact_threshold), ("self_cure", self.self_cure_threshold),
                           ("middle", self.low_threshold), ("low", -1.0)):
             mask = (lik >= cut) & (seg == "")
-            texts = np.array([_WHY[name].format(lik=x, val=v, **fmt) for x, v in zip(lik[mask], value[mask],
-                                                                                    strict=True)], dtype=object)
+            if name == "low":  # the text names the call value: one per borrower
+                texts = np.array([_WHY[name].format(lik=x, val=v, **fmt) for x, v in zip(lik[mask], value[mask],
+                                                                                        strict=True)], dtype=object)
+            else:  # the text names the likelihood in whole percent (format's '.0%' rounds x * 100 half to even)
+                key, first = groups(np.rint(lik[mask] * 100).astype(np.int64))
+                texts = np.array([_WHY[name].format(lik=x, **fmt) for x in lik[mask][first]],
+                                 dtype=object)[key] if mask.any() else np.zeros(0, dtype=object)
             full = np.full(n, "", dtype=object)
             full[mask] = texts
             take(mask, name, full)
