@@ -182,9 +182,12 @@ def explore(seg: np.ndarray, why: np.ndarray, ids: pd.Index, b: pd.DataFrame, no
     return chosen, ladder
 
 
-def with_decisions(steps: pd.DataFrame, ids: pd.Index, seg: np.ndarray, chosen: pd.DataFrame) -> pd.DataFrame:
-    """Plan steps with each borrower's own segment and its decision columns on every row."""
-    at = ids.get_indexer(steps["borrower_id"])
+def with_decisions(steps: pd.DataFrame, ids: pd.Index, seg: np.ndarray, chosen: pd.DataFrame,
+                   at: np.ndarray | None = None) -> pd.DataFrame:
+    """Plan steps with each borrower's own segment and its decision columns on every row (``at``:
+    each step's borrower's position in ``ids``, when known)."""
+    at = ids.get_indexer(steps["borrower_id"]) if at is None else at
     steps["segment"] = np.asarray(seg, dtype=object)[at]  # the borrower's own; the decision says which plan
-    steps[DECISION_COLUMNS] = chosen.iloc[at].to_numpy(dtype=object)
+    for col in DECISION_COLUMNS:
+        steps[col] = chosen[col].array.take(at)
     return steps.astype({"propensity": float, "explore_share": float})

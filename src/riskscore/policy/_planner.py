@@ -353,7 +353,7 @@ class ContactPolicy(Rounds, Segments):
                                                      max_calls=self.max_window_calls)
         accepted, events = self._place(checker, ctx, ladder, value)
         steps = self._finish(checker, ctx, ladder, accepted, events)
-        steps = with_decisions(steps, ids, seg, chosen)
+        steps = with_decisions(steps, ids, seg, chosen, ctx.get("step_bi"))
         flags = b[[f for f in b.columns if b[f].dtype == bool]]
         return Plans(steps=steps, events=pd.DataFrame(events, columns=EVENT_COLUMNS), profile=self.profile,
                      flags=flags, now=now, hardship=hardship, holidays=self.holidays,
@@ -374,8 +374,9 @@ class ContactPolicy(Rounds, Segments):
         msg = [per_combo[k][1] for k in codes]
         combos = ([c for _, c in per_combo], np.asarray(codes, dtype=np.int64))  # the rounds' codes of ``msg``
         cand = candidate_zones(b.loc[known].reset_index()).reindex(ids)
-        zones = objects([(tz, z) if isinstance(z, tuple) else (None, ()) for tz, z in
-                          zip(b["timezone"], cand, strict=True)])
+        key, pairs = factorize_rows(b["timezone"].astype(object), cand.astype(object))  # a few distinct pairs
+        zones = objects([(tz, z) if isinstance(z, tuple) else (None, ()) for tz, z in pairs])[key] if len(key) else \
+            objects([])
         sig, table = self._windows(zones[known], b["inconvenient_hours"].to_numpy(dtype=object)[known], now,
                                    calendar, calendar.codes(ids[known]))
         sig_all = np.full(len(ids), -1, dtype=np.int64)
@@ -406,6 +407,7 @@ class ContactPolicy(Rounds, Segments):
             steps = self._complete(ctx, seg, steps.loc[~bad & steps["action"].isin(_PLACED)])
             found = check_built(checker, ctx, steps)
         steps["segment"] = seg[steps["bi"].to_numpy()]
+        ctx["step_bi"] = steps["bi"].to_numpy()  # each step's borrower (for the decision columns)
         steps = self._local_text(ctx, steps)
         return steps[[*PLAN_COLUMNS, "day", "segment"]].reset_index(drop=True)
 
