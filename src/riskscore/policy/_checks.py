@@ -52,12 +52,12 @@ from riskscore.policy._clock import (
 from riskscore.policy._consent import ConsentRules
 from riskscore.policy._counting import CountRules
 from riskscore.policy._holidays import HolidayCalendar
+from riskscore.policy._log import LogRows, _ns
 from riskscore.policy._plans import Plans
 from riskscore.policy._profile import ACTIONS, CONTACT_ACTIONS, WEEKDAYS, Profile, Rule, load_profile
 from riskscore.policy._screen import screen
 from riskscore.policy._templates import lint_text, rule_text
 from riskscore.schemas import (
-    EVENT_OUTCOMES,
     OPTIONAL_COLUMNS,
     parse_channels,
     parse_hours,
@@ -77,11 +77,6 @@ _OPTIONAL = ["destination", "loan_ids"]
 _PER_ZONE = ("time_window", "blocked_days", "designated_times")
 #: rule kinds that count by local dates (the steps' ``lo`` and ``hi``)
 _DAY_SPANS = ("call_frequency", "conversation_quiet", "daily_calls", "channel_caps")
-
-
-def _ns(values: object) -> np.ndarray:
-    """UTC nanoseconds of timestamps (tz-aware, or naive read as UTC)."""
-    return pd.DatetimeIndex(pd.to_datetime(values, utc=True)).as_unit("ns").asi8
 
 
 def _text_or_none(col: pd.Series) -> np.ndarray:
@@ -122,7 +117,7 @@ def _steps_frame(plans: object) -> pd.DataFrame:
     return out
 
 
-class Checker(ConsentRules, CountRules):
+class Checker(ConsentRules, CountRules, LogRows):
     """Checks plan steps against one profile, for one borrowers table and contact log.
 
     Build it once and call :meth:`violations` for many candidate steps (the planner does); or
@@ -179,70 +174,6 @@ class Checker(ConsentRules, CountRules):
         self.hardship = member(self.borrowers.index, hardship_ids(hardship))
         #: screen the steps first (:mod:`riskscore.policy._screen`); False runs every rule on every step
         self.screen = True
-
-    # -- the log ---------------------------------------------------------------------------------
-    def _prepare_log(self, contacts: pd.DataFrame | None) -> pd.DataFrame:
-        cols = ["b", "channel", "outcome", "direction", "loan_id", "destination", "t", "lo", "hi"]
-        if contacts is None or len(contacts) == 0:
-            return pd.DataFrame({c: pd.Series(dtype=object if c in ("channel", "outcome", "direction", "loan_id",
-                                                                   "destination") else np.int64) for c in cols})
-        b = self.borrowers.index.get_indexer(contacts["borrower_id"])
-        c = contacts if (b >= 0).all() else contacts.loc[b >= 0]
-        missing = {col: default for col, default in OPTIONAL_COLUMNS["contacts"].items() if col not in c}
-        if missing:
-            c = c.assign(**missing)
-        out = pd.DataFrame({"b": b[b >= 0].astype(np.int64), "channel": c["channel"].array,
-                            "outcome": c["outcome"].array, "direction": c["direction"].array,
-                            "loan_id": c["loan_id"].to_numpy(dtype=object),
-                            "destination": c["destination"].astype(object).where(c["destination"].notna(), None)
-                            .to_numpy(dtype=object),
-                            "t": _ns(c["contacted_at"])})
-        out["lo"], out["hi"] = zone_days(out["t"].to_numpy(), self.zones.to_numpy()[out["b"].to_numpy()])
-        return out
-
-    def _log_events(self, *, channel: str | None = None, outcomes: Iterable[str] | None = None,
-                    outbound: bool = True) -> pd.DataFrame:
-        focus = getattr(self, "_focus", None)
-        if focus is not None:  # a few borrowers: their rows only, without taking every selected row first
-            keep = self._log_mask(channel, outcomes, outbound) & focus[self._log_b()]
-            return self._log.iloc[np.flatnonzero(keep)]
-        key = ("events", channel, None if outcomes is None else tuple(outcomes), outbound)
-        if key not in self._cache:
-            self._cache[key] = self._select(channel, outcomes, outbound)
-        return self._cache[key]
-
-    def _log_b(self) -> np.ndarray:
-        if "log-b" not in self._cache:
-            self._cache["log-b"] = self._log["b"].to_numpy(np.int64)
-        return self._cache["log-b"]
-
-    def _focused(self, log: pd.DataFrame) -> pd.DataFrame:
-        """The log rows of the borrowers the rules are running on (all of them outside :meth:`_violations`)."""
-        focus = getattr(self, "_focus", None)
-        if focus is None:
-            return log
-        if log is self._log:
-            return log.iloc[np.flatnonzero(focus[self._log_b()])]
-        return log.loc[focus[log["b"].to_numpy()]]
-
-    def _select(self, channel: str | None, outcomes: Iterable[str] | None, outbound: bool) -> pd.DataFrame:
-        return self._log.loc[self._log_mask(channel, outcomes, outbound)]
-
-    def _log_mask(self, channel: str | None, outcomes: Iterable[str] | None, outbound: bool) -> np.ndarray:
-        """Which log rows :meth:`_log_events` selects (contacts, not events; of the channel, outcomes
-        and direction), as a boolean array (found once per selection)."""
-        key = ("mask", channel, None if outcomes is None else tuple(outcomes), outbound)
-        if key not in self._cache:
-            log = self._log
-            keep = ~log["outcome"].isin(EVENT_OUTCOMES).to_numpy(dtype=bool)
-            if channel is not None:
-                keep &= (log["channel"] == channel).to_numpy(dtype=bool)
-            if outcomes is not None:
-                keep &= log["outcome"].isin(list(outcomes)).to_numpy(dtype=bool)
-            if outbound:
-                keep &= (log["direction"] == "outbound").to_numpy(dtype=bool)
-            self._cache[key] = keep
-        return self._cache[key]
 
     def _member(self, col: str, c: pd.DataFrame) -> np.ndarray:
         """Whether each step's channel is listed in the borrower's ``col`` cell (computed per distinct pair)."""
@@ -301,10 +232,11 @@ class Checker(ConsentRules, CountRules):
         if len(b) < len(self.borrowers) // 2:  # a few borrowers: the count rules look at their log rows only
             self._focus = np.zeros(len(self.borrowers), dtype=bool)
             self._focus[b[b >= 0]] = True
+            self._focus_at = None
         try:
             return self._every_rule(s, masks)
         finally:
-            self._focus = None
+            self._focus = self._focus_at = None
 
     def _every_rule(self, s: pd.DataFrame, masks: list[np.ndarray] | None) -> pd.DataFrame:
         contact = s["action"].isin(CONTACT_ACTIONS).to_numpy()
