@@ -275,15 +275,19 @@ class Rounds:
                          for a, c, p in zip(action[at], chan[at], preferred[at], strict=True)], dtype=object)
         rationale = ctx["why"][bi] + text[k] if len(bi) else np.zeros(0, dtype=object)
         t = np.asarray(win, dtype=np.int64).reshape(-1, 2)
+
+        def obj(values: np.ndarray) -> pd.Series:  # columns that are object in the plans (a step without
+            return pd.Series(values, dtype=object, copy=False)  # contact has None there): no text inference
+
         return pd.DataFrame({
             "bi": bi, "b": ctx["cb"][bi], "ch": _CHANNEL_CODES.get_indexer(chan), "mc": mc, "rc": 0,
             "worded": True,  # the rationale names the step
             "borrower_id": ctx["ids"][bi], "step": stage + 1,
-            "action": action, "channel": chan, "recipient": "borrower",
-            "destination": self._destinations(ctx, bi, chan), "loan_ids": ctx["loans"][bi],
+            "action": action, "channel": obj(chan), "recipient": obj(np.full(len(bi), "borrower", dtype=object)),
+            "destination": obj(self._destinations(ctx, bi, chan)), "loan_ids": obj(ctx["loans"][bi]),
             "window_start_utc": pd.to_datetime(t[:, 0], utc=True), "window_end_utc": pd.to_datetime(t[:, 1], utc=True),
-            "language": lang, "template_id": tid, "message": message, "rationale": rationale,
-            "day": day, "stage": stage, "tone": tones,
+            "language": lang, "template_id": obj(tid), "message": obj(message), "rationale": rationale,
+            "day": day, "stage": stage, "tone": obj(tones),
         })
 
     @staticmethod
