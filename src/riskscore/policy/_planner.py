@@ -432,9 +432,16 @@ class ContactPolicy(Rounds, Segments):
         extra["window_start_utc"] = pd.to_datetime(extra["window_start_utc"], utc=True)
         extra["window_end_utc"] = pd.to_datetime(extra["window_end_utc"], utc=True)
         steps = pd.concat([placed, extra], ignore_index=True) if len(placed) else extra
-        steps = steps.sort_values(["bi", "window_start_utc", "stage"], kind="stable", na_position="last",
-                                  ignore_index=True)
-        steps["step"] = steps.groupby("bi").cumcount() + 1
+        # by borrower, window start (none last) and stage: one sort of the keys, one take of the rows
+        bi = steps["bi"].to_numpy(np.int64)
+        start = steps["window_start_utc"]
+        t0 = np.where(start.isna().to_numpy(), np.iinfo(np.int64).max, ns_of(start))
+        order = np.lexsort((steps["stage"].to_numpy(), t0, bi))
+        steps = steps.take(order).reset_index(drop=True)
+        bi = bi[order]
+        first = np.r_[True, bi[1:] != bi[:-1]] if len(bi) else np.zeros(0, dtype=bool)
+        at = np.flatnonzero(first)
+        steps["step"] = np.arange(len(bi)) - np.repeat(at, np.diff(np.r_[at, len(bi)])) + 1
         return steps
 
     def _local_text(self, ctx: dict, steps: pd.DataFrame) -> pd.DataFrame:
