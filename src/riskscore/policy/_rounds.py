@@ -103,8 +103,7 @@ class Rounds:
         return ctx["messages"][key]
 
     def _place(self, checker: Checker, ctx: dict, seg: np.ndarray, value: np.ndarray) -> tuple[pd.DataFrame, list]:
-        rows = [(bi, j, *step) for bi, s in enumerate(seg) for j, step in enumerate(self.STEPS.get(s, ()))]
-        todo = pd.DataFrame(rows, columns=["bi", "stage", "action", "template", "day0"])
+        todo = self._ladders(seg)
         todo["day0"] = todo["day0"].clip(upper=self.plan_days - 1)
         accepted = pd.DataFrame()
         events: list[tuple[str, str, str, str]] = []
@@ -124,6 +123,26 @@ class Rounds:
                 if len(done):
                     accepted = pd.concat([accepted, done], ignore_index=True)
         return accepted, events
+
+    def _ladders(self, seg: np.ndarray) -> pd.DataFrame:
+        """One row per step of each borrower's ladder (``STEPS`` of its segment), by borrower and stage."""
+        codes, uniques = pd.factorize(np.asarray(seg, dtype=object), use_na_sentinel=False)
+        ladders = [self.STEPS.get(s, ()) for s in uniques]
+        count = np.array([len(x) for x in ladders] + [0], dtype=np.int64)[codes] if len(codes) else \
+            np.zeros(0, dtype=np.int64)
+        bi = np.repeat(np.arange(len(codes), dtype=np.int64), count)
+        starts = np.cumsum(count) - count
+        stage = np.arange(len(bi), dtype=np.int64) - np.repeat(starts, count)
+        code = codes[bi]
+        width = max([1, *map(len, ladders)])
+        table = [[ladder[j] if j < len(ladder) else (None, None, 0) for j in range(width)] for ladder in ladders]
+
+        def field(k: int, dtype: object) -> np.ndarray:
+            values = np.array([[row[j][k] for j in range(width)] for row in table], dtype=dtype).reshape(-1, width)
+            return values[code, stage] if len(bi) else np.zeros(0, dtype=dtype)
+
+        return pd.DataFrame({"bi": bi, "stage": stage, "action": field(0, object), "template": field(1, object),
+                             "day0": field(2, np.int64)})
 
     def _drop(self, ctx: dict, pend: pd.DataFrame | dict, mask: np.ndarray, rule_ids: list[str], detail: str,
               events: list) -> None:
@@ -152,10 +171,12 @@ class Rounds:
         if not n:
             return pend, pd.DataFrame()
         day, bi = pend["day"], pend["bi"]
-        chan = _CHANNEL_NAMES[pend["chans"][np.arange(n), pend["ci"]]]
+        code = pend["chans"][np.arange(n), pend["ci"]]
+        chan = _CHANNEL_NAMES[code]
         win = _window_table(ctx, self.plan_days)[np.maximum(ctx["sig"][bi], 0), day]
         has = (ctx["sig"][bi] >= 0) & (win[:, 0] >= 0)
-        cand = self._fresh(checker, self._rows(ctx, _take(pend, has), chan[has], day[has], win[has]), ctx.get("cb"))
+        cand = self._fresh(checker, self._rows(ctx, _take(pend, has), chan[has], day[has], win[has], code[has]),
+                           ctx.get("cb"))
         mine = accepted.loc[accepted["bi"].isin(cand["bi"])] if len(accepted) else accepted
         found = check_built(checker, ctx, pd.concat([mine, cand], ignore_index=True)) if len(cand) else \
             pd.DataFrame(columns=["borrower_id", "step", "rule_id", "why"])
@@ -250,10 +271,13 @@ class Rounds:
                                f"calls on day {int(d)}"))
         return keep
 
-    def _rows(self, ctx: dict, pend: pd.DataFrame, chan: np.ndarray, day: np.ndarray,
-              win: list[tuple[int, int]] | np.ndarray) -> pd.DataFrame:
+    def _rows(self, ctx: dict, pend: pd.DataFrame | dict, chan: np.ndarray, day: np.ndarray,
+              win: list[tuple[int, int]] | np.ndarray, code: np.ndarray | None = None) -> pd.DataFrame:
+        """The candidate steps (pending steps with a channel, a day and a window), as plan rows;
+        ``code``: the channels' positions in CHANNELS, when known."""
         bi = np.asarray(pend["bi"], dtype=np.int64)
         chan = np.asarray(chan, dtype=object)
+        code = _CHANNEL_CODES.get_indexer(chan) if code is None else code
         lang = ctx["lang"][bi]
         action = np.asarray(pend["action"], dtype=object)
         template = np.asarray(pend["template"], dtype=object)
@@ -280,25 +304,28 @@ class Rounds:
             return pd.Series(values, dtype=object, copy=False)  # contact has None there): no text inference
 
         return pd.DataFrame({
-            "bi": bi, "b": ctx["cb"][bi], "ch": _CHANNEL_CODES.get_indexer(chan), "mc": mc, "rc": 0,
+            "bi": bi, "b": ctx["cb"][bi], "ch": code, "mc": mc, "rc": 0,
             "worded": True,  # the rationale names the step
             "borrower_id": ctx["ids"][bi], "step": stage + 1,
             "action": action, "channel": obj(chan), "recipient": obj(np.full(len(bi), "borrower", dtype=object)),
-            "destination": obj(self._destinations(ctx, bi, chan)), "loan_ids": obj(ctx["loans"][bi]),
+            "destination": obj(self._destinations(ctx, bi, chan, code)), "loan_ids": obj(ctx["loans"][bi]),
             "window_start_utc": pd.to_datetime(t[:, 0], utc=True), "window_end_utc": pd.to_datetime(t[:, 1], utc=True),
             "language": lang, "template_id": obj(tid), "message": obj(message), "rationale": rationale,
             "day": day, "stage": stage, "tone": obj(tones),
         })
 
     @staticmethod
-    def _destinations(ctx: dict, bi: np.ndarray, chan: np.ndarray) -> np.ndarray:
+    def _destinations(ctx: dict, bi: np.ndarray, chan: np.ndarray, ch: np.ndarray) -> np.ndarray:
         """The checker's :meth:`~riskscore.policy.Checker.destination_for` of each step; None without
-        asking where the borrowers table lists no destination for the channel (most rows)."""
+        asking where the borrowers table lists no destination for the channel (most rows).
+        ``ch``: the channels' positions in CHANNELS."""
         checker = ctx["checker"]
         b = ctx["cb"][bi]
         codes, ids, _, _ = checker._addresses()
-        listed = np.array([[bool(i.get(ch)) for ch in CHANNELS] for i in ids], dtype=bool).reshape(-1, len(CHANNELS))
-        ch = pd.Index(CHANNELS).get_indexer(chan)
+        if "listed" not in ctx:
+            ctx["listed"] = np.array([[bool(i.get(c)) for c in CHANNELS] for i in ids],
+                                     dtype=bool).reshape(-1, len(CHANNELS))
+        listed = ctx["listed"]
         some = (b >= 0) & (ch >= 0)
         some[some] = listed[codes[b[some]], ch[some]]
         out = np.full(len(bi), None, dtype=object)
