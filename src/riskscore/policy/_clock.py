@@ -51,9 +51,11 @@ def local_ns(utc_ns: np.ndarray, zone: str) -> np.ndarray:
     return idx.tz_localize(None).asi8
 
 
-def _by_zone(zone_sets: Sequence[tuple[str, ...]]) -> dict[str, np.ndarray]:
-    """Row positions per zone, for rows whose zone set contains it."""
-    codes, uniques = pd.factorize(pd.Series(list(zone_sets), dtype=object))
+def _by_zone(zone_sets: Sequence[tuple[str, ...]] | None,
+             coded: tuple[np.ndarray, Sequence[tuple[str, ...]]] | None = None) -> dict[str, np.ndarray]:
+    """Row positions per zone, for rows whose zone set contains it (``coded``: the rows' codes of their
+    zone sets and the distinct sets, when known)."""
+    codes, uniques = coded if coded is not None else pd.factorize(pd.Series(list(zone_sets), dtype=object))
     rows: dict[str, list[np.ndarray]] = {}
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
@@ -64,8 +66,10 @@ def _by_zone(zone_sets: Sequence[tuple[str, ...]]) -> dict[str, np.ndarray]:
     return {z: np.concatenate(parts) for z, parts in rows.items()}
 
 
-def zone_days(utc_ns: np.ndarray, zone_sets: Sequence[tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray]:
-    """Earliest and latest local date (days since 1970-01-01) of each instant over its zones.
+def zone_days(utc_ns: np.ndarray, zone_sets: Sequence[tuple[str, ...]] | None,
+              coded: tuple[np.ndarray, Sequence[tuple[str, ...]]] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Earliest and latest local date (days since 1970-01-01) of each instant over its zones (or
+    over the zone sets ``coded`` gives: each instant's code and the distinct sets).
 
     Examples
     --------
@@ -77,7 +81,7 @@ def zone_days(utc_ns: np.ndarray, zone_sets: Sequence[tuple[str, ...]]) -> tuple
     utc_ns = np.asarray(utc_ns, dtype=np.int64)
     lo = np.full(len(utc_ns), np.iinfo(np.int64).max)
     hi = np.full(len(utc_ns), np.iinfo(np.int64).min)
-    for zone, rows in _by_zone(zone_sets).items():
+    for zone, rows in _by_zone(zone_sets, coded).items():
         day = local_ns(utc_ns[rows], zone) // DAY_NS
         lo[rows] = np.minimum(lo[rows], day)
         hi[rows] = np.maximum(hi[rows], day)

@@ -51,7 +51,8 @@ class LogRows:
                             "destination": c["destination"].astype(object).where(c["destination"].notna(), None)
                             .to_numpy(dtype=object),
                             "t": _ns(c["contacted_at"])})
-        out["lo"], out["hi"] = zone_days(out["t"].to_numpy(), self.zones.to_numpy()[out["b"].to_numpy()])
+        codes, sets = pd.factorize(self.zones.to_numpy(dtype=object))  # per borrower: a few distinct sets
+        out["lo"], out["hi"] = zone_days(out["t"].to_numpy(), None, (codes[out["b"].to_numpy()], sets))
         return out
 
     def _log_events(self, *, channel: str | None = None, outcomes: Iterable[str] | None = None,
