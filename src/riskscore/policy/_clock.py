@@ -136,7 +136,8 @@ def allowed_pieces(zones: tuple[str, ...], lo_ns: int, hi_ns: int, *, hours: tup
     holidays : iterable of int
         Local dates (days since 1970-01-01) with no contact.
     cache : dict, optional
-        Keeps each zone's wall clock over the grid for the next call with the same bounds.
+        Keeps each zone's wall clock over the grid, and what follows from it alone, for the next call
+        with the same bounds.
 
     Returns
     -------
@@ -159,20 +160,28 @@ def allowed_pieces(zones: tuple[str, ...], lo_ns: int, hi_ns: int, *, hours: tup
     blocked_weekdays = np.fromiter(blocked_weekdays, dtype=np.int64)
     holidays = np.fromiter(holidays, dtype=np.int64)
     ranges = parse_hours(inconvenient)
+    cache = {} if cache is None else cache
     for zone in zones:
-        key = (zone, start, hi_ns)
-        local = cache.get(key) if cache is not None else None
-        if local is None:
-            local = local_ns(grid, zone)
-            if cache is not None:
-                cache[key] = local
-        day, minute = local // DAY_NS, (local % DAY_NS) // MINUTE_NS
-        if hours is not None:
-            ok &= (minute >= hours[0]) & (minute < hours[1])
-        ok &= ~in_ranges(minute, ranges)
-        ok &= ~np.isin(weekday(day), blocked_weekdays) & ~np.isin(day, holidays)
-        # a new piece starts wherever a local date or the offset changes in any zone
-        cut |= (np.diff(day) != 0) | (np.diff(local - grid) != 0)
+        # what depends on the zone alone (its clock, the hours, the weekdays, where a date or the
+        # offset changes) is found once per zone and reused by every borrower's signature
+        key = ("parts", zone, start, hi_ns, hours, tuple(blocked_weekdays.tolist()))
+        if key not in cache:
+            local = cache.get((zone, start, hi_ns))
+            if local is None:
+                local = cache[(zone, start, hi_ns)] = local_ns(grid, zone)
+            day, minute = local // DAY_NS, (local % DAY_NS) // MINUTE_NS
+            base = ~np.isin(weekday(day), blocked_weekdays)
+            if hours is not None:
+                base &= (minute >= hours[0]) & (minute < hours[1])
+            # a new piece starts wherever a local date or the offset changes in any zone
+            cache[key] = day, minute, base, (np.diff(day) != 0) | (np.diff(local - grid) != 0)
+        day, minute, base, zone_cut = cache[key]
+        ok &= base
+        if ranges:
+            ok &= ~in_ranges(minute, ranges)
+        if len(holidays):
+            ok &= ~np.isin(day, holidays)
+        cut |= zone_cut
     cut |= np.diff(ok.astype(np.int8)) != 0
     cuts = np.flatnonzero(cut) + 1
     pieces = []
