@@ -375,8 +375,8 @@ class ContactPolicy(Rounds, Segments):
         combos = ([c for _, c in per_combo], np.asarray(codes, dtype=np.int64))  # the rounds' codes of ``msg``
         cand = candidate_zones(b.loc[known].reset_index()).reindex(ids)
         key, pairs = factorize_rows(b["timezone"].astype(object), cand.astype(object))  # a few distinct pairs
-        zones = objects([(tz, z) if isinstance(z, tuple) else (None, ()) for tz, z in pairs])[key] if len(key) else \
-            objects([])
+        by_pair = objects([(tz, z) if isinstance(z, tuple) else (None, ()) for tz, z in pairs])
+        zones = by_pair[key] if len(key) else objects([])
         sig, table = self._windows(zones[known], b["inconvenient_hours"].to_numpy(dtype=object)[known], now,
                                    calendar, calendar.codes(ids[known]))
         sig_all = np.full(len(ids), -1, dtype=np.int64)
@@ -387,7 +387,7 @@ class ContactPolicy(Rounds, Segments):
         note = np.where(fallback, "; no template in the borrower's language: English used", "")
         reasons = np.where(said.to_numpy() != "", "; reasons: " + said.to_numpy(), "")
         return {"ids": ids, "now": now, "msg": msg, "msg_combos": combos, "call": call_ok, "pref": pref,
-                "zones": zones, "sig": sig_all, "table": table, "lang": lang,
+                "zones": zones, "zone_key": key, "zone_pairs": by_pair, "sig": sig_all, "table": table, "lang": lang,
                 "why": why + reasons + note, "messages": {}}
 
     def _finish(self, checker: Checker, ctx: dict, seg: np.ndarray, accepted: pd.DataFrame,
@@ -447,14 +447,17 @@ class ContactPolicy(Rounds, Segments):
     def _local_text(self, ctx: dict, steps: pd.DataFrame) -> pd.DataFrame:
         """Local time zone, window in it, and the window in every candidate zone, as text."""
         n = len(steps)
-        zones = ctx["zones"][steps["bi"].to_numpy()]
-        steps["local_timezone"] = [z[0] for z in zones]
+        bi = steps["bi"].to_numpy()
+        zones = ctx["zones"][bi]
+        # per distinct (zone, candidates) of the borrowers (ctx["zone_key"]): their zones and texts
+        codes = ctx["zone_key"][bi]
+        steps["local_timezone"] = objects([z[0] for z in ctx["zone_pairs"]])[codes] if len(bi) else objects([])
         start, end, text = (np.full(n, None, dtype=object) for _ in range(3))
         timed = np.flatnonzero(steps["window_start_utc"].notna().to_numpy())
         t0 = ns_of(steps["window_start_utc"])[timed]
         t1 = ns_of(steps["window_end_utc"])[timed]
         # the text of each distinct (zones, window): windows repeat across borrowers of a zone
-        key, first = groups(pd.factorize(zones[timed])[0], t0, t1)
+        key, first = groups(codes[timed], t0, t1)
         sa, sb, label = self._window_text(zones[timed][first], t0[first], t1[first])
         start[timed], end[timed], text[timed] = sa[key], sb[key], label[key]
         steps["window_start_local"], steps["window_end_local"], steps["local_windows"] = start, end, text
