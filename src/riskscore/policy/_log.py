@@ -25,6 +25,14 @@ def _ns(values: object) -> np.ndarray:
     return pd.DatetimeIndex(pd.to_datetime(values, utc=True)).as_unit("ns").asi8
 
 
+def _text(col: pd.Series, none: bool = True) -> object:
+    """A text column of the log: as it is when it is already text (``str``), else as objects (``none``:
+    with None for missing values), read as text where every value is one."""
+    if col.dtype == "str":
+        return col.array
+    return (col.astype(object).where(col.notna(), None) if none else col).to_numpy(dtype=object)
+
+
 class LogRows:
     """The prepared log and its selections (mixed into the Checker)."""
 
@@ -40,16 +48,16 @@ class LogRows:
         if contacts is None or len(contacts) == 0:
             return pd.DataFrame({c: pd.Series(dtype=object if c in ("channel", "outcome", "direction", "loan_id",
                                                                    "destination") else np.int64) for c in cols})
-        b = self.borrowers.index.get_indexer(contacts["borrower_id"])
+        # each row's borrower: the distinct ids looked up once (a log names each borrower many times)
+        codes, uniques = pd.factorize(contacts["borrower_id"])
+        b = np.r_[self.borrowers.index.get_indexer(uniques), -1][codes]
         c = contacts if (b >= 0).all() else contacts.loc[b >= 0]
         missing = {col: default for col, default in OPTIONAL_COLUMNS["contacts"].items() if col not in c}
         if missing:
             c = c.assign(**missing)
         out = pd.DataFrame({"b": b[b >= 0].astype(np.int64), "channel": c["channel"].array,
                             "outcome": c["outcome"].array, "direction": c["direction"].array,
-                            "loan_id": c["loan_id"].to_numpy(dtype=object),
-                            "destination": c["destination"].astype(object).where(c["destination"].notna(), None)
-                            .to_numpy(dtype=object),
+                            "loan_id": _text(c["loan_id"], none=False), "destination": _text(c["destination"]),
                             "t": _ns(c["contacted_at"])})
         codes, sets = pd.factorize(self.zones.to_numpy(dtype=object))  # per borrower: a few distinct sets
         out["lo"], out["hi"] = zone_days(out["t"].to_numpy(), None, (codes[out["b"].to_numpy()], sets))
