@@ -74,6 +74,9 @@ _STEPS: dict[str, list[tuple[str, str, int]]] = {
     "low": [("payment_link", "payment_link", 0), ("repayment_plan_offer", "repayment_plan_offer", 2),
             ("agent_call", "agent_call", 4)],
 }
+#: columns of the plans that are text (the others that hold text are objects: a step without contact
+#: has None there)
+_TEXT = ["borrower_id", "action", "language", "rationale"]
 _PLACED = ("reminder", "payment_link", "repayment_plan_offer", "hardship_referral", "agent_call")
 _SCORES = pa.DataFrameSchema(
     {"likelihood": pa.Column(float, pa.Check.in_range(0.0, 1.0), nullable=False, coerce=True),
@@ -409,7 +412,8 @@ class ContactPolicy(Rounds, Segments):
         steps["segment"] = seg[steps["bi"].to_numpy()]
         ctx["step_bi"] = steps["bi"].to_numpy()  # each step's borrower (for the decision columns)
         steps = self._local_text(ctx, steps)
-        return steps[[*PLAN_COLUMNS, "day", "segment"]].reset_index(drop=True)
+        steps = steps[[*PLAN_COLUMNS, "day", "segment"]].reset_index(drop=True)
+        return steps.astype(dict.fromkeys(_TEXT, "str"))  # the rounds kept them as objects
 
     def _complete(self, ctx: dict, seg: np.ndarray, placed: pd.DataFrame) -> pd.DataFrame:
         """Add the no-contact steps, so every borrower has one, and number steps in time order."""

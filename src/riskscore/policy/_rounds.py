@@ -300,17 +300,20 @@ class Rounds:
         rationale = ctx["why"][bi] + text[k] if len(bi) else np.zeros(0, dtype=object)
         t = np.asarray(win, dtype=np.int64).reshape(-1, 2)
 
-        def obj(values: np.ndarray) -> pd.Series:  # columns that are object in the plans (a step without
-            return pd.Series(values, dtype=object, copy=False)  # contact has None there): no text inference
+        def obj(values: np.ndarray) -> pd.Series:  # objects, not text: no inference each round (_finish
+            return pd.Series(values, dtype=object, copy=False)  # makes the plans' text columns text once)
+
+        if "id_objects" not in ctx:
+            ctx["id_objects"] = ctx["ids"].to_numpy(dtype=object)
 
         return pd.DataFrame({
             "bi": bi, "b": ctx["cb"][bi], "ch": code, "mc": mc, "rc": 0,
             "worded": True,  # the rationale names the step
-            "borrower_id": ctx["ids"][bi], "step": stage + 1,
-            "action": action, "channel": obj(chan), "recipient": obj(np.full(len(bi), "borrower", dtype=object)),
+            "borrower_id": obj(ctx["id_objects"][bi]), "step": stage + 1,
+            "action": obj(action), "channel": obj(chan), "recipient": obj(np.full(len(bi), "borrower", dtype=object)),
             "destination": obj(self._destinations(ctx, bi, chan, code)), "loan_ids": obj(ctx["loans"][bi]),
             "window_start_utc": pd.to_datetime(t[:, 0], utc=True), "window_end_utc": pd.to_datetime(t[:, 1], utc=True),
-            "language": lang, "template_id": obj(tid), "message": obj(message), "rationale": rationale,
+            "language": obj(lang), "template_id": obj(tid), "message": obj(message), "rationale": obj(rationale),
             "day": day, "stage": stage, "tone": obj(tones),
         })
 
