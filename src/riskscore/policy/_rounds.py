@@ -153,6 +153,9 @@ class Rounds:
         ids = ctx["id_objects"][np.asarray(pend["bi"])[mask]]
         action = np.asarray(pend["action"], dtype=object)[mask]
         text = {a: f"{a} dropped: {detail}" for a in set(action)}
+        if len(rule_ids) == 1:
+            events.extend(zip(ids, action, [rule_ids[0]] * len(ids), map(text.get, action), strict=True))
+            return
         for i, a in zip(ids, action, strict=True):
             events.extend((i, a, rid, text[a]) for rid in rule_ids)
 
