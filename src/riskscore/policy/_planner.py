@@ -290,7 +290,12 @@ class ContactPolicy(Rounds, Segments):
             holidays = calendar.days(cal, lo // DAY_NS - 2, hi // DAY_NS + 2) if spec["holidays"] else []
             pieces = allowed_pieces(zs[1], lo, hi, hours=spec["hours"], inconvenient=cell,
                                     blocked_weekdays=spec["blocked_weekdays"], holidays=holidays, cache=clocks)
-            days = local_ns(np.array([a for a, _ in pieces], dtype=np.int64), primary) // DAY_NS - today
+            starts = [a for a, _ in pieces]  # their local dates in the primary zone: found once per start
+            new = [a for a in starts if ("date", primary, a) not in clocks]
+            if new:
+                clocks.update(zip([("date", primary, a) for a in new],
+                                  (local_ns(np.array(new, dtype=np.int64), primary) // DAY_NS).tolist(), strict=True))
+            days = np.array([clocks[("date", primary, a)] for a in starts], dtype=np.int64) - today
             for (a, b), day in zip(pieces, days.tolist(), strict=True):
                 if b - a < self.min_window_minutes * 60 * 10**9:
                     continue
