@@ -311,12 +311,15 @@ class Checker(ConsentRules, CountRules, LogRows):
         z = np.concatenate([list(zs) for zs in zones]) if len(zones) else np.array([], dtype=object)
         pz = timed.iloc[rows][["borrower_id", "step", "b", "t0", "t1"]].reset_index(drop=True)
         pz["zone"] = z
-        pz["ls"] = np.zeros(len(pz), dtype=np.int64)
-        pz["le"] = np.zeros(len(pz), dtype=np.int64)
-        for zone, idx in pz.groupby("zone", sort=False).indices.items():
-            pz.loc[idx, "ls"] = local_ns(pz["t0"].to_numpy()[idx], zone)
-            pz.loc[idx, "le"] = local_ns(pz["t1"].to_numpy()[idx], zone)
-        pz["day"] = pz["ls"] // DAY_NS
+        ls, le = np.zeros(len(pz), dtype=np.int64), np.zeros(len(pz), dtype=np.int64)
+        t0, t1 = pz["t0"].to_numpy(), pz["t1"].to_numpy()
+        codes, names = pd.factorize(z)
+        for k, zone in enumerate(names):
+            idx = np.flatnonzero(codes == k)
+            both = local_ns(np.r_[t0[idx], t1[idx]], zone)
+            ls[idx], le[idx] = both[:len(idx)], both[len(idx):]
+        pz["ls"], pz["le"] = ls, le
+        pz["day"] = ls // DAY_NS
         return pz
 
     # -- flags -----------------------------------------------------------------------------------
