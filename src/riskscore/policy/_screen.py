@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from riskscore.policy._arrays import _OFF, _SHIFT, count_overlaps, groups, overlap_keys
+from riskscore.policy._arrays import _OFF, _SHIFT, count_overlaps, groups
 from riskscore.policy._clock import DAY_NS, zone_days
 from riskscore.policy._consent import NEVER
 from riskscore.policy._profile import CONTACT_ACTIONS
@@ -101,10 +101,15 @@ def _sorted_log(ck: object, channel: str | None) -> tuple[np.ndarray, ...]:
     where each borrower's keys begin (so a count needs two searches, not four)."""
     key = ("screen-sorted", channel)
     if key not in ck._cache:
+        if "screen-order" not in ck._cache:  # every log row's keys, sorted once: a selection stays sorted
+            log = ck._log
+            group = log["b"].to_numpy(np.int64) * _SHIFT + _OFF  # as overlap_keys makes them
+            keys = [group + log["lo"].to_numpy(np.int64), group + log["hi"].to_numpy(np.int64)]
+            order = [np.argsort(k, kind="stable") for k in keys]
+            ck._cache["screen-order"] = [(k[o], o) for k, o in zip(keys, order, strict=True)]
         rows = ck._log_mask(channel, None, True)  # the rows of ck._log_events(channel=channel)
-        log = ck._log
-        kmin, kmax = overlap_keys(log["b"].to_numpy(np.int64)[rows], log["lo"].to_numpy(np.int64)[rows],
-                                  log["hi"].to_numpy(np.int64)[rows])
+        (smin, omin), (smax, omax) = ck._cache["screen-order"]
+        kmin, kmax = smin[rows[omin]], smax[rows[omax]]
         base = np.arange(len(ck.borrowers) + 1, dtype=np.int64) * _SHIFT
         ck._cache[key] = kmin, kmax, np.searchsorted(kmin, base), np.searchsorted(kmax, base)
     return ck._cache[key]
