@@ -58,6 +58,18 @@ def _lang_codes(ctx: dict) -> np.ndarray:
     return ctx["lang_codes"]
 
 
+def _among(cand: pd.DataFrame, ids: pd.Series) -> np.ndarray:
+    """Whether each candidate's borrower is among ``ids`` (a round has one candidate per borrower: the
+    ids are looked up among the candidates', not the other way round)."""
+    where = pd.Index(cand["borrower_id"].to_numpy(dtype=object))
+    if not where.is_unique:
+        return member(cand["borrower_id"], ids)
+    at = where.get_indexer(ids.to_numpy(dtype=object))
+    out = np.zeros(len(cand), dtype=bool)
+    out[at[at >= 0]] = True
+    return out
+
+
 def _take(pend: dict, mask: np.ndarray) -> dict:
     return {k: v[mask] for k, v in pend.items()}
 
@@ -183,10 +195,10 @@ class Rounds:
         mine = accepted.loc[accepted["bi"].isin(cand["bi"])] if len(accepted) else accepted
         found = check_built(checker, ctx, pd.concat([mine, cand], ignore_index=True)) if len(cand) else \
             pd.DataFrame(columns=["borrower_id", "step", "rule_id", "why"])
-        ok = ~member(cand["borrower_id"], found["borrower_id"])
+        ok = ~_among(cand, found["borrower_id"])
         kinds = {r.id: r.kind for r in self.profile.rules}
         dynamic = found.loc[~found["rule_id"].map(kinds).isin(_STATIC), "borrower_id"]
-        static = ~member(cand["borrower_id"], dynamic) & ~ok  # the channel itself is barred
+        static = ~_among(cand, dynamic) & ~ok  # the channel itself is barred
         self._note(cand, found, events)
         full = np.zeros(len(cand), dtype=bool)
         if self.agent_calls_per_day is not None and ok.any():

@@ -84,7 +84,7 @@ def _static(ck: object) -> dict:
     named_out = np.array([[ch in s for ch in CHANNELS] for s in some], dtype=bool).reshape(-1, len(CHANNELS))
     log = ck._log
     refused = log["outcome"].isin(["opt_out", "consent_revoked"]).to_numpy()
-    lch = _VOCAB.get_indexer(log["channel"].to_numpy(dtype=object)[refused])
+    lch = _VOCAB.get_indexer(log["channel"][refused].to_numpy(dtype=object))
     lb = log["b"].to_numpy(np.int64)[refused]
     refusal = np.unique(np.where(lch >= 0, lb * len(CHANNELS) + lch, -1))
     hours = b["inconvenient_hours"].to_numpy(dtype=object)
