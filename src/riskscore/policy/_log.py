@@ -74,6 +74,23 @@ class LogRows:
             self._cache[key] = self._select(channel, outcomes, outbound)
         return self._cache[key]
 
+    def _log_spans(self, *, channel: str | None = None, outcomes: Iterable[str] | None = None,
+                   outbound: bool = True) -> dict[str, np.ndarray]:
+        """The borrower and local date span (``b``, ``lo``, ``hi``) of the rows :meth:`_log_events`
+        selects, as arrays: what the count rules read, without taking the rows' other columns."""
+        mask = self._log_mask(channel, outcomes, outbound)
+        if getattr(self, "_focus", None) is not None:
+            rows = self._focus_rows()
+            rows = rows[mask[rows]]
+        else:
+            key = ("rows", channel, None if outcomes is None else tuple(outcomes), outbound)
+            if key not in self._cache:
+                self._cache[key] = np.flatnonzero(mask)
+            rows = self._cache[key]
+        if "log-spans" not in self._cache:
+            self._cache["log-spans"] = {k: self._log[k].to_numpy(np.int64) for k in ("b", "lo", "hi")}
+        return {k: v[rows] for k, v in self._cache["log-spans"].items()}
+
     def _log_b(self) -> np.ndarray:
         if "log-b" not in self._cache:
             self._cache["log-b"] = self._log["b"].to_numpy(np.int64)
