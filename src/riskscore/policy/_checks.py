@@ -25,6 +25,11 @@ Speed: every rule is about one borrower's steps and log, so :meth:`Checker.viola
 screens the steps with whole-array passes (:mod:`riskscore.policy._screen`) and runs each rule
 only on the borrowers the screen cannot clear of it; the answer is the same as running every
 rule on every step (``Checker.screen = False``; tests/policy/test_screen.py compares the two).
+The screen remembers across calls what depends on few values (a window's time verdicts, a
+content's verdicts, each borrower and channel's consent evidence); the log's selections are
+masks found once (:mod:`riskscore.policy._log`). The planner checks its own candidates through
+``Checker._check``, which skips the validation of :meth:`Checker.violations` and takes the codes
+the planner knows (``riskscore.policy._rounds.check_built``).
 """
 
 from __future__ import annotations

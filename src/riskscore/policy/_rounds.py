@@ -3,10 +3,15 @@ borrower's accepted steps, and accepted, moved to the next channel or day, or dr
 notes of :mod:`riskscore.policy._planner` say how). Mixed into
 :class:`~riskscore.policy.ContactPolicy`.
 
-The pending steps are numpy columns; the candidates of a round are one frame, checked by
-:meth:`Checker.violations <riskscore.policy.Checker.violations>` (which screens them first,
-:mod:`riskscore.policy._screen`), and their template ids, messages and tones are found once per
-distinct (template, channel, language).
+The pending steps are numpy arrays (each step's channels to try as codes of ``CHANNELS``); the
+candidates of a round are one frame, whose template ids, messages, tones and rationale texts are
+found once per distinct (template, channel, language) and (action, channel, preferred). The
+checker judges them with the borrower's accepted steps through ``Checker._check``
+(:func:`check_built`): the same rules and screen as :meth:`Checker.violations
+<riskscore.policy.Checker.violations>`, without validating again frames the planner built, and
+with the codes the planner already has (borrower, channel, language, message, recipient), so the
+screen (:mod:`riskscore.policy._screen`) factorizes no text. Text columns stay objects through the
+rounds; ``_finish`` makes the plans' text columns text once.
 """
 
 from __future__ import annotations
