@@ -130,59 +130,71 @@ class ConsentRules:
         key = ("last", None if outcomes is None else tuple(outcomes), inbound_only, scope)
         if key not in self._cache:
             log = self._log
-            keep = log["outcome"].isin(list(outcomes)) if outcomes is not None else \
-                ~log["outcome"].isin(EVENT_OUTCOMES)
-            if inbound_only:
-                keep &= log["direction"] == "inbound"
-            if scope != "any":
-                keep &= log["destination"].notna() if scope == "destination" else log["destination"].isna()
             by = ["b", "channel", "destination"] if scope == "destination" else ["b", "channel"]
-            self._cache[key] = log.loc[keep].groupby(by)["t"].max()
+            self._cache[key] = log.loc[self._event_rows(outcomes, inbound_only, scope)].groupby(by)["t"].max()
         return self._cache[key]
 
-    def _lookup(self, last: pd.Series, c: pd.DataFrame) -> np.ndarray:
+    @staticmethod
+    def _lookup(last: pd.Series, c: pd.DataFrame) -> np.ndarray:
         if len(last) == 0:
             return np.full(len(c), NEVER)
-        table = self._dense(last) if last.index.nlevels == 2 else None
-        if table is not None:  # per (b, channel) of CHANNELS: a lookup in a table by b x channel code
-            b = c["b"].to_numpy(np.int64)
-            ch = _CHANNELS.get_indexer(c["channel"].to_numpy(dtype=object))
-            out = table[np.maximum(b, 0), ch]
-            out[(b < 0) | (ch < 0)] = NEVER  # a borrower or channel the log cannot name
-            return out
         keys = [c["b"].to_numpy(), c["channel"].to_numpy()]
         if last.index.nlevels == 3:
             keys.append(c["destination"].to_numpy(dtype=object))
         return last.reindex(pd.MultiIndex.from_arrays(keys)).fillna(NEVER).to_numpy().astype(np.int64)
 
-    def _dense(self, last: pd.Series) -> np.ndarray | None:
-        """A (b, channel)-indexed Series of times as a table [b, channel code] (NEVER where none), made
-        once per Series; None when the Series names a channel outside CHANNELS."""
-        key = ("dense", id(last))
+    def _latest(self, outcomes: Iterable[str] | None, inbound_only: bool, scope: str, c: pd.DataFrame) -> np.ndarray:
+        """Per step: :meth:`_last_events` (scope ``"channel"`` or ``"any"``) of its (b, channel), NEVER
+        where none; from a table by borrower x channel code when the log's channels are CHANNELS."""
+        key = ("latest", None if outcomes is None else tuple(outcomes), inbound_only, scope)
         if key not in self._cache:
-            table = None
-            if self._known_channels(last.index.get_level_values(1)):
-                b = last.index.get_level_values(0).to_numpy(np.int64)
-                ch = _CHANNELS.get_indexer(last.index.get_level_values(1).to_numpy(dtype=object))
-                table = np.full((len(self.borrowers), len(_CHANNELS)), NEVER, dtype=np.int64)
-                table[b, ch] = last.to_numpy(np.int64)
-            self._cache[key] = (last, table)  # (holding ``last`` keeps its id from being reused)
-        return self._cache[key][1]
+            self._cache[key] = self._latest_table(outcomes, inbound_only, scope)
+        table = self._cache[key]
+        if table is None:
+            return self._lookup(self._last_events(outcomes, inbound_only, scope), c)
+        b = c["b"].to_numpy(np.int64)
+        ch = _CHANNELS.get_indexer(c["channel"].to_numpy(dtype=object))
+        out = table[np.maximum(b, 0), ch]
+        out[(b < 0) | (ch < 0)] = NEVER  # a borrower or channel the log cannot name
+        return out
+
+    def _latest_table(self, outcomes: Iterable[str] | None, inbound_only: bool, scope: str) -> np.ndarray | None:
+        log = self._log
+        if "log-channel-codes" not in self._cache:
+            codes, uniques = pd.factorize(log["channel"])  # a missing channel: -1, as groupby drops it
+            mapped = _CHANNELS.get_indexer(np.asarray(uniques, dtype=object))
+            self._cache["log-channel-codes"] = None if (mapped < 0).any() else np.r_[mapped, -1][codes]
+        codes = self._cache["log-channel-codes"]
+        if codes is None:  # a channel outside CHANNELS: the Series of _last_events
+            return None
+        keep = self._event_rows(outcomes, inbound_only, scope) & (codes >= 0)
+        table = np.full((len(self.borrowers), len(_CHANNELS)), NEVER, dtype=np.int64)
+        np.maximum.at(table, (log["b"].to_numpy(np.int64)[keep], codes[keep]), log["t"].to_numpy(np.int64)[keep])
+        return table
+
+    def _event_rows(self, outcomes: Iterable[str] | None, inbound_only: bool, scope: str) -> np.ndarray:
+        """The log rows :meth:`_last_events` reads (a boolean array)."""
+        log = self._log
+        keep = log["outcome"].isin(list(outcomes)) if outcomes is not None else ~log["outcome"].isin(EVENT_OUTCOMES)
+        if inbound_only:
+            keep &= log["direction"] == "inbound"
+        if scope != "any":
+            keep &= log["destination"].notna() if scope == "destination" else log["destination"].isna()
+        return keep.to_numpy(dtype=bool)
 
     def _when(self, outcomes: Iterable[str] | None, c: pd.DataFrame, *, prohibits: bool,
               inbound_only: bool = False) -> np.ndarray:
         """Per step: the latest such event about its channel as a whole or its destination. For a
         step naming no destination, an event about any destination counts when the event
         ``prohibits`` (an opt-out: the step might use that number), and never as evidence."""
-        out = self._lookup(self._last_events(outcomes, inbound_only), c)
+        out = self._latest(outcomes, inbound_only, "channel", c)
         if "named" not in self._cache:
             self._cache["named"] = bool(self._log["destination"].notna().any())
         if not self._cache["named"]:  # a log without destinations: nothing more
             return out
         named = c["destination"].notna().to_numpy()
         if prohibits and (~named).any():
-            out[~named] = np.maximum(out[~named], self._lookup(self._last_events(outcomes, inbound_only, "any"),
-                                                               c.loc[~named]))
+            out[~named] = np.maximum(out[~named], self._latest(outcomes, inbound_only, "any", c.loc[~named]))
         if named.any():
             out[named] = np.maximum(out[named], self._lookup(
                 self._last_events(outcomes, inbound_only, "destination"), c.loc[named]))
