@@ -25,6 +25,11 @@ Speed: every rule is about one borrower's steps and log, so :meth:`Checker.viola
 screens the steps with whole-array passes (:mod:`riskscore.policy._screen`) and runs each rule
 only on the borrowers the screen cannot clear of it; the answer is the same as running every
 rule on every step (``Checker.screen = False``; tests/policy/test_screen.py compares the two).
+The screen remembers across calls what depends on few values (a window's time verdicts, a
+content's verdicts, each borrower and channel's consent evidence); the log's selections are
+masks found once (:mod:`riskscore.policy._log`). The planner checks its own candidates through
+``Checker._check``, which skips the validation of :meth:`Checker.violations` and takes the codes
+the planner knows (``riskscore.policy._rounds.check_built``).
 """
 
 from __future__ import annotations
@@ -52,12 +57,12 @@ from riskscore.policy._clock import (
 from riskscore.policy._consent import ConsentRules
 from riskscore.policy._counting import CountRules
 from riskscore.policy._holidays import HolidayCalendar
+from riskscore.policy._log import LogRows, _ns
 from riskscore.policy._plans import Plans
 from riskscore.policy._profile import ACTIONS, CONTACT_ACTIONS, WEEKDAYS, Profile, Rule, load_profile
 from riskscore.policy._screen import screen
 from riskscore.policy._templates import lint_text, rule_text
 from riskscore.schemas import (
-    EVENT_OUTCOMES,
     OPTIONAL_COLUMNS,
     parse_channels,
     parse_hours,
@@ -79,11 +84,6 @@ _PER_ZONE = ("time_window", "blocked_days", "designated_times")
 _DAY_SPANS = ("call_frequency", "conversation_quiet", "daily_calls", "channel_caps")
 
 
-def _ns(values: object) -> np.ndarray:
-    """UTC nanoseconds of timestamps (tz-aware, or naive read as UTC)."""
-    return pd.DatetimeIndex(pd.to_datetime(values, utc=True)).as_unit("ns").asi8
-
-
 def _text_or_none(col: pd.Series) -> np.ndarray:
     """A column's non-empty strings, None elsewhere (as an object array)."""
     values = col.to_numpy(dtype=object)
@@ -95,6 +95,14 @@ def _text_or_none(col: pd.Series) -> np.ndarray:
     return np.where(ok, values, None)
 
 
+def known_actions(steps: pd.DataFrame) -> None:
+    """Raise :class:`PolicyError` naming the rows whose action is not one of :data:`ACTIONS`."""
+    bad = ~steps["action"].isin(ACTIONS)
+    if bad.any():
+        raise PolicyError(f"plans: column 'action', check isin(ACTIONS): {int(bad.sum())} row(s), e.g. rows "
+                          f"{list(steps.index[bad][:3])} with {list(steps['action'][bad][:3])}; actions: {ACTIONS}")
+
+
 def _steps_frame(plans: object) -> pd.DataFrame:
     steps = getattr(plans, "steps", plans)
     if not isinstance(steps, pd.DataFrame):
@@ -102,10 +110,7 @@ def _steps_frame(plans: object) -> pd.DataFrame:
     missing = [c for c in _REQUIRED if c not in steps]
     if missing:
         raise PolicyError(f"plans: missing column(s) {missing}; a plan has the columns {PLAN_COLUMNS}")
-    bad = ~steps["action"].isin(ACTIONS)
-    if bad.any():
-        raise PolicyError(f"plans: column 'action', check isin(ACTIONS): {int(bad.sum())} row(s), e.g. rows "
-                          f"{list(steps.index[bad][:3])} with {list(steps['action'][bad][:3])}; actions: {ACTIONS}")
+    known_actions(steps)
     dup = steps.duplicated(["borrower_id", "step"], keep=False)
     if dup.any():
         raise PolicyError(f"plans: (borrower_id, step) must be unique; rows {list(steps.index[dup][:3])} repeat")
@@ -117,7 +122,7 @@ def _steps_frame(plans: object) -> pd.DataFrame:
     return out
 
 
-class Checker(ConsentRules, CountRules):
+class Checker(ConsentRules, CountRules, LogRows):
     """Checks plan steps against one profile, for one borrowers table and contact log.
 
     Build it once and call :meth:`violations` for many candidate steps (the planner does); or
@@ -175,49 +180,6 @@ class Checker(ConsentRules, CountRules):
         #: screen the steps first (:mod:`riskscore.policy._screen`); False runs every rule on every step
         self.screen = True
 
-    # -- the log ---------------------------------------------------------------------------------
-    def _prepare_log(self, contacts: pd.DataFrame | None) -> pd.DataFrame:
-        cols = ["b", "channel", "outcome", "direction", "loan_id", "destination", "t", "lo", "hi"]
-        if contacts is None or len(contacts) == 0:
-            return pd.DataFrame({c: pd.Series(dtype=object if c in ("channel", "outcome", "direction", "loan_id",
-                                                                   "destination") else np.int64) for c in cols})
-        b = self.borrowers.index.get_indexer(contacts["borrower_id"])
-        c = contacts if (b >= 0).all() else contacts.loc[b >= 0]
-        missing = {col: default for col, default in OPTIONAL_COLUMNS["contacts"].items() if col not in c}
-        if missing:
-            c = c.assign(**missing)
-        out = pd.DataFrame({"b": b[b >= 0].astype(np.int64), "channel": c["channel"].array,
-                            "outcome": c["outcome"].array, "direction": c["direction"].array,
-                            "loan_id": c["loan_id"].to_numpy(dtype=object),
-                            "destination": c["destination"].astype(object).where(c["destination"].notna(), None)
-                            .to_numpy(dtype=object),
-                            "t": _ns(c["contacted_at"])})
-        out["lo"], out["hi"] = zone_days(out["t"].to_numpy(), self.zones.to_numpy()[out["b"].to_numpy()])
-        return out
-
-    def _log_events(self, *, channel: str | None = None, outcomes: Iterable[str] | None = None,
-                    outbound: bool = True) -> pd.DataFrame:
-        key = ("events", channel, None if outcomes is None else tuple(outcomes), outbound)
-        if key not in self._cache:
-            self._cache[key] = self._select(channel, outcomes, outbound)
-        return self._focused(self._cache[key])
-
-    def _focused(self, log: pd.DataFrame) -> pd.DataFrame:
-        """The log rows of the borrowers the rules are running on (all of them outside :meth:`_violations`)."""
-        focus = getattr(self, "_focus", None)
-        return log if focus is None else log.loc[focus[log["b"].to_numpy()]]
-
-    def _select(self, channel: str | None, outcomes: Iterable[str] | None, outbound: bool) -> pd.DataFrame:
-        log = self._log
-        keep = ~log["outcome"].isin(EVENT_OUTCOMES)
-        if channel is not None:
-            keep &= log["channel"] == channel
-        if outcomes is not None:
-            keep &= log["outcome"].isin(list(outcomes))
-        if outbound:
-            keep &= log["direction"] == "outbound"
-        return log.loc[keep]
-
     def _member(self, col: str, c: pd.DataFrame) -> np.ndarray:
         """Whether each step's channel is listed in the borrower's ``col`` cell (computed per distinct pair)."""
         codes, cells = self._sets[col]
@@ -233,16 +195,29 @@ class Checker(ConsentRules, CountRules):
         """
         s = _steps_frame(plans)
         s["b"] = self.borrowers.index.get_indexer(s["borrower_id"])
+        return self._check(s)
+
+    def _check(self, s: pd.DataFrame, codes: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+        """:meth:`violations` of a steps frame already in the checker's form: the plan columns, unique
+        (borrower_id, step), ``destination`` and ``loan_ids`` non-empty text or None, UTC windows, a
+        RangeIndex and ``b`` (the borrower's row of :attr:`borrowers`, -1 for none). The planner
+        builds its candidates so and checks them here, without a copy and a second validation.
+
+        ``codes`` (optional, per step) are what the caller knows already: ``who`` (equal for the
+        steps of one borrower, different otherwise), ``channel`` (position in ``CHANNELS``, -1 for
+        none or another), ``language``, ``message`` and ``recipient`` (equal codes for equal
+        values) and ``worded`` (the rationale surely has a letter or digit)."""
         if not self.screen or not len(s):
             return self._violations(s)
         # each rule runs on the borrowers the screen cannot clear of it (the same answer, sooner)
-        kept, flagged = screen(self, s)
+        codes = codes or {}
+        kept, flagged = screen(self, s, codes)
         hit = kept.copy()
         for mask in flagged:
             hit |= mask if mask is not None else False
-        if not hit.any():
-            return self._every_rule(s.iloc[:0], None)
-        who = pd.factorize(s["borrower_id"], use_na_sentinel=False)[0]
+        if not hit.any():  # every step cleared: no rule to run (running them on no steps reads the whole log)
+            return _NO_HITS.copy()
+        who = codes["who"] if "who" in codes else pd.factorize(s["borrower_id"], use_na_sentinel=False)[0]
 
         def of(mask: np.ndarray) -> np.ndarray:  # the steps of the borrowers of some steps
             on = np.zeros(who.max() + 1, dtype=bool)
@@ -262,10 +237,11 @@ class Checker(ConsentRules, CountRules):
         if len(b) < len(self.borrowers) // 2:  # a few borrowers: the count rules look at their log rows only
             self._focus = np.zeros(len(self.borrowers), dtype=bool)
             self._focus[b[b >= 0]] = True
+            self._focus_at = None
         try:
             return self._every_rule(s, masks)
         finally:
-            self._focus = None
+            self._focus = self._focus_at = None
 
     def _every_rule(self, s: pd.DataFrame, masks: list[np.ndarray] | None) -> pd.DataFrame:
         contact = s["action"].isin(CONTACT_ACTIONS).to_numpy()
@@ -340,12 +316,15 @@ class Checker(ConsentRules, CountRules):
         z = np.concatenate([list(zs) for zs in zones]) if len(zones) else np.array([], dtype=object)
         pz = timed.iloc[rows][["borrower_id", "step", "b", "t0", "t1"]].reset_index(drop=True)
         pz["zone"] = z
-        pz["ls"] = np.zeros(len(pz), dtype=np.int64)
-        pz["le"] = np.zeros(len(pz), dtype=np.int64)
-        for zone, idx in pz.groupby("zone", sort=False).indices.items():
-            pz.loc[idx, "ls"] = local_ns(pz["t0"].to_numpy()[idx], zone)
-            pz.loc[idx, "le"] = local_ns(pz["t1"].to_numpy()[idx], zone)
-        pz["day"] = pz["ls"] // DAY_NS
+        ls, le = np.zeros(len(pz), dtype=np.int64), np.zeros(len(pz), dtype=np.int64)
+        t0, t1 = pz["t0"].to_numpy(), pz["t1"].to_numpy()
+        codes, names = pd.factorize(z)
+        for k, zone in enumerate(names):
+            idx = np.flatnonzero(codes == k)
+            both = local_ns(np.r_[t0[idx], t1[idx]], zone)
+            ls[idx], le[idx] = both[:len(idx)], both[len(idx):]
+        pz["ls"], pz["le"] = ls, le
+        pz["day"] = ls // DAY_NS
         return pz
 
     # -- flags -----------------------------------------------------------------------------------

@@ -51,9 +51,11 @@ def local_ns(utc_ns: np.ndarray, zone: str) -> np.ndarray:
     return idx.tz_localize(None).asi8
 
 
-def _by_zone(zone_sets: Sequence[tuple[str, ...]]) -> dict[str, np.ndarray]:
-    """Row positions per zone, for rows whose zone set contains it."""
-    codes, uniques = pd.factorize(pd.Series(list(zone_sets), dtype=object))
+def _by_zone(zone_sets: Sequence[tuple[str, ...]] | None,
+             coded: tuple[np.ndarray, Sequence[tuple[str, ...]]] | None = None) -> dict[str, np.ndarray]:
+    """Row positions per zone, for rows whose zone set contains it (``coded``: the rows' codes of their
+    zone sets and the distinct sets, when known)."""
+    codes, uniques = coded if coded is not None else pd.factorize(pd.Series(list(zone_sets), dtype=object))
     rows: dict[str, list[np.ndarray]] = {}
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
@@ -64,8 +66,10 @@ def _by_zone(zone_sets: Sequence[tuple[str, ...]]) -> dict[str, np.ndarray]:
     return {z: np.concatenate(parts) for z, parts in rows.items()}
 
 
-def zone_days(utc_ns: np.ndarray, zone_sets: Sequence[tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray]:
-    """Earliest and latest local date (days since 1970-01-01) of each instant over its zones.
+def zone_days(utc_ns: np.ndarray, zone_sets: Sequence[tuple[str, ...]] | None,
+              coded: tuple[np.ndarray, Sequence[tuple[str, ...]]] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Earliest and latest local date (days since 1970-01-01) of each instant over its zones (or
+    over the zone sets ``coded`` gives: each instant's code and the distinct sets).
 
     Examples
     --------
@@ -77,7 +81,7 @@ def zone_days(utc_ns: np.ndarray, zone_sets: Sequence[tuple[str, ...]]) -> tuple
     utc_ns = np.asarray(utc_ns, dtype=np.int64)
     lo = np.full(len(utc_ns), np.iinfo(np.int64).max)
     hi = np.full(len(utc_ns), np.iinfo(np.int64).min)
-    for zone, rows in _by_zone(zone_sets).items():
+    for zone, rows in _by_zone(zone_sets, coded).items():
         day = local_ns(utc_ns[rows], zone) // DAY_NS
         lo[rows] = np.minimum(lo[rows], day)
         hi[rows] = np.maximum(hi[rows], day)
@@ -132,7 +136,8 @@ def allowed_pieces(zones: tuple[str, ...], lo_ns: int, hi_ns: int, *, hours: tup
     holidays : iterable of int
         Local dates (days since 1970-01-01) with no contact.
     cache : dict, optional
-        Keeps each zone's wall clock over the grid for the next call with the same bounds.
+        Keeps each zone's wall clock over the grid, and what follows from it alone, for the next call
+        with the same bounds.
 
     Returns
     -------
@@ -155,20 +160,28 @@ def allowed_pieces(zones: tuple[str, ...], lo_ns: int, hi_ns: int, *, hours: tup
     blocked_weekdays = np.fromiter(blocked_weekdays, dtype=np.int64)
     holidays = np.fromiter(holidays, dtype=np.int64)
     ranges = parse_hours(inconvenient)
+    cache = {} if cache is None else cache
     for zone in zones:
-        key = (zone, start, hi_ns)
-        local = cache.get(key) if cache is not None else None
-        if local is None:
-            local = local_ns(grid, zone)
-            if cache is not None:
-                cache[key] = local
-        day, minute = local // DAY_NS, (local % DAY_NS) // MINUTE_NS
-        if hours is not None:
-            ok &= (minute >= hours[0]) & (minute < hours[1])
-        ok &= ~in_ranges(minute, ranges)
-        ok &= ~np.isin(weekday(day), blocked_weekdays) & ~np.isin(day, holidays)
-        # a new piece starts wherever a local date or the offset changes in any zone
-        cut |= (np.diff(day) != 0) | (np.diff(local - grid) != 0)
+        # what depends on the zone alone (its clock, the hours, the weekdays, where a date or the
+        # offset changes) is found once per zone and reused by every borrower's signature
+        key = ("parts", zone, start, hi_ns, hours, tuple(blocked_weekdays.tolist()))
+        if key not in cache:
+            local = cache.get((zone, start, hi_ns))
+            if local is None:
+                local = cache[(zone, start, hi_ns)] = local_ns(grid, zone)
+            day, minute = local // DAY_NS, (local % DAY_NS) // MINUTE_NS
+            base = ~np.isin(weekday(day), blocked_weekdays)
+            if hours is not None:
+                base &= (minute >= hours[0]) & (minute < hours[1])
+            # a new piece starts wherever a local date or the offset changes in any zone
+            cache[key] = day, minute, base, (np.diff(day) != 0) | (np.diff(local - grid) != 0)
+        day, minute, base, zone_cut = cache[key]
+        ok &= base
+        if ranges:
+            ok &= ~in_ranges(minute, ranges)
+        if len(holidays):
+            ok &= ~np.isin(day, holidays)
+        cut |= zone_cut
     cut |= np.diff(ok.astype(np.int8)) != 0
     cuts = np.flatnonzero(cut) + 1
     pieces = []

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from riskscore.policy._arrays import date_text, factorize_rows
+from riskscore.policy._arrays import date_text, distinct, factorize_rows
 from riskscore.policy._clock import DAY_NS
 from riskscore.policy._profile import Rule
 from riskscore.schemas import CHANNELS, EVENT_OUTCOMES, parse_addressed, parse_consents
@@ -130,14 +130,8 @@ class ConsentRules:
         key = ("last", None if outcomes is None else tuple(outcomes), inbound_only, scope)
         if key not in self._cache:
             log = self._log
-            keep = log["outcome"].isin(list(outcomes)) if outcomes is not None else \
-                ~log["outcome"].isin(EVENT_OUTCOMES)
-            if inbound_only:
-                keep &= log["direction"] == "inbound"
-            if scope != "any":
-                keep &= log["destination"].notna() if scope == "destination" else log["destination"].isna()
             by = ["b", "channel", "destination"] if scope == "destination" else ["b", "channel"]
-            self._cache[key] = log.loc[keep].groupby(by)["t"].max()
+            self._cache[key] = log.loc[self._event_rows(outcomes, inbound_only, scope)].groupby(by)["t"].max()
         return self._cache[key]
 
     @staticmethod
@@ -149,24 +143,67 @@ class ConsentRules:
             keys.append(c["destination"].to_numpy(dtype=object))
         return last.reindex(pd.MultiIndex.from_arrays(keys)).fillna(NEVER).to_numpy().astype(np.int64)
 
+    def _latest(self, outcomes: Iterable[str] | None, inbound_only: bool, scope: str, c: pd.DataFrame) -> np.ndarray:
+        """Per step: :meth:`_last_events` (scope ``"channel"`` or ``"any"``) of its (b, channel), NEVER
+        where none; from a table by borrower x channel code when the log's channels are CHANNELS."""
+        key = ("latest", None if outcomes is None else tuple(outcomes), inbound_only, scope)
+        if key not in self._cache:
+            self._cache[key] = self._latest_table(outcomes, inbound_only, scope)
+        table = self._cache[key]
+        if table is None:
+            return self._lookup(self._last_events(outcomes, inbound_only, scope), c)
+        b = c["b"].to_numpy(np.int64)
+        ch = _CHANNELS.get_indexer(c["channel"].to_numpy(dtype=object))
+        out = table[np.maximum(b, 0), ch]
+        out[(b < 0) | (ch < 0)] = NEVER  # a borrower or channel the log cannot name
+        return out
+
+    def _latest_table(self, outcomes: Iterable[str] | None, inbound_only: bool, scope: str) -> np.ndarray | None:
+        log = self._log
+        if "log-channel-codes" not in self._cache:
+            codes, uniques = pd.factorize(log["channel"])  # a missing channel: -1, as groupby drops it
+            mapped = _CHANNELS.get_indexer(np.asarray(uniques, dtype=object))
+            self._cache["log-channel-codes"] = None if (mapped < 0).any() else np.r_[mapped, -1][codes]
+        codes = self._cache["log-channel-codes"]
+        if codes is None:  # a channel outside CHANNELS: the Series of _last_events
+            return None
+        keep = self._event_rows(outcomes, inbound_only, scope) & (codes >= 0)
+        table = np.full((len(self.borrowers), len(_CHANNELS)), NEVER, dtype=np.int64)
+        np.maximum.at(table, (log["b"].to_numpy(np.int64)[keep], codes[keep]), log["t"].to_numpy(np.int64)[keep])
+        return table
+
+    def _event_rows(self, outcomes: Iterable[str] | None, inbound_only: bool, scope: str) -> np.ndarray:
+        """The log rows :meth:`_last_events` reads (a boolean array)."""
+        log = self._log
+        keep = log["outcome"].isin(list(outcomes)) if outcomes is not None else ~log["outcome"].isin(EVENT_OUTCOMES)
+        if inbound_only:
+            keep &= log["direction"] == "inbound"
+        if scope != "any":
+            keep &= log["destination"].notna() if scope == "destination" else log["destination"].isna()
+        return keep.to_numpy(dtype=bool)
+
     def _when(self, outcomes: Iterable[str] | None, c: pd.DataFrame, *, prohibits: bool,
               inbound_only: bool = False) -> np.ndarray:
         """Per step: the latest such event about its channel as a whole or its destination. For a
         step naming no destination, an event about any destination counts when the event
         ``prohibits`` (an opt-out: the step might use that number), and never as evidence."""
-        out = self._lookup(self._last_events(outcomes, inbound_only), c)
+        out = self._latest(outcomes, inbound_only, "channel", c)
         if "named" not in self._cache:
             self._cache["named"] = bool(self._log["destination"].notna().any())
         if not self._cache["named"]:  # a log without destinations: nothing more
             return out
         named = c["destination"].notna().to_numpy()
         if prohibits and (~named).any():
-            out[~named] = np.maximum(out[~named], self._lookup(self._last_events(outcomes, inbound_only, "any"),
-                                                               c.loc[~named]))
+            out[~named] = np.maximum(out[~named], self._latest(outcomes, inbound_only, "any", c.loc[~named]))
         if named.any():
             out[named] = np.maximum(out[named], self._lookup(
                 self._last_events(outcomes, inbound_only, "destination"), c.loc[named]))
         return out
+
+    @staticmethod
+    def _known_channels(values: object) -> bool:
+        """Whether every value is one of CHANNELS (then tables by channel code hold them all)."""
+        return bool((_CHANNELS.get_indexer(pd.unique(np.asarray(values, dtype=object))) >= 0).all())
 
     def _column_consents(self, c: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Per step: the dated consent of the borrowers' ``consents`` column for its channel (ns or
@@ -175,12 +212,25 @@ class ConsentRules:
             codes, cells = pd.factorize(self.borrowers["consents"], use_na_sentinel=False)
             self._cache["consent_cells"] = (codes, *_consent_cells(np.asarray(cells, dtype=object)))
         codes, dated, undated = self._cache["consent_cells"]
+        if not self._known_channels([ch for d, u in zip(dated, undated, strict=True) for ch in (*d, *u)]):
+            k = codes[c["b"].to_numpy()] if len(c) else np.zeros(0, dtype=np.int64)
+            return (np.fromiter((dated[i].get(ch, NEVER) for i, ch in zip(k, c["channel"], strict=True)),
+                                dtype=np.int64, count=len(c)),
+                    np.fromiter((ch in undated[i] for i, ch in zip(k, c["channel"], strict=True)), dtype=bool,
+                                count=len(c)))
+        if "consent_tables" not in self._cache:  # per distinct cell x channel code (the last column: another)
+            when = np.full((len(dated), len(_CHANNELS) + 1), NEVER, dtype=np.int64)
+            plain = np.zeros((len(dated), len(_CHANNELS) + 1), dtype=bool)
+            for i, (d, u) in enumerate(zip(dated, undated, strict=True)):
+                for ch, t in d.items():
+                    if ch in _CHANNELS:
+                        when[i, _CHANNELS.get_loc(ch)] = t
+                plain[i, [_CHANNELS.get_loc(ch) for ch in u if ch in _CHANNELS]] = True
+            self._cache["consent_tables"] = when, plain
+        when, plain = self._cache["consent_tables"]
         k = codes[c["b"].to_numpy()] if len(c) else np.zeros(0, dtype=np.int64)
-        when = np.fromiter((dated[i].get(ch, NEVER) for i, ch in zip(k, c["channel"], strict=True)), dtype=np.int64,
-                           count=len(c))
-        plain = np.fromiter((ch in undated[i] for i, ch in zip(k, c["channel"], strict=True)), dtype=bool,
-                            count=len(c))
-        return when, plain
+        ch = _CHANNELS.get_indexer(c["channel"].to_numpy(dtype=object))
+        return when[k, ch], plain[k, ch]
 
     def _evidence(self, rule: Rule, c: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per step: the latest consent evidence not revoked since (ns or NEVER), the latest
@@ -267,9 +317,13 @@ class ConsentRules:
         # an undated consent in the borrowers table never satisfies a freshness rule
         ok = dated_ok | (plain & np.isnan(fresh) & (revoked == NEVER))
         bad = scope & ~ok
-        why = [self._consent_why(ch, f, e, u) for ch, f, e, u in
-               zip(c["channel"][bad], fresh[bad], evidence[bad], plain[bad], strict=True)]
-        return self._hits(c, bad, rule.id, why)
+        # the text per distinct (channel, freshness, evidence date, undated): a handful
+        channel = c["channel"].to_numpy(dtype=object)[bad]
+        day = np.where(evidence[bad] > NEVER, evidence[bad] // DAY_NS, NEVER)
+        key, uniq = distinct(channel, np.nan_to_num(fresh[bad], nan=-1.0), day, plain[bad])
+        text = np.array([self._consent_why(ch, np.nan if f < 0 else f, NEVER if d == NEVER else int(d) * DAY_NS, u)
+                         for ch, f, d, u in uniq], dtype=object)
+        return self._hits(c, bad, rule.id, text[key] if len(key) else [])
 
     @staticmethod
     def _consent_why(channel: str, fresh: float, evidence: int, undated: bool) -> str:

@@ -31,8 +31,8 @@ class CountRules:
     _log: pd.DataFrame  # the Checker's prepared log; its ``_log_events`` selects from it
 
     @staticmethod
-    def _events(log: pd.DataFrame, planned: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return tuple(np.concatenate([log[k].to_numpy(np.int64), planned[k].to_numpy(np.int64)])
+    def _events(log: pd.DataFrame | dict, planned: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return tuple(np.concatenate([np.asarray(log[k], dtype=np.int64), planned[k].to_numpy(np.int64)])
                      for k in ("b", "lo", "hi"))
 
     def _call_frequency(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
@@ -125,7 +125,7 @@ class CountRules:
         for period, days in (("per_day", 1), ("per_week", 7), ("per_month", rule.params["month_days"])):
             for key, cap in rule.params[period].items():
                 steps = c if key == "all" else c.loc[c["channel"] == key]
-                log = self._log_events(channel=None if key == "all" else key)
+                log = self._log_spans(channel=None if key == "all" else key)
                 n = count_overlaps(*self._events(log, steps), steps["b"].to_numpy(), steps["lo"].to_numpy() - days + 1,
                            steps["hi"].to_numpy())
                 bad = n > cap

@@ -173,7 +173,10 @@ def explore(seg: np.ndarray, why: np.ndarray, ids: pd.Index, b: pd.DataFrame, no
     borrower's ``why`` (changed in place) says so. ``b`` is the borrowers table aligned on ``ids``."""
     flagged = b[list(BORROWER_FLAGS)].any(axis=1).to_numpy()
     chosen = decisions_of(seg, ids.to_numpy(dtype=object), flagged, now, exploration)
-    ladder = chosen.pop("ladder").to_numpy(dtype=object)
+    ladder = chosen.pop("ladder")
+    if exploration is None:  # every borrower gets the default: the own segment's steps
+        return chosen, np.asarray(seg, dtype=object).copy()
+    ladder = ladder.to_numpy(dtype=object)
     drawn = np.flatnonzero(chosen["decision"].to_numpy() != chosen["default_decision"].to_numpy())
     why[drawn] = [f"{w}; exploration: plan '{d}' drawn at random instead of '{dd}' (share {e:.0%})"
                   for w, d, dd, e in zip(why[drawn], chosen["decision"].to_numpy()[drawn],
@@ -182,9 +185,12 @@ def explore(seg: np.ndarray, why: np.ndarray, ids: pd.Index, b: pd.DataFrame, no
     return chosen, ladder
 
 
-def with_decisions(steps: pd.DataFrame, ids: pd.Index, seg: np.ndarray, chosen: pd.DataFrame) -> pd.DataFrame:
-    """Plan steps with each borrower's own segment and its decision columns on every row."""
-    at = ids.get_indexer(steps["borrower_id"])
+def with_decisions(steps: pd.DataFrame, ids: pd.Index, seg: np.ndarray, chosen: pd.DataFrame,
+                   at: np.ndarray | None = None) -> pd.DataFrame:
+    """Plan steps with each borrower's own segment and its decision columns on every row (``at``:
+    each step's borrower's position in ``ids``, when known)."""
+    at = ids.get_indexer(steps["borrower_id"]) if at is None else at
     steps["segment"] = np.asarray(seg, dtype=object)[at]  # the borrower's own; the decision says which plan
-    steps[DECISION_COLUMNS] = chosen.iloc[at].to_numpy(dtype=object)
+    for col in DECISION_COLUMNS:
+        steps[col] = chosen[col].array.take(at)
     return steps.astype({"propensity": float, "explore_share": float})

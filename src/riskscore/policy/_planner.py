@@ -45,14 +45,15 @@ from riskscore._compat import Interval, InvalidParameterError, renamed_parameter
 from riskscore._language import primary_languages
 from riskscore._validation import data_error, pandera_failures
 from riskscore.policy._arrays import factorize_rows, groups, member, ns_of, objects, utc_now
-from riskscore.policy._checks import PLAN_COLUMNS, Checker
+from riskscore.policy._checks import PLAN_COLUMNS, Checker, known_actions
 from riskscore.policy._clock import DAY_NS, allowed_pieces, candidate_zones, local_ns, minutes_of_day
 from riskscore.policy._escalation import call_gate
 from riskscore.policy._explore import Exploration, explore, with_decisions
 from riskscore.policy._holidays import HolidayCalendar
 from riskscore.policy._plans import EVENT_COLUMNS, Plans
 from riskscore.policy._profile import LANGS, WEEKDAYS, Profile, load_profile
-from riskscore.policy._rounds import Rounds
+from riskscore.policy._rounds import Rounds, check_built
+from riskscore.policy._screen import _worded
 from riskscore.policy._segments import Segments
 from riskscore.schemas import (
     BORROWER_FLAGS,
@@ -73,6 +74,9 @@ _STEPS: dict[str, list[tuple[str, str, int]]] = {
     "low": [("payment_link", "payment_link", 0), ("repayment_plan_offer", "repayment_plan_offer", 2),
             ("agent_call", "agent_call", 4)],
 }
+#: columns of the plans that are text (the others that hold text are objects: a step without contact
+#: has None there)
+_TEXT = ["borrower_id", "action", "language", "rationale"]
 _PLACED = ("reminder", "payment_link", "repayment_plan_offer", "hardship_referral", "agent_call")
 _SCORES = pa.DataFrameSchema(
     {"likelihood": pa.Column(float, pa.Check.in_range(0.0, 1.0), nullable=False, coerce=True),
@@ -286,7 +290,12 @@ class ContactPolicy(Rounds, Segments):
             holidays = calendar.days(cal, lo // DAY_NS - 2, hi // DAY_NS + 2) if spec["holidays"] else []
             pieces = allowed_pieces(zs[1], lo, hi, hours=spec["hours"], inconvenient=cell,
                                     blocked_weekdays=spec["blocked_weekdays"], holidays=holidays, cache=clocks)
-            days = local_ns(np.array([a for a, _ in pieces], dtype=np.int64), primary) // DAY_NS - today
+            starts = [a for a, _ in pieces]  # their local dates in the primary zone: found once per start
+            new = [a for a in starts if ("date", primary, a) not in clocks]
+            if new:
+                clocks.update(zip([("date", primary, a) for a in new],
+                                  (local_ns(np.array(new, dtype=np.int64), primary) // DAY_NS).tolist(), strict=True))
+            days = np.array([clocks[("date", primary, a)] for a in starts], dtype=np.int64) - today
             for (a, b), day in zip(pieces, days.tolist(), strict=True):
                 if b - a < self.min_window_minutes * 60 * 10**9:
                     continue
@@ -352,7 +361,7 @@ class ContactPolicy(Rounds, Segments):
                                                      max_calls=self.max_window_calls)
         accepted, events = self._place(checker, ctx, ladder, value)
         steps = self._finish(checker, ctx, ladder, accepted, events)
-        steps = with_decisions(steps, ids, seg, chosen)
+        steps = with_decisions(steps, ids, seg, chosen, ctx.get("step_bi"))
         flags = b[[f for f in b.columns if b[f].dtype == bool]]
         return Plans(steps=steps, events=pd.DataFrame(events, columns=EVENT_COLUMNS), profile=self.profile,
                      flags=flags, now=now, hardship=hardship, holidays=self.holidays,
@@ -371,9 +380,11 @@ class ContactPolicy(Rounds, Segments):
             per_combo.append(("call" in a, tuple(dict.fromkeys(c for c in order if c in a))))
         call_ok = np.array([x[0] for x in per_combo], dtype=bool)[codes] if per_combo else np.zeros(0, bool)
         msg = [per_combo[k][1] for k in codes]
+        combos = ([c for _, c in per_combo], np.asarray(codes, dtype=np.int64))  # the rounds' codes of ``msg``
         cand = candidate_zones(b.loc[known].reset_index()).reindex(ids)
-        zones = objects([(tz, z) if isinstance(z, tuple) else (None, ()) for tz, z in
-                          zip(b["timezone"], cand, strict=True)])
+        key, pairs = factorize_rows(b["timezone"].astype(object), cand.astype(object))  # a few distinct pairs
+        by_pair = objects([(tz, z) if isinstance(z, tuple) else (None, ()) for tz, z in pairs])
+        zones = by_pair[key] if len(key) else objects([])
         sig, table = self._windows(zones[known], b["inconvenient_hours"].to_numpy(dtype=object)[known], now,
                                    calendar, calendar.codes(ids[known]))
         sig_all = np.full(len(ids), -1, dtype=np.int64)
@@ -383,14 +394,15 @@ class ContactPolicy(Rounds, Segments):
         lang[fallback] = "en"
         note = np.where(fallback, "; no template in the borrower's language: English used", "")
         reasons = np.where(said.to_numpy() != "", "; reasons: " + said.to_numpy(), "")
-        return {"ids": ids, "now": now, "msg": msg, "call": call_ok, "pref": pref,
-                "zones": zones, "sig": sig_all, "table": table, "lang": lang,
+        return {"ids": ids, "now": now, "msg": msg, "msg_combos": combos, "call": call_ok, "pref": pref,
+                "zones": zones, "zone_key": key, "zone_pairs": by_pair, "sig": sig_all, "table": table, "lang": lang,
                 "why": why + reasons + note, "messages": {}}
 
     def _finish(self, checker: Checker, ctx: dict, seg: np.ndarray, accepted: pd.DataFrame,
                 events: list) -> pd.DataFrame:
         steps = self._complete(ctx, seg, accepted)
-        found = checker.violations(steps)
+        known_actions(steps)  # the rest of what check_plans validates holds by construction
+        found = check_built(checker, ctx, steps)
         while not found.empty:
             # the rounds above only accept steps the checker passed: this is a guarantee, not a code path
             key = pd.MultiIndex.from_frame(found[["borrower_id", "step"]])
@@ -401,10 +413,12 @@ class ContactPolicy(Rounds, Segments):
             for bid, rid, w in found[["borrower_id", "rule_id", "why"]].itertuples(index=False):
                 events.append((bid, None, rid, f"dropped at the final check: {w}"))
             steps = self._complete(ctx, seg, steps.loc[~bad & steps["action"].isin(_PLACED)])
-            found = checker.violations(steps)
+            found = check_built(checker, ctx, steps)
         steps["segment"] = seg[steps["bi"].to_numpy()]
+        ctx["step_bi"] = steps["bi"].to_numpy()  # each step's borrower (for the decision columns)
         steps = self._local_text(ctx, steps)
-        return steps[[*PLAN_COLUMNS, "day", "segment"]].reset_index(drop=True)
+        steps = steps[[*PLAN_COLUMNS, "day", "segment"]].reset_index(drop=True)
+        return steps.astype(dict.fromkeys(_TEXT, "str"))  # the rounds kept them as objects
 
     def _complete(self, ctx: dict, seg: np.ndarray, placed: pd.DataFrame) -> pd.DataFrame:
         """Add the no-contact steps, so every borrower has one, and number steps in time order."""
@@ -417,7 +431,9 @@ class ContactPolicy(Rounds, Segments):
         why = ctx["why"][bi].copy()
         stopped = np.isin(seg[bi], list(self.STEPS))
         why[stopped] = why[stopped] + "; every planned contact was stopped by the rules (see the audit)"
-        extra = pd.DataFrame({"bi": bi, "borrower_id": ctx["ids"][bi], "action": action, "channel": None,
+        extra = pd.DataFrame({"bi": bi, "b": ctx["cb"][bi], "ch": -1, "mc": -1, "rc": -1,
+                              "worded": _worded(pd.Series(why, dtype=object)),
+                              "borrower_id": ctx["ids"][bi], "action": action, "channel": None,
                               "recipient": None, "destination": None, "loan_ids": ctx["loans"][bi],
                               "window_start_utc": pd.NaT, "window_end_utc": pd.NaT,
                               "language": ctx["lang"][bi], "template_id": None, "message": None, "rationale": why,
@@ -425,22 +441,32 @@ class ContactPolicy(Rounds, Segments):
         extra["window_start_utc"] = pd.to_datetime(extra["window_start_utc"], utc=True)
         extra["window_end_utc"] = pd.to_datetime(extra["window_end_utc"], utc=True)
         steps = pd.concat([placed, extra], ignore_index=True) if len(placed) else extra
-        steps = steps.sort_values(["bi", "window_start_utc", "stage"], kind="stable", na_position="last",
-                                  ignore_index=True)
-        steps["step"] = steps.groupby("bi").cumcount() + 1
+        # by borrower, window start (none last) and stage: one sort of the keys, one take of the rows
+        bi = steps["bi"].to_numpy(np.int64)
+        start = steps["window_start_utc"]
+        t0 = np.where(start.isna().to_numpy(), np.iinfo(np.int64).max, ns_of(start))
+        order = np.lexsort((steps["stage"].to_numpy(), t0, bi))
+        steps = steps.take(order).reset_index(drop=True)
+        bi = bi[order]
+        first = np.r_[True, bi[1:] != bi[:-1]] if len(bi) else np.zeros(0, dtype=bool)
+        at = np.flatnonzero(first)
+        steps["step"] = np.arange(len(bi)) - np.repeat(at, np.diff(np.r_[at, len(bi)])) + 1
         return steps
 
     def _local_text(self, ctx: dict, steps: pd.DataFrame) -> pd.DataFrame:
         """Local time zone, window in it, and the window in every candidate zone, as text."""
         n = len(steps)
-        zones = ctx["zones"][steps["bi"].to_numpy()]
-        steps["local_timezone"] = [z[0] for z in zones]
+        bi = steps["bi"].to_numpy()
+        zones = ctx["zones"][bi]
+        # per distinct (zone, candidates) of the borrowers (ctx["zone_key"]): their zones and texts
+        codes = ctx["zone_key"][bi]
+        steps["local_timezone"] = objects([z[0] for z in ctx["zone_pairs"]])[codes] if len(bi) else objects([])
         start, end, text = (np.full(n, None, dtype=object) for _ in range(3))
         timed = np.flatnonzero(steps["window_start_utc"].notna().to_numpy())
         t0 = ns_of(steps["window_start_utc"])[timed]
         t1 = ns_of(steps["window_end_utc"])[timed]
         # the text of each distinct (zones, window): windows repeat across borrowers of a zone
-        key, first = groups(pd.factorize(zones[timed])[0], t0, t1)
+        key, first = groups(codes[timed], t0, t1)
         sa, sb, label = self._window_text(zones[timed][first], t0[first], t1[first])
         start[timed], end[timed], text[timed] = sa[key], sb[key], label[key]
         steps["window_start_local"], steps["window_end_local"], steps["local_windows"] = start, end, text

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from riskscore.policy._arrays import _OFF, _SHIFT, count_overlaps, groups, overlap_keys
+from riskscore.policy._arrays import _OFF, _SHIFT, count_overlaps, groups
 from riskscore.policy._clock import DAY_NS, zone_days
 from riskscore.policy._consent import NEVER
 from riskscore.policy._profile import CONTACT_ACTIONS
@@ -84,7 +84,7 @@ def _static(ck: object) -> dict:
     named_out = np.array([[ch in s for ch in CHANNELS] for s in some], dtype=bool).reshape(-1, len(CHANNELS))
     log = ck._log
     refused = log["outcome"].isin(["opt_out", "consent_revoked"]).to_numpy()
-    lch = _VOCAB.get_indexer(log["channel"].to_numpy(dtype=object)[refused])
+    lch = _VOCAB.get_indexer(log["channel"][refused].to_numpy(dtype=object))
     lb = log["b"].to_numpy(np.int64)[refused]
     refusal = np.unique(np.where(lch >= 0, lb * len(CHANNELS) + lch, -1))
     hours = b["inconvenient_hours"].to_numpy(dtype=object)
@@ -101,9 +101,15 @@ def _sorted_log(ck: object, channel: str | None) -> tuple[np.ndarray, ...]:
     where each borrower's keys begin (so a count needs two searches, not four)."""
     key = ("screen-sorted", channel)
     if key not in ck._cache:
-        log = ck._log_events(channel=channel)
-        kmin, kmax = overlap_keys(log["b"].to_numpy(np.int64), log["lo"].to_numpy(np.int64),
-                                  log["hi"].to_numpy(np.int64))
+        if "screen-order" not in ck._cache:  # every log row's keys, sorted once: a selection stays sorted
+            log = ck._log
+            group = log["b"].to_numpy(np.int64) * _SHIFT + _OFF  # as overlap_keys makes them
+            keys = [group + log["lo"].to_numpy(np.int64), group + log["hi"].to_numpy(np.int64)]
+            order = [np.argsort(k, kind="stable") for k in keys]
+            ck._cache["screen-order"] = [(k[o], o) for k, o in zip(keys, order, strict=True)]
+        rows = ck._log_mask(channel, None, True)  # the rows of ck._log_events(channel=channel)
+        (smin, omin), (smax, omax) = ck._cache["screen-order"]
+        kmin, kmax = smin[rows[omin]], smax[rows[omax]]
         base = np.arange(len(ck.borrowers) + 1, dtype=np.int64) * _SHIFT
         ck._cache[key] = kmin, kmax, np.searchsorted(kmin, base), np.searchsorted(kmax, base)
     return ck._cache[key]
@@ -131,8 +137,9 @@ def _run_on(ck: object, rule: object, mini: pd.DataFrame, pz: pd.DataFrame | Non
 class _Steps:
     """The contact steps the per-kind screens look at, as arrays (windows and codes found once)."""
 
-    def __init__(self, ck: object, s: pd.DataFrame, rows: np.ndarray, b: np.ndarray, ch: np.ndarray) -> None:
-        self.ck, self.s, self.rows = ck, s, rows
+    def __init__(self, ck: object, s: pd.DataFrame, rows: np.ndarray, b: np.ndarray, ch: np.ndarray,
+                 given: dict[str, np.ndarray]) -> None:
+        self.ck, self.s, self.rows, self.given = ck, s, rows, given
         self.b, self.ch = b[rows], ch[rows]
         self.t0 = pd.DatetimeIndex(s["window_start_utc"]).as_unit("ns").asi8[rows]
         self.t1 = pd.DatetimeIndex(s["window_end_utc"]).as_unit("ns").asi8[rows]
@@ -171,8 +178,12 @@ class _Steps:
         return np.array([memo[k] for k in self.rep_keys], dtype=bool)
 
     def codes(self, name: str) -> np.ndarray:
+        """Codes of a column's values on the screened steps (equal values, equal codes): the caller's,
+        or the channels' positions (every screened step has a known channel), or factorized here."""
+        if name == "channel":
+            return self.ch
         if name not in self._coded:
-            self._coded[name] = _codes(self.s[name])[self.rows]
+            self._coded[name] = self.given[name][self.rows] if name in self.given else _codes(self.s[name])[self.rows]
         return self._coded[name]
 
 
@@ -194,11 +205,29 @@ def _content(ck: object, rule: object, x: _Steps) -> np.ndarray:
             codes.append(ck.borrowers[flag].to_numpy(dtype=bool)[x.b].astype(np.int64))
         inv, first = groups(*codes)
         at = x.rows[first]
-        x.minis[key] = inv, pd.DataFrame({"borrower_id": np.arange(len(first)), "step": np.arange(len(first)),
-                                          "b": x.b[first], **{c: x.s[c].iloc[at].to_numpy(dtype=object) for c in
-                                                              ("channel", "recipient", "language", "message")}})
-    inv, mini = x.minis[key]
-    return _run_on(ck, rule, mini)[inv]
+        values = [x.s[c].iloc[at].to_numpy(dtype=object) for c in cols]
+        if flag is not None:
+            values.append(ck.borrowers[flag].to_numpy(dtype=bool)[x.b[first]].tolist())
+        # the distinct contents as keys of the verdicts remembered from earlier calls (text values only)
+        keys = [k if all(isinstance(v, str | bool) for v in k) else None for k in zip(*values, strict=True)]
+        x.minis[key] = inv, at, keys
+    inv, at, keys = x.minis[key]
+    memo = ck._cache.setdefault(("screen-content", rule.id), {})
+    todo = np.array([k is None or k not in memo for k in keys], dtype=bool)
+    bad = np.zeros(len(keys), dtype=bool)
+    if todo.any():  # one representative step per content the rule has not judged yet
+        rows = at[todo]
+        part = pd.DataFrame({"borrower_id": np.arange(len(rows)), "step": np.arange(len(rows)),
+                             "b": x.s["b"].to_numpy(np.int64)[rows],
+                             **{c: x.s[c].iloc[rows].to_numpy(dtype=object) for c in
+                                ("channel", "recipient", "language", "message")}})
+        found = _run_on(ck, rule, part)
+        bad[todo] = found
+        memo.update((k, v) for k, v in zip([k for k, t in zip(keys, todo, strict=True) if t], found.tolist(),
+                                           strict=True) if k is not None)
+    done = np.flatnonzero(~todo)
+    bad[done] = [memo[keys[i]] for i in done]
+    return bad[inv]
 
 
 def _opt_out(ck: object, rule: object, x: _Steps) -> np.ndarray:
@@ -249,26 +278,28 @@ _SCREENS = {"channels_allowed": _allowed, **dict.fromkeys(_TIME, _time),
 _KEPT = ("block_flag", "review_flag", "rationale")
 
 
-def screen(ck: object, s: pd.DataFrame) -> tuple[np.ndarray, list[np.ndarray | None]]:
+def screen(ck: object, s: pd.DataFrame, codes: dict[str, np.ndarray] | None = None
+           ) -> tuple[np.ndarray, list[np.ndarray | None]]:
     """Per step of ``s`` (the checker's steps frame, with column ``b``): whether every rule must see
     its borrower (unknown borrowers, flags, steps without a window, channel or rationale, steps
     naming a destination); and per rule of the profile, the steps that may break it (None: the
-    first mask covers it)."""
+    first mask covers it). ``codes``: what the caller knows of the steps (see ``Checker._check``)."""
+    codes = codes or {}
     st = _static(ck)
     b = s["b"].to_numpy(np.int64)
     contact = s["action"].isin(CONTACT_ACTIONS).to_numpy()
     windowed = (s["window_end_utc"] > s["window_start_utc"]).to_numpy()
     known = b >= 0
-    ch = _channel_codes(s["channel"])
+    ch = codes["channel"] if "channel" in codes else _channel_codes(s["channel"])
     kept = ~known | (contact & (~windowed | (ch < 0) | s["destination"].notna().to_numpy()))
     if len(st["flagged"]):
         kept |= known & st["flagged"][np.where(known, b, 0)]
-    kept |= ~_worded(s["rationale"])
+    kept |= ~(codes["worded"] if "worded" in codes else _worded(s["rationale"]))
     flagged: list[np.ndarray | None] = [None] * len(ck.profile.rules)
     rows = np.flatnonzero(contact & windowed & ~kept)  # the steps the per-kind screens look at
     if not len(rows):
         return kept, flagged
-    x = _Steps(ck, s, rows, b, ch)
+    x = _Steps(ck, s, rows, b, ch, codes)
     for i, rule in enumerate(ck.profile.rules):
         if rule.kind in _KEPT:
             continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from riskscore.policy._arrays import groups
 from riskscore.policy._profile import Profile
 
 __all__ = ["Segments"]
@@ -84,13 +85,16 @@ class Segments:
         n = len(scores)
         seg = np.full(n, "", dtype=object)
         why = np.full(n, "", dtype=object)
+        free = np.ones(n, dtype=bool)  # no segment yet
 
         def take(mask: np.ndarray, name: str, text: np.ndarray | str) -> None:
-            mask = mask & (seg == "")
+            mask = mask & free
             seg[mask] = name
             why[mask] = text if isinstance(text, str) else text[mask]
+            free[mask] = False
 
         signal = self.hardship_evidence(scores, b, hard)
+        shown = signal != ""
         take(~known, "unknown", _WHY["unknown"])
         # review before block: a person looks at a flagged account even when contact is blocked
         for kind, name, verb in (("review_flag", "review", "human review only, no automated contact"),
@@ -99,16 +103,21 @@ class Segments:
                 on = b[rule.params["flag"]].fillna(False).to_numpy(dtype=bool)
                 take(on, name, f"{rule.params['flag']} is set ({rule.id}, {rule.cite}): {verb}")
                 if kind == "review_flag" and rule.params["hardship_evidence"]:
-                    take(signal != "", name, _per_value(signal, lambda x, r=rule: f"hardship evidence ({x}) ({r.id}, "
+                    take(shown, name, _per_value(signal, lambda x, r=rule: f"hardship evidence ({x}) ({r.id}, "
                                                         f"{r.cite}): human review before any contact"))
         lik = scores["likelihood"].to_numpy()
-        take(signal != "", "hardship", _per_value(signal, lambda x: _WHY["hardship"].format(sig=x)))
+        take(shown, "hardship", _per_value(signal, lambda x: _WHY["hardship"].format(sig=x)))
         fmt = {"nc": self.no_contact_threshold, "sc": self.self_cure_threshold, "lo": self.low_threshold}
         for name, cut in (("no_contact", self.no_contact_threshold), ("self_cure", self.self_cure_threshold),
                           ("middle", self.low_threshold), ("low", -1.0)):
-            mask = (lik >= cut) & (seg == "")
-            texts = np.array([_WHY[name].format(lik=x, val=v, **fmt) for x, v in zip(lik[mask], value[mask],
-                                                                                    strict=True)], dtype=object)
+            mask = (lik >= cut) & free
+            if name == "low":  # the text names the call value: one per borrower
+                texts = np.array([_WHY[name].format(lik=x, val=v, **fmt) for x, v in zip(lik[mask], value[mask],
+                                                                                        strict=True)], dtype=object)
+            else:  # the text names the likelihood in whole percent (format's '.0%' rounds x * 100 half to even)
+                key, first = groups(np.rint(lik[mask] * 100).astype(np.int64))
+                texts = np.array([_WHY[name].format(lik=x, **fmt) for x in lik[mask][first]],
+                                 dtype=object)[key] if mask.any() else np.zeros(0, dtype=object)
             full = np.full(n, "", dtype=object)
             full[mask] = texts
             take(mask, name, full)
