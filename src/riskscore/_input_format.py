@@ -405,12 +405,16 @@ def number_dates_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, col
     values = arr.drop_null()
     if not len(values):
         return None
-    if is_text(arr.type):
-        digits = pc.match_substring_regex(pc.utf8_trim_whitespace(values), r"^[+-]?\d+(\.\d+)?$")
-        if 2 * (pc.sum(digits).as_py() or 0) <= len(values):  # half or fewer: strays the contract rejects
+    if is_text(arr.type):  # each distinct value once (dates repeat): most batches stop at the first test
+        uniq = pc.unique(values)
+        digits = pc.match_substring_regex(pc.utf8_trim_whitespace(uniq), r"^[+-]?\d+(\.\d+)?$")
+        if not pc.any(digits).as_py():
             return None
-        values = values.filter(digits)
-        numbers = pc.cast(values, pa.float64(), safe=False).to_numpy(zero_copy_only=False)
+        numeric = uniq.filter(digits)
+        if 2 * (pc.sum(pc.is_in(values, value_set=numeric)).as_py() or 0) <= len(values):
+            return None  # half or fewer: strays the contract rejects
+        values = numeric
+        numbers = pc.cast(pc.utf8_trim_whitespace(numeric), pa.float64(), safe=False).to_numpy(zero_copy_only=False)
     elif pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or pa.types.is_decimal(arr.type):
         numbers = pc.cast(values, pa.float64(), safe=False).to_numpy(zero_copy_only=False)
     else:
