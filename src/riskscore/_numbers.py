@@ -29,6 +29,7 @@ riskscore above :mod:`riskscore.exceptions`.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 import numpy as np
 import pyarrow as pa
@@ -83,6 +84,7 @@ writes it).
     return None if template == "1234.56" else template
 
 
+@cache
 def _pattern(template: str) -> re.Pattern[str]:
     groups, decimal = NUMBER_FORMATS[template]
     body = r"\d+"

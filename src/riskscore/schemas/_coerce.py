@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -263,6 +264,14 @@ _CHANNEL_LISTS = {"borrowers": ("channels_allowed",)}
 _ZONES = {"borrowers": ("timezone", "timezone_candidates")}
 
 
+@lru_cache(maxsize=1)
+def _zone_spellings() -> dict[str, str]:
+    """Each IANA zone name in lower case -> the name (no two differ only by case)."""
+    from riskscore.schemas._tables import valid_timezones
+
+    return {z.lower(): z for z in valid_timezones()}
+
+
 def _normalised(table: str, name: str, out: pd.Series) -> pd.Series:
     """A vocabulary column's text as the contract spells it (lower-case channels and outcomes,
     canonical IANA zones), each distinct value once; other columns as they are."""
@@ -273,9 +282,7 @@ def _normalised(table: str, name: str, out: pd.Series) -> pd.Series:
         def fn(v: str) -> str:
             return ",".join(p.strip().lower() for p in v.split(","))
     elif name in _ZONES.get(table, ()):
-        from riskscore.schemas._tables import valid_timezones
-
-        zones = {z.lower(): z for z in valid_timezones()}
+        zones = _zone_spellings()
 
         def fn(v: str) -> str:
             return ",".join(zones.get(p.strip().lower(), p.strip()) for p in v.split(","))
