@@ -15,13 +15,14 @@ import itertools
 import os
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 import pyarrow as pa
 
 from riskscore.exceptions import DataError
 
-__all__ = ["DELIMITERS", "UNNAMED", "csv_delimiter", "csv_encoding", "csv_header", "csv_layout", "input_files",
-           "is_delimited_text", "reading_errors", "reraise", "unreadable", "where"]
+__all__ = ["DELIMITERS", "UNNAMED", "CsvLayout", "csv_delimiter", "csv_encoding", "csv_header", "csv_layout",
+           "input_files", "is_delimited_text", "reading_errors", "reraise", "unreadable", "where"]
 
 #: Delimited text (the separator is read from the header: :func:`csv_delimiter`), gzipped or not.
 _CSV = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
@@ -144,6 +145,11 @@ def csv_delimiter(f: str | os.PathLike[str], encoding: str | None = None) -> str
             line = fh.readline(1 << 20)
     except OSError:
         return ","
+    return _delimiter_of(line)
+
+
+def _delimiter_of(line: str) -> str:
+    """The separator a file's first line says (Excel's ``sep=;``) or its header holds most of."""
     hint = _EXCEL_SEP.match(line.lstrip("\ufeff"))
     if hint is not None:  # Excel's "sep=;" line: the file says its separator
         return hint.group(1)
@@ -159,22 +165,36 @@ _EXCEL_SEP = re.compile(r"^sep=(.)\r?\n?$")
 UNNAMED = "\x00unnamed-"
 
 
-def csv_layout(f: Path, table: str | None, encoding: str | None = None) -> tuple[list[str], int]:
-    """(every column's name, in order, ``UNNAMED`` + position for an empty one; rows before the data).
+class CsvLayout(NamedTuple):
+    """How a delimited text file is laid out, read from its first lines once."""
 
-    Excel's ``sep=;`` line before the header is skipped. Columns without a name (the trailing
-    ``,,,`` of a spreadsheet export) are never read; a name given to two columns refuses the file
-    in one line (which of the two is the amount?).
+    #: Every column's name, in order; ``UNNAMED`` + its position for a column without one.
+    names: list[str]
+    #: Rows before the data (the header, and Excel's ``sep=`` line when there is one).
+    skip: int
+    delimiter: str
+    #: The Python codec it is read with (:func:`csv_encoding`).
+    encoding: str
+
+
+def csv_layout(f: Path, table: str | None, encoding: str | None = None) -> CsvLayout:
+    """The layout of a delimited text file: column names, rows before the data, separator, encoding.
+
+    Excel's ``sep=;`` line before the header is followed and skipped. Columns without a name (the
+    trailing ``,,,`` of a spreadsheet export) are never read; a name given to two columns refuses
+    the file in one line (which of the two is the amount?).
     """
     opener = gzip.open if f.name.lower().endswith(".gz") else open
+    codec = csv_encoding(f, encoding)
     try:
-        with opener(f, "rt", newline="", encoding=csv_encoding(f, encoding)) as fh:
+        with opener(f, "rt", newline="", encoding=codec) as fh:
             first = fh.readline(1 << 20)
             if not first:
                 raise StopIteration
             skip = 1 if _EXCEL_SEP.match(first.lstrip("\ufeff")) else 0
+            delimiter = _delimiter_of(first)
             lines = fh if skip else itertools.chain([first], fh)
-            header = next(csv.reader(lines, delimiter=csv_delimiter(f, encoding)))
+            header = next(csv.reader(lines, delimiter=delimiter))
     except StopIteration:
         raise DataError.from_message(table or "input", f"{where(f, table)} is empty: a CSV needs a header "
                                                         "row") from None
@@ -192,9 +212,10 @@ def csv_layout(f: Path, table: str | None, encoding: str | None = None) -> tuple
                 table or "input", f"{where(f, table)}: the header names two columns {name} (columns {seen[name]} "
                                   f"and {i}); give each column its own name")
         seen.setdefault(name, i)
-    return [name if name.strip() else f"{UNNAMED}{i}" for i, name in enumerate(header, 1)], skip + 1
+    names = [name if name.strip() else f"{UNNAMED}{i}" for i, name in enumerate(header, 1)]
+    return CsvLayout(names, skip + 1, delimiter, codec)
 
 
 def csv_header(f: Path, table: str | None, encoding: str | None = None) -> list[str]:
     """The named columns of a CSV file (see :func:`csv_layout`)."""
-    return [name for name in csv_layout(f, table, encoding)[0] if not name.startswith(UNNAMED)]
+    return [name for name in csv_layout(f, table, encoding).names if not name.startswith(UNNAMED)]

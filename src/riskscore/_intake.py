@@ -246,12 +246,12 @@ def _read_raw(f: Path, batch_rows: int, columns: list[str], row_groups: list[int
     if is_delimited_text(f):
         conv = pacsv.ConvertOptions(column_types=dict.fromkeys(columns, pa.string()), strings_can_be_null=True,
                                     null_values=[""], include_columns=columns)
-        codec = csv_encoding(f, encoding)  # Arrow reads UTF-8 (a byte-order mark skipped); others are transcoded
-        names, skip = csv_layout(f, None, encoding)  # our names: a blank or an Excel sep= line confuses Arrow
-        read = pacsv.ReadOptions(block_size=64 << 20, encoding="utf8" if codec == "utf-8-sig" else codec,
-                                 column_names=names, skip_rows=skip)
+        # our names (a blank or an Excel sep= line confuses Arrow); Arrow reads UTF-8 and transcodes the rest
+        layout = csv_layout(f, None, encoding)
+        read = pacsv.ReadOptions(block_size=64 << 20, column_names=layout.names, skip_rows=layout.skip,
+                                 encoding="utf8" if layout.encoding == "utf-8-sig" else layout.encoding)
         reader = pacsv.open_csv(f, read_options=read, convert_options=conv,
-                                parse_options=pacsv.ParseOptions(delimiter=csv_delimiter(f, encoding)))
+                                parse_options=pacsv.ParseOptions(delimiter=layout.delimiter))
         pending: list[pa.RecordBatch] = []
         size = 0
         for rb in reader:

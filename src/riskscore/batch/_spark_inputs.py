@@ -22,8 +22,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from riskscore._files import UNNAMED, CsvLayout, csv_layout, is_delimited_text
 from riskscore._input_format import convert_dates
-from riskscore._intake import UNNAMED, csv_delimiter, csv_encoding, csv_layout, is_delimited_text, number_reading
+from riskscore._intake import number_reading
 from riskscore._numbers import convert_numbers
 from riskscore.exceptions import DataError
 from riskscore.io import InputFormat, input_files, input_schema, iter_batches
@@ -226,9 +227,9 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
         conf[NANOS_AS_LONG] = spark.conf.get(NANOS_AS_LONG, None)
         spark.conf.set(NANOS_AS_LONG, "true")  # for the run: Spark reads the files when the job runs
     if csv:
-        encoding = csv_encoding(p, input_format.encoding) if local else input_format.encoding or "utf-8-sig"
-        sep = csv_delimiter(p, input_format.encoding) if local else ","
-        layout, skip = csv_layout(Path(p), table, input_format.encoding) if local else ([], 1)
+        layout = csv_layout(Path(p), table, input_format.encoding) if local else \
+            CsvLayout([], 1, ",", input_format.encoding or "utf-8-sig")
+        encoding, sep, skip = layout.encoding, layout.delimiter, layout.skip
         if encoding not in SPARK_ENCODINGS or skip > 1:  # or Excel's sep= line, which Spark would take as the header
             if not local or scratch is None:
                 what = f"is CSV text in {encoding}" if encoding not in SPARK_ENCODINGS else "starts with a sep= line"
@@ -238,8 +239,9 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
             p, encoding = utf8_copy(p, encoding, scratch, skip_lines=skip - 1), "utf-8-sig"
         df = (spark.read.option("header", True).option("sep", sep)
               .option("encoding", SPARK_ENCODINGS[encoding]).csv(p))
-        if any(name.startswith(UNNAMED) for name in layout):  # columns without a name are never read
-            df = df.select(*[c for c, name in zip(df.columns, layout, strict=True) if not name.startswith(UNNAMED)])
+        if any(name.startswith(UNNAMED) for name in layout.names):  # columns without a name are never read
+            df = df.select(*[c for c, name in zip(df.columns, layout.names, strict=True)
+                             if not name.startswith(UNNAMED)])
     else:
         df = read_parquet(spark, p, nanos)
     df = df.withColumnsRenamed({k: v for k, v in rename.items() if k in df.columns})
