@@ -532,24 +532,47 @@ def quarantine(
     return good, rejects
 
 
+def _as_text(v: object) -> str:
+    return v if isinstance(v, str) else repr(v) if isinstance(v, float) else str(v)
+
+
+#: Per column: which cells to read (a test of the value) and the readers' Arrow conversion of their text.
+_Conversion = tuple[Callable[[object], bool], Callable[[pyarrow.Array], pyarrow.Array]]
+
+
+def _converted(df: pd.DataFrame, conversions: dict[str, _Conversion]) -> pd.DataFrame:
+    """``df`` with the cells each column's test picks replaced by the Arrow converter's text of them
+    (the readers' own conversion, for a frame already in memory); the caller's frame is not changed."""
+    out = df
+    for column, (picks, convert) in conversions.items():
+        if column not in df:
+            continue
+        values = df[column]
+        chosen = values.map(picks).to_numpy(dtype=bool)
+        if not chosen.any():
+            continue
+        text = convert(pyarrow.array([_as_text(v) for v in values[chosen].astype(object)], pyarrow.string()))
+        out = out.copy() if out is df else out
+        column_out = values.astype(object).copy()
+        column_out[chosen] = text.to_pylist()
+        out[column] = column_out
+    return out
+
+
+def _is_str(v: object) -> bool:
+    return isinstance(v, str)
+
+
+def _is_unix_time(v: object) -> bool:  # Unix time: numbers, or their text
+    return isinstance(v, str | int | float | np.number) and not isinstance(v, bool) and not pd.isna(v)
+
+
 def _plain_numbers(df: pd.DataFrame, table: str, number_format: str | None) -> pd.DataFrame:
     """``df`` with the text of its contract number columns read with ``number_format``, as the readers do."""
     if number_format is None:
         return df
-    out = df
-    for column in NUMBER_COLUMNS.get(table, ()):
-        if column not in df:
-            continue
-        values = df[column]
-        text = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
-        if not text.any():
-            continue
-        plain = convert_numbers(pyarrow.array(values[text].astype(object).tolist(), pyarrow.string()), number_format)
-        out = out.copy() if out is df else out
-        column_out = values.astype(object).copy()
-        column_out[text] = plain.to_pylist()
-        out[column] = column_out
-    return out
+    return _converted(df, {c: (_is_str, lambda a: convert_numbers(a, number_format))
+                           for c in NUMBER_COLUMNS.get(table, ())})
 
 
 def _iso_dates(df: pd.DataFrame, table: str, date_format: str | Mapping[str, str] | None) -> pd.DataFrame:
@@ -557,23 +580,6 @@ def _iso_dates(df: pd.DataFrame, table: str, date_format: str | Mapping[str, str
     (a value that does not match keeps its text and `` (not FMT)``, which the contract rejects)."""
     if date_format is None:
         return df
-    out = df
-    for column, fmt in formats_for(_date_spec(date_format), table).items():
-        if column not in df:
-            continue
-        values = df[column]
-        if fmt in EPOCH_FORMATS:  # Unix time: numbers, or their text
-            text = values.map(lambda v: isinstance(v, str | int | float | np.number) and not pd.isna(v)
-                              and not isinstance(v, bool)).to_numpy(dtype=bool)
-        else:
-            text = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
-        if not text.any():
-            continue
-        picked = values[text].astype(object).tolist()
-        iso = convert_dates(pyarrow.array([v if isinstance(v, str) else repr(v) if isinstance(v, float) else str(v)
-                                           for v in picked], pyarrow.string()), fmt)
-        out = out.copy() if out is df else out
-        column_out = values.astype(object).copy()
-        column_out[text] = iso.to_pylist()
-        out[column] = column_out
-    return out
+    return _converted(df, {c: (_is_unix_time if fmt in EPOCH_FORMATS else _is_str,
+                               lambda a, fmt=fmt: convert_dates(a, fmt))
+                           for c, fmt in formats_for(_date_spec(date_format), table).items()})
