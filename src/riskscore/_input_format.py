@@ -276,18 +276,6 @@ def encoding_spec(encoding: object) -> str | None:
     return None if name in ("utf-8", "utf-8-sig") else name
 
 
-def as_input_format(columns: Mapping[str, Mapping[str, str]] | InputFormat | None,
-                    date_format: str | Mapping[str, str] | None = None,
-                    number_format: str | None = None) -> InputFormat:
-    """``columns``/``date_format``/``number_format`` of an entry point as one checked :class:`InputFormat`."""
-    if isinstance(columns, InputFormat):
-        if date_format is not None or number_format is not None:
-            return InputFormat(columns=columns.columns, date_format=columns.to_dict()["date_format"]
-                               | _date_spec(date_format), number_format=number_format or columns.numbers)
-        return columns
-    return InputFormat(columns=columns, date_format=date_format, number_format=number_format)
-
-
 # -- the columns a file lacks -----------------------------------------------------------------------
 def missing_columns_line(table: str, missing: list[str], have: list[str], where: str | None = None, *,
                          python: bool = False) -> str:

@@ -103,7 +103,6 @@ def _nested(t: pa.DataType) -> bool:
     return pa.types.is_nested(_plain(t)) or pa.types.is_binary(_plain(t)) or pa.types.is_large_binary(_plain(t))
 
 
-
 def _file_schema(f: Path, table: str | None, encoding: str | None = None) -> pa.Schema:
     if is_delimited_text(f):
         return pa.schema([(name, pa.string()) for name in csv_header(f, table, encoding)])
