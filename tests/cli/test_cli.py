@@ -226,7 +226,7 @@ def test_score_explores_and_evaluate_logs_estimates_a_candidate(tmp_path):
     from riskscore.report._data import Run
     from riskscore.report._summary import _decisions
 
-    seen = _decisions(Run(tmp_path / "run"))  # the report's decisions block: what exploration changed
+    seen = _decisions(Run(tmp_path / "run").table("plans"))  # the report's decisions block
     assert seen["explored"] == (first["decision"] != first["default_decision"]).sum()
     assert seen["borrowers"] == len(first) == sum(r["borrowers"] for r in seen["rows"])
     assert seen["min_propensity"] == first["propensity"].min() < 1 and seen["explore_share"] == 0.3

@@ -138,15 +138,12 @@ def _actions(run: Run, plans: pd.DataFrame, audit_blocked: pd.DataFrame) -> dict
 DECISION_COLUMNS = ("borrower_id", "decision", "default_decision", "propensity", "explore_share")
 
 
-def _decisions(run: Run) -> dict[str, Any] | None:
+def _decisions(plans: pd.DataFrame) -> dict[str, Any] | None:
     """The decision mix per borrower, how many decisions exploration changed, and the logged
     propensities (what off-policy evaluation of another policy needs); ``None`` for plans without them."""
-    import pyarrow.dataset as ds
-
-    # a file (local engine) or a folder of part files (Spark's writer)
-    if not set(DECISION_COLUMNS) <= set(ds.dataset(run.folder / "plans.parquet", format="parquet").schema.names):
+    if not set(DECISION_COLUMNS) <= set(plans.columns):
         return None
-    plans = run.table("plans", list(DECISION_COLUMNS)).drop_duplicates("borrower_id")
+    plans = plans[list(DECISION_COLUMNS)].drop_duplicates("borrower_id")
     if not len(plans):
         return None
     explored = plans["decision"].astype(object) != plans["default_decision"].astype(object)
@@ -282,7 +279,12 @@ def summarise_run(run: Run | str | Path, *, pages: Mapping[str, int] | None = No
     scores = run.table("scores", score_cols)
     scores["borrower_id"] = scores["borrower_id"].astype(str)
     scored = scores.loc[scores["status"] == "scored"]
-    plans = run.table("plans", ["borrower_id", "action", "channel", "segment"])
+    import pyarrow.dataset as ds
+
+    # one read of the plans for the actions and the decisions (a file, or Spark's folder of parts)
+    stored = set(ds.dataset(run.folder / "plans.parquet", format="parquet").schema.names)
+    decided = list(DECISION_COLUMNS[1:]) if set(DECISION_COLUMNS) <= stored else []
+    plans = run.table("plans", ["borrower_id", "action", "channel", "segment", *decided])
     audit = run.table("audit", ["borrower_id", "rule_id", "kind", "basis", "outcome", "profile"])
     blocked = audit.loc[audit["outcome"] == "blocked"]
     summary = {
@@ -290,7 +292,7 @@ def summarise_run(run: Run | str | Path, *, pages: Mapping[str, int] | None = No
                                                       "versions", "timings_s")} | {"folder": str(run.folder)},
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "riskscore": riskscore.__version__,
         "overview": _overview(run, scores, scored, scorer), "reasons": _reasons(scored),
-        "actions": _actions(run, plans, blocked) | {"decisions": _decisions(run)},
+        "actions": _actions(run, plans, blocked) | {"decisions": _decisions(plans)},
         "monitoring": _monitoring(run.manifest.psi, len(scored)),
         "model": _model(bundle, scorer.model.manifest_), "fairness": None,
     }
