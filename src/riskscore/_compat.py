@@ -49,6 +49,7 @@ __all__ = [
     "Options",
     "StrOptions",
     "invalid_parameter",
+    "isin",
     "make_constraint",
     "renamed_parameter",
     "validate_parameter_constraints",
@@ -127,3 +128,38 @@ def renamed_parameter(old: str, new: str, *, stacklevel: int = 4) -> None:
     """
     warnings.warn(f"{old!r} was renamed {new!r} in riskscore 0.2 and will be removed in 0.4.", FutureWarning,
                   stacklevel=stacklevel + 1)
+
+
+def isin(values: object, among: object) -> np.ndarray:
+    """Which of ``values`` are in ``among``, as a boolean array (``Series.isin``; a missing value
+    matches a missing value).
+
+    pandas 3's ``isin`` on its pyarrow-backed strings first builds a Python list of ``among``
+    (about 15x slower than Arrow's own ``is_in`` on 50,000 ids): text on both sides takes Arrow's
+    path, anything else pandas'.
+
+    Examples
+    --------
+    >>> isin(pd.Series(["a", "b", None]), ["b", None]).tolist()
+    [False, True, True]
+    >>> isin(pd.Series([1, 2]), [2]).tolist()
+    [False, True]
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        left = pa.array(values, from_pandas=True)
+        right = pa.array(among, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        left = right = None
+
+    def text(array: object, empty: bool = False) -> bool:
+        kind = getattr(array, "type", None)
+        return kind is not None and (pa.types.is_string(kind) or pa.types.is_large_string(kind)
+                                     or (empty and pa.types.is_null(kind)))
+
+    if not (text(left) and text(right, empty=True)):
+        return pd.Series(values).isin(among).to_numpy(dtype=bool)  # type: ignore[arg-type]
+    hit = pc.is_in(left, value_set=right.cast(left.type))
+    return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)

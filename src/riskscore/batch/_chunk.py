@@ -19,9 +19,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
+from riskscore._compat import isin
 from riskscore.batch._inputs import borrower_hash
 from riskscore.batch._partition import ROW
 from riskscore.contract import OUTPUTS, RunManifest, empty_input, empty_output
@@ -81,22 +80,6 @@ class ChunkResult:
     tables: dict[str, pd.DataFrame]
     stats: dict[str, Any]
 
-
-
-def _isin(values: pd.Series | pd.Index, lookup: pd.Index) -> np.ndarray:
-    """``values.isin(lookup)`` as a boolean array; text through Arrow's hash lookup (pandas turns each
-    value of ``lookup`` into an Arrow scalar in Python: seconds for a chunk's borrowers).
-
-    Examples
-    --------
-    >>> _isin(pd.Series(["b1", "b2", None], dtype="str"), pd.Index(["b2", "b3"], dtype="str")).tolist()
-    [False, True, False]
-    """
-    if isinstance(values.dtype, pd.StringDtype) and isinstance(lookup.dtype, pd.StringDtype):
-        arr = pa.array(values, from_pandas=True)
-        found = pc.is_in(arr, value_set=pa.array(lookup, from_pandas=True).cast(arr.type))
-        return found.fill_null(False).to_numpy(zero_copy_only=False)
-    return np.asarray(values.isin(lookup), dtype=bool)
 
 
 def _text(v: object) -> object:
@@ -217,7 +200,7 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: Ch
         "borrowers_in": len(installment_ids), "borrowers_scored": int((scores["status"] == "scored").sum()),
         "borrowers_nothing_due": int((scores["status"] == "nothing_due").sum()),
         "borrowers_rejected": int(pd.Index(installment_ids).isin(bad_ids).sum()),
-        "rows_unmatched": {t: int((~_isin(g["borrower_id"], valid_ids)).sum()) for t, g in good.items()
+        "rows_unmatched": {t: int((~isin(g["borrower_id"], valid_ids)).sum()) for t, g in good.items()
                            if t != "installments"},
         "plans_borrowers": int(plans["borrower_id"].nunique()) if len(plans) else 0,
         "plan_steps": len(plans), "actions": plans["action"].value_counts().to_dict() if len(plans) else {},
@@ -231,7 +214,7 @@ def _scores_table(valid_ids: pd.Index, scored: Scored, as_of: pd.Timestamp) -> p
     """Every valid borrower of the chunk: ``scored`` ones with their scores, the others ``nothing_due``."""
     scores = pd.DataFrame(index=valid_ids)
     scores["as_of"] = as_of
-    scores["status"] = np.where(_isin(valid_ids, scored.scores.index), "scored", "nothing_due")
+    scores["status"] = np.where(isin(valid_ids, scored.scores.index), "scored", "nothing_due")
     names = OUTPUTS["scores"].names
     scores = scores.join(scored.scores[[c for c in names if c in scored.scores]], how="left")
     return scores.reset_index()[names]

@@ -116,6 +116,31 @@ def distinct(*cols: object) -> tuple[np.ndarray, list[tuple]]:
     return inverse.ravel(), [tuple(arr[i] for arr in arrays) for i in first]
 
 
+def joined(keys: object, texts: object, index: object, sep: str = "; ") -> np.ndarray:
+    """Per key of ``index``: its ``texts`` joined by ``sep`` in their order ("" for a key without any).
+
+    What ``Series(texts).groupby(keys).agg(sep.join).reindex(index).fillna("")`` gives, without
+    pandas' per-group Python aggregation (about 30x slower on many small groups).
+
+    >>> joined(["b", "a", "b", None], ["x", "y", "z", "w"], ["a", "b", "c"]).tolist()
+    ['y', 'x; z', '']
+    """
+    out = np.full(len(index), "", dtype=object)  # type: ignore[arg-type]
+    key_codes, uniques = pd.factorize(np.asarray(keys, dtype=object))  # a missing key: -1, left out
+    keep = np.flatnonzero(key_codes >= 0)
+    if not len(keep):
+        return out
+    order = keep[np.argsort(key_codes[keep], kind="stable")]
+    ordered = np.asarray(texts, dtype=object)[order].tolist()
+    cut = np.flatnonzero(np.diff(key_codes[order])) + 1
+    starts, ends = np.r_[0, cut].tolist(), np.r_[cut, len(order)].tolist()
+    text = [sep.join(ordered[s:e]) for s, e in zip(starts, ends, strict=True)]
+    where = pd.Index(uniques).get_indexer(pd.Index(index))
+    found = where >= 0
+    out[found] = np.asarray(text, dtype=object)[where[found]]
+    return out
+
+
 def objects(items: list) -> np.ndarray:
     """A 1-d object array of arbitrary items (tuples stay items, not rows)."""
     out = np.empty(len(items), dtype=object)

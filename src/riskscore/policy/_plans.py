@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from riskscore._compat import isin
 from riskscore.contract import AUDIT_COLUMNS
+from riskscore.policy._arrays import joined
 from riskscore.policy._profile import CONTACT_ACTIONS, Profile, Rule
 
 __all__ = ["AUDIT_COLUMNS", "EVENT_COLUMNS", "Plans"]
@@ -107,34 +109,47 @@ class Plans:
         if borrower_ids is not None:
             if isinstance(borrower_ids, str):
                 borrower_ids = [borrower_ids]
-            steps = steps.loc[steps["borrower_id"].isin(pd.Index(borrower_ids))]
+            steps = steps.loc[isin(steps["borrower_id"], pd.Index(borrower_ids))]
         ids = pd.Index(steps["borrower_id"].unique())
         contact = steps.loc[steps["action"].isin(CONTACT_ACTIONS)]
         has = {
-            "contact": ids.isin(contact["borrower_id"]),
-            "call": ids.isin(contact.loc[contact["channel"] == "call", "borrower_id"]),
-            "timed": ids.isin(contact.loc[contact["channel"] != "letter", "borrower_id"]),
+            "contact": isin(ids, contact["borrower_id"]),
+            "call": isin(ids, contact.loc[contact["channel"] == "call", "borrower_id"]),
+            "timed": isin(ids, contact.loc[contact["channel"] != "letter", "borrower_id"]),
         }
-        windows = (contact.loc[contact["channel"] != "letter"].groupby("borrower_id")["local_windows"]
-                   .agg(" | ".join).reindex(ids).fillna(""))
+        timed = contact.loc[contact["channel"] != "letter"]
+        windows = pd.Series(joined(timed["borrower_id"], timed["local_windows"].astype(str), ids, sep=" | "),
+                            index=ids, dtype=object)
         has["targets"], has["calls_to"] = _targets(contact, ids)
-        moved = self.events.loc[self.events["borrower_id"].isin(ids)].drop_duplicates(["borrower_id", "rule_id"])
-        moved = moved.set_index(["borrower_id", "rule_id"])
-        frames = []
-        for rule in self.profile.rules:
+        events = self.events.loc[isin(self.events["borrower_id"], ids)].drop_duplicates(["borrower_id", "rule_id"])
+        moved = {rule_id: ev.set_index("borrower_id")["detail"] for rule_id, ev in events.groupby("rule_id")}
+        rules = self.profile.rules
+        outcomes = np.empty((len(rules), len(ids)), dtype=object)
+        details = np.empty((len(rules), len(ids)), dtype=object)
+        for i, rule in enumerate(rules):
             outcome, detail = self._rule_outcome(rule, ids, has, contact, windows)
-            if len(moved):
-                key = pd.MultiIndex.from_arrays([ids, np.full(len(ids), rule.id)])
-                ev = moved["detail"].reindex(key).to_numpy()
+            if rule.id in moved:
+                ev = moved[rule.id].reindex(ids).to_numpy(dtype=object)
                 hit = pd.notna(ev)
                 outcome = np.where(hit, "blocked", outcome)
                 detail = np.where(hit, ev, detail)
-            frames.append(pd.DataFrame({"borrower_id": ids, "rule_id": rule.id, "kind": rule.kind,
-                                        "basis": rule.basis, "outcome": outcome, "detail": detail,
-                                        "policy_params": ", ".join(rule.policy_params), "reading": rule.reading}))
-        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=AUDIT_COLUMNS[:-2])
-        out["profile"], out["profile_version"] = self.profile.name, self.profile.version
-        return out.sort_values(["borrower_id"], kind="stable", ignore_index=True)[AUDIT_COLUMNS]
+            outcomes[i], details[i] = outcome, detail
+        # borrower-major (each borrower's rules in the profile's order), borrowers sorted
+        order = np.argsort(ids.to_numpy(dtype=object), kind="stable")
+        n, per = len(ids), len(rules)
+
+        def by_rule(values: list) -> np.ndarray:
+            return np.tile(np.asarray(values, dtype=object), n)
+
+        out = pd.DataFrame({
+            "borrower_id": np.repeat(ids.to_numpy(dtype=object)[order], per),
+            "rule_id": by_rule([r.id for r in rules]), "kind": by_rule([r.kind for r in rules]),
+            "basis": by_rule([r.basis for r in rules]), "outcome": outcomes[:, order].T.ravel(),
+            "detail": details[:, order].T.ravel(),
+            "policy_params": by_rule([", ".join(r.policy_params) for r in rules]),
+            "reading": by_rule([r.reading for r in rules]),
+            "profile": self.profile.name, "profile_version": self.profile.version})
+        return out[AUDIT_COLUMNS]
 
     def _hardship_text(self, ids: pd.Index) -> np.ndarray:
         if self.hardship is None:
@@ -175,9 +190,9 @@ class Plans:
                 text = np.where(source != "", text + "; public holidays: " + source, text)
             detail = np.where(windows.to_numpy() != "", text + "; planned: " + windows.to_numpy(), text)
         elif kind == "forbearance_first":
-            applies = ids.isin(contact.loc[contact["action"].isin(rule.params["escalations"]), "borrower_id"])
+            applies = isin(ids, contact.loc[contact["action"].isin(rule.params["escalations"]), "borrower_id"])
         elif kind == "required_text":
-            applies = ids.isin(contact.loc[contact["channel"].isin(rule.params["channels"]), "borrower_id"])
+            applies = isin(ids, contact.loc[contact["channel"].isin(rule.params["channels"]), "borrower_id"])
         elif kind == "content_lint" and rule.params["when_flag"]:
             applies &= self.flags[rule.params["when_flag"]].reindex(ids).fillna(False).to_numpy(dtype=bool)
         elif kind == "rationale":
@@ -195,10 +210,10 @@ def _targets(contact: pd.DataFrame, ids: pd.Index) -> tuple[np.ndarray, pd.DataF
     words = ("step " + contact["step"].astype(str) + ": " + contact["channel"].astype(str)
              + np.where(dest.notna(), " to " + dest.astype(str), "")
              + np.where(loans.notna(), " about " + loans.astype(str), " about every debt"))
-    text = words.groupby(contact["borrower_id"]).agg("; ".join).reindex(ids).fillna("")
+    text = joined(contact["borrower_id"], words, ids)
     calls = pd.DataFrame({"borrower_id": contact["borrower_id"], "destination": dest,
                           "loan_ids": loans}).loc[(contact["channel"] == "call").to_numpy()]
-    return text.to_numpy(dtype=object), calls
+    return text, calls
 
 
 def _counted(rule: Rule, calls: pd.DataFrame, text: str, audited: pd.Index) -> np.ndarray:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskscore._compat import Interval, validate_params
+from riskscore._compat import Interval, isin, validate_params
 from riskscore.contract import AUDIT_COLUMNS, PLAN_COLUMNS, empty_output
 from riskscore.policy._explore import DECISION_COLUMNS
 from riskscore.policy._planner import ContactPolicy
@@ -174,9 +174,9 @@ def plan_portfolio(scores: pd.DataFrame, reasons: pd.DataFrame | None, borrowers
     steps, audits = [], []
     for (profile, ids), cap in zip(groups.items(), caps, strict=True):
         policy = planner(profile, agent_calls_per_day=cap, **options)
-        group_log = None if log is None else log.loc[log["borrower_id"].isin(ids)]
-        group_reasons = None if reasons is None else reasons.loc[reasons["row"].isin(ids)]
-        plans = policy.plan(scores.loc[ids], group_reasons, borrowers.loc[borrowers["borrower_id"].isin(ids)],
+        group_log = None if log is None else log.loc[isin(log["borrower_id"], ids)]
+        group_reasons = None if reasons is None else reasons.loc[isin(reasons["row"], ids)]
+        plans = policy.plan(scores.loc[ids], group_reasons, borrowers.loc[isin(borrowers["borrower_id"], ids)],
                             group_log, now=now_ts, validate=validate)
         steps.append(plans.steps.assign(profile=plans.profile.name, profile_version=plans.profile.version))
         audits.append(plans.audit())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from riskscore.policy._arrays import groups
+from riskscore.policy._arrays import groups, joined
 from riskscore.policy._profile import Profile
 
 __all__ = ["Segments"]
@@ -75,7 +75,7 @@ class Segments:
         r = r.loc[r["code"] != "RS-NONE"]
         top = r.groupby("row", sort=False).head(max(self.hardship_top, 2))
         text = top["code"] + (": " + top["text"].astype(str) if "text" in top else "")
-        said = text.groupby(top["row"]).agg("; ".join).reindex(ids).fillna("")
+        said = pd.Series(joined(top["row"], text, ids), index=ids, dtype=object)
         lead = r.groupby("row", sort=False).head(self.hardship_top)
         hard = lead.loc[lead["code"].isin(self.hardship_codes)].groupby("row")["code"].first().reindex(ids).fillna("")
         return said, hard
