@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import multiprocessing
 import os
+import select
 import signal
 import sys
 import threading
@@ -25,24 +27,46 @@ from riskscore.scoring import Scorer
 _WORKER: dict[str, Any] = {}
 
 
-def _die_with(parent: int) -> None:
-    """End this worker process when its driver ends, however the driver dies (even ``kill -9``)."""
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists (another user's process: the pid was reused)
+        return True
+    return True
+
+
+def _die_with(driver: int) -> None:
+    """End this worker process when its driver ends, however the driver dies (even ``kill -9``).
+
+    A worker's parent is the driver (``spawn``) or the driver's fork server. A fork server stays
+    up while any process it forked lives, so a worker cannot wait for it to go: the worker watches
+    the driver itself (a pidfd on Linux: woken the moment it ends; elsewhere a poll every 0.2 s),
+    and on Linux also dies with its own parent.
+    """
     if sys.platform.startswith("linux"):
         import ctypes
 
         with contextlib.suppress(OSError, AttributeError):
             pr_set_pdeathsig = 1
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-            if os.getppid() != parent:  # the driver died before the line above
-                os._exit(1)
-            return
-
-    def watch() -> None:  # elsewhere (or without libc): poll
-        while os.getppid() == parent:
-            time.sleep(0.5)
+    try:
+        handle = os.pidfd_open(driver)  # type: ignore[attr-defined]  # Linux 5.3+
+    except (AttributeError, OSError):
+        handle = None
+    if not _alive(driver):  # it died before the lines above
         os._exit(1)
 
-    threading.Thread(target=watch, name="riskscore-parent-watch", daemon=True).start()
+    def watch() -> None:
+        if handle is not None:
+            select.select([handle], [], [])  # readable once the driver has ended
+        else:
+            while _alive(driver):
+                time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="riskscore-driver-watch", daemon=True).start()
 
 
 def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
@@ -63,6 +87,11 @@ def _limit_threads(threads: int) -> None:
 
 def _init_worker(bundle: str, options: dict[str, Any], quiet: bool = True, parent: int | None = None,
                  threads: int | None = None) -> None:
+    if parent is not None:
+        # a worker starts no processes. Saying so keeps numba's thread start-up (below) from taking a
+        # process-shared lock it takes in forked processes: in a fork server's worker that is a named
+        # semaphore, which a terminated worker leaves to the resource tracker (it warns of a leak)
+        multiprocessing.set_start_method("spawn", force=True)
     if threads is not None:
         _limit_threads(threads)
     if parent is not None:  # a worker process, not the driver scoring in-process
