@@ -43,10 +43,11 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from importlib.metadata import version
 from multiprocessing import get_context
 from multiprocessing.context import BaseContext
@@ -381,9 +382,11 @@ def _workers(jobs: int, bundle: Path, options: dict[str, Any]
     """Worker processes (none for one job: the chunks then run in this process), and how many of
     them are ready (done loading: they take pieces of the partition pass from then on).
 
-    They start at once (import, load and verify the bundle) while this process partitions. On
-    leaving the block normally they finish and exit; on an error or an interrupt they are
-    terminated at once (a chunk cut short has no done-marker: a re-run scores it again).
+    They start at once (import, load and verify the bundle) while this process partitions: from a
+    thread, since starting a process waits until the fork server is up (its imports: about 1.5 s
+    the first time). On leaving the block normally they finish and exit; on an error or an
+    interrupt they are terminated at once (a chunk cut short has no done-marker: a re-run scores
+    it again).
     """
     if jobs <= 1:
         yield None, lambda: 0
@@ -391,12 +394,22 @@ def _workers(jobs: int, bundle: Path, options: dict[str, Any]
     # the cores shared out: each worker's numba and LightGBM threads, so that the workers do not oversubscribe
     pool = ProcessPoolExecutor(jobs, mp_context=_context(), initializer=_init_worker,
                                initargs=(str(bundle), options, True, os.getpid(), max(1, _cores() // jobs)))
+    warm: list[Future] = []  # a worker runs one once it has loaded
+
+    def start() -> None:
+        with contextlib.suppress(Exception):  # a pool that cannot start fails the chunks' submit: said there
+            for _ in range(jobs):
+                warm.append(pool.submit(_warm))
+
+    starter = threading.Thread(target=start, name="riskscore-start-workers", daemon=True)
+    starter.start()
     try:
-        warm = [pool.submit(_warm) for _ in range(jobs)]  # a worker runs one once it has loaded
-        yield pool, lambda: sum(f.done() for f in warm)
+        yield pool, lambda: sum(f.done() for f in list(warm))
     except BaseException:
+        starter.join(30)
         _terminate(pool)
         raise
+    starter.join()
     pool.shutdown()
 
 
