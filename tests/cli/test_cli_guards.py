@@ -106,3 +106,15 @@ def test_a_small_run_says_why_a_large_psi_is_stable(entry, text):
     from riskscore.cli._print import _flag_text
 
     assert _flag_text(entry) == text
+
+
+def test_the_cli_starts_the_fork_server_the_local_engine_uses():
+    """The CLI starts the workers' fork server early with the modules the engine preloads."""
+    import importlib
+
+    from riskscore.batch._run import FORK_SERVER_PRELOAD
+    from riskscore.cli._main import WORKER_MODULES
+
+    assert WORKER_MODULES == FORK_SERVER_PRELOAD
+    for name in WORKER_MODULES:
+        importlib.import_module(name)

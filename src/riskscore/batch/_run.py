@@ -413,6 +413,10 @@ def _workers(jobs: int, bundle: Path, options: dict[str, Any]
     pool.shutdown()
 
 
+#: What the workers' fork server imports before it forks them (the CLI starts it early with the same list).
+FORK_SERVER_PRELOAD = ["riskscore.batch._worker"]
+
+
 def _context() -> BaseContext:
     """How workers start: forked from a fork server that imported the scoring code once (a clean
     single-threaded process, unlike this one), where the platform has one; else spawned."""
@@ -420,7 +424,7 @@ def _context() -> BaseContext:
         ctx = get_context("forkserver")
     except ValueError:  # Windows
         return get_context("spawn")
-    ctx.set_forkserver_preload(["riskscore.batch._worker"])
+    ctx.set_forkserver_preload(FORK_SERVER_PRELOAD)
     return ctx
 
 
