@@ -146,7 +146,7 @@ class Run:
         rows = read[1].filter(pc.is_in(pc.cast(read[1]["borrower_id"], pa.string()), value_set=wanted))
         if not rows.num_rows:  # none of theirs (a CSV's text columns would stay text)
             return empty_input(table)
-        raw = rows.to_pandas()
+        raw = rows.to_pandas(date_as_object=False)  # dates as datetimes: nothing to parse (as the run read them)
         options = {"data_date": pd.Timestamp(self.manifest.data_date)} if table == "installments" else {}
         good, bad = quarantine(raw, table, warn_above=1.0, **options)
         if len(bad):
