@@ -157,9 +157,15 @@ def test_cumulative_hazard_is_minus_log_survival():
     functions = model.predict_cumulative_hazard_function(X.iloc[:5])
     ends = model.interval_edges_[1:]
     assert functions.shape == (5,)
-    assert functions[0]([0.0])[0] == 0.0                                     # nothing before the first end
+    assert functions[0]([0.0])[0] == 0.0                                     # nothing at the first edge
     np.testing.assert_allclose(functions[2](ends), cumhaz[2])
-    np.testing.assert_allclose(functions[2](ends[:-1] + 1e-9), cumhaz[2][:-1])  # right-continuous steps
+    # the hazard constant within an interval: the cumulative hazard is linear between the ends,
+    # the survival log-linear; after the last end both stay
+    mids = (ends[:-1] + ends[1:]) / 2
+    np.testing.assert_allclose(functions[2](mids), (cumhaz[2][:-1] + cumhaz[2][1:]) / 2)
+    np.testing.assert_allclose(model.predict_survival_function(X.iloc[2:3])[0](mids),
+                               np.sqrt(surv[2][:-1] * surv[2][1:]))
+    np.testing.assert_allclose(functions[2]([ends[-1] + 100.0]), cumhaz[2][-1:])
 
 
 def _harrell_by_hand(event, time, risk):

@@ -5,13 +5,14 @@ from riskscore.model._hazard import HazardGBM
 from riskscore.model._repayment import DEFAULT_EDGES, RepaymentModel
 from riskscore.model._scaling import ScoreScaling
 from riskscore.model._selection import SCORERS
-from riskscore.model._survival import StepFunction, check_survival_y, make_survival_y
+from riskscore.model._survival import PiecewiseHazardFunction, StepFunction, check_survival_y, make_survival_y
 from riskscore.model._train import evaluate, train
 
 __all__ = [
     "DEFAULT_EDGES",
     "SCORERS",
     "HazardGBM",
+    "PiecewiseHazardFunction",
     "RepaymentModel",
     "ScoreScaling",
     "StepFunction",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["StepFunction", "check_survival_y", "make_survival_y"]
+__all__ = ["PiecewiseHazardFunction", "StepFunction", "check_survival_y", "make_survival_y"]
 
 
 def make_survival_y(event: object, time: object) -> np.ndarray:
@@ -86,3 +86,56 @@ class StepFunction:
 
     def __repr__(self) -> str:
         return f"StepFunction(x={self.x!r}, y={self.y!r})"
+
+
+class PiecewiseHazardFunction:
+    """A survival or cumulative-hazard function whose hazard is constant within each interval.
+
+    Exact at the knots: ``f(start) = a`` and ``f(x[i]) = y[i]``. Between two knots the hazard is
+    constant, so a cumulative hazard (``kind="cumulative_hazard"``) is linear there and a survival
+    function (``kind="survival"``) log-linear; after the last knot the value stays ``y[-1]`` (the
+    model says nothing beyond it), before ``start`` it is ``a``. This is how
+    :class:`~riskscore.model.HazardGBM` reads its interval hazards between the interval ends (a
+    step at each end would say that nothing happens inside an interval, and every event at its end).
+
+    Parameters
+    ----------
+    x : array-like of float
+        The interval ends, increasing, all after ``start``.
+    y : array-like of float
+        The function's values there.
+    start : float, default 0.0
+        Where the first interval starts.
+    kind : {"survival", "cumulative_hazard"}, default "survival"
+        What ``y`` holds; ``a`` is 1 for a survival function, 0 for a cumulative hazard.
+
+    Examples
+    --------
+    >>> from riskscore.model import PiecewiseHazardFunction
+    >>> f = PiecewiseHazardFunction([10.0, 20.0], [0.64, 0.16])
+    >>> f([0, 5, 10, 15, 20, 99]).round(4).tolist()
+    [1.0, 0.8, 0.64, 0.32, 0.16, 0.16]
+    >>> PiecewiseHazardFunction([10.0], [2.0], kind="cumulative_hazard")([5.0]).tolist()
+    [1.0]
+    """
+
+    def __init__(self, x: object, y: object, start: float = 0.0, kind: str = "survival"):
+        if kind not in ("survival", "cumulative_hazard"):
+            raise ValueError(f"kind must be 'survival' or 'cumulative_hazard', got {kind!r}")
+        self.x = np.asarray(x, dtype=float)
+        self.y = np.asarray(y, dtype=float)
+        self.start = float(start)
+        self.kind = kind
+        self.a = 1.0 if kind == "survival" else 0.0
+        knots = np.concatenate([[self.a], self.y])
+        # the cumulative hazard at the knots: linear between them
+        self._h = -np.log(np.clip(knots, 1e-300, None)) if kind == "survival" else knots
+        self._t = np.concatenate([[self.start], self.x])
+
+    def __call__(self, t: object) -> np.ndarray:
+        h = np.interp(np.asarray(t, dtype=float), self._t, self._h)
+        return np.exp(-h) if self.kind == "survival" else h
+
+    def __repr__(self) -> str:
+        return f"PiecewiseHazardFunction(x={self.x!r}, y={self.y!r}, start={self.start!r}, kind={self.kind!r})"
+
