@@ -45,6 +45,7 @@ def _die_with(driver: int) -> None:
     the driver itself (a pidfd on Linux: woken the moment it ends; elsewhere a poll every 0.2 s),
     and on Linux also dies with its own parent.
     """
+    own = os.getppid()
     if sys.platform.startswith("linux"):
         import ctypes
 
@@ -62,7 +63,7 @@ def _die_with(driver: int) -> None:
         if handle is not None:
             select.select([handle], [], [])  # readable once the driver has ended
         else:
-            while _alive(driver):
+            while _alive(driver) and os.getppid() == own:  # (a dead driver not yet reaped still "lives")
                 time.sleep(0.2)
         os._exit(1)
 
