@@ -139,3 +139,55 @@ def test_the_model_card_shows_score_bands_and_information_values(tmp_path):
     top = next(iter(metrics["information_value"]))
     assert f"| {top} | {metrics['information_value'][top]:.3f} |" in card
     assert load_bundle(tmp_path / "b").metrics_["ks"] == metrics["ks"]
+
+
+RECENT = ["installments_since_late", "days_since_late", "share_late_365d", "mean_days_late_365d",
+          "max_days_late_365d", "paid_to_due_6", "paid_amount_growth_3", "days_late_recency_weighted",
+          "days_late_amount_weighted_6"]  # registry 4's additions to 3
+
+
+def test_a_bundle_of_an_older_readable_registry_is_served_by_todays_builder(tmp_path, monkeypatch):
+    """Registry 4 only added features to 3: a registry-3 bundle (trained without the recency
+    features) loads and scores with today's builder, its own features taken by name; a version
+    that changed a meaning stays refused, by name."""
+    import hashlib
+
+    from riskscore.features import FeatureBuilder
+    from riskscore.model import _bundle
+    from riskscore.scoring import Scorer
+
+    world = riskscore.generate(1500, seed=17)
+    snaps = riskscore.make_snapshots(world.installments, rolling_as_of_dates("2024-04-01", "2025-06-01"),
+                                     data_end=world.end)
+    X, y = split_xy(snaps)
+    assert set(RECENT) <= set(X.columns)
+    X3 = X.drop(columns=RECENT)
+    half = len(X3) // 2
+    old = RepaymentModel(n_estimators=20, random_state=0).fit(X3.iloc[:half], y[:half],
+                                                              eval_set=(X3.iloc[half:], y[half:]))
+    # written as riskscore wrote it at registry 3, when the default builder made exactly these features
+    settings = {k: FeatureBuilder().get_params()[k] for k in _bundle._BUILDER_PARAMS}
+    settings.update(windows=[int(w) for w in settings["windows"]], static=[], protected=[], contacts=False)
+    monkeypatch.setattr(_bundle, "REGISTRY_VERSION", "3")
+    monkeypatch.setattr(_bundle, "_builder_settings", lambda model, builder: settings)
+    save_bundle(old, tmp_path / "v3")
+    monkeypatch.undo()
+
+    scorer = Scorer.from_bundle(tmp_path / "v3")
+    as_of = pd.Timestamp("2025-03-31")
+    features = scorer.features(world.installments, as_of)
+    assert list(features.columns) == list(X3.columns)
+    scored = scorer.score(world.installments, as_of)
+    assert len(scored.scores)
+    np.testing.assert_allclose(scored.scores["likelihood"].to_numpy(),
+                               old.likelihood(features.loc[scored.scores.index]), rtol=1e-12)
+
+    spec_path = tmp_path / "v3" / "model.json"
+    spec = json.loads(spec_path.read_text())
+    spec["feature_registry_version"] = "1"  # a registry whose meanings changed since
+    spec_path.write_text(json.dumps(spec))
+    manifest = json.loads((tmp_path / "v3" / "manifest.json").read_text())
+    manifest["sha256"]["model.json"] = hashlib.sha256(spec_path.read_bytes()).hexdigest()
+    (tmp_path / "v3" / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(BundleError, match=r"feature registry version 1; .* reads bundles of versions 3, 4"):
+        load_bundle(tmp_path / "v3")

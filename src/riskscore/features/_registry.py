@@ -16,13 +16,19 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-__all__ = ["OWN_COLUMN", "REGISTRY_VERSION", "UNIT_RANGES", "FeatureSpec", "feature_registry", "registry_for"]
+__all__ = ["OWN_COLUMN", "READABLE_REGISTRY_VERSIONS", "REGISTRY_VERSION",
+           "UNIT_RANGES", "FeatureSpec", "feature_registry", "registry_for"]
 
 #: Version of the feature definitions below. Bump it whenever a feature's meaning changes (a new
 #: formula, window or unit): bundles record it, and a bundle built with another version is refused.
 REGISTRY_VERSION = "4"  # 2: days_since_first_due counts from the first installment that has fallen due
 # 3: the statement features (latest_amount_due, amount_due_growth_3, paid_share_3, ...: _MONTHLY)
 # 4: the recency features (installments_since_late, days_since_late, share_late_365d, ...: _RECENT)
+
+#: The registry versions whose every feature this version still makes, unchanged: a bundle built
+#: with one of them is served by today's builder, its own features taken by name (4 only added
+#: features to 3). A version that changed a feature's meaning (1 -> 2) is not among them.
+READABLE_REGISTRY_VERSIONS: tuple[str, ...] = ("3", REGISTRY_VERSION)
 
 #: The documented range of a feature of each unit, unless its spec says otherwise: shares lie in
 #: [0, 1], and counts, days, amounts and ratios are never negative.

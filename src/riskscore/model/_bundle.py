@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from riskscore.exceptions import BundleError, BundleVersionWarning
-from riskscore.features import REGISTRY_VERSION, FeatureBuilder
+from riskscore.features import READABLE_REGISTRY_VERSIONS, REGISTRY_VERSION, FeatureBuilder
 from riskscore.io import sha256_file
 from riskscore.model._bundle_io import (
     FILES,
@@ -285,16 +285,18 @@ def _recorded_builder(folder: Path, manifest: dict[str, Any], spec: dict[str, An
                       "if it was trained with other settings.", BundleVersionWarning, stacklevel=3)
         return fb.set_params(validate=False)
     recorded = spec.get("feature_registry_version")
-    if recorded != REGISTRY_VERSION:
+    if recorded not in READABLE_REGISTRY_VERSIONS:
         raise BundleError(f"'{folder}' was built with feature registry version {recorded}; this riskscore "
-                          f"makes version {REGISTRY_VERSION} features. Retrain the bundle (riskscore train).")
+                          f"makes version {REGISTRY_VERSION} features (and reads bundles of versions "
+                          f"{', '.join(READABLE_REGISTRY_VERSIONS)}). Retrain the bundle (riskscore train).")
     fb = FeatureBuilder(**{**settings, **{k: tuple(settings[k]) for k in _TUPLE_PARAMS if k in settings},
                            "validate": False})
     try:
         made = [str(c) for c in fb.get_feature_names_out()]
     except (TypeError, ValueError) as err:  # e.g. a static column edited into a protected name
         raise BundleError(f"'{folder / 'model.json'}': its feature_builder is refused: {err}") from err
-    if made != spec["features"]:
+    # today's registry makes the features of an older readable one and more: the model takes its own by name
+    if made != spec["features"] and (recorded == REGISTRY_VERSION or not set(spec["features"]) <= set(made)):
         raise BundleError(f"'{folder / 'model.json'}': its feature_builder does not make its features.")
     return fb
 

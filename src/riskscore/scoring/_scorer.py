@@ -293,7 +293,7 @@ class Scorer:
         self.check_borrowers(None if borrowers is None else borrowers.columns)
         installments, contacts = self._checked(installments, contacts, validate)
         if not len(installments):
-            return _no_features(self.feature_builder.get_feature_names_out())
+            return _no_features(self.model.feature_names_in_)
         with warnings.catch_warnings():
             # A nightly portfolio is mostly borrowers with nothing due: the run reports them
             # (status nothing_due), so the builder's small-population hint, meant for a modeller
@@ -302,7 +302,9 @@ class Scorer:
             X = self.feature_builder.transform(installments, as_of, contacts=contacts,
                                                borrowers=borrowers if self.static_columns else None)
         X.index = X.index.astype(str)
-        return X
+        names = list(self.model.feature_names_in_)
+        # a bundle of an older registry (READABLE_REGISTRY_VERSIONS): today's builder makes more
+        return X if list(X.columns) == names else X[names]
 
     def score(self, installments: pd.DataFrame | None, as_of: str | pd.Timestamp, *,
               contacts: pd.DataFrame | None = None, borrowers: pd.DataFrame | None = None,
@@ -462,7 +464,9 @@ def _builder_for(model: RepaymentModel, builder: FeatureBuilder | None) -> Featu
     fb = feature_builder(model) if builder is None else builder.set_params(validate=False).fit()
     made = [str(c) for c in fb.get_feature_names_out()]
     want = [str(c) for c in model.feature_names_in_]
-    if made != want:
+    # the bundle's own builder of an older readable registry makes more: the model's are taken by name
+    older = builder is None and set(want) <= set(made)
+    if made != want and not older:
         missing, extra = sorted(set(want) - set(made)), sorted(set(made) - set(want))
         raise BundleError(f"The feature builder does not make the model's features: missing {missing}, "
                           f"unexpected {extra}" + ("" if missing or extra else ", or in another order") + ".")
