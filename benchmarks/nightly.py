@@ -254,7 +254,8 @@ def main() -> None:
               + ", ".join(f"{k} {v:.1f}" for k, v in sorted(t["chunk_stages_cpu"].items(), key=lambda kv: -kv[1])))
         print(f"floor (median of {args.repeats}): read {f['read']:.1f} s + predict {f['predict']:.1f} s + "
               f"pred_contrib {f['pred_contrib']:.1f} s = {f['total']:.1f} s on {f['rows']:,} rows")
-        print(f"**ratio to the floor: {wall / f['total']:.2f}x** (target <= 1.0x)")
+        target = 1.0 if n >= 1_000_000 else 2.0  # issue 22: <= 1.0x at 1M borrowers, <= 2.0x at 100k
+        print(f"**ratio to the floor: {wall / f['total']:.2f}x** (target <= {target:.1f}x)")
         print(f"CPU seconds (every process and thread; other load on the machine does not inflate them): job "
               f"{t['cpu']:.1f}, floor {f['cpu']:.1f}: {t['cpu'] / f['cpu']:.2f}x; load average before the job "
               f"{load[0]:.2f}, after the floor {os.getloadavg()[0]:.2f}\n")
