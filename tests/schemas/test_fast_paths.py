@@ -138,6 +138,20 @@ def test_borrowers_with_repeated_ids_get_the_same_rejects(reference, messy_base)
     clash.loc[6, "borrower_id"] = " " + clash.loc[6, "borrower_id"]  # a padded id: rejected, not a duplicate
     _compare(reference, {"borrowers": clash})
     _compare(reference, {"borrowers": clash.drop(columns=["country"])})
+    flags = borrowers.astype({"vulnerable": object, "deceased": object})
+    flags.loc[3, "vulnerable"], flags.loc[5, "deceased"] = None, "yes"  # a missing flag is refused; "yes" read
+    _compare(reference, {"borrowers": flags})
+
+
+def test_a_text_column_of_nulls_only_gets_the_same_typed_borrowers(reference, messy_base):
+    borrowers = messy_base[1]["borrowers"].assign(preferred_channel=None)  # every cell null: an object column
+    _compare(reference, {"borrowers": borrowers})
+    typed = riskscore.validate_borrowers(borrowers)
+    schema = riskscore.schemas.BorrowersSchema.to_schema()
+    as_read = typed.assign(preferred_channel=pd.Series(None, index=typed.index, dtype=object))
+    pd.testing.assert_frame_equal(passes(schema, as_read), schema.validate(as_read))  # the schema's fast run
+    some = pd.Series(["sms"] + [None] * (len(typed) - 1), index=typed.index, dtype=object)
+    assert passes(schema, as_read.assign(preferred_channel=some)) is None  # text as objects: pandera coerces
 
 
 def test_the_schema_run_passes_only_what_pandera_passes(messy_base):
