@@ -57,7 +57,7 @@ def _by_zone(zone_sets: Sequence[tuple[str, ...]] | None,
     zone sets and the distinct sets, when known)."""
     codes, uniques = coded if coded is not None else pd.factorize(pd.Series(list(zone_sets), dtype=object))
     rows: dict[str, list[np.ndarray]] = {}
-    order = np.argsort(codes, kind="stable")
+    order = np.argsort(codes)  # the rows of a set in any order: each row's days are its own
     bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
     for k, zones in enumerate(uniques):
         members = order[bounds[k]:bounds[k + 1]]

@@ -46,7 +46,7 @@ from riskscore._language import primary_languages
 from riskscore._validation import data_error, pandera_failures
 from riskscore.policy._arrays import factorize_rows, groups, member, ns_of, objects, utc_now
 from riskscore.policy._checks import PLAN_COLUMNS, Checker, known_actions
-from riskscore.policy._clock import DAY_NS, allowed_pieces, candidate_zones, local_ns, minutes_of_day
+from riskscore.policy._clock import DAY_NS, allowed_pieces, candidate_zones, local_ns, minutes_of_day, weekday
 from riskscore.policy._escalation import call_gate
 from riskscore.policy._explore import Exploration, explore, with_decisions
 from riskscore.policy._holidays import HolidayCalendar
@@ -270,14 +270,18 @@ class ContactPolicy(Rounds, Segments):
                 "designated": bool(self.profile.of_kind("designated_times"))}
 
     def _windows(self, zones: np.ndarray, hours_cells: np.ndarray, now: pd.Timestamp, calendar: HolidayCalendar,
-                 calendars: np.ndarray) -> tuple[np.ndarray, dict]:
+                 calendars: np.ndarray, zone_codes: np.ndarray) -> tuple[np.ndarray, dict]:
         """Signature code per borrower, and {(signature, day): (start_ns, end_ns)}: the longest
         allowed piece on each local day (of the borrower's own zone) of the horizon.
-        ``calendars`` are the borrowers' holiday calendars (:class:`HolidayCalendar` codes)."""
+        ``calendars`` are the borrowers' holiday calendars (:class:`HolidayCalendar` codes);
+        ``zone_codes`` codes of ``zones`` (equal codes, equal zones)."""
         spec = self._time_rules()
         cells = hours_cells if spec["designated"] else np.full(len(zones), "", dtype=object)
         calendars = calendars if spec["holidays"] else np.zeros(len(zones), dtype=np.int64)
-        codes, sigs = pd.factorize(pd.Series(list(zip(zones, cells, calendars, strict=True)), dtype=object))
+        # the distinct (zones, hours, calendar), numbered in order of first appearance
+        codes, first = groups(zone_codes, pd.factorize(cells, use_na_sentinel=False)[0], calendars) \
+            if len(zones) else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        sigs = [(zones[i], cells[i], calendars[i]) for i in first.tolist()]
         lo = now.value + self.lead_minutes * 60 * 10**9
         hi = now.value + (self.plan_days + 2) * DAY_NS
         table: dict[tuple[int, int], tuple[int, int]] = {}
@@ -386,7 +390,7 @@ class ContactPolicy(Rounds, Segments):
         by_pair = objects([(tz, z) if isinstance(z, tuple) else (None, ()) for tz, z in pairs])
         zones = by_pair[key] if len(key) else objects([])
         sig, table = self._windows(zones[known], b["inconvenient_hours"].to_numpy(dtype=object)[known], now,
-                                   calendar, calendar.codes(ids[known]))
+                                   calendar, calendar.codes(ids[known]), key[known])
         sig_all = np.full(len(ids), -1, dtype=np.int64)
         sig_all[known] = sig
         lang = primary_languages(b["language"]).fillna("en").to_numpy(dtype=object, copy=True)
@@ -478,16 +482,24 @@ class ContactPolicy(Rounds, Segments):
         n = len(zones)
         start, end = (np.full(n, None, dtype=object) for _ in range(2))
         parts: list[list[str]] = [[] for _ in range(n)]
-        a0, a1 = pd.DatetimeIndex(pd.to_datetime(t0, utc=True)), pd.DatetimeIndex(pd.to_datetime(t1, utc=True))
         pairs = [(i, z, z == zs[0]) for i, zs in enumerate(zones) for z in zs[1]]
         frame = pd.DataFrame(pairs, columns=["i", "zone", "primary"])
         for zone, grp in frame.groupby("zone", sort=True):
             rows = grp["i"].to_numpy()
-            a, b = a0[rows].tz_convert(zone), a1[rows].tz_convert(zone)
-            sa, sb = a.strftime("%Y-%m-%d %H:%M"), b.strftime("%Y-%m-%d %H:%M")
-            label = a.strftime("%a %Y-%m-%d %H:%M") + "-" + b.strftime("%H:%M")
+            a, b = local_ns(t0[rows], zone), local_ns(t1[rows], zone)  # wall clocks, as strftime prints them
+            sa, sb = _minute_text(a), _minute_text(b)
+            label = _ABBR[weekday(a // DAY_NS)] + " " + sa + "-" + np.array([x[-5:] for x in sb], dtype=object)
             prim = grp["primary"].to_numpy()
             start[rows[prim]], end[rows[prim]] = sa[prim], sb[prim]
             for i, text in zip(rows, label, strict=True):
                 parts[i].append(f"{zone} {text}")
         return start, end, objects(["; ".join(p) if p else None for p in parts])
+
+
+_ABBR = np.array(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], dtype=object)  # strftime's %a
+
+
+def _minute_text(wall_ns: np.ndarray) -> np.ndarray:
+    """Wall-clock nanoseconds as ``YYYY-MM-DD HH:MM`` text (strftime's ``%Y-%m-%d %H:%M``), as objects."""
+    text = np.datetime_as_string(np.asarray(wall_ns, dtype=np.int64).view("datetime64[ns]"), unit="m")
+    return np.array([x.replace("T", " ") for x in text.tolist()], dtype=object)

@@ -63,13 +63,23 @@ def _lang_codes(ctx: dict) -> np.ndarray:
     return ctx["lang_codes"]
 
 
-def _among(cand: pd.DataFrame, ids: pd.Series) -> np.ndarray:
-    """Whether each candidate's borrower is among ``ids`` (a round has one candidate per borrower: the
-    ids are looked up among the candidates', not the other way round)."""
+def _found_at(cand: pd.DataFrame, found: pd.DataFrame) -> np.ndarray | None:
+    """Each violation's candidate (its position in ``cand``, -1 for none); None when a borrower has
+    several candidates. A round has one candidate per borrower: the violations' ids are looked up
+    among the candidates', once per round, not the other way round."""
     where = pd.Index(cand["borrower_id"].to_numpy(dtype=object))
     if not where.is_unique:
-        return member(cand["borrower_id"], ids)
-    at = where.get_indexer(ids.to_numpy(dtype=object))
+        return None
+    return where.get_indexer(found["borrower_id"].to_numpy(dtype=object))
+
+
+def _among(cand: pd.DataFrame, found: pd.DataFrame, at: np.ndarray | None, rows: np.ndarray | None = None
+           ) -> np.ndarray:
+    """Whether each candidate's borrower has a violation among ``found`` (its ``rows``, a mask; all:
+    None); ``at``: :func:`_found_at`."""
+    if at is None:
+        return member(cand["borrower_id"], found["borrower_id"] if rows is None else found["borrower_id"][rows])
+    at = at if rows is None else at[rows]
     out = np.zeros(len(cand), dtype=bool)
     out[at[at >= 0]] = True
     return out
@@ -200,11 +210,12 @@ class Rounds:
         mine = accepted.loc[accepted["bi"].isin(cand["bi"])] if len(accepted) else accepted
         found = check_built(checker, ctx, pd.concat([mine, cand], ignore_index=True)) if len(cand) else \
             pd.DataFrame(columns=["borrower_id", "step", "rule_id", "why"])
-        ok = ~_among(cand, found["borrower_id"])
+        at = _found_at(cand, found)
+        ok = ~_among(cand, found, at)
         kinds = {r.id: r.kind for r in self.profile.rules}
-        dynamic = found.loc[~found["rule_id"].map(kinds).isin(_STATIC), "borrower_id"]
-        static = ~_among(cand, dynamic) & ~ok  # the channel itself is barred
-        self._note(cand, found, events)
+        dynamic = ~found["rule_id"].map(kinds).isin(_STATIC).to_numpy()
+        static = ~_among(cand, found, at, dynamic) & ~ok  # the channel itself is barred
+        self._note(cand, found, events, at)
         full = np.zeros(len(cand), dtype=bool)
         if self.agent_calls_per_day is not None and ok.any():
             full = ok & ~self._within_capacity(cand, ok, capacity, value, ctx, events)
@@ -257,16 +268,17 @@ class Rounds:
                        if ch in r.params["channels"]})
 
     @staticmethod
-    def _note(cand: pd.DataFrame, found: pd.DataFrame, events: list) -> None:
-        hit = found.drop_duplicates(["borrower_id", "rule_id"])
-        where = pd.Index(cand["borrower_id"])
-        if not where.is_unique:  # one candidate per borrower in a round; otherwise pair them all
+    def _note(cand: pd.DataFrame, found: pd.DataFrame, events: list, at: np.ndarray | None) -> None:
+        """One event per (borrower, rule) of ``found``; ``at``: :func:`_found_at`."""
+        first = ~found.duplicated(["borrower_id", "rule_id"]).to_numpy()
+        hit = found.loc[first]
+        if at is None:  # one candidate per borrower in a round; otherwise pair them all
             hit = hit.merge(cand[["borrower_id", "action", "channel", "day"]], on="borrower_id")
             events.extend(zip(hit["borrower_id"], hit["action"], hit["rule_id"],
                               hit["action"] + " by " + hit["channel"] + " on day " + hit["day"].astype(str)
                               + " not allowed: " + hit["why"], strict=True))
             return
-        at = where.get_indexer(hit["borrower_id"])
+        at = at[first]
         hit, at = hit.loc[at >= 0], at[at >= 0]
         action = cand["action"].to_numpy(dtype=object)[at]
         channel = cand["channel"].to_numpy(dtype=object)[at]

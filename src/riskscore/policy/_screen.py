@@ -92,6 +92,8 @@ def _static(ck: object) -> dict:
            "refusal": refusal, "zones": _codes(ck.zones.to_numpy(dtype=object)),
            "hours": _codes(pd.Series(hours, dtype=object).fillna("")),
            "calendar": ck.calendar.codes_at(np.arange(nb)) if nb else np.zeros(0, dtype=np.int64)}
+    # per borrower, a code of what its windows' time verdicts depend on: (zones, hours, calendar)
+    out["clock"] = groups(out["zones"], out["hours"], out["calendar"])[0] if nb else np.zeros(0, dtype=np.int64)
     ck._cache["screen"] = out
     return out
 
@@ -101,15 +103,13 @@ def _sorted_log(ck: object, channel: str | None) -> tuple[np.ndarray, ...]:
     where each borrower's keys begin (so a count needs two searches, not four)."""
     key = ("screen-sorted", channel)
     if key not in ck._cache:
-        if "screen-order" not in ck._cache:  # every log row's keys, sorted once: a selection stays sorted
+        if "screen-keys" not in ck._cache:  # every log row's keys, found once
             log = ck._log
             group = log["b"].to_numpy(np.int64) * _SHIFT + _OFF  # as overlap_keys makes them
-            keys = [group + log["lo"].to_numpy(np.int64), group + log["hi"].to_numpy(np.int64)]
-            order = [np.argsort(k, kind="stable") for k in keys]
-            ck._cache["screen-order"] = [(k[o], o) for k, o in zip(keys, order, strict=True)]
+            ck._cache["screen-keys"] = (group + log["lo"].to_numpy(np.int64), group + log["hi"].to_numpy(np.int64))
         rows = ck._log_mask(channel, None, True)  # the rows of ck._log_events(channel=channel)
-        (smin, omin), (smax, omax) = ck._cache["screen-order"]
-        kmin, kmax = smin[rows[omin]], smax[rows[omax]]
+        lo, hi = ck._cache["screen-keys"]
+        kmin, kmax = np.sort(lo[rows]), np.sort(hi[rows])  # (a sort of values: far faster than a stable argsort)
         base = np.arange(len(ck.borrowers) + 1, dtype=np.int64) * _SHIFT
         ck._cache[key] = kmin, kmax, np.searchsorted(kmin, base), np.searchsorted(kmax, base)
     return ck._cache[key]
@@ -119,7 +119,7 @@ def _log_counts(ck: object, channel: str | None, b: np.ndarray, lo: np.ndarray, 
     """:func:`count_in` of the logged events of a channel, with the queries sorted (a faster search)."""
     kmin, kmax, smin, smax = _sorted_log(ck, channel)
     base = b * _SHIFT
-    order = np.argsort(base + hi, kind="stable")
+    order = np.argsort(base + hi)  # any order of equal keys: each query's count is its own
     out = np.empty(len(b), dtype=np.int64)
     out[order] = (np.searchsorted(kmin, (base + hi + _OFF)[order], "right") - smin[b[order]]
                   - np.searchsorted(kmax, (base + lo + _OFF)[order], "left") + smax[b[order]])
@@ -146,8 +146,7 @@ class _Steps:
         st = _static(ck)
         letter = self.ch == CHANNELS.index("letter")
         # distinct windows: (zones, hours, calendar, letter, t0, t1); one representative step each
-        self.win, first = groups(st["zones"][self.b], st["hours"][self.b], st["calendar"][self.b],
-                                 letter.astype(np.int64), self.t0, self.t1)
+        self.win, first = groups(st["clock"][self.b] * 2 + letter, self.t0, self.t1)
         self.reps = pd.DataFrame({"borrower_id": np.arange(len(first)), "step": np.arange(len(first)),
                                   "b": self.b[first],
                                   "channel": np.where(letter[first], "letter", "sms").astype(object),
@@ -155,9 +154,17 @@ class _Steps:
         fb = self.b[first]
         self.rep_keys = list(zip(st["zones"][fb].tolist(), st["hours"][fb].tolist(), st["calendar"][fb].tolist(),
                                  letter[first].tolist(), self.t0[first].tolist(), self.t1[first].tolist(), strict=True))
-        zones = ck.zones.to_numpy()[self.b[first]]
-        lo, hi = zone_days(np.r_[self.t0[first], self.t1[first] - 1], np.r_[zones, zones])
-        self.lo, self.hi = lo[:len(first)][self.win], hi[len(first):][self.win]
+        # the local date span of each window, found once per checker (windows repeat from call to call)
+        days = ck._cache.setdefault("screen-days", {})
+        todo = np.array([k not in days for k in self.rep_keys], dtype=bool)
+        if todo.any():
+            at = first[todo]
+            zones = ck.zones.to_numpy()[self.b[at]]
+            lo, hi = zone_days(np.r_[self.t0[at], self.t1[at] - 1], np.r_[zones, zones])
+            days.update(zip([k for k, t in zip(self.rep_keys, todo, strict=True) if t],
+                            zip(lo[:len(at)].tolist(), hi[len(at):].tolist(), strict=True), strict=True))
+        span = np.array([days[k] for k in self.rep_keys], dtype=np.int64).reshape(-1, 2)
+        self.lo, self.hi = span[:, 0][self.win], span[:, 1][self.win]
         self._pz: tuple | None = None
         self._coded: dict[str, np.ndarray] = {}
         self.minis: dict[tuple, tuple[np.ndarray, pd.DataFrame]] = {}
@@ -242,7 +249,7 @@ def _consent(ck: object, rule: object, x: _Steps) -> np.ndarray:
     if len(i):  # as ConsentRules._channel_consent, with the evidence per (borrower, channel) found once
         part = pd.DataFrame({"b": x.b[i], "channel": np.asarray(CHANNELS, dtype=object)[x.ch[i]], "destination": None})
         evidence, revoked, plain = ck._evidence(rule, part)
-        fresh = pd.Series(np.asarray(CHANNELS, dtype=object)[x.ch[i]]).map(p["fresh_days"]).to_numpy(dtype=float)
+        fresh = np.array([p["fresh_days"].get(c, np.nan) for c in CHANNELS], dtype=float)[x.ch[i]]  # NaN: any age
         dated_ok = (evidence > NEVER) & (np.isnan(fresh) | (x.t1[i] - evidence <= np.nan_to_num(fresh) * DAY_NS))
         ok = dated_ok | (plain & np.isnan(fresh) & (revoked == NEVER))
         bad[i[~ok]] = True
