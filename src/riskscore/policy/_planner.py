@@ -46,7 +46,7 @@ from riskscore._language import primary_languages
 from riskscore._validation import data_error, pandera_failures
 from riskscore.policy._arrays import factorize_rows, groups, member, ns_of, objects, utc_now
 from riskscore.policy._checks import PLAN_COLUMNS, Checker, known_actions
-from riskscore.policy._clock import DAY_NS, allowed_pieces, candidate_zones, local_ns, minutes_of_day, weekday
+from riskscore.policy._clock import DAY_NS, allowed_pieces, local_ns, minutes_of_day, weekday
 from riskscore.policy._escalation import call_gate
 from riskscore.policy._explore import Exploration, explore, with_decisions
 from riskscore.policy._holidays import HolidayCalendar
@@ -355,11 +355,15 @@ class ContactPolicy(Rounds, Segments):
         value = np.asarray(self.call_value(scores), dtype=float)
         seg, why = self._segments(scores, b, known, hard, value)
         chosen, ladder = explore(seg, why, ids, b, now, getattr(self, "exploration", None))
-        ctx = self._context(b, known, ids, now, why, said, checker.calendar) | {
+        cb = checker.borrowers.index.get_indexer(ids)  # each scored borrower's row in the checker's table
+        zone_sets = checker.zones.to_numpy(dtype=object)[np.maximum(cb, 0)] if len(checker.zones) else \
+            np.full(len(ids), np.nan, dtype=object)
+        zone_sets[cb < 0] = np.nan
+        ctx = self._context(b, known, ids, now, why, said, checker.calendar, zone_sets) | {
             "contacts": contacts, "checker": checker,
             "loans": (scores["loan_ids"].astype(object).where(scores["loan_ids"].notna(), None).to_numpy(dtype=object)
                       if "loan_ids" in scores else np.full(len(ids), None, dtype=object))}
-        ctx["cb"] = checker.borrowers.index.get_indexer(ids)
+        ctx["cb"] = cb
         ctx["call_day"], ctx["call_why"] = call_gate(contacts, ids, now, wait_days=self.call_wait_days,
                                                      window_days=self.call_window_days,
                                                      max_calls=self.max_window_calls)
@@ -372,7 +376,10 @@ class ContactPolicy(Rounds, Segments):
                      holiday_source=pd.Series(checker.calendar.source_of(ids), index=ids, dtype=object))
 
     def _context(self, b: pd.DataFrame, known: np.ndarray, ids: pd.Index, now: pd.Timestamp, why: np.ndarray,
-                 said: pd.Series, calendar: HolidayCalendar) -> dict[str, Any]:
+                 said: pd.Series, calendar: HolidayCalendar, zone_sets: np.ndarray) -> dict[str, Any]:
+        """What the rounds read per borrower. ``zone_sets``: each borrower's candidate zones
+        (:func:`~riskscore.policy._clock.candidate_zones`, as the checker found them; NaN for a
+        borrower not in the table)."""
         never = {c for r in self.profile.of_kind("channel_never") for c in r.params["channels"]}
         pref = b["preferred_channel"].to_numpy(dtype=object)
         codes, uniques = factorize_rows(*(b[c].fillna("").astype(object)
@@ -385,8 +392,7 @@ class ContactPolicy(Rounds, Segments):
         call_ok = np.array([x[0] for x in per_combo], dtype=bool)[codes] if per_combo else np.zeros(0, bool)
         msg = [per_combo[k][1] for k in codes]
         combos = ([c for _, c in per_combo], np.asarray(codes, dtype=np.int64))  # the rounds' codes of ``msg``
-        cand = candidate_zones(b.loc[known].reset_index()).reindex(ids)
-        key, pairs = factorize_rows(b["timezone"].astype(object), cand.astype(object))  # a few distinct pairs
+        key, pairs = factorize_rows(b["timezone"].astype(object), zone_sets)  # a few distinct pairs
         by_pair = objects([(tz, z) if isinstance(z, tuple) else (None, ()) for tz, z in pairs])
         zones = by_pair[key] if len(key) else objects([])
         sig, table = self._windows(zones[known], b["inconvenient_hours"].to_numpy(dtype=object)[known], now,

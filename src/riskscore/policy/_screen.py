@@ -263,8 +263,15 @@ def _caps(ck: object, rule: object, x: _Steps) -> np.ndarray:
             i = np.arange(len(x.rows)) if key == "all" else np.flatnonzero(x.ch == CHANNELS.index(key))
             if not len(i):
                 continue
+            channel = None if key == "all" else key
+            # the borrower's logged and planned events of the key, on any day: a bound of the count
+            events = np.diff(_sorted_log(ck, channel)[2])
+            bound = events[x.b[i]] + np.bincount(x.b[i], minlength=len(events))[x.b[i]]
+            i = i[bound > cap]  # the others cannot pass the cap
+            if not len(i):
+                continue
             q = (x.b[i], x.lo[i] - days + 1, x.hi[i])  # as CountRules._channel_caps: logged + planned
-            n = _log_counts(ck, None if key == "all" else key, *q) + count_overlaps(x.b[i], x.lo[i], x.hi[i], *q)
+            n = _log_counts(ck, channel, *q) + count_overlaps(x.b[i], x.lo[i], x.hi[i], *q)
             bad[i[n > cap]] = True
     return bad
 
