@@ -110,8 +110,9 @@ def _sorted_log(ck: object, channel: str | None) -> tuple[np.ndarray, ...]:
         rows = ck._log_mask(channel, None, True)  # the rows of ck._log_events(channel=channel)
         lo, hi = ck._cache["screen-keys"]
         kmin, kmax = np.sort(lo[rows]), np.sort(hi[rows])  # (a sort of values: far faster than a stable argsort)
-        base = np.arange(len(ck.borrowers) + 1, dtype=np.int64) * _SHIFT
-        ck._cache[key] = kmin, kmax, np.searchsorted(kmin, base), np.searchsorted(kmax, base)
+        # where each borrower's keys begin in both (keys are borrower-major): its events' running count
+        start = np.r_[0, np.cumsum(np.bincount(ck._log_b()[rows], minlength=len(ck.borrowers)))].astype(np.int64)
+        ck._cache[key] = kmin, kmax, start, start
     return ck._cache[key]
 
 
