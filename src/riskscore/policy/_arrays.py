@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["count_in", "count_overlaps", "date_text", "distinct", "factorize_rows", "groups", "hm", "member",
-           "ns_of", "objects", "overlap_keys", "utc_now"]
+           "ns_of", "objects", "overlap_keys", "text_take", "utc_now"]
 
 _SHIFT = 1 << 20  # day numbers fit in 20 bits; keys are group * _SHIFT + day
 _OFF = 1 << 19
@@ -122,6 +122,27 @@ def objects(items: list) -> np.ndarray:
     for i, item in enumerate(items):
         out[i] = item
     return out
+
+
+def text_take(values: np.ndarray, codes: np.ndarray) -> object:
+    """``values[codes]`` (text or None; code -1: None) as pandas makes such an object column when it
+    is assigned to a frame: its text dtype, made once per distinct value rather than per row; an
+    object array when no value taken is text.
+
+    Examples
+    --------
+    >>> text_take(np.array(["a", None], dtype=object), np.array([0, 1, -1, 0])).tolist()
+    ['a', nan, nan, 'a']
+    >>> text_take(np.array(["a", None], dtype=object), np.array([1, -1])).tolist()
+    [None, None]
+    """
+    values = np.asarray(values, dtype=object)
+    codes = np.asarray(codes, dtype=np.int64)
+    used = np.zeros(len(values), dtype=bool)
+    used[codes[codes >= 0]] = True
+    if not any(isinstance(v, str) for v in values[used]):
+        return np.full(len(codes), None, dtype=object)
+    return pd.array(values, dtype="str").take(codes, allow_fill=True)
 
 
 def ns_of(column: pd.Series) -> np.ndarray:

@@ -44,7 +44,7 @@ import pandera.pandas as pa
 from riskscore._compat import Interval, InvalidParameterError, renamed_parameter, validate_parameter_constraints
 from riskscore._language import primary_languages
 from riskscore._validation import data_error, pandera_failures
-from riskscore.policy._arrays import factorize_rows, groups, member, ns_of, objects, utc_now
+from riskscore.policy._arrays import factorize_rows, groups, member, ns_of, objects, text_take, utc_now
 from riskscore.policy._checks import PLAN_COLUMNS, Checker, known_actions
 from riskscore.policy._clock import DAY_NS, allowed_pieces, local_ns, minutes_of_day, weekday
 from riskscore.policy._escalation import call_gate
@@ -424,11 +424,17 @@ class ContactPolicy(Rounds, Segments):
                 events.append((bid, None, rid, f"dropped at the final check: {w}"))
             steps = self._complete(ctx, seg, steps.loc[~bad & steps["action"].isin(_PLACED)])
             found = check_built(checker, ctx, steps)
-        steps["segment"] = seg[steps["bi"].to_numpy()]
-        ctx["step_bi"] = steps["bi"].to_numpy()  # each step's borrower (for the decision columns)
+        bi = steps["bi"].to_numpy()
+        ctx["step_bi"] = bi  # each step's borrower (for the decision columns)
+        codes, segments = pd.factorize(np.asarray(seg, dtype=object), use_na_sentinel=False)
+        steps["segment"] = text_take(np.asarray(segments, dtype=object), codes[bi])
         steps = self._local_text(ctx, steps)
         steps = steps[[*PLAN_COLUMNS, "day", "segment"]].reset_index(drop=True)
-        return steps.astype(dict.fromkeys(_TEXT, "str"))  # the rounds kept them as objects
+        # the text columns the rounds kept as objects: per distinct value where values repeat
+        for col in ("action", "language"):
+            codes, values = pd.factorize(steps[col].to_numpy(dtype=object), use_na_sentinel=True)
+            steps[col] = pd.array(np.asarray(values, dtype=object), dtype="str").take(codes, allow_fill=True)
+        return steps.astype(dict.fromkeys(_TEXT, "str"))
 
     def _complete(self, ctx: dict, seg: np.ndarray, placed: pd.DataFrame) -> pd.DataFrame:
         """Add the no-contact steps, so every borrower has one, and number steps in time order."""
@@ -470,16 +476,18 @@ class ContactPolicy(Rounds, Segments):
         zones = ctx["zones"][bi]
         # per distinct (zone, candidates) of the borrowers (ctx["zone_key"]): their zones and texts
         codes = ctx["zone_key"][bi]
-        steps["local_timezone"] = objects([z[0] for z in ctx["zone_pairs"]])[codes] if len(bi) else objects([])
-        start, end, text = (np.full(n, None, dtype=object) for _ in range(3))
+        steps["local_timezone"] = text_take(objects([z[0] for z in ctx["zone_pairs"]]), codes) if len(bi) else \
+            objects([])
         timed = np.flatnonzero(steps["window_start_utc"].notna().to_numpy())
         t0 = ns_of(steps["window_start_utc"])[timed]
         t1 = ns_of(steps["window_end_utc"])[timed]
         # the text of each distinct (zones, window): windows repeat across borrowers of a zone
         key, first = groups(codes[timed], t0, t1)
-        sa, sb, label = self._window_text(zones[timed][first], t0[first], t1[first])
-        start[timed], end[timed], text[timed] = sa[key], sb[key], label[key]
-        steps["window_start_local"], steps["window_end_local"], steps["local_windows"] = start, end, text
+        at = np.full(n, -1, dtype=np.int64)  # each step's window (-1: none)
+        at[timed] = key
+        for col, values in zip(("window_start_local", "window_end_local", "local_windows"),
+                               self._window_text(zones[timed][first], t0[first], t1[first]), strict=True):
+            steps[col] = text_take(values, at)
         return steps
 
     @staticmethod
