@@ -33,6 +33,13 @@ _UTC14 = 14 * 3600 * 10**9
 _CHANNELS = pd.Index(CHANNELS)  # the earliest instant of a calendar date anywhere is 00:00 at UTC+14
 
 
+def _per_channel(channels: object, values: dict[str, float]) -> np.ndarray:
+    """``values`` of each channel (NaN for a channel it does not name), by channel code: a
+    ``Series.map`` without building a Series per call."""
+    table = np.array([values.get(ch, np.nan) for ch in CHANNELS] + [np.nan], dtype=float)
+    return table[_CHANNELS.get_indexer(np.asarray(channels, dtype=object))]
+
+
 def _consent_cells(cells: np.ndarray) -> tuple[list[dict[str, int]], list[frozenset[str]]]:
     """Per distinct ``consents`` cell: the latest dated consent per channel (ns), and the undated channels."""
     dated, undated = [], []
@@ -286,7 +293,7 @@ class ConsentRules:
                 continue
             part = c.loc[scope]
             evidence, _, _ = self._evidence(rule, part)
-            days = part["channel"].map(fresh).to_numpy(dtype=np.int64)
+            days = _per_channel(part["channel"], fresh).astype(np.int64)
             limit = np.where(evidence > NEVER, evidence + days * DAY_NS, NEVER)
             until[scope] = np.minimum(until[scope], limit)
         return until
@@ -310,7 +317,7 @@ class ConsentRules:
         p = rule.params
         scope = c["channel"].isin(p["channels"]).to_numpy()
         evidence, revoked, plain = self._evidence(rule, c)
-        fresh = c["channel"].map(p["fresh_days"]).to_numpy(dtype=float)  # NaN: any age
+        fresh = _per_channel(c["channel"], p["fresh_days"])  # NaN: any age
         t1 = c["t1"].to_numpy()
         # fresh at every instant of [t0, t1): the window's end is at most fresh_days after the evidence
         dated_ok = (evidence > NEVER) & (np.isnan(fresh) | (t1 - evidence <= np.nan_to_num(fresh) * DAY_NS))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from riskscore.policy._arrays import groups, member, ns_of, objects
+from riskscore.policy._arrays import groups, member, ns_of, objects, utc_times
 from riskscore.policy._checks import _OPTIONAL, _REQUIRED, Checker, _text_or_none
 from riskscore.policy._clock import MINUTE_NS
 from riskscore.policy._escalation import hold_calls
@@ -44,9 +44,10 @@ def check_built(checker: Checker, ctx: dict, frame: pd.DataFrame) -> pd.DataFram
     the codes it knows: the borrower, channel, language, message, recipient, and that a placed step's
     rationale has words (``Checker._check``)."""
     if "loans_checked" not in ctx:  # the checker reads an empty loan_ids cell as none (every debt)
-        checked = _text_or_none(pd.Series(ctx["loans"], dtype=object))
-        ctx["loans_checked"] = checked if any(a is not b for a, b in zip(checked, ctx["loans"], strict=True)) \
-            else None
+        loans = ctx["loans"]
+        checked = _text_or_none(pd.Series(loans, dtype=object))  # a cell as it is, or None
+        given = np.not_equal(loans, None).astype(bool)  # elementwise: the cells that are not None
+        ctx["loans_checked"] = checked if any(v is None for v in checked[given]) else None
     s = frame[_CHECKED]
     bi = frame["bi"].to_numpy(np.int64)
     if ctx["loans_checked"] is not None:
@@ -259,7 +260,7 @@ class Rounds:
         if cut.any():
             end = ns_of(cand["window_end_utc"]).copy()
             end[rows[cut]] = until[cut]
-            cand["window_end_utc"] = pd.to_datetime(end, utc=True)
+            cand["window_end_utc"] = utc_times(end)
         return cand
 
     @property
@@ -344,7 +345,7 @@ class Rounds:
             "borrower_id": obj(ctx["id_objects"][bi]), "step": stage + 1,
             "action": obj(action), "channel": obj(chan), "recipient": obj(np.full(len(bi), "borrower", dtype=object)),
             "destination": obj(self._destinations(ctx, bi, chan, code)), "loan_ids": obj(ctx["loans"][bi]),
-            "window_start_utc": pd.to_datetime(t[:, 0], utc=True), "window_end_utc": pd.to_datetime(t[:, 1], utc=True),
+            "window_start_utc": utc_times(t[:, 0]), "window_end_utc": utc_times(t[:, 1]),
             "language": obj(lang), "template_id": obj(tid), "message": obj(message), "rationale": obj(rationale),
             "day": day, "stage": stage, "tone": obj(tones),
         })
