@@ -10,6 +10,7 @@ __all__ = ["count_in", "count_overlaps", "date_text", "distinct", "factorize_row
 
 _SHIFT = 1 << 20  # day numbers fit in 20 bits; keys are group * _SHIFT + day
 _OFF = 1 << 19
+_SMALL = 1 << 24  # codes below this are used as they are by groups()
 
 
 def hm(minutes: int) -> str:
@@ -63,10 +64,21 @@ def groups(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> key.tolist(), first.tolist()
     ([0, 0, 1, 2], [0, 2, 3])
     """
-    key = np.zeros(len(codes[0]), dtype=np.int64)
+    # each column as small non-negative codes (as they are when they already are: codes of few values),
+    # mixed into one key while it fits, and numbered in order of first appearance once at the end
+    key, size = np.zeros(len(codes[0]), dtype=np.int64), 1
     for c in codes:
-        dense, uniques = pd.factorize(np.asarray(c, dtype=np.int64))
-        key = pd.factorize(key * (len(uniques) + 1) + dense)[0].astype(np.int64)
+        c = np.asarray(c, dtype=np.int64)
+        if len(c) and 0 <= c.min() and c.max() < _SMALL:
+            dense, m = c, int(c.max()) + 1
+        else:
+            dense, uniques = pd.factorize(c)
+            m = len(uniques)
+        if size * m >= 1 << 62:  # the key would overflow: renumber it first
+            key, uniques = pd.factorize(key)
+            size = len(uniques)
+        key, size = key * max(m, 1) + dense, size * max(m, 1)
+    key = pd.factorize(key)[0].astype(np.int64)
     first = np.full(int(key.max()) + 1 if len(key) else 0, len(key), dtype=np.int64)
     np.minimum.at(first, key, np.arange(len(key)))
     return key, first

@@ -68,10 +68,10 @@ def _found_at(cand: pd.DataFrame, found: pd.DataFrame) -> np.ndarray | None:
     """Each violation's candidate (its position in ``cand``, -1 for none); None when a borrower has
     several candidates. A round has one candidate per borrower: the violations' ids are looked up
     among the candidates', once per round, not the other way round."""
-    where = pd.Index(cand["borrower_id"].to_numpy(dtype=object))
+    where = pd.Index(cand["borrower_id"].to_numpy(dtype=object), dtype=object)
     if not where.is_unique:
         return None
-    return where.get_indexer(found["borrower_id"].to_numpy(dtype=object))
+    return where.get_indexer(found["borrower_id"].array)
 
 
 def _among(cand: pd.DataFrame, found: pd.DataFrame, at: np.ndarray | None, rows: np.ndarray | None = None
@@ -169,8 +169,8 @@ class Rounds:
             values = np.array([[row[j][k] for j in range(width)] for row in table], dtype=dtype).reshape(-1, width)
             return values[code, stage] if len(bi) else np.zeros(0, dtype=dtype)
 
-        return pd.DataFrame({"bi": bi, "stage": stage, "action": field(0, object), "template": field(1, object),
-                             "day0": field(2, np.int64)})
+        return pd.DataFrame({"bi": bi, "stage": stage, "action": pd.Series(field(0, object), dtype=object),
+                             "template": pd.Series(field(1, object), dtype=object), "day0": field(2, np.int64)})
 
     def _drop(self, ctx: dict, pend: pd.DataFrame | dict, mask: np.ndarray, rule_ids: list[str], detail: str,
               events: list) -> None:
