@@ -69,7 +69,7 @@ def groups(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     key, size = np.zeros(len(codes[0]), dtype=np.int64), 1
     for c in codes:
         c = np.asarray(c, dtype=np.int64)
-        if len(c) and 0 <= c.min() and c.max() < _SMALL:
+        if len(c) and c.min() >= 0 and c.max() < _SMALL:
             dense, m = c, int(c.max()) + 1
         else:
             dense, uniques = pd.factorize(c)

@@ -35,8 +35,9 @@ _CHANNEL_NAMES = np.array([*CHANNELS, None], dtype=object)  # by code; -1 (no ch
 _STATIC = ("channels_allowed", "channel_never", "medium_opt_out", "channel_consent", "recipient", "required_text",
            "content_lint")
 
-#: the columns of a step the checker reads (``Checker._check``)
-_CHECKED = [*_REQUIRED, *_OPTIONAL, "b"]
+#: the columns of a step the checker reads (``Checker._check``; ``ch``: the channel's code, which the
+#: consent rules read instead of looking the channel up)
+_CHECKED = [*_REQUIRED, *_OPTIONAL, "b", "ch"]
 
 
 def check_built(checker: Checker, ctx: dict, frame: pd.DataFrame) -> pd.DataFrame:
@@ -250,7 +251,7 @@ class Rounds:
             return cand
         b = (cb[cand["bi"].to_numpy()[rows]] if cb is not None else
              checker.borrowers.index.get_indexer(cand["borrower_id"].to_numpy()[rows]))
-        part = pd.DataFrame({"b": b,
+        part = pd.DataFrame({"b": b, "ch": cand["ch"].to_numpy(np.int64)[rows],
                              "channel": cand["channel"].to_numpy()[rows],
                              "destination": cand["destination"].to_numpy(dtype=object)[rows]})
         until = checker.consent_until(part) // MINUTE_NS * MINUTE_NS

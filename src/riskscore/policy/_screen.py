@@ -248,7 +248,8 @@ def _consent(ck: object, rule: object, x: _Steps) -> np.ndarray:
     bad = np.zeros(len(x.rows), dtype=bool)
     i = np.flatnonzero(np.isin(x.ch, [CHANNELS.index(c) for c in p["channels"] if c in CHANNELS]))
     if len(i):  # as ConsentRules._channel_consent, with the evidence per (borrower, channel) found once
-        part = pd.DataFrame({"b": x.b[i], "channel": np.asarray(CHANNELS, dtype=object)[x.ch[i]], "destination": None})
+        part = pd.DataFrame({"b": x.b[i], "ch": x.ch[i], "channel": np.asarray(CHANNELS, dtype=object)[x.ch[i]],
+                             "destination": None})
         evidence, revoked, plain = ck._evidence(rule, part)
         fresh = np.array([p["fresh_days"].get(c, np.nan) for c in CHANNELS], dtype=float)[x.ch[i]]  # NaN: any age
         dated_ok = (evidence > NEVER) & (np.isnan(fresh) | (x.t1[i] - evidence <= np.nan_to_num(fresh) * DAY_NS))
