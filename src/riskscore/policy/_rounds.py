@@ -134,7 +134,7 @@ class Rounds:
     def _place(self, checker: Checker, ctx: dict, seg: np.ndarray, value: np.ndarray) -> tuple[pd.DataFrame, list]:
         todo = self._ladders(seg)
         todo["day0"] = todo["day0"].clip(upper=self.plan_days - 1)
-        accepted = pd.DataFrame()
+        accepted: list[pd.DataFrame] = []  # each round's accepted steps, in order (one concat at the end)
         events: list[tuple[str, str, str, str]] = []
         if "call_day" in ctx:  # escalation: a call only after unanswered self-service, and rarely
             todo = hold_calls(todo, ctx["call_day"], ctx["call_why"], ctx["ids"], self.plan_days, events)
@@ -150,8 +150,8 @@ class Rounds:
             while len(pend["bi"]):
                 pend, done = self._round(checker, ctx, pend, accepted, events, capacity, value)
                 if len(done):
-                    accepted = pd.concat([accepted, done], ignore_index=True)
-        return accepted, events
+                    accepted.append(done)
+        return (pd.concat(accepted, ignore_index=True) if accepted else pd.DataFrame()), events
 
     def _ladders(self, seg: np.ndarray) -> pd.DataFrame:
         """One row per step of each borrower's ladder (``STEPS`` of its segment), by borrower and stage."""
@@ -188,7 +188,7 @@ class Rounds:
         for i, a in zip(ids, action, strict=True):
             events.extend((i, a, rid, text[a]) for rid in rule_ids)
 
-    def _round(self, checker: Checker, ctx: dict, pend: dict, accepted: pd.DataFrame, events: list,
+    def _round(self, checker: Checker, ctx: dict, pend: dict, accepted: list[pd.DataFrame], events: list,
                capacity: dict, value: np.ndarray) -> tuple[dict, pd.DataFrame]:
         """Try every pending step (arrays, see ``_place``) on its current (day, channel); return (still
         pending, accepted)."""
@@ -209,8 +209,10 @@ class Rounds:
         has = (ctx["sig"][bi] >= 0) & (win[:, 0] >= 0)
         cand = self._fresh(checker, self._rows(ctx, _take(pend, has), chan[has], day[has], win[has], code[has]),
                            ctx.get("cb"))
-        mine = accepted.loc[accepted["bi"].isin(cand["bi"])] if len(accepted) else accepted
-        found = check_built(checker, ctx, pd.concat([mine, cand], ignore_index=True)) if len(cand) else \
+        who = np.zeros(len(ctx["ids"]), dtype=bool)  # the candidates' borrowers, whose accepted steps count
+        who[cand["bi"].to_numpy()] = True
+        mine = [part.loc[who[part["bi"].to_numpy()]] for part in accepted]
+        found = check_built(checker, ctx, pd.concat([*mine, cand], ignore_index=True)) if len(cand) else \
             pd.DataFrame(columns=["borrower_id", "step", "rule_id", "why"])
         at = _found_at(cand, found)
         ok = ~_among(cand, found, at)
@@ -317,7 +319,7 @@ class Rounds:
         template = np.asarray(pend["template"], dtype=object)
         stage = np.asarray(pend["stage"])
         # template ids, messages and tones per distinct (template, channel, language): a handful
-        key, first = groups(pd.factorize(template)[0], pd.factorize(chan)[0], pd.factorize(lang)[0])
+        key, first = groups(pd.factorize(template)[0], code, _lang_codes(ctx)[bi])
         tids = np.array([f"{t}.{c}" for t, c in zip(template[first], chan[first], strict=True)], dtype=object)
         tid = tids[key]
         message = objects([self._message(ctx, i, lg) for i, lg in zip(tids, lang[first], strict=True)])[key]
@@ -328,7 +330,7 @@ class Rounds:
         tones = objects([tone(t) for t in tids])[key]
         # the rationale: the borrower's reasons, then the step's text per distinct (action, channel, preferred)
         preferred = chan == ctx["pref"][bi]
-        k, at = groups(pd.factorize(action)[0], pd.factorize(chan)[0], preferred.astype(np.int64))
+        k, at = groups(pd.factorize(action)[0], code, preferred.astype(np.int64))
         text = np.array([f"; step: {a.replace('_', ' ')} by {c}" + (" (preferred channel)" if p else "")
                          for a, c, p in zip(action[at], chan[at], preferred[at], strict=True)], dtype=object)
         rationale = ctx["why"][bi] + text[k] if len(bi) else np.zeros(0, dtype=object)
