@@ -93,11 +93,13 @@ def factorize_rows(*cols: object) -> tuple[np.ndarray, list[tuple]]:
     >>> factorize_rows(pd.Series(["a", "b", "a"]), pd.Series([None, "x", None], dtype=object))
     (array([0, 1, 0]), [('a', None), ('b', 'x')])
     """
-    arrays = [np.asarray(pd.Series(col).to_numpy(dtype=object)) for col in cols]
-    if not len(arrays[0]):
+    # each column factorized as it is (text columns natively), its values read as objects at the first rows
+    series = [col if isinstance(col, pd.Series) else pd.Series(col) for col in cols]
+    if not len(series[0]):
         return np.zeros(0, dtype=np.int64), []
-    key, first = groups(*(pd.factorize(a, use_na_sentinel=False)[0] for a in arrays))
-    return key, [tuple(a[i] for a in arrays) for i in first]
+    key, first = groups(*(pd.factorize(s, use_na_sentinel=False)[0] for s in series))
+    values = [s.iloc[first].to_numpy(dtype=object) for s in series]
+    return key, [tuple(v[k] for v in values) for k in range(len(first))]
 
 
 def member(values: object, among: object) -> np.ndarray:

@@ -36,7 +36,7 @@ def candidate_zones(borrowers: pd.DataFrame) -> pd.Series:
     """
     extra = borrowers["timezone_candidates"] if "timezone_candidates" in borrowers else pd.Series(
         "", index=borrowers.index)
-    codes, uniques = factorize_rows(borrowers["timezone"].astype(object), extra.fillna("").astype(object))
+    codes, uniques = factorize_rows(borrowers["timezone"], extra.fillna(""))
     sets = np.empty(len(uniques), dtype=object)
     for i, (tz, more) in enumerate(uniques):
         sets[i] = tuple(sorted({tz, *parse_channels(more)}))

@@ -77,8 +77,7 @@ class ConsentRules:
         """Per borrower row, a code; per code: the destination ids by channel (in order of preference),
         the (channel, id) pairs opted out in the ``opt_outs`` column, and the channels with any."""
         if "addresses" not in self._cache:
-            codes, uniques = factorize_rows(self.borrowers["destinations"].astype(object),
-                                            self.borrowers["opt_outs"].astype(object))
+            codes, uniques = factorize_rows(self.borrowers["destinations"], self.borrowers["opt_outs"])
             ids, out, some = [], [], []
             for dest, opt in uniques:
                 by_channel: dict[str, list[str]] = {}

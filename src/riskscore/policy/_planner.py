@@ -382,7 +382,7 @@ class ContactPolicy(Rounds, Segments):
         borrower not in the table)."""
         never = {c for r in self.profile.of_kind("channel_never") for c in r.params["channels"]}
         pref = b["preferred_channel"].to_numpy(dtype=object)
-        codes, uniques = factorize_rows(*(b[c].fillna("").astype(object)
+        codes, uniques = factorize_rows(*(b[c].fillna("")
                                           for c in ("channels_allowed", "opt_outs", "preferred_channel")))
         per_combo = []
         for v, o, p in uniques:  # distinct (allowed, opted out, preferred) triples: few in a portfolio
@@ -392,7 +392,7 @@ class ContactPolicy(Rounds, Segments):
         call_ok = np.array([x[0] for x in per_combo], dtype=bool)[codes] if per_combo else np.zeros(0, bool)
         msg = [per_combo[k][1] for k in codes]
         combos = ([c for _, c in per_combo], np.asarray(codes, dtype=np.int64))  # the rounds' codes of ``msg``
-        key, pairs = factorize_rows(b["timezone"].astype(object), zone_sets)  # a few distinct pairs
+        key, pairs = factorize_rows(b["timezone"], zone_sets)  # a few distinct pairs
         by_pair = objects([(tz, z) if isinstance(z, tuple) else (None, ()) for tz, z in pairs])
         zones = by_pair[key] if len(key) else objects([])
         sig, table = self._windows(zones[known], b["inconvenient_hours"].to_numpy(dtype=object)[known], now,
