@@ -447,13 +447,19 @@ class ContactPolicy(Rounds, Segments):
         why = ctx["why"][bi].copy()
         stopped = np.isin(seg[bi], list(self.STEPS))
         why[stopped] = why[stopped] + "; every planned contact was stopped by the rules (see the audit)"
+        if len(placed):  # the placed steps' text columns are objects, so the joined ones are: no text inference
+            def text(values: object) -> object:
+                return pd.Series(np.asarray(values, dtype=object), dtype=object, copy=False)
+        else:
+            def text(values: object) -> object:
+                return values
         extra = pd.DataFrame({"bi": bi, "b": ctx["cb"][bi], "ch": -1, "mc": -1, "rc": -1,
                               "worded": _worded(pd.Series(why, dtype=object)),
-                              "borrower_id": ctx["ids"][bi], "action": action, "channel": None,
+                              "borrower_id": text(ctx["ids"][bi]), "action": text(action), "channel": None,
                               "recipient": None, "destination": None, "loan_ids": ctx["loans"][bi],
                               "window_start_utc": pd.NaT, "window_end_utc": pd.NaT,
-                              "language": ctx["lang"][bi], "template_id": None, "message": None, "rationale": why,
-                              "day": 0, "stage": 0, "tone": None})
+                              "language": text(ctx["lang"][bi]), "template_id": None, "message": None,
+                              "rationale": text(why), "day": 0, "stage": 0, "tone": None})
         extra["window_start_utc"] = pd.to_datetime(extra["window_start_utc"], utc=True)
         extra["window_end_utc"] = pd.to_datetime(extra["window_end_utc"], utc=True)
         steps = pd.concat([placed, extra], ignore_index=True) if len(placed) else extra
