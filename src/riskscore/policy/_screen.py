@@ -41,6 +41,7 @@ _CONTENT = {"channel_never": ("channel",), "recipient": ("recipient",),
             "required_text": ("channel", "language", "message")}
 _TIME = ("time_window", "blocked_days", "designated_times")
 _CALLS = ("call_frequency", "conversation_quiet", "daily_calls")
+_FEW_QUERIES = 2048  # counts of fewer queries than this look at their borrowers' events only
 
 
 def _codes(values: object) -> np.ndarray:
@@ -98,16 +99,28 @@ def _static(ck: object) -> dict:
     return out
 
 
-def _sorted_log(ck: object, channel: str | None) -> tuple[np.ndarray, ...]:
-    """The logged events of a channel (all: None) keyed as :func:`count_in` searches them, with
-    where each borrower's keys begin (so a count needs two searches, not four)."""
-    key = ("screen-sorted", channel)
+def _recent_rows(ck: object, channel: str | None, day: int) -> np.ndarray:
+    """The logged events of a channel (all: None; the rows of ``ck._log_events(channel=channel)``) whose
+    last local day is ``day`` or later: the only ones a count from ``day`` on can meet."""
+    if "screen-hi" not in ck._cache:
+        ck._cache["screen-hi"] = ck._log["hi"].to_numpy(np.int64)
+    return ck._log_mask(channel, None, True) & (ck._cache["screen-hi"] >= day)
+
+
+def _sorted_log(ck: object, channel: str | None, day: int) -> tuple[np.ndarray, ...]:
+    """The logged events of a channel (all: None) ending on ``day`` or later, keyed as :func:`count_in`
+    searches them, with where each borrower's keys begin (so a count needs two searches, not four)."""
+    known = [d for c, d in ck._cache.get("screen-sorted-days", ()) if c == channel and d <= day]
+    if known:  # events from an earlier day on hold those from this one: their counts are the same
+        day = max(known)
+    key = ("screen-sorted", channel, day)
     if key not in ck._cache:
+        ck._cache.setdefault("screen-sorted-days", []).append((channel, day))
         if "screen-keys" not in ck._cache:  # every log row's keys, found once
             log = ck._log
             group = log["b"].to_numpy(np.int64) * _SHIFT + _OFF  # as overlap_keys makes them
             ck._cache["screen-keys"] = (group + log["lo"].to_numpy(np.int64), group + log["hi"].to_numpy(np.int64))
-        rows = ck._log_mask(channel, None, True)  # the rows of ck._log_events(channel=channel)
+        rows = _recent_rows(ck, channel, day)
         lo, hi = ck._cache["screen-keys"]
         kmin, kmax = np.sort(lo[rows]), np.sort(hi[rows])  # (a sort of values: far faster than a stable argsort)
         # where each borrower's keys begin in both (keys are borrower-major): its events' running count
@@ -116,9 +129,29 @@ def _sorted_log(ck: object, channel: str | None) -> tuple[np.ndarray, ...]:
     return ck._cache[key]
 
 
-def _log_counts(ck: object, channel: str | None, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """:func:`count_in` of the logged events of a channel, with the queries sorted (a faster search)."""
-    kmin, kmax, smin, smax = _sorted_log(ck, channel)
+def _recent_counts(ck: object, channel: str | None, day: int) -> np.ndarray:
+    """Per borrower: the logged events of a channel (all: None) whose last local day is ``day`` or later."""
+    key = ("screen-recent", channel, day)
+    if key not in ck._cache:
+        ck._cache[key] = np.bincount(ck._log_b()[_recent_rows(ck, channel, day)], minlength=len(ck.borrowers))
+    return ck._cache[key]
+
+
+def _log_counts(ck: object, channel: str | None, day: int, b: np.ndarray, lo: np.ndarray,
+                hi: np.ndarray) -> np.ndarray:
+    """:func:`count_in` of the logged events of a channel, for queries that count from ``day`` or
+    later (``lo >= day``), with the queries sorted (a faster search)."""
+    sorted_days = ck._cache.get("screen-sorted-days", ())
+    if len(b) < _FEW_QUERIES and not any(c == channel and d <= day for c, d in sorted_days):
+        # a few queries and no sorted events yet: their borrowers' events, counted without sorting them all
+        mine = np.zeros(len(ck.borrowers), dtype=bool)
+        mine[b] = True
+        log_b = ck._log_b()
+        rows = np.flatnonzero(_recent_rows(ck, channel, day) & mine[log_b])
+        if "screen-lo" not in ck._cache:
+            ck._cache["screen-lo"] = ck._log["lo"].to_numpy(np.int64)
+        return count_overlaps(log_b[rows], ck._cache["screen-lo"][rows], ck._cache["screen-hi"][rows], b, lo, hi)
+    kmin, kmax, smin, smax = _sorted_log(ck, channel, day)
     base = b * _SHIFT
     order = np.argsort(base + hi)  # any order of equal keys: each query's count is its own
     out = np.empty(len(b), dtype=np.int64)
@@ -266,14 +299,16 @@ def _caps(ck: object, rule: object, x: _Steps) -> np.ndarray:
             if not len(i):
                 continue
             channel = None if key == "all" else key
-            # the borrower's logged and planned events of the key, on any day: a bound of the count
-            events = np.diff(_sorted_log(ck, channel)[2])
-            bound = events[x.b[i]] + np.bincount(x.b[i], minlength=len(events))[x.b[i]]
+            # a bound of the count: the borrower's logged events of the key that end on or after the
+            # earliest day any of these steps counts from, and its steps of the key here
+            day = int((x.lo[i] - days + 1).min())
+            recent = _recent_counts(ck, channel, day)
+            bound = recent[x.b[i]] + np.bincount(x.b[i], minlength=len(recent))[x.b[i]]
             i = i[bound > cap]  # the others cannot pass the cap
             if not len(i):
                 continue
             q = (x.b[i], x.lo[i] - days + 1, x.hi[i])  # as CountRules._channel_caps: logged + planned
-            n = _log_counts(ck, channel, *q) + count_overlaps(x.b[i], x.lo[i], x.hi[i], *q)
+            n = _log_counts(ck, channel, day, *q) + count_overlaps(x.b[i], x.lo[i], x.hi[i], *q)
             bad[i[n > cap]] = True
     return bad
 
