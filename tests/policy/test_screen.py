@@ -121,3 +121,28 @@ def test_the_screen_keeps_a_step_whose_undated_consent_was_revoked(profile):
     assert consent and set(screened.loc[screened["rule_id"].isin(consent), "borrower_id"]) == {"b1"}
     checker.screen = False
     assert_frame_equal(screened, checker.violations(steps))
+
+
+def test_the_screens_log_counts_are_the_counts_of_every_event(monkeypatch):
+    """The caps screen counts logged events from the first day its queries count from: on the
+    queries' borrowers' events (few queries) or on sorted keys (many); both give the counts of all events."""
+    import riskscore.policy._screen as screen
+    from riskscore.policy._arrays import count_overlaps
+    from tests.policy._world import NOW, world
+
+    b, log, _ = world(400, seed=5)
+    checker = Checker("us_reg_f_2021", validate_borrowers(b), validate_contacts(log))
+    rng = np.random.default_rng(6)
+    today = NOW.value // 86_400_000_000_000
+    q_b = rng.integers(0, len(b), 3000)
+    q_lo = today + rng.integers(-8, 5, 3000)
+    q_hi = q_lo + rng.integers(0, 3, 3000)
+    for channel in (None, "sms", "email"):
+        ev = checker._log_spans(channel=channel)
+        plain = count_overlaps(ev["b"], ev["lo"], ev["hi"], q_b, q_lo, q_hi)
+        assert plain.any()
+        for few in (0, 10**6):  # sorted keys; the queries' borrowers' events
+            monkeypatch.setattr(screen, "_FEW_QUERIES", few)
+            for day in (int(q_lo.min()), int(q_lo.min()) - 3):
+                checker._cache = {k: v for k, v in checker._cache.items() if "screen" not in str(k)}
+                assert (screen._log_counts(checker, channel, day, q_b, q_lo, q_hi) == plain).all()

@@ -46,7 +46,7 @@ def reference():
         with pytest.MonkeyPatch.context() as m:
             m.setattr(validate, "passes", lambda schema, df, codes=None: None)
             m.setattr(validate, "_exact_duplicates", _plain_duplicates)
-            m.setattr(validate, "_candidates", lambda table, readable, keys: None)
+            m.setattr(validate, "_candidates", lambda table, readable, keys, codes=None: None)
             m.setattr(validate, "installment_keys", _plain_keys)
             m.setattr(checks, "_in_shared_groups", lambda group, n: np.arange(len(group)))
             yield
@@ -54,7 +54,8 @@ def reference():
 
 
 def _outcome(table: str, df: pd.DataFrame) -> dict[str, object]:
-    fn = {"installments": riskscore.validate_installments, "contacts": riskscore.validate_contacts}[table]
+    fn = {"installments": riskscore.validate_installments, "contacts": riskscore.validate_contacts,
+          "borrowers": riskscore.validate_borrowers}[table]
     out: dict[str, object] = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -125,6 +126,32 @@ def test_typed_tables_with_faults_get_the_same_rejects(reference, messy_base):
     _compare(reference, {"installments": inst, "contacts": contacts})
     _compare(reference, {"installments": inst.assign(currency="usd"),
                          "contacts": contacts.drop(columns=["direction"], errors="ignore")})
+
+
+def test_borrowers_with_repeated_ids_get_the_same_rejects(reference, messy_base):
+    borrowers = messy_base[1]["borrowers"].copy()
+    _compare(reference, {"borrowers": borrowers})  # valid
+    twins = pd.concat([borrowers, borrowers.iloc[[0, 2, 2]]], ignore_index=True)  # exact duplicates: dropped
+    _compare(reference, {"borrowers": twins})
+    assert riskscore.validate_borrowers(twins).attrs["duplicates_dropped"] == 3
+    clash = pd.concat([twins, borrowers.iloc[[4]].assign(language="zh")], ignore_index=True)  # an id, two rows
+    clash.loc[6, "borrower_id"] = " " + clash.loc[6, "borrower_id"]  # a padded id: rejected, not a duplicate
+    _compare(reference, {"borrowers": clash})
+    _compare(reference, {"borrowers": clash.drop(columns=["country"])})
+    flags = borrowers.astype({"vulnerable": object, "deceased": object})
+    flags.loc[3, "vulnerable"], flags.loc[5, "deceased"] = None, "yes"  # a missing flag is refused; "yes" read
+    _compare(reference, {"borrowers": flags})
+
+
+def test_a_text_column_of_nulls_only_gets_the_same_typed_borrowers(reference, messy_base):
+    borrowers = messy_base[1]["borrowers"].assign(preferred_channel=None)  # every cell null: an object column
+    _compare(reference, {"borrowers": borrowers})
+    typed = riskscore.validate_borrowers(borrowers)
+    schema = riskscore.schemas.BorrowersSchema.to_schema()
+    as_read = typed.assign(preferred_channel=pd.Series(None, index=typed.index, dtype=object))
+    pd.testing.assert_frame_equal(passes(schema, as_read), schema.validate(as_read))  # the schema's fast run
+    some = pd.Series(["sms"] + [None] * (len(typed) - 1), index=typed.index, dtype=object)
+    assert passes(schema, as_read.assign(preferred_channel=some)) is None  # text as objects: pandera coerces
 
 
 def test_the_schema_run_passes_only_what_pandera_passes(messy_base):

@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["count_in", "count_overlaps", "date_text", "distinct", "factorize_rows", "groups", "hm", "member",
-           "ns_of", "objects", "overlap_keys", "utc_now"]
+           "ns_of", "objects", "overlap_keys", "text_take", "utc_now", "utc_times"]
 
 _SHIFT = 1 << 20  # day numbers fit in 20 bits; keys are group * _SHIFT + day
 _OFF = 1 << 19
+_SMALL = 1 << 24  # codes below this are used as they are by groups()
 
 
 def hm(minutes: int) -> str:
@@ -63,10 +64,21 @@ def groups(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> key.tolist(), first.tolist()
     ([0, 0, 1, 2], [0, 2, 3])
     """
-    key = np.zeros(len(codes[0]), dtype=np.int64)
+    # each column as small non-negative codes (as they are when they already are: codes of few values),
+    # mixed into one key while it fits, and numbered in order of first appearance once at the end
+    key, size = np.zeros(len(codes[0]), dtype=np.int64), 1
     for c in codes:
-        dense, uniques = pd.factorize(np.asarray(c, dtype=np.int64))
-        key = pd.factorize(key * (len(uniques) + 1) + dense)[0].astype(np.int64)
+        c = np.asarray(c, dtype=np.int64)
+        if len(c) and c.min() >= 0 and c.max() < _SMALL:
+            dense, m = c, int(c.max()) + 1
+        else:
+            dense, uniques = pd.factorize(c)
+            m = len(uniques)
+        if size * m >= 1 << 62:  # the key would overflow: renumber it first
+            key, uniques = pd.factorize(key)
+            size = len(uniques)
+        key, size = key * max(m, 1) + dense, size * max(m, 1)
+    key = pd.factorize(key)[0].astype(np.int64)
     first = np.full(int(key.max()) + 1 if len(key) else 0, len(key), dtype=np.int64)
     np.minimum.at(first, key, np.arange(len(key)))
     return key, first
@@ -81,11 +93,13 @@ def factorize_rows(*cols: object) -> tuple[np.ndarray, list[tuple]]:
     >>> factorize_rows(pd.Series(["a", "b", "a"]), pd.Series([None, "x", None], dtype=object))
     (array([0, 1, 0]), [('a', None), ('b', 'x')])
     """
-    arrays = [np.asarray(pd.Series(col).to_numpy(dtype=object)) for col in cols]
-    if not len(arrays[0]):
+    # each column factorized as it is (text columns natively), its values read as objects at the first rows
+    series = [col if isinstance(col, pd.Series) else pd.Series(col) for col in cols]
+    if not len(series[0]):
         return np.zeros(0, dtype=np.int64), []
-    key, first = groups(*(pd.factorize(a, use_na_sentinel=False)[0] for a in arrays))
-    return key, [tuple(a[i] for a in arrays) for i in first]
+    key, first = groups(*(pd.factorize(s, use_na_sentinel=False)[0] for s in series))
+    values = [s.iloc[first].to_numpy(dtype=object) for s in series]
+    return key, [tuple(v[k] for v in values) for k in range(len(first))]
 
 
 def member(values: object, among: object) -> np.ndarray:
@@ -149,9 +163,41 @@ def objects(items: list) -> np.ndarray:
     return out
 
 
+def text_take(values: np.ndarray, codes: np.ndarray) -> object:
+    """``values[codes]`` (text or None; code -1: None) as pandas makes such an object column when it
+    is assigned to a frame: its text dtype, made once per distinct value rather than per row; an
+    object array when no value taken is text.
+
+    Examples
+    --------
+    >>> text_take(np.array(["a", None], dtype=object), np.array([0, 1, -1, 0])).tolist()
+    ['a', nan, nan, 'a']
+    >>> text_take(np.array(["a", None], dtype=object), np.array([1, -1])).tolist()
+    [None, None]
+    """
+    values = np.asarray(values, dtype=object)
+    codes = np.asarray(codes, dtype=np.int64)
+    used = np.zeros(len(values), dtype=bool)
+    used[codes[codes >= 0]] = True
+    if not any(isinstance(v, str) for v in values[used]):
+        return np.full(len(codes), None, dtype=object)
+    return pd.array(values, dtype="str").take(codes, allow_fill=True)
+
+
 def ns_of(column: pd.Series) -> np.ndarray:
     """UTC nanoseconds of a tz-aware datetime column."""
     return pd.DatetimeIndex(column).as_unit("ns").asi8
+
+
+def utc_times(ns: np.ndarray) -> pd.DatetimeIndex:
+    """UTC nanoseconds as UTC times: ``pd.to_datetime(ns, utc=True)`` without parsing each number.
+
+    Examples
+    --------
+    >>> utc_times(np.array([0, 86_400 * 10**9])).strftime("%Y-%m-%d %H:%M %Z").tolist()
+    ['1970-01-01 00:00 UTC', '1970-01-02 00:00 UTC']
+    """
+    return pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("datetime64[ns]")).tz_localize("UTC")
 
 
 def utc_now(now: object) -> pd.Timestamp:

@@ -407,7 +407,9 @@ class Checker(ConsentRules, CountRules, LogRows):
         return self._hits(pz, bad, rule.id, why).drop_duplicates(["borrower_id", "step"])
 
     def _designated_times(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
-        hours = self.borrowers["inconvenient_hours"].to_numpy()[pz["b"].to_numpy()]
+        if "hours" not in self._cache:
+            self._cache["hours"] = self.borrowers["inconvenient_hours"].to_numpy()
+        hours = self._cache["hours"][pz["b"].to_numpy()]
         bad = np.zeros(len(pz), dtype=bool)
         for cell in pd.unique(hours):
             ranges = parse_hours(cell)

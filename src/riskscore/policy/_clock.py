@@ -19,7 +19,9 @@ from riskscore.schemas import parse_channels, parse_hours
 __all__ = ["DAY_NS", "MINUTE_NS", "allowed_pieces", "candidate_zones", "local_ns", "minutes_of_day", "zone_days"]
 
 DAY_NS = 86_400 * 10**9
+HOUR_NS = 3600 * 10**9
 MINUTE_NS = 60 * 10**9
+_PER_HOUR_FROM = 2048  # instants from which local_ns finds the offset per hour
 _EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)
 
 
@@ -36,7 +38,7 @@ def candidate_zones(borrowers: pd.DataFrame) -> pd.Series:
     """
     extra = borrowers["timezone_candidates"] if "timezone_candidates" in borrowers else pd.Series(
         "", index=borrowers.index)
-    codes, uniques = factorize_rows(borrowers["timezone"].astype(object), extra.fillna("").astype(object))
+    codes, uniques = factorize_rows(borrowers["timezone"], extra.fillna(""))
     sets = np.empty(len(uniques), dtype=object)
     for i, (tz, more) in enumerate(uniques):
         sets[i] = tuple(sorted({tz, *parse_channels(more)}))
@@ -44,9 +46,53 @@ def candidate_zones(borrowers: pd.DataFrame) -> pd.Series:
 
 
 def local_ns(utc_ns: np.ndarray, zone: str) -> np.ndarray:
-    """Wall-clock time in ``zone`` of UTC instants, as int64 nanoseconds since the local epoch."""
+    """Wall-clock time in ``zone`` of UTC instants, as int64 nanoseconds since the local epoch.
+
+    Many instants over few hours (a contact log, a grid of minutes) take the UTC offset of their
+    hour, found once per hour: where the offset at an hour's first and last instant agree it holds
+    for the whole hour (a zone never changes its offset twice within an hour); the instants of an
+    hour where it changes are converted one by one.
+    """
+    utc_ns = np.asarray(utc_ns, dtype=np.int64)
     if len(utc_ns) == 0:
         return np.empty(0, dtype=np.int64)
+    hours = _hours(utc_ns)
+    if hours is None:
+        return _wall_ns(utc_ns, zone)
+    k, first, last = hours
+    offset, odd = (x[0][k] for x in _hourly_offsets([zone], first, last))
+    if odd.any():
+        offset[odd] = _wall_ns(utc_ns[odd], zone) - utc_ns[odd]
+    return utc_ns + offset
+
+
+def _hours(utc_ns: np.ndarray) -> tuple[np.ndarray, int, int] | None:
+    """Each instant's hour (from the first), the first and the last hour; None when the instants
+    are few or spread over many hours (then each is converted by itself)."""
+    if len(utc_ns) < _PER_HOUR_FROM:
+        return None
+    hour = utc_ns // HOUR_NS
+    first, last = int(hour.min()), int(hour.max())
+    if last - first >= len(utc_ns) // 4:
+        return None
+    return hour - first, first, last
+
+
+def _hourly_offsets(zones: Sequence[str], first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per zone and hour from ``first`` to ``last``: the UTC offset (ns) at the hour's first instant,
+    and whether it changes within the hour (then the offset of an instant is its own)."""
+    starts = np.arange(first, last + 1, dtype=np.int64) * HOUR_NS
+    ends = starts + (HOUR_NS - 1)
+    offset = np.empty((len(zones), len(starts)), dtype=np.int64)
+    odd = np.empty((len(zones), len(starts)), dtype=bool)
+    for i, zone in enumerate(zones):
+        offset[i] = _wall_ns(starts, zone) - starts
+        odd[i] = (_wall_ns(ends, zone) - ends) != offset[i]
+    return offset, odd
+
+
+def _wall_ns(utc_ns: np.ndarray, zone: str) -> np.ndarray:
+    """:func:`local_ns` of each instant, by pandas' conversion."""
     idx = pd.DatetimeIndex(np.asarray(utc_ns, dtype="datetime64[ns]")).tz_localize("UTC").tz_convert(zone)
     return idx.tz_localize(None).asi8
 
@@ -57,7 +103,7 @@ def _by_zone(zone_sets: Sequence[tuple[str, ...]] | None,
     zone sets and the distinct sets, when known)."""
     codes, uniques = coded if coded is not None else pd.factorize(pd.Series(list(zone_sets), dtype=object))
     rows: dict[str, list[np.ndarray]] = {}
-    order = np.argsort(codes, kind="stable")
+    order = np.argsort(codes)  # the rows of a set in any order: each row's days are its own
     bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
     for k, zones in enumerate(uniques):
         members = order[bounds[k]:bounds[k + 1]]
@@ -81,6 +127,31 @@ def zone_days(utc_ns: np.ndarray, zone_sets: Sequence[tuple[str, ...]] | None,
     utc_ns = np.asarray(utc_ns, dtype=np.int64)
     lo = np.full(len(utc_ns), np.iinfo(np.int64).max)
     hi = np.full(len(utc_ns), np.iinfo(np.int64).min)
+    hours = _hours(utc_ns)
+    if hours is not None:  # many instants over few hours: each zone's offsets per hour, gathered per set
+        codes, uniques = coded if coded is not None else pd.factorize(pd.Series(list(zone_sets), dtype=object))
+        names = sorted({z for zs in uniques for z in zs})
+        at = {z: i for i, z in enumerate(names)}
+        width = max([0, *map(len, uniques)])
+        table = np.full((len(uniques) + 1, width), -1, dtype=np.int64)  # code -1 (no set): the last row, no zone
+        for k, zs in enumerate(uniques):
+            table[k, :len(zs)] = [at[z] for z in zs]
+        k, first, last = hours
+        offset, odd = _hourly_offsets(names, first, last)
+        codes = np.asarray(codes, dtype=np.int64)
+        for j in range(width):
+            zone = table[codes, j]
+            rows = np.flatnonzero(zone >= 0)
+            zi, ki = zone[rows], k[rows]
+            local = utc_ns[rows] + offset[zi, ki]
+            changing = np.flatnonzero(odd[zi, ki])
+            for z in np.unique(zi[changing]):  # an hour where the offset changes: those instants one by one
+                one = changing[zi[changing] == z]
+                local[one] = _wall_ns(utc_ns[rows[one]], names[z])
+            day = local // DAY_NS
+            lo[rows] = np.minimum(lo[rows], day)
+            hi[rows] = np.maximum(hi[rows], day)
+        return lo, hi
     for zone, rows in _by_zone(zone_sets, coded).items():
         day = local_ns(utc_ns[rows], zone) // DAY_NS
         lo[rows] = np.minimum(lo[rows], day)

@@ -33,6 +33,21 @@ _UTC14 = 14 * 3600 * 10**9
 _CHANNELS = pd.Index(CHANNELS)  # the earliest instant of a calendar date anywhere is 00:00 at UTC+14
 
 
+def _channel_codes(c: pd.DataFrame) -> np.ndarray:
+    """Each step's channel as its position in CHANNELS (-1: none or another): the ``ch`` column
+    where the planner's steps carry it (``riskscore.policy._rounds``), else looked up."""
+    if "ch" in c:
+        return c["ch"].to_numpy(np.int64)
+    return _CHANNELS.get_indexer(c["channel"].to_numpy(dtype=object))
+
+
+def _per_channel(c: pd.DataFrame, values: dict[str, float]) -> np.ndarray:
+    """``values`` of each step's channel (NaN for a channel it does not name), by channel code: a
+    ``Series.map`` without building a Series per call."""
+    table = np.array([values.get(ch, np.nan) for ch in CHANNELS] + [np.nan], dtype=float)
+    return table[_channel_codes(c)]
+
+
 def _consent_cells(cells: np.ndarray) -> tuple[list[dict[str, int]], list[frozenset[str]]]:
     """Per distinct ``consents`` cell: the latest dated consent per channel (ns), and the undated channels."""
     dated, undated = [], []
@@ -62,8 +77,7 @@ class ConsentRules:
         """Per borrower row, a code; per code: the destination ids by channel (in order of preference),
         the (channel, id) pairs opted out in the ``opt_outs`` column, and the channels with any."""
         if "addresses" not in self._cache:
-            codes, uniques = factorize_rows(self.borrowers["destinations"].astype(object),
-                                            self.borrowers["opt_outs"].astype(object))
+            codes, uniques = factorize_rows(self.borrowers["destinations"], self.borrowers["opt_outs"])
             ids, out, some = [], [], []
             for dest, opt in uniques:
                 by_channel: dict[str, list[str]] = {}
@@ -153,7 +167,7 @@ class ConsentRules:
         if table is None:
             return self._lookup(self._last_events(outcomes, inbound_only, scope), c)
         b = c["b"].to_numpy(np.int64)
-        ch = _CHANNELS.get_indexer(c["channel"].to_numpy(dtype=object))
+        ch = _channel_codes(c)
         out = table[np.maximum(b, 0), ch]
         out[(b < 0) | (ch < 0)] = NEVER  # a borrower or channel the log cannot name
         return out
@@ -229,7 +243,7 @@ class ConsentRules:
             self._cache["consent_tables"] = when, plain
         when, plain = self._cache["consent_tables"]
         k = codes[c["b"].to_numpy()] if len(c) else np.zeros(0, dtype=np.int64)
-        ch = _CHANNELS.get_indexer(c["channel"].to_numpy(dtype=object))
+        ch = _channel_codes(c)
         return when[k, ch], plain[k, ch]
 
     def _evidence(self, rule: Rule, c: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -238,7 +252,7 @@ class ConsentRules:
 
         Found once per (borrower, channel) for steps naming no destination (most steps)."""
         named = c["destination"].notna().to_numpy()
-        channel = _CHANNELS.get_indexer(c["channel"].to_numpy(dtype=object))
+        channel = _channel_codes(c)
         pairs = ~named & (channel >= 0) & (c["b"].to_numpy() >= 0)
         if not pairs.any():
             return self._evidence_of(rule, c)
@@ -251,7 +265,8 @@ class ConsentRules:
         key = c["b"].to_numpy(np.int64)[pairs] * nch + channel[pairs]
         todo = np.unique(key[~memo["known"][key]])
         if len(todo):
-            part = pd.DataFrame({"b": todo // nch, "channel": _CHANNELS.to_numpy(dtype=object)[todo % nch],
+            part = pd.DataFrame({"b": todo // nch, "ch": todo % nch,
+                                 "channel": _CHANNELS.to_numpy(dtype=object)[todo % nch],
                                  "destination": np.full(len(todo), None, dtype=object)})
             memo["evidence"][todo], memo["revoked"][todo], memo["plain"][todo] = self._evidence_of(rule, part)
             memo["known"][todo] = True
@@ -286,7 +301,7 @@ class ConsentRules:
                 continue
             part = c.loc[scope]
             evidence, _, _ = self._evidence(rule, part)
-            days = part["channel"].map(fresh).to_numpy(dtype=np.int64)
+            days = _per_channel(part, fresh).astype(np.int64)
             limit = np.where(evidence > NEVER, evidence + days * DAY_NS, NEVER)
             until[scope] = np.minimum(until[scope], limit)
         return until
@@ -310,7 +325,7 @@ class ConsentRules:
         p = rule.params
         scope = c["channel"].isin(p["channels"]).to_numpy()
         evidence, revoked, plain = self._evidence(rule, c)
-        fresh = c["channel"].map(p["fresh_days"]).to_numpy(dtype=float)  # NaN: any age
+        fresh = _per_channel(c, p["fresh_days"])  # NaN: any age
         t1 = c["t1"].to_numpy()
         # fresh at every instant of [t0, t1): the window's end is at most fresh_days after the evidence
         dated_ok = (evidence > NEVER) & (np.isnan(fresh) | (t1 - evidence <= np.nan_to_num(fresh) * DAY_NS))

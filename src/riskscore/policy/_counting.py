@@ -22,6 +22,7 @@ __all__ = ["CONVERSATIONS", "CountRules"]
 #: Call outcomes that are telephone conversations (whoever called).
 CONVERSATIONS = ("conversation", "promise_to_pay", "refused")
 _VIOLATION_COLUMNS = ["borrower_id", "step", "rule_id", "why"]
+_NONE = pd.DataFrame({k: pd.Series(dtype=object if k != "step" else np.int64) for k in _VIOLATION_COLUMNS})
 
 
 class CountRules:
@@ -38,6 +39,8 @@ class CountRules:
     def _call_frequency(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
         p = rule.params
         calls = c.loc[c["channel"] == "call"]
+        if not len(calls):  # no call to judge: the log is not read
+            return _NONE
         log = self._log_events(channel="call", outcomes=p["counted"])
         q_b, q_lo, q_hi = calls["b"].to_numpy(), calls["lo"].to_numpy() - p["days"] + 1, calls["hi"].to_numpy()
         if p["unit"] == "person":
@@ -63,6 +66,8 @@ class CountRules:
     def _conversation_quiet(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
         days = rule.params["days"]
         calls = c.loc[c["channel"] == "call"]
+        if not len(calls):  # no call to judge: the log is not read
+            return _NONE
         log = self._focused(self._log)
         talk = log["outcome"].isin(CONVERSATIONS)
         if rule.params["any_inbound_call"]:  # the protective reading: the borrower called, answered or not
@@ -84,6 +89,8 @@ class CountRules:
     def _daily_calls(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
         p = rule.params
         calls = c.loc[c["channel"] == "call"]
+        if not len(calls):  # no call to judge: the log is not read
+            return _NONE
         q = (calls["b"].to_numpy(), calls["lo"].to_numpy(), calls["hi"].to_numpy())
         per_number = p["unit"] == "destination"
         numbers = [(d,) if isinstance(d, str) else None for d in calls["destination"]]
@@ -121,6 +128,8 @@ class CountRules:
             pd.DataFrame(columns=_VIOLATION_COLUMNS)
 
     def _channel_caps(self, rule: Rule, s: pd.DataFrame, c: pd.DataFrame, pz: pd.DataFrame) -> pd.DataFrame:
+        if not len(c):  # no contact step to judge: the log is not read
+            return _NONE
         out = []
         for period, days in (("per_day", 1), ("per_week", 7), ("per_month", rule.params["month_days"])):
             for key, cap in rule.params[period].items():

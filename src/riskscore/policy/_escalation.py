@@ -116,9 +116,10 @@ def hold_calls(todo: pd.DataFrame, first: np.ndarray, why: np.ndarray, ids: pd.I
     held = call & (gate > todo["day0"].to_numpy())
     todo.loc[held, "day0"] = np.minimum(gate[held], plan_days).astype(np.int64)
     out = held & (gate >= plan_days)
-    names = ids.to_numpy(dtype=object)
-    events.extend((names[bi], "agent_call", "PLAN-ESCALATION", f"agent_call dropped: {why[bi]}")
-                  for bi in todo["bi"].to_numpy()[out])
+    if out.any():
+        names = ids.to_numpy(dtype=object)
+        events.extend((names[bi], "agent_call", "PLAN-ESCALATION", f"agent_call dropped: {why[bi]}")
+                      for bi in todo["bi"].to_numpy()[out])
     return todo.loc[~out].reset_index(drop=True)
 
 

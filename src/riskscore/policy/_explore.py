@@ -143,9 +143,16 @@ def decisions_of(seg: np.ndarray, ids: np.ndarray, flagged: np.ndarray, now: pd.
     """
     seg = np.asarray(seg, dtype=object)
     n = len(seg)
-    default = np.array([_DEFAULT.get(s, s) for s in seg], dtype=object)
-    out = pd.DataFrame({"decision": default, "default_decision": default, "propensity": np.ones(n),
-                        "eligible_decisions": default, "explore_share": np.zeros(n), "ladder": seg})
+    codes, uniques = pd.factorize(seg, use_na_sentinel=False)  # a few segments: texts made once each
+
+    def text(values: list) -> pd.api.extensions.ExtensionArray:
+        return pd.array(np.asarray(values, dtype=object), dtype="str").take(codes)
+
+    default = np.array([_DEFAULT.get(s, s) for s in uniques], dtype=object)[codes]
+    out = pd.DataFrame({"decision": text([_DEFAULT.get(s, s) for s in uniques]),
+                        "default_decision": text([_DEFAULT.get(s, s) for s in uniques]), "propensity": np.ones(n),
+                        "eligible_decisions": text([_DEFAULT.get(s, s) for s in uniques]),
+                        "explore_share": np.zeros(n), "ladder": text(list(uniques))})
     if exploration is None or not n:
         return out
     share = np.array([exploration.shares.get(s, 0.0) for s in seg], dtype=float)
@@ -190,7 +197,9 @@ def with_decisions(steps: pd.DataFrame, ids: pd.Index, seg: np.ndarray, chosen: 
     """Plan steps with each borrower's own segment and its decision columns on every row (``at``:
     each step's borrower's position in ``ids``, when known)."""
     at = ids.get_indexer(steps["borrower_id"]) if at is None else at
-    steps["segment"] = np.asarray(seg, dtype=object)[at]  # the borrower's own; the decision says which plan
+    codes, uniques = pd.factorize(np.asarray(seg, dtype=object), use_na_sentinel=False)  # text made per segment
+    # the borrower's own segment; the decision says which plan
+    steps["segment"] = pd.array(np.asarray(uniques, dtype=object), dtype="str").take(codes[at])
     for col in DECISION_COLUMNS:
         steps[col] = chosen[col].array.take(at)
     return steps.astype({"propensity": float, "explore_share": float})

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from riskscore.policy._clock import zone_days
 from riskscore.schemas import EVENT_OUTCOMES, OPTIONAL_COLUMNS
@@ -33,6 +35,18 @@ def _text(col: pd.Series, none: bool = True) -> object:
     return (col.astype(object).where(col.notna(), None) if none else col).to_numpy(dtype=object)
 
 
+def _rows_of(index: pd.Index, ids: pd.Series) -> np.ndarray:
+    """Each id's position in the (unique) ``index``, -1 for none: by Arrow's hash lookup when both are
+    text, else with the distinct ids looked up once (a log names each borrower many times)."""
+    if isinstance(ids.dtype, pd.StringDtype) and isinstance(index.dtype, pd.StringDtype) and index.is_unique:
+        text = pa.large_string()
+        found = pc.index_in(pa.chunked_array([pa.array(ids.array, type=text)]),
+                            value_set=pa.array(index.array, type=text))
+        return found.fill_null(-1).to_numpy().astype(np.int64)
+    codes, uniques = pd.factorize(ids)
+    return np.r_[index.get_indexer(uniques), -1][codes]
+
+
 class LogRows:
     """The prepared log and its selections (mixed into the Checker)."""
 
@@ -48,9 +62,7 @@ class LogRows:
         if contacts is None or len(contacts) == 0:
             return pd.DataFrame({c: pd.Series(dtype=object if c in ("channel", "outcome", "direction", "loan_id",
                                                                    "destination") else np.int64) for c in cols})
-        # each row's borrower: the distinct ids looked up once (a log names each borrower many times)
-        codes, uniques = pd.factorize(contacts["borrower_id"])
-        b = np.r_[self.borrowers.index.get_indexer(uniques), -1][codes]
+        b = _rows_of(self.borrowers.index, contacts["borrower_id"])
         c = contacts if (b >= 0).all() else contacts.loc[b >= 0]
         missing = {col: default for col, default in OPTIONAL_COLUMNS["contacts"].items() if col not in c}
         if missing:

@@ -44,9 +44,9 @@ import pandera.pandas as pa
 from riskscore._compat import Interval, InvalidParameterError, renamed_parameter, validate_parameter_constraints
 from riskscore._language import primary_languages
 from riskscore._validation import data_error, pandera_failures
-from riskscore.policy._arrays import factorize_rows, groups, member, ns_of, objects, utc_now
+from riskscore.policy._arrays import factorize_rows, groups, member, ns_of, objects, text_take, utc_now
 from riskscore.policy._checks import PLAN_COLUMNS, Checker, known_actions
-from riskscore.policy._clock import DAY_NS, allowed_pieces, candidate_zones, local_ns, minutes_of_day
+from riskscore.policy._clock import DAY_NS, allowed_pieces, local_ns, minutes_of_day, weekday
 from riskscore.policy._escalation import call_gate
 from riskscore.policy._explore import Exploration, explore, with_decisions
 from riskscore.policy._holidays import HolidayCalendar
@@ -270,14 +270,18 @@ class ContactPolicy(Rounds, Segments):
                 "designated": bool(self.profile.of_kind("designated_times"))}
 
     def _windows(self, zones: np.ndarray, hours_cells: np.ndarray, now: pd.Timestamp, calendar: HolidayCalendar,
-                 calendars: np.ndarray) -> tuple[np.ndarray, dict]:
+                 calendars: np.ndarray, zone_codes: np.ndarray) -> tuple[np.ndarray, dict]:
         """Signature code per borrower, and {(signature, day): (start_ns, end_ns)}: the longest
         allowed piece on each local day (of the borrower's own zone) of the horizon.
-        ``calendars`` are the borrowers' holiday calendars (:class:`HolidayCalendar` codes)."""
+        ``calendars`` are the borrowers' holiday calendars (:class:`HolidayCalendar` codes);
+        ``zone_codes`` codes of ``zones`` (equal codes, equal zones)."""
         spec = self._time_rules()
         cells = hours_cells if spec["designated"] else np.full(len(zones), "", dtype=object)
         calendars = calendars if spec["holidays"] else np.zeros(len(zones), dtype=np.int64)
-        codes, sigs = pd.factorize(pd.Series(list(zip(zones, cells, calendars, strict=True)), dtype=object))
+        # the distinct (zones, hours, calendar), numbered in order of first appearance
+        codes, first = groups(zone_codes, pd.factorize(cells, use_na_sentinel=False)[0], calendars) \
+            if len(zones) else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        sigs = [(zones[i], cells[i], calendars[i]) for i in first.tolist()]
         lo = now.value + self.lead_minutes * 60 * 10**9
         hi = now.value + (self.plan_days + 2) * DAY_NS
         table: dict[tuple[int, int], tuple[int, int]] = {}
@@ -351,11 +355,15 @@ class ContactPolicy(Rounds, Segments):
         value = np.asarray(self.call_value(scores), dtype=float)
         seg, why = self._segments(scores, b, known, hard, value)
         chosen, ladder = explore(seg, why, ids, b, now, getattr(self, "exploration", None))
-        ctx = self._context(b, known, ids, now, why, said, checker.calendar) | {
+        cb = checker.borrowers.index.get_indexer(ids)  # each scored borrower's row in the checker's table
+        zone_sets = checker.zones.to_numpy(dtype=object)[np.maximum(cb, 0)] if len(checker.zones) else \
+            np.full(len(ids), np.nan, dtype=object)
+        zone_sets[cb < 0] = np.nan
+        ctx = self._context(b, known, ids, now, why, said, checker.calendar, zone_sets) | {
             "contacts": contacts, "checker": checker,
             "loans": (scores["loan_ids"].astype(object).where(scores["loan_ids"].notna(), None).to_numpy(dtype=object)
                       if "loan_ids" in scores else np.full(len(ids), None, dtype=object))}
-        ctx["cb"] = checker.borrowers.index.get_indexer(ids)
+        ctx["cb"] = cb
         ctx["call_day"], ctx["call_why"] = call_gate(contacts, ids, now, wait_days=self.call_wait_days,
                                                      window_days=self.call_window_days,
                                                      max_calls=self.max_window_calls)
@@ -368,10 +376,13 @@ class ContactPolicy(Rounds, Segments):
                      holiday_source=pd.Series(checker.calendar.source_of(ids), index=ids, dtype=object))
 
     def _context(self, b: pd.DataFrame, known: np.ndarray, ids: pd.Index, now: pd.Timestamp, why: np.ndarray,
-                 said: pd.Series, calendar: HolidayCalendar) -> dict[str, Any]:
+                 said: pd.Series, calendar: HolidayCalendar, zone_sets: np.ndarray) -> dict[str, Any]:
+        """What the rounds read per borrower. ``zone_sets``: each borrower's candidate zones
+        (:func:`~riskscore.policy._clock.candidate_zones`, as the checker found them; NaN for a
+        borrower not in the table)."""
         never = {c for r in self.profile.of_kind("channel_never") for c in r.params["channels"]}
         pref = b["preferred_channel"].to_numpy(dtype=object)
-        codes, uniques = factorize_rows(*(b[c].fillna("").astype(object)
+        codes, uniques = factorize_rows(*(b[c].fillna("")
                                           for c in ("channels_allowed", "opt_outs", "preferred_channel")))
         per_combo = []
         for v, o, p in uniques:  # distinct (allowed, opted out, preferred) triples: few in a portfolio
@@ -381,12 +392,11 @@ class ContactPolicy(Rounds, Segments):
         call_ok = np.array([x[0] for x in per_combo], dtype=bool)[codes] if per_combo else np.zeros(0, bool)
         msg = [per_combo[k][1] for k in codes]
         combos = ([c for _, c in per_combo], np.asarray(codes, dtype=np.int64))  # the rounds' codes of ``msg``
-        cand = candidate_zones(b.loc[known].reset_index()).reindex(ids)
-        key, pairs = factorize_rows(b["timezone"].astype(object), cand.astype(object))  # a few distinct pairs
+        key, pairs = factorize_rows(b["timezone"], zone_sets)  # a few distinct pairs
         by_pair = objects([(tz, z) if isinstance(z, tuple) else (None, ()) for tz, z in pairs])
         zones = by_pair[key] if len(key) else objects([])
         sig, table = self._windows(zones[known], b["inconvenient_hours"].to_numpy(dtype=object)[known], now,
-                                   calendar, calendar.codes(ids[known]))
+                                   calendar, calendar.codes(ids[known]), key[known])
         sig_all = np.full(len(ids), -1, dtype=np.int64)
         sig_all[known] = sig
         lang = primary_languages(b["language"]).fillna("en").to_numpy(dtype=object, copy=True)
@@ -414,11 +424,17 @@ class ContactPolicy(Rounds, Segments):
                 events.append((bid, None, rid, f"dropped at the final check: {w}"))
             steps = self._complete(ctx, seg, steps.loc[~bad & steps["action"].isin(_PLACED)])
             found = check_built(checker, ctx, steps)
-        steps["segment"] = seg[steps["bi"].to_numpy()]
-        ctx["step_bi"] = steps["bi"].to_numpy()  # each step's borrower (for the decision columns)
+        bi = steps["bi"].to_numpy()
+        ctx["step_bi"] = bi  # each step's borrower (for the decision columns)
+        codes, segments = pd.factorize(np.asarray(seg, dtype=object), use_na_sentinel=False)
+        steps["segment"] = text_take(np.asarray(segments, dtype=object), codes[bi])
         steps = self._local_text(ctx, steps)
         steps = steps[[*PLAN_COLUMNS, "day", "segment"]].reset_index(drop=True)
-        return steps.astype(dict.fromkeys(_TEXT, "str"))  # the rounds kept them as objects
+        # the text columns the rounds kept as objects: per distinct value where values repeat
+        for col in ("action", "language"):
+            codes, values = pd.factorize(steps[col].to_numpy(dtype=object), use_na_sentinel=True)
+            steps[col] = pd.array(np.asarray(values, dtype=object), dtype="str").take(codes, allow_fill=True)
+        return steps.astype(dict.fromkeys(_TEXT, "str"))
 
     def _complete(self, ctx: dict, seg: np.ndarray, placed: pd.DataFrame) -> pd.DataFrame:
         """Add the no-contact steps, so every borrower has one, and number steps in time order."""
@@ -431,13 +447,19 @@ class ContactPolicy(Rounds, Segments):
         why = ctx["why"][bi].copy()
         stopped = np.isin(seg[bi], list(self.STEPS))
         why[stopped] = why[stopped] + "; every planned contact was stopped by the rules (see the audit)"
+        if len(placed):  # the placed steps' text columns are objects, so the joined ones are: no text inference
+            def text(values: object) -> object:
+                return pd.Series(np.asarray(values, dtype=object), dtype=object, copy=False)
+        else:
+            def text(values: object) -> object:
+                return values
         extra = pd.DataFrame({"bi": bi, "b": ctx["cb"][bi], "ch": -1, "mc": -1, "rc": -1,
                               "worded": _worded(pd.Series(why, dtype=object)),
-                              "borrower_id": ctx["ids"][bi], "action": action, "channel": None,
+                              "borrower_id": text(ctx["ids"][bi]), "action": text(action), "channel": None,
                               "recipient": None, "destination": None, "loan_ids": ctx["loans"][bi],
                               "window_start_utc": pd.NaT, "window_end_utc": pd.NaT,
-                              "language": ctx["lang"][bi], "template_id": None, "message": None, "rationale": why,
-                              "day": 0, "stage": 0, "tone": None})
+                              "language": text(ctx["lang"][bi]), "template_id": None, "message": None,
+                              "rationale": text(why), "day": 0, "stage": 0, "tone": None})
         extra["window_start_utc"] = pd.to_datetime(extra["window_start_utc"], utc=True)
         extra["window_end_utc"] = pd.to_datetime(extra["window_end_utc"], utc=True)
         steps = pd.concat([placed, extra], ignore_index=True) if len(placed) else extra
@@ -460,16 +482,18 @@ class ContactPolicy(Rounds, Segments):
         zones = ctx["zones"][bi]
         # per distinct (zone, candidates) of the borrowers (ctx["zone_key"]): their zones and texts
         codes = ctx["zone_key"][bi]
-        steps["local_timezone"] = objects([z[0] for z in ctx["zone_pairs"]])[codes] if len(bi) else objects([])
-        start, end, text = (np.full(n, None, dtype=object) for _ in range(3))
+        steps["local_timezone"] = text_take(objects([z[0] for z in ctx["zone_pairs"]]), codes) if len(bi) else \
+            objects([])
         timed = np.flatnonzero(steps["window_start_utc"].notna().to_numpy())
         t0 = ns_of(steps["window_start_utc"])[timed]
         t1 = ns_of(steps["window_end_utc"])[timed]
         # the text of each distinct (zones, window): windows repeat across borrowers of a zone
         key, first = groups(codes[timed], t0, t1)
-        sa, sb, label = self._window_text(zones[timed][first], t0[first], t1[first])
-        start[timed], end[timed], text[timed] = sa[key], sb[key], label[key]
-        steps["window_start_local"], steps["window_end_local"], steps["local_windows"] = start, end, text
+        at = np.full(n, -1, dtype=np.int64)  # each step's window (-1: none)
+        at[timed] = key
+        for col, values in zip(("window_start_local", "window_end_local", "local_windows"),
+                               self._window_text(zones[timed][first], t0[first], t1[first]), strict=True):
+            steps[col] = text_take(values, at)
         return steps
 
     @staticmethod
@@ -478,16 +502,24 @@ class ContactPolicy(Rounds, Segments):
         n = len(zones)
         start, end = (np.full(n, None, dtype=object) for _ in range(2))
         parts: list[list[str]] = [[] for _ in range(n)]
-        a0, a1 = pd.DatetimeIndex(pd.to_datetime(t0, utc=True)), pd.DatetimeIndex(pd.to_datetime(t1, utc=True))
         pairs = [(i, z, z == zs[0]) for i, zs in enumerate(zones) for z in zs[1]]
         frame = pd.DataFrame(pairs, columns=["i", "zone", "primary"])
         for zone, grp in frame.groupby("zone", sort=True):
             rows = grp["i"].to_numpy()
-            a, b = a0[rows].tz_convert(zone), a1[rows].tz_convert(zone)
-            sa, sb = a.strftime("%Y-%m-%d %H:%M"), b.strftime("%Y-%m-%d %H:%M")
-            label = a.strftime("%a %Y-%m-%d %H:%M") + "-" + b.strftime("%H:%M")
+            a, b = local_ns(t0[rows], zone), local_ns(t1[rows], zone)  # wall clocks, as strftime prints them
+            sa, sb = _minute_text(a), _minute_text(b)
+            label = _ABBR[weekday(a // DAY_NS)] + " " + sa + "-" + np.array([x[-5:] for x in sb], dtype=object)
             prim = grp["primary"].to_numpy()
             start[rows[prim]], end[rows[prim]] = sa[prim], sb[prim]
             for i, text in zip(rows, label, strict=True):
                 parts[i].append(f"{zone} {text}")
         return start, end, objects(["; ".join(p) if p else None for p in parts])
+
+
+_ABBR = np.array(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], dtype=object)  # strftime's %a
+
+
+def _minute_text(wall_ns: np.ndarray) -> np.ndarray:
+    """Wall-clock nanoseconds as ``YYYY-MM-DD HH:MM`` text (strftime's ``%Y-%m-%d %H:%M``), as objects."""
+    text = np.datetime_as_string(np.asarray(wall_ns, dtype=np.int64).view("datetime64[ns]"), unit="m")
+    return np.array([x.replace("T", " ") for x in text.tolist()], dtype=object)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from riskscore.policy._arrays import groups, member, ns_of, objects
+from riskscore.policy._arrays import groups, member, ns_of, objects, utc_times
 from riskscore.policy._checks import _OPTIONAL, _REQUIRED, Checker, _text_or_none
 from riskscore.policy._clock import MINUTE_NS
 from riskscore.policy._escalation import hold_calls
@@ -35,8 +35,9 @@ _CHANNEL_NAMES = np.array([*CHANNELS, None], dtype=object)  # by code; -1 (no ch
 _STATIC = ("channels_allowed", "channel_never", "medium_opt_out", "channel_consent", "recipient", "required_text",
            "content_lint")
 
-#: the columns of a step the checker reads (``Checker._check``)
-_CHECKED = [*_REQUIRED, *_OPTIONAL, "b"]
+#: the columns of a step the checker reads (``Checker._check``; ``ch``: the channel's code, which the
+#: consent rules read instead of looking the channel up)
+_CHECKED = [*_REQUIRED, *_OPTIONAL, "b", "ch"]
 
 
 def check_built(checker: Checker, ctx: dict, frame: pd.DataFrame) -> pd.DataFrame:
@@ -44,9 +45,10 @@ def check_built(checker: Checker, ctx: dict, frame: pd.DataFrame) -> pd.DataFram
     the codes it knows: the borrower, channel, language, message, recipient, and that a placed step's
     rationale has words (``Checker._check``)."""
     if "loans_checked" not in ctx:  # the checker reads an empty loan_ids cell as none (every debt)
-        checked = _text_or_none(pd.Series(ctx["loans"], dtype=object))
-        ctx["loans_checked"] = checked if any(a is not b for a, b in zip(checked, ctx["loans"], strict=True)) \
-            else None
+        loans = ctx["loans"]
+        checked = _text_or_none(pd.Series(loans, dtype=object))  # a cell as it is, or None
+        given = np.not_equal(loans, None).astype(bool)  # elementwise: the cells that are not None
+        ctx["loans_checked"] = checked if any(v is None for v in checked[given]) else None
     s = frame[_CHECKED]
     bi = frame["bi"].to_numpy(np.int64)
     if ctx["loans_checked"] is not None:
@@ -63,13 +65,23 @@ def _lang_codes(ctx: dict) -> np.ndarray:
     return ctx["lang_codes"]
 
 
-def _among(cand: pd.DataFrame, ids: pd.Series) -> np.ndarray:
-    """Whether each candidate's borrower is among ``ids`` (a round has one candidate per borrower: the
-    ids are looked up among the candidates', not the other way round)."""
-    where = pd.Index(cand["borrower_id"].to_numpy(dtype=object))
+def _found_at(cand: pd.DataFrame, found: pd.DataFrame) -> np.ndarray | None:
+    """Each violation's candidate (its position in ``cand``, -1 for none); None when a borrower has
+    several candidates. A round has one candidate per borrower: the violations' ids are looked up
+    among the candidates', once per round, not the other way round."""
+    where = pd.Index(cand["borrower_id"].to_numpy(dtype=object), dtype=object)
     if not where.is_unique:
-        return member(cand["borrower_id"], ids)
-    at = where.get_indexer(ids.to_numpy(dtype=object))
+        return None
+    return where.get_indexer(found["borrower_id"].array)
+
+
+def _among(cand: pd.DataFrame, found: pd.DataFrame, at: np.ndarray | None, rows: np.ndarray | None = None
+           ) -> np.ndarray:
+    """Whether each candidate's borrower has a violation among ``found`` (its ``rows``, a mask; all:
+    None); ``at``: :func:`_found_at`."""
+    if at is None:
+        return member(cand["borrower_id"], found["borrower_id"] if rows is None else found["borrower_id"][rows])
+    at = at if rows is None else at[rows]
     out = np.zeros(len(cand), dtype=bool)
     out[at[at >= 0]] = True
     return out
@@ -122,7 +134,7 @@ class Rounds:
     def _place(self, checker: Checker, ctx: dict, seg: np.ndarray, value: np.ndarray) -> tuple[pd.DataFrame, list]:
         todo = self._ladders(seg)
         todo["day0"] = todo["day0"].clip(upper=self.plan_days - 1)
-        accepted = pd.DataFrame()
+        accepted: list[pd.DataFrame] = []  # each round's accepted steps, in order (one concat at the end)
         events: list[tuple[str, str, str, str]] = []
         if "call_day" in ctx:  # escalation: a call only after unanswered self-service, and rarely
             todo = hold_calls(todo, ctx["call_day"], ctx["call_why"], ctx["ids"], self.plan_days, events)
@@ -138,8 +150,8 @@ class Rounds:
             while len(pend["bi"]):
                 pend, done = self._round(checker, ctx, pend, accepted, events, capacity, value)
                 if len(done):
-                    accepted = pd.concat([accepted, done], ignore_index=True)
-        return accepted, events
+                    accepted.append(done)
+        return (pd.concat(accepted, ignore_index=True) if accepted else pd.DataFrame()), events
 
     def _ladders(self, seg: np.ndarray) -> pd.DataFrame:
         """One row per step of each borrower's ladder (``STEPS`` of its segment), by borrower and stage."""
@@ -158,8 +170,8 @@ class Rounds:
             values = np.array([[row[j][k] for j in range(width)] for row in table], dtype=dtype).reshape(-1, width)
             return values[code, stage] if len(bi) else np.zeros(0, dtype=dtype)
 
-        return pd.DataFrame({"bi": bi, "stage": stage, "action": field(0, object), "template": field(1, object),
-                             "day0": field(2, np.int64)})
+        return pd.DataFrame({"bi": bi, "stage": stage, "action": pd.Series(field(0, object), dtype=object),
+                             "template": pd.Series(field(1, object), dtype=object), "day0": field(2, np.int64)})
 
     def _drop(self, ctx: dict, pend: pd.DataFrame | dict, mask: np.ndarray, rule_ids: list[str], detail: str,
               events: list) -> None:
@@ -176,7 +188,7 @@ class Rounds:
         for i, a in zip(ids, action, strict=True):
             events.extend((i, a, rid, text[a]) for rid in rule_ids)
 
-    def _round(self, checker: Checker, ctx: dict, pend: dict, accepted: pd.DataFrame, events: list,
+    def _round(self, checker: Checker, ctx: dict, pend: dict, accepted: list[pd.DataFrame], events: list,
                capacity: dict, value: np.ndarray) -> tuple[dict, pd.DataFrame]:
         """Try every pending step (arrays, see ``_place``) on its current (day, channel); return (still
         pending, accepted)."""
@@ -197,14 +209,17 @@ class Rounds:
         has = (ctx["sig"][bi] >= 0) & (win[:, 0] >= 0)
         cand = self._fresh(checker, self._rows(ctx, _take(pend, has), chan[has], day[has], win[has], code[has]),
                            ctx.get("cb"))
-        mine = accepted.loc[accepted["bi"].isin(cand["bi"])] if len(accepted) else accepted
-        found = check_built(checker, ctx, pd.concat([mine, cand], ignore_index=True)) if len(cand) else \
+        who = np.zeros(len(ctx["ids"]), dtype=bool)  # the candidates' borrowers, whose accepted steps count
+        who[cand["bi"].to_numpy()] = True
+        mine = [part.loc[who[part["bi"].to_numpy()]] for part in accepted]
+        found = check_built(checker, ctx, pd.concat([*mine, cand], ignore_index=True)) if len(cand) else \
             pd.DataFrame(columns=["borrower_id", "step", "rule_id", "why"])
-        ok = ~_among(cand, found["borrower_id"])
+        at = _found_at(cand, found)
+        ok = ~_among(cand, found, at)
         kinds = {r.id: r.kind for r in self.profile.rules}
-        dynamic = found.loc[~found["rule_id"].map(kinds).isin(_STATIC), "borrower_id"]
-        static = ~_among(cand, dynamic) & ~ok  # the channel itself is barred
-        self._note(cand, found, events)
+        dynamic = ~found["rule_id"].map(kinds).isin(_STATIC).to_numpy()
+        static = ~_among(cand, found, at, dynamic) & ~ok  # the channel itself is barred
+        self._note(cand, found, events, at)
         full = np.zeros(len(cand), dtype=bool)
         if self.agent_calls_per_day is not None and ok.any():
             full = ok & ~self._within_capacity(cand, ok, capacity, value, ctx, events)
@@ -238,7 +253,7 @@ class Rounds:
             return cand
         b = (cb[cand["bi"].to_numpy()[rows]] if cb is not None else
              checker.borrowers.index.get_indexer(cand["borrower_id"].to_numpy()[rows]))
-        part = pd.DataFrame({"b": b,
+        part = pd.DataFrame({"b": b, "ch": cand["ch"].to_numpy(np.int64)[rows],
                              "channel": cand["channel"].to_numpy()[rows],
                              "destination": cand["destination"].to_numpy(dtype=object)[rows]})
         until = checker.consent_until(part) // MINUTE_NS * MINUTE_NS
@@ -248,7 +263,7 @@ class Rounds:
         if cut.any():
             end = ns_of(cand["window_end_utc"]).copy()
             end[rows[cut]] = until[cut]
-            cand["window_end_utc"] = pd.to_datetime(end, utc=True)
+            cand["window_end_utc"] = utc_times(end)
         return cand
 
     @property
@@ -257,16 +272,17 @@ class Rounds:
                        if ch in r.params["channels"]})
 
     @staticmethod
-    def _note(cand: pd.DataFrame, found: pd.DataFrame, events: list) -> None:
-        hit = found.drop_duplicates(["borrower_id", "rule_id"])
-        where = pd.Index(cand["borrower_id"])
-        if not where.is_unique:  # one candidate per borrower in a round; otherwise pair them all
+    def _note(cand: pd.DataFrame, found: pd.DataFrame, events: list, at: np.ndarray | None) -> None:
+        """One event per (borrower, rule) of ``found``; ``at``: :func:`_found_at`."""
+        first = ~found.duplicated(["borrower_id", "rule_id"]).to_numpy()
+        hit = found.loc[first]
+        if at is None:  # one candidate per borrower in a round; otherwise pair them all
             hit = hit.merge(cand[["borrower_id", "action", "channel", "day"]], on="borrower_id")
             events.extend(zip(hit["borrower_id"], hit["action"], hit["rule_id"],
                               hit["action"] + " by " + hit["channel"] + " on day " + hit["day"].astype(str)
                               + " not allowed: " + hit["why"], strict=True))
             return
-        at = where.get_indexer(hit["borrower_id"])
+        at = at[first]
         hit, at = hit.loc[at >= 0], at[at >= 0]
         action = cand["action"].to_numpy(dtype=object)[at]
         channel = cand["channel"].to_numpy(dtype=object)[at]
@@ -303,7 +319,7 @@ class Rounds:
         template = np.asarray(pend["template"], dtype=object)
         stage = np.asarray(pend["stage"])
         # template ids, messages and tones per distinct (template, channel, language): a handful
-        key, first = groups(pd.factorize(template)[0], pd.factorize(chan)[0], pd.factorize(lang)[0])
+        key, first = groups(pd.factorize(template)[0], code, _lang_codes(ctx)[bi])
         tids = np.array([f"{t}.{c}" for t, c in zip(template[first], chan[first], strict=True)], dtype=object)
         tid = tids[key]
         message = objects([self._message(ctx, i, lg) for i, lg in zip(tids, lang[first], strict=True)])[key]
@@ -314,7 +330,7 @@ class Rounds:
         tones = objects([tone(t) for t in tids])[key]
         # the rationale: the borrower's reasons, then the step's text per distinct (action, channel, preferred)
         preferred = chan == ctx["pref"][bi]
-        k, at = groups(pd.factorize(action)[0], pd.factorize(chan)[0], preferred.astype(np.int64))
+        k, at = groups(pd.factorize(action)[0], code, preferred.astype(np.int64))
         text = np.array([f"; step: {a.replace('_', ' ')} by {c}" + (" (preferred channel)" if p else "")
                          for a, c, p in zip(action[at], chan[at], preferred[at], strict=True)], dtype=object)
         rationale = ctx["why"][bi] + text[k] if len(bi) else np.zeros(0, dtype=object)
@@ -332,7 +348,7 @@ class Rounds:
             "borrower_id": obj(ctx["id_objects"][bi]), "step": stage + 1,
             "action": obj(action), "channel": obj(chan), "recipient": obj(np.full(len(bi), "borrower", dtype=object)),
             "destination": obj(self._destinations(ctx, bi, chan, code)), "loan_ids": obj(ctx["loans"][bi]),
-            "window_start_utc": pd.to_datetime(t[:, 0], utc=True), "window_end_utc": pd.to_datetime(t[:, 1], utc=True),
+            "window_start_utc": utc_times(t[:, 0]), "window_end_utc": utc_times(t[:, 1]),
             "language": obj(lang), "template_id": obj(tid), "message": obj(message), "rationale": obj(rationale),
             "day": day, "stage": stage, "tone": obj(tones),
         })

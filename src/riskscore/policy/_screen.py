@@ -41,6 +41,7 @@ _CONTENT = {"channel_never": ("channel",), "recipient": ("recipient",),
             "required_text": ("channel", "language", "message")}
 _TIME = ("time_window", "blocked_days", "designated_times")
 _CALLS = ("call_frequency", "conversation_quiet", "daily_calls")
+_FEW_QUERIES = 2048  # counts of fewer queries than this look at their borrowers' events only
 
 
 def _codes(values: object) -> np.ndarray:
@@ -92,34 +93,67 @@ def _static(ck: object) -> dict:
            "refusal": refusal, "zones": _codes(ck.zones.to_numpy(dtype=object)),
            "hours": _codes(pd.Series(hours, dtype=object).fillna("")),
            "calendar": ck.calendar.codes_at(np.arange(nb)) if nb else np.zeros(0, dtype=np.int64)}
+    # per borrower, a code of what its windows' time verdicts depend on: (zones, hours, calendar)
+    out["clock"] = groups(out["zones"], out["hours"], out["calendar"])[0] if nb else np.zeros(0, dtype=np.int64)
     ck._cache["screen"] = out
     return out
 
 
-def _sorted_log(ck: object, channel: str | None) -> tuple[np.ndarray, ...]:
-    """The logged events of a channel (all: None) keyed as :func:`count_in` searches them, with
-    where each borrower's keys begin (so a count needs two searches, not four)."""
-    key = ("screen-sorted", channel)
+def _recent_rows(ck: object, channel: str | None, day: int) -> np.ndarray:
+    """The logged events of a channel (all: None; the rows of ``ck._log_events(channel=channel)``) whose
+    last local day is ``day`` or later: the only ones a count from ``day`` on can meet."""
+    if "screen-hi" not in ck._cache:
+        ck._cache["screen-hi"] = ck._log["hi"].to_numpy(np.int64)
+    return ck._log_mask(channel, None, True) & (ck._cache["screen-hi"] >= day)
+
+
+def _sorted_log(ck: object, channel: str | None, day: int) -> tuple[np.ndarray, ...]:
+    """The logged events of a channel (all: None) ending on ``day`` or later, keyed as :func:`count_in`
+    searches them, with where each borrower's keys begin (so a count needs two searches, not four)."""
+    known = [d for c, d in ck._cache.get("screen-sorted-days", ()) if c == channel and d <= day]
+    if known:  # events from an earlier day on hold those from this one: their counts are the same
+        day = max(known)
+    key = ("screen-sorted", channel, day)
     if key not in ck._cache:
-        if "screen-order" not in ck._cache:  # every log row's keys, sorted once: a selection stays sorted
+        ck._cache.setdefault("screen-sorted-days", []).append((channel, day))
+        if "screen-keys" not in ck._cache:  # every log row's keys, found once
             log = ck._log
             group = log["b"].to_numpy(np.int64) * _SHIFT + _OFF  # as overlap_keys makes them
-            keys = [group + log["lo"].to_numpy(np.int64), group + log["hi"].to_numpy(np.int64)]
-            order = [np.argsort(k, kind="stable") for k in keys]
-            ck._cache["screen-order"] = [(k[o], o) for k, o in zip(keys, order, strict=True)]
-        rows = ck._log_mask(channel, None, True)  # the rows of ck._log_events(channel=channel)
-        (smin, omin), (smax, omax) = ck._cache["screen-order"]
-        kmin, kmax = smin[rows[omin]], smax[rows[omax]]
-        base = np.arange(len(ck.borrowers) + 1, dtype=np.int64) * _SHIFT
-        ck._cache[key] = kmin, kmax, np.searchsorted(kmin, base), np.searchsorted(kmax, base)
+            ck._cache["screen-keys"] = (group + log["lo"].to_numpy(np.int64), group + log["hi"].to_numpy(np.int64))
+        rows = _recent_rows(ck, channel, day)
+        lo, hi = ck._cache["screen-keys"]
+        kmin, kmax = np.sort(lo[rows]), np.sort(hi[rows])  # (a sort of values: far faster than a stable argsort)
+        # where each borrower's keys begin in both (keys are borrower-major): its events' running count
+        start = np.r_[0, np.cumsum(np.bincount(ck._log_b()[rows], minlength=len(ck.borrowers)))].astype(np.int64)
+        ck._cache[key] = kmin, kmax, start, start
     return ck._cache[key]
 
 
-def _log_counts(ck: object, channel: str | None, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """:func:`count_in` of the logged events of a channel, with the queries sorted (a faster search)."""
-    kmin, kmax, smin, smax = _sorted_log(ck, channel)
+def _recent_counts(ck: object, channel: str | None, day: int) -> np.ndarray:
+    """Per borrower: the logged events of a channel (all: None) whose last local day is ``day`` or later."""
+    key = ("screen-recent", channel, day)
+    if key not in ck._cache:
+        ck._cache[key] = np.bincount(ck._log_b()[_recent_rows(ck, channel, day)], minlength=len(ck.borrowers))
+    return ck._cache[key]
+
+
+def _log_counts(ck: object, channel: str | None, day: int, b: np.ndarray, lo: np.ndarray,
+                hi: np.ndarray) -> np.ndarray:
+    """:func:`count_in` of the logged events of a channel, for queries that count from ``day`` or
+    later (``lo >= day``), with the queries sorted (a faster search)."""
+    sorted_days = ck._cache.get("screen-sorted-days", ())
+    if len(b) < _FEW_QUERIES and not any(c == channel and d <= day for c, d in sorted_days):
+        # a few queries and no sorted events yet: their borrowers' events, counted without sorting them all
+        mine = np.zeros(len(ck.borrowers), dtype=bool)
+        mine[b] = True
+        log_b = ck._log_b()
+        rows = np.flatnonzero(_recent_rows(ck, channel, day) & mine[log_b])
+        if "screen-lo" not in ck._cache:
+            ck._cache["screen-lo"] = ck._log["lo"].to_numpy(np.int64)
+        return count_overlaps(log_b[rows], ck._cache["screen-lo"][rows], ck._cache["screen-hi"][rows], b, lo, hi)
+    kmin, kmax, smin, smax = _sorted_log(ck, channel, day)
     base = b * _SHIFT
-    order = np.argsort(base + hi, kind="stable")
+    order = np.argsort(base + hi)  # any order of equal keys: each query's count is its own
     out = np.empty(len(b), dtype=np.int64)
     out[order] = (np.searchsorted(kmin, (base + hi + _OFF)[order], "right") - smin[b[order]]
                   - np.searchsorted(kmax, (base + lo + _OFF)[order], "left") + smax[b[order]])
@@ -146,8 +180,7 @@ class _Steps:
         st = _static(ck)
         letter = self.ch == CHANNELS.index("letter")
         # distinct windows: (zones, hours, calendar, letter, t0, t1); one representative step each
-        self.win, first = groups(st["zones"][self.b], st["hours"][self.b], st["calendar"][self.b],
-                                 letter.astype(np.int64), self.t0, self.t1)
+        self.win, first = groups(st["clock"][self.b] * 2 + letter, self.t0, self.t1)
         self.reps = pd.DataFrame({"borrower_id": np.arange(len(first)), "step": np.arange(len(first)),
                                   "b": self.b[first],
                                   "channel": np.where(letter[first], "letter", "sms").astype(object),
@@ -155,9 +188,17 @@ class _Steps:
         fb = self.b[first]
         self.rep_keys = list(zip(st["zones"][fb].tolist(), st["hours"][fb].tolist(), st["calendar"][fb].tolist(),
                                  letter[first].tolist(), self.t0[first].tolist(), self.t1[first].tolist(), strict=True))
-        zones = ck.zones.to_numpy()[self.b[first]]
-        lo, hi = zone_days(np.r_[self.t0[first], self.t1[first] - 1], np.r_[zones, zones])
-        self.lo, self.hi = lo[:len(first)][self.win], hi[len(first):][self.win]
+        # the local date span of each window, found once per checker (windows repeat from call to call)
+        days = ck._cache.setdefault("screen-days", {})
+        todo = np.array([k not in days for k in self.rep_keys], dtype=bool)
+        if todo.any():
+            at = first[todo]
+            zones = ck.zones.to_numpy()[self.b[at]]
+            lo, hi = zone_days(np.r_[self.t0[at], self.t1[at] - 1], np.r_[zones, zones])
+            days.update(zip([k for k, t in zip(self.rep_keys, todo, strict=True) if t],
+                            zip(lo[:len(at)].tolist(), hi[len(at):].tolist(), strict=True), strict=True))
+        span = np.array([days[k] for k in self.rep_keys], dtype=np.int64).reshape(-1, 2)
+        self.lo, self.hi = span[:, 0][self.win], span[:, 1][self.win]
         self._pz: tuple | None = None
         self._coded: dict[str, np.ndarray] = {}
         self.minis: dict[tuple, tuple[np.ndarray, pd.DataFrame]] = {}
@@ -240,9 +281,10 @@ def _consent(ck: object, rule: object, x: _Steps) -> np.ndarray:
     bad = np.zeros(len(x.rows), dtype=bool)
     i = np.flatnonzero(np.isin(x.ch, [CHANNELS.index(c) for c in p["channels"] if c in CHANNELS]))
     if len(i):  # as ConsentRules._channel_consent, with the evidence per (borrower, channel) found once
-        part = pd.DataFrame({"b": x.b[i], "channel": np.asarray(CHANNELS, dtype=object)[x.ch[i]], "destination": None})
+        part = pd.DataFrame({"b": x.b[i], "ch": x.ch[i], "channel": np.asarray(CHANNELS, dtype=object)[x.ch[i]],
+                             "destination": None})
         evidence, revoked, plain = ck._evidence(rule, part)
-        fresh = pd.Series(np.asarray(CHANNELS, dtype=object)[x.ch[i]]).map(p["fresh_days"]).to_numpy(dtype=float)
+        fresh = np.array([p["fresh_days"].get(c, np.nan) for c in CHANNELS], dtype=float)[x.ch[i]]  # NaN: any age
         dated_ok = (evidence > NEVER) & (np.isnan(fresh) | (x.t1[i] - evidence <= np.nan_to_num(fresh) * DAY_NS))
         ok = dated_ok | (plain & np.isnan(fresh) & (revoked == NEVER))
         bad[i[~ok]] = True
@@ -256,8 +298,17 @@ def _caps(ck: object, rule: object, x: _Steps) -> np.ndarray:
             i = np.arange(len(x.rows)) if key == "all" else np.flatnonzero(x.ch == CHANNELS.index(key))
             if not len(i):
                 continue
+            channel = None if key == "all" else key
+            # a bound of the count: the borrower's logged events of the key that end on or after the
+            # earliest day any of these steps counts from, and its steps of the key here
+            day = int((x.lo[i] - days + 1).min())
+            recent = _recent_counts(ck, channel, day)
+            bound = recent[x.b[i]] + np.bincount(x.b[i], minlength=len(recent))[x.b[i]]
+            i = i[bound > cap]  # the others cannot pass the cap
+            if not len(i):
+                continue
             q = (x.b[i], x.lo[i] - days + 1, x.hi[i])  # as CountRules._channel_caps: logged + planned
-            n = _log_counts(ck, None if key == "all" else key, *q) + count_overlaps(x.b[i], x.lo[i], x.hi[i], *q)
+            n = _log_counts(ck, channel, day, *q) + count_overlaps(x.b[i], x.lo[i], x.hi[i], *q)
             bad[i[n > cap]] = True
     return bad
 

@@ -111,13 +111,14 @@ class Segments:
         for name, cut in (("no_contact", self.no_contact_threshold), ("self_cure", self.self_cure_threshold),
                           ("middle", self.low_threshold), ("low", -1.0)):
             mask = (lik >= cut) & free
-            if name == "low":  # the text names the call value: one per borrower
-                texts = np.array([_WHY[name].format(lik=x, val=v, **fmt) for x, v in zip(lik[mask], value[mask],
-                                                                                        strict=True)], dtype=object)
-            else:  # the text names the likelihood in whole percent (format's '.0%' rounds x * 100 half to even)
-                key, first = groups(np.rint(lik[mask] * 100).astype(np.int64))
-                texts = np.array([_WHY[name].format(lik=x, **fmt) for x in lik[mask][first]],
-                                 dtype=object)[key] if mask.any() else np.zeros(0, dtype=object)
+            # the text names the likelihood in whole percent (format's '.0%' rounds x * 100 half to even):
+            # formatted per distinct percent; the low segment's names the call value too, one per borrower
+            head, *tail = _WHY[name].split("{val:,.2f}")
+            key, first = groups(np.rint(lik[mask] * 100).astype(np.int64))
+            texts = np.array([head.format(lik=x, **fmt) for x in lik[mask][first]],
+                             dtype=object)[key] if mask.any() else np.zeros(0, dtype=object)
+            if tail:
+                texts = texts + np.array([f"{v:,.2f}" for v in value[mask]], dtype=object) + tail[0].format(**fmt)
             full = np.full(n, "", dtype=object)
             full[mask] = texts
             take(mask, name, full)

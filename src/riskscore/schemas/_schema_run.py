@@ -30,7 +30,8 @@ def passes(schema: pa.DataFrameSchema, df: pd.DataFrame,
     """``df`` as ``schema.validate(df)`` returns it when every column passes; ``None`` otherwise.
 
     Only what a typed frame needs is done here: a float column of whole numbers becomes the
-    schema's integer dtype (as pandera's coercion does); any other dtype difference, a frame-level
+    schema's integer dtype, an object column of booleans boolean and an object column of nulls
+    only its text dtype (as pandera's coercion does); any other dtype difference, a frame-level
     check or option, or a failing check returns ``None``. ``codes`` gives columns' (codes per row,
     distinct values): their built-in value checks run once per distinct value present.
     """
@@ -67,13 +68,18 @@ def _present(codes: np.ndarray, distinct: pd.Series) -> pd.Series | None:
 
 
 def _typed(s: pd.Series, col: pa.Column) -> pd.Series | None:
-    """``s`` in the dtype pandera coerces the column to: as it is, or a float column of whole
-    numbers made integer."""
+    """``s`` in the dtype pandera coerces the column to: as it is, a float column of whole numbers
+    made integer, an object column of booleans (none missing) made boolean, or an object column of
+    nulls only made text."""
     target = getattr(col.dtype, "type", None)
     if target is None:
         return None
     if s.dtype == target:
         return s
+    if isinstance(target, pd.StringDtype) and s.dtype == object and not s.notna().any():  # every cell null
+        return s.astype(target)
+    if target == np.dtype(bool) and s.dtype == object and pd.api.types.infer_dtype(s, skipna=False) == "boolean":
+        return s.astype(bool)  # flags read as Python booleans, none missing
     if target == np.dtype("int64") and s.dtype == np.float64:
         values = s.to_numpy()
         if np.isfinite(values).all() and (values == np.round(values)).all():

@@ -183,7 +183,8 @@ def _default_column(value: object, column: pa.Column, index: pd.Index) -> pd.Ser
 #: table: cheap to compare (numbers and times), they pick the few candidate rows read in full.
 _DUPLICATE_KEYS: dict[str, tuple[str, ...]] = {
     "installments": ("installment_no", "due_date", "amount_due", "paid_date", "amount_paid"),
-    "contacts": ("contacted_at",),
+    "contacts": ("borrower_id", "contacted_at"),
+    "borrowers": ("borrower_id",),
 }
 
 
@@ -195,7 +196,7 @@ def _duplicates_and_keys(table: str, readable: pd.DataFrame, columns: list[str],
     keys = None
     if table == "installments" and len(readable):
         keys = installment_keys(readable, *(codes[c][0] if c in codes else None for c in ("loan_id", "borrower_id")))
-    candidates = _candidates(table, readable, keys)
+    candidates = _candidates(table, readable, keys, codes)
     dropped = _exact_duplicates(readable, columns, candidates)
     kept = ~readable.index.isin(dropped) if len(dropped) else slice(None)
     if keys is not None:
@@ -205,25 +206,29 @@ def _duplicates_and_keys(table: str, readable: pd.DataFrame, columns: list[str],
     return dropped, options
 
 
-def _candidates(table: str, readable: pd.DataFrame, keys: InstallmentKeys | None) -> np.ndarray | None:
+def _candidates(table: str, readable: pd.DataFrame, keys: InstallmentKeys | None,
+                codes: dict[str, tuple[np.ndarray, pd.Series]] | None = None) -> np.ndarray | None:
     """Rows that share with another row their installment (``keys``), or else their values of
     :data:`_DUPLICATE_KEYS`: every exact duplicate, and every row sharing a key, is one of them.
-    ``None``: no such columns (every row is a candidate)."""
+    ``None``: no such columns (every row is a candidate). ``codes``: the id columns' codes (of the
+    readable rows, from parsing them), used for those columns instead of factorizing them again."""
     if keys is not None:
         return np.bincount(keys.inst, minlength=keys.n_inst)[keys.inst] > 1
     columns = [c for c in _DUPLICATE_KEYS.get(table, ()) if c in readable.columns]
     if not columns or len(readable) < 2:
         return None
-    return pd.Series(_row_hash(readable, columns)).duplicated(keep=False).to_numpy()
+    return pd.Series(_row_hash(readable, columns, codes)).duplicated(keep=False).to_numpy()
 
 
-def _row_hash(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """A 64-bit mix of the rows' numbers and times: rows equal on ``columns`` hash equal (as pandas
-    compares them: every NaN is one value, ``-0.0 == 0.0``); unequal rows rarely do."""
+def _row_hash(df: pd.DataFrame, columns: list[str],
+              codes: dict[str, tuple[np.ndarray, pd.Series]] | None = None) -> np.ndarray:
+    """A 64-bit mix of the rows' numbers, times and ids: rows equal on ``columns`` hash equal (as
+    pandas compares them: every NaN is one value, ``-0.0 == 0.0``); unequal rows rarely do."""
     h = np.zeros(len(df), dtype=np.uint64)
+    codes = codes or {}
     with np.errstate(over="ignore"):
         for k, c in enumerate(columns):
-            bits = _bits(df[c])
+            bits = np.asarray(codes[c][0]).astype(np.int64).view(np.uint64) if c in codes else _bits(df[c])
             h = (h ^ bits) * np.uint64(0x9E3779B97F4A7C15 + 2 * k)
             h ^= h >> np.uint64(29)
     return h
