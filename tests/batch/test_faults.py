@@ -191,3 +191,22 @@ def test_never_more_workers_than_chunks(world_files, as_of, now, tmp_path, monke
                                borrowers=world_files["borrowers"], contacts=world_files["contacts"],
                                chunk_borrowers=300, n_jobs=8, progress="off")
     assert manifest.chunks["total"] == 2 and started == [2]
+
+
+@pytest.mark.slow
+def test_a_script_read_from_standard_input_scores_in_one_process_and_says_so(reference, world_files, as_of, now,
+                                                                             tmp_path):
+    """Workers prepare by reading the main script again: from ``python - <<EOF`` there is none. The
+    job then scores in its own process, with one warning line, instead of losing its workers."""
+    out = tmp_path / "run"
+    script = (f"from riskscore.batch import score_portfolio\n"
+              f"score_portfolio({str(world_files['installments'])!r}, {str(BUNDLE)!r}, {as_of!r}, {str(out)!r}, "
+              f"borrowers={str(world_files['borrowers'])!r}, contacts={str(world_files['contacts'])!r}, "
+              f"now={now!r}, chunk_borrowers={int(CHUNK)}, n_jobs=2, progress='off')\n")
+    done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=600,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "cannot start from a script read from standard input" in done.stderr
+    got = read_outputs(out)
+    for name, frame in reference.items():
+        pd.testing.assert_frame_equal(got[name], frame, check_exact=True, obj=name)

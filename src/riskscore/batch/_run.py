@@ -43,8 +43,10 @@ import json
 import logging
 import os
 import shutil
+import sys
 import threading
 import time
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -79,7 +81,7 @@ from riskscore.batch._partition import (
 )
 from riskscore.batch._worker import _init_worker
 from riskscore.contract import OUTPUTS, RunManifest
-from riskscore.exceptions import RunConflictError
+from riskscore.exceptions import RiskscoreWarning, RunConflictError
 from riskscore.io import (
     InputFormat,
     folder_lock,
@@ -388,6 +390,11 @@ def _workers(jobs: int, bundle: Path, options: dict[str, Any]
     interrupt they are terminated at once (a chunk cut short has no done-marker: a re-run scores
     it again).
     """
+    if jobs > 1 and not _main_rereadable():
+        warnings.warn("the worker processes cannot start from a script read from standard input (Python's "
+                      "multiprocessing reads the main script again in each): the chunks run in this process; "
+                      "save the script to a file to use several cores", RiskscoreWarning, stacklevel=4)
+        jobs = 1
     if jobs <= 1:
         yield None, lambda: 0
         return
@@ -411,6 +418,16 @@ def _workers(jobs: int, bundle: Path, options: dict[str, Any]
         raise
     starter.join()
     pool.shutdown()
+
+
+def _main_rereadable() -> bool:
+    """Whether a new worker process can prepare itself: it imports the main module again by name,
+    or runs the main script again from its path, which must then exist (not ``python - <<EOF``)."""
+    main = sys.modules.get("__main__")
+    if main is None or getattr(getattr(main, "__spec__", None), "name", None) is not None:
+        return True
+    path = getattr(main, "__file__", None)
+    return path is None or os.path.exists(path)
 
 
 #: What the workers' fork server imports before it forks them (the CLI starts it early with the same list).
