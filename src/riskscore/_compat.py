@@ -136,7 +136,7 @@ def isin(values: object, among: object) -> np.ndarray:
 
     pandas 3's ``isin`` on its pyarrow-backed strings first builds a Python list of ``among``
     (about 15x slower than Arrow's own ``is_in`` on 50,000 ids): text on both sides takes Arrow's
-    path, anything else pandas'.
+    path, anything else an index lookup.
 
     Examples
     --------
@@ -160,6 +160,7 @@ def isin(values: object, among: object) -> np.ndarray:
                                      or (empty and pa.types.is_null(kind)))
 
     if not (text(left) and text(right, empty=True)):
-        return pd.Series(values).isin(among).to_numpy(dtype=bool)  # type: ignore[arg-type]
+        index = pd.Index(among)  # type: ignore[arg-type]
+        return (index.unique() if not index.is_unique else index).get_indexer(values) >= 0  # type: ignore[arg-type]
     hit = pc.is_in(left, value_set=right.cast(left.type))
     return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["count_in", "count_overlaps", "date_text", "distinct", "factorize_rows", "groups", "hm", "member",
+__all__ = ["count_in", "count_overlaps", "date_text", "distinct", "factorize_rows", "groups", "hm",
            "ns_of", "objects", "overlap_keys", "text_take", "utc_now", "utc_times"]
 
 _SHIFT = 1 << 20  # day numbers fit in 20 bits; keys are group * _SHIFT + day
@@ -100,21 +100,6 @@ def factorize_rows(*cols: object) -> tuple[np.ndarray, list[tuple]]:
     key, first = groups(*(pd.factorize(s, use_na_sentinel=False)[0] for s in series))
     values = [s.iloc[first].to_numpy(dtype=object) for s in series]
     return key, [tuple(v[k] for v in values) for k in range(len(first))]
-
-
-def member(values: object, among: object) -> np.ndarray:
-    """Whether each of ``values`` is among ``among``, by a hash lookup (``isin`` on Arrow strings
-    converts each of ``among`` in Python: slow for many).
-
-    Examples
-    --------
-    >>> member(pd.Series(["a", "b", None]), ["b", "c"]).tolist()
-    [False, True, False]
-    """
-    index = pd.Index(among)
-    if not index.is_unique:
-        index = index.unique()
-    return index.get_indexer(values) >= 0
 
 
 def distinct(*cols: object) -> tuple[np.ndarray, list[tuple]]:

@@ -40,10 +40,10 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from riskscore._compat import validate_params
+from riskscore._compat import isin, validate_params
 from riskscore.contract import PLAN_COLUMNS
 from riskscore.exceptions import PolicyError
-from riskscore.policy._arrays import date_text, distinct, hm, member
+from riskscore.policy._arrays import date_text, distinct, hm
 from riskscore.policy._clock import (
     DAY_NS,
     MINUTE_NS,
@@ -176,7 +176,7 @@ class Checker(ConsentRules, CountRules, LogRows):
         self._cache: dict[tuple, object] = {}
         self._sets = {col: pd.factorize(self.borrowers[col], use_na_sentinel=False)
                       for col in ("channels_allowed", "opt_outs")}
-        self.hardship = member(self.borrowers.index, hardship_ids(hardship))
+        self.hardship = isin(self.borrowers.index, hardship_ids(hardship))
         #: screen the steps first (:mod:`riskscore.policy._screen`); False runs every rule on every step
         self.screen = True
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from riskscore.policy._arrays import member
+from riskscore._compat import isin
 from riskscore.schemas import EVENT_OUTCOMES
 
 __all__ = ["MESSAGE_DAYS", "call_gate", "hold_calls"]
@@ -129,6 +129,6 @@ def _log(contacts: pd.DataFrame | None, ids: pd.Index, now: pd.Timestamp) -> pd.
         return pd.DataFrame({"borrower_id": pd.Series(dtype=object), "channel": pd.Series(dtype=object),
                              "outcome": pd.Series(dtype=object),
                              "contacted_at": pd.Series(dtype="datetime64[ns, UTC]")})
-    keep = (~contacts["outcome"].isin(EVENT_OUTCOMES) & (contacts["contacted_at"] <= now)).to_numpy() & member(
+    keep = (~contacts["outcome"].isin(EVENT_OUTCOMES) & (contacts["contacted_at"] <= now)).to_numpy() & isin(
         contacts["borrower_id"], ids)
     return contacts.loc[keep]

@@ -41,10 +41,10 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from riskscore._compat import Interval, InvalidParameterError, renamed_parameter, validate_parameter_constraints
+from riskscore._compat import Interval, InvalidParameterError, isin, renamed_parameter, validate_parameter_constraints
 from riskscore._language import primary_languages
 from riskscore._validation import data_error, pandera_failures
-from riskscore.policy._arrays import factorize_rows, groups, member, ns_of, objects, text_take, utc_now
+from riskscore.policy._arrays import factorize_rows, groups, ns_of, objects, text_take, utc_now
 from riskscore.policy._checks import PLAN_COLUMNS, Checker, known_actions
 from riskscore.policy._clock import DAY_NS, allowed_pieces, local_ns, minutes_of_day, weekday
 from riskscore.policy._escalation import call_gate
@@ -348,7 +348,7 @@ class ContactPolicy(Rounds, Segments):
             b[col] = b[col].fillna(default) if col in b else default
         for flag in BORROWER_FLAGS:  # a borrower missing from the table has no flag set (and is reviewed)
             b[flag] = b[flag].fillna(False).astype(bool)
-        known = member(ids, borrowers["borrower_id"])
+        known = isin(ids, borrowers["borrower_id"])
         said, hard = self._signals(reasons, ids)
         hardship = pd.Series(self.hardship_evidence(scores, b, hard), index=ids, name="hardship")
         checker = Checker(self.profile, borrowers, contacts, holidays=self.holidays, hardship=hardship)

@@ -19,7 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from riskscore.policy._arrays import groups, member, ns_of, objects, utc_times
+from riskscore._compat import isin
+from riskscore.policy._arrays import groups, ns_of, objects, utc_times
 from riskscore.policy._checks import _OPTIONAL, _REQUIRED, Checker, _text_or_none
 from riskscore.policy._clock import MINUTE_NS
 from riskscore.policy._escalation import hold_calls
@@ -80,7 +81,7 @@ def _among(cand: pd.DataFrame, found: pd.DataFrame, at: np.ndarray | None, rows:
     """Whether each candidate's borrower has a violation among ``found`` (its ``rows``, a mask; all:
     None); ``at``: :func:`_found_at`."""
     if at is None:
-        return member(cand["borrower_id"], found["borrower_id"] if rows is None else found["borrower_id"][rows])
+        return isin(cand["borrower_id"], found["borrower_id"] if rows is None else found["borrower_id"][rows])
     at = at if rows is None else at[rows]
     out = np.zeros(len(cand), dtype=bool)
     out[at[at >= 0]] = True

@@ -11,11 +11,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 from sklearn.utils.validation import check_is_fitted
 
-from riskscore._compat import validate_parameter_constraints
+from riskscore._compat import isin, validate_parameter_constraints
 from riskscore._language import check_language, primary_languages
 from riskscore.contract import CURVE_DAYS, TOP_REASONS, curve_columns, reason_columns
 from riskscore.exceptions import BundleError, DataError, DataQualityWarning
@@ -449,9 +447,7 @@ _REASON_DTYPES = {"row": "str", "direction": "str", "rank": "int64", "code": "st
 
 def _rows_of(borrower_id: pd.Series, ids: pd.Index) -> np.ndarray:
     """Which rows belong to a borrower of ``ids`` (ids compared as text, by Arrow's hash lookup)."""
-    arr = pa.array(borrower_id.astype(str), from_pandas=True)
-    found = pc.is_in(arr, value_set=pa.array(ids.astype(str), from_pandas=True).cast(arr.type))
-    return found.fill_null(False).to_numpy(zero_copy_only=False)
+    return isin(borrower_id.astype(str), ids.astype(str))
 
 
 def _no_features(names: object) -> pd.DataFrame:
