@@ -234,6 +234,26 @@ def test_internal_early_stopping_keeps_the_best_round():
     assert off.validation_score_ is None and off.best_iteration_ == 40
 
 
+def test_small_data_shortcuts_give_the_same_model(monkeypatch):
+    """On small data the rounds past the best are rolled back in place (no text round trip) and
+    all-zero monotone constraints are not passed: the trees are those of the plain path."""
+    X, y, _ = _constant_hazard_data(1500, 14)
+    fast = HazardGBM(n_estimators=400, learning_rate=0.3, monotone_constraints=[0, 0], random_state=0).fit(X, y)
+    assert "monotone_constraints" not in fast.booster_.params
+    assert fast.booster_.num_trees() == fast.best_iteration_ < 400
+    import riskscore.model._hazard as hazard
+
+    monkeypatch.setattr(hazard, "SINGLE_THREAD_ROWS", 0)        # every fit takes the large-data path
+    plain = HazardGBM(n_estimators=400, learning_rate=0.3, random_state=0, n_jobs=1).fit(X, y)
+    assert plain.best_iteration_ == fast.best_iteration_
+    def trees(model: HazardGBM) -> str:
+        text = model.booster_.model_to_string()
+        return text[text.index("Tree=0"):text.index("end of trees")]
+
+    assert trees(fast) == trees(plain)
+    np.testing.assert_array_equal(fast.predict_hazard(X), plain.predict_hazard(X))
+
+
 def test_internal_split_is_stratified_by_event():
     event = np.zeros(1000, bool)
     event[:100] = True
