@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 
 import pandas as pd
@@ -482,6 +483,51 @@ def test_yyyymmdd_numbers_read_with_their_format_and_are_refused_without(tmp_pat
     assert df[["due_date", "paid_date"]].iloc[0].tolist() == ["2024-03-01", "2024-03-02"]
 
 
+# -- spreadsheet serial dates ---------------------------------------------------------------------
+def test_excel_serial_dates_by_hand():
+    from riskscore._dates import convert_dates
+
+    got = convert_dates(pa.array([1, 59, 60, 61, 45352, 45352.5, 45352.999999999, 2958465, 0, -1.5, 2958466,
+                                  float("nan"), float("inf"), None]), "excel").to_pylist()
+    assert got == ["1900-01-01", "1900-02-28", "60 (not excel)",  # Excel's phantom 1900-02-29
+                   "1900-03-01", "2024-03-01", "2024-03-01T12:00:00", "2024-03-02", "9999-12-31",
+                   "0 (not excel)", "-1.5 (not excel)", "2958466 (not excel)", None, "inf (not excel)", None]
+    got = convert_dates(pa.array(["45352", " 45352.4375 ", "45352,5", "1e5", "3/1/2024"]), "excel").to_pylist()
+    assert got == ["2024-03-01", "2024-03-01T10:30:00", "45352,5 (not excel)", "1e5 (not excel)",
+                   "3/1/2024 (not excel)"]
+    got = convert_dates(pa.array([0, 45352, 45352.0000005787]), "excel1904").to_pylist()
+    assert got == ["1904-01-01", "2028-03-02", "2028-03-02T00:00:00.050"]
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_excel_serial_dates_are_refused_with_their_format_then_read(tmp_path, suffix):
+    f = tmp_path / f"i{suffix}"
+    df = pd.DataFrame({"borrower_id": "b1", "loan_id": "l", "installment_no": [1, 2],
+                       "due_date": [45352, 45383], "amount_due": 100.0, "paid_date": [45355.0, None],
+                       "amount_paid": [100.0, 0.0]})
+    df.to_parquet(f) if suffix == ".parquet" else df.to_csv(f, index=False)
+    with pytest.raises(DataError) as info:
+        read_table(f, table="installments")
+    assert str(info.value) == (
+        f"installments '{f}': due_date holds numbers (45352, 45383), not dates; if they are spreadsheet serial dates "
+        "(45352 is 2024-03-01 in Excel's 1900 date system) give --date-format installments.due_date=excel "
+        "(date_format={'installments.due_date': 'excel'} in Python)")
+    got = read_table(f, table="installments", date_format={"installments": "excel"})
+    good = riskscore.validate_installments(got)
+    assert good["due_date"].tolist() == [pd.Timestamp("2024-03-01"), pd.Timestamp("2024-04-01")]
+    assert good["paid_date"].iloc[0] == pd.Timestamp("2024-03-04") and pd.isna(good["paid_date"].iloc[1])
+
+
+def test_quarantine_reads_excel_serial_dates_in_a_frame():
+    frame = pd.DataFrame({"borrower_id": ["b1", "b2"], "loan_id": ["l1", "l2"], "installment_no": 1,
+                          "due_date": [45352, 60], "amount_due": 100.0, "paid_date": [None, None],
+                          "amount_paid": 0.0})
+    with pytest.warns(riskscore.DataQualityWarning):
+        good, rejects = riskscore.quarantine(frame, "installments", date_format={"due_date": "excel"})
+    assert good["due_date"].tolist() == [pd.Timestamp("2024-03-01")]
+    assert rejects["borrower_id"].tolist() == ["b2"]
+
+
 def test_quarantine_reads_unix_time_in_a_frame():
     with pytest.warns(riskscore.DataQualityWarning):
         good, rejects = riskscore.quarantine(LOG, "contacts", date_format={"contacted_at": "epoch_ms"})
@@ -495,6 +541,10 @@ def test_the_command_line_takes_unix_time_formats():
 
     assert _date_format("contacts.contacted_at=epoch_ms") == ("contacts.contacted_at", "epoch_ms")
     assert _date_format("epoch_s") == ("*", "epoch_s")
+    assert _date_format("installments=excel") == ("installments", "excel")
+    assert _date_format("excel1904") == ("*", "excel1904")
+    with pytest.raises(argparse.ArgumentTypeError, match="excel for spreadsheet serial dates"):
+        _date_format("installments=serial")
     fmt = InputFormat(date_format={"contacted_at": "epoch_ms"})
     assert fmt.date_formats("contacts") == {"contacted_at": "epoch_ms"}
 

@@ -16,7 +16,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["DATE_COLUMNS", "EPOCH_FORMATS", "TABLES", "convert_dates", "formats_for"]
+__all__ = ["DATE_COLUMNS", "EPOCH_FORMATS", "NUMBER_DATE_FORMATS", "SERIAL_FORMATS", "TABLES", "convert_dates",
+           "formats_for"]
 
 TABLES: tuple[str, ...] = ("installments", "borrowers", "contacts")
 #: The date columns of each table (``contacted_at`` is a timestamp with a zone; borrowers have none).
@@ -35,14 +36,23 @@ def _date_column_table(column: str) -> str | None:
 EPOCH_FORMATS: dict[str, int] = {"epoch_s": 1_000_000, "epoch_ms": 1_000}
 #: Unix time beyond year 9999 (in microseconds) is no time (and has no ISO text).
 _EPOCH_MAX_US = 253_402_300_799_999_999
+#: Spreadsheet serial dates: days since an origin, the fraction the time of day. ``excel`` is Excel's
+#: 1900 date system (Windows Excel, LibreOffice and WPS write it: 45352 is 2024-03-01), ``excel1904``
+#: the 1904 system of old Mac workbooks (45352 is 2028-03-02). Each: (day 0, largest serial, whether
+#: Excel's phantom 1900-02-29, serial 60, sits in the count).
+SERIAL_FORMATS: dict[str, tuple[str, int, bool]] = {"excel": ("1899-12-31", 2_958_465, True),
+                                                    "excel1904": ("1904-01-01", 2_957_003, False)}
+#: Formats of dates written as numbers (never guessed: the user names one).
+NUMBER_DATE_FORMATS: tuple[str, ...] = (*EPOCH_FORMATS, *SERIAL_FORMATS)
+_DAY_MS = 86_400_000
 
 
 def _check_format(key: str, fmt: object) -> str:
-    if fmt in EPOCH_FORMATS:
+    if fmt in NUMBER_DATE_FORMATS:
         return str(fmt)
     if not isinstance(fmt, str) or "%" not in fmt:
         raise ValueError(f"date_format {key!r}: {fmt!r} is not a strftime format such as '%d/%m/%Y' (or epoch_s, "
-                         "epoch_ms for Unix time).")
+                         "epoch_ms for Unix time, excel for spreadsheet serial dates).")
     try:
         dt.datetime(2024, 3, 15, 10, 30, tzinfo=dt.UTC).strftime(fmt)
     except ValueError as err:
@@ -112,10 +122,17 @@ def convert_dates(col: pa.ChunkedArray | pa.Array, fmt: str) -> pa.Array:
     ['2024-03-01T02:00:00.123000+00:00', None]
     >>> convert_dates(pa.array(["1709258400", "soon"]), "epoch_s").to_pylist()
     ['2024-03-01T02:00:00.000000+00:00', 'soon (not epoch_s)']
+
+    Spreadsheet serial dates (``excel``, ``excel1904``), the fraction the time of day (to the millisecond):
+
+    >>> convert_dates(pa.array([45352, 45352.4375, 60, None]), "excel").to_pylist()
+    ['2024-03-01', '2024-03-01T10:30:00', '60 (not excel)', None]
     """
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     if fmt in EPOCH_FORMATS:
         return _from_epoch(arr, fmt)
+    if fmt in SERIAL_FORMATS:
+        return _from_serial(arr, fmt)
     arr = arr.cast(pa.string())
     enc = pc.dictionary_encode(arr)
     uniq = enc.dictionary
@@ -162,6 +179,47 @@ def _from_epoch(arr: pa.Array, fmt: str) -> pa.Array:
     iso = pc.binary_join_element_wise(pc.strftime(stamps, format="%Y-%m-%dT%H:%M:%S"), "+00:00", "")
     refused = pc.binary_join_element_wise(text, f" (not {fmt})", "")
     return pc.if_else(pc.is_null(micros), refused, iso)
+
+
+def _from_serial(arr: pa.Array, fmt: str) -> pa.Array:
+    """Spreadsheet serial dates (numbers, or their text) as ISO 8601 text: a date, or a date and time
+    (naive, as the sheet wrote it) when the serial has a fraction; anything else keeps its text +
+    `` (not FMT)`` (Excel's phantom 1900-02-29, serials before the system's first day or after
+    9999-12-31, text that is not a plain decimal number). Each distinct value is converted once."""
+    origin, largest, phantom = SERIAL_FORMATS[fmt]
+    if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or pa.types.is_decimal(arr.type):
+        arr = pc.cast(arr, pa.float64(), safe=False)
+    else:
+        arr = pc.utf8_trim_whitespace(arr.cast(pa.string()))
+    enc = pc.dictionary_encode(arr)
+    uniq = enc.dictionary
+    if pa.types.is_floating(uniq.type):
+        values = uniq.to_numpy(zero_copy_only=False)
+        text = np.array([str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(v)
+                         for v in values.tolist()], dtype=object)
+        missing = np.isnan(values)  # pandas' missing value in a float column
+    else:
+        text = np.asarray(uniq.to_pylist(), dtype=object)
+        plain = pc.fill_null(pc.match_substring_regex(uniq, r"^\d{1,7}(\.\d+)?$"), False)
+        values = pc.cast(pc.if_else(plain, uniq, pa.scalar(None, pa.string())), pa.float64()).to_numpy(
+            zero_copy_only=False)
+        missing = np.zeros(len(values), dtype=bool)
+    with np.errstate(invalid="ignore", over="ignore"):
+        ms = np.round(values * _DAY_MS)
+        day = np.floor(ms / _DAY_MS)
+        ok = np.isfinite(ms) & (day >= (1 if phantom else 0)) & (day <= largest)
+        if phantom:
+            ok &= day != 60  # 1900-02-29, a day Excel counts and the calendar has not
+            day = np.where(day > 60, day - 1, day)
+    day = np.where(ok, day, 0).astype(np.int64)
+    rest = np.where(ok, ms - np.where(ok, np.floor(ms / _DAY_MS), 0) * _DAY_MS, 0).astype(np.int64)
+    stamps = (np.datetime64(origin, "D") + day).astype("datetime64[ms]") + rest.astype("timedelta64[ms]")
+    iso = np.where(rest == 0, np.datetime_as_string(stamps, unit="D"),
+                   np.where(rest % 1000 == 0, np.datetime_as_string(stamps, unit="s"),
+                            np.datetime_as_string(stamps, unit="ms")))
+    out = np.where(ok, iso.astype(object), np.char.add(text.astype(str), f" (not {fmt})").astype(object))
+    out[missing] = None
+    return pc.take(pa.array(out.tolist(), pa.string()), enc.indices)
 
 
 def formats_for(spec: Mapping[str, str], table: str | None) -> dict[str, str]:

@@ -370,13 +370,23 @@ def refuse_day_month(col: pa.ChunkedArray | pa.Array, table: str | None, column:
         raise DataError.from_message(table or "input", line)
 
 
+#: Excel serials of 1950-01-01 and 2100-01-01: the span where numbers are taken for serial dates in a hint.
+_EXCEL_1950, _EXCEL_2100 = 18_264, 73_051
+
+
+def _excel_example(serial: float) -> str:
+    day = int(serial)
+    return f"{day} is {(np.datetime64('1899-12-30', 'D') + day).astype(str)} in Excel's 1900 date system"
+
+
 def number_dates_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, column: str,
                          where: str) -> str | None:
     """The one-line refusal of a date column that holds numbers (stored as numbers, or as digits in
     more than half of its text values), or ``None``: ``20240315`` and Unix time are never guessed.
 
     The line suggests the format the values look like (``%Y%m%d`` for eight digits that make a
-    date, ``epoch_ms`` from 10**11 up, else ``epoch_s``) for the user to confirm.
+    date, ``excel`` for spreadsheet serials of 1950-2099, ``epoch_ms`` from 10**11 up, else
+    ``epoch_s``) for the user to confirm.
 
     Examples
     --------
@@ -388,6 +398,11 @@ def number_dates_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, col
     'epoch_ms'} in Python)
     >>> number_dates_refusal(pa.array(["2024-03-01", "20240301"]), "installments", "due_date", "'x'") is None
     True
+    >>> print(number_dates_refusal(pa.array([45352.0, 45383.0]), "installments", "due_date", "'i.csv'"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    installments 'i.csv': due_date holds numbers (45352.0, 45383.0), not dates; if they are spreadsheet serial
+    dates (45352 is 2024-03-01 in Excel's 1900 date system) give --date-format installments.due_date=excel
+    (date_format={'installments.due_date': 'excel'} in Python)
     """
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     values = arr.drop_null()
@@ -411,6 +426,8 @@ def number_dates_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, col
     typical = float(np.nanmedian(np.abs(numbers))) if len(numbers) else 0.0
     if 19000101 <= typical <= 21991231 and float(typical).is_integer():
         fmt, what = "%Y%m%d", "dates written as YYYYMMDD"
+    elif _EXCEL_1950 <= typical < _EXCEL_2100:  # as Unix seconds: the first day of 1970
+        fmt, what = "excel", f"spreadsheet serial dates ({_excel_example(numbers[np.isfinite(numbers)][0])})"
     elif typical >= 1e11:
         fmt, what = "epoch_ms", "Unix time in milliseconds"
     else:

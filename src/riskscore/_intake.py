@@ -49,7 +49,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from riskscore._dates import EPOCH_FORMATS
+from riskscore._dates import NUMBER_DATE_FORMATS
 from riskscore._files import (
     DELIMITERS,
     UNNAMED,
@@ -318,7 +318,7 @@ def _value_column(col: pa.ChunkedArray, field: pa.Field, f: Path, table: str | N
         col = pc.if_else(pc.is_in(col, value_set=_NA), pa.scalar(None, pa.string()), col)
     if table in TABLES and field.name in DATE_COLUMNS[table] and _is_number(col.type):
         col = _number_dates(col, field.name, f, table, dates)
-        if dates.get(field.name) in EPOCH_FORMATS:  # read: ISO text already
+        if dates.get(field.name) in NUMBER_DATE_FORMATS:  # read: ISO text already
             return col.cast(field.type)
     if col.type != field.type:
         try:
@@ -339,15 +339,16 @@ def _is_number(t: pa.DataType) -> bool:
 
 
 def _number_dates(col: pa.ChunkedArray, name: str, f: Path, table: str, dates: Mapping[str, str]) -> pa.Array:
-    """A date column stored as numbers: Unix time read with its ``epoch_*`` format, ``20240315`` as
-    digits for its strftime format; refused in one line without a format (never guessed)."""
+    """A date column stored as numbers: Unix time read with its ``epoch_*`` format, spreadsheet serial
+    dates with ``excel``/``excel1904``, ``20240315`` as digits for its strftime format; refused in one
+    line without a format (never guessed)."""
     fmt = dates.get(name)
     if fmt is None:
         line = number_dates_refusal(col, table, name, f"'{f}'")
         if line is not None:
             raise DataError.from_message(table, line)
         return col  # all missing
-    if fmt in EPOCH_FORMATS:
+    if fmt in NUMBER_DATE_FORMATS:
         return convert_dates(col, fmt)
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     whole = pc.cast(arr, pa.int64(), safe=False)  # 20240315.0 as 20240315; a fraction is no such date

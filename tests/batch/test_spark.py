@@ -272,3 +272,19 @@ def test_spark_reads_unix_time_as_the_local_readers(spark, tmp_path, values, fmt
     got = read_input(spark, "contacts", f, fmt_, {}).toPandas()["contacted_at"].tolist()
     assert got == read_table(f, table="contacts", date_format={"contacted_at": fmt})["contacted_at"].tolist()
     assert got == ["2024-03-01T02:00:00.000000+00:00", "2024-03-01T02:01:00.500000+00:00"]
+
+
+def test_spark_reads_spreadsheet_serial_dates_as_the_local_readers(spark, tmp_path):
+    from riskscore.batch._spark_inputs import read_input
+    from riskscore.io import InputFormat
+
+    f = tmp_path / "i.parquet"
+    # 45352.438194444445 is 10:31 on 2024-03-01: six decimals would make it 10:30:59.962
+    pd.DataFrame({"borrower_id": ["b1", "b2", "b3"], "loan_id": "l", "installment_no": [1, 2, 3],
+                  "due_date": [45352, 45383, 45413], "amount_due": 1.0,
+                  "paid_date": [45352.438194444445, None, 60.0], "amount_paid": 1.0}).to_parquet(f)
+    fmt = InputFormat(date_format={"installments": "excel"})
+    got = read_input(spark, "installments", f, fmt, {}).toPandas()[["due_date", "paid_date"]]
+    local = read_table(f, table="installments", date_format="excel")[["due_date", "paid_date"]]
+    assert got.to_numpy().tolist() == local.to_numpy().tolist()
+    assert got["paid_date"].tolist()[0] == "2024-03-01T10:31:00" and got["paid_date"].isna().tolist()[1]

@@ -22,6 +22,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from riskscore._dates import SERIAL_FORMATS
 from riskscore._files import UNNAMED, CsvLayout, csv_layout, is_delimited_text
 from riskscore._input_format import convert_dates
 from riskscore._intake import number_reading
@@ -260,16 +261,19 @@ _NUMBERS = ("byte", "short", "integer", "long", "float", "double", "decimal")
 
 
 def _number_dates_as_text(df: Any, dates: Mapping[str, str]) -> Any:
-    """Date columns with a format that are stored as numbers (Unix time, ``20240315``) as the digits the
-    local readers make of them, for :func:`_text_dates` to read: a whole number as an integer, else with six
+    """Date columns with a format that are stored as numbers (Unix time, serial dates, ``20240315``) as the
+    digits the local readers make of them, for :func:`_text_dates` to read: a whole number as an integer, else with six
     decimals (Spark's own cast would write ``1.7092584E12``)."""
     from pyspark.sql import functions as F
 
-    for c in dates:
+    for c, fmt in dates.items():
         if c in df.columns and df.schema[c].dataType.typeName() in _NUMBERS:
             x = F.col(c)
-            df = df.withColumn(c, F.when(x == F.floor(x), x.cast("long").cast("string"))
-                               .otherwise(F.format_string("%.6f", x.cast("double"))))
+            # a serial date's fraction is a time of day: Java's shortest text of the double (as Python's,
+            # no exponent below 10**7) keeps it exactly, six decimals would move 10:31 to 10:30:59.962
+            fraction = x.cast("double").cast("string") if fmt in SERIAL_FORMATS else F.format_string(
+                "%.6f", x.cast("double"))
+            df = df.withColumn(c, F.when(x == F.floor(x), x.cast("long").cast("string")).otherwise(fraction))
     return df
 
 

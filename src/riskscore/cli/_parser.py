@@ -257,7 +257,8 @@ def _add_format(p: argparse.ArgumentParser, columns_help: str | None = None) -> 
     p.add_argument("--date-format", action="append", default=[], type=_date_format, metavar="SPEC",
                    help="strftime format of text dates (default: ISO 8601 only; day/month text is refused, never "
                         "guessed): %%d/%%m/%%Y, installments=%%d/%%m/%%Y or installments.paid_date=%%d.%%m.%%Y; "
-                        "contacts.contacted_at=epoch_ms (or epoch_s) for Unix time (repeatable)")
+                        "contacts.contacted_at=epoch_ms (or epoch_s) for Unix time, installments=excel (or "
+                        "excel1904) for spreadsheet serial dates such as 45352 (repeatable)")
     p.add_argument("--number-format", metavar="TEMPLATE",
                    help="how the extract writes text numbers, as 1234.56 written its way: 1.234,56 (dot groups, "
                         "decimal comma), 1234,56, '1 234,56', 1,234.56 or 1'234.56 (default: plain numbers only; "
@@ -271,9 +272,10 @@ def _date_format(text: str) -> tuple[str, str]:
     key, sep, fmt = text.partition("=")
     if not sep or "%" in key:
         key, fmt = "*", text
-    if "%" not in fmt and fmt not in ("epoch_s", "epoch_ms"):
+    if "%" not in fmt and fmt not in ("epoch_s", "epoch_ms", "excel", "excel1904"):
         raise argparse.ArgumentTypeError(f"not a strftime format such as %d/%m/%Y or installments=%d/%m/%Y (or "
-                                         f"epoch_s, epoch_ms for Unix time): {text!r}")
+                                         f"epoch_s, epoch_ms for Unix time, excel for spreadsheet serial dates): "
+                                         f"{text!r}")
     return key.strip(), fmt
 
 

@@ -15,7 +15,7 @@ import pandera.pandas as pa
 import pyarrow
 
 from riskscore._compat import Interval, StrOptions, validate_params
-from riskscore._dates import EPOCH_FORMATS, _date_spec, convert_dates, formats_for
+from riskscore._dates import NUMBER_DATE_FORMATS, _date_spec, convert_dates, formats_for
 from riskscore._numbers import NUMBER_COLUMNS, convert_numbers, number_spec
 from riskscore._validation import (
     FAILURE_COLUMNS,
@@ -568,7 +568,7 @@ def _is_str(v: object) -> bool:
     return isinstance(v, str)
 
 
-def _is_unix_time(v: object) -> bool:  # Unix time: numbers, or their text
+def _is_number_date(v: object) -> bool:  # Unix time or a serial date: numbers, or their text
     return isinstance(v, str | int | float | np.number) and not isinstance(v, bool) and not pd.isna(v)
 
 
@@ -585,6 +585,6 @@ def _iso_dates(df: pd.DataFrame, table: str, date_format: str | Mapping[str, str
     (a value that does not match keeps its text and `` (not FMT)``, which the contract rejects)."""
     if date_format is None:
         return df
-    return _converted(df, {c: (_is_unix_time if fmt in EPOCH_FORMATS else _is_str,
+    return _converted(df, {c: (_is_number_date if fmt in NUMBER_DATE_FORMATS else _is_str,
                                lambda a, fmt=fmt: convert_dates(a, fmt))
                            for c, fmt in formats_for(_date_spec(date_format), table).items()})
