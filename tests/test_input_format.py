@@ -277,6 +277,57 @@ def test_numbers_are_read_strictly_in_the_stated_style(template, text, read):
     assert convert_numbers(pa.array([text, None]), template).to_pylist() == [read, None]
 
 
+_WIDE = str.maketrans("0123456789,.-+ ", "０１２３４５６７８９，．－＋\u3000")
+
+
+@given(value=st.floats(min_value=-1e11, max_value=1e11, allow_nan=False).map(lambda v: round(v, 2)),
+       template=st.sampled_from(["1234.56", "1,234.56", "1.234,56", "1 234,56"]),
+       mark=st.sampled_from(["¥", "$", "€", "元", "CNY", "R$"]), first=st.booleans(), apart=st.booleans(),
+       marked=st.booleans(), wide=st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_a_number_with_its_currency_mark_and_in_full_width_reads_back_as_itself(value, template, mark, first,
+                                                                                  apart, marked, wide):
+    from riskscore._numbers import convert_numbers, number_spec
+
+    gap = " " if apart else ""
+    style = number_spec(f"{mark}{gap}{template}" if first else f"{template}{gap}{mark}")
+    number = _written(value, template)
+    text = (f"{mark}{gap}{number}" if first else f"{number}{gap}{mark}") if marked else number
+    text = text.translate(_WIDE) if wide else text
+    (plain,) = convert_numbers(pa.array([text]), style).to_pylist()
+    assert float(plain) == pytest.approx(value, abs=1e-9)
+    other = "€" if mark != "€" else "$"
+    (refused,) = convert_numbers(pa.array([f"{other}{number}"]), style).to_pylist()  # another currency
+    assert refused.endswith(f" (not {style})")
+
+
+@pytest.mark.parametrize(("template", "text", "read"), [
+    ("¥1,234.56", "-¥1,234.5", "-1234.5"), ("¥1,234.56", "¥-7", "-7"), ("¥1,234.56", "-¥-7", "-¥-7 (not ¥1,234.56)"),
+    ("¥1,234.56", "7¥", "7¥ (not ¥1,234.56)"),  # the mark on the other side than the template's
+    ("¥1,234.56", "¥", "¥ (not ¥1,234.56)"), ("¥1,234.56", "$7", "$7 (not ¥1,234.56)"),
+    ("￥1,234.56", "￥１，２３４．５", "1234.5"), ("CNY 1,234.56", "CNY 1,000", "1000"),
+    ("CNY 1,234.56", "USD 1,000", "USD 1,000 (not CNY 1,234.56)"), ("1.234,56 €", "12,5€", "12.5"),
+])
+def test_currency_marks_are_read_only_as_the_template_writes_them(template, text, read):
+    from riskscore._numbers import convert_numbers, number_spec
+
+    assert convert_numbers(pa.array([text]), number_spec(template)).to_pylist() == [read]
+
+
+def test_full_width_numbers_read_without_a_format_and_currency_marks_are_named_in_the_reject():
+    frame = pd.DataFrame({"borrower_id": ["007", "008"], "loan_id": ["L1", "L2"], "installment_no": ["１", "2"],
+                          "due_date": "2024-03-01", "amount_due": ["１２３４．５", "¥1,234.56"], "paid_date": None,
+                          "amount_paid": ["０", "¥0.00"]})
+    with pytest.warns(riskscore.DataQualityWarning):
+        good, rejects = riskscore.quarantine(frame, "installments", data_date="2024-06-01")
+    assert good["amount_due"].tolist() == [1234.5] and good["installment_no"].tolist() == [1]
+    assert rejects["borrower_id"].unique().tolist() == ["008"]
+    assert ("these numbers are written as ¥1,234.56 (a currency mark), which is never guessed: give the style with "
+            "--number-format '¥1,234.56'") in rejects["reason"].iloc[0]
+    good, rejects = riskscore.quarantine(frame, "installments", data_date="2024-06-01", number_format="¥1,234.56")
+    assert good["amount_due"].tolist() == [1234.5, 1234.56] and rejects.empty
+
+
 def test_a_decimal_comma_extract_reads_with_its_style_and_its_rows_are_rejected_without(tmp_path):
     f = tmp_path / "eu.csv"
     f.write_text("borrower_id;loan_id;installment_no;due_date;amount_due;paid_date;amount_paid;limit\n"

@@ -117,7 +117,8 @@ class InputFormat:
     number_format : str, optional
         How the extract writes text numbers, as a template of 1234.56 written its way:
         ``"1.234,56"`` (dot groups, decimal comma), ``"1234,56"``, ``"1 234,56"``, ``"1,234.56"``,
-        ``"1'234.56"`` (see :mod:`riskscore._numbers`). It applies to the text amounts and
+        ``"1'234.56"``, with the currency mark the amounts carry if any (``"¥1,234.56"``,
+        ``"1.234,56 €"``; see :mod:`riskscore._numbers`). It applies to the text amounts and
         installment numbers of a CSV extract (a value that does not match is a reject showing
         why) and to the borrowers table's own columns (static columns such as a credit limit;
         there a value that does not match is left as it is). Without it text numbers must be

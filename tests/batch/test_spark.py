@@ -115,16 +115,21 @@ def test_partition_keys_give_each_chunk_a_partition_of_its_own(spark):
 def test_score_files_reads_csv_with_spark_and_writes_the_outputs(spark, world, world_files, as_of, now, tmp_path):
     from riskscore.spark import score_files
 
-    csv = tmp_path / "installments.csv"  # their extract: ;-separated, amounts as 1.234,56, GB18030 text, own names
+    # their extract: ;-separated, amounts as 1.234,56 € (the mark on most, some in full-width digits), GB18030
+    # text, own names
+    csv = tmp_path / "installments.csv"
     eu = world.installments.rename(columns={"borrower_id": "客户号"})
+    wide = str.maketrans("0123456789,.", "０１２３４５６７８９，．")
     for c in ("amount_due", "amount_paid"):
         eu[c] = eu[c].map(lambda v: f"{v:,.2f}".replace(",", " ").replace(".", ",").replace(" ", "."))
-    assert eu["amount_due"].str.contains(r"\.\d{3},").any()
+        eu[c] = [f"{v} €" if i % 3 else v.translate(wide) if i % 2 else v for i, v in enumerate(eu[c])]
+    assert eu["amount_due"].str.contains(r"\.\d{3},\d\d €").any() and eu["amount_due"].str.contains("．").any()
     eu.to_csv(csv, index=False, sep=";", encoding="gb18030")
     manifest = score_files(csv, BUNDLE, as_of, tmp_path / "out", borrowers=world_files["borrowers"],
-                           contacts=world_files["contacts"], now=now, chunk_borrowers=250, number_format="1.234,56",
+                           contacts=world_files["contacts"], now=now, chunk_borrowers=250, number_format="1.234,56 €",
                            encoding="gb18030", columns={"installments": {"客户号": "borrower_id"}})
-    assert manifest.inputs["installments"]["number_format"] == "1.234,56"
+    assert manifest.inputs["installments"]["number_format"] == "1.234,56 €"
+    assert manifest.borrowers["rejected"] == 0
     assert manifest.inputs["installments"]["encoding"] == "gb18030"
     score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path / "local", now=now, chunk_borrowers=250,
                     borrowers=world_files["borrowers"], contacts=world_files["contacts"], n_jobs=1, progress="off")

@@ -17,7 +17,7 @@ import pandera.pandas as pa
 import pyarrow
 import pyarrow.compute
 
-from riskscore._numbers import looks_formatted, styles_reading
+from riskscore._numbers import fold_width, looks_formatted, styles_reading
 from riskscore._validation import concat_failures, failures_from_mask
 from riskscore.schemas._ids import ID_COLUMNS, id_problems, id_text
 
@@ -75,13 +75,29 @@ def _as_str(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return out.astype(object), pd.Series(False, index=s.index)
 
 
-def _as_float(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _numeric(s: pd.Series) -> pd.Series:
+    """``pd.to_numeric`` of ``s`` as float64; text it cannot read is read again with full-width
+    characters as their ASCII forms (``１２３４．５``, as a Chinese input method types it): only
+    the failing values pay for it."""
     out = pd.to_numeric(s, errors="coerce").astype("float64")
+    failed = s.notna() & out.isna()
+    if failed.any():
+        values = s[failed]
+        wide = values.map(lambda v: isinstance(v, str) and not v.isascii()).astype(bool)
+        if wide.any():
+            folded = pd.to_numeric(values[wide].map(fold_width).astype(object), errors="coerce").astype("float64")
+            out = out.copy()
+            out.loc[folded.index] = folded
+    return out
+
+
+def _as_float(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    out = _numeric(s)
     return out, s.notna() & out.isna()
 
 
 def _as_int(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    num = pd.to_numeric(s, errors="coerce").astype("float64")
+    num = _numeric(s)
     with np.errstate(invalid="ignore"):
         bad = (s.notna() & num.isna()) | (num.notna() & np.isfinite(num) & (num != np.round(num)))
     return num, bad
@@ -312,8 +328,10 @@ def _number_hint(kind: str, raw: pd.Series, bad: pd.Series) -> str:
         return ""
     styles = styles_reading(values)
     if len(styles) == 1:
-        return (f"; these numbers are written as {styles[0]} (groups or a decimal comma), which is never guessed: "
-                f"give the style with --number-format {styles[0]} (number_format={styles[0]!r} in Python)")
+        how = "groups or a decimal comma" if styles[0][-1].isdigit() and styles[0][0].isdigit() else "a currency mark"
+        option = f"'{styles[0]}'" if not styles[0].isascii() or " " in styles[0] else styles[0]
+        return (f"; these numbers are written as {styles[0]} ({how}), which is never guessed: "
+                f"give the style with --number-format {option} (number_format={styles[0]!r} in Python)")
     if styles:
         return (f"; these numbers read differently as {' or '.join(styles)} (groups or a decimal comma are never "
                 f"guessed): give the extract's style with --number-format (number_format= in Python)")
