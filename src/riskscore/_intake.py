@@ -82,12 +82,14 @@ from riskscore.schemas import ID_COLUMNS, contract_columns, id_text_arrow
 
 __all__ = [
     "DELIMITERS",
+    "EMPTY_TEXT_COLUMNS",
     "NA_TOKENS",
     "UNNAMED",
     "InputFormat",
     "csv_delimiter",
     "csv_encoding",
     "csv_layout",
+    "empty_is_text",
     "input_files",
     "input_schema",
     "is_delimited_text",
@@ -99,6 +101,17 @@ __all__ = [
 #: Text read as a missing value in the non-id columns of a CSV (pyarrow's and pandas' defaults).
 NA_TOKENS: tuple[str, ...] = ("#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
                               "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
+#: The text columns where the contracts give an empty string a meaning (``channels_allowed``: no
+#: channel allowed). In a CSV, a quoted empty field (``""``, as Arrow and Spark write an empty
+#: string) is an empty string there, as it is in parquet; an empty field without quotes, and an
+#: empty field in any other column, quoted or not (pandas' ``QUOTE_ALL`` writes a missing value
+#: as ``""``), is missing.
+EMPTY_TEXT_COLUMNS: dict[str, tuple[str, ...]] = {"borrowers": ("channels_allowed",)}
+
+
+def empty_is_text(table: str | None, name: str) -> bool:
+    """Whether a quoted empty CSV field of column ``name`` is an empty string (else missing)."""
+    return name in EMPTY_TEXT_COLUMNS.get(table or "", ())
 def _nested(t: pa.DataType) -> bool:
     return pa.types.is_nested(_plain(t)) or pa.types.is_binary(_plain(t)) or pa.types.is_large_binary(_plain(t))
 
@@ -244,7 +257,7 @@ def _read_raw(f: Path, batch_rows: int, columns: list[str], row_groups: list[int
               encoding: str | None = None) -> Iterator[pa.Table]:
     if is_delimited_text(f):
         conv = pacsv.ConvertOptions(column_types=dict.fromkeys(columns, pa.string()), strings_can_be_null=True,
-                                    null_values=[""], include_columns=columns)
+                                    null_values=[""], quoted_strings_can_be_null=False, include_columns=columns)
         # our names (a blank or an Excel sep= line confuses Arrow); Arrow reads UTF-8 and transcodes the rest
         layout = csv_layout(f, None, encoding)
         read = pacsv.ReadOptions(block_size=64 << 20, column_names=layout.names, skip_rows=layout.skip,
@@ -287,8 +300,11 @@ def _conform(batch: pa.Table, schema: pa.Schema, f: Path, table: str | None,
     Text numbers are read with ``numbers`` (a template, :mod:`riskscore._numbers`) as plain number text.
     """
     arrays = []
+    text = is_delimited_text(f)
     for field in schema:
         col = batch.column(field.name)
+        if text and not empty_is_text(table, field.name):  # a quoted "" is missing here (EMPTY_TEXT_COLUMNS)
+            col = pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
         if field.name in ID_COLUMNS:
             arrays.append(_id_column(col, field.name, f, table))
         else:

@@ -279,6 +279,27 @@ def test_spark_reads_unix_time_as_the_local_readers(spark, tmp_path, values, fmt
     assert got == ["2024-03-01T02:00:00.000000+00:00", "2024-03-01T02:01:00.500000+00:00"]
 
 
+def test_spark_reads_missing_csv_values_as_the_local_readers(spark, tmp_path):
+    """NA spellings are missing outside the id columns, a quoted "" is an empty string only in
+    channels_allowed: on Spark as locally (Spark read "NA" as text, and "" as missing everywhere)."""
+    from riskscore.batch._spark_inputs import read_input
+    from riskscore.io import InputFormat
+
+    (tmp_path / "i.csv").write_text("borrower_id,loan_id,installment_no,due_date,amount_due,paid_date,amount_paid\n"
+                                    'NA,L1,1,2024-03-01,100,NA,NA\n"",L2,1,2024-03-01,100,"",""\n'
+                                    "b3,L3,1,2024-03-01,100,,0\n")
+    flags = ",do_not_contact,cease_requested,dispute_open,bankruptcy,deceased,vulnerable,hardship_declared"
+    (tmp_path / "b.csv").write_text(f"borrower_id,timezone,channels_allowed,preferred_channel,language{flags}\n"
+                                    'b1,Asia/Shanghai,"",,zh,"",NA,0,0,0,0,0\n'
+                                    'b2,Asia/Shanghai,,"",null,0,0,0,0,0,0,0\n')
+    for table, name in (("installments", "i.csv"), ("borrowers", "b.csv")):
+        got = read_input(spark, table, tmp_path / name, InputFormat(), {}, tmp_path).toPandas()
+        local = read_table(tmp_path / name, table=table)
+        assert got.astype(object).where(got.notna(), None).values.tolist() == \
+            local.astype(object).where(local.notna(), None).values.tolist()
+    assert local["channels_allowed"].tolist()[0] == "" and local["language"].isna().tolist() == [False, True]
+
+
 def test_spark_reads_spreadsheet_serial_dates_as_the_local_readers(spark, tmp_path):
     from riskscore.batch._spark_inputs import read_input
     from riskscore.io import InputFormat

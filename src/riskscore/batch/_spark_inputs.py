@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from riskscore._dates import SERIAL_FORMATS
 from riskscore._files import UNNAMED, CsvLayout, csv_layout, is_delimited_text
 from riskscore._input_format import convert_dates
-from riskscore._intake import number_reading
+from riskscore._intake import NA_TOKENS, empty_is_text, number_reading
 from riskscore._numbers import convert_numbers
 from riskscore.exceptions import DataError
 from riskscore.io import InputFormat, input_files, input_schema, iter_batches
@@ -228,24 +228,10 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
         conf[NANOS_AS_LONG] = spark.conf.get(NANOS_AS_LONG, None)
         spark.conf.set(NANOS_AS_LONG, "true")  # for the run: Spark reads the files when the job runs
     if csv:
-        layout = csv_layout(Path(p), table, input_format.encoding) if local else \
-            CsvLayout([], 1, ",", input_format.encoding or "utf-8-sig")
-        encoding, sep, skip = layout.encoding, layout.delimiter, layout.skip
-        if encoding not in SPARK_ENCODINGS or skip > 1:  # or Excel's sep= line, which Spark would take as the header
-            if not local or scratch is None:
-                what = f"is CSV text in {encoding}" if encoding not in SPARK_ENCODINGS else "starts with a sep= line"
-                raise DataError.from_message(
-                    table, f"the {table} input '{p}' {what}, which Spark does not read: convert it to UTF-8 without "
-                           "that line (iconv -f ENCODING -t UTF-8), or give a copy on the driver's disk")
-            p, encoding = utf8_copy(p, encoding, scratch, skip_lines=skip - 1), "utf-8-sig"
-        df = (spark.read.option("header", True).option("sep", sep)
-              .option("encoding", SPARK_ENCODINGS[encoding]).csv(p))
-        if any(name.startswith(UNNAMED) for name in layout.names):  # columns without a name are never read
-            df = df.select(*[c for c, name in zip(df.columns, layout.names, strict=True)
-                             if not name.startswith(UNNAMED)])
+        df = _read_csv(spark, p, table, input_format, local, scratch)
     else:
         df = read_parquet(spark, p, nanos)
-    df = df.withColumnsRenamed({k: v for k, v in rename.items() if k in df.columns})
+        df = df.withColumnsRenamed({k: v for k, v in rename.items() if k in df.columns})
     if local:  # numeric ids as text here: their check on the driver above stands for Spark's count
         df = ids_as_text(df, table, checked=True)
     df = _number_dates_as_text(df, dates)
@@ -257,7 +243,52 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
     return df
 
 
+def _read_csv(spark: Any, p: str, table: str, input_format: InputFormat, local: bool,
+              scratch: str | os.PathLike[str] | None) -> Any:
+    """A CSV input as :func:`read_input` reads it: columns renamed, missing values as the local readers'."""
+    layout = csv_layout(Path(p), table, input_format.encoding) if local else \
+        CsvLayout([], 1, ",", input_format.encoding or "utf-8-sig")
+    encoding, sep, skip = layout.encoding, layout.delimiter, layout.skip
+    if encoding not in SPARK_ENCODINGS or skip > 1:  # or Excel's sep= line, which Spark would take as the header
+        if not local or scratch is None:
+            what = f"is CSV text in {encoding}" if encoding not in SPARK_ENCODINGS else "starts with a sep= line"
+            raise DataError.from_message(
+                table, f"the {table} input '{p}' {what}, which Spark does not read: convert it to UTF-8 without "
+                       "that line (iconv -f ENCODING -t UTF-8), or give a copy on the driver's disk")
+        p, encoding = utf8_copy(p, encoding, scratch, skip_lines=skip - 1), "utf-8-sig"
+    # an unquoted empty field reads as the sentinel, so null; a quoted "" as "" (then _csv_missing)
+    df = (spark.read.option("header", True).option("sep", sep).option("nullValue", _NULL_SENTINEL)
+          .option("encoding", SPARK_ENCODINGS[encoding]).csv(p))
+    if any(name.startswith(UNNAMED) for name in layout.names):  # columns without a name are never read
+        df = df.select(*[c for c, name in zip(df.columns, layout.names, strict=True)
+                         if not name.startswith(UNNAMED)])
+    rename = input_format.rename(table)
+    return _csv_missing(df.withColumnsRenamed({k: v for k, v in rename.items() if k in df.columns}), table)
+
+
 _NUMBERS = ("byte", "short", "integer", "long", "float", "double", "decimal")
+#: Spark's ``nullValue`` for CSV: text no extract holds, so that an unquoted empty field (which Spark
+#: reads as ``nullValue``) is null and a quoted ``""`` stays an empty string.
+_NULL_SENTINEL = "\u0000riskscore-null\u0000"
+
+
+def _csv_missing(df: Any, table: str) -> Any:
+    """A CSV's missing values as the local readers see them (:func:`riskscore._intake._conform`): in an
+    id column only an empty field; elsewhere an empty field and :data:`~riskscore._intake.NA_TOKENS`,
+    except that a quoted ``""`` stays an empty string where the contracts give it a meaning."""
+    from pyspark.sql import functions as F
+
+    cols = []
+    for c in df.columns:
+        x = F.col(c)
+        if c in ID_COLUMNS.get(table, ()):
+            missing = x == ""
+        elif empty_is_text(table, c):
+            missing = x.isin(*NA_TOKENS)
+        else:
+            missing = x.isin(*NA_TOKENS) | (x == "")
+        cols.append(F.when(missing, F.lit(None).cast("string")).otherwise(x).alias(c))
+    return df.select(*cols)
 
 
 def _number_dates_as_text(df: Any, dates: Mapping[str, str]) -> Any:
