@@ -59,6 +59,9 @@ def test_a_flag_that_is_not_one_is_a_reject_never_false(borrowers, value):
          "language must be a language code such as 'en', 'zh' or 'zh-CN'"),
         ("deceased", "maybe", "coerce_dtype('bool')", "deceased cannot be read as bool"),
         ("bankruptcy", None, "not_nullable", "bankruptcy is required but missing"),
+        ("channels_allowed", None, "not_nullable",
+         'channels_allowed is required but missing; a borrower who allows no channel has an empty text: a quoted "" '
+         'in a CSV (an empty cell without quotes is missing), "" in parquet or pandas'),
         ("timezone_candidates", "America/New_York,EST5", "are_iana_timezones",
          "timezone_candidates must be a comma-separated list of IANA time-zone names (e.g. 'America/New_York')"),
         ("opt_outs", "call,fax", "channels_in_vocabulary",

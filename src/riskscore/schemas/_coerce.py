@@ -318,6 +318,11 @@ def _normalised(table: str, name: str, out: pd.Series) -> pd.Series:
     return result.astype(out.dtype) if isinstance(out.dtype, pd.StringDtype) else result
 
 
+#: What a missing value of a required column may have meant, where the usual writing of it is easily lost.
+_MISSING_HINTS = {"channels_allowed": "; a borrower who allows no channel has an empty text: a quoted \"\" in a CSV "
+                                      "(an empty cell without quotes is missing), \"\" in parquet or pandas"}
+
+
 def _number_hint(kind: str, raw: pd.Series, bad: pd.Series) -> str:
     """For numbers that failed because of how they are written (``1.234,56``, ``12,50``): the style
     they read in, to pass (several when they read differently in each: never chosen for the user)."""
@@ -401,6 +406,6 @@ def coerce_frame(table: str, df: pd.DataFrame, schema: pa.DataFrameSchema,
         if not col.nullable:
             failures.append(failures_from_mask(
                 table, df, raw.isna(), column=name, check="not_nullable",
-                reason=f"{name} is required but missing"))
+                reason=f"{name} is required but missing" + _MISSING_HINTS.get(name, "")))
         typed[name] = out
     return typed, concat_failures(failures)
