@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 
 import pandas as pd
 import pyarrow as pa
@@ -190,7 +191,8 @@ def test_a_frame_missing_a_column_is_one_line_with_the_rename_to_write():
     ("installments: {a: borrower_id, b: borrower_id}\n", "'{f}': columns: installments: 'a' and 'b' both map to "
                                                          "'borrower_id'; map one column to it."),
     ("date_format: {installments.amount_due: '%d'}\n", "'{f}': date_format key 'installments.amount_due': the date"),
-    ("date_format: 'dd/mm/yyyy'\n", "'{f}': date_format '*': 'dd/mm/yyyy' is not a strftime format"),
+    ("date_format: 'dd/mm/yyyy'\n", "'{f}': date_format '*': 'dd/mm/yyyy' is neither a strftime format such as "
+                                    "'%d/%m/%Y' nor an IANA time zone"),
     ("installments: {a: [b\n", "'{f}' is not a YAML file (line 2)"),
     ("- a\n", "'{f}' must hold a mapping such as installments: {{cust_no: borrower_id}}, got list."),
 ])
@@ -579,6 +581,63 @@ def test_quarantine_reads_excel_serial_dates_in_a_frame():
     assert rejects["borrower_id"].tolist() == ["b2"]
 
 
+# -- contact times written without a UTC offset --------------------------------------------------------
+def test_local_times_read_in_the_zone_named_by_hand():
+    from riskscore._dates import convert_dates
+
+    got = convert_dates(pa.array(["2025-06-15 02:45:44", "2025-06-15T02:45:44.5", "2025-06-15T02:45:44+00:00",
+                                  "2025-06-15 02:45", "soon", None]), "Asia/Shanghai").to_pylist()
+    assert got == ["2025-06-14T18:45:44.000000+00:00", "2025-06-14T18:45:44.500000+00:00",
+                   "2025-06-15T02:45:44+00:00",  # an offset is kept: the zone reads times without one
+                   "2025-06-14T18:45:00.000000+00:00", "soon", None]
+    # Berlin's clock skips 02:00-03:00 on 2024-03-31 and repeats 02:00-03:00 on 2024-10-27: refused, never guessed
+    got = convert_dates(pa.array(["2024-03-31 02:30", "2024-10-27 02:30", "2024-10-27 03:30"]), "Europe/Berlin")
+    assert got.to_pylist() == ["2024-03-31 02:30 (not a single time in Europe/Berlin)",
+                               "2024-10-27 02:30 (not a single time in Europe/Berlin)",
+                               "2024-10-27T02:30:00.000000+00:00"]
+    got = convert_dates(pa.array(["15/06/2025 02:45", "x"]), "%d/%m/%Y %H:%M@America/New_York").to_pylist()
+    assert got == ["2025-06-15T06:45:00.000000+00:00", "x (not %d/%m/%Y %H:%M)"]
+    assert convert_dates(pa.array([45823.5]), "excel@Asia/Shanghai").to_pylist() == [
+        "2025-06-15T04:00:00.000000+00:00"]
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ({"due_date": "Asia/Shanghai"}, "a time zone (Asia/Shanghai) reads contact times written without a UTC offset"),
+    ({"contacted_at": "Mars/Olympus"}, "'Mars/Olympus' is neither a strftime format such as '%d/%m/%Y' nor an IANA"),
+    ({"contacted_at": "epoch_ms@Asia/Shanghai"}, "Unix time (epoch_ms) is UTC by definition"),
+])
+def test_a_zone_is_checked_where_it_is_given(spec, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        InputFormat(date_format=spec)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_log_in_local_time_is_refused_with_its_option_then_read_in_its_zone(tmp_path, suffix):
+    f = tmp_path / f"c{suffix}"
+    log = pd.DataFrame({"borrower_id": ["b1", "b2"], "channel": "sms", "outcome": "message_sent",
+                        "contacted_at": pd.to_datetime(["2025-06-15 02:45:44", "2025-06-15 09:01:00"])})
+    log.to_parquet(f) if suffix == ".parquet" else log.to_csv(f, index=False)
+    with pytest.raises(DataError) as info:
+        read_table(f, table="contacts")
+    assert str(info.value) == (
+        f"contacts '{f}': contacted_at holds times without a UTC offset (2025-06-15 02:45:44, 2025-06-15 09:01:00); "
+        "a clock is never guessed: give the IANA time zone they are written in, --date-format "
+        "contacts.contacted_at=Asia/Shanghai for example (date_format={'contacts.contacted_at': 'Asia/Shanghai'} in "
+        "Python), or FORMAT@ZONE for text in another format")
+    df = read_table(f, table="contacts", date_format={"contacted_at": "Asia/Shanghai"})
+    good = riskscore.validate_contacts(df)
+    assert good["contacted_at"].tolist() == [pd.Timestamp("2025-06-14 18:45:44", tz="UTC"),
+                                             pd.Timestamp("2025-06-15 01:01:00", tz="UTC")]
+
+
+def test_quarantine_reads_local_times_in_a_frame():
+    log = pd.DataFrame({"borrower_id": ["b1", "b2"], "channel": "sms", "outcome": "message_sent",
+                        "contacted_at": [pd.Timestamp("2025-06-15 02:45:44"), "2025-06-15 09:01"]})
+    good, rejects = riskscore.quarantine(log, "contacts", date_format={"contacted_at": "Asia/Shanghai"})
+    assert rejects.empty and good["contacted_at"].tolist() == [pd.Timestamp("2025-06-14 18:45:44", tz="UTC"),
+                                                               pd.Timestamp("2025-06-15 01:01:00", tz="UTC")]
+
+
 def test_quarantine_reads_unix_time_in_a_frame():
     with pytest.warns(riskscore.DataQualityWarning):
         good, rejects = riskscore.quarantine(LOG, "contacts", date_format={"contacted_at": "epoch_ms"})
@@ -594,6 +653,8 @@ def test_the_command_line_takes_unix_time_formats():
     assert _date_format("epoch_s") == ("*", "epoch_s")
     assert _date_format("installments=excel") == ("installments", "excel")
     assert _date_format("excel1904") == ("*", "excel1904")
+    assert _date_format("contacts.contacted_at=Asia/Shanghai") == ("contacts.contacted_at", "Asia/Shanghai")
+    assert _date_format("contacted_at=%d/%m/%Y %H:%M@Asia/Shanghai") == ("contacted_at", "%d/%m/%Y %H:%M@Asia/Shanghai")
     with pytest.raises(argparse.ArgumentTypeError, match="excel for spreadsheet serial dates"):
         _date_format("installments=serial")
     fmt = InputFormat(date_format={"contacted_at": "epoch_ms"})

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = ["DATE_COLUMNS", "EPOCH_FORMATS", "NUMBER_DATE_FORMATS", "SERIAL_FORMATS", "TABLES", "convert_dates",
-           "formats_for"]
+           "formats_for", "is_number_format", "split_zone"]
 
 TABLES: tuple[str, ...] = ("installments", "borrowers", "contacts")
 #: The date columns of each table (``contacted_at`` is a timestamp with a zone; borrowers have none).
@@ -47,14 +47,67 @@ NUMBER_DATE_FORMATS: tuple[str, ...] = (*EPOCH_FORMATS, *SERIAL_FORMATS)
 _DAY_MS = 86_400_000
 
 
-def _check_format(key: str, fmt: object) -> str:
+#: Contact times written without a UTC offset (a call-centre log in local time) read in a zone the user
+#: names: the format ``"Asia/Shanghai"`` (ISO 8601 text or timestamps without a zone) or
+#: ``"%d/%m/%Y %H:%M@Asia/Shanghai"`` (a strftime format, then the zone), ``"excel@Asia/Shanghai"``.
+_ZONE = "@"
+_WHERE_ZONE = ("*", "contacts", "contacted_at", "contacts.contacted_at")
+
+
+def split_zone(fmt: str) -> tuple[str | None, str | None]:
+    """(the format without its zone, ``None`` for ISO 8601; the IANA zone or ``None``) of a checked format.
+
+    Examples
+    --------
+    >>> split_zone("Asia/Shanghai"), split_zone("%d/%m/%Y %H:%M@Asia/Shanghai"), split_zone("%d/%m/%Y")
+    ((None, 'Asia/Shanghai'), ('%d/%m/%Y %H:%M', 'Asia/Shanghai'), ('%d/%m/%Y', None))
+    """
     if fmt in NUMBER_DATE_FORMATS:
-        return str(fmt)
-    if not isinstance(fmt, str) or "%" not in fmt:
+        return fmt, None
+    if "%" not in fmt and _ZONE not in fmt:
+        return None, fmt
+    head, sep, zone = fmt.rpartition(_ZONE)
+    if sep and "%" not in zone:
+        return head, zone
+    return fmt, None
+
+
+def is_number_format(fmt: str | None) -> bool:
+    """Whether ``fmt`` reads dates written as numbers (Unix time, spreadsheet serials), with a zone or not."""
+    return fmt is not None and split_zone(fmt)[0] in NUMBER_DATE_FORMATS
+
+
+def _check_zone(key: str, zone: str) -> None:
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        raise ValueError(f"date_format {key!r}: {zone!r} is neither a strftime format such as '%d/%m/%Y' nor an IANA "
+                         "time zone such as 'Asia/Shanghai' (or epoch_s, epoch_ms for Unix time, excel for "
+                         "spreadsheet serial dates).") from None
+    if key not in _WHERE_ZONE:
+        raise ValueError(f"date_format {key!r}: a time zone ({zone}) reads contact times written without a UTC "
+                         "offset; give it for contacts.contacted_at, not for dates.")
+
+
+def _check_format(key: str, fmt: object) -> str:
+    if not isinstance(fmt, str):
+        raise ValueError(f"date_format {key!r}: {fmt!r} is not a strftime format such as '%d/%m/%Y' (or epoch_s, "
+                         "epoch_ms for Unix time, excel for spreadsheet serial dates, an IANA time zone for contact "
+                         "times without an offset).")
+    base, zone = split_zone(fmt)
+    if zone is not None:
+        _check_zone(key, zone)
+        if base in EPOCH_FORMATS:
+            raise ValueError(f"date_format {key!r}: Unix time ({base}) is UTC by definition; give it without a zone.")
+    if base is None or base in NUMBER_DATE_FORMATS:
+        return fmt
+    if "%" not in base:
         raise ValueError(f"date_format {key!r}: {fmt!r} is not a strftime format such as '%d/%m/%Y' (or epoch_s, "
                          "epoch_ms for Unix time, excel for spreadsheet serial dates).")
     try:
-        dt.datetime(2024, 3, 15, 10, 30, tzinfo=dt.UTC).strftime(fmt)
+        dt.datetime(2024, 3, 15, 10, 30, tzinfo=dt.UTC).strftime(base)
     except ValueError as err:
         raise ValueError(f"date_format {key!r}: {fmt!r} is not a strftime format ({err}).") from None
     return fmt
@@ -123,12 +176,24 @@ def convert_dates(col: pa.ChunkedArray | pa.Array, fmt: str) -> pa.Array:
     >>> convert_dates(pa.array(["1709258400", "soon"]), "epoch_s").to_pylist()
     ['2024-03-01T02:00:00.000000+00:00', 'soon (not epoch_s)']
 
+    Contact times without a UTC offset, in the zone named (``ZONE`` for ISO 8601 text, ``FORMAT@ZONE``);
+    a local time a clock change skips or repeats is refused, never guessed:
+
+    >>> convert_dates(pa.array(["2025-06-15 02:45:44", "2025-06-15T02:45:44+00:00"]), "Asia/Shanghai").to_pylist()
+    ['2025-06-14T18:45:44.000000+00:00', '2025-06-15T02:45:44+00:00']
+    >>> convert_dates(pa.array(["15/06/2025 02:45", "31/03/2024 02:30"]), "%d/%m/%Y %H:%M@Europe/Berlin").to_pylist()
+    ['2025-06-15T00:45:00.000000+00:00', '2024-03-31T02:30:00 (not a single time in Europe/Berlin)']
+
     Spreadsheet serial dates (``excel``, ``excel1904``), the fraction the time of day (to the millisecond):
 
     >>> convert_dates(pa.array([45352, 45352.4375, 60, None]), "excel").to_pylist()
     ['2024-03-01', '2024-03-01T10:30:00', '60 (not excel)', None]
     """
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    base, zone = split_zone(fmt)
+    if zone is not None:
+        read = arr.cast(pa.string()) if base is None else convert_dates(arr, base)
+        return _in_zone(read, zone)
     if fmt in EPOCH_FORMATS:
         return _from_epoch(arr, fmt)
     if fmt in SERIAL_FORMATS:
@@ -219,6 +284,33 @@ def _from_serial(arr: pa.Array, fmt: str) -> pa.Array:
                             np.datetime_as_string(stamps, unit="ms")))
     out = np.where(ok, iso.astype(object), np.char.add(text.astype(str), f" (not {fmt})").astype(object))
     out[missing] = None
+    return pc.take(pa.array(out.tolist(), pa.string()), enc.indices)
+
+
+#: ISO 8601 text of a date and time without an offset (as the strftime step writes it, or an extract).
+_NAIVE = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?$"
+
+
+def _in_zone(arr: pa.Array, zone: str) -> pa.Array:
+    """ISO text without an offset read as wall-clock time in ``zone``, as ISO 8601 UTC text; text with an
+    offset, and anything else, unchanged (the contract judges it). A wall-clock time that the zone's
+    clock change skips or repeats keeps its text + `` (not a single time in ZONE)``."""
+    import pandas as pd
+
+    enc = pc.dictionary_encode(arr)
+    uniq = enc.dictionary
+    naive = pc.fill_null(pc.match_substring_regex(uniq, _NAIVE), False).to_numpy(zero_copy_only=False)
+    if not naive.any():
+        return arr
+    values = np.asarray(uniq.to_pylist(), dtype=object)
+    stamps = pd.to_datetime(pd.Series(values[naive]), format="ISO8601", errors="coerce")
+    local = stamps.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+    utc = pa.array(local.dt.tz_convert("UTC").to_numpy(dtype="datetime64[us]"), pa.timestamp("us", tz="UTC"))
+    iso = pc.binary_join_element_wise(pc.strftime(utc, format="%Y-%m-%dT%H:%M:%S"), "+00:00", "").to_pylist()
+    out = values.copy()
+    idx = np.flatnonzero(naive)
+    for i, text, ok in zip(idx, iso, local.notna().to_numpy(), strict=True):
+        out[i] = text if ok else f"{values[i]} (not a single time in {zone})"
     return pc.take(pa.array(out.tolist(), pa.string()), enc.indices)
 
 

@@ -44,8 +44,7 @@ from riskscore.exceptions import DataError
 from riskscore.schemas import OPTIONAL_COLUMNS, contract_columns
 
 __all__ = ["DATE_COLUMNS", "TABLES", "InputFormat", "convert_dates", "day_month_refusal", "is_text",
-           "missing_columns_line",
-           "wrong_order_refusal"]
+           "missing_columns_line", "naive_times_refusal", "wrong_order_refusal"]
 
 #: The largest ``--columns`` file read (a mapping of a few dozen names).
 MAX_FORMAT_BYTES = 1 << 20
@@ -369,6 +368,49 @@ def refuse_day_month(col: pa.ChunkedArray | pa.Array, table: str | None, column:
     line = day_month_refusal(col, table, column, where) or number_dates_refusal(col, table, column, where)
     if line is not None:
         raise DataError.from_message(table or "input", line)
+
+
+_NAIVE_TIME = r"^\s*\d{4}[-/]\d{1,2}[-/]\d{1,2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?\s*$"
+
+
+def naive_times_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, column: str, where: str) -> str | None:
+    """The one-line refusal of contact times written without a UTC offset (timestamps stored without a
+    zone, or more than half of the text), or ``None``: a clock is never guessed.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> print(naive_times_refusal(pa.array(["2025-06-15 02:45:44", "2025-06-15 09:01:00"]), "contacts",
+    ...                           "contacted_at", "'c.csv'"))  # doctest: +NORMALIZE_WHITESPACE
+    contacts 'c.csv': contacted_at holds times without a UTC offset (2025-06-15 02:45:44, 2025-06-15 09:01:00); a
+    clock is never guessed: give the IANA time zone they are written in, --date-format
+    contacts.contacted_at=Asia/Shanghai for example (date_format={'contacts.contacted_at': 'Asia/Shanghai'} in
+    Python), or FORMAT@ZONE for text in another format
+    >>> naive_times_refusal(pa.array(["2025-06-15T02:45:44Z", "2025-06-15 09:01"]), "contacts", "contacted_at",
+    ...                     "'c.csv'") is None
+    True
+    """
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    values = arr.drop_null()
+    if not len(values):
+        return None
+    if pa.types.is_timestamp(arr.type):
+        if arr.type.tz is not None:
+            return None
+        seconds = pc.cast(values.slice(0, 3), pa.timestamp("s"), safe=False)  # Arrow's %S would add a fraction
+        examples = pc.strftime(seconds, format="%Y-%m-%d %H:%M:%S").to_pylist()
+    elif is_text(arr.type):
+        naive = pc.fill_null(pc.match_substring_regex(values, _NAIVE_TIME), False)
+        if 2 * (pc.sum(naive).as_py() or 0) <= len(values):
+            return None  # half or fewer: strays the contract rejects
+        examples = values.filter(naive).slice(0, 3).to_pylist()
+    else:
+        return None
+    key = f"{table}.{column}" if table else column
+    return (f"{table + ' ' if table else ''}{where}: {column} holds times without a UTC offset "
+            f"({', '.join(dict.fromkeys(str(v).strip() for v in examples))}); a clock is never guessed: give the IANA "
+            f"time zone they are written in, --date-format {key}=Asia/Shanghai for example "
+            f"(date_format={{{key!r}: 'Asia/Shanghai'}} in Python), or FORMAT@ZONE for text in another format")
 
 
 #: Excel serials of 1950-01-01 and 2100-01-01: the span where numbers are taken for serial dates in a hint.

@@ -49,7 +49,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from riskscore._dates import NUMBER_DATE_FORMATS
+from riskscore._dates import is_number_format, split_zone
 from riskscore._files import (
     DELIMITERS,
     UNNAMED,
@@ -71,6 +71,7 @@ from riskscore._input_format import (
     convert_dates,
     is_text,
     missing_columns_line,
+    naive_times_refusal,
     number_dates_refusal,
     refuse_day_month,
     refuse_wrong_order,
@@ -334,8 +335,10 @@ def _value_column(col: pa.ChunkedArray, field: pa.Field, f: Path, table: str | N
         col = pc.if_else(pc.is_in(col, value_set=_NA), pa.scalar(None, pa.string()), col)
     if table in TABLES and field.name in DATE_COLUMNS[table] and _is_number(col.type):
         col = _number_dates(col, field.name, f, table, dates)
-        if dates.get(field.name) in NUMBER_DATE_FORMATS:  # read: ISO text already
+        if is_number_format(dates.get(field.name)):  # read: ISO text already
             return col.cast(field.type)
+    if table == "contacts" and field.name == "contacted_at" and _is_naive_time(col.type):
+        return _zoned_times(col, f, dates.get(field.name)).cast(field.type)
     if col.type != field.type:
         try:
             col = pc.cast(col, field.type)
@@ -364,7 +367,7 @@ def _number_dates(col: pa.ChunkedArray, name: str, f: Path, table: str, dates: M
         if line is not None:
             raise DataError.from_message(table, line)
         return col  # all missing
-    if fmt in NUMBER_DATE_FORMATS:
+    if is_number_format(fmt):
         return convert_dates(col, fmt)
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     whole = pc.cast(arr, pa.int64(), safe=False)  # 20240315.0 as 20240315; a fraction is no such date
@@ -372,12 +375,32 @@ def _number_dates(col: pa.ChunkedArray, name: str, f: Path, table: str, dates: M
     return pc.if_else(exact, pc.cast(whole, pa.string()), pc.cast(pc.cast(arr, pa.float64()), pa.string()))
 
 
+def _is_naive_time(t: pa.DataType) -> bool:
+    return pa.types.is_timestamp(t) and t.tz is None
+
+
+def _zoned_times(col: pa.ChunkedArray, f: Path, fmt: str | None) -> pa.Array:
+    """Contact times stored as timestamps without a zone: read in the zone of their format (``ZONE``,
+    ``FORMAT@ZONE``) as ISO 8601 UTC text; refused in one line without one (a clock is never guessed)."""
+    zone = split_zone(fmt)[1] if fmt is not None else None
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if zone is None:
+        if arr.null_count < len(arr):
+            raise DataError.from_message("contacts", naive_times_refusal(arr, "contacts", "contacted_at", f"'{f}'")
+                                         or "contacted_at holds times without a zone")
+        return arr.cast(pa.string())
+    return convert_dates(pc.strftime(arr, format="%Y-%m-%dT%H:%M:%S"), zone)
+
+
 def _dates_as_text(schema: pa.Schema, table: str | None, dates: Mapping[str, str]) -> pa.Schema:
-    """``schema`` with the date columns that have a format and are stored as numbers typed as text (read to ISO)."""
-    if table not in TABLES or not dates:
+    """``schema`` with the date columns read to ISO text typed as text: those that have a format and are
+    stored as numbers, and contact times stored without a zone."""
+    if table not in TABLES:
         return schema
-    fields = [pa.field(fl.name, pa.string()) if fl.name in DATE_COLUMNS[table] and fl.name in dates
-              and _is_number(fl.type) else fl for fl in schema]
+    fields = [pa.field(fl.name, pa.string()) if (fl.name in DATE_COLUMNS[table] and fl.name in dates
+                                                 and _is_number(fl.type))
+              or (table == "contacts" and fl.name == "contacted_at" and _is_naive_time(fl.type)) else fl
+              for fl in schema]
     return pa.schema(fields)
 
 
@@ -391,6 +414,10 @@ def _read_text(col: pa.ChunkedArray, name: str, f: Path, table: str | None, date
             refuse_wrong_order(col, dates[name], table, name, f"'{f}'")
         else:
             refuse_day_month(col, table, name, f"'{f}'")
+            if table == "contacts" and name == "contacted_at":
+                line = naive_times_refusal(col, table, name, f"'{f}'")
+                if line is not None:
+                    raise DataError.from_message(table, line)
     strict = number_reading(table, name, numbers)
     return col if strict is None else convert_numbers(col, numbers, strict=strict)
 

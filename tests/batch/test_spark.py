@@ -300,6 +300,23 @@ def test_spark_reads_missing_csv_values_as_the_local_readers(spark, tmp_path):
     assert local["channels_allowed"].tolist()[0] == "" and local["language"].isna().tolist() == [False, True]
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_spark_reads_local_times_in_their_zone_as_the_local_readers(spark, tmp_path, suffix):
+    from riskscore.batch._spark_inputs import read_input
+    from riskscore.io import InputFormat
+
+    f = tmp_path / f"c{suffix}"
+    log = pd.DataFrame({"borrower_id": ["b1", "b2"], "channel": "sms", "outcome": "message_sent",
+                        "contacted_at": pd.to_datetime(["2025-06-15 02:45:44", "2024-03-31 02:30:00"])})
+    log.to_parquet(f) if suffix == ".parquet" else log.to_csv(f, index=False)
+    fmt = InputFormat(date_format={"contacted_at": "Europe/Berlin"})
+    got = read_input(spark, "contacts", f, fmt, {}, tmp_path).toPandas()["contacted_at"].tolist()
+    local = read_table(f, table="contacts", date_format={"contacted_at": "Europe/Berlin"})
+    assert got == local["contacted_at"].tolist()
+    assert got[0] == "2025-06-15T00:45:44.000000+00:00"  # a time Berlin's clock skipped (2024-03-31): refused
+    assert got[1].startswith("2024-03-31") and got[1].endswith(" (not a single time in Europe/Berlin)")
+
+
 def test_spark_reads_spreadsheet_serial_dates_as_the_local_readers(spark, tmp_path):
     from riskscore.batch._spark_inputs import read_input
     from riskscore.io import InputFormat

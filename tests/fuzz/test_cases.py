@@ -147,13 +147,6 @@ def _borrowers_unmatched(run: Run) -> None:
     assert run.manifest.rows["borrowers"]["unmatched"] == len(run.tables["borrowers"])
 
 
-def _contacts_refused(run: Run) -> None:
-    rejects = run.outputs["rejects"]
-    contacts = rejects.loc[rejects["table"] == "contacts"]
-    assert len(contacts) == len(run.tables["contacts"]), "every naive contact row is refused"
-    assert contacts["column"].astype(str).str.contains("contacted_at").any()
-
-
 def _tz_due_dates(run: Run) -> None:
     rejects = run.outputs["rejects"]
     own = rejects.loc[(rejects["table"] == "installments") & (rejects["check"] != "borrower_rejected_whole")]
@@ -202,8 +195,6 @@ CASES: dict[str, tuple[Variant, Callable[[Run], None]]] = {
     "borrowers whose ids match no installments": (
         Variant(ops=(_ids(lambda ids: {v: f"X{v}" for v in ids}, "borrowers renamed", ("borrowers",)),),
                 tables=WITH_BORROWERS), _borrowers_unmatched),
-    "contacts as naive parquet timestamps": (
-        Variant(ops=(_column("contacts", "contacted_at", _naive, "naive"),)), _contacts_refused),
     # One bad row kills the batch instead of being quarantined
     "due_date in year 2300": (Variant(ops=(_cell("installments", 0, "due_date", dt.date(2300, 1, 1)),)),
                               _only_rejected("installments", 0, "due_date")),
@@ -243,6 +234,32 @@ def test_issue_18_case(case, fuzz_world, tmp_path):
     assert_run_laws(tmp_path / "out", written, outcome.manifest)
     outputs = {n: pd.read_parquet(tmp_path / "out" / f"{n}.parquet") for n in ("scores", "plans", "rejects")}
     expect(Run(fuzz_world, outcome.manifest, outputs, variant.apply(fuzz_world.tables)))
+
+
+def test_naive_contact_times_are_refused_in_one_line_then_read_in_their_zone(fuzz_world, tmp_path):
+    """Contact times stored without a zone (a call-centre log in local time) once rejected every contact,
+    and so every borrower with one, in a run that "succeeded"; now one line names the option, and with it
+    the run equals the run of the same log stored with its zone."""
+    from tests.fuzz.harness import options, shared_bundle
+
+    as_of = fuzz_world.as_of("usual")
+    variant = Variant(ops=(_column("contacts", "contacted_at", _naive, "naive"),))
+    written = write_variant(fuzz_world.tables, variant, tmp_path / "in")
+    outcome = run_api(written, tmp_path / "refused", as_of, variant)
+    assert isinstance(outcome.error, riskscore.DataError), outcome
+    line = str(outcome.error)
+    assert "\n" not in line and "contacted_at holds times without a UTC offset" in line
+    assert "--date-format contacts.contacted_at=Asia/Shanghai" in line
+    plain = write_variant(fuzz_world.tables, Variant(), tmp_path / "plain")
+    with shared_bundle():  # the naive values are the UTC wall times: read in UTC, the same run
+        zoned = riskscore.score_portfolio(written.paths["installments"], BUNDLE, as_of, tmp_path / "zoned",
+                                          date_format={"contacted_at": "UTC"}, **options(written, variant, as_of))
+        riskscore.score_portfolio(plain.paths["installments"], BUNDLE, as_of, tmp_path / "aware",
+                                  **options(plain, Variant(), as_of))
+    assert zoned.rows["contacts"]["rejected"] == 0
+    for name in ("scores", "plans"):
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "zoned" / f"{name}.parquet"),
+                                      pd.read_parquet(tmp_path / "aware" / f"{name}.parquet"))
 
 
 def test_scoring_at_the_last_date_writes_the_report(fuzz_world, tmp_path):

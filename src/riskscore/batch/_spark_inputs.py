@@ -22,7 +22,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from riskscore._dates import SERIAL_FORMATS
+from riskscore._dates import SERIAL_FORMATS, split_zone
 from riskscore._files import UNNAMED, CsvLayout, csv_layout, is_delimited_text
 from riskscore._input_format import convert_dates
 from riskscore._intake import NA_TOKENS, empty_is_text, number_reading
@@ -234,9 +234,12 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
         df = df.withColumnsRenamed({k: v for k, v in rename.items() if k in df.columns})
     if local:  # numeric ids as text here: their check on the driver above stands for Spark's count
         df = ids_as_text(df, table, checked=True)
+    stored = {c: df.schema[c].dataType.typeName() for c in dates if c in df.columns}
     df = _number_dates_as_text(df, dates)
     strings = {c for c in df.columns if df.schema[c].dataType.typeName() == "string"}
-    text = {c: f for c, f in dates.items() if c in strings}
+    # times stored without a zone are ISO text now: only the zone of their format is left to apply
+    text = {c: split_zone(f)[1] or f if stored.get(c) == "timestamp_ntz" else f for c, f in dates.items()
+            if c in strings}
     numbers = {c: strict for c in strings if (strict := number_reading(table, c, input_format.numbers)) is not None}
     if text or numbers:
         return df.mapInArrow(_text_dates(text, numbers, input_format.numbers), df.schema)
@@ -298,11 +301,15 @@ def _number_dates_as_text(df: Any, dates: Mapping[str, str]) -> Any:
     from pyspark.sql import functions as F
 
     for c, fmt in dates.items():
+        if c in df.columns and df.schema[c].dataType.typeName() == "timestamp_ntz" and split_zone(fmt)[1]:
+            # contact times stored without a zone, read in the format's zone by _text_dates (as locally)
+            df = df.withColumn(c, F.date_format(F.col(c), "yyyy-MM-dd'T'HH:mm:ss.SSSSSS"))
+            continue
         if c in df.columns and df.schema[c].dataType.typeName() in _NUMBERS:
             x = F.col(c)
             # a serial date's fraction is a time of day: Java's shortest text of the double (as Python's,
             # no exponent below 10**7) keeps it exactly, six decimals would move 10:31 to 10:30:59.962
-            fraction = x.cast("double").cast("string") if fmt in SERIAL_FORMATS else F.format_string(
+            fraction = x.cast("double").cast("string") if split_zone(fmt)[0] in SERIAL_FORMATS else F.format_string(
                 "%.6f", x.cast("double"))
             df = df.withColumn(c, F.when(x == F.floor(x), x.cast("long").cast("string")).otherwise(fraction))
     return df

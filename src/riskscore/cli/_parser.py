@@ -258,7 +258,8 @@ def _add_format(p: argparse.ArgumentParser, columns_help: str | None = None) -> 
                    help="strftime format of text dates (default: ISO 8601 only; day/month text is refused, never "
                         "guessed): %%d/%%m/%%Y, installments=%%d/%%m/%%Y or installments.paid_date=%%d.%%m.%%Y; "
                         "contacts.contacted_at=epoch_ms (or epoch_s) for Unix time, installments=excel (or "
-                        "excel1904) for spreadsheet serial dates such as 45352 (repeatable)")
+                        "excel1904) for spreadsheet serial dates such as 45352, contacts.contacted_at=Asia/Shanghai "
+                        "(or FORMAT@ZONE) for contact times written without a UTC offset (repeatable)")
     p.add_argument("--number-format", metavar="TEMPLATE",
                    help="how the extract writes text numbers, as 1234.56 written its way: 1.234,56 (dot groups, "
                         "decimal comma), 1234,56, '1 234,56', 1,234.56 or 1'234.56, with the currency mark the "
@@ -273,11 +274,23 @@ def _date_format(text: str) -> tuple[str, str]:
     key, sep, fmt = text.partition("=")
     if not sep or "%" in key:
         key, fmt = "*", text
-    if "%" not in fmt and fmt not in ("epoch_s", "epoch_ms", "excel", "excel1904"):
+    if "%" not in fmt and fmt not in ("epoch_s", "epoch_ms", "excel", "excel1904") and not _is_zone(fmt):
         raise argparse.ArgumentTypeError(f"not a strftime format such as %d/%m/%Y or installments=%d/%m/%Y (or "
-                                         f"epoch_s, epoch_ms for Unix time, excel for spreadsheet serial dates): "
-                                         f"{text!r}")
+                                         f"epoch_s, epoch_ms for Unix time, excel for spreadsheet serial dates, "
+                                         f"contacts.contacted_at=Asia/Shanghai for contact times without an "
+                                         f"offset): {text!r}")
     return key.strip(), fmt
+
+
+def _is_zone(fmt: str) -> bool:
+    """Whether ``fmt`` ends in an IANA time zone (``Asia/Shanghai``, ``excel@Asia/Shanghai``)."""
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(fmt.rpartition("@")[2])
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        return False
+    return True
 
 
 #: ContactPolicy options ``--policy-option`` may set (numbers or ``none``; the rest need Python)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import warnings
 from collections.abc import Callable, Mapping
@@ -15,7 +16,7 @@ import pandera.pandas as pa
 import pyarrow
 
 from riskscore._compat import Interval, StrOptions, validate_params
-from riskscore._dates import NUMBER_DATE_FORMATS, _date_spec, convert_dates, formats_for
+from riskscore._dates import _date_spec, convert_dates, formats_for, is_number_format, split_zone
 from riskscore._numbers import NUMBER_COLUMNS, convert_numbers, number_spec
 from riskscore._validation import (
     FAILURE_COLUMNS,
@@ -568,6 +569,10 @@ def _is_str(v: object) -> bool:
     return isinstance(v, str)
 
 
+def _is_local_time(v: object) -> bool:  # a time to read in a zone: text, or a timestamp without one
+    return isinstance(v, str) or (isinstance(v, datetime.datetime) and v.tzinfo is None and not pd.isna(v))
+
+
 def _is_number_date(v: object) -> bool:  # Unix time or a serial date: numbers, or their text
     return isinstance(v, str | int | float | np.number) and not isinstance(v, bool) and not pd.isna(v)
 
@@ -585,6 +590,7 @@ def _iso_dates(df: pd.DataFrame, table: str, date_format: str | Mapping[str, str
     (a value that does not match keeps its text and `` (not FMT)``, which the contract rejects)."""
     if date_format is None:
         return df
-    return _converted(df, {c: (_is_number_date if fmt in NUMBER_DATE_FORMATS else _is_str,
+    return _converted(df, {c: (_is_number_date if is_number_format(fmt) else _is_local_time if split_zone(fmt)[1]
+                               else _is_str,
                                lambda a, fmt=fmt: convert_dates(a, fmt))
                            for c, fmt in formats_for(_date_spec(date_format), table).items()})
