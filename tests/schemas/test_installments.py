@@ -92,9 +92,12 @@ def test_missing_column_is_named_with_a_close_match(installments):
          "installment_no must be a number of at most 10,000 in absolute value"),
         ("amount_paid", -0.5, "greater_than_or_equal_to(0)", "amount_paid must be >= 0"),
         ("due_date", "2024-13-45", "coerce_dtype('datetime64[ns]')", "due_date cannot be read as date"),
-        ("due_date", "2024-03-01 14:30", "is_calendar_date", "due_date must be a calendar date (no time of day)"),
+        ("due_date", "2024-03-01 14:30", "is_calendar_date",
+         "due_date must be a calendar date (no time of day); if the extract writes when it happened, give its date "
+         "on the lender's calendar (in SQL: the timestamp in the lender's time zone, cast to DATE)"),
         ("due_date", pd.Timestamp("2024-03-01 09:00", tz="Asia/Shanghai"), "is_calendar_date",
-         "due_date must be a calendar date (no time of day)"),
+         "due_date must be a calendar date (no time of day); if the extract writes when it happened, give its date "
+         "on the lender's calendar (in SQL: the timestamp in the lender's time zone, cast to DATE)"),
         ("due_date", "2300-01-01", "date_out_of_range",
          "due_date lies outside 1900-01-01 .. 2199-12-31: not a plausible date"),
         ("paid_date", datetime.date(1, 1, 1), "date_out_of_range",

@@ -79,7 +79,9 @@ _REASONS: list[tuple[re.Pattern[str], str]] = [
      "{col} must be a comma-separated list of " + ", ".join(CHANNELS) + ", each optionally @YYYY-MM-DD"),
     (re.compile(r"^destinations_in_vocabulary$"),
      "{col} must be a comma-separated list of channel:id (an id of letters, digits, '_', '.' or '-')"),
-    (re.compile(r"^is_calendar_date$"), "{col} must be a calendar date (no time of day)"),
+    (re.compile(r"^is_calendar_date$"), "{col} must be a calendar date (no time of day); if the extract writes "
+                                        "when it happened, give its date on the lender's calendar (in SQL: the "
+                                        "timestamp in the lender's time zone, cast to DATE)"),
     (re.compile(r"^are_iana_timezones$"),
      "{col} must be a comma-separated list of IANA time-zone names (e.g. 'America/New_York')"),
     (re.compile(r"^is_hour_ranges$"),
