@@ -188,3 +188,24 @@ def test_value_checks_read_the_distinct_values_present(messy_base):
     codes = codes.copy()
     codes[3] = len(distinct) - 1  # now a row holds it: str_length fails, pandera must judge
     assert passes(schema, typed, {"borrower_id": (codes, distinct)}) is None
+
+
+# -- text dates: Arrow's regex on distinct ASCII text, Python's elsewhere ------------------------------
+_DATE_TEXT = st.from_regex(r"\d{4}[-/]\d{1,2}[-/]\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,12})?)?)?\s*"
+                           r"(Z|[+-]\d{2}(:?\d{2})?)?", fullmatch=True)
+
+
+@given(st.lists(st.one_of(st.text(alphabet="0123456789-/:T Z+.\t\n\x0b\x0c\r\x1c\x1fa２\u3000", max_size=30),
+                          _DATE_TEXT, st.none(), st.datetimes()), min_size=1, max_size=20))
+@settings(max_examples=300, deadline=None)
+def test_text_date_tests_by_arrow_agree_with_pythons_regex(values):
+    """The zone and ISO tests of a date column (``_has_tz``, ``_not_iso_text``) read distinct ASCII text
+    without edge whitespace with Arrow's RE2; they equal the Python regexes they stand for on any text."""
+    from riskscore.schemas import _coerce
+
+    s = pd.Series(values, dtype=object)
+    tz = [bool(_coerce._TZ_SUFFIX.search(v.strip())) if isinstance(v, str) else getattr(v, "tzinfo", None) is not None
+          for v in values]
+    assert _coerce._has_tz(s).tolist() == tz
+    assert _coerce._not_iso_text(s).tolist() == [isinstance(v, str) and _coerce._ISO_DATE.fullmatch(v.strip()) is None
+                                                 for v in values]

@@ -50,6 +50,13 @@ _ISO_DATE = re.compile(r"\d{4}([-/])\d{1,2}\1\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.
 #: value; 是 and 否 as Chinese systems export yes and no.
 _TRUE = {"true", "t", "yes", "y", "1", "1.0", "是"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0", "否"}
+#: :data:`_TZ_SUFFIX` and :data:`_ISO_DATE` for Arrow's RE2 engine (no back-references), on text that
+#: :func:`_regex_per_distinct` gives it: ASCII with no whitespace at either end, where they agree with
+#: Python's (``_WS``: the ASCII characters Python's ``\s`` and ``str.strip`` take for whitespace).
+_WS = r"[\t\n\x0b\x0c\r \x1c-\x1f]"
+_TZ_SUFFIX_RE2 = rf"(Z|[+-]\d{{2}}:?\d{{2}}|:\d{{2}}(\.\d+)?{_WS}*[+-]\d{{2}})$"
+_ISO_DATE_RE2 = (rf"^\d{{4}}(-\d{{1,2}}-\d{{1,2}}|/\d{{1,2}}/\d{{1,2}})"
+                 rf"([T ]\d{{1,2}}:\d{{2}}(:\d{{2}}(\.\d{{1,9}})?)?)?{_WS}*(Z|[+-]\d{{2}}(:?\d{{2}})?)?$")
 
 
 def column_kind(dtype: object) -> str:
@@ -123,7 +130,7 @@ def _as_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
             return False
         return "?"
 
-    out = s.map(parse).astype(object)
+    out = _per_distinct(s, parse)  # a flag column has a handful of spellings
     bad = out.map(lambda v: isinstance(v, str)).astype(bool)
     return out.where(~bad, None), bad
 
@@ -139,7 +146,35 @@ def _has_tz(s: pd.Series) -> pd.Series:
             return bool(_TZ_SUFFIX.search(v.strip()))
         return getattr(v, "tzinfo", None) is not None
 
-    return _per_distinct(s, one).astype(bool)
+    return _regex_per_distinct(s, _TZ_SUFFIX_RE2, one)
+
+
+def _regex_per_distinct(s: pd.Series, re2: str, fn: Callable[[object], bool], *, negate: bool = False) -> pd.Series:
+    """``fn`` of each cell as a boolean Series, once per distinct value; for distinct ASCII text with no
+    whitespace at either end, by whether Arrow's regex ``re2`` matches (``negate``: does not match),
+    which agrees with ``fn`` there, else by ``fn``:
+    a contact log's timestamps are nearly all distinct, and Python's call per value was most of the
+    validation of a CSV extract."""
+    codes, uniques = _factorize(s)
+    values = np.empty(len(uniques) + 1, dtype=bool)
+    values[-1] = fn(None)
+    slow = np.ones(len(uniques), dtype=bool)
+    if isinstance(s.dtype, pd.StringDtype):  # text only (the nulls are coded apart)
+        text = np.ones(len(uniques), dtype=bool)
+        arr = pyarrow.array(uniques, from_pandas=True).cast(pyarrow.string())
+    else:
+        text = np.fromiter((isinstance(u, str) for u in uniques), dtype=bool, count=len(uniques))
+        arr = pyarrow.array(uniques[text].tolist(), pyarrow.string())
+    if text.any():
+        plain = pyarrow.compute.and_(pyarrow.compute.string_is_ascii(arr), pyarrow.compute.invert(
+            pyarrow.compute.match_substring_regex(arr, rf"^{_WS}|{_WS}$")))
+        fast = np.flatnonzero(text)[plain.to_numpy(zero_copy_only=False)]
+        hit = pyarrow.compute.match_substring_regex(arr.filter(plain), re2).to_numpy(zero_copy_only=False)
+        values[fast] = ~hit if negate else hit
+        slow[fast] = False
+    for i in np.flatnonzero(slow):
+        values[i] = fn(uniques[i])
+    return pd.Series(values[codes], index=s.index)
 
 
 def _factorize(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -198,7 +233,8 @@ def _not_iso_text(s: pd.Series) -> pd.Series:
     """Cells holding text that is not a year-first ISO 8601 date (see :data:`_ISO_DATE`)."""
     if s.dtype.kind in "Mm" or isinstance(s.dtype, pd.DatetimeTZDtype):
         return pd.Series(False, index=s.index)
-    return _per_distinct(s, lambda v: isinstance(v, str) and _ISO_DATE.fullmatch(v.strip()) is None).astype(bool)
+    return _regex_per_distinct(s, _ISO_DATE_RE2, lambda v: isinstance(v, str) and _ISO_DATE.fullmatch(v.strip())
+                               is None, negate=True)
 
 
 def _as_datetime(s: pd.Series, *, utc: bool) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series, pd.Series]:
