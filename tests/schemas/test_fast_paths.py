@@ -209,3 +209,23 @@ def test_text_date_tests_by_arrow_agree_with_pythons_regex(values):
     assert _coerce._has_tz(s).tolist() == tz
     assert _coerce._not_iso_text(s).tolist() == [isinstance(v, str) and _coerce._ISO_DATE.fullmatch(v.strip()) is None
                                                  for v in values]
+
+
+_NUMBER_TEXT = st.one_of(st.floats(allow_nan=True, allow_infinity=True).map(repr),
+                         st.from_regex(r"[+-]?(\d{0,20}\.?\d{0,20})([eE][+-]?\d{1,3})?", fullmatch=True),
+                         st.sampled_from(["inf", "-Infinity", "NaN", "nan", " 7", "7 ", "1,5", "-0", "0x10", "1_000",
+                                          "１２", ""]))
+
+
+@given(st.lists(st.one_of(_NUMBER_TEXT, st.none()), min_size=1, max_size=20))
+@settings(max_examples=300, deadline=None)
+def test_text_numbers_parsed_by_arrow_equal_pandas_reading(values):
+    """A text number column that Arrow reads whole is read by Arrow; the numbers equal pandas' reading
+    (which the column falls back to when any value is not a plain number)."""
+    from riskscore.schemas import _coerce
+
+    s = pd.Series(values, dtype="str")
+    got = _coerce._numeric(s)
+    expected = pd.to_numeric(s.astype(object).map(lambda v: _coerce.fold_width(v) if isinstance(v, str) else v),
+                             errors="coerce").astype("float64")
+    np.testing.assert_array_equal(got.to_numpy(), expected.to_numpy())  # -0.0 == 0.0: the sign is no amount
