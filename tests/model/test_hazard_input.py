@@ -111,3 +111,16 @@ def test_too_few_observed_samples_is_one_line(event, time):
     X = np.zeros((len(event), 2))
     with pytest.raises(ValueError, match=r"^HazardGBM needs at least 2 samples with an event or a time > 0, got 1\.$"):
         HazardGBM().fit(X, make_survival_y(event, time))
+
+
+@pytest.mark.parametrize("event", [[0, 1, np.nan], [0, 2, 1], ["no", "yes", "no"], pd.array([True, None, False],
+                                                                                          dtype="boolean")])
+def test_make_survival_y_refuses_events_that_are_not_booleans_or_0_1(event):
+    # these used to become True (an event) silently: NaN, 2 and any text are truthy
+    with pytest.raises(ValueError, match=r"^event must be booleans or 0/1 without missing values; "):
+        make_survival_y(event, [1.0, 2.0, 3.0])
+
+
+def test_make_survival_y_reads_0_1_and_booleans():
+    for event in ([0, 1, 1], [0.0, 1.0, 1.0], [False, True, True], pd.Series([0, 1, 1], dtype="Int64")):
+        assert make_survival_y(event, [1, 2, 3])["event"].tolist() == [False, True, True]
