@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["booster_names", "duplicated", "numeric_matrix", "unstorable_names"]
+__all__ = ["booster_names", "check_numeric", "duplicated", "numeric_matrix", "unstorable_names"]
 
 #: LightGBM keeps feature names in a JSON model header and refuses these characters in them.
 _UNSTORABLE = re.compile(r'[",:\[\]{}]')
@@ -30,19 +30,24 @@ def _not_numeric(frame: pd.DataFrame) -> list[str]:
     return bad
 
 
-def numeric_matrix(X: object, *, who: str, what: str = "X", hint: str = "") -> tuple[np.ndarray, list[str] | None]:
+def check_numeric(frame: pd.DataFrame, *, who: str, what: str = "X", hint: str = "") -> None:
+    """One line naming the columns of ``frame`` that are not numbers or booleans, with their dtypes."""
+    bad = _not_numeric(frame)
+    if bad:
+        listed = ", ".join(f"{c!r} ({frame[c].dtype})" for c in bad[:5])
+        listed += f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        hint = hint or "encode text and categories as numbers (e.g. OrdinalEncoder) and dates as days"
+        raise ValueError(f"{who}: {what} has {len(bad)} column(s) that are not numbers: {listed}; {hint}.")
+
+
+def numeric_matrix(X: object, *, who: str, what: str = "X") -> tuple[np.ndarray, list[str] | None]:
     """``X`` as a 2-d float32 matrix (and its column names when it is a DataFrame), or one line naming the problem.
 
     Refused: no rows, no columns, an array that is not 2-d, and columns that are not numbers or
     booleans (text, categories of text, dates, durations), each named with its dtype.
     """
     if isinstance(X, pd.DataFrame):
-        bad = _not_numeric(X)
-        if bad:
-            listed = ", ".join(f"{c!r} ({X[c].dtype})" for c in bad[:5])
-            listed += f" and {len(bad) - 5} more" if len(bad) > 5 else ""
-            hint = hint or "encode text and categories as numbers (e.g. OrdinalEncoder) and dates as days"
-            raise ValueError(f"{who}: {what} has {len(bad)} column(s) that are not numbers: {listed}; {hint}.")
+        check_numeric(X, who=who, what=what)
         matrix, names = X.to_numpy(dtype=np.float32, na_value=np.nan), [str(c) for c in X.columns]
     else:
         try:

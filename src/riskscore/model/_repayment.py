@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from riskscore._compat import Hidden, Interval, IntOptions, StrOptions
 from riskscore.model._calibration import isotonic_calibrator, isotonic_helps
+from riskscore.model._frames import check_numeric, duplicated, unstorable_names
 from riskscore.model._hazard import HazardGBM
 from riskscore.model._scaling import ScoreScaling
 from riskscore.model._survival import check_survival_y
@@ -24,6 +25,15 @@ __all__ = ["DEFAULT_EDGES", "RepaymentModel"]
 #: Interval edges (days) of the timing head: fine early, and every reporting horizon is an edge.
 DEFAULT_EDGES = (0, 1, 2, 3, 4, 5, 7, 10, 14, 21, 30, 45, 60, 75, 90)
 GRADES = ("A", "B", "C", "D", "E", "F", "G")
+#: Where a column that is not a number most often comes from: who and when kept as columns.
+_KEYS_HINT = ("keep borrower_id and as_of in the index, not as columns (riskscore.split_xy does: "
+              "X.set_index(['borrower_id', 'as_of'])), and encode other text as numbers")
+
+
+def _check_numeric(X: pd.DataFrame, what: str) -> None:
+    """One line naming the columns of ``X`` that are not numbers (with the likely cause when it is the keys)."""
+    keys = {"borrower_id", "as_of"} & {str(c) for c in X.columns}
+    check_numeric(X, who="RepaymentModel", what=what, hint=_KEYS_HINT if keys else "")
 
 
 def _registry_monotone(columns: list[str]) -> dict[str, int]:
@@ -250,6 +260,13 @@ class RepaymentModel(BaseEstimator):
             del self.feature_names_in_  # a refit names array columns afresh
         X = self._check(X)
         columns = [str(c) for c in X.columns]
+        self._check_names(columns)
+        _check_numeric(X, "X")
+        check_survival_y(y)
+        if len(X) != len(np.asarray(y)):
+            raise ValueError(f"X has {len(X)} rows but y has {len(np.asarray(y))}.")
+        if eval_set is not None:
+            eval_set = self._eval_set(eval_set, columns)
         self.feature_names_in_ = np.asarray(columns, dtype=object)
         self.n_features_in_ = len(columns)
         self.classes_ = np.array([False, True])
@@ -269,7 +286,7 @@ class RepaymentModel(BaseEstimator):
         train = lgb.Dataset(X.loc[known].to_numpy(np.float32), label=target[known], feature_name=columns)
         valid_sets, callbacks, Xv, yv_bin, kv = [], [], None, None, None
         if eval_set is not None:
-            Xv = self._check(eval_set[0])[columns]
+            Xv = eval_set[0]
             yv_bin, kv = self._binary(eval_set[1])
             valid_sets = [lgb.Dataset(Xv.loc[kv].to_numpy(np.float32), label=yv_bin[kv], reference=train)]
             callbacks = [lgb.early_stopping(self.early_stopping_rounds, verbose=False)]
@@ -292,6 +309,35 @@ class RepaymentModel(BaseEstimator):
         points = self.points(X)
         self.grade_edges_ = np.quantile(points, np.linspace(0, 1, len(GRADES) + 1)[1:-1])[::-1]
         return self
+
+    @staticmethod
+    def _check_names(columns: list[str]) -> None:
+        """Feature names LightGBM can store, once each (the likelihood head keeps them as they are)."""
+        twice, bad = duplicated(columns), unstorable_names(columns)
+        if twice:
+            raise ValueError(f"RepaymentModel: X has duplicated column(s) {twice[:5]}; give each feature its own name.")
+        if bad:
+            raise ValueError(f"RepaymentModel: column name(s) {bad[:5]} hold a character LightGBM cannot store in a "
+                             'model (one of " , : [ ] { }); rename them, e.g. X.rename(columns={...}).')
+
+    def _eval_set(self, eval_set: object, columns: list[str]) -> tuple[pd.DataFrame, object]:
+        """``eval_set`` as (features in ``columns``' order, y), checked against the training ``X``."""
+        if not isinstance(eval_set, tuple | list) or len(eval_set) != 2:
+            raise ValueError(f"eval_set must be a pair (X_val, y_val), got {type(eval_set).__name__}"
+                             f"{f' of length {len(eval_set)}' if hasattr(eval_set, '__len__') else ''}.")
+        Xv = self._check(eval_set[0])
+        missing = [c for c in columns if c not in {str(k) for k in Xv.columns}]
+        if missing:
+            raise ValueError(f"eval_set's X lacks {len(missing)} feature(s) of X: {missing[:5]}.")
+        Xv = Xv.set_axis([str(c) for c in Xv.columns], axis=1)[columns]
+        _check_numeric(Xv, "eval_set's X")
+        try:
+            check_survival_y(eval_set[1])
+        except ValueError as err:
+            raise ValueError(f"eval_set's y: {err}") from err
+        if len(Xv) != len(np.asarray(eval_set[1])):
+            raise ValueError(f"eval_set's X has {len(Xv)} rows but its y has {len(np.asarray(eval_set[1]))}.")
+        return Xv, eval_set[1]
 
     def score(self, X: pd.DataFrame, y: object, sample_weight: object = None) -> float:
         """AUC of the likelihood on the rows whose outcome at ``likelihood_days_`` is known.
@@ -332,7 +378,9 @@ class RepaymentModel(BaseEstimator):
         missing = [c for c in self.feature_names_in_ if c not in X.columns]
         if missing:
             raise ValueError(f"X lacks {len(missing)} feature(s) the model was fitted with: {missing[:5]}.")
-        return X[list(self.feature_names_in_)]
+        X = X[list(self.feature_names_in_)]
+        _check_numeric(X, "X")
+        return X
 
     def _raw_proba(self, X: pd.DataFrame) -> np.ndarray:
         return self.likelihood_.predict(X.to_numpy(np.float32), num_iteration=self.likelihood_.best_iteration or None)

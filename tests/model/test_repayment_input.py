@@ -1,0 +1,85 @@
+"""RepaymentModel on what a notebook gives it: keys as columns, text, odd names, mismatched labels and eval sets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from riskscore.model import RepaymentModel, make_survival_y
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    n = 400
+    index = pd.MultiIndex.from_arrays([[f"B{i % 100:03d}" for i in range(n)],
+                                       pd.Timestamp("2024-01-01") + pd.to_timedelta(30 * (np.arange(n) // 100), "D")],
+                                      names=["borrower_id", "as_of"])
+    X = pd.DataFrame(rng.normal(size=(n, 3)), columns=["a", "b", "c"], index=index)
+    t = np.ceil(rng.exponential(20 * np.exp(-X["a"].to_numpy())))
+    return X, make_survival_y(t <= 90, np.minimum(t, 90))
+
+
+def _model(**kw):
+    return RepaymentModel(n_estimators=10, min_child_samples=10, monotone=None, random_state=0, **kw)
+
+
+def test_keys_kept_as_columns_are_named_with_the_fix(data):
+    X, y = data
+    with pytest.raises(ValueError, match=r"^RepaymentModel: X has 2 column\(s\) that are not numbers: 'borrower_id' "
+                                         r"\(.*\), 'as_of' \(datetime64.*\); keep borrower_id and as_of in the index"):
+        _model().fit(X.reset_index(), y)
+
+
+def test_a_text_column_is_named_at_fit_and_at_predict(data):
+    X, y = data
+    with pytest.raises(ValueError, match=r"^RepaymentModel: X has 1 column\(s\) that are not numbers: 'region'"):
+        _model().fit(X.assign(region="north"), y)
+    fitted = _model().fit(X, y)
+    with pytest.raises(ValueError, match=r"^RepaymentModel: X has 1 column\(s\) that are not numbers: 'b'"):
+        fitted.likelihood(X.assign(b="1,5"))
+
+
+@pytest.mark.parametrize(("columns", "message"), [
+    (["a", "a", "c"], r"^RepaymentModel: X has duplicated column\(s\) \['a'\]; give each feature its own name\.$"),
+    (["a", "limit:usd", "c"], r"^RepaymentModel: column name\(s\) \['limit:usd'\] hold a character LightGBM cannot"),
+])
+def test_names_lightgbm_cannot_take_are_refused_in_one_line(data, columns, message):
+    X, y = data
+    with pytest.raises(ValueError, match=message):
+        _model().fit(X.set_axis(columns, axis=1), y)
+
+
+def test_a_column_named_like_the_timing_heads_own_is_fine(data):
+    X, y = data
+    odd = X.rename(columns={"c": "interval_start"})
+    p = _model().fit(odd, y).predict_survival(odd)
+    np.testing.assert_array_equal(p.to_numpy(), _model().fit(X, y).predict_survival(X).to_numpy())
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda X, y: (X, y["event"]), r"^y must be a structured array with two fields"),
+    (lambda X, y: (X, y[:-1]), r"^X has 400 rows but y has 399\.$"),
+])
+def test_labels_that_do_not_fit_x(data, make, message):
+    with pytest.raises(ValueError, match=message):
+        _model().fit(*make(*data))
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda X, y: (X,), r"^eval_set must be a pair \(X_val, y_val\), got tuple of length 1\.$"),
+    (lambda X, y: (X.drop(columns="b"), y), r"^eval_set's X lacks 1 feature\(s\) of X: \['b'\]\.$"),
+    (lambda X, y: (X, y[:10]), r"^eval_set's X has 400 rows but its y has 10\.$"),
+    (lambda X, y: (X, y["time"]), r"^eval_set's y: y must be a structured array"),
+])
+def test_a_bad_eval_set_is_refused(data, make, message):
+    X, y = data
+    with pytest.raises(ValueError, match=message):
+        _model().fit(X, y, eval_set=make(X, y))
+
+
+def test_eval_set_columns_may_come_in_another_order(data):
+    X, y = data
+    a = _model().fit(X, y, eval_set=(X[["c", "a", "b"]], y)).likelihood(X)
+    np.testing.assert_array_equal(a, _model().fit(X, y, eval_set=(X, y)).likelihood(X))
