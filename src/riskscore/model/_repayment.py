@@ -175,6 +175,11 @@ class RepaymentModel(BaseEstimator):
     as-of date when ``X`` carries it (``split_xy`` puts ``borrower_id`` and ``as_of`` in the
     index), and :meth:`score` is the AUC of the likelihood, so scikit-learn's model selection
     works with its defaults (``cross_val_score(model, X, y, cv=BorrowerTimeSplit())``).
+    scikit-learn's *named* scorers (``scoring="roc_auc"``, ``"neg_log_loss"``) read ``y`` as class
+    labels and score every fold NaN on a survival label (with a warning ending "multi_class must
+    be in ('ovo', 'ovr')"); leave ``scoring`` out, or pass :data:`riskscore.model.SCORERS`
+    (``scoring=SCORERS["auc"]``, or the dict with ``refit="auc"``: ``auc``, ``gini``, ``ks``,
+    ``neg_log_loss``, ``c_index``).
 
     >>> model = load_bundle("models/sample")   # fitted: see riskscore.model.train
     >>> model.likelihood_days_, model.feature_names_in_[:2].tolist()
