@@ -83,3 +83,27 @@ def test_eval_set_columns_may_come_in_another_order(data):
     X, y = data
     a = _model().fit(X, y, eval_set=(X[["c", "a", "b"]], y)).likelihood(X)
     np.testing.assert_array_equal(a, _model().fit(X, y, eval_set=(X, y)).likelihood(X))
+
+
+def _with_as_of(X, values):
+    return X.set_axis(pd.MultiIndex.from_arrays([X.index.get_level_values("borrower_id"), values],
+                                                names=["borrower_id", "as_of"]), axis=0)
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    # day first: pandas guessed month first where it could, so the hold-out was not the latest dates
+    (lambda d: d.strftime("%d/%m/%Y"), r"^X's as_of index level must be dates or text written year first "
+                                       r"\(YYYY-MM-DD\), got e\.g\. '01/01/2024'"),
+    (lambda d: d.where(np.arange(len(d)) % 50 != 7),
+     r"^X's as_of index level has 8 missing date\(s\), e\.g\. at row 7"),
+])
+def test_the_as_of_dates_the_hold_out_reads_must_be_unambiguous(data, values, message):
+    X, y = data
+    with pytest.raises(ValueError, match=message):
+        _model().fit(_with_as_of(X, values(X.index.get_level_values("as_of"))), y)
+
+
+def test_year_first_as_of_text_holds_out_like_dates(data):
+    X, y = data
+    text = _with_as_of(X, X.index.get_level_values("as_of").strftime("%Y-%m-%d"))
+    np.testing.assert_array_equal(_model().fit(text, y).likelihood(X), _model().fit(X, y).likelihood(X))

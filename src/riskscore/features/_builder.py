@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import re
 import warnings
 from numbers import Integral, Real
 from typing import ClassVar
@@ -13,6 +12,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from riskscore._compat import DATE_LIKE, Interval, StrOptions, invalid_parameter
+from riskscore._dates import as_of_timestamp
 from riskscore.exceptions import DataQualityWarning
 from riskscore.features._blocks import BLOCK_BORROWERS, borrower_blocks, distinct_loans, loans_cross_blocks
 from riskscore.features._contacts import contact_features
@@ -32,24 +32,6 @@ from riskscore.features._static import LIMIT_FEATURES, limit_features, protected
 from riskscore.schemas import SETTLE_TOLERANCE, validate_contacts, validate_installments
 
 __all__ = ["FeatureBuilder"]
-
-
-#: As-of text must be written year first (2025-06-30, 2025/06/30, 20250630); day/month order is never guessed.
-_YEAR_FIRST = re.compile(r"\d{4}([-/]?)\d{2}\1\d{2}([ T].*)?")
-
-
-def as_of_timestamp(value: object) -> pd.Timestamp:
-    """The as-of date as a Timestamp: text only when written year first, one line naming ``as_of`` otherwise."""
-    if isinstance(value, str):
-        text = value.strip()
-        if not _YEAR_FIRST.fullmatch(text):
-            raise ValueError(f"as_of must be a date written year first (YYYY-MM-DD), got {value!r}: day and month "
-                             "order is never guessed.")
-        value = text
-    try:
-        return pd.Timestamp(value)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"as_of is not a date: {value!r} ({err}).") from err
 
 
 class FeatureBuilder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):

@@ -11,6 +11,7 @@ import pandas as pd
 from sklearn.model_selection import BaseCrossValidator
 
 from riskscore._compat import DATE_LIKE, FREQUENCY, Interval, validate_parameter_constraints, validate_params
+from riskscore._dates import as_of_dates
 
 __all__ = ["BorrowerTimeSplit", "rolling_as_of_dates", "time_split"]
 
@@ -180,7 +181,7 @@ class BorrowerTimeSplit(BaseCrossValidator):
         if borrowers is None:
             raise ValueError("BorrowerTimeSplit needs the borrower of every row: pass groups=, or give X an index "
                              "level or column 'borrower_id'.")
-        as_of = pd.DatetimeIndex(pd.to_datetime(as_of))
+        as_of = as_of_dates(as_of, "X's as_of")
         if len(borrowers) != len(as_of):
             raise ValueError(f"groups has {len(borrowers)} values for {len(as_of)} rows.")
         n = len(as_of)

@@ -14,6 +14,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from riskscore._compat import Hidden, Interval, IntOptions, StrOptions
+from riskscore._dates import as_of_dates
 from riskscore.model._calibration import isotonic_calibrator, isotonic_helps
 from riskscore.model._frames import check_numeric, duplicated, unstorable_names
 from riskscore.model._hazard import HazardGBM
@@ -52,7 +53,7 @@ def _holdout(X: pd.DataFrame, y: np.ndarray, fraction: float, horizon: int, seed
     event, time = y["event"], y["time"]
     held = None
     if "as_of" in names:
-        as_of = pd.DatetimeIndex(X.index.get_level_values("as_of"))
+        as_of = as_of_dates(X.index.get_level_values("as_of"), "X's as_of index level")
         cutoff = as_of.sort_values()[min(int(np.floor(n * (1 - fraction))), n - 1)]
         held = np.flatnonzero(as_of >= cutoff)
         # an earlier row whose label window reaches the held-out dates would leak their outcomes
