@@ -219,7 +219,7 @@ def _check_finite(values: np.ndarray, name: str) -> None:
 
 def _labels(y: object, n: int, name: str, both: bool = True) -> np.ndarray:
     """0/1 or boolean labels as a bool array of length ``n``, or one line saying what is wrong."""
-    arr = np.asarray(y.to_numpy(dtype=object) if hasattr(y, "to_numpy") else y)
+    arr = np.asarray(y)
     if arr.ndim != 1 or len(arr) != n:
         raise ValueError(f"y and {name} must be 1-d and of the same length, got shapes {arr.shape} and ({n},).")
     if n == 0:

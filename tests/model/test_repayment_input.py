@@ -107,3 +107,28 @@ def test_year_first_as_of_text_holds_out_like_dates(data):
     X, y = data
     text = _with_as_of(X, X.index.get_level_values("as_of").strftime("%Y-%m-%d"))
     np.testing.assert_array_equal(_model().fit(text, y).likelihood(X), _model().fit(X, y).likelihood(X))
+
+
+def test_evaluate_reads_any_survival_label_and_checks_its_length(data):
+    from riskscore.model import evaluate
+
+    X, y = data
+    model = _model().fit(X, y)
+    sksurv_style = np.array(list(zip(y["event"], y["time"], strict=True)),
+                            dtype=[("Status", bool), ("Survival_in_days", float)])
+    assert evaluate(model, X, sksurv_style) == evaluate(model, X, y)
+    with pytest.raises(ValueError, match=r"^evaluate: X has 400 rows but y has 397\.$"):
+        evaluate(model, X, y[:-3])
+    with pytest.raises(ValueError, match=r"^evaluate: groups has 3 values for 400 rows\.$"):
+        evaluate(model, X, y, groups=np.arange(3), n_bootstrap=2)
+
+
+def test_evaluate_on_one_outcome_says_which(data):
+    from riskscore.model import evaluate
+
+    X, y = data
+    model = _model().fit(X, y)
+    repaid = np.flatnonzero(y["event"] & (y["time"] <= 30))[:20]
+    with pytest.raises(ValueError, match=r"^evaluate: the 20 rows whose outcome at 30 days is known all have the same "
+                                         r"outcome \(repaid\); AUC, Gini and KS need both"):
+        evaluate(model, X.iloc[repaid], y[repaid])

@@ -27,6 +27,7 @@ from riskscore.metrics import (
 )
 from riskscore.model._repayment import DEFAULT_EDGES, RepaymentModel
 from riskscore.model._scaling import ScoreScaling
+from riskscore.model._survival import check_survival_y
 from riskscore.monitor import reference_distribution
 from riskscore.snapshots import make_snapshots, split_xy
 
@@ -46,12 +47,20 @@ def evaluate(model: RepaymentModel, X: pd.DataFrame, y: np.ndarray, *, groups: n
              n_bootstrap: int = 0, random_state: int = 0) -> dict[str, Any]:
     """Likelihood metrics on rows whose horizon outcome is known, and timing metrics on all rows.
 
-    Returns AUC, log-loss, Brier score and ECE of the likelihood, the mean prediction and the
-    observed rate, the reliability table (``calibration``: equal-count deciles of the
-    likelihood), Harrell's C of the timing head and its integrated Brier score on 1..90 days.
-    With ``n_bootstrap > 0`` it adds ``"ci"``: 95 % percentile bootstrap intervals of AUC,
-    log-loss, Brier, ECE and C-index, resampling whole ``groups`` (pass the borrower ids: one
-    borrower's snapshots are not independent).
+    Returns AUC, Gini, KS, log-loss, Brier score and ECE of the likelihood, the mean prediction
+    and the observed rate, the reliability table (``calibration``: equal-count deciles of the
+    likelihood), the score-band table (``score_bands``, see :func:`riskscore.metrics.score_bands`),
+    Harrell's C of the timing head and its integrated Brier score on 1..90 days. ``y`` is any
+    survival label (a boolean and a numeric field, as in scikit-survival). With
+    ``n_bootstrap > 0`` it adds ``"ci"``: 95 % percentile bootstrap intervals of each
+    likelihood metric and of the C-index, resampling whole ``groups`` (pass the borrower ids:
+    one borrower's snapshots are not independent).
+
+    Raises
+    ------
+    ValueError
+        ``y`` or ``groups`` do not match ``X``'s rows, or the rows whose outcome at the horizon
+        is known all have the same outcome (AUC, Gini and KS are undefined).
 
     Examples
     --------
@@ -59,8 +68,18 @@ def evaluate(model: RepaymentModel, X: pd.DataFrame, y: np.ndarray, *, groups: n
     >>> evaluate(model, X_test, y_test)["auc"]  # doctest: +SKIP
     """
     h = model.likelihood_days_
+    event, time = check_survival_y(y)
+    y = np.empty(len(event), dtype=[("event", bool), ("time", float)])
+    y["event"], y["time"] = event, time
+    if len(y) != len(X):
+        raise ValueError(f"evaluate: X has {len(X)} rows but y has {len(y)}.")
+    if groups is not None and len(groups) != len(X):
+        raise ValueError(f"evaluate: groups has {len(groups)} values for {len(X)} rows.")
     known = y["event"] | (y["time"] >= h)
     label = (y["event"] & (y["time"] <= h))[known]
+    if len(np.unique(label)) < 2:
+        raise ValueError(f"evaluate: the {len(label)} rows whose outcome at {h} days is known all have the same outcome"
+                         f" ({'repaid' if label.all() and len(label) else 'not repaid'}); AUC, Gini and KS need both.")
     p = np.clip(model.likelihood(X)[known], 1e-9, 1 - 1e-9)
     edges = np.asarray(DEFAULT_EDGES[1:], dtype=float)
     curve = model.predict_survival(X, days=[int(d) for d in edges])
