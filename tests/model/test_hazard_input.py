@@ -124,3 +124,10 @@ def test_make_survival_y_refuses_events_that_are_not_booleans_or_0_1(event):
 def test_make_survival_y_reads_0_1_and_booleans():
     for event in ([0, 1, 1], [0.0, 1.0, 1.0], [False, True, True], pd.Series([0, 1, 1], dtype="Int64")):
         assert make_survival_y(event, [1, 2, 3])["event"].tolist() == [False, True, True]
+
+
+def test_monotone_dict_keys_match_non_text_column_names():
+    X, y = _data()
+    frame = pd.DataFrame(X)  # columns 0, 1, 2: feature_names_in_ '0', '1', '2'
+    a = _fit(frame, y, monotone_constraints={1: 1}).predict(frame)
+    np.testing.assert_array_equal(a, _fit(frame, y, monotone_constraints=[0, 1, 0]).predict(frame))

@@ -132,3 +132,20 @@ def test_evaluate_on_one_outcome_says_which(data):
     with pytest.raises(ValueError, match=r"^evaluate: the 20 rows whose outcome at 30 days is known all have the same "
                                          r"outcome \(repaid\); AUC, Gini and KS need both"):
         evaluate(model, X.iloc[repaid], y[repaid])
+
+
+@pytest.mark.parametrize(("monotone", "message"), [
+    ({"aa": 1}, r"^RepaymentModel: monotone names feature\(s\) X does not have: \['aa'\]\.$"),   # a typo was ignored
+    ({"a": 2}, r"^RepaymentModel: monotone values must be -1, 0 or 1 \(decreasing, none, increasing\), got 2 for 'a'"),
+])
+def test_a_monotone_dict_is_checked_against_x(data, monotone, message):
+    X, y = data
+    with pytest.raises(ValueError, match=message):
+        RepaymentModel(n_estimators=5, monotone=monotone).fit(X, y)
+
+
+def test_a_monotone_dict_constrains_the_likelihood(data):
+    X, y = data
+    model = RepaymentModel(n_estimators=30, min_child_samples=10, monotone={"a": -1}, random_state=0).fit(X, y)
+    grid = pd.DataFrame({"a": np.linspace(-3, 3, 50), "b": 0.0, "c": 0.0})
+    assert (np.diff(model.likelihood(grid)) <= 1e-12).all()

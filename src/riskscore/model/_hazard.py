@@ -275,10 +275,10 @@ class HazardGBM(BaseEstimator):
             user = getattr(self, "feature_names_in_", None)
             if names is None or user is None:
                 raise ValueError("monotone_constraints as a dict needs X as a DataFrame with column names.")
-            names = [str(c) for c in user]
+            names, mc = [str(c) for c in user], {str(k): v for k, v in mc.items()}  # as feature_names_in_
             unknown = set(mc) - set(names)
             if unknown:
-                raise ValueError(f"monotone_constraints names unknown features: {sorted(map(str, unknown))}.")
+                raise ValueError(f"monotone_constraints names unknown features: {sorted(unknown)}.")
             values = [mc.get(c, 0) for c in names]
         else:
             values = list(mc)

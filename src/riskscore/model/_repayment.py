@@ -117,7 +117,8 @@ class RepaymentModel(BaseEstimator):
         the nightly SHAP pass cheaper; the AUC cost is measured in ``benchmarks/model_synthetic.py``.
     monotone : {"registry"}, dict or None, default "registry"
         Monotone constraints on the likelihood of repaying: ``"registry"`` takes the directions
-        the feature registry marks as unambiguous (e.g. more days past due never raises it).
+        the feature registry marks as unambiguous (e.g. more days past due never raises it); a
+        dict maps column names of ``X`` to -1, 0 or 1 (a name ``X`` lacks is refused, not ignored).
     calibration : {"auto", "isotonic", "none"}, default "auto"
         With a validation split: isotonic regression on it, always ("isotonic") or when it
         lowers the log-loss out of fold ("auto": 5-fold cross-fitting on the validation split,
@@ -254,7 +255,17 @@ class RepaymentModel(BaseEstimator):
         return (event & (time <= self.likelihood_days_)).astype(float), known
 
     def _monotone_list(self, columns: list[str]) -> list[int]:
-        mapping = _registry_monotone(columns) if self.monotone == "registry" else self.monotone or {}
+        if self.monotone == "registry":
+            mapping = _registry_monotone(columns)
+        else:
+            mapping = {str(k): v for k, v in (self.monotone or {}).items()}
+            unknown = [k for k in mapping if k not in set(columns)]
+            if unknown:
+                raise ValueError(f"RepaymentModel: monotone names feature(s) X does not have: {unknown[:5]}.")
+            bad = [(k, v) for k, v in mapping.items() if isinstance(v, bool) or v not in (-1, 0, 1)]
+            if bad:
+                raise ValueError(f"RepaymentModel: monotone values must be -1, 0 or 1 (decreasing, none, increasing), "
+                                 f"got {bad[0][1]!r} for {bad[0][0]!r}.")
         return [int(mapping.get(c, 0)) for c in columns]
 
     def fit(self, X: pd.DataFrame, y: object, *, eval_set: tuple[pd.DataFrame, object] | None = None
