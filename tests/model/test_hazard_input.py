@@ -131,3 +131,10 @@ def test_monotone_dict_keys_match_non_text_column_names():
     frame = pd.DataFrame(X)  # columns 0, 1, 2: feature_names_in_ '0', '1', '2'
     a = _fit(frame, y, monotone_constraints={1: 1}).predict(frame)
     np.testing.assert_array_equal(a, _fit(frame, y, monotone_constraints=[0, 1, 0]).predict(frame))
+
+
+def test_an_infinite_interval_edge_is_refused():
+    X, y = _data()
+    with pytest.raises(ValueError, match=r"^The 'interval_edges' parameter of HazardGBM must be an array-like of at "
+                                         r"least 2 increasing finite numbers starting at 0\. Got \[0, 5, inf\]"):
+        HazardGBM(interval_edges=[0, 5, np.inf]).fit(X, y)

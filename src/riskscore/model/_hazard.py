@@ -246,9 +246,10 @@ class HazardGBM(BaseEstimator):
                 edges = np.asarray(self.interval_edges, dtype=float)
             except (TypeError, ValueError):
                 edges = np.empty(0)
-            if edges.ndim != 1 or len(edges) < 2 or edges[0] != 0 or not np.all(np.diff(edges) > 0):
+            if edges.ndim != 1 or len(edges) < 2 or edges[0] != 0 or not np.all(np.diff(edges) > 0) \
+                    or not np.isfinite(edges).all():  # an infinite last interval: hazard and curve meaningless
                 raise invalid_parameter("interval_edges", type(self).__name__,
-                                        "an array-like of at least 2 increasing numbers starting at 0",
+                                        "an array-like of at least 2 increasing finite numbers starting at 0",
                                         self.interval_edges)
 
     def _edges(self, event: np.ndarray, time: np.ndarray) -> np.ndarray:
