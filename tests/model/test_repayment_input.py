@@ -149,3 +149,22 @@ def test_a_monotone_dict_constrains_the_likelihood(data):
     model = RepaymentModel(n_estimators=30, min_child_samples=10, monotone={"a": -1}, random_state=0).fit(X, y)
     grid = pd.DataFrame({"a": np.linspace(-3, 3, 50), "b": 0.0, "c": 0.0})
     assert (np.diff(model.likelihood(grid)) <= 1e-12).all()
+
+
+def test_registry_monotone_finding_no_registry_feature_warns(data):
+    import re
+    import warnings
+
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+
+    X, y = data
+    named = X.set_axis(["days_past_due", "share_late_3", "c"], axis=1)
+    # a scikit-learn step that renames the columns (numpy out: x0, x1, ...) silently dropped the constraints
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        make_pipeline(SimpleImputer(), RepaymentModel(n_estimators=5, random_state=0)).fit(named, y)
+    said = [str(w.message) for w in caught]
+    assert any(re.match(r"RepaymentModel\(monotone='registry'\): none of X's 3 columns is a riskscore feature "
+                        r"\(e\.g\. 'x0'\), so no monotone constraint applies; ", m) for m in said), said
+    RepaymentModel(n_estimators=5, random_state=0).fit(named, y)   # registry names: constrained, no warning

@@ -44,6 +44,13 @@ def _registry_monotone(columns: list[str]) -> dict[str, int]:
     return {c: int(m) for c, m in monotone.items() if m != 0}
 
 
+def _registry_monotone_any(columns: list[str]) -> bool:
+    """Whether any of ``columns`` is a registry feature (some have no monotone direction)."""
+    from riskscore.features import registry_for
+
+    return bool((registry_for(columns)["family"] != "own_data").any())
+
+
 def _holdout(X: pd.DataFrame, y: np.ndarray, fraction: float, horizon: int, seed: int | None
              ) -> tuple[np.ndarray, np.ndarray | None]:
     """Rows to fit on and rows held out for early stopping: by as-of date, else by borrower, else at random."""
@@ -257,6 +264,12 @@ class RepaymentModel(BaseEstimator):
     def _monotone_list(self, columns: list[str]) -> list[int]:
         if self.monotone == "registry":
             mapping = _registry_monotone(columns)
+            if not mapping and not _registry_monotone_any(columns):
+                warnings.warn(f"RepaymentModel(monotone='registry'): none of X's {len(columns)} columns is a riskscore "
+                              f"feature (e.g. {columns[0]!r}), so no monotone constraint applies; keep the feature "
+                              "names (set_output(transform='pandas') on the steps before, verbose_feature_names_out="
+                              "False on a ColumnTransformer), or pass monotone=None or a dict.", UserWarning,
+                              stacklevel=3)
         else:
             mapping = {str(k): v for k, v in (self.monotone or {}).items()}
             unknown = [k for k in mapping if k not in set(columns)]
