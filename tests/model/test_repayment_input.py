@@ -168,3 +168,13 @@ def test_registry_monotone_finding_no_registry_feature_warns(data):
     assert any(re.match(r"RepaymentModel\(monotone='registry'\): none of X's 3 columns is a riskscore feature "
                         r"\(e\.g\. 'x0'\), so no monotone constraint applies; ", m) for m in said), said
     RepaymentModel(n_estimators=5, random_state=0).fit(named, y)   # registry names: constrained, no warning
+
+
+def test_score_checks_y_and_weights_against_x(data):
+    X, y = data
+    model = _model().fit(X, y)
+    with pytest.raises(ValueError, match=r"^RepaymentModel\.score: X has 400 rows but y has 395\.$"):
+        model.score(X, y[:-5])   # scored the first 395 rows against the labels, silently
+    with pytest.raises(ValueError, match=r"^RepaymentModel\.score: sample_weight has 3 values for 400 rows\.$"):
+        model.score(X, y, sample_weight=[1.0, 1.0, 1.0])
+    assert model.score(X, y, sample_weight=np.ones(len(X))) == model.score(X, y)

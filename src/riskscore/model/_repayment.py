@@ -393,12 +393,18 @@ class RepaymentModel(BaseEstimator):
 
         check_is_fitted(self, "likelihood_")
         target, known = self._binary(y)
+        X = self._check(X)
+        if len(X) != len(target):
+            raise ValueError(f"RepaymentModel.score: X has {len(X)} rows but y has {len(target)}.")
+        if sample_weight is not None and len(np.asarray(sample_weight)) != len(X):
+            raise ValueError(f"RepaymentModel.score: sample_weight has {len(np.asarray(sample_weight))} values for "
+                             f"{len(X)} rows.")
         if len(np.unique(target[known])) < 2:
             warnings.warn("RepaymentModel.score: the rows known at the horizon hold one class; AUC is undefined.",
                           UserWarning, stacklevel=2)
             return float("nan")
         weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)[known]
-        p = self.likelihood(self._check(X).iloc[np.flatnonzero(known)])
+        p = self.likelihood(X.iloc[np.flatnonzero(known)])
         return float(roc_auc_score(target[known], p, sample_weight=weight))
 
     # -- prediction --------------------------------------------------------------------------
