@@ -12,6 +12,7 @@ import pandas as pd
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
 from riskscore._compat import DATE_LIKE, FREQUENCY, Interval, validate_params
+from riskscore._dates import as_of_timestamp
 from riskscore.features import FeatureBuilder
 from riskscore.labels import rolling_as_of_dates, time_split
 from riskscore.metrics import (
@@ -219,7 +220,8 @@ def train(
     >>> sorted(report)
     ['feature_builder', 'label_definition', 'metrics', 'reference', 'rows', 'training_window']
     """
-    dates = rolling_as_of_dates(as_of_start, as_of_end, freq=freq)
+    dates = rolling_as_of_dates(as_of_timestamp(as_of_start, "as_of_start"), as_of_timestamp(as_of_end, "as_of_end"),
+                                freq=freq)
     if len(dates) < 4:
         raise ValueError(f"Training needs at least 4 as-of dates between {as_of_start} and {as_of_end} "
                          f"at {freq!r}; got {len(dates)}.")
