@@ -120,3 +120,16 @@ def test_calibration_refuses_empty_or_nan_predictions():
     with pytest.raises(ValueError, match=r"^p must be finite: 1 NaN or infinite value\(s\)"):
         calibration_table(Y, np.r_[S[:-1], np.nan])
     assert calibration_table(np.ones(2), [0.2, 0.4], n_bins=1)[0]["observed"] == 1.0   # one class is fine here
+
+
+def test_integrated_brier_refuses_nan_curves_and_a_grid_that_does_not_increase():
+    from riskscore.metrics import integrated_brier_score
+
+    e, t, grid = np.array([True, True, False, True]), np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.5, 2.5, 3.5])
+    curves = np.full((4, 3), 0.5)
+    assert integrated_brier_score(e, t, curves, grid) == pytest.approx(0.25)
+    curves[0, 0] = np.nan   # was a NaN score, silently
+    with pytest.raises(ValueError, match=r"^survival must be finite: 1 NaN or infinite value\(s\)"):
+        integrated_brier_score(e, t, curves, grid)
+    with pytest.raises(ValueError, match=r"^grid must be finite and strictly increasing, got \[1\.5, 1\.5, 3\.5\]\.$"):
+        integrated_brier_score(e, t, np.full((4, 3), 0.5), np.array([1.5, 1.5, 3.5]))

@@ -163,6 +163,9 @@ def integrated_brier_score(event: np.ndarray, time: np.ndarray, survival: np.nda
     if survival.shape != (len(time), len(grid)):
         raise ValueError(f"survival must have shape (n_samples, len(grid)) = {(len(time), len(grid))}, "
                          f"got {survival.shape}.")
+    _check_finite(survival.ravel(), "survival")
+    if not np.isfinite(grid).all() or (np.diff(grid) <= 0).any():
+        raise ValueError(f"grid must be finite and strictly increasing, got {grid.tolist()[:8]}.")
     g_at_t = _censoring_survival(time, event, time, left=True)
     g_grid = _censoring_survival(time, event, grid, left=False)
     died = (time[:, None] <= grid[None, :]) & event[:, None]
