@@ -133,3 +133,9 @@ def test_integrated_brier_refuses_nan_curves_and_a_grid_that_does_not_increase()
         integrated_brier_score(e, t, curves, grid)
     with pytest.raises(ValueError, match=r"^grid must be finite and strictly increasing, got \[1\.5, 1\.5, 3\.5\]\.$"):
         integrated_brier_score(e, t, np.full((4, 3), 0.5), np.array([1.5, 1.5, 3.5]))
+
+
+def test_a_predict_proba_matrix_says_which_column():
+    with pytest.raises(ValueError, match=r"^score must be 1-d, got shape \(8, 2\): pass one column, e\.g\. "
+                                         r"predict_proba\(X\)\[:, 1\]\.$"):
+        gini(Y, np.c_[1 - S, S])

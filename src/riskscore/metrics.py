@@ -243,7 +243,8 @@ def _labels(y: object, n: int, name: str, both: bool = True) -> np.ndarray:
 def _binary_scores(y: object, score: object, name: str = "score") -> tuple[np.ndarray, np.ndarray]:
     score = _floats(score, name)
     if score.ndim != 1:
-        raise ValueError(f"y and {name} must be 1-d and of the same length, got {name} of shape {score.shape}.")
+        raise ValueError(f"{name} must be 1-d, got shape {score.shape}"
+                         + (": pass one column, e.g. predict_proba(X)[:, 1]." if score.ndim == 2 else "."))
     y = _labels(y, len(score), name)
     _check_finite(score, name)
     return y, score
