@@ -69,7 +69,9 @@ def test_number_like_columns_are_read():
     X, y = _data()
     frame = pd.DataFrame(X, columns=["a", "b", "c"])
     odd = frame.assign(a=frame["a"].astype(object), b=frame["b"].astype("Float64"), flag=frame["c"] > 0)
+    odd.loc[3, "a"], odd.loc[4, "b"] = pd.NA, pd.NA   # pandas' missing value in an object column too
     plain = frame.assign(flag=(frame["c"] > 0).astype(float))
+    plain.loc[3, "a"], plain.loc[4, "b"] = np.nan, np.nan
     np.testing.assert_array_equal(_fit(odd, y).predict(odd), _fit(plain, y).predict(plain))
 
 

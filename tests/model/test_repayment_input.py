@@ -178,3 +178,12 @@ def test_score_checks_y_and_weights_against_x(data):
     with pytest.raises(ValueError, match=r"^RepaymentModel\.score: sample_weight has 3 values for 400 rows\.$"):
         model.score(X, y, sample_weight=[1.0, 1.0, 1.0])
     assert model.score(X, y, sample_weight=np.ones(len(X))) == model.score(X, y)
+
+
+def test_numbers_in_an_object_column_with_pandas_na_are_read(data):
+    X, y = data
+    odd = X.assign(a=X["a"].astype(object))
+    odd.iloc[3, 0] = pd.NA   # was "float() argument must be ... not 'NAType'" from deep in pandas
+    plain = X.copy()
+    plain.iloc[3, 0] = np.nan
+    np.testing.assert_array_equal(_model().fit(odd, y).likelihood(odd), _model().fit(plain, y).likelihood(plain))

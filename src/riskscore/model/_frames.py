@@ -22,7 +22,7 @@ def _not_numeric(frame: pd.DataFrame) -> list[str]:
             continue
         if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
             try:
-                np.asarray(frame[name], dtype=np.float32)
+                frame[name].to_numpy(dtype=np.float32, na_value=np.nan)
                 continue
             except (TypeError, ValueError):
                 pass
@@ -48,7 +48,12 @@ def numeric_matrix(X: object, *, who: str, what: str = "X") -> tuple[np.ndarray,
     """
     if isinstance(X, pd.DataFrame):
         check_numeric(X, who=who, what=what)
-        matrix, names = X.to_numpy(dtype=np.float32, na_value=np.nan), [str(c) for c in X.columns]
+        names = [str(c) for c in X.columns]
+        try:
+            matrix = X.to_numpy(dtype=np.float32, na_value=np.nan)
+        except (TypeError, ValueError):  # pandas' NA inside an object column: column by column
+            matrix = np.column_stack([X.iloc[:, i].to_numpy(dtype=np.float32, na_value=np.nan)
+                                      for i in range(X.shape[1])]) if X.shape[1] else np.empty((len(X), 0), np.float32)
     else:
         try:
             matrix, names = np.asarray(X, dtype=np.float32), None

@@ -31,10 +31,17 @@ _KEYS_HINT = ("keep borrower_id and as_of in the index, not as columns (riskscor
               "X.set_index(['borrower_id', 'as_of'])), and encode other text as numbers")
 
 
-def _check_numeric(X: pd.DataFrame, what: str) -> None:
-    """One line naming the columns of ``X`` that are not numbers (with the likely cause when it is the keys)."""
+def _check_numeric(X: pd.DataFrame, what: str) -> pd.DataFrame:
+    """``X`` with object columns of numbers as floats, or one line naming the columns that are not numbers
+    (with the likely cause when they are the keys)."""
     keys = {"borrower_id", "as_of"} & {str(c) for c in X.columns}
     check_numeric(X, who="RepaymentModel", what=what, hint=_KEYS_HINT if keys else "")
+    objects = [i for i, dtype in enumerate(X.dtypes) if pd.api.types.is_object_dtype(dtype)]
+    if objects:  # numbers (and pandas' NA) in an object column: LightGBM's float matrix cannot take NA
+        X = X.copy()
+        for i in objects:
+            X.isetitem(i, X.iloc[:, i].to_numpy(dtype=float, na_value=np.nan))
+    return X
 
 
 def _registry_monotone(columns: list[str]) -> dict[str, int]:
@@ -291,7 +298,7 @@ class RepaymentModel(BaseEstimator):
         X = self._check(X)
         columns = [str(c) for c in X.columns]
         self._check_names(columns)
-        _check_numeric(X, "X")
+        X = _check_numeric(X, "X")
         check_survival_y(y)
         if len(X) != len(np.asarray(y)):
             raise ValueError(f"X has {len(X)} rows but y has {len(np.asarray(y))}.")
@@ -360,7 +367,7 @@ class RepaymentModel(BaseEstimator):
         if missing:
             raise ValueError(f"eval_set's X lacks {len(missing)} feature(s) of X: {missing[:5]}.")
         Xv = Xv.set_axis([str(c) for c in Xv.columns], axis=1)[columns]
-        _check_numeric(Xv, "eval_set's X")
+        Xv = _check_numeric(Xv, "eval_set's X")
         try:
             check_survival_y(eval_set[1])
         except ValueError as err:
@@ -414,9 +421,7 @@ class RepaymentModel(BaseEstimator):
         missing = [c for c in self.feature_names_in_ if c not in X.columns]
         if missing:
             raise ValueError(f"X lacks {len(missing)} feature(s) the model was fitted with: {missing[:5]}.")
-        X = X[list(self.feature_names_in_)]
-        _check_numeric(X, "X")
-        return X
+        return _check_numeric(X[list(self.feature_names_in_)], "X")
 
     def _raw_proba(self, X: pd.DataFrame) -> np.ndarray:
         return self.likelihood_.predict(X.to_numpy(np.float32), num_iteration=self.likelihood_.best_iteration or None)
