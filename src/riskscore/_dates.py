@@ -180,7 +180,7 @@ def formats_for(spec: Mapping[str, str], table: str | None) -> dict[str, str]:
 
 
 #: As-of text must be written year first (2025-06-30, 2025/06/30, 20250630): day and month order is never guessed.
-YEAR_FIRST = re.compile(r"\d{4}([-/]?)\d{2}\1\d{2}([ T].*)?")
+YEAR_FIRST = re.compile(r"\d{4}(?:([-/])\d{1,2}\1\d{1,2}|\d{4})(?:[ T].*)?")
 
 
 def as_of_timestamp(value: object, name: str = "as_of") -> pd.Timestamp:

@@ -52,7 +52,7 @@ def test_as_of_text_that_is_not_year_first_is_refused(installments, text):
         FeatureBuilder(as_of=text).fit_transform(installments)
 
 
-@pytest.mark.parametrize("text", ["2024-03-10", "2024/03/10", "20240310", " 2024-03-10 "])
+@pytest.mark.parametrize("text", ["2024-03-10", "2024/03/10", "20240310", " 2024-03-10 ", "2024-3-10"])
 def test_year_first_as_of_text_is_read(installments, text):
     expected = FeatureBuilder().fit().transform(installments, T)
     pd.testing.assert_frame_equal(FeatureBuilder().fit().transform(installments, text), expected)
