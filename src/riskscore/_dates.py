@@ -13,11 +13,12 @@ import re
 from collections.abc import Mapping
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["DATE_COLUMNS", "EPOCH_FORMATS", "NUMBER_DATE_FORMATS", "SERIAL_FORMATS", "TABLES", "convert_dates",
-           "formats_for", "is_number_format", "split_zone"]
+__all__ = ["DATE_COLUMNS", "EPOCH_FORMATS", "NUMBER_DATE_FORMATS", "SERIAL_FORMATS", "TABLES", "as_of_dates",
+           "as_of_timestamp", "convert_dates", "formats_for", "is_number_format", "split_zone"]
 
 TABLES: tuple[str, ...] = ("installments", "borrowers", "contacts")
 #: The date columns of each table (``contacted_at`` is a timestamp with a zone; borrowers have none).
@@ -325,3 +326,48 @@ def formats_for(spec: Mapping[str, str], table: str | None) -> dict[str, str]:
                     out[col] = spec[key]
                     break
     return out
+
+
+#: As-of text must be written year first (2025-06-30, 2025/06/30, 20250630): day and month order is never guessed.
+YEAR_FIRST = re.compile(r"\d{4}(?:([-/])\d{1,2}\1\d{1,2}|\d{4})(?:[ T].*)?")
+
+
+def as_of_timestamp(value: object, name: str = "as_of") -> pd.Timestamp:
+    """One as-of date as a Timestamp: text only when written year first; one line naming ``name`` otherwise."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not YEAR_FIRST.fullmatch(text):
+            raise ValueError(f"{name} must be a date written year first (YYYY-MM-DD), got {value!r}: day and month "
+                             "order is never guessed.")
+        value = text
+    try:
+        return pd.Timestamp(value)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{name} is not a date: {value!r} ({err}).") from err
+
+
+def as_of_dates(values: object, where: str) -> pd.DatetimeIndex:
+    """The as-of date of every row: datetimes, or text written year first; none missing.
+
+    ``where`` names the values in the message (``"X's as_of index level"``). Text such as
+    ``01/02/2024`` is refused rather than read month first, and a missing date is refused
+    rather than leaving its row out of every split.
+    """
+    values = pd.Index(values)
+    if not pd.api.types.is_datetime64_any_dtype(values.dtype):
+        present = values[values.notna()]
+        text = pd.Index(present.astype(str)).str.strip()
+        bad = ~text.str.fullmatch(YEAR_FIRST.pattern)
+        if bad.any():
+            raise ValueError(f"{where} must be dates or text written year first (YYYY-MM-DD), got e.g. "
+                             f"{present[bad][0]!r}: day and month order is never guessed.")
+        try:
+            values = pd.DatetimeIndex(pd.to_datetime(values, format="mixed"))
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{where} holds a value that is not a date ({err}).") from err
+    dates = pd.DatetimeIndex(values)
+    missing = np.flatnonzero(dates.isna())
+    if len(missing):
+        raise ValueError(f"{where} has {len(missing)} missing date(s), e.g. at row {int(missing[0])}; every row needs "
+                         "its as-of date.")
+    return dates

@@ -124,7 +124,12 @@ def check_columns_present(table: str, df: pd.DataFrame, required: Iterable[str],
     missing = [c for c in required if c not in df.columns]
     if not missing:
         return empty_failures()
-    line = missing_columns_line(table, missing, list(df.columns), known=[*required, *known], python=True)
+    in_index = [c for c in missing if c in {str(n) for n in df.index.names if n is not None}]
+    if in_index:
+        line = (f"{table} has {', '.join(in_index)} in its index, not as column{'s' if len(in_index) > 1 else ''}: "
+                "df.reset_index() first.")
+    else:
+        line = missing_columns_line(table, missing, list(df.columns), known=[*required, *known], python=True)
     rows = [{"table": table, "column": col, "check": "column_in_dataframe", "index": None, "failure_case": col,
              "reason": line} for col in missing]
     return pd.DataFrame(rows, columns=FAILURE_COLUMNS)

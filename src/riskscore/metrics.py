@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable
+from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 
 __all__ = ["bootstrap_interval", "calibration_table", "concordance_index", "expected_calibration_error", "gini",
            "integrated_brier_score", "kaplan_meier", "ks_statistic", "population_stability_index", "score_bands",
@@ -94,9 +97,11 @@ def concordance_index(event: np.ndarray, time: np.ndarray, risk: np.ndarray) -> 
     """
     event = np.asarray(event, dtype=bool)
     time = np.asarray(time, dtype=float)
-    risk = np.asarray(risk, dtype=float)
+    risk = _floats(risk, "risk")
     if not (len(event) == len(time) == len(risk)):
         raise ValueError("event, time and risk must have the same length.")
+    _check_finite(risk, "risk")
+    _check_finite(time, "time")
     if not event.any():
         raise ValueError("concordance_index needs at least one event: all samples are censored.")
     uniq, rank = np.unique(risk, return_inverse=True)
@@ -158,6 +163,9 @@ def integrated_brier_score(event: np.ndarray, time: np.ndarray, survival: np.nda
     if survival.shape != (len(time), len(grid)):
         raise ValueError(f"survival must have shape (n_samples, len(grid)) = {(len(time), len(grid))}, "
                          f"got {survival.shape}.")
+    _check_finite(survival.ravel(), "survival")
+    if not np.isfinite(grid).all() or (np.diff(grid) <= 0).any():
+        raise ValueError(f"grid must be finite and strictly increasing, got {grid.tolist()[:8]}.")
     g_at_t = _censoring_survival(time, event, time, left=True)
     g_grid = _censoring_survival(time, event, grid, left=False)
     died = (time[:, None] <= grid[None, :]) & event[:, None]
@@ -167,6 +175,15 @@ def integrated_brier_score(event: np.ndarray, time: np.ndarray, survival: np.nda
     if len(grid) == 1:
         return float(scores[0])
     return float(np.trapezoid(scores, grid) / (grid[-1] - grid[0]))
+
+
+def _calibration_input(y: object, p: object) -> tuple[np.ndarray, np.ndarray]:
+    p = _floats(p, "p")
+    if p.ndim != 1:
+        raise ValueError(f"p must be 1-d, got shape {p.shape}.")
+    y = _labels(y, len(p), "p", both=False).astype(float)
+    _check_finite(p, "p")
+    return y, p
 
 
 def expected_calibration_error(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> float:
@@ -179,22 +196,58 @@ def expected_calibration_error(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -
     >>> expected_calibration_error(np.array([0, 1, 0, 1]), np.array([0.5, 0.5, 0.5, 0.5]), n_bins=1)
     0.0
     """
-    y, p = np.asarray(y, float), np.asarray(p, float)
+    y, p = _calibration_input(y, p)
     order = np.argsort(p, kind="stable")
     bins = np.array_split(order, min(n_bins, len(p)))
     return float(sum(len(b) * abs(y[b].mean() - p[b].mean()) for b in bins if len(b)) / len(p))
 
 
-def _binary_scores(y: object, score: object) -> tuple[np.ndarray, np.ndarray]:
-    y, score = np.asarray(y), np.asarray(score, dtype=float)
-    if y.ndim != 1 or y.shape != score.shape:
-        raise ValueError(f"y and score must be 1-d and of the same length, got shapes {y.shape} and {score.shape}.")
-    if not np.isfinite(score).all():
-        raise ValueError("score must be finite (no NaN or infinity).")
-    labels = np.unique(y)
-    if len(labels) != 2 or not set(labels.tolist()) <= {0, 1}:  # True == 1 and False == 0 in a set
-        raise ValueError(f"y must hold both classes 0/1 (or False/True), got the values {labels.tolist()[:5]}.")
-    return y.astype(bool), score
+def _floats(values: object, name: str) -> np.ndarray:
+    """``values`` as floats (a pandas missing value becomes NaN), or one line naming ``name``."""
+    if hasattr(values, "to_numpy") and not isinstance(values, np.ndarray):  # pandas: NA -> NaN, not an error
+        with contextlib.suppress(TypeError, ValueError):  # text: said below, naming ``name``
+            values = values.to_numpy(dtype=float, na_value=np.nan)
+    try:
+        return np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{name} must be numbers ({err}).") from err
+
+
+def _check_finite(values: np.ndarray, name: str) -> None:
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise ValueError(f"{name} must be finite: {int(bad.sum())} NaN or infinite value(s), e.g. at position "
+                         f"{int(np.flatnonzero(bad)[0])}; drop or fill those rows first.")
+
+
+def _labels(y: object, n: int, name: str, both: bool = True) -> np.ndarray:
+    """0/1 or boolean labels as a bool array of length ``n``, or one line saying what is wrong."""
+    arr = np.asarray(y)
+    if arr.ndim != 1 or len(arr) != n:
+        raise ValueError(f"y and {name} must be 1-d and of the same length, got shapes {arr.shape} and ({n},).")
+    if n == 0:
+        raise ValueError(f"y and {name} are empty.")
+    missing = np.asarray(pd.isna(arr), dtype=bool)
+    if missing.any():
+        raise ValueError(f"y has {int(missing.sum())} missing value(s), e.g. at position "
+                         f"{int(np.flatnonzero(missing)[0])}; drop those rows first.")
+    labels = np.unique(arr.astype(str) if arr.dtype == object and any(isinstance(v, str) for v in arr) else arr)
+    if not set(labels.tolist()) <= {0, 1} or (both and len(labels) != 2):  # True == 1 and False == 0 in a set
+        text = any(isinstance(v, str) for v in labels.tolist())
+        hint = f"; map text labels to 0/1 first, e.g. y == {labels.tolist()[-1]!r}" if text else ""
+        need = "both classes 0/1 (or False/True)" if both else "0/1 (or False/True)"
+        raise ValueError(f"y must hold {need}, got the values {labels.tolist()[:5]}{hint}.")
+    return arr.astype(bool)
+
+
+def _binary_scores(y: object, score: object, name: str = "score") -> tuple[np.ndarray, np.ndarray]:
+    score = _floats(score, name)
+    if score.ndim != 1:
+        raise ValueError(f"{name} must be 1-d, got shape {score.shape}"
+                         + (": pass one column, e.g. predict_proba(X)[:, 1]." if score.ndim == 2 else "."))
+    y = _labels(y, len(score), name)
+    _check_finite(score, name)
+    return y, score
 
 
 def ks_statistic(y: object, score: object) -> float:
@@ -279,9 +332,9 @@ def score_bands(y: object, points: object, width: float = 20.0) -> list[dict[str
     >>> [(b["points_low"], b["rows"], b["repaid_rate"]) for b in bands]
     [(640.0, 2, 1.0), (620.0, 1, 0.0), (600.0, 1, 1.0), (580.0, 1, 0.0)]
     """
-    if not np.isfinite(width) or width <= 0:
+    if isinstance(width, bool) or not isinstance(width, Real) or not np.isfinite(width) or width <= 0:
         raise ValueError(f"width must be a positive number of points, got {width!r}.")
-    y, points = _binary_scores(y, points)
+    y, points = _binary_scores(y, points, "points")
     band = np.floor(points / width)
     out, cum, cum_pos, cum_neg = [], 0, 0, 0
     n, n_pos, n_neg = len(y), int(y.sum()), int((~y).sum())
@@ -332,10 +385,17 @@ def woe_table(x: object, y: object, n_bins: int = 10, smoothing: float = 0.5) ->
     >>> woe_table([1, 2, 3, 4], [0, 1, 0, 1], n_bins=2)[0]["woe"]
     0.0
     """
-    x = np.asarray(x, dtype=float)
-    y, _ = _binary_scores(y, np.zeros(len(x)))
-    if n_bins < 1:
-        raise ValueError(f"n_bins must be >= 1, got {n_bins!r}.")
+    if isinstance(n_bins, bool) or not isinstance(n_bins, Integral) or n_bins < 1:
+        raise ValueError(f"n_bins must be an int >= 1, got {n_bins!r}.")
+    if isinstance(smoothing, bool) or not isinstance(smoothing, Real) or not smoothing >= 0 or smoothing == np.inf:
+        raise ValueError(f"smoothing must be a number >= 0, got {smoothing!r}.")
+    x = _floats(x, "x")
+    if x.ndim != 1:
+        raise ValueError(f"x must be 1-d, got shape {x.shape}.")
+    arr = np.asarray(y)
+    if arr.shape != x.shape:
+        raise ValueError(f"x and y must be 1-d and of the same length, got shapes {x.shape} and {arr.shape}.")
+    y = _labels(y, len(x), "x")
     missing = np.isnan(x)
     present = x[~missing]
     edges = np.unique(np.quantile(present, np.linspace(0, 1, n_bins + 1)[1:-1])) if len(present) else np.array([])
@@ -373,7 +433,7 @@ def calibration_table(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> list[di
     >>> calibration_table(np.array([0, 0, 1, 1]), np.array([0.1, 0.3, 0.6, 0.8]), n_bins=2)[1]
     {'rows': 2, 'p_low': 0.6, 'p_high': 0.8, 'mean_predicted': 0.7, 'observed': 1.0}
     """
-    y, p = np.asarray(y, float), np.asarray(p, float)
+    y, p = _calibration_input(y, p)
     order = np.argsort(p, kind="stable")
     return [{"rows": len(b), "p_low": float(p[b[0]]), "p_high": float(p[b[-1]]),
              "mean_predicted": round(float(p[b].mean()), 12), "observed": float(y[b].mean())}
@@ -391,7 +451,11 @@ def population_stability_index(expected: np.ndarray, actual: np.ndarray, n_bins:
     >>> population_stability_index(x, x)
     0.0
     """
-    expected, actual = np.asarray(expected, float), np.asarray(actual, float)
+    expected, actual = _floats(expected, "expected"), _floats(actual, "actual")
+    if len(actual) == 0:
+        raise ValueError("actual is empty.")
+    if np.isnan(expected).all():
+        raise ValueError("expected has no values that are not NaN.")
     edges = np.unique(np.quantile(expected[~np.isnan(expected)], np.linspace(0, 1, n_bins + 1)[1:-1]))
 
     def shares(x: np.ndarray) -> np.ndarray:

@@ -129,3 +129,26 @@ def test_static_columns_have_a_family_and_a_sentence():
     assert sentence("income", 0.125, "zh") == "借款人的income为0.125"
     assert sentence("utilisation", 0.04, "en") == "what is outstanding is 4% of the credit limit"
     assert sentence("income", np.nan, "en") is None
+
+
+def test_borrower_ids_read_as_numbers_are_refused_when_they_lose_leading_zeros(installments, own):
+    # a borrowers CSV read without dtype=str: '007' became 7 and every static value silently NaN
+    inst = installments.assign(borrower_id=installments["borrower_id"].map({"b1": "007", "b2": "123"}))
+    table = own.assign(borrower_id=[7, 123, 9])
+    with pytest.raises(DataError, match=r"^borrowers: borrower_id holds numbers \(int64\) but the installments' ids "
+                                        r"are text with leading zeros \(e\.g\. '007'\); read borrower_id as text"):
+        FeatureBuilder(static=("income",), population="all").fit().transform(inst, T, borrowers=table)
+    text = table.assign(borrower_id=["007", "123", "9"])
+    X = FeatureBuilder(static=("income",), population="all").fit().transform(inst, T, borrowers=text)
+    assert X.loc["007", "income"] == 3000.0 and np.isnan(X.loc["123", "income"])
+
+
+def test_no_borrower_in_the_table_warns_naming_example_ids(installments, own):
+    from riskscore.exceptions import DataQualityWarning
+
+    with pytest.warns(DataQualityWarning, match=r"^borrowers: none of the 2 borrowers has a row in the borrowers table "
+                                                r"\(e\.g\. 'b1' in the installments, 'B1' in borrowers\), so 'income' "
+                                                r"is missing for all"):
+        X = FeatureBuilder(static=("income",), population="all").fit().transform(
+            installments, T, borrowers=own.assign(borrower_id=["B1", "B2", "B3"]))
+    assert X["income"].isna().all()

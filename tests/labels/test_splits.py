@@ -39,3 +39,16 @@ def test_split_errors(snaps):
         time_split(snaps, valid_start="2024-07-01", test_start="2024-10-01", embargo_days=-1)
     with pytest.raises(ValueError, match="No as-of date between 2024-02-02 and 2024-02-20 at frequency 'MS'"):
         rolling_as_of_dates("2024-02-02", "2024-02-20")
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    # "01/07/2024" (1 July, day first) was read as 7 January: a window half a year off, silently
+    (lambda s: rolling_as_of_dates("01/07/2024", "2024-12-01"), r"^start must be a date written year first"),
+    (lambda s: rolling_as_of_dates("2024-01-01", "soon"), r"^end must be a date written year first \(YYYY-MM-DD\), "
+                                                          r"got 'soon'"),
+    (lambda s: time_split(s, valid_start="01.07.2024", test_start="2024-10-01"),
+     r"^valid_start must be a date written year first"),
+])
+def test_date_text_must_be_year_first(snaps, call, message):
+    with pytest.raises(ValueError, match=message):
+        call(snaps)

@@ -148,3 +148,14 @@ def test_c_index_scorer_matches_the_metric(xy):
     model = _small().fit(X, y)
     assert SCORERS["c_index"](model, X, y) == pytest.approx(
         concordance_index(y["event"], y["time"], -model.expected_days(X)), abs=1e-12)
+
+
+@pytest.mark.parametrize(("as_of", "message"), [
+    (["2024-01-01", "x"] * 20, r"^X's as_of must be dates or text written year first \(YYYY-MM-DD\), got e\.g\. 'x'"),
+    ([pd.Timestamp("2024-01-01"), pd.NaT] * 20, r"^X's as_of has 20 missing date\(s\), e\.g\. at row 1; "),
+])
+def test_borrower_time_split_refuses_as_of_dates_it_would_misorder_or_drop(as_of, message):
+    # missing dates used to drop their rows from every fold, silently
+    X = pd.DataFrame({"borrower_id": [f"b{i}" for i in range(40)], "as_of": as_of, "x": 0.0})
+    with pytest.raises(ValueError, match=message):
+        list(BorrowerTimeSplit(n_splits=2, embargo_days=0).split(X))

@@ -207,3 +207,10 @@ def test_bad_options_are_rejected(installments, name, value):
 def test_not_a_dataframe():
     with pytest.raises(TypeError, match="installments must be a pandas DataFrame, got list instead"):
         validate_installments([1, 2])  # type: ignore[arg-type]
+
+
+def test_key_columns_kept_in_the_index_say_reset_index(installments):
+    # the line used to propose df.rename(columns={'THEIR_NAME': 'borrower_id'}) for a column that is the index
+    err = _raises(installments.set_index(["borrower_id", "loan_id"]))
+    assert str(err).endswith("installments has borrower_id, loan_id in its index, not as columns: df.reset_index() "
+                             "first."), str(err)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import warnings
 from numbers import Integral, Real
 from typing import ClassVar
@@ -11,6 +12,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from riskscore._compat import DATE_LIKE, Interval, StrOptions, invalid_parameter
+from riskscore._dates import as_of_timestamp
 from riskscore.exceptions import DataQualityWarning
 from riskscore.features._blocks import BLOCK_BORROWERS, borrower_blocks, distinct_loans, loans_cross_blocks
 from riskscore.features._contacts import contact_features
@@ -32,7 +34,7 @@ from riskscore.schemas import SETTLE_TOLERANCE, validate_contacts, validate_inst
 __all__ = ["FeatureBuilder"]
 
 
-class FeatureBuilder(TransformerMixin, BaseEstimator):
+class FeatureBuilder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """Point-in-time borrower features from installments (and, optionally, a contact log).
 
     ``transform(installments, as_of)`` returns one row per borrower in the scoring population
@@ -198,6 +200,32 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         self._validate_params()
         return self._names(self.contacts is not False)
 
+    def set_output(self, *, transform: str | None = None) -> FeatureBuilder:
+        """Accept scikit-learn's output setting: the features are always a pandas DataFrame.
+
+        ``"pandas"``, ``"default"`` and ``None`` change nothing (so ``Pipeline.set_output(transform="pandas")``
+        works); ``transform`` keeps the columns it made, which depend on whether a contact log was
+        given (``contacts="auto"``). Other containers (``"polars"``) are refused.
+        """
+        if transform not in (None, "default", "pandas"):
+            raise ValueError(f"FeatureBuilder returns pandas DataFrames: set_output(transform={transform!r}) is not "
+                             "supported.")
+        return self
+
+    def fit_transform(self, X: pd.DataFrame, y: object = None, *, as_of: str | pd.Timestamp | None = None,
+                      contacts: pd.DataFrame | None = None, borrowers: pd.DataFrame | None = None) -> pd.DataFrame:
+        """``fit(X, y).transform(X, as_of, contacts=..., borrowers=...)``; ``y`` is unused (a Pipeline passes it).
+
+        Raises
+        ------
+        ValueError
+            ``y`` is a date: the as-of date goes by keyword, ``fit_transform(X, as_of=...)``.
+        """
+        if isinstance(y, str | pd.Timestamp | datetime.date | np.datetime64):
+            raise ValueError(f"FeatureBuilder.fit_transform(X, y): y is the labels (unused), not the as-of date; pass "
+                             f"as_of= by keyword: fit_transform(X, as_of={str(y)!r}).")
+        return self.fit(X, y).transform(X, as_of, contacts=contacts, borrowers=borrowers)
+
     def transform(self, X: pd.DataFrame, as_of: str | pd.Timestamp | None = None,
                   contacts: pd.DataFrame | None = None, borrowers: pd.DataFrame | None = None) -> pd.DataFrame:
         """Features of every borrower in the scoring population at ``as_of``.
@@ -241,7 +269,7 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         if as_of is None:
             raise ValueError("FeatureBuilder.transform needs the as-of date: transform(installments, as_of=...), "
                              "or FeatureBuilder(as_of=...) in a Pipeline.")
-        t = pd.Timestamp(as_of)
+        t = as_of_timestamp(as_of)
         if t != t.normalize() or t.tzinfo is not None:
             raise ValueError(f"as_of must be a calendar date without time or time zone, got {as_of!r}.")
         installments = validate_installments(X) if self.validate else X

@@ -15,12 +15,13 @@ learned): a column whose name looks like one of :data:`PROTECTED_ATTRIBUTES` (an
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
-from riskscore.exceptions import DataError
+from riskscore.exceptions import DataError, DataQualityWarning
 
 __all__ = ["PROTECTED_ATTRIBUTES", "limit_features", "protected_match", "static_features"]
 
@@ -89,6 +90,26 @@ def _as_float(borrowers: pd.DataFrame, column: str) -> np.ndarray:
     return out.to_numpy(dtype=float, na_value=np.nan)
 
 
+def _check_ids(table_ids: pd.Series, ids: pd.Index, columns: Sequence[str]) -> None:
+    """Ids that cannot match: numbers for text with leading zeros (an error), or no id in common (a warning)."""
+    if len(ids) == 0 or len(table_ids) == 0:
+        return
+    text = ids.astype(str)
+    if pd.api.types.is_numeric_dtype(table_ids.dtype):
+        zeros = text[text.str.fullmatch(r"0\d+")]
+        if len(zeros):
+            raise DataError.from_message(
+                "borrowers", f"borrowers: borrower_id holds numbers ({table_ids.dtype}) but the installments' ids are "
+                             f"text with leading zeros (e.g. {zeros[0]!r}); read borrower_id as text, e.g. "
+                             "pd.read_csv(path, dtype={'borrower_id': str}).")
+    known = pd.Index(table_ids.astype(str).unique())
+    if not text.isin(known).any():
+        shown = ", ".join(repr(c) for c in columns[:3]) + (" ..." if len(columns) > 3 else "")
+        warnings.warn(f"borrowers: none of the {len(ids)} borrowers has a row in the borrowers table (e.g. {text[0]!r} "
+                      f"in the installments, {known[0]!r} in borrowers), so {shown} is missing for all of them; "
+                      "check that both tables use the same borrower ids.", DataQualityWarning, stacklevel=4)
+
+
 def static_features(borrowers: pd.DataFrame, columns: Sequence[str], ids: pd.Index) -> dict[str, np.ndarray]:
     """The static ``columns`` of ``borrowers`` as float arrays aligned on ``ids`` (NaN: borrower absent).
 
@@ -104,6 +125,7 @@ def static_features(borrowers: pd.DataFrame, columns: Sequence[str], ids: pd.Ind
             "borrowers", f"borrowers: no column '{missing[0]}'" + (
                 " (the borrowers table is keyed by borrower_id)" if missing[0] == "borrower_id" else
                 " (the feature builder's static columns need it: FeatureBuilder(static=...), --static)"))
+    _check_ids(borrowers["borrower_id"], ids, columns)
     key = borrowers["borrower_id"].astype(str).to_numpy()
     out: dict[str, np.ndarray] = {}
     for column in columns:

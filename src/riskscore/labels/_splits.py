@@ -11,6 +11,7 @@ import pandas as pd
 from sklearn.model_selection import BaseCrossValidator
 
 from riskscore._compat import DATE_LIKE, FREQUENCY, Interval, validate_parameter_constraints, validate_params
+from riskscore._dates import as_of_dates, as_of_timestamp
 
 __all__ = ["BorrowerTimeSplit", "rolling_as_of_dates", "time_split"]
 
@@ -27,9 +28,10 @@ def rolling_as_of_dates(start: str | pd.Timestamp, end: str | pd.Timestamp, freq
     >>> len(rolling_as_of_dates("2024-01-01", "2024-01-31", freq="7D"))
     5
     """
-    dates = pd.date_range(pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize(), freq=freq)
+    first, last = as_of_timestamp(start, "start"), as_of_timestamp(end, "end")  # text: year first, never guessed
+    dates = pd.date_range(first.normalize(), last.normalize(), freq=freq)
     if len(dates) == 0:
-        raise ValueError(f"No as-of date between {start} and {end} at frequency {freq!r}.")
+        raise ValueError(f"No as-of date between {first.date()} and {last.date()} at frequency {freq!r}.")
     return list(dates)
 
 
@@ -78,7 +80,7 @@ def time_split(
     >>> len(train), len(valid), len(test)
     (2, 1, 1)
     """
-    v, t = pd.Timestamp(valid_start), pd.Timestamp(test_start)
+    v, t = as_of_timestamp(valid_start, "valid_start"), as_of_timestamp(test_start, "test_start")
     if v > t:
         raise ValueError(f"valid_start ({v.date()}) must not be after test_start ({t.date()}).")
     gap = pd.Timedelta(days=embargo_days)
@@ -180,7 +182,7 @@ class BorrowerTimeSplit(BaseCrossValidator):
         if borrowers is None:
             raise ValueError("BorrowerTimeSplit needs the borrower of every row: pass groups=, or give X an index "
                              "level or column 'borrower_id'.")
-        as_of = pd.DatetimeIndex(pd.to_datetime(as_of))
+        as_of = as_of_dates(as_of, "X's as_of")
         if len(borrowers) != len(as_of):
             raise ValueError(f"groups has {len(borrowers)} values for {len(as_of)} rows.")
         n = len(as_of)

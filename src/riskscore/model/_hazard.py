@@ -13,18 +13,20 @@ from sklearn.utils.validation import check_is_fitted
 
 from riskscore._compat import Interval, IntOptions, StrOptions, invalid_parameter
 from riskscore.metrics import concordance_index
+from riskscore.model._frames import booster_names, numeric_matrix
 from riskscore.model._survival import PiecewiseHazardFunction, check_survival_y
 
 __all__ = ["HazardGBM"]
 
 
-def _as_matrix(X: object) -> tuple[np.ndarray, list[str] | None]:
-    if isinstance(X, pd.DataFrame):
-        return X.to_numpy(dtype=np.float32), [str(c) for c in X.columns]
-    arr = np.asarray(X, dtype=np.float32)
-    if arr.ndim != 2:
-        raise ValueError(f"X must be 2-d (n_samples, n_features), got shape {arr.shape}.")
-    return arr, None
+def _as_matrix(X: object, what: str = "X") -> tuple[np.ndarray, list[str] | None]:
+    return numeric_matrix(X, who="HazardGBM", what=what)
+
+
+def _column_diff(before: list[str], after: list[str], a: str, b: str) -> str:
+    import difflib
+
+    return "\n".join(difflib.unified_diff(before, after, a, b, lineterm=""))
 
 
 def expand(X: np.ndarray, event: np.ndarray, time: np.ndarray, edges: np.ndarray
@@ -75,8 +77,8 @@ class HazardGBM(BaseEstimator):
     interval edge, and with a fractional weight within an interval (see :func:`expand`).
 
     It follows scikit-survival: ``fit(X, y)`` with ``y`` a structured array (event, time),
-    ``time >= 0``; ``predict(X)`` a risk score (higher = earlier event: minus the restricted
-    mean time to event up to the last edge); ``predict_survival_function(X)`` and
+    ``time >= 0``; ``predict(X)`` a risk score (higher = earlier event: the sample's expected
+    rank among the training events, see :meth:`predict`); ``predict_survival_function(X)`` and
     ``predict_cumulative_hazard_function(X)`` functions of time (exact at the interval ends,
     the hazard constant within each interval: :class:`PiecewiseHazardFunction`); ``score(X, y)`` Harrell's
     concordance index of ``predict``.
@@ -84,7 +86,13 @@ class HazardGBM(BaseEstimator):
     **Discrete time.** Intervals are left-open: an event at ``t`` with ``a_k < t <= b_k`` is an
     event of interval ``k``, and an event at ``t == 0`` is an event of the first interval (as if
     it happened just after 0): its sample is at risk in the first interval only. Curves are known
-    at the edges; between edges they are steps (the value at the last edge passed).
+    at the edges; between edges the hazard is constant (survival log-linear), and after the last
+    edge they stay at their last value (the model knows nothing past it).
+
+    **Input.** ``X`` is numbers or booleans (NaN allowed: LightGBM learns where missing values
+    go); a text, category or date column is refused, named. A DataFrame's column names may be
+    anything (LightGBM only gets cleaned-up copies), and ``predict`` needs the same columns in
+    the same order.
 
     **Defaults** were chosen on a development panel of public data sets (whas500,
     veterans_lung_cancer, gbsg2 and aids from scikit-survival; 70/30 splits x 5 seeds, Harrell's
@@ -238,9 +246,10 @@ class HazardGBM(BaseEstimator):
                 edges = np.asarray(self.interval_edges, dtype=float)
             except (TypeError, ValueError):
                 edges = np.empty(0)
-            if edges.ndim != 1 or len(edges) < 2 or edges[0] != 0 or not np.all(np.diff(edges) > 0):
+            if edges.ndim != 1 or len(edges) < 2 or edges[0] != 0 or not np.all(np.diff(edges) > 0) \
+                    or not np.isfinite(edges).all():  # an infinite last interval: hazard and curve meaningless
                 raise invalid_parameter("interval_edges", type(self).__name__,
-                                        "an array-like of at least 2 increasing numbers starting at 0",
+                                        "an array-like of at least 2 increasing finite numbers starting at 0",
                                         self.interval_edges)
 
     def _edges(self, event: np.ndarray, time: np.ndarray) -> np.ndarray:
@@ -255,20 +264,32 @@ class HazardGBM(BaseEstimator):
         return edges
 
     def _monotone(self, names: list[str] | None, n: int) -> list[int]:
+        """One direction per column (and 0 for the interval start); a dict is keyed by ``X``'s column names.
+
+        ``names`` are the booster's names (``None`` for an array ``X``); a dict is matched against
+        the user's own names, ``feature_names_in_``, of which they may be a cleaned-up copy.
+        """
         mc = self.monotone_constraints
         if mc is None:
             return [0] * (n + 1)
         if isinstance(mc, dict):
-            if names is None:
+            user = getattr(self, "feature_names_in_", None)
+            if names is None or user is None:
                 raise ValueError("monotone_constraints as a dict needs X as a DataFrame with column names.")
+            names, mc = [str(c) for c in user], {str(k): v for k, v in mc.items()}  # as feature_names_in_
             unknown = set(mc) - set(names)
             if unknown:
                 raise ValueError(f"monotone_constraints names unknown features: {sorted(unknown)}.")
-            return [int(mc.get(c, 0)) for c in names] + [0]
-        values = [int(v) for v in mc]
-        if len(values) != n:
-            raise ValueError(f"monotone_constraints has {len(values)} values for {n} features.")
-        return [*values, 0]
+            values = [mc.get(c, 0) for c in names]
+        else:
+            values = list(mc)
+            if len(values) != n:
+                raise ValueError(f"monotone_constraints has {len(values)} values for {n} features.")
+        bad = [v for v in values if isinstance(v, bool) or v not in (-1, 0, 1)]
+        if bad:
+            raise ValueError(f"monotone_constraints values must be -1, 0 or 1 (decreasing, none, increasing), "
+                             f"got {bad[0]!r}.")
+        return [*(int(v) for v in values), 0]
 
     def _design(self, X: np.ndarray, sample: np.ndarray, k: np.ndarray) -> np.ndarray:
         rows = X[sample]
@@ -316,21 +337,27 @@ class HazardGBM(BaseEstimator):
         event, time = check_survival_y(y)
         if len(matrix) != len(event):
             raise ValueError(f"X has {len(matrix)} rows but y has {len(event)}.")
+        if int(np.sum(event | (time > 0))) < 2:  # a sample censored at 0 was observed for no time at all
+            raise ValueError("HazardGBM needs at least 2 samples with an event or a time > 0, got "
+                             f"{int(np.sum(event | (time > 0)))}.")
         self.n_features_in_ = matrix.shape[1]
         if names is not None:
             self.feature_names_in_ = np.asarray(names, dtype=object)
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_  # a refit on an array must not keep the previous fit's names
+        valid = self._eval_set(eval_set, names) if eval_set is not None else None
+        # LightGBM stores names in JSON: the booster gets distinct names it accepts (the columns' own
+        # names when they are), never the interval start's; X's own names stay in feature_names_in_
+        names = booster_names(names, reserved=("interval_start",)) if names is not None else None
+        self._monotone(names, matrix.shape[1])  # checked before any work
         self.interval_edges_ = self._edges(event, time)
         n_int = len(self.interval_edges_) - 1
         k_event = np.clip(np.searchsorted(self.interval_edges_, time[event], side="left") - 1, 0, n_int - 1)
         self.event_weights_ = np.bincount(k_event, minlength=n_int) / max(int(event.sum()), 1)
         rng = np.random.default_rng(self.random_state)
         self.validation_score_ = None
-        if eval_set is not None:
-            mv, _ = _as_matrix(eval_set[0])
-            ev, tv = check_survival_y(eval_set[1])
-            self._train(matrix, event, time, rng, names, valid=(mv, ev, tv))
+        if valid is not None:
+            self._train(matrix, event, time, rng, names, valid=valid)
             return self
         held_out = self._validation_split(event, rng)
         if held_out is None:
@@ -340,6 +367,25 @@ class HazardGBM(BaseEstimator):
         self._train(matrix[fit_rows], event[fit_rows], time[fit_rows], rng, names,
                     valid=(matrix[held_out], event[held_out], time[held_out]))
         return self
+
+    def _eval_set(self, eval_set: object, names: list[str] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``eval_set`` as (matrix, event, time), checked against the training ``X``."""
+        if not isinstance(eval_set, tuple | list) or len(eval_set) != 2:
+            raise ValueError(f"eval_set must be a pair (X_val, y_val), got {type(eval_set).__name__}"
+                             f"{f' of length {len(eval_set)}' if hasattr(eval_set, '__len__') else ''}.")
+        mv, names_v = _as_matrix(eval_set[0], "eval_set's X")
+        try:
+            ev, tv = check_survival_y(eval_set[1])
+        except ValueError as err:
+            raise ValueError(f"eval_set's y: {err}") from err
+        if len(mv) != len(ev):
+            raise ValueError(f"eval_set's X has {len(mv)} rows but its y has {len(ev)}.")
+        if names is not None and names_v is not None and names_v != names:
+            raise ValueError("eval_set's X has different columns than X:\n"
+                             + _column_diff(names, names_v, "X", "eval_set"))
+        if mv.shape[1] != self.n_features_in_:
+            raise ValueError(f"eval_set's X has {mv.shape[1]} features, X has {self.n_features_in_}.")
+        return mv, ev, tv
 
     def _validation_split(self, event: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
         """Indices of the internal validation samples (stratified by event), or None."""
@@ -397,11 +443,8 @@ class HazardGBM(BaseEstimator):
         if isinstance(X, pd.DataFrame) and hasattr(self, "feature_names_in_"):
             cols = [str(c) for c in X.columns]
             if cols != list(self.feature_names_in_):
-                import difflib
-
-                diff = "\n".join(difflib.unified_diff(list(self.feature_names_in_), cols, "fit", "predict",
-                                                       lineterm=""))
-                raise ValueError(f"X has different columns than at fit time:\n{diff}")
+                raise ValueError("X has different columns than at fit time:\n"
+                                 + _column_diff(list(self.feature_names_in_), cols, "fit", "predict"))
         matrix, _ = _as_matrix(X)
         if matrix.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {matrix.shape[1]} features, but HazardGBM was fitted with {self.n_features_in_}.")

@@ -14,7 +14,9 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from riskscore._compat import Hidden, Interval, IntOptions, StrOptions
+from riskscore._dates import as_of_dates
 from riskscore.model._calibration import isotonic_calibrator, isotonic_helps
+from riskscore.model._frames import check_numeric, duplicated, unstorable_names
 from riskscore.model._hazard import HazardGBM
 from riskscore.model._scaling import ScoreScaling
 from riskscore.model._survival import check_survival_y
@@ -24,6 +26,22 @@ __all__ = ["DEFAULT_EDGES", "RepaymentModel"]
 #: Interval edges (days) of the timing head: fine early, and every reporting horizon is an edge.
 DEFAULT_EDGES = (0, 1, 2, 3, 4, 5, 7, 10, 14, 21, 30, 45, 60, 75, 90)
 GRADES = ("A", "B", "C", "D", "E", "F", "G")
+#: Where a column that is not a number most often comes from: who and when kept as columns.
+_KEYS_HINT = ("keep borrower_id and as_of in the index, not as columns (riskscore.split_xy does: "
+              "X.set_index(['borrower_id', 'as_of'])), and encode other text as numbers")
+
+
+def _check_numeric(X: pd.DataFrame, what: str) -> pd.DataFrame:
+    """``X`` with object columns of numbers as floats, or one line naming the columns that are not numbers
+    (with the likely cause when they are the keys)."""
+    keys = {"borrower_id", "as_of"} & {str(c) for c in X.columns}
+    check_numeric(X, who="RepaymentModel", what=what, hint=_KEYS_HINT if keys else "")
+    objects = [i for i, dtype in enumerate(X.dtypes) if pd.api.types.is_object_dtype(dtype)]
+    if objects:  # numbers (and pandas' NA) in an object column: LightGBM's float matrix cannot take NA
+        X = X.copy()
+        for i in objects:
+            X.isetitem(i, X.iloc[:, i].to_numpy(dtype=float, na_value=np.nan))
+    return X
 
 
 def _registry_monotone(columns: list[str]) -> dict[str, int]:
@@ -31,6 +49,13 @@ def _registry_monotone(columns: list[str]) -> dict[str, int]:
 
     monotone = registry_for(columns)["monotone"].fillna(0)
     return {c: int(m) for c, m in monotone.items() if m != 0}
+
+
+def _registry_monotone_any(columns: list[str]) -> bool:
+    """Whether any of ``columns`` is a registry feature (some have no monotone direction)."""
+    from riskscore.features import registry_for
+
+    return bool((registry_for(columns)["family"] != "own_data").any())
 
 
 def _holdout(X: pd.DataFrame, y: np.ndarray, fraction: float, horizon: int, seed: int | None
@@ -42,7 +67,7 @@ def _holdout(X: pd.DataFrame, y: np.ndarray, fraction: float, horizon: int, seed
     event, time = y["event"], y["time"]
     held = None
     if "as_of" in names:
-        as_of = pd.DatetimeIndex(X.index.get_level_values("as_of"))
+        as_of = as_of_dates(X.index.get_level_values("as_of"), "X's as_of index level")
         cutoff = as_of.sort_values()[min(int(np.floor(n * (1 - fraction))), n - 1)]
         held = np.flatnonzero(as_of >= cutoff)
         # an earlier row whose label window reaches the held-out dates would leak their outcomes
@@ -106,7 +131,8 @@ class RepaymentModel(BaseEstimator):
         the nightly SHAP pass cheaper; the AUC cost is measured in ``benchmarks/model_synthetic.py``.
     monotone : {"registry"}, dict or None, default "registry"
         Monotone constraints on the likelihood of repaying: ``"registry"`` takes the directions
-        the feature registry marks as unambiguous (e.g. more days past due never raises it).
+        the feature registry marks as unambiguous (e.g. more days past due never raises it); a
+        dict maps column names of ``X`` to -1, 0 or 1 (a name ``X`` lacks is refused, not ignored).
     calibration : {"auto", "isotonic", "none"}, default "auto"
         With a validation split: isotonic regression on it, always ("isotonic") or when it
         lowers the log-loss out of fold ("auto": 5-fold cross-fitting on the validation split,
@@ -165,6 +191,11 @@ class RepaymentModel(BaseEstimator):
     as-of date when ``X`` carries it (``split_xy`` puts ``borrower_id`` and ``as_of`` in the
     index), and :meth:`score` is the AUC of the likelihood, so scikit-learn's model selection
     works with its defaults (``cross_val_score(model, X, y, cv=BorrowerTimeSplit())``).
+    scikit-learn's *named* scorers (``scoring="roc_auc"``, ``"neg_log_loss"``) read ``y`` as class
+    labels and score every fold NaN on a survival label (with a warning ending "multi_class must
+    be in ('ovo', 'ovr')"); leave ``scoring`` out, or pass :data:`riskscore.model.SCORERS`
+    (``scoring=SCORERS["auc"]``, or the dict with ``refit="auc"``: ``auc``, ``gini``, ``ks``,
+    ``neg_log_loss``, ``c_index``).
 
     >>> model = load_bundle("models/sample")   # fitted: see riskscore.model.train
     >>> model.likelihood_days_, model.feature_names_in_[:2].tolist()
@@ -238,7 +269,23 @@ class RepaymentModel(BaseEstimator):
         return (event & (time <= self.likelihood_days_)).astype(float), known
 
     def _monotone_list(self, columns: list[str]) -> list[int]:
-        mapping = _registry_monotone(columns) if self.monotone == "registry" else self.monotone or {}
+        if self.monotone == "registry":
+            mapping = _registry_monotone(columns)
+            if not mapping and not _registry_monotone_any(columns):
+                warnings.warn(f"RepaymentModel(monotone='registry'): none of X's {len(columns)} columns is a riskscore "
+                              f"feature (e.g. {columns[0]!r}), so no monotone constraint applies; keep the feature "
+                              "names (set_output(transform='pandas') on the steps before, verbose_feature_names_out="
+                              "False on a ColumnTransformer), or pass monotone=None or a dict.", UserWarning,
+                              stacklevel=3)
+        else:
+            mapping = {str(k): v for k, v in (self.monotone or {}).items()}
+            unknown = [k for k in mapping if k not in set(columns)]
+            if unknown:
+                raise ValueError(f"RepaymentModel: monotone names feature(s) X does not have: {unknown[:5]}.")
+            bad = [(k, v) for k, v in mapping.items() if isinstance(v, bool) or v not in (-1, 0, 1)]
+            if bad:
+                raise ValueError(f"RepaymentModel: monotone values must be -1, 0 or 1 (decreasing, none, increasing), "
+                                 f"got {bad[0][1]!r} for {bad[0][0]!r}.")
         return [int(mapping.get(c, 0)) for c in columns]
 
     def fit(self, X: pd.DataFrame, y: object, *, eval_set: tuple[pd.DataFrame, object] | None = None
@@ -250,6 +297,13 @@ class RepaymentModel(BaseEstimator):
             del self.feature_names_in_  # a refit names array columns afresh
         X = self._check(X)
         columns = [str(c) for c in X.columns]
+        self._check_names(columns)
+        X = _check_numeric(X, "X")
+        check_survival_y(y)
+        if len(X) != len(np.asarray(y)):
+            raise ValueError(f"X has {len(X)} rows but y has {len(np.asarray(y))}.")
+        if eval_set is not None:
+            eval_set = self._eval_set(eval_set, columns)
         self.feature_names_in_ = np.asarray(columns, dtype=object)
         self.n_features_in_ = len(columns)
         self.classes_ = np.array([False, True])
@@ -269,7 +323,7 @@ class RepaymentModel(BaseEstimator):
         train = lgb.Dataset(X.loc[known].to_numpy(np.float32), label=target[known], feature_name=columns)
         valid_sets, callbacks, Xv, yv_bin, kv = [], [], None, None, None
         if eval_set is not None:
-            Xv = self._check(eval_set[0])[columns]
+            Xv = eval_set[0]
             yv_bin, kv = self._binary(eval_set[1])
             valid_sets = [lgb.Dataset(Xv.loc[kv].to_numpy(np.float32), label=yv_bin[kv], reference=train)]
             callbacks = [lgb.early_stopping(self.early_stopping_rounds, verbose=False)]
@@ -292,6 +346,35 @@ class RepaymentModel(BaseEstimator):
         points = self.points(X)
         self.grade_edges_ = np.quantile(points, np.linspace(0, 1, len(GRADES) + 1)[1:-1])[::-1]
         return self
+
+    @staticmethod
+    def _check_names(columns: list[str]) -> None:
+        """Feature names LightGBM can store, once each (the likelihood head keeps them as they are)."""
+        twice, bad = duplicated(columns), unstorable_names(columns)
+        if twice:
+            raise ValueError(f"RepaymentModel: X has duplicated column(s) {twice[:5]}; give each feature its own name.")
+        if bad:
+            raise ValueError(f"RepaymentModel: column name(s) {bad[:5]} hold a character LightGBM cannot store in a "
+                             'model (one of " , : [ ] { }); rename them, e.g. X.rename(columns={...}).')
+
+    def _eval_set(self, eval_set: object, columns: list[str]) -> tuple[pd.DataFrame, object]:
+        """``eval_set`` as (features in ``columns``' order, y), checked against the training ``X``."""
+        if not isinstance(eval_set, tuple | list) or len(eval_set) != 2:
+            raise ValueError(f"eval_set must be a pair (X_val, y_val), got {type(eval_set).__name__}"
+                             f"{f' of length {len(eval_set)}' if hasattr(eval_set, '__len__') else ''}.")
+        Xv = self._check(eval_set[0])
+        missing = [c for c in columns if c not in {str(k) for k in Xv.columns}]
+        if missing:
+            raise ValueError(f"eval_set's X lacks {len(missing)} feature(s) of X: {missing[:5]}.")
+        Xv = Xv.set_axis([str(c) for c in Xv.columns], axis=1)[columns]
+        Xv = _check_numeric(Xv, "eval_set's X")
+        try:
+            check_survival_y(eval_set[1])
+        except ValueError as err:
+            raise ValueError(f"eval_set's y: {err}") from err
+        if len(Xv) != len(np.asarray(eval_set[1])):
+            raise ValueError(f"eval_set's X has {len(Xv)} rows but its y has {len(np.asarray(eval_set[1]))}.")
+        return Xv, eval_set[1]
 
     def score(self, X: pd.DataFrame, y: object, sample_weight: object = None) -> float:
         """AUC of the likelihood on the rows whose outcome at ``likelihood_days_`` is known.
@@ -317,12 +400,18 @@ class RepaymentModel(BaseEstimator):
 
         check_is_fitted(self, "likelihood_")
         target, known = self._binary(y)
+        X = self._check(X)
+        if len(X) != len(target):
+            raise ValueError(f"RepaymentModel.score: X has {len(X)} rows but y has {len(target)}.")
+        if sample_weight is not None and len(np.asarray(sample_weight)) != len(X):
+            raise ValueError(f"RepaymentModel.score: sample_weight has {len(np.asarray(sample_weight))} values for "
+                             f"{len(X)} rows.")
         if len(np.unique(target[known])) < 2:
             warnings.warn("RepaymentModel.score: the rows known at the horizon hold one class; AUC is undefined.",
                           UserWarning, stacklevel=2)
             return float("nan")
         weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)[known]
-        p = self.likelihood(self._check(X).iloc[np.flatnonzero(known)])
+        p = self.likelihood(X.iloc[np.flatnonzero(known)])
         return float(roc_auc_score(target[known], p, sample_weight=weight))
 
     # -- prediction --------------------------------------------------------------------------
@@ -332,7 +421,7 @@ class RepaymentModel(BaseEstimator):
         missing = [c for c in self.feature_names_in_ if c not in X.columns]
         if missing:
             raise ValueError(f"X lacks {len(missing)} feature(s) the model was fitted with: {missing[:5]}.")
-        return X[list(self.feature_names_in_)]
+        return _check_numeric(X[list(self.feature_names_in_)], "X")
 
     def _raw_proba(self, X: pd.DataFrame) -> np.ndarray:
         return self.likelihood_.predict(X.to_numpy(np.float32), num_iteration=self.likelihood_.best_iteration or None)

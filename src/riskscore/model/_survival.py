@@ -20,6 +20,14 @@ def make_survival_y(event: object, time: object) -> np.ndarray:
     e, t = np.asarray(event), np.asarray(time, dtype=float)
     if e.shape != t.shape or e.ndim != 1:
         raise ValueError(f"event and time must be 1-d and of the same length, got {e.shape} and {t.shape}.")
+    if e.dtype != bool:  # NaN, 2 or text would all be True: refused, as sksurv.util.Surv does
+        try:
+            bad = ~np.isin(e.astype(float), (0.0, 1.0))
+        except (TypeError, ValueError):
+            bad = np.ones(len(e), bool)
+        if bad.any():
+            raise ValueError(f"event must be booleans or 0/1 without missing values; {int(bad.sum())} value(s) are "
+                             f"not, e.g. {[str(v) for v in e[bad][:3]]}.")
     y = np.empty(len(t), dtype=[("event", bool), ("time", float)])
     y["event"], y["time"] = e.astype(bool), t
     return y

@@ -12,6 +12,7 @@ import pandas as pd
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
 from riskscore._compat import DATE_LIKE, FREQUENCY, Interval, validate_params
+from riskscore._dates import as_of_timestamp
 from riskscore.features import FeatureBuilder
 from riskscore.labels import rolling_as_of_dates, time_split
 from riskscore.metrics import (
@@ -27,6 +28,7 @@ from riskscore.metrics import (
 )
 from riskscore.model._repayment import DEFAULT_EDGES, RepaymentModel
 from riskscore.model._scaling import ScoreScaling
+from riskscore.model._survival import check_survival_y
 from riskscore.monitor import reference_distribution
 from riskscore.snapshots import make_snapshots, split_xy
 
@@ -46,12 +48,20 @@ def evaluate(model: RepaymentModel, X: pd.DataFrame, y: np.ndarray, *, groups: n
              n_bootstrap: int = 0, random_state: int = 0) -> dict[str, Any]:
     """Likelihood metrics on rows whose horizon outcome is known, and timing metrics on all rows.
 
-    Returns AUC, log-loss, Brier score and ECE of the likelihood, the mean prediction and the
-    observed rate, the reliability table (``calibration``: equal-count deciles of the
-    likelihood), Harrell's C of the timing head and its integrated Brier score on 1..90 days.
-    With ``n_bootstrap > 0`` it adds ``"ci"``: 95 % percentile bootstrap intervals of AUC,
-    log-loss, Brier, ECE and C-index, resampling whole ``groups`` (pass the borrower ids: one
-    borrower's snapshots are not independent).
+    Returns AUC, Gini, KS, log-loss, Brier score and ECE of the likelihood, the mean prediction
+    and the observed rate, the reliability table (``calibration``: equal-count deciles of the
+    likelihood), the score-band table (``score_bands``, see :func:`riskscore.metrics.score_bands`),
+    Harrell's C of the timing head and its integrated Brier score on 1..90 days. ``y`` is any
+    survival label (a boolean and a numeric field, as in scikit-survival). With
+    ``n_bootstrap > 0`` it adds ``"ci"``: 95 % percentile bootstrap intervals of each
+    likelihood metric and of the C-index, resampling whole ``groups`` (pass the borrower ids:
+    one borrower's snapshots are not independent).
+
+    Raises
+    ------
+    ValueError
+        ``y`` or ``groups`` do not match ``X``'s rows, or the rows whose outcome at the horizon
+        is known all have the same outcome (AUC, Gini and KS are undefined).
 
     Examples
     --------
@@ -59,8 +69,18 @@ def evaluate(model: RepaymentModel, X: pd.DataFrame, y: np.ndarray, *, groups: n
     >>> evaluate(model, X_test, y_test)["auc"]  # doctest: +SKIP
     """
     h = model.likelihood_days_
+    event, time = check_survival_y(y)
+    y = np.empty(len(event), dtype=[("event", bool), ("time", float)])
+    y["event"], y["time"] = event, time
+    if len(y) != len(X):
+        raise ValueError(f"evaluate: X has {len(X)} rows but y has {len(y)}.")
+    if groups is not None and len(groups) != len(X):
+        raise ValueError(f"evaluate: groups has {len(groups)} values for {len(X)} rows.")
     known = y["event"] | (y["time"] >= h)
     label = (y["event"] & (y["time"] <= h))[known]
+    if len(np.unique(label)) < 2:
+        raise ValueError(f"evaluate: the {len(label)} rows whose outcome at {h} days is known all have the same outcome"
+                         f" ({'repaid' if label.all() and len(label) else 'not repaid'}); AUC, Gini and KS need both.")
     p = np.clip(model.likelihood(X)[known], 1e-9, 1 - 1e-9)
     edges = np.asarray(DEFAULT_EDGES[1:], dtype=float)
     curve = model.predict_survival(X, days=[int(d) for d in edges])
@@ -200,7 +220,8 @@ def train(
     >>> sorted(report)
     ['feature_builder', 'label_definition', 'metrics', 'reference', 'rows', 'training_window']
     """
-    dates = rolling_as_of_dates(as_of_start, as_of_end, freq=freq)
+    dates = rolling_as_of_dates(as_of_timestamp(as_of_start, "as_of_start"), as_of_timestamp(as_of_end, "as_of_end"),
+                                freq=freq)
     if len(dates) < 4:
         raise ValueError(f"Training needs at least 4 as-of dates between {as_of_start} and {as_of_end} "
                          f"at {freq!r}; got {len(dates)}.")
