@@ -364,8 +364,18 @@ def day_month_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, column
 
 
 def refuse_day_month(col: pa.ChunkedArray | pa.Array, table: str | None, column: str, where: str) -> None:
-    """Raise :func:`day_month_refusal`'s line (or :func:`number_dates_refusal`'s) as a :class:`~riskscore.DataError`."""
-    line = day_month_refusal(col, table, column, where) or number_dates_refusal(col, table, column, where)
+    """Raise :func:`day_month_refusal`'s line (or :func:`number_dates_refusal`'s) as a :class:`~riskscore.DataError`.
+
+    Text whose distinct values hold neither day/month text nor digits alone (an ISO extract, every
+    batch of it) is cleared by one look at them."""
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if is_text(arr.type):
+        uniq = pc.unique(arr)
+        maybe = pc.or_(pc.match_substring_regex(uniq, _DAY_MONTH_PREFIX),  # the two tests below, in one pass
+                       pc.match_substring_regex(pc.utf8_trim_whitespace(uniq), _DIGITS))
+        if not pc.any(pc.fill_null(maybe, False)).as_py():
+            return
+    line = day_month_refusal(arr, table, column, where) or number_dates_refusal(arr, table, column, where)
     if line is not None:
         raise DataError.from_message(table or "input", line)
 
@@ -422,6 +432,9 @@ def _excel_example(serial: float) -> str:
     return f"{day} is {(np.datetime64('1899-12-30', 'D') + day).astype(str)} in Excel's 1900 date system"
 
 
+_DIGITS = r"^[+-]?\d+(\.\d+)?$"  # a number alone (after trimming its whitespace)
+
+
 def number_dates_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, column: str,
                          where: str) -> str | None:
     """The one-line refusal of a date column that holds numbers (stored as numbers, or as digits in
@@ -453,7 +466,7 @@ def number_dates_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, col
         return None
     if is_text(arr.type):  # each distinct value once (dates repeat): most batches stop at the first test
         uniq = pc.unique(values)
-        digits = pc.match_substring_regex(pc.utf8_trim_whitespace(uniq), r"^[+-]?\d+(\.\d+)?$")
+        digits = pc.match_substring_regex(pc.utf8_trim_whitespace(uniq), _DIGITS)
         if not pc.any(digits).as_py():
             return None
         numeric = uniq.filter(digits)
