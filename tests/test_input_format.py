@@ -492,6 +492,14 @@ def test_a_workbook_is_refused_with_what_to_save_it_as(tmp_path):
         read_table(f)
 
 
+def _refused_as_written(frame: pd.DataFrame, f, table: str, line: str) -> None:
+    """``frame`` written to ``f`` (parquet or CSV by its suffix) is refused by the reader in exactly ``line``."""
+    frame.to_parquet(f) if f.suffix == ".parquet" else frame.to_csv(f, index=False)
+    with pytest.raises(DataError) as info:
+        read_table(f, table=table)
+    assert str(info.value) == line
+
+
 # -- dates stored as numbers: Unix time and YYYYMMDD --------------------------------------------------
 LOG = pd.DataFrame({"borrower_id": ["b1", "b2", "b3"], "contacted_at": [1709258400000, 1709258460500, None],
                     "channel": "sms", "outcome": "message_sent"})
@@ -500,14 +508,10 @@ LOG = pd.DataFrame({"borrower_id": ["b1", "b2", "b3"], "contacted_at": [17092584
 @pytest.mark.parametrize("suffix", [".parquet", ".csv"])
 def test_a_log_in_unix_milliseconds_is_refused_with_its_format_then_read_exactly(tmp_path, suffix):
     f = tmp_path / f"c{suffix}"
-    log = LOG.astype({"contacted_at": "Int64"})
-    log.to_parquet(f) if suffix == ".parquet" else log.to_csv(f, index=False)
-    with pytest.raises(DataError) as info:
-        read_table(f, table="contacts")
-    assert str(info.value) == (
+    _refused_as_written(LOG.astype({"contacted_at": "Int64"}), f, "contacts", (
         f"contacts '{f}': contacted_at holds numbers (1709258400000, 1709258460500), not dates; if they are Unix time "
         "in milliseconds give --date-format contacts.contacted_at=epoch_ms (date_format={'contacts.contacted_at': "
-        "'epoch_ms'} in Python)")
+        "'epoch_ms'} in Python)"))
     df = read_table(f, table="contacts", date_format={"contacted_at": "epoch_ms"})
     assert df["contacted_at"].tolist()[:2] == ["2024-03-01T02:00:00.000000+00:00", "2024-03-01T02:01:00.500000+00:00"]
     good = riskscore.validate_contacts(df.iloc[:2])
@@ -558,13 +562,10 @@ def test_excel_serial_dates_are_refused_with_their_format_then_read(tmp_path, su
     df = pd.DataFrame({"borrower_id": "b1", "loan_id": "l", "installment_no": [1, 2],
                        "due_date": [45352, 45383], "amount_due": 100.0, "paid_date": [45355.0, None],
                        "amount_paid": [100.0, 0.0]})
-    df.to_parquet(f) if suffix == ".parquet" else df.to_csv(f, index=False)
-    with pytest.raises(DataError) as info:
-        read_table(f, table="installments")
-    assert str(info.value) == (
+    _refused_as_written(df, f, "installments", (
         f"installments '{f}': due_date holds numbers (45352, 45383), not dates; if they are spreadsheet serial dates "
         "(45352 is 2024-03-01 in Excel's 1900 date system) give --date-format installments.due_date=excel "
-        "(date_format={'installments.due_date': 'excel'} in Python)")
+        "(date_format={'installments.due_date': 'excel'} in Python)"))
     got = read_table(f, table="installments", date_format={"installments": "excel"})
     good = riskscore.validate_installments(got)
     assert good["due_date"].tolist() == [pd.Timestamp("2024-03-01"), pd.Timestamp("2024-04-01")]
@@ -616,14 +617,11 @@ def test_a_log_in_local_time_is_refused_with_its_option_then_read_in_its_zone(tm
     f = tmp_path / f"c{suffix}"
     log = pd.DataFrame({"borrower_id": ["b1", "b2"], "channel": "sms", "outcome": "message_sent",
                         "contacted_at": pd.to_datetime(["2025-06-15 02:45:44", "2025-06-15 09:01:00"])})
-    log.to_parquet(f) if suffix == ".parquet" else log.to_csv(f, index=False)
-    with pytest.raises(DataError) as info:
-        read_table(f, table="contacts")
-    assert str(info.value) == (
+    _refused_as_written(log, f, "contacts", (
         f"contacts '{f}': contacted_at holds times without a UTC offset (2025-06-15 02:45:44, 2025-06-15 09:01:00); "
         "a clock is never guessed: give the IANA time zone they are written in, --date-format "
         "contacts.contacted_at=Asia/Shanghai for example (date_format={'contacts.contacted_at': 'Asia/Shanghai'} in "
-        "Python), or FORMAT@ZONE for text in another format")
+        "Python), or FORMAT@ZONE for text in another format"))
     df = read_table(f, table="contacts", date_format={"contacted_at": "Asia/Shanghai"})
     good = riskscore.validate_contacts(df)
     assert good["contacted_at"].tolist() == [pd.Timestamp("2025-06-14 18:45:44", tz="UTC"),
