@@ -500,6 +500,27 @@ def _refused_as_written(frame: pd.DataFrame, f, table: str, line: str) -> None:
     assert str(info.value) == line
 
 
+# -- vocabulary columns in the extract's own words ------------------------------------------------------
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_log_in_its_own_words_is_refused_and_a_few_strays_are_row_rejects(tmp_path, suffix):
+    """A contact log whose channels are 短信/电话 rejected every contact, so every borrower with one, in a
+    run that "succeeded"; now one line lists the words and the contract's values. A stray or two among
+    the contract's words (any case) stay the contract's row rejects."""
+    f = tmp_path / f"c{suffix}"
+    log = pd.DataFrame({"borrower_id": ["b1", "b2", "b3", "b4"], "channel": ["电话", "短信", "电话", "SMS "],
+                        "outcome": "message_sent", "contacted_at": "2025-06-15T02:45:44Z"})
+    _refused_as_written(log, f, "contacts", (
+        f"contacts '{f}': channel holds values outside the contract's (电话 50%, 短信 25%); its values are sms, email, "
+        "call, letter, app (any case): map the extract's to them (电话 -> one of these, ...) before scoring; what a "
+        "value means is never guessed"))
+    f2 = tmp_path / f"ok{suffix}"
+    mostly = log.assign(channel=["Call", "sms", "短信", "SMS "])
+    mostly.to_parquet(f2) if suffix == ".parquet" else mostly.to_csv(f2, index=False)
+    with pytest.warns(riskscore.DataQualityWarning):
+        good, rejects = riskscore.quarantine(read_table(f2, table="contacts"), "contacts")
+    assert good["channel"].tolist() == ["call", "sms", "sms"] and rejects["borrower_id"].tolist() == ["b3"]
+
+
 # -- dates stored as numbers: Unix time and YYYYMMDD --------------------------------------------------
 LOG = pd.DataFrame({"borrower_id": ["b1", "b2", "b3"], "contacted_at": [1709258400000, 1709258460500, None],
                     "channel": "sms", "outcome": "message_sent"})

@@ -76,6 +76,7 @@ from riskscore._input_format import (
     refuse_day_month,
     refuse_wrong_order,
     required_columns,
+    vocabulary_refusal,
 )
 from riskscore._numbers import NUMBER_COLUMNS, convert_numbers, number_spec
 from riskscore.exceptions import DataError
@@ -418,6 +419,9 @@ def _read_text(col: pa.ChunkedArray, name: str, f: Path, table: str | None, date
                 line = naive_times_refusal(col, table, name, f"'{f}'")
                 if line is not None:
                     raise DataError.from_message(table, line)
+    line = vocabulary_refusal(col, table, name, f"'{f}'")
+    if line is not None:
+        raise DataError.from_message(table or "input", line)
     strict = number_reading(table, name, numbers)
     return col if strict is None else convert_numbers(col, numbers, strict=strict)
 

@@ -317,6 +317,21 @@ def test_spark_reads_local_times_in_their_zone_as_the_local_readers(spark, tmp_p
     assert got[1].startswith("2024-03-31") and got[1].endswith(" (not a single time in Europe/Berlin)")
 
 
+def test_spark_refuses_a_log_in_its_own_words_as_the_local_readers(spark, tmp_path):
+    from riskscore.batch._spark_inputs import read_input
+    from riskscore.exceptions import DataError
+    from riskscore.io import InputFormat
+
+    f = tmp_path / "c.csv"
+    pd.DataFrame({"borrower_id": ["b1", "b2"], "channel": ["短信", "电话"], "outcome": "message_sent",
+                  "contacted_at": "2025-06-15T02:45:44Z"}).to_csv(f, index=False)
+    with pytest.raises(DataError) as local:
+        read_table(f, table="contacts")
+    with pytest.raises(DataError) as spark_:
+        read_input(spark, "contacts", f, InputFormat(), {}, tmp_path)
+    assert str(spark_.value) == str(local.value) and "channel holds values outside the contract's" in str(local.value)
+
+
 def test_spark_reads_spreadsheet_serial_dates_as_the_local_readers(spark, tmp_path):
     from riskscore.batch._spark_inputs import read_input
     from riskscore.io import InputFormat
