@@ -44,8 +44,7 @@ from riskscore.exceptions import DataError
 from riskscore.schemas import OPTIONAL_COLUMNS, contract_columns
 
 __all__ = ["DATE_COLUMNS", "TABLES", "InputFormat", "convert_dates", "day_month_refusal", "is_text",
-           "missing_columns_line", "naive_times_refusal", "vocabulary_columns", "vocabulary_refusal",
-           "wrong_order_refusal"]
+           "missing_columns_line", "wrong_order_refusal"]
 
 #: The largest ``--columns`` file read (a mapping of a few dozen names).
 MAX_FORMAT_BYTES = 1 << 20
@@ -381,91 +380,6 @@ def refuse_day_month(col: pa.ChunkedArray | pa.Array, table: str | None, column:
         raise DataError.from_message(table or "input", line)
 
 
-_NAIVE_TIME = r"^\s*\d{4}[-/]\d{1,2}[-/]\d{1,2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?\s*$"
-
-
-def vocabulary_columns() -> dict[tuple[str, str], tuple[str, ...]]:
-    """(table, column) -> the contract's values, for the columns read in any case without surrounding spaces."""
-    from riskscore.schemas import CHANNELS, DIRECTIONS, OUTCOMES
-
-    return {("contacts", "channel"): CHANNELS, ("contacts", "outcome"): OUTCOMES,
-            ("contacts", "direction"): DIRECTIONS, ("borrowers", "preferred_channel"): CHANNELS}
-
-
-def vocabulary_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, column: str, where: str) -> str | None:
-    """The one-line refusal of a vocabulary column (``channel``, ``outcome``, ...) whose values are
-    mostly outside the contract's (more than half of a batch: an extract in its own words), or ``None``;
-    a few strays are the contract's row rejects. What a value means is never guessed.
-
-    Examples
-    --------
-    >>> import pyarrow as pa
-    >>> print(vocabulary_refusal(pa.array(["短信", "短信", "电话", "SMS "]), "contacts", "channel", "'c.csv'"))
-    ... # doctest: +NORMALIZE_WHITESPACE
-    contacts 'c.csv': channel holds values outside the contract's (短信 50%, 电话 25%); its values are sms, email,
-    call, letter, app (any case): map the extract's to them (短信 -> one of these, ...) before scoring; what a value
-    means is never guessed
-    >>> vocabulary_refusal(pa.array(["sms", "Call", "fax"]), "contacts", "channel", "'c.csv'") is None
-    True
-    """
-    words = vocabulary_columns().get((table or "", column))
-    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    if words is None or not is_text(arr.type):
-        return None
-    counts = pc.value_counts(arr.drop_null())
-    if not len(counts):
-        return None
-    values, n = counts.field("values"), counts.field("counts").to_numpy()
-    known = pc.is_in(pc.utf8_lower(pc.utf8_trim_whitespace(values)), value_set=pa.array(words)).to_numpy(
-        zero_copy_only=False)
-    if 2 * int(n[~known].sum()) <= int(n.sum()):
-        return None
-    order = np.argsort(-n[~known], kind="stable")[:5]
-    unknown = [(values.filter(pa.array(~known))[int(i)].as_py(), n[~known][i] / n.sum()) for i in order]
-    return (f"{table + ' ' if table else ''}{where}: {column} holds values outside the contract's "
-            f"({', '.join(f'{v} {share:.0%}' for v, share in unknown)}); its values are {', '.join(words)} (any "
-            f"case): map the extract's to them ({unknown[0][0]} -> one of these, ...) before scoring; what a value "
-            "means is never guessed")
-
-
-def naive_times_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, column: str, where: str) -> str | None:
-    """The one-line refusal of contact times written without a UTC offset (timestamps stored without a
-    zone, or more than half of the text), or ``None``: a clock is never guessed.
-
-    Examples
-    --------
-    >>> import pyarrow as pa
-    >>> print(naive_times_refusal(pa.array(["2025-06-15 02:45:44", "2025-06-15 09:01:00"]), "contacts",
-    ...                           "contacted_at", "'c.csv'"))  # doctest: +NORMALIZE_WHITESPACE
-    contacts 'c.csv': contacted_at holds times without a UTC offset (2025-06-15 02:45:44, 2025-06-15 09:01:00); a
-    clock is never guessed: give the IANA time zone they are written in, --date-format
-    contacts.contacted_at=Asia/Shanghai for example (date_format={'contacts.contacted_at': 'Asia/Shanghai'} in
-    Python), or FORMAT@ZONE for text in another format
-    >>> naive_times_refusal(pa.array(["2025-06-15T02:45:44Z", "2025-06-15 09:01"]), "contacts", "contacted_at",
-    ...                     "'c.csv'") is None
-    True
-    """
-    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    values = arr.drop_null()
-    if not len(values):
-        return None
-    if pa.types.is_timestamp(arr.type):
-        if arr.type.tz is not None:
-            return None
-        seconds = pc.cast(values.slice(0, 3), pa.timestamp("s"), safe=False)  # Arrow's %S would add a fraction
-        examples = pc.strftime(seconds, format="%Y-%m-%d %H:%M:%S").to_pylist()
-    elif is_text(arr.type):
-        naive = pc.fill_null(pc.match_substring_regex(values, _NAIVE_TIME), False)
-        if 2 * (pc.sum(naive).as_py() or 0) <= len(values):
-            return None  # half or fewer: strays the contract rejects
-        examples = values.filter(naive).slice(0, 3).to_pylist()
-    else:
-        return None
-    key = f"{table}.{column}" if table else column
-    return (f"{table + ' ' if table else ''}{where}: {column} holds times without a UTC offset "
-            f"({', '.join(dict.fromkeys(str(v).strip() for v in examples))}); a clock is never guessed: give the IANA "
-            f"time zone they are written in, --date-format {key}=Asia/Shanghai for example "
-            f"(date_format={{{key!r}: 'Asia/Shanghai'}} in Python), or FORMAT@ZONE for text in another format")
 
 
 #: Excel serials of 1950-01-01 and 2100-01-01: the span where numbers are taken for serial dates in a hint.

@@ -71,14 +71,13 @@ from riskscore._input_format import (
     convert_dates,
     is_text,
     missing_columns_line,
-    naive_times_refusal,
     number_dates_refusal,
     refuse_day_month,
     refuse_wrong_order,
     required_columns,
-    vocabulary_refusal,
 )
 from riskscore._numbers import NUMBER_COLUMNS, convert_numbers, number_spec
+from riskscore._refusals import naive_times_refusal, vocabulary_refusal
 from riskscore.exceptions import DataError
 from riskscore.schemas import ID_COLUMNS, contract_columns, id_text_arrow
 

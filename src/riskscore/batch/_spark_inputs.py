@@ -24,9 +24,10 @@ import pyarrow.compute as pc
 
 from riskscore._dates import SERIAL_FORMATS, split_zone
 from riskscore._files import UNNAMED, CsvLayout, csv_layout, is_delimited_text
-from riskscore._input_format import convert_dates, vocabulary_columns
+from riskscore._input_format import convert_dates
 from riskscore._intake import NA_TOKENS, empty_is_text, number_reading
 from riskscore._numbers import convert_numbers
+from riskscore._refusals import checked_words
 from riskscore.exceptions import DataError
 from riskscore.io import InputFormat, input_files, input_schema, iter_batches
 from riskscore.schemas import MAX_EXACT_ID
@@ -220,7 +221,7 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
         numeric = {rename.get(k, k) for k, t in raw.items()
                    if not (pa.types.is_string(t) or pa.types.is_large_string(t))}
         checked = [c for c in names if c in dates or c in DATES.get(table, ())
-                   or (c in numeric and c in ID_COLUMNS.get(table, ())) or (table, c) in vocabulary_columns()]
+                   or (c in numeric and c in ID_COLUMNS.get(table, ())) or (table, c) in checked_words()]
         for _ in iter_batches(p, columns=checked, table=table, **input_format.reading(table)):
             pass
     nanos = nanos_columns(pa.schema(list(raw.items())))
