@@ -440,7 +440,8 @@ def test_the_encoding_in_the_input_format_and_the_columns_file(tmp_path):
     assert fmt.encoding == "gbk" and not fmt.is_default
     assert fmt.to_dict() == {"columns": {}, "date_format": {}, "encoding": "gbk"}
     assert fmt.describe("contacts") == "CSV text in gbk"
-    assert fmt.reading("installments") == {"rename": {}, "date_format": None, "number_format": None, "encoding": "gbk"}
+    assert fmt.reading("installments") == {"rename": {}, "date_format": None, "number_format": None, "encoding": "gbk",
+                                           "values": None}
     assert InputFormat(encoding="UTF8").is_default
     (tmp_path / "c.yaml").write_text("encoding: gb18030\ninstallments: {客户号: borrower_id}\n", encoding="utf-8")
     assert InputFormat.read(tmp_path / "c.yaml").encoding == "gb18030"
@@ -511,8 +512,10 @@ def test_a_log_in_its_own_words_is_refused_and_a_few_strays_are_row_rejects(tmp_
                         "outcome": "message_sent", "contacted_at": "2025-06-15T02:45:44Z"})
     _refused_as_written(log, f, "contacts", (
         f"contacts '{f}': channel holds values outside the contract's (电话 50%, 短信 25%); its values are sms, email, "
-        "call, letter, app (any case): map the extract's to them (电话 -> one of these, ...) before scoring; what a "
-        "value means is never guessed"))
+        "call, letter, app (any case): map the extract's to them in the columns file (contacts: {channel: {电话: "
+        "...}}, --columns FILE.yaml; columns= in Python); what a value means is never guessed"))
+    got = read_table(f, table="contacts", values={"channel": {"电话": "call", "短信": "sms"}})  # mapped, then read
+    assert got["channel"].tolist() == ["call", "sms", "call", "SMS "]
     f2 = tmp_path / f"ok{suffix}"
     mostly = log.assign(channel=["Call", "sms", "短信", "SMS "])
     mostly.to_parquet(f2) if suffix == ".parquet" else mostly.to_csv(f2, index=False)
@@ -524,12 +527,13 @@ def test_a_log_in_its_own_words_is_refused_and_a_few_strays_are_row_rejects(tmp_
 @pytest.mark.parametrize(("column", "values", "line"), [
     ("timezone", ["China Standard Time", "China Standard Time", "asia/shanghai"],
      "timezone holds values outside the contract's (China Standard Time 67%); it reads IANA time-zone names such as "
-     "Asia/Shanghai or America/New_York (any case): map the extract's to them (China Standard Time -> one of these, "
-     "...) before scoring; what a value means is never guessed"),
+     "Asia/Shanghai or America/New_York (any case): map the extract's to them in the columns file (borrowers: "
+     "{timezone: {China Standard Time: ...}}, --columns FILE.yaml; columns= in Python); what a value means is never "
+     "guessed"),
     ("language", ["中文", "English", "zh"],
      "language holds values outside the contract's (中文 33%, English 33%); it reads language codes such as zh, en "
-     "or zh-CN: map the extract's to them (中文 -> one of these, ...) before scoring; what a value means is "
-     "never guessed"),
+     "or zh-CN: map the extract's to them in the columns file (borrowers: {language: {中文: ...}}, --columns "
+     "FILE.yaml; columns= in Python); what a value means is never guessed"),
 ])
 def test_borrowers_in_zone_or_language_names_are_refused(tmp_path, column, values, line):
     """Windows zone names left 59,134 of the 100k bench world's borrowers rejected; language names all of them."""
@@ -539,6 +543,38 @@ def test_borrowers_in_zone_or_language_names_are_refused(tmp_path, column, value
     frame = pd.DataFrame({"borrower_id": ["b1", "b2", "b3"], "timezone": "Asia/Shanghai", "channels_allowed": "sms",
                           "preferred_channel": "sms", "language": "zh", **flags}).assign(**{column: values})
     _refused_as_written(frame, f, "borrowers", f"borrowers '{f}': {line}")
+
+
+def test_the_columns_file_maps_the_extracts_words_to_the_contracts(tmp_path):
+    f = tmp_path / "b.csv"
+    f.write_text("cust,timezone,channels_allowed,preferred_channel,language,do_not_contact,cease_requested,"
+                 "dispute_open,bankruptcy,deceased,vulnerable,hardship_declared\n"
+                 "007,China Standard Time,sms,短信,中文,0,0,0,0,0,0,0\n008,Asia/Tokyo,sms,sms,en,0,0,0,0,0,0,0\n")
+    columns = tmp_path / "columns.yaml"
+    columns.write_text("borrowers:\n  cust: borrower_id\n  timezone: {China Standard Time: Asia/Shanghai}\n"
+                       "  preferred_channel: {短信: sms}\n  language: {中文: zh}\n")
+    fmt = InputFormat.read(columns)
+    assert fmt.rename("borrowers") == {"cust": "borrower_id"}
+    assert fmt.values("borrowers")["timezone"] == {"China Standard Time": "Asia/Shanghai"}
+    assert "timezone values China Standard Time -> Asia/Shanghai" in fmt.describe("borrowers")
+    good = riskscore.validate_borrowers(read_table(f, table="borrowers", **fmt.reading("borrowers")))
+    assert good[["borrower_id", "timezone", "preferred_channel", "language"]].values.tolist() == [
+        ["007", "Asia/Shanghai", "sms", "zh"], ["008", "Asia/Tokyo", "sms", "en"]]
+    again = InputFormat(columns=fmt.to_dict()["columns"])  # as the run key and the manifest keep it
+    assert again.values("borrowers") == fmt.values("borrowers") and again.rename("borrowers") == {"cust": "borrower_id"}
+
+
+@pytest.mark.parametrize(("columns", "message"), [
+    ({"contacts": {"outcome": {"接通": "talked"}}}, "columns: contacts: outcome: '接通' maps to 'talked', which the "
+                                                   "contract does not read (its values are no_answer, conversation"),
+    ({"contacts": {"borrower_id": {"a": "b"}}}, "columns: contacts: 'borrower_id' maps to values, which only the "
+                                               "columns of the contract's words take (channel, direction, outcome)"),
+    ({"borrowers": {"timezone": {"CST": "Central Standard Time"}}}, "maps to 'Central Standard Time', which the "
+                                                                      "contract does not read (it reads IANA"),
+])
+def test_a_bad_value_mapping_is_one_line(columns, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        InputFormat(columns=columns)
 
 
 # -- dates stored as numbers: Unix time and YYYYMMDD --------------------------------------------------

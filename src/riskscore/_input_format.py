@@ -75,9 +75,17 @@ def _column_spec(columns: Mapping[str, Mapping[str, str]] | None) -> dict[str, d
     return spec
 
 
-def _table_mapping(table: str, mapping: Mapping[str, str]) -> dict[str, str]:
+def _table_mapping(table: str, mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """Their column name -> the contract's, and a contract column -> ``{their value: the contract's}`` for
+    the columns of the contract's words (:func:`riskscore._refusals.check_value_map`)."""
+    from riskscore._refusals import check_value_map
+
     known, seen = contract_columns(table), {}
+    out: dict[str, Any] = {}
     for theirs, ours in mapping.items():
+        if isinstance(theirs, str) and isinstance(ours, Mapping):
+            out[theirs] = check_value_map(table, theirs, ours)
+            continue
         if not isinstance(theirs, str) or not isinstance(ours, str) or not theirs:
             raise ValueError(f"columns: {table}: {theirs!r}: {ours!r} must map a column name to a column name.")
         # A name outside the contract is an extra column riskscore may still read (the borrowers'
@@ -90,7 +98,8 @@ def _table_mapping(table: str, mapping: Mapping[str, str]) -> dict[str, str]:
             raise ValueError(f"columns: {table}: {seen[ours]!r} and {theirs!r} both map to {ours!r}; map one "
                              "column to it.")
         seen[ours] = theirs
-    return dict(mapping)
+        out[theirs] = ours
+    return out
 
 
 @dataclass(frozen=True)
@@ -213,7 +222,12 @@ class InputFormat:
 
     def rename(self, table: str | None) -> dict[str, str]:
         """The extract's column name -> the contract's, for one table (``{}`` when none)."""
-        return dict(self._columns.get(table, {})) if table is not None else {}
+        return {k: v for k, v in self._columns.get(table or "", {}).items() if isinstance(v, str)}
+
+    def values(self, table: str | None) -> dict[str, dict[str, str]]:
+        """A contract column -> ``{the extract's value: the contract's}``, for one table (``{}`` when none):
+        ``columns={"contacts": {"channel": {"短信": "sms"}}}``, ``channel: {短信: sms}`` in the columns file."""
+        return {k: dict(v) for k, v in self._columns.get(table or "", {}).items() if isinstance(v, Mapping)}
 
     def date_formats(self, table: str | None) -> dict[str, str]:
         """Date column -> format for one table: the most specific key wins (``table.column``, column, table, ``*``)."""
@@ -226,9 +240,9 @@ class InputFormat:
 
     def reading(self, table: str | None) -> dict[str, Any]:
         """The keyword arguments of :func:`riskscore.io.iter_batches` and :func:`~riskscore.io.read_table`
-        that read one table this way (``rename``, ``date_format``, ``number_format``, ``encoding``)."""
+        that read one table this way (``rename``, ``date_format``, ``number_format``, ``encoding``, ``values``)."""
         return {"rename": self.rename(table), "date_format": self.date_formats(table) or None,
-                "number_format": self._numbers, "encoding": self.encoding}
+                "number_format": self._numbers, "encoding": self.encoding, "values": self.values(table) or None}
 
     @property
     def is_default(self) -> bool:
@@ -248,7 +262,9 @@ class InputFormat:
 
     def describe(self, table: str) -> str:
         """One line of what is applied to a table (``riskscore validate`` prints it)."""
-        columns = ", ".join(f"{theirs} -> {ours}" for theirs, ours in self.rename(table).items())
+        columns = ", ".join([f"{theirs} -> {ours}" for theirs, ours in self.rename(table).items()]
+                            + [f"{column} values {', '.join(f'{a} -> {b}' for a, b in m.items())}"
+                               for column, m in self.values(table).items()])
         dates = ", ".join(f"{col} as {fmt}" for col, fmt in self.date_formats(table).items())
         parts = [f"columns {columns}"] * bool(columns) + [f"dates {dates}"] * bool(dates)
         parts += [f"numbers as {self._numbers}"] * (self._numbers is not None and table != "contacts")

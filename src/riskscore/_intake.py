@@ -77,7 +77,7 @@ from riskscore._input_format import (
     required_columns,
 )
 from riskscore._numbers import NUMBER_COLUMNS, convert_numbers, number_spec
-from riskscore._refusals import naive_times_refusal, vocabulary_refusal
+from riskscore._refusals import map_values, naive_times_refusal, vocabulary_refusal
 from riskscore.exceptions import DataError
 from riskscore.schemas import ID_COLUMNS, contract_columns, id_text_arrow
 
@@ -294,7 +294,8 @@ def number_reading(table: str | None, name: str, numbers: str | None) -> bool | 
 
 
 def _conform(batch: pa.Table, schema: pa.Schema, f: Path, table: str | None,
-             dates: Mapping[str, str], numbers: str | None = None) -> pa.Table:
+             dates: Mapping[str, str], numbers: str | None = None,
+             values: Mapping[str, Mapping[str, str]] | None = None) -> pa.Table:
     """One batch in the input's schema: ids as canonical text, NA spellings missing, one type per column.
 
     Text dates are read with their format (``dates``) as ISO text; without one, day/month text is refused.
@@ -309,6 +310,8 @@ def _conform(batch: pa.Table, schema: pa.Schema, f: Path, table: str | None,
         if field.name in ID_COLUMNS:
             arrays.append(_id_column(col, field.name, f, table))
         else:
+            if values and field.name in values:  # the extract's words as the contract's, before any check
+                col = map_values(col, values[field.name])
             arrays.append(_value_column(col, field, f, table, dates, numbers))
     return pa.Table.from_arrays(arrays, schema=schema)
 
@@ -428,7 +431,8 @@ def _read_text(col: pa.ChunkedArray, name: str, f: Path, table: str | None, date
 def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, columns: list[str] | None = None, *,
                  table: str | None = None, rename: Mapping[str, str] | None = None,
                  date_format: str | Mapping[str, str] | None = None,
-                 number_format: str | None = None, encoding: str | None = None) -> Iterator[pa.Table]:
+                 number_format: str | None = None, encoding: str | None = None,
+                 values: Mapping[str, Mapping[str, str]] | None = None) -> Iterator[pa.Table]:
     """Stream an input as Arrow tables of at most about ``batch_rows`` rows (see the module docstring).
 
     Parameters
@@ -458,6 +462,10 @@ def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, colu
         A CSV's text encoding, a Python codec name (``"gb18030"``, ``"cp1252"``). By default
         UTF-8, or UTF-16/UTF-32 when the file starts with their byte-order mark; other encodings
         are never guessed (text that is not UTF-8 is one error naming the file and this option).
+    values : mapping, optional
+        A column of the contract's words -> ``{the extract's value: the contract's}``
+        (``{"channel": {"短信": "sms"}}``): one table's part of :class:`InputFormat`'s ``columns``.
+        A column mostly in other words than the contract's is refused without it.
 
     Yields
     ------
@@ -484,7 +492,7 @@ def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, colu
     for f in input_files(path):
         try:
             for batch in _raw_batches(f, batch_rows, schema.names, rename, table, encoding=encoding):
-                yield _conform(batch, schema, f, table, dates, numbers)
+                yield _conform(batch, schema, f, table, dates, numbers, values)
         except reading_errors() as err:
             if reraise(err):
                 raise
@@ -493,8 +501,8 @@ def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, colu
 
 def iter_row_groups(path: str | os.PathLike[str], file: str | os.PathLike[str], row_groups: list[int],
                     batch_rows: int = 1_000_000, *, table: str | None = None, rename: Mapping[str, str] | None = None,
-                    date_format: str | Mapping[str, str] | None = None,
-                    number_format: str | None = None) -> Iterator[pa.Table]:
+                    date_format: str | Mapping[str, str] | None = None, number_format: str | None = None,
+                    values: Mapping[str, Mapping[str, str]] | None = None) -> Iterator[pa.Table]:
     """:func:`iter_batches` of some row groups of one parquet file of the input ``path`` only (in the
     whole input's schema): a piece of the input another process can read while this one reads the next.
     """
@@ -505,7 +513,7 @@ def iter_row_groups(path: str | os.PathLike[str], file: str | os.PathLike[str], 
     f = Path(file)
     try:
         for batch in _raw_batches(f, batch_rows, schema.names, rename, table, row_groups):
-            yield _conform(batch, schema, f, table, dates, numbers)
+            yield _conform(batch, schema, f, table, dates, numbers, values)
     except reading_errors() as err:
         if reraise(err):
             raise
@@ -515,7 +523,8 @@ def iter_row_groups(path: str | os.PathLike[str], file: str | os.PathLike[str], 
 def read_table(path: str | os.PathLike[str], columns: list[str] | None = None, *,
                table: str | None = None, rename: Mapping[str, str] | None = None,
                date_format: str | Mapping[str, str] | None = None,
-               number_format: str | None = None, encoding: str | None = None) -> pd.DataFrame:
+               number_format: str | None = None, encoding: str | None = None,
+               values: Mapping[str, Mapping[str, str]] | None = None) -> pd.DataFrame:
     """Read a parquet file, a folder of parquet files, or a CSV file (``.csv``, ``.csv.gz``) whole.
 
     The same values :func:`iter_batches` streams (a CSV's columns as text, ids as text).
@@ -538,6 +547,9 @@ def read_table(path: str | os.PathLike[str], columns: list[str] | None = None, *
         :func:`iter_batches`).
     encoding : str, optional
         A CSV's text encoding (``"gb18030"``; see :func:`iter_batches`).
+    values : mapping, optional
+        A column of the contract's words -> ``{the extract's value: the contract's}``
+        (``{"channel": {"短信": "sms"}}``; see :func:`iter_batches`).
 
     Returns
     -------
@@ -579,7 +591,7 @@ def read_table(path: str | os.PathLike[str], columns: list[str] | None = None, *
     ['007', '1234.56']
     """
     parts = list(iter_batches(path, columns=columns, table=table, rename=rename, date_format=date_format,
-                              number_format=number_format, encoding=encoding))
+                              number_format=number_format, encoding=encoding, values=values))
     whole = parts[0] if len(parts) == 1 else pa.concat_tables(parts) if parts else \
         input_schema(path, columns, table=table, rename=rename, encoding=encoding).empty_table()
     return whole.to_pandas(date_as_object=False)

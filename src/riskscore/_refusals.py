@@ -9,13 +9,16 @@ local file on the driver the same way.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from riskscore._input_format import is_text
 
-__all__ = ["checked_words", "naive_times_refusal", "vocabulary_columns", "vocabulary_refusal"]
+__all__ = ["check_value_map", "checked_words", "map_values", "naive_times_refusal", "vocabulary_columns",
+           "vocabulary_refusal"]
 
 _NAIVE_TIME = r"^\s*\d{4}[-/]\d{1,2}[-/]\d{1,2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?\s*$"
 
@@ -64,13 +67,14 @@ def vocabulary_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, colum
     >>> print(vocabulary_refusal(pa.array(["短信", "短信", "电话", "SMS "]), "contacts", "channel", "'c.csv'"))
     ... # doctest: +NORMALIZE_WHITESPACE
     contacts 'c.csv': channel holds values outside the contract's (短信 50%, 电话 25%); its values are sms, email,
-    call, letter, app (any case): map the extract's to them (短信 -> one of these, ...) before scoring; what a value
-    means is never guessed
+    call, letter, app (any case): map the extract's to them in the columns file (contacts: {channel: {短信: ...}},
+    --columns FILE.yaml; columns= in Python); what a value means is never guessed
     >>> print(vocabulary_refusal(pa.array(["China Standard Time", "Asia/Shanghai", "UTC+8"]), "borrowers",
     ...                          "timezone", "'b.csv'"))  # doctest: +NORMALIZE_WHITESPACE
     borrowers 'b.csv': timezone holds values outside the contract's (China Standard Time 33%, UTC+8 33%); it reads
-    IANA time-zone names such as Asia/Shanghai or America/New_York (any case): map the extract's to them (China
-    Standard Time -> one of these, ...) before scoring; what a value means is never guessed
+    IANA time-zone names such as Asia/Shanghai or America/New_York (any case): map the extract's to them in the
+    columns file (borrowers: {timezone: {China Standard Time: ...}}, --columns FILE.yaml; columns= in Python); what
+    a value means is never guessed
     >>> vocabulary_refusal(pa.array(["sms", "Call", "fax"]), "contacts", "channel", "'c.csv'") is None
     True
     """
@@ -88,11 +92,10 @@ def vocabulary_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, colum
     others = values.filter(pa.array(~known)).to_pylist()
     order = np.argsort(-n[~known], kind="stable")[:5]
     unknown = [(others[int(i)], n[~known][i] / n.sum()) for i in order]
-    reads = (f"its values are {', '.join(vocabulary_columns()[key])} (any case)" if key in vocabulary_columns()
-             else f"it reads {_WORDS[key]}")
     return (f"{table + ' ' if table else ''}{where}: {column} holds values outside the contract's "
-            f"({', '.join(f'{v} {share:.0%}' for v, share in unknown)}); {reads}: map the extract's to them "
-            f"({unknown[0][0]} -> one of these, ...) before scoring; what a value means is never guessed")
+            f"({', '.join(f'{v} {share:.0%}' for v, share in unknown)}); {_reads(key)}: map the extract's to them "
+            f"in the columns file ({table}: {{{column}: {{{unknown[0][0]}: ...}}}}, --columns FILE.yaml; columns= "
+            "in Python); what a value means is never guessed")
 
 
 def naive_times_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, column: str, where: str) -> str | None:
@@ -133,3 +136,56 @@ def naive_times_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, colu
             f"({', '.join(dict.fromkeys(str(v).strip() for v in examples))}); a clock is never guessed: give the IANA "
             f"time zone they are written in, --date-format {key}=Asia/Shanghai for example "
             f"(date_format={{{key!r}: 'Asia/Shanghai'}} in Python), or FORMAT@ZONE for text in another format")
+
+
+def _reads(key: tuple[str, str]) -> str:
+    return (f"its values are {', '.join(vocabulary_columns()[key])} (any case)" if key in vocabulary_columns()
+            else f"it reads {_WORDS[key]}")
+
+
+def check_value_map(table: str, column: str, mapping: object) -> dict[str, str]:
+    """``{the extract's value: the contract's}`` for one column of the contract's words, checked: the
+    column is one (:func:`checked_words`) and each value maps to a value the contract reads.
+
+    Examples
+    --------
+    >>> check_value_map("contacts", "channel", {"短信": "sms", " 电话 ": "call"})
+    {'短信': 'sms', '电话': 'call'}
+    >>> check_value_map("contacts", "channel", {"短信": "text"})
+    Traceback (most recent call last):
+    ...
+    ValueError: columns: contacts: channel: '短信' maps to 'text', which the contract does not read (its values are \
+sms, email, call, letter, app (any case)).
+    """
+    where = [c for t, c in sorted(checked_words()) if t == table]
+    if (table, column) not in checked_words():
+        raise ValueError(f"columns: {table}: {column!r} maps to values, which only the columns of the contract's "
+                         f"words take ({', '.join(where) or f'none in {table}'}).")
+    if not isinstance(mapping, Mapping) or not mapping:
+        raise ValueError(f"columns: {table}: {column} must map the extract's values to the contract's "
+                         f"({{短信: sms}}), got {mapping!r}.")
+    out: dict[str, str] = {}
+    for theirs, ours in mapping.items():
+        if not isinstance(theirs, str) or not isinstance(ours, str) or not theirs.strip():
+            raise ValueError(f"columns: {table}: {column}: {theirs!r}: {ours!r} must map a value to a value.")
+        if not _known(pa.array([ours]), table, column)[0]:
+            raise ValueError(f"columns: {table}: {column}: {theirs!r} maps to {ours!r}, which the contract does not "
+                             f"read ({_reads((table, column))}).")
+        out[theirs.strip()] = ours
+    return out
+
+
+def map_values(col: pa.ChunkedArray | pa.Array, mapping: Mapping[str, str]) -> pa.Array:
+    """Each value of ``col`` that ``mapping`` names (without its surrounding spaces) as the contract's value.
+
+    Examples
+    --------
+    >>> map_values(pa.array(["短信", " 电话", "sms", None]), {"短信": "sms", "电话": "call"}).to_pylist()
+    ['sms', 'call', 'sms', None]
+    """
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if not mapping or not is_text(arr.type):
+        return arr
+    keys = pa.array(list(mapping), arr.type)
+    idx = pc.index_in(pc.utf8_trim_whitespace(arr), value_set=keys)
+    return pc.if_else(pc.is_valid(idx), pc.take(pa.array(list(mapping.values()), arr.type), idx), arr)

@@ -330,6 +330,9 @@ def test_spark_refuses_a_log_in_its_own_words_as_the_local_readers(spark, tmp_pa
     with pytest.raises(DataError) as spark_:
         read_input(spark, "contacts", f, InputFormat(), {}, tmp_path)
     assert str(spark_.value) == str(local.value) and "channel holds values outside the contract's" in str(local.value)
+    fmt = InputFormat(columns={"contacts": {"channel": {"短信": "sms", "电话": "call"}}})  # mapped, on both engines
+    got = read_input(spark, "contacts", f, fmt, {}, tmp_path).toPandas()["channel"].tolist()
+    assert got == read_table(f, table="contacts", **fmt.reading("contacts"))["channel"].tolist() == ["sms", "call"]
 
 
 def test_spark_reads_spreadsheet_serial_dates_as_the_local_readers(spark, tmp_path):

@@ -199,10 +199,11 @@ def _spill(folder: Path, name: str, path: Path, batches: Iterable[pa.Table], n_b
 
 
 def spill_piece(folder: Path, name: str, path: Path, piece: dict[str, Any], n_buckets: int, batch_rows: int,
-                rename: dict[str, str], date_format: Any, number_format: str | None = None) -> dict[str, Any]:
+                rename: dict[str, str], date_format: Any, number_format: str | None = None,
+                values: dict[str, dict[str, str]] | None = None) -> dict[str, Any]:
     """:func:`_spill` of one piece of an input (row groups of one parquet file), in a worker process."""
     batches = iter_row_groups(path, piece["file"], piece["row_groups"], batch_rows, table=name, rename=rename,
-                              date_format=date_format, number_format=number_format)
+                              date_format=date_format, number_format=number_format, values=values)
     return _spill(folder, name, path, batches, n_buckets, piece["first_row"], prefix=f"{piece['id']:06d}-")
 
 
@@ -264,7 +265,7 @@ def _in_pieces(inputs: dict[str, Path], folder: Path, n_buckets: int, batch_rows
     tasks = [(name, path, piece | {"id": k}) for k, (name, path, piece) in
              enumerate((name, path, piece) for name, path in inputs.items() for piece in pieces[name] or [])]
     args = [(folder, name, path, piece, n_buckets, batch_rows, fmt.rename(name), fmt.date_formats(name) or None,
-             fmt.numbers) for name, path, piece in tasks]
+             fmt.numbers, fmt.values(name) or None) for name, path, piece in tasks]
     results: list[dict[str, Any] | None] = [None] * len(tasks)
     running: dict[Future, int] = {}
     first, last = 0, len(tasks)  # the pieces not handed out yet: [first, last)

@@ -525,6 +525,8 @@ def _read_as(input_format: InputFormat, table: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if input_format.rename(table):
         out["columns"] = input_format.rename(table)
+    if input_format.values(table):
+        out["values"] = input_format.values(table)
     if input_format.date_formats(table):
         out["date_format"] = input_format.date_formats(table)
     if input_format.numbers is not None and table != "contacts":

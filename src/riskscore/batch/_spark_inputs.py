@@ -233,6 +233,7 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
     else:
         df = read_parquet(spark, p, nanos)
         df = df.withColumnsRenamed({k: v for k, v in rename.items() if k in df.columns})
+    df = _mapped_values(df, input_format.values(table))
     if local:  # numeric ids as text here: their check on the driver above stands for Spark's count
         df = ids_as_text(df, table, checked=True)
     stored = {c: df.schema[c].dataType.typeName() for c in dates if c in df.columns}
@@ -271,6 +272,17 @@ def _read_csv(spark: Any, p: str, table: str, input_format: InputFormat, local: 
 
 
 _NUMBERS = ("byte", "short", "integer", "long", "float", "double", "decimal")
+
+
+def _mapped_values(df: Any, values: Mapping[str, Mapping[str, str]]) -> Any:
+    """The extract's words as the contract's (:func:`riskscore._refusals.map_values`, in Spark)."""
+    from pyspark.sql import functions as F
+
+    for column, mapping in values.items():
+        if column in df.columns:
+            x, pairs = F.trim(F.col(column)), [v for kv in mapping.items() for v in map(F.lit, kv)]
+            df = df.withColumn(column, F.coalesce(F.create_map(*pairs)[x], F.col(column)))
+    return df
 #: Spark's ``nullValue`` for CSV: text no extract holds, so that an unquoted empty field (which Spark
 #: reads as ``nullValue``) is null and a quoted ``""`` stays an empty string.
 _NULL_SENTINEL = "\u0000riskscore-null\u0000"

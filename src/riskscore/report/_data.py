@@ -120,7 +120,8 @@ class Run:
         entry = self.manifest.inputs[table]
         # as the run read it
         reading = {"rename": entry.get("columns"), "date_format": entry.get("date_format"),
-                   "number_format": entry.get("number_format"), "encoding": entry.get("encoding")}
+                   "number_format": entry.get("number_format"), "encoding": entry.get("encoding"),
+                   "values": entry.get("values")}
         if self._input_format is not None:
             reading = self._input_format.reading(table)
         parts, schema = [], None
