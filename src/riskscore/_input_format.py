@@ -115,7 +115,9 @@ class InputFormat:
     columns : mapping, optional
         Per table (``installments``, ``borrowers``, ``contacts``), the extract's column name ->
         the contract's: ``{"installments": {"cust_no": "borrower_id"}}``. Columns not named
-        keep their names.
+        keep their names. A column of the contract's words (``channel``, ``outcome``,
+        ``direction``, ``preferred_channel``, ``timezone``, ``language``) may map the extract's
+        values to the contract's: ``{"contacts": {"channel": {"短信": "sms"}}}`` (:meth:`values`).
     date_format : str or mapping, optional
         The strftime format of text dates (``"%d/%m/%Y"``). A string applies to every date
         column; a mapping's keys are a table (``"installments"``), a date column
