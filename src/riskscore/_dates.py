@@ -272,13 +272,12 @@ def _from_serial(arr: pa.Array, fmt: str) -> pa.Array:
         missing = np.zeros(len(values), dtype=bool)
     with np.errstate(invalid="ignore", over="ignore"):
         ms = np.round(values * _DAY_MS)
-        day = np.floor(ms / _DAY_MS)
-        ok = np.isfinite(ms) & (day >= (1 if phantom else 0)) & (day <= largest)
+        serial = np.floor(ms / _DAY_MS)
+        ok = np.isfinite(ms) & (serial >= (1 if phantom else 0)) & (serial <= largest)
         if phantom:
-            ok &= day != 60  # 1900-02-29, a day Excel counts and the calendar has not
-            day = np.where(day > 60, day - 1, day)
-    day = np.where(ok, day, 0).astype(np.int64)
-    rest = np.where(ok, ms - np.where(ok, np.floor(ms / _DAY_MS), 0) * _DAY_MS, 0).astype(np.int64)
+            ok &= serial != 60  # 1900-02-29, a day Excel counts and the calendar has not
+        rest = np.where(ok, ms - serial * _DAY_MS, 0).astype(np.int64)
+    day = np.where(ok, serial - (phantom & (serial > 60)), 0).astype(np.int64)
     stamps = (np.datetime64(origin, "D") + day).astype("datetime64[ms]") + rest.astype("timedelta64[ms]")
     iso = np.where(rest == 0, np.datetime_as_string(stamps, unit="D"),
                    np.where(rest % 1000 == 0, np.datetime_as_string(stamps, unit="s"),
@@ -307,11 +306,11 @@ def _in_zone(arr: pa.Array, zone: str) -> pa.Array:
     stamps = pd.to_datetime(pd.Series(values[naive]), format="ISO8601", errors="coerce")
     local = stamps.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
     utc = pa.array(local.dt.tz_convert("UTC").to_numpy(dtype="datetime64[us]"), pa.timestamp("us", tz="UTC"))
-    iso = pc.binary_join_element_wise(pc.strftime(utc, format="%Y-%m-%dT%H:%M:%S"), "+00:00", "").to_pylist()
+    iso = np.asarray(pc.binary_join_element_wise(pc.strftime(utc, format="%Y-%m-%dT%H:%M:%S"), "+00:00",
+                                                 "").to_pylist(), dtype=object)
+    refused = np.char.add(values[naive].astype(str), f" (not a single time in {zone})").astype(object)
     out = values.copy()
-    idx = np.flatnonzero(naive)
-    for i, text, ok in zip(idx, iso, local.notna().to_numpy(), strict=True):
-        out[i] = text if ok else f"{values[i]} (not a single time in {zone})"
+    out[naive] = np.where(local.notna().to_numpy(), iso, refused)
     return pc.take(pa.array(out.tolist(), pa.string()), enc.indices)
 
 

@@ -305,8 +305,8 @@ def _conform(batch: pa.Table, schema: pa.Schema, f: Path, table: str | None,
     text = is_delimited_text(f)
     for field in schema:
         col = batch.column(field.name)
-        if text and not empty_is_text(table, field.name):  # a quoted "" is missing here (EMPTY_TEXT_COLUMNS)
-            col = pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
+        if text:
+            col = _csv_missing(col, table, field.name)
         if field.name in ID_COLUMNS:
             arrays.append(_id_column(col, field.name, f, table))
         else:
@@ -330,12 +330,20 @@ def _id_column(col: pa.ChunkedArray, name: str, f: Path, table: str | None) -> p
 
 
 _NA = pa.array(NA_TOKENS, pa.string())
+_NA_OR_EMPTY = pa.array([*NA_TOKENS, ""], pa.string())
+_EMPTY = pa.array([""], pa.string())
+
+
+def _csv_missing(col: pa.ChunkedArray, table: str | None, name: str) -> pa.ChunkedArray:
+    """A CSV column's missing values (an unquoted empty field is already null): in an id column a quoted
+    ``""`` too; elsewhere :data:`NA_TOKENS` and ``""``, except that ``""`` stays an empty string in
+    :data:`EMPTY_TEXT_COLUMNS` (the Spark engine's ``_csv_missing`` applies the same rules)."""
+    missing = _EMPTY if name in ID_COLUMNS else _NA if empty_is_text(table, name) else _NA_OR_EMPTY
+    return pc.if_else(pc.is_in(col, value_set=missing), pa.scalar(None, pa.string()), col)
 
 
 def _value_column(col: pa.ChunkedArray, field: pa.Field, f: Path, table: str | None, dates: Mapping[str, str],
                   numbers: str | None) -> pa.ChunkedArray:
-    if is_delimited_text(f):
-        col = pc.if_else(pc.is_in(col, value_set=_NA), pa.scalar(None, pa.string()), col)
     if table in TABLES and field.name in DATE_COLUMNS[table] and _is_number(col.type):
         col = _number_dates(col, field.name, f, table, dates)
         if is_number_format(dates.get(field.name)):  # read: ISO text already

@@ -84,8 +84,6 @@ def fold_width(value: str) -> str:
     """
     return value if value.isascii() else unicodedata.normalize("NFKC", value)
 
-
-_fold = fold_width
 _SIDES = re.compile(r"^\s*[+-]?\s*(?P<pre>" + "|".join(re.escape(m) for m in CURRENCY_SYMBOLS) + r"|[A-Z]{3})?\s*"
                     r"(?P<num>[+-]?\d[\d.,'\s\u2019]*?)\s*"
                     r"(?P<post>" + "|".join(re.escape(m) for m in CURRENCY_SYMBOLS) + r"|[A-Z]{3})?\s*$")
@@ -140,7 +138,7 @@ writes it), with the currency mark it carries if any ('Â¥1,234.56', '1.234,56 â‚
     if not isinstance(number_format, str):
         raise TypeError(f"number_format must be a template such as '1.234,56' or None, got "
                         f"{type(number_format).__name__}.")
-    template = re.sub(f"[{_SPACES}]", " ", _fold(number_format.strip().replace("\u2019", "'")))
+    template = re.sub(f"[{_SPACES}]", " ", fold_width(number_format.strip().replace("\u2019", "'")))
     base, mark, first = _parts(template)
     if base not in NUMBER_FORMATS:
         raise ValueError(f"number_format {number_format!r} is not one of "
@@ -167,7 +165,7 @@ def _pattern(template: str) -> re.Pattern[str]:
 
 
 def _plain(value: str, pattern: re.Pattern[str], template: str, strict: bool) -> str:
-    m = pattern.match(_fold(value))
+    m = pattern.match(fold_width(value))
     if m is None or (m[1] and m[2]):  # a sign on both sides of the mark
         return f"{value} (not {template})" if strict else value
     _, _, whole, frac = m.groups()

@@ -10,6 +10,7 @@ local file on the driver the same way.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 
 import numpy as np
 import pyarrow as pa
@@ -23,6 +24,7 @@ __all__ = ["check_value_map", "checked_words", "map_values", "naive_times_refusa
 _NAIVE_TIME = r"^\s*\d{4}[-/]\d{1,2}[-/]\d{1,2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?\s*$"
 
 
+@cache
 def vocabulary_columns() -> dict[tuple[str, str], tuple[str, ...]]:
     """(table, column) -> the contract's values, for the columns read in any case without surrounding spaces."""
     from riskscore.schemas import CHANNELS, DIRECTIONS, OUTCOMES
@@ -36,21 +38,28 @@ _WORDS = {("borrowers", "timezone"): "IANA time-zone names such as Asia/Shanghai
           ("borrowers", "language"): "language codes such as zh, en or zh-CN"}
 
 
-def checked_words() -> set[tuple[str, str]]:
-    """The (table, column) pairs whose text :func:`vocabulary_refusal` checks."""
-    return set(vocabulary_columns()) | set(_WORDS)
+@cache
+def checked_words() -> frozenset[tuple[str, str]]:
+    """The (table, column) pairs whose text :func:`vocabulary_refusal` checks (every text column of every
+    batch asks: built once)."""
+    return frozenset(vocabulary_columns()) | frozenset(_WORDS)
+
+
+@cache
+def _lower_zones() -> pa.Array:
+    from riskscore.schemas import valid_timezones
+
+    return pa.array(sorted(z.lower() for z in valid_timezones()))
 
 
 def _known(values: pa.Array, table: str, column: str) -> np.ndarray:
-    from riskscore._language import LANGUAGE_PATTERN
-    from riskscore.schemas import valid_timezones
+    from riskscore._language import LANGUAGE_PATTERN  # anchored, and RE2 reads it as Python's re does
 
     trimmed = pc.utf8_trim_whitespace(values)
     if (table, column) == ("borrowers", "timezone"):
-        zones = pa.array(sorted(z.lower() for z in valid_timezones()))
-        known = pc.is_in(pc.utf8_lower(trimmed), value_set=zones)
+        known = pc.is_in(pc.utf8_lower(trimmed), value_set=_lower_zones())
     elif (table, column) == ("borrowers", "language"):
-        known = pc.match_substring_regex(trimmed, f"^(?:{LANGUAGE_PATTERN.lstrip('^').rstrip('$')})$")
+        known = pc.match_substring_regex(trimmed, LANGUAGE_PATTERN)
     else:
         known = pc.is_in(pc.utf8_lower(trimmed), value_set=pa.array(vocabulary_columns()[(table, column)]))
     return pc.fill_null(known, False).to_numpy(zero_copy_only=False)

@@ -237,7 +237,7 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
     if local:  # numeric ids as text here: their check on the driver above stands for Spark's count
         df = ids_as_text(df, table, checked=True)
     stored = {c: df.schema[c].dataType.typeName() for c in dates if c in df.columns}
-    df = _number_dates_as_text(df, dates)
+    df = _stored_dates_as_text(df, dates)
     strings = {c for c in df.columns if df.schema[c].dataType.typeName() == "string"}
     # times stored without a zone are ISO text now: only the zone of their format is left to apply
     text = {c: split_zone(f)[1] or f if stored.get(c) == "timestamp_ntz" else f for c, f in dates.items()
@@ -307,10 +307,11 @@ def _csv_missing(df: Any, table: str) -> Any:
     return df.select(*cols)
 
 
-def _number_dates_as_text(df: Any, dates: Mapping[str, str]) -> Any:
-    """Date columns with a format that are stored as numbers (Unix time, serial dates, ``20240315``) as the
-    digits the local readers make of them, for :func:`_text_dates` to read: a whole number as an integer, else with six
-    decimals (Spark's own cast would write ``1.7092584E12``)."""
+def _stored_dates_as_text(df: Any, dates: Mapping[str, str]) -> Any:
+    """Date columns with a format stored as numbers (Unix time, serial dates, ``20240315``) as the digits the
+    local readers make of them, for :func:`_text_dates` to read: a whole number as an integer, else with six
+    decimals (Spark's own cast would write ``1.7092584E12``); contact times stored without a zone, when their
+    format names one, as ISO text."""
     from pyspark.sql import functions as F
 
     for c, fmt in dates.items():
