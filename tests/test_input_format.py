@@ -341,7 +341,13 @@ def test_a_decimal_comma_extract_reads_with_its_style_and_its_rows_are_rejected_
     assert df["limit"].tolist() == ["10000.00", "gold"]  # a column outside the contract: converted where it matches
     good, rejects = riskscore.quarantine(df, "installments", data_date="2024-06-01")
     assert good["amount_due"].tolist() == [1234.56, 12.5] and rejects.empty
-    raw = read_table(f, table="installments")
+    with pytest.raises(DataError) as info:  # the whole column in a style not stated: one line, not every row
+        read_table(f, table="installments")
+    assert str(info.value) == (
+        f"installments '{f}': amount_due holds text that is not plain numbers (100%: 1.234,56, 12,50); they read as "
+        "'1.234,56': give --number-format '1.234,56' (number_format='1.234,56' in Python); a number's style is never "
+        "guessed")
+    raw = pd.read_csv(f, sep=";", dtype=str)  # the same text in memory: quarantine rejects its rows, saying why
     with pytest.warns(riskscore.DataQualityWarning):
         good, rejects = riskscore.quarantine(raw, "installments", data_date="2024-06-01")
     assert good.empty and set(rejects["borrower_id"]) == {"007", "008"}

@@ -17,8 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["DATE_COLUMNS", "EPOCH_FORMATS", "NUMBER_DATE_FORMATS", "SERIAL_FORMATS", "TABLES", "as_of_dates",
-           "as_of_timestamp", "convert_dates", "formats_for", "is_number_format", "split_zone"]
+__all__ = ["DATE_COLUMNS", "EPOCH_FORMATS", "NAIVE_TIME", "NUMBER_DATE_FORMATS", "SERIAL_FORMATS", "TABLES",
+           "as_of_dates", "as_of_timestamp", "convert_dates", "formats_for", "is_number_format", "split_zone"]
 
 TABLES: tuple[str, ...] = ("installments", "borrowers", "contacts")
 #: The date columns of each table (``contacted_at`` is a timestamp with a zone; borrowers have none).
@@ -287,30 +287,39 @@ def _from_serial(arr: pa.Array, fmt: str) -> pa.Array:
     return pc.take(pa.array(out.tolist(), pa.string()), enc.indices)
 
 
-#: ISO 8601 text of a date and time without an offset (as the strftime step writes it, or an extract).
-_NAIVE = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?$"
+#: A date and time written year first without a UTC offset (``2025-06-15 02:45:44``, ``2025/6/15 2:45``,
+#: ``2025-06-15T02:45:44.5``): what a ``ZONE`` format reads, and what the refusal of contact times without
+#: an offset looks for (:func:`riskscore._refusals.naive_times_refusal`).
+NAIVE_TIME = (r"^\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*$")
 
 
 def _in_zone(arr: pa.Array, zone: str) -> pa.Array:
-    """ISO text without an offset read as wall-clock time in ``zone``, as ISO 8601 UTC text; text with an
-    offset, and anything else, unchanged (the contract judges it). A wall-clock time that the zone's
-    clock change skips or repeats keeps its text + `` (not a single time in ZONE)``."""
-    import pandas as pd
-
+    """Text of :data:`NAIVE_TIME` read as wall-clock time in ``zone``, as ISO 8601 UTC text; text with an
+    offset, and anything else, unchanged (the contract judges it), as is a time that is no time
+    (``2025/02/30 10:00``, ``25:00``). A wall-clock time that the zone's clock change skips or repeats
+    keeps its text + `` (not a single time in ZONE)``."""
     enc = pc.dictionary_encode(arr)
     uniq = enc.dictionary
-    naive = pc.fill_null(pc.match_substring_regex(uniq, _NAIVE), False).to_numpy(zero_copy_only=False)
+    naive = pc.fill_null(pc.match_substring_regex(uniq, NAIVE_TIME), False).to_numpy(zero_copy_only=False)
     if not naive.any():
         return arr
     values = np.asarray(uniq.to_pylist(), dtype=object)
-    stamps = pd.to_datetime(pd.Series(values[naive]), format="ISO8601", errors="coerce")
+    parts = pc.extract_regex(uniq.filter(pa.array(naive)),
+                             r"^\s*(?P<year>\d{4})[-/](?P<month>\d{1,2})[-/](?P<day>\d{1,2})[T ](?P<hour>\d{1,2}):"
+                             r"(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.(?P<fraction>\d{1,9}))?)?\s*$")
+    fields = {k: pc.struct_field(parts, k) for k in ("year", "month", "day", "hour", "minute", "second", "fraction")}
+    numbers = {k: pd.to_numeric(pd.Series(fields[k].to_numpy(zero_copy_only=False)).replace("", "0"))
+               for k in ("year", "month", "day", "hour", "minute", "second")}
+    fraction = pd.Series(fields["fraction"].to_numpy(zero_copy_only=False))
+    micros = pd.to_numeric(fraction.str.ljust(6, "0").str[:6])  # to the microsecond
+    stamps = pd.to_datetime(pd.DataFrame(numbers), errors="coerce") + pd.to_timedelta(micros, unit="us")
     local = stamps.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
     utc = pa.array(local.dt.tz_convert("UTC").to_numpy(dtype="datetime64[us]"), pa.timestamp("us", tz="UTC"))
     iso = np.asarray(pc.binary_join_element_wise(pc.strftime(utc, format="%Y-%m-%dT%H:%M:%S"), "+00:00",
                                                  "").to_pylist(), dtype=object)
     refused = np.char.add(values[naive].astype(str), f" (not a single time in {zone})").astype(object)
     out = values.copy()
-    out[naive] = np.where(local.notna().to_numpy(), iso, refused)
+    out[naive] = np.where(local.notna().to_numpy(), iso, np.where(stamps.notna().to_numpy(), refused, values[naive]))
     return pc.take(pa.array(out.tolist(), pa.string()), enc.indices)
 
 

@@ -77,7 +77,7 @@ from riskscore._input_format import (
     required_columns,
 )
 from riskscore._numbers import NUMBER_COLUMNS, convert_numbers, number_spec
-from riskscore._refusals import map_values, naive_times_refusal, vocabulary_refusal
+from riskscore._refusals import map_values, naive_times_refusal, numbers_refusal, vocabulary_refusal
 from riskscore.exceptions import DataError
 from riskscore.schemas import ID_COLUMNS, contract_columns, id_text_arrow
 
@@ -433,7 +433,11 @@ def _read_text(col: pa.ChunkedArray, name: str, f: Path, table: str | None, date
     if line is not None:
         raise DataError.from_message(table or "input", line)
     strict = number_reading(table, name, numbers)
-    return col if strict is None else convert_numbers(col, numbers, strict=strict)
+    read = col if strict is None else convert_numbers(col, numbers, strict=strict)
+    line = numbers_refusal(col, table, name, f"'{f}'", numbers, read)
+    if line is not None:
+        raise DataError.from_message(table or "input", line)
+    return read
 
 
 def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, columns: list[str] | None = None, *,

@@ -1,5 +1,6 @@
 """One-line refusals of a column written in a way the contracts never guess: values in the extract's own
-words (``短信`` for ``sms``, ``China Standard Time``, ``中文``) and contact times without a UTC offset.
+words (``短信`` for ``sms``, ``China Standard Time``, ``中文``), contact times without a UTC offset and
+amounts in a style not stated (``¥1,234.56`` without ``number_format``).
 
 A whole column (more than half of a batch) written so is refused before scoring, naming what it
 holds and what the contract reads; a few strays are left to the contracts, which reject their rows.
@@ -16,12 +17,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from riskscore._dates import NAIVE_TIME
 from riskscore._input_format import is_text
+from riskscore._numbers import NUMBER_COLUMNS, fold_width, styles_reading
 
-__all__ = ["check_value_map", "checked_words", "map_values", "naive_times_refusal", "vocabulary_columns",
-           "vocabulary_refusal"]
+__all__ = ["check_value_map", "checked_words", "map_values", "naive_times_refusal", "numbers_refusal",
+           "vocabulary_columns", "vocabulary_refusal"]
 
-_NAIVE_TIME = r"^\s*\d{4}[-/]\d{1,2}[-/]\d{1,2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?\s*$"
 
 
 @cache
@@ -134,7 +136,7 @@ def naive_times_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, colu
         seconds = pc.cast(values.slice(0, 3), pa.timestamp("s"), safe=False)  # Arrow's %S would add a fraction
         examples = pc.strftime(seconds, format="%Y-%m-%d %H:%M:%S").to_pylist()
     elif is_text(arr.type):
-        naive = pc.fill_null(pc.match_substring_regex(values, _NAIVE_TIME), False)
+        naive = pc.fill_null(pc.match_substring_regex(values, NAIVE_TIME), False)
         if 2 * (pc.sum(naive).as_py() or 0) <= len(values):
             return None  # half or fewer: strays the contract rejects
         examples = values.filter(naive).slice(0, 3).to_pylist()
@@ -145,6 +147,77 @@ def naive_times_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, colu
             f"({', '.join(dict.fromkeys(str(v).strip() for v in examples))}); a clock is never guessed: give the IANA "
             f"time zone they are written in, --date-format {key}=Asia/Shanghai for example "
             f"(date_format={{{key!r}: 'Asia/Shanghai'}} in Python), or FORMAT@ZONE for text in another format")
+
+
+#: Text a contract number column reads without a template (what pandas and Arrow read as a float).
+_PLAIN_NUMBER = r"(?i)^\s*([+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?|[+-]?(inf|infinity|nan))\s*$"
+
+
+def _plain_float(value: str) -> bool:
+    try:
+        float(fold_width(value))
+    except ValueError:
+        return False
+    return True
+
+
+def numbers_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, column: str, where: str,
+                    template: str | None = None, read: pa.ChunkedArray | pa.Array | None = None) -> str | None:
+    """The one-line refusal of a contract number column (``amount_due``, ``amount_paid``,
+    ``installment_no``) whose text mostly does not read as numbers the stated way (more than half of a
+    batch: ``¥1,234.56`` or ``1.234,56`` without ``number_format``, or in another style than the one
+    given), or ``None``; a few strays are the contract's row rejects. The style is never guessed: the
+    line names the templates that read the values.
+
+    ``template`` is the ``number_format`` given (``None``: plain numbers) and ``read`` the column as
+    :func:`riskscore._numbers.convert_numbers` read it under that template.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> print(numbers_refusal(pa.array(["¥319.96", "¥1,024.00", "12"]), "installments", "amount_due",
+    ...                       "'i.csv'"))  # doctest: +NORMALIZE_WHITESPACE
+    installments 'i.csv': amount_due holds text that is not plain numbers (67%: ¥319.96, ¥1,024.00); they read
+    as '¥1,234.56': give --number-format '¥1,234.56' (number_format='¥1,234.56' in Python); a number's style is never
+    guessed
+    >>> numbers_refusal(pa.array(["319.96", "1e3", " 7 ", "１２"]), "installments", "amount_due", "'i.csv'") is None
+    True
+    """
+    if table is None or column not in NUMBER_COLUMNS.get(table, ()):
+        return None
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if not is_text(arr.type):
+        return None
+    valid = pc.is_valid(arr)
+    total = pc.sum(valid).as_py() or 0
+    if template is None:
+        bad = pc.and_(valid, pc.invert(pc.fill_null(pc.match_substring_regex(arr, _PLAIN_NUMBER), True)))
+    else:
+        got = read.combine_chunks() if isinstance(read, pa.ChunkedArray) else read
+        bad = pc.fill_null(pc.ends_with(got, f" (not {template})"), False)
+    if 2 * (pc.sum(bad).as_py() or 0) <= total:
+        return None
+    counts = pc.value_counts(arr.filter(bad))
+    values, n = counts.field("values"), counts.field("counts").to_numpy()
+    if template is None:  # full-width digits read too (NFKC): decided per distinct value
+        unread = np.array([not _plain_float(v) for v in values.to_pylist()], dtype=bool)
+        values, n = values.filter(pa.array(unread)), n[unread]
+    if 2 * int(n.sum()) <= total:
+        return None
+    share = int(n.sum()) / total
+    examples = values.take(pa.array(np.argsort(-n, kind="stable")[:1000])).to_pylist()
+    styles = [s for s in styles_reading(np.array(examples, dtype=object)) if s != template]
+    stated = "plain numbers" if template is None else f"numbers written as {template!r}, the number_format given,"
+    if styles:
+        fix = (f"they read as {styles[0]!r}: give --number-format {styles[0]!r} (number_format={styles[0]!r} in "
+               "Python)" if len(styles) == 1 else
+               f"they read as {' or '.join(repr(s) for s in styles)}, which read such values differently: give "
+               f"the extract's style with --number-format (number_format= in Python)")
+    else:
+        fix = (f"they are not numbers in a style riskscore reads: check that the columns file maps the right "
+               f"column to {column} (--columns FILE.yaml)")
+    return (f"{table} {where}: {column} holds text that is not {stated} ({share:.0%}: "
+            f"{', '.join(str(v) for v in examples[:3])}); {fix}; a number's style is never guessed")
 
 
 def _reads(key: tuple[str, str]) -> str:

@@ -335,6 +335,29 @@ def test_spark_refuses_a_log_in_its_own_words_as_the_local_readers(spark, tmp_pa
     assert got == read_table(f, table="contacts", **fmt.reading("contacts"))["channel"].tolist() == ["sms", "call"]
 
 
+def test_spark_refuses_marked_amounts_and_reads_slashed_local_times_as_the_local_readers(spark, tmp_path):
+    from riskscore.batch._spark_inputs import read_input
+    from riskscore.exceptions import DataError
+    from riskscore.io import InputFormat
+
+    f = tmp_path / "i.csv"
+    pd.DataFrame({"borrower_id": ["007", "008"], "loan_id": ["L7", "L8"], "installment_no": 1,
+                  "due_date": "2024-03-01", "amount_due": ["¥1,234.56", "¥12.50"], "paid_date": None,
+                  "amount_paid": "¥0.00"}).to_csv(f, index=False)
+    with pytest.raises(DataError) as local:
+        read_table(f, table="installments")
+    with pytest.raises(DataError) as spark_:
+        read_input(spark, "installments", f, InputFormat(), {}, tmp_path)
+    assert str(spark_.value) == str(local.value) and "--number-format '¥1,234.56'" in str(local.value)
+    c = tmp_path / "c.csv"
+    pd.DataFrame({"borrower_id": ["b1", "b2"], "channel": "sms", "outcome": "message_sent",
+                  "contacted_at": ["2025/04/21 03:59:48", "2025/4/1 3:59"]}).to_csv(c, index=False)
+    fmt = InputFormat(date_format={"contacted_at": "Asia/Shanghai"})
+    got = read_input(spark, "contacts", c, fmt, {}, tmp_path).toPandas()["contacted_at"].tolist()
+    assert got == read_table(c, table="contacts", **fmt.reading("contacts"))["contacted_at"].tolist() == [
+        "2025-04-20T19:59:48.000000+00:00", "2025-03-31T19:59:00.000000+00:00"]
+
+
 def test_spark_reads_spreadsheet_serial_dates_as_the_local_readers(spark, tmp_path):
     from riskscore.batch._spark_inputs import read_input
     from riskscore.io import InputFormat

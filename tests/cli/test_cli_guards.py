@@ -118,3 +118,65 @@ def test_the_cli_starts_the_fork_server_the_local_engine_uses():
     assert WORKER_MODULES == FORK_SERVER_PRELOAD
     for name in WORKER_MODULES:
         importlib.import_module(name)
+
+
+def test_options_are_never_abbreviated():
+    """``score --data zh`` was read as ``--data-date zh`` ("not a date"): a prefix is no option."""
+    parser = _parser()
+    with pytest.raises(SystemExit) as info:
+        parser.parse_args(["score", "--dat", "zh", "--model", "m", "--as-of", "2025-01-01", "--out", "o"])
+    assert info.value.code == 2
+    args = parser.parse_args(["score", "--data", "zh", "--model", "m", "--as-of", "2025-01-01", "--out", "o"])
+    assert args.data == Path("zh") and args.data_date is None and args.installments is None
+
+
+def _half_bad_contacts(tmp_path: Path) -> Path:
+    """The sample's tables, 60 % of the contact log's times unreadable (a month 13)."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for t in ("installments", "borrowers"):
+        pd.read_parquet(ROOT / "data" / "sample" / f"{t}.parquet").to_parquet(folder / f"{t}.parquet")
+    log = pd.read_parquet(ROOT / "data" / "sample" / "contacts.parquet")
+    log["contacted_at"] = log["contacted_at"].astype(str)
+    log.loc[log.index[: int(len(log) * 0.6)], "contacted_at"] = "2025-13-45 10:00:00+00:00"
+    log.to_csv(folder / "contacts.csv", index=False)
+    return folder
+
+
+def test_train_stops_when_most_of_a_table_is_rejected(tmp_path):
+    """Every contact a reject once left the model trained without its contact log, in a run that succeeded."""
+    folder = _half_bad_contacts(tmp_path)
+    out = _run("train", "--data", str(folder), "--out", str(tmp_path / "b"), "--rejects", str(tmp_path / "r.parquet"))
+    lines = [x for x in out.stderr.splitlines() if " INFO " not in x]
+    assert out.returncode == 1 and len(lines) == 1, out.stderr
+    n = len(pd.read_parquet(ROOT / "data" / "sample" / "contacts.parquet"))
+    head = f"riskscore: data error: contacts '{folder / 'contacts.csv'}': "
+    rejected = int(lines[0].removeprefix(head).split(" of ")[0].replace(",", ""))
+    assert lines[0].startswith(f"{head}{rejected:,} of {n:,} rows are rejected (coerce_dtype('datetime64[ns, UTC]') "
+                               f"{int(n * 0.6)}") and rejected >= n * 0.6
+    assert lines[0].endswith(f"more than half: nothing is trained on the rest; the rejects with their reasons are "
+                             f"in {tmp_path / 'r_contacts.parquet'}")
+    assert len(pd.read_parquet(tmp_path / "r_contacts.parquet")) == rejected and not (tmp_path / "b").exists()
+
+
+def test_score_says_why_it_rejected_and_fails_past_max_rejected(tmp_path):
+    folder = _half_bad_contacts(tmp_path)
+    common = ["score", "--data", str(folder), "--model", str(ROOT / "models" / "sample"), "--as-of", "2025-10-02",
+              "--now", "2025-10-02T13:00Z", "--jobs", "1", "--no-report"]
+    ok = _run(*common, "--out", str(tmp_path / "run"))
+    assert ok.returncode == 0, ok.stderr
+    m = riskscore.RunManifest.read(tmp_path / "run" / "manifest.json")
+    share = m.borrowers["rejected"] / m.borrowers["in"]
+    assert 0.05 < share < 1
+    check = "coerce_dtype('datetime64[ns, UTC]')"
+    (line,) = [x for x in ok.stdout.splitlines() if x.startswith("  rejected: ")]
+    assert line.startswith(f"  rejected: {share:.1%} of the borrowers; rows by check: {check} "
+                           f"{m.rejects_by_check[check]:,}") and line.endswith("(rejects.parquet has each row and why)")
+    failed = _run(*common, "--out", str(tmp_path / "run2"), "--max-rejected", "0.05")
+    lines = [x for x in failed.stderr.splitlines() if " INFO " not in x and " WARNING " not in x]
+    assert failed.returncode == 1 and lines == [
+        f"riskscore: data error: {m.borrowers['rejected']:,} of {m.borrowers['in']:,} borrowers ({share:.1%}) are "
+        f"rejected, more than --max-rejected 0.05: the run's outputs are in {tmp_path / 'run2'} (rejects.parquet "
+        "says why)"], failed.stderr
+    assert (tmp_path / "run2" / "scores.parquet").exists()
+    assert _run(*common, "--out", str(tmp_path / "run3"), "--max-rejected", "0.9").returncode == 0

@@ -167,8 +167,9 @@ def test_a_european_spreadsheet_scores_as_the_contracts_files_with_its_number_fo
     eu.to_csv(f / "eu.csv", sep=";", index=False)
     out = run("validate", "--installments", str(f / "eu.csv"))
     assert out.returncode == 1
-    assert ("these numbers are written as 1.234,56 (groups or a decimal comma), which is never guessed: give the "
-            "style with --number-format 1.234,56") in out.stderr.splitlines()[-1]
+    assert ("amount_due holds text that is not plain numbers (100%: ") in out.stderr.splitlines()[-1]
+    assert ("they read as '1.234,56': give --number-format '1.234,56' (number_format='1.234,56' in Python)"
+            in out.stderr.splitlines()[-1])
     common = ["--model", str(BUNDLE), "--as-of", "2025-10-02", "--now", "2025-10-02T08:00Z", "--jobs", "1"]
     base = run("score", "--installments", str(f / "installments.parquet"), "--contacts", str(f / "contacts.parquet"),
                "--out", str(tmp_path / "base"), "--no-report", *common)

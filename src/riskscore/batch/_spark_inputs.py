@@ -26,7 +26,7 @@ from riskscore._dates import SERIAL_FORMATS, split_zone
 from riskscore._files import UNNAMED, CsvLayout, csv_layout, is_delimited_text
 from riskscore._input_format import convert_dates
 from riskscore._intake import NA_TOKENS, empty_is_text, number_reading
-from riskscore._numbers import convert_numbers
+from riskscore._numbers import NUMBER_COLUMNS, convert_numbers
 from riskscore._refusals import checked_words
 from riskscore.exceptions import DataError
 from riskscore.io import InputFormat, input_files, input_schema, iter_batches
@@ -204,7 +204,8 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
     """One input of :func:`riskscore.spark.score_files` as a Spark DataFrame, read as the local engine reads it.
 
     A file on the driver's disk is checked first, in one line naming the file: required columns,
-    day/month text dates without a format, float ids that are not whole. Columns are renamed and
+    day/month text dates without a format, float ids that are not whole, values in the extract's own
+    words, amounts in a style not stated. Columns are renamed and
     text dates converted (``input_format``); nanosecond timestamps are read (:func:`read_parquet`),
     for which the Spark setting :data:`NANOS_AS_LONG` is turned on and its value before recorded
     in ``conf`` (:func:`restore_conf` puts it back after the run). A local CSV in a text encoding
@@ -221,7 +222,8 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
         numeric = {rename.get(k, k) for k, t in raw.items()
                    if not (pa.types.is_string(t) or pa.types.is_large_string(t))}
         checked = [c for c in names if c in dates or c in DATES.get(table, ())
-                   or (c in numeric and c in ID_COLUMNS.get(table, ())) or (table, c) in checked_words()]
+                   or (c in numeric and c in ID_COLUMNS.get(table, ())) or (table, c) in checked_words()
+                   or c in NUMBER_COLUMNS.get(table, ())]
         for _ in iter_batches(p, columns=checked, table=table, **input_format.reading(table)):
             pass
     nanos = nanos_columns(pa.schema(list(raw.items())))

@@ -136,7 +136,7 @@ def _accepted(paths: dict[str, Path], fmt: riskscore.io.InputFormat, rejects: Pa
         log.info("validating %s: %d rows from %s", table, len(df), path)
         good, bad = riskscore.quarantine(df, table, warn_above=1.0)
         checks = ", ".join(f"{c} {n}" for c, n in bad["check"].str.split("; ").explode().value_counts().items())
-        where = ""
+        where = out = ""
         if len(bad) and rejects is not None:
             out = rejects.with_name(f"{rejects.stem}_{table}{rejects.suffix or '.parquet'}")
             write_parquet(bad.astype({c: "string" for c in bad.columns if bad[c].dtype == object}), out)
@@ -145,6 +145,13 @@ def _accepted(paths: dict[str, Path], fmt: riskscore.io.InputFormat, rejects: Pa
         print(f"{table}: {len(df):,} rows, {dropped:,} exact duplicates dropped, {len(bad):,} rejected "
               f"({bad['borrower_id'].nunique():,} borrowers" + (f": {checks}" if len(bad) else "") + f"){where}")
         log.info("validated %s in %.1f s", table, time.perf_counter() - started)
+        if 2 * len(bad) > len(df):  # a model fitted on the rest would not be the data's: the input is wrong
+            top = ", ".join(checks.split(", ")[:3])
+            raise riskscore.DataError.from_message(
+                table, f"{table} '{path}': {len(bad):,} of {len(df):,} rows are rejected ({top}), more than half: "
+                       "nothing is trained on the rest; "
+                       + (f"the rejects with their reasons are in {out}" if where else
+                          "see them with their reasons with --rejects FILE.parquet (or riskscore validate)"))
         accepted[table] = good
     return accepted
 
@@ -218,6 +225,8 @@ def _start_fork_server(jobs: int | None) -> None:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
+    for table, path in _input_paths(args).items():  # --data DIR fills in the tables not given one by one
+        setattr(args, table, path)
     if args.engine == "local":
         _start_fork_server(args.jobs)
     from riskscore.io import folder_lock, make_folder
@@ -254,6 +263,12 @@ def _cmd_score(args: argparse.Namespace) -> int:
             started = time.perf_counter()
             path = riskscore.write_report(args.out, protected=args.protected, model=args.model)
             print(f"  report: {path} ({path.stat().st_size / 1e3:,.0f} kB, {time.perf_counter() - started:.1f} s)")
+    b = manifest.borrowers
+    if args.max_rejected is not None and b["in"] and b["rejected"] > args.max_rejected * b["in"]:
+        raise riskscore.DataError.from_message(
+            "borrowers", f"{b['rejected']:,} of {b['in']:,} borrowers ({b['rejected'] / b['in']:.1%}) are rejected, "
+                         f"more than --max-rejected {args.max_rejected:g}: the run's outputs are in {args.out} "
+                         "(rejects.parquet says why)")
     return 0
 
 

@@ -15,7 +15,14 @@ _TABLES = ("installments", "borrowers", "contacts")
 DEMO_PROFILES = "US=us_reg_f_2021,CN=cn_gbt45251_2025,GB=uk_fca_conc7_2024,*=strict_v1"
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with one line per usage error (``riskscore score: error: argument --jobs: ...``), exit code 2."""
+    """argparse with one line per usage error (``riskscore score: error: argument --jobs: ...``), exit code 2.
+
+    Options are never abbreviated: ``--data`` is not ``--data-date`` (a script's options mean the same
+    in the next release, whatever options it adds)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
@@ -41,6 +48,16 @@ def _date(text: str) -> str:
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
     return text
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a share between 0 and 1: {text!r}") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
 
 
 def _timestamp(text: str) -> str:
@@ -88,7 +105,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_inputs(tr)
     _add_format(tr)
     tr.add_argument("--rejects", type=Path, help="write rejected rows with reasons to this parquet file (training "
-                                                "goes on with the accepted rows either way)")
+                                                "goes on with the accepted rows, unless more than half of a "
+                                                "table's rows are rejected: then it stops)")
     tr.add_argument("--out", type=Path, required=True, help="bundle folder to write")
     tr.add_argument("--as-of-start", type=_date, help="first as-of date (default: 90 days after the first due date)")
     tr.add_argument("--as-of-end", type=_date, help="last as-of date (default: 90 days before the data ends)")
@@ -107,8 +125,11 @@ def _parser() -> argparse.ArgumentParser:
     sc = sub.add_parser("score", help="the nightly job: score a portfolio, explain, plan contact",
                         description="Score every borrower of the installments input at --as-of in chunks (resumable): "
                                     "scores, plans, audit, rejects and a manifest in --out.")
-    sc.add_argument("--installments", type=_table_path, required=True,
-                    help="installments: parquet, folder or CSV (with --engine spark also a URL: s3a://, hdfs://)")
+    sc.add_argument("--data", type=Path, help="a folder with installments/borrowers/contacts .parquet (or .csv) "
+                                              "files (or give each with --installments, --borrowers, --contacts)")
+    sc.add_argument("--installments", type=_table_path,
+                    help="installments: parquet, folder or CSV (with --engine spark also a URL: s3a://, hdfs://); "
+                         "this or --data")
     sc.add_argument("--model", type=Path, required=True, help="model bundle folder")
     sc.add_argument("--as-of", type=_date, required=True, help="as-of date of the features (YYYY-MM-DD)")
     sc.add_argument("--out", type=Path, required=True, help="output folder")
@@ -146,6 +167,9 @@ def _parser() -> argparse.ArgumentParser:
                     help="a ContactPolicy option, repeatable: " + ", ".join(POLICY_OPTIONS) + " (a number, or "
                          "none); e.g. max_window_calls=1 turns agent calls on (off by default)")
     sc.add_argument("--no-report", action="store_true", help="do not write report.html into --out")
+    sc.add_argument("--max-rejected", type=_share, metavar="SHARE",
+                    help="exit 1 (a failed run, outputs still written) when more than this share of the borrowers "
+                         "is rejected, e.g. 0.05 (default: the run succeeds whatever it rejects)")
     sc.add_argument("--protected", type=Path,
                     help="protected attributes (borrower_id + group columns) for the report's fairness section")
 

@@ -19,6 +19,12 @@ def print_run(m: RunManifest, out: Path) -> None:
     print(f"Run {m.run_id} ({m.engine}) at as-of {m.as_of}: {b['in']} borrowers in; {b['scored']} scored, "
           f"{b['nothing_due']} with nothing due, {b['rejected']} rejected.")
     print("  rows in/rejected: " + ", ".join(f"{t} {r['in']}/{r['rejected']}" for t, r in m.rows.items()))
+    checks = sorted(((c, n) for c, n in m.rejects_by_check.items() if c != "borrower_rejected_whole"),
+                    key=lambda cn: -cn[1])
+    if b["rejected"]:
+        print(f"  rejected: {b['rejected'] / max(b['in'], 1):.1%} of the borrowers; rows by check: "
+              + ", ".join(f"{c} {n:,}" for c, n in checks[:3]) + (", ..." if len(checks) > 3 else "")
+              + " (rejects.parquet has each row and why)")
     if m.plans["note"]:
         print(f"  {m.plans['note']}")
     else:
