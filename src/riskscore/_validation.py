@@ -95,8 +95,9 @@ def format_failures(table: str, failures: pd.DataFrame, *, max_examples: int = M
     if failures.empty:
         return f"{table}: no failures"
     n_rows = failures["index"].nunique(dropna=False)
-    lines = [f"{table}: {n_rows} row(s) fail {len(failures)} check(s)"]
-    for (column, check), grp in failures.groupby(["column", "check"], sort=False, dropna=False):
+    groups = failures.groupby(["column", "check"], sort=False, dropna=False)
+    lines = [f"{table}: {n_rows} row(s) fail {groups.ngroups} check(s)"]  # checks by column, not failing cells
+    for (column, check), grp in groups:
         n = grp["index"].nunique(dropna=False)
         reason = grp["reason"].iloc[0]
         lines.append(f"- {n} row(s) fail check '{check}' on column '{column}': {reason}")

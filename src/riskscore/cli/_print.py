@@ -22,7 +22,7 @@ def print_run(m: RunManifest, out: Path) -> None:
     checks = sorted(((c, n) for c, n in m.rejects_by_check.items() if c != "borrower_rejected_whole"),
                     key=lambda cn: -cn[1])
     if b["rejected"]:
-        print(f"  rejected: {b['rejected'] / max(b['in'], 1):.1%} of the borrowers; rows by check: "
+        print(f"  rejected: {_share(b['rejected'] / max(b['in'], 1))} of the borrowers; rows by check: "
               + ", ".join(f"{c} {n:,}" for c, n in checks[:3]) + (", ..." if len(checks) > 3 else "")
               + " (rejects.parquet has each row and why)")
     if m.plans["note"]:
@@ -37,6 +37,11 @@ def print_run(m: RunManifest, out: Path) -> None:
         tail = f": {', '.join(flagged[:5])}" if flagged else ""
         print(f"  {head}{len(flagged)} column(s) drifted (PSI >= 0.1 and beyond chance){tail}")
     print(f"  wall {m.timings_s['wall']:.1f} s; outputs in {out}/ (manifest.json, scores, plans, audit, rejects)")
+
+
+def _share(x: float) -> str:
+    """A share as a person reads it: 43.8%, and 0.015% (not 0.0%) for a few of many."""
+    return f"{x:.1%}" if x >= 0.001 else f"{100 * x:.2g}%"
 
 
 def _flag_text(entry: dict) -> str:
