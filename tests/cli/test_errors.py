@@ -111,6 +111,24 @@ def test_each_kind_of_failure_has_its_code_and_one_line():
                                          "column 'channel'"
 
 
+def test_a_file_spark_cannot_read_in_a_folder_is_named_with_why():
+    """A damaged part of a remote folder once gave "Spark: ... Exception thrown in awaitResult:" and no file."""
+    java = type("Py4JJavaError", (Exception,), {"__module__": "py4j.protocol"})
+    part = "s3a://bank/inst/load_month=2025-05/part-0.parquet"
+    err = java(f"An error occurred while calling o293.getResult.\n: org.apache.spark.SparkException: Exception thrown "
+               f"in awaitResult: \n\tat org.apache.spark.util.SparkThreadUtils$.awaitResult(SparkThreadUtils.scala:70)"
+               f"\nCaused by: org.apache.spark.SparkException: [FAILED_READ_FILE.NO_HINT] Encountered error while "
+               f"reading file {part}.  SQLSTATE: KD001\n\tat org.apache.spark.x(y.scala:1)\nCaused by: "
+               f"java.lang.RuntimeException: {part} is not a Parquet file. Expected magic number at tail\n\tat a.b(c)")
+    assert error_line(err, "score") == (f"riskscore: error: Spark: cannot read '{part}': java.lang.RuntimeException: "
+                                        f"{part} is not a Parquet file. Expected magic number at tail")
+    other = java("An error occurred while calling o1.x.\n: org.apache.spark.SparkException: Exception thrown in "
+                 "awaitResult: \n\tat a.b(c)\nCaused by: java.io.IOException: No FileSystem for scheme \"s4\"")
+    assert error_line(other, "score") == ("riskscore: error: Spark: org.apache.spark.SparkException: Exception thrown "
+                                          "in awaitResult: (caused by java.io.IOException: No FileSystem for scheme "
+                                          "\"s4\")")
+
+
 def test_a_bug_exits_70_in_one_line_and_debug_shows_its_traceback(monkeypatch, capsys):
     def boom(args):
         return {}["no such key"] + 1  # a KeyError raised outside riskscore's checks: a bug

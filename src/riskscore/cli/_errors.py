@@ -40,6 +40,8 @@ __all__ = ["EXIT_ERROR", "EXIT_INTERNAL", "EXIT_LOCKED", "EXIT_OK", "EXIT_USAGE"
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERNAL, EXIT_LOCKED = 0, 1, 2, 70, 75
 _PACKAGE = os.path.realpath(Path(__file__).parents[1])
 _MAX_LINE = 2000
+#: Spark's wrapper of a file it failed to read (``[FAILED_READ_FILE...] Encountered error while reading file F.``).
+_READ_FILE = re.compile(r"error while reading file (\S+?)\.?(?:\s+SQLSTATE|\s*$)")
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b:?")
 
 
@@ -133,9 +135,13 @@ def _spark_text(err: BaseException) -> str:
         if heads:
             return " ".join(lines[heads[-1]:])  # "package.Type: message" and the rest of its message
     if lines and lines[0].startswith("An error occurred while calling"):  # py4j: the Java exception follows
+        causes = re.findall(r"^Caused by: (.+?)\s*$", str(err), re.M)
+        read = next((m[1] for c in causes if (m := _READ_FILE.search(c))), None)
+        if read is not None:  # a file Spark could not read (a damaged part of a folder): name it, and why
+            return f"cannot read '{read}': {causes[-1]}"
         java = [line.lstrip(": ") for line in lines[1:] if line.startswith(":")]
         if java:
-            return java[0]
+            return java[0] + (f" (caused by {causes[-1]})" if causes and java[0] != causes[-1] else "")
     return lines[0] if lines else type(err).__name__
 
 
