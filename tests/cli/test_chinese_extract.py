@@ -131,3 +131,20 @@ def test_score_takes_the_folder_and_gives_the_clean_tables_scores(extract, clean
     cols = ["borrower_id", "status", "likelihood", "expected_days", "points"]
     pd.testing.assert_frame_equal(a[cols].sort_values("borrower_id").reset_index(drop=True),
                                   b[cols].sort_values("borrower_id").reset_index(drop=True))
+    # the fairness file beside it, as the lender keeps it: GB18030, the id under the extract's own name
+    run_dir = tmp_path / "zh"
+    scored = b.loc[b["status"] == "scored", "borrower_id"]
+    groups = pd.DataFrame({"客户编号": scored, "性别": ["男", "女"] * (len(scored) // 2) + ["男"] * (len(scored) % 2)})
+    groups.to_csv(tmp_path / "p.csv", index=False, encoding="gb18030")
+    _one_line(run("report", "--run", str(run_dir), "--protected", str(tmp_path / "p.csv")),
+              f"cannot read '{tmp_path / 'p.csv'}': its text is not UTF-8; give its encoding: --encoding gb18030")
+    done = run("report", "--run", str(run_dir), "--protected", str(tmp_path / "p.csv"), "--encoding", "gb18030",
+               "--pages", "review=2")
+    assert done.returncode == 0, done.stderr
+    page = (run_dir / "report.html").read_text()
+    assert "Fairness by protected attribute" in page and ">女<" in page and ">男<" in page
+    assert "(missing)" not in page  # every scored borrower found in the file
+    assert "Survival curve and SHAP not shown" not in page  # --encoding kept the run's column names
+    groups.assign(客户编号=groups["客户编号"].astype(int)).to_csv(tmp_path / "q.csv", index=False, encoding="gb18030")
+    _one_line(run("report", "--run", str(run_dir), "--protected", str(tmp_path / "q.csv"), "--encoding", "gb18030"),
+              "None of the ", "ids are compared as text, exactly (leading zeros count)")

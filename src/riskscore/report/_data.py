@@ -35,9 +35,9 @@ class Run:
     folder : path-like
         The run's ``--out`` folder (it holds ``manifest.json``).
     columns, date_format, number_format, encoding : optional
-        How to read the inputs again (:class:`riskscore.io.InputFormat`); by default as the run
-        read them (the column mapping, date and number formats and encoding its manifest records
-        per input).
+        How to read the inputs again (:class:`riskscore.io.InputFormat`): each one given replaces
+        what the run recorded for it (the column mapping, date and number formats, encoding and
+        value mappings its manifest records per input); the others stay as the run read them.
 
     Raises
     ------
@@ -122,8 +122,8 @@ class Run:
         reading = {"rename": entry.get("columns"), "date_format": entry.get("date_format"),
                    "number_format": entry.get("number_format"), "encoding": entry.get("encoding"),
                    "values": entry.get("values")}
-        if self._input_format is not None:
-            reading = self._input_format.reading(table)
+        if self._input_format is not None:  # what is given, over what the run recorded
+            reading.update((k, v) for k, v in self._input_format.reading(table).items() if v)
         parts, schema = [], None
         for t in iter_batches(entry["path"], table=table, **reading):
             schema = t.schema

@@ -174,6 +174,11 @@ def fairness(protected: pd.DataFrame, scored: pd.DataFrame, actions: pd.DataFram
     attrs = _check_protected(protected, features)
     base = scored[["borrower_id", "likelihood"]].assign(borrower_id=scored["borrower_id"].astype(str))
     prot = protected.assign(borrower_id=protected["borrower_id"].astype(str)).set_index("borrower_id")
+    if len(base) and len(prot) and not base["borrower_id"].isin(prot.index).any():  # every group "(missing)"
+        raise ValueError(f"None of the {len(prot):,} borrower ids of the protected-attributes table is a scored "
+                         f"borrower of the run (its ids look like {', '.join(prot.index[:3])}; the run's like "
+                         f"{', '.join(base['borrower_id'].iloc[:3])}): ids are compared as text, exactly "
+                         "(leading zeros count).")
     base = base.join(prot, on="borrower_id", how="left")
     action_names: list[str] = []
     if actions is not None and len(actions):

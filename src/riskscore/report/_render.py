@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from riskscore.exceptions import DataError
 from riskscore.io import read_table, write_text
 from riskscore.report import _svg
 from riskscore.report._borrower import borrower_pages
@@ -94,12 +95,15 @@ def write_report(run: str | Path, out: str | Path | None = None, *, protected: s
         Where to write (default ``run/report.html``).
     protected : path or DataFrame, optional
         Protected attributes beside the run: ``borrower_id`` and one column of groups per
-        attribute (parquet or CSV). Adds the fairness section; never used as features.
+        attribute (parquet or CSV). Adds the fairness section; never used as features. A file is
+        read in ``encoding`` (default UTF-8), its id column under the extract's own name when the
+        columns mapping (``columns``, default the run's) maps that name to ``borrower_id``.
     pages, borrowers, model, backtest_borrowers, seed
         See :func:`summarise_run`.
     columns, date_format, number_format, encoding : optional
         Read the run's inputs again with this column mapping, these date and number formats and
-        this encoding (:class:`riskscore.io.InputFormat`) instead of those its manifest records.
+        this encoding (:class:`riskscore.io.InputFormat`), each given one over what the run's
+        manifest records (``encoding`` alone keeps the recorded column names).
 
     Returns
     -------
@@ -112,15 +116,34 @@ def write_report(run: str | Path, out: str | Path | None = None, *, protected: s
     >>> write_report("runs/demo")  # doctest: +SKIP
     PosixPath('runs/demo/report.html')
     """
-    if protected is not None and not isinstance(protected, pd.DataFrame):
-        protected = read_table(protected)
     target = Path(out) if out is not None else Path(run) / REPORT_NAME
     source: str | Path | Run = run
     if columns is not None or date_format is not None or number_format is not None or encoding is not None:
         source = Run(run, columns=columns, date_format=date_format, number_format=number_format, encoding=encoding)
+    if protected is not None and not isinstance(protected, pd.DataFrame):
+        protected = _read_protected(protected, source if isinstance(source, Run) else Run(run), columns, encoding)
     summary = summarise_run(source, pages=pages, borrowers=borrowers, protected=protected, model=model,
                             backtest_borrowers=backtest_borrowers, seed=seed)
     return write_html(render_report(summary), target)
+
+
+def _read_protected(path: str | Path, run: Run, columns: Mapping[str, Mapping[str, str]] | None,
+                    encoding: str | None) -> pd.DataFrame:
+    """The protected-attributes file, in ``encoding`` (default UTF-8: never guessed), with the extract's
+    name of ``borrower_id`` (from ``columns``, else the run's recorded mappings) when the file has no
+    ``borrower_id`` column."""
+    inputs = [run.manifest.inputs.get(t) or {} for t in ("borrowers", "installments", "contacts")]
+    frame = read_table(path, encoding=encoding)
+    if "borrower_id" not in frame.columns:
+        maps = list(columns.values()) if columns is not None else [e.get("columns") or {} for e in inputs]
+        theirs = [k for m in maps for k, v in m.items() if v == "borrower_id" and k in frame.columns]
+        if not theirs:
+            raise DataError.from_message(
+                "protected", f"protected attributes '{path}' have no borrower_id column (it has: "
+                             f"{', '.join(map(str, frame.columns))}); name the id column borrower_id, or as the "
+                             "run's columns file names it")
+        frame = frame.rename(columns={theirs[0]: "borrower_id"})
+    return frame
 
 
 def render_history(history: Mapping[str, Any]) -> str:
