@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from riskscore._numbers import styles_reading
 from riskscore.exceptions import DataError, DataQualityWarning
 
 __all__ = ["PROTECTED_ATTRIBUTES", "limit_features", "protected_match", "static_features"]
@@ -84,9 +85,12 @@ def _as_float(borrowers: pd.DataFrame, column: str) -> np.ndarray:
     if bad.any():
         where = borrowers.index[bad.to_numpy()]
         shown = ", ".join(f"row {i}: {v!r}" for i, v in zip(where[:3], values[bad].head(3), strict=False))
+        styles = styles_reading(values[bad].astype(str).to_numpy(dtype=object)[:1000])
+        fix = (f"they read as {styles[0]!r}: read the file with --number-format {styles[0]!r} "
+               f"(number_format={styles[0]!r} in Python)" if len(styles) == 1 else "give numbers or true/false")
         raise DataError.from_message(
             "borrowers", f"borrowers: column '{column}' (a static feature) holds text that is not a number in "
-                         f"{int(bad.sum())} row(s), e.g. {shown}; give numbers or true/false.")
+                         f"{int(bad.sum())} row(s), e.g. {shown}; {fix}.")
     return out.to_numpy(dtype=float, na_value=np.nan)
 
 
