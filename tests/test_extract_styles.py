@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 import pyarrow as pa
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 import riskscore
 from riskscore._dates import convert_dates
 from riskscore._numbers import convert_numbers
-from riskscore._refusals import numbers_refusal
+from riskscore._refusals import numbers_refusal, other_dates_refusal
 from riskscore.exceptions import DataError
 from riskscore.io import read_table
 
@@ -131,3 +132,50 @@ def test_a_local_time_in_any_shape_reads_as_pandas_localizes_it(when, zone, sep,
         assert got == f"{text} (not a single time in {zone})"
     else:
         assert pd.Timestamp(got) == local.tz_convert("UTC")
+
+
+# -- dates in another written form ----------------------------------------------------------------
+@pytest.mark.parametrize(("values", "column", "says"), [
+    (["2024年11月25日", "2024年12月5日", None], "due_date",
+     "due_date holds text that is not a year-first ISO 8601 date (67%: 2024年11月25日, 2024年12月5日); they read as "
+     "%Y年%m月%d日: give --date-format installments.due_date=%Y年%m月%d日 (date_format={'installments.due_date': "
+     "'%Y年%m月%d日'} in Python); a date's form is never guessed"),
+    (["25-Nov-2024", "5-Dec-2024", "2024-12-05"], "paid_date",
+     "(67%: 25-Nov-2024, 5-Dec-2024); they read as %d-%b-%Y: give --date-format installments.paid_date=%d-%b-%Y"),
+    (["11/25/2024 3:45:12 PM", "12/01/2024 10:05:00 AM"], "contacted_at",
+     "they read as %m/%d/%Y %I:%M:%S %p: give --date-format 'contacts.contacted_at=%m/%d/%Y %I:%M:%S %p@ZONE' "
+     "(date_format={'contacts.contacted_at': '%m/%d/%Y %I:%M:%S %p@ZONE'} in Python), ZONE the IANA time zone they "
+     "are written in"),
+    (["01/02/2024 3:45 PM", "03/04/2024 10:05 AM"], "contacted_at",  # both orders read: both named
+     "they read as %m/%d/%Y %I:%M %p (also as %d/%m/%Y %I:%M %p): give"),
+    (["yesterday", "today", "tomorrow"], "paid_date",
+     "give their strftime format: --date-format installments.paid_date=FORMAT"),
+])
+def test_dates_mostly_in_another_form_are_refused_naming_the_formats_that_read_them(values, column, says):
+    table = "contacts" if column == "contacted_at" else "installments"
+    line = other_dates_refusal(pa.array(values, pa.string()), table, column, WHERE)
+    assert line is not None and line.startswith(f"{table} {WHERE}: {column} holds text that is not a year-first ")
+    assert says in line
+
+
+@pytest.mark.parametrize("values", [
+    ["2024-11-25", "2024/12/5", " 2024-11-25T03:45:12.123456789 +0800 ", "2024/1/2 3:04Z"],  # the contract's
+    ["25/11/2024", "26/11/2024", "2024年11月25日"],  # day/month text: refused on its own (day_month_refusal)
+    ["1709258400", "1709258460", "Nov 25, 2024"],  # digits: refused on their own (number_dates_refusal)
+    ["2024-11-25", "2024-11-26", "25-Nov-2024"],  # a stray: its row's reject
+])
+def test_dates_the_other_checks_judge_are_not_refused_here(values):
+    assert other_dates_refusal(pa.array(values), "installments", "due_date", WHERE) is None
+
+
+def test_an_extract_with_chinese_dates_is_refused_then_read_with_the_format_named(tmp_path):
+    f = tmp_path / "i.csv"
+    pd.DataFrame({"borrower_id": ["007", "008"], "loan_id": ["L7", "L8"], "installment_no": 1,
+                  "due_date": ["2024年3月1日", "2024年3月15日"], "amount_due": 10.0,
+                  "paid_date": ["2024年3月1日", None], "amount_paid": [10.0, 0.0]}).to_csv(f, index=False)
+    with pytest.raises(DataError, match=re.escape("give --date-format installments.due_date=%Y年%m月%d日")):
+        read_table(f, table="installments")
+    good = riskscore.validate_installments(read_table(f, table="installments", date_format="%Y年%m月%d日"),
+                                           data_date="2024-06-01")
+    assert good["due_date"].tolist() == [pd.Timestamp("2024-03-01"), pd.Timestamp("2024-03-15")]
+    assert good["paid_date"].iloc[0] == pd.Timestamp("2024-03-01") and pd.isna(good["paid_date"].iloc[1])

@@ -77,7 +77,13 @@ from riskscore._input_format import (
     required_columns,
 )
 from riskscore._numbers import NUMBER_COLUMNS, convert_numbers, number_spec
-from riskscore._refusals import map_values, naive_times_refusal, numbers_refusal, vocabulary_refusal
+from riskscore._refusals import (
+    map_values,
+    naive_times_refusal,
+    numbers_refusal,
+    other_dates_refusal,
+    vocabulary_refusal,
+)
 from riskscore.exceptions import DataError
 from riskscore.schemas import ID_COLUMNS, contract_columns, id_text_arrow
 
@@ -425,10 +431,11 @@ def _read_text(col: pa.ChunkedArray, name: str, f: Path, table: str | None, date
             refuse_wrong_order(col, dates[name], table, name, f"'{f}'")
         else:
             refuse_day_month(col, table, name, f"'{f}'")
-            if table == "contacts" and name == "contacted_at":
+            line = other_dates_refusal(col, table, name, f"'{f}'")
+            if line is None and table == "contacts" and name == "contacted_at":
                 line = naive_times_refusal(col, table, name, f"'{f}'")
-                if line is not None:
-                    raise DataError.from_message(table, line)
+            if line is not None:
+                raise DataError.from_message(table, line)
     line = vocabulary_refusal(col, table, name, f"'{f}'")
     if line is not None:
         raise DataError.from_message(table or "input", line)

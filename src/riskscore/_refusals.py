@@ -22,7 +22,7 @@ from riskscore._input_format import is_text
 from riskscore._numbers import NUMBER_COLUMNS, fold_width, styles_reading
 
 __all__ = ["check_value_map", "checked_words", "map_values", "naive_times_refusal", "numbers_refusal",
-           "vocabulary_columns", "vocabulary_refusal"]
+           "other_dates_refusal", "vocabulary_columns", "vocabulary_refusal"]
 
 
 
@@ -218,6 +218,80 @@ def numbers_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, column: 
                f"column to {column} (--columns FILE.yaml)")
     return (f"{table} {where}: {column} holds text that is not {stated} ({share:.0%}: "
             f"{', '.join(str(v) for v in examples[:3])}); {fix}; a number's style is never guessed")
+
+
+#: Text a date column may hold that other checks judge (each a whole value, spaces around it aside): year
+#: first as the contract reads it (or times without an offset, refused on their own), day/month text as
+#: :func:`riskscore._input_format.day_month_refusal` reads it, digits alone (Unix time, serials).
+_OTHER_CHECKS = (r"^\s*(\d{4}(-\d{1,2}-\d{1,2}|/\d{1,2}/\d{1,2})([T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?\s*"
+                 r"(Z|[+-]\d{2}(:?\d{2})?)?"
+                 r"|\d{1,2}(/\d{1,2}/|\.\d{1,2}\.|-\d{1,2}-)(\d{4}|\d{2})([T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*"
+                 r"(Z|[+-]\d{2}:?\d{2})?"
+                 r"|[+-]?\d+(\.\d+)?)\s*$")
+#: strftime formats offered when a date column is written another way (the user confirms one).
+_DATE_FORMATS = ("%Y年%m月%d日", "%Y.%m.%d", "%d %b %Y", "%d-%b-%Y", "%d-%b-%y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y",
+                 "%a, %d %b %Y", "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M", "%Y.%m.%d %H:%M:%S",
+                 "%d %b %Y %H:%M:%S", "%d-%b-%Y %H:%M:%S", "%b %d, %Y %I:%M:%S %p", "%b %d, %Y %I:%M %p",
+                 "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%d/%m/%Y %I:%M:%S %p", "%d/%m/%Y %I:%M %p",
+                 "%Y-%m-%d %I:%M:%S %p")
+
+
+def _formats_reading(values: list[str]) -> list[str]:
+    import datetime as dt
+
+    def reads(fmt: str) -> bool:
+        try:
+            for v in values:
+                dt.datetime.strptime(v.strip(), fmt)
+        except ValueError:
+            return False
+        return True
+
+    return [f for f in _DATE_FORMATS if reads(f)]
+
+
+def other_dates_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, column: str, where: str) -> str | None:
+    """The one-line refusal of a text date column given without a format whose values are mostly written
+    another way than year first (more than half of a batch's rows: ``2024年11月25日``, ``25-Nov-2024``,
+    ``Nov 25, 2024 3:45 PM``), or ``None``; day/month text and digits have refusals of their own, and a
+    few strays are the contract's row rejects. The line names the formats that read the values, for the
+    user to confirm (never applied unasked).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> print(other_dates_refusal(pa.array(["2024年11月25日", "2024年12月5日", None]), "installments", "due_date",
+    ...                           "'i.csv'"))  # doctest: +NORMALIZE_WHITESPACE
+    installments 'i.csv': due_date holds text that is not a year-first ISO 8601 date (67%: 2024年11月25日,
+    2024年12月5日); they read as %Y年%m月%d日: give --date-format installments.due_date=%Y年%m月%d日
+    (date_format={'installments.due_date': '%Y年%m月%d日'} in Python); a date's form is never guessed
+    >>> other_dates_refusal(pa.array(["2024-11-25", "2024/12/05", "25/11/2024", "soon"]), "installments",
+    ...                     "due_date", "'i.csv'") is None
+    True
+    """
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if not is_text(arr.type):
+        return None
+    other = pc.fill_null(pc.invert(pc.match_substring_regex(arr, _OTHER_CHECKS)), False)
+    n, total = pc.sum(other).as_py() or 0, len(arr)
+    if 2 * n <= total:  # of every row, missing ones too: a mostly empty paid_date with one word in it is a stray
+        return None
+    sample = list(dict.fromkeys(arr.filter(other).slice(0, 2000).to_pylist()))[:200]
+    formats = _formats_reading(sample)
+    key = f"{table}.{column}" if table else column
+    if formats:
+        fmt = formats[0]
+        if column == "contacted_at" and "%z" not in fmt:  # a clock without an offset: its zone too
+            fmt += "@ZONE"
+        arg = f"{key}={fmt}" if " " not in fmt else f"'{key}={fmt}'"
+        fix = (f"they read as {formats[0]}" + (f" (also as {', '.join(formats[1:3])})" if len(formats) > 1 else "")
+               + f": give --date-format {arg} (date_format={{{key!r}: {fmt!r}}} in Python)"
+               + (", ZONE the IANA time zone they are written in" if fmt.endswith("@ZONE") else ""))
+    else:
+        fix = (f"give their strftime format: --date-format {key}=FORMAT (date_format={{{key!r}: ...}} in "
+               "Python), or check that the columns file maps the right column to it")
+    return (f"{table + ' ' if table else ''}{where}: {column} holds text that is not a year-first ISO 8601 date "
+            f"({n / total:.0%}: {', '.join(str(v) for v in sample[:3])}); {fix}; a date's form is never guessed")
 
 
 def _reads(key: tuple[str, str]) -> str:

@@ -349,6 +349,15 @@ def test_spark_refuses_marked_amounts_and_reads_slashed_local_times_as_the_local
     with pytest.raises(DataError) as spark_:
         read_input(spark, "installments", f, InputFormat(), {}, tmp_path)
     assert str(spark_.value) == str(local.value) and "--number-format '¥1,234.56'" in str(local.value)
+    d = tmp_path / "d.csv"
+    pd.DataFrame({"borrower_id": ["007"], "loan_id": ["L7"], "installment_no": 1, "due_date": "2024年3月1日",
+                  "amount_due": 1.0, "paid_date": None, "amount_paid": 0.0}).to_csv(d, index=False)
+    with pytest.raises(DataError) as local:
+        read_table(d, table="installments")
+    with pytest.raises(DataError) as spark_:
+        read_input(spark, "installments", d, InputFormat(), {}, tmp_path)
+    assert str(spark_.value) == str(local.value) and "--date-format installments.due_date=%Y年%m月%d日" in str(
+        local.value)
     c = tmp_path / "c.csv"
     pd.DataFrame({"borrower_id": ["b1", "b2"], "channel": "sms", "outcome": "message_sent",
                   "contacted_at": ["2025/04/21 03:59:48", "2025/4/1 3:59"]}).to_csv(c, index=False)
