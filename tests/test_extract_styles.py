@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -179,3 +180,17 @@ def test_an_extract_with_chinese_dates_is_refused_then_read_with_the_format_name
                                            data_date="2024-06-01")
     assert good["due_date"].tolist() == [pd.Timestamp("2024-03-01"), pd.Timestamp("2024-03-15")]
     assert good["paid_date"].iloc[0] == pd.Timestamp("2024-03-01") and pd.isna(good["paid_date"].iloc[1])
+
+
+@pytest.mark.parametrize(("bad_share", "refused"), [(0.0, False), (0.2, False), (0.45, False), (0.55, True),
+                                                    (1.0, True)])
+def test_a_large_batch_is_judged_on_all_its_rows_unless_a_sample_clears_it(bad_share, refused):
+    """Batches past 32,768 rows are cleared by an evenly spaced sample when at most a quarter of it fails;
+    otherwise every row counts: the same verdict as the whole-column test."""
+    n = 40_000
+    bad = np.zeros(n, dtype=bool)
+    bad[np.random.default_rng(0).permutation(n)[: int(bad_share * n)]] = True
+    amounts = pa.array(np.where(bad, "¥1,234.50", "1234.50").tolist())
+    dates = pa.array(np.where(bad, "2024年3月1日", "2024-03-01").tolist())
+    assert (numbers_refusal(amounts, "installments", "amount_due", WHERE) is not None) is refused
+    assert (other_dates_refusal(dates, "installments", "due_date", WHERE) is not None) is refused
