@@ -21,13 +21,37 @@ import pyarrow as pa
 
 from riskscore.exceptions import DataError
 
-__all__ = ["DELIMITERS", "UNNAMED", "CsvLayout", "csv_delimiter", "csv_encoding", "csv_header", "csv_layout",
+__all__ = ["DELIMITERS", "UNNAMED", "CsvLayout", "check_paths", "csv_delimiter", "csv_encoding", "csv_header",
+           "csv_layout",
            "input_files", "is_delimited_text", "reading_errors", "reraise", "unreadable", "where"]
 
 #: Delimited text (the separator is read from the header: :func:`csv_delimiter`), gzipped or not.
 _CSV = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
 _WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et")
 _QUOTED_ROW = re.compile(r':\s*".*', re.DOTALL)
+
+
+def check_paths(owner: str, alternative: str, **paths: object) -> None:
+    """Refuse, in one line naming the parameter, a path argument that is not a path (a DataFrame passed
+    to a function that reads files); ``None`` is left to the caller (an optional input). ``alternative``
+    says what takes frames in memory.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_paths("score_portfolio", "Scorer.score", installments=pd.DataFrame())
+    Traceback (most recent call last):
+    ...
+    TypeError: score_portfolio reads files, and installments is a DataFrame: write it first ...
+    """
+    for name, value in paths.items():
+        if value is None or isinstance(value, (str, os.PathLike)):
+            continue
+        kind = type(value).__name__
+        hint = (f": write it first (df.to_parquet('{name}.parquet')) and give the path, or score frames in memory "
+                f"with {alternative}" if kind == "DataFrame" else "")
+        raise TypeError(f"{owner} reads files, and {name} is a {kind}{hint}." if hint else
+                        f"{owner}: {name} must be a path (str or os.PathLike), got {kind}.")
 
 
 def input_files(path: str | os.PathLike[str]) -> list[Path]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import numpy as np
@@ -269,4 +270,10 @@ def test_bad_arguments_are_refused(world_files, as_of, tmp_path):
         score_portfolio(tmp_path / "missing.parquet", BUNDLE, as_of, tmp_path)
     with pytest.raises(ValueError, match="COUNTRY=PROFILE"):
         score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path, profile="US=,x")
+    frame = pd.read_parquet(world_files["installments"])  # a notebook's frame: was "expected str, bytes or ..."
+    with pytest.raises(TypeError, match=re.escape("score_portfolio reads files, and installments is a DataFrame: "
+                                                  "write it first (df.to_parquet('installments.parquet'))")):
+        score_portfolio(frame, BUNDLE, as_of, tmp_path)
+    with pytest.raises(TypeError, match="score_portfolio: contacts must be a path"):
+        score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path, contacts=5)
     shutil.rmtree(tmp_path)

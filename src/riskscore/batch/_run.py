@@ -61,6 +61,7 @@ import pandas as pd
 import pyarrow as pa
 
 from riskscore._compat import Interval, StrOptions, validate_params
+from riskscore._files import check_paths
 from riskscore.batch._assemble import Assembler, chunks_stage
 from riskscore.batch._chunk import (
     RUN_SETTINGS,
@@ -310,6 +311,8 @@ def score_portfolio(
     ...                            "runs/nightly", borrowers="data/sample/borrowers.parquet")  # doctest: +SKIP
     >>> manifest.borrowers["scored"]  # doctest: +SKIP
     """
+    check_paths("score_portfolio", "riskscore.Scorer.from_bundle(bundle).score", installments=installments,
+                bundle=bundle, out=out, borrowers=borrowers, contacts=contacts)
     wall = time.perf_counter()
     out = Path(out)
     policy_options = plain_options(policy_options)  # an Exploration as its mapping, for the key and manifest

@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from riskscore._files import check_paths
 from riskscore.batch._chunk import (
     RUN_SETTINGS,
     ChunkSettings,
@@ -457,6 +458,8 @@ def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[
     """
     import pyarrow.parquet as pq
 
+    check_paths("score_files", "riskscore.spark.score (Spark DataFrames) or Scorer.score (pandas)",
+                installments=installments, bundle=bundle, out=out, borrowers=borrowers, contacts=contacts)
     wall = time.perf_counter()
     out = Path(out)
     taken = [f"{n}.parquet" for n in OUTPUTS if (out / f"{n}.parquet").exists()] + \
