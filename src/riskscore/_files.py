@@ -39,7 +39,7 @@ def check_paths(owner: str, alternative: str, **paths: object) -> None:
     Examples
     --------
     >>> import pandas as pd
-    >>> check_paths("score_portfolio", "Scorer.score", installments=pd.DataFrame())
+    >>> check_paths("score_portfolio", "Scorer.score", installments=pd.DataFrame())  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     TypeError: score_portfolio reads files, and installments is a DataFrame: write it first ...
