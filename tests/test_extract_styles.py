@@ -29,6 +29,8 @@ from riskscore.exceptions import DataError
 from riskscore.io import read_table
 
 WHERE = "'i.csv'"
+FLAGS = ("do_not_contact", "cease_requested", "dispute_open", "bankruptcy", "deceased", "vulnerable",
+         "hardship_declared")
 
 
 @pytest.mark.parametrize(("values", "template", "says"), [
@@ -194,3 +196,25 @@ def test_a_large_batch_is_judged_on_all_its_rows_unless_a_sample_clears_it(bad_s
     dates = pa.array(np.where(bad, "2024年3月1日", "2024-03-01").tolist())
     assert (numbers_refusal(amounts, "installments", "amount_due", WHERE) is not None) is refused
     assert (other_dates_refusal(dates, "installments", "due_date", WHERE) is not None) is refused
+
+
+# -- lists of channels in the extract's own words --------------------------------------------------------
+def test_channel_lists_in_chinese_are_refused_then_mapped_word_by_word(tmp_path):
+    """channels_allowed written 短信、电话 rejected every borrower (channels_in_vocabulary) and could not be
+    mapped; it is refused in one line naming a word to map, and the columns file maps each word."""
+    f = tmp_path / "b.csv"
+    pd.DataFrame({"borrower_id": ["007", "008", "009"], "timezone": "Asia/Shanghai",
+                  "channels_allowed": ["短信、电话", "短信，邮件", '""'], "preferred_channel": ["短信", "邮件", None],
+                  "language": "zh", **dict.fromkeys(FLAGS, "否")}).to_csv(f, index=False, quoting=3)
+    with pytest.raises(DataError) as info:
+        read_table(f, table="borrowers")
+    assert str(info.value).startswith(
+        f"borrowers '{f}': channels_allowed holds values outside the contract's (短信、电话 33%, 短信，邮件 33%); it "
+        "reads comma-separated lists of sms, email, call, letter, app (any case; the columns file's words may be "
+        "separated by 、 or ， too): map the extract's to them in the columns file (borrowers: {channels_allowed: "
+        "{短信: ...}}")
+    words = {"短信": "sms", "电话": "call", "邮件": "email"}
+    df = read_table(f, table="borrowers", values={"channels_allowed": words, "preferred_channel": words})
+    good = riskscore.validate_borrowers(df)
+    assert good["channels_allowed"].tolist() == ["sms,call", "sms,email", ""]
+    assert good["preferred_channel"].tolist()[:2] == ["sms", "email"]

@@ -78,6 +78,7 @@ from riskscore._input_format import (
 )
 from riskscore._numbers import NUMBER_COLUMNS, convert_numbers, number_spec
 from riskscore._refusals import (
+    LIST_COLUMNS,
     map_values,
     naive_times_refusal,
     numbers_refusal,
@@ -317,7 +318,7 @@ def _conform(batch: pa.Table, schema: pa.Schema, f: Path, table: str | None,
             arrays.append(_id_column(col, field.name, f, table))
         else:
             if values and field.name in values:  # the extract's words as the contract's, before any check
-                col = map_values(col, values[field.name])
+                col = map_values(col, values[field.name], words=(table, field.name) in LIST_COLUMNS)
             arrays.append(_value_column(col, field, f, table, dates, numbers))
     return pa.Table.from_arrays(arrays, schema=schema)
 

@@ -10,6 +10,7 @@ local file on the driver the same way.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import cache
 
@@ -21,7 +22,7 @@ from riskscore._dates import NAIVE_TIME
 from riskscore._input_format import is_text
 from riskscore._numbers import NUMBER_COLUMNS, fold_width, styles_reading
 
-__all__ = ["check_value_map", "checked_words", "map_values", "naive_times_refusal", "numbers_refusal",
+__all__ = ["LIST_COLUMNS", "check_value_map", "checked_words", "map_values", "naive_times_refusal", "numbers_refusal",
            "other_dates_refusal", "vocabulary_columns", "vocabulary_refusal"]
 
 
@@ -32,7 +33,15 @@ def vocabulary_columns() -> dict[tuple[str, str], tuple[str, ...]]:
     from riskscore.schemas import CHANNELS, DIRECTIONS, OUTCOMES
 
     return {("contacts", "channel"): CHANNELS, ("contacts", "outcome"): OUTCOMES,
-            ("contacts", "direction"): DIRECTIONS, ("borrowers", "preferred_channel"): CHANNELS}
+            ("contacts", "direction"): DIRECTIONS, ("borrowers", "preferred_channel"): CHANNELS,
+            ("borrowers", "channels_allowed"): CHANNELS}
+
+
+#: Columns holding comma-separated lists of the contract's words: judged and mapped word by word.
+LIST_COLUMNS: frozenset[tuple[str, str]] = frozenset({("borrowers", "channels_allowed")})
+#: What separates the words of a list when the columns file maps them: the contract's comma, and the
+#: Chinese enumeration comma and full-width comma an extract in Chinese writes.
+_LIST_SEPARATORS = "[,、，]"
 
 
 #: Columns checked by :func:`vocabulary_refusal` besides the vocabularies: what the contract reads there.
@@ -58,6 +67,13 @@ def _known(values: pa.Array, table: str, column: str) -> np.ndarray:
     from riskscore._language import LANGUAGE_PATTERN  # anchored, and RE2 reads it as Python's re does
 
     trimmed = pc.utf8_trim_whitespace(values)
+    if (table, column) in LIST_COLUMNS:  # every word of the list known ("" is the empty list)
+        lists = pc.split_pattern(pc.utf8_lower(trimmed), ",")
+        words = pc.utf8_trim_whitespace(pc.list_flatten(lists))
+        ok = pc.fill_null(pc.or_(pc.is_in(words, value_set=pa.array(vocabulary_columns()[(table, column)])),
+                                 pc.equal(words, "")), False).to_numpy(zero_copy_only=False)
+        parents = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
+        return np.bincount(parents[~ok], minlength=len(values)) == 0
     if (table, column) == ("borrowers", "timezone"):
         known = pc.is_in(pc.utf8_lower(trimmed), value_set=_lower_zones())
     elif (table, column) == ("borrowers", "language"):
@@ -103,9 +119,13 @@ def vocabulary_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, colum
     others = values.filter(pa.array(~known)).to_pylist()
     order = np.argsort(-n[~known], kind="stable")[:5]
     unknown = [(others[int(i)], n[~known][i] / n.sum()) for i in order]
+    example = unknown[0][0]
+    if key in LIST_COLUMNS:  # a word of the list, not the list
+        words = [w.strip() for w in re.split(_LIST_SEPARATORS, example) if w.strip()]
+        example = next((w for w in words if w.lower() not in vocabulary_columns()[key]), example)
     return (f"{table + ' ' if table else ''}{where}: {column} holds values outside the contract's "
             f"({', '.join(f'{v} {share:.0%}' for v, share in unknown)}); {_reads(key)}: map the extract's to them "
-            f"in the columns file ({table}: {{{column}: {{{unknown[0][0]}: ...}}}}, --columns FILE.yaml; columns= "
+            f"in the columns file ({table}: {{{column}: {{{example}: ...}}}}, --columns FILE.yaml; columns= "
             "in Python); what a value means is never guessed")
 
 
@@ -314,6 +334,9 @@ def other_dates_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, colu
 
 
 def _reads(key: tuple[str, str]) -> str:
+    if key in LIST_COLUMNS:
+        return (f"it reads comma-separated lists of {', '.join(vocabulary_columns()[key])} (any case; the columns "
+                "file's words may be separated by 、 or ， too)")
     return (f"its values are {', '.join(vocabulary_columns()[key])} (any case)" if key in vocabulary_columns()
             else f"it reads {_WORDS[key]}")
 
@@ -350,17 +373,27 @@ sms, email, call, letter, app (any case)).
     return out
 
 
-def map_values(col: pa.ChunkedArray | pa.Array, mapping: Mapping[str, str]) -> pa.Array:
-    """Each value of ``col`` that ``mapping`` names (without its surrounding spaces) as the contract's value.
+def map_values(col: pa.ChunkedArray | pa.Array, mapping: Mapping[str, str], *, words: bool = False) -> pa.Array:
+    """Each value of ``col`` that ``mapping`` names (without its surrounding spaces) as the contract's value;
+    with ``words`` (a list column, :data:`LIST_COLUMNS`) each word of each list, the words separated by
+    ``,``, ``、`` or ``，`` and joined again by commas.
 
     Examples
     --------
     >>> map_values(pa.array(["短信", " 电话", "sms", None]), {"短信": "sms", "电话": "call"}).to_pylist()
     ['sms', 'call', 'sms', None]
+    >>> map_values(pa.array(["短信、电话", "email,短信", ""]), {"短信": "sms", "电话": "call"}, words=True).to_pylist()
+    ['sms,call', 'email,sms', '']
     """
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     if not mapping or not is_text(arr.type):
         return arr
+    if words:  # each distinct list once
+        enc = pc.dictionary_encode(arr)
+        lists = [None if v is None else ",".join(mapping.get(w.strip(), w.strip())
+                                                 for w in re.split(_LIST_SEPARATORS, v) if w.strip())
+                 for v in enc.dictionary.to_pylist()]
+        return pc.take(pa.array(lists, arr.type), enc.indices)
     keys = pa.array(list(mapping), arr.type)
     idx = pc.index_in(pc.utf8_trim_whitespace(arr), value_set=keys)
     return pc.if_else(pc.is_valid(idx), pc.take(pa.array(list(mapping.values()), arr.type), idx), arr)

@@ -367,6 +367,24 @@ def test_spark_refuses_marked_amounts_and_reads_slashed_local_times_as_the_local
         "2025-04-20T19:59:48.000000+00:00", "2025-03-31T19:59:00.000000+00:00"]
 
 
+def test_spark_maps_lists_of_channels_word_by_word_as_the_local_readers(spark, tmp_path):
+    from riskscore.batch._spark_inputs import read_input
+    from riskscore.io import InputFormat
+
+    f = tmp_path / "b.csv"
+    flags = "do_not_contact,cease_requested,dispute_open,bankruptcy,deceased,vulnerable,hardship_declared"
+    no = ",否" * 7
+    f.write_text(f"borrower_id,timezone,channels_allowed,preferred_channel,language,{flags}\n"
+                 f"007,Asia/Shanghai,短信、电话,短信,zh{no}\n008,Asia/Shanghai,\" 短信 ，邮件,app\",邮件,zh{no}\n"
+                 f"009,Asia/Shanghai,\"\",,zh{no}\n")
+    words = {"短信": "sms", "电话": "call", "邮件": "email"}
+    fmt = InputFormat(columns={"borrowers": {"channels_allowed": words, "preferred_channel": words}})
+    got = read_input(spark, "borrowers", f, fmt, {}, tmp_path).toPandas()[["channels_allowed", "preferred_channel"]]
+    local = read_table(f, table="borrowers", **fmt.reading("borrowers"))[["channels_allowed", "preferred_channel"]]
+    assert got.fillna("-").to_numpy().tolist() == local.fillna("-").to_numpy().tolist() == [
+        ["sms,call", "sms"], ["sms,email,app", "email"], ["", "-"]]
+
+
 def test_spark_reads_spreadsheet_serial_dates_as_the_local_readers(spark, tmp_path):
     from riskscore.batch._spark_inputs import read_input
     from riskscore.io import InputFormat

@@ -27,7 +27,7 @@ from riskscore._files import UNNAMED, CsvLayout, csv_layout, is_delimited_text
 from riskscore._input_format import convert_dates
 from riskscore._intake import NA_TOKENS, empty_is_text, number_reading
 from riskscore._numbers import NUMBER_COLUMNS, convert_numbers
-from riskscore._refusals import checked_words
+from riskscore._refusals import LIST_COLUMNS, checked_words
 from riskscore.exceptions import DataError
 from riskscore.io import InputFormat, input_files, input_schema, iter_batches
 from riskscore.schemas import MAX_EXACT_ID
@@ -235,7 +235,7 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
     else:
         df = read_parquet(spark, p, nanos)
         df = df.withColumnsRenamed({k: v for k, v in rename.items() if k in df.columns})
-    df = _mapped_values(df, input_format.values(table))
+    df = _mapped_values(df, table, input_format.values(table))
     if local:  # numeric ids as text here: their check on the driver above stands for Spark's count
         df = ids_as_text(df, table, checked=True)
     stored = {c: df.schema[c].dataType.typeName() for c in dates if c in df.columns}
@@ -276,15 +276,32 @@ def _read_csv(spark: Any, p: str, table: str, input_format: InputFormat, local: 
 _NUMBERS = ("byte", "short", "integer", "long", "float", "double", "decimal")
 
 
-def _mapped_values(df: Any, values: Mapping[str, Mapping[str, str]]) -> Any:
-    """The extract's words as the contract's (:func:`riskscore._refusals.map_values`, in Spark)."""
+def _mapped_values(df: Any, table: str, values: Mapping[str, Mapping[str, str]]) -> Any:
+    """The extract's words as the contract's (:func:`riskscore._refusals.map_values`, in Spark): word by
+    word in a list column, its words separated by ``,``, ``、`` or ``，`` and joined by commas."""
     from pyspark.sql import functions as F
 
     for column, mapping in values.items():
         if column in df.columns:
-            x, pairs = F.trim(F.col(column)), [v for kv in mapping.items() for v in map(F.lit, kv)]
-            df = df.withColumn(column, F.coalesce(F.create_map(*pairs)[x], F.col(column)))
+            words = F.create_map(*[v for kv in mapping.items() for v in map(F.lit, kv)])
+            if (table, column) in LIST_COLUMNS:
+                # a lambda: given F.trim itself, transform would pass each word's index as trim's second argument
+                parts = F.filter(F.transform(F.split(F.col(column), "[,、，]"), lambda w: F.trim(w)),
+                                 lambda w: w != "")
+                mapped = F.array_join(F.transform(parts, _word_of(words)), ",")
+                df = df.withColumn(column, F.when(F.col(column).isNull(), None).otherwise(mapped))
+            else:
+                df = df.withColumn(column, F.coalesce(words[F.trim(F.col(column))], F.col(column)))
     return df
+
+
+def _word_of(words: Any) -> Any:
+    """One word as the contract's (a Spark map column of the columns file's words), else as it is."""
+    from pyspark.sql import functions as F
+
+    return lambda w: F.coalesce(words[w], w)
+
+
 #: Spark's ``nullValue`` for CSV: text no extract holds, so that an unquoted empty field (which Spark
 #: reads as ``nullValue``) is null and a quoted ``""`` stays an empty string.
 _NULL_SENTINEL = "\u0000riskscore-null\u0000"
