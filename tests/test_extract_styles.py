@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 import riskscore
 from riskscore._dates import convert_dates
 from riskscore._numbers import convert_numbers
-from riskscore._refusals import numbers_refusal, other_dates_refusal
+from riskscore._refusals import map_values, numbers_refusal, other_dates_refusal, vocabulary_refusal
 from riskscore.exceptions import DataError
-from riskscore.io import read_table
+from riskscore.io import InputFormat, read_table
 
 WHERE = "'i.csv'"
 FLAGS = ("do_not_contact", "cease_requested", "dispute_open", "bankruptcy", "deceased", "vulnerable",
@@ -218,3 +218,43 @@ def test_channel_lists_in_chinese_are_refused_then_mapped_word_by_word(tmp_path)
     good = riskscore.validate_borrowers(df)
     assert good["channels_allowed"].tolist() == ["sms,call", "sms,email", ""]
     assert good["preferred_channel"].tolist()[:2] == ["sms", "email"]
+
+
+# -- flags left blank, or in the extract's own words ---------------------------------------------------------------
+def _borrowers(flag_values: list[object]) -> pd.DataFrame:
+    n = len(flag_values)
+    return pd.DataFrame({"borrower_id": [f"00{i}" for i in range(n)], "timezone": "Asia/Shanghai",
+                         "channels_allowed": "sms", "preferred_channel": "sms", "language": "zh",
+                         **{f: flag_values for f in FLAGS}})
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_flags_left_blank_are_refused_then_read_as_the_columns_file_says(tmp_path, suffix):
+    """A flag an extract leaves blank when not set rejected every borrower (not_nullable); a missing flag is
+    still never read as false unasked, but the refusal is one line and the columns file states the blank."""
+    f = tmp_path / f"b{suffix}"
+    frame = _borrowers(["Y", None, None]) if suffix == ".csv" else _borrowers([True, None, None])
+    frame.to_csv(f, index=False) if suffix == ".csv" else frame.to_parquet(f)
+    with pytest.raises(DataError) as info:
+        read_table(f, table="borrowers")
+    shown = "Y" if suffix == ".csv" else "True"
+    assert str(info.value) == (
+        f"borrowers '{f}': do_not_contact is missing in 67% of the rows (the others: {shown}); "
+        "a missing flag is never read as false: write the extract's no (N, false, 0, 否) in it, or state what its "
+        "blank means in the columns file (borrowers: {do_not_contact: {'': false}}, --columns FILE.yaml; columns= "
+        "in Python)")
+    fmt = InputFormat(columns={"borrowers": {c: {"": False} for c in FLAGS}})
+    good = riskscore.validate_borrowers(read_table(f, table="borrowers", **fmt.reading("borrowers")))
+    assert good["deceased"].tolist() == [True, False, False]
+
+
+def test_flags_in_the_extracts_words_are_refused_then_mapped():
+    col = pa.array(["有", "无", "无", "Y"])
+    line = vocabulary_refusal(col, "borrowers", "bankruptcy", WHERE)
+    assert line is not None and line.startswith(f"borrowers {WHERE}: bankruptcy holds values outside the contract's "
+                                                "(无 50%, 有 25%); it reads true/false, yes/no, y/n, t/f, 1/0 or 是/否")
+    mapping = InputFormat(columns={"borrowers": {"bankruptcy": {"有": True, "无": False}}}).values("borrowers")
+    assert map_values(col, mapping["bankruptcy"]).to_pylist() == ["true", "false", "false", "Y"]
+    with pytest.raises(ValueError, match=re.escape("columns: borrowers: bankruptcy: True: 'false' must map a value to "
+                                                   "a value (quote a key YAML reads as true or false: 'yes': true)")):
+        InputFormat(columns={"borrowers": {"bankruptcy": {True: False}}})

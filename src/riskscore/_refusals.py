@@ -22,8 +22,9 @@ from riskscore._dates import NAIVE_TIME
 from riskscore._input_format import is_text
 from riskscore._numbers import NUMBER_COLUMNS, fold_width, styles_reading
 
-__all__ = ["LIST_COLUMNS", "check_value_map", "checked_words", "map_values", "naive_times_refusal", "numbers_refusal",
-           "other_dates_refusal", "vocabulary_columns", "vocabulary_refusal"]
+__all__ = ["LIST_COLUMNS", "check_value_map", "checked_words", "flag_columns", "map_values",
+           "missing_flags_refusal", "naive_times_refusal", "numbers_refusal", "other_dates_refusal",
+           "vocabulary_columns", "vocabulary_refusal"]
 
 
 
@@ -50,10 +51,25 @@ _WORDS = {("borrowers", "timezone"): "IANA time-zone names such as Asia/Shanghai
 
 
 @cache
+def flag_columns() -> frozenset[tuple[str, str]]:
+    """The borrowers' flag columns: read as true/false, yes/no, y/n, t/f, 1/0 or 是/否 (any case)."""
+    from riskscore.schemas import BORROWER_FLAGS
+
+    return frozenset(("borrowers", f) for f in BORROWER_FLAGS)
+
+
+@cache
+def _flag_spellings() -> pa.Array:
+    from riskscore.schemas._coerce import FLAG_FALSE, FLAG_TRUE
+
+    return pa.array(sorted(FLAG_TRUE | FLAG_FALSE))
+
+
+@cache
 def checked_words() -> frozenset[tuple[str, str]]:
     """The (table, column) pairs whose text :func:`vocabulary_refusal` checks (every text column of every
     batch asks: built once)."""
-    return frozenset(vocabulary_columns()) | frozenset(_WORDS)
+    return frozenset(vocabulary_columns()) | frozenset(_WORDS) | flag_columns()
 
 
 @cache
@@ -74,7 +90,9 @@ def _known(values: pa.Array, table: str, column: str) -> np.ndarray:
                                  pc.equal(words, "")), False).to_numpy(zero_copy_only=False)
         parents = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
         return np.bincount(parents[~ok], minlength=len(values)) == 0
-    if (table, column) == ("borrowers", "timezone"):
+    if (table, column) in flag_columns():
+        known = pc.is_in(pc.utf8_lower(trimmed), value_set=_flag_spellings())
+    elif (table, column) == ("borrowers", "timezone"):
         known = pc.is_in(pc.utf8_lower(trimmed), value_set=_lower_zones())
     elif (table, column) == ("borrowers", "language"):
         known = pc.match_substring_regex(trimmed, LANGUAGE_PATTERN)
@@ -334,6 +352,8 @@ def other_dates_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, colu
 
 
 def _reads(key: tuple[str, str]) -> str:
+    if key in flag_columns():
+        return "it reads true/false, yes/no, y/n, t/f, 1/0 or 是/否 (any case)"
     if key in LIST_COLUMNS:
         return (f"it reads comma-separated lists of {', '.join(vocabulary_columns()[key])} (any case; the columns "
                 "file's words may be separated by 、 or ， too)")
@@ -363,9 +383,14 @@ sms, email, call, letter, app (any case)).
         raise ValueError(f"columns: {table}: {column} must map the extract's values to the contract's "
                          f"({{短信: sms}}), got {mapping!r}.")
     out: dict[str, str] = {}
+    flag = (table, column) in flag_columns()
     for theirs, ours in mapping.items():
-        if not isinstance(theirs, str) or not isinstance(ours, str) or not theirs.strip():
-            raise ValueError(f"columns: {table}: {column}: {theirs!r}: {ours!r} must map a value to a value.")
+        if flag and isinstance(ours, bool):  # YAML's true/false
+            ours = "true" if ours else "false"
+        blank = flag and theirs == ""  # what a flag left blank means: the user says it, never guessed
+        if not isinstance(theirs, str) or not isinstance(ours, str) or not (theirs.strip() or blank):
+            raise ValueError(f"columns: {table}: {column}: {theirs!r}: {ours!r} must map a value to a value"
+                             + (" (quote a key YAML reads as true or false: 'yes': true)" if flag else "") + ".")
         if not _known(pa.array([ours]), table, column)[0]:
             raise ValueError(f"columns: {table}: {column}: {theirs!r} maps to {ours!r}, which the contract does not "
                              f"read ({_reads((table, column))}).")
@@ -386,6 +411,18 @@ def map_values(col: pa.ChunkedArray | pa.Array, mapping: Mapping[str, str], *, w
     ['sms,call', 'email,sms', '']
     """
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if "" in mapping:  # a flag's blank, as the user says it reads: missing values and blank text
+        blank = mapping[""]
+        if is_text(arr.type):
+            arr = pc.if_else(pc.fill_null(pc.equal(pc.utf8_trim_whitespace(arr), ""), True), blank, arr)
+        elif pa.types.is_boolean(arr.type) or pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
+            from riskscore.schemas._coerce import FLAG_TRUE
+
+            value = blank.strip().lower() in FLAG_TRUE
+            arr = pc.fill_null(arr, pa.scalar(value).cast(arr.type))
+            if pa.types.is_floating(arr.type):  # pandas' missing value in a float column is NaN
+                arr = pc.if_else(pc.is_nan(arr), pa.scalar(float(value), arr.type), arr)
+        mapping = {k: v for k, v in mapping.items() if k != ""}
     if not mapping or not is_text(arr.type):
         return arr
     if words:  # each distinct list once
@@ -397,3 +434,31 @@ def map_values(col: pa.ChunkedArray | pa.Array, mapping: Mapping[str, str], *, w
     keys = pa.array(list(mapping), arr.type)
     idx = pc.index_in(pc.utf8_trim_whitespace(arr), value_set=keys)
     return pc.if_else(pc.is_valid(idx), pc.take(pa.array(list(mapping.values()), arr.type), idx), arr)
+
+
+def missing_flags_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, column: str, where: str
+                          ) -> str | None:
+    """The one-line refusal of a borrowers' flag column missing in more than half of a batch's rows (an
+    extract that leaves a flag blank when it is not set), or ``None``: a missing flag is never read as
+    false; the columns file may say what the extract's blank means (``{do_not_contact: {'': false}}``).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> print(missing_flags_refusal(pa.array(["Y", None, None]), "borrowers", "deceased", "'b.csv'"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    borrowers 'b.csv': deceased is missing in 67% of the rows (the others: Y); a missing flag is never read as
+    false: write the extract's no (N, false, 0, 否) in it, or state what its blank means in the columns file
+    (borrowers: {deceased: {'': false}}, --columns FILE.yaml; columns= in Python)
+    """
+    if (table or "", column) not in flag_columns():
+        return None
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if not len(arr) or 2 * arr.null_count <= len(arr):
+        return None
+    others = list(dict.fromkeys(str(v) for v in arr.drop_null().slice(0, 1000).to_pylist()))[:3]
+    return (f"{table} {where}: {column} is missing in {arr.null_count / len(arr):.0%} of the rows"
+            + (f" (the others: {', '.join(others)})" if others else "")
+            + "; a missing flag is never read as false: write the extract's no (N, false, 0, 否) in it, or state "
+              f"what its blank means in the columns file ({table}: {{{column}: {{'': false}}}}, --columns FILE.yaml; "
+              "columns= in Python)")

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+import riskscore
 from riskscore.batch import score_portfolio
 from riskscore.batch._spark import _write
 from riskscore.batch._spark_keys import partition_keys
@@ -383,6 +384,32 @@ def test_spark_maps_lists_of_channels_word_by_word_as_the_local_readers(spark, t
     local = read_table(f, table="borrowers", **fmt.reading("borrowers"))[["channels_allowed", "preferred_channel"]]
     assert got.fillna("-").to_numpy().tolist() == local.fillna("-").to_numpy().tolist() == [
         ["sms,call", "sms"], ["sms,email,app", "email"], ["", "-"]]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_spark_reads_blank_flags_as_the_columns_file_says_as_the_local_readers(spark, tmp_path, suffix):
+    from riskscore.batch._spark_inputs import read_input
+    from riskscore.exceptions import DataError
+    from riskscore.io import InputFormat
+
+    flags = ("do_not_contact", "cease_requested", "dispute_open", "bankruptcy", "deceased", "vulnerable",
+             "hardship_declared")
+    f = tmp_path / f"b{suffix}"
+    frame = pd.DataFrame({"borrower_id": ["007", "008", "009"], "timezone": "Asia/Shanghai", "channels_allowed": "sms",
+                          "preferred_channel": "sms", "language": "zh",
+                          **dict.fromkeys(flags, ["Y", None, None] if suffix == ".csv" else [True, None, None])})
+    frame.to_csv(f, index=False) if suffix == ".csv" else frame.to_parquet(f)
+    with pytest.raises(DataError) as local:
+        read_table(f, table="borrowers")
+    with pytest.raises(DataError) as spark_:
+        read_input(spark, "borrowers", f, InputFormat(), {}, tmp_path)
+    assert str(spark_.value) == str(local.value) and "do_not_contact is missing in 67% of the rows" in str(local.value)
+    fmt = InputFormat(columns={"borrowers": {c: {"": False} for c in flags}})
+    got = read_input(spark, "borrowers", f, fmt, {}, tmp_path).toPandas()["deceased"]
+    mine = read_table(f, table="borrowers", **fmt.reading("borrowers"))["deceased"]
+    assert riskscore.validate_borrowers(pd.DataFrame({**frame.iloc[:, :5], **dict.fromkeys(flags, got)}))[
+        "deceased"].tolist() == riskscore.validate_borrowers(pd.DataFrame({**frame.iloc[:, :5], **dict.fromkeys(
+            flags, mine)}))["deceased"].tolist() == [True, False, False]
 
 
 def test_spark_reads_spreadsheet_serial_dates_as_the_local_readers(spark, tmp_path):

@@ -282,7 +282,11 @@ def _mapped_values(df: Any, table: str, values: Mapping[str, Mapping[str, str]])
     from pyspark.sql import functions as F
 
     for column, mapping in values.items():
-        if column in df.columns:
+        if column in df.columns and "" in mapping:  # a flag's blank, as the user says it reads
+            x = F.col(column).cast("string")
+            df = df.withColumn(column, F.when(x.isNull() | (F.trim(x) == ""), F.lit(mapping[""])).otherwise(x))
+            mapping = {k: v for k, v in mapping.items() if k != ""}
+        if column in df.columns and mapping:
             words = F.create_map(*[v for kv in mapping.items() for v in map(F.lit, kv)])
             if (table, column) in LIST_COLUMNS:
                 # a lambda: given F.trim itself, transform would pass each word's index as trim's second argument

@@ -48,8 +48,8 @@ _ISO_DATE = re.compile(r"\d{4}([-/])\d{1,2}\1\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.
                        r"\s*(Z|[+-]\d{2}(:?\d{2})?)?")
 #: Flag spellings (any case): 1.0 and 0.0 as pandas writes a flag column that once held a missing
 #: value; 是 and 否 as Chinese systems export yes and no.
-_TRUE = {"true", "t", "yes", "y", "1", "1.0", "是"}
-_FALSE = {"false", "f", "no", "n", "0", "0.0", "否"}
+FLAG_TRUE = frozenset({"true", "t", "yes", "y", "1", "1.0", "是"})
+FLAG_FALSE = frozenset({"false", "f", "no", "n", "0", "0.0", "否"})
 #: :data:`_TZ_SUFFIX` and :data:`_ISO_DATE` for Arrow's RE2 engine (no back-references), on text that
 #: :func:`_regex_per_distinct` gives it: ASCII with no whitespace at either end, where they agree with
 #: Python's (``_WS``: the ASCII characters Python's ``\s`` and ``str.strip`` take for whitespace).
@@ -130,9 +130,9 @@ def _as_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         if isinstance(v, int | float | np.integer | np.floating) and v in (0, 1):  # a flag stored as a number
             return bool(v)
         text = str(v).strip().lower()
-        if text in _TRUE:
+        if text in FLAG_TRUE:
             return True
-        if text in _FALSE:
+        if text in FLAG_FALSE:
             return False
         return "?"
 
