@@ -13,7 +13,7 @@ import pytest
 from riskscore.batch import STATE_DIR, score_portfolio
 from riskscore.exceptions import DataError, RunConflictError
 from riskscore.model import load_bundle, save_bundle
-from tests.batch.conftest import BUNDLE, read_outputs
+from tests.batch.conftest import BUNDLE, read_outputs, write_table
 
 
 def _run(files, out, as_of, now, **kw):
@@ -277,3 +277,23 @@ def test_bad_arguments_are_refused(world_files, as_of, tmp_path):
     with pytest.raises(TypeError, match="score_portfolio: contacts must be a path"):
         score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path, contacts=5)
     shutil.rmtree(tmp_path)
+
+
+def test_a_borrowers_table_whose_ids_match_nobody_is_named_in_a_warning(world, world_files, as_of, now, tmp_path,
+                                                                         caplog):
+    """Borrower ids written another way in the borrowers table (B001 against 001) once left every scored
+    borrower to human review without a word."""
+    other = world.borrowers.assign(borrower_id="X" + world.borrowers["borrower_id"])
+    write_table(other, tmp_path / "borrowers.parquet", "borrowers")
+    with caplog.at_level("WARNING", logger="riskscore.batch"):
+        m = score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path / "run", now=now, n_jobs=1,
+                            borrowers=tmp_path / "borrowers.parquet", contacts=world_files["contacts"])
+    scored = m.borrowers["scored"]
+    assert scored > 0 and m.plans["actions"] == {"human_review": scored}
+    assert (f"borrowers: {scored} of {scored} scored borrowers have no row in the borrowers table (ids are compared "
+            "as text, exactly: '007' is neither '7' nor 'B007'): they get no plan but human review") in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="riskscore.batch"):
+        score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path / "run2", now=now, n_jobs=1,
+                        borrowers=world_files["borrowers"], contacts=world_files["contacts"])
+    assert "scored borrowers have no row" not in caplog.text

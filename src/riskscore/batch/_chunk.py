@@ -202,12 +202,21 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: Ch
         "borrowers_rejected": int(pd.Index(installment_ids).isin(bad_ids).sum()),
         "rows_unmatched": {t: int((~isin(g["borrower_id"], valid_ids)).sum()) for t, g in good.items()
                            if t != "installments"},
+        "scored_without_row": _without_row(scores, good.get("borrowers")),
         "plans_borrowers": int(plans["borrower_id"].nunique()) if len(plans) else 0,
         "plan_steps": len(plans), "actions": plans["action"].value_counts().to_dict() if len(plans) else {},
         "psi_counts": psi_counts, "timings": timings, "check_counts": rejects["check"].value_counts().to_dict(),
     }
     lap("tables")  # the scores table and these counts
     return ChunkResult({"scores": scores, "plans": plans, "audit": audit, "rejects": rejects}, stats)
+
+
+def _without_row(scores: pd.DataFrame, borrowers: pd.DataFrame | None) -> int:
+    """Scored borrowers the borrowers table has no row for (0 without a table: no plans are made)."""
+    if borrowers is None:
+        return 0
+    scored = scores.loc[scores["status"] == "scored", "borrower_id"]
+    return int((~isin(scored, borrowers["borrower_id"])).sum())
 
 
 def _scores_table(valid_ids: pd.Index, scored: Scored, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -282,6 +291,10 @@ def run_manifest(*, engine: str, run_id: str, as_of: str, now: str, data_date: s
                         "%.3f at %d rows 1 time in 100)", row["column"], row["psi"], row["flag"], row["noise"],
                         row["rows"])
     read = stats.get("rows_in", {})
+    lost, scored = int(stats.get("scored_without_row", 0)), int(stats.get("borrowers_scored", 0))
+    if "borrowers" in rows_in and scored and 2 * lost > scored:  # a table whose ids are written another way
+        log.warning("borrowers: %d of %d scored borrowers have no row in the borrowers table (ids are compared as "
+                    "text, exactly: '007' is neither '7' nor 'B007'): they get no plan but human review", lost, scored)
     bundle_manifest = getattr(model, "manifest_", {})
     return RunManifest(
         run_id=run_id, engine=engine, as_of=as_of, now=now, data_date=data_date, inputs=inputs,
