@@ -297,3 +297,11 @@ def test_a_borrowers_table_whose_ids_match_nobody_is_named_in_a_warning(world, w
         score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path / "run2", now=now, n_jobs=1,
                         borrowers=world_files["borrowers"], contacts=world_files["contacts"])
     assert "scored borrowers have no row" not in caplog.text
+    caplog.clear()
+    other = pd.read_parquet(world_files["contacts"])
+    write_table(other.assign(borrower_id="X" + other["borrower_id"]), tmp_path / "contacts.parquet", "contacts")
+    with caplog.at_level("WARNING", logger="riskscore.batch"):
+        score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path / "run3", now=now, n_jobs=1,
+                        borrowers=world_files["borrowers"], contacts=tmp_path / "contacts.parquet")
+    assert (f"contacts: none of its {len(other)} rows is of a borrower of the installments (ids are compared as "
+            "text, exactly): the contact-log features are those of borrowers never contacted") in caplog.text

@@ -295,6 +295,10 @@ def run_manifest(*, engine: str, run_id: str, as_of: str, now: str, data_date: s
     if "borrowers" in rows_in and scored and 2 * lost > scored:  # a table whose ids are written another way
         log.warning("borrowers: %d of %d scored borrowers have no row in the borrowers table (ids are compared as "
                     "text, exactly: '007' is neither '7' nor 'B007'): they get no plan but human review", lost, scored)
+    kept = int(rows_in.get("contacts", 0)) - int(stats.get("rows_rejected", {}).get("contacts", 0))
+    if kept and int(stats.get("rows_unmatched", {}).get("contacts", 0)) == kept:
+        log.warning("contacts: none of its %d rows is of a borrower of the installments (ids are compared as text, "
+                    "exactly): the contact-log features are those of borrowers never contacted", kept)
     bundle_manifest = getattr(model, "manifest_", {})
     return RunManifest(
         run_id=run_id, engine=engine, as_of=as_of, now=now, data_date=data_date, inputs=inputs,
