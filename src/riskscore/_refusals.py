@@ -60,7 +60,7 @@ def flag_columns() -> frozenset[tuple[str, str]]:
 
 @cache
 def _flag_spellings() -> pa.Array:
-    from riskscore.schemas._coerce import FLAG_FALSE, FLAG_TRUE
+    from riskscore.schemas import FLAG_FALSE, FLAG_TRUE
 
     return pa.array(sorted(FLAG_TRUE | FLAG_FALSE))
 
@@ -416,7 +416,7 @@ def map_values(col: pa.ChunkedArray | pa.Array, mapping: Mapping[str, str], *, w
         if is_text(arr.type):
             arr = pc.if_else(pc.fill_null(pc.equal(pc.utf8_trim_whitespace(arr), ""), True), blank, arr)
         elif pa.types.is_boolean(arr.type) or pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
-            from riskscore.schemas._coerce import FLAG_TRUE
+            from riskscore.schemas import FLAG_TRUE
 
             value = blank.strip().lower() in FLAG_TRUE
             arr = pc.fill_null(arr, pa.scalar(value).cast(arr.type))

@@ -318,19 +318,28 @@ def test_spark_reads_local_times_in_their_zone_as_the_local_readers(spark, tmp_p
     assert got[1].startswith("2024-03-31") and got[1].endswith(" (not a single time in Europe/Berlin)")
 
 
-def test_spark_refuses_a_log_in_its_own_words_as_the_local_readers(spark, tmp_path):
+def _refused_alike(spark, f, table: str, tmp_path) -> str:
+    """The one line both engines refuse the local file ``f`` with (the same line), for the test to read."""
     from riskscore.batch._spark_inputs import read_input
     from riskscore.exceptions import DataError
+    from riskscore.io import InputFormat
+
+    with pytest.raises(DataError) as local:
+        read_table(f, table=table)
+    with pytest.raises(DataError) as spark_:
+        read_input(spark, table, f, InputFormat(), {}, tmp_path)
+    assert str(spark_.value) == str(local.value)
+    return str(local.value)
+
+
+def test_spark_refuses_a_log_in_its_own_words_as_the_local_readers(spark, tmp_path):
+    from riskscore.batch._spark_inputs import read_input
     from riskscore.io import InputFormat
 
     f = tmp_path / "c.csv"
     pd.DataFrame({"borrower_id": ["b1", "b2"], "channel": ["短信", "电话"], "outcome": "message_sent",
                   "contacted_at": "2025-06-15T02:45:44Z"}).to_csv(f, index=False)
-    with pytest.raises(DataError) as local:
-        read_table(f, table="contacts")
-    with pytest.raises(DataError) as spark_:
-        read_input(spark, "contacts", f, InputFormat(), {}, tmp_path)
-    assert str(spark_.value) == str(local.value) and "channel holds values outside the contract's" in str(local.value)
+    assert "channel holds values outside the contract's" in _refused_alike(spark, f, "contacts", tmp_path)
     fmt = InputFormat(columns={"contacts": {"channel": {"短信": "sms", "电话": "call"}}})  # mapped, on both engines
     got = read_input(spark, "contacts", f, fmt, {}, tmp_path).toPandas()["channel"].tolist()
     assert got == read_table(f, table="contacts", **fmt.reading("contacts"))["channel"].tolist() == ["sms", "call"]
@@ -338,27 +347,17 @@ def test_spark_refuses_a_log_in_its_own_words_as_the_local_readers(spark, tmp_pa
 
 def test_spark_refuses_marked_amounts_and_reads_slashed_local_times_as_the_local_readers(spark, tmp_path):
     from riskscore.batch._spark_inputs import read_input
-    from riskscore.exceptions import DataError
     from riskscore.io import InputFormat
 
     f = tmp_path / "i.csv"
     pd.DataFrame({"borrower_id": ["007", "008"], "loan_id": ["L7", "L8"], "installment_no": 1,
                   "due_date": "2024-03-01", "amount_due": ["¥1,234.56", "¥12.50"], "paid_date": None,
                   "amount_paid": "¥0.00"}).to_csv(f, index=False)
-    with pytest.raises(DataError) as local:
-        read_table(f, table="installments")
-    with pytest.raises(DataError) as spark_:
-        read_input(spark, "installments", f, InputFormat(), {}, tmp_path)
-    assert str(spark_.value) == str(local.value) and "--number-format '¥1,234.56'" in str(local.value)
+    assert "--number-format '¥1,234.56'" in _refused_alike(spark, f, "installments", tmp_path)
     d = tmp_path / "d.csv"
     pd.DataFrame({"borrower_id": ["007"], "loan_id": ["L7"], "installment_no": 1, "due_date": "2024年3月1日",
                   "amount_due": 1.0, "paid_date": None, "amount_paid": 0.0}).to_csv(d, index=False)
-    with pytest.raises(DataError) as local:
-        read_table(d, table="installments")
-    with pytest.raises(DataError) as spark_:
-        read_input(spark, "installments", d, InputFormat(), {}, tmp_path)
-    assert str(spark_.value) == str(local.value) and "--date-format installments.due_date=%Y年%m月%d日" in str(
-        local.value)
+    assert "--date-format installments.due_date=%Y年%m月%d日" in _refused_alike(spark, d, "installments", tmp_path)
     c = tmp_path / "c.csv"
     pd.DataFrame({"borrower_id": ["b1", "b2"], "channel": "sms", "outcome": "message_sent",
                   "contacted_at": ["2025/04/21 03:59:48", "2025/4/1 3:59"]}).to_csv(c, index=False)
@@ -389,7 +388,6 @@ def test_spark_maps_lists_of_channels_word_by_word_as_the_local_readers(spark, t
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_spark_reads_blank_flags_as_the_columns_file_says_as_the_local_readers(spark, tmp_path, suffix):
     from riskscore.batch._spark_inputs import read_input
-    from riskscore.exceptions import DataError
     from riskscore.io import InputFormat
 
     flags = ("do_not_contact", "cease_requested", "dispute_open", "bankruptcy", "deceased", "vulnerable",
@@ -399,11 +397,7 @@ def test_spark_reads_blank_flags_as_the_columns_file_says_as_the_local_readers(s
                           "preferred_channel": "sms", "language": "zh",
                           **dict.fromkeys(flags, ["Y", None, None] if suffix == ".csv" else [True, None, None])})
     frame.to_csv(f, index=False) if suffix == ".csv" else frame.to_parquet(f)
-    with pytest.raises(DataError) as local:
-        read_table(f, table="borrowers")
-    with pytest.raises(DataError) as spark_:
-        read_input(spark, "borrowers", f, InputFormat(), {}, tmp_path)
-    assert str(spark_.value) == str(local.value) and "do_not_contact is missing in 67% of the rows" in str(local.value)
+    assert "do_not_contact is missing in 67% of the rows" in _refused_alike(spark, f, "borrowers", tmp_path)
     fmt = InputFormat(columns={"borrowers": {c: {"": False} for c in flags}})
     got = read_input(spark, "borrowers", f, fmt, {}, tmp_path).toPandas()["deceased"]
     mine = read_table(f, table="borrowers", **fmt.reading("borrowers"))["deceased"]

@@ -2,7 +2,15 @@
 
 from riskscore.schemas._allocate import allocate_payments
 from riskscore.schemas._checks import DATA_DATE_QUANTILE, FUTURE_TOLERANCE_DAYS, data_date_from
-from riskscore.schemas._coerce import DATE_MAX, DATE_MIN, MAX_AMOUNT, MAX_INSTALLMENT_NO, calendar_dates
+from riskscore.schemas._coerce import (
+    DATE_MAX,
+    DATE_MIN,
+    FLAG_FALSE,
+    FLAG_TRUE,
+    MAX_AMOUNT,
+    MAX_INSTALLMENT_NO,
+    calendar_dates,
+)
 from riskscore.schemas._currency import (
     CURRENCY_PATTERN,
     currency_codes,
@@ -55,6 +63,8 @@ __all__ = [
     "DIRECTIONS",
     "DUPLICATES_DROPPED",
     "EVENT_OUTCOMES",
+    "FLAG_FALSE",
+    "FLAG_TRUE",
     "FUTURE_TOLERANCE_DAYS",
     "ID_COLUMNS",
     "MAX_AMOUNT",

@@ -46,8 +46,8 @@ _TZ_SUFFIX = re.compile(r"(Z|[+-]\d{2}:?\d{2}|:\d{2}(\.\d+)?\s*[+-]\d{2})$")
 #: extract without a word).
 _ISO_DATE = re.compile(r"\d{4}([-/])\d{1,2}\1\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?"
                        r"\s*(Z|[+-]\d{2}(:?\d{2})?)?")
-#: Flag spellings (any case): 1.0 and 0.0 as pandas writes a flag column that once held a missing
-#: value; 是 and 否 as Chinese systems export yes and no.
+#: How a flag's true and false are written (any case, spaces around them ignored): 1.0 and 0.0 as pandas
+#: writes a flag column that once held a missing value; 是 and 否 as Chinese systems export yes and no.
 FLAG_TRUE = frozenset({"true", "t", "yes", "y", "1", "1.0", "是"})
 FLAG_FALSE = frozenset({"false", "f", "no", "n", "0", "0.0", "否"})
 #: :data:`_TZ_SUFFIX` and :data:`_ISO_DATE` for Arrow's RE2 engine (no back-references), on text that
