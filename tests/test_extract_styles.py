@@ -258,3 +258,19 @@ def test_flags_in_the_extracts_words_are_refused_then_mapped():
     with pytest.raises(ValueError, match=re.escape("columns: borrowers: bankruptcy: True: 'false' must map a value to "
                                                    "a value (quote a key YAML reads as true or false: 'yes': true)")):
         InputFormat(columns={"borrowers": {"bankruptcy": {True: False}}})
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_ids_padded_by_a_fixed_width_export_are_refused_in_one_line(tmp_path, suffix):
+    """Every id padded ('  001') once rejected every borrower (id_whitespace); a few stay row rejects."""
+    f = tmp_path / f"i{suffix}"
+    frame = pd.DataFrame({"borrower_id": ["  001", "  002", "003"], "loan_id": ["L1", "L2", "L3"], "installment_no": 1,
+                          "due_date": "2024-03-01", "amount_due": 1.0, "paid_date": None, "amount_paid": 0.0})
+    frame.to_parquet(f) if suffix == ".parquet" else frame.to_csv(f, index=False)
+    with pytest.raises(DataError) as info:
+        read_table(f, table="installments")
+    assert str(info.value) == (f"the installments input '{f}': borrower_id has spaces before or after 67% of its "
+                               "values ('  001'); ids are compared exactly (' 42' and '42' would be two borrowers): "
+                               "trim them in the extract")
+    frame.assign(borrower_id=["  001", "002", "003"]).to_parquet(tmp_path / "few.parquet")
+    assert read_table(tmp_path / "few.parquet", table="installments")["borrower_id"].tolist() == ["  001", "002", "003"]

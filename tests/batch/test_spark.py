@@ -358,6 +358,10 @@ def test_spark_refuses_marked_amounts_and_reads_slashed_local_times_as_the_local
     pd.DataFrame({"borrower_id": ["007"], "loan_id": ["L7"], "installment_no": 1, "due_date": "2024年3月1日",
                   "amount_due": 1.0, "paid_date": None, "amount_paid": 0.0}).to_csv(d, index=False)
     assert "--date-format installments.due_date=%Y年%m月%d日" in _refused_alike(spark, d, "installments", tmp_path)
+    pd.DataFrame({"borrower_id": ["  007"], "loan_id": ["L7"], "installment_no": 1, "due_date": "2024-03-01",
+                  "amount_due": 1.0, "paid_date": None, "amount_paid": 0.0}).to_csv(d, index=False)
+    assert "borrower_id has spaces before or after 100% of its values" in _refused_alike(spark, d, "installments",
+                                                                                          tmp_path)
     c = tmp_path / "c.csv"
     pd.DataFrame({"borrower_id": ["b1", "b2"], "channel": "sms", "outcome": "message_sent",
                   "contacted_at": ["2025/04/21 03:59:48", "2025/4/1 3:59"]}).to_csv(c, index=False)

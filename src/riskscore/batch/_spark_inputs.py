@@ -219,10 +219,8 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
     raw = _file_types(p) if local and not csv else {}  # the files' own names and Arrow types
     if local:
         names = input_schema(p, table=table, rename=rename, encoding=input_format.encoding).names
-        numeric = {rename.get(k, k) for k, t in raw.items()
-                   if not (pa.types.is_string(t) or pa.types.is_large_string(t))}
-        checked = [c for c in names if c in dates or c in DATES.get(table, ())
-                   or (c in numeric and c in ID_COLUMNS.get(table, ())) or (table, c) in checked_words()
+        checked = [c for c in names if c in dates or c in DATES.get(table, ()) or c in ID_COLUMNS.get(table, ())
+                   or (table, c) in checked_words()
                    or c in NUMBER_COLUMNS.get(table, ())]
         for _ in iter_batches(p, columns=checked, table=table, **input_format.reading(table)):
             pass
