@@ -24,7 +24,13 @@ from hypothesis import strategies as st
 import riskscore
 from riskscore._dates import convert_dates
 from riskscore._numbers import convert_numbers
-from riskscore._refusals import map_values, numbers_refusal, other_dates_refusal, vocabulary_refusal
+from riskscore._refusals import (
+    map_values,
+    marker_dates_refusal,
+    numbers_refusal,
+    other_dates_refusal,
+    vocabulary_refusal,
+)
 from riskscore.exceptions import DataError
 from riskscore.io import InputFormat, read_table
 
@@ -274,3 +280,36 @@ def test_ids_padded_by_a_fixed_width_export_are_refused_in_one_line(tmp_path, su
                                "trim them in the extract")
     frame.assign(borrower_id=["  001", "002", "003"]).to_parquet(tmp_path / "few.parquet")
     assert read_table(tmp_path / "few.parquet", table="installments")["borrower_id"].tolist() == ["  001", "002", "003"]
+
+
+# -- a system's "no date" marker -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_no_date_marker_is_refused_then_read_as_missing_as_the_columns_file_says(tmp_path, suffix):
+    """paid_date 9999-12-31 for every unpaid installment (a legacy system's open date) rejected every borrower
+    with something due (date_out_of_range)."""
+    f = tmp_path / f"i{suffix}"
+    n = 20
+    paid = [dt.date(2024, 3, 1)] * (n // 2) + [dt.date(9999, 12, 31)] * (n // 2)
+    frame = pd.DataFrame({"borrower_id": [f"{i:03d}" for i in range(n)], "loan_id": [f"L{i}" for i in range(n)],
+                          "installment_no": 1, "due_date": dt.date(2024, 3, 1), "amount_due": 1.0,
+                          "paid_date": paid, "amount_paid": [1.0] * (n // 2) + [0.0] * (n // 2)})
+    frame.to_parquet(f) if suffix == ".parquet" else frame.to_csv(f, index=False)
+    with pytest.raises(DataError) as info:
+        read_table(f, table="installments")
+    assert str(info.value) == (
+        f"installments '{f}': paid_date holds 9999-12-31 in 50% of the rows, outside 1900-01-01 .. 2199-12-31: a "
+        "system's \"no date\" marker? It is never read as missing unasked: state it in the columns file "
+        "(installments: {paid_date: {'9999-12-31': ''}}, --columns FILE.yaml; columns= in Python), or fix the "
+        "extract")
+    (tmp_path / "c.yaml").write_text("installments:\n  paid_date: {9999-12-31: ''}\n")  # YAML reads a date here
+    fmt = InputFormat.read(tmp_path / "c.yaml")
+    good = riskscore.validate_installments(read_table(f, table="installments", **fmt.reading("installments")),
+                                           data_date="2024-06-01")
+    assert good["paid_date"].isna().sum() == n // 2 and len(good) == n
+
+
+def test_a_few_far_dates_stay_row_rejects_and_dates_map_only_to_missing():
+    col = pa.array(["2024-03-01"] * 2000 + ["2300-01-01"] * 5)
+    assert marker_dates_refusal(col, "installments", "due_date", WHERE) is None
+    with pytest.raises(ValueError, match=re.escape("a date column's values map only to '' (missing)")):
+        InputFormat(columns={"installments": {"paid_date": {"9999-12-31": "2099-12-31"}}})

@@ -80,6 +80,7 @@ from riskscore._numbers import NUMBER_COLUMNS, convert_numbers, number_spec
 from riskscore._refusals import (
     LIST_COLUMNS,
     map_values,
+    marker_dates_refusal,
     missing_flags_refusal,
     naive_times_refusal,
     numbers_refusal,
@@ -319,8 +320,10 @@ def _conform(batch: pa.Table, schema: pa.Schema, f: Path, table: str | None,
             arrays.append(_id_column(col, field.name, f, table))
         else:
             if values and field.name in values:  # the extract's words as the contract's, before any check
-                col = map_values(col, values[field.name], words=(table, field.name) in LIST_COLUMNS)
-            line = missing_flags_refusal(col, table, field.name, f"'{f}'")
+                col = map_values(col, values[field.name], words=(table, field.name) in LIST_COLUMNS,
+                                 dates=field.name in DATE_COLUMNS.get(table or "", ()))
+            line = missing_flags_refusal(col, table, field.name, f"'{f}'") or marker_dates_refusal(
+                col, table, field.name, f"'{f}'")
             if line is not None:
                 raise DataError.from_message(table or "input", line)
             arrays.append(_value_column(col, field, f, table, dates, numbers))

@@ -10,6 +10,7 @@ local file on the driver the same way.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from functools import cache
@@ -18,11 +19,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from riskscore._dates import NAIVE_TIME
+from riskscore._dates import DATE_COLUMNS, NAIVE_TIME
 from riskscore._input_format import is_text
 from riskscore._numbers import NUMBER_COLUMNS, fold_width, styles_reading
 
-__all__ = ["LIST_COLUMNS", "check_value_map", "checked_words", "flag_columns", "map_values",
+__all__ = ["LIST_COLUMNS", "check_value_map", "checked_words", "flag_columns", "map_values", "marker_dates_refusal",
            "missing_flags_refusal", "naive_times_refusal", "numbers_refusal", "other_dates_refusal",
            "vocabulary_columns", "vocabulary_refusal"]
 
@@ -375,6 +376,8 @@ def check_value_map(table: str, column: str, mapping: object) -> dict[str, str]:
     ValueError: columns: contacts: channel: '短信' maps to 'text', which the contract does not read (its values are \
 sms, email, call, letter, app (any case)).
     """
+    if (table, column) in _date_columns():
+        return _missing_dates_map(table, column, mapping)
     where = [c for t, c in sorted(checked_words()) if t == table]
     if (table, column) not in checked_words():
         raise ValueError(f"columns: {table}: {column!r} maps to values, which only the columns of the contract's "
@@ -398,7 +401,38 @@ sms, email, call, letter, app (any case)).
     return out
 
 
-def map_values(col: pa.ChunkedArray | pa.Array, mapping: Mapping[str, str], *, words: bool = False) -> pa.Array:
+@cache
+def _date_columns() -> frozenset[tuple[str, str]]:
+    return frozenset((t, c) for t, cols in DATE_COLUMNS.items() for c in cols)
+
+
+def _missing_dates_map(table: str, column: str, mapping: object) -> dict[str, str]:
+    """A date column's mapping: the extract's "no date" markers (``9999-12-31``), each to ``''`` (missing)."""
+    if not isinstance(mapping, Mapping) or not mapping:
+        raise ValueError(f"columns: {table}: {column} must map the extract's 'no date' markers to '' (missing), "
+                         f"got {mapping!r}.")
+    out: dict[str, str] = {}
+    for theirs, ours in mapping.items():
+        theirs = str(theirs) if isinstance(theirs, dt.date) else theirs  # YAML reads 9999-12-31 as a date
+        if not isinstance(theirs, str) or not theirs.strip() or ours not in ("", None):
+            raise ValueError(f"columns: {table}: {column}: {theirs!r}: {ours!r}: a date column's values map only "
+                             "to '' (missing), its 'no date' marker: {'9999-12-31': ''}.")
+        out[theirs.strip()] = ""
+    return out
+
+
+def _marker_hits(arr: pa.Array, keys: pa.Array) -> pa.Array:
+    """Where a date column holds one of the marker texts ``keys`` (text compared trimmed; dates and times by
+    their ISO date)."""
+    if is_text(arr.type):
+        return pc.fill_null(pc.is_in(pc.utf8_trim_whitespace(arr), value_set=keys), False)
+    if pa.types.is_date(arr.type) or pa.types.is_timestamp(arr.type):
+        return pc.fill_null(pc.is_in(pc.strftime(arr, format="%Y-%m-%d"), value_set=keys), False)
+    return pa.array(np.zeros(len(arr), dtype=bool))
+
+
+def map_values(col: pa.ChunkedArray | pa.Array, mapping: Mapping[str, str], *, words: bool = False,
+               dates: bool = False) -> pa.Array:
     """Each value of ``col`` that ``mapping`` names (without its surrounding spaces) as the contract's value;
     with ``words`` (a list column, :data:`LIST_COLUMNS`) each word of each list, the words separated by
     ``,``, ``、`` or ``，`` and joined again by commas.
@@ -409,8 +443,16 @@ def map_values(col: pa.ChunkedArray | pa.Array, mapping: Mapping[str, str], *, w
     ['sms', 'call', 'sms', None]
     >>> map_values(pa.array(["短信、电话", "email,短信", ""]), {"短信": "sms", "电话": "call"}, words=True).to_pylist()
     ['sms,call', 'email,sms', '']
+
+    With ``dates`` (a date column) the extract's "no date" markers become missing:
+
+    >>> map_values(pa.array(["2024-03-01", " 9999-12-31"]), {"9999-12-31": ""}, dates=True).to_pylist()
+    ['2024-03-01', None]
     """
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if dates:
+        hits = _marker_hits(arr, pa.array(list(mapping), pa.string()))
+        return pc.if_else(hits, pa.scalar(None, arr.type), arr)
     if "" in mapping:  # a flag's blank, as the user says it reads: missing values and blank text
         blank = mapping[""]
         if is_text(arr.type):
@@ -462,3 +504,50 @@ def missing_flags_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, co
             + "; a missing flag is never read as false: write the extract's no (N, false, 0, 否) in it, or state "
               f"what its blank means in the columns file ({table}: {{{column}: {{'': false}}}}, --columns FILE.yaml; "
               "columns= in Python)")
+
+
+#: Years outside the contract's 1900..2199, as a four-digit group of a date's text (``9999-12-31``,
+#: ``31/12/9999``, ``0001-01-01 00:00:00``).
+_FAR_YEAR = r"(^|\D)(0\d{3}|1[0-8]\d{2}|2[2-9]\d{2}|[3-9]\d{3})(\D|$)"
+
+
+def marker_dates_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, column: str, where: str
+                         ) -> str | None:
+    """The one-line refusal of a date column where one date outside 1900-01-01 .. 2199-12-31 fills at
+    least 1 % of a batch's rows (and 10 rows): a system's "no date" marker such as ``9999-12-31``, which
+    riskscore never reads as missing unasked (the columns file states it: ``{paid_date: {'9999-12-31': ''}}``);
+    or ``None``. A few far dates are the contract's row rejects (``date_out_of_range``).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> print(marker_dates_refusal(pa.array(["2024-03-01"] * 60 + ["9999-12-31"] * 40), "installments",
+    ...                            "paid_date", "'i.csv'"))  # doctest: +NORMALIZE_WHITESPACE
+    installments 'i.csv': paid_date holds 9999-12-31 in 40% of the rows, outside 1900-01-01 .. 2199-12-31: a
+    system's "no date" marker? It is never read as missing unasked: state it in the columns file (installments:
+    {paid_date: {'9999-12-31': ''}}, --columns FILE.yaml; columns= in Python), or fix the extract
+    """
+    if (table or "", column) not in _date_columns():
+        return None
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if is_text(arr.type):
+        far = arr.filter(pc.fill_null(pc.match_substring_regex(arr, _FAR_YEAR), False))
+        far = pc.utf8_trim_whitespace(far)
+    elif pa.types.is_date(arr.type) or pa.types.is_timestamp(arr.type):
+        days = pc.cast(pc.cast(arr, pa.timestamp("s"), safe=False), pa.date32(), safe=False) \
+            if pa.types.is_timestamp(arr.type) else arr
+        out = pc.or_(pc.less(days, pa.scalar(dt.date(1900, 1, 1))), pc.greater(days, pa.scalar(dt.date(2199, 12, 31))))
+        far = pc.strftime(arr.filter(pc.fill_null(out, False)), format="%Y-%m-%d")
+    else:
+        return None
+    if not len(far):
+        return None
+    counts = pc.value_counts(far)
+    top = int(np.argmax(counts.field("counts").to_numpy()))
+    n, value = int(counts.field("counts")[top].as_py()), counts.field("values")[top].as_py()
+    if n < max(10, 0.01 * len(arr)):
+        return None
+    return (f"{table} {where}: {column} holds {value} in {n / len(arr):.0%} of the rows, outside 1900-01-01 .. "
+            "2199-12-31: a system's \"no date\" marker? It is never read as missing unasked: state it in the columns "
+            f"file ({table}: {{{column}: {{'{value}': ''}}}}, --columns FILE.yaml; columns= in Python), or fix the "
+            "extract")

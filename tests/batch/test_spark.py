@@ -362,6 +362,15 @@ def test_spark_refuses_marked_amounts_and_reads_slashed_local_times_as_the_local
                   "amount_due": 1.0, "paid_date": None, "amount_paid": 0.0}).to_csv(d, index=False)
     assert "borrower_id has spaces before or after 100% of its values" in _refused_alike(spark, d, "installments",
                                                                                           tmp_path)
+    pd.DataFrame({"borrower_id": [f"{i:03d}" for i in range(20)], "loan_id": [f"L{i}" for i in range(20)],
+                  "installment_no": 1, "due_date": "2024-03-01", "amount_due": 1.0,
+                  "paid_date": ["2024-03-01"] * 10 + ["9999-12-31"] * 10, "amount_paid": [1.0] * 10 + [0.0] * 10}
+                 ).to_csv(d, index=False)
+    assert "paid_date holds 9999-12-31 in 50% of the rows" in _refused_alike(spark, d, "installments", tmp_path)
+    fmt = InputFormat(columns={"installments": {"paid_date": {"9999-12-31": ""}}})
+    got = read_input(spark, "installments", d, fmt, {}, tmp_path).toPandas()["paid_date"]
+    assert got.isna().sum() == read_table(d, table="installments", **fmt.reading("installments"))[
+        "paid_date"].isna().sum() == 10
     c = tmp_path / "c.csv"
     pd.DataFrame({"borrower_id": ["b1", "b2"], "channel": "sms", "outcome": "message_sent",
                   "contacted_at": ["2025/04/21 03:59:48", "2025/4/1 3:59"]}).to_csv(c, index=False)

@@ -280,6 +280,11 @@ def _mapped_values(df: Any, table: str, values: Mapping[str, Mapping[str, str]])
     from pyspark.sql import functions as F
 
     for column, mapping in values.items():
+        if column in df.columns and column in DATES.get(table, ()):  # "no date" markers: missing
+            x, kind = F.col(column), df.schema[column].dataType.typeName()
+            text = F.date_format(x, "yyyy-MM-dd") if kind in ("date", "timestamp", "timestamp_ntz") else F.trim(x)
+            df = df.withColumn(column, F.when(text.isin(list(mapping)), None).otherwise(x))
+            continue
         if column in df.columns and "" in mapping:  # a flag's blank, as the user says it reads
             x = F.col(column).cast("string")
             df = df.withColumn(column, F.when(x.isNull() | (F.trim(x) == ""), F.lit(mapping[""])).otherwise(x))
