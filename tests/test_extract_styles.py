@@ -23,14 +23,9 @@ from hypothesis import strategies as st
 
 import riskscore
 from riskscore._dates import convert_dates
+from riskscore._form_refusals import marker_dates_refusal, numbers_refusal, other_dates_refusal
 from riskscore._numbers import convert_numbers
-from riskscore._refusals import (
-    map_values,
-    marker_dates_refusal,
-    numbers_refusal,
-    other_dates_refusal,
-    vocabulary_refusal,
-)
+from riskscore._refusals import map_values, vocabulary_refusal
 from riskscore.exceptions import DataError
 from riskscore.io import InputFormat, read_table
 
@@ -313,3 +308,22 @@ def test_a_few_far_dates_stay_row_rejects_and_dates_map_only_to_missing():
     assert marker_dates_refusal(col, "installments", "due_date", WHERE) is None
     with pytest.raises(ValueError, match=re.escape("a date column's values map only to '' (missing)")):
         InputFormat(columns={"installments": {"paid_date": {"9999-12-31": "2099-12-31"}}})
+
+
+@pytest.mark.parametrize(("column", "blank", "said", "read"), [
+    ("timezone", "Asia/Shanghai", "a zone is never guessed", ["Asia/Shanghai", "Asia/Shanghai", "Asia/Shanghai"]),
+    ("language", "zh", "a language is never guessed", ["zh", "zh", "zh"]),
+    ("channels_allowed", "", "a blank consent is never read as none", ["sms", "", ""]),
+])
+def test_a_required_column_mostly_blank_is_refused_then_read_as_the_columns_file_says(tmp_path, column, blank, said,
+                                                                                       read):
+    f = tmp_path / "b.csv"
+    frame = _borrowers(["N", "N", "N"]).assign(preferred_channel=None, **{column: [read[0], None, None]})
+    frame.to_csv(f, index=False)
+    with pytest.raises(DataError) as info:
+        read_table(f, table="borrowers")
+    assert str(info.value).startswith(f"borrowers '{f}': {column} is missing in 67% of the rows (the others: "
+                                      f"{read[0]}); {said}")
+    fmt = InputFormat(columns={"borrowers": {column: {"": blank}}})
+    good = riskscore.validate_borrowers(read_table(f, table="borrowers", **fmt.reading("borrowers")))
+    assert good[column].tolist() == read

@@ -64,6 +64,12 @@ from riskscore._files import (
     unreadable,
     where,
 )
+from riskscore._form_refusals import (
+    marker_dates_refusal,
+    naive_times_refusal,
+    numbers_refusal,
+    other_dates_refusal,
+)
 from riskscore._input_format import (
     DATE_COLUMNS,
     TABLES,
@@ -77,16 +83,7 @@ from riskscore._input_format import (
     required_columns,
 )
 from riskscore._numbers import NUMBER_COLUMNS, convert_numbers, number_spec
-from riskscore._refusals import (
-    LIST_COLUMNS,
-    map_values,
-    marker_dates_refusal,
-    missing_flags_refusal,
-    naive_times_refusal,
-    numbers_refusal,
-    other_dates_refusal,
-    vocabulary_refusal,
-)
+from riskscore._refusals import LIST_COLUMNS, map_values, missing_values_refusal, vocabulary_refusal
 from riskscore.exceptions import DataError
 from riskscore.schemas import ID_COLUMNS, contract_columns, id_text_arrow
 
@@ -322,7 +319,7 @@ def _conform(batch: pa.Table, schema: pa.Schema, f: Path, table: str | None,
             if values and field.name in values:  # the extract's words as the contract's, before any check
                 col = map_values(col, values[field.name], words=(table, field.name) in LIST_COLUMNS,
                                  dates=field.name in DATE_COLUMNS.get(table or "", ()))
-            line = missing_flags_refusal(col, table, field.name, f"'{f}'") or marker_dates_refusal(
+            line = missing_values_refusal(col, table, field.name, f"'{f}'") or marker_dates_refusal(
                 col, table, field.name, f"'{f}'")
             if line is not None:
                 raise DataError.from_message(table or "input", line)
