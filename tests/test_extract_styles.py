@@ -245,6 +245,7 @@ def test_flags_left_blank_are_refused_then_read_as_the_columns_file_says(tmp_pat
         "blank means in the columns file (borrowers: {do_not_contact: {'': false}}, --columns FILE.yaml; columns= "
         "in Python)")
     fmt = InputFormat(columns={"borrowers": {c: {"": False} for c in FLAGS}})
+    assert fmt.describe("borrowers").startswith("values do_not_contact (blank) -> false, cease_requested (blank)")
     good = riskscore.validate_borrowers(read_table(f, table="borrowers", **fmt.reading("borrowers")))
     assert good["deceased"].tolist() == [True, False, False]
 
@@ -298,6 +299,7 @@ def test_a_no_date_marker_is_refused_then_read_as_missing_as_the_columns_file_sa
         "extract")
     (tmp_path / "c.yaml").write_text("installments:\n  paid_date: {9999-12-31: ''}\n")  # YAML reads a date here
     fmt = InputFormat.read(tmp_path / "c.yaml")
+    assert fmt.describe("installments") == "values paid_date 9999-12-31 -> (missing)"
     good = riskscore.validate_installments(read_table(f, table="installments", **fmt.reading("installments")),
                                            data_date="2024-06-01")
     assert good["paid_date"].isna().sum() == n // 2 and len(good) == n

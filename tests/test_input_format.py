@@ -562,7 +562,7 @@ def test_the_columns_file_maps_the_extracts_words_to_the_contracts(tmp_path):
     fmt = InputFormat.read(columns)
     assert fmt.rename("borrowers") == {"cust": "borrower_id"}
     assert fmt.values("borrowers")["timezone"] == {"China Standard Time": "Asia/Shanghai"}
-    assert "timezone values China Standard Time -> Asia/Shanghai" in fmt.describe("borrowers")
+    assert "values timezone China Standard Time -> Asia/Shanghai" in fmt.describe("borrowers")
     good = riskscore.validate_borrowers(read_table(f, table="borrowers", **fmt.reading("borrowers")))
     assert good[["borrower_id", "timezone", "preferred_channel", "language"]].values.tolist() == [
         ["007", "Asia/Shanghai", "sms", "zh"], ["008", "Asia/Tokyo", "sms", "en"]]

@@ -264,11 +264,13 @@ class InputFormat:
 
     def describe(self, table: str) -> str:
         """One line of what is applied to a table (``riskscore validate`` prints it)."""
-        columns = ", ".join([f"{theirs} -> {ours}" for theirs, ours in self.rename(table).items()]
-                            + [f"{column} values {', '.join(f'{a} -> {b}' for a, b in m.items())}"
-                               for column, m in self.values(table).items()])
+        columns = ", ".join(f"{theirs} -> {ours}" for theirs, ours in self.rename(table).items())
+        pairs = {column: ", ".join(f"{a or '(blank)'} -> {b or '(missing)'}" for a, b in m.items())
+                 for column, m in self.values(table).items()}
+        values = ", ".join(f"{column} {text}" for column, text in pairs.items())
         dates = ", ".join(f"{col} as {fmt}" for col, fmt in self.date_formats(table).items())
-        parts = [f"columns {columns}"] * bool(columns) + [f"dates {dates}"] * bool(dates)
+        parts = [f"columns {columns}"] * bool(columns) + [f"values {values}"] * bool(values)
+        parts += [f"dates {dates}"] * bool(dates)
         parts += [f"numbers as {self._numbers}"] * (self._numbers is not None and table != "contacts")
         parts += [f"CSV text in {self.encoding}"] * (self.encoding is not None)
         return "; ".join(parts) if parts else "read as is"
