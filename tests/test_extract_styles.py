@@ -197,6 +197,8 @@ def test_a_large_batch_is_judged_on_all_its_rows_unless_a_sample_clears_it(bad_s
     dates = pa.array(np.where(bad, "2024年3月1日", "2024-03-01").tolist())
     assert (numbers_refusal(amounts, "installments", "amount_due", WHERE) is not None) is refused
     assert (other_dates_refusal(dates, "installments", "due_date", WHERE) is not None) is refused
+    marked = pa.array(np.where(bad, "9999-12-31", "2024-03-01").tolist())  # 1 % or more: a marker, sample or not
+    assert (marker_dates_refusal(marked, "installments", "paid_date", WHERE) is not None) is (bad_share > 0)
 
 
 # -- lists of channels in the extract's own words --------------------------------------------------------

@@ -26,7 +26,6 @@ __all__ = ["LIST_COLUMNS", "blank_columns", "check_value_map", "checked_words", 
            "missing_values_refusal", "vocabulary_columns", "vocabulary_refusal"]
 
 
-
 @cache
 def vocabulary_columns() -> dict[tuple[str, str], tuple[str, ...]]:
     """(table, column) -> the contract's values, for the columns read in any case without surrounding spaces."""
@@ -242,7 +241,7 @@ def map_values(col: pa.ChunkedArray | pa.Array, mapping: Mapping[str, str], *, w
     if dates:
         hits = _marker_hits(arr, pa.array(list(mapping), pa.string()))
         return pc.if_else(hits, pa.scalar(None, arr.type), arr)
-    if "" in mapping:  # a flag's blank, as the user says it reads: missing values and blank text
+    if "" in mapping:  # what the extract's blank means, as the user states it: missing values and blank text
         blank = mapping[""]
         if is_text(arr.type):
             arr = pc.if_else(pc.fill_null(pc.equal(pc.utf8_trim_whitespace(arr), ""), True), blank, arr)
@@ -276,6 +275,7 @@ _BLANKS = {("borrowers", "timezone"): ("a zone is never guessed: fill it in the 
                                                "for a borrower who allows no channel", "")}
 
 
+@cache
 def blank_columns() -> frozenset[tuple[str, str]]:
     """The required columns whose blank the columns file may state: the flags, timezone, language and
     channels_allowed (``{do_not_contact: {'': false}}``, ``{timezone: {'': Asia/Shanghai}}``)."""
@@ -311,5 +311,3 @@ def missing_values_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, c
             + (f" (the others: {', '.join(others)})" if others else "")
             + f"; {why}, or state what its blank means in the columns file ({table}: {{{column}: {{'': "
               f"{example if example else repr(example)}}}}}, --columns FILE.yaml; columns= in Python)")
-
-
