@@ -289,7 +289,7 @@ def _from_serial(arr: pa.Array, fmt: str) -> pa.Array:
 
 #: A date and time written year first without a UTC offset (``2025-06-15 02:45:44``, ``2025/6/15 2:45``,
 #: ``2025-06-15T02:45:44.5``): what a ``ZONE`` format reads, and what the refusal of contact times without
-#: an offset looks for (:func:`riskscore._refusals.naive_times_refusal`).
+#: an offset looks for (:func:`riskscore._form_refusals.naive_times_refusal`).
 NAIVE_TIME = (r"^\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*$")
 
 

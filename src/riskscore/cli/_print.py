@@ -22,9 +22,10 @@ def print_run(m: RunManifest, out: Path) -> None:
     checks = sorted(((c, n) for c, n in m.rejects_by_check.items() if c != "borrower_rejected_whole"),
                     key=lambda cn: -cn[1])
     if b["rejected"]:
-        print(f"  rejected: {_share(b['rejected'] / max(b['in'], 1))} of the borrowers; rows by check: "
-              + ", ".join(f"{c} {n:,}" for c, n in checks[:3]) + (", ..." if len(checks) > 3 else "")
-              + " (rejects.parquet has each row and why)")
+        by_check = (", ".join(f"{c} {n:,}" for c, n in checks[:3]) + (", ..." if len(checks) > 3 else "")) \
+            if checks else "borrower_rejected_whole"
+        print(f"  rejected: {_share(b['rejected'] / max(b['in'], 1))} of the borrowers; rows by check: {by_check} "
+              "(rejects.parquet has each row and why)")
     if m.plans["note"]:
         print(f"  {m.plans['note']}")
     else:
