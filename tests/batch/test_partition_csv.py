@@ -172,3 +172,53 @@ def test_a_damaged_file_gives_the_one_stream_error(data, message, tmp_path, monk
     with ThreadPoolExecutor(2) as pool, pytest.raises(DataError, match=message) as cut:
         partition({"extra": f}, tmp_path / "cut", N, batch_rows=7, pool=pool, ready=lambda: 2)
     assert str(cut.value) == str(one.value) and "\n" not in str(one.value)
+
+
+def _world_csv(world, folder: Path) -> dict[str, Path]:
+    """The world as CSV files as lenders send them: a BOM, CRLF line ends, blank lines, no final line end,
+    and some bad rows spread through the installments (rejects whose row numbers must survive the cut)."""
+    folder.mkdir()
+    paths = {}
+    for name in ("installments", "borrowers", "contacts"):
+        frame = getattr(world, name).copy()
+        if name == "installments":
+            frame = frame.astype({"amount_due": object})
+            frame.loc[frame.index[5::97], "amount_due"] = "lots"
+            frame.loc[frame.index[11::151], "borrower_id"] = " padded"
+        lines = frame.to_csv(index=False).splitlines()
+        text = "\r\n".join(line + ("\r\n" if i % 50 == 7 else "") for i, line in enumerate(lines))
+        paths[name] = folder / f"{name}.csv"
+        paths[name].write_bytes(b"\xef\xbb\xbf" + text.encode())
+    return paths
+
+
+@pytest.mark.slow
+def test_a_csv_world_scored_in_pieces_equals_the_one_stream_run(world, as_of, now, tmp_path, monkeypatch):
+    from riskscore.batch import score_portfolio
+    from tests.batch.conftest import BUNDLE, read_outputs
+
+    paths = _world_csv(world, tmp_path / "in")
+    runs, used = {}, []
+    spill_piece = _partition.spill_piece
+
+    def counted(*args, **kw):
+        used.append(args[3])
+        return spill_piece(*args, **kw)
+
+    for how in ("one", "cut"):
+        with monkeypatch.context() as m:
+            if how == "one":
+                m.setattr(_partition, "_pieces", lambda *a, **k: None)
+            else:
+                m.setattr(_partition, "PIECE_BYTES", 20_000)
+                m.setattr(_partition, "spill_piece", counted)
+            manifest = score_portfolio(paths["installments"], BUNDLE, as_of, tmp_path / how,
+                                       borrowers=paths["borrowers"], contacts=paths["contacts"], now=now,
+                                       chunk_borrowers=250, n_jobs=2, progress="off")
+        runs[how] = manifest, read_outputs(tmp_path / how)
+    assert used and all("bytes" in piece for piece in used)  # the driver spilled CSV pieces (the workers too)
+    (one, a), (cut, b) = runs["one"], runs["cut"]
+    assert cut.rows == one.rows and cut.rejects_by_check == one.rejects_by_check and cut.borrowers == one.borrowers
+    assert a["rejects"]["row"].max() > len(world.installments) // 2  # rows of later pieces among them
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], check_exact=True)
