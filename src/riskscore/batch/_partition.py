@@ -251,8 +251,8 @@ def partition(inputs: dict[str, Path], folder: Path, n_buckets: int, *, batch_ro
     installments' (loan, borrower) spill and their rows per currency code (``currencies``).
 
     With a ``pool`` of worker processes, inputs are cut into pieces (parquet row groups, CSV byte
-    ranges at line ends) that this process and the pool's workers spill at once (the same spill, file by file, in input
-    order): a worker gets the next piece from the start whenever one of the ``ready()`` workers
+    ranges at line ends) that this process and the pool's workers spill at once (the same spill,
+    file by file, in input order): a worker gets the next piece from the start whenever one of the ``ready()`` workers
     (those done loading) is idle, this process takes them from the end. Any failure of a piece (an
     unreadable file, a CSV value that spans lines) runs the pass again here, in one stream, where
     the file is read, or the error raised, as it always is.
@@ -276,7 +276,7 @@ def _in_pieces(inputs: dict[str, Path], folder: Path, n_buckets: int, batch_rows
                pool: Executor, ready: Callable[[], int]) -> dict[str, list[dict[str, Any]]]:
     pieces = {name: _pieces(path, fmt.encoding) for name, path in inputs.items()}
     if any(p is None for p in pieces.values()):
-        raise ValueError("a compressed or UTF-16 CSV input: one stream")
+        raise ValueError("an input that cannot be cut (a compressed or UTF-16 CSV): one stream")
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     tasks = [(name, path, piece | {"id": k}) for k, (name, path, piece) in
