@@ -49,6 +49,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from riskscore._csv_ranges import CsvRange
 from riskscore._dates import is_number_format, split_zone
 from riskscore._files import (
     DELIMITERS,
@@ -248,32 +249,36 @@ def input_schema(path: str | os.PathLike[str], columns: list[str] | None = None,
 
 def _raw_batches(f: Path, batch_rows: int, columns: list[str], rename: Mapping[str, str],
                  table: str | None, row_groups: list[int] | None = None,
-                 encoding: str | None = None) -> Iterator[pa.Table]:
+                 encoding: str | None = None, byte_range: tuple[int, int] | None = None) -> Iterator[pa.Table]:
     """The file's batches of ``columns`` (the contract's names), read under the file's own names."""
     if rename:
         own = _file_schema(f, table, encoding)
         source = {n: o for o, n in zip(own.names, _renamed(f, own, rename,
                                                                              table).names, strict=True)}
-        for t in _read_raw(f, batch_rows, [source[c] for c in columns], row_groups, encoding):
+        for t in _read_raw(f, batch_rows, [source[c] for c in columns], row_groups, encoding, byte_range):
             yield t.rename_columns([{source[c]: c for c in columns}[n] for n in t.column_names])
     else:
-        yield from _read_raw(f, batch_rows, columns, row_groups, encoding)
+        yield from _read_raw(f, batch_rows, columns, row_groups, encoding, byte_range)
 
 
 def _read_raw(f: Path, batch_rows: int, columns: list[str], row_groups: list[int] | None = None,
-              encoding: str | None = None) -> Iterator[pa.Table]:
+              encoding: str | None = None, byte_range: tuple[int, int] | None = None) -> Iterator[pa.Table]:
+    """The file's Arrow batches: its row groups ``row_groups`` of a parquet file, the rows in bytes
+    ``byte_range`` of a CSV (:class:`~riskscore._csv_ranges.CsvRange`: as the whole file's, or an error)."""
     if is_delimited_text(f):
         conv = pacsv.ConvertOptions(column_types=dict.fromkeys(columns, pa.string()), strings_can_be_null=True,
                                     null_values=[""], quoted_strings_can_be_null=False, include_columns=columns)
         # our names (a blank or an Excel sep= line confuses Arrow); Arrow reads UTF-8 and transcodes the rest
         layout = csv_layout(f, None, encoding)
-        read = pacsv.ReadOptions(block_size=64 << 20, column_names=layout.names, skip_rows=layout.skip,
+        part = None if byte_range is None else CsvRange(f, layout, *byte_range)
+        read = pacsv.ReadOptions(block_size=64 << 20, column_names=layout.names,
+                                 skip_rows=layout.skip if part is None else part.skip,
                                  encoding="utf8" if layout.encoding == "utf-8-sig" else layout.encoding)
-        reader = pacsv.open_csv(f, read_options=read, convert_options=conv,
+        reader = pacsv.open_csv(f if part is None else part.source, read_options=read, convert_options=conv,
                                 parse_options=pacsv.ParseOptions(delimiter=layout.delimiter))
         pending: list[pa.RecordBatch] = []
         size = 0
-        for rb in reader:
+        for rb in reader if part is None else part.checked(reader):
             pending.append(rb)
             size += rb.num_rows
             if size >= batch_rows:
@@ -532,27 +537,6 @@ def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, colu
             if reraise(err):
                 raise
             raise unreadable(f, err, table, encoding) from None
-
-
-def iter_row_groups(path: str | os.PathLike[str], file: str | os.PathLike[str], row_groups: list[int],
-                    batch_rows: int = 1_000_000, *, table: str | None = None, rename: Mapping[str, str] | None = None,
-                    date_format: str | Mapping[str, str] | None = None, number_format: str | None = None,
-                    values: Mapping[str, Mapping[str, str]] | None = None) -> Iterator[pa.Table]:
-    """:func:`iter_batches` of some row groups of one parquet file of the input ``path`` only (in the
-    whole input's schema): a piece of the input another process can read while this one reads the next.
-    """
-    rename = dict(rename or {})
-    dates = InputFormat(date_format=date_format).date_formats(table) if date_format is not None else {}
-    numbers = number_spec(number_format)
-    schema = _dates_as_text(input_schema(path, None, table=table, rename=rename), table, dates)
-    f = Path(file)
-    try:
-        for batch in _raw_batches(f, batch_rows, schema.names, rename, table, row_groups):
-            yield _conform(batch, schema, f, table, dates, numbers, values)
-    except reading_errors() as err:
-        if reraise(err):
-            raise
-        raise unreadable(f, err, table) from None
 
 
 def read_table(path: str | os.PathLike[str], columns: list[str] | None = None, *,

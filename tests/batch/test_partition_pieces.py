@@ -31,14 +31,16 @@ def _inputs(small_world, tmp_path):
 def test_pieces_give_the_chunks_of_one_stream(small_world, tmp_path):
     files = _inputs(small_world, tmp_path)
     pieces = _pieces(files["installments"])
-    assert len(pieces) > 4 and pieces[0]["first_row"] == 0 and _pieces(files["borrowers"]) is None
+    assert len(pieces) > 4 and pieces[0]["first_row"] == 0
+    size = files["borrowers"].stat().st_size  # a small CSV: one piece
+    assert _pieces(files["borrowers"]) == [{"file": str(files["borrowers"]), "bytes": [0, size]}]
     assert sum(pq.ParquetFile(p["file"]).metadata.row_group(g).num_rows for p in pieces for g in p["row_groups"]) \
         == len(small_world.installments)
     one = partition({k: v for k, v in files.items() if k != "borrowers"}, tmp_path / "one", 3, batch_rows=1_000)
     parquet_only = {k: v for k, v in files.items() if k != "borrowers"}
     with ThreadPoolExecutor(2) as pool:
         split = partition(parquet_only, tmp_path / "split", 3, batch_rows=1_000, pool=pool, ready=lambda: 2)
-        csv = partition(files, tmp_path / "csv", 3, batch_rows=1_000, pool=pool, ready=lambda: 2)  # a CSV: one stream
+        csv = partition(files, tmp_path / "csv", 3, batch_rows=1_000, pool=pool, ready=lambda: 2)  # a CSV: one piece
     assert len(split["tables"]["installments"]["files"]) > len(one["tables"]["installments"]["files"])
     for key in ("paid_days", "currencies", "n_buckets"):
         assert split[key] == one[key]

@@ -25,16 +25,19 @@ import os
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, wait
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from riskscore._intake import iter_row_groups
+from riskscore._csv_ranges import csv_ranges
+from riskscore._files import csv_layout, is_delimited_text
+from riskscore._intake_pieces import iter_piece
 from riskscore.batch._arrowfile import arrow_schema, read_arrow, write_arrow
 from riskscore.batch._inputs import DistinctSketch, borrower_hash, bucket_of, input_files, iter_batches
 from riskscore.io import InputFormat
@@ -52,8 +55,14 @@ __all__ = ["ROW", "conflicting_loans", "count_borrowers", "currency_counts", "in
 
 log = logging.getLogger("riskscore.batch")
 
-#: Column added to every spilled row: its position in its input (0-based, in read order).
+#: Column added to every spilled row: its position in its input (0-based, in read order). A CSV's
+#: pieces number their rows from 0 (a piece cannot know how many rows come before it): the index
+#: gives their spill files a ``row_offset`` (the rows of the pieces before), which
+#: :func:`read_chunk` adds.
 ROW = "_row"
+
+#: Bytes of a CSV input per piece of the partition pass (cut at a line end: a little more).
+PIECE_BYTES = 64 << 20
 
 
 #: Slack on the chunk size: the borrower count is an estimate (about 1 % off above 16,384), and a
@@ -200,17 +209,25 @@ def _spill(folder: Path, name: str, path: Path, batches: Iterable[pa.Table], n_b
 
 def spill_piece(folder: Path, name: str, path: Path, piece: dict[str, Any], n_buckets: int, batch_rows: int,
                 rename: dict[str, str], date_format: Any, number_format: str | None = None,
-                values: dict[str, dict[str, str]] | None = None) -> dict[str, Any]:
-    """:func:`_spill` of one piece of an input (row groups of one parquet file), in a worker process."""
-    batches = iter_row_groups(path, piece["file"], piece["row_groups"], batch_rows, table=name, rename=rename,
-                              date_format=date_format, number_format=number_format, values=values)
-    return _spill(folder, name, path, batches, n_buckets, piece["first_row"], prefix=f"{piece['id']:06d}-")
+                values: dict[str, dict[str, str]] | None = None, encoding: str | None = None) -> dict[str, Any]:
+    """:func:`_spill` of one piece of an input (row groups of one parquet file, or a byte range of a CSV
+    whose rows are numbered from 0: ``relative``), in a worker process."""
+    batches = iter_piece(path, piece["file"], row_groups=piece.get("row_groups"), byte_range=piece.get("bytes"),
+                         batch_rows=batch_rows, table=name, rename=rename, date_format=date_format,
+                         number_format=number_format, encoding=encoding, values=values)
+    out = _spill(folder, name, path, batches, n_buckets, piece.get("first_row", 0), prefix=f"{piece['id']:06d}-")
+    return out | {"relative": "bytes" in piece}
 
 
-def _pieces(path: Path) -> list[dict[str, Any]] | None:
-    """The input cut into pieces, one row group of its parquet files each, in input order, each with
-    the number of its first row; ``None`` for a CSV (read in one stream)."""
+def _pieces(path: Path, encoding: str | None = None) -> list[dict[str, Any]] | None:
+    """The input cut into pieces, in input order: one row group of its parquet files each, with the
+    number of its first row; or byte ranges of a CSV (:data:`PIECE_BYTES` each, cut at line ends:
+    :func:`~riskscore._csv_ranges.csv_ranges`); ``None`` for a CSV read in one stream (compressed,
+    or in UTF-16 or UTF-32)."""
     files = input_files(path)
+    if len(files) == 1 and is_delimited_text(files[0]):
+        ranges = csv_ranges(files[0], csv_layout(files[0], None, encoding), PIECE_BYTES)
+        return None if ranges is None else [{"file": str(files[0]), "bytes": [s, e]} for s, e in ranges]
     if any(f.suffix.lower() != ".parquet" for f in files):
         return None
     pieces: list[dict[str, Any]] = []
@@ -233,12 +250,12 @@ def partition(inputs: dict[str, Path], folder: Path, n_buckets: int, *, batch_ro
     their chunk -> record batch map and the row count, the ``paid_date`` day histogram, the
     installments' (loan, borrower) spill and their rows per currency code (``currencies``).
 
-    With a ``pool`` of worker processes, inputs of parquet files are cut into pieces (row groups)
-    that this process and the pool's workers spill at once (the same spill, file by file, in input
-    order): a worker gets the next piece from the start whenever one of the ``ready()`` workers
+    With a ``pool`` of worker processes, inputs are cut into pieces (parquet row groups, CSV byte
+    ranges at line ends) that this process and the pool's workers spill at once (the same spill,
+    file by file, in input order): a worker gets the next piece from the start whenever one of the ``ready()`` workers
     (those done loading) is idle, this process takes them from the end. Any failure of a piece (an
-    unreadable file) runs the pass again here, in one stream, where the error is raised as it
-    always is.
+    unreadable file, a CSV value that spans lines) runs the pass again here, in one stream, where
+    the file is read, or the error raised, as it always is.
     """
     fmt = input_format or InputFormat()  # the extract's own column names and date formats, read as the contract's
     if pool is not None:
@@ -257,15 +274,15 @@ def partition(inputs: dict[str, Path], folder: Path, n_buckets: int, *, batch_ro
 
 def _in_pieces(inputs: dict[str, Path], folder: Path, n_buckets: int, batch_rows: int, fmt: InputFormat,
                pool: Executor, ready: Callable[[], int]) -> dict[str, list[dict[str, Any]]]:
-    pieces = {name: _pieces(path) for name, path in inputs.items()}
+    pieces = {name: _pieces(path, fmt.encoding) for name, path in inputs.items()}
     if any(p is None for p in pieces.values()):
-        raise ValueError("a CSV input: one stream")
+        raise ValueError("an input that cannot be cut (a compressed or UTF-16 CSV): one stream")
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     tasks = [(name, path, piece | {"id": k}) for k, (name, path, piece) in
              enumerate((name, path, piece) for name, path in inputs.items() for piece in pieces[name] or [])]
     args = [(folder, name, path, piece, n_buckets, batch_rows, fmt.rename(name), fmt.date_formats(name) or None,
-             fmt.numbers, fmt.values(name) or None) for name, path, piece in tasks]
+             fmt.numbers, fmt.values(name) or None, fmt.encoding) for name, path, piece in tasks]
     results: list[dict[str, Any] | None] = [None] * len(tasks)
     running: dict[Future, int] = {}
     first, last = 0, len(tasks)  # the pieces not handed out yet: [first, last)
@@ -283,6 +300,7 @@ def _in_pieces(inputs: dict[str, Path], folder: Path, n_buckets: int, batch_rows
     except BaseException:
         for f in running:
             f.cancel()
+        wait(running)  # pieces still being spilled: done before the one-stream pass clears their folder
         raise
     out: dict[str, list[dict[str, Any]]] = {name: [] for name in inputs}
     for (name, _, _), result in zip(tasks, results, strict=True):
@@ -296,8 +314,11 @@ def _finish(folder: Path, n_buckets: int, parts: dict[str, list[dict[str, Any]]]
     histogram: Counter = Counter()
     currencies: Counter = Counter()
     for name, pieces in parts.items():
-        index["tables"][name] = {"rows": sum(p["rows"] for p in pieces),
-                                 "files": [f for p in pieces for f in p["files"]]}
+        files, first = [], 0
+        for p in pieces:  # a CSV piece's rows are numbered from 0: its files get the rows before as offset
+            files += [f | {"row_offset": first} for f in p["files"]] if p.get("relative") and first else p["files"]
+            first += p["rows"]
+        index["tables"][name] = {"rows": first, "files": files}
         for p in pieces:
             index["loans"] += p["loans"]
             histogram.update({int(k): v for k, v in p["paid_days"].items()})
@@ -312,14 +333,19 @@ def _finish(folder: Path, n_buckets: int, parts: dict[str, list[dict[str, Any]]]
 
 def _groups(folder: Path, files: list[dict[str, Any]], bucket: int) -> list[pa.Table]:
     """The rows of one chunk in each spill file that has some (Arrow IPC record batches; a parquet row
-    group in the spill files of earlier versions, so that their runs resume)."""
+    group in the spill files of earlier versions, so that their runs resume), :data:`ROW` numbered
+    in the whole input."""
     out = []
     for f in files:
         g = f["groups"].get(str(bucket))
         if g is None:
             continue
-        out.append(pq.ParquetFile(folder / f["file"]).read_row_group(g) if isinstance(g, int)
-                   else read_arrow(folder / f["file"], g))
+        table = pq.ParquetFile(folder / f["file"]).read_row_group(g) if isinstance(g, int) \
+            else read_arrow(folder / f["file"], g)
+        if f.get("row_offset"):
+            i = table.schema.get_field_index(ROW)
+            table = table.set_column(i, ROW, pc.add(table.column(i), pa.scalar(f["row_offset"], pa.int64())))
+        out.append(table)
     return out
 
 

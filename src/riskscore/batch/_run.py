@@ -6,7 +6,8 @@ starts where the last one stopped):
 1. **count**: the number of borrowers, from the ``borrower_id`` column only (a bounded sketch),
    fixes the number of chunks: ``ceil(borrowers / chunk_borrowers)``;
 2. **partition**: one streaming pass spills every input into the chunks (see ``_partition``;
-   parquet inputs in pieces of row groups, spilled by the workers and this process at once),
+   inputs in pieces, parquet row groups and CSV byte ranges, spilled by the workers and this
+   process at once),
    and finds loans that belong to several borrowers across chunks;
 3. **chunks**: worker processes score chunk after chunk (:func:`score_chunk`); each chunk's
    outputs are written atomically, then its done-marker; finished chunks are skipped on re-run;
