@@ -2,7 +2,7 @@
 
 A piece is some row groups of one parquet file of the input, or a byte range of a CSV cut at line
 ends (:mod:`riskscore._csv_ranges`): another process reads it while this one reads the next, with
-the same reader options and the same conversions (:func:`riskscore._intake._conform`).
+the same reader options and the same conversions (:func:`riskscore._conform.conform`).
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from riskscore._conform import conform, dates_as_text
 from riskscore._files import reading_errors, reraise, unreadable
 from riskscore._input_format import InputFormat
-from riskscore._intake import _conform, _dates_as_text, _raw_batches, input_schema
+from riskscore._intake import _raw_batches, input_schema
 from riskscore._numbers import number_spec
 
 __all__ = ["iter_piece"]
@@ -46,12 +47,12 @@ def iter_piece(path: str | os.PathLike[str], file: str | os.PathLike[str], *, ro
     rename = dict(rename or {})
     dates = InputFormat(date_format=date_format).date_formats(table) if date_format is not None else {}
     numbers = number_spec(number_format)
-    schema = _dates_as_text(input_schema(path, None, table=table, rename=rename, encoding=encoding), table, dates)
+    schema = dates_as_text(input_schema(path, None, table=table, rename=rename, encoding=encoding), table, dates)
     f = Path(file)
     try:
         for batch in _raw_batches(f, batch_rows, schema.names, rename, table, row_groups, encoding,
                                   None if byte_range is None else (int(byte_range[0]), int(byte_range[1]))):
-            yield _conform(batch, schema, f, table, dates, numbers, values)
+            yield conform(batch, schema, f, table, dates, numbers, values)
     except reading_errors() as err:
         if reraise(err):
             raise

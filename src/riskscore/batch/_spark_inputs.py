@@ -22,10 +22,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from riskscore._conform import NA_TOKENS, empty_is_text, number_reading
 from riskscore._dates import SERIAL_FORMATS, split_zone
 from riskscore._files import UNNAMED, CsvLayout, csv_layout, is_delimited_text
 from riskscore._input_format import convert_dates
-from riskscore._intake import NA_TOKENS, empty_is_text, number_reading
 from riskscore._numbers import NUMBER_COLUMNS, convert_numbers
 from riskscore._refusals import LIST_COLUMNS, checked_words
 from riskscore.exceptions import DataError
@@ -315,8 +315,8 @@ _NULL_SENTINEL = "\u0000riskscore-null\u0000"
 
 
 def _csv_missing(df: Any, table: str) -> Any:
-    """A CSV's missing values as the local readers see them (:func:`riskscore._intake._conform`): in an
-    id column only an empty field; elsewhere an empty field and :data:`~riskscore._intake.NA_TOKENS`,
+    """A CSV's missing values as the local readers see them (:func:`riskscore._conform.conform`): in an
+    id column only an empty field; elsewhere an empty field and :data:`~riskscore._conform.NA_TOKENS`,
     except that a quoted ``""`` stays an empty string where the contracts give it a meaning."""
     from pyspark.sql import functions as F
 
