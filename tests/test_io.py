@@ -150,6 +150,12 @@ def _damaged(tmp_path: Path, how: str) -> Path:
         lines[10] = lines[10].replace("B", '"B', 1)
         f.write_text("\n".join(lines) + "\n")
         return f
+    if how == "columns":  # a row cut short: Arrow quotes it after the count ("got 2: B00...,555-0010")
+        f = tmp_path / "inst.csv"
+        lines = rows.to_csv(index=False).splitlines()
+        lines[10] = ",".join(lines[10].split(",")[:1] + lines[10].split(",")[-1:])
+        f.write_text("\n".join(lines) + "\n")
+        return f
     if how == "utf8":
         f = tmp_path / "inst.csv"
         f.write_bytes(HEADER.encode() + b"b\xff\xfe,l,1,2024-01-01,1,,0\n")
@@ -169,6 +175,7 @@ def _damaged(tmp_path: Path, how: str) -> Path:
 @pytest.mark.parametrize(("how", "detail"), [
     ("truncated", "magic bytes not found"), ("corrupt", "ZSTD decompression failed|[Cc]orrupt"),
     ("quote", r"CSV parse error: (Row #11: )?Expected 8 columns"),
+    ("columns", r"CSV parse error: (Row #11: )?Expected 8 columns, got 2;"),
     ("utf8", "its text is not UTF-8; give its encoding: --encoding gb18030"),
 ])
 def test_an_unreadable_file_is_one_line_naming_it_without_row_content(tmp_path, how, detail):

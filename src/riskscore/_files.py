@@ -29,6 +29,8 @@ __all__ = ["DELIMITERS", "UNNAMED", "CsvLayout", "check_paths", "csv_delimiter",
 _CSV = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
 _WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et")
 _QUOTED_ROW = re.compile(r':\s*".*', re.DOTALL)
+#: The row Arrow quotes after a column count ("Expected 7 columns, got 2: B2,Zhang San 13800138000"): cut.
+_ROW_AFTER_COUNT = re.compile(r"(got \d+)\s*:.*$", re.DOTALL)
 
 
 def check_paths(owner: str, alternative: str, **paths: object) -> None:
@@ -95,6 +97,7 @@ def where(f: Path, table: str | None) -> str:
 def unreadable(f: Path, err: BaseException, table: str | None, encoding: str | None = None) -> DataError:
     """A one-line error naming the file; the reader's detail without any row's content."""
     detail = _QUOTED_ROW.sub("", str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__)
+    detail = _ROW_AFTER_COUNT.sub(r"\1", detail)
     detail = detail[:200].rstrip(". ")
     hint = ("check its quoting (an unterminated quote?), delimiter and encoding (UTF-8)" if is_delimited_text(f)
             else "the file is damaged or not parquet (truncated, a corrupt page): export it again")
