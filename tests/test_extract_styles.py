@@ -34,6 +34,14 @@ FLAGS = ("do_not_contact", "cease_requested", "dispute_open", "bankruptcy", "dec
          "hardship_declared")
 
 
+def _refusal(frame: pd.DataFrame, f, table: str) -> str:
+    """The one line ``frame``, written to ``f`` (parquet or CSV by its suffix), is refused with when read."""
+    frame.to_parquet(f) if f.suffix == ".parquet" else frame.to_csv(f, index=False)
+    with pytest.raises(DataError) as info:
+        read_table(f, table=table)
+    return str(info.value)
+
+
 @pytest.mark.parametrize(("values", "template", "says"), [
     (["¥319.96", "¥1,024.00", "12"], None,
      "amount_due holds text that is not plain numbers (67%: ¥319.96, ¥1,024.00); they read as '¥1,234.56': give "
@@ -77,10 +85,7 @@ def test_an_extract_with_marked_amounts_is_refused_then_read_with_its_style(tmp_
                           "installment_no": ["1", "2", "3"], "due_date": "2024-03-01",
                           "amount_due": ["¥1,234.56", "¥12.50", "¥0.00"], "paid_date": [None, None, "2024-03-01"],
                           "amount_paid": ["¥0.00", "¥0.00", "¥12.50"]})
-    frame.to_parquet(f) if suffix == ".parquet" else frame.to_csv(f, index=False)
-    with pytest.raises(DataError) as info:
-        read_table(f, table="installments")
-    assert str(info.value) == (
+    assert _refusal(frame, f, "installments") == (
         f"installments '{f}': amount_due holds text that is not plain numbers (100%: ¥1,234.56, ¥12.50, ¥0.00); "
         "they read as '¥1,234.56': give --number-format '¥1,234.56' (number_format='¥1,234.56' in Python); a "
         "number's style is never guessed")
@@ -237,11 +242,8 @@ def test_flags_left_blank_are_refused_then_read_as_the_columns_file_says(tmp_pat
     still never read as false unasked, but the refusal is one line and the columns file states the blank."""
     f = tmp_path / f"b{suffix}"
     frame = _borrowers(["Y", None, None]) if suffix == ".csv" else _borrowers([True, None, None])
-    frame.to_csv(f, index=False) if suffix == ".csv" else frame.to_parquet(f)
-    with pytest.raises(DataError) as info:
-        read_table(f, table="borrowers")
     shown = "Y" if suffix == ".csv" else "True"
-    assert str(info.value) == (
+    assert _refusal(frame, f, "borrowers") == (
         f"borrowers '{f}': do_not_contact is missing in 67% of the rows (the others: {shown}); "
         "a missing flag is never read as false: write the extract's no (N, false, 0, 否) in it, or state what its "
         "blank means in the columns file (borrowers: {do_not_contact: {'': false}}, --columns FILE.yaml; columns= "
@@ -270,12 +272,9 @@ def test_ids_padded_by_a_fixed_width_export_are_refused_in_one_line(tmp_path, su
     f = tmp_path / f"i{suffix}"
     frame = pd.DataFrame({"borrower_id": ["  001", "  002", "003"], "loan_id": ["L1", "L2", "L3"], "installment_no": 1,
                           "due_date": "2024-03-01", "amount_due": 1.0, "paid_date": None, "amount_paid": 0.0})
-    frame.to_parquet(f) if suffix == ".parquet" else frame.to_csv(f, index=False)
-    with pytest.raises(DataError) as info:
-        read_table(f, table="installments")
-    assert str(info.value) == (f"the installments input '{f}': borrower_id has spaces before or after 67% of its "
-                               "values ('  001'); ids are compared exactly (' 42' and '42' would be two borrowers): "
-                               "trim them in the extract")
+    assert _refusal(frame, f, "installments") == (
+        f"the installments input '{f}': borrower_id has spaces before or after 67% of its values ('  001'); ids are "
+        "compared exactly (' 42' and '42' would be two borrowers): trim them in the extract")
     frame.assign(borrower_id=["  001", "002", "003"]).to_parquet(tmp_path / "few.parquet")
     assert read_table(tmp_path / "few.parquet", table="installments")["borrower_id"].tolist() == ["  001", "002", "003"]
 
@@ -291,10 +290,7 @@ def test_a_no_date_marker_is_refused_then_read_as_missing_as_the_columns_file_sa
     frame = pd.DataFrame({"borrower_id": [f"{i:03d}" for i in range(n)], "loan_id": [f"L{i}" for i in range(n)],
                           "installment_no": 1, "due_date": dt.date(2024, 3, 1), "amount_due": 1.0,
                           "paid_date": paid, "amount_paid": [1.0] * (n // 2) + [0.0] * (n // 2)})
-    frame.to_parquet(f) if suffix == ".parquet" else frame.to_csv(f, index=False)
-    with pytest.raises(DataError) as info:
-        read_table(f, table="installments")
-    assert str(info.value) == (
+    assert _refusal(frame, f, "installments") == (
         f"installments '{f}': paid_date holds 9999-12-31 in 50% of the rows, outside 1900-01-01 .. 2199-12-31: a "
         "system's \"no date\" marker? It is never read as missing unasked: state it in the columns file "
         "(installments: {paid_date: {'9999-12-31': ''}}, --columns FILE.yaml; columns= in Python), or fix the "
