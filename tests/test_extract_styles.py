@@ -47,6 +47,8 @@ def _refusal(frame: pd.DataFrame, f, table: str) -> str:
      "amount_due holds text that is not plain numbers (67%: ¥319.96, ¥1,024.00); they read as '¥1,234.56': give "
      "--number-format '¥1,234.56' (number_format='¥1,234.56' in Python); a number's style is never guessed"),
     (["1.234,56", "12,5", "7"], None, "they read as '1.234,56': give --number-format '1.234,56'"),
+    (["Rp 1.234.567", "Rp 250.000"], None, "they read as 'Rp 1.234,56': give --number-format 'Rp 1.234,56'"),
+    (["Rs. 1,23,456.00", "Rs. 2,500.50"], None, "they read as 'Rs. 1,23,456.78': give --number-format"),
     (["1,234", "12,500", "7"], None,
      "(67%: 1,234, 12,500); they read as '1,234.56' or '1234,56', which read such values differently: give the "
      "extract's style with --number-format (number_format= in Python)"),

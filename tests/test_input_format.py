@@ -246,11 +246,17 @@ def _written(value: float, template: str) -> str:
 
     groups, decimal = NUMBER_FORMATS[template]
     text = f"{abs(value):,.2f}".replace(",", "G").replace(".", "D")
+    if template == "1,23,456.78":  # India's grouping: the last three digits, then pairs (independently written)
+        whole, cents = f"{abs(value):.2f}".split(".")
+        head, tail = whole[:-3], whole[-3:]
+        pairs = [head[max(0, i - 2):i] for i in range(len(head), 0, -2)][::-1]
+        text = "G".join([*pairs, tail]) + "D" + cents
     return ("-" if value < 0 else "") + text.replace("G", groups[:1]).replace("D", decimal)
 
 
 @given(value=st.floats(min_value=-1e11, max_value=1e11, allow_nan=False).map(lambda v: round(v, 2)),
-       template=st.sampled_from(["1234.56", "1,234.56", "1234,56", "1.234,56", "1 234,56", "1 234.56", "1'234.56"]))
+       template=st.sampled_from(["1234.56", "1,234.56", "1234,56", "1.234,56", "1 234,56", "1 234.56", "1'234.56",
+                                 "1,23,456.78"]))
 @settings(max_examples=200, deadline=None)
 def test_a_number_written_in_a_style_reads_back_as_itself(value, template):
     from riskscore._numbers import convert_numbers
@@ -270,6 +276,9 @@ def test_a_number_written_in_a_style_reads_back_as_itself(value, template):
     ("1234,56", "1.234,56", "1.234,56 (not 1234,56)"),  # no groups in this style
     ("1 234,56", "1\u00a0234\u202f567,8", "1234567.8"),  # no-break spaces as Excel and French systems write them
     ("1'234.56", "-1\u2019234.5", "-1234.5"),
+    ("1,23,456.78", "12,34,567.5", "1234567.5"), ("1,23,456.78", "1,234.5", "1234.5"),
+    ("1,23,456.78", "1,234,567.00", "1,234,567.00 (not 1,23,456.78)"),  # groups of three: not India's
+    ("Rp 1.234,56", "Rp 1.234.567", "1234567"), ("Rs. 1,23,456.78", "Rs.2,50,000", "250000"),
     ("1.234,56", " +7 ", "7"),
     ("1.234,56", "", " (not 1.234,56)"),
 ])
@@ -283,8 +292,9 @@ _WIDE = str.maketrans("0123456789,.-+ ", "０１２３４５６７８９，．�
 
 
 @given(value=st.floats(min_value=-1e11, max_value=1e11, allow_nan=False).map(lambda v: round(v, 2)),
-       template=st.sampled_from(["1234.56", "1,234.56", "1.234,56", "1 234,56"]),
-       mark=st.sampled_from(["¥", "$", "€", "元", "CNY", "R$"]), first=st.booleans(), apart=st.booleans(),
+       template=st.sampled_from(["1234.56", "1,234.56", "1.234,56", "1 234,56", "1,23,456.78"]),
+       mark=st.sampled_from(["¥", "$", "€", "元", "CNY", "R$", "Rp", "Rs.", "kr", "zł", "₦"]), first=st.booleans(),
+       apart=st.booleans(),
        marked=st.booleans(), wide=st.booleans())
 @settings(max_examples=200, deadline=None)
 def test_a_number_with_its_currency_mark_and_in_full_width_reads_back_as_itself(value, template, mark, first,

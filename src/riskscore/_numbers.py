@@ -14,6 +14,8 @@ once, as a *template* of one thousand two hundred thirty-four and 56 hundredths 
 ``"1.234,56"``            dot groups, decimal comma (Germany, Brazil ...)
 ``"1 234,56"``            space groups (also no-break spaces), decimal comma (France ...)
 ``"1'234.56"``            apostrophe groups, decimal point (Switzerland)
+``"1,23,456.78"``         India's grouping: three digits, then pairs (``12,34,567.50``
+                          is 1234567.5); the one template not of 1234.56
 ========================  =============================================
 
 A template may carry the currency mark the extract writes with every amount (a spreadsheet's
@@ -58,7 +60,10 @@ NUMBER_FORMATS: dict[str, tuple[str, str]] = {
     "1 234,56": (" \u00a0\u202f", ","),
     "1 234.56": (" \u00a0\u202f", "."),
     "1'234.56": ("'\u2019", "."),
+    "1,23,456.78": (",", "."),
 }
+#: India's lakh and crore grouping: the one template whose groups are not all of three digits.
+_INDIAN = "1,23,456.78"
 _SPACES = " \u00a0\u202f"
 #: The contracts' number columns, read strictly (a value that does not match is a reject). Other
 #: columns outside the contracts (a borrowers table's own columns: credit limits, incomes) are
@@ -67,8 +72,9 @@ NUMBER_COLUMNS: dict[str, tuple[str, ...]] = {"installments": ("installment_no",
 
 
 #: Currency symbols a template may carry (besides any three-letter code such as CNY or EUR).
-CURRENCY_SYMBOLS: tuple[str, ...] = ("US$", "HK$", "NT$", "R$", "S$", "A$", "C$", "$", "¥", "€", "£", "₩", "₹",
-                                     "₫", "₱", "฿", "₺", "₽", "元", "円")
+CURRENCY_SYMBOLS: tuple[str, ...] = ("US$", "HK$", "NT$", "R$", "S$", "A$", "C$", "Rs.", "Rs", "Rp", "RM", "kr.", "kr",
+                                     "zł", "Kč", "Ft", "$", "¥", "€", "£", "₩", "₹", "₫", "₱", "฿", "₺", "₽", "₦", "₪",
+                                     "₴", "元", "円")
 _MARK = re.compile(r"^(?P<pre>" + "|".join(re.escape(m) for m in CURRENCY_SYMBOLS) + r"|[A-Z]{3})?\s*"
                    r"(?P<base>[^A-Z" + "".join(re.escape(m) for m in CURRENCY_SYMBOLS if len(m) == 1) + r"]+?)\s*"
                    r"(?P<post>" + "|".join(re.escape(m) for m in CURRENCY_SYMBOLS) + r"|[A-Z]{3})?$")
@@ -130,8 +136,9 @@ def number_spec(number_format: object) -> str | None:
     Traceback (most recent call last):
     ...
     ValueError: number_format '1,23' is not one of '1234.56', '1,234.56', '1234,56', '1.234,56', '1 234,56', \
-'1 234.56', "1'234.56" (one thousand two hundred thirty-four and 56 hundredths, written as the extract \
-writes it), with the currency mark it carries if any ('¥1,234.56', '1.234,56 €').
+'1 234.56', "1'234.56", '1,23,456.78' (one thousand two hundred thirty-four and 56 hundredths, written \
+as the extract writes it; India's grouping as 1,23,456.78), with the currency mark it carries if any ('¥1,234.56', \
+'1.234,56 €').
     """
     if number_format is None:
         return None
@@ -144,7 +151,8 @@ writes it), with the currency mark it carries if any ('¥1,234.56', '1.234,56 �
         raise ValueError(f"number_format {number_format!r} is not one of "
                          + ", ".join(repr(t) for t in NUMBER_FORMATS)
                          + " (one thousand two hundred thirty-four and 56 hundredths, written as the extract "
-                           "writes it), with the currency mark it carries if any ('¥1,234.56', '1.234,56 €').")
+                           "writes it; India's grouping as 1,23,456.78), with the currency mark it carries if any "
+                           "('¥1,234.56', '1.234,56 €').")
     if not mark:
         return None if base == "1234.56" else base
     apart = " " if template.strip() != (mark + base if first else base + mark) else ""
@@ -156,7 +164,9 @@ def _pattern(template: str) -> re.Pattern[str]:
     base, mark, first = _parts(template)
     groups, decimal = NUMBER_FORMATS[base]
     body = r"\d+"
-    if groups:
+    if base == _INDIAN:  # 1,234 / 12,345 / 1,23,456 / 12,34,56,789
+        body = r"(?:\d{1,2}(?:,\d{2})*,\d{3}|\d+)"
+    elif groups:
         sep = "[" + re.escape(groups) + "]"
         body = rf"(?:\d{{1,3}}(?:{sep}\d{{3}})+|\d+)"
     pre = rf"(?:{re.escape(mark)}\s*)?" if mark and first else ""      # -¥100 and ¥-100 both
@@ -244,8 +254,10 @@ def styles_reading(values: np.ndarray) -> list[str]:
         return bool(chars) and any(c in v for v in sample for c in chars)
 
     fits = [t for t in NUMBER_FORMATS if t != "1234.56" and all(_pattern(t).match(v) for v in sample)]
-    ungrouped = {"1,234.56": "1234.56", "1'234.56": "1234.56", "1 234.56": "1234.56", "1.234,56": "1234,56",
+    ungrouped = {"1,23,456.78": "1234.56", "1,234.56": "1234.56", "1'234.56": "1234.56", "1 234.56": "1234.56", "1.234,56": "1234,56",
                  "1 234,56": "1234,56"}
     # a style whose group separator never appears says no more than the same style without groups
+    if "1,234.56" in fits and _INDIAN in fits:  # India's grouping reads every value the same then: it says nothing more
+        fits.remove(_INDIAN)
     return [t for t in fits if used(NUMBER_FORMATS[t][0] + NUMBER_FORMATS[t][1])
             and (used(NUMBER_FORMATS[t][0]) or ungrouped.get(t) not in fits)]

@@ -286,8 +286,9 @@ def _add_format(p: argparse.ArgumentParser, columns_help: str | None = None) -> 
                         "(or FORMAT@ZONE) for contact times written without a UTC offset (repeatable)")
     p.add_argument("--number-format", metavar="TEMPLATE",
                    help="how the extract writes text numbers, as 1234.56 written its way: 1.234,56 (dot groups, "
-                        "decimal comma), 1234,56, '1 234,56', 1,234.56 or 1'234.56, with the currency mark the "
-                        "amounts carry if any: '¥1,234.56', '1.234,56 €' (default: plain numbers only; "
+                        "decimal comma), 1234,56, '1 234,56', 1,234.56, 1'234.56 or 1,23,456.78 (India's "
+                        "grouping), with the currency mark the amounts carry if any: '¥1,234.56', '1.234,56 €', "
+                        "'Rp 1.234,56', 'Rs. 1,23,456.78' (default: plain numbers only; "
                         "12,50 and 1,234 are never guessed)")
     p.add_argument("--encoding", metavar="CODEC",
                    help="text encoding of CSV inputs: gb18030 (a Chinese Excel or WPS export), cp1252, ... (default "
