@@ -254,8 +254,8 @@ def styles_reading(values: np.ndarray) -> list[str]:
         return bool(chars) and any(c in v for v in sample for c in chars)
 
     fits = [t for t in NUMBER_FORMATS if t != "1234.56" and all(_pattern(t).match(v) for v in sample)]
-    ungrouped = {"1,23,456.78": "1234.56", "1,234.56": "1234.56", "1'234.56": "1234.56", "1 234.56": "1234.56", "1.234,56": "1234,56",
-                 "1 234,56": "1234,56"}
+    ungrouped = {"1,23,456.78": "1234.56", "1,234.56": "1234.56", "1'234.56": "1234.56", "1 234.56": "1234.56",
+                 "1.234,56": "1234,56", "1 234,56": "1234,56"}
     # a style whose group separator never appears says no more than the same style without groups
     if "1,234.56" in fits and _INDIAN in fits:  # India's grouping reads every value the same then: it says nothing more
         fits.remove(_INDIAN)
