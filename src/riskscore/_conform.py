@@ -20,6 +20,7 @@ from riskscore._form_refusals import (
     naive_times_refusal,
     numbers_refusal,
     other_dates_refusal,
+    padded_ids_refusal,
 )
 from riskscore._input_format import (
     DATE_COLUMNS,
@@ -102,17 +103,9 @@ def _id_column(col: pa.ChunkedArray, name: str, f: Path, table: str | None) -> p
             table or "input",
             f"{where(f, table)}: column {name} is stored as numbers and {bad} of them are not whole "
             f"numbers below 2**53 (digits may have been lost); store ids as text")
-    step = max(1, len(col) // 4096)  # a padded majority shows in every 4096th id: most batches stop there
-    if not pc.any(pc.not_equal(pc.utf8_trim_whitespace(col[::step]), col[::step])).as_py():
-        return col
-    padded = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(col), col), False)
-    n = pc.sum(padded).as_py() or 0
-    if 2 * n > len(col):  # a fixed-width export pads every id: one line, not every borrower rejected
-        example = col.filter(padded)[0].as_py()
-        raise DataError.from_message(
-            table or "input",
-            f"{where(f, table)}: {name} has spaces before or after {n / len(col):.0%} of its values ({example!r}); "
-            "ids are compared exactly (' 42' and '42' would be two borrowers): trim them in the extract")
+    line = padded_ids_refusal(col, name, where(f, table))
+    if line is not None:
+        raise DataError.from_message(table or "input", line)
     return col
 
 

@@ -21,7 +21,8 @@ from riskscore._dates import DATE_COLUMNS, NAIVE_TIME
 from riskscore._input_format import is_text
 from riskscore._numbers import NUMBER_COLUMNS, fold_width, styles_reading
 
-__all__ = ["date_columns", "marker_dates_refusal", "naive_times_refusal", "numbers_refusal", "other_dates_refusal"]
+__all__ = ["date_columns", "marker_dates_refusal", "naive_times_refusal", "numbers_refusal", "other_dates_refusal",
+           "padded_ids_refusal"]
 
 
 def naive_times_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, column: str, where: str) -> str | None:
@@ -73,12 +74,20 @@ _PLAIN_NUMBER = r"(?i)^\s*([+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?|[+-]?(inf|infinity
 _SAMPLE = 8192
 
 
+def _sample(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray | None:
+    """An evenly spaced sample of :data:`_SAMPLE` values of a large batch (more than four times that), or
+    ``None`` for a smaller one (judged whole)."""
+    if len(arr) <= 4 * _SAMPLE:
+        return None
+    return arr.take(pa.array(np.linspace(0, len(arr) - 1, _SAMPLE).astype(np.int64)))
+
+
 def _clearly_few(arr: pa.Array, pattern: str) -> bool:
     """Whether at most a quarter of an evenly spaced sample of a large batch fails to match ``pattern``
     (missing values match): most batches are cleared here, at the cost of the sample alone."""
-    if len(arr) <= 4 * _SAMPLE:
+    sample = _sample(arr)
+    if sample is None:
         return False
-    sample = arr.take(pa.array(np.linspace(0, len(arr) - 1, _SAMPLE).astype(np.int64)))
     misses = pc.sum(pc.invert(pc.fill_null(pc.match_substring_regex(sample, pattern), True))).as_py() or 0
     return 4 * misses <= len(sample)
 
@@ -259,10 +268,9 @@ def marker_dates_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, col
         return None
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     if is_text(arr.type):
-        if len(arr) > 4 * _SAMPLE:  # a marker in 1 % of the rows shows in the sample (82 expected): none, no marker
-            sample = arr.take(pa.array(np.linspace(0, len(arr) - 1, _SAMPLE).astype(np.int64)))
-            if not pc.any(pc.fill_null(pc.match_substring_regex(sample, _FAR_YEAR), False)).as_py():
-                return None
+        sample = _sample(arr)  # a marker in 1 % of the rows shows in the sample (82 expected): none, no marker
+        if sample is not None and not pc.any(pc.fill_null(pc.match_substring_regex(sample, _FAR_YEAR), False)).as_py():
+            return None
         far = arr.filter(pc.fill_null(pc.match_substring_regex(arr, _FAR_YEAR), False))
         far = pc.utf8_trim_whitespace(far)
     elif pa.types.is_date(arr.type) or pa.types.is_timestamp(arr.type):
@@ -283,3 +291,28 @@ def marker_dates_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, col
             "2199-12-31: a system's \"no date\" marker? It is never read as missing unasked: state it in the columns "
             f"file ({table}: {{{column}: {{'{value}': ''}}}}, --columns FILE.yaml; columns= in Python), or fix the "
             "extract")
+
+
+def padded_ids_refusal(col: pa.ChunkedArray | pa.Array, column: str, where: str) -> str | None:
+    """The one-line refusal of an id column (text) whose values mostly have spaces around them (more than
+    half of a batch: a fixed-width export pads every id), or ``None``: ids are compared exactly, and a few
+    padded ones are the contract's row rejects (``id_whitespace``). ``where`` names the file and table.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> print(padded_ids_refusal(pa.array(["  001", "  002", "003"]), "borrower_id", "'i.csv'"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    'i.csv': borrower_id has spaces before or after 67% of its values ('  001'); ids are compared exactly (' 42'
+    and '42' would be two borrowers): trim them in the extract
+    """
+    sample = _sample(col)  # a padded majority shows in the sample: most batches stop there
+    if sample is not None and not pc.any(pc.not_equal(pc.utf8_trim_whitespace(sample), sample)).as_py():
+        return None
+    padded = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(col), col), False)
+    n = pc.sum(padded).as_py() or 0
+    if 2 * n <= len(col):
+        return None
+    example = col.filter(padded)[0].as_py()
+    return (f"{where}: {column} has spaces before or after {n / len(col):.0%} of its values ({example!r}); ids are "
+            "compared exactly (' 42' and '42' would be two borrowers): trim them in the extract")

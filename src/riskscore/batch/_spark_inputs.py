@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from riskscore._conform import NA_TOKENS, empty_is_text, number_reading
 from riskscore._dates import SERIAL_FORMATS, split_zone
 from riskscore._files import UNNAMED, CsvLayout, csv_layout, is_delimited_text
-from riskscore._input_format import convert_dates
+from riskscore._input_format import convert_dates, is_text
 from riskscore._numbers import NUMBER_COLUMNS, convert_numbers
 from riskscore._refusals import LIST_COLUMNS, checked_words
 from riskscore.exceptions import DataError
@@ -218,10 +218,11 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
     csv, local = is_delimited_text(p), "://" not in p
     raw = _file_types(p) if local and not csv else {}  # the files' own names and Arrow types
     if local:
-        names = input_schema(p, table=table, rename=rename, encoding=input_format.encoding).names
-        checked = [c for c in names if c in dates or c in DATES.get(table, ()) or c in ID_COLUMNS.get(table, ())
-                   or (table, c) in checked_words()
-                   or c in NUMBER_COLUMNS.get(table, ())]
+        schema = input_schema(p, table=table, rename=rename, encoding=input_format.encoding)
+        # what the local readers judge on reading: stored numbers need no check of their text
+        checked = [f.name for f in schema if f.name in dates or f.name in DATES.get(table, ())
+                   or f.name in ID_COLUMNS.get(table, ()) or (table, f.name) in checked_words()
+                   or (f.name in NUMBER_COLUMNS.get(table, ()) and is_text(f.type))]
         for _ in iter_batches(p, columns=checked, table=table, **input_format.reading(table)):
             pass
     nanos = nanos_columns(pa.schema(list(raw.items())))

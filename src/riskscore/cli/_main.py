@@ -136,21 +136,21 @@ def _accepted(paths: dict[str, Path], fmt: riskscore.io.InputFormat, rejects: Pa
         log.info("validating %s: %d rows from %s", table, len(df), path)
         good, bad = riskscore.quarantine(df, table, warn_above=1.0)
         checks = ", ".join(f"{c} {n}" for c, n in bad["check"].str.split("; ").explode().value_counts().items())
-        where = out = ""
+        out = None
         if len(bad) and rejects is not None:
             out = rejects.with_name(f"{rejects.stem}_{table}{rejects.suffix or '.parquet'}")
             write_parquet(bad.astype({c: "string" for c in bad.columns if bad[c].dtype == object}), out)
-            where = f" -> {out}"
         dropped = int(good.attrs.get("duplicates_dropped", 0))
         print(f"{table}: {len(df):,} rows, {dropped:,} exact duplicates dropped, {len(bad):,} rejected "
-              f"({bad['borrower_id'].nunique():,} borrowers" + (f": {checks}" if len(bad) else "") + f"){where}")
+              f"({bad['borrower_id'].nunique():,} borrowers" + (f": {checks}" if len(bad) else "") + ")"
+              + (f" -> {out}" if out else ""))
         log.info("validated %s in %.1f s", table, time.perf_counter() - started)
         if 2 * len(bad) > len(df):  # a model fitted on the rest would not be the data's: the input is wrong
             top = ", ".join(checks.split(", ")[:3])
             raise riskscore.DataError.from_message(
                 table, f"{table} '{path}': {len(bad):,} of {len(df):,} rows are rejected ({top}), more than half: "
                        "nothing is trained on the rest; "
-                       + (f"the rejects with their reasons are in {out}" if where else
+                       + (f"the rejects with their reasons are in {out}" if out else
                           "see them with their reasons with --rejects FILE.parquet (or riskscore validate)"))
         accepted[table] = good
     return accepted
