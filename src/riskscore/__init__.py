@@ -190,8 +190,9 @@ def _import_pandera_quietly() -> None:
     ``pyspark.pandas`` warns ("PySpark does not yet fully support pandas >= 3.0.0") and then
     fails; a failed import is not cached, so each of pandera's probes warns again: two when
     ``pandera.pandas`` is imported, one in ``pandera.typing.pyspark`` and one in
-    ``pandera.backends.pandas.builtin_checks`` at the first validation. riskscore never uses
-    pyspark.pandas: import those modules here, once each, with that one warning ignored; the
+    ``pandera.backends.pandas.builtin_checks`` at the first validation. With pyspark 3.5 the
+    import warns instead that ``PYARROW_IGNORE_TIMEZONE`` is not set. riskscore never uses
+    pyspark.pandas: import those modules here, once each, with those warnings ignored; the
     probes' results are cached in the modules (``PYSPARK_INSTALLED``, ``PYSPARK_USABLE``). The
     filter is restored on exit and ``sys.modules`` is left as the imports leave it.
     """
@@ -201,6 +202,7 @@ def _import_pandera_quietly() -> None:
         return
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)
+        warnings.filterwarnings("ignore", message="'PYARROW_IGNORE_TIMEZONE' environment", category=UserWarning)
         import pandera.backends.pandas.builtin_checks
         import pandera.pandas
         import pandera.typing.pyspark  # noqa: F401

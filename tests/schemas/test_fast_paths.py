@@ -228,4 +228,8 @@ def test_text_numbers_parsed_by_arrow_equal_pandas_reading(values):
     got = _coerce._numeric(s)
     expected = pd.to_numeric(s.astype(object).map(lambda v: _coerce.fold_width(v) if isinstance(v, str) else v),
                              errors="coerce").astype("float64")
-    np.testing.assert_array_equal(got.to_numpy(), expected.to_numpy())  # -0.0 == 0.0: the sign is no amount
+    # -0.0 == 0.0: the sign is no amount. pandas 3.0's to_numeric misrounds some 17-digit values by
+    # a few units in the last place (0.03125762939453126); Arrow and Python's float() agree, as
+    # pandas does from 3.1 on
+    exact = tuple(int(p) for p in pd.__version__.split(".")[:2]) >= (3, 1)
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=0 if exact else 1e-14, atol=0)

@@ -121,7 +121,9 @@ def _split(table: str, raw: pd.DataFrame, settings: ChunkSettings) -> tuple[pd.D
         return _empty_input(table), _rejects(table, raw), 0
     pre = pd.DataFrame()
     if table == "installments" and settings.bad_loans and "loan_id" in raw:
-        hit = np.isin(borrower_hash(raw["loan_id"]), np.fromiter(settings.bad_loans, dtype=np.uint64))
+        # compared as int64 (the same bits): numpy 2.0's isin overflows on uint64 values past 2**63
+        hit = np.isin(borrower_hash(raw["loan_id"]).view(np.int64),
+                      np.fromiter(settings.bad_loans, dtype=np.uint64).view(np.int64))
         owners = raw.loc[hit, "borrower_id"].dropna().unique()
         whole = raw["borrower_id"].isin(owners).to_numpy()
         pre = raw.loc[whole].assign(column="loan_id", check="one_borrower_per_loan",

@@ -133,7 +133,9 @@ def load_home_credit(path: str | os.PathLike[str], *, application_date: str = "2
     installments = pd.DataFrame({
         "borrower_id": df["borrower_id"], "loan_id": df["loan_id"], "installment_no": df["installment_no"],
         "due_date": day0 + pd.to_timedelta(df["due_day"], unit="D"), "amount_due": df["amount_due"],
-        "paid_date": day0 + pd.to_timedelta(df["paid_day"], unit="D"), "amount_paid": df["amount_paid"].round(2),
+        # missing days filled, then masked: pandas 3.0 warns when to_timedelta casts NaN
+        "paid_date": (day0 + pd.to_timedelta(df["paid_day"].fillna(0), unit="D")).where(df["paid_day"].notna()),
+        "amount_paid": df["amount_paid"].round(2),
     }).sort_values(["borrower_id", "loan_id", "installment_no", "paid_date"], kind="stable").reset_index(drop=True)
     ids = apps["SK_ID_CURR"].astype(str)
     outcomes = pd.DataFrame({"target": apps["TARGET"].astype(int).to_numpy()}, index=pd.Index(ids, name="borrower_id"))

@@ -45,12 +45,17 @@ def _order(values: pd.Series, name: str, column: str) -> pd.Series:
     bad = when.isna()
     if bad.any():
         first = values[bad].iloc[0]
-        what = "missing" if pd.isna(first) else f"not ISO 8601 dates (first: {first!r})"
+        what = "missing" if pd.isna(first) else f"not ISO 8601 dates (first: {_shown(first)})"
         raise DataError.from_message(
             name, f"{name}: {int(bad.sum())} value(s) of {column} are {what}; the allocation orders each loan by "
                   "them: read the file with its date format (riskscore.io.read_table(..., date_format=...)) or "
                   "convert them first")
     return when
+
+
+def _shown(value: object) -> str:
+    """A value as the user wrote it: ``-1.0``, ``'x'`` (never numpy's ``np.float64(-1.0)``)."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
 
 
 def _minor_units(values: pd.Series, name: str, column: str, scale: int) -> np.ndarray:
@@ -59,7 +64,7 @@ def _minor_units(values: pd.Series, name: str, column: str, scale: int) -> np.nd
     if bad.any():
         raise DataError.from_message(
             name, f"{name}: {int(bad.sum())} value(s) of {column} are not finite amounts >= 0 (first: "
-                  f"{values[bad].iloc[0]!r}); allocate only what the contracts would accept")
+                  f"{_shown(values[bad].iloc[0])}); allocate only what the contracts would accept")
     return np.rint(amounts * scale).astype(np.int64)
 
 
