@@ -203,7 +203,7 @@ class RunConflictError(RiskscoreError):
 
     Examples
     --------
-    >>> from riskscore.exceptions import RunConflictError
+    >>> from riskscore.exceptions import RiskscoreError, RunConflictError
     >>> issubclass(RunConflictError, RiskscoreError)
     True
     """

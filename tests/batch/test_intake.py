@@ -264,6 +264,24 @@ def test_an_absurd_amount_rejects_its_borrower_only(small, as_of, baseline, tmp_
     assert ("amount_due", check) in _checks_of(rejects, victim)
 
 
+@pytest.mark.parametrize("year", ["20000", "0100"])
+def test_a_stored_date_outside_pythons_years_rejects_its_borrower_only(small, as_of, tmp_path, year):
+    """A parquet timestamp of year 20000 (a damaged or careless writer) is a reject quoting it as stored;
+    it was an internal error (Python's dates end at 9999)."""
+    inst = small.installments.copy()
+    victim = inst.at[9, "borrower_id"]
+    table = pa.Table.from_pandas(inst, preserve_index=False)
+    i = table.schema.get_field_index("due_date")
+    due = table.column(i).cast(pa.timestamp("us")).to_numpy().copy()
+    due[9] = np.datetime64(f"{year}-01-01", "us")
+    table = table.set_column(i, "due_date", pa.array(due, pa.timestamp("us")))
+    _, out = _run(_write(_frames(small) | {"installments": table}, tmp_path / "in"), tmp_path / "out", as_of)
+    rejects = _conserved(out, set(inst["borrower_id"]))
+    assert set(rejects["borrower_id"]) == {victim}
+    hit = rejects[rejects["check"] == "date_out_of_range"]
+    assert len(hit) == 1 and json.loads(hit["values"].iloc[0])["due_date"] == f"{year}-01-01"
+
+
 def test_reason_sentences_never_overflow_on_a_huge_value():
     for value in (1e308, -1e308, np.inf):
         assert quote("amount_outstanding", value) is None

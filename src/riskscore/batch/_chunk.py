@@ -88,7 +88,8 @@ def _text(v: object) -> object:
         return None
     if isinstance(v, datetime | date):
         t = pd.Timestamp(v)
-        return str(t.date()) if t.tzinfo is None and t == t.normalize() else t.isoformat()
+        # isoformat, not date(): a stored year past 9999 is outside Python's dates (a reject, said as stored)
+        return t.isoformat().split("T")[0] if t.tzinfo is None and t == t.normalize() else t.isoformat()
     if isinstance(v, np.generic):
         v = v.item()
     return v if isinstance(v, str | bool | int | float) else str(v)

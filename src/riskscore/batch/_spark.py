@@ -63,6 +63,7 @@ from riskscore.batch._inputs import borrower_hash, bucket_of
 from riskscore.batch._partition import ROW, check_as_of, infer_data_date, n_chunks
 from riskscore.batch._spark_inputs import ids_as_text, read_input, restore_conf
 from riskscore.batch._spark_keys import partition_keys
+from riskscore.batch._spark_survey import arrow_schema
 from riskscore.batch._spark_survey import survey as survey_inputs
 from riskscore.contract import OUTPUTS, RunManifest, to_arrow
 from riskscore.exceptions import RunConflictError
@@ -196,11 +197,10 @@ def _chunk_stage(inputs: Mapping[str, Any], counts: Mapping[str, Mapping[int, in
     outputs there as ``NAME.parquet/part-BUCKET.parquet`` and returns only its statistics.
     """
     from pyspark.sql import functions as F
-    from pyspark.sql.pandas.types import to_arrow_schema
 
     n = len(settings)
     numbered = {t: _with_row(df, counts[t]) for t, df in inputs.items()}
-    empty = {t: _utc(to_arrow_schema(df.schema, timezone="UTC").empty_table()) for t, df in numbered.items()}
+    empty = {t: _utc(arrow_schema(df.schema).empty_table()) for t, df in numbered.items()}
     packed = [df.mapInArrow(_packer(t, n), "bucket long, table string, data binary") for t, df in numbered.items()]
     pieces = packed[0]
     for p in packed[1:]:

@@ -119,13 +119,14 @@ def read_parquet(spark: Any, path: str, nanos: Mapping[str, str | None] | None) 
     DataError
         ``TIMESTAMP(NANOS)`` columns in a file whose schema was not known (a remote path).
     """
+    from py4j.protocol import Py4JJavaError
     from pyspark.errors import AnalysisException
     from pyspark.sql import types as T
 
     try:
         df = spark.read.parquet(path)
-    except AnalysisException as err:
-        if "NANOS" not in str(err):
+    except (AnalysisException, Py4JJavaError) as err:  # Spark 3.5: a failed schema job (Py4JJavaError)
+        if "TIMESTAMP(NANOS" not in str(err):
             raise
         raise DataError.from_message(
             "input", f"'{path}': a column is stored as TIMESTAMP(NANOS) (pandas' datetime64[ns]), which Spark "

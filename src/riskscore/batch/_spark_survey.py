@@ -92,7 +92,7 @@ def survey(spark: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
     if "currency" in inst.columns:  # rows per cell text; read as the contract reads it on the driver
         cur = inst.where(F.col("currency").isNotNull()).groupBy(F.col("currency").cast("string").alias("s")).count()
         survey = survey.unionByName(facts(cur.coalesce(k), _CURRENCY, F.lit(0), F.col("count"), F.col("s")))
-    got = survey.toArrow().to_pandas()
+    got = _collect(survey)
     names = list(inputs)
     counts_by_table: dict[str, dict[int, int]] = {t: {} for t in names}
     for key, n in got.loc[got["kind"] == _COUNT, ["a", "b"]].itertuples(index=False, name=None):
@@ -109,3 +109,22 @@ def survey(spark: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
             "currencies": {str(c): int(v) for c, v in currencies.items()},
             "histogram": Counter({int(d): int(n) for d, n in days.items()}),
             "bad_loans": frozenset(int(x) for x in borrower_hash(shared)) if len(shared) else frozenset()}
+
+
+def _collect(df: Any) -> Any:
+    """A small Spark DataFrame on the driver as pandas, through Arrow: ``toArrow`` (Spark 4), or the
+    collected rows typed by the frame's Arrow schema (Spark 3.5, which has no ``toArrow``)."""
+    if hasattr(df, "toArrow"):
+        return df.toArrow().to_pandas()
+    rows = [row.asDict() for row in df.collect()]
+    return pa.Table.from_pylist(rows, schema=arrow_schema(df.schema)).to_pandas()
+
+
+def arrow_schema(schema: Any) -> pa.Schema:
+    """The Arrow schema of a Spark schema, timestamps in UTC (Spark 4 takes the zone; 3.5 always gives UTC)."""
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    try:
+        return to_arrow_schema(schema, timezone="UTC")
+    except TypeError:  # Spark 3.5
+        return to_arrow_schema(schema)

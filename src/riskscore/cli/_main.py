@@ -393,6 +393,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
     logging.getLogger("riskscore").setLevel(logging.DEBUG if args.verbose or args.debug else logging.INFO)
+    # py4j logs a traceback on the root logger when a signal interrupts a call to the JVM; the
+    # interruption is said in one line by the error model
+    logging.getLogger().addFilter(lambda record: not str(record.msg).startswith("KeyboardInterrupt while sending"))
     warnings.showwarning = show_warning  # one line per warning, no Python source line
     commands = {"generate": _cmd_generate, "validate": _cmd_validate, "train": _cmd_train, "score": _cmd_score,
                 "report": _cmd_report, "explain": _cmd_explain, "evaluate-policy": _cmd_evaluate,
