@@ -75,7 +75,7 @@ def test_the_manifest_fingerprints_inputs_and_model(clean_run, world_files):
     assert manifest.inputs["installments"]["bytes"] == world_files["installments"].stat().st_size
     assert manifest.model["sha256"] == hashlib.sha256((BUNDLE / "manifest.json").read_bytes()).hexdigest()
     assert set(manifest.timings_s) >= {"wall", "count", "partition", "chunks", "assemble", "chunk_stages_cpu"}
-    assert manifest.versions["riskscore"]
+    assert manifest.versions["riskscore"] and manifest.versions["holidays"]  # the calendar the plans used
 
 
 def _inject(world):

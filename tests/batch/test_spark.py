@@ -433,3 +433,18 @@ def test_spark_reads_spreadsheet_serial_dates_as_the_local_readers(spark, tmp_pa
     local = read_table(f, table="installments", date_format="excel")[["due_date", "paid_date"]]
     assert got.to_numpy().tolist() == local.to_numpy().tolist()
     assert got["paid_date"].tolist()[0] == "2024-03-01T10:31:00" and got["paid_date"].isna().tolist()[1]
+
+
+def test_a_pandas_frame_or_a_spark_connect_frame_is_refused_in_one_line():
+    """``riskscore.spark.score`` takes classic Spark DataFrames; a pandas frame was an AttributeError
+    (no ``sparkSession``); a Spark Connect frame would fail at ``sparkContext``."""
+    from riskscore._compat import InvalidParameterError
+    from riskscore.spark import score
+
+    with pytest.raises(InvalidParameterError, match=r"^The 'installments' parameter of score must be a Spark "
+                                                   r"DataFrame \(spark.createDataFrame\(df\) .*Got 'pandas"):
+        score(pd.DataFrame({"borrower_id": ["1"]}), BUNDLE, "2025-10-02")
+    connect = type("DataFrame", (), {"__module__": "pyspark.sql.connect.dataframe", "sparkSession": None})
+    with pytest.raises(InvalidParameterError, match=r"^The 'installments' parameter of score must be a DataFrame "
+                                                   r"of a classic SparkSession .*Spark Connect"):
+        score(connect(), BUNDLE, "2025-10-02")

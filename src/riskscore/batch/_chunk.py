@@ -33,7 +33,9 @@ from riskscore.scoring import Scored, Scorer
 __all__ = ["ChunkResult", "ChunkSettings", "as_utc", "merge_stats", "run_manifest", "score_chunk"]
 
 log = logging.getLogger("riskscore.batch")
-_PACKAGES = ("riskscore", "lightgbm", "numpy", "pandas", "pyarrow", "pandera", "scikit-learn")
+#: The releases a run's manifest records; ``holidays`` is the calendar the profiles that block public
+#: holidays planned around (its dates are corrected release by release).
+_PACKAGES = ("riskscore", "lightgbm", "numpy", "pandas", "pyarrow", "pandera", "scikit-learn", "holidays")
 #: The run options both engines record under the manifest's ``settings``.
 RUN_SETTINGS = ("chunk_borrowers", "agent_calls_per_day", "policy_options", "allow_missing_contacts", "language")
 

@@ -104,7 +104,6 @@ log = logging.getLogger("riskscore.batch")
 STATE_DIR = ".riskscore-run"
 #: The files a finished run leaves in its folder (the report aside).
 _FINAL = (*(f"{n}.parquet" for n in OUTPUTS), "manifest.json")
-_PACKAGES = ("riskscore", "lightgbm", "numpy", "pandas", "pyarrow", "pandera", "scikit-learn")
 
 
 # -- driver side ---------------------------------------------------------------------------------

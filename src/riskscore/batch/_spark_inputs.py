@@ -32,8 +32,8 @@ from riskscore.exceptions import DataError
 from riskscore.io import InputFormat, input_files, input_schema, iter_batches
 from riskscore.schemas import MAX_EXACT_ID
 
-__all__ = ["NANOS_AS_LONG", "SPARK_ENCODINGS", "ids_as_text", "nanos_columns", "read_input", "read_parquet",
-           "restore_conf", "utf8_copy"]
+__all__ = ["NANOS_AS_LONG", "SPARK_ENCODINGS", "classic_session", "ids_as_text", "nanos_columns", "read_input",
+           "read_parquet", "restore_conf", "utf8_copy"]
 
 #: The Spark setting that reads ``TIMESTAMP(NANOS)`` parquet columns as longs.
 NANOS_AS_LONG = "spark.sql.legacy.parquet.nanosAsLong"
@@ -364,3 +364,33 @@ def restore_conf(spark: Any, conf: Mapping[str, str | None]) -> None:
             spark.conf.unset(key)
         else:
             spark.conf.set(key, value)
+
+
+def classic_session(owner: str, **frames: Any) -> Any:
+    """The SparkSession of the given input DataFrames (None values skipped), refusing in one line what
+    the engine cannot run on: a pandas or other frame, or a Spark Connect session (the engine ships
+    the model bundle with ``SparkContext.addFile``, which Spark Connect has not).
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the parameter, what it must be and what to do instead.
+    """
+    from riskscore._compat import invalid_parameter
+
+    session = None
+    for name, df in frames.items():
+        if df is None:
+            continue
+        kind = f"{type(df).__module__}.{type(df).__qualname__}"
+        if kind.startswith("pyspark.sql.connect."):
+            raise invalid_parameter(name, owner, "a DataFrame of a classic SparkSession (riskscore ships the model "
+                                    "bundle to the executors with SparkContext.addFile, which Spark Connect has "
+                                    "not): run it where a classic session runs (spark-submit, riskscore score "
+                                    "--engine spark), or score with the local engine", f"a Spark Connect {kind}")
+        if not kind.startswith("pyspark.sql.") or not hasattr(df, "sparkSession"):
+            raise invalid_parameter(name, owner, "a Spark DataFrame (spark.createDataFrame(df) makes one of a "
+                                    "pandas frame; riskscore.Scorer.score and score_portfolio score pandas "
+                                    "frames and files without Spark)", kind)
+        session = session or df.sparkSession
+    return session
