@@ -49,6 +49,7 @@ test: lint
 # The committed bundle was saved with newer releases, so its BundleVersionWarning is expected here
 # and ignored (in pytest and in the CLI processes the tests start); every other warning is an error.
 OLDEST := .venv-oldest
+OLD_BUNDLE := Other library versions than the bundle
 $(OLDEST)/.installed: pyproject.toml .ci/oldest.py
 	$(PYTHON) -m venv $(OLDEST)
 	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
@@ -58,7 +59,7 @@ $(OLDEST)/.installed: pyproject.toml .ci/oldest.py
 
 test-oldest: $(OLDEST)/.installed
 	$(OLDEST)/bin/python .ci/ensure_tools.py
-	PYTHONWARNINGS="ignore:The bundle:UserWarning" $(OLDEST)/bin/python -m pytest -W "ignore:The bundle:UserWarning" \
+	PYTHONWARNINGS="ignore:$(OLD_BUNDLE):UserWarning" $(OLDEST)/bin/python -m pytest -W "ignore:$(OLD_BUNDLE):UserWarning" \
 		$(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadfile) $(OLDEST_TESTS)
 
 sample: $(VENV)/.installed

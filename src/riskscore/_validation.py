@@ -37,6 +37,20 @@ def pandera_failures(table: str, err: object, reason: Callable[[str, str], str] 
     return out[FAILURE_COLUMNS]
 
 
+def _as_text(values: pd.Series) -> pd.Series:
+    """Values as text; a timestamp past Python's year 9999 (which pandas cannot format: a damaged or
+    careless writer's) as numpy writes it, in UTC."""
+    try:
+        return values.astype(str)
+    except (NotImplementedError, OverflowError, ValueError):
+        if not pd.api.types.is_datetime64_any_dtype(values):
+            raise
+        zoned = getattr(values.dt, "tz", None) is not None
+        naive = values.dt.tz_convert("UTC").dt.tz_localize(None) if zoned else values
+        text = np.datetime_as_string(naive.to_numpy(), unit="s").astype(object)
+        return pd.Series(text + "+00:00" if zoned else text, index=values.index, dtype=object)
+
+
 def failures_from_mask(
     table: str,
     df: pd.DataFrame,
@@ -59,11 +73,11 @@ def failures_from_mask(
     cols = list(value_columns) if value_columns is not None else [column]
     cols = [c for c in cols if c in rows.columns]
     if len(cols) == 1:
-        case = rows[cols[0]].astype(str)
+        case = _as_text(rows[cols[0]])
     else:
         case = pd.Series(
             [", ".join(f"{c}={v}" for c, v in zip(cols, vals, strict=True))
-             for vals in rows[cols].astype(str).itertuples(index=False)],
+             for vals in pd.DataFrame({c: _as_text(rows[c]) for c in cols}).itertuples(index=False)],
             index=rows.index,
             dtype=object,
         )

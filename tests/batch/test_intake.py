@@ -282,6 +282,22 @@ def test_a_stored_date_outside_pythons_years_rejects_its_borrower_only(small, as
     assert len(hit) == 1 and json.loads(hit["values"].iloc[0])["due_date"] == f"{year}-01-01"
 
 
+def test_a_contact_time_past_pythons_years_rejects_its_borrower_only(small, as_of, tmp_path):
+    """The same for a zoned timestamp (a contact time): pandas cannot format it; it was an internal error."""
+    contacts = small.contacts.copy()
+    victim = contacts.at[3, "borrower_id"]
+    table = pa.Table.from_pandas(contacts, preserve_index=False)
+    i = table.schema.get_field_index("contacted_at")
+    when = table.column(i).cast(pa.timestamp("us", "UTC")).to_numpy().copy()
+    when[3] = np.datetime64("20000-01-01T08:30", "us")
+    table = table.set_column(i, "contacted_at", pa.array(when, pa.timestamp("us", "UTC")))
+    _, out = _run(_write(_frames(small) | {"contacts": table}, tmp_path / "in"), tmp_path / "out", as_of)
+    rejects = _conserved(out, set(small.installments["borrower_id"]))
+    assert set(rejects["borrower_id"]) == {victim}
+    hit = out["rejects"][out["rejects"]["check"] == "date_out_of_range"]
+    assert len(hit) == 1 and json.loads(hit["values"].iloc[0])["contacted_at"] == "20000-01-01T08:30:00+00:00"
+
+
 def test_reason_sentences_never_overflow_on_a_huge_value():
     for value in (1e308, -1e308, np.inf):
         assert quote("amount_outstanding", value) is None

@@ -90,8 +90,12 @@ def _text(v: object) -> object:
         return None
     if isinstance(v, datetime | date):
         t = pd.Timestamp(v)
-        # isoformat, not date(): a stored year past 9999 is outside Python's dates (a reject, said as stored)
-        return t.isoformat().split("T")[0] if t.tzinfo is None and t == t.normalize() else t.isoformat()
+        if t.tzinfo is None and t == t.normalize():
+            return np.datetime_as_string(t.asm8, unit="D")  # not date(): a year past 9999 is a reject too
+        try:
+            return t.isoformat()
+        except (NotImplementedError, OverflowError, ValueError):  # past Python's year 9999: as stored, in UTC
+            return np.datetime_as_string(t.asm8, unit="s") + ("+00:00" if t.tzinfo is not None else "")
     if isinstance(v, np.generic):
         v = v.item()
     return v if isinstance(v, str | bool | int | float) else str(v)

@@ -190,8 +190,8 @@ def _warn_versions(folder: Path, manifest: dict[str, Any]) -> None:
         if here != saved:
             differ.append(f"{package} {saved} -> {here}")
     if differ:
-        warnings.warn(f"The bundle '{folder}' was saved with other versions ({', '.join(differ)}); predictions "
-                      "may differ slightly.", BundleVersionWarning, stacklevel=4)
+        warnings.warn(f"Other library versions than the bundle '{folder}' was saved with ({', '.join(differ)}); "
+                      "predictions may differ slightly.", BundleVersionWarning, stacklevel=4)
 
 
 def read_manifest(folder: Path) -> bytes:
