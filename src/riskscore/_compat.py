@@ -49,11 +49,9 @@ __all__ = [
     "Options",
     "StrOptions",
     "invalid_parameter",
-    "is_text_type",
     "isin",
     "make_constraint",
     "renamed_parameter",
-    "trapezoid",
     "validate_parameter_constraints",
     "validate_params",
 ]
@@ -166,31 +164,3 @@ def isin(values: object, among: object) -> np.ndarray:
         return (index.unique() if not index.is_unique else index).get_indexer(values) >= 0  # type: ignore[arg-type]
     hit = pc.is_in(left, value_set=right.cast(left.type))
     return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def trapezoid(y: object, x: object = None) -> float:
-    """The trapezoidal rule: ``numpy.trapezoid`` (numpy 2), ``numpy.trapz`` before it (numpy 1.26).
-
-    Examples
-    --------
-    >>> float(trapezoid([0.0, 1.0, 2.0], [0.0, 1.0, 3.0]))
-    3.5
-    """
-    rule = getattr(np, "trapezoid", None) or getattr(np, "trapz")  # noqa: B009 (numpy 1.26 has only trapz)
-    return rule(y, x)
-
-
-def is_text_type(kind: object) -> bool:
-    """Whether an Arrow type is text: ``string``, ``large_string`` (as pandas writes it) or
-    ``string_view`` (pyarrow 16 and later; Polars writes it).
-
-    Examples
-    --------
-    >>> import pyarrow as pa
-    >>> is_text_type(pa.large_string()), is_text_type(pa.int64())
-    (True, False)
-    """
-    import pyarrow as pa
-
-    view = getattr(pa.types, "is_string_view", None)
-    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or (view is not None and view(kind))

@@ -29,7 +29,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from riskscore._compat import is_text_type
 from riskscore._dates import (
     _TIME_DIRECTIVES,
     DATE_COLUMNS,
@@ -320,7 +319,7 @@ def required_columns(table: str) -> list[str]:
 # -- text dates ------------------------------------------------------------------------------------
 def is_text(t: pa.DataType) -> bool:
     """Whether an Arrow type is text (``string``, ``large_string`` as pandas writes it, ``string_view``)."""
-    return is_text_type(t)
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
 
 
 def _numbers(value: str) -> tuple[int, int, str, int] | None:

@@ -51,7 +51,6 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from riskscore._compat import is_text_type
 from riskscore._conform import EMPTY_TEXT_COLUMNS, NA_TOKENS, conform, dates_as_text, empty_is_text, number_reading
 from riskscore._csv_ranges import CsvRange
 from riskscore._files import (
@@ -135,7 +134,8 @@ def _common_type(types: list[pa.DataType]) -> pa.DataType:
 
 def _id_type_ok(t: pa.DataType) -> bool:
     t = _plain(t)
-    return (pa.types.is_null(t) or is_text_type(t) or pa.types.is_integer(t) or pa.types.is_floating(t)
+    return (pa.types.is_null(t) or pa.types.is_string(t) or pa.types.is_large_string(t)
+            or pa.types.is_string_view(t) or pa.types.is_integer(t) or pa.types.is_floating(t)
             or pa.types.is_decimal(t))
 
 

@@ -10,8 +10,6 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 
-from riskscore._compat import trapezoid
-
 __all__ = ["bootstrap_interval", "calibration_table", "concordance_index", "expected_calibration_error", "gini",
            "integrated_brier_score", "kaplan_meier", "ks_statistic", "population_stability_index", "score_bands",
            "woe_table"]
@@ -176,7 +174,7 @@ def integrated_brier_score(event: np.ndarray, time: np.ndarray, survival: np.nda
               + np.where(alive, (1 - survival) ** 2 / g_grid[None, :], 0.0)).mean(axis=0)
     if len(grid) == 1:
         return float(scores[0])
-    return float(trapezoid(scores, grid) / (grid[-1] - grid[0]))
+    return float(np.trapezoid(scores, grid) / (grid[-1] - grid[0]))
 
 
 def _calibration_input(y: object, p: object) -> tuple[np.ndarray, np.ndarray]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from riskscore._compat import trapezoid
 from riskscore.evaluation._uplift import fit_uplift
 
 __all__ = ["uplift_from_logs"]
@@ -100,7 +99,7 @@ def uplift_from_logs(logs: pd.DataFrame, outcome: pd.Series | np.ndarray, *, tre
     n = max(len(held), 1)
     q = q / n  # incremental outcomes per held-out row
     random = q[-1] * np.arange(len(q)) / n
-    auuc_model, auuc_random = float(trapezoid(q) / n), float(trapezoid(random) / n)
+    auuc_model, auuc_random = float(np.trapezoid(q) / n), float(np.trapezoid(random) / n)
     curve = pd.DataFrame({"fraction": np.arange(len(q)) / n, "model": q, "random": random})
     return {"qini": curve, "auuc_model": auuc_model, "auuc_random": auuc_random,
             "auuc_gain": auuc_model - auuc_random,

@@ -24,8 +24,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from riskscore._compat import is_text_type
-
 __all__ = ["ID_COLUMNS", "MAX_EXACT_ID", "id_problems", "id_text", "id_text_arrow"]
 
 #: Columns that hold ids: compared as exact text in every table.
@@ -141,7 +139,7 @@ def id_text_arrow(values: pa.Array | pa.ChunkedArray, column: str = "id") -> tup
         values, t = values.dictionary_decode(), t.value_type
     if pa.types.is_null(t):
         return pa.nulls(len(values), pa.string()), 0
-    if is_text_type(t):
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
         return pc.cast(values, pa.string()), 0
     if pa.types.is_integer(t):
         return pc.cast(values, pa.string()), 0
