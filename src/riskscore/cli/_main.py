@@ -397,6 +397,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # interruption is said in one line by the error model
     logging.getLogger().addFilter(lambda record: not str(record.msg).startswith("KeyboardInterrupt while sending"))
     warnings.showwarning = show_warning  # one line per warning, no Python source line
+    # The multiprocessing resource tracker (a process of its own, started with this interpreter's -W
+    # options) reports at exit the semaphores a worker killed from outside left behind, after the run
+    # has said in one line what happened and how to resume
+    if "ignore:resource_tracker:UserWarning" not in sys.warnoptions:
+        sys.warnoptions.append("ignore:resource_tracker:UserWarning")
     commands = {"generate": _cmd_generate, "validate": _cmd_validate, "train": _cmd_train, "score": _cmd_score,
                 "report": _cmd_report, "explain": _cmd_explain, "evaluate-policy": _cmd_evaluate,
                 "evaluate-logs": _cmd_evaluate_logs, "demo": _cmd_demo}
