@@ -48,6 +48,7 @@ test: lint
 # (.ci/oldest.py pins each direct dependency at its bound; what they pull in resolves as usual).
 # The committed bundle was saved with newer releases, so its BundleVersionWarning is expected here
 # and ignored (in pytest and in the CLI processes the tests start); every other warning is an error.
+# `OLDEST_TESTS=tests/batch make test-oldest` runs a part of the suite.
 OLDEST := .venv-oldest
 OLD_BUNDLE := Other library versions than the bundle
 $(OLDEST)/.installed: pyproject.toml .ci/oldest.py
