@@ -13,7 +13,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from riskscore._dates import is_number_format, split_zone
+from riskscore._dates import is_number_format, one_array, split_zone
 from riskscore._files import is_delimited_text, where
 from riskscore._form_refusals import (
     marker_dates_refusal,
@@ -52,6 +52,8 @@ EMPTY_TEXT_COLUMNS: dict[str, tuple[str, ...]] = {"borrowers": ("channels_allowe
 def empty_is_text(table: str | None, name: str) -> bool:
     """Whether a quoted empty CSV field of column ``name`` is an empty string (else missing)."""
     return name in EMPTY_TEXT_COLUMNS.get(table or "", ())
+
+
 def number_reading(table: str | None, name: str, numbers: str | None) -> bool | None:
     """How a text column is read under ``numbers``: strictly (a contract number column), leniently
     (a column outside the contract), or not at all (``None``: the contract's text, dates and ids)."""
@@ -160,7 +162,7 @@ def _number_dates(col: pa.ChunkedArray, name: str, f: Path, table: str, dates: M
         return col  # all missing
     if is_number_format(fmt):
         return convert_dates(col, fmt)
-    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    arr = one_array(col)
     whole = pc.cast(arr, pa.int64(), safe=False)  # 20240315.0 as 20240315; a fraction is no such date
     exact = pc.fill_null(pc.equal(pc.cast(whole, pa.float64()), pc.cast(arr, pa.float64())), True)
     return pc.if_else(exact, pc.cast(whole, pa.string()), pc.cast(pc.cast(arr, pa.float64()), pa.string()))
@@ -174,7 +176,7 @@ def _zoned_times(col: pa.ChunkedArray, f: Path, fmt: str | None) -> pa.Array:
     """Contact times stored as timestamps without a zone: read in the zone of their format (``ZONE``,
     ``FORMAT@ZONE``) as ISO 8601 UTC text; refused in one line without one (a clock is never guessed)."""
     zone = split_zone(fmt)[1] if fmt is not None else None
-    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    arr = one_array(col)
     if zone is None:
         if arr.null_count < len(arr):
             raise DataError.from_message("contacts", naive_times_refusal(arr, "contacts", "contacted_at", f"'{f}'")

@@ -18,7 +18,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = ["DATE_COLUMNS", "EPOCH_FORMATS", "NAIVE_TIME", "NUMBER_DATE_FORMATS", "SERIAL_FORMATS", "TABLES",
-           "as_of_dates", "as_of_timestamp", "convert_dates", "formats_for", "is_number_format", "split_zone"]
+           "as_of_dates", "as_of_timestamp", "convert_dates", "formats_for", "is_number_format", "one_array",
+           "split_zone"]
+
+def one_array(col: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """A column as one Arrow array (a ChunkedArray's chunks combined): what the readers' column checks take.
+
+    Examples
+    --------
+    >>> one_array(pa.chunked_array([[1], [2, 3]])).to_pylist()
+    [1, 2, 3]
+    """
+    return col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+
 
 TABLES: tuple[str, ...] = ("installments", "borrowers", "contacts")
 #: The date columns of each table (``contacted_at`` is a timestamp with a zone; borrowers have none).
@@ -190,7 +202,7 @@ def convert_dates(col: pa.ChunkedArray | pa.Array, fmt: str) -> pa.Array:
     >>> convert_dates(pa.array([45352, 45352.4375, 60, None]), "excel").to_pylist()
     ['2024-03-01', '2024-03-01T10:30:00', '60 (not excel)', None]
     """
-    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    arr = one_array(col)
     base, zone = split_zone(fmt)
     if zone is not None:
         read = arr.cast(pa.string()) if base is None else convert_dates(arr, base)

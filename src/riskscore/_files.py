@@ -22,8 +22,7 @@ import pyarrow as pa
 from riskscore.exceptions import DataError
 
 __all__ = ["DELIMITERS", "UNNAMED", "CsvLayout", "check_paths", "csv_delimiter", "csv_encoding", "csv_header",
-           "csv_layout",
-           "input_files", "is_delimited_text", "reading_errors", "reraise", "unreadable", "where"]
+           "csv_layout", "input_files", "is_delimited_text", "reading_errors", "reraise", "unreadable", "where"]
 
 #: Delimited text (the separator is read from the header: :func:`csv_delimiter`), gzipped or not.
 _CSV = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")

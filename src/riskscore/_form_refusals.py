@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from riskscore._dates import DATE_COLUMNS, NAIVE_TIME
+from riskscore._dates import DATE_COLUMNS, NAIVE_TIME, one_array
 from riskscore._input_format import is_text
 from riskscore._numbers import NUMBER_COLUMNS, fold_width, styles_reading
 
@@ -42,7 +42,7 @@ def naive_times_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, colu
     ...                     "'c.csv'") is None
     True
     """
-    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    arr = one_array(col)
     values = arr.drop_null()
     if not len(values):
         return None
@@ -124,7 +124,7 @@ def numbers_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, column: 
     """
     if table is None or column not in NUMBER_COLUMNS.get(table, ()):
         return None
-    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    arr = one_array(col)
     if not is_text(arr.type):
         return None
     if template is None and _clearly_few(arr, _PLAIN_NUMBER):
@@ -134,7 +134,7 @@ def numbers_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, column: 
     if template is None:
         bad = pc.and_(valid, pc.invert(pc.fill_null(pc.match_substring_regex(arr, _PLAIN_NUMBER), True)))
     else:
-        got = read.combine_chunks() if isinstance(read, pa.ChunkedArray) else read
+        got = one_array(read)
         bad = pc.fill_null(pc.ends_with(got, f" (not {template})"), False)
     if 2 * (pc.sum(bad).as_py() or 0) <= total:
         return None
@@ -178,8 +178,6 @@ _DATE_FORMATS = ("%Y年%m月%d日", "%Y.%m.%d", "%d %b %Y", "%d-%b-%Y", "%d-%b-%
 
 
 def _formats_reading(values: list[str]) -> list[str]:
-    import datetime as dt
-
     def reads(fmt: str) -> bool:
         try:
             for v in values:
@@ -210,7 +208,7 @@ def other_dates_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, colu
     ...                     "due_date", "'i.csv'") is None
     True
     """
-    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    arr = one_array(col)
     if not is_text(arr.type):
         return None
     if _clearly_few(arr, _OTHER_CHECKS):
@@ -266,7 +264,7 @@ def marker_dates_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, col
     """
     if (table or "", column) not in date_columns():
         return None
-    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    arr = one_array(col)
     if is_text(arr.type):
         sample = _sample(arr)  # a marker in 1 % of the rows shows in the sample (82 expected): none, no marker
         if sample is not None and not pc.any(pc.fill_null(pc.match_substring_regex(sample, _FAR_YEAR), False)).as_py():

@@ -37,6 +37,7 @@ from riskscore._dates import (
     _parse_distinct,
     convert_dates,
     formats_for,
+    one_array,
 )
 from riskscore._numbers import number_spec
 from riskscore._validation import missing_columns_line as _missing_line
@@ -346,7 +347,7 @@ def day_month_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, column
     installments.due_date=%d/%m/%Y (date_format={'installments.due_date': '%d/%m/%Y'} in Python)
     >>> day_month_refusal(pa.array(["2024-03-01", "2024-03-02", "15/03/2024"]), "installments", "due_date", "'x'")
     """
-    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    arr = one_array(col)
     if not is_text(arr.type) or arr.null_count == len(arr):
         return None
     uniq = pc.unique(arr.drop_null())
@@ -388,7 +389,7 @@ def refuse_day_month(col: pa.ChunkedArray | pa.Array, table: str | None, column:
 
     Text whose distinct values hold neither day/month text nor digits alone (an ISO extract, every
     batch of it) is cleared by one look at them."""
-    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    arr = one_array(col)
     if is_text(arr.type):
         uniq = pc.unique(arr)
         maybe = pc.or_(pc.match_substring_regex(uniq, _DAY_MONTH_PREFIX),  # the two tests below, in one pass
@@ -439,7 +440,7 @@ def number_dates_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, col
     dates (45352 is 2024-03-01 in Excel's 1900 date system) give --date-format installments.due_date=excel
     (date_format={'installments.due_date': 'excel'} in Python)
     """
-    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    arr = one_array(col)
     values = arr.drop_null()
     if not len(values):
         return None

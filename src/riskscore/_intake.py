@@ -95,6 +95,7 @@ __all__ = [
     "read_table",
 ]
 
+
 def _nested(t: pa.DataType) -> bool:
     return pa.types.is_nested(_plain(t)) or pa.types.is_binary(_plain(t)) or pa.types.is_large_binary(_plain(t))
 

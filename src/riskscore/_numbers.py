@@ -256,8 +256,8 @@ def styles_reading(values: np.ndarray) -> list[str]:
     fits = [t for t in NUMBER_FORMATS if t != "1234.56" and all(_pattern(t).match(v) for v in sample)]
     ungrouped = {"1,23,456.78": "1234.56", "1,234.56": "1234.56", "1'234.56": "1234.56", "1 234.56": "1234.56",
                  "1.234,56": "1234,56", "1 234,56": "1234,56"}
-    # a style whose group separator never appears says no more than the same style without groups
     if "1,234.56" in fits and _INDIAN in fits:  # India's grouping reads every value the same then: it says nothing more
         fits.remove(_INDIAN)
+    # a style whose group separator never appears says no more than the same style without groups
     return [t for t in fits if used(NUMBER_FORMATS[t][0] + NUMBER_FORMATS[t][1])
             and (used(NUMBER_FORMATS[t][0]) or ungrouped.get(t) not in fits)]

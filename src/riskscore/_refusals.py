@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from riskscore._dates import one_array
 from riskscore._form_refusals import date_columns
 from riskscore._input_format import is_text
 
@@ -122,7 +123,7 @@ def vocabulary_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, colum
     True
     """
     key = (table or "", column)
-    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    arr = one_array(col)
     if key not in checked_words() or not is_text(arr.type):
         return None
     counts = pc.value_counts(arr.drop_null())
@@ -237,7 +238,7 @@ def map_values(col: pa.ChunkedArray | pa.Array, mapping: Mapping[str, str], *, w
     >>> map_values(pa.array(["2024-03-01", " 9999-12-31"]), {"9999-12-31": ""}, dates=True).to_pylist()
     ['2024-03-01', None]
     """
-    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    arr = one_array(col)
     if dates:
         hits = _marker_hits(arr, pa.array(list(mapping), pa.string()))
         return pc.if_else(hits, pa.scalar(None, arr.type), arr)
@@ -301,7 +302,7 @@ def missing_values_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, c
     key = (table or "", column)
     if key not in blank_columns():
         return None
-    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    arr = one_array(col)
     if not len(arr) or 2 * arr.null_count <= len(arr):
         return None
     others = list(dict.fromkeys(str(v) for v in arr.drop_null().slice(0, 1000).to_pylist()))[:3]

@@ -37,18 +37,31 @@ def pandera_failures(table: str, err: object, reason: Callable[[str, str], str] 
     return out[FAILURE_COLUMNS]
 
 
+def stamp_text(t: pd.Timestamp) -> str:
+    """A timestamp as ISO 8601 text; one past Python's year 9999 (which pandas cannot format: a damaged
+    or careless writer's) as numpy writes it, in UTC.
+
+    Examples
+    --------
+    >>> stamp_text(pd.Timestamp("2024-03-01 10:00", tz="UTC"))
+    '2024-03-01T10:00:00+00:00'
+    >>> stamp_text(pd.Timestamp(np.datetime64("20000-01-01T08:30", "us")).tz_localize("UTC"))
+    '20000-01-01T08:30:00+00:00'
+    """
+    try:
+        return t.isoformat()
+    except (NotImplementedError, OverflowError, ValueError):
+        return str(np.datetime_as_string(t.asm8, unit="s")) + ("+00:00" if t.tzinfo is not None else "")
+
+
 def _as_text(values: pd.Series) -> pd.Series:
-    """Values as text; a timestamp past Python's year 9999 (which pandas cannot format: a damaged or
-    careless writer's) as numpy writes it, in UTC."""
+    """Values as text (``astype(str)``); timestamps pandas cannot format by :func:`stamp_text`."""
     try:
         return values.astype(str)
     except (NotImplementedError, OverflowError, ValueError):
         if not pd.api.types.is_datetime64_any_dtype(values):
             raise
-        zoned = getattr(values.dt, "tz", None) is not None
-        naive = values.dt.tz_convert("UTC").dt.tz_localize(None) if zoned else values
-        text = np.datetime_as_string(naive.to_numpy(), unit="s").astype(object)
-        return pd.Series(text + "+00:00" if zoned else text, index=values.index, dtype=object)
+        return pd.Series(["NaT" if v is pd.NaT else stamp_text(v) for v in values], index=values.index, dtype=object)
 
 
 def failures_from_mask(

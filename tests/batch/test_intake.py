@@ -264,38 +264,27 @@ def test_an_absurd_amount_rejects_its_borrower_only(small, as_of, baseline, tmp_
     assert ("amount_due", check) in _checks_of(rejects, victim)
 
 
-@pytest.mark.parametrize("year", ["20000", "0100"])
-def test_a_stored_date_outside_pythons_years_rejects_its_borrower_only(small, as_of, tmp_path, year):
+@pytest.mark.parametrize(("table", "column", "kind", "stored", "quoted"), [
+    ("installments", "due_date", pa.timestamp("us"), "20000-01-01", "20000-01-01"),
+    ("installments", "due_date", pa.timestamp("us"), "0100-01-01", "0100-01-01"),
+    ("contacts", "contacted_at", pa.timestamp("us", "UTC"), "20000-01-01T08:30", "20000-01-01T08:30:00+00:00"),
+])
+def test_a_stored_date_outside_pythons_years_rejects_its_borrower_only(small, as_of, tmp_path, table, column, kind,
+                                                                        stored, quoted):
     """A parquet timestamp of year 20000 (a damaged or careless writer) is a reject quoting it as stored;
-    it was an internal error (Python's dates end at 9999)."""
-    inst = small.installments.copy()
-    victim = inst.at[9, "borrower_id"]
-    table = pa.Table.from_pandas(inst, preserve_index=False)
-    i = table.schema.get_field_index("due_date")
-    due = table.column(i).cast(pa.timestamp("us")).to_numpy().copy()
-    due[9] = np.datetime64(f"{year}-01-01", "us")
-    table = table.set_column(i, "due_date", pa.array(due, pa.timestamp("us")))
-    _, out = _run(_write(_frames(small) | {"installments": table}, tmp_path / "in"), tmp_path / "out", as_of)
-    rejects = _conserved(out, set(inst["borrower_id"]))
-    assert set(rejects["borrower_id"]) == {victim}
-    hit = rejects[rejects["check"] == "date_out_of_range"]
-    assert len(hit) == 1 and json.loads(hit["values"].iloc[0])["due_date"] == f"{year}-01-01"
-
-
-def test_a_contact_time_past_pythons_years_rejects_its_borrower_only(small, as_of, tmp_path):
-    """The same for a zoned timestamp (a contact time): pandas cannot format it; it was an internal error."""
-    contacts = small.contacts.copy()
-    victim = contacts.at[3, "borrower_id"]
-    table = pa.Table.from_pandas(contacts, preserve_index=False)
-    i = table.schema.get_field_index("contacted_at")
-    when = table.column(i).cast(pa.timestamp("us", "UTC")).to_numpy().copy()
-    when[3] = np.datetime64("20000-01-01T08:30", "us")
-    table = table.set_column(i, "contacted_at", pa.array(when, pa.timestamp("us", "UTC")))
-    _, out = _run(_write(_frames(small) | {"contacts": table}, tmp_path / "in"), tmp_path / "out", as_of)
+    it was an internal error (Python's dates end at 9999; pandas cannot format a zoned one either)."""
+    frame = getattr(small, table).copy()
+    victim = frame.at[9, "borrower_id"]
+    data = pa.Table.from_pandas(frame, preserve_index=False)
+    i = data.schema.get_field_index(column)
+    when = data.column(i).cast(kind).to_numpy().copy()
+    when[9] = np.datetime64(stored, "us")
+    data = data.set_column(i, column, pa.array(when, kind))
+    _, out = _run(_write(_frames(small) | {table: data}, tmp_path / "in"), tmp_path / "out", as_of)
     rejects = _conserved(out, set(small.installments["borrower_id"]))
     assert set(rejects["borrower_id"]) == {victim}
     hit = out["rejects"][out["rejects"]["check"] == "date_out_of_range"]
-    assert len(hit) == 1 and json.loads(hit["values"].iloc[0])["contacted_at"] == "20000-01-01T08:30:00+00:00"
+    assert len(hit) == 1 and json.loads(hit["values"].iloc[0])[column] == quoted
 
 
 def test_reason_sentences_never_overflow_on_a_huge_value():

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from riskscore._compat import isin
+from riskscore._validation import stamp_text
 from riskscore.batch._inputs import borrower_hash
 from riskscore.batch._partition import ROW
 from riskscore.contract import OUTPUTS, RunManifest, empty_input, empty_output
@@ -91,11 +92,8 @@ def _text(v: object) -> object:
     if isinstance(v, datetime | date):
         t = pd.Timestamp(v)
         if t.tzinfo is None and t == t.normalize():
-            return np.datetime_as_string(t.asm8, unit="D")  # not date(): a year past 9999 is a reject too
-        try:
-            return t.isoformat()
-        except (NotImplementedError, OverflowError, ValueError):  # past Python's year 9999: as stored, in UTC
-            return np.datetime_as_string(t.asm8, unit="s") + ("+00:00" if t.tzinfo is not None else "")
+            return str(np.datetime_as_string(t.asm8, unit="D"))  # not date(): a year past 9999 is a reject too
+        return stamp_text(t)
     if isinstance(v, np.generic):
         v = v.item()
     return v if isinstance(v, str | bool | int | float) else str(v)

@@ -121,7 +121,8 @@ def write_report(run: str | Path, out: str | Path | None = None, *, protected: s
     if columns is not None or date_format is not None or number_format is not None or encoding is not None:
         source = Run(run, columns=columns, date_format=date_format, number_format=number_format, encoding=encoding)
     if protected is not None and not isinstance(protected, pd.DataFrame):
-        protected = _read_protected(protected, source if isinstance(source, Run) else Run(run), columns, encoding)
+        source = source if isinstance(source, Run) else Run(run)  # its manifest read once, for both
+        protected = _read_protected(protected, source, columns, encoding)
     summary = summarise_run(source, pages=pages, borrowers=borrowers, protected=protected, model=model,
                             backtest_borrowers=backtest_borrowers, seed=seed)
     return write_html(render_report(summary), target)
