@@ -22,7 +22,6 @@ True
 # or ``riskscore.warnings`` would look like part of the API (tests/test_api.py checks dir(riskscore)).
 # Hence the aliased imports, and no ``from __future__ import annotations`` (it binds ``annotations``).
 import importlib as _importlib
-import importlib.util as _importlib_util
 import sys as _sys
 import types as _types
 import typing as _typing
@@ -183,30 +182,4 @@ class _Package(_types.ModuleType):
         super().__setattr__(name, value)
 
 
-def _import_pandera_quietly() -> None:
-    """Import pandera with its probes of pyspark.pandas done once, without their warning.
-
-    With pyspark installed (the ``spark`` extra) and pandas 3, every import of
-    ``pyspark.pandas`` warns ("PySpark does not yet fully support pandas >= 3.0.0") and then
-    fails; a failed import is not cached, so each of pandera's probes warns again: two when
-    ``pandera.pandas`` is imported, one in ``pandera.typing.pyspark`` and one in
-    ``pandera.backends.pandas.builtin_checks`` at the first validation. With pyspark 3.5 the
-    import warns instead that ``PYARROW_IGNORE_TIMEZONE`` is not set. riskscore never uses
-    pyspark.pandas: import those modules here, once each, with those warnings ignored; the
-    probes' results are cached in the modules (``PYSPARK_INSTALLED``, ``PYSPARK_USABLE``). The
-    filter is restored on exit and ``sys.modules`` is left as the imports leave it.
-    """
-    import warnings
-
-    if _importlib_util.find_spec("pyspark") is None:  # no probe can warn; keep `import riskscore` fast
-        return
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)
-        warnings.filterwarnings("ignore", message="'PYARROW_IGNORE_TIMEZONE' environment", category=UserWarning)
-        import pandera.backends.pandas.builtin_checks
-        import pandera.pandas
-        import pandera.typing.pyspark  # noqa: F401
-
-
-_import_pandera_quietly()
 _sys.modules[__name__].__class__ = _Package  # documented way to customise a module's attribute setting

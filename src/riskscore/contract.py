@@ -198,7 +198,7 @@ def output_schema(name: str) -> Any:
     >>> list(s.columns)[:3]
     ['table', 'row', 'borrower_id']
     """
-    import pandera.pandas as pandera
+    from riskscore._pandera import pa as pandera
 
     if name not in OUTPUTS:
         raise ContractError(f"There is no output table {name!r}; the outputs are {', '.join(OUTPUTS)}.")

@@ -11,8 +11,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
+from riskscore._pandera import pa
 from riskscore.policy._checks import Checker
 from riskscore.policy._planner import ContactPolicy
 from riskscore.policy._profile import Profile

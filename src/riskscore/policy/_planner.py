@@ -39,10 +39,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from riskscore._compat import Interval, InvalidParameterError, isin, renamed_parameter, validate_parameter_constraints
 from riskscore._language import primary_languages
+from riskscore._pandera import pa
 from riskscore._validation import data_error, pandera_failures
 from riskscore.policy._arrays import factorize_rows, groups, ns_of, objects, text_take, utc_now
 from riskscore.policy._checks import PLAN_COLUMNS, Checker, known_actions

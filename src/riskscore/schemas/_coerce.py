@@ -13,11 +13,11 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 import pyarrow
 import pyarrow.compute
 
 from riskscore._numbers import fold_width, looks_formatted, styles_reading
+from riskscore._pandera import pa
 from riskscore._validation import concat_failures, failures_from_mask
 from riskscore.schemas._ids import ID_COLUMNS, id_problems, id_text
 

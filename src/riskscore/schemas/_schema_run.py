@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
+
+from riskscore._pandera import pa
 
 __all__ = ["passes"]
 

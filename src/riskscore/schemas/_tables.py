@@ -15,10 +15,9 @@ from typing import Optional
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
-from pandera.typing import Series
 
 from riskscore._language import LANGUAGE_PATTERN
+from riskscore._pandera import Series, pa
 
 __all__ = [
     "BORROWER_FLAGS",

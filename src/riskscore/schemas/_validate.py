@@ -12,12 +12,12 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 import pyarrow
 
 from riskscore._compat import Interval, StrOptions, validate_params
 from riskscore._dates import _date_spec, convert_dates, formats_for, is_number_format, split_zone
 from riskscore._numbers import NUMBER_COLUMNS, convert_numbers, number_spec
+from riskscore._pandera import pa
 from riskscore._validation import (
     FAILURE_COLUMNS,
     check_columns_present,
