@@ -57,11 +57,11 @@ _JOB = """
 import sys
 if __name__ == "__main__":
     w, out, as_of, chunk, bundle, engine, report = sys.argv[1:8]
-    from riskscore.cli import main
+    from riskscore.cli import run
     args = ["score", "--installments", f"{w}/installments.parquet", "--borrowers", f"{w}/borrowers.parquet",
             "--contacts", f"{w}/contacts.parquet", "--model", bundle, "--as-of", as_of, "--now", f"{as_of} 13:00",
             "--out", out, "--chunk-borrowers", chunk, "--engine", engine, "--progress", "off"]
-    sys.exit(main(args if report == "1" else [*args, "--no-report"]))
+    run(args if report == "1" else [*args, "--no-report"])
 """
 #: The CLI's line for the report it wrote: ``report: PATH (671 kB, 1.5 s)``.
 _REPORT_LINE = re.compile(r"^\s*report: .* \([\d,.]+ kB, ([\d.]+) s\)$")

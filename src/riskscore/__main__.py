@@ -1,7 +1,5 @@
 """``python -m riskscore``: the ``riskscore`` command without the console script on ``PATH``."""
 
-import sys
+from riskscore.cli import run
 
-from riskscore.cli import main
-
-sys.exit(main())
+run()

@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -255,3 +256,30 @@ def test_score_explores_and_evaluate_logs_estimates_a_candidate(tmp_path):
     stale = run(*common, "--candidate", "middle=none")
     assert stale.returncode == 1 and stale.stderr.count("\n") == 1
     assert "plans: missing the decision column(s) ['decision', 'propensity']" in stale.stderr
+
+
+def test_the_console_entry_exits_with_mains_code_after_finalising_cycles(tmp_path):
+    """`riskscore.cli.run` (the console script, `python -m riskscore`) exits with main's code and
+    collects reference cycles before freezing the rest for a fast exit: an object in a cycle is
+    finalised as at a plain interpreter exit (without the collection its __del__ never runs)."""
+    mark = tmp_path / "finalised.txt"
+    script = f"""
+import riskscore.cli._main as m
+class Holder:
+    def __del__(self):
+        with open({str(mark)!r}, "w") as fh:
+            fh.write("finalised")
+def fake(argv):
+    h = Holder()
+    h.self = h
+    return 3
+m.main = fake
+m.run([])
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert out.returncode == 3, out.stderr
+    assert mark.read_text() == "finalised"
+    scripts = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"riskscore": "riskscore.cli:run"}
+    usage = run("generate", "--borrowers", "ten", "--out", str(tmp_path / "x"))  # through run, too
+    assert usage.returncode == 2

@@ -1,7 +1,5 @@
-"""``python -m riskscore.cli``."""
+"""``python -m riskscore.cli``: the ``riskscore`` command."""
 
-import sys
+from riskscore.cli._main import run
 
-from riskscore.cli._main import main
-
-sys.exit(main())
+run()
