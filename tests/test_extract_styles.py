@@ -230,6 +230,37 @@ def test_channel_lists_in_chinese_are_refused_then_mapped_word_by_word(tmp_path)
     assert good["preferred_channel"].tolist()[:2] == ["sms", "email"]
 
 
+@pytest.mark.parametrize("sep", ["|", ";", "/", " "])
+def test_channel_lists_with_another_separator_are_refused_naming_it_then_read_as_stated(tmp_path, sep):
+    """sms|email rejected every borrower, and the refusal asked to map the whole list as one word; it names
+    the separator, and the columns file states it ({'|': ','}); the separator is never read unasked."""
+    f = tmp_path / "b.csv"
+    pd.DataFrame({"borrower_id": ["007", "008", "009"], "timezone": "Asia/Shanghai",
+                  "channels_allowed": [f"sms{sep}call", f"SMS {sep} email{sep}app", "sms"],
+                  "preferred_channel": ["sms", "email", "sms"], "language": "zh",
+                  **dict.fromkeys(FLAGS, "no")}).to_csv(f, index=False)
+    with pytest.raises(DataError) as info:
+        read_table(f, table="borrowers")
+    assert str(info.value).splitlines()[0] == (
+        f"borrowers '{f}': channels_allowed holds lists separated by {sep!r} (sms{sep}call 33%, "
+        f"SMS {sep} email{sep}app 33%); it reads comma-separated lists of sms, email, call, letter, app: state the "
+        f"extract's separator in the columns file (borrowers: {{channels_allowed: {{{sep!r}: ','}}}}, --columns "
+        "FILE.yaml; columns= in Python)")
+    fmt = InputFormat(columns={"borrowers": {"channels_allowed": {sep: ","}}})
+    good = riskscore.validate_borrowers(read_table(f, table="borrowers", **fmt.reading("borrowers")))
+    assert good["channels_allowed"].str.lower().tolist() == ["sms,call", "sms,email,app", "sms"]
+    with pytest.raises(ValueError, match=r"a separator of the extract's lists maps to the contract's comma"):
+        InputFormat(columns={"borrowers": {"channels_allowed": {sep: ";"}}})
+
+
+def test_channel_lists_mixing_separators_are_refused_naming_a_word():
+    """Two separators in one column (or a word the contract lacks) is not one separator to state."""
+    line = vocabulary_refusal(pa.array(["sms|call", "sms;email", "fax|sms"]), "borrowers", "channels_allowed", WHERE)
+    assert "holds values outside the contract's" in line and "{channels_allowed: {sms|call: ...}}" in line
+    line = vocabulary_refusal(pa.array(["sms|fax", "sms|fax", "sms|call"]), "borrowers", "channels_allowed", WHERE)
+    assert "holds values outside the contract's" in line and "{channels_allowed: {'|': ',', fax: ...}}" in line
+
+
 # -- flags left blank, or in the extract's own words ---------------------------------------------------------------
 def _borrowers(flag_values: list[object]) -> pd.DataFrame:
     n = len(flag_values)

@@ -23,8 +23,8 @@ from riskscore._dates import one_array
 from riskscore._form_refusals import date_columns
 from riskscore._input_format import is_text
 
-__all__ = ["LIST_COLUMNS", "blank_columns", "check_value_map", "checked_words", "flag_columns", "map_values",
-           "missing_values_refusal", "vocabulary_columns", "vocabulary_refusal"]
+__all__ = ["LIST_COLUMNS", "blank_columns", "check_value_map", "checked_words", "flag_columns", "is_separator",
+           "list_separators", "map_values", "missing_values_refusal", "vocabulary_columns", "vocabulary_refusal"]
 
 
 @cache
@@ -41,7 +41,29 @@ def vocabulary_columns() -> dict[tuple[str, str], tuple[str, ...]]:
 LIST_COLUMNS: frozenset[tuple[str, str]] = frozenset({("borrowers", "channels_allowed")})
 #: What separates the words of a list when the columns file maps them: the contract's comma, and the
 #: Chinese enumeration comma and full-width comma an extract in Chinese writes.
-_LIST_SEPARATORS = "[,、，]"
+_LIST_SEPARATORS = ",、，"
+#: Other separators an extract writes between a list's words (``sms|email``, ``sms;email``, ``sms/email``,
+#: ``sms email``): never read unasked; the refusal names the one the values use, and the columns file
+#: states it as mapping to the contract's comma (``channels_allowed: {'|': ','}``).
+_OTHER_SEPARATORS = "|;/ +"
+
+
+def list_separators(mapping: Mapping[str, str]) -> str:
+    """The regular expression (a character class; Python's and Java's syntax alike) splitting a list
+    column's words: the default separators and those the columns file states (``{'|': ','}``).
+
+    Examples
+    --------
+    >>> print(list_separators({"短信": "sms"}), list_separators({"|": ",", "短信": "sms"}))
+    [,、，] [,、，\\|]
+    """
+    stated = "".join(re.escape(k) for k in mapping if is_separator(k))
+    return f"[{_LIST_SEPARATORS}{stated}]"
+
+
+def is_separator(key: object) -> bool:
+    """Whether a list column's mapping key states a separator (one character, neither a letter nor a digit)."""
+    return isinstance(key, str) and len(key) == 1 and not key.isalnum()
 
 
 #: Columns checked by :func:`vocabulary_refusal` besides the vocabularies: what the contract reads there.
@@ -137,13 +159,36 @@ def vocabulary_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, colum
     order = np.argsort(-n[~known], kind="stable")[:5]
     unknown = [(others[int(i)], n[~known][i] / n.sum()) for i in order]
     example = unknown[0][0]
+    stated = ""
     if key in LIST_COLUMNS:  # a word of the list, not the list
-        words = [w.strip() for w in re.split(_LIST_SEPARATORS, example) if w.strip()]
-        example = next((w for w in words if w.lower() not in vocabulary_columns()[key]), example)
+        sep = _separator_used(others)
+        split = f"[{_LIST_SEPARATORS}{re.escape(sep or '')}]"
+        words = [w.strip() for v in [u for u, _ in unknown] + others[:50] for w in re.split(split, v) if w.strip()]
+        strange = [w for w in words if w.lower() not in vocabulary_columns()[key]]
+        if sep is not None and not strange:
+            return (f"{table + ' ' if table else ''}{where}: {column} holds lists separated by {sep!r} "
+                    f"({', '.join(f'{v} {share:.0%}' for v, share in unknown)}); it reads comma-separated "
+                    f"lists of {', '.join(vocabulary_columns()[key])}: state the "
+                    f"extract's separator in the columns file ({table}: {{{column}: {{{sep!r}: ','}}}}, --columns "
+                    "FILE.yaml; columns= in Python)")
+        example = strange[0] if strange else example
+        stated = "" if sep is None else f"{sep!r}: ',', "
     return (f"{table + ' ' if table else ''}{where}: {column} holds values outside the contract's "
             f"({', '.join(f'{v} {share:.0%}' for v, share in unknown)}); {_reads(key)}: map the extract's to them "
-            f"in the columns file ({table}: {{{column}: {{{example}: ...}}}}, --columns FILE.yaml; columns= "
+            f"in the columns file ({table}: {{{column}: {{{stated}{example}: ...}}}}, --columns FILE.yaml; columns= "
             "in Python); what a value means is never guessed")
+
+
+def _separator_used(values: list[str]) -> str | None:
+    """The one separator of :data:`_OTHER_SEPARATORS` the lists of a column (up to 50 distinct) use
+    between their words, if they use exactly one (a list of one word uses none)."""
+    found = None
+    for v in values[:50]:
+        seps = {c for c in _OTHER_SEPARATORS if c != " " and c in v} or ({" "} & set(v.strip()))  # "a | b": |
+        if len(seps) > 1 or (seps and found not in (None, *seps)):
+            return None
+        found = next(iter(seps), found)
+    return found
 
 
 def _reads(key: tuple[str, str]) -> str:
@@ -182,6 +227,12 @@ sms, email, call, letter, app (any case)).
     out: dict[str, str] = {}
     flag = (table, column) in flag_columns()
     for theirs, ours in mapping.items():
+        if (table, column) in LIST_COLUMNS and is_separator(theirs):  # the extract's separator: {'|': ','}
+            if ours != ",":
+                raise ValueError(f"columns: {table}: {column}: {theirs!r}: {ours!r}: a separator of the extract's "
+                                 f"lists maps to the contract's comma: {{{theirs!r}: ','}}.")
+            out[theirs] = ours
+            continue
         if flag and isinstance(ours, bool):  # YAML's true/false
             ours = "true" if ours else "false"
         blank = theirs == "" and (table, column) in blank_columns()  # what a blank means: the user says it
@@ -224,7 +275,7 @@ def map_values(col: pa.ChunkedArray | pa.Array, mapping: Mapping[str, str], *, w
                dates: bool = False) -> pa.Array:
     """Each value of ``col`` that ``mapping`` names (without its surrounding spaces) as the contract's value;
     with ``words`` (a list column, :data:`LIST_COLUMNS`) each word of each list, the words separated by
-    ``,``, ``、`` or ``，`` and joined again by commas.
+    ``,``, ``、``, ``，`` or a separator the mapping states (``{"|": ","}``) and joined again by commas.
 
     Examples
     --------
@@ -232,6 +283,8 @@ def map_values(col: pa.ChunkedArray | pa.Array, mapping: Mapping[str, str], *, w
     ['sms', 'call', 'sms', None]
     >>> map_values(pa.array(["短信、电话", "email,短信", ""]), {"短信": "sms", "电话": "call"}, words=True).to_pylist()
     ['sms,call', 'email,sms', '']
+    >>> map_values(pa.array(["SMS|email", "call"]), {"|": ","}, words=True).to_pylist()
+    ['SMS,email', 'call']
 
     With ``dates`` (a date column) the extract's "no date" markers become missing:
 
@@ -257,9 +310,9 @@ def map_values(col: pa.ChunkedArray | pa.Array, mapping: Mapping[str, str], *, w
     if not mapping or not is_text(arr.type):
         return arr
     if words:  # each distinct list once
-        enc = pc.dictionary_encode(arr)
+        enc, split = pc.dictionary_encode(arr), list_separators(mapping)
         lists = [None if v is None else ",".join(mapping.get(w.strip(), w.strip())
-                                                 for w in re.split(_LIST_SEPARATORS, v) if w.strip())
+                                                 for w in re.split(split, v) if w.strip())
                  for v in enc.dictionary.to_pylist()]
         return pc.take(pa.array(lists, arr.type), enc.indices)
     keys = pa.array(list(mapping), arr.type)

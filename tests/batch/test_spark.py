@@ -398,6 +398,24 @@ def test_spark_maps_lists_of_channels_word_by_word_as_the_local_readers(spark, t
         ["sms,call", "sms"], ["sms,email,app", "email"], ["", "-"]]
 
 
+def test_spark_reads_a_stated_list_separator_as_the_local_readers(spark, tmp_path):
+    from riskscore.batch._spark_inputs import read_input
+    from riskscore.io import InputFormat
+
+    f = tmp_path / "b.csv"
+    flags = "do_not_contact,cease_requested,dispute_open,bankruptcy,deceased,vulnerable,hardship_declared"
+    no = ",no" * 7
+    f.write_text(f"borrower_id,timezone,channels_allowed,preferred_channel,language,{flags}\n"
+                 f"007,Asia/Shanghai,sms|call,sms,zh{no}\n008,Asia/Shanghai,SMS | 邮件|app,邮件,zh{no}\n"
+                 f"009,Asia/Shanghai,sms,sms,zh{no}\n")
+    assert "(borrowers: {channels_allowed: {'|': ',', 邮件: ...}}" in _refused_alike(spark, f, "borrowers", tmp_path)
+    fmt = InputFormat(columns={"borrowers": {"channels_allowed": {"|": ",", "邮件": "email"},
+                                             "preferred_channel": {"邮件": "email"}}})
+    got = read_input(spark, "borrowers", f, fmt, {}, tmp_path).toPandas()["channels_allowed"].tolist()
+    local = read_table(f, table="borrowers", **fmt.reading("borrowers"))["channels_allowed"].tolist()
+    assert got == local == ["sms,call", "SMS,email,app", "sms"]
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_spark_reads_blank_flags_as_the_columns_file_says_as_the_local_readers(spark, tmp_path, suffix):
     from riskscore.batch._spark_inputs import read_input

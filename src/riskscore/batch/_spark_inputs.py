@@ -27,7 +27,7 @@ from riskscore._dates import SERIAL_FORMATS, split_zone
 from riskscore._files import UNNAMED, CsvLayout, csv_layout, is_delimited_text
 from riskscore._input_format import convert_dates, is_text
 from riskscore._numbers import NUMBER_COLUMNS, convert_numbers
-from riskscore._refusals import LIST_COLUMNS, checked_words
+from riskscore._refusals import LIST_COLUMNS, checked_words, list_separators
 from riskscore.exceptions import DataError
 from riskscore.io import InputFormat, input_files, input_schema, iter_batches
 from riskscore.schemas import MAX_EXACT_ID
@@ -278,7 +278,8 @@ _NUMBERS = ("byte", "short", "integer", "long", "float", "double", "decimal")
 
 def _mapped_values(df: Any, table: str, values: Mapping[str, Mapping[str, str]]) -> Any:
     """The extract's words as the contract's (:func:`riskscore._refusals.map_values`, in Spark): word by
-    word in a list column, its words separated by ``,``, ``、`` or ``，`` and joined by commas."""
+    word in a list column, its words separated by ``,``, ``、``, ``，`` or a separator the columns file
+    states (``{'|': ','}``) and joined by commas."""
     from pyspark.sql import functions as F
 
     for column, mapping in values.items():
@@ -295,7 +296,7 @@ def _mapped_values(df: Any, table: str, values: Mapping[str, Mapping[str, str]])
             words = F.create_map(*[v for kv in mapping.items() for v in map(F.lit, kv)])
             if (table, column) in LIST_COLUMNS:
                 # a lambda: given F.trim itself, transform would pass each word's index as trim's second argument
-                parts = F.filter(F.transform(F.split(F.col(column), "[,、，]"), lambda w: F.trim(w)),
+                parts = F.filter(F.transform(F.split(F.col(column), list_separators(mapping)), lambda w: F.trim(w)),
                                  lambda w: w != "")
                 mapped = F.array_join(F.transform(parts, _word_of(words)), ",")
                 df = df.withColumn(column, F.when(F.col(column).isNull(), None).otherwise(mapped))
