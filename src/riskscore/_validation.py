@@ -234,3 +234,19 @@ def missing_columns_line(table: str, missing: list[str], have: Iterable[object],
         return line + f"rename {it}: df.rename(columns={{{', '.join(f'{a!r}: {b!r}' for a, b in pairs)}}})"
     return line + f"map {it} with --columns FILE.yaml (columns= in Python): {table}: {{{mapping}}}"
 
+
+def unknown_countries_message(counts: dict[str, int], n: int | None = None) -> str:
+    """What a ``country`` column the ``holidays`` package cannot read means for the contacts (a
+    :class:`~riskscore.DataQualityWarning`'s text; ``counts``: value -> borrowers, most first).
+
+    Examples
+    --------
+    >>> unknown_countries_message({"China": 12}, 40).split(": ")[0].split(" for ")[1]
+    "('China' (12); 12 of 40 borrowers)"
+    """
+    shown = ", ".join(f"{v!r} ({k:,})" for v, k in list(counts.items())[:3])
+    of = "" if n is None else f" of {n:,}"
+    return (f"borrowers' country holds values the holidays package knows no public holidays for ({shown}"
+            f"{', ...' if len(counts) > 3 else ''}; {sum(counts.values()):,}{of} borrowers): their contacts avoid "
+            "the holidays of their time zones' countries only; give ISO 3166 country codes (CN, GB, US) or pass "
+            "holidays=[...]. The audit of the rule names them.")

@@ -305,3 +305,21 @@ def test_a_borrowers_table_whose_ids_match_nobody_is_named_in_a_warning(world, w
                         borrowers=world_files["borrowers"], contacts=tmp_path / "contacts.parquet")
     assert (f"contacts: none of its {len(other)} rows is of a borrower of the installments (ids are compared as "
             "text, exactly): the contact-log features are those of borrowers never contacted") in caplog.text
+
+
+def test_a_country_column_of_names_is_one_warning_for_the_whole_run(world, world_files, as_of, now, tmp_path, caplog):
+    """Under strict_v1 the borrowers' country picks their public holidays; 'India' is no code the holidays
+    package reads. Each chunk's planner sees it; the run says it once, with the count over all chunks."""
+    b = world.borrowers.assign(country="India")
+    write_table(b, tmp_path / "borrowers.parquet", "borrowers")
+    with caplog.at_level("WARNING", logger="riskscore.batch"):
+        m = score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path / "run", now=now, n_jobs=1,
+                            chunk_borrowers=250, borrowers=tmp_path / "borrowers.parquet",
+                            contacts=world_files["contacts"], profile="strict_v1")
+    assert m.chunks["total"] > 1
+    lines = [r.getMessage() for r in caplog.records if "country holds values" in r.getMessage()]
+    planned = m.plans["borrowers"]
+    assert lines == [f"borrowers' country holds values the holidays package knows no public holidays for ('India' "
+                     f"({planned:,}); {planned:,} borrowers): their contacts avoid the holidays of their time zones' "
+                     "countries only; give ISO 3166 country codes (CN, GB, US) or pass holidays=[...]. The audit of "
+                     "the rule names them."]

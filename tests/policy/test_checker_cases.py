@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from riskscore.exceptions import PolicyError
+from riskscore.exceptions import DataQualityWarning, PolicyError
 from riskscore.policy import check_plans, load_profile
 from tests.policy._cases import borrower, contact, step, violations
 
@@ -167,13 +167,38 @@ def test_public_holidays_come_from_the_holidays_package_unless_given():
     (NY, "2026-11-26", {}, True),                                      # Thanksgiving in the US
     (NY, "2026-03-17", {}, False),                                     # Saint Patrick's Day is Irish
     (NY, "2026-03-17", {"country": "IE"}, True),                       # ... and the borrower's country is IE
+    (NY, "2026-03-17", {"country": " ie "}, True),                     # a code in any case, spaces around it
+    (NY, "2026-03-17", {"country": "IRL"}, True),                      # ISO alpha-3, which the package reads
+    (NY, "2026-03-17", {"country": "Ireland"}, False),                 # a name is no code (and a warning says so)
     (NY, "2026-10-01", {"timezone_candidates": "Asia/Shanghai"}, True),  # China's National Day, a candidate zone
     ("Etc/GMT-3", "2026-12-25", {}, False),                            # a zone of no country: no holidays
 ])
+@pytest.mark.filterwarnings("ignore:borrowers' country holds values:riskscore.DataQualityWarning")
 def test_strict_avoids_the_holidays_of_every_country_the_borrower_may_be_in(zone, day, extra, blocked):
     b = borrower(timezone=zone, **extra)
     offer = step("strict_v1", 1, "payment_link", "app", f"{day} 15:00", f"{day} 16:00", zone=zone)
     assert ("ST-DAYS" in rules(violations("strict_v1", [offer], [b]))) == blocked
+
+
+def test_a_country_the_holidays_package_cannot_read_is_said_in_a_warning_and_the_audit():
+    """'cn' was silently no country (the package reads upper case), 'China' too, and the audit still said
+    "national public holidays of China": now a code is read in any case, and a value the package
+    cannot read is named in one DataQualityWarning (with its count) and in the audit of the rule."""
+    from riskscore.policy._holidays import HolidayCalendar
+
+    frame = pd.DataFrame({"borrower_id": ["a", "b", "c", "d"], "country": ["cn", "China", "China", None]})
+    zones = pd.Series([("UTC",)] * 4, index=frame["borrower_id"])
+    with pytest.warns(DataQualityWarning) as caught:
+        cal = HolidayCalendar(load_profile("strict_v1"), frame, zones)
+    assert len(caught) == 1 and caught[0].message.unknown_countries == {"China": 2}
+    assert str(caught[0].message).startswith("borrowers' country holds values the holidays package knows no public "
+                                             "holidays for ('China' (2); 2 of 4 borrowers): their contacts avoid")
+    national_day = (pd.Timestamp("2026-10-01") - pd.Timestamp("1970-01-01")).days
+    assert cal.is_holiday(cal.codes(["a", "b", "d"]), [national_day] * 3).tolist() == [True, False, False]
+    assert [s.split(": ", 1)[1] for s in cal.source_of(["a", "b", "d"])] == [
+        "national public holidays of CN",
+        "none (no country known for the borrower's time zones; none known for country 'China')",
+        "none (no country known for the borrower's time zones)"]
 
 
 def test_plan_level_problems():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -21,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from riskscore._compat import isin
-from riskscore._validation import stamp_text
+from riskscore._validation import stamp_text, unknown_countries_message
 from riskscore.batch._inputs import borrower_hash
 from riskscore.batch._partition import ROW
 from riskscore.contract import OUTPUTS, RunManifest, empty_input, empty_output
@@ -191,10 +192,19 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: Ch
     reference = getattr(scorer.model, "reference_", None)
     if reference and len(X):
         psi_counts = bin_counts(reference, X.assign(likelihood=scored.scores["likelihood"]))
+    unknown_countries: dict[str, int] = {}
     if borrowers is not None and len(X):
-        plans, audit = scorer.plan(scored, borrowers, contacts, now=settings.now, profiles=settings.profiles,
-                                   agent_calls_per_day=settings.agent_calls_per_day, validate=False,
-                                   **dict(settings.policy_options))
+        with warnings.catch_warnings(record=True) as caught:  # the run says what the chunks saw, once
+            warnings.simplefilter("always")
+            plans, audit = scorer.plan(scored, borrowers, contacts, now=settings.now, profiles=settings.profiles,
+                                       agent_calls_per_day=settings.agent_calls_per_day, validate=False,
+                                       **dict(settings.policy_options))
+        for w in caught:
+            counts = getattr(w.message, "unknown_countries", None)
+            if counts is None:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            for k, v in (counts or {}).items():
+                unknown_countries[k] = unknown_countries.get(k, 0) + v
     else:
         plans, audit = empty_output("plans"), empty_output("audit")
     lap("plan")
@@ -212,6 +222,7 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: Ch
         "scored_without_row": _without_row(scores, good.get("borrowers")),
         "plans_borrowers": int(plans["borrower_id"].nunique()) if len(plans) else 0,
         "plan_steps": len(plans), "actions": plans["action"].value_counts().to_dict() if len(plans) else {},
+        "holidays_unknown_countries": unknown_countries,
         "psi_counts": psi_counts, "timings": timings, "check_counts": rejects["check"].value_counts().to_dict(),
     }
     lap("tables")  # the scores table and these counts
@@ -306,6 +317,9 @@ def run_manifest(*, engine: str, run_id: str, as_of: str, now: str, data_date: s
     if kept and int(stats.get("rows_unmatched", {}).get("contacts", 0)) == kept:
         log.warning("contacts: none of its %d rows is of a borrower of the installments (ids are compared as text, "
                     "exactly): the contact-log features are those of borrowers never contacted", kept)
+    unknown = dict(sorted(stats.get("holidays_unknown_countries", {}).items(), key=lambda kv: (-kv[1], kv[0])))
+    if unknown:
+        log.warning("%s", unknown_countries_message(unknown))
     bundle_manifest = getattr(model, "manifest_", {})
     return RunManifest(
         run_id=run_id, engine=engine, as_of=as_of, now=now, data_date=data_date, inputs=inputs,

@@ -16,6 +16,7 @@ A contact is then refused on a holiday's local date in every candidate zone.
 from __future__ import annotations
 
 import datetime
+import warnings
 from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib import resources
@@ -23,6 +24,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from riskscore._validation import unknown_countries_message
+from riskscore.exceptions import DataQualityWarning
 from riskscore.policy._clock import DAY_NS
 from riskscore.policy._profile import Profile
 
@@ -74,6 +77,18 @@ def _supported(country: str) -> bool:
     return country in holidays.list_supported_countries()
 
 
+@cache
+def _known(code: str) -> bool:
+    """Whether the ``holidays`` package knows a country code (ISO 3166 alpha-2, or an alias it reads)."""
+    import holidays
+
+    try:
+        holidays.country_holidays(code)  # no year: nothing is computed (and no year-range warning)
+    except NotImplementedError:
+        return False
+    return True
+
+
 def _package_version() -> str:
     import holidays
 
@@ -120,13 +135,25 @@ class HolidayCalendar:
             keys = [(country,)] * len(ids)
         else:
             own = borrowers["country"].astype(object).to_numpy() if "country" in borrowers else [None] * len(ids)
+            own = [o.strip() if isinstance(o, str) and o.strip() else None for o in own]  # codes in any case
+            unknown = pd.Series([o for o in own if o is not None and not _known(o.upper())], dtype=object)
+            if len(unknown):
+                self._warn_unknown(unknown, len(ids))
             zs = zones.reindex(ids).to_numpy(dtype=object)
-            keys = [tuple(sorted({c for c in (o if isinstance(o, str) else None,
+            keys = [tuple(sorted({c for c in (o.upper() if o is not None and _known(o.upper()) else None,
                                               *(zone_country(z) for z in (zt if isinstance(zt, tuple) else ())))
-                                  if c})) for o, zt in zip(own, zs, strict=True)]
+                                  if c})) + (() if o is None or _known(o.upper()) else (f"!{o}",))
+                    for o, zt in zip(own, zs, strict=True)]
         codes, uniques = pd.factorize(pd.Series(keys, dtype=object))
         self._code = pd.Series(codes.astype(np.int64), index=ids)
         self._countries = list(uniques)
+
+    @staticmethod
+    def _warn_unknown(unknown: pd.Series, n: int) -> None:
+        counts = unknown.value_counts()
+        warning = DataQualityWarning(unknown_countries_message(counts.to_dict(), n))
+        warning.unknown_countries = {str(k): int(v) for k, v in counts.items()}  # for the nightly job's one line
+        warnings.warn(warning, stacklevel=4)
 
     # -- what a borrower's contacts avoid -----------------------------------------------------------
     def codes(self, borrower_ids: Sequence[str]) -> np.ndarray:
@@ -144,7 +171,8 @@ class HolidayCalendar:
         if self.given is not None:
             return [d for d in self.given if first <= d <= last]
         years = range(_year_of(first), _year_of(last) + 1)
-        return sorted({d for c in self._countries[code] for y in years for d in _year(c, y) if first <= d <= last})
+        return sorted({d for c in self._countries[code] if not c.startswith("!") for y in years
+                       for d in _year(c, y) if first <= d <= last})
 
     def is_holiday(self, codes: Sequence[int], days: Sequence[int]) -> np.ndarray:
         """Whether each (calendar, local day) pair is a public holiday."""
@@ -166,10 +194,12 @@ class HolidayCalendar:
             return [text] * len(borrower_ids)
         texts = []
         for countries in self._countries:
-            if countries:
-                texts.append(f"{_package_version()}: national public holidays of {', '.join(countries)}")
+            known = [c for c in countries if not c.startswith("!")]
+            strange = "".join(f"; none known for country {c[1:]!r}" for c in countries if c.startswith("!"))
+            if known:
+                texts.append(f"{_package_version()}: national public holidays of {', '.join(known)}{strange}")
             else:
-                texts.append(f"{_package_version()}: none (no country known for the borrower's time zones)")
+                texts.append(f"{_package_version()}: none (no country known for the borrower's time zones{strange})")
         return [texts[c] for c in self.codes(borrower_ids)]
 
 
