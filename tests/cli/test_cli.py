@@ -283,3 +283,25 @@ m.run([])
     assert scripts == {"riskscore": "riskscore.cli:run"}
     usage = run("generate", "--borrowers", "ten", "--out", str(tmp_path / "x"))  # through run, too
     assert usage.returncode == 2
+
+
+def test_train_on_too_short_or_too_small_a_history_says_what_to_give(tmp_path):
+    """Three months of history ended in 'No as-of date between 2024-04-07 and 2024-01-01'; 40 borrowers
+    fitted a model, then failed in 'evaluate: the 18 rows ...', a function the user never called."""
+    short = tmp_path / "short"
+    assert run("generate", "--borrowers", "200", "--seed", "5", "--months", "3", "--out", str(short)).returncode == 0
+    out = run("train", "--data", str(short), "--out", str(tmp_path / "b1"))
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines()[-1] == (
+        f"riskscore: data error: installments '{short / 'installments.parquet'}': the history runs from 2024-01-08 "
+        "to 2024-03-31 (83 days); training scores it at as-of dates from 90 days after the first due date to 90 days "
+        "before the data ends (an outcome needs 90 days to show), every --freq 14D, and needs 4 of them: give a "
+        "longer history, or --as-of-start / --as-of-end")
+    small = tmp_path / "small"
+    assert run("generate", "--borrowers", "40", "--seed", "5", "--out", str(small)).returncode == 0
+    out = run("train", "--data", str(small), "--out", str(tmp_path / "b2"))
+    assert out.returncode == 1 and not (tmp_path / "b2").exists()
+    assert out.stderr.strip().splitlines()[-1] == (
+        "riskscore: error: The test part of the history (2025-07-16..2025-09-24: 18 snapshots of 12 borrowers) cannot "
+        "test a model: of the outcomes at 30 days, all are repaid. Train on more borrowers or a longer window "
+        "(as_of_start and as_of_end; --as-of-start and --as-of-end on the command line).")

@@ -39,6 +39,8 @@ def test_split_errors(snaps):
         time_split(snaps, valid_start="2024-07-01", test_start="2024-10-01", embargo_days=-1)
     with pytest.raises(ValueError, match="No as-of date between 2024-02-02 and 2024-02-20 at frequency 'MS'"):
         rolling_as_of_dates("2024-02-02", "2024-02-20")
+    with pytest.raises(ValueError, match="The as-of window is empty: its start 2024-04-07 is after its end 2024-01-01"):
+        rolling_as_of_dates("2024-04-07", "2024-01-01", freq="14D")
 
 
 @pytest.mark.parametrize(("call", "message"), [

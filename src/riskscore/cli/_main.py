@@ -168,8 +168,16 @@ def _cmd_train(args: argparse.Namespace) -> int:
         raise riskscore.DataError.from_message("installments", f"no installment row of '{paths['installments']}' "
                                                "passes the contract: nothing to train on")
     end = pd.Timestamp(riskscore.data_end(args.data or paths["installments"].parent, inst))
-    start = args.as_of_start or str((inst["due_date"].min() + pd.Timedelta(days=90)).date())
+    first = inst["due_date"].min()
+    start = args.as_of_start or str((first + pd.Timedelta(days=90)).date())
     stop = args.as_of_end or str((end - pd.Timedelta(days=90)).date())
+    if not (args.as_of_start or args.as_of_end) and len(pd.date_range(start, stop, freq=args.freq)) < 4:
+        raise riskscore.DataError.from_message(
+            "installments", f"installments '{paths['installments']}': the history runs from {first.date()} to "
+                            f"{end.date()} ({(end - first).days} days); training scores it at as-of dates from 90 "
+                            "days after the first due date to 90 days before the data ends (an outcome needs 90 days "
+                            f"to show), every --freq {args.freq}, and needs 4 of them: give a longer history, or "
+                            "--as-of-start / --as-of-end")
     builder = riskscore.FeatureBuilder(static=args.static, protected=args.protected, credit_limit=args.credit_limit)
     if args.static and "borrowers" not in tables:
         raise UsageError("--static needs --borrowers (the table holding those columns)")

@@ -250,6 +250,15 @@ def train(
     def span(part: pd.DataFrame) -> str:
         return f"{part['as_of'].min().date()}..{part['as_of'].max().date()}"
 
+    event, days = ys["event"], ys["time"]
+    h = fitted.likelihood_days_
+    outcomes = np.unique((event & (days <= h))[event | (days >= h)])
+    if len(outcomes) < 2:  # AUC, Gini and KS are undefined: no model is saved untested
+        seen = {0: "none is known", 1: f"all are {'repaid' if outcomes.all() else 'not repaid'}"}[len(outcomes)]
+        raise ValueError(f"The test part of the history ({span(test)}: {len(test):,} snapshots of "
+                         f"{test['borrower_id'].nunique():,} borrowers) cannot test a model: of the outcomes at {h} "
+                         f"days, {seen}. Train on more borrowers or a longer window (as_of_start and as_of_end; "
+                         "--as-of-start and --as-of-end on the command line).")
     metrics = evaluate(fitted, Xs, ys, groups=test["borrower_id"].to_numpy(), n_bootstrap=n_bootstrap)
     metrics["information_value"] = information_values(Xt, yt, fitted.likelihood_days_)
     report = {
