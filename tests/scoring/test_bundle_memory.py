@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -54,6 +55,11 @@ def test_a_loaded_bundle_scores_as_the_model_in_memory(world, trained):
     # the default builder makes another population (lookahead 7) and other features: refused, not guessed
     with pytest.raises(BundleError, match=r"does not make the model's features: missing \['max_days_late_2'"):
         Scorer(model, feature_builder=FeatureBuilder())
+    # a bundle's folder where the model goes: the error names the loader (was "must be an instance of
+    # 'riskscore.model._repayment.RepaymentModel'", a private module's name)
+    with pytest.raises(ValueError, match=re.escape(f"Got the path '{folder}' instead: Scorer.from_bundle('{folder}') "
+                                                   "loads a bundle.")):
+        Scorer(folder)
 
 
 def test_the_settings_are_under_the_hashes_and_on_the_card(trained):

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from riskscore._compat import isin, validate_parameter_constraints
+from riskscore._compat import InvalidParameterError, isin, validate_parameter_constraints
 from riskscore._language import check_language, primary_languages
 from riskscore.contract import CURVE_DAYS, TOP_REASONS, curve_columns, reason_columns
 from riskscore.exceptions import BundleError, DataError, DataQualityWarning
@@ -125,6 +125,10 @@ class Scorer:
     def __init__(self, model: RepaymentModel, *, feature_builder: FeatureBuilder | None = None,
                  language: str = "en", allow_missing_contacts: bool = False):
         args = {k: v for k, v in locals().items() if k in self._parameter_constraints}
+        if isinstance(model, (str, os.PathLike)):  # a bundle's folder: what from_bundle takes
+            path = str(model)
+            raise InvalidParameterError(f"The 'model' parameter of Scorer must be a fitted RepaymentModel. Got the "
+                                        f"path {path!r} instead: Scorer.from_bundle({path!r}) loads a bundle.")
         validate_parameter_constraints(self._parameter_constraints, args, caller_name=type(self).__name__)
         check_is_fitted(model, "likelihood_")
         self.model = model
