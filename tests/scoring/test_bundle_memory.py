@@ -57,8 +57,8 @@ def test_a_loaded_bundle_scores_as_the_model_in_memory(world, trained):
         Scorer(model, feature_builder=FeatureBuilder())
     # a bundle's folder where the model goes: the error names the loader (was "must be an instance of
     # 'riskscore.model._repayment.RepaymentModel'", a private module's name)
-    with pytest.raises(ValueError, match=re.escape(f"Got the path '{folder}' instead: Scorer.from_bundle('{folder}') "
-                                                   "loads a bundle.")):
+    with pytest.raises(ValueError, match=re.escape(f"must be a fitted RepaymentModel (Scorer.from_bundle('{folder}') "
+                                                   f"loads a bundle). Got the path '{folder}' instead.")):
         Scorer(folder)
 
 

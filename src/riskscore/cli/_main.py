@@ -168,6 +168,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
         raise riskscore.DataError.from_message("installments", f"no installment row of '{paths['installments']}' "
                                                "passes the contract: nothing to train on")
     end = pd.Timestamp(riskscore.data_end(args.data or paths["installments"].parent, inst))
+    builder = riskscore.FeatureBuilder(static=args.static, protected=args.protected, credit_limit=args.credit_limit)
+    if args.static and "borrowers" not in tables:
+        raise UsageError("--static needs --borrowers (the table holding those columns)")
+    builder.fit()  # the options' own checks (a static column named like a protected attribute) first
     first = inst["due_date"].min()
     start = args.as_of_start or str((first + pd.Timedelta(days=90)).date())
     stop = args.as_of_end or str((end - pd.Timedelta(days=90)).date())
@@ -178,12 +182,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
                             "days after the first due date to 90 days before the data ends (an outcome needs 90 days "
                             f"to show), every --freq {args.freq}, and needs 4 of them: give a longer history, or "
                             "--as-of-start / --as-of-end")
-    builder = riskscore.FeatureBuilder(static=args.static, protected=args.protected, credit_limit=args.credit_limit)
-    if args.static and "borrowers" not in tables:
-        raise UsageError("--static needs --borrowers (the table holding those columns)")
     model, report = riskscore.train(inst, contacts=contacts, as_of_start=start, as_of_end=stop, freq=args.freq,
                                     data_end=end, model=riskscore.RepaymentModel(random_state=args.seed),
-                                    feature_builder=builder.fit(), borrowers=tables.get("borrowers"))
+                                    feature_builder=builder, borrowers=tables.get("borrowers"))
     riskscore.save_bundle(model, args.out, metrics=report["metrics"], label_definition=report["label_definition"],
                           training_window=report["training_window"], reference=report["reference"],
                           feature_builder=report["feature_builder"], overwrite=args.overwrite)

@@ -127,8 +127,9 @@ class Scorer:
         args = {k: v for k, v in locals().items() if k in self._parameter_constraints}
         if isinstance(model, (str, os.PathLike)):  # a bundle's folder: what from_bundle takes
             path = str(model)
-            raise InvalidParameterError(f"The 'model' parameter of Scorer must be a fitted RepaymentModel. Got the "
-                                        f"path {path!r} instead: Scorer.from_bundle({path!r}) loads a bundle.")
+            raise InvalidParameterError(f"The 'model' parameter of Scorer must be a fitted RepaymentModel "
+                                        f"(Scorer.from_bundle({path!r}) loads a bundle). Got the path {path!r} "
+                                        "instead.")
         validate_parameter_constraints(self._parameter_constraints, args, caller_name=type(self).__name__)
         check_is_fitted(model, "likelihood_")
         self.model = model
