@@ -26,7 +26,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	@touch $@
 
 $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
-	$(PIP) install --quiet -e ".[dev,spark]"
+	$(PIP) install --quiet -e ".[dev,spark,connect]"
 	@touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed

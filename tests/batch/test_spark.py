@@ -453,9 +453,12 @@ def test_spark_reads_spreadsheet_serial_dates_as_the_local_readers(spark, tmp_pa
     assert got["paid_date"].tolist()[0] == "2024-03-01T10:31:00" and got["paid_date"].isna().tolist()[1]
 
 
-def test_a_pandas_frame_or_a_spark_connect_frame_is_refused_in_one_line():
-    """``riskscore.spark.score`` takes classic Spark DataFrames; a pandas frame was an AttributeError
-    (no ``sparkSession``); a Spark Connect frame would fail at ``sparkContext``."""
+def test_a_pandas_frame_or_a_spark_connect_frame_of_pyspark_3_is_refused_in_one_line(monkeypatch):
+    """``riskscore.spark.score`` takes Spark DataFrames, classic or Spark Connect from pyspark 4 on
+    (tests/cli/test_spark_cli.py runs it through SPARK_REMOTE); a pandas frame was an AttributeError
+    (no ``sparkSession``); pyspark 3.5's Spark Connect client lacks what the engine collects with."""
+    import pyspark
+
     from riskscore._compat import InvalidParameterError
     from riskscore.spark import score
 
@@ -463,6 +466,29 @@ def test_a_pandas_frame_or_a_spark_connect_frame_is_refused_in_one_line():
                                                    r"DataFrame \(spark.createDataFrame\(df\) .*Got 'pandas"):
         score(pd.DataFrame({"borrower_id": ["1"]}), BUNDLE, "2025-10-02")
     connect = type("DataFrame", (), {"__module__": "pyspark.sql.connect.dataframe", "sparkSession": None})
+    monkeypatch.setattr(pyspark, "__version__", "3.5.0")
     with pytest.raises(InvalidParameterError, match=r"^The 'installments' parameter of score must be a DataFrame "
-                                                   r"of a classic SparkSession .*Spark Connect"):
+                                                   r"of a classic SparkSession, or of Spark Connect from pyspark 4 "
+                                                   r"on .*Got 'a Spark Connect .* of pyspark 3.5.0' instead"):
         score(connect(), BUNDLE, "2025-10-02")
+
+
+@pytest.mark.parametrize(("conf", "expected"), [
+    ({"spark.default.parallelism": "8", "spark.master": "local[2]"}, 8),  # the setting first
+    ({"spark.master": "local[3]"}, 3),
+    ({"spark.master": "local[*]"}, "cores"),
+    ({"spark.master": "local"}, "cores"),
+    ({"spark.master": "spark://head:7077"}, 2),                            # a remote cluster: no way to ask
+    ({}, 2),
+])
+def test_spark_connect_sessions_give_their_parallelism_and_master_without_a_sparkcontext(conf, expected):
+    """A Spark Connect session has no SparkContext; what the engine asked of one it reads from the
+    session's settings (and counts no jobs: no status tracker)."""
+    from riskscore.batch._spark_session import is_connect, job_count, local_master, parallelism
+
+    conf_object = type("Conf", (), {"get": lambda self, key, default=None: conf.get(key, default)})()
+    session = type("SparkSession", (), {"__module__": "pyspark.sql.connect.session", "conf": conf_object})()
+    assert is_connect(session)
+    assert parallelism(session) == (max(1, os.cpu_count() or 1) if expected == "cores" else expected)
+    assert local_master(session) is conf.get("spark.master", "").startswith("local")
+    assert job_count(session)() is None

@@ -23,9 +23,11 @@ the same rows in the same order each time (file reads do; cache anything else).
 :func:`score_files` (``riskscore score --engine spark``) reads files with Spark and writes the
 run folder; in local mode the chunk tasks write their parts of the outputs themselves.
 
-The model bundle travels to the executors as files (``SparkContext.addFile``), is verified
-there by :func:`riskscore.model.load_bundle`, and is loaded once per Python worker; nothing is
-unpickled from disk. Requires ``pip install 'riskscore[spark]'`` and Java 17.
+The model bundle travels to the executors as files (``SparkContext.addFile``; on Spark Connect a
+zip archive artifact, :mod:`riskscore.batch._spark_session`), is verified there by
+:func:`riskscore.model.load_bundle` against the digest the driver loaded, and is loaded once per
+Python worker; nothing is unpickled from disk. Requires ``pip install 'riskscore[spark]'`` (and
+``[connect]`` for Spark Connect) and Java 17.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ from riskscore.batch._inputs import borrower_hash, bucket_of
 from riskscore.batch._partition import ROW, check_as_of, infer_data_date, n_chunks
 from riskscore.batch._spark_inputs import classic_session, ids_as_text, read_input, restore_conf
 from riskscore.batch._spark_keys import partition_keys
+from riskscore.batch._spark_session import job_count, local_master, parallelism, ship_bundle, ship_file
 from riskscore.batch._spark_survey import arrow_schema
 from riskscore.batch._spark_survey import survey as survey_inputs
 from riskscore.contract import OUTPUTS, RunManifest, to_arrow
@@ -85,20 +88,17 @@ class _Clock:
     """Wall seconds and Spark jobs per stage of a run (Spark is lazy: a stage is what its actions ran)."""
 
     def __init__(self, spark: Any):
-        self._tracker = spark.sparkContext.statusTracker()
+        self._count = job_count(spark)  # None on Spark Connect (no status tracker): jobs not counted
         self._t, self._jobs = time.perf_counter(), self._count()
         self.seconds: dict[str, float] = {}
-        self.jobs: dict[str, int] = {}
-
-    def _count(self) -> int:
-        return len(self._tracker.getJobIdsForGroup())
+        self.jobs: dict[str, int | None] = {}
 
     def lap(self, stage: str | None) -> None:
         """Charge the time and jobs since the last lap to ``stage`` (``None``: to nothing)."""
         t, jobs = time.perf_counter(), self._count()
         if stage is not None:
             self.seconds[stage] = round(self.seconds.get(stage, 0.0) + t - self._t, 3)
-            self.jobs[stage] = self.jobs.get(stage, 0) + jobs - self._jobs
+            self.jobs[stage] = None if jobs is None else (self.jobs.get(stage) or 0) + jobs - self._jobs
         self._t, self._jobs = t, jobs
 
 
@@ -114,7 +114,7 @@ def _warm_workers(spark: Any) -> None:
     every later stage, so their start-up no longer sits between two of the survey's stages. Any
     failure here is left to the real stages to report.
     """
-    k = max(1, spark.sparkContext.defaultParallelism)
+    k = parallelism(spark)
     try:
         spark.range(0, k, 1, k).mapInArrow(_idle, "id long").collect()
     except Exception:  # the real stages raise the same error, with their context
@@ -320,9 +320,11 @@ def _score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Ti
     profiles = parse_profiles(profile)
     for name in set(profiles.values()):
         if Path(name).exists():
-            spark.sparkContext.addFile(name)
+            ship_file(spark, name)
     shipped = {k: (Path(v).name if Path(v).exists() else v) for k, v in profiles.items()}
-    spark.sparkContext.addFile(str(bundle.resolve()), recursive=True)
+    digest = scorer.model.bundle_digest_  # what load_bundle verified on the driver
+    bundle_name = ship_bundle(spark, bundle, digest)
+    executor_options = {**scorer_options, "sha256": digest}  # each executor's copy verified as the driver's
     as_of_ts = pd.Timestamp(as_of)
     run_now = as_utc(now if now is not None else pd.Timestamp.now(tz="UTC").floor("s"))
     inputs = {"installments": installments, "borrowers": borrowers, "contacts": contacts}
@@ -344,7 +346,7 @@ def _score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Ti
     warm.join()
     clock.lap("survey")
 
-    encoded = _chunk_stage(inputs, survey["counts"], settings, bundle.resolve().name, scorer_options, sink)
+    encoded = _chunk_stage(inputs, survey["counts"], settings, bundle_name, executor_options, sink)
     out: dict[str, Any] = {}
     for name, schema in OUTPUTS.items():
         out[name] = None if sink is not None else \
@@ -388,7 +390,9 @@ def _session() -> Any:
     builder = SparkSession.builder.appName("riskscore").config("spark.sql.session.timeZone", "UTC")
     homes = [os.environ.get("SPARK_CONF_DIR"), os.environ.get("SPARK_HOME") and Path(os.environ["SPARK_HOME"]) / "conf"]
     defaults = any(h and (Path(h) / "spark-defaults.conf").exists() for h in homes)
-    if SparkContext._active_spark_context is None and "PYSPARK_GATEWAY_PORT" not in os.environ and not defaults:
+    remote = os.environ.get("SPARK_REMOTE") or os.environ.get("SPARK_CONNECT_MODE_ENABLED")  # Spark Connect
+    if (SparkContext._active_spark_context is None and "PYSPARK_GATEWAY_PORT" not in os.environ and not defaults
+            and not remote):
         builder = builder.config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1")
     return builder.getOrCreate()
 
@@ -481,7 +485,7 @@ def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[
     try:
         frames = {t: read_input(spark, t, p, input_format, nanos, scratch.name) for t, p in paths.items()}
         clock.lap("read")
-        sink = str(out.resolve()) if spark.sparkContext.master.startswith("local") else None
+        sink = str(out.resolve()) if local_master(spark) else None
         result = _score(frames["installments"], bundle, as_of, sink, borrowers=frames.get("borrowers"),
                         contacts=frames.get("contacts"), **options)
         clock.lap(None)  # _score's own stages come with its result

@@ -368,15 +368,17 @@ def restore_conf(spark: Any, conf: Mapping[str, str | None]) -> None:
 
 
 def classic_session(owner: str, **frames: Any) -> Any:
-    """The SparkSession of the given input DataFrames (None values skipped), refusing in one line what
-    the engine cannot run on: a pandas or other frame, or a Spark Connect session (the engine ships
-    the model bundle with ``SparkContext.addFile``, which Spark Connect has not).
+    """The SparkSession of the given input DataFrames (None values skipped), classic or Spark Connect
+    (pyspark 4), refusing in one line what the engine cannot run on: a pandas or other frame, or a
+    Spark Connect frame of pyspark 3.5 (its client lacks what the engine collects results with).
 
     Raises
     ------
     InvalidParameterError
         Naming the parameter, what it must be and what to do instead.
     """
+    import pyspark
+
     from riskscore._compat import invalid_parameter
 
     session = None
@@ -384,11 +386,10 @@ def classic_session(owner: str, **frames: Any) -> Any:
         if df is None:
             continue
         kind = f"{type(df).__module__}.{type(df).__qualname__}"
-        if kind.startswith("pyspark.sql.connect."):
-            raise invalid_parameter(name, owner, "a DataFrame of a classic SparkSession (riskscore ships the model "
-                                    "bundle to the executors with SparkContext.addFile, which Spark Connect has "
-                                    "not): run it where a classic session runs (spark-submit, riskscore score "
-                                    "--engine spark), or score with the local engine", f"a Spark Connect {kind}")
+        if kind.startswith("pyspark.sql.connect.") and int(pyspark.__version__.split(".")[0]) < 4:
+            raise invalid_parameter(name, owner, "a DataFrame of a classic SparkSession, or of Spark Connect from "
+                                    "pyspark 4 on (pip install 'pyspark[connect]>=4')",
+                                    f"a Spark Connect {kind} of pyspark {pyspark.__version__}")
         if not kind.startswith("pyspark.sql.") or not hasattr(df, "sparkSession"):
             raise invalid_parameter(name, owner, "a Spark DataFrame (spark.createDataFrame(df) makes one of a "
                                     "pandas frame; riskscore.Scorer.score and score_portfolio score pandas "

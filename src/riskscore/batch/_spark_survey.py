@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from riskscore.batch._inputs import DistinctSketch, borrower_hash
 from riskscore.batch._partition import _paid_days
+from riskscore.batch._spark_session import parallelism
 from riskscore.schemas import currency_codes, is_currency_code
 
 __all__ = ["survey"]
@@ -52,7 +53,7 @@ def survey(spark: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
     from pyspark.sql import functions as F
     from pyspark.sql.types import DateType, TimestampNTZType, TimestampType
 
-    k = max(1, spark.sparkContext.defaultParallelism)
+    k = parallelism(spark)
     inst = inputs["installments"]
     bid = F.col("borrower_id").cast("string")
     none = F.lit(None)
