@@ -145,6 +145,10 @@ def _split(table: str, raw: pd.DataFrame, settings: ChunkSettings) -> tuple[pd.D
 
 
 
+#: The warnings of the planner this process has shown (``warnings.warn_explicit``'s registry).
+_SHOWN: dict[object, object] = {}
+
+
 def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: ChunkSettings) -> ChunkResult:
     """Validate, score, explain and plan one chunk of borrowers.
 
@@ -201,8 +205,8 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: Ch
                                        **dict(settings.policy_options))
         for w in caught:
             counts = getattr(w.message, "unknown_countries", None)
-            if counts is None:
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            if counts is None:  # any other warning as it would have been shown: once per place and text
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, registry=_SHOWN)
             for k, v in (counts or {}).items():
                 unknown_countries[k] = unknown_countries.get(k, 0) + v
     else:
