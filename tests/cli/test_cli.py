@@ -297,6 +297,9 @@ def test_train_on_too_short_or_too_small_a_history_says_what_to_give(tmp_path):
         "to 2024-03-31 (83 days); training scores it at as-of dates from 90 days after the first due date to 90 days "
         "before the data ends (an outcome needs 90 days to show), every --freq 14D, and needs 4 of them: give a "
         "longer history, or --as-of-start / --as-of-end")
+    out = run("train", "--data", str(short), "--out", str(tmp_path / "b0"), "--freq", "bogus")
+    assert out.returncode == 2 and out.stderr.strip() == (  # was an internal error, exit 70
+        "riskscore train: error: --freq: not a pandas frequency: 'bogus' (14D, 7D, W-MON, MS, ...).")
     small = tmp_path / "small"
     assert run("generate", "--borrowers", "40", "--seed", "5", "--out", str(small)).returncode == 0
     out = run("train", "--data", str(small), "--out", str(tmp_path / "b2"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -41,6 +43,10 @@ def test_split_errors(snaps):
         rolling_as_of_dates("2024-02-02", "2024-02-20")
     with pytest.raises(ValueError, match="The as-of window is empty: its start 2024-04-07 is after its end 2024-01-01"):
         rolling_as_of_dates("2024-04-07", "2024-01-01", freq="14D")
+    with pytest.raises(ValueError, match=re.escape("not a pandas frequency: 'bogus' (14D, 7D, W-MON, MS, ...).")):
+        rolling_as_of_dates("2024-01-01", "2024-06-01", freq="bogus")
+    with pytest.raises(ValueError, match="the frequency '-14D' does not move forward in time"):
+        rolling_as_of_dates("2024-01-01", "2024-06-01", freq="-14D")
 
 
 @pytest.mark.parametrize(("call", "message"), [

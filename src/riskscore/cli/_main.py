@@ -161,6 +161,11 @@ def _accepted(paths: dict[str, Path], fmt: riskscore.io.InputFormat, rejects: Pa
 def _cmd_train(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    try:  # a frequency that is none, or does not move forward: was an internal error ("Invalid frequency")
+        riskscore.rolling_as_of_dates("2024-01-01", "2024-01-02", freq=args.freq)
+    except ValueError as err:
+        if "frequency" in str(err):
+            raise UsageError(f"--freq: {err}") from None
     paths, fmt = _input_paths(args), _input_format(args)
     tables = _accepted(paths, fmt, args.rejects)  # borrowers are checked too, though training does not use them
     inst, contacts = tables["installments"], tables.get("contacts")

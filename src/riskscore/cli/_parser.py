@@ -110,7 +110,8 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--out", type=Path, required=True, help="bundle folder to write")
     tr.add_argument("--as-of-start", type=_date, help="first as-of date (default: 90 days after the first due date)")
     tr.add_argument("--as-of-end", type=_date, help="last as-of date (default: 90 days before the data ends)")
-    tr.add_argument("--freq", default="14D", help="as-of spacing, a pandas frequency (default 14D)")
+    tr.add_argument("--freq", default="14D",
+                    help="as-of spacing, a pandas frequency (default 14D; 7D, W-MON, MS, ...)")
     tr.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     tr.add_argument("--overwrite", action="store_true", help="replace an existing bundle")
     tr.add_argument("--static", type=_names, default=(), metavar="COL,COL",

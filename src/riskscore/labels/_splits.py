@@ -13,7 +13,7 @@ from sklearn.model_selection import BaseCrossValidator
 from riskscore._compat import DATE_LIKE, FREQUENCY, Interval, validate_parameter_constraints, validate_params
 from riskscore._dates import as_of_dates, as_of_timestamp
 
-__all__ = ["BorrowerTimeSplit", "rolling_as_of_dates", "time_split"]
+__all__ = ["BorrowerTimeSplit", "check_frequency", "rolling_as_of_dates", "time_split"]
 
 
 @validate_params({"start": DATE_LIKE, "end": DATE_LIKE, "freq": FREQUENCY}, prefer_skip_nested_validation=True)
@@ -29,12 +29,36 @@ def rolling_as_of_dates(start: str | pd.Timestamp, end: str | pd.Timestamp, freq
     5
     """
     first, last = as_of_timestamp(start, "start"), as_of_timestamp(end, "end")  # text: year first, never guessed
+    check_frequency(freq)
     dates = pd.date_range(first.normalize(), last.normalize(), freq=freq)
     if first.normalize() > last.normalize():
         raise ValueError(f"The as-of window is empty: its start {first.date()} is after its end {last.date()}.")
     if len(dates) == 0:
         raise ValueError(f"No as-of date between {first.date()} and {last.date()} at frequency {freq!r}.")
     return list(dates)
+
+
+def check_frequency(freq: object) -> None:
+    """Refuse, in one line, a frequency that is not a pandas frequency moving forward in time.
+
+    Examples
+    --------
+    >>> check_frequency("14D"), check_frequency("MS")
+    (None, None)
+    >>> check_frequency("bogus")
+    Traceback (most recent call last):
+    ...
+    ValueError: not a pandas frequency: 'bogus' (14D, 7D, W-MON, MS, ...).
+    """
+    from pandas.tseries.frequencies import to_offset
+
+    try:
+        offset = to_offset(freq)
+    except (ValueError, TypeError):
+        raise ValueError(f"not a pandas frequency: {freq!r} (14D, 7D, W-MON, MS, ...).") from None
+    start = pd.Timestamp("2024-01-01")
+    if not start + offset > start:
+        raise ValueError(f"the frequency {freq!r} does not move forward in time (14D, 7D, W-MON, MS, ...).")
 
 
 @validate_params(
