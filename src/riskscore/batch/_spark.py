@@ -63,7 +63,7 @@ from riskscore.batch._chunk import (
 )
 from riskscore.batch._inputs import borrower_hash, bucket_of
 from riskscore.batch._partition import ROW, check_as_of, infer_data_date, n_chunks
-from riskscore.batch._spark_inputs import classic_session, ids_as_text, read_input, restore_conf
+from riskscore.batch._spark_inputs import ids_as_text, read_input, restore_conf, session_of
 from riskscore.batch._spark_keys import partition_keys
 from riskscore.batch._spark_session import job_count, local_master, parallelism, ship_bundle, ship_file
 from riskscore.batch._spark_survey import arrow_schema
@@ -308,7 +308,7 @@ def _score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Ti
     policy_options = plain_options(policy_options)  # an Exploration as its mapping, for the manifest
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    spark = classic_session("score", installments=installments, borrowers=borrowers, contacts=contacts)
+    spark = session_of("score", installments=installments, borrowers=borrowers, contacts=contacts)
     clock = _Clock(spark)
     warm = threading.Thread(target=_warm_workers, args=(spark,), daemon=True)
     warm.start()

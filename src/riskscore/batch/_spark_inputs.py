@@ -32,8 +32,8 @@ from riskscore.exceptions import DataError
 from riskscore.io import InputFormat, input_files, input_schema, iter_batches
 from riskscore.schemas import MAX_EXACT_ID
 
-__all__ = ["NANOS_AS_LONG", "SPARK_ENCODINGS", "classic_session", "ids_as_text", "nanos_columns", "read_input",
-           "read_parquet", "restore_conf", "utf8_copy"]
+__all__ = ["NANOS_AS_LONG", "SPARK_ENCODINGS", "ids_as_text", "nanos_columns", "read_input", "read_parquet",
+           "restore_conf", "session_of", "utf8_copy"]
 
 #: The Spark setting that reads ``TIMESTAMP(NANOS)`` parquet columns as longs.
 NANOS_AS_LONG = "spark.sql.legacy.parquet.nanosAsLong"
@@ -367,7 +367,7 @@ def restore_conf(spark: Any, conf: Mapping[str, str | None]) -> None:
             spark.conf.set(key, value)
 
 
-def classic_session(owner: str, **frames: Any) -> Any:
+def session_of(owner: str, **frames: Any) -> Any:
     """The SparkSession of the given input DataFrames (None values skipped), classic or Spark Connect
     (pyspark 4), refusing in one line what the engine cannot run on: a pandas or other frame, or a
     Spark Connect frame of pyspark 3.5 (its client lacks what the engine collects results with).

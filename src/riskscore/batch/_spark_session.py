@@ -85,14 +85,15 @@ def ship_bundle(spark: Any, bundle: str | os.PathLike[str], digest: str) -> str:
         spark.sparkContext.addFile(str(bundle), recursive=True)
         return bundle.name
     name = f"riskscore-bundle-{hashlib.sha256(digest.encode()).hexdigest()[:16]}"
-    if name in _SHIPPED.get(id(spark), set()):
+    session = spark.session_id  # the server's id of the session (an object's id may be reused)
+    if name in _SHIPPED.get(session, set()):
         return f"{name}.zip"
     with tempfile.TemporaryDirectory(prefix="riskscore-bundle-") as scratch:
         archive = shutil.make_archive(str(Path(scratch) / name), "zip", root_dir=bundle)
         spark.addArtifacts(archive, archive=True)
-    _SHIPPED.setdefault(id(spark), set()).add(name)
+    _SHIPPED.setdefault(session, set()).add(name)
     return f"{name}.zip"
 
 
-#: Archives already added to a Spark Connect session (by the session's id): added once.
-_SHIPPED: dict[int, set[str]] = {}
+#: Archives already added to a Spark Connect session (by its session id): each added once.
+_SHIPPED: dict[str, set[str]] = {}
