@@ -380,16 +380,23 @@ def test_spark_refuses_marked_amounts_and_reads_slashed_local_times_as_the_local
         "2025-04-20T19:59:48.000000+00:00", "2025-03-31T19:59:00.000000+00:00"]
 
 
+def _borrowers_csv(folder, no: str, rows: list[tuple[str, str]]):
+    """A borrowers CSV of ids 007, 008, ... in Asia/Shanghai: each row's (channels_allowed, preferred_channel)
+    written as given (quotes included), every flag ``no``."""
+    flags = ",".join(("do_not_contact", "cease_requested", "dispute_open", "bankruptcy", "deceased", "vulnerable",
+                      "hardship_declared"))
+    f = folder / "b.csv"
+    lines = (f"{7 + i:03d},Asia/Shanghai,{allowed},{preferred},zh{f',{no}' * 7}\n"
+             for i, (allowed, preferred) in enumerate(rows))
+    f.write_text(f"borrower_id,timezone,channels_allowed,preferred_channel,language,{flags}\n" + "".join(lines))
+    return f
+
+
 def test_spark_maps_lists_of_channels_word_by_word_as_the_local_readers(spark, tmp_path):
     from riskscore.batch._spark_inputs import read_input
     from riskscore.io import InputFormat
 
-    f = tmp_path / "b.csv"
-    flags = "do_not_contact,cease_requested,dispute_open,bankruptcy,deceased,vulnerable,hardship_declared"
-    no = ",否" * 7
-    f.write_text(f"borrower_id,timezone,channels_allowed,preferred_channel,language,{flags}\n"
-                 f"007,Asia/Shanghai,短信、电话,短信,zh{no}\n008,Asia/Shanghai,\" 短信 ，邮件,app\",邮件,zh{no}\n"
-                 f"009,Asia/Shanghai,\"\",,zh{no}\n")
+    f = _borrowers_csv(tmp_path, "否", [("短信、电话", "短信"), ('" 短信 ，邮件,app"', "邮件"), ('""', "")])
     words = {"短信": "sms", "电话": "call", "邮件": "email"}
     fmt = InputFormat(columns={"borrowers": {"channels_allowed": words, "preferred_channel": words}})
     got = read_input(spark, "borrowers", f, fmt, {}, tmp_path).toPandas()[["channels_allowed", "preferred_channel"]]
@@ -402,12 +409,7 @@ def test_spark_reads_a_stated_list_separator_as_the_local_readers(spark, tmp_pat
     from riskscore.batch._spark_inputs import read_input
     from riskscore.io import InputFormat
 
-    f = tmp_path / "b.csv"
-    flags = "do_not_contact,cease_requested,dispute_open,bankruptcy,deceased,vulnerable,hardship_declared"
-    no = ",no" * 7
-    f.write_text(f"borrower_id,timezone,channels_allowed,preferred_channel,language,{flags}\n"
-                 f"007,Asia/Shanghai,sms|call,sms,zh{no}\n008,Asia/Shanghai,SMS | 邮件|app,邮件,zh{no}\n"
-                 f"009,Asia/Shanghai,sms,sms,zh{no}\n")
+    f = _borrowers_csv(tmp_path, "no", [("sms|call", "sms"), ("SMS | 邮件|app", "邮件"), ("sms", "sms")])
     assert "(borrowers: {channels_allowed: {'|': ',', 邮件: ...}}" in _refused_alike(spark, f, "borrowers", tmp_path)
     fmt = InputFormat(columns={"borrowers": {"channels_allowed": {"|": ",", "邮件": "email"},
                                              "preferred_channel": {"邮件": "email"}}})

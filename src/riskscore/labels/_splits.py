@@ -30,9 +30,9 @@ def rolling_as_of_dates(start: str | pd.Timestamp, end: str | pd.Timestamp, freq
     """
     first, last = as_of_timestamp(start, "start"), as_of_timestamp(end, "end")  # text: year first, never guessed
     check_frequency(freq)
-    dates = pd.date_range(first.normalize(), last.normalize(), freq=freq)
     if first.normalize() > last.normalize():
         raise ValueError(f"The as-of window is empty: its start {first.date()} is after its end {last.date()}.")
+    dates = pd.date_range(first.normalize(), last.normalize(), freq=freq)
     if len(dates) == 0:
         raise ValueError(f"No as-of date between {first.date()} and {last.date()} at frequency {freq!r}.")
     return list(dates)

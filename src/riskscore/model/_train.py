@@ -44,6 +44,13 @@ __all__ = ["evaluate", "train"]
      "random_state": [Interval(Integral, 0, None, closed="left")]},
     prefer_skip_nested_validation=True,
 )
+def _outcomes(event: np.ndarray, time: np.ndarray, h: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows' outcome at ``h`` days is known (an event, or followed that long), and that outcome
+    (repaid within ``h`` days) for those rows."""
+    known = event | (time >= h)
+    return known, (event & (time <= h))[known]
+
+
 def evaluate(model: RepaymentModel, X: pd.DataFrame, y: np.ndarray, *, groups: np.ndarray | None = None,
              n_bootstrap: int = 0, random_state: int = 0) -> dict[str, Any]:
     """Likelihood metrics on rows whose horizon outcome is known, and timing metrics on all rows.
@@ -76,8 +83,7 @@ def evaluate(model: RepaymentModel, X: pd.DataFrame, y: np.ndarray, *, groups: n
         raise ValueError(f"evaluate: X has {len(X)} rows but y has {len(y)}.")
     if groups is not None and len(groups) != len(X):
         raise ValueError(f"evaluate: groups has {len(groups)} values for {len(X)} rows.")
-    known = y["event"] | (y["time"] >= h)
-    label = (y["event"] & (y["time"] <= h))[known]
+    known, label = _outcomes(y["event"], y["time"], h)
     if len(np.unique(label)) < 2:
         raise ValueError(f"evaluate: the {len(label)} rows whose outcome at {h} days is known all have the same outcome"
                          f" ({'repaid' if label.all() and len(label) else 'not repaid'}); AUC, Gini and KS need both.")
@@ -250,9 +256,8 @@ def train(
     def span(part: pd.DataFrame) -> str:
         return f"{part['as_of'].min().date()}..{part['as_of'].max().date()}"
 
-    event, days = ys["event"], ys["time"]
     h = fitted.likelihood_days_
-    outcomes = np.unique((event & (days <= h))[event | (days >= h)])
+    outcomes = np.unique(_outcomes(ys["event"], ys["time"], h)[1])
     if len(outcomes) < 2:  # AUC, Gini and KS are undefined: no model is saved untested
         seen = {0: "none is known", 1: f"all are {'repaid' if outcomes.all() else 'not repaid'}"}[len(outcomes)]
         raise ValueError(f"The test part of the history ({span(test)}: {len(test):,} snapshots of "

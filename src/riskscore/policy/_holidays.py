@@ -135,14 +135,15 @@ class HolidayCalendar:
             keys = [(country,)] * len(ids)
         else:
             own = borrowers["country"].astype(object).to_numpy() if "country" in borrowers else [None] * len(ids)
-            own = [o.strip() if isinstance(o, str) and o.strip() else None for o in own]  # codes in any case
-            unknown = pd.Series([o for o in own if o is not None and not _known(o.upper())], dtype=object)
+            own = [o.strip() if isinstance(o, str) and o.strip() else None for o in own]
+            code = {o: o.upper() if _known(o.upper()) else None for o in set(own) - {None}}  # codes in any case
+            unknown = pd.Series([o for o in own if o is not None and code[o] is None], dtype=object)
             if len(unknown):
                 self._warn_unknown(unknown, len(ids))
             zs = zones.reindex(ids).to_numpy(dtype=object)
-            keys = [tuple(sorted({c for c in (o.upper() if o is not None and _known(o.upper()) else None,
-                                              *(zone_country(z) for z in (zt if isinstance(zt, tuple) else ())))
-                                  if c})) + (() if o is None or _known(o.upper()) else (f"!{o}",))
+            keys = [tuple(sorted({c for c in (code.get(o), *(zone_country(z) for z in
+                                                             (zt if isinstance(zt, tuple) else ()))) if c}))
+                    + (() if o is None or code[o] else (f"!{o}",))
                     for o, zt in zip(own, zs, strict=True)]
         codes, uniques = pd.factorize(pd.Series(keys, dtype=object))
         self._code = pd.Series(codes.astype(np.int64), index=ids)
