@@ -38,12 +38,6 @@ log = logging.getLogger("riskscore.model")
 __all__ = ["evaluate", "train"]
 
 
-@validate_params(
-    {"model": [RepaymentModel], "X": [pd.DataFrame], "y": ["array-like"], "groups": ["array-like", None],
-     "n_bootstrap": [Interval(Integral, 0, None, closed="left")],
-     "random_state": [Interval(Integral, 0, None, closed="left")]},
-    prefer_skip_nested_validation=True,
-)
 def _outcomes(event: np.ndarray, time: np.ndarray, h: int) -> tuple[np.ndarray, np.ndarray]:
     """Which rows' outcome at ``h`` days is known (an event, or followed that long), and that outcome
     (repaid within ``h`` days) for those rows."""
@@ -51,6 +45,12 @@ def _outcomes(event: np.ndarray, time: np.ndarray, h: int) -> tuple[np.ndarray, 
     return known, (event & (time <= h))[known]
 
 
+@validate_params(
+    {"model": [RepaymentModel], "X": [pd.DataFrame], "y": ["array-like"], "groups": ["array-like", None],
+     "n_bootstrap": [Interval(Integral, 0, None, closed="left")],
+     "random_state": [Interval(Integral, 0, None, closed="left")]},
+    prefer_skip_nested_validation=True,
+)
 def evaluate(model: RepaymentModel, X: pd.DataFrame, y: np.ndarray, *, groups: np.ndarray | None = None,
              n_bootstrap: int = 0, random_state: int = 0) -> dict[str, Any]:
     """Likelihood metrics on rows whose horizon outcome is known, and timing metrics on all rows.
