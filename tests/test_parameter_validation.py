@@ -191,8 +191,10 @@ def test_every_default_is_accepted(owner, name):
 def test_a_bad_type_is_refused_with_the_parameter_named(owner, name, param):
     bad = type("BadType", (), {})()
     assert _rejects(_constraints(owner)[param], bad)
-    with pytest.raises(TypeError, match=_message(param, name)):
+    with pytest.raises(TypeError, match=_message(param, name)) as caught:
         _call(owner, **{param: bad})
+    # a class is named where users import it ('riskscore.model.ScoreScaling'), never by a private module
+    assert not re.search(r"riskscore[.\w]*\._", str(caught.value)), str(caught.value)
 
 
 @pytest.mark.parametrize(("owner", "name", "param", "value"), BAD_VALUES, ids=BAD_IDS)

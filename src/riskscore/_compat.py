@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import datetime
 import functools
+import importlib
+import re
 import warnings
 from collections.abc import Callable, Iterable
 from numbers import Integral
@@ -33,8 +35,8 @@ from sklearn.utils._param_validation import (
     Options,
     StrOptions,
     make_constraint,
-    validate_parameter_constraints,
 )
+from sklearn.utils._param_validation import validate_parameter_constraints as _sklearn_validate_constraints
 from sklearn.utils._param_validation import validate_params as _sklearn_validate_params
 
 __all__ = [
@@ -51,6 +53,7 @@ __all__ = [
     "invalid_parameter",
     "isin",
     "make_constraint",
+    "public_names",
     "renamed_parameter",
     "validate_parameter_constraints",
     "validate_params",
@@ -82,6 +85,45 @@ class IntOptions(Options):
         return f"an int among {{{', '.join(repr(o) for o in sorted(self.options))}}}"
 
 
+#: A class named by its private module in scikit-learn's messages: 'riskscore.model._scaling.ScoreScaling'.
+_PRIVATE_PATH = re.compile(r"'(riskscore(?:\.[a-z]\w*)*)((?:\._\w+)+)\.([A-Za-z]\w*)'")
+
+
+def public_names(message: str) -> str:
+    """``message`` with each riskscore class named where users import it, not by its private module.
+
+    scikit-learn names the class a parameter must be an instance of by its defining module
+    (``'riskscore.model._scaling.ScoreScaling'``); a user imports it from ``riskscore.model``.
+    A path is rewritten only when the public package exports that very class.
+
+    Examples
+    --------
+    >>> public_names("must be an instance of 'riskscore.model._scaling.ScoreScaling' or None.")
+    "must be an instance of 'riskscore.model.ScoreScaling' or None."
+    >>> public_names("'riskscore.model._scaling.NoSuchThing'")
+    "'riskscore.model._scaling.NoSuchThing'"
+    """
+    def public(match: re.Match[str]) -> str:
+        package, private, name = match.groups()
+        try:
+            same = getattr(importlib.import_module(package), name) is \
+                getattr(importlib.import_module(package + private), name)
+        except (ImportError, AttributeError):
+            same = False
+        return f"'{package}.{name}'" if same else match.group(0)
+
+    return _PRIVATE_PATH.sub(public, message)
+
+
+def validate_parameter_constraints(parameter_constraints: dict[str, Any], params: dict[str, Any],
+                                   caller_name: str) -> None:
+    """scikit-learn's ``validate_parameter_constraints``, naming riskscore's classes by their public path."""
+    try:
+        _sklearn_validate_constraints(parameter_constraints, params, caller_name)
+    except InvalidParameterError as err:
+        raise InvalidParameterError(public_names(str(err))) from None
+
+
 def validate_params(parameter_constraints: dict[str, list[object]], *,
                     prefer_skip_nested_validation: bool) -> Callable[[F], F]:
     """scikit-learn's ``validate_params``, keeping the owner's name in errors raised inside the function.
@@ -102,7 +144,10 @@ def validate_params(parameter_constraints: dict[str, list[object]], *,
                 inner = err.__cause__
                 if isinstance(inner, InvalidParameterError):  # renamed by scikit-learn: restore the owner
                     raise inner from None
-                raise
+                message = public_names(str(err))
+                if message == str(err):
+                    raise
+                raise InvalidParameterError(message) from None
 
         return wrapper  # type: ignore[return-value]
 

@@ -13,7 +13,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from riskscore._compat import Hidden, Interval, IntOptions, StrOptions
+from riskscore._compat import Hidden, Interval, IntOptions, InvalidParameterError, StrOptions, public_names
 from riskscore._dates import as_of_dates
 from riskscore.model._calibration import isotonic_calibrator, isotonic_helps
 from riskscore.model._frames import check_numeric, duplicated, unstorable_names
@@ -236,6 +236,12 @@ class RepaymentModel(BaseEstimator):
         self.scaling = scaling
         self.random_state = random_state
         self.horizon_days = horizon_days
+
+    def _validate_params(self) -> None:
+        try:
+            super()._validate_params()
+        except InvalidParameterError as err:  # 'riskscore.model.ScoreScaling', not its private module
+            raise InvalidParameterError(public_names(str(err))) from None
 
     # -- fitting -----------------------------------------------------------------------------
     def _check(self, X: object) -> pd.DataFrame:
