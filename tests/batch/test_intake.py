@@ -130,6 +130,22 @@ def test_zero_padded_ids_in_csvs_with_a_byte_order_mark_are_kept(small, as_of, b
                                   base.sort_values("borrower_id", ignore_index=True), check_dtype=False)
 
 
+def test_unpaid_rows_with_an_empty_amount_in_a_csv_score_as_with_zero(small, as_of, baseline, tmp_path):
+    """Every unpaid row written as a ledger writes it, paid_date and amount_paid both empty: the same
+    scores as the zeros (every borrower with an unpaid installment was rejected)."""
+    frames = _frames(small)
+    inst = frames["installments"].astype({"amount_paid": object})
+    unpaid = inst["paid_date"].isna()
+    assert unpaid.sum() > 100
+    inst.loc[unpaid, "amount_paid"] = None
+    manifest, out = _run(_write(frames | {"installments": inst}, tmp_path / "in", csv=True), tmp_path / "out", as_of)
+    assert _conserved(out, set(inst["borrower_id"])).empty
+    assert manifest.rows["installments"]["rejected"] == 0
+    pd.testing.assert_frame_equal(out["scores"].sort_values("borrower_id", ignore_index=True),
+                                  baseline[1]["scores"].sort_values("borrower_id", ignore_index=True),
+                                  check_dtype=False)
+
+
 def test_na_literals_in_a_csv_are_ids_not_missing_values(small, as_of, tmp_path):
     frames = _frames(small)
     first = sorted(frames["installments"]["borrower_id"].unique())[:5]

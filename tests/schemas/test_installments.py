@@ -25,6 +25,26 @@ def test_valid_table_is_returned_typed(installments):
     assert out["amount_paid"].tolist() == [60.0, 40.0, 0.0, 50.0]
 
 
+def test_an_unpaid_row_may_leave_amount_paid_empty(installments):
+    """A ledger writes an unpaid installment with neither a payment date nor an amount (Home Credit's
+    installments do): nothing paid, read as 0. It rejected the borrower (not_nullable)."""
+    df = installments.astype({"amount_paid": object})
+    df.loc[2, "amount_paid"] = None  # row 2 has no paid_date
+    out = validate_installments(df)
+    assert out["amount_paid"].tolist() == [60.0, 40.0, 0.0, 50.0]
+    assert out["amount_paid"].dtype == np.float64
+
+
+def test_a_paid_row_without_its_amount_is_rejected_saying_what_an_unpaid_row_is(installments):
+    df = installments.astype({"amount_paid": object})
+    df.loc[0, "amount_paid"] = None  # row 0 has a paid_date
+    fc = _raises(df).failure_cases
+    row = fc[(fc["column"] == "amount_paid") & (fc["check"] == "not_nullable")]
+    assert row["index"].tolist() == [0]
+    assert row["reason"].iloc[0] == ("amount_paid is required but missing on a row with a paid_date (a row with "
+                                     "neither a paid_date nor an amount is an unpaid installment: nothing paid)")
+
+
 def test_message_names_table_column_check_count_and_rows(installments):
     err = _raises(installments.assign(amount_due=[-1.0, -1.0, -3.0, 50.0]))
     assert str(err).splitlines() == [

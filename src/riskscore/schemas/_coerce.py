@@ -361,7 +361,9 @@ def _normalised(table: str, name: str, out: pd.Series) -> pd.Series:
 
 
 #: What a missing value of a required column may have meant, where the usual writing of it is easily lost.
-_MISSING_HINTS = {"channels_allowed": "; a borrower who allows no channel has an empty text: a quoted \"\" in a CSV "
+_MISSING_HINTS = {"amount_paid": " on a row with a paid_date (a row with neither a paid_date nor an amount is an "
+                                 "unpaid installment: nothing paid)",
+                  "channels_allowed": "; a borrower who allows no channel has an empty text: a quoted \"\" in a CSV "
                                       "(an empty cell without quotes is missing), \"\" in parquet or pandas"}
 
 
@@ -445,9 +447,16 @@ def coerce_frame(table: str, df: pd.DataFrame, schema: pa.DataFrameSchema,
             if name in _CAPS:
                 out, beyond = _range_failures(table, df, name, out)
                 failures.append(beyond)
+        missing = raw.isna()
+        if table == "installments" and name == "amount_paid" and "paid_date" in df.columns and missing.any():
+            # a row with neither a payment date nor an amount is an unpaid installment, as a ledger
+            # writes it (Home Credit's installments do): nothing paid, 0 as the contract has it
+            unpaid = missing & df["paid_date"].isna()
+            out = out.mask(unpaid.to_numpy(), 0.0)
+            missing = missing & ~unpaid
         if not col.nullable:
             failures.append(failures_from_mask(
-                table, df, raw.isna(), column=name, check="not_nullable",
+                table, df, missing, column=name, check="not_nullable",
                 reason=f"{name} is required but missing" + _MISSING_HINTS.get(name, "")))
         typed[name] = out
     return typed, concat_failures(failures)

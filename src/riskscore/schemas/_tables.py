@@ -213,7 +213,10 @@ class InstallmentsSchema(pa.DataFrameModel):
     Several partial payments towards one installment are several rows sharing
     ``loan_id, installment_no`` (two payments on the same day are one row with the summed
     amount). Dates are calendar dates (``datetime64`` at midnight). The optional ``currency``
-    column holds the ISO 4217 code of the amounts; a table is in one currency.
+    column holds the ISO 4217 code of the amounts; a table is in one currency. An unpaid
+    installment has no ``paid_date`` and ``amount_paid`` 0; :func:`riskscore.validate_installments`
+    (and every reader of the nightly job) also reads an empty ``amount_paid`` on a row without
+    ``paid_date`` as that 0, as ledgers write it.
     Prefer :func:`riskscore.validate_installments`, which adds the cross-row checks.
 
     Examples
