@@ -250,3 +250,37 @@ def unknown_countries_message(counts: dict[str, int], n: int | None = None) -> s
             f"{', ...' if len(counts) > 3 else ''}; {sum(counts.values()):,}{of} borrowers): their contacts avoid "
             "the holidays of their time zones' countries only; give ISO 3166 country codes (CN, GB, US) or pass "
             "holidays=[...]. The audit of the rule names them.")
+
+
+#: How an id may be written, each with what it says when one table writes it so and the other not.
+_ID_FORMS = (
+    (re.compile(r"^-?\d+\.0+$"), "whole numbers with a decimal '.0' (a column read as floats before it was written)"),
+    (re.compile(r"^0\d"), "zero-padded numbers"),
+    (re.compile(r"^\d+$"), "plain digits"),
+    (re.compile(r"[a-z]"), "lower-case letters"),
+    (re.compile(r"[A-Z]"), "upper-case letters"),
+)
+
+
+def id_forms_hint(ours: str | None, theirs: str | None, *, other: str = "the borrowers table") -> str:
+    """What tells apart an installments id that ``other`` has no row for (``ours``) from one of
+    ``other``'s ids that the installments lack (``theirs``): the two examples, and the form one has
+    and the other not (ids are compared exactly, so ``'17.0'`` and ``'17'`` are two borrowers).
+
+    Examples
+    --------
+    >>> print(id_forms_hint("17.0", "17"))  # doctest: +NORMALIZE_WHITESPACE
+    ; the installments write ids like '17.0', the borrowers table like '17': whole numbers with a decimal
+    '.0' (a column read as floats before it was written) in one and not the other
+    >>> id_forms_hint("b7", None)
+    "; the installments write ids like 'b7'"
+    """
+    if ours is None:
+        return ""
+    if theirs is None:
+        return f"; the installments write ids like {ours!r}"
+    line = f"; the installments write ids like {ours!r}, {other} like {theirs!r}"
+    for pattern, form in _ID_FORMS:
+        if bool(pattern.search(ours)) != bool(pattern.search(theirs)):
+            return f"{line}: {form} in one and not the other"
+    return line

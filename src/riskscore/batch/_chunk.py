@@ -11,7 +11,7 @@ import json
 import logging
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from importlib.metadata import version
@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from riskscore._compat import isin
-from riskscore._validation import stamp_text, unknown_countries_message
+from riskscore._validation import id_forms_hint, stamp_text, unknown_countries_message
 from riskscore.batch._inputs import borrower_hash
 from riskscore.batch._partition import ROW
 from riskscore.contract import OUTPUTS, RunManifest, empty_input, empty_output
@@ -224,6 +224,12 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: Ch
         "rows_unmatched": {t: int((~isin(g["borrower_id"], valid_ids)).sum()) for t, g in good.items()
                            if t != "installments"},
         "scored_without_row": _without_row(scores, good.get("borrowers")),
+        # one id of each side, for the run's warning when most scored borrowers have no borrowers row
+        # (chunks add up dicts: the run names the smallest of each)
+        "id_example_without_row": _first(_ids_without_row(scores, good.get("borrowers"))),
+        "id_example_borrowers_alone": _first(good["borrowers"]["borrower_id"][~isin(good["borrowers"]["borrower_id"],
+                                                                                    valid_ids)]
+                                             if "borrowers" in good else ()),
         "plans_borrowers": int(plans["borrower_id"].nunique()) if len(plans) else 0,
         "plan_steps": len(plans), "actions": plans["action"].value_counts().to_dict() if len(plans) else {},
         "holidays_unknown_countries": unknown_countries,
@@ -235,10 +241,21 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: Ch
 
 def _without_row(scores: pd.DataFrame, borrowers: pd.DataFrame | None) -> int:
     """Scored borrowers the borrowers table has no row for (0 without a table: no plans are made)."""
+    return len(_ids_without_row(scores, borrowers))
+
+
+def _ids_without_row(scores: pd.DataFrame, borrowers: pd.DataFrame | None) -> pd.Series:
+    """The scored borrowers' ids the borrowers table has no row for (none without a table)."""
     if borrowers is None:
-        return 0
+        return scores["borrower_id"].iloc[:0]
     scored = scores.loc[scores["status"] == "scored", "borrower_id"]
-    return int((~isin(scored, borrowers["borrower_id"])).sum())
+    return scored[~isin(scored, borrowers["borrower_id"])]
+
+
+def _first(ids: Iterable[object]) -> dict[str, int]:
+    """``{smallest id: 1}`` (as text), or ``{}``: a stat that chunks add up and the run reads the minimum of."""
+    texts = [str(i) for i in ids]
+    return {min(texts): 1} if texts else {}
 
 
 def _scores_table(valid_ids: pd.Index, scored: Scored, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -315,8 +332,11 @@ def run_manifest(*, engine: str, run_id: str, as_of: str, now: str, data_date: s
     read = stats.get("rows_in", {})
     lost, scored = int(stats.get("scored_without_row", 0)), int(stats.get("borrowers_scored", 0))
     if "borrowers" in rows_in and scored and 2 * lost > scored:  # a table whose ids are written another way
+        ours, theirs = (min(stats[k]) if stats.get(k) else None
+                        for k in ("id_example_without_row", "id_example_borrowers_alone"))
         log.warning("borrowers: %d of %d scored borrowers have no row in the borrowers table (ids are compared as "
-                    "text, exactly: '007' is neither '7' nor 'B007'): they get no plan but human review", lost, scored)
+                    "text, exactly: '007' is neither '7' nor 'B007'): they get no plan but human review%s", lost,
+                    scored, id_forms_hint(ours, theirs))
     kept = int(rows_in.get("contacts", 0)) - int(stats.get("rows_rejected", {}).get("contacts", 0))
     if kept and int(stats.get("rows_unmatched", {}).get("contacts", 0)) == kept:
         log.warning("contacts: none of its %d rows is of a borrower of the installments (ids are compared as text, "
