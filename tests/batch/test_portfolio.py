@@ -303,8 +303,10 @@ def test_a_borrowers_table_whose_ids_match_nobody_is_named_in_a_warning(world, w
     with caplog.at_level("WARNING", logger="riskscore.batch"):
         score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path / "run3", now=now, n_jobs=1,
                         borrowers=world_files["borrowers"], contacts=tmp_path / "contacts.parquet")
+    first = min(pd.read_parquet(world_files["installments"], columns=["borrower_id"])["borrower_id"])
     assert (f"contacts: none of its {len(other)} rows is of a borrower of the installments (ids are compared as "
-            "text, exactly): the contact-log features are those of borrowers never contacted") in caplog.text
+            "text, exactly): the contact-log features are those of borrowers never contacted; the installments "
+            f"write ids like {first!r}, the contact log like {'X' + min(other['borrower_id'])!r}") in caplog.text
 
 
 def test_a_country_column_of_names_is_one_warning_for_the_whole_run(world, world_files, as_of, now, tmp_path, caplog):

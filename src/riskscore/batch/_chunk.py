@@ -230,6 +230,10 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: Ch
         "id_example_borrowers_alone": _first(good["borrowers"]["borrower_id"][~isin(good["borrowers"]["borrower_id"],
                                                                                     valid_ids)]
                                              if "borrowers" in good else ()),
+        "id_example_installments": _first(valid_ids[:1]),  # valid_ids are sorted
+        "id_example_contacts_alone": _first(good["contacts"]["borrower_id"][~isin(good["contacts"]["borrower_id"],
+                                                                                  valid_ids)]
+                                            if "contacts" in good else ()),
         "plans_borrowers": int(plans["borrower_id"].nunique()) if len(plans) else 0,
         "plan_steps": len(plans), "actions": plans["action"].value_counts().to_dict() if len(plans) else {},
         "holidays_unknown_countries": unknown_countries,
@@ -339,8 +343,11 @@ def run_manifest(*, engine: str, run_id: str, as_of: str, now: str, data_date: s
                     scored, id_forms_hint(ours, theirs))
     kept = int(rows_in.get("contacts", 0)) - int(stats.get("rows_rejected", {}).get("contacts", 0))
     if kept and int(stats.get("rows_unmatched", {}).get("contacts", 0)) == kept:
+        ours, theirs = (min(stats[k]) if stats.get(k) else None
+                        for k in ("id_example_installments", "id_example_contacts_alone"))
         log.warning("contacts: none of its %d rows is of a borrower of the installments (ids are compared as text, "
-                    "exactly): the contact-log features are those of borrowers never contacted", kept)
+                    "exactly): the contact-log features are those of borrowers never contacted%s", kept,
+                    id_forms_hint(ours, theirs, other="the contact log"))
     unknown = dict(sorted(stats.get("holidays_unknown_countries", {}).items(), key=lambda kv: (-kv[1], kv[0])))
     if unknown:
         log.warning("%s", unknown_countries_message(unknown))
