@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 import pytest
 
@@ -45,3 +47,21 @@ def test_horizon_days_is_the_deprecated_name_of_censor_days(small_world):
         old = riskscore.make_snapshots(small_world.installments, ["2024-06-01"], horizon_days=30, **kw)
     pd.testing.assert_frame_equal(old, new)
     assert old.attrs["label_definition"]["censor_days"] == 30 and new["time"].max() <= 30
+
+
+def test_a_contact_log_whose_ids_match_no_borrower_is_named_in_a_warning(small_world):
+    """Training with a contact log written with other ids ('X' + id) gave every snapshot the features of a
+    borrower never contacted, without a word; the nightly job already warned."""
+    contacts = small_world.contacts.assign(borrower_id="X" + small_world.contacts["borrower_id"])
+    dates = rolling_as_of_dates("2024-06-01", "2024-07-01")
+    first = min(small_world.installments["borrower_id"])
+    with pytest.warns(riskscore.DataQualityWarning) as caught:
+        riskscore.make_snapshots(small_world.installments, dates, contacts=contacts)
+    assert [str(w.message) for w in caught if "contacts:" in str(w.message)] == [
+        f"contacts: none of its {len(contacts):,} rows is of a borrower of the installments (ids are compared as text, "
+        "exactly): the contact-log features are those of borrowers never contacted; the installments write ids like "
+        f"{first!r}, the contact log like {'X' + min(small_world.contacts['borrower_id'])!r}"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", riskscore.DataQualityWarning)
+        warnings.filterwarnings("ignore", message="at .* as-of date", category=riskscore.DataQualityWarning)
+        riskscore.make_snapshots(small_world.installments, dates, contacts=small_world.contacts)  # matching ids: quiet

@@ -284,3 +284,17 @@ def id_forms_hint(ours: str | None, theirs: str | None, *, other: str = "the bor
         if bool(pattern.search(ours)) != bool(pattern.search(theirs)):
             return f"{line}: {form} in one and not the other"
     return line
+
+
+def contacts_match_none_message(rows: int, ours: str | None, theirs: str | None) -> str:
+    """A contact log none of whose ``rows`` is of a borrower of the installments, with an id of each
+    side (:func:`id_forms_hint`).
+
+    Examples
+    --------
+    >>> contacts_match_none_message(3, "7", "07").split("; ")[1]
+    "the installments write ids like '7', the contact log like '07': zero-padded numbers in one and not the other"
+    """
+    return (f"contacts: none of its {rows:,} rows is of a borrower of the installments (ids are compared as text, "
+            "exactly): the contact-log features are those of borrowers never contacted"
+            + id_forms_hint(ours, theirs, other="the contact log"))

@@ -13,7 +13,8 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
-from riskscore._compat import DATE_LIKE, DATES, HasMethods, Interval, renamed_parameter, validate_params
+from riskscore._compat import DATE_LIKE, DATES, HasMethods, Interval, isin, renamed_parameter, validate_params
+from riskscore._validation import contacts_match_none_message
 from riskscore.exceptions import DataQualityWarning
 from riskscore.features import FeatureBuilder
 from riskscore.labels import make_labels
@@ -92,6 +93,12 @@ def make_snapshots(
     dates = [as_of_dates] if isinstance(as_of_dates, str | pd.Timestamp) else list(as_of_dates)
     inst = validate_installments(installments)
     log = validate_contacts(contacts) if contacts is not None else None
+    if log is not None and len(log) and len(inst):
+        ids = pd.Series(inst["borrower_id"].unique()).astype(str)
+        theirs = log["borrower_id"].astype(str)
+        if not isin(theirs, ids).any():  # a log whose ids are written another way: contact features of nobody
+            warnings.warn(contacts_match_none_message(len(log), min(ids), min(theirs)), DataQualityWarning,
+                          stacklevel=2)
     tol = getattr(builder, "tolerance", SETTLE_TOLERANCE)
     labels = make_labels(inst, dates, lookahead_days=lookahead_days, censor_days=censor_days,
                          data_end=data_end, tolerance=tol)

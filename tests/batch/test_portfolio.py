@@ -304,7 +304,7 @@ def test_a_borrowers_table_whose_ids_match_nobody_is_named_in_a_warning(world, w
         score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path / "run3", now=now, n_jobs=1,
                         borrowers=world_files["borrowers"], contacts=tmp_path / "contacts.parquet")
     first = min(pd.read_parquet(world_files["installments"], columns=["borrower_id"])["borrower_id"])
-    assert (f"contacts: none of its {len(other)} rows is of a borrower of the installments (ids are compared as "
+    assert (f"contacts: none of its {len(other):,} rows is of a borrower of the installments (ids are compared as "
             "text, exactly): the contact-log features are those of borrowers never contacted; the installments "
             f"write ids like {first!r}, the contact log like {'X' + min(other['borrower_id'])!r}") in caplog.text
 

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from riskscore._compat import isin
-from riskscore._validation import id_forms_hint, stamp_text, unknown_countries_message
+from riskscore._validation import contacts_match_none_message, id_forms_hint, stamp_text, unknown_countries_message
 from riskscore.batch._inputs import borrower_hash
 from riskscore.batch._partition import ROW
 from riskscore.contract import OUTPUTS, RunManifest, empty_input, empty_output
@@ -345,9 +345,7 @@ def run_manifest(*, engine: str, run_id: str, as_of: str, now: str, data_date: s
     if kept and int(stats.get("rows_unmatched", {}).get("contacts", 0)) == kept:
         ours, theirs = (min(stats[k]) if stats.get(k) else None
                         for k in ("id_example_installments", "id_example_contacts_alone"))
-        log.warning("contacts: none of its %d rows is of a borrower of the installments (ids are compared as text, "
-                    "exactly): the contact-log features are those of borrowers never contacted%s", kept,
-                    id_forms_hint(ours, theirs, other="the contact log"))
+        log.warning("%s", contacts_match_none_message(kept, ours, theirs))
     unknown = dict(sorted(stats.get("holidays_unknown_countries", {}).items(), key=lambda kv: (-kv[1], kv[0])))
     if unknown:
         log.warning("%s", unknown_countries_message(unknown))
