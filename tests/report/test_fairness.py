@@ -69,3 +69,31 @@ def test_bad_protected_tables_are_refused(change, message):
     protected, scored, actions = _frames(0.1, 0.5)
     with pytest.raises(ValueError, match=message):
         fairness(change(protected), scored, actions, features=["days_past_due"])
+
+
+@pytest.mark.parametrize("as_text", [False, True])
+def test_an_age_in_years_is_compared_in_bands_of_about_equal_size(as_text):
+    """An age column (45 distinct years; text, as a CSV holds it, or numbers) was 45 groups of a few
+    borrowers, none big enough to compare, so no gap was ever flagged; past 50 values it was refused."""
+    protected, scored, actions = _frames(0.1, 0.5)
+    ages = pd.Series(np.r_[np.repeat(np.arange(20, 40), 5), np.repeat(np.arange(40, 65), 4)][:200])
+    protected = protected.assign(age=ages.astype(str) if as_text else ages).drop(columns="group")
+    section = fairness(protected, scored, actions, features=[])[0]
+    assert [g["group"] for g in section["groups"]] == ["20–27", "28–35", "36–44", "45–54", "55–64"]
+    assert [g["borrowers"] for g in section["groups"]] == [40, 40, 40, 40, 40]
+    assert section["note"] == ("numbers (45 distinct values) in 5 bands of about equal size, each from its smallest "
+                               "to its largest value")
+    call = _gap(section, "rate of agent_call")  # the calls go to b's first half: ages 36-54
+    assert call["flag"] and call["low"] == "28–35" and call["high"] == "45–54" and call["gap"] == pytest.approx(0.75)
+    wide = protected.assign(age=np.arange(200))  # 200 distinct numbers: banded, not refused
+    assert len(fairness(wide, scored, actions, features=[])[0]["groups"]) == 5
+
+
+def test_a_few_numbers_are_codes_kept_as_groups_and_missing_ones_a_group():
+    protected, scored, actions = _frames(0.1, 0.5)
+    protected = protected.assign(group=[1, 2, 3, 4] * 50)
+    section = fairness(protected.iloc[:-10], scored, actions, features=[])[0]
+    assert [g["group"] for g in section["groups"]] == ["(missing)", "1", "2", "3", "4"] and section["note"] is None
+    ages = protected.assign(group=np.arange(200.0)).iloc[:-10]
+    groups = fairness(ages, scored, actions, features=[])[0]["groups"]
+    assert [g["group"] for g in groups][-1] == "(missing)" and groups[-1]["borrowers"] == 10

@@ -29,6 +29,54 @@ FAIRNESS_THRESHOLDS = {"mean_likelihood": 0.05, "auc": 0.05, "calibration": 0.05
                        "action_points": 0.02}
 #: Groups smaller than this are shown but never flagged (their rates are noise).
 MIN_GROUP = 30
+#: A protected attribute written as numbers with more distinct values than this (an age in years) is
+#: compared in :data:`BANDS` bands of about equal size; fewer distinct numbers are groups (codes).
+MAX_NUMBER_GROUPS = 10
+BANDS = 5
+
+
+def _number(v: float) -> str:
+    """``25``, ``12,500``, ``0.25``: a band's end as people write it."""
+    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}".rstrip("0").rstrip(".")
+
+
+def number_bands(values: pd.Series) -> tuple[pd.Series, str | None]:
+    """An attribute's groups: numbers with more than :data:`MAX_NUMBER_GROUPS` distinct values (as
+    numbers or as text, as a CSV holds them) in :data:`BANDS` bands of about equal size, each named
+    by the smallest and largest value in it; anything else as it is. Returns the groups (ordered:
+    bands by value) and a note saying how they were made, or ``None``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ages = pd.Series([str(a) for a in range(20, 70)] + [None])
+    >>> groups, note = number_bands(ages)
+    >>> groups.value_counts(sort=False).to_dict()
+    {'20–29': 10, '30–39': 10, '40–49': 10, '50–59': 10, '60–69': 10}
+    >>> note
+    'numbers (50 distinct values) in 5 bands of about equal size, each from its smallest to its largest value'
+    >>> number_bands(pd.Series(["1", "2", "2"]))[1] is None  # a few numbers: codes, kept as groups
+    True
+    """
+    if pd.api.types.is_bool_dtype(values) or not (pd.api.types.is_numeric_dtype(values)
+                                                  or pd.api.types.is_string_dtype(values)
+                                                  or pd.api.types.is_object_dtype(values)):
+        return values, None
+    numbers = pd.to_numeric(values, errors="coerce") if not pd.api.types.is_numeric_dtype(values) else \
+        values.astype(float)
+    known = numbers.notna()
+    distinct = int(numbers[known].nunique())
+    if distinct <= MAX_NUMBER_GROUPS or int(values.notna().sum()) != int(known.sum()):  # text among them
+        return values, None
+    ranks = numbers[known].rank(method="min")  # ties stay in one band
+    band = np.minimum(((ranks - 1) * BANDS // int(known.sum())).astype(int), BANDS - 1)
+    lo, hi = numbers[known].groupby(band).min(), numbers[known].groupby(band).max()
+    labels = {b: f"{_number(lo[b])}–{_number(hi[b])}" for b in lo.index}
+    groups = pd.Series(pd.Categorical(band.map(labels), categories=[labels[b] for b in sorted(labels)]),
+                       index=band.index).reindex(values.index)
+    note = (f"numbers ({distinct} distinct values) in {len(labels)} bands of about equal size, each from its "
+            "smallest to its largest value")
+    return groups, note
 
 
 def backtest_sample(scored: pd.DataFrame, max_borrowers: int, seed: int) -> pd.DataFrame:
@@ -136,7 +184,7 @@ def _check_protected(protected: pd.DataFrame, features: Sequence[str]) -> list[s
                          f"first at row {int(np.flatnonzero(dup.to_numpy())[0])}.")
     for a in attrs:
         n = protected[a].nunique(dropna=False)
-        if n > 50:
+        if n > 50 and number_bands(protected[a])[1] is None:  # numbers are banded: text is not
             raise ValueError(f"Protected attribute {a!r} has {n} distinct values: give groups (bands), not raw values.")
     return attrs
 
@@ -150,7 +198,9 @@ def fairness(protected: pd.DataFrame, scored: pd.DataFrame, actions: pd.DataFram
     ----------
     protected : DataFrame
         ``borrower_id`` and one column per attribute (groups, e.g. an age band). Never features:
-        a column named like a model feature is refused.
+        a column named like a model feature is refused. Numbers with more than
+        :data:`MAX_NUMBER_GROUPS` distinct values (an age in years) are compared in bands
+        (:func:`number_bands`; the section's ``note`` says so).
     scored : DataFrame
         ``borrower_id, likelihood`` of the scored borrowers.
     actions : DataFrame or None
@@ -190,7 +240,14 @@ def fairness(protected: pd.DataFrame, scored: pd.DataFrame, actions: pd.DataFram
     sections = []
     for a in attrs:
         groups = []
-        for g, part in base.groupby(base[a].astype("string").fillna("(missing)"), sort=True):
+        key, note = number_bands(base[a])
+        if note is None:
+            if pd.api.types.is_float_dtype(key) and bool((key.dropna() % 1 == 0).all()):
+                key = key.astype("Int64")  # codes 1, 2 (floats once a borrower lacks one): not '1.0'
+            key = key.astype("string").fillna("(missing)")
+        elif key.isna().any():
+            key = key.cat.add_categories("(missing)").fillna("(missing)")
+        for g, part in base.groupby(key, sort=True, observed=True):
             row = {"group": str(g), "borrowers": len(part), "mean_likelihood": float(part["likelihood"].mean()),
                    "actions": {n: float(part[n].mean()) for n in action_names}}
             if outcomes is not None:
@@ -203,7 +260,7 @@ def fairness(protected: pd.DataFrame, scored: pd.DataFrame, actions: pd.DataFram
             groups.append(row)
         observed = outcomes is not None
         sections.append({"attribute": a, "groups": groups, "actions": action_names, "with_outcomes": observed,
-                         "gaps": _gaps(groups, action_names, observed)})
+                         "gaps": _gaps(groups, action_names, observed), "note": note})
     return sections
 
 
