@@ -298,3 +298,21 @@ def contacts_match_none_message(rows: int, ours: str | None, theirs: str | None)
     return (f"contacts: none of its {rows:,} rows is of a borrower of the installments (ids are compared as text, "
             "exactly): the contact-log features are those of borrowers never contacted"
             + id_forms_hint(ours, theirs, other="the contact log"))
+
+
+def foreign_profiles_message(counts: dict[str, int]) -> str:
+    """Borrowers planned under the contact rules of another country than theirs (``counts``:
+    ``"KZ under us_reg_f_2021 (US)"`` -> borrowers, most first), as the nightly job says it once.
+
+    Examples
+    --------
+    >>> foreign_profiles_message({"KZ under us_reg_f_2021 (US)": 3076}).split(": give")[0]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    'borrowers: 3,076 planned under the contact rules of another country than their own (KZ under
+    us_reg_f_2021 (US) 3,076)'
+    """
+    shown = ", ".join(f"{k} {v:,}" for k, v in list(counts.items())[:3])
+    return (f"borrowers: {sum(counts.values()):,} planned under the contact rules of another country than their own "
+            f"({shown}{', ...' if len(counts) > 3 else ''}): give each country its own profile, and the strictest "
+            "to the others: --profile US=us_reg_f_2021,CN=cn_gbt45251_2025,GB=uk_fca_conc7_2024,*=strict_v1 "
+            "(profile= in Python; a YAML file of your own rules is a profile too)")

@@ -325,3 +325,34 @@ def test_a_country_column_of_names_is_one_warning_for_the_whole_run(world, world
                      f"({planned:,}); {planned:,} borrowers): their contacts avoid the holidays of their time zones' "
                      "countries only; give ISO 3166 country codes (CN, GB, US) or pass holidays=[...]. The audit of "
                      "the rule names them."]
+
+
+def test_borrowers_of_other_countries_under_a_single_profile_are_one_warning(world, world_files, as_of, now,
+                                                                            tmp_path, caplog):
+    """The default profile is the US one: a lender's Kazakh borrowers (or the world's CN, GB, IN and AU
+    ones) were planned under US rules without a word. The run says it once, counted over its chunks;
+    with each country its own profile (codes in any case, alpha-3 too) it says nothing."""
+    b = world.borrowers.assign(country=np.where(world.borrowers["country"] == "US", "usa", "kz"))
+    write_table(b, tmp_path / "borrowers.parquet", "borrowers")
+    with caplog.at_level("WARNING", logger="riskscore.batch"):
+        m = score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path / "run", now=now, n_jobs=1,
+                            chunk_borrowers=250, borrowers=tmp_path / "borrowers.parquet",
+                            contacts=world_files["contacts"])
+    assert m.chunks["total"] > 1
+    plans = pd.read_parquet(tmp_path / "run" / "plans.parquet").drop_duplicates("borrower_id")
+    kz = int(plans["borrower_id"].isin(b.loc[b["country"] == "kz", "borrower_id"]).sum())
+    assert 0 < kz < len(plans)
+    lines = [r.getMessage() for r in caplog.records if "another country" in r.getMessage()]
+    assert lines == [f"borrowers: {kz:,} planned under the contact rules of another country than their own (KZ under "
+                     f"us_reg_f_2021 (US) {kz:,}): give each country its own profile, and the strictest to the others: "
+                     "--profile US=us_reg_f_2021,CN=cn_gbt45251_2025,GB=uk_fca_conc7_2024,*=strict_v1 (profile= in "
+                     "Python; a YAML file of your own rules is a profile too)"]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="riskscore.batch"):
+        score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path / "run2", now=now, n_jobs=1,
+                        borrowers=tmp_path / "borrowers.parquet", contacts=world_files["contacts"],
+                        profile="US=us_reg_f_2021,*=strict_v1")
+    assert "another country" not in caplog.text
+    steps = pd.read_parquet(tmp_path / "run2" / "plans.parquet").drop_duplicates("borrower_id")
+    us = steps["borrower_id"].isin(b.loc[b["country"] == "usa", "borrower_id"])
+    assert set(steps.loc[us, "profile"]) == {"us_reg_f_2021"} and set(steps.loc[~us, "profile"]) == {"strict_v1"}

@@ -22,13 +22,19 @@ import numpy as np
 import pandas as pd
 
 from riskscore._compat import isin
-from riskscore._validation import contacts_match_none_message, id_forms_hint, stamp_text, unknown_countries_message
+from riskscore._validation import (
+    contacts_match_none_message,
+    foreign_profiles_message,
+    id_forms_hint,
+    stamp_text,
+    unknown_countries_message,
+)
 from riskscore.batch._inputs import borrower_hash
 from riskscore.batch._partition import ROW
 from riskscore.contract import OUTPUTS, RunManifest, empty_input, empty_output
 from riskscore.io import sha256_file
 from riskscore.monitor import bin_counts, merge_counts, psi_summary
-from riskscore.policy import Exploration
+from riskscore.policy import Exploration, foreign_profiles
 from riskscore.schemas import DUPLICATES_DROPPED, contract_columns, quarantine
 from riskscore.scoring import Scored, Scorer
 
@@ -237,6 +243,9 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: Ch
         "plans_borrowers": int(plans["borrower_id"].nunique()) if len(plans) else 0,
         "plan_steps": len(plans), "actions": plans["action"].value_counts().to_dict() if len(plans) else {},
         "holidays_unknown_countries": unknown_countries,
+        # borrowers planned under the rules of another country than theirs (the default profile is the US one)
+        "profile_mismatch": foreign_profiles(settings.profiles, borrowers, pd.Index(plans["borrower_id"].unique()))
+        if len(plans) else {},
         "psi_counts": psi_counts, "timings": timings, "check_counts": rejects["check"].value_counts().to_dict(),
     }
     lap("tables")  # the scores table and these counts
@@ -346,6 +355,9 @@ def run_manifest(*, engine: str, run_id: str, as_of: str, now: str, data_date: s
         ours, theirs = (min(stats[k]) if stats.get(k) else None
                         for k in ("id_example_installments", "id_example_contacts_alone"))
         log.warning("%s", contacts_match_none_message(kept, ours, theirs))
+    foreign = dict(sorted(stats.get("profile_mismatch", {}).items(), key=lambda kv: (-kv[1], kv[0])))
+    if foreign:
+        log.warning("%s", foreign_profiles_message(foreign))
     unknown = dict(sorted(stats.get("holidays_unknown_countries", {}).items(), key=lambda kv: (-kv[1], kv[0])))
     if unknown:
         log.warning("%s", unknown_countries_message(unknown))

@@ -29,7 +29,7 @@ from riskscore.exceptions import DataQualityWarning
 from riskscore.policy._clock import DAY_NS
 from riskscore.policy._profile import Profile
 
-__all__ = ["HolidayCalendar", "zone_country"]
+__all__ = ["HolidayCalendar", "country_code", "zone_country"]
 
 _SHIFT = 1 << 20  # day numbers fit in 20 bits: a (calendar, day) pair is calendar * _SHIFT + day
 _OFF = 1 << 19
@@ -75,6 +75,27 @@ def _supported(country: str) -> bool:
     import holidays
 
     return country in holidays.list_supported_countries()
+
+
+@cache
+def country_code(value: object) -> str | None:
+    """A borrower's ``country`` as an ISO 3166 alpha-2 code: in any case, or alpha-3 (``"usa"`` ->
+    ``"US"``), as the ``holidays`` package reads it; another two-letter value upper-cased; ``None``
+    for anything else (a name, a blank).
+
+    Examples
+    --------
+    >>> country_code(" cn "), country_code("GBR"), country_code("China"), country_code(None)
+    ('CN', 'GB', None, None)
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    code = value.strip().upper()
+    if _known(code):
+        import holidays
+
+        return str(holidays.country_holidays(code).country)
+    return code if len(code) == 2 and code.isalpha() else None
 
 
 @cache

@@ -15,10 +15,11 @@ import pandas as pd
 from riskscore._compat import Interval, isin, validate_params
 from riskscore.contract import AUDIT_COLUMNS, PLAN_COLUMNS, empty_output
 from riskscore.policy._explore import DECISION_COLUMNS
+from riskscore.policy._holidays import country_code
 from riskscore.policy._planner import ContactPolicy
 from riskscore.policy._profile import load_profile
 
-__all__ = ["parse_profiles", "plan_portfolio", "profile_groups", "split_capacity"]
+__all__ = ["foreign_profiles", "parse_profiles", "plan_portfolio", "profile_groups", "split_capacity"]
 
 #: The columns of a portfolio's plan steps: a planner's columns plus ``day``, ``segment`` and the profile.
 PORTFOLIO_PLAN_COLUMNS = [*PLAN_COLUMNS, "day", "segment", "profile", "profile_version", *DECISION_COLUMNS]
@@ -89,12 +90,49 @@ def profile_groups(profiles: Mapping[str, str], borrowers: pd.DataFrame | None, 
     >>> {k: list(v) for k, v in groups.items()}
     {'strict_v1': ['b', 'c'], 'us_reg_f_2021': ['a']}
     """
+    profile = _profile_of(profiles, borrowers, ids)
+    return {p: ids[profile == p] for p in sorted(set(profile))}
+
+
+def _countries(borrowers: pd.DataFrame | None, ids: pd.Index) -> np.ndarray:
+    """The borrowers' ``country`` as alpha-2 codes (:func:`country_code`; ``None`` when unknown or absent)."""
+    if borrowers is None or "country" not in borrowers:
+        return np.full(len(ids), None, dtype=object)
+    own = borrowers.set_index("borrower_id")["country"].reindex(ids).astype(object)
+    return np.array([country_code(v) for v in own], dtype=object)
+
+
+def _profile_of(profiles: Mapping[str, str], borrowers: pd.DataFrame | None, ids: pd.Index) -> np.ndarray:
+    """The profile of each borrower of ``ids``: its country's (codes in any case or alpha-3), else ``*``'s."""
     default = profiles.get("*", "us_reg_f_2021")
     if borrowers is None or len(profiles) == 1 or "country" not in borrowers:
-        return {default: ids} if len(ids) else {}
-    country = borrowers.set_index("borrower_id")["country"].reindex(ids).astype(object)
-    profile = country.map(dict(profiles)).fillna(default).to_numpy(dtype=object)
-    return {p: ids[profile == p] for p in sorted(set(profile))}
+        return np.full(len(ids), default, dtype=object)
+    by_code = {country_code(k) or k: v for k, v in profiles.items() if k != "*"}
+    return np.array([by_code.get(c, default) for c in _countries(borrowers, ids)], dtype=object)
+
+
+def foreign_profiles(profiles: Mapping[str, str], borrowers: pd.DataFrame | None, ids: pd.Index) -> dict[str, int]:
+    """Borrowers of ``ids`` planned under the profile of another jurisdiction than their ``country``,
+    counted by ``"COUNTRY under PROFILE (JURISDICTION)"`` (``strict_v1``, of any jurisdiction, never counts).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> b = pd.DataFrame({"borrower_id": ["a", "b", "c", "d"], "country": ["US", "kz", "KAZ", None]})
+    >>> foreign_profiles({"*": "us_reg_f_2021"}, b, pd.Index(["a", "b", "c", "d"]))
+    {'KZ under us_reg_f_2021 (US)': 2}
+    >>> foreign_profiles({"US": "us_reg_f_2021", "*": "strict_v1"}, b, pd.Index(["a", "b", "c", "d"]))
+    {}
+    """
+    if borrowers is None or "country" not in borrowers or not len(ids):
+        return {}
+    pairs = pd.DataFrame({"country": _countries(borrowers, ids), "profile": _profile_of(profiles, borrowers, ids)})
+    out: dict[str, int] = {}
+    for (country, profile), n in pairs.dropna().value_counts().items():
+        where = str(load_profile(profile).jurisdiction).upper()
+        if where not in ("ANY", country):
+            out[f"{country} under {Path(profile).stem} ({where})"] = int(n)
+    return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 @validate_params(
