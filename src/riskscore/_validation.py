@@ -55,7 +55,12 @@ def stamp_text(t: pd.Timestamp) -> str:
 
 
 def _as_text(values: pd.Series) -> pd.Series:
-    """Values as text (``astype(str)``); timestamps pandas cannot format by :func:`stamp_text`."""
+    """Values as text (``astype(str)``); timestamps pandas cannot format by :func:`stamp_text`; whole
+    numbers of an integer column held as floats (a failing row's gap) as integers: ``3``, not ``3.0``."""
+    if values.name == "installment_no" and pd.api.types.is_float_dtype(values):
+        whole = values.dropna()
+        if bool(np.isfinite(whole).all() and (whole % 1 == 0).all()):
+            return values.astype("Int64").astype(str)
     try:
         return values.astype(str)
     except (NotImplementedError, OverflowError, ValueError):

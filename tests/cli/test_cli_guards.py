@@ -180,3 +180,20 @@ def test_score_says_why_it_rejected_and_fails_past_max_rejected(tmp_path):
         "says why)"], failed.stderr
     assert (tmp_path / "run2" / "scores.parquet").exists()
     assert _run(*common, "--out", str(tmp_path / "run3"), "--max-rejected", "0.9").returncode == 0
+
+
+def test_validate_shows_failing_rows_with_command_line_advice(tmp_path, capsys):
+    """`riskscore validate` printed pandas' 'index', '(+4 more; see err.failure_cases)' and a
+    riskscore.quarantine(...) hint: Python a command-line user cannot act on; an installment number
+    read back from a failing row showed as 1.0."""
+    rows = [{"borrower_id": "b1", "loan_id": "L1", "installment_no": 1, "due_date": f"2025-01-{d:02d}",
+             "amount_due": 100, "paid_date": "", "amount_paid": ""} for d in range(1, 6)]
+    f = tmp_path / "installments.csv"
+    pd.DataFrame(rows).to_csv(f, index=False)
+    assert main(["validate", "--installments", str(f)]) == 1
+    out = capsys.readouterr().out
+    assert "    row        due_date\n    0          loan_id=L1, installment_no=1, due_date=2025-01-01\n" in out
+    assert "    (+2 more; riskscore validate --rejects FILE.parquet writes every one with its reason)\n" in out
+    assert out.rstrip().endswith("Hint: fix the extract; riskscore score and train set these borrowers aside (each "
+                                 "row in their rejects), and riskscore validate --rejects FILE.parquet writes them.")
+    assert "err.failure_cases" not in out and "quarantine(" not in out and "index" not in out

@@ -111,6 +111,32 @@ def show_warning(message: Warning | str, category: type[Warning], filename: str,
     print(riskscore.exceptions.warning_line(message, category), file=sys.stderr if file is None else file)
 
 
+#: A data error's Python advice, and what the command line offers instead.
+_PYTHON_ADVICE = (
+    (re.compile(r"^    index      ", re.M), "    row        "),
+    (re.compile(r"\(\+(\d+) more; see err\.failure_cases\)"),
+     r"(+\1 more; riskscore validate --rejects FILE.parquet writes every one with its reason)"),
+    (re.compile(r"^Hint: fix the extract, or set the failing rows aside with riskscore\.quarantine\(.*$", re.M),
+     "Hint: fix the extract; riskscore score and train set these borrowers aside (each row in their rejects), "
+     "and riskscore validate --rejects FILE.parquet writes them."),
+)
+
+
+def command_line_text(text: str) -> str:
+    """A data error's rows as a command-line user reads them: ``row`` (the position in the input, as
+    in rejects files) for pandas' ``index``, and the commands that set rows aside for the Python calls.
+
+    Examples
+    --------
+    >>> print(command_line_text("    index      x\\n    (+4 more; see err.failure_cases)"))
+        row        x
+        (+4 more; riskscore validate --rejects FILE.parquet writes every one with its reason)
+    """
+    for pattern, replacement in _PYTHON_ADVICE:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def _data_error_line(err: DataError) -> str:
     """The headline and every failing column and check of a data error (its example rows go to stdout)."""
     lines = str(err).splitlines()
@@ -199,7 +225,7 @@ def report(err: BaseException, command: str | None, *, debug: bool, resumable: b
         print(interrupt_line(err, command, resumable), file=sys.stderr)
     else:
         if isinstance(err, DataError) and len(str(err).splitlines()) > 1:
-            print(str(err), flush=True)  # the failing rows: the command's output, the line below its verdict
+            print(command_line_text(str(err)), flush=True)  # the failing rows: the output; the verdict below
         print(error_line(err, command), file=sys.stderr)
     return exit_code(err)
 
