@@ -373,7 +373,12 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
 
 
 def fingerprint(path: str | Path) -> dict[str, object]:
-    """Sizes and SHA-256 of an input's files, and one SHA-256 over all of them (the run key uses it)."""
+    """Sizes and SHA-256 of an input's files, and one SHA-256 over all of them (the run key uses it).
+
+    Paths are absolute (as the user named them, links kept), so that a run's manifest finds its
+    inputs again from any working directory (``riskscore report`` re-reads them).
+    """
+    path = Path(path).absolute()
     files = input_files(path)
     entries = [{"file": str(f), "bytes": f.stat().st_size, "sha256": sha256_file(f)} for f in files]
     combined = hashlib.sha256("".join(e["sha256"] for e in entries).encode()).hexdigest()

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import riskscore
+import riskscore.report
 from riskscore.batch import score_portfolio
 from riskscore.exceptions import DataError
 from riskscore.features import FeatureBuilder
@@ -66,6 +67,22 @@ def test_the_nightly_job_scores_with_the_static_columns(setup):
     poorer = Scorer.from_bundle(folder / "bundle").score(world.installments, AS_OF,
                                                          borrowers=borrowers.assign(income=borrowers["income"] / 10))
     assert (poorer.scores["likelihood"].reindex(scored.index) != scored["likelihood"]).any()
+
+
+def test_the_report_of_a_run_with_static_columns_shows_every_page(setup, tmp_path, monkeypatch):
+    """The report recomputes the pages' curves and SHAP from the run's inputs: without the borrowers
+    table's static columns it raised a data error, so `riskscore score` failed after every such run.
+    It is also written from another working directory (the manifest records absolute paths)."""
+    folder, _, _ = setup
+    _run(folder, "borrowers", "run_report")
+    monkeypatch.chdir(tmp_path)
+    summary = riskscore.report.summarise_run(folder / "run_report", pages={"review": 0, "largest": 3, "random": 2})
+    pages = [p for p in summary["borrowers"] if p["status"] == "scored"]
+    assert len(pages) == 5 and all(p["waterfall"] is not None and p["note"] is None for p in pages)
+    assert any(item["feature"] == "income" for p in pages for item in p["waterfall"]["items"]), \
+        "the static column is among the features the pages explain"
+    manifest = riskscore.report.read_run(folder / "run_report").manifest
+    assert os.path.isabs(manifest.model["path"]) and os.path.isabs(manifest.inputs["installments"]["path"])
 
 
 def test_the_nightly_job_refuses_a_run_without_the_static_column(setup):

@@ -364,7 +364,7 @@ def run_manifest(*, engine: str, run_id: str, as_of: str, now: str, data_date: s
     bundle_manifest = getattr(model, "manifest_", {})
     return RunManifest(
         run_id=run_id, engine=engine, as_of=as_of, now=now, data_date=data_date, inputs=inputs,
-        model={"path": str(bundle),
+        model={"path": str(Path(bundle).absolute()),  # the report finds it from any working directory
                "sha256": getattr(model, "bundle_digest_", None) or sha256_file(bundle / "manifest.json"),
                "training_window": bundle_manifest.get("training_window"),
                "format_version": bundle_manifest.get("format_version")},

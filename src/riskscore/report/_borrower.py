@@ -120,7 +120,9 @@ def _segment(plan: list[dict[str, Any]]) -> dict[str, str] | None:
 
 def _recompute(run: Run, scorer: Scorer, ids: list[str]) -> tuple[dict[str, dict[str, Any]], str | None]:
     """Curve and SHAP waterfall per scored borrower, or why they could not be recomputed."""
-    tables = ["installments", *(["contacts"] if "contacts" in run.manifest.inputs else [])]
+    static = bool(getattr(scorer.feature_builder, "static", ()))  # the model reads borrowers-table columns
+    tables = ["installments", *(["contacts"] if "contacts" in run.manifest.inputs else []),
+              *(["borrowers"] if static else [])]
     for table in tables:
         problem = run.input_problem(table)
         if problem is not None:
@@ -128,9 +130,11 @@ def _recompute(run: Run, scorer: Scorer, ids: list[str]) -> tuple[dict[str, dict
     try:
         inst = run.input_rows("installments", ids)
         contacts = run.input_rows("contacts", ids) if "contacts" in tables else None
+        borrowers = run.input_rows("borrowers", ids) if static else None
     except DataError as err:  # the same file, read by another riskscore: say so, do not fail the report
         return {}, f"Survival curve and SHAP not shown: {err}"
-    X = scorer.features(inst, pd.Timestamp(run.manifest.as_of), contacts=contacts, validate=False)  # validated
+    X = scorer.features(inst, pd.Timestamp(run.manifest.as_of), contacts=contacts, validate=False,  # validated
+                        borrowers=borrowers)
     curve = scorer.survival_curve(X)
     days = [int(c.removeprefix("p_repaid_").removesuffix("d")) for c in curve.columns if c.startswith("p_repaid_")]
     shap = scorer.shap_values(X)
