@@ -80,6 +80,24 @@ class Run:
                          for n, c in zip(rows.column_names, rows.columns, strict=True)],
                         names=rows.column_names).replace_schema_metadata(rows.schema.metadata).to_pandas()
 
+    def audit_digest(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The audit's ``blocked`` rows (``borrower_id, rule_id, kind, profile``) and its distinct rules
+        (``profile, rule_id, kind, basis``): what the report reads of it, in one pass that keeps the
+        repeated text as dictionary codes (the audit of 1M borrowers has 3.5M rows of a few dozen
+        distinct words; decoding them all was most of the report's reading)."""
+        text = ["rule_id", "kind", "basis", "outcome", "profile"]
+        rows = pq.read_table(self.folder / "audit.parquet", columns=["borrower_id", *text], read_dictionary=text)
+
+        def plain(table: pa.Table) -> pd.DataFrame:
+            return pa.table([c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c for c in table.columns],
+                            names=table.column_names).to_pandas()
+
+        blocked = plain(rows.filter(pc.equal(rows["outcome"], "blocked")).select(["borrower_id", "rule_id", "kind",
+                                                                                   "profile"]))
+        rules = plain(rows.select(["profile", "rule_id", "kind", "basis"]).group_by(
+            ["profile", "rule_id", "kind", "basis"], use_threads=False).aggregate([]))
+        return blocked, rules.sort_values(["profile", "rule_id", "kind", "basis"], ignore_index=True)
+
     def model_path(self, override: str | Path | None = None) -> Path:
         """The bundle folder the run scored with (or ``override``)."""
         return Path(override) if override is not None else Path(self.manifest.model["path"])

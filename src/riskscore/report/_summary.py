@@ -183,7 +183,8 @@ def _model(bundle: Path, manifest: dict[str, Any]) -> dict[str, Any]:
 
 def glossary(run: Run, features: list[str], scored: pd.DataFrame, audit: pd.DataFrame) -> dict[str, Any]:
     """The glossary section: the model's reason codes in the run's languages (those of its scored
-    borrowers' reasons; the run's default language when none) and every rule its audit names."""
+    borrowers' reasons; the run's default language when none) and every rule its audit names
+    (``audit``: its rows, or only their distinct ``profile, rule_id, kind, basis``)."""
     langs = sorted({str(v) for v in scored["language"].dropna().unique()}) or \
         [str(run.manifest.settings.get("language") or "en")]
     reasons = reason_glossary(features, langs)
@@ -285,8 +286,7 @@ def summarise_run(run: Run | str | Path, *, pages: Mapping[str, int] | None = No
     stored = set(ds.dataset(run.folder / "plans.parquet", format="parquet").schema.names)
     decided = list(DECISION_COLUMNS[1:]) if set(DECISION_COLUMNS) <= stored else []
     plans = run.table("plans", ["borrower_id", "action", "channel", "segment", *decided])
-    audit = run.table("audit", ["borrower_id", "rule_id", "kind", "basis", "outcome", "profile"])
-    blocked = audit.loc[audit["outcome"] == "blocked"]
+    blocked, rules = run.audit_digest()
     summary = {
         "run": {k: getattr(run.manifest, k) for k in ("run_id", "engine", "as_of", "now", "data_date", "profiles",
                                                       "versions", "timings_s")} | {"folder": str(run.folder)},
@@ -313,7 +313,7 @@ def summarise_run(run: Run | str | Path, *, pages: Mapping[str, int] | None = No
     lap("backtest")
     summary["borrowers"] = borrower_pages(run, scorer, chosen)
     lap("pages")
-    summary["glossary"] = glossary(run, [str(f) for f in scorer.model.feature_names_in_], scored, audit)
+    summary["glossary"] = glossary(run, [str(f) for f in scorer.model.feature_names_in_], scored, rules)
     lap("glossary")
     if protected is not None:
         summary["fairness"] = fairness(protected, scored, plans[["borrower_id", "action"]],
