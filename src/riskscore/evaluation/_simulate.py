@@ -54,7 +54,7 @@ class Round:
         key = id(scorer.model)
         if key not in self._features:
             self._features[key] = scorer.features(self.installments(), self.as_of, contacts=self.contacts,
-                                                  validate=False)
+                                                  validate=False, borrowers=self.borrowers)  # static columns
         return self._features[key]
 
 
