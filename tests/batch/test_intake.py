@@ -165,6 +165,16 @@ def test_ids_written_as_floats_in_one_table_are_named_in_the_warning(small, as_o
             "decimal '.0' (a column read as floats before it was written) in one and not the other") in caplog.text
 
 
+def test_an_extract_under_its_own_names_is_refused_naming_every_missing_column(small, as_of, tmp_path):
+    """The job's first pass reads the ids only and named borrower_id alone: a user mapped one column
+    per try. Now every required column it lacks is in the one line."""
+    frames = _frames(small)
+    frames["installments"] = frames["installments"].rename(columns=str.upper)
+    with pytest.raises(DataError, match=r"has no column borrower_id, loan_id, installment_no, due_date, amount_due, "
+                                        r"paid_date, amount_paid \(it has: BORROWER_ID"):
+        _run(_write(frames, tmp_path / "in", csv=True), tmp_path / "out", as_of)
+
+
 def test_na_literals_in_a_csv_are_ids_not_missing_values(small, as_of, tmp_path):
     frames = _frames(small)
     first = sorted(frames["installments"]["borrower_id"].unique())[:5]

@@ -40,7 +40,7 @@ from riskscore._files import csv_layout, is_delimited_text
 from riskscore._intake_pieces import iter_piece
 from riskscore.batch._arrowfile import arrow_schema, read_arrow, write_arrow
 from riskscore.batch._inputs import DistinctSketch, borrower_hash, bucket_of, input_files, iter_batches
-from riskscore.io import InputFormat
+from riskscore.io import InputFormat, input_schema
 from riskscore.schemas import (
     DATA_DATE_QUANTILE,
     FUTURE_TOLERANCE_DAYS,
@@ -84,6 +84,8 @@ def n_chunks(borrowers: int, chunk_borrowers: int) -> int:
 def count_borrowers(path: str | Path, batch_rows: int, rename: dict[str, str] | None = None,
                     encoding: str | None = None) -> tuple[int, int]:
     """(estimated distinct borrowers, rows) of an installments input, reading only ``borrower_id`` (``rename``d)."""
+    # every required column first: a user sees all they must map at once, not borrower_id alone
+    input_schema(path, table="installments", rename=rename, encoding=encoding)
     sketch, rows = DistinctSketch(), 0
     for table in iter_batches(path, batch_rows, columns=["borrower_id"], table="installments", rename=rename,
                               encoding=encoding):
