@@ -356,3 +356,22 @@ def test_borrowers_of_other_countries_under_a_single_profile_are_one_warning(wor
     steps = pd.read_parquet(tmp_path / "run2" / "plans.parquet").drop_duplicates("borrower_id")
     us = steps["borrower_id"].isin(b.loc[b["country"] == "usa", "borrower_id"])
     assert set(steps.loc[us, "profile"]) == {"us_reg_f_2021"} and set(steps.loc[~us, "profile"]) == {"strict_v1"}
+
+
+def test_borrowers_in_a_language_without_texts_are_one_warning(world, world_files, as_of, now, tmp_path, caplog):
+    """Borrowers whose language riskscore writes nothing in (Russian) got English reasons and messages, said
+    only in each plan's rationale; the run now says it once, counted over its chunks."""
+    b = world.borrowers.assign(language=np.where(world.borrowers["language"] == "zh", "ru-RU", "en"))
+    write_table(b, tmp_path / "borrowers.parquet", "borrowers")
+    with caplog.at_level("WARNING", logger="riskscore.batch"):
+        m = score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path / "run", now=now, n_jobs=1,
+                            chunk_borrowers=250, borrowers=tmp_path / "borrowers.parquet",
+                            contacts=world_files["contacts"], profile="strict_v1")
+    assert m.chunks["total"] > 1
+    scores = pd.read_parquet(tmp_path / "run" / "scores.parquet").query("status == 'scored'")
+    ru = int(scores["borrower_id"].isin(b.loc[b["language"] == "ru-RU", "borrower_id"]).sum())
+    assert 0 < ru < len(scores) and set(scores["language"]) == {"en"}
+    lines = [r.getMessage() for r in caplog.records if "writes no reasons" in r.getMessage()]
+    assert lines == [f"borrowers: {ru:,} scored in a language riskscore writes no reasons or contact messages in "
+                     f"('ru' {ru:,}): theirs are in 'en', the run's language (riskscore writes 'en' and 'zh'); the "
+                     "plans' rationale says so per borrower"]

@@ -22,16 +22,19 @@ import numpy as np
 import pandas as pd
 
 from riskscore._compat import isin
+from riskscore._language import primary_languages
 from riskscore._validation import (
     contacts_match_none_message,
     foreign_profiles_message,
     id_forms_hint,
     stamp_text,
     unknown_countries_message,
+    unsupported_languages_message,
 )
 from riskscore.batch._inputs import borrower_hash
 from riskscore.batch._partition import ROW
 from riskscore.contract import OUTPUTS, RunManifest, empty_input, empty_output
+from riskscore.explain import LANGUAGES
 from riskscore.io import sha256_file
 from riskscore.monitor import bin_counts, merge_counts, psi_summary
 from riskscore.policy import Exploration, foreign_profiles
@@ -243,6 +246,7 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: Ch
         "plans_borrowers": int(plans["borrower_id"].nunique()) if len(plans) else 0,
         "plan_steps": len(plans), "actions": plans["action"].value_counts().to_dict() if len(plans) else {},
         "holidays_unknown_countries": unknown_countries,
+        "languages_unsupported": _unsupported_languages(borrowers, scored.scores.index),
         # borrowers planned under the rules of another country than theirs (the default profile is the US one)
         "profile_mismatch": foreign_profiles(settings.profiles, borrowers, pd.Index(plans["borrower_id"].unique()))
         if len(plans) else {},
@@ -263,6 +267,15 @@ def _ids_without_row(scores: pd.DataFrame, borrowers: pd.DataFrame | None) -> pd
         return scores["borrower_id"].iloc[:0]
     scored = scores.loc[scores["status"] == "scored", "borrower_id"]
     return scored[~isin(scored, borrowers["borrower_id"])]
+
+
+def _unsupported_languages(borrowers: pd.DataFrame | None, ids: pd.Index) -> dict[str, int]:
+    """The scored borrowers' languages (primary subtags) riskscore writes no reasons or messages in, counted."""
+    if borrowers is None or "language" not in borrowers or not len(ids):
+        return {}
+    own = primary_languages(borrowers.set_index("borrower_id")["language"].reindex(ids).astype(object)).dropna()
+    other = own[~own.isin(LANGUAGES)]
+    return {str(k): int(v) for k, v in other.value_counts().items()}
 
 
 def _first(ids: Iterable[object]) -> dict[str, int]:
@@ -355,6 +368,9 @@ def run_manifest(*, engine: str, run_id: str, as_of: str, now: str, data_date: s
         ours, theirs = (min(stats[k]) if stats.get(k) else None
                         for k in ("id_example_installments", "id_example_contacts_alone"))
         log.warning("%s", contacts_match_none_message(kept, ours, theirs))
+    other = dict(sorted(stats.get("languages_unsupported", {}).items(), key=lambda kv: (-kv[1], kv[0])))
+    if other:
+        log.warning("%s", unsupported_languages_message(other, str(settings.get("language") or "en")))
     foreign = dict(sorted(stats.get("profile_mismatch", {}).items(), key=lambda kv: (-kv[1], kv[0])))
     if foreign:
         log.warning("%s", foreign_profiles_message(foreign))
