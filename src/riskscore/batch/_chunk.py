@@ -233,16 +233,7 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: Ch
         "rows_unmatched": {t: int((~isin(g["borrower_id"], valid_ids)).sum()) for t, g in good.items()
                            if t != "installments"},
         "scored_without_row": _without_row(scores, good.get("borrowers")),
-        # one id of each side, for the run's warning when most scored borrowers have no borrowers row
-        # (chunks add up dicts: the run names the smallest of each)
-        "id_example_without_row": _first(_ids_without_row(scores, good.get("borrowers"))),
-        "id_example_borrowers_alone": _first(good["borrowers"]["borrower_id"][~isin(good["borrowers"]["borrower_id"],
-                                                                                    valid_ids)]
-                                             if "borrowers" in good else ()),
-        "id_example_installments": _first(valid_ids[:1]),  # valid_ids are sorted
-        "id_example_contacts_alone": _first(good["contacts"]["borrower_id"][~isin(good["contacts"]["borrower_id"],
-                                                                                  valid_ids)]
-                                            if "contacts" in good else ()),
+        **_id_examples(good, scores, valid_ids),
         "plans_borrowers": int(plans["borrower_id"].nunique()) if len(plans) else 0,
         "plan_steps": len(plans), "actions": plans["action"].value_counts().to_dict() if len(plans) else {},
         "holidays_unknown_countries": unknown_countries,
@@ -282,6 +273,20 @@ def _first(ids: Iterable[object]) -> dict[str, int]:
     """``{smallest id: 1}`` (as text), or ``{}``: a stat that chunks add up and the run reads the minimum of."""
     texts = [str(i) for i in ids]
     return {min(texts): 1} if texts else {}
+
+
+def _id_examples(good: Mapping[str, pd.DataFrame], scores: pd.DataFrame, valid_ids: pd.Index) -> dict[str, Any]:
+    """One id of each side of a table that matches the installments badly, for the run's warnings (a
+    scored borrower without a borrowers row and a borrowers row without installments; an installments
+    borrower and a contact of nobody): chunks add the dicts up, the run names the smallest of each."""
+    def alone(table: str) -> Iterable[object]:
+        ids = good[table]["borrower_id"] if table in good else pd.Series([], dtype=object)
+        return ids[~isin(ids, valid_ids)]
+
+    return {"id_example_without_row": _first(_ids_without_row(scores, good.get("borrowers"))),
+            "id_example_borrowers_alone": _first(alone("borrowers")),
+            "id_example_installments": _first(valid_ids[:1]),  # valid_ids are sorted
+            "id_example_contacts_alone": _first(alone("contacts"))}
 
 
 def _scores_table(valid_ids: pd.Index, scored: Scored, as_of: pd.Timestamp) -> pd.DataFrame:
