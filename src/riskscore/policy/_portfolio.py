@@ -89,26 +89,34 @@ def profile_groups(profiles: Mapping[str, str], borrowers: pd.DataFrame | None, 
     >>> groups = profile_groups({"US": "us_reg_f_2021", "*": "strict_v1"}, b, pd.Index(["a", "b", "c"]))
     >>> {k: list(v) for k, v in groups.items()}
     {'strict_v1': ['b', 'c'], 'us_reg_f_2021': ['a']}
+    >>> b = pd.DataFrame({"borrower_id": ["a", "b", "c"], "country": ["usa", "GBR", "Scotland"]})
+    >>> groups = profile_groups({"US": "us_reg_f_2021", "gb": "uk_fca_conc7_2024", "Scotland": "strict_v1"}, b,
+    ...                         pd.Index(["a", "b", "c"]))
+    >>> {k: list(v) for k, v in groups.items()}
+    {'strict_v1': ['c'], 'uk_fca_conc7_2024': ['b'], 'us_reg_f_2021': ['a']}
     """
     profile = _profile_of(profiles, borrowers, ids)
     return {p: ids[profile == p] for p in sorted(set(profile))}
 
 
-def _countries(borrowers: pd.DataFrame | None, ids: pd.Index) -> np.ndarray:
-    """The borrowers' ``country`` as alpha-2 codes (:func:`country_code`; ``None`` when unknown or absent)."""
+def _countries(borrowers: pd.DataFrame | None, ids: pd.Index, *, codes_only: bool = True) -> np.ndarray:
+    """The borrowers' ``country`` as alpha-2 codes (:func:`country_code`; ``None`` when unknown or
+    absent); with ``codes_only=False``, a value that is no code stays as written (stripped)."""
     if borrowers is None or "country" not in borrowers:
         return np.full(len(ids), None, dtype=object)
     own = borrowers.set_index("borrower_id")["country"].reindex(ids).astype(object)
-    return np.array([country_code(v) for v in own], dtype=object)
+    return np.array([country_code(v) or (None if codes_only or not isinstance(v, str) else v.strip())
+                     for v in own], dtype=object)
 
 
 def _profile_of(profiles: Mapping[str, str], borrowers: pd.DataFrame | None, ids: pd.Index) -> np.ndarray:
-    """The profile of each borrower of ``ids``: its country's (codes in any case or alpha-3), else ``*``'s."""
+    """The profile of each borrower of ``ids``: its country's (codes in any case or alpha-3; another
+    value as written), else ``*``'s."""
     default = profiles.get("*", "us_reg_f_2021")
     if borrowers is None or len(profiles) == 1 or "country" not in borrowers:
         return np.full(len(ids), default, dtype=object)
-    by_code = {country_code(k) or k: v for k, v in profiles.items() if k != "*"}
-    return np.array([by_code.get(c, default) for c in _countries(borrowers, ids)], dtype=object)
+    by_key = {country_code(k) or k.strip(): v for k, v in profiles.items() if k != "*"}
+    return np.array([by_key.get(c, default) for c in _countries(borrowers, ids, codes_only=False)], dtype=object)
 
 
 def foreign_profiles(profiles: Mapping[str, str], borrowers: pd.DataFrame | None, ids: pd.Index) -> dict[str, int]:
