@@ -86,7 +86,9 @@ class Run:
         repeated text as dictionary codes (the audit of 1M borrowers has 3.5M rows of a few dozen
         distinct words; decoding them all was most of the report's reading)."""
         text = ["rule_id", "kind", "basis", "outcome", "profile"]
-        rows = pq.read_table(self.folder / "audit.parquet", columns=["borrower_id", *text], read_dictionary=text)
+        # each chunk (a row group, or a part of Spark's folder) has its own dictionaries: one for all
+        rows = pq.read_table(self.folder / "audit.parquet", columns=["borrower_id", *text],
+                             read_dictionary=text).unify_dictionaries()
 
         def plain(table: pa.Table) -> pd.DataFrame:
             return pa.table([c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c for c in table.columns],
