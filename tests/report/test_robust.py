@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 import riskscore
@@ -229,3 +230,29 @@ def test_ids_with_right_to_left_overrides_are_isolated(run_dir, tmp_path):
         assert "\u202e" in doc and "<bdi>B\u202eexe.TXT</bdi>" in doc
         assert "\u202e" not in _ISOLATED.sub("", doc), "an override outside an isolate reorders the text after it"
     assert "<title>riskscore · borrower \u2068B\u202eexe.TXT\u2069</title>" in page
+
+
+def test_the_audit_digest_reads_row_groups_with_their_own_dictionaries(run_dir, tmp_path):
+    """Each chunk of a run writes its audit rows as a row group with its own dictionaries (Spark's parts
+    too); reading them as dictionary codes once failed the demo's report ('Unifying differing
+    dictionaries'). The digest equals the plain read: the blocked rows and the distinct rules."""
+    folder = tmp_path / "run"
+    shutil.copytree(run_dir, folder)
+    audit = pq.read_table(folder / "audit.parquet")
+    half = audit.num_rows // 2
+    parts = [audit.slice(0, half), audit.slice(half)]
+    parts[0] = parts[0].take(list(range(parts[0].num_rows))[::-1])  # another first value: another dictionary
+    with pq.ParquetWriter(folder / "audit.parquet", audit.schema) as writer:
+        for part in parts:
+            writer.write_table(part)
+    assert pq.ParquetFile(folder / "audit.parquet").num_row_groups == 2
+    blocked, rules = Run(folder).audit_digest()
+    plain = audit.to_pandas()
+    want = plain.loc[plain["outcome"] == "blocked", ["borrower_id", "rule_id", "kind", "profile"]]
+    key = ["borrower_id", "rule_id", "kind", "profile"]
+    pd.testing.assert_frame_equal(blocked.sort_values(key, ignore_index=True),
+                                  want.sort_values(key, ignore_index=True), check_dtype=False)
+    distinct = plain[["profile", "rule_id", "kind", "basis"]].drop_duplicates()
+    pd.testing.assert_frame_equal(rules, distinct.sort_values(list(distinct.columns), ignore_index=True),
+                                  check_dtype=False)
+    assert len(want) and len(rules) > 1
