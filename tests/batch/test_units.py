@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from riskscore.batch._inputs import DistinctSketch, borrower_hash
@@ -36,10 +37,19 @@ def test_borrower_hash_reads_ids_as_text():
 
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.integers(0, 3000), min_size=1, max_size=300), st.integers(0, 60))
+@example([0] * 12 + [250], 0)  # found by the oldest-versions run
 def test_the_data_date_from_a_day_histogram_is_the_whole_table_inference(days, tolerance):
+    """Both are the 99.9th percentile linearly interpolated as pandas' quantile, in exact arithmetic: pandas'
+    own float product put 12 days 0 and one day 250 at day 247 (pandas 3.0) while the histogram's put it at
+    246.99999 (the day before); the reference here is exact."""
     dates = pd.Series(pd.Timestamp("2020-01-01") + pd.to_timedelta(days, unit="D"))
     today = pd.Timestamp("2031-01-01")
-    want = min(dates.quantile(0.999).normalize() + pd.Timedelta(days=tolerance), today)
+    ordered = sorted(days)
+    pos = Fraction(999, 1000) * (len(ordered) - 1)
+    lo, hi = ordered[int(pos)], ordered[min(int(pos) + 1, len(ordered) - 1)]
+    exact = pd.Timestamp("2020-01-01") + pd.Timedelta(days=int(lo + (hi - lo) * (pos - int(pos))))  # floor: >= 0
+    assert abs((dates.quantile(0.999) - exact) / pd.Timedelta(days=1)) < 1  # pandas' reading, up to its rounding
+    want = min(exact + pd.Timedelta(days=tolerance), today)
     hist = Counter((dates.to_numpy("datetime64[D]").astype(np.int64)).tolist())
     assert infer_data_date(hist, tolerance, today) == want
     assert table_data_date(dates, tolerance) == min(want, pd.Timestamp.now().normalize())

@@ -42,12 +42,12 @@ from riskscore.batch._arrowfile import arrow_schema, read_arrow, write_arrow
 from riskscore.batch._inputs import DistinctSketch, borrower_hash, bucket_of, input_files, iter_batches
 from riskscore.io import InputFormat, input_schema
 from riskscore.schemas import (
-    DATA_DATE_QUANTILE,
     FUTURE_TOLERANCE_DAYS,
     calendar_dates,
     currency_codes,
     data_date_from,
     is_currency_code,
+    quantile_day,
 )
 
 __all__ = ["ROW", "conflicting_loans", "count_borrowers", "currency_counts", "infer_data_date", "n_chunks", "partition",
@@ -145,12 +145,8 @@ def infer_data_date(histogram: Counter, future_tolerance_days: int, today: pd.Ti
     if not histogram:
         return data_date_from(None, future_tolerance_days, today)
     days = np.array(sorted(histogram), dtype=np.int64)
-    cum = np.cumsum([histogram[d] for d in days])
-    pos = DATA_DATE_QUANTILE * (cum[-1] - 1)
-    lo_i, frac = int(np.floor(pos)), pos - np.floor(pos)
-    lo = pd.Timestamp(int(days[np.searchsorted(cum, lo_i + 1)]), unit="D")
-    hi = pd.Timestamp(int(days[np.searchsorted(cum, min(lo_i + 2, cum[-1]))]), unit="D")
-    return data_date_from(lo + (hi - lo) * frac, future_tolerance_days, today)
+    return data_date_from(quantile_day(days, np.array([histogram[d] for d in days], dtype=np.int64)),
+                          future_tolerance_days, today)
 
 
 class _Spiller:

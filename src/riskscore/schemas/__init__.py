@@ -1,7 +1,7 @@
 """Data contracts: pandera models and the validation entry points built on them."""
 
 from riskscore.schemas._allocate import allocate_payments
-from riskscore.schemas._checks import DATA_DATE_QUANTILE, FUTURE_TOLERANCE_DAYS, data_date_from
+from riskscore.schemas._checks import DATA_DATE_QUANTILE, FUTURE_TOLERANCE_DAYS, data_date_from, quantile_day
 from riskscore.schemas._coerce import (
     DATE_MAX,
     DATE_MIN,
@@ -92,6 +92,7 @@ __all__ = [
     "parse_channels",
     "parse_consents",
     "parse_hours",
+    "quantile_day",
     "quarantine",
     "settlement_dates",
     "settlement_scan",

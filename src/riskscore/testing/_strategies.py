@@ -43,9 +43,10 @@ def installments_frames(draw: st.DrawFn, max_borrowers: int = 4, max_loans: int 
 
     Examples
     --------
-    >>> from hypothesis import given
+    >>> from hypothesis import given, settings
     >>> from riskscore import validate_installments
-    >>> @given(installments_frames())
+    >>> @settings(deadline=None)  # the first call imports pandera: no deadline to miss on a busy machine
+    ... @given(installments_frames())
     ... def test(df):
     ...     validate_installments(df)
     >>> test()
