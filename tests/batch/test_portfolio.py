@@ -309,16 +309,22 @@ def test_a_borrowers_table_whose_ids_match_nobody_is_named_in_a_warning(world, w
             f"write ids like {first!r}, the contact log like {'X' + min(other['borrower_id'])!r}") in caplog.text
 
 
+def _chunked_run(borrowers, world_files, as_of, now, tmp_path, caplog, **options):
+    """The world's job with this borrowers table, in several chunks, its warnings captured."""
+    write_table(borrowers, tmp_path / "borrowers.parquet", "borrowers")
+    with caplog.at_level("WARNING", logger="riskscore.batch"):
+        m = score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path / "run", now=now, n_jobs=1,
+                            chunk_borrowers=250, borrowers=tmp_path / "borrowers.parquet",
+                            contacts=world_files["contacts"], **options)
+    assert m.chunks["total"] > 1
+    return m
+
+
 def test_a_country_column_of_names_is_one_warning_for_the_whole_run(world, world_files, as_of, now, tmp_path, caplog):
     """Under strict_v1 the borrowers' country picks their public holidays; 'India' is no code the holidays
     package reads. Each chunk's planner sees it; the run says it once, with the count over all chunks."""
     b = world.borrowers.assign(country="India")
-    write_table(b, tmp_path / "borrowers.parquet", "borrowers")
-    with caplog.at_level("WARNING", logger="riskscore.batch"):
-        m = score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path / "run", now=now, n_jobs=1,
-                            chunk_borrowers=250, borrowers=tmp_path / "borrowers.parquet",
-                            contacts=world_files["contacts"], profile="strict_v1")
-    assert m.chunks["total"] > 1
+    m = _chunked_run(b, world_files, as_of, now, tmp_path, caplog, profile="strict_v1")
     lines = [r.getMessage() for r in caplog.records if "country holds values" in r.getMessage()]
     planned = m.plans["borrowers"]
     assert lines == [f"borrowers' country holds values the holidays package knows no public holidays for ('India' "
@@ -333,12 +339,7 @@ def test_borrowers_of_other_countries_under_a_single_profile_are_one_warning(wor
     ones) were planned under US rules without a word. The run says it once, counted over its chunks;
     with each country its own profile (codes in any case, alpha-3 too) it says nothing."""
     b = world.borrowers.assign(country=np.where(world.borrowers["country"] == "US", "usa", "kz"))
-    write_table(b, tmp_path / "borrowers.parquet", "borrowers")
-    with caplog.at_level("WARNING", logger="riskscore.batch"):
-        m = score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path / "run", now=now, n_jobs=1,
-                            chunk_borrowers=250, borrowers=tmp_path / "borrowers.parquet",
-                            contacts=world_files["contacts"])
-    assert m.chunks["total"] > 1
+    _chunked_run(b, world_files, as_of, now, tmp_path, caplog)
     plans = pd.read_parquet(tmp_path / "run" / "plans.parquet").drop_duplicates("borrower_id")
     kz = int(plans["borrower_id"].isin(b.loc[b["country"] == "kz", "borrower_id"]).sum())
     assert 0 < kz < len(plans)
@@ -362,12 +363,7 @@ def test_borrowers_in_a_language_without_texts_are_one_warning(world, world_file
     """Borrowers whose language riskscore writes nothing in (Russian) got English reasons and messages, said
     only in each plan's rationale; the run now says it once, counted over its chunks."""
     b = world.borrowers.assign(language=np.where(world.borrowers["language"] == "zh", "ru-RU", "en"))
-    write_table(b, tmp_path / "borrowers.parquet", "borrowers")
-    with caplog.at_level("WARNING", logger="riskscore.batch"):
-        m = score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path / "run", now=now, n_jobs=1,
-                            chunk_borrowers=250, borrowers=tmp_path / "borrowers.parquet",
-                            contacts=world_files["contacts"], profile="strict_v1")
-    assert m.chunks["total"] > 1
+    _chunked_run(b, world_files, as_of, now, tmp_path, caplog, profile="strict_v1")
     scores = pd.read_parquet(tmp_path / "run" / "scores.parquet").query("status == 'scored'")
     ru = int(scores["borrower_id"].isin(b.loc[b["language"] == "ru-RU", "borrower_id"]).sum())
     assert 0 < ru < len(scores) and set(scores["language"]) == {"en"}
