@@ -11,7 +11,7 @@ import json
 import logging
 import time
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from importlib.metadata import version
@@ -223,6 +223,9 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: Ch
     lap("plan")
     scores = _scores_table(valid_ids, scored, settings.as_of)
     installment_ids = raw["installments"]["borrower_id"].dropna().unique()
+    # the other tables' borrowers the installments have not, and the scored borrowers without a borrowers row
+    alone = {t: g["borrower_id"][~isin(g["borrower_id"], valid_ids)] for t, g in good.items() if t != "installments"}
+    without_row = _ids_without_row(scores, good.get("borrowers"))
     stats = {
         "rows_in": {t: len(df) for t, df in raw.items()},
         "rows_rejected": rejects["table"].value_counts().reindex(list(raw), fill_value=0).astype(int).to_dict(),
@@ -230,10 +233,14 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: Ch
         "borrowers_in": len(installment_ids), "borrowers_scored": int((scores["status"] == "scored").sum()),
         "borrowers_nothing_due": int((scores["status"] == "nothing_due").sum()),
         "borrowers_rejected": int(pd.Index(installment_ids).isin(bad_ids).sum()),
-        "rows_unmatched": {t: int((~isin(g["borrower_id"], valid_ids)).sum()) for t, g in good.items()
-                           if t != "installments"},
-        "scored_without_row": _without_row(scores, good.get("borrowers")),
-        **_id_examples(good, scores, valid_ids),
+        "rows_unmatched": {t: len(ids) for t, ids in alone.items()},
+        "scored_without_row": len(without_row),
+        # one id of each side, for the run's warnings when a table matches the installments badly
+        # (chunks add the dicts up, the run names the smallest of each)
+        "id_example_without_row": _first(without_row),
+        "id_example_borrowers_alone": _first(alone.get("borrowers", ())),
+        "id_example_installments": _first(valid_ids[:1]),  # valid_ids are sorted
+        "id_example_contacts_alone": _first(alone.get("contacts", ())),
         "plans_borrowers": int(plans["borrower_id"].nunique()) if len(plans) else 0,
         "plan_steps": len(plans), "actions": plans["action"].value_counts().to_dict() if len(plans) else {},
         "holidays_unknown_countries": unknown_countries,
@@ -245,11 +252,6 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: Ch
     }
     lap("tables")  # the scores table and these counts
     return ChunkResult({"scores": scores, "plans": plans, "audit": audit, "rejects": rejects}, stats)
-
-
-def _without_row(scores: pd.DataFrame, borrowers: pd.DataFrame | None) -> int:
-    """Scored borrowers the borrowers table has no row for (0 without a table: no plans are made)."""
-    return len(_ids_without_row(scores, borrowers))
 
 
 def _ids_without_row(scores: pd.DataFrame, borrowers: pd.DataFrame | None) -> pd.Series:
@@ -269,24 +271,19 @@ def _unsupported_languages(borrowers: pd.DataFrame | None, ids: pd.Index) -> dic
     return {str(k): int(v) for k, v in other.value_counts().items()}
 
 
-def _first(ids: Iterable[object]) -> dict[str, int]:
+def _first(ids: pd.Series | pd.Index | tuple[()]) -> dict[str, int]:
     """``{smallest id: 1}`` (as text), or ``{}``: a stat that chunks add up and the run reads the minimum of."""
-    texts = [str(i) for i in ids]
-    return {min(texts): 1} if texts else {}
+    return {str(pd.Series(ids).astype(str).min()): 1} if len(ids) else {}
 
 
-def _id_examples(good: Mapping[str, pd.DataFrame], scores: pd.DataFrame, valid_ids: pd.Index) -> dict[str, Any]:
-    """One id of each side of a table that matches the installments badly, for the run's warnings (a
-    scored borrower without a borrowers row and a borrowers row without installments; an installments
-    borrower and a contact of nobody): chunks add the dicts up, the run names the smallest of each."""
-    def alone(table: str) -> Iterable[object]:
-        ids = good[table]["borrower_id"] if table in good else pd.Series([], dtype=object)
-        return ids[~isin(ids, valid_ids)]
+def _most_first(counts: Mapping[str, int]) -> dict[str, int]:
+    """``counts`` by count, most first (ties by key): how the run's warnings list what chunks added up."""
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
-    return {"id_example_without_row": _first(_ids_without_row(scores, good.get("borrowers"))),
-            "id_example_borrowers_alone": _first(alone("borrowers")),
-            "id_example_installments": _first(valid_ids[:1]),  # valid_ids are sorted
-            "id_example_contacts_alone": _first(alone("contacts"))}
+
+def _smallest(stats: Mapping[str, Any], key: str) -> str | None:
+    """The smallest id the chunks gave for ``key`` (see :func:`_first`), or ``None``."""
+    return min(stats[key]) if stats.get(key) else None
 
 
 def _scores_table(valid_ids: pd.Index, scored: Scored, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -363,25 +360,21 @@ def run_manifest(*, engine: str, run_id: str, as_of: str, now: str, data_date: s
     read = stats.get("rows_in", {})
     lost, scored = int(stats.get("scored_without_row", 0)), int(stats.get("borrowers_scored", 0))
     if "borrowers" in rows_in and scored and 2 * lost > scored:  # a table whose ids are written another way
-        ours, theirs = (min(stats[k]) if stats.get(k) else None
-                        for k in ("id_example_without_row", "id_example_borrowers_alone"))
+        ours, theirs = _smallest(stats, "id_example_without_row"), _smallest(stats, "id_example_borrowers_alone")
         log.warning("borrowers: %d of %d scored borrowers have no row in the borrowers table (ids are compared as "
                     "text, exactly: '007' is neither '7' nor 'B007'): they get no plan but human review%s", lost,
                     scored, id_forms_hint(ours, theirs))
     kept = int(rows_in.get("contacts", 0)) - int(stats.get("rows_rejected", {}).get("contacts", 0))
     if kept and int(stats.get("rows_unmatched", {}).get("contacts", 0)) == kept:
-        ours, theirs = (min(stats[k]) if stats.get(k) else None
-                        for k in ("id_example_installments", "id_example_contacts_alone"))
-        log.warning("%s", contacts_match_none_message(kept, ours, theirs))
-    other = dict(sorted(stats.get("languages_unsupported", {}).items(), key=lambda kv: (-kv[1], kv[0])))
-    if other:
-        log.warning("%s", unsupported_languages_message(other, str(settings.get("language") or "en")))
-    foreign = dict(sorted(stats.get("profile_mismatch", {}).items(), key=lambda kv: (-kv[1], kv[0])))
-    if foreign:
-        log.warning("%s", foreign_profiles_message(foreign))
-    unknown = dict(sorted(stats.get("holidays_unknown_countries", {}).items(), key=lambda kv: (-kv[1], kv[0])))
-    if unknown:
-        log.warning("%s", unknown_countries_message(unknown))
+        log.warning("%s", contacts_match_none_message(kept, _smallest(stats, "id_example_installments"),
+                                                      _smallest(stats, "id_example_contacts_alone")))
+    if stats.get("languages_unsupported"):
+        log.warning("%s", unsupported_languages_message(_most_first(stats["languages_unsupported"]),
+                                                        str(settings.get("language") or "en")))
+    if stats.get("profile_mismatch"):
+        log.warning("%s", foreign_profiles_message(_most_first(stats["profile_mismatch"])))
+    if stats.get("holidays_unknown_countries"):
+        log.warning("%s", unknown_countries_message(_most_first(stats["holidays_unknown_countries"])))
     bundle_manifest = getattr(model, "manifest_", {})
     return RunManifest(
         run_id=run_id, engine=engine, as_of=as_of, now=now, data_date=data_date, inputs=inputs,

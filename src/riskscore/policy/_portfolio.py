@@ -105,8 +105,10 @@ def _countries(borrowers: pd.DataFrame | None, ids: pd.Index, *, codes_only: boo
     if borrowers is None or "country" not in borrowers:
         return np.full(len(ids), None, dtype=object)
     own = borrowers.set_index("borrower_id")["country"].reindex(ids).astype(object)
-    return np.array([country_code(v) or (None if codes_only or not isinstance(v, str) else v.strip())
-                     for v in own], dtype=object)
+    values, uniques = pd.factorize(own)  # a portfolio has a handful of countries: each read once
+    read = np.array([country_code(v) or (None if codes_only or not isinstance(v, str) else v.strip())
+                     for v in uniques] + [None], dtype=object)
+    return read[values]  # a missing country (-1) is the last: None
 
 
 def _profile_of(profiles: Mapping[str, str], borrowers: pd.DataFrame | None, ids: pd.Index) -> np.ndarray:
@@ -116,7 +118,8 @@ def _profile_of(profiles: Mapping[str, str], borrowers: pd.DataFrame | None, ids
     if borrowers is None or len(profiles) == 1 or "country" not in borrowers:
         return np.full(len(ids), default, dtype=object)
     by_key = {country_code(k) or k.strip(): v for k, v in profiles.items() if k != "*"}
-    return np.array([by_key.get(c, default) for c in _countries(borrowers, ids, codes_only=False)], dtype=object)
+    return pd.Series(_countries(borrowers, ids, codes_only=False), dtype=object).map(by_key).fillna(default) \
+        .to_numpy(dtype=object)
 
 
 def foreign_profiles(profiles: Mapping[str, str], borrowers: pd.DataFrame | None, ids: pd.Index) -> dict[str, int]:
