@@ -61,8 +61,9 @@ def _from_frame(df: pd.DataFrame, time: str, event: str, drop: tuple[str, ...] =
     return df.drop(columns=[time, event, *drop]), y
 
 
-def load(name: str) -> tuple[pd.DataFrame, np.ndarray]:
-    """X (numeric, NaN allowed) and y (sksurv structured array) of one panel data set."""
+def load(name: str) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """X (numeric, NaN allowed), y (sksurv structured array) and the categorical columns as they
+    came (pandas ``category`` dtype, for ``--native-categories``) of one panel data set."""
     from lifelines import datasets as ll
     from sksurv import datasets as sk
     from sksurv.util import Surv
@@ -84,9 +85,10 @@ def load(name: str) -> tuple[pd.DataFrame, np.ndarray]:
         e, t = y.dtype.names
         y = Surv.from_arrays(y[e].astype(bool), y[t].astype(float))
     cats = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
+    raw = X[cats].astype("category").reset_index(drop=True)
     X = pd.get_dummies(X, columns=cats, drop_first=True, dtype=float).astype(float)
     X.columns = [str(c).replace(" ", "_") for c in X.columns]
-    return X, y
+    return X.reset_index(drop=True), y, raw
 
 
 # -- the plain discrete-time LightGBM baseline ------------------------------------------------
@@ -140,12 +142,13 @@ def _at(functions: np.ndarray, times: np.ndarray) -> np.ndarray:
 
 
 def run_split(X: pd.DataFrame, y: np.ndarray, seed: int, models: list[str],
-              variants: dict[str, dict]) -> list[dict]:
+              variants: dict[str, dict], categories: pd.DataFrame | None = None) -> list[dict]:
     from sksurv.ensemble import GradientBoostingSurvivalAnalysis, RandomSurvivalForest
     from sksurv.linear_model import CoxPHSurvivalAnalysis
     from sksurv.metrics import concordance_index_censored, integrated_brier_score
 
-    Xt, Xs, yt, ys = train_test_split(X, y, test_size=0.3, random_state=seed, stratify=y["event"])
+    it, is_, yt, ys = train_test_split(np.arange(len(X)), y, test_size=0.3, random_state=seed, stratify=y["event"])
+    Xt, Xs = X.iloc[it], X.iloc[is_]
     med = Xt.median()
     At, As = Xt.fillna(med).to_numpy(float), Xs.fillna(med).to_numpy(float)
     keep = At.std(axis=0) > 0
@@ -170,6 +173,13 @@ def run_split(X: pd.DataFrame, y: np.ndarray, seed: int, models: list[str],
                        lambda m: m.predict(As), lambda m: _at(m.predict_survival_function(As), times))
         if name == "HazardGBM":
             hazard_edges = model.interval_edges_  # the baseline expands on the same edges
+    if categories is not None and categories.shape[1]:
+        # the numbers as every model gets them, the categorical columns as they came (no dummies)
+        numbers = [c for c in X.columns if not any(c.startswith(f"{k}_") for k in categories.columns)]
+        Nt, Ns = (pd.concat([X.iloc[i][numbers].fillna(med[numbers]).reset_index(drop=True),
+                             categories.iloc[i].reset_index(drop=True)], axis=1) for i in (it, is_))
+        record("HazardGBM native", lambda: HazardGBM(random_state=seed).fit(Nt, yt),
+               lambda m: m.predict(Ns), lambda m: _at(m.predict_survival_function(Ns), times))
     if "CoxPH" in models:
         mu, sd = At.mean(axis=0), At.std(axis=0)
         record("CoxPH", lambda: CoxPHSurvivalAnalysis(alpha=0.1).fit((At - mu) / sd, yt),
@@ -218,6 +228,9 @@ def main() -> None:
     ap.add_argument("--models", nargs="*", default=list(ANCHORS), help=f"anchors to run, among {ANCHORS}")
     ap.add_argument("--variant", action="append", default=[], help="name=JSON of HazardGBM parameters")
     ap.add_argument("--out", help="write every split's figures to this CSV")
+    ap.add_argument("--native-categories", action="store_true",
+                    help="also run HazardGBM on the categorical columns as they come (pandas category dtype, "
+                         "split on as categories) instead of their one-hot columns: 'HazardGBM native'")
     args = ap.parse_args()
     print(f"command: {' '.join([os.path.relpath(sys.executable), *sys.argv])}")
     print(f"machine: {machine()}")
@@ -226,9 +239,9 @@ def main() -> None:
     warnings.filterwarnings("ignore", category=FutureWarning)  # pandas/sksurv deprecations, not results
     rows = []
     for name in names:
-        X, y = load(name)
+        X, y, raw = load(name)
         for seed in range(args.seeds):
-            for row in run_split(X, y, seed, args.models, variants):
+            for row in run_split(X, y, seed, args.models, variants, raw if args.native_categories else None):
                 rows.append({"data": name, "n": len(X), "events": int(y["event"].sum()), **row})
         print(f"{name}: done", flush=True)
     results = pd.DataFrame(rows)

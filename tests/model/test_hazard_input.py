@@ -53,16 +53,17 @@ def test_booster_names_are_distinct_and_storable():
         ["x_1", "_a_", "a_b", "a_b_1", "interval_start_1"]
 
 
-@pytest.mark.parametrize(("column", "dtype"), [
-    (["north", "south"] * 100, "str"),
-    (pd.Categorical(["north", "south"] * 100), "category"),
-    (pd.Timestamp("2025-01-01"), "datetime64"),
+@pytest.mark.parametrize(("column", "dtype", "kw"), [
+    (["north", "south"] * 100, "str", {}),
+    (pd.Categorical(["north", "south"] * 100), "category", {"categorical_features": None}),
+    (pd.Timestamp("2025-01-01"), "datetime64", {}),
 ])
-def test_a_non_numeric_column_is_named(column, dtype):
+def test_a_non_numeric_column_is_named(column, dtype, kw):
     X, y = _data()
     frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(region=column)
-    with pytest.raises(ValueError, match=rf"^HazardGBM: X has 1 column\(s\) that are not numbers: 'region' \({dtype}"):
-        _fit(frame, y)
+    with pytest.raises(ValueError, match=rf"^HazardGBM: X has 1 column\(s\) that are not numbers: 'region' \({dtype}"
+                                         r".*name them in categorical_features"):
+        _fit(frame, y, **kw)
 
 
 def test_number_like_columns_are_read():

@@ -187,3 +187,15 @@ def test_numbers_in_an_object_column_with_pandas_na_are_read(data):
     plain = X.copy()
     plain.iloc[3, 0] = np.nan
     np.testing.assert_array_equal(_model().fit(odd, y).likelihood(odd), _model().fit(plain, y).likelihood(plain))
+
+
+def test_a_category_column_of_numbers_is_read_as_numbers_by_both_heads(data):
+    """HazardGBM splits a ``category`` column as categories by default; inside RepaymentModel the
+    timing head reads it as the likelihood head does: as numbers."""
+    X, y = data
+    grade = pd.Series(np.arange(len(X)) % 5 + 1, index=X.index)
+    as_category = _model().fit(X.assign(grade=grade.astype("category")), y)
+    as_numbers = _model().fit(X.assign(grade=grade.astype(float)), y)
+    assert as_category.timing_.is_categorical_ is None
+    np.testing.assert_array_equal(as_category.predict_survival(X.assign(grade=grade.astype("category"))),
+                                  as_numbers.predict_survival(X.assign(grade=grade.astype(float))))

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["booster_names", "check_numeric", "duplicated", "numeric_matrix", "unstorable_names"]
+__all__ = ["booster_names", "check_numeric", "column_diff", "duplicated", "numeric_matrix", "unstorable_names"]
 
 #: LightGBM keeps feature names in a JSON model header and refuses these characters in them.
 _UNSTORABLE = re.compile(r'[",:\[\]{}]')
@@ -40,14 +40,14 @@ def check_numeric(frame: pd.DataFrame, *, who: str, what: str = "X", hint: str =
         raise ValueError(f"{who}: {what} has {len(bad)} column(s) that are not numbers: {listed}; {hint}.")
 
 
-def numeric_matrix(X: object, *, who: str, what: str = "X") -> tuple[np.ndarray, list[str] | None]:
+def numeric_matrix(X: object, *, who: str, what: str = "X", hint: str = "") -> tuple[np.ndarray, list[str] | None]:
     """``X`` as a 2-d float32 matrix (and its column names when it is a DataFrame), or one line naming the problem.
 
     Refused: no rows, no columns, an array that is not 2-d, and columns that are not numbers or
     booleans (text, categories of text, dates, durations), each named with its dtype.
     """
     if isinstance(X, pd.DataFrame):
-        check_numeric(X, who=who, what=what)
+        check_numeric(X, who=who, what=what, hint=hint)
         names = [str(c) for c in X.columns]
         try:
             matrix = X.to_numpy(dtype=np.float32, na_value=np.nan)
@@ -94,3 +94,10 @@ def booster_names(names: list[str], reserved: tuple[str, ...] = ()) -> list[str]
         taken.add(candidate)
         out.append(candidate)
     return out
+
+
+def column_diff(before: list[str], after: list[str], a: str, b: str) -> str:
+    """The lines of a unified diff between two lists of column names labelled ``a`` and ``b``."""
+    import difflib
+
+    return "\n".join(difflib.unified_diff(before, after, a, b, lineterm=""))

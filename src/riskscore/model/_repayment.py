@@ -337,7 +337,7 @@ class RepaymentModel(BaseEstimator):
                                      callbacks=callbacks)
         self.timing_ = HazardGBM(self.n_estimators, learning_rate=self.learning_rate, num_leaves=self.num_leaves,
                                  min_child_samples=self.min_child_samples, interval_edges=DEFAULT_EDGES,
-                                 monotone_constraints=mono,
+                                 monotone_constraints=mono, categorical_features=None,  # numbers, as the likelihood
                                  early_stopping_rounds=self.early_stopping_rounds if eval_set is not None else None,
                                  max_rows=5_000_000, random_state=self.random_state,
                                  # the settings this head was validated with inside RepaymentModel (HazardGBM's

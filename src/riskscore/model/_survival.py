@@ -1,10 +1,10 @@
-"""Survival labels and step functions in the scikit-survival convention."""
+"""Survival labels and step functions in the scikit-survival convention; person-period rows."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["PiecewiseHazardFunction", "StepFunction", "check_survival_y", "make_survival_y"]
+__all__ = ["PiecewiseHazardFunction", "StepFunction", "check_survival_y", "expand", "make_survival_y"]
 
 
 def make_survival_y(event: object, time: object) -> np.ndarray:
@@ -147,3 +147,32 @@ class PiecewiseHazardFunction:
     def __repr__(self) -> str:
         return f"PiecewiseHazardFunction(x={self.x!r}, y={self.y!r}, start={self.start!r}, kind={self.kind!r})"
 
+
+def expand(X: np.ndarray, event: np.ndarray, time: np.ndarray, edges: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Person-period rows: one per sample and interval (a_k, b_k] it was at risk in.
+
+    A sample with time ``T`` in interval ``k`` contributes ``y = 0`` rows for every earlier
+    interval and, for interval ``k``, ``y = 1`` if ``T`` is an event, else ``y = 0`` weighted by
+    the share of the interval it was observed ((T - a_k) / (b_k - a_k): exact for a constant
+    hazard within the interval, and exactly 1 when censoring falls on an edge). Times past the
+    last edge survive every interval. A time of 0 (scikit-survival accepts it) falls in the
+    first interval: an event at 0 is an event of interval 0, and a sample censored at 0 gives
+    no row (it was observed for no time at all). Returns (row -> sample index, interval index,
+    y, weight).
+    """
+    n_int = len(edges) - 1
+    last = np.clip(np.searchsorted(edges, time, side="left") - 1, 0, n_int - 1)
+    beyond = time > edges[-1]
+    counts = last + 1
+    sample = np.repeat(np.arange(len(time)), counts)
+    k = np.arange(len(sample)) - np.repeat(np.cumsum(counts) - counts, counts)
+    is_last = k == last[sample]
+    y = (is_last & event[sample] & ~beyond[sample]).astype(np.float32)
+    width = edges[k + 1] - edges[k]
+    observed = np.clip((time[sample] - edges[k]) / width, 0.0, 1.0)
+    weight = np.where(is_last & ~event[sample] & ~beyond[sample], observed, 1.0).astype(np.float32)
+    seen = weight > 0
+    if not seen.all():
+        sample, k, y, weight = sample[seen], k[seen], y[seen], weight[seen]
+    return sample, k, y, weight
