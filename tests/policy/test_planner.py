@@ -146,6 +146,17 @@ def test_unknown_borrower_goes_to_human_review():
     assert len(audit) == len(plans.profile.rules) and set(audit["outcome"]) <= {"pass", "policy", "not_applicable"}
 
 
+def test_an_audit_of_nobody_has_the_columns_and_types_of_any_audit():
+    b = pd.DataFrame([borrower("b1"), borrower("b2")])
+    scores = pd.DataFrame({"likelihood": [0.2, 0.7]}, index=pd.Index(["b1", "b2"], name="borrower_id"))
+    plans = ContactPolicy().plan(scores, None, b, None, NOW)
+    everyone, nobody = plans.audit(), plans.audit(["ghost"])
+    assert len(everyone) == 2 * len(plans.profile.rules) and len(nobody) == 0
+    assert nobody.dtypes.to_dict() == everyone.dtypes.to_dict()  # text, as in the written audit (object before)
+    assert everyone["borrower_id"].tolist() == ["b1"] * len(plans.profile.rules) + ["b2"] * len(plans.profile.rules)
+    assert everyone["rule_id"].tolist() == [r.id for r in plans.profile.rules] * 2
+
+
 def test_invalid_inputs_fail_with_the_column():
     b = pd.DataFrame([borrower()])
     bad = pd.DataFrame({"likelihood": [1.5]}, index=pd.Index(["b1"], name="borrower_id"))

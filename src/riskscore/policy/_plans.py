@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from riskscore._compat import isin
-from riskscore.contract import AUDIT_COLUMNS
-from riskscore.policy._arrays import joined
+from riskscore.contract import AUDIT_COLUMNS, empty_output
+from riskscore.policy._arrays import joined, objects, text_take
 from riskscore.policy._profile import CONTACT_ACTIONS, Profile, Rule
 
 __all__ = ["AUDIT_COLUMNS", "EVENT_COLUMNS", "Plans"]
@@ -18,6 +18,8 @@ __all__ = ["AUDIT_COLUMNS", "EVENT_COLUMNS", "Plans"]
 EVENT_COLUMNS = ["borrower_id", "action", "rule_id", "detail"]
 _CALL_KINDS = ("call_frequency", "conversation_quiet", "daily_calls")
 _TIME_KINDS = ("time_window", "blocked_days", "designated_times")
+#: What the audit says of a rule for a borrower (:meth:`Plans.audit`).
+OUTCOMES = np.array(["blocked", "policy", "pass", "not_applicable"], dtype=object)
 
 
 def _params_text(rule: Rule) -> str:
@@ -124,7 +126,7 @@ class Plans:
         events = self.events.loc[isin(self.events["borrower_id"], ids)].drop_duplicates(["borrower_id", "rule_id"])
         moved = {rule_id: ev.set_index("borrower_id")["detail"] for rule_id, ev in events.groupby("rule_id")}
         rules = self.profile.rules
-        outcomes = np.empty((len(rules), len(ids)), dtype=object)
+        outcomes = np.empty((len(rules), len(ids)), dtype=np.int64)  # positions in OUTCOMES
         details = np.empty((len(rules), len(ids)), dtype=object)
         for i, rule in enumerate(rules):
             outcome, detail = self._rule_outcome(rule, ids, has, contact, windows)
@@ -133,22 +135,28 @@ class Plans:
                 hit = pd.notna(ev)
                 outcome = np.where(hit, "blocked", outcome)
                 detail = np.where(hit, ev, detail)
-            outcomes[i], details[i] = outcome, detail
+            outcomes[i], details[i] = _outcome_codes(outcome), detail
         # borrower-major (each borrower's rules in the profile's order), borrowers sorted
         order = np.argsort(ids.to_numpy(dtype=object), kind="stable")
         n, per = len(ids), len(rules)
+        if n == 0:
+            return empty_output("audit")[AUDIT_COLUMNS]
+        # the columns of a few values made once per value and taken per row (Arrow's take), not
+        # from one Python string per row
+        of_rule = np.tile(np.arange(per), n)
 
-        def by_rule(values: list) -> np.ndarray:
-            return np.tile(np.asarray(values, dtype=object), n)
+        def by_rule(values: list) -> object:
+            return text_take(objects(values), of_rule)
 
         out = pd.DataFrame({
-            "borrower_id": np.repeat(ids.to_numpy(dtype=object)[order], per),
+            "borrower_id": text_take(ids.to_numpy(dtype=object)[order], np.repeat(np.arange(n), per)),
             "rule_id": by_rule([r.id for r in rules]), "kind": by_rule([r.kind for r in rules]),
-            "basis": by_rule([r.basis for r in rules]), "outcome": outcomes[:, order].T.ravel(),
+            "basis": by_rule([r.basis for r in rules]), "outcome": text_take(OUTCOMES, outcomes[:, order].T.ravel()),
             "detail": details[:, order].T.ravel(),
             "policy_params": by_rule([", ".join(r.policy_params) for r in rules]),
             "reading": by_rule([r.reading for r in rules]),
-            "profile": self.profile.name, "profile_version": self.profile.version})
+            "profile": text_take(objects([self.profile.name]), np.zeros(n * per, dtype=np.int64)),
+            "profile_version": text_take(objects([self.profile.version]), np.zeros(n * per, dtype=np.int64))})
         return out[AUDIT_COLUMNS]
 
     def _hardship_text(self, ids: pd.Index) -> np.ndarray:
@@ -200,6 +208,16 @@ class Plans:
         return np.where(applies, base, "not_applicable"), detail
 
 
+def _outcome_codes(outcome: np.ndarray) -> np.ndarray:
+    """The position of each outcome in :data:`OUTCOMES`."""
+    codes = np.full(len(outcome), -1, dtype=np.int64)
+    for k, value in enumerate(OUTCOMES):
+        codes[outcome == value] = k
+    if (codes < 0).any():  # a rule kind's outcome written in no list: a bug, never an empty audit cell
+        raise RuntimeError(f"an audit outcome outside {OUTCOMES.tolist()}: {sorted(set(outcome[codes < 0]))}")
+    return codes
+
+
 def _targets(contact: pd.DataFrame, ids: pd.Index) -> tuple[np.ndarray, pd.DataFrame]:
     """Per borrower: each contact step's channel, destination and debts, in words; and the call
     steps (borrower_id, destination, loan_ids) the counting rules speak of."""
@@ -237,4 +255,4 @@ def _counted(rule: Rule, calls: pd.DataFrame, text: str, audited: pd.Index) -> n
                                        " about every debt"))
                .groupby("borrower_id")["words"].agg("; ".join)) if len(calls) else pd.Series(dtype=object)
     said = {b: f"{text}; {how[b]}; planned: {planned[b]}" for b in ids}
-    return np.array([said.get(b, text) for b in audited], dtype=object)
+    return np.array([said.get(b, text) for b in audited.to_numpy(dtype=object)], dtype=object)

@@ -230,5 +230,6 @@ def plan_portfolio(scores: pd.DataFrame, reasons: pd.DataFrame | None, borrowers
         steps.append(plans.steps.assign(profile=plans.profile.name, profile_version=plans.profile.version))
         audits.append(plans.audit())
     plan_rows = pd.concat(steps, ignore_index=True).sort_values(["borrower_id", "step"], ignore_index=True)
-    audit = pd.concat(audits, ignore_index=True).sort_values("borrower_id", kind="stable", ignore_index=True)
+    audit = audits[0] if len(audits) == 1 else (  # one profile's audit is sorted by borrower already
+        pd.concat(audits, ignore_index=True).sort_values("borrower_id", kind="stable", ignore_index=True))
     return plan_rows[PORTFOLIO_PLAN_COLUMNS], audit[AUDIT_COLUMNS]
