@@ -36,7 +36,8 @@ from riskscore._refusals import LIST_COLUMNS, map_values, missing_values_refusal
 from riskscore.exceptions import DataError
 from riskscore.schemas import ID_COLUMNS, contract_columns, id_text_arrow
 
-__all__ = ["EMPTY_TEXT_COLUMNS", "NA_TOKENS", "conform", "dates_as_text", "empty_is_text", "number_reading"]
+__all__ = ["EMPTY_TEXT_COLUMNS", "NA_TOKENS", "conform", "dates_as_text", "decimal_floats", "empty_is_text",
+           "number_reading"]
 
 #: Text read as a missing value in the non-id columns of a CSV (pyarrow's and pandas' defaults).
 NA_TOKENS: tuple[str, ...] = ("#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
@@ -132,6 +133,7 @@ def _value_column(col: pa.ChunkedArray, field: pa.Field, f: Path, table: str | N
             return col.cast(field.type)
     if table == "contacts" and field.name == "contacted_at" and _is_naive_time(col.type):
         return _zoned_times(col, f, dates.get(field.name)).cast(field.type)
+    col = decimal_floats(col)
     if col.type != field.type:
         try:
             col = pc.cast(col, field.type)
@@ -143,6 +145,26 @@ def _value_column(col: pa.ChunkedArray, field: pa.Field, f: Path, table: str | N
         col = _read_text(col, field.name, f, table, dates, numbers)
         if col.type != field.type:
             col = col.cast(field.type)
+    return col
+
+
+def decimal_floats(col: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """A float16 or float32 column as float64 by the shortest decimal each value prints as (``99.99`` stays
+    99.99, not the 99.98999786... a binary widening gives); any other column as it is.
+
+    A money amount stored in 32 bits (a frame downcast to save memory, some feature stores) means the
+    decimal it was written from: widened bit for bit, a float32 amount due next to a float64 amount
+    paid of the same 99.99 reads as unpaid by 2e-6, and ratios, trends and the drift check move.
+
+    Examples
+    --------
+    >>> decimal_floats(pa.array([99.99, None], pa.float32())).to_pylist()
+    [99.99, None]
+    >>> pa.array([99.99], pa.float32()).cast(pa.float64()).to_pylist()
+    [99.98999786376953]
+    """
+    if pa.types.is_floating(col.type) and col.type.bit_width < 64:
+        return pc.cast(pc.cast(col, pa.string()), pa.float64())
     return col
 
 

@@ -121,7 +121,8 @@ def _common_type(types: list[pa.DataType]) -> pa.DataType:
     if not kinds:
         return pa.null()
     if all(t == kinds[0] for t in kinds):
-        return kinds[0]
+        # float16 and float32 are read as float64 by the decimal they print as (_conform.decimal_floats)
+        return pa.float64() if pa.types.is_floating(kinds[0]) else kinds[0]
     if all(pa.types.is_integer(t) for t in kinds):
         return pa.int64()
     if all(pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t) for t in kinds):

@@ -365,6 +365,31 @@ def test_a_folder_of_parquet_files_with_mixed_column_types_scores_as_one_file(sm
     pd.testing.assert_frame_equal(out["scores"], baseline[1]["scores"])
 
 
+@pytest.mark.parametrize("layout", ["one_file", "two_files"])
+def test_amounts_stored_in_32_bits_are_read_as_the_decimals_they_were(small, as_of, baseline, tmp_path, layout):
+    """A frame downcast to float32 (to save memory) next to float64 amounts: 99.99 is 99.99 in both, so an
+    installment paid in full is not short by 2e-6 (widened bit for bit, the features and scores moved)."""
+    inst = small.installments
+    assert (inst["amount_due"] == inst["amount_due"].round(2)).all()  # the world's amounts are cents
+    narrow = inst.assign(amount_due=inst["amount_due"].astype("float32"))
+    assert (narrow["amount_due"].astype("float64") != inst["amount_due"]).any()  # what a bitwise widening reads
+    folder = tmp_path / "inst"
+    folder.mkdir()
+    if layout == "one_file":  # amount_due float32, amount_paid float64
+        pq.write_table(pa.Table.from_pandas(narrow, preserve_index=False), folder / "part-0.parquet")
+    else:  # one file's amounts float32 (due and paid), the other's float64
+        first = narrow.iloc[:900].assign(amount_paid=lambda d: d["amount_paid"].astype("float32"))
+        pq.write_table(pa.Table.from_pandas(first, preserve_index=False), folder / "part-0.parquet")
+        pq.write_table(pa.Table.from_pandas(inst.iloc[900:], preserve_index=False), folder / "part-1.parquet")
+    read = pd.concat([t.to_pandas() for t in riskscore.io.iter_batches(folder, table="installments")])
+    assert read["amount_due"].dtype == "float64"
+    np.testing.assert_array_equal(read["amount_due"].to_numpy(), inst["amount_due"].to_numpy())
+    np.testing.assert_array_equal(read["amount_paid"].to_numpy(), inst["amount_paid"].to_numpy())
+    paths = _write(_frames(small) | {"installments": None}, tmp_path / "in") | {"installments": folder}
+    _, out = _run(paths, tmp_path / "out", as_of)
+    pd.testing.assert_frame_equal(out["scores"], baseline[1]["scores"])
+
+
 @pytest.mark.parametrize("damage", ["missing_column", "list_ids", "truncated", "unterminated_quote"])
 def test_an_unreadable_input_is_one_line_naming_the_file(small, as_of, tmp_path, damage, capsys):
     inst = small.installments

@@ -218,3 +218,17 @@ def test_as_of_is_required_and_a_date(history):
 def test_bad_input_is_refused_by_its_contract(history):
     with pytest.raises(riskscore.DataError, match="amount_due must be >= 0"):
         FeatureBuilder().fit().transform(history.assign(amount_due=-1.0), T)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "Float32"])
+def test_amounts_in_32_bits_give_the_features_of_their_decimals(small_world, dtype):
+    """An amount due downcast to 32 bits (numpy's or pandas' nullable) next to a float64 amount paid
+    means the same cents: the features are those of the float64 table, bit for bit."""
+    inst = small_world.installments
+    as_of = pd.Timestamp(small_world.end) - pd.Timedelta(days=90)
+    fb = FeatureBuilder().fit()
+    narrow = inst.assign(amount_due=inst["amount_due"].astype(dtype))
+    pd.testing.assert_frame_equal(fb.transform(narrow, as_of), fb.transform(inst, as_of))
+    good, bad = riskscore.quarantine(narrow, "installments")
+    assert bad.empty and good["amount_due"].dtype == "float64"
+    np.testing.assert_array_equal(good["amount_due"].to_numpy(), inst.loc[good.index, "amount_due"].to_numpy())

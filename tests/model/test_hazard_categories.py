@@ -126,7 +126,7 @@ def test_names_need_a_dataframe_and_text_needs_naming():
         _fit(X.to_numpy(), y, categorical_features=["region"])
     with pytest.raises(ValueError, match=r"'region' \(str.*name them in categorical_features"):
         _fit(X, y)
-    with pytest.raises(ValueError, match="must be a str among {'from_dtype'}"):
+    with pytest.raises(ValueError, match=r"must be a str among \{'from_dtype'\}"):
         _fit(X, y, categorical_features="all")
 
 

@@ -82,10 +82,22 @@ def _as_str(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return out.astype(object), pd.Series(False, index=s.index)
 
 
+def _narrow_float(dtype: object) -> bool:
+    """float16 or float32, numpy's or pandas' nullable ``Float32``."""
+    try:
+        return pd.api.types.is_float_dtype(dtype) and np.dtype(getattr(dtype, "numpy_dtype", dtype)).itemsize < 8
+    except TypeError:
+        return False
+
+
 def _numeric(s: pd.Series) -> pd.Series:
     """``pd.to_numeric`` of ``s`` as float64; text it cannot read is read again with full-width
     characters as their ASCII forms (``１２３４．５``, as a Chinese input method types it): only
     the failing values pay for it."""
+    if _narrow_float(s.dtype):  # 99.99 stored in 32 bits is 99.99, not 99.98999786... (as the file readers read it)
+        wide = pyarrow.compute.cast(pyarrow.compute.cast(pyarrow.array(s, from_pandas=True), pyarrow.string()),
+                                    pyarrow.float64())
+        return pd.Series(wide.to_numpy(zero_copy_only=False), index=s.index)
     if isinstance(s.dtype, pd.StringDtype) and len(s):  # text as read from a CSV: Arrow's parse when all read
         try:  # (Arrow and pandas read every number Arrow reads alike, to the last bit; + 0.0 makes -0 zero)
             parsed = pyarrow.compute.cast(pyarrow.array(s, from_pandas=True), pyarrow.float64())
