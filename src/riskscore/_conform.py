@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -36,8 +37,46 @@ from riskscore._refusals import LIST_COLUMNS, map_values, missing_values_refusal
 from riskscore.exceptions import DataError
 from riskscore.schemas import ID_COLUMNS, contract_columns, id_text_arrow
 
-__all__ = ["EMPTY_TEXT_COLUMNS", "NA_TOKENS", "conform", "dates_as_text", "decimal_floats", "empty_is_text",
-           "number_reading"]
+__all__ = ["EMPTY_TEXT_COLUMNS", "NA_TOKENS", "TEXT_LIST_COLUMNS", "conform", "dates_as_text", "decimal_floats",
+           "empty_is_text", "is_text_list", "joined_text_lists", "number_reading"]
+
+#: The borrowers' columns whose cell is a comma-separated list (``"sms,email"``): a parquet file may store
+#: each as a list of text instead (Spark's ``array<string>``, a pandas column of lists), read as that text.
+TEXT_LIST_COLUMNS: frozenset[tuple[str, str]] = frozenset(
+    ("borrowers", c) for c in ("channels_allowed", "consents", "opt_outs", "timezone_candidates",
+                               "inconvenient_hours", "destinations"))
+
+
+def is_text_list(t: pa.DataType) -> bool:
+    """A list (of any layout) of text, or of nothing but missing values."""
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    if not (pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t)
+            or pa.types.is_list_view(t) or pa.types.is_large_list_view(t)):
+        return False
+    item = t.value_type.value_type if pa.types.is_dictionary(t.value_type) else t.value_type
+    return pa.types.is_string(item) or pa.types.is_large_string(item) or pa.types.is_null(item)
+
+
+def joined_text_lists(col: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """Each list of text as one text, its items joined by commas; missing items left out (as Spark's
+    ``array_join``), a missing list missing, an empty one ``""``.
+
+    Examples
+    --------
+    >>> joined_text_lists(pa.array([["sms", "email"], [], None, ["app", None]])).to_pylist()
+    ['sms,email', '', None, 'app']
+    """
+    arr = one_array(col)
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_decode()
+    arr = arr.cast(pa.large_list(pa.large_string()))
+    items, parents = pc.list_flatten(arr), pc.list_parent_indices(arr)
+    present = pc.is_valid(items)
+    counts = np.bincount(parents.filter(present).to_numpy(), minlength=len(arr))
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]), pa.int64())
+    lists = pa.LargeListArray.from_arrays(offsets, items.filter(present), mask=pc.is_null(arr))
+    return pc.binary_join(lists, pa.scalar(",", pa.large_string())).cast(pa.string())
 
 #: Text read as a missing value in the non-id columns of a CSV (pyarrow's and pandas' defaults).
 NA_TOKENS: tuple[str, ...] = ("#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
@@ -134,6 +173,8 @@ def _value_column(col: pa.ChunkedArray, field: pa.Field, f: Path, table: str | N
     if table == "contacts" and field.name == "contacted_at" and _is_naive_time(col.type):
         return _zoned_times(col, f, dates.get(field.name)).cast(field.type)
     col = decimal_floats(col)
+    if (table, field.name) in TEXT_LIST_COLUMNS and is_text_list(col.type):
+        col = joined_text_lists(col)
     if col.type != field.type:
         try:
             col = pc.cast(col, field.type)

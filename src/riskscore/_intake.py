@@ -51,7 +51,16 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from riskscore._conform import EMPTY_TEXT_COLUMNS, NA_TOKENS, conform, dates_as_text, empty_is_text, number_reading
+from riskscore._conform import (
+    EMPTY_TEXT_COLUMNS,
+    NA_TOKENS,
+    TEXT_LIST_COLUMNS,
+    conform,
+    dates_as_text,
+    empty_is_text,
+    is_text_list,
+    number_reading,
+)
 from riskscore._csv_ranges import CsvRange
 from riskscore._files import (
     DELIMITERS,
@@ -207,6 +216,8 @@ def input_schema(path: str | os.PathLike[str], columns: list[str] | None = None,
     contract = {c for t in ("installments", "borrowers", "contacts") for c in contract_columns(t)}
     for name in first:
         types = [s.field(name).type for s in schemas]
+        if (table, name) in TEXT_LIST_COLUMNS and any(is_text_list(t) for t in types):
+            types = [pa.string() if is_text_list(t) else t for t in types]  # read as "sms,email" (conform)
         for f, t in zip(files, types, strict=True):
             if name in contract and _nested(t):
                 raise DataError.from_message(

@@ -390,6 +390,32 @@ def test_amounts_stored_in_32_bits_are_read_as_the_decimals_they_were(small, as_
     pd.testing.assert_frame_equal(out["scores"], baseline[1]["scores"])
 
 
+def test_lists_of_channels_stored_as_arrays_score_as_their_comma_text(small, as_of, baseline, tmp_path):
+    """Spark's ``array<string>`` (or a pandas column of lists) for the comma lists of the borrowers table."""
+    borrowers = small.borrowers
+    lists = pa.Table.from_pandas(borrowers, preserve_index=False)
+    allowed = pa.compute.split_pattern(lists["channels_allowed"], ",")
+    lists = lists.set_column(lists.schema.get_field_index("channels_allowed"), "channels_allowed", allowed)
+    consents = pa.array([["sms", "app"] if i % 3 else [] for i in range(len(borrowers))], pa.large_list(pa.string()))
+    lists = lists.append_column("consents", consents)
+    plain = borrowers.assign(consents=["sms,app" if i % 3 else "" for i in range(len(borrowers))])
+    read = pd.concat([t.to_pandas() for t in riskscore.io.iter_batches(_write({"borrowers": lists}, tmp_path / "l")[
+        "borrowers"], table="borrowers")])
+    assert read["channels_allowed"].tolist() == borrowers["channels_allowed"].tolist()
+    assert read["consents"].tolist() == plain["consents"].tolist()
+    both = {}
+    for name, table in (("lists", lists), ("plain", plain)):
+        paths = _write(_frames(small) | {"borrowers": table}, tmp_path / name)
+        both[name] = _run(paths, tmp_path / f"out-{name}", as_of)[1]
+    pd.testing.assert_frame_equal(both["lists"]["scores"], both["plain"]["scores"])
+    pd.testing.assert_frame_equal(both["lists"]["plans"], both["plain"]["plans"])
+    pd.testing.assert_frame_equal(both["lists"]["scores"], baseline[1]["scores"])
+    one_value = lists.set_column(lists.schema.get_field_index("language"), "language",  # one value per row
+                                 pa.array([["en"]] * len(borrowers)))
+    with pytest.raises(DataError, match=r"borrowers.parquet.: column language holds list<element: string> values"):
+        _run(_write(_frames(small) | {"borrowers": one_value}, tmp_path / "n"), tmp_path / "out-n", as_of)
+
+
 @pytest.mark.parametrize("damage", ["missing_column", "list_ids", "truncated", "unterminated_quote"])
 def test_an_unreadable_input_is_one_line_naming_the_file(small, as_of, tmp_path, damage, capsys):
     inst = small.installments

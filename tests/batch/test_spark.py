@@ -418,6 +418,27 @@ def test_spark_reads_a_stated_list_separator_as_the_local_readers(spark, tmp_pat
     assert got == local == ["sms,call", "SMS,email,app", "sms"]
 
 
+def test_spark_reads_lists_stored_as_arrays_as_the_local_readers(spark, tmp_path):
+    """``array<string>`` comma-list columns: items joined by commas, a missing item left out, a missing list missing."""
+    from riskscore.batch._spark_inputs import read_input
+    from riskscore.io import InputFormat
+    from riskscore.schemas import BORROWER_FLAGS
+
+    n = 4
+    table = pa.table({"borrower_id": ["007", "008", "009", "010"], "timezone": ["Asia/Shanghai"] * n,
+                      "channels_allowed": pa.array([["sms", "call"], [], None, ["app", None]], pa.list_(pa.string())),
+                      "consents": pa.array([["sms"], None, [], ["app"]], pa.large_list(pa.large_string())),
+                      "preferred_channel": ["sms", None, None, "app"], "language": ["zh"] * n,
+                      **{flag: [False] * n for flag in BORROWER_FLAGS}})
+    f = tmp_path / "b.parquet"
+    pq.write_table(table, f)
+    columns = ["channels_allowed", "consents"]
+    got = read_input(spark, "borrowers", f, InputFormat(), {}, tmp_path).toPandas()[columns]
+    local = read_table(f, table="borrowers")[columns]
+    assert got.fillna("-").to_numpy().tolist() == local.fillna("-").to_numpy().tolist() == [
+        ["sms,call", "sms"], ["", "-"], ["-", ""], ["app", "app"]]
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_spark_reads_blank_flags_as_the_columns_file_says_as_the_local_readers(spark, tmp_path, suffix):
     from riskscore.batch._spark_inputs import read_input

@@ -22,7 +22,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from riskscore._conform import NA_TOKENS, empty_is_text, number_reading
+from riskscore._conform import NA_TOKENS, TEXT_LIST_COLUMNS, empty_is_text, number_reading
 from riskscore._dates import SERIAL_FORMATS, split_zone
 from riskscore._files import UNNAMED, CsvLayout, csv_layout, is_delimited_text
 from riskscore._input_format import convert_dates, is_text
@@ -234,7 +234,7 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
         df = _read_csv(spark, p, table, input_format, local, scratch)
     else:
         df = read_parquet(spark, p, nanos)
-        df = df.withColumnsRenamed({k: v for k, v in rename.items() if k in df.columns})
+        df = _joined_lists(df.withColumnsRenamed({k: v for k, v in rename.items() if k in df.columns}), table)
     df = _mapped_values(df, table, input_format.values(table))
     if local:  # numeric ids as text here: their check on the driver above stands for Spark's count
         df = ids_as_text(df, table, checked=True)
@@ -274,6 +274,16 @@ def _read_csv(spark: Any, p: str, table: str, input_format: InputFormat, local: 
 
 
 _NUMBERS = ("byte", "short", "integer", "long", "float", "double", "decimal")
+
+
+def _joined_lists(df: Any, table: str) -> Any:
+    """The list columns stored as arrays of text (:data:`~riskscore._conform.TEXT_LIST_COLUMNS`) as the
+    local readers read them: items joined by commas, missing items left out (``array_join``)."""
+    from pyspark.sql import functions as F
+
+    arrays = [c for c in df.columns if (table, c) in TEXT_LIST_COLUMNS
+              and df.schema[c].dataType.typeName() == "array"]
+    return df.withColumns({c: F.array_join(F.col(c), ",") for c in arrays}) if arrays else df
 
 
 def _mapped_values(df: Any, table: str, values: Mapping[str, Mapping[str, str]]) -> Any:
