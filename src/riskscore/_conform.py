@@ -35,16 +35,10 @@ from riskscore._input_format import (
 from riskscore._numbers import NUMBER_COLUMNS, convert_numbers
 from riskscore._refusals import LIST_COLUMNS, map_values, missing_values_refusal, vocabulary_refusal
 from riskscore.exceptions import DataError
-from riskscore.schemas import ID_COLUMNS, contract_columns, id_text_arrow
+from riskscore.schemas import ID_COLUMNS, TEXT_LIST_COLUMNS, contract_columns, id_text_arrow
 
-__all__ = ["EMPTY_TEXT_COLUMNS", "NA_TOKENS", "TEXT_LIST_COLUMNS", "conform", "dates_as_text", "decimal_floats",
-           "empty_is_text", "is_text_list", "joined_text_lists", "number_reading"]
-
-#: The borrowers' columns whose cell is a comma-separated list (``"sms,email"``): a parquet file may store
-#: each as a list of text instead (Spark's ``array<string>``, a pandas column of lists), read as that text.
-TEXT_LIST_COLUMNS: frozenset[tuple[str, str]] = frozenset(
-    ("borrowers", c) for c in ("channels_allowed", "consents", "opt_outs", "timezone_candidates",
-                               "inconvenient_hours", "destinations"))
+__all__ = ["EMPTY_TEXT_COLUMNS", "NA_TOKENS", "conform", "dates_as_text", "decimal_floats", "empty_is_text",
+           "is_text_list", "joined_text_lists", "number_reading"]
 
 
 def is_text_list(t: pa.DataType) -> bool:

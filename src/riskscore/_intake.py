@@ -54,7 +54,6 @@ import pyarrow.parquet as pq
 from riskscore._conform import (
     EMPTY_TEXT_COLUMNS,
     NA_TOKENS,
-    TEXT_LIST_COLUMNS,
     conform,
     dates_as_text,
     empty_is_text,
@@ -84,7 +83,7 @@ from riskscore._input_format import (
 )
 from riskscore._numbers import number_spec
 from riskscore.exceptions import DataError
-from riskscore.schemas import ID_COLUMNS, contract_columns
+from riskscore.schemas import ID_COLUMNS, TEXT_LIST_COLUMNS, contract_columns
 
 __all__ = [
     "DELIMITERS",

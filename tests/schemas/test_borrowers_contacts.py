@@ -26,6 +26,16 @@ def test_flag_text_is_read(borrowers):
     assert out["vulnerable"].tolist() == [True, False]
 
 
+def test_lists_of_channels_are_read_as_their_comma_text(borrowers):
+    """A pandas column of lists (as a parquet ``array<string>`` reads), as the file readers read it."""
+    out = validate_borrowers(borrowers.assign(channels_allowed=[["sms", "call"], ("email",)],
+                                              consents=[["sms", None], []]))
+    assert out["channels_allowed"].tolist() == ["sms,call", "email"]
+    assert out["consents"].tolist() == ["sms", ""]
+    with pytest.raises(DataError, match="language"):  # one value per row anywhere else
+        validate_borrowers(borrowers.assign(language=[["zh"], ["en"]]))
+
+
 @pytest.mark.parametrize(("values", "read"), [
     ([1.0, 0.0], [True, False]),  # pandas writes a flag column that once held a missing value as floats
     (["1.0", "0.0"], [True, False]),  # ... and so as text in a CSV

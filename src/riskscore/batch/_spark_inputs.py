@@ -22,7 +22,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from riskscore._conform import NA_TOKENS, TEXT_LIST_COLUMNS, empty_is_text, number_reading
+from riskscore._conform import NA_TOKENS, empty_is_text, number_reading
 from riskscore._dates import SERIAL_FORMATS, split_zone
 from riskscore._files import UNNAMED, CsvLayout, csv_layout, is_delimited_text
 from riskscore._input_format import convert_dates, is_text
@@ -30,7 +30,7 @@ from riskscore._numbers import NUMBER_COLUMNS, convert_numbers
 from riskscore._refusals import LIST_COLUMNS, checked_words, list_separators
 from riskscore.exceptions import DataError
 from riskscore.io import InputFormat, input_files, input_schema, iter_batches
-from riskscore.schemas import MAX_EXACT_ID
+from riskscore.schemas import MAX_EXACT_ID, TEXT_LIST_COLUMNS
 
 __all__ = ["NANOS_AS_LONG", "SPARK_ENCODINGS", "ids_as_text", "nanos_columns", "read_input", "read_parquet",
            "restore_conf", "session_of", "utf8_copy"]

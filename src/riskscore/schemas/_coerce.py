@@ -20,6 +20,7 @@ from riskscore._numbers import fold_width, looks_formatted, styles_reading
 from riskscore._pandera import pa
 from riskscore._validation import concat_failures, failures_from_mask
 from riskscore.schemas._ids import ID_COLUMNS, id_problems, id_text
+from riskscore.schemas._tables import TEXT_LIST_COLUMNS
 
 #: Dates outside ``[DATE_MIN, DATE_MAX)`` are not plausible inputs: rejected as ``date_out_of_range``.
 DATE_MIN, DATE_MAX = pd.Timestamp("1900-01-01"), pd.Timestamp("2200-01-01")
@@ -80,6 +81,22 @@ def _as_str(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         return s, pd.Series(False, index=s.index)
     out = s.astype(object).where(s.isna(), s.astype(str))
     return out.astype(object), pd.Series(False, index=s.index)
+
+
+def _joined_lists(table: str, name: str, s: pd.Series) -> pd.Series:
+    """A comma-list column (:data:`TEXT_LIST_COLUMNS`) of lists of text (a pandas column of lists, as the
+    file readers read ``array<string>``) as comma text: items joined by commas, missing items left out;
+    other values, and other columns, as they are."""
+    if (table, name) not in TEXT_LIST_COLUMNS or not pd.api.types.is_object_dtype(s.dtype):
+        return s
+
+    def one(v: object) -> object:
+        if isinstance(v, list | tuple | np.ndarray):
+            return ",".join(str(item) for item in v if item is not None and not (isinstance(item, float)
+                                                                                 and np.isnan(item)))
+        return v
+
+    return s.map(one) if s.map(lambda v: isinstance(v, list | tuple | np.ndarray)).any() else s
 
 
 def _narrow_float(dtype: object) -> bool:
@@ -450,6 +467,7 @@ def coerce_frame(table: str, df: pd.DataFrame, schema: pa.DataFrameSchema,
                 reason=f"{name} must hold timezone-aware (UTC) timestamps; localize the log's clock first, "
                        "e.g. pd.to_datetime(x).dt.tz_localize('UTC')"))
         else:
+            raw = _joined_lists(table, name, raw)
             out, bad = {"str": _as_str, "float": _as_float, "int": _as_int, "bool": _as_bool}[kind](raw)
             if kind == "str":
                 out = _normalised(table, name, out)

@@ -69,6 +69,12 @@ OPTIONAL_COLUMNS: dict[str, dict[str, object]] = {
     },
     "contacts": {"direction": "outbound", "loan_id": None, "destination": None},
 }
+#: The borrowers' columns whose cell is a comma-separated list (``"sms,email"``): a list of text in
+#: their place (Spark's ``array<string>``, a pandas column of lists) is read as that text, its items
+#: joined by commas (missing items left out, as Spark's ``array_join``).
+TEXT_LIST_COLUMNS: frozenset[tuple[str, str]] = frozenset(
+    ("borrowers", c) for c in ("channels_allowed", "consents", "opt_outs", "timezone_candidates",
+                               "inconvenient_hours", "destinations"))
 _HOURS = re.compile(r"^\s*(\d{2}):(\d{2})\s*-\s*(\d{2}):(\d{2})\s*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
