@@ -150,7 +150,15 @@ def _id_type_ok(t: pa.DataType) -> bool:
 
 
 def _renamed(f: Path, s: pa.Schema, rename: Mapping[str, str], table: str | None) -> pa.Schema:
-    """A file's schema under the contract's names; two columns that would share one name are refused."""
+    """A file's schema under the contract's names; two columns that share one name, in the file or
+    under the mapping, are refused."""
+    seen: dict[str, int] = {}
+    for i, name in enumerate(s.names, 1):  # a parquet file may hold them (pyarrow writes them; pandas cannot)
+        if name in seen:
+            raise DataError.from_message(
+                table or "input", f"{where(f, table)}: the file has two columns {name} (columns {seen[name]} and "
+                                  f"{i}); give each column its own name")
+        seen[name] = i
     if not rename:
         return s
     names = [rename.get(n, n) for n in s.names]

@@ -416,7 +416,8 @@ def test_lists_of_channels_stored_as_arrays_score_as_their_comma_text(small, as_
         _run(_write(_frames(small) | {"borrowers": one_value}, tmp_path / "n"), tmp_path / "out-n", as_of)
 
 
-@pytest.mark.parametrize("damage", ["missing_column", "list_ids", "truncated", "unterminated_quote"])
+@pytest.mark.parametrize("damage", ["missing_column", "list_ids", "truncated", "unterminated_quote",
+                                    "duplicated_column"])
 def test_an_unreadable_input_is_one_line_naming_the_file(small, as_of, tmp_path, damage, capsys):
     inst = small.installments
     folder = tmp_path / "in"
@@ -436,6 +437,10 @@ def test_an_unreadable_input_is_one_line_naming_the_file(small, as_of, tmp_path,
         target = named = folder / "inst.parquet"
         pq.write_table(pa.Table.from_pandas(inst, preserve_index=False), target)
         target.write_bytes(target.read_bytes()[:-64])
+    elif damage == "duplicated_column":  # pyarrow writes two columns of one name (was an internal KeyError)
+        target = named = folder / "inst.parquet"
+        table = pa.Table.from_pandas(inst, preserve_index=False)
+        pq.write_table(table.append_column("amount_due", table["amount_due"]), target)
     else:
         target = named = folder / "inst.csv"
         lines = inst.to_csv(index=False).splitlines()
@@ -448,6 +453,9 @@ def test_an_unreadable_input_is_one_line_naming_the_file(small, as_of, tmp_path,
                  "--out", str(tmp_path / "out2"), "--no-report", "--jobs", "1", "--allow-missing-contacts"])
     err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("riskscore")]
     assert code == 1 and len(err) == 1 and str(named) in err[0] and "Traceback" not in err[0]
+    if damage == "duplicated_column":
+        assert err[0].endswith(f"the file has two columns amount_due (columns {inst.columns.get_loc('amount_due') + 1} "
+                               f"and {len(inst.columns) + 1}); give each column its own name")
 
 
 # -- outputs ---------------------------------------------------------------------------------------------------
