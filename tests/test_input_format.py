@@ -164,6 +164,26 @@ def test_a_missing_column_lists_the_files_columns_and_the_mapping(extract):
     assert batches[0].column_names == ["borrower_id", "branch"]
 
 
+def test_the_mapping_template_reads_back_with_names_in_capitals_spaces_or_colons(tmp_path):
+    """An Oracle or Snowflake export (capitals), a name with spaces around it and one with a colon: the
+    template quotes what YAML would misread and, pasted into a columns file, reads the extract."""
+    import yaml
+
+    f = tmp_path / "inst.parquet"
+    names = [" borrower_id ", "LOAN:ID", "INSTALLMENT_NO", "Due_Date", "amount_due", "paid_date", "AMOUNT_PAID"]
+    pq.write_table(pa.table({n: v for n, v in zip(names, [["b1"], ["l1"], [1], [dt.date(2024, 3, 1)], [10.0],
+                                                          [dt.date(2024, 3, 2)], [10.0]], strict=True)}), f)
+    with pytest.raises(DataError) as info:
+        read_table(f, table="installments")
+    line = str(info.value)
+    assert "(it has: ' borrower_id ', 'LOAN:ID', INSTALLMENT_NO, Due_Date, amount_due, paid_date, AMOUNT_PAID;" in line
+    template = line.split("(columns= in Python): ", 1)[1]
+    mapping = yaml.safe_load(template)["installments"]
+    assert mapping == {" borrower_id ": "borrower_id", "LOAN:ID": "loan_id", "INSTALLMENT_NO": "installment_no",
+                       "Due_Date": "due_date", "AMOUNT_PAID": "amount_paid"}
+    assert read_table(f, table="installments", rename=mapping)["borrower_id"].tolist() == ["b1"]
+
+
 def test_a_mapping_that_makes_two_columns_one_is_refused(tmp_path):
     f = tmp_path / "c.csv"
     f.write_text("borrower_id,cust,contacted_at,channel,outcome\n")

@@ -221,23 +221,33 @@ def missing_columns_line(table: str, missing: list[str], have: Iterable[object],
     spare = [c for c in have if c not in known]
     pairs = []
     for col in missing:
-        close = difflib.get_close_matches(col, [c for c in spare if c not in {p[0] for p in pairs}], n=1, cutoff=0.5)
+        taken = {p[0] for p in pairs}  # the same name in another case, or with spaces around it, first
+        close = [c for c in spare if c.strip().lower() == col and c not in taken][:1] or difflib.get_close_matches(
+            col, [c for c in spare if c not in taken], n=1, cutoff=0.5)
         if not close:  # a shared word or a usual synonym (cust_no ~ borrower_id; paid_amt ~ amount_paid)
             words = (set(col.split("_")) - {"id", "no", "date", "amount"}) | set(_SYNONYMS.get(col, ()))
             close = [c for c in spare if (words & set(re.split(r"[^a-z0-9]+", c.lower()))
                                           or any(w in c for w in _CJK_SYNONYMS.get(col, ())))
                      and c not in {p[0] for p in pairs}][:1]
         pairs.append((close[0] if close else "THEIR_NAME", col))
-    shown = ", ".join(map(str, have[:30])) + (f", ... ({len(have)} columns)" if len(have) > 30 else "")
+    shown = ", ".join(map(_yaml_key, have[:30])) + (f", ... ({len(have)} columns)" if len(have) > 30 else "")
     closest = [p for p in pairs if p[0] != "THEIR_NAME"]
-    closest_text = f"; closest: {', '.join(p[0] for p in closest)}" if closest else ""
-    mapping = ", ".join(f"{theirs}: {ours}" for theirs, ours in pairs)
+    closest_text = f"; closest: {', '.join(_yaml_key(p[0]) for p in closest)}" if closest else ""
+    mapping = ", ".join(f"{_yaml_key(theirs)}: {ours}" for theirs, ours in pairs)
     it = "it" if len(missing) == 1 else "them"
     head = f"{table} {where} has no column" if where else f"{table} has no column"
     line = f"{head} {', '.join(missing)} (it has: {shown or 'no columns'}{closest_text}); "
     if python:
         return line + f"rename {it}: df.rename(columns={{{', '.join(f'{a!r}: {b!r}' for a, b in pairs)}}})"
     return line + f"map {it} with --columns FILE.yaml (columns= in Python): {table}: {{{mapping}}}"
+
+
+def _yaml_key(name: str) -> str:
+    """A column name as a key of the columns file's mapping: quoted when YAML would read it otherwise
+    (spaces around it, ``:`` or a flow character in it, empty), so the template maps the right column."""
+    if name and name == name.strip() and not re.search(r"[:{}\[\],#&*!|>'\"%@`]", name):
+        return name
+    return "'" + name.replace("'", "''") + "'"
 
 
 def unknown_countries_message(counts: dict[str, int], n: int | None = None) -> str:
