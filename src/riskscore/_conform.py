@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from riskscore._dates import is_number_format, one_array, split_zone
 from riskscore._files import is_delimited_text, where
 from riskscore._form_refusals import (
+    dates_only_refusal,
     marker_dates_refusal,
     naive_times_refusal,
     numbers_refusal,
@@ -164,7 +165,8 @@ def _value_column(col: pa.ChunkedArray, field: pa.Field, f: Path, table: str | N
         col = _number_dates(col, field.name, f, table, dates)
         if is_number_format(dates.get(field.name)):  # read: ISO text already
             return col.cast(field.type)
-    if table == "contacts" and field.name == "contacted_at" and _is_naive_time(col.type):
+    if table == "contacts" and field.name == "contacted_at" and (_is_naive_time(col.type)
+                                                                  or pa.types.is_date(col.type)):
         return _zoned_times(col, f, dates.get(field.name)).cast(field.type)
     col = decimal_floats(col)
     if (table, field.name) in TEXT_LIST_COLUMNS and is_text_list(col.type):
@@ -231,9 +233,15 @@ def _is_naive_time(t: pa.DataType) -> bool:
 
 def _zoned_times(col: pa.ChunkedArray, f: Path, fmt: str | None) -> pa.Array:
     """Contact times stored as timestamps without a zone: read in the zone of their format (``ZONE``,
-    ``FORMAT@ZONE``) as ISO 8601 UTC text; refused in one line without one (a clock is never guessed)."""
+    ``FORMAT@ZONE``) as ISO 8601 UTC text; refused in one line without one (a clock is never guessed).
+    Contact dates stored without a time of day are refused in one line, zone or not."""
     zone = split_zone(fmt)[1] if fmt is not None else None
     arr = one_array(col)
+    if pa.types.is_date(arr.type):
+        line = naive_times_refusal(arr, "contacts", "contacted_at", f"'{f}'")  # None: every value missing
+        if line is not None:
+            raise DataError.from_message("contacts", line)
+        return arr
     if zone is None:
         if arr.null_count < len(arr):
             raise DataError.from_message("contacts", naive_times_refusal(arr, "contacts", "contacted_at", f"'{f}'")
@@ -260,6 +268,10 @@ def _read_text(col: pa.ChunkedArray, name: str, f: Path, table: str | None, date
     numbers with the number format."""
     if table in TABLES and name in DATE_COLUMNS[table]:
         if name in dates:
+            if (table, name) == ("contacts", "contacted_at"):  # a format reads times; days alone stay refused
+                line = dates_only_refusal(col, table, name, f"'{f}'")
+                if line is not None:
+                    raise DataError.from_message(table, line)
             col = convert_dates(col, dates[name])
             refuse_wrong_order(col, dates[name], table, name, f"'{f}'")
         else:

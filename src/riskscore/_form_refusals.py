@@ -21,8 +21,42 @@ from riskscore._dates import DATE_COLUMNS, NAIVE_TIME, one_array
 from riskscore._input_format import is_text
 from riskscore._numbers import NUMBER_COLUMNS, fold_width, styles_reading
 
-__all__ = ["date_columns", "marker_dates_refusal", "naive_times_refusal", "numbers_refusal", "other_dates_refusal",
-           "padded_ids_refusal"]
+__all__ = ["date_columns", "dates_only_refusal", "marker_dates_refusal", "naive_times_refusal", "numbers_refusal",
+           "other_dates_refusal", "padded_ids_refusal"]
+
+
+#: A date without a time of day, as text (``2025-06-15``, ``2025/6/15``, ``15/06/2025``, ``15.06.25``).
+_DATE_ONLY = r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](\d{2}|\d{4}))\s*$"
+
+
+def dates_only_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, column: str, where: str) -> str | None:
+    """The one-line refusal of contact times that are dates alone (stored as dates, or more than half of
+    the text a date without a time of day), or ``None``.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> print(dates_only_refusal(pa.array(["2025-06-15", "2025-06-16"]), "contacts", "contacted_at", "'c.csv'"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    contacts 'c.csv': contacted_at holds dates without a time of day (2025-06-15, 2025-06-16); contacts are
+    counted per hour and per day in the borrower's own time, and a time is never guessed: give each contact's
+    time with its UTC offset (2025-06-15T14:05:00+08:00), or its local time and the IANA time zone it is written
+    in, --date-format contacts.contacted_at=Asia/Shanghai for example
+    >>> dates_only_refusal(pa.array(["2025-06-15", "2025-06-15 09:01"]), "contacts", "contacted_at", "'c'") is None
+    True
+    """
+    arr = one_array(col)
+    values = arr.drop_null()
+    if not len(values) or not (pa.types.is_date(arr.type) or (is_text(arr.type) and 2 * (pc.sum(pc.fill_null(
+            pc.match_substring_regex(values, _DATE_ONLY), False)).as_py() or 0) > len(values))):
+        return None
+    key = f"{table}.{column}" if table else column
+    shown = pc.cast(values.slice(0, 3), pa.string()).to_pylist()
+    return (f"{table + ' ' if table else ''}{where}: {column} holds dates without a time of day "
+            f"({', '.join(dict.fromkeys(str(v).strip() for v in shown))}); contacts are counted per hour and per "
+            "day in the borrower's own time, and a time is never guessed: give each contact's time with its UTC "
+            "offset (2025-06-15T14:05:00+08:00), or its local time and the IANA time zone it is written in, "
+            f"--date-format {key}=Asia/Shanghai for example")
 
 
 def naive_times_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, column: str, where: str) -> str | None:
@@ -42,10 +76,14 @@ def naive_times_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, colu
     ...                     "'c.csv'") is None
     True
     """
+    line = dates_only_refusal(col, table, column, where)
+    if line is not None:
+        return line
     arr = one_array(col)
     values = arr.drop_null()
     if not len(values):
         return None
+    key = f"{table}.{column}" if table else column
     if pa.types.is_timestamp(arr.type):
         if arr.type.tz is not None:
             return None
@@ -58,7 +96,6 @@ def naive_times_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, colu
         examples = values.filter(naive).slice(0, 3).to_pylist()
     else:
         return None
-    key = f"{table}.{column}" if table else column
     return (f"{table + ' ' if table else ''}{where}: {column} holds times without a UTC offset "
             f"({', '.join(dict.fromkeys(str(v).strip() for v in examples))}); a clock is never guessed: give the IANA "
             f"time zone they are written in, --date-format {key}=Asia/Shanghai for example "
