@@ -72,7 +72,10 @@ _REASONS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^isin"), "{col} must be one of the contract's values"),
     (re.compile(r"^str_matches"), "{col} must be a language code such as 'en', 'zh' or 'zh-CN'"),
     (re.compile(r"^field_uniqueness$|^unique"), "{col} must be unique: it appears more than once"),
-    (re.compile(r"^is_iana_timezone$"), "{col} is not an IANA time-zone name (e.g. 'Asia/Shanghai')"),
+    (re.compile(r"^is_iana_timezone$"), "{col} is not an IANA time-zone name (e.g. 'Asia/Shanghai'); an offset such "
+                                        "as UTC+8 or +08:00 names no zone (daylight saving and holidays follow the "
+                                        "zone): map each of your values to its zone in the columns file, borrowers: "
+                                        "{{timezone: {{'UTC+8': Asia/Shanghai}}}}"),
     (re.compile(r"^channels_in_vocabulary$"),
      "{col} must be a comma-separated list of " + ", ".join(CHANNELS)),
     (re.compile(r"^dated_channels_in_vocabulary$"),
