@@ -537,6 +537,24 @@ def _refused_as_written(frame: pd.DataFrame, f, table: str, line: str) -> None:
     assert str(info.value) == line
 
 
+def test_lists_that_pandas_wrote_to_a_csv_are_refused_with_the_line_that_writes_them(tmp_path):
+    """``df.to_csv`` of a column of lists writes ``['sms', 'call']``; the refusal said to map the word ``['sms'``."""
+    from riskscore.schemas import BORROWER_FLAGS
+
+    f = tmp_path / "b.csv"
+    frame = pd.DataFrame({"borrower_id": ["b1", "b2"], "timezone": "Asia/Shanghai",
+                          "channels_allowed": [["sms", "call"], ["email"]], "preferred_channel": "sms",
+                          "language": "zh", **dict.fromkeys(BORROWER_FLAGS, False)})
+    _refused_as_written(frame, f, "borrowers", (
+        f"borrowers '{f}': channels_allowed holds lists written as Python or JSON text (['sms', 'call'] 50%, "
+        "['email'] 50%): write each list as its words separated by commas (sms,email), e.g. "
+        "df['channels_allowed'].str.join(',') before df.to_csv, or keep the lists in a parquet file (a list column "
+        "is read as its words)"))
+    parquet = tmp_path / "b.parquet"
+    frame.to_parquet(parquet)  # the lists themselves: read
+    assert read_table(parquet, table="borrowers")["channels_allowed"].tolist() == ["sms,call", "email"]
+
+
 # -- vocabulary columns in the extract's own words ------------------------------------------------------
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_a_log_in_its_own_words_is_refused_and_a_few_strays_are_row_rejects(tmp_path, suffix):

@@ -143,6 +143,11 @@ def vocabulary_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, colum
     a value means is never guessed
     >>> vocabulary_refusal(pa.array(["sms", "Call", "fax"]), "contacts", "channel", "'c.csv'") is None
     True
+    >>> print(vocabulary_refusal(pa.array(["['sms', 'call']", '["email"]']), "borrowers", "channels_allowed",
+    ...                          "'b.csv'"))  # doctest: +NORMALIZE_WHITESPACE
+    borrowers 'b.csv': channels_allowed holds lists written as Python or JSON text (['sms', 'call'] 50%, ["email"]
+    50%): write each list as its words separated by commas (sms,email), e.g. df['channels_allowed'].str.join(',')
+    before df.to_csv, or keep the lists in a parquet file (a list column is read as its words)
     """
     key = (table or "", column)
     arr = one_array(col)
@@ -161,6 +166,13 @@ def vocabulary_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, colum
     example = unknown[0][0]
     stated = ""
     if key in LIST_COLUMNS:  # a word of the list, not the list
+        written = [v for v in others if _WRITTEN_LIST.match(v)]
+        if 2 * len(written) > len(others):  # pandas' to_csv of a column of lists, or JSON
+            return (f"{table + ' ' if table else ''}{where}: {column} holds lists written as Python or JSON text "
+                    f"({', '.join(f'{v} {share:.0%}' for v, share in unknown[:3])}): write each list as its words "
+                    f"separated by commas ({','.join(vocabulary_columns()[key][:2])}), e.g. "
+                    f"df['{column}'].str.join(',') before df.to_csv, or keep the lists in a parquet file (a list "
+                    "column is read as its words)")
         sep = _separator_used(others)
         split = f"[{_LIST_SEPARATORS}{re.escape(sep or '')}]"
         words = [w.strip() for v in [u for u, _ in unknown] + others[:50] for w in re.split(split, v) if w.strip()]
@@ -177,6 +189,10 @@ def vocabulary_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, colum
             f"({', '.join(f'{v} {share:.0%}' for v, share in unknown)}); {_reads(key)}: map the extract's to them "
             f"in the columns file ({table}: {{{column}: {{{stated}{example}: ...}}}}, --columns FILE.yaml; columns= "
             "in Python); what a value means is never guessed")
+
+
+#: A list written as text by Python (``['sms', 'email']``) or JSON (``["sms","email"]``).
+_WRITTEN_LIST = re.compile(r"^\s*\[.*\]\s*$")
 
 
 def _separator_used(values: list[str]) -> str | None:
