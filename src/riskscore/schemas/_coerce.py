@@ -91,9 +91,8 @@ def _joined_lists(table: str, name: str, s: pd.Series) -> pd.Series:
         return s
 
     def one(v: object) -> object:
-        if isinstance(v, list | tuple | np.ndarray):
-            return ",".join(str(item) for item in v if item is not None and not (isinstance(item, float)
-                                                                                 and np.isnan(item)))
+        if isinstance(v, list | tuple | np.ndarray):  # None, NaN and pandas' NA items are missing: left out
+            return ",".join(str(i) for i in v if isinstance(i, str) or (np.ndim(i) == 0 and not pd.isna(i)))
         return v
 
     return s.map(one) if s.map(lambda v: isinstance(v, list | tuple | np.ndarray)).any() else s
