@@ -159,3 +159,14 @@ def test_categories_split_on_small_data():
     model = _fit(X, y, categorical_features=["region"])
     assert model.booster_.params["min_data_per_group"] == model.booster_.params["min_child_samples"] == 20
     assert model.booster_.feature_importance()[1] >= 20  # splits on the region (9 with LightGBM's 100)
+
+
+def test_a_model_pickled_before_the_parameter_existed_loads_reading_numbers():
+    X, y = _data()
+    codes = X.assign(region=pd.Categorical(X["region"]).codes)
+    model = _fit(codes, y, categorical_features=None)
+    del model.categorical_features, model.is_categorical_, model.categories_  # as riskscore 0.1 pickled it
+    again = pickle.loads(pickle.dumps(model))
+    assert again.get_params()["categorical_features"] is None
+    np.testing.assert_array_equal(again.predict(codes), model.predict(codes))
+    assert repr(again) == "HazardGBM(categorical_features=None, n_estimators=60, random_state=0)"

@@ -112,11 +112,9 @@ class HazardGBM(BaseEstimator):
         whole-number codes). None: no categorical column (a ``category`` column of numbers is
         then read as numbers, one of text refused). A categorical column is coded by its
         categories at ``fit`` (a ``category`` column's own categories, else its distinct values,
-        sorted: ``categories_``); a missing value, and at prediction a value not seen at ``fit``,
-        goes where LightGBM sends missing values. LightGBM's category settings are its own
-        (``max_cat_to_onehot=4``, ``cat_smooth=10``, ...) except ``min_data_per_group``, which is
-        the leaf size (``min_child_samples``): LightGBM's 100 would forbid any categorical split
-        on a few hundred samples.
+        sorted: ``categories_``); a missing value, and at prediction an unseen one, goes where
+        LightGBM sends missing values. LightGBM's category settings are its own except
+        ``min_data_per_group``: the leaf size (its 100 forbids categorical splits on small data).
     early_stopping_rounds : int >= 1 or None, default 30
         Stop when the validation log-loss (the discrete-time likelihood) has not improved for
         this many rounds. The validation data is ``eval_set`` when ``fit`` gets one, else an
@@ -239,6 +237,11 @@ class HazardGBM(BaseEstimator):
                 raise invalid_parameter("interval_edges", type(self).__name__,
                                         "an array-like of at least 2 increasing finite numbers starting at 0",
                                         self.interval_edges)
+
+    def __setstate__(self, state: dict) -> None:
+        # a model pickled before categorical_features existed read every column as numbers
+        state.setdefault("categorical_features", None)
+        super().__setstate__(state)
 
     def _fit_matrix(self, X: object) -> tuple[np.ndarray, list[str] | None]:
         """``X`` as a matrix, its categorical columns and their categories learnt (``is_categorical_``,
