@@ -357,8 +357,8 @@ def as_of_timestamp(value: object, name: str = "as_of") -> pd.Timestamp:
     if isinstance(value, str):
         text = value.strip()
         if not YEAR_FIRST.fullmatch(text):
-            raise ValueError(f"{name} must be a date written year first (YYYY-MM-DD), got {value!r}: day and month "
-                             "order is never guessed.")
+            why = ": day and month order is never guessed" if re.search(r"\d{1,2}\D\d{1,2}\D\d{2,4}", text) else ""
+            raise ValueError(f"{name} must be a date written year first (YYYY-MM-DD), got {value!r}{why}.")
         value = text
     try:
         return pd.Timestamp(value)

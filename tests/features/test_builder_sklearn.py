@@ -45,10 +45,14 @@ def test_an_as_of_date_passed_as_y_is_pointed_out(installments, date):
         FeatureBuilder().fit_transform(installments, date)
 
 
-@pytest.mark.parametrize("text", ["03/10/2024", "10.03.2024", "March 10, 2024", "yesterday"])
-def test_as_of_text_that_is_not_year_first_is_refused(installments, text):
-    # "03/10/2024" was read as 10 March by pandas (month first), "10.03.2024" as 3 October: never guessed
-    with pytest.raises(ValueError, match=rf"^as_of must be a date written year first \(YYYY-MM-DD\), got '{text}'"):
+@pytest.mark.parametrize(("text", "why"), [("03/10/2024", ": day and month order is never guessed"),
+                                           ("10.03.2024", ": day and month order is never guessed"),
+                                           ("March 10, 2024", ""), ("yesterday", "")])
+def test_as_of_text_that_is_not_year_first_is_refused(installments, text, why):
+    # "03/10/2024" was read as 10 March by pandas (month first), "10.03.2024" as 3 October: never guessed;
+    # "yesterday" has no day and month to order
+    with pytest.raises(ValueError, match=rf"^as_of must be a date written year first \(YYYY-MM-DD\), got '{text}'"
+                                         rf"{why}\.$"):
         FeatureBuilder(as_of=text).fit_transform(installments)
 
 
