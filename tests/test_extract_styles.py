@@ -431,3 +431,15 @@ def test_a_log_of_stored_dates_is_refused_with_a_zone_too(tmp_path):
     for fmt in ("Asia/Shanghai", "%d/%m/%Y", "%d/%m/%Y@Asia/Shanghai"):  # a format of days alone: no time either
         with pytest.raises(DataError, match=r"contacted_at holds dates without a time of day \(15/06/2025\)"):
             read_table(text, table="contacts", date_format={"contacted_at": fmt})
+
+
+def test_a_mapping_written_for_another_spelling_of_a_column_is_named(tmp_path):
+    """``amount due: amount_due`` in the columns file for the file's ``Amount Due``: the line said only to map
+    ``Amount Due``, as if the columns file had no entry for it."""
+    f = tmp_path / "i.csv"
+    f.write_text("borrower_id,loan_id,installment_no,due_date,Amount Due,paid_date,amount_paid\n"
+                 "b1,l1,1,2024-03-01,10,2024-03-02,10\n")
+    with pytest.raises(DataError, match=r"installments: \{Amount Due: amount_due\} \(the columns file maps "
+                                        r"'amount due', which the file does not have: names are matched exactly\)$"):
+        read_table(f, table="installments", rename={"amount due": "amount_due"})
+    assert read_table(f, table="installments", rename={"Amount Due": "amount_due"})["amount_due"].tolist() == ["10"]

@@ -171,13 +171,18 @@ def _renamed(f: Path, s: pa.Schema, rename: Mapping[str, str], table: str | None
 
 
 def _check_required(f: Path, raw: pa.Schema, names: list[str], columns: list[str] | None,
-                    table: str | None) -> None:
+                    table: str | None, rename: Mapping[str, str] | None = None) -> None:
     if table not in TABLES:
         return
     required = [c for c in required_columns(table) if columns is None or c in columns]
     missing = [c for c in required if c not in names]
     if missing:
-        raise DataError.from_message(table, missing_columns_line(table, missing, raw.names, f"'{f}'"))
+        line = missing_columns_line(table, missing, raw.names, f"'{f}'")
+        unmatched = [k for k, v in (rename or {}).items() if v in missing and k not in raw.names]
+        if unmatched:  # a mapping written for another spelling of the file's name (case, spaces)
+            line += (f" (the columns file maps {', '.join(map(repr, unmatched))}, which the file does not have: names "
+                     "are matched exactly)")
+        raise DataError.from_message(table, line)
 
 
 def input_schema(path: str | os.PathLike[str], columns: list[str] | None = None, *,
@@ -238,7 +243,7 @@ def input_schema(path: str | os.PathLike[str], columns: list[str] | None = None,
             fields.append(pa.field(name, pa.string()))
         else:
             fields.append(pa.field(name, _common_type(types)))
-    _check_required(files[0], raw[0], schemas[0].names, columns, table)
+    _check_required(files[0], raw[0], schemas[0].names, columns, table, rename)
     return pa.schema(fields)
 
 
