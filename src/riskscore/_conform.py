@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from riskscore._arrow_values import decimal_floats, is_text_list, joined_text_lists
 from riskscore._dates import is_number_format, one_array, split_zone
 from riskscore._files import is_delimited_text, where
 from riskscore._form_refusals import (
@@ -38,40 +38,8 @@ from riskscore._refusals import LIST_COLUMNS, map_values, missing_values_refusal
 from riskscore.exceptions import DataError
 from riskscore.schemas import ID_COLUMNS, TEXT_LIST_COLUMNS, contract_columns, id_text_arrow
 
-__all__ = ["EMPTY_TEXT_COLUMNS", "NA_TOKENS", "conform", "dates_as_text", "decimal_floats", "empty_is_text",
-           "is_text_list", "joined_text_lists", "number_reading"]
+__all__ = ["EMPTY_TEXT_COLUMNS", "NA_TOKENS", "conform", "dates_as_text", "empty_is_text", "number_reading"]
 
-
-def is_text_list(t: pa.DataType) -> bool:
-    """A list (of any layout) of text, or of nothing but missing values."""
-    if pa.types.is_dictionary(t):
-        t = t.value_type
-    if not (pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t)
-            or pa.types.is_list_view(t) or pa.types.is_large_list_view(t)):
-        return False
-    item = t.value_type.value_type if pa.types.is_dictionary(t.value_type) else t.value_type
-    return pa.types.is_string(item) or pa.types.is_large_string(item) or pa.types.is_null(item)
-
-
-def joined_text_lists(col: pa.ChunkedArray | pa.Array) -> pa.Array:
-    """Each list of text as one text, its items joined by commas; missing items left out (as Spark's
-    ``array_join``), a missing list missing, an empty one ``""``.
-
-    Examples
-    --------
-    >>> joined_text_lists(pa.array([["sms", "email"], [], None, ["app", None]])).to_pylist()
-    ['sms,email', '', None, 'app']
-    """
-    arr = one_array(col)
-    if pa.types.is_dictionary(arr.type):
-        arr = arr.dictionary_decode()
-    arr = arr.cast(pa.large_list(pa.large_string()))
-    items, parents = pc.list_flatten(arr), pc.list_parent_indices(arr)
-    present = pc.is_valid(items)
-    counts = np.bincount(parents.filter(present).to_numpy(), minlength=len(arr))
-    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]), pa.int64())
-    lists = pa.LargeListArray.from_arrays(offsets, items.filter(present), mask=pc.is_null(arr))
-    return pc.binary_join(lists, pa.scalar(",", pa.large_string())).cast(pa.string())
 
 #: Text read as a missing value in the non-id columns of a CSV (pyarrow's and pandas' defaults).
 NA_TOKENS: tuple[str, ...] = ("#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
@@ -185,26 +153,6 @@ def _value_column(col: pa.ChunkedArray, field: pa.Field, f: Path, table: str | N
     return col
 
 
-def decimal_floats(col: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
-    """A float16 or float32 column as float64 by the shortest decimal each value prints as (``99.99`` stays
-    99.99, not the 99.98999786... a binary widening gives); any other column as it is.
-
-    A money amount stored in 32 bits (a frame downcast to save memory, some feature stores) means the
-    decimal it was written from: widened bit for bit, a float32 amount due next to a float64 amount
-    paid of the same 99.99 reads as unpaid by 2e-6, and ratios, trends and the drift check move.
-
-    Examples
-    --------
-    >>> decimal_floats(pa.array([99.99, None], pa.float32())).to_pylist()
-    [99.99, None]
-    >>> pa.array([99.99], pa.float32()).cast(pa.float64()).to_pylist()
-    [99.98999786376953]
-    """
-    if pa.types.is_floating(col.type) and col.type.bit_width < 64:
-        return pc.cast(pc.cast(col, pa.string()), pa.float64())
-    return col
-
-
 def _is_number(t: pa.DataType) -> bool:
     return pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
 
@@ -238,7 +186,7 @@ def _zoned_times(col: pa.ChunkedArray, f: Path, fmt: str | None) -> pa.Array:
     zone = split_zone(fmt)[1] if fmt is not None else None
     arr = one_array(col)
     if pa.types.is_date(arr.type):
-        line = naive_times_refusal(arr, "contacts", "contacted_at", f"'{f}'")  # None: every value missing
+        line = dates_only_refusal(arr, "contacts", "contacted_at", f"'{f}'")  # None: every value missing
         if line is not None:
             raise DataError.from_message("contacts", line)
         return arr

@@ -228,7 +228,7 @@ def missing_columns_line(table: str, missing: list[str], have: Iterable[object],
             words = (set(col.split("_")) - {"id", "no", "date", "amount"}) | set(_SYNONYMS.get(col, ()))
             close = [c for c in spare if (words & set(re.split(r"[^a-z0-9]+", c.lower()))
                                           or any(w in c for w in _CJK_SYNONYMS.get(col, ())))
-                     and c not in {p[0] for p in pairs}][:1]
+                     and c not in taken][:1]
         pairs.append((close[0] if close else "THEIR_NAME", col))
     shown = ", ".join(map(_yaml_key, have[:30])) + (f", ... ({len(have)} columns)" if len(have) > 30 else "")
     closest = [p for p in pairs if p[0] != "THEIR_NAME"]

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from riskscore.model._frames import check_numeric
+from riskscore.model._frames import numeric_matrix
 
 __all__ = ["HINT", "categorical_mask", "encode", "fit_categories"]
 
@@ -106,15 +106,9 @@ def encode(X: object, mask: np.ndarray, categories: Sequence[np.ndarray], *, who
     frame = _as_frame(X, who=who, what=what)
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise ValueError(f"{who}: {what} has shape {frame.shape}; it needs at least one row and one column.")
-    numeric = frame.iloc[:, np.flatnonzero(~mask)]
-    check_numeric(numeric, who=who, what=what, hint=HINT)
     out = np.empty(frame.shape, dtype=np.float32)
-    if numeric.shape[1]:
-        try:
-            out[:, ~mask] = numeric.to_numpy(dtype=np.float32, na_value=np.nan)
-        except (TypeError, ValueError):  # pandas' NA inside an object column: column by column
-            out[:, ~mask] = np.column_stack([numeric.iloc[:, j].to_numpy(dtype=np.float32, na_value=np.nan)
-                                             for j in range(numeric.shape[1])])
+    if not mask.all():
+        out[:, ~mask] = numeric_matrix(frame.iloc[:, np.flatnonzero(~mask)], who=who, what=what, hint=HINT)[0]
     for i, cats in zip(np.flatnonzero(mask), categories, strict=True):
         column = frame.iloc[:, i]
         known = pd.Index(cats, dtype=object)

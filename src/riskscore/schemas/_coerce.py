@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow
 import pyarrow.compute
 
+from riskscore._arrow_values import decimal_floats, is_text_list, joined_text_lists
 from riskscore._numbers import fold_width, looks_formatted, styles_reading
 from riskscore._pandera import pa
 from riskscore._validation import concat_failures, failures_from_mask
@@ -84,18 +85,21 @@ def _as_str(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def _joined_lists(table: str, name: str, s: pd.Series) -> pd.Series:
-    """A comma-list column (:data:`TEXT_LIST_COLUMNS`) of lists of text (a pandas column of lists, as the
-    file readers read ``array<string>``) as comma text: items joined by commas, missing items left out;
+    """A comma-list column (:data:`TEXT_LIST_COLUMNS`) holding lists of text (a pandas column of lists)
+    as the file readers read ``array<string>``: :func:`~riskscore._arrow_values.joined_text_lists`;
     other values, and other columns, as they are."""
     if (table, name) not in TEXT_LIST_COLUMNS or not pd.api.types.is_object_dtype(s.dtype):
         return s
-
-    def one(v: object) -> object:
-        if isinstance(v, list | tuple | np.ndarray):  # None, NaN and pandas' NA items are missing: left out
-            return ",".join(str(i) for i in v if isinstance(i, str) or (np.ndim(i) == 0 and not pd.isna(i)))
-        return v
-
-    return s.map(one) if s.map(lambda v: isinstance(v, list | tuple | np.ndarray)).any() else s
+    try:
+        arr = pyarrow.array(s, from_pandas=True)
+    except (pyarrow.ArrowException, TypeError, ValueError):  # lists among text: the text as a list of itself
+        try:
+            arr = pyarrow.array(s.map(lambda v: [v] if isinstance(v, str) else v), from_pandas=True)
+        except (pyarrow.ArrowException, TypeError, ValueError):
+            return s
+    if not is_text_list(arr.type):
+        return s
+    return pd.Series(joined_text_lists(arr).to_numpy(zero_copy_only=False), index=s.index, dtype=object)
 
 
 def _narrow_float(dtype: object) -> bool:
@@ -111,8 +115,7 @@ def _numeric(s: pd.Series) -> pd.Series:
     characters as their ASCII forms (``１２３４．５``, as a Chinese input method types it): only
     the failing values pay for it."""
     if _narrow_float(s.dtype):  # 99.99 stored in 32 bits is 99.99, not 99.98999786... (as the file readers read it)
-        wide = pyarrow.compute.cast(pyarrow.compute.cast(pyarrow.array(s, from_pandas=True), pyarrow.string()),
-                                    pyarrow.float64())
+        wide = decimal_floats(pyarrow.array(s, from_pandas=True))
         return pd.Series(wide.to_numpy(zero_copy_only=False), index=s.index)
     if isinstance(s.dtype, pd.StringDtype) and len(s):  # text as read from a CSV: Arrow's parse when all read
         try:  # (Arrow and pandas read every number Arrow reads alike, to the last bit; + 0.0 makes -0 zero)
