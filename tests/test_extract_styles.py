@@ -366,7 +366,8 @@ def test_a_required_column_mostly_blank_is_refused_then_read_as_the_columns_file
 # -- forms of a stranger's extract: names YAML misreads, lists written as text, contact days alone ----------
 def test_the_mapping_template_reads_back_with_names_in_capitals_spaces_or_colons(tmp_path):
     """An Oracle or Snowflake export (capitals), a name with spaces around it and one with a colon: the
-    template quotes what YAML would misread and, pasted into a columns file, reads the extract."""
+    template quotes what YAML would misread and, pasted into a columns file, reads the extract. (Capitals
+    and spaces around a contract name are read without a mapping since; a colon is not.)"""
     import yaml
 
     f = tmp_path / "inst.parquet"
@@ -379,9 +380,12 @@ def test_the_mapping_template_reads_back_with_names_in_capitals_spaces_or_colons
     assert "(it has: ' borrower_id ', 'LOAN:ID', INSTALLMENT_NO, Due_Date, amount_due, paid_date, AMOUNT_PAID;" in line
     template = line.split("(columns= in Python): ", 1)[1]
     mapping = yaml.safe_load(template)["installments"]
-    assert mapping == {" borrower_id ": "borrower_id", "LOAN:ID": "loan_id", "INSTALLMENT_NO": "installment_no",
-                       "Due_Date": "due_date", "AMOUNT_PAID": "amount_paid"}
-    assert read_table(f, table="installments", rename=mapping)["borrower_id"].tolist() == ["b1"]
+    assert line.startswith(f"installments '{f}' has no column loan_id (it has:")
+    assert mapping == {"LOAN:ID": "loan_id"}
+    got = read_table(f, table="installments", rename=mapping)
+    assert got.columns.tolist() == ["borrower_id", "loan_id", "installment_no", "due_date", "amount_due",
+                                    "paid_date", "amount_paid"]
+    assert got["borrower_id"].tolist() == ["b1"]
 
 
 def test_lists_that_pandas_wrote_to_a_csv_are_refused_with_the_line_that_writes_them(tmp_path):
@@ -434,12 +438,13 @@ def test_a_log_of_stored_dates_is_refused_with_a_zone_too(tmp_path):
 
 
 def test_a_mapping_written_for_another_spelling_of_a_column_is_named(tmp_path):
-    """``amount due: amount_due`` in the columns file for the file's ``Amount Due``: the line said only to map
-    ``Amount Due``, as if the columns file had no entry for it."""
+    """``amount owed: amount_due`` in the columns file for the file's ``Amount Owed``: the line said only to map
+    ``Amount Owed``, as if the columns file had no entry for it. (The contract's own name in another style,
+    ``Amount Due``, needs no mapping since.)"""
     f = tmp_path / "i.csv"
-    f.write_text("borrower_id,loan_id,installment_no,due_date,Amount Due,paid_date,amount_paid\n"
+    f.write_text("borrower_id,loan_id,installment_no,due_date,Amount Owed,paid_date,amount_paid\n"
                  "b1,l1,1,2024-03-01,10,2024-03-02,10\n")
-    with pytest.raises(DataError, match=r"installments: \{Amount Due: amount_due\} \(the columns file maps "
-                                        r"'amount due', which the file does not have: names are matched exactly\)$"):
-        read_table(f, table="installments", rename={"amount due": "amount_due"})
-    assert read_table(f, table="installments", rename={"Amount Due": "amount_due"})["amount_due"].tolist() == ["10"]
+    with pytest.raises(DataError, match=r"installments: \{Amount Owed: amount_due\} \(the columns file maps "
+                                        r"'amount owed', which the file does not have: names are matched exactly\)$"):
+        read_table(f, table="installments", rename={"amount owed": "amount_due"})
+    assert read_table(f, table="installments", rename={"Amount Owed": "amount_due"})["amount_due"].tolist() == ["10"]

@@ -22,7 +22,8 @@ import pyarrow as pa
 from riskscore.exceptions import DataError
 
 __all__ = ["DELIMITERS", "UNNAMED", "CsvLayout", "check_paths", "csv_delimiter", "csv_encoding", "csv_header",
-           "csv_layout", "input_files", "is_delimited_text", "reading_errors", "reraise", "unreadable", "where"]
+           "csv_layout", "headerless", "input_files", "is_delimited_text", "no_header_line", "reading_errors",
+           "reraise", "unreadable", "where"]
 
 #: Delimited text (the separator is read from the header: :func:`csv_delimiter`), gzipped or not.
 _CSV = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
@@ -56,13 +57,23 @@ def check_paths(owner: str, alternative: str, **paths: object) -> None:
 
 
 def input_files(path: str | os.PathLike[str]) -> list[Path]:
-    """The files of an input (one file, or the parquet files under a folder, sorted).
+    """The files of an input: one file, or the data files under a folder, sorted by their path.
+
+    A folder holds parquet files, or delimited text files (``.csv``, ``.tsv``, ``.txt``, optionally
+    gzipped), not both: the parts a warehouse or Spark unloads (``part-00000-....csv``,
+    ``data_0_0_0.csv.gz``, ``000000000000.csv``), read as one table. A file without an extension
+    is parquet when its content says so (Hive's ``000000_0``). Files and folders whose name starts
+    with ``_`` or ``.`` are skipped, as Spark, Hadoop and Arrow skip them (``_SUCCESS``,
+    ``.part-0.crc``, a failed job's ``_temporary/``). Refused in one line naming a file: a folder
+    of both kinds, a file of neither, a Delta Lake, Iceberg or Hudi table (its folder keeps files
+    its log has removed: read it with its own reader and write a snapshot).
 
     Examples
     --------
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (folder / "b.parquet").write_bytes(b""), (folder / "a.parquet").write_bytes(b"")
+    >>> _ = (folder / "_SUCCESS").write_bytes(b"")
     >>> [f.name for f in input_files(folder)]
     ['a.parquet', 'b.parquet']
     """
@@ -70,18 +81,69 @@ def input_files(path: str | os.PathLike[str]) -> list[Path]:
     if not p.exists():
         raise FileNotFoundError(f"No such file or folder: '{p}'.")
     if p.is_dir():
-        files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in (".parquet", ".pq"))
-        if not files:
-            raise ValueError(f"'{p}' holds no .parquet files.")
-        return files
+        return _folder_files(p)
     name = p.name.lower()
     if name.endswith(_WORKBOOKS):
         raise ValueError(f"'{p}' is a spreadsheet workbook, which riskscore does not read: save each sheet as CSV "
                          "(UTF-8) or parquet.")
-    if not name.endswith((".parquet", ".pq", *_CSV)):
+    if _kind(p) is None:
         raise ValueError(f"Cannot tell the format of '{p}': use .parquet, a folder of parquet files, or delimited "
                          "text (.csv, .tsv, .txt, optionally .gz).")
     return [p]
+
+
+#: Folders of table formats whose data folder keeps files that the table's log has removed.
+_TABLE_FORMATS = {"_delta_log": "a Delta Lake table", ".hoodie": "an Apache Hudi table"}
+
+
+def _folder_files(p: Path) -> list[Path]:
+    """The data files under the folder ``p`` (see :func:`input_files`)."""
+    for log, what in _TABLE_FORMATS.items():
+        if (p / log).is_dir():
+            raise ValueError(_table_format(p, what))
+    if (p / "metadata").is_dir() and any((p / "metadata").glob("*.metadata.json")):
+        raise ValueError(_table_format(p, "an Apache Iceberg table"))
+    kinds: dict[str, list[Path]] = {"parquet": [], "text": []}
+    for f in sorted(p.rglob("*")):
+        if f.is_file() and not any(part.startswith(("_", ".")) for part in f.relative_to(p).parts):
+            kind = _kind(f)
+            if kind is None:
+                raise ValueError(
+                    f"'{f}' in the folder '{p}' is neither parquet nor delimited text named .csv, .tsv or .txt "
+                    "(optionally .gz): riskscore reads a folder's files by their kind; rename the text parts "
+                    "(Redshift's UNLOAD: EXTENSION 'csv'), or start the name of a file that is not data with '_'.")
+            kinds[kind].append(f)
+    if kinds["parquet"] and kinds["text"]:
+        raise ValueError(f"'{p}' holds parquet files ('{kinds['parquet'][0].name}') and delimited text files "
+                         f"('{kinds['text'][0].name}'): give one kind of file per input.")
+    files = kinds["parquet"] or kinds["text"]
+    if not files:
+        raise ValueError(f"'{p}' holds no .parquet or .csv files (files whose name starts with '_' or '.' are "
+                         "skipped).")
+    return files
+
+
+def _table_format(p: Path, what: str) -> str:
+    return (f"'{p}' is {what}: its folder keeps data files that the table's log has removed, so reading them "
+            "would read old rows again; write a snapshot of the table as parquet (Spark: "
+            "spark.read.table(...).write.parquet(folder)) and give that folder.")
+
+
+def _kind(f: Path) -> str | None:
+    """``"parquet"``, ``"text"`` (delimited text) or ``None``: by the file's extension, or for a file
+    without one, by its first bytes (parquet's ``PAR1``)."""
+    name = f.name.lower()
+    if name.endswith((".parquet", ".pq")):
+        return "parquet"
+    if name.endswith(_CSV):
+        return "text"
+    if "." not in name:
+        try:
+            with open(f, "rb") as fh:
+                return "parquet" if fh.read(4) == b"PAR1" else None
+        except OSError:
+            return None
+    return None
 
 
 def is_delimited_text(path: str | os.PathLike[str]) -> bool:
@@ -234,12 +296,41 @@ def csv_layout(f: Path, table: str | None, encoding: str | None = None) -> CsvLa
     seen: dict[str, int] = {}
     for i, name in enumerate(header, 1):
         if name.strip() and name in seen:
+            if headerless(header):
+                raise DataError.from_message(table or "input", no_header_line(f, table, header))
             raise DataError.from_message(
                 table or "input", f"{where(f, table)}: the header names two columns {name} (columns {seen[name]} "
                                   f"and {i}); give each column its own name")
         seen.setdefault(name, i)
     names = [name if name.strip() else f"{UNNAMED}{i}" for i, name in enumerate(header, 1)]
     return CsvLayout(names, skip + 1, delimiter, codec)
+
+
+#: A header cell that is a value: a number (``83.89``, ``-1``, ``1,5``) or a date (``2024-03-15``, ``15/03/2024``).
+_VALUE = re.compile(r"[+-]?\d+(?:[.,]\d+)?|\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}(?: .*)?")
+
+
+def headerless(names: list[str]) -> bool:
+    """Whether a CSV's first line holds values rather than column names: two or more of its cells, and at
+    least a third, are numbers or dates (:data:`_VALUE`), as the first row of a file written without its
+    header is.
+
+    Examples
+    --------
+    >>> headerless(["B001", "L1", "1", "2024-03-15", "83.89"]), headerless(["borrower_id", "2024"])
+    (True, False)
+    """
+    values = sum(bool(_VALUE.fullmatch(n.strip())) for n in names)
+    return values >= 2 and 3 * values >= len(names)
+
+
+def no_header_line(f: Path, table: str | None, names: list[str]) -> str:
+    """The one line for a CSV without a header line (its cells not shown: they are a borrower's)."""
+    values = sum(bool(_VALUE.fullmatch(n.strip())) for n in names)
+    return (f"{where(f, table)} has no header line: its first line holds numbers or dates ({values} of its "
+            f"{len(names)} columns), not column names; write the file with its column names on the first line "
+            "(pandas: to_csv(header=True); Spark: .option('header', True); Snowflake: HEADER = TRUE; Redshift: "
+            "UNLOAD ... HEADER)")
 
 
 def csv_header(f: Path, table: str | None, encoding: str | None = None) -> list[str]:

@@ -14,6 +14,10 @@ report read inputs through them, so every reader sees the same values.
   must have the same columns; a column stored with different types in different files is read
   in one type (integers and floats as floats, anything else with text as text) and the
   contracts parse it.
+* **Folders** hold parquet files or CSV files, not both (:func:`~riskscore._files.input_files`:
+  a warehouse's unload of CSV parts, each with its header line; ``_SUCCESS``, ``.crc`` and
+  ``_temporary/`` skipped). A CSV whose header line comes again among its rows (parts joined
+  with ``cat``) or that has none (its first line holds values) is refused in one line.
 * **Ids** (``borrower_id``, ``loan_id``) come out as text, exactly:
   :func:`riskscore.schemas.id_text_arrow` (whole-number floats as integers, ``1.0`` -> ``"1"``).
   A column that holds no id at all (lists, structs, booleans, dates) or floats that are not
@@ -22,7 +26,9 @@ report read inputs through them, so every reader sees the same values.
   not UTF-8) raises one :class:`~riskscore.DataError` naming the file, never the row's content.
 * **Column names** (``rename``, from :class:`InputFormat`'s ``columns``): the extract's names
   are replaced by the contract's as the files are read; ``columns`` (the selection) uses the
-  contract's names. When ``table`` is a contract table, a required column that is absent is one
+  contract's names. A contract column the file and the mapping lack is read from the file's
+  column of its name in another case or style (``AMOUNT_DUE``, ``Amount Due``:
+  :func:`contract_names`). When ``table`` is a contract table, a required column that is absent is one
   :class:`~riskscore.DataError` listing the file's columns, the closest names and the mapping
   to write.
 * **Text dates** (``date_format``): read with the given strftime format and passed on as ISO
@@ -43,11 +49,14 @@ report read inputs through them, so every reader sees the same values.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -68,8 +77,10 @@ from riskscore._files import (
     csv_encoding,
     csv_header,
     csv_layout,
+    headerless,
     input_files,
     is_delimited_text,
+    no_header_line,
     reading_errors,
     reraise,
     unreadable,
@@ -150,24 +161,68 @@ def _id_type_ok(t: pa.DataType) -> bool:
 
 
 def _renamed(f: Path, s: pa.Schema, rename: Mapping[str, str], table: str | None) -> pa.Schema:
-    """A file's schema under the contract's names; two columns that share one name, in the file or
-    under the mapping, are refused."""
+    """A file's schema under the contract's names (:func:`contract_names`)."""
+    names = contract_names(f, s.names, rename, table)
+    return s if names == s.names else pa.schema([f.with_name(n) for f, n in zip(s, names, strict=True)])
+
+
+def contract_names(f: Path | str, own: list[str], rename: Mapping[str, str], table: str | None) -> list[str]:
+    """The names a file's columns ``own`` are read under: the mapping's (``rename``), then a contract
+    column still absent from the file's column of that name in another style (:func:`loose_name`).
+
+    Two columns that share one name, in the file or under the mapping, and two columns that could
+    be one contract column, are refused in one line naming the file ``f``.
+
+    Examples
+    --------
+    >>> contract_names("x.csv", ["BORROWER_ID", "Loan ID", "due"], {"due": "due_date"}, "installments")
+    ['borrower_id', 'loan_id', 'due_date']
+    """
+    f = Path(f)
     seen: dict[str, int] = {}
-    for i, name in enumerate(s.names, 1):  # a parquet file may hold them (pyarrow writes them; pandas cannot)
+    for i, name in enumerate(own, 1):  # a parquet file may hold them (pyarrow writes them; pandas cannot)
         if name in seen:
             raise DataError.from_message(
                 table or "input", f"{where(f, table)}: the file has two columns {name} (columns {seen[name]} and "
                                   f"{i}); give each column its own name")
         seen[name] = i
-    if not rename:
-        return s
-    names = [rename.get(n, n) for n in s.names]
+    names = [rename.get(n, n) for n in own]
     for name in {n for n in names if names.count(n) > 1}:
-        theirs = [o for o, n in zip(s.names, names, strict=True) if n == name]
+        theirs = [o for o, n in zip(own, names, strict=True) if n == name]
         raise DataError.from_message(
             table or "input", f"{where(f, table)} has both {' and '.join(theirs)}, which the column mapping makes "
                               f"one column {name}: map only one of them to {name}")
-    return pa.schema([f.with_name(n) for f, n in zip(s, names, strict=True)])
+    if table not in TABLES:
+        return names
+    absent = {c for c in contract_columns(table) if c not in names}
+    candidates: dict[str, list[int]] = {}
+    for i, (o, n) in enumerate(zip(own, names, strict=True)):
+        if o not in rename and loose_name(n) in absent:
+            candidates.setdefault(loose_name(n), []).append(i)
+    for column, at in candidates.items():
+        if len(at) > 1:
+            raise DataError.from_message(
+                table, f"{where(f, table)} has {' and '.join(repr(own[i]) for i in at)}, either of which could be "
+                       f"the column {column}: map one of them in the columns file ({{{own[at[0]]}: {column}}})")
+        names[at[0]] = column
+    return names
+
+
+def loose_name(name: str) -> str:
+    """A column name in one style: lower case, words joined by ``_`` (``AMOUNT_DUE``, ``Amount Due``,
+    ``amountDue`` and `` amount-due `` are all ``amount_due``).
+
+    Examples
+    --------
+    >>> [loose_name(n) for n in ("BORROWER_ID", " Due Date ", "installmentNo", "LoanID", "paid-date")]
+    ['borrower_id', 'due_date', 'installment_no', 'loan_id', 'paid_date']
+    """
+    words = _CAMEL.sub("_", name.strip())
+    return _SEPARATORS.sub("_", words).lower()
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SEPARATORS = re.compile(r"[\s_\-.]+")
 
 
 def _check_required(f: Path, raw: pa.Schema, names: list[str], columns: list[str] | None,
@@ -176,6 +231,8 @@ def _check_required(f: Path, raw: pa.Schema, names: list[str], columns: list[str
         return
     required = [c for c in required_columns(table) if columns is None or c in columns]
     missing = [c for c in required if c not in names]
+    if missing and is_delimited_text(f) and headerless(raw.names):
+        raise DataError.from_message(table, no_header_line(f, table, raw.names))
     if missing:
         line = missing_columns_line(table, missing, raw.names, f"'{f}'")
         unmatched = [k for k, v in (rename or {}).items() if v in missing and k not in raw.names]
@@ -251,18 +308,19 @@ def _raw_batches(f: Path, batch_rows: int, columns: list[str], rename: Mapping[s
                  table: str | None, row_groups: list[int] | None = None,
                  encoding: str | None = None, byte_range: tuple[int, int] | None = None) -> Iterator[pa.Table]:
     """The file's batches of ``columns`` (the contract's names), read under the file's own names."""
-    if rename:
-        own = _file_schema(f, table, encoding)
-        source = {n: o for o, n in zip(own.names, _renamed(f, own, rename,
-                                                                             table).names, strict=True)}
-        for t in _read_raw(f, batch_rows, [source[c] for c in columns], row_groups, encoding, byte_range):
-            yield t.rename_columns([{source[c]: c for c in columns}[n] for n in t.column_names])
+    own = _file_schema(f, table, encoding).names
+    source = {n: o for o, n in zip(own, contract_names(f, own, rename, table), strict=True)}
+    if all(source[c] == c for c in columns):
+        yield from _read_raw(f, batch_rows, columns, row_groups, encoding, byte_range, table)
     else:
-        yield from _read_raw(f, batch_rows, columns, row_groups, encoding, byte_range)
+        for t in _read_raw(f, batch_rows, [source[c] for c in columns], row_groups, encoding, byte_range,
+                           table):
+            yield t.rename_columns([{source[c]: c for c in columns}[n] for n in t.column_names])
 
 
 def _read_raw(f: Path, batch_rows: int, columns: list[str], row_groups: list[int] | None = None,
-              encoding: str | None = None, byte_range: tuple[int, int] | None = None) -> Iterator[pa.Table]:
+              encoding: str | None = None, byte_range: tuple[int, int] | None = None,
+              table: str | None = None) -> Iterator[pa.Table]:
     """The file's Arrow batches: its row groups ``row_groups`` of a parquet file, the rows in bytes
     ``byte_range`` of a CSV (:class:`~riskscore._csv_ranges.CsvRange`: as the whole file's, or an error)."""
     if is_delimited_text(f):
@@ -277,8 +335,10 @@ def _read_raw(f: Path, batch_rows: int, columns: list[str], row_groups: list[int
         reader = pacsv.open_csv(f if part is None else part.source, read_options=read, convert_options=conv,
                                 parse_options=pacsv.ParseOptions(delimiter=layout.delimiter))
         pending: list[pa.RecordBatch] = []
-        size = 0
+        size = seen = 0
         for rb in reader if part is None else part.checked(reader):
+            _no_header_again(f, table, rb, columns, seen)
+            seen += rb.num_rows
             pending.append(rb)
             size += rb.num_rows
             if size >= batch_rows:
@@ -289,6 +349,26 @@ def _read_raw(f: Path, batch_rows: int, columns: list[str], row_groups: list[int
     else:
         for rb in pq.ParquetFile(f).iter_batches(batch_size=batch_rows, columns=columns, row_groups=row_groups):
             yield pa.Table.from_batches([rb])
+
+
+def _no_header_again(f: Path, table: str | None, rb: pa.RecordBatch, columns: list[str], before: int) -> None:
+    """Refuse, in one line, a CSV whose header line comes again among its rows (files joined one after
+    another with their headers: ``cat part-*.csv``): a row whose every value is its column's name."""
+    if not columns or rb.num_rows == 0:
+        return
+    again = pc.equal(rb.column(0), pa.scalar(columns[0]))
+    for i, name in enumerate(columns[1:], 1):
+        if not pc.any(again).as_py():
+            return
+        again = pc.and_kleene(again, pc.equal(rb.column(i), pa.scalar(name)))
+    rows = np.flatnonzero(again.to_numpy(zero_copy_only=False).astype(bool, copy=False))
+    if len(rows):
+        more = f", and {len(rows) - 1:,} more" if len(rows) > 1 else ""
+        first = before + int(rows[0]) + 1
+        raise DataError.from_message(
+            table or "input", f"{where(f, table)} repeats its header line among its rows (data row {first:,}{more}): "
+                     "files joined one after another with their headers? give riskscore the folder of the files "
+                     "(read as one table), or keep only the first header line")
 
 
 def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, columns: list[str] | None = None, *,

@@ -169,10 +169,31 @@ def test_an_extract_under_its_own_names_is_refused_naming_every_missing_column(s
     """The job's first pass reads the ids only and named borrower_id alone: a user mapped one column
     per try. Now every required column it lacks is in the one line."""
     frames = _frames(small)
-    frames["installments"] = frames["installments"].rename(columns=str.upper)
+    frames["installments"] = frames["installments"].rename(columns=lambda c: f"col_{c.upper()}")
     with pytest.raises(DataError, match=r"has no column borrower_id, loan_id, installment_no, due_date, amount_due, "
-                                        r"paid_date, amount_paid \(it has: BORROWER_ID"):
+                                        r"paid_date, amount_paid \(it has: col_BORROWER_ID"):
         _run(_write(frames, tmp_path / "in", csv=True), tmp_path / "out", as_of)
+
+
+def test_an_unload_of_csv_parts_in_capitals_scores_as_the_plain_extract(small, as_of, tmp_path):
+    """Snowflake's unload (``COPY INTO @stage ... HEADER = TRUE``): gzipped CSV parts, every name in
+    capitals; refused before, column by column. The same scores, plans and rejects as the plain files."""
+    import gzip
+
+    frames = _frames(small)
+    _, plain = _run(_write(frames, tmp_path / "plain", csv=True), tmp_path / "out_plain", as_of)
+    paths = {}
+    for name, frame in frames.items():
+        paths[name] = tmp_path / "stage" / name
+        paths[name].mkdir(parents=True)
+        upper = frame.rename(columns=str.upper)
+        for i, part in enumerate(np.array_split(np.arange(len(upper)), 3)):
+            (paths[name] / f"data_0_0_{i}.csv.gz").write_bytes(
+                gzip.compress(upper.iloc[part].to_csv(index=False).encode()))
+    _, got = _run(paths, tmp_path / "out_stage", as_of)
+    for table in ("scores", "plans", "rejects"):
+        pd.testing.assert_frame_equal(got[table], plain[table])
+    assert len(got["scores"]) > 0 and len(got["plans"]) > 0
 
 
 def test_na_literals_in_a_csv_are_ids_not_missing_values(small, as_of, tmp_path):

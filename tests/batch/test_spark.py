@@ -318,6 +318,43 @@ def test_spark_reads_local_times_in_their_zone_as_the_local_readers(spark, tmp_p
     assert got[1].startswith("2024-03-31") and got[1].endswith(" (not a single time in Europe/Berlin)")
 
 
+def test_spark_reads_a_warehouse_unload_as_the_local_readers(spark, tmp_path):
+    """A folder of CSV parts in upper-case names (Snowflake), of two separators, column orders and a gzip,
+    with Spark's marker files; a parquet folder with a failed job's ``_temporary`` files."""
+    import gzip
+
+    from riskscore.batch._spark_inputs import read_input
+    from riskscore.io import InputFormat
+
+    header = "BORROWER_ID,LOAN_ID,INSTALLMENT_NO,DUE_DATE,AMOUNT_DUE,PAID_DATE,AMOUNT_PAID"
+    rows = ["007,L1,1,2024-03-01,100.5,2024-03-01,100.5", "007,L1,2,2024-04-01,100.5,,0",
+            "B2,L2,1,2024-03-15,80,2024-03-20,80", "B3,L3,1,2024-03-15,1.234,,"]
+    csvs = tmp_path / "stage"
+    csvs.mkdir()
+    (csvs / "data_0_0_0.csv").write_text(f"{header}\n{rows[0]}\n")
+    (csvs / "data_0_0_1.csv.gz").write_bytes(gzip.compress(f"{header}\n{rows[1]}\n".encode()))
+    back = ",".join(reversed(header.split(",")))
+    (csvs / "data_0_0_2.csv").write_text(f"{back}\n{','.join(reversed(rows[2].split(',')))}\n")
+    (csvs / "data_0_0_3.csv").write_text(f"{header.replace(',', ';')}\n{rows[3].replace(',', ';')}\n")
+    (csvs / "_SUCCESS").write_text("")
+    got = read_input(spark, "installments", csvs, InputFormat(), {}, tmp_path).toPandas()
+    local = read_table(csvs, table="installments")
+    assert got.columns.tolist() == local.columns.tolist() == header.lower().split(",")
+    assert sorted(got.astype(object).where(got.notna(), None).values.tolist(), key=str) == \
+        sorted(local.astype(object).where(local.notna(), None).values.tolist(), key=str)
+    assert sorted(got["borrower_id"]) == ["007", "007", "B2", "B3"]
+    parts = tmp_path / "parts"
+    (parts / "_temporary" / "0").mkdir(parents=True)
+    table = pa.table({"Borrower_Id": ["007", "B2"], "Loan_Id": ["L1", "L2"], "Installment_No": [1, 1],
+                      "Due_Date": pa.array([pd.Timestamp("2024-03-01").date()] * 2), "Amount_Due": [1.5, 2.0],
+                      "Paid_Date": pa.array([None, None], pa.date32()), "Amount_Paid": [0.0, 0.0]})
+    pq.write_table(table, parts / "part-00000.parquet")
+    pq.write_table(table, parts / "_temporary" / "0" / "part-00000.parquet")
+    got = read_input(spark, "installments", parts, InputFormat(), {}, tmp_path).toPandas()
+    assert got["borrower_id"].tolist() == read_table(parts, table="installments")["borrower_id"].tolist() == \
+        ["007", "B2"]
+
+
 def _refused_alike(spark, f, table: str, tmp_path) -> str:
     """The one line both engines refuse the local file ``f`` with (the same line), for the test to read."""
     from riskscore.batch._spark_inputs import read_input

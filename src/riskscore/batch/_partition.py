@@ -208,27 +208,29 @@ def _spill(folder: Path, name: str, path: Path, batches: Iterable[pa.Table], n_b
 def spill_piece(folder: Path, name: str, path: Path, piece: dict[str, Any], n_buckets: int, batch_rows: int,
                 rename: dict[str, str], date_format: Any, number_format: str | None = None,
                 values: dict[str, dict[str, str]] | None = None, encoding: str | None = None) -> dict[str, Any]:
-    """:func:`_spill` of one piece of an input (row groups of one parquet file, or a byte range of a CSV
-    whose rows are numbered from 0: ``relative``), in a worker process."""
+    """:func:`_spill` of one piece of an input (row groups of one parquet file, or a byte range or the whole
+    of a CSV file, whose rows are numbered from 0: ``relative``), in a worker process."""
     batches = iter_piece(path, piece["file"], row_groups=piece.get("row_groups"), byte_range=piece.get("bytes"),
                          batch_rows=batch_rows, table=name, rename=rename, date_format=date_format,
                          number_format=number_format, encoding=encoding, values=values)
     out = _spill(folder, name, path, batches, n_buckets, piece.get("first_row", 0), prefix=f"{piece['id']:06d}-")
-    return out | {"relative": "bytes" in piece}
+    return out | {"relative": "row_groups" not in piece}
 
 
 def _pieces(path: Path, encoding: str | None = None) -> list[dict[str, Any]] | None:
     """The input cut into pieces, in input order: one row group of its parquet files each, with the
-    number of its first row; or byte ranges of a CSV (:data:`PIECE_BYTES` each, cut at line ends:
-    :func:`~riskscore._csv_ranges.csv_ranges`); ``None`` for a CSV read in one stream (compressed,
-    or in UTF-16 or UTF-32)."""
+    number of its first row; or byte ranges of its CSV files (:data:`PIECE_BYTES` each, cut at line
+    ends: :func:`~riskscore._csv_ranges.csv_ranges`), a whole file where it cannot be cut
+    (compressed, or in UTF-16 or UTF-32); ``None`` for one such file, read in one stream."""
     files = input_files(path)
-    if len(files) == 1 and is_delimited_text(files[0]):
-        ranges = csv_ranges(files[0], csv_layout(files[0], None, encoding), PIECE_BYTES)
-        return None if ranges is None else [{"file": str(files[0]), "bytes": [s, e]} for s, e in ranges]
-    if any(f.suffix.lower() != ".parquet" for f in files):
-        return None
     pieces: list[dict[str, Any]] = []
+    if is_delimited_text(files[0]):  # a folder's files are all of one kind
+        cut = [(f, csv_ranges(f, csv_layout(f, None, encoding), PIECE_BYTES)) for f in files]
+        if len(cut) == 1 and cut[0][1] is None:
+            return None
+        for f, ranges in cut:
+            pieces += [{"file": str(f), "bytes": [s, e]} for s, e in ranges] if ranges else [{"file": str(f)}]
+        return pieces
     first = 0
     for f in files:
         meta = pq.ParquetFile(f).metadata

@@ -26,6 +26,7 @@ from riskscore._conform import NA_TOKENS, empty_is_text, number_reading
 from riskscore._dates import SERIAL_FORMATS, split_zone
 from riskscore._files import UNNAMED, CsvLayout, csv_layout, is_delimited_text
 from riskscore._input_format import convert_dates, is_text
+from riskscore._intake import contract_names
 from riskscore._numbers import NUMBER_COLUMNS, convert_numbers
 from riskscore._refusals import LIST_COLUMNS, checked_words, list_separators
 from riskscore.exceptions import DataError
@@ -216,7 +217,8 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
     """
     p = str(path)
     rename, dates = input_format.rename(table), input_format.date_formats(table)
-    csv, local = is_delimited_text(p), "://" not in p
+    local = "://" not in p
+    csv = is_delimited_text(input_files(p)[0] if local else p)  # a local folder's files are of one kind
     raw = _file_types(p) if local and not csv else {}  # the files' own names and Arrow types
     if local:
         schema = input_schema(p, table=table, rename=rename, encoding=input_format.encoding)
@@ -234,7 +236,7 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
         df = _read_csv(spark, p, table, input_format, local, scratch)
     else:
         df = read_parquet(spark, p, nanos)
-        df = _joined_lists(df.withColumnsRenamed({k: v for k, v in rename.items() if k in df.columns}), table)
+        df = _joined_lists(df.toDF(*contract_names(p, df.columns, rename, table)), table)
     df = _mapped_values(df, table, input_format.values(table))
     if local:  # numeric ids as text here: their check on the driver above stands for Spark's count
         df = ids_as_text(df, table, checked=True)
@@ -252,25 +254,37 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
 
 def _read_csv(spark: Any, p: str, table: str, input_format: InputFormat, local: bool,
               scratch: str | os.PathLike[str] | None) -> Any:
-    """A CSV input as :func:`read_input` reads it: columns renamed, missing values as the local readers'."""
-    layout = csv_layout(Path(p), table, input_format.encoding) if local else \
-        CsvLayout([], 1, ",", input_format.encoding or "utf-8-sig")
-    encoding, sep, skip = layout.encoding, layout.delimiter, layout.skip
-    if encoding not in SPARK_ENCODINGS or skip > 1:  # or Excel's sep= line, which Spark would take as the header
-        if not local or scratch is None:
-            what = f"is CSV text in {encoding}" if encoding not in SPARK_ENCODINGS else "starts with a sep= line"
-            raise DataError.from_message(
-                table, f"the {table} input '{p}' {what}, which Spark does not read: convert it to UTF-8 without "
-                       "that line (iconv -f ENCODING -t UTF-8), or give a copy on the driver's disk")
-        p, encoding = utf8_copy(p, encoding, scratch, skip_lines=skip - 1), "utf-8-sig"
-    # an unquoted empty field reads as the sentinel, so null; a quoted "" as "" (then _csv_missing)
-    df = (spark.read.option("header", True).option("sep", sep).option("nullValue", _NULL_SENTINEL)
-          .option("encoding", SPARK_ENCODINGS[encoding]).csv(p))
-    if any(name.startswith(UNNAMED) for name in layout.names):  # columns without a name are never read
-        df = df.select(*[c for c, name in zip(df.columns, layout.names, strict=True)
-                         if not name.startswith(UNNAMED)])
-    rename = input_format.rename(table)
-    return _csv_missing(df.withColumnsRenamed({k: v for k, v in rename.items() if k in df.columns}), table)
+    """A CSV input as :func:`read_input` reads it: columns renamed, missing values as the local readers'.
+
+    A local folder's files are read by their layout (separator, encoding, header), those of one layout
+    in one read, and the reads joined by column name (Spark reads a list of files by the first one's
+    header, column by position)."""
+    layouts = [(str(f), csv_layout(f, table, input_format.encoding)) for f in input_files(p)] if local else \
+        [(p, CsvLayout([], 1, ",", input_format.encoding or "utf-8-sig"))]
+    groups: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
+    for f, layout in layouts:
+        if layout.encoding not in SPARK_ENCODINGS or layout.skip > 1:  # or Excel's sep= line, Spark's header
+            if not local or scratch is None:
+                what = (f"is CSV text in {layout.encoding}" if layout.encoding not in SPARK_ENCODINGS
+                        else "starts with a sep= line")
+                raise DataError.from_message(
+                    table, f"the {table} input '{f}' {what}, which Spark does not read: convert it to UTF-8 without "
+                           "that line (iconv -f ENCODING -t UTF-8), or give a copy on the driver's disk")
+            f = utf8_copy(f, layout.encoding, scratch, skip_lines=layout.skip - 1)
+            layout = layout._replace(encoding="utf-8-sig", skip=1)
+        groups.setdefault((layout.delimiter, layout.encoding, tuple(layout.names)), []).append(f)
+    rename, frames = input_format.rename(table), []
+    for (sep, encoding, names), files in groups.items():
+        # an unquoted empty field reads as the sentinel, so null; a quoted "" as "" (then _csv_missing)
+        df = (spark.read.option("header", True).option("sep", sep).option("nullValue", _NULL_SENTINEL)
+              .option("encoding", SPARK_ENCODINGS[encoding]).csv(files if len(files) > 1 else files[0]))
+        if any(name.startswith(UNNAMED) for name in names):  # columns without a name are never read
+            df = df.select(*[c for c, name in zip(df.columns, names, strict=True) if not name.startswith(UNNAMED)])
+        frames.append(_csv_missing(df.toDF(*contract_names(files[0], df.columns, rename, table)), table))
+    df = frames[0]
+    for other in frames[1:]:
+        df = df.unionByName(other)
+    return df
 
 
 _NUMBERS = ("byte", "short", "integer", "long", "float", "double", "decimal")

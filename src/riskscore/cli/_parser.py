@@ -127,10 +127,11 @@ def _parser() -> argparse.ArgumentParser:
                         description="Score every borrower of the installments input at --as-of in chunks (resumable): "
                                     "scores, plans, audit, rejects and a manifest in --out.")
     sc.add_argument("--data", type=Path, help="a folder with installments/borrowers/contacts .parquet (or .csv) "
-                                              "files (or give each with --installments, --borrowers, --contacts)")
+                                              "files or folders of parts (or give each with --installments, "
+                                              "--borrowers, --contacts)")
     sc.add_argument("--installments", type=_table_path,
-                    help="installments: parquet, folder or CSV (with --engine spark also a URL: s3a://, hdfs://); "
-                         "this or --data")
+                    help="installments: parquet, CSV, or a folder of either (with --engine spark also a URL: s3a://, "
+                         "hdfs://); this or --data")
     sc.add_argument("--model", type=Path, required=True, help="model bundle folder")
     sc.add_argument("--as-of", type=_date, required=True, help="as-of date of the features (YYYY-MM-DD)")
     sc.add_argument("--out", type=Path, required=True, help="output folder")

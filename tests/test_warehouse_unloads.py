@@ -1,0 +1,187 @@
+"""Extracts as warehouses and Spark unload them (found giving riskscore a Snowflake, BigQuery and Spark unload).
+
+* A folder of CSV parts (``part-00000-....csv``, ``data_0_0_0.csv.gz``, ``000000000000.csv``) was
+  refused: "holds no .parquet files"; concatenated (``cat part-*.csv``), its repeated header lines
+  became rejected rows of a borrower named ``borrower_id``.
+* A parquet folder with a failed Spark job's ``_temporary/`` files was read with them: 20,590 of the
+  sample's rows twice ("exact duplicates dropped"); a folder of parquet and CSV files read the
+  parquet files alone, silently.
+* A CSV written without its header line (Spark's and Redshift's default) was refused as "the header
+  names two columns 83.89": a borrower's value shown as a column name.
+* Snowflake's upper-case names (``BORROWER_ID``) were refused, column by column, until mapped.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from riskscore._intake import contract_names, loose_name
+from riskscore.batch._partition import PIECE_BYTES, _pieces, partition, read_chunk
+from riskscore.exceptions import DataError
+from riskscore.io import input_files, read_table
+
+HEADER = "borrower_id,loan_id,installment_no,due_date,amount_due,paid_date,amount_paid"
+ROWS = ["007,L1,1,2024-03-01,100.5,2024-03-01,100.5", "007,L1,2,2024-04-01,100.5,,0",
+        "B2,L2,1,2024-03-15,80,2024-03-20,80", "B3,L3,1,2024-03-15,1.234,,"]
+
+
+def _csv(rows: list[str], header: str = HEADER, sep: str = ",") -> str:
+    return "\n".join([header.replace(",", sep)] + [r.replace(",", sep) for r in rows]) + "\n"
+
+
+def _parts(folder, texts: dict[str, str]):
+    folder.mkdir(exist_ok=True)
+    for name, text in texts.items():
+        data = text.encode()
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    return folder
+
+
+def _refusal(path, table: str = "installments", error=DataError) -> str:
+    with pytest.raises(error) as info:
+        read_table(path, table=table)
+    return str(info.value)
+
+
+def test_a_folder_of_csv_parts_reads_as_the_one_file_of_its_rows(tmp_path):
+    """Spark's parts with its marker files, a gzipped part, a part in another column order and separator."""
+    whole = read_table(_parts(tmp_path, {"all.csv": _csv(ROWS)}) / "all.csv", table="installments")
+    reordered = ",".join(reversed(HEADER.split(",")))
+    folder = _parts(tmp_path / "unload", {
+        "part-00000-c000.csv": _csv(ROWS[:1]), "part-00001-c000.csv.gz": _csv(ROWS[1:2]),
+        "part-00002-c000.csv": _csv([",".join(reversed(ROWS[2].split(",")))], reordered),
+        "part-00003-c000.csv": _csv(ROWS[3:], sep=";"),
+        "_SUCCESS": "", ".part-00000-c000.csv.crc": "\x00crc", "_temporary/0/part-00000-c000.csv": _csv(ROWS)})
+    assert [f.name for f in input_files(folder)] == ["part-00000-c000.csv", "part-00001-c000.csv.gz",
+                                                     "part-00002-c000.csv", "part-00003-c000.csv"]
+    got = read_table(folder, table="installments")
+    pd.testing.assert_frame_equal(got, whole)
+    assert got["borrower_id"].tolist() == ["007", "007", "B2", "B3"]  # ids as text, zeros kept
+
+
+def test_a_parquet_folder_skips_what_spark_and_hadoop_leave_beside_the_data(tmp_path):
+    table = pa.table({"borrower_id": ["007", "B2"], "amount": [1.5, 2.0]})
+    (tmp_path / "_temporary" / "0").mkdir(parents=True)
+    pq.write_table(table, tmp_path / "part-00000.snappy.parquet")
+    pq.write_table(table, tmp_path / "_temporary" / "0" / "part-00000.snappy.parquet")  # a failed attempt's
+    pq.write_table(table, tmp_path / "000000_0")  # Hive's parquet file: no extension, read by its content
+    (tmp_path / "_SUCCESS").write_bytes(b"")
+    (tmp_path / ".part-00000.snappy.parquet.crc").write_bytes(b"\x00")
+    assert [f.name for f in input_files(tmp_path)] == ["000000_0", "part-00000.snappy.parquet"]
+    assert len(read_table(tmp_path)) == 4
+
+
+@pytest.mark.parametrize(("files", "says"), [
+    ({"a.parquet": None, "b.csv": HEADER}, "holds parquet files ('a.parquet') and delimited text files ('b.csv'): "
+                                           "give one kind of file per input"),
+    ({"0000_part_00": "007|L1"}, "0000_part_00' in the folder '{d}' is neither parquet nor delimited text named "
+                                 ".csv, .tsv or .txt (optionally .gz): riskscore reads a folder's files by their "
+                                 "kind; rename the text parts (Redshift's UNLOAD: EXTENSION 'csv'), or start the "
+                                 "name of a file that is not data with '_'."),
+    ({"a.parquet": None, "README.md": "notes"}, "README.md' in the folder '{d}' is neither parquet"),
+    ({"_SUCCESS": "", ".hidden.csv": HEADER}, "'{d}' holds no .parquet or .csv files (files whose name starts with "
+                                              "'_' or '.' are skipped)."),
+    ({"_delta_log/00000000000000000000.json": "{}", "part-0.parquet": None},
+     "'{d}' is a Delta Lake table: its folder keeps data files that the table's log has removed, so reading them "
+     "would read old rows again; write a snapshot of the table as parquet"),
+    ({"metadata/v1.metadata.json": "{}", "data/0.parquet": None}, "'{d}' is an Apache Iceberg table"),
+    ({".hoodie/hoodie.properties": "", "0.parquet": None}, "'{d}' is an Apache Hudi table"),
+])
+def test_a_folder_that_is_not_one_table_of_one_kind_is_refused_in_one_line(tmp_path, files, says):
+    d = tmp_path / "in"
+    for name, text in files.items():
+        (d / name).parent.mkdir(parents=True, exist_ok=True)
+        if text is None:
+            pq.write_table(pa.table({"borrower_id": ["1"]}), d / name)
+        else:
+            (d / name).write_text(text)
+    message = _refusal(d, error=ValueError)
+    assert says.format(d=d) in message and "\n" not in message
+
+
+def test_a_header_line_again_among_the_rows_is_refused_with_the_way_out(tmp_path):
+    f = tmp_path / "catted.csv"
+    f.write_text(_csv(ROWS[:2]) + _csv(ROWS[2:3]) + _csv(ROWS[3:]))
+    assert _refusal(f) == (
+        f"the installments input '{f}' repeats its header line among its rows (data row 3, and 1 "
+        "more): files joined one after another with their headers? give riskscore the folder of the files (read "
+        "as one table), or keep only the first header line")
+    # an id that happens to be a column's name is a value like any other
+    f.write_text(_csv(["borrower_id,L1,1,2024-03-01,100.5,2024-03-01,100.5"]))
+    assert read_table(f, table="installments")["borrower_id"].tolist() == ["borrower_id"]
+
+
+@pytest.mark.parametrize("rows", [ROWS, ["007,L1,1,2024-03-01,100.5,2024-03-01,100.5"]])
+def test_a_csv_without_its_header_line_is_refused_without_showing_its_values(tmp_path, rows):
+    """Two equal values in the first row made it "two columns 83.89"; other rows, missing columns."""
+    f = tmp_path / "noheader.csv"
+    f.write_text("\n".join(rows) + "\n")
+    message = _refusal(f)
+    assert message.endswith(
+        "has no header line: its first line holds numbers or dates (6 of its 7 columns), not column names; write "
+        "the file with its column names on the first line (pandas: to_csv(header=True); Spark: .option('header', "
+        "True); Snowflake: HEADER = TRUE; Redshift: UNLOAD ... HEADER)")
+    assert "100.5" not in message and "007" not in message
+
+
+def test_a_header_with_a_year_in_it_is_still_a_header(tmp_path):
+    f = tmp_path / "i.csv"
+    f.write_text("customer,loan_id,installment_no,due_date,amount_due,paid_date,amount_paid,2024\n")
+    assert "has no column borrower_id (it has: customer" in _refusal(f)
+
+
+@pytest.mark.parametrize(("own", "rename", "expected"), [
+    (["BORROWER_ID", "LOAN_ID", "INSTALLMENT_NO"], {}, ["borrower_id", "loan_id", "installment_no"]),  # Snowflake
+    (["Borrower ID", " Due Date ", "amountDue", "paid-date"], {}, ["borrower_id", "due_date", "amount_due",
+                                                                   "paid_date"]),
+    (["LoanID", "InstallmentNo", "Notes"], {}, ["loan_id", "installment_no", "Notes"]),
+    (["AMOUNT_DUE", "amount_due"], {}, ["AMOUNT_DUE", "amount_due"]),  # the exact name is the column
+    (["AMOUNT_DUE", "total"], {"total": "amount_due"}, ["AMOUNT_DUE", "amount_due"]),  # the mapping wins
+    (["DUE", "AMOUNT_DUE"], {"AMOUNT_DUE": "amount_owed"}, ["DUE", "amount_owed"]),  # a mapped name stays mapped
+])
+def test_contract_columns_are_matched_in_another_case_or_style(own, rename, expected):
+    assert contract_names("x.csv", own, rename, "installments") == expected
+    assert contract_names("x.csv", own, rename, None) == [rename.get(n, n) for n in own]  # not a contract table
+
+
+def test_two_columns_that_could_be_one_contract_column_are_refused(tmp_path):
+    f = tmp_path / "i.csv"
+    f.write_text(HEADER.upper() + ",Amount Due\n")
+    assert _refusal(f) == (f"the installments input '{f}' has 'AMOUNT_DUE' and 'Amount Due', either "
+                           "of which could be the column amount_due: map one of them in the columns file "
+                           "({AMOUNT_DUE: amount_due})")
+
+
+def test_a_snowflake_unload_reads_as_the_contract_names_it(tmp_path):
+    whole = read_table(_parts(tmp_path, {"all.csv": _csv(ROWS)}) / "all.csv", table="installments")
+    folder = _parts(tmp_path / "stage", {f"data_0_0_{i}.csv.gz": _csv([r], HEADER.upper()) for i, r in enumerate(ROWS)})
+    pd.testing.assert_frame_equal(read_table(folder, table="installments"), whole)
+    assert loose_name("PAID_DATE") == "paid_date"
+
+
+def test_a_folder_of_csv_parts_is_spilled_in_pieces_as_in_one_stream(tmp_path, monkeypatch):
+    """Byte ranges of each plain part, a gzipped part whole: the chunks and row numbers of one stream."""
+    monkeypatch.setattr("riskscore.batch._partition.PIECE_BYTES", 64)
+    rows = [f"B{i % 7:03d},L{i % 11},{i},2024-03-{1 + i % 28:02d},{i}.5,,0" for i in range(60)]
+    folder = _parts(tmp_path / "unload", {"part-0.csv": _csv(rows[:25]), "part-1.csv.gz": _csv(rows[25:40]),
+                                          "part-2.csv": _csv(rows[40:])})
+    pieces = _pieces(folder)
+    assert PIECE_BYTES > 64 and {"file": str(folder / "part-1.csv.gz")} in pieces
+    assert sum("bytes" in p for p in pieces) > 4
+    inputs = {"installments": folder}
+    one = partition(inputs, tmp_path / "one", 3, batch_rows=1_000)
+    with ThreadPoolExecutor(2) as pool:
+        split = partition(inputs, tmp_path / "split", 3, batch_rows=1_000, pool=pool, ready=lambda: 2)
+    assert split["tables"]["installments"]["rows"] == one["tables"]["installments"]["rows"] == 60
+    assert json.loads((tmp_path / "split" / "index.json").read_text()) == split
+    for b in range(3):
+        a, c = read_chunk(tmp_path / "one", one, b), read_chunk(tmp_path / "split", split, b)
+        pd.testing.assert_frame_equal(a["installments"], c["installments"], check_exact=True)
