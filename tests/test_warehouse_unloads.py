@@ -185,3 +185,32 @@ def test_a_folder_of_csv_parts_is_spilled_in_pieces_as_in_one_stream(tmp_path, m
     for b in range(3):
         a, c = read_chunk(tmp_path / "one", one, b), read_chunk(tmp_path / "split", split, b)
         pd.testing.assert_frame_equal(a["installments"], c["installments"], check_exact=True)
+
+
+def test_a_database_null_is_missing_in_every_column_ids_too(tmp_path):
+    """MySQL's ``INTO OUTFILE``, PostgreSQL's ``COPY ... TO`` and Hive write NULL as ``\\N``: every unpaid
+    installment's paid_date was a ``date_format`` reject (19,863 of the sample's rows)."""
+    f = tmp_path / "i.csv"
+    f.write_text(_csv(["007,L1,1,2024-03-01,100.5,\\N,\\N", "\\N,L2,1,2024-03-01,100.5,\\N,0",
+                       "NA,L3,1,2024-03-01,100.5,,0"]))
+    got = read_table(f, table="installments")
+    assert got[["paid_date", "amount_paid"]].isna().values.tolist() == [[True, True], [True, False], [True, False]]
+    assert got["borrower_id"].isna().tolist() == [False, True, False]  # NA may be an id; \\N is none
+    assert got["borrower_id"].iloc[[0, 2]].tolist() == ["007", "NA"]
+
+
+def test_timestamps_as_bigquery_and_trino_write_them_are_read_in_utc(tmp_path):
+    """``2025-06-15 02:30:00 UTC`` (BigQuery's CSV export, Trino's ``.000 UTC``) was "not a year-first ISO
+    8601 date" and refused the contact log; a date written so is its UTC calendar date."""
+    import riskscore
+
+    f = tmp_path / "c.csv"
+    f.write_text("borrower_id,contacted_at,channel,outcome\nb1,2025-06-15 02:30:00 UTC,sms,message_sent\n"
+                 "b2,2025-06-15 02:30:00.250 UTC,sms,message_sent\nb3,2025-06-15T10:30:00+08:00,sms,message_sent\n")
+    got = riskscore.validate_contacts(read_table(f, table="contacts"))["contacted_at"]
+    assert got.tolist() == [pd.Timestamp(t, tz="UTC") for t in ("2025-06-15 02:30", "2025-06-15 02:30:00.250",
+                                                                 "2025-06-15 02:30")]
+    i = tmp_path / "i.csv"
+    i.write_text(_csv(["B1,L1,1,2024-03-01 00:00:00 UTC,100,2024-02-29 00:00:00 UTC,100"]))
+    dates = riskscore.validate_installments(read_table(i, table="installments"))
+    assert dates[["due_date", "paid_date"]].iloc[0].tolist() == [pd.Timestamp("2024-03-01"), pd.Timestamp("2024-02-29")]

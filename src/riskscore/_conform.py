@@ -38,12 +38,17 @@ from riskscore._refusals import LIST_COLUMNS, map_values, missing_values_refusal
 from riskscore.exceptions import DataError
 from riskscore.schemas import ID_COLUMNS, TEXT_LIST_COLUMNS, contract_columns, id_text_arrow
 
-__all__ = ["EMPTY_TEXT_COLUMNS", "NA_TOKENS", "conform", "dates_as_text", "empty_is_text", "number_reading"]
+__all__ = ["DB_NULL", "EMPTY_TEXT_COLUMNS", "NA_TOKENS", "conform", "dates_as_text", "empty_is_text", "number_reading"]
 
 
-#: Text read as a missing value in the non-id columns of a CSV (pyarrow's and pandas' defaults).
+#: Text read as a missing value in the non-id columns of a CSV (pyarrow's and pandas' defaults, and
+#: :data:`DB_NULL`).
 NA_TOKENS: tuple[str, ...] = ("#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-                              "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
+                              "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null", "\\N")
+#: The NULL of a database's text export (MySQL's ``SELECT ... INTO OUTFILE``, PostgreSQL's ``COPY ... TO``,
+#: Hive's text tables): missing in every column, ids too (no id is written ``\N``, unlike ``NA``, which
+#: may be one).
+DB_NULL = "\\N"
 #: The text columns where the contracts give an empty string a meaning (``channels_allowed``: no
 #: channel allowed). In a CSV, a quoted empty field (``""``, as Arrow and Spark write an empty
 #: string) is an empty string there, as it is in parquet; an empty field without quotes, and an
@@ -116,13 +121,13 @@ def _id_column(col: pa.ChunkedArray, name: str, f: Path, table: str | None) -> p
 
 _NA = pa.array(NA_TOKENS, pa.string())
 _NA_OR_EMPTY = pa.array([*NA_TOKENS, ""], pa.string())
-_EMPTY = pa.array([""], pa.string())
+_EMPTY = pa.array(["", DB_NULL], pa.string())
 
 
 def _csv_missing(col: pa.ChunkedArray, table: str | None, name: str) -> pa.ChunkedArray:
     """A CSV column's missing values (an unquoted empty field is already null): in an id column a quoted
-    ``""`` too; elsewhere :data:`NA_TOKENS` and ``""``, except that ``""`` stays an empty string in
-    :data:`EMPTY_TEXT_COLUMNS` (the Spark engine's ``_csv_missing`` applies the same rules)."""
+    ``""`` and :data:`DB_NULL` too; elsewhere :data:`NA_TOKENS` and ``""``, except that ``""`` stays an empty
+    string in :data:`EMPTY_TEXT_COLUMNS` (the Spark engine's ``_csv_missing`` applies the same rules)."""
     missing = _EMPTY if name in ID_COLUMNS else _NA if empty_is_text(table, name) else _NA_OR_EMPTY
     return pc.if_else(pc.is_in(col, value_set=missing), pa.scalar(None, pa.string()), col)
 

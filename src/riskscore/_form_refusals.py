@@ -202,7 +202,7 @@ def numbers_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, column: 
 #: first as the contract reads it (or times without an offset, refused on their own), day/month text as
 #: :func:`riskscore._input_format.day_month_refusal` reads it, digits alone (Unix time, serials).
 _OTHER_CHECKS = (r"^\s*(\d{4}(-\d{1,2}-\d{1,2}|/\d{1,2}/\d{1,2})([T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?\s*"
-                 r"(Z|[+-]\d{2}(:?\d{2})?)?"
+                 r"(Z|UTC|[+-]\d{2}(:?\d{2})?)?"
                  r"|\d{1,2}(/\d{1,2}/|\.\d{1,2}\.|-\d{1,2}-)(\d{4}|\d{2})([T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*"
                  r"(Z|[+-]\d{2}:?\d{2})?"
                  r"|[+-]?\d+(\.\d+)?)\s*$")

@@ -22,7 +22,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from riskscore._conform import NA_TOKENS, empty_is_text, number_reading
+from riskscore._conform import DB_NULL, NA_TOKENS, empty_is_text, number_reading
 from riskscore._dates import SERIAL_FORMATS, split_zone
 from riskscore._files import UNNAMED, CsvLayout, csv_layout, is_delimited_text
 from riskscore._input_format import convert_dates, is_text
@@ -343,7 +343,8 @@ _NULL_SENTINEL = "\u0000riskscore-null\u0000"
 
 def _csv_missing(df: Any, table: str) -> Any:
     """A CSV's missing values as the local readers see them (:func:`riskscore._conform.conform`): in an
-    id column only an empty field; elsewhere an empty field and :data:`~riskscore._conform.NA_TOKENS`,
+    id column only an empty field and a database's ``\\N``; elsewhere an empty field and
+    :data:`~riskscore._conform.NA_TOKENS`,
     except that a quoted ``""`` stays an empty string where the contracts give it a meaning."""
     from pyspark.sql import functions as F
 
@@ -351,7 +352,7 @@ def _csv_missing(df: Any, table: str) -> Any:
     for c in df.columns:
         x = F.col(c)
         if c in ID_COLUMNS.get(table, ()):
-            missing = x == ""
+            missing = (x == "") | (x == DB_NULL)
         elif empty_is_text(table, c):
             missing = x.isin(*NA_TOKENS)
         else:

@@ -40,14 +40,15 @@ _ID_CHECKS = (
     ("id_whitespace", "{col} has spaces before or after it: ids are compared exactly; trim them in the extract"),
 )
 
-#: A zone at the end of a time: Z, +08:00, +0800, or +08 after a time (PostgreSQL writes timestamptz so).
-_TZ_SUFFIX = re.compile(r"(Z|[+-]\d{2}:?\d{2}|:\d{2}(\.\d+)?\s*[+-]\d{2})$")
+#: A zone at the end of a time: Z, +08:00, +0800, +08 after a time (PostgreSQL writes timestamptz so), or
+#: `` UTC`` (BigQuery's and Trino's text of a timestamp).
+_TZ_SUFFIX = re.compile(r"(Z|\sUTC|[+-]\d{2}:?\d{2}|:\d{2}(\.\d+)?\s*[+-]\d{2})$")
 #: Text dates are read only in ISO 8601's year-first order (``2024-03-01``, ``2024/03/01``, with
 #: an optional time and zone). Day-first and month-first text (``01/03/2024``) is ambiguous: it is
 #: rejected as ``date_format``, never guessed (guessing swapped day and month in a lender's
 #: extract without a word).
 _ISO_DATE = re.compile(r"\d{4}([-/])\d{1,2}\1\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?"
-                       r"\s*(Z|[+-]\d{2}(:?\d{2})?)?")
+                       r"\s*(Z|UTC|[+-]\d{2}(:?\d{2})?)?")
 #: How a flag's true and false are written (any case, spaces around them ignored): 1.0 and 0.0 as pandas
 #: writes a flag column that once held a missing value; 是 and 否 as Chinese systems export yes and no.
 FLAG_TRUE = frozenset({"true", "t", "yes", "y", "1", "1.0", "是"})
@@ -56,9 +57,9 @@ FLAG_FALSE = frozenset({"false", "f", "no", "n", "0", "0.0", "否"})
 #: :func:`_regex_per_distinct` gives it: ASCII with no whitespace at either end, where they agree with
 #: Python's (``_WS``: the ASCII characters Python's ``\s`` and ``str.strip`` take for whitespace).
 _WS = r"[\t\n\x0b\x0c\r \x1c-\x1f]"
-_TZ_SUFFIX_RE2 = rf"(Z|[+-]\d{{2}}:?\d{{2}}|:\d{{2}}(\.\d+)?{_WS}*[+-]\d{{2}})$"
+_TZ_SUFFIX_RE2 = rf"(Z|{_WS}UTC|[+-]\d{{2}}:?\d{{2}}|:\d{{2}}(\.\d+)?{_WS}*[+-]\d{{2}})$"
 _ISO_DATE_RE2 = (rf"^\d{{4}}(-\d{{1,2}}-\d{{1,2}}|/\d{{1,2}}/\d{{1,2}})"
-                 rf"([T ]\d{{1,2}}:\d{{2}}(:\d{{2}}(\.\d{{1,9}})?)?)?{_WS}*(Z|[+-]\d{{2}}(:?\d{{2}})?)?$")
+                 rf"([T ]\d{{1,2}}:\d{{2}}(:\d{{2}}(\.\d{{1,9}})?)?)?{_WS}*(Z|UTC|[+-]\d{{2}}(:?\d{{2}})?)?$")
 
 
 def column_kind(dtype: object) -> str:
