@@ -214,3 +214,29 @@ def test_timestamps_as_bigquery_and_trino_write_them_are_read_in_utc(tmp_path):
     i.write_text(_csv(["B1,L1,1,2024-03-01 00:00:00 UTC,100,2024-02-29 00:00:00 UTC,100"]))
     dates = riskscore.validate_installments(read_table(i, table="installments"))
     assert dates[["due_date", "paid_date"]].iloc[0].tolist() == [pd.Timestamp("2024-03-01"), pd.Timestamp("2024-02-29")]
+
+
+def test_profiles_by_country_need_the_country_column_which_is_read_in_capitals_too(tmp_path):
+    """A Snowflake unload's ``COUNTRY`` was not the policy's ``country``: with ``--profile US=...,CN=...,*=...``
+    every borrower was planned under ``*``'s rules, silently (the sample: 996 plan steps became 830)."""
+    import riskscore
+    from riskscore.policy import plan_portfolio
+
+    world = riskscore.generate(40, seed=2)
+    f = tmp_path / "b.csv"
+    world.borrowers.rename(columns=str.upper).to_csv(f, index=False)
+    read = read_table(f, table="borrowers")
+    assert "country" in read.columns and read["country"].tolist() == world.borrowers["country"].tolist()
+    ids = pd.Index(world.borrowers["borrower_id"][:3], name="borrower_id")
+    scores = pd.DataFrame({"likelihood": [0.9, 0.5, 0.1]}, index=ids)
+    profiles = "US=us_reg_f_2021,CN=cn_gbt45251_2025,*=strict_v1"
+    with pytest.raises(DataError) as info:
+        plan_portfolio(scores, None, world.borrowers.drop(columns="country"), now="2025-06-30 14:00+00:00",
+                       profiles=profiles)
+    assert str(info.value) == (
+        "borrowers: the profiles are given by country (US, CN) and the borrowers table has no column country: every "
+        "borrower would be planned under strict_v1; add a country column (ISO codes: CN, CHN), map the extract's "
+        "(borrowers: {Land: country} in the columns file), or give one profile")
+    steps, _ = plan_portfolio(scores, None, world.borrowers.drop(columns="country"), now="2025-06-30 14:00+00:00",
+                              profiles="strict_v1")  # one profile needs no country
+    assert set(steps["profile"]) == {"strict_v1"}

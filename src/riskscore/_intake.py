@@ -194,7 +194,7 @@ def contract_names(f: Path | str, own: list[str], rename: Mapping[str, str], tab
                               f"one column {name}: map only one of them to {name}")
     if table not in TABLES:
         return names
-    absent = {c for c in contract_columns(table) if c not in names}
+    absent = {c for c in (*contract_columns(table), *NAMED_COLUMNS.get(table, ())) if c not in names}
     candidates: dict[str, list[int]] = {}
     for i, (o, n) in enumerate(zip(own, names, strict=True)):
         if o not in rename and loose_name(n) in absent:
@@ -206,6 +206,11 @@ def contract_names(f: Path | str, own: list[str], rename: Mapping[str, str], tab
                        f"the column {column}: map one of them in the columns file ({{{own[at[0]]}: {column}}})")
         names[at[0]] = column
     return names
+
+
+#: Columns outside the contracts that riskscore reads by their name: the borrowers' ``country`` (the
+#: policy's profile per country and its holidays). Matched in another case or style as the contract's are.
+NAMED_COLUMNS: dict[str, tuple[str, ...]] = {"borrowers": ("country",)}
 
 
 def loose_name(name: str) -> str:

@@ -533,3 +533,13 @@ def test_validate_names_the_table_and_file_it_cannot_read(small, tmp_path, capsy
     assert main(["validate", "--installments", str(target)]) == 1
     err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("riskscore")]
     assert len(err) == 1 and f"cannot read the installments input '{target}'" in err[0]
+
+
+def test_profiles_by_country_without_a_country_column_are_refused_before_any_work(small, as_of, tmp_path):
+    frames = _frames(small)
+    frames["borrowers"] = frames["borrowers"].drop(columns="country")
+    with pytest.raises(DataError, match=r"^borrowers: the profiles are given by country \(CN\) and the borrowers "
+                                        r"table has no column country: every borrower would be planned under "
+                                        r"us_reg_f_2021; "):
+        _run(_write(frames, tmp_path / "in"), tmp_path / "out", as_of, profile="CN=cn_gbt45251_2025,*=us_reg_f_2021")
+    assert not (tmp_path / "out" / "scores.parquet").exists()

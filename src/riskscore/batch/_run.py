@@ -94,7 +94,7 @@ from riskscore.io import (
     write_text,
 )
 from riskscore.model import RepaymentModel
-from riskscore.policy import parse_profiles, split_capacity
+from riskscore.policy import check_profile_countries, parse_profiles, split_capacity
 from riskscore.schemas import FUTURE_TOLERANCE_DAYS, single_currency
 from riskscore.scoring import Scorer
 
@@ -331,9 +331,11 @@ def score_portfolio(
                                number_format=number_format, encoding=encoding)
     prints = {name: fingerprint(p) | _read_as(input_format, name) for name, p in inputs.items()}
     scorer.check_contacts(given=contacts is not None)  # refused now, not in every worker
-    scorer.check_borrowers(None if borrowers is None else  # static feature columns: refused now too
-                           input_schema(inputs["borrowers"], table="borrowers",
-                                        rename=input_format.rename("borrowers"), encoding=input_format.encoding).names)
+    borrower_columns = None if borrowers is None else input_schema(
+        inputs["borrowers"], table="borrowers", rename=input_format.rename("borrowers"),
+        encoding=input_format.encoding).names
+    scorer.check_borrowers(borrower_columns)  # static feature columns: refused now too
+    check_profile_countries(profiles, borrower_columns)
     config = {
         "inputs": {k: v["sha256"] for k, v in prints.items()},
         "model": model.bundle_digest_, "as_of": str(as_of_ts.date()),

@@ -71,7 +71,7 @@ from riskscore.batch._spark_survey import survey as survey_inputs
 from riskscore.contract import OUTPUTS, RunManifest, to_arrow
 from riskscore.exceptions import RunConflictError
 from riskscore.io import InputFormat, atomic_parquet_writer, fingerprint, write_text
-from riskscore.policy import parse_profiles, split_capacity
+from riskscore.policy import check_profile_countries, parse_profiles, split_capacity
 from riskscore.schemas import FUTURE_TOLERANCE_DAYS, single_currency
 from riskscore.scoring import Scorer
 
@@ -318,6 +318,7 @@ def _score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Ti
     scorer.check_contacts(given=contacts is not None)  # refused on the driver, before any Spark job
     scorer.check_borrowers(None if borrowers is None else borrowers.columns)  # its static feature columns
     profiles = parse_profiles(profile)
+    check_profile_countries(profiles, None if borrowers is None else borrowers.columns)
     for name in set(profiles.values()):
         if Path(name).exists():
             ship_file(spark, name)

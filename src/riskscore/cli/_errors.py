@@ -41,7 +41,7 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERNAL, EXIT_LOCKED = 0, 1, 2, 70, 75
 _PACKAGE = os.path.realpath(Path(__file__).parents[1])
 _MAX_LINE = 2000
 #: Spark's wrapper of a file it failed to read (``[FAILED_READ_FILE...] Encountered error while reading file F.``).
-_READ_FILE = re.compile(r"error while reading file (\S+?)\.?(?:\s+SQLSTATE|\s*$)")
+_READ_FILE = re.compile(r"error while reading file (\S+?)\.?(?:\s|$)")
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b:?")
 
 
@@ -152,6 +152,10 @@ def _os_error_text(err: OSError) -> str:
     return f"{names}: {reason}"
 
 
+#: A delimited text file named in a Spark failure.
+_TEXT_FILE = re.compile(r"\.(csv|tsv|txt)(\.gz)?\b", re.IGNORECASE)
+
+
 def _spark_text(err: BaseException) -> str:
     """The line of a Spark failure worth reading: the Python error of a worker, else the head of the JVM's message."""
     text = str(err).split("JVM stacktrace:")[0]
@@ -182,7 +186,11 @@ def error_line(err: BaseException, command: str | None) -> str:
     if isinstance(err, DataError):
         return f"riskscore: data error: {_one_line(_data_error_line(err))}"
     if _from_spark(err):
-        return f"riskscore: error: Spark: {_one_line(_spark_text(err))}"
+        text = _spark_text(err)
+        if ("footer" in text or "Parquet" in text) and _TEXT_FILE.search(text):  # a remote folder, read as parquet
+            text += ("; a folder given as a URL is read as parquet files: give its CSV parts as a pattern "
+                     "(s3a://bucket/folder/*.csv.gz)")
+        return f"riskscore: error: Spark: {_one_line(text)}"
     if isinstance(err, MemoryError):
         return ("riskscore: error: out of memory; lower --chunk-borrowers or --jobs "
                 f"({_one_line(str(err)) or 'MemoryError'})")

@@ -9,7 +9,14 @@ from riskscore.policy._checks import PLAN_COLUMNS, VIOLATION_COLUMNS, Checker, c
 from riskscore.policy._explore import DECISION_COLUMNS, DECISIONS, LADDERS, Exploration
 from riskscore.policy._planner import ContactPolicy, default_call_value
 from riskscore.policy._plans import AUDIT_COLUMNS, EVENT_COLUMNS, Plans
-from riskscore.policy._portfolio import foreign_profiles, parse_profiles, plan_portfolio, profile_groups, split_capacity
+from riskscore.policy._portfolio import (
+    check_profile_countries,
+    foreign_profiles,
+    parse_profiles,
+    plan_portfolio,
+    profile_groups,
+    split_capacity,
+)
 from riskscore.policy._profile import ACTIONS, CONTACT_ACTIONS, KINDS, Profile, Rule, list_profiles, load_profile
 from riskscore.policy._templates import LINT_PHRASES, lint_text, render_message, templates
 
@@ -34,6 +41,7 @@ __all__ = [
     "Profile",
     "Rule",
     "check_plans",
+    "check_profile_countries",
     "contact_caps",
     "default_call_value",
     "foreign_profiles",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from numbers import Integral
 from pathlib import Path
 from typing import Any
@@ -14,12 +14,14 @@ import pandas as pd
 
 from riskscore._compat import Interval, isin, validate_params
 from riskscore.contract import AUDIT_COLUMNS, PLAN_COLUMNS, empty_output
+from riskscore.exceptions import DataError
 from riskscore.policy._explore import DECISION_COLUMNS
 from riskscore.policy._holidays import country_code
 from riskscore.policy._planner import ContactPolicy
 from riskscore.policy._profile import load_profile
 
-__all__ = ["foreign_profiles", "parse_profiles", "plan_portfolio", "profile_groups", "split_capacity"]
+__all__ = ["check_profile_countries", "foreign_profiles", "parse_profiles", "plan_portfolio", "profile_groups",
+           "split_capacity"]
 
 #: The columns of a portfolio's plan steps: a planner's columns plus ``day``, ``segment`` and the profile.
 PORTFOLIO_PLAN_COLUMNS = [*PLAN_COLUMNS, "day", "segment", "profile", "profile_version", *DECISION_COLUMNS]
@@ -28,8 +30,9 @@ PORTFOLIO_PLAN_COLUMNS = [*PLAN_COLUMNS, "day", "segment", "profile", "profile_v
 def parse_profiles(profile: str | os.PathLike[str] | Mapping[str, str]) -> dict[str, str]:
     """Profiles by country: ``"us_reg_f_2021"``, a YAML path, or ``"US=us_reg_f_2021,CN=cn_gbt45251_2025,*=strict_v1"``.
 
-    The key ``*`` is the profile of every other borrower (and of all when the borrowers table
-    has no ``country`` column). Each profile is loaded once here, so a typo fails before any work.
+    The key ``*`` is the profile of every other borrower. A mapping by country needs the borrowers'
+    ``country`` column (:func:`check_profile_countries`). Each profile is loaded once here, so a
+    typo fails before any work.
 
     Examples
     --------
@@ -53,6 +56,33 @@ def parse_profiles(profile: str | os.PathLike[str] | Mapping[str, str]) -> dict[
     for name in mapping.values():
         load_profile(name)
     return {k: str(Path(v).resolve()) if Path(v).suffix in (".yaml", ".yml") else v for k, v in mapping.items()}
+
+
+def check_profile_countries(profiles: Mapping[str, str], columns: Iterable[object] | None) -> None:
+    """Refuse profiles given by country for a borrowers table (its ``columns``) without a ``country`` column.
+
+    Every borrower would be planned under the ``*`` profile, whatever the mapping says: a lender's
+    Chinese borrowers under the US rules, silently. ``columns`` is ``None`` without a borrowers table
+    (nothing is planned then).
+
+    Raises
+    ------
+    DataError
+        One line naming the countries, the profile every borrower would get and the fixes.
+
+    Examples
+    --------
+    >>> check_profile_countries({"CN": "cn_gbt45251_2025", "*": "strict_v1"}, ["borrower_id", "country"])
+    >>> check_profile_countries({"*": "us_reg_f_2021"}, ["borrower_id"])
+    """
+    countries = [k for k in profiles if k != "*"]
+    if not countries or columns is None or "country" in {str(c) for c in columns}:
+        return
+    raise DataError.from_message(
+        "borrowers", f"borrowers: the profiles are given by country ({', '.join(countries)}) and the borrowers table "
+                     f"has no column country: every borrower would be planned under {profiles.get('*', 'strict_v1')}; "
+                     "add a country column (ISO codes: CN, CHN), map the extract's (borrowers: {Land: country} in the "
+                     "columns file), or give one profile")
 
 
 def split_capacity(total: int | None, weights: list[float]) -> list[int | None]:
@@ -211,6 +241,7 @@ def plan_portfolio(scores: pd.DataFrame, reasons: pd.DataFrame | None, borrowers
     (True, True)
     """
     mapping = parse_profiles(profiles) if isinstance(profiles, str | os.PathLike) else dict(profiles)
+    check_profile_countries(mapping, None if borrowers is None else borrowers.columns)
     if not len(scores):
         return empty_output("plans")[PORTFOLIO_PLAN_COLUMNS], empty_output("audit")[AUDIT_COLUMNS]
     now_ts = pd.Timestamp(now)
