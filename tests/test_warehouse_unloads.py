@@ -22,7 +22,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from riskscore._intake import contract_names, loose_name
 from riskscore.batch._partition import PIECE_BYTES, _pieces, partition, read_chunk
 from riskscore.exceptions import DataError
 from riskscore.io import input_files, read_table
@@ -148,6 +147,8 @@ def test_a_header_with_a_year_in_it_is_still_a_header(tmp_path):
     (["DUE", "AMOUNT_DUE"], {"AMOUNT_DUE": "amount_owed"}, ["DUE", "amount_owed"]),  # a mapped name stays mapped
 ])
 def test_contract_columns_are_matched_in_another_case_or_style(own, rename, expected):
+    from riskscore._intake import contract_names
+
     assert contract_names("x.csv", own, rename, "installments") == expected
     assert contract_names("x.csv", own, rename, None) == [rename.get(n, n) for n in own]  # not a contract table
 
@@ -164,6 +165,8 @@ def test_a_snowflake_unload_reads_as_the_contract_names_it(tmp_path):
     whole = read_table(_parts(tmp_path, {"all.csv": _csv(ROWS)}) / "all.csv", table="installments")
     folder = _parts(tmp_path / "stage", {f"data_0_0_{i}.csv.gz": _csv([r], HEADER.upper()) for i, r in enumerate(ROWS)})
     pd.testing.assert_frame_equal(read_table(folder, table="installments"), whole)
+    from riskscore._intake import loose_name
+
     assert loose_name("PAID_DATE") == "paid_date"
 
 
