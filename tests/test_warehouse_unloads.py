@@ -177,8 +177,13 @@ def test_a_folder_of_csv_parts_is_spilled_in_pieces_as_in_one_stream(tmp_path, m
     folder = _parts(tmp_path / "unload", {"part-0.csv": _csv(rows[:25]), "part-1.csv.gz": _csv(rows[25:40]),
                                           "part-2.csv": _csv(rows[40:])})
     pieces = _pieces(folder)
-    assert PIECE_BYTES > 64 and {"file": str(folder / "part-1.csv.gz")} in pieces
-    assert sum("bytes" in p for p in pieces) > 4
+    reads = [r for p in pieces for r in p["reads"]]
+    assert PIECE_BYTES > 64 and {"file": str(folder / "part-1.csv.gz")} in reads
+    assert sum("bytes" in r for r in reads) > 4 and all("first_row" not in p for p in pieces)
+    monkeypatch.setattr("riskscore.batch._partition.PIECE_BYTES", 1 << 20)  # small files: pieces of several
+    grouped = _pieces(folder)
+    assert len(grouped) == 1 and [r["file"] for r in grouped[0]["reads"]] == [str(f) for f in input_files(folder)]
+    monkeypatch.setattr("riskscore.batch._partition.PIECE_BYTES", 64)
     inputs = {"installments": folder}
     one = partition(inputs, tmp_path / "one", 3, batch_rows=1_000)
     with ThreadPoolExecutor(2) as pool:

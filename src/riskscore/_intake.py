@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -437,14 +437,43 @@ def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, colu
     dates = InputFormat(date_format=date_format).date_formats(table) if date_format is not None else {}
     numbers = number_spec(number_format)
     schema = dates_as_text(input_schema(path, columns, table=table, rename=rename, encoding=encoding), table, dates)
-    for f in input_files(path):
-        try:
-            for batch in _raw_batches(f, batch_rows, schema.names, rename, table, encoding=encoding):
-                yield conform(batch, schema, f, table, dates, numbers, values)
-        except reading_errors() as err:
-            if reraise(err):
-                raise
-            raise unreadable(f, err, table, encoding) from None
+
+    def each_file() -> Iterator[pa.Table]:
+        for f in input_files(path):
+            try:
+                for batch in _raw_batches(f, batch_rows, schema.names, rename, table, encoding=encoding):
+                    yield conform(batch, schema, f, table, dates, numbers, values)
+            except reading_errors() as err:
+                if reraise(err):
+                    raise
+                raise unreadable(f, err, table, encoding) from None
+
+    yield from coalesced(each_file(), batch_rows)  # a folder of small parts: batches of about batch_rows
+
+
+def coalesced(tables: Iterable[pa.Table], rows: int) -> Iterator[pa.Table]:
+    """``tables`` (of one schema) in order, consecutive ones joined until they hold ``rows`` rows: the
+    per-batch costs of what reads them are paid per ``rows``, not per file of a folder of small parts.
+
+    Examples
+    --------
+    >>> parts = [pa.table({"a": [i]}) for i in range(5)]
+    >>> [t.num_rows for t in coalesced(parts, 2)]
+    [2, 2, 1]
+    """
+    pending: list[pa.Table] = []
+    size = 0
+    for t in tables:
+        if t.num_rows >= rows and not pending:
+            yield t
+            continue
+        pending.append(t)
+        size += t.num_rows
+        if size >= rows:
+            yield pa.concat_tables(pending)
+            pending, size = [], 0
+    if pending:
+        yield pending[0] if len(pending) == 1 else pa.concat_tables(pending)
 
 
 def read_table(path: str | os.PathLike[str], columns: list[str] | None = None, *,

@@ -26,10 +26,15 @@ def iter_piece(path: str | os.PathLike[str], file: str | os.PathLike[str], *, ro
                byte_range: tuple[int, int] | None = None, batch_rows: int = 1_000_000, table: str | None = None,
                rename: Mapping[str, str] | None = None, date_format: str | Mapping[str, str] | None = None,
                number_format: str | None = None, encoding: str | None = None,
-               values: Mapping[str, Mapping[str, str]] | None = None) -> Iterator[pa.Table]:
+               values: Mapping[str, Mapping[str, str]] | None = None,
+               schema: pa.Schema | None = None) -> Iterator[pa.Table]:
     """:func:`~riskscore._intake.iter_batches` of one piece of the input ``path`` only, in the whole
     input's schema: the row groups ``row_groups`` of its parquet file ``file``, or the bytes
-    ``byte_range`` of its CSV file ``file``.
+    ``byte_range`` of its CSV file ``file`` (all of it without a range).
+
+    ``schema`` is the input's :func:`~riskscore._intake.input_schema` (with the same ``table``,
+    ``rename`` and ``encoding``) when the caller has it: a folder's every file is read for it
+    otherwise, once per piece.
 
     A CSV range whose rows may not be the whole file's rows there (a quoted value that spans lines)
     raises :class:`ValueError`: read the file in one stream, which reads it as it always has.
@@ -47,7 +52,9 @@ def iter_piece(path: str | os.PathLike[str], file: str | os.PathLike[str], *, ro
     rename = dict(rename or {})
     dates = InputFormat(date_format=date_format).date_formats(table) if date_format is not None else {}
     numbers = number_spec(number_format)
-    schema = dates_as_text(input_schema(path, None, table=table, rename=rename, encoding=encoding), table, dates)
+    if schema is None:
+        schema = input_schema(path, None, table=table, rename=rename, encoding=encoding)
+    schema = dates_as_text(schema, table, dates)
     f = Path(file)
     try:
         for batch in _raw_batches(f, batch_rows, schema.names, rename, table, row_groups, encoding,

@@ -218,7 +218,8 @@ def test_a_csv_world_scored_in_pieces_equals_the_one_stream_run(world, as_of, no
                                        borrowers=paths["borrowers"], contacts=paths["contacts"], now=now,
                                        chunk_borrowers=250, n_jobs=2, progress="off")
         runs[how] = manifest, read_outputs(tmp_path / how)
-    assert used and all("bytes" in piece for piece in used)  # the driver spilled CSV pieces (the workers too)
+    # the driver spilled CSV pieces (the workers too)
+    assert used and all("bytes" in read for piece in used for read in piece["reads"])
     (one, a), (cut, b) = runs["one"], runs["cut"]
     assert cut.rows == one.rows and cut.rejects_by_check == one.rejects_by_check and cut.borrowers == one.borrowers
     assert a["rejects"]["row"].max() > len(world.installments) // 2  # rows of later pieces among them

@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from riskscore.batch import _partition
 from riskscore.batch._partition import _pieces, conflicting_loans, partition, read_chunk
 
 
@@ -28,14 +29,22 @@ def _inputs(small_world, tmp_path):
     return files
 
 
-def test_pieces_give_the_chunks_of_one_stream(small_world, tmp_path):
+def test_pieces_give_the_chunks_of_one_stream(small_world, tmp_path, monkeypatch):
     files = _inputs(small_world, tmp_path)
-    pieces = _pieces(files["installments"])
-    assert len(pieces) > 4 and pieces[0]["first_row"] == 0
+    with monkeypatch.context() as m:
+        m.setattr(_partition, "GROUP_ROWS", 1)  # a piece per row group
+        pieces = _pieces(files["installments"])
+        assert len(pieces) > 4 and pieces[0]["first_row"] == 0
+        assert all(len(p["reads"]) == 1 for p in pieces)
+        assert sum(pq.ParquetFile(r["file"]).metadata.row_group(g).num_rows for p in pieces for r in p["reads"]
+                   for g in r["row_groups"]) == len(small_world.installments)
+        starts = [p["first_row"] for p in pieces]
+        assert starts == sorted(starts) and len(set(starts)) == len(starts)
     size = files["borrowers"].stat().st_size  # a small CSV: one piece
-    assert _pieces(files["borrowers"]) == [{"file": str(files["borrowers"]), "bytes": [0, size]}]
-    assert sum(pq.ParquetFile(p["file"]).metadata.row_group(g).num_rows for p in pieces for g in p["row_groups"]) \
-        == len(small_world.installments)
+    assert _pieces(files["borrowers"]) == [{"reads": [{"file": str(files["borrowers"]), "bytes": [0, size]}]}]
+    grouped = _pieces(files["installments"])  # small row groups of two files: one piece
+    assert len(grouped) == 1 and grouped[0]["first_row"] == 0 and len(grouped[0]["reads"]) == len(pieces)
+    monkeypatch.setattr(_partition, "GROUP_ROWS", 1)
     one = partition({k: v for k, v in files.items() if k != "borrowers"}, tmp_path / "one", 3, batch_rows=1_000)
     parquet_only = {k: v for k, v in files.items() if k != "borrowers"}
     with ThreadPoolExecutor(2) as pool:

@@ -18,6 +18,7 @@ The same pass gathers what a chunk cannot see on its own:
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import math
@@ -37,6 +38,7 @@ import pyarrow.parquet as pq
 
 from riskscore._csv_ranges import csv_ranges
 from riskscore._files import csv_layout, is_delimited_text
+from riskscore._intake import coalesced
 from riskscore._intake_pieces import iter_piece
 from riskscore.batch._arrowfile import arrow_schema, read_arrow, write_arrow
 from riskscore.batch._inputs import DistinctSketch, borrower_hash, bucket_of, input_files, iter_batches
@@ -207,36 +209,61 @@ def _spill(folder: Path, name: str, path: Path, batches: Iterable[pa.Table], n_b
 
 def spill_piece(folder: Path, name: str, path: Path, piece: dict[str, Any], n_buckets: int, batch_rows: int,
                 rename: dict[str, str], date_format: Any, number_format: str | None = None,
-                values: dict[str, dict[str, str]] | None = None, encoding: str | None = None) -> dict[str, Any]:
-    """:func:`_spill` of one piece of an input (row groups of one parquet file, or a byte range or the whole
-    of a CSV file, whose rows are numbered from 0: ``relative``), in a worker process."""
-    batches = iter_piece(path, piece["file"], row_groups=piece.get("row_groups"), byte_range=piece.get("bytes"),
-                         batch_rows=batch_rows, table=name, rename=rename, date_format=date_format,
-                         number_format=number_format, encoding=encoding, values=values)
+                values: dict[str, dict[str, str]] | None = None, encoding: str | None = None,
+                schema: pa.Schema | None = None) -> dict[str, Any]:
+    """:func:`_spill` of one piece of an input (:func:`_pieces`: its reads, one after the other, in batches of
+    about ``batch_rows``), in a worker process; the rows of a CSV piece are numbered from 0 (``relative``).
+    ``schema`` is the input's (:func:`~riskscore._intake_pieces.iter_piece`)."""
+    reads = (iter_piece(path, read["file"], row_groups=read.get("row_groups"), byte_range=read.get("bytes"),
+                        batch_rows=batch_rows, table=name, rename=rename, date_format=date_format,
+                        number_format=number_format, encoding=encoding, values=values, schema=schema)
+             for read in piece["reads"])
+    batches = coalesced(itertools.chain.from_iterable(reads), batch_rows)
     out = _spill(folder, name, path, batches, n_buckets, piece.get("first_row", 0), prefix=f"{piece['id']:06d}-")
-    return out | {"relative": "row_groups" not in piece}
+    return out | {"relative": "first_row" not in piece}
+
+
+#: A piece takes reads of an input until it holds this many bytes of CSV (byte ranges or whole files) or
+#: rows of parquet (row groups): a folder of many small parts (Spark writes 200) is spilled in a few
+#: pieces, not one per file; a row group or a CSV range of that size or more is a piece of its own.
+GROUP_BYTES = 16 << 20
+GROUP_ROWS = 250_000
+#: About how much larger a gzipped CSV is read than stored (a part's share of a piece).
+_GZIP_RATIO = 6
 
 
 def _pieces(path: Path, encoding: str | None = None) -> list[dict[str, Any]] | None:
-    """The input cut into pieces, in input order: one row group of its parquet files each, with the
-    number of its first row; or byte ranges of its CSV files (:data:`PIECE_BYTES` each, cut at line
-    ends: :func:`~riskscore._csv_ranges.csv_ranges`), a whole file where it cannot be cut
-    (compressed, or in UTF-16 or UTF-32); ``None`` for one such file, read in one stream."""
+    """The input cut into pieces, in input order, each a list of ``reads``: row groups of its parquet files
+    (the piece has the number of its first row), or byte ranges of its CSV files (:data:`PIECE_BYTES`
+    each, cut at line ends: :func:`~riskscore._csv_ranges.csv_ranges`), a whole file where it cannot
+    be cut (compressed, or in UTF-16 or UTF-32); consecutive small reads share a piece
+    (:data:`GROUP_BYTES`, :data:`GROUP_ROWS`). ``None`` for one file that cannot be cut, read in one stream."""
     files = input_files(path)
-    pieces: list[dict[str, Any]] = []
+    reads: list[tuple[dict[str, Any], int]] = []  # a read and its bytes (CSV) or rows (parquet)
     if is_delimited_text(files[0]):  # a folder's files are all of one kind
         cut = [(f, csv_ranges(f, csv_layout(f, None, encoding), PIECE_BYTES)) for f in files]
         if len(cut) == 1 and cut[0][1] is None:
             return None
         for f, ranges in cut:
-            pieces += [{"file": str(f), "bytes": [s, e]} for s, e in ranges] if ranges else [{"file": str(f)}]
-        return pieces
-    first = 0
-    for f in files:
-        meta = pq.ParquetFile(f).metadata
-        for g in range(meta.num_row_groups):
-            pieces.append({"file": str(f), "row_groups": [g], "first_row": first})
-            first += meta.row_group(g).num_rows
+            reads += [({"file": str(f), "bytes": [s, e]}, e - s) for s, e in ranges] if ranges else \
+                [({"file": str(f)}, f.stat().st_size * (_GZIP_RATIO if f.name.lower().endswith(".gz") else 1))]
+    else:
+        first = 0
+        for f in files:
+            meta = pq.ParquetFile(f).metadata
+            for g in range(meta.num_row_groups):
+                reads.append(({"file": str(f), "row_groups": [g], "first_row": first}, meta.row_group(g).num_rows))
+                first += meta.row_group(g).num_rows
+    limit = min(GROUP_BYTES, PIECE_BYTES // 4) if is_delimited_text(files[0]) else GROUP_ROWS
+    pieces: list[dict[str, Any]] = []
+    size = 0
+    for read, n in reads:
+        if not pieces or size >= limit:
+            pieces.append({"reads": []} | ({"first_row": read.pop("first_row")} if "first_row" in read else {}))
+            size = 0
+        read.pop("first_row", None)
+        pieces[-1]["reads"].append(read)
+        size += n
     return pieces
 
 
@@ -281,8 +308,11 @@ def _in_pieces(inputs: dict[str, Path], folder: Path, n_buckets: int, batch_rows
     folder.mkdir(parents=True)
     tasks = [(name, path, piece | {"id": k}) for k, (name, path, piece) in
              enumerate((name, path, piece) for name, path in inputs.items() for piece in pieces[name] or [])]
+    # each input's schema read once here: a folder's every file would be read for each of its pieces
+    schemas = {name: input_schema(path, None, table=name, rename=fmt.rename(name), encoding=fmt.encoding)
+               for name, path in inputs.items()}
     args = [(folder, name, path, piece, n_buckets, batch_rows, fmt.rename(name), fmt.date_formats(name) or None,
-             fmt.numbers, fmt.values(name) or None, fmt.encoding) for name, path, piece in tasks]
+             fmt.numbers, fmt.values(name) or None, fmt.encoding, schemas[name]) for name, path, piece in tasks]
     results: list[dict[str, Any] | None] = [None] * len(tasks)
     running: dict[Future, int] = {}
     first, last = 0, len(tasks)  # the pieces not handed out yet: [first, last)
