@@ -21,9 +21,9 @@ import pyarrow as pa
 
 from riskscore.exceptions import DataError
 
-__all__ = ["DELIMITERS", "UNNAMED", "CsvLayout", "check_paths", "csv_delimiter", "csv_encoding", "csv_header",
-           "csv_layout", "headerless", "input_files", "is_delimited_text", "no_header_line", "reading_errors",
-           "reraise", "unreadable", "where"]
+__all__ = ["DELIMITERS", "TABLE_FORMATS", "UNNAMED", "CsvLayout", "check_paths", "csv_delimiter", "csv_encoding",
+           "csv_header", "csv_layout", "headerless", "input_files", "is_delimited_text", "no_header_line",
+           "reading_errors", "reraise", "table_format_refusal", "unreadable", "where"]
 
 #: Delimited text (the separator is read from the header: :func:`csv_delimiter`), gzipped or not.
 _CSV = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
@@ -92,17 +92,17 @@ def input_files(path: str | os.PathLike[str]) -> list[Path]:
     return [p]
 
 
-#: Folders of table formats whose data folder keeps files that the table's log has removed.
-_TABLE_FORMATS = {"_delta_log": "a Delta Lake table", ".hoodie": "an Apache Hudi table"}
+#: Log folders of table formats whose data folder keeps files that the table's log has removed.
+TABLE_FORMATS = {"_delta_log": "a Delta Lake table", ".hoodie": "an Apache Hudi table"}
 
 
 def _folder_files(p: Path) -> list[Path]:
     """The data files under the folder ``p`` (see :func:`input_files`)."""
-    for log, what in _TABLE_FORMATS.items():
+    for log, what in TABLE_FORMATS.items():
         if (p / log).is_dir():
-            raise ValueError(_table_format(p, what))
+            raise ValueError(table_format_refusal(p, what))
     if (p / "metadata").is_dir() and any((p / "metadata").glob("*.metadata.json")):
-        raise ValueError(_table_format(p, "an Apache Iceberg table"))
+        raise ValueError(table_format_refusal(p, "an Apache Iceberg table"))
     kinds: dict[str, list[Path]] = {"parquet": [], "text": []}
     for f in sorted(p.rglob("*")):
         if f.is_file() and not any(part.startswith(("_", ".")) for part in f.relative_to(p).parts):
@@ -123,7 +123,8 @@ def _folder_files(p: Path) -> list[Path]:
     return files
 
 
-def _table_format(p: Path, what: str) -> str:
+def table_format_refusal(p: Path | str, what: str) -> str:
+    """The one line refusing the folder ``p`` of a table format (``what``: "a Delta Lake table")."""
     return (f"'{p}' is {what}: its folder keeps data files that the table's log has removed, so reading them "
             "would read old rows again; write a snapshot of the table as parquet (Spark: "
             "spark.read.table(...).write.parquet(folder)) and give that folder.")

@@ -356,6 +356,22 @@ def test_spark_reads_a_warehouse_unload_as_the_local_readers(spark, tmp_path):
         ["007", "B2"]
 
 
+def test_spark_refuses_a_delta_table_folder_local_or_remote(spark, tmp_path):
+    """A Delta Lake table's folder keeps the parquet files its log has removed: Spark read them all."""
+    from riskscore.batch._spark_inputs import read_input
+    from riskscore.io import InputFormat
+
+    folder = tmp_path / "loans_delta"
+    (folder / "_delta_log").mkdir(parents=True)
+    (folder / "_delta_log" / "00000000000000000000.json").write_text("{}")
+    pq.write_table(pa.table({"borrower_id": ["b1"]}), folder / "part-00000.snappy.parquet")
+    for given in (folder, f"file://{folder}"):
+        with pytest.raises(ValueError) as info:
+            read_input(spark, "installments", given, InputFormat(), {}, tmp_path)
+        assert str(info.value).startswith(f"'{given}' is a Delta Lake table: its folder keeps data files that the "
+                                          "table's log has removed")
+
+
 def _refused_alike(spark, f, table: str, tmp_path) -> str:
     """The one line both engines refuse the local file ``f`` with (the same line), for the test to read."""
     from riskscore.batch._spark_inputs import read_input

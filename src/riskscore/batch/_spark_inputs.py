@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from riskscore._conform import DB_NULL, NA_TOKENS, empty_is_text, number_reading
 from riskscore._dates import SERIAL_FORMATS, split_zone
-from riskscore._files import UNNAMED, CsvLayout, csv_layout, is_delimited_text
+from riskscore._files import TABLE_FORMATS, UNNAMED, CsvLayout, csv_layout, is_delimited_text, table_format_refusal
 from riskscore._input_format import convert_dates, is_text
 from riskscore._intake import contract_names
 from riskscore._numbers import NUMBER_COLUMNS, convert_numbers
@@ -219,6 +219,8 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
     rename, dates = input_format.rename(table), input_format.date_formats(table)
     local = "://" not in p
     csv = is_delimited_text(input_files(p)[0] if local else p)  # a local folder's files are of one kind
+    if not local and not csv and (what := _table_format(spark, p)) is not None:
+        raise ValueError(table_format_refusal(p, what))
     raw = _file_types(p) if local and not csv else {}  # the files' own names and Arrow types
     if local:
         schema = input_schema(p, table=table, rename=rename, encoding=input_format.encoding)
@@ -250,6 +252,20 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
     if text or numbers:
         return df.mapInArrow(_text_dates(text, numbers, input_format.numbers), df.schema)
     return df
+
+
+def _table_format(spark: Any, p: str) -> str | None:
+    """What table format the remote folder ``p`` is (a Delta Lake or Hudi table, by its log folder), or
+    ``None``: Spark reads such a folder's parquet files as one table, removed ones too. Asked of Hadoop's
+    file system through the JVM; ``None`` where there is none (Spark Connect) or it cannot tell."""
+    try:
+        jvm = spark._jvm
+        folder = jvm.org.apache.hadoop.fs.Path(p)
+        fs = folder.getFileSystem(spark._jsc.hadoopConfiguration())
+        return next((what for log, what in TABLE_FORMATS.items()
+                     if fs.exists(jvm.org.apache.hadoop.fs.Path(folder, log))), None)
+    except Exception:  # no JVM (Spark Connect), a path Hadoop cannot ask: Spark's own read says what fails
+        return None
 
 
 def _read_csv(spark: Any, p: str, table: str, input_format: InputFormat, local: bool,
