@@ -7,9 +7,9 @@ report read inputs through them, so every reader sees the same values.
   so a CSV and a parquet file of the same rows give the same tables); a UTF-8 byte-order mark
   is ignored; the field separator is read from the header line (``,``, or ``;``, tab or ``|``
   when the header has more of it than commas: :func:`csv_delimiter`). Amounts like ``1.234,50``
-  are read with their ``number_format`` (below). In an id column only an empty field is
-  missing (``NA``, ``null``, ``None`` are ids); in other columns the usual spellings of a
-  missing value (:data:`NA_TOKENS`) are missing.
+  are read with their ``number_format`` (below). In an id column only an empty field and a
+  database's ``\\N`` are missing (``NA``, ``null``, ``None`` are ids); in other columns the usual
+  spellings of a missing value (:data:`NA_TOKENS`, ``\\N`` among them) are missing.
 * **Parquet**: a file, or a folder of files read in sorted path order. The files of a folder
   must have the same columns; a column stored with different types in different files is read
   in one type (integers and floats as floats, anything else with text as text) and the

@@ -360,8 +360,8 @@ _NULL_SENTINEL = "\u0000riskscore-null\u0000"
 def _csv_missing(df: Any, table: str) -> Any:
     """A CSV's missing values as the local readers see them (:func:`riskscore._conform.conform`): in an
     id column only an empty field and a database's ``\\N``; elsewhere an empty field and
-    :data:`~riskscore._conform.NA_TOKENS`,
-    except that a quoted ``""`` stays an empty string where the contracts give it a meaning."""
+    :data:`~riskscore._conform.NA_TOKENS`, except that a quoted ``""`` stays an empty string where the
+    contracts give it a meaning."""
     from pyspark.sql import functions as F
 
     cols = []
