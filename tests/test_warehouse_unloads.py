@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 from concurrent.futures import ThreadPoolExecutor
 
@@ -21,6 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from riskscore.batch._partition import PIECE_BYTES, _pieces, partition, read_chunk
 from riskscore.exceptions import DataError
@@ -248,3 +251,17 @@ def test_profiles_by_country_need_the_country_column_which_is_read_in_capitals_t
     steps, _ = plan_portfolio(scores, None, world.borrowers.drop(columns="country"), now="2025-06-30 14:00+00:00",
                               profiles="strict_v1")  # one profile needs no country
     assert set(steps["profile"]) == {"strict_v1"}
+
+
+@given(st.lists(st.integers(0, 9), max_size=30), st.integers(1, 12))
+@settings(max_examples=200, deadline=None)
+def test_small_batches_are_joined_in_order_and_never_past_the_largest(sizes, rows):
+    from riskscore._intake import coalesced
+
+    start = [0, *itertools.accumulate(sizes)]
+    tables = [pa.table({"a": pa.array(range(a, b), pa.int64())}) for a, b in itertools.pairwise(start)]
+    out = list(coalesced(tables, rows))
+    assert [v for t in out for v in t["a"].to_pylist()] == list(range(start[-1]))  # every row once, in order
+    assert all(t.num_rows <= max(rows, *sizes) for t in out)
+    assert all(a.num_rows + b.num_rows > rows or max(a.num_rows, b.num_rows) >= rows  # nothing left to join
+               for a, b in itertools.pairwise(out))

@@ -452,8 +452,9 @@ def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, colu
 
 
 def coalesced(tables: Iterable[pa.Table], rows: int) -> Iterator[pa.Table]:
-    """``tables`` (of one schema) in order, consecutive ones joined until they hold ``rows`` rows: the
-    per-batch costs of what reads them are paid per ``rows``, not per file of a folder of small parts.
+    """``tables`` (of one schema) in order, consecutive ones joined while they hold at most ``rows`` rows
+    (a table of more passes as it is): the per-batch costs of what reads them are paid per ``rows``,
+    not per file of a folder of small parts, and no batch is larger than the largest of the input's.
 
     Examples
     --------
@@ -464,16 +465,16 @@ def coalesced(tables: Iterable[pa.Table], rows: int) -> Iterator[pa.Table]:
     pending: list[pa.Table] = []
     size = 0
     for t in tables:
-        if t.num_rows >= rows and not pending:
+        if pending and (size + t.num_rows > rows or t.num_rows >= rows):
+            yield pending[0] if len(pending) == 1 else pa.concat_tables(pending, promote_options="permissive")
+            pending, size = [], 0
+        if t.num_rows >= rows:
             yield t
             continue
         pending.append(t)
         size += t.num_rows
-        if size >= rows:
-            yield pa.concat_tables(pending)
-            pending, size = [], 0
     if pending:
-        yield pending[0] if len(pending) == 1 else pa.concat_tables(pending)
+        yield pending[0] if len(pending) == 1 else pa.concat_tables(pending, promote_options="permissive")
 
 
 def read_table(path: str | os.PathLike[str], columns: list[str] | None = None, *,
