@@ -320,7 +320,8 @@ def test_spark_reads_local_times_in_their_zone_as_the_local_readers(spark, tmp_p
 
 def test_spark_reads_a_warehouse_unload_as_the_local_readers(spark, tmp_path):
     """A folder of CSV parts in upper-case names (Snowflake), of two separators, column orders and a gzip,
-    with Spark's marker files and a database's ``\\N``; a parquet folder with a failed job's ``_temporary``."""
+    with Spark's marker files and a database's ``\\N``; a parquet folder of nested folders, with a failed job's
+    ``_temporary``."""
     import gzip
 
     from riskscore.batch._spark_inputs import read_input
@@ -349,7 +350,8 @@ def test_spark_reads_a_warehouse_unload_as_the_local_readers(spark, tmp_path):
     table = pa.table({"Borrower_Id": ["007", "B2"], "Loan_Id": ["L1", "L2"], "Installment_No": [1, 1],
                       "Due_Date": pa.array([pd.Timestamp("2024-03-01").date()] * 2), "Amount_Due": [1.5, 2.0],
                       "Paid_Date": pa.array([None, None], pa.date32()), "Amount_Paid": [0.0, 0.0]})
-    pq.write_table(table, parts / "part-00000.parquet")
+    (parts / "2025" / "05").mkdir(parents=True)  # a folder per month (Spark alone could not infer its schema)
+    pq.write_table(table, parts / "2025" / "05" / "part-00000.parquet")
     pq.write_table(table, parts / "_temporary" / "0" / "part-00000.parquet")
     got = read_input(spark, "installments", parts, InputFormat(), {}, tmp_path).toPandas()
     assert got["borrower_id"].tolist() == read_table(parts, table="installments")["borrower_id"].tolist() == \

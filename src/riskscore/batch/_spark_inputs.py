@@ -110,10 +110,13 @@ def _micros(nanos: Mapping[str, str | None]) -> Any:
     return convert
 
 
-def read_parquet(spark: Any, path: str, nanos: Mapping[str, str | None] | None) -> Any:
-    """``spark.read.parquet(path)``; with ``nanos`` (from the file's Arrow schema, renamed as read)
-    those columns come back as microsecond timestamps. The caller sets :data:`NANOS_AS_LONG` for
-    the run when ``nanos`` is not empty (Spark reads the files when the job runs, not here).
+def read_parquet(spark: Any, path: str, nanos: Mapping[str, str | None] | None,
+                 files: list[str] | None = None) -> Any:
+    """``spark.read.parquet(path)``, or of ``files`` (the local readers' files of the folder ``path``:
+    nested folders, extension-less parts; its ``key=value`` folders still give their columns); with
+    ``nanos`` (from the file's Arrow schema, renamed as read) those columns come back as microsecond
+    timestamps. The caller sets :data:`NANOS_AS_LONG` for the run when ``nanos`` is not empty (Spark
+    reads the files when the job runs, not here).
 
     Raises
     ------
@@ -125,7 +128,7 @@ def read_parquet(spark: Any, path: str, nanos: Mapping[str, str | None] | None) 
     from pyspark.sql import types as T
 
     try:
-        df = spark.read.parquet(path)
+        df = spark.read.parquet(path) if not files else spark.read.option("basePath", path).parquet(*files)
     except (AnalysisException, Py4JJavaError) as err:  # Spark 3.5: a failed schema job (Py4JJavaError)
         if "TIMESTAMP(NANOS" not in str(err):
             raise
@@ -237,7 +240,8 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
     if csv:
         df = _read_csv(spark, p, table, input_format, local, scratch)
     else:
-        df = read_parquet(spark, p, nanos)
+        folder = local and Path(p).is_dir()  # the files the local readers read, not Spark's own listing
+        df = read_parquet(spark, p, nanos, [str(f) for f in input_files(p)] if folder else None)
         df = _joined_lists(df.toDF(*contract_names(p, df.columns, rename, table)), table)
     df = _mapped_values(df, table, input_format.values(table))
     if local:  # numeric ids as text here: their check on the driver above stands for Spark's count
