@@ -14,6 +14,7 @@ import gzip
 import itertools
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -22,8 +23,8 @@ import pyarrow as pa
 from riskscore.exceptions import DataError
 
 __all__ = ["DELIMITERS", "TABLE_FORMATS", "UNNAMED", "CsvLayout", "check_paths", "csv_delimiter", "csv_encoding",
-           "csv_header", "csv_layout", "headerless", "input_files", "is_delimited_text", "no_header_line",
-           "reading_errors", "reraise", "table_format_refusal", "unreadable", "where"]
+           "csv_header", "csv_layout", "given_header", "headerless", "input_files", "is_delimited_text", "loose_name",
+           "no_header_line", "no_text", "reading_errors", "reraise", "table_format_refusal", "unreadable", "where"]
 
 #: Delimited text (the separator is read from the header: :func:`csv_delimiter`), gzipped or not.
 _CSV = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
@@ -264,17 +265,22 @@ class CsvLayout(NamedTuple):
     delimiter: str
     #: The Python codec it is read with (:func:`csv_encoding`).
     encoding: str
+    #: Whether the file has a header line (the last of the ``skip`` rows); not when its names are given.
+    named: bool = True
 
 
-def csv_layout(f: Path, table: str | None, encoding: str | None = None) -> CsvLayout:
+def csv_layout(f: Path, table: str | None, encoding: str | None = None,
+               header: Sequence[str] | None = None) -> CsvLayout:
     """The layout of a delimited text file: column names, rows before the data, separator, encoding.
 
     Excel's ``sep=;`` line before the header is followed and skipped. Columns without a name (the
     trailing ``,,,`` of a spreadsheet export) are never read; a name given to two columns refuses
-    the file in one line (which of the two is the amount?).
+    the file in one line (which of the two is the amount?). ``header`` names the columns of a file
+    written without a header line (:func:`given_header`).
     """
     opener = gzip.open if f.name.lower().endswith(".gz") else open
     codec = csv_encoding(f, encoding)
+    given = None if header is None else list(header)
     try:
         with opener(f, "rt", newline="", encoding=codec) as fh:
             first = fh.readline(1 << 20)
@@ -283,14 +289,23 @@ def csv_layout(f: Path, table: str | None, encoding: str | None = None) -> CsvLa
             skip = 1 if _EXCEL_SEP.match(first.lstrip("\ufeff")) else 0
             delimiter = _delimiter_of(first)
             lines = fh if skip else itertools.chain([first], fh)
-            header = next(csv.reader(lines, delimiter=delimiter))
+            cells = next(csv.reader(lines, delimiter=delimiter))
     except StopIteration:
+        if given is not None:  # an empty part of an unload without header lines: no rows
+            return CsvLayout(given, 0, ",", codec, named=False)
         raise DataError.from_message(table or "input", f"{where(f, table)} is empty: a CSV needs a header "
                                                         "row") from None
     except reading_errors() as err:
         if reraise(err):
             raise
         raise unreadable(f, err, table, encoding) from None
+    if given is not None:
+        return given_header(f, table, cells, given, skip, delimiter, codec)
+    return CsvLayout(_header_names(f, table, cells), skip + 1, delimiter, codec)
+
+
+def _header_names(f: Path, table: str | None, header: list[str]) -> list[str]:
+    """A header line's column names (``UNNAMED`` + its position for a column without one), checked."""
     if not any(name.strip() for name in header):
         raise DataError.from_message(table or "input", f"{where(f, table)}: its first line has no column names; "
                                                         "the header must be the file's first line")
@@ -303,37 +318,113 @@ def csv_layout(f: Path, table: str | None, encoding: str | None = None) -> CsvLa
                 table or "input", f"{where(f, table)}: the header names two columns {name} (columns {seen[name]} "
                                   f"and {i}); give each column its own name")
         seen.setdefault(name, i)
-    names = [name if name.strip() else f"{UNNAMED}{i}" for i, name in enumerate(header, 1)]
-    return CsvLayout(names, skip + 1, delimiter, codec)
+    return [name if name.strip() else f"{UNNAMED}{i}" for i, name in enumerate(header, 1)]
 
 
-#: A header cell that is a value: a number (``83.89``, ``-1``, ``1,5``) or a date (``2024-03-15``, ``15/03/2024``).
-_VALUE = re.compile(r"[+-]?\d+(?:[.,]\d+)?|\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}(?: .*)?")
+def no_text(f: Path) -> bool:
+    """Whether a delimited text file holds nothing (an empty part of an unload: gzipped, it has bytes)."""
+    opener = gzip.open if f.name.lower().endswith(".gz") else open
+    with opener(f, "rb") as fh:
+        return not fh.read(1)
+
+
+def given_header(f: Path, table: str | None, cells: list[str], names: list[str], skip: int, delimiter: str,
+                 codec: str) -> CsvLayout:
+    """The layout of a file written without a header line, its column ``names`` given (``header``):
+    its data start on its first line (``cells``: after ``skip`` lines), which must have one value per
+    name. A first line that holds these names (in any case or style) is the file's header and skipped
+    (the first of the files ``split`` cut from one CSV); one that holds other column names (no value
+    a data row has, and a third of its cells or more the given names or contract columns) is refused:
+    the file has a header of its own.
+
+    Examples
+    --------
+    >>> given_header(Path("part-0.csv"), "contacts", ["B1", "2025-06-15T10:00:00Z", "sms", "no_answer"],
+    ...              ["cust", "at", "channel", "outcome"], 0, ",", "utf-8-sig").skip
+    0
+    >>> given_header(Path("part-0.csv"), "contacts", ["CUST", "At", "channel", "outcome"],
+    ...              ["cust", "at", "channel", "outcome"], 0, ",", "utf-8-sig").skip
+    1
+    """
+    from riskscore.schemas import contract_columns
+
+    own = [loose_name(c) for c in cells]
+    if own == [loose_name(n) for n in names]:
+        return CsvLayout(names, skip + 1, delimiter, codec)
+    label = f"the header given for {table}" if table else "the header given"
+    if len(cells) != len(names):
+        raise DataError.from_message(
+            table or "input", f"{where(f, table)} has {len(cells)} columns on its first line and {label} names "
+                              f"{len(names)} ({', '.join(names)}): give one name per column, in the files' order")
+    known = {loose_name(n) for n in names}
+    known |= {c for t in ("installments", "borrowers", "contacts") for c in contract_columns(t)}
+    named = [c for c, o in zip(cells, own, strict=True) if o in known]
+    if len(named) >= 2 and 3 * len(named) >= len(cells) and not headerless(cells):
+        raise DataError.from_message(
+            table or "input", f"{where(f, table)} has a header line of its own ({', '.join(cells)}), not the names "
+                              f"given for {table or 'it'} ({', '.join(names)}): give a header only for files written "
+                              "without one")
+    return CsvLayout(names, skip, delimiter, codec, named=False)
+
+
+#: A header cell that is a value: a number (``83.89``, ``-1``, ``1,5``), a date (``2024-03-15``, ``15/03/2024``), a
+#: flag (``False``, ``true``) or a time zone (``America/New_York``): never a column's name.
+_VALUE = re.compile(r"[+-]?\d+(?:[.,]\d+)?|(?i:true|false)|[A-Z][A-Za-z]+/[A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_]+)?|"
+                    r"\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}(?: .*)?")
+#: A header cell that is a date (with a time or not): one is enough to tell a data row.
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}(?: .*)?")
 
 
 def headerless(names: list[str]) -> bool:
-    """Whether a CSV's first line holds values rather than column names: two or more of its cells, and at
-    least a third, are numbers or dates (:data:`_VALUE`), as the first row of a file written without its
-    header is.
+    """Whether a CSV's first line holds values rather than column names: a date, or two or more cells, and
+    at least a third, that are numbers, dates, flags or time zones (:data:`_VALUE`), as the first row of
+    a file written without its header is (the contact log's, the installments', the borrowers').
 
     Examples
     --------
     >>> headerless(["B001", "L1", "1", "2024-03-15", "83.89"]), headerless(["borrower_id", "2024"])
     (True, False)
+    >>> headerless(["B7", "2025-06-15 10:00:00+00:00", "sms", "no_answer"])
+    True
+    >>> headerless(["B7", "Asia/Shanghai", "sms,call", "sms", "zh", "False", "False", "False", "CN"])
+    True
     """
-    values = sum(bool(_VALUE.fullmatch(n.strip())) for n in names)
+    cells = [n.strip() for n in names]
+    if any(_DATE.fullmatch(n) for n in cells):
+        return True
+    values = sum(bool(_VALUE.fullmatch(n)) for n in cells)
     return values >= 2 and 3 * values >= len(names)
 
 
 def no_header_line(f: Path, table: str | None, names: list[str]) -> str:
     """The one line for a CSV without a header line (its cells not shown: they are a borrower's)."""
     values = sum(bool(_VALUE.fullmatch(n.strip())) for n in names)
-    return (f"{where(f, table)} has no header line: its first line holds numbers or dates ({values} of its "
-            f"{len(names)} columns), not column names; write the file with its column names on the first line "
-            "(pandas: to_csv(header=True); Spark: .option('header', True); Snowflake: HEADER = TRUE; Redshift: "
-            "UNLOAD ... HEADER)")
+    return (f"{where(f, table)} has no header line: its first line holds values, not column names ({values} of "
+            f"its {len(names)} cells are numbers, dates, flags or time zones); give its columns' names in order "
+            f"(--header {table or 'TABLE'}=NAME,NAME,...; header: {{{table or 'TABLE'}: [NAME, ...]}} in the "
+            "columns file), or write the file with its column names on the first line (pandas: "
+            "to_csv(header=True); Spark: .option('header', True); Snowflake: HEADER = TRUE; Redshift: UNLOAD ... "
+            "HEADER)")
 
 
-def csv_header(f: Path, table: str | None, encoding: str | None = None) -> list[str]:
+def loose_name(name: str) -> str:
+    """A column name in one style: lower case, words joined by ``_`` (``AMOUNT_DUE``, ``Amount Due``,
+    ``amountDue`` and `` amount-due `` are all ``amount_due``).
+
+    Examples
+    --------
+    >>> [loose_name(n) for n in ("BORROWER_ID", " Due Date ", "installmentNo", "LoanID", "paid-date")]
+    ['borrower_id', 'due_date', 'installment_no', 'loan_id', 'paid_date']
+    """
+    words = _CAMEL.sub("_", name.strip())
+    return _SEPARATORS.sub("_", words).lower()
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SEPARATORS = re.compile(r"[\s_\-.]+")
+
+
+def csv_header(f: Path, table: str | None, encoding: str | None = None,
+               header: Sequence[str] | None = None) -> list[str]:
     """The named columns of a CSV file (see :func:`csv_layout`)."""
-    return [name for name in csv_layout(f, table, encoding).names if not name.startswith(UNNAMED)]
+    return [name for name in csv_layout(f, table, encoding, header).names if not name.startswith(UNNAMED)]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import codecs
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from typing import Any
@@ -139,6 +139,16 @@ class InputFormat:
         Excel or WPS export, ``"cp1252"`` for a Western European one). By default UTF-8, or
         UTF-16/UTF-32 when a file starts with their byte-order mark; other encodings are never
         guessed. Parquet files are always UTF-8.
+    header : mapping, optional
+        Per table, the column names of CSV files written without a header line, in the order of
+        their columns: ``{"installments": ["cust_no", "loan", "n", "due", ...]}`` (MySQL's
+        ``INTO OUTFILE`` and PostgreSQL's ``COPY`` without ``HEADER``, Snowflake's, Spark's and
+        Redshift's unloads by default). They are the files' own names: ``columns`` maps them as
+        it maps a header's. Every CSV file of the table is then read from its first line, which
+        must have as many columns; a first line that holds exactly these names is a header and
+        skipped (the first of the parts ``split`` made), another that holds column names is
+        refused (the files have a header: give no ``header``). Parquet files name their columns:
+        a ``header`` for a parquet input is refused where it is read.
 
     Raises
     ------
@@ -163,24 +173,29 @@ class InputFormat:
     date_format: str | Mapping[str, str] | None = None
     number_format: str | None = None
     encoding: str | None = None
+    header: Mapping[str, Sequence[str]] | None = None
     _columns: dict[str, dict[str, str]] = field(init=False, repr=False, compare=False)
     _dates: dict[str, str] = field(init=False, repr=False, compare=False)
     _numbers: str | None = field(init=False, repr=False, compare=False)
+    _header: dict[str, list[str]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_columns", _column_spec(self.columns))
         object.__setattr__(self, "_dates", _date_spec(self.date_format))
         object.__setattr__(self, "_numbers", number_spec(self.number_format))
         object.__setattr__(self, "encoding", encoding_spec(self.encoding))
+        object.__setattr__(self, "_header", header_spec(self.header))
 
     @classmethod
     def read(cls, path: str | PathLike[str], date_format: str | Mapping[str, str] | None = None,
-             number_format: str | None = None, encoding: str | None = None) -> InputFormat:
+             number_format: str | None = None, encoding: str | None = None,
+             header: Mapping[str, Sequence[str]] | None = None) -> InputFormat:
         """Read a ``--columns`` YAML file: ``{installments: {their_name: contract_name}, ..., date_format: ...,
-        number_format: ...}``.
+        number_format: ..., encoding: ..., header: {installments: [name, ...]}}``.
 
-        ``date_format``, ``number_format`` and ``encoding`` (the command line's ``--date-format``,
-        ``--number-format`` and ``--encoding``) override the file's keys.
+        ``date_format``, ``number_format``, ``encoding`` and ``header`` (the command line's
+        ``--date-format``, ``--number-format``, ``--encoding`` and ``--header``) override the
+        file's keys (``header`` table by table).
 
         Raises
         ------
@@ -216,10 +231,13 @@ class InputFormat:
             dates = doc.pop("date_format", None)
             numbers = doc.pop("number_format", None)
             text = doc.pop("encoding", None)
+            names = doc.pop("header", None)
             if date_format is not None:
                 dates = _date_spec(dates) | _date_spec(date_format)
+            if header:
+                names = header_spec(names) | header_spec(header)
             return cls(columns=doc, date_format=dates, number_format=number_format or numbers,
-                       encoding=encoding or text)
+                       encoding=encoding or text, header=names)
         except (ValueError, TypeError) as err:
             raise ValueError(f"'{path}': {err}") from None
 
@@ -241,17 +259,39 @@ class InputFormat:
         """The number template (``"1.234,56"``), or ``None`` for plain numbers."""
         return self._numbers
 
+    def names(self, table: str | None) -> list[str] | None:
+        """The column names of one table's CSV files written without a header line, or ``None``."""
+        names = self._header.get(table or "")
+        return None if names is None else list(names)
+
     def reading(self, table: str | None) -> dict[str, Any]:
         """The keyword arguments of :func:`riskscore.io.iter_batches` and :func:`~riskscore.io.read_table`
-        that read one table this way (``rename``, ``date_format``, ``number_format``, ``encoding``, ``values``)."""
+        that read one table this way (``rename``, ``date_format``, ``number_format``, ``encoding``,
+        ``values``, ``header``)."""
         return {"rename": self.rename(table), "date_format": self.date_formats(table) or None,
-                "number_format": self._numbers, "encoding": self.encoding, "values": self.values(table) or None}
+                "number_format": self._numbers, "encoding": self.encoding, "values": self.values(table) or None,
+                "header": self.names(table)}
+
+    def recorded(self, table: str) -> dict[str, Any]:
+        """How one input is read, as a run's manifest records it (``inputs.TABLE``) and the report reads it
+        again: ``columns``, ``values``, ``date_format``, ``number_format`` (not for the contact log),
+        ``encoding`` and ``header``, each only when set.
+
+        Examples
+        --------
+        >>> InputFormat(columns={"contacts": {"cust": "borrower_id"}}, number_format="1.234,56").recorded("contacts")
+        {'columns': {'cust': 'borrower_id'}}
+        """
+        out = {"columns": self.rename(table), "values": self.values(table), "date_format": self.date_formats(table),
+               "number_format": self._numbers if table != "contacts" else None, "encoding": self.encoding,
+               "header": self.names(table)}
+        return {k: v for k, v in out.items() if v}
 
     @property
     def is_default(self) -> bool:
-        """Whether nothing is renamed and no date format, number format or encoding is set."""
+        """Whether nothing is renamed and no date format, number format, encoding or header is set."""
         return (not any(self._columns.values()) and not self._dates and self._numbers is None
-                and self.encoding is None)
+                and self.encoding is None and not self._header)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able and canonical (the run key and the run's manifest hold it; ``number_format`` only when set)."""
@@ -261,6 +301,8 @@ class InputFormat:
             out["number_format"] = self._numbers
         if self.encoding is not None:
             out["encoding"] = self.encoding
+        if self._header:
+            out["header"] = {t: list(n) for t, n in self._header.items()}
         return out
 
     def describe(self, table: str) -> str:
@@ -274,7 +316,45 @@ class InputFormat:
         parts += [f"dates {dates}"] * bool(dates)
         parts += [f"numbers as {self._numbers}"] * (self._numbers is not None and table != "contacts")
         parts += [f"CSV text in {self.encoding}"] * (self.encoding is not None)
+        names = self.names(table)
+        parts += [f"CSV files without a header line, columns {', '.join(names)}"] * (names is not None)
         return "; ".join(parts) if parts else "read as is"
+
+
+def header_spec(header: object) -> dict[str, list[str]]:
+    """``header`` checked: per known table, a list of distinct, non-empty column names.
+
+    Examples
+    --------
+    >>> header_spec({"contacts": ["cust", "at", "channel", "outcome"]})
+    {'contacts': ['cust', 'at', 'channel', 'outcome']}
+    >>> header_spec({"contacts": "cust,at"})
+    Traceback (most recent call last):
+    ...
+    ValueError: header: contacts must list the files' column names in order ([cust, at, ...]), got str.
+    """
+    if header is None:
+        return {}
+    if not isinstance(header, Mapping):
+        raise TypeError(f"header must map a table to its column names ({{installments: [cust_no, ...]}}), got "
+                        f"{type(header).__name__}.")
+    spec: dict[str, list[str]] = {}
+    for table, names in header.items():
+        if table not in TABLES:
+            raise ValueError(f"header: unknown table {table!r}; the tables are {', '.join(TABLES)}.")
+        if isinstance(names, str | bytes) or not isinstance(names, Sequence):
+            raise ValueError(f"header: {table} must list the files' column names in order ([cust, at, ...]), got "
+                             f"{type(names).__name__}.")
+        names = list(names)
+        bad = [n for n in names if not isinstance(n, str) or not n.strip()]
+        if not names or bad:
+            what = f"holds {bad[0]!r}" if bad else "is empty"
+            raise ValueError(f"header: {table} {what}: give each column of the files a name, in order.")
+        twice = next((n for i, n in enumerate(names) if n in names[:i]), None)
+        if twice is not None:
+            raise ValueError(f"header: {table} names two columns {twice!r}; give each column its own name.")
+        spec[table] = names
+    return spec
 
 
 def encoding_spec(encoding: object) -> str | None:

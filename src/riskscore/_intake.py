@@ -49,8 +49,7 @@ report read inputs through them, so every reader sees the same values.
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -80,7 +79,9 @@ from riskscore._files import (
     headerless,
     input_files,
     is_delimited_text,
+    loose_name,
     no_header_line,
+    no_text,
     reading_errors,
     reraise,
     unreadable,
@@ -119,9 +120,14 @@ def _nested(t: pa.DataType) -> bool:
     return pa.types.is_nested(_plain(t)) or pa.types.is_binary(_plain(t)) or pa.types.is_large_binary(_plain(t))
 
 
-def _file_schema(f: Path, table: str | None, encoding: str | None = None) -> pa.Schema:
+def _file_schema(f: Path, table: str | None, encoding: str | None = None,
+                 header: Sequence[str] | None = None) -> pa.Schema:
     if is_delimited_text(f):
-        return pa.schema([(name, pa.string()) for name in csv_header(f, table, encoding)])
+        return pa.schema([(name, pa.string()) for name in csv_header(f, table, encoding, header)])
+    if header is not None:
+        raise DataError.from_message(
+            table or "input", f"{where(f, table)} is a parquet file, which names its columns: a header is given only "
+                              "for CSV files written without a header line; give none for this input")
     try:
         return pq.read_schema(f)
     except reading_errors() as err:
@@ -213,30 +219,16 @@ def contract_names(f: Path | str, own: list[str], rename: Mapping[str, str], tab
 NAMED_COLUMNS: dict[str, tuple[str, ...]] = {"borrowers": ("country",)}
 
 
-def loose_name(name: str) -> str:
-    """A column name in one style: lower case, words joined by ``_`` (``AMOUNT_DUE``, ``Amount Due``,
-    ``amountDue`` and `` amount-due `` are all ``amount_due``).
-
-    Examples
-    --------
-    >>> [loose_name(n) for n in ("BORROWER_ID", " Due Date ", "installmentNo", "LoanID", "paid-date")]
-    ['borrower_id', 'due_date', 'installment_no', 'loan_id', 'paid_date']
-    """
-    words = _CAMEL.sub("_", name.strip())
-    return _SEPARATORS.sub("_", words).lower()
-
-
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_SEPARATORS = re.compile(r"[\s_\-.]+")
 
 
 def _check_required(f: Path, raw: pa.Schema, names: list[str], columns: list[str] | None,
-                    table: str | None, rename: Mapping[str, str] | None = None) -> None:
+                    table: str | None, rename: Mapping[str, str] | None = None,
+                    header: Sequence[str] | None = None) -> None:
     if table not in TABLES:
         return
     required = [c for c in required_columns(table) if columns is None or c in columns]
     missing = [c for c in required if c not in names]
-    if missing and is_delimited_text(f) and headerless(raw.names):
+    if missing and is_delimited_text(f) and headerless(raw.names) and header is None:
         raise DataError.from_message(table, no_header_line(f, table, raw.names))
     if missing:
         line = missing_columns_line(table, missing, raw.names, f"'{f}'")
@@ -249,11 +241,12 @@ def _check_required(f: Path, raw: pa.Schema, names: list[str], columns: list[str
 
 def input_schema(path: str | os.PathLike[str], columns: list[str] | None = None, *,
                  table: str | None = None, rename: Mapping[str, str] | None = None,
-                 encoding: str | None = None) -> pa.Schema:
+                 encoding: str | None = None, header: Sequence[str] | None = None) -> pa.Schema:
     """The schema :func:`iter_batches` yields for an input: ids as text, one type per column.
 
-    ``rename`` maps the files' column names to the contract's and ``encoding`` is a CSV's text
-    encoding (see :func:`iter_batches`).
+    ``rename`` maps the files' column names to the contract's, ``encoding`` is a CSV's text
+    encoding and ``header`` the column names of CSV files without a header line (see
+    :func:`iter_batches`).
 
     Raises
     ------
@@ -274,7 +267,7 @@ def input_schema(path: str | os.PathLike[str], columns: list[str] | None = None,
     n: double
     """
     files = input_files(path)
-    raw = [_file_schema(f, table, encoding) for f in files]
+    raw = [_file_schema(f, table, encoding, header) for f in files]
     schemas = [_renamed(f, s, rename or {}, table) for f, s in zip(files, raw, strict=True)]
     wanted = (lambda names: [n for n in names if n in columns]) if columns is not None else list
     first = wanted(schemas[0].names)
@@ -305,34 +298,37 @@ def input_schema(path: str | os.PathLike[str], columns: list[str] | None = None,
             fields.append(pa.field(name, pa.string()))
         else:
             fields.append(pa.field(name, _common_type(types)))
-    _check_required(files[0], raw[0], schemas[0].names, columns, table, rename)
+    _check_required(files[0], raw[0], schemas[0].names, columns, table, rename, header)
     return pa.schema(fields)
 
 
 def _raw_batches(f: Path, batch_rows: int, columns: list[str], rename: Mapping[str, str],
                  table: str | None, row_groups: list[int] | None = None,
-                 encoding: str | None = None, byte_range: tuple[int, int] | None = None) -> Iterator[pa.Table]:
+                 encoding: str | None = None, byte_range: tuple[int, int] | None = None,
+                 header: Sequence[str] | None = None) -> Iterator[pa.Table]:
     """The file's batches of ``columns`` (the contract's names), read under the file's own names."""
-    own = _file_schema(f, table, encoding).names
+    own = _file_schema(f, table, encoding, header).names
     source = {n: o for o, n in zip(own, contract_names(f, own, rename, table), strict=True)}
     if all(source[c] == c for c in columns):
-        yield from _read_raw(f, batch_rows, columns, row_groups, encoding, byte_range, table)
+        yield from _read_raw(f, batch_rows, columns, row_groups, encoding, byte_range, table, header)
     else:
         for t in _read_raw(f, batch_rows, [source[c] for c in columns], row_groups, encoding, byte_range,
-                           table):
+                           table, header):
             yield t.rename_columns([{source[c]: c for c in columns}[n] for n in t.column_names])
 
 
 def _read_raw(f: Path, batch_rows: int, columns: list[str], row_groups: list[int] | None = None,
               encoding: str | None = None, byte_range: tuple[int, int] | None = None,
-              table: str | None = None) -> Iterator[pa.Table]:
+              table: str | None = None, header: Sequence[str] | None = None) -> Iterator[pa.Table]:
     """The file's Arrow batches: its row groups ``row_groups`` of a parquet file, the rows in bytes
     ``byte_range`` of a CSV (:class:`~riskscore._csv_ranges.CsvRange`: as the whole file's, or an error)."""
     if is_delimited_text(f):
         conv = pacsv.ConvertOptions(column_types=dict.fromkeys(columns, pa.string()), strings_can_be_null=True,
                                     null_values=[""], quoted_strings_can_be_null=False, include_columns=columns)
         # our names (a blank or an Excel sep= line confuses Arrow); Arrow reads UTF-8 and transcodes the rest
-        layout = csv_layout(f, None, encoding)
+        layout = csv_layout(f, None, encoding, header)
+        if header is not None and no_text(f):  # an empty part of an unload written without header lines
+            return
         part = None if byte_range is None else CsvRange(f, layout, *byte_range)
         read = pacsv.ReadOptions(block_size=64 << 20, column_names=layout.names,
                                  skip_rows=layout.skip if part is None else part.skip,
@@ -380,7 +376,8 @@ def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, colu
                  table: str | None = None, rename: Mapping[str, str] | None = None,
                  date_format: str | Mapping[str, str] | None = None,
                  number_format: str | None = None, encoding: str | None = None,
-                 values: Mapping[str, Mapping[str, str]] | None = None) -> Iterator[pa.Table]:
+                 values: Mapping[str, Mapping[str, str]] | None = None,
+                 header: Sequence[str] | None = None) -> Iterator[pa.Table]:
     """Stream an input as Arrow tables of at most about ``batch_rows`` rows (see the module docstring).
 
     Parameters
@@ -414,6 +411,11 @@ def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, colu
         A column of the contract's words -> ``{the extract's value: the contract's}``
         (``{"channel": {"短信": "sms"}}``): one table's part of :class:`InputFormat`'s ``columns``.
         A column mostly in other words than the contract's is refused without it.
+    header : list of str, optional
+        The column names of CSV files written without a header line, in order (the files' own
+        names: ``rename`` maps them). Each file is read from its first line, which must have one
+        value per name; a first line of these names is a header and skipped, one of other column
+        names is refused (see :class:`InputFormat`). Refused for a parquet input.
 
     Yields
     ------
@@ -436,12 +438,15 @@ def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, colu
     rename = dict(rename or {})
     dates = InputFormat(date_format=date_format).date_formats(table) if date_format is not None else {}
     numbers = number_spec(number_format)
-    schema = dates_as_text(input_schema(path, columns, table=table, rename=rename, encoding=encoding), table, dates)
+    header = None if header is None else list(header)
+    schema = dates_as_text(input_schema(path, columns, table=table, rename=rename, encoding=encoding, header=header),
+                           table, dates)
 
     def each_file() -> Iterator[pa.Table]:
         for f in input_files(path):
             try:
-                for batch in _raw_batches(f, batch_rows, schema.names, rename, table, encoding=encoding):
+                for batch in _raw_batches(f, batch_rows, schema.names, rename, table, encoding=encoding,
+                                          header=header):
                     yield conform(batch, schema, f, table, dates, numbers, values)
             except reading_errors() as err:
                 if reraise(err):
@@ -481,7 +486,8 @@ def read_table(path: str | os.PathLike[str], columns: list[str] | None = None, *
                table: str | None = None, rename: Mapping[str, str] | None = None,
                date_format: str | Mapping[str, str] | None = None,
                number_format: str | None = None, encoding: str | None = None,
-               values: Mapping[str, Mapping[str, str]] | None = None) -> pd.DataFrame:
+               values: Mapping[str, Mapping[str, str]] | None = None,
+               header: Sequence[str] | None = None) -> pd.DataFrame:
     """Read a parquet file, a folder of parquet files, or a CSV file (``.csv``, ``.csv.gz``) whole.
 
     The same values :func:`iter_batches` streams (a CSV's columns as text, ids as text).
@@ -507,6 +513,8 @@ def read_table(path: str | os.PathLike[str], columns: list[str] | None = None, *
     values : mapping, optional
         A column of the contract's words -> ``{the extract's value: the contract's}``
         (``{"channel": {"短信": "sms"}}``; see :func:`iter_batches`).
+    header : list of str, optional
+        The column names of CSV files written without a header line (see :func:`iter_batches`).
 
     Returns
     -------
@@ -548,7 +556,7 @@ def read_table(path: str | os.PathLike[str], columns: list[str] | None = None, *
     ['007', '1234.56']
     """
     parts = list(iter_batches(path, columns=columns, table=table, rename=rename, date_format=date_format,
-                              number_format=number_format, encoding=encoding, values=values))
+                              number_format=number_format, encoding=encoding, values=values, header=header))
     whole = parts[0] if len(parts) == 1 else pa.concat_tables(parts) if parts else \
-        input_schema(path, columns, table=table, rename=rename, encoding=encoding).empty_table()
+        input_schema(path, columns, table=table, rename=rename, encoding=encoding, header=header).empty_table()
     return whole.to_pandas(date_as_object=False)

@@ -8,7 +8,7 @@ the same reader options and the same conversions (:func:`riskscore._conform.conf
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -27,13 +27,13 @@ def iter_piece(path: str | os.PathLike[str], file: str | os.PathLike[str], *, ro
                rename: Mapping[str, str] | None = None, date_format: str | Mapping[str, str] | None = None,
                number_format: str | None = None, encoding: str | None = None,
                values: Mapping[str, Mapping[str, str]] | None = None,
-               schema: pa.Schema | None = None) -> Iterator[pa.Table]:
+               schema: pa.Schema | None = None, header: Sequence[str] | None = None) -> Iterator[pa.Table]:
     """:func:`~riskscore._intake.iter_batches` of one piece of the input ``path`` only, in the whole
     input's schema: the row groups ``row_groups`` of its parquet file ``file``, or the bytes
     ``byte_range`` of its CSV file ``file`` (all of it without a range).
 
     ``schema`` is the input's :func:`~riskscore._intake.input_schema` (with the same ``table``,
-    ``rename`` and ``encoding``) when the caller has it: a folder's every file is read for it
+    ``rename``, ``encoding`` and ``header``) when the caller has it: a folder's every file is read for it
     otherwise, once per piece.
 
     A CSV range whose rows may not be the whole file's rows there (a quoted value that spans lines)
@@ -53,12 +53,12 @@ def iter_piece(path: str | os.PathLike[str], file: str | os.PathLike[str], *, ro
     dates = InputFormat(date_format=date_format).date_formats(table) if date_format is not None else {}
     numbers = number_spec(number_format)
     if schema is None:
-        schema = input_schema(path, None, table=table, rename=rename, encoding=encoding)
+        schema = input_schema(path, None, table=table, rename=rename, encoding=encoding, header=header)
     schema = dates_as_text(schema, table, dates)
     f = Path(file)
     try:
         for batch in _raw_batches(f, batch_rows, schema.names, rename, table, row_groups, encoding,
-                                  None if byte_range is None else (int(byte_range[0]), int(byte_range[1]))):
+                                  None if byte_range is None else (int(byte_range[0]), int(byte_range[1])), header):
             yield conform(batch, schema, f, table, dates, numbers, values)
     except reading_errors() as err:
         if reraise(err):

@@ -84,13 +84,13 @@ def n_chunks(borrowers: int, chunk_borrowers: int) -> int:
 
 
 def count_borrowers(path: str | Path, batch_rows: int, rename: dict[str, str] | None = None,
-                    encoding: str | None = None) -> tuple[int, int]:
+                    encoding: str | None = None, header: list[str] | None = None) -> tuple[int, int]:
     """(estimated distinct borrowers, rows) of an installments input, reading only ``borrower_id`` (``rename``d)."""
     # every required column first: a user sees all they must map at once, not borrower_id alone
-    input_schema(path, table="installments", rename=rename, encoding=encoding)
+    input_schema(path, table="installments", rename=rename, encoding=encoding, header=header)
     sketch, rows = DistinctSketch(), 0
     for table in iter_batches(path, batch_rows, columns=["borrower_id"], table="installments", rename=rename,
-                              encoding=encoding):
+                              encoding=encoding, header=header):
         if "borrower_id" not in table.column_names:
             raise ValueError(f"'{path}' has no borrower_id column: it cannot be split by borrower.")
         sketch.add(np.unique(borrower_hash(table.column("borrower_id"))))
@@ -210,13 +210,14 @@ def _spill(folder: Path, name: str, path: Path, batches: Iterable[pa.Table], n_b
 def spill_piece(folder: Path, name: str, path: Path, piece: dict[str, Any], n_buckets: int, batch_rows: int,
                 rename: dict[str, str], date_format: Any, number_format: str | None = None,
                 values: dict[str, dict[str, str]] | None = None, encoding: str | None = None,
-                schema: pa.Schema | None = None) -> dict[str, Any]:
+                schema: pa.Schema | None = None, header: list[str] | None = None) -> dict[str, Any]:
     """:func:`_spill` of one piece of an input (:func:`_pieces`: its reads, one after the other, in batches of
     about ``batch_rows``), in a worker process; the rows of a CSV piece are numbered from 0 (``relative``).
     ``schema`` is the input's (:func:`~riskscore._intake_pieces.iter_piece`)."""
     reads = (iter_piece(path, read["file"], row_groups=read.get("row_groups"), byte_range=read.get("bytes"),
                         batch_rows=batch_rows, table=name, rename=rename, date_format=date_format,
-                        number_format=number_format, encoding=encoding, values=values, schema=schema)
+                        number_format=number_format, encoding=encoding, values=values, schema=schema,
+                        header=header)
              for read in piece["reads"])
     batches = coalesced(itertools.chain.from_iterable(reads), batch_rows)
     out = _spill(folder, name, path, batches, n_buckets, piece.get("first_row", 0), prefix=f"{piece['id']:06d}-")
@@ -232,7 +233,7 @@ GROUP_ROWS = 250_000
 _GZIP_RATIO = 6
 
 
-def _pieces(path: Path, encoding: str | None = None) -> list[dict[str, Any]] | None:
+def _pieces(path: Path, encoding: str | None = None, header: list[str] | None = None) -> list[dict[str, Any]] | None:
     """The input cut into pieces, in input order, each a list of ``reads``: row groups of its parquet files
     (the piece has the number of its first row), or byte ranges of its CSV files (:data:`PIECE_BYTES`
     each, cut at line ends: :func:`~riskscore._csv_ranges.csv_ranges`), a whole file where it cannot
@@ -241,7 +242,7 @@ def _pieces(path: Path, encoding: str | None = None) -> list[dict[str, Any]] | N
     files = input_files(path)
     reads: list[tuple[dict[str, Any], int]] = []  # a read and its bytes (CSV) or rows (parquet)
     if is_delimited_text(files[0]):  # a folder's files are all of one kind
-        cut = [(f, csv_ranges(f, csv_layout(f, None, encoding), PIECE_BYTES)) for f in files]
+        cut = [(f, csv_ranges(f, csv_layout(f, None, encoding, header), PIECE_BYTES)) for f in files]
         if len(cut) == 1 and cut[0][1] is None:
             return None
         for f, ranges in cut:
@@ -301,7 +302,7 @@ def partition(inputs: dict[str, Path], folder: Path, n_buckets: int, *, batch_ro
 
 def _in_pieces(inputs: dict[str, Path], folder: Path, n_buckets: int, batch_rows: int, fmt: InputFormat,
                pool: Executor, ready: Callable[[], int]) -> dict[str, list[dict[str, Any]]]:
-    pieces = {name: _pieces(path, fmt.encoding) for name, path in inputs.items()}
+    pieces = {name: _pieces(path, fmt.encoding, fmt.names(name)) for name, path in inputs.items()}
     if any(p is None for p in pieces.values()):
         raise ValueError("an input that cannot be cut (a compressed or UTF-16 CSV): one stream")
     shutil.rmtree(folder, ignore_errors=True)
@@ -309,10 +310,11 @@ def _in_pieces(inputs: dict[str, Path], folder: Path, n_buckets: int, batch_rows
     tasks = [(name, path, piece | {"id": k}) for k, (name, path, piece) in
              enumerate((name, path, piece) for name, path in inputs.items() for piece in pieces[name] or [])]
     # each input's schema read once here: a folder's every file would be read for each of its pieces
-    schemas = {name: input_schema(path, None, table=name, rename=fmt.rename(name), encoding=fmt.encoding)
-               for name, path in inputs.items()}
+    schemas = {name: input_schema(path, None, table=name, rename=fmt.rename(name), encoding=fmt.encoding,
+                                  header=fmt.names(name)) for name, path in inputs.items()}
     args = [(folder, name, path, piece, n_buckets, batch_rows, fmt.rename(name), fmt.date_formats(name) or None,
-             fmt.numbers, fmt.values(name) or None, fmt.encoding, schemas[name]) for name, path, piece in tasks]
+             fmt.numbers, fmt.values(name) or None, fmt.encoding, schemas[name], fmt.names(name))
+            for name, path, piece in tasks]
     results: list[dict[str, Any] | None] = [None] * len(tasks)
     running: dict[Future, int] = {}
     first, last = 0, len(tasks)  # the pieces not handed out yet: [first, last)

@@ -49,7 +49,7 @@ import threading
 import time
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from importlib.metadata import version
 from multiprocessing import get_context
@@ -220,6 +220,7 @@ def score_portfolio(
     date_format: str | Mapping[str, str] | None = None,
     number_format: str | None = None,
     encoding: str | None = None,
+    header: Mapping[str, Sequence[str]] | None = None,
     allow_stale_data: bool = False,
 ) -> RunManifest:
     """Score a whole portfolio from files: scores, contact plans, audit, rejects and a manifest.
@@ -280,9 +281,13 @@ def score_portfolio(
         ``12,50`` is a reject.
     encoding : str, optional
         The text encoding of CSV inputs (``"gb18030"``, ``"cp1252"``; default UTF-8, or UTF-16
-        with its byte-order mark). ``columns``, ``date_format``, ``number_format`` and
-        ``encoding`` are recorded in the manifest's ``inputs`` (the report re-reads the inputs
-        with them) and are part of the run key.
+        with its byte-order mark).
+    header : mapping, optional
+        Per table, the column names of CSV files written without a header line, in order:
+        ``{"installments": ["cust_no", "loan", ...]}`` (see :class:`riskscore.io.InputFormat`).
+        ``columns``, ``date_format``, ``number_format``, ``encoding`` and ``header`` are recorded
+        in the manifest's ``inputs`` (the report re-reads the inputs with them) and are part of
+        the run key.
     allow_stale_data : bool, default False
         Score an ``as_of`` more than one likelihood horizon (the bundle's ``likelihood_days``)
         after the data date. By default such a run is refused before any chunk is scored: its
@@ -328,12 +333,12 @@ def score_portfolio(
     model = scorer.model
     profiles = parse_profiles(profile)
     input_format = InputFormat(columns=columns, date_format=date_format,  # checked before any work
-                               number_format=number_format, encoding=encoding)
-    prints = {name: fingerprint(p) | _read_as(input_format, name) for name, p in inputs.items()}
+                               number_format=number_format, encoding=encoding, header=header)
+    prints = {name: fingerprint(p) | input_format.recorded(name) for name, p in inputs.items()}
     scorer.check_contacts(given=contacts is not None)  # refused now, not in every worker
     borrower_columns = None if borrowers is None else input_schema(
         inputs["borrowers"], table="borrowers", rename=input_format.rename("borrowers"),
-        encoding=input_format.encoding).names
+        encoding=input_format.encoding, header=input_format.names("borrowers")).names
     scorer.check_borrowers(borrower_columns)  # static feature columns: refused now too
     check_profile_countries(profiles, borrower_columns)
     config = {
@@ -524,27 +529,11 @@ def _stages(out: Path, state: dict[str, Any], inputs: dict[str, Path], bundle: P
     return manifest
 
 
-def _read_as(input_format: InputFormat, table: str) -> dict[str, Any]:
-    """The manifest's record of how an input was read: its column mapping, date and number formats and
-    encoding (when any)."""
-    out: dict[str, Any] = {}
-    if input_format.rename(table):
-        out["columns"] = input_format.rename(table)
-    if input_format.values(table):
-        out["values"] = input_format.values(table)
-    if input_format.date_formats(table):
-        out["date_format"] = input_format.date_formats(table)
-    if input_format.numbers is not None and table != "contacts":
-        out["number_format"] = input_format.numbers
-    if input_format.encoding is not None:
-        out["encoding"] = input_format.encoding
-    return out
-
-
 def _count_stage(installments: Path, batch_rows: int, chunk_borrowers: int, now: object,
                  input_format: dict[str, Any] | None = None) -> dict[str, Any]:
     fmt = InputFormat(**(input_format or {}))
-    est, rows = count_borrowers(installments, batch_rows, rename=fmt.rename("installments"), encoding=fmt.encoding)
+    est, rows = count_borrowers(installments, batch_rows, rename=fmt.rename("installments"), encoding=fmt.encoding,
+                                header=fmt.names("installments"))
     clock = pd.Timestamp.now(tz="UTC").floor("s")
     return {"borrowers_estimate": est, "rows": rows, "n_chunks": n_chunks(est, chunk_borrowers),
             "now": str(as_utc(now) if now is not None else clock), "today": str(clock.date()),

@@ -41,7 +41,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -427,7 +427,8 @@ def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[
                 *, borrowers: str | os.PathLike[str] | None = None, contacts: str | os.PathLike[str] | None = None,
                 columns: Mapping[str, Mapping[str, str]] | None = None,
                 date_format: str | Mapping[str, str] | None = None, number_format: str | None = None,
-                encoding: str | None = None, **options: Any) -> RunManifest:
+                encoding: str | None = None, header: Mapping[str, Sequence[str]] | None = None,
+                **options: Any) -> RunManifest:
     """``riskscore score --engine spark``: read files with Spark (local mode unless a session exists), score, write.
 
     Writes ``OUT/{scores,plans,audit,rejects}.parquet`` (folders of part files, times as UTC
@@ -435,8 +436,8 @@ def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[
     :class:`~riskscore.contract.RunManifest` as the local engine's, ``engine="spark"``, with
     the Spark stages' wall seconds and job counts under ``timings_s``) and returns the
     manifest. ``options`` are those of :func:`score`. ``columns``, ``date_format``,
-    ``number_format`` and ``encoding`` read an extract's own column names, text dates, text
-    numbers and CSV encoding as
+    ``number_format``, ``encoding`` and ``header`` read an extract's own column names, text
+    dates, text numbers, CSV encoding and the column names of CSV files without a header line as
     :func:`riskscore.score_portfolio` reads them (:class:`riskscore.io.InputFormat`): Spark
     renames the columns and each batch's text dates and numbers are converted by the same Arrow
     code; local inputs are checked on the driver first
@@ -479,7 +480,7 @@ def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[
     paths = {t: p for t, p in paths.items() if p is not None}
 
     input_format = InputFormat(columns=columns, date_format=date_format, number_format=number_format,
-                               encoding=encoding)
+                               encoding=encoding, header=header)
 
     nanos: dict[str, str | None] = {}  # the Spark setting read_input changed, to restore
     scratch = tempfile.TemporaryDirectory(prefix="riskscore-spark-")  # UTF-8 copies of CSVs in other encodings
@@ -501,10 +502,7 @@ def score_files(installments: str | os.PathLike[str], bundle: str | os.PathLike[
     # inputs on local disk are fingerprinted (the report re-reads them); others are recorded by path
     prints = {t: fingerprint(p) if Path(p).exists() else {"path": str(p), "sha256": None} for t, p in paths.items()}
     for t, entry in prints.items():  # how each input was read (the report reads it again the same way)
-        entry.update({k: v for k, v in (("columns", input_format.rename(t)),
-                                        ("date_format", input_format.date_formats(t)),
-                                        ("number_format", input_format.numbers if t != "contacts" else None),
-                                        ("encoding", input_format.encoding)) if v})
+        entry.update(input_format.recorded(t))
     stats = result["stats"]
     config = {"inputs": {t: v["sha256"] or v["path"] for t, v in prints.items()}, "as_of": str(as_of),
               "now": result["now"], "options": options,

@@ -24,7 +24,15 @@ import pyarrow.compute as pc
 
 from riskscore._conform import DB_NULL, NA_TOKENS, empty_is_text, number_reading
 from riskscore._dates import SERIAL_FORMATS, split_zone
-from riskscore._files import TABLE_FORMATS, UNNAMED, CsvLayout, csv_layout, is_delimited_text, table_format_refusal
+from riskscore._files import (
+    TABLE_FORMATS,
+    UNNAMED,
+    CsvLayout,
+    csv_layout,
+    is_delimited_text,
+    no_text,
+    table_format_refusal,
+)
 from riskscore._input_format import convert_dates, is_text
 from riskscore._intake import contract_names
 from riskscore._numbers import NUMBER_COLUMNS, convert_numbers
@@ -226,7 +234,8 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
         raise ValueError(table_format_refusal(p, what))
     raw = _file_types(p) if local and not csv else {}  # the files' own names and Arrow types
     if local:
-        schema = input_schema(p, table=table, rename=rename, encoding=input_format.encoding)
+        schema = input_schema(p, table=table, rename=rename, encoding=input_format.encoding,
+                              header=input_format.names(table))
         # what the local readers judge on reading: stored numbers need no check of their text
         checked = [f.name for f in schema if f.name in dates or f.name in DATES.get(table, ())
                    or f.name in ID_COLUMNS.get(table, ()) or (table, f.name) in checked_words()
@@ -278,26 +287,34 @@ def _read_csv(spark: Any, p: str, table: str, input_format: InputFormat, local: 
 
     A local folder's files are read by their layout (separator, encoding, header), those of one layout
     in one read, and the reads joined by column name (Spark reads a list of files by the first one's
-    header, column by position)."""
-    layouts = [(str(f), csv_layout(f, table, input_format.encoding)) for f in input_files(p)] if local else \
-        [(p, CsvLayout([], 1, ",", input_format.encoding or "utf-8-sig"))]
-    groups: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
+    header, column by position). Files without a header line (``header`` given) are read from their
+    first line under the names given; a remote one is not looked at first (its first line is data)."""
+    given = input_format.names(table)
+    layouts = [(str(f), csv_layout(f, table, input_format.encoding, given)) for f in input_files(p)] if local else \
+        [(p, CsvLayout(given or [], 0 if given else 1, ",", input_format.encoding or "utf-8-sig", given is None))]
+    groups: dict[tuple[str, str, tuple[str, ...], int], list[str]] = {}
     for f, layout in layouts:
-        if layout.encoding not in SPARK_ENCODINGS or layout.skip > 1:  # or Excel's sep= line, Spark's header
+        if layout.encoding not in SPARK_ENCODINGS or layout.skip > layout.named:  # or Excel's sep= line
             if not local or scratch is None:
                 what = (f"is CSV text in {layout.encoding}" if layout.encoding not in SPARK_ENCODINGS
                         else "starts with a sep= line")
                 raise DataError.from_message(
                     table, f"the {table} input '{f}' {what}, which Spark does not read: convert it to UTF-8 without "
                            "that line (iconv -f ENCODING -t UTF-8), or give a copy on the driver's disk")
-            f = utf8_copy(f, layout.encoding, scratch, skip_lines=layout.skip - 1)
-            layout = layout._replace(encoding="utf-8-sig", skip=1)
-        groups.setdefault((layout.delimiter, layout.encoding, tuple(layout.names)), []).append(f)
+            f = utf8_copy(f, layout.encoding, scratch, skip_lines=layout.skip - layout.named)
+            layout = layout._replace(encoding="utf-8-sig", skip=int(layout.named))
+        if local and given is not None and no_text(Path(f)):
+            continue  # an empty part: no rows (Spark would read no columns)
+        groups.setdefault((layout.delimiter, layout.encoding, tuple(layout.names), layout.named), []).append(f)
+    if not groups:  # every file empty
+        return _csv_missing(spark.createDataFrame([], ", ".join(f"`{n}` string" for n in given or [])), table)
     rename, frames = input_format.rename(table), []
-    for (sep, encoding, names), files in groups.items():
+    for (sep, encoding, names, named), files in groups.items():
         # an unquoted empty field reads as the sentinel, so null; a quoted "" as "" (then _csv_missing)
-        df = (spark.read.option("header", True).option("sep", sep).option("nullValue", _NULL_SENTINEL)
+        df = (spark.read.option("header", named).option("sep", sep).option("nullValue", _NULL_SENTINEL)
               .option("encoding", SPARK_ENCODINGS[encoding]).csv(files if len(files) > 1 else files[0]))
+        if given is not None:
+            df = df.toDF(*names)
         if any(name.startswith(UNNAMED) for name in names):  # columns without a name are never read
             df = df.select(*[c for c, name in zip(df.columns, names, strict=True) if not name.startswith(UNNAMED)])
         frames.append(_csv_missing(df.toDF(*contract_names(files[0], df.columns, rename, table)), table))

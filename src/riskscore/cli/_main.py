@@ -32,22 +32,28 @@ log = logging.getLogger("riskscore.cli")
 
 
 def _input_format(args: argparse.Namespace) -> riskscore.io.InputFormat:
-    """``--columns FILE.yaml``, ``--date-format``, ``--number-format`` and ``--encoding`` as one checked
-    format (the options override the file)."""
+    """``--columns FILE.yaml``, ``--date-format``, ``--number-format``, ``--encoding`` and ``--header`` as one
+    checked format (the options override the file)."""
     from riskscore.io import InputFormat
 
     dates = dict(args.date_format) or None
     numbers, encoding = getattr(args, "number_format", None), getattr(args, "encoding", None)
+    header: dict[str, list[str]] = {}
+    for table, names in getattr(args, "header", []):
+        if table in header:
+            raise UsageError(f"--header: {table} is given twice; give each table's names once")
+        header[table] = names
     for option, kwargs in (("--number-format", {"number_format": numbers}), ("--encoding", {"encoding": encoding}),
-                           ("--date-format", {"date_format": dates})):
+                           ("--date-format", {"date_format": dates}), ("--header", {"header": header})):
         try:
             InputFormat(**kwargs)  # each apart, before the file: the message names its option
         except (ValueError, TypeError) as err:
             raise UsageError(f"{option}: {err}") from None
     if args.columns is None:
-        return InputFormat(date_format=dates, number_format=numbers, encoding=encoding)
+        return InputFormat(date_format=dates, number_format=numbers, encoding=encoding, header=header or None)
     try:
-        return InputFormat.read(args.columns, date_format=dates, number_format=numbers, encoding=encoding)
+        return InputFormat.read(args.columns, date_format=dates, number_format=numbers, encoding=encoding,
+                                header=header or None)
     except (ValueError, TypeError) as err:
         raise UsageError(str(err)) from None
 

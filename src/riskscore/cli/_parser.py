@@ -279,7 +279,7 @@ def _add_format(p: argparse.ArgumentParser, columns_help: str | None = None) -> 
     p.add_argument("--columns", type=Path, metavar="FILE.yaml",
                    help=columns_help or "the extract's own column names: {installments: {their_name: borrower_id, "
                                         "...}, borrowers: {...}, contacts: {...}} (and date_format: ..., "
-                                        "number_format: ..., encoding: ...)")
+                                        "number_format: ..., encoding: ..., header: ...)")
     p.add_argument("--date-format", action="append", default=[], type=_date_format, metavar="SPEC",
                    help="strftime format of text dates (default: ISO 8601 only; day/month text is refused, never "
                         "guessed): %%d/%%m/%%Y, installments=%%d/%%m/%%Y or installments.paid_date=%%d.%%m.%%Y; "
@@ -295,6 +295,20 @@ def _add_format(p: argparse.ArgumentParser, columns_help: str | None = None) -> 
     p.add_argument("--encoding", metavar="CODEC",
                    help="text encoding of CSV inputs: gb18030 (a Chinese Excel or WPS export), cp1252, ... (default "
                         "UTF-8, or UTF-16 with its byte-order mark; other encodings are never guessed)")
+    p.add_argument("--header", action="append", default=[], type=_header, metavar="TABLE=NAME,NAME,...",
+                   help="the column names, in order, of a table's CSV files written without a header line (MySQL's "
+                        "INTO OUTFILE, PostgreSQL's COPY, Snowflake's, Spark's and Redshift's unloads by default): "
+                        "installments=cust_no,loan,n,due,amount,paid,paid_amount (the files' own names: --columns "
+                        "maps them; repeatable, one table each)")
+
+
+def _header(text: str) -> tuple[str, list[str]]:
+    """``"contacts=cust,at,channel,outcome"`` -> ``("contacts", ["cust", "at", "channel", "outcome"])``."""
+    table, sep, names = text.partition("=")
+    if not sep or not names.strip():
+        raise argparse.ArgumentTypeError(f"give a table and its columns' names in order, such as "
+                                         f"contacts=cust_no,contacted_at,channel,outcome: {text!r}")
+    return table.strip(), [n.strip() for n in names.split(",")]
 
 
 def _date_format(text: str) -> tuple[str, str]:

@@ -8,7 +8,7 @@ the backtest sample: never the whole portfolio at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -34,10 +34,11 @@ class Run:
     ----------
     folder : path-like
         The run's ``--out`` folder (it holds ``manifest.json``).
-    columns, date_format, number_format, encoding : optional
+    columns, date_format, number_format, encoding, header : optional
         How to read the inputs again (:class:`riskscore.io.InputFormat`): each one given replaces
-        what the run recorded for it (the column mapping, date and number formats, encoding and
-        value mappings its manifest records per input); the others stay as the run read them.
+        what the run recorded for it (the column mapping, date and number formats, encoding, value
+        mappings and header names its manifest records per input); the others stay as the run
+        read them.
 
     Raises
     ------
@@ -48,12 +49,12 @@ class Run:
 
     def __init__(self, folder: str | Path, *, columns: Mapping[str, Mapping[str, str]] | None = None,
                  date_format: str | Mapping[str, str] | None = None, number_format: str | None = None,
-                 encoding: str | None = None):
+                 encoding: str | None = None, header: Mapping[str, Sequence[str]] | None = None):
         self.folder = Path(folder)
         self.manifest: RunManifest = _read_manifest(self.folder)
-        given = columns is not None or date_format is not None or number_format is not None or encoding is not None
+        given = any(x is not None for x in (columns, date_format, number_format, encoding, header))
         self._input_format = InputFormat(columns=columns, date_format=date_format, number_format=number_format,
-                                         encoding=encoding) if given else None
+                                         encoding=encoding, header=header) if given else None
         # a file (local engine) or a folder of parts (Spark's writer)
         missing = [n for n in OUTPUTS if not (self.folder / f"{n}.parquet").exists()]
         if missing:
@@ -141,7 +142,7 @@ class Run:
         # as the run read it
         reading = {"rename": entry.get("columns"), "date_format": entry.get("date_format"),
                    "number_format": entry.get("number_format"), "encoding": entry.get("encoding"),
-                   "values": entry.get("values")}
+                   "values": entry.get("values"), "header": entry.get("header")}
         if self._input_format is not None:  # what is given, over what the run recorded
             reading.update((k, v) for k, v in self._input_format.reading(table).items() if v)
         parts, schema = [], None

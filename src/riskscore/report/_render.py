@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +84,7 @@ def write_report(run: str | Path, out: str | Path | None = None, *, protected: s
                  backtest_borrowers: int = 50_000, seed: int = 0,
                  columns: Mapping[str, Mapping[str, str]] | None = None,
                  date_format: str | Mapping[str, str] | None = None, number_format: str | None = None,
-                 encoding: str | None = None) -> Path:
+                 encoding: str | None = None, header: Mapping[str, Sequence[str]] | None = None) -> Path:
     """Summarise a run, render it and write ``report.html`` (default: inside the run folder).
 
     Parameters
@@ -100,10 +100,11 @@ def write_report(run: str | Path, out: str | Path | None = None, *, protected: s
         columns mapping (``columns``, default the run's) maps that name to ``borrower_id``.
     pages, borrowers, model, backtest_borrowers, seed
         See :func:`summarise_run`.
-    columns, date_format, number_format, encoding : optional
-        Read the run's inputs again with this column mapping, these date and number formats and
-        this encoding (:class:`riskscore.io.InputFormat`), each given one over what the run's
-        manifest records (``encoding`` alone keeps the recorded column names).
+    columns, date_format, number_format, encoding, header : optional
+        Read the run's inputs again with this column mapping, these date and number formats, this
+        encoding and these names of CSV columns without a header line
+        (:class:`riskscore.io.InputFormat`), each given one over what the run's manifest records
+        (``encoding`` alone keeps the recorded column names).
 
     Returns
     -------
@@ -118,8 +119,9 @@ def write_report(run: str | Path, out: str | Path | None = None, *, protected: s
     """
     target = Path(out) if out is not None else Path(run) / REPORT_NAME
     source: str | Path | Run = run
-    if columns is not None or date_format is not None or number_format is not None or encoding is not None:
-        source = Run(run, columns=columns, date_format=date_format, number_format=number_format, encoding=encoding)
+    if any(x is not None for x in (columns, date_format, number_format, encoding, header)):
+        source = Run(run, columns=columns, date_format=date_format, number_format=number_format, encoding=encoding,
+                     header=header)
     if protected is not None and not isinstance(protected, pd.DataFrame):
         source = source if isinstance(source, Run) else Run(run)  # its manifest read once, for both
         protected = _read_protected(protected, source, columns, encoding)
