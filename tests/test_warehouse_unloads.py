@@ -128,9 +128,11 @@ def test_a_csv_without_its_header_line_is_refused_without_showing_its_values(tmp
     f.write_text("\n".join(rows) + "\n")
     message = _refusal(f)
     assert message.endswith(
-        "has no header line: its first line holds numbers or dates (6 of its 7 columns), not column names; write "
-        "the file with its column names on the first line (pandas: to_csv(header=True); Spark: .option('header', "
-        "True); Snowflake: HEADER = TRUE; Redshift: UNLOAD ... HEADER)")
+        "has no header line: its first line holds values, not column names (6 of its 7 cells are numbers, dates, "
+        "flags or time zones); give its columns' names in order (--header installments=NAME,NAME,...; header: "
+        "{installments: [NAME, ...]} in the columns file), or write the file with its column names on the first line "
+        "(pandas: to_csv(header=True); Spark: .option('header', True); Snowflake: HEADER = TRUE; Redshift: UNLOAD ... "
+        "HEADER)")
     assert "100.5" not in message and "007" not in message
 
 

@@ -358,6 +358,38 @@ def test_spark_reads_a_warehouse_unload_as_the_local_readers(spark, tmp_path):
         ["007", "B2"]
 
 
+def test_spark_reads_csv_files_without_a_header_line_as_the_local_readers(spark, tmp_path):
+    """A folder of parts without header lines (the first, cut by ``split``, with one; an empty one; a gzipped
+    one; one after Excel's ``sep=`` line), the names the extract's own, mapped by the columns file."""
+    import gzip
+
+    from riskscore.batch._spark_inputs import read_input
+    from riskscore.io import InputFormat
+
+    own = ["cust", "loan", "n", "due", "amt", "paid", "paid_amt"]
+    rows = ["007,L1,1,2024-03-01,100.5,2024-03-01,100.5", "007,L1,2,2024-04-01,100.5,,0",
+            "B2,L2,1,2024-03-15,80,2024-03-20,80", "B3,L3,1,2024-03-15,1.234,,"]
+    parts = tmp_path / "unload"
+    parts.mkdir()
+    (parts / "x_00.csv").write_text(",".join(own) + f"\n{rows[0]}\n")
+    (parts / "x_01.csv").write_text("")
+    (parts / "x_02.csv.gz").write_bytes(gzip.compress(f"{rows[1]}\n".encode()))
+    (parts / "x_03.csv").write_text(f"sep=;\n{rows[2].replace(',', ';')}\n")
+    (parts / "x_04.csv").write_text(f"{rows[3]}\n")
+    fmt = InputFormat(columns={"installments": {"cust": "borrower_id", "loan": "loan_id", "n": "installment_no",
+                                                "due": "due_date", "amt": "amount_due", "paid": "paid_date",
+                                                "paid_amt": "amount_paid"}}, header={"installments": own})
+    got = read_input(spark, "installments", parts, fmt, {}, tmp_path).toPandas()
+    local = read_table(parts, table="installments", **fmt.reading("installments"))
+    assert got.columns.tolist() == local.columns.tolist()
+    assert sorted(got.astype(object).where(got.notna(), None).values.tolist(), key=str) == \
+        sorted(local.astype(object).where(local.notna(), None).values.tolist(), key=str)
+    assert sorted(got["borrower_id"]) == ["007", "007", "B2", "B3"] and got["paid_date"].isna().sum() == 2
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    assert read_input(spark, "installments", empty, fmt, {}, tmp_path).count() == 0
+
+
 def test_spark_refuses_a_delta_table_folder_local_or_remote(spark, tmp_path):
     """A Delta Lake table's folder keeps the parquet files its log has removed: Spark read them all."""
     from riskscore.batch._spark_inputs import read_input
