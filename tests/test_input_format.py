@@ -457,7 +457,7 @@ def test_the_encoding_in_the_input_format_and_the_columns_file(tmp_path):
     assert fmt.to_dict() == {"columns": {}, "date_format": {}, "encoding": "gbk"}
     assert fmt.describe("contacts") == "CSV text in gbk"
     assert fmt.reading("installments") == {"rename": {}, "date_format": None, "number_format": None, "encoding": "gbk",
-                                           "values": None}
+                                           "values": None, "header": None}
     assert InputFormat(encoding="UTF8").is_default
     (tmp_path / "c.yaml").write_text("encoding: gb18030\ninstallments: {客户号: borrower_id}\n", encoding="utf-8")
     assert InputFormat.read(tmp_path / "c.yaml").encoding == "gb18030"

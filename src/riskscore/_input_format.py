@@ -317,7 +317,8 @@ class InputFormat:
         parts += [f"numbers as {self._numbers}"] * (self._numbers is not None and table != "contacts")
         parts += [f"CSV text in {self.encoding}"] * (self.encoding is not None)
         names = self.names(table)
-        parts += [f"CSV files without a header line, columns {', '.join(names)}"] * (names is not None)
+        if names is not None:
+            parts.append(f"CSV files without a header line, columns {', '.join(names)}")
         return "; ".join(parts) if parts else "read as is"
 
 
