@@ -253,3 +253,24 @@ def test_the_command_line_reads_a_headerless_extract_and_says_each_mistake_in_on
 
 def _out(done):
     return done.returncode, done.stderr
+
+
+def test_a_postgresql_copy_reads_with_its_header_and_its_empty_channel_lists_stated(tmp_path):
+    """``COPY borrowers TO '...'`` (text format): tabs, ``\\N`` for NULL, ``t``/``f``, an empty text as an empty
+    cell. Refused as having no header line (was: "the header names two columns f"); with the names and the
+    columns file's ``{'': ''}`` for the channel lists, every borrower reads, the one without a channel too."""
+    names = ["borrower_id", "timezone", "channels_allowed", "preferred_channel", "language", "do_not_contact",
+             "cease_requested", "dispute_open", "bankruptcy", "deceased", "vulnerable", "hardship_declared"]
+    f = tmp_path / "borrowers.txt"
+    f.write_text("007\tAmerica/New_York\tsms,email\t\\N\ten\tf\tf\tf\tf\tf\tf\tf\n"
+                 "008\tAsia/Shanghai\t\t\\N\tzh\tt\tf\tf\tf\tf\tt\tf\n")
+    with pytest.raises(DataError, match="has no header line: its first line holds values"):
+        read_table(f, table="borrowers")
+    fmt = InputFormat(columns={"borrowers": {"channels_allowed": {"": ""}}}, header={"borrowers": names})
+    got = read_table(f, table="borrowers", **fmt.reading("borrowers"))
+    assert got["borrower_id"].tolist() == ["007", "008"] and got["channels_allowed"].tolist() == ["sms,email", ""]
+    assert got["preferred_channel"].isna().all()
+    from riskscore.schemas import quarantine
+
+    valid, rejects = quarantine(got, "borrowers")
+    assert rejects.empty and valid["do_not_contact"].tolist() == [False, True]

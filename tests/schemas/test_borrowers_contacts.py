@@ -77,7 +77,9 @@ TZ_REASON = ("timezone is not an IANA time-zone name (e.g. 'Asia/Shanghai'); an 
         ("bankruptcy", None, "not_nullable", "bankruptcy is required but missing"),
         ("channels_allowed", None, "not_nullable",
          'channels_allowed is required but missing; a borrower who allows no channel has an empty text: a quoted "" '
-         'in a CSV (an empty cell without quotes is missing), "" in parquet or pandas'),
+         'in a CSV (an empty cell without quotes is missing), "" in parquet or pandas; an extract that writes missing '
+         "as \\N (PostgreSQL's COPY) and no channel as an empty cell says so in the columns file: borrowers: "
+         "{channels_allowed: {'': ''}}"),
         ("timezone_candidates", "America/New_York,EST5", "are_iana_timezones",
          "timezone_candidates must be a comma-separated list of IANA time-zone names (e.g. 'America/New_York')"),
         ("opt_outs", "call,fax", "channels_in_vocabulary",

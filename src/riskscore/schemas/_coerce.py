@@ -396,7 +396,10 @@ def _normalised(table: str, name: str, out: pd.Series) -> pd.Series:
 _MISSING_HINTS = {"amount_paid": " on a row with a paid_date (a row with neither a paid_date nor an amount is an "
                                  "unpaid installment: nothing paid)",
                   "channels_allowed": "; a borrower who allows no channel has an empty text: a quoted \"\" in a CSV "
-                                      "(an empty cell without quotes is missing), \"\" in parquet or pandas"}
+                                      "(an empty cell without quotes is missing), \"\" in parquet or pandas; an "
+                                      "extract that writes missing as \\N (PostgreSQL's COPY) and no channel as an "
+                                      "empty cell says so in the columns file: borrowers: {channels_allowed: "
+                                      "{'': ''}}"}
 
 
 def _number_hint(kind: str, raw: pd.Series, bad: pd.Series) -> str:
