@@ -390,6 +390,41 @@ def test_spark_reads_csv_files_without_a_header_line_as_the_local_readers(spark,
     assert read_input(spark, "installments", empty, fmt, {}, tmp_path).count() == 0
 
 
+def test_spark_reads_a_remote_folder_of_csv_parts_as_the_local_readers_read_it(spark, tmp_path):
+    """A folder given as a URL (``s3a://bucket/unload/``; here ``file://``) was read as parquet: "is not a
+    Parquet file", and the advice to give a pattern. Its files are now listed as the local readers list
+    them (``_SUCCESS``, ``.crc`` and ``_temporary/`` left out, nested folders read), with a header line each
+    or, given, without."""
+    import gzip
+
+    from riskscore.batch._spark_inputs import read_input
+    from riskscore.io import InputFormat
+
+    header = "borrower_id,loan_id,installment_no,due_date,amount_due,paid_date,amount_paid"
+    rows = ["007,L1,1,2024-03-01,100.5,2024-03-01,100.5", "007,L1,2,2024-04-01,100.5,,0",
+            "B2,L2,1,2024-03-15,80,2024-03-20,80"]
+    for bare in (False, True):
+        folder = tmp_path / f"unload-{bare}"
+        (folder / "_temporary" / "0").mkdir(parents=True)
+        (folder / "2025" / "05").mkdir(parents=True)
+        top = "" if bare else f"{header}\n"
+        (folder / "part-00000.csv").write_text(f"{top}{rows[0]}\n")
+        (folder / "part-00001.csv.gz").write_bytes(gzip.compress(f"{top}{rows[1]}\n".encode()))
+        (folder / "2025" / "05" / "part-00002.csv").write_text(f"{top}{rows[2]}\n")
+        (folder / "_temporary" / "0" / "part-00000.csv").write_text(f"{top}{rows[0]}\n")
+        (folder / "_SUCCESS").write_text("")
+        (folder / ".part-00000.csv.crc").write_bytes(b"\x00crc")
+        fmt = InputFormat(header={"installments": header.split(",")} if bare else None)
+        got = read_input(spark, "installments", f"file://{folder}", fmt, {}, tmp_path).toPandas()
+        local = read_table(folder, table="installments", **fmt.reading("installments"))
+        assert sorted(got.astype(object).where(got.notna(), None).values.tolist(), key=str) == \
+            sorted(local.astype(object).where(local.notna(), None).values.tolist(), key=str)
+        assert sorted(got["borrower_id"]) == ["007", "007", "B2"]
+    pq.write_table(pa.table({"borrower_id": ["b1"]}), tmp_path / "unload-False" / "part-00003.parquet")
+    with pytest.raises(ValueError, match=r"holds delimited text files .* and other files .*part-00003\.parquet"):
+        read_input(spark, "installments", f"file://{tmp_path / 'unload-False'}", InputFormat(), {}, tmp_path)
+
+
 def test_spark_refuses_a_delta_table_folder_local_or_remote(spark, tmp_path):
     """A Delta Lake table's folder keeps the parquet files its log has removed: Spark read them all."""
     from riskscore.batch._spark_inputs import read_input

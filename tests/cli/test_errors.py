@@ -130,7 +130,8 @@ def test_a_file_spark_cannot_read_in_a_folder_is_named_with_why():
 
 
 def test_a_remote_folder_of_csv_parts_read_as_parquet_says_to_give_a_pattern():
-    """``--engine spark --installments s3a://bank/unload`` of CSV parts: Spark reads a folder URL as parquet."""
+    """``--engine spark --installments s3a://bank/unload`` of CSV parts on Spark Connect (riskscore lists a folder
+    URL through Hadoop's file system where there is one): Spark reads a folder URL as parquet."""
     java = type("Py4JJavaError", (Exception,), {"__module__": "py4j.protocol"})
     part = "s3a://bank/unload/data_0_0_0.csv.gz"
     err = java(f"An error occurred while calling o90.parquet.\n: org.apache.spark.SparkException: Exception thrown "
@@ -139,8 +140,8 @@ def test_a_remote_folder_of_csv_parts_read_as_parquet_says_to_give_a_pattern():
                f"read footer.\nCaused by: java.lang.RuntimeException: footer is too large: 3122233055to be read")
     line = error_line(err, "score")
     assert line.startswith(f"riskscore: error: Spark: cannot read '{part}'")
-    assert line.endswith("; a folder given as a URL is read as parquet files: give its CSV parts as a pattern "
-                         "(s3a://bucket/folder/*.csv.gz)")
+    assert line.endswith("; a folder given as a URL that riskscore cannot list (Spark Connect) is read as parquet "
+                         "files: give its CSV parts as a pattern (s3a://bucket/folder/*.csv.gz)")
 
 
 def test_a_bug_exits_70_in_one_line_and_debug_shows_its_traceback(monkeypatch, capsys):

@@ -232,6 +232,14 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
     csv = is_delimited_text(input_files(p)[0] if local else p)  # a local folder's files are of one kind
     if not local and not csv and (what := _table_format(spark, p)) is not None:
         raise ValueError(table_format_refusal(p, what))
+    listed = None if local or csv else _remote_files(spark, p)  # a remote folder: CSV parts are read as such
+    if listed:
+        text = [f for f in listed if is_delimited_text(f)]
+        if text and len(text) < len(listed):
+            other = next(f for f in listed if not is_delimited_text(f))
+            raise ValueError(f"'{p}' holds delimited text files ('{text[0].rsplit('/', 1)[-1]}') and other files "
+                             f"('{other.rsplit('/', 1)[-1]}'): give one kind of file per input.")
+        csv = bool(text)
     raw = _file_types(p) if local and not csv else {}  # the files' own names and Arrow types
     if local:
         schema = input_schema(p, table=table, rename=rename, encoding=input_format.encoding,
@@ -247,7 +255,7 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
         conf[NANOS_AS_LONG] = spark.conf.get(NANOS_AS_LONG, None)
         spark.conf.set(NANOS_AS_LONG, "true")  # for the run: Spark reads the files when the job runs
     if csv:
-        df = _read_csv(spark, p, table, input_format, local, scratch)
+        df = _read_csv(spark, p, table, input_format, local, scratch, listed)
     else:
         folder = local and Path(p).is_dir()  # the files the local readers read, not Spark's own listing
         df = read_parquet(spark, p, nanos, [str(f) for f in input_files(p)] if folder else None)
@@ -281,17 +289,41 @@ def _table_format(spark: Any, p: str) -> str | None:
         return None
 
 
+def _remote_files(spark: Any, p: str) -> list[str] | None:
+    """The data files under the remote folder ``p`` in the order of their paths, those named ``_`` or ``.``
+    (in any folder under it) left out as the local readers leave them out; ``None`` when ``p`` is not a
+    folder, or Hadoop's file system cannot be asked (Spark Connect: no JVM)."""
+    try:
+        jvm = spark._jvm
+        folder = jvm.org.apache.hadoop.fs.Path(p)
+        fs = folder.getFileSystem(spark._jsc.hadoopConfiguration())
+        if not fs.getFileStatus(folder).isDirectory():
+            return None
+        root = fs.makeQualified(folder).toString().rstrip("/") + "/"
+        files, it = [], fs.listFiles(folder, True)
+        while it.hasNext():
+            name = it.next().getPath().toString()
+            if not any(part.startswith(("_", ".")) for part in name.removeprefix(root).split("/")):
+                files.append(name)
+        return sorted(files)
+    except Exception:  # no JVM (Spark Connect), a path Hadoop cannot ask: Spark's own read says what fails
+        return None
+
+
 def _read_csv(spark: Any, p: str, table: str, input_format: InputFormat, local: bool,
-              scratch: str | os.PathLike[str] | None) -> Any:
+              scratch: str | os.PathLike[str] | None, listed: list[str] | None = None) -> Any:
     """A CSV input as :func:`read_input` reads it: columns renamed, missing values as the local readers'.
 
     A local folder's files are read by their layout (separator, encoding, header), those of one layout
     in one read, and the reads joined by column name (Spark reads a list of files by the first one's
     header, column by position). Files without a header line (``header`` given) are read from their
-    first line under the names given; a remote one is not looked at first (its first line is data)."""
+    first line under the names given; a remote one is not looked at first (its first line is data).
+    A remote folder's files are ``listed`` (:func:`_remote_files`), read as ``,``-separated files
+    with a header line unless ``header`` is given."""
     given = input_format.names(table)
+    remote = CsvLayout(given or [], 0 if given else 1, ",", input_format.encoding or "utf-8-sig", given is None)
     layouts = [(str(f), csv_layout(f, table, input_format.encoding, given)) for f in input_files(p)] if local else \
-        [(p, CsvLayout(given or [], 0 if given else 1, ",", input_format.encoding or "utf-8-sig", given is None))]
+        [(f, remote) for f in listed or [p]]
     groups: dict[tuple[str, str, tuple[str, ...], int], list[str]] = {}
     for f, layout in layouts:
         if layout.encoding not in SPARK_ENCODINGS or layout.skip > layout.named:  # or Excel's sep= line

@@ -188,8 +188,8 @@ def error_line(err: BaseException, command: str | None) -> str:
     if _from_spark(err):
         text = _spark_text(err)
         if ("footer" in text or "Parquet" in text) and _TEXT_FILE.search(text):  # a remote folder, read as parquet
-            text += ("; a folder given as a URL is read as parquet files: give its CSV parts as a pattern "
-                     "(s3a://bucket/folder/*.csv.gz)")
+            text += ("; a folder given as a URL that riskscore cannot list (Spark Connect) is read as parquet "
+                     "files: give its CSV parts as a pattern (s3a://bucket/folder/*.csv.gz)")
         return f"riskscore: error: Spark: {_one_line(text)}"
     if isinstance(err, MemoryError):
         return ("riskscore: error: out of memory; lower --chunk-borrowers or --jobs "
