@@ -370,11 +370,11 @@ def given_header(f: Path, table: str | None, cells: list[str], names: list[str],
 #: A header cell that is a value: a number (``83.89``, ``-1``, ``1,5``), a date (``2024-03-15``, ``15/03/2024``), a
 #: flag (``False``, ``true``, PostgreSQL's ``t``/``f``), a database's ``\N`` or a time zone (``America/New_York``):
 #: never a column's name.
+_DATES = r"\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}(?: .*)?"
 _VALUE = re.compile(r"[+-]?\d+(?:[.,]\d+)?|(?i:true|false)|[tf]|\\N|"
-                    r"[A-Z][A-Za-z]+/[A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_]+)?|"
-                    r"\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}(?: .*)?")
+                    r"[A-Z][A-Za-z]+/[A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_]+)?|" + _DATES)
 #: A header cell that is a date (with a time or not): one is enough to tell a data row.
-_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}(?: .*)?")
+_DATE = re.compile(_DATES)
 
 
 def headerless(names: list[str]) -> bool:

@@ -219,8 +219,6 @@ def contract_names(f: Path | str, own: list[str], rename: Mapping[str, str], tab
 NAMED_COLUMNS: dict[str, tuple[str, ...]] = {"borrowers": ("country",)}
 
 
-
-
 def _check_required(f: Path, raw: pa.Schema, names: list[str], columns: list[str] | None,
                     table: str | None, rename: Mapping[str, str] | None = None,
                     header: Sequence[str] | None = None) -> None:

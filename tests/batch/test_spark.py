@@ -387,7 +387,12 @@ def test_spark_reads_csv_files_without_a_header_line_as_the_local_readers(spark,
     assert sorted(got["borrower_id"]) == ["007", "007", "B2", "B3"] and got["paid_date"].isna().sum() == 2
     empty = tmp_path / "empty.csv"
     empty.write_text("")
-    assert read_input(spark, "installments", empty, fmt, {}, tmp_path).count() == 0
+    nothing = read_input(spark, "installments", empty, fmt, {}, tmp_path)
+    assert nothing.count() == 0 and nothing.columns == local.columns.tolist()
+    with pytest.raises(riskscore.DataError, match=r"has 7 columns on its first line and the header given for "
+                                                  r"installments names 3 \(a, b, c\): give one name per column"):
+        read_input(spark, "installments", f"file://{parts / 'x_04.csv'}",  # remote: read by Spark unchecked
+                   InputFormat(header={"installments": list("abc")}), {}, tmp_path)
 
 
 def test_spark_reads_a_remote_folder_of_csv_parts_as_the_local_readers_read_it(spark, tmp_path):

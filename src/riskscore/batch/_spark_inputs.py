@@ -310,21 +310,16 @@ def _remote_files(spark: Any, p: str) -> list[str] | None:
         return None
 
 
-def _read_csv(spark: Any, p: str, table: str, input_format: InputFormat, local: bool,
-              scratch: str | os.PathLike[str] | None, listed: list[str] | None = None) -> Any:
-    """A CSV input as :func:`read_input` reads it: columns renamed, missing values as the local readers'.
-
-    A local folder's files are read by their layout (separator, encoding, header), those of one layout
-    in one read, and the reads joined by column name (Spark reads a list of files by the first one's
-    header, column by position). Files without a header line (``header`` given) are read from their
-    first line under the names given; a remote one is not looked at first (its first line is data).
-    A remote folder's files are ``listed`` (:func:`_remote_files`), read as ``,``-separated files
-    with a header line unless ``header`` is given."""
+def _csv_groups(p: str, table: str, input_format: InputFormat, local: bool, scratch: str | os.PathLike[str] | None,
+                listed: list[str] | None) -> dict[tuple[str, str, tuple[str, ...], bool], list[str]]:
+    """The files of a CSV input by layout (separator, encoding, names, header line or not), each group
+    read by Spark in one read: a local file in an encoding Spark does not read, or after Excel's ``sep=``
+    line, as a UTF-8 copy in ``scratch``; an empty local part (names given) left out."""
     given = input_format.names(table)
     remote = CsvLayout(given or [], 0 if given else 1, ",", input_format.encoding or "utf-8-sig", given is None)
     layouts = [(str(f), csv_layout(f, table, input_format.encoding, given)) for f in input_files(p)] if local else \
         [(f, remote) for f in listed or [p]]
-    groups: dict[tuple[str, str, tuple[str, ...], int], list[str]] = {}
+    groups: dict[tuple[str, str, tuple[str, ...], bool], list[str]] = {}
     for f, layout in layouts:
         if layout.encoding not in SPARK_ENCODINGS or layout.skip > layout.named:  # or Excel's sep= line
             if not local or scratch is None:
@@ -338,14 +333,35 @@ def _read_csv(spark: Any, p: str, table: str, input_format: InputFormat, local: 
         if local and given is not None and no_text(Path(f)):
             continue  # an empty part: no rows (Spark would read no columns)
         groups.setdefault((layout.delimiter, layout.encoding, tuple(layout.names), layout.named), []).append(f)
-    if not groups:  # every file empty
-        return _csv_missing(spark.createDataFrame([], ", ".join(f"`{n}` string" for n in given or [])), table)
+    return groups
+
+
+def _read_csv(spark: Any, p: str, table: str, input_format: InputFormat, local: bool,
+              scratch: str | os.PathLike[str] | None, listed: list[str] | None = None) -> Any:
+    """A CSV input as :func:`read_input` reads it: columns renamed, missing values as the local readers'.
+
+    A local folder's files are read by their layout (separator, encoding, header), those of one layout
+    in one read, and the reads joined by column name (Spark reads a list of files by the first one's
+    header, column by position). Files without a header line (``header`` given) are read from their
+    first line under the names given; a remote one is not looked at first (its first line is data).
+    A remote folder's files are ``listed`` (:func:`_remote_files`), read as ``,``-separated files
+    with a header line unless ``header`` is given."""
+    given = input_format.names(table)
+    groups = _csv_groups(p, table, input_format, local, scratch, listed)
     rename, frames = input_format.rename(table), []
+    if not groups:  # every file empty
+        df = spark.createDataFrame([], ", ".join(f"`{n}` string" for n in given or []))
+        return _csv_missing(df.toDF(*contract_names(p, df.columns, rename, table)), table)
     for (sep, encoding, names, named), files in groups.items():
         # an unquoted empty field reads as the sentinel, so null; a quoted "" as "" (then _csv_missing)
         df = (spark.read.option("header", named).option("sep", sep).option("nullValue", _NULL_SENTINEL)
               .option("encoding", SPARK_ENCODINGS[encoding]).csv(files if len(files) > 1 else files[0]))
         if given is not None:
+            if len(df.columns) != len(names):  # a remote file, not looked at before
+                raise DataError.from_message(
+                    table, f"the {table} input '{files[0]}' has {len(df.columns)} columns on its first line and the "
+                           f"header given for {table} names {len(names)} ({', '.join(names)}): give one name per "
+                           "column, in the files' order")
             df = df.toDF(*names)
         if any(name.startswith(UNNAMED) for name in names):  # columns without a name are never read
             df = df.select(*[c for c, name in zip(df.columns, names, strict=True) if not name.startswith(UNNAMED)])
