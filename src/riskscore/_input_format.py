@@ -261,8 +261,7 @@ class InputFormat:
 
     def names(self, table: str | None) -> list[str] | None:
         """The column names of one table's CSV files written without a header line, or ``None``."""
-        names = self._header.get(table or "")
-        return None if names is None else list(names)
+        return list(self._header[table]) if table in self._header else None
 
     def reading(self, table: str | None) -> dict[str, Any]:
         """The keyword arguments of :func:`riskscore.io.iter_batches` and :func:`~riskscore.io.read_table`
@@ -347,12 +346,10 @@ def header_spec(header: object) -> dict[str, list[str]]:
             raise ValueError(f"header: {table} must list the files' column names in order ([cust, at, ...]), got "
                              f"{type(names).__name__}.")
         names = list(names)
-        bad = [n for n in names if not isinstance(n, str) or not n.strip()]
-        if not names or bad:
-            what = f"holds {bad[0]!r}" if bad else "is empty"
-            raise ValueError(f"header: {table} {what}: give each column of the files a name, in order.")
-        twice = next((n for i, n in enumerate(names) if n in names[:i]), None)
-        if twice is not None:
+        if not names or (bad := [n for n in names if not isinstance(n, str) or not n.strip()]):
+            raise ValueError(f"header: {table} {f'holds {bad[0]!r}' if names else 'is empty'}: give each column "
+                             "of the files a name, in order.")
+        if (twice := next((n for i, n in enumerate(names) if n in names[:i]), None)) is not None:
             raise ValueError(f"header: {table} names two columns {twice!r}; give each column its own name.")
         spec[table] = names
     return spec
