@@ -2,8 +2,9 @@
 
 The benchmark world's three tables (`benchmarks/nightly.py`'s, generated under `--data` when missing)
 are written as one CSV each, as a folder of `--parts` CSV parts each with its header and Spark's
-`_SUCCESS` marker (`df.write.option("header", True).csv(...)`), and as a folder of gzipped parts with
-every column name in capitals (Snowflake's `COPY INTO @stage ... HEADER = TRUE`); `riskscore score`
+`_SUCCESS` marker (`df.write.option("header", True).csv(...)`), as a folder of gzipped parts with
+every column name in capitals (Snowflake's `COPY INTO @stage ... HEADER = TRUE`), and as a folder of
+parts without header lines, read with `--header` (Redshift's `UNLOAD ... EXTENSION 'csv'`); `riskscore score`
 (`--no-report`, local engine) runs on each, the variants alternating, `--repeats` times. Prints the
 median wall seconds of each, its ratio to the one-CSV run, and checks that every variant gives the
 parquet run's scores, plans and rejects.
@@ -36,9 +37,9 @@ TABLES = ("installments", "borrowers", "contacts")
 BUNDLE = Path(__file__).resolve().parents[1] / "models" / "sample"
 
 
-def _csv(table: pa.Table) -> bytes:
+def _csv(table: pa.Table, header: bool = True) -> bytes:
     sink = pa.BufferOutputStream()
-    pacsv.write_csv(table, sink)
+    pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=header))
     return sink.getvalue().to_pybytes()
 
 
@@ -49,26 +50,32 @@ def _as_text_lists(table: pa.Table) -> pa.Table:
 
 
 def write_variants(world: Path, out: Path, parts: int) -> dict[str, list[str]]:
-    """The world's tables as one CSV each, Spark's CSV parts and Snowflake's gzipped parts: CLI arguments."""
+    """The world's tables as one CSV each, Spark's CSV parts, Snowflake's gzipped parts and Redshift's parts
+    without header lines: CLI arguments."""
     shutil.rmtree(out, ignore_errors=True)
-    for kind in ("one", "spark", "snowflake"):
+    names = {}
+    for kind in ("one", "spark", "snowflake", "redshift"):
         (out / kind).mkdir(parents=True)
     for name in TABLES:
         table = _as_text_lists(pq.read_table(world / f"{name}.parquet"))
         (out / "one" / f"{name}.csv").write_bytes(_csv(table))
         upper = table.rename_columns([c.upper() for c in table.column_names])
         step = -(-table.num_rows // parts)
-        for kind in ("spark", "snowflake"):
+        names[name] = table.column_names
+        for kind in ("spark", "snowflake", "redshift"):
             (out / kind / name).mkdir()
         for i in range(parts):
             (out / "spark" / name / f"part-{i:05d}-c000.csv").write_bytes(_csv(table.slice(i * step, step)))
             (out / "snowflake" / name / f"data_0_0_{i}.csv.gz").write_bytes(
                 gzip.compress(_csv(upper.slice(i * step, step)), 6))
+            (out / "redshift" / name / f"{i:04d}_part_00.csv").write_bytes(_csv(table.slice(i * step, step), False))
         (out / "spark" / name / "_SUCCESS").write_bytes(b"")
     return {"parquet": ["--data", str(world)],
             "one CSV": [f"--{t}={out / 'one' / f'{t}.csv'}" for t in TABLES],
             f"{parts} CSV parts (Spark)": ["--data", str(out / "spark")],
-            f"{parts} gzipped parts, capitals (Snowflake)": ["--data", str(out / "snowflake")]}
+            f"{parts} gzipped parts, capitals (Snowflake)": ["--data", str(out / "snowflake")],
+            f"{parts} parts without header lines (Redshift)": [
+                "--data", str(out / "redshift"), *[f"--header={t}={','.join(names[t])}" for t in TABLES]]}
 
 
 def run(args: list[str], out: Path, as_of: str) -> float:
