@@ -10,6 +10,7 @@ columns refuses the file).
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 import itertools
 import os
@@ -22,9 +23,31 @@ import pyarrow as pa
 
 from riskscore.exceptions import DataError
 
-__all__ = ["DELIMITERS", "TABLE_FORMATS", "UNNAMED", "CsvLayout", "check_paths", "csv_delimiter", "csv_encoding",
-           "csv_header", "csv_layout", "given_header", "headerless", "input_files", "is_delimited_text", "loose_name",
-           "no_header_line", "no_text", "reading_errors", "reraise", "table_format_refusal", "unreadable", "where"]
+__all__ = [
+    "DELIMITERS",
+    "HIVE_SEPARATOR",
+    "TABLE_FORMATS",
+    "UNNAMED",
+    "CsvLayout",
+    "check_paths",
+    "csv_delimiter",
+    "csv_encoding",
+    "csv_header",
+    "csv_layout",
+    "given_header",
+    "headerless",
+    "hive_text",
+    "input_files",
+    "is_delimited_text",
+    "loose_name",
+    "no_header_line",
+    "no_text",
+    "reading_errors",
+    "reraise",
+    "table_format_refusal",
+    "unreadable",
+    "where",
+]
 
 #: Delimited text (the separator is read from the header: :func:`csv_delimiter`), gzipped or not.
 _CSV = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
@@ -133,7 +156,7 @@ def table_format_refusal(p: Path | str, what: str) -> str:
 
 def _kind(f: Path) -> str | None:
     """``"parquet"``, ``"text"`` (delimited text) or ``None``: by the file's extension, or for a file
-    without one, by its first bytes (parquet's ``PAR1``)."""
+    without one, by its first bytes (parquet's ``PAR1``, or Hive's text: :func:`hive_text`)."""
     name = f.name.lower()
     if name.endswith((".parquet", ".pq")):
         return "parquet"
@@ -142,15 +165,43 @@ def _kind(f: Path) -> str | None:
     if "." not in name:
         try:
             with open(f, "rb") as fh:
-                return "parquet" if fh.read(4) == b"PAR1" else None
+                if fh.read(4) == b"PAR1":
+                    return "parquet"
         except OSError:
             return None
+        return "text" if hive_text(f) else None
     return None
 
 
 def is_delimited_text(path: str | os.PathLike[str]) -> bool:
-    """Whether riskscore reads ``path`` as delimited text (``.csv``, ``.tsv``, ``.txt``, optionally gzipped)."""
-    return Path(path).name.lower().endswith(_CSV)
+    """Whether riskscore reads ``path`` as delimited text: ``.csv``, ``.tsv``, ``.txt``, optionally gzipped,
+    or a local file without an extension whose first line holds Hive's field separator ``\x01``
+    (``INSERT OVERWRITE DIRECTORY``'s ``000000_0``: :func:`hive_text`)."""
+    name = Path(path).name.lower()
+    return name.endswith(_CSV) or ("." not in name and hive_text(path))
+
+
+#: Hive's default field separator in its text files (``^A``): no other text holds it.
+HIVE_SEPARATOR = "\x01"
+
+
+def hive_text(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a local file whose first line (its first 64 KiB) holds Hive's field separator
+    :data:`HIVE_SEPARATOR`: Hive's text output, written without an extension."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return _hive_text(str(path), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _hive_text(path: str, size: int, mtime: int) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return b"\x01" in fh.read(1 << 16).split(b"\n", 1)[0]
+    except OSError:
+        return False
 
 
 def where(f: Path, table: str | None) -> str:
@@ -239,10 +290,13 @@ def csv_delimiter(f: str | os.PathLike[str], encoding: str | None = None) -> str
 
 
 def _delimiter_of(line: str) -> str:
-    """The separator a file's first line says (Excel's ``sep=;``) or its header holds most of."""
+    """The separator a file's first line says (Excel's ``sep=;``), Hive's ``\x01`` when the line holds it,
+    or the one its header holds most of."""
     hint = _EXCEL_SEP.match(line.lstrip("\ufeff"))
     if hint is not None:  # Excel's "sep=;" line: the file says its separator
         return hint.group(1)
+    if HIVE_SEPARATOR in line:
+        return HIVE_SEPARATOR
     unquoted = re.sub(r'"[^"]*"', "", line)
     counts = {d: unquoted.count(d) for d in DELIMITERS}
     best = max(DELIMITERS, key=lambda d: counts[d])
@@ -289,7 +343,8 @@ def csv_layout(f: Path, table: str | None, encoding: str | None = None,
             skip = 1 if _EXCEL_SEP.match(first.lstrip("\ufeff")) else 0
             delimiter = _delimiter_of(first)
             lines = fh if skip else itertools.chain([first], fh)
-            cells = next(csv.reader(lines, delimiter=delimiter))
+            hive = delimiter == HIVE_SEPARATOR  # Hive's text quotes nothing: a " is a character like any other
+            cells = next(csv.reader(lines, delimiter=delimiter, quoting=csv.QUOTE_NONE if hive else csv.QUOTE_MINIMAL))
     except StopIteration:
         if given is not None:  # an empty part of an unload without header lines: no rows
             return CsvLayout(given, 0, ",", codec, named=False)

@@ -71,6 +71,7 @@ from riskscore._conform import (
 from riskscore._csv_ranges import CsvRange
 from riskscore._files import (
     DELIMITERS,
+    HIVE_SEPARATOR,
     UNNAMED,
     csv_delimiter,
     csv_encoding,
@@ -331,8 +332,9 @@ def _read_raw(f: Path, batch_rows: int, columns: list[str], row_groups: list[int
         read = pacsv.ReadOptions(block_size=64 << 20, column_names=layout.names,
                                  skip_rows=layout.skip if part is None else part.skip,
                                  encoding="utf8" if layout.encoding == "utf-8-sig" else layout.encoding)
+        quote = False if layout.delimiter == HIVE_SEPARATOR else '"'  # Hive's text quotes nothing
         reader = pacsv.open_csv(f if part is None else part.source, read_options=read, convert_options=conv,
-                                parse_options=pacsv.ParseOptions(delimiter=layout.delimiter))
+                                parse_options=pacsv.ParseOptions(delimiter=layout.delimiter, quote_char=quote))
         pending: list[pa.RecordBatch] = []
         size = seen = 0
         for rb in reader if part is None else part.checked(reader):

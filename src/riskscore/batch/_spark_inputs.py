@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 from riskscore._conform import DB_NULL, NA_TOKENS, empty_is_text, number_reading
 from riskscore._dates import SERIAL_FORMATS, split_zone
 from riskscore._files import (
+    HIVE_SEPARATOR,
     TABLE_FORMATS,
     UNNAMED,
     CsvLayout,
@@ -355,6 +356,7 @@ def _read_csv(spark: Any, p: str, table: str, input_format: InputFormat, local: 
     for (sep, encoding, names, named), files in groups.items():
         # an unquoted empty field reads as the sentinel, so null; a quoted "" as "" (then _csv_missing)
         df = (spark.read.option("header", named).option("sep", sep).option("nullValue", _NULL_SENTINEL)
+              .option("quote", "" if sep == HIVE_SEPARATOR else '"')  # Hive's text quotes nothing
               .option("encoding", SPARK_ENCODINGS[encoding]).csv(files if len(files) > 1 else files[0]))
         if given is not None:
             if len(df.columns) != len(names):  # a remote file, not looked at before
