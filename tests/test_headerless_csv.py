@@ -274,3 +274,52 @@ def test_a_postgresql_copy_reads_with_its_header_and_its_empty_channel_lists_sta
 
     valid, rejects = quarantine(got, "borrowers")
     assert rejects.empty and valid["do_not_contact"].tolist() == [False, True]
+
+
+HIVE_ROWS = ["007\x01L1\x011\x012024-03-01\x01100.5\x012024-03-01\x01100.5",
+             "007\x01L1\x012\x012024-04-01\x01100.5\x01\\N\x010",
+             "\"B2\x01L2\x011\x012024-03-15\x0180\x012024-03-20\x0180",  # a quote is a character in Hive's text
+             "B3\x01L3\x011\x012024-03-15\x011.234\x01\\N\x01\\N"]
+
+
+def _hive_folder(folder):
+    folder.mkdir()
+    (folder / "000000_0").write_text("\n".join(HIVE_ROWS[:2]) + "\n")
+    (folder / "000001_0").write_text("\n".join(HIVE_ROWS[2:]) + "\n")
+    (folder / "_SUCCESS").write_text("")
+    (folder / ".000000_0.crc").write_bytes(b"\x00")
+    return folder
+
+
+def test_hive_text_output_reads_with_its_header_given(tmp_path, monkeypatch):
+    """``INSERT OVERWRITE DIRECTORY '...' SELECT ...``: files without an extension, ``^A`` between fields, nothing
+    quoted, ``\\N`` for NULL. Was: "'000000_0' ... is neither parquet nor delimited text"."""
+    folder = _hive_folder(tmp_path / "hive")
+    assert "has no header line" in _refusal(folder)
+    got = read_table(folder, table="installments", header=NAMES)
+    assert got["borrower_id"].tolist() == ["007", "007", '"B2', "B3"]
+    assert got["paid_date"].isna().tolist() == [False, True, False, True] and got["amount_paid"].isna().sum() == 1
+    assert got["amount_due"].tolist() == ["100.5", "100.5", "80", "1.234"]
+    # cut into byte ranges, the rows of one stream (quotes not read as quoting there either)
+    monkeypatch.setattr("riskscore.batch._partition.PIECE_BYTES", 20)
+    fmt = InputFormat(header={"installments": NAMES})
+    assert sum("bytes" in r for p in _pieces(folder, None, NAMES) for r in p["reads"]) > 2
+    one = partition({"installments": folder}, tmp_path / "one", 2, batch_rows=1_000, input_format=fmt)
+    with ThreadPoolExecutor(2) as pool:
+        split = partition({"installments": folder}, tmp_path / "split", 2, batch_rows=1_000, input_format=fmt,
+                          pool=pool, ready=lambda: 2)
+    for b in range(2):
+        pd.testing.assert_frame_equal(read_chunk(tmp_path / "one", one, b)["installments"],
+                                      read_chunk(tmp_path / "split", split, b)["installments"], check_exact=True)
+
+
+def test_a_file_without_an_extension_is_read_by_its_content_or_refused(tmp_path):
+    from riskscore.io import input_files
+
+    folder = tmp_path / "unload"
+    folder.mkdir()
+    (folder / "000000_0").write_text("007,L1,1,2024-03-01,100.5,,0\n")  # text, but not Hive's
+    with pytest.raises(ValueError, match="is neither parquet nor delimited text"):
+        input_files(folder)
+    (folder / "000000_0").write_text("\x01".join(NAMES) + "\n" + HIVE_ROWS[0] + "\n")  # Hive's, with a header
+    assert read_table(folder, table="installments")["borrower_id"].tolist() == ["007"]

@@ -430,6 +430,21 @@ def test_spark_reads_a_remote_folder_of_csv_parts_as_the_local_readers_read_it(s
         read_input(spark, "installments", f"file://{tmp_path / 'unload-False'}", InputFormat(), {}, tmp_path)
 
 
+def test_spark_reads_hive_text_output_as_the_local_readers(spark, tmp_path):
+    """``INSERT OVERWRITE DIRECTORY``'s files (``000000_0``: ``^A`` between fields, a quote a character, ``\\N``)."""
+    from riskscore.batch._spark_inputs import read_input
+    from riskscore.io import InputFormat
+    from tests.test_headerless_csv import NAMES, _hive_folder
+
+    folder = _hive_folder(tmp_path / "hive")
+    fmt = InputFormat(header={"installments": NAMES})
+    got = read_input(spark, "installments", folder, fmt, {}, tmp_path).toPandas()
+    local = read_table(folder, table="installments", **fmt.reading("installments"))
+    assert sorted(got.astype(object).where(got.notna(), None).values.tolist(), key=str) == \
+        sorted(local.astype(object).where(local.notna(), None).values.tolist(), key=str)
+    assert sorted(got["borrower_id"]) == ['"B2', "007", "007", "B3"]
+
+
 def test_spark_refuses_a_delta_table_folder_local_or_remote(spark, tmp_path):
     """A Delta Lake table's folder keeps the parquet files its log has removed: Spark read them all."""
     from riskscore.batch._spark_inputs import read_input
