@@ -199,9 +199,11 @@ def hive_text(path: str | os.PathLike[str]) -> bool:
 def _hive_text(path: str, size: int, mtime: int) -> bool:
     try:
         with open(path, "rb") as fh:
-            return b"\x01" in fh.read(1 << 16).split(b"\n", 1)[0]
+            head = fh.read(1 << 16)
     except OSError:
         return False
+    line = head.split(b"\n", 1)[0]  # text: no NUL byte (a parquet or ORC file's bytes hold \x01 too)
+    return not head.startswith((b"PAR1", b"ORC")) and b"\x00" not in line and b"\x01" in line
 
 
 def where(f: Path, table: str | None) -> str:
