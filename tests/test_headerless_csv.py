@@ -319,7 +319,7 @@ def test_a_file_without_an_extension_is_read_by_its_content_or_refused(tmp_path)
     folder = tmp_path / "unload"
     folder.mkdir()
     (folder / "000000_0").write_text("007,L1,1,2024-03-01,100.5,,0\n")  # text, but not Hive's
-    with pytest.raises(ValueError, match="is neither parquet nor delimited text"):
+    with pytest.raises(ValueError, match="is neither parquet, ORC nor delimited text"):
         input_files(folder)
     (folder / "000000_0").write_text("\x01".join(NAMES) + "\n" + HIVE_ROWS[0] + "\n")  # Hive's, with a header
     assert read_table(folder, table="installments")["borrower_id"].tolist() == ["007"]

@@ -84,13 +84,14 @@ def test_a_parquet_folder_skips_what_spark_and_hadoop_leave_beside_the_data(tmp_
 @pytest.mark.parametrize(("files", "says"), [
     ({"a.parquet": None, "b.csv": HEADER}, "holds parquet files ('a.parquet') and delimited text files ('b.csv'): "
                                            "give one kind of file per input"),
-    ({"0000_part_00": "007|L1"}, "0000_part_00' in the folder '{d}' is neither parquet nor delimited text named "
-                                 ".csv, .tsv or .txt (optionally .gz): riskscore reads a folder's files by their "
+    ({"0000_part_00": "007|L1"}, "0000_part_00' in the folder '{d}' is neither parquet, ORC nor delimited text "
+                                 "named .csv, .tsv or .txt (optionally .gz): riskscore reads a folder's files by their "
                                  "kind; rename the text parts (Redshift's UNLOAD: EXTENSION 'csv'), or start the "
                                  "name of a file that is not data with '_'."),
     ({"a.parquet": None, "README.md": "notes"}, "README.md' in the folder '{d}' is neither parquet"),
-    ({"_SUCCESS": "", ".hidden.csv": HEADER}, "'{d}' holds no .parquet or .csv files (files whose name starts with "
-                                              "'_' or '.' are skipped)."),
+    ({"_SUCCESS": "", ".hidden.csv": HEADER}, "'{d}' holds no .parquet, .orc or .csv files (files whose name starts "
+                                              "with '_' or '.' are skipped)."),
+    ({"a.parquet": None, "b.orc": None}, "holds parquet files ('a.parquet') and ORC files ('b.orc'): give one kind"),
     ({"_delta_log/00000000000000000000.json": "{}", "part-0.parquet": None},
      "'{d}' is a Delta Lake table: its folder keeps data files that the table's log has removed, so reading them "
      "would read old rows again; write a snapshot of the table as parquet"),

@@ -39,6 +39,7 @@ __all__ = [
     "hive_text",
     "input_files",
     "is_delimited_text",
+    "is_orc",
     "loose_name",
     "no_header_line",
     "no_text",
@@ -83,10 +84,11 @@ def check_paths(owner: str, alternative: str, **paths: object) -> None:
 def input_files(path: str | os.PathLike[str]) -> list[Path]:
     """The files of an input: one file, or the data files under a folder, sorted by their path.
 
-    A folder holds parquet files, or delimited text files (``.csv``, ``.tsv``, ``.txt``, optionally
-    gzipped), not both: the parts a warehouse or Spark unloads (``part-00000-....csv``,
-    ``data_0_0_0.csv.gz``, ``000000000000.csv``), read as one table. A file without an extension
-    is parquet when its content says so (Hive's ``000000_0``). Files and folders whose name starts
+    A folder holds parquet files, ORC files (``.orc``, Hive's tables) or delimited text files
+    (``.csv``, ``.tsv``, ``.txt``, optionally gzipped), one kind: the parts a warehouse or Spark
+    unloads (``part-00000-....csv``, ``data_0_0_0.csv.gz``, ``000000000000.csv``), read as one
+    table. A file without an extension is parquet, ORC or Hive's text when its content says so
+    (Hive's ``000000_0``). Files and folders whose name starts
     with ``_`` or ``.`` are skipped, as Spark, Hadoop and Arrow skip them (``_SUCCESS``,
     ``.part-0.crc``, a failed job's ``_temporary/``). Refused in one line naming a file: a folder
     of both kinds, a file of neither, a Delta Lake, Iceberg or Hudi table (its folder keeps files
@@ -111,7 +113,7 @@ def input_files(path: str | os.PathLike[str]) -> list[Path]:
         raise ValueError(f"'{p}' is a spreadsheet workbook, which riskscore does not read: save each sheet as CSV "
                          "(UTF-8) or parquet.")
     if _kind(p) is None:
-        raise ValueError(f"Cannot tell the format of '{p}': use .parquet, a folder of parquet files, or delimited "
+        raise ValueError(f"Cannot tell the format of '{p}': use .parquet, .orc, a folder of such files, or delimited "
                          "text (.csv, .tsv, .txt, optionally .gz).")
     return [p]
 
@@ -127,24 +129,26 @@ def _folder_files(p: Path) -> list[Path]:
             raise ValueError(table_format_refusal(p, what))
     if (p / "metadata").is_dir() and any((p / "metadata").glob("*.metadata.json")):
         raise ValueError(table_format_refusal(p, "an Apache Iceberg table"))
-    kinds: dict[str, list[Path]] = {"parquet": [], "text": []}
+    kinds: dict[str, list[Path]] = {"parquet": [], "ORC": [], "text": []}
     for f in sorted(p.rglob("*")):
         if f.is_file() and not any(part.startswith(("_", ".")) for part in f.relative_to(p).parts):
             kind = _kind(f)
             if kind is None:
                 raise ValueError(
-                    f"'{f}' in the folder '{p}' is neither parquet nor delimited text named .csv, .tsv or .txt "
-                    "(optionally .gz): riskscore reads a folder's files by their kind; rename the text parts "
+                    f"'{f}' in the folder '{p}' is neither parquet, ORC nor delimited text named .csv, .tsv or "
+                    ".txt (optionally .gz): riskscore reads a folder's files by their kind; rename the text parts "
                     "(Redshift's UNLOAD: EXTENSION 'csv'), or start the name of a file that is not data with '_'.")
             kinds[kind].append(f)
-    if kinds["parquet"] and kinds["text"]:
-        raise ValueError(f"'{p}' holds parquet files ('{kinds['parquet'][0].name}') and delimited text files "
-                         f"('{kinds['text'][0].name}'): give one kind of file per input.")
-    files = kinds["parquet"] or kinds["text"]
-    if not files:
-        raise ValueError(f"'{p}' holds no .parquet or .csv files (files whose name starts with '_' or '.' are "
+    found = [(kind, files) for kind, files in kinds.items() if files]
+    if len(found) > 1:
+        (a, fa), (b, fb) = found[:2]
+        what = {"text": "delimited text"}
+        raise ValueError(f"'{p}' holds {what.get(a, a)} files ('{fa[0].name}') and {what.get(b, b)} files "
+                         f"('{fb[0].name}'): give one kind of file per input.")
+    if not found:
+        raise ValueError(f"'{p}' holds no .parquet, .orc or .csv files (files whose name starts with '_' or '.' are "
                          "skipped).")
-    return files
+    return found[0][1]
 
 
 def table_format_refusal(p: Path | str, what: str) -> str:
@@ -155,22 +159,43 @@ def table_format_refusal(p: Path | str, what: str) -> str:
 
 
 def _kind(f: Path) -> str | None:
-    """``"parquet"``, ``"text"`` (delimited text) or ``None``: by the file's extension, or for a file
-    without one, by its first bytes (parquet's ``PAR1``, or Hive's text: :func:`hive_text`)."""
+    """``"parquet"``, ``"ORC"``, ``"text"`` (delimited text) or ``None``: by the file's extension, or for a
+    file without one, by its first bytes (parquet's ``PAR1``, ORC's ``ORC``, or Hive's text:
+    :func:`hive_text`)."""
     name = f.name.lower()
     if name.endswith((".parquet", ".pq")):
         return "parquet"
+    if name.endswith(".orc"):
+        return "ORC"
     if name.endswith(_CSV):
         return "text"
     if "." not in name:
         try:
             with open(f, "rb") as fh:
-                if fh.read(4) == b"PAR1":
-                    return "parquet"
+                head = fh.read(4)
         except OSError:
             return None
+        if head == b"PAR1":
+            return "parquet"
+        if head[:3] == b"ORC":
+            return "ORC"
         return "text" if hive_text(f) else None
     return None
+
+
+def is_orc(path: str | os.PathLike[str]) -> bool:
+    """Whether riskscore reads ``path`` as an ORC file: named ``.orc``, or a local file without an extension
+    that starts with ORC's magic ``ORC`` (Hive's ``000000_0`` of an ORC table)."""
+    name = Path(path).name.lower()
+    if name.endswith(".orc"):
+        return True
+    if "." in name:
+        return False
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(3) == b"ORC"
+    except (OSError, ValueError):
+        return False
 
 
 def is_delimited_text(path: str | os.PathLike[str]) -> bool:

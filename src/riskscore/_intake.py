@@ -57,6 +57,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+import pyarrow.orc as paorc
 import pyarrow.parquet as pq
 
 from riskscore._conform import (
@@ -80,6 +81,7 @@ from riskscore._files import (
     headerless,
     input_files,
     is_delimited_text,
+    is_orc,
     loose_name,
     no_header_line,
     no_text,
@@ -127,10 +129,11 @@ def _file_schema(f: Path, table: str | None, encoding: str | None = None,
         return pa.schema([(name, pa.string()) for name in csv_header(f, table, encoding, header)])
     if header is not None:
         raise DataError.from_message(
-            table or "input", f"{where(f, table)} is a parquet file, which names its columns: a header is given only "
-                              "for CSV files written without a header line; give none for this input")
+            table or "input", f"{where(f, table)} is a{'n ORC' if is_orc(f) else ' parquet'} file, which names its "
+                              "columns: a header is given only for CSV files written without a header line; give "
+                              "none for this input")
     try:
-        return pq.read_schema(f)
+        return paorc.ORCFile(f).schema if is_orc(f) else pq.read_schema(f)
     except reading_errors() as err:
         if reraise(err):
             raise
@@ -347,6 +350,12 @@ def _read_raw(f: Path, batch_rows: int, columns: list[str], row_groups: list[int
                 pending, size = [], 0
         if pending:
             yield pa.Table.from_batches(pending)
+    elif is_orc(f):  # a stripe at a time (Hive writes stripes of about 64 MiB)
+        orc = paorc.ORCFile(f)
+        for i in row_groups if row_groups is not None else range(orc.nstripes):
+            stripe = pa.Table.from_batches([orc.read_stripe(i, columns=columns)])
+            for start in range(0, stripe.num_rows, batch_rows):
+                yield stripe.slice(start, batch_rows)
     else:
         for rb in pq.ParquetFile(f).iter_batches(batch_size=batch_rows, columns=columns, row_groups=row_groups):
             yield pa.Table.from_batches([rb])

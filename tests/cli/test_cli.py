@@ -100,7 +100,7 @@ def test_usage_errors_exit_2(tmp_path):
     out = run("validate")
     assert out.returncode == 2
     assert out.stderr.strip() == ("riskscore validate: error: give --installments PATH or --data DIR with "
-                                  "installments.parquet (or .csv, .tsv, or a folder installments/ of parts)")
+                                  "installments.parquet (or .orc, .csv, .tsv, or a folder installments/ of parts)")
 
 
 def test_bundle_and_run_errors_end_in_one_line(tmp_path):

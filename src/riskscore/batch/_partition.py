@@ -34,10 +34,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.orc as paorc
 import pyarrow.parquet as pq
 
 from riskscore._csv_ranges import csv_ranges
-from riskscore._files import csv_layout, is_delimited_text
+from riskscore._files import csv_layout, is_delimited_text, is_orc
 from riskscore._intake import coalesced
 from riskscore._intake_pieces import iter_piece
 from riskscore.batch._arrowfile import arrow_schema, read_arrow, write_arrow
@@ -251,6 +252,11 @@ def _pieces(path: Path, encoding: str | None = None, header: list[str] | None = 
     else:
         first = 0
         for f in files:
+            if is_orc(f):  # an ORC file is one read (its stripes' row counts are not in Arrow's reader)
+                rows = paorc.ORCFile(f).nrows
+                reads.append(({"file": str(f), "first_row": first}, rows))
+                first += rows
+                continue
             meta = pq.ParquetFile(f).metadata
             for g in range(meta.num_row_groups):
                 reads.append(({"file": str(f), "row_groups": [g], "first_row": first}, meta.row_group(g).num_rows))

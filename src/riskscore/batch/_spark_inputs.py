@@ -31,6 +31,7 @@ from riskscore._files import (
     CsvLayout,
     csv_layout,
     is_delimited_text,
+    is_orc,
     no_text,
     table_format_refusal,
 )
@@ -230,17 +231,8 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
     p = str(path)
     rename, dates = input_format.rename(table), input_format.date_formats(table)
     local = "://" not in p
-    csv = is_delimited_text(input_files(p)[0] if local else p)  # a local folder's files are of one kind
-    if not local and not csv and (what := _table_format(spark, p)) is not None:
-        raise ValueError(table_format_refusal(p, what))
-    listed = None if local or csv else _remote_files(spark, p)  # a remote folder: CSV parts are read as such
-    if listed:
-        text = [f for f in listed if is_delimited_text(f)]
-        if text and len(text) < len(listed):
-            other = next(f for f in listed if not is_delimited_text(f))
-            raise ValueError(f"'{p}' holds delimited text files ('{text[0].rsplit('/', 1)[-1]}') and other files "
-                             f"('{other.rsplit('/', 1)[-1]}'): give one kind of file per input.")
-        csv = bool(text)
+    kind, listed = _input_kind(spark, p, local)
+    csv = kind == "text"
     raw = _file_types(p) if local and not csv else {}  # the files' own names and Arrow types
     if local:
         schema = input_schema(p, table=table, rename=rename, encoding=input_format.encoding,
@@ -257,6 +249,11 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
         spark.conf.set(NANOS_AS_LONG, "true")  # for the run: Spark reads the files when the job runs
     if csv:
         df = _read_csv(spark, p, table, input_format, local, scratch, listed)
+    elif kind == "ORC":  # a Hive table's ORC files: Spark reads their types as they are stored
+        files = [str(f) for f in input_files(p)] if local else listed or [p]
+        reader = spark.read.option("basePath", p) if local and Path(p).is_dir() else spark.read
+        df = reader.orc(files)  # a list: orc's other arguments are options
+        df = _joined_lists(df.toDF(*contract_names(p, df.columns, rename, table)), table)
     else:
         folder = local and Path(p).is_dir()  # the files the local readers read, not Spark's own listing
         df = read_parquet(spark, p, nanos, [str(f) for f in input_files(p)] if folder else None)
@@ -274,6 +271,27 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
     if text or numbers:
         return df.mapInArrow(_text_dates(text, numbers, input_format.numbers), df.schema)
     return df
+
+
+def _input_kind(spark: Any, p: str, local: bool) -> tuple[str, list[str] | None]:
+    """What the input ``p`` holds, ``"text"``, ``"ORC"`` or ``"parquet"`` (a local folder's files are of one
+    kind: :func:`~riskscore._files.input_files`), and a remote folder's files (:func:`_remote_files`), by
+    their names; a remote table format's folder, or one of text and other files, refused in one line."""
+    csv = is_delimited_text(input_files(p)[0] if local else p)
+    if not local and not csv and (what := _table_format(spark, p)) is not None:
+        raise ValueError(table_format_refusal(p, what))
+    listed = None if local or csv else _remote_files(spark, p)  # a remote folder: CSV parts are read as such
+    if listed:
+        text = [f for f in listed if is_delimited_text(f)]
+        if text and len(text) < len(listed):
+            other = next(f for f in listed if not is_delimited_text(f))
+            raise ValueError(f"'{p}' holds delimited text files ('{text[0].rsplit('/', 1)[-1]}') and other files "
+                             f"('{other.rsplit('/', 1)[-1]}'): give one kind of file per input.")
+        csv = bool(text)
+    if csv:
+        return "text", listed
+    orc = is_orc(input_files(p)[0]) if local else bool(listed) and all(is_orc(f) for f in listed or [])
+    return ("ORC" if orc else "parquet"), listed
 
 
 def _table_format(spark: Any, p: str) -> str | None:

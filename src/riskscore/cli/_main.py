@@ -65,12 +65,13 @@ def _input_paths(args: argparse.Namespace) -> dict[str, Path]:
         if given is not None:
             paths[t] = given
         elif args.data is not None:
-            files = (args.data / f"{t}{ext}" for ext in (".parquet", ".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ""))
+            kinds = (".parquet", ".orc", ".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", "")
+            files = (args.data / f"{t}{ext}" for ext in kinds)
             found = next((f for f in files if f.exists()), None)  # "": a folder of its parts
             if found is not None:
                 paths[t] = found
     if "installments" not in paths:
-        raise UsageError("give --installments PATH or --data DIR with installments.parquet (or .csv, .tsv, or a "
+        raise UsageError("give --installments PATH or --data DIR with installments.parquet (or .orc, .csv, .tsv, or a "
                          "folder installments/ of parts)")
     return paths
 
