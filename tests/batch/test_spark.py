@@ -445,6 +445,29 @@ def test_spark_reads_hive_text_output_as_the_local_readers(spark, tmp_path):
     assert sorted(got["borrower_id"]) == ['"B2', "007", "007", "B3"]
 
 
+def test_spark_reads_orc_files_as_the_local_readers(spark, tmp_path):
+    """A Hive table's ORC files (``000000_0``, read by their magic) and an ``.orc`` file."""
+    import pyarrow.orc as paorc
+
+    from riskscore.batch._spark_inputs import read_input
+    from riskscore.io import InputFormat
+    from tests.test_orc import TABLE
+
+    folder = tmp_path / "hive"
+    folder.mkdir()
+    paorc.write_table(TABLE.slice(0, 3), folder / "000000_0")
+    paorc.write_table(TABLE.slice(3), folder / "000001_0")
+    (folder / "_SUCCESS").write_text("")
+    paorc.write_table(TABLE, tmp_path / "i.orc")
+    for given in (folder, tmp_path / "i.orc"):
+        got = read_input(spark, "installments", given, InputFormat(), {}, tmp_path).toPandas()
+        local = read_table(given, table="installments")
+        assert got.columns.tolist() == local.columns.tolist()
+        assert sorted(got["borrower_id"]) == sorted(local["borrower_id"]) == ["007", "007", "B2", "B3", "B3"]
+        assert got["amount_due"].sum() == pytest.approx(local["amount_due"].sum())
+        assert got["paid_date"].isna().sum() == local["paid_date"].isna().sum() == 3
+
+
 def test_spark_refuses_a_delta_table_folder_local_or_remote(spark, tmp_path):
     """A Delta Lake table's folder keeps the parquet files its log has removed: Spark read them all."""
     from riskscore.batch._spark_inputs import read_input
