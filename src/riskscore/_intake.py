@@ -392,7 +392,8 @@ def iter_batches(path: str | os.PathLike[str], batch_rows: int = 1_000_000, colu
     Parameters
     ----------
     path : path-like
-        A parquet file, a folder of parquet files, or a CSV file.
+        A parquet, ORC or CSV file, or a folder of files of one kind (see
+        :func:`~riskscore.io.input_files`).
     batch_rows : int, default 1_000_000
         Rows per table (about; a CSV is read in blocks).
     columns : list of str, optional
@@ -497,14 +498,14 @@ def read_table(path: str | os.PathLike[str], columns: list[str] | None = None, *
                number_format: str | None = None, encoding: str | None = None,
                values: Mapping[str, Mapping[str, str]] | None = None,
                header: Sequence[str] | None = None) -> pd.DataFrame:
-    """Read a parquet file, a folder of parquet files, or a CSV file (``.csv``, ``.csv.gz``) whole.
+    """Read a parquet, ORC or CSV file (``.csv``, ``.csv.gz``), or a folder of files of one kind, whole.
 
     The same values :func:`iter_batches` streams (a CSV's columns as text, ids as text).
 
     Parameters
     ----------
     path : path-like
-        What to read. A folder is read as one parquet data set.
+        What to read. A folder is read as one table (its files of one kind).
     columns : list of str, optional
         Read only these columns.
     table : str, optional
