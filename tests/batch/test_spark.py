@@ -426,7 +426,7 @@ def test_spark_reads_a_remote_folder_of_csv_parts_as_the_local_readers_read_it(s
             sorted(local.astype(object).where(local.notna(), None).values.tolist(), key=str)
         assert sorted(got["borrower_id"]) == ["007", "007", "B2"]
     pq.write_table(pa.table({"borrower_id": ["b1"]}), tmp_path / "unload-False" / "part-00003.parquet")
-    with pytest.raises(ValueError, match=r"holds delimited text files .* and other files .*part-00003\.parquet"):
+    with pytest.raises(ValueError, match=r"holds delimited text files .* and parquet files .*part-00003\.parquet"):
         read_input(spark, "installments", f"file://{tmp_path / 'unload-False'}", InputFormat(), {}, tmp_path)
 
 
@@ -466,6 +466,44 @@ def test_spark_reads_orc_files_as_the_local_readers(spark, tmp_path):
         assert sorted(got["borrower_id"]) == sorted(local["borrower_id"]) == ["007", "007", "B2", "B3", "B3"]
         assert got["amount_due"].sum() == pytest.approx(local["amount_due"].sum())
         assert got["paid_date"].isna().sum() == local["paid_date"].isna().sum() == 3
+
+
+def _as_text(df: pd.DataFrame) -> list[list[str | None]]:
+    """Rows as text, sorted (dates as their day: Spark gives date objects where pandas gives timestamps)."""
+    def one(v: object) -> str | None:
+        return None if v is None or pd.isna(v) else str(pd.Timestamp(v).date()) if hasattr(v, "year") else str(v)
+    return sorted(([one(v) for v in row] for row in df.astype(object).values.tolist()), key=str)
+
+
+def test_spark_reads_a_remote_hive_table_folder_by_its_files_content(spark, tmp_path):
+    """``--installments hdfs://.../warehouse/db.db/installments``: a Hive table's files have no extension
+    (``000000_0``); ORC and Hive's text were read as parquet. Each is now told by its first bytes, read
+    through Hadoop's file system (here ``file://``), as the local readers tell a local one."""
+    import pyarrow.orc as paorc
+
+    from riskscore.batch._spark_inputs import read_input
+    from riskscore.io import InputFormat
+    from tests.test_headerless_csv import NAMES, _hive_folder
+    from tests.test_orc import TABLE
+
+    orc = tmp_path / "orc_table"
+    orc.mkdir()
+    paorc.write_table(TABLE.slice(0, 3), orc / "000000_0")
+    paorc.write_table(TABLE.slice(3), orc / "000001_0")
+    (orc / "_SUCCESS").write_text("")
+    text = _hive_folder(tmp_path / "text_table")
+    parquet = tmp_path / "parquet_table"
+    parquet.mkdir()
+    pq.write_table(TABLE, parquet / "000000_0")
+    for folder, fmt in ((orc, InputFormat()), (text, InputFormat(header={"installments": NAMES})),
+                        (parquet, InputFormat())):
+        got = read_input(spark, "installments", f"file://{folder}", fmt, {}, tmp_path).toPandas()
+        local = read_table(folder, table="installments", **fmt.reading("installments"))
+        assert _as_text(got) == _as_text(local), folder
+    (text / "000002_0").write_bytes((orc / "000000_0").read_bytes())
+    with pytest.raises(ValueError, match=r"holds Hive text files \('000000_0'\) and ORC files \('000002_0'\)"):
+        read_input(spark, "installments", f"file://{text}", InputFormat(header={"installments": NAMES}), {},
+                   tmp_path)
 
 
 def test_spark_refuses_a_delta_table_folder_local_or_remote(spark, tmp_path):

@@ -232,7 +232,7 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
     rename, dates = input_format.rename(table), input_format.date_formats(table)
     local = "://" not in p
     kind, listed = _input_kind(spark, p, local)
-    csv = kind == "text"
+    csv = kind in ("text", "hive text")
     raw = _file_types(p) if local and not csv else {}  # the files' own names and Arrow types
     if local:
         schema = input_schema(p, table=table, rename=rename, encoding=input_format.encoding,
@@ -248,7 +248,7 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
         conf[NANOS_AS_LONG] = spark.conf.get(NANOS_AS_LONG, None)
         spark.conf.set(NANOS_AS_LONG, "true")  # for the run: Spark reads the files when the job runs
     if csv:
-        df = _read_csv(spark, p, table, input_format, local, scratch, listed)
+        df = _read_csv(spark, p, table, input_format, local, scratch, listed, hive=kind == "hive text")
     elif kind == "ORC":  # a Hive table's ORC files: Spark reads their types as they are stored
         files = [str(f) for f in input_files(p)] if local else listed or [p]
         reader = spark.read.option("basePath", p) if local and Path(p).is_dir() else spark.read
@@ -274,24 +274,72 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
 
 
 def _input_kind(spark: Any, p: str, local: bool) -> tuple[str, list[str] | None]:
-    """What the input ``p`` holds, ``"text"``, ``"ORC"`` or ``"parquet"`` (a local folder's files are of one
-    kind: :func:`~riskscore._files.input_files`), and a remote folder's files (:func:`_remote_files`), by
-    their names; a remote table format's folder, or one of text and other files, refused in one line."""
-    csv = is_delimited_text(input_files(p)[0] if local else p)
-    if not local and not csv and (what := _table_format(spark, p)) is not None:
+    """What the input ``p`` holds, ``"text"``, ``"hive text"`` (``\\x01`` between fields), ``"ORC"`` or
+    ``"parquet"`` (a local folder's files are of one kind: :func:`~riskscore._files.input_files`), and a
+    remote folder's files (:func:`_remote_files`), each of a kind by its name or, without an extension
+    (Hive's ``000000_0``), by its first bytes (:func:`_remote_kind`); a remote table format's folder, or
+    one of two kinds of file, refused in one line."""
+    if local:
+        first = input_files(p)[0]
+        kind = "text" if is_delimited_text(first) else "ORC" if is_orc(first) else "parquet"
+        return kind, None
+    if is_delimited_text(p):
+        return "text", None
+    if (what := _table_format(spark, p)) is not None:
         raise ValueError(table_format_refusal(p, what))
-    listed = None if local or csv else _remote_files(spark, p)  # a remote folder: CSV parts are read as such
-    if listed:
-        text = [f for f in listed if is_delimited_text(f)]
-        if text and len(text) < len(listed):
-            other = next(f for f in listed if not is_delimited_text(f))
-            raise ValueError(f"'{p}' holds delimited text files ('{text[0].rsplit('/', 1)[-1]}') and other files "
-                             f"('{other.rsplit('/', 1)[-1]}'): give one kind of file per input.")
-        csv = bool(text)
-    if csv:
-        return "text", listed
-    orc = is_orc(input_files(p)[0]) if local else bool(listed) and all(is_orc(f) for f in listed or [])
-    return ("ORC" if orc else "parquet"), listed
+    listed = _remote_files(spark, p)
+    if not listed:  # a remote file, or a folder Hadoop cannot list (Spark Connect)
+        return ("ORC" if p.lower().endswith(".orc") else "parquet"), listed
+    kinds = {f: _remote_kind(spark, f) for f in listed}
+    unknown = next((f for f, k in kinds.items() if k is None), None)
+    if unknown is not None:
+        raise ValueError(f"'{unknown}' in the folder '{p}' is neither parquet, ORC nor delimited text named .csv, "
+                         ".tsv or .txt (optionally .gz): give one kind of data file per input.")
+    found = sorted(set(kinds.values()), key=list(kinds.values()).index)
+    if len(found) > 1:
+        a, b = (next(f.rsplit("/", 1)[-1] for f, k in kinds.items() if k == kind) for kind in found[:2])
+        said = {"text": "delimited text", "hive text": "Hive text"}
+        raise ValueError(f"'{p}' holds {said.get(found[0], found[0])} files ('{a}') and {said.get(found[1], found[1])} "
+                         f"files ('{b}'): give one kind of file per input.")
+    return found[0], listed
+
+
+def _remote_kind(spark: Any, f: str) -> str | None:
+    """The kind of a remote data file: by its name (``.parquet``, ``.orc``, ``.csv``...), or without an
+    extension by its first bytes, read through Hadoop's file system: parquet's ``PAR1``, ORC's ``ORC``,
+    Hive's text (a first line holding ``\\x01``); ``None`` when none of these."""
+    name = f.rsplit("/", 1)[-1].lower()
+    if is_delimited_text(name):
+        return "text"
+    if name.endswith((".parquet", ".pq")):
+        return "parquet"
+    if name.endswith(".orc"):
+        return "ORC"
+    if "." in name:
+        return None
+    head = _remote_head(spark, f, 4)
+    if head == b"PAR1":
+        return "parquet"
+    if head[:3] == b"ORC":
+        return "ORC"
+    line = _remote_head(spark, f, 1 << 12, stop=b"\n")
+    return "hive text" if b"\x01" in line and b"\x00" not in line else None
+
+
+def _remote_head(spark: Any, f: str, n: int, stop: bytes | None = None) -> bytes:
+    """Up to ``n`` first bytes of a remote file (to the first ``stop`` byte), read through Hadoop's file system."""
+    path = spark._jvm.org.apache.hadoop.fs.Path(f)
+    stream = path.getFileSystem(spark._jsc.hadoopConfiguration()).open(path)
+    out = bytearray()
+    try:
+        while len(out) < n:
+            b = stream.read()
+            if b < 0 or (stop is not None and b == stop[0]):
+                break
+            out.append(b)
+    finally:
+        stream.close()
+    return bytes(out)
 
 
 def _table_format(spark: Any, p: str) -> str | None:
@@ -329,16 +377,21 @@ def _remote_files(spark: Any, p: str) -> list[str] | None:
         return None
 
 
+#: CSV files by layout: (separator, encoding, names, a header line or not) -> files.
+_Groups = dict[tuple[str, str, tuple[str, ...], bool], list[str]]
+
+
 def _csv_groups(p: str, table: str, input_format: InputFormat, local: bool, scratch: str | os.PathLike[str] | None,
-                listed: list[str] | None) -> dict[tuple[str, str, tuple[str, ...], bool], list[str]]:
+                listed: list[str] | None, hive: bool = False) -> _Groups:
     """The files of a CSV input by layout (separator, encoding, names, header line or not), each group
     read by Spark in one read: a local file in an encoding Spark does not read, or after Excel's ``sep=``
     line, as a UTF-8 copy in ``scratch``; an empty local part (names given) left out."""
     given = input_format.names(table)
-    remote = CsvLayout(given or [], 0 if given else 1, ",", input_format.encoding or "utf-8-sig", given is None)
+    remote = CsvLayout(given or [], 0 if given else 1, HIVE_SEPARATOR if hive else ",",
+                       input_format.encoding or "utf-8-sig", given is None)
     layouts = [(str(f), csv_layout(f, table, input_format.encoding, given)) for f in input_files(p)] if local else \
         [(f, remote) for f in listed or [p]]
-    groups: dict[tuple[str, str, tuple[str, ...], bool], list[str]] = {}
+    groups: _Groups = {}
     for f, layout in layouts:
         if layout.encoding not in SPARK_ENCODINGS or layout.skip > layout.named:  # or Excel's sep= line
             if not local or scratch is None:
@@ -356,7 +409,7 @@ def _csv_groups(p: str, table: str, input_format: InputFormat, local: bool, scra
 
 
 def _read_csv(spark: Any, p: str, table: str, input_format: InputFormat, local: bool,
-              scratch: str | os.PathLike[str] | None, listed: list[str] | None = None) -> Any:
+              scratch: str | os.PathLike[str] | None, listed: list[str] | None = None, hive: bool = False) -> Any:
     """A CSV input as :func:`read_input` reads it: columns renamed, missing values as the local readers'.
 
     A local folder's files are read by their layout (separator, encoding, header), those of one layout
@@ -364,9 +417,9 @@ def _read_csv(spark: Any, p: str, table: str, input_format: InputFormat, local: 
     header, column by position). Files without a header line (``header`` given) are read from their
     first line under the names given; a remote one is not looked at first (its first line is data).
     A remote folder's files are ``listed`` (:func:`_remote_files`), read as ``,``-separated files
-    with a header line unless ``header`` is given."""
+    (``\\x01`` for Hive's text: ``hive``) with a header line unless ``header`` is given."""
     given = input_format.names(table)
-    groups = _csv_groups(p, table, input_format, local, scratch, listed)
+    groups = _csv_groups(p, table, input_format, local, scratch, listed, hive)
     rename, frames = input_format.rename(table), []
     if not groups:  # every file empty
         df = spark.createDataFrame([], ", ".join(f"`{n}` string" for n in given or []))
