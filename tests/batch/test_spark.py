@@ -500,8 +500,8 @@ def test_spark_reads_a_remote_hive_table_folder_by_its_files_content(spark, tmp_
         got = read_input(spark, "installments", f"file://{folder}", fmt, {}, tmp_path).toPandas()
         local = read_table(folder, table="installments", **fmt.reading("installments"))
         assert _as_text(got) == _as_text(local), folder
-    (text / "000002_0").write_bytes((orc / "000000_0").read_bytes())
-    with pytest.raises(ValueError, match=r"holds Hive text files \('000000_0'\) and ORC files \('000002_0'\)"):
+    (text / "000002_0.orc").write_bytes((orc / "000000_0").read_bytes())
+    with pytest.raises(ValueError, match=r"holds Hive text files \('000000_0'\) and ORC files \('000002_0.orc'\)"):
         read_input(spark, "installments", f"file://{text}", InputFormat(header={"installments": NAMES}), {},
                    tmp_path)
 

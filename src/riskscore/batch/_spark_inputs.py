@@ -290,7 +290,8 @@ def _input_kind(spark: Any, p: str, local: bool) -> tuple[str, list[str] | None]
     listed = _remote_files(spark, p)
     if not listed:  # a remote file, or a folder Hadoop cannot list (Spark Connect)
         return ("ORC" if p.lower().endswith(".orc") else "parquet"), listed
-    kinds = {f: _remote_kind(spark, f) for f in listed}
+    sniffed: list[str | None] = []  # the first file without an extension is read; the others are of its kind
+    kinds = {f: _remote_kind(spark, f, sniffed) for f in listed}
     unknown = next((f for f, k in kinds.items() if k is None), None)
     if unknown is not None:
         raise ValueError(f"'{unknown}' in the folder '{p}' is neither parquet, ORC nor delimited text named .csv, "
@@ -304,10 +305,12 @@ def _input_kind(spark: Any, p: str, local: bool) -> tuple[str, list[str] | None]
     return found[0], listed
 
 
-def _remote_kind(spark: Any, f: str) -> str | None:
+def _remote_kind(spark: Any, f: str, sniffed: list[str | None]) -> str | None:
     """The kind of a remote data file: by its name (``.parquet``, ``.orc``, ``.csv``...), or without an
     extension by its first bytes, read through Hadoop's file system: parquet's ``PAR1``, ORC's ``ORC``,
-    Hive's text (a first line holding ``\\x01``); ``None`` when none of these."""
+    Hive's text (a first line holding ``\\x01``); ``None`` when none of these. Only the first file
+    without an extension is read (its kind kept in ``sniffed``): a Hive table's files are of one kind,
+    and opening each of thousands of files on object storage would cost minutes."""
     name = f.rsplit("/", 1)[-1].lower()
     if is_delimited_text(name):
         return "text"
@@ -317,6 +320,12 @@ def _remote_kind(spark: Any, f: str) -> str | None:
         return "ORC"
     if "." in name:
         return None
+    if not sniffed:
+        sniffed.append(_sniffed_kind(spark, f))
+    return sniffed[0]
+
+
+def _sniffed_kind(spark: Any, f: str) -> str | None:
     head = _remote_head(spark, f, 4)
     if head == b"PAR1":
         return "parquet"
