@@ -39,6 +39,23 @@ def _write(path, rows: list[str], header: list[str] | None = None):
     return path
 
 
+def spilled_alike(folder, tmp_path, chunks: int, fmt: InputFormat | None = None) -> list[pd.DataFrame]:
+    """The input ``folder`` spilled in one stream and in pieces by a pool: the same chunks, row for row
+    (returned, from the pieces)."""
+    inputs = {"installments": folder}
+    one = partition(inputs, tmp_path / "one", chunks, batch_rows=1_000, input_format=fmt)
+    with ThreadPoolExecutor(2) as pool:
+        split = partition(inputs, tmp_path / "split", chunks, batch_rows=1_000, input_format=fmt, pool=pool,
+                          ready=lambda: 2)
+    assert split["tables"]["installments"]["rows"] == one["tables"]["installments"]["rows"]
+    got = []
+    for b in range(chunks):
+        a, c = read_chunk(tmp_path / "one", one, b), read_chunk(tmp_path / "split", split, b)
+        pd.testing.assert_frame_equal(a["installments"], c["installments"], check_exact=True)
+        got.append(c["installments"])
+    return got
+
+
 def _refusal(path, **kwargs) -> str:
     with pytest.raises(DataError) as info:
         read_table(path, table="installments", **kwargs)
@@ -84,18 +101,8 @@ def test_a_headerless_csv_is_cut_into_pieces_as_read_in_one_stream(tmp_path, mon
     _write(folder / "part-2.csv", rows[40:])
     reads = [r for p in _pieces(folder, None, NAMES) for r in p["reads"]]
     assert reads[0]["bytes"][0] == 0 and sum("bytes" in r for r in reads) > 4
-    fmt = InputFormat(header={"installments": NAMES})
-    inputs = {"installments": folder}
-    one = partition(inputs, tmp_path / "one", 3, batch_rows=1_000, input_format=fmt)
-    with ThreadPoolExecutor(2) as pool:
-        split = partition(inputs, tmp_path / "split", 3, batch_rows=1_000, input_format=fmt, pool=pool,
-                          ready=lambda: 2)
-    assert split["tables"]["installments"]["rows"] == one["tables"]["installments"]["rows"] == 60
-    for b in range(3):
-        a, c = read_chunk(tmp_path / "one", one, b), read_chunk(tmp_path / "split", split, b)
-        pd.testing.assert_frame_equal(a["installments"], c["installments"], check_exact=True)
-    assert sorted(pd.concat(read_chunk(tmp_path / "split", split, b)["installments"] for b in range(3))
-                  ["installment_no"].astype(int)) == list(range(60))
+    chunks = spilled_alike(folder, tmp_path, 3, InputFormat(header={"installments": NAMES}))
+    assert sorted(pd.concat(chunks)["installment_no"].astype(int)) == list(range(60))
 
 
 def test_names_that_do_not_fit_the_file_are_refused_in_one_line(tmp_path):
@@ -302,15 +309,8 @@ def test_hive_text_output_reads_with_its_header_given(tmp_path, monkeypatch):
     assert got["amount_due"].tolist() == ["100.5", "100.5", "80", "1.234"]
     # cut into byte ranges, the rows of one stream (quotes not read as quoting there either)
     monkeypatch.setattr("riskscore.batch._partition.PIECE_BYTES", 20)
-    fmt = InputFormat(header={"installments": NAMES})
     assert sum("bytes" in r for p in _pieces(folder, None, NAMES) for r in p["reads"]) > 2
-    one = partition({"installments": folder}, tmp_path / "one", 2, batch_rows=1_000, input_format=fmt)
-    with ThreadPoolExecutor(2) as pool:
-        split = partition({"installments": folder}, tmp_path / "split", 2, batch_rows=1_000, input_format=fmt,
-                          pool=pool, ready=lambda: 2)
-    for b in range(2):
-        pd.testing.assert_frame_equal(read_chunk(tmp_path / "one", one, b)["installments"],
-                                      read_chunk(tmp_path / "split", split, b)["installments"], check_exact=True)
+    assert sum(map(len, spilled_alike(folder, tmp_path, 2, InputFormat(header={"installments": NAMES})))) == 4
 
 
 def test_a_file_without_an_extension_is_read_by_its_content_or_refused(tmp_path):
