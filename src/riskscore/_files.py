@@ -30,17 +30,18 @@ __all__ = [
     "UNNAMED",
     "CsvLayout",
     "check_paths",
+    "content_kind",
     "csv_delimiter",
     "csv_encoding",
     "csv_header",
     "csv_layout",
     "given_header",
     "headerless",
-    "hive_text",
     "input_files",
     "is_delimited_text",
     "is_orc",
     "loose_name",
+    "name_kind",
     "no_header_line",
     "no_text",
     "reading_errors",
@@ -158,77 +159,73 @@ def table_format_refusal(p: Path | str, what: str) -> str:
             "spark.read.table(...).write.parquet(folder)) and give that folder.")
 
 
-def _kind(f: Path) -> str | None:
-    """``"parquet"``, ``"ORC"``, ``"text"`` (delimited text) or ``None``: by the file's extension, or for a
-    file without one, by its first bytes (parquet's ``PAR1``, ORC's ``ORC``, or Hive's text:
-    :func:`hive_text`)."""
-    name = f.name.lower()
+def name_kind(name: str) -> str | None:
+    """``"parquet"``, ``"ORC"`` or ``"text"`` (delimited text) by a file's name; ``None`` for another
+    extension or none (a file without one is told by its content: :func:`content_kind`)."""
+    name = name.lower()
     if name.endswith((".parquet", ".pq")):
         return "parquet"
     if name.endswith(".orc"):
         return "ORC"
-    if name.endswith(_CSV):
-        return "text"
-    if "." not in name:
-        try:
-            with open(f, "rb") as fh:
-                head = fh.read(4)
-        except OSError:
-            return None
-        if head == b"PAR1":
-            return "parquet"
-        if head[:3] == b"ORC":
-            return "ORC"
-        return "text" if hive_text(f) else None
-    return None
+    return "text" if name.endswith(_CSV) else None
+
+
+def content_kind(head: bytes) -> str | None:
+    """The kind of a file without an extension by its first bytes: ``"parquet"`` (``PAR1``), ``"ORC"``
+    (``ORC``), ``"text"`` for Hive's text (a first line holding :data:`HIVE_SEPARATOR` and no NUL byte:
+    a parquet or ORC file's bytes hold ``\\x01`` too), ``None`` otherwise.
+
+    Examples
+    --------
+    >>> content_kind(b"PAR1..."), content_kind(b"ORC..."), content_kind(b"B7\\x01L1\\n"), content_kind(b"B7,L1\\n")
+    ('parquet', 'ORC', 'text', None)
+    """
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"ORC"):
+        return "ORC"
+    line = head.split(b"\n", 1)[0]
+    return "text" if b"\x01" in line and b"\x00" not in line else None
+
+
+def _kind(f: str | os.PathLike[str]) -> str | None:
+    """``"parquet"``, ``"ORC"``, ``"text"`` or ``None``: by the file's name (:func:`name_kind`), or for a
+    local file without an extension, by its first bytes (:func:`content_kind`; Hive's ``000000_0``)."""
+    name = Path(f).name
+    if "." in name:
+        return name_kind(name)
+    try:
+        st = os.stat(f)
+    except (OSError, ValueError):
+        return None
+    return _sniffed(str(f), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _sniffed(path: str, size: int, mtime: int) -> str | None:
+    """:func:`content_kind` of a local file's first 64 KiB (once per version of the file: readers ask often)."""
+    try:
+        with open(path, "rb") as fh:
+            return content_kind(fh.read(1 << 16))
+    except OSError:
+        return None
 
 
 def is_orc(path: str | os.PathLike[str]) -> bool:
     """Whether riskscore reads ``path`` as an ORC file: named ``.orc``, or a local file without an extension
     that starts with ORC's magic ``ORC`` (Hive's ``000000_0`` of an ORC table)."""
-    name = Path(path).name.lower()
-    if name.endswith(".orc"):
-        return True
-    if "." in name:
-        return False
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(3) == b"ORC"
-    except (OSError, ValueError):
-        return False
+    return _kind(path) == "ORC"
 
 
 def is_delimited_text(path: str | os.PathLike[str]) -> bool:
     """Whether riskscore reads ``path`` as delimited text: ``.csv``, ``.tsv``, ``.txt``, optionally gzipped,
-    or a local file without an extension whose first line holds Hive's field separator ``\x01``
-    (``INSERT OVERWRITE DIRECTORY``'s ``000000_0``: :func:`hive_text`)."""
-    name = Path(path).name.lower()
-    return name.endswith(_CSV) or ("." not in name and hive_text(path))
+    or a local file without an extension whose first line holds Hive's field separator ``\\x01``
+    (``INSERT OVERWRITE DIRECTORY``'s ``000000_0``: :func:`content_kind`)."""
+    return _kind(path) == "text"
 
 
 #: Hive's default field separator in its text files (``^A``): no other text holds it.
 HIVE_SEPARATOR = "\x01"
-
-
-def hive_text(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` is a local file whose first line (its first 64 KiB) holds Hive's field separator
-    :data:`HIVE_SEPARATOR`: Hive's text output, written without an extension."""
-    try:
-        st = os.stat(path)
-    except (OSError, ValueError):
-        return False
-    return _hive_text(str(path), st.st_size, st.st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=4096)
-def _hive_text(path: str, size: int, mtime: int) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(1 << 16)
-    except OSError:
-        return False
-    line = head.split(b"\n", 1)[0]  # text: no NUL byte (a parquet or ORC file's bytes hold \x01 too)
-    return not head.startswith((b"PAR1", b"ORC")) and b"\x00" not in line and b"\x01" in line
 
 
 def where(f: Path, table: str | None) -> str:

@@ -127,13 +127,14 @@ def _file_schema(f: Path, table: str | None, encoding: str | None = None,
                  header: Sequence[str] | None = None) -> pa.Schema:
     if is_delimited_text(f):
         return pa.schema([(name, pa.string()) for name in csv_header(f, table, encoding, header)])
+    orc = is_orc(f)
     if header is not None:
         raise DataError.from_message(
-            table or "input", f"{where(f, table)} is a{'n ORC' if is_orc(f) else ' parquet'} file, which names its "
+            table or "input", f"{where(f, table)} is a{'n ORC' if orc else ' parquet'} file, which names its "
                               "columns: a header is given only for CSV files written without a header line; give "
                               "none for this input")
     try:
-        return paorc.ORCFile(f).schema if is_orc(f) else pq.read_schema(f)
+        return paorc.ORCFile(f).schema if orc else pq.read_schema(f)
     except reading_errors() as err:
         if reraise(err):
             raise

@@ -29,9 +29,11 @@ from riskscore._files import (
     TABLE_FORMATS,
     UNNAMED,
     CsvLayout,
+    content_kind,
     csv_layout,
     is_delimited_text,
     is_orc,
+    name_kind,
     no_text,
     table_format_refusal,
 )
@@ -311,34 +313,25 @@ def _remote_kind(spark: Any, f: str, sniffed: list[str | None]) -> str | None:
     Hive's text (a first line holding ``\\x01``); ``None`` when none of these. Only the first file
     without an extension is read (its kind kept in ``sniffed``): a Hive table's files are of one kind,
     and opening each of thousands of files on object storage would cost minutes."""
-    name = f.rsplit("/", 1)[-1].lower()
-    if is_delimited_text(name):
-        return "text"
-    if name.endswith((".parquet", ".pq")):
-        return "parquet"
-    if name.endswith(".orc"):
-        return "ORC"
+    name = f.rsplit("/", 1)[-1]
     if "." in name:
-        return None
-    if not sniffed:
-        sniffed.append(_sniffed_kind(spark, f))
+        return name_kind(name)
+    if not sniffed:  # the magic bytes first (4 reads), then the first line of a text file
+        kind = content_kind(_remote_head(spark, f, 4)) or content_kind(_remote_head(spark, f, 1 << 12, stop=b"\n"))
+        sniffed.append("hive text" if kind == "text" else kind)
     return sniffed[0]
 
 
-def _sniffed_kind(spark: Any, f: str) -> str | None:
-    head = _remote_head(spark, f, 4)
-    if head == b"PAR1":
-        return "parquet"
-    if head[:3] == b"ORC":
-        return "ORC"
-    line = _remote_head(spark, f, 1 << 12, stop=b"\n")
-    return "hive text" if b"\x01" in line and b"\x00" not in line else None
+def _hadoop(spark: Any, p: str) -> tuple[Any, Any]:
+    """Hadoop's ``Path`` of ``p`` and its file system, through the JVM (raises without one: Spark Connect)."""
+    path = spark._jvm.org.apache.hadoop.fs.Path(p)
+    return path, path.getFileSystem(spark._jsc.hadoopConfiguration())
 
 
 def _remote_head(spark: Any, f: str, n: int, stop: bytes | None = None) -> bytes:
     """Up to ``n`` first bytes of a remote file (to the first ``stop`` byte), read through Hadoop's file system."""
-    path = spark._jvm.org.apache.hadoop.fs.Path(f)
-    stream = path.getFileSystem(spark._jsc.hadoopConfiguration()).open(path)
+    path, fs = _hadoop(spark, f)
+    stream = fs.open(path)
     out = bytearray()
     try:
         while len(out) < n:
@@ -356,11 +349,9 @@ def _table_format(spark: Any, p: str) -> str | None:
     ``None``: Spark reads such a folder's parquet files as one table, removed ones too. Asked of Hadoop's
     file system through the JVM; ``None`` where there is none (Spark Connect) or it cannot tell."""
     try:
-        jvm = spark._jvm
-        folder = jvm.org.apache.hadoop.fs.Path(p)
-        fs = folder.getFileSystem(spark._jsc.hadoopConfiguration())
+        folder, fs = _hadoop(spark, p)
         return next((what for log, what in TABLE_FORMATS.items()
-                     if fs.exists(jvm.org.apache.hadoop.fs.Path(folder, log))), None)
+                     if fs.exists(spark._jvm.org.apache.hadoop.fs.Path(folder, log))), None)
     except Exception:  # no JVM (Spark Connect), a path Hadoop cannot ask: Spark's own read says what fails
         return None
 
@@ -370,9 +361,7 @@ def _remote_files(spark: Any, p: str) -> list[str] | None:
     (in any folder under it) left out as the local readers leave them out; ``None`` when ``p`` is not a
     folder, or Hadoop's file system cannot be asked (Spark Connect: no JVM)."""
     try:
-        jvm = spark._jvm
-        folder = jvm.org.apache.hadoop.fs.Path(p)
-        fs = folder.getFileSystem(spark._jsc.hadoopConfiguration())
+        folder, fs = _hadoop(spark, p)
         if not fs.getFileStatus(folder).isDirectory():
             return None
         root = fs.makeQualified(folder).toString().rstrip("/") + "/"
