@@ -14,7 +14,7 @@ import pytest
 
 import riskscore
 from riskscore.batch import score_portfolio
-from riskscore.batch._spark import _write
+from riskscore.batch._spark import _warm_workers, _write
 from riskscore.batch._spark_keys import partition_keys
 from riskscore.contract import OUTPUTS
 from riskscore.io import ARROW_SCHEMAS, read_table
@@ -111,6 +111,20 @@ def test_partition_keys_give_each_chunk_a_partition_of_its_own(spark):
         frame = spark.createDataFrame(list(enumerate(keys)), "bucket long, key long").repartition(n, "key")
         placed = frame.select("bucket", F.spark_partition_id().alias("p")).collect()
         assert sorted((r.bucket, r.p) for r in placed) == [(k, k) for k in range(n)]
+
+
+def test_warming_the_workers_of_a_session_stopped_meanwhile_raises_nothing_in_its_thread():
+    # CI: a run refused before its first stage returned, the test stopped Spark, and the warming
+    # thread's first call (the parallelism) raised "Cannot call methods on a stopped SparkContext"
+    class Stopped:
+        @property
+        def sparkContext(self):  # pyspark's name
+            raise RuntimeError("Cannot call methods on a stopped SparkContext")
+
+        def range(self, *args):
+            raise RuntimeError("Cannot call methods on a stopped SparkContext")
+
+    assert _warm_workers(Stopped()) is None
 
 
 def test_score_files_reads_csv_with_spark_and_writes_the_outputs(spark, world, world_files, as_of, now, tmp_path):

@@ -112,10 +112,11 @@ def _warm_workers(spark: Any) -> None:
 
     A job of one task per core that does nothing in Python: the workers it starts are reused by
     every later stage, so their start-up no longer sits between two of the survey's stages. Any
-    failure here is left to the real stages to report.
+    failure here is left to the real stages to report, including a session stopped while this
+    thread still runs (a run refused before its first stage, whose caller then stops Spark).
     """
-    k = parallelism(spark)
     try:
+        k = parallelism(spark)
         spark.range(0, k, 1, k).mapInArrow(_idle, "id long").collect()
     except Exception:  # the real stages raise the same error, with their context
         log.debug("warming the Python workers failed", exc_info=True)
