@@ -29,12 +29,15 @@ __all__ = [
     "TABLE_FORMATS",
     "UNNAMED",
     "CsvLayout",
+    "bom_encoding",
     "check_paths",
     "content_kind",
     "csv_delimiter",
     "csv_encoding",
     "csv_header",
     "csv_layout",
+    "delimiter_of",
+    "excel_sep_line",
     "given_header",
     "headerless",
     "input_files",
@@ -282,6 +285,18 @@ def csv_encoding(f: str | os.PathLike[str], encoding: str | None = None) -> str:
             head = fh.read(4)
     except OSError:
         return "utf-8-sig"
+    return bom_encoding(head)
+
+
+def bom_encoding(head: bytes) -> str:
+    """The codec a text's first bytes say by their byte-order mark: UTF-16 or UTF-32, else UTF-8 (a
+    UTF-8 mark skipped).
+
+    Examples
+    --------
+    >>> bom_encoding(b"\\xff\\xfeb\\x00"), bom_encoding(b"borrower_id")
+    ('utf-16', 'utf-8-sig')
+    """
     return next((name for bom, name in _BOMS if head.startswith(bom)), "utf-8-sig")
 
 
@@ -310,12 +325,18 @@ def csv_delimiter(f: str | os.PathLike[str], encoding: str | None = None) -> str
             line = fh.readline(1 << 20)
     except OSError:
         return ","
-    return _delimiter_of(line)
+    return delimiter_of(line)
 
 
-def _delimiter_of(line: str) -> str:
+def delimiter_of(line: str) -> str:
     """The separator a file's first line says (Excel's ``sep=;``), Hive's ``\x01`` when the line holds it,
-    or the one its header holds most of."""
+    or the one its header holds most of.
+
+    Examples
+    --------
+    >>> delimiter_of("borrower_id;loan_id;amount_due\\n"), delimiter_of('"a;b",c\\n'), delimiter_of("sep=|\\n")
+    (';', ',', '|')
+    """
     hint = _EXCEL_SEP.match(line.lstrip("\ufeff"))
     if hint is not None:  # Excel's "sep=;" line: the file says its separator
         return hint.group(1)
@@ -347,6 +368,11 @@ class CsvLayout(NamedTuple):
     named: bool = True
 
 
+def excel_sep_line(line: str) -> bool:
+    """Whether ``line`` is Excel's first line naming the separator (``sep=;``), which comes before the header."""
+    return _EXCEL_SEP.match(line.lstrip("\ufeff")) is not None
+
+
 def csv_layout(f: Path, table: str | None, encoding: str | None = None,
                header: Sequence[str] | None = None) -> CsvLayout:
     """The layout of a delimited text file: column names, rows before the data, separator, encoding.
@@ -364,8 +390,8 @@ def csv_layout(f: Path, table: str | None, encoding: str | None = None,
             first = fh.readline(1 << 20)
             if not first:
                 raise StopIteration
-            skip = 1 if _EXCEL_SEP.match(first.lstrip("\ufeff")) else 0
-            delimiter = _delimiter_of(first)
+            skip = 1 if excel_sep_line(first) else 0
+            delimiter = delimiter_of(first)
             lines = fh if skip else itertools.chain([first], fh)
             hive = delimiter == HIVE_SEPARATOR  # Hive's text quotes nothing: a " is a character like any other
             cells = next(csv.reader(lines, delimiter=delimiter, quoting=csv.QUOTE_NONE if hive else csv.QUOTE_MINIMAL))

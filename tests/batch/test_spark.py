@@ -444,6 +444,47 @@ def test_spark_reads_a_remote_folder_of_csv_parts_as_the_local_readers_read_it(s
         read_input(spark, "installments", f"file://{tmp_path / 'unload-False'}", InputFormat(), {}, tmp_path)
 
 
+def test_spark_reads_remote_csv_files_with_their_own_separator_as_the_local_readers(spark, tmp_path):
+    """A remote ``;``-separated unload, a tab-separated ``.tsv`` and ``|``-separated parts without a header
+    line (the first part empty) were read as ``,``-separated: one column named ``borrower_id;loan_id;...``.
+    The separator is now read from the first line of the first file that has one, as the local readers
+    read it; UTF-16 text and Excel's ``sep=`` line, which Spark reads as garbage, are refused in one line."""
+    import gzip
+
+    from riskscore.batch._spark_inputs import read_input
+    from riskscore.io import InputFormat
+
+    names = ["borrower_id", "loan_id", "installment_no", "due_date", "amount_due", "paid_date", "amount_paid"]
+    rows = [["007", "L1", "1", "2024-03-01", "100.5", "2024-03-01", "100.5"],
+            ["B2", "L2", "1", "2024-03-15", "80", "2024-03-20", "80"]]
+    unload, bare = tmp_path / "unload", tmp_path / "bare"
+    unload.mkdir()
+    bare.mkdir()
+    (unload / "part-00000.csv.gz").write_bytes(gzip.compress((";".join(names) + "\n").encode()))  # no rows
+    (bare / "part-00000.txt.gz").write_bytes(gzip.compress(b""))  # an empty part: no first line
+    for i, row in enumerate(rows, 1):
+        text = ";".join(names) + "\n" + ";".join(row) + "\n"
+        (unload / f"part-0000{i}.csv.gz").write_bytes(gzip.compress(text.encode()))
+        (bare / f"part-0000{i}.txt").write_text("|".join(row) + "\n")
+    tsv = tmp_path / "installments.tsv"
+    tsv.write_text("\n".join("\t".join(r) for r in [names, *rows]) + "\n")
+    for given, fmt in ((unload, InputFormat()), (tsv, InputFormat()),
+                       (bare, InputFormat(header={"installments": names}))):
+        got = read_input(spark, "installments", f"file://{given}", fmt, {}, tmp_path).toPandas()
+        local = read_table(given, table="installments", **fmt.reading("installments"))
+        assert got.columns.tolist() == local.columns.tolist() == names, given
+        assert _as_text(got) == _as_text(local), given
+        assert sorted(got["borrower_id"]) == ["007", "B2"]
+    wide = tmp_path / "utf16.csv"
+    wide.write_text(",".join(names) + "\n" + ",".join(rows[0]) + "\n", encoding="utf-16")
+    excel = tmp_path / "excel.csv"
+    excel.write_text("sep=;\n" + ";".join(names) + "\n" + ";".join(rows[0]) + "\n")
+    for f, what in ((wide, "is CSV text in utf-16"), (excel, "starts with a sep= line")):
+        with pytest.raises(riskscore.DataError, match=rf"the installments input 'file:.*{f.name}' {what}, which Spark "
+                                                      r"does not read: convert it to UTF-8"):
+            read_input(spark, "installments", f"file://{f}", InputFormat(), {}, tmp_path)
+
+
 def test_spark_reads_hive_text_output_as_the_local_readers(spark, tmp_path):
     """``INSERT OVERWRITE DIRECTORY``'s files (``000000_0``: ``^A`` between fields, a quote a character, ``\\N``)."""
     from riskscore.batch._spark_inputs import read_input

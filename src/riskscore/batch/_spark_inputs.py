@@ -26,14 +26,11 @@ from riskscore._conform import DB_NULL, NA_TOKENS, empty_is_text, number_reading
 from riskscore._dates import SERIAL_FORMATS, split_zone
 from riskscore._files import (
     HIVE_SEPARATOR,
-    TABLE_FORMATS,
     UNNAMED,
     CsvLayout,
-    content_kind,
     csv_layout,
     is_delimited_text,
     is_orc,
-    name_kind,
     no_text,
     table_format_refusal,
 )
@@ -41,6 +38,7 @@ from riskscore._input_format import convert_dates, is_text
 from riskscore._intake import contract_names
 from riskscore._numbers import NUMBER_COLUMNS, convert_numbers
 from riskscore._refusals import LIST_COLUMNS, checked_words, list_separators
+from riskscore.batch._spark_remote import remote_delimiter, remote_files, remote_kind, table_format
 from riskscore.exceptions import DataError
 from riskscore.io import InputFormat, input_files, input_schema, iter_batches
 from riskscore.schemas import MAX_EXACT_ID, TEXT_LIST_COLUMNS
@@ -278,22 +276,23 @@ def read_input(spark: Any, table: str, path: str | os.PathLike[str], input_forma
 def _input_kind(spark: Any, p: str, local: bool) -> tuple[str, list[str] | None]:
     """What the input ``p`` holds, ``"text"``, ``"hive text"`` (``\\x01`` between fields), ``"ORC"`` or
     ``"parquet"`` (a local folder's files are of one kind: :func:`~riskscore._files.input_files`), and a
-    remote folder's files (:func:`_remote_files`), each of a kind by its name or, without an extension
-    (Hive's ``000000_0``), by its first bytes (:func:`_remote_kind`); a remote table format's folder, or
-    one of two kinds of file, refused in one line."""
+    remote folder's files (:func:`~riskscore.batch._spark_remote.remote_files`), each of a kind by its
+    name or, without an extension (Hive's ``000000_0``), by its first bytes
+    (:func:`~riskscore.batch._spark_remote.remote_kind`); a remote table format's folder, or one of two
+    kinds of file, refused in one line."""
     if local:
         first = input_files(p)[0]
         kind = "text" if is_delimited_text(first) else "ORC" if is_orc(first) else "parquet"
         return kind, None
     if is_delimited_text(p):
         return "text", None
-    if (what := _table_format(spark, p)) is not None:
+    if (what := table_format(spark, p)) is not None:
         raise ValueError(table_format_refusal(p, what))
-    listed = _remote_files(spark, p)
+    listed = remote_files(spark, p)
     if not listed:  # a remote file, or a folder Hadoop cannot list (Spark Connect)
         return ("ORC" if p.lower().endswith(".orc") else "parquet"), listed
     sniffed: list[str | None] = []  # the first file without an extension is read; the others are of its kind
-    kinds = {f: _remote_kind(spark, f, sniffed) for f in listed}
+    kinds = {f: remote_kind(spark, f, sniffed) for f in listed}
     unknown = next((f for f, k in kinds.items() if k is None), None)
     if unknown is not None:
         raise ValueError(f"'{unknown}' in the folder '{p}' is neither parquet, ORC nor delimited text named .csv, "
@@ -307,86 +306,17 @@ def _input_kind(spark: Any, p: str, local: bool) -> tuple[str, list[str] | None]
     return found[0], listed
 
 
-def _remote_kind(spark: Any, f: str, sniffed: list[str | None]) -> str | None:
-    """The kind of a remote data file: by its name (``.parquet``, ``.orc``, ``.csv``...), or without an
-    extension by its first bytes, read through Hadoop's file system: parquet's ``PAR1``, ORC's ``ORC``,
-    Hive's text (a first line holding ``\\x01``); ``None`` when none of these. Only the first file
-    without an extension is read (its kind kept in ``sniffed``): a Hive table's files are of one kind,
-    and opening each of thousands of files on object storage would cost minutes."""
-    name = f.rsplit("/", 1)[-1]
-    if "." in name:
-        return name_kind(name)
-    if not sniffed:  # the magic bytes first (4 reads), then the first line of a text file
-        kind = content_kind(_remote_head(spark, f, 4)) or content_kind(_remote_head(spark, f, 1 << 12, stop=b"\n"))
-        sniffed.append("hive text" if kind == "text" else kind)
-    return sniffed[0]
-
-
-def _hadoop(spark: Any, p: str) -> tuple[Any, Any]:
-    """Hadoop's ``Path`` of ``p`` and its file system, through the JVM (raises without one: Spark Connect)."""
-    path = spark._jvm.org.apache.hadoop.fs.Path(p)
-    return path, path.getFileSystem(spark._jsc.hadoopConfiguration())
-
-
-def _remote_head(spark: Any, f: str, n: int, stop: bytes | None = None) -> bytes:
-    """Up to ``n`` first bytes of a remote file (to the first ``stop`` byte), read through Hadoop's file system."""
-    path, fs = _hadoop(spark, f)
-    stream = fs.open(path)
-    out = bytearray()
-    try:
-        while len(out) < n:
-            b = stream.read()
-            if b < 0 or (stop is not None and b == stop[0]):
-                break
-            out.append(b)
-    finally:
-        stream.close()
-    return bytes(out)
-
-
-def _table_format(spark: Any, p: str) -> str | None:
-    """What table format the remote folder ``p`` is (a Delta Lake or Hudi table, by its log folder), or
-    ``None``: Spark reads such a folder's parquet files as one table, removed ones too. Asked of Hadoop's
-    file system through the JVM; ``None`` where there is none (Spark Connect) or it cannot tell."""
-    try:
-        folder, fs = _hadoop(spark, p)
-        return next((what for log, what in TABLE_FORMATS.items()
-                     if fs.exists(spark._jvm.org.apache.hadoop.fs.Path(folder, log))), None)
-    except Exception:  # no JVM (Spark Connect), a path Hadoop cannot ask: Spark's own read says what fails
-        return None
-
-
-def _remote_files(spark: Any, p: str) -> list[str] | None:
-    """The data files under the remote folder ``p`` in the order of their paths, those named ``_`` or ``.``
-    (in any folder under it) left out as the local readers leave them out; ``None`` when ``p`` is not a
-    folder, or Hadoop's file system cannot be asked (Spark Connect: no JVM)."""
-    try:
-        folder, fs = _hadoop(spark, p)
-        if not fs.getFileStatus(folder).isDirectory():
-            return None
-        root = fs.makeQualified(folder).toString().rstrip("/") + "/"
-        files, it = [], fs.listFiles(folder, True)
-        while it.hasNext():
-            name = it.next().getPath().toString()
-            if not any(part.startswith(("_", ".")) for part in name.removeprefix(root).split("/")):
-                files.append(name)
-        return sorted(files)
-    except Exception:  # no JVM (Spark Connect), a path Hadoop cannot ask: Spark's own read says what fails
-        return None
-
-
 #: CSV files by layout: (separator, encoding, names, a header line or not) -> files.
 _Groups = dict[tuple[str, str, tuple[str, ...], bool], list[str]]
 
 
 def _csv_groups(p: str, table: str, input_format: InputFormat, local: bool, scratch: str | os.PathLike[str] | None,
-                listed: list[str] | None, hive: bool = False) -> _Groups:
+                listed: list[str] | None, remote_sep: str = ",") -> _Groups:
     """The files of a CSV input by layout (separator, encoding, names, header line or not), each group
     read by Spark in one read: a local file in an encoding Spark does not read, or after Excel's ``sep=``
     line, as a UTF-8 copy in ``scratch``; an empty local part (names given) left out."""
     given = input_format.names(table)
-    remote = CsvLayout(given or [], 0 if given else 1, HIVE_SEPARATOR if hive else ",",
-                       input_format.encoding or "utf-8-sig", given is None)
+    remote = CsvLayout(given or [], 0 if given else 1, remote_sep, input_format.encoding or "utf-8-sig", given is None)
     layouts = [(str(f), csv_layout(f, table, input_format.encoding, given)) for f in input_files(p)] if local else \
         [(f, remote) for f in listed or [p]]
     groups: _Groups = {}
@@ -414,10 +344,12 @@ def _read_csv(spark: Any, p: str, table: str, input_format: InputFormat, local: 
     in one read, and the reads joined by column name (Spark reads a list of files by the first one's
     header, column by position). Files without a header line (``header`` given) are read from their
     first line under the names given; a remote one is not looked at first (its first line is data).
-    A remote folder's files are ``listed`` (:func:`_remote_files`), read as ``,``-separated files
-    (``\\x01`` for Hive's text: ``hive``) with a header line unless ``header`` is given."""
+    A remote folder's files are ``listed`` (:func:`~riskscore.batch._spark_remote.remote_files`), read with
+    the separator of the first line of the first (:func:`~riskscore.batch._spark_remote.remote_delimiter`;
+    ``\\x01`` for Hive's text: ``hive``), with a header line each unless ``header`` is given."""
     given = input_format.names(table)
-    groups = _csv_groups(p, table, input_format, local, scratch, listed, hive)
+    remote_sep = "," if local else HIVE_SEPARATOR if hive else remote_delimiter(spark, listed or [p], table)
+    groups = _csv_groups(p, table, input_format, local, scratch, listed, remote_sep)
     rename, frames = input_format.rename(table), []
     if not groups:  # every file empty
         df = spark.createDataFrame([], ", ".join(f"`{n}` string" for n in given or []))
