@@ -561,6 +561,31 @@ def test_spark_reads_a_remote_hive_table_folder_by_its_files_content(spark, tmp_
                    tmp_path)
 
 
+def test_spark_reads_one_remote_hive_file_by_its_content(spark, tmp_path):
+    """``--installments hdfs://.../db.db/installments/000000_0``, one file of a Hive table, was read as
+    parquet whatever it held ("Could not read footer" for ORC or Hive's text); a file without an
+    extension that is none of the three is refused in one line, before Spark reads it."""
+    import pyarrow.orc as paorc
+
+    from riskscore.batch._spark_inputs import read_input
+    from riskscore.io import InputFormat
+    from tests.test_headerless_csv import NAMES, _hive_folder
+    from tests.test_orc import TABLE
+
+    (tmp_path / "orc").mkdir()
+    paorc.write_table(TABLE, tmp_path / "orc" / "000000_0")
+    text = _hive_folder(tmp_path / "text") / "000000_0"
+    for f, fmt in ((tmp_path / "orc" / "000000_0", InputFormat()), (text, InputFormat(header={"installments": NAMES}))):
+        got = read_input(spark, "installments", f"file://{f}", fmt, {}, tmp_path).toPandas()
+        local = read_table(f, table="installments", **fmt.reading("installments"))
+        assert _as_text(got) == _as_text(local), f
+    plain = tmp_path / "000000_0"
+    plain.write_text("borrower_id,loan_id\nB1,L1\n")
+    with pytest.raises(ValueError, match=r"000000_0' is neither parquet, ORC nor Hive's text by its first bytes: "
+                                         r"name a delimited text file \.csv"):
+        read_input(spark, "installments", f"file://{plain}", InputFormat(), {}, tmp_path)
+
+
 def test_spark_refuses_a_delta_table_folder_local_or_remote(spark, tmp_path):
     """A Delta Lake table's folder keeps the parquet files its log has removed: Spark read them all."""
     from riskscore.batch._spark_inputs import read_input

@@ -289,8 +289,15 @@ def _input_kind(spark: Any, p: str, local: bool) -> tuple[str, list[str] | None]
     if (what := table_format(spark, p)) is not None:
         raise ValueError(table_format_refusal(p, what))
     listed = remote_files(spark, p)
-    if not listed:  # a remote file, or a folder Hadoop cannot list (Spark Connect)
-        return ("ORC" if p.lower().endswith(".orc") else "parquet"), listed
+    if not listed:  # a remote file (a Hive table's one 000000_0 too), or a folder Hadoop cannot list (Spark Connect)
+        try:
+            kind = remote_kind(spark, p.rstrip("/"), [])
+        except Exception:  # no JVM (Spark Connect), a pattern, a file Hadoop cannot open: Spark's own read says
+            kind = "ORC" if p.lower().endswith(".orc") else "parquet"
+        if kind is None and "." not in p.rstrip("/").rsplit("/", 1)[-1]:
+            raise ValueError(f"'{p}' is neither parquet, ORC nor Hive's text by its first bytes: name a delimited "
+                             "text file .csv, .tsv or .txt (optionally .gz).")
+        return kind or "parquet", listed
     sniffed: list[str | None] = []  # the first file without an extension is read; the others are of its kind
     kinds = {f: remote_kind(spark, f, sniffed) for f in listed}
     unknown = next((f for f, k in kinds.items() if k is None), None)
