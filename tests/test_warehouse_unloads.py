@@ -230,6 +230,36 @@ def test_timestamps_as_bigquery_and_trino_write_them_are_read_in_utc(tmp_path):
     assert dates[["due_date", "paid_date"]].iloc[0].tolist() == [pd.Timestamp("2024-03-01"), pd.Timestamp("2024-02-29")]
 
 
+@pytest.mark.parametrize("fmt", ["%d/%m/%Y %H:%M:%S %Z", "%d/%m/%Y %H:%M:%S UTC", "%d/%m/%Y %H:%M:%S UTC@UTC"])
+def test_day_first_times_that_end_with_utc_are_read_in_utc(tmp_path, fmt):
+    """``15/06/2025 02:30:00 UTC`` with ``%Z`` (or ``UTC`` written out in the format) was read and its zone
+    forgotten: every contact a ``timezone_awareness`` reject, its reason advising pandas code to a CLI
+    user. UTC's names are now read as UTC; another zone's abbreviation (``CST``: China, Cuba or the US?)
+    does not match and is said so."""
+    import riskscore
+
+    f = tmp_path / "c.csv"
+    f.write_text("borrower_id,contacted_at,channel,outcome\nb1,15/06/2025 02:30:00 UTC,sms,message_sent\n"
+                 "b2,16/06/2025 14:05:09 GMT,sms,message_sent\nb3,16/06/2025 14:05:09 CST,sms,message_sent\n")
+    read = read_table(f, table="contacts", date_format={"contacted_at": fmt})
+    assert read["contacted_at"].tolist()[:2] == ["2025-06-15T02:30:00+00:00", "2025-06-16T14:05:09+00:00"]
+    assert read["contacted_at"].iloc[2] == f"16/06/2025 14:05:09 CST (not {fmt.removesuffix('@UTC')})"
+    good = riskscore.validate_contacts(read.iloc[:2])["contacted_at"]
+    assert good.tolist() == [pd.Timestamp("2025-06-15 02:30", tz="UTC"), pd.Timestamp("2025-06-16 14:05:09", tz="UTC")]
+
+
+def test_contact_times_without_a_zone_are_refused_with_the_option_that_names_it(tmp_path):
+    """The reason said "localize the log's clock first, e.g. pd.to_datetime(x).dt.tz_localize('UTC')" to a
+    user of the command line; it names the option now (and the zone is never assumed)."""
+    import riskscore
+
+    naive = pd.DataFrame({"borrower_id": ["b1"], "contacted_at": [pd.Timestamp("2025-06-15 02:30")],
+                          "channel": ["sms"], "outcome": ["message_sent"]})
+    with pytest.raises(DataError, match=r"contacted_at must hold timezone-aware \(UTC\) timestamps; name the zone of "
+                                        r"the log's clock: --date-format contacts\.contacted_at=ZONE \(or FORMAT@ZONE"):
+        riskscore.validate_contacts(naive)
+
+
 def test_profiles_by_country_need_the_country_column_which_is_read_in_capitals_too(tmp_path):
     """A Snowflake unload's ``COUNTRY`` was not the policy's ``country``: with ``--profile US=...,CN=...,*=...``
     every borrower was planned under ``*``'s rules, silently (the sample: 996 plan steps became 830)."""

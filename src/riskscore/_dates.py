@@ -156,12 +156,32 @@ def _iso(value: dt.datetime, dated: bool) -> str:
     return value.isoformat()
 
 
+#: The names of UTC a time's text may end with (``15/06/2025 02:30:00 UTC``: BigQuery, Trino, many logs),
+#: in a format (as ``%Z`` or written out) and in its values: read as the offset ``+0000``.
+_UTC_WORD = re.compile(r"(?<![%\w])(?:UTC|GMT)(?!\w)")
+
+
+def _utc_format(fmt: str) -> str | None:
+    """``fmt`` with its zone name (``%Z``, or ``UTC``/``GMT`` written out) as ``%z``; ``None`` without one.
+
+    Python's ``%Z`` reads ``UTC`` and then forgets it (a naive time), and reads the machine's own zone
+    names (``CST`` in China, ``EST`` in New York) the same way: here only UTC's names are read, as UTC,
+    and any other zone name does not match (an abbreviation names several zones: never guessed).
+    """
+    if "%Z" not in fmt and _UTC_WORD.search(fmt) is None:
+        return None
+    return _UTC_WORD.sub("%z", fmt.replace("%Z", "%z"))
+
+
 def _parse_distinct(values: list[str], fmt: str, *, dated: bool) -> list[str | None]:
     """ISO text of each value read strictly with ``fmt`` (Python's strptime), ``None`` when it does not match."""
+    utc = _utc_format(fmt)
     out: list[str | None] = []
     for v in values:
         try:
-            out.append(_iso(dt.datetime.strptime(v.strip(), fmt), dated))
+            read = dt.datetime.strptime(_UTC_WORD.sub("+0000", v.strip()), utc) if utc is not None else \
+                dt.datetime.strptime(v.strip(), fmt)
+            out.append(_iso(read, dated))
         except ValueError:
             out.append(None)
     return out
@@ -181,6 +201,14 @@ def convert_dates(col: pa.ChunkedArray | pa.Array, fmt: str) -> pa.Array:
     ['2024-03-15', '2024-03-05', '31/02/2024 (not %d/%m/%Y)', None]
     >>> convert_dates(pa.array(["15/03/2024 10:30+0800"]), "%d/%m/%Y %H:%M%z").to_pylist()
     ['2024-03-15T10:30:00+08:00']
+
+    A time that ends with UTC's name, read with ``%Z`` or the name written out (another zone's name,
+    an abbreviation that names several zones, does not match):
+
+    >>> convert_dates(pa.array(["15/06/2025 02:30 UTC", "15/06/2025 02:30 CST"]), "%d/%m/%Y %H:%M %Z").to_pylist()
+    ['2025-06-15T02:30:00+00:00', '15/06/2025 02:30 CST (not %d/%m/%Y %H:%M %Z)']
+    >>> convert_dates(pa.array(["15/06/2025 02:30 GMT"]), "%d/%m/%Y %H:%M GMT").to_pylist()
+    ['2025-06-15T02:30:00+00:00']
 
     Unix time, as numbers or text (``epoch_s``, ``epoch_ms``):
 
@@ -217,7 +245,7 @@ def convert_dates(col: pa.ChunkedArray | pa.Array, fmt: str) -> pa.Array:
     dated = _TIME_DIRECTIVES.search(fmt) is None
     iso: list[str | None] = [None] * len(uniq)
     slow = np.ones(len(uniq), dtype=bool)
-    if "%z" not in fmt and "%Z" not in fmt and len(uniq):
+    if "%z" not in fmt and _utc_format(fmt) is None and len(uniq):  # Arrow reads neither offsets nor zone names
         fast = pc.strptime(uniq, format=fmt, unit="s", error_is_null=True)
         same = pc.fill_null(pc.equal(pc.strftime(fast, format=fmt), uniq), False).to_numpy(zero_copy_only=False)
         text = pc.strftime(fast, format="%Y-%m-%d" if dated else "%Y-%m-%dT%H:%M:%S").to_pylist()

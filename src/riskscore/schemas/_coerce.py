@@ -470,8 +470,9 @@ def coerce_frame(table: str, df: pd.DataFrame, schema: pa.DataFrameSchema,
                        "not a plausible date"))
             failures.append(failures_from_mask(
                 table, df, wrong_tz, column=name, check="timezone_awareness",
-                reason=f"{name} must hold timezone-aware (UTC) timestamps; localize the log's clock first, "
-                       "e.g. pd.to_datetime(x).dt.tz_localize('UTC')"))
+                reason=f"{name} must hold timezone-aware (UTC) timestamps; name the zone of the log's clock: "
+                       f"--date-format {table}.{name}=ZONE (or FORMAT@ZONE; date_format= in Python), or "
+                       "pd.to_datetime(x).dt.tz_localize(ZONE) on a frame"))
         else:
             raw = _joined_lists(table, name, raw)
             out, bad = {"str": _as_str, "float": _as_float, "int": _as_int, "bool": _as_bool}[kind](raw)
