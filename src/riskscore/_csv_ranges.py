@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from riskscore._files import CsvLayout
+from riskscore._files import CsvLayout, compressed
 
 __all__ = ["CsvRange", "csv_ranges", "cuttable", "data_lines", "skipped_end"]
 
@@ -107,7 +107,7 @@ def csv_ranges(f: Path, layout: CsvLayout, piece_bytes: int) -> list[tuple[int, 
     """Byte ranges of the file of about ``piece_bytes`` each (the first holds the header), each cut just
     after a ``\\n``; ``None`` when it must be read in one stream (compressed, or its encoding may
     hold ``0x0A`` inside a character, or its header is not where Arrow would skip it)."""
-    if f.name.lower().endswith(".gz") or not cuttable(layout.encoding):
+    if compressed(f) or not cuttable(layout.encoding):
         return None
     size = f.stat().st_size
     cuts = [0]

@@ -9,21 +9,25 @@ columns refuses the file).
 
 from __future__ import annotations
 
+import bz2
 import csv
 import functools
 import gzip
+import io
 import itertools
 import os
 import re
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import IO, Any, NamedTuple
 
 import pyarrow as pa
 
 from riskscore.exceptions import DataError
 
 __all__ = [
+    "COMPRESSIONS",
     "DELIMITERS",
     "HIVE_SEPARATOR",
     "TABLE_FORMATS",
@@ -31,6 +35,7 @@ __all__ = [
     "CsvLayout",
     "bom_encoding",
     "check_paths",
+    "compressed",
     "content_kind",
     "csv_delimiter",
     "csv_encoding",
@@ -47,6 +52,7 @@ __all__ = [
     "name_kind",
     "no_header_line",
     "no_text",
+    "open_file",
     "reading_errors",
     "reraise",
     "table_format_refusal",
@@ -54,8 +60,12 @@ __all__ = [
     "where",
 ]
 
-#: Delimited text (the separator is read from the header: :func:`csv_delimiter`), gzipped or not.
-_CSV = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
+#: Compressions of delimited text, told by the file's extension as Arrow and Hadoop tell them: gzip (most
+#: unloads' default), bzip2 and Zstandard (Redshift's ``UNLOAD ... BZIP2`` or ``ZSTD``, Snowflake's
+#: ``COMPRESSION = BZ2`` or ``ZSTD``).
+COMPRESSIONS = (".gz", ".bz2", ".zst")
+#: Delimited text (the separator is read from the header: :func:`csv_delimiter`), compressed or not.
+_CSV = tuple(kind + packed for kind in (".csv", ".tsv", ".txt") for packed in ("", *COMPRESSIONS))
 _WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et")
 _QUOTED_ROW = re.compile(r':\s*".*', re.DOTALL)
 #: The row Arrow quotes after a column count ("Expected 7 columns, got 2: B2,Zhang San 13800138000"): cut.
@@ -118,7 +128,7 @@ def input_files(path: str | os.PathLike[str]) -> list[Path]:
                          "(UTF-8) or parquet.")
     if _kind(p) is None:
         raise ValueError(f"Cannot tell the format of '{p}': use .parquet, .orc, a folder of such files, or delimited "
-                         "text (.csv, .tsv, .txt, optionally .gz).")
+                         "text (.csv, .tsv, .txt, optionally .gz, .bz2 or .zst).")
     return [p]
 
 
@@ -140,8 +150,9 @@ def _folder_files(p: Path) -> list[Path]:
             if kind is None:
                 raise ValueError(
                     f"'{f}' in the folder '{p}' is neither parquet, ORC nor delimited text named .csv, .tsv or "
-                    ".txt (optionally .gz): riskscore reads a folder's files by their kind; rename the text parts "
-                    "(Redshift's UNLOAD: EXTENSION 'csv'), or start the name of a file that is not data with '_'.")
+                    ".txt (optionally .gz, .bz2 or .zst): riskscore reads a folder's files by their kind; rename the "
+                    "text parts (Redshift's UNLOAD: EXTENSION 'csv'), or start the name of a file that is not data "
+                    "with '_'.")
             kinds[kind].append(f)
     found = [(kind, files) for kind, files in kinds.items() if files]
     if len(found) > 1:
@@ -242,6 +253,8 @@ def unreadable(f: Path, err: BaseException, table: str | None, encoding: str | N
     detail = detail[:200].rstrip(". ")
     hint = ("check its quoting (an unterminated quote?), delimiter and encoding (UTF-8)" if is_delimited_text(f)
             else "the file is damaged or not parquet (truncated, a corrupt page): export it again")
+    if compressed(f) and (isinstance(err, EOFError | zlib.error) or any(w in detail.lower() for w in _PACKING_WORDS)):
+        hint = "the compressed file is damaged or cut short: copy or export it again"
     if is_delimited_text(f) and encoding is None and ("decode" in detail or "UTF8" in detail or "UTF-8" in detail):
         detail = "its text is not UTF-8"
         hint = ("give its encoding: --encoding gb18030 (a Chinese Excel or WPS export), cp1252 (a Western "
@@ -249,8 +262,15 @@ def unreadable(f: Path, err: BaseException, table: str | None, encoding: str | N
     return DataError.from_message(table or "input", f"cannot read {where(f, table)}: {detail}; {hint}")
 
 
+#: Words of the errors a damaged compressed file gives (gzip, bz2, zlib, Arrow's codecs).
+_PACKING_WORDS = ("compress", "gzip", "end-of-stream", "invalid data stream", "crc", "inflate")
+
+
 def reading_errors() -> tuple[type[BaseException], ...]:
-    return (pa.ArrowException, OSError, UnicodeDecodeError, csv.Error)
+    """What reading a damaged input raises: Arrow's errors, the file system's, text that is not in its
+    encoding, Python's CSV reader's, and a compressed file's (cut short: ``EOFError``; a damaged
+    gzip stream: ``zlib.error``)."""
+    return (pa.ArrowException, OSError, UnicodeDecodeError, csv.Error, EOFError, zlib.error)
 
 
 def reraise(err: BaseException) -> bool:
@@ -279,11 +299,10 @@ def csv_encoding(f: str | os.PathLike[str], encoding: str | None = None) -> str:
     if encoding is not None:
         return encoding
     f = Path(f)
-    opener = gzip.open if f.name.lower().endswith(".gz") else open
     try:
-        with opener(f, "rb") as fh:
+        with open_file(f, "rb") as fh:
             head = fh.read(4)
-    except OSError:
+    except (OSError, EOFError, pa.ArrowException):
         return "utf-8-sig"
     return bom_encoding(head)
 
@@ -319,9 +338,8 @@ def csv_delimiter(f: str | os.PathLike[str], encoding: str | None = None) -> str
     ';'
     """
     f = Path(f)
-    opener = gzip.open if f.name.lower().endswith(".gz") else open
     try:
-        with opener(f, "rt", newline="", encoding=csv_encoding(f, encoding), errors="replace") as fh:
+        with open_file(f, "rt", newline="", encoding=csv_encoding(f, encoding), errors="replace") as fh:
             line = fh.readline(1 << 20)
     except OSError:
         return ","
@@ -382,11 +400,10 @@ def csv_layout(f: Path, table: str | None, encoding: str | None = None,
     the file in one line (which of the two is the amount?). ``header`` names the columns of a file
     written without a header line (:func:`given_header`).
     """
-    opener = gzip.open if f.name.lower().endswith(".gz") else open
     codec = csv_encoding(f, encoding)
     given = None if header is None else list(header)
     try:
-        with opener(f, "rt", newline="", encoding=codec) as fh:
+        with open_file(f, "rt", newline="", encoding=codec) as fh:
             first = fh.readline(1 << 20)
             if not first:
                 raise StopIteration
@@ -427,10 +444,39 @@ def _header_names(f: Path, table: str | None, header: list[str]) -> list[str]:
 
 
 def no_text(f: Path) -> bool:
-    """Whether a delimited text file holds nothing (an empty part of an unload: gzipped, it has bytes)."""
-    opener = gzip.open if f.name.lower().endswith(".gz") else open
-    with opener(f, "rb") as fh:
+    """Whether a delimited text file holds nothing (an empty part of an unload: compressed, it has bytes)."""
+    with open_file(f, "rb") as fh:
         return not fh.read(1)
+
+
+def compressed(name: str | os.PathLike[str]) -> bool:
+    """Whether a delimited text file is compressed, by its name (:data:`COMPRESSIONS`)."""
+    return str(name).lower().endswith(COMPRESSIONS)
+
+
+def open_file(f: str | os.PathLike[str], mode: str = "rb", **text: Any) -> IO[Any]:
+    """A delimited text file opened as :func:`open` opens it (``mode`` ``"rb"`` or ``"rt"`` with ``text``'s
+    ``encoding``, ``newline``, ``errors``), its bytes unpacked when its name says it is compressed:
+    gzip and bzip2 by Python's own modules, Zstandard by Arrow's (Python 3.11 has none).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, bz2
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "t.csv.bz2"
+    >>> _ = f.write_bytes(bz2.compress(b"borrower_id;loan_id\\nb1;l1\\n"))
+    >>> with open_file(f, "rt", encoding="utf-8", newline="") as fh:
+    ...     fh.readline()
+    'borrower_id;loan_id\\n'
+    """
+    name = str(f).lower()
+    if name.endswith(".gz"):
+        return gzip.open(f, mode, **text)
+    if name.endswith(".bz2"):
+        return bz2.open(f, mode, **text)
+    if name.endswith(".zst"):
+        stream = pa.input_stream(str(f), compression="zstd")
+        return io.TextIOWrapper(stream, **text) if "t" in mode else stream  # type: ignore[arg-type]
+    return open(f, mode, **text)  # the caller closes it
 
 
 def given_header(f: Path, table: str | None, cells: list[str], names: list[str], skip: int, delimiter: str,

@@ -1,8 +1,9 @@
 """Reading and writing tables: parquet (file or folder), CSV, input streams, and atomic writes.
 
 Inputs are a parquet file, a folder of parquet files (read in sorted path order), or a CSV
-file (``.csv``/``.csv.gz``, streamed with every column as text: the contracts parse the values,
-so a CSV and a parquet file of the same rows give the same tables); ids come out as text, exactly.
+file (``.csv``, or compressed: ``.csv.gz``, ``.csv.bz2``, ``.csv.zst``; streamed with every column as
+text: the contracts parse the values, so a CSV and a parquet file of the same rows give the same
+tables); ids come out as text, exactly.
 The readers (:func:`read_table`, :func:`iter_batches`, :func:`input_schema`, :func:`input_files`)
 live in ``riskscore._intake`` and are documented there; :class:`InputFormat` (an extract's own
 column names and date formats) in ``riskscore._input_format``.
@@ -35,11 +36,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from riskscore._files import COMPRESSIONS
 from riskscore._intake import InputFormat, input_files, input_schema, iter_batches, read_table
 from riskscore.exceptions import RunLockedError
 
-__all__ = ["ARROW_SCHEMAS", "LOCK_FILE", "InputFormat", "atomic_parquet_writer", "atomic_path", "fingerprint",
-           "folder_lock",
+__all__ = ["ARROW_SCHEMAS", "LOCK_FILE", "InputFormat", "atomic_parquet_writer", "atomic_path", "find_input",
+           "fingerprint", "folder_lock",
            "input_files", "input_schema", "iter_batches", "make_folder", "read_bytes_limited", "read_table",
            "remove_stale_temporaries", "sha256_file", "write_parquet", "write_text"]
 
@@ -59,6 +61,24 @@ ARROW_SCHEMAS: dict[str, pa.Schema] = {
         ("channel", pa.string()), ("outcome", pa.string()),
     ]),
 }
+
+
+def find_input(folder: str | os.PathLike[str], table: str) -> Path | None:
+    """The input of ``table`` in a data folder: the first of ``TABLE.parquet``, ``TABLE.orc``, ``TABLE.csv``
+    or ``TABLE.tsv`` (plain, ``.gz``, ``.bz2`` or ``.zst``), ``TABLE.txt`` and a folder ``TABLE/`` of
+    parts that is there; ``None`` when none is (what ``--data DIR`` finds).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "installments.csv.zst").write_bytes(b"")
+    >>> find_input(folder, "installments").name, find_input(folder, "contacts")
+    ('installments.csv.zst', None)
+    """
+    kinds = (".parquet", ".orc", *(kind + packed for kind in (".csv", ".tsv") for packed in ("", *COMPRESSIONS)),
+             ".txt", "")
+    return next((f for f in (Path(folder) / f"{table}{ext}" for ext in kinds) if f.exists()), None)
 
 
 def _temporary(target: Path) -> Path:

@@ -449,6 +449,7 @@ def test_spark_reads_remote_csv_files_with_their_own_separator_as_the_local_read
     line (the first part empty) were read as ``,``-separated: one column named ``borrower_id;loan_id;...``.
     The separator is now read from the first line of the first file that has one, as the local readers
     read it; UTF-16 text and Excel's ``sep=`` line, which Spark reads as garbage, are refused in one line."""
+    import bz2
     import gzip
 
     from riskscore.batch._spark_inputs import read_input
@@ -468,7 +469,13 @@ def test_spark_reads_remote_csv_files_with_their_own_separator_as_the_local_read
         (bare / f"part-0000{i}.txt").write_text("|".join(row) + "\n")
     tsv = tmp_path / "installments.tsv"
     tsv.write_text("\n".join("\t".join(r) for r in [names, *rows]) + "\n")
-    for given, fmt in ((unload, InputFormat()), (tsv, InputFormat()),
+    packed = {}  # bzip2 and Zstandard: their first line unpacked by Spark's own text reader
+    zstd = pa.Codec("zstd")
+    for suffix, pack in ((".csv.bz2", bz2.compress), (".tsv.zst", lambda b: zstd.compress(b, asbytes=True))):
+        sep = "\t" if suffix.startswith(".tsv") else ";"
+        packed[suffix] = tmp_path / f"installments{suffix}"
+        packed[suffix].write_bytes(pack(("\n".join(sep.join(r) for r in [names, *rows]) + "\n").encode()))
+    for given, fmt in ((unload, InputFormat()), (tsv, InputFormat()), *((f, InputFormat()) for f in packed.values()),
                        (bare, InputFormat(header={"installments": names}))):
         got = read_input(spark, "installments", f"file://{given}", fmt, {}, tmp_path).toPandas()
         local = read_table(given, table="installments", **fmt.reading("installments"))

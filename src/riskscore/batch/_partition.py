@@ -38,7 +38,7 @@ import pyarrow.orc as paorc
 import pyarrow.parquet as pq
 
 from riskscore._csv_ranges import csv_ranges
-from riskscore._files import csv_layout, is_delimited_text, is_orc
+from riskscore._files import compressed, csv_layout, is_delimited_text, is_orc
 from riskscore._intake import coalesced
 from riskscore._intake_pieces import iter_piece
 from riskscore.batch._arrowfile import arrow_schema, read_arrow, write_arrow
@@ -230,8 +230,8 @@ def spill_piece(folder: Path, name: str, path: Path, piece: dict[str, Any], n_bu
 #: pieces, not one per file; a row group or a CSV range of that size or more is a piece of its own.
 GROUP_BYTES = 16 << 20
 GROUP_ROWS = 250_000
-#: About how much larger a gzipped CSV is read than stored (a part's share of a piece).
-_GZIP_RATIO = 6
+#: About how much larger a compressed CSV is read than stored (a part's share of a piece).
+_PACKED_RATIO = 6
 
 
 def _pieces(path: Path, encoding: str | None = None, header: list[str] | None = None) -> list[dict[str, Any]] | None:
@@ -248,7 +248,7 @@ def _pieces(path: Path, encoding: str | None = None, header: list[str] | None = 
             return None
         for f, ranges in cut:
             reads += [({"file": str(f), "bytes": [s, e]}, e - s) for s, e in ranges] if ranges else \
-                [({"file": str(f)}, f.stat().st_size * (_GZIP_RATIO if f.name.lower().endswith(".gz") else 1))]
+                [({"file": str(f)}, f.stat().st_size * (_PACKED_RATIO if compressed(f) else 1))]
     else:
         first = 0
         for f in files:

@@ -32,6 +32,7 @@ from riskscore._files import (
     is_delimited_text,
     is_orc,
     no_text,
+    open_file,
     table_format_refusal,
 )
 from riskscore._input_format import convert_dates, is_text
@@ -197,16 +198,14 @@ SPARK_ENCODINGS = {"utf-8-sig": "UTF-8", "iso8859-1": "ISO-8859-1", "ascii": "US
 def utf8_copy(path: str, encoding: str, scratch: str | os.PathLike[str], skip_lines: int = 0) -> str:
     """A UTF-8 copy of a local CSV file (a CSV input is one file), transcoded from ``encoding`` in
     1 MiB pieces (bounded memory), without its first ``skip_lines`` lines, in the folder ``scratch``."""
-    import gzip
     import shutil
     import tempfile
 
     src = Path(path)
-    opener = gzip.open if src.name.lower().endswith(".gz") else open
     handle, name = tempfile.mkstemp(suffix=".csv", prefix="utf8-", dir=scratch)  # two inputs may share a name
     os.close(handle)
     target = Path(name)
-    with opener(src, "rt", encoding=encoding, newline="") as fh, open(target, "w", encoding="utf-8",
+    with open_file(src, "rt", encoding=encoding, newline="") as fh, open(target, "w", encoding="utf-8",
                                                                         newline="") as out:
         for _ in range(skip_lines):
             fh.readline()
@@ -296,14 +295,14 @@ def _input_kind(spark: Any, p: str, local: bool) -> tuple[str, list[str] | None]
             kind = "ORC" if p.lower().endswith(".orc") else "parquet"
         if kind is None and "." not in p.rstrip("/").rsplit("/", 1)[-1]:
             raise ValueError(f"'{p}' is neither parquet, ORC nor Hive's text by its first bytes: name a delimited "
-                             "text file .csv, .tsv or .txt (optionally .gz).")
+                             "text file .csv, .tsv or .txt (optionally .gz, .bz2 or .zst).")
         return kind or "parquet", listed
     sniffed: list[str | None] = []  # the first file without an extension is read; the others are of its kind
     kinds = {f: remote_kind(spark, f, sniffed) for f in listed}
     unknown = next((f for f, k in kinds.items() if k is None), None)
     if unknown is not None:
         raise ValueError(f"'{unknown}' in the folder '{p}' is neither parquet, ORC nor delimited text named .csv, "
-                         ".tsv or .txt (optionally .gz): give one kind of data file per input.")
+                         ".tsv or .txt (optionally .gz, .bz2 or .zst): give one kind of data file per input.")
     found = sorted(set(kinds.values()), key=list(kinds.values()).index)
     if len(found) > 1:
         a, b = (next(f.rsplit("/", 1)[-1] for f, k in kinds.items() if k == kind) for kind in found[:2])

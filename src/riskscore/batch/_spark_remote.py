@@ -66,20 +66,15 @@ def remote_delimiter(spark: Any, files: list[str], table: str) -> str:
     that has one (of the first few: an unload's empty parts have none) as the local readers read a local
     file's (:func:`~riskscore._files.delimiter_of`); ``;``-, tab- and ``|``-separated files were read as
     one column. The parts of an unload share one layout, so one file stands for all: one read, not
-    thousands. A file in UTF-16 or UTF-32, or that starts with Excel's ``sep=`` line, is refused in one
-    line (Spark reads neither); ``,`` where Hadoop's file system cannot be asked (Spark Connect)."""
+    thousands (of a gzipped file its first bytes, unpacked; a bzip2 or Zstandard file, whose first bytes
+    cannot be unpacked alone, by Spark's text reader). A file in UTF-16 or UTF-32, or that starts with
+    Excel's ``sep=`` line, is refused in one line (Spark reads neither); ``,`` where Hadoop's file system
+    cannot be asked (Spark Connect)."""
     for f in files[:_LOOKED_AT]:
         try:
-            head = _remote_head(spark, f, _HEAD_BYTES)
+            line, encoding = _first_line(spark, f)
         except Exception:  # no JVM (Spark Connect), a file Hadoop cannot open: Spark's own read says what fails
             return ","
-        if f.lower().endswith(".gz"):
-            try:  # the first of its bytes, unpacked: a header line is at its start
-                head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, _HEAD_BYTES)
-            except zlib.error:  # not gzip after all: Spark's own read says the file is damaged
-                return ","
-        encoding = bom_encoding(head)
-        line = head.split(b"\n", 1)[0].decode("utf-8", "replace")
         what = (f"is CSV text in {encoding}" if encoding != "utf-8-sig" else
                 "starts with a sep= line" if excel_sep_line(line) else None)
         if what is not None:
@@ -89,6 +84,18 @@ def remote_delimiter(spark: Any, files: list[str], table: str) -> str:
         if line.strip():
             return delimiter_of(line)
     return ","
+
+
+def _first_line(spark: Any, f: str) -> tuple[str, str]:
+    """The first line of the remote text file ``f`` and the encoding its byte-order mark says."""
+    name = f.lower()
+    if name.endswith((".bz2", ".zst")):
+        rows = spark.read.text(f).limit(1).collect()
+        return (rows[0][0] if rows else ""), "utf-8-sig"
+    head = _remote_head(spark, f, _HEAD_BYTES)
+    if name.endswith(".gz"):  # the first of its bytes, unpacked: a header line is at its start
+        head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, _HEAD_BYTES)
+    return head.split(b"\n", 1)[0].decode("utf-8", "replace"), bom_encoding(head)
 
 
 def table_format(spark: Any, p: str) -> str | None:

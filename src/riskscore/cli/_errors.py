@@ -153,7 +153,7 @@ def _os_error_text(err: OSError) -> str:
 
 
 #: A delimited text file named in a Spark failure.
-_TEXT_FILE = re.compile(r"\.(csv|tsv|txt)(\.gz)?\b", re.IGNORECASE)
+_TEXT_FILE = re.compile(r"\.(csv|tsv|txt)(\.(gz|bz2|zst))?\b", re.IGNORECASE)
 
 
 def _spark_text(err: BaseException) -> str:

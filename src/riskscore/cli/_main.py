@@ -65,9 +65,7 @@ def _input_paths(args: argparse.Namespace) -> dict[str, Path]:
         if given is not None:
             paths[t] = given
         elif args.data is not None:
-            kinds = (".parquet", ".orc", ".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", "")
-            files = (args.data / f"{t}{ext}" for ext in kinds)
-            found = next((f for f in files if f.exists()), None)  # "": a folder of its parts
+            found = riskscore.io.find_input(args.data, t)
             if found is not None:
                 paths[t] = found
     if "installments" not in paths:
