@@ -448,3 +448,15 @@ def test_a_mapping_written_for_another_spelling_of_a_column_is_named(tmp_path):
                                         r"'amount owed', which the file does not have: names are matched exactly\)$"):
         read_table(f, table="installments", rename={"amount owed": "amount_due"})
     assert read_table(f, table="installments", rename={"Amount Owed": "amount_due"})["amount_due"].tolist() == ["10"]
+
+
+def test_excel_text_formulas_read_as_their_text(tmp_path):
+    """``="007"``, how an export meant for Excel keeps an id's leading zeros, was read as the id ``="007"``
+    (silently: no contact, no score of borrower 007 matched it); its text is the value, in every column."""
+    f = tmp_path / "i.csv"
+    f.write_text('borrower_id,loan_id,installment_no,due_date,amount_due,paid_date,amount_paid\n'
+                 '="007",="L1",="1",="2024-03-01",="100.5",="",="0"\n008,L2,1,2024-03-01,100.5,2024-03-01,100.5\n')
+    got = read_table(f, table="installments")
+    assert got["borrower_id"].tolist() == ["007", "008"] and got["loan_id"].tolist() == ["L1", "L2"]
+    assert got["due_date"].tolist() == ["2024-03-01"] * 2 and got["paid_date"].isna().tolist() == [True, False]
+    assert got["amount_due"].tolist() == ["100.5", "100.5"] and got["amount_paid"].tolist() == ["0", "100.5"]

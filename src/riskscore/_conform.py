@@ -38,7 +38,8 @@ from riskscore._refusals import LIST_COLUMNS, map_values, missing_values_refusal
 from riskscore.exceptions import DataError
 from riskscore.schemas import ID_COLUMNS, TEXT_LIST_COLUMNS, contract_columns, id_text_arrow
 
-__all__ = ["DB_NULL", "EMPTY_TEXT_COLUMNS", "NA_TOKENS", "conform", "dates_as_text", "empty_is_text", "number_reading"]
+__all__ = ["DB_NULL", "EMPTY_TEXT_COLUMNS", "EXCEL_TEXT", "NA_TOKENS", "conform", "dates_as_text", "empty_is_text",
+           "number_reading"]
 
 
 #: Text read as a missing value in the non-id columns of a CSV (pyarrow's and pandas' defaults, and
@@ -49,6 +50,10 @@ NA_TOKENS: tuple[str, ...] = ("#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", 
 #: Hive's text tables): missing in every column, ids too (no id is written ``\N``, unlike ``NA``, which
 #: may be one).
 DB_NULL = "\\N"
+#: Excel's text formula in a CSV cell, ``="007"``: how exports meant for Excel keep an id's leading zeros
+#: (and an 18-digit number's last digits) when Excel opens the file. Its text (``007``) is the value,
+#: in every column of a CSV, on both engines (a regular expression Arrow's and Java's engines read alike).
+EXCEL_TEXT = r'^="(.*)"$'
 #: The text columns where the contracts give an empty string a meaning (``channels_allowed``: no
 #: channel allowed). In a CSV, a quoted empty field (``""``, as Arrow and Spark write an empty
 #: string) is an empty string there, as it is in parquet; an empty field without quotes, and an
@@ -88,7 +93,7 @@ def conform(batch: pa.Table, schema: pa.Schema, f: Path, table: str | None,
     for field in schema:
         col = batch.column(field.name)
         if text:
-            col = _csv_missing(col, table, field.name)
+            col = _csv_missing(_excel_text(col), table, field.name)
         if field.name in ID_COLUMNS:
             arrays.append(_id_column(col, field.name, f, table))
         else:
@@ -122,6 +127,13 @@ def _id_column(col: pa.ChunkedArray, name: str, f: Path, table: str | None) -> p
 _NA = pa.array(NA_TOKENS, pa.string())
 _NA_OR_EMPTY = pa.array([*NA_TOKENS, ""], pa.string())
 _EMPTY = pa.array(["", DB_NULL], pa.string())
+
+
+def _excel_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A CSV column's Excel text formulas (:data:`EXCEL_TEXT`: ``="007"``) as their text (``007``)."""
+    if not pc.any(pc.starts_with(col, '="')).as_py():  # the common case: one pass, no regular expression
+        return col
+    return pc.replace_substring_regex(col, pattern=EXCEL_TEXT, replacement=r"\1")
 
 
 def _csv_missing(col: pa.ChunkedArray, table: str | None, name: str) -> pa.ChunkedArray:

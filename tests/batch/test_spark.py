@@ -262,6 +262,7 @@ def test_float_ids_that_are_not_whole_are_refused_on_spark_in_one_line(spark, wo
     ("sep.csv", "sep=;\n{h;}\n{r;}\n", None),  # Excel's separator line: Spark would take it as the header
     ("tabs.tsv", "{h\t}\n{r\t}\n", None),
     ("gbk.csv", "{h}\n{r}\n", "gb18030"),  # an encoding Spark does not read: from a UTF-8 copy
+    ("formula.csv", '{h}\n="甲007",="l1",1,2024-03-01,100,="2024-03-01",100\n', None),  # Excel's text formulas
 ])
 def test_spark_reads_spreadsheet_exports_as_the_local_readers(spark, tmp_path, name, text, encoding):
     from riskscore.batch._spark_inputs import read_input

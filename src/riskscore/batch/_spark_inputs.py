@@ -22,7 +22,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from riskscore._conform import DB_NULL, NA_TOKENS, empty_is_text, number_reading
+from riskscore._conform import DB_NULL, EXCEL_TEXT, NA_TOKENS, empty_is_text, number_reading
 from riskscore._dates import SERIAL_FORMATS, split_zone
 from riskscore._files import (
     HIVE_SEPARATOR,
@@ -439,12 +439,13 @@ def _csv_missing(df: Any, table: str) -> Any:
     """A CSV's missing values as the local readers see them (:func:`riskscore._conform.conform`): in an
     id column only an empty field and a database's ``\\N``; elsewhere an empty field and
     :data:`~riskscore._conform.NA_TOKENS`, except that a quoted ``""`` stays an empty string where the
-    contracts give it a meaning."""
+    contracts give it a meaning; Excel's text formulas (``="007"``: :data:`~riskscore._conform.EXCEL_TEXT`)
+    as their text first."""
     from pyspark.sql import functions as F
 
     cols = []
     for c in df.columns:
-        x = F.col(c)
+        x = F.regexp_replace(F.col(c), EXCEL_TEXT, "$1")
         if c in ID_COLUMNS.get(table, ()):
             missing = (x == "") | (x == DB_NULL)
         elif empty_is_text(table, c):
