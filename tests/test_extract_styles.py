@@ -460,3 +460,24 @@ def test_excel_text_formulas_read_as_their_text(tmp_path):
     assert got["borrower_id"].tolist() == ["007", "008"] and got["loan_id"].tolist() == ["L1", "L2"]
     assert got["due_date"].tolist() == ["2024-03-01"] * 2 and got["paid_date"].isna().tolist() == [True, False]
     assert got["amount_due"].tolist() == ["100.5", "100.5"] and got["amount_paid"].tolist() == ["0", "100.5"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_ids_in_scientific_notation_are_refused_in_one_line(tmp_path, suffix):
+    """Excel writes an 18-digit id ``1.23457E+17``: two borrowers became one id, their histories merged,
+    silently. Any such id refuses the file, naming the column and an example; ``2E10`` stays an id."""
+    ids = ["1.23457E+17", "1.23457E+17", "2E10"]
+    frame = pd.DataFrame({"borrower_id": ids, "loan_id": ["L1", "L2", "L3"], "installment_no": [1, 1, 1],
+                          "due_date": ["2024-03-01"] * 3, "amount_due": [100.0] * 3, "paid_date": [None] * 3,
+                          "amount_paid": [0.0] * 3})
+    f = tmp_path / f"i{suffix}"
+    frame.to_csv(f, index=False) if suffix == ".csv" else frame.to_parquet(f)
+    with pytest.raises(DataError) as info:
+        read_table(f, table="installments")
+    assert str(info.value) == (
+        f"the installments input '{f}': borrower_id holds numbers in scientific notation (2 of its 3 values, "
+        "'1.23457E+17'): a spreadsheet or a float column rounded them, so ids that differed may now be one; export "
+        "the ids as text (a spreadsheet: format the column as Text before it is saved; pandas: dtype=str)")
+    frame["borrower_id"] = ["B1", "B2", "2E10"]
+    frame.to_csv(f, index=False) if suffix == ".csv" else frame.to_parquet(f)
+    assert read_table(f, table="installments")["borrower_id"].tolist() == ["B1", "B2", "2E10"]

@@ -23,6 +23,7 @@ from riskscore._form_refusals import (
     numbers_refusal,
     other_dates_refusal,
     padded_ids_refusal,
+    scientific_ids_refusal,
 )
 from riskscore._input_format import (
     DATE_COLUMNS,
@@ -118,7 +119,7 @@ def _id_column(col: pa.ChunkedArray, name: str, f: Path, table: str | None) -> p
             table or "input",
             f"{where(f, table)}: column {name} is stored as numbers and {bad} of them are not whole "
             f"numbers below 2**53 (digits may have been lost); store ids as text")
-    line = padded_ids_refusal(col, name, where(f, table))
+    line = padded_ids_refusal(col, name, where(f, table)) or scientific_ids_refusal(col, name, where(f, table))
     if line is not None:
         raise DataError.from_message(table or "input", line)
     return col

@@ -22,7 +22,8 @@ from riskscore._input_format import is_text
 from riskscore._numbers import NUMBER_COLUMNS, fold_width, styles_reading
 
 __all__ = ["date_columns", "dates_only_refusal", "marker_dates_refusal", "naive_times_refusal", "numbers_refusal",
-           "other_dates_refusal", "padded_ids_refusal"]
+           "other_dates_refusal", "padded_ids_refusal",
+           "scientific_ids_refusal"]
 
 
 #: A date without a time of day, as text (``2025-06-15``, ``2025/6/15``, ``15/06/2025``, ``15.06.25``).
@@ -351,3 +352,36 @@ def padded_ids_refusal(col: pa.ChunkedArray | pa.Array, column: str, where: str)
     example = col.filter(padded)[0].as_py()
     return (f"{where}: {column} has spaces before or after {n / len(col):.0%} of its values ({example!r}); ids are "
             "compared exactly (' 42' and '42' would be two borrowers): trim them in the extract")
+
+
+#: An id a spreadsheet or a float column wrote in scientific notation (Excel's ``1.23457E+17`` for an
+#: 18-digit id, pandas' ``1.2345678901234568e+17``): its last digits are gone. The ``+`` is required, as
+#: both write it for a large number: an id such as ``2E10`` stays an id.
+_SCIENTIFIC = r"^-?\d+(\.\d+)?[eE]\+\d+$"
+
+
+def scientific_ids_refusal(col: pa.ChunkedArray | pa.Array, column: str, where: str) -> str | None:
+    """The one-line refusal of an id column (text) that holds any number in scientific notation, or
+    ``None``: the digits such a value stood for are lost, so two borrowers may now share one id and
+    their histories be merged; no row can be trusted to be whose it says. ``where`` names the file.
+
+    Examples
+    --------
+    >>> print(scientific_ids_refusal(pa.array(["1.23457E+17", "1.23457E+17", "B7"]), "borrower_id", "'i.csv'"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    'i.csv': borrower_id holds numbers in scientific notation (2 of its 3 values, '1.23457E+17'): a spreadsheet
+    or a float column rounded them, so ids that differed may now be one; export the ids as text (a spreadsheet:
+    format the column as Text before it is saved; pandas: dtype=str)
+    >>> scientific_ids_refusal(pa.array(["2E10", "B+7"]), "loan_id", "'i.csv'") is None
+    True
+    """
+    if not pc.any(pc.match_substring(col, "+")).as_py():
+        return None  # the common case: one pass, no regular expression
+    sci = pc.fill_null(pc.match_substring_regex(col, _SCIENTIFIC), False)
+    n = pc.sum(sci).as_py() or 0
+    if not n:
+        return None
+    example = col.filter(sci)[0].as_py()
+    return (f"{where}: {column} holds numbers in scientific notation ({n:,} of its {len(col):,} values, {example!r}): "
+            "a spreadsheet or a float column rounded them, so ids that differed may now be one; export the ids as "
+            "text (a spreadsheet: format the column as Text before it is saved; pandas: dtype=str)")
