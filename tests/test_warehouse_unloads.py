@@ -16,6 +16,7 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
@@ -298,3 +299,25 @@ def test_small_batches_are_joined_in_order_and_never_past_the_largest(sizes, row
     assert all(t.num_rows <= max(rows, *sizes) for t in out)
     assert all(a.num_rows + b.num_rows > rows or max(a.num_rows, b.num_rows) >= rows  # nothing left to join
                for a, b in itertools.pairwise(out))
+
+
+@pytest.mark.parametrize(("name", "says"), [
+    ("installments.jsonl", "is JSON, which riskscore does not read"),
+    ("installments.ndjson.gz", "is JSON, which riskscore does not read"),
+    ("installments.avro", "is Avro, which riskscore does not read; write the table as parquet"),
+    ("installments.feather", "is an Arrow IPC (Feather) file, which riskscore does not read"),
+    ("installments.sas7bdat", "is a SAS data set, which riskscore does not read; write it as parquet: pandas.read_sas"),
+    ("installments.csv.zip", "is an archive, which riskscore does not open; unpack it"),
+    ("installments.sqlite", "is a database file, which riskscore does not open"),
+])
+def test_a_file_of_a_format_not_read_is_named_with_how_to_convert_it(tmp_path, name, says):
+    """They were all "Cannot tell the format of ...: use .parquet, ...", even a SAS data set or a zip of a CSV."""
+    f = tmp_path / name
+    f.write_bytes(b"{}")
+    with pytest.raises(ValueError, match=rf"^'{re.escape(str(f))}' {re.escape(says)}"):
+        read_table(f, table="installments")
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    (folder / f"part-0{name.removeprefix('installments')}").write_bytes(b"{}")
+    with pytest.raises(ValueError, match=rf"in the folder '{re.escape(str(folder))}' {re.escape(says)}"):
+        read_table(folder, table="installments")

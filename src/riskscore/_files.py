@@ -53,6 +53,7 @@ __all__ = [
     "no_header_line",
     "no_text",
     "open_file",
+    "other_format",
     "reading_errors",
     "reraise",
     "table_format_refusal",
@@ -67,6 +68,43 @@ COMPRESSIONS = (".gz", ".bz2", ".zst")
 #: Delimited text (the separator is read from the header: :func:`csv_delimiter`), compressed or not.
 _CSV = tuple(kind + packed for kind in (".csv", ".tsv", ".txt") for packed in ("", *COMPRESSIONS))
 _WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et")
+#: Formats of data files riskscore does not read, with what each is and the line that converts it.
+#: JSON is not read: its readers guess each column's type from its first rows, and a time such as
+#: ``2025-06-15T02:30:00+08:00`` comes back without its offset (Arrow's), or a column of ids as numbers.
+_OTHER_FORMATS: tuple[tuple[tuple[str, ...], str], ...] = (
+    ((".json", ".jsonl", ".ndjson"), "JSON, which riskscore does not read (JSON readers guess every column's type: "
+     "times lose their offsets, ids become numbers); convert it to CSV or parquet with every column as text "
+     "(pandas: read_json(path, lines=True, dtype=str, convert_dates=False))"),
+    ((".avro",), "Avro, which riskscore does not read; write the table as parquet (Spark: "
+     "spark.read.format('avro').load(path).write.parquet(folder))"),
+    ((".feather", ".arrow", ".ipc", ".arrows"), "an Arrow IPC (Feather) file, which riskscore does not read; write it "
+     "as parquet: pyarrow.parquet.write_table(pyarrow.feather.read_table(path), 'table.parquet')"),
+    ((".sas7bdat", ".xpt"), "a SAS data set, which riskscore does not read; write it as parquet: "
+     "pandas.read_sas(path).to_parquet('table.parquet') (dates stay dates), or export it as CSV from SAS"),
+    ((".dta",), "a Stata data set, which riskscore does not read; write it as parquet: "
+     "pandas.read_stata(path).to_parquet('table.parquet')"),
+    ((".zip", ".7z", ".rar", ".tar", ".tgz", ".tar.gz"), "an archive, which riskscore does not open; unpack it and "
+     "give the file or the folder inside"),
+    ((".db", ".sqlite", ".sqlite3", ".duckdb", ".mdb", ".accdb"), "a database file, which riskscore does not open; "
+     "export the table as parquet or CSV"),
+)
+
+
+def other_format(name: str) -> str | None:
+    """What a data file that riskscore does not read is, and the line that converts it (by its name, any
+    compression after it), or ``None``.
+
+    Examples
+    --------
+    >>> other_format("contacts.jsonl.gz").split(",")[0]
+    'JSON'
+    >>> other_format("installments.csv") is None
+    True
+    """
+    name = name.lower()
+    for packed in COMPRESSIONS:
+        name = name.removesuffix(packed) if not name.endswith((".tar.gz", ".tgz")) else name
+    return next((what for ends, what in _OTHER_FORMATS if name.endswith(ends)), None)
 _QUOTED_ROW = re.compile(r':\s*".*', re.DOTALL)
 #: The row Arrow quotes after a column count ("Expected 7 columns, got 2: B2,Zhang San 13800138000"): cut.
 _ROW_AFTER_COUNT = re.compile(r"(got \d+)\s*:.*$", re.DOTALL)
@@ -126,6 +164,8 @@ def input_files(path: str | os.PathLike[str]) -> list[Path]:
     if name.endswith(_WORKBOOKS):
         raise ValueError(f"'{p}' is a spreadsheet workbook, which riskscore does not read: save each sheet as CSV "
                          "(UTF-8) or parquet.")
+    if _kind(p) is None and (what := other_format(p.name)) is not None:
+        raise ValueError(f"'{p}' is {what}.")
     if _kind(p) is None:
         raise ValueError(f"Cannot tell the format of '{p}': use .parquet, .orc, a folder of such files, or delimited "
                          "text (.csv, .tsv, .txt, optionally .gz, .bz2 or .zst).")
@@ -147,6 +187,8 @@ def _folder_files(p: Path) -> list[Path]:
     for f in sorted(p.rglob("*")):
         if f.is_file() and not any(part.startswith(("_", ".")) for part in f.relative_to(p).parts):
             kind = _kind(f)
+            if kind is None and (what := other_format(f.name)) is not None:
+                raise ValueError(f"'{f}' in the folder '{p}' is {what}.")
             if kind is None:
                 raise ValueError(
                     f"'{f}' in the folder '{p}' is neither parquet, ORC nor delimited text named .csv, .tsv or "

@@ -440,6 +440,11 @@ def test_spark_reads_a_remote_folder_of_csv_parts_as_the_local_readers_read_it(s
         assert sorted(got.astype(object).where(got.notna(), None).values.tolist(), key=str) == \
             sorted(local.astype(object).where(local.notna(), None).values.tolist(), key=str)
         assert sorted(got["borrower_id"]) == ["007", "007", "B2"]
+    (tmp_path / "json").mkdir()
+    (tmp_path / "json" / "part-00000.json.gz").write_bytes(gzip.compress(b'{"borrower_id": "007"}\n'))
+    with pytest.raises(ValueError, match=r"part-00000.json.gz' in the folder .* is JSON, which riskscore does not "
+                                         r"read"):
+        read_input(spark, "installments", f"file://{tmp_path / 'json'}", InputFormat(), {}, tmp_path)
     pq.write_table(pa.table({"borrower_id": ["b1"]}), tmp_path / "unload-False" / "part-00003.parquet")
     with pytest.raises(ValueError, match=r"holds delimited text files .* and parquet files .*part-00003\.parquet"):
         read_input(spark, "installments", f"file://{tmp_path / 'unload-False'}", InputFormat(), {}, tmp_path)

@@ -33,6 +33,7 @@ from riskscore._files import (
     is_orc,
     no_text,
     open_file,
+    other_format,
     table_format_refusal,
 )
 from riskscore._input_format import convert_dates, is_text
@@ -300,6 +301,8 @@ def _input_kind(spark: Any, p: str, local: bool) -> tuple[str, list[str] | None]
     sniffed: list[str | None] = []  # the first file without an extension is read; the others are of its kind
     kinds = {f: remote_kind(spark, f, sniffed) for f in listed}
     unknown = next((f for f, k in kinds.items() if k is None), None)
+    if unknown is not None and (what := other_format(unknown.rsplit("/", 1)[-1])) is not None:
+        raise ValueError(f"'{unknown}' in the folder '{p}' is {what}.")
     if unknown is not None:
         raise ValueError(f"'{unknown}' in the folder '{p}' is neither parquet, ORC nor delimited text named .csv, "
                          ".tsv or .txt (optionally .gz, .bz2 or .zst): give one kind of data file per input.")
