@@ -315,6 +315,24 @@ def contacts_match_none_message(rows: int, ours: str | None, theirs: str | None)
             + id_forms_hint(ours, theirs, other="the contact log"))
 
 
+def contacts_match_none_refusal(rows: int, ours: str | None, theirs: str | None) -> str:
+    """The one line that stops a run whose contact log (``rows``, none of them of a borrower of the
+    installments) cannot be these borrowers' history: a plan that counts the calls the log holds would
+    count none, and could break a contact rule; with an id of each side (:func:`id_forms_hint`).
+
+    Examples
+    --------
+    >>> contacts_match_none_refusal(3, "7", "7.0").split("; ")[1].split(":")[0]
+    "the installments write ids like '7', the contact log like '7.0'"
+    """
+    return (f"contacts: none of its {rows:,} rows is of a borrower of the installments (ids are compared as text, "
+            "exactly)" + id_forms_hint(ours, theirs, other="the contact log")
+            + "; plans made without the borrowers' contact history could break the contact rules (a cap counts the "
+              "contacts the log holds), so the run stops: give the contact log of these borrowers, their ids "
+              "written as the installments write them (if none of them was ever contacted: no contact log, "
+              "--allow-missing-contacts; allow_missing_contacts=True in Python)")
+
+
 def foreign_profiles_message(counts: dict[str, int]) -> str:
     """Borrowers planned under the contact rules of another country than theirs (``counts``:
     ``"KZ under us_reg_f_2021 (US)"`` -> borrowers, most first), as the nightly job says it once.

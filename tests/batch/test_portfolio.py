@@ -298,15 +298,35 @@ def test_a_borrowers_table_whose_ids_match_nobody_is_named_in_a_warning(world, w
                         borrowers=world_files["borrowers"], contacts=world_files["contacts"])
     assert "scored borrowers have no row" not in caplog.text
     caplog.clear()
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_a_contact_log_of_no_borrower_of_the_installments_stops_the_run_before_any_plan(world, world_files, as_of,
+                                                                                         now, tmp_path, n_jobs):
+    """A contact log whose ids are written another way (``X``-prefixed here; ``7.0`` against ``7`` as pandas
+    writes a float column) matched nobody: the run warned and planned every borrower as never contacted, so
+    a plan could call a borrower the log says was called seven times that week. It stops now, before any
+    chunk, in one line (in one stream and in pieces); a log with one matching row runs."""
     other = pd.read_parquet(world_files["contacts"])
     write_table(other.assign(borrower_id="X" + other["borrower_id"]), tmp_path / "contacts.parquet", "contacts")
-    with caplog.at_level("WARNING", logger="riskscore.batch"):
-        score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path / "run3", now=now, n_jobs=1,
-                        borrowers=world_files["borrowers"], contacts=tmp_path / "contacts.parquet")
+    with pytest.raises(DataError) as info:
+        score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path / "run3", now=now, n_jobs=n_jobs,
+                        chunk_borrowers=100, borrowers=world_files["borrowers"], contacts=tmp_path / "contacts.parquet")
     first = min(pd.read_parquet(world_files["installments"], columns=["borrower_id"])["borrower_id"])
-    assert (f"contacts: none of its {len(other):,} rows is of a borrower of the installments (ids are compared as "
-            "text, exactly): the contact-log features are those of borrowers never contacted; the installments "
-            f"write ids like {first!r}, the contact log like {'X' + min(other['borrower_id'])!r}") in caplog.text
+    assert str(info.value) == (
+        f"contacts: none of its {len(other):,} rows is of a borrower of the installments (ids are compared as text, "
+        f"exactly); the installments write ids like {first!r}, the contact log like {'X' + min(other['borrower_id'])!r}"
+        "; plans made without the borrowers' contact history could break the contact rules (a cap counts the "
+        "contacts the log holds), so the run stops: give the contact log of these borrowers, their ids written as "
+        "the installments write them (if none of them was ever contacted: no contact log, --allow-missing-contacts; "
+        "allow_missing_contacts=True in Python)")
+    assert not (tmp_path / "run3" / "plans.parquet").exists()
+    one = other.assign(borrower_id="X" + other["borrower_id"])
+    one.loc[one.index[-1], "borrower_id"] = other["borrower_id"].iloc[-1]  # one row of a borrower of theirs
+    write_table(one, tmp_path / "contacts.parquet", "contacts")
+    m = score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path / "run4", now=now, n_jobs=n_jobs,
+                        chunk_borrowers=100, borrowers=world_files["borrowers"], contacts=tmp_path / "contacts.parquet")
+    assert m.chunks["total"] > 1 and m.borrowers["scored"] > 0
 
 
 def _chunked_run(borrowers, world_files, as_of, now, tmp_path, caplog, **options):

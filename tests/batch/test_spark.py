@@ -175,6 +175,39 @@ def test_zero_row_borrowers_and_contacts_on_spark_as_on_the_local_engine(spark, 
     assert set(local["plans"]["action"]) == {"human_review"}  # nobody is in the borrowers table
 
 
+def test_a_contact_log_of_no_borrower_of_the_installments_stops_spark_as_the_local_engine(spark, world, as_of, now,
+                                                                                          tmp_path):
+    """The local job's refusal of a contact log whose ids match nobody (``7.0`` against ``7``), on Spark: the
+    same line, from the survey, before any chunk; a log with one matching row runs (zero-row logs too)."""
+    from riskscore import spark as rs_spark
+
+    inst = world.installments.assign(borrower_id=world.installments["borrower_id"].str[1:].astype(int))
+    numbers = {b: int(b[1:]) for b in world.installments["borrower_id"].unique()}
+    log = world.contacts.assign(borrower_id=world.contacts["borrower_id"].map(numbers).astype(float).map(str))
+    local_dir = tmp_path / "files"
+    local_dir.mkdir()
+    def write(frame: pd.DataFrame, name: str) -> None:  # microseconds: Spark reads no nanosecond timestamps
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), local_dir / f"{name}.parquet",
+                       coerce_timestamps="us", allow_truncated_timestamps=True)
+
+    write(inst, "installments")
+    write(log, "contacts")
+    with pytest.raises(riskscore.DataError) as local:
+        score_portfolio(local_dir / "installments.parquet", BUNDLE, as_of, tmp_path / "local", now=now, n_jobs=1,
+                        contacts=local_dir / "contacts.parquet", progress="off")
+    assert "the installments write ids like '0', the contact log like '0.0': whole numbers with a decimal" in \
+        str(local.value)
+    with pytest.raises(riskscore.DataError) as remote:
+        rs_spark.score(spark.read.parquet(str(local_dir / "installments.parquet")), BUNDLE, as_of, now=now,
+                       contacts=spark.read.parquet(str(local_dir / "contacts.parquet")))
+    assert str(remote.value) == str(local.value)
+    log.loc[log.index[0], "borrower_id"] = str(inst["borrower_id"].iloc[0])
+    write(log, "contacts")
+    result = rs_spark.score(spark.read.parquet(str(local_dir / "installments.parquet")), BUNDLE, as_of, now=now,
+                            contacts=spark.read.parquet(str(local_dir / "contacts.parquet")))
+    assert result["scores"].count() == inst["borrower_id"].nunique()
+
+
 def test_an_as_of_date_past_the_data_is_refused_on_spark_as_on_the_local_engine(spark, world_files, as_of, tmp_path):
     """Issue 20's guard on both engines: refused on the driver before any chunk, with the same line."""
     from riskscore import spark as rs_spark

@@ -18,6 +18,8 @@ __all__ = ["DistinctSketch", "borrower_hash", "bucket_of", "fingerprint", "input
 
 
 _NULL_HASH = pd.util.hash_array(np.array([None], dtype=object))[0]
+#: The hash of a missing id (:func:`borrower_hash`): no borrower's.
+NULL_HASH = _NULL_HASH
 
 
 def borrower_hash(ids: pa.Array | pa.ChunkedArray | pd.Series | np.ndarray) -> np.ndarray:

@@ -42,7 +42,7 @@ from riskscore._files import compressed, csv_layout, is_delimited_text, is_orc
 from riskscore._intake import coalesced
 from riskscore._intake_pieces import iter_piece
 from riskscore.batch._arrowfile import arrow_schema, read_arrow, write_arrow
-from riskscore.batch._inputs import DistinctSketch, borrower_hash, bucket_of, input_files, iter_batches
+from riskscore.batch._inputs import NULL_HASH, DistinctSketch, borrower_hash, bucket_of, input_files, iter_batches
 from riskscore.io import InputFormat, input_schema
 from riskscore.schemas import (
     FUTURE_TOLERANCE_DAYS,
@@ -178,10 +178,13 @@ class _Spiller:
 def _spill(folder: Path, name: str, path: Path, batches: Iterable[pa.Table], n_buckets: int, first_row: int,
            prefix: str = "", progress: Callable[[str, int], None] | None = None) -> dict[str, Any]:
     """Spill a stream of batches of one input whose first row is ``first_row``: its spill files, its
-    (loan, borrower) spill, its rows, its ``paid_date`` day histogram and its rows per currency."""
+    (loan, borrower) spill, its rows, its ``paid_date`` day histogram, its rows per currency, its
+    smallest id (``example``) and, of the contact log, the hashes of its distinct ids (``ids``: not
+    written to the index)."""
     spill, loans = _Spiller(folder, name, n_buckets, prefix), _Spiller(folder, "_loans", n_buckets, prefix)
     histogram: Counter = Counter()
     currencies: Counter = Counter()
+    seen, example = np.empty(0, dtype=np.uint64), None
     rows = first_row
     for table in batches:
         if "borrower_id" not in table.column_names:
@@ -192,6 +195,11 @@ def _spill(folder: Path, name: str, path: Path, batches: Iterable[pa.Table], n_b
         table = table.append_column(ROW, pa.array(np.arange(rows, rows + table.num_rows, dtype=np.int64)))
         h = borrower_hash(ids)
         spill.write(table, bucket_of(h, n_buckets))
+        if name in ("installments", "contacts") and table.num_rows:
+            smallest = pc.min(table.column("borrower_id")).as_py()  # ids as canonical text here
+            example = smallest if example is None or (smallest is not None and smallest < example) else example
+        if name == "contacts":
+            seen = np.union1d(seen, np.unique(h))
         if name == "installments":
             days, counts = np.unique(_paid_days(table), return_counts=True)
             histogram.update(dict(zip(days.tolist(), counts.tolist(), strict=True)))
@@ -205,7 +213,7 @@ def _spill(folder: Path, name: str, path: Path, batches: Iterable[pa.Table], n_b
         if progress is not None:
             progress(name, rows)
     return {"files": spill.files, "loans": loans.files, "rows": rows - first_row, "paid_days": dict(histogram),
-            "currencies": dict(currencies)}
+            "currencies": dict(currencies), "example": example, "ids": seen[seen != NULL_HASH]}
 
 
 def spill_piece(folder: Path, name: str, path: Path, piece: dict[str, Any], n_buckets: int, batch_rows: int,
@@ -351,7 +359,14 @@ def _finish(folder: Path, n_buckets: int, parts: dict[str, list[dict[str, Any]]]
     index: dict[str, Any] = {"n_buckets": n_buckets, "tables": {}, "loans": []}
     histogram: Counter = Counter()
     currencies: Counter = Counter()
+    contact_ids: list[np.ndarray] = []
     for name, pieces in parts.items():
+        ids = [p.pop("ids") for p in pieces]
+        if name == "contacts":
+            contact_ids = ids
+        examples = [p.pop("example") for p in pieces if p.get("example") is not None]
+        if examples:
+            index.setdefault("id_examples", {})[name] = min(examples)
         files, first = [], 0
         for p in pieces:  # a CSV piece's rows are numbered from 0: its files get the rows before as offset
             files += [f | {"row_offset": first} for f in p["files"]] if p.get("relative") and first else p["files"]
@@ -366,6 +381,8 @@ def _finish(folder: Path, n_buckets: int, parts: dict[str, list[dict[str, Any]]]
     tmp = folder / ".index.json.tmp"
     tmp.write_text(json.dumps(index))
     os.replace(tmp, folder / "index.json")
+    if "contacts" in parts:  # in memory only, for the run's check (:func:`contact_log_matches`)
+        index["contact_ids"] = np.unique(np.concatenate(contact_ids)) if contact_ids else np.empty(0, np.uint64)
     return index
 
 
@@ -392,8 +409,12 @@ def _spill_schema(path: Path) -> pa.Schema:
 
 
 def conflicting_loans(folder: Path, index: dict[str, Any]) -> list[int]:
-    """Hashes of the loans that belong to more than one borrower anywhere in the input."""
+    """Hashes of the loans that belong to more than one borrower anywhere in the input; with the index of
+    a contact log (``contact_ids``), whether any of its borrowers has an installment, asked on the way
+    (the (loan, borrower) spill holds every borrower of the installments): ``index["contacts_match"]``."""
     bad: list[int] = []
+    contacts = index.get("contact_ids")
+    matched = contacts is None or not len(contacts) or not index["loans"]  # no (loan, borrower) spill: untold
     for b in range(index["n_buckets"]):
         parts = _groups(folder, index["loans"], b)
         if not parts:
@@ -401,6 +422,9 @@ def conflicting_loans(folder: Path, index: dict[str, Any]) -> list[int]:
         pairs = pa.concat_tables(parts).to_pandas().drop_duplicates()
         owners = pairs["loan"].value_counts()
         bad.extend(int(x) for x in owners.index[owners.to_numpy() > 1])
+        if not matched:
+            matched = bool(np.isin(contacts, pairs["borrower"].to_numpy(np.uint64)).any())
+    index["contacts_match"] = matched
     return sorted(bad)
 
 

@@ -63,6 +63,7 @@ import pyarrow as pa
 
 from riskscore._compat import Interval, StrOptions, validate_params
 from riskscore._files import check_paths
+from riskscore._validation import contacts_match_none_refusal
 from riskscore.batch._assemble import Assembler, chunks_stage
 from riskscore.batch._chunk import (
     RUN_SETTINGS,
@@ -83,7 +84,7 @@ from riskscore.batch._partition import (
 )
 from riskscore.batch._worker import _init_worker
 from riskscore.contract import OUTPUTS, RunManifest
-from riskscore.exceptions import RiskscoreWarning, RunConflictError
+from riskscore.exceptions import DataError, RiskscoreWarning, RunConflictError
 from riskscore.io import (
     InputFormat,
     folder_lock,
@@ -554,8 +555,13 @@ def _partition_stage(inputs: dict[str, Path], folder: Path, count: dict[str, Any
     Scorer(model).check_currency(currency, where=where)
     hist = Counter({int(k): v for k, v in index["paid_days"].items()})
     inferred = infer_data_date(hist, FUTURE_TOLERANCE_DAYS, pd.Timestamp(count["today"]))
+    bad_loans = conflicting_loans(folder, index)  # and whether the contact log is of these borrowers at all
+    if not index["contacts_match"]:  # before any chunk plans against a history that is not theirs
+        examples = index.get("id_examples", {})
+        raise DataError.from_message("contacts", contacts_match_none_refusal(
+            index["tables"]["contacts"]["rows"], examples.get("installments"), examples.get("contacts")))
     return {"data_date": str(pd.Timestamp(data_date).date() if data_date is not None else inferred.date()),
-            "bad_loans": [str(x) for x in conflicting_loans(folder, index)],
+            "bad_loans": [str(x) for x in bad_loans],
             "rows": {k: v["rows"] for k, v in index["tables"].items()}, "currency": currency}
 
 

@@ -51,6 +51,7 @@ import pandas as pd
 import pyarrow as pa
 
 from riskscore._files import check_paths
+from riskscore._validation import contacts_match_none_refusal
 from riskscore.batch._chunk import (
     RUN_SETTINGS,
     ChunkSettings,
@@ -69,7 +70,7 @@ from riskscore.batch._spark_session import job_count, local_master, parallelism,
 from riskscore.batch._spark_survey import arrow_schema
 from riskscore.batch._spark_survey import survey as survey_inputs
 from riskscore.contract import OUTPUTS, RunManifest, to_arrow
-from riskscore.exceptions import RunConflictError
+from riskscore.exceptions import DataError, RunConflictError
 from riskscore.io import InputFormat, atomic_parquet_writer, fingerprint, write_text
 from riskscore.policy import check_profile_countries, parse_profiles, split_capacity
 from riskscore.schemas import FUTURE_TOLERANCE_DAYS, single_currency
@@ -334,6 +335,10 @@ def _score(installments: Any, bundle: str | os.PathLike[str], as_of: str | pd.Ti
     clock.lap("load")
 
     survey = survey_inputs(spark, inputs)
+    if not survey["contacts_match"]:  # before any chunk plans against a history that is not theirs
+        raise DataError.from_message("contacts", contacts_match_none_refusal(
+            sum(survey["counts"]["contacts"].values()), survey["id_examples"]["installments"],
+            survey["id_examples"]["contacts"]))
     currency = single_currency(survey["currencies"])  # one currency per run, the bundle's: refused before any chunk
     scorer.check_currency(currency)
     n = n_chunks(survey["borrowers"], chunk_borrowers)

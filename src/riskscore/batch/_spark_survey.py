@@ -20,8 +20,9 @@ from riskscore.schemas import currency_codes, is_currency_code
 __all__ = ["survey"]
 
 #: Survey facts: rows of a partition (a = table << 32 | partition, b = rows), sketch values (a), paid days
-#: (a = day, b = rows), loans held by several borrowers (s = loan_id as text).
-_COUNT, _SKETCH, _DAY, _LOAN, _CURRENCY = 0, 1, 2, 3, 4
+#: (a = day, b = rows), loans held by several borrowers (s = loan_id as text), a contact of a borrower of
+#: the installments (a row, or none), the smallest id of the installments (a = 0) and the contacts (a = 1).
+_COUNT, _SKETCH, _DAY, _LOAN, _CURRENCY, _MATCH, _EXAMPLE = 0, 1, 2, 3, 4, 5, 6
 
 
 def _sketch_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -67,7 +68,8 @@ def survey(spark: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
     for p in parts[1:]:
         stacked = stacked.unionByName(p)
     counts = stacked.groupBy("t", "p").count().coalesce(k)
-    ids = inst.select(bid.alias("borrower_id")).distinct().coalesce(k).mapInArrow(_sketch_batches, "a long")
+    distinct = inst.select(bid.alias("borrower_id")).distinct()
+    ids = distinct.coalesce(k).mapInArrow(_sketch_batches, "a long")
     survey = facts(counts, _COUNT, F.col("t") * F.lit(1 << 32) + F.col("p"), F.col("count")).unionByName(
         facts(ids, _SKETCH, F.col("a")))
     if "paid_date" in inst.columns:
@@ -93,6 +95,7 @@ def survey(spark: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
     if "currency" in inst.columns:  # rows per cell text; read as the contract reads it on the driver
         cur = inst.where(F.col("currency").isNotNull()).groupBy(F.col("currency").cast("string").alias("s")).count()
         survey = survey.unionByName(facts(cur.coalesce(k), _CURRENCY, F.lit(0), F.col("count"), F.col("s")))
+    survey = _contact_facts(survey, facts, inst, inputs.get("contacts"), distinct)
     got = _collect(survey)
     names = list(inputs)
     counts_by_table: dict[str, dict[int, int]] = {t: {} for t in names}
@@ -106,10 +109,37 @@ def survey(spark: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
     codes = currency_codes(cells["s"])
     valid = is_currency_code(codes)
     currencies = cells.loc[valid, "b"].groupby(codes[valid]).sum()
-    return {"counts": counts_by_table, "borrowers": sketch.estimate(),
+    return {"counts": counts_by_table, "borrowers": sketch.estimate(), **_contacts_match(got, "contacts" in inputs),
             "currencies": {str(c): int(v) for c, v in currencies.items()},
             "histogram": Counter({int(d): int(n) for d, n in days.items()}),
             "bad_loans": frozenset(int(x) for x in borrower_hash(shared)) if len(shared) else frozenset()}
+
+
+def _contact_facts(survey: Any, facts: Any, inst: Any, contacts: Any, distinct: Any) -> Any:
+    """The survey with a row for a contact of a borrower of the installments (one at most: a semi join of
+    the log's ids to the installments' ``distinct`` ids) and the smallest id of each side: is the contact
+    log of these borrowers at all (the local job asks it too)? Without a log, the survey as it is."""
+    from pyspark.sql import functions as F
+
+    if contacts is None:
+        return survey
+    theirs = contacts.select(F.col("borrower_id").cast("string").alias("borrower_id")).where(
+        F.col("borrower_id").isNotNull())
+    hit = theirs.join(distinct, "borrower_id", "left_semi").limit(1)
+    survey = survey.unionByName(facts(hit, _MATCH, F.lit(1)))
+    for i, df in enumerate((inst, theirs)):
+        smallest = df.agg(F.min(F.col("borrower_id").cast("string")).alias("s"))
+        survey = survey.unionByName(facts(smallest, _EXAMPLE, F.lit(i), s=F.col("s")))
+    return survey
+
+
+def _contacts_match(got: Any, contacts: bool) -> dict[str, Any]:
+    """``contacts_match`` (whether the contact log, when there is one, holds a contact of a borrower of the
+    installments) and ``id_examples`` (the smallest id of each side), read from the survey's facts."""
+    examples = dict(got.loc[got["kind"] == _EXAMPLE, ["a", "s"]].itertuples(index=False, name=None))
+    # a log without an id (none, or all missing) is no other borrowers' history: the chunks reject its rows
+    matched = not contacts or examples.get(1) is None or bool((got["kind"] == _MATCH).any())
+    return {"contacts_match": matched, "id_examples": {"installments": examples.get(0), "contacts": examples.get(1)}}
 
 
 def _collect(df: Any) -> Any:
