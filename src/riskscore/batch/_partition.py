@@ -53,8 +53,8 @@ from riskscore.schemas import (
     quantile_day,
 )
 
-__all__ = ["ROW", "conflicting_loans", "count_borrowers", "currency_counts", "infer_data_date", "n_chunks", "partition",
-           "read_chunk"]
+__all__ = ["CONTACT_IDS", "ROW", "conflicting_loans", "count_borrowers", "currency_counts", "infer_data_date",
+           "n_chunks", "partition", "read_chunk", "scan_loans"]
 
 log = logging.getLogger("riskscore.batch")
 
@@ -63,6 +63,9 @@ log = logging.getLogger("riskscore.batch")
 #: gives their spill files a ``row_offset`` (the rows of the pieces before), which
 #: :func:`read_chunk` adds.
 ROW = "_row"
+
+#: The distinct id hashes of the contact log, written by the partition pass beside its index.
+CONTACT_IDS = "contact_ids.npy"
 
 #: Bytes of a CSV input per piece of the partition pass (cut at a line end: a little more).
 PIECE_BYTES = 64 << 20
@@ -381,8 +384,9 @@ def _finish(folder: Path, n_buckets: int, parts: dict[str, list[dict[str, Any]]]
     tmp = folder / ".index.json.tmp"
     tmp.write_text(json.dumps(index))
     os.replace(tmp, folder / "index.json")
-    if "contacts" in parts:  # in memory only, for the run's check (:func:`contact_log_matches`)
-        index["contact_ids"] = np.unique(np.concatenate(contact_ids)) if contact_ids else np.empty(0, np.uint64)
+    if "contacts" in parts:  # for the run's check that the log is of these borrowers (:func:`scan_loans`)
+        ids = np.unique(np.concatenate(contact_ids)) if contact_ids else np.empty(0, np.uint64)
+        np.save(folder / CONTACT_IDS, ids)
     return index
 
 
@@ -409,11 +413,18 @@ def _spill_schema(path: Path) -> pa.Schema:
 
 
 def conflicting_loans(folder: Path, index: dict[str, Any]) -> list[int]:
-    """Hashes of the loans that belong to more than one borrower anywhere in the input; with the index of
-    a contact log (``contact_ids``), whether any of its borrowers has an installment, asked on the way
-    (the (loan, borrower) spill holds every borrower of the installments): ``index["contacts_match"]``."""
+    """Hashes of the loans that belong to more than one borrower anywhere in the input."""
+    return scan_loans(folder, index)[0]
+
+
+def scan_loans(folder: Path, index: dict[str, Any]) -> tuple[list[int], bool]:
+    """:func:`conflicting_loans`, and whether the contact log, if any, holds a contact of a borrower of the
+    installments (``True`` without a log or without a contact id), asked on the same read: the (loan,
+    borrower) spill holds every borrower of the installments, the partition pass the distinct ids of the
+    log (``CONTACT_IDS``)."""
     bad: list[int] = []
-    contacts = index.get("contact_ids")
+    saved = folder / CONTACT_IDS
+    contacts = np.load(saved, allow_pickle=False) if saved.exists() else None  # our own file, numbers only
     matched = contacts is None or not len(contacts) or not index["loans"]  # no (loan, borrower) spill: untold
     for b in range(index["n_buckets"]):
         parts = _groups(folder, index["loans"], b)
@@ -424,8 +435,7 @@ def conflicting_loans(folder: Path, index: dict[str, Any]) -> list[int]:
         bad.extend(int(x) for x in owners.index[owners.to_numpy() > 1])
         if not matched:
             matched = bool(np.isin(contacts, pairs["borrower"].to_numpy(np.uint64)).any())
-    index["contacts_match"] = matched
-    return sorted(bad)
+    return sorted(bad), matched
 
 
 def read_chunk(folder: Path, index: dict[str, Any], bucket: int) -> dict[str, pd.DataFrame]:

@@ -76,11 +76,11 @@ from riskscore.batch._chunk import (
 from riskscore.batch._inputs import fingerprint
 from riskscore.batch._partition import (
     check_as_of,
-    conflicting_loans,
     count_borrowers,
     infer_data_date,
     n_chunks,
     partition,
+    scan_loans,
 )
 from riskscore.batch._worker import _init_worker
 from riskscore.contract import OUTPUTS, RunManifest
@@ -555,8 +555,8 @@ def _partition_stage(inputs: dict[str, Path], folder: Path, count: dict[str, Any
     Scorer(model).check_currency(currency, where=where)
     hist = Counter({int(k): v for k, v in index["paid_days"].items()})
     inferred = infer_data_date(hist, FUTURE_TOLERANCE_DAYS, pd.Timestamp(count["today"]))
-    bad_loans = conflicting_loans(folder, index)  # and whether the contact log is of these borrowers at all
-    if not index["contacts_match"]:  # before any chunk plans against a history that is not theirs
+    bad_loans, contacts_match = scan_loans(folder, index)  # and is the contact log of these borrowers at all?
+    if not contacts_match:  # before any chunk plans against a history that is not theirs
         examples = index.get("id_examples", {})
         raise DataError.from_message("contacts", contacts_match_none_refusal(
             index["tables"]["contacts"]["rows"], examples.get("installments"), examples.get("contacts")))

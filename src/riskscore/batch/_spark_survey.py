@@ -136,7 +136,8 @@ def _contact_facts(survey: Any, facts: Any, inst: Any, contacts: Any, distinct: 
 def _contacts_match(got: Any, contacts: bool) -> dict[str, Any]:
     """``contacts_match`` (whether the contact log, when there is one, holds a contact of a borrower of the
     installments) and ``id_examples`` (the smallest id of each side), read from the survey's facts."""
-    examples = dict(got.loc[got["kind"] == _EXAMPLE, ["a", "s"]].itertuples(index=False, name=None))
+    examples = {int(a): s for a, s in got.loc[got["kind"] == _EXAMPLE, ["a", "s"]].itertuples(index=False, name=None)
+                if isinstance(s, str)}  # an empty side's smallest id is missing
     # a log without an id (none, or all missing) is no other borrowers' history: the chunks reject its rows
     matched = not contacts or examples.get(1) is None or bool((got["kind"] == _MATCH).any())
     return {"contacts_match": matched, "id_examples": {"installments": examples.get(0), "contacts": examples.get(1)}}
