@@ -187,7 +187,8 @@ def _spill(folder: Path, name: str, path: Path, batches: Iterable[pa.Table], n_b
     spill, loans = _Spiller(folder, name, n_buckets, prefix), _Spiller(folder, "_loans", n_buckets, prefix)
     histogram: Counter = Counter()
     currencies: Counter = Counter()
-    seen, example = np.empty(0, dtype=np.uint64), None
+    seen: list[np.ndarray] = []  # the contact log's distinct id hashes, batch by batch
+    example = None
     rows = first_row
     for table in batches:
         if "borrower_id" not in table.column_names:
@@ -201,8 +202,8 @@ def _spill(folder: Path, name: str, path: Path, batches: Iterable[pa.Table], n_b
         if name in ("installments", "contacts") and table.num_rows:
             smallest = pc.min(table.column("borrower_id")).as_py()  # ids as canonical text here
             example = smallest if example is None or (smallest is not None and smallest < example) else example
-        if name == "contacts":
-            seen = np.union1d(seen, np.unique(h))
+        if name == "contacts":  # hashed, not sorted: sorting millions of hashes costs seconds
+            seen.append(pd.unique(h))
         if name == "installments":
             days, counts = np.unique(_paid_days(table), return_counts=True)
             histogram.update(dict(zip(days.tolist(), counts.tolist(), strict=True)))
@@ -216,7 +217,13 @@ def _spill(folder: Path, name: str, path: Path, batches: Iterable[pa.Table], n_b
         if progress is not None:
             progress(name, rows)
     return {"files": spill.files, "loans": loans.files, "rows": rows - first_row, "paid_days": dict(histogram),
-            "currencies": dict(currencies), "example": example, "ids": seen[seen != NULL_HASH]}
+            "currencies": dict(currencies), "example": example, "ids": _distinct(seen)}
+
+
+def _distinct(hashes: list[np.ndarray]) -> np.ndarray:
+    """The distinct hashes of the arrays, the missing id's left out."""
+    out = pd.unique(np.concatenate(hashes)) if hashes else np.empty(0, dtype=np.uint64)
+    return out[out != NULL_HASH]
 
 
 def spill_piece(folder: Path, name: str, path: Path, piece: dict[str, Any], n_buckets: int, batch_rows: int,
@@ -367,7 +374,7 @@ def _finish(folder: Path, n_buckets: int, parts: dict[str, list[dict[str, Any]]]
         ids = [p.pop("ids") for p in pieces]
         if name == "contacts":
             contact_ids = ids
-        examples = [p.pop("example") for p in pieces if p.get("example") is not None]
+        examples = [e for p in pieces if (e := p.pop("example", None)) is not None]
         if examples:
             index.setdefault("id_examples", {})[name] = min(examples)
         files, first = [], 0
@@ -385,8 +392,7 @@ def _finish(folder: Path, n_buckets: int, parts: dict[str, list[dict[str, Any]]]
     tmp.write_text(json.dumps(index))
     os.replace(tmp, folder / "index.json")
     if "contacts" in parts:  # for the run's check that the log is of these borrowers (:func:`scan_loans`)
-        ids = np.unique(np.concatenate(contact_ids)) if contact_ids else np.empty(0, np.uint64)
-        np.save(folder / CONTACT_IDS, ids)
+        np.save(folder / CONTACT_IDS, _distinct(contact_ids))
     return index
 
 
@@ -433,8 +439,8 @@ def scan_loans(folder: Path, index: dict[str, Any]) -> tuple[list[int], bool]:
         pairs = pa.concat_tables(parts).to_pandas().drop_duplicates()
         owners = pairs["loan"].value_counts()
         bad.extend(int(x) for x in owners.index[owners.to_numpy() > 1])
-        if not matched:
-            matched = bool(np.isin(contacts, pairs["borrower"].to_numpy(np.uint64)).any())
+        if not matched:  # a hash table of this bucket's borrowers, not a sort of the log's ids
+            matched = bool(pd.Index(pairs["borrower"].to_numpy(np.uint64)).isin(contacts).any())
     return sorted(bad), matched
 
 
