@@ -320,23 +320,28 @@ _Groups = dict[tuple[str, str, tuple[str, ...], bool], list[str]]
 
 
 def _csv_groups(p: str, table: str, input_format: InputFormat, local: bool, scratch: str | os.PathLike[str] | None,
-                listed: list[str] | None, remote_sep: str = ",") -> _Groups:
+                listed: list[str] | None, remote_sep: str = ",", zstd: bool = True) -> _Groups:
     """The files of a CSV input by layout (separator, encoding, names, header line or not), each group
-    read by Spark in one read: a local file in an encoding Spark does not read, or after Excel's ``sep=``
-    line, as a UTF-8 copy in ``scratch``; an empty local part (names given) left out."""
+    read by Spark in one read: a local file in an encoding Spark does not read, after Excel's ``sep=``
+    line, or compressed with Zstandard where Spark cannot unpack it (``zstd`` false: Spark 3's Hadoop
+    needs native libraries it is built without), as a UTF-8 copy in ``scratch``; an empty local part
+    (names given) left out."""
     given = input_format.names(table)
     remote = CsvLayout(given or [], 0 if given else 1, remote_sep, input_format.encoding or "utf-8-sig", given is None)
     layouts = [(str(f), csv_layout(f, table, input_format.encoding, given)) for f in input_files(p)] if local else \
         [(f, remote) for f in listed or [p]]
     groups: _Groups = {}
     for f, layout in layouts:
-        if layout.encoding not in SPARK_ENCODINGS or layout.skip > layout.named:  # or Excel's sep= line
+        packed = not zstd and f.lower().endswith(".zst")
+        if layout.encoding not in SPARK_ENCODINGS or layout.skip > layout.named or packed:  # or Excel's sep= line
             if not local or scratch is None:
-                what = (f"is CSV text in {layout.encoding}" if layout.encoding not in SPARK_ENCODINGS
-                        else "starts with a sep= line")
+                what, fix = ((f"is CSV text in {layout.encoding}", "convert it to UTF-8 (iconv -f ENCODING -t UTF-8)")
+                             if layout.encoding not in SPARK_ENCODINGS else
+                             ("is compressed with Zstandard", "recompress it with gzip (or run Spark 4)") if packed
+                             else ("starts with a sep= line", "remove that line"))
                 raise DataError.from_message(
-                    table, f"the {table} input '{f}' {what}, which Spark does not read: convert it to UTF-8 without "
-                           "that line (iconv -f ENCODING -t UTF-8), or give a copy on the driver's disk")
+                    table, f"the {table} input '{f}' {what}, which this Spark does not read: {fix}, or give a copy on "
+                           "the driver's disk")
             f = utf8_copy(f, layout.encoding, scratch, skip_lines=layout.skip - layout.named)
             layout = layout._replace(encoding="utf-8-sig", skip=int(layout.named))
         if local and given is not None and no_text(Path(f)):
@@ -358,7 +363,8 @@ def _read_csv(spark: Any, p: str, table: str, input_format: InputFormat, local: 
     ``\\x01`` for Hive's text: ``hive``), with a header line each unless ``header`` is given."""
     given = input_format.names(table)
     remote_sep = "," if local else HIVE_SEPARATOR if hive else remote_delimiter(spark, listed or [p], table)
-    groups = _csv_groups(p, table, input_format, local, scratch, listed, remote_sep)
+    zstd = int(str(spark.version).split(".")[0]) >= 4  # Spark 3's Hadoop reads Zstandard with native libraries only
+    groups = _csv_groups(p, table, input_format, local, scratch, listed, remote_sep, zstd)
     rename, frames = input_format.rename(table), []
     if not groups:  # every file empty
         df = spark.createDataFrame([], ", ".join(f"`{n}` string" for n in given or []))
