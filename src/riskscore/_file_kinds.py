@@ -34,7 +34,7 @@ _OTHER_FORMATS: tuple[tuple[tuple[str, ...], str], ...] = (
      "pandas.read_sas(path).to_parquet('table.parquet') (dates stay dates), or export it as CSV from SAS"),
     ((".dta",), "a Stata data set, which riskscore does not read; write it as parquet: "
      "pandas.read_stata(path).to_parquet('table.parquet')"),
-    ((".zip", ".7z", ".rar", ".tar", ".tgz", ".tar.gz"), "an archive, which riskscore does not open; unpack it and "
+    ((".zip", ".7z", ".rar", ".tar", ".tgz"), "an archive, which riskscore does not open; unpack it and "
      "give the file or the folder inside"),
     ((".db", ".sqlite", ".sqlite3", ".duckdb", ".mdb", ".accdb"), "a database file, which riskscore does not open; "
      "export the table as parquet or CSV"),
@@ -53,8 +53,7 @@ def other_format(name: str) -> str | None:
     True
     """
     name = name.lower()
-    for packed in COMPRESSIONS:
-        name = name.removesuffix(packed) if not name.endswith((".tar.gz", ".tgz")) else name
+    name = next((name.removesuffix(packed) for packed in COMPRESSIONS if name.endswith(packed)), name)  # x.tar.gz: .tar
     return next((what for ends, what in _OTHER_FORMATS if name.endswith(ends)), None)
 
 

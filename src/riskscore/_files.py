@@ -29,6 +29,7 @@ __all__ = [
     "DELIMITERS",
     "HIVE_SEPARATOR",
     "TABLE_FORMATS",
+    "TEXT_EXTENSIONS",
     "UNNAMED",
     "CsvLayout",
     "bom_encoding",
@@ -55,12 +56,13 @@ __all__ = [
     "reading_errors",
     "reraise",
     "table_format_refusal",
+    "unknown_file_refusal",
     "unreadable",
     "where",
 ]
 
 #: Delimited text (the separator is read from the header: :func:`csv_delimiter`), compressed or not.
-_CSV = tuple(kind + packed for kind in (".csv", ".tsv", ".txt") for packed in ("", *COMPRESSIONS))
+TEXT_EXTENSIONS = tuple(kind + packed for kind in (".csv", ".tsv", ".txt") for packed in ("", *COMPRESSIONS))
 _WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et")
 _QUOTED_ROW = re.compile(r':\s*".*', re.DOTALL)
 #: The row Arrow quotes after a column count ("Expected 7 columns, got 2: B2,Zhang San 13800138000"): cut.
@@ -121,12 +123,24 @@ def input_files(path: str | os.PathLike[str]) -> list[Path]:
     if name.endswith(_WORKBOOKS):
         raise ValueError(f"'{p}' is a spreadsheet workbook, which riskscore does not read: save each sheet as CSV "
                          "(UTF-8) or parquet.")
-    if _kind(p) is None and (what := other_format(p.name)) is not None:
-        raise ValueError(f"'{p}' is {what}.")
     if _kind(p) is None:
-        raise ValueError(f"Cannot tell the format of '{p}': use .parquet, .orc, a folder of such files, or delimited "
-                         "text (.csv, .tsv, .txt, optionally .gz, .bz2 or .zst).")
+        raise ValueError(unknown_file_refusal(str(p)))
     return [p]
+
+
+def unknown_file_refusal(f: str, folder: str | None = None) -> str:
+    """The one line refusing a data file of no kind riskscore reads (``f``, in ``folder`` when it is one of
+    a folder's files, local or remote): the format when its name says one (:func:`other_format`), else
+    the kinds it could be."""
+    within = f"'{f}'" if folder is None else f"'{f}' in the folder '{folder}'"
+    if (what := other_format(f.rsplit("/", 1)[-1])) is not None:
+        return f"{within} is {what}."
+    if folder is None:
+        return (f"Cannot tell the format of '{f}': use .parquet, .orc, a folder of such files, or delimited text "
+                "(.csv, .tsv, .txt, optionally .gz, .bz2 or .zst).")
+    return (f"{within} is neither parquet, ORC nor delimited text named .csv, .tsv or .txt (optionally .gz, .bz2 or "
+            ".zst): riskscore reads a folder's files by their kind; rename the text parts (Redshift's UNLOAD: "
+            "EXTENSION 'csv'), or start the name of a file that is not data with '_'.")
 
 
 #: Log folders of table formats whose data folder keeps files that the table's log has removed.
@@ -144,14 +158,8 @@ def _folder_files(p: Path) -> list[Path]:
     for f in sorted(p.rglob("*")):
         if f.is_file() and not any(part.startswith(("_", ".")) for part in f.relative_to(p).parts):
             kind = _kind(f)
-            if kind is None and (what := other_format(f.name)) is not None:
-                raise ValueError(f"'{f}' in the folder '{p}' is {what}.")
             if kind is None:
-                raise ValueError(
-                    f"'{f}' in the folder '{p}' is neither parquet, ORC nor delimited text named .csv, .tsv or "
-                    ".txt (optionally .gz, .bz2 or .zst): riskscore reads a folder's files by their kind; rename the "
-                    "text parts (Redshift's UNLOAD: EXTENSION 'csv'), or start the name of a file that is not data "
-                    "with '_'.")
+                raise ValueError(unknown_file_refusal(str(f), str(p)))
             kinds[kind].append(f)
     found = [(kind, files) for kind, files in kinds.items() if files]
     if len(found) > 1:
@@ -180,7 +188,7 @@ def name_kind(name: str) -> str | None:
         return "parquet"
     if name.endswith(".orc"):
         return "ORC"
-    return "text" if name.endswith(_CSV) else None
+    return "text" if name.endswith(TEXT_EXTENSIONS) else None
 
 
 def content_kind(head: bytes) -> str | None:
@@ -301,7 +309,7 @@ def csv_encoding(f: str | os.PathLike[str], encoding: str | None = None) -> str:
     try:
         with open_file(f, "rb") as fh:
             head = fh.read(4)
-    except (OSError, EOFError, pa.ArrowException):
+    except reading_errors():  # the read proper says what is wrong with the file
         return "utf-8-sig"
     return bom_encoding(head)
 
@@ -340,7 +348,7 @@ def csv_delimiter(f: str | os.PathLike[str], encoding: str | None = None) -> str
     try:
         with open_file(f, "rt", newline="", encoding=csv_encoding(f, encoding), errors="replace") as fh:
             line = fh.readline(1 << 20)
-    except OSError:
+    except reading_errors():
         return ","
     return delimiter_of(line)
 

@@ -36,7 +36,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from riskscore._files import COMPRESSIONS
+from riskscore._files import TEXT_EXTENSIONS
 from riskscore._intake import InputFormat, input_files, input_schema, iter_batches, read_table
 from riskscore.exceptions import RunLockedError
 
@@ -64,8 +64,8 @@ ARROW_SCHEMAS: dict[str, pa.Schema] = {
 
 
 def find_input(folder: str | os.PathLike[str], table: str) -> Path | None:
-    """The input of ``table`` in a data folder: the first of ``TABLE.parquet``, ``TABLE.orc``, ``TABLE.csv``
-    or ``TABLE.tsv`` (plain, ``.gz``, ``.bz2`` or ``.zst``), ``TABLE.txt`` and a folder ``TABLE/`` of
+    """The input of ``table`` in a data folder: the first of ``TABLE.parquet``, ``TABLE.orc``, ``TABLE.csv``,
+    ``TABLE.tsv`` or ``TABLE.txt`` (plain, ``.gz``, ``.bz2`` or ``.zst``) and a folder ``TABLE/`` of
     parts that is there; ``None`` when none is (what ``--data DIR`` finds).
 
     Examples
@@ -76,8 +76,7 @@ def find_input(folder: str | os.PathLike[str], table: str) -> Path | None:
     >>> find_input(folder, "installments").name, find_input(folder, "contacts")
     ('installments.csv.zst', None)
     """
-    kinds = (".parquet", ".orc", *(kind + packed for kind in (".csv", ".tsv") for packed in ("", *COMPRESSIONS)),
-             ".txt", "")
+    kinds = (".parquet", ".orc", *TEXT_EXTENSIONS, "")  # "": a folder of parts
     return next((f for f in (Path(folder) / f"{table}{ext}" for ext in kinds) if f.exists()), None)
 
 

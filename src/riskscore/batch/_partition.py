@@ -181,14 +181,12 @@ class _Spiller:
 def _spill(folder: Path, name: str, path: Path, batches: Iterable[pa.Table], n_buckets: int, first_row: int,
            prefix: str = "", progress: Callable[[str, int], None] | None = None) -> dict[str, Any]:
     """Spill a stream of batches of one input whose first row is ``first_row``: its spill files, its
-    (loan, borrower) spill, its rows, its ``paid_date`` day histogram, its rows per currency, its
-    smallest id (``example``) and, of the contact log, the hashes of its distinct ids (``ids``: not
-    written to the index)."""
+    (loan, borrower) spill, its rows, its ``paid_date`` day histogram, its rows per currency and, of the
+    contact log, the hashes of its distinct ids (``ids``: not written to the index)."""
     spill, loans = _Spiller(folder, name, n_buckets, prefix), _Spiller(folder, "_loans", n_buckets, prefix)
     histogram: Counter = Counter()
     currencies: Counter = Counter()
     seen: list[np.ndarray] = []  # the contact log's distinct id hashes, batch by batch
-    example = None
     rows = first_row
     for table in batches:
         if "borrower_id" not in table.column_names:
@@ -199,9 +197,6 @@ def _spill(folder: Path, name: str, path: Path, batches: Iterable[pa.Table], n_b
         table = table.append_column(ROW, pa.array(np.arange(rows, rows + table.num_rows, dtype=np.int64)))
         h = borrower_hash(ids)
         spill.write(table, bucket_of(h, n_buckets))
-        if name in ("installments", "contacts") and table.num_rows:
-            smallest = pc.min(table.column("borrower_id")).as_py()  # ids as canonical text here
-            example = smallest if example is None or (smallest is not None and smallest < example) else example
         if name == "contacts":  # hashed, not sorted: sorting millions of hashes costs seconds
             seen.append(pd.unique(h))
         if name == "installments":
@@ -217,7 +212,7 @@ def _spill(folder: Path, name: str, path: Path, batches: Iterable[pa.Table], n_b
         if progress is not None:
             progress(name, rows)
     return {"files": spill.files, "loans": loans.files, "rows": rows - first_row, "paid_days": dict(histogram),
-            "currencies": dict(currencies), "example": example, "ids": _distinct(seen)}
+            "currencies": dict(currencies), "ids": _distinct(seen)}
 
 
 def _distinct(hashes: list[np.ndarray]) -> np.ndarray:
@@ -374,9 +369,6 @@ def _finish(folder: Path, n_buckets: int, parts: dict[str, list[dict[str, Any]]]
         ids = [p.pop("ids") for p in pieces]
         if name == "contacts":
             contact_ids = ids
-        examples = [e for p in pieces if (e := p.pop("example", None)) is not None]
-        if examples:
-            index.setdefault("id_examples", {})[name] = min(examples)
         files, first = [], 0
         for p in pieces:  # a CSV piece's rows are numbered from 0: its files get the rows before as offset
             files += [f | {"row_offset": first} for f in p["files"]] if p.get("relative") and first else p["files"]

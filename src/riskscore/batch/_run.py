@@ -60,6 +60,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from riskscore._compat import Interval, StrOptions, validate_params
 from riskscore._files import check_paths
@@ -89,6 +90,7 @@ from riskscore.io import (
     InputFormat,
     folder_lock,
     input_schema,
+    iter_batches,
     make_folder,
     remove_stale_temporaries,
     sha256_file,
@@ -557,12 +559,20 @@ def _partition_stage(inputs: dict[str, Path], folder: Path, count: dict[str, Any
     inferred = infer_data_date(hist, FUTURE_TOLERANCE_DAYS, pd.Timestamp(count["today"]))
     bad_loans, contacts_match = scan_loans(folder, index)  # and is the contact log of these borrowers at all?
     if not contacts_match:  # before any chunk plans against a history that is not theirs
-        examples = index.get("id_examples", {})
+        fmt = InputFormat(**count.get("input_format", {}))
+        ours, theirs = (_smallest_id(inputs[t], t, fmt, batch_rows) for t in ("installments", "contacts"))
         raise DataError.from_message("contacts", contacts_match_none_refusal(
-            index["tables"]["contacts"]["rows"], examples.get("installments"), examples.get("contacts")))
+            index["tables"]["contacts"]["rows"], ours, theirs))
     return {"data_date": str(pd.Timestamp(data_date).date() if data_date is not None else inferred.date()),
             "bad_loans": [str(x) for x in bad_loans],
             "rows": {k: v["rows"] for k, v in index["tables"].items()}, "currency": currency}
+
+
+def _smallest_id(path: Path, table: str, fmt: InputFormat, batch_rows: int) -> str | None:
+    """The smallest borrower id of an input (read again: only a run that stops names one)."""
+    smallest = [pc.min(t.column("borrower_id")).as_py() for t in
+                iter_batches(path, batch_rows, columns=["borrower_id"], table=table, **fmt.reading(table))]
+    return min((s for s in smallest if s is not None), default=None)
 
 
 def _manifest(state: dict[str, Any], prints: dict[str, Any], bundle: Path, model: RepaymentModel,

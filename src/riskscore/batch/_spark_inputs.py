@@ -33,8 +33,8 @@ from riskscore._files import (
     is_orc,
     no_text,
     open_file,
-    other_format,
     table_format_refusal,
+    unknown_file_refusal,
 )
 from riskscore._input_format import convert_dates, is_text
 from riskscore._intake import contract_names
@@ -290,10 +290,10 @@ def _input_kind(spark: Any, p: str, local: bool) -> tuple[str, list[str] | None]
         raise ValueError(table_format_refusal(p, what))
     listed = remote_files(spark, p)
     if not listed:  # a remote file (a Hive table's one 000000_0 too), or a folder Hadoop cannot list (Spark Connect)
-        try:
+        try:  # by its name, or without an extension by its first bytes
             kind = remote_kind(spark, p.rstrip("/"), [])
         except Exception:  # no JVM (Spark Connect), a pattern, a file Hadoop cannot open: Spark's own read says
-            kind = "ORC" if p.lower().endswith(".orc") else "parquet"
+            kind = "parquet"
         if kind is None and "." not in p.rstrip("/").rsplit("/", 1)[-1]:
             raise ValueError(f"'{p}' is neither parquet, ORC nor Hive's text by its first bytes: name a delimited "
                              "text file .csv, .tsv or .txt (optionally .gz, .bz2 or .zst).")
@@ -301,11 +301,8 @@ def _input_kind(spark: Any, p: str, local: bool) -> tuple[str, list[str] | None]
     sniffed: list[str | None] = []  # the first file without an extension is read; the others are of its kind
     kinds = {f: remote_kind(spark, f, sniffed) for f in listed}
     unknown = next((f for f, k in kinds.items() if k is None), None)
-    if unknown is not None and (what := other_format(unknown.rsplit("/", 1)[-1])) is not None:
-        raise ValueError(f"'{unknown}' in the folder '{p}' is {what}.")
     if unknown is not None:
-        raise ValueError(f"'{unknown}' in the folder '{p}' is neither parquet, ORC nor delimited text named .csv, "
-                         ".tsv or .txt (optionally .gz, .bz2 or .zst): give one kind of data file per input.")
+        raise ValueError(unknown_file_refusal(unknown, p))
     found = sorted(set(kinds.values()), key=list(kinds.values()).index)
     if len(found) > 1:
         a, b = (next(f.rsplit("/", 1)[-1] for f, k in kinds.items() if k == kind) for kind in found[:2])
