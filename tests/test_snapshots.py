@@ -65,3 +65,17 @@ def test_a_contact_log_whose_ids_match_no_borrower_is_named_in_a_warning(small_w
         warnings.simplefilter("error", riskscore.DataQualityWarning)
         warnings.filterwarnings("ignore", message="at .* as-of date", category=riskscore.DataQualityWarning)
         riskscore.make_snapshots(small_world.installments, dates, contacts=small_world.contacts)  # matching ids: quiet
+
+
+def test_train_refuses_a_contact_log_whose_ids_match_no_borrower(small_world):
+    """make_snapshots warns (a building block); train, which makes the model a bundle is made of, stops."""
+    contacts = small_world.contacts.assign(borrower_id="X" + small_world.contacts["borrower_id"])
+    first = min(small_world.installments["borrower_id"])
+    with pytest.raises(riskscore.DataError) as err:
+        riskscore.train(small_world.installments, contacts=contacts, as_of_start="2024-03-01",
+                        as_of_end="2025-08-01", data_end=small_world.end)
+    assert err.value.table == "contacts"
+    assert str(err.value).startswith(
+        f"contacts: none of its {len(contacts):,} rows is of a borrower of the installments (ids are compared as "
+        f"text, exactly); the installments write ids like {first!r}, the contact log like "
+        f"{'X' + min(small_world.contacts['borrower_id'])!r}; a model trained on it would learn")

@@ -315,6 +315,24 @@ def contacts_match_none_message(rows: int, ours: str | None, theirs: str | None)
             + id_forms_hint(ours, theirs, other="the contact log"))
 
 
+def contacts_match_none_training_refusal(rows: int, ours: str | None, theirs: str | None) -> str:
+    """The one line that stops training on a contact log (``rows``, none of them of a borrower of the
+    installments) that cannot be these borrowers' history: every contact-log feature would be that of
+    a borrower never contacted, and the bundle's reference would say so; with an id of each side.
+
+    Examples
+    --------
+    >>> contacts_match_none_training_refusal(3, "7", "X7").split("training stops; ")[1][:40]
+    'give the contact log of these borrowers,'
+    """
+    return (f"contacts: none of its {rows:,} rows is of a borrower of the installments (ids are compared as text, "
+            "exactly)" + id_forms_hint(ours, theirs, other="the contact log")
+            + "; a model trained on it would learn the contact-log features of borrowers never contacted, and "
+              "score a contacted borrower as one, so training stops; "
+              "give the contact log of these borrowers, their ids written as the installments write them, or train "
+              "without a contact log (no --contacts, none in --data's folder; contacts=None in Python)")
+
+
 def contacts_match_none_refusal(rows: int, ours: str | None, theirs: str | None) -> str:
     """The one line that stops a run whose contact log (``rows``, none of them of a borrower of the
     installments) cannot be these borrowers' history: a plan that counts the calls the log holds would

@@ -22,6 +22,9 @@ from riskscore.schemas import SETTLE_TOLERANCE, validate_contacts, validate_inst
 
 __all__ = ["make_snapshots", "split_xy"]
 
+#: The label's censoring horizon in days unless told otherwise (``censor_days``).
+CENSOR_DAYS = 90
+
 
 @validate_params(
     {"installments": [pd.DataFrame], "as_of_dates": DATES,
@@ -36,7 +39,7 @@ def make_snapshots(
     as_of_dates: Iterable[str | pd.Timestamp] | str | pd.Timestamp,
     *,
     lookahead_days: int = 7,
-    censor_days: int = 90,
+    censor_days: int = CENSOR_DAYS,
     contacts: pd.DataFrame | None = None,
     data_end: str | pd.Timestamp | None = None,
     feature_builder: FeatureBuilder | None = None,
@@ -93,12 +96,40 @@ def make_snapshots(
     dates = [as_of_dates] if isinstance(as_of_dates, str | pd.Timestamp) else list(as_of_dates)
     inst = validate_installments(installments)
     log = validate_contacts(contacts) if contacts is not None else None
-    if log is not None and len(log) and len(inst):
-        ids = pd.Series(inst["borrower_id"].unique()).astype(str)
-        theirs = log["borrower_id"].astype(str)
-        if not isin(theirs, ids).any():  # a log whose ids are written another way: contact features of nobody
-            warnings.warn(contacts_match_none_message(len(log), min(ids), min(theirs)), DataQualityWarning,
-                          stacklevel=2)
+    unmatched = contacts_of_nobody(inst, log)
+    if unmatched is not None:  # a log whose ids are written another way: contact features of nobody
+        warnings.warn(contacts_match_none_message(*unmatched), DataQualityWarning, stacklevel=2)
+    return snapshots_of(inst, dates, log, builder=builder, lookahead_days=lookahead_days, censor_days=censor_days,
+                        data_end=data_end, borrowers=borrowers)
+
+
+def contacts_of_nobody(installments: pd.DataFrame, contacts: pd.DataFrame | None) -> tuple[int, str, str] | None:
+    """(rows, an installments id, a contact-log id) when a contact log has rows and none of them is of a
+    borrower of the installments (ids compared as text, exactly), else None; both tables validated.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> inst = pd.DataFrame({"borrower_id": ["7", "8"]})
+    >>> contacts_of_nobody(inst, pd.DataFrame({"borrower_id": ["7.0", "8.0", "8.0"]}))
+    (3, '7', '7.0')
+    >>> contacts_of_nobody(inst, pd.DataFrame({"borrower_id": ["8", "9"]})) is None
+    True
+    """
+    if contacts is None or not len(contacts) or not len(installments):
+        return None
+    ids = pd.Series(installments["borrower_id"].unique()).astype(str)
+    theirs = contacts["borrower_id"].astype(str)
+    if isin(theirs, ids).any():
+        return None
+    return len(contacts), min(ids), min(theirs)
+
+
+def snapshots_of(inst: pd.DataFrame, dates: list, log: pd.DataFrame | None, *, builder: FeatureBuilder,
+                 lookahead_days: int, censor_days: int, data_end: str | pd.Timestamp | None,
+                 borrowers: pd.DataFrame | None) -> pd.DataFrame:
+    """:func:`make_snapshots` of validated tables (the installments ``inst``, the contact log ``log``)
+    and a checked builder, at the as-of ``dates``; its warnings name the caller of its caller."""
     tol = getattr(builder, "tolerance", SETTLE_TOLERANCE)
     labels = make_labels(inst, dates, lookahead_days=lookahead_days, censor_days=censor_days,
                          data_end=data_end, tolerance=tol)
@@ -122,7 +153,7 @@ def make_snapshots(
     if small:
         warnings.warn(f"at {len(small)} of {len(dates)} as-of date(s) the scoring population holds under 10 % of "
                       f"the borrowers with an installment due (first: {small[0].message})", DataQualityWarning,
-                      stacklevel=2)
+                      stacklevel=3)
     out = pd.concat(frames, ignore_index=True)
     out.attrs["label_definition"] = labels.attrs["label_definition"]
     return out

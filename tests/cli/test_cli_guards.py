@@ -159,6 +159,29 @@ def test_train_stops_when_most_of_a_table_is_rejected(tmp_path):
     assert len(pd.read_parquet(tmp_path / "r_contacts.parquet")) == rejected and not (tmp_path / "b").exists()
 
 
+def test_train_stops_on_a_contact_log_of_nobody_and_writes_no_bundle(tmp_path):
+    """A contact log whose ids are written another way ('1.0' where the installments write '1', as pandas
+    writes a float column) trained a bundle whose every contact-log feature was that of a borrower never
+    contacted, with a warning among the INFO lines; scoring with the same log already stopped."""
+    folder = tmp_path / "d"
+    folder.mkdir()
+    sample = ROOT / "data" / "sample"
+    inst = pd.read_parquet(sample / "installments.parquet")
+    codes = {b: str(i + 1) for i, b in enumerate(sorted(inst["borrower_id"].unique()))}
+    inst.assign(borrower_id=inst["borrower_id"].map(codes)).to_csv(folder / "installments.csv", index=False)
+    log = pd.read_parquet(sample / "contacts.parquet")
+    log.assign(borrower_id=log["borrower_id"].map(codes).astype(float)).to_csv(folder / "contacts.csv", index=False)
+    out = _run("train", "--data", str(folder), "--out", str(tmp_path / "b"))
+    lines = [x for x in out.stderr.splitlines() if " INFO " not in x]
+    assert out.returncode == 1 and len(lines) == 1, out.stderr
+    assert lines[0].startswith(f"riskscore: data error: contacts: none of its {len(log):,} rows is of a borrower of "
+                               "the installments (ids are compared as text, exactly); the installments write ids "
+                               "like '1', the contact log like '1.0': whole numbers with a decimal '.0'")
+    assert lines[0].endswith("or train without a contact log (no --contacts, none in --data's folder; contacts=None "
+                             "in Python)")
+    assert not (tmp_path / "b").exists()
+
+
 def test_score_says_why_it_rejected_and_fails_past_max_rejected(tmp_path):
     folder = _half_bad_contacts(tmp_path)
     common = ["score", "--data", str(folder), "--model", str(ROOT / "models" / "sample"), "--as-of", "2025-10-02",

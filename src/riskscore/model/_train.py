@@ -13,6 +13,8 @@ from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
 from riskscore._compat import DATE_LIKE, FREQUENCY, Interval, validate_params
 from riskscore._dates import as_of_timestamp
+from riskscore._validation import contacts_match_none_training_refusal
+from riskscore.exceptions import DataError
 from riskscore.features import FeatureBuilder
 from riskscore.labels import rolling_as_of_dates, time_split
 from riskscore.metrics import (
@@ -30,7 +32,8 @@ from riskscore.model._repayment import DEFAULT_EDGES, RepaymentModel
 from riskscore.model._scaling import ScoreScaling
 from riskscore.model._survival import check_survival_y
 from riskscore.monitor import reference_distribution
-from riskscore.snapshots import make_snapshots, split_xy
+from riskscore.schemas import validate_contacts, validate_installments
+from riskscore.snapshots import CENSOR_DAYS, contacts_of_nobody, snapshots_of, split_xy
 
 #: Progress of :func:`train` (snapshots, fitting, testing) as INFO records; the CLI shows them on stderr.
 log = logging.getLogger("riskscore.model")
@@ -235,8 +238,13 @@ def train(
     started = time.perf_counter()
     log.info("building snapshots at %d as-of dates (%s..%s, every %s) from %d installment rows", len(dates),
              dates[0].date(), dates[-1].date(), freq, len(installments))
-    snaps = make_snapshots(installments, dates, contacts=contacts, data_end=data_end, feature_builder=builder,
-                           lookahead_days=builder.lookahead_days, borrowers=borrowers)
+    inst = validate_installments(installments)
+    log_ = validate_contacts(contacts) if contacts is not None else None
+    unmatched = contacts_of_nobody(inst, log_)
+    if unmatched is not None:
+        raise DataError.from_message("contacts", contacts_match_none_training_refusal(*unmatched))
+    snaps = snapshots_of(inst, dates, log_, builder=builder, lookahead_days=builder.lookahead_days,
+                         censor_days=CENSOR_DAYS, data_end=data_end, borrowers=borrowers)
     valid_start = dates[int(len(dates) * (1 - valid_share))]
     test_start = dates[int(len(dates) * (1 - valid_share / 2))]
     train_part, valid, test = time_split(snaps, valid_start=valid_start, test_start=test_start,
