@@ -86,9 +86,9 @@ def test_a_parquet_folder_skips_what_spark_and_hadoop_leave_beside_the_data(tmp_
     ({"a.parquet": None, "b.csv": HEADER}, "holds parquet files ('a.parquet') and delimited text files ('b.csv'): "
                                            "give one kind of file per input"),
     ({"0000_part_00": "007|L1"}, "0000_part_00' in the folder '{d}' is neither parquet, ORC nor delimited text "
-                                 "named .csv, .tsv or .txt (optionally .gz, .bz2 or .zst): riskscore reads a folder's "
-                                 "files by their kind; rename the text parts (Redshift's UNLOAD: EXTENSION 'csv'), or "
-                                 "start the name of a file that is not data with '_'."),
+                                 "named .csv, .tsv or .txt (optionally .gz, .bz2, .zst, .deflate, .snappy or .lz4): "
+                                 "riskscore reads a folder's files by their kind; rename the text parts (Redshift's "
+                                 "UNLOAD: EXTENSION 'csv'), or start the name of a file that is not data with '_'."),
     ({"a.parquet": None, "README.md": "notes"}, "README.md' in the folder '{d}' is neither parquet"),
     ({"_SUCCESS": "", ".hidden.csv": HEADER}, "'{d}' holds no .parquet, .orc or .csv files (files whose name starts "
                                               "with '_' or '.' are skipped)."),

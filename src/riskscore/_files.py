@@ -21,20 +21,33 @@ from typing import NamedTuple
 
 import pyarrow as pa
 
-from riskscore._file_kinds import COMPRESSIONS, compressed, open_file, other_format
+from riskscore._file_kinds import (
+    COMPRESSIONS,
+    LZ4_FRAME,
+    arrow_unpacks,
+    compressed,
+    compressions_named,
+    lz4_frame,
+    open_file,
+    other_format,
+    without_compression,
+)
 from riskscore.exceptions import DataError
 
 __all__ = [
     "COMPRESSIONS",
     "DELIMITERS",
     "HIVE_SEPARATOR",
+    "LZ4_FRAME",
     "TABLE_FORMATS",
     "TEXT_EXTENSIONS",
     "UNNAMED",
     "CsvLayout",
+    "arrow_unpacks",
     "bom_encoding",
     "check_paths",
     "compressed",
+    "compressions_named",
     "content_kind",
     "csv_delimiter",
     "csv_encoding",
@@ -48,6 +61,7 @@ __all__ = [
     "is_delimited_text",
     "is_orc",
     "loose_name",
+    "lz4_frame",
     "name_kind",
     "no_header_line",
     "no_text",
@@ -59,6 +73,7 @@ __all__ = [
     "unknown_file_refusal",
     "unreadable",
     "where",
+    "without_compression",
 ]
 
 #: Delimited text (the separator is read from the header: :func:`csv_delimiter`), compressed or not.
@@ -137,10 +152,10 @@ def unknown_file_refusal(f: str, folder: str | None = None) -> str:
         return f"{within} is {what}."
     if folder is None:
         return (f"Cannot tell the format of '{f}': use .parquet, .orc, a folder of such files, or delimited text "
-                "(.csv, .tsv, .txt, optionally .gz, .bz2 or .zst).")
-    return (f"{within} is neither parquet, ORC nor delimited text named .csv, .tsv or .txt (optionally .gz, .bz2 or "
-            ".zst): riskscore reads a folder's files by their kind; rename the text parts (Redshift's UNLOAD: "
-            "EXTENSION 'csv'), or start the name of a file that is not data with '_'.")
+                f"(.csv, .tsv, .txt, optionally {compressions_named()}).")
+    return (f"{within} is neither parquet, ORC nor delimited text named .csv, .tsv or .txt (optionally "
+            f"{compressions_named()}): riskscore reads a folder's files by their kind; rename the text parts "
+            "(Redshift's UNLOAD: EXTENSION 'csv'), or start the name of a file that is not data with '_'.")
 
 
 #: Log folders of table formats whose data folder keeps files that the table's log has removed.
@@ -211,9 +226,10 @@ def content_kind(head: bytes) -> str | None:
 
 def _kind(f: str | os.PathLike[str]) -> str | None:
     """``"parquet"``, ``"ORC"``, ``"text"`` or ``None``: by the file's name (:func:`name_kind`), or for a
-    local file without an extension, by its first bytes (:func:`content_kind`; Hive's ``000000_0``)."""
+    local file without an extension, by its first bytes (:func:`content_kind`; Hive's ``000000_0``, and
+    compressed by Hive, ``000000_0.deflate``: by its first bytes unpacked)."""
     name = Path(f).name
-    if "." in name:
+    if "." in without_compression(name):
         return name_kind(name)
     try:
         st = os.stat(f)
@@ -224,7 +240,18 @@ def _kind(f: str | os.PathLike[str]) -> str | None:
 
 @functools.lru_cache(maxsize=4096)
 def _sniffed(path: str, size: int, mtime: int) -> str | None:
-    """:func:`content_kind` of a local file's first 64 KiB (once per version of the file: readers ask often)."""
+    """:func:`content_kind` of a local file's first 64 KiB (once per version of the file: readers ask often);
+    of a compressed one, of its first bytes unpacked: Hive's text or nothing (parquet and ORC are never
+    compressed whole), and text when they cannot be unpacked (its read then says the file is damaged)."""
+    if compressed(path):
+        try:
+            with open_file(path, "rb") as fh:
+                head = fh.read(1 << 16)
+        except FileNotFoundError:
+            return None
+        except reading_errors():
+            return "text"
+        return "text" if content_kind(head) == "text" else None
     try:
         with open(path, "rb") as fh:
             return content_kind(fh.read(1 << 16))

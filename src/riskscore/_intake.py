@@ -48,6 +48,7 @@ report read inputs through them, so every reader sees the same values.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -74,6 +75,8 @@ from riskscore._files import (
     DELIMITERS,
     HIVE_SEPARATOR,
     UNNAMED,
+    arrow_unpacks,
+    compressed,
     csv_delimiter,
     csv_encoding,
     csv_header,
@@ -85,6 +88,7 @@ from riskscore._files import (
     loose_name,
     no_header_line,
     no_text,
+    open_file,
     reading_errors,
     reraise,
     unreadable,
@@ -337,20 +341,23 @@ def _read_raw(f: Path, batch_rows: int, columns: list[str], row_groups: list[int
                                  skip_rows=layout.skip if part is None else part.skip,
                                  encoding="utf8" if layout.encoding == "utf-8-sig" else layout.encoding)
         quote = False if layout.delimiter == HIVE_SEPARATOR else '"'  # Hive's text quotes nothing
-        reader = pacsv.open_csv(f if part is None else part.source, read_options=read, convert_options=conv,
-                                parse_options=pacsv.ParseOptions(delimiter=layout.delimiter, quote_char=quote))
-        pending: list[pa.RecordBatch] = []
-        size = seen = 0
-        for rb in reader if part is None else part.checked(reader):
-            _no_header_again(f, table, rb, columns, seen)
-            seen += rb.num_rows
-            pending.append(rb)
-            size += rb.num_rows
-            if size >= batch_rows:
+        with contextlib.ExitStack() as opened:  # Hadoop's codecs unpacked by riskscore, the others by Arrow
+            source = part.source if part is not None else \
+                opened.enter_context(open_file(f)) if compressed(f) and not arrow_unpacks(f) else f
+            reader = pacsv.open_csv(source, read_options=read, convert_options=conv,
+                                    parse_options=pacsv.ParseOptions(delimiter=layout.delimiter, quote_char=quote))
+            pending: list[pa.RecordBatch] = []
+            size = seen = 0
+            for rb in reader if part is None else part.checked(reader):
+                _no_header_again(f, table, rb, columns, seen)
+                seen += rb.num_rows
+                pending.append(rb)
+                size += rb.num_rows
+                if size >= batch_rows:
+                    yield pa.Table.from_batches(pending)
+                    pending, size = [], 0
+            if pending:
                 yield pa.Table.from_batches(pending)
-                pending, size = [], 0
-        if pending:
-            yield pa.Table.from_batches(pending)
     elif is_orc(f):  # a stripe at a time (Hive writes stripes of about 64 MiB)
         orc = paorc.ORCFile(f)
         for i in row_groups if row_groups is not None else range(orc.nstripes):

@@ -1,9 +1,9 @@
 """Reading and writing tables: parquet (file or folder), CSV, input streams, and atomic writes.
 
 Inputs are a parquet file, a folder of parquet files (read in sorted path order), or a CSV
-file (``.csv``, or compressed: ``.csv.gz``, ``.csv.bz2``, ``.csv.zst``; streamed with every column as
-text: the contracts parse the values, so a CSV and a parquet file of the same rows give the same
-tables); ids come out as text, exactly.
+file (``.csv``, or compressed: ``.csv.gz``, ``.csv.bz2``, ``.csv.zst``, Hadoop's ``.csv.deflate``,
+``.csv.snappy``, ``.csv.lz4``; streamed with every column as text: the contracts parse the values,
+so a CSV and a parquet file of the same rows give the same tables); ids come out as text, exactly.
 The readers (:func:`read_table`, :func:`iter_batches`, :func:`input_schema`, :func:`input_files`)
 live in ``riskscore._intake`` and are documented there; :class:`InputFormat` (an extract's own
 column names and date formats) in ``riskscore._input_format``.
@@ -65,8 +65,8 @@ ARROW_SCHEMAS: dict[str, pa.Schema] = {
 
 def find_input(folder: str | os.PathLike[str], table: str) -> Path | None:
     """The input of ``table`` in a data folder: the first of ``TABLE.parquet``, ``TABLE.orc``, ``TABLE.csv``,
-    ``TABLE.tsv`` or ``TABLE.txt`` (plain, ``.gz``, ``.bz2`` or ``.zst``) and a folder ``TABLE/`` of
-    parts that is there; ``None`` when none is (what ``--data DIR`` finds).
+    ``TABLE.tsv`` or ``TABLE.txt`` (plain or compressed: ``.gz``, ``.bz2``, ``.zst``, ``.deflate``, ``.snappy``,
+    ``.lz4``) and a folder ``TABLE/`` of parts that is there; ``None`` when none is (what ``--data DIR`` finds).
 
     Examples
     --------

@@ -851,3 +851,48 @@ def test_spark_connect_sessions_give_their_parallelism_and_master_without_a_spar
     assert parallelism(session) == (max(1, os.cpu_count() or 1) if expected == "cores" else expected)
     assert local_master(session) is conf.get("spark.master", "").startswith("local")
     assert job_count(session)() is None
+
+
+def test_spark_and_the_local_readers_read_hadoop_codecs_alike(spark, tmp_path):
+    """Text in Hadoop's codecs (``.deflate``, ``.snappy``, ``.lz4``; Hive's ``000000_0.deflate``) was refused.
+    What Spark's own writer packs, the local readers now unpack to the same rows; and the Spark engine reads
+    them as the local readers do, local files, remote ones, and an ``.lz4`` file of LZ4's frame format
+    (which Hadoop would read as its own blocks: Spark gets an unpacked copy of a local one)."""
+    from riskscore.batch._spark_inputs import read_input
+    from riskscore.io import InputFormat
+    from tests.test_compressed_text import TABLE, _text
+    from tests.test_hadoop_codecs import PACK
+    from tests.test_headerless_csv import HIVE_ROWS, NAMES
+
+    rows = pa.concat_tables([TABLE] * 500)
+    plain = tmp_path / "plain.csv"
+    plain.write_bytes(_text(rows, ","))
+    nf = {"number_format": "1.234,56"}  # the table's decimal commas
+    want = read_table(plain, table="installments", **nf)
+    frame = spark.read.option("header", True).csv(str(plain))
+    for codec in ("deflate", "snappy", "lz4"):  # Hadoop's own output, unpacked by riskscore
+        out = tmp_path / f"spark-{codec}"
+        frame.coalesce(2).write.option("compression", codec).option("header", True).csv(str(out))
+        assert all(f.name.endswith(f".csv.{codec}") for f in out.glob("part-*")), codec
+        pd.testing.assert_frame_equal(read_table(out, table="installments", **nf).sort_values(NAMES, ignore_index=True),
+                                      want.sort_values(NAMES, ignore_index=True), obj=codec)
+    hive = tmp_path / "hive"
+    hive.mkdir()
+    (hive / "000000_0.deflate").write_bytes(PACK[".deflate"](("\n".join(HIVE_ROWS) + "\n").encode()))
+    given = []
+    for packing in (".deflate", ".snappy", ".lz4", ".lz4 in frames"):
+        f = tmp_path / f"installments{packing.replace(' ', '_')}.csv{packing.split()[0]}"
+        f.write_bytes(PACK[packing](_text(rows, ",")))
+        given += [str(f)] if packing.endswith("frames") else [str(f), f"file://{f}"]
+    for g in [*given, str(hive), f"file://{hive}"]:
+        fmt = InputFormat(header={"installments": NAMES}) if "hive" in g else InputFormat(**nf)
+        got = read_input(spark, "installments", g, fmt, {}, tmp_path).toPandas()
+        local = read_table(g.removeprefix("file://"), table="installments", **fmt.reading("installments"))
+        assert got.columns.tolist() == local.columns.tolist() == NAMES, g
+        assert _as_text(got) == _as_text(local), g
+        assert len(got) == (4 if "hive" in g else 3000), g
+    frames = next(g for g in given if g.endswith("frames.csv.lz4"))
+    with pytest.raises(riskscore.DataError, match=r"the installments input 'file:.*frames.csv.lz4' is in LZ4's frame "
+                                                  r"format \(Spark reads an .lz4 file as Hadoop's LZ4 blocks\), which "
+                                                  r"Spark does not read: recompress it with gzip, or give a copy on"):
+        read_input(spark, "installments", f"file://{frames}", InputFormat(**nf), {}, tmp_path)

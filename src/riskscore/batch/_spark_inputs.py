@@ -28,9 +28,11 @@ from riskscore._files import (
     HIVE_SEPARATOR,
     UNNAMED,
     CsvLayout,
+    compressions_named,
     csv_layout,
     is_delimited_text,
     is_orc,
+    lz4_frame,
     no_text,
     open_file,
     table_format_refusal,
@@ -296,7 +298,7 @@ def _input_kind(spark: Any, p: str, local: bool) -> tuple[str, list[str] | None]
             kind = "parquet"
         if kind is None and "." not in p.rstrip("/").rsplit("/", 1)[-1]:
             raise ValueError(f"'{p}' is neither parquet, ORC nor Hive's text by its first bytes: name a delimited "
-                             "text file .csv, .tsv or .txt (optionally .gz, .bz2 or .zst).")
+                             f"text file .csv, .tsv or .txt (optionally {compressions_named()}).")
         return kind or "parquet", listed
     sniffed: list[str | None] = []  # the first file without an extension is read; the others are of its kind
     kinds = {f: remote_kind(spark, f, sniffed) for f in listed}
@@ -320,8 +322,9 @@ def _csv_groups(p: str, table: str, input_format: InputFormat, local: bool, scra
                 listed: list[str] | None, remote_sep: str = ",", zstd: bool = True) -> _Groups:
     """The files of a CSV input by layout (separator, encoding, names, header line or not), each group
     read by Spark in one read: a local file in an encoding Spark does not read, after Excel's ``sep=``
-    line, or compressed with Zstandard where Spark cannot unpack it (``zstd`` false: Spark 3's Hadoop
-    needs native libraries it is built without), as a UTF-8 copy in ``scratch``; an empty local part
+    line, compressed with Zstandard where Spark cannot unpack it (``zstd`` false: Spark 3's Hadoop
+    needs native libraries it is built without), or in LZ4's frame format (Hadoop reads an ``.lz4`` file as
+    its own blocks), as a UTF-8 copy in ``scratch``; an empty local part
     (names given) left out."""
     given = input_format.names(table)
     remote = CsvLayout(given or [], 0 if given else 1, remote_sep, input_format.encoding or "utf-8-sig", given is None)
@@ -329,12 +332,16 @@ def _csv_groups(p: str, table: str, input_format: InputFormat, local: bool, scra
         [(f, remote) for f in listed or [p]]
     groups: _Groups = {}
     for f, layout in layouts:
-        packed = not zstd and f.lower().endswith(".zst")
+        # Spark unpacks by the name: Hadoop's .lz4 is its own blocks, not the lz4 command's frames
+        packed = (not zstd and f.lower().endswith(".zst")) or (local and lz4_frame(f))
         if layout.encoding not in SPARK_ENCODINGS or layout.skip > layout.named or packed:  # or Excel's sep= line
             if not local or scratch is None:
                 what, fix = ((f"is CSV text in {layout.encoding}", "convert it to UTF-8 (iconv -f ENCODING -t UTF-8)")
                              if layout.encoding not in SPARK_ENCODINGS else
-                             ("is compressed with Zstandard", "recompress it with gzip (or run Spark 4)") if packed
+                             ("is compressed with Zstandard", "recompress it with gzip (or run Spark 4)")
+                             if packed and f.lower().endswith(".zst") else
+                             ("is in LZ4's frame format (Spark reads an .lz4 file as Hadoop's LZ4 blocks)",
+                              "recompress it with gzip") if packed
                              else ("starts with a sep= line", "remove that line"))
                 raise DataError.from_message(
                     table, f"the {table} input '{f}' {what}, which this Spark does not read: {fix}, or give a copy on "

@@ -13,12 +13,15 @@ import zlib
 from typing import Any
 
 from riskscore._files import (
+    LZ4_FRAME,
     TABLE_FORMATS,
     bom_encoding,
+    compressed,
     content_kind,
     delimiter_of,
     excel_sep_line,
     name_kind,
+    without_compression,
 )
 from riskscore.exceptions import DataError
 
@@ -37,11 +40,11 @@ def remote_kind(spark: Any, f: str, sniffed: list[str | None]) -> str | None:
     without an extension is read (its kind kept in ``sniffed``): a Hive table's files are of one kind,
     and opening each of thousands of files on object storage would cost minutes."""
     name = f.rsplit("/", 1)[-1]
-    if "." in name:
+    if "." in without_compression(name):
         return name_kind(name)
-    if not sniffed:  # the magic bytes, or the first line of a text file: one read
-        kind = content_kind(_remote_head(spark, f, 1 << 12))
-        sniffed.append("hive text" if kind == "text" else kind)
+    if not sniffed:  # the magic bytes, or the first line of a text file (compressed by Hive: unpacked): one read
+        kind = content_kind(_first_line(spark, f)[0].encode() if compressed(name) else _remote_head(spark, f, 1 << 12))
+        sniffed.append("hive text" if kind == "text" else None if compressed(name) else kind)
     return sniffed[0]
 
 
@@ -66,21 +69,26 @@ def remote_delimiter(spark: Any, files: list[str], table: str) -> str:
     that has one (of the first few: an unload's empty parts have none) as the local readers read a local
     file's (:func:`~riskscore._files.delimiter_of`); ``;``-, tab- and ``|``-separated files were read as
     one column. The parts of an unload share one layout, so one file stands for all: one read, not
-    thousands (of a gzipped file its first bytes, unpacked; a bzip2 or Zstandard file, whose first bytes
-    cannot be unpacked alone, by Spark's text reader). A file in UTF-16 or UTF-32, or that starts with
-    Excel's ``sep=`` line, is refused in one line (Spark reads neither); ``,`` where Hadoop's file system
-    cannot be asked (Spark Connect)."""
+    thousands (of a gzip or ``.deflate`` file its first bytes, unpacked; a bzip2, Zstandard, ``.snappy`` or
+    ``.lz4`` file, whose first bytes cannot be unpacked alone, by Spark's text reader). A file in UTF-16
+    or UTF-32, that starts with Excel's ``sep=`` line, or an ``.lz4`` file in LZ4's frame format (Hadoop
+    reads its own blocks), is refused in one line (Spark reads none of them);
+    ``,`` where Hadoop's file system cannot be asked (Spark Connect)."""
     for f in files[:_LOOKED_AT]:
         try:
-            line, encoding = _first_line(spark, f)
+            frames = f.lower().endswith(".lz4") and _remote_head(spark, f, len(LZ4_FRAME)) == LZ4_FRAME
+            line, encoding = ("", "utf-8-sig") if frames else _first_line(spark, f)
         except Exception:  # no JVM (Spark Connect), a file Hadoop cannot open: Spark's own read says what fails
             return ","
-        what = (f"is CSV text in {encoding}" if encoding != "utf-8-sig" else
+        what = ("is in LZ4's frame format (Spark reads an .lz4 file as Hadoop's LZ4 blocks)" if frames else
+                f"is CSV text in {encoding}" if encoding != "utf-8-sig" else
                 "starts with a sep= line" if excel_sep_line(line) else None)
         if what is not None:
+            fix = "recompress it with gzip" if frames else \
+                "convert it to UTF-8 without that line (iconv -f ENCODING -t UTF-8)"
             raise DataError.from_message(
-                table, f"the {table} input '{f}' {what}, which Spark does not read: convert it to UTF-8 without that "
-                       "line (iconv -f ENCODING -t UTF-8), or give a copy on the driver's disk")
+                table, f"the {table} input '{f}' {what}, which Spark does not read: {fix}, or give a copy on the "
+                       "driver's disk")
         if line.strip():
             return delimiter_of(line)
     return ","
@@ -89,12 +97,13 @@ def remote_delimiter(spark: Any, files: list[str], table: str) -> str:
 def _first_line(spark: Any, f: str) -> tuple[str, str]:
     """The first line of the remote text file ``f`` and the encoding its byte-order mark says."""
     name = f.lower()
-    if name.endswith((".bz2", ".zst")):
+    if compressed(name) and not name.endswith((".gz", ".deflate")):  # blocks that cannot be unpacked from a head
         rows = spark.read.text(f).limit(1).collect()
         return (rows[0][0] if rows else ""), "utf-8-sig"
     head = _remote_head(spark, f, _HEAD_BYTES)
-    if name.endswith(".gz"):  # the first of its bytes, unpacked: a header line is at its start
-        head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, _HEAD_BYTES)
+    if compressed(name):  # the first of its bytes, unpacked (gzip's or zlib's header): a header line is at its start
+        head = zlib.decompressobj(16 + zlib.MAX_WBITS if name.endswith(".gz") else zlib.MAX_WBITS).decompress(
+            head, _HEAD_BYTES)
     return head.split(b"\n", 1)[0].decode("utf-8", "replace"), bom_encoding(head)
 
 
