@@ -2,7 +2,8 @@
 
 The benchmark world's three tables (`benchmarks/nightly.py`'s, generated under `--data` when missing)
 are written as one CSV each, as a folder of `--parts` CSV parts each with its header and Spark's
-`_SUCCESS` marker (`df.write.option("header", True).csv(...)`), as a folder of gzipped parts with
+`_SUCCESS` marker (`df.write.option("header", True).csv(...)`), the same parts in Hadoop's Snappy
+blocks (`.option("compression", "snappy")`: `part-....csv.snappy`), as a folder of gzipped parts with
 every column name in capitals (Snowflake's `COPY INTO @stage ... HEADER = TRUE`), and as a folder of
 parts without header lines, read with `--header` (Redshift's `UNLOAD ... EXTENSION 'csv'`); `riskscore score`
 (`--no-report`, local engine) runs on each, the variants alternating, `--repeats` times. Prints the
@@ -32,6 +33,7 @@ import pyarrow.parquet as pq
 
 from _common import machine
 from riskscore.datasets import write_world
+from riskscore.testing import compress
 
 TABLES = ("installments", "borrowers", "contacts")
 BUNDLE = Path(__file__).resolve().parents[1] / "models" / "sample"
@@ -54,7 +56,7 @@ def write_variants(world: Path, out: Path, parts: int) -> dict[str, list[str]]:
     without header lines: CLI arguments."""
     shutil.rmtree(out, ignore_errors=True)
     names = {}
-    for kind in ("one", "spark", "snowflake", "redshift"):
+    for kind in ("one", "spark", "snappy", "snowflake", "redshift"):
         (out / kind).mkdir(parents=True)
     for name in TABLES:
         table = _as_text_lists(pq.read_table(world / f"{name}.parquet"))
@@ -62,17 +64,21 @@ def write_variants(world: Path, out: Path, parts: int) -> dict[str, list[str]]:
         upper = table.rename_columns([c.upper() for c in table.column_names])
         step = -(-table.num_rows // parts)
         names[name] = table.column_names
-        for kind in ("spark", "snowflake", "redshift"):
+        for kind in ("spark", "snappy", "snowflake", "redshift"):
             (out / kind / name).mkdir()
         for i in range(parts):
             (out / "spark" / name / f"part-{i:05d}-c000.csv").write_bytes(_csv(table.slice(i * step, step)))
+            (out / "snappy" / name / f"part-{i:05d}-c000.csv.snappy").write_bytes(
+                compress(_csv(table.slice(i * step, step)), ".snappy"))
             (out / "snowflake" / name / f"data_0_0_{i}.csv.gz").write_bytes(
                 gzip.compress(_csv(upper.slice(i * step, step)), 6))
             (out / "redshift" / name / f"{i:04d}_part_00.csv").write_bytes(_csv(table.slice(i * step, step), False))
         (out / "spark" / name / "_SUCCESS").write_bytes(b"")
+        (out / "snappy" / name / "_SUCCESS").write_bytes(b"")
     return {"parquet": ["--data", str(world)],
             "one CSV": [f"--{t}={out / 'one' / f'{t}.csv'}" for t in TABLES],
             f"{parts} CSV parts (Spark)": ["--data", str(out / "spark")],
+            f"{parts} Snappy CSV parts (Spark, Hadoop's blocks)": ["--data", str(out / "snappy")],
             f"{parts} gzipped parts, capitals (Snowflake)": ["--data", str(out / "snowflake")],
             f"{parts} parts without header lines (Redshift)": [
                 "--data", str(out / "redshift"), *[f"--header={t}={','.join(names[t])}" for t in TABLES]]}

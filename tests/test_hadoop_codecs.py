@@ -5,8 +5,6 @@ delimited text"); an ``.lz4`` file of LZ4's own frame format (the ``lz4`` comman
 
 from __future__ import annotations
 
-import zlib
-
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -14,31 +12,17 @@ import pytest
 from riskscore.cli import main
 from riskscore.exceptions import DataError
 from riskscore.io import InputFormat, find_input, input_files, read_table
+from riskscore.testing import compress
 from tests.test_compressed_text import TABLE, _text
 from tests.test_headerless_csv import HIVE_ROWS, NAMES, spilled_alike
 
-
-def hadoop_blocks(data: bytes, codec: str, block: int = 1 << 18, chunks: int = 1) -> bytes:
-    """``data`` as Hadoop's ``BlockCompressorStream`` writes it: blocks of ``block`` bytes, each a 4-byte
-    big-endian unpacked length then ``chunks`` chunks of a 4-byte packed length and the packed bytes."""
-    packer, out = pa.Codec(codec), bytearray()
-    for start in range(0, len(data), block):
-        piece = data[start:start + block]
-        out += len(piece).to_bytes(4, "big")
-        step = -(-len(piece) // chunks)
-        for i in range(0, len(piece), step):
-            packed = packer.compress(piece[i:i + step], asbytes=True)
-            out += len(packed).to_bytes(4, "big") + packed
-    return bytes(out)
-
-
 PACK = {
-    ".deflate": zlib.compress,
-    ".snappy": lambda b: hadoop_blocks(b, "snappy", block=4096),
-    ".lz4": lambda b: hadoop_blocks(b, "lz4_raw", block=4096),
+    ".deflate": lambda b: compress(b, ".deflate"),
+    ".snappy": lambda b: compress(b, ".snappy", block=4096),
+    ".lz4": lambda b: compress(b, ".lz4", block=4096),
     ".lz4 in frames": lambda b: pa.Codec("lz4").compress(b, asbytes=True),  # the lz4 command's format
-    ".lz4 in two chunks a block": lambda b: hadoop_blocks(b, "lz4_raw", block=4096, chunks=2),
-    ".snappy in two chunks a block": lambda b: hadoop_blocks(b, "snappy", block=4096, chunks=2),
+    ".lz4 in two chunks a block": lambda b: compress(b, ".lz4", block=4096, chunks=2),
+    ".snappy in two chunks a block": lambda b: compress(b, ".snappy", block=4096, chunks=2),
 }
 FMT = {"number_format": "1.234,56"}  # the ;-separated file's decimal commas
 
@@ -80,7 +64,8 @@ def test_a_hive_folder_of_compressed_text_reads_as_its_plain_files_and_spills_al
 def test_a_compressed_file_without_an_extension_that_is_not_hive_text_is_refused(tmp_path):
     folder = tmp_path / "unload"
     folder.mkdir()
-    (folder / "000000_0.deflate").write_bytes(zlib.compress(b"007,L1,1,2024-03-01,100.5,,0\n"))  # text, not Hive's
+    text = b"007,L1,1,2024-03-01,100.5,,0\n"  # text, but not Hive's
+    (folder / "000000_0.deflate").write_bytes(compress(text, ".deflate"))
     with pytest.raises(ValueError, match=r"/000000_0.deflate' in the folder .* is neither parquet, ORC nor delimited "
                                          r"text named .csv, .tsv or .txt \(optionally .gz, .bz2, .zst, .deflate, "
                                          r".snappy or .lz4\)"):
@@ -126,3 +111,9 @@ def test_lzo_compressed_text_is_named_with_how_to_recompress_it(tmp_path):
                                          r"\(Hadoop's LzopCodec or LzoCodec\), which riskscore does not unpack; "
                                          r"recompress it with gzip"):
         input_files(folder)
+
+
+def test_the_testing_writer_names_the_compressions_it_writes():
+    with pytest.raises(ValueError, match=r"compression must be one of \('', '.gz', '.bz2', '.zst', '.deflate', "
+                                         r"'.snappy', '.lz4'\), got '.xz'"):
+        compress(b"", ".xz")

@@ -633,6 +633,17 @@ def test_yyyymmdd_numbers_read_with_their_format_and_are_refused_without(tmp_pat
     assert df[["due_date", "paid_date"]].iloc[0].tolist() == ["2024-03-01", "2024-03-02"]
 
 
+def test_an_even_count_of_yyyymmdd_dates_is_still_named_as_such():
+    """The hint took the median of the distinct values: with an even count, the mean of the middle two
+    (20240265.5), no whole number, so it advised Unix seconds for monthly due dates written YYYYMMDD."""
+    from riskscore._input_format import number_dates_refusal
+
+    months = ["20240115", "20240216", "20240315", "20240416"]  # the middle two's mean: 20240265.5
+    line = number_dates_refusal(pa.array(months), "installments", "due_date", "'i.csv'")
+    assert line.endswith("if they are dates written as YYYYMMDD give --date-format installments.due_date=%Y%m%d "
+                         "(date_format={'installments.due_date': '%Y%m%d'} in Python)")
+
+
 # -- spreadsheet serial dates ---------------------------------------------------------------------
 def test_excel_serial_dates_by_hand():
     from riskscore._dates import convert_dates

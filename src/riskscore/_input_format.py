@@ -479,8 +479,6 @@ def refuse_day_month(col: pa.ChunkedArray | pa.Array, table: str | None, column:
         raise DataError.from_message(table or "input", line)
 
 
-
-
 #: Excel serials of 1950-01-01 and 2100-01-01: the span where numbers are taken for serial dates in a hint.
 _EXCEL_1950, _EXCEL_2100 = 18_264, 73_051
 
@@ -537,7 +535,9 @@ def number_dates_refusal(col: pa.ChunkedArray | pa.Array, table: str | None, col
     else:
         return None
     examples = ", ".join(list(dict.fromkeys(str(v) for v in values.slice(0, 50).to_pylist()))[:3])
-    typical = float(np.nanmedian(np.abs(numbers))) if len(numbers) else 0.0
+    finite = np.abs(numbers[np.isfinite(numbers)])
+    # a value the column holds (the lower median): the mean of two middle ones is no date (20241121.5)
+    typical = float(np.quantile(finite, 0.5, method="lower")) if len(finite) else 0.0
     if 19000101 <= typical <= 21991231 and float(typical).is_integer():
         fmt, what = "%Y%m%d", "dates written as YYYYMMDD"
     elif _EXCEL_1950 <= typical < _EXCEL_2100:  # as Unix seconds: the first day of 1970

@@ -4,7 +4,8 @@ Requires ``hypothesis`` (in the ``dev`` extra). Nothing in riskscore itself impo
 
 * Valid contract frames: :func:`installments_frames`, :func:`borrowers_frames`, :func:`contacts_frames`.
 * Corrupted worlds on disk (the fuzz suite): :func:`variants` draws corruptions, layouts and
-  damage; :func:`write_variant` writes one and records every row's borrower id as written;
+  damage; :func:`write_variant` writes one and records every row's borrower id as written
+  (:func:`compress`: CSV compressed as warehouses and Hadoop write it);
   :func:`assert_run_laws` and :func:`assert_cli_outcome` check a run against it.
 """
 
@@ -20,7 +21,7 @@ from riskscore.testing._corrupt import (
 )
 from riskscore.testing._invariants import assert_probabilities, assert_survival_curves
 from riskscore.testing._laws import assert_cli_outcome, assert_run_laws, error_lines
-from riskscore.testing._storage import Damage, Layout, WrittenInputs, damages, layouts
+from riskscore.testing._storage import Damage, Layout, WrittenInputs, compress, damages, layouts
 from riskscore.testing._strategies import borrowers_frames, contacts_frames, installments_frames
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "assert_run_laws",
     "assert_survival_curves",
     "borrowers_frames",
+    "compress",
     "contacts_frames",
     "corruptions",
     "damages",

@@ -65,7 +65,9 @@ _ODD_TIMES: tuple[object, ...] = (
     dt.datetime(2024, 3, 1, 13, 45), "2024-03-01 13:45", "2024-02-30T10:00:00Z", "01/03/2024 10:00", "",
 )
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%Y%m%d", "%d.%m.%Y", "%Y-%m-%dT00:00:00")
-_DAY_MONTH_FORMATS = ("%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y")
+#: Date text refused whole without its format, never guessed: day/month order, and digits alone (20240315, which
+#: could be Unix time) (``riskscore._input_format``'s day/month and number-dates refusals).
+_REFUSED_FORMATS = ("%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%Y%m%d")
 _NUMBER_COLUMNS = {"installments": ("installment_no", "amount_due", "amount_paid")}
 _DATE_COLUMNS = {"installments": ("due_date", "paid_date"), "contacts": ("contacted_at",)}
 _TEXT_COLUMNS = {"installments": ("borrower_id", "loan_id"), "borrowers": ("timezone", "channels_allowed", "language"),
@@ -332,9 +334,9 @@ def _date_ops() -> st.SearchStrategy[Op]:
         st.builds(lambda c, z: _map_column("installments", c, _aware(z), f"time-zone-aware ({z})"), date_col,
                   st.sampled_from(("UTC", "Asia/Shanghai", "America/New_York"))),
         date_col.map(lambda c: _map_column("installments", c, _with_time, "dates with a time")),
-        # a whole column of day/month text without its format is refused, never guessed (issue 20)
+        # a whole column of day/month text or of digits without its format is refused, never guessed (issue 20)
         st.builds(lambda c, f: replace(_map_column("installments", c, _fmt(f), f"dates as text {f!r}"),
-                                       may_abort=f in _DAY_MONTH_FORMATS), date_col, st.sampled_from(_DATE_FORMATS)),
+                                       may_abort=f in _REFUSED_FORMATS), date_col, st.sampled_from(_DATE_FORMATS)),
         # a whole log without a zone is refused in one line, never guessed (read with --date-format ...=ZONE)
         st.just(replace(_map_column("contacts", "contacted_at", _naive, "naive timestamps"), may_abort=True)),
         st.just(_map_column("contacts", "contacted_at", lambda v: v.isoformat() if isinstance(v, dt.datetime)

@@ -1,9 +1,10 @@
 """How a corrupted world is stored: layouts (parquet, folders of parts with mixed column types,
-CSV with a byte-order mark, latin-1, CRLF, quoted fields, gzip), damage to a written file, and
-the writers that record every row's borrower id as written."""
+CSV with a byte-order mark, latin-1, CRLF, quoted fields, compressed as warehouses and Hadoop write
+it), damage to a written file, and the writers that record every row's borrower id as written."""
 
 from __future__ import annotations
 
+import bz2
 import csv
 import datetime as dt
 import gzip
@@ -11,6 +12,7 @@ import io
 import itertools
 import math
 import random
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,14 +22,50 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from hypothesis import strategies as st
 
-__all__ = ["TABLES", "Damage", "IdText", "Layout", "Tables", "WrittenInputs", "cell_text", "damages", "layouts",
-           "write_tables"]
+__all__ = ["COMPRESSIONS", "TABLES", "Damage", "IdText", "Layout", "Tables", "WrittenInputs", "cell_text", "compress",
+           "damages", "layouts", "write_tables"]
 
 Tables = dict[str, pd.DataFrame]
 #: The text (or texts: ``{"12", "12.0"}`` for a float id) a row's borrower id has in its file;
 #: ``None`` for a missing id.
 IdText = frozenset[str] | None
 TABLES = ("installments", "borrowers", "contacts")
+
+#: The compressions :func:`compress` writes (those riskscore reads): ``""`` for none.
+COMPRESSIONS = ("", ".gz", ".bz2", ".zst", ".deflate", ".snappy", ".lz4")
+
+
+def compress(data: bytes, compression: str, *, block: int = 1 << 18, chunks: int = 1) -> bytes:
+    """``data`` compressed as the tools that write each compression write it: gzip, bzip2 and Zstandard
+    files; Hadoop's ``.deflate`` (one zlib stream) and its ``.snappy`` and ``.lz4`` (Hadoop's
+    ``BlockCompressorStream``: blocks of ``block`` bytes, each a 4-byte big-endian length then ``chunks``
+    chunks of a 4-byte packed length and the packed bytes; Hadoop writes one chunk a block, more when
+    one write is longer than its buffer).
+
+    Examples
+    --------
+    >>> from riskscore.testing import compress
+    >>> packed = compress(b"borrower_id\\nb1\\n", ".snappy")
+    >>> int.from_bytes(packed[:4], "big")  # the block's unpacked length
+    15
+    """
+    if compression not in COMPRESSIONS:
+        raise ValueError(f"compression must be one of {COMPRESSIONS}, got {compression!r}.")
+    if compression in ("", ".gz", ".bz2", ".deflate"):
+        return {"": bytes, ".gz": lambda b: gzip.compress(b, mtime=0), ".bz2": bz2.compress,
+                ".deflate": zlib.compress}[compression](data)
+    if compression == ".zst":
+        return pa.Codec("zstd").compress(data, asbytes=True)
+    packer, out = pa.Codec("snappy" if compression == ".snappy" else "lz4_raw"), bytearray()
+    for start in range(0, len(data), block):
+        piece = data[start:start + block]
+        out += len(piece).to_bytes(4, "big")
+        step = -(-len(piece) // chunks)
+        for i in range(0, len(piece), step):
+            packed = packer.compress(piece[i:i + step], asbytes=True)
+            out += len(packed).to_bytes(4, "big") + packed
+    return bytes(out)
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -36,7 +74,8 @@ class Layout:
     ``fmt`` is ``parquet`` (one file), ``parts`` (a folder of ``parts`` parquet files; with
     ``mix``, the columns named there are stored with another type in the second part) or ``csv``
     (``encoding`` ``utf-8``, ``utf-8-sig`` (a byte-order mark) or ``latin-1``; ``newline``;
-    ``quote_all``; ``gzip``).
+    ``quote_all``; ``compression``, one of :data:`COMPRESSIONS` (:func:`compress`); ``gzip``, as
+    riskscore 0.1 said ``compression=".gz"``).
     """
 
     fmt: str = "parquet"
@@ -46,12 +85,17 @@ class Layout:
     newline: str = "\n"
     quote_all: bool = False
     gzip: bool = False
+    compression: str = ""
+
+    def packing(self) -> str:
+        """The CSV file's compression (``gzip`` as ``.gz``)."""
+        return ".gz" if self.gzip and not self.compression else self.compression
 
     def suffix(self) -> str:
         if self.fmt == "parts":
             return ""
         if self.fmt == "csv":
-            return ".csv.gz" if self.gzip else ".csv"
+            return ".csv" + self.packing()
         return ".parquet"
 
 
@@ -103,7 +147,8 @@ _MIXES = {
 def layouts(table: str, kinds: Sequence[str] = ("parquet", "parts", "csv")) -> st.SearchStrategy[Layout]:
     """How a table is stored: parquet, a folder of parts (perhaps with mixed column types), or CSV."""
     csv_layout = st.builds(Layout, fmt=st.just("csv"), encoding=st.sampled_from(("utf-8", "utf-8-sig", "latin-1")),
-                           newline=st.sampled_from(("\n", "\r\n")), quote_all=st.booleans(), gzip=st.booleans())
+                           newline=st.sampled_from(("\n", "\r\n")), quote_all=st.booleans(),
+                           compression=st.sampled_from(COMPRESSIONS))
     parts = st.builds(Layout, fmt=st.just("parts"), parts=st.integers(2, 3),
                       mix=st.lists(st.sampled_from(_MIXES[table]), max_size=2, unique_by=lambda m: m[0]).map(tuple))
     options = {"parquet": st.just(Layout()), "parts": parts, "csv": csv_layout}
@@ -243,7 +288,7 @@ def _write_csv(df: pd.DataFrame, path: Path, layout: Layout) -> list[IdText]:
         data = buf.getvalue().encode(layout.encoding)
     except UnicodeEncodeError:  # text latin-1 cannot hold: the extract would be UTF-8
         data = buf.getvalue().encode("utf-8")
-    path.write_bytes(gzip.compress(data, mtime=0) if layout.gzip else data)
+    path.write_bytes(compress(data, layout.packing()))
     if "borrower_id" not in df.columns:
         return []
     i = list(df.columns).index("borrower_id")
