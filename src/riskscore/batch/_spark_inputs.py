@@ -42,7 +42,7 @@ from riskscore._input_format import convert_dates, is_text
 from riskscore._intake import contract_names
 from riskscore._numbers import NUMBER_COLUMNS, convert_numbers
 from riskscore._refusals import LIST_COLUMNS, checked_words, list_separators
-from riskscore.batch._spark_remote import remote_delimiter, remote_files, remote_kind, table_format
+from riskscore.batch._spark_remote import LZ4_FRAMES, remote_delimiter, remote_files, remote_kind, table_format
 from riskscore.exceptions import DataError
 from riskscore.io import InputFormat, input_files, input_schema, iter_batches
 from riskscore.schemas import MAX_EXACT_ID, TEXT_LIST_COLUMNS
@@ -340,8 +340,7 @@ def _csv_groups(p: str, table: str, input_format: InputFormat, local: bool, scra
                              if layout.encoding not in SPARK_ENCODINGS else
                              ("is compressed with Zstandard", "recompress it with gzip (or run Spark 4)")
                              if packed and f.lower().endswith(".zst") else
-                             ("is in LZ4's frame format (Spark reads an .lz4 file as Hadoop's LZ4 blocks)",
-                              "recompress it with gzip") if packed
+                             LZ4_FRAMES if packed
                              else ("starts with a sep= line", "remove that line"))
                 raise DataError.from_message(
                     table, f"the {table} input '{f}' {what}, which this Spark does not read: {fix}, or give a copy on "

@@ -25,7 +25,11 @@ from riskscore._files import (
 )
 from riskscore.exceptions import DataError
 
-__all__ = ["remote_delimiter", "remote_files", "remote_kind", "table_format"]
+__all__ = ["LZ4_FRAMES", "remote_delimiter", "remote_files", "remote_kind", "table_format"]
+
+#: What an ``.lz4`` file of LZ4's frame format (the ``lz4`` command's) is to Spark, and the fix: Hadoop
+#: reads every ``.lz4`` file as its own blocks.
+LZ4_FRAMES = ("is in LZ4's frame format (Spark reads an .lz4 file as Hadoop's LZ4 blocks)", "recompress it with gzip")
 
 #: Files of a folder looked at for a first line before ``,`` is assumed (empty parts of an unload).
 _LOOKED_AT = 8
@@ -80,12 +84,10 @@ def remote_delimiter(spark: Any, files: list[str], table: str) -> str:
             line, encoding = ("", "utf-8-sig") if frames else _first_line(spark, f)
         except Exception:  # no JVM (Spark Connect), a file Hadoop cannot open: Spark's own read says what fails
             return ","
-        what = ("is in LZ4's frame format (Spark reads an .lz4 file as Hadoop's LZ4 blocks)" if frames else
-                f"is CSV text in {encoding}" if encoding != "utf-8-sig" else
+        what = (LZ4_FRAMES[0] if frames else f"is CSV text in {encoding}" if encoding != "utf-8-sig" else
                 "starts with a sep= line" if excel_sep_line(line) else None)
         if what is not None:
-            fix = "recompress it with gzip" if frames else \
-                "convert it to UTF-8 without that line (iconv -f ENCODING -t UTF-8)"
+            fix = LZ4_FRAMES[1] if frames else "convert it to UTF-8 without that line (iconv -f ENCODING -t UTF-8)"
             raise DataError.from_message(
                 table, f"the {table} input '{f}' {what}, which Spark does not read: {fix}, or give a copy on the "
                        "driver's disk")
