@@ -14,8 +14,8 @@ from typing import IO, Any
 
 import pyarrow as pa
 
-__all__ = ["COMPRESSIONS", "LZ4_FRAME", "arrow_unpacks", "compressed", "compressions_named", "lz4_frame", "open_file",
-           "other_format", "without_compression"]
+__all__ = ["COMPRESSIONS", "LZ4_FRAME", "OtherCompression", "arrow_unpacks", "compressed", "compressions_named",
+           "lz4_frame", "open_file", "other_format", "without_compression"]
 
 #: Compressions of delimited text, told by the file's extension as Hadoop tells them: gzip (most unloads'
 #: default), bzip2 and Zstandard (Redshift's ``UNLOAD ... BZIP2`` or ``ZSTD``, Snowflake's ``COMPRESSION =
@@ -107,6 +107,11 @@ _MAX_PIECE = 1 << 26
 LZ4_FRAME = b"\x04\x22\x4d\x18"
 #: Snappy's framing format (``.sz``, python-snappy's streams) starts with its stream identifier.
 _SNAPPY_FRAMED = b"\xff\x06\x00\x00sNaPpY"
+
+
+class OtherCompression(OSError):
+    """A compressed file in a format its extension's codec is not read in (Snappy's framing format in an
+    ``.snappy`` file): the message says what it is and what to do; the file is not damaged."""
 
 
 def lz4_frame(f: str | os.PathLike[str]) -> bool:
@@ -254,8 +259,8 @@ def _stream(f: str | os.PathLike[str], name: str) -> IO[bytes]:
             raw.close()
             return pa.input_stream(str(f), compression="lz4")  # type: ignore[return-value]
         if head.startswith(_SNAPPY_FRAMED):
-            raise OSError("invalid data stream: it is in Snappy's framing format, not Hadoop's Snappy blocks, "
-                          "which riskscore does not read; recompress it with gzip")
+            raise OtherCompression("it is in Snappy's framing format, not Hadoop's Snappy blocks, which riskscore "
+                                   "does not read: recompress it with gzip")
         return io.BufferedReader(_HadoopBlocks(raw, "snappy" if name.endswith(".snappy") else "lz4_raw"), 1 << 20)
     except BaseException:
         raw.close()

@@ -24,6 +24,7 @@ import pyarrow as pa
 from riskscore._file_kinds import (
     COMPRESSIONS,
     LZ4_FRAME,
+    OtherCompression,
     arrow_unpacks,
     compressed,
     compressions_named,
@@ -285,6 +286,8 @@ def unreadable(f: Path, err: BaseException, table: str | None, encoding: str | N
     detail = _QUOTED_ROW.sub("", str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__)
     detail = _ROW_AFTER_COUNT.sub(r"\1", detail)
     detail = detail[:200].rstrip(". ")
+    if isinstance(err, OtherCompression):  # not damaged: the detail says what it is and what to do
+        return DataError.from_message(table or "input", f"cannot read {where(f, table)}: {detail}")
     hint = ("check its quoting (an unterminated quote?), delimiter and encoding (UTF-8)" if is_delimited_text(f)
             else "the file is damaged or not parquet (truncated, a corrupt page): export it again")
     if compressed(f) and (isinstance(err, EOFError | zlib.error) or any(w in detail.lower() for w in _PACKING_WORDS)):
