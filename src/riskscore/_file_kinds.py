@@ -101,7 +101,7 @@ def compressions_named() -> str:
     return ", ".join(COMPRESSIONS[:-1]) + " or " + COMPRESSIONS[-1]
 
 
-#: Most bytes unpacked at a time (a zlib piece; a Hadoop block, whose writers use 256 KiB).
+#: The largest Hadoop block read (its writers use 256 KiB): a bigger length is damage, not a block.
 _MAX_PIECE = 1 << 26
 #: LZ4's frame format starts with these bytes (the ``lz4`` command's files; Hadoop's blocks do not).
 LZ4_FRAME = b"\x04\x22\x4d\x18"
@@ -163,11 +163,11 @@ class _Inflating(_Unpacking):
 
     def _unpack(self) -> Iterator[bytes]:
         inflate = zlib.decompressobj()
-        while not inflate.eof:
-            packed = inflate.unconsumed_tail or self._raw.read(1 << 20)
+        while not inflate.eof:  # small pieces: a look at the first line unpacks little (64 KiB in, 256 KiB out)
+            packed = inflate.unconsumed_tail or self._raw.read(1 << 16)
             if not packed:
                 raise EOFError("Compressed file ended before the end-of-stream marker was reached")
-            yield inflate.decompress(packed, _MAX_PIECE)  # at most this much at a time, however packed
+            yield inflate.decompress(packed, 1 << 18)
 
 
 class _HadoopBlocks(_Unpacking):
