@@ -239,11 +239,11 @@ def train(
     log.info("building snapshots at %d as-of dates (%s..%s, every %s) from %d installment rows", len(dates),
              dates[0].date(), dates[-1].date(), freq, len(installments))
     inst = validate_installments(installments)
-    log_ = validate_contacts(contacts) if contacts is not None else None
-    unmatched = contacts_of_nobody(inst, log_)
+    contact_log = validate_contacts(contacts) if contacts is not None else None
+    unmatched = contacts_of_nobody(inst, contact_log)
     if unmatched is not None:
         raise DataError.from_message("contacts", contacts_match_none_training_refusal(*unmatched))
-    snaps = snapshots_of(inst, dates, log_, builder=builder, lookahead_days=builder.lookahead_days,
+    snaps = snapshots_of(inst, dates, contact_log, builder=builder, lookahead_days=builder.lookahead_days,
                          censor_days=CENSOR_DAYS, data_end=data_end, borrowers=borrowers)
     valid_start = dates[int(len(dates) * (1 - valid_share))]
     test_start = dates[int(len(dates) * (1 - valid_share / 2))]
