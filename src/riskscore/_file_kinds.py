@@ -252,9 +252,9 @@ def _stream(f: str | os.PathLike[str], name: str) -> IO[bytes]:
         return pa.input_stream(str(f), compression="zstd")  # type: ignore[return-value]
     raw = open(f, "rb")  # noqa: SIM115 - the stream returned closes it
     try:
-        head = raw.peek(len(_SNAPPY_FRAMED))[: len(_SNAPPY_FRAMED)]
         if name.endswith(".deflate"):
             return io.BufferedReader(_Inflating(raw), 1 << 20)
+        head = raw.peek(len(_SNAPPY_FRAMED))[: len(_SNAPPY_FRAMED)]  # a frame format's magic, not Hadoop's blocks
         if name.endswith(".lz4") and head.startswith(LZ4_FRAME):
             raw.close()
             return pa.input_stream(str(f), compression="lz4")  # type: ignore[return-value]

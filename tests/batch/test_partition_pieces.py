@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from riskscore.batch import _partition
-from riskscore.batch._partition import _pieces, conflicting_loans, partition, read_chunk
+from riskscore.batch._partition import _pieces, partition, read_chunk, scan_loans
 
 
 def _inputs(small_world, tmp_path):
@@ -60,5 +60,5 @@ def test_pieces_give_the_chunks_of_one_stream(small_world, tmp_path, monkeypatch
         for table in a:
             pd.testing.assert_frame_equal(a[table], c[table], check_exact=True)  # rows, numbers and order
     assert csv["tables"]["borrowers"]["rows"] == len(small_world.borrowers)
-    bad = conflicting_loans(tmp_path / "one", one)
-    assert len(bad) == 1 and conflicting_loans(tmp_path / "split", split) == bad
+    bad = scan_loans(tmp_path / "one", one)[0]
+    assert len(bad) == 1 and scan_loans(tmp_path / "split", split)[0] == bad

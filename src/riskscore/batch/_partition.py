@@ -11,7 +11,7 @@ The same pass gathers what a chunk cannot see on its own:
 * the day histogram of ``paid_date`` (the data date the payment-date check uses, inferred
   exactly as :func:`riskscore.quarantine` infers it on a whole table);
 * the (loan, borrower) pairs, spilled by loan, so a loan that belongs to two borrowers in
-  different chunks is still found (:func:`conflicting_loans`);
+  different chunks is still found (:func:`scan_loans`);
 * the rows per ``currency`` code, so a run in several currencies is refused before any chunk
   (chunks would otherwise each see one currency and silently disagree).
 """
@@ -53,8 +53,8 @@ from riskscore.schemas import (
     quantile_day,
 )
 
-__all__ = ["CONTACT_IDS", "ROW", "conflicting_loans", "count_borrowers", "currency_counts", "infer_data_date",
-           "n_chunks", "partition", "read_chunk", "scan_loans"]
+__all__ = ["CONTACT_IDS", "ROW", "count_borrowers", "currency_counts", "infer_data_date", "n_chunks", "partition",
+           "read_chunk", "scan_loans"]
 
 log = logging.getLogger("riskscore.batch")
 
@@ -410,16 +410,11 @@ def _spill_schema(path: Path) -> pa.Schema:
     return pq.read_schema(path) if path.suffix == ".parquet" else arrow_schema(path)
 
 
-def conflicting_loans(folder: Path, index: dict[str, Any]) -> list[int]:
-    """Hashes of the loans that belong to more than one borrower anywhere in the input."""
-    return scan_loans(folder, index)[0]
-
-
 def scan_loans(folder: Path, index: dict[str, Any]) -> tuple[list[int], bool]:
-    """:func:`conflicting_loans`, and whether the contact log, if any, holds a contact of a borrower of the
-    installments (``True`` without a log or without a contact id), asked on the same read: the (loan,
-    borrower) spill holds every borrower of the installments, the partition pass the distinct ids of the
-    log (``CONTACT_IDS``)."""
+    """Hashes of the loans that belong to more than one borrower anywhere in the input, and whether the
+    contact log, if any, holds a contact of a borrower of the installments (``True`` without a log or
+    without a contact id), asked on the same read: the (loan, borrower) spill holds every borrower of
+    the installments, the partition pass the distinct ids of the log (``CONTACT_IDS``)."""
     bad: list[int] = []
     saved = folder / CONTACT_IDS
     contacts = np.load(saved, allow_pickle=False) if saved.exists() else None  # our own file, numbers only

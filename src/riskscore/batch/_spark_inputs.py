@@ -336,12 +336,7 @@ def _csv_groups(p: str, table: str, input_format: InputFormat, local: bool, scra
         packed = (not zstd and f.lower().endswith(".zst")) or (local and lz4_frame(f))
         if layout.encoding not in SPARK_ENCODINGS or layout.skip > layout.named or packed:  # or Excel's sep= line
             if not local or scratch is None:
-                what, fix = ((f"is CSV text in {layout.encoding}", "convert it to UTF-8 (iconv -f ENCODING -t UTF-8)")
-                             if layout.encoding not in SPARK_ENCODINGS else
-                             ("is compressed with Zstandard", "recompress it with gzip (or run Spark 4)")
-                             if packed and f.lower().endswith(".zst") else
-                             LZ4_FRAMES if packed
-                             else ("starts with a sep= line", "remove that line"))
+                what, fix = _unread(f, layout, packed)
                 raise DataError.from_message(
                     table, f"the {table} input '{f}' {what}, which this Spark does not read: {fix}, or give a copy on "
                            "the driver's disk")
@@ -351,6 +346,17 @@ def _csv_groups(p: str, table: str, input_format: InputFormat, local: bool, scra
             continue  # an empty part: no rows (Spark would read no columns)
         groups.setdefault((layout.delimiter, layout.encoding, tuple(layout.names), layout.named), []).append(f)
     return groups
+
+
+def _unread(f: str, layout: CsvLayout, packed: bool) -> tuple[str, str]:
+    """What a CSV file Spark cannot read as it is (:func:`_csv_groups`) is, and what to do about it."""
+    if layout.encoding not in SPARK_ENCODINGS:
+        return f"is CSV text in {layout.encoding}", "convert it to UTF-8 (iconv -f ENCODING -t UTF-8)"
+    if packed and f.lower().endswith(".zst"):
+        return "is compressed with Zstandard", "recompress it with gzip (or run Spark 4)"
+    if packed:
+        return LZ4_FRAMES
+    return "starts with a sep= line", "remove that line"
 
 
 def _read_csv(spark: Any, p: str, table: str, input_format: InputFormat, local: bool,
