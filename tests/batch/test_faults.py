@@ -12,7 +12,10 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 import pandas as pd
@@ -86,7 +89,7 @@ def test_a_signal_stops_every_worker_and_the_same_command_resumes(reference, wor
     _, err = proc.communicate(timeout=60)
     took = time.monotonic() - sent
     assert proc.returncode == code, err
-    assert err.strip().splitlines()[-1] == f"riskscore: interrupted ({sig.name}); run the same command to resume"
+    assert err.strip().splitlines()[-1] == f"riskscore: interrupted ({sig.name}); run the same command to resume", err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert took < 15, f"took {took:.1f} s to stop"
     assert _gone_within(children, 5) == [], "worker processes outlived the job"
@@ -98,6 +101,69 @@ def test_a_signal_stops_every_worker_and_the_same_command_resumes(reference, wor
     for name, frame in reference.items():
         pd.testing.assert_frame_equal(got[name], frame, check_exact=True, obj=name)
     assert not list(out.rglob("*.tmp"))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads a process's signal handlers from /proc")
+def test_ctrl_c_while_the_fork_server_imports_is_the_one_line_alone(world_files, as_of, now, tmp_path):
+    # the fork server and the workers it forks are in the job's process group; the fork server used to
+    # ignore SIGINT only after its imports (the first 1-2 s of a run), printing its KeyboardInterrupt
+    # traceback under the job's line: it starts with SIGINT blocked now (riskscore._fork_server)
+    cmd = _command(world_files, tmp_path / "run", as_of, now)
+    probe = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    driver = psutil.Process(probe.pid)
+    deadline = time.monotonic() + 60
+    while not any(_handles_sigint(c) for c in _children(driver)):  # Python is up in it, and importing
+        assert probe.poll() is None and time.monotonic() < deadline, probe.communicate()[1]
+        time.sleep(0.002)
+    os.killpg(probe.pid, signal.SIGINT)  # the fork server has just started importing the scoring code
+    _, err = probe.communicate(timeout=60)
+    assert probe.returncode == 130, err
+    assert err.strip().splitlines() == ["riskscore: interrupted (SIGINT); run the same command to resume"], err
+
+
+def _handles_sigint(process: psutil.Process) -> bool:
+    """A fork server whose Python has installed its SIGINT handler (before that, SIGINT kills it silently)."""
+    try:
+        if "forkserver" not in " ".join(process.cmdline()):
+            return False
+        status = Path(f"/proc/{process.pid}/status").read_text()
+    except (psutil.Error, OSError):
+        return False
+    caught = next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(int(caught, 16) & (1 << (signal.SIGINT - 1)))
+
+
+def _children(process: psutil.Process) -> list[psutil.Process]:
+    try:
+        return process.children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def test_stopping_the_workers_joins_the_pool_thread_before_the_exit_can_race_it(monkeypatch):
+    # the interpreter's exit wakes every live pool thread through a pipe that thread closes when it
+    # ends: left running past _terminate, the two raced ("OSError: [Errno 9] Bad file descriptor"
+    # printed under a Ctrl-C'd job's last line). A slow pool thread shows whether it is waited for
+    from concurrent.futures import process as cf_process
+
+    ends = cf_process._ExecutorManagerThread.join_executor_internals
+
+    def slowly(self):
+        time.sleep(1.0)
+        ends(self)
+
+    monkeypatch.setattr(cf_process._ExecutorManagerThread, "join_executor_internals", slowly)
+    before = set(threading.enumerate())
+    pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"))
+    running = pool.submit(time.sleep, 60)
+    deadline = time.monotonic() + 60
+    while not running.running():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    run_module._terminate(pool)
+    assert [t for t in threading.enumerate() if t not in before and t.is_alive()] == []
+    assert running.done()
 
 
 @pytest.mark.slow

@@ -64,6 +64,7 @@ import pyarrow.compute as pc
 
 from riskscore._compat import Interval, StrOptions, validate_params
 from riskscore._files import check_paths
+from riskscore._fork_server import start_fork_server
 from riskscore._validation import contacts_match_none_refusal
 from riskscore.batch._assemble import Assembler, chunks_stage
 from riskscore.batch._chunk import (
@@ -412,12 +413,15 @@ def _workers(jobs: int, bundle: Path, options: dict[str, Any]
         yield None, lambda: 0
         return
     # the cores shared out: each worker's numba and LightGBM threads, so that the workers do not oversubscribe
-    pool = ProcessPoolExecutor(jobs, mp_context=_context(), initializer=_init_worker,
+    context = _context()
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
                                initargs=(str(bundle), options, True, os.getpid(), max(1, _cores() // jobs)))
     warm: list[Future] = []  # a worker runs one once it has loaded
 
     def start() -> None:
         with contextlib.suppress(Exception):  # a pool that cannot start fails the chunks' submit: said there
+            if context.get_start_method() == "forkserver":
+                start_fork_server(FORK_SERVER_PRELOAD)  # deaf to a Ctrl-C (the workers' too): we stop them
             for _ in range(jobs):
                 warm.append(pool.submit(_warm))
 
@@ -459,13 +463,18 @@ def _context() -> BaseContext:
 
 
 def _terminate(pool: ProcessPoolExecutor) -> None:
-    """Stop every worker now: SIGTERM, then SIGKILL for any still alive after 5 s."""
+    """Stop every worker now: SIGTERM, then SIGKILL for any still alive after 5 s; then the pool.
+
+    The pool is shut down once, waiting, after its processes are gone, so its manager thread is
+    joined here. A shutdown without waiting forgot it, and the interpreter's exit then woke it
+    through a pipe it could be closing that instant ("OSError: [Errno 9] Bad file descriptor"
+    under the job's last line, seen once in CI after a Ctrl-C).
+    """
     # the pool's processes (a standard-library attribute; Python 3.14 adds terminate_workers())
     processes = list((getattr(pool, "_processes", None) or {}).values())
     for p in processes:
         with contextlib.suppress(OSError, ValueError):
             p.terminate()
-    pool.shutdown(wait=False, cancel_futures=True)
     deadline = time.monotonic() + 5
     for p in processes:
         with contextlib.suppress(OSError, ValueError, AssertionError):
@@ -475,7 +484,7 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
                 p.join(1)
     # the pool's queues and their semaphores are released (a fork server's resource tracker warns of leaks otherwise)
     with contextlib.suppress(OSError, ValueError, RuntimeError):
-        pool.shutdown(wait=True)
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _warm() -> None:

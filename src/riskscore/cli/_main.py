@@ -18,11 +18,11 @@ import sys
 import time
 import warnings
 from collections.abc import Sequence
-from multiprocessing import forkserver
 from pathlib import Path
 from typing import NoReturn
 
 import riskscore
+from riskscore._fork_server import start_fork_server
 from riskscore.cli._errors import EXIT_USAGE, UsageError, on_signal, report, show_warning, trap_signals
 from riskscore.cli._parser import _TABLES, _parser
 from riskscore.cli._print import print_demo, print_run
@@ -241,8 +241,7 @@ def _start_fork_server(jobs: int | None) -> None:
         multiprocessing.get_context("forkserver")
     except ValueError:  # no fork server on this platform (Windows): the workers are spawned
         return
-    forkserver.set_forkserver_preload(WORKER_MODULES)
-    forkserver.ensure_running()
+    start_fork_server(WORKER_MODULES)  # deaf to Ctrl-C during its imports: the job's one line stays the last
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
