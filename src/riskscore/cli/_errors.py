@@ -26,7 +26,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -288,3 +288,26 @@ def trap_signals() -> Iterator[None]:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler if handler is not None else signal.SIG_DFL)
+
+
+def exit_on_signal(code: int) -> None:
+    """From here on a signal ends the process at once with ``code``: the command is over.
+
+    Called once the command has done and said all it does (outputs in place, its lock released,
+    its last line printed), before the interpreter's slow exit (its garbage collection, 0.3 s or
+    more): a Ctrl-C then would raise ``KeyboardInterrupt`` wherever the exit is and print its
+    traceback. The buffered output is flushed first; the exit code stays the command's own.
+    Outside the main thread nothing is installed.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def done(signum: int, frame: FrameType | None) -> None:
+        for stream in (sys.stdout, sys.stderr):
+            with suppress(OSError, ValueError, AttributeError):
+                stream.flush()
+        os._exit(code)
+
+    for s in _SIGNALS:
+        if signal.getsignal(s) is not signal.SIG_IGN:
+            signal.signal(s, done)

@@ -23,7 +23,15 @@ from typing import NoReturn
 
 import riskscore
 from riskscore._fork_server import start_fork_server
-from riskscore.cli._errors import EXIT_USAGE, UsageError, on_signal, report, show_warning, trap_signals
+from riskscore.cli._errors import (
+    EXIT_USAGE,
+    UsageError,
+    exit_on_signal,
+    on_signal,
+    report,
+    show_warning,
+    trap_signals,
+)
 from riskscore.cli._parser import _TABLES, _parser
 from riskscore.cli._print import print_demo, print_run
 from riskscore.cli._spark import quiet_spark, stop_spark
@@ -444,9 +452,11 @@ def run(argv: Sequence[str] | None = None) -> NoReturn:
     each command. Here the collector runs once, so that whatever sits in a reference cycle is
     finalised as usual (a file in one is closed and flushed), and what is left is frozen, which
     the exit's collections then skip. ``atexit`` handlers, buffered output and exit codes are
-    untouched. :func:`main` itself leaves the collector alone: it is also called in-process.
+    untouched. :func:`main` itself leaves the collector alone: it is also called in-process. A
+    signal during this exit ends the process at once with the command's code (it is over).
     """
     code = main(argv)
+    exit_on_signal(code)
     gc.collect()
     gc.freeze()
     sys.exit(code)
