@@ -402,3 +402,27 @@ def test_ctrl_c_after_the_command_is_over_exits_with_its_code_and_no_traceback(t
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and "KeyboardInterrupt" not in done.stderr, done.stderr
     assert "installments" in done.stdout  # what the command printed is flushed, not lost
+
+
+def _with_a_reader_that_goes(*args: str) -> tuple[int, str]:
+    """Run the console script with its standard output read by nobody (``| head -0``): the exit code, stderr."""
+    proc = subprocess.Popen([sys.executable, "-m", "riskscore.cli", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    with proc:
+        proc.stdout.close()  # the reader goes before the first line: every write to it fails (EPIPE)
+        err = proc.stderr.read()
+    return proc.wait(timeout=300), err
+
+
+@pytest.mark.parametrize("rows", [0, 3])
+def test_a_reader_of_the_output_that_goes_costs_neither_a_traceback_nor_the_exit_code(world, tmp_path, rows):
+    # `riskscore validate ... | head`: the rows a data error prints went into a BrokenPipeError traceback
+    df = pd.read_parquet(world["installments"]).astype(str)
+    df.loc[: rows - 1, "amount_due"] = "abc"
+    df.to_csv(tmp_path / "inst.csv", index=False)
+    code, err = _with_a_reader_that_goes("validate", "--installments", str(tmp_path / "inst.csv"))
+    if rows:
+        line = one_line(1, code, err)
+        assert line.startswith("riskscore: data error: installments: ") and "'amount_due'" in line, line
+    else:
+        assert (code, err) == (0, "")  # the tables passed; the report nobody read is no failure

@@ -311,3 +311,48 @@ def exit_on_signal(code: int) -> None:
     for s in _SIGNALS:
         if signal.getsignal(s) is not signal.SIG_IGN:
             signal.signal(s, done)
+
+
+class _ReaderMayGo:
+    """``sys.stdout`` or ``sys.stderr`` whose reader may stop reading (``riskscore validate ... | head``).
+
+    A write or flush to a pipe whose reader has gone raises ``BrokenPipeError`` in Python (which
+    ignores SIGPIPE), wherever the command is: a traceback, or a run that did its work reported as
+    failed. Here the stream's descriptor is pointed at ``os.devnull`` instead, so what nobody reads
+    is dropped, the command goes on and exits with its own code (as ``| head`` users expect).
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def _gone(self) -> None:
+        with suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._gone()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._gone()
+            with suppress(OSError, ValueError):
+                self._stream.flush()  # what was buffered goes to os.devnull now
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def tolerate_gone_readers() -> None:
+    """Wrap ``sys.stdout`` and ``sys.stderr`` in :class:`_ReaderMayGo` (the console script only)."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is not None and not isinstance(stream, _ReaderMayGo):
+            setattr(sys, name, _ReaderMayGo(stream))

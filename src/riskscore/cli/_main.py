@@ -30,6 +30,7 @@ from riskscore.cli._errors import (
     on_signal,
     report,
     show_warning,
+    tolerate_gone_readers,
     trap_signals,
 )
 from riskscore.cli._parser import _TABLES, _parser
@@ -455,6 +456,7 @@ def run(argv: Sequence[str] | None = None) -> NoReturn:
     untouched. :func:`main` itself leaves the collector alone: it is also called in-process. A
     signal during this exit ends the process at once with the command's code (it is over).
     """
+    tolerate_gone_readers()  # `riskscore validate ... | head`: no BrokenPipeError, the command's own code
     code = main(argv)
     exit_on_signal(code)
     gc.collect()
