@@ -27,7 +27,13 @@ default direction). Categorical splits are refused (riskscore features are numer
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
+import os
+import stat
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -156,7 +162,56 @@ def forest_from_booster(booster: Any, num_iteration: int | None = None) -> Fores
     )
 
 
-@numba.njit(cache=True)
+log = logging.getLogger(__name__)
+
+
+def _private_cache_dir() -> str | None:
+    """A folder only this user can write, under the temporary folder, for numba's compiled kernels; or None.
+
+    numba caches a compiled function beside its module (``__pycache__``) or in the user's cache
+    folder (``~/.cache``). A read-only installation run by a user whose home cannot be written (a
+    container's non-root user, a cluster's service account) has neither, and numba then refuses
+    to define the function at all. This folder is the third place; it is used only if it is a
+    real folder owned by this user and closed to others (numba's cache files are pickles: one
+    that another user could write would be code run here).
+    """
+    path = os.path.join(tempfile.gettempdir(), f"riskscore-numba-{os.getuid() if hasattr(os, 'getuid') else 0}")
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        st = os.lstat(path)
+    except OSError:
+        return None
+    private = stat.S_ISDIR(st.st_mode) and (st.st_mode & 0o077) == 0
+    if hasattr(os, "getuid"):
+        private = private and st.st_uid == os.getuid()
+    return path if private else None
+
+
+def _njit(**options: Any) -> Callable[[Callable[..., Any]], Any]:
+    """``numba.njit(cache=True, **options)``, and where numba has no folder to cache in, a private one
+    (:func:`_private_cache_dir`) or, without one, no cache (each process compiles: a few seconds)."""
+
+    def decorate(func: Callable[..., Any]) -> Any:
+        try:
+            return numba.njit(cache=True, **options)(func)
+        except RuntimeError:  # "cannot cache function ...: no locator available"
+            pass
+        folder = _private_cache_dir()
+        if folder is not None:
+            given = numba.config.CACHE_DIR
+            numba.config.CACHE_DIR = folder  # read when the function is defined: restored at once
+            try:
+                with contextlib.suppress(RuntimeError):
+                    return numba.njit(cache=True, **options)(func)
+            finally:
+                numba.config.CACHE_DIR = given
+        log.debug("numba cannot cache %s anywhere: compiled in each process", func.__name__)
+        return numba.njit(**options)(func)
+
+    return decorate
+
+
+@_njit()
 def _weights(d: int) -> np.ndarray:
     w = np.empty(max(d, 1))
     for k in range(d):
@@ -164,7 +219,7 @@ def _weights(d: int) -> np.ndarray:
     return w
 
 
-@numba.njit(cache=True)
+@_njit()
 def _leaf_phi(mask: int, z: np.ndarray, value: float, w: np.ndarray, out: np.ndarray) -> None:
     """phi_i of one leaf for the satisfied-set ``mask``, written to ``out[:d]``."""
     d = len(z)
@@ -191,7 +246,7 @@ def _leaf_phi(mask: int, z: np.ndarray, value: float, w: np.ndarray, out: np.nda
         out[i] = value * (s_i - z[i]) * prod_out * inner
 
 
-@numba.njit(cache=True)
+@_njit()
 def _fill_tables(slot_start: np.ndarray, z: np.ndarray, values: np.ndarray, table_start: np.ndarray,
                  table: np.ndarray) -> None:
     for leaf in range(len(values)):
@@ -211,7 +266,7 @@ def _fill_tables(slot_start: np.ndarray, z: np.ndarray, values: np.ndarray, tabl
                 table[off + i] = buf[i]
 
 
-@numba.njit(cache=True)
+@_njit()
 def _goes_left(x: float, threshold: float, default_left: bool, missing_type: int) -> bool:
     if math.isnan(x) and missing_type != 2:
         x = 0.0
@@ -223,7 +278,7 @@ def _goes_left(x: float, threshold: float, default_left: bool, missing_type: int
 _BLOCK = 128  # rows explained together, tree by tree, so a tree's tables stay in cache
 
 
-@numba.njit(parallel=True, cache=True)
+@_njit(parallel=True)
 def _shap(X, feature, threshold, default_left, missing_type, tree_nodes, tree_leaves, path_start, path_node,
           path_left, path_slot, slot_start, slot_feature, slot_z, leaf_value, table_start, table, out):
     n = X.shape[0]
@@ -248,7 +303,7 @@ def _shap(X, feature, threshold, default_left, missing_type, tree_nodes, tree_le
                               slot_feature, slot_z, leaf_value, table_start, table, buf)
 
 
-@numba.njit(cache=True, inline="always")
+@_njit(inline="always")
 def _add_leaf(out, r, leaf, left, n0, path_start, path_node, path_left, path_slot, slot_start, slot_feature,
               slot_z, leaf_value, table_start, table, buf):
     """Add one leaf's SHAP values for row ``r``, given the row's decisions ``left`` in its tree."""
