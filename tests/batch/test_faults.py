@@ -23,6 +23,7 @@ import psutil
 import pytest
 
 from riskscore import RunLockedError
+from riskscore import _processes as processes
 from riskscore.batch import STATE_DIR, score_portfolio
 from riskscore.batch import _run as run_module
 from riskscore.io import folder_lock, write_text
@@ -108,7 +109,7 @@ def test_a_signal_stops_every_worker_and_the_same_command_resumes(reference, wor
 def test_ctrl_c_while_the_fork_server_imports_is_the_one_line_alone(world_files, as_of, now, tmp_path):
     # the fork server and the workers it forks are in the job's process group; the fork server used to
     # ignore SIGINT only after its imports (the first 1-2 s of a run), printing its KeyboardInterrupt
-    # traceback under the job's line: it starts with SIGINT blocked now (riskscore._fork_server)
+    # traceback under the job's line: it starts with SIGINT blocked now (riskscore._processes)
     cmd = _command(world_files, tmp_path / "run", as_of, now)
     probe = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     driver = psutil.Process(probe.pid)
@@ -241,6 +242,22 @@ def test_one_chunk_runs_in_process_whatever_n_jobs(world_files, as_of, now, tmp_
                                borrowers=world_files["borrowers"], contacts=world_files["contacts"],
                                chunk_borrowers=10_000, n_jobs=4, progress="off")
     assert manifest.chunks["total"] == 1 and manifest.borrowers["in"] == 600
+
+
+def test_a_cpu_quota_below_the_visible_cores_caps_the_default_workers(world_files, as_of, now, tmp_path, monkeypatch):
+    # a pod limited to 1 CPU on an 8-core node: its affinity says 8, its cgroup's quota 1 (joblib reads it)
+    import joblib
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    monkeypatch.setattr(joblib, "cpu_count", lambda *a, **k: 1)
+    assert processes.usable_cores() == 1
+    monkeypatch.setattr(run_module, "ProcessPoolExecutor", _NoPool)  # one worker: the chunks run in this process
+    manifest = score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path / "run", now=now,
+                               borrowers=world_files["borrowers"], contacts=world_files["contacts"],
+                               chunk_borrowers=300, progress="off")
+    assert manifest.chunks["total"] == 2 and manifest.borrowers["in"] == 600
+    monkeypatch.setattr(joblib, "cpu_count", lambda *a, **k: 16)  # a quota above the affinity: the affinity
+    assert processes.usable_cores() == 8
 
 
 @pytest.mark.slow

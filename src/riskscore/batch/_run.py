@@ -64,7 +64,7 @@ import pyarrow.compute as pc
 
 from riskscore._compat import Interval, StrOptions, validate_params
 from riskscore._files import check_paths
-from riskscore._fork_server import start_fork_server
+from riskscore._processes import start_fork_server, usable_cores
 from riskscore._validation import contacts_match_none_refusal
 from riskscore.batch._assemble import Assembler, chunks_stage
 from riskscore.batch._chunk import (
@@ -111,13 +111,6 @@ _FINAL = (*(f"{n}.parquet" for n in OUTPUTS), "manifest.json")
 
 
 # -- driver side ---------------------------------------------------------------------------------
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
-
-
 def _key(config: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -259,8 +252,9 @@ def score_portfolio(
     policy_options : mapping, optional
         Other :class:`~riskscore.policy.ContactPolicy` arguments (``plan_days``, ``holidays``, ...).
     n_jobs : int, optional
-        Worker processes (default: the cores this process may use); never more than the chunks
-        left to score, and with one the chunks run in this process.
+        Worker processes (default: the cores this process may use: its CPU affinity, capped by its
+        container's CPU quota); never more than the chunks left to score, and with one the chunks
+        run in this process.
     batch_rows : int, default 1_000_000
         Rows read at a time in the partition pass.
     progress : {"auto", "bar", "log", "off"}, default "auto"
@@ -366,9 +360,10 @@ def score_portfolio(
             shutil.rmtree(out / STATE_DIR / "chunks", ignore_errors=True)
             return RunManifest.read(out / "manifest.json")
         try:
-            return _stages(out, state, inputs, bundle, model, prints, as_of_ts, profiles, n_jobs or _cores(), wall,
-                           scorer_options, chunk_borrowers=chunk_borrowers, now=now, data_date=data_date,
-                           batch_rows=batch_rows, agent_calls_per_day=agent_calls_per_day,
+            jobs = n_jobs or usable_cores()
+            return _stages(out, state, inputs, bundle, model, prints, as_of_ts, profiles, jobs, wall, scorer_options,
+                           chunk_borrowers=chunk_borrowers, now=now, data_date=data_date, batch_rows=batch_rows,
+                           agent_calls_per_day=agent_calls_per_day,
                            policy_options=policy_options, progress=progress, allow_stale_data=allow_stale_data)
         except OSError as err:
             named = _naming(err, out)
@@ -415,7 +410,7 @@ def _workers(jobs: int, bundle: Path, options: dict[str, Any]
     # the cores shared out: each worker's numba and LightGBM threads, so that the workers do not oversubscribe
     context = _context()
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
-                               initargs=(str(bundle), options, True, os.getpid(), max(1, _cores() // jobs)))
+                               initargs=(str(bundle), options, True, os.getpid(), max(1, usable_cores() // jobs)))
     warm: list[Future] = []  # a worker runs one once it has loaded
 
     def start() -> None:

@@ -13,7 +13,6 @@ import gc
 import json
 import logging
 import multiprocessing
-import os
 import sys
 import time
 import warnings
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import riskscore
-from riskscore._fork_server import start_fork_server
+from riskscore._processes import start_fork_server, usable_cores
 from riskscore.cli._errors import (
     EXIT_USAGE,
     UsageError,
@@ -240,11 +239,7 @@ WORKER_MODULES = ["riskscore.batch._worker"]
 def _start_fork_server(jobs: int | None) -> None:
     """Start the local engine's fork server now, so that its imports (about 1.5 s) run beside this
     process's own (the engine would start it only when its workers start)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    if (jobs or cores) <= 1:
+    if (jobs or usable_cores()) <= 1:
         return  # no workers: the chunks run in this process
     try:
         multiprocessing.get_context("forkserver")

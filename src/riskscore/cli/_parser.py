@@ -154,7 +154,8 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--agent-calls-per-day", type=_count(0),
                     help="agent-call capacity of the portfolio (default: no limit); agent calls are off unless "
                          "--policy-option max_window_calls=1")
-    sc.add_argument("--jobs", type=_count(1), help="worker processes (default: all cores)")
+    sc.add_argument("--jobs", type=_count(1),
+                    help="worker processes (default: the cores this process may use, a container's CPU quota counted)")
     sc.add_argument("--engine", choices=("local", "spark"), default="local",
                     help="local processes (default) or Apache Spark (pip install 'riskscore[spark]')")
     sc.add_argument("--progress", choices=("auto", "bar", "log", "off"), default="auto",

@@ -1,4 +1,12 @@
-"""Start multiprocessing's fork server deaf to Ctrl-C from its first instruction.
+"""The local engine's processes: how many cores this process may use, and a fork server deaf to Ctrl-C.
+
+How many cores: the fewest of the CPUs this process may run on (its affinity: ``taskset``,
+``cpuset``) and its CPU quota (a container's ``--cpus``, Kubernetes' ``limits.cpu``: the cgroup's
+``cpu.max`` or ``cpu.cfs_quota_us``, as joblib reads them). A pod limited to 2 CPUs on a 64-core
+node sees 64 CPUs in ``os.cpu_count()`` and its affinity; 64 workers there would each load the
+model and wait their turn for 2 CPUs' worth of time.
+
+The fork server:
 
 A terminal's Ctrl-C (and ``kill -INT -<group>``) reaches every process of the job's process
 group, the fork server too. The standard library's fork server ignores SIGINT only once its
@@ -16,8 +24,26 @@ same as the standard library's resource tracker does for itself.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 from multiprocessing import forkserver, resource_tracker
+
+
+def usable_cores() -> int:
+    """The cores this process may use: its CPU affinity, capped by its cgroup's CPU quota (at least 1).
+
+    Examples
+    --------
+    >>> usable_cores() >= 1
+    True
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    import joblib  # the quota as joblib (loky) reads it; imported by scikit-learn anyway
+
+    return max(1, min(cores, joblib.cpu_count()))
 
 
 def start_fork_server(preload: list[str]) -> None:
