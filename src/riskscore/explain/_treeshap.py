@@ -42,6 +42,8 @@ import numpy as np
 
 __all__ = ["Forest", "forest_from_booster", "tree_shap"]
 
+log = logging.getLogger(__name__)
+
 #: Leaves with at most this many distinct path features get a precomputed table (2^d x d floats).
 MAX_TABLE_DEPTH = 10
 _MISSING = {"None": 0, "Zero": 1, "NaN": 2}
@@ -160,9 +162,6 @@ def forest_from_booster(booster: Any, num_iteration: int | None = None) -> Fores
         slot_start=slot_start_arr, slot_feature=np.asarray(slot_feature, dtype=np.int32), slot_z=z_arr,
         leaf_value=values, table_start=table_start.astype(np.int64), table=table,
     )
-
-
-log = logging.getLogger(__name__)
 
 
 def _private_cache_dir() -> str | None:
