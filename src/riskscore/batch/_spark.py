@@ -37,6 +37,7 @@ import inspect
 import json
 import logging
 import os
+import signal
 import sys
 import tempfile
 import threading
@@ -386,22 +387,63 @@ def _session() -> Any:
     A JVM started here compiles with C1 only (``-XX:TieredStopAtLevel=1``) unless a
     ``spark-defaults.conf`` sets the driver's options: its work is short (the scoring runs in
     Python), and on few cores the C2 compiler threads cost the job more than they win.
+
+    A SparkContext started in the main thread replaces the SIGINT handler with pyspark's, which
+    cancels all jobs through the JVM connection the interrupted call may be using that very
+    moment: a Ctrl-C on ``riskscore score --engine spark`` logged py4j's "reentrant call"
+    traceback above the job's one line. So a new context is started from a thread of its own
+    (pyspark then installs nothing), and a session on a local Connect server keeps the caller's
+    own handler (:func:`_keeping_sigint`).
     """
-    from pyspark import SparkContext
+    from pyspark import SparkConf, SparkContext
     from pyspark.sql import SparkSession
 
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # local workers run this environment's Python
-    builder = SparkSession.builder.appName("riskscore").config("spark.sql.session.timeZone", "UTC")
+    conf = {"spark.app.name": "riskscore", "spark.sql.session.timeZone": "UTC"}
     homes = [os.environ.get("SPARK_CONF_DIR"), os.environ.get("SPARK_HOME") and Path(os.environ["SPARK_HOME"]) / "conf"]
     defaults = any(h and (Path(h) / "spark-defaults.conf").exists() for h in homes)
     remote = os.environ.get("SPARK_REMOTE") or os.environ.get("SPARK_CONNECT_MODE_ENABLED")  # Spark Connect
-    if (SparkContext._active_spark_context is None and "PYSPARK_GATEWAY_PORT" not in os.environ and not defaults
-            and not remote):
-        builder = builder.config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1")
-    return builder.getOrCreate()
+    new = SparkContext._active_spark_context is None
+    if new and "PYSPARK_GATEWAY_PORT" not in os.environ and not defaults and not remote:
+        conf["spark.driver.extraJavaOptions"] = "-XX:TieredStopAtLevel=1"
+    builder = SparkSession.builder
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    if new and not remote and threading.current_thread() is threading.main_thread():
+        _aside(lambda: SparkContext.getOrCreate(SparkConf().setAll(list(conf.items()))))
+    return _keeping_sigint(builder.getOrCreate)
+
+
+def _aside(call: Any) -> None:
+    """``call()`` in a thread of its own, waited for here (a signal interrupts the wait); its error raised here."""
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            call()
+        except BaseException as err:  # raised again in the caller's thread
+            failed.append(err)
+
+    thread = threading.Thread(target=run, name="riskscore-spark-start", daemon=True)
+    thread.start()
+    thread.join()
+    if failed:
+        raise failed[0]
+
+
+def _keeping_sigint(start: Any) -> Any:
+    """``start()``, and then the caller's own SIGINT handler again if pyspark replaced it (Python's
+    default one is left to pyspark's, which cancels the jobs of a script interrupted)."""
+    main = threading.current_thread() is threading.main_thread()
+    before = signal.getsignal(signal.SIGINT) if main else None
+    session = start()
+    replaced = before is not None and signal.getsignal(signal.SIGINT) is not before
+    if replaced and callable(before) and before is not signal.default_int_handler:
+        signal.signal(signal.SIGINT, before)
+    return session
 
 
 def _finish_parts(out: Path) -> None:

@@ -18,6 +18,7 @@ file, table, column or option at fault; never a traceback (``--debug`` adds it a
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import signal
@@ -356,3 +357,15 @@ def tolerate_gone_readers() -> None:
         stream = getattr(sys, name)
         if stream is not None and not isinstance(stream, _ReaderMayGo):
             setattr(sys, name, _ReaderMayGo(stream))
+
+
+def not_after_a_signal(record: logging.LogRecord) -> bool:
+    """A log filter: py4j's errors once a signal is stopping the command (a JVM call cut short, a
+    connection closed under it: "Exception while sending command", "... while shutting down
+    connection", each with its traceback) are consequences of the stop, said in its one line."""
+    message = str(record.msg)
+    if message.startswith("KeyboardInterrupt while sending"):
+        return False
+    if _TRAP["signum"] is None:
+        return True
+    return not (record.name.startswith("py4j") or message.startswith("Exception while sending command"))

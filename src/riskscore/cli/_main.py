@@ -26,6 +26,7 @@ from riskscore.cli._errors import (
     EXIT_USAGE,
     UsageError,
     exit_on_signal,
+    not_after_a_signal,
     on_signal,
     report,
     show_warning,
@@ -417,9 +418,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
     logging.getLogger("riskscore").setLevel(logging.DEBUG if args.verbose or args.debug else logging.INFO)
-    # py4j logs a traceback on the root logger when a signal interrupts a call to the JVM; the
-    # interruption is said in one line by the error model
-    logging.getLogger().addFilter(lambda record: not str(record.msg).startswith("KeyboardInterrupt while sending"))
+    # py4j logs tracebacks when a signal interrupts a call to the JVM or closes a connection under it;
+    # the interruption is said in one line by the error model
+    for handler in logging.getLogger().handlers:
+        if not_after_a_signal not in handler.filters:
+            handler.addFilter(not_after_a_signal)
     warnings.showwarning = show_warning  # one line per warning, no Python source line
     # The multiprocessing resource tracker (a process of its own, started with this interpreter's -W
     # options) reports at exit the semaphores a worker killed from outside left behind, after the run
@@ -432,11 +435,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    resumable = args.command == "score" and args.engine == "local"
     try:
         with trap_signals():
-            return commands[args.command](args)
-    except (Exception, KeyboardInterrupt) as err:  # every failure ends in one line (and a documented code)
-        resumable = args.command == "score" and args.engine == "local"
+            try:
+                return commands[args.command](args)
+            except (Exception, KeyboardInterrupt) as err:  # every failure ends in one line (and a documented code)
+                # said while the signals are still trapped: a second Ctrl-C while a Spark session stops
+                # (up to 10 s) exits at once instead of raising inside the report
+                return report(err, args.command, debug=args.debug, resumable=resumable)
+    except KeyboardInterrupt as err:  # the first signal came while a failure was being said
         return report(err, args.command, debug=args.debug, resumable=resumable)
 
 
