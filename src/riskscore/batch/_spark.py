@@ -391,9 +391,10 @@ def _session() -> Any:
     A SparkContext started in the main thread replaces the SIGINT handler with pyspark's, which
     cancels all jobs through the JVM connection the interrupted call may be using that very
     moment: a Ctrl-C on ``riskscore score --engine spark`` logged py4j's "reentrant call"
-    traceback above the job's one line. So a new context is started from a thread of its own
-    (pyspark then installs nothing), and a session on a local Connect server keeps the caller's
-    own handler (:func:`_keeping_sigint`).
+    traceback above the job's one line. So where the caller has a SIGINT handler of its own, a new
+    context is started from a thread of its own (pyspark then installs nothing), and a session on
+    a local Connect server keeps that handler (:func:`_keeping_sigint`); with Python's default
+    handler (a script), pyspark's is installed as pyspark installs it.
     """
     from pyspark import SparkConf, SparkContext
     from pyspark.sql import SparkSession
@@ -412,9 +413,17 @@ def _session() -> Any:
     builder = SparkSession.builder
     for key, value in conf.items():
         builder = builder.config(key, value)
-    if new and not remote and threading.current_thread() is threading.main_thread():
+    if new and not remote and _own_sigint_handler():
         _aside(lambda: SparkContext.getOrCreate(SparkConf().setAll(list(conf.items()))))
     return _keeping_sigint(builder.getOrCreate)
+
+
+def _own_sigint_handler() -> bool:
+    """Whether the caller (in the main thread) put a SIGINT handler of its own in place (the CLI's)."""
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    handler = signal.getsignal(signal.SIGINT)
+    return callable(handler) and handler is not signal.default_int_handler
 
 
 def _aside(call: Any) -> None:
