@@ -393,7 +393,7 @@ def _session() -> Any:
     moment: a Ctrl-C on ``riskscore score --engine spark`` logged py4j's "reentrant call"
     traceback above the job's one line. So where the caller has a SIGINT handler of its own, a new
     context is started from a thread of its own (pyspark then installs nothing), and a session on
-    a local Connect server keeps that handler (:func:`_keeping_sigint`); with Python's default
+    a local Connect server keeps that handler; with Python's default
     handler (a script), pyspark's is installed as pyspark installs it.
     """
     from pyspark import SparkConf, SparkContext
@@ -413,17 +413,22 @@ def _session() -> Any:
     builder = SparkSession.builder
     for key, value in conf.items():
         builder = builder.config(key, value)
-    if new and not remote and _own_sigint_handler():
+    own = _own_sigint_handler()
+    if new and not remote and own is not None:
         _aside(lambda: SparkContext.getOrCreate(SparkConf().setAll(list(conf.items()))))
-    return _keeping_sigint(builder.getOrCreate)
+    session = builder.getOrCreate()
+    if own is not None and signal.getsignal(signal.SIGINT) is not own:  # a local Connect server's context
+        signal.signal(signal.SIGINT, own)
+    return session
 
 
-def _own_sigint_handler() -> bool:
-    """Whether the caller (in the main thread) put a SIGINT handler of its own in place (the CLI's)."""
+def _own_sigint_handler() -> Any:
+    """The SIGINT handler of the caller's own (the CLI's) if it runs in the main thread, else None
+    (Python's default one is left to pyspark's, which cancels the jobs of a script interrupted)."""
     if threading.current_thread() is not threading.main_thread():
-        return False
+        return None
     handler = signal.getsignal(signal.SIGINT)
-    return callable(handler) and handler is not signal.default_int_handler
+    return handler if callable(handler) and handler is not signal.default_int_handler else None
 
 
 def _aside(call: Any) -> None:
@@ -441,18 +446,6 @@ def _aside(call: Any) -> None:
     thread.join()
     if failed:
         raise failed[0]
-
-
-def _keeping_sigint(start: Any) -> Any:
-    """``start()``, and then the caller's own SIGINT handler again if pyspark replaced it (Python's
-    default one is left to pyspark's, which cancels the jobs of a script interrupted)."""
-    main = threading.current_thread() is threading.main_thread()
-    before = signal.getsignal(signal.SIGINT) if main else None
-    session = start()
-    replaced = before is not None and signal.getsignal(signal.SIGINT) is not before
-    if replaced and callable(before) and before is not signal.default_int_handler:
-        signal.signal(signal.SIGINT, before)
-    return session
 
 
 def _finish_parts(out: Path) -> None:
