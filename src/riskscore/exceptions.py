@@ -148,7 +148,10 @@ class BundleError(RiskscoreError):
 
 
 class BundleVersionWarning(RiskscoreWarning):
-    """A bundle was saved with other library versions than the ones loading it.
+    """A bundle was saved with other library releases than the ones loading it.
+
+    Issued for another major or minor release (``pandas 3.1.1 -> 3.2.0``) or a package that is
+    not installed; releases a patch apart (``3.1.1 -> 3.1.2``) load silently.
 
     Examples
     --------

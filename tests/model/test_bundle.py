@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
+import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -84,6 +87,37 @@ def test_format_and_versions(fitted, tmp_path):
         save_bundle(model, tmp_path / "b")
     with pytest.raises(BundleError, match=r"manifest\.json is missing"):
         load_bundle(tmp_path)
+
+
+def _apart(release: str, step: str) -> str:
+    """A version one patch, minor or major release away from ``release`` (``4.7.0`` -> ``4.7.1``)."""
+    major, minor, *_ = (int(part) for part in re.findall(r"\d+", release))
+    return {"patch": f"{major}.{minor}.999", "minor": f"{major}.{minor + 1}.0", "major": f"{major + 1}.0.0",
+            "text": "nightly", "post": f"{major}.{minor}.0.post1"}[step]
+
+
+@pytest.mark.parametrize(("step", "warns"), [("patch", False), ("post", False), ("minor", True), ("major", True),
+                                             ("text", True)])
+def test_a_patch_release_apart_loads_silently_another_feature_release_warns(fitted, tmp_path, caplog, step, warns):
+    # a fresh installation gets the newest patch release of each library (pandas 3.1.1 -> 3.1.2 came
+    # out between two CI runs and every load of the committed bundle warned); only another major or
+    # minor release, or a version that is not major.minor text, is worth a warning
+    model, _ = fitted
+    save_bundle(model, tmp_path / "b")
+    manifest_path = tmp_path / "b" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    here = manifest["versions"]["numpy"]
+    manifest["versions"]["numpy"] = saved = _apart(here, step)
+    manifest_path.write_text(json.dumps(manifest))
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.INFO, "riskscore"):
+        warnings.simplefilter("always")
+        load_bundle(tmp_path / "b")
+    said = [str(w.message) for w in caught if issubclass(w.category, BundleVersionWarning)]
+    assert said == ([f"Other library versions than the bundle '{tmp_path / 'b'}' was saved with (numpy {saved} -> "
+                     f"{here}); predictions may differ slightly."] if warns else [])
+    logged = [r.getMessage() for r in caplog.records if "patch release apart" in r.getMessage()]
+    assert logged == ([] if warns else [f"The bundle '{tmp_path / 'b'}' was saved a patch release apart "
+                                        f"(numpy {saved} -> {here})."])
 
 
 def _rewrite_model_json(folder, change):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import warnings
 from importlib.metadata import PackageNotFoundError, version
@@ -36,6 +37,10 @@ FORMAT_VERSION = "1.2"
 FILES = ("likelihood.txt", "timing.txt", "model.json", "metrics.json", "model_card.md")
 #: Written when the training reference distributions are given (monitoring, :mod:`riskscore.monitor`).
 REFERENCE = "reference.json"
+
+_log = logging.getLogger(__name__)
+#: The feature release a version names: its first two numbers (``3.1`` of ``3.1.2``, ``1.4`` of ``1.4.1.post1``).
+_RELEASE = re.compile(r"(\d+)\.(\d+)(?![\d])")
 
 _MiB = 1 << 20
 #: The largest size read of each bundle file. JSON files hold parameters, hashes, metrics and
@@ -180,15 +185,34 @@ def _check_manifest(folder: Path, manifest: Any) -> dict[str, Any]:
     return manifest
 
 
+def _feature_release(text: str) -> tuple[int, int] | None:
+    """``(major, minor)`` of a version such as ``3.1.2``, ``1.4.1.post1`` or ``2.0rc1``; None otherwise."""
+    found = _RELEASE.match(text)
+    return (int(found[1]), int(found[2])) if found else None
+
+
 def _warn_versions(folder: Path, manifest: dict[str, Any]) -> None:
-    differ = []
+    """Warn when a library the bundle was saved with is missing or another feature release here.
+
+    A patch release (``3.1.1 -> 3.1.2``) is meant to fix bugs without changing file formats or
+    results, and a fresh installation gets a new one every few weeks: a bundle saved a patch release
+    apart loads silently (the difference is logged at INFO). Another major or minor release, a
+    version that is not ``major.minor...`` text and a package that is not installed are a
+    :class:`~riskscore.exceptions.BundleVersionWarning` naming each difference.
+    """
+    differ, patch = [], []
     for package, saved in manifest.get("versions", {}).items():
         try:
             here = version(package)
         except (PackageNotFoundError, ValueError):
             here = "not installed"
-        if here != saved:
-            differ.append(f"{package} {saved} -> {here}")
+        if here == saved:
+            continue
+        release = _feature_release(saved)
+        apart = patch if release is not None and release == _feature_release(here) else differ
+        apart.append(f"{package} {saved} -> {here}")
+    if patch:
+        _log.info("The bundle '%s' was saved a patch release apart (%s).", folder, ", ".join(patch))
     if differ:
         warnings.warn(f"Other library versions than the bundle '{folder}' was saved with ({', '.join(differ)}); "
                       "predictions may differ slightly.", BundleVersionWarning, stacklevel=4)
