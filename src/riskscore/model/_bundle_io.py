@@ -196,9 +196,9 @@ def _warn_versions(folder: Path, manifest: dict[str, Any]) -> None:
 
     A patch release (``3.1.1 -> 3.1.2``) is meant to fix bugs without changing file formats or
     results, and a fresh installation gets a new one every few weeks: a bundle saved a patch release
-    apart loads silently (the difference is logged at INFO). Another major or minor release, a
-    version that is not ``major.minor...`` text and a package that is not installed are a
-    :class:`~riskscore.exceptions.BundleVersionWarning` naming each difference.
+    apart loads silently (the difference is logged at DEBUG: ``riskscore -v`` shows it). Another
+    major or minor release, a version that is not ``major.minor...`` text and a package that is not
+    installed are a :class:`~riskscore.exceptions.BundleVersionWarning` naming each difference.
     """
     differ, patch = [], []
     for package, saved in manifest.get("versions", {}).items():
@@ -212,7 +212,7 @@ def _warn_versions(folder: Path, manifest: dict[str, Any]) -> None:
         apart = patch if release is not None and release == _feature_release(here) else differ
         apart.append(f"{package} {saved} -> {here}")
     if patch:
-        _log.info("The bundle '%s' was saved a patch release apart (%s).", folder, ", ".join(patch))
+        _log.debug("The bundle '%s' was saved a patch release apart (%s).", folder, ", ".join(patch))
     if differ:
         warnings.warn(f"Other library versions than the bundle '{folder}' was saved with ({', '.join(differ)}); "
                       "predictions may differ slightly.", BundleVersionWarning, stacklevel=4)
