@@ -835,20 +835,27 @@ def test_a_pandas_frame_or_a_spark_connect_frame_of_pyspark_3_is_refused_in_one_
 @pytest.mark.parametrize(("conf", "expected"), [
     ({"spark.default.parallelism": "8", "spark.master": "local[2]"}, 8),  # the setting first
     ({"spark.master": "local[3]"}, 3),
-    ({"spark.master": "local[*]"}, "cores"),
-    ({"spark.master": "local"}, "cores"),
+    ({"spark.master": "local[3,4]"}, 3),                                   # 4 task retries
+    ({"spark.master": "local[*]"}, 5),                                     # the usable cores (patched: 5)
+    ({"spark.master": "local[*,2]"}, 5),
+    ({"spark.master": "local"}, 1),                                        # Spark's one thread
+    ({"spark.master": "local-cluster[2, 3, 1024]"}, 6),                    # 2 workers of 3 cores (a traceback)
     ({"spark.master": "spark://head:7077"}, 2),                            # a remote cluster: no way to ask
     ({}, 2),
 ])
-def test_spark_connect_sessions_give_their_parallelism_and_master_without_a_sparkcontext(conf, expected):
+def test_spark_connect_sessions_give_their_parallelism_and_master_without_a_sparkcontext(conf, expected, monkeypatch):
     """A Spark Connect session has no SparkContext; what the engine asked of one it reads from the
-    session's settings (and counts no jobs: no status tracker)."""
+    session's settings (and counts no jobs: no status tracker). ``local`` was read as every core and
+    ``local-cluster[...]`` was a ValueError traceback; ``local[*]`` counted the visible cores, not a CPU
+    quota's."""
+    from riskscore.batch import _spark_session
     from riskscore.batch._spark_session import is_connect, job_count, local_master, parallelism
 
+    monkeypatch.setattr(_spark_session, "usable_cores", lambda: 5)
     conf_object = type("Conf", (), {"get": lambda self, key, default=None: conf.get(key, default)})()
     session = type("SparkSession", (), {"__module__": "pyspark.sql.connect.session", "conf": conf_object})()
     assert is_connect(session)
-    assert parallelism(session) == (max(1, os.cpu_count() or 1) if expected == "cores" else expected)
+    assert parallelism(session) == expected
     assert local_master(session) is conf.get("spark.master", "").startswith("local")
     assert job_count(session)() is None
 

@@ -22,12 +22,20 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from riskscore._processes import usable_cores
+
 __all__ = ["is_connect", "job_count", "local_master", "parallelism", "ship_bundle", "ship_file"]
+
+#: Spark's local masters: ``local[N]``, ``local[*]``, either with a task retry count (``local[N,F]``) ...
+_LOCAL = re.compile(r"local\[(\*|\d+)(?:,\d+)?\]")
+#: ... and ``local-cluster[workers,cores per worker,memory per worker in MiB]``.
+_LOCAL_CLUSTER = re.compile(r"local-cluster\[(\d+),(\d+),\d+\]")
 
 
 def is_connect(spark: Any) -> bool:
@@ -37,16 +45,25 @@ def is_connect(spark: Any) -> bool:
 
 def parallelism(spark: Any) -> int:
     """The session's default parallelism: the SparkContext's, or on Spark Connect the
-    ``spark.default.parallelism`` setting, the cores of a ``local[N]`` master, else 2."""
+    ``spark.default.parallelism`` setting, else the cores its master names, else 2.
+
+    The master's cores are Spark's own reading of it: ``local`` is one thread, ``local[N]`` and
+    ``local[N,F]`` N, ``local[*]`` the cores this process may use (its CPU affinity capped by a
+    cgroup's CPU quota, as the JVM counts them), ``local-cluster[N,C,M]`` N workers of C cores; a
+    remote master (``spark://``, ``yarn``, ``k8s://``) cannot be asked from a Connect client: 2.
+    """
     if not is_connect(spark):
         return max(1, spark.sparkContext.defaultParallelism)
     given = spark.conf.get("spark.default.parallelism", None)
     if given:
         return max(1, int(given))
-    master = spark.conf.get("spark.master", "") or ""
-    if master.startswith("local"):
-        cores = master[len("local"):].strip("[]").split(",")[0]
-        return max(1, os.cpu_count() or 1) if cores in ("", "*") else max(1, int(cores))
+    master = str(spark.conf.get("spark.master", "") or "").replace(" ", "")
+    if master == "local":
+        return 1
+    if found := _LOCAL.fullmatch(master):
+        return usable_cores() if found[1] == "*" else max(1, int(found[1]))
+    if found := _LOCAL_CLUSTER.fullmatch(master):
+        return max(1, int(found[1]) * int(found[2]))
     return 2
 
 
