@@ -14,8 +14,8 @@ import riskscore
 # out, a fresh installation loads that bundle with a BundleVersionWarning. The warning is about the
 # environment, not the code under test (the pins admit those releases), so the suite ignores it: in
 # its own processes (pytest_configure, below) and in every process a test starts, CLI runs included
-# (PYTHONWARNINGS; the last matching entry wins). tests/model/test_bundle.py checks the warning itself
-# under warnings.catch_warnings, which sees ignored warnings too.
+# (PYTHONWARNINGS; the last matching entry wins). The tests of the warning itself catch it with
+# pytest.warns or warnings.catch_warnings + simplefilter("always"), which see it all the same.
 BUNDLE_VERSIONS = "ignore:Other library versions than the bundle:UserWarning"
 os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), BUNDLE_VERSIONS]))
 
