@@ -94,7 +94,15 @@ def test_early_stopping_on_a_validation_split():
     [(make_survival_y([False, False], [3.0, 4.0]), "all samples are censored"),
      (np.array([1.0, 2.0]), r"y must be a structured array with two fields \(event: bool, time: float\)"),
      (make_survival_y([True, False], [-1.0, 4.0]), r"time must be finite and >= 0; 1 sample\(s\) break this, "
-                                                    r"e.g. rows \[0\] with time \[-1.0\]")],
+                                                    r"e.g. rows \[0\] with time \[-1.0\]"),
+     # lifelines' way (an event and a duration column) and an event coded 1/0: the message says how
+     (pd.DataFrame({"E": [1, 0], "T": [3.0, 4.0]}), r"^y must be a structured array with two fields \(event: bool, "
+                                                    r"time: float\), got a DataFrame with columns 'E', 'T'; build it "
+                                                    r"with riskscore\.model\.make_survival_y\(df\[event_column\], "
+                                                    r"df\[time_column\]\)\.$"),
+     (np.array([(1, 3.0), (0, 4.0)], dtype=[("event", int), ("time", float)]),
+      r"y needs a boolean event field, .*; riskscore\.model\.make_survival_y\(event, time\) takes an event coded "
+      r"1/0\.$")],
 )
 def test_bad_labels(y, message):
     with pytest.raises(ValueError, match=message):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 __all__ = ["PiecewiseHazardFunction", "StepFunction", "check_survival_y", "expand", "make_survival_y"]
 
@@ -45,6 +46,11 @@ def check_survival_y(y: object) -> tuple[np.ndarray, np.ndarray]:
     >>> check_survival_y(make_survival_y([True], [2.0]))[1].tolist()
     [2.0]
     """
+    if isinstance(y, pd.DataFrame):  # lifelines' and most extracts' way: an event and a duration column
+        cols = ", ".join(repr(str(c)) for c in y.columns[:5]) + (", ..." if y.shape[1] > 5 else "")
+        raise ValueError(f"y must be a structured array with two fields (event: bool, time: float), got a "
+                         f"DataFrame with columns {cols}; build it with riskscore.model.make_survival_y("
+                         "df[event_column], df[time_column]).")
     arr = np.asarray(y)
     names = arr.dtype.names
     if names is None or len(names) != 2:
@@ -56,7 +62,8 @@ def check_survival_y(y: object) -> tuple[np.ndarray, np.ndarray]:
     elif second.dtype == bool:
         event, time = second, first
     else:
-        raise ValueError(f"y needs a boolean event field, got fields {names} of dtypes {arr.dtype}.")
+        raise ValueError(f"y needs a boolean event field, got fields {names} of dtypes {arr.dtype}; "
+                         "riskscore.model.make_survival_y(event, time) takes an event coded 1/0.")
     if not np.issubdtype(time.dtype, np.number):
         raise ValueError(f"time must be numeric, but found {time.dtype}.")
     time = time.astype(float)
