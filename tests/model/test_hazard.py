@@ -109,6 +109,17 @@ def test_bad_labels(y, message):
         HazardGBM(n_estimators=2).fit(np.zeros((2, 1)), y)
 
 
+def test_duplicated_column_names_are_refused_as_repayment_model_refuses_them():
+    # they were fitted (the booster renamed them a, a_1); a later X with the two swapped scored silently
+    X, y, _ = _constant_hazard_data(300, 6)
+    X = X.iloc[:, :2].set_axis(["a", "a"], axis=1)
+    with pytest.raises(ValueError, match=r"^HazardGBM: X has duplicated column\(s\) \['a'\]; give each feature its "
+                                         r"own name\.$"):
+        HazardGBM(n_estimators=2).fit(X, y)
+    with pytest.raises(ValueError, match=r"duplicated column\(s\) \['1'\]"):  # the names are stored as text
+        HazardGBM(n_estimators=2).fit(X.set_axis([1, "1"], axis=1), y)
+
+
 def test_predict_checks_the_columns():
     X, y, _ = _constant_hazard_data(500, 6)
     model = HazardGBM(n_estimators=5).fit(X, y)

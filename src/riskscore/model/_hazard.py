@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 from riskscore._compat import Interval, IntOptions, StrOptions, invalid_parameter
 from riskscore.metrics import concordance_index
 from riskscore.model._categories import HINT, categorical_mask, encode, fit_categories
-from riskscore.model._frames import booster_names, column_diff, numeric_matrix
+from riskscore.model._frames import booster_names, column_diff, duplicated, numeric_matrix
 from riskscore.model._survival import PiecewiseHazardFunction, check_survival_y, expand
 
 __all__ = ["HazardGBM"]
@@ -246,6 +246,9 @@ class HazardGBM(BaseEstimator):
     def _fit_matrix(self, X: object) -> tuple[np.ndarray, list[str] | None]:
         """``X`` as a matrix, its categorical columns and their categories learnt (``is_categorical_``,
         ``categories_``)."""
+        if isinstance(X, pd.DataFrame) and (twice := duplicated([str(c) for c in X.columns])):
+            # a join gone wrong, and a later X whose two like-named columns are swapped could not be told apart
+            raise ValueError(f"HazardGBM: X has duplicated column(s) {twice[:5]}; give each feature its own name.")
         n_features = np.shape(X)[1] if np.ndim(X) == 2 else 0
         mask = categorical_mask(X, self.categorical_features, n_features, who="HazardGBM")
         self.is_categorical_ = mask if mask.any() else None
