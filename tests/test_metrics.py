@@ -115,6 +115,27 @@ def test_bootstrap_interval_skips_undefined_resamples_and_checks_input():
         bootstrap_interval(np.mean, y, level=95)
 
 
+def test_bootstrap_interval_of_an_auc_skips_one_class_resamples_silently_on_every_scikit_learn():
+    # riskscore train on 12 borrowers printed "AUC 0.5000 [nan, nan]" and scikit-learn's "Only one class
+    # is present in y_true" warning: scikit-learn 1.9 returns nan with a warning where 1.5 raised ValueError
+    from sklearn.metrics import roc_auc_score
+
+    y = np.array([1, 1, 0, 1, 1, 0, 1, 1])
+    p = np.array([0.9, 0.8, 0.3, 0.7, 0.6, 0.65, 0.2, 0.95])
+    groups = np.repeat(np.arange(4), 2)
+
+    def refusing(a, b):  # the same statistic, undefined resamples refused
+        if len(np.unique(a)) < 2:
+            raise ValueError("one class")
+        return roc_auc_score(a, b)
+
+    interval = bootstrap_interval(roc_auc_score, y, p, groups=groups, n_resamples=200)  # no warning: errors here
+    assert all(np.isfinite(interval)) and 0 <= interval[0] <= interval[1] <= 1
+    assert interval == bootstrap_interval(refusing, y, p, groups=groups, n_resamples=200)
+    nan_instead = bootstrap_interval(lambda a: np.nan if a.min() == a.max() else a.mean(), y, n_resamples=50)
+    assert nan_instead == bootstrap_interval(lambda a: refusing(a, a) and a.mean(), y, n_resamples=50)
+
+
 # -- scorecard conventions: KS, Gini, score bands, WoE / IV ---------------------------------------
 
 _labels_and_scores = st.integers(2, 60).flatmap(lambda n: st.tuples(

@@ -79,3 +79,18 @@ def test_train_refuses_a_contact_log_whose_ids_match_no_borrower(small_world):
         f"contacts: none of its {len(contacts):,} rows is of a borrower of the installments (ids are compared as "
         f"text, exactly); the installments write ids like {first!r}, the contact log like "
         f"{'X' + min(small_world.contacts['borrower_id'])!r}; a model trained on it would learn")
+
+
+def test_train_says_when_the_likelihood_head_learnt_nothing():
+    # riskscore train on a dozen borrowers saved a bundle giving everyone the same likelihood (AUC 0.5000),
+    # without a word; 30 generated borrowers give 87 training snapshots, too few for one split
+    world = riskscore.generate(30, seed=0)
+    with pytest.warns(riskscore.DataQualityWarning) as caught:
+        _, report = riskscore.train(world.installments, as_of_start="2024-03-01", as_of_end="2025-08-01",
+                                    data_end=world.end, n_bootstrap=0)
+    said = [str(w.message) for w in caught if "learnt nothing" in str(w.message)]
+    assert said == [f"The likelihood head learnt nothing from {report['rows']['train']} training snapshots of 21 "
+                    "borrowers: it gives every borrower the same likelihood, so its grades and reason codes mean "
+                    "nothing. Train on more borrowers or a longer window (as_of_start and as_of_end; --as-of-start and "
+                    "--as-of-end on the command line)."]
+    assert report["metrics"]["auc"] == 0.5

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import warnings
 from collections.abc import Callable
 from numbers import Integral, Real
 
@@ -475,7 +476,8 @@ def bootstrap_interval(statistic: Callable[..., float], *arrays: np.ndarray, gro
     Snapshots of one borrower at several as-of dates are not independent: pass their
     ``borrower_id`` as ``groups`` and each resample draws borrowers with replacement, keeping
     all of a drawn borrower's rows (a cluster bootstrap). Resamples on which the statistic is
-    undefined (it raises ``ValueError``, e.g. an AUC with one class) are skipped.
+    undefined (it raises ``ValueError`` or returns nan or an infinity, e.g. an AUC with one class)
+    are skipped, silently: the interval is that of the others.
 
     Parameters
     ----------
@@ -512,13 +514,19 @@ def bootstrap_interval(statistic: Callable[..., float], *arrays: np.ndarray, gro
     n_groups = int(codes.max()) + 1 if n else 0
     rng = np.random.default_rng(random_state)
     values = []
-    for _ in range(n_resamples):
-        counts = np.bincount(rng.integers(0, n_groups, n_groups), minlength=n_groups)
-        idx = np.repeat(np.arange(n), counts[codes])
-        try:
-            values.append(float(statistic(*(a[idx] for a in arrays))))
-        except ValueError:
-            continue
+    with warnings.catch_warnings():
+        # What a statistic says of one resample is about that resample (an AUC of one class: scikit-learn
+        # 1.5 raises ValueError, 1.9 warns and returns nan); the point estimate is the caller's to compute
+        warnings.simplefilter("ignore")
+        for _ in range(n_resamples):
+            counts = np.bincount(rng.integers(0, n_groups, n_groups), minlength=n_groups)
+            idx = np.repeat(np.arange(n), counts[codes])
+            try:
+                value = float(statistic(*(a[idx] for a in arrays)))
+            except ValueError:
+                continue
+            if np.isfinite(value):
+                values.append(value)
     if not values:
         raise ValueError("The statistic was undefined on every resample.")
     tail = (1 - level) / 2 * 100

@@ -110,7 +110,8 @@ def test_bad_labels(y, message):
 
 
 def test_duplicated_column_names_are_refused_as_repayment_model_refuses_them():
-    # they were fitted (the booster renamed them a, a_1); a later X with the two swapped scored silently
+    # they were fitted (the booster renamed them a, a_1); a later X with the two swapped scored silently.
+    # scikit-learn 1.9's own estimators refuse them too (narwhals' DuplicateError)
     X, y, _ = _constant_hazard_data(300, 6)
     X = X.iloc[:, :2].set_axis(["a", "a"], axis=1)
     with pytest.raises(ValueError, match=r"^HazardGBM: X has duplicated column\(s\) \['a'\]; give each feature its "

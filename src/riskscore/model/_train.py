@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from numbers import Integral, Real
 from typing import Any
 
@@ -14,7 +15,7 @@ from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 from riskscore._compat import DATE_LIKE, FREQUENCY, Interval, validate_params
 from riskscore._dates import as_of_timestamp
 from riskscore._validation import contacts_match_none_training_refusal
-from riskscore.exceptions import DataError
+from riskscore.exceptions import DataError, DataQualityWarning
 from riskscore.features import FeatureBuilder
 from riskscore.labels import rolling_as_of_dates, time_split
 from riskscore.metrics import (
@@ -260,6 +261,12 @@ def train(
     fitted = (model or RepaymentModel(random_state=0)).fit(Xt, yt, eval_set=(Xv, yv))
     log.info("fitted (%.1f s); testing on %d snapshots (%d bootstrap resamples)", time.perf_counter() - started,
              len(test), n_bootstrap)
+    if np.ptp(fitted.likelihood(Xt)) == 0:  # no split anywhere (too few rows per leaf), or calibrated flat
+        warnings.warn(f"The likelihood head learnt nothing from {len(train_part):,} training snapshots of "
+                      f"{train_part['borrower_id'].nunique():,} borrowers: it gives every borrower the same "
+                      "likelihood, so its grades and reason codes mean nothing. Train on more borrowers or a longer "
+                      "window (as_of_start and as_of_end; --as-of-start and --as-of-end on the command line).",
+                      DataQualityWarning, stacklevel=2)
 
     def span(part: pd.DataFrame) -> str:
         return f"{part['as_of'].min().date()}..{part['as_of'].max().date()}"
