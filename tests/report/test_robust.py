@@ -194,6 +194,42 @@ def test_a_folder_that_is_not_a_run_is_one_line(what, run_dir, tmp_path, capsys)
         assert len(err.strip().splitlines()) == 1 and str(folder) in err and words in err, err
 
 
+@pytest.mark.parametrize(("output", "damage", "detail"), [
+    ("plans", "cut", "Parquet magic bytes not found in footer"),   # was ArrowInvalid: internal error, exit 70
+    ("scores", "empty", "Parquet file size is 0 bytes"),
+    ("audit", "page", None),                                        # a corrupt page: an OSError of the codec
+])
+def test_a_damaged_output_of_a_finished_run_is_one_line_naming_it(output, damage, detail, run_dir, tmp_path, capsys):
+    folder = tmp_path / "run"
+    shutil.copytree(run_dir, folder)
+    path = folder / f"{output}.parquet"
+    data = bytearray(path.read_bytes())
+    if damage == "page":  # zeros over the middle of the file: its footer still reads, a data page does not
+        middle = len(data) // 3
+        data[middle:middle + len(data) // 4] = bytes(len(data) // 4)
+    path.write_bytes(bytes(data[:200] if damage == "cut" else b"" if damage == "empty" else data))
+    with pytest.raises(ContractError) as caught:
+        summarise_run(folder)
+    said = str(caught.value)
+    assert said.startswith(f"'{path}' cannot be read: ") and said.endswith(
+        "; the run's output is damaged or not parquet (changed or cut short after the run finished): score again "
+        "into a new --out folder."), said
+    assert detail is None or f"cannot be read: {detail};" in said
+    for command in (["report", str(folder)], ["explain", "--run", str(folder), "--borrower", "b"]):
+        assert main(command) == 1
+        err = capsys.readouterr().err
+        assert err == f"riskscore: error: {said}\n", err
+
+
+def test_the_run_folder_may_be_given_as_report_s_argument(run_dir, tmp_path, capsys):
+    # `riskscore report RUN` was "unrecognized arguments: RUN"
+    assert main(["report", str(run_dir), "--out", str(tmp_path / "a.html")]) == 0
+    assert (tmp_path / "a.html").read_text().startswith("<!DOCTYPE html>")
+    assert main(["report", str(run_dir), "--run", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"riskscore report: error: report: two run folders, '{run_dir}' and --run '{tmp_path}'; give one")
+
+
 # -- nobody scored, no outcome yet --------------------------------------------------------------------
 def test_scoring_at_the_datas_last_date_writes_the_report(inputs, world, tmp_path):
     """Was `concordance_index needs at least one event: all samples are censored`, no report."""

@@ -309,6 +309,10 @@ def _parse_pages(text: str) -> dict[str, int]:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    if args.run_folder is not None:  # `riskscore report runs/2025-12-01`, as most people first type it
+        if args.run is not None and args.run != args.run_folder:
+            raise UsageError(f"report: two run folders, {str(args.run_folder)!r} and --run {str(args.run)!r}; give one")
+        args.run = args.run_folder
     if (args.run is None) == (args.history is None):
         raise UsageError("report: give either --run RUN (one run) or --history DIR (a folder of runs over time)")
     if args.history is not None:

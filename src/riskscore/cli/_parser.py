@@ -180,6 +180,7 @@ def _parser() -> argparse.ArgumentParser:
                         description="Summarise a run folder and write one self-contained HTML file (inline CSS "
                                     "and SVG, no script, nothing fetched from the network); with --history, one page "
                                     "of small multiples over a folder of runs (PSI, drift, volumes, plan mix).")
+    rp.add_argument("run_folder", nargs="?", type=Path, metavar="RUN", help="the same as --run RUN")
     rp.add_argument("--run", type=Path, help="the --out folder of a finished `riskscore score` run")
     rp.add_argument("--history", type=Path, metavar="DIR",
                     help="instead of --run: a folder of run folders; writes DIR/history.html (runs over time)")

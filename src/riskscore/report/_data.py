@@ -8,8 +8,9 @@ the backtest sample: never the whole portfolio at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pandas as pd
 import pyarrow as pa
@@ -25,6 +26,7 @@ from riskscore.scoring import Scorer
 
 __all__ = ["Run", "read_run"]
 
+_T = TypeVar("_T")
 
 
 class Run:
@@ -61,22 +63,43 @@ class Run:
             raise ContractError(f"'{self.folder}' is not a complete run: it lacks "
                                 f"{', '.join(f'{n}.parquet' for n in missing)} (was the run interrupted? run the same "
                                 "`riskscore score` command again to finish it).")
+        self._schemas = {n: self._read(self.folder / f"{n}.parquet", ds.dataset, format="parquet").schema
+                         for n in OUTPUTS}  # every footer read once: a damaged output is said before any work
         self._inputs_checked: dict[str, str | None] = {}
         self._raw: dict[str, tuple[pa.Array, pa.Table]] = {}  # per input: the borrowers read, their raw rows
+
+    @staticmethod
+    def _read(path: Path, reader: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+        """``reader(path, ...)``; a damaged output is a :class:`ContractError` naming it, not pyarrow's error."""
+        try:
+            return reader(path, *args, **kwargs)
+        except (pa.ArrowInvalid, OSError) as err:
+            if isinstance(err, PermissionError | FileNotFoundError):
+                raise
+            # pyarrow's first line, without its "Could not open Parquet input source '...': " preamble
+            detail = (str(err).strip().splitlines() or [type(err).__name__])[0].rsplit("': ", 1)[-1]
+            detail = detail.split(". ")[0][:200].rstrip(". ")
+            raise ContractError(f"'{path}' cannot be read: {detail}; the run's output is damaged or not parquet "
+                                "(changed or cut short after the run finished): score again into a new --out "
+                                "folder.") from err
+
+    def schema(self, name: str) -> pa.Schema:
+        """The schema of one output (a file, or Spark's folder of parts)."""
+        return self._schemas[name]
 
     def table(self, name: str, columns: list[str] | None = None,
               borrowers: Iterable[str] | None = None) -> pd.DataFrame:
         """Columns of one output (``scores``, ``plans``, ``audit``, ``rejects``), optionally of some borrowers."""
         path = self.folder / f"{name}.parquet"
         if borrowers is None:
-            return pq.read_table(path, columns=columns).to_pandas()
+            return self._read(path, pq.read_table, columns=columns).to_pandas()
         filters = pc.field("borrower_id").isin(pa.array(sorted({str(b) for b in borrowers}), type=pa.string()))
         # a few borrowers of a large output: text read as its dictionary's codes (the audit's repeated
         # sentences decode once, not per row: 3.4x faster on the 3.5M-row audit of 1M borrowers),
         # turned back into text after the filter
-        schema = ds.dataset(path, format="parquet").schema  # a file, or Spark's folder of parts
+        schema = self.schema(name)
         text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-        rows = pq.read_table(path, columns=columns, filters=filters, read_dictionary=text)
+        rows = self._read(path, pq.read_table, columns=columns, filters=filters, read_dictionary=text)
         return pa.table([c.cast(schema.field(n).type) if pa.types.is_dictionary(c.type) else c
                          for n, c in zip(rows.column_names, rows.columns, strict=True)],
                         names=rows.column_names).replace_schema_metadata(rows.schema.metadata).to_pandas()
@@ -88,8 +111,8 @@ class Run:
         distinct words; decoding them all was most of the report's reading)."""
         text = ["rule_id", "kind", "basis", "outcome", "profile"]
         # each chunk (a row group, or a part of Spark's folder) has its own dictionaries: one for all
-        rows = pq.read_table(self.folder / "audit.parquet", columns=["borrower_id", *text],
-                             read_dictionary=text).unify_dictionaries()
+        rows = self._read(self.folder / "audit.parquet", pq.read_table, columns=["borrower_id", *text],
+                          read_dictionary=text).unify_dictionaries()
 
         def plain(table: pa.Table) -> pd.DataFrame:
             return pa.table([c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c for c in table.columns],

@@ -280,10 +280,8 @@ def summarise_run(run: Run | str | Path, *, pages: Mapping[str, int] | None = No
     scores = run.table("scores", score_cols)
     scores["borrower_id"] = scores["borrower_id"].astype(str)
     scored = scores.loc[scores["status"] == "scored"]
-    import pyarrow.dataset as ds
-
     # one read of the plans for the actions and the decisions (a file, or Spark's folder of parts)
-    stored = set(ds.dataset(run.folder / "plans.parquet", format="parquet").schema.names)
+    stored = set(run.schema("plans").names)
     decided = list(DECISION_COLUMNS[1:]) if set(DECISION_COLUMNS) <= stored else []
     plans = run.table("plans", ["borrower_id", "action", "channel", "segment", *decided])
     blocked, rules = run.audit_digest()
