@@ -101,7 +101,18 @@ def test_an_unknown_borrower_is_one_line_naming_its_status(run_dir, tmp_path, ca
     code, err = _explain_cli(run_dir, "nobody", tmp_path / "p.html", capsys)
     assert code == 1 and len(err.strip().splitlines()) == 1
     assert "'nobody' is not in the run" in err and "Traceback" not in err
+    assert err.strip().endswith("ids are compared as text, exactly.")  # nothing near it: no guess
     assert not (tmp_path / "p.html").exists()
+
+
+def test_a_mistyped_borrower_id_is_answered_with_the_id_it_may_mean(run_dir, ids):
+    scored = ids["scored"]  # the generator's ids: a prefix and a zero-padded number ('B00000042')
+    prefix, number = re.fullmatch(r"(\D+)0*(\d+)", scored).groups()
+    for typed in (f" {scored} ", scored.lower(), number, f"{prefix.lower()}{number}", f"{prefix}0{number}"):
+        with pytest.raises(KeyError) as caught:
+            explain_borrower(run_dir, typed)
+        assert str(caught.value).strip('"').endswith(
+            f"ids are compared as text, exactly; did you mean '{scored}'?"), typed
 
 
 # -- inputs moved or changed since the run ----------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -206,9 +207,26 @@ def explain_borrower(run: str | Path, borrower_id: str, *, model: str | Path | N
     scorer = r.scorer(model)
     page = borrower_pages(r, scorer, {str(borrower_id): "requested"})[0]
     if page["status"] == "not in run":
+        near = _near_ids(r, str(borrower_id))
+        hint = f"; did you mean {' or '.join(repr(i) for i in near)}?" if near else "."
         raise KeyError(f"Borrower {str(borrower_id)!r} is not in the run in '{run}': it is neither in scores.parquet "
-                       "(scored or nothing due) nor in rejects.parquet; ids are compared as text, exactly.")
+                       f"(scored or nothing due) nor in rejects.parquet; ids are compared as text, exactly{hint}")
     info = {k: getattr(r.manifest, k) for k in ("run_id", "as_of", "now", "data_date")} | {"folder": str(r.folder)}
     codes = pd.DataFrame({"language": [page.get("language")]})
     audit = pd.DataFrame(page["audit"], columns=["rule_id", "kind", "basis", "profile"])
     return render_borrower(page, info, glossary(r, [str(f) for f in scorer.model.feature_names_in_], codes, audit))
+
+
+def _near_ids(run: Run, given: str, most: int = 3) -> list[str]:
+    """The run's ids a mistyped ``given`` may mean: equal but for spaces and case, or for the zeros
+    before its number (``'42'`` or ``'b42'`` for ``'B00000042'``); none when more than ``most`` fit."""
+    ids = pd.concat([run.table(name, ["borrower_id"])["borrower_id"].astype(str) for name in ("scores", "rejects")])
+    ids = pd.Series(ids.unique())
+    folded = given.strip().casefold()
+    same = ids[ids.str.strip().str.casefold() == folded]
+    typed = re.fullmatch(r"(\D*?)0*(\d+)", folded)
+    if same.empty and typed:  # a prefix (or none) and a number, without the zeros the ids pad it with
+        parts = ids.str.strip().str.casefold().str.extract(r"^(\D*?)0*(\d+)$")
+        number = parts[1] == typed[2]
+        same = ids[number & (parts[0] == typed[1])] if typed[1] else ids[number]
+    return sorted(same)[:most] if 0 < len(same) <= most else []
