@@ -279,6 +279,25 @@ def test_bad_arguments_are_refused(world_files, as_of, tmp_path):
     shutil.rmtree(tmp_path)
 
 
+def test_an_as_of_date_before_anything_is_due_is_named_in_a_warning(world, world_files, as_of, now, tmp_path,
+                                                                     caplog):
+    """--as-of 2020-01-01 for 2025-01-01 (a typo) scored nobody, planned nothing and exited 0 without a word."""
+    early = (pd.Timestamp(world.installments["due_date"].min()) - pd.Timedelta(days=400)).date()
+    with caplog.at_level("WARNING", logger="riskscore.batch"):
+        m = score_portfolio(world_files["installments"], BUNDLE, str(early), tmp_path / "run", now=now, n_jobs=1,
+                            borrowers=world_files["borrowers"], contacts=world_files["contacts"])
+    assert m.borrowers["scored"] == 0 and m.borrowers["nothing_due"] == m.borrowers["in"] - m.borrowers["rejected"]
+    assert [r.getMessage() for r in caplog.records if "nothing is due" in r.getMessage()] == [
+        f"nothing is due at the as-of date {early} for any of the {m.borrowers['nothing_due']:,} borrowers not "
+        f"rejected: nobody is scored or planned (the data's last date is {m.data_date}); is the as-of date the one "
+        "you meant?"]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="riskscore.batch"):
+        score_portfolio(world_files["installments"], BUNDLE, as_of, tmp_path / "run2", now=now, n_jobs=1,
+                        borrowers=world_files["borrowers"], contacts=world_files["contacts"])
+    assert "nothing is due" not in caplog.text
+
+
 def test_a_borrowers_table_whose_ids_match_nobody_is_named_in_a_warning(world, world_files, as_of, now, tmp_path,
                                                                          caplog):
     """Borrower ids written another way in the borrowers table (B001 against 001) once left every scored

@@ -364,6 +364,11 @@ def run_manifest(*, engine: str, run_id: str, as_of: str, now: str, data_date: s
         log.warning("borrowers: %d of %d scored borrowers have no row in the borrowers table (ids are compared as "
                     "text, exactly: '007' is neither '7' nor 'B007'): they get no plan but human review%s", lost,
                     scored, id_forms_hint(ours, theirs))
+    idle = int(stats.get("borrowers_nothing_due", 0))
+    if idle and not scored:  # a mistyped as-of date (2020 for 2025) scores nobody, and said nothing
+        log.warning("nothing is due at the as-of date %s for any of the %s borrowers not rejected: nobody is scored "
+                    "or planned (the data's last date is %s); is the as-of date the one you meant?",
+                    pd.Timestamp(as_of).date(), f"{idle:,}", pd.Timestamp(data_date).date())
     kept = int(rows_in.get("contacts", 0)) - int(stats.get("rows_rejected", {}).get("contacts", 0))
     if kept and int(stats.get("rows_unmatched", {}).get("contacts", 0)) == kept:
         log.warning("%s", contacts_match_none_message(kept, _smallest(stats, "id_example_installments"),

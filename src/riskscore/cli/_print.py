@@ -29,8 +29,8 @@ def print_run(m: RunManifest, out: Path) -> None:
     if m.plans["note"]:
         print(f"  {m.plans['note']}")
     else:
-        print(f"  plans for {m.plans['borrowers']} borrowers: "
-              + ", ".join(f"{a} {n}" for a, n in sorted(m.plans["actions"].items())))
+        actions = ", ".join(f"{a} {n}" for a, n in sorted(m.plans["actions"].items()))
+        print(f"  plans for {m.plans['borrowers']} borrowers" + (f": {actions}" if actions else ""))
     if m.psi.get("available"):
         score = m.psi["score"]
         flagged = m.psi["flagged"]
