@@ -199,6 +199,10 @@ def test_score_runs_the_nightly_job_and_refuses_to_mix_runs(tmp_path):
     assert "report: " in out.stdout and (tmp_path / "run" / "report.html").stat().st_size > 10_000
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert manifest["as_of"] == "2025-10-02" and manifest["chunks"]["total"] == 2
+    plans = manifest["plans"]  # a plan may hold several steps: the counts by action are of steps
+    assert f"  plans for 795 borrowers, {plans['steps']} steps by action: " + ", ".join(
+        f"{a} {n}" for a, n in sorted(plans["actions"].items())) in out.stdout.splitlines()
+    assert plans["steps"] == sum(plans["actions"].values()) > 795
     again = run(*common, "--as-of", "2025-10-01")
     assert again.returncode == 1 and "other as_of than this one" in again.stderr and "rm -r" in again.stderr
 

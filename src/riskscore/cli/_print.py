@@ -30,7 +30,8 @@ def print_run(m: RunManifest, out: Path) -> None:
         print(f"  {m.plans['note']}")
     else:
         actions = ", ".join(f"{a} {n}" for a, n in sorted(m.plans["actions"].items()))
-        print(f"  plans for {m.plans['borrowers']} borrowers" + (f": {actions}" if actions else ""))
+        steps = f", {m.plans['steps']} steps by action: {actions}" if actions else ""  # a plan may hold several
+        print(f"  plans for {m.plans['borrowers']} borrowers{steps}")
     if m.psi.get("available"):
         score = m.psi["score"]
         flagged = m.psi["flagged"]
