@@ -14,7 +14,7 @@ import pytest
 import riskscore
 from riskscore.exceptions import BundleError, BundleVersionWarning
 from riskscore.labels import rolling_as_of_dates
-from riskscore.model import RepaymentModel, load_bundle, save_bundle
+from riskscore.model import RepaymentModel, bundle_digest, load_bundle, save_bundle
 from riskscore.snapshots import split_xy
 
 # These bundles are saved without reference distributions on purpose (smaller, faster);
@@ -87,6 +87,34 @@ def test_format_and_versions(fitted, tmp_path):
         save_bundle(model, tmp_path / "b")
     with pytest.raises(BundleError, match=r"manifest\.json is missing"):
         load_bundle(tmp_path)
+
+
+def test_overwrite_replaces_a_bundle_and_never_another_folder(fitted, tmp_path):
+    # riskscore train --out . --overwrite deleted the whole working folder (shutil.rmtree of any folder)
+    model, _ = fitted
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "thesis.docx").write_text("years of work")
+    with pytest.raises(BundleError, match=r"^'.*home' is not a model bundle \(it holds no riskscore manifest\.json\): "
+                                          r"overwrite replaces a bundle, never another folder's files; give a new or "
+                                          r"empty folder\.$"):
+        save_bundle(model, home, overwrite=True)
+    assert (home / "thesis.docx").read_text() == "years of work"
+    (home / "manifest.json").write_text('{"format": "riskscore-run"}')  # a run folder: not a bundle either
+    with pytest.raises(BundleError, match="is not a model bundle"):
+        save_bundle(model, home, overwrite=True)
+    with pytest.raises(BundleError, match=r"is a file: a bundle is a folder"):
+        save_bundle(model, home / "thesis.docx", overwrite=True)
+    bundle = save_bundle(model, tmp_path / "b")
+    (bundle / "notes.txt").write_text("an extra file")
+    first = bundle_digest(bundle)
+    with pytest.raises(BundleError, match=r"exists and is not empty; pass overwrite=True \(riskscore train "
+                                          r"--overwrite\) to replace the bundle in it\."):
+        save_bundle(model, bundle)
+    assert save_bundle(model, bundle, overwrite=True, training_window="another") == bundle
+    assert bundle_digest(bundle) != first and not (bundle / "notes.txt").exists()
+    assert load_bundle(bundle).predict_proba(fitted[1].head(3)).shape == (3, 2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b", "home"]  # no .b.old or .b.tmp left behind
 
 
 def _apart(release: str, step: str) -> str:

@@ -201,6 +201,10 @@ def save_bundle(model: RepaymentModel, path: str | os.PathLike[str], *, metrics:
     version, the label definition and the training window, so they are covered by its hash and
     a loaded bundle rebuilds exactly the features it was trained on.
 
+    The bundle is written beside the folder and moved into place whole. ``overwrite=True``
+    replaces a folder only when it holds a bundle (a riskscore ``manifest.json``): any other
+    non-empty folder (a run, a home folder) is refused, never deleted.
+
     Parameters
     ----------
     feature_builder : FeatureBuilder, optional
@@ -215,10 +219,15 @@ def save_bundle(model: RepaymentModel, path: str | os.PathLike[str], *, metrics:
     >>> model = load_bundle("models/pd30")     # doctest: +SKIP
     """
     folder = Path(path)
-    if folder.exists() and any(folder.iterdir()):
-        if not overwrite:
-            raise BundleError(f"'{folder}' exists and is not empty; pass overwrite=True to replace it.")
-        shutil.rmtree(folder)
+    if folder.exists() and not folder.is_dir():
+        raise BundleError(f"'{folder}' is a file: a bundle is a folder; give a new or empty folder.")
+    replacing = folder.exists() and any(folder.iterdir())
+    if replacing and not overwrite:
+        raise BundleError(f"'{folder}' exists and is not empty; pass overwrite=True (riskscore train --overwrite) "
+                          "to replace the bundle in it.")
+    if replacing and not _holds_bundle(folder):
+        raise BundleError(f"'{folder}' is not a model bundle (it holds no riskscore manifest.json): overwrite "
+                          "replaces a bundle, never another folder's files; give a new or empty folder.")
     builder = _builder_settings(model, feature_builder)  # refused before anything is written
     tmp = folder.with_name(f".{folder.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -241,8 +250,24 @@ def save_bundle(model: RepaymentModel, path: str | os.PathLike[str], *, metrics:
         files.append(REFERENCE)
     manifest["sha256"] = {name: sha256_file(tmp / name) for name in files}
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, folder)
+    if replacing:  # the old bundle stays in place until the new one is whole
+        old = folder.with_name(f".{folder.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(folder, old)
+        os.replace(tmp, folder)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, folder)
     return folder
+
+
+def _holds_bundle(folder: Path) -> bool:
+    """Whether ``folder`` holds a riskscore bundle's manifest (what ``overwrite`` may replace)."""
+    try:
+        manifest = json.loads(read_manifest(folder))
+    except (BundleError, ValueError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("format") == "riskscore-bundle"
 
 
 def bundle_digest(path: str | os.PathLike[str]) -> str:
