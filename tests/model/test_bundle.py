@@ -115,6 +115,12 @@ def test_overwrite_replaces_a_bundle_and_never_another_folder(fitted, tmp_path):
     assert bundle_digest(bundle) != first and not (bundle / "notes.txt").exists()
     assert load_bundle(bundle).predict_proba(fitted[1].head(3)).shape == (3, 2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b", "home"]  # no .b.old or .b.tmp left behind
+    (tmp_path / "current").symlink_to(bundle)  # models/current -> models/2025-12: the link is replaced
+    target = bundle_digest(bundle)
+    save_bundle(model, tmp_path / "current", overwrite=True, training_window="newer")
+    assert not (tmp_path / "current").is_symlink() and bundle_digest(tmp_path / "current") != target
+    assert bundle_digest(bundle) == target  # what the link pointed to is left as it was
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b", "current", "home"]  # the moved link removed
 
 
 def _apart(release: str, step: str) -> str:

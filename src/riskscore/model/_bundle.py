@@ -252,13 +252,21 @@ def save_bundle(model: RepaymentModel, path: str | os.PathLike[str], *, metrics:
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     if replacing:  # the old bundle stays in place until the new one is whole
         old = folder.with_name(f".{folder.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(folder, old)
+        _remove(old)
+        os.replace(folder, old)  # a link to a bundle elsewhere: the link moves, its target stays as it is
         os.replace(tmp, folder)
-        shutil.rmtree(old, ignore_errors=True)
+        _remove(old)
     else:
         os.replace(tmp, folder)
     return folder
+
+
+def _remove(path: Path) -> None:
+    """Remove a folder of ours, or a link (never what it points to)."""
+    if path.is_symlink():
+        path.unlink()
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _holds_bundle(folder: Path) -> bool:
