@@ -21,6 +21,7 @@ from riskscore.exceptions import BundleError, BundleVersionWarning
 from riskscore.features import READABLE_REGISTRY_VERSIONS, REGISTRY_VERSION, FeatureBuilder
 from riskscore.io import sha256_file
 from riskscore.model._bundle_io import (
+    BUNDLE_FORMAT,
     FILES,
     FORMAT_VERSION,
     REFERENCE,
@@ -29,6 +30,7 @@ from riskscore.model._bundle_io import (
     check_metrics,
     check_reference,
     check_spec,
+    is_bundle_manifest,
     parse_booster,
     read_bundle,
     read_manifest,
@@ -238,7 +240,7 @@ def save_bundle(model: RepaymentModel, path: str | os.PathLike[str], *, metrics:
     (tmp / "model.json").write_text(json.dumps(spec, indent=2, sort_keys=True) + "\n")
     metrics = metrics or {}
     (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
-    manifest: dict[str, Any] = {"format": "riskscore-bundle", "format_version": FORMAT_VERSION,
+    manifest: dict[str, Any] = {"format": BUNDLE_FORMAT, "format_version": FORMAT_VERSION,
                                 "versions": {p: version(p) for p in _PACKAGES},
                                 "label_definition": label_definition, "training_window": training_window,
                                 "feature_builder": builder, "feature_registry_version": REGISTRY_VERSION,
@@ -272,10 +274,9 @@ def _remove(path: Path) -> None:
 def _holds_bundle(folder: Path) -> bool:
     """Whether ``folder`` holds a riskscore bundle's manifest (what ``overwrite`` may replace)."""
     try:
-        manifest = json.loads(read_manifest(folder))
+        return is_bundle_manifest(json.loads(read_manifest(folder)))
     except (BundleError, ValueError):
         return False
-    return isinstance(manifest, dict) and manifest.get("format") == "riskscore-bundle"
 
 
 def bundle_digest(path: str | os.PathLike[str]) -> str:

@@ -25,14 +25,16 @@ import lightgbm as lgb
 from riskscore.exceptions import BundleError, BundleVersionWarning, MonitoringOffWarning
 from riskscore.io import read_bytes_limited
 
-__all__ = ["FILES", "FORMAT_VERSION", "MAX_BYTES", "MAX_JSON_DEPTH", "REFERENCE", "BundleFiles", "check_agreement",
-           "check_metrics", "check_reference", "check_spec", "parse_booster", "parse_json", "read_bundle",
-           "read_manifest"]
+__all__ = ["BUNDLE_FORMAT", "FILES", "FORMAT_VERSION", "MAX_BYTES", "MAX_JSON_DEPTH", "REFERENCE", "BundleFiles",
+           "check_agreement", "check_metrics", "check_reference", "check_spec", "is_bundle_manifest", "parse_booster",
+           "parse_json", "read_bundle", "read_manifest"]
 
 # 1.1 adds reference.json (optional: 1.0 bundles load without it); 1.2 records in model.json (so
 # under its hash) how the features were built, the registry version, the label definition and the
 # training window. Older bundles load with a warning that states the defaults assumed.
 FORMAT_VERSION = "1.2"
+#: What a bundle's manifest.json says it is (its "format").
+BUNDLE_FORMAT = "riskscore-bundle"
 #: The files every bundle holds besides manifest.json (each listed in it with its SHA-256).
 FILES = ("likelihood.txt", "timing.txt", "model.json", "metrics.json", "model_card.md")
 #: Written when the training reference distributions are given (monitoring, :mod:`riskscore.monitor`).
@@ -168,9 +170,14 @@ def _check_hashes(path: Path, hashes: Any) -> None:
             raise BundleError(f"'{path}': sha256 of {name} must be 64 lower-case hexadecimal characters, got {shown}.")
 
 
+def is_bundle_manifest(manifest: Any) -> bool:
+    """Whether a parsed ``manifest.json`` says it is a riskscore bundle's (``"format": "riskscore-bundle"``)."""
+    return isinstance(manifest, dict) and manifest.get("format") == BUNDLE_FORMAT
+
+
 def _check_manifest(folder: Path, manifest: Any) -> dict[str, Any]:
     path = folder / "manifest.json"
-    if not isinstance(manifest, dict) or manifest.get("format") != "riskscore-bundle":
+    if not is_bundle_manifest(manifest):
         raise BundleError(f"'{path}' does not describe a riskscore bundle (no \"format\": \"riskscore-bundle\").")
     found = manifest.get("format_version")
     if not isinstance(found, str) or not re.fullmatch(r"\d+\.\d+", found):

@@ -222,11 +222,11 @@ def _near_ids(run: Run, given: str, most: int = 3) -> list[str]:
     before its number (``'42'`` or ``'b42'`` for ``'B00000042'``); none when more than ``most`` fit."""
     ids = pd.concat([run.table(name, ["borrower_id"])["borrower_id"].astype(str) for name in ("scores", "rejects")])
     ids = pd.Series(ids.unique())
-    folded = given.strip().casefold()
-    same = ids[ids.str.strip().str.casefold() == folded]
+    folded, normal = given.strip().casefold(), ids.str.strip().str.casefold()
+    same = ids[normal == folded]
     typed = re.fullmatch(r"(\D*?)0*(\d+)", folded)
     if same.empty and typed:  # a prefix (or none) and a number, without the zeros the ids pad it with
-        parts = ids.str.strip().str.casefold().str.extract(r"^(\D*?)0*(\d+)$")
+        parts = normal.str.extract(r"^(\D*?)0*(\d+)$")
         number = parts[1] == typed[2]
         same = ids[number & (parts[0] == typed[1])] if typed[1] else ids[number]
     return sorted(same)[:most] if 0 < len(same) <= most else []
