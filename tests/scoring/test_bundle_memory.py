@@ -46,7 +46,7 @@ def test_a_loaded_bundle_scores_as_the_model_in_memory(world, trained):
     loaded = Scorer.from_bundle(folder)
     assert loaded.feature_builder.get_params() | {"validate": True} == {
         "lookahead_days": 14, "windows": (2, 4), "tolerance": 0.5, "contacts": True, "population": "outstanding",
-        "validate": True, "as_of": None, "static": (), "protected": (), "credit_limit": None}
+        "validate": True, "as_of": None, "static": (), "protected": (), "credit_limit": None, "categorical": ()}
     # (a bundle's builder has no as-of date of its own: each run gives one)
     again = loaded.score(world.installments, as_of, contacts=world.contacts, borrowers=world.borrowers)
     assert len(again.scores) > 50

@@ -187,9 +187,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
         raise riskscore.DataError.from_message("installments", f"no installment row of '{paths['installments']}' "
                                                "passes the contract: nothing to train on")
     end = pd.Timestamp(riskscore.data_end(args.data or paths["installments"].parent, inst))
-    builder = riskscore.FeatureBuilder(static=args.static, protected=args.protected, credit_limit=args.credit_limit)
-    if args.static and "borrowers" not in tables:
-        raise UsageError("--static needs --borrowers (the table holding those columns)")
+    builder = riskscore.FeatureBuilder(static=args.static, protected=args.protected, credit_limit=args.credit_limit,
+                                       categorical=args.categorical)
+    for option in ("static", "categorical"):
+        if getattr(args, option) and "borrowers" not in tables:
+            raise UsageError(f"--{option} needs --borrowers (the table holding those columns)")
     builder.fit()  # the options' own checks (a static column named like a protected attribute) first
     first = inst["due_date"].min()
     start = args.as_of_start or str((first + pd.Timedelta(days=90)).date())

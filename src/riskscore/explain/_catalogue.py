@@ -21,8 +21,10 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Mapping, Sequence
 
-__all__ = ["FAMILIES", "LANGUAGES", "OWN_SENTENCE", "SENTENCES", "SIGNED", "feature_kind", "quote", "sentence"]
+__all__ = ["CATEGORY_SENTENCE", "FAMILIES", "LANGUAGES", "OTHER_CATEGORY_SENTENCE", "OWN_SENTENCE", "SENTENCES",
+           "SIGNED", "feature_kind", "quote", "sentence"]
 
 LANGUAGES = ("en", "zh")
 
@@ -61,6 +63,11 @@ FAMILIES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
 #: The sentence of a user's own static column (a feature outside the registry, family ``own_data``):
 #: ``{column}`` is the column's name, ``{value}`` its value to 4 significant digits.
 OWN_SENTENCE = {"en": "the borrower's {column} is {value}", "zh": "借款人的{column}为{value}"}
+#: The sentence of a user's categorical column (``FeatureBuilder(categorical=...)``) at one of its
+#: categories (``{value}``, the category's text), and at "another value" (rare in training or new).
+CATEGORY_SENTENCE = {"en": "the borrower's {column} is '{value}'", "zh": "借款人的{column}为“{value}”"}
+OTHER_CATEGORY_SENTENCE = {"en": "the borrower's {column} is a value rare or unseen in the training data",
+                           "zh": "借款人的{column}为训练数据中少见或未出现的取值"}
 
 #: Code and sentence of the reason given when no factor lowers the likelihood.
 NO_ADVERSE = ("RS-NONE", {"en": "no factor in the repayment history lowers the likelihood of repayment",
@@ -253,8 +260,12 @@ def quote(name: str, value: float, n_matured: float = float("nan")) -> dict[str,
     return out
 
 
-def sentence(name: str, value: float, language: str, n_matured: float = float("nan")) -> str | None:
+def sentence(name: str, value: float, language: str, n_matured: float = float("nan"),
+             categories: Mapping[str, Sequence[str]] | None = None) -> str | None:
     """The reason sentence of feature ``name`` at the borrower's ``value``; None when it is missing.
+
+    ``categories`` are the categorical columns' categories (``FeatureBuilder.categories()``): the
+    value of such a column is a category's position and is quoted as the category's text.
 
     Examples
     --------
@@ -265,7 +276,17 @@ def sentence(name: str, value: float, language: str, n_matured: float = float("n
     '与之前3期相比，最近3期到期前已还比例下降了33个百分点'
     >>> sentence("days_since_first_due", float("nan"), "en") is None
     True
+    >>> sentence("employment", 1.0, "en", categories={"employment": ["salaried", "self-employed"]})
+    "the borrower's employment is 'self-employed'"
     """
+    if categories is not None and name in categories:
+        if not math.isfinite(value):
+            return None
+        known = categories[name]
+        code = int(value)
+        if 0 <= code < len(known) and code == value:
+            return CATEGORY_SENTENCE[language].format(column=name, value=known[code])
+        return OTHER_CATEGORY_SENTENCE[language].format(column=name)
     q = quote(name, value, n_matured)
     if q is None:
         return None

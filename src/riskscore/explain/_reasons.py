@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from numbers import Integral, Real
 
 import numpy as np
@@ -49,13 +50,14 @@ def _languages(index: pd.Index, language: str, borrowers: pd.DataFrame | None, i
     {"model": [RepaymentModel, Explainer], "X": [pd.DataFrame], "shap": [pd.DataFrame, None],
      "language": [str], "borrowers": [pd.DataFrame, None], "ids": ["array-like", None],
      "fallback": [str, None], "top": [Interval(Integral, 1, None, closed="left")],
-     "direction": [StrOptions(set(_DIRECTIONS))], "min_impact": [Interval(Real, 0, None, closed="left")]},
+     "direction": [StrOptions(set(_DIRECTIONS))], "min_impact": [Interval(Real, 0, None, closed="left")],
+     "categories": [Mapping, None]},
     prefer_skip_nested_validation=True,
 )
 def reason_codes(model: RepaymentModel | Explainer, X: pd.DataFrame, *, shap: pd.DataFrame | None = None,
                  language: str = "en", borrowers: pd.DataFrame | None = None, ids: object = None,
                  fallback: str | None = None, top: int = 4, direction: str = "adverse",
-                 min_impact: float = 0.01) -> pd.DataFrame:
+                 min_impact: float = 0.01, categories: Mapping[str, Sequence[str]] | None = None) -> pd.DataFrame:
     """Principal reasons per row: the feature families pushing towards non-repayment, in words.
 
     SHAP values (log-odds of the likelihood head, see :func:`explain`) are summed per reason
@@ -89,6 +91,9 @@ def reason_codes(model: RepaymentModel | Explainer, X: pd.DataFrame, *, shap: pd
     direction : {"adverse", "favourable", "both"}, default "adverse"
     min_impact : float >= 0, default 0.01
         Smallest family SHAP (in log-odds) that counts as a reason.
+    categories : dict, optional
+        The categorical columns' categories (``FeatureBuilder.categories()``; a
+        :class:`riskscore.Scorer` passes its builder's): their values are quoted as text.
 
     Returns
     -------
@@ -140,7 +145,7 @@ def reason_codes(model: RepaymentModel | Explainer, X: pd.DataFrame, *, shap: pd
             key = (col, value, langs[i], matured[i])
             text = said.get(key, _MISSING)
             if text is _MISSING:
-                text = said[key] = sentence(features[col], value, langs[i], matured[i])
+                text = said[key] = sentence(features[col], value, langs[i], matured[i], categories)
             texts.append(FAMILIES[fam_names[j]][2][langs[i]] if text is None else text)
         part = list(zip(labels[rows], [name] * len(rows), (ranks + 1).tolist(), codes[fam_j], fam_names[fam_j],
                         np.asarray(features, dtype=object)[cols], values, shaps, fam_shaps, langs[rows], texts,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import warnings
+from collections.abc import Mapping, Sequence
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -28,7 +29,13 @@ from riskscore.features._monthly import monthly_features
 from riskscore.features._owing import owing_borrowers
 from riskscore.features._recent import recent_features
 from riskscore.features._registry import feature_registry
-from riskscore.features._static import LIMIT_FEATURES, limit_features, protected_match, static_features
+from riskscore.features._static import (
+    LIMIT_FEATURES,
+    categorical_features,
+    limit_features,
+    protected_match,
+    static_features,
+)
 from riskscore.schemas import SETTLE_TOLERANCE, validate_contacts, validate_installments
 
 __all__ = ["FeatureBuilder"]
@@ -78,8 +85,19 @@ class FeatureBuilder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
         current credit limit that changed after an as-of date is a leak (give the value as it
         was then). A name that looks like a protected attribute
         (:data:`riskscore.features.PROTECTED_ATTRIBUTES`, or ``protected``) is refused.
+    categorical : dict of str to list of str, or tuple of str, default ()
+        The user's own text columns of the borrowers table (employment type, housing, product,
+        a yes/no flag), each a float feature after the static ones: the value's position in the
+        column's list of categories (0, 1, ...), ``len(categories)`` for any other value (rare
+        in training or new since: "another value"), NaN when empty or absent. Give
+        ``{column: [category, ...]}``, e.g. from :func:`riskscore.features.learn_categories`
+        (most frequent first); a tuple of column names alone is resolved by
+        :func:`riskscore.train`, which learns the categories from its borrowers table (here,
+        ``transform`` refuses it). The same rules as ``static``: known at every as-of date, no
+        protected attribute. Reason codes quote the value's text.
     protected : tuple of str, default ()
-        More names of protected attributes, refused as static columns like the built-in list.
+        More names of protected attributes, refused as static or categorical columns like the
+        built-in list.
     credit_limit : str, optional
         The static column holding the credit limit (one of ``static``): adds ``utilisation``
         (amount outstanding / limit) and ``latest_due_to_limit`` (the latest installments'
@@ -128,6 +146,7 @@ class FeatureBuilder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
         "population": [StrOptions({"outstanding", "all"})],
         "as_of": [*DATE_LIKE, None],
         "static": [tuple, list],  # distinct, non-protected column names: checked in _validate_params
+        "categorical": [Mapping, tuple, list],  # column -> categories, or names: checked in _check_categorical
         "protected": [tuple, list],
         "credit_limit": [str, None],
     }
@@ -135,7 +154,8 @@ class FeatureBuilder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
     def __init__(self, lookahead_days: int = 7, *, windows: tuple[int, ...] = (3, 6, 12),
                  tolerance: float = SETTLE_TOLERANCE, contacts: str | bool = "auto", validate: bool = True,
                  population: str = "outstanding", as_of: str | pd.Timestamp | None = None,
-                 static: tuple[str, ...] = (), protected: tuple[str, ...] = (), credit_limit: str | None = None):
+                 static: tuple[str, ...] = (), protected: tuple[str, ...] = (), credit_limit: str | None = None,
+                 categorical: Mapping[str, Sequence[str]] | Sequence[str] = ()):
         self.lookahead_days = lookahead_days
         self.windows = windows
         self.tolerance = tolerance
@@ -146,6 +166,7 @@ class FeatureBuilder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
         self.static = static
         self.protected = protected
         self.credit_limit = credit_limit
+        self.categorical = categorical
 
     def _validate_params(self) -> None:
         super()._validate_params()
@@ -166,19 +187,59 @@ class FeatureBuilder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
         static = list(self.static)
         if len(set(static)) != len(static):
             raise invalid_parameter("static", name, "distinct column names", self.static)
+        categorical = self._check_categorical()
         history = set(self.registry().index) | set(LIMIT_FEATURES) | {"borrower_id"}
-        for column in static:
+        for column, param in [*((c, "static") for c in static), *((c, "categorical") for c in categorical)]:
             attribute = protected_match(column, self.protected)
             if attribute is not None:
-                raise ValueError(f"static column {column!r} looks like the protected attribute {attribute!r}: "
+                raise ValueError(f"{param} column {column!r} looks like the protected attribute {attribute!r}: "
                                  "protected attributes are never model features (report fairness on them instead); "
-                                 "leave it out of static=.")
+                                 f"leave it out of {param}=.")
             if column in history:
-                raise ValueError(f"static column {column!r} has the name of a feature the builder makes; rename it "
+                raise ValueError(f"{param} column {column!r} has the name of a feature the builder makes; rename it "
                                  "in the borrowers table.")
+        both = sorted(set(static) & set(categorical))
+        if both:
+            raise ValueError(f"column {both[0]!r} is both static (a number) and categorical (text); give it once.")
         if self.credit_limit is not None and self.credit_limit not in static:
             raise ValueError(f"credit_limit={self.credit_limit!r} must be one of the static columns "
                              f"(static={tuple(static)!r}).")
+
+    def _check_categorical(self) -> list[str]:
+        """``categorical``'s column names, after checking it: distinct names, each with distinct categories."""
+        name, given = type(self).__name__, self.categorical
+        what = "a dict {column: [category, ...]} or a tuple of column names"
+        if isinstance(given, str):
+            raise invalid_parameter("categorical", name, what, given)
+        columns = list(given)
+        if any(not isinstance(c, str) or not c for c in columns) or len(set(columns)) != len(columns):
+            raise invalid_parameter("categorical", name, what + " (distinct, non-empty str)", given)
+        if isinstance(given, Mapping):
+            for column, cats in given.items():
+                if isinstance(cats, str) or not isinstance(cats, Sequence) \
+                        or any(not isinstance(c, str) or not c for c in cats) or len(set(cats)) != len(cats):
+                    raise ValueError(f"categorical[{column!r}] must be a list of distinct category texts "
+                                     f"(non-empty str), got {cats!r}.")
+        return columns
+
+    def categories(self) -> dict[str, list[str]]:
+        """The categories of each categorical column, as ``transform`` codes them.
+
+        Raises
+        ------
+        ValueError
+            ``categorical`` names columns without their categories (``riskscore.train`` learns
+            them; :func:`riskscore.features.learn_categories` does it by hand).
+        """
+        self._validate_params()
+        if not isinstance(self.categorical, Mapping):
+            if not self.categorical:
+                return {}
+            cols = list(self.categorical)
+            raise ValueError(f"FeatureBuilder(categorical={tuple(cols)!r}) names the columns but not their "
+                             f"categories: pass categorical=learn_categories(borrowers, {cols!r}) "
+                             "(riskscore.features.learn_categories), or let riskscore.train learn them.")
+        return {str(c): [str(v) for v in cats] for c, cats in self.categorical.items()}
 
     def fit(self, X: object = None, y: object = None) -> FeatureBuilder:
         """Check the parameters and record the feature names; learns nothing from data."""
@@ -187,7 +248,7 @@ class FeatureBuilder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
         return self
 
     def _names(self, contacts: bool) -> np.ndarray:
-        extra = [*self.static, *(LIMIT_FEATURES if self.credit_limit is not None else ())]
+        extra = [*self.static, *self.categorical, *(LIMIT_FEATURES if self.credit_limit is not None else ())]
         return np.asarray([*feature_registry(tuple(self.windows), contacts=contacts).index, *extra], dtype=object)
 
     def registry(self) -> pd.DataFrame:
@@ -245,8 +306,8 @@ class FeatureBuilder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
             The contact log. Without it, contact features are missing (NaN) when
             ``contacts=True`` and absent when ``contacts="auto"``.
         borrowers : pandas.DataFrame, optional
-            The borrowers table (``borrower_id`` and the ``static`` columns; other columns are
-            not read and not checked); required when ``static`` is set.
+            The borrowers table (``borrower_id`` and the ``static`` and ``categorical`` columns;
+            other columns are not read and not checked); required when either is set.
 
         Returns
         -------
@@ -262,8 +323,11 @@ class FeatureBuilder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
             two values for one borrower.
         """
         self._validate_params()
-        if self.static and borrowers is None:
-            raise ValueError(f"FeatureBuilder(static={tuple(self.static)!r}) needs the borrowers table: "
+        categories = self.categories()
+        own = [*self.static, *categories]
+        if own and borrowers is None:
+            param = "static" if self.static else "categorical"
+            raise ValueError(f"FeatureBuilder({param}={tuple(getattr(self, param))!r}) needs the borrowers table: "
                              "transform(installments, as_of, borrowers=...).")
         as_of = self.as_of if as_of is None else as_of
         if as_of is None:
@@ -284,6 +348,8 @@ class FeatureBuilder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
         eligible = built if eligible is None else eligible
         if self.static:
             cols |= static_features(borrowers, list(self.static), index)
+        if categories:
+            cols |= categorical_features(borrowers, categories, index)
         if self.credit_limit is not None:
             cols |= limit_features(cols[self.credit_limit], cols["amount_outstanding"], cols["latest_amount_due"])
         names = self._names(use_contacts)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,8 @@ import pandas as pd
 from riskscore._numbers import styles_reading
 from riskscore.exceptions import DataError, DataQualityWarning
 
-__all__ = ["PROTECTED_ATTRIBUTES", "limit_features", "protected_match", "static_features"]
+__all__ = ["PROTECTED_ATTRIBUTES", "categorical_features", "learn_categories", "limit_features", "protected_match",
+           "static_features"]
 
 #: Names of protected attributes (the grounds of ECOA/Regulation B, the EU Charter art. 21 and
 #: the UK Equality Act, with their usual column spellings). A static column whose name contains one
@@ -114,6 +116,28 @@ def _check_ids(table_ids: pd.Series, ids: pd.Index, columns: Sequence[str]) -> N
                       "check that both tables use the same borrower ids.", DataQualityWarning, stacklevel=4)
 
 
+def _require_columns(borrowers: pd.DataFrame, columns: Sequence[str], option: str) -> None:
+    missing = [c for c in ("borrower_id", *columns) if c not in borrowers.columns]
+    if missing:
+        raise DataError.from_message(
+            "borrowers", f"borrowers: no column '{missing[0]}'" + (
+                " (the borrowers table is keyed by borrower_id)" if missing[0] == "borrower_id" else
+                f" (the feature builder's {option} columns need it: FeatureBuilder({option}=...), --{option})"))
+
+
+def _one_per_borrower(values: pd.Series, column: str) -> pd.Series:
+    """``values`` indexed by borrower id, one row per borrower; two different values for one are an error."""
+    if not values.index.has_duplicates:
+        return values
+    spread = values.groupby(level=0).agg(lambda v: v.nunique(dropna=False))
+    if (spread > 1).any():
+        who = spread.index[(spread > 1).to_numpy()][0]
+        raise DataError.from_message(
+            "borrowers", f"borrowers: column '{column}' has different values for borrower {who!r} "
+                         "(a static feature takes one value per borrower).")
+    return values[~values.index.duplicated()]
+
+
 def static_features(borrowers: pd.DataFrame, columns: Sequence[str], ids: pd.Index) -> dict[str, np.ndarray]:
     """The static ``columns`` of ``borrowers`` as float arrays aligned on ``ids`` (NaN: borrower absent).
 
@@ -123,26 +147,125 @@ def static_features(borrowers: pd.DataFrame, columns: Sequence[str], ids: pd.Ind
         A missing ``borrower_id`` or static column, text that is not a number, or one borrower
         with two different values.
     """
-    missing = [c for c in ("borrower_id", *columns) if c not in borrowers.columns]
-    if missing:
-        raise DataError.from_message(
-            "borrowers", f"borrowers: no column '{missing[0]}'" + (
-                " (the borrowers table is keyed by borrower_id)" if missing[0] == "borrower_id" else
-                " (the feature builder's static columns need it: FeatureBuilder(static=...), --static)"))
+    _require_columns(borrowers, columns, "static")
     _check_ids(borrowers["borrower_id"], ids, columns)
     key = borrowers["borrower_id"].astype(str).to_numpy()
     out: dict[str, np.ndarray] = {}
     for column in columns:
-        values = pd.Series(_as_float(borrowers, column), index=key)
-        if values.index.has_duplicates:
-            spread = values.groupby(level=0).agg(lambda v: v.nunique(dropna=False))
-            if (spread > 1).any():
-                who = spread.index[(spread > 1).to_numpy()][0]
-                raise DataError.from_message(
-                    "borrowers", f"borrowers: column '{column}' has different values for borrower {who!r} "
-                                 "(a static feature takes one value per borrower).")
-            values = values[~values.index.duplicated()]
+        values = _one_per_borrower(pd.Series(_as_float(borrowers, column), index=key), column)
         out[str(column)] = values.reindex(ids.astype(str)).to_numpy(dtype=float)
+    return out
+
+
+def category_text(values: pd.Series) -> pd.Series:
+    """A categorical column as stripped text (``string`` dtype), missing where empty.
+
+    Whole numbers read as numbers keep no ``.0`` (a region code ``11`` read as ``11.0`` is ``"11"``),
+    so a CSV and a parquet file of the same codes give the same categories.
+
+    Examples
+    --------
+    >>> category_text(pd.Series([" salaried", "", None, 11.0])).tolist()
+    ['salaried', <NA>, <NA>, '11']
+    """
+    if pd.api.types.is_float_dtype(values.dtype):
+        whole = values.notna() & np.isfinite(values.to_numpy(dtype=float, na_value=np.nan)) & (values % 1 == 0)
+        values = values.astype(object).where(~whole, values.where(whole, 0).astype("int64").astype(object))
+    text = values.astype("string").str.strip()
+    return text.mask(text == "")
+
+
+def _categories_of(borrowers: pd.DataFrame, column: str) -> pd.Series:
+    key = borrowers["borrower_id"].astype(str).to_numpy()
+    return _one_per_borrower(pd.Series(category_text(borrowers[column]).to_numpy(dtype=object), index=key), column)
+
+
+def categorical_features(borrowers: pd.DataFrame, categories: Mapping[str, Sequence[str]],
+                         ids: pd.Index) -> dict[str, np.ndarray]:
+    """Each categorical column of ``borrowers`` as a float code aligned on ``ids``.
+
+    The code of a value is its position in the column's list of ``categories`` (0, 1, ...); a
+    value not in the list (rare in training, or new since) is ``len(categories)``, "another
+    value"; an empty or absent value (or a borrower absent from the table) is NaN.
+
+    Raises
+    ------
+    DataError
+        A missing ``borrower_id`` or categorical column, or one borrower with two different values.
+    """
+    columns = list(categories)
+    _require_columns(borrowers, columns, "categorical")
+    _check_ids(borrowers["borrower_id"], ids, columns)
+    out: dict[str, np.ndarray] = {}
+    for column in columns:
+        values = _categories_of(borrowers, column).reindex(ids.astype(str))
+        known = list(categories[column])
+        codes = pd.Index(known).get_indexer(values.to_numpy(dtype=object)).astype(float)
+        codes[codes < 0] = len(known)
+        codes[values.isna().to_numpy()] = np.nan
+        out[str(column)] = codes
+    return out
+
+
+#: ``learn_categories``'s defaults: a value is a category of its own when at least this share of the
+#: borrowers with a value (and at least ``MIN_BORROWERS`` of them) hold it; at most this many per column.
+MIN_SHARE, MIN_BORROWERS, MAX_CATEGORIES = 0.01, 20, 30
+
+
+def learn_categories(borrowers: pd.DataFrame, columns: Sequence[str], *, min_share: float = MIN_SHARE,
+                     min_borrowers: int = MIN_BORROWERS,
+                     max_categories: int = MAX_CATEGORIES) -> dict[str, list[str]]:
+    """The categories of each text column of the borrowers table, most frequent first.
+
+    A value is kept when at least ``min_share`` of the borrowers with a value in the column, and
+    at least ``min_borrowers`` of them, hold it; at most ``max_categories`` per column, the most
+    frequent (ties in text order). Values are compared as stripped text, case kept (``"Salaried"``
+    and ``"salaried"`` are two categories: clean them first if they are one). The rest share the
+    code "another value" in :class:`~riskscore.features.FeatureBuilder`.
+
+    Parameters
+    ----------
+    borrowers : DataFrame
+        The borrowers table (``borrower_id`` and the columns), one value per borrower.
+    columns : sequence of str
+    min_share : float in [0, 1), default 0.01
+    min_borrowers : int >= 1, default 20
+    max_categories : int >= 1, default 30
+
+    Returns
+    -------
+    dict
+        ``{column: [category, ...]}``, for ``FeatureBuilder(categorical=...)``.
+
+    Raises
+    ------
+    DataError
+        A column is absent, or holds two different values for one borrower.
+
+    Examples
+    --------
+    >>> from riskscore.features import learn_categories
+    >>> table = pd.DataFrame({"borrower_id": range(100),
+    ...                       "employment": ["salaried"] * 60 + ["self-employed"] * 35 + ["retired"] * 5})
+    >>> learn_categories(table, ["employment"], min_borrowers=10)
+    {'employment': ['salaried', 'self-employed']}
+    """
+    if not isinstance(columns, Sequence) or isinstance(columns, str) \
+            or any(not isinstance(c, str) or not c for c in columns):
+        raise ValueError(f"columns must be a list of column names, got {columns!r}.")
+    if isinstance(min_share, bool) or not isinstance(min_share, Real) or not 0 <= min_share < 1:
+        raise ValueError(f"min_share must be a number in [0, 1), got {min_share!r}.")
+    for name, value in (("min_borrowers", min_borrowers), ("max_categories", max_categories)):
+        if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+            raise ValueError(f"{name} must be an int >= 1, got {value!r}.")
+    _require_columns(borrowers, columns, "categorical")
+    out: dict[str, list[str]] = {}
+    for column in columns:
+        counts = _categories_of(borrowers, column).dropna().value_counts()
+        counts = counts.reset_index().set_axis(["value", "n"], axis=1).sort_values(["n", "value"],
+                                                                                   ascending=[False, True])
+        floor = max(int(min_borrowers), int(np.ceil(min_share * counts["n"].sum())))
+        out[str(column)] = [str(v) for v in counts.loc[counts["n"] >= floor, "value"].head(int(max_categories))]
     return out
 
 

@@ -60,6 +60,12 @@ def _builder_settings(model: RepaymentModel, builder: FeatureBuilder | None) -> 
     settings["windows"] = [int(w) for w in settings["windows"]]
     settings["static"], settings["protected"] = [str(c) for c in settings["static"]], \
         [str(c) for c in settings["protected"]]
+    try:
+        categories = builder.categories()
+    except ValueError as err:  # names without categories: the model was not trained by this builder
+        raise BundleError(f"feature_builder cannot be recorded: {err}") from err
+    if categories:  # recorded only when used: a bundle without them stays readable by earlier releases
+        settings["categorical"] = categories
     without = FeatureBuilder(**{**settings, "contacts": False}).get_feature_names_out()
     settings["contacts"] = len(want) > len(without)  # "auto" resolved: did training see a contact log?
     if [str(c) for c in FeatureBuilder(**settings).get_feature_names_out()] != want:

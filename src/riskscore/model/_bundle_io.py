@@ -311,6 +311,10 @@ def check_spec(files: BundleFiles) -> dict[str, Any]:
                                           and all(isinstance(c, str) for c in builder.get(k, []))
                                           for k in ("static", "protected")),
              "feature_builder's static and protected must be arrays of column names")
+    categorical = builder.get("categorical", {}) if isinstance(builder, dict) else {}
+    _require(file, isinstance(categorical, dict) and all(
+        isinstance(cats, list) and all(isinstance(c, str) for c in cats) for cats in categorical.values()),
+             "feature_builder's categorical must be an object of arrays of category texts")
     return spec
 
 

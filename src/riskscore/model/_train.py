@@ -5,18 +5,20 @@ from __future__ import annotations
 import logging
 import time
 import warnings
+from collections.abc import Mapping
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
 from riskscore._compat import DATE_LIKE, FREQUENCY, Interval, validate_params
 from riskscore._dates import as_of_timestamp
 from riskscore._validation import contacts_match_none_training_refusal
 from riskscore.exceptions import DataError, DataQualityWarning
-from riskscore.features import FeatureBuilder
+from riskscore.features import FeatureBuilder, learn_categories
 from riskscore.labels import rolling_as_of_dates, time_split
 from riskscore.metrics import (
     bootstrap_interval,
@@ -40,6 +42,26 @@ from riskscore.snapshots import CENSOR_DAYS, contacts_of_nobody, snapshots_of, s
 log = logging.getLogger("riskscore.model")
 
 __all__ = ["evaluate", "train"]
+
+
+def _with_categories(builder: FeatureBuilder, borrowers: pd.DataFrame | None) -> FeatureBuilder:
+    """``builder``, its categorical columns' categories learnt from ``borrowers`` when it names only the columns."""
+    named = builder.get_params().get("categorical", ())
+    if not named or isinstance(named, Mapping):
+        return builder
+    if borrowers is None:
+        raise ValueError(f"feature_builder has categorical columns {tuple(named)!r}: train needs the borrowers table "
+                         "holding them (borrowers=...; --borrowers on the command line).")
+    learnt = learn_categories(borrowers, list(named))
+    for column, cats in learnt.items():
+        log.info("categorical column %r: %d categor%s learnt (%s); every other value is one code, 'another value'",
+                 column, len(cats), "y" if len(cats) == 1 else "ies", ", ".join(map(repr, cats[:8]))
+                 + (", ..." if len(cats) > 8 else ""))
+        if not cats:
+            warnings.warn(f"borrowers: categorical column {column!r} has no value held by enough borrowers to be a "
+                          "category of its own (learn_categories' min_share and min_borrowers): its feature only "
+                          "tells a value from a missing one.", DataQualityWarning, stacklevel=3)
+    return clone(builder).set_params(categorical=learnt)
 
 
 def _outcomes(event: np.ndarray, time: np.ndarray, h: int) -> tuple[np.ndarray, np.ndarray]:
@@ -206,7 +228,10 @@ def train(
     feature_builder : FeatureBuilder, optional
         How the features are built (default: ``FeatureBuilder()``); its ``lookahead_days``
         defines the scoring population of the labels too. ``FeatureBuilder(static=(...))``
-        adds the borrowers table's own columns (known at every as-of date) as features.
+        adds the borrowers table's own columns (known at every as-of date) as features;
+        ``FeatureBuilder(categorical=("employment",))`` adds text columns, their categories
+        learnt here from ``borrowers`` (:func:`riskscore.features.learn_categories`'s
+        defaults; the report's ``feature_builder`` holds them).
     borrowers : pandas.DataFrame, optional
         The borrowers table, for the builder's static columns (required when it has some).
 
@@ -235,7 +260,7 @@ def train(
     if len(dates) < 4:
         raise ValueError(f"Training needs at least 4 as-of dates between {as_of_start} and {as_of_end} "
                          f"at {freq!r}; got {len(dates)}.")
-    builder = feature_builder if feature_builder is not None else FeatureBuilder()
+    builder = _with_categories(feature_builder if feature_builder is not None else FeatureBuilder(), borrowers)
     started = time.perf_counter()
     log.info("building snapshots at %d as-of dates (%s..%s, every %s) from %d installment rows", len(dates),
              dates[0].date(), dates[-1].date(), freq, len(installments))

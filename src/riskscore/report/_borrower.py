@@ -48,14 +48,23 @@ def _missing(v: object) -> bool:
     return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v))
 
 
-def _waterfall(shap_row: pd.Series, x_row: pd.Series, base: float, descriptions: pd.Series) -> dict[str, Any]:
+def _waterfall(shap_row: pd.Series, x_row: pd.Series, base: float, descriptions: pd.Series,
+               categories: Mapping[str, Sequence[str]]) -> dict[str, Any]:
     values = shap_row.drop("base_value")
     order = values.abs().sort_values(ascending=False, kind="stable").index
     top, rest = order[:WATERFALL_FEATURES], order[WATERFALL_FEATURES:]
-    items = [{"feature": f, "value": _plain(x_row[f]), "shap": float(values[f]),
-              "description": str(descriptions.get(f, f))} for f in top]
+    items = [{"feature": f, "value": _plain(x_row[f]), "text": _category(x_row[f], categories.get(str(f))),
+              "shap": float(values[f]), "description": str(descriptions.get(f, f))} for f in top]
     return {"base": base, "items": items, "others": len(rest), "others_shap": float(values[rest].sum()),
             "margin": float(base + values.sum())}
+
+
+def _category(v: object, known: Sequence[str] | None) -> str | None:
+    """A categorical column's value as its text (its code is the category's position), else None."""
+    if known is None or _missing(v):
+        return None
+    code = float(v)  # type: ignore[arg-type]
+    return known[int(code)] if code.is_integer() and 0 <= code < len(known) else "another value"
 
 
 def _plain(v: object) -> float | None:
@@ -120,7 +129,7 @@ def _segment(plan: list[dict[str, Any]]) -> dict[str, str] | None:
 
 def _recompute(run: Run, scorer: Scorer, ids: list[str]) -> tuple[dict[str, dict[str, Any]], str | None]:
     """Curve and SHAP waterfall per scored borrower, or why they could not be recomputed."""
-    static = bool(getattr(scorer.feature_builder, "static", ()))  # the model reads borrowers-table columns
+    static = bool(scorer.static_columns)  # the model reads borrowers-table columns
     tables = ["installments", *(["contacts"] if "contacts" in run.manifest.inputs else []),
               *(["borrowers"] if static else [])]
     for table in tables:
@@ -149,7 +158,8 @@ def _recompute(run: Run, scorer: Scorer, ids: list[str]) -> tuple[dict[str, dict
             continue
         diff = abs(float(likelihood[b]) - float(run_scores.at[b, "likelihood"]))
         out[b] = {"curve": {"days": days, "p_repaid": [float(curve.at[b, f"p_repaid_{d}d"]) for d in days]},
-                  "waterfall": _waterfall(shap.loc[b], X.loc[b], scorer.explainer.base_value, descriptions),
+                  "waterfall": _waterfall(shap.loc[b], X.loc[b], scorer.explainer.base_value, descriptions,
+                                          scorer.feature_builder.categories()),
                   "note": None if diff <= _TOLERANCE else
                   f"Recomputed likelihood {likelihood[b]:.4f} differs from the run's "
                   f"{run_scores.at[b, 'likelihood']:.4f}: the model bundle changed since the run."}

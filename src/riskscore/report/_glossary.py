@@ -23,7 +23,16 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from riskscore.exceptions import PolicyError
-from riskscore.explain import FAMILIES, LANGUAGES, NO_ADVERSE, SENTENCES, feature_kind
+from riskscore.explain import (
+    CATEGORY_SENTENCE,
+    FAMILIES,
+    LANGUAGES,
+    NO_ADVERSE,
+    OTHER_CATEGORY_SENTENCE,
+    OWN_SENTENCE,
+    SENTENCES,
+    feature_kind,
+)
 from riskscore.features import registry_for
 from riskscore.policy import Profile, load_profile
 
@@ -40,8 +49,12 @@ def _anchor(*parts: str) -> str:
     return "g-" + "-".join(re.sub(r"[^A-Za-z0-9_-]", "_", p) for p in parts)
 
 
-def reason_glossary(features: Sequence[str], languages: Sequence[str]) -> list[dict[str, Any]]:
+def reason_glossary(features: Sequence[str], languages: Sequence[str],
+                    categorical: Iterable[str] = ()) -> list[dict[str, Any]]:
     """One entry per reason family of the model's ``features`` (and ``RS-NONE``), in catalogue order.
+
+    The user's own columns (outside the registry) get the own-column sentence; those named in
+    ``categorical`` (text columns, ``FeatureBuilder(categorical=...)``) the category sentences.
 
     Each entry: ``code``, ``family``, ``anchor``, ``names`` and ``missing`` (the family's name and
     its sentence when the family's features are missing, per language), and ``sentences``: one
@@ -58,6 +71,7 @@ def reason_glossary(features: Sequence[str], languages: Sequence[str]) -> list[d
     '{count} of the last {n} installments were paid late'
     """
     langs = [lang for lang in LANGUAGES if lang in set(languages)] or ["en"]
+    text_columns = {str(c) for c in categorical}
     registry = registry_for(features)
     out = []
     for family, (code, names, missing) in FAMILIES.items():
@@ -66,12 +80,15 @@ def reason_glossary(features: Sequence[str], languages: Sequence[str]) -> list[d
             continue
         kinds: dict[str, list[str]] = {}
         for f in members:
-            kinds.setdefault(feature_kind(f), []).append(f)
+            kind = feature_kind(f)
+            kinds.setdefault(("categorical" if f in text_columns else "own") if kind not in SENTENCES else kind,
+                             []).append(f)
         sentences = []
         for kind, feats in kinds.items():
-            text = SENTENCES.get(kind)
-            if text is None:  # the user's own column: the registry's template
-                text = {"en": str(registry.at[feats[0], "template"])}
+            if kind == "categorical":  # a category's text, and any other value
+                text = {lang: f"{CATEGORY_SENTENCE[lang]}; {OTHER_CATEGORY_SENTENCE[lang]}" for lang in LANGUAGES}
+            else:
+                text = SENTENCES.get(kind, OWN_SENTENCE)  # the user's own column: its name and value
             sentences.append({"kind": kind, "features": feats, "text": {lang: text.get(lang, "") for lang in langs}})
         out.append({"code": code, "family": family, "anchor": _anchor(code),
                     "names": {lang: names[lang] for lang in langs}, "missing": {lang: missing[lang] for lang in langs},

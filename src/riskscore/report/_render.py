@@ -214,7 +214,8 @@ def explain_borrower(run: str | Path, borrower_id: str, *, model: str | Path | N
     info = {k: getattr(r.manifest, k) for k in ("run_id", "as_of", "now", "data_date")} | {"folder": str(r.folder)}
     codes = pd.DataFrame({"language": [page.get("language")]})
     audit = pd.DataFrame(page["audit"], columns=["rule_id", "kind", "basis", "profile"])
-    return render_borrower(page, info, glossary(r, [str(f) for f in scorer.model.feature_names_in_], codes, audit))
+    return render_borrower(page, info, glossary(r, [str(f) for f in scorer.model.feature_names_in_], codes, audit,
+                                                scorer.feature_builder.categories()))
 
 
 def _near_ids(run: Run, given: str, most: int = 3) -> list[str]:

@@ -181,13 +181,14 @@ def _model(bundle: Path, manifest: dict[str, Any]) -> dict[str, Any]:
             "n_features": len(manifest.get("features", []))}
 
 
-def glossary(run: Run, features: list[str], scored: pd.DataFrame, audit: pd.DataFrame) -> dict[str, Any]:
+def glossary(run: Run, features: list[str], scored: pd.DataFrame, audit: pd.DataFrame,
+             categorical: Iterable[str] = ()) -> dict[str, Any]:
     """The glossary section: the model's reason codes in the run's languages (those of its scored
     borrowers' reasons; the run's default language when none) and every rule its audit names
     (``audit``: its rows, or only their distinct ``profile, rule_id, kind, basis``)."""
     langs = sorted({str(v) for v in scored["language"].dropna().unique()}) or \
         [str(run.manifest.settings.get("language") or "en")]
-    reasons = reason_glossary(features, langs)
+    reasons = reason_glossary(features, langs, categorical)
     rules = rule_glossary(audit, run.manifest.profiles.values())
     return {"languages": [lang for lang in ("en", "zh") if lang in langs] or langs, "reasons": reasons,
             "rules": rules, "anchors": anchors_of(reasons, rules)}
@@ -311,7 +312,8 @@ def summarise_run(run: Run | str | Path, *, pages: Mapping[str, int] | None = No
     lap("backtest")
     summary["borrowers"] = borrower_pages(run, scorer, chosen)
     lap("pages")
-    summary["glossary"] = glossary(run, [str(f) for f in scorer.model.feature_names_in_], scored, rules)
+    summary["glossary"] = glossary(run, [str(f) for f in scorer.model.feature_names_in_], scored, rules,
+                                   scorer.feature_builder.categories())
     lap("glossary")
     if protected is not None:
         summary["fairness"] = fairness(protected, scored, plans[["borrower_id", "action"]],

@@ -183,8 +183,9 @@ class Scorer:
 
     @property
     def static_columns(self) -> tuple[str, ...]:
-        """The borrowers-table columns the model uses as features (``FeatureBuilder(static=...)``)."""
-        return tuple(self.feature_builder.get_params()["static"])
+        """The borrowers-table columns the model uses as features (``FeatureBuilder(static=..., categorical=...)``)."""
+        params = self.feature_builder.get_params()
+        return (*map(str, params["static"]), *map(str, params.get("categorical", ())))
 
     def check_borrowers(self, columns: Any) -> None:
         """Refuse to score without the borrowers-table columns a model's static features need.
@@ -211,8 +212,8 @@ class Scorer:
         missing = [c for c in static if c not in set(map(str, columns))]
         if missing:
             raise DataError.from_message(
-                "borrowers", f"borrowers: no column '{missing[0]}', which the model uses as a feature (static "
-                f"columns {', '.join(static)}).")
+                "borrowers", f"borrowers: no column '{missing[0]}', which the model uses as a feature (its "
+                f"borrowers-table columns: {', '.join(static)}).")
 
     @property
     def currency(self) -> str | None:
@@ -351,7 +352,8 @@ class Scorer:
         scores["language"] = self.languages(X.index, borrowers)
         scores["hardship_signal"] = hardship_signal(X)
         lang_table = pd.DataFrame({"borrower_id": X.index, "language": scores["language"].to_numpy()})
-        reasons = reason_codes(self.explainer, X, borrowers=lang_table, top=TOP_REASONS)
+        reasons = reason_codes(self.explainer, X, borrowers=lang_table, top=TOP_REASONS,
+                               categories=self.feature_builder.categories() or None)
         scores = scores.join(_wide(reasons, X.index))
         scores["loan_ids"] = (self.outstanding_loans(installments, as_of, X.index) if installments is not None
                               else pd.Series(None, index=X.index, dtype=object))
@@ -463,6 +465,7 @@ def _no_features(names: object) -> pd.DataFrame:
 
 def _builder_for(model: RepaymentModel, builder: FeatureBuilder | None) -> FeatureBuilder:
     fb = feature_builder(model) if builder is None else builder.set_params(validate=False).fit()
+    fb.categories()  # a categorical column without its categories: refused now, not at the first score
     made = [str(c) for c in fb.get_feature_names_out()]
     want = [str(c) for c in model.feature_names_in_]
     # the bundle's own builder of an older readable registry makes more: the model's are taken by name
