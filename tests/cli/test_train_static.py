@@ -1,4 +1,4 @@
-"""riskscore train --static and --categorical: the own columns, refused in one line when protected or without a table."""
+"""riskscore train --static and --categorical: own columns, refused in one line when protected or without a table."""
 
 from __future__ import annotations
 

@@ -82,7 +82,8 @@ def test_the_bundle_records_the_categories_and_reasons_quote_them(trained, world
     new = scorer.score(world.installments, AS_OF, borrowers=borrowers.assign(employment="astronaut"))
     assert (new.features["employment"] == 3.0).all()
     assert set(new.reasons.loc[new.reasons["feature"] == "employment", "text"]) <= {
-        "the borrower's employment is a value rare or unseen in the training data", "借款人的employment为训练数据中少见或未出现的取值"}
+        "the borrower's employment is a value rare or unseen in the training data",
+        "借款人的employment为训练数据中少见或未出现的取值"}
 
 
 def test_a_categorical_bundle_refuses_scoring_without_the_column(trained, world_with_employment):

@@ -89,8 +89,9 @@ def _as_float(borrowers: pd.DataFrame, column: str) -> np.ndarray:
         shown = ", ".join(f"row {i}: {v!r}" for i, v in zip(where[:3], values[bad].head(3), strict=False))
         styles = styles_reading(values[bad].astype(str).to_numpy(dtype=object)[:1000])
         fix = (f"they read as {styles[0]!r}: read the file with --number-format {styles[0]!r} "
-               f"(number_format={styles[0]!r} in Python)" if len(styles) == 1 else "give numbers or true/false, or, for a column of text categories (an employment type, "
-               f"a Y/N flag), make it categorical: --categorical {column} (categorical= in Python)")
+               f"(number_format={styles[0]!r} in Python)" if len(styles) == 1 else
+               "give numbers or true/false, or, for a column of text categories (an employment type, a Y/N flag), "
+               f"make it categorical: --categorical {column} (categorical= in Python)")
         raise DataError.from_message(
             "borrowers", f"borrowers: column '{column}' (a static feature) holds text that is not a number in "
                          f"{int(bad.sum())} row(s), e.g. {shown}; {fix}.")
