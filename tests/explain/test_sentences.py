@@ -168,3 +168,16 @@ def test_every_feature_has_a_documented_range():
     assert (registry.loc[registry["unit"] == "share", "high"] == 1.0).all()
     assert registry.loc["paid_share_trend", ["low", "high"]].tolist() == [-1.0, 1.0]
     assert (registry.drop(["paid_ratio_trend", "paid_share_trend", "mean_payment_offset_days"])["low"] == 0.0).all()
+
+
+@pytest.mark.parametrize(("name", "value", "text"), [
+    ("paid_at_due_ratio_12", 0.996, "on average 99.6% of each of the last 12 installments was paid by its due date"),
+    ("paid_at_due_ratio_12", 0.99999, "on average 99.9% of each of the last 12 installments was paid by its due date"),
+    ("paid_at_due_ratio_12", 1.0, "on average 100% of each of the last 12 installments was paid by its due date"),
+    ("share_late_365d", 0.004, "0.4% of the installments due in the last year were paid late"),
+    ("share_late_365d", 0.0, "0% of the installments due in the last year were paid late"),
+    ("share_late_365d", 0.25, "25% of the installments due in the last year were paid late"),
+])
+def test_a_share_short_of_all_or_above_none_is_never_quoted_as_100_or_0_percent(name, value, text):
+    """An adverse reason 'only paid 100%' (只还了100%) for 99.6% read as a contradiction: one decimal there."""
+    assert sentence(name, value, "en") == text

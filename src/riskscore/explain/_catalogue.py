@@ -254,10 +254,28 @@ def quote(name: str, value: float, n_matured: float = float("nan")) -> dict[str,
         n = matured if window is None else min(window, matured)
     out: dict[str, object] = {
         "w": w, "n": n, "count": round(value * n) if n is not None else round(value),
-        "pct": round(value * 100), "days": round(value), "days1": f"{value:.1f}", "amount": f"{value:,.2f}",
+        "pct": _percent(value), "days": round(value), "days1": f"{value:.1f}", "amount": f"{value:,.2f}",
         "ratio": f"{value:.1f}", "sign": sign,
     }
     return out
+
+
+def _percent(share: float) -> int | str:
+    """``share`` in whole percent, or to one decimal where rounding would say 0 % or 100 % of what is not.
+
+    An adverse reason "99.6 % was paid by the due date" must not read "100 %" (nor 0.4 % "0 %").
+
+    Examples
+    --------
+    >>> _percent(0.5), _percent(0.996), _percent(0.99999), _percent(0.004), _percent(1.0), _percent(0.0)
+    (50, '99.6', '99.9', '0.4', 100, 0)
+    """
+    whole = round(share * 100)
+    if whole == 100 and share < 1:
+        return f"{min(math.floor(share * 1000) / 10, 99.9):.1f}"
+    if whole == 0 and share > 0:
+        return f"{max(math.ceil(share * 1000) / 10, 0.1):.1f}"
+    return whole
 
 
 def sentence(name: str, value: float, language: str, n_matured: float = float("nan"),

@@ -171,8 +171,11 @@ def category_text(values: pd.Series) -> pd.Series:
     ['salaried', <NA>, <NA>, '11']
     """
     if pd.api.types.is_float_dtype(values.dtype):
-        whole = values.notna() & np.isfinite(values.to_numpy(dtype=float, na_value=np.nan)) & (values % 1 == 0)
+        x = values.to_numpy(dtype=float, na_value=np.nan)
+        whole = pd.Series(np.isfinite(x) & (np.abs(x) < 2.0**53), index=values.index) & (values % 1 == 0)
         values = values.astype(object).where(~whole, values.where(whole, 0).astype("int64").astype(object))
+    elif values.dtype == object:  # text and numbers mixed: the same rule for the numbers
+        values = values.map(lambda v: int(v) if isinstance(v, float) and v.is_integer() else v)
     text = values.astype("string").str.strip()
     return text.mask(text == "")
 
