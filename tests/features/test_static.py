@@ -60,7 +60,8 @@ def test_static_columns_need_the_borrowers_table(installments):
      r"^borrowers: no column 'income' \(the feature builder's static columns need it"),
     ("income", pd.DataFrame({"borrower_id": ["b1", "b2"], "income": ["12", "a lot"]}),
      r"^borrowers: column 'income' \(a static feature\) holds text that is not a number in 1 row\(s\), "
-     r"e\.g\. row 1: 'a lot'; give numbers or true/false\.$"),
+     r"e\.g\. row 1: 'a lot'; give numbers or true/false, or, for a column of text categories \(an employment "
+     r"type, a Y/N flag\), make it categorical: --categorical income \(categorical= in Python\)\.$"),
     ("income", pd.DataFrame({"borrower_id": ["b1", "b2"], "income": ["¥12,000.00", "¥800.50"]}),
      r"holds text that is not a number in 2 row\(s\), e\.g\. row 0: '¥12,000\.00', row 1: '¥800\.50'; they read as "
      r"'¥1,234\.56': read the file with --number-format '¥1,234\.56' \(number_format='¥1,234\.56' in Python\)\.$"),

@@ -209,7 +209,7 @@ class FeatureBuilder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
         """``categorical``'s column names, after checking it: distinct names, each with distinct categories."""
         name, given = type(self).__name__, self.categorical
         what = "a dict {column: [category, ...]} or a tuple of column names"
-        if isinstance(given, str):
+        if isinstance(given, str) or not isinstance(given, Mapping | tuple | list):
             raise invalid_parameter("categorical", name, what, given)
         columns = list(given)
         if any(not isinstance(c, str) or not c for c in columns) or len(set(columns)) != len(columns):
@@ -231,7 +231,7 @@ class FeatureBuilder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
             ``categorical`` names columns without their categories (``riskscore.train`` learns
             them; :func:`riskscore.features.learn_categories` does it by hand).
         """
-        self._validate_params()
+        self._check_categorical()  # only this parameter: called per scored chunk and report page
         if not isinstance(self.categorical, Mapping):
             if not self.categorical:
                 return {}

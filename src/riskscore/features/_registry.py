@@ -9,6 +9,7 @@ likelihood; 0: no constraint).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable
@@ -266,6 +267,12 @@ def feature_registry(windows: tuple[int, ...] = (3, 6, 12), contacts: bool = Tru
     >>> reg.loc["paid_ratio_trend", ["low", "high"]].tolist()
     [-1.0, 1.0]
     """
+    return _registry_frame(tuple(int(w) for w in windows), bool(contacts), bool(credit_limit)).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _registry_frame(windows: tuple[int, ...], contacts: bool, credit_limit: bool) -> pd.DataFrame:
+    """The registry frame, built once per settings (a builder checks its names on every call); copied out."""
     specs = [s for w in windows for s in _windowed(w)] + _CORE + _MONTHLY + _RECENT + (_CONTACTS if contacts else []) \
         + (_LIMIT if credit_limit else [])
     return pd.DataFrame([asdict(s) for s in specs]).set_index("name")
