@@ -141,3 +141,15 @@ def test_the_nightly_job_reads_the_text_column_from_a_csv(trained, world_with_em
     scored = scores[0][scores[0]["status"] == "scored"]
     pd.testing.assert_series_equal(scored["likelihood"], direct["likelihood"].sort_index(), check_names=False,
                                    check_index_type=False)
+
+
+def test_a_column_without_a_frequent_value_warns_when_train_learns_it():
+    from riskscore.model._train import _with_categories
+
+    table = pd.DataFrame({"borrower_id": [f"b{i}" for i in range(50)], "employer": [f"firm {i}" for i in range(50)]})
+    with pytest.warns(riskscore.DataQualityWarning, match=r"categorical column 'employer' has no value held by "
+                                                          r"enough borrowers"):
+        builder = _with_categories(FeatureBuilder(categorical=("employer",)), table)
+    assert builder.get_params()["categorical"] == {"employer": []}
+    given = FeatureBuilder(categorical={"employer": ["firm 1"]})
+    assert _with_categories(given, None) is given  # categories given: nothing learnt, no table needed
