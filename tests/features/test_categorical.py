@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from riskscore import DataError
+from riskscore import DataError, DataQualityWarning
 from riskscore.explain._catalogue import sentence
 from riskscore.features import FeatureBuilder, learn_categories
 from riskscore.features._static import categorical_features
@@ -129,3 +129,10 @@ def test_a_code_is_the_category_position_another_value_or_missing(values, known)
             assert np.isnan(c)
         else:
             assert c == (known.index(text) if text in known else len(known))
+
+
+def test_values_that_differ_only_in_case_are_two_categories_and_a_warning():
+    table = pd.DataFrame({"borrower_id": range(90), "col": ["Salaried"] * 30 + ["salaried "] * 30 + ["retired"] * 30})
+    with pytest.warns(DataQualityWarning, match=r"^borrowers: column 'col' holds values that differ only in case "
+                                                r"\('Salaried' and 'salaried'\): they are different categories"):
+        assert learn_categories(table, ["col"]) == {"col": ["Salaried", "retired", "salaried"]}

@@ -212,6 +212,18 @@ def categorical_features(borrowers: pd.DataFrame, categories: Mapping[str, Seque
     return out
 
 
+def _warn_case_only(values: pd.Index, column: str) -> None:
+    """A DataQualityWarning when values of ``column`` differ only in case (``Salaried``, ``salaried``)."""
+    text = pd.Series(values.astype(str), index=values.astype(str))
+    groups = text.groupby(text.str.casefold().to_numpy()).agg(list)
+    alike = [sorted(g) for g in groups if len(g) > 1]
+    if alike:
+        shown = "; ".join(" and ".join(repr(v) for v in g) for g in alike[:3])
+        warnings.warn(f"borrowers: column '{column}' holds values that differ only in case ({shown}"
+                      f"{'; ...' if len(alike) > 3 else ''}): they are different categories; if they are one, make "
+                      "them the same text before training.", DataQualityWarning, stacklevel=3)
+
+
 #: ``learn_categories``'s defaults: a value is a category of its own when at least this share of the
 #: borrowers with a value (and at least ``MIN_BORROWERS`` of them) hold it; at most this many per column.
 MIN_SHARE, MIN_BORROWERS, MAX_CATEGORIES = 0.01, 20, 30
@@ -226,7 +238,8 @@ def learn_categories(borrowers: pd.DataFrame, columns: Sequence[str], *, min_sha
     at least ``min_borrowers`` of them, hold it; at most ``max_categories`` per column, the most
     frequent (ties in text order). Values are compared as stripped text, case kept (``"Salaried"``
     and ``"salaried"`` are two categories: clean them first if they are one). The rest share the
-    code "another value" in :class:`~riskscore.features.FeatureBuilder`.
+    code "another value" in :class:`~riskscore.features.FeatureBuilder`. Values that differ only in
+    case are named in a :class:`~riskscore.DataQualityWarning`.
 
     Parameters
     ----------
@@ -267,6 +280,7 @@ def learn_categories(borrowers: pd.DataFrame, columns: Sequence[str], *, min_sha
     out: dict[str, list[str]] = {}
     for column in columns:
         counts = _categories_of(borrowers, column).dropna().value_counts()
+        _warn_case_only(counts.index, column)
         counts = counts.reset_index().set_axis(["value", "n"], axis=1).sort_values(["n", "value"],
                                                                                    ascending=[False, True])
         floor = max(int(min_borrowers), int(np.ceil(min_share * counts["n"].sum())))
