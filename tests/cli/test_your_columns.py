@@ -221,3 +221,36 @@ def test_a_chinese_excel_export_scores_with_its_encoding_and_the_report_rereads_
     page = run("explain", "--run", str(tmp_path / "zh"), "--borrower", scored)
     assert page.returncode == 0, page.stderr
     assert "Survival curve and SHAP not shown" not in (tmp_path / "zh" / f"borrower-{scored}.html").read_text()
+
+
+def test_evaluate_logs_reads_the_extract_as_its_runs_did(extract, tmp_path):
+    """evaluate-logs had no --columns (its own error message asked for one) and read text dates unchecked: a wrong
+    --date-format was an internal error. It reads the inputs as the first run recorded, checked like every command."""
+    f = extract
+    (tmp_path / "explore.yaml").write_text("seed: 7\nshares: {self_cure: 0.5, middle: 0.5, low: 0.5}\n")
+    borrowers = pd.read_parquet(ROOT / "data" / "sample" / "borrowers.parquet")
+    ids = pd.read_parquet(f / "installments.parquet")["borrower_id"].unique()
+    borrowers[borrowers["borrower_id"].isin(ids)].to_parquet(tmp_path / "borrowers.parquet")
+    scored = run("score", "--installments", str(f / "x.csv"), "--contacts", str(f / "c.csv"), "--columns",
+                 str(f / "columns.yaml"), "--borrowers", str(tmp_path / "borrowers.parquet"), "--model", str(BUNDLE),
+                 "--as-of", "2025-10-02", "--now", "2025-10-02T08:00Z", "--jobs", "1", "--no-report",
+                 "--out", str(tmp_path / "run"), "--explore", str(tmp_path / "explore.yaml"))
+    assert scored.returncode == 0, scored.stderr
+    common = ["evaluate-logs", str(tmp_path / "run"), "--candidate", "middle=none", "--resamples", "20"]
+    tables = {}
+    for name, inputs in {"theirs": ["--installments", str(f / "x.csv"), "--contacts", str(f / "c.csv")],
+                         "given": ["--installments", str(f / "x.csv"), "--contacts", str(f / "c.csv"),
+                                   "--columns", str(f / "columns.yaml")],
+                         "ours": ["--installments", str(f / "installments.parquet"),
+                                  "--contacts", str(f / "contacts.parquet")]}.items():
+        out = run(*common, *inputs, "--out", str(tmp_path / f"{name}.csv"))
+        assert out.returncode == 0, (name, out.stderr)
+        tables[name] = pd.read_csv(tmp_path / f"{name}.csv")
+    assert set(tables["ours"]["metric"]) == {"recovered", "contacts"}
+    pd.testing.assert_frame_equal(tables["theirs"], tables["ours"])
+    pd.testing.assert_frame_equal(tables["given"], tables["ours"])
+    wrong = run(*common, "--installments", str(f / "x.csv"), "--date-format", "installments=%Y-%m-%d")
+    said = wrong.stderr.strip().splitlines()
+    assert wrong.returncode == 1 and len(said) == 1, wrong.stderr
+    assert said[0].startswith(f"riskscore: data error: installments '{f / 'x.csv'}': ")
+    assert "rows are rejected (date_format" in said[0] and "nothing is estimated from the rest" in said[0]

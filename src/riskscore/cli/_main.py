@@ -16,9 +16,9 @@ import multiprocessing
 import sys
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import riskscore
 from riskscore._processes import start_fork_server, usable_cores
@@ -142,15 +142,20 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _accepted(paths: dict[str, Path], fmt: riskscore.io.InputFormat, rejects: Path | None) -> dict[str, object]:
-    """Each table read with ``fmt`` and quarantined: the accepted rows, typed; the rejects are counted and written."""
+def _accepted(paths: dict[str, Path], fmt: riskscore.io.InputFormat | Callable[[str], dict[str, Any]],
+              rejects: Path | None, command: str = "train") -> dict[str, object]:
+    """Each table read with ``fmt`` (or the reading it returns per table) and quarantined: the accepted rows,
+    typed; the rejects are counted and written. ``evaluate-logs`` says less: a table's line only when rows
+    were dropped or rejected (its output is the estimate)."""
     from riskscore.io import read_table, write_parquet
 
+    train = command == "train"
+    progress = log.info if train else log.debug
     accepted = {}
     for table, path in paths.items():
         started = time.perf_counter()
-        df = read_table(path, table=table, **fmt.reading(table))
-        log.info("validating %s: %d rows from %s", table, len(df), path)
+        df = read_table(path, table=table, **(fmt(table) if callable(fmt) else fmt.reading(table)))
+        progress("validating %s: %d rows from %s", table, len(df), path)
         good, bad = riskscore.quarantine(df, table, warn_above=1.0)
         checks = ", ".join(f"{c} {n}" for c, n in bad["check"].str.split("; ").explode().value_counts().items())
         out = None
@@ -158,17 +163,19 @@ def _accepted(paths: dict[str, Path], fmt: riskscore.io.InputFormat, rejects: Pa
             out = rejects.with_name(f"{rejects.stem}_{table}{rejects.suffix or '.parquet'}")
             write_parquet(bad.astype({c: "string" for c in bad.columns if bad[c].dtype == object}), out)
         dropped = int(good.attrs.get("duplicates_dropped", 0))
-        print(f"{table}: {len(df):,} rows, {dropped:,} exact duplicates dropped, {len(bad):,} rejected "
-              f"({bad['borrower_id'].nunique():,} borrowers" + (f": {checks}" if len(bad) else "") + ")"
-              + (f" -> {out}" if out else ""))
-        log.info("validated %s in %.1f s", table, time.perf_counter() - started)
+        if train or dropped or len(bad):
+            print(f"{table}: {len(df):,} rows, {dropped:,} exact duplicates dropped, {len(bad):,} rejected "
+                  f"({bad['borrower_id'].nunique():,} borrowers" + (f": {checks}" if len(bad) else "") + ")"
+                  + (f" -> {out}" if out else ""))
+        progress("validated %s in %.1f s", table, time.perf_counter() - started)
         if 2 * len(bad) > len(df):  # a model fitted on the rest would not be the data's: the input is wrong
             top = ", ".join(checks.split(", ")[:3])
             raise riskscore.DataError.from_message(
                 table, f"{table} '{path}': {len(bad):,} of {len(df):,} rows are rejected ({top}), more than half: "
-                       "nothing is trained on the rest; "
+                       + ("nothing is trained on the rest; " if train else "nothing is estimated from the rest; ")
                        + (f"the rejects with their reasons are in {out}" if out else
-                          "see them with their reasons with --rejects FILE.parquet (or riskscore validate)"))
+                          "see them with their reasons with --rejects FILE.parquet (or riskscore validate)"
+                          if train else "see them with their reasons with riskscore validate --rejects FILE.parquet"))
         accepted[table] = good
     return accepted
 
@@ -387,13 +394,26 @@ def _cmd_evaluate_logs(args: argparse.Namespace) -> int:
 
     from riskscore.io import read_table, write_text
 
-    logs = []
+    logs, recorded = [], {}
     for run in args.runs:
         manifest = riskscore.RunManifest.read(run / "manifest.json")
         plans, scores = read_table(run / "plans.parquet"), read_table(run / "scores.parquet")
         logs.append(riskscore.evaluation.decision_log(plans, scores, as_of=manifest.as_of, now=manifest.now))
-    installments = read_table(args.installments, table="installments")
-    contacts = None if args.contacts is None else read_table(args.contacts, table="contacts")
+        for table, entry in manifest.inputs.items():  # how the first run that read each table read it
+            recorded.setdefault(table, entry)
+    given = _input_format(args)
+
+    def reading(table: str) -> dict[str, object]:
+        """The first run's reading of ``table`` (its column names, date formats, ...), what is given over it."""
+        entry = recorded.get(table, {})
+        out = {"rename": entry.get("columns"), "date_format": entry.get("date_format"),
+               "number_format": entry.get("number_format"), "encoding": entry.get("encoding"),
+               "values": entry.get("values"), "header": entry.get("header")}
+        return out | {k: v for k, v in given.reading(table).items() if v}
+
+    paths = {"installments": args.installments, **({"contacts": args.contacts} if args.contacts else {})}
+    tables = _accepted(paths, reading, None, command="evaluate-logs")  # read and checked as the runs did
+    installments, contacts = tables["installments"], tables.get("contacts")
     result = riskscore.evaluation.off_policy(pd.concat(logs, ignore_index=True), installments, args.candidate,
                                              contacts=contacts, horizon_days=args.horizon_days,
                                              n_resamples=args.resamples, random_state=args.seed)

@@ -243,6 +243,8 @@ def _parser() -> argparse.ArgumentParser:
     el.add_argument("--resamples", type=_count(10), default=500, help="bootstrap resamples (default 500)")
     el.add_argument("--seed", type=int, default=0, help="seed of the bootstrap and cross-fitting (default 0)")
     el.add_argument("--out", type=Path, metavar="FILE.csv", help="also write the table as CSV")
+    _add_format(el, columns_help="the extract's own column names, as for riskscore score (default: as the first run "
+                                 "read its inputs, from its manifest; these options override it)")
 
     d = sub.add_parser("demo", help="run the main job on the bundled sample",
                        description="Validate the sample data, then run the nightly job on it (riskscore score).")
