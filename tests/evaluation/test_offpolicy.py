@@ -117,6 +117,19 @@ def test_logged_outcomes_count_the_horizon_after_each_run():
     assert out["complaints"].tolist() == [0.0, 0.0, 1.0]
 
 
+def test_logged_outcomes_read_iso_text_and_refuse_day_first_text():
+    """Day-first payment dates were parsed by pandas' guess (01/02 as 2 January), so recovery moved silently."""
+    logs = pd.DataFrame({"borrower_id": ["a"], "as_of": pd.to_datetime(["2026-01-01"])})
+    dated = pd.DataFrame({"borrower_id": ["a", "a"], "amount_paid": [1.0, 2.0],
+                          "paid_date": pd.to_datetime(["2026-01-02", "2026-02-01"])})
+    iso = dated.assign(paid_date=["2026-01-02", "2026-02-01"])
+    assert logged_outcomes(logs, iso, horizon_days=7)["recovered"].tolist() == \
+        logged_outcomes(logs, dated, horizon_days=7)["recovered"].tolist() == [1.0]
+    with pytest.raises(ValueError, match=r"^paid_date must be dates or ISO 8601 text \(year first\), got '02/01/2026'; "
+                                         r"day-first or month-first text is never guessed"):
+        logged_outcomes(logs, dated.assign(paid_date=["02/01/2026", "01/02/2026"]), horizon_days=7)
+
+
 def test_decision_log_and_bad_inputs_fail_in_one_line():
     plans = pd.DataFrame({"borrower_id": ["a", "a"], "segment": "low", "action": ["payment_link", "agent_call"]})
     with pytest.raises(ValueError, match=r"^plans: missing the decision column\(s\) \['decision', "):

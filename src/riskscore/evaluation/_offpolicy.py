@@ -101,6 +101,19 @@ def decision_log(plans: pd.DataFrame, scores: pd.DataFrame | None = None, *, as_
     return log[cols]
 
 
+def _times(values: pd.Series, column: str, utc: bool) -> pd.Series:
+    """Dates or times as datetimes: datetime values as they are, text only year first (ISO 8601), never guessed."""
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return pd.to_datetime(values, utc=utc)
+    try:
+        return pd.to_datetime(values, format="ISO8601", utc=utc)
+    except (TypeError, ValueError):
+        shown = values.dropna().astype(str).head(1).tolist()
+        raise ValueError(f"{column} must be dates or ISO 8601 text (year first), got "
+                         f"{shown[0] if shown else values.dtype!r}; day-first or month-first text is never guessed: "
+                         "read it with riskscore.io.read_table(path, table=..., date_format=...) first.") from None
+
+
 def logged_outcomes(logs: pd.DataFrame, installments: pd.DataFrame, *, horizon_days: int,
                     contacts: pd.DataFrame | None = None, complaints: pd.DataFrame | None = None) -> pd.DataFrame:
     """What followed each logged decision, within ``horizon_days`` of its run.
@@ -127,7 +140,7 @@ def logged_outcomes(logs: pd.DataFrame, installments: pd.DataFrame, *, horizon_d
 
     def window_sum(events: pd.DataFrame, time_col: str, value: np.ndarray, start: pd.Series) -> np.ndarray:
         ev = pd.DataFrame({"borrower_id": events["borrower_id"].astype(str).to_numpy(),
-                           "t": pd.to_datetime(events[time_col], utc=start.dt.tz is not None).to_numpy(),
+                           "t": _times(events[time_col], time_col, start.dt.tz is not None).to_numpy(),
                            "v": value})
         left = pd.DataFrame({"borrower_id": key["borrower_id"].astype(str), "t0": start.to_numpy(), "i": key.index})
         m = left.merge(ev.dropna(subset=["t"]), on="borrower_id")
