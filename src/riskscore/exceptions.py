@@ -189,7 +189,8 @@ class PolicyError(RiskscoreError, ValueError):
 
 
 class PolicyWarning(RiskscoreWarning):
-    """A contact plan was changed to obey a rule in a way the user may want to know about.
+    """A contact plan was changed to obey a rule in a way the user may want to know about, or a
+    profile of one's own leaves out a protection every shipped profile has (a time window).
 
     Examples
     --------

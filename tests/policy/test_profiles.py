@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from riskscore.exceptions import PolicyError
+from riskscore.exceptions import PolicyError, PolicyWarning
 from riskscore.policy import KINDS, list_profiles, load_profile
 
 SHIPPED = ["cn_gbt45251_2025", "strict_v1", "uk_fca_conc7_2024", "us_reg_f_2021"]
@@ -125,3 +125,36 @@ def test_a_reading_must_be_text(tmp_path):
     rule = {"id": "A", "kind": "rationale", "title": "t", "cite": "c", "basis": "law", "reading": ""}
     with pytest.raises(PolicyError, match=r"rules\[0\] \(A\).reading must be a non-empty string"):
         load_profile(_write(tmp_path, [rule]))
+
+
+def _window(start, end):
+    return [{"id": "A", "kind": "time_window", "title": "t", "cite": "c", "basis": "law",
+             "params": {"start": start, "end": end}}]
+
+
+@pytest.mark.parametrize(("text", "match"), [
+    ("end: 21:00", r"params.end must be a time 'HH:MM' in quotes: YAML reads an unquoted time such as 21:00 as the "
+                   r"number 1260; write \"21:00\"; got 1260"),
+    ("end: 8", r"params.end must be a time 'HH:MM' in quotes, such as \"08:00\"; got 8"),
+])
+def test_an_unquoted_time_is_named_as_yaml_read_it(tmp_path, text, match):
+    """YAML 1.1 reads 21:00 as 1260 (base 60): 'must be a time, got 1260' did not say why."""
+    path = _write(tmp_path, _window("08:00", "20:00"))
+    path.write_text(path.read_text().replace("end: '20:00'", text))
+    with pytest.raises(PolicyError, match=match):
+        load_profile(path)
+
+
+def test_a_window_that_ends_before_it_starts_is_refused(tmp_path):
+    """start 22:00, end 21:00 loaded, and was read as a window through the night."""
+    with pytest.raises(PolicyError, match=r"mine.yaml: rules\[0\] \(A\).params start 22:00 must be before end 21:00"):
+        load_profile(_write(tmp_path, _window("22:00", "21:00")))
+    with pytest.raises(PolicyError, match=r"start 21:00 must be before end 21:00"):
+        load_profile("us_reg_f_2021", overrides={"US-01.start": "21:00"})
+
+
+def test_a_profile_without_a_time_window_warns(tmp_path):
+    rationale = [{"id": "A", "kind": "rationale", "title": "t", "cite": "c", "basis": "law"}]
+    with pytest.warns(PolicyWarning, match=r"mine.yaml: the profile has no time_window rule, so contact may be "
+                                           r"planned at any hour"):
+        load_profile(_write(tmp_path, rationale))

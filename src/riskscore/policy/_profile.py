@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import re
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -24,7 +25,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from riskscore.exceptions import PolicyError
+from riskscore.exceptions import PolicyError, PolicyWarning
 from riskscore.schemas import BORROWER_FLAGS, OUTCOMES
 
 __all__ = ["ACTIONS", "CONTACT_ACTIONS", "KINDS", "Profile", "Rule", "list_profiles", "load_profile"]
@@ -46,6 +47,11 @@ Check = Callable[[Any], str | None]  # returns what is wrong, or None
 
 
 def _hhmm(v: Any) -> str | None:
+    if isinstance(v, int) and not isinstance(v, bool) and 60 <= v <= 1440:  # YAML 1.1 reads 21:00 as 1260 (base 60)
+        return (f"must be a time 'HH:MM' in quotes: YAML reads an unquoted time such as {v // 60}:{v % 60:02d} as the "
+                f"number {v}; write \"{v // 60:02d}:{v % 60:02d}\"")
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return "must be a time 'HH:MM' in quotes, such as \"08:00\""
     return None if isinstance(v, str) and _HHMM.match(v) and v <= "24:00" else "must be a time 'HH:MM'"
 
 
@@ -288,6 +294,9 @@ def _parse_rule(raw: Any, i: int, origin: str) -> Rule:
         if problem:
             raise _fail(origin, f"{where}.params.{name}", f"{problem}; got {params[name]!r}")
         out[name] = params[name]
+    if raw["kind"] == "time_window" and out["start"] >= out["end"]:
+        raise _fail(origin, f"{where}.params", f"start {out['start']} must be before end {out['end']}: a contact "
+                                               "window lies within one local day (none runs overnight)")
     return Rule(id=raw["id"], kind=raw["kind"], title=raw["title"], cite=raw["cite"], basis=raw["basis"],
                 params=out, policy_params=tuple(p.lstrip(".") for p in policy),
                 reading=" ".join(str(raw.get("reading") or "").split()))
@@ -373,6 +382,10 @@ def _load(profile: str | Path, overrides: Mapping[str, Any] | None) -> Profile:
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
         raise _fail(origin, "rules", f"repeat the ids {dup}")
+    if not any(r.kind == "time_window" for r in rules):
+        warnings.warn(f"{origin}: the profile has no time_window rule, so contact may be planned at any hour of the "
+                      "borrower's day; every collection rule sets one (08:00-21:00 under Regulation F): add one "
+                      "unless this profile is meant to be used with another that has it.", PolicyWarning, stacklevel=3)
     return Profile(name=raw["name"], version=str(raw["version"]), title=raw["title"],
                    jurisdiction=str(raw["jurisdiction"]), rules=rules, sources=tuple(raw.get("sources") or ()),
                    notes=str(raw.get("notes") or ""), origin=origin, overrides=tuple(applied))
