@@ -128,6 +128,15 @@ class FeatureBuilder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
     >>> list(fb.fit().transform(world.installments, "2025-03-31", borrowers=own).columns[-3:])
     ['credit_limit', 'utilisation', 'latest_due_to_limit']
 
+    A text column is coded by the position of its value among the categories (2 here: another
+    value; NaN: empty):
+
+    >>> own = world.borrowers.assign(employment=["salaried", "self-employed", "retired", ""] * 125)
+    >>> fb = FeatureBuilder(categorical={"employment": ["salaried", "self-employed"]})
+    >>> X = fb.fit().transform(world.installments, "2025-03-31", borrowers=own)
+    >>> X["employment"].value_counts(dropna=False).sort_index().to_dict()
+    {0.0: 18, 1.0: 16, 2.0: 13, nan: 15}
+
     In a ``Pipeline``, the as-of date is a parameter:
 
     >>> from sklearn.pipeline import make_pipeline
@@ -349,7 +358,7 @@ class FeatureBuilder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
         if self.static:
             cols |= static_features(borrowers, list(self.static), index)
         if categories:
-            cols |= categorical_features(borrowers, categories, index)
+            cols |= categorical_features(borrowers, categories, index, check_ids=not self.static)
         if self.credit_limit is not None:
             cols |= limit_features(cols[self.credit_limit], cols["amount_outstanding"], cols["latest_amount_due"])
         names = self._names(use_contacts)

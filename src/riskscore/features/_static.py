@@ -186,7 +186,7 @@ def _categories_of(borrowers: pd.DataFrame, column: str) -> pd.Series:
 
 
 def categorical_features(borrowers: pd.DataFrame, categories: Mapping[str, Sequence[str]],
-                         ids: pd.Index) -> dict[str, np.ndarray]:
+                         ids: pd.Index, check_ids: bool = True) -> dict[str, np.ndarray]:
     """Each categorical column of ``borrowers`` as a float code aligned on ``ids``.
 
     The code of a value is its position in the column's list of ``categories`` (0, 1, ...); a
@@ -200,7 +200,8 @@ def categorical_features(borrowers: pd.DataFrame, categories: Mapping[str, Seque
     """
     columns = list(categories)
     _require_columns(borrowers, columns, "categorical")
-    _check_ids(borrowers["borrower_id"], ids, columns)
+    if check_ids:  # (not again after static_features)
+        _check_ids(borrowers["borrower_id"], ids, columns)
     out: dict[str, np.ndarray] = {}
     for column in columns:
         values = _categories_of(borrowers, column).reindex(ids.astype(str))
