@@ -340,6 +340,23 @@ class RunManifest:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True,
                           default=lambda o: o.item() if hasattr(o, "item") else str(o)) + "\n"
 
+    def reading(self, table: str) -> dict[str, Any]:
+        """How the run read input ``table``: the keyword arguments of :func:`riskscore.io.read_table`
+        and :func:`riskscore.io.iter_batches` (``rename``, ``date_format``, ``number_format``,
+        ``encoding``, ``values``, ``header``; None where nothing was recorded, or the run had no such input).
+
+        Examples
+        --------
+        >>> m = RunManifest(run_id="r", engine="local", as_of="2025-10-02", now="2025-10-02T13:00Z",
+        ...                 data_date="2025-12-31", inputs={"installments": {"columns": {"cust_no": "borrower_id"}}})
+        >>> m.reading("installments")["rename"], m.reading("contacts")["date_format"]
+        ({'cust_no': 'borrower_id'}, None)
+        """
+        entry = self.inputs.get(table, {})
+        return {"rename": entry.get("columns"), "date_format": entry.get("date_format"),
+                "number_format": entry.get("number_format"), "encoding": entry.get("encoding"),
+                "values": entry.get("values"), "header": entry.get("header")}
+
     @classmethod
     def from_dict(cls, data: Any, *, source: str = "manifest") -> RunManifest:
         """Read a manifest, refusing another format, an unknown major version or missing fields."""

@@ -143,13 +143,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _accepted(paths: dict[str, Path], fmt: riskscore.io.InputFormat | Callable[[str], dict[str, Any]],
-              rejects: Path | None, command: str = "train") -> dict[str, object]:
+              rejects: Path | None, train: bool = True) -> dict[str, object]:
     """Each table read with ``fmt`` (or the reading it returns per table) and quarantined: the accepted rows,
-    typed; the rejects are counted and written. ``evaluate-logs`` says less: a table's line only when rows
-    were dropped or rejected (its output is the estimate)."""
+    typed; the rejects are counted and written. For ``evaluate-logs`` (``train=False``) it says less: a
+    table's line only when rows were dropped or rejected (its output is the estimate)."""
     from riskscore.io import read_table, write_parquet
 
-    train = command == "train"
     progress = log.info if train else log.debug
     accepted = {}
     for table, path in paths.items():
@@ -394,25 +393,22 @@ def _cmd_evaluate_logs(args: argparse.Namespace) -> int:
 
     from riskscore.io import read_table, write_text
 
-    logs, recorded = [], {}
+    logs, first = [], {}
     for run in args.runs:
         manifest = riskscore.RunManifest.read(run / "manifest.json")
         plans, scores = read_table(run / "plans.parquet"), read_table(run / "scores.parquet")
         logs.append(riskscore.evaluation.decision_log(plans, scores, as_of=manifest.as_of, now=manifest.now))
-        for table, entry in manifest.inputs.items():  # how the first run that read each table read it
-            recorded.setdefault(table, entry)
+        for table in manifest.inputs:  # the first run that read each table
+            first.setdefault(table, manifest)
     given = _input_format(args)
 
     def reading(table: str) -> dict[str, object]:
         """The first run's reading of ``table`` (its column names, date formats, ...), what is given over it."""
-        entry = recorded.get(table, {})
-        out = {"rename": entry.get("columns"), "date_format": entry.get("date_format"),
-               "number_format": entry.get("number_format"), "encoding": entry.get("encoding"),
-               "values": entry.get("values"), "header": entry.get("header")}
-        return out | {k: v for k, v in given.reading(table).items() if v}
+        recorded = first[table].reading(table) if table in first else {}
+        return recorded | {k: v for k, v in given.reading(table).items() if v}
 
     paths = {"installments": args.installments, **({"contacts": args.contacts} if args.contacts else {})}
-    tables = _accepted(paths, reading, None, command="evaluate-logs")  # read and checked as the runs did
+    tables = _accepted(paths, reading, None, train=False)  # read and checked as the runs did
     installments, contacts = tables["installments"], tables.get("contacts")
     result = riskscore.evaluation.off_policy(pd.concat(logs, ignore_index=True), installments, args.candidate,
                                              contacts=contacts, horizon_days=args.horizon_days,

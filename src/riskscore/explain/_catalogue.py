@@ -23,6 +23,8 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 
+from riskscore.features import category_of
+
 __all__ = ["CATEGORY_SENTENCE", "FAMILIES", "LANGUAGES", "OTHER_CATEGORY_SENTENCE", "OWN_SENTENCE", "SENTENCES",
            "SIGNED", "feature_kind", "quote", "sentence"]
 
@@ -300,11 +302,9 @@ def sentence(name: str, value: float, language: str, n_matured: float = float("n
     if categories is not None and name in categories:
         if not math.isfinite(value):
             return None
-        known = categories[name]
-        code = int(value)
-        if 0 <= code < len(known) and code == value:
-            return CATEGORY_SENTENCE[language].format(column=name, value=known[code])
-        return OTHER_CATEGORY_SENTENCE[language].format(column=name)
+        text = category_of(value, categories[name])
+        return OTHER_CATEGORY_SENTENCE[language].format(column=name) if text is None else \
+            CATEGORY_SENTENCE[language].format(column=name, value=text)
     q = quote(name, value, n_matured)
     if q is None:
         return None

@@ -9,8 +9,8 @@ from riskscore.features._registry import (
     registry_for,
 )
 from riskscore.features._signals import HARDSHIP_PARTIALS, hardship_signal
-from riskscore.features._static import PROTECTED_ATTRIBUTES, learn_categories, protected_match
+from riskscore.features._static import PROTECTED_ATTRIBUTES, category_of, learn_categories, protected_match
 
 __all__ = ["HARDSHIP_PARTIALS", "PROTECTED_ATTRIBUTES", "READABLE_REGISTRY_VERSIONS", "REGISTRY_VERSION",
            "FeatureBuilder", "FeatureSpec",
-           "feature_registry", "hardship_signal", "learn_categories", "protected_match", "registry_for"]
+           "category_of", "feature_registry", "hardship_signal", "learn_categories", "protected_match", "registry_for"]

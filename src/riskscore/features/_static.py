@@ -25,8 +25,8 @@ import pandas as pd
 from riskscore._numbers import styles_reading
 from riskscore.exceptions import DataError, DataQualityWarning
 
-__all__ = ["PROTECTED_ATTRIBUTES", "categorical_features", "learn_categories", "limit_features", "protected_match",
-           "static_features"]
+__all__ = ["PROTECTED_ATTRIBUTES", "categorical_features", "category_of", "learn_categories", "limit_features",
+           "protected_match", "static_features"]
 
 #: Names of protected attributes (the grounds of ECOA/Regulation B, the EU Charter art. 21 and
 #: the UK Equality Act, with their usual column spellings). A static column whose name contains one
@@ -180,8 +180,8 @@ def category_text(values: pd.Series) -> pd.Series:
     return text.mask(text == "")
 
 
-def _categories_of(borrowers: pd.DataFrame, column: str) -> pd.Series:
-    key = borrowers["borrower_id"].astype(str).to_numpy()
+def _categories_of(borrowers: pd.DataFrame, column: str, key: np.ndarray) -> pd.Series:
+    """``column`` as category text indexed by ``key`` (the ids as text), one value per borrower."""
     return _one_per_borrower(pd.Series(category_text(borrowers[column]).to_numpy(dtype=object), index=key), column)
 
 
@@ -202,15 +202,30 @@ def categorical_features(borrowers: pd.DataFrame, categories: Mapping[str, Seque
     _require_columns(borrowers, columns, "categorical")
     if check_ids:  # (not again after static_features)
         _check_ids(borrowers["borrower_id"], ids, columns)
+    key, wanted = borrowers["borrower_id"].astype(str).to_numpy(), ids.astype(str)
     out: dict[str, np.ndarray] = {}
     for column in columns:
-        values = _categories_of(borrowers, column).reindex(ids.astype(str))
+        values = _categories_of(borrowers, column, key).reindex(wanted)
         known = list(categories[column])
         codes = pd.Index(known).get_indexer(values.to_numpy(dtype=object)).astype(float)
         codes[codes < 0] = len(known)
         codes[values.isna().to_numpy()] = np.nan
         out[str(column)] = codes
     return out
+
+
+def category_of(code: float, categories: Sequence[str]) -> str | None:
+    """The category a code of :func:`categorical_features` stands for; None for "another value".
+
+    A missing code (NaN) is the caller's to handle: it is no category.
+
+    Examples
+    --------
+    >>> category_of(1.0, ["salaried", "self-employed"]), category_of(2.0, ["salaried", "self-employed"])
+    ('self-employed', None)
+    """
+    code = float(code)
+    return categories[int(code)] if code.is_integer() and 0 <= code < len(categories) else None
 
 
 def _warn_case_only(values: pd.Index, column: str) -> None:
@@ -278,9 +293,10 @@ def learn_categories(borrowers: pd.DataFrame, columns: Sequence[str], *, min_sha
         if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
             raise ValueError(f"{name} must be an int >= 1, got {value!r}.")
     _require_columns(borrowers, columns, "categorical")
+    key = borrowers["borrower_id"].astype(str).to_numpy()
     out: dict[str, list[str]] = {}
     for column in columns:
-        counts = _categories_of(borrowers, column).dropna().value_counts()
+        counts = _categories_of(borrowers, column, key).dropna().value_counts()
         _warn_case_only(counts.index, column)
         counts = counts.reset_index().set_axis(["value", "n"], axis=1).sort_values(["n", "value"],
                                                                                    ascending=[False, True])

@@ -12,7 +12,7 @@ import pandas as pd
 from riskscore.contract import reason_columns
 from riskscore.exceptions import DataError
 from riskscore.explain import BASE_VALUE, Explainer
-from riskscore.features import registry_for
+from riskscore.features import category_of, registry_for
 from riskscore.report._data import Run
 from riskscore.scoring import Scorer
 
@@ -64,8 +64,7 @@ def _category(v: object, known: Sequence[str] | None) -> str | None:
     """A categorical column's value as its text (its code is the category's position), else None."""
     if known is None or _missing(v):
         return None
-    code = float(v)  # type: ignore[arg-type]
-    return known[int(code)] if code.is_integer() and 0 <= code < len(known) else "another value"
+    return category_of(float(v), known) or "another value"  # type: ignore[arg-type]
 
 
 def _plain(v: object) -> float | None:
@@ -154,6 +153,7 @@ def _recompute(run: Run, scorer: Scorer, ids: list[str]) -> tuple[dict[str, dict
                            dtype=float)  # without its reasons
     descriptions = registry_for(X.columns)["description"]
     run_scores = run.table("scores", ["borrower_id", "likelihood"], borrowers=ids).set_index("borrower_id")
+    categories = scorer.feature_builder.categories()
     out = {}
     for b in ids:
         if b not in X.index:
@@ -163,7 +163,7 @@ def _recompute(run: Run, scorer: Scorer, ids: list[str]) -> tuple[dict[str, dict
         diff = abs(float(likelihood[b]) - float(run_scores.at[b, "likelihood"]))
         out[b] = {"curve": {"days": days, "p_repaid": [float(curve.at[b, f"p_repaid_{d}d"]) for d in days]},
                   "waterfall": _waterfall(shap.loc[b], X.loc[b], float(shap.at[b, BASE_VALUE]), descriptions,
-                                          scorer.feature_builder.categories()),
+                                          categories),
                   "note": None if diff <= _TOLERANCE else
                   f"Recomputed likelihood {likelihood[b]:.4f} differs from the run's "
                   f"{run_scores.at[b, 'likelihood']:.4f}: the model bundle changed since the run."}

@@ -162,10 +162,7 @@ class Run:
             return
         wanted = pa.array(sorted({str(b) for b in borrowers}), type=pa.string())
         entry = self.manifest.inputs[table]
-        # as the run read it
-        reading = {"rename": entry.get("columns"), "date_format": entry.get("date_format"),
-                   "number_format": entry.get("number_format"), "encoding": entry.get("encoding"),
-                   "values": entry.get("values"), "header": entry.get("header")}
+        reading = self.manifest.reading(table)  # as the run read it
         if self._input_format is not None:  # what is given, over what the run recorded
             reading.update((k, v) for k, v in self._input_format.reading(table).items() if v)
         parts, schema = [], None
