@@ -57,6 +57,7 @@ if _typing.TYPE_CHECKING:  # what the lazy table below resolves to, for type che
     from riskscore.report import explain_borrower, write_history, write_report
     from riskscore.schemas import (
         allocate_payments,
+        borrowers_as_of,
         quarantine,
         validate_borrowers,
         validate_contacts,
@@ -75,7 +76,7 @@ except _PackageNotFoundError:  # pragma: no cover - running from a source tree w
 _LAZY: dict[str, str] = {
     **dict.fromkeys(("World", "generate", "read_world", "write_world"), "riskscore.datasets"),
     **dict.fromkeys(("allocate_payments", "quarantine", "validate_borrowers", "validate_contacts",
-                     "validate_installments"), "riskscore.schemas"),
+                     "validate_installments", "borrowers_as_of"), "riskscore.schemas"),
     "FeatureBuilder": "riskscore.features",
     **dict.fromkeys(("BorrowerTimeSplit", "make_labels", "rolling_as_of_dates", "time_split"), "riskscore.labels"),
     **dict.fromkeys(("make_snapshots", "split_xy"), "riskscore.snapshots"),
@@ -122,6 +123,7 @@ __all__ = [  # the exceptions and the names of _LAZY (tests/test_api.py checks t
     "World",
     "__version__",
     "allocate_payments",
+    "borrowers_as_of",
     "bundle_digest",
     "check_plans",
     "data_end",

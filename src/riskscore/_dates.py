@@ -33,8 +33,8 @@ def one_array(col: pa.ChunkedArray | pa.Array) -> pa.Array:
 
 
 TABLES: tuple[str, ...] = ("installments", "borrowers", "contacts")
-#: The date columns of each table (``contacted_at`` is a timestamp with a zone; borrowers have none).
-DATE_COLUMNS: dict[str, tuple[str, ...]] = {"installments": ("due_date", "paid_date"), "borrowers": (),
+#: The date columns of each table (``contacted_at`` is a timestamp with a zone; ``valid_from`` is optional).
+DATE_COLUMNS: dict[str, tuple[str, ...]] = {"installments": ("due_date", "paid_date"), "borrowers": ("valid_from",),
                                             "contacts": ("contacted_at",)}
 _ALL = "*"
 _KEY = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)?$")

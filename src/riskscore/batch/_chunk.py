@@ -38,7 +38,7 @@ from riskscore.explain import LANGUAGES
 from riskscore.io import sha256_file
 from riskscore.monitor import bin_counts, merge_counts, psi_summary
 from riskscore.policy import Exploration, foreign_profiles
-from riskscore.schemas import DUPLICATES_DROPPED, contract_columns, quarantine
+from riskscore.schemas import DUPLICATES_DROPPED, borrowers_as_of, contract_columns, quarantine
 from riskscore.scoring import Scored, Scorer
 
 __all__ = ["ChunkResult", "ChunkSettings", "as_utc", "merge_stats", "run_manifest", "score_chunk"]
@@ -225,7 +225,8 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: Ch
     installment_ids = raw["installments"]["borrower_id"].dropna().unique()
     # the other tables' borrowers the installments have not, and the scored borrowers without a borrowers row
     alone = {t: g["borrower_id"][~isin(g["borrower_id"], valid_ids)] for t, g in good.items() if t != "installments"}
-    without_row = _ids_without_row(scores, good.get("borrowers"))
+    today = None if borrowers is None else borrowers_as_of(borrowers, settings.now)  # the rows the plans read
+    without_row = _ids_without_row(scores, today)
     stats = {
         "rows_in": {t: len(df) for t, df in raw.items()},
         "rows_rejected": rejects["table"].value_counts().reindex(list(raw), fill_value=0).astype(int).to_dict(),
@@ -244,9 +245,9 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: Ch
         "plans_borrowers": int(plans["borrower_id"].nunique()) if len(plans) else 0,
         "plan_steps": len(plans), "actions": plans["action"].value_counts().to_dict() if len(plans) else {},
         "holidays_unknown_countries": unknown_countries,
-        "languages_unsupported": _unsupported_languages(borrowers, scored.scores.index),
+        "languages_unsupported": _unsupported_languages(today, scored.scores.index),
         # borrowers planned under the rules of another country than theirs (the default profile is the US one)
-        "profile_mismatch": foreign_profiles(settings.profiles, borrowers, pd.Index(plans["borrower_id"].unique()))
+        "profile_mismatch": foreign_profiles(settings.profiles, today, pd.Index(plans["borrower_id"].unique()))
         if len(plans) else {},
         "psi_counts": psi_counts, "timings": timings, "check_counts": rejects["check"].value_counts().to_dict(),
     }

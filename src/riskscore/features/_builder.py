@@ -33,6 +33,7 @@ from riskscore.features._static import (
     LIMIT_FEATURES,
     categorical_features,
     limit_features,
+    own_rows,
     protected_match,
     static_features,
 )
@@ -81,9 +82,12 @@ class FeatureBuilder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
         by ``borrower_id`` as float features after the history features, in this order
         (numbers or booleans; number text is read, other text is an error; a borrower absent
         from the table gets NaN). ``transform`` then needs ``borrowers=``. **Each value must be
-        known at every as-of date** the features are built for: application data are; a
-        current credit limit that changed after an as-of date is a leak (give the value as it
-        was then). A name that looks like a protected attribute
+        known at the as-of date** the features are built for: application data are; a current
+        credit limit that changed after an as-of date is a leak. A borrowers table **versioned
+        in time** (a ``valid_from`` column: each row holds from that date, an empty cell since
+        always) gives each as-of date the values in effect then
+        (:func:`riskscore.schemas.borrowers_as_of`): a borrower whose rows all start later has
+        them missing. A name that looks like a protected attribute
         (:data:`riskscore.features.PROTECTED_ATTRIBUTES`, or ``protected``) is refused.
     categorical : dict of str to list of str, or tuple of str, default ()
         The user's own text columns of the borrowers table (employment type, housing, product,
@@ -256,6 +260,18 @@ class FeatureBuilder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
         self.feature_names_out_ = self._names(self.contacts is not False)
         return self
 
+    def _own_columns(self, borrowers: pd.DataFrame, categories: dict[str, list[str]], index: pd.Index,
+                     t: pd.Timestamp) -> dict[str, np.ndarray]:
+        """The static and categorical columns of ``index``'s borrowers, from the rows in effect at ``t``
+        when the table is versioned in time (``valid_from``)."""
+        borrowers = own_rows(borrowers, list(self.static), list(categories), index, t)
+        cols: dict[str, np.ndarray] = {}
+        if self.static:
+            cols |= static_features(borrowers, list(self.static), index, check_ids=False)
+        if categories:
+            cols |= categorical_features(borrowers, categories, index, check_ids=False)
+        return cols
+
     def _names(self, contacts: bool) -> np.ndarray:
         extra = [*self.static, *self.categorical, *(LIMIT_FEATURES if self.credit_limit is not None else ())]
         return np.asarray([*feature_registry(tuple(self.windows), contacts=contacts).index, *extra], dtype=object)
@@ -316,7 +332,8 @@ class FeatureBuilder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
             ``contacts=True`` and absent when ``contacts="auto"``.
         borrowers : pandas.DataFrame, optional
             The borrowers table (``borrower_id`` and the ``static`` and ``categorical`` columns;
-            other columns are not read and not checked); required when either is set.
+            other columns are not read and not checked); required when either is set. With a
+            ``valid_from`` column, the rows in effect at ``as_of``.
 
         Returns
         -------
@@ -355,10 +372,8 @@ class FeatureBuilder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
             installments, contacts, eligible = owing_borrowers(installments, contacts, t, int(self.lookahead_days))
         index, cols, built = self._history(installments, contacts, t)
         eligible = built if eligible is None else eligible
-        if self.static:
-            cols |= static_features(borrowers, list(self.static), index)
-        if categories:
-            cols |= categorical_features(borrowers, categories, index, check_ids=not self.static)
+        if own:
+            cols |= self._own_columns(borrowers, categories, index, t)
         if self.credit_limit is not None:
             cols |= limit_features(cols[self.credit_limit], cols["amount_outstanding"], cols["latest_amount_due"])
         names = self._names(use_contacts)

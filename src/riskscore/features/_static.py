@@ -24,9 +24,10 @@ import pandas as pd
 
 from riskscore._numbers import styles_reading
 from riskscore.exceptions import DataError, DataQualityWarning
+from riskscore.schemas import borrowers_as_of, is_versioned
 
 __all__ = ["PROTECTED_ATTRIBUTES", "categorical_features", "category_of", "learn_categories", "limit_features",
-           "protected_match", "static_features"]
+           "own_rows", "protected_match", "static_features"]
 
 #: Names of protected attributes (the grounds of ECOA/Regulation B, the EU Charter art. 21 and
 #: the UK Equality Act, with their usual column spellings). A static column whose name contains one
@@ -136,11 +137,27 @@ def _one_per_borrower(values: pd.Series, column: str) -> pd.Series:
         who = spread.index[(spread > 1).to_numpy()][0]
         raise DataError.from_message(
             "borrowers", f"borrowers: column '{column}' has different values for borrower {who!r} "
-                         "(a static feature takes one value per borrower).")
+                         "(a static feature takes one value per borrower; in a table versioned in time, one per "
+                         "borrower and valid_from).")
     return values[~values.index.duplicated()]
 
 
-def static_features(borrowers: pd.DataFrame, columns: Sequence[str], ids: pd.Index) -> dict[str, np.ndarray]:
+def own_rows(borrowers: pd.DataFrame, static: Sequence[str], categorical: Sequence[str], ids: pd.Index,
+             as_of: pd.Timestamp) -> pd.DataFrame:
+    """The rows of ``borrowers`` the own columns of ``ids`` are read from at ``as_of``: the table's
+    columns and ids checked (on the whole table), then its rows in effect at ``as_of`` when it is
+    versioned in time (:func:`riskscore.schemas.borrowers_as_of`; a borrower whose rows all start
+    later has missing own columns, as one absent from the table)."""
+    if static:
+        _require_columns(borrowers, static, "static")
+    if categorical:
+        _require_columns(borrowers, categorical, "categorical")
+    _check_ids(borrowers["borrower_id"], ids, [*static, *categorical])
+    return borrowers_as_of(borrowers, as_of)
+
+
+def static_features(borrowers: pd.DataFrame, columns: Sequence[str], ids: pd.Index,
+                    check_ids: bool = True) -> dict[str, np.ndarray]:
     """The static ``columns`` of ``borrowers`` as float arrays aligned on ``ids`` (NaN: borrower absent).
 
     Raises
@@ -150,7 +167,8 @@ def static_features(borrowers: pd.DataFrame, columns: Sequence[str], ids: pd.Ind
         with two different values.
     """
     _require_columns(borrowers, columns, "static")
-    _check_ids(borrowers["borrower_id"], ids, columns)
+    if check_ids:  # (not again after own_rows)
+        _check_ids(borrowers["borrower_id"], ids, columns)
     key = borrowers["borrower_id"].astype(str).to_numpy()
     out: dict[str, np.ndarray] = {}
     for column in columns:
@@ -200,7 +218,7 @@ def categorical_features(borrowers: pd.DataFrame, categories: Mapping[str, Seque
     """
     columns = list(categories)
     _require_columns(borrowers, columns, "categorical")
-    if check_ids:  # (not again after static_features)
+    if check_ids:  # (not again after own_rows)
         _check_ids(borrowers["borrower_id"], ids, columns)
     key, wanted = borrowers["borrower_id"].astype(str).to_numpy(), ids.astype(str)
     out: dict[str, np.ndarray] = {}
@@ -260,7 +278,8 @@ def learn_categories(borrowers: pd.DataFrame, columns: Sequence[str], *, min_sha
     Parameters
     ----------
     borrowers : DataFrame
-        The borrowers table (``borrower_id`` and the columns), one value per borrower.
+        The borrowers table (``borrower_id`` and the columns), one value per borrower; in a table
+        versioned in time (``valid_from``), each value a borrower held counts once.
     columns : sequence of str
     min_share : float in [0, 1), default 0.01
     min_borrowers : int >= 1, default 20
@@ -294,9 +313,15 @@ def learn_categories(borrowers: pd.DataFrame, columns: Sequence[str], *, min_sha
             raise ValueError(f"{name} must be an int >= 1, got {value!r}.")
     _require_columns(borrowers, columns, "categorical")
     key = borrowers["borrower_id"].astype(str).to_numpy()
+    versioned = is_versioned(borrowers)
     out: dict[str, list[str]] = {}
     for column in columns:
-        counts = _categories_of(borrowers, column, key).dropna().value_counts()
+        if versioned:  # each value a borrower held at some time, once
+            text = pd.Series(category_text(borrowers[column]).to_numpy(dtype=object), index=key)
+            held = text[~pd.DataFrame({"id": key, "value": text.to_numpy()}).duplicated().to_numpy()]
+        else:
+            held = _categories_of(borrowers, column, key)
+        counts = held.dropna().value_counts()
         _warn_case_only(counts.index, column)
         counts = counts.reset_index().set_axis(["value", "n"], axis=1).sort_values(["n", "value"],
                                                                                    ascending=[False, True])

@@ -64,6 +64,8 @@ from riskscore.policy._screen import screen
 from riskscore.policy._templates import lint_text, rule_text
 from riskscore.schemas import (
     OPTIONAL_COLUMNS,
+    borrowers_as_of,
+    is_versioned,
     parse_channels,
     parse_hours,
     validate_borrowers,
@@ -491,7 +493,9 @@ def check_plans(plans: object, borrowers: pd.DataFrame, contacts: pd.DataFrame |
         Plan steps with (at least) the columns borrower_id, step, action, channel, recipient,
         window_start_utc, window_end_utc, language, message and rationale.
     borrowers : DataFrame
-        The borrowers table.
+        The borrowers table; versioned in time (``valid_from``), the rows in effect on the day
+        the plans were made (a :class:`Plans` object's ``now``; for a table of steps, the day
+        of their first window, UTC).
     contacts : DataFrame, optional
         The contact log up to now.
     profile : Profile or str, default "us_reg_f_2021"
@@ -532,6 +536,11 @@ def check_plans(plans: object, borrowers: pd.DataFrame, contacts: pd.DataFrame |
     if isinstance(plans, Plans):
         hardship = plans.hardship if hardship is None else hardship
         holidays = plans.holidays if holidays is None else holidays
+    if is_versioned(borrowers):  # the rows in effect when the plans were made (or when their first step begins)
+        steps = plans.steps if isinstance(plans, Plans) else _steps_frame(plans)
+        day = plans.now if isinstance(plans, Plans) else \
+            steps["window_start_utc"].min() if len(steps) else pd.Timestamp.now(tz="UTC")
+        borrowers = borrowers_as_of(borrowers, day)
     return Checker(profile, borrowers, contacts, holidays=holidays, hardship=hardship).violations(plans)
 
 

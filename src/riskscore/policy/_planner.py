@@ -58,6 +58,7 @@ from riskscore.policy._segments import Segments
 from riskscore.schemas import (
     BORROWER_FLAGS,
     OPTIONAL_COLUMNS,
+    borrowers_as_of,
     parse_channels,
     validate_borrowers,
     validate_contacts,
@@ -323,7 +324,8 @@ class ContactPolicy(Rounds, Segments):
         reasons : DataFrame or None
             :func:`riskscore.explain.reason_codes` output (``row`` is the borrower id).
         borrowers : DataFrame
-            The borrowers table (validated here).
+            The borrowers table (validated here); versioned in time (``valid_from``), the rows in
+            effect on the day of ``now`` (UTC): :func:`riskscore.schemas.borrowers_as_of`.
         contacts : DataFrame, optional
             The contact log up to ``now`` (validated here).
         now : timestamp, optional
@@ -342,6 +344,7 @@ class ContactPolicy(Rounds, Segments):
         if validate:
             borrowers = validate_borrowers(borrowers)
             contacts = validate_contacts(contacts) if contacts is not None else None
+        borrowers = borrowers_as_of(borrowers, now)  # a table versioned in time: the rows in effect today
         ids = scores.index
         b = borrowers.set_index("borrower_id").reindex(ids)
         for col, default in OPTIONAL_COLUMNS["borrowers"].items():

@@ -19,6 +19,7 @@ from riskscore.policy._explore import DECISION_COLUMNS
 from riskscore.policy._holidays import country_code
 from riskscore.policy._planner import ContactPolicy
 from riskscore.policy._profile import load_profile
+from riskscore.schemas import borrowers_as_of
 
 __all__ = ["check_profile_countries", "foreign_profiles", "parse_profiles", "plan_portfolio", "profile_groups",
            "split_capacity"]
@@ -202,7 +203,8 @@ def plan_portfolio(scores: pd.DataFrame, reasons: pd.DataFrame | None, borrowers
     reasons : DataFrame or None
         :func:`riskscore.explain.reason_codes` output (``row`` is the borrower id).
     borrowers : DataFrame
-        The borrowers table (``country`` picks the profile).
+        The borrowers table (``country`` picks the profile); versioned in time (``valid_from``),
+        the rows in effect on the day of ``now`` (UTC).
     contacts : DataFrame, optional
         The contact log; only contacts up to ``now`` are used.
     now : timestamp
@@ -246,6 +248,7 @@ def plan_portfolio(scores: pd.DataFrame, reasons: pd.DataFrame | None, borrowers
         return empty_output("plans")[PORTFOLIO_PLAN_COLUMNS], empty_output("audit")[AUDIT_COLUMNS]
     now_ts = pd.Timestamp(now)
     now_ts = now_ts.tz_localize("UTC") if now_ts.tzinfo is None else now_ts.tz_convert("UTC")
+    borrowers = borrowers_as_of(borrowers, now_ts)  # a table versioned in time: the rows in effect today
     log = None
     if contacts is not None and len(contacts):
         log = contacts.loc[pd.to_datetime(contacts["contacted_at"], utc=True) <= now_ts]

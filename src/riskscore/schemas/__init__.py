@@ -53,6 +53,7 @@ from riskscore.schemas._validate import (
     validate_contacts,
     validate_installments,
 )
+from riskscore.schemas._versions import VALID_FROM, borrowers_as_of, is_versioned
 
 __all__ = [
     "BORROWER_FLAGS",
@@ -76,10 +77,12 @@ __all__ = [
     "OUTCOMES",
     "SETTLE_TOLERANCE",
     "TEXT_LIST_COLUMNS",
+    "VALID_FROM",
     "BorrowersSchema",
     "ContactsSchema",
     "InstallmentsSchema",
     "allocate_payments",
+    "borrowers_as_of",
     "calendar_dates",
     "contract_columns",
     "currency_codes",
@@ -89,6 +92,7 @@ __all__ = [
     "id_text_arrow",
     "is_currency_code",
     "is_settled",
+    "is_versioned",
     "outstanding_at",
     "parse_addressed",
     "parse_channels",

@@ -12,7 +12,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from riskscore._validation import concat_failures, failures_from_mask
+from riskscore._validation import concat_failures, empty_failures, failures_from_mask
 from riskscore.schemas._population import first_in_group
 from riskscore.schemas._tables import parse_channels
 
@@ -244,6 +244,25 @@ def installment_checks(
 
 
 def borrower_checks(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per borrower (per ``valid_from`` in a table versioned in time), and the preferred
+    channel one the borrower allows."""
+    return concat_failures([_unique_borrowers(df), _preferred_allowed(df)])
+
+
+def _unique_borrowers(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows of one borrower from one date (an empty ``valid_from``, or none, is one date: always)."""
+    if "borrower_id" not in df.columns:
+        return empty_failures()
+    versioned = "valid_from" in df.columns and bool(df["valid_from"].notna().any())
+    key = ["borrower_id", "valid_from"] if versioned else ["borrower_id"]
+    twice = df.duplicated(subset=key, keep=False).to_numpy()
+    return failures_from_mask(
+        "borrowers", df, twice, column="borrower_id", check="field_uniqueness",
+        reason="borrower_id must be unique per valid_from: the borrower has two rows from one date" if versioned
+        else "borrower_id must be unique: it appears more than once", value_columns=key)
+
+
+def _preferred_allowed(df: pd.DataFrame) -> pd.DataFrame:
     """The preferred channel must be one the borrower allows."""
     pref = df["preferred_channel"]
     try:  # judged once per distinct (preferred, allowed) pair: a portfolio has a handful of them

@@ -65,7 +65,7 @@ OPTIONAL_COLUMNS: dict[str, dict[str, object]] = {
     "borrowers": {
         "timezone_candidates": "", "opt_outs": "", "consents": "", "inconvenient_hours": "", "destinations": "",
         "attorney_represented": False, "breathing_space": False, "refuses_automated": False,
-        "complaint_open": False, "time_barred": False,
+        "complaint_open": False, "time_barred": False, "valid_from": None,
     },
     "contacts": {"direction": "outbound", "loan_id": None, "destination": None},
 }
@@ -261,6 +261,11 @@ class InstallmentsSchema(pa.DataFrameModel):
 class BorrowersSchema(pa.DataFrameModel):
     """One row per borrower: where and how the borrower may be contacted, and policy flags.
 
+    A table **versioned in time** has an optional ``valid_from`` column (a calendar date): each row
+    holds from that date until the borrower's next row (an empty ``valid_from``: since always), and
+    a borrower may have one row per ``valid_from``; :func:`borrowers_as_of` gives the rows in effect
+    on a date. Without the column a borrower has one row.
+
     Optional columns (see :data:`OPTIONAL_COLUMNS`): ``timezone_candidates`` (more IANA zones the
     borrower may be in, comma-separated; contact times must suit all of them), ``opt_outs``
     (channels the borrower asked us not to use, or ``channel:id`` for one number or address),
@@ -281,7 +286,8 @@ class BorrowersSchema(pa.DataFrameModel):
     ['attorney_represented', 'bankruptcy', 'borrower_id', 'breathing_space']
     """
 
-    borrower_id: Series[str] = pa.Field(nullable=False, unique=True, str_length={"min_value": 1})
+    # unique per valid_from (one row per borrower without it): checked by riskscore.validate_borrowers
+    borrower_id: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1})
     timezone: Series[str] = pa.Field(nullable=False)
     channels_allowed: Series[str] = pa.Field(nullable=False)
     preferred_channel: Series[str] = pa.Field(nullable=True, isin=list(CHANNELS))
@@ -304,6 +310,13 @@ class BorrowersSchema(pa.DataFrameModel):
     refuses_automated: Series[bool] = pa.Field(nullable=False)
     complaint_open: Series[bool] = pa.Field(nullable=False)
     time_barred: Series[bool] = pa.Field(nullable=False)
+    # Optional: the date from which the row holds (a table versioned in time); empty: since always.
+    valid_from: Series[pd.Timestamp] = pa.Field(nullable=True)
+
+    @pa.check("valid_from", name="is_calendar_date")
+    @classmethod
+    def _valid_from_date(cls, s: pd.Series) -> pd.Series:
+        return _is_midnight(s)
 
     @pa.check("timezone", name="is_iana_timezone")
     @classmethod

@@ -23,6 +23,7 @@ from riskscore.model import DEFAULT_EDGES, RepaymentModel, feature_builder, load
 from riskscore.policy import ContactPolicy, plan_portfolio
 from riskscore.schemas import (
     SETTLE_TOLERANCE,
+    borrowers_as_of,
     outstanding_at,
     table_currency,
     validate_contacts,
@@ -349,7 +350,7 @@ class Scorer:
         scores = self.model.predict_scores(X, days=CURVE_DAYS)
         amount = X["amount_outstanding"] if "amount_outstanding" in X else pd.Series(np.nan, index=X.index)
         scores["amount_at_risk"] = amount.fillna(0.0).clip(lower=0.0)
-        scores["language"] = self.languages(X.index, borrowers)
+        scores["language"] = self.languages(X.index, None if borrowers is None else borrowers_as_of(borrowers, as_of))
         scores["hardship_signal"] = hardship_signal(X)
         lang_table = pd.DataFrame({"borrower_id": X.index, "language": scores["language"].to_numpy()})
         reasons = reason_codes(self.explainer, X, borrowers=lang_table, top=TOP_REASONS,
