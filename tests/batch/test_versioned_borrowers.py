@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import riskscore
@@ -103,3 +109,45 @@ def test_day_first_dates_from_a_csv_with_their_format(setup, tmp_path):
     with pytest.raises(DataError, match=r"^borrowers '.*versioned.csv': valid_from holds day/month dates .* give the "
                                         r"format with --date-format borrowers.valid_from=%d/%m/%Y"):
         _run(folder, "versioned.csv", "csv_no_format")
+
+
+@pytest.mark.slow
+@pytest.mark.spark
+@pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")  # pyspark's own pandas conversion
+def test_the_spark_engine_reads_a_versioned_table_as_the_local_one(setup):
+    """Spark's rows of a borrower (from any partition of its input) meet in one chunk, which takes the
+    rows in effect: the same scores and plans as the local job."""
+    pytest.importorskip("pyspark", reason="pip install 'riskscore[spark]' (make test installs it)")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):  # pragma: no cover
+        pytest.skip("Spark needs Java 17 (`make test` installs it when missing)")
+    from pyspark.sql import SparkSession
+
+    from riskscore import spark as rs_spark
+
+    folder, _, _, table, _, owing = setup
+    local = _run(folder, "versioned.parquet", "for_spark")
+    # dates as a warehouse writes them (Spark reads no nanosecond timestamps)
+    dates = pa.array([None if pd.isna(d) else d.date() for d in table["valid_from"]], pa.date32())
+    pq.write_table(pa.Table.from_pandas(table.drop(columns="valid_from"), preserve_index=False).append_column(
+        "valid_from", dates), folder / "versioned_dates.parquet")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    spark = (SparkSession.builder.master("local[2]").appName("riskscore-versioned")
+             .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
+             .config("spark.sql.shuffle.partitions", "4").config("spark.driver.memory", "2g").getOrCreate())
+    try:
+        inst = spark.read.parquet(str(folder / "installments.parquet"))
+        table = spark.read.parquet(str(folder / "versioned_dates.parquet")).repartition(3)  # a borrower's rows apart
+        result = rs_spark.score(inst, folder / "bundle", AS_OF, borrowers=table, now=f"{AS_OF} 13:00",
+                                chunk_borrowers=80)
+        got = {name: result[name].toPandas() for name in ("scores", "plans")}
+    finally:
+        spark.stop()
+    scores = got["scores"].set_index("borrower_id").sort_index()
+    want = local["scores"].set_index("borrower_id").sort_index()
+    pd.testing.assert_series_equal(scores["likelihood"].astype(float), want["likelihood"].astype(float),
+                                   check_names=False, check_index_type=False, rtol=0, atol=1e-12)
+    plans = got["plans"].sort_values(["borrower_id", "step"], ignore_index=True)
+    mine = local["plans"].sort_values(["borrower_id", "step"], ignore_index=True)
+    assert plans[["borrower_id", "step", "action", "channel"]].astype(str).equals(
+        mine[["borrower_id", "step", "action", "channel"]].astype(str))
+    assert not plans.loc[plans["borrower_id"].isin(owing), "action"].isin({"reminder", "agent_call"}).any()

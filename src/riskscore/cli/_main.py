@@ -95,17 +95,26 @@ def _validate(paths: dict[str, Path], rejects: Path | None,
         if rejects is None:
             good = validators[table](df)
             report[table] = {"rows": len(df), "duplicates": good.attrs.get("duplicates_dropped", 0), "rejected": 0,
-                             "currency": _currency(good)}
+                             "currency": _currency(good), "versions": _versions(good)}
             continue
         good, bad = riskscore.quarantine(df, table)
         report[table] = {"rows": len(df), "duplicates": bad.attrs.get("duplicates_dropped", 0), "rejected": len(bad),
-                         "currency": _currency(good)}
+                         "currency": _currency(good), "versions": _versions(good)}
         if len(bad):
             out = rejects.with_name(f"{rejects.stem}_{table}{rejects.suffix or '.parquet'}")
             # Rejected cells may hold anything (text in a number column): store them as text.
             write_parquet(bad.astype({c: "string" for c in bad.columns if bad[c].dtype == object}), out)
             report[table]["rejects_file"] = str(out)
     return report
+
+
+def _versions(table: object) -> str:
+    """`` (N borrowers, versioned in time by valid_from)`` for a borrowers table with dated rows, else ``""``."""
+    from riskscore.schemas import is_versioned
+
+    if not hasattr(table, "columns") or not is_versioned(table):
+        return ""
+    return f" ({table['borrower_id'].nunique():,} borrowers, versioned in time by valid_from)"
 
 
 def _currency(table: object) -> str | None:
@@ -135,7 +144,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             print(f"{table}: {fmt.describe(table)}")
     report = _validate(paths, args.rejects, fmt)
     for table, r in report.items():
-        print(f"{table}: {r['rows']:,} rows, {r['duplicates']:,} exact duplicates dropped, {r['rejected']:,} rejected"
+        print(f"{table}: {r['rows']:,} rows{r['versions']}, {r['duplicates']:,} exact duplicates dropped, "
+              f"{r['rejected']:,} rejected"
               + (f" -> {r['rejects_file']}" if "rejects_file" in r else "")
               + (f"; amounts in {r['currency']}" if r["currency"] else ""))
     print("All tables pass their contracts." if args.rejects is None else "Done.")
@@ -163,7 +173,8 @@ def _accepted(paths: dict[str, Path], fmt: riskscore.io.InputFormat | Callable[[
             write_parquet(bad.astype({c: "string" for c in bad.columns if bad[c].dtype == object}), out)
         dropped = int(good.attrs.get("duplicates_dropped", 0))
         if train or dropped or len(bad):
-            print(f"{table}: {len(df):,} rows, {dropped:,} exact duplicates dropped, {len(bad):,} rejected "
+            print(f"{table}: {len(df):,} rows{_versions(good)}, {dropped:,} exact duplicates dropped, "
+                  f"{len(bad):,} rejected "
                   f"({bad['borrower_id'].nunique():,} borrowers" + (f": {checks}" if len(bad) else "") + ")"
                   + (f" -> {out}" if out else ""))
         progress("validated %s in %.1f s", table, time.perf_counter() - started)
