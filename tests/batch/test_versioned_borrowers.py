@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import riskscore
+import riskscore.report
 from riskscore.batch import score_portfolio
 from riskscore.exceptions import DataError
 from riskscore.features import FeatureBuilder
@@ -151,3 +152,17 @@ def test_the_spark_engine_reads_a_versioned_table_as_the_local_one(setup):
     assert plans[["borrower_id", "step", "action", "channel"]].astype(str).equals(
         mine[["borrower_id", "step", "action", "channel"]].astype(str))
     assert not plans.loc[plans["borrower_id"].isin(owing), "action"].isin({"reminder", "agent_call"}).any()
+
+
+def test_the_report_s_fairness_groups_are_those_at_the_as_of_date(setup):
+    """A protected-attributes table versioned in time (a group that changed after the as-of date) is read
+    as it was at the as-of date, not refused for its repeated ids."""
+    folder, _, current, _, _, owing = setup
+    _run(folder, "versioned.parquet", "fairness")
+    groups = current[["borrower_id"]].assign(band="a", valid_from=pd.NaT)
+    moved = groups[groups["borrower_id"].isin(owing)].assign(band="b", valid_from=pd.Timestamp(AS_OF))
+    later = groups.assign(band="c", valid_from=pd.Timestamp(AS_OF) + pd.Timedelta(days=1))
+    summary = riskscore.report.summarise_run(folder / "fairness", pages={"review": 0, "largest": 0, "random": 0},
+                                             protected=pd.concat([groups, moved, later], ignore_index=True))
+    sizes = {g["group"]: g["borrowers"] for g in summary["fairness"][0]["groups"]}
+    assert sizes == {"a": sizes["a"], "b": 5} and sizes["a"] > 5

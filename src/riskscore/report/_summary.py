@@ -25,6 +25,7 @@ from riskscore.report._data import Run
 from riskscore.report._glossary import anchors_of, reason_glossary, rule_glossary
 from riskscore.report._outcomes import backtest, backtest_sample, fairness
 from riskscore.report._risk import band_width, grade_table, likelihood_ties, score_band_table
+from riskscore.schemas import borrowers_as_of
 from riskscore.scoring import Scorer
 
 __all__ = ["DEFAULT_PAGES", "choose_borrowers", "summarise_run"]
@@ -239,7 +240,8 @@ def summarise_run(run: Run | str | Path, *, pages: Mapping[str, int] | None = No
     borrowers : iterable of str
         Borrowers that get a page whatever the selection.
     protected : DataFrame, optional
-        ``borrower_id`` and protected attributes (groups): adds the fairness section.
+        ``borrower_id`` and protected attributes (groups): adds the fairness section. Versioned
+        in time (``valid_from``), the rows in effect at the run's as-of date.
     model : path, optional
         The bundle to recompute curves and SHAP with (default: the run's, from its manifest).
     backtest_borrowers : int, default 50_000
@@ -316,6 +318,7 @@ def summarise_run(run: Run | str | Path, *, pages: Mapping[str, int] | None = No
                                    scorer.feature_builder.categories())
     lap("glossary")
     if protected is not None:
+        protected = borrowers_as_of(protected, run.manifest.as_of)  # versioned in time: the groups then
         summary["fairness"] = fairness(protected, scored, plans[["borrower_id", "action"]],
                                        [str(c) for c in scorer.model.feature_names_in_], outcomes)
         lap("fairness")
