@@ -166,3 +166,16 @@ def test_the_report_s_fairness_groups_are_those_at_the_as_of_date(setup):
                                              protected=pd.concat([groups, moved, later], ignore_index=True))
     sizes = {g["group"]: g["borrowers"] for g in summary["fairness"][0]["groups"]}
     assert sizes == {"a": sizes["a"], "b": 5} and sizes["a"] > 5
+
+
+def test_two_incomes_for_one_borrower_and_date_reject_the_borrower(setup):
+    """Rows equal on the contract's columns but not on a column the model reads were exact duplicates:
+    the job dropped the second and scored the first income unseen. Now the borrower is rejected."""
+    folder, _, _, table, _, owing = setup
+    today = borrowers_as_of(table, AS_OF)
+    twice = today[today["borrower_id"] == owing[0]].assign(income=lambda t: t["income"] + 1)
+    write_parquet(pd.concat([today, twice], ignore_index=True), folder / "twice.parquet")
+    out = _run(folder, "twice.parquet", "twice")
+    assert owing[0] not in set(out["scores"]["borrower_id"])
+    mine = out["rejects"][out["rejects"]["borrower_id"] == owing[0]]
+    assert set(mine["check"]) >= {"field_uniqueness"} and (mine["table"] == "borrowers").sum() == 2

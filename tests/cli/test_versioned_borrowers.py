@@ -64,3 +64,16 @@ def test_train_takes_the_table_and_two_versions_of_one_date_are_rejected(lender,
     rejects = pd.read_parquet(folder / "rejects_borrowers.parquet")
     assert sorted(rejects["check"]) == ["borrower_has_rejected_rows", "field_uniqueness", "field_uniqueness"]
     assert rejects["borrower_id"].nunique() == 1
+
+
+def test_train_rejects_a_customer_with_two_limits_of_one_date(lender, capsys):
+    """Two rows equal but for the credit limit were exact duplicates (the contract does not read the limit):
+    training kept the first unseen. The column training reads is compared: the customer is rejected."""
+    folder, _ = lender
+    customers = pd.read_csv(folder / "customers.csv", dtype=str, keep_default_na=False)
+    twice = customers[customers["Valid From"] != ""].iloc[:1].assign(**{"Credit Limit": "1"})
+    pd.concat([customers, twice]).to_csv(folder / "customers.csv", index=False)
+    assert main(["train", *_inputs(folder), "--static", "credit_limit", "--out", str(folder / "bundle")]) == 0
+    line = [x for x in capsys.readouterr().out.splitlines() if x.startswith("borrowers:")][-1]
+    assert ", 0 exact duplicates dropped, 3 rejected (1 borrowers: field_uniqueness 2, borrower_has_rejected_rows 1)" \
+        in line, line

@@ -122,3 +122,18 @@ def test_valid_from_is_read_as_the_other_dates_are():
 
 def test_public_name():
     assert riskscore.borrowers_as_of is borrowers_as_of
+
+
+def test_rows_that_differ_only_in_an_own_column_compared_are_no_duplicates():
+    """Two rows of one borrower and date with two incomes: without ``compare`` the second is an exact
+    duplicate of the contract's columns and dropped (the extract's other columns are not read); a
+    caller who reads the income (the nightly job, ``riskscore train``) compares it, and both are rejected."""
+    table = _contract(["b1", "b1", "b2"], [None, None, None], income=[1000, 2000, 500])
+    good, rejects = quarantine(table, "borrowers", warn_above=1.0)
+    assert good["borrower_id"].tolist() == ["b1", "b2"] and good.attrs["duplicates_dropped"] == 1
+    good, rejects = quarantine(table, "borrowers", warn_above=1.0, compare=["income", "not_there"])
+    assert good["borrower_id"].tolist() == ["b2"] and good.attrs["duplicates_dropped"] == 0
+    assert rejects["check"].tolist() == ["field_uniqueness", "field_uniqueness"]
+    # equal on them too: an exact duplicate still
+    good, _ = quarantine(table.assign(income=[1000, 1000, 500]), "borrowers", warn_above=1.0, compare=["income"])
+    assert good["borrower_id"].tolist() == ["b1", "b2"] and good.attrs["duplicates_dropped"] == 1

@@ -11,7 +11,7 @@ import json
 import logging
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from importlib.metadata import version
@@ -129,7 +129,8 @@ def _empty_input(table: str) -> pd.DataFrame:
     return empty_input(table).assign(**{ROW: pd.Series(dtype=np.int64)})
 
 
-def _split(table: str, raw: pd.DataFrame, settings: ChunkSettings) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+def _split(table: str, raw: pd.DataFrame, settings: ChunkSettings,
+           compare: Sequence[str] = ()) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """(good typed rows, rejects, exact duplicates dropped) of one table of the chunk; no good row gives
     :func:`_empty_input`. A borrower's rows are all in one chunk, so a chunk sees all of its duplicates."""
     if raw.empty:
@@ -145,7 +146,8 @@ def _split(table: str, raw: pd.DataFrame, settings: ChunkSettings) -> tuple[pd.D
                                     reason="this loan_id belongs to several borrowers in the input")
         raw = raw.loc[~whole]
     options = {"data_date": settings.data_date} if table == "installments" else {}
-    good, bad = quarantine(raw, table, warn_above=1.0, **options) if len(raw) else (raw, raw.iloc[:0])
+    good, bad = quarantine(raw, table, warn_above=1.0, compare=tuple(compare), **options) if len(raw) \
+        else (raw, raw.iloc[:0])
     rejects = pd.concat([_rejects(table, pre), _rejects(table, bad)], ignore_index=True) if len(pre) \
         else _rejects(table, bad)
     dropped = int(good.attrs.get(DUPLICATES_DROPPED, 0))
@@ -191,7 +193,7 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: Ch
         clock = now
 
     raw = {t: frames[t].sort_values(ROW, kind="stable", ignore_index=True) for t in _TABLES if t in frames}
-    good, rejects, bad_ids, dropped = _validate(raw, settings)
+    good, rejects, bad_ids, dropped = _validate(raw, settings, scorer.static_columns)
     lap("validate")
     inst, contacts, borrowers = good["installments"], good.get("contacts"), good.get("borrowers")
     valid_ids = pd.Index(np.sort(inst["borrower_id"].unique().astype(object)), name="borrower_id")
@@ -297,13 +299,14 @@ def _scores_table(valid_ids: pd.Index, scored: Scored, as_of: pd.Timestamp) -> p
     return scores.reset_index()[names]
 
 
-def _validate(raw: Mapping[str, pd.DataFrame], settings: ChunkSettings
+def _validate(raw: Mapping[str, pd.DataFrame], settings: ChunkSettings, own: Sequence[str] = ()
               ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.Index, dict[str, int]]:
     """(good rows per table, all rejects, rejected borrowers, exact duplicates dropped per table): a
-    borrower with a rejected row in any table is rejected whole, in every table."""
+    borrower with a rejected row in any table is rejected whole, in every table. ``own``: the borrowers
+    table's columns the model reads (two rows differing there are no exact duplicates)."""
     good, rejects, dropped = {}, [], {}
     for t, df in raw.items():
-        good[t], rej, dropped[t] = _split(t, df, settings)
+        good[t], rej, dropped[t] = _split(t, df, settings, own if t == "borrowers" else ())
         rejects.append(rej)
     bad_ids = pd.Index(pd.concat([r["borrower_id"] for r in rejects]).dropna().unique())
     for t in list(good):

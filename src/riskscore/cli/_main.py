@@ -151,7 +151,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _accepted(paths: dict[str, Path], fmt: riskscore.io.InputFormat | Callable[[str], dict[str, Any]],
-              rejects: Path | None, train: bool = True) -> dict[str, object]:
+              rejects: Path | None, train: bool = True, own: Sequence[str] = ()) -> dict[str, object]:
     """Each table read with ``fmt`` (or the reading it returns per table) and quarantined: the accepted rows,
     typed; the rejects are counted and written. For ``evaluate-logs`` (``train=False``) it says less: a
     table's line only when rows were dropped or rejected (its output is the estimate)."""
@@ -163,7 +163,8 @@ def _accepted(paths: dict[str, Path], fmt: riskscore.io.InputFormat | Callable[[
         started = time.perf_counter()
         df = read_table(path, table=table, **(fmt(table) if callable(fmt) else fmt.reading(table)))
         progress("validating %s: %d rows from %s", table, len(df), path)
-        good, bad = riskscore.quarantine(df, table, warn_above=1.0)
+        good, bad = riskscore.quarantine(df, table, warn_above=1.0,  # own columns: conflicting values rejected
+                                         compare=tuple(own) if table == "borrowers" else ())
         checks = ", ".join(f"{c} {n}" for c, n in bad["check"].str.split("; ").explode().value_counts().items())
         out = None
         if len(bad) and rejects is not None:
@@ -196,7 +197,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     except ValueError as err:
         raise UsageError(f"--freq: {err}") from None
     paths, fmt = _input_paths(args), _input_format(args)
-    tables = _accepted(paths, fmt, args.rejects)  # borrowers are checked too, though training does not use them
+    own = [*(args.static or ()), *(args.categorical or ())]  # the borrowers' columns training reads
+    tables = _accepted(paths, fmt, args.rejects, own=own)
     inst, contacts = tables["installments"], tables.get("contacts")
     if inst.empty:
         raise riskscore.DataError.from_message("installments", f"no installment row of '{paths['installments']}' "

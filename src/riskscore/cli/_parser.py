@@ -116,13 +116,14 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--overwrite", action="store_true", help="replace an existing bundle")
     tr.add_argument("--static", type=_names, default=(), metavar="COL,COL",
                     help="the borrowers table's own columns to use as features (e.g. credit_limit,income): numbers "
-                         "known at every as-of date (application data); needs --borrowers; names that look like a "
-                         "protected attribute are refused")
+                         "known at the as-of date (application data, or a table versioned in time by a valid_from "
+                         "column: each as-of date reads the rows in effect then); needs --borrowers; names that look "
+                         "like a protected attribute are refused")
     tr.add_argument("--categorical", type=_names, default=(), metavar="COL,COL",
                     help="the borrowers table's own text columns to use as features (e.g. employment,housing): "
-                         "categories known at every as-of date; each value held by at least 1%% of the borrowers "
-                         "(and 20 of them) is a category, up to 30 per column, the rest one 'another value'; needs "
-                         "--borrowers; names that look like a protected attribute are refused")
+                         "categories known at the as-of date, as --static; each value held by at least 1%% of the "
+                         "borrowers (and 20 of them) is a category, up to 30 per column, the rest one 'another "
+                         "value'; needs --borrowers; names that look like a protected attribute are refused")
     tr.add_argument("--protected", type=_names, default=(), metavar="COL,COL",
                     help="more protected attribute names, refused as --static and --categorical columns like the "
                          "built-in list")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from numbers import Real
 from typing import Any, Literal
@@ -124,10 +124,12 @@ def _pandera_failures(table: str, err: pa.errors.SchemaErrors) -> pd.DataFrame:
     return out[FAILURE_COLUMNS]
 
 
-def _collect(table: Table, df: Any, **options: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.Index]:
+def _collect(table: Table, df: Any, compare: Sequence[str] = (),
+             **options: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.Index]:
     """Run every check on ``df``; return (typed frame, failure cases, exact duplicates dropped).
 
-    The typed frame and the failure cases leave out the dropped rows (see :func:`_exact_duplicates`).
+    The typed frame and the failure cases leave out the dropped rows (see :func:`_exact_duplicates`);
+    ``compare``: more columns two rows must share to be exact duplicates.
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"{table} must be a pandas DataFrame, got {type(df).__name__} instead.")
@@ -154,7 +156,8 @@ def _collect(table: Table, df: Any, **options: Any) -> tuple[pd.DataFrame, pd.Da
     read = ~typed.index.isin(failures["index"]) if len(failures) else slice(None)
     readable = typed.loc[read] if len(failures) else typed
     codes = {name: (c[read], distinct) for name, (c, distinct) in codes.items()}  # of the readable rows
-    dropped, options = _duplicates_and_keys(table, readable, list(schema.columns), options, codes)
+    compared = [*schema.columns, *(c for c in compare if c in readable.columns and c not in schema.columns)]
+    dropped, options = _duplicates_and_keys(table, readable, compared, options, codes)
     clean = readable.drop(index=dropped) if len(dropped) else readable
     if len(dropped):
         kept = ~readable.index.isin(dropped)
@@ -428,7 +431,7 @@ def _raise_or_return(table: Table, df: pd.DataFrame, **options: Any) -> pd.DataF
 
 @validate_params(
     {"df": [pd.DataFrame], "table": [StrOptions(set(_SCHEMAS))], "warn_above": [Interval(Real, 0, 1, closed="both")],
-     "date_format": [str, Mapping, None], "number_format": [str, None]},
+     "date_format": [str, Mapping, None], "number_format": [str, None], "compare": [list, tuple]},
     prefer_skip_nested_validation=True,
 )
 def quarantine(
@@ -438,6 +441,7 @@ def quarantine(
     warn_above: float = 0.05,
     date_format: str | Mapping[str, str] | None = None,
     number_format: str | None = None,
+    compare: Sequence[str] = (),
     **options: Any,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split a table into rows that pass every check and rejected rows with their reasons.
@@ -470,6 +474,11 @@ def quarantine(
         see :class:`riskscore.io.InputFormat`), for the contract's number columns (amounts,
         installment numbers). Text that does not match is rejected. Without it text numbers
         must be plain (``1234.56``). ``rejects`` keep the values as they came in.
+    compare : sequence of str, default ()
+        More columns two rows must share to be exact duplicates (the contract's are always
+        compared): a borrowers table's own feature columns (``FeatureBuilder(static=...,
+        categorical=...)``), so that two rows of one borrower with two credit limits are
+        rejected (``field_uniqueness``) rather than one of them dropped unseen.
     **options
         Passed to the table's checks (for installments: ``data_date``,
         ``early_payment_tolerance_days``, ``future_tolerance_days``).
@@ -512,7 +521,7 @@ def quarantine(
     if isinstance(df, pd.DataFrame) and not df.index.is_unique:
         df = df.reset_index(drop=True)
     read = _plain_numbers(_iso_dates(df, table, date_format), table, number_spec(number_format))
-    checked, failures, dropped = _collect(table, read, **options)
+    checked, failures, dropped = _collect(table, read, compare=compare, **options)
     rejected = df.index.isin(failures["index"].dropna().unique())
     ids = id_text(df["borrower_id"])[0]  # the ids as the contract reads them (1.0 and "1" are one borrower)
     bad_ids = ids[rejected].dropna().unique()
