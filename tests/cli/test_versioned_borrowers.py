@@ -77,3 +77,18 @@ def test_train_rejects_a_customer_with_two_limits_of_one_date(lender, capsys):
     line = [x for x in capsys.readouterr().out.splitlines() if x.startswith("borrowers:")][-1]
     assert ", 0 exact duplicates dropped, 3 rejected (1 borrowers: field_uniqueness 2, borrower_has_rejected_rows 1)" \
         in line, line
+
+
+def test_an_own_column_named_as_the_extract_names_it_points_to_its_new_name(lender, capsys):
+    """The columns file renames "Credit Limit" to credit_limit: --static "Credit Limit" said only that the
+    borrowers have no such column."""
+    folder, _ = lender
+    out = str(folder / "bundle")
+    assert main(["train", *_inputs(folder), "--static", "Credit Limit", "--out", out]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1].endswith(
+        "--static: the columns file renames the borrowers' column 'Credit Limit' to 'credit_limit'; name it so: "
+        "--static credit_limit")
+    assert main(["train", *_inputs(folder), "--static", "credit_limit", "--credit-limit", "Credit Limit",
+                 "--out", out]) == 2
+    assert "--credit-limit: the columns file renames" in capsys.readouterr().err
+    assert not (folder / "bundle").exists()

@@ -206,9 +206,17 @@ def _cmd_train(args: argparse.Namespace) -> int:
     end = pd.Timestamp(riskscore.data_end(args.data or paths["installments"].parent, inst))
     builder = riskscore.FeatureBuilder(static=args.static, protected=args.protected, credit_limit=args.credit_limit,
                                        categorical=args.categorical)
-    for option in ("static", "categorical"):
-        if getattr(args, option) and "borrowers" not in tables:
+    renamed = fmt.rename("borrowers") if "borrowers" in tables else {}
+    for option in ("static", "categorical", "credit_limit"):
+        names = getattr(args, option) or ()
+        names = (names,) if isinstance(names, str) else names
+        if names and option != "credit_limit" and "borrowers" not in tables:
             raise UsageError(f"--{option} needs --borrowers (the table holding those columns)")
+        for name in names:  # the extract's name of a column the columns file renames: was "no column"
+            if name in renamed and name not in tables["borrowers"].columns:  # type: ignore[attr-defined]
+                flag = option.replace("_", "-")
+                raise UsageError(f"--{flag}: the columns file renames the borrowers' column {name!r} to "
+                                 f"{renamed[name]!r}; name it so: --{flag} {renamed[name]}")
     builder.fit()  # the options' own checks (a static column named like a protected attribute) first
     first = inst["due_date"].min()
     start = args.as_of_start or str((first + pd.Timedelta(days=90)).date())
