@@ -21,6 +21,15 @@ __all__ = ["VALID_FROM", "borrowers_as_of", "is_versioned"]
 VALID_FROM = "valid_from"
 
 
+def _blank_as_missing(values: pd.Series) -> pd.Series:
+    """``values`` with empty or blank text cells as missing (an empty ``valid_from``: since always)."""
+    if values.dtype.kind == "M" or isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values
+    text = values.map(lambda v: isinstance(v, str) and not v.strip(), na_action="ignore")
+    blank = text.fillna(False).astype(bool).to_numpy()
+    return values.mask(blank) if blank.any() else values
+
+
 def is_versioned(borrowers: pd.DataFrame) -> bool:
     """Whether ``borrowers`` is versioned in time: a ``valid_from`` column with at least one date.
 
@@ -29,14 +38,17 @@ def is_versioned(borrowers: pd.DataFrame) -> bool:
     >>> import pandas as pd
     >>> is_versioned(pd.DataFrame({"borrower_id": ["b1"], "valid_from": [None]}))
     False
+    >>> is_versioned(pd.DataFrame({"borrower_id": ["b1"], "valid_from": [" "]}))  # blank text: none
+    False
     >>> is_versioned(pd.DataFrame({"borrower_id": ["b1"], "valid_from": ["2025-03-01"]}))
     True
     """
-    return VALID_FROM in borrowers.columns and bool(borrowers[VALID_FROM].notna().any())
+    return VALID_FROM in borrowers.columns and bool(_blank_as_missing(borrowers[VALID_FROM]).notna().any())
 
 
 def _starts(values: pd.Series) -> pd.Series:
     """``valid_from`` as calendar dates (a time of day read as its date); text that is no ISO 8601 date refused."""
+    values = _blank_as_missing(values)
     dates = calendar_dates(values)
     unread = values.notna().to_numpy() & dates.isna().to_numpy()
     if unread.any():
