@@ -41,6 +41,12 @@ def test_a_table_without_dates_is_returned_as_it_is():
     assert borrowers_as_of(empty_column, "2025-01-01") is empty_column
 
 
+def test_two_changes_of_one_day_the_later_is_in_effect_that_day():
+    table = _table(["b1", "b1", "b1"], ["2025-03-01 09:00", "2025-03-01 17:30", None], limit=[1, 2, 0])
+    assert borrowers_as_of(table, "2025-03-01")["limit"].tolist() == [2]
+    assert borrowers_as_of(table, "2025-02-28")["limit"].tolist() == [0]
+
+
 def test_dates_as_datetimes_times_of_day_and_zones():
     table = _table(["b1", "b1"], pd.to_datetime(["2025-03-01 18:30", "2025-03-02"], format="ISO8601"), limit=[1, 2])
     assert borrowers_as_of(table, pd.Timestamp("2025-03-01"))["limit"].tolist() == [1]  # 18:30 is the 1st
@@ -112,10 +118,13 @@ def test_two_rows_of_one_borrower_from_one_date_are_rejected_whole():
 
 
 def test_valid_from_is_read_as_the_other_dates_are():
-    table = _contract(["b1", "b1", "b2"], ["01/03/2025", "2025-03-01T10:00:00", "2300-01-01"])
-    _, rejects = quarantine(table, "borrowers", warn_above=1.0)
-    assert rejects["check"].tolist() == ["date_format", "is_calendar_date", "date_out_of_range"]
+    table = _contract(["b1", "b2", "b3"], ["01/03/2025", "2025-03-01T10:00:00", "2300-01-01"])
+    good, rejects = quarantine(table, "borrowers", warn_above=1.0)
+    assert rejects["check"].tolist() == ["date_format", "date_out_of_range"]
     assert set(rejects["column"]) == {"valid_from"}
+    # a time of day is when the change was recorded (a warehouse's timestamp): kept, read as its day
+    assert good["valid_from"].tolist() == [pd.Timestamp("2025-03-01 10:00")]
+    assert len(borrowers_as_of(good, "2025-03-01")) == 1 and not len(borrowers_as_of(good, "2025-02-28"))
     good, rejects = quarantine(table.iloc[:1], "borrowers", date_format="%d/%m/%Y", warn_above=1.0)
     assert good["valid_from"].tolist() == [pd.Timestamp("2025-03-01")] and not len(rejects)
 

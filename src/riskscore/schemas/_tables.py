@@ -261,10 +261,11 @@ class InstallmentsSchema(pa.DataFrameModel):
 class BorrowersSchema(pa.DataFrameModel):
     """One row per borrower: where and how the borrower may be contacted, and policy flags.
 
-    A table **versioned in time** has an optional ``valid_from`` column (a calendar date): each row
-    holds from that date until the borrower's next row (an empty ``valid_from``: since always), and
-    a borrower may have one row per ``valid_from``; :func:`borrowers_as_of` gives the rows in effect
-    on a date. Without the column a borrower has one row.
+    A table **versioned in time** has an optional ``valid_from`` column (a date, or a time: when the
+    change was recorded): each row holds from then until the borrower's next row (an empty
+    ``valid_from``: since always), and a borrower may have one row per ``valid_from``;
+    :func:`borrowers_as_of` gives the rows in effect on a date (a row of that day included).
+    Without the column a borrower has one row.
 
     Optional columns (see :data:`OPTIONAL_COLUMNS`): ``timezone_candidates`` (more IANA zones the
     borrower may be in, comma-separated; contact times must suit all of them), ``opt_outs``
@@ -310,13 +311,9 @@ class BorrowersSchema(pa.DataFrameModel):
     refuses_automated: Series[bool] = pa.Field(nullable=False)
     complaint_open: Series[bool] = pa.Field(nullable=False)
     time_barred: Series[bool] = pa.Field(nullable=False)
-    # Optional: the date from which the row holds (a table versioned in time); empty: since always.
+    # Optional: when the row starts to hold (a table versioned in time); empty: since always. A time of
+    # day is kept (a warehouse records when a change was made): readers take the rows of a day by its date.
     valid_from: Series[pd.Timestamp] = pa.Field(nullable=True)
-
-    @pa.check("valid_from", name="is_calendar_date")
-    @classmethod
-    def _valid_from_date(cls, s: pd.Series) -> pd.Series:
-        return _is_midnight(s)
 
     @pa.check("timezone", name="is_iana_timezone")
     @classmethod

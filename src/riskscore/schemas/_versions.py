@@ -47,7 +47,7 @@ def is_versioned(borrowers: pd.DataFrame) -> bool:
 
 
 def _starts(values: pd.Series) -> pd.Series:
-    """``valid_from`` as calendar dates (a time of day read as its date); text that is no ISO 8601 date refused."""
+    """``valid_from`` as datetimes (``datetime64[ns]``, wall time); text that is no ISO 8601 date refused."""
     values = _blank_as_missing(values)
     dates = calendar_dates(values)
     unread = values.notna().to_numpy() & dates.isna().to_numpy()
@@ -58,7 +58,7 @@ def _starts(values: pd.Series) -> pd.Series:
                          f"(e.g. {example!r}): write them year first (YYYY-MM-DD), between 1900 and 2200, or read the "
                          "table with its date format (riskscore.io.read_table(..., date_format=...)); an empty "
                          "cell means the row holds since always.")
-    return dates.dt.normalize()
+    return dates.astype("datetime64[ns]")
 
 
 def borrowers_as_of(borrowers: pd.DataFrame, date: object) -> pd.DataFrame:
@@ -66,7 +66,8 @@ def borrowers_as_of(borrowers: pd.DataFrame, date: object) -> pd.DataFrame:
 
     In a table versioned in time (a ``valid_from`` column), each row of a borrower holds from its
     ``valid_from`` until the borrower's next row; an empty ``valid_from`` holds since always. On
-    ``date`` the row in effect is the borrower's latest with ``valid_from`` on or before it; a
+    ``date`` the row in effect is the borrower's latest with ``valid_from`` on that day or before
+    (a time of day orders two changes of one day; the later is in effect that day); a
     borrower whose rows all start later is left out (nothing was known of the borrower then). A
     table without the column, or with it empty throughout, is returned as it is.
 
@@ -116,7 +117,7 @@ def borrowers_as_of(borrowers: pd.DataFrame, date: object) -> pd.DataFrame:
     day = as_of_timestamp(date, "date")
     day = (day.tz_convert("UTC").tz_localize(None) if day.tzinfo is not None else day).normalize()
     start = _starts(borrowers[VALID_FROM])
-    held = (start.isna() | (start <= day)).to_numpy()
+    held = (start.isna() | (start.dt.normalize() <= day)).to_numpy()  # a change of the day: known that day
     since = start[held].fillna(pd.Timestamp.min)
     ids = borrowers["borrower_id"][held].astype(str).to_numpy()
     latest = since.groupby(ids).transform("max")
