@@ -125,11 +125,11 @@ def test_the_spark_engine_reads_a_versioned_table_as_the_local_one(setup):
 
     from riskscore import spark as rs_spark
 
-    folder, _, _, table, _, owing = setup
+    folder, _, _, versions, _, owing = setup
     local = _run(folder, "versioned.parquet", "for_spark")
     # dates as a warehouse writes them (Spark reads no nanosecond timestamps)
-    dates = pa.array([None if pd.isna(d) else d.date() for d in table["valid_from"]], pa.date32())
-    pq.write_table(pa.Table.from_pandas(table.drop(columns="valid_from"), preserve_index=False).append_column(
+    dates = pa.array([None if pd.isna(d) else d.date() for d in versions["valid_from"]], pa.date32())
+    pq.write_table(pa.Table.from_pandas(versions.drop(columns="valid_from"), preserve_index=False).append_column(
         "valid_from", dates), folder / "versioned_dates.parquet")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     spark = (SparkSession.builder.master("local[2]").appName("riskscore-versioned")
@@ -141,6 +141,20 @@ def test_the_spark_engine_reads_a_versioned_table_as_the_local_one(setup):
         result = rs_spark.score(inst, folder / "bundle", AS_OF, borrowers=table, now=f"{AS_OF} 13:00",
                                 chunk_borrowers=80)
         got = {name: result[name].toPandas() for name in ("scores", "plans")}
+        # a CSV with day-first dates and their format, read by Spark: the same likelihoods; without the format,
+        # refused on the driver in one line, as by the local engine
+        text = versions.assign(valid_from=versions["valid_from"].dt.strftime("%d/%m/%Y"))
+        text.to_csv(folder / "versioned_spark.csv", index=False)
+        files = rs_spark.score_files(folder / "installments.parquet", folder / "bundle", AS_OF, folder / "spark_csv",
+                                     borrowers=folder / "versioned_spark.csv", now=f"{AS_OF} 13:00",
+                                     chunk_borrowers=80, date_format={"borrowers.valid_from": "%d/%m/%Y"})
+        assert files.borrowers["scored"] == int((local["scores"]["status"] == "scored").sum())
+        from_csv = pd.read_parquet(folder / "spark_csv" / "scores.parquet").set_index("borrower_id").sort_index()
+        pd.testing.assert_series_equal(from_csv["likelihood"], local["scores"].set_index("borrower_id").sort_index()[
+            "likelihood"], check_names=False, check_index_type=False, check_dtype=False, rtol=0, atol=1e-12)
+        with pytest.raises(DataError, match=r"valid_from holds day/month dates"):
+            rs_spark.score_files(folder / "installments.parquet", folder / "bundle", AS_OF, folder / "spark_csv2",
+                                 borrowers=folder / "versioned_spark.csv", now=f"{AS_OF} 13:00")
     finally:
         spark.stop()
     scores = got["scores"].set_index("borrower_id").sort_index()

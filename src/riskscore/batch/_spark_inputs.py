@@ -53,7 +53,7 @@ __all__ = ["NANOS_AS_LONG", "SPARK_ENCODINGS", "ids_as_text", "nanos_columns", "
 #: The Spark setting that reads ``TIMESTAMP(NANOS)`` parquet columns as longs.
 NANOS_AS_LONG = "spark.sql.legacy.parquet.nanosAsLong"
 #: The date columns of each table (read with a format, or checked for day/month text).
-DATES = {"installments": ("due_date", "paid_date"), "contacts": ("contacted_at",)}
+DATES = {"installments": ("due_date", "paid_date"), "borrowers": ("valid_from",), "contacts": ("contacted_at",)}
 #: The id columns of each table.
 ID_COLUMNS = {"installments": ("borrower_id", "loan_id"), "borrowers": ("borrower_id",),
               "contacts": ("borrower_id", "loan_id")}
