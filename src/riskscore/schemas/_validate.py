@@ -181,6 +181,8 @@ def _collect(table: Table, df: Any, compare: Sequence[str] = (),
 def _default_column(value: object, column: pa.Column, index: pd.Index) -> pd.Series:
     """The column an absent optional column reads as: ``value`` in every row, in the contract's dtype
     for text (as the schema would coerce it), else as Python objects (read like any input)."""
+    if column_kind(column.dtype) == "date" and value is None:  # no date (valid_from): nothing to parse
+        return pd.Series(np.full(len(index), np.datetime64("NaT", "ns")), index=index)
     if column_kind(column.dtype) == "str" and (value is None or isinstance(value, str)):
         cells = pyarrow.nulls(len(index), pyarrow.large_string()) if value is None else \
             pyarrow.repeat(pyarrow.scalar(value, pyarrow.large_string()), len(index))
