@@ -146,3 +146,21 @@ def test_rows_that_differ_only_in_an_own_column_compared_are_no_duplicates():
     # equal on them too: an exact duplicate still
     good, _ = quarantine(table.assign(income=[1000, 1000, 500]), "borrowers", warn_above=1.0, compare=["income"])
     assert good["borrower_id"].tolist() == ["b1", "b2"] and good.attrs["duplicates_dropped"] == 1
+
+
+def test_check_plans_reads_the_rows_in_effect_when_the_plans_were_made():
+    """A cease request dated on the plans' day is a violation of a reminder that day; one dated the day
+    after is not (the rows in effect when the plans begin)."""
+    from riskscore.policy import check_plans
+
+    base = _contract(["b1"], [None])
+    reminder = pd.DataFrame([{"borrower_id": "b1", "step": 1, "action": "reminder", "channel": "sms",
+                              "recipient": "borrower",
+                              "window_start_utc": pd.Timestamp("2026-11-24 02:00", tz="UTC"),
+                              "window_end_utc": pd.Timestamp("2026-11-24 03:00", tz="UTC"), "language": "zh",
+                              "message": "您好，您的账单已到期。回复TD退订。", "rationale": "reminder"}])
+    clean = check_plans(reminder, base, profile="cn_gbt45251_2025")
+    for day, stopped in (("2026-11-24", True), ("2026-11-25", False)):
+        cease = _contract(["b1"], [day], do_not_contact=[True])
+        found = check_plans(reminder, pd.concat([base, cease], ignore_index=True), profile="cn_gbt45251_2025")
+        assert (len(found) > len(clean)) is stopped, (day, found)

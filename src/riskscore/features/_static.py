@@ -116,7 +116,7 @@ def _check_ids(table_ids: pd.Series, ids: pd.Index, columns: Sequence[str]) -> N
         shown = ", ".join(repr(c) for c in columns[:3]) + (" ..." if len(columns) > 3 else "")
         warnings.warn(f"borrowers: none of the {len(ids)} borrowers has a row in the borrowers table (e.g. {text[0]!r} "
                       f"in the installments, {known[0]!r} in borrowers), so {shown} is missing for all of them; "
-                      "check that both tables use the same borrower ids.", DataQualityWarning, stacklevel=4)
+                      "check that both tables use the same borrower ids.", DataQualityWarning, stacklevel=5)
 
 
 def _require_columns(borrowers: pd.DataFrame, columns: Sequence[str], option: str) -> None:

@@ -495,7 +495,7 @@ def check_plans(plans: object, borrowers: pd.DataFrame, contacts: pd.DataFrame |
     borrowers : DataFrame
         The borrowers table; versioned in time (``valid_from``), the rows in effect on the day
         the plans were made (a :class:`Plans` object's ``now``; for a table of steps, the day
-        of their first window, UTC).
+        of their first window, UTC, or today without any).
     contacts : DataFrame, optional
         The contact log up to now.
     profile : Profile or str, default "us_reg_f_2021"
@@ -538,9 +538,8 @@ def check_plans(plans: object, borrowers: pd.DataFrame, contacts: pd.DataFrame |
         holidays = plans.holidays if holidays is None else holidays
     if is_versioned(borrowers):  # the rows in effect when the plans were made (or when their first step begins)
         steps = plans.steps if isinstance(plans, Plans) else _steps_frame(plans)
-        day = plans.now if isinstance(plans, Plans) else \
-            steps["window_start_utc"].min() if len(steps) else pd.Timestamp.now(tz="UTC")
-        borrowers = borrowers_as_of(borrowers, day)
+        day = plans.now if isinstance(plans, Plans) else pd.to_datetime(steps["window_start_utc"], utc=True).min()
+        borrowers = borrowers_as_of(borrowers, pd.Timestamp.now(tz="UTC") if pd.isna(day) else day)
     return Checker(profile, borrowers, contacts, holidays=holidays, hardship=hardship).violations(plans)
 
 
