@@ -208,10 +208,11 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: Ch
     if reference and len(X):
         psi_counts = bin_counts(reference, X.assign(likelihood=scored.scores["likelihood"]))
     unknown_countries: dict[str, int] = {}
-    if borrowers is not None and len(X):
+    today = None if borrowers is None else borrowers_as_of(borrowers, settings.now)  # the rows the plans read
+    if today is not None and len(X):
         with warnings.catch_warnings(record=True) as caught:  # the run says what the chunks saw, once
             warnings.simplefilter("always")
-            plans, audit = scorer.plan(scored, borrowers, contacts, now=settings.now, profiles=settings.profiles,
+            plans, audit = scorer.plan(scored, today, contacts, now=settings.now, profiles=settings.profiles,
                                        agent_calls_per_day=settings.agent_calls_per_day, validate=False,
                                        **dict(settings.policy_options))
         for w in caught:
@@ -227,7 +228,6 @@ def score_chunk(frames: Mapping[str, pd.DataFrame], scorer: Scorer, settings: Ch
     installment_ids = raw["installments"]["borrower_id"].dropna().unique()
     # the other tables' borrowers the installments have not, and the scored borrowers without a borrowers row
     alone = {t: g["borrower_id"][~isin(g["borrower_id"], valid_ids)] for t, g in good.items() if t != "installments"}
-    today = None if borrowers is None else borrowers_as_of(borrowers, settings.now)  # the rows the plans read
     without_row = _ids_without_row(scores, today)
     stats = {
         "rows_in": {t: len(df) for t, df in raw.items()},

@@ -38,7 +38,7 @@ from riskscore._files import (
     table_format_refusal,
     unknown_file_refusal,
 )
-from riskscore._input_format import convert_dates, is_text
+from riskscore._input_format import DATE_COLUMNS, convert_dates, is_text
 from riskscore._intake import contract_names
 from riskscore._numbers import NUMBER_COLUMNS, convert_numbers
 from riskscore._refusals import LIST_COLUMNS, checked_words, list_separators
@@ -52,8 +52,8 @@ __all__ = ["NANOS_AS_LONG", "SPARK_ENCODINGS", "ids_as_text", "nanos_columns", "
 
 #: The Spark setting that reads ``TIMESTAMP(NANOS)`` parquet columns as longs.
 NANOS_AS_LONG = "spark.sql.legacy.parquet.nanosAsLong"
-#: The date columns of each table (read with a format, or checked for day/month text).
-DATES = {"installments": ("due_date", "paid_date"), "borrowers": ("valid_from",), "contacts": ("contacted_at",)}
+#: The date columns of each table (read with a format, or checked for day/month text): the readers'.
+DATES = DATE_COLUMNS
 #: The id columns of each table.
 ID_COLUMNS = {"installments": ("borrower_id", "loan_id"), "borrowers": ("borrower_id",),
               "contacts": ("borrower_id", "loan_id")}

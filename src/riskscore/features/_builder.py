@@ -267,9 +267,9 @@ class FeatureBuilder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
         borrowers = own_rows(borrowers, list(self.static), list(categories), index, t)
         cols: dict[str, np.ndarray] = {}
         if self.static:
-            cols |= static_features(borrowers, list(self.static), index, check_ids=False)
+            cols |= static_features(borrowers, list(self.static), index)
         if categories:
-            cols |= categorical_features(borrowers, categories, index, check_ids=False)
+            cols |= categorical_features(borrowers, categories, index)
         return cols
 
     def _names(self, contacts: bool) -> np.ndarray:

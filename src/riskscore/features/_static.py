@@ -156,19 +156,15 @@ def own_rows(borrowers: pd.DataFrame, static: Sequence[str], categorical: Sequen
     return borrowers_as_of(borrowers, as_of)
 
 
-def static_features(borrowers: pd.DataFrame, columns: Sequence[str], ids: pd.Index,
-                    check_ids: bool = True) -> dict[str, np.ndarray]:
-    """The static ``columns`` of ``borrowers`` as float arrays aligned on ``ids`` (NaN: borrower absent).
+def static_features(borrowers: pd.DataFrame, columns: Sequence[str], ids: pd.Index) -> dict[str, np.ndarray]:
+    """The static ``columns`` of ``borrowers`` (the rows :func:`own_rows` gives, which checks the
+    columns and ids) as float arrays aligned on ``ids`` (NaN: borrower absent).
 
     Raises
     ------
     DataError
-        A missing ``borrower_id`` or static column, text that is not a number, or one borrower
-        with two different values.
+        Text that is not a number, or one borrower with two different values.
     """
-    _require_columns(borrowers, columns, "static")
-    if check_ids:  # (not again after own_rows)
-        _check_ids(borrowers["borrower_id"], ids, columns)
     key = borrowers["borrower_id"].astype(str).to_numpy()
     out: dict[str, np.ndarray] = {}
     for column in columns:
@@ -204,8 +200,9 @@ def _categories_of(borrowers: pd.DataFrame, column: str, key: np.ndarray) -> pd.
 
 
 def categorical_features(borrowers: pd.DataFrame, categories: Mapping[str, Sequence[str]],
-                         ids: pd.Index, check_ids: bool = True) -> dict[str, np.ndarray]:
-    """Each categorical column of ``borrowers`` as a float code aligned on ``ids``.
+                         ids: pd.Index) -> dict[str, np.ndarray]:
+    """Each categorical column of ``borrowers`` (the rows :func:`own_rows` gives, which checks the
+    columns and ids) as a float code aligned on ``ids``.
 
     The code of a value is its position in the column's list of ``categories`` (0, 1, ...); a
     value not in the list (rare in training, or new since) is ``len(categories)``, "another
@@ -214,12 +211,9 @@ def categorical_features(borrowers: pd.DataFrame, categories: Mapping[str, Seque
     Raises
     ------
     DataError
-        A missing ``borrower_id`` or categorical column, or one borrower with two different values.
+        One borrower with two different values.
     """
     columns = list(categories)
-    _require_columns(borrowers, columns, "categorical")
-    if check_ids:  # (not again after own_rows)
-        _check_ids(borrowers["borrower_id"], ids, columns)
     key, wanted = borrowers["borrower_id"].astype(str).to_numpy(), ids.astype(str)
     out: dict[str, np.ndarray] = {}
     for column in columns:

@@ -47,8 +47,8 @@ def is_versioned(borrowers: pd.DataFrame) -> bool:
 
 
 def _starts(values: pd.Series) -> pd.Series:
-    """``valid_from`` as datetimes (``datetime64[ns]``, wall time); text that is no ISO 8601 date refused."""
-    values = _blank_as_missing(values)
+    """``valid_from`` (blank cells already missing) as datetimes (``datetime64[ns]``, wall time); text
+    that is no ISO 8601 date refused."""
     dates = calendar_dates(values)
     unread = values.notna().to_numpy() & dates.isna().to_numpy()
     if unread.any():
@@ -109,14 +109,15 @@ def borrowers_as_of(borrowers: pd.DataFrame, date: object) -> pd.DataFrame:
     """
     if not isinstance(borrowers, pd.DataFrame):
         raise TypeError(f"borrowers must be a pandas DataFrame, got {type(borrowers).__name__} instead.")
-    if not is_versioned(borrowers):
+    given = _blank_as_missing(borrowers[VALID_FROM]) if VALID_FROM in borrowers.columns else None
+    if given is None or not given.notna().any():  # not versioned in time (is_versioned)
         return borrowers
     if "borrower_id" not in borrowers.columns:
         raise DataError.from_message("borrowers", "borrowers: no column 'borrower_id' (the borrowers table is keyed "
                                                   "by borrower_id)")
     day = as_of_timestamp(date, "date")
     day = (day.tz_convert("UTC").tz_localize(None) if day.tzinfo is not None else day).normalize()
-    start = _starts(borrowers[VALID_FROM])
+    start = _starts(given)
     held = (start.isna() | (start.dt.normalize() <= day)).to_numpy()  # a change of the day: known that day
     since = start[held].fillna(pd.Timestamp.min)
     ids = borrowers["borrower_id"][held].astype(str).to_numpy()
